@@ -1,0 +1,41 @@
+package org.cellspark.error;
+
+/**
+ * A problem the user can fix: bad input data, a wrong option, a vocabulary or model that does not
+ * match. The message names the file, column, gene or cell concerned and says what to do. The CLI
+ * maps it to exit code 2; every other exception is a bug in Cellspark and maps to exit code 1.
+ *
+ * <p>Thrown on executors too: Spark ships the (serializable) exception back to the driver as the
+ * cause of the task failure, where the CLI finds it in the cause chain.
+ */
+public class UserException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  public static final int EXIT_CODE = 2;
+
+  public UserException(String message) {
+    super(message);
+  }
+
+  public UserException(String message, Throwable cause) {
+    super(message, cause);
+  }
+
+  /** Formats with {@link java.util.Locale#ROOT} so numbers read the same on every machine. */
+  public static UserException of(String format, Object... args) {
+    return new UserException(String.format(java.util.Locale.ROOT, format, args));
+  }
+
+  /** The first {@code UserException} in the cause chain of {@code t}, or null. */
+  public static UserException findIn(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof UserException u) {
+        return u;
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,188 @@
+package org.cellspark.vocab;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import net.razorvine.pickle.IObjectConstructor;
+import net.razorvine.pickle.Opcodes;
+import net.razorvine.pickle.PickleException;
+import net.razorvine.pickle.PickleUtils;
+import net.razorvine.pickle.Unpickler;
+
+/**
+ * An unpickler that builds nothing but plain data and numpy scalars.
+ *
+ * <p>A pickle can name any Python callable ({@code GLOBAL}/{@code STACK_GLOBAL}) and call it
+ * ({@code REDUCE}, {@code NEWOBJ}, {@code INST}, {@code OBJ}); Python would run it, and Pyrolite by
+ * default builds a stand-in object for any name. Geneformer's dictionaries need exactly three
+ * callables: {@code numpy.core.multiarray.scalar} and {@code numpy.dtype} (their values are numpy
+ * scalars, e.g. {@code numpy.int16} token ids) and, in protocol-2 pickles, {@code _codecs.encode}
+ * (how numpy's raw bytes are spelled there). Every other global, and every opcode that builds an
+ * object without naming a callable, is refused.
+ *
+ * <p>Not thread-safe (as {@link Unpickler}); make one per file.
+ */
+final class RestrictedUnpickler extends Unpickler {
+
+  /** Thrown for a pickle that asks for anything beyond plain data and numpy scalars. */
+  static final class RefusedPickleException extends PickleException {
+    private static final long serialVersionUID = 1L;
+
+    RefusedPickleException(String message) {
+      super(message);
+    }
+  }
+
+  private static final IObjectConstructor SCALAR = RestrictedUnpickler::numpyScalar;
+  private static final IObjectConstructor DTYPE = args -> NumpyDtype.of(args);
+  private static final IObjectConstructor CODECS_ENCODE = RestrictedUnpickler::codecsEncode;
+
+  private static final Map<String, IObjectConstructor> ALLOWED =
+      Map.of(
+          "numpy.core.multiarray.scalar", SCALAR,
+          "numpy._core.multiarray.scalar", SCALAR, // numpy >= 2
+          "numpy.dtype", DTYPE,
+          "_codecs.encode", CODECS_ENCODE);
+
+  @Override
+  protected Object dispatch(short opcode) throws PickleException, IOException {
+    switch (opcode) {
+      case Opcodes.GLOBAL -> {
+        String module = PickleUtils.readline(input);
+        String name = PickleUtils.readline(input);
+        stack.add(allowed(module, name));
+        return NO_RETURN_VALUE;
+      }
+      case Opcodes.STACK_GLOBAL -> {
+        Object name = stack.pop();
+        Object module = stack.pop();
+        stack.add(allowed(String.valueOf(module), String.valueOf(name)));
+        return NO_RETURN_VALUE;
+      }
+      case Opcodes.INST, Opcodes.OBJ, Opcodes.NEWOBJ, Opcodes.NEWOBJ_EX -> throw new RefusedPickleException(
+          "it builds a Python object (opcode " + opcodeName(opcode) + ")");
+      case Opcodes.PERSID, Opcodes.BINPERSID, Opcodes.EXT1, Opcodes.EXT2, Opcodes.EXT4 -> throw new RefusedPickleException(
+          "it refers to objects outside the pickle (opcode " + opcodeName(opcode) + ")");
+      default -> {
+        return super.dispatch(opcode);
+      }
+    }
+  }
+
+  private static String opcodeName(short opcode) {
+    return switch (opcode) {
+      case Opcodes.INST -> "INST";
+      case Opcodes.OBJ -> "OBJ";
+      case Opcodes.NEWOBJ -> "NEWOBJ";
+      case Opcodes.NEWOBJ_EX -> "NEWOBJ_EX";
+      case Opcodes.PERSID -> "PERSID";
+      case Opcodes.BINPERSID -> "BINPERSID";
+      default -> String.format(Locale.ROOT, "EXT 0x%02x", opcode);
+    };
+  }
+
+  private static IObjectConstructor allowed(String module, String name) {
+    IObjectConstructor c = ALLOWED.get(module + "." + name);
+    if (c == null) {
+      throw new RefusedPickleException(
+          "it asks Python to call " + module + "." + name + " (only plain dicts of numbers and strings,"
+              + " with numpy scalar values, are accepted)");
+    }
+    return c;
+  }
+
+  /** {@code numpy.core.multiarray.scalar(dtype, raw_bytes)}: one numpy number. */
+  private static Object numpyScalar(Object[] args) {
+    if (args.length != 2 || !(args[0] instanceof NumpyDtype dtype) || !(args[1] instanceof byte[] raw)) {
+      throw new RefusedPickleException("a numpy scalar without the usual (dtype, bytes) arguments");
+    }
+    return dtype.decode(raw);
+  }
+
+  /** {@code _codecs.encode(text, "latin1")}: how protocol 2 spells bytes. */
+  private static Object codecsEncode(Object[] args) {
+    if (args.length != 2 || !(args[0] instanceof String text) || !"latin1".equals(args[1])) {
+      throw new RefusedPickleException("_codecs.encode with arguments other than (str, 'latin1')");
+    }
+    return text.getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  /**
+   * A numpy dtype as pickled: {@code numpy.dtype("i2", False, True)} then a BUILD whose state tuple
+   * holds the byte order at index 1. Only the number and boolean kinds are accepted.
+   */
+  public static final class NumpyDtype {
+    private final char kind;
+    private final int size;
+    private ByteOrder order = ByteOrder.LITTLE_ENDIAN;
+
+    private NumpyDtype(char kind, int size) {
+      this.kind = kind;
+      this.size = size;
+    }
+
+    static NumpyDtype of(Object[] args) {
+      if (args.length < 1 || !(args[0] instanceof String code) || code.length() < 2) {
+        throw new RefusedPickleException("a numpy dtype without a type code");
+      }
+      char kind = code.charAt(0);
+      int size;
+      try {
+        size = Integer.parseInt(code.substring(1));
+      } catch (NumberFormatException e) {
+        throw new RefusedPickleException("numpy dtype '" + code + "' is not a number type");
+      }
+      boolean ok =
+          switch (kind) {
+            case 'i', 'u' -> size == 1 || size == 2 || size == 4 || size == 8;
+            case 'f' -> size == 4 || size == 8;
+            case 'b' -> size == 1;
+            default -> false;
+          };
+      if (!ok) {
+        throw new RefusedPickleException("numpy dtype '" + code + "' is not a plain number type");
+      }
+      return new NumpyDtype(kind, size);
+    }
+
+    /** Called by Pyrolite's BUILD opcode; the state is numpy's dtype state tuple. */
+    public void __setstate__(Object[] state) {
+      if (state.length > 1 && state[1] instanceof String endian) {
+        order = ">".equals(endian) ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+      }
+    }
+
+    Object decode(byte[] raw) {
+      if (raw.length != size) {
+        throw new RefusedPickleException(
+            "a numpy scalar of " + raw.length + " bytes for a dtype of " + size + " bytes");
+      }
+      ByteBuffer b = ByteBuffer.wrap(raw).order(order);
+      return switch (kind) {
+        case 'b' -> raw[0] != 0;
+        case 'f' -> size == 4 ? (double) b.getFloat() : b.getDouble();
+        case 'i' -> switch (size) {
+          case 1 -> (long) b.get();
+          case 2 -> (long) b.getShort();
+          case 4 -> (long) b.getInt();
+          default -> b.getLong();
+        };
+        default -> switch (size) { // 'u'
+          case 1 -> (long) (b.get() & 0xFF);
+          case 2 -> (long) (b.getShort() & 0xFFFF);
+          case 4 -> b.getInt() & 0xFFFFFFFFL;
+          default -> {
+            long v = b.getLong();
+            if (v < 0) {
+              throw new RefusedPickleException("a numpy uint64 beyond the signed 64-bit range");
+            }
+            yield v;
+          }
+        };
+      };
+    }
+  }
+}
