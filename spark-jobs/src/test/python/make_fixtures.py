@@ -330,7 +330,8 @@ def write_demo_atlas():
     vocab_genes = sorted(k for k in tokens if k.startswith("ENSG"))
     rng = np.random.RandomState(2024)
     marker_ids = {ct: [names[s] for s in syms if s in names and names[s] in tokens] for ct, syms in MARKERS.items()}
-    panel = set(rng.choice(vocab_genes, 1500, replace=False))
+    # Like a real atlas, the panel covers most of the vocabulary (here 60%), most genes rarely seen.
+    panel = set(rng.choice(vocab_genes, int(0.6 * len(vocab_genes)), replace=False))
     for ids in marker_ids.values():
         panel.update(ids)
     panel = sorted(panel)
@@ -340,13 +341,13 @@ def write_demo_atlas():
     n_cells = 2000
     types = list(MARKERS)
     cell_types = np.array(types)[rng.randint(0, len(types), n_cells)]
-    base = rng.gamma(0.6, 1.0, len(ids))  # per-gene baseline expression
+    base = rng.gamma(0.3, 1.0, len(ids))  # per-gene baseline expression: heavy-tailed
     rows, cols, vals = [], [], []
     for c in range(n_cells):
-        depth = rng.lognormal(np.log(1500), 0.4)
+        depth = rng.lognormal(np.log(1200), 0.35)
         rate = base.copy()
         for g in marker_ids[cell_types[c]]:
-            rate[col[g]] += 25.0
+            rate[col[g]] += 40.0 * base.mean() * len(ids) / 1000.0
         rate = rate / rate.sum() * depth
         counts = rng.poisson(rate)
         nz = np.nonzero(counts)[0]
@@ -384,9 +385,78 @@ def _unique(names):
     return out
 
 
+def reference_tokens(var, X, obs, tokens, medians, mapping, special, n_counts=None):
+    """An independent restatement of Geneformer's tokenizer (reference §1.3-1.5) for the golden
+    files: map upper-cased IDs, sum collapsed columns, x / n_counts * 10000 / median, drop zeros,
+    rank descending with ties in input gene order, frame with <cls>/<eos> for V2."""
+    ids = [i.upper() for i in var["ensembl_id"]]
+    gene_of = [mapping.get(i) if mapping is not None else (i if i in medians else None) for i in ids]
+    first_col = {}
+    for c, g in enumerate(gene_of):
+        if g is not None and g not in first_col:
+            first_col[g] = c
+    out, dropped_filter, dropped_empty = {}, [], []
+    for r, cell in enumerate(obs.index):
+        if obs["filter_pass"].iloc[r] != 1:
+            dropped_filter.append(cell)
+            continue
+        n = obs["n_counts"].iloc[r] if n_counts is None else n_counts[r]
+        summed = {}
+        for c, g in enumerate(gene_of):
+            if g is not None and X[r, c] != 0:
+                summed[g] = summed.get(g, 0) + X[r, c]
+        ranked = [(-(float(x) / n * 10000 / medians[g]), first_col[g], g) for g, x in summed.items()]
+        ranked = sorted(t for t in ranked if t[0] != 0)
+        if not ranked:
+            dropped_empty.append(cell)
+            continue
+        ids_out = [int(tokens[g]) for _, _, g in ranked]
+        if special:
+            ids_out = [int(tokens["<cls>"])] + ids_out[:4094] + [int(tokens["<eos>"])]
+        else:
+            ids_out = ids_out[:2048]
+        out[cell] = ids_out
+    return {"tokens": out, "dropped_filter_pass": dropped_filter, "dropped_empty": dropped_empty}
+
+
+def write_expected(var, X, obs):
+    """Golden values computed here, independently of the Java code: cells as anndata reads them,
+    and the tokens a plain Python restatement of the algorithm gives."""
+    import json
+    cells = []
+    for r, cell in enumerate(obs.index):
+        nz = np.nonzero(X[r])[0]
+        def plain(v):
+            if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+                return None
+            return v.item() if hasattr(v, "item") else v
+        cells.append({
+            "cell_id": cell,
+            "genes": [int(c) for c in nz],
+            "counts": [float(X[r, c]) for c in nz],
+            "obs": {k: plain(obs[k].iloc[r]) for k in obs.columns},
+        })
+    v2_tokens = {"<pad>": 0, "<mask>": 1, "<cls>": 2, "<eos>": 3}
+    v2_tokens.update({gene(k): 3 + k for k in range(1, N_GENES + 1)})
+    v2_map = {gene(k): gene(k) for k in range(1, N_GENES + 1)}
+    v2_map[ALIAS_OF_G03] = gene(3)
+    v1_tokens = {"<pad>": 0, "<mask>": 1}
+    v1_tokens.update({gene(k): 1 + k for k in range(1, N_GENES + 1)})
+    computed = X.sum(axis=1).astype(np.float64)
+    expected = {
+        "cells": cells,
+        "v2": reference_tokens(var, X, obs, v2_tokens, MEDIANS, v2_map, True),
+        "v1": reference_tokens(var, X, obs, v1_tokens, MEDIANS, None, False),
+        "v2_computed_n_counts": reference_tokens(var, X, obs, v2_tokens, MEDIANS, v2_map, True, computed),
+    }
+    with open(os.path.join(ATLAS_DIR, "expected.json"), "w") as f:
+        json.dump(expected, f, indent=1, sort_keys=True)
+
+
 def main():
     write_vocabularies()
     var, X, obs = write_atlases()
+    write_expected(var, X, obs)
     write_bad(var, X, obs)
     write_demo_atlas()
     print("fixtures written under", ROOT, file=sys.stderr)

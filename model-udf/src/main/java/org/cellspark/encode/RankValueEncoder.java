@@ -26,6 +26,7 @@ public final class RankValueEncoder {
   private int[] touched = new int[256];
   private double[] negValue = new double[256];
   private double[] slotKey = new double[256];
+  private int lastRanked;
 
   public RankValueEncoder(EncodingSettings settings) {
     this.settings = settings;
@@ -86,6 +87,7 @@ public final class RankValueEncoder {
         kept++;
       }
     }
+    lastRanked = kept;
     if (kept == 0) {
       return new int[0];
     }
@@ -107,6 +109,11 @@ public final class RankValueEncoder {
       out[o] = settings.eosId();
     }
     return out;
+  }
+
+  /** Genes the last encoded cell had before truncation to the input size. */
+  public int rankedGenesOfLastCell() {
+    return lastRanked;
   }
 
   private void grow() {

@@ -26,6 +26,11 @@ public final class VocabularyLoader {
   private VocabularyLoader() {}
 
   public static Vocabulary load(Path folder) {
+    return load(folder, folder.toString());
+  }
+
+  /** As {@link #load(Path)}, naming the vocabulary {@code location} in messages and summaries. */
+  public static Vocabulary load(Path folder, String location) {
     if (!Files.isDirectory(folder)) {
       throw UserException.of(
           "Vocabulary folder %s does not exist or is not a folder; pass --vocabulary <folder> holding"
@@ -47,7 +52,7 @@ public final class VocabularyLoader {
     Path namesFile = paths.get(DictionaryKind.NAMES);
     Map<String, String> symbols =
         namesFile == null ? Map.of() : strings(namesFile, DictionaryFileReader.read(namesFile));
-    return Vocabulary.create(folder.toString(), tokenIds, medians, mapping, symbols, sources);
+    return Vocabulary.create(location, tokenIds, medians, mapping, symbols, sources);
   }
 
   /** Finds one file per dictionary kind; two candidates for one kind is an error, not a guess. */

@@ -1,0 +1,56 @@
+package org.cellspark.cli;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.cellspark.jobs.demo.DemoJob;
+import org.cellspark.jobs.demo.DemoOptions;
+import org.cellspark.jobs.demo.DemoResult;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    showDefaultValues = true,
+    description = {
+      "Run the pipeline on a bundled synthetic atlas (2,000 cells, four cell types, real",
+      "Geneformer V1 gene IDs) with the bundled V1 vocabulary, and print a summary."
+    })
+final class DemoCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--workdir", paramLabel = "DIR",
+      description = "Folder for the demo's input copy and outputs (its sub-folders are replaced).")
+  String workDir = DemoOptions.DEFAULT_WORK_DIR;
+
+  @Mixin SparkArgs sparkArgs;
+
+  @Override
+  public Integer call() {
+    DemoOptions options = new DemoOptions(workDir);
+    try (SparkArgs.Session s = sparkArgs.session("cellspark demo")) {
+      print(spec.commandLine().getOut(), DemoJob.run(s.spark(), options));
+    }
+    return Main.OK;
+  }
+
+  static void print(PrintWriter out, DemoResult r) {
+    out.println("Cellspark demo: tokenize a bundled atlas with Geneformer's V1 vocabulary");
+    out.println("  input   " + r.atlas());
+    TokenizeCommand.print(out, r.tokenize());
+    out.println();
+    out.printf(Locale.ROOT, "  %-12s %8s %12s%n", "cell type", "cells", "mean tokens");
+    for (DemoResult.CellTypeSummary t : r.byCellType()) {
+      out.printf(Locale.ROOT, "  %-12s %,8d %12.1f%n", t.cellType(), t.cells(), t.meanLength());
+    }
+    DemoResult.ExampleCell c = r.exampleCell();
+    out.println();
+    out.printf(Locale.ROOT, "  cell %s (%s, %d tokens), top genes by rank: %s%n",
+        c.cellId(), c.cellType(), c.length(), String.join(" ", c.topGenes()));
+    out.println("  tokens: " + r.tokenize().output());
+    out.flush();
+  }
+}

@@ -1,0 +1,69 @@
+package org.cellspark.cli;
+
+import java.io.PrintWriter;
+import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.JobSummary;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code cellspark <job> [options]}: the command line, for {@code bin/cellspark} (embedded Spark)
+ * and {@code spark-submit --class org.cellspark.cli.Main}. Exit codes: 0 done; 2 a problem with the
+ * input or options (the message says what to do); 1 a bug in Cellspark.
+ */
+@Command(
+    name = "cellspark",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Geneformer at atlas scale on Apache Spark.",
+    subcommands = {TokenizeCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+  public static final int OK = 0;
+  public static final int BUG = 1;
+  public static final int USER_ERROR = UserException.EXIT_CODE;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs a command line and returns its exit code (tests call this; only main exits). */
+  public static int execute(String... args) {
+    return commandLine().execute(args);
+  }
+
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler(Main::handle);
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    return cl;
+  }
+
+  private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+    PrintWriter err = cl.getErr();
+    UserException user = UserException.findIn(e);
+    if (user != null) {
+      err.println("error: " + user.getMessage());
+      err.flush();
+      return USER_ERROR;
+    }
+    err.println("internal error: this is a bug in Cellspark; please report it with the trace below.");
+    e.printStackTrace(err);
+    err.flush();
+    return BUG;
+  }
+
+  @Override
+  public void run() {
+    // "cellspark" alone: show what there is.
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"cellspark " + JobSummary.version()};
+    }
+  }
+}

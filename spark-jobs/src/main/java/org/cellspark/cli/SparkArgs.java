@@ -1,0 +1,46 @@
+package org.cellspark.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.SparkSessionFactory;
+import picocli.CommandLine.Option;
+
+/**
+ * Spark settings every command accepts ({@code --conf key=value}), and the session they make. A
+ * session already running in this JVM (a notebook, a test) is reused and left running.
+ */
+final class SparkArgs {
+  @Option(
+      names = "--conf",
+      paramLabel = "KEY=VALUE",
+      description = "A Spark setting, e.g. --conf spark.sql.shuffle.partitions=64 (repeatable).")
+  Map<String, String> conf = new LinkedHashMap<>();
+
+  /** A session and whether we created it (then the caller stops it). */
+  record Session(SparkSession spark, boolean owned) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (owned) {
+        spark.stop();
+      }
+    }
+  }
+
+  Session session(String appName) {
+    for (String key : conf.keySet()) {
+      if (!key.startsWith("spark.")) {
+        throw UserException.of("--conf %s: Spark settings start with 'spark.'", key);
+      }
+    }
+    SparkSession active = SparkSession.getActiveSession().isDefined()
+        ? SparkSession.getActiveSession().get()
+        : SparkSession.getDefaultSession().isDefined() ? SparkSession.getDefaultSession().get() : null;
+    if (active != null) {
+      conf.forEach((k, v) -> active.conf().set(k, v));
+      return new Session(active, false);
+    }
+    return new Session(SparkSessionFactory.getOrCreate(appName, conf), true);
+  }
+}

@@ -1,0 +1,126 @@
+package org.cellspark.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.cellspark.encode.EncodingSettings.SpecialTokens;
+import org.cellspark.jobs.tokenize.TokenizeJob;
+import org.cellspark.jobs.tokenize.TokenizeOptions;
+import org.cellspark.jobs.tokenize.TokenizeResult;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "tokenize",
+    mixinStandardHelpOptions = true,
+    showDefaultValues = true,
+    sortOptions = false,
+    description = {
+      "Rank-value encode AnnData (.h5ad) atlases into Geneformer tokens, as Parquet:",
+      "cell_id, input_ids, length, n_counts, source and any --attribute columns,",
+      "plus _cellspark.json with options, counts and timings."
+    })
+final class TokenizeCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--input", required = true, split = ",", paramLabel = "FILE|DIR|GLOB",
+      description = "Input .h5ad files, folders of them, or globs; comma-separated or repeated.")
+  List<String> inputs = new ArrayList<>();
+
+  @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output folder.")
+  String output;
+
+  @Option(names = "--vocabulary", required = true, paramLabel = "DIR",
+      description = "Folder of Geneformer dictionaries (token_dictionary*.pkl, gene_median_dictionary*.pkl,"
+          + " optional ensembl_mapping_dict*.pkl, gene_name_id_dict*.pkl; or .tsv),"
+          + " or builtin:geneformer-v1.")
+  String vocabulary;
+
+  @Option(names = "--counts", paramLabel = "X|raw|layers/NAME", description = "Where the raw counts are.")
+  String counts = TokenizeOptions.DEFAULT_COUNTS;
+
+  @Option(names = "--gene-id-column", paramLabel = "COLUMN",
+      description = "Gene table column with Ensembl IDs; when absent, the gene table's index if it holds Ensembl IDs.")
+  String geneIdColumn = TokenizeOptions.DEFAULT_GENE_ID_COLUMN;
+
+  @Option(names = "--model-input-size", paramLabel = "N",
+      description = "Tokens per cell including <cls>/<eos>; 0 = 4096 with special tokens (V2), 2048 without (V1).")
+  int modelInputSize;
+
+  @Option(names = "--special-tokens", paramLabel = "auto|on|off",
+      description = "Frame cells with <cls> ... <eos>; auto = when the vocabulary has both (V2).")
+  SpecialTokens specialTokens = SpecialTokens.AUTO;
+
+  @Option(names = "--attribute", paramLabel = "OBS_COLUMN[=OUT_COLUMN]",
+      description = "obs column to copy into the output, optionally renamed (repeatable).")
+  List<String> attributes = new ArrayList<>();
+
+  @Option(names = "--n-counts-column", paramLabel = "COLUMN",
+      description = "obs column with each cell's total count; computed from the counts when absent.")
+  String nCountsColumn = TokenizeOptions.DEFAULT_N_COUNTS_COLUMN;
+
+  @Option(names = "--filter-pass-column", paramLabel = "COLUMN",
+      description = "obs column; when present only cells where it is 1 are kept.")
+  String filterPassColumn = TokenizeOptions.DEFAULT_FILTER_PASS_COLUMN;
+
+  @Option(names = "--no-filter-pass", description = "Keep every cell, ignoring the filter-pass column.")
+  boolean noFilterPass;
+
+  @Option(names = "--min-gene-match", paramLabel = "FRACTION",
+      description = "Minimum fraction of the vocabulary's genes each input must contain.")
+  double minGeneMatch = TokenizeOptions.DEFAULT_MIN_GENE_MATCH;
+
+  @Option(names = "--allow-non-integer", description = "Accept non-integer counts (otherwise refused as normalised data).")
+  boolean allowNonInteger;
+
+  @Option(names = "--overwrite", description = "Replace the output folder if it exists.")
+  boolean overwrite;
+
+  @Option(names = "--partitions", paramLabel = "N",
+      description = "Exact number of read partitions; 0 = planned from the data size.")
+  int partitions;
+
+  @Mixin SparkArgs sparkArgs;
+
+  @Override
+  public Integer call() {
+    TokenizeOptions.Builder b = TokenizeOptions.builder()
+        .input(inputs.toArray(new String[0]))
+        .output(output)
+        .vocabulary(vocabulary)
+        .counts(counts)
+        .geneIdColumn(geneIdColumn)
+        .modelInputSize(modelInputSize)
+        .specialTokens(specialTokens)
+        .nCountsColumn(nCountsColumn)
+        .filterPassColumn(filterPassColumn)
+        .useFilterPass(!noFilterPass)
+        .minGeneMatch(minGeneMatch)
+        .allowNonInteger(allowNonInteger)
+        .overwrite(overwrite)
+        .partitions(partitions);
+    attributes.forEach(b::attribute);
+    TokenizeOptions options = b.build(); // validated before Spark starts
+    try (SparkArgs.Session s = sparkArgs.session("cellspark tokenize")) {
+      TokenizeResult r = TokenizeJob.run(s.spark(), options);
+      print(spec.commandLine().getOut(), r);
+    }
+    return Main.OK;
+  }
+
+  static void print(PrintWriter out, TokenizeResult r) {
+    out.printf(Locale.ROOT, "tokenized %,d of %,d cells into %s (%.1f s, %,.0f cells/s)%n",
+        r.cellsWritten(), r.cellsRead(), r.output(), r.seconds(), r.cellsPerSecond());
+    out.printf(Locale.ROOT, "  dropped: %,d by filter_pass, %,d with no vocabulary gene; %,d truncated to the input size%n",
+        r.droppedFilterPass(), r.droppedEmpty(), r.truncated());
+    if (r.nCountsComputed() > 0) {
+      out.printf(Locale.ROOT, "  n_counts computed from the counts for %,d cells (no n_counts obs column)%n",
+          r.nCountsComputed());
+    }
+    out.flush();
+  }
+}

@@ -1,0 +1,113 @@
+package org.cellspark.io;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.cellspark.error.UserException;
+
+/**
+ * Expands the user's input specs (files, folders, globs, comma-separated lists) into the ordered
+ * list of files to read, as Spark's file sources do: a folder means the files in it with the
+ * format's extension (not recursive), results sorted by name, duplicates dropped.
+ */
+public final class InputFiles {
+  private InputFiles() {}
+
+  /** One input file: its full URI and how the user named it (for messages). */
+  public record InputFile(String uri, String name) implements java.io.Serializable {
+    /** The file name without folder and extension: the cell-ID prefix when several files are read. */
+    public String stem() {
+      String file = uri.substring(uri.lastIndexOf('/') + 1);
+      int dot = file.lastIndexOf('.');
+      return dot > 0 ? file.substring(0, dot) : file;
+    }
+
+    /** The local path of a {@code file:} URI; other schemes are not readable by jHDF directly. */
+    public Path localPath() {
+      URI u = URI.create(uri);
+      if (u.getScheme() == null || "file".equals(u.getScheme())) {
+        return Paths.get(u.getScheme() == null ? URI.create("file://" + u.getPath()) : u);
+      }
+      throw UserException.of(
+          "Input %s is on %s://, which the HDF5 reader cannot open yet; copy it to a local or"
+              + " shared disk first",
+          name, u.getScheme());
+    }
+  }
+
+  public static List<InputFile> expand(List<String> specs, String extension, Configuration conf) {
+    Set<String> seen = new LinkedHashSet<>();
+    List<InputFile> out = new ArrayList<>();
+    for (String raw : specs) {
+      for (String spec : raw.split(",")) {
+        spec = spec.trim();
+        if (spec.isEmpty()) {
+          continue;
+        }
+        for (FileStatus s : expandOne(spec, extension, conf)) {
+          String uri = s.getPath().toUri().toString();
+          if (seen.add(uri)) {
+            out.add(new InputFile(uri, spec.equals(s.getPath().toString()) ? spec : displayName(s)));
+          }
+        }
+      }
+    }
+    if (out.isEmpty()) {
+      throw UserException.of("No input given; pass --input <file|folder|glob>[,...]");
+    }
+    return out;
+  }
+
+  private static String displayName(FileStatus s) {
+    URI u = s.getPath().toUri();
+    return "file".equals(u.getScheme()) ? u.getPath() : u.toString();
+  }
+
+  private static List<FileStatus> expandOne(String spec, String extension, Configuration conf) {
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(spec);
+    try {
+      FileSystem fs = p.getFileSystem(conf);
+      FileStatus[] matches = fs.globStatus(p);
+      if (matches == null || matches.length == 0) {
+        throw UserException.of(
+            "Input %s does not exist%s", spec, spec.contains("*") ? " (the pattern matches nothing)" : "");
+      }
+      List<FileStatus> files = new ArrayList<>();
+      for (FileStatus m : matches) {
+        if (m.isDirectory()) {
+          FileStatus[] inside = fs.listStatus(m.getPath());
+          List<FileStatus> found = new ArrayList<>();
+          for (FileStatus f : inside) {
+            if (f.isFile() && f.getPath().getName().endsWith(extension)) {
+              found.add(f);
+            }
+          }
+          if (found.isEmpty()) {
+            throw UserException.of("Input folder %s holds no %s files", spec, extension);
+          }
+          files.addAll(found);
+        } else {
+          files.add(m);
+        }
+      }
+      files.sort((a, b) -> a.getPath().toString().compareTo(b.getPath().toString()));
+      return files;
+    } catch (IOException e) {
+      throw UserException.of("Cannot list input %s: %s", spec, e.getMessage());
+    }
+  }
+
+  /** The given specs as one list (a convenience for options parsed from comma lists). */
+  public static List<String> specs(String... specs) {
+    return Arrays.asList(specs);
+  }
+}

@@ -1,0 +1,39 @@
+package org.cellspark.io.cells;
+
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The row schema every atlas reader produces: one row per cell, with the cell's stored counts as
+ * two parallel arrays (gene index into the file's gene table, count) and its annotations in a
+ * struct {@code obs} (a struct, so annotation names can never collide with ours).
+ */
+public final class CellCountsSchema {
+  private CellCountsSchema() {}
+
+  /** The cell's ID: the file's cell index (AnnData {@code obs_names}). */
+  public static final String CELL_ID = "cell_id";
+  /** The file the cell came from (its full URI). */
+  public static final String SOURCE = "source";
+  /** The cell's row in its file, from 0. */
+  public static final String ROW_INDEX = "row_index";
+  /** Column (gene) index of each stored value, into the file's gene table; ascending. */
+  public static final String GENE_INDEX = "gene_index";
+  /** The stored values, aligned with {@link #GENE_INDEX}. */
+  public static final String COUNTS = "counts";
+  /** The cell's annotations. */
+  public static final String OBS = "obs";
+
+  public static StructType of(StructType obs) {
+    return new StructType(
+        new StructField[] {
+          DataTypes.createStructField(CELL_ID, DataTypes.StringType, false),
+          DataTypes.createStructField(SOURCE, DataTypes.StringType, false),
+          DataTypes.createStructField(ROW_INDEX, DataTypes.LongType, false),
+          DataTypes.createStructField(GENE_INDEX, DataTypes.createArrayType(DataTypes.IntegerType, false), false),
+          DataTypes.createStructField(COUNTS, DataTypes.createArrayType(DataTypes.DoubleType, false), false),
+          DataTypes.createStructField(OBS, obs, false)
+        });
+  }
+}

@@ -1,0 +1,229 @@
+package org.cellspark.io.h5ad;
+
+import io.jhdf.api.Dataset;
+import io.jhdf.api.Group;
+import io.jhdf.api.Node;
+import io.jhdf.object.datatype.EnumDataType;
+import io.jhdf.object.datatype.FloatingPoint;
+import io.jhdf.object.datatype.StringData;
+import io.jhdf.object.datatype.VariableLength;
+import java.lang.reflect.Array;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.unsafe.types.UTF8String;
+
+/**
+ * One column of an AnnData dataframe ({@code obs} or {@code var}), in any of anndata's encodings:
+ * plain arrays (numbers, booleans, strings), categoricals (codes + categories, including the
+ * pre-0.8 layout with categories in {@code __categories/<name>}), and the nullable encodings
+ * (values + mask). Values come back in Spark's internal representation: {@link UTF8String},
+ * {@code Long}, {@code Double}, {@code Boolean}, or null.
+ */
+public abstract sealed class ObsColumn
+    permits ObsColumn.Plain, ObsColumn.Categorical, ObsColumn.Masked {
+
+  /** The kinds a column becomes in Spark: all integers widen to long, all floats to double. */
+  public enum Kind {
+    STRING(DataTypes.StringType),
+    LONG(DataTypes.LongType),
+    DOUBLE(DataTypes.DoubleType),
+    BOOLEAN(DataTypes.BooleanType);
+
+    private final DataType sparkType;
+
+    Kind(DataType sparkType) {
+      this.sparkType = sparkType;
+    }
+
+    public DataType sparkType() {
+      return sparkType;
+    }
+  }
+
+  private final String name;
+  private final Kind kind;
+
+  private ObsColumn(String name, Kind kind) {
+    this.name = name;
+    this.kind = kind;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  /** Values of rows {@code [start, start + count)}. */
+  public abstract Object[] read(long start, int count);
+
+  /**
+   * Recognises the column stored at {@code node}; {@code legacyCategories} is the pre-0.8
+   * {@code __categories} group of the dataframe, or null. Returns null for encodings that are not
+   * one value per row (e.g. 2-D arrays), which callers report when the column is asked for.
+   */
+  static ObsColumn of(String name, Node node, Group legacyCategories) {
+    if (node instanceof Group g) {
+      String encoding = H5adFile.stringAttribute(g, "encoding-type");
+      if ("categorical".equals(encoding)) {
+        return new Categorical(name, g.getDatasetByPath("codes"), (Dataset) g.getChild("categories"));
+      }
+      if ("nullable-integer".equals(encoding)
+          || "nullable-boolean".equals(encoding)
+          || "nullable-string-array".equals(encoding)) {
+        Dataset values = (Dataset) g.getChild("values");
+        Kind kind = kindOf(values);
+        return kind == null ? null : new Masked(name, kind, values, (Dataset) g.getChild("mask"));
+      }
+      return null;
+    }
+    Dataset d = (Dataset) node;
+    if (d.getDimensions().length != 1) {
+      return null;
+    }
+    if (legacyCategories != null && legacyCategories.getChildren().containsKey(name)) {
+      return new Categorical(name, d, (Dataset) legacyCategories.getChild(name));
+    }
+    Kind kind = kindOf(d);
+    return kind == null ? null : new Plain(name, kind, d);
+  }
+
+  static Kind kindOf(Dataset d) {
+    if (d.getDimensions().length != 1) {
+      return null;
+    }
+    var type = d.getDataType();
+    if (type instanceof StringData || type instanceof VariableLength) {
+      return Kind.STRING;
+    }
+    if (type instanceof EnumDataType) {
+      return Kind.BOOLEAN; // h5py writes numpy bool as an enum {FALSE, TRUE}
+    }
+    if (type instanceof FloatingPoint) {
+      return Kind.DOUBLE;
+    }
+    if (type instanceof io.jhdf.object.datatype.FixedPoint) {
+      return Kind.LONG;
+    }
+    return null;
+  }
+
+  static Object[] slice(Dataset d, long start, int count) {
+    Object raw = count == 0 ? Array.newInstance(d.getJavaType(), 0) : d.getData(new long[] {start}, new int[] {count});
+    return convert(raw);
+  }
+
+  /** jHDF's array of one of its element types -> Spark internal values. */
+  private static Object[] convert(Object raw) {
+    int n = Array.getLength(raw);
+    Object[] out = new Object[n];
+    if (raw instanceof String[] s) {
+      for (int i = 0; i < n; i++) {
+        out[i] = s[i] == null ? null : UTF8String.fromString(s[i]);
+      }
+    } else if (raw instanceof double[] || raw instanceof float[]) {
+      double[] v = ArrayConversions.toDoubles(raw);
+      for (int i = 0; i < n; i++) {
+        out[i] = v[i];
+      }
+    } else if (raw instanceof boolean[] b) {
+      for (int i = 0; i < n; i++) {
+        out[i] = b[i];
+      }
+    } else {
+      long[] v = ArrayConversions.toLongs(raw);
+      for (int i = 0; i < n; i++) {
+        out[i] = v[i];
+      }
+    }
+    return out;
+  }
+
+  /** Enum booleans arrive as their member names. */
+  private static Object[] enumToBoolean(Object[] values) {
+    for (int i = 0; i < values.length; i++) {
+      if (values[i] instanceof UTF8String s) {
+        values[i] = "TRUE".equalsIgnoreCase(s.toString());
+      }
+    }
+    return values;
+  }
+
+  static final class Plain extends ObsColumn {
+    private final Dataset values;
+
+    Plain(String name, Kind kind, Dataset values) {
+      super(name, kind);
+      this.values = values;
+    }
+
+    @Override
+    public Object[] read(long start, int count) {
+      Object[] v = slice(values, start, count);
+      return kind() == Kind.BOOLEAN ? enumToBoolean(v) : v;
+    }
+  }
+
+  /** Integer codes into a table of categories; code -1 is a missing value. */
+  static final class Categorical extends ObsColumn {
+    private final Dataset codes;
+    private final Dataset categoriesDataset;
+    private Object[] categories; // read once, on first use: small
+
+    Categorical(String name, Dataset codes, Dataset categories) {
+      super(name, Kind.STRING);
+      this.codes = codes;
+      this.categoriesDataset = categories;
+    }
+
+    @Override
+    public Object[] read(long start, int count) {
+      if (categories == null) {
+        categories = slice(categoriesDataset, 0, categoriesDataset.getDimensions()[0]);
+        for (int i = 0; i < categories.length; i++) {
+          if (!(categories[i] instanceof UTF8String) && categories[i] != null) {
+            categories[i] = UTF8String.fromString(String.valueOf(categories[i]));
+          }
+        }
+      }
+      long[] code =
+          ArrayConversions.toLongs(
+              count == 0 ? new long[0] : codes.getData(new long[] {start}, new int[] {count}));
+      Object[] out = new Object[count];
+      for (int i = 0; i < count; i++) {
+        long c = code[i];
+        out[i] = c < 0 || c >= categories.length ? null : categories[(int) c];
+      }
+      return out;
+    }
+  }
+
+  /** anndata's nullable encodings: a values array and a boolean mask (true = missing). */
+  static final class Masked extends ObsColumn {
+    private final Dataset values;
+    private final Dataset mask;
+
+    Masked(String name, Kind kind, Dataset values, Dataset mask) {
+      super(name, kind);
+      this.values = values;
+      this.mask = mask;
+    }
+
+    @Override
+    public Object[] read(long start, int count) {
+      Object[] v = slice(values, start, count);
+      if (kind() == Kind.BOOLEAN) {
+        enumToBoolean(v);
+      }
+      Object[] m = enumToBoolean(slice(mask, start, count));
+      for (int i = 0; i < count; i++) {
+        if (Boolean.TRUE.equals(m[i])) {
+          v[i] = null;
+        }
+      }
+      return v;
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package org.cellspark.jobs.common;
+
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The one way jobs and tests get a SparkSession. Order of precedence, lowest first: our defaults
+ * (only where nothing else set the key), then whatever spark-submit / spark-defaults.conf / -D
+ * set, then the caller's overrides. So on a cluster spark-submit's settings win; embedded runs
+ * ({@code bin/cellspark}) get a sensible local setup.
+ */
+public final class SparkSessionFactory {
+  private SparkSessionFactory() {}
+
+  public static SparkSession getOrCreate(String appName, Map<String, String> overrides) {
+    SparkConf conf = new SparkConf(); // picks up spark.* system properties (spark-submit, -D)
+    conf.setIfMissing("spark.app.name", appName);
+    boolean embedded = !conf.contains("spark.master");
+    if (embedded) {
+      // No cluster given: run inside this JVM on every core, quietly and on loopback.
+      conf.set("spark.master", "local[*]");
+      conf.setIfMissing("spark.ui.enabled", "false");
+      conf.setIfMissing("spark.driver.host", "127.0.0.1");
+      conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+      conf.setIfMissing(
+          "spark.sql.shuffle.partitions",
+          String.valueOf(Math.max(2, 2 * Runtime.getRuntime().availableProcessors())));
+    }
+    // Parquet output that Python readers (pyarrow, Hugging Face datasets) map to plain lists.
+    conf.setIfMissing("spark.sql.parquet.writeLegacyFormat", "false");
+    overrides.forEach(conf::set);
+    return SparkSession.builder().config(conf).getOrCreate();
+  }
+}

@@ -1,0 +1,126 @@
+package org.cellspark.jobs.common;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.cellspark.error.UserException;
+
+/**
+ * A job's output folder, written complete or not at all: everything goes to a hidden staging folder
+ * beside the target ({@code .NAME.cellspark-staging-UUID}) and is renamed into place only when the
+ * job has succeeded, summary included. A failed run leaves no folder that looks like output, and a
+ * failed {@code --overwrite} run leaves the previous output as it was.
+ *
+ * <p>On object stores a rename is a copy: still correct, slower. The target is replaced by deleting
+ * it and renaming the staging folder, which is not atomic: a reader in between sees no output.
+ */
+public final class StagedOutput {
+  public static final String SUMMARY_FILE = "_cellspark.json";
+
+  private final FileSystem fs;
+  private final Path target;
+  private final Path staging;
+  private final String spelling;
+
+  private StagedOutput(FileSystem fs, Path target, Path staging, String spelling) {
+    this.fs = fs;
+    this.target = target;
+    this.staging = staging;
+    this.spelling = spelling;
+  }
+
+  /**
+   * Checks the target before any work: it must not exist (unless {@code overwrite}) and must not
+   * hold any input (overwriting would delete inputs).
+   */
+  public static StagedOutput prepare(
+      String output, boolean overwrite, Configuration conf, List<String> inputUris) {
+    Path target = new Path(output);
+    try {
+      FileSystem fs = target.getFileSystem(conf);
+      target = fs.makeQualified(target);
+      String targetUri = target.toUri().toString();
+      for (String input : inputUris) {
+        String in = fs.makeQualified(new Path(input)).toUri().toString();
+        if (in.equals(targetUri) || in.startsWith(targetUri.endsWith("/") ? targetUri : targetUri + "/")) {
+          throw UserException.of(
+              "Output %s would contain the input %s; choose an output folder outside the inputs"
+                  + " (inputs are never modified)",
+              output, input);
+        }
+      }
+      if (fs.exists(target)) {
+        if (!overwrite) {
+          throw UserException.of(
+              "Output %s already exists; pass --overwrite to replace it, or choose another folder",
+              output);
+        }
+        if (fs.getFileStatus(target).isFile()) {
+          throw UserException.of("Output %s is a file, not a folder; remove it or choose another", output);
+        }
+      }
+      Path parent = target.getParent();
+      if (parent != null && !fs.exists(parent) && !fs.mkdirs(parent)) {
+        throw UserException.of("Cannot create the folder %s for output %s", parent, output);
+      }
+      Path staging =
+          new Path(parent, "." + target.getName() + ".cellspark-staging-" + UUID.randomUUID());
+      if (!fs.mkdirs(staging)) {
+        throw UserException.of("Cannot write to %s (creating %s failed); check permissions", parent, staging);
+      }
+      // Spark wants to create the folder itself; we only checked that we may.
+      fs.delete(staging, true);
+      return new StagedOutput(fs, target, staging, output);
+    } catch (IOException e) {
+      throw UserException.of("Cannot write output %s: %s", output, e.getMessage());
+    }
+  }
+
+  /** Where the job writes: a folder that does not exist yet. */
+  public String stagingUri() {
+    return staging.toUri().toString();
+  }
+
+  public String targetUri() {
+    return target.toUri().toString();
+  }
+
+  /** Writes a small text file (the job summary) into the staging folder. */
+  public void writeText(String name, String content) {
+    try (OutputStream out = fs.create(new Path(staging, name), true)) {
+      out.write(content.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw UserException.of("Cannot write %s into output %s: %s", name, spelling, e.getMessage());
+    }
+  }
+
+  /** Moves the staged output into place, replacing an older one. */
+  public void commit() {
+    try {
+      if (fs.exists(target) && !fs.delete(target, true)) {
+        throw UserException.of("Cannot remove the previous output %s; check permissions", spelling);
+      }
+      if (!fs.rename(staging, target)) {
+        throw UserException.of("Cannot move the finished output into %s; check permissions", spelling);
+      }
+    } catch (IOException e) {
+      throw UserException.of("Cannot move the finished output into %s: %s", spelling, e.getMessage());
+    }
+  }
+
+  /** Removes whatever was staged; safe to call after commit or twice. */
+  public void abort() {
+    try {
+      if (fs.exists(staging)) {
+        fs.delete(staging, true);
+      }
+    } catch (IOException ignored) {
+      // best effort: the folder is hidden and named as staging
+    }
+  }
+}

@@ -1,0 +1,417 @@
+package org.cellspark.jobs.tokenize;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.element_at;
+import static org.apache.spark.sql.functions.first;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.cellspark.encode.EncodingSettings;
+import org.cellspark.encode.GeneIndexMapping;
+import org.cellspark.error.UserException;
+import org.cellspark.io.InputFiles;
+import org.cellspark.io.InputFiles.InputFile;
+import org.cellspark.io.cells.CellCountsSchema;
+import org.cellspark.io.h5ad.CountsLocation;
+import org.cellspark.io.h5ad.CountsMatrix;
+import org.cellspark.io.h5ad.DataFrameGroup;
+import org.cellspark.io.h5ad.H5adFile;
+import org.cellspark.io.h5ad.H5adOptions;
+import org.cellspark.io.h5ad.ObsColumn;
+import org.cellspark.jobs.common.InternalRowsRelation;
+import org.cellspark.jobs.common.JobSummary;
+import org.cellspark.jobs.common.ParquetFooters;
+import org.cellspark.jobs.common.StagedOutput;
+import org.cellspark.jobs.common.Vocabularies;
+import org.cellspark.vocab.Vocabulary;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code cellspark tokenize}: AnnData atlases to Geneformer's rank-value-encoded tokens, as Parquet
+ * ({@code cell_id, input_ids, length, n_counts, source, attributes...}) plus {@code _cellspark.json}.
+ *
+ * <p>The driver inspects each input (gene table, obs columns: small) and checks everything it can
+ * before any Spark work; executors read cells by row range through the {@code h5ad} data source
+ * and encode them; the output is staged and moved into place only when complete.
+ */
+public final class TokenizeJob {
+  private static final Logger LOG = LoggerFactory.getLogger(TokenizeJob.class);
+
+  private TokenizeJob() {}
+
+  /** What the driver learned about one input before reading its cells. */
+  private record Inspected(
+      InputFile file,
+      long cells,
+      String matrix,
+      int inputGenes,
+      GeneIndexMapping mapping,
+      String[] geneIds,
+      boolean hasNCounts,
+      boolean hasFilterPass,
+      Map<String, ObsColumn.Kind> obsKinds) {}
+
+  public static TokenizeResult run(SparkSession spark, TokenizeOptions o) {
+    long start = System.nanoTime();
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    List<InputFile> files = InputFiles.expand(o.inputs(), ".h5ad", hadoop);
+    CountsLocation countsAt = CountsLocation.parse(o.counts());
+    Vocabulary vocabulary = Vocabularies.load(o.vocabulary());
+    EncodingSettings settings =
+        EncodingSettings.resolve(vocabulary, o.specialTokens(), o.modelInputSize());
+    StagedOutput out =
+        StagedOutput.prepare(
+            o.output(), o.overwrite(), hadoop, files.stream().map(InputFile::uri).toList());
+    try {
+      List<Inspected> inputs = new ArrayList<>();
+      for (InputFile f : files) {
+        inputs.add(inspect(f, vocabulary, countsAt, o));
+      }
+      long inspected = System.nanoTime();
+      LOG.info("tokenize: {} input(s), {}; {}", inputs.size(), vocabulary.describe(), settings.describe());
+
+      List<String> obsNeeded = obsColumnsNeeded(inputs, o);
+      Dataset<Row> cells = read(spark, files, countsAt, obsNeeded, o.partitions());
+      checkUniqueCellIds(spark, cells, files);
+
+      StructType obsType = (StructType) cells.schema().apply(CellCountsSchema.OBS).dataType();
+      TokenizePlan plan = plan(settings, o, inputs, obsType);
+      Broadcast<TokenizePlan> planBroadcast =
+          JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(plan);
+      TokenizeCounters counters = new TokenizeCounters(spark.sparkContext());
+
+      JavaRDD<InternalRow> tokens =
+          cells
+              .select(
+                  CellCountsSchema.CELL_ID,
+                  CellCountsSchema.SOURCE,
+                  CellCountsSchema.ROW_INDEX,
+                  CellCountsSchema.GENE_INDEX,
+                  CellCountsSchema.COUNTS,
+                  CellCountsSchema.OBS)
+              .queryExecution()
+              .toRdd()
+              .toJavaRDD()
+              .mapPartitions(new CellTokenizer(planBroadcast, counters));
+      Dataset<Row> table =
+          InternalRowsRelation.dataFrame(spark, outputSchema(o, obsType), tokens.rdd());
+      spark.sparkContext().setJobDescription("tokenize: read cells, rank-value encode, write Parquet");
+      table.write().parquet(out.stagingUri());
+      spark.sparkContext().setJobDescription(null);
+      long written = ParquetFooters.rowCount(hadoop, out.stagingUri());
+      if (written != counters.cellsWritten.value()) {
+        LOG.warn("tokenize: counters say {} cells written, Parquet holds {}; reporting Parquet's",
+            counters.cellsWritten.value(), written);
+      }
+      planBroadcast.destroy();
+
+      double seconds = (System.nanoTime() - start) / 1e9;
+      JobSummary summary =
+          summary(o, files, inputs, vocabulary, settings, counters, written,
+              (inspected - start) / 1e9, seconds);
+      out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
+      out.commit();
+      LOG.info("tokenize: {} of {} cells written to {} in {} s", written, counters.cellsRead.value(),
+          out.targetUri(), String.format(Locale.ROOT, "%.1f", seconds));
+      return new TokenizeResult(
+          out.targetUri(),
+          counters.cellsRead.value(),
+          written,
+          counters.droppedFilterPass.value(),
+          counters.droppedEmpty.value(),
+          counters.nCountsComputed.value(),
+          counters.truncated.value(),
+          seconds,
+          summary.asMap());
+    } finally {
+      out.abort();
+    }
+  }
+
+  private static Inspected inspect(
+      InputFile f, Vocabulary vocabulary, CountsLocation countsAt, TokenizeOptions o) {
+    try (H5adFile h5 = H5adFile.open(f.localPath(), f.name())) {
+      CountsMatrix matrix = h5.counts(countsAt);
+      String[] geneIds = h5.geneIds(countsAt, o.geneIdColumn());
+      GeneIndexMapping mapping = GeneIndexMapping.build(geneIds, vocabulary);
+      checkGeneMatch(f, geneIds, mapping, vocabulary, o);
+
+      DataFrameGroup obs = h5.obs();
+      Map<String, ObsColumn.Kind> kinds = new LinkedHashMap<>();
+      boolean hasNCounts = obs.hasColumn(o.nCountsColumn());
+      if (hasNCounts) {
+        ObsColumn.Kind k = obs.column(o.nCountsColumn()).kind();
+        if (k != ObsColumn.Kind.LONG && k != ObsColumn.Kind.DOUBLE) {
+          throw UserException.of(
+              "Input %s: obs column '%s' holds %s values, not numbers; it must be each cell's total"
+                  + " count (or pass --n-counts-column with the right column)",
+              f.name(), o.nCountsColumn(), k.name().toLowerCase(Locale.ROOT));
+        }
+        kinds.put(o.nCountsColumn(), k);
+      }
+      boolean hasFilterPass = o.useFilterPass() && obs.hasColumn(o.filterPassColumn());
+      if (hasFilterPass) {
+        ObsColumn.Kind k = obs.column(o.filterPassColumn()).kind();
+        if (k == ObsColumn.Kind.STRING) {
+          throw UserException.of(
+              "Input %s: obs column '%s' holds strings; filter_pass must be 1/0 or true/false (or"
+                  + " pass --no-filter-pass)",
+              f.name(), o.filterPassColumn());
+        }
+        kinds.put(o.filterPassColumn(), k);
+      }
+      for (TokenizeOptions.Attribute a : o.attributes()) {
+        if (!obs.hasColumn(a.obsColumn())) {
+          throw UserException.of(
+              "Input %s has no obs column '%s' (asked for by --attribute); its obs columns are: %s",
+              f.name(), a.obsColumn(), String.join(", ", obs.columnNames()));
+        }
+        kinds.put(a.obsColumn(), obs.column(a.obsColumn()).kind());
+      }
+      return new Inspected(
+          f, h5.cellCount(), matrix.describe(), geneIds.length, mapping, geneIds, hasNCounts,
+          hasFilterPass, kinds);
+    }
+  }
+
+  /**
+   * Coverage is measured on the vocabulary (what fraction of its genes the input has), not on the
+   * input: atlases carry 30-60k features of which only the ~20k vocabulary genes can match.
+   */
+  private static void checkGeneMatch(
+      InputFile f, String[] geneIds, GeneIndexMapping m, Vocabulary vocabulary, TokenizeOptions o) {
+    if (m.vocabularyCoverage() >= o.minGeneMatch()) {
+      return;
+    }
+    boolean versioned = java.util.Arrays.stream(geneIds).limit(200)
+        .anyMatch(id -> id != null && id.matches("(?i)ENS[A-Z]*G\\d+\\.\\d+"));
+    throw UserException.of(
+        "Input %s: only %,d of the vocabulary's %,d genes (%.1f%%) are among its %,d genes, below"
+            + " --min-gene-match %.0f%%. First input IDs not in the vocabulary: %s.%s Check that"
+            + " --gene-id-column (now '%s') holds Ensembl gene IDs of the organism and release of"
+            + " the vocabulary; gene symbols must be mapped to Ensembl IDs first. Lower"
+            + " --min-gene-match only if the data really covers fewer genes.",
+        f.name(), m.matchedGenes(), m.vocabularyGenes(), 100 * m.vocabularyCoverage(), geneIds.length,
+        100 * o.minGeneMatch(), String.join(", ", m.unmatchedExamples()),
+        versioned ? " The IDs carry version suffixes (ENSG....N): strip them." : "",
+        o.geneIdColumn());
+  }
+
+  private static List<String> obsColumnsNeeded(List<Inspected> inputs, TokenizeOptions o) {
+    Set<String> needed = new LinkedHashSet<>();
+    for (Inspected i : inputs) {
+      needed.addAll(i.obsKinds().keySet());
+    }
+    return new ArrayList<>(needed);
+  }
+
+  private static Dataset<Row> read(
+      SparkSession spark, List<InputFile> files, CountsLocation countsAt, List<String> obs, int partitions) {
+    try {
+      return spark
+          .read()
+          .format("h5ad")
+          .option("paths", new ObjectMapper().writeValueAsString(files.stream().map(InputFile::uri).toList()))
+          .option(H5adOptions.COUNTS, countsAt.spelling())
+          .option(H5adOptions.OBS_COLUMNS, String.join(",", obs))
+          .option(H5adOptions.PARTITIONS, partitions)
+          .load();
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Cell IDs key every downstream table; duplicates are refused before any tokenizing. */
+  private static void checkUniqueCellIds(SparkSession spark, Dataset<Row> cells, List<InputFile> files) {
+    Column id = col(CellCountsSchema.CELL_ID);
+    if (files.size() > 1) {
+      List<Column> kv = new ArrayList<>();
+      for (InputFile f : files) {
+        kv.add(lit(f.uri()));
+        kv.add(lit(f.stem() + ":"));
+      }
+      id = concat(element_at(map(kv.toArray(new Column[0])), col(CellCountsSchema.SOURCE)), id);
+    }
+    spark.sparkContext().setJobDescription("tokenize: check cell IDs are unique");
+    List<Row> duplicates =
+        cells
+            .select(id.as("id"), col(CellCountsSchema.SOURCE))
+            .groupBy("id")
+            .agg(count(lit(1)).as("n"), first(CellCountsSchema.SOURCE).as("source"))
+            .where(col("n").gt(1))
+            .limit(5)
+            .collectAsList();
+    spark.sparkContext().setJobDescription(null);
+    if (!duplicates.isEmpty()) {
+      Map<String, String> names = files.stream().collect(Collectors.toMap(InputFile::uri, InputFile::name));
+      String list =
+          duplicates.stream()
+              .map(r -> String.format(Locale.ROOT, "'%s' (%d times, in %s)", r.getString(0), r.getLong(1),
+                  names.getOrDefault(r.getString(2), r.getString(2))))
+              .collect(Collectors.joining(", "));
+      throw UserException.of(
+          "Cell IDs are not unique: %s. Output rows are keyed by cell_id; make the IDs unique first"
+              + " (in Python: adata.obs_names_make_unique(); then write the file again).",
+          list);
+    }
+  }
+
+  private static TokenizePlan plan(
+      EncodingSettings settings, TokenizeOptions o, List<Inspected> inputs, StructType obsType) {
+    Map<String, TokenizePlan.FilePlan> files = new LinkedHashMap<>();
+    boolean several = inputs.size() > 1;
+    for (Inspected i : inputs) {
+      String uri = i.file().uri();
+      files.put(
+          uri,
+          new TokenizePlan.FilePlan(
+              i.file().name(),
+              uri.substring(uri.lastIndexOf('/') + 1),
+              several ? i.file().stem() + ":" : "",
+              i.mapping(),
+              i.geneIds(),
+              i.hasNCounts(),
+              i.hasFilterPass()));
+    }
+    List<Integer> attributeFields = new ArrayList<>();
+    List<DataType> attributeTypes = new ArrayList<>();
+    for (TokenizeOptions.Attribute a : o.attributes()) {
+      attributeFields.add(obsType.fieldIndex(a.obsColumn()));
+      attributeTypes.add(obsType.apply(a.obsColumn()).dataType());
+    }
+    int nCounts = fieldIndex(obsType, o.nCountsColumn());
+    int filterPass = o.useFilterPass() ? fieldIndex(obsType, o.filterPassColumn()) : -1;
+    return new TokenizePlan(
+        settings,
+        o.allowNonInteger(),
+        files,
+        obsType.fields().length,
+        nCounts,
+        nCounts < 0 ? null : obsType.fields()[nCounts].dataType(),
+        filterPass,
+        filterPass < 0 ? null : obsType.fields()[filterPass].dataType(),
+        attributeFields,
+        attributeTypes);
+  }
+
+  private static int fieldIndex(StructType t, String name) {
+    return java.util.Arrays.asList(t.fieldNames()).indexOf(name);
+  }
+
+  static StructType outputSchema(TokenizeOptions o, StructType obsType) {
+    List<StructField> fields = new ArrayList<>();
+    fields.add(DataTypes.createStructField("cell_id", DataTypes.StringType, false));
+    fields.add(
+        DataTypes.createStructField(
+            "input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false));
+    fields.add(DataTypes.createStructField("length", DataTypes.IntegerType, false));
+    fields.add(DataTypes.createStructField("n_counts", DataTypes.DoubleType, false));
+    fields.add(DataTypes.createStructField("source", DataTypes.StringType, false));
+    for (TokenizeOptions.Attribute a : o.attributes()) {
+      fields.add(
+          DataTypes.createStructField(a.outputColumn(), obsType.apply(a.obsColumn()).dataType(), true));
+    }
+    return DataTypes.createStructType(fields);
+  }
+
+  private static JobSummary summary(
+      TokenizeOptions o,
+      List<InputFile> files,
+      List<Inspected> inputs,
+      Vocabulary vocabulary,
+      EncodingSettings settings,
+      TokenizeCounters c,
+      long written,
+      double inspectSeconds,
+      double seconds) {
+    Map<String, Object> options = new LinkedHashMap<>();
+    options.put("inputs", o.inputs());
+    options.put("output", o.output());
+    options.put("vocabulary", o.vocabulary());
+    options.put("counts", o.counts());
+    options.put("gene_id_column", o.geneIdColumn());
+    options.put("model_input_size", settings.modelInputSize());
+    options.put("special_tokens", settings.specialTokens());
+    options.put("attributes", o.attributes().stream().map(a -> a.obsColumn() + "=" + a.outputColumn()).toList());
+    options.put("n_counts_column", o.nCountsColumn());
+    options.put("filter_pass_column", o.useFilterPass() ? o.filterPassColumn() : null);
+    options.put("min_gene_match", o.minGeneMatch());
+    options.put("allow_non_integer", o.allowNonInteger());
+    options.put("partitions", o.partitions());
+
+    List<Map<String, Object>> in = new ArrayList<>();
+    for (Inspected i : inputs) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", i.file().name());
+      m.put("uri", i.file().uri());
+      m.put("cells", i.cells());
+      m.put("matrix", i.matrix());
+      m.put("input_genes", i.inputGenes());
+      m.put("vocabulary_genes_matched", i.mapping().matchedGenes());
+      m.put("vocabulary_coverage", round(i.mapping().vocabularyCoverage()));
+      m.put("input_genes_unmatched", i.mapping().unmatchedColumns());
+      m.put("input_genes_collapsed", i.mapping().collapsedColumns());
+      m.put("n_counts", i.hasNCounts() ? "obs column " + o.nCountsColumn() : "computed from counts (no obs column " + o.nCountsColumn() + ")");
+      m.put("filter_pass", i.hasFilterPass() ? "obs column " + o.filterPassColumn() : "not applied");
+      in.add(m);
+    }
+    Map<String, Object> vocab = new LinkedHashMap<>();
+    vocab.put("location", vocabulary.location());
+    vocab.put("tokens", vocabulary.size());
+    vocab.put("genes", vocabulary.geneCount());
+    vocab.put("special_tokens", vocabulary.hasClsAndEos() ? "<cls>/<eos>" : "none");
+    vocab.put("files", vocabulary.files());
+
+    Map<String, Object> counts = new LinkedHashMap<>();
+    counts.put("cells_read", c.cellsRead.value());
+    counts.put("cells_written", written);
+    counts.put("dropped_filter_pass", c.droppedFilterPass.value());
+    counts.put("dropped_no_vocabulary_gene", c.droppedEmpty.value());
+    counts.put("n_counts_computed", c.nCountsComputed.value());
+    counts.put("truncated_to_input_size", c.truncated.value());
+    counts.put("tokens_written", c.tokensWritten.value());
+
+    Map<String, Object> timings = new LinkedHashMap<>();
+    timings.put("inspect_seconds", round(inspectSeconds));
+    timings.put("total_seconds", round(seconds));
+    timings.put("cells_per_second", round(seconds > 0 ? c.cellsRead.value() / seconds : 0));
+
+    return new JobSummary("tokenize")
+        .put("options", options)
+        .put("encoding", settings.describe())
+        .put("vocabulary", vocab)
+        .put("inputs", in)
+        .put("counts", counts)
+        .put("timings", timings);
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 1e4) / 1e4;
+  }
+}
