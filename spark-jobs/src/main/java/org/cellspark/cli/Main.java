@@ -33,6 +33,14 @@ public final class Main implements Runnable {
     return commandLine().execute(args);
   }
 
+  /** As {@link #execute(String...)}, printing to the given writers. */
+  public static int execute(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cl = commandLine();
+    cl.setOut(out);
+    cl.setErr(err);
+    return cl.execute(args);
+  }
+
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler(Main::handle);

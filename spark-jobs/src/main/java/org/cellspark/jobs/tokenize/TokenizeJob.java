@@ -46,6 +46,7 @@ import org.cellspark.io.h5ad.ObsColumn;
 import org.cellspark.jobs.common.InternalRowsRelation;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ParquetFooters;
+import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.Vocabularies;
 import org.cellspark.vocab.Vocabulary;
@@ -88,6 +89,8 @@ public final class TokenizeJob {
     StagedOutput out =
         StagedOutput.prepare(
             o.output(), o.overwrite(), hadoop, files.stream().map(InputFile::uri).toList());
+    String group = SparkJobs.startGroup(spark.sparkContext(), "cellspark tokenize");
+    boolean done = false;
     try {
       List<Inspected> inputs = new ArrayList<>();
       for (InputFile f : files) {
@@ -137,6 +140,7 @@ public final class TokenizeJob {
               (inspected - start) / 1e9, seconds);
       out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
       out.commit();
+      done = true;
       LOG.info("tokenize: {} of {} cells written to {} in {} s", written, counters.cellsRead.value(),
           out.targetUri(), String.format(Locale.ROOT, "%.1f", seconds));
       return new TokenizeResult(
@@ -150,6 +154,10 @@ public final class TokenizeJob {
           seconds,
           summary.asMap());
     } finally {
+      if (!done) {
+        SparkJobs.cancelAndAwait(spark.sparkContext(), group, 30_000);
+      }
+      SparkJobs.endGroup(spark.sparkContext());
       out.abort();
     }
   }
