@@ -75,6 +75,11 @@ public final class GeneIndexMapping implements Serializable {
       columnSlot[c] = slot;
     }
     int n = genes.size();
+    if (n > RankValueEncoder.MAX_GENES) {
+      throw new org.cellspark.error.UserException(String.format(java.util.Locale.ROOT,
+          "The input matches %,d vocabulary genes; Cellspark ranks at most %,d genes per input",
+          n, RankValueEncoder.MAX_GENES));
+    }
     int[] slotToken = new int[n];
     double[] slotMedian = new double[n];
     String[] slotGene = genes.toArray(new String[0]);

@@ -93,6 +93,30 @@ class RankValueEncoderTest {
     assertThat(reversedStorage).containsExactly(8, 7, 9);
   }
 
+  /**
+   * Values that differ only in their lowest mantissa bits (relative 1e-15) must still rank by
+   * value, not by input order: the fast path compares truncated keys, then re-sorts such near ties.
+   */
+  @Test
+  void ranksValuesThatDifferOnlyInTheirLastBits() {
+    double m = 1.0;
+    double mUp = Math.nextUp(Math.nextUp(m)); // v(A) = 1/m > v(B) = 1/mUp by a few ulps
+    Vocabulary v =
+        Vocabulary.of(
+            "ulps",
+            Map.of("<pad>", 0, "A", 5, "B", 6, "C", 7, "D", 8),
+            Map.of("A", m, "B", mUp, "C", mUp, "D", m),
+            null,
+            Map.of());
+    // Input order B, C, A, D: B and C tie exactly (both 1/mUp), A and D tie exactly (1/m), and
+    // A/D rank above B/C by a few ulps, so: A, D (input order), then B, C (input order).
+    GeneIndexMapping map = GeneIndexMapping.build(new String[] {"B", "C", "A", "D"}, v);
+    int[] tokens = new RankValueEncoder(EncodingSettings.resolve(v, SpecialTokens.OFF, 0))
+        .encode(map, new int[] {0, 1, 2, 3}, new double[] {1, 1, 1, 1}, 4, 10_000);
+    assertThat(1 / m).isGreaterThan(1 / mUp);
+    assertThat(tokens).containsExactly(5, 8, 6, 7);
+  }
+
   @Test
   void truncatesToTheModelInputSizeKeepingTheTopGenes() {
     Map<String, Integer> tokens = new LinkedHashMap<>();
@@ -182,6 +206,39 @@ class RankValueEncoderTest {
             .as("cell %d", cell)
             .containsExactly(reference(v, input, cols, counts, nCounts, s));
       }
+    }
+  }
+
+  /** Large cells (the radix path) with many exact ties (medians from a small set). */
+  @Test
+  void agreesWithThePlainReferenceOnLargeCellsFullOfTies() {
+    Map<String, Integer> tokens = new LinkedHashMap<>();
+    Map<String, Double> medians = new HashMap<>();
+    tokens.put("<pad>", 0);
+    tokens.put("<cls>", 1);
+    tokens.put("<eos>", 2);
+    Random rnd = new Random(7);
+    double[] someMedians = {0.5, 1.0, 1.0 + 1e-12, 2.0, 3.7};
+    String[] input = new String[3000];
+    for (int g = 0; g < input.length; g++) {
+      input[g] = "G" + g;
+      tokens.put(input[g], 3 + g);
+      medians.put(input[g], someMedians[rnd.nextInt(someMedians.length)]);
+    }
+    Vocabulary v = Vocabulary.of("ties", tokens, medians, null, Map.of());
+    GeneIndexMapping m = GeneIndexMapping.build(input, v);
+    EncodingSettings s = EncodingSettings.resolve(v, SpecialTokens.ON, 4096);
+    RankValueEncoder enc = new RankValueEncoder(s);
+    for (int cell = 0; cell < 50; cell++) {
+      int[] cols = rnd.ints(0, input.length).distinct().limit(200 + rnd.nextInt(2000)).toArray();
+      double[] counts = new double[cols.length];
+      for (int k = 0; k < cols.length; k++) {
+        counts[k] = 1 + rnd.nextInt(3);
+      }
+      double nCounts = 5000 + rnd.nextInt(5000);
+      assertThat(enc.encode(m, cols, counts, cols.length, nCounts))
+          .as("cell %d", cell)
+          .containsExactly(reference(v, input, cols, counts, nCounts, s));
     }
   }
 

@@ -15,8 +15,11 @@ import org.cellspark.io.InputFiles.InputFile;
  * not grow with the partition.
  */
 final class CellRangeReader implements Iterator<InternalRow>, AutoCloseable {
-  /** Stored values per block: ~24 MB of indices and doubles, plus jHDF's buffers. */
-  static final int MAX_BLOCK_VALUES = 1 << 21;
+  /**
+   * Stored values per block (~3 MB of indices and doubles, reused): small enough to stay out of
+   * G1's humongous allocations on a 1 GB heap, large enough to amortise per-block work.
+   */
+  static final int MAX_BLOCK_VALUES = 1 << 18;
 
   /** Cells per block when the matrix is not read (IDs and obs only). */
   static final int CELLS_PER_BLOCK_WITHOUT_MATRIX = 1 << 16;
@@ -32,6 +35,10 @@ final class CellRangeReader implements Iterator<InternalRow>, AutoCloseable {
   private CountsMatrix matrix;
   private final CellBlock transposed; // CSC files: the whole range, already assembled by Spark
   private long[] indptr; // CSR: this range's row pointers
+  private ChunkCursor indexCursor;
+  private ChunkCursor valueCursor;
+  private int[] genes = new int[0]; // block buffers, reused block after block
+  private double[] values = new double[0];
   private ObsColumn[] obsColumns;
 
   private long next; // first row of the next block
@@ -110,6 +117,8 @@ final class CellRangeReader implements Iterator<InternalRow>, AutoCloseable {
       matrix = h5.counts(spec.counts);
       if (matrix instanceof CountsMatrix.Sparse s) {
         indptr = s.indptr(start, (int) (end - start));
+        indexCursor = s.indexCursor();
+        valueCursor = s.valueCursor();
       }
     }
     if (spec.needsObs()) {
@@ -129,7 +138,7 @@ final class CellRangeReader implements Iterator<InternalRow>, AutoCloseable {
     if (transposed != null) {
       cells = (int) (end - start);
       block = transposed;
-    } else if (matrix instanceof CountsMatrix.Sparse s) {
+    } else if (matrix instanceof CountsMatrix.Sparse) {
       int i = (int) (next - start);
       int j = i + 1;
       while (j < end - start && indptr[j + 1] - indptr[i] <= MAX_BLOCK_VALUES) {
@@ -142,7 +151,13 @@ final class CellRangeReader implements Iterator<InternalRow>, AutoCloseable {
       for (int k = 0; k <= cells; k++) {
         offsets[k] = (int) (indptr[i + k] - from);
       }
-      block = new CellBlock(next, cells, offsets, s.indices(from, n), s.values(from, n)).sortedByGene();
+      if (genes.length < n) {
+        genes = new int[n];
+        values = new double[n];
+      }
+      indexCursor.readInts(from, n, genes, 0);
+      valueCursor.readDoubles(from, n, values, 0);
+      block = new CellBlock(next, cells, offsets, genes, values).sortedByGene();
     } else if (matrix instanceof CountsMatrix.Dense d) {
       cells = (int) Math.min(end - next, Math.max(1, MAX_BLOCK_VALUES / Math.max(1, d.cols())));
       block = nonZeros(next, d.rows(next, cells));

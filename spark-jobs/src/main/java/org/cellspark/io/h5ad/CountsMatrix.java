@@ -169,6 +169,16 @@ public abstract sealed class CountsMatrix permits CountsMatrix.Sparse, CountsMat
       return ArrayConversions.toLongs(indptr.getData(new long[] {from}, new int[] {count + 1}));
     }
 
+    /** A forward reader of the minor indices (gene for CSR, cell for CSC). */
+    public ChunkCursor indexCursor() {
+      return new ChunkCursor(indices);
+    }
+
+    /** A forward reader of the stored values. */
+    public ChunkCursor valueCursor() {
+      return new ChunkCursor(data);
+    }
+
     /** Minor indices (gene for CSR, cell for CSC) of stored values {@code [from, from + n)}. */
     public int[] indices(long from, int n) {
       return n == 0 ? new int[0] : ArrayConversions.toInts(indices.getData(new long[] {from}, new int[] {n}));

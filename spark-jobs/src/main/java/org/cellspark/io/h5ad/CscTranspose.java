@@ -139,6 +139,8 @@ final class CscTranspose {
     private H5adFile h5;
     private CountsMatrix.Sparse matrix;
     private long[] indptr;
+    private ChunkCursor cellCursor;
+    private ChunkCursor valueCursor;
     private int nextColumn;
     private final List<Tuple2<Integer, Chunk>> pending = new ArrayList<>();
 
@@ -183,6 +185,8 @@ final class CscTranspose {
         h5 = H5adFile.open(file.localPath(), file.name());
         matrix = (CountsMatrix.Sparse) h5.counts(counts);
         indptr = matrix.indptr(range.first(), range.end() - range.first());
+        cellCursor = matrix.indexCursor();
+        valueCursor = matrix.valueCursor();
       }
       int i = nextColumn - range.first();
       int j = i + 1;
@@ -192,8 +196,10 @@ final class CscTranspose {
       }
       long from = indptr[i];
       int n = Math.toIntExact(indptr[j] - from);
-      int[] cells = matrix.indices(from, n);
-      double[] values = matrix.values(from, n);
+      int[] cells = new int[n];
+      double[] values = new double[n];
+      cellCursor.readInts(from, n, cells, 0);
+      valueCursor.readDoubles(from, n, values, 0);
       int blocks = (int) ((matrix.rows() + cellsPerBlock - 1) / cellsPerBlock);
       int[] sizes = new int[blocks];
       for (int cell : cells) {
