@@ -141,6 +141,22 @@ class H5adDataSourceTest {
     assertThat(rows.stream().mapToLong(r -> r.getLong(2)).sum()).isEqualTo(stored);
   }
 
+  /** The SQL shown in docs/tokenize.md and notebooks/README.md. */
+  @Test
+  void worksAsASqlDataSource(SparkSession spark) {
+    spark.sql("CREATE OR REPLACE TEMPORARY VIEW atlas_sql USING h5ad OPTIONS (path '"
+        + Fixtures.atlas("csr_float32_gzip.h5ad") + "')");
+    List<Row> rows = spark.sql(
+        "SELECT obs.cell_type, count(*) AS cells, avg(size(gene_index)) AS genes_detected "
+            + "FROM atlas_sql GROUP BY obs.cell_type ORDER BY 1").collectAsList();
+    long typed = 0;
+    for (JsonNode c : Expected.cells()) {
+      typed += c.get("obs").get("cell_type").isNull() ? 0 : 1;
+    }
+    assertThat(rows).hasSize(4); // three types and the missing one
+    assertThat(rows.stream().filter(r -> !r.isNullAt(0)).mapToLong(r -> r.getLong(1)).sum()).isEqualTo(typed);
+  }
+
   @Test
   void readsSeveralFilesFromAGlob(SparkSession spark) {
     Path folder = Fixtures.atlas("csr_float32_gzip.h5ad").getParent();

@@ -234,6 +234,14 @@ class TokenizeJobTest {
     assertThat(list.getType(0).getName()).isEqualTo("element");
     assertThat(list.getType(0).asPrimitiveType().getPrimitiveTypeName()).isEqualTo(PrimitiveType.PrimitiveTypeName.INT32);
     assertThat(schema.getType("length").asPrimitiveType().getPrimitiveTypeName()).isEqualTo(PrimitiveType.PrimitiveTypeName.INT32);
+    // Written as TokenizeJob documents: v2 pages, delta-packed token ids (no dictionary).
+    try (ParquetFileReader reader = ParquetFileReader.open(
+        HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(part.toUri()), new Configuration()))) {
+      var ids = reader.getFooter().getBlocks().get(0).getColumns().stream()
+          .filter(c -> c.getPath().toDotString().startsWith("input_ids")).findFirst().orElseThrow();
+      assertThat(ids.getEncodings()).contains(org.apache.parquet.column.Encoding.DELTA_BINARY_PACKED)
+          .doesNotContain(org.apache.parquet.column.Encoding.RLE_DICTIONARY);
+    }
     assertThat(r.cellsWritten()).isEqualTo(37);
   }
 
