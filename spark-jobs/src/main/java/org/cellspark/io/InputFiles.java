@@ -5,7 +5,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -104,10 +103,5 @@ public final class InputFiles {
     } catch (IOException e) {
       throw UserException.of("Cannot list input %s: %s", spec, e.getMessage());
     }
-  }
-
-  /** The given specs as one list (a convenience for options parsed from comma lists). */
-  public static List<String> specs(String... specs) {
-    return Arrays.asList(specs);
   }
 }

@@ -82,13 +82,4 @@ final class ArrayConversions {
     }
     return out;
   }
-
-  /** Whether jHDF returns this element class for an integer HDF5 type. */
-  static boolean isIntegerArray(Object array) {
-    return array instanceof byte[]
-        || array instanceof short[]
-        || array instanceof int[]
-        || array instanceof long[]
-        || array instanceof BigInteger[];
-  }
 }

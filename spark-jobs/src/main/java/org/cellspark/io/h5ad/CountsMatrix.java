@@ -178,22 +178,6 @@ public abstract sealed class CountsMatrix permits CountsMatrix.Sparse, CountsMat
     public ChunkCursor valueCursor() {
       return new ChunkCursor(data);
     }
-
-    /** Minor indices (gene for CSR, cell for CSC) of stored values {@code [from, from + n)}. */
-    public int[] indices(long from, int n) {
-      return n == 0 ? new int[0] : ArrayConversions.toInts(indices.getData(new long[] {from}, new int[] {n}));
-    }
-
-    /** Stored values {@code [from, from + n)}, as doubles. */
-    public double[] values(long from, int n) {
-      return n == 0 ? new double[0] : ArrayConversions.toDoubles(data.getData(new long[] {from}, new int[] {n}));
-    }
-
-    /** Bytes per stored value, values and index together (for planning). */
-    public int bytesPerValue() {
-      long n = Math.max(1, storedValues());
-      return (int) Math.max(1, (data.getSizeInBytes() + indices.getSizeInBytes()) / n);
-    }
   }
 
   /** A dense 2-D dataset; zeros are not stored values of a cell. */

@@ -32,17 +32,12 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.encode.EncodingSettings;
-import org.cellspark.encode.GeneIndexMapping;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.h5ad.CountsLocation;
-import org.cellspark.io.h5ad.CountsMatrix;
-import org.cellspark.io.h5ad.DataFrameGroup;
-import org.cellspark.io.h5ad.H5adFile;
 import org.cellspark.io.h5ad.H5adOptions;
-import org.cellspark.io.h5ad.ObsColumn;
 import org.cellspark.jobs.common.InternalRowsRelation;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ParquetFooters;
@@ -77,18 +72,6 @@ public final class TokenizeJob {
 
   private TokenizeJob() {}
 
-  /** What the driver learned about one input before reading its cells. */
-  private record Inspected(
-      InputFile file,
-      long cells,
-      String matrix,
-      int inputGenes,
-      GeneIndexMapping mapping,
-      String[] geneIds,
-      boolean hasNCounts,
-      boolean hasFilterPass,
-      Map<String, ObsColumn.Kind> obsKinds) {}
-
   public static TokenizeResult run(SparkSession spark, TokenizeOptions o) {
     long start = System.nanoTime();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
@@ -103,9 +86,9 @@ public final class TokenizeJob {
     String group = SparkJobs.startGroup(spark.sparkContext(), "cellspark tokenize");
     boolean done = false;
     try {
-      List<Inspected> inputs = new ArrayList<>();
+      List<InspectedInput> inputs = new ArrayList<>();
       for (InputFile f : files) {
-        inputs.add(inspect(f, vocabulary, countsAt, o));
+        inputs.add(InspectedInput.inspect(f, vocabulary, countsAt, o));
       }
       long inspected = System.nanoTime();
       LOG.info("tokenize: {} input(s), {}; {}", inputs.size(), vocabulary.describe(), settings.describe());
@@ -149,7 +132,7 @@ public final class TokenizeJob {
 
       double seconds = (System.nanoTime() - start) / 1e9;
       JobSummary summary =
-          summary(o, inputs, vocabulary, settings, counters, written,
+          TokenizeSummary.build(o, inputs, vocabulary, settings, counters, written,
               new double[] {(inspected - start) / 1e9, (checked - inspected) / 1e9, (tokenized - checked) / 1e9},
               seconds);
       out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
@@ -176,78 +159,9 @@ public final class TokenizeJob {
     }
   }
 
-  private static Inspected inspect(
-      InputFile f, Vocabulary vocabulary, CountsLocation countsAt, TokenizeOptions o) {
-    try (H5adFile h5 = H5adFile.open(f.localPath(), f.name())) {
-      CountsMatrix matrix = h5.counts(countsAt);
-      String[] geneIds = h5.geneIds(countsAt, o.geneIdColumn());
-      GeneIndexMapping mapping = GeneIndexMapping.build(geneIds, vocabulary);
-      checkGeneMatch(f, geneIds, mapping, vocabulary, o);
-
-      DataFrameGroup obs = h5.obs();
-      Map<String, ObsColumn.Kind> kinds = new LinkedHashMap<>();
-      boolean hasNCounts = obs.hasColumn(o.nCountsColumn());
-      if (hasNCounts) {
-        ObsColumn.Kind k = obs.column(o.nCountsColumn()).kind();
-        if (k != ObsColumn.Kind.LONG && k != ObsColumn.Kind.DOUBLE) {
-          throw UserException.of(
-              "Input %s: obs column '%s' holds %s values, not numbers; it must be each cell's total"
-                  + " count (or pass --n-counts-column with the right column)",
-              f.name(), o.nCountsColumn(), k.name().toLowerCase(Locale.ROOT));
-        }
-        kinds.put(o.nCountsColumn(), k);
-      }
-      boolean hasFilterPass = o.useFilterPass() && obs.hasColumn(o.filterPassColumn());
-      if (hasFilterPass) {
-        ObsColumn.Kind k = obs.column(o.filterPassColumn()).kind();
-        if (k == ObsColumn.Kind.STRING) {
-          throw UserException.of(
-              "Input %s: obs column '%s' holds strings; filter_pass must be 1/0 or true/false (or"
-                  + " pass --no-filter-pass)",
-              f.name(), o.filterPassColumn());
-        }
-        kinds.put(o.filterPassColumn(), k);
-      }
-      for (TokenizeOptions.Attribute a : o.attributes()) {
-        if (!obs.hasColumn(a.obsColumn())) {
-          throw UserException.of(
-              "Input %s has no obs column '%s' (asked for by --attribute); its obs columns are: %s",
-              f.name(), a.obsColumn(), String.join(", ", obs.columnNames()));
-        }
-        kinds.put(a.obsColumn(), obs.column(a.obsColumn()).kind());
-      }
-      return new Inspected(
-          f, h5.cellCount(), matrix.describe(), geneIds.length, mapping, geneIds, hasNCounts,
-          hasFilterPass, kinds);
-    }
-  }
-
-  /**
-   * Coverage is measured on the vocabulary (what fraction of its genes the input has), not on the
-   * input: atlases carry 30-60k features of which only the ~20k vocabulary genes can match.
-   */
-  private static void checkGeneMatch(
-      InputFile f, String[] geneIds, GeneIndexMapping m, Vocabulary vocabulary, TokenizeOptions o) {
-    if (m.vocabularyCoverage() >= o.minGeneMatch()) {
-      return;
-    }
-    boolean versioned = java.util.Arrays.stream(geneIds).limit(200)
-        .anyMatch(id -> id != null && id.matches("(?i)ENS[A-Z]*G\\d+\\.\\d+"));
-    throw UserException.of(
-        "Input %s: only %,d of the vocabulary's %,d genes (%.1f%%) are among its %,d genes, below"
-            + " --min-gene-match %.0f%%. First input IDs not in the vocabulary: %s.%s Check that"
-            + " --gene-id-column (now '%s') holds Ensembl gene IDs of the organism and release of"
-            + " the vocabulary; gene symbols must be mapped to Ensembl IDs first. Lower"
-            + " --min-gene-match only if the data really covers fewer genes.",
-        f.name(), m.matchedGenes(), m.vocabularyGenes(), 100 * m.vocabularyCoverage(), geneIds.length,
-        100 * o.minGeneMatch(), String.join(", ", m.unmatchedExamples()),
-        versioned ? " The IDs carry version suffixes (ENSG....N): strip them." : "",
-        o.geneIdColumn());
-  }
-
-  private static List<String> obsColumnsNeeded(List<Inspected> inputs, TokenizeOptions o) {
+  private static List<String> obsColumnsNeeded(List<InspectedInput> inputs, TokenizeOptions o) {
     Set<String> needed = new LinkedHashSet<>();
-    for (Inspected i : inputs) {
+    for (InspectedInput i : inputs) {
       needed.addAll(i.obsKinds().keySet());
     }
     return new ArrayList<>(needed);
@@ -305,10 +219,10 @@ public final class TokenizeJob {
   }
 
   private static TokenizePlan plan(
-      EncodingSettings settings, TokenizeOptions o, List<Inspected> inputs, StructType obsType) {
+      EncodingSettings settings, TokenizeOptions o, List<InspectedInput> inputs, StructType obsType) {
     Map<String, TokenizePlan.FilePlan> files = new LinkedHashMap<>();
     boolean several = inputs.size() > 1;
-    for (Inspected i : inputs) {
+    for (InspectedInput i : inputs) {
       String uri = i.file().uri();
       files.put(
           uri,
@@ -360,81 +274,5 @@ public final class TokenizeJob {
           DataTypes.createStructField(a.outputColumn(), obsType.apply(a.obsColumn()).dataType(), true));
     }
     return DataTypes.createStructType(fields);
-  }
-
-  private static JobSummary summary(
-      TokenizeOptions o,
-      List<Inspected> inputs,
-      Vocabulary vocabulary,
-      EncodingSettings settings,
-      TokenizeCounters c,
-      long written,
-      double[] phaseSeconds,
-      double seconds) {
-    Map<String, Object> options = new LinkedHashMap<>();
-    options.put("inputs", o.inputs());
-    options.put("output", o.output());
-    options.put("vocabulary", o.vocabulary());
-    options.put("counts", o.counts());
-    options.put("gene_id_column", o.geneIdColumn());
-    options.put("model_input_size", settings.modelInputSize());
-    options.put("special_tokens", settings.specialTokens());
-    options.put("attributes", o.attributes().stream().map(a -> a.obsColumn() + "=" + a.outputColumn()).toList());
-    options.put("n_counts_column", o.nCountsColumn());
-    options.put("filter_pass_column", o.useFilterPass() ? o.filterPassColumn() : null);
-    options.put("min_gene_match", o.minGeneMatch());
-    options.put("allow_non_integer", o.allowNonInteger());
-    options.put("partitions", o.partitions());
-
-    List<Map<String, Object>> in = new ArrayList<>();
-    for (Inspected i : inputs) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("name", i.file().name());
-      m.put("uri", i.file().uri());
-      m.put("cells", i.cells());
-      m.put("matrix", i.matrix());
-      m.put("input_genes", i.inputGenes());
-      m.put("vocabulary_genes_matched", i.mapping().matchedGenes());
-      m.put("vocabulary_coverage", round(i.mapping().vocabularyCoverage()));
-      m.put("input_genes_unmatched", i.mapping().unmatchedColumns());
-      m.put("input_genes_collapsed", i.mapping().collapsedColumns());
-      m.put("n_counts", i.hasNCounts() ? "obs column " + o.nCountsColumn() : "computed from counts (no obs column " + o.nCountsColumn() + ")");
-      m.put("filter_pass", i.hasFilterPass() ? "obs column " + o.filterPassColumn() : "not applied");
-      in.add(m);
-    }
-    Map<String, Object> vocab = new LinkedHashMap<>();
-    vocab.put("location", vocabulary.location());
-    vocab.put("tokens", vocabulary.size());
-    vocab.put("genes", vocabulary.geneCount());
-    vocab.put("special_tokens", vocabulary.hasClsAndEos() ? "<cls>/<eos>" : "none");
-    vocab.put("files", vocabulary.files());
-
-    Map<String, Object> counts = new LinkedHashMap<>();
-    counts.put("cells_read", c.cellsRead.value());
-    counts.put("cells_written", written);
-    counts.put("dropped_filter_pass", c.droppedFilterPass.value());
-    counts.put("dropped_no_vocabulary_gene", c.droppedEmpty.value());
-    counts.put("n_counts_computed", c.nCountsComputed.value());
-    counts.put("truncated_to_input_size", c.truncated.value());
-    counts.put("tokens_written", c.tokensWritten.value());
-
-    Map<String, Object> timings = new LinkedHashMap<>();
-    timings.put("inspect_seconds", round(phaseSeconds[0]));
-    timings.put("check_cell_ids_seconds", round(phaseSeconds[1]));
-    timings.put("tokenize_and_write_seconds", round(phaseSeconds[2]));
-    timings.put("total_seconds", round(seconds));
-    timings.put("cells_per_second", round(seconds > 0 ? c.cellsRead.value() / seconds : 0));
-
-    return new JobSummary("tokenize")
-        .put("options", options)
-        .put("encoding", settings.describe())
-        .put("vocabulary", vocab)
-        .put("inputs", in)
-        .put("counts", counts)
-        .put("timings", timings);
-  }
-
-  private static double round(double v) {
-    return Math.round(v * 1e4) / 1e4;
   }
 }

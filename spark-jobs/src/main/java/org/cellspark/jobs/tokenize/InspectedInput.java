@@ -1,0 +1,110 @@
+package org.cellspark.jobs.tokenize;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.cellspark.encode.GeneIndexMapping;
+import org.cellspark.error.UserException;
+import org.cellspark.io.InputFiles.InputFile;
+import org.cellspark.io.h5ad.CountsLocation;
+import org.cellspark.io.h5ad.CountsMatrix;
+import org.cellspark.io.h5ad.DataFrameGroup;
+import org.cellspark.io.h5ad.H5adFile;
+import org.cellspark.io.h5ad.ObsColumn;
+import org.cellspark.vocab.Vocabulary;
+
+/**
+ * What the driver learns about one input before any cell is read, with every check that can be
+ * made there: the counts location, the gene IDs and their coverage of the vocabulary, and the obs
+ * columns the job uses (n_counts, filter_pass, attributes) with their kinds.
+ *
+ * @param cells cells in the file
+ * @param matrix the counts matrix, described (layout, dtype, compression)
+ * @param inputGenes genes in the file's gene table
+ * @param mapping the file's genes onto the vocabulary
+ * @param geneIds the file's gene IDs by column, for messages naming a gene
+ * @param hasNCounts whether obs has the n_counts column
+ * @param hasFilterPass whether obs has the filter-pass column and it is used
+ * @param obsKinds the obs columns the job reads, with their kinds
+ */
+record InspectedInput(
+    InputFile file,
+    long cells,
+    String matrix,
+    int inputGenes,
+    GeneIndexMapping mapping,
+    String[] geneIds,
+    boolean hasNCounts,
+    boolean hasFilterPass,
+    Map<String, ObsColumn.Kind> obsKinds) {
+
+  /** Opens the file and checks it against the vocabulary and the options. */
+  static InspectedInput inspect(
+      InputFile f, Vocabulary vocabulary, CountsLocation countsAt, TokenizeOptions o) {
+    try (H5adFile h5 = H5adFile.open(f.localPath(), f.name())) {
+      CountsMatrix matrix = h5.counts(countsAt);
+      String[] geneIds = h5.geneIds(countsAt, o.geneIdColumn());
+      GeneIndexMapping mapping = GeneIndexMapping.build(geneIds, vocabulary);
+      checkGeneMatch(f, geneIds, mapping, vocabulary, o);
+
+      DataFrameGroup obs = h5.obs();
+      Map<String, ObsColumn.Kind> kinds = new LinkedHashMap<>();
+      boolean hasNCounts = obs.hasColumn(o.nCountsColumn());
+      if (hasNCounts) {
+        ObsColumn.Kind k = obs.column(o.nCountsColumn()).kind();
+        if (k != ObsColumn.Kind.LONG && k != ObsColumn.Kind.DOUBLE) {
+          throw UserException.of(
+              "Input %s: obs column '%s' holds %s values, not numbers; it must be each cell's total"
+                  + " count (or pass --n-counts-column with the right column)",
+              f.name(), o.nCountsColumn(), k.name().toLowerCase(Locale.ROOT));
+        }
+        kinds.put(o.nCountsColumn(), k);
+      }
+      boolean hasFilterPass = o.useFilterPass() && obs.hasColumn(o.filterPassColumn());
+      if (hasFilterPass) {
+        ObsColumn.Kind k = obs.column(o.filterPassColumn()).kind();
+        if (k == ObsColumn.Kind.STRING) {
+          throw UserException.of(
+              "Input %s: obs column '%s' holds strings; filter_pass must be 1/0 or true/false (or"
+                  + " pass --no-filter-pass)",
+              f.name(), o.filterPassColumn());
+        }
+        kinds.put(o.filterPassColumn(), k);
+      }
+      for (TokenizeOptions.Attribute a : o.attributes()) {
+        if (!obs.hasColumn(a.obsColumn())) {
+          throw UserException.of(
+              "Input %s has no obs column '%s' (asked for by --attribute); its obs columns are: %s",
+              f.name(), a.obsColumn(), String.join(", ", obs.columnNames()));
+        }
+        kinds.put(a.obsColumn(), obs.column(a.obsColumn()).kind());
+      }
+      return new InspectedInput(
+          f, h5.cellCount(), matrix.describe(), geneIds.length, mapping, geneIds, hasNCounts,
+          hasFilterPass, kinds);
+    }
+  }
+
+  /**
+   * Coverage is measured on the vocabulary (what fraction of its genes the input has), not on the
+   * input: atlases carry 30-60k features of which only the ~20k vocabulary genes can match.
+   */
+  private static void checkGeneMatch(
+      InputFile f, String[] geneIds, GeneIndexMapping m, Vocabulary vocabulary, TokenizeOptions o) {
+    if (m.vocabularyCoverage() >= o.minGeneMatch()) {
+      return;
+    }
+    boolean versioned = java.util.Arrays.stream(geneIds).limit(200)
+        .anyMatch(id -> id != null && id.matches("(?i)ENS[A-Z]*G\\d+\\.\\d+"));
+    throw UserException.of(
+        "Input %s: only %,d of the vocabulary's %,d genes (%.1f%%) are among its %,d genes, below"
+            + " --min-gene-match %.0f%%. First input IDs not in the vocabulary: %s.%s Check that"
+            + " --gene-id-column (now '%s') holds Ensembl gene IDs of the organism and release of"
+            + " the vocabulary; gene symbols must be mapped to Ensembl IDs first. Lower"
+            + " --min-gene-match only if the data really covers fewer genes.",
+        f.name(), m.matchedGenes(), m.vocabularyGenes(), 100 * m.vocabularyCoverage(), geneIds.length,
+        100 * o.minGeneMatch(), String.join(", ", m.unmatchedExamples()),
+        versioned ? " The IDs carry version suffixes (ENSG....N): strip them." : "",
+        o.geneIdColumn());
+  }
+}
