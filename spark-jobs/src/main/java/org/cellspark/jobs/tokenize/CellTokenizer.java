@@ -11,6 +11,7 @@ import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.cellspark.encode.CountCheck;
 import org.cellspark.encode.RankValueEncoder;
@@ -45,13 +46,14 @@ final class CellTokenizer implements FlatMapFunction<Iterator<InternalRow>, Inte
   public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
     TokenizePlan p = plan.value();
     RankValueEncoder encoder = new RankValueEncoder(p.settings());
+    Scratch scratch = new Scratch();
     return new Iterator<>() {
       private InternalRow next;
 
       @Override
       public boolean hasNext() {
         while (next == null && rows.hasNext()) {
-          next = tokenize(p, encoder, rows.next());
+          next = tokenize(p, encoder, scratch, rows.next());
         }
         return next != null;
       }
@@ -69,7 +71,7 @@ final class CellTokenizer implements FlatMapFunction<Iterator<InternalRow>, Inte
   }
 
   /** The token row for one cell, or null when the cell is dropped. */
-  private InternalRow tokenize(TokenizePlan p, RankValueEncoder encoder, InternalRow in) {
+  private InternalRow tokenize(TokenizePlan p, RankValueEncoder encoder, Scratch scratch, InternalRow in) {
     counters.cellsRead.add(1);
     String uri = in.getUTF8String(SOURCE).toString();
     TokenizePlan.FilePlan file = p.file(uri);
@@ -79,11 +81,10 @@ final class CellTokenizer implements FlatMapFunction<Iterator<InternalRow>, Inte
       counters.droppedFilterPass.add(1);
       return null;
     }
-    ArrayData geneArray = in.getArray(GENE_INDEX);
-    ArrayData countArray = in.getArray(COUNTS);
-    int[] genes = geneArray.toIntArray();
-    double[] counts = countArray.toDoubleArray();
-    int bad = CountCheck.firstInvalid(counts, counts.length, p.allowNonInteger());
+    int stored = scratch.load(in.getArray(GENE_INDEX), in.getArray(COUNTS));
+    int[] genes = scratch.genes;
+    double[] counts = scratch.counts;
+    int bad = CountCheck.firstInvalid(counts, stored, p.allowNonInteger());
     if (bad >= 0) {
       throw invalidCount(p, file, in, genes[bad], counts[bad]);
     }
@@ -93,13 +94,13 @@ final class CellTokenizer implements FlatMapFunction<Iterator<InternalRow>, Inte
       nCounts = number(obs, p.nCountsField(), p.nCountsType());
     } else {
       nCounts = 0;
-      for (double c : counts) {
-        nCounts += c;
+      for (int i = 0; i < stored; i++) {
+        nCounts += counts[i];
       }
       counters.nCountsComputed.add(1);
     }
     if (!(nCounts > 0) || Double.isInfinite(nCounts)) {
-      if (hasNonZero(counts)) {
+      if (hasNonZero(counts, stored)) {
         throw UserException.of(
             "Input %s, cell '%s' (row %d): n_counts is %s but the cell has counts; n_counts must be"
                 + " the cell's total count (fix the obs column '%s', or drop it so Cellspark computes"
@@ -110,7 +111,7 @@ final class CellTokenizer implements FlatMapFunction<Iterator<InternalRow>, Inte
       counters.droppedEmpty.add(1);
       return null;
     }
-    int[] tokens = encoder.encode(file.mapping(), genes, counts, genes.length, nCounts);
+    int[] tokens = encoder.encode(file.mapping(), genes, counts, stored, nCounts);
     if (tokens.length == 0) {
       counters.droppedEmpty.add(1);
       return null;
@@ -158,13 +159,41 @@ final class CellTokenizer implements FlatMapFunction<Iterator<InternalRow>, Inte
     return type == DataTypes.LongType ? obs.getLong(field) : obs.getDouble(field);
   }
 
-  private static boolean hasNonZero(double[] counts) {
-    for (double c : counts) {
-      if (c != 0) {
+  private static boolean hasNonZero(double[] counts, int n) {
+    for (int i = 0; i < n; i++) {
+      if (counts[i] != 0) {
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * A task's buffers for one cell's stored genes and counts, copied out of Spark's arrays without
+   * allocating per cell (cells hold thousands of values; per-cell arrays were most of the garbage).
+   */
+  private static final class Scratch {
+    int[] genes = new int[4096];
+    double[] counts = new double[4096];
+
+    int load(ArrayData geneArray, ArrayData countArray) {
+      int n = geneArray.numElements();
+      if (genes.length < n) {
+        genes = new int[Math.max(n, genes.length * 2)];
+        counts = new double[genes.length];
+      }
+      if (geneArray instanceof UnsafeArrayData g && countArray instanceof UnsafeArrayData c) {
+        long header = UnsafeArrayData.calculateHeaderPortionInBytes(n);
+        Platform.copyMemory(g.getBaseObject(), g.getBaseOffset() + header, genes, Platform.INT_ARRAY_OFFSET, 4L * n);
+        Platform.copyMemory(c.getBaseObject(), c.getBaseOffset() + header, counts, Platform.DOUBLE_ARRAY_OFFSET, 8L * n);
+      } else {
+        for (int i = 0; i < n; i++) {
+          genes[i] = geneArray.getInt(i);
+          counts[i] = countArray.getDouble(i);
+        }
+      }
+      return n;
+    }
   }
 
   private static UserException invalidCount(
