@@ -3,6 +3,7 @@ package org.cellspark.jobs.common;
 import java.util.UUID;
 import org.apache.spark.SparkContext;
 import org.apache.spark.SparkExecutorInfo;
+import org.apache.spark.sql.SparkSession;
 
 /** Small helpers for running a job's Spark work as one cancellable unit. */
 public final class SparkJobs {
@@ -32,6 +33,24 @@ public final class SparkJobs {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
+      }
+    }
+  }
+
+  /**
+   * Runs {@code action} with a session setting changed, then restores it. Settings the writers
+   * read from the session (not from write options) can only be given this way.
+   */
+  public static void withSessionConf(SparkSession spark, String key, String value, Runnable action) {
+    scala.Option<String> before = spark.conf().getOption(key);
+    spark.conf().set(key, value);
+    try {
+      action.run();
+    } finally {
+      if (before.isDefined()) {
+        spark.conf().set(key, before.get());
+      } else {
+        spark.conf().unset(key);
       }
     }
   }

@@ -20,6 +20,7 @@ import org.apache.parquet.schema.PrimitiveType;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 import org.cellspark.encode.EncodingSettings.SpecialTokens;
 import org.cellspark.testing.Expected;
@@ -141,7 +142,7 @@ class TokenizeJobTest {
     Dataset<Row> t = spark.read().parquet(r.output());
     assertThat(t.columns())
         .containsExactly("cell_id", "input_ids", "length", "n_counts", "source", "cell_type", "patient", "is_control", "batch");
-    assertThat(t.schema().apply("input_ids").dataType()).isEqualTo(DataTypes.createArrayType(DataTypes.IntegerType, true));
+    assertThat(((ArrayType) t.schema().apply("input_ids").dataType()).elementType()).isEqualTo(DataTypes.IntegerType);
     Row hand = t.where("cell_id = 'hand1'").first();
     JsonNode obs = Expected.cells().get(0).get("obs");
     assertThat(hand.<String>getAs("cell_type")).isEqualTo(obs.get("cell_type").asText());
@@ -212,12 +213,16 @@ class TokenizeJobTest {
   }
 
   /**
-   * Geneformer reads tokens as a Hugging Face dataset: input_ids must be a standard Parquet LIST
-   * of int32 (what pyarrow maps to list<int32>), length an int32.
+   * Geneformer reads tokens as a Hugging Face dataset (pyarrow underneath): input_ids must be a
+   * LIST that pyarrow maps to list<int32>. It is written in the two-level layout (a required
+   * repeated int32 directly inside the LIST group: the Parquet spec's first backward-compatibility
+   * rule) for speed, see TokenizeJob; length is an int32.
    */
   @Test
-  void parquetUsesTheStandardListLayoutThatPyarrowReads(SparkSession spark) throws IOException {
+  void parquetUsesAListLayoutThatPyarrowReads(SparkSession spark) throws IOException {
+    String before = spark.conf().get(TokenizeJob.LEGACY_PARQUET_LISTS, "false");
     TokenizeResult r = TokenizeJob.run(spark, options("csr_float32_gzip.h5ad", V2, "out").build());
+    assertThat(spark.conf().get(TokenizeJob.LEGACY_PARQUET_LISTS, "false")).isEqualTo(before); // restored
     Path part;
     try (var files = Files.list(tmp.resolve("out"))) {
       part = files.filter(p -> p.toString().endsWith(".parquet")).findFirst().orElseThrow();
@@ -229,11 +234,14 @@ class TokenizeJobTest {
     }
     GroupType inputIds = schema.getType("input_ids").asGroupType();
     assertThat(inputIds.getLogicalTypeAnnotation()).isEqualTo(LogicalTypeAnnotation.listType());
-    GroupType list = inputIds.getType(0).asGroupType();
-    assertThat(list.getName()).isEqualTo("list");
-    assertThat(list.getType(0).getName()).isEqualTo("element");
-    assertThat(list.getType(0).asPrimitiveType().getPrimitiveTypeName()).isEqualTo(PrimitiveType.PrimitiveTypeName.INT32);
+    assertThat(inputIds.getFieldCount()).isEqualTo(1);
+    PrimitiveType element = inputIds.getType(0).asPrimitiveType();
+    assertThat(element.isRepetition(org.apache.parquet.schema.Type.Repetition.REPEATED)).isTrue();
+    assertThat(element.getPrimitiveTypeName()).isEqualTo(PrimitiveType.PrimitiveTypeName.INT32);
     assertThat(schema.getType("length").asPrimitiveType().getPrimitiveTypeName()).isEqualTo(PrimitiveType.PrimitiveTypeName.INT32);
+    // Spark reads it back as the array<int> it wrote.
+    assertThat(((ArrayType) spark.read().parquet(r.output()).schema().apply("input_ids").dataType()).elementType())
+        .isEqualTo(DataTypes.IntegerType);
     // Written as TokenizeJob documents: v2 pages, delta-packed token ids (no dictionary).
     try (ParquetFileReader reader = ParquetFileReader.open(
         HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(part.toUri()), new Configuration()))) {
