@@ -22,7 +22,6 @@ public final class GeneIndexMapping implements Serializable {
   private final int[] columnSlot;
   private final int[] slotToken;
   private final double[] slotMedian;
-  private final String[] slotGene;
   private final int vocabularyGenes;
   private final int mappedColumns;
   private final List<String> unmatchedExamples;
@@ -32,7 +31,6 @@ public final class GeneIndexMapping implements Serializable {
       int[] columnSlot,
       int[] slotToken,
       double[] slotMedian,
-      String[] slotGene,
       int vocabularyGenes,
       int mappedColumns,
       int unmatchedColumns,
@@ -40,7 +38,6 @@ public final class GeneIndexMapping implements Serializable {
     this.columnSlot = columnSlot;
     this.slotToken = slotToken;
     this.slotMedian = slotMedian;
-    this.slotGene = slotGene;
     this.vocabularyGenes = vocabularyGenes;
     this.mappedColumns = mappedColumns;
     this.unmatchedColumns = unmatchedColumns;
@@ -88,12 +85,8 @@ public final class GeneIndexMapping implements Serializable {
       slotMedian[s] = vocabulary.median(slotGene[s]);
     }
     return new GeneIndexMapping(
-        columnSlot, slotToken, slotMedian, slotGene, vocabulary.geneCount(), mapped, unmatchedCount,
+        columnSlot, slotToken, slotMedian, vocabulary.geneCount(), mapped, unmatchedCount,
         unmatched);
-  }
-
-  public int inputColumns() {
-    return columnSlot.length;
   }
 
   /** Distinct vocabulary genes found among the input's genes. */
@@ -129,10 +122,6 @@ public final class GeneIndexMapping implements Serializable {
     return vocabularyGenes;
   }
 
-  int slotOfColumn(int column) {
-    return columnSlot[column];
-  }
-
   int[] columnSlots() {
     return columnSlot;
   }
@@ -145,7 +134,4 @@ public final class GeneIndexMapping implements Serializable {
     return slotMedian;
   }
 
-  public String slotGene(int slot) {
-    return slotGene[slot];
-  }
 }

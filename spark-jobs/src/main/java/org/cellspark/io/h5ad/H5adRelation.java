@@ -12,7 +12,6 @@ import org.apache.spark.sql.SQLContext;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.sources.BaseRelation;
 import org.apache.spark.sql.sources.PrunedScan;
-import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -123,10 +122,6 @@ public final class H5adRelation extends BaseRelation implements PrunedScan {
     return files.stream().mapToLong(FileInfo::matrixBytes).sum();
   }
 
-  public List<FileInfo> files() {
-    return files;
-  }
-
   @Override
   public RDD<Row> buildScan(String[] requiredColumns) {
     List<String> obsFields = new ArrayList<>();
@@ -212,15 +207,6 @@ public final class H5adRelation extends BaseRelation implements PrunedScan {
     }
     if (options.partitions() > 0 && n == 1) {
       out[0] = (int) Math.max(1, Math.min(options.partitions(), Math.max(1, files.get(0).cells())));
-    }
-    return out;
-  }
-
-  /** For logs: the Spark type of each obs column. */
-  public Map<String, DataType> obsTypes() {
-    Map<String, DataType> out = new LinkedHashMap<>();
-    for (StructField f : obsSchema.fields()) {
-      out.put(f.name(), f.dataType());
     }
     return out;
   }
