@@ -16,8 +16,9 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     showDefaultValues = true,
     description = {
-      "Run the pipeline on a bundled synthetic atlas (2,000 cells, four cell types, real",
-      "Geneformer V1 gene IDs) with the bundled V1 vocabulary, and print a summary."
+      "Run the pipeline on a bundled atlas and print a summary.",
+      "The atlas: 2,000 synthetic cells of four types with marker programmes and real",
+      "Geneformer V1 gene IDs; the vocabulary: Geneformer's V1 dictionaries (bundled)."
     })
 final class DemoCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

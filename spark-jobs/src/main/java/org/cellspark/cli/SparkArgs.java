@@ -15,6 +15,7 @@ final class SparkArgs {
   @Option(
       names = "--conf",
       paramLabel = "KEY=VALUE",
+      showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER,
       description = "A Spark setting, e.g. --conf spark.sql.shuffle.partitions=64 (repeatable).")
   Map<String, String> conf = new LinkedHashMap<>();
 

@@ -20,14 +20,15 @@ import picocli.CommandLine.Option;
     showDefaultValues = true,
     sortOptions = false,
     description = {
-      "Rank-value encode AnnData (.h5ad) atlases into Geneformer tokens, as Parquet:",
-      "cell_id, input_ids, length, n_counts, source and any --attribute columns,",
-      "plus _cellspark.json with options, counts and timings."
+      "Tokenize AnnData (.h5ad) atlases into Geneformer's rank-value tokens (Parquet).",
+      "Output columns: cell_id, input_ids, length, n_counts, source and any --attribute",
+      "columns, plus _cellspark.json with options, counts and timings."
     })
 final class TokenizeCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--input", required = true, split = ",", paramLabel = "FILE|DIR|GLOB",
+      showDefaultValue = CommandLine.Help.Visibility.NEVER,
       description = "Input .h5ad files, folders of them, or globs; comma-separated or repeated.")
   List<String> inputs = new ArrayList<>();
 
@@ -56,6 +57,7 @@ final class TokenizeCommand implements Callable<Integer> {
   SpecialTokens specialTokens = SpecialTokens.AUTO;
 
   @Option(names = "--attribute", paramLabel = "OBS_COLUMN[=OUT_COLUMN]",
+      showDefaultValue = CommandLine.Help.Visibility.NEVER,
       description = "obs column to copy into the output, optionally renamed (repeatable).")
   List<String> attributes = new ArrayList<>();
 
