@@ -22,7 +22,7 @@ import org.cellspark.testing.SharedSpark;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 @ExtendWith(SharedSpark.class)
@@ -55,17 +55,7 @@ class H5adDataSourceTest {
 
   /** Every layout and dtype reads back exactly the cells anndata wrote. */
   @ParameterizedTest
-  @CsvSource({
-    "csr_float32_gzip.h5ad, X",
-    "csc_int64_gzip.h5ad, X",
-    "dense_float64_lzf.h5ad, X",
-    "csr_int32_lzf.h5ad, X",
-    "csr_unsorted_indices.h5ad, X",
-    "raw_and_layers.h5ad, raw",
-    "raw_and_layers.h5ad, layers/counts",
-    "var_index_ids.h5ad, X",
-    "legacy_categories.h5ad, X",
-  })
+  @MethodSource("org.cellspark.testing.AtlasLayouts#all")
   void readsTheCellsAnndataWrote(String fixture, String counts, SparkSession spark) {
     List<Row> rows = read(spark, fixture, "counts", counts, "partitions", "3")
         .orderBy("row_index").collectAsList();

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 @ExtendWith(SharedSpark.class)
 class TokenizeJobTest {
@@ -77,17 +77,7 @@ class TokenizeJobTest {
 
   /** Every cell of every layout equals the independent Python computation. */
   @ParameterizedTest
-  @CsvSource({
-    "csr_float32_gzip.h5ad, X",
-    "csc_int64_gzip.h5ad, X",
-    "dense_float64_lzf.h5ad, X",
-    "csr_int32_lzf.h5ad, X",
-    "csr_unsorted_indices.h5ad, X",
-    "raw_and_layers.h5ad, raw",
-    "raw_and_layers.h5ad, layers/counts",
-    "var_index_ids.h5ad, X",
-    "legacy_categories.h5ad, X",
-  })
+  @MethodSource("org.cellspark.testing.AtlasLayouts#all")
   void matchesTheReferenceForEveryLayout(String fixture, String counts, SparkSession spark) {
     TokenizeResult r = TokenizeJob.run(spark, options(fixture, V2, "out").counts(counts).build());
     assertThat(tokensById(spark, r.output())).isEqualTo(sorted(Expected.tokens("v2")));
