@@ -1,0 +1,73 @@
+package org.cellspark.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.cellspark.error.UserException;
+
+/**
+ * Finds BERT encoder weights in a safetensors file by their Hugging Face names, whichever way the
+ * checkpoint spells them: {@code BertModel} names, or {@code BertForMaskedLM} names with the
+ * {@code bert.} prefix (the masked-LM head's {@code cls.*} weights are ignored), and LayerNorm
+ * parameters as {@code weight}/{@code bias} or the older {@code gamma}/{@code beta}. Each weight
+ * is checked against the shape the config implies, so a config.json that disagrees with its
+ * weights is refused with both sides named.
+ */
+final class BertWeights {
+  private final SafetensorsFile file;
+  private final NDManager manager;
+  private final String prefix;
+  private final String configName;
+
+  BertWeights(SafetensorsFile file, NDManager manager, String configName) {
+    this.file = file;
+    this.manager = manager;
+    this.configName = configName;
+    boolean prefixed = file.tensors().containsKey("bert.embeddings.word_embeddings.weight");
+    boolean plain = file.tensors().containsKey("embeddings.word_embeddings.weight");
+    if (!prefixed && !plain) {
+      throw UserException.of(
+          "%s holds no BERT encoder (no embeddings.word_embeddings.weight, with or without the"
+              + " 'bert.' prefix; first tensors: %s). Geneformer checkpoints are Hugging Face BertModel"
+              + " or BertForMaskedLM weights.",
+          file.path(),
+          file.tensors().keySet().stream().limit(5).collect(Collectors.joining(", ")));
+    }
+    this.prefix = prefixed ? "bert." : "";
+  }
+
+  /** The weight {@code name} as float32 on the model's device, checked to have {@code shape}. */
+  NDArray get(String name, long... shape) {
+    String key = prefix + name;
+    SafetensorsFile.Tensor t = file.tensors().get(key);
+    if (t == null) {
+      throw UserException.of(
+          "%s has no weight '%s' (needed for a BERT encoder with the shape in %s)", file.path(), key, configName);
+    }
+    if (!Arrays.equals(t.shape(), shape)) {
+      throw UserException.of(
+          "%s says the weight '%s' should be %s, but %s holds %s; the config and the weights are not"
+              + " from the same model",
+          configName, key, Arrays.toString(shape), file.path().getFileName(), Arrays.toString(t.shape()));
+    }
+    return manager.create(file.floats(key), new Shape(shape));
+  }
+
+  /** A LayerNorm's scale ({@code weight}/{@code gamma}) or shift ({@code bias}/{@code beta}). */
+  NDArray norm(String module, boolean scale, long size) {
+    String modern = module + (scale ? ".weight" : ".bias");
+    String legacy = module + (scale ? ".gamma" : ".beta");
+    return get(file.tensors().containsKey(prefix + modern) || !file.tensors().containsKey(prefix + legacy) ? modern : legacy, size);
+  }
+
+  /** Tensors that are neither encoder weights nor a known unused head, for a warning. */
+  List<String> unexpected() {
+    return file.tensors().keySet().stream()
+        .filter(k -> !k.startsWith(prefix + "embeddings.") && !k.startsWith(prefix + "encoder."))
+        .filter(k -> !k.startsWith("cls.") && !k.startsWith(prefix + "pooler.") && !k.startsWith("pooler."))
+        .toList();
+  }
+}

@@ -1,0 +1,21 @@
+package org.cellspark.model;
+
+/**
+ * DJL's process-wide switches, set before any DJL class initialises (its Engine class contacts
+ * a cloud metadata endpoint and may download libtorch unless told not to; jvm-stack.md 3.1).
+ * Values the user set (system properties or environment) win.
+ */
+final class DjlSetup {
+  private DjlSetup() {}
+
+  static synchronized void offline() {
+    setIfAbsent("ai.djl.offline", "DJL_OFFLINE", "true");
+    setIfAbsent("OPT_OUT_TRACKING", "OPT_OUT_TRACKING", "true");
+  }
+
+  private static void setIfAbsent(String property, String env, String value) {
+    if (System.getProperty(property) == null && System.getenv(env) == null) {
+      System.setProperty(property, value);
+    }
+  }
+}

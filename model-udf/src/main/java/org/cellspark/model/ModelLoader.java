@@ -1,0 +1,94 @@
+package org.cellspark.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.cellspark.error.UserException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads a Geneformer checkpoint for inference, in either form users have:
+ *
+ * <ul>
+ *   <li>a Hugging Face folder with {@code config.json} and {@code model.safetensors} (or the
+ *       safetensors file itself, beside its config.json): run natively with DJL operations;
+ *   <li>a TorchScript file ({@code *.pt}) beside its {@code config.json}: run by libtorch.
+ * </ul>
+ *
+ * libtorch comes from the classpath, offline: DJL must not phone home or download anything, so
+ * the offline switches are set before any DJL class initialises.
+ */
+public final class ModelLoader {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelLoader.class);
+
+  static {
+    DjlSetup.offline();
+  }
+
+  private ModelLoader() {}
+
+  /** Loads the encoder at {@code location} onto {@code device}. */
+  public static Encoder load(Path location, Device device) {
+    Path path = location.toAbsolutePath().normalize();
+    if (Files.isDirectory(path)) {
+      Path safetensors = path.resolve("model.safetensors");
+      if (Files.isRegularFile(safetensors)) {
+        return nativeEncoder(safetensors, path.resolve("config.json"), device);
+      }
+      Path torchscript = path.resolve("model.pt");
+      if (Files.isRegularFile(torchscript)) {
+        return new TorchScriptEncoder(config(path.resolve("config.json"), torchscript), torchscript, device);
+      }
+      throw UserException.of(
+          "Model folder %s has neither model.safetensors nor model.pt. Use a Hugging Face model folder"
+              + " (config.json + model.safetensors) or a TorchScript file; checkpoints saved as"
+              + " pytorch_model.bin must be re-saved as safetensors (model.save_pretrained(dir))",
+          path);
+    }
+    if (!Files.isRegularFile(path)) {
+      throw UserException.of("Model %s does not exist", path);
+    }
+    String name = path.getFileName().toString();
+    Path config = path.resolveSibling("config.json");
+    if (name.endsWith(".safetensors")) {
+      return nativeEncoder(path, config, device);
+    }
+    if (name.endsWith(".pt") || name.endsWith(".pth") || name.endsWith(".torchscript")) {
+      return new TorchScriptEncoder(config(config, path), path, device);
+    }
+    throw UserException.of(
+        "Model %s is neither a folder, a .safetensors file nor a TorchScript .pt file", path);
+  }
+
+  private static BertConfig config(Path config, Path model) {
+    if (!Files.isRegularFile(config)) {
+      throw UserException.of(
+          "Model %s needs its config.json beside it (%s not found): it gives the vocabulary size,"
+              + " layers and input size",
+          model, config);
+    }
+    return BertConfig.read(config);
+  }
+
+  private static Encoder nativeEncoder(Path safetensors, Path configFile, Device device) {
+    BertConfig config = config(configFile, safetensors);
+    SafetensorsFile file = SafetensorsFile.open(safetensors);
+    NDManager manager = NDManager.newBaseManager(device, "PyTorch");
+    try {
+      BertWeights weights = new BertWeights(file, manager, configFile.toString());
+      NativeBertEncoder encoder = new NativeBertEncoder(config, manager, weights);
+      List<String> unexpected = weights.unexpected();
+      if (!unexpected.isEmpty()) {
+        LOG.warn("{}: {} tensors are not part of a BERT encoder and are ignored (first: {})",
+            safetensors, unexpected.size(), unexpected.get(0));
+      }
+      return encoder;
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,141 @@
+package org.cellspark.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.cellspark.model.ModelFixtures.matrix;
+import static org.cellspark.model.ModelFixtures.maxAbsDiff;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The encoders against PyTorch's own forward pass of the same weights (reference.json). */
+class EncoderTest {
+  private static final double TOLERANCE = 1e-4;
+  private static Encoder v2Native;
+  private static Encoder v1Native;
+  private static Encoder v2TorchScript;
+  private static NDManager inputs;
+
+  @BeforeAll
+  static void load() {
+    v2Native = ModelLoader.load(ModelFixtures.model("tiny-v2"), Device.cpu());
+    v1Native = ModelLoader.load(ModelFixtures.model("tiny-v1"), Device.cpu());
+    v2TorchScript = ModelLoader.load(ModelFixtures.model("tiny-v2").resolve("model.pt"), Device.cpu());
+    inputs = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+  }
+
+  @AfterAll
+  static void close() {
+    v2Native.close();
+    v1Native.close();
+    v2TorchScript.close();
+    inputs.close();
+  }
+
+  private static Encoder encoder(String name) {
+    return switch (name) {
+      case "tiny-v2" -> v2Native;
+      case "tiny-v1" -> v1Native;
+      default -> v2TorchScript;
+    };
+  }
+
+  /** Every layer's hidden states, one cell at a time, equal PyTorch's. */
+  @ParameterizedTest
+  @ValueSource(strings = {"tiny-v2", "tiny-v1", "tiny-v2-torchscript"})
+  void everyHiddenStateMatchesPyTorch(String which) {
+    Encoder e = encoder(which);
+    JsonObject ref = ModelFixtures.reference(which.startsWith("tiny-v2") ? "tiny-v2" : "tiny-v1");
+    assertThat(e.config().numLayers()).isEqualTo(ref.get("layers").getAsInt());
+    for (JsonElement c : ref.getAsJsonArray("cells")) {
+      JsonObject cell = c.getAsJsonObject();
+      long[] ids = ModelFixtures.ids(cell);
+      try (NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
+        NDArray x = inputs.create(ids, new Shape(1, ids.length));
+        NDList states = e.hiddenStates(x, inputs.ones(new Shape(1, ids.length)));
+        JsonArray expected = cell.getAsJsonArray("hidden_states");
+        assertThat(states).hasSize(expected.size());
+        for (int layer = 0; layer < states.size(); layer++) {
+          float[] actual = states.get(layer).toFloatArray();
+          assertThat(maxAbsDiff(actual, matrix(expected.get(layer).getAsJsonArray())))
+              .as("%s, cell of %d tokens, hidden state %d", which, ids.length, layer)
+              .isLessThanOrEqualTo(TOLERANCE);
+          // hiddenState(layer) computes only up to that layer, and agrees.
+          assertThat(maxAbsDiff(e.hiddenState(x, inputs.ones(new Shape(1, ids.length)), layer).toFloatArray(), actual))
+              .isLessThanOrEqualTo(1e-6);
+        }
+      }
+    }
+  }
+
+  /** Right-padded batches: padding never changes a real position's output. */
+  @ParameterizedTest
+  @ValueSource(strings = {"tiny-v2", "tiny-v1", "tiny-v2-torchscript"})
+  void paddingDoesNotChangeRealPositions(String which) {
+    Encoder e = encoder(which);
+    JsonObject ref = ModelFixtures.reference(which.startsWith("tiny-v2") ? "tiny-v2" : "tiny-v1");
+    List<long[]> cells = new ArrayList<>();
+    for (JsonElement c : ref.getAsJsonArray("cells")) {
+      cells.add(ModelFixtures.ids(c.getAsJsonObject()));
+    }
+    int longest = cells.stream().mapToInt(a -> a.length).max().orElseThrow();
+    long[] ids = new long[cells.size() * longest];
+    float[] mask = new float[ids.length];
+    for (int i = 0; i < cells.size(); i++) {
+      for (int j = 0; j < cells.get(i).length; j++) {
+        ids[i * longest + j] = cells.get(i)[j];
+        mask[i * longest + j] = 1;
+      }
+    }
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      NDArray last = e.hiddenState(
+          inputs.create(ids, new Shape(cells.size(), longest)),
+          inputs.create(mask, new Shape(cells.size(), longest)),
+          e.config().numLayers());
+      int hidden = e.config().hiddenSize();
+      float[] all = last.toFloatArray();
+      for (int i = 0; i < cells.size(); i++) {
+        int n = cells.get(i).length;
+        float[] real = java.util.Arrays.copyOfRange(all, i * longest * hidden, (i * longest + n) * hidden);
+        assertThat(maxAbsDiff(real, matrix(ref.getAsJsonArray("padded_batch_last_layer").get(i).getAsJsonArray())))
+            .as("%s cell %d in a padded batch", which, i)
+            .isLessThanOrEqualTo(TOLERANCE);
+      }
+    }
+  }
+
+  /** The two loading paths give the same hidden states on the same weights. */
+  @Test
+  void torchScriptAndNativeAgree() {
+    JsonObject cell = ModelFixtures.reference("tiny-v2").getAsJsonArray("cells").get(1).getAsJsonObject();
+    long[] ids = ModelFixtures.ids(cell);
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      NDArray x = inputs.create(ids, new Shape(1, ids.length));
+      NDArray m = inputs.ones(new Shape(1, ids.length));
+      NDList a = v2Native.hiddenStates(x, m);
+      NDList b = v2TorchScript.hiddenStates(x, m);
+      for (int layer = 0; layer < a.size(); layer++) {
+        assertThat(maxAbsDiff(a.get(layer).toFloatArray(), b.get(layer).toFloatArray()))
+            .as("hidden state %d", layer).isLessThanOrEqualTo(TOLERANCE);
+      }
+    }
+    assertThat(v2Native.kind()).isEqualTo("native");
+    assertThat(v2TorchScript.kind()).isEqualTo("torchscript");
+  }
+}
