@@ -1,0 +1,130 @@
+package org.cellspark.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.cellspark.error.UserException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelLoaderErrorsTest {
+  @TempDir Path tmp;
+
+  private Path copyOfTinyV2() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("model"));
+    for (String f : new String[] {"config.json", "model.safetensors"}) {
+      Files.copy(ModelFixtures.model("tiny-v2").resolve(f), dir.resolve(f));
+    }
+    return dir;
+  }
+
+  @Test
+  void aConfigThatDisagreesWithTheWeightsIsNamed() throws IOException {
+    Path dir = copyOfTinyV2();
+    String config = Files.readString(dir.resolve("config.json")).replace("\"hidden_size\": 32", "\"hidden_size\": 64");
+    Files.writeString(dir.resolve("config.json"), config);
+    assertThatThrownBy(() -> ModelLoader.load(dir, Device.cpu()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("config.json says the weight 'bert.embeddings.word_embeddings.weight' should be [34, 64]")
+        .hasMessageContaining("holds [34, 32]");
+  }
+
+  @Test
+  void aSafetensorsHeaderThatLiesAboutOffsetsIsRefused() throws IOException {
+    Path dir = copyOfTinyV2();
+    Path file = dir.resolve("model.safetensors");
+    byte[] bytes = Files.readAllBytes(file);
+    // Truncate the data: the header now points past the end of the file.
+    Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 1000));
+    assertThatThrownBy(() -> ModelLoader.load(dir, Device.cpu()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("model.safetensors: tensor '")
+        .hasMessageContaining("the file is truncated or its header is wrong");
+  }
+
+  @Test
+  void aSafetensorsHeaderThatLiesAboutSizesIsRefused() throws IOException {
+    Path file = tmp.resolve("bad.safetensors");
+    String header = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,8]}}";
+    writeSafetensors(file, header, new byte[8]);
+    assertThatThrownBy(() -> SafetensorsFile.open(file))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("tensor 'a' (F32, shape [2, 3]) should take 24 bytes but its header gives 8");
+
+    Path overlap = tmp.resolve("overlap.safetensors");
+    writeSafetensors(overlap,
+        "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+        new byte[12]);
+    assertThatThrownBy(() -> SafetensorsFile.open(overlap))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("tensors 'a' and 'b' overlap");
+
+    Path huge = tmp.resolve("huge.safetensors");
+    Files.write(huge, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40).array());
+    assertThatThrownBy(() -> SafetensorsFile.open(huge))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("header claims 1099511627776 bytes in a 16-byte file");
+  }
+
+  @Test
+  void readsHalfPrecisionWeights() throws IOException {
+    Path file = tmp.resolve("half.safetensors");
+    ByteBuffer data = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+    data.putShort((short) 0x3C00).putShort((short) 0xC000).putShort((short) 0x3F80).putShort((short) 0x0001);
+    writeSafetensors(file,
+        "{\"h\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[4,8]}}",
+        data.array());
+    SafetensorsFile f = SafetensorsFile.open(file);
+    var h = f.floats("h");
+    assertThat(h.get(0)).isEqualTo(1.0f);
+    assertThat(h.get(1)).isEqualTo(-2.0f);
+    var b = f.floats("b");
+    assertThat(b.get(0)).isEqualTo(1.0f); // bf16 0x3F80
+    assertThat(b.get(1)).isEqualTo(Float.intBitsToFloat(0x00010000));
+  }
+
+  @Test
+  void foldersWithoutAModelAndModelsWithoutAConfigAreNamed() throws IOException {
+    Path empty = Files.createDirectories(tmp.resolve("empty"));
+    assertThatThrownBy(() -> ModelLoader.load(empty, Device.cpu()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("has neither model.safetensors nor model.pt")
+        .hasMessageContaining("save_pretrained");
+    Path lonely = Files.createDirectories(tmp.resolve("lonely"));
+    Files.copy(ModelFixtures.model("tiny-v2").resolve("model.pt"), lonely.resolve("model.pt"));
+    assertThatThrownBy(() -> ModelLoader.load(lonely.resolve("model.pt"), Device.cpu()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("needs its config.json beside it");
+    Path notTorch = tmp.resolve("x/model.pt");
+    Files.createDirectories(notTorch.getParent());
+    Files.writeString(notTorch, "not a model");
+    Files.copy(ModelFixtures.model("tiny-v2").resolve("config.json"), notTorch.resolveSibling("config.json"));
+    assertThatThrownBy(() -> ModelLoader.load(notTorch, Device.cpu()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("Cannot load the TorchScript model");
+  }
+
+  @Test
+  void aNonBertConfigIsRefused() throws IOException {
+    Path dir = copyOfTinyV2();
+    Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"gpt2\", \"vocab_size\": 34}");
+    assertThatThrownBy(() -> ModelLoader.load(dir, Device.cpu()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("describes a 'gpt2' model");
+    assertThat(BertConfig.read(ModelFixtures.model("tiny-v1").resolve("config.json")).hiddenAct()).isEqualTo("gelu");
+  }
+
+  private static void writeSafetensors(Path file, String header, byte[] data) throws IOException {
+    byte[] h = header.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer b = ByteBuffer.allocate(8 + h.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
+    b.putLong(h.length).put(h).put(data);
+    Files.write(file, b.array());
+  }
+}
