@@ -1,0 +1,39 @@
+package org.cellspark.infer;
+
+import java.util.Locale;
+import org.cellspark.error.UserException;
+
+/**
+ * How a cell's vector is made from its tokens' vectors.
+ *
+ * <ul>
+ *   <li>{@link #MEAN}: the mean over the cell's gene tokens, the default and Geneformer's "cell"
+ *       embedding. Padding never counts; {@code <cls>} (first) and {@code <eos>} (last) are left out
+ *       when the cell has them: decided from each cell's own tokens, not from the vocabulary
+ *       (upstream decides from the dictionary, so V1-tokenized cells under a V2 dictionary lose
+ *       their first gene; reference quirk 7).
+ *   <li>{@link #CLS}: the vector at position 0, which must be {@code <cls>} (V2 models).
+ * </ul>
+ */
+public enum Pooling {
+  MEAN,
+  CLS;
+
+  public static Pooling parse(String s) {
+    try {
+      return valueOf(s.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw UserException.of("--pooling '%s' is not one of mean, cls", s);
+    }
+  }
+
+  /** First gene position of a cell for mean pooling. */
+  static int firstGene(int[] cell, int clsId) {
+    return cell.length > 0 && clsId >= 0 && cell[0] == clsId ? 1 : 0;
+  }
+
+  /** One past the last gene position of a cell for mean pooling. */
+  static int endOfGenes(int[] cell, int eosId) {
+    return cell.length > 0 && eosId >= 0 && cell[cell.length - 1] == eosId ? cell.length - 1 : cell.length;
+  }
+}
