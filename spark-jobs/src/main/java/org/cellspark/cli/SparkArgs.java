@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
-import org.cellspark.jobs.common.SparkSessionFactory;
+import org.cellspark.spark.SparkSessionFactory;
 import picocli.CommandLine.Option;
 
 /**

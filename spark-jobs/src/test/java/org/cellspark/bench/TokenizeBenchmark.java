@@ -18,7 +18,7 @@ import org.cellspark.io.h5ad.ChunkCursor;
 import org.cellspark.io.h5ad.CountsLocation;
 import org.cellspark.io.h5ad.CountsMatrix;
 import org.cellspark.io.h5ad.H5adFile;
-import org.cellspark.jobs.common.SparkSessionFactory;
+import org.cellspark.spark.SparkSessionFactory;
 import org.cellspark.jobs.tokenize.TokenizeJob;
 import org.cellspark.jobs.tokenize.TokenizeOptions;
 import org.cellspark.jobs.tokenize.TokenizeResult;

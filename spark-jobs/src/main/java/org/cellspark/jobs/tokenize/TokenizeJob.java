@@ -38,7 +38,7 @@ import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.h5ad.CountsLocation;
 import org.cellspark.io.h5ad.H5adOptions;
-import org.cellspark.jobs.common.InternalRowsRelation;
+import org.cellspark.spark.InternalRowsRelation;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ParquetFooters;
 import org.cellspark.jobs.common.SparkJobs;

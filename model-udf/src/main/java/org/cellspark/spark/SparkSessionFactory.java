@@ -1,4 +1,4 @@
-package org.cellspark.jobs.common;
+package org.cellspark.spark;
 
 import java.util.Map;
 import org.apache.spark.SparkConf;

@@ -2,7 +2,7 @@ package org.cellspark.testing;
 
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
-import org.cellspark.jobs.common.SparkSessionFactory;
+import org.cellspark.spark.SparkSessionFactory;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;

@@ -1,4 +1,4 @@
-package org.cellspark.jobs.common;
+package org.cellspark.spark;
 
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;

@@ -1,0 +1,179 @@
+package org.cellspark.spark;
+
+import ai.djl.Device;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.NoSuchElementException;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.TaskCompletionListener;
+import org.cellspark.error.UserException;
+import org.cellspark.infer.CellEmbedder;
+import org.cellspark.infer.EmbeddingSettings;
+import org.cellspark.infer.InvalidCellException;
+import org.cellspark.model.Encoder;
+
+/**
+ * The batched embedding transform: adds an {@code array<float>} column with each cell's embedding
+ * to a table of tokenized cells. Each task reads its partition a window at a time (a few hundred
+ * cells), embeds the window in length-grouped batches with the executor's shared model, and emits
+ * the rows in their input order. Memory per task: one window of tokens and one batch of
+ * activations, whatever the partition size.
+ */
+public final class EmbedTransform {
+  private EmbedTransform() {}
+
+  /**
+   * @param model model folder or file, readable at the same path on every executor
+   * @param inputColumn the tokens column, {@code array<int>}
+   * @param outputColumn the new column
+   * @param idColumn a column naming cells in messages (e.g. cell_id), or null
+   * @param windowTokens tokens buffered per task before embedding (length grouping works within it)
+   */
+  public record Options(
+      String model,
+      EmbeddingSettings settings,
+      String inputColumn,
+      String outputColumn,
+      String idColumn,
+      long windowTokens)
+      implements Serializable {
+
+    public static Options of(String model, EmbeddingSettings settings) {
+      return new Options(model, settings, "input_ids", "embedding", "cell_id", 32 * settings.batchTokens());
+    }
+  }
+
+  public static Dataset<Row> apply(Dataset<Row> cells, Options o) {
+    StructType in = cells.schema();
+    int inputAt = fieldIndex(in, o.inputColumn());
+    if (inputAt < 0) {
+      throw UserException.of("The table has no column '%s' (columns: %s)", o.inputColumn(), String.join(", ", in.fieldNames()));
+    }
+    DataType type = in.fields()[inputAt].dataType();
+    if (!(type instanceof ArrayType a) || a.elementType() != DataTypes.IntegerType) {
+      throw UserException.of(
+          "Column '%s' is %s; token ids must be array<int> (as cellspark tokenize writes them)",
+          o.inputColumn(), type.simpleString());
+    }
+    if (fieldIndex(in, o.outputColumn()) >= 0) {
+      throw UserException.of("The table already has a column '%s'; choose another output column", o.outputColumn());
+    }
+    int idAt = o.idColumn() == null ? -1 : fieldIndex(in, o.idColumn());
+    List<StructField> fields = new ArrayList<>(Arrays.asList(in.fields()));
+    fields.add(DataTypes.createStructField(o.outputColumn(), DataTypes.createArrayType(DataTypes.FloatType, false), true));
+    StructType out = DataTypes.createStructType(fields);
+    DataType[] types = Arrays.stream(in.fields()).map(StructField::dataType).toArray(DataType[]::new);
+    var rows =
+        cells.queryExecution().toRdd().toJavaRDD()
+            .mapPartitions(new Partition(o, types, inputAt, idAt));
+    return InternalRowsRelation.dataFrame(cells.sparkSession(), out, rows.rdd());
+  }
+
+  private static int fieldIndex(StructType t, String name) {
+    return Arrays.asList(t.fieldNames()).indexOf(name);
+  }
+
+  /** One task's work: windows of rows in, the same rows plus an embedding out. */
+  private static final class Partition implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
+    private static final long serialVersionUID = 1L;
+    private final Options options;
+    private final DataType[] types;
+    private final int inputAt;
+    private final int idAt;
+
+    Partition(Options options, DataType[] types, int inputAt, int idAt) {
+      this.options = options;
+      this.types = types;
+      this.inputAt = inputAt;
+      this.idAt = idAt;
+    }
+
+    @Override
+    public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
+      Device device = TaskDevice.current();
+      Encoder encoder = ModelCache.get(options.model(), device);
+      CellEmbedder embedder = new CellEmbedder(encoder, device, options.settings());
+      TaskContext task = TaskContext.get();
+      if (task != null) {
+        task.addTaskCompletionListener((TaskCompletionListener) t -> embedder.close());
+      }
+      return new Iterator<>() {
+        private final List<InternalRow> window = new ArrayList<>();
+        private float[][] embeddings;
+        private int next;
+
+        @Override
+        public boolean hasNext() {
+          if (next < window.size()) {
+            return true;
+          }
+          fill();
+          if (window.isEmpty()) {
+            if (task == null) {
+              embedder.close();
+            }
+            return false;
+          }
+          return true;
+        }
+
+        @Override
+        public InternalRow next() {
+          if (!hasNext()) {
+            throw new NoSuchElementException();
+          }
+          InternalRow r = window.get(next);
+          float[] e = embeddings[next];
+          next++;
+          GenericInternalRow out = new GenericInternalRow(types.length + 1);
+          for (int i = 0; i < types.length; i++) {
+            out.update(i, r.isNullAt(i) ? null : r.get(i, types[i]));
+          }
+          out.update(types.length, e == null ? null : UnsafeArrayData.fromPrimitiveArray(e));
+          return out;
+        }
+
+        private void fill() {
+          window.clear();
+          next = 0;
+          List<int[]> cells = new ArrayList<>();
+          long tokens = 0;
+          while (rows.hasNext() && tokens < options.windowTokens()) {
+            InternalRow r = rows.next().copy(); // the scan reuses its row objects
+            int[] ids = r.isNullAt(inputAt) ? new int[0] : r.getArray(inputAt).toIntArray();
+            window.add(r);
+            cells.add(ids);
+            tokens += Math.max(1, ids.length);
+          }
+          if (cells.isEmpty()) {
+            return;
+          }
+          try {
+            embeddings = embedder.embed(cells);
+          } catch (InvalidCellException e) {
+            InternalRow bad = window.get(e.position());
+            String id = idAt >= 0 && !bad.isNullAt(idAt) ? "cell '" + bad.get(idAt, types[idAt]) + "'" : "a cell";
+            throw new UserException(String.format(Locale.ROOT,
+                "Model %s cannot embed %s (partition %d): %s",
+                options.model(), id, TaskContext.getPartitionId(), e.getMessage()));
+          }
+        }
+      };
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package org.cellspark.spark;
+
+import ai.djl.Device;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.cellspark.model.Encoder;
+import org.cellspark.model.ModelLoader;
+
+/**
+ * One loaded model per executor JVM and device, shared by the task threads (each makes its own
+ * {@link org.cellspark.infer.CellEmbedder}). Keyed by the model's absolute path and the device:
+ * on executors a model shipped with {@code --files} is found relative to the working directory,
+ * so paths are made absolute before use (jvm-stack.md 3.3). Never a {@code @transient} field of a
+ * serialised object, which would load the model once per task.
+ */
+public final class ModelCache {
+  private record Key(String path, String device) {}
+
+  private static final Map<Key, Encoder> MODELS = new ConcurrentHashMap<>();
+
+  static {
+    TorchThreads.configure();
+  }
+
+  private ModelCache() {}
+
+  public static Encoder get(String path, Device device) {
+    Path absolute = Paths.get(path).toAbsolutePath().normalize();
+    return MODELS.computeIfAbsent(
+        new Key(absolute.toString(), device.toString()), k -> ModelLoader.load(absolute, device));
+  }
+
+  /** Closes and forgets every model loaded in this JVM (tests; long-lived notebooks). */
+  public static synchronized void closeAll() {
+    MODELS.values().forEach(Encoder::close);
+    MODELS.clear();
+  }
+
+  /** Models loaded in this JVM (for tests and diagnostics). */
+  public static int size() {
+    return MODELS.size();
+  }
+}

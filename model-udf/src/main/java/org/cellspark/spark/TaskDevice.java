@@ -1,0 +1,36 @@
+package org.cellspark.spark;
+
+import ai.djl.Device;
+import org.apache.spark.TaskContext;
+import org.apache.spark.resource.ResourceInformation;
+import org.cellspark.error.UserException;
+import scala.Option;
+
+/**
+ * The device a task runs its model on: the GPU Spark assigned to the task
+ * ({@code spark.task.resource.gpu.amount} with a discovery script), never a hard-coded GPU 0, or
+ * the CPU when the task has none.
+ */
+public final class TaskDevice {
+  private TaskDevice() {}
+
+  public static Device current() {
+    TaskContext task = TaskContext.get();
+    if (task == null) {
+      return Device.cpu();
+    }
+    Option<ResourceInformation> gpu = task.resources().get("gpu");
+    if (gpu.isEmpty() || gpu.get().addresses().length == 0) {
+      return Device.cpu();
+    }
+    String address = gpu.get().addresses()[0];
+    try {
+      return Device.gpu(Integer.parseInt(address.trim()));
+    } catch (NumberFormatException e) {
+      throw UserException.of(
+          "Spark gave this task the GPU address '%s', which is not a device number; the GPU"
+              + " discovery script must print CUDA device indices",
+          address);
+    }
+  }
+}
