@@ -30,6 +30,12 @@ public final class SparkSessionFactory {
     // Parquet output that Python readers (pyarrow, Hugging Face datasets) map to plain lists.
     conf.setIfMissing("spark.sql.parquet.writeLegacyFormat", "false");
     overrides.forEach(conf::set);
+    // Cellspark's SQL functions (geneformer_embed ...), added to any extensions already configured.
+    String extensions = conf.get("spark.sql.extensions", "");
+    if (!extensions.contains(CellsparkExtensions.class.getName())) {
+      conf.set("spark.sql.extensions",
+          extensions.isBlank() ? CellsparkExtensions.class.getName() : extensions + "," + CellsparkExtensions.class.getName());
+    }
     return SparkSession.builder().config(conf).getOrCreate();
   }
 }

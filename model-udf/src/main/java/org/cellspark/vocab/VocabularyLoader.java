@@ -29,6 +29,27 @@ public final class VocabularyLoader {
     return load(folder, folder.toString());
   }
 
+  /**
+   * Loads a vocabulary as jobs name it: a folder (a path or a {@code file:} URI) or a bundled
+   * vocabulary ({@code builtin:geneformer-v1}, copied to a temporary folder first).
+   */
+  public static Vocabulary load(String location) {
+    if (BundledVocabulary.isBundled(location)) {
+      try {
+        Path dir = Files.createTempDirectory("cellspark-vocab-");
+        dir.toFile().deleteOnExit();
+        Path folder = BundledVocabulary.extract(location, dir);
+        try (var files = Files.list(folder)) {
+          files.forEach(f -> f.toFile().deleteOnExit());
+        }
+        return load(folder, location);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    return load(java.nio.file.Paths.get(location.startsWith("file:") ? location.substring(5) : location));
+  }
+
   /** As {@link #load(Path)}, naming the vocabulary {@code location} in messages and summaries. */
   public static Vocabulary load(Path folder, String location) {
     if (!Files.isDirectory(folder)) {

@@ -18,7 +18,7 @@ import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.cellspark.jobs.common.Vocabularies;
+import org.cellspark.vocab.VocabularyLoader;
 import org.cellspark.jobs.tokenize.TokenizeJob;
 import org.cellspark.jobs.tokenize.TokenizeOptions;
 import org.cellspark.jobs.tokenize.TokenizeResult;
@@ -66,7 +66,7 @@ public final class DemoJob {
   }
 
   private static DemoResult.ExampleCell example(Row r) {
-    Vocabulary v = Vocabularies.load(VOCABULARY);
+    Vocabulary v = VocabularyLoader.load(VOCABULARY);
     Map<Integer, String> geneOfToken = new HashMap<>();
     v.tokenIds().forEach((gene, id) -> geneOfToken.put(id, gene));
     Map<String, String> symbolOf = new HashMap<>();

@@ -43,7 +43,7 @@ import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ParquetFooters;
 import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
-import org.cellspark.jobs.common.Vocabularies;
+import org.cellspark.vocab.VocabularyLoader;
 import org.cellspark.vocab.Vocabulary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,7 +83,7 @@ public final class TokenizeJob {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     List<InputFile> files = InputFiles.expand(o.inputs(), ".h5ad", hadoop);
     CountsLocation countsAt = CountsLocation.parse(o.counts());
-    Vocabulary vocabulary = Vocabularies.load(o.vocabulary());
+    Vocabulary vocabulary = VocabularyLoader.load(o.vocabulary());
     EncodingSettings settings =
         EncodingSettings.resolve(vocabulary, o.specialTokens(), o.modelInputSize());
     StagedOutput out =

@@ -1,0 +1,95 @@
+package org.cellspark.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.cellspark.error.UserException;
+import org.cellspark.testing.Fixtures;
+import org.cellspark.testing.SharedSpark;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The SQL functions, in a session made by SparkSessionFactory (which registers the extension). */
+@ExtendWith(SharedSpark.class)
+class SqlFunctionsTest {
+  private JsonArray cells;
+
+  @BeforeEach
+  void setUp(SparkSession spark) throws IOException {
+    JsonObject reference =
+        JsonParser.parseString(Files.readString(Fixtures.vocab("models/reference.json"))).getAsJsonObject();
+    cells = reference.getAsJsonObject("tiny-v2").getAsJsonArray("cells");
+    StringBuilder values = new StringBuilder();
+    for (int c = 0; c < cells.size(); c++) {
+      values.append(c == 0 ? "" : ", ").append("('c").append(c).append("', array(");
+      JsonArray ids = cells.get(c).getAsJsonObject().getAsJsonArray("input_ids");
+      for (int i = 0; i < ids.size(); i++) {
+        values.append(i == 0 ? "" : ", ").append(ids.get(i).getAsInt());
+      }
+      values.append("))");
+    }
+    spark.sql("CREATE OR REPLACE TEMPORARY VIEW cells AS SELECT * FROM VALUES " + values + " AS t(cell_id, input_ids)");
+    spark.sql("SET " + CellsparkConf.MODEL + "=" + Fixtures.vocab("models/tiny-v2"));
+    spark.sql("SET " + CellsparkConf.VOCABULARY + "=" + Fixtures.vocab("vocab-v2-small"));
+  }
+
+  @AfterEach
+  void tearDown(SparkSession spark) {
+    spark.conf().unset(CellsparkConf.MODEL);
+    spark.conf().unset(CellsparkConf.VOCABULARY);
+  }
+
+  @Test
+  void rowWiseAndBatchedFunctionsReturnPyTorchsEmbeddings(SparkSession spark) {
+    List<Row> rowWise = spark.sql("SELECT cell_id, geneformer_embed(input_ids) AS e FROM cells ORDER BY cell_id").collectAsList();
+    List<Row> cls = spark.sql("SELECT cell_id, geneformer_embed(input_ids, 'cls') AS e FROM cells ORDER BY cell_id").collectAsList();
+    List<Row> batched = spark.sql(
+        "SELECT cell_id, embedding FROM geneformer_embed_table('cells') ORDER BY cell_id").collectAsList();
+    assertThat(rowWise).hasSize(cells.size());
+    for (int c = 0; c < cells.size(); c++) {
+      JsonObject cell = cells.get(c).getAsJsonObject();
+      float[] mean = vector(cell.getAsJsonObject("mean").getAsJsonArray("-1"));
+      assertThat(maxAbsDiff(rowWise.get(c).getList(1), mean)).isLessThanOrEqualTo(1e-4);
+      assertThat(maxAbsDiff(batched.get(c).getList(1), mean)).isLessThanOrEqualTo(1e-4);
+      assertThat(maxAbsDiff(cls.get(c).getList(1), vector(cell.getAsJsonObject("cls").getAsJsonArray("-1"))))
+          .isLessThanOrEqualTo(1e-4);
+    }
+  }
+
+  @Test
+  void describesItselfAndSaysWhatIsMissing(SparkSession spark) {
+    String usage = spark.sql("DESCRIBE FUNCTION geneformer_embed").collectAsList().toString();
+    assertThat(usage).contains("The Geneformer embedding of one tokenized cell");
+    spark.conf().unset(CellsparkConf.MODEL);
+    assertThatThrownBy(() -> spark.sql("SELECT geneformer_embed(input_ids) FROM cells").collect())
+        .satisfies(t -> assertThat(UserException.findIn(t).getMessage())
+            .contains("Set spark.cellspark.model to a model folder or TorchScript file first"));
+  }
+
+  private static float[] vector(JsonArray a) {
+    float[] out = new float[a.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = a.get(i).getAsFloat();
+    }
+    return out;
+  }
+
+  private static double maxAbsDiff(List<Float> a, float[] b) {
+    assertThat(a).hasSize(b.length);
+    double m = 0;
+    for (int i = 0; i < b.length; i++) {
+      m = Math.max(m, Math.abs(a.get(i) - b[i]));
+    }
+    return m;
+  }
+}
