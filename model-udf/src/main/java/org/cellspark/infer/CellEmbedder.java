@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.List;
@@ -108,7 +109,8 @@ public final class CellEmbedder implements AutoCloseable {
         NDArray hidden =
             encoder.hiddenState(
                 manager.create(ids, new Shape(rows, width)), manager.create(mask, new Shape(rows, width)), hiddenIndex);
-        consumer.accept(batch, hidden);
+        // Pooling and results in fp32 whatever the model computes in.
+        consumer.accept(batch, hidden.toType(DataType.FLOAT32, false));
       }
     }
   }

@@ -21,11 +21,13 @@ final class BertWeights {
   private final NDManager manager;
   private final String prefix;
   private final String configName;
+  private final Precision precision;
 
-  BertWeights(SafetensorsFile file, NDManager manager, String configName) {
+  BertWeights(SafetensorsFile file, NDManager manager, String configName, Precision precision) {
     this.file = file;
     this.manager = manager;
     this.configName = configName;
+    this.precision = precision;
     boolean prefixed = file.tensors().containsKey("bert.embeddings.word_embeddings.weight");
     boolean plain = file.tensors().containsKey("embeddings.word_embeddings.weight");
     if (!prefixed && !plain) {
@@ -53,7 +55,13 @@ final class BertWeights {
               + " from the same model",
           configName, key, Arrays.toString(shape), file.path().getFileName(), Arrays.toString(t.shape()));
     }
-    return manager.create(file.floats(key), new Shape(shape));
+    NDArray fp32 = manager.create(file.floats(key), new Shape(shape));
+    if (precision == Precision.FP32) {
+      return fp32;
+    }
+    NDArray cast = fp32.toType(precision.dataType(), false);
+    fp32.close();
+    return cast;
   }
 
   /** A LayerNorm's scale ({@code weight}/{@code gamma}) or shift ({@code bias}/{@code beta}). */

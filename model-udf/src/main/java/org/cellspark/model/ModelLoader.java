@@ -30,17 +30,26 @@ public final class ModelLoader {
 
   private ModelLoader() {}
 
-  /** Loads the encoder at {@code location} onto {@code device}. */
+  /** Loads the encoder at {@code location} onto {@code device}, in fp32. */
   public static Encoder load(Path location, Device device) {
+    return load(location, device, Precision.FP32);
+  }
+
+  /**
+   * Loads the encoder at {@code location} onto {@code device} computing in {@code precision}
+   * (jobs allow fp16/bf16 on GPUs only; here any device works, so the path is testable on CPU).
+   * TorchScript models run in the precision they were exported in.
+   */
+  public static Encoder load(Path location, Device device, Precision precision) {
     Path path = location.toAbsolutePath().normalize();
     if (Files.isDirectory(path)) {
       Path safetensors = path.resolve("model.safetensors");
       if (Files.isRegularFile(safetensors)) {
-        return nativeEncoder(safetensors, path.resolve("config.json"), device);
+        return nativeEncoder(safetensors, path.resolve("config.json"), device, precision);
       }
       Path torchscript = path.resolve("model.pt");
       if (Files.isRegularFile(torchscript)) {
-        return new TorchScriptEncoder(config(path.resolve("config.json"), torchscript), torchscript, device);
+        return torchScript(torchscript, path.resolve("config.json"), device, precision);
       }
       throw UserException.of(
           "Model folder %s has neither model.safetensors nor model.pt. Use a Hugging Face model folder"
@@ -54,10 +63,10 @@ public final class ModelLoader {
     String name = path.getFileName().toString();
     Path config = path.resolveSibling("config.json");
     if (name.endsWith(".safetensors")) {
-      return nativeEncoder(path, config, device);
+      return nativeEncoder(path, config, device, precision);
     }
     if (name.endsWith(".pt") || name.endsWith(".pth") || name.endsWith(".torchscript")) {
-      return new TorchScriptEncoder(config(config, path), path, device);
+      return torchScript(path, config, device, precision);
     }
     throw UserException.of(
         "Model %s is neither a folder, a .safetensors file nor a TorchScript .pt file", path);
@@ -73,12 +82,22 @@ public final class ModelLoader {
     return BertConfig.read(config);
   }
 
-  private static Encoder nativeEncoder(Path safetensors, Path configFile, Device device) {
+  private static Encoder torchScript(Path file, Path config, Device device, Precision precision) {
+    if (precision != Precision.FP32) {
+      throw UserException.of(
+          "--precision %s applies to Hugging Face (safetensors) models; a TorchScript model runs in"
+              + " the precision it was exported in (export it with model.half() for fp16)",
+          precision.name().toLowerCase(java.util.Locale.ROOT));
+    }
+    return new TorchScriptEncoder(config(config, file), file, device);
+  }
+
+  private static Encoder nativeEncoder(Path safetensors, Path configFile, Device device, Precision precision) {
     BertConfig config = config(configFile, safetensors);
     SafetensorsFile file = SafetensorsFile.open(safetensors);
     NDManager manager = NDManager.newBaseManager(device, "PyTorch");
     try {
-      BertWeights weights = new BertWeights(file, manager, configFile.toString());
+      BertWeights weights = new BertWeights(file, manager, configFile.toString(), precision);
       NativeBertEncoder encoder = new NativeBertEncoder(config, manager, weights);
       List<String> unexpected = weights.unexpected();
       if (!unexpected.isEmpty()) {

@@ -112,11 +112,14 @@ public final class NativeBertEncoder implements Encoder {
     return out;
   }
 
-  /** (batch, length) of 1/0 -> (batch, 1, 1, length) of 0 / float32 min. */
+  /**
+   * (batch, length) of 1/0 -> (batch, 1, 1, length) of 0 / float32 min, in the weights' type
+   * (in fp16 the minimum becomes -inf, which softmax turns into 0 all the same).
+   */
   private NDArray additiveMask(NDArray attentionMask) {
     Shape s = attentionMask.getShape();
     return attentionMask.toType(DataType.FLOAT32, false).neg().add(1f).mul(maskValue)
-        .reshape(s.get(0), 1, 1, s.get(1));
+        .reshape(s.get(0), 1, 1, s.get(1)).toType(word.getDataType(), false);
   }
 
   private NDArray embed(NDArray ids) {

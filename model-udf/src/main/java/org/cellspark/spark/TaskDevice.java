@@ -16,10 +16,11 @@ public final class TaskDevice {
 
   public static Device current() {
     TaskContext task = TaskContext.get();
-    if (task == null) {
-      return Device.cpu();
-    }
-    Option<ResourceInformation> gpu = task.resources().get("gpu");
+    return task == null ? Device.cpu() : of(task.resources().get("gpu"));
+  }
+
+  /** The device for a task's {@code gpu} resource (absent: the CPU). */
+  static Device of(Option<ResourceInformation> gpu) {
     if (gpu.isEmpty() || gpu.get().addresses().length == 0) {
       return Device.cpu();
     }

@@ -1,0 +1,62 @@
+package org.cellspark.infer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import java.util.List;
+import org.cellspark.error.UserException;
+import org.cellspark.model.Encoder;
+import org.cellspark.model.ModelLoader;
+import org.cellspark.model.Precision;
+import org.cellspark.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+
+/**
+ * fp16 is for GPUs, but the path (weights cast on load, mask in the weights' type, fp32
+ * pooling) runs on the CPU too, so it is tested here: the embeddings stay close to fp32's.
+ */
+class PrecisionTest {
+  private static final List<int[]> CELLS =
+      List.of(new int[] {2, 5, 4, 6, 9, 8, 3}, new int[] {2, 10, 11, 12, 13, 14, 15, 16, 17, 3});
+  private static final EmbeddingSettings MEAN = new EmbeddingSettings(-1, Pooling.MEAN, 100, 0, 2, 3);
+
+  @Test
+  void halfPrecisionEmbeddingsStayCloseToFp32() {
+    Precision precision = Precision.FP16;
+    float[][] full;
+    float[][] half;
+    try (Encoder e = ModelLoader.load(Fixtures.vocab("models/tiny-v2"), Device.cpu());
+        CellEmbedder embedder = new CellEmbedder(e, Device.cpu(), MEAN)) {
+      full = embedder.embed(CELLS);
+    }
+    try (Encoder e = ModelLoader.load(Fixtures.vocab("models/tiny-v2"), Device.cpu(), precision);
+        CellEmbedder embedder = new CellEmbedder(e, Device.cpu(), MEAN)) {
+      half = embedder.embed(CELLS);
+    }
+    for (int c = 0; c < CELLS.size(); c++) {
+      assertThat(cosine(full[c], half[c])).as("%s cell %d", precision, c).isGreaterThan(0.995);
+    }
+  }
+
+  @Test
+  void torchScriptModelsRunInTheirExportedPrecision() {
+    assertThatThrownBy(() -> ModelLoader.load(Fixtures.vocab("models/tiny-v2/model.pt"), Device.cpu(), Precision.FP16))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("--precision fp16 applies to Hugging Face (safetensors) models");
+    assertThatThrownBy(() -> Precision.parse("int8")).hasMessageContaining("not one of fp32, fp16");
+    assertThatThrownBy(() -> Precision.parse("bf16")).hasMessageContaining("aborts the JVM on bfloat16");
+  }
+
+  private static double cosine(float[] a, float[] b) {
+    double dot = 0;
+    double na = 0;
+    double nb = 0;
+    for (int i = 0; i < a.length; i++) {
+      dot += a[i] * b[i];
+      na += a[i] * a[i];
+      nb += b[i] * b[i];
+    }
+    return dot / Math.sqrt(na * nb);
+  }
+}
