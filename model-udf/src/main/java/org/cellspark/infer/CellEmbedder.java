@@ -24,10 +24,20 @@ public final class CellEmbedder implements AutoCloseable {
   private final EmbeddingSettings settings;
   private final NDManager manager;
   private final int hiddenIndex;
+  private final boolean groupByLength;
   private long tokens;
   private long paddedTokens;
 
   public CellEmbedder(Encoder encoder, Device device, EmbeddingSettings settings) {
+    this(encoder, device, settings, true);
+  }
+
+  /**
+   * @param groupByLength false batches cells in arrival order (for comparison in benchmarks only:
+   *     it pads more)
+   */
+  public CellEmbedder(Encoder encoder, Device device, EmbeddingSettings settings, boolean groupByLength) {
+    this.groupByLength = groupByLength;
     this.encoder = encoder;
     this.config = encoder.config();
     this.settings = settings;
@@ -89,7 +99,10 @@ public final class CellEmbedder implements AutoCloseable {
       check(i, c);
       lengths[i] = c.length;
     }
-    for (LengthBatcher.Batch batch : LengthBatcher.byLength(lengths, settings.batchTokens())) {
+    List<LengthBatcher.Batch> batches = groupByLength
+        ? LengthBatcher.byLength(lengths, settings.batchTokens())
+        : LengthBatcher.inArrivalOrder(lengths, settings.batchTokens());
+    for (LengthBatcher.Batch batch : batches) {
       int rows = batch.cells().length;
       int width = batch.paddedLength();
       long[] ids = new long[rows * width];

@@ -72,6 +72,13 @@ public final class ModelLoader {
         "Model %s is neither a folder, a .safetensors file nor a TorchScript .pt file", path);
   }
 
+  /** The config of the model at {@code location} (folder or file), without loading weights. */
+  public static BertConfig readConfig(Path location) {
+    Path path = location.toAbsolutePath().normalize();
+    Path config = Files.isDirectory(path) ? path.resolve("config.json") : path.resolveSibling("config.json");
+    return config(config, path);
+  }
+
   private static BertConfig config(Path config, Path model) {
     if (!Files.isRegularFile(config)) {
       throw UserException.of(

@@ -3,6 +3,7 @@ package org.cellspark.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -94,7 +95,9 @@ public final class NativeBertEncoder implements Encoder {
     NDArray mask = additiveMask(attentionMask);
     NDArray x = embed(inputIds);
     for (int l = 0; l < layer; l++) {
-      x = layer(x, mask, layers.get(l));
+      NDArray next = scoped(x, mask, layers.get(l));
+      x.close(); // only the latest hidden state is kept
+      x = next;
     }
     return x;
   }
@@ -106,9 +109,25 @@ public final class NativeBertEncoder implements Encoder {
     NDArray x = embed(inputIds);
     out.add(x);
     for (LayerWeights w : layers) {
-      x = layer(x, mask, w);
+      x = scoped(x, mask, w);
       out.add(x);
     }
+    return out;
+  }
+
+  /**
+   * One layer in a scope of its own: its intermediates (attention scores are batch x heads x
+   * length^2) are freed when it ends instead of when the caller's scope ends, so peak memory is one
+   * layer's worth, not all layers'. The output moves to the caller's scope.
+   */
+  private NDArray scoped(NDArray x, NDArray mask, LayerWeights w) {
+    NDArray out;
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      out = layer(x, mask, w);
+      NDScope.unregister(out);
+    }
+    NDScope.register(out);
     return out;
   }
 
@@ -142,7 +161,7 @@ public final class NativeBertEncoder implements Encoder {
     NDArray q = heads(Linear.linear(x, w.queryWeight(), w.queryBias()).singletonOrThrow(), batch, length, heads, headSize);
     NDArray k = heads(Linear.linear(x, w.keyWeight(), w.keyBias()).singletonOrThrow(), batch, length, heads, headSize);
     NDArray v = heads(Linear.linear(x, w.valueWeight(), w.valueBias()).singletonOrThrow(), batch, length, heads, headSize);
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(headSize)).add(mask);
+    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).divi((float) Math.sqrt(headSize)).addi(mask);
     NDArray context =
         scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(batch, length, config.hiddenSize());
     NDArray attended =

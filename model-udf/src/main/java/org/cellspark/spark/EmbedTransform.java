@@ -2,6 +2,7 @@ package org.cellspark.spark;
 
 import ai.djl.Device;
 import java.io.Serializable;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -25,7 +26,10 @@ import org.cellspark.error.UserException;
 import org.cellspark.infer.CellEmbedder;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.InvalidCellException;
+import org.cellspark.infer.ModelCheck;
 import org.cellspark.model.Encoder;
+import org.cellspark.model.ModelLoader;
+import org.cellspark.vocab.Vocabulary;
 
 /**
  * The batched embedding transform: adds an {@code array<float>} column with each cell's embedding
@@ -58,7 +62,27 @@ public final class EmbedTransform {
     }
   }
 
+  /** Checks the model against the tokens (their data only), then adds the embeddings. */
   public static Dataset<Row> apply(Dataset<Row> cells, Options o) {
+    return apply(cells, o, null);
+  }
+
+  /**
+   * Checks the model against the tokens and the vocabulary they were made with (one aggregation
+   * over the tokens column; see {@link ModelCheck}), then adds the embeddings.
+   */
+  public static Dataset<Row> apply(Dataset<Row> cells, Options o, Vocabulary vocabulary) {
+    Dataset<Row> out = unchecked(cells, o);
+    ModelCheck.check(
+        ModelLoader.readConfig(Paths.get(o.model())),
+        o.model(),
+        TokenProfiles.of(cells, o.inputColumn(), vocabulary),
+        o.settings());
+    return out;
+  }
+
+  /** Adds the embeddings without the model check (cells the model cannot take fail on executors). */
+  public static Dataset<Row> unchecked(Dataset<Row> cells, Options o) {
     StructType in = cells.schema();
     int inputAt = fieldIndex(in, o.inputColumn());
     if (inputAt < 0) {

@@ -34,9 +34,13 @@ final class SqlFunctions {
   private SqlFunctions() {}
 
   /** The embedding settings for the session: vocabulary ids, layer, pooling, batch budget. */
-  static EmbeddingSettings settings(RuntimeConfig conf, Pooling pooling) {
+  static Vocabulary vocabulary(RuntimeConfig conf) {
     String location = CellsparkConf.required(conf, CellsparkConf.VOCABULARY, "the vocabulary the tokens were made with");
-    Vocabulary v = VOCABULARIES.computeIfAbsent(location, VocabularyLoader::load);
+    return VOCABULARIES.computeIfAbsent(location, VocabularyLoader::load);
+  }
+
+  static EmbeddingSettings settings(RuntimeConfig conf, Pooling pooling) {
+    Vocabulary v = vocabulary(conf);
     return new EmbeddingSettings(
         (int) CellsparkConf.number(conf, CellsparkConf.LAYER, CellsparkConf.LAYER_DEFAULT),
         pooling,
@@ -115,7 +119,7 @@ final class SqlFunctions {
       String model = CellsparkConf.required(conf, CellsparkConf.MODEL, "a model folder or TorchScript file");
       EmbeddingSettings settings = settings(conf, pooling(args, 1, "geneformer_embed_table"));
       String table = String.valueOf(args.apply(0).eval(null));
-      return EmbedTransform.apply(spark.table(table), EmbedTransform.Options.of(model, settings))
+      return EmbedTransform.apply(spark.table(table), EmbedTransform.Options.of(model, settings), vocabulary(conf))
           .queryExecution()
           .analyzed();
     }

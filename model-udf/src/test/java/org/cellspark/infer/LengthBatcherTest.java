@@ -43,4 +43,12 @@ class LengthBatcherTest {
     assertThat(batches.get(1).cells()).containsExactly(0, 2, 3); // ties keep input order
     assertThat(batches.get(1).paddedLength()).isEqualTo(10);
   }
+
+  @Test
+  void aCellMuchShorterThanTheBatchsLongestStartsANewBatch() {
+    // 100 and 96 share a batch (4% padding); 94 would pad 6%: new batch.
+    List<LengthBatcher.Batch> batches = LengthBatcher.byLength(new int[] {94, 100, 96}, 1000);
+    assertThat(batches).extracting(LengthBatcher.Batch::paddedLength).containsExactly(100, 94);
+    assertThat(batches.get(0).cells()).containsExactly(1, 2);
+  }
 }

@@ -97,6 +97,28 @@ class EmbedTransformTest {
     }
   }
 
+  /** Rows filtered out before the transform (and empty cells among the rest) shift nothing. */
+  @Test
+  void filteredRowsDoNotShiftEmbeddingsOntoOtherCells(SparkSession spark) {
+    Dataset<Row> in = cells(spark, 3).where("donor != 'donor0' AND cell_id != 'c2_1'");
+    List<Row> rows = EmbedTransform.apply(in, EmbedTransform.Options.of(MODEL, MEAN)).collectAsList();
+    assertThat(rows).hasSize(9); // 14 - 4 (donor0) - 1
+    for (Row r : rows) {
+      String id = r.getString(0);
+      if (r.isNullAt(3)) {
+        assertThat(id).isIn("empty", "null");
+        continue;
+      }
+      List<Float> e = r.getList(3);
+      float[] actual = new float[e.size()];
+      for (int i = 0; i < actual.length; i++) {
+        actual[i] = e.get(i);
+      }
+      assertThat(maxAbsDiff(actual, expected(Integer.parseInt(id.substring(id.indexOf('_') + 1))))).as(id)
+          .isLessThanOrEqualTo(1e-4);
+    }
+  }
+
   @Test
   void partitioningDoesNotChangeEmbeddingsAndTheModelLoadsOnce(SparkSession spark) {
     List<Row> one = EmbedTransform.apply(cells(spark, 1), EmbedTransform.Options.of(MODEL, MEAN)).orderBy("cell_id").collectAsList();
@@ -119,7 +141,12 @@ class EmbedTransformTest {
     Dataset<Row> bad = spark.createDataFrame(
         List.of(RowFactory.create("ok", List.of(2, 5, 3), "d"), RowFactory.create("out_of_vocab", List.of(2, 99, 3), "d")),
         SCHEMA);
-    assertThatThrownBy(() -> EmbedTransform.apply(bad, EmbedTransform.Options.of(MODEL, MEAN)).collectAsList())
+    // Checked before any embedding: the model's vocabulary has 34 entries.
+    assertThatThrownBy(() -> EmbedTransform.apply(bad, EmbedTransform.Options.of(MODEL, MEAN)))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("the tokens include id 99 but the model's vocabulary has 34 entries");
+    // Unchecked, the executor names the cell.
+    assertThatThrownBy(() -> EmbedTransform.unchecked(bad, EmbedTransform.Options.of(MODEL, MEAN)).collectAsList())
         .isInstanceOf(SparkException.class)
         .satisfies(t -> assertThat(UserException.findIn(t).getMessage())
             .contains("cannot embed cell 'out_of_vocab'")
@@ -128,6 +155,15 @@ class EmbedTransformTest {
     assertThatThrownBy(() -> EmbedTransform.apply(longs, EmbedTransform.Options.of(MODEL, MEAN)))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("Column 'input_ids' is array<bigint>; token ids must be array<int>");
+  }
+
+  @Test
+  void checksTheVocabularyTheTokensWereMadeWith(SparkSession spark) {
+    Dataset<Row> v1Cells = spark.createDataFrame(List.of(RowFactory.create("a", List.of(5, 6, 7), "d")), SCHEMA);
+    var v1 = org.cellspark.vocab.VocabularyLoader.load(Fixtures.vocab("vocab-v1-small"));
+    assertThatThrownBy(() -> EmbedTransform.apply(v1Cells, EmbedTransform.Options.of(MODEL, MEAN), v1))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("the tokens were made with a V1 vocabulary (32 tokens) but the model has vocab_size 34");
   }
 
   private static double maxAbsDiff(float[] a, float[] b) {

@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""PyTorch eager baseline for the embed benchmark: the same weights and cells, upstream-style.
+
+Upstream's EmbExtractor sorts cells by length (longest first), runs fixed slices of
+forward_batch_size cells padded to each slice's longest, asks for every hidden state and
+mean-pools layer -1 over the real tokens. This does the same with our HF-named BERT module
+(make_model_fixtures.Bert, the forward Hugging Face's BertModel runs).
+
+    /usr/bin/python3 bench/embed/pytorch_baseline.py [--batch 10] [--threads 2] [--cells N]
+Prints one line: "pytorch_eager cells=... seconds=... cells_per_s=...".
+"""
+import argparse
+import os
+import sys
+import time
+
+import torch
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "model-udf/src/test/python"))
+import make_model_fixtures as fx  # noqa: E402
+
+WORK = os.path.join(ROOT, "bench/work/embed")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--batch", type=int, default=10, help="forward_batch_size (upstream default 100 needs ~7 GB per batch at 2,048 tokens)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--cells", type=int, default=0, help="use only the first N cells")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    cfg = fx.Config(25_426, "relu", 1e-12, hidden=256, layers=6, heads=4, intermediate=512, max_positions=2048)
+    model = fx.Bert(cfg).eval()
+    model.load_state_dict(torch.load(os.path.join(WORK, "model/weights.pt")))
+    with open(os.path.join(WORK, "cells.txt")) as f:
+        cells = [list(map(int, line.split())) for line in f]
+    if a.cells:
+        cells = cells[: a.cells]
+    order = sorted(range(len(cells)), key=lambda i: -len(cells[i]))
+    start = time.time()
+    pooled = {}
+    with torch.no_grad():
+        for s in range(0, len(order), a.batch):
+            idx = order[s:s + a.batch]
+            longest = max(len(cells[i]) for i in idx)
+            ids = torch.zeros((len(idx), longest), dtype=torch.long)
+            mask = torch.zeros((len(idx), longest), dtype=torch.long)
+            for r, i in enumerate(idx):
+                ids[r, :len(cells[i])] = torch.tensor(cells[i])
+                mask[r, :len(cells[i])] = 1
+            states = model(ids, mask)
+            layer = states[len(states) - 2]  # emb_layer -1
+            for r, i in enumerate(idx):
+                pooled[i] = layer[r, :len(cells[i])].mean(dim=0)
+    seconds = time.time() - start
+    print("pytorch_eager cells=%d seconds=%.1f cells_per_s=%.3f threads=%d batch=%d torch=%s"
+          % (len(cells), seconds, len(cells) / seconds, a.threads, a.batch, torch.__version__))
+
+
+if __name__ == "__main__":
+    main()

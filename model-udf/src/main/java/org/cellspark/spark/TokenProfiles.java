@@ -1,0 +1,48 @@
+package org.cellspark.spark;
+
+import static org.apache.spark.sql.functions.array_max;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.element_at;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.cellspark.infer.TokenProfile;
+import org.cellspark.vocab.Vocabulary;
+
+/** A token table's {@link TokenProfile}, in one aggregation over its tokens column. */
+public final class TokenProfiles {
+  private TokenProfiles() {}
+
+  /**
+   * @param vocabulary the vocabulary the tokens were made with, or null when unknown (then only
+   *     the data is checked)
+   */
+  public static TokenProfile of(Dataset<Row> cells, String column, Vocabulary vocabulary) {
+    Column ids = col(column);
+    int cls = vocabulary == null ? -1 : vocabulary.clsId().orElse(-1);
+    Row r =
+        cells
+            .where(ids.isNotNull().and(size(ids).gt(0)))
+            .agg(
+                count(lit(1)),
+                max(size(ids)),
+                max(array_max(ids)),
+                sum(when(element_at(ids, 1).equalTo(cls), 1).otherwise(0)))
+            .first();
+    long n = r.getLong(0);
+    return new TokenProfile(
+        n,
+        n == 0 ? 0 : r.getInt(1),
+        n == 0 ? 0 : r.getInt(2),
+        n == 0 ? 0 : r.getLong(3),
+        vocabulary == null ? -1 : vocabulary.size(),
+        vocabulary != null && vocabulary.hasClsAndEos());
+  }
+}
