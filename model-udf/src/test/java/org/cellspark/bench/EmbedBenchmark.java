@@ -24,7 +24,6 @@ import org.cellspark.infer.Pooling;
 import org.cellspark.model.Encoder;
 import org.cellspark.model.ModelLoader;
 import org.cellspark.spark.CellsparkConf;
-import org.cellspark.spark.EmbedTransform;
 import org.cellspark.spark.SparkSessionFactory;
 
 /**

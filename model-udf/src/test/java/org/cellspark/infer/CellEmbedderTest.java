@@ -16,6 +16,7 @@ import java.util.List;
 import org.cellspark.model.Encoder;
 import org.cellspark.model.ModelLoader;
 import org.cellspark.testing.Fixtures;
+import static org.cellspark.testing.Vectors.maxAbsDiff;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -166,14 +167,5 @@ class CellEmbedderTest {
           .isInstanceOf(InvalidCellException.class)
           .hasMessageContaining("--pooling cls needs cells that start with <cls>");
     }
-  }
-
-  private static double maxAbsDiff(float[] a, float[] b) {
-    assertThat(a).hasSameSizeAs(b);
-    double m = 0;
-    for (int i = 0; i < a.length; i++) {
-      m = Math.max(m, Math.abs(a[i] - b[i]));
-    }
-    return m;
   }
 }

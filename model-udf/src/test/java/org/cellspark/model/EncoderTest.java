@@ -2,7 +2,7 @@ package org.cellspark.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.cellspark.model.ModelFixtures.matrix;
-import static org.cellspark.model.ModelFixtures.maxAbsDiff;
+import static org.cellspark.testing.Vectors.maxAbsDiff;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;

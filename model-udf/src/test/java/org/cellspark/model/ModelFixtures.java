@@ -52,23 +52,4 @@ final class ModelFixtures {
     }
     return out;
   }
-
-  static float[] vector(JsonArray a) {
-    float[] out = new float[a.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = a.get(i).getAsFloat();
-    }
-    return out;
-  }
-
-  static double maxAbsDiff(float[] a, float[] b) {
-    if (a.length != b.length) {
-      throw new AssertionError("lengths differ: " + a.length + " vs " + b.length);
-    }
-    double m = 0;
-    for (int i = 0; i < a.length; i++) {
-      m = Math.max(m, Math.abs(a[i] - b[i]));
-    }
-    return m;
-  }
 }

@@ -21,6 +21,9 @@ import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.Pooling;
+import static org.cellspark.testing.Vectors.floats;
+import static org.cellspark.testing.Vectors.maxAbsDiff;
+
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
 import org.junit.jupiter.api.BeforeAll;
@@ -64,13 +67,8 @@ class EmbedTransformTest {
   }
 
   private static float[] expected(int cell) {
-    JsonArray a = reference.getAsJsonObject("tiny-v2").getAsJsonArray("cells").get(cell).getAsJsonObject()
-        .getAsJsonObject("mean").getAsJsonArray("-1");
-    float[] out = new float[a.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = a.get(i).getAsFloat();
-    }
-    return out;
+    return floats(reference.getAsJsonObject("tiny-v2").getAsJsonArray("cells").get(cell).getAsJsonObject()
+        .getAsJsonObject("mean").getAsJsonArray("-1"));
   }
 
   @Test
@@ -87,11 +85,7 @@ class EmbedTransformTest {
         continue;
       }
       int cell = Integer.parseInt(id.substring(id.indexOf('_') + 1));
-      List<Float> e = r.getList(3);
-      float[] actual = new float[e.size()];
-      for (int i = 0; i < actual.length; i++) {
-        actual[i] = e.get(i);
-      }
+      float[] actual = floats(r.<Float>getList(3));
       assertThat(maxAbsDiff(actual, expected(cell))).as(id).isLessThanOrEqualTo(1e-4);
       assertThat(r.getString(2)).isEqualTo("donor" + id.charAt(1));
     }
@@ -109,11 +103,7 @@ class EmbedTransformTest {
         assertThat(id).isIn("empty", "null");
         continue;
       }
-      List<Float> e = r.getList(3);
-      float[] actual = new float[e.size()];
-      for (int i = 0; i < actual.length; i++) {
-        actual[i] = e.get(i);
-      }
+      float[] actual = floats(r.<Float>getList(3));
       assertThat(maxAbsDiff(actual, expected(Integer.parseInt(id.substring(id.indexOf('_') + 1))))).as(id)
           .isLessThanOrEqualTo(1e-4);
     }
@@ -164,14 +154,5 @@ class EmbedTransformTest {
     assertThatThrownBy(() -> EmbedTransform.apply(v1Cells, EmbedTransform.Options.of(MODEL, MEAN), v1))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("the tokens were made with a V1 vocabulary (32 tokens) but the model has vocab_size 34");
-  }
-
-  private static double maxAbsDiff(float[] a, float[] b) {
-    assertThat(a).hasSameSizeAs(b);
-    double m = 0;
-    for (int i = 0; i < a.length; i++) {
-      m = Math.max(m, Math.abs(a[i] - b[i]));
-    }
-    return m;
   }
 }

@@ -12,6 +12,9 @@ import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
+import static org.cellspark.testing.Vectors.floats;
+import static org.cellspark.testing.Vectors.maxAbsDiff;
+
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
 import org.junit.jupiter.api.AfterEach;
@@ -58,10 +61,10 @@ class SqlFunctionsTest {
     assertThat(rowWise).hasSize(cells.size());
     for (int c = 0; c < cells.size(); c++) {
       JsonObject cell = cells.get(c).getAsJsonObject();
-      float[] mean = vector(cell.getAsJsonObject("mean").getAsJsonArray("-1"));
-      assertThat(maxAbsDiff(rowWise.get(c).getList(1), mean)).isLessThanOrEqualTo(1e-4);
-      assertThat(maxAbsDiff(batched.get(c).getList(1), mean)).isLessThanOrEqualTo(1e-4);
-      assertThat(maxAbsDiff(cls.get(c).getList(1), vector(cell.getAsJsonObject("cls").getAsJsonArray("-1"))))
+      float[] mean = floats(cell.getAsJsonObject("mean").getAsJsonArray("-1"));
+      assertThat(maxAbsDiff(floats(rowWise.get(c).<Float>getList(1)), mean)).isLessThanOrEqualTo(1e-4);
+      assertThat(maxAbsDiff(floats(batched.get(c).<Float>getList(1)), mean)).isLessThanOrEqualTo(1e-4);
+      assertThat(maxAbsDiff(floats(cls.get(c).<Float>getList(1)), floats(cell.getAsJsonObject("cls").getAsJsonArray("-1"))))
           .isLessThanOrEqualTo(1e-4);
     }
   }
@@ -74,22 +77,5 @@ class SqlFunctionsTest {
     assertThatThrownBy(() -> spark.sql("SELECT geneformer_embed(input_ids) FROM cells").collect())
         .satisfies(t -> assertThat(UserException.findIn(t).getMessage())
             .contains("Set spark.cellspark.model to a model folder or TorchScript file first"));
-  }
-
-  private static float[] vector(JsonArray a) {
-    float[] out = new float[a.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = a.get(i).getAsFloat();
-    }
-    return out;
-  }
-
-  private static double maxAbsDiff(List<Float> a, float[] b) {
-    assertThat(a).hasSize(b.length);
-    double m = 0;
-    for (int i = 0; i < b.length; i++) {
-      m = Math.max(m, Math.abs(a.get(i) - b[i]));
-    }
-    return m;
   }
 }

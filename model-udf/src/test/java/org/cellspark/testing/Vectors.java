@@ -1,0 +1,37 @@
+package org.cellspark.testing;
+
+import com.google.gson.JsonArray;
+import java.util.List;
+
+/** Comparing embeddings in tests. */
+public final class Vectors {
+  private Vectors() {}
+
+  /** The largest absolute difference of two equally long vectors. */
+  public static double maxAbsDiff(float[] a, float[] b) {
+    if (a.length != b.length) {
+      throw new AssertionError("lengths differ: " + a.length + " vs " + b.length);
+    }
+    double m = 0;
+    for (int i = 0; i < a.length; i++) {
+      m = Math.max(m, Math.abs(a[i] - b[i]));
+    }
+    return m;
+  }
+
+  public static float[] floats(List<Float> values) {
+    float[] out = new float[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values.get(i);
+    }
+    return out;
+  }
+
+  public static float[] floats(JsonArray values) {
+    float[] out = new float[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values.get(i).getAsFloat();
+    }
+    return out;
+  }
+}
