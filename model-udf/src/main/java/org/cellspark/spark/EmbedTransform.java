@@ -21,6 +21,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.TaskCompletionListener;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.CellEmbedder;
@@ -29,6 +30,7 @@ import org.cellspark.infer.InvalidCellException;
 import org.cellspark.infer.ModelCheck;
 import org.cellspark.model.Encoder;
 import org.cellspark.model.ModelLoader;
+import org.cellspark.model.Precision;
 import org.cellspark.vocab.Vocabulary;
 
 /**
@@ -47,6 +49,8 @@ public final class EmbedTransform {
    * @param outputColumn the new column
    * @param idColumn a column naming cells in messages (e.g. cell_id), or null
    * @param windowTokens tokens buffered per task before embedding (length grouping works within it)
+   * @param precision fp32, or fp16 on GPU executors
+   * @param progress counts embedded cells (for progress logs), or null
    */
   public record Options(
       String model,
@@ -54,11 +58,17 @@ public final class EmbedTransform {
       String inputColumn,
       String outputColumn,
       String idColumn,
-      long windowTokens)
+      long windowTokens,
+      Precision precision,
+      LongAccumulator progress)
       implements Serializable {
 
     public static Options of(String model, EmbeddingSettings settings) {
-      return new Options(model, settings, "input_ids", "embedding", "cell_id", 32 * settings.batchTokens());
+      return new Options(model, settings, "input_ids", "embedding", "cell_id", 32 * settings.batchTokens(), Precision.FP32, null);
+    }
+
+    public Options with(Precision p, LongAccumulator counter) {
+      return new Options(model, settings, inputColumn, outputColumn, idColumn, windowTokens, p, counter);
     }
   }
 
@@ -130,7 +140,13 @@ public final class EmbedTransform {
     @Override
     public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
       Device device = TaskDevice.current();
-      Encoder encoder = ModelCache.get(options.model(), device);
+      if (options.precision() != Precision.FP32 && !device.isGpu()) {
+        throw UserException.of(
+            "--precision %s needs GPU executors (spark.task.resource.gpu.amount); this task runs on"
+                + " the CPU, where models run in fp32",
+            options.precision().name().toLowerCase(Locale.ROOT));
+      }
+      Encoder encoder = ModelCache.get(options.model(), device, options.precision());
       CellEmbedder embedder = new CellEmbedder(encoder, device, options.settings());
       TaskContext task = TaskContext.get();
       if (task != null) {
@@ -189,6 +205,9 @@ public final class EmbedTransform {
           }
           try {
             embeddings = embedder.embed(cells);
+            if (options.progress() != null) {
+              options.progress().add(cells.size());
+            }
           } catch (InvalidCellException e) {
             InternalRow bad = window.get(e.position());
             String id = idAt >= 0 && !bad.isNullAt(idAt) ? "cell '" + bad.get(idAt, types[idAt]) + "'" : "a cell";

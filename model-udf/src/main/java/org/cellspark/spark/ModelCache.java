@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.cellspark.model.Encoder;
 import org.cellspark.model.ModelLoader;
+import org.cellspark.model.Precision;
 
 /**
  * One loaded model per executor JVM and device, shared by the task threads (each makes its own
@@ -16,7 +17,7 @@ import org.cellspark.model.ModelLoader;
  * serialised object, which would load the model once per task.
  */
 public final class ModelCache {
-  private record Key(String path, String device) {}
+  private record Key(String path, String device, Precision precision) {}
 
   private static final Map<Key, Encoder> MODELS = new ConcurrentHashMap<>();
 
@@ -27,9 +28,14 @@ public final class ModelCache {
   private ModelCache() {}
 
   public static Encoder get(String path, Device device) {
+    return get(path, device, Precision.FP32);
+  }
+
+  public static Encoder get(String path, Device device, Precision precision) {
     Path absolute = Paths.get(path).toAbsolutePath().normalize();
     return MODELS.computeIfAbsent(
-        new Key(absolute.toString(), device.toString()), k -> ModelLoader.load(absolute, device));
+        new Key(absolute.toString(), device.toString(), precision),
+        k -> ModelLoader.load(absolute, device, precision));
   }
 
   /** Closes and forgets every model loaded in this JVM (tests; long-lived notebooks). */

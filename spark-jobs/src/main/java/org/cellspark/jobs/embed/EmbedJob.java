@@ -1,0 +1,249 @@
+package org.cellspark.jobs.embed;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.ml.functions;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
+import org.cellspark.error.UserException;
+import org.cellspark.infer.EmbeddingSettings;
+import org.cellspark.infer.ModelCheck;
+import org.cellspark.infer.TokenProfile;
+import org.cellspark.jobs.common.JobSummary;
+import org.cellspark.jobs.common.ParquetFooters;
+import org.cellspark.jobs.common.SparkJobs;
+import org.cellspark.jobs.common.StagedOutput;
+import org.cellspark.model.BertConfig;
+import org.cellspark.model.ModelLoader;
+import org.cellspark.spark.EmbedTransform;
+import org.cellspark.spark.TokenProfiles;
+import org.cellspark.vocab.Vocabulary;
+import org.cellspark.vocab.VocabularyLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code cellspark embed}: a token table to cell embeddings (and, on request, per-label state
+ * embeddings and per-gene embeddings), as Parquet:
+ *
+ * <pre>
+ * OUTPUT/cells/             cell_id, the table's columns (or --labels), embedding (ML vector)
+ * OUTPUT/state_embeddings/  label, n_cells, embedding        (--summary mean|median --by col)
+ * OUTPUT/gene_embeddings/   token, gene_id, symbol, n_cells, embedding   (--gene-embeddings)
+ * OUTPUT/_cellspark.json
+ * </pre>
+ */
+public final class EmbedJob {
+  private static final Logger LOG = LoggerFactory.getLogger(EmbedJob.class);
+
+  private EmbedJob() {}
+
+  public static EmbedResult run(SparkSession spark, EmbedOptions o) {
+    long start = System.nanoTime();
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    TokenTable table = TokenTable.read(spark, o.input());
+    String vocabularyLocation = o.vocabulary() != null ? o.vocabulary() : table.vocabularyLocation();
+    if (vocabularyLocation == null) {
+      throw UserException.of(
+          "Input %s does not say which vocabulary its tokens were made with (no _cellspark.json);"
+              + " pass --vocabulary", o.input());
+    }
+    Vocabulary vocabulary = VocabularyLoader.load(vocabularyLocation);
+    BertConfig config = ModelLoader.readConfig(Paths.get(o.model()));
+    EmbeddingSettings settings = new EmbeddingSettings(
+        o.layer(), o.pooling(), o.batchTokens(), vocabulary.padId(), vocabulary.clsId().orElse(-1), vocabulary.eosId().orElse(-1));
+    StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.input()));
+    String group = SparkJobs.startGroup(spark.sparkContext(), "cellspark embed");
+    boolean done = false;
+    try {
+      Dataset<Row> cells = select(table.cells(), o);
+      spark.sparkContext().setJobDescription("embed: check the model against the tokens");
+      TokenProfile profile = TokenProfiles.of(cells, "input_ids", vocabulary);
+      ModelCheck.check(config, o.model(), profile, settings);
+      LOG.info("embed: {} cells (longest {} tokens) with {} ({} layers, hidden {}), layer {}, {} pooling",
+          profile.cells(), profile.longest(), o.model(), config.numLayers(), config.hiddenSize(), o.layer(),
+          o.pooling().name().toLowerCase(Locale.ROOT));
+
+      LongAccumulator embedded = spark.sparkContext().longAccumulator("embed: cells embedded");
+      Dataset<Row> result = EmbedTransform.unchecked(cells,
+          EmbedTransform.Options.of(o.model(), settings).with(o.precision(), embedded));
+      result = result.drop("input_ids"); // the tokens stay in the token table
+      if (!o.asArray()) {
+        result = result.withColumn("embedding", functions.array_to_vector(col("embedding")));
+      }
+      double embedSeconds;
+      String cellsUri = out.stagingUri() + "/cells";
+      EmbedProgress progress = new EmbedProgress(embedded, profile.cells(), 30);
+      try {
+        spark.sparkContext().setJobDescription("embed: embed cells, write cells/");
+        long t = System.nanoTime();
+        result.write().parquet(cellsUri);
+        embedSeconds = (System.nanoTime() - t) / 1e9;
+      } finally {
+        progress.close();
+      }
+      long written = ParquetFooters.rowCount(hadoop, cellsUri);
+
+      long states = 0;
+      if (o.summary() != EmbedOptions.Summary.NONE) {
+        spark.sparkContext().setJobDescription("embed: state embeddings by " + o.by());
+        Dataset<Row> embeddings = spark.read().parquet(cellsUri);
+        StateEmbeddings.summarise(embeddings, o.by(), o.summary()).write().parquet(out.stagingUri() + "/state_embeddings");
+        states = ParquetFooters.rowCount(hadoop, out.stagingUri() + "/state_embeddings");
+      }
+      long genes = 0;
+      if (o.geneEmbeddings()) {
+        spark.sparkContext().setJobDescription("embed: gene embeddings (second model pass)");
+        geneTable(spark, cells, o, settings, vocabulary).write().parquet(out.stagingUri() + "/gene_embeddings");
+        genes = ParquetFooters.rowCount(hadoop, out.stagingUri() + "/gene_embeddings");
+      }
+      spark.sparkContext().setJobDescription(null);
+
+      double seconds = (System.nanoTime() - start) / 1e9;
+      JobSummary summary = summary(o, vocabularyLocation, vocabulary, config, profile, written, states, genes,
+          embedSeconds, seconds);
+      out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
+      out.commit();
+      done = true;
+      LOG.info(String.format(Locale.ROOT, "embed: %,d cells in %.1f s (%.1f cells/s) to %s",
+          written, seconds, written / seconds, out.targetUri()));
+      return new EmbedResult(out.targetUri(), written, states, genes, seconds, summary.asMap());
+    } finally {
+      if (!done) {
+        SparkJobs.cancelAndAwait(spark.sparkContext(), group, 30_000);
+      }
+      SparkJobs.endGroup(spark.sparkContext());
+      out.abort();
+    }
+  }
+
+  /** Filters, the optional sample, the carried columns; checked against the table's columns. */
+  static Dataset<Row> select(Dataset<Row> cells, EmbedOptions o) {
+    List<String> columns = Arrays.asList(cells.columns());
+    for (EmbedOptions.Filter f : o.filters()) {
+      requireColumn(columns, f.column(), "--filter");
+      cells = cells.where(col(f.column()).cast("string").isin(f.values().toArray()));
+    }
+    if (o.summary() != EmbedOptions.Summary.NONE) {
+      requireColumn(columns, o.by(), "--by");
+    }
+    if (o.maxCells() > 0) {
+      requireColumn(columns, "cell_id", "--max-cells (samples by cell_id)");
+      // A sample that does not depend on partitioning or order: the cells with the smallest
+      // seeded hashes of their IDs (upstream shuffles with seed 42 and takes the first N).
+      cells = cells.orderBy(xxhash64(col("cell_id"), lit(o.seed())), col("cell_id")).limit((int) Math.min(o.maxCells(), Integer.MAX_VALUE));
+    }
+    List<Column> keep = new ArrayList<>();
+    if (o.labels().isEmpty()) {
+      for (String c : columns) {
+        keep.add(col(c));
+      }
+    } else {
+      if (columns.contains("cell_id")) {
+        keep.add(col("cell_id"));
+      }
+      for (String l : o.labels()) {
+        requireColumn(columns, l, "--labels");
+        if (!l.equals("cell_id")) {
+          keep.add(col(l));
+        }
+      }
+      if (o.summary() != EmbedOptions.Summary.NONE && !o.labels().contains(o.by()) && !o.by().equals("cell_id")) {
+        keep.add(col(o.by()));
+      }
+      keep.add(col("input_ids"));
+    }
+    Dataset<Row> selected = cells.select(keep.toArray(new Column[0]));
+    return o.partitions() > 0 ? selected.repartition(o.partitions()) : selected;
+  }
+
+  private static void requireColumn(List<String> columns, String name, String option) {
+    if (!columns.contains(name)) {
+      throw UserException.of("%s: the token table has no column '%s' (columns: %s)", option, name, String.join(", ", columns));
+    }
+  }
+
+  private static Dataset<Row> geneTable(SparkSession spark, Dataset<Row> cells, EmbedOptions o,
+      EmbeddingSettings settings, Vocabulary vocabulary) {
+    Map<Integer, String> geneOf = new java.util.HashMap<>();
+    vocabulary.tokenIds().forEach((gene, id) -> geneOf.put(id, gene));
+    Map<String, String> symbolOf = new java.util.HashMap<>();
+    vocabulary.symbolToId().forEach((symbol, gene) -> symbolOf.putIfAbsent(gene, symbol));
+    List<Row> rows = new ArrayList<>();
+    for (var t : GeneEmbeddings.sums(cells, o.model(), settings, o.precision()).collect()) {
+      double[] mean = t._2().vector().clone();
+      for (int i = 0; i < mean.length; i++) {
+        mean[i] /= t._2().cells();
+      }
+      String gene = geneOf.get(t._1());
+      rows.add(RowFactory.create(t._1(), gene, gene == null ? null : symbolOf.get(gene), t._2().cells(),
+          org.apache.spark.ml.linalg.Vectors.dense(mean)));
+    }
+    StructType schema = new StructType()
+        .add("token", DataTypes.IntegerType, false)
+        .add("gene_id", DataTypes.StringType)
+        .add("symbol", DataTypes.StringType)
+        .add("n_cells", DataTypes.LongType, false)
+        .add("embedding", new org.apache.spark.ml.linalg.VectorUDT(), false);
+    return spark.createDataFrame(rows, schema).orderBy("token");
+  }
+
+  private static JobSummary summary(EmbedOptions o, String vocabularyLocation, Vocabulary vocabulary, BertConfig config,
+      TokenProfile profile, long cells, long states, long genes, double embedSeconds, double seconds) {
+    Map<String, Object> options = new LinkedHashMap<>();
+    options.put("input", o.input());
+    options.put("model", o.model());
+    options.put("vocabulary", vocabularyLocation);
+    options.put("layer", o.layer());
+    options.put("pooling", o.pooling().name().toLowerCase(Locale.ROOT));
+    options.put("filters", o.filters().stream().map(f -> f.column() + "=" + String.join(",", f.values())).toList());
+    options.put("max_cells", o.maxCells());
+    options.put("seed", o.seed());
+    options.put("labels", o.labels());
+    options.put("as_array", o.asArray());
+    options.put("summary", o.summary().name().toLowerCase(Locale.ROOT));
+    options.put("by", o.by());
+    options.put("gene_embeddings", o.geneEmbeddings());
+    options.put("batch_tokens", o.batchTokens());
+    options.put("precision", o.precision().name().toLowerCase(Locale.ROOT));
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("path", o.model());
+    model.put("fingerprint", ModelFingerprint.of(Paths.get(o.model())));
+    model.put("layers", config.numLayers());
+    model.put("hidden_size", config.hiddenSize());
+    model.put("vocab_size", config.vocabSize());
+    model.put("max_position_embeddings", config.maxPositions());
+    Map<String, Object> counts = new LinkedHashMap<>();
+    counts.put("cells_with_tokens", profile.cells());
+    counts.put("cells_written", cells);
+    counts.put("longest_cell_tokens", profile.longest());
+    counts.put("state_embeddings", states);
+    counts.put("gene_embeddings", genes);
+    Map<String, Object> timings = new LinkedHashMap<>();
+    timings.put("embed_and_write_seconds", Math.round(embedSeconds * 1e3) / 1e3);
+    timings.put("total_seconds", Math.round(seconds * 1e3) / 1e3);
+    timings.put("cells_per_second", Math.round(cells / Math.max(embedSeconds, 1e-9) * 1e3) / 1e3);
+    return new JobSummary("embed")
+        .put("options", options)
+        .put("model", model)
+        .put("vocabulary", Map.of("location", vocabularyLocation, "tokens", vocabulary.size()))
+        .put("counts", counts)
+        .put("timings", timings);
+  }
+}

@@ -1,0 +1,66 @@
+package org.cellspark.jobs.embed;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.StagedOutput;
+
+/**
+ * A token table as input to a model job: its rows, and what {@code cellspark tokenize} wrote
+ * about it (the vocabulary it was made with), when the summary is there.
+ */
+record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
+
+  static TokenTable read(SparkSession spark, String folder) {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Path dir = new Path(folder);
+    String vocabulary = null;
+    try {
+      FileSystem fs = dir.getFileSystem(conf);
+      if (!fs.exists(dir)) {
+        throw UserException.of("Input %s does not exist; pass the output folder of cellspark tokenize", folder);
+      }
+      Path summary = new Path(dir, StagedOutput.SUMMARY_FILE);
+      if (fs.exists(summary)) {
+        try (InputStream in = fs.open(summary)) {
+          JsonNode json = new ObjectMapper().readTree(in);
+          JsonNode v = json.at("/options/vocabulary");
+          vocabulary = v.isMissingNode() || v.isNull() ? null : v.asText();
+        }
+      }
+    } catch (IOException e) {
+      throw UserException.of("Cannot read input %s: %s", folder, e.getMessage());
+    }
+    Dataset<Row> cells;
+    try {
+      cells = spark.read().parquet(folder);
+    } catch (RuntimeException e) {
+      throw UserException.of("Input %s is not a Parquet table (%s)", folder, e.getMessage());
+    }
+    if (!Arrays.asList(cells.columns()).contains("input_ids")) {
+      throw UserException.of(
+          "Input %s has no input_ids column (columns: %s); pass a token table written by cellspark tokenize",
+          folder, String.join(", ", cells.columns()));
+    }
+    DataType type = cells.schema().apply("input_ids").dataType();
+    if (!(type instanceof ArrayType a) || a.elementType() != DataTypes.IntegerType && a.elementType() != DataTypes.LongType) {
+      throw UserException.of("Input %s: input_ids is %s, not an array of token ids", folder, type.simpleString());
+    }
+    if (((ArrayType) type).elementType() == DataTypes.LongType) {
+      cells = cells.withColumn("input_ids", cells.col("input_ids").cast(DataTypes.createArrayType(DataTypes.IntegerType)));
+    }
+    return new TokenTable(cells, vocabulary);
+  }
+}
