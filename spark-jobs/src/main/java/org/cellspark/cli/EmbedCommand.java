@@ -90,12 +90,11 @@ final class EmbedCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    EmbedOptions options = EmbedOptions.of(input, model, output)
-        .withVocabulary(vocabulary)
-        .withPooling(Pooling.parse(pooling), layer)
-        .withSelection(filters.stream().map(EmbedOptions.Filter::parse).toList(), maxCells, seed, labels)
-        .withOutputs(asArray, summary == null ? EmbedOptions.Summary.NONE : EmbedOptions.Summary.parse(summary), by, geneEmbeddings)
-        .withExecution(batchTokens, Precision.parse(precision), partitions, overwrite);
+    // One constructor call, so that every problem with the options is reported at once.
+    EmbedOptions options = new EmbedOptions(input, model, output, vocabulary, layer, Pooling.parse(pooling),
+        filters.stream().map(EmbedOptions.Filter::parse).toList(), maxCells, seed, labels, asArray,
+        summary == null ? EmbedOptions.Summary.NONE : EmbedOptions.Summary.parse(summary), by, geneEmbeddings,
+        batchTokens, Precision.parse(precision), partitions, overwrite);
     try (SparkArgs.Session s = sparkArgs.session("cellspark embed")) {
       print(spec.commandLine().getOut(), EmbedJob.run(s.spark(), options));
     }
