@@ -84,7 +84,7 @@ public final class EmbedBenchmark {
    * over a contiguous share of the cells, libtorch single-threaded per call. Returns {cells/s,
    * padding fraction}.
    */
-  private static double[] run(Encoder encoder, EmbeddingSettings settings, List<int[]> cells, int workers, boolean grouped)
+  static double[] run(Encoder encoder, EmbeddingSettings settings, List<int[]> cells, int workers, boolean grouped)
       throws Exception {
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers);
     List<java.util.concurrent.Future<double[]>> parts = new ArrayList<>();
