@@ -71,16 +71,25 @@ public final class CellEmbedder implements AutoCloseable {
    */
   public float[][] tokenVectors(List<int[]> cells) {
     float[][] out = new float[cells.size()][];
+    forEachTokenVectors(cells, (vectors, cell) -> out[cell] = vectors);
+    return out;
+  }
+
+  /**
+   * Streams every cell's token vectors ({@code length x hidden}, row-major) to {@code consumer}
+   * as its batch completes, in batch order, so only one batch's vectors are held at a time.
+   * Empty cells are skipped.
+   */
+  public void forEachTokenVectors(List<int[]> cells, java.util.function.ObjIntConsumer<float[]> consumer) {
     int h = config.hiddenSize();
     run(cells, (batch, hidden) -> {
       float[] all = hidden.toFloatArray();
       for (int b = 0; b < batch.cells().length; b++) {
         int cell = batch.cells()[b];
         int offset = b * batch.paddedLength() * h;
-        out[cell] = Arrays.copyOfRange(all, offset, offset + cells.get(cell).length * h);
+        consumer.accept(Arrays.copyOfRange(all, offset, offset + cells.get(cell).length * h), cell);
       }
     });
-    return out;
   }
 
   /** Pad tokens / tokens processed so far. */

@@ -9,6 +9,7 @@ import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.Pooling;
 import org.cellspark.jobs.embed.EmbedJob;
 import org.cellspark.jobs.embed.EmbedOptions;
+import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.embed.EmbedResult;
 import org.cellspark.model.Precision;
 import picocli.CommandLine;
@@ -92,7 +93,7 @@ final class EmbedCommand implements Callable<Integer> {
   public Integer call() {
     // One constructor call, so that every problem with the options is reported at once.
     EmbedOptions options = new EmbedOptions(input, model, output, vocabulary, layer, Pooling.parse(pooling),
-        filters.stream().map(EmbedOptions.Filter::parse).toList(), maxCells, seed, labels, asArray,
+        filters.stream().map(CellSelection.Filter::parse).toList(), maxCells, seed, labels, asArray,
         summary == null ? EmbedOptions.Summary.NONE : EmbedOptions.Summary.parse(summary), by, geneEmbeddings,
         batchTokens, Precision.parse(precision), partitions, overwrite);
     try (SparkArgs.Session s = sparkArgs.session("cellspark embed")) {

@@ -1,8 +1,6 @@
 package org.cellspark.jobs.embed;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.xxhash64;
 
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -25,10 +23,12 @@ import org.cellspark.error.UserException;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.ModelCheck;
 import org.cellspark.infer.TokenProfile;
+import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ParquetFooters;
 import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
+import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.model.BertConfig;
 import org.cellspark.model.ModelLoader;
 import org.cellspark.spark.EmbedTransform;
@@ -136,19 +136,11 @@ public final class EmbedJob {
   /** Filters, the optional sample, the carried columns; checked against the table's columns. */
   static Dataset<Row> select(Dataset<Row> cells, EmbedOptions o) {
     List<String> columns = Arrays.asList(cells.columns());
-    for (EmbedOptions.Filter f : o.filters()) {
-      requireColumn(columns, f.column(), "--filter");
-      cells = cells.where(col(f.column()).cast("string").isin(f.values().toArray()));
-    }
+    cells = CellSelection.filter(cells, o.filters());
     if (o.summary() != EmbedOptions.Summary.NONE) {
-      requireColumn(columns, o.by(), "--by");
+      CellSelection.requireColumn(columns, o.by(), "--by");
     }
-    if (o.maxCells() > 0) {
-      requireColumn(columns, "cell_id", "--max-cells (samples by cell_id)");
-      // A sample that does not depend on partitioning or order: the cells with the smallest
-      // seeded hashes of their IDs (upstream shuffles with seed 42 and takes the first N).
-      cells = cells.orderBy(xxhash64(col("cell_id"), lit(o.seed())), col("cell_id")).limit((int) Math.min(o.maxCells(), Integer.MAX_VALUE));
-    }
+    cells = CellSelection.sample(cells, o.maxCells(), o.seed());
     List<Column> keep = new ArrayList<>();
     if (o.labels().isEmpty()) {
       for (String c : columns) {
@@ -159,7 +151,7 @@ public final class EmbedJob {
         keep.add(col("cell_id"));
       }
       for (String l : o.labels()) {
-        requireColumn(columns, l, "--labels");
+        CellSelection.requireColumn(columns, l, "--labels");
         if (!l.equals("cell_id")) {
           keep.add(col(l));
         }
@@ -171,12 +163,6 @@ public final class EmbedJob {
     }
     Dataset<Row> selected = cells.select(keep.toArray(new Column[0]));
     return o.partitions() > 0 ? selected.repartition(o.partitions()) : selected;
-  }
-
-  private static void requireColumn(List<String> columns, String name, String option) {
-    if (!columns.contains(name)) {
-      throw UserException.of("%s: the token table has no column '%s' (columns: %s)", option, name, String.join(", ", columns));
-    }
   }
 
   private static Dataset<Row> geneTable(SparkSession spark, Dataset<Row> cells, EmbedOptions o,
@@ -212,7 +198,7 @@ public final class EmbedJob {
     options.put("vocabulary", vocabularyLocation);
     options.put("layer", o.layer());
     options.put("pooling", o.pooling().name().toLowerCase(Locale.ROOT));
-    options.put("filters", o.filters().stream().map(f -> f.column() + "=" + String.join(",", f.values())).toList());
+    options.put("filters", o.filters().stream().map(CellSelection.Filter::toString).toList());
     options.put("max_cells", o.maxCells());
     options.put("seed", o.seed());
     options.put("labels", o.labels());

@@ -1,10 +1,10 @@
 package org.cellspark.jobs.embed;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.Pooling;
 import org.cellspark.model.Precision;
@@ -39,7 +39,7 @@ public record EmbedOptions(
     String vocabulary,
     int layer,
     Pooling pooling,
-    List<Filter> filters,
+    List<CellSelection.Filter> filters,
     long maxCells,
     long seed,
     List<String> labels,
@@ -63,17 +63,6 @@ public record EmbedOptions(
       } catch (IllegalArgumentException e) {
         throw UserException.of("--summary '%s' is not one of mean, median", s);
       }
-    }
-  }
-
-  /** {@code column=v1,v2}: keep rows whose column (as a string) is one of the values. */
-  public record Filter(String column, List<String> values) implements java.io.Serializable {
-    public static Filter parse(String spec) {
-      int eq = spec.indexOf('=');
-      if (eq <= 0 || eq == spec.length() - 1) {
-        throw UserException.of("--filter '%s' must be column=value[,value...]", spec);
-      }
-      return new Filter(spec.substring(0, eq).trim(), Arrays.stream(spec.substring(eq + 1).split(",")).map(String::trim).toList());
     }
   }
 
@@ -130,7 +119,7 @@ public record EmbedOptions(
         summary, by, geneEmbeddings, batchTokens, precision, partitions, overwrite);
   }
 
-  public EmbedOptions withSelection(List<Filter> f, long max, long s, List<String> l) {
+  public EmbedOptions withSelection(List<CellSelection.Filter> f, long max, long s, List<String> l) {
     return new EmbedOptions(input, model, output, vocabulary, layer, pooling, f, max, s, l, asArray,
         summary, by, geneEmbeddings, batchTokens, precision, partitions, overwrite);
   }

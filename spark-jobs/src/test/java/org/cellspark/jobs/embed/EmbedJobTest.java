@@ -9,7 +9,6 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
@@ -25,6 +24,7 @@ import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.infer.CellEmbedder;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.Pooling;
@@ -113,7 +113,7 @@ class EmbedJobTest {
   void clsPoolingLastLayerFiltersLabelsAndArrays(SparkSession spark) {
     EmbedResult r = EmbedJob.run(spark, options("cls")
         .withPooling(Pooling.CLS, 0)
-        .withSelection(List.of(EmbedOptions.Filter.parse("donor=donor0,donor2")), 0, 42, List.of("donor"))
+        .withSelection(List.of(CellSelection.Filter.parse("donor=donor0,donor2")), 0, 42, List.of("donor"))
         .withOutputs(true, EmbedOptions.Summary.NONE, null, false));
     List<Row> rows = spark.read().parquet(r.output() + "/cells").collectAsList();
     assertThat(rows).allSatisfy(row -> assertThat(row.<String>getAs("donor")).isIn("donor0", "donor2"));
@@ -220,7 +220,7 @@ class EmbedJobTest {
         .isInstanceOf(UserException.class)
         .hasMessageContaining("the tokens were made with a V2 vocabulary (34 tokens, <cls> first) but the model has vocab_size 32");
     assertThat(tmp.resolve("x")).doesNotExist();
-    assertThatThrownBy(() -> EmbedJob.run(spark, options("y").withSelection(List.of(EmbedOptions.Filter.parse("tissue=lung")), 0, 42, List.of())))
+    assertThatThrownBy(() -> EmbedJob.run(spark, options("y").withSelection(List.of(CellSelection.Filter.parse("tissue=lung")), 0, 42, List.of())))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("--filter: the token table has no column 'tissue'");
   }

@@ -1,4 +1,4 @@
-package org.cellspark.jobs.embed;
+package org.cellspark.jobs.common;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,15 +15,14 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.cellspark.error.UserException;
-import org.cellspark.jobs.common.StagedOutput;
 
 /**
  * A token table as input to a model job: its rows, and what {@code cellspark tokenize} wrote
  * about it (the vocabulary it was made with), when the summary is there.
  */
-record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
+public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
 
-  static TokenTable read(SparkSession spark, String folder) {
+  public static TokenTable read(SparkSession spark, String folder) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Path dir = new Path(folder);
     String vocabulary = null;
