@@ -39,6 +39,11 @@ public final class Fixtures {
     return existing(repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/atlas").resolve(name));
   }
 
+  /** A perturbation-screen fixture under spark-jobs/src/test/resources/fixtures/perturb. */
+  public static Path perturb(String name) {
+    return existing(repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/perturb").resolve(name));
+  }
+
   /** A fixture that must be refused, under spark-jobs/src/test/resources/fixtures/bad. */
   public static Path bad(String name) {
     return existing(repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/bad").resolve(name));

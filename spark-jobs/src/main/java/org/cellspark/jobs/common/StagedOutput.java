@@ -90,6 +90,17 @@ public final class StagedOutput {
     return target.toUri().toString();
   }
 
+  /** Creates the staging folder, for writers other than Spark's (which create it themselves). */
+  public void createStaging() {
+    try {
+      if (!fs.mkdirs(staging)) {
+        throw UserException.of("Cannot create %s for output %s; check permissions", staging, spelling);
+      }
+    } catch (IOException e) {
+      throw UserException.of("Cannot write output %s: %s", spelling, e.getMessage());
+    }
+  }
+
   /** Writes a small text file (the job summary) into the staging folder. */
   public void writeText(String name, String content) {
     try (OutputStream out = fs.create(new Path(staging, name), true)) {

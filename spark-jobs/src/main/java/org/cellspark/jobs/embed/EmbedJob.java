@@ -25,7 +25,9 @@ import org.cellspark.infer.ModelCheck;
 import org.cellspark.infer.TokenProfile;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.JobSummary;
+import org.cellspark.jobs.common.ModelFingerprint;
 import org.cellspark.jobs.common.ParquetFooters;
+import org.cellspark.jobs.common.Progress;
 import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
@@ -89,7 +91,7 @@ public final class EmbedJob {
       }
       double embedSeconds;
       String cellsUri = out.stagingUri() + "/cells";
-      EmbedProgress progress = new EmbedProgress(embedded, profile.cells(), 30);
+      Progress progress = new Progress("embed", "cells", embedded, profile.cells(), 30);
       try {
         spark.sparkContext().setJobDescription("embed: embed cells, write cells/");
         long t = System.nanoTime();

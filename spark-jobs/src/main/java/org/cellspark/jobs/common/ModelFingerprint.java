@@ -1,4 +1,4 @@
-package org.cellspark.jobs.embed;
+package org.cellspark.jobs.common;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,10 +12,10 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /** SHA-256 over a model's files (config.json and weights), so a summary says which model ran. */
-final class ModelFingerprint {
+public final class ModelFingerprint {
   private ModelFingerprint() {}
 
-  static String of(Path model) {
+  public static String of(Path model) {
     Path p = model.toAbsolutePath().normalize();
     try {
       List<Path> files;

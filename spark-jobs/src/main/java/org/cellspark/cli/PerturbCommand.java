@@ -1,0 +1,134 @@
+package org.cellspark.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.cellspark.infer.EmbeddingSettings;
+import org.cellspark.infer.Pooling;
+import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.jobs.perturb.PerturbJob;
+import org.cellspark.jobs.perturb.PerturbOptions;
+import org.cellspark.jobs.perturb.PerturbResult;
+import org.cellspark.model.Precision;
+import org.cellspark.perturb.PerturbationType;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "perturb",
+    mixinStandardHelpOptions = true,
+    showDefaultValues = true,
+    sortOptions = false,
+    description = {
+      "In silico perturbation screen over tokenized cells (Parquet: cell_shifts/, gene_shifts/).",
+      "A stopped screen resumes when run again with the same options and output. Upstream's names in brackets."
+    })
+final class PerturbCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--input", required = true, paramLabel = "DIR", description = "Token table (cellspark tokenize's output).")
+  String input;
+
+  @Option(names = "--model", required = true, paramLabel = "DIR|FILE",
+      description = "Hugging Face model folder (config.json + model.safetensors) or TorchScript .pt with config.json beside it.")
+  String model;
+
+  @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output folder.")
+  String output;
+
+  @Option(names = "--vocabulary", paramLabel = "DIR",
+      description = "The tokens' vocabulary; default: the one named in the input's _cellspark.json.")
+  String vocabulary;
+
+  @Option(names = "--perturbation", required = true, paramLabel = "TYPE",
+      description = "delete, overexpress, inhibit or activate (move the gene down / up by --rank-shift quarters of the cell's genes) [perturb_type].")
+  String perturbation;
+
+  @Option(names = "--rank-shift", paramLabel = "1|2|3", description = "Quarters of the cell's genes inhibit/activate move a gene by [perturb_rank_shift].")
+  int rankShift = 1;
+
+  @Option(names = "--genes", split = ",", paramLabel = "all|GENES|FILE",
+      description = "all (every gene of every cell, one at a time), or Ensembl IDs / symbols / files of them (one per line);"
+          + " each listed gene is its own screen unless --group [genes_to_perturb].")
+  List<String> genes = new ArrayList<>(List.of("all"));
+
+  @Option(names = "--group", description = "Perturb the listed genes together, once per cell (upstream's gene-list mode).")
+  boolean group;
+
+  @Option(names = "--anchor-gene", paramLabel = "GENE", description = "Perturb this gene together with every other gene [anchor_gene, combos=1].")
+  String anchorGene;
+
+  @Option(names = "--states", paramLabel = "COLUMN:start=A,goal=B[,alt=C...]",
+      description = "Screen cells in state A; report the shift toward every state [cell_states_to_model].")
+  String states;
+
+  @Option(names = "--state-embeddings", paramLabel = "DIR",
+      description = "cellspark embed --summary output with the states' embeddings (same model, layer, pooling) [state_embs_dict].")
+  String stateEmbeddings;
+
+  @Option(names = "--pooling", paramLabel = "mean|cls",
+      description = "mean: effect = mean cosine over the other genes; cls: cosine of <cls> vectors (V2) [emb_mode].")
+  String pooling = "mean";
+
+  @Option(names = "--layer", paramLabel = "-1|0", description = "-1 = second to last layer, 0 = last [emb_layer].")
+  int layer = -1;
+
+  @Option(names = "--filter", paramLabel = "COLUMN=V1[,V2...]", showDefaultValue = CommandLine.Help.Visibility.NEVER,
+      description = "Keep cells whose column is one of the values (repeatable; all must hold) [filter_data].")
+  List<String> filters = new ArrayList<>();
+
+  @Option(names = "--max-cells", paramLabel = "N", description = "Screen a deterministic sample of N cells; 0 = all [max_ncells].")
+  long maxCells;
+
+  @Option(names = "--seed", paramLabel = "S", description = "Seed of the --max-cells sample.")
+  long seed = 42;
+
+  @Option(names = "--gene-shifts", description = "Also the effect on every other gene: gene_shifts/ with mean, std, n per pair [emb_mode *_and_gene].")
+  boolean geneShifts;
+
+  @Option(names = "--export-pickle", paramLabel = "DIR",
+      description = "Also write upstream's raw pickles here, for Geneformer's InSilicoPerturberStats.")
+  String exportPickle;
+
+  @Option(names = "--batch-tokens", paramLabel = "N", description = "Padded tokens per batch (cells x longest cell).")
+  long batchTokens = EmbeddingSettings.DEFAULT_BATCH_TOKENS;
+
+  @Option(names = "--precision", paramLabel = "fp32|fp16", description = "fp16 needs GPU executors.")
+  String precision = "fp32";
+
+  @Option(names = "--partitions", paramLabel = "N", description = "Tasks to spread the work units over; 0 = twice the default parallelism.")
+  int partitions;
+
+  @Option(names = "--overwrite", description = "Replace the output folder (and --export-pickle folder) if they exist.")
+  boolean overwrite;
+
+  @Mixin SparkArgs sparkArgs;
+
+  @Override
+  public Integer call() {
+    PerturbOptions options = new PerturbOptions(input, model, output, vocabulary, PerturbationType.parse(perturbation), rankShift,
+        genes, group, anchorGene, states == null ? null : PerturbOptions.States.parse(states), stateEmbeddings,
+        Pooling.parse(pooling), layer, filters.stream().map(CellSelection.Filter::parse).toList(), maxCells, seed, geneShifts,
+        exportPickle, batchTokens, Precision.parse(precision), partitions, overwrite, 0);
+    try (SparkArgs.Session s = sparkArgs.session("cellspark perturb")) {
+      print(spec.commandLine().getOut(), PerturbJob.run(s.spark(), options));
+    }
+    return Main.OK;
+  }
+
+  static void print(PrintWriter out, PerturbResult r) {
+    out.printf(Locale.ROOT, "perturbed %,d cells: %,d rows into %s (%.1f s)%n", r.cells(), r.rows(), r.output(), r.seconds());
+    if (r.unitsResumed() > 0) {
+      out.printf(Locale.ROOT, "  resumed: %,d of %,d work units were done by an earlier run%n", r.unitsResumed(), r.units());
+    }
+    if (r.genePairs() > 0) {
+      out.printf(Locale.ROOT, "  gene shifts: %,d (perturbed, affected) pairs%n", r.genePairs());
+    }
+    out.printf(Locale.ROOT, "  straggler ratio (max / median task time): %.2f%n", r.stragglerRatio());
+    out.flush();
+  }
+}

@@ -1,0 +1,119 @@
+package org.cellspark.jobs.perturb;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalInt;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.cellspark.error.UserException;
+import org.cellspark.vocab.Vocabulary;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The genes a screen perturbs, named by Ensembl ID or symbol, given on the command line or in
+ * files (one gene per line, first column; blank lines and {@code #} comments skipped), resolved to
+ * tokens. Genes not in the vocabulary are left out with a warning that names them (as upstream);
+ * a list with none left is an error.
+ *
+ * @param tokens the resolved genes' tokens, in the order given, without duplicates
+ * @param unknown the names that are in no dictionary
+ */
+record GeneList(int[] tokens, List<String> unknown) {
+  private static final Logger LOG = LoggerFactory.getLogger(GeneList.class);
+
+  static GeneList resolve(List<String> specs, Vocabulary vocabulary, Configuration hadoop) {
+    List<String> names = new ArrayList<>();
+    for (String spec : specs) {
+      for (String part : spec.split(",")) {
+        String s = part.trim();
+        if (s.isEmpty()) {
+          continue;
+        }
+        List<String> fromFile = readIfFile(s, hadoop);
+        if (fromFile != null) {
+          names.addAll(fromFile);
+        } else {
+          names.add(s);
+        }
+      }
+    }
+    Map<Integer, String> found = new LinkedHashMap<>();
+    List<String> unknown = new ArrayList<>();
+    for (String name : names) {
+      OptionalInt token = token(name, vocabulary);
+      if (token.isPresent()) {
+        found.putIfAbsent(token.getAsInt(), name);
+      } else {
+        unknown.add(name);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      LOG.warn("perturb: {} of {} genes are not in the vocabulary {} and are left out: {}", unknown.size(), names.size(),
+          vocabulary.location(), String.join(", ", unknown.subList(0, Math.min(20, unknown.size()))) + (unknown.size() > 20 ? ", ..." : ""));
+    }
+    if (found.isEmpty()) {
+      throw UserException.of("--genes: none of %s is in the vocabulary %s (by Ensembl ID or symbol); check the names,"
+          + " or pass the vocabulary the tokens were made with", names.size() > 10 ? names.size() + " genes" : String.join(", ", names), vocabulary.location());
+    }
+    return new GeneList(found.keySet().stream().mapToInt(Integer::intValue).toArray(), List.copyOf(unknown));
+  }
+
+  /** One gene's token, for --anchor-gene: an error when the vocabulary does not have it. */
+  static int resolveOne(String name, String option, Vocabulary vocabulary) {
+    return token(name.trim(), vocabulary).orElseThrow(() -> UserException.of(
+        "%s %s is not in the vocabulary %s (by Ensembl ID or symbol)", option, name, vocabulary.location()));
+  }
+
+  /** By Ensembl ID (any case), then by symbol (as written, then upper case). Never a special token. */
+  private static OptionalInt token(String name, Vocabulary vocabulary) {
+    String upper = name.toUpperCase(Locale.ROOT);
+    for (String id : new String[] {name, upper, vocabulary.symbolToId().get(name), vocabulary.symbolToId().get(upper)}) {
+      if (id != null && !vocabulary.isSpecialToken(id)) {
+        Integer t = vocabulary.tokenIds().get(id);
+        if (t != null) {
+          return OptionalInt.of(t);
+        }
+      }
+    }
+    return OptionalInt.empty();
+  }
+
+  /** The genes listed in {@code location} when it is a file, else null. */
+  private static List<String> readIfFile(String location, Configuration hadoop) {
+    if (!location.contains("/") && !location.contains(".")) {
+      return null; // a gene name: no need to ask the file system
+    }
+    try {
+      Path p = new Path(location);
+      FileSystem fs = p.getFileSystem(hadoop);
+      if (!fs.exists(p) || !fs.getFileStatus(p).isFile()) {
+        return null;
+      }
+      List<String> out = new ArrayList<>();
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(fs.open(p), StandardCharsets.UTF_8))) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          String t = line.strip();
+          if (t.isEmpty() || t.startsWith("#")) {
+            continue;
+          }
+          out.add(t.split("[\\s,]+")[0]);
+        }
+      }
+      if (out.isEmpty()) {
+        throw UserException.of("--genes file %s lists no genes (one Ensembl ID or symbol per line)", location);
+      }
+      return out;
+    } catch (IOException | IllegalArgumentException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package org.cellspark.jobs.perturb;
+
+import java.io.Serializable;
+import org.cellspark.vocab.Vocabulary;
+
+/** Token → gene ID and symbol, small enough to ship to every task (one string pair per token). */
+final class GeneNames implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private final String[] geneIds;
+  private final String[] symbols;
+
+  GeneNames(Vocabulary vocabulary) {
+    geneIds = new String[vocabulary.size()];
+    symbols = new String[vocabulary.size()];
+    vocabulary.tokenIds().forEach((gene, token) -> {
+      if (token >= 0 && token < geneIds.length && !vocabulary.isSpecialToken(gene)) {
+        geneIds[token] = gene;
+      }
+    });
+    java.util.Map<String, String> first = new java.util.HashMap<>();
+    // Several symbols can name one gene; take the alphabetically first, so runs agree.
+    vocabulary.symbolToId().forEach((symbol, gene) -> first.merge(gene, symbol, (a, b) -> a.compareTo(b) <= 0 ? a : b));
+    for (int t = 0; t < geneIds.length; t++) {
+      symbols[t] = geneIds[t] == null ? null : first.get(geneIds[t]);
+    }
+  }
+
+  String geneId(int token) {
+    return token >= 0 && token < geneIds.length ? geneIds[token] : null;
+  }
+
+  String symbol(int token) {
+    return token >= 0 && token < symbols.length ? symbols[token] : null;
+  }
+
+  String[] geneIds(int[] tokens) {
+    String[] out = new String[tokens.length];
+    for (int i = 0; i < tokens.length; i++) {
+      out[i] = geneId(tokens[i]);
+    }
+    return out;
+  }
+
+  String[] symbols(int[] tokens) {
+    String[] out = new String[tokens.length];
+    for (int i = 0; i < tokens.length; i++) {
+      out[i] = symbol(tokens[i]);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,369 @@
+package org.cellspark.jobs.perturb;
+
+import static org.apache.spark.sql.functions.broadcast;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.LongAccumulator;
+import org.cellspark.error.UserException;
+import org.cellspark.infer.EmbeddingSettings;
+import org.cellspark.infer.ModelCheck;
+import org.cellspark.infer.TokenProfile;
+import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.jobs.common.JobSummary;
+import org.cellspark.jobs.common.ModelFingerprint;
+import org.cellspark.jobs.common.ParquetFooters;
+import org.cellspark.jobs.common.Progress;
+import org.cellspark.jobs.common.SparkJobs;
+import org.cellspark.jobs.common.StagedOutput;
+import org.cellspark.jobs.common.TokenTable;
+import org.cellspark.model.BertConfig;
+import org.cellspark.model.ModelLoader;
+import org.cellspark.perturb.PerturbationType;
+import org.cellspark.spark.TokenProfiles;
+import org.cellspark.vocab.Vocabulary;
+import org.cellspark.vocab.VocabularyLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+
+/**
+ * {@code cellspark perturb}: an in silico perturbation screen over a token table.
+ *
+ * <ol>
+ *   <li>Plan (driver, one pass over the tokens): the cells to screen and how many perturbations
+ *       each gets, cut into work units of similar estimated cost ({@link WorkPlan}).
+ *   <li>Screen: units go to tasks by cost (LPT), each task runs its units through the model
+ *       ({@link PerturbWorker}) and checkpoints every finished unit into the work folder
+ *       ({@link WorkDir}). A stopped run, started again, skips the finished units.
+ *   <li>Tables: cell_shifts/ (and gene_shifts/, pickles) are built from the checkpoints alone, then
+ *       the output is committed and the work folder removed.
+ * </ol>
+ */
+public final class PerturbJob {
+  private static final Logger LOG = LoggerFactory.getLogger(PerturbJob.class);
+
+  private PerturbJob() {}
+
+  public static PerturbResult run(SparkSession spark, PerturbOptions o) {
+    long start = System.nanoTime();
+    SparkContext sc = spark.sparkContext();
+    Configuration hadoop = sc.hadoopConfiguration();
+    TokenTable table = TokenTable.read(spark, o.input());
+    String vocabularyLocation = o.vocabulary() != null ? o.vocabulary() : table.vocabularyLocation();
+    if (vocabularyLocation == null) {
+      throw UserException.of("Input %s does not say which vocabulary its tokens were made with (no _cellspark.json);"
+          + " pass --vocabulary", o.input());
+    }
+    Vocabulary vocabulary = VocabularyLoader.load(vocabularyLocation);
+    BertConfig config = ModelLoader.readConfig(Paths.get(o.model()));
+    int cls = vocabulary.clsId().orElse(-1);
+    int eos = vocabulary.eosId().orElse(-1);
+    EmbeddingSettings settings = new EmbeddingSettings(o.layer(), o.pooling(), o.batchTokens(), vocabulary.padId(), cls, eos);
+    GeneList genes = o.allGenes() ? null : GeneList.resolve(o.genes(), vocabulary, hadoop);
+    int anchor = o.anchorGene() == null || o.anchorGene().isBlank() ? -1 : GeneList.resolveOne(o.anchorGene(), "--anchor-gene", vocabulary);
+    PerturbationPlanner.Mode mode = genes == null ? PerturbationPlanner.Mode.ALL
+        : o.group() ? PerturbationPlanner.Mode.GROUP : PerturbationPlanner.Mode.EACH_LISTED;
+    boolean moves = o.type() == PerturbationType.INHIBIT || o.type() == PerturbationType.ACTIVATE;
+    if (mode == PerturbationPlanner.Mode.GROUP && moves && genes.tokens().length > 1) {
+      throw UserException.of("--perturbation %s moves one gene at a time; leave out --group (each listed gene is then its own screen)", o.type().label());
+    }
+    PerturbationPlanner planner = new PerturbationPlanner(mode, o.type(), o.rankShift(), config.maxPositions(), cls, eos,
+        genes == null ? new int[0] : genes.tokens(), anchor);
+    List<String> states = o.states() == null ? List.of() : o.states().all();
+    List<String> shiftColumns = ShiftTables.shiftColumns(states);
+    StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop,
+        o.exportPickle() == null ? List.of(o.input()) : List.of(o.input(), o.exportPickle()));
+    StagedOutput pickles = o.exportPickle() == null ? null
+        : StagedOutput.prepare(o.exportPickle(), o.overwrite(), hadoop, List.of(o.input(), o.output()));
+    String group = SparkJobs.startGroup(sc, "cellspark perturb");
+    boolean done = false;
+    WorkDir work = null;
+    int total = 0;
+    try {
+      Dataset<Row> cells = select(table.cells(), o);
+      sc.setJobDescription("perturb: check the model against the tokens");
+      TokenProfile profile = TokenProfiles.of(cells, "input_ids", vocabulary);
+      if (profile.cells() == 0) {
+        throw UserException.of("No cells of %s pass %s", o.input(), selectionText(o));
+      }
+      ModelCheck.check(config, o.model(), profile, settings);
+      String modelFingerprint = ModelFingerprint.of(Paths.get(o.model()));
+      float[][] stateVectors = states.isEmpty() ? new float[0][]
+          : StateVectors.read(spark, o.stateEmbeddings(), states, config.hiddenSize(), o.layer(), o.pooling(), modelFingerprint);
+
+      sc.setJobDescription("perturb: plan work units");
+      ScreenPlan plan = ScreenPlan.of(cells, planner, o.maxCells(), o.seed(), config.hiddenSize());
+      if (plan.cells().isEmpty()) {
+        throw UserException.of("None of the %,d selected cells has anything to perturb: %s", profile.cells(), nothingText(mode, anchor, o));
+      }
+      Map<String, Object> options = options(o, vocabularyLocation, genes, anchor);
+      String fingerprint = plan.fingerprint(options + "\n" + modelFingerprint + "\n" + Arrays.deepToString(stateVectors));
+      Map<String, Object> planFile = new LinkedHashMap<>();
+      planFile.put("fingerprint", fingerprint);
+      planFile.put("output", out.targetUri());
+      planFile.put("cells", plan.cells().size());
+      planFile.put("units", plan.units().size());
+      planFile.put("perturbations", plan.perturbations());
+      planFile.put("options", options);
+      work = WorkDir.open(out.targetUri(), planFile, hadoop);
+      total = plan.units().size();
+      BitSet finished = work.finished(total);
+      List<WorkUnit> remaining = plan.units().stream().filter(u -> !finished.get(u.id())).toList();
+      LOG.info(String.format(Locale.ROOT, "perturb: %s %s, %,d cells, %,d perturbations in %,d work units (%,d finished by an earlier run); checkpoints in %s",
+          o.type().label(), mode == PerturbationPlanner.Mode.ALL ? "every gene" : genes.tokens().length + " listed genes",
+          plan.cells().size(), plan.perturbations(), total, finished.cardinality(), work.uri()));
+
+      LongAccumulator perturbed = sc.longAccumulator("perturb: perturbations");
+      CollectionAccumulator<Double> taskTimes = sc.collectionAccumulator("perturb: task seconds");
+      PerturbWorker worker = new PerturbWorker(o.model(), o.precision(), settings, planner, stateVectors, o.geneShifts(),
+          work.unitsUri(), hadoop, perturbed, taskTimes, o.failAfterUnits());
+      long screenStart = System.nanoTime();
+      if (!remaining.isEmpty()) {
+        screen(spark, cells, plan, remaining, o.partitions(), worker, perturbed);
+      }
+      double screenSeconds = remaining.isEmpty() ? 0 : (System.nanoTime() - screenStart) / 1e9;
+      double[] taskSeconds = taskTimes.value().stream().mapToDouble(Double::doubleValue).toArray();
+      BitSet after = work.finished(total);
+      if (after.cardinality() != total) {
+        throw new IllegalStateException(String.format(Locale.ROOT, "the screen ended with %d of %d work units checkpointed in %s",
+            after.cardinality(), total, work.uri()));
+      }
+
+      sc.setJobDescription("perturb: write cell_shifts/");
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
+      int readPartitions = Math.max(1, Math.min(total, sc.defaultParallelism() * 4));
+      GeneNames names = new GeneNames(vocabulary);
+      ShiftTables.cellShifts(spark, ShiftTables.read(jsc, work.unitsUri(), readPartitions), names, shiftColumns)
+          .write().parquet(out.stagingUri() + "/cell_shifts");
+      long rows = ParquetFooters.rowCount(hadoop, out.stagingUri() + "/cell_shifts");
+      long pairs = 0;
+      if (o.geneShifts()) {
+        sc.setJobDescription("perturb: write gene_shifts/");
+        ShiftTables.geneShifts(spark, ShiftTables.read(jsc, work.unitsUri(), readPartitions), names)
+            .write().parquet(out.stagingUri() + "/gene_shifts");
+        pairs = ParquetFooters.rowCount(hadoop, out.stagingUri() + "/gene_shifts");
+      }
+      long pickleFiles = 0;
+      if (pickles != null) {
+        sc.setJobDescription("perturb: write upstream's raw pickles");
+        pickles.createStaging();
+        pickleFiles = PickleExport.write(ShiftTables.read(jsc, work.unitsUri(), readPartitions),
+            new PickleExport(pickles.stagingUri(), o.type().label(), states, anchor, o.geneShifts(), hadoop));
+      }
+      sc.setJobDescription(null);
+
+      double seconds = (System.nanoTime() - start) / 1e9;
+      double straggler = stragglerRatio(taskSeconds);
+      JobSummary summary = new JobSummary("perturb")
+          .put("options", options)
+          .put("model", model(o, config, modelFingerprint))
+          .put("vocabulary", Map.of("location", vocabularyLocation, "tokens", vocabulary.size()))
+          .put("genes", genes(genes, mode, anchor))
+          .put("counts", counts(plan, total - remaining.size(), rows, pairs, pickleFiles, taskSeconds.length))
+          .put("timings", timings(seconds, screenSeconds, remaining, taskSeconds, straggler));
+      out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
+      out.commit();
+      if (pickles != null) {
+        pickles.commit();
+      }
+      work.delete();
+      done = true;
+      LOG.info(String.format(Locale.ROOT, "perturb: %,d perturbations of %,d cells in %.1f s to %s", rows, plan.cells().size(), seconds, out.targetUri()));
+      return new PerturbResult(out.targetUri(), plan.cells().size(), total, total - remaining.size(), rows, pairs, seconds,
+          screenSeconds, straggler, summary.asMap());
+    } catch (Exception e) { // Spark's failures reach here as undeclared SparkExceptions
+      if (work != null && !done) {
+        int kept = work.finished(total).cardinality();
+        LOG.warn(String.format(Locale.ROOT, "perturb: stopped with %,d of %,d work units checkpointed in %s;"
+            + " run the same command again to resume from there", kept, total, work.uri()));
+      }
+      throw e;
+    } finally {
+      if (!done) {
+        SparkJobs.cancelAndAwait(sc, group, 30_000);
+      }
+      SparkJobs.endGroup(sc);
+      out.abort();
+      if (pickles != null) {
+        pickles.abort();
+      }
+    }
+  }
+
+  /** Filters, then the state filter (upstream keeps only start-state cells); cell_id and tokens. */
+  static Dataset<Row> select(Dataset<Row> cells, PerturbOptions o) {
+    List<String> columns = Arrays.asList(cells.columns());
+    CellSelection.requireColumn(columns, "cell_id", "perturb (results are keyed by cell_id)");
+    cells = CellSelection.filter(cells, o.filters());
+    if (o.states() != null) {
+      CellSelection.requireColumn(columns, o.states().column(), "--states");
+      cells = cells.where(col(o.states().column()).cast("string").equalTo(o.states().start()));
+    }
+    return cells.select("cell_id", "input_ids");
+  }
+
+  /** Runs the remaining units: each task gets its units (by LPT) with their cells' tokens. */
+  private static void screen(SparkSession spark, Dataset<Row> cells, ScreenPlan plan, List<WorkUnit> remaining,
+      int partitions, PerturbWorker worker, LongAccumulator done) {
+    SparkContext sc = spark.sparkContext();
+    int tasks = partitions > 0 ? partitions : 2 * sc.defaultParallelism();
+    tasks = Math.max(1, Math.min(tasks, remaining.size()));
+    int[] task = WorkPlan.assign(remaining, tasks);
+    Map<String, Long> hashes = new LinkedHashMap<>();
+    plan.cells().forEach(c -> hashes.put(c.cellId(), c.tokenHash()));
+    List<Row> unitRows = new ArrayList<>(remaining.size());
+    for (int i = 0; i < remaining.size(); i++) {
+      WorkUnit u = remaining.get(i);
+      unitRows.add(RowFactory.create(u.id(), u.cellId(), u.from(), u.to(), u.cost(), task[i], hashes.get(u.cellId())));
+    }
+    StructType schema = new StructType()
+        .add("unit", DataTypes.IntegerType, false).add("cell_id", DataTypes.StringType, false)
+        .add("from", DataTypes.IntegerType, false).add("to", DataTypes.IntegerType, false)
+        .add("cost", DataTypes.DoubleType, false).add("task", DataTypes.IntegerType, false)
+        .add("token_hash", DataTypes.LongType, false);
+    Dataset<Row> units = spark.createDataFrame(unitRows, schema);
+    Dataset<Row> tokens = cells.select(col("cell_id").cast("string").as("cell_id"), col("input_ids"),
+        xxhash64(col("input_ids")).as("token_hash"));
+    // The unit table is small: broadcast it, so the token table is read once and never shuffled.
+    Dataset<Row> joined = tokens.join(broadcast(units), new String[] {"cell_id", "token_hash"});
+    long perturbations = remaining.stream().mapToLong(u -> u.to() - u.from()).sum();
+    sc.setJobDescription(String.format(Locale.ROOT, "perturb: %,d work units on %d tasks", remaining.size(), tasks));
+    Progress progress = new Progress("perturb", "perturbations", done, perturbations, 30);
+    try {
+      joined.javaRDD()
+          .mapToPair(r -> new Tuple2<>(r.<Integer>getAs("task"), new Tuple2<>(
+              new WorkUnit(r.getAs("unit"), r.getAs("cell_id"), r.getAs("from"), r.getAs("to"), r.getAs("cost")),
+              r.<Integer>getList(r.fieldIndex("input_ids")).stream().mapToInt(Integer::intValue).toArray())))
+          .partitionBy(new HashPartitioner(tasks))
+          .foreachPartition(worker);
+    } finally {
+      progress.close();
+    }
+  }
+
+  static double stragglerRatio(double[] taskSeconds) {
+    if (taskSeconds.length == 0) {
+      return 1;
+    }
+    double[] s = taskSeconds.clone();
+    Arrays.sort(s);
+    double median = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    return median <= 0 ? 1 : s[s.length - 1] / median;
+  }
+
+  private static String selectionText(PerturbOptions o) {
+    List<String> parts = new ArrayList<>();
+    o.filters().forEach(f -> parts.add("--filter " + f));
+    if (o.states() != null) {
+      parts.add(o.states().column() + " = " + o.states().start() + " (the start state of --states)");
+    }
+    return parts.isEmpty() ? "(the table has no cells with tokens)" : String.join(" and ", parts);
+  }
+
+  private static String nothingText(PerturbationPlanner.Mode mode, int anchor, PerturbOptions o) {
+    return switch (mode) {
+      case ALL -> anchor >= 0 ? "no cell has the anchor gene " + o.anchorGene() : "every cell is too short for " + o.type().label();
+      case EACH_LISTED -> "no cell has any of the listed genes";
+      case GROUP -> "no cell has all of the listed genes (deleting a group needs cells with every gene of it)";
+    };
+  }
+
+  private static Map<String, Object> options(PerturbOptions o, String vocabularyLocation, GeneList genes, int anchor) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("input", o.input());
+    m.put("model", o.model());
+    m.put("vocabulary", vocabularyLocation);
+    m.put("perturbation", o.type().label());
+    m.put("rank_shift", o.rankShift());
+    m.put("genes", o.allGenes() ? "all" : Arrays.stream(genes.tokens()).boxed().toList());
+    m.put("group", o.group());
+    m.put("anchor_gene", anchor < 0 ? null : anchor);
+    m.put("states", o.states() == null ? null : o.states().toString());
+    m.put("state_embeddings", o.stateEmbeddings());
+    m.put("pooling", o.pooling().name().toLowerCase(Locale.ROOT));
+    m.put("layer", o.layer());
+    m.put("filters", o.filters().stream().map(CellSelection.Filter::toString).toList());
+    m.put("max_cells", o.maxCells());
+    m.put("seed", o.seed());
+    m.put("gene_shifts", o.geneShifts());
+    m.put("precision", o.precision().name().toLowerCase(Locale.ROOT));
+    return m;
+  }
+
+  private static Map<String, Object> model(PerturbOptions o, BertConfig config, String fingerprint) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("path", o.model());
+    m.put("fingerprint", fingerprint);
+    m.put("layers", config.numLayers());
+    m.put("hidden_size", config.hiddenSize());
+    m.put("vocab_size", config.vocabSize());
+    m.put("max_position_embeddings", config.maxPositions());
+    return m;
+  }
+
+  private static Map<String, Object> genes(GeneList genes, PerturbationPlanner.Mode mode, int anchor) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("mode", switch (mode) {
+      case ALL -> anchor >= 0 ? "every gene with the anchor gene" : "every gene, one at a time";
+      case EACH_LISTED -> "each listed gene, one at a time";
+      case GROUP -> "the listed genes together";
+    });
+    if (genes != null) {
+      m.put("listed", genes.tokens().length);
+      m.put("not_in_vocabulary", genes.unknown());
+    }
+    return m;
+  }
+
+  private static Map<String, Object> counts(ScreenPlan plan, int resumed, long rows, long pairs, long pickleFiles, int tasks) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("cells", plan.cells().size());
+    m.put("perturbations_planned", plan.perturbations());
+    m.put("cell_shift_rows", rows);
+    m.put("gene_shift_pairs", pairs);
+    m.put("work_units", plan.units().size());
+    m.put("work_units_resumed", resumed);
+    m.put("tasks", tasks);
+    m.put("pickle_files", pickleFiles);
+    return m;
+  }
+
+  private static Map<String, Object> timings(double seconds, double screenSeconds, List<WorkUnit> remaining, double[] taskSeconds,
+      double straggler) {
+    long perturbations = remaining.stream().mapToLong(u -> u.to() - u.from()).sum();
+    double[] sorted = taskSeconds.clone();
+    Arrays.sort(sorted);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("total_seconds", round(seconds));
+    m.put("screen_seconds", round(screenSeconds));
+    m.put("perturbations_per_second", screenSeconds > 0 ? round(perturbations / screenSeconds) : null);
+    m.put("task_seconds_max", sorted.length == 0 ? null : round(sorted[sorted.length - 1]));
+    m.put("task_seconds_median", sorted.length == 0 ? null : round(sorted[sorted.length / 2]));
+    m.put("straggler_ratio", round(straggler));
+    return m;
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 1e3) / 1e3;
+  }
+}

@@ -1,0 +1,195 @@
+package org.cellspark.jobs.perturb;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.cellspark.error.UserException;
+import org.cellspark.infer.EmbeddingSettings;
+import org.cellspark.infer.Pooling;
+import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.model.Precision;
+import org.cellspark.perturb.PerturbationType;
+
+/**
+ * Everything {@code cellspark perturb} needs (upstream's names in brackets), validated at once.
+ *
+ * @param genes "all", or Ensembl IDs / symbols [genes_to_perturb]
+ * @param group perturb the listed genes together (upstream's list mode) instead of one screen per gene
+ * @param anchorGene perturbed together with every other gene [anchor_gene, combos=1]
+ * @param states the state column and its start, goal and alternative values [cell_states_to_model]
+ * @param stateEmbeddings embed --summary output (a folder with state_embeddings/) [state_embs_dict]
+ * @param geneShifts also the effect on every other gene [emb_mode *_and_gene]
+ * @param exportPickle also write upstream's raw pickles here, for Geneformer's own stats
+ * @param partitions tasks to spread the work units over; 0 = twice the default parallelism
+ * @param failAfterUnits tests only: stop a task after this many units (0 = never)
+ */
+public record PerturbOptions(
+    String input,
+    String model,
+    String output,
+    String vocabulary,
+    PerturbationType type,
+    int rankShift,
+    List<String> genes,
+    boolean group,
+    String anchorGene,
+    States states,
+    String stateEmbeddings,
+    Pooling pooling,
+    int layer,
+    List<CellSelection.Filter> filters,
+    long maxCells,
+    long seed,
+    boolean geneShifts,
+    String exportPickle,
+    long batchTokens,
+    Precision precision,
+    int partitions,
+    boolean overwrite,
+    int failAfterUnits) {
+
+  /** {@code column:start=A,goal=B[,alt=C...]}. */
+  public record States(String column, String start, String goal, List<String> alternatives) implements java.io.Serializable {
+    public static States parse(String spec) {
+      int colon = spec.indexOf(':');
+      if (colon <= 0) {
+        throw UserException.of("--states '%s' must be column:start=A,goal=B[,alt=C...]", spec);
+      }
+      String start = null;
+      String goal = null;
+      List<String> alts = new ArrayList<>();
+      for (String part : spec.substring(colon + 1).split(",")) {
+        int eq = part.indexOf('=');
+        if (eq <= 0) {
+          throw UserException.of("--states '%s': '%s' is not key=value", spec, part);
+        }
+        String key = part.substring(0, eq).trim();
+        String value = part.substring(eq + 1).trim();
+        switch (key) {
+          case "start" -> start = value;
+          case "goal" -> goal = value;
+          case "alt" -> alts.add(value);
+          default -> throw UserException.of("--states '%s': '%s' is not start, goal or alt", spec, key);
+        }
+      }
+      if (start == null || goal == null) {
+        throw UserException.of("--states '%s' needs start= and goal=", spec);
+      }
+      List<String> all = new ArrayList<>(List.of(start, goal));
+      all.addAll(alts);
+      if (all.stream().distinct().count() != all.size()) {
+        throw UserException.of("--states '%s': start, goal and alternative states must differ", spec);
+      }
+      return new States(spec.substring(0, colon).trim(), start, goal, List.copyOf(alts));
+    }
+
+    @Override
+    public String toString() {
+      StringBuilder b = new StringBuilder(column).append(":start=").append(start).append(",goal=").append(goal);
+      alternatives.forEach(a -> b.append(",alt=").append(a));
+      return b.toString();
+    }
+
+    /** Every state, start first, then goal, then the alternatives: the shift columns' order. */
+    public List<String> all() {
+      List<String> out = new ArrayList<>(List.of(start, goal));
+      out.addAll(alternatives);
+      return out;
+    }
+  }
+
+  public PerturbOptions {
+    genes = genes == null || genes.isEmpty() ? List.of("all") : List.copyOf(genes);
+    filters = filters == null ? List.of() : List.copyOf(filters);
+    List<String> problems = new ArrayList<>();
+    if (input == null || input.isBlank()) {
+      problems.add("--input is required (a token table)");
+    }
+    if (model == null || model.isBlank()) {
+      problems.add("--model is required");
+    }
+    if (output == null || output.isBlank()) {
+      problems.add("--output is required");
+    }
+    if (type == null) {
+      problems.add("--perturbation is required: delete, overexpress, inhibit or activate");
+    }
+    boolean moves = type == PerturbationType.INHIBIT || type == PerturbationType.ACTIVATE;
+    if (moves && (rankShift < 1 || rankShift > 3)) {
+      problems.add("--rank-shift must be 1, 2 or 3 for " + type.label());
+    }
+    boolean all = genes.size() == 1 && genes.get(0).equalsIgnoreCase("all");
+    if (group && all) {
+      problems.add("--group needs a list of genes, not all");
+    }
+    if (anchorGene != null && !anchorGene.isBlank()) {
+      if (!all) {
+        problems.add("--anchor-gene pairs the anchor with every gene: use it with --genes all");
+      }
+      if (states != null) {
+        problems.add("--anchor-gene cannot be combined with --states (as upstream)");
+      }
+      if (moves) {
+        problems.add("--anchor-gene combines genes for delete and overexpress only");
+      }
+    }
+    if ((states == null) != (stateEmbeddings == null || stateEmbeddings.isBlank())) {
+      problems.add("--states and --state-embeddings go together");
+    }
+    if (layer != -1 && layer != 0) {
+      problems.add("--layer must be -1 or 0, got " + layer);
+    }
+    if (maxCells < 0 || partitions < 0 || batchTokens < 1) {
+      problems.add("--max-cells and --partitions must be positive, --batch-tokens at least 1");
+    }
+    if (!problems.isEmpty()) {
+      throw new UserException(
+          problems.size() == 1 ? problems.get(0) : "Invalid options:\n  - " + String.join("\n  - ", problems));
+    }
+  }
+
+  public boolean allGenes() {
+    return genes.size() == 1 && genes.get(0).equalsIgnoreCase("all");
+  }
+
+  /** Defaults as the CLI's. */
+  public static PerturbOptions of(String input, String model, String output, PerturbationType type) {
+    return new PerturbOptions(input, model, output, null, type, 1, List.of("all"), false, null, null, null,
+        Pooling.MEAN, -1, List.of(), 0, 42, false, null, EmbeddingSettings.DEFAULT_BATCH_TOKENS, Precision.FP32, 0,
+        false, 0);
+  }
+
+  public PerturbOptions withType(PerturbationType t, int shift) {
+    return new PerturbOptions(input, model, output, vocabulary, t, shift, genes, group, anchorGene, states, stateEmbeddings,
+        pooling, layer, filters, maxCells, seed, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, failAfterUnits);
+  }
+
+  public PerturbOptions withGenes(List<String> g, boolean together, String anchor) {
+    return new PerturbOptions(input, model, output, vocabulary, type, rankShift, g, together, anchor, states, stateEmbeddings,
+        pooling, layer, filters, maxCells, seed, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, failAfterUnits);
+  }
+
+  public PerturbOptions withStates(States s, String embeddings) {
+    return new PerturbOptions(input, model, output, vocabulary, type, rankShift, genes, group, anchorGene, s, embeddings,
+        pooling, layer, filters, maxCells, seed, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, failAfterUnits);
+  }
+
+  public PerturbOptions withPooling(Pooling p, int l) {
+    return new PerturbOptions(input, model, output, vocabulary, type, rankShift, genes, group, anchorGene, states, stateEmbeddings,
+        p, l, filters, maxCells, seed, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, failAfterUnits);
+  }
+
+  public PerturbOptions withSelection(String vocab, List<CellSelection.Filter> f, long max, long s) {
+    return new PerturbOptions(input, model, output, vocab, type, rankShift, genes, group, anchorGene, states, stateEmbeddings,
+        pooling, layer, f, max, s, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, failAfterUnits);
+  }
+
+  public PerturbOptions withOutputs(boolean genesToo, String pickles, boolean replace) {
+    return new PerturbOptions(input, model, output, vocabulary, type, rankShift, genes, group, anchorGene, states, stateEmbeddings,
+        pooling, layer, filters, maxCells, seed, genesToo, pickles, batchTokens, precision, partitions, replace, failAfterUnits);
+  }
+
+  public PerturbOptions withExecution(long tokens, Precision p, int tasks, int failAfter) {
+    return new PerturbOptions(input, model, output, vocabulary, type, rankShift, genes, group, anchorGene, states, stateEmbeddings,
+        pooling, layer, filters, maxCells, seed, geneShifts, exportPickle, tokens, p, tasks, overwrite, failAfter);
+  }
+}

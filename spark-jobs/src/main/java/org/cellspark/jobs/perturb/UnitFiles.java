@@ -1,0 +1,22 @@
+package org.cellspark.jobs.perturb;
+
+/** Names of work-unit checkpoint files. */
+final class UnitFiles {
+  private UnitFiles() {}
+
+  static String name(int unit) {
+    return String.format(java.util.Locale.ROOT, "unit-%08d.bin", unit);
+  }
+
+  /** The unit number of a finished unit's file name, or -1 for anything else (temporaries). */
+  static int unitOf(String fileName) {
+    if (!fileName.startsWith("unit-") || !fileName.endsWith(".bin")) {
+      return -1;
+    }
+    try {
+      return Integer.parseInt(fileName.substring(5, fileName.length() - 4));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+}

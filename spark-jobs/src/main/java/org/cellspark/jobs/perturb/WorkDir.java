@@ -1,0 +1,114 @@
+package org.cellspark.jobs.perturb;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.BitSet;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.cellspark.error.UserException;
+
+/**
+ * A screen's checkpoints, beside its output: {@code .NAME.cellspark-work/} holds {@code plan.json}
+ * (the plan's fingerprint: inputs, model, options and every work unit) and {@code units/} (one file
+ * per finished unit). A run with the same output and the same fingerprint picks up the finished
+ * units; a different plan is refused rather than mixed in. The folder goes once the output is
+ * committed.
+ */
+final class WorkDir {
+  static final String PLAN_FILE = "plan.json";
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final FileSystem fs;
+  private final Path root;
+
+  private WorkDir(FileSystem fs, Path root) {
+    this.fs = fs;
+    this.root = root;
+  }
+
+  /** The work folder of output {@code target} (a qualified URI). */
+  static Path locate(String target) {
+    Path t = new Path(target);
+    return new Path(t.getParent(), "." + t.getName() + ".cellspark-work");
+  }
+
+  /**
+   * Opens the work folder for a plan: creates it, or checks that the one there was made for the
+   * same plan.
+   *
+   * @param plan what the plan file records; {@code plan.get("fingerprint")} decides
+   */
+  static WorkDir open(String target, Map<String, Object> plan, Configuration conf) {
+    Path root = locate(target);
+    try {
+      FileSystem fs = root.getFileSystem(conf);
+      Path planFile = new Path(root, PLAN_FILE);
+      if (fs.exists(planFile)) {
+        JsonNode there;
+        try (InputStream in = fs.open(planFile)) {
+          there = JSON.readTree(in);
+        }
+        String fingerprint = String.valueOf(plan.get("fingerprint"));
+        if (!fingerprint.equals(there.path("fingerprint").asText())) {
+          throw UserException.of("%s holds the checkpoints of a different screen (other inputs, model, options or cells)"
+              + " for output %s. Run with the same options to resume it, or delete %s to start this screen afresh",
+              root, target, root);
+        }
+      } else {
+        if (fs.exists(root)) {
+          fs.delete(root, true); // created, but no plan written: nothing was checkpointed
+        }
+        if (!fs.mkdirs(new Path(root, "units"))) {
+          throw UserException.of("Cannot create the checkpoint folder %s; check permissions", root);
+        }
+        try (OutputStream out = fs.create(new Path(root, PLAN_FILE + ".tmp"), true)) {
+          out.write(JSON.writeValueAsBytes(plan));
+        }
+        fs.rename(new Path(root, PLAN_FILE + ".tmp"), planFile);
+      }
+      return new WorkDir(fs, root);
+    } catch (IOException e) {
+      throw UserException.of("Cannot use the checkpoint folder %s: %s", root, e.getMessage());
+    }
+  }
+
+  String unitsUri() {
+    return new Path(root, "units").toUri().toString();
+  }
+
+  String uri() {
+    return root.toUri().toString();
+  }
+
+  /** The units whose files are complete (named, renamed into place) among {@code 0..units-1}. */
+  BitSet finished(int units) {
+    BitSet done = new BitSet(units);
+    try {
+      for (FileStatus f : fs.listStatus(new Path(root, "units"))) {
+        int u = UnitFiles.unitOf(f.getPath().getName());
+        if (u >= 0 && u < units) {
+          done.set(u);
+        }
+      }
+      return done;
+    } catch (IOException e) {
+      throw UserException.of("Cannot list the checkpoints in %s: %s", root, e.getMessage());
+    }
+  }
+
+  /** Removes the folder, once the output is in place. */
+  void delete() {
+    try {
+      fs.delete(root, true);
+    } catch (IOException ignored) {
+      // a leftover hidden folder; the next run with other options says how to remove it
+    }
+  }
+}
