@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.SparkContext;
@@ -23,7 +24,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.CollectionAccumulator;
-import org.apache.spark.util.LongAccumulator;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.ModelCheck;
@@ -133,13 +133,12 @@ public final class PerturbJob {
           o.type().label(), mode == PerturbationPlanner.Mode.ALL ? "every gene" : genes.tokens().length + " listed genes",
           plan.cells().size(), plan.perturbations(), total, finished.cardinality(), work.uri()));
 
-      LongAccumulator perturbed = sc.longAccumulator("perturb: perturbations");
       CollectionAccumulator<Double> taskTimes = sc.collectionAccumulator("perturb: task seconds");
       PerturbWorker worker = new PerturbWorker(o.model(), o.precision(), settings, planner, stateVectors, o.geneShifts(),
-          work.unitsUri(), hadoop, perturbed, taskTimes, o.failAfterUnits());
+          work.unitsUri(), hadoop, taskTimes, o.failAfterUnits());
       long screenStart = System.nanoTime();
       if (!remaining.isEmpty()) {
-        screen(spark, cells, plan, remaining, o.partitions(), worker, perturbed);
+        screen(spark, cells, plan, remaining, o.partitions(), worker, work);
       }
       double screenSeconds = remaining.isEmpty() ? 0 : (System.nanoTime() - screenStart) / 1e9;
       double[] taskSeconds = taskTimes.value().stream().mapToDouble(Double::doubleValue).toArray();
@@ -224,7 +223,7 @@ public final class PerturbJob {
 
   /** Runs the remaining units: each task gets its units (by LPT) with their cells' tokens. */
   private static void screen(SparkSession spark, Dataset<Row> cells, ScreenPlan plan, List<WorkUnit> remaining,
-      int partitions, PerturbWorker worker, LongAccumulator done) {
+      int partitions, PerturbWorker worker, WorkDir work) {
     SparkContext sc = spark.sparkContext();
     int tasks = partitions > 0 ? partitions : 2 * sc.defaultParallelism();
     tasks = Math.max(1, Math.min(tasks, remaining.size()));
@@ -247,6 +246,14 @@ public final class PerturbJob {
     // The unit table is small: broadcast it, so the token table is read once and never shuffled.
     Dataset<Row> joined = tokens.join(broadcast(units), new String[] {"cell_id", "token_hash"});
     long perturbations = remaining.stream().mapToLong(u -> u.to() - u.from()).sum();
+    // Progress from the checkpoint files, which appear as units finish (accumulators would only
+    // move when whole tasks end, and a screen's tasks can run for hours).
+    BitSet before = work.finished(plan.units().size());
+    LongSupplier done = () -> {
+      BitSet now = work.finished(plan.units().size());
+      now.andNot(before);
+      return now.stream().mapToLong(u -> plan.units().get(u).to() - plan.units().get(u).from()).sum();
+    };
     sc.setJobDescription(String.format(Locale.ROOT, "perturb: %,d work units on %d tasks", remaining.size(), tasks));
     Progress progress = new Progress("perturb", "perturbations", done, perturbations, 30);
     try {

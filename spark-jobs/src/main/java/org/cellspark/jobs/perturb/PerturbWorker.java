@@ -17,7 +17,6 @@ import org.apache.spark.SerializableWritable;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.VoidFunction;
 import org.apache.spark.util.CollectionAccumulator;
-import org.apache.spark.util.LongAccumulator;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.CellEmbedder;
 import org.cellspark.infer.EmbeddingSettings;
@@ -52,13 +51,12 @@ final class PerturbWorker implements VoidFunction<Iterator<Tuple2<Integer, Tuple
   private final boolean geneShifts;
   private final String unitsDir;
   private final SerializableWritable<Configuration> hadoop;
-  private final LongAccumulator perturbationsDone;
   private final CollectionAccumulator<Double> taskSeconds;
   private final int failAfterUnits;
 
   PerturbWorker(String model, Precision precision, EmbeddingSettings settings, PerturbationPlanner planner,
       float[][] states, boolean geneShifts, String unitsDir, Configuration hadoop,
-      LongAccumulator perturbationsDone, CollectionAccumulator<Double> taskSeconds, int failAfterUnits) {
+      CollectionAccumulator<Double> taskSeconds, int failAfterUnits) {
     this.model = model;
     this.precision = precision;
     this.settings = settings;
@@ -67,7 +65,6 @@ final class PerturbWorker implements VoidFunction<Iterator<Tuple2<Integer, Tuple
     this.geneShifts = geneShifts;
     this.unitsDir = unitsDir;
     this.hadoop = new SerializableWritable<>(hadoop);
-    this.perturbationsDone = perturbationsDone;
     this.taskSeconds = taskSeconds;
     this.failAfterUnits = failAfterUnits;
   }
@@ -173,7 +170,6 @@ final class PerturbWorker implements VoidFunction<Iterator<Tuple2<Integer, Tuple
     } catch (InvalidCellException e) {
       throw UserException.of("The model cannot take a cell of this screen: %s", e.getMessage());
     }
-    perturbationsDone.add(all.size());
   }
 
   private void write(FileSystem fs, Pending p) throws IOException {

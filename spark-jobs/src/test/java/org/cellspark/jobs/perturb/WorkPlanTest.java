@@ -16,18 +16,37 @@ import org.junit.jupiter.api.Test;
 class WorkPlanTest {
   @Test
   void longCellsAreCutIntoUnitsOfBoundedCost() {
-    List<WorkUnit> units = WorkPlan.units(List.of(
-        new WorkPlan.CellWork("a", 2048, 2046), new WorkPlan.CellWork("b", 100, 98), new WorkPlan.CellWork("c", 3000, 0)), 256);
-    // 2,048 tokens at h = 256: 64 perturbations a unit → 32 units (the last one with 62); 100 tokens: one unit.
-    assertThat(units).hasSize(33);
-    assertThat(units.subList(0, 32)).allSatisfy(u -> assertThat(u.cellId()).isEqualTo("a"));
+    List<WorkPlan.CellWork> big = new ArrayList<>();
+    for (int c = 0; c < 10; c++) {
+      big.add(new WorkPlan.CellWork("a" + c, 2048, 2046));
+    }
+    big.add(new WorkPlan.CellWork("b", 100, 98));
+    big.add(new WorkPlan.CellWork("c", 3000, 0));
+    List<WorkUnit> units = WorkPlan.units(big, 256);
+    // 2,048 tokens at h = 256: 64 perturbations a unit → 32 units a cell (the last with 62); 100 tokens: one unit.
+    assertThat(units).hasSize(321);
+    assertThat(units.subList(0, 32)).allSatisfy(u -> assertThat(u.cellId()).isEqualTo("a0"));
     assertThat(units.get(0).to() - units.get(0).from()).isEqualTo(64);
     assertThat(units.get(31)).extracting(WorkUnit::from, WorkUnit::to).containsExactly(1984, 2046);
-    assertThat(units.get(32)).extracting(WorkUnit::cellId, WorkUnit::from, WorkUnit::to).containsExactly("b", 0, 98);
-    assertThat(units).extracting(WorkUnit::id).containsExactlyElementsOf(java.util.stream.IntStream.range(0, 33).boxed().toList());
+    assertThat(units.get(320)).extracting(WorkUnit::cellId, WorkUnit::from, WorkUnit::to).containsExactly("b", 0, 98);
+    assertThat(units).extracting(WorkUnit::id).containsExactlyElementsOf(java.util.stream.IntStream.range(0, 321).boxed().toList());
     assertThat(units).allSatisfy(u -> assertThat(u.cost()).isLessThanOrEqualTo(WorkPlan.UNIT_COST));
-    // Short cells: capped, so a unit's copies still make several batches, not one huge task.
-    assertThat(WorkPlan.units(List.of(new WorkPlan.CellWork("s", 10, 5000)), 256)).hasSize(5);
+  }
+
+  @Test
+  void smallScreensAreStillCutFineEnoughToSpread() {
+    // One 800-gene cell: a 64th of it is 12.5 perturbations, so units of 12 (67 units), not one unit.
+    List<WorkUnit> one = WorkPlan.units(List.of(new WorkPlan.CellWork("x", 800, 800)), 128);
+    assertThat(one).hasSize(67);
+    assertThat(one.get(0).to()).isEqualTo(12);
+    // ... but never below 8 perturbations a unit: each unit runs its cell's original too.
+    assertThat(WorkPlan.units(List.of(new WorkPlan.CellWork("y", 40, 40)), 128)).hasSize(5);
+    // Short cells: at most 1,024 perturbations a unit.
+    List<WorkPlan.CellWork> many = new ArrayList<>();
+    for (int c = 0; c < 100; c++) {
+      many.add(new WorkPlan.CellWork("s" + c, 10, 5000));
+    }
+    assertThat(WorkPlan.units(many, 256)).hasSize(500);
   }
 
   @Test
