@@ -44,6 +44,11 @@ public final class Fixtures {
     return existing(repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/perturb").resolve(name));
   }
 
+  /** A statistics fixture under spark-jobs/src/test/resources/fixtures/stats. */
+  public static Path stats(String name) {
+    return existing(repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/stats").resolve(name));
+  }
+
   /** A fixture that must be refused, under spark-jobs/src/test/resources/fixtures/bad. */
   public static Path bad(String name) {
     return existing(repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/bad").resolve(name));

@@ -89,6 +89,11 @@ public record PerturbOptions(
       return b.toString();
     }
 
+    /** A state's column in cell_shifts: {@code shift_} and the state in lower case, other characters as '_'. */
+    public static String shiftColumn(String state) {
+      return "shift_" + state.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_|_$", "");
+    }
+
     /** Every state, start first, then goal, then the alternatives: the shift columns' order. */
     public List<String> all() {
       List<String> out = new ArrayList<>(List.of(start, goal));

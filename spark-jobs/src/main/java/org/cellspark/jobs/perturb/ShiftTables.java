@@ -8,7 +8,6 @@ import static org.apache.spark.sql.functions.stddev_pop;
 import java.io.DataInputStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.input.PortableDataStream;
@@ -45,11 +44,11 @@ final class ShiftTables {
     }
   }
 
-  /** A state's column: {@code shift_} and the state in lower case, other characters as '_'. */
+  /** The states' columns ({@link PerturbOptions.States#shiftColumn}), checked to be distinct. */
   static List<String> shiftColumns(List<String> states) {
     List<String> out = new ArrayList<>();
     for (String s : states) {
-      String name = "shift_" + s.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_|_$", "");
+      String name = PerturbOptions.States.shiftColumn(s);
       if (out.contains(name)) {
         throw UserException.of("--states: two states both become the column %s; rename one of them", name);
       }
