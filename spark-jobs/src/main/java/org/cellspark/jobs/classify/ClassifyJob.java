@@ -1,0 +1,303 @@
+package org.cellspark.jobs.classify;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkContext;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.feature.IndexToString;
+import org.apache.spark.ml.feature.StringIndexer;
+import org.apache.spark.ml.feature.StringIndexerModel;
+import org.apache.spark.ml.functions;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.JobSummary;
+import org.cellspark.jobs.common.SparkJobs;
+import org.cellspark.jobs.common.StagedOutput;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * `cellspark classify`: a Spark MLlib classifier of a cell label on embeddings. Cells without a
+ * label and rare classes are left out; the rest are split train / validation / test with whole
+ * groups (donors) on one side; each setting of the classifier's grid is trained on train and the
+ * one with the best validation macro-F1 kept; every split is then scored.
+ *
+ * <pre>
+ * OUTPUT/model/                  the fitted PipelineModel (classifier + label decoder), MLlib's writer
+ * OUTPUT/predictions/            cell_id, label, group, split, predicted, confidence, probability
+ * OUTPUT/metrics.json            per split: accuracy, macro-F1, per-class precision / recall / F1
+ * OUTPUT/per_class.csv           the same per class, one row per split and class
+ * OUTPUT/confusion_matrix.csv    test split (validation when test is empty): true x predicted
+ * OUTPUT/confusion_matrix.png    the same as a heatmap
+ * OUTPUT/splits.csv              group, split, cells
+ * OUTPUT/_cellspark.json         options, classes kept and dropped, the grid, timings
+ * </pre>
+ */
+public final class ClassifyJob {
+  private static final Logger LOG = LoggerFactory.getLogger(ClassifyJob.class);
+  static final String MODEL = "model";
+
+  private ClassifyJob() {}
+
+  public static ClassifyResult run(SparkSession spark, ClassifyOptions o) {
+    long start = System.nanoTime();
+    SparkContext sc = spark.sparkContext();
+    Configuration hadoop = sc.hadoopConfiguration();
+    Dataset<Row> cells = EmbeddingTable.read(spark, o.embeddings(), "--embeddings");
+    EmbeddingTable.requireColumn(cells, "cell_id", "--embeddings", o.embeddings());
+    EmbeddingTable.requireColumn(cells, o.label(), "--embeddings", o.embeddings());
+    if (o.group() != null) {
+      EmbeddingTable.requireColumn(cells, o.group(), "--embeddings", o.embeddings());
+    }
+    StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.embeddings()));
+    String jobGroup = SparkJobs.startGroup(sc, "cellspark classify");
+    boolean done = false;
+    Dataset<Row> prepared = null;
+    try {
+      sc.setJobDescription("classify: classes and groups");
+      Dataset<Row> labelled = cells.filter(col(o.label()).isNotNull())
+          .withColumn("_label", col(o.label()).cast(DataTypes.StringType));
+      long unlabelled = cells.count() - labelled.count();
+      Map<String, Long> classCounts = counts(labelled, "_label");
+      long total = classCounts.values().stream().mapToLong(Long::longValue).sum();
+      List<String> kept = new ArrayList<>();
+      Map<String, Long> dropped = new TreeMap<>();
+      classCounts.forEach((c, n) -> {
+        if (n >= o.minClassSize() && n >= o.rareThreshold() * total) {
+          kept.add(c);
+        } else {
+          dropped.put(c, n);
+        }
+      });
+      if (kept.size() < 2) {
+        throw UserException.of("--label %s of %s has %d class(es) with enough cells (%s); a classifier needs two or more"
+            + " (lower --min-class-size / --rare-threshold, or choose another label)", o.label(), o.embeddings(), kept.size(), classCounts);
+      }
+      labelled = labelled.filter(col("_label").isin(kept.toArray()));
+
+      Map<String, Object> splitInfo = new LinkedHashMap<>();
+      Dataset<Row> split = withSplit(spark, labelled, o, splitInfo, out);
+      StringIndexerModel indexer = new StringIndexer().setInputCol("_label").setOutputCol("label_index")
+          .setStringOrderType("alphabetAsc").fit(split);
+      String[] classes = indexer.labelsArray()[0];
+      prepared = indexer.transform(split).persist();
+      int features = prepared.select(EmbeddingTable.EMBEDDING).first().<Vector>getAs(0).size();
+
+      sc.setJobDescription("classify: train " + o.classifier().label());
+      Dataset<Row> train = prepared.filter(col("_split").equalTo(Split.TRAIN.label()));
+      Dataset<Row> validation = prepared.filter(col("_split").equalTo(Split.VALIDATION.label()));
+      boolean canValidate = !validation.isEmpty();
+      List<Map<String, Object>> grid = new ArrayList<>();
+      PipelineModel model = null;
+      String chosen = null;
+      double bestF1 = Double.NEGATIVE_INFINITY;
+      for (ClassifierKind.Candidate c : o.classifier().candidates(features, classes.length, o.seed())) {
+        // The saved model decodes its own predictions: classifier, then index -> class name.
+        Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
+            c.estimator().setFeaturesCol(EmbeddingTable.EMBEDDING).setLabelCol("label_index"),
+            new IndexToString().setInputCol("prediction").setOutputCol("predicted").setLabels(classes)});
+        PipelineModel m = pipeline.fit(train);
+        double f1 = canValidate ? ClassMetrics.of(m.transform(validation), classes).macroF1() : Double.NaN;
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("settings", c.settings());
+        entry.put("validation_macro_f1", f1);
+        grid.add(entry);
+        if (model == null || f1 > bestF1) {
+          model = m;
+          chosen = c.settings();
+          bestF1 = f1;
+        }
+        if (!canValidate) {
+          break; // nothing to choose with: the first setting
+        }
+      }
+
+      sc.setJobDescription("classify: score and write");
+      Dataset<Row> scored = model.transform(prepared).persist();
+      Map<String, Object> metrics = new LinkedHashMap<>();
+      Map<Split, ClassMetrics> bySplit = new LinkedHashMap<>();
+      for (Split s : Split.values()) {
+        ClassMetrics m = ClassMetrics.of(scored.filter(col("_split").equalTo(s.label())), classes);
+        bySplit.put(s, m);
+        metrics.put(s.label(), m.asMap());
+      }
+      Split reported = bySplit.get(Split.TEST).cells() > 0 ? Split.TEST : Split.VALIDATION;
+      try {
+        model.write().save(out.stagingUri() + "/" + MODEL);
+      } catch (IOException e) {
+        throw UserException.of("Cannot write the model into %s: %s", o.output(), e.getMessage());
+      }
+      List<Column> keep = new ArrayList<>(List.of(col("cell_id"), col(o.label())));
+      if (o.group() != null && !o.group().equals(o.label())) {
+        keep.add(col(o.group()));
+      }
+      keep.add(col("_split").as("split"));
+      keep.add(col("predicted"));
+      keep.add(functions.vector_to_array(col("probability"), "float64").as("probability"));
+      scored.select(keep.toArray(new Column[0]))
+          .withColumn("confidence", org.apache.spark.sql.functions.array_max(col("probability")))
+          .write().parquet(out.stagingUri() + "/predictions");
+      scored.unpersist();
+
+      Map<String, Object> metricsFile = new LinkedHashMap<>();
+      metricsFile.put("classifier", o.classifier().label());
+      metricsFile.put("chosen", chosen);
+      metricsFile.put("grid", grid);
+      metricsFile.put("classes", Arrays.asList(classes));
+      metricsFile.put("splits", metrics);
+      out.writeText("metrics.json", new JobSummary("classify-metrics").put("metrics", metricsFile).toJson());
+      out.writeText("per_class.csv", perClassCsv(bySplit));
+      ClassMetrics shown = bySplit.get(reported);
+      out.writeText("confusion_matrix.csv", confusionCsv(shown.confusion(), classes));
+      writePng(out, hadoop, shown, classes, reported);
+
+      double seconds = (System.nanoTime() - start) / 1e9;
+      Map<String, Object> classesInfo = new LinkedHashMap<>();
+      classesInfo.put("kept", Arrays.asList(classes));
+      classesInfo.put("dropped_rare", dropped);
+      classesInfo.put("cells_without_label", unlabelled);
+      JobSummary summary = new JobSummary("classify")
+          .put("options", options(o))
+          .put("classes", classesInfo)
+          .put("split", splitInfo)
+          .put("model", Map.of("classifier", o.classifier().label(), "chosen", chosen, "grid", grid, "features", features))
+          .put("metrics", metrics)
+          .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
+      out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
+      out.commit();
+      done = true;
+      LOG.info(String.format(Locale.ROOT, "classify: %s on %s, %s accuracy %.3f, macro-F1 %.3f (%.1f s) to %s",
+          o.classifier().label(), o.label(), reported.label(), shown.accuracy(), shown.macroF1(), seconds, out.targetUri()));
+      return new ClassifyResult(out.targetUri(), Arrays.asList(classes), chosen, shown.asMap(), seconds, summary.asMap());
+    } finally {
+      if (prepared != null) {
+        prepared.unpersist();
+      }
+      if (!done) {
+        SparkJobs.cancelAndAwait(sc, jobGroup, 30_000);
+      }
+      SparkJobs.endGroup(sc);
+      out.abort();
+    }
+  }
+
+  /** Adds _split: by group (whole groups to one side) or, without --group, by a hash of cell_id. */
+  private static Dataset<Row> withSplit(SparkSession spark, Dataset<Row> labelled, ClassifyOptions o, Map<String, Object> info,
+      StagedOutput out) {
+    double[] f = o.fractions();
+    info.put("fractions", Map.of("train", f[0], "validation", f[1], "test", f[2]));
+    info.put("seed", o.seed());
+    if (o.group() == null) {
+      Column u = pmod(xxhash64(col("cell_id"), lit(o.seed())), lit(1_000_000L)).divide(1e6);
+      info.put("by", "cell (hash of cell_id)");
+      return labelled.withColumn("_split", when(u.lt(f[0]), Split.TRAIN.label())
+          .when(u.lt(f[0] + f[1]), Split.VALIDATION.label()).otherwise(Split.TEST.label()));
+    }
+    Dataset<Row> grouped = labelled.withColumn("_group", col(o.group()).cast(DataTypes.StringType));
+    long missing = grouped.filter(col("_group").isNull()).count();
+    grouped = grouped.filter(col("_group").isNotNull());
+    Map<String, Long> perGroup = counts(grouped, "_group");
+    Map<String, Split> assignment = Split.assignGroups(perGroup, f, o.seed(), o.group());
+    List<Row> rows = new ArrayList<>();
+    StringBuilder csv = new StringBuilder("group,split,cells\n");
+    assignment.forEach((g, s) -> {
+      rows.add(RowFactory.create(g, s.label()));
+      csv.append(csvField(g)).append(',').append(s.label()).append(',').append(perGroup.get(g)).append('\n');
+    });
+    out.writeText("splits.csv", csv.toString());
+    StructType schema = new StructType().add("_group", DataTypes.StringType, false).add("_split", DataTypes.StringType, false);
+    Dataset<Row> table = spark.createDataFrame(rows, schema);
+    info.put("by", "group column " + o.group());
+    info.put("groups", assignment.size());
+    info.put("cells_without_group", missing);
+    Map<String, Long> cellsPerSplit = new TreeMap<>();
+    assignment.forEach((g, s) -> cellsPerSplit.merge(s.label(), perGroup.get(g), Long::sum));
+    info.put("cells", cellsPerSplit);
+    return grouped.join(org.apache.spark.sql.functions.broadcast(table), "_group");
+  }
+
+  private static Map<String, Long> counts(Dataset<Row> t, String column) {
+    Map<String, Long> out = new TreeMap<>();
+    for (Row r : t.groupBy(column).count().collectAsList()) {
+      out.put(r.getString(0), r.getLong(1));
+    }
+    return out;
+  }
+
+  private static String perClassCsv(Map<Split, ClassMetrics> bySplit) {
+    StringBuilder b = new StringBuilder("split,class,precision,recall,f1,support\n");
+    bySplit.forEach((s, m) -> m.perClass().forEach(p -> b.append(s.label()).append(',').append(csvField(p.label())).append(',')
+        .append(p.precision()).append(',').append(p.recall()).append(',').append(p.f1()).append(',').append(p.support()).append('\n')));
+    return b.toString();
+  }
+
+  private static String confusionCsv(long[][] confusion, String[] classes) {
+    StringBuilder b = new StringBuilder("true\\predicted");
+    for (String c : classes) {
+      b.append(',').append(csvField(c));
+    }
+    b.append('\n');
+    for (int t = 0; t < classes.length; t++) {
+      b.append(csvField(classes[t]));
+      for (long n : confusion[t]) {
+        b.append(',').append(n);
+      }
+      b.append('\n');
+    }
+    return b.toString();
+  }
+
+  static String csvField(String s) {
+    return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+  }
+
+  private static void writePng(StagedOutput out, Configuration hadoop, ClassMetrics m, String[] classes, Split split) {
+    Path png = new Path(out.stagingUri(), "confusion_matrix.png");
+    try {
+      FileSystem fs = png.getFileSystem(hadoop);
+      try (OutputStream s = fs.create(png, true)) {
+        ConfusionHeatmap.write(m.confusion(), classes, ConfusionHeatmap.title(split.label(), m.cells(), m.accuracy(), m.macroF1()), s);
+      }
+    } catch (IOException e) {
+      throw UserException.of("Cannot write confusion_matrix.png into %s: %s", out.targetUri(), e.getMessage());
+    }
+  }
+
+  private static Map<String, Object> options(ClassifyOptions o) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("embeddings", o.embeddings());
+    m.put("label", o.label());
+    m.put("group", o.group());
+    m.put("classifier", o.classifier().label());
+    m.put("split", o.fractions());
+    m.put("min_class_size", o.minClassSize());
+    m.put("rare_threshold", o.rareThreshold());
+    m.put("seed", o.seed());
+    return m;
+  }
+}

@@ -1,0 +1,16 @@
+package org.cellspark.jobs.classify;
+
+import java.util.Map;
+
+/**
+ * What `cellspark classify` trained and measured.
+ *
+ * @param output the output folder's URI
+ * @param classes the classes the model predicts
+ * @param chosen the chosen setting of the classifier's grid
+ * @param test the test split's metrics (validation's when the test split is empty)
+ * @param seconds wall time
+ * @param summary what _cellspark.json holds
+ */
+public record ClassifyResult(String output, java.util.List<String> classes, String chosen, Map<String, Object> test,
+    double seconds, Map<String, Object> summary) {}

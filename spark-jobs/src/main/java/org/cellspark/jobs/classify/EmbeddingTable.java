@@ -1,0 +1,67 @@
+package org.cellspark.jobs.classify;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.io.IOException;
+import java.util.Arrays;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.ml.functions;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.NumericType;
+import org.cellspark.error.UserException;
+
+/**
+ * Cell embeddings as the classifier reads them: an embed output folder (its cells/ table) or any
+ * Parquet table with an {@code embedding} column, which comes back as an ML vector.
+ */
+final class EmbeddingTable {
+  static final String EMBEDDING = "embedding";
+
+  private EmbeddingTable() {}
+
+  static Dataset<Row> read(SparkSession spark, String folder, String option) {
+    Path dir = new Path(folder);
+    String table = folder;
+    try {
+      FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(dir)) {
+        throw UserException.of("%s %s does not exist; pass cellspark embed's output folder", option, folder);
+      }
+      if (fs.exists(new Path(dir, "cells"))) {
+        table = new Path(dir, "cells").toString();
+      }
+    } catch (IOException e) {
+      throw UserException.of("Cannot read %s %s: %s", option, folder, e.getMessage());
+    }
+    Dataset<Row> cells;
+    try {
+      cells = spark.read().parquet(table);
+    } catch (RuntimeException e) {
+      throw UserException.of("%s %s is not a Parquet table (%s)", option, folder, e.getMessage());
+    }
+    if (!Arrays.asList(cells.columns()).contains(EMBEDDING)) {
+      throw UserException.of("%s %s has no %s column (columns: %s); pass cellspark embed's output", option, folder,
+          EMBEDDING, String.join(", ", cells.columns()));
+    }
+    DataType type = cells.schema().apply(EMBEDDING).dataType();
+    if (type instanceof ArrayType a && a.elementType() instanceof NumericType) {
+      cells = cells.withColumn(EMBEDDING, functions.array_to_vector(col(EMBEDDING).cast("array<double>")));
+    } else if (!type.sameType(SQLDataTypes.VectorType())) {
+      throw UserException.of("%s %s: %s is %s, not a vector or an array of numbers", option, folder, EMBEDDING, type.simpleString());
+    }
+    return cells;
+  }
+
+  static void requireColumn(Dataset<Row> cells, String column, String option, String folder) {
+    if (!Arrays.asList(cells.columns()).contains(column)) {
+      throw UserException.of("%s %s has no column '%s' (columns: %s); embed with --labels %s to carry it",
+          option, folder, column, String.join(", ", cells.columns()), column);
+    }
+  }
+}
