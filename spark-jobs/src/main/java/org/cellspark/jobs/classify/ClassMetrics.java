@@ -64,6 +64,8 @@ record ClassMetrics(long cells, double accuracy, double macroF1, List<PerClass> 
       classes.add(c);
     }
     out.put("per_class", classes);
+    // Rows: true class, columns: predicted, both in the model's class order (metrics.json "classes").
+    out.put("confusion_matrix", confusion);
     return out;
   }
 }

@@ -68,6 +68,10 @@ public record ClassifyOptions(
     return new ClassifyOptions(embeddings, label, group, output, classifier, f, minClassSize, rareThreshold, s, overwrite);
   }
 
+  public ClassifyOptions withOverwrite(boolean replace) {
+    return new ClassifyOptions(embeddings, label, group, output, classifier, fractions, minClassSize, rareThreshold, seed, replace);
+  }
+
   @Override
   public double[] fractions() {
     return fractions.clone();

@@ -66,10 +66,7 @@ final class GoalStateShift {
       return out;
     }).collect());
 
-    StructType schema = new StructType()
-        .add(Screen.GENE, DataTypes.StringType, false)
-        .add(Screen.GENE_NAME, DataTypes.StringType)
-        .add(Screen.ENSEMBL_ID, DataTypes.StringType)
+    StructType schema = Screen.geneColumns()
         .add("Shift_to_goal_end", DataTypes.DoubleType);
     for (String a : alts) {
       schema = schema.add("Shift_to_alt_end_" + a, DataTypes.DoubleType);

@@ -66,10 +66,7 @@ final class MixtureModel {
   }
 
   private static StatsTable table(SparkSession spark, List<Object[]> rows, GaussianMixture1D.Fit fit) {
-    StructType schema = new StructType()
-        .add(Screen.GENE, DataTypes.StringType, false)
-        .add(Screen.GENE_NAME, DataTypes.StringType)
-        .add(Screen.ENSEMBL_ID, DataTypes.StringType)
+    StructType schema = Screen.geneColumns()
         .add("Test_avg_shift", DataTypes.DoubleType)
         .add("Impact_component", DataTypes.IntegerType)
         .add("Impact_component_percent", DataTypes.DoubleType)

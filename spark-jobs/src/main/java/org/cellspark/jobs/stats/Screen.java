@@ -107,6 +107,14 @@ record Screen(
     }
   }
 
+  /** The key columns every per-gene table starts with: Gene, Gene_name, Ensembl_ID. */
+  static org.apache.spark.sql.types.StructType geneColumns() {
+    return new org.apache.spark.sql.types.StructType()
+        .add(GENE, DataTypes.StringType, false)
+        .add(GENE_NAME, DataTypes.StringType)
+        .add(ENSEMBL_ID, DataTypes.StringType);
+  }
+
   /** Upstream's name for the screen's genes: "all" or the list. */
   String genesLabel() {
     return allGenes ? "all" : group ? "group" : "each listed gene";

@@ -55,10 +55,7 @@ final class VsNull {
       genes.get(g)[7] = fdr[g];
       genes.get(g)[10] = fdr[g] < o.fdrThreshold() ? 1 : 0;
     }
-    StructType schema = new StructType()
-        .add(Screen.GENE, DataTypes.StringType, false)
-        .add(Screen.GENE_NAME, DataTypes.StringType)
-        .add(Screen.ENSEMBL_ID, DataTypes.StringType)
+    StructType schema = Screen.geneColumns()
         .add("Test_avg_shift", DataTypes.DoubleType)
         .add("Null_avg_shift", DataTypes.DoubleType)
         .add("Test_vs_null_avg_shift", DataTypes.DoubleType)

@@ -94,6 +94,13 @@ class ClassifyJobTest {
       assertThat(c.get("recall").asDouble()).isCloseTo(hit / (double) support, within(1e-12));
       assertThat(c.get("precision").asDouble()).isCloseTo(predicted == 0 ? 0 : hit / (double) predicted, within(1e-12));
     }
+    long inJson = 0;
+    for (JsonNode row : metrics.get("splits").get("test").get("confusion_matrix")) {
+      for (JsonNode n : row) {
+        inJson += n.asLong();
+      }
+    }
+    assertThat(inJson).isEqualTo(test.size());
     List<String> confusion = Files.readAllLines(folder(r).resolve("confusion_matrix.csv"));
     assertThat(confusion.get(0)).isEqualTo("true\\predicted,B cell,NK cell,T cell,monocyte");
     long sum = confusion.stream().skip(1).flatMap(l -> java.util.Arrays.stream(l.split(",")).skip(1)).mapToLong(Long::parseLong).sum();

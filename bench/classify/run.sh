@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Classify benchmark: `cellspark classify` (logistic regression, 4-setting grid, donor splits) against
+# scikit-learn doing the same on the same embeddings and splits, same machine, same run.
+#   bench/classify/run.sh [THREADS=2] [CELLS=100000] [DIMENSIONS=256] [CLASSES=10] [DONORS=40]
+# Needs /usr/bin/python3 with numpy and scikit-learn (Debian: python3-sklearn).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+THREADS="${1:-2}"
+CELLS="${2:-100000}"
+DIMS="${3:-256}"
+CLASSES="${4:-10}"
+DONORS="${5:-40}"
+WORK="$ROOT/bench/work/classify"
+cd "$ROOT"
+mvn -q -B ${CELLSPARK_MVN_OPTS:-} -DskipTests install >/dev/null
+mvn -q -B ${CELLSPARK_MVN_OPTS:-} -pl spark-jobs dependency:build-classpath \
+  -Dmdep.includeScope=test -Dmdep.outputFile="$ROOT/bench/work/classify.classpath" >/dev/null
+SPARK_LOCAL_IP=127.0.0.1 exec java -Xmx8g $(cat conf/java17-options) \
+  -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
+  -cp "spark-jobs/target/test-classes:spark-jobs/target/classes:$(cat "$ROOT/bench/work/classify.classpath")" \
+  org.cellspark.bench.ClassifyBenchmark "$WORK" "$THREADS" "$CELLS" "$DIMS" "$CLASSES" "$DONORS"
