@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Geneformer at atlas scale on Apache Spark.",
-    subcommands = {TokenizeCommand.class, EmbedCommand.class, PerturbCommand.class, StatsCommand.class, ClassifyCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {TokenizeCommand.class, EmbedCommand.class, PerturbCommand.class, StatsCommand.class, ClassifyCommand.class, MediansCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   public static final int OK = 0;
   public static final int BUG = 1;

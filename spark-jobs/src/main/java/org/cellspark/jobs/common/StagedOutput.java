@@ -103,8 +103,13 @@ public final class StagedOutput {
 
   /** Writes a small text file (the job summary) into the staging folder. */
   public void writeText(String name, String content) {
+    writeBytes(name, content.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Writes a small file into the staging folder ({@code name} may hold sub-folders). */
+  public void writeBytes(String name, byte[] content) {
     try (OutputStream out = fs.create(new Path(staging, name), true)) {
-      out.write(content.getBytes(StandardCharsets.UTF_8));
+      out.write(content);
     } catch (IOException e) {
       throw UserException.of("Cannot write %s into output %s: %s", name, spelling, e.getMessage());
     }

@@ -1,0 +1,315 @@
+package org.cellspark.jobs.medians;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.percentile_approx;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
+import org.cellspark.error.UserException;
+import org.cellspark.io.InputFiles;
+import org.cellspark.io.InputFiles.InputFile;
+import org.cellspark.io.cells.CellCountsSchema;
+import org.cellspark.io.h5ad.CountsLocation;
+import org.cellspark.io.h5ad.DataFrameGroup;
+import org.cellspark.io.h5ad.H5adFile;
+import org.cellspark.io.h5ad.H5adOptions;
+import org.cellspark.jobs.common.JobSummary;
+import org.cellspark.jobs.common.SparkJobs;
+import org.cellspark.jobs.common.StagedOutput;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * `cellspark medians`: a Geneformer vocabulary for a new corpus (reference section 2). Every
+ * counted cell (filter_pass 1 where the column exists) is depth-normalised as the tokenizer does
+ * it, {@code count / n_counts x 10,000} (n_counts from obs, else the cell's total), a cell's
+ * columns with the same gene ID summed first; zeros are left out; each gene's median over the
+ * cells that express it is its entry in the median dictionary.
+ *
+ * <p>Medians are exact by default: Spark's {@code percentile(value, 0.5)}, the mean of the two
+ * middle values for an even count, as numpy's median. Upstream uses t-digests, whose medians are
+ * approximate; {@code --approximate} uses Spark's {@code percentile_approx} (Greenwald-Khanna,
+ * accuracy 100,000: the returned value's rank is within n / 100,000 of the middle) for corpora
+ * where one gene's values do not fit an executor's memory.
+ */
+public final class MediansJob {
+  private static final Logger LOG = LoggerFactory.getLogger(MediansJob.class);
+
+  private MediansJob() {}
+
+  /** A file's gene IDs (upper case, as the tokenizer maps them) and symbols. */
+  private record GeneTable(String[] ids, String[] symbols) {}
+
+  public static MediansResult run(SparkSession spark, MediansOptions o) {
+    long start = System.nanoTime();
+    SparkContext sc = spark.sparkContext();
+    Configuration hadoop = sc.hadoopConfiguration();
+    List<InputFile> files = InputFiles.expand(o.inputs(), ".h5ad", hadoop);
+    CountsLocation countsAt = CountsLocation.parse(o.counts());
+    Map<String, String> listed = o.genesFile() == null ? null : readGeneList(o.genesFile(), hadoop);
+    Map<String, String[]> idsBySource = new HashMap<>();
+    Map<String, String> symbolOf = new TreeMap<>();
+    Set<String> obsPresent = new LinkedHashSet<>();
+    for (InputFile f : files) {
+      GeneTable genes = inspect(f, countsAt, o, obsPresent);
+      idsBySource.put(f.uri(), genes.ids());
+      for (int i = 0; i < genes.ids().length; i++) {
+        if (genes.symbols() != null && genes.symbols()[i] != null && !genes.symbols()[i].isBlank()) {
+          symbolOf.putIfAbsent(genes.ids()[i], genes.symbols()[i]);
+        }
+      }
+    }
+    if (listed != null) {
+      listed.forEach((id, symbol) -> {
+        if (symbol != null) {
+          symbolOf.put(id, symbol);
+        }
+      });
+    }
+    StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, files.stream().map(InputFile::uri).toList());
+    String group = SparkJobs.startGroup(sc, "cellspark medians");
+    boolean done = false;
+    try {
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
+      Broadcast<Map<String, String[]>> ids = jsc.broadcast(idsBySource);
+      Broadcast<Set<String>> keep = listed == null ? null : jsc.broadcast(new java.util.HashSet<>(listed.keySet()));
+      LongAccumulator counted = sc.longAccumulator("cells counted");
+      LongAccumulator filtered = sc.longAccumulator("cells left out by filter_pass");
+      boolean hasNCounts = obsPresent.contains(o.nCountsColumn());
+      boolean hasFilter = obsPresent.contains(o.filterPassColumn());
+      String nCounts = o.nCountsColumn();
+      String filter = o.filterPassColumn();
+
+      sc.setJobDescription("medians: depth-normalised non-zero values per gene");
+      Dataset<Row> cells = read(spark, files, countsAt, new ArrayList<>(obsPresent));
+      JavaRDD<Row> values = cells.select(CellCountsSchema.SOURCE, CellCountsSchema.GENE_INDEX, CellCountsSchema.COUNTS, CellCountsSchema.OBS)
+          .javaRDD().flatMap(r -> {
+            Row obs = r.getStruct(3);
+            if (hasFilter && !passes(obs.get(obs.fieldIndex(filter)))) {
+              filtered.add(1);
+              return java.util.Collections.emptyIterator();
+            }
+            List<Integer> genes = r.getList(1);
+            List<Double> c = r.getList(2);
+            // Sum columns that share a gene ID (the tokenizer collapses them the same way).
+            String[] table = ids.value().get(r.getString(0));
+            Map<String, Double> summed = new LinkedHashMap<>();
+            double total = 0;
+            for (int k = 0; k < genes.size(); k++) {
+              total += c.get(k);
+              String id = table[genes.get(k)];
+              if (id != null && (keep == null || keep.value().contains(id))) {
+                summed.merge(id, c.get(k), Double::sum);
+              }
+            }
+            double n = hasNCounts && !obs.isNullAt(obs.fieldIndex(nCounts)) ? ((Number) obs.get(obs.fieldIndex(nCounts))).doubleValue() : total;
+            counted.add(1);
+            List<Row> rows = new ArrayList<>(summed.size());
+            if (n > 0) {
+              summed.forEach((id, x) -> {
+                if (x != 0) {
+                  rows.add(RowFactory.create(id, x / n * 10_000));
+                }
+              });
+            }
+            return rows.iterator();
+          });
+      StructType schema = new StructType().add("gene", DataTypes.StringType, false).add("value", DataTypes.DoubleType, false);
+      Column median = o.approximate()
+          ? percentile_approx(col("value"), lit(0.5), lit(MediansOptions.APPROX_ACCURACY))
+          : expr("percentile(value, 0.5)");
+      List<Row> perGene = spark.createDataFrame(values, schema).groupBy("gene")
+          .agg(median.as("median"), count(lit(1)).as("cells")).collectAsList();
+      sc.setJobDescription(null);
+
+      SortedMap<String, Double> medians = new TreeMap<>();
+      long rare = 0;
+      for (Row g : perGene) {
+        if (g.getLong(2) >= o.minCells()) {
+          medians.put(g.getString(0), g.getDouble(1));
+        } else {
+          rare++;
+        }
+      }
+      if (medians.isEmpty()) {
+        throw UserException.of("No gene of %s is detected in at least %d cell(s)%s; nothing to write",
+            String.join(", ", o.inputs()), o.minCells(), listed == null ? "" : " among the " + listed.size() + " listed genes");
+      }
+      Map<String, String> symbolToGene = new LinkedHashMap<>();
+      long duplicateSymbols = 0;
+      for (String id : medians.keySet()) {
+        String s = symbolOf.get(id);
+        if (s != null && !s.equals(id)) {
+          if (symbolToGene.putIfAbsent(s, id) != null) {
+            duplicateSymbols++;
+          }
+        }
+      }
+      Map<String, Integer> tokens = VocabularyWriter.write(out, medians, symbolToGene, o.specialTokens());
+      double seconds = (System.nanoTime() - start) / 1e9;
+      Map<String, Object> counts = new LinkedHashMap<>();
+      counts.put("inputs", files.size());
+      counts.put("cells_counted", counted.value());
+      counts.put("cells_left_out_by_filter_pass", filtered.value());
+      counts.put("genes_detected", perGene.size());
+      counts.put("genes_below_min_cells", rare);
+      counts.put("genes_written", medians.size());
+      counts.put("tokens", tokens.size());
+      counts.put("symbols", symbolToGene.size());
+      counts.put("symbols_shared_by_several_genes", duplicateSymbols);
+      if (listed != null) {
+        counts.put("genes_listed", listed.size());
+        counts.put("genes_listed_not_detected", listed.keySet().stream().filter(g -> !medians.containsKey(g)).count());
+      }
+      JobSummary summary = new JobSummary("medians")
+          .put("options", options(o))
+          .put("method", o.approximate()
+              ? "percentile_approx(value, 0.5, " + MediansOptions.APPROX_ACCURACY + "): rank within n / " + MediansOptions.APPROX_ACCURACY + " of the middle"
+              : "exact: percentile(value, 0.5), the mean of the two middle values for an even count")
+          .put("counts", counts)
+          .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
+      out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
+      out.commit();
+      done = true;
+      LOG.info(String.format(Locale.ROOT, "medians: %,d genes from %,d cells in %.1f s to %s", medians.size(), counted.value(), seconds,
+          out.targetUri()));
+      return new MediansResult(out.targetUri(), counted.value(), perGene.size(), medians.size(), seconds, summary.asMap());
+    } catch (IOException e) {
+      throw UserException.of("Cannot write the vocabulary into %s: %s", o.output(), e.getMessage());
+    } finally {
+      if (!done) {
+        SparkJobs.cancelAndAwait(sc, group, 30_000);
+      }
+      SparkJobs.endGroup(sc);
+      out.abort();
+    }
+  }
+
+  /** filter_pass: 1 / true passes; a missing value passes (the column is absent for that cell's file). */
+  private static boolean passes(Object v) {
+    if (v == null) {
+      return true;
+    }
+    return v instanceof Boolean b ? b : ((Number) v).doubleValue() == 1;
+  }
+
+  private static GeneTable inspect(InputFile f, CountsLocation countsAt, MediansOptions o, Set<String> obsPresent) {
+    try (H5adFile h5 = H5adFile.open(f.localPath(), f.name())) {
+      h5.counts(countsAt); // checks the matrix's shape against obs and the gene table
+      String[] raw = h5.geneIds(countsAt, o.geneIdColumn());
+      String[] ids = new String[raw.length];
+      for (int i = 0; i < raw.length; i++) {
+        ids[i] = raw[i] == null || raw[i].isBlank() ? null : raw[i].trim().toUpperCase(Locale.ROOT);
+      }
+      DataFrameGroup var = h5.genes(countsAt);
+      String[] symbols;
+      if (o.geneNameColumn() != null) {
+        if (!var.hasColumn(o.geneNameColumn())) {
+          throw UserException.of("Input %s: gene table has no column '%s' (--gene-name-column); its columns: %s", f.name(),
+              o.geneNameColumn(), String.join(", ", var.columnNames()));
+        }
+        symbols = var.allStrings(o.geneNameColumn());
+      } else {
+        // IDs in a column: the index usually holds the symbols (scanpy's var_names).
+        symbols = var.hasColumn(o.geneIdColumn()) ? var.allIndexStrings() : null;
+      }
+      DataFrameGroup obs = h5.obs();
+      for (String c : List.of(o.nCountsColumn(), o.filterPassColumn())) {
+        if (obs.hasColumn(c)) {
+          obsPresent.add(c);
+        }
+      }
+      return new GeneTable(ids, symbols);
+    }
+  }
+
+  /** TSV: Ensembl ID, optional symbol; '#' lines and blank lines skipped. */
+  static Map<String, String> readGeneList(String file, Configuration hadoop) {
+    Map<String, String> out = new LinkedHashMap<>();
+    Path p = new Path(file);
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getFileSystem(hadoop).open(p), StandardCharsets.UTF_8))) {
+      String line;
+      int n = 0;
+      while ((line = r.readLine()) != null) {
+        n++;
+        if (line.isBlank() || line.startsWith("#")) {
+          continue;
+        }
+        String[] parts = line.split("\t");
+        String id = parts[0].trim().toUpperCase(Locale.ROOT);
+        if (id.isEmpty()) {
+          throw UserException.of("--genes %s line %d has no gene ID in its first column", file, n);
+        }
+        String symbol = parts.length > 1 && !parts[1].isBlank() ? parts[1].trim() : null;
+        if (out.containsKey(id)) {
+          throw UserException.of("--genes %s lists %s twice (line %d); list each gene once", file, id, n);
+        }
+        out.put(id, symbol);
+      }
+    } catch (java.io.FileNotFoundException e) {
+      throw UserException.of("--genes %s does not exist", file);
+    } catch (IOException e) {
+      throw UserException.of("Cannot read --genes %s: %s", file, e.getMessage());
+    }
+    if (out.isEmpty()) {
+      throw UserException.of("--genes %s lists no gene", file);
+    }
+    return out;
+  }
+
+  private static Dataset<Row> read(SparkSession spark, List<InputFile> files, CountsLocation countsAt, List<String> obs) {
+    try {
+      return spark.read().format("h5ad")
+          .option("paths", new ObjectMapper().writeValueAsString(files.stream().map(InputFile::uri).toList()))
+          .option(H5adOptions.COUNTS, countsAt.spelling())
+          .option(H5adOptions.OBS_COLUMNS, String.join(",", obs))
+          .load();
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Map<String, Object> options(MediansOptions o) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("inputs", o.inputs());
+    m.put("genes", o.genesFile());
+    m.put("min_cells", o.minCells());
+    m.put("special_tokens", o.specialTokens());
+    m.put("approximate", o.approximate());
+    m.put("counts", o.counts());
+    m.put("gene_id_column", o.geneIdColumn());
+    m.put("gene_name_column", o.geneNameColumn());
+    return m;
+  }
+}

@@ -1,0 +1,163 @@
+package org.cellspark.jobs.medians;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.cellspark.error.UserException;
+import org.cellspark.jobs.tokenize.TokenizeJob;
+import org.cellspark.jobs.tokenize.TokenizeOptions;
+import org.cellspark.jobs.tokenize.TokenizeResult;
+import org.cellspark.testing.Fixtures;
+import org.cellspark.testing.SharedSpark;
+import org.cellspark.vocab.Vocabulary;
+import org.cellspark.vocab.VocabularyLoader;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Vocabularies built from atlases, against medians computed with anndata and numpy
+ * (src/test/python/make_medians_reference.py, fixtures/medians/expected.json).
+ */
+@ExtendWith(SharedSpark.class)
+class MediansJobTest {
+  @TempDir Path tmp;
+  private static JsonNode expected;
+
+  @BeforeAll
+  static void load() throws IOException {
+    expected = new ObjectMapper().readTree(Fixtures.repositoryRoot()
+        .resolve("spark-jobs/src/test/resources/fixtures/medians/expected.json").toFile());
+  }
+
+  private static Path folder(MediansResult r) {
+    return Path.of(java.net.URI.create(r.output()));
+  }
+
+  @Test
+  void exactMediansEqualNumpyAndTheTokenizerTakesTheVocabulary(SparkSession spark) throws IOException {
+    String atlas = Fixtures.atlas("csr_float32_gzip.h5ad").toString();
+    MediansResult r = MediansJob.run(spark, MediansOptions.of(List.of(atlas), tmp.resolve("vocab").toString()).withSpecialTokens(true));
+    JsonNode e = expected.get("csr_float32_gzip.h5ad");
+    Vocabulary v = VocabularyLoader.load(folder(r));
+    assertThat(r.genesWritten()).isEqualTo(e.size());
+    for (Iterator<Map.Entry<String, JsonNode>> it = e.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> g = it.next();
+      assertThat(v.median(g.getKey())).as(g.getKey()).isCloseTo(g.getValue().get("median").asDouble(), within(1e-9 * g.getValue().get("median").asDouble()));
+    }
+    // <pad>, <mask>, <cls>, <eos>, then the genes in Ensembl order.
+    assertThat(v.tokenId("<pad>")).hasValue(0);
+    assertThat(v.tokenId("<mask>")).hasValue(1);
+    assertThat(v.clsId()).hasValue(2);
+    assertThat(v.eosId()).hasValue(3);
+    List<String> genes = new ArrayList<>();
+    e.fieldNames().forEachRemaining(genes::add);
+    for (int i = 0; i < genes.size(); i++) {
+      assertThat(v.tokenId(genes.get(i))).hasValue(4 + i);
+    }
+    assertThat(v.symbolToId()).containsEntry("SYM_0013", "ENSG00000000013");
+    // The TSV twin is a vocabulary folder with the same content.
+    Vocabulary tsv = VocabularyLoader.load(folder(r).resolve("tsv"));
+    for (String g : genes) {
+      assertThat(tsv.median(g)).isEqualTo(v.median(g));
+      assertThat(tsv.tokenId(g)).isEqualTo(v.tokenId(g));
+    }
+    // The tokenizer takes it as it is.
+    TokenizeResult t = TokenizeJob.run(spark, TokenizeOptions.builder().input(atlas).vocabulary(folder(r).toString())
+        .output(tmp.resolve("tokens").toString()).build());
+    assertThat(t.cellsWritten()).isPositive();
+    assertThat(r.summary()).extractingByKey("counts").asString().contains("cells_left_out_by_filter_pass=");
+  }
+
+  @Test
+  void picklesArePlainDictsForPython(SparkSession spark) throws Exception {
+    MediansResult r = MediansJob.run(spark, MediansOptions.of(List.of(Fixtures.atlas("csr_float32_gzip.h5ad").toString()),
+        tmp.resolve("vocab").toString()));
+    Path python = Path.of("/usr/bin/python3");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(python), "no /usr/bin/python3 on this machine");
+    String script = "import pickle,sys\n"
+        + "for f in ('token_dictionary','gene_median_dictionary','gene_name_id_dict'):\n"
+        + "    d = pickle.load(open(sys.argv[1] + '/' + f + '.pkl', 'rb'))\n"
+        + "    assert type(d) is dict, type(d)\n"
+        + "    print(f, len(d), sorted({type(k).__name__ for k in d}), sorted({type(v).__name__ for v in d.values()}))\n";
+    Process p = new ProcessBuilder(python.toString(), "-c", script, folder(r).toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    int genes = expected.get("csr_float32_gzip.h5ad").size();
+    assertThat(out).contains("token_dictionary " + (genes + 2) + " ['str'] ['int']")
+        .contains("gene_median_dictionary " + genes + " ['str'] ['float']")
+        .contains("gene_name_id_dict " + genes + " ['str'] ['str']");
+  }
+
+  @Test
+  void approximateMediansStayBetweenTheMiddleValues(SparkSession spark) {
+    String atlas = Fixtures.atlas("classify_atlas.h5ad").toString();
+    MediansResult exact = MediansJob.run(spark, MediansOptions.of(List.of(atlas), tmp.resolve("exact").toString()));
+    MediansResult approx = MediansJob.run(spark, MediansOptions.of(List.of(atlas), tmp.resolve("approx").toString()).withApproximate(true));
+    Vocabulary ve = VocabularyLoader.load(folder(exact));
+    Vocabulary va = VocabularyLoader.load(folder(approx));
+    JsonNode e = expected.get("classify_atlas.h5ad");
+    double worst = 0;
+    double worstCommon = 0; // genes in 100 cells or more
+    for (Iterator<Map.Entry<String, JsonNode>> it = e.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> g = it.next();
+      double m = g.getValue().get("median").asDouble();
+      assertThat(ve.median(g.getKey())).as(g.getKey()).isCloseTo(m, within(1e-9 * m));
+      // Below 100,000 cells per gene, percentile_approx returns one of the middle values.
+      assertThat(va.median(g.getKey())).as(g.getKey())
+          .isBetween(g.getValue().get("lower").asDouble(), g.getValue().get("upper").asDouble());
+      double d = Math.abs(va.median(g.getKey()) - m) / m;
+      worst = Math.max(worst, d);
+      if (g.getValue().get("cells").asLong() >= 100) {
+        worstCommon = Math.max(worstCommon, d);
+      }
+    }
+    System.out.printf("medians: approximate vs exact on %d genes, largest relative difference %.3g (%.3g for genes in >= 100 cells)%n",
+        e.size(), worst, worstCommon);
+  }
+
+  @Test
+  void genesListMinCellsAndBadLists(SparkSession spark) throws IOException {
+    String atlas = Fixtures.atlas("csr_float32_gzip.h5ad").toString();
+    JsonNode e = expected.get("csr_float32_gzip.h5ad");
+    Path list = Files.writeString(tmp.resolve("genes.tsv"), "# id\tsymbol\nensg00000000013\tALPHA\nENSG00000000002\nENSG99999999999\tNOPE\n");
+    MediansResult r = MediansJob.run(spark, MediansOptions.of(List.of(atlas), tmp.resolve("listed").toString()).withGenes(list.toString(), 1));
+    Vocabulary v = VocabularyLoader.load(folder(r));
+    assertThat(v.size()).isEqualTo(4); // <pad>, <mask>, two genes
+    assertThat(v.symbolToId()).containsEntry("ALPHA", "ENSG00000000013").doesNotContainKey("NOPE");
+    assertThat(r.summary()).extractingByKey("counts").asString().contains("genes_listed=3").contains("genes_listed_not_detected=1");
+
+    long most = 0;
+    for (JsonNode g : e) {
+      most = Math.max(most, g.get("cells").asLong());
+    }
+    final long threshold = most;
+    long expectedGenes = 0;
+    for (JsonNode g : e) {
+      expectedGenes += g.get("cells").asLong() >= threshold ? 1 : 0;
+    }
+    MediansResult common = MediansJob.run(spark, MediansOptions.of(List.of(atlas), tmp.resolve("common").toString()).withGenes(null, threshold));
+    assertThat(common.genesWritten()).isEqualTo(expectedGenes);
+
+    Path twice = Files.writeString(tmp.resolve("twice.tsv"), "ENSG00000000013\nENSG00000000013\n");
+    assertThatThrownBy(() -> MediansJob.run(spark, MediansOptions.of(List.of(atlas), tmp.resolve("x").toString()).withGenes(twice.toString(), 1)))
+        .isInstanceOf(UserException.class).hasMessageContaining("lists ENSG00000000013 twice (line 2)");
+    assertThatThrownBy(() -> MediansJob.run(spark, MediansOptions.of(List.of(atlas), tmp.resolve("y").toString()).withGenes(null, 1_000_000)))
+        .isInstanceOf(UserException.class).hasMessageContaining("No gene").hasMessageContaining("1000000 cell(s)");
+    assertThat(tmp.resolve("x")).doesNotExist();
+    assertThat(tmp.resolve("y")).doesNotExist();
+  }
+}
