@@ -85,6 +85,20 @@ record InspectedInput(
     }
   }
 
+  /** A Matrix Market folder: its genes (gene expression features only); no cell annotations. */
+  static InspectedInput inspectMtx(InputFile f, org.cellspark.io.mtx.MtxFolder m, Vocabulary vocabulary, TokenizeOptions o) {
+    if (!o.attributes().isEmpty()) {
+      throw UserException.of(
+          "Input %s is a Matrix Market folder, which holds no cell annotations; leave out --attribute"
+              + " (or convert it to .h5ad with its annotations)", f.name());
+    }
+    GeneIndexMapping mapping = GeneIndexMapping.build(m.geneIds(), vocabulary);
+    checkGeneMatch(f, m.geneIds(), mapping, vocabulary, o);
+    String matrix = String.format(Locale.ROOT, "Matrix Market, %,d genes x %,d cells, %,d entries%s", m.rows(), m.cols(),
+        m.entries(), m.otherFeatures() == 0 ? "" : String.format(Locale.ROOT, " (%,d features of other types left out)", m.otherFeatures()));
+    return new InspectedInput(f, m.cols(), matrix, m.rows(), mapping, m.geneIds(), false, false, Map.of());
+  }
+
   /**
    * Coverage is measured on the vocabulary (what fraction of its genes the input has), not on the
    * input: atlases carry 30-60k features of which only the ~20k vocabulary genes can match.

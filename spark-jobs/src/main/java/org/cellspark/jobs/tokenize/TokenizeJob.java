@@ -38,6 +38,8 @@ import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.h5ad.CountsLocation;
 import org.cellspark.io.h5ad.H5adOptions;
+import org.cellspark.io.mtx.MtxCells;
+import org.cellspark.io.mtx.MtxFolder;
 import org.cellspark.spark.InternalRowsRelation;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ParquetFooters;
@@ -81,7 +83,9 @@ public final class TokenizeJob {
   public static TokenizeResult run(SparkSession spark, TokenizeOptions o) {
     long start = System.nanoTime();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    List<InputFile> files = InputFiles.expand(o.inputs(), ".h5ad", hadoop);
+    AtlasInputs atlases = AtlasInputs.expand(o.inputs(), hadoop);
+    List<InputFile> h5adFiles = atlases.h5ad();
+    List<InputFile> files = atlases.all();
     CountsLocation countsAt = CountsLocation.parse(o.counts());
     Vocabulary vocabulary = VocabularyLoader.load(o.vocabulary());
     EncodingSettings settings =
@@ -91,16 +95,20 @@ public final class TokenizeJob {
             o.output(), o.overwrite(), hadoop, files.stream().map(InputFile::uri).toList());
     String group = SparkJobs.startGroup(spark.sparkContext(), "cellspark tokenize");
     boolean done = false;
+    List<MtxCells.Read> mtxReads = new ArrayList<>();
     try {
       List<InspectedInput> inputs = new ArrayList<>();
-      for (InputFile f : files) {
+      for (InputFile f : h5adFiles) {
         inputs.add(InspectedInput.inspect(f, vocabulary, countsAt, o));
+      }
+      for (org.cellspark.io.mtx.MtxFolder m : atlases.mtx()) {
+        inputs.add(InspectedInput.inspectMtx(new InputFile(m.uri(), m.name()), m, vocabulary, o));
       }
       long inspected = System.nanoTime();
       LOG.info("tokenize: {} input(s), {}; {}", inputs.size(), vocabulary.describe(), settings.describe());
 
       List<String> obsNeeded = obsColumnsNeeded(inputs, o);
-      Dataset<Row> cells = read(spark, files, countsAt, obsNeeded, o.partitions());
+      Dataset<Row> cells = read(spark, h5adFiles, countsAt, obsNeeded, o.partitions(), atlases.mtx(), mtxReads, hadoop);
       checkUniqueCellIds(spark, cells, files);
       long checked = System.nanoTime();
 
@@ -158,6 +166,7 @@ public final class TokenizeJob {
           seconds,
           summary.asMap());
     } finally {
+      mtxReads.forEach(MtxCells.Read::release);
       if (!done) {
         SparkJobs.cancelAndAwait(spark.sparkContext(), group, 30_000);
       }
@@ -174,7 +183,24 @@ public final class TokenizeJob {
     return new ArrayList<>(needed);
   }
 
-  private static Dataset<Row> read(
+  /** The h5ad files through the data source, then each Matrix Market folder, as one table. */
+  private static Dataset<Row> read(SparkSession spark, List<InputFile> files, CountsLocation countsAt, List<String> obs, int partitions,
+      List<MtxFolder> mtx, List<MtxCells.Read> mtxReads, Configuration hadoop) {
+    Dataset<Row> cells = files.isEmpty() ? null : readH5ad(spark, files, countsAt, obs, partitions);
+    // Without h5ad inputs there are no annotations; Spark cannot encode an empty struct, so obs
+    // then holds one always-null placeholder field.
+    StructType obsType = cells == null ? new StructType().add("_no_annotations", DataTypes.BooleanType, true)
+        : (StructType) cells.schema().apply(CellCountsSchema.OBS).dataType();
+    for (MtxFolder m : mtx) {
+      spark.sparkContext().setJobDescription("tokenize: read and check " + m.name());
+      MtxCells.Read r = MtxCells.read(spark, m, obsType, partitions > 0 ? partitions : spark.sparkContext().defaultParallelism() * 2, hadoop);
+      mtxReads.add(r);
+      cells = cells == null ? r.cells() : cells.union(r.cells());
+    }
+    return cells;
+  }
+
+  private static Dataset<Row> readH5ad(
       SparkSession spark, List<InputFile> files, CountsLocation countsAt, List<String> obs, int partitions) {
     try {
       return spark

@@ -1,0 +1,58 @@
+package org.cellspark.jobs.tokenize;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.cellspark.error.UserException;
+import org.cellspark.io.InputFiles;
+import org.cellspark.io.InputFiles.InputFile;
+import org.cellspark.io.mtx.MtxFolder;
+
+/**
+ * The tokenizer's inputs by format: a folder holding {@code matrix.mtx[.gz]} is one Matrix Market
+ * input; every other spec (files, folders of .h5ad, globs) expands to .h5ad files.
+ */
+record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx) {
+
+  static AtlasInputs expand(List<String> specs, Configuration conf) {
+    List<String> h5adSpecs = new ArrayList<>();
+    List<MtxFolder> mtx = new ArrayList<>();
+    for (String raw : specs) {
+      for (String spec : raw.split(",")) {
+        spec = spec.trim();
+        if (spec.isEmpty()) {
+          continue;
+        }
+        if (isMtxFolder(spec, conf)) {
+          mtx.add(MtxFolder.open(spec, spec, conf));
+        } else {
+          h5adSpecs.add(spec);
+        }
+      }
+    }
+    List<InputFile> h5ad = h5adSpecs.isEmpty() && !mtx.isEmpty() ? List.of() : InputFiles.expand(h5adSpecs, ".h5ad", conf);
+    return new AtlasInputs(h5ad, mtx);
+  }
+
+  /** Every input as a file entry (a Matrix Market folder by its folder URI), h5ad first. */
+  List<InputFile> all() {
+    List<InputFile> out = new ArrayList<>(h5ad);
+    mtx.forEach(m -> out.add(new InputFile(m.uri(), m.name())));
+    return out;
+  }
+
+  private static boolean isMtxFolder(String spec, Configuration conf) {
+    Path p = new Path(spec);
+    try {
+      FileSystem fs = p.getFileSystem(conf);
+      return fs.exists(p) && MtxFolder.isMtxFolder(fs, p);
+    } catch (IOException | IllegalArgumentException e) {
+      return false; // a glob or an unreadable path: the .h5ad expansion reports it
+    } catch (UserException e) {
+      throw e;
+    }
+  }
+}

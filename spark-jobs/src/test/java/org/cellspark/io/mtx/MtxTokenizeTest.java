@@ -1,0 +1,82 @@
+package org.cellspark.io.mtx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.cellspark.error.UserException;
+import org.cellspark.jobs.tokenize.TokenizeJob;
+import org.cellspark.jobs.tokenize.TokenizeOptions;
+import org.cellspark.jobs.tokenize.TokenizeResult;
+import org.cellspark.testing.Fixtures;
+import org.cellspark.testing.SharedSpark;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Matrix Market folders through the tokenizer: the same cells as an h5ad fixture give the same
+ * tokens (fixtures written from it by src/test/python/make_mtx_fixtures.py), and broken folders
+ * are refused with what is wrong.
+ */
+@ExtendWith(SharedSpark.class)
+class MtxTokenizeTest {
+  @TempDir Path tmp;
+
+  private static Path mtx(String name) {
+    return Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/mtx").resolve(name);
+  }
+
+  private TokenizeResult tokenize(SparkSession spark, String input, String out) {
+    return TokenizeJob.run(spark, TokenizeOptions.builder().input(input).vocabulary("builtin:geneformer-v1")
+        .minGeneMatch(0.1).output(tmp.resolve(out).toString()).build());
+  }
+
+  /** The broken folders' two genes are not in the vocabulary: no coverage check for them. */
+  private void tokenizeBroken(SparkSession spark, String name, String out) {
+    TokenizeJob.run(spark, TokenizeOptions.builder().input(mtx(name).toString()).vocabulary("builtin:geneformer-v1")
+        .minGeneMatch(0).output(tmp.resolve(out).toString()).build());
+  }
+
+  private static Map<String, Row> byCell(SparkSession spark, String folder) {
+    return spark.read().parquet(folder).select("cell_id", "input_ids", "n_counts").collectAsList().stream()
+        .collect(Collectors.toMap(r -> r.getString(0), r -> r));
+  }
+
+  @Test
+  void sameCellsAsTheH5adGiveTheSameTokens(SparkSession spark) {
+    TokenizeResult h5ad = tokenize(spark, Fixtures.atlas("classify_atlas.h5ad").toString(), "from-h5ad");
+    TokenizeResult tenx = tokenize(spark, mtx("classify_10x").toString(), "from-mtx");
+    assertThat(tenx.cellsWritten()).isEqualTo(h5ad.cellsWritten()).isEqualTo(600);
+    Map<String, Row> a = byCell(spark, h5ad.output());
+    Map<String, Row> b = byCell(spark, tenx.output());
+    assertThat(b.keySet()).isEqualTo(a.keySet());
+    a.forEach((cell, r) -> {
+      assertThat(b.get(cell).<Integer>getList(1)).as(cell).isEqualTo(r.<Integer>getList(1));
+      // The antibody feature is left out, so the total is the genes' total, as the h5ad's n_counts.
+      assertThat(b.get(cell).getDouble(2)).as(cell).isEqualTo(r.getDouble(2));
+    });
+    assertThat(tenx.summary().toString()).contains("Matrix Market, 3,001 genes x 600 cells").contains("1 features of other types left out");
+  }
+
+  @Test
+  void brokenFoldersAreRefusedWithWhatIsWrong(SparkSession spark) {
+    assertThatThrownBy(() -> tokenizeBroken(spark, "bad_dims", "a")).isInstanceOf(UserException.class)
+        .hasMessageContaining("says 2 genes x 3 cells, but features.tsv has 2 lines and barcodes.tsv has 2");
+    assertThatThrownBy(() -> tokenizeBroken(spark, "truncated", "b")).isInstanceOf(UserException.class)
+        .hasMessageContaining("matrix.mtx.gz ends early");
+    assertThatThrownBy(() -> tokenizeBroken(spark, "out_of_range", "c")).isInstanceOf(UserException.class)
+        .hasMessageContaining("line 6: entry (5, 2) is outside the 2 x 3 matrix");
+    assertThatThrownBy(() -> TokenizeJob.run(spark, TokenizeOptions.builder().input(mtx("classify_10x").toString())
+        .vocabulary("builtin:geneformer-v1").minGeneMatch(0.1).attribute("cell_type").output(tmp.resolve("d").toString()).build()))
+        .isInstanceOf(UserException.class).hasMessageContaining("holds no cell annotations");
+    for (String out : List.of("a", "b", "c", "d")) {
+      assertThat(tmp.resolve(out)).doesNotExist();
+    }
+  }
+}
