@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -31,7 +32,8 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -47,6 +49,7 @@ import org.cellspark.io.h5ad.H5adOptions;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
+import org.cellspark.spark.InternalRowsRelation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,54 +105,79 @@ public final class MediansJob {
     boolean done = false;
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
-      Broadcast<Map<String, String[]>> ids = jsc.broadcast(idsBySource);
-      Broadcast<Set<String>> keep = listed == null ? null : jsc.broadcast(new java.util.HashSet<>(listed.keySet()));
+      // Genes are numbered once on the driver (every ID of every file, listed ones only with
+      // --genes); executors see, per file, each column's gene number (-1: no gene or not kept).
+      java.util.TreeSet<String> all = new java.util.TreeSet<>();
+      idsBySource.values().forEach(a -> Arrays.stream(a).filter(java.util.Objects::nonNull)
+          .filter(g -> listed == null || listed.containsKey(g)).forEach(all::add));
+      String[] geneOf = all.toArray(new String[0]);
+      Map<String, Integer> number = new HashMap<>();
+      for (int i = 0; i < geneOf.length; i++) {
+        number.put(geneOf[i], i);
+      }
+      Map<String, int[]> slots = new HashMap<>();
+      idsBySource.forEach((source, a) -> slots.put(source,
+          Arrays.stream(a).mapToInt(g -> g == null ? -1 : number.getOrDefault(g, -1)).toArray()));
+      Broadcast<Map<String, int[]>> slotsOf = jsc.broadcast(slots);
       LongAccumulator counted = sc.longAccumulator("cells counted");
       LongAccumulator filtered = sc.longAccumulator("cells left out by filter_pass");
-      boolean hasNCounts = obsPresent.contains(o.nCountsColumn());
-      boolean hasFilter = obsPresent.contains(o.filterPassColumn());
-      String nCounts = o.nCountsColumn();
-      String filter = o.filterPassColumn();
+      int genesTotal = geneOf.length;
 
       sc.setJobDescription("medians: depth-normalised non-zero values per gene");
       Dataset<Row> cells = read(spark, files, countsAt, new ArrayList<>(obsPresent));
-      JavaRDD<Row> values = cells.select(CellCountsSchema.SOURCE, CellCountsSchema.GENE_INDEX, CellCountsSchema.COUNTS, CellCountsSchema.OBS)
-          .javaRDD().flatMap(r -> {
-            Row obs = r.getStruct(3);
-            if (hasFilter && !passes(obs.get(obs.fieldIndex(filter)))) {
-              filtered.add(1);
-              return java.util.Collections.emptyIterator();
-            }
-            List<Integer> genes = r.getList(1);
-            List<Double> c = r.getList(2);
-            // Sum columns that share a gene ID (the tokenizer collapses them the same way).
-            String[] table = ids.value().get(r.getString(0));
-            Map<String, Double> summed = new LinkedHashMap<>();
-            double total = 0;
-            for (int k = 0; k < genes.size(); k++) {
-              total += c.get(k);
-              String id = table[genes.get(k)];
-              if (id != null && (keep == null || keep.value().contains(id))) {
-                summed.merge(id, c.get(k), Double::sum);
+      StructType obsType = (StructType) cells.schema().apply(CellCountsSchema.OBS).dataType();
+      int nCountsField = Arrays.asList(obsType.fieldNames()).indexOf(o.nCountsColumn());
+      int filterField = Arrays.asList(obsType.fieldNames()).indexOf(o.filterPassColumn());
+      org.apache.spark.sql.types.DataType nCountsType = nCountsField < 0 ? null : obsType.fields()[nCountsField].dataType();
+      org.apache.spark.sql.types.DataType filterType = filterField < 0 ? null : obsType.fields()[filterField].dataType();
+      JavaRDD<InternalRow> values = cells.select(CellCountsSchema.SOURCE, CellCountsSchema.GENE_INDEX, CellCountsSchema.COUNTS, CellCountsSchema.OBS)
+          .queryExecution().toRdd().toJavaRDD().mapPartitions(it -> {
+            // Per task: one accumulator slot per gene, so a cell's columns sharing a gene ID are
+            // summed (as the tokenizer collapses them) in O(stored values); cells are expanded
+            // one at a time (a lazy flatMap), so a task holds one cell's values, not its range's.
+            double[] sum = new double[genesTotal];
+            int[] touched = new int[genesTotal];
+            Iterable<InternalRow> rows = () -> it;
+            return java.util.stream.StreamSupport.stream(rows.spliterator(), false).flatMap(r -> {
+              InternalRow obs = r.getStruct(3, obsType.fields().length);
+              if (filterField >= 0 && !obs.isNullAt(filterField) && !passes(obs.get(filterField, filterType))) {
+                filtered.add(1);
+                return java.util.stream.Stream.<InternalRow>empty();
               }
-            }
-            double n = hasNCounts && !obs.isNullAt(obs.fieldIndex(nCounts)) ? ((Number) obs.get(obs.fieldIndex(nCounts))).doubleValue() : total;
-            counted.add(1);
-            List<Row> rows = new ArrayList<>(summed.size());
-            if (n > 0) {
-              summed.forEach((id, x) -> {
-                if (x != 0) {
-                  rows.add(RowFactory.create(id, x / n * 10_000));
+              int[] slot = slotsOf.value().get(r.getUTF8String(0).toString());
+              org.apache.spark.sql.catalyst.util.ArrayData genes = r.getArray(1);
+              org.apache.spark.sql.catalyst.util.ArrayData c = r.getArray(2);
+              double total = 0;
+              int n = 0;
+              for (int k = 0; k < genes.numElements(); k++) {
+                double x = c.getDouble(k);
+                total += x;
+                int g = slot[genes.getInt(k)];
+                if (g >= 0 && x != 0) {
+                  if (sum[g] == 0) {
+                    touched[n++] = g;
+                  }
+                  sum[g] += x;
                 }
-              });
-            }
-            return rows.iterator();
+              }
+              double depth = nCountsField >= 0 && !obs.isNullAt(nCountsField) ? ((Number) obs.get(nCountsField, nCountsType)).doubleValue() : total;
+              counted.add(1);
+              List<InternalRow> emitted = new ArrayList<>(n);
+              for (int k = 0; k < n; k++) {
+                int g = touched[k];
+                if (depth > 0 && sum[g] != 0) {
+                  emitted.add(new GenericInternalRow(new Object[] {g, sum[g] / depth * 10_000}));
+                }
+                sum[g] = 0;
+              }
+              return emitted.stream();
+            }).iterator();
           });
-      StructType schema = new StructType().add("gene", DataTypes.StringType, false).add("value", DataTypes.DoubleType, false);
+      StructType schema = new StructType().add("gene", DataTypes.IntegerType, false).add("value", DataTypes.DoubleType, false);
       Column median = o.approximate()
           ? percentile_approx(col("value"), lit(0.5), lit(MediansOptions.APPROX_ACCURACY))
           : expr("percentile(value, 0.5)");
-      List<Row> perGene = spark.createDataFrame(values, schema).groupBy("gene")
+      List<Row> perGene = InternalRowsRelation.dataFrame(spark, schema, values.rdd()).groupBy("gene")
           .agg(median.as("median"), count(lit(1)).as("cells")).collectAsList();
       sc.setJobDescription(null);
 
@@ -157,7 +185,7 @@ public final class MediansJob {
       long rare = 0;
       for (Row g : perGene) {
         if (g.getLong(2) >= o.minCells()) {
-          medians.put(g.getString(0), g.getDouble(1));
+          medians.put(geneOf[g.getInt(0)], g.getDouble(1));
         } else {
           rare++;
         }
