@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Medians benchmark: `cellspark medians` (exact, then approximate) cells/s against the I/O floor of the
+# same HDF5 reader on the tokenize benchmark's synthetic atlas, one run.
+#   bench/medians/run.sh [CELLS=200000] [THREADS=2] [HEAP=6g]
+# Makes bench/work/atlas_<CELLS>.h5ad once (bench/tokenize/make_atlas.py; /usr/bin/python3 with numpy, h5py).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+CELLS="${1:-200000}"
+THREADS="${2:-2}"
+HEAP="${3:-6g}"
+WORK="$ROOT/bench/work"
+ATLAS="$WORK/atlas_${CELLS}.h5ad"
+mkdir -p "$WORK"
+if [[ ! -f "$ATLAS" ]]; then
+  /usr/bin/python3 "$ROOT/bench/tokenize/make_atlas.py" "$ATLAS" --cells "$CELLS"
+fi
+cd "$ROOT"
+mvn -q -B ${CELLSPARK_MVN_OPTS:-} -DskipTests install >/dev/null
+mvn -q -B ${CELLSPARK_MVN_OPTS:-} -pl spark-jobs dependency:build-classpath \
+  -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/medians.classpath" >/dev/null
+SPARK_LOCAL_IP=127.0.0.1 exec java -Xmx"$HEAP" $(cat conf/java17-options) \
+  -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
+  -cp "spark-jobs/target/test-classes:spark-jobs/target/classes:$(cat "$WORK/medians.classpath")" \
+  org.cellspark.bench.MediansBenchmark "$ATLAS" "$WORK/medians_${CELLS}" "$THREADS" "$CELLS"
