@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
     showDefaultValues = true,
     sortOptions = false,
     description = {
-      "Tokenize AnnData (.h5ad) atlases and Matrix Market folders into Geneformer's rank-value tokens (Parquet).",
+      "Tokenize AnnData (.h5ad) atlases, Cell Ranger .h5 files and Matrix Market folders into Geneformer's rank-value tokens (Parquet).",
       "Output columns: cell_id, input_ids, length, n_counts, source and any --attribute",
       "columns, plus _cellspark.json with options, counts and timings."
     })
@@ -29,7 +29,7 @@ final class TokenizeCommand implements Callable<Integer> {
 
   @Option(names = "--input", required = true, split = ",", paramLabel = "FILE|DIR|GLOB",
       showDefaultValue = CommandLine.Help.Visibility.NEVER,
-      description = "Input .h5ad files, folders of them, or globs, and Matrix Market folders (matrix.mtx[.gz], features.tsv[.gz], barcodes.tsv[.gz]); comma-separated or repeated.")
+      description = "Input .h5ad files, folders of them, or globs, Cell Ranger .h5 files, and Matrix Market folders (matrix.mtx[.gz], features.tsv[.gz], barcodes.tsv[.gz]); comma-separated or repeated.")
   List<String> inputs = new ArrayList<>();
 
   @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output folder.")

@@ -38,7 +38,7 @@ public final class ChunkCursor {
   private int[] cachedInts = new int[0];
   private boolean cachedAsInts;
 
-  ChunkCursor(Dataset dataset) {
+  public ChunkCursor(Dataset dataset) {
     this.dataset = dataset;
     this.size = dataset.getDimensionsAsLong()[0];
     this.chunked = dataset instanceof ChunkedDataset;

@@ -10,16 +10,19 @@ import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.mtx.MtxFolder;
+import org.cellspark.io.tenx.TenxH5;
 
 /**
  * The tokenizer's inputs by format: a folder holding {@code matrix.mtx[.gz]} is one Matrix Market
- * input; every other spec (files, folders of .h5ad, globs) expands to .h5ad files.
+ * input, a spec ending in {@code .h5} names Cell Ranger matrix files, every other spec (files,
+ * folders of .h5ad, globs) expands to .h5ad files.
  */
-record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx) {
+record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5> tenx) {
 
   static AtlasInputs expand(List<String> specs, Configuration conf) {
     List<String> h5adSpecs = new ArrayList<>();
     List<MtxFolder> mtx = new ArrayList<>();
+    List<TenxH5> tenx = new ArrayList<>();
     for (String raw : specs) {
       for (String spec : raw.split(",")) {
         spec = spec.trim();
@@ -28,19 +31,25 @@ record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx) {
         }
         if (isMtxFolder(spec, conf)) {
           mtx.add(MtxFolder.open(spec, spec, conf));
+        } else if (spec.endsWith(".h5")) {
+          for (InputFile f : InputFiles.expand(List.of(spec), ".h5", conf)) {
+            tenx.add(TenxH5.open(f));
+          }
         } else {
           h5adSpecs.add(spec);
         }
       }
     }
-    List<InputFile> h5ad = h5adSpecs.isEmpty() && !mtx.isEmpty() ? List.of() : InputFiles.expand(h5adSpecs, ".h5ad", conf);
-    return new AtlasInputs(h5ad, mtx);
+    List<InputFile> h5ad = h5adSpecs.isEmpty() && !(mtx.isEmpty() && tenx.isEmpty()) ? List.of()
+        : InputFiles.expand(h5adSpecs, ".h5ad", conf);
+    return new AtlasInputs(h5ad, mtx, tenx);
   }
 
   /** Every input as a file entry (a Matrix Market folder by its folder URI), h5ad first. */
   List<InputFile> all() {
     List<InputFile> out = new ArrayList<>(h5ad);
     mtx.forEach(m -> out.add(new InputFile(m.uri(), m.name())));
+    tenx.forEach(t -> out.add(t.file()));
     return out;
   }
 

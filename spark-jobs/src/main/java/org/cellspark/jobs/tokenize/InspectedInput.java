@@ -99,6 +99,20 @@ record InspectedInput(
     return new InspectedInput(f, m.cols(), matrix, m.rows(), mapping, m.geneIds(), false, false, Map.of());
   }
 
+  /** A Cell Ranger .h5: its genes (gene expression features only); no cell annotations. */
+  static InspectedInput inspectTenx(org.cellspark.io.tenx.TenxH5 t, Vocabulary vocabulary, TokenizeOptions o) {
+    if (!o.attributes().isEmpty()) {
+      throw UserException.of(
+          "Input %s is a Cell Ranger matrix (.h5), which holds no cell annotations; leave out --attribute"
+              + " (or convert it to .h5ad with its annotations)", t.file().name());
+    }
+    GeneIndexMapping mapping = GeneIndexMapping.build(t.geneIds(), vocabulary);
+    checkGeneMatch(t.file(), t.geneIds(), mapping, vocabulary, o);
+    String matrix = String.format(Locale.ROOT, "Cell Ranger HDF5, %,d features x %,d cells, %,d values%s", t.genes(), t.cells(),
+        t.stored(), t.otherFeatures() == 0 ? "" : String.format(Locale.ROOT, " (%,d features of other types left out)", t.otherFeatures()));
+    return new InspectedInput(t.file(), t.cells(), matrix, t.genes(), mapping, t.geneIds(), false, false, Map.of());
+  }
+
   /**
    * Coverage is measured on the vocabulary (what fraction of its genes the input has), not on the
    * input: atlases carry 30-60k features of which only the ~20k vocabulary genes can match.

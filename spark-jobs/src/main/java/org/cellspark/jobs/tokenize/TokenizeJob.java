@@ -40,6 +40,8 @@ import org.cellspark.io.h5ad.CountsLocation;
 import org.cellspark.io.h5ad.H5adOptions;
 import org.cellspark.io.mtx.MtxCells;
 import org.cellspark.io.mtx.MtxFolder;
+import org.cellspark.io.tenx.TenxCells;
+import org.cellspark.io.tenx.TenxH5;
 import org.cellspark.spark.InternalRowsRelation;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ParquetFooters;
@@ -104,11 +106,14 @@ public final class TokenizeJob {
       for (org.cellspark.io.mtx.MtxFolder m : atlases.mtx()) {
         inputs.add(InspectedInput.inspectMtx(new InputFile(m.uri(), m.name()), m, vocabulary, o));
       }
+      for (TenxH5 t : atlases.tenx()) {
+        inputs.add(InspectedInput.inspectTenx(t, vocabulary, o));
+      }
       long inspected = System.nanoTime();
       LOG.info("tokenize: {} input(s), {}; {}", inputs.size(), vocabulary.describe(), settings.describe());
 
       List<String> obsNeeded = obsColumnsNeeded(inputs, o);
-      Dataset<Row> cells = read(spark, h5adFiles, countsAt, obsNeeded, o.partitions(), atlases.mtx(), mtxReads, hadoop);
+      Dataset<Row> cells = read(spark, h5adFiles, countsAt, obsNeeded, o.partitions(), atlases, mtxReads, hadoop);
       checkUniqueCellIds(spark, cells, files);
       long checked = System.nanoTime();
 
@@ -185,13 +190,17 @@ public final class TokenizeJob {
 
   /** The h5ad files through the data source, then each Matrix Market folder, as one table. */
   private static Dataset<Row> read(SparkSession spark, List<InputFile> files, CountsLocation countsAt, List<String> obs, int partitions,
-      List<MtxFolder> mtx, List<MtxCells.Read> mtxReads, Configuration hadoop) {
+      AtlasInputs atlases, List<MtxCells.Read> mtxReads, Configuration hadoop) {
     Dataset<Row> cells = files.isEmpty() ? null : readH5ad(spark, files, countsAt, obs, partitions);
     // Without h5ad inputs there are no annotations; Spark cannot encode an empty struct, so obs
     // then holds one always-null placeholder field.
     StructType obsType = cells == null ? new StructType().add("_no_annotations", DataTypes.BooleanType, true)
         : (StructType) cells.schema().apply(CellCountsSchema.OBS).dataType();
-    for (MtxFolder m : mtx) {
+    for (TenxH5 t : atlases.tenx()) {
+      Dataset<Row> r = TenxCells.read(spark, t, obsType);
+      cells = cells == null ? r : cells.union(r);
+    }
+    for (MtxFolder m : atlases.mtx()) {
       spark.sparkContext().setJobDescription("tokenize: read and check " + m.name());
       MtxCells.Read r = MtxCells.read(spark, m, obsType, partitions > 0 ? partitions : spark.sparkContext().defaultParallelism() * 2, hadoop);
       mtxReads.add(r);

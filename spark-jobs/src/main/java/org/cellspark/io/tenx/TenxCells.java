@@ -1,0 +1,103 @@
+package org.cellspark.io.tenx;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.cellspark.io.cells.CellCountsSchema;
+import org.cellspark.spark.InternalRowsRelation;
+
+/**
+ * A Cell Ranger .h5's cells as rows of {@link CellCountsSchema}: tasks read ranges of cells
+ * (each cell's genes are contiguous in the file), feature columns of other types than gene
+ * expression dropped (so they count toward nothing), cell_id = barcode, no annotations.
+ */
+public final class TenxCells {
+  /** Cells per task: a few seconds of reading. */
+  static final int CELLS_PER_RANGE = 20_000;
+
+  private TenxCells() {}
+
+  public static Dataset<Row> read(SparkSession spark, TenxH5 m, StructType obs) {
+    List<long[]> ranges = new ArrayList<>();
+    for (long from = 0; from < m.cells(); from += CELLS_PER_RANGE) {
+      ranges.add(new long[] {from, Math.min(m.cells(), from + CELLS_PER_RANGE)});
+    }
+    int obsFields = obs.fields().length;
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<TenxH5> file = jsc.broadcast(m); // barcodes and gene IDs once per executor, not per task
+    JavaRDD<InternalRow> rows = jsc.parallelize(ranges, Math.max(1, ranges.size()))
+        .mapPartitions(it -> {
+          List<InternalRow> out = new ArrayList<>();
+          TenxH5 f = file.value();
+          try (TenxH5.Reader r = f.cursors()) {
+            while (it.hasNext()) {
+              long[] range = it.next();
+              read(f, r, range[0], (int) (range[1] - range[0]), obsFields, out);
+            }
+          }
+          return out.iterator();
+        });
+    return InternalRowsRelation.dataFrame(spark, CellCountsSchema.of(obs), rows.rdd());
+  }
+
+  private static void read(TenxH5 m, TenxH5.Reader r, long from, int count, int obsFields, List<InternalRow> out) {
+    long[] indptr = r.indptr(from, count);
+    String[] ids = m.geneIds();
+    UTF8String source = UTF8String.fromString(m.file().uri());
+    for (int c = 0; c < count; c++) {
+      int n = (int) (indptr[c + 1] - indptr[c]);
+      int[] genes = new int[n];
+      double[] values = new double[n];
+      if (n > 0) {
+        r.indices.readInts(indptr[c], n, genes, 0);
+        r.values.readDoubles(indptr[c], n, values, 0);
+      }
+      int kept = 0;
+      for (int k = 0; k < n; k++) {
+        if (ids[genes[k]] != null) {
+          genes[kept] = genes[k];
+          values[kept++] = values[k];
+        }
+      }
+      int[] g = Arrays.copyOf(genes, kept);
+      double[] v = Arrays.copyOf(values, kept);
+      sortByGene(g, v);
+      long cell = from + c;
+      out.add(new GenericInternalRow(new Object[] {UTF8String.fromString(m.barcodes()[(int) cell]), source, cell,
+          UnsafeArrayData.fromPrimitiveArray(g), UnsafeArrayData.fromPrimitiveArray(v), new GenericInternalRow(obsFields)}));
+    }
+  }
+
+  /** Cell Ranger writes each cell's features in order; sorted here if a writer did not. */
+  private static void sortByGene(int[] g, double[] v) {
+    for (int k = 1; k < g.length; k++) {
+      if (g[k] < g[k - 1]) {
+        Integer[] order = new Integer[g.length];
+        for (int i = 0; i < order.length; i++) {
+          order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Integer.compare(g[a], g[b]));
+        int[] g2 = new int[g.length];
+        double[] v2 = new double[g.length];
+        for (int i = 0; i < order.length; i++) {
+          g2[i] = g[order[i]];
+          v2[i] = v[order[i]];
+        }
+        System.arraycopy(g2, 0, g, 0, g.length);
+        System.arraycopy(v2, 0, v, 0, v.length);
+        return;
+      }
+    }
+  }
+}
