@@ -84,9 +84,10 @@ public final class H5adFile implements AutoCloseable {
     }
     if (!missing.isEmpty()) {
       throw UserException.of(
-          "Input %s is HDF5 but not AnnData: it has no %s group (top level holds: %s). Write it"
+          "Input %s is HDF5 but not AnnData: it has no %s group (top level holds: %s)%s. Write it"
               + " with anndata (adata.write_h5ad) or convert it first.",
-          name, String.join(" or ", missing), top.isEmpty() ? "nothing" : String.join(", ", top));
+          name, String.join(" or ", missing), top.isEmpty() ? "nothing" : String.join(", ", top),
+          name.endsWith(".h5") ? ", nor a Cell Ranger matrix (no matrix group with indptr and barcodes)" : "");
     }
   }
 

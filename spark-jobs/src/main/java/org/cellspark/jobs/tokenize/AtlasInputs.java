@@ -14,8 +14,8 @@ import org.cellspark.io.tenx.TenxH5;
 
 /**
  * The tokenizer's inputs by format: a folder holding {@code matrix.mtx[.gz]} is one Matrix Market
- * input, a spec ending in {@code .h5} names Cell Ranger matrix files, every other spec (files,
- * folders of .h5ad, globs) expands to .h5ad files.
+ * input, a {@code .h5} file laid out as a Cell Ranger matrix is one, every other spec (files,
+ * folders of .h5ad, globs) expands to AnnData files.
  */
 record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5> tenx) {
 
@@ -32,8 +32,14 @@ record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5> tenx)
         if (isMtxFolder(spec, conf)) {
           mtx.add(MtxFolder.open(spec, spec, conf));
         } else if (spec.endsWith(".h5")) {
+          // Cell Ranger matrices by their layout; any other .h5 is tried as AnnData (whose
+          // refusal names both formats).
           for (InputFile f : InputFiles.expand(List.of(spec), ".h5", conf)) {
-            tenx.add(TenxH5.open(f));
+            if (TenxH5.looksLikeTenx(f.localPath())) {
+              tenx.add(TenxH5.open(f));
+            } else {
+              h5adSpecs.add(f.uri());
+            }
           }
         } else {
           h5adSpecs.add(spec);
