@@ -1,10 +1,7 @@
 package org.cellspark.bench;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -47,7 +44,7 @@ public final class ClassifyBenchmark {
     ClassifyJob.run(spark, options(small, work.resolve("warm"))); // JIT, MLlib's first use
 
     ClassifyResult r = ClassifyJob.run(spark, options(emb, work.resolve("out")));
-    String sklearn = python(work, work.resolve("out/splits.csv"));
+    String sklearn = PythonBaseline.run("sklearn", "bench/classify/sklearn_baseline.py", work.toString(), work.resolve("out/splits.csv").toString());
     double python = Double.parseDouble(sklearn.replaceAll(".*seconds=([0-9.]+).*", "$1"));
     System.out.printf(Locale.ROOT, "classify benchmark: %,d cells x %d dimensions, %d classes, %d donors, local[%d], logistic, 4 settings%n",
         cells, dims, classes, donors, threads);
@@ -110,21 +107,5 @@ public final class ClassifyBenchmark {
       Files.write(work.resolve("meta.i32"), ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(cells).putInt(dims).array());
     }
     return folder;
-  }
-
-  private static String python(Path work, Path splits) throws Exception {
-    Process p = new ProcessBuilder("/usr/bin/python3", "bench/classify/sklearn_baseline.py", work.toString(), splits.toString())
-        .redirectErrorStream(true).start();
-    StringBuilder out = new StringBuilder();
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        out.append(line).append('\n');
-      }
-    }
-    if (p.waitFor() != 0) {
-      throw new IllegalStateException("scikit-learn baseline failed:\n" + out);
-    }
-    return out.toString().lines().filter(l -> l.startsWith("sklearn")).findFirst().orElseThrow();
   }
 }

@@ -1,10 +1,7 @@
 package org.cellspark.bench;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -48,7 +45,7 @@ public final class StatsBenchmark {
     writeScreen(spark, work.resolve("small"), small, 50, 100, 500, threads);
     StatsJob.run(spark, StatsOptions.of(small, work.resolve("warm").toString(), StatsMode.GOAL_STATE_SHIFT).withOverwrite(true));
 
-    String upstream = python(work);
+    String upstream = PythonBaseline.run("upstream", "bench/stats/upstream_baseline.py", work.toString());
     StatsResult r = StatsJob.run(spark, StatsOptions.of(screen, work.resolve("out").toString(), StatsMode.GOAL_STATE_SHIFT).withOverwrite(true));
     double python = Double.parseDouble(upstream.replaceAll(".*seconds=([0-9.]+).*", "$1"));
     System.out.printf(Locale.ROOT, "stats benchmark: goal-state-shift over %,d cells x %,d genes each (%,d values, %,d genes), local[%d]%n",
@@ -94,20 +91,4 @@ public final class StatsBenchmark {
     Files.write(work.resolve("goal.f64"), v.array());
     return rows.size();
   }
-
-  private static String python(Path work) throws Exception {
-    Process p = new ProcessBuilder("/usr/bin/python3", "bench/stats/upstream_baseline.py", work.toString()).redirectErrorStream(true).start();
-    StringBuilder out = new StringBuilder();
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        out.append(line).append('\n');
-      }
-    }
-    if (p.waitFor() != 0) {
-      throw new IllegalStateException("upstream baseline failed:\n" + out);
-    }
-    return out.toString().lines().filter(l -> l.startsWith("upstream")).findFirst().orElseThrow();
-  }
-
 }

@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.tokenize.TokenizeJob;
@@ -15,6 +12,7 @@ import org.cellspark.jobs.tokenize.TokenizeOptions;
 import org.cellspark.jobs.tokenize.TokenizeResult;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
+import org.cellspark.testing.TokenTables;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,24 +41,13 @@ class MtxTokenizeTest {
         .minGeneMatch(0).output(tmp.resolve(out).toString()).build());
   }
 
-  private static Map<String, Row> byCell(SparkSession spark, String folder) {
-    return spark.read().parquet(folder).select("cell_id", "input_ids", "n_counts").collectAsList().stream()
-        .collect(Collectors.toMap(r -> r.getString(0), r -> r));
-  }
-
   @Test
   void sameCellsAsTheH5adGiveTheSameTokens(SparkSession spark) {
     TokenizeResult h5ad = tokenize(spark, Fixtures.atlas("classify_atlas.h5ad").toString(), "from-h5ad");
     TokenizeResult tenx = tokenize(spark, mtx("classify_10x").toString(), "from-mtx");
     assertThat(tenx.cellsWritten()).isEqualTo(h5ad.cellsWritten()).isEqualTo(600);
-    Map<String, Row> a = byCell(spark, h5ad.output());
-    Map<String, Row> b = byCell(spark, tenx.output());
-    assertThat(b.keySet()).isEqualTo(a.keySet());
-    a.forEach((cell, r) -> {
-      assertThat(b.get(cell).<Integer>getList(1)).as(cell).isEqualTo(r.<Integer>getList(1));
-      // The antibody feature is left out, so the total is the genes' total, as the h5ad's n_counts.
-      assertThat(b.get(cell).getDouble(2)).as(cell).isEqualTo(r.getDouble(2));
-    });
+    // The antibody feature is left out, so n_counts is the genes' total, as the h5ad's.
+    TokenTables.assertSameTokensAndCounts(spark, h5ad.output(), tenx.output());
     assertThat(tenx.summary().toString()).contains("Matrix Market, 3,001 genes x 600 cells").contains("1 features of other types left out");
   }
 
