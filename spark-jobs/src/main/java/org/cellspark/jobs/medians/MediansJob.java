@@ -37,13 +37,17 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
 import org.cellspark.error.UserException;
-import org.cellspark.io.InputFiles;
+import org.cellspark.io.AtlasInputs;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.h5ad.CountsLocation;
 import org.cellspark.io.h5ad.DataFrameGroup;
 import org.cellspark.io.h5ad.H5adFile;
 import org.cellspark.io.h5ad.H5adOptions;
+import org.cellspark.io.mtx.MtxCells;
+import org.cellspark.io.mtx.MtxFolder;
+import org.cellspark.io.tenx.TenxCells;
+import org.cellspark.io.tenx.TenxH5;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
@@ -58,11 +62,12 @@ import org.slf4j.LoggerFactory;
  * columns with the same gene ID summed first; zeros are left out; each gene's median over the
  * cells that express it is its entry in the median dictionary.
  *
- * <p>Medians are exact by default: Spark's {@code percentile(value, 0.5)}, the mean of the two
- * middle values for an even count, as numpy's median. Upstream uses t-digests, whose medians are
- * approximate; {@code --approximate} uses Spark's {@code percentile_approx} (Greenwald-Khanna,
- * accuracy 100,000: the returned value's rank is within n / 100,000 of the middle) for corpora
- * where one gene's values do not fit an executor's memory.
+ * <p>Inputs: .h5ad files, Cell Ranger .h5 files and Matrix Market folders, as the tokenizer reads
+ * them. Medians are exact by default (each gene's values gathered and sorted; the mean of the two
+ * middle values for an even count, as numpy's median). Upstream uses t-digests, whose medians
+ * are approximate; {@code --approximate} uses Spark's {@code percentile_approx}
+ * (Greenwald-Khanna, accuracy 100,000: the returned value's rank is within n / 100,000 of the
+ * middle) for corpora where one gene's values do not fit an executor's memory.
  */
 public final class MediansJob {
   private static final Logger LOG = LoggerFactory.getLogger(MediansJob.class);
@@ -76,7 +81,8 @@ public final class MediansJob {
     long start = System.nanoTime();
     SparkContext sc = spark.sparkContext();
     Configuration hadoop = sc.hadoopConfiguration();
-    List<InputFile> files = InputFiles.expand(o.inputs(), ".h5ad", hadoop);
+    AtlasInputs atlases = AtlasInputs.expand(o.inputs(), hadoop);
+    List<InputFile> files = atlases.h5ad();
     CountsLocation countsAt = CountsLocation.parse(o.counts());
     Map<String, String> listed = o.genesFile() == null ? null : readGeneList(o.genesFile(), hadoop);
     Map<String, String[]> idsBySource = new HashMap<>();
@@ -91,6 +97,17 @@ public final class MediansJob {
         }
       }
     }
+    for (MtxFolder m : atlases.mtx()) {
+      idsBySource.put(m.uri(), upperCase(m.geneIds()));
+      for (int i = 0; i < m.geneIds().length; i++) {
+        if (m.geneIds()[i] != null && m.symbols()[i] != null && !m.symbols()[i].isBlank()) {
+          symbolOf.putIfAbsent(m.geneIds()[i].toUpperCase(Locale.ROOT), m.symbols()[i]);
+        }
+      }
+    }
+    for (TenxH5 t : atlases.tenx()) {
+      idsBySource.put(t.file().uri(), upperCase(t.geneIds()));
+    }
     if (listed != null) {
       listed.forEach((id, symbol) -> {
         if (symbol != null) {
@@ -98,7 +115,8 @@ public final class MediansJob {
         }
       });
     }
-    StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, files.stream().map(InputFile::uri).toList());
+    StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, atlases.all().stream().map(InputFile::uri).toList());
+    List<MtxCells.Read> mtxReads = new ArrayList<>();
     String group = SparkJobs.startGroup(sc, "cellspark medians");
     boolean done = false;
     try {
@@ -122,7 +140,7 @@ public final class MediansJob {
       int genesTotal = geneOf.length;
 
       sc.setJobDescription("medians: depth-normalised non-zero values per gene");
-      Dataset<Row> cells = read(spark, files, countsAt, new ArrayList<>(obsPresent));
+      Dataset<Row> cells = read(spark, files, countsAt, new ArrayList<>(obsPresent), atlases, mtxReads, hadoop);
       StructType obsType = (StructType) cells.schema().apply(CellCountsSchema.OBS).dataType();
       int nCountsField = Arrays.asList(obsType.fieldNames()).indexOf(o.nCountsColumn());
       int filterField = Arrays.asList(obsType.fieldNames()).indexOf(o.filterPassColumn());
@@ -229,6 +247,7 @@ public final class MediansJob {
     } catch (IOException e) {
       throw UserException.of("Cannot write the vocabulary into %s: %s", o.output(), e.getMessage());
     } finally {
+      mtxReads.forEach(MtxCells.Read::release);
       if (!done) {
         SparkJobs.cancelAndAwait(sc, group, 30_000);
       }
@@ -409,7 +428,33 @@ public final class MediansJob {
     return out;
   }
 
-  private static Dataset<Row> read(SparkSession spark, List<InputFile> files, CountsLocation countsAt, List<String> obs) {
+  /** The h5ad files through the data source, then Cell Ranger files and Matrix Market folders, as one table. */
+  private static Dataset<Row> read(SparkSession spark, List<InputFile> files, CountsLocation countsAt, List<String> obs,
+      AtlasInputs atlases, List<MtxCells.Read> mtxReads, Configuration hadoop) {
+    Dataset<Row> cells = files.isEmpty() ? null : readH5ad(spark, files, countsAt, obs);
+    StructType obsType = cells == null ? new StructType().add("_no_annotations", DataTypes.BooleanType, true)
+        : (StructType) cells.schema().apply(CellCountsSchema.OBS).dataType();
+    for (TenxH5 t : atlases.tenx()) {
+      Dataset<Row> r = TenxCells.read(spark, t, obsType);
+      cells = cells == null ? r : cells.union(r);
+    }
+    for (MtxFolder m : atlases.mtx()) {
+      MtxCells.Read r = MtxCells.read(spark, m, obsType, spark.sparkContext().defaultParallelism() * 2, hadoop);
+      mtxReads.add(r);
+      cells = cells == null ? r.cells() : cells.union(r.cells());
+    }
+    return cells;
+  }
+
+  private static String[] upperCase(String[] ids) {
+    String[] out = new String[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      out[i] = ids[i] == null || ids[i].isBlank() ? null : ids[i].trim().toUpperCase(Locale.ROOT);
+    }
+    return out;
+  }
+
+  private static Dataset<Row> readH5ad(SparkSession spark, List<InputFile> files, CountsLocation countsAt, List<String> obs) {
     try {
       return spark.read().format("h5ad")
           .option("paths", new ObjectMapper().writeValueAsString(files.stream().map(InputFile::uri).toList()))

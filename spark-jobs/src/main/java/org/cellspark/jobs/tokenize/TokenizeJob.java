@@ -33,6 +33,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.encode.EncodingSettings;
 import org.cellspark.error.UserException;
+import org.cellspark.io.AtlasInputs;
 import org.cellspark.io.InputFiles;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.cells.CellCountsSchema;

@@ -1,4 +1,4 @@
-package org.cellspark.jobs.tokenize;
+package org.cellspark.io;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -7,19 +7,18 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.cellspark.error.UserException;
-import org.cellspark.io.InputFiles;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.mtx.MtxFolder;
 import org.cellspark.io.tenx.TenxH5;
 
 /**
- * The tokenizer's inputs by format: a folder holding {@code matrix.mtx[.gz]} is one Matrix Market
+ * Atlas inputs by format (tokenize and medians read them alike): a folder holding {@code matrix.mtx[.gz]} is one Matrix Market
  * input, a {@code .h5} file laid out as a Cell Ranger matrix is one, every other spec (files,
  * folders of .h5ad, globs) expands to AnnData files.
  */
-record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5> tenx) {
+public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5> tenx) {
 
-  static AtlasInputs expand(List<String> specs, Configuration conf) {
+  public static AtlasInputs expand(List<String> specs, Configuration conf) {
     List<String> h5adSpecs = new ArrayList<>();
     List<MtxFolder> mtx = new ArrayList<>();
     List<TenxH5> tenx = new ArrayList<>();
@@ -52,7 +51,7 @@ record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5> tenx)
   }
 
   /** Every input as a file entry (a Matrix Market folder by its folder URI), h5ad first. */
-  List<InputFile> all() {
+  public List<InputFile> all() {
     List<InputFile> out = new ArrayList<>(h5ad);
     mtx.forEach(m -> out.add(new InputFile(m.uri(), m.name())));
     tenx.forEach(t -> out.add(t.file()));
