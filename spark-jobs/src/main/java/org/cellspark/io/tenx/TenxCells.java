@@ -29,9 +29,12 @@ public final class TenxCells {
   private TenxCells() {}
 
   public static Dataset<Row> read(SparkSession spark, TenxH5 m, StructType obs) {
+    // At most CELLS_PER_RANGE cells a task, and at least two tasks per core for small files.
+    int perRange = (int) Math.max(1, Math.min(CELLS_PER_RANGE,
+        Math.ceil(m.cells() / (2.0 * spark.sparkContext().defaultParallelism()))));
     List<long[]> ranges = new ArrayList<>();
-    for (long from = 0; from < m.cells(); from += CELLS_PER_RANGE) {
-      ranges.add(new long[] {from, Math.min(m.cells(), from + CELLS_PER_RANGE)});
+    for (long from = 0; from < m.cells(); from += perRange) {
+      ranges.add(new long[] {from, Math.min(m.cells(), from + perRange)});
     }
     int obsFields = obs.fields().length;
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""The formats benchmark's inputs: the tokenize benchmark's synthetic .h5ad rewritten, cell for
+cell, as a Cell Ranger .h5 (the CSR arrays copied: Cell Ranger compresses by barcode too) and as
+a gzipped Matrix Market folder (streamed cell block by cell block). Needs numpy and h5py.
+
+    /usr/bin/python3 bench/formats/make_inputs.py ATLAS.h5ad OUT_DIR
+"""
+import gzip
+import os
+import sys
+
+import h5py
+import numpy as np
+
+
+def strings(ds):
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in ds[:]]
+
+
+def main():
+    atlas, out = sys.argv[1], sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    with h5py.File(atlas, "r") as f:
+        x = f["X"]
+        cells, genes = (int(v) for v in x.attrs["shape"])
+        indptr = x["indptr"][:]
+        barcodes = strings(f["obs/_index"])
+        ids = strings(f["var/ensembl_id"])
+        names = strings(f["var/_index"])
+        kw = dict(compression="gzip", chunks=(1 << 17,))
+        with h5py.File(os.path.join(out, "atlas.h5"), "w") as h:
+            m = h.create_group("matrix")
+            data = m.create_dataset("data", shape=x["data"].shape, dtype=np.int32, **kw)
+            indices = m.create_dataset("indices", shape=x["indices"].shape, dtype=np.int64, **kw)
+            step = 1 << 22
+            for s in range(0, x["data"].shape[0], step):
+                data[s:s + step] = x["data"][s:s + step].astype(np.int32)
+                indices[s:s + step] = x["indices"][s:s + step]
+            m.create_dataset("indptr", data=indptr.astype(np.int64))
+            m.create_dataset("shape", data=np.array([genes, cells], dtype=np.int32))
+            m.create_dataset("barcodes", data=np.array([b.encode() for b in barcodes]))
+            feats = m.create_group("features")
+            feats.create_dataset("id", data=np.array([i.encode() for i in ids]))
+            feats.create_dataset("name", data=np.array([n.encode() for n in names]))
+            feats.create_dataset("feature_type", data=np.array([b"Gene Expression"] * genes))
+        mtx = os.path.join(out, "mtx")
+        os.makedirs(mtx, exist_ok=True)
+        with gzip.open(os.path.join(mtx, "features.tsv.gz"), "wt") as t:
+            t.writelines("%s\t%s\tGene Expression\n" % (i, n) for i, n in zip(ids, names))
+        with gzip.open(os.path.join(mtx, "barcodes.tsv.gz"), "wt") as t:
+            t.writelines(b + "\n" for b in barcodes)
+        with gzip.open(os.path.join(mtx, "matrix.mtx.gz"), "wt", compresslevel=6) as t:
+            t.write("%%MatrixMarket matrix coordinate integer general\n%\n")
+            t.write("%d %d %d\n" % (genes, cells, int(indptr[-1])))
+            block = 2000
+            for c0 in range(0, cells, block):
+                c1 = min(cells, c0 + block)
+                lo, hi = int(indptr[c0]), int(indptr[c1])
+                g = x["indices"][lo:hi] + 1
+                v = x["data"][lo:hi].astype(np.int64)
+                c = np.repeat(np.arange(c0 + 1, c1 + 1), np.diff(indptr[c0:c1 + 1]))
+                np.savetxt(t, np.column_stack([g, c, v]), fmt="%d")
+    print("wrote", out)
+
+
+if __name__ == "__main__":
+    main()

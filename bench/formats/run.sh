@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Formats benchmark: tokenize cells/s from the same cells as .h5ad, Cell Ranger .h5 and a gzipped
+# Matrix Market folder, one run.   bench/formats/run.sh [CELLS=20000] [THREADS=2] [HEAP=4g]
+# Makes bench/work/atlas_<CELLS>.h5ad (bench/tokenize/make_atlas.py) and its rewrites once.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+CELLS="${1:-20000}"
+THREADS="${2:-2}"
+HEAP="${3:-4g}"
+WORK="$ROOT/bench/work"
+ATLAS="$WORK/atlas_${CELLS}.h5ad"
+INPUTS="$WORK/formats_${CELLS}"
+mkdir -p "$WORK"
+if [[ ! -f "$ATLAS" ]]; then
+  /usr/bin/python3 "$ROOT/bench/tokenize/make_atlas.py" "$ATLAS" --cells "$CELLS"
+fi
+if [[ ! -f "$INPUTS/mtx/matrix.mtx.gz" ]]; then
+  /usr/bin/python3 "$ROOT/bench/formats/make_inputs.py" "$ATLAS" "$INPUTS"
+fi
+cd "$ROOT"
+mvn -q -B ${CELLSPARK_MVN_OPTS:-} -DskipTests install >/dev/null
+mvn -q -B ${CELLSPARK_MVN_OPTS:-} -pl spark-jobs dependency:build-classpath \
+  -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/formats.classpath" >/dev/null
+SPARK_LOCAL_IP=127.0.0.1 exec java -Xmx"$HEAP" $(cat conf/java17-options) \
+  -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
+  -cp "spark-jobs/target/test-classes:spark-jobs/target/classes:$(cat "$WORK/formats.classpath")" \
+  org.cellspark.bench.FormatsBenchmark "$ATLAS" "$INPUTS" "$WORK/formats_out_${CELLS}" "$THREADS"
