@@ -1,14 +1,26 @@
 package org.cellspark.io;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
+import org.cellspark.io.cells.CellCountsSchema;
+import org.cellspark.io.h5ad.CountsLocation;
+import org.cellspark.io.h5ad.H5adOptions;
+import org.cellspark.io.mtx.MtxCells;
 import org.cellspark.io.mtx.MtxFolder;
+import org.cellspark.io.tenx.TenxCells;
 import org.cellspark.io.tenx.TenxH5;
 
 /**
@@ -56,6 +68,49 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
     mtx.forEach(m -> out.add(new InputFile(m.uri(), m.name())));
     tenx.forEach(t -> out.add(t.file()));
     return out;
+  }
+
+  /**
+   * Every input's cells as one table of {@link CellCountsSchema} rows: the .h5ad files through
+   * the h5ad data source (with the {@code obs} columns asked for), then the Cell Ranger files and
+   * the Matrix Market folders with the same obs struct (all null). The Matrix Market reads keep
+   * their entries persisted: they are added to {@code mtxReads}, for the caller to release when
+   * the job ends (also when this method fails part way).
+   *
+   * @param partitions h5ad and Matrix Market partitions; 0 = planned from the data
+   */
+  public Dataset<Row> read(SparkSession spark, CountsLocation counts, List<String> obs, int partitions,
+      List<MtxCells.Read> mtxReads) {
+    Dataset<Row> cells = h5ad.isEmpty() ? null : readH5ad(spark, counts, obs, partitions);
+    // Without h5ad inputs there are no annotations; Spark cannot encode an empty struct, so obs
+    // then holds one always-null placeholder field.
+    StructType obsType = cells == null ? new StructType().add("_no_annotations", DataTypes.BooleanType, true)
+        : (StructType) cells.schema().apply(CellCountsSchema.OBS).dataType();
+    for (TenxH5 t : tenx) {
+      Dataset<Row> r = TenxCells.read(spark, t, obsType);
+      cells = cells == null ? r : cells.union(r);
+    }
+    for (MtxFolder m : mtx) {
+      spark.sparkContext().setJobDescription("read and check " + m.name());
+      MtxCells.Read r = MtxCells.read(spark, m, obsType,
+          partitions > 0 ? partitions : spark.sparkContext().defaultParallelism() * 2, spark.sparkContext().hadoopConfiguration());
+      mtxReads.add(r);
+      cells = cells == null ? r.cells() : cells.union(r.cells());
+    }
+    return cells;
+  }
+
+  private Dataset<Row> readH5ad(SparkSession spark, CountsLocation counts, List<String> obs, int partitions) {
+    try {
+      return spark.read().format("h5ad")
+          .option("paths", new ObjectMapper().writeValueAsString(h5ad.stream().map(InputFile::uri).toList()))
+          .option(H5adOptions.COUNTS, counts.spelling())
+          .option(H5adOptions.OBS_COLUMNS, String.join(",", obs))
+          .option(H5adOptions.PARTITIONS, partitions)
+          .load();
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static boolean isMtxFolder(String spec, Configuration conf) {

@@ -5,8 +5,6 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.percentile_approx;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -43,10 +41,8 @@ import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.h5ad.CountsLocation;
 import org.cellspark.io.h5ad.DataFrameGroup;
 import org.cellspark.io.h5ad.H5adFile;
-import org.cellspark.io.h5ad.H5adOptions;
 import org.cellspark.io.mtx.MtxCells;
 import org.cellspark.io.mtx.MtxFolder;
-import org.cellspark.io.tenx.TenxCells;
 import org.cellspark.io.tenx.TenxH5;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.SparkJobs;
@@ -140,7 +136,7 @@ public final class MediansJob {
       int genesTotal = geneOf.length;
 
       sc.setJobDescription("medians: depth-normalised non-zero values per gene");
-      Dataset<Row> cells = read(spark, files, countsAt, new ArrayList<>(obsPresent), atlases, mtxReads, hadoop);
+      Dataset<Row> cells = atlases.read(spark, countsAt, new ArrayList<>(obsPresent), 0, mtxReads);
       StructType obsType = (StructType) cells.schema().apply(CellCountsSchema.OBS).dataType();
       int nCountsField = Arrays.asList(obsType.fieldNames()).indexOf(o.nCountsColumn());
       int filterField = Arrays.asList(obsType.fieldNames()).indexOf(o.filterPassColumn());
@@ -428,42 +424,12 @@ public final class MediansJob {
     return out;
   }
 
-  /** The h5ad files through the data source, then Cell Ranger files and Matrix Market folders, as one table. */
-  private static Dataset<Row> read(SparkSession spark, List<InputFile> files, CountsLocation countsAt, List<String> obs,
-      AtlasInputs atlases, List<MtxCells.Read> mtxReads, Configuration hadoop) {
-    Dataset<Row> cells = files.isEmpty() ? null : readH5ad(spark, files, countsAt, obs);
-    StructType obsType = cells == null ? new StructType().add("_no_annotations", DataTypes.BooleanType, true)
-        : (StructType) cells.schema().apply(CellCountsSchema.OBS).dataType();
-    for (TenxH5 t : atlases.tenx()) {
-      Dataset<Row> r = TenxCells.read(spark, t, obsType);
-      cells = cells == null ? r : cells.union(r);
-    }
-    for (MtxFolder m : atlases.mtx()) {
-      MtxCells.Read r = MtxCells.read(spark, m, obsType, spark.sparkContext().defaultParallelism() * 2, hadoop);
-      mtxReads.add(r);
-      cells = cells == null ? r.cells() : cells.union(r.cells());
-    }
-    return cells;
-  }
-
   private static String[] upperCase(String[] ids) {
     String[] out = new String[ids.length];
     for (int i = 0; i < ids.length; i++) {
       out[i] = ids[i] == null || ids[i].isBlank() ? null : ids[i].trim().toUpperCase(Locale.ROOT);
     }
     return out;
-  }
-
-  private static Dataset<Row> readH5ad(SparkSession spark, List<InputFile> files, CountsLocation countsAt, List<String> obs) {
-    try {
-      return spark.read().format("h5ad")
-          .option("paths", new ObjectMapper().writeValueAsString(files.stream().map(InputFile::uri).toList()))
-          .option(H5adOptions.COUNTS, countsAt.spelling())
-          .option(H5adOptions.OBS_COLUMNS, String.join(",", obs))
-          .load();
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static Map<String, Object> options(MediansOptions o) {

@@ -8,8 +8,6 @@ import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.map;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -34,14 +32,11 @@ import org.apache.spark.sql.types.StructType;
 import org.cellspark.encode.EncodingSettings;
 import org.cellspark.error.UserException;
 import org.cellspark.io.AtlasInputs;
-import org.cellspark.io.InputFiles;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.h5ad.CountsLocation;
-import org.cellspark.io.h5ad.H5adOptions;
 import org.cellspark.io.mtx.MtxCells;
 import org.cellspark.io.mtx.MtxFolder;
-import org.cellspark.io.tenx.TenxCells;
 import org.cellspark.io.tenx.TenxH5;
 import org.cellspark.spark.InternalRowsRelation;
 import org.cellspark.jobs.common.JobSummary;
@@ -114,7 +109,7 @@ public final class TokenizeJob {
       LOG.info("tokenize: {} input(s), {}; {}", inputs.size(), vocabulary.describe(), settings.describe());
 
       List<String> obsNeeded = obsColumnsNeeded(inputs, o);
-      Dataset<Row> cells = read(spark, h5adFiles, countsAt, obsNeeded, o.partitions(), atlases, mtxReads, hadoop);
+      Dataset<Row> cells = atlases.read(spark, countsAt, obsNeeded, o.partitions(), mtxReads);
       checkUniqueCellIds(spark, cells, files);
       long checked = System.nanoTime();
 
@@ -187,43 +182,6 @@ public final class TokenizeJob {
       needed.addAll(i.obsKinds().keySet());
     }
     return new ArrayList<>(needed);
-  }
-
-  /** The h5ad files through the data source, then each Matrix Market folder, as one table. */
-  private static Dataset<Row> read(SparkSession spark, List<InputFile> files, CountsLocation countsAt, List<String> obs, int partitions,
-      AtlasInputs atlases, List<MtxCells.Read> mtxReads, Configuration hadoop) {
-    Dataset<Row> cells = files.isEmpty() ? null : readH5ad(spark, files, countsAt, obs, partitions);
-    // Without h5ad inputs there are no annotations; Spark cannot encode an empty struct, so obs
-    // then holds one always-null placeholder field.
-    StructType obsType = cells == null ? new StructType().add("_no_annotations", DataTypes.BooleanType, true)
-        : (StructType) cells.schema().apply(CellCountsSchema.OBS).dataType();
-    for (TenxH5 t : atlases.tenx()) {
-      Dataset<Row> r = TenxCells.read(spark, t, obsType);
-      cells = cells == null ? r : cells.union(r);
-    }
-    for (MtxFolder m : atlases.mtx()) {
-      spark.sparkContext().setJobDescription("tokenize: read and check " + m.name());
-      MtxCells.Read r = MtxCells.read(spark, m, obsType, partitions > 0 ? partitions : spark.sparkContext().defaultParallelism() * 2, hadoop);
-      mtxReads.add(r);
-      cells = cells == null ? r.cells() : cells.union(r.cells());
-    }
-    return cells;
-  }
-
-  private static Dataset<Row> readH5ad(
-      SparkSession spark, List<InputFile> files, CountsLocation countsAt, List<String> obs, int partitions) {
-    try {
-      return spark
-          .read()
-          .format("h5ad")
-          .option("paths", new ObjectMapper().writeValueAsString(files.stream().map(InputFile::uri).toList()))
-          .option(H5adOptions.COUNTS, countsAt.spelling())
-          .option(H5adOptions.OBS_COLUMNS, String.join(",", obs))
-          .option(H5adOptions.PARTITIONS, partitions)
-          .load();
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** Cell IDs key every downstream table; duplicates are refused before any tokenizing. */
