@@ -12,10 +12,4 @@ CLASSES="${4:-10}"
 DONORS="${5:-40}"
 WORK="$ROOT/bench/work/classify"
 cd "$ROOT"
-mvn -q -B ${CELLSPARK_MVN_OPTS:-} -DskipTests install >/dev/null
-mvn -q -B ${CELLSPARK_MVN_OPTS:-} -pl spark-jobs dependency:build-classpath \
-  -Dmdep.includeScope=test -Dmdep.outputFile="$ROOT/bench/work/classify.classpath" >/dev/null
-SPARK_LOCAL_IP=127.0.0.1 exec java -Xmx8g $(cat conf/java17-options) \
-  -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
-  -cp "spark-jobs/target/test-classes:spark-jobs/target/classes:$(cat "$ROOT/bench/work/classify.classpath")" \
-  org.cellspark.bench.ClassifyBenchmark "$WORK" "$THREADS" "$CELLS" "$DIMS" "$CLASSES" "$DONORS"
+exec bench/bench-java.sh spark-jobs 8g org.cellspark.bench.ClassifyBenchmark "$WORK" "$THREADS" "$CELLS" "$DIMS" "$CLASSES" "$DONORS"

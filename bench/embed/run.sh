@@ -12,12 +12,4 @@ cd "$ROOT"
 if [[ ! -f "$WORK/cells.txt" ]]; then
   /usr/bin/python3 bench/embed/make_inputs.py
 fi
-mvn -q -B ${CELLSPARK_MVN_OPTS:-} -DskipTests install >/dev/null
-mvn -q -B ${CELLSPARK_MVN_OPTS:-} -pl model-udf dependency:build-classpath \
-  -Dmdep.includeScope=test -Dmdep.outputFile="$ROOT/bench/work/embed.classpath" >/dev/null
-SPARK_LOCAL_IP=127.0.0.1 exec java -Xmx8g $(cat conf/java17-options) \
-  -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
-  -Dai.djl.offline=true -DOPT_OUT_TRACKING=true \
-  -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 \
-  -cp "model-udf/target/test-classes:model-udf/target/classes:$(cat "$ROOT/bench/work/embed.classpath")" \
-  org.cellspark.bench.EmbedBenchmark "$WORK" "$THREADS" "$SQL_CELLS"
+exec bench/bench-java.sh --torch model-udf 8g org.cellspark.bench.EmbedBenchmark "$WORK" "$THREADS" "$SQL_CELLS"

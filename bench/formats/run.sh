@@ -18,10 +18,4 @@ if [[ ! -f "$INPUTS/mtx/matrix.mtx.gz" ]]; then
   /usr/bin/python3 "$ROOT/bench/formats/make_inputs.py" "$ATLAS" "$INPUTS"
 fi
 cd "$ROOT"
-mvn -q -B ${CELLSPARK_MVN_OPTS:-} -DskipTests install >/dev/null
-mvn -q -B ${CELLSPARK_MVN_OPTS:-} -pl spark-jobs dependency:build-classpath \
-  -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/formats.classpath" >/dev/null
-SPARK_LOCAL_IP=127.0.0.1 exec java -Xmx"$HEAP" $(cat conf/java17-options) \
-  -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
-  -cp "spark-jobs/target/test-classes:spark-jobs/target/classes:$(cat "$WORK/formats.classpath")" \
-  org.cellspark.bench.FormatsBenchmark "$ATLAS" "$INPUTS" "$WORK/formats_out_${CELLS}" "$THREADS"
+exec bench/bench-java.sh spark-jobs "$HEAP" org.cellspark.bench.FormatsBenchmark "$ATLAS" "$INPUTS" "$WORK/formats_out_${CELLS}" "$THREADS"

@@ -12,12 +12,4 @@ cd "$ROOT"
 if [[ ! -f "$WORK/cells.txt" ]]; then
   /usr/bin/python3 bench/perturb/make_inputs.py
 fi
-mvn -q -B ${CELLSPARK_MVN_OPTS:-} -DskipTests install >/dev/null
-mvn -q -B ${CELLSPARK_MVN_OPTS:-} -pl spark-jobs dependency:build-classpath \
-  -Dmdep.includeScope=test -Dmdep.outputFile="$ROOT/bench/work/perturb.classpath" >/dev/null
-SPARK_LOCAL_IP=127.0.0.1 exec java -Xmx8g $(cat conf/java17-options) \
-  -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
-  -Dai.djl.offline=true -DOPT_OUT_TRACKING=true \
-  -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 \
-  -cp "spark-jobs/target/test-classes:spark-jobs/target/classes:$(cat "$ROOT/bench/work/perturb.classpath")" \
-  org.cellspark.bench.PerturbJobBenchmark "$WORK" "$THREADS" "$CELLS"
+exec bench/bench-java.sh --torch spark-jobs 8g org.cellspark.bench.PerturbJobBenchmark "$WORK" "$THREADS" "$CELLS"

@@ -11,10 +11,4 @@ PER_CELL="${3:-1000}"
 GENES="${4:-20000}"
 WORK="$ROOT/bench/work/stats"
 cd "$ROOT"
-mvn -q -B ${CELLSPARK_MVN_OPTS:-} -DskipTests install >/dev/null
-mvn -q -B ${CELLSPARK_MVN_OPTS:-} -pl spark-jobs dependency:build-classpath \
-  -Dmdep.includeScope=test -Dmdep.outputFile="$ROOT/bench/work/stats.classpath" >/dev/null
-SPARK_LOCAL_IP=127.0.0.1 exec java -Xmx6g $(cat conf/java17-options) \
-  -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
-  -cp "spark-jobs/target/test-classes:spark-jobs/target/classes:$(cat "$ROOT/bench/work/stats.classpath")" \
-  org.cellspark.bench.StatsBenchmark "$WORK" "$THREADS" "$CELLS" "$PER_CELL" "$GENES"
+exec bench/bench-java.sh spark-jobs 6g org.cellspark.bench.StatsBenchmark "$WORK" "$THREADS" "$CELLS" "$PER_CELL" "$GENES"

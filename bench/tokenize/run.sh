@@ -14,10 +14,4 @@ if [[ ! -f "$ATLAS" ]]; then
   /usr/bin/python3 "$ROOT/bench/tokenize/make_atlas.py" "$ATLAS" --cells "$CELLS"
 fi
 cd "$ROOT"
-mvn -q -B ${CELLSPARK_MVN_OPTS:-} -DskipTests install >/dev/null
-mvn -q -B ${CELLSPARK_MVN_OPTS:-} -pl spark-jobs dependency:build-classpath \
-  -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/bench.classpath" >/dev/null
-SPARK_LOCAL_IP=127.0.0.1 exec java -Xmx"$HEAP" $(cat conf/java17-options) \
-  -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
-  -cp "spark-jobs/target/test-classes:spark-jobs/target/classes:$(cat "$WORK/bench.classpath")" \
-  org.cellspark.bench.TokenizeBenchmark "$ATLAS" "$WORK/out_${CELLS}" 2
+exec bench/bench-java.sh spark-jobs "$HEAP" org.cellspark.bench.TokenizeBenchmark "$ATLAS" "$WORK/out_${CELLS}" 2
