@@ -3,21 +3,38 @@ package org.cellspark.io;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.struct;
+
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.h5ad.CountsLocation;
+import org.cellspark.io.h5ad.H5adFile;
 import org.cellspark.io.h5ad.H5adOptions;
+import org.cellspark.io.h5ad.ObsColumn;
+import org.cellspark.io.loom.LoomCells;
+import org.cellspark.io.loom.LoomFile;
 import org.cellspark.io.mtx.MtxCells;
 import org.cellspark.io.mtx.MtxFolder;
 import org.cellspark.io.tenx.TenxCells;
@@ -25,15 +42,20 @@ import org.cellspark.io.tenx.TenxH5;
 
 /**
  * Atlas inputs by format (tokenize and medians read them alike): a folder holding {@code matrix.mtx[.gz]} is one Matrix Market
- * input, a {@code .h5} file laid out as a Cell Ranger matrix is one, every other spec (files,
- * folders of .h5ad, globs) expands to AnnData files.
+ * input, a {@code .h5} file laid out as a Cell Ranger matrix is one, {@code .loom} files (or
+ * globs of them) are loom inputs, every other spec (files, folders of .h5ad, globs) expands to
+ * AnnData files.
  */
-public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5> tenx) {
+public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5> tenx, List<LoomFile> loom) {
 
-  public static AtlasInputs expand(List<String> specs, Configuration conf) {
+  /**
+   * @param geneIdColumn the loom row attribute holding gene IDs (else loompy's {@code Accession})
+   */
+  public static AtlasInputs expand(List<String> specs, Configuration conf, String geneIdColumn) {
     List<String> h5adSpecs = new ArrayList<>();
     List<MtxFolder> mtx = new ArrayList<>();
     List<TenxH5> tenx = new ArrayList<>();
+    List<LoomFile> loom = new ArrayList<>();
     for (String raw : specs) {
       for (String spec : raw.split(",")) {
         spec = spec.trim();
@@ -42,6 +64,10 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
         }
         if (isMtxFolder(spec, conf)) {
           mtx.add(MtxFolder.open(spec, spec, conf));
+        } else if (LoomFile.isLoom(spec)) {
+          for (InputFile f : InputFiles.expand(List.of(spec), ".loom", conf)) {
+            loom.add(LoomFile.open(f, geneIdColumn));
+          }
         } else if (spec.endsWith(".h5")) {
           // Cell Ranger matrices by their layout; any other .h5 is tried as AnnData (whose
           // refusal names both formats).
@@ -57,9 +83,9 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
         }
       }
     }
-    List<InputFile> h5ad = h5adSpecs.isEmpty() && !(mtx.isEmpty() && tenx.isEmpty()) ? List.of()
+    List<InputFile> h5ad = h5adSpecs.isEmpty() && !(mtx.isEmpty() && tenx.isEmpty() && loom.isEmpty()) ? List.of()
         : InputFiles.expand(h5adSpecs, ".h5ad", conf);
-    return new AtlasInputs(h5ad, mtx, tenx);
+    return new AtlasInputs(h5ad, mtx, tenx, loom);
   }
 
   /** Every input as a file entry (a Matrix Market folder by its folder URI), h5ad first. */
@@ -67,25 +93,33 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
     List<InputFile> out = new ArrayList<>(h5ad);
     mtx.forEach(m -> out.add(new InputFile(m.uri(), m.name())));
     tenx.forEach(t -> out.add(t.file()));
+    loom.forEach(l -> out.add(l.file()));
     return out;
   }
 
   /**
    * Every input's cells as one table of {@link CellCountsSchema} rows: the .h5ad files through
-   * the h5ad data source (with the {@code obs} columns asked for), then the Cell Ranger files and
-   * the Matrix Market folders with the same obs struct (all null). The Matrix Market reads keep
-   * their entries persisted: they are added to {@code mtxReads}, for the caller to release when
-   * the job ends (also when this method fails part way).
+   * the h5ad data source, the loom files with their column attributes, then the Cell Ranger files
+   * and the Matrix Market folders (no annotations). The obs struct holds the asked-for columns
+   * that some input has, each typed to fit every input (integers and floats meet as doubles);
+   * a cell whose input lacks a column has null there. The Matrix Market reads keep their entries
+   * persisted: they are added to {@code mtxReads}, for the caller to release when the job ends
+   * (also when this method fails part way).
    *
    * @param partitions h5ad and Matrix Market partitions; 0 = planned from the data
    */
   public Dataset<Row> read(SparkSession spark, CountsLocation counts, List<String> obs, int partitions,
       List<MtxCells.Read> mtxReads) {
-    Dataset<Row> cells = h5ad.isEmpty() ? null : readH5ad(spark, counts, obs, partitions);
-    // Without h5ad inputs there are no annotations; Spark cannot encode an empty struct, so obs
-    // then holds one always-null placeholder field.
-    StructType obsType = cells == null ? new StructType().add("_no_annotations", DataTypes.BooleanType, true)
-        : (StructType) cells.schema().apply(CellCountsSchema.OBS).dataType();
+    List<String> h5adObs = loom.isEmpty() ? obs : obs.stream().filter(h5adColumns()::contains).toList();
+    Dataset<Row> cells = h5ad.isEmpty() ? null : readH5ad(spark, counts, h5adObs, partitions);
+    StructType obsType = obsType(cells, obs);
+    if (cells != null && !cells.schema().apply(CellCountsSchema.OBS).dataType().equals(obsType)) {
+      cells = conform(cells, obsType);
+    }
+    for (LoomFile l : loom) {
+      Dataset<Row> r = LoomCells.read(spark, l, obsType);
+      cells = cells == null ? r : cells.union(r);
+    }
     for (TenxH5 t : tenx) {
       Dataset<Row> r = TenxCells.read(spark, t, obsType);
       cells = cells == null ? r : cells.union(r);
@@ -98,6 +132,78 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
       cells = cells == null ? r.cells() : cells.union(r.cells());
     }
     return cells;
+  }
+
+  /** Every obs column name of the .h5ad inputs. */
+  private Set<String> h5adColumns() {
+    Set<String> out = new HashSet<>();
+    for (InputFile f : h5ad) {
+      try (H5adFile h5 = H5adFile.open(f.localPath(), f.name())) {
+        out.addAll(h5.obs().columnNames());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The obs struct: the h5ad source's columns, widened with the loom files' attributes of the
+   * asked-for names. Without any annotation Spark cannot encode an empty struct, so obs then
+   * holds one always-null placeholder field.
+   */
+  private StructType obsType(Dataset<Row> h5adCells, List<String> obs) {
+    Map<String, DataType> types = new LinkedHashMap<>();
+    Map<String, String> from = new HashMap<>();
+    StructType fromH5ad = h5adCells == null ? new StructType() : (StructType) h5adCells.schema().apply(CellCountsSchema.OBS).dataType();
+    for (String name : obs) {
+      if (Arrays.asList(fromH5ad.fieldNames()).contains(name)) {
+        types.put(name, fromH5ad.apply(name).dataType());
+        from.put(name, h5ad.size() == 1 ? h5ad.get(0).name() : "the .h5ad inputs");
+      }
+      for (LoomFile l : loom) {
+        ObsColumn.Kind k = l.columns().get(name);
+        if (k == null) {
+          continue;
+        }
+        DataType before = types.get(name);
+        DataType merged = before == null ? k.sparkType() : widen(before, k.sparkType());
+        if (merged == null) {
+          throw UserException.of("Column '%s' is %s in %s but %s in %s; make it the same type in every input or leave it out",
+              name, before.simpleString(), from.get(name), k.sparkType().simpleString(), l.file().name());
+        }
+        types.put(name, merged);
+        from.putIfAbsent(name, l.file().name());
+      }
+    }
+    if (types.isEmpty()) {
+      return new StructType().add("_no_annotations", DataTypes.BooleanType, true);
+    }
+    StructType out = new StructType();
+    for (Map.Entry<String, DataType> e : types.entrySet()) {
+      out = out.add(e.getKey(), e.getValue(), true);
+    }
+    return out;
+  }
+
+  private static DataType widen(DataType a, DataType b) {
+    if (a.equals(b)) {
+      return a;
+    }
+    boolean numeric = (a.equals(DataTypes.LongType) || a.equals(DataTypes.DoubleType))
+        && (b.equals(DataTypes.LongType) || b.equals(DataTypes.DoubleType));
+    return numeric ? DataTypes.DoubleType : null;
+  }
+
+  /** The h5ad rows with obs recast to {@code obsType} (missing columns null). */
+  private static Dataset<Row> conform(Dataset<Row> cells, StructType obsType) {
+    StructType have = (StructType) cells.schema().apply(CellCountsSchema.OBS).dataType();
+    List<Column> fields = new ArrayList<>();
+    for (StructField f : obsType.fields()) {
+      Column c = Arrays.asList(have.fieldNames()).contains(f.name()) ? col(CellCountsSchema.OBS).getField(f.name())
+          : lit(null);
+      fields.add(c.cast(f.dataType()).as(f.name()));
+    }
+    return cells.select(col(CellCountsSchema.CELL_ID), col(CellCountsSchema.SOURCE), col(CellCountsSchema.ROW_INDEX),
+        col(CellCountsSchema.GENE_INDEX), col(CellCountsSchema.COUNTS), struct(fields.toArray(new Column[0])).as(CellCountsSchema.OBS));
   }
 
   private Dataset<Row> readH5ad(SparkSession spark, CountsLocation counts, List<String> obs, int partitions) {

@@ -164,7 +164,7 @@ class TokenizeErrorsTest {
   void missingAttributeColumn() throws IOException {
     assertRefused(
         tokenize(Fixtures.atlas("csr_float32_gzip.h5ad").toString(), "--attribute", "tissue"),
-        "has no obs column 'tissue' (asked for by --attribute); its obs columns are: cell_type, donor");
+        "has no obs column 'tissue' (asked for by --attribute); it has: cell_type, donor");
   }
 
   @Test

@@ -4,10 +4,10 @@ import java.lang.reflect.Array;
 import java.math.BigInteger;
 
 /** Widening of the primitive arrays jHDF returns (one per HDF5 number type) to the ones we use. */
-final class ArrayConversions {
+public final class ArrayConversions {
   private ArrayConversions() {}
 
-  static double[] toDoubles(Object array) {
+  public static double[] toDoubles(Object array) {
     if (array instanceof double[] d) {
       return d;
     }

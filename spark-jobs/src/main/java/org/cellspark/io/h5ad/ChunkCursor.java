@@ -2,11 +2,6 @@ package org.cellspark.io.h5ad;
 
 import io.jhdf.api.Dataset;
 import io.jhdf.api.dataset.ChunkedDataset;
-import io.jhdf.object.datatype.DataType;
-import io.jhdf.object.datatype.FixedPoint;
-import io.jhdf.object.datatype.FloatingPoint;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
  * Reads ranges of a 1-D numeric dataset (a sparse matrix's {@code data} or {@code indices}) that
@@ -26,11 +21,7 @@ public final class ChunkCursor {
   private final long size;
   private final int chunk;
   private final boolean chunked;
-  private final DataType type;
-  private final int width;
-  private final boolean floating;
-  private final boolean signed;
-  private final ByteOrder order;
+  private final NumericDecoder decoder;
 
   private long cachedStart = -1;
   private int cachedLength;
@@ -43,14 +34,7 @@ public final class ChunkCursor {
     this.size = dataset.getDimensionsAsLong()[0];
     this.chunked = dataset instanceof ChunkedDataset;
     this.chunk = chunked ? ((ChunkedDataset) dataset).getChunkDimensions()[0] : PIECE;
-    this.type = dataset.getDataType();
-    this.width = type.getSize();
-    this.floating = type instanceof FloatingPoint;
-    this.signed = !(type instanceof FixedPoint f) || f.isSigned();
-    this.order =
-        type instanceof FloatingPoint f
-            ? f.getByteOrder()
-            : type instanceof FixedPoint f ? f.getByteOrder() : ByteOrder.LITTLE_ENDIAN;
+    this.decoder = NumericDecoder.of(dataset);
   }
 
   /** Values {@code [from, from + n)} as doubles into {@code dst[off ...]}. */
@@ -96,8 +80,7 @@ public final class ChunkCursor {
       cachedDoubles = new double[chunk];
     }
     if (chunked) {
-      decode(ByteBuffer.wrap(((ChunkedDataset) dataset).getDecompressedChunk(new int[] {(int) start})).order(order),
-          length, asInts);
+      decode(((ChunkedDataset) dataset).getDecompressedChunk(new int[] {(int) start}), length, asInts);
     } else {
       Object slice = dataset.getData(new long[] {start}, new int[] {length});
       if (asInts) {
@@ -113,54 +96,11 @@ public final class ChunkCursor {
     cachedAsInts = asInts;
   }
 
-  private void decode(ByteBuffer b, int length, boolean asInts) {
+  private void decode(byte[] chunk, int length, boolean asInts) {
     if (asInts) {
-      int[] out = cachedInts;
-      switch (width) {
-        case 4 -> b.asIntBuffer().get(out, 0, length);
-        case 8 -> {
-          for (int i = 0; i < length; i++) {
-            out[i] = Math.toIntExact(b.getLong(i * 8));
-          }
-        }
-        case 2 -> {
-          for (int i = 0; i < length; i++) {
-            short s = b.getShort(i * 2);
-            out[i] = signed ? s : s & 0xFFFF;
-          }
-        }
-        default -> {
-          for (int i = 0; i < length; i++) {
-            byte s = b.get(i);
-            out[i] = signed ? s : s & 0xFF;
-          }
-        }
-      }
-      return;
+      decoder.ints(decoder.wrap(chunk), length, cachedInts);
+    } else {
+      decoder.doubles(decoder.wrap(chunk), length, cachedDoubles);
     }
-    double[] out = cachedDoubles;
-    if (floating) {
-      if (width == 4) {
-        for (int i = 0; i < length; i++) {
-          out[i] = b.getFloat(i * 4);
-        }
-      } else {
-        b.asDoubleBuffer().get(out, 0, length);
-      }
-      return;
-    }
-    for (int i = 0; i < length; i++) {
-      out[i] =
-          switch (width) {
-            case 8 -> signed ? b.getLong(i * 8) : unsignedLong(b.getLong(i * 8));
-            case 4 -> signed ? b.getInt(i * 4) : b.getInt(i * 4) & 0xFFFFFFFFL;
-            case 2 -> signed ? b.getShort(i * 2) : b.getShort(i * 2) & 0xFFFF;
-            default -> signed ? b.get(i) : b.get(i) & 0xFF;
-          };
-    }
-  }
-
-  private static double unsignedLong(long v) {
-    return v >= 0 ? v : (double) (v >>> 1) * 2.0 + (v & 1);
   }
 }

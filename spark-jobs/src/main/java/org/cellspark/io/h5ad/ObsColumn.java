@@ -90,6 +90,14 @@ public abstract sealed class ObsColumn
     return kind == null ? null : new Plain(name, kind, d);
   }
 
+  /**
+   * A plain 1-D dataset as a column (a loom file's {@code col_attrs/NAME}); null when it is not
+   * one value per row of a readable type.
+   */
+  public static ObsColumn ofDataset(String name, Dataset d) {
+    return of(name, d, null);
+  }
+
   static Kind kindOf(Dataset d) {
     if (d.getDimensions().length != 1) {
       return null;

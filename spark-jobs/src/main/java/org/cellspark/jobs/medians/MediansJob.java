@@ -41,6 +41,7 @@ import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.h5ad.CountsLocation;
 import org.cellspark.io.h5ad.DataFrameGroup;
 import org.cellspark.io.h5ad.H5adFile;
+import org.cellspark.io.loom.LoomFile;
 import org.cellspark.io.mtx.MtxCells;
 import org.cellspark.io.mtx.MtxFolder;
 import org.cellspark.io.tenx.TenxH5;
@@ -77,7 +78,7 @@ public final class MediansJob {
     long start = System.nanoTime();
     SparkContext sc = spark.sparkContext();
     Configuration hadoop = sc.hadoopConfiguration();
-    AtlasInputs atlases = AtlasInputs.expand(o.inputs(), hadoop);
+    AtlasInputs atlases = AtlasInputs.expand(o.inputs(), hadoop, o.geneIdColumn());
     List<InputFile> files = atlases.h5ad();
     CountsLocation countsAt = CountsLocation.parse(o.counts());
     Map<String, String> listed = o.genesFile() == null ? null : readGeneList(o.genesFile(), hadoop);
@@ -103,6 +104,20 @@ public final class MediansJob {
     }
     for (TenxH5 t : atlases.tenx()) {
       idsBySource.put(t.file().uri(), upperCase(t.geneIds()));
+    }
+    for (LoomFile l : atlases.loom()) {
+      String[] ids = upperCase(l.geneIds());
+      idsBySource.put(l.file().uri(), ids);
+      for (int i = 0; l.symbols() != null && i < ids.length; i++) {
+        if (ids[i] != null && l.symbols()[i] != null && !l.symbols()[i].isBlank()) {
+          symbolOf.putIfAbsent(ids[i], l.symbols()[i]);
+        }
+      }
+      for (String c : List.of(o.nCountsColumn(), o.filterPassColumn())) {
+        if (l.columns().containsKey(c)) {
+          obsPresent.add(c);
+        }
+      }
     }
     if (listed != null) {
       listed.forEach((id, symbol) -> {
@@ -214,7 +229,7 @@ public final class MediansJob {
       Map<String, Integer> tokens = VocabularyWriter.write(out, medians, symbolToGene, o.specialTokens());
       double seconds = (System.nanoTime() - start) / 1e9;
       Map<String, Object> counts = new LinkedHashMap<>();
-      counts.put("inputs", files.size());
+      counts.put("inputs", atlases.all().size());
       counts.put("cells_counted", counted.value());
       counts.put("cells_left_out_by_filter_pass", filtered.value());
       counts.put("genes_detected", perGene.size());

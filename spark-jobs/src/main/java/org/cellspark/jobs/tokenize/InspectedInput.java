@@ -1,8 +1,11 @@
 package org.cellspark.jobs.tokenize;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.cellspark.encode.GeneIndexMapping;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
@@ -11,6 +14,7 @@ import org.cellspark.io.h5ad.CountsMatrix;
 import org.cellspark.io.h5ad.DataFrameGroup;
 import org.cellspark.io.h5ad.H5adFile;
 import org.cellspark.io.h5ad.ObsColumn;
+import org.cellspark.io.loom.LoomFile;
 import org.cellspark.vocab.Vocabulary;
 
 /**
@@ -48,40 +52,59 @@ record InspectedInput(
       checkGeneMatch(f, geneIds, mapping, vocabulary, o);
 
       DataFrameGroup obs = h5.obs();
+      Annotations a = Annotations.check(f, "obs column", obs::hasColumn, name -> obs.column(name).kind(), obs.columnNames(), o);
+      return new InspectedInput(
+          f, h5.cellCount(), matrix.describe(), geneIds.length, mapping, geneIds, a.hasNCounts(),
+          a.hasFilterPass(), a.kinds());
+    }
+  }
+
+  /** A loom file: its genes (row attribute) and its column attributes as annotations. */
+  static InspectedInput inspectLoom(LoomFile l, Vocabulary vocabulary, TokenizeOptions o) {
+    GeneIndexMapping mapping = GeneIndexMapping.build(l.geneIds(), vocabulary);
+    checkGeneMatch(l.file(), l.geneIds(), mapping, vocabulary, o);
+    Annotations a = Annotations.check(l.file(), "column attribute (col_attrs)", l.columns()::containsKey, l.columns()::get,
+        List.copyOf(l.columns().keySet()), o);
+    return new InspectedInput(l.file(), l.cells(), l.describe(), l.genes(), mapping, l.geneIds(), a.hasNCounts(),
+        a.hasFilterPass(), a.kinds());
+  }
+
+  /** The annotation columns a job uses, checked: n_counts numeric, filter_pass not text, attributes present. */
+  private record Annotations(boolean hasNCounts, boolean hasFilterPass, Map<String, ObsColumn.Kind> kinds) {
+    static Annotations check(InputFile f, String what, Predicate<String> has, Function<String, ObsColumn.Kind> kindOf,
+        List<String> names, TokenizeOptions o) {
       Map<String, ObsColumn.Kind> kinds = new LinkedHashMap<>();
-      boolean hasNCounts = obs.hasColumn(o.nCountsColumn());
+      boolean hasNCounts = has.test(o.nCountsColumn());
       if (hasNCounts) {
-        ObsColumn.Kind k = obs.column(o.nCountsColumn()).kind();
+        ObsColumn.Kind k = kindOf.apply(o.nCountsColumn());
         if (k != ObsColumn.Kind.LONG && k != ObsColumn.Kind.DOUBLE) {
           throw UserException.of(
-              "Input %s: obs column '%s' holds %s values, not numbers; it must be each cell's total"
+              "Input %s: %s '%s' holds %s values, not numbers; it must be each cell's total"
                   + " count (or pass --n-counts-column with the right column)",
-              f.name(), o.nCountsColumn(), k.name().toLowerCase(Locale.ROOT));
+              f.name(), what, o.nCountsColumn(), k.name().toLowerCase(Locale.ROOT));
         }
         kinds.put(o.nCountsColumn(), k);
       }
-      boolean hasFilterPass = o.useFilterPass() && obs.hasColumn(o.filterPassColumn());
+      boolean hasFilterPass = o.useFilterPass() && has.test(o.filterPassColumn());
       if (hasFilterPass) {
-        ObsColumn.Kind k = obs.column(o.filterPassColumn()).kind();
+        ObsColumn.Kind k = kindOf.apply(o.filterPassColumn());
         if (k == ObsColumn.Kind.STRING) {
           throw UserException.of(
-              "Input %s: obs column '%s' holds strings; filter_pass must be 1/0 or true/false (or"
+              "Input %s: %s '%s' holds strings; filter_pass must be 1/0 or true/false (or"
                   + " pass --no-filter-pass)",
-              f.name(), o.filterPassColumn());
+              f.name(), what, o.filterPassColumn());
         }
         kinds.put(o.filterPassColumn(), k);
       }
       for (TokenizeOptions.Attribute a : o.attributes()) {
-        if (!obs.hasColumn(a.obsColumn())) {
+        if (!has.test(a.obsColumn())) {
           throw UserException.of(
-              "Input %s has no obs column '%s' (asked for by --attribute); its obs columns are: %s",
-              f.name(), a.obsColumn(), String.join(", ", obs.columnNames()));
+              "Input %s has no %s '%s' (asked for by --attribute); it has: %s",
+              f.name(), what, a.obsColumn(), String.join(", ", names));
         }
-        kinds.put(a.obsColumn(), obs.column(a.obsColumn()).kind());
+        kinds.put(a.obsColumn(), kindOf.apply(a.obsColumn()));
       }
-      return new InspectedInput(
-          f, h5.cellCount(), matrix.describe(), geneIds.length, mapping, geneIds, hasNCounts,
-          hasFilterPass, kinds);
+      return new Annotations(hasNCounts, hasFilterPass, kinds);
     }
   }
 

@@ -35,6 +35,7 @@ import org.cellspark.io.AtlasInputs;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.h5ad.CountsLocation;
+import org.cellspark.io.loom.LoomFile;
 import org.cellspark.io.mtx.MtxCells;
 import org.cellspark.io.mtx.MtxFolder;
 import org.cellspark.io.tenx.TenxH5;
@@ -81,7 +82,7 @@ public final class TokenizeJob {
   public static TokenizeResult run(SparkSession spark, TokenizeOptions o) {
     long start = System.nanoTime();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    AtlasInputs atlases = AtlasInputs.expand(o.inputs(), hadoop);
+    AtlasInputs atlases = AtlasInputs.expand(o.inputs(), hadoop, o.geneIdColumn());
     List<InputFile> h5adFiles = atlases.h5ad();
     List<InputFile> files = atlases.all();
     CountsLocation countsAt = CountsLocation.parse(o.counts());
@@ -104,6 +105,9 @@ public final class TokenizeJob {
       }
       for (TenxH5 t : atlases.tenx()) {
         inputs.add(InspectedInput.inspectTenx(t, vocabulary, o));
+      }
+      for (LoomFile l : atlases.loom()) {
+        inputs.add(InspectedInput.inspectLoom(l, vocabulary, o));
       }
       long inspected = System.nanoTime();
       LOG.info("tokenize: {} input(s), {}; {}", inputs.size(), vocabulary.describe(), settings.describe());

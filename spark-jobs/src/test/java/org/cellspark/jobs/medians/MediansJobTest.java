@@ -130,13 +130,14 @@ class MediansJobTest {
   }
 
   @Test
-  void cellRangerAndMatrixMarketGiveTheH5adsMedians(SparkSession spark) {
+  void cellRangerMatrixMarketAndLoomGiveTheH5adsMedians(SparkSession spark) {
     // The same 600 cells in three formats (fixtures written from the h5ad; the .h5 and the MTX
     // folder also hold an antibody feature, which is not a gene and counts toward nothing).
     Path root = Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures");
     Vocabulary h5ad = VocabularyLoader.load(folder(MediansJob.run(spark,
         MediansOptions.of(List.of(Fixtures.atlas("classify_atlas.h5ad").toString()), tmp.resolve("a").toString()))));
-    for (String input : List.of(root.resolve("tenx/classify_10x.h5").toString(), root.resolve("mtx/classify_10x").toString())) {
+    for (String input : List.of(root.resolve("tenx/classify_10x.h5").toString(), root.resolve("mtx/classify_10x").toString(),
+        root.resolve("loom/classify_atlas.loom").toString())) {
       MediansResult r = MediansJob.run(spark, MediansOptions.of(List.of(input), tmp.resolve("b" + input.length()).toString()));
       Vocabulary v = VocabularyLoader.load(folder(r));
       assertThat(v.medians()).as(input).isEqualTo(h5ad.medians());

@@ -1,0 +1,261 @@
+package org.cellspark.io.loom;
+
+import io.jhdf.HdfFile;
+import io.jhdf.api.Dataset;
+import io.jhdf.api.Group;
+import io.jhdf.api.Node;
+import io.jhdf.api.dataset.ChunkedDataset;
+import io.jhdf.exceptions.HdfException;
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.cellspark.error.UserException;
+import org.cellspark.io.InputFiles.InputFile;
+import org.cellspark.io.h5ad.ArrayConversions;
+import org.cellspark.io.h5ad.NumericDecoder;
+import org.cellspark.io.h5ad.ObsColumn;
+
+/**
+ * A loom file (Geneformer's original input format, loompy's layout): {@code /matrix} is genes x
+ * cells, dense, usually gzip-compressed in 64 x 64 chunks; {@code /row_attrs} holds per-gene
+ * datasets (gene IDs in {@code ensembl_id}, or loompy's {@code Accession}); {@code /col_attrs}
+ * holds per-cell ones ({@code CellID}, {@code n_counts}, {@code filter_pass}, annotations).
+ * Opening reads and checks the small datasets on the driver; {@link #reader()} reads blocks of
+ * cells on executors.
+ *
+ * @param file the input
+ * @param genes rows of the matrix
+ * @param cells columns of the matrix
+ * @param geneIds per row: its gene ID
+ * @param geneIdAttribute the row attribute the IDs came from
+ * @param symbols per row: its symbol (loompy's {@code Gene} attribute), or null without one
+ * @param cellIdAttribute the column attribute naming cells, or null (cells are then named by column number)
+ * @param columns readable per-cell attributes and their kinds, in file order
+ * @param chunkCells cells per chunk column (the reading block); 0 for an unchunked matrix
+ * @param describe the matrix's type and storage, for the job summary
+ */
+public record LoomFile(
+    InputFile file,
+    int genes,
+    int cells,
+    String[] geneIds,
+    String geneIdAttribute,
+    String[] symbols,
+    String cellIdAttribute,
+    Map<String, ObsColumn.Kind> columns,
+    int chunkCells,
+    String describe)
+    implements Serializable {
+
+  /** loompy's name for gene IDs, tried after the tokenizer's gene ID column. */
+  static final String ACCESSION = "Accession";
+  /** loompy's name for gene symbols. */
+  static final String GENE = "Gene";
+  /** loompy's name for cell IDs. */
+  static final String CELL_ID = "CellID";
+  /** Cells per block when the matrix is not chunked. */
+  static final int UNCHUNKED_BLOCK = 256;
+
+  public static boolean isLoom(String uri) {
+    return uri.endsWith(".loom");
+  }
+
+  /** Opens and checks {@code f}; gene IDs from row attribute {@code geneIdAttribute}, else {@code Accession}. */
+  public static LoomFile open(InputFile f, String geneIdAttribute) {
+    Path path = f.localPath();
+    if (!Files.isRegularFile(path)) {
+      throw UserException.of("Input %s does not exist or is not a file", f.name());
+    }
+    try (HdfFile h = new HdfFile(path)) {
+      Node m = h.getChildren().get("matrix");
+      if (!(m instanceof Dataset matrix) || matrix.getDimensions().length != 2) {
+        throw UserException.of("Input %s is not a loom file: it has no 2-D /matrix dataset (top level holds: %s)",
+            f.name(), String.join(", ", h.getChildren().keySet()));
+      }
+      if (matrix.getJavaType() == null || !(Number.class.isAssignableFrom(boxed(matrix.getJavaType())))) {
+        throw UserException.of("Input %s: /matrix holds %s values, not numbers", f.name(), matrix.getJavaType());
+      }
+      int genes = matrix.getDimensions()[0];
+      int cells = matrix.getDimensions()[1];
+      Group rows = group(h, "row_attrs", f);
+      Group cols = group(h, "col_attrs", f);
+      String idAttr = rows.getChildren().containsKey(geneIdAttribute) ? geneIdAttribute
+          : rows.getChildren().containsKey(ACCESSION) ? ACCESSION : null;
+      if (idAttr == null) {
+        throw UserException.of("Input %s (loom) has no gene IDs: row_attrs holds %s, but neither '%s' nor '%s'."
+            + " Add the genes' Ensembl IDs as a row attribute (in Python: ds.ra['ensembl_id'] = ids) or pass"
+            + " --gene-id-column with the row attribute that holds them (or --gene-id-type symbol for gene symbols)",
+            f.name(), rows.getChildren().isEmpty() ? "nothing" : String.join(", ", rows.getChildren().keySet()),
+            geneIdAttribute, ACCESSION);
+      }
+      String[] ids = strings((Dataset) rows.getChild(idAttr), f, "row_attrs/" + idAttr, genes);
+      String[] symbols = rows.getChildren().containsKey(GENE) && !GENE.equals(idAttr)
+          ? strings((Dataset) rows.getChild(GENE), f, "row_attrs/" + GENE, genes) : null;
+      Map<String, ObsColumn.Kind> columns = new LinkedHashMap<>();
+      for (Map.Entry<String, Node> e : cols.getChildren().entrySet()) {
+        if (e.getValue() instanceof Dataset d) {
+          ObsColumn c = ObsColumn.ofDataset(e.getKey(), d);
+          if (c != null) {
+            if (d.getDimensions()[0] != cells) {
+              throw UserException.of("Input %s: col_attrs/%s has %d values for %d cells; the file is damaged",
+                  f.name(), e.getKey(), d.getDimensions()[0], cells);
+            }
+            columns.put(e.getKey(), c.kind());
+          }
+        }
+      }
+      String cellId = columns.get(CELL_ID) == ObsColumn.Kind.STRING ? CELL_ID : null;
+      int chunkCells = matrix instanceof ChunkedDataset c ? c.getChunkDimensions()[1] : 0;
+      String describe = String.format(Locale.ROOT, "loom, %,d genes x %,d cells, %s%s", genes, cells,
+          matrix.getJavaType().getSimpleName(), chunkCells == 0 ? ", contiguous"
+              : String.format(Locale.ROOT, ", chunks %s", Arrays.toString(((ChunkedDataset) matrix).getChunkDimensions())));
+      return new LoomFile(f, genes, cells, ids, idAttr, symbols, cellId, columns, chunkCells, describe);
+    } catch (HdfException e) {
+      throw UserException.of("Input %s is not a readable HDF5 file (%s); check that the copy is complete", f.name(), e.getMessage());
+    }
+  }
+
+  private static Class<?> boxed(Class<?> c) {
+    if (!c.isPrimitive()) {
+      return c;
+    }
+    return c == double.class ? Double.class : c == float.class ? Float.class : c == long.class ? Long.class
+        : c == int.class ? Integer.class : c == short.class ? Short.class : c == byte.class ? Byte.class : Boolean.class;
+  }
+
+  private static Group group(HdfFile h, String name, InputFile f) {
+    if (!(h.getChildren().get(name) instanceof Group g)) {
+      throw UserException.of("Input %s is not a loom file: it has no '%s' group (top level holds: %s)", f.name(), name,
+          String.join(", ", h.getChildren().keySet()));
+    }
+    return g;
+  }
+
+  private static String[] strings(Dataset d, InputFile f, String what, int expected) {
+    if (ObsColumn.ofDataset(what, d) == null || d.getDimensions()[0] != expected) {
+      throw UserException.of("Input %s: %s is not one value per gene (%d expected)", f.name(), what, expected);
+    }
+    Object data = d.getData();
+    String[] out = new String[expected];
+    for (int i = 0; i < expected; i++) {
+      Object v = java.lang.reflect.Array.get(data, i);
+      out[i] = v == null ? null : String.valueOf(v);
+    }
+    return out;
+  }
+
+  /** Stored values of one block of cells, cell by cell; genes ascending. */
+  public record Block(int firstCell, int[][] genes, double[][] values) {}
+
+  /** An open file on an executor: the matrix, read a block of cells (a chunk column) at a time, and the cell attributes. */
+  public final class Reader implements AutoCloseable {
+    private final HdfFile h;
+    private final Dataset matrix;
+    private final NumericDecoder decoder;
+    private final Group cols;
+    private double[] chunkValues = new double[0];
+
+    Reader() {
+      h = new HdfFile(file.localPath());
+      matrix = (Dataset) h.getChildren().get("matrix");
+      decoder = NumericDecoder.of(matrix);
+      cols = (Group) h.getChildren().get("col_attrs");
+    }
+
+    /** Cells per block: a chunk column, so every chunk is inflated once. */
+    public int blockCells() {
+      return chunkCells > 0 ? chunkCells : UNCHUNKED_BLOCK;
+    }
+
+    /** Cells {@code [first, first + count)}; {@code first} a multiple of {@link #blockCells()}. */
+    public Block read(int first, int count) {
+      GrowableCells out = new GrowableCells(count);
+      if (chunkCells > 0) {
+        int[] chunk = ((ChunkedDataset) matrix).getChunkDimensions();
+        int chunkGenes = chunk[0];
+        int chunkWidth = chunk[1];
+        if (chunkValues.length < chunkGenes * chunkWidth) {
+          chunkValues = new double[chunkGenes * chunkWidth];
+        }
+        for (int g0 = 0; g0 < genes; g0 += chunkGenes) {
+          // HDF5 stores edge chunks full size; only the part inside the matrix is used.
+          byte[] raw = ((ChunkedDataset) matrix).getDecompressedChunk(new int[] {g0, first});
+          ByteBuffer b = decoder.wrap(raw);
+          decoder.doubles(b, chunkGenes * chunkWidth, chunkValues);
+          int rowsHere = Math.min(chunkGenes, genes - g0);
+          for (int g = 0; g < rowsHere; g++) {
+            int at = g * chunkWidth;
+            for (int c = 0; c < count; c++) {
+              double v = chunkValues[at + c];
+              if (v != 0) {
+                out.add(c, g0 + g, v);
+              }
+            }
+          }
+        }
+      } else {
+        Object slice = matrix.getData(new long[] {0, first}, new int[] {genes, count});
+        for (int g = 0; g < genes; g++) {
+          double[] row = ArrayConversions.toDoubles(java.lang.reflect.Array.get(slice, g));
+          for (int c = 0; c < count; c++) {
+            if (row[c] != 0) {
+              out.add(c, g, row[c]);
+            }
+          }
+        }
+      }
+      return out.block(first);
+    }
+
+    /** Values of column attribute {@code name} for cells {@code [first, first + count)}, as Spark internal values. */
+    public Object[] column(String name, int first, int count) {
+      return ObsColumn.ofDataset(name, (Dataset) cols.getChild(name)).read(first, count);
+    }
+
+    @Override
+    public void close() {
+      h.close();
+    }
+  }
+
+  public Reader reader() {
+    return new Reader();
+  }
+
+  /** Per-cell growing (gene, value) lists for one block. */
+  private static final class GrowableCells {
+    private final int[][] genes;
+    private final double[][] values;
+    private final int[] sizes;
+
+    GrowableCells(int cells) {
+      genes = new int[cells][16];
+      values = new double[cells][16];
+      sizes = new int[cells];
+    }
+
+    void add(int cell, int gene, double value) {
+      int n = sizes[cell];
+      if (n == genes[cell].length) {
+        genes[cell] = Arrays.copyOf(genes[cell], n * 2);
+        values[cell] = Arrays.copyOf(values[cell], n * 2);
+      }
+      genes[cell][n] = gene;
+      values[cell][n] = value;
+      sizes[cell] = n + 1;
+    }
+
+    Block block(int first) {
+      for (int c = 0; c < sizes.length; c++) {
+        genes[c] = Arrays.copyOf(genes[c], sizes[c]);
+        values[c] = Arrays.copyOf(values[c], sizes[c]);
+      }
+      return new Block(first, genes, values);
+    }
+  }
+}
