@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.cellspark.encode.EncodingSettings.SpecialTokens;
+import org.cellspark.jobs.tokenize.GeneIdType;
 import org.cellspark.jobs.tokenize.TokenizeJob;
 import org.cellspark.jobs.tokenize.TokenizeOptions;
 import org.cellspark.jobs.tokenize.TokenizeResult;
@@ -45,8 +46,14 @@ final class TokenizeCommand implements Callable<Integer> {
   String counts = TokenizeOptions.DEFAULT_COUNTS;
 
   @Option(names = "--gene-id-column", paramLabel = "COLUMN",
-      description = "Gene table column with Ensembl IDs; when absent, the gene table's index if it holds Ensembl IDs.")
-  String geneIdColumn = TokenizeOptions.DEFAULT_GENE_ID_COLUMN;
+      description = "Gene table column (loom: row attribute) with the gene IDs. Default: ensembl_id (loom: else Accession),"
+          + " falling back to an Ensembl-looking h5ad index; with --gene-id-type symbol the h5ad index, loom's Gene attribute.")
+  String geneIdColumn;
+
+  @Option(names = "--gene-id-type", paramLabel = "ensembl|symbol",
+      description = "What the gene IDs are: Ensembl IDs (default) or gene symbols, mapped through the vocabulary's"
+          + " gene_name_id_dict (matched/unmatched counts in _cellspark.json).")
+  GeneIdType geneIdType = GeneIdType.ENSEMBL;
 
   @Option(names = "--model-input-size", paramLabel = "N",
       description = "Tokens per cell including <cls>/<eos>; 0 = 4096 with special tokens (V2), 2048 without (V1).")
@@ -96,6 +103,7 @@ final class TokenizeCommand implements Callable<Integer> {
         .vocabulary(vocabulary)
         .counts(counts)
         .geneIdColumn(geneIdColumn)
+        .geneIdType(geneIdType)
         .modelInputSize(modelInputSize)
         .specialTokens(specialTokens)
         .nCountsColumn(nCountsColumn)

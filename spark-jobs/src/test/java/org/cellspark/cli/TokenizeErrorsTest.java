@@ -116,12 +116,21 @@ class TokenizeErrorsTest {
   }
 
   @Test
+  void geneSymbolsThatAreNotInTheNameDictionary() throws IOException {
+    // vocab-v2-small's gene name dictionary holds SYM01...; the fixture's index holds SYM_0013...
+    assertRefused(
+        tokenize(Fixtures.atlas("csr_float32_gzip.h5ad").toString(), "--gene-id-type", "SYMBOL"),
+        "of its symbols are not in the vocabulary's gene name dictionary (first: SYM_",
+        "Check that the gene index holds gene symbols");
+  }
+
+  @Test
   void tooFewVocabularyGenes() throws IOException {
     assertRefused(
         tokenize(Fixtures.bad("low_gene_match.h5ad").toString()),
         "only 3 of the vocabulary's 30 genes (10.0%) are among its 36 genes, below --min-gene-match 50%",
         "First input IDs not in the vocabulary: ENSMUSG",
-        "gene symbols must be mapped");
+        "for gene symbols pass --gene-id-type symbol");
   }
 
   @Test

@@ -142,6 +142,20 @@ public final class H5adFile implements AutoCloseable {
         String.join(", ", List.of(index).subList(0, Math.min(3, index.length))));
   }
 
+  /** The gene symbols of the counts' columns: {@code column} of the gene table, or (null) its index. */
+  public String[] geneSymbols(CountsLocation counts, String column) {
+    DataFrameGroup genes = genes(counts);
+    if (column == null) {
+      return genes.allIndexStrings();
+    }
+    if (!genes.hasColumn(column)) {
+      throw UserException.of("Input %s: gene symbol column '%s' not found in '%s' (columns: %s); leave out"
+          + " --gene-id-column to use the gene table's index", name, column, genes.path(),
+          genes.columnNames().isEmpty() ? "none" : String.join(", ", genes.columnNames()));
+    }
+    return genes.allStrings(column);
+  }
+
   static boolean looksLikeEnsembl(String[] ids) {
     if (ids.length == 0) {
       return false;

@@ -65,7 +65,10 @@ public record LoomFile(
     return uri.endsWith(".loom");
   }
 
-  /** Opens and checks {@code f}; gene IDs from row attribute {@code geneIdAttribute}, else {@code Accession}. */
+  /**
+   * Opens and checks {@code f}; gene IDs from row attribute {@code geneIdAttribute}, else
+   * loompy's {@code Accession}; null = gene symbols, from loompy's {@code Gene}.
+   */
   public static LoomFile open(InputFile f, String geneIdAttribute) {
     Path path = f.localPath();
     if (!Files.isRegularFile(path)) {
@@ -84,17 +87,23 @@ public record LoomFile(
       int cells = matrix.getDimensions()[1];
       Group rows = group(h, "row_attrs", f);
       Group cols = group(h, "col_attrs", f);
-      String idAttr = rows.getChildren().containsKey(geneIdAttribute) ? geneIdAttribute
-          : rows.getChildren().containsKey(ACCESSION) ? ACCESSION : null;
+      boolean symbols = geneIdAttribute == null;
+      String wanted = symbols ? GENE : geneIdAttribute;
+      String idAttr = rows.getChildren().containsKey(wanted) ? wanted
+          : !symbols && rows.getChildren().containsKey(ACCESSION) ? ACCESSION : null;
+      String holds = rows.getChildren().isEmpty() ? "nothing" : String.join(", ", rows.getChildren().keySet());
+      if (idAttr == null && symbols) {
+        throw UserException.of("Input %s (loom) has no gene symbols: row_attrs holds %s, but not '%s'. Pass"
+            + " --gene-id-column with the row attribute that holds them", f.name(), holds, GENE);
+      }
       if (idAttr == null) {
         throw UserException.of("Input %s (loom) has no gene IDs: row_attrs holds %s, but neither '%s' nor '%s'."
             + " Add the genes' Ensembl IDs as a row attribute (in Python: ds.ra['ensembl_id'] = ids) or pass"
             + " --gene-id-column with the row attribute that holds them (or --gene-id-type symbol for gene symbols)",
-            f.name(), rows.getChildren().isEmpty() ? "nothing" : String.join(", ", rows.getChildren().keySet()),
-            geneIdAttribute, ACCESSION);
+            f.name(), holds, geneIdAttribute, ACCESSION);
       }
       String[] ids = strings((Dataset) rows.getChild(idAttr), f, "row_attrs/" + idAttr, genes);
-      String[] symbols = rows.getChildren().containsKey(GENE) && !GENE.equals(idAttr)
+      String[] geneSymbols = rows.getChildren().containsKey(GENE) && !GENE.equals(idAttr)
           ? strings((Dataset) rows.getChild(GENE), f, "row_attrs/" + GENE, genes) : null;
       Map<String, ObsColumn.Kind> columns = new LinkedHashMap<>();
       for (Map.Entry<String, Node> e : cols.getChildren().entrySet()) {
@@ -114,7 +123,7 @@ public record LoomFile(
       String describe = String.format(Locale.ROOT, "loom, %,d genes x %,d cells, %s%s", genes, cells,
           matrix.getJavaType().getSimpleName(), chunkCells == 0 ? ", contiguous"
               : String.format(Locale.ROOT, ", chunks %s", Arrays.toString(((ChunkedDataset) matrix).getChunkDimensions())));
-      return new LoomFile(f, genes, cells, ids, idAttr, symbols, cellId, columns, chunkCells, describe);
+      return new LoomFile(f, genes, cells, ids, idAttr, geneSymbols, cellId, columns, chunkCells, describe);
     } catch (HdfException e) {
       throw UserException.of("Input %s is not a readable HDF5 file (%s); check that the copy is complete", f.name(), e.getMessage());
     }

@@ -27,10 +27,12 @@ import org.cellspark.io.h5ad.ChunkCursor;
  * @param cells barcodes
  * @param stored values stored
  * @param geneIds per feature: its ID, or null for a feature of another type than gene expression
+ * @param geneNames per feature: its name (the gene symbol), or null as for {@code geneIds}
  * @param barcodes per cell: its barcode
  * @param otherFeatures features of another type (antibody capture, CRISPR guides), left out
  */
-public record TenxH5(InputFile file, int genes, int cells, long stored, String[] geneIds, String[] barcodes, int otherFeatures)
+public record TenxH5(InputFile file, int genes, int cells, long stored, String[] geneIds, String[] geneNames, String[] barcodes,
+    int otherFeatures)
     implements Serializable {
 
   static final String GENE_EXPRESSION = "Gene Expression";
@@ -59,11 +61,13 @@ public record TenxH5(InputFile file, int genes, int cells, long stored, String[]
       String[] barcodes = strings(dataset(m, "barcodes", f).getData());
       Group features = group(m, "features", f);
       String[] ids = strings(dataset(features, "id", f).getData());
+      String[] names = features.getChildren().containsKey("name") ? strings(dataset(features, "name", f).getData())
+          : new String[ids.length];
       String[] types = features.getChildren().containsKey("feature_type")
           ? strings(dataset(features, "feature_type", f).getData()) : null;
       long[] indptr = longs(dataset(m, "indptr", f).getData());
       long stored = dataset(m, "data", f).getDimensions()[0];
-      if (ids.length != shape[0] || barcodes.length != shape[1] || indptr.length != shape[1] + 1
+      if (ids.length != shape[0] || names.length != ids.length || barcodes.length != shape[1] || indptr.length != shape[1] + 1
           || indptr[indptr.length - 1] != stored || dataset(m, "indices", f).getDimensions()[0] != stored) {
         throw UserException.of("Input %s: matrix is inconsistent (shape %d x %d, %d features, %d barcodes, %d indptr entries"
             + " ending at %d, %d values); the file is damaged or not a Cell Ranger matrix", f.name(), shape[0], shape[1],
@@ -73,10 +77,11 @@ public record TenxH5(InputFile file, int genes, int cells, long stored, String[]
       for (int i = 0; i < ids.length; i++) {
         if (types != null && !types[i].equals(GENE_EXPRESSION)) {
           ids[i] = null;
+          names[i] = null;
           other++;
         }
       }
-      return new TenxH5(f, ids.length, barcodes.length, stored, ids, barcodes, other);
+      return new TenxH5(f, ids.length, barcodes.length, stored, ids, names, barcodes, other);
     } catch (HdfException e) {
       throw UserException.of("Input %s is not a readable HDF5 file (%s); check that the copy is complete", f.name(), e.getMessage());
     }

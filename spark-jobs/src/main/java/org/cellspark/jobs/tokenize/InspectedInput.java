@@ -26,10 +26,11 @@ import org.cellspark.vocab.Vocabulary;
  * @param matrix the counts matrix, described (layout, dtype, compression)
  * @param inputGenes genes in the file's gene table
  * @param mapping the file's genes onto the vocabulary
- * @param geneIds the file's gene IDs by column, for messages naming a gene
+ * @param geneIds the file's gene IDs (or symbols) by column, for messages naming a gene
  * @param hasNCounts whether obs has the n_counts column
  * @param hasFilterPass whether obs has the filter-pass column and it is used
  * @param obsKinds the obs columns the job reads, with their kinds
+ * @param symbols with {@code --gene-id-type symbol}: how the symbols matched; else null
  */
 record InspectedInput(
     InputFile file,
@@ -40,33 +41,33 @@ record InspectedInput(
     String[] geneIds,
     boolean hasNCounts,
     boolean hasFilterPass,
-    Map<String, ObsColumn.Kind> obsKinds) {
+    Map<String, ObsColumn.Kind> obsKinds,
+    SymbolMatch symbols) {
 
   /** Opens the file and checks it against the vocabulary and the options. */
   static InspectedInput inspect(
       InputFile f, Vocabulary vocabulary, CountsLocation countsAt, TokenizeOptions o) {
     try (H5adFile h5 = H5adFile.open(f.localPath(), f.name())) {
       CountsMatrix matrix = h5.counts(countsAt);
-      String[] geneIds = h5.geneIds(countsAt, o.geneIdColumn());
-      GeneIndexMapping mapping = GeneIndexMapping.build(geneIds, vocabulary);
-      checkGeneMatch(f, geneIds, mapping, vocabulary, o);
+      String[] geneIds = o.geneIdType() == GeneIdType.SYMBOL ? h5.geneSymbols(countsAt, o.geneIdColumn())
+          : h5.geneIds(countsAt, o.geneIdColumn());
+      Genes genes = Genes.match(f, geneIds, vocabulary, o);
 
       DataFrameGroup obs = h5.obs();
       Annotations a = Annotations.check(f, "obs column", obs::hasColumn, name -> obs.column(name).kind(), obs.columnNames(), o);
       return new InspectedInput(
-          f, h5.cellCount(), matrix.describe(), geneIds.length, mapping, geneIds, a.hasNCounts(),
-          a.hasFilterPass(), a.kinds());
+          f, h5.cellCount(), matrix.describe(), geneIds.length, genes.mapping(), geneIds, a.hasNCounts(),
+          a.hasFilterPass(), a.kinds(), genes.symbols());
     }
   }
 
   /** A loom file: its genes (row attribute) and its column attributes as annotations. */
   static InspectedInput inspectLoom(LoomFile l, Vocabulary vocabulary, TokenizeOptions o) {
-    GeneIndexMapping mapping = GeneIndexMapping.build(l.geneIds(), vocabulary);
-    checkGeneMatch(l.file(), l.geneIds(), mapping, vocabulary, o);
+    Genes genes = Genes.match(l.file(), l.geneIds(), vocabulary, o);
     Annotations a = Annotations.check(l.file(), "column attribute (col_attrs)", l.columns()::containsKey, l.columns()::get,
         List.copyOf(l.columns().keySet()), o);
-    return new InspectedInput(l.file(), l.cells(), l.describe(), l.genes(), mapping, l.geneIds(), a.hasNCounts(),
-        a.hasFilterPass(), a.kinds());
+    return new InspectedInput(l.file(), l.cells(), l.describe(), l.genes(), genes.mapping(), l.geneIds(), a.hasNCounts(),
+        a.hasFilterPass(), a.kinds(), genes.symbols());
   }
 
   /** The annotation columns a job uses, checked: n_counts numeric, filter_pass not text, attributes present. */
@@ -115,11 +116,12 @@ record InspectedInput(
           "Input %s is a Matrix Market folder, which holds no cell annotations; leave out --attribute"
               + " (or convert it to .h5ad with its annotations)", f.name());
     }
-    GeneIndexMapping mapping = GeneIndexMapping.build(m.geneIds(), vocabulary);
-    checkGeneMatch(f, m.geneIds(), mapping, vocabulary, o);
+    String[] ids = o.geneIdType() == GeneIdType.SYMBOL ? symbolsOrRefuse(f, m.symbols(), "features.tsv has no second (symbol) column")
+        : m.geneIds();
+    Genes genes = Genes.match(f, ids, vocabulary, o);
     String matrix = String.format(Locale.ROOT, "Matrix Market, %,d genes x %,d cells, %,d entries%s", m.rows(), m.cols(),
         m.entries(), m.otherFeatures() == 0 ? "" : String.format(Locale.ROOT, " (%,d features of other types left out)", m.otherFeatures()));
-    return new InspectedInput(f, m.cols(), matrix, m.rows(), mapping, m.geneIds(), false, false, Map.of());
+    return new InspectedInput(f, m.cols(), matrix, m.rows(), genes.mapping(), ids, false, false, Map.of(), genes.symbols());
   }
 
   /** A Cell Ranger .h5: its genes (gene expression features only); no cell annotations. */
@@ -129,11 +131,29 @@ record InspectedInput(
           "Input %s is a Cell Ranger matrix (.h5), which holds no cell annotations; leave out --attribute"
               + " (or convert it to .h5ad with its annotations)", t.file().name());
     }
-    GeneIndexMapping mapping = GeneIndexMapping.build(t.geneIds(), vocabulary);
-    checkGeneMatch(t.file(), t.geneIds(), mapping, vocabulary, o);
+    String[] ids = o.geneIdType() == GeneIdType.SYMBOL ? t.geneNames() : t.geneIds();
+    Genes genes = Genes.match(t.file(), ids, vocabulary, o);
     String matrix = String.format(Locale.ROOT, "Cell Ranger HDF5, %,d features x %,d cells, %,d values%s", t.genes(), t.cells(),
         t.stored(), t.otherFeatures() == 0 ? "" : String.format(Locale.ROOT, " (%,d features of other types left out)", t.otherFeatures()));
-    return new InspectedInput(t.file(), t.cells(), matrix, t.genes(), mapping, t.geneIds(), false, false, Map.of());
+    return new InspectedInput(t.file(), t.cells(), matrix, t.genes(), genes.mapping(), ids, false, false, Map.of(),
+        genes.symbols());
+  }
+
+  private static String[] symbolsOrRefuse(InputFile f, String[] symbols, String why) {
+    if (java.util.Arrays.stream(symbols).allMatch(java.util.Objects::isNull)) {
+      throw UserException.of("Input %s: %s, which --gene-id-type symbol needs", f.name(), why);
+    }
+    return symbols;
+  }
+
+  /** An input's genes on the vocabulary: IDs directly, or symbols through the gene name dictionary. */
+  private record Genes(GeneIndexMapping mapping, SymbolMatch symbols) {
+    static Genes match(InputFile f, String[] geneIds, Vocabulary vocabulary, TokenizeOptions o) {
+      SymbolMatch symbols = o.geneIdType() == GeneIdType.SYMBOL ? SymbolMatch.of(geneIds, vocabulary.symbolToId()) : null;
+      GeneIndexMapping mapping = GeneIndexMapping.build(symbols == null ? geneIds : symbols.ids(), vocabulary);
+      checkGeneMatch(f, geneIds, mapping, symbols, o);
+      return new Genes(mapping, symbols);
+    }
   }
 
   /**
@@ -141,21 +161,27 @@ record InspectedInput(
    * input: atlases carry 30-60k features of which only the ~20k vocabulary genes can match.
    */
   private static void checkGeneMatch(
-      InputFile f, String[] geneIds, GeneIndexMapping m, Vocabulary vocabulary, TokenizeOptions o) {
+      InputFile f, String[] geneIds, GeneIndexMapping m, SymbolMatch symbols, TokenizeOptions o) {
     if (m.vocabularyCoverage() >= o.minGeneMatch()) {
       return;
+    }
+    String column = o.geneIdColumn() == null ? "the gene index" : "'" + o.geneIdColumn() + "'";
+    String coverage = String.format(Locale.ROOT,
+        "Input %s: only %,d of the vocabulary's %,d genes (%.1f%%) are among its %,d genes, below --min-gene-match %.0f%%.",
+        f.name(), m.matchedGenes(), m.vocabularyGenes(), 100 * m.vocabularyCoverage(), geneIds.length, 100 * o.minGeneMatch());
+    if (symbols != null) {
+      throw UserException.of("%s %,d of its symbols are not in the vocabulary's gene name dictionary (first: %s). Check"
+          + " that %s holds gene symbols of the vocabulary's organism (or use --gene-id-type ensembl for Ensembl IDs)."
+          + " Lower --min-gene-match only if the data really covers fewer genes.", coverage, symbols.unmatched(),
+          String.join(", ", symbols.unmatchedExamples()), column);
     }
     boolean versioned = java.util.Arrays.stream(geneIds).limit(200)
         .anyMatch(id -> id != null && id.matches("(?i)ENS[A-Z]*G\\d+\\.\\d+"));
     throw UserException.of(
-        "Input %s: only %,d of the vocabulary's %,d genes (%.1f%%) are among its %,d genes, below"
-            + " --min-gene-match %.0f%%. First input IDs not in the vocabulary: %s.%s Check that"
-            + " --gene-id-column (now '%s') holds Ensembl gene IDs of the organism and release of"
-            + " the vocabulary; gene symbols must be mapped to Ensembl IDs first. Lower"
-            + " --min-gene-match only if the data really covers fewer genes.",
-        f.name(), m.matchedGenes(), m.vocabularyGenes(), 100 * m.vocabularyCoverage(), geneIds.length,
-        100 * o.minGeneMatch(), String.join(", ", m.unmatchedExamples()),
-        versioned ? " The IDs carry version suffixes (ENSG....N): strip them." : "",
-        o.geneIdColumn());
+        "%s First input IDs not in the vocabulary: %s.%s Check that --gene-id-column (now %s) holds Ensembl gene"
+            + " IDs of the organism and release of the vocabulary; for gene symbols pass --gene-id-type symbol."
+            + " Lower --min-gene-match only if the data really covers fewer genes.",
+        coverage, String.join(", ", m.unmatchedExamples()),
+        versioned ? " The IDs carry version suffixes (ENSG....N): strip them." : "", column);
   }
 }

@@ -89,6 +89,10 @@ public final class TokenizeJob {
     Vocabulary vocabulary = VocabularyLoader.load(o.vocabulary());
     EncodingSettings settings =
         EncodingSettings.resolve(vocabulary, o.specialTokens(), o.modelInputSize());
+    if (o.geneIdType() == GeneIdType.SYMBOL && vocabulary.symbolToId().isEmpty()) {
+      throw UserException.of("--gene-id-type symbol needs the vocabulary's gene name dictionary (gene_name_id_dict.pkl or .tsv),"
+          + " and %s has none; add one (cellspark medians writes it) or map the symbols to Ensembl IDs first", o.vocabulary());
+    }
     StagedOutput out =
         StagedOutput.prepare(
             o.output(), o.overwrite(), hadoop, files.stream().map(InputFile::uri).toList());
@@ -111,6 +115,14 @@ public final class TokenizeJob {
       }
       long inspected = System.nanoTime();
       LOG.info("tokenize: {} input(s), {}; {}", inputs.size(), vocabulary.describe(), settings.describe());
+      for (InspectedInput i : inputs) {
+        SymbolMatch s = i.symbols();
+        if (s != null && (s.unmatched() > 0 || s.duplicated() > 0)) {
+          LOG.warn("tokenize: {}: {} symbol(s) not in the gene name dictionary, left out (first: {}); {} column(s) repeat"
+              + " another's symbol and are summed with it (first: {})", i.file().name(), s.unmatched(),
+              String.join(", ", s.unmatchedExamples()), s.duplicated(), String.join(", ", s.duplicatedExamples()));
+        }
+      }
 
       List<String> obsNeeded = obsColumnsNeeded(inputs, o);
       Dataset<Row> cells = atlases.read(spark, countsAt, obsNeeded, o.partitions(), mtxReads);

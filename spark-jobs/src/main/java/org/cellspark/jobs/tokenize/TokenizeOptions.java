@@ -16,7 +16,9 @@ import org.cellspark.error.UserException;
  * @param output output folder (Parquet + _cellspark.json)
  * @param vocabulary vocabulary folder, or {@code builtin:geneformer-v1}
  * @param counts where the raw counts are: X, raw, or layers/NAME
- * @param geneIdColumn gene table column holding Ensembl IDs
+ * @param geneIdColumn gene table column holding the gene IDs; null = the format's default (Ensembl
+ *     IDs: {@code ensembl_id}; symbols: the h5ad gene index, loom's {@code Gene} attribute)
+ * @param geneIdType what the gene IDs are: Ensembl IDs or gene symbols
  * @param modelInputSize tokens per cell including special tokens; 0 = 4096 with special tokens, 2048 without
  * @param attributes obs columns copied to the output
  * @param nCountsColumn obs column with each cell's total count; computed when absent
@@ -33,6 +35,7 @@ public record TokenizeOptions(
     String vocabulary,
     String counts,
     String geneIdColumn,
+    GeneIdType geneIdType,
     int modelInputSize,
     SpecialTokens specialTokens,
     List<Attribute> attributes,
@@ -68,6 +71,8 @@ public record TokenizeOptions(
 
   public TokenizeOptions {
     inputs = inputs == null ? List.of() : List.copyOf(inputs);
+    geneIdType = geneIdType == null ? GeneIdType.ENSEMBL : geneIdType;
+    geneIdColumn = geneIdColumn == null && geneIdType == GeneIdType.ENSEMBL ? DEFAULT_GENE_ID_COLUMN : geneIdColumn;
     attributes = attributes == null ? List.of() : List.copyOf(attributes);
     List<String> problems = new ArrayList<>();
     if (inputs.isEmpty()) {
@@ -117,7 +122,8 @@ public record TokenizeOptions(
     private String output;
     private String vocabulary;
     private String counts = DEFAULT_COUNTS;
-    private String geneIdColumn = DEFAULT_GENE_ID_COLUMN;
+    private String geneIdColumn;
+    private GeneIdType geneIdType = GeneIdType.ENSEMBL;
     private int modelInputSize;
     private SpecialTokens specialTokens = SpecialTokens.AUTO;
     private List<Attribute> attributes = new ArrayList<>();
@@ -151,6 +157,11 @@ public record TokenizeOptions(
 
     public Builder geneIdColumn(String v) {
       geneIdColumn = v;
+      return this;
+    }
+
+    public Builder geneIdType(GeneIdType v) {
+      geneIdType = v;
       return this;
     }
 
@@ -206,7 +217,7 @@ public record TokenizeOptions(
 
     public TokenizeOptions build() {
       return new TokenizeOptions(
-          inputs, output, vocabulary, counts, geneIdColumn, modelInputSize, specialTokens, attributes,
+          inputs, output, vocabulary, counts, geneIdColumn, geneIdType, modelInputSize, specialTokens, attributes,
           nCountsColumn, filterPassColumn, useFilterPass, minGeneMatch, allowNonInteger, overwrite,
           partitions);
     }

@@ -27,6 +27,7 @@ final class TokenizeSummary {
     options.put("vocabulary", o.vocabulary());
     options.put("counts", o.counts());
     options.put("gene_id_column", o.geneIdColumn());
+    options.put("gene_id_type", o.geneIdType().name().toLowerCase(java.util.Locale.ROOT));
     options.put("model_input_size", settings.modelInputSize());
     options.put("special_tokens", settings.specialTokens());
     options.put("attributes", o.attributes().stream().map(a -> a.obsColumn() + "=" + a.outputColumn()).toList());
@@ -48,6 +49,9 @@ final class TokenizeSummary {
       m.put("vocabulary_coverage", round(i.mapping().vocabularyCoverage()));
       m.put("input_genes_unmatched", i.mapping().unmatchedColumns());
       m.put("input_genes_collapsed", i.mapping().collapsedColumns());
+      if (i.symbols() != null) {
+        m.put("gene_symbols", i.symbols().describe());
+      }
       m.put("n_counts", i.hasNCounts() ? "obs column " + o.nCountsColumn() : "computed from counts (no obs column " + o.nCountsColumn() + ")");
       m.put("filter_pass", i.hasFilterPass() ? "obs column " + o.filterPassColumn() : "not applied");
       in.add(m);
