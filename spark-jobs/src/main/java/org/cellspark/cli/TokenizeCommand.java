@@ -50,6 +50,11 @@ final class TokenizeCommand implements Callable<Integer> {
           + " falling back to an Ensembl-looking h5ad index; with --gene-id-type symbol the h5ad index, loom's Gene attribute.")
   String geneIdColumn;
 
+  @Option(names = "--cell-table", paramLabel = "PARQUET",
+      description = "For Parquet long-table inputs (cell_id, gene_id, count): a table of cell attributes keyed by cell_id;"
+          + " without it, the long table's other columns are the attributes.")
+  String cellTable;
+
   @Option(names = "--gene-id-type", paramLabel = "ensembl|symbol",
       description = "What the gene IDs are: Ensembl IDs (default) or gene symbols, mapped through the vocabulary's"
           + " gene_name_id_dict (matched/unmatched counts in _cellspark.json).")
@@ -104,6 +109,7 @@ final class TokenizeCommand implements Callable<Integer> {
         .counts(counts)
         .geneIdColumn(geneIdColumn)
         .geneIdType(geneIdType)
+        .cellTable(cellTable)
         .modelInputSize(modelInputSize)
         .specialTokens(specialTokens)
         .nCountsColumn(nCountsColumn)

@@ -35,6 +35,8 @@ import org.cellspark.io.h5ad.H5adOptions;
 import org.cellspark.io.h5ad.ObsColumn;
 import org.cellspark.io.loom.LoomCells;
 import org.cellspark.io.loom.LoomFile;
+import org.cellspark.io.longtable.LongTable;
+import org.cellspark.io.longtable.LongTableCells;
 import org.cellspark.io.mtx.MtxCells;
 import org.cellspark.io.mtx.MtxFolder;
 import org.cellspark.io.tenx.TenxCells;
@@ -46,12 +48,17 @@ import org.cellspark.io.tenx.TenxH5;
  * globs of them) are loom inputs, every other spec (files, folders of .h5ad, globs) expands to
  * AnnData files.
  */
-public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5> tenx, List<LoomFile> loom) {
+public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5> tenx, List<LoomFile> loom,
+    List<LongTable> longTables) {
 
   /**
-   * @param geneIdColumn the loom row attribute holding gene IDs (else loompy's {@code Accession})
+   * @param geneIdColumn the loom row attribute holding gene IDs (else loompy's {@code Accession});
+   *     null = gene symbols (loompy's {@code Gene})
+   * @param cellTable Parquet table of cell attributes for the long-table inputs, or null
    */
-  public static AtlasInputs expand(List<String> specs, Configuration conf, String geneIdColumn) {
+  public static AtlasInputs expand(SparkSession spark, List<String> specs, String geneIdColumn, String cellTable) {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    List<LongTable> longTables = new ArrayList<>();
     List<String> h5adSpecs = new ArrayList<>();
     List<MtxFolder> mtx = new ArrayList<>();
     List<TenxH5> tenx = new ArrayList<>();
@@ -64,6 +71,8 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
         }
         if (isMtxFolder(spec, conf)) {
           mtx.add(MtxFolder.open(spec, spec, conf));
+        } else if (LongTable.isLongTable(spec, conf)) {
+          longTables.add(LongTable.open(spark, new InputFile(qualified(spec, conf), spec), cellTable));
         } else if (LoomFile.isLoom(spec)) {
           for (InputFile f : InputFiles.expand(List.of(spec), ".loom", conf)) {
             loom.add(LoomFile.open(f, geneIdColumn));
@@ -83,9 +92,12 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
         }
       }
     }
-    List<InputFile> h5ad = h5adSpecs.isEmpty() && !(mtx.isEmpty() && tenx.isEmpty() && loom.isEmpty()) ? List.of()
-        : InputFiles.expand(h5adSpecs, ".h5ad", conf);
-    return new AtlasInputs(h5ad, mtx, tenx, loom);
+    if (cellTable != null && longTables.isEmpty()) {
+      throw UserException.of("--cell-table %s is for Parquet long-table inputs, and none of the inputs is one", cellTable);
+    }
+    List<InputFile> h5ad = h5adSpecs.isEmpty() && !(mtx.isEmpty() && tenx.isEmpty() && loom.isEmpty() && longTables.isEmpty())
+        ? List.of() : InputFiles.expand(h5adSpecs, ".h5ad", conf);
+    return new AtlasInputs(h5ad, mtx, tenx, loom, longTables);
   }
 
   /** Every input as a file entry (a Matrix Market folder by its folder URI), h5ad first. */
@@ -94,6 +106,7 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
     mtx.forEach(m -> out.add(new InputFile(m.uri(), m.name())));
     tenx.forEach(t -> out.add(t.file()));
     loom.forEach(l -> out.add(l.file()));
+    longTables.forEach(t -> out.add(t.file()));
     return out;
   }
 
@@ -110,7 +123,7 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
    */
   public Dataset<Row> read(SparkSession spark, CountsLocation counts, List<String> obs, int partitions,
       List<MtxCells.Read> mtxReads) {
-    List<String> h5adObs = loom.isEmpty() ? obs : obs.stream().filter(h5adColumns()::contains).toList();
+    List<String> h5adObs = loom.isEmpty() && longTables.isEmpty() ? obs : obs.stream().filter(h5adColumns()::contains).toList();
     Dataset<Row> cells = h5ad.isEmpty() ? null : readH5ad(spark, counts, h5adObs, partitions);
     StructType obsType = obsType(cells, obs);
     if (cells != null && !cells.schema().apply(CellCountsSchema.OBS).dataType().equals(obsType)) {
@@ -118,6 +131,10 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
     }
     for (LoomFile l : loom) {
       Dataset<Row> r = LoomCells.read(spark, l, obsType);
+      cells = cells == null ? r : cells.union(r);
+    }
+    for (LongTable t : longTables) {
+      Dataset<Row> r = LongTableCells.read(spark, t, obsType);
       cells = cells == null ? r : cells.union(r);
     }
     for (TenxH5 t : tenx) {
@@ -159,8 +176,11 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
         types.put(name, fromH5ad.apply(name).dataType());
         from.put(name, h5ad.size() == 1 ? h5ad.get(0).name() : "the .h5ad inputs");
       }
-      for (LoomFile l : loom) {
-        ObsColumn.Kind k = l.columns().get(name);
+      Map<InputFile, Map<String, ObsColumn.Kind>> annotated = new LinkedHashMap<>();
+      loom.forEach(l -> annotated.put(l.file(), l.columns()));
+      longTables.forEach(t -> annotated.put(t.file(), t.columns()));
+      for (Map.Entry<InputFile, Map<String, ObsColumn.Kind>> input : annotated.entrySet()) {
+        ObsColumn.Kind k = input.getValue().get(name);
         if (k == null) {
           continue;
         }
@@ -168,10 +188,10 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
         DataType merged = before == null ? k.sparkType() : widen(before, k.sparkType());
         if (merged == null) {
           throw UserException.of("Column '%s' is %s in %s but %s in %s; make it the same type in every input or leave it out",
-              name, before.simpleString(), from.get(name), k.sparkType().simpleString(), l.file().name());
+              name, before.simpleString(), from.get(name), k.sparkType().simpleString(), input.getKey().name());
         }
         types.put(name, merged);
-        from.putIfAbsent(name, l.file().name());
+        from.putIfAbsent(name, input.getKey().name());
       }
     }
     if (types.isEmpty()) {
@@ -216,6 +236,15 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
           .load();
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  private static String qualified(String spec, Configuration conf) {
+    Path p = new Path(spec);
+    try {
+      return p.getFileSystem(conf).makeQualified(p).toUri().toString();
+    } catch (IOException e) {
+      throw UserException.of("Cannot open input %s: %s", spec, e.getMessage());
     }
   }
 

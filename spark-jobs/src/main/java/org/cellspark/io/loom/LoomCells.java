@@ -11,12 +11,12 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.cellspark.error.UserException;
 import org.cellspark.io.cells.CellCountsSchema;
+import org.cellspark.io.cells.ObsValues;
 import org.cellspark.spark.InternalRowsRelation;
 
 /**
@@ -90,23 +90,13 @@ public final class LoomCells {
     }
   }
 
-  /** A value as the obs struct's field type (numbers widen to double; anything to string). */
+  /** A value as the obs struct's field type; a value that does not fit is refused. */
   private static Object as(Object v, DataType type, LoomFile f, String column, int cell) {
-    if (v == null) {
-      return null;
-    }
-    if (type.equals(DataTypes.DoubleType) && v instanceof Long l) {
-      return l.doubleValue();
-    }
-    if (type.equals(DataTypes.StringType) && !(v instanceof UTF8String)) {
-      return UTF8String.fromString(String.valueOf(v));
-    }
-    boolean fits = type.equals(DataTypes.StringType) || type.equals(DataTypes.DoubleType) && v instanceof Double
-        || type.equals(DataTypes.LongType) && v instanceof Long || type.equals(DataTypes.BooleanType) && v instanceof Boolean;
-    if (!fits) {
+    Object out = ObsValues.as(v, type);
+    if (out == ObsValues.MISMATCH) {
       throw UserException.of("Input %s: col_attrs/%s of cell %d is %s, but the column is %s in the other inputs; make the"
           + " column the same type in every input", f.file().name(), column, cell, v, type.simpleString());
     }
-    return v;
+    return out;
   }
 }

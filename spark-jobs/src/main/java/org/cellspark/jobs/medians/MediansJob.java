@@ -42,6 +42,7 @@ import org.cellspark.io.h5ad.CountsLocation;
 import org.cellspark.io.h5ad.DataFrameGroup;
 import org.cellspark.io.h5ad.H5adFile;
 import org.cellspark.io.loom.LoomFile;
+import org.cellspark.io.longtable.LongTable;
 import org.cellspark.io.mtx.MtxCells;
 import org.cellspark.io.mtx.MtxFolder;
 import org.cellspark.io.tenx.TenxH5;
@@ -78,7 +79,7 @@ public final class MediansJob {
     long start = System.nanoTime();
     SparkContext sc = spark.sparkContext();
     Configuration hadoop = sc.hadoopConfiguration();
-    AtlasInputs atlases = AtlasInputs.expand(o.inputs(), hadoop, o.geneIdColumn());
+    AtlasInputs atlases = AtlasInputs.expand(spark, o.inputs(), o.geneIdColumn(), null);
     List<InputFile> files = atlases.h5ad();
     CountsLocation countsAt = CountsLocation.parse(o.counts());
     Map<String, String> listed = o.genesFile() == null ? null : readGeneList(o.genesFile(), hadoop);
@@ -104,6 +105,14 @@ public final class MediansJob {
     }
     for (TenxH5 t : atlases.tenx()) {
       idsBySource.put(t.file().uri(), upperCase(t.geneIds()));
+    }
+    for (LongTable t : atlases.longTables()) {
+      idsBySource.put(t.file().uri(), upperCase(t.geneIds()));
+      for (String c : List.of(o.nCountsColumn(), o.filterPassColumn())) {
+        if (t.columns().containsKey(c)) {
+          obsPresent.add(c);
+        }
+      }
     }
     for (LoomFile l : atlases.loom()) {
       String[] ids = upperCase(l.geneIds());

@@ -102,10 +102,10 @@ final class CellTokenizer implements FlatMapFunction<Iterator<InternalRow>, Inte
     if (!(nCounts > 0) || Double.isInfinite(nCounts)) {
       if (hasNonZero(counts, stored)) {
         throw UserException.of(
-            "Input %s, cell '%s' (row %d): n_counts is %s but the cell has counts; n_counts must be"
+            "Input %s, %s: n_counts is %s but the cell has counts; n_counts must be"
                 + " the cell's total count (fix the obs column '%s', or drop it so Cellspark computes"
                 + " it)",
-            file.name(), in.getUTF8String(CELL_ID), in.getLong(ROW_INDEX),
+            file.name(), cell(in),
             Double.isNaN(nCounts) ? "missing" : String.valueOf(nCounts), "n_counts");
       }
       counters.droppedEmpty.add(1);
@@ -196,14 +196,21 @@ final class CellTokenizer implements FlatMapFunction<Iterator<InternalRow>, Inte
     }
   }
 
+  /** "cell 'ID' (row N)"; long tables have no rows in order (-1), so just the ID there. */
+  private static String cell(InternalRow in) {
+    long row = in.getLong(ROW_INDEX);
+    return row < 0 ? String.format(Locale.ROOT, "cell '%s'", in.getUTF8String(CELL_ID))
+        : String.format(Locale.ROOT, "cell '%s' (row %d)", in.getUTF8String(CELL_ID), row);
+  }
+
   private static UserException invalidCount(
       TokenizePlan p, TokenizePlan.FilePlan file, InternalRow in, int gene, double value) {
     String problem = CountCheck.problem(value, p.allowNonInteger());
     String what =
         String.format(
             Locale.ROOT,
-            "Input %s, cell '%s' (row %d), gene %s (column %d): the count %s is %s.",
-            file.name(), in.getUTF8String(CELL_ID), in.getLong(ROW_INDEX), file.geneIds()[gene], gene,
+            "Input %s, %s, gene %s (column %d): the count %s is %s.",
+            file.name(), cell(in), file.geneIds()[gene], gene,
             value, problem);
     String fix =
         "not an integer".equals(problem)

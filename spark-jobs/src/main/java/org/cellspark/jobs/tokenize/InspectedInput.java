@@ -15,6 +15,7 @@ import org.cellspark.io.h5ad.DataFrameGroup;
 import org.cellspark.io.h5ad.H5adFile;
 import org.cellspark.io.h5ad.ObsColumn;
 import org.cellspark.io.loom.LoomFile;
+import org.cellspark.io.longtable.LongTable;
 import org.cellspark.vocab.Vocabulary;
 
 /**
@@ -22,7 +23,7 @@ import org.cellspark.vocab.Vocabulary;
  * made there: the counts location, the gene IDs and their coverage of the vocabulary, and the obs
  * columns the job uses (n_counts, filter_pass, attributes) with their kinds.
  *
- * @param cells cells in the file
+ * @param cells cells in the file; -1 when only reading tells (long tables)
  * @param matrix the counts matrix, described (layout, dtype, compression)
  * @param inputGenes genes in the file's gene table
  * @param mapping the file's genes onto the vocabulary
@@ -67,6 +68,15 @@ record InspectedInput(
     Annotations a = Annotations.check(l.file(), "column attribute (col_attrs)", l.columns()::containsKey, l.columns()::get,
         List.copyOf(l.columns().keySet()), o);
     return new InspectedInput(l.file(), l.cells(), l.describe(), l.genes(), genes.mapping(), l.geneIds(), a.hasNCounts(),
+        a.hasFilterPass(), a.kinds(), genes.symbols());
+  }
+
+  /** A Parquet long table: its gene table (distinct gene_id values) and its attribute columns as annotations. */
+  static InspectedInput inspectLongTable(LongTable t, Vocabulary vocabulary, TokenizeOptions o) {
+    Genes genes = Genes.match(t.file(), t.geneIds(), vocabulary, o);
+    Annotations a = Annotations.check(t.file(), t.cellTable() == null ? "column" : "column of " + t.cellTable(),
+        t.columns()::containsKey, t.columns()::get, List.copyOf(t.columns().keySet()), o);
+    return new InspectedInput(t.file(), -1, t.describe(), t.geneIds().length, genes.mapping(), t.geneIds(), a.hasNCounts(),
         a.hasFilterPass(), a.kinds(), genes.symbols());
   }
 
@@ -178,10 +188,11 @@ record InspectedInput(
     boolean versioned = java.util.Arrays.stream(geneIds).limit(200)
         .anyMatch(id -> id != null && id.matches("(?i)ENS[A-Z]*G\\d+\\.\\d+"));
     throw UserException.of(
-        "%s First input IDs not in the vocabulary: %s.%s Check that --gene-id-column (now %s) holds Ensembl gene"
+        "%s %s%s Check that --gene-id-column (now %s) holds Ensembl gene"
             + " IDs of the organism and release of the vocabulary; for gene symbols pass --gene-id-type symbol."
             + " Lower --min-gene-match only if the data really covers fewer genes.",
-        coverage, String.join(", ", m.unmatchedExamples()),
+        coverage, m.unmatchedExamples().isEmpty() ? "Every input ID is in the vocabulary: the input holds few genes."
+            : "First input IDs not in the vocabulary: " + String.join(", ", m.unmatchedExamples()) + ".",
         versioned ? " The IDs carry version suffixes (ENSG....N): strip them." : "", column);
   }
 }

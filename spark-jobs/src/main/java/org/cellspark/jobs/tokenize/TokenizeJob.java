@@ -36,6 +36,7 @@ import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.h5ad.CountsLocation;
 import org.cellspark.io.loom.LoomFile;
+import org.cellspark.io.longtable.LongTable;
 import org.cellspark.io.mtx.MtxCells;
 import org.cellspark.io.mtx.MtxFolder;
 import org.cellspark.io.tenx.TenxH5;
@@ -82,7 +83,7 @@ public final class TokenizeJob {
   public static TokenizeResult run(SparkSession spark, TokenizeOptions o) {
     long start = System.nanoTime();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    AtlasInputs atlases = AtlasInputs.expand(o.inputs(), hadoop, o.geneIdColumn());
+    AtlasInputs atlases = AtlasInputs.expand(spark, o.inputs(), o.geneIdColumn(), o.cellTable());
     List<InputFile> h5adFiles = atlases.h5ad();
     List<InputFile> files = atlases.all();
     CountsLocation countsAt = CountsLocation.parse(o.counts());
@@ -112,6 +113,9 @@ public final class TokenizeJob {
       }
       for (LoomFile l : atlases.loom()) {
         inputs.add(InspectedInput.inspectLoom(l, vocabulary, o));
+      }
+      for (LongTable t : atlases.longTables()) {
+        inputs.add(InspectedInput.inspectLongTable(t, vocabulary, o));
       }
       long inspected = System.nanoTime();
       LOG.info("tokenize: {} input(s), {}; {}", inputs.size(), vocabulary.describe(), settings.describe());

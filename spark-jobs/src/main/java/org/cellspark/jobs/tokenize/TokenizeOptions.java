@@ -28,6 +28,7 @@ import org.cellspark.error.UserException;
  * @param allowNonInteger accept non-integer counts (otherwise: normalised data, an error)
  * @param overwrite replace an existing output
  * @param partitions exact number of read partitions, 0 = planned from the data size
+ * @param cellTable Parquet table of cell attributes (cell_id + columns) for long-table inputs, or null
  */
 public record TokenizeOptions(
     List<String> inputs,
@@ -45,7 +46,8 @@ public record TokenizeOptions(
     double minGeneMatch,
     boolean allowNonInteger,
     boolean overwrite,
-    int partitions) {
+    int partitions,
+    String cellTable) {
 
   public static final String DEFAULT_COUNTS = "X";
   public static final String DEFAULT_GENE_ID_COLUMN = "ensembl_id";
@@ -134,6 +136,7 @@ public record TokenizeOptions(
     private boolean allowNonInteger;
     private boolean overwrite;
     private int partitions;
+    private String cellTable;
 
     public Builder input(String... specs) {
       inputs.addAll(List.of(specs));
@@ -215,11 +218,16 @@ public record TokenizeOptions(
       return this;
     }
 
+    public Builder cellTable(String v) {
+      cellTable = v;
+      return this;
+    }
+
     public TokenizeOptions build() {
       return new TokenizeOptions(
           inputs, output, vocabulary, counts, geneIdColumn, geneIdType, modelInputSize, specialTokens, attributes,
           nCountsColumn, filterPassColumn, useFilterPass, minGeneMatch, allowNonInteger, overwrite,
-          partitions);
+          partitions, cellTable);
     }
   }
 }

@@ -42,7 +42,7 @@ final class TokenizeSummary {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("name", i.file().name());
       m.put("uri", i.file().uri());
-      m.put("cells", i.cells());
+      m.put("cells", i.cells() < 0 ? null : i.cells());
       m.put("matrix", i.matrix());
       m.put("input_genes", i.inputGenes());
       m.put("vocabulary_genes_matched", i.mapping().matchedGenes());
