@@ -40,6 +40,7 @@ import org.cellspark.io.longtable.LongTableCells;
 import org.cellspark.io.mtx.MtxCells;
 import org.cellspark.io.mtx.MtxFolder;
 import org.cellspark.io.tenx.TenxCells;
+import org.cellspark.io.storage.HdfOpener;
 import org.cellspark.io.tenx.TenxH5;
 
 /**
@@ -58,6 +59,7 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
    */
   public static AtlasInputs expand(SparkSession spark, List<String> specs, String geneIdColumn, String cellTable) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
+    HdfOpener hdf = HdfOpener.onDriver(conf);
     List<LongTable> longTables = new ArrayList<>();
     List<String> h5adSpecs = new ArrayList<>();
     List<MtxFolder> mtx = new ArrayList<>();
@@ -75,14 +77,14 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
           longTables.add(LongTable.open(spark, new InputFile(qualified(spec, conf), spec), cellTable));
         } else if (LoomFile.isLoom(spec)) {
           for (InputFile f : InputFiles.expand(List.of(spec), ".loom", conf)) {
-            loom.add(LoomFile.open(f, geneIdColumn));
+            loom.add(LoomFile.open(hdf, f, geneIdColumn));
           }
         } else if (spec.endsWith(".h5")) {
           // Cell Ranger matrices by their layout; any other .h5 is tried as AnnData (whose
           // refusal names both formats).
           for (InputFile f : InputFiles.expand(List.of(spec), ".h5", conf)) {
-            if (TenxH5.looksLikeTenx(f.localPath())) {
-              tenx.add(TenxH5.open(f));
+            if (TenxH5.looksLikeTenx(hdf, f)) {
+              tenx.add(TenxH5.open(hdf, f));
             } else {
               h5adSpecs.add(f.uri());
             }
@@ -123,7 +125,8 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
    */
   public Dataset<Row> read(SparkSession spark, CountsLocation counts, List<String> obs, int partitions,
       List<MtxCells.Read> mtxReads) {
-    List<String> h5adObs = loom.isEmpty() && longTables.isEmpty() ? obs : obs.stream().filter(h5adColumns()::contains).toList();
+    List<String> h5adObs = loom.isEmpty() && longTables.isEmpty() ? obs
+        : obs.stream().filter(h5adColumns(HdfOpener.onDriver(spark.sparkContext().hadoopConfiguration()))::contains).toList();
     Dataset<Row> cells = h5ad.isEmpty() ? null : readH5ad(spark, counts, h5adObs, partitions);
     StructType obsType = obsType(cells, obs);
     if (cells != null && !cells.schema().apply(CellCountsSchema.OBS).dataType().equals(obsType)) {
@@ -152,10 +155,10 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
   }
 
   /** Every obs column name of the .h5ad inputs. */
-  private Set<String> h5adColumns() {
+  private Set<String> h5adColumns(HdfOpener hdf) {
     Set<String> out = new HashSet<>();
     for (InputFile f : h5ad) {
-      try (H5adFile h5 = H5adFile.open(f.localPath(), f.name())) {
+      try (H5adFile h5 = H5adFile.open(hdf, f)) {
         out.addAll(h5.obs().columnNames());
       }
     }

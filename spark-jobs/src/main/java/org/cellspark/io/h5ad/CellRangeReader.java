@@ -8,6 +8,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
+import org.cellspark.io.storage.HdfOpener;
 
 /**
  * Reads the cells {@code [start, start + count)} of one CSR or dense file, a block at a time: a
@@ -26,6 +27,7 @@ final class CellRangeReader implements Iterator<InternalRow>, AutoCloseable {
 
   private final ScanSpec spec;
   private final InputFile file;
+  private final HdfOpener opener;
   private final long start;
   private final long end;
   private final UTF8String source;
@@ -47,9 +49,10 @@ final class CellRangeReader implements Iterator<InternalRow>, AutoCloseable {
   private Object[][] obsValues;
   private int cell; // position in the current block
 
-  CellRangeReader(ScanSpec spec, InputFile file, long start, long count) {
+  CellRangeReader(ScanSpec spec, InputFile file, HdfOpener opener, long start, long count) {
     this.spec = spec;
     this.file = file;
+    this.opener = opener;
     this.start = start;
     this.end = start + count;
     this.next = start;
@@ -58,9 +61,10 @@ final class CellRangeReader implements Iterator<InternalRow>, AutoCloseable {
   }
 
   /** Rows of a range whose counts were assembled elsewhere (see {@link CscTranspose}). */
-  CellRangeReader(ScanSpec spec, InputFile file, CellBlock transposed) {
+  CellRangeReader(ScanSpec spec, InputFile file, HdfOpener opener, CellBlock transposed) {
     this.spec = spec;
     this.file = file;
+    this.opener = opener;
     this.start = transposed.firstRow();
     this.end = start + transposed.cells();
     this.next = start;
@@ -111,7 +115,7 @@ final class CellRangeReader implements Iterator<InternalRow>, AutoCloseable {
   }
 
   private void open() {
-    h5 = H5adFile.open(file.localPath(), file.name());
+    h5 = H5adFile.open(opener, file);
     obsGroup = h5.obs();
     if (spec.needsMatrix() && transposed == null) {
       matrix = h5.counts(spec.counts);

@@ -12,6 +12,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
+import org.cellspark.io.storage.HdfOpener;
 import scala.Tuple2;
 
 /**
@@ -34,6 +35,7 @@ final class CscTranspose {
       JavaSparkContext jsc,
       ScanSpec spec,
       InputFile file,
+      HdfOpener opener,
       CountsMatrix.Sparse matrix,
       int cellPartitions,
       int columnTasks) {
@@ -43,7 +45,7 @@ final class CscTranspose {
     List<ColumnRange> ranges = columnRanges(matrix, columnTasks);
 
     return jsc.parallelize(ranges, ranges.size())
-        .flatMapToPair(range -> new ChunkIterator(file, spec.counts, range, cellsPerBlock))
+        .flatMapToPair(range -> new ChunkIterator(file, opener, spec.counts, range, cellsPerBlock))
         .partitionBy(new BlockPartitioner(blocks))
         .mapPartitionsWithIndex(
             (block, chunks) -> {
@@ -51,7 +53,7 @@ final class CscTranspose {
               int cells = (int) Math.min(cellsPerBlock, rows - first);
               List<Chunk> parts = new ArrayList<>();
               chunks.forEachRemaining(t -> parts.add(t._2()));
-              return new CellRangeReader(spec, file, assemble(first, cells, parts));
+              return new CellRangeReader(spec, file, opener, assemble(first, cells, parts));
             },
             true);
   }
@@ -133,6 +135,7 @@ final class CscTranspose {
   /** Reads a column range a piece at a time, emitting one chunk per cell block per piece. */
   private static final class ChunkIterator implements Iterator<Tuple2<Integer, Chunk>> {
     private final InputFile file;
+    private final HdfOpener opener;
     private final CountsLocation counts;
     private final ColumnRange range;
     private final int cellsPerBlock;
@@ -144,7 +147,8 @@ final class CscTranspose {
     private int nextColumn;
     private final List<Tuple2<Integer, Chunk>> pending = new ArrayList<>();
 
-    ChunkIterator(InputFile file, CountsLocation counts, ColumnRange range, int cellsPerBlock) {
+    ChunkIterator(InputFile file, HdfOpener opener, CountsLocation counts, ColumnRange range, int cellsPerBlock) {
+      this.opener = opener;
       this.file = file;
       this.counts = counts;
       this.range = range;
@@ -182,7 +186,7 @@ final class CscTranspose {
 
     private void readPiece() {
       if (h5 == null) {
-        h5 = H5adFile.open(file.localPath(), file.name());
+        h5 = H5adFile.open(opener, file);
         matrix = (CountsMatrix.Sparse) h5.counts(counts);
         indptr = matrix.indptr(range.first(), range.end() - range.first());
         cellCursor = matrix.indexCursor();

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 import org.cellspark.error.UserException;
+import org.cellspark.io.InputFiles.InputFile;
+import org.cellspark.io.storage.HdfOpener;
 
 /**
  * An AnnData {@code .h5ad} file opened with jHDF: validates the layout and gives access to
@@ -28,12 +30,10 @@ public final class H5adFile implements AutoCloseable {
 
   private static final Pattern ENSEMBL = Pattern.compile("^ENS[A-Z]*G\\d{6,}(\\.\\d+)?$");
 
-  private final Path path;
   private final String name;
   private final HdfFile hdf;
 
-  private H5adFile(Path path, String name, HdfFile hdf) {
-    this.path = path;
+  private H5adFile(String name, HdfFile hdf) {
     this.name = name;
     this.hdf = hdf;
   }
@@ -44,19 +44,23 @@ public final class H5adFile implements AutoCloseable {
    * @param name how messages name the file (the user's spelling of it)
    */
   public static H5adFile open(Path path, String name) {
-    if (!Files.isRegularFile(path)) {
-      throw UserException.of("Input %s does not exist or is not a file", name);
-    }
+    return open(HdfOpener.onDriver(new org.apache.hadoop.conf.Configuration(false)),
+        new InputFile(path.toUri().toString(), name));
+  }
+
+  /** Opens an h5ad file wherever it is (local or on a Hadoop file system) and checks it is AnnData. */
+  public static H5adFile open(HdfOpener opener, InputFile file) {
+    String name = file.name();
     HdfFile hdf;
     try {
-      hdf = new HdfFile(path);
+      hdf = opener.open(file);
     } catch (HdfException | IllegalArgumentException | java.nio.BufferUnderflowException e) {
       throw UserException.of(
           "Input %s is not an HDF5 file (%s). h5ad files are HDF5: check that this is the .h5ad"
               + " itself and not a CSV, loom or zarr export, and that the copy is complete.",
           name, firstLine(e));
     }
-    H5adFile f = new H5adFile(path, name, hdf);
+    H5adFile f = new H5adFile(name, hdf);
     try {
       f.checkIsAnnData();
     } catch (RuntimeException e) {
@@ -95,9 +99,6 @@ public final class H5adFile implements AutoCloseable {
     return name;
   }
 
-  public Path path() {
-    return path;
-  }
 
   public DataFrameGroup obs() {
     return new DataFrameGroup(name, "obs", (Group) hdf.getChild("obs"));

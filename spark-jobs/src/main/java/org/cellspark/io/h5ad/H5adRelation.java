@@ -19,6 +19,7 @@ import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.cells.CellCountsSchema;
+import org.cellspark.io.storage.HdfOpener;
 
 /**
  * AnnData files as a Spark relation: one row per cell in {@link CellCountsSchema}. Files are
@@ -44,7 +45,7 @@ public final class H5adRelation extends BaseRelation implements PrunedScan {
     Map<String, String> kindSource = new LinkedHashMap<>();
     for (InputFile f :
         InputFiles.expand(options.paths(), ".h5ad", sqlContext.sparkContext().hadoopConfiguration())) {
-      try (H5adFile h5 = H5adFile.open(f.localPath(), f.name())) {
+      try (H5adFile h5 = H5adFile.open(HdfOpener.onDriver(sqlContext.sparkContext().hadoopConfiguration()), f)) {
         CountsMatrix m = h5.counts(options.counts());
         files.add(new FileInfo(f, m.layout(), m.rows(), m.cols(), m.decompressedBytes()));
         DataFrameGroup obs = h5.obs();
@@ -131,17 +132,18 @@ public final class H5adRelation extends BaseRelation implements PrunedScan {
     ScanSpec spec = new ScanSpec(options.counts(), obsFields, requiredColumns);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sqlContext.sparkContext());
     int[] partitions = plan(spec.needsMatrix(), jsc.defaultParallelism());
+    HdfOpener opener = HdfOpener.forTasks(sqlContext.sparkContext(), files.stream().map(FileInfo::file).toList());
 
     List<JavaRDD<InternalRow>> parts = new ArrayList<>();
     for (int i = 0; i < files.size(); i++) {
       FileInfo info = files.get(i);
       if (spec.needsMatrix() && info.layout() == CountsMatrix.Layout.CSC) {
-        try (H5adFile h5 = H5adFile.open(info.file().localPath(), info.file().name())) {
+        try (H5adFile h5 = H5adFile.open(HdfOpener.onDriver(sqlContext.sparkContext().hadoopConfiguration()), info.file())) {
           CountsMatrix.Sparse m = (CountsMatrix.Sparse) h5.counts(options.counts());
-          parts.add(CscTranspose.rdd(jsc, spec, info.file(), m, partitions[i], partitions[i]));
+          parts.add(CscTranspose.rdd(jsc, spec, info.file(), opener, m, partitions[i], partitions[i]));
         }
       } else {
-        parts.add(rowRanges(jsc, spec, info, partitions[i]));
+        parts.add(rowRanges(jsc, spec, info, opener, partitions[i]));
       }
     }
     JavaRDD<InternalRow> all = parts.size() == 1 ? parts.get(0) : union(jsc, parts);
@@ -156,7 +158,7 @@ public final class H5adRelation extends BaseRelation implements PrunedScan {
   }
 
   private static JavaRDD<InternalRow> rowRanges(
-      JavaSparkContext jsc, ScanSpec spec, FileInfo info, int partitions) {
+      JavaSparkContext jsc, ScanSpec spec, FileInfo info, HdfOpener opener, int partitions) {
     List<long[]> ranges = new ArrayList<>();
     long cells = info.cells();
     for (int p = 0; p < partitions; p++) {
@@ -171,7 +173,7 @@ public final class H5adRelation extends BaseRelation implements PrunedScan {
         .mapPartitions(
             it -> {
               List<CellRangeReader> readers = new ArrayList<>();
-              it.forEachRemaining(r -> readers.add(new CellRangeReader(spec, file, r[0], r[1])));
+              it.forEachRemaining(r -> readers.add(new CellRangeReader(spec, file, opener, r[0], r[1])));
               return readers.size() == 1 ? readers.get(0) : chain(readers);
             });
   }

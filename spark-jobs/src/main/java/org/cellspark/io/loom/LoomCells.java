@@ -17,6 +17,7 @@ import org.apache.spark.unsafe.types.UTF8String;
 import org.cellspark.error.UserException;
 import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.cells.ObsValues;
+import org.cellspark.io.storage.HdfOpener;
 import org.cellspark.spark.InternalRowsRelation;
 
 /**
@@ -45,11 +46,12 @@ public final class LoomCells {
       }
     }
     StructField[] fields = obs.fields();
+    HdfOpener opener = HdfOpener.forTasks(spark.sparkContext(), List.of(f.file()));
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     JavaRDD<InternalRow> rows = jsc.parallelize(ranges, Math.max(1, ranges.size()))
         .mapPartitions(it -> {
           List<InternalRow> out = new ArrayList<>();
-          try (LoomFile.Reader r = f.reader()) {
+          try (LoomFile.Reader r = f.reader(opener)) {
             while (it.hasNext()) {
               int[] range = it.next();
               for (int c = range[0]; c < range[1]; c += r.blockCells()) {

@@ -8,8 +8,6 @@ import io.jhdf.api.dataset.ChunkedDataset;
 import io.jhdf.exceptions.HdfException;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -19,6 +17,7 @@ import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.h5ad.ArrayConversions;
 import org.cellspark.io.h5ad.NumericDecoder;
 import org.cellspark.io.h5ad.ObsColumn;
+import org.cellspark.io.storage.HdfOpener;
 
 /**
  * A loom file (Geneformer's original input format, loompy's layout): {@code /matrix} is genes x
@@ -69,12 +68,8 @@ public record LoomFile(
    * Opens and checks {@code f}; gene IDs from row attribute {@code geneIdAttribute}, else
    * loompy's {@code Accession}; null = gene symbols, from loompy's {@code Gene}.
    */
-  public static LoomFile open(InputFile f, String geneIdAttribute) {
-    Path path = f.localPath();
-    if (!Files.isRegularFile(path)) {
-      throw UserException.of("Input %s does not exist or is not a file", f.name());
-    }
-    try (HdfFile h = new HdfFile(path)) {
+  public static LoomFile open(HdfOpener opener, InputFile f, String geneIdAttribute) {
+    try (HdfFile h = opener.open(f)) {
       Node m = h.getChildren().get("matrix");
       if (!(m instanceof Dataset matrix) || matrix.getDimensions().length != 2) {
         throw UserException.of("Input %s is not a loom file: it has no 2-D /matrix dataset (top level holds: %s)",
@@ -169,8 +164,8 @@ public record LoomFile(
     private final Group cols;
     private double[] chunkValues = new double[0];
 
-    Reader() {
-      h = new HdfFile(file.localPath());
+    Reader(HdfOpener opener) {
+      h = opener.open(file);
       matrix = (Dataset) h.getChildren().get("matrix");
       decoder = NumericDecoder.of(matrix);
       cols = (Group) h.getChildren().get("col_attrs");
@@ -232,8 +227,8 @@ public record LoomFile(
     }
   }
 
-  public Reader reader() {
-    return new Reader();
+  public Reader reader(HdfOpener opener) {
+    return new Reader(opener);
   }
 
   /** Per-cell growing (gene, value) lists for one block. */

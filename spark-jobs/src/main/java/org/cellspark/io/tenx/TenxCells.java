@@ -15,6 +15,7 @@ import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.cellspark.io.cells.CellCountsSchema;
+import org.cellspark.io.storage.HdfOpener;
 import org.cellspark.spark.InternalRowsRelation;
 
 /**
@@ -39,11 +40,12 @@ public final class TenxCells {
     int obsFields = obs.fields().length;
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<TenxH5> file = jsc.broadcast(m); // barcodes and gene IDs once per executor, not per task
+    HdfOpener opener = HdfOpener.forTasks(spark.sparkContext(), List.of(m.file()));
     JavaRDD<InternalRow> rows = jsc.parallelize(ranges, Math.max(1, ranges.size()))
         .mapPartitions(it -> {
           List<InternalRow> out = new ArrayList<>();
           TenxH5 f = file.value();
-          try (TenxH5.Reader r = f.cursors()) {
+          try (TenxH5.Reader r = f.cursors(opener)) {
             while (it.hasNext()) {
               long[] range = it.next();
               read(f, r, range[0], (int) (range[1] - range[0]), obsFields, out);

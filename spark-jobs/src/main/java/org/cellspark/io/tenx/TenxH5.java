@@ -7,13 +7,12 @@ import io.jhdf.api.Node;
 import io.jhdf.exceptions.HdfException;
 import java.io.Serializable;
 import java.lang.reflect.Array;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.h5ad.ChunkCursor;
+import org.cellspark.io.storage.HdfOpener;
 
 /**
  * A Cell Ranger (v3 or later) feature-barcode matrix HDF5 file, {@code filtered_feature_bc_matrix.h5}:
@@ -38,8 +37,8 @@ public record TenxH5(InputFile file, int genes, int cells, long stored, String[]
   static final String GENE_EXPRESSION = "Gene Expression";
 
   /** Whether the HDF5 file at {@code path} is a Cell Ranger matrix (a top-level matrix group with indptr). */
-  public static boolean looksLikeTenx(Path path) {
-    try (HdfFile h = new HdfFile(path)) {
+  public static boolean looksLikeTenx(HdfOpener opener, InputFile f) {
+    try (HdfFile h = opener.open(f)) {
       Node m = h.getChildren().get("matrix");
       return m instanceof Group g && g.getChildren().containsKey("indptr") && g.getChildren().containsKey("barcodes");
     } catch (RuntimeException e) {
@@ -47,12 +46,8 @@ public record TenxH5(InputFile file, int genes, int cells, long stored, String[]
     }
   }
 
-  public static TenxH5 open(InputFile f) {
-    Path path = f.localPath();
-    if (!Files.isRegularFile(path)) {
-      throw UserException.of("Input %s does not exist or is not a file", f.name());
-    }
-    try (HdfFile h = new HdfFile(path)) {
+  public static TenxH5 open(HdfOpener opener, InputFile f) {
+    try (HdfFile h = opener.open(f)) {
       Group m = group(h, "matrix", f);
       long[] shape = longs(dataset(m, "shape", f).getData());
       if (shape.length != 2) {
@@ -94,8 +89,8 @@ public record TenxH5(InputFile file, int genes, int cells, long stored, String[]
     final ChunkCursor indices;
     final ChunkCursor values;
 
-    Reader() {
-      h = new HdfFile(file.localPath());
+    Reader(HdfOpener opener) {
+      h = opener.open(file);
       Group m = (Group) h.getChildren().get("matrix");
       indptr = (Dataset) m.getChild("indptr");
       indices = new ChunkCursor((Dataset) m.getChild("indices"));
@@ -112,8 +107,8 @@ public record TenxH5(InputFile file, int genes, int cells, long stored, String[]
     }
   }
 
-  public Reader cursors() {
-    return new Reader();
+  public Reader cursors(HdfOpener opener) {
+    return new Reader(opener);
   }
 
   private static Group group(Group parent, String name, InputFile f) {

@@ -44,6 +44,7 @@ import org.cellspark.io.h5ad.H5adFile;
 import org.cellspark.io.loom.LoomFile;
 import org.cellspark.io.longtable.LongTable;
 import org.cellspark.io.mtx.MtxCells;
+import org.cellspark.io.storage.HdfOpener;
 import org.cellspark.io.mtx.MtxFolder;
 import org.cellspark.io.tenx.TenxH5;
 import org.cellspark.jobs.common.JobSummary;
@@ -87,7 +88,7 @@ public final class MediansJob {
     Map<String, String> symbolOf = new TreeMap<>();
     Set<String> obsPresent = new LinkedHashSet<>();
     for (InputFile f : files) {
-      GeneTable genes = inspect(f, countsAt, o, obsPresent);
+      GeneTable genes = inspect(HdfOpener.onDriver(hadoop), f, countsAt, o, obsPresent);
       idsBySource.put(f.uri(), genes.ids());
       for (int i = 0; i < genes.ids().length; i++) {
         if (genes.symbols() != null && genes.symbols()[i] != null && !genes.symbols()[i].isBlank()) {
@@ -384,8 +385,8 @@ public final class MediansJob {
     return v instanceof Boolean b ? b : ((Number) v).doubleValue() == 1;
   }
 
-  private static GeneTable inspect(InputFile f, CountsLocation countsAt, MediansOptions o, Set<String> obsPresent) {
-    try (H5adFile h5 = H5adFile.open(f.localPath(), f.name())) {
+  private static GeneTable inspect(HdfOpener hdf, InputFile f, CountsLocation countsAt, MediansOptions o, Set<String> obsPresent) {
+    try (H5adFile h5 = H5adFile.open(hdf, f)) {
       h5.counts(countsAt); // checks the matrix's shape against obs and the gene table
       String[] raw = h5.geneIds(countsAt, o.geneIdColumn());
       String[] ids = new String[raw.length];

@@ -15,6 +15,7 @@ import org.cellspark.io.h5ad.DataFrameGroup;
 import org.cellspark.io.h5ad.H5adFile;
 import org.cellspark.io.h5ad.ObsColumn;
 import org.cellspark.io.loom.LoomFile;
+import org.cellspark.io.storage.HdfOpener;
 import org.cellspark.io.longtable.LongTable;
 import org.cellspark.vocab.Vocabulary;
 
@@ -47,8 +48,8 @@ record InspectedInput(
 
   /** Opens the file and checks it against the vocabulary and the options. */
   static InspectedInput inspect(
-      InputFile f, Vocabulary vocabulary, CountsLocation countsAt, TokenizeOptions o) {
-    try (H5adFile h5 = H5adFile.open(f.localPath(), f.name())) {
+      HdfOpener hdf, InputFile f, Vocabulary vocabulary, CountsLocation countsAt, TokenizeOptions o) {
+    try (H5adFile h5 = H5adFile.open(hdf, f)) {
       CountsMatrix matrix = h5.counts(countsAt);
       String[] geneIds = o.geneIdType() == GeneIdType.SYMBOL ? h5.geneSymbols(countsAt, o.geneIdColumn())
           : h5.geneIds(countsAt, o.geneIdColumn());

@@ -38,6 +38,7 @@ import org.cellspark.io.h5ad.CountsLocation;
 import org.cellspark.io.loom.LoomFile;
 import org.cellspark.io.longtable.LongTable;
 import org.cellspark.io.mtx.MtxCells;
+import org.cellspark.io.storage.HdfOpener;
 import org.cellspark.io.mtx.MtxFolder;
 import org.cellspark.io.tenx.TenxH5;
 import org.cellspark.spark.InternalRowsRelation;
@@ -103,7 +104,7 @@ public final class TokenizeJob {
     try {
       List<InspectedInput> inputs = new ArrayList<>();
       for (InputFile f : h5adFiles) {
-        inputs.add(InspectedInput.inspect(f, vocabulary, countsAt, o));
+        inputs.add(InspectedInput.inspect(HdfOpener.onDriver(hadoop), f, vocabulary, countsAt, o));
       }
       for (org.cellspark.io.mtx.MtxFolder m : atlases.mtx()) {
         inputs.add(InspectedInput.inspectMtx(new InputFile(m.uri(), m.name()), m, vocabulary, o));

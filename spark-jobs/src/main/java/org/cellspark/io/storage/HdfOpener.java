@@ -1,0 +1,120 @@
+package org.cellspark.io.storage;
+
+import io.jhdf.HdfFile;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.SerializableWritable;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.cellspark.error.UserException;
+import org.cellspark.io.InputFiles.InputFile;
+
+/**
+ * Opens HDF5 inputs (h5ad, loom, Cell Ranger .h5) wherever they are: local files directly; files
+ * on any Hadoop file system (s3a://, gs://, hdfs://) either by ranged reads through
+ * {@link HadoopByteChannel} ({@code range}, the default) or by a whole-file copy to local disk per
+ * executor ({@code copy}), chosen with the Hadoop setting {@value #STRATEGY}
+ * ({@code --conf spark.hadoop.cellspark.hdf5.remote=copy}). docs/object-storage.md has the
+ * measurements behind the default.
+ *
+ * <p>Executors get the driver's Hadoop configuration through a broadcast (as Spark's own file
+ * sources do), so credentials and endpoints set at runtime on the driver
+ * ({@code sc.hadoopConfiguration().set(...)}, common in notebooks) reach them too.
+ */
+public final class HdfOpener implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** Hadoop setting: how remote HDF5 files are read, {@code range} or {@code copy}. */
+  public static final String STRATEGY = "cellspark.hdf5.remote";
+  /** Hadoop setting: bytes per cached block of ranged reads. */
+  public static final String BLOCK_SIZE = "cellspark.hdf5.range.block-size";
+  /** Hadoop setting: blocks kept per open file. */
+  public static final String CACHED_BLOCKS = "cellspark.hdf5.range.cached-blocks";
+
+  static final int DEFAULT_BLOCK_SIZE = 1 << 20;
+  static final int DEFAULT_CACHED_BLOCKS = 32;
+
+  /** Reads sent to remote stores by this JVM, and bytes fetched (for benchmarks and logs). */
+  public static final AtomicLong REMOTE_REQUESTS = new AtomicLong();
+  public static final AtomicLong REMOTE_BYTES = new AtomicLong();
+
+  private final Broadcast<SerializableWritable<Configuration>> broadcast;
+  private final transient Configuration driverConf;
+
+  private HdfOpener(Broadcast<SerializableWritable<Configuration>> broadcast, Configuration driverConf) {
+    this.broadcast = broadcast;
+    this.driverConf = driverConf;
+  }
+
+  /** For the driver: opens with {@code conf} (not serializable: do not ship it to executors). */
+  public static HdfOpener onDriver(Configuration conf) {
+    return new HdfOpener(null, conf);
+  }
+
+  /** For tasks reading {@code files}: broadcasts the Hadoop configuration when one of them is remote. */
+  public static HdfOpener forTasks(SparkContext sc, List<InputFile> files) {
+    boolean remote = files.stream().anyMatch(f -> !isLocal(f.uri()));
+    return new HdfOpener(remote ? JavaSparkContext.fromSparkContext(sc).broadcast(new SerializableWritable<>(sc.hadoopConfiguration()))
+        : null, null);
+  }
+
+  public static boolean isLocal(String uri) {
+    String scheme = URI.create(uri).getScheme();
+    return scheme == null || "file".equals(scheme);
+  }
+
+  /** Opens {@code f} as HDF5; a missing file or one that is not HDF5 is the caller's to report (jHDF's exceptions pass). */
+  public HdfFile open(InputFile f) {
+    if (isLocal(f.uri())) {
+      Path p = f.localPath();
+      if (!Files.isRegularFile(p)) {
+        throw UserException.of("Input %s does not exist or is not a file", f.name());
+      }
+      return new HdfFile(p);
+    }
+    Configuration conf = driverConf != null ? driverConf : broadcast == null ? new Configuration() : broadcast.value().value();
+    org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(f.uri());
+    try {
+      FileSystem fs = path.getFileSystem(conf);
+      FileStatus status;
+      try {
+        status = fs.getFileStatus(path);
+      } catch (java.io.FileNotFoundException e) {
+        throw UserException.of("Input %s does not exist", f.name());
+      }
+      String strategy = conf.get(STRATEGY, "range").trim().toLowerCase(Locale.ROOT);
+      switch (strategy) {
+        case "copy":
+          return new HdfFile(LocalCopies.of(f.uri(), status, fs, REMOTE_REQUESTS, REMOTE_BYTES));
+        case "range":
+          FSDataInputStream in = fs.openFile(path).opt("fs.s3a.experimental.input.fadvise", "random")
+              .opt("fs.option.openfile.read.policy", "random").build().get();
+          return new HdfFile(new HadoopByteChannel(in, status.getLen(), conf.getInt(BLOCK_SIZE, DEFAULT_BLOCK_SIZE),
+              conf.getInt(CACHED_BLOCKS, DEFAULT_CACHED_BLOCKS), REMOTE_REQUESTS, REMOTE_BYTES), path.toUri());
+        default:
+          throw UserException.of("%s must be range or copy, got '%s'", STRATEGY, strategy);
+      }
+    } catch (IOException e) {
+      throw UserException.of("Cannot open input %s: %s", f.name(), e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw UserException.of("Cannot open input %s: %s", f.name(), e.getCause().getMessage());
+    } catch (UncheckedIOException e) {
+      throw UserException.of("%s", e.getMessage());
+    }
+  }
+}
