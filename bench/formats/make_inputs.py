@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """The formats benchmark's inputs: the tokenize benchmark's synthetic .h5ad rewritten, cell for
-cell, as a Cell Ranger .h5 (the CSR arrays copied: Cell Ranger compresses by barcode too) and as
-a gzipped Matrix Market folder (streamed cell block by cell block). Needs numpy and h5py.
+cell, as a Cell Ranger .h5 (the CSR arrays copied: Cell Ranger compresses by barcode too), as a
+loom file (loompy's layout and settings: float32 genes x cells, gzip level 2 in 64 x 64 chunks,
+written block by block with h5py, as loompy's own writer would take hours at this size) and as a
+gzipped Matrix Market folder (streamed cell block by cell block). Needs numpy and h5py. Each
+output is skipped when it exists.
 
     /usr/bin/python3 bench/formats/make_inputs.py ATLAS.h5ad OUT_DIR
 """
@@ -17,6 +20,34 @@ def strings(ds):
     return [v.decode() if isinstance(v, bytes) else str(v) for v in ds[:]]
 
 
+def write_loom(path, x, indptr, cells, genes, barcodes, ids, names, f):
+    tmp = path + ".part"
+    with h5py.File(tmp, "w") as h:
+        m = h.create_dataset("matrix", shape=(genes, cells), dtype=np.float32, chunks=(64, 64), compression="gzip",
+                             compression_opts=2)
+        block = 4096
+        for c0 in range(0, cells, block):
+            c1 = min(cells, c0 + block)
+            lo, hi = int(indptr[c0]), int(indptr[c1])
+            dense = np.zeros((genes, c1 - c0), dtype=np.float32)
+            rows = x["indices"][lo:hi]
+            cols = np.repeat(np.arange(c1 - c0), np.diff(indptr[c0:c1 + 1]))
+            dense[rows, cols] = x["data"][lo:hi]
+            m[:, c0:c1] = dense
+        h.create_group("layers")
+        h.create_group("row_graphs")
+        h.create_group("col_graphs")
+        ra = h.create_group("row_attrs")
+        ra.create_dataset("ensembl_id", data=np.array([i.encode() for i in ids]))
+        ra.create_dataset("Gene", data=np.array([n.encode() for n in names]))
+        ca = h.create_group("col_attrs")
+        ca.create_dataset("CellID", data=np.array([b.encode() for b in barcodes]))
+        if "n_counts" in f["obs"]:
+            ca.create_dataset("n_counts", data=f["obs/n_counts"][:])
+        h.attrs["LOOM_SPEC_VERSION"] = "3.0.0"
+    os.replace(tmp, path)
+
+
 def main():
     atlas, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
@@ -28,6 +59,11 @@ def main():
         ids = strings(f["var/ensembl_id"])
         names = strings(f["var/_index"])
         kw = dict(compression="gzip", chunks=(1 << 17,))
+        if not os.path.exists(os.path.join(out, "atlas.loom")):
+            write_loom(os.path.join(out, "atlas.loom"), x, indptr, cells, genes, barcodes, ids, names, f)
+        if os.path.exists(os.path.join(out, "atlas.h5")) and os.path.exists(os.path.join(out, "mtx", "matrix.mtx.gz")):
+            print("wrote", out)
+            return
         with h5py.File(os.path.join(out, "atlas.h5"), "w") as h:
             m = h.create_group("matrix")
             data = m.create_dataset("data", shape=x["data"].shape, dtype=np.int32, **kw)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Formats benchmark: tokenize cells/s from the same cells as .h5ad, Cell Ranger .h5 and a gzipped
-# Matrix Market folder, one run.   bench/formats/run.sh [CELLS=20000] [THREADS=2] [HEAP=4g]
+# Formats benchmark: tokenize cells/s from the same cells as .h5ad, loom, Cell Ranger .h5 and a
+# gzipped Matrix Market folder, one run.   bench/formats/run.sh [CELLS=20000] [THREADS=2] [HEAP=4g]
 # Makes bench/work/atlas_<CELLS>.h5ad (bench/tokenize/make_atlas.py) and its rewrites once.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -14,7 +14,7 @@ mkdir -p "$WORK"
 if [[ ! -f "$ATLAS" ]]; then
   /usr/bin/python3 "$ROOT/bench/tokenize/make_atlas.py" "$ATLAS" --cells "$CELLS"
 fi
-if [[ ! -f "$INPUTS/mtx/matrix.mtx.gz" ]]; then
+if [[ ! -f "$INPUTS/mtx/matrix.mtx.gz" || ! -f "$INPUTS/atlas.loom" ]]; then
   /usr/bin/python3 "$ROOT/bench/formats/make_inputs.py" "$ATLAS" "$INPUTS"
 fi
 cd "$ROOT"

@@ -11,7 +11,7 @@ import org.cellspark.jobs.tokenize.TokenizeResult;
 import org.cellspark.spark.SparkSessionFactory;
 
 /**
- * Tokenize cells/s from the same cells as .h5ad, Cell Ranger .h5 and a gzipped Matrix Market
+ * Tokenize cells/s from the same cells as .h5ad, loom, Cell Ranger .h5 and a gzipped Matrix Market
  * folder, one run (bench/formats/README.md). Args: ATLAS.h5ad INPUT_DIR OUT_DIR THREADS
  */
 public final class FormatsBenchmark {
@@ -24,8 +24,8 @@ public final class FormatsBenchmark {
     int threads = Integer.parseInt(args[3]);
     SparkSession spark = SparkSessionFactory.getOrCreate("formats-benchmark",
         Map.of("spark.master", "local[" + threads + "]", "spark.ui.enabled", "false"));
-    String[][] inputs = {{"h5ad", atlas.toString()}, {"Cell Ranger .h5", in.resolve("atlas.h5").toString()},
-        {"Matrix Market (gz)", in.resolve("mtx").toString()}};
+    String[][] inputs = {{"h5ad", atlas.toString()}, {"loom", in.resolve("atlas.loom").toString()},
+        {"Cell Ranger .h5", in.resolve("atlas.h5").toString()}, {"Matrix Market (gz)", in.resolve("mtx").toString()}};
     run(spark, inputs[0][1], out.resolve("warm")); // JIT, page cache
     double[] rate = new double[inputs.length];
     long[] cells = new long[inputs.length];
@@ -34,7 +34,7 @@ public final class FormatsBenchmark {
       rate[i] = r.cellsWritten() / r.seconds();
       cells[i] = r.cellsWritten();
     }
-    System.out.printf(Locale.ROOT, "formats benchmark: tokenize the same cells from three formats, local[%d]%n", threads);
+    System.out.printf(Locale.ROOT, "formats benchmark: tokenize the same cells from %d formats, local[%d]%n", inputs.length, threads);
     for (int i = 0; i < inputs.length; i++) {
       System.out.printf(Locale.ROOT, "  %-20s %,9d cells  %,9.0f cells/s  ratio to h5ad %.2f%n", inputs[i][0], cells[i], rate[i], rate[i] / rate[0]);
     }

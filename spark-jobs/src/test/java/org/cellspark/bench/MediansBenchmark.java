@@ -17,7 +17,8 @@ import org.cellspark.vocab.VocabularyLoader;
 
 /**
  * {@code cellspark medians} (exact and approximate) against the I/O floor of the same HDF5
- * reader on the same atlas, one run (bench/medians/README.md). Args: ATLAS WORK_DIR THREADS CELLS
+ * reader on the same atlas, one run (bench/medians/README.md). Args: ATLAS WORK_DIR THREADS CELLS [exact]
+ * ("exact": leave out the approximate run, which takes five times as long)
  */
 public final class MediansBenchmark {
   private MediansBenchmark() {}
@@ -27,11 +28,20 @@ public final class MediansBenchmark {
     Path work = Paths.get(args[1]).toAbsolutePath();
     int threads = Integer.parseInt(args[2]);
     long cells = Long.parseLong(args[3]);
+    boolean withApproximate = args.length < 5 || !"exact".equals(args[4]);
     SparkSession spark = SparkSessionFactory.getOrCreate("medians-benchmark",
         Map.of("spark.master", "local[" + threads + "]", "spark.ui.enabled", "false"));
     TokenizeBenchmark.readFloor(atlas, threads, Math.min(cells, 20_000)); // warm-up: JIT, page cache
     double floor = TokenizeBenchmark.readFloor(atlas, threads, cells);
     MediansResult exact = MediansJob.run(spark, options(atlas, work.resolve("exact"), false));
+    System.out.printf(Locale.ROOT, "medians benchmark: %,d cells of %s, local[%d]%n", cells, atlas.getFileName(), threads);
+    System.out.printf(Locale.ROOT, "  I/O floor, same reader:      %,9.0f cells/s%n", floor);
+    System.out.printf(Locale.ROOT, "  medians, exact:              %,9.0f cells/s (%.1f s, %,d genes): ratio to floor %.3f%n",
+        exact.cells() / exact.seconds(), exact.seconds(), exact.genesWritten(), exact.cells() / exact.seconds() / floor);
+    if (!withApproximate) {
+      spark.stop();
+      return;
+    }
     MediansResult approx = MediansJob.run(spark, options(atlas, work.resolve("approx"), true));
     Vocabulary e = VocabularyLoader.load(work.resolve("exact"));
     Vocabulary a = VocabularyLoader.load(work.resolve("approx"));
@@ -40,10 +50,6 @@ public final class MediansBenchmark {
       diffs.add(Math.abs(a.median(g) - e.median(g)) / e.median(g));
     }
     Collections.sort(diffs);
-    System.out.printf(Locale.ROOT, "medians benchmark: %,d cells of %s, local[%d]%n", cells, atlas.getFileName(), threads);
-    System.out.printf(Locale.ROOT, "  I/O floor, same reader:      %,9.0f cells/s%n", floor);
-    System.out.printf(Locale.ROOT, "  medians, exact:              %,9.0f cells/s (%.1f s, %,d genes): ratio to floor %.3f%n",
-        exact.cells() / exact.seconds(), exact.seconds(), exact.genesWritten(), exact.cells() / exact.seconds() / floor);
     System.out.printf(Locale.ROOT, "  medians, approximate:        %,9.0f cells/s (%.1f s): ratio to floor %.3f%n",
         approx.cells() / approx.seconds(), approx.seconds(), approx.cells() / approx.seconds() / floor);
     System.out.printf(Locale.ROOT, "  approximate vs exact, relative difference: median %.2g, 99th percentile %.2g, max %.2g%n",

@@ -1,11 +1,8 @@
 package org.cellspark.io.mtx;
 
-import static org.apache.spark.sql.functions.col;
-
 import java.io.BufferedReader;
 import java.io.EOFException;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -16,14 +13,14 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.cellspark.spark.InternalRowsRelation;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
 import org.cellspark.io.cells.CellCountsSchema;
@@ -32,84 +29,98 @@ import scala.Tuple2;
 /**
  * A Matrix Market folder's cells as rows of {@link CellCountsSchema} (cell_id = barcode, no
  * annotations: obs holds the requested columns, all null). One task streams the matrix (a .gz
- * cannot be split; Cell Ranger's files are sorted by cell, so the stream could be cut by cell
- * later) and checks every entry against the header; Spark then gathers each cell's entries.
+ * cannot be split), checks every entry against the header, and cuts the stream into cells as it
+ * goes: Cell Ranger writes entries sorted by cell, so each run of one cell's entries is a whole
+ * cell, and no shuffle of entries is needed. The cells are kept (serialized, memory and disk) and
+ * counted before anything else reads them, so a bad file fails before any output; then they are
+ * spread over the tasks by one shuffle of whole cells. A file not sorted by cell (scipy's
+ * mmwrite of a genes x cells CSR matrix, for one) is detected while reading, and its runs are
+ * merged per cell with one more shuffle.
  */
 public final class MtxCells {
   private MtxCells() {}
 
-  /** The cells, and the entries behind them (persisted: release with {@link #release}). */
-  public record Read(Dataset<Row> cells, Dataset<Row> entries) {
+  /** The cells, and the kept runs behind them (release with {@link #release}). */
+  public record Read(Dataset<Row> cells, JavaRDD<InternalRow> runs) {
     public void release() {
-      entries.unpersist();
+      runs.unpersist(false);
     }
   }
 
   public static Read read(SparkSession spark, MtxFolder m, StructType obs, int partitions, Configuration conf) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     SerializableWritable<Configuration> hadoop = new SerializableWritable<>(conf);
-    JavaRDD<Tuple2<Integer, long[]>> stream = jsc.parallelize(List.of(m), 1).flatMap(f -> new Entries(f, hadoop.value()));
-    StructType entry = new StructType().add("cell", DataTypes.IntegerType, false).add("gene", DataTypes.IntegerType, false)
-        .add("value", DataTypes.DoubleType, false);
-    // Read once, checked, kept: the cells are gathered from it and the cell-ID check reads them again.
-    Dataset<Row> flat = spark.createDataFrame(stream.map(t -> RowFactory.create(t._1(), (int) t._2()[0], Double.longBitsToDouble(t._2()[1]))), entry)
-        .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
-    long read;
+    LongAccumulator repeats = spark.sparkContext().longAccumulator("Matrix Market cells met again after their run");
+    String[] barcodes = m.barcodes();
+    String[] geneIds = m.geneIds(); // null: a feature of another type than gene expression, left out
+    String source = m.uri();
+    int obsFields = obs.fields().length;
+    JavaRDD<InternalRow> runs = jsc.parallelize(List.of(m), 1)
+        .mapPartitions(it -> new Runs(it.next(), hadoop.value(), repeats, obsFields))
+        .persist(StorageLevel.MEMORY_AND_DISK_SER());
     try {
-      read = flat.count();
+      runs.count();
     } catch (Exception e) { // Spark wraps what the reading task threw (a SparkException, checked in Java)
-      flat.unpersist();
+      runs.unpersist(false);
       UserException cause = UserException.findIn(e);
       if (cause != null) {
         throw cause;
       }
       throw e;
     }
-    if (read != m.entries()) {
-      flat.unpersist();
-      throw UserException.of("%s/%s declares %,d entries but holds %,d; the file is truncated or its header is wrong",
-          m.name(), new Path(m.matrix()).getName(), m.entries(), read);
-    }
     int parts = Math.max(1, partitions);
-    String[] barcodes = m.barcodes();
-    String[] geneIds = m.geneIds(); // null: a feature of another type than gene expression, left out
-    String source = m.uri();
-    StructType schema = CellCountsSchema.of(obs);
-    int obsFields = obs.fields().length;
-    JavaRDD<InternalRow> rows = flat.repartition(parts, col("cell")).javaRDD().mapPartitions(it -> {
-      // Gather each cell's entries (a partition holds whole cells), then sort them by gene.
-      java.util.Map<Integer, List<long[]>> byCell = new java.util.TreeMap<>();
-      while (it.hasNext()) {
-        Row r = it.next();
-        if (geneIds[r.getInt(1)] == null) {
-          continue;
-        }
-        byCell.computeIfAbsent(r.getInt(0), k -> new ArrayList<>()).add(new long[] {r.getInt(1), Double.doubleToLongBits(r.getDouble(2))});
-      }
-      List<InternalRow> out = new ArrayList<>(byCell.size());
-      byCell.forEach((cell, list) -> {
-        list.sort((a, b) -> Long.compare(a[0], b[0]));
-        int[] genes = new int[list.size()];
-        double[] counts = new double[list.size()];
-        for (int k = 0; k < genes.length; k++) {
-          if (k > 0 && list.get(k)[0] == list.get(k - 1)[0]) {
-            throw UserException.of("%s holds cell %d (%s), gene row %d twice; a Matrix Market file stores each entry once",
-                m.name(), cell + 1, barcodes[cell], list.get(k)[0] + 1);
-          }
-          genes[k] = (int) list.get(k)[0];
-          counts[k] = Double.longBitsToDouble(list.get(k)[1]);
-        }
-        out.add(row(barcodes[cell], source, cell, genes, counts, obsFields));
-      });
-      return out.iterator();
-    });
-    // Cells with no stored value at all are cells too (as in the h5ad reader: read, then dropped as empty).
-    Dataset<Row> present = flat.select(col("cell")).distinct();
-    JavaRDD<InternalRow> empty = spark.range(m.cols()).toDF("idx").join(present, col("idx").equalTo(present.col("cell")), "left_anti")
-        .javaRDD().map(r -> row(barcodes[(int) r.getLong(0)], source, r.getLong(0), new int[0], new double[0], obsFields));
+    JavaRDD<InternalRow> cells = repeats.value() == 0 ? runs.repartition(parts)
+        : runs.mapToPair(r -> new Tuple2<>(r.getLong(2), new Cell(r.getArray(3).toIntArray(), r.getArray(4).toDoubleArray())))
+            .reduceByKey((a, b) -> a.merge(b), parts)
+            .map(t -> t._2().row(barcodes, source, t._1().intValue(), obsFields, m.name()));
     // Internal rows straight into the table: an annotation-less obs is an empty struct, which
     // Spark's Row encoder cannot build.
-    return new Read(InternalRowsRelation.dataFrame(spark, schema, rows.union(empty).rdd()), flat);
+    return new Read(InternalRowsRelation.dataFrame(spark, CellCountsSchema.of(obs), cells.rdd()), runs);
+  }
+
+  /** A cell's entries (gene rows, values) while runs of it are merged. */
+  private record Cell(int[] genes, double[] values) implements java.io.Serializable {
+    Cell merge(Cell o) {
+      int[] g = java.util.Arrays.copyOf(genes, genes.length + o.genes.length);
+      double[] v = java.util.Arrays.copyOf(values, values.length + o.values.length);
+      System.arraycopy(o.genes, 0, g, genes.length, o.genes.length);
+      System.arraycopy(o.values, 0, v, values.length, o.values.length);
+      return new Cell(g, v);
+    }
+
+    InternalRow row(String[] barcodes, String source, int cell, int obsFields, String name) {
+      Cell sorted = sortedByGene(genes, values, genes.length);
+      for (int k = 1; k < sorted.genes.length; k++) {
+        if (sorted.genes[k] == sorted.genes[k - 1]) {
+          throw UserException.of("%s holds cell %d (%s), gene row %d twice; a Matrix Market file stores each entry once",
+              name, cell + 1, barcodes[cell], sorted.genes[k] + 1);
+        }
+      }
+      return MtxCells.row(barcodes[cell], source, cell, sorted.genes, sorted.values, obsFields);
+    }
+  }
+
+  /** The first {@code n} entries sorted by gene (insertion order kept for equal genes). */
+  static Cell sortedByGene(int[] genes, double[] values, int n) {
+    boolean sorted = true;
+    for (int k = 1; k < n && sorted; k++) {
+      sorted = genes[k] >= genes[k - 1];
+    }
+    if (sorted) {
+      return new Cell(java.util.Arrays.copyOf(genes, n), java.util.Arrays.copyOf(values, n));
+    }
+    long[] packed = new long[n]; // gene in the high bits, position in the low: one primitive sort
+    for (int k = 0; k < n; k++) {
+      packed[k] = ((long) genes[k] << 32) | k;
+    }
+    java.util.Arrays.sort(packed);
+    int[] g = new int[n];
+    double[] v = new double[n];
+    for (int k = 0; k < n; k++) {
+      g[k] = (int) (packed[k] >>> 32);
+      v[k] = values[(int) packed[k]];
+    }
+    return new Cell(g, v);
   }
 
   private static InternalRow row(String cellId, String source, long index, int[] genes, double[] counts, int obsFields) {
@@ -117,13 +128,111 @@ public final class MtxCells {
         UnsafeArrayData.fromPrimitiveArray(genes), UnsafeArrayData.fromPrimitiveArray(counts), new GenericInternalRow(obsFields)});
   }
 
-  /** The matrix's entries, checked: (cell, {gene, value bits}), all 0-based. */
-  private static final class Entries implements Iterator<Tuple2<Integer, long[]>> {
+  /**
+   * The matrix's entries cut into runs of one cell (a whole cell when the file is sorted by cell),
+   * gene-expression features only, sorted by gene; then an empty row for every cell that had no
+   * entry. Checks each entry against the header and, at the end, the number of entries.
+   */
+  private static final class Runs implements Iterator<InternalRow> {
+    private final MtxFolder m;
+    private final Entries entries;
+    private final LongAccumulator repeats;
+    private final int obsFields;
+    private final String source;
+    private final java.util.BitSet seen = new java.util.BitSet();
+    private boolean repeated;
+    private int[] genes = new int[4096];
+    private double[] values = new double[4096];
+    private long count;
+    private int emptyFrom = -1;
+    private InternalRow next;
+
+    Runs(MtxFolder m, Configuration conf, LongAccumulator repeats, int obsFields) throws IOException {
+      this.m = m;
+      this.entries = new Entries(m, conf);
+      this.repeats = repeats;
+      this.obsFields = obsFields;
+      this.source = m.uri();
+      advance();
+    }
+
+    private void advance() {
+      next = null;
+      while (next == null && entries.hasNext()) {
+        int cell = entries.cell();
+        int n = 0;
+        while (entries.hasNext() && entries.cell() == cell) {
+          count++;
+          if (m.geneIds()[entries.gene()] != null) {
+            if (n == genes.length) {
+              genes = java.util.Arrays.copyOf(genes, n * 2);
+              values = java.util.Arrays.copyOf(values, n * 2);
+            }
+            genes[n] = entries.gene();
+            values[n++] = entries.value();
+          }
+          entries.advance();
+        }
+        if (seen.get(cell)) {
+          repeats.add(1);
+          repeated = true;
+        }
+        seen.set(cell);
+        Cell c = sortedByGene(genes, values, n);
+        if (!repeated) { // merged runs are checked once merged
+          for (int k = 1; k < c.genes().length; k++) {
+            if (c.genes()[k] == c.genes()[k - 1]) {
+              throw UserException.of("%s holds cell %d (%s), gene row %d twice; a Matrix Market file stores each entry once",
+                  m.name(), cell + 1, m.barcodes()[cell], c.genes()[k] + 1);
+            }
+          }
+        }
+        next = row(m.barcodes()[cell], source, cell, c.genes(), c.values(), obsFields);
+      }
+      if (next != null) {
+        return;
+      }
+      if (emptyFrom < 0) {
+        if (count != m.entries()) {
+          throw UserException.of("%s/%s declares %,d entries but holds %,d; the file is truncated or its header is wrong",
+              m.name(), new Path(m.matrix()).getName(), m.entries(), count);
+        }
+        emptyFrom = 0;
+      }
+      // Cells with no stored value at all are cells too (as in the h5ad reader: read, then dropped as empty).
+      int empty = seen.nextClearBit(emptyFrom);
+      if (empty < m.cols()) {
+        emptyFrom = empty + 1;
+        next = row(m.barcodes()[empty], source, empty, new int[0], new double[0], obsFields);
+      }
+    }
+
+    @Override
+    public boolean hasNext() {
+      return next != null;
+    }
+
+    @Override
+    public InternalRow next() {
+      if (next == null) {
+        throw new NoSuchElementException();
+      }
+      InternalRow out = next;
+      advance();
+      return out;
+    }
+  }
+
+  /** The matrix's entries, checked, one at a time: cell, gene (0-based) and value of the current one. */
+  private static final class Entries {
     private final MtxFolder m;
     private final BufferedReader reader;
     private final String file;
     private long line;
-    private Tuple2<Integer, long[]> next;
+    private boolean hasNext;
+    private int cell;
+    private int gene;
+    private double value;
 
     Entries(MtxFolder m, Configuration conf) throws IOException {
       this.m = m;
@@ -150,13 +259,13 @@ public final class MtxCells {
       }
     }
 
-    private void advance() {
+    void advance() {
       String l;
       while ((l = readLine()) != null && (l.isBlank() || l.startsWith("%"))) {
         // skip
       }
       if (l == null) {
-        next = null;
+        hasNext = false;
         close();
         return;
       }
@@ -181,7 +290,10 @@ public final class MtxCells {
         throw UserException.of("%s line %d: entry (%d, %d) is outside the %d x %d matrix its header declares", file, line, gene, cell,
             m.rows(), m.cols());
       }
-      next = new Tuple2<>((int) (cell - 1), new long[] {gene - 1, Double.doubleToLongBits(value)});
+      this.cell = (int) (cell - 1);
+      this.gene = (int) (gene - 1);
+      this.value = value;
+      hasNext = true;
     }
 
     private static void skipSpace(String l, int[] at) {
@@ -234,19 +346,20 @@ public final class MtxCells {
       }
     }
 
-    @Override
-    public boolean hasNext() {
-      return next != null;
+    boolean hasNext() {
+      return hasNext;
     }
 
-    @Override
-    public Tuple2<Integer, long[]> next() {
-      if (next == null) {
-        throw new NoSuchElementException();
-      }
-      Tuple2<Integer, long[]> out = next;
-      advance();
-      return out;
+    int cell() {
+      return cell;
+    }
+
+    int gene() {
+      return gene;
+    }
+
+    double value() {
+      return value;
     }
   }
 }

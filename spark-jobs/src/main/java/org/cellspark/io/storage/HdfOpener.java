@@ -38,13 +38,17 @@ public final class HdfOpener implements Serializable {
 
   /** Hadoop setting: how remote HDF5 files are read, {@code range} or {@code copy}. */
   public static final String STRATEGY = "cellspark.hdf5.remote";
-  /** Hadoop setting: bytes per cached block of ranged reads. */
+  /** Hadoop setting: bytes per cached block of ranged reads (read once per JVM, when it first opens a remote file). */
   public static final String BLOCK_SIZE = "cellspark.hdf5.range.block-size";
-  /** Hadoop setting: blocks kept per open file. */
-  public static final String CACHED_BLOCKS = "cellspark.hdf5.range.cached-blocks";
+  /** Hadoop setting: megabytes of blocks kept per JVM (shared by its tasks). */
+  public static final String CACHE_MB = "cellspark.hdf5.range.cache-mb";
+  /** Hadoop setting: megabytes fetched at once for chunk reads (four such windows per open file). */
+  public static final String READ_AHEAD_MB = "cellspark.hdf5.range.read-ahead-mb";
+  static final int DEFAULT_READ_AHEAD_MB = 8;
 
-  static final int DEFAULT_BLOCK_SIZE = 1 << 20;
-  static final int DEFAULT_CACHED_BLOCKS = 32;
+  static final int DEFAULT_BLOCK_SIZE = 64 << 10;
+  static final int DEFAULT_CACHE_MB = 256;
+  private static volatile BlockCache cache;
 
   /** Reads sent to remote stores by this JVM, and bytes fetched (for benchmarks and logs). */
   public static final AtomicLong REMOTE_REQUESTS = new AtomicLong();
@@ -68,6 +72,25 @@ public final class HdfOpener implements Serializable {
     boolean remote = files.stream().anyMatch(f -> !isLocal(f.uri()));
     return new HdfOpener(remote ? JavaSparkContext.fromSparkContext(sc).broadcast(new SerializableWritable<>(sc.hadoopConfiguration()))
         : null, null);
+  }
+
+  /** Deletes this JVM's local copies of remote files and its cached blocks (benchmarks measure cold reads; long sessions free disk). */
+  public static void dropLocalCopies() {
+    LocalCopies.clear();
+    if (cache != null) {
+      cache.clear();
+    }
+  }
+
+  private static BlockCache blockCache(Configuration conf) {
+    if (cache == null) {
+      synchronized (HdfOpener.class) {
+        if (cache == null) {
+          cache = new BlockCache(conf.getInt(BLOCK_SIZE, DEFAULT_BLOCK_SIZE), conf.getLong(CACHE_MB, DEFAULT_CACHE_MB) << 20);
+        }
+      }
+    }
+    return cache;
   }
 
   public static boolean isLocal(String uri) {
@@ -101,8 +124,10 @@ public final class HdfOpener implements Serializable {
         case "range":
           FSDataInputStream in = fs.openFile(path).opt("fs.s3a.experimental.input.fadvise", "random")
               .opt("fs.option.openfile.read.policy", "random").build().get();
-          return new HdfFile(new HadoopByteChannel(in, status.getLen(), conf.getInt(BLOCK_SIZE, DEFAULT_BLOCK_SIZE),
-              conf.getInt(CACHED_BLOCKS, DEFAULT_CACHED_BLOCKS), REMOTE_REQUESTS, REMOTE_BYTES), path.toUri());
+          String key = f.uri() + "#" + status.getLen() + "#" + status.getModificationTime();
+          return new HdfFile(new HadoopByteChannel(in, key, status.getLen(), blockCache(conf),
+              conf.getInt(READ_AHEAD_MB, DEFAULT_READ_AHEAD_MB) << 20, REMOTE_REQUESTS, REMOTE_BYTES),
+              path.toUri());
         default:
           throw UserException.of("%s must be range or copy, got '%s'", STRATEGY, strategy);
       }

@@ -51,6 +51,18 @@ final class LocalCopies {
     });
   }
 
+  /** Deletes every copy this JVM made (the next open downloads again). */
+  static void clear() {
+    for (Path p : COPIES.values()) {
+      try {
+        Files.deleteIfExists(p);
+      } catch (IOException e) {
+        // best effort: the JVM deletes it on exit anyway
+      }
+    }
+    COPIES.clear();
+  }
+
   private static String sha1(String s) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8))).substring(0, 16);

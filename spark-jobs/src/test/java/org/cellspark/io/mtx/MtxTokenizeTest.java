@@ -51,6 +51,48 @@ class MtxTokenizeTest {
     assertThat(tenx.summary().toString()).contains("Matrix Market, 3,001 genes x 600 cells").contains("1 features of other types left out");
   }
 
+  /** A copy of the fixture folder with the matrix's entry lines rearranged by {@code arrange}. */
+  private Path rewritten(String name, java.util.function.UnaryOperator<List<String>> arrange) throws java.io.IOException {
+    Path src = mtx("classify_10x");
+    Path dst = java.nio.file.Files.createDirectories(tmp.resolve(name));
+    for (String f : List.of("features.tsv.gz", "barcodes.tsv.gz")) {
+      java.nio.file.Files.copy(src.resolve(f), dst.resolve(f));
+    }
+    List<String> lines;
+    try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(
+        new java.util.zip.GZIPInputStream(java.nio.file.Files.newInputStream(src.resolve("matrix.mtx.gz")))))) {
+      lines = in.lines().toList();
+    }
+    List<String> body = arrange.apply(new java.util.ArrayList<>(lines.subList(3, lines.size())));
+    String header = lines.get(2);
+    if (body.size() != lines.size() - 3) { // keep the header's entry count true
+      String[] h = header.split(" ");
+      header = h[0] + " " + h[1] + " " + body.size();
+    }
+    java.nio.file.Files.write(dst.resolve("matrix.mtx"), java.util.stream.Stream.concat(
+        java.util.stream.Stream.of(lines.get(0), lines.get(1), header), body.stream()).toList());
+    return dst;
+  }
+
+  @Test
+  void entriesInAnyOrderGiveTheSameTokens(SparkSession spark) throws java.io.IOException {
+    // scipy's mmwrite of a CSR genes x cells matrix writes gene by gene: cells' entries scattered.
+    Path shuffled = rewritten("shuffled", body -> {
+      java.util.Collections.shuffle(body, new java.util.Random(11));
+      return body;
+    });
+    TokenizeResult h5ad = tokenize(spark, Fixtures.atlas("classify_atlas.h5ad").toString(), "from-h5ad");
+    TokenizeResult fromShuffled = tokenize(spark, shuffled.toString(), "from-shuffled");
+    TokenTables.assertSameTokensAndCounts(spark, h5ad.output(), fromShuffled.output());
+    Path repeated = rewritten("repeated", body -> {
+      body.add(body.get(0));
+      return body;
+    });
+    assertThatThrownBy(() -> tokenize(spark, repeated.toString(), "e")).isInstanceOf(Exception.class)
+        .satisfies(e -> assertThat(UserException.findIn(e).getMessage()).contains("gene row 3 twice"));
+    assertThat(tmp.resolve("e")).doesNotExist();
+  }
+
   @Test
   void brokenFoldersAreRefusedWithWhatIsWrong(SparkSession spark) {
     assertThatThrownBy(() -> tokenizeBroken(spark, "bad_dims", "a")).isInstanceOf(UserException.class)

@@ -130,7 +130,7 @@ class MediansJobTest {
   }
 
   @Test
-  void cellRangerMatrixMarketAndLoomGiveTheH5adsMedians(SparkSession spark) {
+  void everyFormatGivesTheH5adsMedians(SparkSession spark) {
     // The same 600 cells in three formats (fixtures written from the h5ad; the .h5 and the MTX
     // folder also hold an antibody feature, which is not a gene and counts toward nothing).
     Path root = Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures");
@@ -143,6 +143,12 @@ class MediansJobTest {
       assertThat(v.medians()).as(input).isEqualTo(h5ad.medians());
       assertThat(r.cells()).isEqualTo(600);
     }
+    // A Parquet long table of the same counts (from make_long_fixtures.py's CSV; n_counts on the rows).
+    String table = tmp.resolve("long").toString();
+    spark.read().option("header", true).schema("cell_id STRING, gene_id STRING, count INT, cell_type STRING, donor STRING, n_counts DOUBLE")
+        .csv(root.resolve("long/classify_long.csv.gz").toString()).write().parquet(table);
+    MediansResult r = MediansJob.run(spark, MediansOptions.of(List.of(table), tmp.resolve("from-long").toString()));
+    assertThat(VocabularyLoader.load(folder(r)).medians()).isEqualTo(h5ad.medians());
   }
 
   @Test
