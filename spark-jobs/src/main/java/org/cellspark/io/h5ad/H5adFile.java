@@ -6,7 +6,6 @@ import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
 import io.jhdf.exceptions.HdfException;
-import io.jhdf.filter.FilterManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,11 +22,6 @@ import org.cellspark.io.storage.HdfOpener;
  * holds the whole matrix. Not thread-safe; open one per task.
  */
 public final class H5adFile implements AutoCloseable {
-  static {
-    // Before any file is read: LZF datasets otherwise fail in jHDF (see LzfFilter).
-    FilterManager.addFilter(new LzfFilter());
-  }
-
   private static final Pattern ENSEMBL = Pattern.compile("^ENS[A-Z]*G\\d{6,}(\\.\\d+)?$");
 
   private final String name;

@@ -43,6 +43,16 @@ public final class NumericDecoder {
     return ByteBuffer.wrap(chunk).order(order);
   }
 
+  /** Whether the values are 4-byte floats (loom's usual type), which {@link #floats} copies in bulk. */
+  public boolean isFloat32() {
+    return floating && width == 4;
+  }
+
+  /** The first {@code length} values of {@code b}, 4-byte floats, into {@code out} (one bulk copy). */
+  public void floats(ByteBuffer b, int length, float[] out) {
+    b.asFloatBuffer().get(out, 0, length);
+  }
+
   /** The first {@code length} values of {@code b} as ints (indices). */
   public void ints(ByteBuffer b, int length, int[] out) {
     switch (width) {

@@ -163,6 +163,7 @@ public record LoomFile(
     private final NumericDecoder decoder;
     private final Group cols;
     private double[] chunkValues = new double[0];
+    private float[] chunkFloats = new float[0];
 
     Reader(HdfOpener opener) {
       h = opener.open(file);
@@ -183,15 +184,32 @@ public record LoomFile(
         int[] chunk = ((ChunkedDataset) matrix).getChunkDimensions();
         int chunkGenes = chunk[0];
         int chunkWidth = chunk[1];
-        if (chunkValues.length < chunkGenes * chunkWidth) {
+        if (!decoder.isFloat32() && chunkValues.length < chunkGenes * chunkWidth) {
           chunkValues = new double[chunkGenes * chunkWidth];
+        }
+        if (decoder.isFloat32() && chunkFloats.length < chunkGenes * chunkWidth) {
+          chunkFloats = new float[chunkGenes * chunkWidth];
         }
         for (int g0 = 0; g0 < genes; g0 += chunkGenes) {
           // HDF5 stores edge chunks full size; only the part inside the matrix is used.
           byte[] raw = ((ChunkedDataset) matrix).getDecompressedChunk(new int[] {g0, first});
           ByteBuffer b = decoder.wrap(raw);
-          decoder.doubles(b, chunkGenes * chunkWidth, chunkValues);
           int rowsHere = Math.min(chunkGenes, genes - g0);
+          if (decoder.isFloat32()) {
+            // Bulk copy and a float scan: most of a dense loom chunk is zeros.
+            decoder.floats(b, chunkGenes * chunkWidth, chunkFloats);
+            for (int g = 0; g < rowsHere; g++) {
+              int at = g * chunkWidth;
+              for (int c = 0; c < count; c++) {
+                float v = chunkFloats[at + c];
+                if (v != 0) {
+                  out.add(c, g0 + g, v);
+                }
+              }
+            }
+            continue;
+          }
+          decoder.doubles(b, chunkGenes * chunkWidth, chunkValues);
           for (int g = 0; g < rowsHere; g++) {
             int at = g * chunkWidth;
             for (int c = 0; c < count; c++) {

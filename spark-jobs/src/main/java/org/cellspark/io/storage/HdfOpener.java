@@ -1,6 +1,7 @@
 package org.cellspark.io.storage;
 
 import io.jhdf.HdfFile;
+import io.jhdf.filter.FilterManager;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -20,6 +21,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
+import org.cellspark.io.h5ad.DeflateFilter;
+import org.cellspark.io.h5ad.LzfFilter;
 
 /**
  * Opens HDF5 inputs (h5ad, loom, Cell Ranger .h5) wherever they are: local files directly; files
@@ -53,6 +56,13 @@ public final class HdfOpener implements Serializable {
   /** Reads sent to remote stores by this JVM, and bytes fetched (for benchmarks and logs). */
   public static final AtomicLong REMOTE_REQUESTS = new AtomicLong();
   public static final AtomicLong REMOTE_BYTES = new AtomicLong();
+
+  static {
+    // Before any file is read, and every HDF5 file is opened here: LZF datasets otherwise fail
+    // in jHDF (LzfFilter), and its deflate filter is the loom reader's largest cost (DeflateFilter).
+    FilterManager.addFilter(new LzfFilter());
+    FilterManager.addFilter(new DeflateFilter());
+  }
 
   private final Broadcast<SerializableWritable<Configuration>> broadcast;
   private final transient Configuration driverConf;
