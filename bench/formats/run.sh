@@ -1,19 +1,15 @@
 #!/usr/bin/env bash
 # Formats benchmark: tokenize cells/s from the same cells as .h5ad, loom, Cell Ranger .h5 and a
 # gzipped Matrix Market folder, one run.   bench/formats/run.sh [CELLS=20000] [THREADS=2] [HEAP=4g]
-# Makes bench/work/atlas_<CELLS>.h5ad (bench/tokenize/make_atlas.py) and its rewrites once.
+# Makes bench/work/atlas_<CELLS>.h5ad (bench/atlas.sh) and its rewrites (make_inputs.py) once.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CELLS="${1:-20000}"
 THREADS="${2:-2}"
 HEAP="${3:-4g}"
 WORK="$ROOT/bench/work"
-ATLAS="$WORK/atlas_${CELLS}.h5ad"
+ATLAS="$("$ROOT/bench/atlas.sh" "$CELLS")"
 INPUTS="$WORK/formats_${CELLS}"
-mkdir -p "$WORK"
-if [[ ! -f "$ATLAS" ]]; then
-  /usr/bin/python3 "$ROOT/bench/tokenize/make_atlas.py" "$ATLAS" --cells "$CELLS"
-fi
 if [[ ! -f "$INPUTS/mtx/matrix.mtx.gz" || ! -f "$INPUTS/atlas.loom" ]]; then
   /usr/bin/python3 "$ROOT/bench/formats/make_inputs.py" "$ATLAS" "$INPUTS"
 fi

@@ -10,10 +10,6 @@ THREADS="${2:-2}"
 HEAP="${3:-6g}"
 MODE="${4:-both}"
 WORK="$ROOT/bench/work"
-ATLAS="$WORK/atlas_${CELLS}.h5ad"
-mkdir -p "$WORK"
-if [[ ! -f "$ATLAS" ]]; then
-  /usr/bin/python3 "$ROOT/bench/tokenize/make_atlas.py" "$ATLAS" --cells "$CELLS"
-fi
+ATLAS="$("$ROOT/bench/atlas.sh" "$CELLS")"
 cd "$ROOT"
 exec bench/bench-java.sh spark-jobs "$HEAP" org.cellspark.bench.MediansBenchmark "$ATLAS" "$WORK/medians_${CELLS}" "$THREADS" "$CELLS" "$MODE"

@@ -8,10 +8,6 @@ CELLS="${1:-1000000}"
 THREADS="${2:-2}"
 HEAP="${3:-6g}"
 WORK="$ROOT/bench/work"
-ATLAS="$WORK/atlas_${CELLS}.h5ad"
-mkdir -p "$WORK"
-if [[ ! -f "$ATLAS" ]]; then
-  /usr/bin/python3 "$ROOT/bench/tokenize/make_atlas.py" "$ATLAS" --cells "$CELLS"
-fi
+ATLAS="$("$ROOT/bench/atlas.sh" "$CELLS")"
 cd "$ROOT"
 exec bench/bench-java.sh spark-jobs "$HEAP" org.cellspark.bench.ObjectStorageBenchmark "$ATLAS" "$WORK/object-storage" "$THREADS"

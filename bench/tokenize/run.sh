@@ -8,10 +8,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CELLS="${1:-200000}"
 HEAP="${2:-4g}"
 WORK="$ROOT/bench/work"
-ATLAS="$WORK/atlas_${CELLS}.h5ad"
-mkdir -p "$WORK"
-if [[ ! -f "$ATLAS" ]]; then
-  /usr/bin/python3 "$ROOT/bench/tokenize/make_atlas.py" "$ATLAS" --cells "$CELLS"
-fi
+ATLAS="$("$ROOT/bench/atlas.sh" "$CELLS")"
 cd "$ROOT"
 exec bench/bench-java.sh spark-jobs "$HEAP" org.cellspark.bench.TokenizeBenchmark "$ATLAS" "$WORK/out_${CELLS}" 2
