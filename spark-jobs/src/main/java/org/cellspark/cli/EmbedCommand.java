@@ -5,13 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.Pooling;
 import org.cellspark.jobs.embed.EmbedJob;
 import org.cellspark.jobs.embed.EmbedOptions;
-import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.embed.EmbedResult;
-import org.cellspark.model.Precision;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,35 +26,12 @@ import picocli.CommandLine.Option;
 final class EmbedCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--input", required = true, paramLabel = "DIR", description = "Token table (cellspark tokenize's output).")
-  String input;
-
-  @Option(names = "--model", required = true, paramLabel = "DIR|FILE",
-      description = "Hugging Face model folder (config.json + model.safetensors) or TorchScript .pt with config.json beside it.")
-  String model;
-
-  @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output folder.")
-  String output;
-
-  @Option(names = "--vocabulary", paramLabel = "DIR",
-      description = "The tokens' vocabulary; default: the one named in the input's _cellspark.json.")
-  String vocabulary;
-
-  @Option(names = "--layer", paramLabel = "-1|0", description = "-1 = second to last layer, 0 = last [emb_layer].")
-  int layer = -1;
+  @Mixin ModelJobArgs job;
 
   @Option(names = "--pooling", paramLabel = "mean|cls", description = "Cell embedding: mean of gene tokens, or <cls> (V2) [emb_mode].")
   String pooling = "mean";
 
-  @Option(names = "--filter", paramLabel = "COLUMN=V1[,V2...]", showDefaultValue = CommandLine.Help.Visibility.NEVER,
-      description = "Keep cells whose column is one of the values (repeatable; all must hold) [filter_data].")
-  List<String> filters = new ArrayList<>();
-
-  @Option(names = "--max-cells", paramLabel = "N", description = "Embed a deterministic sample of N cells; 0 = all [max_ncells].")
-  long maxCells;
-
-  @Option(names = "--seed", paramLabel = "S", description = "Seed of the --max-cells sample.")
-  long seed = 42;
+  @Mixin CellSampleArgs cells;
 
   @Option(names = "--labels", split = ",", paramLabel = "COLUMNS", showDefaultValue = CommandLine.Help.Visibility.NEVER,
       description = "Columns carried into cells/ (default: every column but input_ids) [emb_label].")
@@ -75,12 +49,6 @@ final class EmbedCommand implements Callable<Integer> {
   @Option(names = "--gene-embeddings", description = "Also write per-gene mean contextual embeddings (a second model pass).")
   boolean geneEmbeddings;
 
-  @Option(names = "--batch-tokens", paramLabel = "N", description = "Padded tokens per batch (cells x longest cell).")
-  long batchTokens = EmbeddingSettings.DEFAULT_BATCH_TOKENS;
-
-  @Option(names = "--precision", paramLabel = "fp32|fp16", description = "fp16 needs GPU executors.")
-  String precision = "fp32";
-
   @Option(names = "--partitions", paramLabel = "N", description = "Repartition the cells first; 0 = keep the input's partitions.")
   int partitions;
 
@@ -92,10 +60,10 @@ final class EmbedCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     // One constructor call, so that every problem with the options is reported at once.
-    EmbedOptions options = new EmbedOptions(input, model, output, vocabulary, layer, Pooling.parse(pooling),
-        filters.stream().map(CellSelection.Filter::parse).toList(), maxCells, seed, labels, asArray,
+    EmbedOptions options = new EmbedOptions(job.input, job.model, job.output, job.vocabulary, job.layer, Pooling.parse(pooling),
+        cells.parsedFilters(), cells.maxCells, cells.seed, labels, asArray,
         summary == null ? EmbedOptions.Summary.NONE : EmbedOptions.Summary.parse(summary), by, geneEmbeddings,
-        batchTokens, Precision.parse(precision), partitions, overwrite);
+        job.batchTokens, job.parsedPrecision(), partitions, overwrite);
     try (SparkArgs.Session s = sparkArgs.session("cellspark embed")) {
       print(spec.commandLine().getOut(), EmbedJob.run(s.spark(), options));
     }

@@ -5,13 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.Pooling;
-import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.perturb.PerturbJob;
 import org.cellspark.jobs.perturb.PerturbOptions;
 import org.cellspark.jobs.perturb.PerturbResult;
-import org.cellspark.model.Precision;
 import org.cellspark.perturb.PerturbationType;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -30,19 +27,7 @@ import picocli.CommandLine.Option;
 final class PerturbCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--input", required = true, paramLabel = "DIR", description = "Token table (cellspark tokenize's output).")
-  String input;
-
-  @Option(names = "--model", required = true, paramLabel = "DIR|FILE",
-      description = "Hugging Face model folder (config.json + model.safetensors) or TorchScript .pt with config.json beside it.")
-  String model;
-
-  @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output folder.")
-  String output;
-
-  @Option(names = "--vocabulary", paramLabel = "DIR",
-      description = "The tokens' vocabulary; default: the one named in the input's _cellspark.json.")
-  String vocabulary;
+  @Mixin ModelJobArgs job;
 
   @Option(names = "--perturbation", required = true, paramLabel = "TYPE",
       description = "delete, overexpress, inhibit or activate (move the gene down / up by --rank-shift quarters of the cell's genes) [perturb_type].")
@@ -74,18 +59,7 @@ final class PerturbCommand implements Callable<Integer> {
       description = "mean: effect = mean cosine over the other genes; cls: cosine of <cls> vectors (V2) [emb_mode].")
   String pooling = "mean";
 
-  @Option(names = "--layer", paramLabel = "-1|0", description = "-1 = second to last layer, 0 = last [emb_layer].")
-  int layer = -1;
-
-  @Option(names = "--filter", paramLabel = "COLUMN=V1[,V2...]", showDefaultValue = CommandLine.Help.Visibility.NEVER,
-      description = "Keep cells whose column is one of the values (repeatable; all must hold) [filter_data].")
-  List<String> filters = new ArrayList<>();
-
-  @Option(names = "--max-cells", paramLabel = "N", description = "Screen a deterministic sample of N cells; 0 = all [max_ncells].")
-  long maxCells;
-
-  @Option(names = "--seed", paramLabel = "S", description = "Seed of the --max-cells sample.")
-  long seed = 42;
+  @Mixin CellSampleArgs cells;
 
   @Option(names = "--gene-shifts", description = "Also the effect on every other gene: gene_shifts/ with mean, std, n per pair [emb_mode *_and_gene].")
   boolean geneShifts;
@@ -93,12 +67,6 @@ final class PerturbCommand implements Callable<Integer> {
   @Option(names = "--export-pickle", paramLabel = "DIR",
       description = "Also write upstream's raw pickles here, for Geneformer's InSilicoPerturberStats.")
   String exportPickle;
-
-  @Option(names = "--batch-tokens", paramLabel = "N", description = "Padded tokens per batch (cells x longest cell).")
-  long batchTokens = EmbeddingSettings.DEFAULT_BATCH_TOKENS;
-
-  @Option(names = "--precision", paramLabel = "fp32|fp16", description = "fp16 needs GPU executors.")
-  String precision = "fp32";
 
   @Option(names = "--partitions", paramLabel = "N", description = "Tasks to spread the work units over; 0 = twice the default parallelism.")
   int partitions;
@@ -110,10 +78,10 @@ final class PerturbCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PerturbOptions options = new PerturbOptions(input, model, output, vocabulary, PerturbationType.parse(perturbation), rankShift,
-        genes, group, anchorGene, states == null ? null : PerturbOptions.States.parse(states), stateEmbeddings,
-        Pooling.parse(pooling), layer, filters.stream().map(CellSelection.Filter::parse).toList(), maxCells, seed, geneShifts,
-        exportPickle, batchTokens, Precision.parse(precision), partitions, overwrite, 0);
+    PerturbOptions options = new PerturbOptions(job.input, job.model, job.output, job.vocabulary, PerturbationType.parse(perturbation),
+        rankShift, genes, group, anchorGene, states == null ? null : PerturbOptions.States.parse(states), stateEmbeddings,
+        Pooling.parse(pooling), job.layer, cells.parsedFilters(), cells.maxCells, cells.seed, geneShifts,
+        exportPickle, job.batchTokens, job.parsedPrecision(), partitions, overwrite, 0);
     try (SparkArgs.Session s = sparkArgs.session("cellspark perturb")) {
       print(spec.commandLine().getOut(), PerturbJob.run(s.spark(), options));
     }
