@@ -247,7 +247,7 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
     try {
       return p.getFileSystem(conf).makeQualified(p).toUri().toString();
     } catch (IOException e) {
-      throw UserException.of("Cannot open input %s: %s", spec, e.getMessage());
+      throw UserException.of("Cannot open input %s: %s", spec, FileSystemHints.explain(spec, e));
     }
   }
 

@@ -101,7 +101,7 @@ public final class InputFiles {
       files.sort((a, b) -> a.getPath().toString().compareTo(b.getPath().toString()));
       return files;
     } catch (IOException e) {
-      throw UserException.of("Cannot list input %s: %s", spec, e.getMessage());
+      throw UserException.of("Cannot list input %s: %s", spec, FileSystemHints.explain(spec, e));
     }
   }
 }

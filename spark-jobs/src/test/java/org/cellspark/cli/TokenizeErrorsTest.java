@@ -125,6 +125,14 @@ class TokenizeErrorsTest {
   }
 
   @Test
+  void aStoreWithoutItsConnectorSaysWhichToAdd() throws IOException {
+    // No Cloud Storage connector on the test classpath (Dataproc clusters have one).
+    assertRefused(tokenize("gs://atlases/heart.h5ad"),
+        "Cannot list input gs://atlases/heart.h5ad: no Hadoop file system for gs:// on the classpath",
+        "Cloud Storage connector");
+  }
+
+  @Test
   void tooFewVocabularyGenes() throws IOException {
     assertRefused(
         tokenize(Fixtures.bad("low_gene_match.h5ad").toString()),

@@ -77,7 +77,7 @@ public final class StagedOutput {
       fs.delete(staging, true);
       return new StagedOutput(fs, target, staging, output);
     } catch (IOException e) {
-      throw UserException.of("Cannot write output %s: %s", output, e.getMessage());
+      throw UserException.of("Cannot write output %s: %s", output, org.cellspark.io.FileSystemHints.explain(output, e));
     }
   }
 
