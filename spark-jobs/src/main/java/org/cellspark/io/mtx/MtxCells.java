@@ -1,6 +1,5 @@
 package org.cellspark.io.mtx;
 
-import java.io.BufferedReader;
 import java.io.EOFException;
 import java.io.IOException;
 import java.util.Iterator;
@@ -9,6 +8,7 @@ import java.util.NoSuchElementException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SerializableWritable;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
@@ -55,11 +55,17 @@ public final class MtxCells {
     String[] geneIds = m.geneIds(); // null: a feature of another type than gene expression, left out
     String source = m.uri();
     int obsFields = obs.fields().length;
-    JavaRDD<InternalRow> runs = jsc.parallelize(List.of(m), 1)
-        .mapPartitions(it -> new Runs(it.next(), hadoop.value(), repeats, obsFields))
+    List<Split> splits = splits(m, conf, partitions);
+    LongAccumulator entries = spark.sparkContext().longAccumulator("Matrix Market entries read");
+    JavaRDD<InternalRow> runs = jsc.parallelize(splits, splits.size())
+        .mapPartitions(it -> new Runs(m, hadoop.value(), it.next(), repeats, entries, obsFields, splits.size() == 1))
         .persist(StorageLevel.MEMORY_AND_DISK_SER());
     try {
       runs.count();
+      if (entries.value() != m.entries()) {
+        throw UserException.of("%s/%s declares %,d entries but holds %,d; the file is truncated or its header is wrong",
+            m.name(), new Path(m.matrix()).getName(), m.entries(), entries.value());
+      }
     } catch (Exception e) { // Spark wraps what the reading task threw (a SparkException, checked in Java)
       runs.unpersist(false);
       UserException cause = UserException.findIn(e);
@@ -69,17 +75,61 @@ public final class MtxCells {
       throw e;
     }
     int parts = Math.max(1, partitions);
-    JavaRDD<InternalRow> cells = repeats.value() == 0 ? runs.repartition(parts)
-        : runs.mapToPair(r -> new Tuple2<>(r.getLong(2), new Cell(r.getArray(3).toIntArray(), r.getArray(4).toDoubleArray())))
-            .reduceByKey((a, b) -> a.merge(b), parts)
-            .map(t -> t._2().row(barcodes, source, t._1().intValue(), obsFields, m.name()));
+    // One stream with no cell met twice: its runs are whole cells. Otherwise (an unsorted file, or
+    // byte ranges whose edges cut cells) runs are merged per cell.
+    JavaRDD<InternalRow> cells;
+    if (splits.size() == 1 && repeats.value() == 0) {
+      cells = runs.repartition(parts);
+    } else {
+      JavaPairRDD<Long, Cell> pieces = runs.mapToPair(r -> new Tuple2<>(r.getLong(2),
+          new Cell(r.getArray(3).toIntArray(), r.getArray(4).toDoubleArray())));
+      if (splits.size() > 1) { // no stream saw the whole file: every cell gets an empty piece, so cells without entries stay
+        pieces = pieces.union(spark.range(0, m.cols(), 1, parts).toJavaRDD().mapToPair(c -> new Tuple2<>(c, Cell.EMPTY)));
+      }
+      cells = pieces.reduceByKey(Cell::merge, parts).map(t -> t._2().row(barcodes, source, t._1().intValue(), obsFields, m.name()));
+    }
     // Internal rows straight into the table: an annotation-less obs is an empty struct, which
     // Spark's Row encoder cannot build.
     return new Read(InternalRowsRelation.dataFrame(spark, CellCountsSchema.of(obs), cells.rdd()), runs);
   }
 
+  /** Hadoop setting: uncompressed files above this many bytes are read by several tasks, a byte range each. */
+  public static final String SPLIT_BYTES = "cellspark.mtx.split-bytes";
+  static final long DEFAULT_SPLIT_BYTES = 64L << 20;
+
+  /** Lines starting in bytes [start, end) of the matrix file; the whole stream when {@code whole}. */
+  record Split(long start, long end, boolean whole) implements java.io.Serializable {}
+
+  /**
+   * A .gz cannot be split: one task streams it. An uncompressed file of more than
+   * {@link #SPLIT_BYTES} is cut into byte ranges of about equal size, one per partition asked
+   * for, at most one per {@link #SPLIT_BYTES}, at least two.
+   */
+  static List<Split> splits(MtxFolder m, Configuration conf, int partitions) {
+    long splitBytes = Math.max(1, conf.getLong(SPLIT_BYTES, DEFAULT_SPLIT_BYTES));
+    Path p = new Path(m.matrix());
+    long length;
+    try {
+      length = p.getFileSystem(conf).getFileStatus(p).getLen();
+    } catch (IOException e) {
+      throw UserException.of("Cannot read %s: %s", m.matrix(), e.getMessage());
+    }
+    if (p.getName().endsWith(".gz") || length <= splitBytes) {
+      return List.of(new Split(0, Long.MAX_VALUE, true));
+    }
+    int n = (int) Math.min(Math.max(partitions, 1), (length + splitBytes - 1) / splitBytes);
+    n = Math.max(n, 2);
+    List<Split> out = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(new Split(length * i / n, length * (i + 1) / n, false));
+    }
+    return out;
+  }
+
   /** A cell's entries (gene rows, values) while runs of it are merged. */
   private record Cell(int[] genes, double[] values) implements java.io.Serializable {
+    static final Cell EMPTY = new Cell(new int[0], new double[0]);
+
     Cell merge(Cell o) {
       int[] g = java.util.Arrays.copyOf(genes, genes.length + o.genes.length);
       double[] v = java.util.Arrays.copyOf(values, values.length + o.values.length);
@@ -137,6 +187,8 @@ public final class MtxCells {
     private final MtxFolder m;
     private final Entries entries;
     private final LongAccumulator repeats;
+    private final LongAccumulator entriesRead;
+    private final boolean emitEmpty;
     private final int obsFields;
     private final String source;
     private final java.util.BitSet seen = new java.util.BitSet();
@@ -147,10 +199,14 @@ public final class MtxCells {
     private int emptyFrom = -1;
     private InternalRow next;
 
-    Runs(MtxFolder m, Configuration conf, LongAccumulator repeats, int obsFields) throws IOException {
+    /** @param emitEmpty whether this stream is the only one (it then knows which cells had no entry) */
+    Runs(MtxFolder m, Configuration conf, Split split, LongAccumulator repeats, LongAccumulator entriesRead, int obsFields,
+        boolean emitEmpty) throws IOException {
       this.m = m;
-      this.entries = new Entries(m, conf);
+      this.entries = new Entries(m, conf, split);
       this.repeats = repeats;
+      this.entriesRead = entriesRead;
+      this.emitEmpty = emitEmpty;
       this.obsFields = obsFields;
       this.source = m.uri();
       advance();
@@ -193,9 +249,9 @@ public final class MtxCells {
         return;
       }
       if (emptyFrom < 0) {
-        if (count != m.entries()) {
-          throw UserException.of("%s/%s declares %,d entries but holds %,d; the file is truncated or its header is wrong",
-              m.name(), new Path(m.matrix()).getName(), m.entries(), count);
+        entriesRead.add(count);
+        if (!emitEmpty) {
+          return; // with several streams, the merge adds the cells no stream met
         }
         emptyFrom = 0;
       }
@@ -226,36 +282,64 @@ public final class MtxCells {
   /** The matrix's entries, checked, one at a time: cell, gene (0-based) and value of the current one. */
   private static final class Entries {
     private final MtxFolder m;
-    private final BufferedReader reader;
+    private final ByteLines reader;
     private final String file;
+    private final Split split;
+    /** Line number (whole streams) or -1 (byte ranges: messages give the byte offset instead). */
     private long line;
+    private long lineStart;
     private boolean hasNext;
     private int cell;
     private int gene;
     private double value;
 
-    Entries(MtxFolder m, Configuration conf) throws IOException {
+    Entries(MtxFolder m, Configuration conf, Split split) throws IOException {
       this.m = m;
+      this.split = split;
       Path p = new Path(m.matrix());
       this.file = m.name() + "/" + p.getName();
-      this.reader = MtxFolder.open(p.getFileSystem(conf), p);
-      String l;
-      boolean size = false;
-      while (!size && (l = readLine()) != null) {
-        size = !l.startsWith("%");
+      org.apache.hadoop.fs.FSDataInputStream raw = p.getFileSystem(conf).open(p);
+      if (split.whole()) {
+        this.reader = new ByteLines(p.getName().endsWith(".gz") ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw, 0);
+      } else {
+        // As Hadoop's line reader: a range owns the lines that start in it, so start one byte
+        // early and drop the (partial or empty) line that ends there.
+        raw.seek(Math.max(0, split.start() - 1));
+        this.reader = new ByteLines(raw, Math.max(0, split.start() - 1));
+        this.line = -1;
+        if (split.start() > 0) {
+          readLine();
+        }
+      }
+      if (split.start() == 0) {
+        String l;
+        boolean size = false;
+        while (!size && (l = readLine()) != null) {
+          size = !l.startsWith("%");
+        }
       }
       advance();
     }
 
+    private String where() {
+      return line >= 0 ? "line " + line : "the line at byte " + lineStart;
+    }
+
     private String readLine() {
       try {
-        String l = reader.readLine();
-        line++;
+        lineStart = reader.position();
+        if (!split.whole() && lineStart >= split.end()) {
+          return null; // the next range's line
+        }
+        String l = reader.next();
+        if (line >= 0) {
+          line++;
+        }
         return l;
       } catch (EOFException e) {
-        throw UserException.of("%s ends early at line %d (truncated .gz?); copy it again", file, line);
+        throw UserException.of("%s ends early at %s (truncated .gz?); copy it again", file, line >= 0 ? "line " + line : where());
       } catch (IOException e) {
-        throw UserException.of("Cannot read %s at line %d: %s", file, line, e.getMessage());
+        throw UserException.of("Cannot read %s at %s: %s", file, where(), e.getMessage());
       }
     }
 
@@ -284,10 +368,10 @@ public final class MtxCells {
           throw new NumberFormatException();
         }
       } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-        throw UserException.of("%s line %d: '%s' is not 'gene cell value'", file, line, l.trim());
+        throw UserException.of("%s %s: '%s' is not 'gene cell value'", file, where(), l.trim());
       }
       if (gene < 1 || gene > m.rows() || cell < 1 || cell > m.cols()) {
-        throw UserException.of("%s line %d: entry (%d, %d) is outside the %d x %d matrix its header declares", file, line, gene, cell,
+        throw UserException.of("%s %s: entry (%d, %d) is outside the %d x %d matrix its header declares", file, where(), gene, cell,
             m.rows(), m.cols());
       }
       this.cell = (int) (cell - 1);

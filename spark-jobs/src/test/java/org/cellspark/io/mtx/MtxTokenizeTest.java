@@ -84,6 +84,20 @@ class MtxTokenizeTest {
     TokenizeResult h5ad = tokenize(spark, Fixtures.atlas("classify_atlas.h5ad").toString(), "from-h5ad");
     TokenizeResult fromShuffled = tokenize(spark, shuffled.toString(), "from-shuffled");
     TokenTables.assertSameTokensAndCounts(spark, h5ad.output(), fromShuffled.output());
+    // Uncompressed files are cut into byte ranges read by several tasks (at most one per 200 KB
+    // here: seven of the 1.3 MB text, their edges inside cells and inside lines).
+    Path sorted = rewritten("sorted", body -> body);
+    org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+    conf.setLong(MtxCells.SPLIT_BYTES, 200_000);
+    try {
+      long ranges = (java.nio.file.Files.size(sorted.resolve("matrix.mtx")) + 199_999) / 200_000;
+      assertThat(ranges).isGreaterThan(4);
+      assertThat(MtxCells.splits(MtxFolder.open(sorted.toString(), "sorted", conf), conf, 100)).hasSize((int) ranges);
+      TokenTables.assertSameTokensAndCounts(spark, h5ad.output(), tokenize(spark, sorted.toString(), "from-ranges").output());
+      TokenTables.assertSameTokensAndCounts(spark, h5ad.output(), tokenize(spark, shuffled.toString(), "shuffled-ranges").output());
+    } finally {
+      conf.unset(MtxCells.SPLIT_BYTES);
+    }
     Path repeated = rewritten("repeated", body -> {
       body.add(body.get(0));
       return body;
