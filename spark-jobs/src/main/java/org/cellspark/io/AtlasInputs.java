@@ -80,11 +80,21 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
             loom.add(LoomFile.open(hdf, f, geneIdColumn));
           }
         } else if (spec.endsWith(".h5")) {
-          // Cell Ranger matrices by their layout; any other .h5 is tried as AnnData (whose
-          // refusal names both formats).
           for (InputFile f : InputFiles.expand(List.of(spec), ".h5", conf)) {
-            if (TenxH5.looksLikeTenx(hdf, f)) {
-              tenx.add(TenxH5.open(hdf, f));
+            addH5(hdf, f, tenx, h5adSpecs);
+          }
+        } else if (isFolder(spec, conf)) {
+          // A folder of atlas files: each by its extension (h5ad, loom, Cell Ranger .h5).
+          List<InputFile> files = InputFiles.list(spec, conf, ".h5ad", ".loom", ".h5");
+          if (files.isEmpty()) {
+            throw UserException.of("Input folder %s holds no atlas files (.h5ad, .loom, Cell Ranger .h5), and is neither a Matrix"
+                + " Market folder (matrix.mtx[.gz]) nor a Parquet table", spec);
+          }
+          for (InputFile f : files) {
+            if (f.uri().endsWith(".loom")) {
+              loom.add(LoomFile.open(hdf, f, geneIdColumn));
+            } else if (f.uri().endsWith(".h5")) {
+              addH5(hdf, f, tenx, h5adSpecs);
             } else {
               h5adSpecs.add(f.uri());
             }
@@ -239,6 +249,25 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
           .load();
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** Cell Ranger matrices by their layout; any other .h5 is tried as AnnData (whose refusal names both formats). */
+  private static void addH5(HdfOpener hdf, InputFile f, List<TenxH5> tenx, List<String> h5adSpecs) {
+    if (TenxH5.looksLikeTenx(hdf, f)) {
+      tenx.add(TenxH5.open(hdf, f));
+    } else {
+      h5adSpecs.add(f.uri());
+    }
+  }
+
+  private static boolean isFolder(String spec, Configuration conf) {
+    Path p = new Path(spec);
+    try {
+      FileSystem fs = p.getFileSystem(conf);
+      return fs.exists(p) && fs.getFileStatus(p).isDirectory();
+    } catch (IOException | IllegalArgumentException e) {
+      return false; // globs and unreadable paths: the .h5ad expansion reports them
     }
   }
 

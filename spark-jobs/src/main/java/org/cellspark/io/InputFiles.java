@@ -66,6 +66,24 @@ public final class InputFiles {
     return out;
   }
 
+  /** The files directly in folder {@code spec} whose names end with one of {@code extensions}, sorted by name. */
+  public static List<InputFile> list(String spec, Configuration conf, String... extensions) {
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(spec);
+    try {
+      List<InputFile> out = new ArrayList<>();
+      for (FileStatus f : p.getFileSystem(conf).listStatus(p)) {
+        String name = f.getPath().getName();
+        if (f.isFile() && java.util.Arrays.stream(extensions).anyMatch(name::endsWith)) {
+          out.add(new InputFile(f.getPath().toUri().toString(), displayName(f)));
+        }
+      }
+      out.sort((a, b) -> a.uri().compareTo(b.uri()));
+      return out;
+    } catch (IOException e) {
+      throw UserException.of("Cannot list input %s: %s", spec, FileSystemHints.explain(spec, e));
+    }
+  }
+
   private static String displayName(FileStatus s) {
     URI u = s.getPath().toUri();
     return "file".equals(u.getScheme()) ? u.getPath() : u.toString();

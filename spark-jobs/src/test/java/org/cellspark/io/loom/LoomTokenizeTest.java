@@ -87,6 +87,20 @@ class LoomTokenizeTest {
   }
 
   @Test
+  void aFolderOfMixedFormatsReadsEachByItsExtension(SparkSession spark) throws java.io.IOException {
+    Path folder = java.nio.file.Files.createDirectories(tmp.resolve("atlases"));
+    java.nio.file.Files.copy(Fixtures.atlas("classify_atlas.h5ad"), folder.resolve("a.h5ad"));
+    java.nio.file.Files.copy(loom("classify_atlas.loom"), folder.resolve("b.loom"));
+    java.nio.file.Files.copy(Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/tenx/classify_10x.h5"),
+        folder.resolve("c.h5"));
+    java.nio.file.Files.writeString(folder.resolve("notes.txt"), "not an atlas");
+    TokenizeResult all = TokenizeJob.run(spark, options(folder.toString(), "all").build());
+    assertThat(all.cellsWritten()).isEqualTo(1800);
+    assertThat(spark.read().parquet(all.output()).selectExpr("split(cell_id, ':')[0]").distinct().collectAsList().stream()
+        .map(r -> r.getString(0)).sorted().toList()).containsExactly("a", "b", "c");
+  }
+
+  @Test
   void aLoomWithoutGeneIdsIsRefused(SparkSession spark) {
     assertThatThrownBy(() -> TokenizeJob.run(spark, options(loom("no_gene_ids.loom").toString(), "a").build()))
         .isInstanceOf(UserException.class).hasMessageContaining("no_gene_ids.loom (loom) has no gene IDs")
