@@ -56,9 +56,9 @@ public final class LongTableCells {
     boolean onRows = t.cellTable() == null;
     for (StructField f : fields) {
       if (onRows && t.columns().containsKey(f.name())) {
-        DataType native_ = t.columns().get(f.name()).sparkType();
-        aggs.add(min(col(f.name()).cast(native_)).as("_min_" + f.name()));
-        aggs.add(max(col(f.name()).cast(native_)).as("_max_" + f.name()));
+        DataType type = t.columns().get(f.name()).sparkType();
+        aggs.add(min(col(f.name()).cast(type)).as("_min_" + f.name()));
+        aggs.add(max(col(f.name()).cast(type)).as("_max_" + f.name()));
       }
     }
     Dataset<Row> cells = rows.groupBy(col(LongTable.CELL_ID)).agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0]));
@@ -67,9 +67,9 @@ public final class LongTableCells {
       List<Column> keep = new ArrayList<>(List.of(col(LongTable.CELL_ID)));
       for (StructField f : fields) {
         if (t.columns().containsKey(f.name())) {
-          DataType native_ = t.columns().get(f.name()).sparkType();
-          keep.add(col(f.name()).cast(native_).as("_min_" + f.name()));
-          keep.add(col(f.name()).cast(native_).as("_max_" + f.name()));
+          DataType type = t.columns().get(f.name()).sparkType();
+          keep.add(col(f.name()).cast(type).as("_min_" + f.name()));
+          keep.add(col(f.name()).cast(type).as("_max_" + f.name()));
         }
       }
       cells = cells.join(attrs.select(keep.toArray(new Column[0])), new String[] {LongTable.CELL_ID}, "left");
@@ -88,6 +88,9 @@ public final class LongTableCells {
     String name = t.file().name();
     UTF8String source = UTF8String.fromString(t.file().uri());
     JavaRDD<InternalRow> out = cells.queryExecution().toRdd().toJavaRDD().map(r -> {
+      if (r.isNullAt(0)) {
+        throw UserException.of("Input %s has rows with no cell_id; every row must name its cell", name);
+      }
       UTF8String cell = r.getUTF8String(0);
       ArrayData pairs = r.getArray(pairsAt);
       int n = pairs.numElements();
