@@ -9,7 +9,8 @@ fixtures/loom/classify_atlas.loom     all 600 cells, float32; row_attrs ensembl_
     col_attrs CellID, n_counts, cell_type, donor (as Geneformer's loom inputs).
 fixtures/loom/accession_filter.loom   the first 100 cells, int32; gene IDs in row_attrs Accession
     (loompy's convention); col_attrs filter_pass (1 for even cells, 0 for odd ones) and
-    cell_type; no CellID and no n_counts (the reader names cells by column, the tokenizer sums).
+    cell_type; no CellID and no n_counts (the reader names cells by column, the tokenizer sums);
+    a layer "reversed" holding the same cells in reverse column order (for --counts layers/NAME).
 fixtures/loom/no_gene_ids.loom        gene symbols only (row_attrs Gene): must be refused.
 """
 import os
@@ -46,6 +47,8 @@ def main():
     create("accession_filter.loom", first, {"Accession": ids},
            {"filter_pass": (np.arange(100) % 2 == 0).astype(np.int64),
             "cell_type": np.array(a.obs["cell_type"][:100].astype(str), dtype=object)})
+    with loompy.connect(os.path.join(OUT, "accession_filter.loom")) as ds:
+        ds.layers["reversed"] = sp.csr_matrix(first).toarray()[:, ::-1].astype(np.float32)
     create("no_gene_ids.loom", first, {"Gene": symbols}, {"CellID": np.array(a.obs_names[:100], dtype=object)})
     print("wrote", os.path.relpath(OUT), sorted(os.listdir(OUT)))
 

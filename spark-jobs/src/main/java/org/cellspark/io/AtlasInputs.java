@@ -56,8 +56,10 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
    * @param geneIdColumn the loom row attribute holding gene IDs (else loompy's {@code Accession});
    *     null = gene symbols (loompy's {@code Gene})
    * @param cellTable Parquet table of cell attributes for the long-table inputs, or null
+   * @param counts which counts to read (loom: X = its main matrix, or layers/NAME)
    */
-  public static AtlasInputs expand(SparkSession spark, List<String> specs, String geneIdColumn, String cellTable) {
+  public static AtlasInputs expand(SparkSession spark, List<String> specs, String geneIdColumn, String cellTable,
+      CountsLocation counts) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     HdfOpener hdf = HdfOpener.onDriver(conf);
     List<LongTable> longTables = new ArrayList<>();
@@ -77,7 +79,7 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
           longTables.add(LongTable.open(spark, new InputFile(qualified(spec, conf), spec), cellTable));
         } else if (LoomFile.isLoom(spec)) {
           for (InputFile f : InputFiles.expand(List.of(spec), ".loom", conf)) {
-            loom.add(LoomFile.open(hdf, f, geneIdColumn));
+            loom.add(LoomFile.open(hdf, f, geneIdColumn, counts));
           }
         } else if (spec.endsWith(".h5")) {
           for (InputFile f : InputFiles.expand(List.of(spec), ".h5", conf)) {
@@ -92,7 +94,7 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
           }
           for (InputFile f : files) {
             if (f.uri().endsWith(".loom")) {
-              loom.add(LoomFile.open(hdf, f, geneIdColumn));
+              loom.add(LoomFile.open(hdf, f, geneIdColumn, counts));
             } else if (f.uri().endsWith(".h5")) {
               addH5(hdf, f, tenx, h5adSpecs);
             } else {

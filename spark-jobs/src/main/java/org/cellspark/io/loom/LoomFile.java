@@ -15,6 +15,7 @@ import java.util.Map;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.h5ad.ArrayConversions;
+import org.cellspark.io.h5ad.CountsLocation;
 import org.cellspark.io.h5ad.NumericDecoder;
 import org.cellspark.io.h5ad.ObsColumn;
 import org.cellspark.io.storage.HdfOpener;
@@ -35,6 +36,7 @@ import org.cellspark.io.storage.HdfOpener;
  * @param symbols per row: its symbol (loompy's {@code Gene} attribute), or null without one
  * @param cellIdAttribute the column attribute naming cells, or null (cells are then named by column number)
  * @param columns readable per-cell attributes and their kinds, in file order
+ * @param matrixPath the counts read: {@code matrix}, or {@code layers/NAME} ({@code --counts layers/NAME})
  * @param chunkCells cells per chunk column (the reading block); 0 for an unchunked matrix
  * @param describe the matrix's type and storage, for the job summary
  */
@@ -47,6 +49,7 @@ public record LoomFile(
     String[] symbols,
     String cellIdAttribute,
     Map<String, ObsColumn.Kind> columns,
+    String matrixPath,
     int chunkCells,
     String describe)
     implements Serializable {
@@ -68,12 +71,22 @@ public record LoomFile(
    * Opens and checks {@code f}; gene IDs from row attribute {@code geneIdAttribute}, else
    * loompy's {@code Accession}; null = gene symbols, from loompy's {@code Gene}.
    */
-  public static LoomFile open(HdfOpener opener, InputFile f, String geneIdAttribute) {
+  public static LoomFile open(HdfOpener opener, InputFile f, String geneIdAttribute, CountsLocation counts) {
+    String matrixPath = counts.equals(CountsLocation.X) ? "matrix" : counts.matrixPath();
+    if (matrixPath.startsWith("raw")) {
+      throw UserException.of("Input %s is a loom file, which has no raw counts; use --counts X (its main matrix) or layers/<name>",
+          f.name());
+    }
     try (HdfFile h = opener.open(f)) {
-      Node m = h.getChildren().get("matrix");
-      if (!(m instanceof Dataset matrix) || matrix.getDimensions().length != 2) {
-        throw UserException.of("Input %s is not a loom file: it has no 2-D /matrix dataset (top level holds: %s)",
+      if (!(h.getChildren().get("matrix") instanceof Dataset)) {
+        throw UserException.of("Input %s is not a loom file: it has no /matrix dataset (top level holds: %s)",
             f.name(), String.join(", ", h.getChildren().keySet()));
+      }
+      Node m = node(h, matrixPath);
+      if (!(m instanceof Dataset matrix) || matrix.getDimensions().length != 2) {
+        throw UserException.of("Input %s has no 2-D /%s dataset for --counts %s (layers: %s)", f.name(), matrixPath, counts,
+            h.getChildren().get("layers") instanceof Group g && !g.getChildren().isEmpty() ? String.join(", ", g.getChildren().keySet())
+                : "none");
       }
       if (matrix.getJavaType() == null || !(Number.class.isAssignableFrom(boxed(matrix.getJavaType())))) {
         throw UserException.of("Input %s: /matrix holds %s values, not numbers", f.name(), matrix.getJavaType());
@@ -118,10 +131,21 @@ public record LoomFile(
       String describe = String.format(Locale.ROOT, "loom, %,d genes x %,d cells, %s%s", genes, cells,
           matrix.getJavaType().getSimpleName(), chunkCells == 0 ? ", contiguous"
               : String.format(Locale.ROOT, ", chunks %s", Arrays.toString(((ChunkedDataset) matrix).getChunkDimensions())));
-      return new LoomFile(f, genes, cells, ids, idAttr, geneSymbols, cellId, columns, chunkCells, describe);
+      return new LoomFile(f, genes, cells, ids, idAttr, geneSymbols, cellId, columns, matrixPath, chunkCells, describe);
     } catch (HdfException e) {
       throw UserException.of("Input %s is not a readable HDF5 file (%s); check that the copy is complete", f.name(), e.getMessage());
     }
+  }
+
+  private static Node node(HdfFile h, String path) {
+    Node n = h;
+    for (String part : path.split("/")) {
+      if (!(n instanceof Group g) || !g.getChildren().containsKey(part)) {
+        return null;
+      }
+      n = g.getChild(part);
+    }
+    return n;
   }
 
   private static Class<?> boxed(Class<?> c) {
@@ -167,7 +191,7 @@ public record LoomFile(
 
     Reader(HdfOpener opener) {
       h = opener.open(file);
-      matrix = (Dataset) h.getChildren().get("matrix");
+      matrix = (Dataset) node(h, matrixPath);
       decoder = NumericDecoder.of(matrix);
       cols = (Group) h.getChildren().get("col_attrs");
     }

@@ -80,7 +80,7 @@ public final class MediansJob {
     long start = System.nanoTime();
     SparkContext sc = spark.sparkContext();
     Configuration hadoop = sc.hadoopConfiguration();
-    AtlasInputs atlases = AtlasInputs.expand(spark, o.inputs(), o.geneIdColumn(), null);
+    AtlasInputs atlases = AtlasInputs.expand(spark, o.inputs(), o.geneIdColumn(), null, CountsLocation.parse(o.counts()));
     List<InputFile> files = atlases.h5ad();
     CountsLocation countsAt = CountsLocation.parse(o.counts());
     Map<String, String> listed = o.genesFile() == null ? null : readGeneList(o.genesFile(), hadoop);

@@ -84,7 +84,8 @@ public final class TokenizeJob {
   public static TokenizeResult run(SparkSession spark, TokenizeOptions o) {
     long start = System.nanoTime();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    AtlasInputs atlases = AtlasInputs.expand(spark, o.inputs(), o.geneIdColumn(), o.cellTable());
+    AtlasInputs atlases = AtlasInputs.expand(spark, o.inputs(), o.geneIdColumn(), o.cellTable(),
+        CountsLocation.parse(o.counts()));
     List<InputFile> h5adFiles = atlases.h5ad();
     List<InputFile> files = atlases.all();
     CountsLocation countsAt = CountsLocation.parse(o.counts());

@@ -78,6 +78,24 @@ class LoomTokenizeTest {
   }
 
   @Test
+  void countsFromALayer(SparkSession spark) {
+    // Layer "reversed" holds column k's counts in column 99 - k; filter_pass keeps the even columns.
+    TokenizeResult layer = TokenizeJob.run(spark, options(loom("accession_filter.loom").toString(), "layer").counts("layers/reversed")
+        .build());
+    Map<String, Row> fromLayer = byCell(spark, layer.output(), "cell_id", "input_ids");
+    assertThat(fromLayer).hasSize(50);
+    TokenizeResult mainAll = TokenizeJob.run(spark, options(loom("accession_filter.loom").toString(), "main-all").useFilterPass(false)
+        .build());
+    Map<String, Row> all = byCell(spark, mainAll.output(), "cell_id", "input_ids");
+    fromLayer.forEach((column, row) -> assertThat(row.<Integer>getList(1)).as("layer column %s", column)
+        .isEqualTo(all.get(Integer.toString(99 - Integer.parseInt(column))).<Integer>getList(1)));
+    assertThatThrownBy(() -> TokenizeJob.run(spark, options(loom("classify_atlas.loom").toString(), "x").counts("layers/spliced")
+        .build())).isInstanceOf(UserException.class).hasMessageContaining("has no 2-D /layers/spliced dataset for --counts layers/spliced (layers: none)");
+    assertThatThrownBy(() -> TokenizeJob.run(spark, options(loom("classify_atlas.loom").toString(), "y").counts("raw").build()))
+        .isInstanceOf(UserException.class).hasMessageContaining("is a loom file, which has no raw counts");
+  }
+
+  @Test
   void loomAndH5adInOneRunShareTheAttributeColumn(SparkSession spark) {
     TokenizeResult both = TokenizeJob.run(spark, options(Fixtures.atlas("classify_atlas.h5ad").toString() + ","
         + loom("accession_filter.loom"), "both").attribute("cell_type").build());
