@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
 final class MediansCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--input", required = true, split = ",", paramLabel = "FILES", description = ".h5ad files, folders or globs, Cell Ranger .h5 files, Matrix Market folders (repeatable).")
+  @Option(names = "--input", required = true, split = ",", paramLabel = "FILES", description = ".h5ad, .loom or Cell Ranger .h5 files, folders or globs of them, Matrix Market folders, Parquet long tables;"
+      + " local or s3a:// / gs:// / hdfs:// (repeatable).")
   List<String> inputs = new ArrayList<>();
 
   @Option(names = "--output", required = true, paramLabel = "DIR", description = "The vocabulary folder to write.")

@@ -30,7 +30,9 @@ final class TokenizeCommand implements Callable<Integer> {
 
   @Option(names = "--input", required = true, split = ",", paramLabel = "FILE|DIR|GLOB",
       showDefaultValue = CommandLine.Help.Visibility.NEVER,
-      description = "Input .h5ad files, folders of them, or globs, Cell Ranger .h5 files, and Matrix Market folders (matrix.mtx[.gz], features.tsv[.gz], barcodes.tsv[.gz]); comma-separated or repeated.")
+      description = "Input .h5ad, .loom or Cell Ranger .h5 files, folders or globs of them, Matrix Market folders (matrix.mtx[.gz],"
+          + " features.tsv[.gz], barcodes.tsv[.gz]) and Parquet long tables (cell_id, gene_id, count); local or s3a:// / gs:// /"
+          + " hdfs://; comma-separated or repeated.")
   List<String> inputs = new ArrayList<>();
 
   @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output folder.")
