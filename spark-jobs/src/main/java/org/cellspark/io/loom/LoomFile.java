@@ -182,6 +182,7 @@ public record LoomFile(
 
   /** An open file on an executor: the matrix, read a block of cells (a chunk column) at a time, and the cell attributes. */
   public final class Reader implements AutoCloseable {
+    private final HdfOpener.Shared shared;
     private final HdfFile h;
     private final Dataset matrix;
     private final NumericDecoder decoder;
@@ -190,7 +191,8 @@ public record LoomFile(
     private float[] chunkFloats = new float[0];
 
     Reader(HdfOpener opener) {
-      h = opener.open(file);
+      shared = opener.openShared(file); // the chunk index is built once per JVM, not per task
+      h = shared.file();
       matrix = (Dataset) node(h, matrixPath);
       decoder = NumericDecoder.of(matrix);
       cols = (Group) h.getChildren().get("col_attrs");
@@ -265,7 +267,7 @@ public record LoomFile(
 
     @Override
     public void close() {
-      h.close();
+      shared.close();
     }
   }
 

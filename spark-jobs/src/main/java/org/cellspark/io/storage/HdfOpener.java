@@ -20,6 +20,7 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.cellspark.error.UserException;
+import org.cellspark.io.FileSystemHints;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.h5ad.DeflateFilter;
 import org.cellspark.io.h5ad.LzfFilter;
@@ -108,6 +109,56 @@ public final class HdfOpener implements Serializable {
     return scheme == null || "file".equals(scheme);
   }
 
+  /** An HDF5 file shared by the JVM's tasks ({@link SharedHdfFiles}); close the handle when done (the file may stay open). */
+  public final class Shared implements AutoCloseable {
+    private final String key;
+    private final HdfFile file;
+
+    private Shared(String key, HdfFile file) {
+      this.key = key;
+      this.file = file;
+    }
+
+    public HdfFile file() {
+      return file;
+    }
+
+    @Override
+    public void close() {
+      SharedHdfFiles.release(key);
+    }
+  }
+
+  /**
+   * {@code f} opened once per JVM and shared by its tasks, for files whose metadata is costly to
+   * read (a loom matrix's chunk index). The key includes the file's length and modification time,
+   * so a changed file is opened again.
+   */
+  public Shared openShared(InputFile f) {
+    String key;
+    if (isLocal(f.uri())) {
+      Path p = f.localPath();
+      try {
+        key = f.uri() + "#" + Files.size(p) + "#" + Files.getLastModifiedTime(p).toMillis();
+      } catch (IOException e) {
+        throw UserException.of("Input %s does not exist or is not readable (%s)", f.name(), e.getMessage());
+      }
+    } else {
+      org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(f.uri());
+      try {
+        FileStatus s = path.getFileSystem(conf()).getFileStatus(path);
+        key = f.uri() + "#" + s.getLen() + "#" + s.getModificationTime();
+      } catch (IOException e) {
+        throw UserException.of("Cannot open input %s: %s", f.name(), FileSystemHints.explain(f.uri(), e));
+      }
+    }
+    return new Shared(key, SharedHdfFiles.acquire(key, () -> open(f)));
+  }
+
+  private Configuration conf() {
+    return driverConf != null ? driverConf : broadcast == null ? new Configuration() : broadcast.value().value();
+  }
+
   /** Opens {@code f} as HDF5; a missing file or one that is not HDF5 is the caller's to report (jHDF's exceptions pass). */
   public HdfFile open(InputFile f) {
     if (isLocal(f.uri())) {
@@ -117,7 +168,7 @@ public final class HdfOpener implements Serializable {
       }
       return new HdfFile(p);
     }
-    Configuration conf = driverConf != null ? driverConf : broadcast == null ? new Configuration() : broadcast.value().value();
+    Configuration conf = conf();
     org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(f.uri());
     try {
       FileSystem fs = path.getFileSystem(conf);
