@@ -1,0 +1,67 @@
+package org.cellspark.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The application jar bundles exactly the libraries listed in app/bundled-dependencies.txt (what
+ * Maven resolves for the shade step, written by the build to target/bundled-dependencies.txt), and
+ * no class the cluster provides: no Spark, Scala, Hadoop, AWS SDK, SLF4J or libtorch, and gson and
+ * commons-compress only relocated. A change of dependencies fails here until the list is updated on
+ * purpose (the failure prints the new list).
+ */
+class BundledDependenciesIT {
+  private static final Path APP = Path.of(System.getProperty("app.jar"));
+  private static final Path LIST = Path.of(System.getProperty("bundled.list"));
+  private static final Path RESOLVED = Path.of(System.getProperty("bundled.resolved"));
+
+  /** "   g:a:jar[:classifier]:v -- module ..." -> "g:a[:classifier]:v". */
+  static List<String> resolved(List<String> lines) {
+    List<String> out = new ArrayList<>();
+    for (String line : lines) {
+      String l = line.trim();
+      if (l.isEmpty() || !l.contains(":") || l.startsWith("The following")) {
+        continue;
+      }
+      String[] p = l.split(" ")[0].split(":");
+      out.add(p.length == 5 ? p[0] + ":" + p[1] + ":" + p[3] + ":" + p[4] : p[0] + ":" + p[1] + ":" + p[3]);
+    }
+    Collections.sort(out);
+    return out;
+  }
+
+  @Test
+  void theJarHoldsTheCommittedListAndNothingTheClusterHas() throws IOException {
+    List<String> forbidden = new ArrayList<>();
+    boolean relocatedGson = false;
+    try (JarFile jar = new JarFile(APP.toFile())) {
+      for (JarEntry e : Collections.list(jar.entries())) {
+        String name = e.getName();
+        relocatedGson |= name.startsWith("org/cellspark/shaded/gson/");
+        for (String prefix : List.of("org/apache/spark/", "scala/", "org/apache/hadoop/", "com/amazonaws/", "native/lib/",
+            "com/google/gson/", "org/apache/commons/compress/", "org/slf4j/")) {
+          if (name.startsWith(prefix) && !name.equals(prefix)) {
+            forbidden.add(name);
+          }
+        }
+      }
+    }
+    assertThat(forbidden).as("classes the cluster provides (or relocated ones left in place)").isEmpty();
+    assertThat(relocatedGson).as("gson relocated into the jar").isTrue();
+    List<String> bundled = resolved(Files.readAllLines(RESOLVED));
+    List<String> committed = Files.readAllLines(LIST).stream().map(String::trim)
+        .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    assertThat(bundled).as("bundled libraries; if the change is intended, put this list in %s:%n%s", LIST,
+        String.join("\n", bundled)).isEqualTo(committed);
+    assertThat(Files.size(APP)).as("app jar size").isLessThan(40L << 20);
+  }
+}
