@@ -1,0 +1,30 @@
+"""Cellspark on any Spark cluster Airflow can spark-submit to (connection `spark_default`)."""
+from datetime import datetime
+
+from airflow import DAG
+from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+
+from cellspark_jobs import JOBS, MAIN_CLASS, PARAMS, PIPELINE, SPARK_CONF
+
+with DAG(
+    dag_id="cellspark_spark_submit",
+    start_date=datetime(2026, 1, 1),
+    schedule=None,
+    catchup=False,
+    params=PARAMS,
+    tags=["cellspark"],
+) as dag:
+    previous = None
+    for name in PIPELINE:
+        task = SparkSubmitOperator(
+            task_id=name,
+            conn_id="spark_default",
+            application="{{ params.app_jar }}",
+            java_class=MAIN_CLASS,
+            jars="{{ params.libtorch_jar }}",
+            conf=SPARK_CONF,
+            application_args=JOBS[name],
+        )
+        if previous is not None:
+            previous >> task
+        previous = task
