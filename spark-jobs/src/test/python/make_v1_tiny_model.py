@@ -6,7 +6,8 @@ embeddings of cells with different top-ranked genes differ, which is what the te
 
     /usr/bin/python3 spark-jobs/src/test/python/make_v1_tiny_model.py
 
-Writes spark-jobs/src/test/resources/fixtures/models/v1-tiny/{config.json, model.safetensors}.
+Writes spark-jobs/src/test/resources/fixtures/models/v1-tiny/{config.json, model.safetensors}; `cellspark demo`
+bundles a copy of those two files in spark-jobs/src/main/resources/org/cellspark/demo/model/ (copy them again after a rerun).
 """
 import json
 import os

@@ -18,7 +18,9 @@ import picocli.CommandLine.Option;
     description = {
       "Run the pipeline on a bundled atlas and print a summary.",
       "The atlas: 2,000 synthetic cells of four types with marker programmes and real",
-      "Geneformer V1 gene IDs; the vocabulary: Geneformer's V1 dictionaries (bundled)."
+      "Geneformer V1 gene IDs; the vocabulary: Geneformer's V1 dictionaries; the model: a tiny",
+      "random one (all bundled). Runs tokenize, embed, perturb, stats and classify, and writes",
+      "report.html with plots."
     })
 final class DemoCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -39,7 +41,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   static void print(PrintWriter out, DemoResult r) {
-    out.println("Cellspark demo: tokenize a bundled atlas with Geneformer's V1 vocabulary");
+    out.println("Cellspark demo: tokenize -> embed -> perturb -> stats -> classify on a bundled atlas");
     out.println("  input   " + r.atlas());
     TokenizeCommand.print(out, r.tokenize());
     out.println();
@@ -52,6 +54,18 @@ final class DemoCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "  cell %s (%s, %d tokens), top genes by rank: %s%n",
         c.cellId(), c.cellType(), c.length(), String.join(" ", c.topGenes()));
     out.println("  tokens: " + r.tokenize().output());
+    out.println();
+    out.printf(Locale.ROOT, "  embed     %,d cells with a tiny random model (pipeline, not biology); %d state embeddings%n",
+        r.embed().cells(), r.embed().states());
+    out.printf(Locale.ROOT, "  perturb   %,d %s cells, %,d gene deletions, shifts toward %s%n", r.perturb().cells(), r.startState(),
+        r.perturb().rows(), r.goalState());
+    out.printf(Locale.ROOT, "  stats     goal-state shift per gene:%n");
+    for (DemoResult.GeneShift g : r.shifts()) {
+      out.printf(Locale.ROOT, "              %-8s %+.6f  (%d cells)%n", g.gene(), g.shiftToGoal(), g.cells());
+    }
+    out.printf(Locale.ROOT, "  classify  %s on the embeddings, donors held out: test accuracy %.3f, macro-F1 %.3f%n",
+        r.classifier(), r.testAccuracy(), r.testMacroF1());
+    out.println("  report:   " + r.report());
     out.flush();
   }
 }

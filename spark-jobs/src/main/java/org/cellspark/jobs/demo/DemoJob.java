@@ -17,7 +17,24 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.ml.feature.PCA;
+import org.apache.spark.ml.feature.PCAModel;
+import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.SparkSession;
+import org.cellspark.jobs.classify.ClassifyJob;
+import org.cellspark.jobs.classify.ClassifyOptions;
+import org.cellspark.jobs.classify.ClassifyResult;
+import org.cellspark.jobs.embed.EmbedJob;
+import org.cellspark.jobs.embed.EmbedOptions;
+import org.cellspark.jobs.embed.EmbedResult;
+import org.cellspark.jobs.perturb.PerturbJob;
+import org.cellspark.jobs.perturb.PerturbOptions;
+import org.cellspark.jobs.perturb.PerturbResult;
+import org.cellspark.jobs.stats.StatsJob;
+import org.cellspark.jobs.stats.StatsMode;
+import org.cellspark.jobs.stats.StatsOptions;
+import org.cellspark.jobs.stats.StatsResult;
+import org.cellspark.perturb.PerturbationType;
 import org.cellspark.vocab.VocabularyLoader;
 import org.cellspark.jobs.tokenize.TokenizeJob;
 import org.cellspark.jobs.tokenize.TokenizeOptions;
@@ -26,19 +43,31 @@ import org.cellspark.vocab.BundledVocabulary;
 import org.cellspark.vocab.Vocabulary;
 
 /**
- * {@code cellspark demo}: the pipeline on a bundled synthetic atlas (2,000 blood cells of four types
- * with marker programmes, real Geneformer V1 gene IDs) and the bundled V1 vocabulary. Today it
- * tokenizes and summarises the tokens; later steps (embed, perturb, stats, classify) join as they
- * land.
+ * {@code cellspark demo}: the whole pipeline on a bundled synthetic atlas (2,000 blood cells of
+ * four types with marker programmes, real Geneformer V1 gene IDs, six donors), the bundled V1
+ * vocabulary and a bundled tiny random model (1 layer, hidden 16: the pipeline, not biology):
+ * tokenize, embed (with per-cell-type state embeddings), perturb (delete eight monocyte markers in
+ * monocytes, shifts toward T cells), stats (goal-state shift), classify (cell type on the
+ * embeddings, donors held out), then report.html with the numbers and three plots.
  */
 public final class DemoJob {
   static final String ATLAS_RESOURCE = "/org/cellspark/demo/sample_atlas.h5ad";
+  static final String MODEL_RESOURCE = "/org/cellspark/demo/model/";
   static final String VOCABULARY = BundledVocabulary.PREFIX + BundledVocabulary.GENEFORMER_V1;
+  static final String START = "monocyte";
+  static final String GOAL = "T cell";
+  static final List<String> GENES = List.of("CD14", "LYZ", "FCN1", "S100A8", "S100A9", "CSF1R", "VCAN", "CD68");
+  /** Monocytes screened: enough for stable means, few enough for a quick demo. */
+  static final long SCREENED_CELLS = 120;
+  static final List<String> OUTPUTS = List.of("tokens", "model", "embeddings", "screen", "stats", "classify", "report");
 
   private DemoJob() {}
 
   public static DemoResult run(SparkSession spark, DemoOptions o) {
     Path work = Paths.get(o.workDir()).toAbsolutePath();
+    for (String folder : OUTPUTS) {
+      deleteRecursively(work.resolve(folder)); // the demo's own folders, replaced on every run
+    }
     Path atlas = copyAtlas(work.resolve("input"));
     TokenizeResult tokens =
         TokenizeJob.run(
@@ -62,7 +91,81 @@ public final class DemoJob {
       byType.add(new DemoResult.CellTypeSummary(r.getString(0), r.getLong(1), r.getDouble(2)));
     }
     Row first = table.orderBy("cell_id").select("cell_id", "cell_type", "length", "input_ids").first();
-    return new DemoResult(atlas.toString(), tokens, byType, example(first));
+
+    String model = copyModel(work.resolve("model")).toString();
+    EmbedResult embed = EmbedJob.run(spark, EmbedOptions.of(tokens.output(), model, work.resolve("embeddings").toString())
+        .withOutputs(false, EmbedOptions.Summary.MEAN, "cell_type", false));
+    PerturbResult screen = PerturbJob.run(spark, PerturbOptions.of(tokens.output(), model, work.resolve("screen").toString(),
+            PerturbationType.DELETE)
+        .withGenes(GENES, false, null)
+        .withStates(PerturbOptions.States.parse("cell_type:start=" + START + ",goal=" + GOAL), embed.output())
+        .withSelection(null, List.of(), SCREENED_CELLS, 42));
+    StatsResult stats = StatsJob.run(spark, StatsOptions.of(screen.output(), work.resolve("stats").toString(), StatsMode.GOAL_STATE_SHIFT));
+    List<DemoResult.GeneShift> shifts = new ArrayList<>();
+    for (Row r : spark.read().parquet(stats.output() + "/goal_state_shift")
+        .select(col("Gene_name"), col("Shift_to_goal_end"), col("N_Detections"))
+        .orderBy(col("Shift_to_goal_end").desc()).collectAsList()) {
+      shifts.add(new DemoResult.GeneShift(r.getString(0), r.getDouble(1), r.getLong(2)));
+    }
+    ClassifyResult classify = ClassifyJob.run(spark, ClassifyOptions.of(embed.output(), "cell_type", "donor",
+        work.resolve("classify").toString()));
+
+    Path report = work.resolve("report");
+    DemoResult result = new DemoResult(atlas.toString(), tokens, byType, example(first), embed, screen, START, GOAL, stats, shifts,
+        "logistic regression (" + classify.chosen() + ")", ((Number) classify.test().get("accuracy")).doubleValue(),
+        ((Number) classify.test().get("macro_f1")).doubleValue(), report.resolve("report.html").toString());
+    try {
+      Files.createDirectories(report);
+      DemoCharts.embeddingScatter(principalComponents(spark, embed.output() + "/cells"), report.resolve("embeddings.png"));
+      DemoCharts.shiftBars(shifts, GOAL, report.resolve("shifts.png"));
+      Files.copy(Paths.get(java.net.URI.create(classify.output())).resolve("confusion_matrix.png"), report.resolve("confusion_matrix.png"),
+          StandardCopyOption.REPLACE_EXISTING);
+      DemoReport.write(result, report.resolve("report.html"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the demo report under " + report, e);
+    }
+    return result;
+  }
+
+  /** Each cell's first two principal components (MLlib's PCA over the embeddings), by cell type. */
+  static Map<String, List<double[]>> principalComponents(SparkSession spark, String cells) {
+    Dataset<Row> embeddings = spark.read().parquet(cells);
+    PCAModel pca = new PCA().setInputCol("embedding").setOutputCol("pc").setK(2).fit(embeddings);
+    Map<String, List<double[]>> out = new java.util.TreeMap<>();
+    for (Row r : pca.transform(embeddings).select("cell_type", "pc").collectAsList()) {
+      out.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(((Vector) r.get(1)).toArray());
+    }
+    return out;
+  }
+
+  private static Path copyModel(Path folder) {
+    try {
+      Files.createDirectories(folder);
+      for (String file : List.of("config.json", "model.safetensors")) {
+        try (InputStream in = DemoJob.class.getResourceAsStream(MODEL_RESOURCE + file)) {
+          if (in == null) {
+            throw new IllegalStateException("the demo model is missing from the jar: " + MODEL_RESOURCE + file);
+          }
+          Files.copy(in, folder.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+      return folder;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the demo model under " + folder, e);
+    }
+  }
+
+  private static void deleteRecursively(Path p) {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> all = Files.walk(p)) {
+      for (Path f : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(f);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot replace the demo folder " + p, e);
+    }
   }
 
   private static DemoResult.ExampleCell example(Row r) {
