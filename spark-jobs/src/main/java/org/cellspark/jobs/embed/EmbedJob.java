@@ -91,7 +91,7 @@ public final class EmbedJob {
       }
       double embedSeconds;
       String cellsUri = out.stagingUri() + "/cells";
-      Progress progress = new Progress("embed", "cells", embedded, profile.cells(), 30);
+      Progress progress = new Progress(spark.sparkContext(), "embed", "cells", embedded, profile.cells());
       try {
         spark.sparkContext().setJobDescription("embed: embed cells, write cells/");
         long t = System.nanoTime();

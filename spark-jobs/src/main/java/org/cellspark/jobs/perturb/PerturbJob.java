@@ -255,7 +255,7 @@ public final class PerturbJob {
       return now.stream().mapToLong(u -> plan.units().get(u).to() - plan.units().get(u).from()).sum();
     };
     sc.setJobDescription(String.format(Locale.ROOT, "perturb: %,d work units on %d tasks", remaining.size(), tasks));
-    Progress progress = new Progress("perturb", "perturbations", done, perturbations, 30);
+    Progress progress = new Progress(sc, "perturb", "perturbations", done, perturbations);
     try {
       joined.javaRDD()
           .mapToPair(r -> new Tuple2<>(r.<Integer>getAs("task"), new Tuple2<>(

@@ -44,6 +44,7 @@ import org.cellspark.io.tenx.TenxH5;
 import org.cellspark.spark.InternalRowsRelation;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ParquetFooters;
+import org.cellspark.jobs.common.Progress;
 import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.vocab.VocabularyLoader;
@@ -157,8 +158,14 @@ public final class TokenizeJob {
       Dataset<Row> table =
           InternalRowsRelation.dataFrame(spark, outputSchema(o, obsType), tokens.rdd());
       spark.sparkContext().setJobDescription("tokenize: read cells, rank-value encode, write Parquet");
-      SparkJobs.withSessionConf(spark, LEGACY_PARQUET_LISTS, "true",
-          () -> table.write().options(TOKEN_PARQUET_OPTIONS).parquet(out.stagingUri()));
+      long totalCells = inputs.stream().allMatch(i -> i.cells() >= 0) ? inputs.stream().mapToLong(InspectedInput::cells).sum() : 0;
+      Progress progress = new Progress(spark.sparkContext(), "tokenize", "cells", counters.cellsRead, totalCells);
+      try {
+        SparkJobs.withSessionConf(spark, LEGACY_PARQUET_LISTS, "true",
+            () -> table.write().options(TOKEN_PARQUET_OPTIONS).parquet(out.stagingUri()));
+      } finally {
+        progress.close();
+      }
       spark.sparkContext().setJobDescription(null);
       long written = ParquetFooters.rowCount(hadoop, out.stagingUri());
       long tokenized = System.nanoTime();
