@@ -26,9 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The application jar run as a cluster runs it: {@code org.apache.spark.deploy.SparkSubmit} with a
  * {@code local-cluster} master, so the executors are separate JVMs started by Spark's workers from
- * a SPARK_HOME holding Spark's jars (target/spark-home, made by the build), receiving the app jar
- * and libtorch (--jars) over Spark's file server. tokenize then embed must give what the same jobs
- * give in this JVM (jvm-stack.md 3.2-3.4: classpath and path problems appear only there).
+ * a SPARK_HOME holding Spark's jars (target/spark-home, made by the build), receiving the app jar,
+ * libtorch (--jars) and the model (--archives, named by its alias) over Spark's file server.
+ * tokenize then embed must give what the same jobs give in this JVM (jvm-stack.md 3.2-3.4:
+ * classpath and path problems appear only there).
  */
 class SparkSubmitIT {
   private static final Path APP = Path.of(System.getProperty("app.jar"));
@@ -38,6 +39,10 @@ class SparkSubmitIT {
   @TempDir Path tmp;
 
   private String submit(String... job) throws IOException, InterruptedException {
+    return submit(List.of(), job);
+  }
+
+  private String submit(List<String> shipping, String... job) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx1g", "-cp", SPARK_HOME.resolve("jars") + "/*"));
     cmd.addAll(List.of(System.getProperty("spark.java17.opens", "").split(" ")).stream().filter(s -> !s.isBlank()).toList());
@@ -46,7 +51,9 @@ class SparkSubmitIT {
         "--conf", "spark.executorEnv.DJL_OFFLINE=true", "--conf", "spark.executorEnv.OPT_OUT_TRACKING=true",
         "--conf", "spark.executor.extraJavaOptions=-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1"
             + " -Dai.djl.pytorch.num_interop_threads=1",
-        "--jars", LIBTORCH.toString(), "--class", "org.cellspark.cli.Main", APP.toString()));
+        "--jars", LIBTORCH.toString(), "--class", "org.cellspark.cli.Main"));
+    cmd.addAll(shipping);
+    cmd.add(APP.toString());
     cmd.addAll(List.of(job));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve(job[0] + ".log").toFile());
     Map<String, String> env = pb.environment();
@@ -72,8 +79,18 @@ class SparkSubmitIT {
     String model = Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/models/v1-tiny").toString();
     submit("tokenize", "--input", atlas, "--vocabulary", "builtin:geneformer-v1", "--min-gene-match", "0.1",
         "--output", tmp.resolve("tokens").toString());
-    String embedLog = submit("embed", "--input", tmp.resolve("tokens").toString(), "--model", model,
-        "--output", tmp.resolve("emb").toString());
+    // The model travels as a cluster ships it: an archive unpacked in every executor's working
+    // folder (and on the driver), named by its alias, not by a path the executors share.
+    Path zip = tmp.resolve("tiny-model.zip");
+    try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
+      for (String f : List.of("config.json", "model.safetensors")) {
+        z.putNextEntry(new java.util.zip.ZipEntry(f));
+        Files.copy(Path.of(model).resolve(f), z);
+        z.closeEntry();
+      }
+    }
+    String embedLog = submit(List.of("--archives", zip + "#tinymodel"), "embed", "--input", tmp.resolve("tokens").toString(),
+        "--model", "tinymodel", "--output", tmp.resolve("emb").toString());
     assertThat(embedLog).contains("embedded 600 cells");
     // The executors were processes of their own: Spark's workers keep their logs under SPARK_HOME/work.
     try (Stream<Path> logs = Files.walk(SPARK_HOME.resolve("work"))) {

@@ -2,7 +2,6 @@ package org.cellspark.spark;
 
 import ai.djl.Device;
 import java.io.Serializable;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -84,7 +83,7 @@ public final class EmbedTransform {
   public static Dataset<Row> apply(Dataset<Row> cells, Options o, Vocabulary vocabulary) {
     Dataset<Row> out = unchecked(cells, o);
     ModelCheck.check(
-        ModelLoader.readConfig(Paths.get(o.model())),
+        ModelLoader.readConfig(ShippedFiles.resolve(o.model())),
         o.model(),
         TokenProfiles.of(cells, o.inputColumn(), vocabulary),
         o.settings());

@@ -2,7 +2,6 @@ package org.cellspark.spark;
 
 import ai.djl.Device;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.cellspark.model.Encoder;
@@ -32,7 +31,7 @@ public final class ModelCache {
   }
 
   public static Encoder get(String path, Device device, Precision precision) {
-    Path absolute = Paths.get(path).toAbsolutePath().normalize();
+    Path absolute = ShippedFiles.resolve(path);
     return MODELS.computeIfAbsent(
         new Key(absolute.toString(), device.toString(), precision),
         k -> ModelLoader.load(absolute, device, precision));

@@ -2,7 +2,6 @@ package org.cellspark.jobs.embed;
 
 import static org.apache.spark.sql.functions.col;
 
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -33,6 +32,7 @@ import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.model.BertConfig;
 import org.cellspark.model.ModelLoader;
+import org.cellspark.spark.ShippedFiles;
 import org.cellspark.spark.EmbedTransform;
 import org.cellspark.spark.TokenProfiles;
 import org.cellspark.vocab.Vocabulary;
@@ -67,7 +67,7 @@ public final class EmbedJob {
               + " pass --vocabulary", o.input());
     }
     Vocabulary vocabulary = VocabularyLoader.load(vocabularyLocation);
-    BertConfig config = ModelLoader.readConfig(Paths.get(o.model()));
+    BertConfig config = ModelLoader.readConfig(ShippedFiles.resolve(o.model()));
     EmbeddingSettings settings = new EmbeddingSettings(
         o.layer(), o.pooling(), o.batchTokens(), vocabulary.padId(), vocabulary.clsId().orElse(-1), vocabulary.eosId().orElse(-1));
     StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.input()));
@@ -212,7 +212,7 @@ public final class EmbedJob {
     options.put("precision", o.precision().name().toLowerCase(Locale.ROOT));
     Map<String, Object> model = new LinkedHashMap<>();
     model.put("path", o.model());
-    model.put("fingerprint", ModelFingerprint.of(Paths.get(o.model())));
+    model.put("fingerprint", ModelFingerprint.of(ShippedFiles.resolve(o.model())));
     model.put("layers", config.numLayers());
     model.put("hidden_size", config.hiddenSize());
     model.put("vocab_size", config.vocabSize());

@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.xxhash64;
 
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -39,6 +38,7 @@ import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.model.BertConfig;
 import org.cellspark.model.ModelLoader;
 import org.cellspark.perturb.PerturbationType;
+import org.cellspark.spark.ShippedFiles;
 import org.cellspark.spark.TokenProfiles;
 import org.cellspark.vocab.Vocabulary;
 import org.cellspark.vocab.VocabularyLoader;
@@ -75,7 +75,7 @@ public final class PerturbJob {
           + " pass --vocabulary", o.input());
     }
     Vocabulary vocabulary = VocabularyLoader.load(vocabularyLocation);
-    BertConfig config = ModelLoader.readConfig(Paths.get(o.model()));
+    BertConfig config = ModelLoader.readConfig(ShippedFiles.resolve(o.model()));
     int cls = vocabulary.clsId().orElse(-1);
     int eos = vocabulary.eosId().orElse(-1);
     EmbeddingSettings settings = new EmbeddingSettings(o.layer(), o.pooling(), o.batchTokens(), vocabulary.padId(), cls, eos);
@@ -107,7 +107,7 @@ public final class PerturbJob {
         throw UserException.of("No cells of %s pass %s", o.input(), selectionText(o));
       }
       ModelCheck.check(config, o.model(), profile, settings);
-      String modelFingerprint = ModelFingerprint.of(Paths.get(o.model()));
+      String modelFingerprint = ModelFingerprint.of(ShippedFiles.resolve(o.model()));
       float[][] stateVectors = states.isEmpty() ? new float[0][]
           : StateVectors.read(spark, o.stateEmbeddings(), states, config.hiddenSize(), o.layer(), o.pooling(), modelFingerprint);
 
