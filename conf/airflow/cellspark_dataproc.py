@@ -3,9 +3,14 @@
 from datetime import datetime
 
 from airflow import DAG
+from airflow.models.baseoperator import chain
 from airflow.providers.google.cloud.operators.dataproc import DataprocSubmitJobOperator
 
-from cellspark_jobs import JOBS, MAIN_CLASS, PARAMS, PIPELINE, SPARK_CONF
+from cellspark_jobs import DAG_ARGS, JOBS, MAIN_CLASS, PARAMS, PIPELINE, SPARK_CONF
+
+GCS_PARAMS = dict(PARAMS, app_jar="gs://my-bucket/cellspark/cellspark-app-0.1.0-SNAPSHOT.jar",
+                  libtorch_jar="gs://my-bucket/cellspark/pytorch-native-cpu-2.7.1-linux-x86_64.jar",
+                  atlas="gs://my-bucket/atlases/heart/", workdir="gs://my-bucket/cellspark/heart")
 
 
 def job(name):
@@ -15,31 +20,15 @@ def job(name):
         "spark_job": {
             "main_class": MAIN_CLASS,
             "jar_file_uris": ["{{ params.app_jar }}", "{{ params.libtorch_jar }}"],
-            # the command is the first argument; the jar list replaces spark-submit's
-            "args": JOBS[name],
+            "args": JOBS[name],  # the command first, then its options
             "properties": SPARK_CONF,
         },
     }
 
 
-with DAG(
-    dag_id="cellspark_dataproc",
-    start_date=datetime(2026, 1, 1),
-    schedule=None,
-    catchup=False,
-    params=dict(PARAMS, app_jar="gs://my-bucket/cellspark/cellspark-app-0.1.0-SNAPSHOT.jar",
-                libtorch_jar="gs://my-bucket/cellspark/pytorch-native-cpu-2.7.1-linux-x86_64.jar",
-                atlas="gs://my-bucket/atlases/heart/", workdir="gs://my-bucket/cellspark/heart"),
-    tags=["cellspark"],
-) as dag:
-    previous = None
-    for name in PIPELINE:
-        task = DataprocSubmitJobOperator(
-            task_id=name,
-            project_id="{{ var.value.gcp_project }}",
-            region="{{ var.value.dataproc_region }}",
-            job=job(name),
-        )
-        if previous is not None:
-            previous >> task
-        previous = task
+with DAG(dag_id="cellspark_dataproc", start_date=datetime(2026, 1, 1), params=GCS_PARAMS, **DAG_ARGS) as dag:
+    chain(*[
+        DataprocSubmitJobOperator(task_id=name, project_id="{{ var.value.gcp_project }}",
+                                  region="{{ var.value.dataproc_region }}", job=job(name))
+        for name in PIPELINE
+    ])

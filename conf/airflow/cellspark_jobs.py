@@ -55,6 +55,9 @@ SPARK_CONF = {
 
 MAIN_CLASS = "org.cellspark.cli.Main"
 
+# What every Cellspark DAG shares: run by hand (or by a trigger), never backfilled.
+DAG_ARGS = {"schedule": None, "catchup": False, "tags": ["cellspark"]}
+
 PARAMS = {
     "atlas": "s3a://my-bucket/atlases/heart/",
     "workdir": "s3a://my-bucket/cellspark/heart",

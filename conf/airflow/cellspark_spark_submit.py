@@ -2,21 +2,14 @@
 from datetime import datetime
 
 from airflow import DAG
+from airflow.models.baseoperator import chain
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 
-from cellspark_jobs import JOBS, MAIN_CLASS, PARAMS, PIPELINE, SPARK_CONF
+from cellspark_jobs import DAG_ARGS, JOBS, MAIN_CLASS, PARAMS, PIPELINE, SPARK_CONF
 
-with DAG(
-    dag_id="cellspark_spark_submit",
-    start_date=datetime(2026, 1, 1),
-    schedule=None,
-    catchup=False,
-    params=PARAMS,
-    tags=["cellspark"],
-) as dag:
-    previous = None
-    for name in PIPELINE:
-        task = SparkSubmitOperator(
+with DAG(dag_id="cellspark_spark_submit", start_date=datetime(2026, 1, 1), params=PARAMS, **DAG_ARGS) as dag:
+    chain(*[
+        SparkSubmitOperator(
             task_id=name,
             conn_id="spark_default",
             application="{{ params.app_jar }}",
@@ -25,6 +18,5 @@ with DAG(
             conf=SPARK_CONF,
             application_args=JOBS[name],
         )
-        if previous is not None:
-            previous >> task
-        previous = task
+        for name in PIPELINE
+    ])
