@@ -140,13 +140,18 @@ public final class MtxCells {
 
     InternalRow row(String[] barcodes, String source, int cell, int obsFields, String name) {
       Cell sorted = sortedByGene(genes, values, genes.length);
-      for (int k = 1; k < sorted.genes.length; k++) {
-        if (sorted.genes[k] == sorted.genes[k - 1]) {
+      sorted.refuseRepeats(name, cell, barcodes);
+      return MtxCells.row(barcodes[cell], source, cell, sorted.genes, sorted.values, obsFields);
+    }
+
+    /** A whole cell, sorted by gene, must hold each gene once. */
+    void refuseRepeats(String name, int cell, String[] barcodes) {
+      for (int k = 1; k < genes.length; k++) {
+        if (genes[k] == genes[k - 1]) {
           throw UserException.of("%s holds cell %d (%s), gene row %d twice; a Matrix Market file stores each entry once",
-              name, cell + 1, barcodes[cell], sorted.genes[k] + 1);
+              name, cell + 1, barcodes[cell], genes[k] + 1);
         }
       }
-      return MtxCells.row(barcodes[cell], source, cell, sorted.genes, sorted.values, obsFields);
     }
   }
 
@@ -236,12 +241,7 @@ public final class MtxCells {
         seen.set(cell);
         Cell c = sortedByGene(genes, values, n);
         if (!repeated) { // merged runs are checked once merged
-          for (int k = 1; k < c.genes().length; k++) {
-            if (c.genes()[k] == c.genes()[k - 1]) {
-              throw UserException.of("%s holds cell %d (%s), gene row %d twice; a Matrix Market file stores each entry once",
-                  m.name(), cell + 1, m.barcodes()[cell], c.genes()[k] + 1);
-            }
-          }
+          c.refuseRepeats(m.name(), cell, m.barcodes());
         }
         next = row(m.barcodes()[cell], source, cell, c.genes(), c.values(), obsFields);
       }
