@@ -32,7 +32,7 @@ public final class LoomCells {
   private LoomCells() {}
 
   public static Dataset<Row> read(SparkSession spark, LoomFile f, StructType obs) {
-    int block = f.chunkCells() > 0 ? f.chunkCells() : LoomFile.UNCHUNKED_BLOCK;
+    int block = f.blockCells();
     // Whole blocks per task; at most CELLS_PER_RANGE cells, and at least two tasks per core.
     int blocks = (f.cells() + block - 1) / block;
     int tasks = Math.max(Math.min(blocks, 2 * spark.sparkContext().defaultParallelism()),
@@ -54,8 +54,8 @@ public final class LoomCells {
           try (LoomFile.Reader r = f.reader(opener)) {
             while (it.hasNext()) {
               int[] range = it.next();
-              for (int c = range[0]; c < range[1]; c += r.blockCells()) {
-                read(f, r, c, Math.min(r.blockCells(), range[1] - c), fields, out);
+              for (int c = range[0]; c < range[1]; c += block) {
+                read(f, r, c, Math.min(block, range[1] - c), fields, out);
               }
             }
           }

@@ -63,6 +63,11 @@ public record LoomFile(
   /** Cells per block when the matrix is not chunked. */
   static final int UNCHUNKED_BLOCK = 256;
 
+  /** Cells per block read: a chunk column, so every chunk is inflated once. */
+  public int blockCells() {
+    return chunkCells > 0 ? chunkCells : UNCHUNKED_BLOCK;
+  }
+
   public static boolean isLoom(String uri) {
     return uri.endsWith(".loom");
   }
@@ -178,7 +183,7 @@ public record LoomFile(
   }
 
   /** Stored values of one block of cells, cell by cell; genes ascending. */
-  public record Block(int firstCell, int[][] genes, double[][] values) {}
+  public record Block(int[][] genes, double[][] values) {}
 
   /** An open file on an executor: the matrix, read a block of cells (a chunk column) at a time, and the cell attributes. */
   public final class Reader implements AutoCloseable {
@@ -198,12 +203,7 @@ public record LoomFile(
       cols = (Group) h.getChildren().get("col_attrs");
     }
 
-    /** Cells per block: a chunk column, so every chunk is inflated once. */
-    public int blockCells() {
-      return chunkCells > 0 ? chunkCells : UNCHUNKED_BLOCK;
-    }
-
-    /** Cells {@code [first, first + count)}; {@code first} a multiple of {@link #blockCells()}. */
+    /** Cells {@code [first, first + count)}; {@code first} a multiple of {@link LoomFile#blockCells()}. */
     public Block read(int first, int count) {
       GrowableCells out = new GrowableCells(count);
       if (chunkCells > 0) {
@@ -257,7 +257,7 @@ public record LoomFile(
           }
         }
       }
-      return out.block(first);
+      return out.block();
     }
 
     /** Values of column attribute {@code name} for cells {@code [first, first + count)}, as Spark internal values. */
@@ -298,12 +298,12 @@ public record LoomFile(
       sizes[cell] = n + 1;
     }
 
-    Block block(int first) {
+    Block block() {
       for (int c = 0; c < sizes.length; c++) {
         genes[c] = Arrays.copyOf(genes[c], sizes[c]);
         values[c] = Arrays.copyOf(values[c], sizes[c]);
       }
-      return new Block(first, genes, values);
+      return new Block(genes, values);
     }
   }
 }
