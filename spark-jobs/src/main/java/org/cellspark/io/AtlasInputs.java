@@ -61,12 +61,7 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
   public static AtlasInputs expand(SparkSession spark, List<String> specs, String geneIdColumn, String cellTable,
       CountsLocation counts) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    HdfOpener hdf = HdfOpener.onDriver(conf);
-    List<LongTable> longTables = new ArrayList<>();
-    List<String> h5adSpecs = new ArrayList<>();
-    List<MtxFolder> mtx = new ArrayList<>();
-    List<TenxH5> tenx = new ArrayList<>();
-    List<LoomFile> loom = new ArrayList<>();
+    Found found = new Found(HdfOpener.onDriver(conf), geneIdColumn, counts);
     for (String raw : specs) {
       for (String spec : raw.split(",")) {
         spec = spec.trim();
@@ -74,17 +69,13 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
           continue;
         }
         if (isMtxFolder(spec, conf)) {
-          mtx.add(MtxFolder.open(spec, spec, conf));
+          found.mtx.add(MtxFolder.open(spec, spec, conf));
         } else if (LongTable.isLongTable(spec, conf)) {
-          longTables.add(LongTable.open(spark, new InputFile(qualified(spec, conf), spec), cellTable));
+          found.longTables.add(LongTable.open(spark, new InputFile(qualified(spec, conf), spec), cellTable));
         } else if (LoomFile.isLoom(spec)) {
-          for (InputFile f : InputFiles.expand(List.of(spec), ".loom", conf)) {
-            loom.add(LoomFile.open(hdf, f, geneIdColumn, counts));
-          }
+          InputFiles.expand(List.of(spec), ".loom", conf).forEach(found::file);
         } else if (spec.endsWith(".h5")) {
-          for (InputFile f : InputFiles.expand(List.of(spec), ".h5", conf)) {
-            addH5(hdf, f, tenx, h5adSpecs);
-          }
+          InputFiles.expand(List.of(spec), ".h5", conf).forEach(found::file);
         } else if (isFolder(spec, conf)) {
           // A folder of atlas files: each by its extension (h5ad, loom, Cell Ranger .h5).
           List<InputFile> files = InputFiles.list(spec, conf, ".h5ad", ".loom", ".h5");
@@ -92,26 +83,48 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
             throw UserException.of("Input folder %s holds no atlas files (.h5ad, .loom, Cell Ranger .h5), and is neither a Matrix"
                 + " Market folder (matrix.mtx[.gz]) nor a Parquet table", spec);
           }
-          for (InputFile f : files) {
-            if (f.uri().endsWith(".loom")) {
-              loom.add(LoomFile.open(hdf, f, geneIdColumn, counts));
-            } else if (f.uri().endsWith(".h5")) {
-              addH5(hdf, f, tenx, h5adSpecs);
-            } else {
-              h5adSpecs.add(f.uri());
-            }
-          }
+          files.forEach(found::file);
         } else {
-          h5adSpecs.add(spec);
+          found.h5adSpecs.add(spec);
         }
       }
     }
-    if (cellTable != null && longTables.isEmpty()) {
+    if (cellTable != null && found.longTables.isEmpty()) {
       throw UserException.of("--cell-table %s is for Parquet long-table inputs, and none of the inputs is one", cellTable);
     }
-    List<InputFile> h5ad = h5adSpecs.isEmpty() && !(mtx.isEmpty() && tenx.isEmpty() && loom.isEmpty() && longTables.isEmpty())
-        ? List.of() : InputFiles.expand(h5adSpecs, ".h5ad", conf);
-    return new AtlasInputs(h5ad, mtx, tenx, loom, longTables);
+    boolean onlyOthers = found.h5adSpecs.isEmpty()
+        && !(found.mtx.isEmpty() && found.tenx.isEmpty() && found.loom.isEmpty() && found.longTables.isEmpty());
+    List<InputFile> h5ad = onlyOthers ? List.of() : InputFiles.expand(found.h5adSpecs, ".h5ad", conf);
+    return new AtlasInputs(h5ad, found.mtx, found.tenx, found.loom, found.longTables);
+  }
+
+  /** The inputs found so far, by format; {@link #file} places one HDF5 file by its extension and layout. */
+  private static final class Found {
+    final HdfOpener hdf;
+    final String geneIdColumn;
+    final CountsLocation counts;
+    final List<String> h5adSpecs = new ArrayList<>();
+    final List<MtxFolder> mtx = new ArrayList<>();
+    final List<TenxH5> tenx = new ArrayList<>();
+    final List<LoomFile> loom = new ArrayList<>();
+    final List<LongTable> longTables = new ArrayList<>();
+
+    Found(HdfOpener hdf, String geneIdColumn, CountsLocation counts) {
+      this.hdf = hdf;
+      this.geneIdColumn = geneIdColumn;
+      this.counts = counts;
+    }
+
+    /** .loom as loom; .h5 as a Cell Ranger matrix when laid out as one, else (like .h5ad) as AnnData, whose refusal names both formats. */
+    void file(InputFile f) {
+      if (f.uri().endsWith(".loom")) {
+        loom.add(LoomFile.open(hdf, f, geneIdColumn, counts));
+      } else if (f.uri().endsWith(".h5") && TenxH5.looksLikeTenx(hdf, f)) {
+        tenx.add(TenxH5.open(hdf, f));
+      } else {
+        h5adSpecs.add(f.uri());
+      }
+    }
   }
 
   /** Every input as a file entry (a Matrix Market folder by its folder URI), h5ad first. */
@@ -251,15 +264,6 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
           .load();
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  /** Cell Ranger matrices by their layout; any other .h5 is tried as AnnData (whose refusal names both formats). */
-  private static void addH5(HdfOpener hdf, InputFile f, List<TenxH5> tenx, List<String> h5adSpecs) {
-    if (TenxH5.looksLikeTenx(hdf, f)) {
-      tenx.add(TenxH5.open(hdf, f));
-    } else {
-      h5adSpecs.add(f.uri());
     }
   }
 
