@@ -80,54 +80,30 @@ public final class MediansJob {
     long start = System.nanoTime();
     SparkContext sc = spark.sparkContext();
     Configuration hadoop = sc.hadoopConfiguration();
-    AtlasInputs atlases = AtlasInputs.expand(spark, o.inputs(), o.geneIdColumn(), null, CountsLocation.parse(o.counts()));
-    List<InputFile> files = atlases.h5ad();
     CountsLocation countsAt = CountsLocation.parse(o.counts());
+    AtlasInputs atlases = AtlasInputs.expand(spark, o.inputs(), o.geneIdColumn(), null, countsAt);
+    List<InputFile> files = atlases.h5ad();
     Map<String, String> listed = o.genesFile() == null ? null : readGeneList(o.genesFile(), hadoop);
     Map<String, String[]> idsBySource = new HashMap<>();
     Map<String, String> symbolOf = new TreeMap<>();
     Set<String> obsPresent = new LinkedHashSet<>();
     for (InputFile f : files) {
       GeneTable genes = inspect(HdfOpener.onDriver(hadoop), f, countsAt, o, obsPresent);
-      idsBySource.put(f.uri(), genes.ids());
-      for (int i = 0; i < genes.ids().length; i++) {
-        if (genes.symbols() != null && genes.symbols()[i] != null && !genes.symbols()[i].isBlank()) {
-          symbolOf.putIfAbsent(genes.ids()[i], genes.symbols()[i]);
-        }
-      }
+      addGenes(f.uri(), genes.ids(), genes.symbols(), idsBySource, symbolOf);
     }
     for (MtxFolder m : atlases.mtx()) {
-      idsBySource.put(m.uri(), upperCase(m.geneIds()));
-      for (int i = 0; i < m.geneIds().length; i++) {
-        if (m.geneIds()[i] != null && m.symbols()[i] != null && !m.symbols()[i].isBlank()) {
-          symbolOf.putIfAbsent(m.geneIds()[i].toUpperCase(Locale.ROOT), m.symbols()[i]);
-        }
-      }
+      addGenes(m.uri(), upperCase(m.geneIds()), m.symbols(), idsBySource, symbolOf);
     }
     for (TenxH5 t : atlases.tenx()) {
-      idsBySource.put(t.file().uri(), upperCase(t.geneIds()));
+      addGenes(t.file().uri(), upperCase(t.geneIds()), null, idsBySource, symbolOf);
     }
     for (LongTable t : atlases.longTables()) {
-      idsBySource.put(t.file().uri(), upperCase(t.geneIds()));
-      for (String c : List.of(o.nCountsColumn(), o.filterPassColumn())) {
-        if (t.columns().containsKey(c)) {
-          obsPresent.add(c);
-        }
-      }
+      addGenes(t.file().uri(), upperCase(t.geneIds()), null, idsBySource, symbolOf);
+      addAnnotations(t.columns()::containsKey, o, obsPresent);
     }
     for (LoomFile l : atlases.loom()) {
-      String[] ids = upperCase(l.geneIds());
-      idsBySource.put(l.file().uri(), ids);
-      for (int i = 0; l.symbols() != null && i < ids.length; i++) {
-        if (ids[i] != null && l.symbols()[i] != null && !l.symbols()[i].isBlank()) {
-          symbolOf.putIfAbsent(ids[i], l.symbols()[i]);
-        }
-      }
-      for (String c : List.of(o.nCountsColumn(), o.filterPassColumn())) {
-        if (l.columns().containsKey(c)) {
-          obsPresent.add(c);
-        }
-      }
+      addGenes(l.file().uri(), upperCase(l.geneIds()), l.symbols(), idsBySource, symbolOf);
+      addAnnotations(l.columns()::containsKey, o, obsPresent);
     }
     if (listed != null) {
       listed.forEach((id, symbol) -> {
@@ -405,12 +381,7 @@ public final class MediansJob {
         // IDs in a column: the index usually holds the symbols (scanpy's var_names).
         symbols = var.hasColumn(o.geneIdColumn()) ? var.allIndexStrings() : null;
       }
-      DataFrameGroup obs = h5.obs();
-      for (String c : List.of(o.nCountsColumn(), o.filterPassColumn())) {
-        if (obs.hasColumn(c)) {
-          obsPresent.add(c);
-        }
-      }
+      addAnnotations(h5.obs()::hasColumn, o, obsPresent);
       return new GeneTable(ids, symbols);
     }
   }
@@ -447,6 +418,26 @@ public final class MediansJob {
       throw UserException.of("--genes %s lists no gene", file);
     }
     return out;
+  }
+
+  /** One input's gene table (IDs, upper case, null where none) and the symbols it gives, where it gives them. */
+  private static void addGenes(String source, String[] ids, String[] symbols, Map<String, String[]> idsBySource,
+      Map<String, String> symbolOf) {
+    idsBySource.put(source, ids);
+    for (int i = 0; symbols != null && i < ids.length; i++) {
+      if (ids[i] != null && symbols[i] != null && !symbols[i].isBlank()) {
+        symbolOf.putIfAbsent(ids[i], symbols[i]);
+      }
+    }
+  }
+
+  /** The n_counts and filter_pass columns an input has (its obs, loom col_attrs, long-table columns). */
+  private static void addAnnotations(java.util.function.Predicate<String> has, MediansOptions o, Set<String> obsPresent) {
+    for (String c : List.of(o.nCountsColumn(), o.filterPassColumn())) {
+      if (has.test(c)) {
+        obsPresent.add(c);
+      }
+    }
   }
 
   private static String[] upperCase(String[] ids) {

@@ -85,11 +85,10 @@ public final class TokenizeJob {
   public static TokenizeResult run(SparkSession spark, TokenizeOptions o) {
     long start = System.nanoTime();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    AtlasInputs atlases = AtlasInputs.expand(spark, o.inputs(), o.geneIdColumn(), o.cellTable(),
-        CountsLocation.parse(o.counts()));
+    CountsLocation countsAt = CountsLocation.parse(o.counts());
+    AtlasInputs atlases = AtlasInputs.expand(spark, o.inputs(), o.geneIdColumn(), o.cellTable(), countsAt);
     List<InputFile> h5adFiles = atlases.h5ad();
     List<InputFile> files = atlases.all();
-    CountsLocation countsAt = CountsLocation.parse(o.counts());
     Vocabulary vocabulary = VocabularyLoader.load(o.vocabulary());
     EncodingSettings settings =
         EncodingSettings.resolve(vocabulary, o.specialTokens(), o.modelInputSize());
