@@ -39,7 +39,7 @@ public final class Progress implements AutoCloseable {
   private final long total;
 
   public Progress(SparkContext sc, String job, String what, LongAccumulator done, long total) {
-    this(job, what, done::value, total, style(sc.master(), System.console() != null, System.getenv("CELLSPARK_PROGRESS")), System.err);
+    this(sc, job, what, (LongSupplier) done::value, total);
   }
 
   public Progress(SparkContext sc, String job, String what, LongSupplier done, long total) {
