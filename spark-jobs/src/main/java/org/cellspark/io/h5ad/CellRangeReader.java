@@ -86,8 +86,9 @@ final class CellRangeReader implements Iterator<InternalRow>, AutoCloseable {
     } catch (HdfException | IllegalArgumentException | IndexOutOfBoundsException e) {
       close();
       throw UserException.of(
-          "Input %s: cannot read cells %,d-%,d (%s); the file may be truncated or corrupt",
-          file.name(), next, end - 1, e.getMessage());
+          "Input %s: cannot read cells %,d-%,d of the counts matrix %s (%s); the file is truncated or"
+              + " corrupt: copy it again from its source",
+          file.name(), next, end - 1, spec.counts.matrixPath(), e.getMessage());
     }
     return true;
   }

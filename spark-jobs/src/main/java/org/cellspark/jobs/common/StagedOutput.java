@@ -46,7 +46,9 @@ public final class StagedOutput {
       target = fs.makeQualified(target);
       String targetUri = target.toUri().toString();
       for (String input : inputUris) {
-        String in = fs.makeQualified(new Path(input)).toUri().toString();
+        // Each input qualified by its own file system: a local atlas may be written to S3 or HDFS.
+        Path inputPath = new Path(input);
+        String in = inputPath.getFileSystem(conf).makeQualified(inputPath).toUri().toString();
         if (in.equals(targetUri) || in.startsWith(targetUri.endsWith("/") ? targetUri : targetUri + "/")) {
           throw UserException.of(
               "Output %s would contain the input %s; choose an output folder outside the inputs"
