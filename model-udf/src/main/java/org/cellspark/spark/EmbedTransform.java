@@ -155,6 +155,7 @@ public final class EmbedTransform {
         private final List<InternalRow> window = new ArrayList<>();
         private float[][] embeddings;
         private int next;
+        private int windows;
 
         @Override
         public boolean hasNext() {
@@ -188,6 +189,9 @@ public final class EmbedTransform {
         }
 
         private void fill() {
+          if (windows++ == 1) {
+            FaultInjection.midTask("embed"); // tests only: the first window is in the task's output
+          }
           window.clear();
           next = 0;
           List<int[]> cells = new ArrayList<>();

@@ -24,6 +24,7 @@ import org.cellspark.infer.InvalidCellException;
 import org.cellspark.model.Precision;
 import org.cellspark.perturb.Perturbation;
 import org.cellspark.perturb.ShiftMetrics;
+import org.cellspark.spark.FaultInjection;
 import org.cellspark.spark.ModelCache;
 import org.cellspark.spark.TaskDevice;
 import scala.Tuple2;
@@ -121,6 +122,9 @@ final class PerturbWorker implements VoidFunction<Iterator<Tuple2<Integer, Tuple
         for (Pending p : window) {
           write(fs, p);
           done++;
+          if (done == 1) {
+            FaultInjection.midTask("perturb"); // tests only: one unit's file is written
+          }
           if (failAfterUnits > 0 && done >= failAfterUnits) {
             throw new IllegalStateException("test hook: stopping after " + done + " work units");
           }

@@ -16,6 +16,7 @@ import org.apache.spark.unsafe.types.UTF8String;
 import org.cellspark.encode.CountCheck;
 import org.cellspark.encode.RankValueEncoder;
 import org.cellspark.error.UserException;
+import org.cellspark.spark.FaultInjection;
 
 /**
  * Executor side of {@code tokenize}: turns reader rows ({@code cell_id, source, gene_index, counts,
@@ -49,9 +50,13 @@ final class CellTokenizer implements FlatMapFunction<Iterator<InternalRow>, Inte
     Scratch scratch = new Scratch();
     return new Iterator<>() {
       private InternalRow next;
+      private long returned;
 
       @Override
       public boolean hasNext() {
+        if (next == null && returned == 1) {
+          FaultInjection.midTask("tokenize"); // tests only: one row is in the task's output
+        }
         while (next == null && rows.hasNext()) {
           next = tokenize(p, encoder, scratch, rows.next());
         }
@@ -65,6 +70,7 @@ final class CellTokenizer implements FlatMapFunction<Iterator<InternalRow>, Inte
         }
         InternalRow r = next;
         next = null;
+        returned++;
         return r;
       }
     };

@@ -1,0 +1,160 @@
+package org.cellspark.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.cellspark.spark.FaultInjection;
+import org.cellspark.spark.SparkSessionFactory;
+import org.cellspark.testing.Fixtures;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * tokenize, embed and perturb on a local cluster (two executor JVMs) while faults strike: half of
+ * the tasks fail once part-way through their output (FaultInjection's test hook) and, in every
+ * job, the executor running partition 4 is killed with SIGKILL mid-task (so its shuffle files and
+ * half-written output go with it). Each output must equal a fault-free run in this JVM: every cell
+ * once, the same tokens, embeddings and shifts within 1e-5; no staging folder or task debris left.
+ * The faults survived are counted from the driver's log and printed.
+ */
+class FaultToleranceIT {
+  private static final List<String> FAULTS = List.of(
+      "--conf", FaultInjection.FAIL_TASKS + "=0.5",
+      "--conf", FaultInjection.KILL_EXECUTOR_AT + "=4",
+      // Spark's default; stated because the test relies on it: a task may fail 3 times.
+      "--conf", "spark.task.maxFailures=4");
+  private static final Pattern RECORD = Pattern.compile("(?m)^(?=\\d\\d/\\d\\d/\\d\\d \\d\\d:)");
+
+  @TempDir static Path tmp;
+  private static SparkSession spark;
+
+  @BeforeAll
+  static void referenceRunsInThisJvm() throws Exception {
+    LocalCluster.deleteWorkDir();
+    spark = SparkSessionFactory.getOrCreate("fault-free", Map.of("spark.master", "local[2]", "spark.ui.enabled", "false"));
+  }
+
+  @AfterAll
+  static void cleanUp() throws Exception {
+    spark.stop();
+    LocalCluster.deleteWorkDir();
+  }
+
+  private static String[] tokenize(String output) {
+    return new String[] {"tokenize", "--input", Fixtures.atlas("classify_atlas.h5ad").toString(), "--vocabulary", "builtin:geneformer-v1",
+        "--min-gene-match", "0.1", "--attribute", "cell_type", "--partitions", "6", "--output", output};
+  }
+
+  private static String[] embed(String tokens, String model, String output) {
+    return new String[] {"embed", "--input", tokens, "--model", model, "--partitions", "6", "--output", output};
+  }
+
+  private static String[] perturb(String tokens, String model, String output) {
+    return new String[] {"perturb", "--input", tokens, "--model", model, "--perturbation", "delete", "--genes", "all",
+        "--max-cells", "12", "--partitions", "6", "--output", output};
+  }
+
+  @Test
+  void outputsUnderFaultsEqualAFaultFreeRun() throws Exception {
+    // The drivers' logs stay in target/ for a look after a failure.
+    LocalCluster cluster = new LocalCluster(Files.createDirectories(Path.of("target", "fault-tolerance-logs")));
+    List<String> model = List.of("--archives", LocalCluster.zippedModel(tmp) + "#tinymodel");
+    String tokens = tmp.resolve("tokens").toString();
+    String ref = tmp.resolve("ref").toString();
+    String tinyModel = LocalCluster.TINY_MODEL.toString();
+
+    Faults tokenizeFaults = Faults.in(cluster.submit(FAULTS, tokenize(tokens)));
+    assertThat(org.cellspark.cli.Main.execute(tokenize(ref + "/tokens"))).isZero();
+    Dataset<Row> t = spark.read().parquet(tokens);
+    assertThat(t.count()).as("every cell once").isEqualTo(t.select("cell_id").distinct().count()).isEqualTo(600);
+    assertThat(LocalCluster.byCell(spark, tokens, "input_ids")).isEqualTo(LocalCluster.byCell(spark, ref + "/tokens", "input_ids"));
+    assertThat(LocalCluster.byCell(spark, tokens, "cell_type")).isEqualTo(LocalCluster.byCell(spark, ref + "/tokens", "cell_type"));
+
+    String emb = tmp.resolve("emb").toString();
+    Faults embedFaults = Faults.in(cluster.submit(concat(model, FAULTS), embed(tokens, "tinymodel", emb)));
+    assertThat(org.cellspark.cli.Main.execute(embed(ref + "/tokens", tinyModel, ref + "/emb"))).isZero();
+    Dataset<Row> e = spark.read().parquet(emb + "/cells");
+    assertThat(e.count()).as("every cell once").isEqualTo(e.select("cell_id").distinct().count()).isEqualTo(600);
+    Map<String, Object> expected = LocalCluster.byCell(spark, ref + "/emb/cells", "embedding");
+    Map<String, Object> actual = LocalCluster.byCell(spark, emb + "/cells", "embedding");
+    assertThat(actual.keySet()).isEqualTo(expected.keySet());
+    actual.forEach((cell, v) -> assertClose(((Vector) v).toArray(), ((Vector) expected.get(cell)).toArray(), cell));
+
+    String screen = tmp.resolve("screen").toString();
+    Faults perturbFaults = Faults.in(cluster.submit(concat(model, FAULTS), perturb(tokens, "tinymodel", screen)));
+    assertThat(org.cellspark.cli.Main.execute(perturb(ref + "/tokens", tinyModel, ref + "/screen"))).isZero();
+    Map<String, Double> shifts = shifts(screen);
+    Map<String, Double> expectedShifts = shifts(ref + "/screen");
+    assertThat(shifts).isNotEmpty();
+    assertThat(shifts.keySet()).isEqualTo(expectedShifts.keySet());
+    shifts.forEach((k, v) -> assertThat(v).as(k).isCloseTo(expectedShifts.get(k), org.assertj.core.data.Offset.offset(1e-5)));
+
+    System.out.printf("FaultToleranceIT: survived (injected task failures / executors killed): tokenize %d / %d, embed %d / %d,"
+            + " perturb %d / %d%n", tokenizeFaults.injected, tokenizeFaults.executorsLost, embedFaults.injected,
+        embedFaults.executorsLost, perturbFaults.injected, perturbFaults.executorsLost);
+    for (Faults f : List.of(tokenizeFaults, embedFaults, perturbFaults)) {
+      assertThat(f.injected).as("injected task failures survived").isPositive();
+      assertThat(f.executorsLost).as("executors lost and survived").isPositive();
+    }
+    try (Stream<Path> left = Files.walk(tmp)) {
+      assertThat(left.map(Path::getFileName).map(Path::toString))
+          .as("no staging folders or task attempts left").noneMatch(n -> n.contains("cellspark-staging") || n.equals("_temporary"));
+    }
+  }
+
+  /**
+   * Faults the driver saw, from its log: each lost task is an injected failure (or a repeat of
+   * one, "[duplicate n]"), a task on the killed executor, or a shuffle fetch that failed because
+   * of it. Anything else fails the test: a fault the harness did not cause.
+   */
+  private record Faults(long injected, long executorsLost) {
+    static Faults in(String log) {
+      long injected = 0;
+      long lost = 0;
+      for (String record : RECORD.split(log)) {
+        if (record.contains("ERROR TaskSchedulerImpl: Lost executor")) {
+          lost++;
+        } else if (record.contains("Lost task")) {
+          String first = record.lines().findFirst().orElse("");
+          if (record.contains("InjectedFault") || first.contains("[duplicate ")) {
+            injected++;
+          } else {
+            assertThat(first).as("a task lost for a reason the test did not cause").containsAnyOf("ExecutorLostFailure", "FetchFailed");
+          }
+        }
+      }
+      return new Faults(injected, lost);
+    }
+  }
+
+  private static Map<String, Double> shifts(String screen) {
+    List<Row> rows = spark.read().parquet(screen + "/cell_shifts")
+        .selectExpr("concat(cell_id, '/', cast(perturbed_tokens as string))", "cosine_similarity").collectAsList();
+    Map<String, Double> out = rows.stream().collect(Collectors.toMap(r -> r.getString(0), r -> r.getDouble(1)));
+    assertThat(out).as("every (cell, perturbation) once").hasSize(rows.size());
+    return out;
+  }
+
+  private static void assertClose(double[] a, double[] b, String what) {
+    assertThat(a).hasSameSizeAs(b);
+    for (int i = 0; i < a.length; i++) {
+      assertThat(a[i]).as("%s[%d]", what, i).isCloseTo(b[i], org.assertj.core.data.Offset.offset(1e-5));
+    }
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    return Stream.concat(a.stream(), b.stream()).toList();
+  }
+}

@@ -1,0 +1,107 @@
+package org.cellspark.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.cellspark.testing.Fixtures;
+
+/**
+ * The application jar run as a cluster runs it: {@code org.apache.spark.deploy.SparkSubmit} with a
+ * {@code local-cluster[2,1,1024]} master, so the executors are separate JVMs started by Spark's
+ * workers from a SPARK_HOME holding Spark's jars (target/spark-home, made by the build), receiving
+ * the app jar, libtorch (--jars) and files (--archives) over Spark's file server.
+ */
+final class LocalCluster {
+  static final Path APP = Path.of(System.getProperty("app.jar"));
+  static final Path SPARK_HOME = Path.of(System.getProperty("spark.home"));
+  static final Path LIBTORCH = Path.of(System.getProperty("libtorch.jar"));
+  static final Path TINY_MODEL = Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/models/v1-tiny");
+
+  private final Path logs;
+
+  LocalCluster(Path logs) {
+    this.logs = logs;
+  }
+
+  /**
+   * Runs {@code cellspark job...} through spark-submit with the extra spark-submit arguments
+   * ({@code --conf}, {@code --archives}); asserts exit code 0 and returns the driver's output.
+   */
+  String submit(List<String> sparkSubmitArgs, String... job) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx1g", "-cp", SPARK_HOME.resolve("jars") + "/*"));
+    cmd.addAll(List.of(System.getProperty("spark.java17.opens", "").split(" ")).stream().filter(s -> !s.isBlank()).toList());
+    cmd.addAll(List.of("org.apache.spark.deploy.SparkSubmit", "--master", "local-cluster[2,1,1024]",
+        "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.ui.enabled=false",
+        "--conf", "spark.executorEnv.DJL_OFFLINE=true", "--conf", "spark.executorEnv.OPT_OUT_TRACKING=true",
+        "--conf", "spark.executor.extraJavaOptions=-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1"
+            + " -Dai.djl.pytorch.num_interop_threads=1",
+        "--jars", LIBTORCH.toString(), "--class", "org.cellspark.cli.Main"));
+    cmd.addAll(sparkSubmitArgs);
+    cmd.add(APP.toString());
+    cmd.addAll(List.of(job));
+    Path log = logs.resolve(job[0] + "-" + System.nanoTime() + ".log");
+    System.out.println("LocalCluster: " + job[0] + " log at " + log);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    Map<String, String> env = pb.environment();
+    env.put("SPARK_HOME", SPARK_HOME.toString());
+    env.put("SPARK_SCALA_VERSION", "2.12");
+    env.put("SPARK_LOCAL_IP", "127.0.0.1");
+    env.put("DJL_OFFLINE", "true");
+    Process p = pb.start();
+    boolean done = p.waitFor(6, TimeUnit.MINUTES);
+    String out = Files.readString(log);
+    if (!done) {
+      p.destroyForcibly();
+    }
+    assertThat(done && p.exitValue() == 0).as("spark-submit %s exited 0; its output:%n%s", job[0], out).isTrue();
+    return out;
+  }
+
+  /**
+   * The tiny model as a cluster ships it: a zip for {@code --archives ZIP#ALIAS}, unpacked in every
+   * executor's working folder (and the driver's), named by its alias rather than by a shared path.
+   */
+  static Path zippedModel(Path folder) throws IOException {
+    Path zip = folder.resolve("tiny-model.zip");
+    try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(zip))) {
+      for (String f : List.of("config.json", "model.safetensors")) {
+        z.putNextEntry(new ZipEntry(f));
+        Files.copy(TINY_MODEL.resolve(f), z);
+        z.closeEntry();
+      }
+    }
+    return zip;
+  }
+
+  /** Spark's workers keep each executor's folder (app jar, libtorch: 0.5 GB per run) under SPARK_HOME/work. */
+  static void deleteWorkDir() throws IOException {
+    Path work = SPARK_HOME.resolve("work");
+    if (Files.exists(work)) {
+      try (Stream<Path> all = Files.walk(work)) {
+        for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
+  }
+
+  /** One column of a Parquet output by cell (lists for arrays), for comparing runs. */
+  static Map<String, Object> byCell(SparkSession spark, String folder, String column) {
+    return spark.read().parquet(folder).select("cell_id", column).collectAsList().stream()
+        .collect(Collectors.toMap(r -> r.getString(0), (Row r) -> r.get(1) instanceof scala.collection.Seq<?> ? r.getList(1) : r.get(1)));
+  }
+}

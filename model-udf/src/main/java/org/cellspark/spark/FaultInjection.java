@@ -1,0 +1,81 @@
+package org.cellspark.spark;
+
+import java.io.IOException;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+
+/**
+ * Test-only faults, for the fault-tolerance tests (FaultToleranceIT): off unless a Spark setting
+ * asks for them, and then only on a task's first attempt (the executor kill: only in a stage's
+ * first attempt), so that Spark's retries always get through. The tasks of tokenize, embed and perturb call
+ * {@link #midTask} once each, after they have written some of their output, so a fault leaves a
+ * half-written task behind for Spark (and our staging) to discard.
+ *
+ * <ul>
+ *   <li>{@value #FAIL_TASKS} = fraction in [0, 1]: that share of tasks (chosen by a hash of stage
+ *       and partition, so a rerun fails the same ones) throws {@link InjectedFault}.
+ *   <li>{@value #KILL_EXECUTOR_AT} = partition number: the executor running that partition's task
+ *       kills its own JVM with SIGKILL (no shutdown hooks, no goodbye to the driver), as a node
+ *       loss or the kernel's OOM killer would. Never in the driver's JVM (local masters).
+ * </ul>
+ *
+ * <p>Cost when off: two configuration lookups per task.
+ */
+public final class FaultInjection {
+  public static final String FAIL_TASKS = "spark.cellspark.test.failTasks";
+  public static final String KILL_EXECUTOR_AT = "spark.cellspark.test.killExecutorAtPartition";
+
+  private FaultInjection() {}
+
+  /** A task failure the test asked for; Spark retries the task. */
+  public static final class InjectedFault extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    InjectedFault(String message) {
+      super(message);
+    }
+  }
+
+  /** Called once per task by a job's task code, part-way through its output. */
+  public static void midTask(String job) {
+    TaskContext task = TaskContext.get();
+    SparkEnv env = SparkEnv.get();
+    if (task == null || env == null || task.attemptNumber() > 0) {
+      return;
+    }
+    SparkConf conf = env.conf();
+    String kill = conf.get(KILL_EXECUTOR_AT, null);
+    // Only in a stage's first attempt: a lost executor takes its shuffle files along, which makes
+    // Spark run the stage again, and a kill there too would repeat until the job gave up.
+    if (kill != null && task.stageAttemptNumber() == 0 && task.partitionId() == Integer.parseInt(kill.trim())
+        && !"driver".equals(env.executorId())) {
+      killThisJvm();
+    }
+    String fail = conf.get(FAIL_TASKS, null);
+    if (fail != null && share(task.stageId(), task.partitionId()) < Double.parseDouble(fail.trim())) {
+      throw new InjectedFault(String.format(java.util.Locale.ROOT,
+          "injected fault (%s): %s task for partition %d of stage %d", FAIL_TASKS, job, task.partitionId(), task.stageId()));
+    }
+  }
+
+  /** A number in [0, 1) fixed by stage and partition. */
+  static double share(int stage, int partition) {
+    long h = (stage * 0x9E3779B97F4A7C15L) ^ (partition * 0xC2B2AE3D27D4EB4FL);
+    h ^= h >>> 33;
+    h *= 0xFF51AFD7ED558CCDL;
+    h ^= h >>> 33;
+    return (h >>> 11) * 0x1.0p-53;
+  }
+
+  private static void killThisJvm() {
+    try {
+      new ProcessBuilder("kill", "-9", Long.toString(ProcessHandle.current().pid())).inheritIO().start().waitFor();
+    } catch (IOException e) {
+      // no kill command: halting skips shutdown hooks too
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    Runtime.getRuntime().halt(137);
+  }
+}
