@@ -42,13 +42,24 @@ public final class SparkJobs {
    * read from the session (not from write options) can only be given this way.
    */
   public static void withSessionConf(SparkSession spark, String key, String value, Runnable action) {
-    scala.Option<String> before = spark.conf().getOption(key);
+    withSessionConf(spark, key, value, () -> {
+      action.run();
+      return null;
+    });
+  }
+
+  /** As {@link #withSessionConf(SparkSession, String, String, Runnable)}, returning what the action returns. */
+  public static <T> T withSessionConf(SparkSession spark, String key, String value, java.util.function.Supplier<T> action) {
+    // Whether it was set, not its value: a SQL setting always has a value (its default), and
+    // restoring the default explicitly would make it look set by the user.
+    boolean wasSet = spark.sessionState().conf().contains(key);
+    String before = wasSet ? spark.conf().get(key) : null;
     spark.conf().set(key, value);
     try {
-      action.run();
+      return action.get();
     } finally {
-      if (before.isDefined()) {
-        spark.conf().set(key, before.get());
+      if (wasSet) {
+        spark.conf().set(key, before);
       } else {
         spark.conf().unset(key);
       }

@@ -21,6 +21,24 @@ import org.cellspark.error.UserException;
  * about it (the vocabulary it was made with), when the summary is there.
  */
 public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
+  /** Spark's setting for the rows per batch of its vectorized Parquet reader (default 4,096). */
+  static final String READER_BATCH_ROWS = "spark.sql.parquet.columnarReaderBatchSize";
+
+  /**
+   * Rows per reader batch while a job reads a token table. Spark's 4,096 suits narrow tables, but
+   * a token row holds up to 4,096 ids: a batch of 4,096 cells is a 32-64 MB int vector per reading
+   * task, reserved twice over while it grows, and ran a 1 GB executor out of heap (bench/memory:
+   * embed, 100,000 cells, 20 partitions). 256 cells: 1-4 MB. A value the user set wins.
+   */
+  static final int TOKEN_READER_BATCH_ROWS = 256;
+
+  /** Runs a job that reads token tables with reader batches sized for them (see above). */
+  public static <T> T withReaderBatches(SparkSession spark, java.util.function.Supplier<T> job) {
+    if (spark.sessionState().conf().contains(READER_BATCH_ROWS)) { // set by the user (a default does not count)
+      return job.get();
+    }
+    return SparkJobs.withSessionConf(spark, READER_BATCH_ROWS, Integer.toString(TOKEN_READER_BATCH_ROWS), job);
+  }
 
   public static TokenTable read(SparkSession spark, String folder) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();

@@ -57,6 +57,10 @@ public final class EmbedJob {
   private EmbedJob() {}
 
   public static EmbedResult run(SparkSession spark, EmbedOptions o) {
+    return TokenTable.withReaderBatches(spark, () -> runJob(spark, o));
+  }
+
+  private static EmbedResult runJob(SparkSession spark, EmbedOptions o) {
     long start = System.nanoTime();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     TokenTable table = TokenTable.read(spark, o.input());

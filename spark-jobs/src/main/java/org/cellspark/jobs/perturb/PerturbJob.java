@@ -65,6 +65,10 @@ public final class PerturbJob {
   private PerturbJob() {}
 
   public static PerturbResult run(SparkSession spark, PerturbOptions o) {
+    return TokenTable.withReaderBatches(spark, () -> runJob(spark, o));
+  }
+
+  private static PerturbResult runJob(SparkSession spark, PerturbOptions o) {
     long start = System.nanoTime();
     SparkContext sc = spark.sparkContext();
     Configuration hadoop = sc.hadoopConfiguration();

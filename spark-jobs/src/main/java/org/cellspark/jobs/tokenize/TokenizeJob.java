@@ -77,10 +77,24 @@ public final class TokenizeJob {
   static final Map<String, String> TOKEN_PARQUET_OPTIONS =
       Map.of("parquet.writer.version", "PARQUET_2_0", "parquet.enable.dictionary", "false");
 
+  /**
+   * Row groups of 32 MiB instead of Parquet's 128 MiB: a writing task holds its current row group
+   * on the heap, so until the first one is flushed a task's memory grows with its cells. Measured
+   * with bench/memory (1M cells, 1 GB heap, local[2]): peak heap after GC 595 MB at 125,000 cells
+   * per partition with 128 MiB row groups, 333 MB with 32 MiB, against 345 MB at 7,812 cells per
+   * partition. A row group still holds about 4,000 cells of 2,048 tokens; readers split there. A
+   * user's own {@code spark.hadoop.parquet.block.size} wins.
+   */
+  static final long TOKEN_ROW_GROUP_BYTES = 32L << 20;
+
   /** Session setting for the two-level list layout (see above); restored after the write. */
   static final String LEGACY_PARQUET_LISTS = "spark.sql.parquet.writeLegacyFormat";
 
   private TokenizeJob() {}
+
+  private static Map<String, String> rowGroups(Configuration hadoop) {
+    return hadoop.get("parquet.block.size") != null ? Map.of() : Map.of("parquet.block.size", Long.toString(TOKEN_ROW_GROUP_BYTES));
+  }
 
   public static TokenizeResult run(SparkSession spark, TokenizeOptions o) {
     long start = System.nanoTime();
@@ -161,7 +175,7 @@ public final class TokenizeJob {
       Progress progress = new Progress(spark.sparkContext(), "tokenize", "cells", counters.cellsRead, totalCells);
       try {
         SparkJobs.withSessionConf(spark, LEGACY_PARQUET_LISTS, "true",
-            () -> table.write().options(TOKEN_PARQUET_OPTIONS).parquet(out.stagingUri()));
+            () -> table.write().options(TOKEN_PARQUET_OPTIONS).options(rowGroups(hadoop)).parquet(out.stagingUri()));
       } finally {
         progress.close();
       }

@@ -203,6 +203,39 @@ class TokenizeJobTest {
   }
 
   /**
+   * Token tables are written in 32 MiB row groups (a writing task's memory, see TokenizeJob), but
+   * a row-group size the user set for the session's Parquet writers wins.
+   */
+  @Test
+  void aRowGroupSizeSetForTheSessionWins(SparkSession spark) throws IOException {
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    TokenizeResult ours = TokenizeJob.run(spark, TokenizeOptions.builder().input(Fixtures.atlas("classify_atlas.h5ad").toString())
+        .vocabulary("builtin:geneformer-v1").minGeneMatch(0.1).partitions(1).output(tmp.resolve("ours").toString()).build());
+    hadoop.set("parquet.block.size", "16384");
+    try {
+      TokenizeResult theirs = TokenizeJob.run(spark, TokenizeOptions.builder().input(Fixtures.atlas("classify_atlas.h5ad").toString())
+          .vocabulary("builtin:geneformer-v1").minGeneMatch(0.1).partitions(1).output(tmp.resolve("theirs").toString()).build());
+      assertThat(rowGroups(ours.output())).isEqualTo(1); // 600 cells: far below 32 MiB
+      assertThat(rowGroups(theirs.output())).isGreaterThan(1);
+    } finally {
+      hadoop.unset("parquet.block.size");
+    }
+  }
+
+  private int rowGroups(String output) throws IOException {
+    int groups = 0;
+    try (var files = Files.list(Path.of(java.net.URI.create(output)))) {
+      for (Path part : files.filter(p -> p.toString().endsWith(".parquet")).toList()) {
+        try (ParquetFileReader reader = ParquetFileReader.open(
+            HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(part.toUri()), new Configuration()))) {
+          groups += reader.getFooter().getBlocks().size();
+        }
+      }
+    }
+    return groups;
+  }
+
+  /**
    * Geneformer reads tokens as a Hugging Face dataset (pyarrow underneath): input_ids must be a
    * LIST that pyarrow maps to list<int32>. It is written in the two-level layout (a required
    * repeated int32 directly inside the LIST group: the Parquet spec's first backward-compatibility
