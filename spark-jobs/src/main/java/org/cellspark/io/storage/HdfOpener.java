@@ -160,13 +160,29 @@ public final class HdfOpener implements Serializable {
   }
 
   /** Opens {@code f} as HDF5; a missing file or one that is not HDF5 is the caller's to report (jHDF's exceptions pass). */
+  /**
+   * A task Spark cancels (another task failed, the job was stopped) is interrupted, which closes
+   * the file channel under jHDF: its "Failed to open file ... Is it a HDF5 file?" would then be
+   * reported as a bad file in the executor's log. Say what happened instead.
+   */
+  public static RuntimeException cancelledOr(RuntimeException e, InputFile f) {
+    if (Thread.currentThread().isInterrupted()) {
+      return new java.util.concurrent.CancellationException("task cancelled while reading " + f.name());
+    }
+    return e;
+  }
+
   public HdfFile open(InputFile f) {
     if (isLocal(f.uri())) {
       Path p = f.localPath();
       if (!Files.isRegularFile(p)) {
         throw UserException.of("Input %s does not exist or is not a file", f.name());
       }
-      return new HdfFile(p);
+      try {
+        return new HdfFile(p);
+      } catch (RuntimeException e) {
+        throw cancelledOr(e, f);
+      }
     }
     Configuration conf = conf();
     org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(f.uri());
