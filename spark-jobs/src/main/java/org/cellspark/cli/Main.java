@@ -56,10 +56,57 @@ public final class Main implements Runnable {
       err.flush();
       return USER_ERROR;
     }
+    String tooLittle = memoryBelowSparksMinimum(e);
+    if (tooLittle != null) {
+      err.println("error: " + tooLittle + " (bin/cellspark: set CELLSPARK_DRIVER_MEMORY, e.g. 4g)");
+      err.flush();
+      return USER_ERROR;
+    }
+    if (outOfMemory(e)) {
+      err.println("error: the job ran out of memory. Give it more (bin/cellspark: CELLSPARK_DRIVER_MEMORY,"
+          + " default 4g; clusters: spark.executor.memory, and spark.executor.memoryOverhead for libtorch),"
+          + " or make each task smaller: more --partitions, and a smaller --batch-tokens for embed and perturb."
+          + " Spark's log above names the task.");
+      err.flush();
+      return USER_ERROR;
+    }
+    if (String.valueOf(e.getMessage()).contains("stopped SparkContext")) {
+      // Spark stopped under the job (local mode stops it after an executor's uncaught error):
+      // the cause is in Spark's log, not in this exception.
+      err.println("error: Spark stopped while the job ran; its log above says why (most often a task ran"
+          + " out of memory: give the job more, or use more --partitions).");
+      err.flush();
+      return BUG;
+    }
     err.println("internal error: this is a bug in Cellspark; please report it with the trace below.");
     e.printStackTrace(err);
     err.flush();
     return BUG;
+  }
+
+  /** Spark's refusal to start with less memory than it needs (its message says which setting), or null. */
+  private static String memoryBelowSparksMinimum(Throwable e) {
+    for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
+      String m = String.valueOf(c.getMessage());
+      if (m.contains("[INVALID_DRIVER_MEMORY]") || m.contains("[INVALID_EXECUTOR_MEMORY]")) {
+        return m;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * An OutOfMemoryError here, or one reported from an executor: Spark passes remote failures on
+   * as text ("java.lang.OutOfMemoryError", YARN's "exceeding memory limits").
+   */
+  private static boolean outOfMemory(Throwable e) {
+    for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
+      String m = String.valueOf(c.getMessage());
+      if (c instanceof OutOfMemoryError || m.contains("java.lang.OutOfMemoryError") || m.contains("exceeding memory limits")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

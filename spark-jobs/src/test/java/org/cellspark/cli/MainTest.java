@@ -32,9 +32,25 @@ class MainTest {
   @CommandLine.Command(name = "fail")
   static final class Fail implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Option(names = "--user") boolean user;
+    @CommandLine.Option(names = "--oom") boolean oom;
+    @CommandLine.Option(names = "--stopped") boolean stopped;
+    @CommandLine.Option(names = "--small-heap") boolean smallHeap;
 
     @Override
     public Integer call() {
+      if (oom) {
+        // As Spark reports an executor's: the remote error as text in the job's failure.
+        throw new IllegalStateException("Job aborted due to stage failure: Task 3 in stage 2.0 failed 4 times, most recent"
+            + " failure: java.lang.OutOfMemoryError: Java heap space");
+      }
+      if (smallHeap) {
+        // Spark's own words when the JVM's heap is below what it needs to start.
+        throw new IllegalArgumentException("[INVALID_DRIVER_MEMORY] System memory 419430400 must be at least 471859200."
+            + " Please increase heap size using the --driver-memory option or \"spark.driver.memory\" in Spark configuration.");
+      }
+      if (stopped) {
+        throw new IllegalStateException("Cannot call methods on a stopped SparkContext.");
+      }
       if (user) {
         // As from an executor: the user's error arrives wrapped in Spark's task failure.
         throw new IllegalStateException("Job aborted", new UserException("Input x.h5ad: bad"));
@@ -56,6 +72,28 @@ class MainTest {
     assertThat(cl.execute("fail")).isEqualTo(1);
     assertThat(bug.toString()).startsWith("internal error: this is a bug in Cellspark")
         .contains("an invariant broke").contains("\tat ");
+  }
+
+  @Test
+  void runningOutOfMemoryIsNotReportedAsABug() {
+    StringWriter err = new StringWriter();
+    CommandLine cl = Main.commandLine().addSubcommand(new Fail());
+    cl.setErr(new PrintWriter(err, true));
+    assertThat(cl.execute("fail", "--oom")).isEqualTo(2);
+    assertThat(err.toString()).startsWith("error: the job ran out of memory").contains("CELLSPARK_DRIVER_MEMORY")
+        .contains("spark.executor.memory").contains("--partitions").doesNotContain("\tat ");
+
+    StringWriter small = new StringWriter();
+    cl.setErr(new PrintWriter(small, true));
+    assertThat(cl.execute("fail", "--small-heap")).isEqualTo(2);
+    assertThat(small.toString()).startsWith("error: [INVALID_DRIVER_MEMORY] System memory 419430400 must be at least")
+        .contains("CELLSPARK_DRIVER_MEMORY").doesNotContain("\tat ");
+
+    StringWriter stopped = new StringWriter();
+    cl.setErr(new PrintWriter(stopped, true));
+    assertThat(cl.execute("fail", "--stopped")).isEqualTo(1);
+    assertThat(stopped.toString()).startsWith("error: Spark stopped while the job ran; its log above says why")
+        .doesNotContain("bug");
   }
 
   @Test
