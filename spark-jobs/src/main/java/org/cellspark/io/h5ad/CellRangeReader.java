@@ -85,9 +85,7 @@ final class CellRangeReader implements Iterator<InternalRow>, AutoCloseable {
       readBlock();
     } catch (HdfException | IllegalArgumentException | IndexOutOfBoundsException e) {
       close();
-      if (Thread.currentThread().isInterrupted()) {
-        throw HdfOpener.cancelledOr(e, file);
-      }
+      HdfOpener.failIfCancelled(file);
       throw UserException.of(
           "Input %s: cannot read cells %,d-%,d of the counts matrix %s (%s); the file is truncated or"
               + " corrupt: copy it again from its source",

@@ -159,19 +159,19 @@ public final class HdfOpener implements Serializable {
     return driverConf != null ? driverConf : broadcast == null ? new Configuration() : broadcast.value().value();
   }
 
-  /** Opens {@code f} as HDF5; a missing file or one that is not HDF5 is the caller's to report (jHDF's exceptions pass). */
   /**
-   * A task Spark cancels (another task failed, the job was stopped) is interrupted, which closes
-   * the file channel under jHDF: its "Failed to open file ... Is it a HDF5 file?" would then be
-   * reported as a bad file in the executor's log. Say what happened instead.
+   * Call where a read of {@code f} failed, before reporting the file as bad. A task Spark cancels
+   * (another task failed, the job was stopped) is interrupted, which closes the file channel under
+   * jHDF: its "Failed to open file ... Is it a HDF5 file?" would otherwise go into the executor's
+   * log as a bad file. Throws a CancellationException saying what happened instead.
    */
-  public static RuntimeException cancelledOr(RuntimeException e, InputFile f) {
+  public static void failIfCancelled(InputFile f) {
     if (Thread.currentThread().isInterrupted()) {
-      return new java.util.concurrent.CancellationException("task cancelled while reading " + f.name());
+      throw new java.util.concurrent.CancellationException("task cancelled while reading " + f.name());
     }
-    return e;
   }
 
+  /** Opens {@code f} as HDF5; a missing file or one that is not HDF5 is the caller's to report (jHDF's exceptions pass). */
   public HdfFile open(InputFile f) {
     if (isLocal(f.uri())) {
       Path p = f.localPath();
@@ -181,7 +181,8 @@ public final class HdfOpener implements Serializable {
       try {
         return new HdfFile(p);
       } catch (RuntimeException e) {
-        throw cancelledOr(e, f);
+        failIfCancelled(f);
+        throw e;
       }
     }
     Configuration conf = conf();
