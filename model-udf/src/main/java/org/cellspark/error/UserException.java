@@ -28,14 +28,6 @@ public class UserException extends RuntimeException {
 
   /** The first {@code UserException} in the cause chain of {@code t}, or null. */
   public static UserException findIn(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof UserException u) {
-        return u;
-      }
-      if (c.getCause() == c) {
-        break;
-      }
-    }
-    return null;
+    return (UserException) Causes.first(t, UserException.class::isInstance);
   }
 }

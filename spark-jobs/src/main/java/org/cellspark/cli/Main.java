@@ -1,6 +1,7 @@
 package org.cellspark.cli;
 
 import java.io.PrintWriter;
+import org.cellspark.error.Causes;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.JobSummary;
 import picocli.CommandLine;
@@ -86,13 +87,8 @@ public final class Main implements Runnable {
 
   /** Spark's refusal to start with less memory than it needs (its message says which setting), or null. */
   private static String memoryBelowSparksMinimum(Throwable e) {
-    for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
-      String m = String.valueOf(c.getMessage());
-      if (m.contains("[INVALID_DRIVER_MEMORY]") || m.contains("[INVALID_EXECUTOR_MEMORY]")) {
-        return m;
-      }
-    }
-    return null;
+    Throwable refusal = Causes.first(e, c -> mentions(c, "[INVALID_DRIVER_MEMORY]", "[INVALID_EXECUTOR_MEMORY]"));
+    return refusal == null ? null : refusal.getMessage();
   }
 
   /**
@@ -100,13 +96,12 @@ public final class Main implements Runnable {
    * as text ("java.lang.OutOfMemoryError", YARN's "exceeding memory limits").
    */
   private static boolean outOfMemory(Throwable e) {
-    for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
-      String m = String.valueOf(c.getMessage());
-      if (c instanceof OutOfMemoryError || m.contains("java.lang.OutOfMemoryError") || m.contains("exceeding memory limits")) {
-        return true;
-      }
-    }
-    return false;
+    return Causes.first(e, c -> c instanceof OutOfMemoryError || mentions(c, "java.lang.OutOfMemoryError", "exceeding memory limits")) != null;
+  }
+
+  private static boolean mentions(Throwable t, String... texts) {
+    String message = String.valueOf(t.getMessage());
+    return java.util.Arrays.stream(texts).anyMatch(message::contains);
   }
 
   @Override

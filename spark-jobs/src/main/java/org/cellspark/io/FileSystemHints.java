@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.util.Locale;
 import org.apache.hadoop.fs.UnsupportedFileSystemException;
+import org.cellspark.error.Causes;
 
 /**
  * What to tell a user whose path Hadoop cannot open: for a missing connector, which one to add;
@@ -16,13 +17,13 @@ public final class FileSystemHints {
   /** {@code e}'s message, with the connector to install when the path's scheme has none on the classpath. */
   public static String explain(String path, IOException e) {
     URI uri = URI.create(path.replace(" ", "%20"));
-    for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
-      if (c instanceof java.net.ConnectException || c instanceof java.net.UnknownHostException
-          || c instanceof java.net.SocketTimeoutException || c instanceof java.net.NoRouteToHostException) {
-        return String.format(Locale.ROOT, "the file system at %s cannot be reached (%s: %s); check the host"
-            + " and port, that the service runs, and the network route from this machine",
-            uri.getAuthority() == null ? path : uri.getScheme() + "://" + uri.getAuthority(), c.getClass().getSimpleName(), c.getMessage());
-      }
+    Throwable unreachable = Causes.first(e, c -> c instanceof java.net.ConnectException || c instanceof java.net.UnknownHostException
+        || c instanceof java.net.SocketTimeoutException || c instanceof java.net.NoRouteToHostException);
+    if (unreachable != null) {
+      return String.format(Locale.ROOT, "the file system at %s cannot be reached (%s: %s); check the host"
+          + " and port, that the service runs, and the network route from this machine",
+          uri.getAuthority() == null ? path : uri.getScheme() + "://" + uri.getAuthority(),
+          unreachable.getClass().getSimpleName(), unreachable.getMessage());
     }
     if (!(e instanceof UnsupportedFileSystemException)) {
       return e.getMessage();
