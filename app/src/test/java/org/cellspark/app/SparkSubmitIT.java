@@ -15,6 +15,7 @@ import org.cellspark.jobs.tokenize.TokenizeJob;
 import org.cellspark.jobs.tokenize.TokenizeOptions;
 import org.cellspark.spark.SparkSessionFactory;
 import org.cellspark.testing.Fixtures;
+import org.cellspark.testing.Vectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,13 +55,8 @@ class SparkSubmitIT {
       Map<String, Object> onCluster = LocalCluster.byCell(spark, tmp.resolve("emb/cells").toString(), "embedding");
       Map<String, Object> local = LocalCluster.byCell(spark, tmp.resolve("emb-local/cells").toString(), "embedding");
       assertThat(onCluster.keySet()).hasSize(600).isEqualTo(local.keySet());
-      onCluster.forEach((cell, v) -> {
-        double[] a = ((Vector) v).toArray();
-        double[] b = ((Vector) local.get(cell)).toArray();
-        for (int i = 0; i < a.length; i++) {
-          assertThat(a[i]).as("%s[%d]", cell, i).isCloseTo(b[i], org.assertj.core.data.Offset.offset(1e-5));
-        }
-      });
+      onCluster.forEach((cell, v) -> assertThat(Vectors.maxAbsDiff(((Vector) v).toArray(), ((Vector) local.get(cell)).toArray()))
+          .as(cell).isLessThanOrEqualTo(1e-5));
     } finally {
       spark.stop();
       LocalCluster.deleteWorkDir();

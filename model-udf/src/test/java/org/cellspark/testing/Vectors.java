@@ -19,6 +19,18 @@ public final class Vectors {
     return m;
   }
 
+  /** The largest absolute difference of two equally long vectors. */
+  public static double maxAbsDiff(double[] a, double[] b) {
+    if (a.length != b.length) {
+      throw new AssertionError("lengths differ: " + a.length + " vs " + b.length);
+    }
+    double m = 0;
+    for (int i = 0; i < a.length; i++) {
+      m = Math.max(m, Math.abs(a[i] - b[i]));
+    }
+    return m;
+  }
+
   public static float[] floats(List<Float> values) {
     float[] out = new float[values.size()];
     for (int i = 0; i < out.length; i++) {
