@@ -49,6 +49,11 @@ public final class Fixtures {
     return existing(repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/stats").resolve(name));
   }
 
+  /** A file shaped like users' own (CELLxGENE, Cell Ranger 2, old AnnData, MuData), under spark-jobs/src/test/resources/fixtures/field. */
+  public static Path field(String name) {
+    return existing(repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/field").resolve(name));
+  }
+
   /** A fixture that must be refused, under spark-jobs/src/test/resources/fixtures/bad. */
   public static Path bad(String name) {
     return existing(repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/bad").resolve(name));

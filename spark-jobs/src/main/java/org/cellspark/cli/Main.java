@@ -4,6 +4,10 @@ import java.io.PrintWriter;
 import org.cellspark.error.Causes;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.JobSummary;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.Marker;
+import org.slf4j.MarkerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -22,6 +26,12 @@ public final class Main implements Runnable {
   public static final int OK = 0;
   public static final int BUG = 1;
   public static final int USER_ERROR = UserException.EXIT_CODE;
+
+  /** The run's log file (bin/cellspark sets it; conf/log4j2.properties writes there). */
+  static final String LOG_FILE_PROPERTY = "cellspark.log.file";
+  /** Lines for the log file only; the console appender drops them. */
+  static final Marker LOG_ONLY = MarkerFactory.getMarker("LOG_ONLY");
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -44,45 +54,72 @@ public final class Main implements Runnable {
 
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
-    cl.setExecutionExceptionHandler(Main::handle);
+    cl.setExecutionExceptionHandler((e, command, parsed) -> handle(e, command.getErr()));
+    cl.setExecutionStrategy(Main::runCatchingErrors);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     return cl;
   }
 
-  private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
-    PrintWriter err = cl.getErr();
+  /**
+   * Runs the chosen command. picocli hands only Exceptions to the handler and lets an Error (an
+   * AssertionError inside Spark, a StackOverflowError, an OutOfMemoryError on the driver) escape
+   * as a raw trace and "Exception in thread main"; every Throwable is told the same way here.
+   */
+  private static int runCatchingErrors(CommandLine.ParseResult parsed) {
+    try {
+      return new CommandLine.RunLast().execute(parsed);
+    } catch (Error e) {
+      return handle(e, parsed.commandSpec().commandLine().getErr());
+    }
+  }
+
+  /** How a failed run ends: its exit code, the message for the console, and whether the trace follows it. */
+  private record Failure(int exitCode, String message, boolean trace) {}
+
+  /**
+   * Prints one message for a failed run (and the trace only for a bug, for the report), and
+   * records the whole failure with its trace in the log file only.
+   */
+  private static int handle(Throwable e, PrintWriter err) {
+    Failure f = classify(e);
+    LOG.error(LOG_ONLY, "exit {}: {}", f.exitCode(), f.message(), e);
+    err.println(f.message());
+    if (f.trace()) {
+      e.printStackTrace(err);
+    }
+    err.flush();
+    return f.exitCode();
+  }
+
+  private static Failure classify(Throwable e) {
     UserException user = UserException.findIn(e);
     if (user != null) {
-      err.println("error: " + user.getMessage());
-      err.flush();
-      return USER_ERROR;
+      return new Failure(USER_ERROR, "error: " + user.getMessage(), false);
     }
     String tooLittle = memoryBelowSparksMinimum(e);
     if (tooLittle != null) {
-      err.println("error: " + tooLittle + " (bin/cellspark: set CELLSPARK_DRIVER_MEMORY, e.g. 4g)");
-      err.flush();
-      return USER_ERROR;
+      return new Failure(USER_ERROR, "error: " + tooLittle + " (bin/cellspark: set CELLSPARK_DRIVER_MEMORY, e.g. 4g)", false);
     }
     if (outOfMemory(e)) {
-      err.println("error: the job ran out of memory. Give it more (bin/cellspark: CELLSPARK_DRIVER_MEMORY,"
+      return new Failure(USER_ERROR, "error: the job ran out of memory. Give it more (bin/cellspark: CELLSPARK_DRIVER_MEMORY,"
           + " default 4g; clusters: spark.executor.memory, and spark.executor.memoryOverhead for libtorch),"
-          + " or make each task smaller: more --partitions, and a smaller --batch-tokens for embed and perturb."
-          + " Spark's log above names the task.");
-      err.flush();
-      return USER_ERROR;
+          + " or make each task smaller: more --partitions, and a smaller --batch-tokens for embed and perturb. "
+          + log() + " names the task.", false);
     }
     if (String.valueOf(e.getMessage()).contains("stopped SparkContext")) {
       // Spark stopped under the job (local mode stops it after an executor's uncaught error):
       // the cause is in Spark's log, not in this exception.
-      err.println("error: Spark stopped while the job ran; its log above says why (most often a task ran"
-          + " out of memory: give the job more, or use more --partitions).");
-      err.flush();
-      return BUG;
+      return new Failure(BUG, "error: Spark stopped while the job ran; " + log() + " says why (most often a task ran"
+          + " out of memory: give the job more, or use more --partitions).", false);
     }
-    err.println("internal error: this is a bug in Cellspark; please report it with the trace below.");
-    e.printStackTrace(err);
-    err.flush();
-    return BUG;
+    return new Failure(BUG, "internal error: this is a bug in Cellspark; please report it with the trace below and "
+        + log() + ".", true);
+  }
+
+  /** The log file of this run, as bin/cellspark names it, or Spark's log where the platform keeps it. */
+  static String log() {
+    String file = System.getProperty(LOG_FILE_PROPERTY);
+    return file == null ? "Spark's log (the driver's)" : "the log " + file;
   }
 
   /** Spark's refusal to start with less memory than it needs (its message says which setting), or null. */

@@ -154,7 +154,7 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
         : obs.stream().filter(h5adColumns(HdfOpener.onDriver(spark.sparkContext().hadoopConfiguration()))::contains).toList();
     Dataset<Row> cells = h5ad.isEmpty() ? null : readH5ad(spark, counts, h5adObs, partitions);
     StructType obsType = obsType(cells, obs);
-    if (cells != null && !cells.schema().apply(CellCountsSchema.OBS).dataType().equals(obsType)) {
+    if (cells != null && !CellCountsSchema.obsOf(cells.schema()).equals(obsType)) {
       cells = conform(cells, obsType);
     }
     for (LoomFile l : loom) {
@@ -198,7 +198,7 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
   private StructType obsType(Dataset<Row> h5adCells, List<String> obs) {
     Map<String, DataType> types = new LinkedHashMap<>();
     Map<String, String> from = new HashMap<>();
-    StructType fromH5ad = h5adCells == null ? new StructType() : (StructType) h5adCells.schema().apply(CellCountsSchema.OBS).dataType();
+    StructType fromH5ad = h5adCells == null ? new StructType() : CellCountsSchema.obsOf(h5adCells.schema());
     for (String name : obs) {
       if (Arrays.asList(fromH5ad.fieldNames()).contains(name)) {
         types.put(name, fromH5ad.apply(name).dataType());
@@ -241,9 +241,9 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
     return numeric ? DataTypes.DoubleType : null;
   }
 
-  /** The h5ad rows with obs recast to {@code obsType} (missing columns null). */
+  /** The h5ad rows with obs recast to {@code obsType} (missing columns null; the h5ad rows may have no obs at all). */
   private static Dataset<Row> conform(Dataset<Row> cells, StructType obsType) {
-    StructType have = (StructType) cells.schema().apply(CellCountsSchema.OBS).dataType();
+    StructType have = CellCountsSchema.obsOf(cells.schema());
     List<Column> fields = new ArrayList<>();
     for (StructField f : obsType.fields()) {
       Column c = Arrays.asList(have.fieldNames()).contains(f.name()) ? col(CellCountsSchema.OBS).getField(f.name())

@@ -36,10 +36,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every entry of docs/errors.md, met through the command line as a user meets it: the exit code
- * and the message the page gives, no stack trace, no output (not even a half-written one; an
- * output that was there before is left as it was), and no input changed. The page is read as
- * data (ErrorCatalogue), so an entry without a scenario here, or a scenario without an entry,
- * fails the build.
+ * and the message the page gives; a console (everything written to standard output and error
+ * while the command runs, with bin/cellspark's logging) that holds that message and Cellspark's
+ * own progress lines before it, with no stack trace and no line of Spark's; the details in the
+ * run's log file; no output (not even a half-written one; an output that was there before is
+ * left as it was), and no input changed. The page is read as data (ErrorCatalogue), so an entry
+ * without a scenario here, or a scenario without an entry, fails the build.
  */
 @ExtendWith(SharedSpark.class)
 class ErrorCatalogueTest {
@@ -55,6 +57,12 @@ class ErrorCatalogueTest {
   private static Path tokensV1;
   private static Path tokensV2;
   private static Map<String, String> before;
+  private static UserConsole console;
+  /** A log line as conf/log4j2.properties writes it to the console. */
+  private static final Pattern LOG_LINE = Pattern.compile("^\\d\\d:\\d\\d:\\d\\d ([A-Z]+) \\S+: .*");
+  private static final Pattern TRACE_LINE = Pattern.compile("^(\\s+at |\\s*\\.\\.\\. \\d+ more|Caused by: |Exception in thread).*");
+  /** Cellspark's progress lines a refused run may print before its message. */
+  private static final int MAX_LINES_BEFORE_MESSAGE = 4;
 
   /** Where a scenario puts the inputs it makes (checked unchanged) and its outputs. */
   record Workspace(Path in, Path out) {}
@@ -77,10 +85,14 @@ class ErrorCatalogueTest {
     tokensV1 = tokenizeOk(V1, "tokens-v1");
     tokensV2 = tokenizeOk(V2, "tokens-v2");
     before = fingerprints(FIXTURES, Fixtures.vocab("."), tokensV1, tokensV2);
+    console = UserConsole.open(shared.resolve("cellspark.log"));
   }
 
   @AfterAll
   static void noInputChanged() throws IOException {
+    if (console != null) {
+      console.close();
+    }
     assertThat(fingerprints(FIXTURES, Fixtures.vocab("."), tokensV1, tokensV2)).isEqualTo(before);
   }
 
@@ -105,17 +117,43 @@ class ErrorCatalogueTest {
       Map<String, String> outputs = fingerprints(w.out());
       boolean outputExisted = Files.exists(attempt.output());
 
-      CliRun run = CliRun.of(attempt.args().toArray(new String[0]));
+      UserConsole.Run run = console.run(attempt.args().toArray(new String[0]));
 
-      assertThat(run.exitCode()).as("exit code; printed:%n%s", run.err()).isEqualTo(entry.exitCode());
-      assertThat(entry.missingFrom(run.err())).as("the page's message, in:%n%s", run.err()).isNull();
-      assertThat(run.err()).as("a message, not a stack trace").doesNotContain("\tat ");
+      assertThat(run.exitCode()).as("exit code; printed:%n%s", run.console()).isEqualTo(entry.exitCode());
+      assertThat(entry.missingFrom(run.console())).as("the page's message, in:%n%s", run.console()).isNull();
+      assertOneMessage(run.console());
+      if (entry.messages().get(0).get(0).startsWith("error:")) { // picocli's usage errors are not logged
+        assertThat(entry.missingFrom(run.log())).as("the failure in the log file; it gained:%n%s", run.log()).isNull();
+      }
       assertThat(fingerprints(w.in())).as("inputs untouched").isEqualTo(inputs);
       // Nothing written beside an output either (no staging folder left), and an output that
       // was there before the failed run is as it was.
       assertThat(fingerprints(w.out())).as("outputs").isEqualTo(outputs);
       assertThat(Files.exists(attempt.output())).as("output %s", attempt.output()).isEqualTo(outputExisted);
     }));
+  }
+
+  /**
+   * The console of a refused run: at most a few of Cellspark's own progress lines, then the
+   * message (which may run over several lines, or be followed by picocli's usage help); never a
+   * stack trace or a line logged by Spark or any other library.
+   */
+  private static void assertOneMessage(String printed) {
+    List<String> lines = printed.lines().filter(l -> !l.isBlank()).toList();
+    int message = 0;
+    while (message < lines.size() && LOG_LINE.matcher(lines.get(message)).matches()) {
+      message++;
+    }
+    assertThat(message).as("lines before the message in:%n%s", printed).isLessThanOrEqualTo(MAX_LINES_BEFORE_MESSAGE);
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i);
+      assertThat(TRACE_LINE.matcher(line).matches()).as("a stack trace line in:%n%s", printed).isFalse();
+      Matcher log = LOG_LINE.matcher(line);
+      if (log.matches()) {
+        assertThat(i).as("a log line after the message in:%n%s", printed).isLessThan(message);
+        assertThat(log.group(1)).as("Cellspark's progress only, in:%n%s", printed).isIn("INFO", "WARN");
+      }
+    }
   }
 
   @Test

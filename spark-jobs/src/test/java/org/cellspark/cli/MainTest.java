@@ -35,9 +35,18 @@ class MainTest {
     @CommandLine.Option(names = "--oom") boolean oom;
     @CommandLine.Option(names = "--stopped") boolean stopped;
     @CommandLine.Option(names = "--small-heap") boolean smallHeap;
+    @CommandLine.Option(names = "--assertion") boolean assertion;
+    @CommandLine.Option(names = "--heap-here") boolean heapHere;
 
     @Override
     public Integer call() {
+      if (assertion) {
+        // What Spark's encoder threw on the driver for an obs struct without fields: an Error.
+        throw new AssertionError("assertion failed: each serializer expression should contain at least one `BoundReference`");
+      }
+      if (heapHere) {
+        throw new OutOfMemoryError("Java heap space");
+      }
       if (oom) {
         // As Spark reports an executor's: the remote error as text in the job's failure.
         throw new IllegalStateException("Job aborted due to stage failure: Task 3 in stage 2.0 failed 4 times, most recent"
@@ -75,6 +84,22 @@ class MainTest {
   }
 
   @Test
+  void errorsEndAsExitOneWithTheInternalErrorMessage() {
+    StringWriter err = new StringWriter();
+    CommandLine cl = Main.commandLine().addSubcommand(new Fail());
+    cl.setErr(new PrintWriter(err, true));
+    assertThat(cl.execute("fail", "--assertion")).isEqualTo(1);
+    assertThat(err.toString()).startsWith("internal error: this is a bug in Cellspark")
+        .contains("java.lang.AssertionError: assertion failed").contains("\tat ");
+
+    // An OutOfMemoryError is an Error too, and keeps its own advice.
+    StringWriter heap = new StringWriter();
+    cl.setErr(new PrintWriter(heap, true));
+    assertThat(cl.execute("fail", "--heap-here")).isEqualTo(2);
+    assertThat(heap.toString()).startsWith("error: the job ran out of memory").doesNotContain("\tat ");
+  }
+
+  @Test
   void runningOutOfMemoryIsNotReportedAsABug() {
     StringWriter err = new StringWriter();
     CommandLine cl = Main.commandLine().addSubcommand(new Fail());
@@ -92,7 +117,7 @@ class MainTest {
     StringWriter stopped = new StringWriter();
     cl.setErr(new PrintWriter(stopped, true));
     assertThat(cl.execute("fail", "--stopped")).isEqualTo(1);
-    assertThat(stopped.toString()).startsWith("error: Spark stopped while the job ran; its log above says why")
+    assertThat(stopped.toString()).startsWith("error: Spark stopped while the job ran; Spark's log (the driver's) says why")
         .doesNotContain("bug");
   }
 

@@ -25,15 +25,25 @@ public final class CellCountsSchema {
   /** The cell's annotations. */
   public static final String OBS = "obs";
 
+  /**
+   * The schema with the given obs struct. An obs without fields is left out altogether: Spark's
+   * encoders cannot build an empty struct (an assertion inside Spark fails), so a table whose
+   * cells carry no annotations simply has no {@code obs} column.
+   */
   public static StructType of(StructType obs) {
-    return new StructType(
+    StructType s = new StructType(
         new StructField[] {
           DataTypes.createStructField(CELL_ID, DataTypes.StringType, false),
           DataTypes.createStructField(SOURCE, DataTypes.StringType, false),
           DataTypes.createStructField(ROW_INDEX, DataTypes.LongType, false),
           DataTypes.createStructField(GENE_INDEX, DataTypes.createArrayType(DataTypes.IntegerType, false), false),
-          DataTypes.createStructField(COUNTS, DataTypes.createArrayType(DataTypes.DoubleType, false), false),
-          DataTypes.createStructField(OBS, obs, false)
+          DataTypes.createStructField(COUNTS, DataTypes.createArrayType(DataTypes.DoubleType, false), false)
         });
+    return obs.fields().length == 0 ? s : s.add(DataTypes.createStructField(OBS, obs, false));
+  }
+
+  /** The obs struct of a cell table, empty when the table has no obs column. */
+  public static StructType obsOf(StructType table) {
+    return java.util.Arrays.asList(table.fieldNames()).contains(OBS) ? (StructType) table.apply(OBS).dataType() : new StructType();
   }
 }
