@@ -32,10 +32,11 @@ import scala.Tuple2;
  * cannot be split), checks every entry against the header, and cuts the stream into cells as it
  * goes: Cell Ranger writes entries sorted by cell, so each run of one cell's entries is a whole
  * cell, and no shuffle of entries is needed. The cells are kept (serialized, memory and disk) and
- * counted before anything else reads them, so a bad file fails before any output; then they are
- * spread over the tasks by one shuffle of whole cells. A file not sorted by cell (scipy's
- * mmwrite of a genes x cells CSR matrix, for one) is detected while reading, and its runs are
- * merged per cell with one more shuffle.
+ * counted before anything else reads them, so a bad file fails before any output; then one
+ * shuffle spreads them over the tasks in contiguous ranges of barcodes, sorted, so the table
+ * keeps the input's order. A file not sorted by cell (scipy's mmwrite of a genes x cells CSR
+ * matrix, for one) yields pieces of cells; the same shuffle brings each cell's pieces together
+ * and they are merged.
  */
 public final class MtxCells {
   private MtxCells() {}
@@ -50,7 +51,6 @@ public final class MtxCells {
   public static Read read(SparkSession spark, MtxFolder m, StructType obs, int partitions, Configuration conf) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     SerializableWritable<Configuration> hadoop = new SerializableWritable<>(conf);
-    LongAccumulator repeats = spark.sparkContext().longAccumulator("Matrix Market cells met again after their run");
     String[] barcodes = m.barcodes();
     String[] geneIds = m.geneIds(); // null: a feature of another type than gene expression, left out
     String source = m.uri();
@@ -58,7 +58,7 @@ public final class MtxCells {
     List<Split> splits = splits(m, conf, partitions);
     LongAccumulator entries = spark.sparkContext().longAccumulator("Matrix Market entries read");
     JavaRDD<InternalRow> runs = jsc.parallelize(splits, splits.size())
-        .mapPartitions(it -> new Runs(m, hadoop.value(), it.next(), repeats, entries, obsFields, splits.size() == 1))
+        .mapPartitions(it -> new Runs(m, hadoop.value(), it.next(), entries, obsFields, splits.size() == 1))
         .persist(StorageLevel.MEMORY_AND_DISK_SER());
     try {
       runs.count();
@@ -75,22 +75,93 @@ public final class MtxCells {
       throw e;
     }
     int parts = Math.max(1, partitions);
-    // One stream with no cell met twice: its runs are whole cells. Otherwise (an unsorted file, or
-    // byte ranges whose edges cut cells) runs are merged per cell.
-    JavaRDD<InternalRow> cells;
-    if (splits.size() == 1 && repeats.value() == 0) {
-      cells = runs.repartition(parts);
-    } else {
-      JavaPairRDD<Long, Cell> pieces = runs.mapToPair(r -> new Tuple2<>(r.getLong(2),
-          new Cell(r.getArray(3).toIntArray(), r.getArray(4).toDoubleArray())));
-      if (splits.size() > 1) { // no stream saw the whole file: every cell gets an empty piece, so cells without entries stay
-        pieces = pieces.union(spark.range(0, m.cols(), 1, parts).toJavaRDD().mapToPair(c -> new Tuple2<>(c, Cell.EMPTY)));
-      }
-      cells = pieces.reduceByKey(Cell::merge, parts).map(t -> t._2().row(barcodes, source, t._1().intValue(), obsFields, m.name()));
+    // Runs are whole cells when one stream read a file sorted by cell, pieces of cells otherwise
+    // (an unsorted file, byte ranges cutting cells). Either way one shuffle places each cell in
+    // its partition of contiguous barcodes, sorted, so that the table keeps the input's order as
+    // the other formats do, and merges a cell's pieces as they arrive next to each other.
+    JavaPairRDD<Long, Cell> pieces = runs.mapToPair(r -> new Tuple2<>(r.getLong(2),
+        new Cell(r.getArray(3).toIntArray(), r.getArray(4).toDoubleArray())));
+    if (splits.size() > 1) { // no stream saw the whole file: every cell gets an empty piece, so cells without entries stay
+      pieces = pieces.union(spark.range(0, m.cols(), 1, parts).toJavaRDD().mapToPair(c -> new Tuple2<>(c, Cell.EMPTY)));
     }
-    // Internal rows straight into the table: an annotation-less obs is an empty struct, which
-    // Spark's Row encoder cannot build.
+    JavaRDD<InternalRow> cells = pieces.repartitionAndSortWithinPartitions(new CellRanges(m.cols(), parts))
+        .mapPartitions(sorted -> new MergedCells(sorted, barcodes, source, obsFields, m.name()));
     return new Read(InternalRowsRelation.dataFrame(spark, CellCountsSchema.of(obs), cells.rdd()), runs);
+  }
+
+  /** Partitions of contiguous cells (matrix columns, the barcodes' order): partition p holds cells [p n / P, (p + 1) n / P). */
+  static final class CellRanges extends org.apache.spark.Partitioner {
+    private final long cells;
+    private final int partitions;
+
+    CellRanges(long cells, int partitions) {
+      this.cells = Math.max(1, cells);
+      this.partitions = partitions;
+    }
+
+    @Override
+    public int numPartitions() {
+      return partitions;
+    }
+
+    /** The last p with floor(p n / P) <= cell, i.e. floor(((cell + 1) P - 1) / n). */
+    @Override
+    public int getPartition(Object cell) {
+      return (int) Math.min(partitions - 1, (((Long) cell + 1) * partitions - 1) / cells);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof CellRanges r && r.cells == cells && r.partitions == partitions;
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(cells) * 31 + partitions;
+    }
+  }
+
+  /** A partition's pieces, sorted by cell, as one row per cell: a cell's pieces arrive together and are merged. */
+  private static final class MergedCells implements Iterator<InternalRow> {
+    private final Iterator<Tuple2<Long, Cell>> sorted;
+    private final String[] barcodes;
+    private final String source;
+    private final int obsFields;
+    private final String name;
+    private Tuple2<Long, Cell> pending;
+
+    MergedCells(Iterator<Tuple2<Long, Cell>> sorted, String[] barcodes, String source, int obsFields, String name) {
+      this.sorted = sorted;
+      this.barcodes = barcodes;
+      this.source = source;
+      this.obsFields = obsFields;
+      this.name = name;
+      this.pending = sorted.hasNext() ? sorted.next() : null;
+    }
+
+    @Override
+    public boolean hasNext() {
+      return pending != null;
+    }
+
+    @Override
+    public InternalRow next() {
+      if (pending == null) {
+        throw new NoSuchElementException();
+      }
+      long cell = pending._1();
+      Cell merged = pending._2();
+      pending = null;
+      while (sorted.hasNext()) {
+        Tuple2<Long, Cell> t = sorted.next();
+        if (t._1() != cell) {
+          pending = t;
+          break;
+        }
+        merged = merged.merge(t._2());
+      }
+      return merged.row(barcodes, source, (int) cell, obsFields, name);
+    }
   }
 
   /** Hadoop setting: uncompressed files above this many bytes are read by several tasks, a byte range each. */
@@ -191,7 +262,6 @@ public final class MtxCells {
   private static final class Runs implements Iterator<InternalRow> {
     private final MtxFolder m;
     private final Entries entries;
-    private final LongAccumulator repeats;
     private final LongAccumulator entriesRead;
     private final boolean emitEmpty;
     private final int obsFields;
@@ -205,11 +275,10 @@ public final class MtxCells {
     private InternalRow next;
 
     /** @param emitEmpty whether this stream is the only one (it then knows which cells had no entry) */
-    Runs(MtxFolder m, Configuration conf, Split split, LongAccumulator repeats, LongAccumulator entriesRead, int obsFields,
+    Runs(MtxFolder m, Configuration conf, Split split, LongAccumulator entriesRead, int obsFields,
         boolean emitEmpty) throws IOException {
       this.m = m;
       this.entries = new Entries(m, conf, split);
-      this.repeats = repeats;
       this.entriesRead = entriesRead;
       this.emitEmpty = emitEmpty;
       this.obsFields = obsFields;
@@ -235,12 +304,11 @@ public final class MtxCells {
           entries.advance();
         }
         if (seen.get(cell)) {
-          repeats.add(1);
           repeated = true;
         }
         seen.set(cell);
         Cell c = sortedByGene(genes, values, n);
-        if (!repeated) { // merged runs are checked once merged
+        if (!repeated) { // fail early while the file is read; merged runs are checked once merged
           c.refuseRepeats(m.name(), cell, m.barcodes());
         }
         next = row(m.barcodes()[cell], source, cell, c.genes(), c.values(), obsFields);

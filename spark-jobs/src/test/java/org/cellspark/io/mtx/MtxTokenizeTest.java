@@ -74,6 +74,36 @@ class MtxTokenizeTest {
     return dst;
   }
 
+  /** The cell IDs of a token table in its files' order (part-00000 first), as a reader of the folder meets them. */
+  private static List<String> cellOrder(SparkSession spark, String table) throws java.io.IOException {
+    List<String> out = new java.util.ArrayList<>();
+    try (var files = java.nio.file.Files.list(Path.of(java.net.URI.create(table)))) {
+      for (Path part : files.filter(f -> f.getFileName().toString().startsWith("part-")).sorted().toList()) {
+        spark.read().parquet(part.toString()).select("cell_id").collectAsList().forEach(r -> out.add(r.getString(0)));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void cellsComeInBarcodeOrder(SparkSession spark) throws java.io.IOException {
+    List<String> barcodes;
+    try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(new java.util.zip.GZIPInputStream(
+        java.nio.file.Files.newInputStream(mtx("classify_10x").resolve("barcodes.tsv.gz")))))) {
+      barcodes = in.lines().toList();
+    }
+    Path shuffled = rewritten("shuffled-order", body -> {
+      java.util.Collections.shuffle(body, new java.util.Random(5));
+      return body;
+    });
+    for (Path folder : List.of(mtx("classify_10x"), shuffled)) {
+      TokenizeResult r = TokenizeJob.run(spark, TokenizeOptions.builder().input(folder.toString()).vocabulary("builtin:geneformer-v1")
+          .minGeneMatch(0.1).partitions(4).output(tmp.resolve("order-" + folder.getFileName()).toString()).build());
+      List<String> order = cellOrder(spark, r.output());
+      assertThat(order).as(folder.toString()).hasSize(600).isEqualTo(barcodes.stream().filter(order::contains).toList());
+    }
+  }
+
   @Test
   void entriesInAnyOrderGiveTheSameTokens(SparkSession spark) throws java.io.IOException {
     // scipy's mmwrite of a CSR genes x cells matrix writes gene by gene: cells' entries scattered.
