@@ -296,11 +296,7 @@ def write_bad(var, X, obs):
     dup = obs.copy()
     dup.index = [("cell%02d" % (i - 1) if i == 11 else n) for i, n in enumerate(dup.index)]
     write(AnnData(sp.csr_matrix(X.astype(np.float32)), obs=dup, var=var), "duplicate_cells.h5ad", folder=BAD_DIR)
-    # Only 3 of the 30 vocabulary genes present: typical of symbols or another organism's IDs.
-    low = var.copy()
-    low["ensembl_id"] = [i if i in (gene(1), gene(2), gene(4)) else "ENSMUSG%011d" % n
-                         for n, i in enumerate(var["ensembl_id"])]
-    write(AnnData(sp.csr_matrix(X.astype(np.float32)), obs=obs, var=low), "low_gene_match.h5ad", folder=BAD_DIR)
+    write_low_gene_match(var, X, obs)
     with h5py.File(os.path.join(BAD_DIR, "not_anndata.h5"), "w") as f:
         f.create_dataset("matrix", data=np.arange(12).reshape(3, 4))
     with open(os.path.join(BAD_DIR, "not_hdf5.h5ad"), "w") as f:
@@ -320,6 +316,15 @@ MARKERS = {
     "monocyte": ["CD14", "LYZ", "FCN1", "S100A8", "S100A9", "CSF1R", "VCAN", "CD68"],
     "NK cell": ["NKG7", "GNLY", "KLRD1", "KLRF1", "PRF1", "GZMB", "NCAM1", "FCGR3A"],
 }
+
+
+def write_low_gene_match(var, X, obs):
+    """Only 3 of the 30 vocabulary genes present, the others human-looking IDs of another release
+    (another organism's IDs are refused before coverage is measured: field/mouse_ids.h5ad)."""
+    low = var.copy()
+    low["ensembl_id"] = [i if i in (gene(1), gene(2), gene(4)) else "ENSG7%010d" % n
+                         for n, i in enumerate(var["ensembl_id"])]
+    write(AnnData(sp.csr_matrix(X.astype(np.float32)), obs=obs, var=low), "low_gene_match.h5ad", folder=BAD_DIR)
 
 
 def write_demo_atlas():

@@ -190,14 +190,24 @@ public final class Vocabulary implements Serializable {
     return symbolToId;
   }
 
-  /** A short description for messages, e.g. "V1-style vocabulary (25,426 tokens, no <cls>/<eos>)". */
+  /**
+   * The organism of the vocabulary's genes, from their Ensembl IDs (Geneformer's are human); null
+   * when its genes are not Ensembl IDs of one organism.
+   */
+  public Organism organism() {
+    return Organism.ofEnsemblIds(medians.keySet());
+  }
+
+  /** A short description for messages, e.g. "V1-style vocabulary at X (25,426 tokens, human genes, no <cls>/<eos>)". */
   public String describe() {
+    Organism organism = organism();
     return String.format(
         Locale.ROOT,
-        "%s vocabulary at %s (%,d tokens%s)",
+        "%s vocabulary at %s (%,d tokens%s%s)",
         hasClsAndEos() ? "V2-style" : "V1-style",
         location,
         size(),
+        organism == null ? "" : ", " + organism.name() + " genes",
         hasClsAndEos() ? ", with <cls>/<eos>" : ", no <cls>/<eos>");
   }
 }

@@ -59,6 +59,12 @@ final class MediansCommand implements Callable<Integer> {
   @Option(names = "--filter-pass-column", paramLabel = "NAME", description = "obs column; only cells where it is 1 count, when present.")
   String filterPassColumn = TokenizeOptions.DEFAULT_FILTER_PASS_COLUMN;
 
+  @Option(names = "--modality", paramLabel = "NAME", description = "MuData (.h5mu) inputs: the modality holding gene expression. Default: rna.")
+  String modality;
+
+  @Option(names = "--genome", paramLabel = "NAME", description = "Cell Ranger .h5 inputs of several genomes (mixed species): the genome to read.")
+  String genome;
+
   @Option(names = "--overwrite", description = "Replace the output folder if it exists.")
   boolean overwrite;
 
@@ -67,7 +73,7 @@ final class MediansCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     MediansOptions options = new MediansOptions(inputs, output, genes, minCells, specialTokens, approximate, counts, geneIdColumn,
-        geneNameColumn, nCountsColumn, filterPassColumn, overwrite);
+        geneNameColumn, nCountsColumn, filterPassColumn, overwrite, modality, genome);
     try (SparkArgs.Session s = sparkArgs.session("cellspark medians")) {
       MediansResult r = MediansJob.run(s.spark(), options);
       spec.commandLine().getOut().printf(Locale.ROOT, "vocabulary of %,d genes (of %,d detected) from %,d cells into %s (%.1f s)%n",

@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
     showDefaultValues = true,
     sortOptions = false,
     description = {
-      "Tokenize AnnData (.h5ad) atlases, Cell Ranger .h5 files and Matrix Market folders into Geneformer's rank-value tokens (Parquet).",
+      "Tokenize AnnData (.h5ad), MuData (.h5mu), loom, Cell Ranger .h5 files, Matrix Market folders and Parquet long tables"
+          + " into Geneformer's rank-value tokens (Parquet).",
       "Output columns: cell_id, input_ids, length, n_counts, source and any --attribute",
       "columns, plus _cellspark.json with options, counts and timings."
     })
@@ -30,7 +31,7 @@ final class TokenizeCommand implements Callable<Integer> {
 
   @Option(names = "--input", required = true, split = ",", paramLabel = "FILE|DIR|GLOB",
       showDefaultValue = CommandLine.Help.Visibility.NEVER,
-      description = "Input .h5ad, .loom or Cell Ranger .h5 files, folders or globs of them, Matrix Market folders (matrix.mtx[.gz],"
+      description = "Input .h5ad, .h5mu, .loom or Cell Ranger .h5 files, folders or globs of them, Matrix Market folders (matrix.mtx[.gz],"
           + " features.tsv[.gz], barcodes.tsv[.gz]) and Parquet long tables (cell_id, gene_id, count); local or s3a:// / gs:// /"
           + " hdfs://; comma-separated or repeated.")
   List<String> inputs = new ArrayList<>();
@@ -61,6 +62,19 @@ final class TokenizeCommand implements Callable<Integer> {
       description = "What the gene IDs are: Ensembl IDs (default) or gene symbols, mapped through the vocabulary's"
           + " gene_name_id_dict (matched/unmatched counts in _cellspark.json).")
   GeneIdType geneIdType = GeneIdType.ENSEMBL;
+
+  @Option(names = "--modality", paramLabel = "NAME",
+      description = "MuData (.h5mu) inputs: the modality holding gene expression counts. Default: rna.")
+  String modality;
+
+  @Option(names = "--genome", paramLabel = "NAME",
+      description = "Cell Ranger .h5 inputs of several genomes (a mixed-species experiment): the genome to tokenize.")
+  String genome;
+
+  @Option(names = "--cross-species",
+      description = "Map gene symbols of another organism (mouse-style Cd3e) onto the vocabulary's genes by upper-casing them;"
+          + " refused otherwise. Same-named genes only: for real orthologs map the IDs first.")
+  boolean crossSpecies;
 
   @Option(names = "--model-input-size", paramLabel = "N",
       description = "Tokens per cell including <cls>/<eos>; 0 = 4096 with special tokens (V2), 2048 without (V1).")
@@ -120,7 +134,10 @@ final class TokenizeCommand implements Callable<Integer> {
         .minGeneMatch(minGeneMatch)
         .allowNonInteger(allowNonInteger)
         .overwrite(overwrite)
-        .partitions(partitions);
+        .partitions(partitions)
+        .modality(modality)
+        .genome(genome)
+        .crossSpecies(crossSpecies);
     attributes.forEach(b::attribute);
     TokenizeOptions options = b.build(); // validated before Spark starts
     try (SparkArgs.Session s = sparkArgs.session("cellspark tokenize")) {

@@ -47,7 +47,7 @@ import org.cellspark.io.tenx.TenxH5;
  * Atlas inputs by format (tokenize and medians read them alike): a folder holding {@code matrix.mtx[.gz]} is one Matrix Market
  * input, a {@code .h5} file laid out as a Cell Ranger matrix is one, {@code .loom} files (or
  * globs of them) are loom inputs, every other spec (files, folders of .h5ad, globs) expands to
- * AnnData files.
+ * AnnData files; a MuData {@code .h5mu} file is read as the AnnData of one of its modalities.
  */
 public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5> tenx, List<LoomFile> loom,
     List<LongTable> longTables) {
@@ -56,12 +56,13 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
    * @param geneIdColumn the loom row attribute holding gene IDs (else loompy's {@code Accession});
    *     null = gene symbols (loompy's {@code Gene})
    * @param cellTable Parquet table of cell attributes for the long-table inputs, or null
-   * @param counts which counts to read (loom: X = its main matrix, or layers/NAME)
+   * @param counts which counts to read (loom: X = its main matrix, or layers/NAME; MuData: in which modality)
+   * @param genome the genome of Cell Ranger files holding several; null for the only one
    */
   public static AtlasInputs expand(SparkSession spark, List<String> specs, String geneIdColumn, String cellTable,
-      CountsLocation counts) {
+      CountsLocation counts, String genome) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    Found found = new Found(HdfOpener.onDriver(conf), geneIdColumn, counts);
+    Found found = new Found(HdfOpener.onDriver(conf), geneIdColumn, counts, genome);
     for (String raw : specs) {
       for (String spec : raw.split(",")) {
         spec = spec.trim();
@@ -77,11 +78,11 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
         } else if (spec.endsWith(".h5")) {
           InputFiles.expand(List.of(spec), ".h5", conf).forEach(found::file);
         } else if (isFolder(spec, conf)) {
-          // A folder of atlas files: each by its extension (h5ad, loom, Cell Ranger .h5).
-          List<InputFile> files = InputFiles.list(spec, conf, ".h5ad", ".loom", ".h5");
+          // A folder of atlas files: each by its extension (h5ad, MuData, loom, Cell Ranger .h5).
+          List<InputFile> files = InputFiles.list(spec, conf, ".h5ad", ".h5mu", ".loom", ".h5");
           if (files.isEmpty()) {
-            throw UserException.of("Input folder %s holds no atlas files (.h5ad, .loom, Cell Ranger .h5), and is neither a Matrix"
-                + " Market folder (matrix.mtx[.gz]) nor a Parquet table", spec);
+            throw UserException.of("Input folder %s holds no atlas files (.h5ad, .h5mu, .loom, Cell Ranger .h5), and is neither a"
+                + " Matrix Market folder (matrix.mtx[.gz]) nor a Parquet table", spec);
           }
           files.forEach(found::file);
         } else {
@@ -92,9 +93,15 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
     if (cellTable != null && found.longTables.isEmpty()) {
       throw UserException.of("--cell-table %s is for Parquet long-table inputs, and none of the inputs is one", cellTable);
     }
+    if (genome != null && found.tenx.isEmpty()) {
+      throw UserException.of("--genome %s is for Cell Ranger .h5 inputs, and none of the inputs is one", genome);
+    }
     boolean onlyOthers = found.h5adSpecs.isEmpty()
         && !(found.mtx.isEmpty() && found.tenx.isEmpty() && found.loom.isEmpty() && found.longTables.isEmpty());
     List<InputFile> h5ad = onlyOthers ? List.of() : InputFiles.expand(found.h5adSpecs, ".h5ad", conf);
+    if (counts.modality() != null && h5ad.stream().noneMatch(f -> f.uri().endsWith(".h5mu"))) {
+      throw UserException.of("--modality %s is for MuData (.h5mu) inputs, and none of the inputs is one", counts.modality());
+    }
     return new AtlasInputs(h5ad, found.mtx, found.tenx, found.loom, found.longTables);
   }
 
@@ -103,24 +110,29 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
     final HdfOpener hdf;
     final String geneIdColumn;
     final CountsLocation counts;
+    final String genome;
     final List<String> h5adSpecs = new ArrayList<>();
     final List<MtxFolder> mtx = new ArrayList<>();
     final List<TenxH5> tenx = new ArrayList<>();
     final List<LoomFile> loom = new ArrayList<>();
     final List<LongTable> longTables = new ArrayList<>();
 
-    Found(HdfOpener hdf, String geneIdColumn, CountsLocation counts) {
+    Found(HdfOpener hdf, String geneIdColumn, CountsLocation counts, String genome) {
       this.hdf = hdf;
       this.geneIdColumn = geneIdColumn;
       this.counts = counts;
+      this.genome = genome;
     }
 
-    /** .loom as loom; .h5 as a Cell Ranger matrix when laid out as one, else (like .h5ad) as AnnData, whose refusal names both formats. */
+    /**
+     * .loom as loom; .h5 as a Cell Ranger matrix when laid out as one, else (like .h5ad and
+     * .h5mu) as AnnData, whose refusal names both formats.
+     */
     void file(InputFile f) {
       if (f.uri().endsWith(".loom")) {
         loom.add(LoomFile.open(hdf, f, geneIdColumn, counts));
       } else if (f.uri().endsWith(".h5") && TenxH5.looksLikeTenx(hdf, f)) {
-        tenx.add(TenxH5.open(hdf, f));
+        tenx.add(TenxH5.open(hdf, f, genome));
       } else {
         h5adSpecs.add(f.uri());
       }
@@ -151,7 +163,7 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
   public Dataset<Row> read(SparkSession spark, CountsLocation counts, List<String> obs, int partitions,
       List<MtxCells.Read> mtxReads) {
     List<String> h5adObs = loom.isEmpty() && longTables.isEmpty() ? obs
-        : obs.stream().filter(h5adColumns(HdfOpener.onDriver(spark.sparkContext().hadoopConfiguration()))::contains).toList();
+        : obs.stream().filter(h5adColumns(HdfOpener.onDriver(spark.sparkContext().hadoopConfiguration()), counts)::contains).toList();
     Dataset<Row> cells = h5ad.isEmpty() ? null : readH5ad(spark, counts, h5adObs, partitions);
     StructType obsType = obsType(cells, obs);
     if (cells != null && !CellCountsSchema.obsOf(cells.schema()).equals(obsType)) {
@@ -180,10 +192,10 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
   }
 
   /** Every obs column name of the .h5ad inputs. */
-  private Set<String> h5adColumns(HdfOpener hdf) {
+  private Set<String> h5adColumns(HdfOpener hdf, CountsLocation counts) {
     Set<String> out = new HashSet<>();
     for (InputFile f : h5ad) {
-      try (H5adFile h5 = H5adFile.open(hdf, f)) {
+      try (H5adFile h5 = H5adFile.open(hdf, f, counts.modality())) {
         out.addAll(h5.obs().columnNames());
       }
     }
@@ -259,6 +271,7 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
       return spark.read().format("h5ad")
           .option("paths", new ObjectMapper().writeValueAsString(h5ad.stream().map(InputFile::uri).toList()))
           .option(H5adOptions.COUNTS, counts.spelling())
+          .option(H5adOptions.MODALITY, counts.modality() == null ? "" : counts.modality())
           .option(H5adOptions.OBS_COLUMNS, String.join(",", obs))
           .option(H5adOptions.PARTITIONS, partitions)
           .load();

@@ -59,6 +59,6 @@ public final class MediansBenchmark {
 
   private static MediansOptions options(Path atlas, Path out, boolean approximate) {
     return new MediansOptions(List.of(atlas.toString()), out.toString(), null, 1, false, approximate, "X", "ensembl_id", null,
-        "n_counts", "filter_pass", true);
+        "n_counts", "filter_pass", true, null, null);
   }
 }

@@ -172,6 +172,9 @@ class ErrorCatalogueTest {
     s.put("not-hdf5", w -> tokenize(w, Fixtures.bad("not_hdf5.h5ad").toString()));
     s.put("hdf5-not-anndata", w -> tokenize(w, Fixtures.bad("not_anndata.h5").toString()));
     s.put("hdf5-not-cell-ranger", w -> tokenize(w, FIXTURES.resolve("tenx/not_10x.h5").toString()));
+    s.put("cell-ranger-several-genomes", w -> tokenize(w, Fixtures.field("cellranger2_barnyard.h5").toString()));
+    s.put("mudata-modality-not-found", w -> tokenize(w, Fixtures.field("mudata.h5mu").toString(), "--modality", "atac"));
+    s.put("option-for-another-format", w -> tokenize(w, ATLAS, "--genome", "hg19"));
     s.put("hdf5-truncated", w -> tokenize(w, Fixtures.bad("truncated.h5ad").toString()));
     s.put("hdf5-corrupt-chunk", w -> tokenize(w, Fixtures.bad("corrupt_chunk.h5ad").toString()));
     s.put("gzip-truncated", w -> tokenize(w, FIXTURES.resolve("mtx/truncated").toString(), "--min-gene-match", "0"));
@@ -198,6 +201,9 @@ class ErrorCatalogueTest {
     });
     s.put("counts-not-found", w -> tokenize(w, ATLAS, "--counts", "layers/counts"));
     s.put("gene-id-column-not-found", w -> tokenize(w, ATLAS, "--gene-id-column", "gene_ids"));
+    s.put("gene-id-column-fixed-place", w -> tokenize(w, Fixtures.field("cellranger2.h5").toString(), "--gene-id-column", "gene_ids"));
+    s.put("ensembl-ids-another-organism", w -> tokenize(w, Fixtures.field("mouse_ids.h5ad").toString()));
+    s.put("symbols-another-organism", w -> tokenize(w, Fixtures.field("mouse_symbols.h5ad").toString(), "--gene-id-type", "symbol"));
     s.put("gene-symbols-not-matched", w -> tokenize(w, ATLAS, "--gene-id-type", "symbol"));
     s.put("too-few-vocabulary-genes", w -> tokenize(w, Fixtures.bad("low_gene_match.h5ad").toString()));
     s.put("counts-not-integers", w -> tokenize(w, Fixtures.bad("normalised.h5ad").toString()));

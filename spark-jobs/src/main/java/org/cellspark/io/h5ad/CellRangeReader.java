@@ -117,7 +117,7 @@ final class CellRangeReader implements Iterator<InternalRow>, AutoCloseable {
   }
 
   private void open() {
-    h5 = H5adFile.open(opener, file);
+    h5 = H5adFile.open(opener, file, spec.counts.modality());
     obsGroup = h5.obs();
     if (spec.needsMatrix() && transposed == null) {
       matrix = h5.counts(spec.counts);

@@ -6,24 +6,33 @@ import org.cellspark.error.UserException;
 /**
  * Where an AnnData file keeps the counts to read, and which gene table goes with them:
  * {@code X} (genes in {@code var}), {@code raw} ({@code raw/X}, genes in {@code raw/var}) or
- * {@code layers/NAME} (genes in {@code var}).
+ * {@code layers/NAME} (genes in {@code var}); in a MuData file, within which modality's AnnData
+ * ({@code mod/<modality>}). Paths are relative to the AnnData, i.e. to the modality in a MuData file.
+ *
+ * @param modality the MuData modality to read; null = {@code rna} when the file is MuData (and
+ *     nothing for plain AnnData)
  */
-public record CountsLocation(String spelling, String matrixPath, String varPath) implements Serializable {
+public record CountsLocation(String spelling, String matrixPath, String varPath, String modality) implements Serializable {
 
-  public static final CountsLocation X = new CountsLocation("X", "X", "var");
+  public static final CountsLocation X = new CountsLocation("X", "X", "var", null);
 
   public static CountsLocation parse(String spelling) {
     if (spelling == null || spelling.isBlank() || spelling.equals("X")) {
       return X;
     }
     if (spelling.equals("raw") || spelling.equals("raw/X")) {
-      return new CountsLocation("raw", "raw/X", "raw/var");
+      return new CountsLocation("raw", "raw/X", "raw/var", null);
     }
     if (spelling.startsWith("layers/") && spelling.length() > "layers/".length()) {
-      return new CountsLocation(spelling, spelling, "var");
+      return new CountsLocation(spelling, spelling, "var", null);
     }
     throw UserException.of(
         "--counts '%s' is not a counts location; use X, raw or layers/<name>", spelling);
+  }
+
+  /** The same location within the given MuData modality (null or blank: the default). */
+  public CountsLocation withModality(String name) {
+    return new CountsLocation(spelling, matrixPath, varPath, name == null || name.isBlank() ? null : name.trim());
   }
 
   @Override

@@ -186,7 +186,7 @@ final class CscTranspose {
 
     private void readPiece() {
       if (h5 == null) {
-        h5 = H5adFile.open(opener, file);
+        h5 = H5adFile.open(opener, file, counts.modality());
         matrix = (CountsMatrix.Sparse) h5.counts(counts);
         indptr = matrix.indptr(range.first(), range.end() - range.first());
         cellCursor = matrix.indexCursor();

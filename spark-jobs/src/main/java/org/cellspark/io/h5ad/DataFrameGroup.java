@@ -4,6 +4,7 @@ import io.jhdf.api.Attribute;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
+import io.jhdf.object.datatype.CompoundDataType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,21 +13,65 @@ import org.apache.spark.unsafe.types.UTF8String;
 import org.cellspark.error.UserException;
 
 /**
- * An AnnData dataframe group ({@code obs}, {@code var}, {@code raw/var}): its index (cell or gene
- * names) and its columns, in the order anndata recorded ({@code column-order}).
+ * An AnnData dataframe ({@code obs}, {@code var}, {@code raw/var}): its index (cell or gene
+ * names) and its columns, in the order anndata recorded ({@code column-order}). anndata 0.7 and
+ * later write a group of one dataset (or group) per column; anndata 0.6 and earlier wrote one
+ * compound dataset (a numpy record array) whose fields are the index ({@code index}) and the
+ * columns, categorical columns as integer codes whose categories are in
+ * {@code uns/<column>_categories}.
  */
 public final class DataFrameGroup {
+  /** The index field of anndata 0.6's compound dataframes. */
+  private static final String RECORDS_INDEX = "index";
+
   private final String fileName;
   private final String path;
   private final Group group;
+  /** anndata 0.6: the compound dataset holding index and columns; else null. */
+  private final Dataset records;
   private final Dataset index;
   private final Map<String, Node> columnNodes = new LinkedHashMap<>();
   private final Group legacyCategories;
 
-  DataFrameGroup(String fileName, String path, Group group) {
+  /** Whether {@code node} holds an AnnData dataframe: a group, or a 1-D compound dataset (anndata 0.6). */
+  static boolean isDataFrame(Node node) {
+    return node instanceof Group || node instanceof Dataset d && d.getDataType() instanceof CompoundDataType
+        && d.getDimensions().length == 1;
+  }
+
+  /**
+   * The dataframe at {@code node} ({@link #isDataFrame}); {@code uns} is the AnnData's uns group
+   * (categories of anndata 0.6's columns), or null.
+   */
+  static DataFrameGroup of(String fileName, String path, Node node, Group uns) {
+    return node instanceof Group g ? new DataFrameGroup(fileName, path, g) : new DataFrameGroup(fileName, path, (Dataset) node, uns);
+  }
+
+  private DataFrameGroup(String fileName, String path, Dataset records, Group uns) {
+    this.fileName = fileName;
+    this.path = path;
+    this.group = null;
+    this.records = records;
+    this.index = records;
+    this.legacyCategories = uns;
+    List<String> fields = ((CompoundDataType) records.getDataType()).getMembers().stream()
+        .map(CompoundDataType.CompoundDataMember::getName).toList();
+    if (!fields.contains(RECORDS_INDEX)) {
+      throw UserException.of("%s: '%s' is a compound dataset without an 'index' field (fields: %s); it is not an"
+          + " AnnData dataframe as anndata 0.6 wrote it", fileName, path, String.join(", ", fields));
+    }
+    for (String f : fields) {
+      if (!f.equals(RECORDS_INDEX)) {
+        columnNodes.put(f, records);
+      }
+    }
+  }
+
+  private DataFrameGroup(String fileName, String path, Group group) {
     this.fileName = fileName;
     this.path = path;
     this.group = group;
+    this.records = null;
     String indexName = H5adFile.stringAttribute(group, "_index");
     Node indexNode = group.getChildren().get(indexName == null ? "_index" : indexName);
     if (indexNode == null && indexName == null) {
@@ -79,6 +124,11 @@ public final class DataFrameGroup {
     return index.getDimensions()[0];
   }
 
+  /** Whether this is anndata 0.6's compound layout. */
+  public boolean isRecords() {
+    return records != null;
+  }
+
   /** Column names, in anndata's order. */
   public List<String> columnNames() {
     return new ArrayList<>(columnNodes.keySet());
@@ -94,7 +144,7 @@ public final class DataFrameGroup {
     if (node == null) {
       return null;
     }
-    ObsColumn c = ObsColumn.of(name, node, legacyCategories);
+    ObsColumn c = readable(name, node);
     if (c == null) {
       throw UserException.of(
           "%s: column '%s' of '%s' has an encoding Cellspark cannot read as one value per row (%s);"
@@ -108,7 +158,7 @@ public final class DataFrameGroup {
   public List<ObsColumn> readableColumns() {
     List<ObsColumn> out = new ArrayList<>();
     for (Map.Entry<String, Node> e : columnNodes.entrySet()) {
-      ObsColumn c = ObsColumn.of(e.getKey(), e.getValue(), legacyCategories);
+      ObsColumn c = readable(e.getKey(), e.getValue());
       if (c != null) {
         out.add(c);
       }
@@ -116,9 +166,13 @@ public final class DataFrameGroup {
     return out;
   }
 
+  private ObsColumn readable(String name, Node node) {
+    return records != null ? ObsColumn.ofRecordField(name, records, legacyCategories) : ObsColumn.of(name, node, legacyCategories);
+  }
+
   /** The index values (cell IDs or gene names) of rows {@code [start, start + count)}. */
   public String[] indexStrings(long start, int count) {
-    Object[] v = ObsColumn.slice(index, start, count);
+    Object[] v = records != null ? ObsColumn.sliceField(records, RECORDS_INDEX, start, count) : ObsColumn.slice(index, start, count);
     String[] out = new String[count];
     for (int i = 0; i < count; i++) {
       out[i] = v[i] == null ? null : v[i] instanceof UTF8String u ? u.toString() : String.valueOf(v[i]);
@@ -142,7 +196,10 @@ public final class DataFrameGroup {
     return out;
   }
 
-  private static String describe(Node node) {
+  private String describe(Node node) {
+    if (records != null) {
+      return "a compound dataset field";
+    }
     if (node instanceof Group g) {
       String enc = H5adFile.stringAttribute(g, "encoding-type");
       return "a group" + (enc == null ? "" : " with encoding-type " + enc);

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
@@ -20,16 +21,27 @@ import org.cellspark.io.storage.HdfOpener;
  * An AnnData {@code .h5ad} file opened with jHDF: validates the layout and gives access to
  * {@code obs}, the gene table and the counts matrix. Reads are partial (row ranges), so no process
  * holds the whole matrix. Not thread-safe; open one per task.
+ *
+ * <p>Besides anndata's current layout it reads the one anndata 0.6 and earlier wrote (obs and var
+ * as compound datasets, see {@link DataFrameGroup}) and a MuData file's modality: MuData keeps
+ * one AnnData per modality under {@code mod/<name>}, and everything here is then relative to it.
  */
 public final class H5adFile implements AutoCloseable {
   private static final Pattern ENSEMBL = Pattern.compile("^ENS[A-Z]*G\\d{6,}(\\.\\d+)?$");
+  /** The modality read from a MuData file when none is named. */
+  public static final String DEFAULT_MODALITY = "rna";
 
   private final String name;
   private final HdfFile hdf;
+  /** The AnnData's group: the file itself, or {@code mod/<modality>} of a MuData file. */
+  private final Group root;
+  private final String modality;
 
-  private H5adFile(String name, HdfFile hdf) {
+  private H5adFile(String name, HdfFile hdf, Group root, String modality) {
     this.name = name;
     this.hdf = hdf;
+    this.root = root;
+    this.modality = modality;
   }
 
   /**
@@ -44,6 +56,14 @@ public final class H5adFile implements AutoCloseable {
 
   /** Opens an h5ad file wherever it is (local or on a Hadoop file system) and checks it is AnnData. */
   public static H5adFile open(HdfOpener opener, InputFile file) {
+    return open(opener, file, null);
+  }
+
+  /**
+   * As {@link #open(HdfOpener, InputFile)}; a MuData file's modality {@code modality} (null: rna)
+   * is read as its AnnData.
+   */
+  public static H5adFile open(HdfOpener opener, InputFile file, String modality) {
     String name = file.name();
     HdfFile hdf;
     try {
@@ -54,20 +74,55 @@ public final class H5adFile implements AutoCloseable {
               + " itself and not a CSV, loom or zarr export, and that the copy is complete.",
           name, firstLine(e));
     }
-    H5adFile f = new H5adFile(name, hdf);
     try {
+      Group root = hdf;
+      String chosen = null;
+      if (isMuData(name, hdf)) {
+        chosen = modality == null ? DEFAULT_MODALITY : modality;
+        root = modality(name, hdf, chosen, modality != null);
+      }
+      H5adFile f = new H5adFile(chosen == null ? name : name + " (modality " + chosen + ")", hdf, root, chosen);
       f.checkIsAnnData();
+      return f;
     } catch (RuntimeException e) {
       hdf.close();
       throw e;
     }
-    return f;
+  }
+
+  /** MuData: the root says so ({@code encoding-type} MuData), or it holds AnnData groups under {@code mod}. */
+  private static boolean isMuData(String name, HdfFile hdf) {
+    Map<String, Node> top;
+    try {
+      top = hdf.getChildren();
+    } catch (HdfException e) {
+      return false; // checkIsAnnData reports the unreadable file
+    }
+    return "MuData".equals(stringAttribute(hdf, "encoding-type"))
+        || top.get("mod") instanceof Group && !top.containsKey("X") && name.endsWith(".h5mu");
+  }
+
+  private static Group modality(String name, HdfFile hdf, String chosen, boolean asked) {
+    Node mod = hdf.getChildren().get("mod");
+    List<String> found = mod instanceof Group g ? new ArrayList<>(g.getChildren().keySet()) : List.of();
+    Node n = mod instanceof Group g ? g.getChildren().get(chosen) : null;
+    if (!(n instanceof Group g)) {
+      throw UserException.of("Input %s is a MuData file with the modalities %s and %s; choose the one holding gene"
+              + " expression counts with --modality NAME", name, found.isEmpty() ? "(none)" : String.join(", ", found),
+          asked ? "no modality '" + chosen + "'" : "no '" + DEFAULT_MODALITY + "' modality (the default)");
+    }
+    return g;
+  }
+
+  /** The MuData modality this file reads, or null for a plain AnnData file. */
+  public String modality() {
+    return modality;
   }
 
   private void checkIsAnnData() {
     List<String> top;
     try {
-      top = new ArrayList<>(hdf.getChildren().keySet());
+      top = new ArrayList<>(root.getChildren().keySet());
     } catch (HdfException e) {
       throw UserException.of(
           "Input %s cannot be read as HDF5 (%s); the file is probably truncated or corrupt. Copy it"
@@ -76,16 +131,16 @@ public final class H5adFile implements AutoCloseable {
     }
     List<String> missing = new ArrayList<>();
     for (String required : List.of("obs", "var")) {
-      if (!(hdf.getChildren().get(required) instanceof Group)) {
+      if (!DataFrameGroup.isDataFrame(root.getChildren().get(required))) {
         missing.add(required);
       }
     }
     if (!missing.isEmpty()) {
       throw UserException.of(
-          "Input %s is HDF5 but not AnnData: it has no %s group (top level holds: %s)%s. Write it"
+          "Input %s is HDF5 but not AnnData: it has no %s dataframe (top level holds: %s)%s. Write it"
               + " with anndata (adata.write_h5ad) or convert it first.",
           name, String.join(" or ", missing), top.isEmpty() ? "nothing" : String.join(", ", top),
-          name.endsWith(".h5") ? ", nor a Cell Ranger matrix (no matrix group with indptr and barcodes)" : "");
+          name.endsWith(".h5") ? ", nor a Cell Ranger matrix (no matrix group, nor a genome group, with indptr and barcodes)" : "");
     }
   }
 
@@ -95,17 +150,22 @@ public final class H5adFile implements AutoCloseable {
 
 
   public DataFrameGroup obs() {
-    return new DataFrameGroup(name, "obs", (Group) hdf.getChild("obs"));
+    return DataFrameGroup.of(name, "obs", root.getChildren().get("obs"), uns());
   }
 
   /** The gene table that belongs to {@code counts} ({@code var}, or {@code raw/var}). */
   public DataFrameGroup genes(CountsLocation counts) {
     Node n = node(counts.varPath());
-    if (!(n instanceof Group g)) {
+    if (!DataFrameGroup.isDataFrame(n)) {
       throw UserException.of(
           "Input %s has no gene table at '%s' (needed for --counts %s)", name, counts.varPath(), counts);
     }
-    return new DataFrameGroup(name, counts.varPath(), g);
+    return DataFrameGroup.of(name, counts.varPath(), n, uns());
+  }
+
+  /** {@code uns}, where anndata 0.6 kept the categories of compound dataframes' columns; or null. */
+  private Group uns() {
+    return root.getChildren().get("uns") instanceof Group g ? g : null;
   }
 
   public long cellCount() {
@@ -189,13 +249,13 @@ public final class H5adFile implements AutoCloseable {
   /** Counts locations present in the file, for messages. */
   public List<String> availableCounts() {
     List<String> out = new ArrayList<>();
-    if (hdf.getChildren().containsKey("X")) {
+    if (root.getChildren().containsKey("X")) {
       out.add("X");
     }
     if (node("raw/X") != null) {
       out.add("raw");
     }
-    if (hdf.getChildren().get("layers") instanceof Group layers) {
+    if (root.getChildren().get("layers") instanceof Group layers) {
       for (String layer : layers.getChildren().keySet()) {
         out.add("layers/" + layer);
       }
@@ -204,7 +264,7 @@ public final class H5adFile implements AutoCloseable {
   }
 
   private Node node(String p) {
-    Node current = hdf;
+    Node current = root;
     for (String part : p.split("/")) {
       if (!(current instanceof Group g)) {
         return null;

@@ -18,6 +18,7 @@ import org.cellspark.error.UserException;
  *   .option("counts", "X")            // X | raw | layers/NAME
  *   .option("obsColumns", "a,b")      // obs columns in the obs struct; default all, "" none
  *   .option("partitions", "8")        // exact number of cell-range partitions; default by size
+ *   .option("modality", "rna")        // MuData (.h5mu) files: the modality to read; default rna
  *   .load("atlas.h5ad")               // files, folders, globs
  * </pre>
  *
@@ -30,6 +31,7 @@ public record H5adOptions(List<String> paths, CountsLocation counts, List<String
   public static final String COUNTS = "counts";
   public static final String OBS_COLUMNS = "obsColumns";
   public static final String PARTITIONS = "partitions";
+  public static final String MODALITY = "modality";
 
   public H5adOptions {
     paths = List.copyOf(paths);
@@ -71,6 +73,6 @@ public record H5adOptions(List<String> paths, CountsLocation counts, List<String
         throw UserException.of("h5ad option partitions must be a number, got '%s'", p);
       }
     }
-    return new H5adOptions(paths, CountsLocation.parse(o.get(COUNTS)), obs, partitions);
+    return new H5adOptions(paths, CountsLocation.parse(o.get(COUNTS)).withModality(o.get(MODALITY)), obs, partitions);
   }
 }

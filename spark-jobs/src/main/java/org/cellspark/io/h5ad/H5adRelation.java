@@ -45,7 +45,7 @@ public final class H5adRelation extends BaseRelation implements PrunedScan {
     Map<String, String> kindSource = new LinkedHashMap<>();
     for (InputFile f :
         InputFiles.expand(options.paths(), ".h5ad", sqlContext.sparkContext().hadoopConfiguration())) {
-      try (H5adFile h5 = H5adFile.open(HdfOpener.onDriver(sqlContext.sparkContext().hadoopConfiguration()), f)) {
+      try (H5adFile h5 = H5adFile.open(HdfOpener.onDriver(sqlContext.sparkContext().hadoopConfiguration()), f, options.counts().modality())) {
         CountsMatrix m = h5.counts(options.counts());
         files.add(new FileInfo(f, m.layout(), m.rows(), m.cols(), m.decompressedBytes()));
         DataFrameGroup obs = h5.obs();
@@ -138,7 +138,7 @@ public final class H5adRelation extends BaseRelation implements PrunedScan {
     for (int i = 0; i < files.size(); i++) {
       FileInfo info = files.get(i);
       if (spec.needsMatrix() && info.layout() == CountsMatrix.Layout.CSC) {
-        try (H5adFile h5 = H5adFile.open(HdfOpener.onDriver(sqlContext.sparkContext().hadoopConfiguration()), info.file())) {
+        try (H5adFile h5 = H5adFile.open(HdfOpener.onDriver(sqlContext.sparkContext().hadoopConfiguration()), info.file(), options.counts().modality())) {
           CountsMatrix.Sparse m = (CountsMatrix.Sparse) h5.counts(options.counts());
           parts.add(CscTranspose.rdd(jsc, spec, info.file(), opener, m, partitions[i], partitions[i]));
         }

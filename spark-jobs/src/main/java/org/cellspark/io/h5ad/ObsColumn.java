@@ -3,6 +3,7 @@ package org.cellspark.io.h5ad;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
+import io.jhdf.object.datatype.CompoundDataType;
 import io.jhdf.object.datatype.EnumDataType;
 import io.jhdf.object.datatype.FloatingPoint;
 import io.jhdf.object.datatype.StringData;
@@ -16,11 +17,12 @@ import org.apache.spark.unsafe.types.UTF8String;
  * One column of an AnnData dataframe ({@code obs} or {@code var}), in any of anndata's encodings:
  * plain arrays (numbers, booleans, strings), categoricals (codes + categories, including the
  * pre-0.8 layout with categories in {@code __categories/<name>}), and the nullable encodings
- * (values + mask). Values come back in Spark's internal representation: {@link UTF8String},
+ * (values + mask), and the fields of anndata 0.6's compound dataframes (categorical ones as codes
+ * whose categories are in {@code uns/<column>_categories}). Values come back in Spark's internal representation: {@link UTF8String},
  * {@code Long}, {@code Double}, {@code Boolean}, or null.
  */
 public abstract sealed class ObsColumn
-    permits ObsColumn.Plain, ObsColumn.Categorical, ObsColumn.Masked {
+    permits ObsColumn.Plain, ObsColumn.Categorical, ObsColumn.Masked, ObsColumn.RecordField {
 
   /** The kinds a column becomes in Spark: all integers widen to long, all floats to double. */
   public enum Kind {
@@ -102,7 +104,10 @@ public abstract sealed class ObsColumn
     if (d.getDimensions().length != 1) {
       return null;
     }
-    var type = d.getDataType();
+    return kindOf(d.getDataType());
+  }
+
+  private static Kind kindOf(io.jhdf.object.datatype.DataType type) {
     if (type instanceof StringData || type instanceof VariableLength) {
       return Kind.STRING;
     }
@@ -116,6 +121,33 @@ public abstract sealed class ObsColumn
       return Kind.LONG;
     }
     return null;
+  }
+
+  /**
+   * Field {@code name} of anndata 0.6's compound dataframe {@code records} as a column: codes
+   * into {@code uns/<name>_categories} when that dataset exists, else plain values; null when the
+   * field is not one value per row of a readable type.
+   */
+  static ObsColumn ofRecordField(String name, Dataset records, Group uns) {
+    CompoundDataType.CompoundDataMember member = ((CompoundDataType) records.getDataType()).getMembers().stream()
+        .filter(m -> m.getName().equals(name)).findFirst().orElse(null);
+    if (member == null || member.getDataType() instanceof io.jhdf.object.datatype.ArrayDataType) {
+      return null;
+    }
+    if (uns != null && uns.getChildren().get(name + "_categories") instanceof Dataset categories) {
+      return new RecordField(name, Kind.STRING, records, categories);
+    }
+    Kind kind = kindOf(member.getDataType());
+    return kind == null ? null : new RecordField(name, kind, records, null);
+  }
+
+  /** Rows {@code [start, start + count)} of one field of a compound dataset, as Spark values. */
+  static Object[] sliceField(Dataset records, String field, long start, int count) {
+    if (count == 0) {
+      return new Object[0];
+    }
+    Object raw = ((java.util.Map<?, ?>) records.getData(new long[] {start}, new int[] {count})).get(field);
+    return convert(raw);
   }
 
   static Object[] slice(Dataset d, long start, int count) {
@@ -186,15 +218,20 @@ public abstract sealed class ObsColumn
       this.categoriesDataset = categories;
     }
 
+    /** Categories as strings (numeric categories by their text). */
+    static Object[] strings(Object[] categories) {
+      for (int i = 0; i < categories.length; i++) {
+        if (!(categories[i] instanceof UTF8String) && categories[i] != null) {
+          categories[i] = UTF8String.fromString(String.valueOf(categories[i]));
+        }
+      }
+      return categories;
+    }
+
     @Override
     public Object[] read(long start, int count) {
       if (categories == null) {
-        categories = slice(categoriesDataset, 0, categoriesDataset.getDimensions()[0]);
-        for (int i = 0; i < categories.length; i++) {
-          if (!(categories[i] instanceof UTF8String) && categories[i] != null) {
-            categories[i] = UTF8String.fromString(String.valueOf(categories[i]));
-          }
-        }
+        categories = strings(slice(categoriesDataset, 0, categoriesDataset.getDimensions()[0]));
       }
       long[] code =
           ArrayConversions.toLongs(
@@ -202,6 +239,36 @@ public abstract sealed class ObsColumn
       Object[] out = new Object[count];
       for (int i = 0; i < count; i++) {
         long c = code[i];
+        out[i] = c < 0 || c >= categories.length ? null : categories[(int) c];
+      }
+      return out;
+    }
+  }
+
+  /** A field of anndata 0.6's compound dataframe: plain values, or codes into a categories dataset. */
+  static final class RecordField extends ObsColumn {
+    private final Dataset records;
+    private final Dataset categoriesDataset;
+    private Object[] categories;
+
+    RecordField(String name, Kind kind, Dataset records, Dataset categories) {
+      super(name, kind);
+      this.records = records;
+      this.categoriesDataset = categories;
+    }
+
+    @Override
+    public Object[] read(long start, int count) {
+      Object[] v = sliceField(records, name(), start, count);
+      if (categoriesDataset == null) {
+        return kind() == Kind.BOOLEAN ? enumToBoolean(v) : v;
+      }
+      if (categories == null) {
+        categories = Categorical.strings(slice(categoriesDataset, 0, categoriesDataset.getDimensions()[0]));
+      }
+      Object[] out = new Object[count];
+      for (int i = 0; i < count; i++) {
+        long c = ((Number) v[i]).longValue();
         out[i] = c < 0 || c >= categories.length ? null : categories[(int) c];
       }
       return out;

@@ -80,8 +80,8 @@ public final class MediansJob {
     long start = System.nanoTime();
     SparkContext sc = spark.sparkContext();
     Configuration hadoop = sc.hadoopConfiguration();
-    CountsLocation countsAt = CountsLocation.parse(o.counts());
-    AtlasInputs atlases = AtlasInputs.expand(spark, o.inputs(), o.geneIdColumn(), null, countsAt);
+    CountsLocation countsAt = CountsLocation.parse(o.counts()).withModality(o.modality());
+    AtlasInputs atlases = AtlasInputs.expand(spark, o.inputs(), o.geneIdColumn(), null, countsAt, o.genome());
     List<InputFile> files = atlases.h5ad();
     Map<String, String> listed = o.genesFile() == null ? null : readGeneList(o.genesFile(), hadoop);
     Map<String, String[]> idsBySource = new HashMap<>();
@@ -362,7 +362,7 @@ public final class MediansJob {
   }
 
   private static GeneTable inspect(HdfOpener hdf, InputFile f, CountsLocation countsAt, MediansOptions o, Set<String> obsPresent) {
-    try (H5adFile h5 = H5adFile.open(hdf, f)) {
+    try (H5adFile h5 = H5adFile.open(hdf, f, countsAt.modality())) {
       h5.counts(countsAt); // checks the matrix's shape against obs and the gene table
       String[] raw = h5.geneIds(countsAt, o.geneIdColumn());
       String[] ids = new String[raw.length];

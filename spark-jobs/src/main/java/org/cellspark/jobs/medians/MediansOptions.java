@@ -19,10 +19,13 @@ import org.cellspark.error.UserException;
  * @param nCountsColumn obs column with each cell's total count; computed when absent
  * @param filterPassColumn obs column; only cells where it is 1 count, when present
  * @param overwrite replace an existing output folder
+ * @param modality the modality of MuData inputs to read; null = rna
+ * @param genome the genome of Cell Ranger inputs holding several; null = the only one
  */
 public record MediansOptions(
     List<String> inputs, String output, String genesFile, long minCells, boolean specialTokens, boolean approximate,
-    String counts, String geneIdColumn, String geneNameColumn, String nCountsColumn, String filterPassColumn, boolean overwrite) {
+    String counts, String geneIdColumn, String geneNameColumn, String nCountsColumn, String filterPassColumn, boolean overwrite,
+    String modality, String genome) {
 
   /** percentile_approx's accuracy: the rank error is at most (cells of the gene) / ACCURACY. */
   public static final int APPROX_ACCURACY = 100_000;
@@ -45,21 +48,26 @@ public record MediansOptions(
   }
 
   public static MediansOptions of(List<String> inputs, String output) {
-    return new MediansOptions(inputs, output, null, 1, false, false, "X", "ensembl_id", null, "n_counts", "filter_pass", false);
+    return new MediansOptions(inputs, output, null, 1, false, false, "X", "ensembl_id", null, "n_counts", "filter_pass", false, null, null);
   }
 
   public MediansOptions withGenes(String file, long cells) {
     return new MediansOptions(inputs, output, file, cells, specialTokens, approximate, counts, geneIdColumn, geneNameColumn,
-        nCountsColumn, filterPassColumn, overwrite);
+        nCountsColumn, filterPassColumn, overwrite, modality, genome);
   }
 
   public MediansOptions withSpecialTokens(boolean special) {
     return new MediansOptions(inputs, output, genesFile, minCells, special, approximate, counts, geneIdColumn, geneNameColumn,
-        nCountsColumn, filterPassColumn, overwrite);
+        nCountsColumn, filterPassColumn, overwrite, modality, genome);
   }
 
   public MediansOptions withApproximate(boolean approx) {
     return new MediansOptions(inputs, output, genesFile, minCells, specialTokens, approx, counts, geneIdColumn, geneNameColumn,
-        nCountsColumn, filterPassColumn, overwrite);
+        nCountsColumn, filterPassColumn, overwrite, modality, genome);
+  }
+
+  public MediansOptions withInputChoices(String mod, String gen) {
+    return new MediansOptions(inputs, output, genesFile, minCells, specialTokens, approximate, counts, geneIdColumn, geneNameColumn,
+        nCountsColumn, filterPassColumn, overwrite, mod, gen);
   }
 }

@@ -99,8 +99,8 @@ public final class TokenizeJob {
   public static TokenizeResult run(SparkSession spark, TokenizeOptions o) {
     long start = System.nanoTime();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    CountsLocation countsAt = CountsLocation.parse(o.counts());
-    AtlasInputs atlases = AtlasInputs.expand(spark, o.inputs(), o.geneIdColumn(), o.cellTable(), countsAt);
+    CountsLocation countsAt = CountsLocation.parse(o.counts()).withModality(o.modality());
+    AtlasInputs atlases = AtlasInputs.expand(spark, o.inputs(), o.geneIdColumnOrDefault(), o.cellTable(), countsAt, o.genome());
     List<InputFile> h5adFiles = atlases.h5ad();
     List<InputFile> files = atlases.all();
     Vocabulary vocabulary = VocabularyLoader.load(o.vocabulary());
@@ -137,10 +137,20 @@ public final class TokenizeJob {
       LOG.info("tokenize: {} input(s), {}; {}", inputs.size(), vocabulary.describe(), settings.describe());
       for (InspectedInput i : inputs) {
         SymbolMatch s = i.symbols();
-        if (s != null && (s.unmatched() > 0 || s.duplicated() > 0)) {
-          LOG.warn("tokenize: {}: {} symbol(s) not in the gene name dictionary, left out (first: {}); {} column(s) repeat"
-              + " another's symbol and are summed with it (first: {})", i.file().name(), s.unmatched(),
-              String.join(", ", s.unmatchedExamples()), s.duplicated(), String.join(", ", s.duplicatedExamples()));
+        if (s == null) {
+          continue;
+        }
+        if (s.unmatched() > 0) {
+          LOG.warn("tokenize: {}: {} symbol(s) not in the gene name dictionary, left out (first: {})", i.file().name(),
+              s.unmatched(), String.join(", ", s.unmatchedExamples()));
+        }
+        if (s.duplicated() > 0) {
+          LOG.warn("tokenize: {}: {} column(s) repeat another's symbol and are summed with it (first: {})", i.file().name(),
+              s.duplicated(), String.join(", ", s.duplicatedExamples()));
+        }
+        if (s.byCase() > 0) {
+          LOG.warn("tokenize: {}: {} symbol(s) matched the gene name dictionary only once upper-cased (first: {})",
+              i.file().name(), s.byCase(), String.join(", ", s.byCaseExamples()));
         }
       }
 

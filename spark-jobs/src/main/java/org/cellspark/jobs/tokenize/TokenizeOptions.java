@@ -29,6 +29,10 @@ import org.cellspark.error.UserException;
  * @param overwrite replace an existing output
  * @param partitions exact number of read partitions, 0 = planned from the data size
  * @param cellTable Parquet table of cell attributes (cell_id + columns) for long-table inputs, or null
+ * @param modality the modality of MuData (.h5mu) inputs to read; null = rna
+ * @param genome the genome of Cell Ranger inputs holding several; null = the only one
+ * @param crossSpecies map gene symbols of another organism onto the vocabulary's by upper-casing
+ *     them (refused otherwise, when the symbols are evidently another organism's)
  */
 public record TokenizeOptions(
     List<String> inputs,
@@ -47,7 +51,10 @@ public record TokenizeOptions(
     boolean allowNonInteger,
     boolean overwrite,
     int partitions,
-    String cellTable) {
+    String cellTable,
+    String modality,
+    String genome,
+    boolean crossSpecies) {
 
   public static final String DEFAULT_COUNTS = "X";
   public static final String DEFAULT_GENE_ID_COLUMN = "ensembl_id";
@@ -71,10 +78,18 @@ public record TokenizeOptions(
     }
   }
 
+  /**
+   * The gene table column to read: the one given, else {@code ensembl_id} for Ensembl IDs (null
+   * with symbols: the format's default). {@link #geneIdColumn()} stays null when the user gave
+   * none, so formats whose gene IDs have a fixed place can refuse the option instead of ignoring it.
+   */
+  public String geneIdColumnOrDefault() {
+    return geneIdColumn == null && geneIdType == GeneIdType.ENSEMBL ? DEFAULT_GENE_ID_COLUMN : geneIdColumn;
+  }
+
   public TokenizeOptions {
     inputs = inputs == null ? List.of() : List.copyOf(inputs);
     geneIdType = geneIdType == null ? GeneIdType.ENSEMBL : geneIdType;
-    geneIdColumn = geneIdColumn == null && geneIdType == GeneIdType.ENSEMBL ? DEFAULT_GENE_ID_COLUMN : geneIdColumn;
     attributes = attributes == null ? List.of() : List.copyOf(attributes);
     List<String> problems = new ArrayList<>();
     if (inputs.isEmpty()) {
@@ -137,6 +152,9 @@ public record TokenizeOptions(
     private boolean overwrite;
     private int partitions;
     private String cellTable;
+    private String modality;
+    private String genome;
+    private boolean crossSpecies;
 
     public Builder input(String... specs) {
       inputs.addAll(List.of(specs));
@@ -223,11 +241,26 @@ public record TokenizeOptions(
       return this;
     }
 
+    public Builder modality(String v) {
+      modality = v;
+      return this;
+    }
+
+    public Builder genome(String v) {
+      genome = v;
+      return this;
+    }
+
+    public Builder crossSpecies(boolean v) {
+      crossSpecies = v;
+      return this;
+    }
+
     public TokenizeOptions build() {
       return new TokenizeOptions(
           inputs, output, vocabulary, counts, geneIdColumn, geneIdType, modelInputSize, specialTokens, attributes,
           nCountsColumn, filterPassColumn, useFilterPass, minGeneMatch, allowNonInteger, overwrite,
-          partitions, cellTable);
+          partitions, cellTable, modality, genome, crossSpecies);
     }
   }
 }

@@ -26,7 +26,7 @@ final class TokenizeSummary {
     options.put("output", o.output());
     options.put("vocabulary", o.vocabulary());
     options.put("counts", o.counts());
-    options.put("gene_id_column", o.geneIdColumn());
+    options.put("gene_id_column", o.geneIdColumnOrDefault());
     options.put("gene_id_type", o.geneIdType().name().toLowerCase(java.util.Locale.ROOT));
     options.put("model_input_size", settings.modelInputSize());
     options.put("special_tokens", settings.specialTokens());
@@ -36,6 +36,9 @@ final class TokenizeSummary {
     options.put("min_gene_match", o.minGeneMatch());
     options.put("allow_non_integer", o.allowNonInteger());
     options.put("partitions", o.partitions());
+    options.put("modality", o.modality());
+    options.put("genome", o.genome());
+    options.put("cross_species", o.crossSpecies());
 
     List<Map<String, Object>> in = new ArrayList<>();
     for (InspectedInput i : inputs) {
@@ -60,6 +63,7 @@ final class TokenizeSummary {
     vocab.put("location", vocabulary.location());
     vocab.put("tokens", vocabulary.size());
     vocab.put("genes", vocabulary.geneCount());
+    vocab.put("organism", vocabulary.organism() == null ? null : vocabulary.organism().name());
     vocab.put("special_tokens", vocabulary.hasClsAndEos() ? "<cls>/<eos>" : "none");
     vocab.put("files", vocabulary.files());
 
