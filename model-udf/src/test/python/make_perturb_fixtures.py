@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch reference values for in silico perturbation (reference section 5), written independently
+"""PyTorch reference values for in silico perturbation (Geneformer's InSilicoPerturber semantics), written independently
 of the Java code from the upstream semantics, with the tiny fixture models:
 
     /usr/bin/python3 model-udf/src/test/python/make_perturb_fixtures.py

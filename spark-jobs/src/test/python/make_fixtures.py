@@ -391,7 +391,7 @@ def _unique(names):
 
 
 def reference_tokens(var, X, obs, tokens, medians, mapping, special, n_counts=None):
-    """An independent restatement of Geneformer's tokenizer (reference §1.3-1.5) for the golden
+    """An independent restatement of Geneformer's tokenizer for the golden
     files: map upper-cased IDs, sum collapsed columns, x / n_counts * 10000 / median, drop zeros,
     rank descending with ties in input gene order, frame with <cls>/<eos> for V2."""
     ids = [i.upper() for i in var["ensembl_id"]]

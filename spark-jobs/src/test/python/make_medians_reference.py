@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Expected non-zero medians (reference section 2, with exact medians) for `cellspark medians`
+"""Expected non-zero medians (Geneformer's per-gene non-zero medians of depth-normalised counts, computed exactly) for `cellspark medians`
 on the fixture atlases, computed with anndata and numpy, independent of the Java code:
 
     /usr/bin/python3 spark-jobs/src/test/python/make_medians_reference.py

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """PyTorch reference values for whole perturbation screens (`cellspark perturb`) on the fixture
-atlas, written from upstream's semantics (reference section 5) without the Java code:
+atlas, written from upstream's InSilicoPerturber semantics without the Java code:
 
     /usr/bin/python3 spark-jobs/src/test/python/make_perturb_job_reference.py
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Reference values for the statistics under `cellspark stats`, from the libraries Geneformer's
-InSilicoPerturberStats uses (reference section 6), independent of the Java code:
+InSilicoPerturberStats uses, independent of the Java code:
 
     /usr/bin/python3 spark-jobs/src/test/python/make_stats_reference.py
 
@@ -15,7 +15,7 @@ spark-jobs/src/test/resources/fixtures/stats/tests.json:
             predict() of the upstream default fit (tol 1e-3) mapped to that order.
   jobs:     whole `cellspark stats` tables over the perturbation screens of
             fixtures/perturb/job_reference.json (PyTorch values, see make_perturb_job_reference.py),
-            computed here with upstream's InSilicoPerturberStats semantics (reference section 6);
+            computed here with upstream's InSilicoPerturberStats semantics;
             rows in upstream's sort order.
 """
 import json

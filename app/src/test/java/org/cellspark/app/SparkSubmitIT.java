@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * tokenize then embed through spark-submit on a local cluster (LocalCluster: executors in JVMs of
  * their own, the model shipped with --archives and named by its alias) give what the same jobs
- * give in this JVM (jvm-stack.md 3.2-3.4: classpath and path problems appear only there).
+ * give in this JVM: classpath problems (what the app jar lacks) and path problems (files shipped to
+ * executors are found relative to their working folders) appear only there.
  */
 class SparkSubmitIT {
   @TempDir Path tmp;

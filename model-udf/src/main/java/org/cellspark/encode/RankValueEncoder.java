@@ -3,7 +3,7 @@ package org.cellspark.encode;
 import java.util.Arrays;
 
 /**
- * Geneformer's rank-value encoding of one cell (reference §1.4–1.5): each vocabulary gene's count
+ * Geneformer's rank-value encoding of one cell: each vocabulary gene's count
  * is depth-normalised and divided by the gene's non-zero median,
  * {@code v = x / n_counts * 10000 / median} (float64, in that order, as upstream); genes with
  * {@code v == 0} are dropped; the rest are ranked by {@code v} descending, ties in input gene

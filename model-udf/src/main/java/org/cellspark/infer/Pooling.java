@@ -11,7 +11,7 @@ import org.cellspark.error.UserException;
  *       embedding. Padding never counts; {@code <cls>} (first) and {@code <eos>} (last) are left out
  *       when the cell has them: decided from each cell's own tokens, not from the vocabulary
  *       (upstream decides from the dictionary, so V1-tokenized cells under a V2 dictionary lose
- *       their first gene; reference quirk 7).
+ *       their first gene).
  *   <li>{@link #CLS}: the vector at position 0, which must be {@code <cls>} (V2 models).
  * </ul>
  */

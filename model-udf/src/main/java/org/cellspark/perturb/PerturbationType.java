@@ -4,7 +4,7 @@ import java.util.Locale;
 import org.cellspark.error.UserException;
 
 /**
- * How a gene is perturbed in silico (reference section 5.3).
+ * How a gene is perturbed in silico (Geneformer's InSilicoPerturber perturbation types).
  *
  * <ul>
  *   <li>{@link #DELETE}: the gene's token is removed.

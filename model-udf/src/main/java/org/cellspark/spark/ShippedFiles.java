@@ -12,7 +12,7 @@ import org.apache.spark.SparkFiles;
  * {@code sc.addFile}): a path that exists is used as it is; a relative name that does not is looked
  * up among the shipped files (Spark unpacks archives there, on the driver and on each executor).
  * Paths are made absolute: on cluster executors SparkFiles answers relative to the task's working
- * folder, and DJL derives a model folder from the path (jvm-stack.md 3.3).
+ * folder, and DJL derives a model folder from the path, which must then be absolute.
  */
 public final class ShippedFiles {
   private ShippedFiles() {}

@@ -7,7 +7,7 @@ import java.util.Arrays;
  * {@code GaussianMixture(n_components=2)} fits it for Geneformer's mixture-model statistics: EM
  * from a k-means start, {@code reg_covar = 1e-6} added to each variance at every M-step, and
  * {@code 10 eps} added to each component's weight sum. The components come back ordered by mean
- * (component 0 has the lower mean), which upstream silently assumes (reference quirk 13).
+ * (component 0 has the lower mean), which upstream silently assumes of sklearn's fit.
  *
  * <p>Why not Spark MLlib's GaussianMixture: it has no variance regularisation, and at the scale of
  * cosine similarities (variances near 1e-5) sklearn's 1e-6 moves the fitted mixture by percents;

@@ -71,7 +71,7 @@ public final class S3Server implements AutoCloseable {
     return new S3Server(p, port, root);
   }
 
-  /** The s3a settings that point Hadoop at this server (jvm-stack.md section 6). */
+  /** The s3a settings that point Hadoop at this server (path-style access, the endpoint over plain HTTP, static credentials). */
   public Map<String, String> s3aSettings() {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("fs.s3a.endpoint", "http://127.0.0.1:" + port);

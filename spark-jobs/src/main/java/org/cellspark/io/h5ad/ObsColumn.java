@@ -135,10 +135,12 @@ public abstract sealed class ObsColumn
       return null;
     }
     if (uns != null && uns.getChildren().get(name + "_categories") instanceof Dataset categories) {
-      return new RecordField(name, Kind.STRING, records, categories);
+      return new Categorical(name, (start, count) -> ArrayConversions.toLongs(
+          count == 0 ? new long[0] : ((java.util.Map<?, ?>) records.getData(new long[] {start}, new int[] {count})).get(name)),
+          categories);
     }
     Kind kind = kindOf(member.getDataType());
-    return kind == null ? null : new RecordField(name, kind, records, null);
+    return kind == null ? null : new RecordField(name, kind, records);
   }
 
   /** Rows {@code [start, start + count)} of one field of a compound dataset, as Spark values. */
@@ -206,36 +208,44 @@ public abstract sealed class ObsColumn
     }
   }
 
-  /** Integer codes into a table of categories; code -1 is a missing value. */
+  /**
+   * Integer codes into a table of categories; code -1 is a missing value. The codes are a dataset
+   * of their own (anndata 0.7+, or 0.7's {@code __categories} layout) or a field of anndata 0.6's
+   * compound dataframe.
+   */
   static final class Categorical extends ObsColumn {
-    private final Dataset codes;
+    /** Rows {@code [start, start + count)} of the codes. */
+    @FunctionalInterface
+    interface Codes {
+      long[] read(long start, int count);
+    }
+
+    private final Codes codes;
     private final Dataset categoriesDataset;
     private Object[] categories; // read once, on first use: small
 
     Categorical(String name, Dataset codes, Dataset categories) {
+      this(name, (start, count) -> ArrayConversions.toLongs(
+          count == 0 ? new long[0] : codes.getData(new long[] {start}, new int[] {count})), categories);
+    }
+
+    Categorical(String name, Codes codes, Dataset categories) {
       super(name, Kind.STRING);
       this.codes = codes;
       this.categoriesDataset = categories;
     }
 
-    /** Categories as strings (numeric categories by their text). */
-    static Object[] strings(Object[] categories) {
-      for (int i = 0; i < categories.length; i++) {
-        if (!(categories[i] instanceof UTF8String) && categories[i] != null) {
-          categories[i] = UTF8String.fromString(String.valueOf(categories[i]));
-        }
-      }
-      return categories;
-    }
-
     @Override
     public Object[] read(long start, int count) {
       if (categories == null) {
-        categories = strings(slice(categoriesDataset, 0, categoriesDataset.getDimensions()[0]));
+        categories = slice(categoriesDataset, 0, categoriesDataset.getDimensions()[0]);
+        for (int i = 0; i < categories.length; i++) { // numeric categories by their text
+          if (!(categories[i] instanceof UTF8String) && categories[i] != null) {
+            categories[i] = UTF8String.fromString(String.valueOf(categories[i]));
+          }
+        }
       }
-      long[] code =
-          ArrayConversions.toLongs(
-              count == 0 ? new long[0] : codes.getData(new long[] {start}, new int[] {count}));
+      long[] code = codes.read(start, count);
       Object[] out = new Object[count];
       for (int i = 0; i < count; i++) {
         long c = code[i];
@@ -245,33 +255,19 @@ public abstract sealed class ObsColumn
     }
   }
 
-  /** A field of anndata 0.6's compound dataframe: plain values, or codes into a categories dataset. */
+  /** A plain field of anndata 0.6's compound dataframe. */
   static final class RecordField extends ObsColumn {
     private final Dataset records;
-    private final Dataset categoriesDataset;
-    private Object[] categories;
 
-    RecordField(String name, Kind kind, Dataset records, Dataset categories) {
+    RecordField(String name, Kind kind, Dataset records) {
       super(name, kind);
       this.records = records;
-      this.categoriesDataset = categories;
     }
 
     @Override
     public Object[] read(long start, int count) {
       Object[] v = sliceField(records, name(), start, count);
-      if (categoriesDataset == null) {
-        return kind() == Kind.BOOLEAN ? enumToBoolean(v) : v;
-      }
-      if (categories == null) {
-        categories = Categorical.strings(slice(categoriesDataset, 0, categoriesDataset.getDimensions()[0]));
-      }
-      Object[] out = new Object[count];
-      for (int i = 0; i < count; i++) {
-        long c = ((Number) v[i]).longValue();
-        out[i] = c < 0 || c >= categories.length ? null : categories[(int) c];
-      }
-      return out;
+      return kind() == Kind.BOOLEAN ? enumToBoolean(v) : v;
     }
   }
 

@@ -55,7 +55,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * `cellspark medians`: a Geneformer vocabulary for a new corpus (reference section 2). Every
+ * `cellspark medians`: a Geneformer vocabulary for a new corpus (Geneformer's per-gene medians). Every
  * counted cell (filter_pass 1 where the column exists) is depth-normalised as the tokenizer does
  * it, {@code count / n_counts x 10,000} (n_counts from obs, else the cell's total), a cell's
  * columns with the same gene ID summed first; zeros are left out; each gene's median over the

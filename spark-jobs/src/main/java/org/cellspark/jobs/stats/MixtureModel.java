@@ -19,7 +19,7 @@ import org.cellspark.statistics.GaussianMixture1D;
  * percentage of its individual cells do. Sorted by Impact_component descending, then
  * Test_avg_shift ascending.
  *
- * <p>Upstream's rule, with the components ordered by mean (its quirk 13 fixed): above the upper
+ * <p>Upstream's rule, with the components ordered by mean (upstream takes component 0 to be the lower one without ordering them): above the upper
  * mean, no impact; below the lower mean, impact; between them, the more probable component.
  * The fit is converged to 1e-10 in mean log-likelihood (upstream stops at sklearn's 1e-3).
  */

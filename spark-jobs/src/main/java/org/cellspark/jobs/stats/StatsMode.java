@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 import org.cellspark.error.UserException;
 
-/** What `cellspark stats` computes: upstream's InSilicoPerturberStats modes (reference section 6). */
+/** What `cellspark stats` computes: upstream's InSilicoPerturberStats modes. */
 public enum StatsMode {
   /** Per gene: mean shift toward the goal (and alternative) states, rank-sum p-value against all genes' shifts, FDR. */
   GOAL_STATE_SHIFT,

@@ -162,7 +162,7 @@ class H5adDataSourceTest {
         .hasMessageContaining("is not an HDF5 file");
     assertThatThrownBy(() -> spark.read().format("h5ad").load(Fixtures.bad("not_anndata.h5").toString()))
         .isInstanceOf(UserException.class)
-        .hasMessageContaining("is HDF5 but not AnnData: it has no obs or var group (top level holds: matrix)");
+        .hasMessageContaining("is HDF5 but not AnnData: it has no obs or var dataframe (top level holds: matrix)");
     assertThatThrownBy(() -> read(spark, "csr_float32_gzip.h5ad", "counts", "layers/spliced"))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("has no counts at 'layers/spliced' (available: X)");
