@@ -50,7 +50,8 @@ final class TokenizeCommand implements Callable<Integer> {
 
   @Option(names = "--gene-id-column", paramLabel = "COLUMN",
       description = "Gene table column (loom: row attribute) with the gene IDs. Default: ensembl_id (loom: else Accession),"
-          + " falling back to an Ensembl-looking h5ad index; with --gene-id-type symbol the h5ad index, loom's Gene attribute.")
+          + " falling back to an Ensembl-looking h5ad index; with --gene-id-type symbol the h5ad index, loom's Gene attribute."
+          + " For .h5ad, .h5mu and loom inputs only (refused for formats whose IDs have one place).")
   String geneIdColumn;
 
   @Option(names = "--cell-table", paramLabel = "PARQUET",
