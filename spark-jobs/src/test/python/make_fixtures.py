@@ -88,6 +88,20 @@ def write_vocabularies():
     with open(os.path.join(p2, "big_endian.pkl"), "wb") as f:
         pickle.dump({"x": np.array([258], dtype=">i2")[0], "y": np.array([1.5], dtype=">f8")[0]}, f,
                     protocol=4)
+    write_numpy_string_pickles(p2)
+
+
+def write_numpy_string_pickles(folder):
+    """Dictionaries built from numpy arrays, as `{g: i for i, g in enumerate(adata.var["ensembl_id"].values)}`
+    gives when the column is a numpy string array: keys (and values) pickled as numpy str_ / bytes_
+    scalars (dtype U<n> / S<n>), with non-ASCII text and a big-endian array among them."""
+    ids = np.array([gene(1), gene(2), "ENSG00000000003"])
+    with open(os.path.join(folder, "numpy_strings.pkl"), "wb") as f:
+        pickle.dump({g: np.int16(i + 2) for i, g in enumerate(ids)}, f, protocol=4)
+    names = {np.str_("SYM01"): np.str_(gene(1)), np.str_("Gèneé中"): np.array([gene(2)], dtype=">U15")[0],
+             np.bytes_(b"SYM03"): np.bytes_(gene(3).encode())}
+    with open(os.path.join(folder, "numpy_strings_protocol2.pkl"), "wb") as f:
+        pickle.dump(names, f, protocol=2)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -112,7 +112,9 @@ final class RestrictedUnpickler extends Unpickler {
 
   /**
    * A numpy dtype as pickled: {@code numpy.dtype("i2", False, True)} then a BUILD whose state tuple
-   * holds the byte order at index 1. Only the number and boolean kinds are accepted.
+   * holds the byte order at index 1. Only the number and boolean kinds, and the fixed-length text
+   * kinds (numpy {@code str_}, {@code U<chars>}: UTF-32; {@code bytes_}, {@code S<bytes>}) are
+   * accepted: a dictionary built from a numpy string array pickles its keys as such scalars.
    */
   public static final class NumpyDtype {
     private final char kind;
@@ -133,19 +135,47 @@ final class RestrictedUnpickler extends Unpickler {
       try {
         size = Integer.parseInt(code.substring(1));
       } catch (NumberFormatException e) {
-        throw new RefusedPickleException("numpy dtype '" + code + "' is not a number type");
+        throw new RefusedPickleException("numpy dtype '" + code + "' is not a number or text type");
       }
       boolean ok =
           switch (kind) {
             case 'i', 'u' -> size == 1 || size == 2 || size == 4 || size == 8;
             case 'f' -> size == 4 || size == 8;
             case 'b' -> size == 1;
+            case 'U' -> size >= 0 && size <= (1 << 20); // characters of 4 bytes
+            case 'S' -> size >= 0 && size <= (1 << 22);
             default -> false;
           };
       if (!ok) {
-        throw new RefusedPickleException("numpy dtype '" + code + "' is not a plain number type");
+        throw new RefusedPickleException("numpy dtype '" + code + "' is not a plain number or text type");
       }
-      return new NumpyDtype(kind, size);
+      return new NumpyDtype(kind, kind == 'U' ? 4 * size : size);
+    }
+
+    /** numpy str_: UTF-32 code points padded with zeros to the dtype's length. */
+    private static String text(ByteBuffer b) {
+      int[] points = new int[b.remaining() / 4];
+      int n = 0;
+      while (b.remaining() >= 4) {
+        int c = b.getInt();
+        if (c == 0) {
+          break; // numpy pads with NUL and drops the padding when reading
+        }
+        if (!Character.isValidCodePoint(c)) {
+          throw new RefusedPickleException("a numpy str_ holding an invalid code point " + Integer.toHexString(c));
+        }
+        points[n++] = c;
+      }
+      return new String(points, 0, n);
+    }
+
+    /** numpy bytes_: the bytes up to the padding, as UTF-8 text (dictionary keys and gene IDs are text). */
+    private static String bytesText(byte[] raw) {
+      int n = raw.length;
+      while (n > 0 && raw[n - 1] == 0) {
+        n--;
+      }
+      return new String(raw, 0, n, StandardCharsets.UTF_8);
     }
 
     /** Called by Pyrolite's BUILD opcode; the state is numpy's dtype state tuple. */
@@ -162,6 +192,8 @@ final class RestrictedUnpickler extends Unpickler {
       }
       ByteBuffer b = ByteBuffer.wrap(raw).order(order);
       return switch (kind) {
+        case 'U' -> text(b);
+        case 'S' -> bytesText(raw);
         case 'b' -> raw[0] != 0;
         case 'f' -> size == 4 ? (double) b.getFloat() : b.getDouble();
         case 'i' -> switch (size) {

@@ -51,6 +51,18 @@ class DictionaryFileReaderTest {
   }
 
   @Test
+  void readsNumpyStringScalarsAsText() {
+    // Keys from a numpy string array (dtype <U15), as a dictionary built from adata.var columns has.
+    Map<String, Object> tokens = DictionaryFileReader.read(Fixtures.vocab("pickles/numpy_strings.pkl"));
+    assertThat(tokens).containsExactlyInAnyOrderEntriesOf(Map.of("ENSG00000000001", 2L, "ENSG00000000002", 3L,
+        "ENSG00000000003", 4L));
+    // Protocol 2 (bytes spelled through _codecs.encode), non-ASCII text, a big-endian str_, bytes_.
+    Map<String, Object> names = DictionaryFileReader.read(Fixtures.vocab("pickles/numpy_strings_protocol2.pkl"));
+    assertThat(names).containsExactlyInAnyOrderEntriesOf(Map.of("SYM01", "ENSG00000000001", "G\u00e8ne\u00e9\u4e2d",
+        "ENSG00000000002", "SYM03", "ENSG00000000003"));
+  }
+
+  @Test
   void honoursBigEndianNumpyScalars() {
     Map<String, Object> m = DictionaryFileReader.read(Fixtures.vocab("pickles/big_endian.pkl"));
     assertThat(m).containsEntry("x", 258L).containsEntry("y", 1.5);

@@ -1,0 +1,62 @@
+package org.cellspark.docs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.cellspark.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every link from one of the repository's Markdown files to another file points at a file or
+ * folder that exists in the repository (anchors and web addresses aside), so documentation cannot
+ * send a reader to a page that was renamed, never written, or lives outside the project.
+ */
+class DocsLinksTest {
+  /** {@code [text](target)}; the target up to a closing parenthesis or a space (a title). */
+  private static final Pattern LINK = Pattern.compile("\\[[^\\]]*\\]\\(([^)\\s]+)[^)]*\\)");
+
+  @Test
+  void everyRelativeLinkResolvesInsideTheRepository() throws IOException {
+    Path root = Fixtures.repositoryRoot().toRealPath();
+    List<String> broken = new ArrayList<>();
+    int checked = 0;
+    for (Path page : markdownPages(root)) {
+      String text = Files.readString(page);
+      Matcher m = LINK.matcher(text);
+      while (m.find()) {
+        String target = m.group(1);
+        if (target.startsWith("http://") || target.startsWith("https://") || target.startsWith("mailto:") || target.startsWith("#")) {
+          continue;
+        }
+        int hash = target.indexOf('#');
+        Path resolved = page.getParent().resolve(hash < 0 ? target : target.substring(0, hash)).normalize();
+        checked++;
+        if (!resolved.startsWith(root) || !Files.exists(resolved)) {
+          broken.add(root.relativize(page) + " -> " + target);
+        }
+      }
+    }
+    assertThat(checked).as("links checked").isGreaterThan(20);
+    assertThat(broken).as("links to files that do not exist in the repository").isEmpty();
+  }
+
+  /** The Markdown files the repository holds (build outputs and benchmark work folders aside). */
+  private static List<Path> markdownPages(Path root) throws IOException {
+    try (Stream<Path> files = Files.walk(root)) {
+      return files.filter(p -> p.toString().endsWith(".md"))
+          .filter(p -> {
+            String rel = root.relativize(p).toString();
+            return !rel.contains("/target/") && !rel.startsWith("target/") && !rel.startsWith("bench/work/")
+                && !rel.startsWith(".git/") && !rel.contains("node_modules/");
+          })
+          .sorted().toList();
+    }
+  }
+}
