@@ -35,29 +35,84 @@ public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /** The Spark setting spark-submit gives the driver JVM (as a system property) for its deploy mode. */
+  static final String DEPLOY_MODE = "spark.submit.deployMode";
+
+  /**
+   * The process's entry point. In a cluster deploy mode (spark-submit {@code --deploy-mode
+   * cluster}: YARN's ApplicationMaster, Kubernetes, standalone) the driver runs inside the
+   * platform's own launcher, which calls this method in a thread and judges the application by how
+   * the method ends: YARN's ApplicationMaster marks an application whose JVM exits before main
+   * returns as failed (and runs it again), whatever the exit code. There a success returns and a
+   * failure throws {@link CommandFailedException}. Everywhere else (bin/cellspark, client mode)
+   * the process exits with the command's code: 0 done, 2 the input or options, 1 a bug.
+   */
   public static void main(String[] args) {
+    if ("cluster".equals(System.getProperty(DEPLOY_MODE))) {
+      runAsClusterDriver(args);
+      return;
+    }
     System.exit(execute(args));
   }
 
   /** Runs a command line and returns its exit code (tests call this; only main exits). */
   public static int execute(String... args) {
-    return commandLine().execute(args);
+    return commandLine(new LastFailure()).execute(args);
   }
 
   /** As {@link #execute(String...)}, printing to the given writers. */
   public static int execute(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine cl = commandLine();
+    CommandLine cl = commandLine(new LastFailure());
     cl.setOut(out);
     cl.setErr(err);
     return cl.execute(args);
   }
 
+  /**
+   * As a cluster driver: returns when the command succeeded; otherwise throws, so that the
+   * platform records the failure with the command's one-line message (and a bug's trace).
+   */
+  static void runAsClusterDriver(String... args) {
+    runAsClusterDriver(cl -> { }, args);
+  }
+
+  /** As {@link #runAsClusterDriver(String...)}, with {@code extend} adding commands (tests). */
+  static void runAsClusterDriver(java.util.function.Consumer<CommandLine> extend, String... args) {
+    LastFailure last = new LastFailure();
+    CommandLine cl = commandLine(last);
+    extend.accept(cl);
+    int code = cl.execute(args);
+    if (code == OK) {
+      return;
+    }
+    if (last.failure == null) { // picocli's own usage errors: it printed the message and the usage
+      throw new CommandFailedException(code, "error: the command line was refused (exit code " + code + "); see above", null);
+    }
+    throw new CommandFailedException(code, last.failure.message(), last.failure.trace() ? last.cause : null);
+  }
+
   static CommandLine commandLine() {
+    return commandLine(new LastFailure());
+  }
+
+  private static CommandLine commandLine(LastFailure last) {
     CommandLine cl = new CommandLine(new Main());
-    cl.setExecutionExceptionHandler((e, command, parsed) -> handle(e, command.getErr()));
-    cl.setExecutionStrategy(Main::runCatchingErrors);
+    cl.setExecutionExceptionHandler((e, command, parsed) -> last.handle(e, command.getErr()));
+    cl.setExecutionStrategy(parsed -> runCatchingErrors(parsed, last));
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     return cl;
+  }
+
+  /** How the command that failed failed (for a cluster driver's exception), set by {@link #handle}. */
+  private static final class LastFailure {
+    private Failure failure;
+    private Throwable cause;
+
+    int handle(Throwable e, PrintWriter err) {
+      failure = classify(e);
+      cause = e;
+      return Main.handle(failure, e, err);
+    }
   }
 
   /**
@@ -65,11 +120,11 @@ public final class Main implements Runnable {
    * AssertionError inside Spark, a StackOverflowError, an OutOfMemoryError on the driver) escape
    * as a raw trace and "Exception in thread main"; every Throwable is told the same way here.
    */
-  private static int runCatchingErrors(CommandLine.ParseResult parsed) {
+  private static int runCatchingErrors(CommandLine.ParseResult parsed, LastFailure last) {
     try {
       return new CommandLine.RunLast().execute(parsed);
     } catch (Error e) {
-      return handle(e, parsed.commandSpec().commandLine().getErr());
+      return last.handle(e, parsed.commandSpec().commandLine().getErr());
     }
   }
 
@@ -80,8 +135,7 @@ public final class Main implements Runnable {
    * Prints one message for a failed run (and the trace only for a bug, for the report), and
    * records the whole failure with its trace in the log file only.
    */
-  private static int handle(Throwable e, PrintWriter err) {
-    Failure f = classify(e);
+  private static int handle(Failure f, Throwable e, PrintWriter err) {
     LOG.error(LOG_ONLY, "exit {}: {}", f.exitCode(), f.message(), e);
     err.println(f.message());
     if (f.trace()) {
