@@ -6,7 +6,7 @@ from airflow import DAG
 from airflow.models.baseoperator import chain
 from airflow.providers.google.cloud.operators.dataproc import DataprocSubmitJobOperator
 
-from cellspark_jobs import DAG_ARGS, JOBS, MAIN_CLASS, PARAMS, PIPELINE, SPARK_CONF
+from cellspark_jobs import DAG_ARGS, EXECUTION_TIMEOUT, JOBS, MAIN_CLASS, PARAMS, PIPELINE, SPARK_CONF
 
 GCS_PARAMS = dict(PARAMS, app_jar="gs://my-bucket/cellspark/cellspark-app-0.1.0-SNAPSHOT.jar",
                   libtorch_jar="gs://my-bucket/cellspark/pytorch-native-cpu-2.7.1-linux-x86_64.jar",
@@ -28,7 +28,9 @@ def job(name):
 
 with DAG(dag_id="cellspark_dataproc", start_date=datetime(2026, 1, 1), params=GCS_PARAMS, **DAG_ARGS) as dag:
     chain(*[
+        # Waits for the job (synchronous); a retry submits it again, which each job allows.
         DataprocSubmitJobOperator(task_id=name, project_id="{{ var.value.gcp_project }}",
-                                  region="{{ var.value.dataproc_region }}", job=job(name))
+                                  region="{{ var.value.dataproc_region }}", job=job(name),
+                                  execution_timeout=EXECUTION_TIMEOUT[name])
         for name in PIPELINE
     ])

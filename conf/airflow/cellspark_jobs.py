@@ -1,10 +1,20 @@
 """The Cellspark pipeline the DAGs in this folder run: tokenize -> embed -> perturb -> stats.
 
 Each job is the `cellspark` command line after the application jar (docs/spark-submit.md), as a
-literal list so that a test (AirflowDagsTest) can check every option against the CLI without
-Airflow installed. Paths are Airflow templates over the DAG's params; edit them here, once, for
-all three DAGs (spark-submit, EMR, Dataproc).
+literal list so that a test (AirflowDagsTest) can check every option against the CLI, and run the
+whole list twice on fixture data, without Airflow installed. Paths are Airflow templates over the
+DAG's params; edit them here, once, for all three DAGs (spark-submit, EMR, Dataproc).
+
+Every task may run again for the same DAG run (a retry, a cleared task, a re-triggered DAG writing
+the same workdir), and each job was chosen to be safe then:
+  tokenize, embed, stats  replace their output (--overwrite): they are deterministic, and a task
+                          run again after its input changed must not keep a stale result;
+  perturb                 resumes (--resume --overwrite): a screen is the expensive step, so an
+                          output that already holds this very screen (same options, model, state
+                          vectors, cells and tokens) is kept and the task finishes at once; a
+                          stopped screen resumes from its checkpoints; another screen is replaced.
 """
+from datetime import timedelta
 
 PIPELINE = ["tokenize", "embed", "perturb", "stats"]
 
@@ -35,6 +45,8 @@ JOBS = {
         "--states", "cell_type:start={{ params.start_state }},goal={{ params.goal_state }}",
         "--state-embeddings", "{{ params.workdir }}/embeddings",
         "--output", "{{ params.workdir }}/screen",
+        "--resume",
+        "--overwrite",
     ],
     "stats": [
         "stats",
@@ -55,8 +67,25 @@ SPARK_CONF = {
 
 MAIN_CLASS = "org.cellspark.cli.Main"
 
-# What every Cellspark DAG shares: run by hand (or by a trigger), never backfilled.
-DAG_ARGS = {"schedule": None, "catchup": False, "tags": ["cellspark"]}
+# How long each job may run before Airflow stops it (and retries it): generous for an atlas of
+# millions of cells on a modest cluster; a screen of every gene is the long one.
+EXECUTION_TIMEOUT = {
+    "tokenize": timedelta(hours=4),
+    "embed": timedelta(hours=12),
+    "perturb": timedelta(hours=72),
+    "stats": timedelta(hours=2),
+}
+
+# What every Cellspark DAG shares: run by hand (or by a trigger), never backfilled; one run at a
+# time (two runs would write the same workdir); a failed task is retried twice, five minutes
+# apart (each job is safe to run again, see above).
+DAG_ARGS = {
+    "schedule": None,
+    "catchup": False,
+    "max_active_runs": 1,
+    "tags": ["cellspark"],
+    "default_args": {"retries": 2, "retry_delay": timedelta(minutes=5), "retry_exponential_backoff": True},
+}
 
 PARAMS = {
     "atlas": "s3a://my-bucket/atlases/heart/",

@@ -74,6 +74,11 @@ final class PerturbCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Replace the output folder (and --export-pickle folder) if they exist.")
   boolean overwrite;
 
+  @Option(names = "--resume", description = "Keep an output that already holds this very screen (same options, model, state"
+      + " vectors, cells and tokens) and finish at once, for a task run again by an orchestrator; another screen there is"
+      + " replaced only with --overwrite. A stopped run always resumes from its checkpoints.")
+  boolean resume;
+
   @Mixin SparkArgs sparkArgs;
 
   @Override
@@ -81,7 +86,7 @@ final class PerturbCommand implements Callable<Integer> {
     PerturbOptions options = new PerturbOptions(job.input, job.model, job.output, job.vocabulary, PerturbationType.parse(perturbation),
         rankShift, genes, group, anchorGene, states == null ? null : PerturbOptions.States.parse(states), stateEmbeddings,
         Pooling.parse(pooling), job.layer, cells.parsedFilters(), cells.maxCells, cells.seed, geneShifts,
-        exportPickle, job.batchTokens, job.parsedPrecision(), partitions, overwrite, 0);
+        exportPickle, job.batchTokens, job.parsedPrecision(), partitions, overwrite, resume, 0);
     try (SparkArgs.Session s = sparkArgs.session("cellspark perturb")) {
       print(spec.commandLine().getOut(), PerturbJob.run(s.spark(), options));
     }

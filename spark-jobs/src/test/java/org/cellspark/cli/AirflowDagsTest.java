@@ -79,6 +79,40 @@ class AirflowDagsTest {
   }
 
   @Test
+  void dagsRetryTimeOutAndRunOneAtATime() throws Exception {
+    JsonNode d = dags();
+    List<String> keys = new ArrayList<>();
+    d.at("/dag_args/keys").forEach(n -> keys.add(n.asText()));
+    assertThat(keys).contains("max_active_runs", "default_args", "catchup");
+    List<String> defaults = new ArrayList<>();
+    d.at("/dag_args/default_args").forEach(n -> defaults.add(n.asText()));
+    assertThat(defaults).contains("retries", "retry_delay");
+    for (Iterator<Map.Entry<String, JsonNode>> it = d.get("dags").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> dag = it.next();
+      dag.getValue().get("operator_keywords").forEach(k -> {
+        List<String> kw = new ArrayList<>();
+        k.forEach(n -> kw.add(n.asText()));
+        assertThat(kw).as("%s: every task has a timeout", dag.getKey()).contains("execution_timeout");
+      });
+    }
+    // EMR: the task that adds a step waits for it, so a retry adds the step again.
+    JsonNode emr = d.at("/dags/cellspark_emr.py");
+    assertThat(emr.get("operators").toString()).doesNotContain("Sensor");
+    assertThat(emr.get("operator_keywords").get(0).toString()).contains("wait_for_completion");
+  }
+
+  @Test
+  void theJobsLiteralReadsTheSameWithoutPython() throws Exception {
+    // AirflowPipelineTest reads the jobs with AirflowJobs (no Python in CI): it must agree with Python's ast.
+    JsonNode d = dags();
+    AirflowJobs jobs = AirflowJobs.read(Fixtures.repositoryRoot().resolve("conf/airflow/cellspark_jobs.py"));
+    JsonNode javaJobs = new ObjectMapper().valueToTree(jobs.jobs());
+    JsonNode javaPipeline = new ObjectMapper().valueToTree(jobs.pipeline());
+    assertThat(javaJobs).isEqualTo(d.get("jobs"));
+    assertThat(javaPipeline).isEqualTo(d.get("pipeline"));
+  }
+
+  @Test
   void aWrongOptionIsCaught() {
     // The check itself: picocli refuses an option the command does not have.
     CommandLine cli = new CommandLine(new Main());

@@ -22,6 +22,25 @@ import org.cellspark.error.UserException;
 public final class StagedOutput {
   public static final String SUMMARY_FILE = "_cellspark.json";
 
+  /**
+   * The {@code _cellspark.json} of a finished output folder, or null when the folder (or its
+   * summary, the last thing a job writes) does not exist.
+   */
+  public static com.fasterxml.jackson.databind.JsonNode summaryOf(String folder, Configuration conf) {
+    Path summary = new Path(folder, SUMMARY_FILE);
+    try {
+      FileSystem fs = summary.getFileSystem(conf);
+      if (!fs.exists(summary)) {
+        return null;
+      }
+      try (java.io.InputStream in = fs.open(summary)) {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
+      }
+    } catch (IOException e) {
+      throw UserException.of("Cannot read %s: %s", summary, e.getMessage());
+    }
+  }
+
   private final FileSystem fs;
   private final Path target;
   private final Path staging;

@@ -4,6 +4,9 @@ import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -13,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -95,10 +99,11 @@ public final class PerturbJob {
         genes == null ? new int[0] : genes.tokens(), anchor);
     List<String> states = o.states() == null ? List.of() : o.states().all();
     List<String> shiftColumns = ShiftTables.shiftColumns(states);
-    StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop,
+    // With --resume an existing output is judged once the plan's fingerprint is known (below).
+    StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite() || o.resume(), hadoop,
         o.exportPickle() == null ? List.of(o.input()) : List.of(o.input(), o.exportPickle()));
     StagedOutput pickles = o.exportPickle() == null ? null
-        : StagedOutput.prepare(o.exportPickle(), o.overwrite(), hadoop, List.of(o.input(), o.output()));
+        : StagedOutput.prepare(o.exportPickle(), o.overwrite() || o.resume(), hadoop, List.of(o.input(), o.output()));
     String group = SparkJobs.startGroup(sc, "cellspark perturb");
     boolean done = false;
     WorkDir work = null;
@@ -122,6 +127,11 @@ public final class PerturbJob {
       }
       Map<String, Object> options = options(o, vocabularyLocation, genes, anchor);
       String fingerprint = plan.fingerprint(options + "\n" + modelFingerprint + "\n" + Arrays.deepToString(stateVectors));
+      PerturbResult kept = o.resume() ? keptScreen(o, out.targetUri(), fingerprint, hadoop, start) : null;
+      if (kept != null) {
+        done = true;
+        return kept;
+      }
       Map<String, Object> planFile = new LinkedHashMap<>();
       planFile.put("fingerprint", fingerprint);
       planFile.put("output", out.targetUri());
@@ -179,6 +189,7 @@ public final class PerturbJob {
       double straggler = stragglerRatio(taskSeconds);
       JobSummary summary = new JobSummary("perturb")
           .put("options", options)
+          .put("plan", Map.of("fingerprint", fingerprint))
           .put("model", model(o, config, modelFingerprint))
           .put("vocabulary", Map.of("location", vocabularyLocation, "tokens", vocabulary.size()))
           .put("genes", genes(genes, mode, anchor))
@@ -210,6 +221,43 @@ public final class PerturbJob {
       if (pickles != null) {
         pickles.abort();
       }
+    }
+  }
+
+  /**
+   * With --resume: the result of an earlier run whose output already holds this screen (its plan
+   * fingerprint covers the options, the model, the state vectors, every cell and a hash of its
+   * tokens), or null when there is no finished output. Another screen there is replaced only with
+   * --overwrite.
+   */
+  private static PerturbResult keptScreen(PerturbOptions o, String output, String fingerprint, Configuration hadoop, long start) {
+    JsonNode there = StagedOutput.summaryOf(output, hadoop);
+    if (there == null) {
+      return null;
+    }
+    if (!fingerprint.equals(there.at("/plan/fingerprint").asText())) {
+      if (o.overwrite()) {
+        return null;
+      }
+      throw UserException.of("Output %s holds another screen than this one (its options, model, state vectors or tokens"
+          + " differ); pass --overwrite to replace it, or choose another folder", o.output());
+    }
+    if (o.exportPickle() != null && !exists(o.exportPickle(), hadoop)) {
+      return null; // that run wrote no pickles: screen again, to write them
+    }
+    JsonNode c = there.path("counts");
+    LOG.info("perturb: {} already holds this screen (same plan fingerprint); kept as it is (--resume)", output);
+    return new PerturbResult(output, c.path("cells").asLong(), c.path("work_units").asInt(), c.path("work_units").asInt(),
+        c.path("cell_shift_rows").asLong(), c.path("gene_shift_pairs").asLong(), (System.nanoTime() - start) / 1e9, 0, 1,
+        new ObjectMapper().convertValue(there, new TypeReference<Map<String, Object>>() {}));
+  }
+
+  private static boolean exists(String folder, Configuration hadoop) {
+    try {
+      Path p = new Path(folder);
+      return p.getFileSystem(hadoop).exists(p);
+    } catch (java.io.IOException e) {
+      throw UserException.of("Cannot read %s: %s", folder, e.getMessage());
     }
   }
 

@@ -20,6 +20,8 @@ import org.cellspark.perturb.PerturbationType;
  * @param geneShifts also the effect on every other gene [emb_mode *_and_gene]
  * @param exportPickle also write upstream's raw pickles here, for Geneformer's own stats
  * @param partitions tasks to spread the work units over; 0 = twice the default parallelism
+ * @param resume keep an output that already holds this very screen (the plan fingerprint in its
+ *     _cellspark.json matches) and finish at once; for orchestrators that run a task again
  * @param failAfterUnits tests only: stop a task after this many units (0 = never)
  */
 public record PerturbOptions(
@@ -45,6 +47,7 @@ public record PerturbOptions(
     Precision precision,
     int partitions,
     boolean overwrite,
+    boolean resume,
     int failAfterUnits) {
 
   /** {@code column:start=A,goal=B[,alt=C...]}. */
@@ -160,41 +163,46 @@ public record PerturbOptions(
   public static PerturbOptions of(String input, String model, String output, PerturbationType type) {
     return new PerturbOptions(input, model, output, null, type, 1, List.of("all"), false, null, null, null,
         Pooling.MEAN, -1, List.of(), 0, 42, false, null, EmbeddingSettings.DEFAULT_BATCH_TOKENS, Precision.FP32, 0,
-        false, 0);
+        false, false, 0);
   }
 
   public PerturbOptions withType(PerturbationType t, int shift) {
     return new PerturbOptions(input, model, output, vocabulary, t, shift, genes, group, anchorGene, states, stateEmbeddings,
-        pooling, layer, filters, maxCells, seed, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, failAfterUnits);
+        pooling, layer, filters, maxCells, seed, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, resume, failAfterUnits);
   }
 
   public PerturbOptions withGenes(List<String> g, boolean together, String anchor) {
     return new PerturbOptions(input, model, output, vocabulary, type, rankShift, g, together, anchor, states, stateEmbeddings,
-        pooling, layer, filters, maxCells, seed, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, failAfterUnits);
+        pooling, layer, filters, maxCells, seed, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, resume, failAfterUnits);
   }
 
   public PerturbOptions withStates(States s, String embeddings) {
     return new PerturbOptions(input, model, output, vocabulary, type, rankShift, genes, group, anchorGene, s, embeddings,
-        pooling, layer, filters, maxCells, seed, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, failAfterUnits);
+        pooling, layer, filters, maxCells, seed, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, resume, failAfterUnits);
   }
 
   public PerturbOptions withPooling(Pooling p, int l) {
     return new PerturbOptions(input, model, output, vocabulary, type, rankShift, genes, group, anchorGene, states, stateEmbeddings,
-        p, l, filters, maxCells, seed, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, failAfterUnits);
+        p, l, filters, maxCells, seed, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, resume, failAfterUnits);
   }
 
   public PerturbOptions withSelection(String vocab, List<CellSelection.Filter> f, long max, long s) {
     return new PerturbOptions(input, model, output, vocab, type, rankShift, genes, group, anchorGene, states, stateEmbeddings,
-        pooling, layer, f, max, s, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, failAfterUnits);
+        pooling, layer, f, max, s, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, resume, failAfterUnits);
   }
 
   public PerturbOptions withOutputs(boolean genesToo, String pickles, boolean replace) {
     return new PerturbOptions(input, model, output, vocabulary, type, rankShift, genes, group, anchorGene, states, stateEmbeddings,
-        pooling, layer, filters, maxCells, seed, genesToo, pickles, batchTokens, precision, partitions, replace, failAfterUnits);
+        pooling, layer, filters, maxCells, seed, genesToo, pickles, batchTokens, precision, partitions, replace, resume, failAfterUnits);
   }
 
   public PerturbOptions withExecution(long tokens, Precision p, int tasks, int failAfter) {
     return new PerturbOptions(input, model, output, vocabulary, type, rankShift, genes, group, anchorGene, states, stateEmbeddings,
-        pooling, layer, filters, maxCells, seed, geneShifts, exportPickle, tokens, p, tasks, overwrite, failAfter);
+        pooling, layer, filters, maxCells, seed, geneShifts, exportPickle, tokens, p, tasks, overwrite, resume, failAfter);
+  }
+
+  public PerturbOptions withResume(boolean r) {
+    return new PerturbOptions(input, model, output, vocabulary, type, rankShift, genes, group, anchorGene, states, stateEmbeddings,
+        pooling, layer, filters, maxCells, seed, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, r, failAfterUnits);
   }
 }

@@ -229,6 +229,35 @@ class PerturbJobTest {
   }
 
   @Test
+  void resumeKeepsAFinishedScreenAndReplacesAnotherOnlyWithOverwrite(SparkSession spark) throws IOException {
+    PerturbResult first = PerturbJob.run(spark, options("again", PerturbationType.DELETE));
+    Path summary = tmp.resolve("again").resolve("_cellspark.json");
+    String before = Files.readString(summary);
+    long modified = Files.getLastModifiedTime(summary).toMillis();
+    assertThatThrownBy(() -> PerturbJob.run(spark, options("again", PerturbationType.DELETE)))
+        .isInstanceOf(UserException.class).hasMessageContaining("already exists; pass --overwrite");
+
+    // Run again as an orchestrator does: the same screen is kept, untouched, without screening.
+    PerturbResult kept = PerturbJob.run(spark, options("again", PerturbationType.DELETE).withResume(true));
+    assertThat(Files.readString(summary)).isEqualTo(before);
+    assertThat(Files.getLastModifiedTime(summary).toMillis()).isEqualTo(modified);
+    assertThat(kept.rows()).isEqualTo(first.rows());
+    assertThat(kept.unitsResumed()).isEqualTo(first.units());
+    assertThat(kept.screenSeconds()).isZero();
+
+    // Another screen in the same folder: refused, then replaced with --overwrite.
+    assertThatThrownBy(() -> PerturbJob.run(spark, options("again", PerturbationType.OVEREXPRESS).withResume(true)))
+        .isInstanceOf(UserException.class).hasMessageContaining("holds another screen than this one")
+        .hasMessageContaining("--overwrite");
+    assertThat(Files.readString(summary)).isEqualTo(before);
+    PerturbResult replaced = PerturbJob.run(spark, options("again", PerturbationType.OVEREXPRESS).withResume(true)
+        .withOutputs(false, null, true));
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(summary.toFile()).at("/options/perturbation").asText())
+        .isEqualTo("overexpress");
+    assertThat(replaced.screenSeconds()).isPositive();
+  }
+
+  @Test
   void aDifferentScreenDoesNotReuseCheckpoints(SparkSession spark) {
     PerturbOptions stopping = options("x", PerturbationType.DELETE).withExecution(4096, Precision.FP32, 1, 2);
     assertThatThrownBy(() -> PerturbJob.run(spark, stopping)).hasStackTraceContaining("stopping after 2 work units");
