@@ -30,8 +30,8 @@ class SparkSubmitIT {
 
   @Test
   void tokenizeAndEmbedOnALocalClusterGiveWhatTheyGiveInProcess() throws Exception {
-    long start = System.currentTimeMillis();
-    LocalCluster.deleteWorkDir();
+    LocalCluster.deleteWorkDir(); // so that every executor log found below is this test's
+
     LocalCluster cluster = new LocalCluster(tmp);
     String atlas = Fixtures.atlas("classify_atlas.h5ad").toString();
     cluster.submit(List.of(), "tokenize", "--input", atlas, "--vocabulary", "builtin:geneformer-v1", "--min-gene-match", "0.1",
@@ -39,10 +39,10 @@ class SparkSubmitIT {
     String embedLog = cluster.submit(List.of("--archives", LocalCluster.zippedModel(tmp) + "#tinymodel"), "embed",
         "--input", tmp.resolve("tokens").toString(), "--model", "tinymodel", "--output", tmp.resolve("emb").toString());
     assertThat(embedLog).contains("embedded 600 cells");
-    // The executors were processes of their own: Spark's workers keep their logs under SPARK_HOME/work.
+    // The executors were processes of their own: Spark's workers keep their logs under SPARK_HOME/work
+    // (emptied above; comparing file times with the clock would depend on the file system's time resolution).
     try (Stream<Path> logs = Files.walk(LocalCluster.SPARK_HOME.resolve("work"))) {
-      assertThat(logs.filter(f -> f.getFileName().toString().equals("stderr") && f.toFile().lastModified() >= start).count())
-          .isGreaterThanOrEqualTo(2);
+      assertThat(logs.filter(f -> f.getFileName().toString().equals("stderr")).count()).isGreaterThanOrEqualTo(2);
     }
 
     SparkSession spark = SparkSessionFactory.getOrCreate("in-process", Map.of("spark.master", "local[2]", "spark.ui.enabled", "false"));

@@ -4,12 +4,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.spark.SparkSessionFactory;
 import picocli.CommandLine.Option;
 
 /**
  * Spark settings every command accepts ({@code --conf key=value}), and the session they make. A
- * session already running in this JVM (a notebook, a test) is reused and left running.
+ * session already running in this JVM (a notebook, a test) is reused and left running, with its
+ * settings as they were before the command.
  */
 final class SparkArgs {
   @Option(
@@ -19,12 +21,17 @@ final class SparkArgs {
       description = "A Spark setting, e.g. --conf spark.sql.shuffle.partitions=64 (repeatable).")
   Map<String, String> conf = new LinkedHashMap<>();
 
-  /** A session and whether we created it (then the caller stops it). */
-  record Session(SparkSession spark, boolean owned) implements AutoCloseable {
+  /**
+   * A session and whether we created it (then closing stops it); for a session that was already
+   * running, closing restores the settings the command changed.
+   */
+  record Session(SparkSession spark, boolean owned, SparkJobs.SessionConf settings) implements AutoCloseable {
     @Override
     public void close() {
       if (owned) {
         spark.stop();
+      } else {
+        settings.close();
       }
     }
   }
@@ -39,9 +46,8 @@ final class SparkArgs {
         ? SparkSession.getActiveSession().get()
         : SparkSession.getDefaultSession().isDefined() ? SparkSession.getDefaultSession().get() : null;
     if (active != null) {
-      conf.forEach((k, v) -> active.conf().set(k, v));
-      return new Session(active, false);
+      return new Session(active, false, SparkJobs.sessionConf(active, conf));
     }
-    return new Session(SparkSessionFactory.getOrCreate(appName, conf), true);
+    return new Session(SparkSessionFactory.getOrCreate(appName, conf), true, null);
   }
 }

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
 import org.junit.jupiter.api.Test;
@@ -53,47 +54,53 @@ class ZeppelinNotesTest {
     }
     assertThat(notes).isNotEmpty();
     int statements = 0;
-    for (Path note : notes) {
-      JsonNode json = new ObjectMapper().readTree(note.toFile());
-      assertThat(json.get("paragraphs").size()).as(note.toString()).isPositive();
-      for (JsonNode p : json.get("paragraphs")) {
-        String text = p.get("text").asText();
-        String title = note.getFileName() + " / " + p.path("title").asText(p.get("id").asText());
-        String body = fill(text.substring(text.indexOf('\n') + 1), forms);
-        if (text.startsWith("%spark.conf")) {
-          for (String line : body.split("\n")) {
-            String[] kv = line.trim().split("\\s+", 2);
-            if (kv.length == 2 && kv[0].startsWith("spark.cellspark.")) {
-              spark.conf().set(kv[0], kv[1]);
-            } else if (kv.length == 2 && kv[0].equals("spark.sql.extensions")) {
-              assertThat(spark.conf().get(kv[0])).as(title).contains(kv[1]);
+    // Every setting and view the notes make is taken back, also when a paragraph fails: the session is shared.
+    List<SparkJobs.SessionConf> settings = new java.util.ArrayList<>();
+    try {
+      for (Path note : notes) {
+        JsonNode json = new ObjectMapper().readTree(note.toFile());
+        assertThat(json.get("paragraphs").size()).as(note.toString()).isPositive();
+        for (JsonNode p : json.get("paragraphs")) {
+          String text = p.get("text").asText();
+          String title = note.getFileName() + " / " + p.path("title").asText(p.get("id").asText());
+          String body = fill(text.substring(text.indexOf('\n') + 1), forms);
+          if (text.startsWith("%spark.conf")) {
+            for (String line : body.split("\n")) {
+              String[] kv = line.trim().split("\\s+", 2);
+              if (kv.length == 2 && kv[0].startsWith("spark.cellspark.")) {
+                settings.add(SparkJobs.sessionConf(spark, Map.of(kv[0], kv[1])));
+              } else if (kv.length == 2 && kv[0].equals("spark.sql.extensions")) {
+                assertThat(spark.conf().get(kv[0])).as(title).contains(kv[1]);
+              }
             }
-          }
-        } else if (text.startsWith("%sql")) {
-          List<String> parts = statements(body);
-          for (int i = 0; i < parts.size(); i++) {
-            String sql = parts.get(i);
-            List<Row> rows;
-            try {
-              rows = spark.sql(sql).limit(50).collectAsList();
-            } catch (Exception e) {
-              throw new AssertionError("paragraph '" + title + "' failed on:\n" + sql + "\n" + e.getMessage(), e);
+          } else if (text.startsWith("%sql")) {
+            List<String> parts = statements(body);
+            for (int i = 0; i < parts.size(); i++) {
+              String sql = parts.get(i);
+              List<Row> rows;
+              try {
+                rows = spark.sql(sql).limit(50).collectAsList();
+              } catch (Exception e) {
+                throw new AssertionError("paragraph '" + title + "' failed on:\n" + sql + "\n" + e.getMessage(), e);
+              }
+              if (sql.stripLeading().toUpperCase(java.util.Locale.ROOT).startsWith("SELECT")
+                  || sql.stripLeading().toUpperCase(java.util.Locale.ROOT).startsWith("WITH")) {
+                assertThat(rows).as("paragraph '%s' returns rows:%n%s", title, sql).isNotEmpty();
+              }
+              statements++;
             }
-            if (sql.stripLeading().toUpperCase(java.util.Locale.ROOT).startsWith("SELECT")
-                || sql.stripLeading().toUpperCase(java.util.Locale.ROOT).startsWith("WITH")) {
-              assertThat(rows).as("paragraph '%s' returns rows:%n%s", title, sql).isNotEmpty();
-            }
-            statements++;
           }
         }
       }
+    } finally {
+      java.util.Collections.reverse(settings);
+      settings.forEach(SparkJobs.SessionConf::close);
+      spark.sql("UNCACHE TABLE IF EXISTS cells");
+      for (String view : List.of("atlas", "tokens", "cells", "shifts", "gene_shifts")) {
+        spark.catalog().dropTempView(view);
+      }
     }
     assertThat(statements).isGreaterThanOrEqualTo(10);
-    spark.sql("UNCACHE TABLE IF EXISTS cells");
-    for (String view : List.of("atlas", "tokens", "cells", "shifts", "gene_shifts")) {
-      spark.catalog().dropTempView(view);
-    }
-    spark.conf().unset("spark.cellspark.model");
   }
 
   /** Zeppelin's dynamic forms, ${name=default}, filled from the fixtures (a form not known keeps its default). */

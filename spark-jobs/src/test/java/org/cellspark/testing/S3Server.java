@@ -1,14 +1,13 @@
 package org.cellspark.testing;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 
 /**
@@ -30,7 +29,10 @@ public final class S3Server implements AutoCloseable {
     this.root = root;
   }
 
-  /** Starts the server with the given (empty) buckets and waits until it accepts connections. */
+  /** Jetty's line for the connector it started: "Started ...ServerConnector@...{HTTP/1.1, ...}{127.0.0.1:PORT}". */
+  private static final Pattern BOUND = Pattern.compile("Started \\S*ServerConnector@\\S*\\{[^}]*\\}\\{127\\.0\\.0\\.1:(\\d+)\\}");
+
+  /** Starts the server with the given (empty) buckets and returns once it listens (on the port its log names). */
   public static S3Server start(Path work, String... buckets) throws IOException, InterruptedException {
     Path jar = Fixtures.repositoryRoot().resolve("spark-jobs/target/s3proxy/s3proxy.jar");
     if (!Files.isRegularFile(jar)) {
@@ -40,31 +42,30 @@ public final class S3Server implements AutoCloseable {
     for (String b : buckets) {
       Files.createDirectories(root.resolve(b));
     }
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    // Port 0: the server binds a free port itself and its log says which (picking a free port here
+    // and passing it on would leave a moment in which another process can take it).
     Path properties = work.resolve("s3proxy.properties");
     Files.writeString(properties, String.join("\n",
-        "s3proxy.endpoint=http://127.0.0.1:" + port,
+        "s3proxy.endpoint=http://127.0.0.1:0",
         "s3proxy.authorization=aws-v2-or-v4",
         "s3proxy.identity=" + ACCESS_KEY,
         "s3proxy.credential=" + SECRET_KEY,
         "jclouds.provider=filesystem",
         "jclouds.filesystem.basedir=" + root) + "\n");
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Path log = work.resolve("s3proxy.log");
     Process p = new ProcessBuilder(java.toString(), "-Xmx256m", "-jar", jar.toString(), "--properties", properties.toString())
-        .redirectErrorStream(true).redirectOutput(work.resolve("s3proxy.log").toFile()).start();
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-        break;
-      } catch (IOException notYet) {
-        if (!p.isAlive() || System.nanoTime() > deadline) {
-          p.destroyForcibly();
-          throw new IllegalStateException("s3proxy did not start; its log: " + Files.readString(work.resolve("s3proxy.log")));
-        }
+    int port = -1;
+    while (port < 0) {
+      Matcher bound = BOUND.matcher(Files.exists(log) ? Files.readString(log) : "");
+      if (bound.find()) {
+        port = Integer.parseInt(bound.group(1));
+      } else if (!p.isAlive() || System.nanoTime() > deadline) {
+        p.destroyForcibly();
+        throw new IllegalStateException("s3proxy did not start; its log: " + Files.readString(log));
+      } else {
         Thread.sleep(100);
       }
     }

@@ -50,19 +50,48 @@ public final class SparkJobs {
 
   /** As {@link #withSessionConf(SparkSession, String, String, Runnable)}, returning what the action returns. */
   public static <T> T withSessionConf(SparkSession spark, String key, String value, java.util.function.Supplier<T> action) {
-    // Whether it was set, not its value: a SQL setting always has a value (its default), and
-    // restoring the default explicitly would make it look set by the user.
-    boolean wasSet = spark.sessionState().conf().contains(key);
-    String before = wasSet ? spark.conf().get(key) : null;
-    spark.conf().set(key, value);
+    SessionConf settings = sessionConf(spark, java.util.Map.of(key, value));
     try {
       return action.get();
     } finally {
-      if (wasSet) {
-        spark.conf().set(key, before);
-      } else {
-        spark.conf().unset(key);
-      }
+      settings.close();
+    }
+  }
+
+  /**
+   * Sets {@code settings} on the session until the returned handle is closed, which puts back
+   * what was there: a shared session (a notebook's, a test suite's) keeps no setting of one job's.
+   */
+  public static SessionConf sessionConf(SparkSession spark, java.util.Map<String, String> settings) {
+    java.util.Map<String, String> before = new java.util.LinkedHashMap<>();
+    for (String key : settings.keySet()) {
+      // Whether it was set, not its value: a SQL setting always has a value (its default), and
+      // restoring the default explicitly would make it look set by the user.
+      before.put(key, spark.sessionState().conf().contains(key) ? spark.conf().get(key) : null);
+    }
+    settings.forEach((k, v) -> spark.conf().set(k, v));
+    return new SessionConf(spark, before);
+  }
+
+  /** Settings made by {@link #sessionConf}; closing restores the earlier values (unset where there were none). */
+  public static final class SessionConf implements AutoCloseable {
+    private final SparkSession spark;
+    private final java.util.Map<String, String> before;
+
+    private SessionConf(SparkSession spark, java.util.Map<String, String> before) {
+      this.spark = spark;
+      this.before = before;
+    }
+
+    @Override
+    public void close() {
+      before.forEach((k, v) -> {
+        if (v == null) {
+          spark.conf().unset(k);
+        } else {
+          spark.conf().set(k, v);
+        }
+      });
     }
   }
 
