@@ -2,11 +2,13 @@ package org.cellspark.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.spark.ml.linalg.Vector;
@@ -28,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * job, the executor running partition 4 is killed with SIGKILL mid-task (so its shuffle files and
  * half-written output go with it). Each output must equal a fault-free run in this JVM: every cell
  * once, the same tokens, embeddings and shifts within 1e-5; no staging folder or task debris left.
- * The faults survived are counted from the driver's log and printed.
+ * The faults survived are counted from Spark's event log (the driver's record of why each task
+ * ended) and printed; a task that ended for a reason the faults do not explain fails the test.
  */
 class FaultToleranceIT {
   private static final List<String> FAULTS = List.of(
@@ -36,7 +39,6 @@ class FaultToleranceIT {
       "--conf", FaultInjection.KILL_EXECUTOR_AT + "=4",
       // Spark's default; stated because the test relies on it: a task may fail 3 times.
       "--conf", "spark.task.maxFailures=4");
-  private static final Pattern RECORD = Pattern.compile("(?m)^(?=\\d\\d/\\d\\d/\\d\\d \\d\\d:)");
 
   @TempDir static Path tmp;
   private static SparkSession spark;
@@ -76,7 +78,7 @@ class FaultToleranceIT {
     String ref = tmp.resolve("ref").toString();
     String tinyModel = LocalCluster.TINY_MODEL.toString();
 
-    Faults tokenizeFaults = Faults.in(cluster.submit(FAULTS, tokenize(tokens)));
+    Faults tokenizeFaults = Faults.in(cluster.submitRecorded(FAULTS, tokenize(tokens)).eventLogs());
     assertThat(org.cellspark.cli.Main.execute(tokenize(ref + "/tokens"))).isZero();
     Dataset<Row> t = spark.read().parquet(tokens);
     assertThat(t.count()).as("every cell once").isEqualTo(t.select("cell_id").distinct().count()).isEqualTo(600);
@@ -84,7 +86,7 @@ class FaultToleranceIT {
     assertThat(LocalCluster.byCell(spark, tokens, "cell_type")).isEqualTo(LocalCluster.byCell(spark, ref + "/tokens", "cell_type"));
 
     String emb = tmp.resolve("emb").toString();
-    Faults embedFaults = Faults.in(cluster.submit(concat(model, FAULTS), embed(tokens, "tinymodel", emb)));
+    Faults embedFaults = Faults.in(cluster.submitRecorded(concat(model, FAULTS), embed(tokens, "tinymodel", emb)).eventLogs());
     assertThat(org.cellspark.cli.Main.execute(embed(ref + "/tokens", tinyModel, ref + "/emb"))).isZero();
     Dataset<Row> e = spark.read().parquet(emb + "/cells");
     assertThat(e.count()).as("every cell once").isEqualTo(e.select("cell_id").distinct().count()).isEqualTo(600);
@@ -95,7 +97,7 @@ class FaultToleranceIT {
         .as(cell).isLessThanOrEqualTo(1e-5));
 
     String screen = tmp.resolve("screen").toString();
-    Faults perturbFaults = Faults.in(cluster.submit(concat(model, FAULTS), perturb(tokens, "tinymodel", screen)));
+    Faults perturbFaults = Faults.in(cluster.submitRecorded(concat(model, FAULTS), perturb(tokens, "tinymodel", screen)).eventLogs());
     assertThat(org.cellspark.cli.Main.execute(perturb(ref + "/tokens", tinyModel, ref + "/screen"))).isZero();
     Map<String, Double> shifts = shifts(screen);
     Map<String, Double> expectedShifts = shifts(ref + "/screen");
@@ -103,9 +105,10 @@ class FaultToleranceIT {
     assertThat(shifts.keySet()).isEqualTo(expectedShifts.keySet());
     shifts.forEach((k, v) -> assertThat(v).as(k).isCloseTo(expectedShifts.get(k), org.assertj.core.data.Offset.offset(1e-5)));
 
-    System.out.printf("FaultToleranceIT: survived (injected task failures / executors killed): tokenize %d / %d, embed %d / %d,"
-            + " perturb %d / %d%n", tokenizeFaults.injected, tokenizeFaults.executorsLost, embedFaults.injected,
-        embedFaults.executorsLost, perturbFaults.injected, perturbFaults.executorsLost);
+    System.out.printf("FaultToleranceIT: survived (injected task failures / executors killed / consequences): tokenize %d / %d / %s,"
+            + " embed %d / %d / %s, perturb %d / %d / %s%n", tokenizeFaults.injected, tokenizeFaults.executorsLost,
+        tokenizeFaults.consequences, embedFaults.injected, embedFaults.executorsLost, embedFaults.consequences,
+        perturbFaults.injected, perturbFaults.executorsLost, perturbFaults.consequences);
     for (Faults f : List.of(tokenizeFaults, embedFaults, perturbFaults)) {
       assertThat(f.injected).as("injected task failures survived").isPositive();
       assertThat(f.executorsLost).as("executors lost and survived").isPositive();
@@ -117,27 +120,55 @@ class FaultToleranceIT {
   }
 
   /**
-   * Faults the driver saw, from its log: each lost task is an injected failure (or a repeat of
-   * one, "[duplicate n]"), a task on the killed executor, or a shuffle fetch that failed because
-   * of it. Anything else fails the test: a fault the harness did not cause.
+   * Faults the driver saw, from Spark's event log: every SparkListenerTaskEnd with its
+   * TaskEndReason. Each failed task is an injected failure (an ExceptionFailure whose trace holds
+   * FaultInjection's InjectedFault), or a consequence of the faults: a task on the killed executor
+   * (ExecutorLostFailure), a shuffle fetch from it (FetchFailed), a finished map task whose output
+   * went with it (Resubmitted), an attempt killed because its stage finished or another attempt
+   * succeeded (TaskKilled), or a commit denied to a second attempt of a task (TaskCommitDenied).
+   * Anything else fails the test: a fault the harness did not cause.
    */
-  private record Faults(long injected, long executorsLost) {
-    static Faults in(String log) {
+  private record Faults(long injected, long executorsLost, Map<String, Long> consequences) {
+    static Faults in(Path eventLogs) throws IOException {
+      List<Path> files;
+      try (Stream<Path> s = Files.list(eventLogs)) {
+        files = s.toList();
+      }
+      assertThat(files).as("one event log in %s", eventLogs).hasSize(1);
+      ObjectMapper json = new ObjectMapper();
       long injected = 0;
-      long lost = 0;
-      for (String record : RECORD.split(log)) {
-        if (record.contains("ERROR TaskSchedulerImpl: Lost executor")) {
-          lost++;
-        } else if (record.contains("Lost task")) {
-          String first = record.lines().findFirst().orElse("");
-          if (record.contains("InjectedFault") || first.contains("[duplicate ")) {
+      java.util.Set<String> lostExecutors = new java.util.TreeSet<>();
+      Map<String, Long> consequences = new java.util.TreeMap<>();
+      for (String line : Files.readAllLines(files.get(0))) {
+        JsonNode event = json.readTree(line);
+        if (!"SparkListenerTaskEnd".equals(event.path("Event").asText())) {
+          continue;
+        }
+        JsonNode reason = event.path("Task End Reason");
+        String kind = reason.path("Reason").asText();
+        String task = "stage " + event.path("Stage ID").asInt() + " task " + event.at("/Task Info/Index").asInt()
+            + " attempt " + event.at("/Task Info/Attempt").asInt() + ": " + reason;
+        switch (kind) {
+          case "Success" -> { }
+          case "ExceptionFailure" -> {
+            assertThat(reason.path("Full Stack Trace").asText() + reason.path("Description").asText())
+                .as("a task failed for a reason the test did not cause: %s", task).contains("InjectedFault");
             injected++;
-          } else {
-            assertThat(first).as("a task lost for a reason the test did not cause").containsAnyOf("ExecutorLostFailure", "FetchFailed");
           }
+          case "ExecutorLostFailure" -> {
+            lostExecutors.add(reason.path("Executor ID").asText());
+            consequences.merge(kind, 1L, Long::sum);
+          }
+          case "FetchFailed", "Resubmitted", "TaskCommitDenied" -> consequences.merge(kind, 1L, Long::sum);
+          case "TaskKilled" -> {
+            assertThat(reason.path("Kill Reason").asText()).as("why a task was killed: %s", task)
+                .containsAnyOf("Stage finished", "another attempt succeeded");
+            consequences.merge(kind, 1L, Long::sum);
+          }
+          default -> throw new AssertionError("a task ended for a reason the test did not cause: " + task);
         }
       }
-      return new Faults(injected, lost);
+      return new Faults(injected, lostExecutors.size(), consequences);
     }
   }
 

@@ -41,6 +41,22 @@ final class LocalCluster {
    * ({@code --conf}, {@code --archives}); asserts exit code 0 and returns the driver's output.
    */
   String submit(List<String> sparkSubmitArgs, String... job) throws IOException, InterruptedException {
+    return submitRecorded(sparkSubmitArgs, job).driverOutput();
+  }
+
+  /** What a submitted job left: the driver's output, and the folder of Spark's event log (one file, JSON lines). */
+  record Submitted(String driverOutput, Path eventLogs) {}
+
+  /** As {@link #submit}, with Spark's event log on: the driver's own record of every task's end and why. */
+  Submitted submitRecorded(List<String> sparkSubmitArgs, String... job) throws IOException, InterruptedException {
+    Path events = Files.createDirectories(logs.resolve("events-" + job[0] + "-" + System.nanoTime()));
+    List<String> recorded = new ArrayList<>(List.of("--conf", "spark.eventLog.enabled=true",
+        "--conf", "spark.eventLog.dir=" + events.toUri(), "--conf", "spark.eventLog.compress=false"));
+    recorded.addAll(sparkSubmitArgs);
+    return new Submitted(run(recorded, job), events);
+  }
+
+  private String run(List<String> sparkSubmitArgs, String... job) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx1g", "-cp", SPARK_HOME.resolve("jars") + "/*"));
     cmd.addAll(List.of(System.getProperty("spark.java17.opens", "").split(" ")).stream().filter(s -> !s.isBlank()).toList());
