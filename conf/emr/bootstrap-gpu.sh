@@ -13,3 +13,11 @@ aws s3 cp "$STAGE/libtorch-2.7.1-cu128.zip" /tmp/libtorch.zip
 sudo unzip -q -o /tmp/libtorch.zip -d /opt/cellspark/
 rm -f /tmp/libtorch.zip
 test -f /opt/cellspark/libtorch/lib/libtorch.so
+# YARN isolates GPUs with the cgroup v1 devices controller; Amazon Linux 2023 (EMR 7) mounts cgroup
+# v2 only, so mount a v1 devices hierarchy where configurations-gpu.json points YARN
+# (yarn.nodemanager.linux-container-executor.cgroups.mount-path, container-executor's cgroups root).
+sudo mkdir -p /spark-rapids-cgroup/devices
+if ! mountpoint -q /spark-rapids-cgroup/devices; then
+  sudo mount -t cgroup -o devices cgroupv1-devices /spark-rapids-cgroup/devices
+fi
+sudo chmod a+rwx -R /spark-rapids-cgroup
