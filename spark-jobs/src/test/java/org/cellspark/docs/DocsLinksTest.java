@@ -47,6 +47,31 @@ class DocsLinksTest {
     assertThat(broken).as("links to files that do not exist in the repository").isEmpty();
   }
 
+  /**
+   * Nothing in the documentation, the code or the scripts points a reader at the design notes and
+   * references the project was started from, which live outside it: the fact is stated where it is
+   * used instead.
+   */
+  @Test
+  void nothingCitesNotesOutsideTheRepository() throws IOException {
+    Path root = Fixtures.repositoryRoot().toRealPath();
+    // Spelled in pieces so that this file does not match itself.
+    List<String> outside = List.of("../" + "shared/", "jvm-" + "stack.md", "DESIGN" + ".md", "geneformer-" + "algorithm.md",
+        "reference " + "\u00a7", "reference " + "section", "reference " + "quirk");
+    List<String> found = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path f : files.filter(p -> p.toString().matches(".*\\.(md|java|py|sh|properties|xml)$")).sorted().toList()) {
+        String rel = root.relativize(f).toString();
+        if (rel.contains("/target/") || rel.startsWith("bench/work/") || rel.startsWith(".git/")) {
+          continue;
+        }
+        String text = Files.readString(f);
+        outside.stream().filter(text::contains).forEach(o -> found.add(rel + ": " + o));
+      }
+    }
+    assertThat(found).isEmpty();
+  }
+
   /** The Markdown files the repository holds (build outputs and benchmark work folders aside). */
   private static List<Path> markdownPages(Path root) throws IOException {
     try (Stream<Path> files = Files.walk(root)) {
