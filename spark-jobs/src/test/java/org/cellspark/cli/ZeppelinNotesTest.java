@@ -93,12 +93,14 @@ class ZeppelinNotesTest {
         }
       }
     } finally {
-      java.util.Collections.reverse(settings);
-      settings.forEach(SparkJobs.SessionConf::close);
+      // Views first: uncaching "cells" analyses its plan again, which reads the settings.
       spark.sql("UNCACHE TABLE IF EXISTS cells");
       for (String view : List.of("atlas", "tokens", "cells", "shifts", "gene_shifts")) {
         spark.catalog().dropTempView(view);
       }
+      java.util.Collections.reverse(settings);
+      settings.forEach(SparkJobs.SessionConf::close);
+      spark.conf().unset("spark.cellspark.model"); // set by the note's own SQL (SET spark.cellspark.model=...)
     }
     assertThat(statements).isGreaterThanOrEqualTo(10);
   }
