@@ -36,16 +36,32 @@ public final class ModelLoader {
   }
 
   /**
+   * How a Hugging Face checkpoint (safetensors) runs: {@link #FUSED}, Cellspark's TorchScript
+   * program with fused attention (the default), or {@link #NATIVE}, the same forward written with
+   * DJL's NDArray operations (kept as the reference the program is tested against, and for
+   * benchmarks).
+   */
+  public enum Engine {
+    FUSED,
+    NATIVE
+  }
+
+  /**
    * Loads the encoder at {@code location} onto {@code device} computing in {@code precision}
    * (jobs allow fp16/bf16 on GPUs only; here any device works, so the path is testable on CPU).
    * TorchScript models run in the precision they were exported in.
    */
   public static Encoder load(Path location, Device device, Precision precision) {
+    return load(location, device, precision, Engine.FUSED);
+  }
+
+  /** As {@link #load(Path, Device, Precision)}, choosing how a safetensors checkpoint runs. */
+  public static Encoder load(Path location, Device device, Precision precision, Engine engine) {
     Path path = location.toAbsolutePath().normalize();
     if (Files.isDirectory(path)) {
       Path safetensors = path.resolve("model.safetensors");
       if (Files.isRegularFile(safetensors)) {
-        return nativeEncoder(safetensors, path.resolve("config.json"), device, precision);
+        return checkpoint(safetensors, path.resolve("config.json"), device, precision, engine);
       }
       Path torchscript = path.resolve("model.pt");
       if (Files.isRegularFile(torchscript)) {
@@ -63,13 +79,20 @@ public final class ModelLoader {
     String name = path.getFileName().toString();
     Path config = path.resolveSibling("config.json");
     if (name.endsWith(".safetensors")) {
-      return nativeEncoder(path, config, device, precision);
+      return checkpoint(path, config, device, precision, engine);
     }
     if (name.endsWith(".pt") || name.endsWith(".pth") || name.endsWith(".torchscript")) {
       return torchScript(path, config, device, precision);
     }
     throw UserException.of(
         "Model %s is neither a folder, a .safetensors file nor a TorchScript .pt file", path);
+  }
+
+  private static void warnUnexpected(Path safetensors, List<String> unexpected) {
+    if (!unexpected.isEmpty()) {
+      LOG.warn("{}: {} tensors are not part of a BERT encoder and are ignored (first: {})",
+          safetensors, unexpected.size(), unexpected.get(0));
+    }
   }
 
   /** The config of the model at {@code location} (folder or file), without loading weights. */
@@ -99,19 +122,21 @@ public final class ModelLoader {
     return new TorchScriptEncoder(config(config, file), file, device);
   }
 
-  private static Encoder nativeEncoder(Path safetensors, Path configFile, Device device, Precision precision) {
+  private static Encoder checkpoint(Path safetensors, Path configFile, Device device, Precision precision, Engine engine) {
     BertConfig config = config(configFile, safetensors);
     SafetensorsFile file = SafetensorsFile.open(safetensors);
+    warnUnexpected(safetensors, new BertWeights(file, null, configFile.toString(), precision).unexpected());
+    if (engine == Engine.FUSED) {
+      return new FusedBertEncoder(config, file, configFile.toString(), precision, device);
+    }
+    if (precision == Precision.BF16) {
+      throw UserException.of("--precision bf16 runs in Cellspark's fused engine only: DJL 0.36's PyTorch engine aborts the"
+          + " JVM on bfloat16 tensors, which the native engine would create");
+    }
     NDManager manager = NDManager.newBaseManager(device, "PyTorch");
     try {
       BertWeights weights = new BertWeights(file, manager, configFile.toString(), precision);
-      NativeBertEncoder encoder = new NativeBertEncoder(config, manager, weights);
-      List<String> unexpected = weights.unexpected();
-      if (!unexpected.isEmpty()) {
-        LOG.warn("{}: {} tensors are not part of a BERT encoder and are ignored (first: {})",
-            safetensors, unexpected.size(), unexpected.get(0));
-      }
-      return encoder;
+      return new NativeBertEncoder(config, manager, weights);
     } catch (RuntimeException e) {
       manager.close();
       throw e;

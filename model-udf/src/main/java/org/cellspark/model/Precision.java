@@ -5,16 +5,19 @@ import java.util.Locale;
 import org.cellspark.error.UserException;
 
 /**
- * The number format a model computes in. fp32 everywhere by default; fp16 halves the memory and
- * uses a GPU's tensor cores. Embeddings always come back as fp32.
+ * The number format a model computes in. fp32 everywhere by default; fp16 and bf16 halve the
+ * memory and use a GPU's tensor cores (bf16 keeps fp32's range). Embeddings always come back as
+ * fp32.
  *
- * <p>bf16 is refused: with DJL 0.36's PyTorch engine, creating or casting to a bfloat16 NDArray
- * aborts the JVM ("terminate called without an active exception", reproduced on CPU with libtorch
- * 2.7.1), which would take the executor down with it.
+ * <p>bf16 exists only inside Cellspark's TorchScript program ({@link FusedBertEncoder}): with DJL
+ * 0.36's PyTorch engine, creating or casting to a bfloat16 NDArray aborts the JVM ("terminate
+ * called without an active exception", reproduced on CPU with libtorch 2.7.1), so the native
+ * encoder refuses it and its {@link #dataType()} is never asked for.
  */
 public enum Precision {
   FP32(DataType.FLOAT32),
-  FP16(DataType.FLOAT16);
+  FP16(DataType.FLOAT16),
+  BF16(null);
 
   private final DataType dataType;
 
@@ -22,20 +25,19 @@ public enum Precision {
     this.dataType = dataType;
   }
 
+  /** The NDArray type of the weights (fp32 and fp16 only: a bf16 NDArray would abort the JVM). */
   public DataType dataType() {
+    if (dataType == null) {
+      throw new IllegalStateException("bf16 weights never become DJL NDArrays");
+    }
     return dataType;
   }
 
   public static Precision parse(String s) {
-    if (s.trim().equalsIgnoreCase("bf16")) {
-      throw UserException.of(
-          "--precision bf16 is not available: DJL 0.36's PyTorch engine aborts the JVM on bfloat16"
-              + " tensors; use --precision fp16 (GPU) or fp32");
-    }
     try {
       return valueOf(s.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw UserException.of("--precision '%s' is not one of fp32, fp16", s);
+      throw UserException.of("--precision '%s' is not one of fp32, fp16, bf16", s);
     }
   }
 }

@@ -12,8 +12,9 @@ import java.nio.file.Path;
 import org.cellspark.error.UserException;
 
 /**
- * A TorchScript file traced from a Hugging Face BERT (see {@code model-udf/tools/export_torchscript.py})
- * taking {@code (input_ids, attention_mask)} and returning every hidden state. Loaded with
+ * A TorchScript file a user made from a Hugging Face BERT (torch.jit.trace of a module taking
+ * {@code (input_ids, attention_mask)} and returning every hidden state). Hugging Face folders need
+ * no such file: {@link FusedBertEncoder} runs them with Cellspark's own program. Loaded with
  * {@code Model.load} on the file's absolute path: DJL's Criteria would scan the model folder for
  * jars (executors keep jars there) and a relative SparkFiles path would confuse it.
  */
@@ -31,8 +32,8 @@ public final class TorchScriptEncoder implements Encoder {
       model.close();
       throw UserException.of(
           "Cannot load the TorchScript model %s: %s. It must be a TorchScript file (torch.jit.trace or"
-              + " torch.jit.script, saved with torch.jit.save); model-udf/tools/export_torchscript.py"
-              + " makes one from a Hugging Face checkpoint.",
+              + " torch.jit.script, saved with torch.jit.save); a Hugging Face folder (config.json +"
+              + " model.safetensors) runs as it is, with no export.",
           absolute, e.getMessage());
     }
   }
@@ -64,7 +65,7 @@ public final class TorchScriptEncoder implements Encoder {
     if (out.size() != config.numLayers() + 1) {
       throw UserException.of(
           "The TorchScript model %s returned %d tensors; it must return every hidden state (%d for"
-              + " the %d layers in its config.json). Export it with export_torchscript.py.",
+              + " the %d layers in its config.json), or pass the Hugging Face folder instead.",
           model.getName(), out.size(), config.numLayers() + 1, config.numLayers());
     }
     return out;

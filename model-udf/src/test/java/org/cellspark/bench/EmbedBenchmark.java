@@ -23,6 +23,7 @@ import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.Pooling;
 import org.cellspark.model.Encoder;
 import org.cellspark.model.ModelLoader;
+import org.cellspark.model.Precision;
 import org.cellspark.spark.CellsparkConf;
 import org.cellspark.spark.SparkSessionFactory;
 
@@ -35,7 +36,11 @@ import org.cellspark.spark.SparkSessionFactory;
  * (bench/embed/run.sh sets ai.djl.pytorch.num_threads=1); PyTorch eager gets the same cores as
  * intra-op threads, as upstream runs.
  *
- * <p>Args: WORK_DIR THREADS [SQL_CELLS] [sql-only]
+ * <p>Then the two engines a Hugging Face folder can run with, on cells of fixed lengths: the fused
+ * TorchScript program (the default) and the native DJL forward, each on the same cells in the same
+ * run.
+ *
+ * <p>Args: WORK_DIR THREADS [SQL_CELLS] [sql-only|engines-only]
  */
 public final class EmbedBenchmark {
   private EmbedBenchmark() {}
@@ -54,6 +59,10 @@ public final class EmbedBenchmark {
 
     if (args.length > 3 && args[3].equals("sql-only")) {
       sql(work, cells.subList(0, Math.min(sqlCells, cells.size())), threads);
+      return;
+    }
+    if (args.length > 3 && args[3].equals("engines-only")) {
+      engines(work, cells, threads);
       return;
     }
     String pytorch = pytorchBaseline(threads);
@@ -77,6 +86,61 @@ public final class EmbedBenchmark {
     System.out.printf(Locale.ROOT, "  Cellspark, arrival-order batches:       %8.3f cells/s, padding %.1f%%%n", arrival[0], 100 * arrivalPadding);
     System.out.printf(Locale.ROOT, "  ratio Cellspark (grouped) / PyTorch:    %8.2f  (target >= 0.90)%n", grouped[0] / pytorchRate);
     sql(work, cells.subList(0, Math.min(sqlCells, cells.size())), threads);
+    engines(work, cells, threads);
+  }
+
+  /**
+   * Fused program vs native DJL forward, cells/s at fixed lengths (every cell cut or repeated to
+   * the length), the same cells for both, alternating which runs first per length.
+   */
+  private static void engines(Path work, List<int[]> cells, int threads) throws Exception {
+    EmbeddingSettings settings = new EmbeddingSettings(-1, Pooling.MEAN, EmbeddingSettings.DEFAULT_BATCH_TOKENS, 0, -1, -1);
+    System.out.println("  engines (fused TorchScript program, with libtorch's graph optimiser off (the default) and on,"
+        + " vs native DJL operations), fp32, length-grouped batches:");
+    System.setProperty("ai.djl.pytorch.graph_optimizer", "false");
+    Encoder fused = ModelLoader.load(work.resolve("model"), Device.cpu(), Precision.FP32, ModelLoader.Engine.FUSED);
+    System.setProperty("ai.djl.pytorch.graph_optimizer", "true");
+    Encoder optimised = ModelLoader.load(work.resolve("model"), Device.cpu(), Precision.FP32, ModelLoader.Engine.FUSED);
+    System.clearProperty("ai.djl.pytorch.graph_optimizer");
+    try (fused; optimised;
+        Encoder nat = ModelLoader.load(work.resolve("model"), Device.cpu(), Precision.FP32, ModelLoader.Engine.NATIVE)) {
+      for (Encoder e : List.of(fused, optimised, nat)) {
+        try (CellEmbedder warm = new CellEmbedder(e, Device.cpu(), settings)) {
+          warm.embed(fixedLength(cells.subList(0, 2), 256));
+        }
+      }
+      int[][] plan = {{256, 160}, {512, 96}, {1024, 48}, {2048, 24}};
+      for (int i = 0; i < plan.length; i++) {
+        List<int[]> same = fixedLength(cells.subList(0, Math.min(plan[i][1], cells.size())), plan[i][0]);
+        double f;
+        double o;
+        double n;
+        if (i % 2 == 0) {
+          f = run(fused, settings, same, threads, true)[0];
+          o = run(optimised, settings, same, threads, true)[0];
+          n = run(nat, settings, same, threads, true)[0];
+        } else {
+          n = run(nat, settings, same, threads, true)[0];
+          o = run(optimised, settings, same, threads, true)[0];
+          f = run(fused, settings, same, threads, true)[0];
+        }
+        System.out.printf(Locale.ROOT, "    %5d tokens, %3d cells: fused %8.3f cells/s (optimiser on %8.3f), native %8.3f cells/s,"
+            + " ratio fused/native %5.2f (optimiser on %5.2f)%n", plan[i][0], same.size(), f, o, n, f / n, o / n);
+      }
+    }
+  }
+
+  /** Each cell cut to {@code length} tokens, or repeated up to it. */
+  private static List<int[]> fixedLength(List<int[]> cells, int length) {
+    List<int[]> out = new ArrayList<>();
+    for (int[] c : cells) {
+      int[] x = new int[length];
+      for (int j = 0; j < length; j++) {
+        x[j] = c[j % c.length];
+      }
+      out.add(x);
+    }
+    return out;
   }
 
   /**

@@ -21,41 +21,41 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The encoders against PyTorch's own forward pass of the same weights (reference.json). */
+/**
+ * The encoders against PyTorch's own forward pass of the same weights (reference.json): the fused
+ * program (the default for a Hugging Face folder), the native DJL forward, and a traced TorchScript
+ * file.
+ */
 class EncoderTest {
-  private static final double TOLERANCE = 1e-4;
-  private static Encoder v2Native;
-  private static Encoder v1Native;
-  private static Encoder v2TorchScript;
+  private static final double TOLERANCE = 1e-5;
+  private static final java.util.Map<String, Encoder> ENCODERS = new java.util.LinkedHashMap<>();
   private static NDManager inputs;
 
   @BeforeAll
   static void load() {
-    v2Native = ModelLoader.load(ModelFixtures.model("tiny-v2"), Device.cpu());
-    v1Native = ModelLoader.load(ModelFixtures.model("tiny-v1"), Device.cpu());
-    v2TorchScript = ModelLoader.load(ModelFixtures.model("tiny-v2").resolve("model.pt"), Device.cpu());
+    for (String model : List.of("tiny-v2", "tiny-v1")) {
+      ENCODERS.put(model, ModelLoader.load(ModelFixtures.model(model), Device.cpu()));
+      ENCODERS.put(model + "-native", ModelLoader.load(ModelFixtures.model(model), Device.cpu(), Precision.FP32,
+          ModelLoader.Engine.NATIVE));
+    }
+    ENCODERS.put("tiny-v2-torchscript", ModelLoader.load(ModelFixtures.model("tiny-v2").resolve("model.pt"), Device.cpu()));
     inputs = NDManager.newBaseManager(Device.cpu(), "PyTorch");
   }
 
   @AfterAll
   static void close() {
-    v2Native.close();
-    v1Native.close();
-    v2TorchScript.close();
+    ENCODERS.values().forEach(Encoder::close);
+    ENCODERS.clear();
     inputs.close();
   }
 
   private static Encoder encoder(String name) {
-    return switch (name) {
-      case "tiny-v2" -> v2Native;
-      case "tiny-v1" -> v1Native;
-      default -> v2TorchScript;
-    };
+    return ENCODERS.get(name);
   }
 
   /** Every layer's hidden states, one cell at a time, equal PyTorch's. */
   @ParameterizedTest
-  @ValueSource(strings = {"tiny-v2", "tiny-v1", "tiny-v2-torchscript"})
+  @ValueSource(strings = {"tiny-v2", "tiny-v1", "tiny-v2-native", "tiny-v1-native", "tiny-v2-torchscript"})
   void everyHiddenStateMatchesPyTorch(String which) {
     Encoder e = encoder(which);
     JsonObject ref = ModelFixtures.reference(which.startsWith("tiny-v2") ? "tiny-v2" : "tiny-v1");
@@ -84,7 +84,7 @@ class EncoderTest {
 
   /** Right-padded batches: padding never changes a real position's output. */
   @ParameterizedTest
-  @ValueSource(strings = {"tiny-v2", "tiny-v1", "tiny-v2-torchscript"})
+  @ValueSource(strings = {"tiny-v2", "tiny-v1", "tiny-v2-native", "tiny-v1-native", "tiny-v2-torchscript"})
   void paddingDoesNotChangeRealPositions(String which) {
     Encoder e = encoder(which);
     JsonObject ref = ModelFixtures.reference(which.startsWith("tiny-v2") ? "tiny-v2" : "tiny-v1");
@@ -128,14 +128,18 @@ class EncoderTest {
       scope.suppressNotUsedWarning();
       NDArray x = inputs.create(ids, new Shape(1, ids.length));
       NDArray m = inputs.ones(new Shape(1, ids.length));
-      NDList a = v2Native.hiddenStates(x, m);
-      NDList b = v2TorchScript.hiddenStates(x, m);
+      NDList a = encoder("tiny-v2-native").hiddenStates(x, m);
+      NDList b = encoder("tiny-v2-torchscript").hiddenStates(x, m);
+      NDList c = encoder("tiny-v2").hiddenStates(x, m);
       for (int layer = 0; layer < a.size(); layer++) {
         assertThat(maxAbsDiff(a.get(layer).toFloatArray(), b.get(layer).toFloatArray()))
             .as("hidden state %d", layer).isLessThanOrEqualTo(TOLERANCE);
+        assertThat(maxAbsDiff(a.get(layer).toFloatArray(), c.get(layer).toFloatArray()))
+            .as("fused, hidden state %d", layer).isLessThanOrEqualTo(TOLERANCE);
       }
     }
-    assertThat(v2Native.kind()).isEqualTo("native");
-    assertThat(v2TorchScript.kind()).isEqualTo("torchscript");
+    assertThat(encoder("tiny-v2-native").kind()).isEqualTo("native");
+    assertThat(encoder("tiny-v2-torchscript").kind()).isEqualTo("torchscript");
+    assertThat(encoder("tiny-v2").kind()).isEqualTo("fused");
   }
 }

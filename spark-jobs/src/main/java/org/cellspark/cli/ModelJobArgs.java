@@ -26,7 +26,7 @@ final class ModelJobArgs {
   @Option(names = "--batch-tokens", paramLabel = "N", description = "Padded tokens per batch (cells x longest cell).")
   long batchTokens = EmbeddingSettings.DEFAULT_BATCH_TOKENS;
 
-  @Option(names = "--precision", paramLabel = "fp32|fp16", description = "fp16 needs GPU executors.")
+  @Option(names = "--precision", paramLabel = "fp32|fp16|bf16", description = "fp16 and bf16 need GPU executors.")
   String precision = "fp32";
 
   Precision parsedPrecision() {

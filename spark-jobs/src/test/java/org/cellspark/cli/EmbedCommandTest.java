@@ -33,9 +33,9 @@ class EmbedCommandTest {
         "--layer", "3", "--summary", "mean");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("--layer must be -1 (second to last) or 0 (last), got 3").contains("--summary needs --by");
-    CliRun bf = CliRun.of("embed", "--input", "x", "--model", "m", "--output", "o", "--precision", "bf16");
-    assertThat(bf.exitCode()).isEqualTo(2);
-    assertThat(bf.err()).contains("bf16 is not available");
+    CliRun int8 = CliRun.of("embed", "--input", "x", "--model", "m", "--output", "o", "--precision", "int8");
+    assertThat(int8.exitCode()).isEqualTo(2);
+    assertThat(int8.err()).contains("--precision 'int8' is not one of fp32, fp16, bf16");
     CliRun help = CliRun.of("embed", "--help");
     assertThat(help.out()).contains("--max-cells").contains("Default: 42").contains("--gene-embeddings").contains("[emb_layer]");
   }

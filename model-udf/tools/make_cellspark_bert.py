@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Writes the TorchScript program Cellspark runs Hugging Face BERT checkpoints with:
+
+    /usr/bin/python3 model-udf/tools/make_cellspark_bert.py
+
+-> model-udf/src/main/resources/org/cellspark/model/cellspark_bert.pt (a few KB, committed; CI
+and users never run this). Needs torch >= 1.13 where it runs (Debian's python3-torch will do).
+
+The program is Geneformer's encoder, Hugging Face's BertModel forward for its checkpoints
+(post-LayerNorm layers, absolute position embeddings, token type 0, no dropout), written once
+here with the weights as an argument (a list of tensors, in the order WEIGHT_ORDER below), so one
+file serves every model size: the JVM reads the weights from the checkpoint's safetensors file
+and passes them in. Attention is torch.scaled_dot_product_attention: fused kernels (flash or
+memory-efficient on CUDA, a fused kernel on CPU) that DJL's NDArray API cannot call.
+
+How it is made: the module is compiled with torch.jit.script, whose archive holds the program as
+TorchScript source text that the loading libtorch compiles again. torch 1.13 (Debian's) has no
+scaled_dot_product_attention, so the module is scripted with a plain attention method and that
+method's body is then replaced by the SDPA call in the archive's source (Cellspark's libtorch,
+2.7.1, compiles it). The source-range debug files are dropped: they describe the text before the
+edit and are optional.
+
+Methods (all inputs int64 / fp32, all outputs fp32, so no bf16 tensor ever crosses into the JVM):
+  prepare(weights, dtype)                        -> copies of the weights cast to 0 fp32, 1 fp16, 2 bf16
+  hidden_state(ids, mask, weights, heads, layer, eps, activation) -> hidden state `layer`
+      (0 = embeddings) as fp32 (batch, length, hidden); layers after `layer` are not run
+  hidden_states(ids, mask, weights, heads, eps, activation)       -> every hidden state, fp32
+activation: 0 relu, 1 gelu (erf), 2 gelu with the tanh approximation.
+"""
+import io
+import os
+import zipfile
+from typing import List
+
+import torch
+import torch.nn.functional as F
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "main", "resources", "org",
+                   "cellspark", "model", "cellspark_bert.pt")
+
+# The order of the weight list (Hugging Face names without the "bert." prefix); per layer L the 16
+# tensors from encoder.layer.L.attention.self.query.weight to encoder.layer.L.output.LayerNorm.bias.
+WEIGHT_ORDER = """embeddings.word_embeddings.weight embeddings.position_embeddings.weight
+embeddings.token_type_embeddings.weight embeddings.LayerNorm.weight embeddings.LayerNorm.bias""".split()
+LAYER_ORDER = """attention.self.query.weight attention.self.query.bias attention.self.key.weight
+attention.self.key.bias attention.self.value.weight attention.self.value.bias attention.output.dense.weight
+attention.output.dense.bias attention.output.LayerNorm.weight attention.output.LayerNorm.bias
+intermediate.dense.weight intermediate.dense.bias output.dense.weight output.dense.bias
+output.LayerNorm.weight output.LayerNorm.bias""".split()
+
+
+class CellsparkBert(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+    def attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        # Replaced by torch.scaled_dot_product_attention(q, k, v, mask) in the shipped archive.
+        scores = torch.matmul(q, k.transpose(-1, -2)) / (q.size(-1) ** 0.5)
+        return torch.matmul(torch.softmax(scores.masked_fill(torch.logical_not(mask), -1.0e30), -1), v)
+
+    def activate(self, x: torch.Tensor, activation: int) -> torch.Tensor:
+        if activation == 0:
+            return torch.relu(x)
+        if activation == 1:
+            return F.gelu(x)
+        return F.gelu(x, approximate="tanh")
+
+    def embed(self, ids: torch.Tensor, w: List[torch.Tensor], eps: float) -> torch.Tensor:
+        n = ids.size(1)
+        h = w[0].size(1)
+        x = F.embedding(ids, w[0]) + w[1][:n].unsqueeze(0) + w[2][0]
+        return F.layer_norm(x, [h], w[3], w[4], eps)
+
+    def layer(self, x: torch.Tensor, mask: torch.Tensor, w: List[torch.Tensor], o: int, heads: int, eps: float,
+              activation: int) -> torch.Tensor:
+        b = x.size(0)
+        n = x.size(1)
+        h = x.size(2)
+        hs = h // heads
+        q = F.linear(x, w[o], w[o + 1]).view(b, n, heads, hs).transpose(1, 2)
+        k = F.linear(x, w[o + 2], w[o + 3]).view(b, n, heads, hs).transpose(1, 2)
+        v = F.linear(x, w[o + 4], w[o + 5]).view(b, n, heads, hs).transpose(1, 2)
+        c = self.attend(q, k, v, mask).transpose(1, 2).reshape(b, n, h)
+        a = F.layer_norm(F.linear(c, w[o + 6], w[o + 7]) + x, [h], w[o + 8], w[o + 9], eps)
+        i = self.activate(F.linear(a, w[o + 10], w[o + 11]), activation)
+        return F.layer_norm(F.linear(i, w[o + 12], w[o + 13]) + a, [h], w[o + 14], w[o + 15], eps)
+
+    @torch.jit.export
+    def prepare(self, weights: List[torch.Tensor], dtype: int) -> List[torch.Tensor]:
+        target = torch.float32
+        if dtype == 1:
+            target = torch.float16
+        elif dtype == 2:
+            target = torch.bfloat16
+        # A copy even in fp32: the JVM's tensors may borrow memory the JVM frees once they are handed over.
+        return [torch.clone(t.to(target)) for t in weights]
+
+    @torch.jit.export
+    def hidden_state(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, weights: List[torch.Tensor],
+                     heads: int, layer: int, eps: float, activation: int) -> torch.Tensor:
+        b = input_ids.size(0)
+        n = input_ids.size(1)
+        mask = attention_mask.to(torch.bool).view(b, 1, 1, n)
+        x = self.embed(input_ids, weights, eps)
+        for l in range(layer):
+            x = self.layer(x, mask, weights, 5 + 16 * l, heads, eps, activation)
+        return x.float()
+
+    @torch.jit.export
+    def hidden_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, weights: List[torch.Tensor],
+                      heads: int, eps: float, activation: int) -> List[torch.Tensor]:
+        b = input_ids.size(0)
+        n = input_ids.size(1)
+        mask = attention_mask.to(torch.bool).view(b, 1, 1, n)
+        x = self.embed(input_ids, weights, eps)
+        out = [x.float()]
+        for l in range((len(weights) - 5) // 16):
+            x = self.layer(x, mask, weights, 5 + 16 * l, heads, eps, activation)
+            out.append(x.float())
+        return out
+
+
+def with_sdpa(archive: bytes) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(archive))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:
+        for info in src.infolist():
+            name = info.filename
+            if name.endswith(".debug_pkl"):
+                continue
+            data = src.read(name)
+            if name.endswith(".py"):
+                text = data.decode()
+                if "  def attend(" in text:
+                    start = text.index("  def attend(")
+                    body = text.index(") -> Tensor:\n", start) + len(") -> Tensor:\n")
+                    end = text.find("\n  def ", body)
+                    end = len(text) if end < 0 else end + 1
+                    text = text[:body] + "    return torch.scaled_dot_product_attention(q, k, v, mask)\n" + text[end:]
+                    data = text.encode()
+            # One top-level folder named after the program, whatever the temporary file was called.
+            dst.writestr(zipfile.ZipInfo("cellspark_bert/" + name.split("/", 1)[1], date_time=(1980, 1, 1, 0, 0, 0)), data)
+    return out.getvalue()
+
+
+def main():
+    buffer = io.BytesIO()
+    torch.jit.save(torch.jit.script(CellsparkBert()), buffer)
+    program = with_sdpa(buffer.getvalue())
+    os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    with open(OUT, "wb") as f:
+        f.write(program)
+    print("wrote", os.path.relpath(OUT), len(program), "bytes")
+
+
+if __name__ == "__main__":
+    main()
