@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# GPU benchmark: Cellspark's engine through the JVM against transformers' BertModel (SDPA) on the
+# same cells and token budget, V1-10M / V2-104M / V2-316M shapes, fp16 and bf16, with the device's
+# bf16 matrix throughput for scale. bench/gpu/README.md says how to bring it to a GPU machine.
+#   bench/gpu/run.sh [WORK=bench/work/gpu] [--smoke]
+# --smoke: a tiny shape on the CPU, to check the pipeline without a GPU (a Maven build here).
+# On a GPU machine without Maven, set JAVA (and JAVA_OPTS, CLASSPATH holding model-udf's jar, its
+# runtime jars and test classes) first; the Java step then runs with them.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+WORK="${1:-$ROOT/bench/work/gpu}"
+SMOKE="${2:-}"
+PYTHON="${PYTHON:-python3}"
+mkdir -p "$WORK"
+"$PYTHON" "$ROOT/bench/gpu/make_inputs.py" "$WORK" $SMOKE
+"$PYTHON" "$ROOT/bench/gpu/pytorch_baseline.py" "$WORK" --out "$WORK/pytorch.json" $SMOKE
+if [[ -n "${JAVA:-}" ]]; then
+  "$JAVA" ${JAVA_OPTS:-} -cp "$CLASSPATH" org.cellspark.bench.GpuBenchmark "$WORK" "$WORK/pytorch.json" "$WORK/jvm.json"
+else
+  cd "$ROOT"
+  bench/bench-java.sh --torch model-udf 8g org.cellspark.bench.GpuBenchmark "$WORK" "$WORK/pytorch.json" "$WORK/jvm.json"
+fi
