@@ -49,6 +49,11 @@ public final class CellEmbedder implements AutoCloseable {
     return settings;
   }
 
+  /** The device the embedder's inputs (and the hidden states it hands over) are on. */
+  public Device device() {
+    return manager.getDevice();
+  }
+
   /** Hidden size: the length of every embedding. */
   public int dimension() {
     return config.hiddenSize();
@@ -90,6 +95,26 @@ public final class CellEmbedder implements AutoCloseable {
         consumer.accept(Arrays.copyOfRange(all, offset, offset + cells.get(cell).length * h), cell);
       }
     });
+  }
+
+  /** What {@link #forEachBatch} hands over: a batch's cells and their hidden states, on the device. */
+  @FunctionalInterface
+  public interface HiddenBatch {
+    /**
+     * @param cells the batch's cells, as positions in the list given
+     * @param hidden fp32 {@code (cells, width, hidden)}, right-padded to {@code width}; valid only
+     *     during the call (it lives in the batch's NDScope)
+     */
+    void accept(int[] cells, NDArray hidden);
+  }
+
+  /**
+   * Runs the cells in length-grouped batches and hands each batch's hidden states (the chosen
+   * layer) to {@code consumer} where they are, on the device, so that a caller can reduce them
+   * there and copy out only what it needs.
+   */
+  public void forEachBatch(List<int[]> cells, HiddenBatch consumer) {
+    run(cells, (batch, hidden) -> consumer.accept(batch.cells(), hidden));
   }
 
   /** Pad tokens / tokens processed so far. */

@@ -47,19 +47,40 @@ public final class ShiftMetrics {
     int[] oi = p.originalIndex();
     int[] pi = p.perturbedIndex();
     double[] geneCos = new double[oi.length];
-    double sum = 0;
     for (int j = 0; j < oi.length; j++) {
       geneCos[j] = cosine(perturbed, pi[j], original, oi[j]);
-      sum += geneCos[j];
     }
-    double similarity = pooling == Pooling.CLS ? cosine(perturbed, 0, original, 0) : oi.length == 0 ? Double.NaN : sum / oi.length;
+    double clsCos = pooling == Pooling.CLS ? cosine(perturbed, 0, original, 0) : Double.NaN;
+    boolean cells = states.length > 0;
+    return result(p, geneCos, clsCos, cells ? cellEmbedding(p.perturbed(), perturbed) : null,
+        cells ? cellEmbedding(p.original(), original) : null, withGenes);
+  }
+
+  /** Whether {@link #result} needs the two cells' pooled vectors (to shift toward states). */
+  public boolean needsCellVectors() {
+    return states.length > 0;
+  }
+
+  public Pooling pooling() {
+    return pooling;
+  }
+
+  /**
+   * A perturbation's results from what the comparison reduces to, wherever it was computed: the
+   * cosine of each aligned gene pair ({@code geneCos[j]} for {@code originalIndex[j]} /
+   * {@code perturbedIndex[j]}), the cosine of the {@code <cls>} vectors (CLS pooling; else
+   * ignored), and, when states are modelled, the two cells' pooled vectors.
+   */
+  public Result result(Perturbation p, double[] geneCos, double clsCos, float[] pertCell, float[] origCell, boolean withGenes) {
+    int[] oi = p.originalIndex();
+    double sum = 0;
+    for (double c : geneCos) {
+      sum += c;
+    }
+    double similarity = pooling == Pooling.CLS ? clsCos : oi.length == 0 ? Double.NaN : sum / oi.length;
     double[] shifts = new double[states.length];
-    if (states.length > 0) {
-      float[] pertCell = cellEmbedding(p.perturbed(), perturbed);
-      float[] origCell = cellEmbedding(p.original(), original);
-      for (int s = 0; s < states.length; s++) {
-        shifts[s] = cosine(pertCell, states[s]) - cosine(origCell, states[s]);
-      }
+    for (int s = 0; s < states.length; s++) {
+      shifts[s] = cosine(pertCell, states[s]) - cosine(origCell, states[s]);
     }
     if (!withGenes) {
       return new Result(similarity, shifts, null, null);
@@ -71,6 +92,13 @@ public final class ShiftMetrics {
     return new Result(similarity, shifts, affected, geneCos);
   }
 
+  /** The rows of {@code tokens} a cell's mean embedding averages: {@code [first, end)}, specials left out. */
+  int[] geneRows(int[] tokens) {
+    int first = tokens.length > 0 && clsId >= 0 && tokens[0] == clsId ? 1 : 0;
+    int end = tokens.length > 0 && eosId >= 0 && tokens[tokens.length - 1] == eosId ? tokens.length - 1 : tokens.length;
+    return new int[] {first, end};
+  }
+
   /** The cell's vector as the state embeddings were made: mean of gene rows, or the CLS row. */
   float[] cellEmbedding(int[] tokens, float[] vectors) {
     float[] out = new float[hidden];
@@ -78,8 +106,9 @@ public final class ShiftMetrics {
       System.arraycopy(vectors, 0, out, 0, hidden);
       return out;
     }
-    int first = tokens.length > 0 && clsId >= 0 && tokens[0] == clsId ? 1 : 0;
-    int end = tokens.length > 0 && eosId >= 0 && tokens[tokens.length - 1] == eosId ? tokens.length - 1 : tokens.length;
+    int[] rows = geneRows(tokens);
+    int first = rows[0];
+    int end = rows[1];
     double[] acc = new double[hidden];
     forEach(first, end, r -> {
       for (int d = 0; d < hidden; d++) {

@@ -51,18 +51,27 @@ class PerturbationGoldenTest {
           String what = String.format("%s cell %d %s %s %s", model, c.get("cell").getAsInt(), type, java.util.Arrays.toString(positions), pooling);
           assertThat(p.perturbed()).as(what).containsExactly(ints(c.getAsJsonArray("perturbed_tokens")));
 
+          ShiftMetrics metrics = new ShiftMetrics(encoder.config().hiddenSize(), pooling, states, cls, eos);
           float[][] vectors = embedder.tokenVectors(List.of(p.original(), p.perturbed()));
-          ShiftMetrics.Result r = new ShiftMetrics(encoder.config().hiddenSize(), pooling, states, cls, eos)
-              .compare(p, vectors[0], vectors[1], true);
-          assertThat(r.cosineSimilarity()).as(what).isCloseTo(c.get("cosine_similarity").getAsDouble(), org.assertj.core.data.Offset.offset(1e-4));
-          JsonArray shifts = c.getAsJsonArray("shifts");
-          for (int k = 0; k < shifts.size(); k++) {
-            assertThat(r.shifts()[k]).as(what + " shift " + k).isCloseTo(shifts.get(k).getAsDouble(), org.assertj.core.data.Offset.offset(1e-4));
+          ShiftMetrics.Result host = metrics.compare(p, vectors[0], vectors[1], true);
+          // The same comparison where the hidden states are (what screens do).
+          ShiftMetrics.Result[] device = new ShiftMetrics.Result[1];
+          try (ComparisonsOnDevice d = new ComparisonsOnDevice(metrics, encoder.config().hiddenSize(), Device.cpu())) {
+            embedder.forEachBatch(List.of(p.original()), (cells, hidden) -> d.keep(List.of(p.original()), cells, hidden));
+            embedder.forEachBatch(List.of(p.perturbed()), (cells, hidden) -> device[0] = d.compare(List.of(p), cells, hidden, true)[0]);
           }
-          assertThat(r.affected()).as(what).containsExactly(ints(c.getAsJsonArray("affected")));
-          JsonArray geneCos = c.getAsJsonArray("gene_cos");
-          for (int k = 0; k < geneCos.size(); k++) {
-            assertThat(r.geneCosines()[k]).as(what + " gene " + k).isCloseTo(geneCos.get(k).getAsDouble(), org.assertj.core.data.Offset.offset(1e-4));
+          assertThat(device[0].cosineSimilarity()).as(what + " on the device").isCloseTo(host.cosineSimilarity(), org.assertj.core.data.Offset.offset(1e-6));
+          for (ShiftMetrics.Result r : List.of(host, device[0])) {
+            assertThat(r.cosineSimilarity()).as(what).isCloseTo(c.get("cosine_similarity").getAsDouble(), org.assertj.core.data.Offset.offset(1e-4));
+            JsonArray shifts = c.getAsJsonArray("shifts");
+            for (int k = 0; k < shifts.size(); k++) {
+              assertThat(r.shifts()[k]).as(what + " shift " + k).isCloseTo(shifts.get(k).getAsDouble(), org.assertj.core.data.Offset.offset(1e-4));
+            }
+            assertThat(r.affected()).as(what).containsExactly(ints(c.getAsJsonArray("affected")));
+            JsonArray geneCos = c.getAsJsonArray("gene_cos");
+            for (int k = 0; k < geneCos.size(); k++) {
+              assertThat(r.geneCosines()[k]).as(what + " gene " + k).isCloseTo(geneCos.get(k).getAsDouble(), org.assertj.core.data.Offset.offset(1e-4));
+            }
           }
           checked++;
         }

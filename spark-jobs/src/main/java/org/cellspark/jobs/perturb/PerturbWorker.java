@@ -23,6 +23,7 @@ import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.InvalidCellException;
 import org.cellspark.model.Precision;
 import org.cellspark.perturb.Perturbation;
+import org.cellspark.perturb.ComparisonsOnDevice;
 import org.cellspark.perturb.ShiftMetrics;
 import org.cellspark.spark.FaultInjection;
 import org.cellspark.spark.ModelCache;
@@ -137,7 +138,7 @@ final class PerturbWorker implements VoidFunction<Iterator<Tuple2<Integer, Tuple
 
   private void run(CellEmbedder embedder, ShiftMetrics metrics, List<Pending> window) {
     // Originals: each unit's cell, and truncated originals of overflowing overexpressions.
-    Map<int[], Integer> originalIndex = new IdentityHashMap<>();
+    Map<int[], Boolean> seen = new IdentityHashMap<>();
     List<int[]> originals = new ArrayList<>();
     List<Perturbation> all = new ArrayList<>();
     List<int[]> owner = new ArrayList<>(); // {window unit, perturbation index}
@@ -148,28 +149,33 @@ final class PerturbWorker implements VoidFunction<Iterator<Tuple2<Integer, Tuple
         if (q == null) {
           continue;
         }
-        originalIndex.computeIfAbsent(q.original(), o -> {
-          originals.add(o);
-          return originals.size() - 1;
-        });
+        if (seen.put(q.original(), Boolean.TRUE) == null) {
+          originals.add(q.original());
+        }
         all.add(q);
         owner.add(new int[] {w, k});
       }
     }
-    float[][] originalVectors;
-    try {
-      originalVectors = embedder.tokenVectors(originals);
-      List<int[]> copies = all.stream().map(Perturbation::perturbed).toList();
-      embedder.forEachTokenVectors(copies, (vectors, c) -> {
-        Perturbation q = all.get(c);
-        Pending p = window.get(owner.get(c)[0]);
-        ShiftMetrics.Result r = metrics.compare(q, originalVectors[originalIndex.get(q.original())], vectors, geneShifts);
-        int[] affected = geneShifts ? r.affected() : NONE;
-        float[] cosines = new float[affected.length];
-        for (int j = 0; j < cosines.length; j++) {
-          cosines[j] = (float) r.geneCosines()[j];
+    // The originals' hidden states stay on the device; each batch of copies is compared there, and
+    // only cosines (and pooled vectors, with states) come back.
+    List<int[]> copies = all.stream().map(Perturbation::perturbed).toList();
+    try (ComparisonsOnDevice device = new ComparisonsOnDevice(metrics, embedder.dimension(), embedder.device())) {
+      embedder.forEachBatch(originals, (cells, hidden) -> device.keep(originals, cells, hidden));
+      embedder.forEachBatch(copies, (cells, hidden) -> {
+        ShiftMetrics.Result[] results = device.compare(all, cells, hidden, geneShifts);
+        for (int b = 0; b < cells.length; b++) {
+          int c = cells[b];
+          Perturbation q = all.get(c);
+          Pending p = window.get(owner.get(c)[0]);
+          ShiftMetrics.Result r = results[b];
+          int[] affected = geneShifts ? r.affected() : NONE;
+          float[] cosines = new float[affected.length];
+          for (int j = 0; j < cosines.length; j++) {
+            cosines[j] = (float) r.geneCosines()[j];
+          }
+          p.rows[owner.get(c)[1]] = new UnitResult.Row(p.unit.cellId(), q.perturbedGenes(), r.cosineSimilarity(), r.shifts(), affected,
+              cosines);
         }
-        p.rows[owner.get(c)[1]] = new UnitResult.Row(p.unit.cellId(), q.perturbedGenes(), r.cosineSimilarity(), r.shifts(), affected, cosines);
       });
     } catch (InvalidCellException e) {
       throw UserException.of("The model cannot take a cell of this screen: %s", e.getMessage());
