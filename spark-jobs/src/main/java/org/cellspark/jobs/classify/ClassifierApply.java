@@ -22,8 +22,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
-import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,9 +86,7 @@ public final class ClassifierApply {
     }
     StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), spark.sparkContext().hadoopConfiguration(),
         List.of(o.embeddings(), o.model()));
-    String group = SparkJobs.startGroup(spark.sparkContext(), "cellspark classify apply");
-    boolean done = false;
-    try {
+    try (JobScope job = JobScope.start(spark.sparkContext(), "cellspark classify apply", out)) {
       List<Column> keep = new ArrayList<>();
       for (String c : cells.columns()) {
         if (!c.equals(EmbeddingTable.EMBEDDING)) {
@@ -111,15 +109,9 @@ public final class ClassifierApply {
           .put("counts", Map.of("cells", rows))
           .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0)).toJson());
       out.commit();
-      done = true;
+      job.succeeded();
       LOG.info(String.format(Locale.ROOT, "classify apply: %,d cells labelled in %.1f s to %s", rows, seconds, out.targetUri()));
       return rows;
-    } finally {
-      if (!done) {
-        SparkJobs.cancelAndAwait(spark.sparkContext(), group, 30_000);
-      }
-      SparkJobs.endGroup(spark.sparkContext());
-      out.abort();
     }
   }
 

@@ -35,8 +35,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
-import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,10 +75,8 @@ public final class ClassifyJob {
       EmbeddingTable.requireColumn(cells, o.group(), "--embeddings", o.embeddings());
     }
     StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.embeddings()));
-    String jobGroup = SparkJobs.startGroup(sc, "cellspark classify");
-    boolean done = false;
     Dataset<Row> prepared = null;
-    try {
+    try (JobScope job = JobScope.start(sc, "cellspark classify", out)) {
       sc.setJobDescription("classify: classes and groups");
       Dataset<Row> labelled = cells.filter(col(o.label()).isNotNull())
           .withColumn("_label", col(o.label()).cast(DataTypes.StringType));
@@ -190,7 +188,7 @@ public final class ClassifyJob {
           .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
       out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
       out.commit();
-      done = true;
+      job.succeeded();
       LOG.info(String.format(Locale.ROOT, "classify: %s on %s, %s accuracy %.3f, macro-F1 %.3f (%.1f s) to %s",
           o.classifier().label(), o.label(), reported.label(), shown.accuracy(), shown.macroF1(), seconds, out.targetUri()));
       return new ClassifyResult(out.targetUri(), Arrays.asList(classes), chosen, shown.asMap(), seconds, summary.asMap());
@@ -198,11 +196,6 @@ public final class ClassifyJob {
       if (prepared != null) {
         prepared.unpersist();
       }
-      if (!done) {
-        SparkJobs.cancelAndAwait(sc, jobGroup, 30_000);
-      }
-      SparkJobs.endGroup(sc);
-      out.abort();
     }
   }
 

@@ -1,41 +1,10 @@
 package org.cellspark.jobs.common;
 
-import java.util.UUID;
-import org.apache.spark.SparkContext;
-import org.apache.spark.SparkExecutorInfo;
 import org.apache.spark.sql.SparkSession;
 
-/** Small helpers for running a job's Spark work as one cancellable unit. */
+/** Session settings a job changes for a while and puts back (JobScope runs the job itself). */
 public final class SparkJobs {
   private SparkJobs() {}
-
-  /**
-   * Starts a job group whose tasks are interrupted when the group's jobs fail or are cancelled.
-   * Returns the group id.
-   */
-  public static String startGroup(SparkContext sc, String description) {
-    String group = "cellspark-" + UUID.randomUUID();
-    sc.setJobGroup(group, description, true);
-    return group;
-  }
-
-  /**
-   * After a failure: cancels the group and waits (bounded) until no task is running, so that no
-   * straggling task writes into an output folder after it was removed. When one task fails, Spark
-   * fails the job at once but stops the job's other tasks asynchronously.
-   */
-  public static void cancelAndAwait(SparkContext sc, String group, long timeoutMillis) {
-    sc.cancelJobGroup(group);
-    long deadline = System.currentTimeMillis() + timeoutMillis;
-    while (System.currentTimeMillis() < deadline && runningTasks(sc) > 0) {
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-  }
 
   /**
    * Runs {@code action} with a session setting changed, then restores it. Settings the writers
@@ -95,15 +64,5 @@ public final class SparkJobs {
     }
   }
 
-  public static void endGroup(SparkContext sc) {
-    sc.clearJobGroup();
-  }
 
-  private static int runningTasks(SparkContext sc) {
-    int n = 0;
-    for (SparkExecutorInfo e : sc.statusTracker().getExecutorInfos()) {
-      n += e.numRunningTasks();
-    }
-    return n;
-  }
 }

@@ -22,12 +22,12 @@ import org.cellspark.error.UserException;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.ModelCheck;
 import org.cellspark.infer.TokenProfile;
+import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ModelFingerprint;
 import org.cellspark.jobs.common.ParquetFooters;
 import org.cellspark.jobs.common.Progress;
-import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.model.BertConfig;
@@ -75,9 +75,7 @@ public final class EmbedJob {
     EmbeddingSettings settings = new EmbeddingSettings(
         o.layer(), o.pooling(), o.batchTokens(), vocabulary.padId(), vocabulary.clsId().orElse(-1), vocabulary.eosId().orElse(-1));
     StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.input()));
-    String group = SparkJobs.startGroup(spark.sparkContext(), "cellspark embed");
-    boolean done = false;
-    try {
+    try (JobScope job = JobScope.start(spark.sparkContext(), "cellspark embed", out)) {
       Dataset<Row> cells = select(table.cells(), o);
       spark.sparkContext().setJobDescription("embed: check the model against the tokens");
       TokenProfile profile = TokenProfiles.of(cells, "input_ids", vocabulary);
@@ -126,16 +124,10 @@ public final class EmbedJob {
           embedSeconds, seconds);
       out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
       out.commit();
-      done = true;
+      job.succeeded();
       LOG.info(String.format(Locale.ROOT, "embed: %,d cells in %.1f s (%.1f cells/s) to %s",
           written, seconds, written / seconds, out.targetUri()));
       return new EmbedResult(out.targetUri(), written, states, genes, seconds, summary.asMap());
-    } finally {
-      if (!done) {
-        SparkJobs.cancelAndAwait(spark.sparkContext(), group, 30_000);
-      }
-      SparkJobs.endGroup(spark.sparkContext());
-      out.abort();
     }
   }
 

@@ -47,8 +47,8 @@ import org.cellspark.io.mtx.MtxCells;
 import org.cellspark.io.storage.HdfOpener;
 import org.cellspark.io.mtx.MtxFolder;
 import org.cellspark.io.tenx.TenxH5;
+import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
-import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.spark.InternalRowsRelation;
 import org.slf4j.Logger;
@@ -114,9 +114,7 @@ public final class MediansJob {
     }
     StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, atlases.all().stream().map(InputFile::uri).toList());
     List<MtxCells.Read> mtxReads = new ArrayList<>();
-    String group = SparkJobs.startGroup(sc, "cellspark medians");
-    boolean done = false;
-    try {
+    try (JobScope job = JobScope.start(sc, "cellspark medians", out)) {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
       // Genes are numbered once on the driver (every ID of every file, listed ones only with
       // --genes); executors see, per file, each column's gene number (-1: no gene or not kept).
@@ -237,7 +235,7 @@ public final class MediansJob {
           .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
       out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
       out.commit();
-      done = true;
+      job.succeeded();
       LOG.info(String.format(Locale.ROOT, "medians: %,d genes from %,d cells in %.1f s to %s", medians.size(), counted.value(), seconds,
           out.targetUri()));
       return new MediansResult(out.targetUri(), counted.value(), perGene.size(), medians.size(), seconds, summary.asMap());
@@ -245,11 +243,6 @@ public final class MediansJob {
       throw UserException.of("Cannot write the vocabulary into %s: %s", o.output(), e.getMessage());
     } finally {
       mtxReads.forEach(MtxCells.Read::release);
-      if (!done) {
-        SparkJobs.cancelAndAwait(sc, group, 30_000);
-      }
-      SparkJobs.endGroup(sc);
-      out.abort();
     }
   }
 

@@ -31,12 +31,12 @@ import org.cellspark.error.UserException;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.ModelCheck;
 import org.cellspark.infer.TokenProfile;
+import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ModelFingerprint;
 import org.cellspark.jobs.common.ParquetFooters;
 import org.cellspark.jobs.common.Progress;
-import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.model.BertConfig;
@@ -104,11 +104,10 @@ public final class PerturbJob {
         o.exportPickle() == null ? List.of(o.input()) : List.of(o.input(), o.exportPickle()));
     StagedOutput pickles = o.exportPickle() == null ? null
         : StagedOutput.prepare(o.exportPickle(), o.overwrite() || o.resume(), hadoop, List.of(o.input(), o.output()));
-    String group = SparkJobs.startGroup(sc, "cellspark perturb");
     boolean done = false;
     WorkDir work = null;
     int total = 0;
-    try {
+    try (JobScope job = JobScope.start(sc, "cellspark perturb", out, pickles)) {
       Dataset<Row> cells = select(table.cells(), o);
       sc.setJobDescription("perturb: check the model against the tokens");
       TokenProfile profile = TokenProfiles.of(cells, "input_ids", vocabulary);
@@ -129,6 +128,7 @@ public final class PerturbJob {
       String fingerprint = plan.fingerprint(options + "\n" + modelFingerprint + "\n" + Arrays.deepToString(stateVectors));
       PerturbResult kept = o.resume() ? keptScreen(o, out.targetUri(), fingerprint, hadoop, start) : null;
       if (kept != null) {
+        job.succeeded();
         done = true;
         return kept;
       }
@@ -201,6 +201,7 @@ public final class PerturbJob {
         pickles.commit();
       }
       work.delete();
+      job.succeeded();
       done = true;
       LOG.info(String.format(Locale.ROOT, "perturb: %,d perturbations of %,d cells in %.1f s to %s", rows, plan.cells().size(), seconds, out.targetUri()));
       return new PerturbResult(out.targetUri(), plan.cells().size(), total, total - remaining.size(), rows, pairs, seconds,
@@ -212,15 +213,6 @@ public final class PerturbJob {
             + " run the same command again to resume from there", kept, total, work.uri()));
       }
       throw e;
-    } finally {
-      if (!done) {
-        SparkJobs.cancelAndAwait(sc, group, 30_000);
-      }
-      SparkJobs.endGroup(sc);
-      out.abort();
-      if (pickles != null) {
-        pickles.abort();
-      }
     }
   }
 

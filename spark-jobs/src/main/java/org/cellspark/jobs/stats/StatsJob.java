@@ -15,9 +15,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ParquetFooters;
-import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,9 +46,7 @@ public final class StatsJob {
       inputs.add(o.nullInput());
     }
     StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, inputs);
-    String group = SparkJobs.startGroup(sc, "cellspark stats");
-    boolean done = false;
-    try {
+    try (JobScope job = JobScope.start(sc, "cellspark stats", out)) {
       sc.setJobDescription("stats: " + o.mode().label());
       StatsTable table = switch (o.mode()) {
         case GOAL_STATE_SHIFT -> GoalStateShift.compute(spark, screen, o);
@@ -80,15 +78,9 @@ public final class StatsJob {
           .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
       out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
       out.commit();
-      done = true;
+      job.succeeded();
       LOG.info(String.format(Locale.ROOT, "stats: %s, %,d rows in %.1f s to %s", o.mode().label(), count, seconds, out.targetUri()));
       return new StatsResult(out.targetUri(), name, count, seconds, summary.asMap());
-    } finally {
-      if (!done) {
-        SparkJobs.cancelAndAwait(sc, group, 30_000);
-      }
-      SparkJobs.endGroup(sc);
-      out.abort();
     }
   }
 

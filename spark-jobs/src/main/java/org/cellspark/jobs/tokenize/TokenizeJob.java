@@ -42,6 +42,7 @@ import org.cellspark.io.storage.HdfOpener;
 import org.cellspark.io.mtx.MtxFolder;
 import org.cellspark.io.tenx.TenxH5;
 import org.cellspark.spark.InternalRowsRelation;
+import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ParquetFooters;
 import org.cellspark.jobs.common.Progress;
@@ -113,10 +114,8 @@ public final class TokenizeJob {
     StagedOutput out =
         StagedOutput.prepare(
             o.output(), o.overwrite(), hadoop, files.stream().map(InputFile::uri).toList());
-    String group = SparkJobs.startGroup(spark.sparkContext(), "cellspark tokenize");
-    boolean done = false;
     List<MtxCells.Read> mtxReads = new ArrayList<>();
-    try {
+    try (JobScope job = JobScope.start(spark.sparkContext(), "cellspark tokenize", out)) {
       List<InspectedInput> inputs = new ArrayList<>();
       for (InputFile f : h5adFiles) {
         inputs.add(InspectedInput.inspect(HdfOpener.onDriver(hadoop), f, vocabulary, countsAt, o));
@@ -205,7 +204,7 @@ public final class TokenizeJob {
               seconds);
       out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
       out.commit();
-      done = true;
+      job.succeeded();
       LOG.info("tokenize: {} of {} cells written to {} in {} s", written, counters.cellsRead.value(),
           out.targetUri(), String.format(Locale.ROOT, "%.1f", seconds));
       return new TokenizeResult(
@@ -220,11 +219,6 @@ public final class TokenizeJob {
           summary.asMap());
     } finally {
       mtxReads.forEach(MtxCells.Read::release);
-      if (!done) {
-        SparkJobs.cancelAndAwait(spark.sparkContext(), group, 30_000);
-      }
-      SparkJobs.endGroup(spark.sparkContext());
-      out.abort();
     }
   }
 

@@ -1,0 +1,161 @@
+package org.cellspark.jobs.common;
+
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.SparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobEnd;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
+import scala.collection.JavaConverters;
+
+/**
+ * One Cellspark job's run on a session, opened in a try-with-resources around all of its work:
+ * its Spark work runs in a job group of its own, and its outputs are staged. Closing it after a
+ * failure (without {@link #succeeded()}) cancels the group and waits, bounded, until the group's
+ * own tasks have stopped (Spark fails a job at once but stops its other tasks asynchronously),
+ * so that no straggler writes into a staging folder once it is gone; then the staging folders
+ * are removed. Another job on the same session (a notebook runs several) is neither cancelled nor
+ * waited for.
+ */
+public final class JobScope implements AutoCloseable {
+  /** How long a failed job waits for its own tasks to stop. */
+  static final long STRAGGLER_WAIT_MILLIS = 30_000;
+
+  private final SparkContext sc;
+  private final String group;
+  private final List<StagedOutput> outputs;
+  private final GroupTasks tasks;
+  private final long stragglerWaitMillis;
+  private boolean succeeded;
+
+  private JobScope(SparkContext sc, String description, long stragglerWaitMillis, List<StagedOutput> outputs) {
+    this.sc = sc;
+    this.stragglerWaitMillis = stragglerWaitMillis;
+    this.group = "cellspark-" + UUID.randomUUID();
+    this.outputs = outputs;
+    this.tasks = new GroupTasks(group);
+    sc.addSparkListener(tasks); // before the group's first job, so every one of its tasks is seen
+    sc.setJobGroup(group, description, true);
+  }
+
+  /**
+   * Starts a job's scope: a job group named after the job, whose tasks are interrupted when the
+   * group is cancelled, and the staged outputs it removes unless the job succeeds (a committed
+   * output has nothing left to remove; null entries, for outputs a run does not write, are skipped).
+   * Jobs add outputs prepared later with {@link #stage}.
+   */
+  public static JobScope start(SparkContext sc, String description, StagedOutput... outputs) {
+    return start(sc, description, STRAGGLER_WAIT_MILLIS, outputs);
+  }
+
+  /** As {@link #start(SparkContext, String, StagedOutput...)}, waiting at most as long as given for stragglers (tests). */
+  static JobScope start(SparkContext sc, String description, long stragglerWaitMillis, StagedOutput... outputs) {
+    return new JobScope(sc, description, stragglerWaitMillis,
+        new java.util.ArrayList<>(java.util.Arrays.stream(outputs).filter(java.util.Objects::nonNull).toList()));
+  }
+
+  /** An output prepared once the job is under way (its location known only then). */
+  public StagedOutput stage(StagedOutput out) {
+    outputs.add(out);
+    return out;
+  }
+
+  /** The job group's id. */
+  public String group() {
+    return group;
+  }
+
+  /** The job finished and committed its outputs: closing only ends the group. */
+  public void succeeded() {
+    succeeded = true;
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (!succeeded) {
+        sc.cancelJobGroup(group);
+        tasks.awaitQuiet(stragglerWaitMillis);
+      }
+    } finally {
+      sc.removeSparkListener(tasks);
+      sc.clearJobGroup();
+      for (StagedOutput out : outputs) {
+        out.abort();
+      }
+    }
+  }
+
+  /**
+   * The group's jobs and running tasks, from Spark's listener events. Events arrive in order for
+   * one listener: a job's tasks start before it ends, so once every job of the group has ended
+   * the count of running tasks can only fall, and it falls to 0 when the last straggler stops.
+   */
+  static final class GroupTasks extends SparkListener {
+    /** The local property Spark stores a job's group in (SparkContext.SPARK_JOB_GROUP_ID). */
+    private static final String JOB_GROUP_PROPERTY = "spark.jobGroup.id";
+    private final String group;
+    private final Set<Integer> jobs = ConcurrentHashMap.newKeySet();
+    private final Set<Integer> stages = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger jobsRunning = new AtomicInteger();
+    private final AtomicInteger tasksRunning = new AtomicInteger();
+
+    GroupTasks(String group) {
+      this.group = group;
+    }
+
+    @Override
+    public void onJobStart(SparkListenerJobStart e) {
+      if (e.properties() != null && group.equals(e.properties().getProperty(JOB_GROUP_PROPERTY))) {
+        for (Object stage : JavaConverters.seqAsJavaList(e.stageIds())) {
+          stages.add((Integer) stage);
+        }
+        jobs.add(e.jobId());
+        jobsRunning.incrementAndGet();
+      }
+    }
+
+    @Override
+    public void onJobEnd(SparkListenerJobEnd e) {
+      if (jobs.contains(e.jobId())) {
+        jobsRunning.decrementAndGet();
+      }
+    }
+
+    @Override
+    public void onTaskStart(SparkListenerTaskStart e) {
+      if (stages.contains(e.stageId())) {
+        tasksRunning.incrementAndGet();
+      }
+    }
+
+    @Override
+    public void onTaskEnd(SparkListenerTaskEnd e) {
+      if (stages.contains(e.stageId())) {
+        tasksRunning.decrementAndGet();
+      }
+    }
+
+    /** Whether every job of the group has ended and none of its tasks is running. */
+    boolean quiet() {
+      return jobsRunning.get() <= 0 && tasksRunning.get() <= 0;
+    }
+
+    void awaitQuiet(long timeoutMillis) {
+      long deadline = System.currentTimeMillis() + timeoutMillis;
+      while (!quiet() && System.currentTimeMillis() < deadline) {
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+}
