@@ -26,6 +26,14 @@ public class UserException extends RuntimeException {
     return new UserException(String.format(java.util.Locale.ROOT, format, args));
   }
 
+  /**
+   * As {@link #of}, keeping what went wrong underneath as the cause: the message is the user's,
+   * the cause is for the log file and {@code --verbose} (never printed as a trace for a user error).
+   */
+  public static UserException because(Throwable cause, String format, Object... args) {
+    return new UserException(String.format(java.util.Locale.ROOT, format, args), cause);
+  }
+
   /** The first {@code UserException} in the cause chain of {@code t}, or null. */
   public static UserException findIn(Throwable t) {
     return (UserException) Causes.first(t, UserException.class::isInstance);

@@ -23,7 +23,7 @@ public enum Pooling {
     try {
       return valueOf(s.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw UserException.of("--pooling '%s' is not one of mean, cls", s);
+      throw UserException.because(e, "--pooling '%s' is not one of mean, cls", s);
     }
   }
 

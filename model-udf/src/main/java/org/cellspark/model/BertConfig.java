@@ -67,9 +67,9 @@ public record BertConfig(
       }
       o = e.getAsJsonObject();
     } catch (IOException e) {
-      throw UserException.of("Cannot read model config %s: %s", file, e.getMessage());
+      throw UserException.because(e, "Cannot read model config %s: %s", file, e.getMessage());
     } catch (JsonParseException e) {
-      throw UserException.of("%s is not valid JSON (%s); expected a Hugging Face BERT config.json", file, e.getMessage());
+      throw UserException.because(e, "%s is not valid JSON (%s); expected a Hugging Face BERT config.json", file, e.getMessage());
     }
     String type = string(o, "model_type", "bert");
     if (!"bert".equals(type)) {
@@ -94,7 +94,7 @@ public record BertConfig(
           o.has("type_vocab_size") ? o.get("type_vocab_size").getAsInt() : 2,
           o.has("pad_token_id") && !o.get("pad_token_id").isJsonNull() ? o.get("pad_token_id").getAsInt() : 0);
     } catch (IllegalArgumentException e) {
-      throw UserException.of("%s: %s", file, e.getMessage());
+      throw UserException.because(e, "%s: %s", file, e.getMessage());
     }
   }
 
@@ -105,7 +105,7 @@ public record BertConfig(
     try {
       return o.get(key).getAsInt();
     } catch (NumberFormatException e) {
-      throw UserException.of("%s: '%s' is not an integer", file, key);
+      throw UserException.because(e, "%s: '%s' is not an integer", file, key);
     }
   }
 

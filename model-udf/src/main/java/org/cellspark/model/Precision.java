@@ -37,7 +37,7 @@ public enum Precision {
     try {
       return valueOf(s.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw UserException.of("--precision '%s' is not one of fp32, fp16, bf16", s);
+      throw UserException.because(e, "--precision '%s' is not one of fp32, fp16, bf16", s);
     }
   }
 }

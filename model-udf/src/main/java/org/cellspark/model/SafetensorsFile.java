@@ -67,13 +67,13 @@ public final class SafetensorsFile {
         JsonElement e = JsonParser.parseString(new String(header.array(), StandardCharsets.UTF_8));
         json = e.getAsJsonObject();
       } catch (RuntimeException e) {
-        throw UserException.of("%s: the safetensors header is not a JSON object (%s)", path, e.getMessage());
+        throw UserException.because(e, "%s: the safetensors header is not a JSON object (%s)", path, e.getMessage());
       }
       long dataStart = 8 + headerLength;
       Map<String, Tensor> tensors = parse(path, json, size - dataStart);
       return new SafetensorsFile(path, tensors, dataStart);
     } catch (IOException e) {
-      throw UserException.of("Cannot read %s: %s", path, e.getMessage());
+      throw UserException.because(e, "Cannot read %s: %s", path, e.getMessage());
     }
   }
 
@@ -111,7 +111,7 @@ public final class SafetensorsFile {
       } catch (UserException u) {
         throw u;
       } catch (RuntimeException bad) {
-        throw UserException.of("%s: the header entry of '%s' is malformed (%s)", path, e.getKey(), bad.getMessage());
+        throw UserException.because(bad, "%s: the header entry of '%s' is malformed (%s)", path, e.getKey(), bad.getMessage());
       }
     }
     byStart.sort((a, b) -> Long.compare(a.begin(), b.begin()));
@@ -176,7 +176,7 @@ public final class SafetensorsFile {
       }
       return out.flip();
     } catch (IOException e) {
-      throw UserException.of("Cannot read %s: %s", path, e.getMessage());
+      throw UserException.because(e, "Cannot read %s: %s", path, e.getMessage());
     }
   }
 

@@ -30,7 +30,7 @@ public final class TorchScriptEncoder implements Encoder {
       model.load(absolute);
     } catch (IOException | MalformedModelException | RuntimeException e) {
       model.close();
-      throw UserException.of(
+      throw UserException.because(e, 
           "Cannot load the TorchScript model %s: %s. It must be a TorchScript file (torch.jit.trace or"
               + " torch.jit.script, saved with torch.jit.save); a Hugging Face folder (config.json +"
               + " model.safetensors) runs as it is, with no export.",

@@ -27,7 +27,7 @@ public enum PerturbationType {
     try {
       return valueOf(s.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw UserException.of("--perturbation '%s' is not one of delete, overexpress, inhibit, activate", s);
+      throw UserException.because(e, "--perturbation '%s' is not one of delete, overexpress, inhibit, activate", s);
     }
   }
 

@@ -42,7 +42,7 @@ public final class CellsparkConf {
     try {
       return Long.parseLong(value.trim());
     } catch (NumberFormatException e) {
-      throw UserException.of("%s must be a number, got '%s'", key, value);
+      throw UserException.because(e, "%s must be a number, got '%s'", key, value);
     }
   }
 

@@ -28,7 +28,7 @@ public final class TaskDevice {
     try {
       return Device.gpu(Integer.parseInt(address.trim()));
     } catch (NumberFormatException e) {
-      throw UserException.of(
+      throw UserException.because(e, 
           "Spark gave this task the GPU address '%s', which is not a device number; the GPU"
               + " discovery script must print CUDA device indices",
           address);

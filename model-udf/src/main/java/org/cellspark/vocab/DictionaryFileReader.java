@@ -41,15 +41,15 @@ public final class DictionaryFileReader {
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
       top = new RestrictedUnpickler().load(in);
     } catch (RestrictedUnpickler.RefusedPickleException e) {
-      throw UserException.of(
+      throw UserException.because(e, 
           "%s: refused to read this pickle: %s. A vocabulary pickle must be a plain dict of strings to"
               + " numbers or strings, as Geneformer ships; re-create it with pickle.dump(dict(...)) or"
               + " use a .tsv file.",
           file, e.getMessage());
     } catch (EOFException e) {
-      throw UserException.of("%s: the pickle ends early (truncated file?); copy it again", file);
+      throw UserException.because(e, "%s: the pickle ends early (truncated file?); copy it again", file);
     } catch (IOException | RuntimeException e) {
-      throw UserException.of(
+      throw UserException.because(e, 
           "%s: not a readable Python pickle (%s); check that it is one of Geneformer's .pkl"
               + " dictionaries",
           file, e.getMessage());
@@ -132,9 +132,9 @@ public final class DictionaryFileReader {
         }
       }
     } catch (java.nio.charset.MalformedInputException e) {
-      throw UserException.of("%s: not UTF-8 text; a .tsv dictionary must be UTF-8", file);
+      throw UserException.because(e, "%s: not UTF-8 text; a .tsv dictionary must be UTF-8", file);
     } catch (IOException e) {
-      throw UserException.of("%s: cannot read (%s)", file, e.getMessage());
+      throw UserException.because(e, "%s: cannot read (%s)", file, e.getMessage());
     }
     return out;
   }

@@ -189,7 +189,7 @@ public final class VocabularyLoader {
         try {
           m = Double.parseDouble(s.trim());
         } catch (NumberFormatException ex) {
-          throw UserException.of("%s: the median of '%s' is '%s', not a number", file, e.getKey(), s);
+          throw UserException.because(ex, "%s: the median of '%s' is '%s', not a number", file, e.getKey(), s);
         }
       } else {
         throw UserException.of(
@@ -248,7 +248,7 @@ public final class VocabularyLoader {
       }
       return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
     } catch (IOException e) {
-      throw UserException.of("%s: cannot read (%s)", file, e.getMessage());
+      throw UserException.because(e, "%s: cannot read (%s)", file, e.getMessage());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

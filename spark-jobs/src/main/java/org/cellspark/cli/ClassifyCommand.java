@@ -83,7 +83,7 @@ final class ClassifyCommand implements Callable<Integer> {
     try {
       return Arrays.stream(s.split(",")).mapToDouble(x -> Double.parseDouble(x.trim())).toArray();
     } catch (NumberFormatException e) {
-      throw UserException.of("--split '%s' must be three numbers, e.g. 0.8,0.1,0.1", s);
+      throw UserException.because(e, "--split '%s' must be three numbers, e.g. 0.8,0.1,0.1", s);
     }
   }
 

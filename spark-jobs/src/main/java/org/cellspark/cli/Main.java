@@ -35,6 +35,21 @@ public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /** Every command takes it (inherited): a refusal then also prints what went wrong underneath. */
+  @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+      description = "With an error, also print its underlying causes (the log file always has them).")
+  boolean verbose;
+
+  /** Whether {@code --verbose} was given, on the command or on its subcommand. */
+  private static boolean verbose(CommandLine.ParseResult parsed) {
+    for (CommandLine.ParseResult p = parsed; p != null; p = p.hasSubcommand() ? p.subcommand() : null) {
+      if (p.hasMatchedOption("--verbose")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The Spark setting spark-submit gives the driver JVM (as a system property) for its deploy mode. */
   static final String DEPLOY_MODE = "spark.submit.deployMode";
 
@@ -97,7 +112,7 @@ public final class Main implements Runnable {
 
   private static CommandLine commandLine(LastFailure last) {
     CommandLine cl = new CommandLine(new Main());
-    cl.setExecutionExceptionHandler((e, command, parsed) -> last.handle(e, command.getErr()));
+    cl.setExecutionExceptionHandler((e, command, parsed) -> last.handle(e, command.getErr(), verbose(parsed)));
     cl.setExecutionStrategy(parsed -> runCatchingErrors(parsed, last));
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     return cl;
@@ -108,10 +123,10 @@ public final class Main implements Runnable {
     private Failure failure;
     private Throwable cause;
 
-    int handle(Throwable e, PrintWriter err) {
+    int handle(Throwable e, PrintWriter err, boolean verbose) {
       failure = classify(e);
       cause = e;
-      return Main.handle(failure, e, err);
+      return Main.handle(failure, e, err, verbose);
     }
   }
 
@@ -124,7 +139,7 @@ public final class Main implements Runnable {
     try {
       return new CommandLine.RunLast().execute(parsed);
     } catch (Error e) {
-      return last.handle(e, parsed.commandSpec().commandLine().getErr());
+      return last.handle(e, parsed.commandSpec().commandLine().getErr(), verbose(parsed));
     }
   }
 
@@ -135,11 +150,16 @@ public final class Main implements Runnable {
    * Prints one message for a failed run (and the trace only for a bug, for the report), and
    * records the whole failure with its trace in the log file only.
    */
-  private static int handle(Failure f, Throwable e, PrintWriter err) {
+  private static int handle(Failure f, Throwable e, PrintWriter err, boolean verbose) {
     LOG.error(LOG_ONLY, "exit {}: {}", f.exitCode(), f.message(), e);
     err.println(f.message());
     if (f.trace()) {
       e.printStackTrace(err);
+    } else if (verbose) {
+      UserException user = UserException.findIn(e);
+      for (Throwable c = user == null ? null : user.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+        err.println("  because: " + c);
+      }
     }
     err.flush();
     return f.exitCode();

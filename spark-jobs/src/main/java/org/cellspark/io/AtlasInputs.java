@@ -295,7 +295,7 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
     try {
       return p.getFileSystem(conf).makeQualified(p).toUri().toString();
     } catch (IOException e) {
-      throw UserException.of("Cannot open input %s: %s", spec, FileSystemHints.explain(spec, e));
+      throw UserException.because(e, "Cannot open input %s: %s", spec, FileSystemHints.explain(spec, e));
     }
   }
 

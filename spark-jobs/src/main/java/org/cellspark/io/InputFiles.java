@@ -80,7 +80,7 @@ public final class InputFiles {
       out.sort((a, b) -> a.uri().compareTo(b.uri()));
       return out;
     } catch (IOException e) {
-      throw UserException.of("Cannot list input %s: %s", spec, FileSystemHints.explain(spec, e));
+      throw UserException.because(e, "Cannot list input %s: %s", spec, FileSystemHints.explain(spec, e));
     }
   }
 
@@ -119,7 +119,7 @@ public final class InputFiles {
       files.sort((a, b) -> a.getPath().toString().compareTo(b.getPath().toString()));
       return files;
     } catch (IOException e) {
-      throw UserException.of("Cannot list input %s: %s", spec, FileSystemHints.explain(spec, e));
+      throw UserException.because(e, "Cannot list input %s: %s", spec, FileSystemHints.explain(spec, e));
     }
   }
 }

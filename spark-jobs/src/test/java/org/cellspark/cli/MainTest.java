@@ -37,6 +37,7 @@ class MainTest {
     @CommandLine.Option(names = "--small-heap") boolean smallHeap;
     @CommandLine.Option(names = "--assertion") boolean assertion;
     @CommandLine.Option(names = "--heap-here") boolean heapHere;
+    @CommandLine.Option(names = "--user-cause") boolean userCause;
 
     @Override
     public Integer call() {
@@ -46,6 +47,10 @@ class MainTest {
       }
       if (heapHere) {
         throw new OutOfMemoryError("Java heap space");
+      }
+      if (userCause) {
+        throw new IllegalStateException("Job aborted", UserException.because(
+            new java.io.EOFException("Unexpected end of ZLIB input stream"), "Input x.mtx.gz ends early; copy it again"));
       }
       if (oom) {
         // As Spark reports an executor's: the remote error as text in the job's failure.
@@ -97,6 +102,21 @@ class MainTest {
     cl.setErr(new PrintWriter(heap, true));
     assertThat(cl.execute("fail", "--heap-here")).isEqualTo(2);
     assertThat(heap.toString()).startsWith("error: the job ran out of memory").doesNotContain("\tat ");
+  }
+
+  @Test
+  void verboseShowsWhatLiesUnderARefusal() {
+    StringWriter plain = new StringWriter();
+    CommandLine cl = Main.commandLine().addSubcommand(new Fail());
+    cl.setErr(new PrintWriter(plain, true));
+    assertThat(cl.execute("fail", "--user-cause")).isEqualTo(2);
+    assertThat(plain.toString()).isEqualTo("error: Input x.mtx.gz ends early; copy it again" + System.lineSeparator());
+
+    StringWriter verbose = new StringWriter();
+    cl.setErr(new PrintWriter(verbose, true));
+    assertThat(cl.execute("fail", "--user-cause", "--verbose")).isEqualTo(2);
+    assertThat(verbose.toString()).startsWith("error: Input x.mtx.gz ends early; copy it again")
+        .contains("  because: java.io.EOFException: Unexpected end of ZLIB input stream").doesNotContain("\tat ");
   }
 
   @Test

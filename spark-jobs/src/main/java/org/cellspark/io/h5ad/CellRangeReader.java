@@ -86,7 +86,7 @@ final class CellRangeReader implements Iterator<InternalRow>, AutoCloseable {
     } catch (HdfException | IllegalArgumentException | IndexOutOfBoundsException e) {
       close();
       HdfOpener.failIfCancelled(file);
-      throw UserException.of(
+      throw UserException.because(e, 
           "Input %s: cannot read cells %,d-%,d of the counts matrix %s (%s); the file is truncated or"
               + " corrupt: copy it again from its source",
           file.name(), next, end - 1, spec.counts.matrixPath(), e.getMessage());

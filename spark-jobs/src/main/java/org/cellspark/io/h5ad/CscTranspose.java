@@ -163,7 +163,7 @@ final class CscTranspose {
           readPiece();
         } catch (HdfException | IllegalArgumentException | IndexOutOfBoundsException e) {
           close();
-          throw UserException.of(
+          throw UserException.because(e, 
               "Input %s: cannot read genes %,d-%,d of the CSC matrix (%s); the file may be"
                   + " truncated or corrupt",
               file.name(), nextColumn, range.end() - 1, e.getMessage());

@@ -69,7 +69,7 @@ public final class H5adFile implements AutoCloseable {
     try {
       hdf = opener.open(file);
     } catch (HdfException | IllegalArgumentException | java.nio.BufferUnderflowException e) {
-      throw UserException.of(
+      throw UserException.because(e, 
           "Input %s is not an HDF5 file (%s). h5ad files are HDF5: check that this is the .h5ad"
               + " itself and not a CSV, loom or zarr export, and that the copy is complete.",
           name, firstLine(e));
@@ -124,7 +124,7 @@ public final class H5adFile implements AutoCloseable {
     try {
       top = new ArrayList<>(root.getChildren().keySet());
     } catch (HdfException e) {
-      throw UserException.of(
+      throw UserException.because(e, 
           "Input %s cannot be read as HDF5 (%s); the file is probably truncated or corrupt. Copy it"
               + " again.",
           name, firstLine(e));

@@ -70,7 +70,7 @@ public record H5adOptions(List<String> paths, CountsLocation counts, List<String
       try {
         partitions = Integer.parseInt(p.trim());
       } catch (NumberFormatException e) {
-        throw UserException.of("h5ad option partitions must be a number, got '%s'", p);
+        throw UserException.because(e, "h5ad option partitions must be a number, got '%s'", p);
       }
     }
     return new H5adOptions(paths, CountsLocation.parse(o.get(COUNTS)).withModality(o.get(MODALITY)), obs, partitions);

@@ -112,7 +112,7 @@ public record LongTable(InputFile file, String[] geneIds, long rows, Map<String,
     try {
       return spark.read().parquet(uri);
     } catch (Exception e) { // AnalysisException (missing path, unreadable footer), which Java sees as checked
-      throw UserException.of("Cannot read %s as Parquet: %s", name, e.getMessage());
+      throw UserException.because(e, "Cannot read %s as Parquet: %s", name, e.getMessage());
     }
   }
 

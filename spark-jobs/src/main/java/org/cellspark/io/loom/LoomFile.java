@@ -138,7 +138,7 @@ public record LoomFile(
               : String.format(Locale.ROOT, ", chunks %s", Arrays.toString(((ChunkedDataset) matrix).getChunkDimensions())));
       return new LoomFile(f, genes, cells, ids, idAttr, geneSymbols, cellId, columns, matrixPath, chunkCells, describe);
     } catch (HdfException e) {
-      throw UserException.of("Input %s is not a readable HDF5 file (%s); check that the copy is complete", f.name(), e.getMessage());
+      throw UserException.because(e, "Input %s is not a readable HDF5 file (%s); check that the copy is complete", f.name(), e.getMessage());
     }
   }
 

@@ -183,7 +183,7 @@ public final class MtxCells {
     try {
       length = p.getFileSystem(conf).getFileStatus(p).getLen();
     } catch (IOException e) {
-      throw UserException.of("Cannot read %s: %s", m.matrix(), e.getMessage());
+      throw UserException.because(e, "Cannot read %s: %s", m.matrix(), e.getMessage());
     }
     if (p.getName().endsWith(".gz") || length <= splitBytes) {
       return List.of(new Split(0, Long.MAX_VALUE, true));
@@ -405,9 +405,9 @@ public final class MtxCells {
         }
         return l;
       } catch (EOFException e) {
-        throw UserException.of("%s ends early at %s (truncated .gz?); copy it again", file, line >= 0 ? "line " + line : where());
+        throw UserException.because(e, "%s ends early at %s (truncated .gz?); copy it again", file, line >= 0 ? "line " + line : where());
       } catch (IOException e) {
-        throw UserException.of("Cannot read %s at %s: %s", file, where(), e.getMessage());
+        throw UserException.because(e, "Cannot read %s at %s: %s", file, where(), e.getMessage());
       }
     }
 
@@ -436,7 +436,7 @@ public final class MtxCells {
           throw new NumberFormatException();
         }
       } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-        throw UserException.of("%s %s: '%s' is not 'gene cell value'", file, where(), l.trim());
+        throw UserException.because(e, "%s %s: '%s' is not 'gene cell value'", file, where(), l.trim());
       }
       if (gene < 1 || gene > m.rows() || cell < 1 || cell > m.cols()) {
         throw UserException.of("%s %s: entry (%d, %d) is outside the %d x %d matrix its header declares", file, where(), gene, cell,

@@ -81,7 +81,7 @@ public record MtxFolder(String uri, String name, String matrix, int rows, int co
       return new MtxFolder(fs.makeQualified(dir).toUri().toString(), name, fs.makeQualified(matrix).toUri().toString(),
           n, cells.length, header[2], ids, symbols, cells, other);
     } catch (IOException e) {
-      throw UserException.of("Cannot read Matrix Market folder %s: %s", name, e.getMessage());
+      throw UserException.because(e, "Cannot read Matrix Market folder %s: %s", name, e.getMessage());
     }
   }
 
@@ -127,10 +127,10 @@ public record MtxFolder(String uri, String name, String matrix, int rows, int co
       try {
         return new long[] {Long.parseLong(size[0]), Long.parseLong(size[1]), Long.parseLong(size[2])};
       } catch (NumberFormatException e) {
-        throw UserException.of("%s: size line '%s' is not three integers", file, line.trim());
+        throw UserException.because(e, "%s: size line '%s' is not three integers", file, line.trim());
       }
     } catch (EOFException e) {
-      throw UserException.of("%s/%s ends early (truncated .gz?); copy it again", folder, matrix.getName());
+      throw UserException.because(e, "%s/%s ends early (truncated .gz?); copy it again", folder, matrix.getName());
     }
   }
 
@@ -144,7 +144,7 @@ public record MtxFolder(String uri, String name, String matrix, int rows, int co
         }
       }
     } catch (EOFException e) {
-      throw UserException.of("%s/%s ends early (truncated .gz?); copy it again", folder, p.getName());
+      throw UserException.because(e, "%s/%s ends early (truncated .gz?); copy it again", folder, p.getName());
     }
     return rows;
   }

@@ -141,7 +141,7 @@ public final class HdfOpener implements Serializable {
       try {
         key = f.uri() + "#" + Files.size(p) + "#" + Files.getLastModifiedTime(p).toMillis();
       } catch (IOException e) {
-        throw UserException.of("Input %s does not exist or is not readable (%s)", f.name(), e.getMessage());
+        throw UserException.because(e, "Input %s does not exist or is not readable (%s)", f.name(), e.getMessage());
       }
     } else {
       org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(f.uri());
@@ -149,7 +149,7 @@ public final class HdfOpener implements Serializable {
         FileStatus s = path.getFileSystem(conf()).getFileStatus(path);
         key = f.uri() + "#" + s.getLen() + "#" + s.getModificationTime();
       } catch (IOException e) {
-        throw UserException.of("Cannot open input %s: %s", f.name(), FileSystemHints.explain(f.uri(), e));
+        throw UserException.because(e, "Cannot open input %s: %s", f.name(), FileSystemHints.explain(f.uri(), e));
       }
     }
     return new Shared(key, SharedHdfFiles.acquire(key, () -> open(f)));
@@ -193,7 +193,7 @@ public final class HdfOpener implements Serializable {
       try {
         status = fs.getFileStatus(path);
       } catch (java.io.FileNotFoundException e) {
-        throw UserException.of("Input %s does not exist", f.name());
+        throw UserException.because(e, "Input %s does not exist", f.name());
       }
       String strategy = conf.get(STRATEGY, "range").trim().toLowerCase(Locale.ROOT);
       switch (strategy) {
@@ -210,14 +210,14 @@ public final class HdfOpener implements Serializable {
           throw UserException.of("%s must be range or copy, got '%s'", STRATEGY, strategy);
       }
     } catch (IOException e) {
-      throw UserException.of("Cannot open input %s: %s", f.name(), e.getMessage());
+      throw UserException.because(e, "Cannot open input %s: %s", f.name(), e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     } catch (java.util.concurrent.ExecutionException e) {
-      throw UserException.of("Cannot open input %s: %s", f.name(), e.getCause().getMessage());
+      throw UserException.because(e, "Cannot open input %s: %s", f.name(), e.getCause().getMessage());
     } catch (UncheckedIOException e) {
-      throw UserException.of("%s", e.getMessage());
+      throw UserException.because(e, "%s", e.getMessage());
     }
   }
 }

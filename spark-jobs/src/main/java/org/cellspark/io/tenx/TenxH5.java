@@ -96,7 +96,7 @@ public record TenxH5(InputFile file, String group, String genome, int genes, int
       List<String> genomes = genomeGroups(h);
       return genomes.isEmpty() ? openV3(h, f, genome) : openV2(h, f, genome, genomes);
     } catch (HdfException e) {
-      throw UserException.of("Input %s is not a readable HDF5 file (%s); check that the copy is complete", f.name(), e.getMessage());
+      throw UserException.because(e, "Input %s is not a readable HDF5 file (%s); check that the copy is complete", f.name(), e.getMessage());
     }
   }
 

@@ -129,7 +129,7 @@ public final class ClassifierApply {
       }
       return PipelineModel.load(modelDir.toString());
     } catch (IOException e) {
-      throw UserException.of("Cannot read --model %s: %s", folder, e.getMessage());
+      throw UserException.because(e, "Cannot read --model %s: %s", folder, e.getMessage());
     }
   }
 

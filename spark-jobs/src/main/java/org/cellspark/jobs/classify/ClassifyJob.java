@@ -148,7 +148,7 @@ public final class ClassifyJob {
       try {
         model.write().save(out.stagingUri() + "/" + MODEL);
       } catch (IOException e) {
-        throw UserException.of("Cannot write the model into %s: %s", o.output(), e.getMessage());
+        throw UserException.because(e, "Cannot write the model into %s: %s", o.output(), e.getMessage());
       }
       List<Column> keep = new ArrayList<>(List.of(col("cell_id"), col(o.label())));
       if (o.group() != null && !o.group().equals(o.label())) {
@@ -277,7 +277,7 @@ public final class ClassifyJob {
         ConfusionHeatmap.write(m.confusion(), classes, ConfusionHeatmap.title(split.label(), m.cells(), m.accuracy(), m.macroF1()), s);
       }
     } catch (IOException e) {
-      throw UserException.of("Cannot write confusion_matrix.png into %s: %s", out.targetUri(), e.getMessage());
+      throw UserException.because(e, "Cannot write confusion_matrix.png into %s: %s", out.targetUri(), e.getMessage());
     }
   }
 

@@ -37,13 +37,13 @@ final class EmbeddingTable {
         table = new Path(dir, "cells").toString();
       }
     } catch (IOException e) {
-      throw UserException.of("Cannot read %s %s: %s", option, folder, e.getMessage());
+      throw UserException.because(e, "Cannot read %s %s: %s", option, folder, e.getMessage());
     }
     Dataset<Row> cells;
     try {
       cells = spark.read().parquet(table);
     } catch (RuntimeException e) {
-      throw UserException.of("%s %s is not a Parquet table (%s)", option, folder, e.getMessage());
+      throw UserException.because(e, "%s %s is not a Parquet table (%s)", option, folder, e.getMessage());
     }
     if (!Arrays.asList(cells.columns()).contains(EMBEDDING)) {
       throw UserException.of("%s %s has no %s column (columns: %s); pass cellspark embed's output", option, folder,

@@ -37,7 +37,7 @@ public final class StagedOutput {
         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
       }
     } catch (IOException e) {
-      throw UserException.of("Cannot read %s: %s", summary, e.getMessage());
+      throw UserException.because(e, "Cannot read %s: %s", summary, e.getMessage());
     }
   }
 
@@ -98,7 +98,7 @@ public final class StagedOutput {
       fs.delete(staging, true);
       return new StagedOutput(fs, target, staging, output);
     } catch (IOException e) {
-      throw UserException.of("Cannot write output %s: %s", output, org.cellspark.io.FileSystemHints.explain(output, e));
+      throw UserException.because(e, "Cannot write output %s: %s", output, org.cellspark.io.FileSystemHints.explain(output, e));
     }
   }
 
@@ -118,7 +118,7 @@ public final class StagedOutput {
         throw UserException.of("Cannot create %s for output %s; check permissions", staging, spelling);
       }
     } catch (IOException e) {
-      throw UserException.of("Cannot write output %s: %s", spelling, e.getMessage());
+      throw UserException.because(e, "Cannot write output %s: %s", spelling, e.getMessage());
     }
   }
 
@@ -132,7 +132,7 @@ public final class StagedOutput {
     try (OutputStream out = fs.create(new Path(staging, name), true)) {
       out.write(content);
     } catch (IOException e) {
-      throw UserException.of("Cannot write %s into output %s: %s", name, spelling, e.getMessage());
+      throw UserException.because(e, "Cannot write %s into output %s: %s", name, spelling, e.getMessage());
     }
   }
 
@@ -146,7 +146,7 @@ public final class StagedOutput {
         throw UserException.of("Cannot move the finished output into %s; check permissions", spelling);
       }
     } catch (IOException e) {
-      throw UserException.of("Cannot move the finished output into %s: %s", spelling, e.getMessage());
+      throw UserException.because(e, "Cannot move the finished output into %s: %s", spelling, e.getMessage());
     }
   }
 

@@ -58,13 +58,13 @@ public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
         }
       }
     } catch (IOException e) {
-      throw UserException.of("Cannot read input %s: %s", folder, e.getMessage());
+      throw UserException.because(e, "Cannot read input %s: %s", folder, e.getMessage());
     }
     Dataset<Row> cells;
     try {
       cells = spark.read().parquet(folder);
     } catch (RuntimeException e) {
-      throw UserException.of("Input %s is not a Parquet table (%s)", folder, e.getMessage());
+      throw UserException.because(e, "Input %s is not a Parquet table (%s)", folder, e.getMessage());
     }
     if (!Arrays.asList(cells.columns()).contains("input_ids")) {
       throw UserException.of(

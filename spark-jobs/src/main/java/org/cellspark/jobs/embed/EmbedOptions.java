@@ -61,7 +61,7 @@ public record EmbedOptions(
       try {
         return valueOf(s.trim().toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw UserException.of("--summary '%s' is not one of mean, median", s);
+        throw UserException.because(e, "--summary '%s' is not one of mean, median", s);
       }
     }
   }

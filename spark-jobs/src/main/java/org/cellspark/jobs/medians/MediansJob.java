@@ -240,7 +240,7 @@ public final class MediansJob {
           out.targetUri()));
       return new MediansResult(out.targetUri(), counted.value(), perGene.size(), medians.size(), seconds, summary.asMap());
     } catch (IOException e) {
-      throw UserException.of("Cannot write the vocabulary into %s: %s", o.output(), e.getMessage());
+      throw UserException.because(e, "Cannot write the vocabulary into %s: %s", o.output(), e.getMessage());
     } finally {
       mtxReads.forEach(MtxCells.Read::release);
     }
@@ -403,9 +403,9 @@ public final class MediansJob {
         out.put(id, symbol);
       }
     } catch (java.io.FileNotFoundException e) {
-      throw UserException.of("--genes %s does not exist", file);
+      throw UserException.because(e, "--genes %s does not exist", file);
     } catch (IOException e) {
-      throw UserException.of("Cannot read --genes %s: %s", file, e.getMessage());
+      throw UserException.because(e, "Cannot read --genes %s: %s", file, e.getMessage());
     }
     if (out.isEmpty()) {
       throw UserException.of("--genes %s lists no gene", file);

@@ -249,7 +249,7 @@ public final class PerturbJob {
       Path p = new Path(folder);
       return p.getFileSystem(hadoop).exists(p);
     } catch (java.io.IOException e) {
-      throw UserException.of("Cannot read %s: %s", folder, e.getMessage());
+      throw UserException.because(e, "Cannot read %s: %s", folder, e.getMessage());
     }
   }
 

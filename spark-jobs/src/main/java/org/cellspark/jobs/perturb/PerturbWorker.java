@@ -178,7 +178,7 @@ final class PerturbWorker implements VoidFunction<Iterator<Tuple2<Integer, Tuple
         }
       });
     } catch (InvalidCellException e) {
-      throw UserException.of("The model cannot take a cell of this screen: %s", e.getMessage());
+      throw UserException.because(e, "The model cannot take a cell of this screen: %s", e.getMessage());
     }
   }
 

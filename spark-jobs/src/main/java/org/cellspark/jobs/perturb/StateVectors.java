@@ -41,13 +41,13 @@ final class StateVectors {
         }
       }
     } catch (java.io.IOException e) {
-      throw UserException.of("Cannot read --state-embeddings %s: %s", folder, e.getMessage());
+      throw UserException.because(e, "Cannot read --state-embeddings %s: %s", folder, e.getMessage());
     }
     Dataset<Row> rows;
     try {
       rows = spark.read().parquet(table);
     } catch (RuntimeException e) {
-      throw UserException.of("--state-embeddings %s is not a Parquet table (%s); pass the output of cellspark embed --summary", folder, e.getMessage());
+      throw UserException.because(e, "--state-embeddings %s is not a Parquet table (%s); pass the output of cellspark embed --summary", folder, e.getMessage());
     }
     Map<String, float[]> byLabel = new HashMap<>();
     for (Row r : rows.select("label", "embedding").collectAsList()) {

@@ -75,7 +75,7 @@ final class WorkDir {
       }
       return new WorkDir(fs, root);
     } catch (IOException e) {
-      throw UserException.of("Cannot use the checkpoint folder %s: %s", root, e.getMessage());
+      throw UserException.because(e, "Cannot use the checkpoint folder %s: %s", root, e.getMessage());
     }
   }
 
@@ -99,7 +99,7 @@ final class WorkDir {
       }
       return done;
     } catch (IOException e) {
-      throw UserException.of("Cannot list the checkpoints in %s: %s", root, e.getMessage());
+      throw UserException.because(e, "Cannot list the checkpoints in %s: %s", root, e.getMessage());
     }
   }
 

@@ -81,7 +81,7 @@ record Screen(
         return json;
       }
     } catch (IOException e) {
-      throw UserException.of("Cannot read %s %s: %s", option, folder, e.getMessage());
+      throw UserException.because(e, "Cannot read %s %s: %s", option, folder, e.getMessage());
     }
   }
 
@@ -95,7 +95,7 @@ record Screen(
         return null;
       }
     } catch (IOException e) {
-      throw UserException.of("Cannot read %s %s: %s", option, folder, e.getMessage());
+      throw UserException.because(e, "Cannot read %s %s: %s", option, folder, e.getMessage());
     }
     return spark.read().parquet(path.toString());
   }

@@ -102,7 +102,7 @@ public final class StatsJob {
       }
       fs.delete(tmp, true);
     } catch (IOException e) {
-      throw UserException.of("Cannot write %s.csv into %s: %s", name, staging, e.getMessage());
+      throw UserException.because(e, "Cannot write %s.csv into %s: %s", name, staging, e.getMessage());
     }
   }
 
