@@ -71,6 +71,39 @@ final class BertWeights {
     return get(file.tensors().containsKey(prefix + modern) || !file.tensors().containsKey(prefix + legacy) ? modern : legacy, size);
   }
 
+  /**
+   * The embedding weights in Hugging Face's order: word, position, token type, LayerNorm scale
+   * and shift; each checked against the config.
+   */
+  List<NDArray> embeddings(BertConfig config) {
+    int h = config.hiddenSize();
+    return List.of(
+        get("embeddings.word_embeddings.weight", config.vocabSize(), h),
+        get("embeddings.position_embeddings.weight", config.maxPositions(), h),
+        get("embeddings.token_type_embeddings.weight", config.typeVocabSize(), h),
+        norm("embeddings.LayerNorm", true, h), norm("embeddings.LayerNorm", false, h));
+  }
+
+  /**
+   * Encoder layer {@code l}'s 16 weights in Hugging Face's order, {@code (out, in)} matrices:
+   * query, key, value, attention output (weight, bias each), attention LayerNorm (scale, shift),
+   * intermediate, output (weight, bias each), output LayerNorm (scale, shift).
+   */
+  List<NDArray> layer(BertConfig config, int l) {
+    int h = config.hiddenSize();
+    int i = config.intermediateSize();
+    String p = "encoder.layer." + l + ".";
+    return List.of(
+        get(p + "attention.self.query.weight", h, h), get(p + "attention.self.query.bias", h),
+        get(p + "attention.self.key.weight", h, h), get(p + "attention.self.key.bias", h),
+        get(p + "attention.self.value.weight", h, h), get(p + "attention.self.value.bias", h),
+        get(p + "attention.output.dense.weight", h, h), get(p + "attention.output.dense.bias", h),
+        norm(p + "attention.output.LayerNorm", true, h), norm(p + "attention.output.LayerNorm", false, h),
+        get(p + "intermediate.dense.weight", i, h), get(p + "intermediate.dense.bias", i),
+        get(p + "output.dense.weight", h, i), get(p + "output.dense.bias", h),
+        norm(p + "output.LayerNorm", true, h), norm(p + "output.LayerNorm", false, h));
+  }
+
   /** Tensors that are neither encoder weights nor a known unused head, for a warning. */
   List<String> unexpected() {
     return file.tensors().keySet().stream()

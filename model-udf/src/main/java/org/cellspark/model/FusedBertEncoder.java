@@ -92,26 +92,11 @@ public final class FusedBertEncoder implements Encoder {
     };
   }
 
-  /** The weight list in the order make_cellspark_bert.py's program reads it. */
+  /** The weight list in the order make_cellspark_bert.py's program reads it: embeddings, then each layer's. */
   private static List<PtNDArray> weights(BertConfig config, BertWeights w) {
-    int h = config.hiddenSize();
-    int i = config.intermediateSize();
-    List<NDArray> out = new ArrayList<>(List.of(
-        w.get("embeddings.word_embeddings.weight", config.vocabSize(), h),
-        w.get("embeddings.position_embeddings.weight", config.maxPositions(), h),
-        w.get("embeddings.token_type_embeddings.weight", config.typeVocabSize(), h),
-        w.norm("embeddings.LayerNorm", true, h), w.norm("embeddings.LayerNorm", false, h)));
+    List<NDArray> out = new ArrayList<>(w.embeddings(config));
     for (int l = 0; l < config.numLayers(); l++) {
-      String p = "encoder.layer." + l + ".";
-      out.addAll(List.of(
-          w.get(p + "attention.self.query.weight", h, h), w.get(p + "attention.self.query.bias", h),
-          w.get(p + "attention.self.key.weight", h, h), w.get(p + "attention.self.key.bias", h),
-          w.get(p + "attention.self.value.weight", h, h), w.get(p + "attention.self.value.bias", h),
-          w.get(p + "attention.output.dense.weight", h, h), w.get(p + "attention.output.dense.bias", h),
-          w.norm(p + "attention.output.LayerNorm", true, h), w.norm(p + "attention.output.LayerNorm", false, h),
-          w.get(p + "intermediate.dense.weight", i, h), w.get(p + "intermediate.dense.bias", i),
-          w.get(p + "output.dense.weight", h, i), w.get(p + "output.dense.bias", h),
-          w.norm(p + "output.LayerNorm", true, h), w.norm(p + "output.LayerNorm", false, h)));
+      out.addAll(w.layer(config, l));
     }
     return out.stream().map(a -> (PtNDArray) a).toList();
   }

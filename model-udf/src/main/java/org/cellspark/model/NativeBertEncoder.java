@@ -46,34 +46,28 @@ public final class NativeBertEncoder implements Encoder {
       NDArray attentionNormWeight, NDArray attentionNormBias,
       NDArray intermediateWeight, NDArray intermediateBias,
       NDArray outputWeight, NDArray outputBias,
-      NDArray outputNormWeight, NDArray outputNormBias) {}
+      NDArray outputNormWeight, NDArray outputNormBias) {
+    /** From BertWeights.layer's list, in its order. */
+    static LayerWeights of(List<NDArray> w) {
+      return new LayerWeights(w.get(0), w.get(1), w.get(2), w.get(3), w.get(4), w.get(5), w.get(6), w.get(7), w.get(8),
+          w.get(9), w.get(10), w.get(11), w.get(12), w.get(13), w.get(14), w.get(15));
+    }
+  }
 
   NativeBertEncoder(BertConfig config, NDManager manager, BertWeights w) {
     this.config = config;
     this.manager = manager;
-    this.word = w.get("embeddings.word_embeddings.weight", config.vocabSize(), config.hiddenSize());
-    this.position = w.get("embeddings.position_embeddings.weight", config.maxPositions(), config.hiddenSize());
-    this.tokenType0 =
-        w.get("embeddings.token_type_embeddings.weight", config.typeVocabSize(), config.hiddenSize())
-            .get(new NDIndex("0:1"));
-    this.embeddingNormWeight = w.norm("embeddings.LayerNorm", true, config.hiddenSize());
-    this.embeddingNormBias = w.norm("embeddings.LayerNorm", false, config.hiddenSize());
-    int h = config.hiddenSize();
-    int i = config.intermediateSize();
+    List<NDArray> embeddings = w.embeddings(config);
+    this.word = embeddings.get(0);
+    this.position = embeddings.get(1);
+    this.tokenType0 = embeddings.get(2).get(new NDIndex("0:1"));
+    this.embeddingNormWeight = embeddings.get(3);
+    this.embeddingNormBias = embeddings.get(4);
     this.layers = new ArrayList<>();
     for (int l = 0; l < config.numLayers(); l++) {
-      String p = "encoder.layer." + l + ".";
-      layers.add(
-          new LayerWeights(
-              w.get(p + "attention.self.query.weight", h, h), w.get(p + "attention.self.query.bias", h),
-              w.get(p + "attention.self.key.weight", h, h), w.get(p + "attention.self.key.bias", h),
-              w.get(p + "attention.self.value.weight", h, h), w.get(p + "attention.self.value.bias", h),
-              w.get(p + "attention.output.dense.weight", h, h), w.get(p + "attention.output.dense.bias", h),
-              w.norm(p + "attention.output.LayerNorm", true, h), w.norm(p + "attention.output.LayerNorm", false, h),
-              w.get(p + "intermediate.dense.weight", i, h), w.get(p + "intermediate.dense.bias", i),
-              w.get(p + "output.dense.weight", h, i), w.get(p + "output.dense.bias", h),
-              w.norm(p + "output.LayerNorm", true, h), w.norm(p + "output.LayerNorm", false, h)));
+      layers.add(LayerWeights.of(w.layer(config, l)));
     }
+    int h = config.hiddenSize();
     this.normShape = new Shape(h);
   }
 
