@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.jobs.embed.EmbedJob;
 import org.cellspark.jobs.embed.EmbedOptions;
@@ -58,6 +59,50 @@ class SparkSubmitIT {
       assertThat(onCluster.keySet()).hasSize(600).isEqualTo(local.keySet());
       onCluster.forEach((cell, v) -> assertThat(Vectors.maxAbsDiff(((Vector) v).toArray(), ((Vector) local.get(cell)).toArray()))
           .as(cell).isLessThanOrEqualTo(1e-5));
+    } finally {
+      spark.stop();
+      LocalCluster.deleteWorkDir();
+    }
+  }
+
+  /**
+   * A cluster that serializes with Kryo (a common spark-defaults setting) runs the jobs whose
+   * broadcasts and shuffles carry Cellspark's own objects: a Matrix Market tokenize (the folder
+   * broadcast, cells shuffled into barcode ranges, a tokenize plan broadcast) and an embed with
+   * gene embeddings (per-token sums shuffled). Spark's Kryo cannot build records field by field,
+   * so before CellsparkKryo each failed with "can't get field offset on a record class". Their
+   * outputs equal the same jobs' in this JVM with Java serialization.
+   */
+  @Test
+  void jobsRunOnAClusterThatSerializesWithKryo() throws Exception {
+    LocalCluster cluster = new LocalCluster(tmp);
+    String mtx = Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/mtx/classify_10x").toString();
+    List<String> kryo = List.of("--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer");
+    cluster.submit(kryo, "tokenize", "--input", mtx, "--vocabulary", "builtin:geneformer-v1", "--min-gene-match", "0.1",
+        "--output", tmp.resolve("tokens").toString());
+    List<String> embedArgs = new java.util.ArrayList<>(kryo);
+    embedArgs.addAll(List.of("--archives", LocalCluster.zippedModel(tmp) + "#tinymodel"));
+    cluster.submit(embedArgs, "embed", "--input", tmp.resolve("tokens").toString(), "--model", "tinymodel",
+        "--gene-embeddings", "--output", tmp.resolve("emb").toString());
+
+    SparkSession spark = SparkSessionFactory.getOrCreate("in-process", Map.of("spark.master", "local[2]", "spark.ui.enabled", "false"));
+    try {
+      assertThat(spark.sparkContext().getConf().get("spark.serializer", "java")).doesNotContain("Kryo");
+      TokenizeJob.run(spark, TokenizeOptions.builder().input(mtx).vocabulary("builtin:geneformer-v1").minGeneMatch(0.1)
+          .output(tmp.resolve("tokens-local").toString()).build());
+      EmbedJob.run(spark, EmbedOptions.of(tmp.resolve("tokens-local").toString(), LocalCluster.TINY_MODEL.toString(),
+          tmp.resolve("emb-local").toString()).withOutputs(false, EmbedOptions.Summary.NONE, null, true));
+      Map<String, Object> tokens = LocalCluster.byCell(spark, tmp.resolve("tokens").toString(), "input_ids");
+      assertThat(tokens).hasSize(600).isEqualTo(LocalCluster.byCell(spark, tmp.resolve("tokens-local").toString(), "input_ids"));
+      List<Row> genes = spark.read().parquet(tmp.resolve("emb/gene_embeddings").toString()).orderBy("token").collectAsList();
+      List<Row> genesLocal = spark.read().parquet(tmp.resolve("emb-local/gene_embeddings").toString()).orderBy("token").collectAsList();
+      assertThat(genes).hasSizeGreaterThan(100).hasSameSizeAs(genesLocal);
+      for (int i = 0; i < genes.size(); i++) {
+        assertThat(genes.get(i).<Integer>getAs("token")).isEqualTo(genesLocal.get(i).<Integer>getAs("token"));
+        assertThat(genes.get(i).<Long>getAs("n_cells")).isEqualTo(genesLocal.get(i).<Long>getAs("n_cells"));
+        assertThat(Vectors.maxAbsDiff(genes.get(i).<Vector>getAs("embedding").toArray(),
+            genesLocal.get(i).<Vector>getAs("embedding").toArray())).isLessThanOrEqualTo(1e-5);
+      }
     } finally {
       spark.stop();
       LocalCluster.deleteWorkDir();

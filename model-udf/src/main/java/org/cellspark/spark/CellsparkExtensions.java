@@ -18,8 +18,8 @@ import scala.runtime.BoxedUnit;
  *       for volume.
  * </ul>
  *
- * Both read the model and vocabulary from {@link CellsparkConf#MODEL} and
- * {@link CellsparkConf#VOCABULARY}.
+ * Both read the model and vocabulary from {@link CellsparkSettings#MODEL} and
+ * {@link CellsparkSettings#VOCABULARY}.
  */
 public final class CellsparkExtensions extends AbstractFunction1<SparkSessionExtensions, BoxedUnit> {
   @Override

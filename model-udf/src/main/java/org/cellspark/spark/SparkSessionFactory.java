@@ -36,6 +36,8 @@ public final class SparkSessionFactory {
       conf.set("spark.sql.extensions",
           extensions.isBlank() ? CellsparkExtensions.class.getName() : extensions + "," + CellsparkExtensions.class.getName());
     }
+    // Records survive Kryo, should the cluster serialize with it (CellsparkKryo).
+    CellsparkKryo.addTo(conf);
     return SparkSession.builder().config(conf).getOrCreate();
   }
 }

@@ -35,16 +35,16 @@ final class SqlFunctions {
 
   /** The embedding settings for the session: vocabulary ids, layer, pooling, batch budget. */
   static Vocabulary vocabulary(RuntimeConfig conf) {
-    String location = CellsparkConf.required(conf, CellsparkConf.VOCABULARY, "the vocabulary the tokens were made with");
+    String location = CellsparkSettings.VOCABULARY.required(conf, "the vocabulary the tokens were made with");
     return VOCABULARIES.computeIfAbsent(location, VocabularyLoader::load);
   }
 
   static EmbeddingSettings settings(RuntimeConfig conf, Pooling pooling) {
     Vocabulary v = vocabulary(conf);
     return new EmbeddingSettings(
-        (int) CellsparkConf.number(conf, CellsparkConf.LAYER, CellsparkConf.LAYER_DEFAULT),
+        CellsparkSettings.EMBED_LAYER.in(conf),
         pooling,
-        CellsparkConf.number(conf, CellsparkConf.BATCH_TOKENS, CellsparkConf.BATCH_TOKENS_DEFAULT),
+        CellsparkSettings.EMBED_BATCH_TOKENS.in(conf),
         v.padId(),
         v.clsId().orElse(-1),
         v.eosId().orElse(-1));
@@ -70,7 +70,7 @@ final class SqlFunctions {
         throw UserException.of("geneformer_embed takes (input_ids [, 'mean'|'cls']), got %d arguments", args.size());
       }
       RuntimeConfig conf = SparkSession.active().conf();
-      String model = CellsparkConf.required(conf, CellsparkConf.MODEL, "a model folder or TorchScript file");
+      String model = CellsparkSettings.MODEL.required(conf, "a model folder or TorchScript file");
       EmbeddingSettings settings = settings(conf, pooling(args, 1, "geneformer_embed"));
       UserDefinedFunction udf =
           functions.udf(new EmbedOne(model, settings), DataTypes.createArrayType(DataTypes.FloatType, false));
@@ -116,7 +116,7 @@ final class SqlFunctions {
       }
       SparkSession spark = SparkSession.active();
       RuntimeConfig conf = spark.conf();
-      String model = CellsparkConf.required(conf, CellsparkConf.MODEL, "a model folder or TorchScript file");
+      String model = CellsparkSettings.MODEL.required(conf, "a model folder or TorchScript file");
       EmbeddingSettings settings = settings(conf, pooling(args, 1, "geneformer_embed_table"));
       String table = String.valueOf(args.apply(0).eval(null));
       return EmbedTransform.apply(spark.table(table), EmbedTransform.Options.of(model, settings), vocabulary(conf))

@@ -24,7 +24,7 @@ import org.cellspark.infer.Pooling;
 import org.cellspark.model.Encoder;
 import org.cellspark.model.ModelLoader;
 import org.cellspark.model.Precision;
-import org.cellspark.spark.CellsparkConf;
+import org.cellspark.spark.CellsparkSettings;
 import org.cellspark.spark.SparkSessionFactory;
 
 /**
@@ -189,8 +189,8 @@ public final class EmbedBenchmark {
         .add("cell_id", DataTypes.StringType)
         .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType));
     spark.createDataFrame(rows, schema).repartition(threads).createOrReplaceTempView("bench_cells");
-    spark.conf().set(CellsparkConf.MODEL, work.resolve("model").toString());
-    spark.conf().set(CellsparkConf.VOCABULARY, "builtin:geneformer-v1");
+    spark.conf().set(CellsparkSettings.MODEL.name(), work.resolve("model").toString());
+    spark.conf().set(CellsparkSettings.VOCABULARY.name(), "builtin:geneformer-v1");
     spark.sql("SELECT count(geneformer_embed(input_ids)) FROM (SELECT * FROM bench_cells LIMIT 2)").collect(); // warm-up
     long t = System.nanoTime();
     spark.sql("SELECT count(geneformer_embed(input_ids)) FROM bench_cells").collect();

@@ -42,14 +42,14 @@ class SqlFunctionsTest {
       values.append("))");
     }
     spark.sql("CREATE OR REPLACE TEMPORARY VIEW cells AS SELECT * FROM VALUES " + values + " AS t(cell_id, input_ids)");
-    spark.sql("SET " + CellsparkConf.MODEL + "=" + Fixtures.vocab("models/tiny-v2"));
-    spark.sql("SET " + CellsparkConf.VOCABULARY + "=" + Fixtures.vocab("vocab-v2-small"));
+    spark.sql("SET " + CellsparkSettings.MODEL.name() + "=" + Fixtures.vocab("models/tiny-v2"));
+    spark.sql("SET " + CellsparkSettings.VOCABULARY.name() + "=" + Fixtures.vocab("vocab-v2-small"));
   }
 
   @AfterEach
   void tearDown(SparkSession spark) {
-    spark.conf().unset(CellsparkConf.MODEL);
-    spark.conf().unset(CellsparkConf.VOCABULARY);
+    spark.conf().unset(CellsparkSettings.MODEL.name());
+    spark.conf().unset(CellsparkSettings.VOCABULARY.name());
   }
 
   @Test
@@ -73,7 +73,7 @@ class SqlFunctionsTest {
   void describesItselfAndSaysWhatIsMissing(SparkSession spark) {
     String usage = spark.sql("DESCRIBE FUNCTION geneformer_embed").collectAsList().toString();
     assertThat(usage).contains("The Geneformer embedding of one tokenized cell");
-    spark.conf().unset(CellsparkConf.MODEL);
+    spark.conf().unset(CellsparkSettings.MODEL.name());
     assertThatThrownBy(() -> spark.sql("SELECT geneformer_embed(input_ids) FROM cells").collect())
         .satisfies(t -> assertThat(UserException.findIn(t).getMessage())
             .contains("Set spark.cellspark.model to a model folder or TorchScript file first"));

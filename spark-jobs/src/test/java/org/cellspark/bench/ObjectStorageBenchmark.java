@@ -11,6 +11,7 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.cellspark.spark.CellsparkSettings;
 import org.cellspark.io.storage.HdfOpener;
 import org.cellspark.spark.SparkSessionFactory;
 import org.cellspark.testing.S3Server;
@@ -66,11 +67,10 @@ public final class ObjectStorageBenchmark {
   }
 
   private static Run measure(SparkSession spark, boolean counts, String how, String uri, String strategy) {
-    Configuration conf = spark.sparkContext().hadoopConfiguration();
     if (strategy == null) {
-      conf.unset(HdfOpener.STRATEGY);
+      spark.conf().unset(CellsparkSettings.HDF5_REMOTE.name());
     } else {
-      conf.set(HdfOpener.STRATEGY, strategy);
+      spark.conf().set(CellsparkSettings.HDF5_REMOTE.name(), strategy);
     }
     HdfOpener.dropLocalCopies();
     long requests = HdfOpener.REMOTE_REQUESTS.get();

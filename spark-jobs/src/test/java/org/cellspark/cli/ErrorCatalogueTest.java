@@ -303,6 +303,7 @@ class ErrorCatalogueTest {
     // Options
     s.put("option-values-invalid", w -> tokenize(w, ATLAS, "--min-gene-match", "1.5", "--partitions", "-1",
         "--attribute", "donor=cell_id"));
+    s.put("setting-invalid", w -> tokenize(w, ATLAS, "--conf", "spark.cellspark.hdf5.remote=stream"));
     s.put("option-unknown", w -> tokenize(w, ATLAS, "--inptu", "x"));
     s.put("option-required-missing", w -> Attempt.of(w.out().resolve("none"), "tokenize", "--input", ATLAS));
     return s;

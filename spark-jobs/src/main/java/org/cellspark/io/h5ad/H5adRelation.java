@@ -132,7 +132,7 @@ public final class H5adRelation extends BaseRelation implements PrunedScan {
     ScanSpec spec = new ScanSpec(options.counts(), obsFields, requiredColumns);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sqlContext.sparkContext());
     int[] partitions = plan(spec.needsMatrix(), jsc.defaultParallelism());
-    HdfOpener opener = HdfOpener.forTasks(sqlContext.sparkContext(), files.stream().map(FileInfo::file).toList());
+    HdfOpener opener = HdfOpener.forTasks(sqlContext.sparkSession(), files.stream().map(FileInfo::file).toList());
 
     List<JavaRDD<InternalRow>> parts = new ArrayList<>();
     for (int i = 0; i < files.size(); i++) {

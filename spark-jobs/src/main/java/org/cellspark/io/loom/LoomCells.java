@@ -46,7 +46,7 @@ public final class LoomCells {
       }
     }
     StructField[] fields = obs.fields();
-    HdfOpener opener = HdfOpener.forTasks(spark.sparkContext(), List.of(f.file()));
+    HdfOpener opener = HdfOpener.forTasks(spark, List.of(f.file()));
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     JavaRDD<InternalRow> rows = jsc.parallelize(ranges, Math.max(1, ranges.size()))
         .mapPartitions(it -> {

@@ -1,5 +1,9 @@
 package org.cellspark.io.mtx;
 
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoSerializable;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
 import java.io.EOFException;
 import java.io.IOException;
 import java.util.Iterator;
@@ -11,6 +15,7 @@ import org.apache.spark.SerializableWritable;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -20,6 +25,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.unsafe.types.UTF8String;
+import org.cellspark.spark.CellsparkSettings;
 import org.cellspark.spark.InternalRowsRelation;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
@@ -51,14 +57,17 @@ public final class MtxCells {
   public static Read read(SparkSession spark, MtxFolder m, StructType obs, int partitions, Configuration conf) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     SerializableWritable<Configuration> hadoop = new SerializableWritable<>(conf);
-    String[] barcodes = m.barcodes();
-    String[] geneIds = m.geneIds(); // null: a feature of another type than gene expression, left out
+    // The folder's gene and barcode arrays (tens of MB for an atlas) go to each executor once, not
+    // with every task.
+    Broadcast<MtxFolder> folder = jsc.broadcast(m);
     String source = m.uri();
+    String name = m.name();
     int obsFields = obs.fields().length;
-    List<Split> splits = splits(m, conf, partitions);
+    List<Split> splits = splits(m, conf, CellsparkSettings.MTX_SPLIT_BYTES.in(spark), partitions);
+    boolean oneStream = splits.size() == 1;
     LongAccumulator entries = spark.sparkContext().longAccumulator("Matrix Market entries read");
     JavaRDD<InternalRow> runs = jsc.parallelize(splits, splits.size())
-        .mapPartitions(it -> new Runs(m, hadoop.value(), it.next(), entries, obsFields, splits.size() == 1))
+        .mapPartitions(it -> new Runs(folder.value(), hadoop.value(), it.next(), entries, obsFields, oneStream))
         .persist(StorageLevel.MEMORY_AND_DISK_SER());
     try {
       runs.count();
@@ -85,7 +94,7 @@ public final class MtxCells {
       pieces = pieces.union(spark.range(0, m.cols(), 1, parts).toJavaRDD().mapToPair(c -> new Tuple2<>(c, Cell.EMPTY)));
     }
     JavaRDD<InternalRow> cells = pieces.repartitionAndSortWithinPartitions(new CellRanges(m.cols(), parts))
-        .mapPartitions(sorted -> new MergedCells(sorted, barcodes, source, obsFields, m.name()));
+        .mapPartitions(sorted -> new MergedCells(sorted, folder.value().barcodes(), source, obsFields, name));
     return new Read(InternalRowsRelation.dataFrame(spark, CellCountsSchema.of(obs), cells.rdd()), runs);
   }
 
@@ -164,20 +173,15 @@ public final class MtxCells {
     }
   }
 
-  /** Hadoop setting: uncompressed files above this many bytes are read by several tasks, a byte range each. */
-  public static final String SPLIT_BYTES = "cellspark.mtx.split-bytes";
-  static final long DEFAULT_SPLIT_BYTES = 64L << 20;
-
   /** Lines starting in bytes [start, end) of the matrix file; the whole stream when {@code whole}. */
   record Split(long start, long end, boolean whole) implements java.io.Serializable {}
 
   /**
    * A .gz cannot be split: one task streams it. An uncompressed file of more than
-   * {@link #SPLIT_BYTES} is cut into byte ranges of about equal size, one per partition asked
-   * for, at most one per {@link #SPLIT_BYTES}, at least two.
+   * {@code splitBytes} ({@code spark.cellspark.mtx.splitBytes}) is cut into byte ranges of about
+   * equal size, one per partition asked for, at most one per {@code splitBytes}, at least two.
    */
-  static List<Split> splits(MtxFolder m, Configuration conf, int partitions) {
-    long splitBytes = Math.max(1, conf.getLong(SPLIT_BYTES, DEFAULT_SPLIT_BYTES));
+  static List<Split> splits(MtxFolder m, Configuration conf, long splitBytes, int partitions) {
     Path p = new Path(m.matrix());
     long length;
     try {
@@ -197,9 +201,43 @@ public final class MtxCells {
     return out;
   }
 
-  /** A cell's entries (gene rows, values) while runs of it are merged. */
-  private record Cell(int[] genes, double[] values) implements java.io.Serializable {
+  /**
+   * A cell's entries (gene rows, values) while runs of it are merged: what the Matrix Market
+   * shuffle carries, one per cell or piece, so it has a compact form of its own under Kryo (a
+   * class rather than a record: Spark's Kryo cannot build records field by field).
+   */
+  static final class Cell implements java.io.Serializable, KryoSerializable {
+    private static final long serialVersionUID = 1L;
     static final Cell EMPTY = new Cell(new int[0], new double[0]);
+    private int[] genes;
+    private double[] values;
+
+    Cell(int[] genes, double[] values) {
+      this.genes = genes;
+      this.values = values;
+    }
+
+    int[] genes() {
+      return genes;
+    }
+
+    double[] values() {
+      return values;
+    }
+
+    @Override
+    public void write(Kryo kryo, Output out) {
+      out.writeVarInt(genes.length, true);
+      out.writeInts(genes);
+      out.writeDoubles(values);
+    }
+
+    @Override
+    public void read(Kryo kryo, Input in) {
+      int n = in.readVarInt(true);
+      genes = in.readInts(n);
+      values = in.readDoubles(n);
+    }
 
     Cell merge(Cell o) {
       int[] g = java.util.Arrays.copyOf(genes, genes.length + o.genes.length);

@@ -9,7 +9,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
@@ -19,6 +18,7 @@ import org.apache.spark.SerializableWritable;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
 import org.cellspark.io.FileSystemHints;
 import org.cellspark.io.InputFiles.InputFile;
@@ -29,9 +29,9 @@ import org.cellspark.io.h5ad.LzfFilter;
  * Opens HDF5 inputs (h5ad, loom, Cell Ranger .h5) wherever they are: local files directly; files
  * on any Hadoop file system (s3a://, gs://, hdfs://) either by ranged reads through
  * {@link HadoopByteChannel} ({@code range}, the default) or by a whole-file copy to local disk per
- * executor ({@code copy}), chosen with the Hadoop setting {@value #STRATEGY}
- * ({@code --conf spark.hadoop.cellspark.hdf5.remote=copy}). docs/object-storage.md has the
- * measurements behind the default.
+ * executor ({@code copy}), chosen with the Spark setting {@code spark.cellspark.hdf5.remote}
+ * ({@code --conf spark.cellspark.hdf5.remote=copy}; docs/settings.md lists the others).
+ * docs/object-storage.md has the measurements behind the default.
  *
  * <p>Executors get the driver's Hadoop configuration through a broadcast (as Spark's own file
  * sources do), so credentials and endpoints set at runtime on the driver
@@ -40,18 +40,6 @@ import org.cellspark.io.h5ad.LzfFilter;
 public final class HdfOpener implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** Hadoop setting: how remote HDF5 files are read, {@code range} or {@code copy}. */
-  public static final String STRATEGY = "cellspark.hdf5.remote";
-  /** Hadoop setting: bytes per cached block of ranged reads (read once per JVM, when it first opens a remote file). */
-  public static final String BLOCK_SIZE = "cellspark.hdf5.range.block-size";
-  /** Hadoop setting: megabytes of blocks kept per JVM (shared by its tasks). */
-  public static final String CACHE_MB = "cellspark.hdf5.range.cache-mb";
-  /** Hadoop setting: megabytes fetched at once for chunk reads (four such windows per open file). */
-  public static final String READ_AHEAD_MB = "cellspark.hdf5.range.read-ahead-mb";
-  static final int DEFAULT_READ_AHEAD_MB = 8;
-
-  static final int DEFAULT_BLOCK_SIZE = 64 << 10;
-  static final int DEFAULT_CACHE_MB = 256;
   private static volatile BlockCache cache;
 
   /** Reads sent to remote stores by this JVM, and bytes fetched (for benchmarks and logs). */
@@ -67,22 +55,31 @@ public final class HdfOpener implements Serializable {
 
   private final Broadcast<SerializableWritable<Configuration>> broadcast;
   private final transient Configuration driverConf;
+  private final RemoteHdfReads reads;
 
-  private HdfOpener(Broadcast<SerializableWritable<Configuration>> broadcast, Configuration driverConf) {
+  private HdfOpener(Broadcast<SerializableWritable<Configuration>> broadcast, Configuration driverConf, RemoteHdfReads reads) {
     this.broadcast = broadcast;
     this.driverConf = driverConf;
+    this.reads = reads;
   }
 
-  /** For the driver: opens with {@code conf} (not serializable: do not ship it to executors). */
+  /**
+   * For the driver: opens with {@code conf} (not serializable: do not ship it to executors) and the
+   * active session's read settings.
+   */
   public static HdfOpener onDriver(Configuration conf) {
-    return new HdfOpener(null, conf);
+    return new HdfOpener(null, conf, RemoteHdfReads.ofActiveSession());
   }
 
-  /** For tasks reading {@code files}: broadcasts the Hadoop configuration when one of them is remote. */
-  public static HdfOpener forTasks(SparkContext sc, List<InputFile> files) {
+  /**
+   * For tasks reading {@code files}: broadcasts the Hadoop configuration when one of them is remote,
+   * and carries {@code spark}'s read settings.
+   */
+  public static HdfOpener forTasks(SparkSession spark, List<InputFile> files) {
     boolean remote = files.stream().anyMatch(f -> !isLocal(f.uri()));
+    SparkContext sc = spark.sparkContext();
     return new HdfOpener(remote ? JavaSparkContext.fromSparkContext(sc).broadcast(new SerializableWritable<>(sc.hadoopConfiguration()))
-        : null, null);
+        : null, null, RemoteHdfReads.of(spark));
   }
 
   /** Deletes this JVM's local copies of remote files and its cached blocks (benchmarks measure cold reads; long sessions free disk). */
@@ -93,11 +90,11 @@ public final class HdfOpener implements Serializable {
     }
   }
 
-  private static BlockCache blockCache(Configuration conf) {
+  private static BlockCache blockCache(RemoteHdfReads reads) {
     if (cache == null) {
       synchronized (HdfOpener.class) {
         if (cache == null) {
-          cache = new BlockCache(conf.getInt(BLOCK_SIZE, DEFAULT_BLOCK_SIZE), conf.getLong(CACHE_MB, DEFAULT_CACHE_MB) << 20);
+          cache = new BlockCache(reads.blockBytes(), reads.cacheBytes());
         }
       }
     }
@@ -195,20 +192,14 @@ public final class HdfOpener implements Serializable {
       } catch (java.io.FileNotFoundException e) {
         throw UserException.because(e, "Input %s does not exist", f.name());
       }
-      String strategy = conf.get(STRATEGY, "range").trim().toLowerCase(Locale.ROOT);
-      switch (strategy) {
-        case "copy":
-          return new HdfFile(LocalCopies.of(f.uri(), status, fs, REMOTE_REQUESTS, REMOTE_BYTES));
-        case "range":
-          FSDataInputStream in = fs.openFile(path).opt("fs.s3a.experimental.input.fadvise", "random")
-              .opt("fs.option.openfile.read.policy", "random").build().get();
-          String key = f.uri() + "#" + status.getLen() + "#" + status.getModificationTime();
-          return new HdfFile(new HadoopByteChannel(in, key, status.getLen(), blockCache(conf),
-              conf.getInt(READ_AHEAD_MB, DEFAULT_READ_AHEAD_MB) << 20, REMOTE_REQUESTS, REMOTE_BYTES),
-              path.toUri());
-        default:
-          throw UserException.of("%s must be range or copy, got '%s'", STRATEGY, strategy);
+      if (reads.copy()) {
+        return new HdfFile(LocalCopies.of(f.uri(), status, fs, REMOTE_REQUESTS, REMOTE_BYTES));
       }
+      FSDataInputStream in = fs.openFile(path).opt("fs.s3a.experimental.input.fadvise", "random")
+          .opt("fs.option.openfile.read.policy", "random").build().get();
+      String key = f.uri() + "#" + status.getLen() + "#" + status.getModificationTime();
+      return new HdfFile(new HadoopByteChannel(in, key, status.getLen(), blockCache(reads), reads.readAheadBytes(),
+          REMOTE_REQUESTS, REMOTE_BYTES), path.toUri());
     } catch (IOException e) {
       throw UserException.because(e, "Cannot open input %s: %s", f.name(), e.getMessage());
     } catch (InterruptedException e) {

@@ -40,7 +40,7 @@ public final class TenxCells {
     int obsFields = obs.fields().length;
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<TenxH5> file = jsc.broadcast(m); // barcodes and gene IDs once per executor, not per task
-    HdfOpener opener = HdfOpener.forTasks(spark.sparkContext(), List.of(m.file()));
+    HdfOpener opener = HdfOpener.forTasks(spark, List.of(m.file()));
     JavaRDD<InternalRow> rows = jsc.parallelize(ranges, Math.max(1, ranges.size()))
         .mapPartitions(it -> {
           List<InternalRow> out = new ArrayList<>();

@@ -11,6 +11,7 @@ import org.apache.spark.scheduler.SparkListenerJobEnd;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.scheduler.SparkListenerTaskStart;
+import org.cellspark.spark.CellsparkKryo;
 import scala.collection.JavaConverters;
 
 /**
@@ -55,6 +56,7 @@ public final class JobScope implements AutoCloseable {
 
   /** As {@link #start(SparkContext, String, StagedOutput...)}, waiting at most as long as given for stragglers (tests). */
   static JobScope start(SparkContext sc, String description, long stragglerWaitMillis, StagedOutput... outputs) {
+    CellsparkKryo.requireRegistered(sc.getConf()); // before anything is broadcast or shuffled
     return new JobScope(sc, description, stragglerWaitMillis,
         new java.util.ArrayList<>(java.util.Arrays.stream(outputs).filter(java.util.Objects::nonNull).toList()));
   }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
+import org.cellspark.spark.CellsparkSettings;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.tokenize.TokenizeJob;
 import org.cellspark.jobs.tokenize.TokenizeOptions;
@@ -118,15 +119,15 @@ class MtxTokenizeTest {
     // here: seven of the 1.3 MB text, their edges inside cells and inside lines).
     Path sorted = rewritten("sorted", body -> body);
     org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
-    conf.setLong(MtxCells.SPLIT_BYTES, 200_000);
+    spark.conf().set(CellsparkSettings.MTX_SPLIT_BYTES.name(), 200_000);
     try {
       long ranges = (java.nio.file.Files.size(sorted.resolve("matrix.mtx")) + 199_999) / 200_000;
       assertThat(ranges).isGreaterThan(4);
-      assertThat(MtxCells.splits(MtxFolder.open(sorted.toString(), "sorted", conf), conf, 100)).hasSize((int) ranges);
+      assertThat(MtxCells.splits(MtxFolder.open(sorted.toString(), "sorted", conf), conf, 200_000, 100)).hasSize((int) ranges);
       TokenTables.assertSameTokensAndCounts(spark, h5ad.output(), tokenize(spark, sorted.toString(), "from-ranges").output());
       TokenTables.assertSameTokensAndCounts(spark, h5ad.output(), tokenize(spark, shuffled.toString(), "shuffled-ranges").output());
     } finally {
-      conf.unset(MtxCells.SPLIT_BYTES);
+      spark.conf().unset(CellsparkSettings.MTX_SPLIT_BYTES.name());
     }
     Path repeated = rewritten("repeated", body -> {
       body.add(body.get(0));
