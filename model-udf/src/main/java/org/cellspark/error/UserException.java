@@ -3,7 +3,8 @@ package org.cellspark.error;
 /**
  * A problem the user can fix: bad input data, a wrong option, a vocabulary or model that does not
  * match. The message names the file, column, gene or cell concerned and says what to do. The CLI
- * maps it to exit code 2; every other exception is a bug in Cellspark and maps to exit code 1.
+ * maps it to exit code 2; a {@link Bug}, or any other exception, is a bug in Cellspark and maps to
+ * exit code 1. Keep what went wrong underneath as the cause ({@link #because}).
  *
  * <p>Thrown on executors too: Spark ships the (serializable) exception back to the driver as the
  * cause of the task failure, where the CLI finds it in the cause chain.

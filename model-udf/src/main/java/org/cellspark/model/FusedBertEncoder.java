@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import org.cellspark.error.Bug;
 
 /**
  * A Hugging Face BERT checkpoint run by Cellspark's own TorchScript program
@@ -62,12 +63,12 @@ public final class FusedBertEncoder implements Encoder {
     this.program = Model.newInstance("cellspark_bert", device, "PyTorch");
     try (InputStream in = FusedBertEncoder.class.getResourceAsStream(PROGRAM)) {
       if (in == null) {
-        throw new IllegalStateException(PROGRAM + " is missing from the jar");
+        throw new Bug(PROGRAM + " is missing from the jar");
       }
       program.load(in);
     } catch (IOException | MalformedModelException e) {
       program.close();
-      throw new IllegalStateException("cannot load Cellspark's TorchScript program " + PROGRAM, e);
+      throw new Bug("cannot load Cellspark's TorchScript program " + PROGRAM, e);
     }
     this.block = (PtSymbolBlock) program.getBlock();
     // The checkpoint's tensors in fp32, in the program's order; the program casts them once.

@@ -2,6 +2,7 @@ package org.cellspark.model;
 
 import ai.djl.ndarray.types.DataType;
 import java.util.Locale;
+import org.cellspark.error.Bug;
 import org.cellspark.error.UserException;
 
 /**
@@ -28,7 +29,7 @@ public enum Precision {
   /** The NDArray type of the weights (fp32 and fp16 only: a bf16 NDArray would abort the JVM). */
   public DataType dataType() {
     if (dataType == null) {
-      throw new IllegalStateException("bf16 weights never become DJL NDArrays");
+      throw new Bug("bf16 weights never become DJL NDArrays");
     }
     return dataType;
   }

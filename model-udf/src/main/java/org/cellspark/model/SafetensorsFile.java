@@ -2,6 +2,7 @@ package org.cellspark.model;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -66,7 +67,7 @@ public final class SafetensorsFile {
       try {
         JsonElement e = JsonParser.parseString(new String(header.array(), StandardCharsets.UTF_8));
         json = e.getAsJsonObject();
-      } catch (RuntimeException e) {
+      } catch (JsonParseException | IllegalStateException e) { // not JSON; JSON but not an object
         throw UserException.because(e, "%s: the safetensors header is not a JSON object (%s)", path, e.getMessage());
       }
       long dataStart = 8 + headerLength;
@@ -75,6 +76,14 @@ public final class SafetensorsFile {
     } catch (IOException e) {
       throw UserException.because(e, "Cannot read %s: %s", path, e.getMessage());
     }
+  }
+
+  private static JsonElement member(Path path, String tensor, JsonObject entry, String name) {
+    JsonElement v = entry.get(name);
+    if (v == null || v.isJsonNull()) {
+      throw UserException.of("%s: the header entry of '%s' is malformed (no %s)", path, tensor, name);
+    }
+    return v;
   }
 
   private static Map<String, Tensor> parse(Path path, JsonObject json, long dataSize) {
@@ -86,13 +95,13 @@ public final class SafetensorsFile {
       }
       try {
         JsonObject t = e.getValue().getAsJsonObject();
-        String dtype = t.get("dtype").getAsString();
-        var shapeArray = t.get("shape").getAsJsonArray();
+        String dtype = member(path, e.getKey(), t, "dtype").getAsString();
+        var shapeArray = member(path, e.getKey(), t, "shape").getAsJsonArray();
         long[] shape = new long[shapeArray.size()];
         for (int i = 0; i < shape.length; i++) {
           shape[i] = shapeArray.get(i).getAsLong();
         }
-        var offsets = t.get("data_offsets").getAsJsonArray();
+        var offsets = member(path, e.getKey(), t, "data_offsets").getAsJsonArray();
         Tensor tensor = new Tensor(e.getKey(), dtype, shape, offsets.get(0).getAsLong(), offsets.get(1).getAsLong());
         int width = width(dtype);
         if (tensor.begin() < 0 || tensor.end() < tensor.begin() || tensor.end() > dataSize) {
@@ -108,9 +117,9 @@ public final class SafetensorsFile {
         }
         out.put(tensor.name(), tensor);
         byStart.add(tensor);
-      } catch (UserException u) {
-        throw u;
-      } catch (RuntimeException bad) {
+      } catch (IllegalStateException | UnsupportedOperationException | NumberFormatException | IndexOutOfBoundsException
+          | ClassCastException bad) { // how Gson says a value has another type or shape than asked
+
         throw UserException.because(bad, "%s: the header entry of '%s' is malformed (%s)", path, e.getKey(), bad.getMessage());
       }
     }

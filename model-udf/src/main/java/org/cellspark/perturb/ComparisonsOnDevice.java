@@ -13,6 +13,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.cellspark.infer.Pooling;
+import org.cellspark.error.Bug;
 
 /**
  * {@link ShiftMetrics}' comparisons made where the hidden states are, for one window of a screen:
@@ -51,7 +52,7 @@ public final class ComparisonsOnDevice implements AutoCloseable {
    */
   public void keep(List<int[]> tokens, int[] cells, NDArray states) {
     if (bank != null) {
-      throw new IllegalStateException("originals come before the copies they are compared with");
+      throw new Bug("originals come before the copies they are compared with");
     }
     float[][] cellVectors = metrics.needsCellVectors() ? cellVectors(tokens, cells, states) : null;
     for (int b = 0; b < cells.length; b++) {

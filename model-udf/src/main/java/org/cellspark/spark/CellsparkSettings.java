@@ -75,7 +75,7 @@ public final class CellsparkSettings {
       }
       try {
         return parse.apply(raw.trim());
-      } catch (RuntimeException e) {
+      } catch (IllegalArgumentException e) { // the parsers' refusal (NumberFormatException is one)
         throw UserException.because(e, "Spark setting %s='%s' is not valid (%s): it is %s", name, raw, e.getMessage(),
             meaning);
       }

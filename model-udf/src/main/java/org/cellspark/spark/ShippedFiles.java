@@ -22,14 +22,10 @@ public final class ShippedFiles {
     if (Files.exists(p) || p.isAbsolute()) {
       return p.toAbsolutePath().normalize();
     }
-    if (SparkEnv.get() != null) {
-      try {
-        Path shipped = Paths.get(SparkFiles.get(spec)).toAbsolutePath().normalize();
-        if (Files.exists(shipped)) {
-          return shipped;
-        }
-      } catch (RuntimeException e) {
-        // no SparkFiles root in this JVM: fall through to the plain path, which the caller reports
+    if (SparkEnv.get() != null) { // a Spark JVM: SparkFiles has a root (the driver's temp folder, or the task's folder)
+      Path shipped = Paths.get(SparkFiles.get(spec)).toAbsolutePath().normalize();
+      if (Files.exists(shipped)) {
+        return shipped;
       }
     }
     return p.toAbsolutePath().normalize();

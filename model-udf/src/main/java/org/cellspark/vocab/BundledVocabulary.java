@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import org.cellspark.error.Bug;
 import org.cellspark.error.UserException;
 
 /**
@@ -43,7 +44,7 @@ public final class BundledVocabulary {
         try (InputStream in =
             BundledVocabulary.class.getResourceAsStream(GENEFORMER_V1 + "/" + file)) {
           if (in == null) {
-            throw new IllegalStateException("bundled vocabulary file missing from the jar: " + file);
+            throw new Bug("bundled vocabulary file missing from the jar: " + file);
           }
           Files.copy(in, target.resolve(file), StandardCopyOption.REPLACE_EXISTING);
         }

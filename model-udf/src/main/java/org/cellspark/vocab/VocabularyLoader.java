@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.cellspark.error.Bug;
 import org.cellspark.error.UserException;
 
 /**
@@ -250,7 +251,7 @@ public final class VocabularyLoader {
     } catch (IOException e) {
       throw UserException.because(e, "%s: cannot read (%s)", file, e.getMessage());
     } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+      throw new Bug("SHA-256 is missing from this JDK", e);
     }
   }
 }

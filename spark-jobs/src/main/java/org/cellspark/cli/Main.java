@@ -2,6 +2,7 @@ package org.cellspark.cli;
 
 import java.io.PrintWriter;
 import org.cellspark.error.Causes;
+import org.cellspark.error.Bug;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.JobSummary;
 import org.slf4j.Logger;
@@ -169,6 +170,11 @@ public final class Main implements Runnable {
     UserException user = UserException.findIn(e);
     if (user != null) {
       return new Failure(USER_ERROR, "error: " + user.getMessage(), false);
+    }
+    Bug bug = Bug.findIn(e);
+    if (bug != null) { // Cellspark's own code found one of its guarantees broken: say which
+      return new Failure(BUG, "internal error: this is a bug in Cellspark (" + bug.getMessage() + "); please report it"
+          + " with the trace below and " + log() + ".", true);
     }
     String tooLittle = memoryBelowSparksMinimum(e);
     if (tooLittle != null) {

@@ -26,6 +26,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.cellspark.error.Bug;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.cells.CellCountsSchema;
@@ -276,7 +277,7 @@ public record AtlasInputs(List<InputFile> h5ad, List<MtxFolder> mtx, List<TenxH5
           .option(H5adOptions.PARTITIONS, partitions)
           .load();
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
+      throw new Bug("the h5ad data source's options could not be written as JSON", e);
     }
   }
 

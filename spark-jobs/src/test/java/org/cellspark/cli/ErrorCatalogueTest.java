@@ -274,6 +274,11 @@ class ErrorCatalogueTest {
     });
     s.put("v1-tokens-v2-model", w -> embed(w, tokensV1, TINY_V2));
     s.put("v2-tokens-v1-model", w -> embed(w, tokensV2, TINY_V1));
+    s.put("tokens-not-parquet", w -> {
+      Path table = Files.createDirectories(w.in().resolve("not-parquet"));
+      Files.writeString(table.resolve("cells.csv"), "cell_id,input_ids\nc1,1 2 3\n");
+      return embed(w, table, TINY_V2);
+    });
     s.put("tokens-not-a-token-table", w -> {
       Path table = w.in().resolve("not-tokens");
       SparkSession.active().range(3).toDF("cell").write().parquet(table.toString());

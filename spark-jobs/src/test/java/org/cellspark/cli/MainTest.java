@@ -38,6 +38,7 @@ class MainTest {
     @CommandLine.Option(names = "--assertion") boolean assertion;
     @CommandLine.Option(names = "--heap-here") boolean heapHere;
     @CommandLine.Option(names = "--user-cause") boolean userCause;
+    @CommandLine.Option(names = "--bug") boolean bug;
 
     @Override
     public Integer call() {
@@ -65,6 +66,10 @@ class MainTest {
       if (stopped) {
         throw new IllegalStateException("Cannot call methods on a stopped SparkContext.");
       }
+      if (bug) {
+        // As from an executor: one of Cellspark's own invariants, wrapped in Spark's task failure.
+        throw new IllegalStateException("Job aborted", org.cellspark.error.Bug.of("row from a file that was not planned: %s", "x.h5ad"));
+      }
       if (user) {
         // As from an executor: the user's error arrives wrapped in Spark's task failure.
         throw new IllegalStateException("Job aborted", new UserException("Input x.h5ad: bad"));
@@ -86,6 +91,14 @@ class MainTest {
     assertThat(cl.execute("fail")).isEqualTo(1);
     assertThat(bug.toString()).startsWith("internal error: this is a bug in Cellspark")
         .contains("an invariant broke").contains("\tat ");
+
+    // A Bug says, in the first line, which guarantee broke, however deep Spark wrapped it.
+    StringWriter invariant = new StringWriter();
+    cl.setErr(new PrintWriter(invariant, true));
+    assertThat(cl.execute("fail", "--bug")).isEqualTo(1);
+    assertThat(invariant.toString().lines().findFirst().orElseThrow())
+        .startsWith("internal error: this is a bug in Cellspark (row from a file that was not planned: x.h5ad)");
+    assertThat(invariant.toString()).contains("\tat ");
   }
 
   @Test

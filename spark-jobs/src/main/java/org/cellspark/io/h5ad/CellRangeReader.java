@@ -1,6 +1,5 @@
 package org.cellspark.io.h5ad;
 
-import io.jhdf.exceptions.HdfException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -83,7 +82,10 @@ final class CellRangeReader implements Iterator<InternalRow>, AutoCloseable {
     }
     try {
       readBlock();
-    } catch (HdfException | IllegalArgumentException | IndexOutOfBoundsException e) {
+    } catch (RuntimeException e) {
+      if (!FileDamage.isFrom(e)) {
+        throw e; // a bug in the reader, not the file
+      }
       close();
       HdfOpener.failIfCancelled(file);
       throw UserException.because(e, 

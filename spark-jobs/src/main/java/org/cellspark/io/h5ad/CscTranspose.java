@@ -1,6 +1,5 @@
 package org.cellspark.io.h5ad;
 
-import io.jhdf.exceptions.HdfException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -161,7 +160,10 @@ final class CscTranspose {
       while (pending.isEmpty() && nextColumn < range.end()) {
         try {
           readPiece();
-        } catch (HdfException | IllegalArgumentException | IndexOutOfBoundsException e) {
+        } catch (RuntimeException e) {
+          if (!FileDamage.isFrom(e)) {
+            throw e; // a bug in the reader, not the file
+          }
           close();
           throw UserException.because(e, 
               "Input %s: cannot read genes %,d-%,d of the CSC matrix (%s); the file may be"

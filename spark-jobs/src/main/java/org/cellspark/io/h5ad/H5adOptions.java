@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.cellspark.error.Bug;
 import org.cellspark.error.UserException;
 
 /**
@@ -50,7 +51,7 @@ public record H5adOptions(List<String> paths, CountsLocation counts, List<String
       try {
         paths.addAll(new ObjectMapper().readValue(o.get("paths"), new TypeReference<List<String>>() {}));
       } catch (java.io.IOException e) {
-        throw new IllegalStateException("Spark passed unreadable paths: " + o.get("paths"), e);
+        throw new Bug("Spark passed unreadable paths: " + o.get("paths"), e);
       }
     }
     if (o.containsKey("path")) {

@@ -26,6 +26,7 @@ import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.cellspark.io.ParquetTables;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.h5ad.ObsColumn;
@@ -109,11 +110,7 @@ public record LongTable(InputFile file, String[] geneIds, long rows, Map<String,
   }
 
   static Dataset<Row> parquet(SparkSession spark, String uri, String name) {
-    try {
-      return spark.read().parquet(uri);
-    } catch (Exception e) { // AnalysisException (missing path, unreadable footer), which Java sees as checked
-      throw UserException.because(e, "Cannot read %s as Parquet: %s", name, e.getMessage());
-    }
+    return ParquetTables.read(spark, uri, (e, why) -> UserException.because(e, "Cannot read %s as Parquet: %s", name, why));
   }
 
   private static void require(StructType schema, String column, Class<? extends DataType> type, String what, String name) {

@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.cellspark.error.Bug;
 
 /**
  * Whole-file local copies of remote HDF5 files, one per JVM (executor) and file version: the
@@ -67,7 +68,7 @@ final class LocalCopies {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
     } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+      throw new Bug("SHA-1 is missing from this JDK", e);
     }
   }
 }

@@ -56,7 +56,7 @@ public record TenxH5(InputFile file, String group, String genome, int genes, int
   public static boolean looksLikeTenx(HdfOpener opener, InputFile f) {
     try (HdfFile h = opener.open(f)) {
       return !genomeGroups(h).isEmpty() || isMatrix(h.getChildren().get(MATRIX), false);
-    } catch (RuntimeException e) {
+    } catch (HdfException | UserException e) { // not HDF5, or not readable: the caller reports the file as unrecognised
       return false;
     }
   }

@@ -9,6 +9,7 @@ import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.classification.MultilayerPerceptronClassifier;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
 import org.apache.spark.ml.classification.RandomForestClassifier;
+import org.cellspark.error.Bug;
 import org.cellspark.error.UserException;
 
 /**
@@ -65,7 +66,7 @@ public enum ClassifierKind {
               new MultilayerPerceptronClassifier().setLayers(new int[] {features, hidden, classes}).setMaxIter(200).setSeed(seed)));
         }
       }
-      default -> throw new IllegalStateException(name());
+      default -> throw new Bug("no estimator for classifier " + name());
     }
     return out;
   }

@@ -14,6 +14,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.NumericType;
+import org.cellspark.io.ParquetTables;
 import org.cellspark.error.UserException;
 
 /**
@@ -39,12 +40,8 @@ final class EmbeddingTable {
     } catch (IOException e) {
       throw UserException.because(e, "Cannot read %s %s: %s", option, folder, e.getMessage());
     }
-    Dataset<Row> cells;
-    try {
-      cells = spark.read().parquet(table);
-    } catch (RuntimeException e) {
-      throw UserException.because(e, "%s %s is not a Parquet table (%s)", option, folder, e.getMessage());
-    }
+    Dataset<Row> cells = ParquetTables.read(spark, table,
+        (e, why) -> UserException.because(e, "%s %s is not a Parquet table (%s)", option, folder, why));
     if (!Arrays.asList(cells.columns()).contains(EMBEDDING)) {
       throw UserException.of("%s %s has no %s column (columns: %s); pass cellspark embed's output", option, folder,
           EMBEDDING, String.join(", ", cells.columns()));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.cellspark.error.Bug;
 
 /**
  * The {@code _cellspark.json} every job writes beside its output: what ran (job, version,
@@ -36,7 +37,7 @@ public final class JobSummary {
     try {
       return JSON.writeValueAsString(root);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("job summary is not serialisable", e);
+      throw new Bug("job summary is not serialisable", e);
     }
   }
 

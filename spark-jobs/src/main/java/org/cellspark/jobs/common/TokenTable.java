@@ -14,6 +14,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.cellspark.io.ParquetTables;
 import org.cellspark.error.UserException;
 
 /**
@@ -60,12 +61,8 @@ public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
     } catch (IOException e) {
       throw UserException.because(e, "Cannot read input %s: %s", folder, e.getMessage());
     }
-    Dataset<Row> cells;
-    try {
-      cells = spark.read().parquet(folder);
-    } catch (RuntimeException e) {
-      throw UserException.because(e, "Input %s is not a Parquet table (%s)", folder, e.getMessage());
-    }
+    Dataset<Row> cells = ParquetTables.read(spark, folder,
+        (e, why) -> UserException.because(e, "Input %s is not a Parquet table (%s)", folder, why));
     if (!Arrays.asList(cells.columns()).contains("input_ids")) {
       throw UserException.of(
           "Input %s has no input_ids column (columns: %s); pass a token table written by cellspark tokenize",

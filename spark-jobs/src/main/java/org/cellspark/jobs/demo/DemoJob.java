@@ -41,6 +41,7 @@ import org.cellspark.jobs.tokenize.TokenizeOptions;
 import org.cellspark.jobs.tokenize.TokenizeResult;
 import org.cellspark.vocab.BundledVocabulary;
 import org.cellspark.vocab.Vocabulary;
+import org.cellspark.error.Bug;
 
 /**
  * {@code cellspark demo}: the whole pipeline on a bundled synthetic atlas (2,000 blood cells of
@@ -144,7 +145,7 @@ public final class DemoJob {
       for (String file : List.of("config.json", "model.safetensors")) {
         try (InputStream in = DemoJob.class.getResourceAsStream(MODEL_RESOURCE + file)) {
           if (in == null) {
-            throw new IllegalStateException("the demo model is missing from the jar: " + MODEL_RESOURCE + file);
+            throw new Bug("the demo model is missing from the jar: " + MODEL_RESOURCE + file);
           }
           Files.copy(in, folder.resolve(file), StandardCopyOption.REPLACE_EXISTING);
         }
@@ -186,7 +187,7 @@ public final class DemoJob {
   private static Path copyAtlas(Path folder) {
     try (InputStream in = DemoJob.class.getResourceAsStream(ATLAS_RESOURCE)) {
       if (in == null) {
-        throw new IllegalStateException("the demo atlas is missing from the jar: " + ATLAS_RESOURCE);
+        throw new Bug("the demo atlas is missing from the jar: " + ATLAS_RESOURCE);
       }
       Files.createDirectories(folder);
       Path target = folder.resolve("sample_atlas.h5ad");

@@ -27,6 +27,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.CollectionAccumulator;
+import org.cellspark.error.Bug;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.ModelCheck;
@@ -158,7 +159,7 @@ public final class PerturbJob {
       double[] taskSeconds = taskTimes.value().stream().mapToDouble(Double::doubleValue).toArray();
       BitSet after = work.finished(total);
       if (after.cardinality() != total) {
-        throw new IllegalStateException(String.format(Locale.ROOT, "the screen ended with %d of %d work units checkpointed in %s",
+        throw new Bug(String.format(Locale.ROOT, "the screen ended with %d of %d work units checkpointed in %s",
             after.cardinality(), total, work.uri()));
       }
 

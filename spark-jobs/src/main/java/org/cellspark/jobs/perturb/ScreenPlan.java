@@ -17,6 +17,7 @@ import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
+import org.cellspark.error.Bug;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.CellSelection;
 
@@ -90,7 +91,7 @@ final class ScreenPlan {
       }
       return "sha256:" + HexFormat.of().formatHex(d.digest());
     } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+      throw new Bug("SHA-256 is missing from this JDK", e);
     }
   }
 

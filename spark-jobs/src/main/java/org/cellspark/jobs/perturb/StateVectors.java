@@ -12,6 +12,7 @@ import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.cellspark.io.ParquetTables;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.Pooling;
 import org.cellspark.jobs.common.StagedOutput;
@@ -43,12 +44,8 @@ final class StateVectors {
     } catch (java.io.IOException e) {
       throw UserException.because(e, "Cannot read --state-embeddings %s: %s", folder, e.getMessage());
     }
-    Dataset<Row> rows;
-    try {
-      rows = spark.read().parquet(table);
-    } catch (RuntimeException e) {
-      throw UserException.because(e, "--state-embeddings %s is not a Parquet table (%s); pass the output of cellspark embed --summary", folder, e.getMessage());
-    }
+    Dataset<Row> rows = ParquetTables.read(spark, table, (e, why) -> UserException.because(e,
+        "--state-embeddings %s is not a Parquet table (%s); pass the output of cellspark embed --summary", folder, why));
     Map<String, float[]> byLabel = new HashMap<>();
     for (Row r : rows.select("label", "embedding").collectAsList()) {
       Object e = r.get(1);

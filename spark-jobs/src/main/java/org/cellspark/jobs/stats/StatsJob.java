@@ -14,6 +14,7 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.cellspark.error.Bug;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
@@ -95,7 +96,7 @@ public final class StatsJob {
       FileSystem fs = tmp.getFileSystem(hadoop);
       FileStatus[] parts = fs.globStatus(new Path(tmp, "part-*"));
       if (parts == null || parts.length != 1) {
-        throw new IllegalStateException("expected one CSV part file in " + tmp + ", found " + (parts == null ? 0 : parts.length));
+        throw new Bug("expected one CSV part file in " + tmp + ", found " + (parts == null ? 0 : parts.length));
       }
       if (!fs.rename(parts[0].getPath(), new Path(staging, name + ".csv"))) {
         throw UserException.of("Cannot move %s into place in %s; check permissions", name + ".csv", staging);

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.apache.spark.sql.types.DataType;
 import org.cellspark.encode.EncodingSettings;
 import org.cellspark.encode.GeneIndexMapping;
+import org.cellspark.error.Bug;
 
 /**
  * What executors need to tokenize any cell, decided once on the driver and broadcast: the
@@ -48,7 +49,7 @@ record TokenizePlan(
   FilePlan file(String uri) {
     FilePlan f = files.get(uri);
     if (f == null) {
-      throw new IllegalStateException("row from a file that was not planned: " + uri);
+      throw new Bug("row from a file that was not planned: " + uri);
     }
     return f;
   }
