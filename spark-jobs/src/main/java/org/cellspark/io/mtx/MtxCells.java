@@ -30,6 +30,7 @@ import org.cellspark.spark.InternalRowsRelation;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
 import org.cellspark.io.cells.CellCountsSchema;
+import org.cellspark.io.cells.GeneOrder;
 import scala.Tuple2;
 
 /**
@@ -264,26 +265,11 @@ public final class MtxCells {
     }
   }
 
-  /** The first {@code n} entries sorted by gene (insertion order kept for equal genes). */
+  /** The first {@code n} entries, copied and sorted by gene (insertion order kept for equal genes). */
   static Cell sortedByGene(int[] genes, double[] values, int n) {
-    boolean sorted = true;
-    for (int k = 1; k < n && sorted; k++) {
-      sorted = genes[k] >= genes[k - 1];
-    }
-    if (sorted) {
-      return new Cell(java.util.Arrays.copyOf(genes, n), java.util.Arrays.copyOf(values, n));
-    }
-    long[] packed = new long[n]; // gene in the high bits, position in the low: one primitive sort
-    for (int k = 0; k < n; k++) {
-      packed[k] = ((long) genes[k] << 32) | k;
-    }
-    java.util.Arrays.sort(packed);
-    int[] g = new int[n];
-    double[] v = new double[n];
-    for (int k = 0; k < n; k++) {
-      g[k] = (int) (packed[k] >>> 32);
-      v[k] = values[(int) packed[k]];
-    }
+    int[] g = java.util.Arrays.copyOf(genes, n);
+    double[] v = java.util.Arrays.copyOf(values, n);
+    GeneOrder.sort(g, v, 0, n);
     return new Cell(g, v);
   }
 

@@ -14,6 +14,7 @@ import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
+import org.cellspark.io.cells.GeneOrder;
 import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.storage.HdfOpener;
 import org.cellspark.spark.InternalRowsRelation;
@@ -77,32 +78,10 @@ public final class TenxCells {
       }
       int[] g = Arrays.copyOf(genes, kept);
       double[] v = Arrays.copyOf(values, kept);
-      sortByGene(g, v);
+      GeneOrder.sort(g, v, 0, g.length); // Cell Ranger writes each cell's features in order; sorted if a writer did not
       long cell = from + c;
       out.add(new GenericInternalRow(new Object[] {UTF8String.fromString(m.barcodes()[(int) cell]), source, cell,
           UnsafeArrayData.fromPrimitiveArray(g), UnsafeArrayData.fromPrimitiveArray(v), new GenericInternalRow(obsFields)}));
-    }
-  }
-
-  /** Cell Ranger writes each cell's features in order; sorted here if a writer did not. */
-  private static void sortByGene(int[] g, double[] v) {
-    for (int k = 1; k < g.length; k++) {
-      if (g[k] < g[k - 1]) {
-        Integer[] order = new Integer[g.length];
-        for (int i = 0; i < order.length; i++) {
-          order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Integer.compare(g[a], g[b]));
-        int[] g2 = new int[g.length];
-        double[] v2 = new double[g.length];
-        for (int i = 0; i < order.length; i++) {
-          g2[i] = g[order[i]];
-          v2[i] = v[order[i]];
-        }
-        System.arraycopy(g2, 0, g, 0, g.length);
-        System.arraycopy(v2, 0, v, 0, v.length);
-        return;
-      }
     }
   }
 }
