@@ -1,7 +1,6 @@
 package org.cellspark.infer;
 
-import java.util.Locale;
-import org.cellspark.error.UserException;
+import org.cellspark.error.Choices;
 
 /**
  * How a cell's vector is made from its tokens' vectors.
@@ -20,11 +19,7 @@ public enum Pooling {
   CLS;
 
   public static Pooling parse(String s) {
-    try {
-      return valueOf(s.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw UserException.because(e, "--pooling '%s' is not one of mean, cls", s);
-    }
+    return Choices.parse("--pooling", s, values());
   }
 
   /** First gene position of a cell for mean pooling. */

@@ -1,9 +1,8 @@
 package org.cellspark.model;
 
 import ai.djl.ndarray.types.DataType;
-import java.util.Locale;
 import org.cellspark.error.Bug;
-import org.cellspark.error.UserException;
+import org.cellspark.error.Choices;
 
 /**
  * The number format a model computes in. fp32 everywhere by default; fp16 and bf16 halve the
@@ -35,10 +34,6 @@ public enum Precision {
   }
 
   public static Precision parse(String s) {
-    try {
-      return valueOf(s.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw UserException.because(e, "--precision '%s' is not one of fp32, fp16, bf16", s);
-    }
+    return Choices.parse("--precision", s, values());
   }
 }

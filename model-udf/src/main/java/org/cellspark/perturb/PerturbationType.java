@@ -1,7 +1,7 @@
 package org.cellspark.perturb;
 
 import java.util.Locale;
-import org.cellspark.error.UserException;
+import org.cellspark.error.Choices;
 
 /**
  * How a gene is perturbed in silico (Geneformer's InSilicoPerturber perturbation types).
@@ -24,11 +24,7 @@ public enum PerturbationType {
   ACTIVATE;
 
   public static PerturbationType parse(String s) {
-    try {
-      return valueOf(s.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw UserException.because(e, "--perturbation '%s' is not one of delete, overexpress, inhibit, activate", s);
-    }
+    return Choices.parse("--perturbation", s, values(), PerturbationType::label);
   }
 
   public String label() {

@@ -16,7 +16,7 @@ final class CellSampleArgs {
   long maxCells;
 
   @Option(names = "--seed", paramLabel = "S", description = "Seed of the --max-cells sample.")
-  long seed = 42;
+  long seed = CellSelection.DEFAULT_SEED;
 
   List<CellSelection.Filter> parsedFilters() {
     return filters.stream().map(CellSelection.Filter::parse).toList();

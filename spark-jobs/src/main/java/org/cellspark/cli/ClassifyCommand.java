@@ -14,6 +14,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import org.cellspark.jobs.common.CellSelection;
 
 @Command(
     name = "classify",
@@ -56,7 +57,7 @@ final class ClassifyCommand implements Callable<Integer> {
   double rareThreshold = 0;
 
   @Option(names = "--seed", paramLabel = "S", description = "Seed of the split and the classifiers.")
-  long seed = 42;
+  long seed = CellSelection.DEFAULT_SEED;
 
   @Option(names = "--overwrite", description = "Replace the output folder if it exists.")
   boolean overwrite;

@@ -1,16 +1,14 @@
 package org.cellspark.jobs.classify;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Collectors;
 import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.classification.MultilayerPerceptronClassifier;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
 import org.apache.spark.ml.classification.RandomForestClassifier;
 import org.cellspark.error.Bug;
-import org.cellspark.error.UserException;
+import org.cellspark.error.Choices;
 
 /**
  * The Spark MLlib classifiers `cellspark classify` trains on embeddings, each with the small grid
@@ -32,13 +30,7 @@ public enum ClassifierKind {
   }
 
   public static ClassifierKind parse(String s) {
-    for (ClassifierKind k : values()) {
-      if (k.label.equalsIgnoreCase(s.trim())) {
-        return k;
-      }
-    }
-    throw UserException.of("--classifier '%s' is not one of %s", s,
-        Arrays.stream(values()).map(ClassifierKind::label).collect(Collectors.joining(", ")));
+    return Choices.parse("--classifier", s, values(), ClassifierKind::label);
   }
 
   /** One setting of the grid: what it is called in the metrics, and the estimator. */

@@ -3,6 +3,7 @@ package org.cellspark.jobs.classify;
 import java.util.ArrayList;
 import java.util.List;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.CellSelection;
 
 /**
  * What `cellspark classify` was asked to train.
@@ -53,7 +54,7 @@ public record ClassifyOptions(
   }
 
   public static ClassifyOptions of(String embeddings, String label, String group, String output) {
-    return new ClassifyOptions(embeddings, label, group, output, ClassifierKind.LOGISTIC, null, 0, 0, 42, false);
+    return new ClassifyOptions(embeddings, label, group, output, ClassifierKind.LOGISTIC, null, 0, 0, CellSelection.DEFAULT_SEED, false);
   }
 
   public ClassifyOptions withClassifier(ClassifierKind k) {

@@ -45,6 +45,12 @@ public final class CellSelection {
   }
 
   /**
+   * The seed wherever Cellspark samples or splits, unless a job is given another: upstream's (its
+   * embedder, perturber, classifier and statistics seed their shuffles, samples and splits with 42).
+   */
+  public static final long DEFAULT_SEED = 42;
+
+  /**
    * At most {@code maxCells} cells: those with the smallest seeded hash of their {@code cell_id},
    * the same sample whatever the partitioning or row order (upstream shuffles with seed 42 and
    * takes the first N). {@code maxCells} 0 keeps every cell.

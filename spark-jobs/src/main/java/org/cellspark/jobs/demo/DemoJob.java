@@ -42,6 +42,7 @@ import org.cellspark.jobs.tokenize.TokenizeResult;
 import org.cellspark.vocab.BundledVocabulary;
 import org.cellspark.vocab.Vocabulary;
 import org.cellspark.error.Bug;
+import org.cellspark.jobs.common.CellSelection;
 
 /**
  * {@code cellspark demo}: the whole pipeline on a bundled synthetic atlas (2,000 blood cells of
@@ -100,7 +101,7 @@ public final class DemoJob {
             PerturbationType.DELETE)
         .withGenes(GENES, false, null)
         .withStates(PerturbOptions.States.parse("cell_type:start=" + START + ",goal=" + GOAL), embed.output())
-        .withSelection(null, List.of(), SCREENED_CELLS, 42));
+        .withSelection(null, List.of(), SCREENED_CELLS, CellSelection.DEFAULT_SEED));
     StatsResult stats = StatsJob.run(spark, StatsOptions.of(screen.output(), work.resolve("stats").toString(), StatsMode.GOAL_STATE_SHIFT));
     List<DemoResult.GeneShift> shifts = new ArrayList<>();
     for (Row r : spark.read().parquet(stats.output() + "/goal_state_shift")

@@ -2,7 +2,7 @@ package org.cellspark.jobs.embed;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+import org.cellspark.error.Choices;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.infer.EmbeddingSettings;
@@ -58,11 +58,7 @@ public record EmbedOptions(
     MEDIAN;
 
     public static Summary parse(String s) {
-      try {
-        return valueOf(s.trim().toUpperCase(Locale.ROOT));
-      } catch (IllegalArgumentException e) {
-        throw UserException.because(e, "--summary '%s' is not one of mean, median", s);
-      }
+      return Choices.parse("--summary", s, new Summary[] {MEAN, MEDIAN});
     }
   }
 
@@ -105,7 +101,7 @@ public record EmbedOptions(
 
   /** Defaults as the CLI's. */
   public static EmbedOptions of(String input, String model, String output) {
-    return new EmbedOptions(input, model, output, null, -1, Pooling.MEAN, List.of(), 0, 42, List.of(), false,
+    return new EmbedOptions(input, model, output, null, -1, Pooling.MEAN, List.of(), 0, CellSelection.DEFAULT_SEED, List.of(), false,
         Summary.NONE, null, false, EmbeddingSettings.DEFAULT_BATCH_TOKENS, Precision.FP32, 0, false);
   }
 

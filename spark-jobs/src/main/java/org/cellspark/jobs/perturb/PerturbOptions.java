@@ -162,7 +162,7 @@ public record PerturbOptions(
   /** Defaults as the CLI's. */
   public static PerturbOptions of(String input, String model, String output, PerturbationType type) {
     return new PerturbOptions(input, model, output, null, type, 1, List.of("all"), false, null, null, null,
-        Pooling.MEAN, -1, List.of(), 0, 42, false, null, EmbeddingSettings.DEFAULT_BATCH_TOKENS, Precision.FP32, 0,
+        Pooling.MEAN, -1, List.of(), 0, CellSelection.DEFAULT_SEED, false, null, EmbeddingSettings.DEFAULT_BATCH_TOKENS, Precision.FP32, 0,
         false, false, 0);
   }
 

@@ -1,9 +1,7 @@
 package org.cellspark.jobs.stats;
 
-import java.util.Arrays;
 import java.util.Locale;
-import java.util.stream.Collectors;
-import org.cellspark.error.UserException;
+import org.cellspark.error.Choices;
 
 /** What `cellspark stats` computes: upstream's InSilicoPerturberStats modes. */
 public enum StatsMode {
@@ -29,13 +27,6 @@ public enum StatsMode {
   }
 
   public static StatsMode parse(String s) {
-    String key = s.trim().toUpperCase(Locale.ROOT).replace('-', '_');
-    for (StatsMode m : values()) {
-      if (m.name().equals(key)) {
-        return m;
-      }
-    }
-    throw UserException.of("--mode '%s' is not one of %s", s,
-        Arrays.stream(values()).map(StatsMode::label).collect(Collectors.joining(", ")));
+    return Choices.parse("--mode", s, values(), StatsMode::label);
   }
 }

@@ -3,6 +3,7 @@ package org.cellspark.jobs.stats;
 import java.util.ArrayList;
 import java.util.List;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.CellSelection;
 
 /**
  * What `cellspark stats` was asked to do.
@@ -20,7 +21,7 @@ import org.cellspark.error.UserException;
 public record StatsOptions(
     String input, String output, StatsMode mode, String nullInput, int poolSize, long seed, double fdrThreshold, boolean overwrite) {
   public static final int DEFAULT_POOL_SIZE = 100_000;
-  public static final long DEFAULT_SEED = 42;
+  public static final long DEFAULT_SEED = CellSelection.DEFAULT_SEED;
   public static final double DEFAULT_FDR = 0.05;
 
   public StatsOptions {
