@@ -18,6 +18,9 @@ import org.apache.spark.TaskContext;
  *   <li>{@value #KILL_EXECUTOR_AT} = partition number: the executor running that partition's task
  *       kills its own JVM with SIGKILL (no shutdown hooks, no goodbye to the driver), as a node
  *       loss or the kernel's OOM killer would. Never in the driver's JVM (local masters).
+ *   <li>{@value #STOP_PERTURB_AFTER_UNITS} = n: each perturb task stops (fails) once it has written
+ *       n work units, every attempt, so the screen fails part-way with checkpoints to resume from.
+ *       Read from the session when the screen starts.
  * </ul>
  *
  * <p>Cost when off: two configuration lookups per task.
@@ -25,6 +28,7 @@ import org.apache.spark.TaskContext;
 public final class FaultInjection {
   public static final String FAIL_TASKS = "spark.cellspark.test.failTasks";
   public static final String KILL_EXECUTOR_AT = "spark.cellspark.test.killExecutorAtPartition";
+  public static final String STOP_PERTURB_AFTER_UNITS = "spark.cellspark.test.stopPerturbAfterUnits";
 
   private FaultInjection() {}
 
@@ -35,6 +39,11 @@ public final class FaultInjection {
     InjectedFault(String message) {
       super(message);
     }
+  }
+
+  /** The work units after which each perturb task stops ({@value #STOP_PERTURB_AFTER_UNITS}), 0 for never. */
+  public static int stopAfterUnits(org.apache.spark.sql.SparkSession spark) {
+    return Integer.parseInt(spark.conf().get(STOP_PERTURB_AFTER_UNITS, "0").trim());
   }
 
   /** Called once per task by a job's task code, part-way through its output. */

@@ -66,8 +66,11 @@ final class ClassifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ClassifyOptions options = new ClassifyOptions(embeddings, label, group, output, ClassifierKind.parse(classifier),
-        fractions(split), minClassSize, rareThreshold, seed, overwrite);
+    ClassifyOptions options = ClassifyOptions.builder()
+        .embeddings(embeddings).label(label).group(group).output(output)
+        .classifier(ClassifierKind.parse(classifier)).fractions(fractions(split))
+        .minClassSize(minClassSize).rareThreshold(rareThreshold).seed(seed).overwrite(overwrite)
+        .build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark classify")) {
       ClassifyResult r = ClassifyJob.run(s.spark(), options);
       Map<String, Object> test = r.test();

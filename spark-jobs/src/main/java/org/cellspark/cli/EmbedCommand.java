@@ -59,11 +59,15 @@ final class EmbedCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    // One constructor call, so that every problem with the options is reported at once.
-    EmbedOptions options = new EmbedOptions(job.input, job.model, job.output, job.vocabulary, job.layer, Pooling.parse(pooling),
-        cells.parsedFilters(), cells.maxCells, cells.seed, labels, asArray,
-        summary == null ? EmbedOptions.Summary.NONE : EmbedOptions.Summary.parse(summary), by, geneEmbeddings,
-        job.batchTokens, job.parsedPrecision(), partitions, overwrite);
+    // One build, so that every problem with the options is reported at once.
+    EmbedOptions options = EmbedOptions.builder()
+        .input(job.input).model(job.model).output(job.output).vocabulary(job.vocabulary)
+        .layer(job.layer).pooling(Pooling.parse(pooling))
+        .filters(cells.parsedFilters()).maxCells(cells.maxCells).seed(cells.seed).labels(labels)
+        .asArray(asArray).summary(summary == null ? EmbedOptions.Summary.NONE : EmbedOptions.Summary.parse(summary))
+        .by(by).geneEmbeddings(geneEmbeddings)
+        .batchTokens(job.batchTokens).precision(job.parsedPrecision()).partitions(partitions).overwrite(overwrite)
+        .build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark embed")) {
       print(spec.commandLine().getOut(), EmbedJob.run(s.spark(), options));
     }

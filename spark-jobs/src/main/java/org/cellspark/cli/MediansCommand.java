@@ -45,7 +45,7 @@ final class MediansCommand implements Callable<Integer> {
   boolean approximate;
 
   @Option(names = "--counts", paramLabel = "X|raw|layers/NAME", description = "Where the raw counts are.")
-  String counts = "X";
+  String counts = TokenizeOptions.DEFAULT_COUNTS;
 
   @Option(names = "--gene-id-column", paramLabel = "NAME", description = "Gene table column with Ensembl IDs (else an Ensembl-looking index).")
   String geneIdColumn = TokenizeOptions.DEFAULT_GENE_ID_COLUMN;
@@ -72,8 +72,12 @@ final class MediansCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    MediansOptions options = new MediansOptions(inputs, output, genes, minCells, specialTokens, approximate, counts, geneIdColumn,
-        geneNameColumn, nCountsColumn, filterPassColumn, overwrite, modality, genome);
+    MediansOptions options = MediansOptions.builder()
+        .inputs(inputs).output(output).genesFile(genes).minCells(minCells).specialTokens(specialTokens)
+        .approximate(approximate).counts(counts).geneIdColumn(geneIdColumn).geneNameColumn(geneNameColumn)
+        .nCountsColumn(nCountsColumn).filterPassColumn(filterPassColumn).overwrite(overwrite)
+        .modality(modality).genome(genome)
+        .build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark medians")) {
       MediansResult r = MediansJob.run(s.spark(), options);
       spec.commandLine().getOut().printf(Locale.ROOT, "vocabulary of %,d genes (of %,d detected) from %,d cells into %s (%.1f s)%n",

@@ -83,10 +83,17 @@ final class PerturbCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PerturbOptions options = new PerturbOptions(job.input, job.model, job.output, job.vocabulary, PerturbationType.parse(perturbation),
-        rankShift, genes, group, anchorGene, states == null ? null : PerturbOptions.States.parse(states), stateEmbeddings,
-        Pooling.parse(pooling), job.layer, cells.parsedFilters(), cells.maxCells, cells.seed, geneShifts,
-        exportPickle, job.batchTokens, job.parsedPrecision(), partitions, overwrite, resume, 0);
+    PerturbOptions options = PerturbOptions.builder()
+        .input(job.input).model(job.model).output(job.output).vocabulary(job.vocabulary)
+        .type(PerturbationType.parse(perturbation)).rankShift(rankShift)
+        .genes(genes).group(group).anchorGene(anchorGene)
+        .states(states == null ? null : PerturbOptions.States.parse(states)).stateEmbeddings(stateEmbeddings)
+        .pooling(Pooling.parse(pooling)).layer(job.layer)
+        .filters(cells.parsedFilters()).maxCells(cells.maxCells).seed(cells.seed)
+        .geneShifts(geneShifts).exportPickle(exportPickle)
+        .batchTokens(job.batchTokens).precision(job.parsedPrecision()).partitions(partitions)
+        .overwrite(overwrite).resume(resume)
+        .build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark perturb")) {
       print(spec.commandLine().getOut(), PerturbJob.run(s.spark(), options));
     }

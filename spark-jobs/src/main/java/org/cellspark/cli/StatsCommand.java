@@ -55,7 +55,8 @@ final class StatsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    StatsOptions options = new StatsOptions(input, output, StatsMode.parse(mode), nullInput, poolSize, seed, fdr, overwrite);
+    StatsOptions options = StatsOptions.builder().input(input).output(output).mode(StatsMode.parse(mode)).nullInput(nullInput)
+        .poolSize(poolSize).seed(seed).fdrThreshold(fdr).overwrite(overwrite).build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark stats")) {
       StatsResult r = StatsJob.run(s.spark(), options);
       spec.commandLine().getOut().printf(Locale.ROOT, "%s: %,d rows into %s/%s.csv and %s/ (%.1f s)%n",

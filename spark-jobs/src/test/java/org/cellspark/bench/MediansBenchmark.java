@@ -58,7 +58,7 @@ public final class MediansBenchmark {
   }
 
   private static MediansOptions options(Path atlas, Path out, boolean approximate) {
-    return new MediansOptions(List.of(atlas.toString()), out.toString(), null, 1, false, approximate, "X", "ensembl_id", null,
-        "n_counts", "filter_pass", true, null, null);
+    return MediansOptions.builder().inputs(List.of(atlas.toString())).output(out.toString()).approximate(approximate)
+        .overwrite(true).build();
   }
 }

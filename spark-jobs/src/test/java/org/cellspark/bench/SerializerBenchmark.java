@@ -48,9 +48,9 @@ public final class SerializerBenchmark {
         conf.put("spark.master", "local[" + threads + "]");
         conf.put("spark.ui.enabled", "false");
         SparkSession spark = SparkSessionFactory.getOrCreate("serializer-benchmark", conf);
-        Run medians = measure(spark, () -> MediansJob.run(spark, new MediansOptions(List.of(atlas.toString()),
-            work.resolve("medians-" + s.getKey()).toString(), null, 1, true, false, "X", "ensembl_id", null, "n_counts",
-            "filter_pass", true, null, null)));
+        Run medians = measure(spark, () -> MediansJob.run(spark, MediansOptions.builder()
+            .inputs(List.of(atlas.toString())).output(work.resolve("medians-" + s.getKey()).toString()).specialTokens(true)
+            .overwrite(true).build()));
         Run tokenize = measure(spark, () -> TokenizeJob.run(spark, TokenizeOptions.builder().input(mtx.toString())
             .vocabulary("builtin:geneformer-v1").output(work.resolve("tokens-" + s.getKey()).toString()).overwrite(true)
             .build()));

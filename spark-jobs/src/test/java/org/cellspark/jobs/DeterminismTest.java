@@ -59,9 +59,9 @@ class DeterminismTest {
     String model = Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/models/v1-tiny").toString();
     Map<String, Double> first = null;
     for (int tasks : new int[] {1, 5}) {
-      PerturbResult r = PerturbJob.run(spark, new PerturbOptions(tokens, model, tmp.resolve("screen" + tasks).toString(), null,
-          PerturbationType.DELETE, 1, List.of("all"), false, null, null, null, org.cellspark.infer.Pooling.MEAN, -1, List.of(), 6, 42,
-          false, null, org.cellspark.infer.EmbeddingSettings.DEFAULT_BATCH_TOKENS, org.cellspark.model.Precision.FP32, tasks, false, false, 0));
+      PerturbResult r = PerturbJob.run(spark, PerturbOptions.builder()
+          .input(tokens).model(model).output(tmp.resolve("screen" + tasks).toString()).type(PerturbationType.DELETE)
+          .maxCells(6).partitions(tasks).build());
       Map<String, Double> shifts = spark.read().parquet(r.output() + "/cell_shifts")
           .selectExpr("concat(cell_id, '/', cast(perturbed_tokens as string))", "cosine_similarity").collectAsList().stream()
           .collect(Collectors.toMap(x -> x.getString(0), x -> x.getDouble(1)));

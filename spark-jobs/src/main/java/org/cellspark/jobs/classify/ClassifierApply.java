@@ -27,6 +27,7 @@ import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.StagedOutput;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.cellspark.jobs.common.OptionProblems;
 
 /**
  * `cellspark classify apply`: labels new cells with a classifier `cellspark classify` trained.
@@ -44,7 +45,7 @@ public final class ClassifierApply {
    */
   public record Options(String model, String embeddings, String output, boolean overwrite) {
     public Options {
-      List<String> problems = new ArrayList<>();
+      OptionProblems problems = new OptionProblems();
       if (model == null || model.isBlank()) {
         problems.add("--model is required (a cellspark classify output folder)");
       }
@@ -54,9 +55,7 @@ public final class ClassifierApply {
       if (output == null || output.isBlank()) {
         problems.add("--output is required");
       }
-      if (!problems.isEmpty()) {
-        throw UserException.of("%s", String.join("; ", problems));
-      }
+      problems.throwIfAny();
     }
   }
 

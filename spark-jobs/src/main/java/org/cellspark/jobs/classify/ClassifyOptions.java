@@ -1,9 +1,7 @@
 package org.cellspark.jobs.classify;
 
-import java.util.ArrayList;
-import java.util.List;
-import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.jobs.common.OptionProblems;
 
 /**
  * What `cellspark classify` was asked to train.
@@ -27,7 +25,7 @@ public record ClassifyOptions(
   public static final double[] DEFAULT_FRACTIONS = {0.8, 0.1, 0.1};
 
   public ClassifyOptions {
-    List<String> problems = new ArrayList<>();
+    OptionProblems problems = new OptionProblems();
     if (embeddings == null || embeddings.isBlank()) {
       problems.add("--embeddings is required (cellspark embed's output)");
     }
@@ -48,33 +46,122 @@ public record ClassifyOptions(
     if (rareThreshold < 0 || rareThreshold >= 1) {
       problems.add("--rare-threshold must be in [0, 1)");
     }
-    if (!problems.isEmpty()) {
-      throw UserException.of("%s", String.join("; ", problems));
-    }
+    problems.throwIfAny();
   }
 
   public static ClassifyOptions of(String embeddings, String label, String group, String output) {
-    return new ClassifyOptions(embeddings, label, group, output, ClassifierKind.LOGISTIC, null, 0, 0, CellSelection.DEFAULT_SEED, false);
+    return builder().embeddings(embeddings).label(label).group(group).output(output).build();
   }
 
   public ClassifyOptions withClassifier(ClassifierKind k) {
-    return new ClassifyOptions(embeddings, label, group, output, k, fractions, minClassSize, rareThreshold, seed, overwrite);
+    return toBuilder().classifier(k).build();
   }
 
   public ClassifyOptions withRareClasses(long minCells, double threshold) {
-    return new ClassifyOptions(embeddings, label, group, output, classifier, fractions, minCells, threshold, seed, overwrite);
+    return toBuilder().minClassSize(minCells).rareThreshold(threshold).build();
   }
 
   public ClassifyOptions withSplit(double[] f, long s) {
-    return new ClassifyOptions(embeddings, label, group, output, classifier, f, minClassSize, rareThreshold, s, overwrite);
+    return toBuilder().fractions(f).seed(s).build();
   }
 
   public ClassifyOptions withOverwrite(boolean replace) {
-    return new ClassifyOptions(embeddings, label, group, output, classifier, fractions, minClassSize, rareThreshold, seed, replace);
+    return toBuilder().overwrite(replace).build();
   }
 
   @Override
   public double[] fractions() {
     return fractions.clone();
+  }
+
+  /** A builder with every option at its default (the command line's); {@link Builder#build} checks them all. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding these options, to change some. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.embeddings = embeddings;
+    b.label = label;
+    b.group = group;
+    b.output = output;
+    b.classifier = classifier;
+    b.fractions = fractions;
+    b.minClassSize = minClassSize;
+    b.rareThreshold = rareThreshold;
+    b.seed = seed;
+    b.overwrite = overwrite;
+    return b;
+  }
+
+  /** The options by name; unset ones keep their defaults. */
+  public static final class Builder {
+    private String embeddings;
+    private String label;
+    private String group;
+    private String output;
+    private ClassifierKind classifier = ClassifierKind.LOGISTIC;
+    private double[] fractions;
+    private long minClassSize;
+    private double rareThreshold;
+    private long seed = CellSelection.DEFAULT_SEED;
+    private boolean overwrite;
+
+    private Builder() {}
+
+    public Builder embeddings(String v) {
+      embeddings = v;
+      return this;
+    }
+
+    public Builder label(String v) {
+      label = v;
+      return this;
+    }
+
+    public Builder group(String v) {
+      group = v;
+      return this;
+    }
+
+    public Builder output(String v) {
+      output = v;
+      return this;
+    }
+
+    public Builder classifier(ClassifierKind v) {
+      classifier = v;
+      return this;
+    }
+
+    public Builder fractions(double[] v) {
+      fractions = v;
+      return this;
+    }
+
+    public Builder minClassSize(long v) {
+      minClassSize = v;
+      return this;
+    }
+
+    public Builder rareThreshold(double v) {
+      rareThreshold = v;
+      return this;
+    }
+
+    public Builder seed(long v) {
+      seed = v;
+      return this;
+    }
+
+    public Builder overwrite(boolean v) {
+      overwrite = v;
+      return this;
+    }
+
+    public ClassifyOptions build() {
+      return new ClassifyOptions(embeddings, label, group, output, classifier, fractions, minClassSize, rareThreshold, seed, overwrite);
+    }
   }
 }

@@ -1,13 +1,12 @@
 package org.cellspark.jobs.embed;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.cellspark.error.Choices;
-import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.Pooling;
 import org.cellspark.model.Precision;
+import org.cellspark.jobs.common.OptionProblems;
 
 /**
  * Everything {@code cellspark embed} needs, validated before Spark starts (upstream's names in
@@ -65,7 +64,7 @@ public record EmbedOptions(
   public EmbedOptions {
     filters = filters == null ? List.of() : List.copyOf(filters);
     labels = labels == null ? List.of() : List.copyOf(labels);
-    List<String> problems = new ArrayList<>();
+    OptionProblems problems = new OptionProblems();
     if (input == null || input.isBlank()) {
       problems.add("--input is required (a token table, e.g. cellspark tokenize's output)");
     }
@@ -93,40 +92,178 @@ public record EmbedOptions(
     if (summary == Summary.NONE && by != null && !by.isBlank()) {
       problems.add("--by needs --summary mean or median");
     }
-    if (!problems.isEmpty()) {
-      throw new UserException(
-          problems.size() == 1 ? problems.get(0) : "Invalid options:\n  - " + String.join("\n  - ", problems));
-    }
+    problems.throwIfAny();
   }
 
   /** Defaults as the CLI's. */
   public static EmbedOptions of(String input, String model, String output) {
-    return new EmbedOptions(input, model, output, null, -1, Pooling.MEAN, List.of(), 0, CellSelection.DEFAULT_SEED, List.of(), false,
-        Summary.NONE, null, false, EmbeddingSettings.DEFAULT_BATCH_TOKENS, Precision.FP32, 0, false);
+    return builder().input(input).model(model).output(output).build();
   }
 
   public EmbedOptions withVocabulary(String v) {
-    return new EmbedOptions(input, model, output, v, layer, pooling, filters, maxCells, seed, labels, asArray,
-        summary, by, geneEmbeddings, batchTokens, precision, partitions, overwrite);
+    return toBuilder().vocabulary(v).build();
   }
 
   public EmbedOptions withPooling(Pooling p, int l) {
-    return new EmbedOptions(input, model, output, vocabulary, l, p, filters, maxCells, seed, labels, asArray,
-        summary, by, geneEmbeddings, batchTokens, precision, partitions, overwrite);
+    return toBuilder().layer(l).pooling(p).build();
   }
 
   public EmbedOptions withSelection(List<CellSelection.Filter> f, long max, long s, List<String> l) {
-    return new EmbedOptions(input, model, output, vocabulary, layer, pooling, f, max, s, l, asArray,
-        summary, by, geneEmbeddings, batchTokens, precision, partitions, overwrite);
+    return toBuilder().filters(f).maxCells(max).seed(s).labels(l).build();
   }
 
   public EmbedOptions withOutputs(boolean array, Summary sum, String byColumn, boolean genes) {
-    return new EmbedOptions(input, model, output, vocabulary, layer, pooling, filters, maxCells, seed, labels, array,
-        sum, byColumn, genes, batchTokens, precision, partitions, overwrite);
+    return toBuilder().asArray(array).summary(sum).by(byColumn).geneEmbeddings(genes).build();
   }
 
   public EmbedOptions withExecution(long tokens, Precision p, int parts, boolean replace) {
-    return new EmbedOptions(input, model, output, vocabulary, layer, pooling, filters, maxCells, seed, labels, asArray,
-        summary, by, geneEmbeddings, tokens, p, parts, replace);
+    return toBuilder().batchTokens(tokens).precision(p).partitions(parts).overwrite(replace).build();
+  }
+
+  /** A builder with every option at its default (the command line's); {@link Builder#build} checks them all. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding these options, to change some. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.input = input;
+    b.model = model;
+    b.output = output;
+    b.vocabulary = vocabulary;
+    b.layer = layer;
+    b.pooling = pooling;
+    b.filters = filters;
+    b.maxCells = maxCells;
+    b.seed = seed;
+    b.labels = labels;
+    b.asArray = asArray;
+    b.summary = summary;
+    b.by = by;
+    b.geneEmbeddings = geneEmbeddings;
+    b.batchTokens = batchTokens;
+    b.precision = precision;
+    b.partitions = partitions;
+    b.overwrite = overwrite;
+    return b;
+  }
+
+  /** The options by name; unset ones keep their defaults. */
+  public static final class Builder {
+    private String input;
+    private String model;
+    private String output;
+    private String vocabulary;
+    private int layer = -1;
+    private Pooling pooling = Pooling.MEAN;
+    private List<CellSelection.Filter> filters = List.of();
+    private long maxCells;
+    private long seed = CellSelection.DEFAULT_SEED;
+    private List<String> labels = List.of();
+    private boolean asArray;
+    private Summary summary = Summary.NONE;
+    private String by;
+    private boolean geneEmbeddings;
+    private long batchTokens = EmbeddingSettings.DEFAULT_BATCH_TOKENS;
+    private Precision precision = Precision.FP32;
+    private int partitions;
+    private boolean overwrite;
+
+    private Builder() {}
+
+    public Builder input(String v) {
+      input = v;
+      return this;
+    }
+
+    public Builder model(String v) {
+      model = v;
+      return this;
+    }
+
+    public Builder output(String v) {
+      output = v;
+      return this;
+    }
+
+    public Builder vocabulary(String v) {
+      vocabulary = v;
+      return this;
+    }
+
+    public Builder layer(int v) {
+      layer = v;
+      return this;
+    }
+
+    public Builder pooling(Pooling v) {
+      pooling = v;
+      return this;
+    }
+
+    public Builder filters(List<CellSelection.Filter> v) {
+      filters = v;
+      return this;
+    }
+
+    public Builder maxCells(long v) {
+      maxCells = v;
+      return this;
+    }
+
+    public Builder seed(long v) {
+      seed = v;
+      return this;
+    }
+
+    public Builder labels(List<String> v) {
+      labels = v;
+      return this;
+    }
+
+    public Builder asArray(boolean v) {
+      asArray = v;
+      return this;
+    }
+
+    public Builder summary(Summary v) {
+      summary = v;
+      return this;
+    }
+
+    public Builder by(String v) {
+      by = v;
+      return this;
+    }
+
+    public Builder geneEmbeddings(boolean v) {
+      geneEmbeddings = v;
+      return this;
+    }
+
+    public Builder batchTokens(long v) {
+      batchTokens = v;
+      return this;
+    }
+
+    public Builder precision(Precision v) {
+      precision = v;
+      return this;
+    }
+
+    public Builder partitions(int v) {
+      partitions = v;
+      return this;
+    }
+
+    public Builder overwrite(boolean v) {
+      overwrite = v;
+      return this;
+    }
+
+    public EmbedOptions build() {
+      return new EmbedOptions(input, model, output, vocabulary, layer, pooling, filters, maxCells, seed, labels, asArray, summary, by, geneEmbeddings, batchTokens, precision, partitions, overwrite);
+    }
   }
 }

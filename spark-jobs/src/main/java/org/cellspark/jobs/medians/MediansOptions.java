@@ -1,8 +1,8 @@
 package org.cellspark.jobs.medians;
 
-import java.util.ArrayList;
 import java.util.List;
-import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.OptionProblems;
+import org.cellspark.jobs.tokenize.TokenizeOptions;
 
 /**
  * What `cellspark medians` was asked to build.
@@ -32,7 +32,7 @@ public record MediansOptions(
 
   public MediansOptions {
     inputs = inputs == null ? List.of() : List.copyOf(inputs);
-    List<String> problems = new ArrayList<>();
+    OptionProblems problems = new OptionProblems();
     if (inputs.isEmpty()) {
       problems.add("--input is required (.h5ad files, folders or globs)");
     }
@@ -42,32 +42,145 @@ public record MediansOptions(
     if (minCells < 1) {
       problems.add("--min-cells must be at least 1, got " + minCells);
     }
-    if (!problems.isEmpty()) {
-      throw UserException.of("%s", String.join("; ", problems));
-    }
+    problems.throwIfAny();
   }
 
   public static MediansOptions of(List<String> inputs, String output) {
-    return new MediansOptions(inputs, output, null, 1, false, false, "X", "ensembl_id", null, "n_counts", "filter_pass", false, null, null);
+    return builder().inputs(inputs).output(output).build();
   }
 
   public MediansOptions withGenes(String file, long cells) {
-    return new MediansOptions(inputs, output, file, cells, specialTokens, approximate, counts, geneIdColumn, geneNameColumn,
-        nCountsColumn, filterPassColumn, overwrite, modality, genome);
+    return toBuilder().genesFile(file).minCells(cells).build();
   }
 
   public MediansOptions withSpecialTokens(boolean special) {
-    return new MediansOptions(inputs, output, genesFile, minCells, special, approximate, counts, geneIdColumn, geneNameColumn,
-        nCountsColumn, filterPassColumn, overwrite, modality, genome);
+    return toBuilder().specialTokens(special).build();
   }
 
   public MediansOptions withApproximate(boolean approx) {
-    return new MediansOptions(inputs, output, genesFile, minCells, specialTokens, approx, counts, geneIdColumn, geneNameColumn,
-        nCountsColumn, filterPassColumn, overwrite, modality, genome);
+    return toBuilder().approximate(approx).build();
   }
 
   public MediansOptions withInputChoices(String mod, String gen) {
-    return new MediansOptions(inputs, output, genesFile, minCells, specialTokens, approximate, counts, geneIdColumn, geneNameColumn,
-        nCountsColumn, filterPassColumn, overwrite, mod, gen);
+    return toBuilder().modality(mod).genome(gen).build();
+  }
+
+  /** A builder with every option at its default (the command line's); {@link Builder#build} checks them all. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding these options, to change some. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.inputs = inputs;
+    b.output = output;
+    b.genesFile = genesFile;
+    b.minCells = minCells;
+    b.specialTokens = specialTokens;
+    b.approximate = approximate;
+    b.counts = counts;
+    b.geneIdColumn = geneIdColumn;
+    b.geneNameColumn = geneNameColumn;
+    b.nCountsColumn = nCountsColumn;
+    b.filterPassColumn = filterPassColumn;
+    b.overwrite = overwrite;
+    b.modality = modality;
+    b.genome = genome;
+    return b;
+  }
+
+  /** The options by name; unset ones keep their defaults. */
+  public static final class Builder {
+    private List<String> inputs;
+    private String output;
+    private String genesFile;
+    private long minCells = 1;
+    private boolean specialTokens;
+    private boolean approximate;
+    private String counts = TokenizeOptions.DEFAULT_COUNTS;
+    private String geneIdColumn = TokenizeOptions.DEFAULT_GENE_ID_COLUMN;
+    private String geneNameColumn;
+    private String nCountsColumn = TokenizeOptions.DEFAULT_N_COUNTS_COLUMN;
+    private String filterPassColumn = TokenizeOptions.DEFAULT_FILTER_PASS_COLUMN;
+    private boolean overwrite;
+    private String modality;
+    private String genome;
+
+    private Builder() {}
+
+    public Builder inputs(List<String> v) {
+      inputs = v;
+      return this;
+    }
+
+    public Builder output(String v) {
+      output = v;
+      return this;
+    }
+
+    public Builder genesFile(String v) {
+      genesFile = v;
+      return this;
+    }
+
+    public Builder minCells(long v) {
+      minCells = v;
+      return this;
+    }
+
+    public Builder specialTokens(boolean v) {
+      specialTokens = v;
+      return this;
+    }
+
+    public Builder approximate(boolean v) {
+      approximate = v;
+      return this;
+    }
+
+    public Builder counts(String v) {
+      counts = v;
+      return this;
+    }
+
+    public Builder geneIdColumn(String v) {
+      geneIdColumn = v;
+      return this;
+    }
+
+    public Builder geneNameColumn(String v) {
+      geneNameColumn = v;
+      return this;
+    }
+
+    public Builder nCountsColumn(String v) {
+      nCountsColumn = v;
+      return this;
+    }
+
+    public Builder filterPassColumn(String v) {
+      filterPassColumn = v;
+      return this;
+    }
+
+    public Builder overwrite(boolean v) {
+      overwrite = v;
+      return this;
+    }
+
+    public Builder modality(String v) {
+      modality = v;
+      return this;
+    }
+
+    public Builder genome(String v) {
+      genome = v;
+      return this;
+    }
+
+    public MediansOptions build() {
+      return new MediansOptions(inputs, output, genesFile, minCells, specialTokens, approximate, counts, geneIdColumn, geneNameColumn, nCountsColumn, filterPassColumn, overwrite, modality, genome);
+    }
   }
 }

@@ -27,6 +27,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.CollectionAccumulator;
+import org.cellspark.spark.FaultInjection;
 import org.cellspark.error.Bug;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.EmbeddingSettings;
@@ -150,7 +151,7 @@ public final class PerturbJob {
 
       CollectionAccumulator<Double> taskTimes = sc.collectionAccumulator("perturb: task seconds");
       PerturbWorker worker = new PerturbWorker(o.model(), o.precision(), settings, planner, stateVectors, o.geneShifts(),
-          work.unitsUri(), hadoop, taskTimes, o.failAfterUnits());
+          work.unitsUri(), hadoop, taskTimes, FaultInjection.stopAfterUnits(spark));
       long screenStart = System.nanoTime();
       if (!remaining.isEmpty()) {
         screen(spark, cells, plan, remaining, o.partitions(), worker, work);

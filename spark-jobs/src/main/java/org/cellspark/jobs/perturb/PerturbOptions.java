@@ -8,6 +8,7 @@ import org.cellspark.infer.Pooling;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.model.Precision;
 import org.cellspark.perturb.PerturbationType;
+import org.cellspark.jobs.common.OptionProblems;
 
 /**
  * Everything {@code cellspark perturb} needs (upstream's names in brackets), validated at once.
@@ -22,7 +23,6 @@ import org.cellspark.perturb.PerturbationType;
  * @param partitions tasks to spread the work units over; 0 = twice the default parallelism
  * @param resume keep an output that already holds this very screen (the plan fingerprint in its
  *     _cellspark.json matches) and finish at once; for orchestrators that run a task again
- * @param failAfterUnits tests only: stop a task after this many units (0 = never)
  */
 public record PerturbOptions(
     String input,
@@ -47,8 +47,7 @@ public record PerturbOptions(
     Precision precision,
     int partitions,
     boolean overwrite,
-    boolean resume,
-    int failAfterUnits) {
+    boolean resume) {
 
   /** {@code column:start=A,goal=B[,alt=C...]}. */
   public record States(String column, String start, String goal, List<String> alternatives) implements java.io.Serializable {
@@ -108,7 +107,7 @@ public record PerturbOptions(
   public PerturbOptions {
     genes = genes == null || genes.isEmpty() ? List.of("all") : List.copyOf(genes);
     filters = filters == null ? List.of() : List.copyOf(filters);
-    List<String> problems = new ArrayList<>();
+    OptionProblems problems = new OptionProblems();
     if (input == null || input.isBlank()) {
       problems.add("--input is required (a token table)");
     }
@@ -149,10 +148,7 @@ public record PerturbOptions(
     if (maxCells < 0 || partitions < 0 || batchTokens < 1) {
       problems.add("--max-cells and --partitions must be positive, --batch-tokens at least 1");
     }
-    if (!problems.isEmpty()) {
-      throw new UserException(
-          problems.size() == 1 ? problems.get(0) : "Invalid options:\n  - " + String.join("\n  - ", problems));
-    }
+    problems.throwIfAny();
   }
 
   public boolean allGenes() {
@@ -161,48 +157,220 @@ public record PerturbOptions(
 
   /** Defaults as the CLI's. */
   public static PerturbOptions of(String input, String model, String output, PerturbationType type) {
-    return new PerturbOptions(input, model, output, null, type, 1, List.of("all"), false, null, null, null,
-        Pooling.MEAN, -1, List.of(), 0, CellSelection.DEFAULT_SEED, false, null, EmbeddingSettings.DEFAULT_BATCH_TOKENS, Precision.FP32, 0,
-        false, false, 0);
+    return builder().input(input).model(model).output(output).type(type).build();
   }
 
   public PerturbOptions withType(PerturbationType t, int shift) {
-    return new PerturbOptions(input, model, output, vocabulary, t, shift, genes, group, anchorGene, states, stateEmbeddings,
-        pooling, layer, filters, maxCells, seed, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, resume, failAfterUnits);
+    return toBuilder().type(t).rankShift(shift).build();
   }
 
   public PerturbOptions withGenes(List<String> g, boolean together, String anchor) {
-    return new PerturbOptions(input, model, output, vocabulary, type, rankShift, g, together, anchor, states, stateEmbeddings,
-        pooling, layer, filters, maxCells, seed, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, resume, failAfterUnits);
+    return toBuilder().genes(g).group(together).anchorGene(anchor).build();
   }
 
   public PerturbOptions withStates(States s, String embeddings) {
-    return new PerturbOptions(input, model, output, vocabulary, type, rankShift, genes, group, anchorGene, s, embeddings,
-        pooling, layer, filters, maxCells, seed, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, resume, failAfterUnits);
+    return toBuilder().states(s).stateEmbeddings(embeddings).build();
   }
 
   public PerturbOptions withPooling(Pooling p, int l) {
-    return new PerturbOptions(input, model, output, vocabulary, type, rankShift, genes, group, anchorGene, states, stateEmbeddings,
-        p, l, filters, maxCells, seed, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, resume, failAfterUnits);
+    return toBuilder().pooling(p).layer(l).build();
   }
 
   public PerturbOptions withSelection(String vocab, List<CellSelection.Filter> f, long max, long s) {
-    return new PerturbOptions(input, model, output, vocab, type, rankShift, genes, group, anchorGene, states, stateEmbeddings,
-        pooling, layer, f, max, s, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, resume, failAfterUnits);
+    return toBuilder().vocabulary(vocab).filters(f).maxCells(max).seed(s).build();
   }
 
   public PerturbOptions withOutputs(boolean genesToo, String pickles, boolean replace) {
-    return new PerturbOptions(input, model, output, vocabulary, type, rankShift, genes, group, anchorGene, states, stateEmbeddings,
-        pooling, layer, filters, maxCells, seed, genesToo, pickles, batchTokens, precision, partitions, replace, resume, failAfterUnits);
+    return toBuilder().geneShifts(genesToo).exportPickle(pickles).overwrite(replace).build();
   }
 
-  public PerturbOptions withExecution(long tokens, Precision p, int tasks, int failAfter) {
-    return new PerturbOptions(input, model, output, vocabulary, type, rankShift, genes, group, anchorGene, states, stateEmbeddings,
-        pooling, layer, filters, maxCells, seed, geneShifts, exportPickle, tokens, p, tasks, overwrite, resume, failAfter);
+  public PerturbOptions withExecution(long tokens, Precision p, int tasks) {
+    return toBuilder().batchTokens(tokens).precision(p).partitions(tasks).build();
   }
 
   public PerturbOptions withResume(boolean r) {
-    return new PerturbOptions(input, model, output, vocabulary, type, rankShift, genes, group, anchorGene, states, stateEmbeddings,
-        pooling, layer, filters, maxCells, seed, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, r, failAfterUnits);
+    return toBuilder().resume(r).build();
+  }
+
+  /** A builder with every option at its default (the command line's); {@link Builder#build} checks them all. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding these options, to change some. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.input = input;
+    b.model = model;
+    b.output = output;
+    b.vocabulary = vocabulary;
+    b.type = type;
+    b.rankShift = rankShift;
+    b.genes = genes;
+    b.group = group;
+    b.anchorGene = anchorGene;
+    b.states = states;
+    b.stateEmbeddings = stateEmbeddings;
+    b.pooling = pooling;
+    b.layer = layer;
+    b.filters = filters;
+    b.maxCells = maxCells;
+    b.seed = seed;
+    b.geneShifts = geneShifts;
+    b.exportPickle = exportPickle;
+    b.batchTokens = batchTokens;
+    b.precision = precision;
+    b.partitions = partitions;
+    b.overwrite = overwrite;
+    b.resume = resume;
+    return b;
+  }
+
+  /** The options by name; unset ones keep their defaults. */
+  public static final class Builder {
+    private String input;
+    private String model;
+    private String output;
+    private String vocabulary;
+    private PerturbationType type;
+    private int rankShift = 1;
+    private List<String> genes = List.of("all");
+    private boolean group;
+    private String anchorGene;
+    private States states;
+    private String stateEmbeddings;
+    private Pooling pooling = Pooling.MEAN;
+    private int layer = -1;
+    private List<CellSelection.Filter> filters = List.of();
+    private long maxCells;
+    private long seed = CellSelection.DEFAULT_SEED;
+    private boolean geneShifts;
+    private String exportPickle;
+    private long batchTokens = EmbeddingSettings.DEFAULT_BATCH_TOKENS;
+    private Precision precision = Precision.FP32;
+    private int partitions;
+    private boolean overwrite;
+    private boolean resume;
+
+    private Builder() {}
+
+    public Builder input(String v) {
+      input = v;
+      return this;
+    }
+
+    public Builder model(String v) {
+      model = v;
+      return this;
+    }
+
+    public Builder output(String v) {
+      output = v;
+      return this;
+    }
+
+    public Builder vocabulary(String v) {
+      vocabulary = v;
+      return this;
+    }
+
+    public Builder type(PerturbationType v) {
+      type = v;
+      return this;
+    }
+
+    public Builder rankShift(int v) {
+      rankShift = v;
+      return this;
+    }
+
+    public Builder genes(List<String> v) {
+      genes = v;
+      return this;
+    }
+
+    public Builder group(boolean v) {
+      group = v;
+      return this;
+    }
+
+    public Builder anchorGene(String v) {
+      anchorGene = v;
+      return this;
+    }
+
+    public Builder states(States v) {
+      states = v;
+      return this;
+    }
+
+    public Builder stateEmbeddings(String v) {
+      stateEmbeddings = v;
+      return this;
+    }
+
+    public Builder pooling(Pooling v) {
+      pooling = v;
+      return this;
+    }
+
+    public Builder layer(int v) {
+      layer = v;
+      return this;
+    }
+
+    public Builder filters(List<CellSelection.Filter> v) {
+      filters = v;
+      return this;
+    }
+
+    public Builder maxCells(long v) {
+      maxCells = v;
+      return this;
+    }
+
+    public Builder seed(long v) {
+      seed = v;
+      return this;
+    }
+
+    public Builder geneShifts(boolean v) {
+      geneShifts = v;
+      return this;
+    }
+
+    public Builder exportPickle(String v) {
+      exportPickle = v;
+      return this;
+    }
+
+    public Builder batchTokens(long v) {
+      batchTokens = v;
+      return this;
+    }
+
+    public Builder precision(Precision v) {
+      precision = v;
+      return this;
+    }
+
+    public Builder partitions(int v) {
+      partitions = v;
+      return this;
+    }
+
+    public Builder overwrite(boolean v) {
+      overwrite = v;
+      return this;
+    }
+
+    public Builder resume(boolean v) {
+      resume = v;
+      return this;
+    }
+
+    public PerturbOptions build() {
+      return new PerturbOptions(input, model, output, vocabulary, type, rankShift, genes, group, anchorGene, states, stateEmbeddings, pooling, layer, filters, maxCells, seed, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, resume);
+    }
   }
 }

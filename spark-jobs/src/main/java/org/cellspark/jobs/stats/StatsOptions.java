@@ -1,9 +1,7 @@
 package org.cellspark.jobs.stats;
 
-import java.util.ArrayList;
-import java.util.List;
-import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.jobs.common.OptionProblems;
 
 /**
  * What `cellspark stats` was asked to do.
@@ -25,7 +23,7 @@ public record StatsOptions(
   public static final double DEFAULT_FDR = 0.05;
 
   public StatsOptions {
-    List<String> problems = new ArrayList<>();
+    OptionProblems problems = new OptionProblems();
     if (input == null || input.isBlank()) {
       problems.add("--input is required (a cellspark perturb output folder)");
     }
@@ -47,29 +45,104 @@ public record StatsOptions(
     if (!(fdrThreshold > 0 && fdrThreshold <= 1)) {
       problems.add("--fdr must be in (0, 1], got " + fdrThreshold);
     }
-    if (!problems.isEmpty()) {
-      throw UserException.of("%s", String.join("; ", problems));
-    }
+    problems.throwIfAny();
   }
 
   public static StatsOptions of(String input, String output, StatsMode mode) {
-    return new StatsOptions(input, output, mode, null, DEFAULT_POOL_SIZE, DEFAULT_SEED, DEFAULT_FDR, false);
+    return builder().input(input).output(output).mode(mode).build();
   }
 
   /** vs-null of a test screen against a null screen. */
   public static StatsOptions vsNull(String input, String nullInput, String output) {
-    return new StatsOptions(input, output, StatsMode.VS_NULL, nullInput, DEFAULT_POOL_SIZE, DEFAULT_SEED, DEFAULT_FDR, false);
+    return builder().input(input).output(output).mode(StatsMode.VS_NULL).nullInput(nullInput).build();
   }
 
   public StatsOptions withPool(int size, long sampleSeed) {
-    return new StatsOptions(input, output, mode, nullInput, size, sampleSeed, fdrThreshold, overwrite);
+    return toBuilder().poolSize(size).seed(sampleSeed).build();
   }
 
   public StatsOptions withFdr(double threshold) {
-    return new StatsOptions(input, output, mode, nullInput, poolSize, seed, threshold, overwrite);
+    return toBuilder().fdrThreshold(threshold).build();
   }
 
   public StatsOptions withOverwrite(boolean replace) {
-    return new StatsOptions(input, output, mode, nullInput, poolSize, seed, fdrThreshold, replace);
+    return toBuilder().overwrite(replace).build();
+  }
+
+  /** A builder with every option at its default (the command line's); {@link Builder#build} checks them all. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding these options, to change some. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.input = input;
+    b.output = output;
+    b.mode = mode;
+    b.nullInput = nullInput;
+    b.poolSize = poolSize;
+    b.seed = seed;
+    b.fdrThreshold = fdrThreshold;
+    b.overwrite = overwrite;
+    return b;
+  }
+
+  /** The options by name; unset ones keep their defaults. */
+  public static final class Builder {
+    private String input;
+    private String output;
+    private StatsMode mode;
+    private String nullInput;
+    private int poolSize = DEFAULT_POOL_SIZE;
+    private long seed = DEFAULT_SEED;
+    private double fdrThreshold = DEFAULT_FDR;
+    private boolean overwrite;
+
+    private Builder() {}
+
+    public Builder input(String v) {
+      input = v;
+      return this;
+    }
+
+    public Builder output(String v) {
+      output = v;
+      return this;
+    }
+
+    public Builder mode(StatsMode v) {
+      mode = v;
+      return this;
+    }
+
+    public Builder nullInput(String v) {
+      nullInput = v;
+      return this;
+    }
+
+    public Builder poolSize(int v) {
+      poolSize = v;
+      return this;
+    }
+
+    public Builder seed(long v) {
+      seed = v;
+      return this;
+    }
+
+    public Builder fdrThreshold(double v) {
+      fdrThreshold = v;
+      return this;
+    }
+
+    public Builder overwrite(boolean v) {
+      overwrite = v;
+      return this;
+    }
+
+    public StatsOptions build() {
+      return new StatsOptions(input, output, mode, nullInput, poolSize, seed, fdrThreshold, overwrite);
+    }
   }
 }

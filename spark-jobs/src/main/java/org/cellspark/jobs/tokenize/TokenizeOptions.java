@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Set;
 import org.cellspark.encode.EncodingSettings.SpecialTokens;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.OptionProblems;
 
 /**
  * Everything {@code cellspark tokenize} needs, validated at construction so that every problem is
@@ -91,7 +92,7 @@ public record TokenizeOptions(
     inputs = inputs == null ? List.of() : List.copyOf(inputs);
     geneIdType = geneIdType == null ? GeneIdType.ENSEMBL : geneIdType;
     attributes = attributes == null ? List.of() : List.copyOf(attributes);
-    List<String> problems = new ArrayList<>();
+    OptionProblems problems = new OptionProblems();
     if (inputs.isEmpty()) {
       problems.add("--input is required (files, folders or globs of .h5ad files)");
     }
@@ -123,10 +124,7 @@ public record TokenizeOptions(
         problems.add("--attribute output column '" + a.outputColumn() + "' is given twice");
       }
     }
-    if (!problems.isEmpty()) {
-      throw new UserException(
-          problems.size() == 1 ? problems.get(0) : "Invalid options:\n  - " + String.join("\n  - ", problems));
-    }
+    problems.throwIfAny();
   }
 
   public static Builder builder() {

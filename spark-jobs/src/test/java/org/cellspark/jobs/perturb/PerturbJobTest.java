@@ -207,20 +207,31 @@ class PerturbJobTest {
     assertGeneShiftsMatch(geneShifts(spark, r.output()), expectedGeneShifts("v1_delete_all_mean"));
   }
 
+  /** Runs {@code check} with every perturb task stopping after {@code units} work units (a test hook). */
+  private static void stopsAfterUnits(SparkSession spark, int units, Runnable check) {
+    spark.conf().set(org.cellspark.spark.FaultInjection.STOP_PERTURB_AFTER_UNITS, Integer.toString(units));
+    try {
+      check.run();
+    } finally {
+      spark.conf().unset(org.cellspark.spark.FaultInjection.STOP_PERTURB_AFTER_UNITS);
+    }
+  }
+
   @Test
   void aStoppedScreenResumesToTheSameTable(SparkSession spark) throws IOException {
     Map<String, double[]> whole = rows(spark, PerturbJob.run(spark, options("whole", PerturbationType.DELETE)
-        .withExecution(4096, Precision.FP32, 3, 0)).output(), 0);
+        .withExecution(4096, Precision.FP32, 3)).output(), 0);
 
-    PerturbOptions stopping = options("resumed", PerturbationType.DELETE).withExecution(4096, Precision.FP32, 1, 5);
-    assertThatThrownBy(() -> PerturbJob.run(spark, stopping)).hasStackTraceContaining("stopping after 5 work units");
+    PerturbOptions stopping = options("resumed", PerturbationType.DELETE).withExecution(4096, Precision.FP32, 1);
+    stopsAfterUnits(spark, 5, () -> assertThatThrownBy(() -> PerturbJob.run(spark, stopping))
+        .hasStackTraceContaining("stopping after 5 work units"));
     Path work = Path.of(java.net.URI.create(WorkDir.locate(tmp.resolve("resumed").toUri().toString()).toString()));
     try (Stream<Path> units = Files.list(work.resolve("units"))) {
       assertThat(units.filter(p -> p.getFileName().toString().startsWith("unit-"))).hasSize(5);
     }
     assertThat(tmp.resolve("resumed")).doesNotExist(); // nothing that looks like output
 
-    PerturbResult resumed = PerturbJob.run(spark, stopping.withExecution(4096, Precision.FP32, 2, 0));
+    PerturbResult resumed = PerturbJob.run(spark, stopping.withExecution(4096, Precision.FP32, 2));
     assertThat(resumed.unitsResumed()).isEqualTo(5);
     Map<String, double[]> again = rows(spark, resumed.output(), 0);
     assertThat(again.keySet()).isEqualTo(whole.keySet());
@@ -259,8 +270,9 @@ class PerturbJobTest {
 
   @Test
   void aDifferentScreenDoesNotReuseCheckpoints(SparkSession spark) {
-    PerturbOptions stopping = options("x", PerturbationType.DELETE).withExecution(4096, Precision.FP32, 1, 2);
-    assertThatThrownBy(() -> PerturbJob.run(spark, stopping)).hasStackTraceContaining("stopping after 2 work units");
+    PerturbOptions stopping = options("x", PerturbationType.DELETE).withExecution(4096, Precision.FP32, 1);
+    stopsAfterUnits(spark, 2, () -> assertThatThrownBy(() -> PerturbJob.run(spark, stopping))
+        .hasStackTraceContaining("stopping after 2 work units"));
     assertThatThrownBy(() -> PerturbJob.run(spark, options("x", PerturbationType.OVEREXPRESS)))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("holds the checkpoints of a different screen")

@@ -118,8 +118,8 @@ class FieldFilesTest {
 
   @Test
   void mediansOfACellxgeneFile(SparkSession spark) {
-    MediansResult r = MediansJob.run(spark, new MediansOptions(List.of(Fixtures.field("cellxgene.h5ad").toString()),
-        tmp.resolve("vocab").toString(), null, 1, false, false, "raw", "ensembl_id", null, "n_counts", "filter_pass", false, null, null));
+    MediansResult r = MediansJob.run(spark, MediansOptions.builder()
+        .inputs(List.of(Fixtures.field("cellxgene.h5ad").toString())).output(tmp.resolve("vocab").toString()).counts("raw").build());
     Vocabulary v = VocabularyLoader.load(Path.of(java.net.URI.create(r.output())));
     JsonNode e = expected.get("cellxgene.h5ad").get("medians");
     assertThat(r.genesWritten()).isEqualTo(e.size());
