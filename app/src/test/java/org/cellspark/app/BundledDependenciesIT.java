@@ -23,10 +23,11 @@ class BundledDependenciesIT {
   private static final Path APP = Path.of(System.getProperty("app.jar"));
   private static final Path LIST = Path.of(System.getProperty("bundled.list"));
   private static final Path RESOLVED = Path.of(System.getProperty("bundled.resolved"));
+
   /** -Pbundle-libtorch: the jar also carries libtorch (pytorch-native-cpu). */
   private static final boolean BUNDLED_LIBTORCH = Boolean.getBoolean("libtorch.bundled");
 
-  /** "   g:a:jar[:classifier]:v -- module ..." -> "g:a[:classifier]:v". */
+  /** " g:a:jar[:classifier]:v -- module ..." -> "g:a[:classifier]:v". */
   static List<String> resolved(List<String> lines) {
     List<String> out = new ArrayList<>();
     for (String line : lines) {
@@ -35,7 +36,10 @@ class BundledDependenciesIT {
         continue;
       }
       String[] p = l.split(" ")[0].split(":");
-      out.add(p.length == 5 ? p[0] + ":" + p[1] + ":" + p[3] + ":" + p[4] : p[0] + ":" + p[1] + ":" + p[3]);
+      out.add(
+          p.length == 5
+              ? p[0] + ":" + p[1] + ":" + p[3] + ":" + p[4]
+              : p[0] + ":" + p[1] + ":" + p[3]);
     }
     Collections.sort(out);
     return out;
@@ -49,25 +53,46 @@ class BundledDependenciesIT {
       for (JarEntry e : Collections.list(jar.entries())) {
         String name = e.getName();
         relocatedGson |= name.startsWith("org/cellspark/shaded/gson/");
-        for (String prefix : List.of("org/apache/spark/", "scala/", "org/apache/hadoop/", "com/amazonaws/", "com/google/gson/",
-            "org/apache/commons/compress/", "org/slf4j/", BUNDLED_LIBTORCH ? "(none)" : "native/lib/")) {
+        for (String prefix :
+            List.of(
+                "org/apache/spark/",
+                "scala/",
+                "org/apache/hadoop/",
+                "com/amazonaws/",
+                "com/google/gson/",
+                "org/apache/commons/compress/",
+                "org/slf4j/",
+                BUNDLED_LIBTORCH ? "(none)" : "native/lib/")) {
           if (name.startsWith(prefix) && !name.equals(prefix)) {
             forbidden.add(name);
           }
         }
       }
     }
-    assertThat(forbidden).as("classes the cluster provides (or relocated ones left in place)").isEmpty();
+    assertThat(forbidden)
+        .as("classes the cluster provides (or relocated ones left in place)")
+        .isEmpty();
     assertThat(relocatedGson).as("gson relocated into the jar").isTrue();
     List<String> bundled = resolved(Files.readAllLines(RESOLVED));
-    List<String> committed = new ArrayList<>(Files.readAllLines(LIST).stream().map(String::trim)
-        .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList());
+    List<String> committed =
+        new ArrayList<>(
+            Files.readAllLines(LIST).stream()
+                .map(String::trim)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+                .toList());
     if (BUNDLED_LIBTORCH) {
-      committed.add("ai.djl.pytorch:pytorch-native-cpu:linux-x86_64:" + System.getProperty("libtorch.version", "2.7.1"));
+      committed.add(
+          "ai.djl.pytorch:pytorch-native-cpu:linux-x86_64:"
+              + System.getProperty("libtorch.version", "2.7.1"));
       Collections.sort(committed);
     }
-    assertThat(bundled).as("bundled libraries; if the change is intended, put this list in %s:%n%s", LIST,
-        String.join("\n", bundled)).isEqualTo(committed);
-    assertThat(Files.size(APP)).as("app jar size").isLessThan(BUNDLED_LIBTORCH ? 200L << 20 : 40L << 20);
+    assertThat(bundled)
+        .as(
+            "bundled libraries; if the change is intended, put this list in %s:%n%s",
+            LIST, String.join("\n", bundled))
+        .isEqualTo(committed);
+    assertThat(Files.size(APP))
+        .as("app jar size")
+        .isLessThan(BUNDLED_LIBTORCH ? 200L << 20 : 40L << 20);
   }
 }

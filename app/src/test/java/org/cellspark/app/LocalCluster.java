@@ -28,7 +28,8 @@ final class LocalCluster {
   static final Path APP = Path.of(System.getProperty("app.jar"));
   static final Path SPARK_HOME = Path.of(System.getProperty("spark.home"));
   static final Path LIBTORCH = Path.of(System.getProperty("libtorch.jar"));
-  static final Path TINY_MODEL = Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/models/v1-tiny");
+  static final Path TINY_MODEL =
+      Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/models/v1-tiny");
 
   private final Path logs;
 
@@ -40,38 +41,78 @@ final class LocalCluster {
    * Runs {@code cellspark job...} through spark-submit with the extra spark-submit arguments
    * ({@code --conf}, {@code --archives}); asserts exit code 0 and returns the driver's output.
    */
-  String submit(List<String> sparkSubmitArgs, String... job) throws IOException, InterruptedException {
+  String submit(List<String> sparkSubmitArgs, String... job)
+      throws IOException, InterruptedException {
     return submitRecorded(sparkSubmitArgs, job).driverOutput();
   }
 
-  /** What a submitted job left: the driver's output, and the folder of Spark's event log (one file, JSON lines). */
+  /**
+   * What a submitted job left: the driver's output, and the folder of Spark's event log (one file,
+   * JSON lines).
+   */
   record Submitted(String driverOutput, Path eventLogs) {}
 
-  /** As {@link #submit}, with Spark's event log on: the driver's own record of every task's end and why. */
-  Submitted submitRecorded(List<String> sparkSubmitArgs, String... job) throws IOException, InterruptedException {
-    Path events = Files.createDirectories(logs.resolve("events-" + job[0] + "-" + System.nanoTime()));
-    List<String> recorded = new ArrayList<>(List.of("--conf", "spark.eventLog.enabled=true",
-        "--conf", "spark.eventLog.dir=" + events.toUri(), "--conf", "spark.eventLog.compress=false"));
+  /**
+   * As {@link #submit}, with Spark's event log on: the driver's own record of every task's end and
+   * why.
+   */
+  Submitted submitRecorded(List<String> sparkSubmitArgs, String... job)
+      throws IOException, InterruptedException {
+    Path events =
+        Files.createDirectories(logs.resolve("events-" + job[0] + "-" + System.nanoTime()));
+    List<String> recorded =
+        new ArrayList<>(
+            List.of(
+                "--conf",
+                "spark.eventLog.enabled=true",
+                "--conf",
+                "spark.eventLog.dir=" + events.toUri(),
+                "--conf",
+                "spark.eventLog.compress=false"));
     recorded.addAll(sparkSubmitArgs);
     return new Submitted(run(recorded, job), events);
   }
 
-  private String run(List<String> sparkSubmitArgs, String... job) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1g", "-cp", SPARK_HOME.resolve("jars") + "/*"));
-    cmd.addAll(List.of(System.getProperty("spark.java17.opens", "").split(" ")).stream().filter(s -> !s.isBlank()).toList());
-    cmd.addAll(List.of("org.apache.spark.deploy.SparkSubmit", "--master", "local-cluster[2,1,1024]",
-        "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.ui.enabled=false",
-        "--conf", "spark.executorEnv.DJL_OFFLINE=true", "--conf", "spark.executorEnv.OPT_OUT_TRACKING=true",
-        "--conf", "spark.executor.extraJavaOptions=-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1"
-            + " -Dai.djl.pytorch.num_interop_threads=1",
-        "--jars", LIBTORCH.toString(), "--class", "org.cellspark.cli.Main"));
+  private String run(List<String> sparkSubmitArgs, String... job)
+      throws IOException, InterruptedException {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-cp",
+                SPARK_HOME.resolve("jars") + "/*"));
+    cmd.addAll(
+        List.of(System.getProperty("spark.java17.opens", "").split(" ")).stream()
+            .filter(s -> !s.isBlank())
+            .toList());
+    cmd.addAll(
+        List.of(
+            "org.apache.spark.deploy.SparkSubmit",
+            "--master",
+            "local-cluster[2,1,1024]",
+            "--conf",
+            "spark.driver.host=127.0.0.1",
+            "--conf",
+            "spark.ui.enabled=false",
+            "--conf",
+            "spark.executorEnv.DJL_OFFLINE=true",
+            "--conf",
+            "spark.executorEnv.OPT_OUT_TRACKING=true",
+            "--conf",
+            "spark.executor.extraJavaOptions=-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1"
+                + " -Dai.djl.pytorch.num_interop_threads=1",
+            "--jars",
+            LIBTORCH.toString(),
+            "--class",
+            "org.cellspark.cli.Main"));
     cmd.addAll(sparkSubmitArgs);
     cmd.add(APP.toString());
     cmd.addAll(List.of(job));
     Path log = logs.resolve(job[0] + "-" + System.nanoTime() + ".log");
     System.out.println("LocalCluster: " + job[0] + " log at " + log);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     Map<String, String> env = pb.environment();
     env.put("SPARK_HOME", SPARK_HOME.toString());
     env.put("SPARK_SCALA_VERSION", "2.12");
@@ -83,7 +124,9 @@ final class LocalCluster {
     if (!done) {
       p.destroyForcibly();
     }
-    assertThat(done && p.exitValue() == 0).as("spark-submit %s exited 0; its output:%n%s", job[0], out).isTrue();
+    assertThat(done && p.exitValue() == 0)
+        .as("spark-submit %s exited 0; its output:%n%s", job[0], out)
+        .isTrue();
     return out;
   }
 
@@ -103,7 +146,10 @@ final class LocalCluster {
     return zip;
   }
 
-  /** Spark's workers keep each executor's folder (app jar, libtorch: 0.5 GB per run) under SPARK_HOME/work. */
+  /**
+   * Spark's workers keep each executor's folder (app jar, libtorch: 0.5 GB per run) under
+   * SPARK_HOME/work.
+   */
   static void deleteWorkDir() throws IOException {
     Path work = SPARK_HOME.resolve("work");
     if (Files.exists(work)) {
@@ -118,6 +164,9 @@ final class LocalCluster {
   /** One column of a Parquet output by cell (lists for arrays), for comparing runs. */
   static Map<String, Object> byCell(SparkSession spark, String folder, String column) {
     return spark.read().parquet(folder).select("cell_id", column).collectAsList().stream()
-        .collect(Collectors.toMap(r -> r.getString(0), (Row r) -> r.get(1) instanceof scala.collection.Seq<?> ? r.getList(1) : r.get(1)));
+        .collect(
+            Collectors.toMap(
+                r -> r.getString(0),
+                (Row r) -> r.get(1) instanceof scala.collection.Seq<?> ? r.getList(1) : r.get(1)));
   }
 }

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * tokenize then embed through spark-submit on a local cluster (LocalCluster: executors in JVMs of
- * their own, the model shipped with --archives and named by its alias) give what the same jobs
- * give in this JVM: classpath problems (what the app jar lacks) and path problems (files shipped to
+ * their own, the model shipped with --archives and named by its alias) give what the same jobs give
+ * in this JVM: classpath problems (what the app jar lacks) and path problems (files shipped to
  * executors are found relative to their working folders) appear only there.
  */
 class SparkSubmitIT {
@@ -35,30 +35,70 @@ class SparkSubmitIT {
 
     LocalCluster cluster = new LocalCluster(tmp);
     String atlas = Fixtures.atlas("classify_atlas.h5ad").toString();
-    cluster.submit(List.of(), "tokenize", "--input", atlas, "--vocabulary", "builtin:geneformer-v1", "--min-gene-match", "0.1",
-        "--output", tmp.resolve("tokens").toString());
-    String embedLog = cluster.submit(List.of("--archives", LocalCluster.zippedModel(tmp) + "#tinymodel"), "embed",
-        "--input", tmp.resolve("tokens").toString(), "--model", "tinymodel", "--output", tmp.resolve("emb").toString());
+    cluster.submit(
+        List.of(),
+        "tokenize",
+        "--input",
+        atlas,
+        "--vocabulary",
+        "builtin:geneformer-v1",
+        "--min-gene-match",
+        "0.1",
+        "--output",
+        tmp.resolve("tokens").toString());
+    String embedLog =
+        cluster.submit(
+            List.of("--archives", LocalCluster.zippedModel(tmp) + "#tinymodel"),
+            "embed",
+            "--input",
+            tmp.resolve("tokens").toString(),
+            "--model",
+            "tinymodel",
+            "--output",
+            tmp.resolve("emb").toString());
     assertThat(embedLog).contains("embedded 600 cells");
-    // The executors were processes of their own: Spark's workers keep their logs under SPARK_HOME/work
-    // (emptied above; comparing file times with the clock would depend on the file system's time resolution).
+    // The executors were processes of their own: Spark's workers keep their logs under
+    // SPARK_HOME/work
+    // (emptied above; comparing file times with the clock would depend on the file system's time
+    // resolution).
     try (Stream<Path> logs = Files.walk(LocalCluster.SPARK_HOME.resolve("work"))) {
-      assertThat(logs.filter(f -> f.getFileName().toString().equals("stderr")).count()).isGreaterThanOrEqualTo(2);
+      assertThat(logs.filter(f -> f.getFileName().toString().equals("stderr")).count())
+          .isGreaterThanOrEqualTo(2);
     }
 
-    SparkSession spark = SparkSessionFactory.getOrCreate("in-process", Map.of("spark.master", "local[2]", "spark.ui.enabled", "false"));
+    SparkSession spark =
+        SparkSessionFactory.getOrCreate(
+            "in-process", Map.of("spark.master", "local[2]", "spark.ui.enabled", "false"));
     try {
-      TokenizeJob.run(spark, TokenizeOptions.builder().input(atlas).vocabulary("builtin:geneformer-v1").minGeneMatch(0.1)
-          .output(tmp.resolve("tokens-local").toString()).build());
-      EmbedJob.run(spark, EmbedOptions.of(tmp.resolve("tokens-local").toString(), LocalCluster.TINY_MODEL.toString(),
-          tmp.resolve("emb-local").toString()));
+      TokenizeJob.run(
+          spark,
+          TokenizeOptions.builder()
+              .input(atlas)
+              .vocabulary("builtin:geneformer-v1")
+              .minGeneMatch(0.1)
+              .output(tmp.resolve("tokens-local").toString())
+              .build());
+      EmbedJob.run(
+          spark,
+          EmbedOptions.of(
+              tmp.resolve("tokens-local").toString(),
+              LocalCluster.TINY_MODEL.toString(),
+              tmp.resolve("emb-local").toString()));
       assertThat(LocalCluster.byCell(spark, tmp.resolve("tokens").toString(), "input_ids"))
-          .isEqualTo(LocalCluster.byCell(spark, tmp.resolve("tokens-local").toString(), "input_ids"));
-      Map<String, Object> onCluster = LocalCluster.byCell(spark, tmp.resolve("emb/cells").toString(), "embedding");
-      Map<String, Object> local = LocalCluster.byCell(spark, tmp.resolve("emb-local/cells").toString(), "embedding");
+          .isEqualTo(
+              LocalCluster.byCell(spark, tmp.resolve("tokens-local").toString(), "input_ids"));
+      Map<String, Object> onCluster =
+          LocalCluster.byCell(spark, tmp.resolve("emb/cells").toString(), "embedding");
+      Map<String, Object> local =
+          LocalCluster.byCell(spark, tmp.resolve("emb-local/cells").toString(), "embedding");
       assertThat(onCluster.keySet()).hasSize(600).isEqualTo(local.keySet());
-      onCluster.forEach((cell, v) -> assertThat(Vectors.maxAbsDiff(((Vector) v).toArray(), ((Vector) local.get(cell)).toArray()))
-          .as(cell).isLessThanOrEqualTo(1e-5));
+      onCluster.forEach(
+          (cell, v) ->
+              assertThat(
+                      Vectors.maxAbsDiff(
+                          ((Vector) v).toArray(), ((Vector) local.get(cell)).toArray()))
+                  .as(cell)
+                  .isLessThanOrEqualTo(1e-5));
     } finally {
       spark.stop();
       LocalCluster.deleteWorkDir();
@@ -69,39 +109,93 @@ class SparkSubmitIT {
    * A cluster that serializes with Kryo (a common spark-defaults setting) runs the jobs whose
    * broadcasts and shuffles carry Cellspark's own objects: a Matrix Market tokenize (the folder
    * broadcast, cells shuffled into barcode ranges, a tokenize plan broadcast) and an embed with
-   * gene embeddings (per-token sums shuffled). Spark's Kryo cannot build records field by field,
-   * so before CellsparkKryo each failed with "can't get field offset on a record class". Their
-   * outputs equal the same jobs' in this JVM with Java serialization.
+   * gene embeddings (per-token sums shuffled). Spark's Kryo cannot build records field by field, so
+   * before CellsparkKryo each failed with "can't get field offset on a record class". Their outputs
+   * equal the same jobs' in this JVM with Java serialization.
    */
   @Test
   void jobsRunOnAClusterThatSerializesWithKryo() throws Exception {
     LocalCluster cluster = new LocalCluster(tmp);
-    String mtx = Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/mtx/classify_10x").toString();
-    List<String> kryo = List.of("--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer");
-    cluster.submit(kryo, "tokenize", "--input", mtx, "--vocabulary", "builtin:geneformer-v1", "--min-gene-match", "0.1",
-        "--output", tmp.resolve("tokens").toString());
+    String mtx =
+        Fixtures.repositoryRoot()
+            .resolve("spark-jobs/src/test/resources/fixtures/mtx/classify_10x")
+            .toString();
+    List<String> kryo =
+        List.of("--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer");
+    cluster.submit(
+        kryo,
+        "tokenize",
+        "--input",
+        mtx,
+        "--vocabulary",
+        "builtin:geneformer-v1",
+        "--min-gene-match",
+        "0.1",
+        "--output",
+        tmp.resolve("tokens").toString());
     List<String> embedArgs = new java.util.ArrayList<>(kryo);
     embedArgs.addAll(List.of("--archives", LocalCluster.zippedModel(tmp) + "#tinymodel"));
-    cluster.submit(embedArgs, "embed", "--input", tmp.resolve("tokens").toString(), "--model", "tinymodel",
-        "--gene-embeddings", "--output", tmp.resolve("emb").toString());
+    cluster.submit(
+        embedArgs,
+        "embed",
+        "--input",
+        tmp.resolve("tokens").toString(),
+        "--model",
+        "tinymodel",
+        "--gene-embeddings",
+        "--output",
+        tmp.resolve("emb").toString());
 
-    SparkSession spark = SparkSessionFactory.getOrCreate("in-process", Map.of("spark.master", "local[2]", "spark.ui.enabled", "false"));
+    SparkSession spark =
+        SparkSessionFactory.getOrCreate(
+            "in-process", Map.of("spark.master", "local[2]", "spark.ui.enabled", "false"));
     try {
-      assertThat(spark.sparkContext().getConf().get("spark.serializer", "java")).doesNotContain("Kryo");
-      TokenizeJob.run(spark, TokenizeOptions.builder().input(mtx).vocabulary("builtin:geneformer-v1").minGeneMatch(0.1)
-          .output(tmp.resolve("tokens-local").toString()).build());
-      EmbedJob.run(spark, EmbedOptions.of(tmp.resolve("tokens-local").toString(), LocalCluster.TINY_MODEL.toString(),
-          tmp.resolve("emb-local").toString()).withOutputs(false, EmbedOptions.Summary.NONE, null, true));
-      Map<String, Object> tokens = LocalCluster.byCell(spark, tmp.resolve("tokens").toString(), "input_ids");
-      assertThat(tokens).hasSize(600).isEqualTo(LocalCluster.byCell(spark, tmp.resolve("tokens-local").toString(), "input_ids"));
-      List<Row> genes = spark.read().parquet(tmp.resolve("emb/gene_embeddings").toString()).orderBy("token").collectAsList();
-      List<Row> genesLocal = spark.read().parquet(tmp.resolve("emb-local/gene_embeddings").toString()).orderBy("token").collectAsList();
+      assertThat(spark.sparkContext().getConf().get("spark.serializer", "java"))
+          .doesNotContain("Kryo");
+      TokenizeJob.run(
+          spark,
+          TokenizeOptions.builder()
+              .input(mtx)
+              .vocabulary("builtin:geneformer-v1")
+              .minGeneMatch(0.1)
+              .output(tmp.resolve("tokens-local").toString())
+              .build());
+      EmbedJob.run(
+          spark,
+          EmbedOptions.of(
+                  tmp.resolve("tokens-local").toString(),
+                  LocalCluster.TINY_MODEL.toString(),
+                  tmp.resolve("emb-local").toString())
+              .withOutputs(false, EmbedOptions.Summary.NONE, null, true));
+      Map<String, Object> tokens =
+          LocalCluster.byCell(spark, tmp.resolve("tokens").toString(), "input_ids");
+      assertThat(tokens)
+          .hasSize(600)
+          .isEqualTo(
+              LocalCluster.byCell(spark, tmp.resolve("tokens-local").toString(), "input_ids"));
+      List<Row> genes =
+          spark
+              .read()
+              .parquet(tmp.resolve("emb/gene_embeddings").toString())
+              .orderBy("token")
+              .collectAsList();
+      List<Row> genesLocal =
+          spark
+              .read()
+              .parquet(tmp.resolve("emb-local/gene_embeddings").toString())
+              .orderBy("token")
+              .collectAsList();
       assertThat(genes).hasSizeGreaterThan(100).hasSameSizeAs(genesLocal);
       for (int i = 0; i < genes.size(); i++) {
-        assertThat(genes.get(i).<Integer>getAs("token")).isEqualTo(genesLocal.get(i).<Integer>getAs("token"));
-        assertThat(genes.get(i).<Long>getAs("n_cells")).isEqualTo(genesLocal.get(i).<Long>getAs("n_cells"));
-        assertThat(Vectors.maxAbsDiff(genes.get(i).<Vector>getAs("embedding").toArray(),
-            genesLocal.get(i).<Vector>getAs("embedding").toArray())).isLessThanOrEqualTo(1e-5);
+        assertThat(genes.get(i).<Integer>getAs("token"))
+            .isEqualTo(genesLocal.get(i).<Integer>getAs("token"));
+        assertThat(genes.get(i).<Long>getAs("n_cells"))
+            .isEqualTo(genesLocal.get(i).<Long>getAs("n_cells"));
+        assertThat(
+                Vectors.maxAbsDiff(
+                    genes.get(i).<Vector>getAs("embedding").toArray(),
+                    genesLocal.get(i).<Vector>getAs("embedding").toArray()))
+            .isLessThanOrEqualTo(1e-5);
       }
     } finally {
       spark.stop();

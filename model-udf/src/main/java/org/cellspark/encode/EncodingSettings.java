@@ -46,7 +46,8 @@ public record EncodingSettings(int modelInputSize, int clsId, int eosId) impleme
    * Resolves the user's choices against the vocabulary. {@code modelInputSize <= 0} means the
    * Geneformer default for the chosen framing (4,096 with special tokens, 2,048 without).
    */
-  public static EncodingSettings resolve(Vocabulary vocabulary, SpecialTokens mode, int modelInputSize) {
+  public static EncodingSettings resolve(
+      Vocabulary vocabulary, SpecialTokens mode, int modelInputSize) {
     boolean special =
         switch (mode) {
           case AUTO -> vocabulary.hasClsAndEos();
@@ -54,10 +55,12 @@ public record EncodingSettings(int modelInputSize, int clsId, int eosId) impleme
           case ON -> {
             if (!vocabulary.hasClsAndEos()) {
               throw UserException.of(
-                  "--special-tokens on, but the %s lacks %s; use a V2 vocabulary or --special-tokens"
-                      + " off",
+                  "--special-tokens on, but the %s lacks %s; use a V2 vocabulary or"
+                      + " --special-tokens off",
                   vocabulary.describe(),
-                  vocabulary.clsId().isPresent() ? "<eos>" : vocabulary.eosId().isPresent() ? "<cls>" : "<cls> and <eos>");
+                  vocabulary.clsId().isPresent()
+                      ? "<eos>"
+                      : vocabulary.eosId().isPresent() ? "<cls>" : "<cls> and <eos>");
             }
             yield true;
           }
@@ -82,6 +85,8 @@ public record EncodingSettings(int modelInputSize, int clsId, int eosId) impleme
         Locale.ROOT,
         "%d tokens per cell (%s)",
         modelInputSize,
-        specialTokens() ? "<cls> + up to " + maxGenes() + " genes + <eos>" : "up to " + maxGenes() + " genes, no special tokens");
+        specialTokens()
+            ? "<cls> + up to " + maxGenes() + " genes + <eos>"
+            : "up to " + maxGenes() + " genes, no special tokens");
   }
 }

@@ -8,9 +8,9 @@ import java.util.Map;
 import org.cellspark.vocab.Vocabulary;
 
 /**
- * How one input file's genes (its matrix columns) land on the vocabulary: each column either maps to
- * a vocabulary gene or is dropped. Columns whose IDs collapse onto the same gene share one slot, so
- * their counts are summed before normalisation, as upstream's {@code sum_ensembl_ids}.
+ * How one input file's genes (its matrix columns) land on the vocabulary: each column either maps
+ * to a vocabulary gene or is dropped. Columns whose IDs collapse onto the same gene share one slot,
+ * so their counts are summed before normalisation, as upstream's {@code sum_ensembl_ids}.
  *
  * <p>Slots are numbered in the order of their first input column. That number is the tie-break of
  * the ranking: genes with exactly equal normalised values keep input gene order (upstream's numpy
@@ -73,9 +73,12 @@ public final class GeneIndexMapping implements Serializable {
     }
     int n = genes.size();
     if (n > RankValueEncoder.MAX_GENES) {
-      throw new org.cellspark.error.UserException(String.format(java.util.Locale.ROOT,
-          "The input matches %,d vocabulary genes; Cellspark ranks at most %,d genes per input",
-          n, RankValueEncoder.MAX_GENES));
+      throw new org.cellspark.error.UserException(
+          String.format(
+              java.util.Locale.ROOT,
+              "The input matches %,d vocabulary genes; Cellspark ranks at most %,d genes per input",
+              n,
+              RankValueEncoder.MAX_GENES));
     }
     int[] slotToken = new int[n];
     double[] slotMedian = new double[n];
@@ -85,7 +88,12 @@ public final class GeneIndexMapping implements Serializable {
       slotMedian[s] = vocabulary.median(slotGene[s]);
     }
     return new GeneIndexMapping(
-        columnSlot, slotToken, slotMedian, vocabulary.geneCount(), mapped, unmatchedCount,
+        columnSlot,
+        slotToken,
+        slotMedian,
+        vocabulary.geneCount(),
+        mapped,
+        unmatchedCount,
         unmatched);
   }
 
@@ -94,7 +102,10 @@ public final class GeneIndexMapping implements Serializable {
     return slotToken.length;
   }
 
-  /** Input columns that map to a vocabulary gene (more than {@link #matchedGenes} when IDs collapse). */
+  /**
+   * Input columns that map to a vocabulary gene (more than {@link #matchedGenes} when IDs
+   * collapse).
+   */
   public int mappedColumns() {
     return mappedColumns;
   }
@@ -133,5 +144,4 @@ public final class GeneIndexMapping implements Serializable {
   double[] slotMedians() {
     return slotMedian;
   }
-
 }

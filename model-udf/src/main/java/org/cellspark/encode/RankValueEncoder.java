@@ -3,11 +3,11 @@ package org.cellspark.encode;
 import java.util.Arrays;
 
 /**
- * Geneformer's rank-value encoding of one cell: each vocabulary gene's count
- * is depth-normalised and divided by the gene's non-zero median,
- * {@code v = x / n_counts * 10000 / median} (float64, in that order, as upstream); genes with
- * {@code v == 0} are dropped; the rest are ranked by {@code v} descending, ties in input gene
- * order; the top genes are kept and, for V2, framed by {@code <cls>} and {@code <eos>}.
+ * Geneformer's rank-value encoding of one cell: each vocabulary gene's count is depth-normalised
+ * and divided by the gene's non-zero median, {@code v = x / n_counts * 10000 / median} (float64, in
+ * that order, as upstream); genes with {@code v == 0} are dropped; the rest are ranked by {@code v}
+ * descending, ties in input gene order; the top genes are kept and, for V2, framed by {@code <cls>}
+ * and {@code <eos>}.
  *
  * <p>Holds scratch buffers, so one instance per thread; not thread-safe.
  */
@@ -32,8 +32,8 @@ public final class RankValueEncoder {
    * 0) with the slot number in the lowest 18 bits. Only the top 33 bits (sign-free exponent and 21
    * mantissa bits) are radix-sorted, in three stable 11-bit passes: four times faster than a
    * comparison sort of 2,000 genes, the typical cell. Genes whose values agree in those bits (exact
-   * ties, or values within a relative 5e-7) end up adjacent; each such run is then re-sorted exactly
-   * on (v descending, slot ascending), so the result is the exact order.
+   * ties, or values within a relative 5e-7) end up adjacent; each such run is then re-sorted
+   * exactly on (v descending, slot ascending), so the result is the exact order.
    */
   static final int SLOT_BITS = 18;
 
@@ -64,13 +64,16 @@ public final class RankValueEncoder {
    * Encodes one cell.
    *
    * @param mapping the cell's file's gene mapping
-   * @param columns matrix column (input gene) of each stored value; only the first {@code n} are read
+   * @param columns matrix column (input gene) of each stored value; only the first {@code n} are
+   *     read
    * @param counts the stored values (raw counts), aligned with {@code columns}
    * @param n number of stored values
    * @param nCounts the cell's total count (upstream's {@code n_counts}), positive
-   * @return the token ids; empty when no vocabulary gene is detected (no special tokens then either)
+   * @return the token ids; empty when no vocabulary gene is detected (no special tokens then
+   *     either)
    */
-  public int[] encode(GeneIndexMapping mapping, int[] columns, double[] counts, int n, double nCounts) {
+  public int[] encode(
+      GeneIndexMapping mapping, int[] columns, double[] counts, int n, double nCounts) {
     int[] columnSlot = mapping.columnSlots();
     int slots = mapping.matchedGenes();
     if (sum.length < slots) {

@@ -28,8 +28,8 @@ public class UserException extends RuntimeException {
   }
 
   /**
-   * As {@link #of}, keeping what went wrong underneath as the cause: the message is the user's,
-   * the cause is for the log file and {@code --verbose} (never printed as a trace for a user error).
+   * As {@link #of}, keeping what went wrong underneath as the cause: the message is the user's, the
+   * cause is for the log file and {@code --verbose} (never printed as a trace for a user error).
    */
   public static UserException because(Throwable cause, String format, Object... args) {
     return new UserException(String.format(java.util.Locale.ROOT, format, args), cause);

@@ -36,7 +36,8 @@ public final class CellEmbedder implements AutoCloseable {
    * @param groupByLength false batches cells in arrival order (for comparison in benchmarks only:
    *     it pads more)
    */
-  public CellEmbedder(Encoder encoder, Device device, EmbeddingSettings settings, boolean groupByLength) {
+  public CellEmbedder(
+      Encoder encoder, Device device, EmbeddingSettings settings, boolean groupByLength) {
     this.groupByLength = groupByLength;
     this.encoder = encoder;
     this.config = encoder.config();
@@ -81,23 +82,29 @@ public final class CellEmbedder implements AutoCloseable {
   }
 
   /**
-   * Streams every cell's token vectors ({@code length x hidden}, row-major) to {@code consumer}
-   * as its batch completes, in batch order, so only one batch's vectors are held at a time.
-   * Empty cells are skipped.
+   * Streams every cell's token vectors ({@code length x hidden}, row-major) to {@code consumer} as
+   * its batch completes, in batch order, so only one batch's vectors are held at a time. Empty
+   * cells are skipped.
    */
-  public void forEachTokenVectors(List<int[]> cells, java.util.function.ObjIntConsumer<float[]> consumer) {
+  public void forEachTokenVectors(
+      List<int[]> cells, java.util.function.ObjIntConsumer<float[]> consumer) {
     int h = config.hiddenSize();
-    run(cells, (batch, hidden) -> {
-      float[] all = hidden.toFloatArray();
-      for (int b = 0; b < batch.cells().length; b++) {
-        int cell = batch.cells()[b];
-        int offset = b * batch.paddedLength() * h;
-        consumer.accept(Arrays.copyOfRange(all, offset, offset + cells.get(cell).length * h), cell);
-      }
-    });
+    run(
+        cells,
+        (batch, hidden) -> {
+          float[] all = hidden.toFloatArray();
+          for (int b = 0; b < batch.cells().length; b++) {
+            int cell = batch.cells()[b];
+            int offset = b * batch.paddedLength() * h;
+            consumer.accept(
+                Arrays.copyOfRange(all, offset, offset + cells.get(cell).length * h), cell);
+          }
+        });
   }
 
-  /** What {@link #forEachBatch} hands over: a batch's cells and their hidden states, on the device. */
+  /**
+   * What {@link #forEachBatch} hands over: a batch's cells and their hidden states, on the device.
+   */
   @FunctionalInterface
   public interface HiddenBatch {
     /**
@@ -133,9 +140,10 @@ public final class CellEmbedder implements AutoCloseable {
       check(i, c);
       lengths[i] = c.length;
     }
-    List<LengthBatcher.Batch> batches = groupByLength
-        ? LengthBatcher.byLength(lengths, settings.batchTokens())
-        : LengthBatcher.inArrivalOrder(lengths, settings.batchTokens());
+    List<LengthBatcher.Batch> batches =
+        groupByLength
+            ? LengthBatcher.byLength(lengths, settings.batchTokens())
+            : LengthBatcher.inArrivalOrder(lengths, settings.batchTokens());
     for (LengthBatcher.Batch batch : batches) {
       int rows = batch.cells().length;
       int width = batch.paddedLength();
@@ -155,7 +163,9 @@ public final class CellEmbedder implements AutoCloseable {
         scope.suppressNotUsedWarning();
         NDArray hidden =
             encoder.hiddenState(
-                manager.create(ids, new Shape(rows, width)), manager.create(mask, new Shape(rows, width)), hiddenIndex);
+                manager.create(ids, new Shape(rows, width)),
+                manager.create(mask, new Shape(rows, width)),
+                hiddenIndex);
         // Pooling and results in fp32 whatever the model computes in.
         consumer.accept(batch, hidden.toType(DataType.FLOAT32, false));
       }
@@ -186,29 +196,43 @@ public final class CellEmbedder implements AutoCloseable {
     for (int b = 0; b < rows; b++) {
       int cell = batch.cells()[b];
       int[] c = cells.get(cell);
-      boolean noGenes = settings.pooling() == Pooling.MEAN
-          && Pooling.endOfGenes(c, settings.eosId()) <= Pooling.firstGene(c, settings.clsId());
+      boolean noGenes =
+          settings.pooling() == Pooling.MEAN
+              && Pooling.endOfGenes(c, settings.eosId()) <= Pooling.firstGene(c, settings.clsId());
       out[cell] = noGenes ? null : Arrays.copyOfRange(flat, b * h, (b + 1) * h);
     }
   }
 
   private void check(int position, int[] cell) {
     if (cell.length > config.maxPositions()) {
-      throw new InvalidCellException(position, String.format(Locale.ROOT,
-          "the cell has %d tokens but the model takes at most %d (max_position_embeddings)",
-          cell.length, config.maxPositions()));
+      throw new InvalidCellException(
+          position,
+          String.format(
+              Locale.ROOT,
+              "the cell has %d tokens but the model takes at most %d (max_position_embeddings)",
+              cell.length,
+              config.maxPositions()));
     }
     for (int t : cell) {
       if (t < 0 || t >= config.vocabSize()) {
-        throw new InvalidCellException(position, String.format(Locale.ROOT,
-            "token id %d is outside the model's vocabulary (vocab_size %d)", t, config.vocabSize()));
+        throw new InvalidCellException(
+            position,
+            String.format(
+                Locale.ROOT,
+                "token id %d is outside the model's vocabulary (vocab_size %d)",
+                t,
+                config.vocabSize()));
       }
     }
     if (settings.pooling() == Pooling.CLS && cell.length > 0 && cell[0] != settings.clsId()) {
-      throw new InvalidCellException(position, String.format(Locale.ROOT,
-          "--pooling cls needs cells that start with <cls> (id %d), this one starts with %d: the"
-              + " tokens were made without special tokens (V1); use --pooling mean",
-          settings.clsId(), cell[0]));
+      throw new InvalidCellException(
+          position,
+          String.format(
+              Locale.ROOT,
+              "--pooling cls needs cells that start with <cls> (id %d), this one starts with %d:"
+                  + " the tokens were made without special tokens (V1); use --pooling mean",
+              settings.clsId(),
+              cell[0]));
     }
   }
 

@@ -13,20 +13,25 @@ import org.cellspark.error.UserException;
  * @param clsId token id of {@code <cls>}, or -1 when the vocabulary has none
  * @param eosId token id of {@code <eos>}, or -1 when the vocabulary has none
  */
-public record EmbeddingSettings(int layer, Pooling pooling, long batchTokens, int padId, int clsId, int eosId)
+public record EmbeddingSettings(
+    int layer, Pooling pooling, long batchTokens, int padId, int clsId, int eosId)
     implements Serializable {
 
   public static final long DEFAULT_BATCH_TOKENS = 16_384;
 
   public EmbeddingSettings {
     if (layer != -1 && layer != 0) {
-      throw UserException.of("--layer %d is not -1 (second to last layer) or 0 (last layer), as upstream's emb_layer", layer);
+      throw UserException.of(
+          "--layer %d is not -1 (second to last layer) or 0 (last layer), as upstream's emb_layer",
+          layer);
     }
     if (batchTokens < 1) {
       throw UserException.of("--batch-tokens must be positive, got %d", batchTokens);
     }
     if (pooling == Pooling.CLS && clsId < 0) {
-      throw UserException.of("--pooling cls needs a vocabulary with <cls> (V2); this one has none: use --pooling mean");
+      throw UserException.of(
+          "--pooling cls needs a vocabulary with <cls> (V2); this one has none: use --pooling"
+              + " mean");
     }
   }
 

@@ -5,18 +5,18 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Cuts a set of cells into batches for the encoder. Cells are sorted by length (longest first,
- * ties in input order) and taken greedily while {@code cells x longest <= budget} tokens and each
- * cell is within {@link #MAX_PADDING} of the batch's longest: every batch is padded only to its own
+ * Cuts a set of cells into batches for the encoder. Cells are sorted by length (longest first, ties
+ * in input order) and taken greedily while {@code cells x longest <= budget} tokens and each cell
+ * is within {@link #MAX_PADDING} of the batch's longest: every batch is padded only to its own
  * longest cell, padding stays under 5% of the tokens processed, and a batch's memory is bounded by
  * the budget whatever the cell lengths. A cell longer than the budget gets a batch of its own.
  * Empty cells are left out (they have no embedding).
  */
 public final class LengthBatcher {
   /**
-   * A cell joins a batch only if padding it to the batch's longest cell costs at most this
-   * fraction of that length. Padding is paid twice in attention (length squared), so a batch of
-   * near-equal cells beats a fuller one with long tails, on CPUs as on GPUs.
+   * A cell joins a batch only if padding it to the batch's longest cell costs at most this fraction
+   * of that length. Padding is paid twice in attention (length squared), so a batch of near-equal
+   * cells beats a fuller one with long tails, on CPUs as on GPUs.
    */
   public static final double MAX_PADDING = 0.05;
 
@@ -37,7 +37,12 @@ public final class LengthBatcher {
     for (int i = 0; i < order.length; i++) {
       order[i] = i;
     }
-    Arrays.sort(order, (a, b) -> lengths[a] != lengths[b] ? Integer.compare(lengths[b], lengths[a]) : Integer.compare(a, b));
+    Arrays.sort(
+        order,
+        (a, b) ->
+            lengths[a] != lengths[b]
+                ? Integer.compare(lengths[b], lengths[a])
+                : Integer.compare(a, b));
     return cut(order, lengths, tokenBudget, MAX_PADDING);
   }
 

@@ -9,43 +9,65 @@ import org.cellspark.model.BertConfig;
 /**
  * Checks, before any cell is embedded, that a model can take a token table: the vocabulary the
  * tokens were made with is the model's, every token id is in the model's vocabulary, the longest
- * cell fits its positions, and the special tokens agree with the pooling. Every problem is
- * reported at once, naming both sides.
+ * cell fits its positions, and the special tokens agree with the pooling. Every problem is reported
+ * at once, naming both sides.
  */
 public final class ModelCheck {
   private ModelCheck() {}
 
-  public static void check(BertConfig model, String modelName, TokenProfile data, EmbeddingSettings settings) {
+  public static void check(
+      BertConfig model, String modelName, TokenProfile data, EmbeddingSettings settings) {
     List<String> problems = new ArrayList<>();
     if (data.vocabularyTokens() > 0 && data.vocabularyTokens() != model.vocabSize()) {
-      problems.add(String.format(Locale.ROOT,
-          "the tokens were made with %s but the model has vocab_size %,d; tokenize with the model's"
-              + " vocabulary (V1 models: 25,426 tokens, no <cls>; V2: 20,275, <cls> first)",
-          data.describeVocabulary(), model.vocabSize()));
+      problems.add(
+          String.format(
+              Locale.ROOT,
+              "the tokens were made with %s but the model has vocab_size %,d; tokenize with the"
+                  + " model's vocabulary (V1 models: 25,426 tokens, no <cls>; V2: 20,275, <cls>"
+                  + " first)",
+              data.describeVocabulary(),
+              model.vocabSize()));
     }
     if (data.largestTokenId() >= model.vocabSize()) {
-      problems.add(String.format(Locale.ROOT,
-          "the tokens include id %,d but the model's vocabulary has %,d entries (ids 0-%,d)",
-          data.largestTokenId(), model.vocabSize(), model.vocabSize() - 1));
+      problems.add(
+          String.format(
+              Locale.ROOT,
+              "the tokens include id %,d but the model's vocabulary has %,d entries (ids 0-%,d)",
+              data.largestTokenId(),
+              model.vocabSize(),
+              model.vocabSize() - 1));
     }
     if (data.longest() > model.maxPositions()) {
-      problems.add(String.format(Locale.ROOT,
-          "the longest cell has %,d tokens but the model takes at most %,d (max_position_embeddings);"
-              + " tokenize with --model-input-size %d",
-          data.longest(), model.maxPositions(), model.maxPositions()));
+      problems.add(
+          String.format(
+              Locale.ROOT,
+              "the longest cell has %,d tokens but the model takes at most %,d"
+                  + " (max_position_embeddings); tokenize with --model-input-size %d",
+              data.longest(),
+              model.maxPositions(),
+              model.maxPositions()));
     }
     if (settings.padId() != model.padTokenId()) {
-      problems.add(String.format(Locale.ROOT,
-          "the vocabulary's <pad> is %d but the model's pad_token_id is %d", settings.padId(), model.padTokenId()));
+      problems.add(
+          String.format(
+              Locale.ROOT,
+              "the vocabulary's <pad> is %d but the model's pad_token_id is %d",
+              settings.padId(),
+              model.padTokenId()));
     }
     if (data.startingWithCls() > 0 && data.startingWithCls() < data.cells()) {
-      problems.add(String.format(Locale.ROOT,
-          "%,d of %,d cells start with <cls> and the others do not: the table mixes V1- and V2-style"
-              + " tokens; tokenize all inputs with one vocabulary",
-          data.startingWithCls(), data.cells()));
+      problems.add(
+          String.format(
+              Locale.ROOT,
+              "%,d of %,d cells start with <cls> and the others do not: the table mixes V1- and"
+                  + " V2-style tokens; tokenize all inputs with one vocabulary",
+              data.startingWithCls(),
+              data.cells()));
     }
     if (settings.pooling() == Pooling.CLS && data.startingWithCls() < data.cells()) {
-      problems.add("--pooling cls needs every cell to start with <cls> (V2 tokens); these do not: use --pooling mean");
+      problems.add(
+          "--pooling cls needs every cell to start with <cls> (V2 tokens); these do not: use"
+              + " --pooling mean");
     }
     if (!problems.isEmpty()) {
       throw new UserException(

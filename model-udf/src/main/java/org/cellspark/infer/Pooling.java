@@ -7,8 +7,8 @@ import org.cellspark.error.Choices;
  *
  * <ul>
  *   <li>{@link #MEAN}: the mean over the cell's gene tokens, the default and Geneformer's "cell"
- *       embedding. Padding never counts; {@code <cls>} (first) and {@code <eos>} (last) are left out
- *       when the cell has them: decided from each cell's own tokens, not from the vocabulary
+ *       embedding. Padding never counts; {@code <cls>} (first) and {@code <eos>} (last) are left
+ *       out when the cell has them: decided from each cell's own tokens, not from the vocabulary
  *       (upstream decides from the dictionary, so V1-tokenized cells under a V2 dictionary lose
  *       their first gene).
  *   <li>{@link #CLS}: the vector at position 0, which must be {@code <cls>} (V2 models).
@@ -29,6 +29,8 @@ public enum Pooling {
 
   /** One past the last gene position of a cell for mean pooling. */
   static int endOfGenes(int[] cell, int eosId) {
-    return cell.length > 0 && eosId >= 0 && cell[cell.length - 1] == eosId ? cell.length - 1 : cell.length;
+    return cell.length > 0 && eosId >= 0 && cell[cell.length - 1] == eosId
+        ? cell.length - 1
+        : cell.length;
   }
 }

@@ -16,8 +16,8 @@ import java.util.Locale;
 import org.cellspark.error.UserException;
 
 /**
- * The parts of a Hugging Face BERT {@code config.json} the encoder needs. Geneformer checkpoints are
- * stock BERT: post-LayerNorm, ReLU, eps 1e-12, learned absolute positions, token type 0.
+ * The parts of a Hugging Face BERT {@code config.json} the encoder needs. Geneformer checkpoints
+ * are stock BERT: post-LayerNorm, ReLU, eps 1e-12, learned absolute positions, token type 0.
  */
 public record BertConfig(
     int vocabSize,
@@ -33,14 +33,25 @@ public record BertConfig(
     implements Serializable {
 
   /** Activations of the feed-forward layer: Geneformer uses relu; BERT's default is gelu. */
-  public static final List<String> ACTIVATIONS = List.of("relu", "gelu", "gelu_new", "gelu_pytorch_tanh");
+  public static final List<String> ACTIVATIONS =
+      List.of("relu", "gelu", "gelu_new", "gelu_pytorch_tanh");
 
   public BertConfig {
     List<String> problems = new ArrayList<>();
-    if (vocabSize <= 0 || hiddenSize <= 0 || numLayers <= 0 || numHeads <= 0 || intermediateSize <= 0 || maxPositions <= 0) {
+    if (vocabSize <= 0
+        || hiddenSize <= 0
+        || numLayers <= 0
+        || numHeads <= 0
+        || intermediateSize <= 0
+        || maxPositions <= 0) {
       problems.add("sizes must be positive");
     } else if (hiddenSize % numHeads != 0) {
-      problems.add(String.format(Locale.ROOT, "hidden_size %d is not a multiple of num_attention_heads %d", hiddenSize, numHeads));
+      problems.add(
+          String.format(
+              Locale.ROOT,
+              "hidden_size %d is not a multiple of num_attention_heads %d",
+              hiddenSize,
+              numHeads));
     }
     if (!ACTIVATIONS.contains(hiddenAct)) {
       problems.add("hidden_act '" + hiddenAct + "' is not one of " + ACTIVATIONS);
@@ -63,23 +74,30 @@ public record BertConfig(
     try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       JsonElement e = JsonParser.parseReader(r);
       if (!e.isJsonObject()) {
-        throw UserException.of("%s is not a JSON object; expected a Hugging Face BERT config.json", file);
+        throw UserException.of(
+            "%s is not a JSON object; expected a Hugging Face BERT config.json", file);
       }
       o = e.getAsJsonObject();
     } catch (IOException e) {
       throw UserException.because(e, "Cannot read model config %s: %s", file, e.getMessage());
     } catch (JsonParseException e) {
-      throw UserException.because(e, "%s is not valid JSON (%s); expected a Hugging Face BERT config.json", file, e.getMessage());
+      throw UserException.because(
+          e,
+          "%s is not valid JSON (%s); expected a Hugging Face BERT config.json",
+          file,
+          e.getMessage());
     }
     String type = string(o, "model_type", "bert");
     if (!"bert".equals(type)) {
       throw UserException.of(
-          "%s describes a '%s' model; Geneformer checkpoints are BERT (model_type \"bert\")", file, type);
+          "%s describes a '%s' model; Geneformer checkpoints are BERT (model_type \"bert\")",
+          file, type);
     }
     String position = string(o, "position_embedding_type", "absolute");
     if (!"absolute".equals(position)) {
       throw UserException.of(
-          "%s uses position_embedding_type '%s'; only 'absolute' (Geneformer's) is supported", file, position);
+          "%s uses position_embedding_type '%s'; only 'absolute' (Geneformer's) is supported",
+          file, position);
     }
     try {
       return new BertConfig(
@@ -92,7 +110,9 @@ public record BertConfig(
           o.has("layer_norm_eps") ? o.get("layer_norm_eps").getAsDouble() : 1e-12,
           integer(o, "max_position_embeddings", file),
           o.has("type_vocab_size") ? o.get("type_vocab_size").getAsInt() : 2,
-          o.has("pad_token_id") && !o.get("pad_token_id").isJsonNull() ? o.get("pad_token_id").getAsInt() : 0);
+          o.has("pad_token_id") && !o.get("pad_token_id").isJsonNull()
+              ? o.get("pad_token_id").getAsInt()
+              : 0);
     } catch (IllegalArgumentException e) {
       throw UserException.because(e, "%s: %s", file, e.getMessage());
     }

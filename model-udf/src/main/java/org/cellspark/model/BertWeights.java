@@ -10,11 +10,11 @@ import org.cellspark.error.UserException;
 
 /**
  * Finds BERT encoder weights in a safetensors file by their Hugging Face names, whichever way the
- * checkpoint spells them: {@code BertModel} names, or {@code BertForMaskedLM} names with the
- * {@code bert.} prefix (the masked-LM head's {@code cls.*} weights are ignored), and LayerNorm
- * parameters as {@code weight}/{@code bias} or the older {@code gamma}/{@code beta}. Each weight
- * is checked against the shape the config implies, so a config.json that disagrees with its
- * weights is refused with both sides named.
+ * checkpoint spells them: {@code BertModel} names, or {@code BertForMaskedLM} names with the {@code
+ * bert.} prefix (the masked-LM head's {@code cls.*} weights are ignored), and LayerNorm parameters
+ * as {@code weight}/{@code bias} or the older {@code gamma}/{@code beta}. Each weight is checked
+ * against the shape the config implies, so a config.json that disagrees with its weights is refused
+ * with both sides named.
  */
 final class BertWeights {
   private final SafetensorsFile file;
@@ -33,10 +33,9 @@ final class BertWeights {
     if (!prefixed && !plain) {
       throw UserException.of(
           "%s holds no BERT encoder (no embeddings.word_embeddings.weight, with or without the"
-              + " 'bert.' prefix; first tensors: %s). Geneformer checkpoints are Hugging Face BertModel"
-              + " or BertForMaskedLM weights.",
-          file.path(),
-          file.tensors().keySet().stream().limit(5).collect(Collectors.joining(", ")));
+              + " 'bert.' prefix; first tensors: %s). Geneformer checkpoints are Hugging Face"
+              + " BertModel or BertForMaskedLM weights.",
+          file.path(), file.tensors().keySet().stream().limit(5).collect(Collectors.joining(", ")));
     }
     this.prefix = prefixed ? "bert." : "";
   }
@@ -47,13 +46,18 @@ final class BertWeights {
     SafetensorsFile.Tensor t = file.tensors().get(key);
     if (t == null) {
       throw UserException.of(
-          "%s has no weight '%s' (needed for a BERT encoder with the shape in %s)", file.path(), key, configName);
+          "%s has no weight '%s' (needed for a BERT encoder with the shape in %s)",
+          file.path(), key, configName);
     }
     if (!Arrays.equals(t.shape(), shape)) {
       throw UserException.of(
-          "%s says the weight '%s' should be %s, but %s holds %s; the config and the weights are not"
-              + " from the same model",
-          configName, key, Arrays.toString(shape), file.path().getFileName(), Arrays.toString(t.shape()));
+          "%s says the weight '%s' should be %s, but %s holds %s; the config and the weights are"
+              + " not from the same model",
+          configName,
+          key,
+          Arrays.toString(shape),
+          file.path().getFileName(),
+          Arrays.toString(t.shape()));
     }
     NDArray fp32 = manager.create(file.floats(key), new Shape(shape));
     if (precision == Precision.FP32) {
@@ -68,12 +72,16 @@ final class BertWeights {
   NDArray norm(String module, boolean scale, long size) {
     String modern = module + (scale ? ".weight" : ".bias");
     String legacy = module + (scale ? ".gamma" : ".beta");
-    return get(file.tensors().containsKey(prefix + modern) || !file.tensors().containsKey(prefix + legacy) ? modern : legacy, size);
+    return get(
+        file.tensors().containsKey(prefix + modern) || !file.tensors().containsKey(prefix + legacy)
+            ? modern
+            : legacy,
+        size);
   }
 
   /**
-   * The embedding weights in Hugging Face's order: word, position, token type, LayerNorm scale
-   * and shift; each checked against the config.
+   * The embedding weights in Hugging Face's order: word, position, token type, LayerNorm scale and
+   * shift; each checked against the config.
    */
   List<NDArray> embeddings(BertConfig config) {
     int h = config.hiddenSize();
@@ -81,7 +89,8 @@ final class BertWeights {
         get("embeddings.word_embeddings.weight", config.vocabSize(), h),
         get("embeddings.position_embeddings.weight", config.maxPositions(), h),
         get("embeddings.token_type_embeddings.weight", config.typeVocabSize(), h),
-        norm("embeddings.LayerNorm", true, h), norm("embeddings.LayerNorm", false, h));
+        norm("embeddings.LayerNorm", true, h),
+        norm("embeddings.LayerNorm", false, h));
   }
 
   /**
@@ -98,7 +107,8 @@ final class BertWeights {
         get(p + "attention.self.key.weight", h, h), get(p + "attention.self.key.bias", h),
         get(p + "attention.self.value.weight", h, h), get(p + "attention.self.value.bias", h),
         get(p + "attention.output.dense.weight", h, h), get(p + "attention.output.dense.bias", h),
-        norm(p + "attention.output.LayerNorm", true, h), norm(p + "attention.output.LayerNorm", false, h),
+        norm(p + "attention.output.LayerNorm", true, h),
+            norm(p + "attention.output.LayerNorm", false, h),
         get(p + "intermediate.dense.weight", i, h), get(p + "intermediate.dense.bias", i),
         get(p + "output.dense.weight", h, i), get(p + "output.dense.bias", h),
         norm(p + "output.LayerNorm", true, h), norm(p + "output.LayerNorm", false, h));
@@ -108,7 +118,11 @@ final class BertWeights {
   List<String> unexpected() {
     return file.tensors().keySet().stream()
         .filter(k -> !k.startsWith(prefix + "embeddings.") && !k.startsWith(prefix + "encoder."))
-        .filter(k -> !k.startsWith("cls.") && !k.startsWith(prefix + "pooler.") && !k.startsWith("pooler."))
+        .filter(
+            k ->
+                !k.startsWith("cls.")
+                    && !k.startsWith(prefix + "pooler.")
+                    && !k.startsWith("pooler."))
         .toList();
   }
 }

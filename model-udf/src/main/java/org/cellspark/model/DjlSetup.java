@@ -1,9 +1,9 @@
 package org.cellspark.model;
 
 /**
- * DJL's process-wide switches, set before any DJL class initialises (its Engine class contacts
- * a cloud metadata endpoint and may download libtorch unless told not to, which fails or hangs on a machine without network).
- * Values the user set (system properties or environment) win.
+ * DJL's process-wide switches, set before any DJL class initialises (its Engine class contacts a
+ * cloud metadata endpoint and may download libtorch unless told not to, which fails or hangs on a
+ * machine without network). Values the user set (system properties or environment) win.
  */
 final class DjlSetup {
   private DjlSetup() {}

@@ -19,14 +19,14 @@ import java.util.List;
 import org.cellspark.error.Bug;
 
 /**
- * A Hugging Face BERT checkpoint run by Cellspark's own TorchScript program
- * ({@code cellspark_bert.pt} in this package, written by {@code model-udf/tools/make_cellspark_bert.py}):
+ * A Hugging Face BERT checkpoint run by Cellspark's own TorchScript program ({@code
+ * cellspark_bert.pt} in this package, written by {@code model-udf/tools/make_cellspark_bert.py}):
  * the same forward pass as {@link NativeBertEncoder}, op for op, but compiled by libtorch as one
  * graph with fused scaled-dot-product attention (flash or memory-efficient kernels on CUDA, a fused
  * kernel on CPU), which DJL's NDArray operations cannot express. The weights come from the
  * checkpoint's safetensors file, checked as for the native encoder, and are handed to the program
- * as one list once; fp16 and bf16 casts happen inside the program, so a bf16 tensor never becomes
- * a DJL NDArray (DJL 0.36 aborts the JVM on one). Hidden states come back as fp32.
+ * as one list once; fp16 and bf16 casts happen inside the program, so a bf16 tensor never becomes a
+ * DJL NDArray (DJL 0.36 aborts the JVM on one). Hidden states come back as fp32.
  */
 public final class FusedBertEncoder implements Encoder {
   private static final String PROGRAM = "cellspark_bert.pt";
@@ -34,9 +34,12 @@ public final class FusedBertEncoder implements Encoder {
   private final BertConfig config;
   private final Model program;
   private final PtSymbolBlock block;
+
   /** The weights as the program runs them (cast to the precision), held for the encoder's life. */
   private final IValue weights;
+
   private final long activation;
+
   /**
    * Whether libtorch's graph executor optimises the program (profiling each new input shape, then
    * specialising): DJL's own setting {@code ai.djl.pytorch.graph_optimizer}, read when the encoder
@@ -51,15 +54,23 @@ public final class FusedBertEncoder implements Encoder {
    * @param file the checkpoint's weights, checked against {@code config} as they are read
    * @param configName how messages name the config (its path)
    */
-  FusedBertEncoder(BertConfig config, SafetensorsFile file, String configName, Precision precision, Device device) {
+  FusedBertEncoder(
+      BertConfig config,
+      SafetensorsFile file,
+      String configName,
+      Precision precision,
+      Device device) {
     this.config = config;
-    this.activation = switch (config.hiddenAct()) {
-      case "relu" -> 0;
-      case "gelu" -> 1; // exact (erf) GELU, as Hugging Face's "gelu"
-      default -> 2; // "gelu_new" / "gelu_pytorch_tanh": the tanh approximation
-    };
-    this.graphOptimizer = Boolean.parseBoolean(
-        System.getProperty("ai.djl.pytorch.graph_optimizer", Boolean.toString(GRAPH_OPTIMIZER_DEFAULT)));
+    this.activation =
+        switch (config.hiddenAct()) {
+          case "relu" -> 0;
+          case "gelu" -> 1; // exact (erf) GELU, as Hugging Face's "gelu"
+          default -> 2; // "gelu_new" / "gelu_pytorch_tanh": the tanh approximation
+        };
+    this.graphOptimizer =
+        Boolean.parseBoolean(
+            System.getProperty(
+                "ai.djl.pytorch.graph_optimizer", Boolean.toString(GRAPH_OPTIMIZER_DEFAULT)));
     this.program = Model.newInstance("cellspark_bert", device, "PyTorch");
     try (InputStream in = FusedBertEncoder.class.getResourceAsStream(PROGRAM)) {
       if (in == null) {
@@ -74,8 +85,10 @@ public final class FusedBertEncoder implements Encoder {
     // The checkpoint's tensors in fp32, in the program's order; the program casts them once.
     // The list keeps its own references to the tensors, so the staging arrays can go.
     try (NDManager staging = NDManager.newBaseManager(device, "PyTorch");
-        IValue fp32 = IValue.listFrom(
-            weights(config, new BertWeights(file, staging, configName, Precision.FP32)).toArray(new PtNDArray[0]));
+        IValue fp32 =
+            IValue.listFrom(
+                weights(config, new BertWeights(file, staging, configName, Precision.FP32))
+                    .toArray(new PtNDArray[0]));
         IValue dtype = IValue.from(programCode(precision))) {
       this.weights = IValueUtils.runMethod(block, "prepare", fp32, dtype);
     } catch (RuntimeException e) {
@@ -93,7 +106,10 @@ public final class FusedBertEncoder implements Encoder {
     };
   }
 
-  /** The weight list in the order make_cellspark_bert.py's program reads it: embeddings, then each layer's. */
+  /**
+   * The weight list in the order make_cellspark_bert.py's program reads it: embeddings, then each
+   * layer's.
+   */
   private static List<PtNDArray> weights(BertConfig config, BertWeights w) {
     List<NDArray> out = new ArrayList<>(w.embeddings(config));
     for (int l = 0; l < config.numLayers(); l++) {
@@ -142,7 +158,10 @@ public final class FusedBertEncoder implements Encoder {
     }
   }
 
-  /** Runs a method of the program; the optimiser switch is per thread in libtorch, so it is set on each call. */
+  /**
+   * Runs a method of the program; the optimiser switch is per thread in libtorch, so it is set on
+   * each call.
+   */
   private IValue run(String method, IValue... args) {
     JniUtils.setGraphExecutorOptimize(graphOptimizer);
     return IValueUtils.runMethod(block, method, args);
@@ -152,7 +171,10 @@ public final class FusedBertEncoder implements Encoder {
     long length = ids.getShape().get(1);
     if (length > config.maxPositions()) {
       throw new IllegalArgumentException(
-          "sequence of " + length + " tokens exceeds max_position_embeddings " + config.maxPositions());
+          "sequence of "
+              + length
+              + " tokens exceeds max_position_embeddings "
+              + config.maxPositions());
     }
   }
 

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  *   <li>a TorchScript file ({@code *.pt}) beside its {@code config.json}: run by libtorch.
  * </ul>
  *
- * libtorch comes from the classpath, offline: DJL must not phone home or download anything, so
- * the offline switches are set before any DJL class initialises.
+ * libtorch comes from the classpath, offline: DJL must not phone home or download anything, so the
+ * offline switches are set before any DJL class initialises.
  */
 public final class ModelLoader {
   private static final Logger LOG = LoggerFactory.getLogger(ModelLoader.class);
@@ -47,8 +47,8 @@ public final class ModelLoader {
   }
 
   /**
-   * Loads the encoder at {@code location} onto {@code device} computing in {@code precision}
-   * (jobs allow fp16/bf16 on GPUs only; here any device works, so the path is testable on CPU).
+   * Loads the encoder at {@code location} onto {@code device} computing in {@code precision} (jobs
+   * allow fp16/bf16 on GPUs only; here any device works, so the path is testable on CPU).
    * TorchScript models run in the precision they were exported in.
    */
   public static Encoder load(Path location, Device device, Precision precision) {
@@ -68,9 +68,10 @@ public final class ModelLoader {
         return torchScript(torchscript, path.resolve("config.json"), device, precision);
       }
       throw UserException.of(
-          "Model folder %s has neither model.safetensors nor model.pt. Use a Hugging Face model folder"
-              + " (config.json + model.safetensors) or a TorchScript file; checkpoints saved as"
-              + " pytorch_model.bin must be re-saved as safetensors (model.save_pretrained(dir))",
+          "Model folder %s has neither model.safetensors nor model.pt. Use a Hugging Face model"
+              + " folder (config.json + model.safetensors) or a TorchScript file; checkpoints saved"
+              + " as pytorch_model.bin must be re-saved as safetensors"
+              + " (model.save_pretrained(dir))",
           path);
     }
     if (!Files.isRegularFile(path)) {
@@ -90,15 +91,19 @@ public final class ModelLoader {
 
   private static void warnUnexpected(Path safetensors, List<String> unexpected) {
     if (!unexpected.isEmpty()) {
-      LOG.warn("{}: {} tensors are not part of a BERT encoder and are ignored (first: {})",
-          safetensors, unexpected.size(), unexpected.get(0));
+      LOG.warn(
+          "{}: {} tensors are not part of a BERT encoder and are ignored (first: {})",
+          safetensors,
+          unexpected.size(),
+          unexpected.get(0));
     }
   }
 
   /** The config of the model at {@code location} (folder or file), without loading weights. */
   public static BertConfig readConfig(Path location) {
     Path path = location.toAbsolutePath().normalize();
-    Path config = Files.isDirectory(path) ? path.resolve("config.json") : path.resolveSibling("config.json");
+    Path config =
+        Files.isDirectory(path) ? path.resolve("config.json") : path.resolveSibling("config.json");
     return config(config, path);
   }
 
@@ -122,16 +127,19 @@ public final class ModelLoader {
     return new TorchScriptEncoder(config(config, file), file, device);
   }
 
-  private static Encoder checkpoint(Path safetensors, Path configFile, Device device, Precision precision, Engine engine) {
+  private static Encoder checkpoint(
+      Path safetensors, Path configFile, Device device, Precision precision, Engine engine) {
     BertConfig config = config(configFile, safetensors);
     SafetensorsFile file = SafetensorsFile.open(safetensors);
-    warnUnexpected(safetensors, new BertWeights(file, null, configFile.toString(), precision).unexpected());
+    warnUnexpected(
+        safetensors, new BertWeights(file, null, configFile.toString(), precision).unexpected());
     if (engine == Engine.FUSED) {
       return new FusedBertEncoder(config, file, configFile.toString(), precision, device);
     }
     if (precision == Precision.BF16) {
-      throw UserException.of("--precision bf16 runs in Cellspark's fused engine only: DJL 0.36's PyTorch engine aborts the"
-          + " JVM on bfloat16 tensors, which the native engine would create");
+      throw UserException.of(
+          "--precision bf16 runs in Cellspark's fused engine only: DJL 0.36's PyTorch engine aborts"
+              + " the JVM on bfloat16 tensors, which the native engine would create");
     }
     NDManager manager = NDManager.newBaseManager(device, "PyTorch");
     try {

@@ -19,11 +19,11 @@ import java.util.List;
  * Hugging Face's BERT forward pass written with DJL NDArray operations (the PyTorch engine runs
  * them), from a checkpoint's weights: embeddings (word + position + token type 0) and LayerNorm,
  * then per layer multi-head self-attention with an additive padding mask, dense + residual +
- * LayerNorm, feed-forward (ReLU or GELU per the config) + residual + LayerNorm. Post-LayerNorm,
- * as every Geneformer checkpoint. Dropout is off (inference).
+ * LayerNorm, feed-forward (ReLU or GELU per the config) + residual + LayerNorm. Post-LayerNorm, as
+ * every Geneformer checkpoint. Dropout is off (inference).
  *
- * <p>{@link #hiddenState} stops after the asked layer: the default embedding layer (-1, the
- * second to last) never runs the last layer.
+ * <p>{@link #hiddenState} stops after the asked layer: the default embedding layer (-1, the second
+ * to last) never runs the last layer.
  */
 public final class NativeBertEncoder implements Encoder {
   private final BertConfig config;
@@ -39,17 +39,26 @@ public final class NativeBertEncoder implements Encoder {
 
   /** One encoder layer's weights, Hugging Face's layout ({@code (out, in)} matrices). */
   record LayerWeights(
-      NDArray queryWeight, NDArray queryBias,
-      NDArray keyWeight, NDArray keyBias,
-      NDArray valueWeight, NDArray valueBias,
-      NDArray attentionOutputWeight, NDArray attentionOutputBias,
-      NDArray attentionNormWeight, NDArray attentionNormBias,
-      NDArray intermediateWeight, NDArray intermediateBias,
-      NDArray outputWeight, NDArray outputBias,
-      NDArray outputNormWeight, NDArray outputNormBias) {
+      NDArray queryWeight,
+      NDArray queryBias,
+      NDArray keyWeight,
+      NDArray keyBias,
+      NDArray valueWeight,
+      NDArray valueBias,
+      NDArray attentionOutputWeight,
+      NDArray attentionOutputBias,
+      NDArray attentionNormWeight,
+      NDArray attentionNormBias,
+      NDArray intermediateWeight,
+      NDArray intermediateBias,
+      NDArray outputWeight,
+      NDArray outputBias,
+      NDArray outputNormWeight,
+      NDArray outputNormBias) {
     /** From BertWeights.layer's list, in its order. */
     static LayerWeights of(List<NDArray> w) {
-      return new LayerWeights(w.get(0), w.get(1), w.get(2), w.get(3), w.get(4), w.get(5), w.get(6), w.get(7), w.get(8),
+      return new LayerWeights(
+          w.get(0), w.get(1), w.get(2), w.get(3), w.get(4), w.get(5), w.get(6), w.get(7), w.get(8),
           w.get(9), w.get(10), w.get(11), w.get(12), w.get(13), w.get(14), w.get(15));
     }
   }
@@ -126,20 +135,28 @@ public final class NativeBertEncoder implements Encoder {
   }
 
   /**
-   * (batch, length) of 1/0 -> (batch, 1, 1, length) of 0 / float32 min, in the weights' type
-   * (in fp16 the minimum becomes -inf, which softmax turns into 0 all the same).
+   * (batch, length) of 1/0 -> (batch, 1, 1, length) of 0 / float32 min, in the weights' type (in
+   * fp16 the minimum becomes -inf, which softmax turns into 0 all the same).
    */
   private NDArray additiveMask(NDArray attentionMask) {
     Shape s = attentionMask.getShape();
-    return attentionMask.toType(DataType.FLOAT32, false).neg().add(1f).mul(maskValue)
-        .reshape(s.get(0), 1, 1, s.get(1)).toType(word.getDataType(), false);
+    return attentionMask
+        .toType(DataType.FLOAT32, false)
+        .neg()
+        .add(1f)
+        .mul(maskValue)
+        .reshape(s.get(0), 1, 1, s.get(1))
+        .toType(word.getDataType(), false);
   }
 
   private NDArray embed(NDArray ids) {
     long length = ids.getShape().get(1);
     if (length > config.maxPositions()) {
       throw new IllegalArgumentException(
-          "sequence of " + length + " tokens exceeds max_position_embeddings " + config.maxPositions());
+          "sequence of "
+              + length
+              + " tokens exceeds max_position_embeddings "
+              + config.maxPositions());
     }
     NDArray x = Embedding.embedding(ids, word, SparseFormat.DENSE).singletonOrThrow();
     NDArray positions = position.get(new NDIndex(":{}", length));
@@ -152,18 +169,49 @@ public final class NativeBertEncoder implements Encoder {
     long length = s.get(1);
     int heads = config.numHeads();
     int headSize = config.headSize();
-    NDArray q = heads(Linear.linear(x, w.queryWeight(), w.queryBias()).singletonOrThrow(), batch, length, heads, headSize);
-    NDArray k = heads(Linear.linear(x, w.keyWeight(), w.keyBias()).singletonOrThrow(), batch, length, heads, headSize);
-    NDArray v = heads(Linear.linear(x, w.valueWeight(), w.valueBias()).singletonOrThrow(), batch, length, heads, headSize);
+    NDArray q =
+        heads(
+            Linear.linear(x, w.queryWeight(), w.queryBias()).singletonOrThrow(),
+            batch,
+            length,
+            heads,
+            headSize);
+    NDArray k =
+        heads(
+            Linear.linear(x, w.keyWeight(), w.keyBias()).singletonOrThrow(),
+            batch,
+            length,
+            heads,
+            headSize);
+    NDArray v =
+        heads(
+            Linear.linear(x, w.valueWeight(), w.valueBias()).singletonOrThrow(),
+            batch,
+            length,
+            heads,
+            headSize);
     NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).divi((float) Math.sqrt(headSize)).addi(mask);
     NDArray context =
-        scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(batch, length, config.hiddenSize());
+        scores
+            .softmax(-1)
+            .matMul(v)
+            .transpose(0, 2, 1, 3)
+            .reshape(batch, length, config.hiddenSize());
     NDArray attended =
-        norm(Linear.linear(context, w.attentionOutputWeight(), w.attentionOutputBias()).singletonOrThrow().add(x),
-            w.attentionNormWeight(), w.attentionNormBias());
-    NDArray hidden = activate(Linear.linear(attended, w.intermediateWeight(), w.intermediateBias()).singletonOrThrow());
-    return norm(Linear.linear(hidden, w.outputWeight(), w.outputBias()).singletonOrThrow().add(attended),
-        w.outputNormWeight(), w.outputNormBias());
+        norm(
+            Linear.linear(context, w.attentionOutputWeight(), w.attentionOutputBias())
+                .singletonOrThrow()
+                .add(x),
+            w.attentionNormWeight(),
+            w.attentionNormBias());
+    NDArray hidden =
+        activate(
+            Linear.linear(attended, w.intermediateWeight(), w.intermediateBias())
+                .singletonOrThrow());
+    return norm(
+        Linear.linear(hidden, w.outputWeight(), w.outputBias()).singletonOrThrow().add(attended),
+        w.outputNormWeight(),
+        w.outputNormBias());
   }
 
   private static NDArray heads(NDArray x, long batch, long length, int heads, int headSize) {
@@ -171,7 +219,8 @@ public final class NativeBertEncoder implements Encoder {
   }
 
   private NDArray norm(NDArray x, NDArray weight, NDArray bias) {
-    return LayerNorm.layerNorm(x, normShape, weight, bias, (float) config.layerNormEps()).singletonOrThrow();
+    return LayerNorm.layerNorm(x, normShape, weight, bias, (float) config.layerNormEps())
+        .singletonOrThrow();
   }
 
   private NDArray activate(NDArray x) {

@@ -5,9 +5,8 @@ import org.cellspark.error.Bug;
 import org.cellspark.error.Choices;
 
 /**
- * The number format a model computes in. fp32 everywhere by default; fp16 and bf16 halve the
- * memory and use a GPU's tensor cores (bf16 keeps fp32's range). Embeddings always come back as
- * fp32.
+ * The number format a model computes in. fp32 everywhere by default; fp16 and bf16 halve the memory
+ * and use a GPU's tensor cores (bf16 keeps fp32's range). Embeddings always come back as fp32.
  *
  * <p>bf16 exists only inside Cellspark's TorchScript program ({@link FusedBertEncoder}): with DJL
  * 0.36's PyTorch engine, creating or casting to a bfloat16 NDArray aborts the JVM ("terminate

@@ -21,9 +21,9 @@ import org.cellspark.error.UserException;
 
 /**
  * A {@code .safetensors} file: an 8-byte little-endian header length, a JSON header naming each
- * tensor's dtype, shape and byte range, then the raw data. Weights are converted to float32 on
- * read (F32, F16 and BF16 are accepted). The header is checked against the file before anything
- * is read: ranges inside the data, sizes that match shapes, no overlaps.
+ * tensor's dtype, shape and byte range, then the raw data. Weights are converted to float32 on read
+ * (F32, F16 and BF16 are accepted). The header is checked against the file before anything is read:
+ * ranges inside the data, sizes that match shapes, no overlaps.
  */
 public final class SafetensorsFile {
   /** One tensor's entry in the header. */
@@ -58,7 +58,8 @@ public final class SafetensorsFile {
       long headerLength = len.flip().getLong();
       if (headerLength <= 0 || headerLength > Math.min(size - 8, 100L << 20)) {
         throw UserException.of(
-            "%s: the safetensors header claims %d bytes in a %d-byte file; the file is not safetensors or is corrupt",
+            "%s: the safetensors header claims %d bytes in a %d-byte file; the file is not"
+                + " safetensors or is corrupt",
             path, headerLength, size);
       }
       ByteBuffer header = ByteBuffer.allocate((int) headerLength);
@@ -68,7 +69,8 @@ public final class SafetensorsFile {
         JsonElement e = JsonParser.parseString(new String(header.array(), StandardCharsets.UTF_8));
         json = e.getAsJsonObject();
       } catch (JsonParseException | IllegalStateException e) { // not JSON; JSON but not an object
-        throw UserException.because(e, "%s: the safetensors header is not a JSON object (%s)", path, e.getMessage());
+        throw UserException.because(
+            e, "%s: the safetensors header is not a JSON object (%s)", path, e.getMessage());
       }
       long dataStart = 8 + headerLength;
       Map<String, Tensor> tensors = parse(path, json, size - dataStart);
@@ -81,7 +83,8 @@ public final class SafetensorsFile {
   private static JsonElement member(Path path, String tensor, JsonObject entry, String name) {
     JsonElement v = entry.get(name);
     if (v == null || v.isJsonNull()) {
-      throw UserException.of("%s: the header entry of '%s' is malformed (no %s)", path, tensor, name);
+      throw UserException.of(
+          "%s: the header entry of '%s' is malformed (no %s)", path, tensor, name);
     }
     return v;
   }
@@ -102,25 +105,40 @@ public final class SafetensorsFile {
           shape[i] = shapeArray.get(i).getAsLong();
         }
         var offsets = member(path, e.getKey(), t, "data_offsets").getAsJsonArray();
-        Tensor tensor = new Tensor(e.getKey(), dtype, shape, offsets.get(0).getAsLong(), offsets.get(1).getAsLong());
+        Tensor tensor =
+            new Tensor(
+                e.getKey(), dtype, shape, offsets.get(0).getAsLong(), offsets.get(1).getAsLong());
         int width = width(dtype);
         if (tensor.begin() < 0 || tensor.end() < tensor.begin() || tensor.end() > dataSize) {
           throw UserException.of(
-              "%s: tensor '%s' claims bytes %d-%d but the data holds %d bytes; the file is truncated or its header is wrong",
+              "%s: tensor '%s' claims bytes %d-%d but the data holds %d bytes; the file is"
+                  + " truncated or its header is wrong",
               path, tensor.name(), tensor.begin(), tensor.end(), dataSize);
         }
         if (width > 0 && tensor.end() - tensor.begin() != tensor.elements() * width) {
           throw UserException.of(
               "%s: tensor '%s' (%s, shape %s) should take %d bytes but its header gives %d",
-              path, tensor.name(), dtype, java.util.Arrays.toString(shape), tensor.elements() * width,
+              path,
+              tensor.name(),
+              dtype,
+              java.util.Arrays.toString(shape),
+              tensor.elements() * width,
               tensor.end() - tensor.begin());
         }
         out.put(tensor.name(), tensor);
         byStart.add(tensor);
-      } catch (IllegalStateException | UnsupportedOperationException | NumberFormatException | IndexOutOfBoundsException
+      } catch (IllegalStateException
+          | UnsupportedOperationException
+          | NumberFormatException
+          | IndexOutOfBoundsException
           | ClassCastException bad) { // how Gson says a value has another type or shape than asked
 
-        throw UserException.because(bad, "%s: the header entry of '%s' is malformed (%s)", path, e.getKey(), bad.getMessage());
+        throw UserException.because(
+            bad,
+            "%s: the header entry of '%s' is malformed (%s)",
+            path,
+            e.getKey(),
+            bad.getMessage());
       }
     }
     byStart.sort((a, b) -> Long.compare(a.begin(), b.begin()));
@@ -164,10 +182,12 @@ public final class SafetensorsFile {
     }
     int n = (int) t.elements();
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-      ByteBuffer raw = ByteBuffer.allocate((int) (t.end() - t.begin())).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer raw =
+          ByteBuffer.allocate((int) (t.end() - t.begin())).order(ByteOrder.LITTLE_ENDIAN);
       readFully(ch, raw, dataStart + t.begin());
       raw.flip();
-      FloatBuffer out = ByteBuffer.allocateDirect(4 * n).order(ByteOrder.nativeOrder()).asFloatBuffer();
+      FloatBuffer out =
+          ByteBuffer.allocateDirect(4 * n).order(ByteOrder.nativeOrder()).asFloatBuffer();
       switch (t.dtype()) {
         case "F32" -> out.put(raw.asFloatBuffer());
         case "F16" -> {
@@ -180,8 +200,10 @@ public final class SafetensorsFile {
             out.put(Float.intBitsToFloat((raw.getShort() & 0xFFFF) << 16));
           }
         }
-        default -> throw UserException.of(
-            "%s: tensor '%s' is %s; model weights must be F32, F16 or BF16", path, name, t.dtype());
+        default ->
+            throw UserException.of(
+                "%s: tensor '%s' is %s; model weights must be F32, F16 or BF16",
+                path, name, t.dtype());
       }
       return out.flip();
     } catch (IOException e) {

@@ -14,9 +14,9 @@ import org.cellspark.error.UserException;
 /**
  * A TorchScript file a user made from a Hugging Face BERT (torch.jit.trace of a module taking
  * {@code (input_ids, attention_mask)} and returning every hidden state). Hugging Face folders need
- * no such file: {@link FusedBertEncoder} runs them with Cellspark's own program. Loaded with
- * {@code Model.load} on the file's absolute path: DJL's Criteria would scan the model folder for
- * jars (executors keep jars there) and a relative SparkFiles path would confuse it.
+ * no such file: {@link FusedBertEncoder} runs them with Cellspark's own program. Loaded with {@code
+ * Model.load} on the file's absolute path: DJL's Criteria would scan the model folder for jars
+ * (executors keep jars there) and a relative SparkFiles path would confuse it.
  */
 public final class TorchScriptEncoder implements Encoder {
   private final BertConfig config;
@@ -30,11 +30,13 @@ public final class TorchScriptEncoder implements Encoder {
       model.load(absolute);
     } catch (IOException | MalformedModelException | RuntimeException e) {
       model.close();
-      throw UserException.because(e, 
-          "Cannot load the TorchScript model %s: %s. It must be a TorchScript file (torch.jit.trace or"
-              + " torch.jit.script, saved with torch.jit.save); a Hugging Face folder (config.json +"
-              + " model.safetensors) runs as it is, with no export.",
-          absolute, e.getMessage());
+      throw UserException.because(
+          e,
+          "Cannot load the TorchScript model %s: %s. It must be a TorchScript file (torch.jit.trace"
+              + " or torch.jit.script, saved with torch.jit.save); a Hugging Face folder"
+              + " (config.json + model.safetensors) runs as it is, with no export.",
+          absolute,
+          e.getMessage());
     }
   }
 

@@ -12,8 +12,8 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import org.cellspark.infer.Pooling;
 import org.cellspark.error.Bug;
+import org.cellspark.infer.Pooling;
 
 /**
  * {@link ShiftMetrics}' comparisons made where the hidden states are, for one window of a screen:
@@ -21,8 +21,8 @@ import org.cellspark.error.Bug;
  * copies is reduced there to what the results need: one cosine per aligned gene pair (and the
  * {@code <cls>} pair), and, when states are modelled, each cell's pooled vector. Only those cross
  * to the host (a few KB per copy instead of its length x hidden token vectors, which on a GPU cost
- * as much as a good part of the forward pass); {@link ShiftMetrics#result} turns them into the
- * same results the host comparison gives. Cosines are PyTorch's ({@code dot / max(|a||b|, 1e-8)}),
+ * as much as a good part of the forward pass); {@link ShiftMetrics#result} turns them into the same
+ * results the host comparison gives. Cosines are PyTorch's ({@code dot / max(|a||b|, 1e-8)}),
  * computed in fp32. Not thread-safe: one per task.
  */
 public final class ComparisonsOnDevice implements AutoCloseable {
@@ -30,10 +30,13 @@ public final class ComparisonsOnDevice implements AutoCloseable {
   private final int hidden;
   private final NDManager manager;
   private final List<NDArray> originals = new ArrayList<>();
+
   /** Each original's first row in the bank. */
   private final Map<int[], Integer> firstRow = new IdentityHashMap<>();
+
   /** Each original's pooled vector, when states are modelled. */
   private final Map<int[], float[]> pooled = new IdentityHashMap<>();
+
   private int rows;
   private NDArray bank;
 
@@ -78,7 +81,8 @@ public final class ComparisonsOnDevice implements AutoCloseable {
    * @param states the copies' hidden states {@code (cells, width, hidden)}, fp32
    * @return each copy's results, in the batch's order
    */
-  public ShiftMetrics.Result[] compare(List<Perturbation> perturbations, int[] cells, NDArray states, boolean withGenes) {
+  public ShiftMetrics.Result[] compare(
+      List<Perturbation> perturbations, int[] cells, NDArray states, boolean withGenes) {
     NDArray originalRows = bank();
     long width = states.getShape().get(1);
     boolean cls = metrics.pooling() == Pooling.CLS;
@@ -106,9 +110,11 @@ public final class ComparisonsOnDevice implements AutoCloseable {
     NDManager m = states.getManager();
     NDArray a = states.reshape(cells.length * width, hidden).get(m.create(copyRow));
     NDArray o = originalRows.get(m.create(originalRow));
-    float[] cos = a.mul(o).sum(new int[] {1})
-        .div(a.mul(a).sum(new int[] {1}).mul(o.mul(o).sum(new int[] {1})).sqrt().maximum(1e-8f))
-        .toFloatArray();
+    float[] cos =
+        a.mul(o)
+            .sum(new int[] {1})
+            .div(a.mul(a).sum(new int[] {1}).mul(o.mul(o).sum(new int[] {1})).sqrt().maximum(1e-8f))
+            .toFloatArray();
     List<int[]> copies = new ArrayList<>();
     for (int c : cells) {
       copies.add(perturbations.get(c).perturbed());
@@ -123,8 +129,14 @@ public final class ComparisonsOnDevice implements AutoCloseable {
         geneCos[j] = cos[k++];
       }
       double clsCos = cls ? cos[k++] : Double.NaN;
-      out[b] = metrics.result(q, geneCos, clsCos, copyVectors == null ? null : copyVectors[b],
-          copyVectors == null ? null : pooled.get(q.original()), withGenes);
+      out[b] =
+          metrics.result(
+              q,
+              geneCos,
+              clsCos,
+              copyVectors == null ? null : copyVectors[b],
+              copyVectors == null ? null : pooled.get(q.original()),
+              withGenes);
     }
     return out;
   }
@@ -155,7 +167,11 @@ public final class ComparisonsOnDevice implements AutoCloseable {
         weights[b * width + j] = 1f / Math.max(1, rows[1] - rows[0]);
       }
     }
-    float[] flat = states.mul(states.getManager().create(weights, new Shape(batch, width, 1))).sum(new int[] {1}).toFloatArray();
+    float[] flat =
+        states
+            .mul(states.getManager().create(weights, new Shape(batch, width, 1)))
+            .sum(new int[] {1})
+            .toFloatArray();
     float[][] out = new float[batch][];
     for (int b = 0; b < batch; b++) {
       out[b] = java.util.Arrays.copyOfRange(flat, b * hidden, (b + 1) * hidden);

@@ -9,11 +9,15 @@ package org.cellspark.perturb;
  *     model's input size) the cell truncated like the perturbed copy, so both hold the same genes
  * @param originalIndex positions in {@code original} of the genes both sequences share, in the
  *     original's order (special tokens and perturbed genes excluded)
- * @param perturbedIndex the same genes' positions in {@code perturbed}, aligned with
- *     {@code originalIndex}
+ * @param perturbedIndex the same genes' positions in {@code perturbed}, aligned with {@code
+ *     originalIndex}
  */
 public record Perturbation(
-    int[] perturbedGenes, int[] perturbed, int[] original, int[] originalIndex, int[] perturbedIndex) {
+    int[] perturbedGenes,
+    int[] perturbed,
+    int[] original,
+    int[] originalIndex,
+    int[] perturbedIndex) {
 
   /** Whether the comparison original is the cell itself (it needs no forward pass of its own). */
   public boolean comparesWithCell(int[] cell) {

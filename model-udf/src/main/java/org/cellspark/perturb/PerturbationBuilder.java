@@ -6,13 +6,13 @@ import java.util.List;
 import org.cellspark.error.UserException;
 
 /**
- * Builds a cell's perturbed copies as upstream's in silico perturber does (reference 5.3), with
- * two decisions of our own: inhibit/activate (see {@link PerturbationType}) and the overflow rule
- * for overexpressing genes a full cell lacks, {@code n_overflow = max(0, n + n_added - max_len)}
+ * Builds a cell's perturbed copies as upstream's in silico perturber does (reference 5.3), with two
+ * decisions of our own: inhibit/activate (see {@link PerturbationType}) and the overflow rule for
+ * overexpressing genes a full cell lacks, {@code n_overflow = max(0, n + n_added - max_len)}
  * (upstream subtracts the inserted count twice when the cell is exactly full; 5.3).
  *
- * <p>Positions 0 / n-1 holding {@code <cls>} / {@code <eos>} (V2 cells, decided from the cell's
- * own tokens) are never perturbed and stay in place; V1 cells have no special tokens.
+ * <p>Positions 0 / n-1 holding {@code <cls>} / {@code <eos>} (V2 cells, decided from the cell's own
+ * tokens) are never perturbed and stay in place; V1 cells have no special tokens.
  */
 public final class PerturbationBuilder {
   private final PerturbationType type;
@@ -27,9 +27,13 @@ public final class PerturbationBuilder {
    * @param clsId the vocabulary's {@code <cls>}, or -1
    * @param eosId the vocabulary's {@code <eos>}, or -1
    */
-  public PerturbationBuilder(PerturbationType type, int rankShift, int maxLength, int clsId, int eosId) {
-    if ((type == PerturbationType.INHIBIT || type == PerturbationType.ACTIVATE) && (rankShift < 1 || rankShift > 3)) {
-      throw UserException.of("--rank-shift must be 1, 2 or 3 (quarters of the cell's genes) for %s, got %d", type.label(), rankShift);
+  public PerturbationBuilder(
+      PerturbationType type, int rankShift, int maxLength, int clsId, int eosId) {
+    if ((type == PerturbationType.INHIBIT || type == PerturbationType.ACTIVATE)
+        && (rankShift < 1 || rankShift > 3)) {
+      throw UserException.of(
+          "--rank-shift must be 1, 2 or 3 (quarters of the cell's genes) for %s, got %d",
+          type.label(), rankShift);
     }
     this.type = type;
     this.rankShift = rankShift;
@@ -45,14 +49,17 @@ public final class PerturbationBuilder {
 
   /** One past the last gene position: before {@code <eos>}, else the end. */
   int endOfGenes(int[] cell) {
-    return cell.length > 0 && eosId >= 0 && cell[cell.length - 1] == eosId ? cell.length - 1 : cell.length;
+    return cell.length > 0 && eosId >= 0 && cell[cell.length - 1] == eosId
+        ? cell.length - 1
+        : cell.length;
   }
 
   /** Gene positions this type perturbs one at a time ("all genes"): upstream's candidate sets. */
   public int[] candidates(int[] cell) {
     int first = firstGene(cell);
     int end = endOfGenes(cell);
-    int from = type == PerturbationType.OVEREXPRESS ? first + 1 : first; // the top gene is already first
+    int from =
+        type == PerturbationType.OVEREXPRESS ? first + 1 : first; // the top gene is already first
     return from >= end ? new int[0] : java.util.stream.IntStream.range(from, end).toArray();
   }
 
@@ -64,7 +71,8 @@ public final class PerturbationBuilder {
   /** The anchor gene (at {@code anchorPosition}) and the gene at {@code position} together. */
   public Perturbation withAnchor(int[] cell, int anchorPosition, int position) {
     if (type != PerturbationType.DELETE && type != PerturbationType.OVEREXPRESS) {
-      throw UserException.of("--anchor-gene combines genes for delete and overexpress, not %s", type.label());
+      throw UserException.of(
+          "--anchor-gene combines genes for delete and overexpress, not %s", type.label());
     }
     int a = Math.min(anchorPosition, position);
     int b = Math.max(anchorPosition, position);
@@ -101,7 +109,8 @@ public final class PerturbationBuilder {
           return null; // inhibit/activate move genes the cell has
         }
         if (tokens.length != 1) {
-          throw UserException.of("%s moves one gene at a time; use it without --group", type.label());
+          throw UserException.of(
+              "%s moves one gene at a time; use it without --group", type.label());
         }
         return single(cell, presentPositions[0]);
       }
@@ -143,7 +152,8 @@ public final class PerturbationBuilder {
         int i = at[0];
         int genesInCell = end - first;
         int k = (int) Math.ceil(rankShift * genesInCell / 4.0);
-        int j = type == PerturbationType.INHIBIT ? Math.min(i + k, end - 1) : Math.max(i - k, first);
+        int j =
+            type == PerturbationType.INHIBIT ? Math.min(i + k, end - 1) : Math.max(i - k, first);
         if (j == i) {
           return null;
         }
@@ -164,7 +174,8 @@ public final class PerturbationBuilder {
     return align(genes, cell, at, perturbed, perturbedSlot);
   }
 
-  private Perturbation overexpressGroup(int[] cell, int[] present, int[] tokens, int first, int end) {
+  private Perturbation overexpressGroup(
+      int[] cell, int[] present, int[] tokens, int first, int end) {
     int n = cell.length;
     boolean eos = end < n;
     List<Integer> out = new ArrayList<>();
@@ -213,10 +224,11 @@ public final class PerturbationBuilder {
   /**
    * Pairs the genes both sequences keep, in order: the original's genes less the perturbed
    * positions, and the perturbed copy's genes less the slots holding perturbed genes. Every
-   * perturbation keeps the other genes' relative order, and truncation cuts tails, so a zip of
-   * the two lists pairs each gene with itself.
+   * perturbation keeps the other genes' relative order, and truncation cuts tails, so a zip of the
+   * two lists pairs each gene with itself.
    */
-  private Perturbation align(int[] genes, int[] original, int[] removed, int[] perturbed, boolean[] perturbedSlot) {
+  private Perturbation align(
+      int[] genes, int[] original, int[] removed, int[] perturbed, boolean[] perturbedSlot) {
     int oFirst = firstGene(original);
     int oEnd = endOfGenes(original);
     int pFirst = firstGene(perturbed);
@@ -234,8 +246,8 @@ public final class PerturbationBuilder {
       }
     }
     int m = Math.min(o.size(), q.size());
-    return new Perturbation(genes.clone(), perturbed, original,
-        toArray(o.subList(0, m)), toArray(q.subList(0, m)));
+    return new Perturbation(
+        genes.clone(), perturbed, original, toArray(o.subList(0, m)), toArray(q.subList(0, m)));
   }
 
   private static List<Integer> toList(int[] a) {

@@ -4,16 +4,16 @@ import java.util.function.IntConsumer;
 import org.cellspark.infer.Pooling;
 
 /**
- * What a perturbation did, from the hidden states of the original and the perturbed copy
- * (reference 5.4), cosines as PyTorch's {@code cosine_similarity} (eps 1e-8):
+ * What a perturbation did, from the hidden states of the original and the perturbed copy (reference
+ * 5.4), cosines as PyTorch's {@code cosine_similarity} (eps 1e-8):
  *
  * <ul>
  *   <li>cell-level similarity: with mean pooling, the mean over the genes both sequences keep of
  *       the cosine between each gene's vector in the perturbed copy and in the original; the
  *       perturbed gene is left out of both (a perturbation is judged by its effect on the other
  *       genes). With CLS pooling, the cosine of the {@code <cls>} vectors.
- *   <li>shift toward a state: {@code cos(perturbed cell, state) - cos(original cell, state)},
- *       cells pooled as the state embeddings were (mean of gene tokens, or CLS).
+ *   <li>shift toward a state: {@code cos(perturbed cell, state) - cos(original cell, state)}, cells
+ *       pooled as the state embeddings were (mean of gene tokens, or CLS).
  *   <li>gene shifts: the per-gene cosines, for each kept gene.
  * </ul>
  */
@@ -36,7 +36,8 @@ public final class ShiftMetrics {
   }
 
   /** A perturbation's results. {@code geneCosines[j]} belongs to {@code affected[j]}. */
-  public record Result(double cosineSimilarity, double[] shifts, int[] affected, double[] geneCosines) {}
+  public record Result(
+      double cosineSimilarity, double[] shifts, int[] affected, double[] geneCosines) {}
 
   /**
    * @param original the comparison original's hidden states ({@code length x hidden}, row-major)
@@ -52,8 +53,13 @@ public final class ShiftMetrics {
     }
     double clsCos = pooling == Pooling.CLS ? cosine(perturbed, 0, original, 0) : Double.NaN;
     boolean cells = states.length > 0;
-    return result(p, geneCos, clsCos, cells ? cellEmbedding(p.perturbed(), perturbed) : null,
-        cells ? cellEmbedding(p.original(), original) : null, withGenes);
+    return result(
+        p,
+        geneCos,
+        clsCos,
+        cells ? cellEmbedding(p.perturbed(), perturbed) : null,
+        cells ? cellEmbedding(p.original(), original) : null,
+        withGenes);
   }
 
   /** Whether {@link #result} needs the two cells' pooled vectors (to shift toward states). */
@@ -67,17 +73,24 @@ public final class ShiftMetrics {
 
   /**
    * A perturbation's results from what the comparison reduces to, wherever it was computed: the
-   * cosine of each aligned gene pair ({@code geneCos[j]} for {@code originalIndex[j]} /
-   * {@code perturbedIndex[j]}), the cosine of the {@code <cls>} vectors (CLS pooling; else
-   * ignored), and, when states are modelled, the two cells' pooled vectors.
+   * cosine of each aligned gene pair ({@code geneCos[j]} for {@code originalIndex[j]} / {@code
+   * perturbedIndex[j]}), the cosine of the {@code <cls>} vectors (CLS pooling; else ignored), and,
+   * when states are modelled, the two cells' pooled vectors.
    */
-  public Result result(Perturbation p, double[] geneCos, double clsCos, float[] pertCell, float[] origCell, boolean withGenes) {
+  public Result result(
+      Perturbation p,
+      double[] geneCos,
+      double clsCos,
+      float[] pertCell,
+      float[] origCell,
+      boolean withGenes) {
     int[] oi = p.originalIndex();
     double sum = 0;
     for (double c : geneCos) {
       sum += c;
     }
-    double similarity = pooling == Pooling.CLS ? clsCos : oi.length == 0 ? Double.NaN : sum / oi.length;
+    double similarity =
+        pooling == Pooling.CLS ? clsCos : oi.length == 0 ? Double.NaN : sum / oi.length;
     double[] shifts = new double[states.length];
     for (int s = 0; s < states.length; s++) {
       shifts[s] = cosine(pertCell, states[s]) - cosine(origCell, states[s]);
@@ -92,10 +105,16 @@ public final class ShiftMetrics {
     return new Result(similarity, shifts, affected, geneCos);
   }
 
-  /** The rows of {@code tokens} a cell's mean embedding averages: {@code [first, end)}, specials left out. */
+  /**
+   * The rows of {@code tokens} a cell's mean embedding averages: {@code [first, end)}, specials
+   * left out.
+   */
   int[] geneRows(int[] tokens) {
     int first = tokens.length > 0 && clsId >= 0 && tokens[0] == clsId ? 1 : 0;
-    int end = tokens.length > 0 && eosId >= 0 && tokens[tokens.length - 1] == eosId ? tokens.length - 1 : tokens.length;
+    int end =
+        tokens.length > 0 && eosId >= 0 && tokens[tokens.length - 1] == eosId
+            ? tokens.length - 1
+            : tokens.length;
     return new int[] {first, end};
   }
 
@@ -110,11 +129,14 @@ public final class ShiftMetrics {
     int first = rows[0];
     int end = rows[1];
     double[] acc = new double[hidden];
-    forEach(first, end, r -> {
-      for (int d = 0; d < hidden; d++) {
-        acc[d] += vectors[r * hidden + d];
-      }
-    });
+    forEach(
+        first,
+        end,
+        r -> {
+          for (int d = 0; d < hidden; d++) {
+            acc[d] += vectors[r * hidden + d];
+          }
+        });
     for (int d = 0; d < hidden; d++) {
       out[d] = (float) (acc[d] / Math.max(1, end - first));
     }

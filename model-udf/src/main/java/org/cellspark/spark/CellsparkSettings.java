@@ -14,9 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every setting a user can give Cellspark through Spark, in one namespace ({@code spark.cellspark.*})
- * and read in one place: the session's configuration, which holds what {@code --conf} and
- * spark-defaults files set when the application started and what {@code SET} (SQL) or
+ * Every setting a user can give Cellspark through Spark, in one namespace ({@code
+ * spark.cellspark.*}) and read in one place: the session's configuration, which holds what {@code
+ * --conf} and spark-defaults files set when the application started and what {@code SET} (SQL) or
  * {@code spark.conf.set} (a notebook) changed since. Each setting is typed, has a default and says
  * what it does; docs/settings.md lists them (a test keeps that page and {@link #all()} equal).
  *
@@ -36,7 +36,8 @@ public final class CellsparkSettings {
    * read from before (earlier versions read the HDF5 and Matrix Market settings from the Hadoop
    * configuration): still honoured, with a warning, where the new name is not set.
    */
-  public record Key<T>(String name, T fallback, Function<String, T> parse, String meaning, String formerName) {
+  public record Key<T>(
+      String name, T fallback, Function<String, T> parse, String meaning, String formerName) {
     /** The setting in the active session, else the default (no session: the default). */
     public T inActiveSession() {
       Optional<SparkSession> spark = activeSession();
@@ -49,7 +50,12 @@ public final class CellsparkSettings {
       if ((raw == null || raw.isBlank()) && formerName != null) {
         raw = spark.sparkContext().hadoopConfiguration().get(formerName);
         if (raw != null && WARNED.add(formerName)) {
-          LOG.warn("The Hadoop setting {} is read for now; set {} instead (--conf {}={})", formerName, name, name, raw);
+          LOG.warn(
+              "The Hadoop setting {} is read for now; set {} instead (--conf {}={})",
+              formerName,
+              name,
+              name,
+              raw);
         }
       }
       return value(raw);
@@ -60,7 +66,10 @@ public final class CellsparkSettings {
       return value(conf.get(name, null));
     }
 
-    /** The setting in {@code conf}; refused, saying to set it to {@code what}, when it has no value and no default. */
+    /**
+     * The setting in {@code conf}; refused, saying to set it to {@code what}, when it has no value
+     * and no default.
+     */
     public T required(RuntimeConfig conf, String what) {
       T v = in(conf);
       if (v == null) {
@@ -76,7 +85,12 @@ public final class CellsparkSettings {
       try {
         return parse.apply(raw.trim());
       } catch (IllegalArgumentException e) { // the parsers' refusal (NumberFormatException is one)
-        throw UserException.because(e, "Spark setting %s='%s' is not valid (%s): it is %s", name, raw, e.getMessage(),
+        throw UserException.because(
+            e,
+            "Spark setting %s='%s' is not valid (%s): it is %s",
+            name,
+            raw,
+            e.getMessage(),
             meaning);
       }
     }
@@ -90,11 +104,13 @@ public final class CellsparkSettings {
     return s.isDefined() ? Optional.of(s.get()) : Optional.empty();
   }
 
-  private static <T> Key<T> key(String name, T fallback, Function<String, T> parse, String meaning) {
+  private static <T> Key<T> key(
+      String name, T fallback, Function<String, T> parse, String meaning) {
     return new Key<>("spark.cellspark." + name, fallback, parse, meaning, null);
   }
 
-  private static <T> Key<T> key(String name, T fallback, Function<String, T> parse, String meaning, String former) {
+  private static <T> Key<T> key(
+      String name, T fallback, Function<String, T> parse, String meaning, String former) {
     return new Key<>("spark.cellspark." + name, fallback, parse, meaning, former);
   }
 
@@ -123,50 +139,99 @@ public final class CellsparkSettings {
   }
 
   /** The SQL functions' model. */
-  public static final Key<String> MODEL = key("model", null, s -> s,
-      "the model of geneformer_embed and geneformer_embed_table: a Hugging Face folder or a TorchScript file");
+  public static final Key<String> MODEL =
+      key(
+          "model",
+          null,
+          s -> s,
+          "the model of geneformer_embed and geneformer_embed_table: a Hugging Face folder or a"
+              + " TorchScript file");
 
   /** The SQL functions' vocabulary. */
-  public static final Key<String> VOCABULARY = key("vocabulary", null, s -> s,
-      "the vocabulary the SQL functions' tokens were made with: a folder, or builtin:geneformer-v1");
+  public static final Key<String> VOCABULARY =
+      key(
+          "vocabulary",
+          null,
+          s -> s,
+          "the vocabulary the SQL functions' tokens were made with: a folder, or"
+              + " builtin:geneformer-v1");
 
   /** The SQL functions' layer (upstream's emb_layer). */
-  public static final Key<Integer> EMBED_LAYER = key("embed.layer", -1, CellsparkSettings::layer,
-      "the SQL functions' layer: -1 (second to last) or 0 (last)");
+  public static final Key<Integer> EMBED_LAYER =
+      key(
+          "embed.layer",
+          -1,
+          CellsparkSettings::layer,
+          "the SQL functions' layer: -1 (second to last) or 0 (last)");
 
   /** Padded tokens per batch of the table function. */
-  public static final Key<Long> EMBED_BATCH_TOKENS = key("embed.batchTokens", EmbeddingSettings.DEFAULT_BATCH_TOKENS, CellsparkSettings::positive,
-      "padded tokens per batch of geneformer_embed_table");
+  public static final Key<Long> EMBED_BATCH_TOKENS =
+      key(
+          "embed.batchTokens",
+          EmbeddingSettings.DEFAULT_BATCH_TOKENS,
+          CellsparkSettings::positive,
+          "padded tokens per batch of geneformer_embed_table");
 
   /** How HDF5 files on a remote file system are read. */
-  public static final Key<String> HDF5_REMOTE = key("hdf5.remote", "range", s -> oneOf(s, "range", "copy"),
-      "how HDF5 inputs on a remote file system are read: range (ranged reads) or copy (the whole file to local disk,"
-          + " once per executor)",
-      "cellspark.hdf5.remote");
+  public static final Key<String> HDF5_REMOTE =
+      key(
+          "hdf5.remote",
+          "range",
+          s -> oneOf(s, "range", "copy"),
+          "how HDF5 inputs on a remote file system are read: range (ranged reads) or copy (the"
+              + " whole file to local disk, once per executor)",
+          "cellspark.hdf5.remote");
 
   /** Ranged HDF5 reads: bytes per cached block. */
-  public static final Key<Long> HDF5_BLOCK_BYTES = key("hdf5.range.blockBytes", 64L << 10, CellsparkSettings::positive,
-      "ranged HDF5 reads: bytes per cached metadata block", "cellspark.hdf5.range.block-size");
+  public static final Key<Long> HDF5_BLOCK_BYTES =
+      key(
+          "hdf5.range.blockBytes",
+          64L << 10,
+          CellsparkSettings::positive,
+          "ranged HDF5 reads: bytes per cached metadata block",
+          "cellspark.hdf5.range.block-size");
 
   /** Ranged HDF5 reads: megabytes of cached blocks per JVM. */
-  public static final Key<Long> HDF5_CACHE_MB = key("hdf5.range.cacheMb", 256L, CellsparkSettings::positive,
-      "ranged HDF5 reads: megabytes of cached blocks per JVM, shared by its tasks (fixed by the first job to read"
-          + " a remote file in that JVM)",
-      "cellspark.hdf5.range.cache-mb");
+  public static final Key<Long> HDF5_CACHE_MB =
+      key(
+          "hdf5.range.cacheMb",
+          256L,
+          CellsparkSettings::positive,
+          "ranged HDF5 reads: megabytes of cached blocks per JVM, shared by its tasks (fixed by the"
+              + " first job to read a remote file in that JVM)",
+          "cellspark.hdf5.range.cache-mb");
 
   /** Ranged HDF5 reads: read-ahead window of chunk reads. */
-  public static final Key<Long> HDF5_READ_AHEAD_MB = key("hdf5.range.readAheadMb", 8L, CellsparkSettings::positive,
-      "ranged HDF5 reads: megabytes fetched at once for chunk reads (four such windows per open file)",
-      "cellspark.hdf5.range.read-ahead-mb");
+  public static final Key<Long> HDF5_READ_AHEAD_MB =
+      key(
+          "hdf5.range.readAheadMb",
+          8L,
+          CellsparkSettings::positive,
+          "ranged HDF5 reads: megabytes fetched at once for chunk reads (four such windows per open"
+              + " file)",
+          "cellspark.hdf5.range.read-ahead-mb");
 
   /** Matrix Market: bytes per task. */
-  public static final Key<Long> MTX_SPLIT_BYTES = key("mtx.splitBytes", 64L << 20, CellsparkSettings::positive,
-      "uncompressed matrix.mtx files above this many bytes are read by several tasks, a byte range each",
-      "cellspark.mtx.split-bytes");
+  public static final Key<Long> MTX_SPLIT_BYTES =
+      key(
+          "mtx.splitBytes",
+          64L << 20,
+          CellsparkSettings::positive,
+          "uncompressed matrix.mtx files above this many bytes are read by several tasks, a byte"
+              + " range each",
+          "cellspark.mtx.split-bytes");
 
   /** Every setting, in the order docs/settings.md lists them. */
   public static List<Key<?>> all() {
-    return List.of(MODEL, VOCABULARY, EMBED_LAYER, EMBED_BATCH_TOKENS, HDF5_REMOTE, HDF5_BLOCK_BYTES, HDF5_CACHE_MB,
-        HDF5_READ_AHEAD_MB, MTX_SPLIT_BYTES);
+    return List.of(
+        MODEL,
+        VOCABULARY,
+        EMBED_LAYER,
+        EMBED_BATCH_TOKENS,
+        HDF5_REMOTE,
+        HDF5_BLOCK_BYTES,
+        HDF5_CACHE_MB,
+        HDF5_READ_AHEAD_MB,
+        MTX_SPLIT_BYTES);
   }
 }

@@ -63,11 +63,20 @@ public final class EmbedTransform {
       implements Serializable {
 
     public static Options of(String model, EmbeddingSettings settings) {
-      return new Options(model, settings, "input_ids", "embedding", "cell_id", 32 * settings.batchTokens(), Precision.FP32, null);
+      return new Options(
+          model,
+          settings,
+          "input_ids",
+          "embedding",
+          "cell_id",
+          32 * settings.batchTokens(),
+          Precision.FP32,
+          null);
     }
 
     public Options with(Precision p, LongAccumulator counter) {
-      return new Options(model, settings, inputColumn, outputColumn, idColumn, windowTokens, p, counter);
+      return new Options(
+          model, settings, inputColumn, outputColumn, idColumn, windowTokens, p, counter);
     }
   }
 
@@ -90,12 +99,16 @@ public final class EmbedTransform {
     return out;
   }
 
-  /** Adds the embeddings without the model check (cells the model cannot take fail on executors). */
+  /**
+   * Adds the embeddings without the model check (cells the model cannot take fail on executors).
+   */
   public static Dataset<Row> unchecked(Dataset<Row> cells, Options o) {
     StructType in = cells.schema();
     int inputAt = fieldIndex(in, o.inputColumn());
     if (inputAt < 0) {
-      throw UserException.of("The table has no column '%s' (columns: %s)", o.inputColumn(), String.join(", ", in.fieldNames()));
+      throw UserException.of(
+          "The table has no column '%s' (columns: %s)",
+          o.inputColumn(), String.join(", ", in.fieldNames()));
     }
     DataType type = in.fields()[inputAt].dataType();
     if (!(type instanceof ArrayType a) || a.elementType() != DataTypes.IntegerType) {
@@ -104,15 +117,22 @@ public final class EmbedTransform {
           o.inputColumn(), type.simpleString());
     }
     if (fieldIndex(in, o.outputColumn()) >= 0) {
-      throw UserException.of("The table already has a column '%s'; choose another output column", o.outputColumn());
+      throw UserException.of(
+          "The table already has a column '%s'; choose another output column", o.outputColumn());
     }
     int idAt = o.idColumn() == null ? -1 : fieldIndex(in, o.idColumn());
     List<StructField> fields = new ArrayList<>(Arrays.asList(in.fields()));
-    fields.add(DataTypes.createStructField(o.outputColumn(), DataTypes.createArrayType(DataTypes.FloatType, false), true));
+    fields.add(
+        DataTypes.createStructField(
+            o.outputColumn(), DataTypes.createArrayType(DataTypes.FloatType, false), true));
     StructType out = DataTypes.createStructType(fields);
-    DataType[] types = Arrays.stream(in.fields()).map(StructField::dataType).toArray(DataType[]::new);
+    DataType[] types =
+        Arrays.stream(in.fields()).map(StructField::dataType).toArray(DataType[]::new);
     var rows =
-        cells.queryExecution().toRdd().toJavaRDD()
+        cells
+            .queryExecution()
+            .toRdd()
+            .toJavaRDD()
             .mapPartitions(new Partition(o, types, inputAt, idAt));
     return InternalRowsRelation.dataFrame(cells.sparkSession(), out, rows.rdd());
   }
@@ -122,7 +142,8 @@ public final class EmbedTransform {
   }
 
   /** One task's work: windows of rows in, the same rows plus an embedding out. */
-  private static final class Partition implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
+  private static final class Partition
+      implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
     private static final long serialVersionUID = 1L;
     private final Options options;
     private final DataType[] types;
@@ -213,10 +234,18 @@ public final class EmbedTransform {
             }
           } catch (InvalidCellException e) {
             InternalRow bad = window.get(e.position());
-            String id = idAt >= 0 && !bad.isNullAt(idAt) ? "cell '" + bad.get(idAt, types[idAt]) + "'" : "a cell";
-            throw new UserException(String.format(Locale.ROOT,
-                "Model %s cannot embed %s (partition %d): %s",
-                options.model(), id, TaskContext.getPartitionId(), e.getMessage()));
+            String id =
+                idAt >= 0 && !bad.isNullAt(idAt)
+                    ? "cell '" + bad.get(idAt, types[idAt]) + "'"
+                    : "a cell";
+            throw new UserException(
+                String.format(
+                    Locale.ROOT,
+                    "Model %s cannot embed %s (partition %d): %s",
+                    options.model(),
+                    id,
+                    TaskContext.getPartitionId(),
+                    e.getMessage()));
           }
         }
       };

@@ -8,9 +8,9 @@ import org.apache.spark.TaskContext;
 /**
  * Test-only faults, for the fault-tolerance tests (FaultToleranceIT): off unless a Spark setting
  * asks for them, and then only on a task's first attempt (the executor kill: only in a stage's
- * first attempt), so that Spark's retries always get through. The tasks of tokenize, embed and perturb call
- * {@link #midTask} once each, after they have written some of their output, so a fault leaves a
- * half-written task behind for Spark (and our staging) to discard.
+ * first attempt), so that Spark's retries always get through. The tasks of tokenize, embed and
+ * perturb call {@link #midTask} once each, after they have written some of their output, so a fault
+ * leaves a half-written task behind for Spark (and our staging) to discard.
  *
  * <ul>
  *   <li>{@value #FAIL_TASKS} = fraction in [0, 1]: that share of tasks (chosen by a hash of stage
@@ -28,7 +28,8 @@ import org.apache.spark.TaskContext;
 public final class FaultInjection {
   public static final String FAIL_TASKS = "spark.cellspark.test.failTasks";
   public static final String KILL_EXECUTOR_AT = "spark.cellspark.test.killExecutorAtPartition";
-  public static final String STOP_PERTURB_AFTER_UNITS = "spark.cellspark.test.stopPerturbAfterUnits";
+  public static final String STOP_PERTURB_AFTER_UNITS =
+      "spark.cellspark.test.stopPerturbAfterUnits";
 
   private FaultInjection() {}
 
@@ -41,7 +42,10 @@ public final class FaultInjection {
     }
   }
 
-  /** The work units after which each perturb task stops ({@value #STOP_PERTURB_AFTER_UNITS}), 0 for never. */
+  /**
+   * The work units after which each perturb task stops ({@value #STOP_PERTURB_AFTER_UNITS}), 0 for
+   * never.
+   */
   public static int stopAfterUnits(org.apache.spark.sql.SparkSession spark) {
     return Integer.parseInt(spark.conf().get(STOP_PERTURB_AFTER_UNITS, "0").trim());
   }
@@ -57,14 +61,23 @@ public final class FaultInjection {
     String kill = conf.get(KILL_EXECUTOR_AT, null);
     // Only in a stage's first attempt: a lost executor takes its shuffle files along, which makes
     // Spark run the stage again, and a kill there too would repeat until the job gave up.
-    if (kill != null && task.stageAttemptNumber() == 0 && task.partitionId() == Integer.parseInt(kill.trim())
+    if (kill != null
+        && task.stageAttemptNumber() == 0
+        && task.partitionId() == Integer.parseInt(kill.trim())
         && !"driver".equals(env.executorId())) {
       killThisJvm();
     }
     String fail = conf.get(FAIL_TASKS, null);
-    if (fail != null && share(task.stageId(), task.partitionId()) < Double.parseDouble(fail.trim())) {
-      throw new InjectedFault(String.format(java.util.Locale.ROOT,
-          "injected fault (%s): %s task for partition %d of stage %d", FAIL_TASKS, job, task.partitionId(), task.stageId()));
+    if (fail != null
+        && share(task.stageId(), task.partitionId()) < Double.parseDouble(fail.trim())) {
+      throw new InjectedFault(
+          String.format(
+              java.util.Locale.ROOT,
+              "injected fault (%s): %s task for partition %d of stage %d",
+              FAIL_TASKS,
+              job,
+              task.partitionId(),
+              task.stageId()));
     }
   }
 
@@ -79,7 +92,10 @@ public final class FaultInjection {
 
   private static void killThisJvm() {
     try {
-      new ProcessBuilder("kill", "-9", Long.toString(ProcessHandle.current().pid())).inheritIO().start().waitFor();
+      new ProcessBuilder("kill", "-9", Long.toString(ProcessHandle.current().pid()))
+          .inheritIO()
+          .start()
+          .waitFor();
     } catch (IOException e) {
       // no kill command: halting skips shutdown hooks too
     } catch (InterruptedException e) {

@@ -25,8 +25,10 @@ public final class InternalRowsRelation extends BaseRelation implements TableSca
     this.rows = rows;
   }
 
-  public static Dataset<Row> dataFrame(SparkSession spark, StructType schema, RDD<InternalRow> rows) {
-    return spark.baseRelationToDataFrame(new InternalRowsRelation(spark.sqlContext(), schema, rows));
+  public static Dataset<Row> dataFrame(
+      SparkSession spark, StructType schema, RDD<InternalRow> rows) {
+    return spark.baseRelationToDataFrame(
+        new InternalRowsRelation(spark.sqlContext(), schema, rows));
   }
 
   @Override

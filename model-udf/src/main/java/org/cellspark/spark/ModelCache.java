@@ -10,10 +10,10 @@ import org.cellspark.model.Precision;
 
 /**
  * One loaded model per executor JVM and device, shared by the task threads (each makes its own
- * {@link org.cellspark.infer.CellEmbedder}). Keyed by the model's absolute path and the device:
- * on executors a model shipped with {@code --files} is found relative to the working directory,
- * so paths are made absolute before use. Never a {@code @transient} field of a
- * serialised object, which would load the model once per task.
+ * {@link org.cellspark.infer.CellEmbedder}). Keyed by the model's absolute path and the device: on
+ * executors a model shipped with {@code --files} is found relative to the working directory, so
+ * paths are made absolute before use. Never a {@code @transient} field of a serialised object,
+ * which would load the model once per task.
  */
 public final class ModelCache {
   private record Key(String path, String device, Precision precision) {}

@@ -6,9 +6,9 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The one way jobs and tests get a SparkSession. Order of precedence, lowest first: our defaults
- * (only where nothing else set the key), then whatever spark-submit / spark-defaults.conf / -D
- * set, then the caller's overrides. So on a cluster spark-submit's settings win; embedded runs
- * ({@code bin/cellspark}) get a sensible local setup.
+ * (only where nothing else set the key), then whatever spark-submit / spark-defaults.conf / -D set,
+ * then the caller's overrides. So on a cluster spark-submit's settings win; embedded runs ({@code
+ * bin/cellspark}) get a sensible local setup.
  */
 public final class SparkSessionFactory {
   private SparkSessionFactory() {}
@@ -33,8 +33,11 @@ public final class SparkSessionFactory {
     // Cellspark's SQL functions (geneformer_embed ...), added to any extensions already configured.
     String extensions = conf.get("spark.sql.extensions", "");
     if (!extensions.contains(CellsparkExtensions.class.getName())) {
-      conf.set("spark.sql.extensions",
-          extensions.isBlank() ? CellsparkExtensions.class.getName() : extensions + "," + CellsparkExtensions.class.getName());
+      conf.set(
+          "spark.sql.extensions",
+          extensions.isBlank()
+              ? CellsparkExtensions.class.getName()
+              : extensions + "," + CellsparkExtensions.class.getName());
     }
     // Records survive Kryo, should the cluster serialize with it (CellsparkKryo).
     CellsparkKryo.addTo(conf);

@@ -25,8 +25,8 @@ import scala.runtime.AbstractFunction1;
 
 /**
  * The builders behind {@link CellsparkExtensions}' functions. They run on the driver while a query
- * is analysed: they read the session's settings there (model, vocabulary, layer) and bake them
- * into what executors run.
+ * is analysed: they read the session's settings there (model, vocabulary, layer) and bake them into
+ * what executors run.
  */
 final class SqlFunctions {
   private static final Map<String, Vocabulary> VOCABULARIES = new ConcurrentHashMap<>();
@@ -35,7 +35,8 @@ final class SqlFunctions {
 
   /** The embedding settings for the session: vocabulary ids, layer, pooling, batch budget. */
   static Vocabulary vocabulary(RuntimeConfig conf) {
-    String location = CellsparkSettings.VOCABULARY.required(conf, "the vocabulary the tokens were made with");
+    String location =
+        CellsparkSettings.VOCABULARY.required(conf, "the vocabulary the tokens were made with");
     return VOCABULARIES.computeIfAbsent(location, VocabularyLoader::load);
   }
 
@@ -57,7 +58,8 @@ final class SqlFunctions {
     }
     Expression e = args.apply(at);
     if (!e.foldable()) {
-      throw UserException.of("%s: the pooling argument must be a literal, 'mean' or 'cls'", function);
+      throw UserException.of(
+          "%s: the pooling argument must be a literal, 'mean' or 'cls'", function);
     }
     return Pooling.parse(String.valueOf(e.eval(null)));
   }
@@ -67,13 +69,15 @@ final class SqlFunctions {
     @Override
     public Expression apply(Seq<Expression> args) {
       if (args.size() < 1 || args.size() > 2) {
-        throw UserException.of("geneformer_embed takes (input_ids [, 'mean'|'cls']), got %d arguments", args.size());
+        throw UserException.of(
+            "geneformer_embed takes (input_ids [, 'mean'|'cls']), got %d arguments", args.size());
       }
       RuntimeConfig conf = SparkSession.active().conf();
       String model = CellsparkSettings.MODEL.required(conf, "a model folder or TorchScript file");
       EmbeddingSettings settings = settings(conf, pooling(args, 1, "geneformer_embed"));
       UserDefinedFunction udf =
-          functions.udf(new EmbedOne(model, settings), DataTypes.createArrayType(DataTypes.FloatType, false));
+          functions.udf(
+              new EmbedOne(model, settings), DataTypes.createArrayType(DataTypes.FloatType, false));
       return udf.apply(new Column(args.apply(0))).expr();
     }
   }
@@ -99,15 +103,19 @@ final class SqlFunctions {
         cell[i] = ids.apply(i);
       }
       Device device = TaskDevice.current();
-      try (CellEmbedder embedder = new CellEmbedder(ModelCache.get(model, device), device, settings)) {
+      try (CellEmbedder embedder =
+          new CellEmbedder(ModelCache.get(model, device), device, settings)) {
         return embedder.embed(List.of(cell))[0];
       } catch (InvalidCellException e) {
-        throw new UserException("geneformer_embed: model " + model + " cannot embed a cell: " + e.getMessage());
+        throw new UserException(
+            "geneformer_embed: model " + model + " cannot embed a cell: " + e.getMessage());
       }
     }
   }
 
-  /** {@code geneformer_embed_table('table' [, pooling])}: the batched transform as a table function. */
+  /**
+   * {@code geneformer_embed_table('table' [, pooling])}: the batched transform as a table function.
+   */
   static final class EmbedTableBuilder extends AbstractFunction1<Seq<Expression>, LogicalPlan> {
     @Override
     public LogicalPlan apply(Seq<Expression> args) {
@@ -119,7 +127,8 @@ final class SqlFunctions {
       String model = CellsparkSettings.MODEL.required(conf, "a model folder or TorchScript file");
       EmbeddingSettings settings = settings(conf, pooling(args, 1, "geneformer_embed_table"));
       String table = String.valueOf(args.apply(0).eval(null));
-      return EmbedTransform.apply(spark.table(table), EmbedTransform.Options.of(model, settings), vocabulary(conf))
+      return EmbedTransform.apply(
+              spark.table(table), EmbedTransform.Options.of(model, settings), vocabulary(conf))
           .queryExecution()
           .analyzed();
     }

@@ -7,9 +7,9 @@ import org.cellspark.error.UserException;
 import scala.Option;
 
 /**
- * The device a task runs its model on: the GPU Spark assigned to the task
- * ({@code spark.task.resource.gpu.amount} with a discovery script), never a hard-coded GPU 0, or
- * the CPU when the task has none.
+ * The device a task runs its model on: the GPU Spark assigned to the task ({@code
+ * spark.task.resource.gpu.amount} with a discovery script), never a hard-coded GPU 0, or the CPU
+ * when the task has none.
  */
 public final class TaskDevice {
   private TaskDevice() {}
@@ -28,7 +28,8 @@ public final class TaskDevice {
     try {
       return Device.gpu(Integer.parseInt(address.trim()));
     } catch (NumberFormatException e) {
-      throw UserException.because(e, 
+      throw UserException.because(
+          e,
           "Spark gave this task the GPU address '%s', which is not a device number; the GPU"
               + " discovery script must print CUDA device indices",
           address);

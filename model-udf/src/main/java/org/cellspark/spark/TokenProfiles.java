@@ -21,8 +21,8 @@ public final class TokenProfiles {
   private TokenProfiles() {}
 
   /**
-   * @param vocabulary the vocabulary the tokens were made with, or null when unknown (then only
-   *     the data is checked)
+   * @param vocabulary the vocabulary the tokens were made with, or null when unknown (then only the
+   *     data is checked)
    */
   public static TokenProfile of(Dataset<Row> cells, String column, Vocabulary vocabulary) {
     Column ids = col(column);

@@ -4,10 +4,10 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 
 /**
- * libtorch's intra-op thread pool is per process and read once, when the engine starts. Spark
- * runs one task per core, each calling the model: left at its default (every core per call) the
- * tasks would oversubscribe the machine. Unless the user chose, each call gets the cores of one
- * task ({@code spark.task.cpus}, default 1), and inter-op parallelism is off.
+ * libtorch's intra-op thread pool is per process and read once, when the engine starts. Spark runs
+ * one task per core, each calling the model: left at its default (every core per call) the tasks
+ * would oversubscribe the machine. Unless the user chose, each call gets the cores of one task
+ * ({@code spark.task.cpus}, default 1), and inter-op parallelism is off.
  */
 final class TorchThreads {
   private TorchThreads() {}

@@ -20,7 +20,11 @@ public final class BundledVocabulary {
   public static final String GENEFORMER_V1 = "geneformer-v1";
 
   private static final List<String> V1_FILES =
-      List.of("token_dictionary.pkl", "gene_median_dictionary.pkl", "gene_name_id_dict.pkl", "NOTICE.md");
+      List.of(
+          "token_dictionary.pkl",
+          "gene_median_dictionary.pkl",
+          "gene_name_id_dict.pkl",
+          "NOTICE.md");
 
   private BundledVocabulary() {}
 
@@ -36,7 +40,8 @@ public final class BundledVocabulary {
     String name = location.substring(PREFIX.length());
     if (!GENEFORMER_V1.equals(name)) {
       throw UserException.of(
-          "Unknown bundled vocabulary '%s'; the bundled one is %s%s", location, PREFIX, GENEFORMER_V1);
+          "Unknown bundled vocabulary '%s'; the bundled one is %s%s",
+          location, PREFIX, GENEFORMER_V1);
     }
     try {
       Files.createDirectories(target);

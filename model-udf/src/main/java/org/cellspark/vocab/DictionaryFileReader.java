@@ -33,7 +33,8 @@ public final class DictionaryFileReader {
       return readTsv(file);
     }
     throw UserException.of(
-        "%s: unknown dictionary format; use a Geneformer .pkl file or a two-column .tsv file", file);
+        "%s: unknown dictionary format; use a Geneformer .pkl file or a two-column .tsv file",
+        file);
   }
 
   static Map<String, Object> readPickle(Path file) {
@@ -41,18 +42,23 @@ public final class DictionaryFileReader {
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
       top = new RestrictedUnpickler().load(in);
     } catch (RestrictedUnpickler.RefusedPickleException e) {
-      throw UserException.because(e, 
-          "%s: refused to read this pickle: %s. A vocabulary pickle must be a plain dict of strings to"
-              + " numbers or strings, as Geneformer ships; re-create it with pickle.dump(dict(...)) or"
-              + " use a .tsv file.",
-          file, e.getMessage());
+      throw UserException.because(
+          e,
+          "%s: refused to read this pickle: %s. A vocabulary pickle must be a plain dict of strings"
+              + " to numbers or strings, as Geneformer ships; re-create it with"
+              + " pickle.dump(dict(...)) or use a .tsv file.",
+          file,
+          e.getMessage());
     } catch (EOFException e) {
-      throw UserException.because(e, "%s: the pickle ends early (truncated file?); copy it again", file);
+      throw UserException.because(
+          e, "%s: the pickle ends early (truncated file?); copy it again", file);
     } catch (IOException | RuntimeException e) {
-      throw UserException.because(e, 
+      throw UserException.because(
+          e,
           "%s: not a readable Python pickle (%s); check that it is one of Geneformer's .pkl"
               + " dictionaries",
-          file, e.getMessage());
+          file,
+          e.getMessage());
     }
     if (!(top instanceof Map<?, ?> map)) {
       throw UserException.of(

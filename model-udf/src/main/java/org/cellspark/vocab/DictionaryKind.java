@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * The four dictionaries of a Geneformer vocabulary folder, by file stem. Each may carry a corpus
- * suffix: none, {@code _gc30M} (V1), {@code _gc95M} or {@code _gc104M} (V2; the two are byte-identical
- * upstream), and be a {@code .pkl} or a {@code .tsv}.
+ * suffix: none, {@code _gc30M} (V1), {@code _gc95M} or {@code _gc104M} (V2; the two are
+ * byte-identical upstream), and be a {@code .pkl} or a {@code .tsv}.
  */
 public enum DictionaryKind {
   TOKENS("token_dictionary", true, "gene ID or special token -> token id"),

@@ -7,10 +7,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The organism a set of Ensembl gene IDs belongs to. Ensembl writes a species code between
- * {@code ENS} and {@code G}: none for human ({@code ENSG}), {@code MUS} for mouse
- * ({@code ENSMUSG}), {@code RNO} for rat and so on. Geneformer's vocabularies are human; a
- * vocabulary built with {@code cellspark medians} from another organism's data is that organism's.
+ * The organism a set of Ensembl gene IDs belongs to. Ensembl writes a species code between {@code
+ * ENS} and {@code G}: none for human ({@code ENSG}), {@code MUS} for mouse ({@code ENSMUSG}),
+ * {@code RNO} for rat and so on. Geneformer's vocabularies are human; a vocabulary built with
+ * {@code cellspark medians} from another organism's data is that organism's.
  *
  * @param code Ensembl's species code ("" for human)
  * @param ids how many of the IDs looked at carry it
@@ -18,12 +18,24 @@ import java.util.regex.Pattern;
  */
 public record Organism(String code, int ids, int ensemblIds) {
   private static final Pattern ENSEMBL_GENE = Pattern.compile("^ENS([A-Z]*)G\\d{6,}(\\.\\d+)?$");
-  private static final Map<String, String> NAMES = Map.ofEntries(
-      Map.entry("", "human"), Map.entry("MUS", "mouse"), Map.entry("RNO", "rat"), Map.entry("DAR", "zebrafish"),
-      Map.entry("MMU", "rhesus macaque"), Map.entry("MFA", "crab-eating macaque"), Map.entry("PTR", "chimpanzee"),
-      Map.entry("SSC", "pig"), Map.entry("BTA", "cattle"), Map.entry("CAF", "dog"), Map.entry("GAL", "chicken"),
-      Map.entry("XET", "frog (Xenopus tropicalis)"), Map.entry("OAR", "sheep"), Map.entry("ECA", "horse"),
-      Map.entry("OCU", "rabbit"), Map.entry("CJA", "marmoset"));
+  private static final Map<String, String> NAMES =
+      Map.ofEntries(
+          Map.entry("", "human"),
+          Map.entry("MUS", "mouse"),
+          Map.entry("RNO", "rat"),
+          Map.entry("DAR", "zebrafish"),
+          Map.entry("MMU", "rhesus macaque"),
+          Map.entry("MFA", "crab-eating macaque"),
+          Map.entry("PTR", "chimpanzee"),
+          Map.entry("SSC", "pig"),
+          Map.entry("BTA", "cattle"),
+          Map.entry("CAF", "dog"),
+          Map.entry("GAL", "chicken"),
+          Map.entry("XET", "frog (Xenopus tropicalis)"),
+          Map.entry("OAR", "sheep"),
+          Map.entry("ECA", "horse"),
+          Map.entry("OCU", "rabbit"),
+          Map.entry("CJA", "marmoset"));
 
   /**
    * The species code most of {@code ids} carry, when more than half of the Ensembl gene IDs among
@@ -40,8 +52,11 @@ public record Organism(String code, int ids, int ensemblIds) {
       }
     }
     final int total = ensembl;
-    return byCode.entrySet().stream().filter(e -> e.getValue() * 2 > total).findFirst()
-        .map(e -> new Organism(e.getKey(), e.getValue(), total)).orElse(null);
+    return byCode.entrySet().stream()
+        .filter(e -> e.getValue() * 2 > total)
+        .findFirst()
+        .map(e -> new Organism(e.getKey(), e.getValue(), total))
+        .orElse(null);
   }
 
   /** "human", "mouse", ... or "Ensembl species code XYZ" for one not named here. */

@@ -62,10 +62,12 @@ final class RestrictedUnpickler extends Unpickler {
         stack.add(allowed(String.valueOf(module), String.valueOf(name)));
         return NO_RETURN_VALUE;
       }
-      case Opcodes.INST, Opcodes.OBJ, Opcodes.NEWOBJ, Opcodes.NEWOBJ_EX -> throw new RefusedPickleException(
-          "it builds a Python object (opcode " + opcodeName(opcode) + ")");
-      case Opcodes.PERSID, Opcodes.BINPERSID, Opcodes.EXT1, Opcodes.EXT2, Opcodes.EXT4 -> throw new RefusedPickleException(
-          "it refers to objects outside the pickle (opcode " + opcodeName(opcode) + ")");
+      case Opcodes.INST, Opcodes.OBJ, Opcodes.NEWOBJ, Opcodes.NEWOBJ_EX ->
+          throw new RefusedPickleException(
+              "it builds a Python object (opcode " + opcodeName(opcode) + ")");
+      case Opcodes.PERSID, Opcodes.BINPERSID, Opcodes.EXT1, Opcodes.EXT2, Opcodes.EXT4 ->
+          throw new RefusedPickleException(
+              "it refers to objects outside the pickle (opcode " + opcodeName(opcode) + ")");
       default -> {
         return super.dispatch(opcode);
       }
@@ -88,7 +90,11 @@ final class RestrictedUnpickler extends Unpickler {
     IObjectConstructor c = ALLOWED.get(module + "." + name);
     if (c == null) {
       throw new RefusedPickleException(
-          "it asks Python to call " + module + "." + name + " (only plain dicts of numbers and strings,"
+          "it asks Python to call "
+              + module
+              + "."
+              + name
+              + " (only plain dicts of numbers and strings,"
               + " with numpy scalar values, are accepted)");
     }
     return c;
@@ -96,7 +102,9 @@ final class RestrictedUnpickler extends Unpickler {
 
   /** {@code numpy.core.multiarray.scalar(dtype, raw_bytes)}: one numpy number. */
   private static Object numpyScalar(Object[] args) {
-    if (args.length != 2 || !(args[0] instanceof NumpyDtype dtype) || !(args[1] instanceof byte[] raw)) {
+    if (args.length != 2
+        || !(args[0] instanceof NumpyDtype dtype)
+        || !(args[1] instanceof byte[] raw)) {
       throw new RefusedPickleException("a numpy scalar without the usual (dtype, bytes) arguments");
     }
     return dtype.decode(raw);
@@ -147,7 +155,8 @@ final class RestrictedUnpickler extends Unpickler {
             default -> false;
           };
       if (!ok) {
-        throw new RefusedPickleException("numpy dtype '" + code + "' is not a plain number or text type");
+        throw new RefusedPickleException(
+            "numpy dtype '" + code + "' is not a plain number or text type");
       }
       return new NumpyDtype(kind, kind == 'U' ? 4 * size : size);
     }
@@ -162,14 +171,18 @@ final class RestrictedUnpickler extends Unpickler {
           break; // numpy pads with NUL and drops the padding when reading
         }
         if (!Character.isValidCodePoint(c)) {
-          throw new RefusedPickleException("a numpy str_ holding an invalid code point " + Integer.toHexString(c));
+          throw new RefusedPickleException(
+              "a numpy str_ holding an invalid code point " + Integer.toHexString(c));
         }
         points[n++] = c;
       }
       return new String(points, 0, n);
     }
 
-    /** numpy bytes_: the bytes up to the padding, as UTF-8 text (dictionary keys and gene IDs are text). */
+    /**
+     * numpy bytes_: the bytes up to the padding, as UTF-8 text (dictionary keys and gene IDs are
+     * text).
+     */
     private static String bytesText(byte[] raw) {
       int n = raw.length;
       while (n > 0 && raw[n - 1] == 0) {
@@ -196,24 +209,26 @@ final class RestrictedUnpickler extends Unpickler {
         case 'S' -> bytesText(raw);
         case 'b' -> raw[0] != 0;
         case 'f' -> size == 4 ? (double) b.getFloat() : b.getDouble();
-        case 'i' -> switch (size) {
-          case 1 -> (long) b.get();
-          case 2 -> (long) b.getShort();
-          case 4 -> (long) b.getInt();
-          default -> b.getLong();
-        };
-        default -> switch (size) { // 'u'
-          case 1 -> (long) (b.get() & 0xFF);
-          case 2 -> (long) (b.getShort() & 0xFFFF);
-          case 4 -> b.getInt() & 0xFFFFFFFFL;
-          default -> {
-            long v = b.getLong();
-            if (v < 0) {
-              throw new RefusedPickleException("a numpy uint64 beyond the signed 64-bit range");
-            }
-            yield v;
-          }
-        };
+        case 'i' ->
+            switch (size) {
+              case 1 -> (long) b.get();
+              case 2 -> (long) b.getShort();
+              case 4 -> (long) b.getInt();
+              default -> b.getLong();
+            };
+        default ->
+            switch (size) { // 'u'
+              case 1 -> (long) (b.get() & 0xFF);
+              case 2 -> (long) (b.getShort() & 0xFFFF);
+              case 4 -> b.getInt() & 0xFFFFFFFFL;
+              default -> {
+                long v = b.getLong();
+                if (v < 0) {
+                  throw new RefusedPickleException("a numpy uint64 beyond the signed 64-bit range");
+                }
+                yield v;
+              }
+            };
       };
     }
   }

@@ -30,7 +30,8 @@ public final class Vocabulary implements Serializable {
   private final List<SourceFile> files;
 
   /** One file the vocabulary was read from, with its SHA-256 (for job summaries). */
-  public record SourceFile(DictionaryKind kind, String path, String sha256) implements Serializable {}
+  public record SourceFile(DictionaryKind kind, String path, String sha256)
+      implements Serializable {}
 
   Vocabulary(
       String location,
@@ -93,8 +94,7 @@ public final class Vocabulary implements Serializable {
         }
       }
     }
-    return new Vocabulary(
-        location, byId, geneMedians, kept, symbolToId, files);
+    return new Vocabulary(location, byId, geneMedians, kept, symbolToId, files);
   }
 
   /** Where it was loaded from, for messages. */
@@ -106,7 +106,9 @@ public final class Vocabulary implements Serializable {
     return files;
   }
 
-  /** Number of entries of the token dictionary (genes and special tokens): the model's vocab_size. */
+  /**
+   * Number of entries of the token dictionary (genes and special tokens): the model's vocab_size.
+   */
   public int size() {
     return tokenIds.size();
   }
@@ -170,9 +172,9 @@ public final class Vocabulary implements Serializable {
   }
 
   /**
-   * The vocabulary gene an input gene ID stands for, or null: the ID is upper-cased and looked up in
-   * the mapping dictionary (already restricted to targets that are vocabulary genes), or, without
-   * one, must itself be a vocabulary gene. This is upstream's {@code ensembl_id_collapsed}.
+   * The vocabulary gene an input gene ID stands for, or null: the ID is upper-cased and looked up
+   * in the mapping dictionary (already restricted to targets that are vocabulary genes), or,
+   * without one, must itself be a vocabulary gene. This is upstream's {@code ensembl_id_collapsed}.
    */
   public String mapInputId(String inputId) {
     if (inputId == null) {
@@ -198,7 +200,10 @@ public final class Vocabulary implements Serializable {
     return Organism.ofEnsemblIds(medians.keySet());
   }
 
-  /** A short description for messages, e.g. "V1-style vocabulary at X (25,426 tokens, human genes, no <cls>/<eos>)". */
+  /**
+   * A short description for messages, e.g. "V1-style vocabulary at X (25,426 tokens, human genes,
+   * no <cls>/<eos>)".
+   */
   public String describe() {
     Organism organism = organism();
     return String.format(

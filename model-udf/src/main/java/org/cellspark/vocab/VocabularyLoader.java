@@ -20,8 +20,8 @@ import org.cellspark.error.UserException;
 
 /**
  * Loads a vocabulary folder: Geneformer's dictionaries as pickles (unsuffixed, {@code _gc30M},
- * {@code _gc95M} or {@code _gc104M} names) or as TSV files with the same stems, and checks that they
- * make one consistent vocabulary.
+ * {@code _gc95M} or {@code _gc104M} names) or as TSV files with the same stems, and checks that
+ * they make one consistent vocabulary.
  */
 public final class VocabularyLoader {
   private VocabularyLoader() {}
@@ -48,20 +48,22 @@ public final class VocabularyLoader {
         throw new java.io.UncheckedIOException(e);
       }
     }
-    return load(java.nio.file.Paths.get(location.startsWith("file:") ? location.substring(5) : location));
+    return load(
+        java.nio.file.Paths.get(location.startsWith("file:") ? location.substring(5) : location));
   }
 
   /** As {@link #load(Path)}, naming the vocabulary {@code location} in messages and summaries. */
   public static Vocabulary load(Path folder, String location) {
     if (!Files.isDirectory(folder)) {
       throw UserException.of(
-          "Vocabulary folder %s does not exist or is not a folder; pass --vocabulary <folder> holding"
-              + " token_dictionary*.pkl and gene_median_dictionary*.pkl (or .tsv)",
+          "Vocabulary folder %s does not exist or is not a folder; pass --vocabulary <folder>"
+              + " holding token_dictionary*.pkl and gene_median_dictionary*.pkl (or .tsv)",
           folder);
     }
     Map<DictionaryKind, Path> paths = locate(folder);
     List<Vocabulary.SourceFile> sources = new ArrayList<>();
-    paths.forEach((kind, p) -> sources.add(new Vocabulary.SourceFile(kind, p.toString(), sha256(p))));
+    paths.forEach(
+        (kind, p) -> sources.add(new Vocabulary.SourceFile(kind, p.toString(), sha256(p))));
 
     Path tokenFile = paths.get(DictionaryKind.TOKENS);
     Path medianFile = paths.get(DictionaryKind.MEDIANS);
@@ -100,7 +102,9 @@ public final class VocabularyLoader {
             folder,
             candidates.size(),
             kind.stem(),
-            candidates.stream().map(p -> p.getFileName().toString()).collect(Collectors.joining(", ")));
+            candidates.stream()
+                .map(p -> p.getFileName().toString())
+                .collect(Collectors.joining(", ")));
       }
       if (candidates.isEmpty()) {
         if (kind.required()) {
@@ -174,8 +178,7 @@ public final class VocabularyLoader {
         // reported below
       }
     }
-    throw UserException.of(
-        "%s: the token id of '%s' is '%s', not an integer", file, key, value);
+    throw UserException.of("%s: the token id of '%s' is '%s', not an integer", file, key, value);
   }
 
   private static Map<String, Double> medians(Path file, Map<String, Object> raw) {
@@ -190,7 +193,8 @@ public final class VocabularyLoader {
         try {
           m = Double.parseDouble(s.trim());
         } catch (NumberFormatException ex) {
-          throw UserException.because(ex, "%s: the median of '%s' is '%s', not a number", file, e.getKey(), s);
+          throw UserException.because(
+              ex, "%s: the median of '%s' is '%s', not a number", file, e.getKey(), s);
         }
       } else {
         throw UserException.of(

@@ -54,8 +54,12 @@ public final class EmbedBenchmark {
       cells.add(Arrays.stream(line.trim().split(" ")).mapToInt(Integer::parseInt).toArray());
     }
     double meanLength = cells.stream().mapToInt(c -> c.length).average().orElse(0);
-    System.out.printf(Locale.ROOT, "embed benchmark: %d cells (mean %.0f tokens), V1-sized random model, %d threads%n",
-        cells.size(), meanLength, threads);
+    System.out.printf(
+        Locale.ROOT,
+        "embed benchmark: %d cells (mean %.0f tokens), V1-sized random model, %d threads%n",
+        cells.size(),
+        meanLength,
+        threads);
 
     if (args.length > 3 && args[3].equals("sql-only")) {
       sql(work, cells.subList(0, Math.min(sqlCells, cells.size())), threads);
@@ -66,9 +70,11 @@ public final class EmbedBenchmark {
       return;
     }
     String pytorch = pytorchBaseline(threads);
-    double pytorchRate = pytorch == null ? Double.NaN : Double.parseDouble(field(pytorch, "cells_per_s"));
+    double pytorchRate =
+        pytorch == null ? Double.NaN : Double.parseDouble(field(pytorch, "cells_per_s"));
 
-    EmbeddingSettings settings = new EmbeddingSettings(-1, Pooling.MEAN, EmbeddingSettings.DEFAULT_BATCH_TOKENS, 0, -1, -1);
+    EmbeddingSettings settings =
+        new EmbeddingSettings(-1, Pooling.MEAN, EmbeddingSettings.DEFAULT_BATCH_TOKENS, 0, -1, -1);
     double[] grouped;
     double[] arrival;
     try (Encoder encoder = ModelLoader.load(work.resolve("model"), Device.cpu())) {
@@ -80,11 +86,25 @@ public final class EmbedBenchmark {
     }
     double groupedPadding = grouped[1];
     double arrivalPadding = arrival[1];
-    System.out.printf(Locale.ROOT, "  PyTorch eager, upstream-style batches:  %8.3f cells/s  (%s)%n",
-        pytorchRate, pytorch == null ? "not run: no /usr/bin/python3 with torch" : pytorch);
-    System.out.printf(Locale.ROOT, "  Cellspark, length-grouped batches:      %8.3f cells/s, padding %.1f%%%n", grouped[0], 100 * groupedPadding);
-    System.out.printf(Locale.ROOT, "  Cellspark, arrival-order batches:       %8.3f cells/s, padding %.1f%%%n", arrival[0], 100 * arrivalPadding);
-    System.out.printf(Locale.ROOT, "  ratio Cellspark (grouped) / PyTorch:    %8.2f  (target >= 0.90)%n", grouped[0] / pytorchRate);
+    System.out.printf(
+        Locale.ROOT,
+        "  PyTorch eager, upstream-style batches:  %8.3f cells/s  (%s)%n",
+        pytorchRate,
+        pytorch == null ? "not run: no /usr/bin/python3 with torch" : pytorch);
+    System.out.printf(
+        Locale.ROOT,
+        "  Cellspark, length-grouped batches:      %8.3f cells/s, padding %.1f%%%n",
+        grouped[0],
+        100 * groupedPadding);
+    System.out.printf(
+        Locale.ROOT,
+        "  Cellspark, arrival-order batches:       %8.3f cells/s, padding %.1f%%%n",
+        arrival[0],
+        100 * arrivalPadding);
+    System.out.printf(
+        Locale.ROOT,
+        "  ratio Cellspark (grouped) / PyTorch:    %8.2f  (target >= 0.90)%n",
+        grouped[0] / pytorchRate);
     sql(work, cells.subList(0, Math.min(sqlCells, cells.size())), threads);
     engines(work, cells, threads);
   }
@@ -94,16 +114,25 @@ public final class EmbedBenchmark {
    * the length), the same cells for both, alternating which runs first per length.
    */
   private static void engines(Path work, List<int[]> cells, int threads) throws Exception {
-    EmbeddingSettings settings = new EmbeddingSettings(-1, Pooling.MEAN, EmbeddingSettings.DEFAULT_BATCH_TOKENS, 0, -1, -1);
-    System.out.println("  engines (fused TorchScript program, with libtorch's graph optimiser off (the default) and on,"
-        + " vs native DJL operations), fp32, length-grouped batches:");
+    EmbeddingSettings settings =
+        new EmbeddingSettings(-1, Pooling.MEAN, EmbeddingSettings.DEFAULT_BATCH_TOKENS, 0, -1, -1);
+    System.out.println(
+        "  engines (fused TorchScript program, with libtorch's graph optimiser off (the default)"
+            + " and on, vs native DJL operations), fp32, length-grouped batches:");
     System.setProperty("ai.djl.pytorch.graph_optimizer", "false");
-    Encoder fused = ModelLoader.load(work.resolve("model"), Device.cpu(), Precision.FP32, ModelLoader.Engine.FUSED);
+    Encoder fused =
+        ModelLoader.load(
+            work.resolve("model"), Device.cpu(), Precision.FP32, ModelLoader.Engine.FUSED);
     System.setProperty("ai.djl.pytorch.graph_optimizer", "true");
-    Encoder optimised = ModelLoader.load(work.resolve("model"), Device.cpu(), Precision.FP32, ModelLoader.Engine.FUSED);
+    Encoder optimised =
+        ModelLoader.load(
+            work.resolve("model"), Device.cpu(), Precision.FP32, ModelLoader.Engine.FUSED);
     System.clearProperty("ai.djl.pytorch.graph_optimizer");
-    try (fused; optimised;
-        Encoder nat = ModelLoader.load(work.resolve("model"), Device.cpu(), Precision.FP32, ModelLoader.Engine.NATIVE)) {
+    try (fused;
+        optimised;
+        Encoder nat =
+            ModelLoader.load(
+                work.resolve("model"), Device.cpu(), Precision.FP32, ModelLoader.Engine.NATIVE)) {
       for (Encoder e : List.of(fused, optimised, nat)) {
         try (CellEmbedder warm = new CellEmbedder(e, Device.cpu(), settings)) {
           warm.embed(fixedLength(cells.subList(0, 2), 256));
@@ -111,7 +140,8 @@ public final class EmbedBenchmark {
       }
       int[][] plan = {{256, 160}, {512, 96}, {1024, 48}, {2048, 24}};
       for (int i = 0; i < plan.length; i++) {
-        List<int[]> same = fixedLength(cells.subList(0, Math.min(plan[i][1], cells.size())), plan[i][0]);
+        List<int[]> same =
+            fixedLength(cells.subList(0, Math.min(plan[i][1], cells.size())), plan[i][0]);
         double f;
         double o;
         double n;
@@ -124,8 +154,17 @@ public final class EmbedBenchmark {
           o = run(optimised, settings, same, threads, true)[0];
           f = run(fused, settings, same, threads, true)[0];
         }
-        System.out.printf(Locale.ROOT, "    %5d tokens, %3d cells: fused %8.3f cells/s (optimiser on %8.3f), native %8.3f cells/s,"
-            + " ratio fused/native %5.2f (optimiser on %5.2f)%n", plan[i][0], same.size(), f, o, n, f / n, o / n);
+        System.out.printf(
+            Locale.ROOT,
+            "    %5d tokens, %3d cells: fused %8.3f cells/s (optimiser on %8.3f), native %8.3f"
+                + " cells/s, ratio fused/native %5.2f (optimiser on %5.2f)%n",
+            plan[i][0],
+            same.size(),
+            f,
+            o,
+            n,
+            f / n,
+            o / n);
       }
     }
   }
@@ -148,20 +187,25 @@ public final class EmbedBenchmark {
    * over a contiguous share of the cells, libtorch single-threaded per call. Returns {cells/s,
    * padding fraction}.
    */
-  static double[] run(Encoder encoder, EmbeddingSettings settings, List<int[]> cells, int workers, boolean grouped)
+  static double[] run(
+      Encoder encoder, EmbeddingSettings settings, List<int[]> cells, int workers, boolean grouped)
       throws Exception {
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers);
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(workers);
     List<java.util.concurrent.Future<double[]>> parts = new ArrayList<>();
     long t = System.nanoTime();
     for (int w = 0; w < workers; w++) {
-      List<int[]> share = cells.subList(cells.size() * w / workers, cells.size() * (w + 1) / workers);
-      parts.add(pool.submit(() -> {
-        try (CellEmbedder e = new CellEmbedder(encoder, Device.cpu(), settings, grouped)) {
-          e.embed(share);
-          long tokens = share.stream().mapToLong(c -> c.length).sum();
-          return new double[] {e.paddingFraction(), tokens};
-        }
-      }));
+      List<int[]> share =
+          cells.subList(cells.size() * w / workers, cells.size() * (w + 1) / workers);
+      parts.add(
+          pool.submit(
+              () -> {
+                try (CellEmbedder e = new CellEmbedder(encoder, Device.cpu(), settings, grouped)) {
+                  e.embed(share);
+                  long tokens = share.stream().mapToLong(c -> c.length).sum();
+                  return new double[] {e.paddingFraction(), tokens};
+                }
+              }));
     }
     double paddedWeighted = 0;
     double tokens = 0;
@@ -179,19 +223,24 @@ public final class EmbedBenchmark {
 
   /** Row-wise geneformer_embed vs the batched table function, on local[threads]. */
   private static void sql(Path work, List<int[]> cells, int threads) {
-    SparkSession spark = SparkSessionFactory.getOrCreate(
-        "embed-benchmark", Map.of("spark.master", "local[" + threads + "]", "spark.ui.enabled", "false"));
+    SparkSession spark =
+        SparkSessionFactory.getOrCreate(
+            "embed-benchmark",
+            Map.of("spark.master", "local[" + threads + "]", "spark.ui.enabled", "false"));
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < cells.size(); i++) {
       rows.add(RowFactory.create("c" + i, Arrays.stream(cells.get(i)).boxed().toList()));
     }
-    StructType schema = new StructType()
-        .add("cell_id", DataTypes.StringType)
-        .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType));
+    StructType schema =
+        new StructType()
+            .add("cell_id", DataTypes.StringType)
+            .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType));
     spark.createDataFrame(rows, schema).repartition(threads).createOrReplaceTempView("bench_cells");
     spark.conf().set(CellsparkSettings.MODEL.name(), work.resolve("model").toString());
     spark.conf().set(CellsparkSettings.VOCABULARY.name(), "builtin:geneformer-v1");
-    spark.sql("SELECT count(geneformer_embed(input_ids)) FROM (SELECT * FROM bench_cells LIMIT 2)").collect(); // warm-up
+    spark
+        .sql("SELECT count(geneformer_embed(input_ids)) FROM (SELECT * FROM bench_cells LIMIT 2)")
+        .collect(); // warm-up
     long t = System.nanoTime();
     spark.sql("SELECT count(geneformer_embed(input_ids)) FROM bench_cells").collect();
     double rowWise = cells.size() / ((System.nanoTime() - t) / 1e9);
@@ -199,9 +248,15 @@ public final class EmbedBenchmark {
     spark.sql("SELECT count(embedding) FROM geneformer_embed_table('bench_cells')").collect();
     double batched = cells.size() / ((System.nanoTime() - t) / 1e9);
     Dataset<Row> check = spark.sql("SELECT * FROM geneformer_embed_table('bench_cells')");
-    System.out.printf(Locale.ROOT, "  SQL on local[%d], %d cells: geneformer_embed row by row %.3f cells/s,"
+    System.out.printf(
+        Locale.ROOT,
+        "  SQL on local[%d], %d cells: geneformer_embed row by row %.3f cells/s,"
             + " geneformer_embed_table %.3f cells/s (%d columns)%n",
-        threads, cells.size(), rowWise, batched, check.columns().length);
+        threads,
+        cells.size(),
+        rowWise,
+        batched,
+        check.columns().length);
     spark.stop();
   }
 
@@ -212,10 +267,14 @@ public final class EmbedBenchmark {
       return null;
     }
     try {
-      Process p = new ProcessBuilder(python.toString(), script.toString(), "--threads", String.valueOf(threads))
-          .redirectErrorStream(true).start();
+      Process p =
+          new ProcessBuilder(
+                  python.toString(), script.toString(), "--threads", String.valueOf(threads))
+              .redirectErrorStream(true)
+              .start();
       String last = null;
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      try (BufferedReader r =
+          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = r.readLine()) != null) {
           if (line.startsWith("pytorch_eager")) {

@@ -21,11 +21,11 @@ import org.cellspark.model.ModelLoader;
 import org.cellspark.model.Precision;
 
 /**
- * The JVM's side of the GPU benchmark (bench/gpu/README.md): the fused program (and, for
- * reference, the native DJL forward in fp16) on the cells and token budget of bench/gpu's PyTorch
- * baseline, layer -1, mean pooling, one embedder (one task) on the device. Prints cells/s, the
- * model's TFLOP/s and the ratio to PyTorch's figure for the same shape, length and precision read
- * from the baseline's JSON, and writes every figure as JSON.
+ * The JVM's side of the GPU benchmark (bench/gpu/README.md): the fused program (and, for reference,
+ * the native DJL forward in fp16) on the cells and token budget of bench/gpu's PyTorch baseline,
+ * layer -1, mean pooling, one embedder (one task) on the device. Prints cells/s, the model's
+ * TFLOP/s and the ratio to PyTorch's figure for the same shape, length and precision read from the
+ * baseline's JSON, and writes every figure as JSON.
  *
  * <p>Args: WORK BASELINE_JSON OUT_JSON [BUDGET=131072]
  */
@@ -34,16 +34,27 @@ public final class GpuBenchmark {
 
   public static void main(String[] args) throws Exception {
     Path work = Paths.get(args[0]);
-    JsonObject baseline = JsonParser.parseString(Files.readString(Paths.get(args[1]))).getAsJsonObject();
+    JsonObject baseline =
+        JsonParser.parseString(Files.readString(Paths.get(args[1]))).getAsJsonObject();
     Path out = Paths.get(args[2]);
     long budget = args.length > 3 ? Long.parseLong(args[3]) : 131_072;
     Device device = Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
-    double peak = baseline.has("bf16_tflops") && !baseline.get("bf16_tflops").isJsonNull()
-        ? baseline.get("bf16_tflops").getAsDouble() : Double.NaN;
-    System.out.printf(Locale.ROOT, "GPU benchmark on %s (PyTorch side: %s, torch %s), %,d tokens per batch, bf16 matrix peak"
-        + " %.0f TFLOP/s%n", device, baseline.get("device").getAsString(), baseline.get("torch").getAsString(), budget, peak);
+    double peak =
+        baseline.has("bf16_tflops") && !baseline.get("bf16_tflops").isJsonNull()
+            ? baseline.get("bf16_tflops").getAsDouble()
+            : Double.NaN;
+    System.out.printf(
+        Locale.ROOT,
+        "GPU benchmark on %s (PyTorch side: %s, torch %s), %,d tokens per batch, bf16 matrix peak"
+            + " %.0f TFLOP/s%n",
+        device,
+        baseline.get("device").getAsString(),
+        baseline.get("torch").getAsString(),
+        budget,
+        peak);
     JsonArray results = new JsonArray();
-    for (JsonElement e : JsonParser.parseString(Files.readString(work.resolve("plan.json"))).getAsJsonArray()) {
+    for (JsonElement e :
+        JsonParser.parseString(Files.readString(work.resolve("plan.json"))).getAsJsonArray()) {
       JsonObject p = e.getAsJsonObject();
       String shape = p.get("shape").getAsString();
       for (JsonElement l : p.getAsJsonArray("lengths")) {
@@ -61,9 +72,19 @@ public final class GpuBenchmark {
           double rate = rate(work.resolve(shape), device, precision, engine, cells, budget);
           double tflops = rate * flops / 1e12;
           double pytorch = pytorchRate(baseline, shape, length, run[0]);
-          System.out.printf(Locale.ROOT, "  %-8s %5d tokens  %-6s %-4s %9.2f cells/s  %7.1f TFLOP/s (%4.1f%% of bf16 peak)"
-                  + "  PyTorch %9.2f  ratio %5.2f%n", shape, length, engine.name().toLowerCase(Locale.ROOT), run[0], rate, tflops,
-              100 * tflops / peak, pytorch, rate / pytorch);
+          System.out.printf(
+              Locale.ROOT,
+              "  %-8s %5d tokens  %-6s %-4s %9.2f cells/s  %7.1f TFLOP/s (%4.1f%% of bf16 peak)"
+                  + "  PyTorch %9.2f  ratio %5.2f%n",
+              shape,
+              length,
+              engine.name().toLowerCase(Locale.ROOT),
+              run[0],
+              rate,
+              tflops,
+              100 * tflops / peak,
+              pytorch,
+              rate / pytorch);
           JsonObject r = new JsonObject();
           r.addProperty("shape", shape);
           r.addProperty("length", length);
@@ -83,13 +104,20 @@ public final class GpuBenchmark {
     Files.writeString(out, all.toString());
   }
 
-  private static double rate(Path model, Device device, Precision precision, ModelLoader.Engine engine, List<int[]> cells,
+  private static double rate(
+      Path model,
+      Device device,
+      Precision precision,
+      ModelLoader.Engine engine,
+      List<int[]> cells,
       long budget) {
     EmbeddingSettings settings = new EmbeddingSettings(-1, Pooling.MEAN, budget, 0, -1, -1);
     try (Encoder encoder = ModelLoader.load(model, device, precision, engine);
         CellEmbedder embedder = new CellEmbedder(encoder, device, settings)) {
       int perBatch = (int) Math.max(1, budget / cells.get(0).length);
-      embedder.embed(cells.subList(0, Math.min(perBatch, cells.size()))); // warm-up: the first batch of its shape
+      embedder.embed(
+          cells.subList(
+              0, Math.min(perBatch, cells.size()))); // warm-up: the first batch of its shape
       long t = System.nanoTime();
       embedder.embed(cells);
       return cells.size() / ((System.nanoTime() - t) / 1e9);
@@ -104,11 +132,13 @@ public final class GpuBenchmark {
     return layers * (8 * n * h * h + 4 * n * h * i + 4.0 * n * n * h);
   }
 
-  private static double pytorchRate(JsonObject baseline, String shape, int length, String precision) {
+  private static double pytorchRate(
+      JsonObject baseline, String shape, int length, String precision) {
     String wanted = precision.equals("bf16") ? "bf16-autocast" : precision;
     for (JsonElement e : baseline.getAsJsonArray("runs")) {
       JsonObject r = e.getAsJsonObject();
-      if (r.get("shape").getAsString().equals(shape) && r.get("length").getAsInt() == length
+      if (r.get("shape").getAsString().equals(shape)
+          && r.get("length").getAsInt() == length
           && r.get("precision").getAsString().equals(wanted)) {
         return r.get("cells_per_s").getAsDouble();
       }

@@ -64,7 +64,8 @@ class RankValueEncoderTest {
             Map.of("A", 1.0, "B", 1.0),
             Map.of("A", "A", "A_ALIAS", "A", "B", "B"),
             Map.of());
-    // Input columns: A (2 counts), B (3 counts), A_alias (2 counts). Alone, A (2) ranks below B (3);
+    // Input columns: A (2 counts), B (3 counts), A_alias (2 counts). Alone, A (2) ranks below B
+    // (3);
     // summed, A has 4 and ranks first.
     GeneIndexMapping m = GeneIndexMapping.build(new String[] {"A", "B", "a_alias"}, v);
     assertThat(m.matchedGenes()).isEqualTo(2);
@@ -111,8 +112,9 @@ class RankValueEncoderTest {
     // Input order B, C, A, D: B and C tie exactly (both 1/mUp), A and D tie exactly (1/m), and
     // A/D rank above B/C by a few ulps, so: A, D (input order), then B, C (input order).
     GeneIndexMapping map = GeneIndexMapping.build(new String[] {"B", "C", "A", "D"}, v);
-    int[] tokens = new RankValueEncoder(EncodingSettings.resolve(v, SpecialTokens.OFF, 0))
-        .encode(map, new int[] {0, 1, 2, 3}, new double[] {1, 1, 1, 1}, 4, 10_000);
+    int[] tokens =
+        new RankValueEncoder(EncodingSettings.resolve(v, SpecialTokens.OFF, 0))
+            .encode(map, new int[] {0, 1, 2, 3}, new double[] {1, 1, 1, 1}, 4, 10_000);
     assertThat(1 / m).isGreaterThan(1 / mUp);
     assertThat(tokens).containsExactly(5, 8, 6, 7);
   }
@@ -139,21 +141,24 @@ class RankValueEncoderTest {
     Vocabulary v = Vocabulary.of("big", tokens, medians, null, Map.of());
     GeneIndexMapping m = GeneIndexMapping.build(ids, v);
 
-    int[] v2 = new RankValueEncoder(EncodingSettings.resolve(v, SpecialTokens.AUTO, 0))
-        .encode(m, cols, counts, genes, 1e6);
+    int[] v2 =
+        new RankValueEncoder(EncodingSettings.resolve(v, SpecialTokens.AUTO, 0))
+            .encode(m, cols, counts, genes, 1e6);
     assertThat(v2).hasSize(4096);
     assertThat(v2[0]).isEqualTo(2);
     assertThat(v2[1]).isEqualTo(4);
     assertThat(v2[4094]).isEqualTo(4 + 4093);
     assertThat(v2[4095]).isEqualTo(3);
 
-    int[] v1 = new RankValueEncoder(EncodingSettings.resolve(v, SpecialTokens.OFF, 0))
-        .encode(m, cols, counts, genes, 1e6);
+    int[] v1 =
+        new RankValueEncoder(EncodingSettings.resolve(v, SpecialTokens.OFF, 0))
+            .encode(m, cols, counts, genes, 1e6);
     assertThat(v1).hasSize(2048);
     assertThat(v1[2047]).isEqualTo(4 + 2047);
 
-    int[] small = new RankValueEncoder(EncodingSettings.resolve(v, SpecialTokens.ON, 5))
-        .encode(m, cols, counts, genes, 1e6);
+    int[] small =
+        new RankValueEncoder(EncodingSettings.resolve(v, SpecialTokens.ON, 5))
+            .encode(m, cols, counts, genes, 1e6);
     assertThat(small).containsExactly(2, 4, 5, 6, 3);
   }
 
@@ -175,7 +180,8 @@ class RankValueEncoderTest {
     assertThatThrownBy(() -> EncodingSettings.resolve(abc(true), SpecialTokens.ON, 2))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("--model-input-size 2 is too small");
-    assertThat(EncodingSettings.resolve(abc(true), SpecialTokens.OFF, 0).modelInputSize()).isEqualTo(2048);
+    assertThat(EncodingSettings.resolve(abc(true), SpecialTokens.OFF, 0).modelInputSize())
+        .isEqualTo(2048);
   }
 
   /**
@@ -187,7 +193,10 @@ class RankValueEncoderTest {
     Vocabulary v = VocabularyLoader.load(Fixtures.vocab("vocab-v2-small"));
     String[] input = new String[40];
     for (int c = 0; c < input.length; c++) {
-      input[c] = c < 30 ? String.format("ENSG%011d", 1 + (c * 7) % 30) : c % 2 == 0 ? "ENSG99999999901" : "NOPE" + c;
+      input[c] =
+          c < 30
+              ? String.format("ENSG%011d", 1 + (c * 7) % 30)
+              : c % 2 == 0 ? "ENSG99999999901" : "NOPE" + c;
     }
     GeneIndexMapping m = GeneIndexMapping.build(input, v);
     Random rnd = new Random(42);
@@ -243,7 +252,12 @@ class RankValueEncoderTest {
   }
 
   private static int[] reference(
-      Vocabulary v, String[] input, int[] cols, double[] counts, double nCounts, EncodingSettings s) {
+      Vocabulary v,
+      String[] input,
+      int[] cols,
+      double[] counts,
+      double nCounts,
+      EncodingSettings s) {
     Map<String, Double> summed = new HashMap<>();
     Map<String, Integer> firstColumn = new HashMap<>();
     for (int c = 0; c < input.length; c++) {
@@ -260,13 +274,15 @@ class RankValueEncoderTest {
     }
     record Ranked(String gene, double value, int order) {}
     List<Ranked> ranked = new ArrayList<>();
-    summed.forEach((gene, x) -> {
-      double value = x / nCounts * 10000 / v.median(gene);
-      if (value != 0) {
-        ranked.add(new Ranked(gene, value, firstColumn.get(gene)));
-      }
-    });
-    ranked.sort(Comparator.comparingDouble(Ranked::value).reversed().thenComparingInt(Ranked::order));
+    summed.forEach(
+        (gene, x) -> {
+          double value = x / nCounts * 10000 / v.median(gene);
+          if (value != 0) {
+            ranked.add(new Ranked(gene, value, firstColumn.get(gene)));
+          }
+        });
+    ranked.sort(
+        Comparator.comparingDouble(Ranked::value).reversed().thenComparingInt(Ranked::order));
     List<Integer> out = new ArrayList<>();
     if (!ranked.isEmpty() && s.specialTokens()) {
       out.add(s.clsId());

@@ -2,6 +2,7 @@ package org.cellspark.infer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.cellspark.testing.Vectors.maxAbsDiff;
 
 import ai.djl.Device;
 import com.google.gson.JsonArray;
@@ -16,7 +17,6 @@ import java.util.List;
 import org.cellspark.model.Encoder;
 import org.cellspark.model.ModelLoader;
 import org.cellspark.testing.Fixtures;
-import static org.cellspark.testing.Vectors.maxAbsDiff;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,7 +38,9 @@ class CellEmbedderTest {
   static void load() throws IOException {
     v2 = ModelLoader.load(Fixtures.vocab("models/tiny-v2"), Device.cpu());
     v1 = ModelLoader.load(Fixtures.vocab("models/tiny-v1"), Device.cpu());
-    reference = JsonParser.parseString(Files.readString(Fixtures.vocab("models/reference.json"))).getAsJsonObject();
+    reference =
+        JsonParser.parseString(Files.readString(Fixtures.vocab("models/reference.json")))
+            .getAsJsonObject();
   }
 
   @AfterAll
@@ -61,8 +63,14 @@ class CellEmbedderTest {
   }
 
   private static float[] expected(String model, int cell, String pooling, String layer) {
-    JsonArray a = reference.getAsJsonObject(model).getAsJsonArray("cells").get(cell).getAsJsonObject()
-        .getAsJsonObject(pooling).getAsJsonArray(layer);
+    JsonArray a =
+        reference
+            .getAsJsonObject(model)
+            .getAsJsonArray("cells")
+            .get(cell)
+            .getAsJsonObject()
+            .getAsJsonObject(pooling)
+            .getAsJsonArray(layer);
     float[] out = new float[a.size()];
     for (int i = 0; i < out.length; i++) {
       out[i] = a.get(i).getAsFloat();
@@ -72,8 +80,12 @@ class CellEmbedderTest {
 
   @ParameterizedTest
   @CsvSource({
-    "tiny-v2, mean, -1", "tiny-v2, mean, 0", "tiny-v2, cls, -1", "tiny-v2, cls, 0",
-    "tiny-v1, mean, -1", "tiny-v1, mean, 0",
+    "tiny-v2, mean, -1",
+    "tiny-v2, mean, 0",
+    "tiny-v2, cls, -1",
+    "tiny-v2, cls, 0",
+    "tiny-v1, mean, -1",
+    "tiny-v1, mean, 0",
   })
   void poolsAsPyTorchDoes(String model, String pooling, int layer) {
     Encoder e = model.equals("tiny-v2") ? v2 : v1;
@@ -81,8 +93,11 @@ class CellEmbedderTest {
     int eos = model.equals("tiny-v2") ? EOS : -1;
     List<int[]> cells = cells(model);
     for (long budget : new long[] {1, 40, 1_000_000}) { // one cell per batch .. all in one
-      try (CellEmbedder embedder = new CellEmbedder(e, Device.cpu(),
-          new EmbeddingSettings(layer, Pooling.parse(pooling), budget, PAD, cls, eos))) {
+      try (CellEmbedder embedder =
+          new CellEmbedder(
+              e,
+              Device.cpu(),
+              new EmbeddingSettings(layer, Pooling.parse(pooling), budget, PAD, cls, eos))) {
         float[][] out = embedder.embed(cells);
         for (int c = 0; c < cells.size(); c++) {
           assertThat(maxAbsDiff(out[c], expected(model, c, pooling, String.valueOf(layer))))
@@ -113,8 +128,9 @@ class CellEmbedderTest {
         i++;
       }
     }
-    try (CellEmbedder embedder = new CellEmbedder(v2, Device.cpu(),
-        new EmbeddingSettings(-1, Pooling.MEAN, 64, PAD, CLS, EOS))) {
+    try (CellEmbedder embedder =
+        new CellEmbedder(
+            v2, Device.cpu(), new EmbeddingSettings(-1, Pooling.MEAN, 64, PAD, CLS, EOS))) {
       float[][] out = embedder.embed(mixed);
       assertThat(out.length).isEqualTo(mixed.size());
       for (int i = 0; i < mixed.size(); i++) {
@@ -122,7 +138,8 @@ class CellEmbedderTest {
           assertThat(out[i]).as("empty cell %d", i).isNull();
         } else {
           assertThat(maxAbsDiff(out[i], expected("tiny-v2", order.get(i), "mean", "-1")))
-              .as("position %d (cell %d)", i, order.get(i)).isLessThanOrEqualTo(1e-4);
+              .as("position %d (cell %d)", i, order.get(i))
+              .isLessThanOrEqualTo(1e-4);
         }
       }
       assertThat(embedder.paddingFraction()).isBetween(0.0, 1.0);
@@ -132,12 +149,20 @@ class CellEmbedderTest {
   @Test
   void tokenVectorsAreTheChosenLayersHiddenStates() {
     List<int[]> cells = cells("tiny-v1");
-    try (CellEmbedder embedder = new CellEmbedder(v1, Device.cpu(),
-        new EmbeddingSettings(0, Pooling.MEAN, 100, PAD, -1, -1))) {
+    try (CellEmbedder embedder =
+        new CellEmbedder(
+            v1, Device.cpu(), new EmbeddingSettings(0, Pooling.MEAN, 100, PAD, -1, -1))) {
       float[][] vectors = embedder.tokenVectors(cells);
       for (int c = 0; c < cells.size(); c++) {
-        JsonArray last = reference.getAsJsonObject("tiny-v1").getAsJsonArray("cells").get(c).getAsJsonObject()
-            .getAsJsonArray("hidden_states").get(2).getAsJsonArray();
+        JsonArray last =
+            reference
+                .getAsJsonObject("tiny-v1")
+                .getAsJsonArray("cells")
+                .get(c)
+                .getAsJsonObject()
+                .getAsJsonArray("hidden_states")
+                .get(2)
+                .getAsJsonArray();
         float[] flat = new float[last.size() * 32];
         for (int i = 0; i < last.size(); i++) {
           for (int j = 0; j < 32; j++) {
@@ -151,18 +176,21 @@ class CellEmbedderTest {
 
   @Test
   void cellsTheModelCannotTakeAreNamedByPosition() {
-    try (CellEmbedder embedder = new CellEmbedder(v2, Device.cpu(),
-        new EmbeddingSettings(-1, Pooling.MEAN, 100, PAD, CLS, EOS))) {
+    try (CellEmbedder embedder =
+        new CellEmbedder(
+            v2, Device.cpu(), new EmbeddingSettings(-1, Pooling.MEAN, 100, PAD, CLS, EOS))) {
       assertThatThrownBy(() -> embedder.embed(List.of(new int[] {2, 5, 3}, new int[] {2, 34, 3})))
           .isInstanceOf(InvalidCellException.class)
           .hasMessageContaining("token id 34 is outside the model's vocabulary (vocab_size 34)")
-          .extracting(t -> ((InvalidCellException) t).position()).isEqualTo(1);
+          .extracting(t -> ((InvalidCellException) t).position())
+          .isEqualTo(1);
       assertThatThrownBy(() -> embedder.embed(List.of(new int[65])))
           .isInstanceOf(InvalidCellException.class)
           .hasMessageContaining("65 tokens but the model takes at most 64");
     }
-    try (CellEmbedder cls = new CellEmbedder(v2, Device.cpu(),
-        new EmbeddingSettings(-1, Pooling.CLS, 100, PAD, CLS, EOS))) {
+    try (CellEmbedder cls =
+        new CellEmbedder(
+            v2, Device.cpu(), new EmbeddingSettings(-1, Pooling.CLS, 100, PAD, CLS, EOS))) {
       assertThatThrownBy(() -> cls.embed(List.of(new int[] {5, 6, 7})))
           .isInstanceOf(InvalidCellException.class)
           .hasMessageContaining("--pooling cls needs cells that start with <cls>");

@@ -30,7 +30,8 @@ class LengthBatcherTest {
     }
     assertThat(seen).doesNotHaveDuplicates().hasSize(490);
     double grouped = LengthBatcher.paddingFraction(batches, lengths);
-    double arrival = LengthBatcher.paddingFraction(LengthBatcher.inArrivalOrder(lengths, budget), lengths);
+    double arrival =
+        LengthBatcher.paddingFraction(LengthBatcher.inArrivalOrder(lengths, budget), lengths);
     assertThat(grouped).isLessThan(0.05);
     assertThat(arrival).isGreaterThan(grouped * 3);
   }

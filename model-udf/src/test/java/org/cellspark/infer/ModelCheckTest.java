@@ -8,12 +8,17 @@ import org.cellspark.model.BertConfig;
 import org.junit.jupiter.api.Test;
 
 class ModelCheckTest {
-  private static final BertConfig V1_MODEL = new BertConfig(25_426, 256, 6, 4, 512, "relu", 1e-12, 2048, 2, 0);
-  private static final EmbeddingSettings MEAN = new EmbeddingSettings(-1, Pooling.MEAN, 16_384, 0, -1, -1);
+  private static final BertConfig V1_MODEL =
+      new BertConfig(25_426, 256, 6, 4, 512, "relu", 1e-12, 2048, 2, 0);
+  private static final EmbeddingSettings MEAN =
+      new EmbeddingSettings(-1, Pooling.MEAN, 16_384, 0, -1, -1);
 
   @Test
   void acceptsMatchingTokens() {
-    assertThatCode(() -> ModelCheck.check(V1_MODEL, "v1", new TokenProfile(100, 2048, 25_425, 0, 25_426, false), MEAN))
+    assertThatCode(
+            () ->
+                ModelCheck.check(
+                    V1_MODEL, "v1", new TokenProfile(100, 2048, 25_425, 0, 25_426, false), MEAN))
         .doesNotThrowAnyException();
   }
 
@@ -23,21 +28,40 @@ class ModelCheckTest {
     assertThatThrownBy(() -> ModelCheck.check(V1_MODEL, "gf-6L", v2Tokens, MEAN))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("Model gf-6L does not fit the tokens")
-        .hasMessageContaining("the tokens were made with a V2 vocabulary (20,275 tokens, <cls> first) but the model has vocab_size 25,426")
-        .hasMessageContaining("the longest cell has 4,096 tokens but the model takes at most 2,048");
+        .hasMessageContaining(
+            "the tokens were made with a V2 vocabulary (20,275 tokens, <cls> first) but the model"
+                + " has vocab_size 25,426")
+        .hasMessageContaining(
+            "the longest cell has 4,096 tokens but the model takes at most 2,048");
   }
 
   @Test
   void tokenIdsBeyondTheVocabularyMixedStylesAndPadding() {
-    assertThatThrownBy(() -> ModelCheck.check(V1_MODEL, "m", new TokenProfile(10, 20, 30_000, 0, -1, false), MEAN))
-        .hasMessageContaining("the tokens include id 30,000 but the model's vocabulary has 25,426 entries");
-    assertThatThrownBy(() -> ModelCheck.check(V1_MODEL, "m", new TokenProfile(10, 20, 100, 4, -1, false), MEAN))
+    assertThatThrownBy(
+            () ->
+                ModelCheck.check(
+                    V1_MODEL, "m", new TokenProfile(10, 20, 30_000, 0, -1, false), MEAN))
+        .hasMessageContaining(
+            "the tokens include id 30,000 but the model's vocabulary has 25,426 entries");
+    assertThatThrownBy(
+            () ->
+                ModelCheck.check(V1_MODEL, "m", new TokenProfile(10, 20, 100, 4, -1, false), MEAN))
         .hasMessageContaining("4 of 10 cells start with <cls>");
-    assertThatThrownBy(() -> ModelCheck.check(V1_MODEL, "m", new TokenProfile(10, 20, 100, 0, -1, false),
-            new EmbeddingSettings(-1, Pooling.MEAN, 100, 1, -1, -1)))
+    assertThatThrownBy(
+            () ->
+                ModelCheck.check(
+                    V1_MODEL,
+                    "m",
+                    new TokenProfile(10, 20, 100, 0, -1, false),
+                    new EmbeddingSettings(-1, Pooling.MEAN, 100, 1, -1, -1)))
         .hasMessageContaining("the vocabulary's <pad> is 1 but the model's pad_token_id is 0");
-    assertThatThrownBy(() -> ModelCheck.check(V1_MODEL, "m", new TokenProfile(10, 20, 100, 0, -1, false),
-            new EmbeddingSettings(-1, Pooling.CLS, 100, 0, 2, 3)))
+    assertThatThrownBy(
+            () ->
+                ModelCheck.check(
+                    V1_MODEL,
+                    "m",
+                    new TokenProfile(10, 20, 100, 0, -1, false),
+                    new EmbeddingSettings(-1, Pooling.CLS, 100, 0, 2, 3)))
         .hasMessageContaining("--pooling cls needs every cell to start with <cls>");
   }
 }

@@ -15,16 +15,19 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * fp16 is for GPUs, but the path (weights cast on load, mask in the weights' type, fp32
- * pooling) runs on the CPU too, so it is tested here: the embeddings stay close to fp32's.
+ * fp16 is for GPUs, but the path (weights cast on load, mask in the weights' type, fp32 pooling)
+ * runs on the CPU too, so it is tested here: the embeddings stay close to fp32's.
  */
 class PrecisionTest {
   private static final List<int[]> CELLS =
       List.of(new int[] {2, 5, 4, 6, 9, 8, 3}, new int[] {2, 10, 11, 12, 13, 14, 15, 16, 17, 3});
-  private static final EmbeddingSettings MEAN = new EmbeddingSettings(-1, Pooling.MEAN, 100, 0, 2, 3);
+  private static final EmbeddingSettings MEAN =
+      new EmbeddingSettings(-1, Pooling.MEAN, 100, 0, 2, 3);
 
   @ParameterizedTest
-  @EnumSource(value = Precision.class, names = {"FP16", "BF16"})
+  @EnumSource(
+      value = Precision.class,
+      names = {"FP16", "BF16"})
   void halfPrecisionEmbeddingsStayCloseToFp32(Precision precision) {
     float[][] full;
     float[][] half;
@@ -43,13 +46,24 @@ class PrecisionTest {
 
   @Test
   void torchScriptModelsRunInTheirExportedPrecision() {
-    assertThatThrownBy(() -> ModelLoader.load(Fixtures.vocab("models/tiny-v2/model.pt"), Device.cpu(), Precision.FP16))
+    assertThatThrownBy(
+            () ->
+                ModelLoader.load(
+                    Fixtures.vocab("models/tiny-v2/model.pt"), Device.cpu(), Precision.FP16))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("--precision fp16 applies to Hugging Face (safetensors) models");
-    assertThatThrownBy(() -> Precision.parse("int8")).hasMessageContaining("not one of fp32, fp16, bf16");
+    assertThatThrownBy(() -> Precision.parse("int8"))
+        .hasMessageContaining("not one of fp32, fp16, bf16");
     // bf16 lives only inside the fused program: the native engine would make bf16 NDArrays.
-    assertThatThrownBy(() -> ModelLoader.load(Fixtures.vocab("models/tiny-v2"), Device.cpu(), Precision.BF16,
-        ModelLoader.Engine.NATIVE)).isInstanceOf(UserException.class).hasMessageContaining("fused engine only");
+    assertThatThrownBy(
+            () ->
+                ModelLoader.load(
+                    Fixtures.vocab("models/tiny-v2"),
+                    Device.cpu(),
+                    Precision.BF16,
+                    ModelLoader.Engine.NATIVE))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("fused engine only");
   }
 
   private static double cosine(float[] a, float[] b) {

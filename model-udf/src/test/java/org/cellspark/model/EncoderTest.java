@@ -35,10 +35,14 @@ class EncoderTest {
   static void load() {
     for (String model : List.of("tiny-v2", "tiny-v1")) {
       ENCODERS.put(model, ModelLoader.load(ModelFixtures.model(model), Device.cpu()));
-      ENCODERS.put(model + "-native", ModelLoader.load(ModelFixtures.model(model), Device.cpu(), Precision.FP32,
-          ModelLoader.Engine.NATIVE));
+      ENCODERS.put(
+          model + "-native",
+          ModelLoader.load(
+              ModelFixtures.model(model), Device.cpu(), Precision.FP32, ModelLoader.Engine.NATIVE));
     }
-    ENCODERS.put("tiny-v2-torchscript", ModelLoader.load(ModelFixtures.model("tiny-v2").resolve("model.pt"), Device.cpu()));
+    ENCODERS.put(
+        "tiny-v2-torchscript",
+        ModelLoader.load(ModelFixtures.model("tiny-v2").resolve("model.pt"), Device.cpu()));
     inputs = NDManager.newBaseManager(Device.cpu(), "PyTorch");
   }
 
@@ -55,7 +59,8 @@ class EncoderTest {
 
   /** Every layer's hidden states, one cell at a time, equal PyTorch's. */
   @ParameterizedTest
-  @ValueSource(strings = {"tiny-v2", "tiny-v1", "tiny-v2-native", "tiny-v1-native", "tiny-v2-torchscript"})
+  @ValueSource(
+      strings = {"tiny-v2", "tiny-v1", "tiny-v2-native", "tiny-v1-native", "tiny-v2-torchscript"})
   void everyHiddenStateMatchesPyTorch(String which) {
     Encoder e = encoder(which);
     JsonObject ref = ModelFixtures.reference(which.startsWith("tiny-v2") ? "tiny-v2" : "tiny-v1");
@@ -75,7 +80,10 @@ class EncoderTest {
               .as("%s, cell of %d tokens, hidden state %d", which, ids.length, layer)
               .isLessThanOrEqualTo(TOLERANCE);
           // hiddenState(layer) computes only up to that layer, and agrees.
-          assertThat(maxAbsDiff(e.hiddenState(x, inputs.ones(new Shape(1, ids.length)), layer).toFloatArray(), actual))
+          assertThat(
+                  maxAbsDiff(
+                      e.hiddenState(x, inputs.ones(new Shape(1, ids.length)), layer).toFloatArray(),
+                      actual))
               .isLessThanOrEqualTo(1e-6);
         }
       }
@@ -84,7 +92,8 @@ class EncoderTest {
 
   /** Right-padded batches: padding never changes a real position's output. */
   @ParameterizedTest
-  @ValueSource(strings = {"tiny-v2", "tiny-v1", "tiny-v2-native", "tiny-v1-native", "tiny-v2-torchscript"})
+  @ValueSource(
+      strings = {"tiny-v2", "tiny-v1", "tiny-v2-native", "tiny-v1-native", "tiny-v2-torchscript"})
   void paddingDoesNotChangeRealPositions(String which) {
     Encoder e = encoder(which);
     JsonObject ref = ModelFixtures.reference(which.startsWith("tiny-v2") ? "tiny-v2" : "tiny-v1");
@@ -103,16 +112,21 @@ class EncoderTest {
     }
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
-      NDArray last = e.hiddenState(
-          inputs.create(ids, new Shape(cells.size(), longest)),
-          inputs.create(mask, new Shape(cells.size(), longest)),
-          e.config().numLayers());
+      NDArray last =
+          e.hiddenState(
+              inputs.create(ids, new Shape(cells.size(), longest)),
+              inputs.create(mask, new Shape(cells.size(), longest)),
+              e.config().numLayers());
       int hidden = e.config().hiddenSize();
       float[] all = last.toFloatArray();
       for (int i = 0; i < cells.size(); i++) {
         int n = cells.get(i).length;
-        float[] real = java.util.Arrays.copyOfRange(all, i * longest * hidden, (i * longest + n) * hidden);
-        assertThat(maxAbsDiff(real, matrix(ref.getAsJsonArray("padded_batch_last_layer").get(i).getAsJsonArray())))
+        float[] real =
+            java.util.Arrays.copyOfRange(all, i * longest * hidden, (i * longest + n) * hidden);
+        assertThat(
+                maxAbsDiff(
+                    real,
+                    matrix(ref.getAsJsonArray("padded_batch_last_layer").get(i).getAsJsonArray())))
             .as("%s cell %d in a padded batch", which, i)
             .isLessThanOrEqualTo(TOLERANCE);
       }
@@ -122,7 +136,8 @@ class EncoderTest {
   /** The two loading paths give the same hidden states on the same weights. */
   @Test
   void torchScriptAndNativeAgree() {
-    JsonObject cell = ModelFixtures.reference("tiny-v2").getAsJsonArray("cells").get(1).getAsJsonObject();
+    JsonObject cell =
+        ModelFixtures.reference("tiny-v2").getAsJsonArray("cells").get(1).getAsJsonObject();
     long[] ids = ModelFixtures.ids(cell);
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
@@ -133,9 +148,11 @@ class EncoderTest {
       NDList c = encoder("tiny-v2").hiddenStates(x, m);
       for (int layer = 0; layer < a.size(); layer++) {
         assertThat(maxAbsDiff(a.get(layer).toFloatArray(), b.get(layer).toFloatArray()))
-            .as("hidden state %d", layer).isLessThanOrEqualTo(TOLERANCE);
+            .as("hidden state %d", layer)
+            .isLessThanOrEqualTo(TOLERANCE);
         assertThat(maxAbsDiff(a.get(layer).toFloatArray(), c.get(layer).toFloatArray()))
-            .as("fused, hidden state %d", layer).isLessThanOrEqualTo(TOLERANCE);
+            .as("fused, hidden state %d", layer)
+            .isLessThanOrEqualTo(TOLERANCE);
       }
     }
     assertThat(encoder("tiny-v2-native").kind()).isEqualTo("native");

@@ -22,7 +22,9 @@ final class ModelFixtures {
   static synchronized JsonObject reference(String model) {
     if (reference == null) {
       try {
-        reference = JsonParser.parseString(Files.readString(Fixtures.vocab("models/reference.json"))).getAsJsonObject();
+        reference =
+            JsonParser.parseString(Files.readString(Fixtures.vocab("models/reference.json")))
+                .getAsJsonObject();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

@@ -28,11 +28,15 @@ class ModelLoaderErrorsTest {
   @Test
   void aConfigThatDisagreesWithTheWeightsIsNamed() throws IOException {
     Path dir = copyOfTinyV2();
-    String config = Files.readString(dir.resolve("config.json")).replace("\"hidden_size\": 32", "\"hidden_size\": 64");
+    String config =
+        Files.readString(dir.resolve("config.json"))
+            .replace("\"hidden_size\": 32", "\"hidden_size\": 64");
     Files.writeString(dir.resolve("config.json"), config);
     assertThatThrownBy(() -> ModelLoader.load(dir, Device.cpu()))
         .isInstanceOf(UserException.class)
-        .hasMessageContaining("config.json says the weight 'bert.embeddings.word_embeddings.weight' should be [34, 64]")
+        .hasMessageContaining(
+            "config.json says the weight 'bert.embeddings.word_embeddings.weight' should be [34,"
+                + " 64]")
         .hasMessageContaining("holds [34, 32]");
   }
 
@@ -56,10 +60,12 @@ class ModelLoaderErrorsTest {
     writeSafetensors(file, header, new byte[8]);
     assertThatThrownBy(() -> SafetensorsFile.open(file))
         .isInstanceOf(UserException.class)
-        .hasMessageContaining("tensor 'a' (F32, shape [2, 3]) should take 24 bytes but its header gives 8");
+        .hasMessageContaining(
+            "tensor 'a' (F32, shape [2, 3]) should take 24 bytes but its header gives 8");
 
     Path overlap = tmp.resolve("overlap.safetensors");
-    writeSafetensors(overlap,
+    writeSafetensors(
+        overlap,
         "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
         new byte[12]);
     assertThatThrownBy(() -> SafetensorsFile.open(overlap))
@@ -67,7 +73,8 @@ class ModelLoaderErrorsTest {
         .hasMessageContaining("tensors 'a' and 'b' overlap");
 
     Path huge = tmp.resolve("huge.safetensors");
-    Files.write(huge, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40).array());
+    Files.write(
+        huge, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40).array());
     assertThatThrownBy(() -> SafetensorsFile.open(huge))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("header claims 1099511627776 bytes in a 16-byte file");
@@ -77,8 +84,12 @@ class ModelLoaderErrorsTest {
   void readsHalfPrecisionWeights() throws IOException {
     Path file = tmp.resolve("half.safetensors");
     ByteBuffer data = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-    data.putShort((short) 0x3C00).putShort((short) 0xC000).putShort((short) 0x3F80).putShort((short) 0x0001);
-    writeSafetensors(file,
+    data.putShort((short) 0x3C00)
+        .putShort((short) 0xC000)
+        .putShort((short) 0x3F80)
+        .putShort((short) 0x0001);
+    writeSafetensors(
+        file,
         "{\"h\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[4,8]}}",
         data.array());
     SafetensorsFile f = SafetensorsFile.open(file);
@@ -105,7 +116,9 @@ class ModelLoaderErrorsTest {
     Path notTorch = tmp.resolve("x/model.pt");
     Files.createDirectories(notTorch.getParent());
     Files.writeString(notTorch, "not a model");
-    Files.copy(ModelFixtures.model("tiny-v2").resolve("config.json"), notTorch.resolveSibling("config.json"));
+    Files.copy(
+        ModelFixtures.model("tiny-v2").resolve("config.json"),
+        notTorch.resolveSibling("config.json"));
     assertThatThrownBy(() -> ModelLoader.load(notTorch, Device.cpu()))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("Cannot load the TorchScript model");
@@ -118,7 +131,8 @@ class ModelLoaderErrorsTest {
     assertThatThrownBy(() -> ModelLoader.load(dir, Device.cpu()))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("describes a 'gpt2' model");
-    assertThat(BertConfig.read(ModelFixtures.model("tiny-v1").resolve("config.json")).hiddenAct()).isEqualTo("gelu");
+    assertThat(BertConfig.read(ModelFixtures.model("tiny-v1").resolve("config.json")).hiddenAct())
+        .isEqualTo("gelu");
   }
 
   private static void writeSafetensors(Path file, String header, byte[] data) throws IOException {

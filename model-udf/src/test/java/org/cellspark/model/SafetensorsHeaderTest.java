@@ -24,7 +24,8 @@ class SafetensorsHeaderTest {
     byte[] json = header.getBytes(StandardCharsets.UTF_8);
     ByteBuffer b = ByteBuffer.allocate(8 + json.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
     b.putLong(json.length).put(json);
-    return Files.write(dir.resolve("model-" + Math.abs(header.hashCode()) + ".safetensors"), b.array());
+    return Files.write(
+        dir.resolve("model-" + Math.abs(header.hashCode()) + ".safetensors"), b.array());
   }
 
   @Test
@@ -35,17 +36,32 @@ class SafetensorsHeaderTest {
 
   @Test
   void damagedHeadersAreRefusedNamingFileAndTensor() throws IOException {
-    assertThatThrownBy(() -> SafetensorsFile.open(file("{not json", 0))).isInstanceOf(UserException.class)
+    assertThatThrownBy(() -> SafetensorsFile.open(file("{not json", 0)))
+        .isInstanceOf(UserException.class)
         .hasMessageContaining("the safetensors header is not a JSON object");
-    assertThatThrownBy(() -> SafetensorsFile.open(file("[1, 2]", 0))).isInstanceOf(UserException.class)
+    assertThatThrownBy(() -> SafetensorsFile.open(file("[1, 2]", 0)))
+        .isInstanceOf(UserException.class)
         .hasMessageContaining("the safetensors header is not a JSON object");
-    assertThatThrownBy(() -> SafetensorsFile.open(file("{\"w\":{\"dtype\":\"F32\",\"data_offsets\":[0,8]}}", 8)))
-        .isInstanceOf(UserException.class).hasMessageContaining("the header entry of 'w' is malformed (no shape)");
-    assertThatThrownBy(() -> SafetensorsFile.open(file("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[\"x\",8]}}", 8)))
-        .isInstanceOf(UserException.class).hasMessageContaining("the header entry of 'w' is malformed");
-    assertThatThrownBy(() -> SafetensorsFile.open(file("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0]}}", 8)))
-        .isInstanceOf(UserException.class).hasMessageContaining("the header entry of 'w' is malformed");
+    assertThatThrownBy(
+            () ->
+                SafetensorsFile.open(file("{\"w\":{\"dtype\":\"F32\",\"data_offsets\":[0,8]}}", 8)))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("the header entry of 'w' is malformed (no shape)");
+    assertThatThrownBy(
+            () ->
+                SafetensorsFile.open(
+                    file(
+                        "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[\"x\",8]}}", 8)))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("the header entry of 'w' is malformed");
+    assertThatThrownBy(
+            () ->
+                SafetensorsFile.open(
+                    file("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0]}}", 8)))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("the header entry of 'w' is malformed");
     assertThatThrownBy(() -> SafetensorsFile.open(file("{\"w\":[1]}", 8)))
-        .isInstanceOf(UserException.class).hasMessageContaining("the header entry of 'w' is malformed");
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("the header entry of 'w' is malformed");
   }
 }

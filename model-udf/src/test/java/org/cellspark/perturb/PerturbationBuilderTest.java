@@ -19,9 +19,11 @@ class PerturbationBuilderTest {
   void candidatesAreUpstreamsSets() {
     // V2 delete: genes 1..n-2; V2 overexpress skips the already-first gene; V1 likewise.
     assertThat(builder(PerturbationType.DELETE, 100).candidates(V2)).containsExactly(1, 2, 3, 4, 5);
-    assertThat(builder(PerturbationType.OVEREXPRESS, 100).candidates(V2)).containsExactly(2, 3, 4, 5);
+    assertThat(builder(PerturbationType.OVEREXPRESS, 100).candidates(V2))
+        .containsExactly(2, 3, 4, 5);
     assertThat(builder(PerturbationType.DELETE, 100).candidates(V1)).containsExactly(0, 1, 2, 3, 4);
-    assertThat(builder(PerturbationType.OVEREXPRESS, 100).candidates(V1)).containsExactly(1, 2, 3, 4);
+    assertThat(builder(PerturbationType.OVEREXPRESS, 100).candidates(V1))
+        .containsExactly(1, 2, 3, 4);
   }
 
   @Test
@@ -31,7 +33,8 @@ class PerturbationBuilderTest {
     assertThat(d.originalIndex()).containsExactly(1, 2, 4, 5);
     assertThat(d.perturbedIndex()).containsExactly(1, 2, 3, 4);
 
-    Perturbation o = builder(PerturbationType.OVEREXPRESS, 100).single(V2, 4); // gene 13 to the front
+    Perturbation o =
+        builder(PerturbationType.OVEREXPRESS, 100).single(V2, 4); // gene 13 to the front
     assertThat(o.perturbed()).containsExactly(2, 13, 10, 11, 12, 14, 3);
     assertThat(o.originalIndex()).containsExactly(1, 2, 3, 5);
     assertThat(o.perturbedIndex()).containsExactly(2, 3, 4, 5);
@@ -41,17 +44,22 @@ class PerturbationBuilderTest {
   @Test
   void inhibitAndActivateMoveByQuartersOfTheCellsGenes() {
     // 5 genes, rank shift 1: ceil(5/4) = 2 positions.
-    Perturbation down = builder(PerturbationType.INHIBIT, 100).single(V2, 1); // gene 10: position 1 -> 3
+    Perturbation down =
+        builder(PerturbationType.INHIBIT, 100).single(V2, 1); // gene 10: position 1 -> 3
     assertThat(down.perturbed()).containsExactly(2, 11, 12, 10, 13, 14, 3);
     assertThat(down.originalIndex()).containsExactly(2, 3, 4, 5);
     assertThat(down.perturbedIndex()).containsExactly(1, 2, 4, 5);
     Perturbation up = builder(PerturbationType.ACTIVATE, 100).single(V2, 5); // gene 14: 5 -> 3
     assertThat(up.perturbed()).containsExactly(2, 10, 11, 14, 12, 13, 3);
     // Stops at the ends; a gene already there is not perturbed.
-    assertThat(builder(PerturbationType.INHIBIT, 100).single(V2, 4).perturbed()).containsExactly(2, 10, 11, 12, 14, 13, 3);
+    assertThat(builder(PerturbationType.INHIBIT, 100).single(V2, 4).perturbed())
+        .containsExactly(2, 10, 11, 12, 14, 13, 3);
     assertThat(builder(PerturbationType.INHIBIT, 100).single(V2, 5)).isNull();
     assertThat(builder(PerturbationType.ACTIVATE, 100).single(V2, 1)).isNull();
-    assertThat(new PerturbationBuilder(PerturbationType.INHIBIT, 3, 100, 2, 3).single(V1, 0).perturbed())
+    assertThat(
+            new PerturbationBuilder(PerturbationType.INHIBIT, 3, 100, 2, 3)
+                .single(V1, 0)
+                .perturbed())
         .containsExactly(11, 12, 13, 14, 10); // ceil(3*5/4) = 4 positions
   }
 
@@ -83,12 +91,15 @@ class PerturbationBuilderTest {
     assertThat(d.perturbed()).containsExactly(10, 12, 14);
     assertThat(d.perturbedGenes()).containsExactly(13, 11, 99);
     assertThat(builder(PerturbationType.DELETE, 100).group(V1, new int[] {98, 99})).isNull();
-    Perturbation a = builder(PerturbationType.OVEREXPRESS, 100).withAnchor(V1, 3, 1); // anchor 13, gene 11
+    Perturbation a =
+        builder(PerturbationType.OVEREXPRESS, 100).withAnchor(V1, 3, 1); // anchor 13, gene 11
     assertThat(a.perturbed()).containsExactly(11, 13, 10, 12, 14);
     assertThatThrownBy(() -> builder(PerturbationType.INHIBIT, 100).withAnchor(V1, 3, 1))
-        .isInstanceOf(UserException.class).hasMessageContaining("--anchor-gene combines genes for delete and overexpress");
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("--anchor-gene combines genes for delete and overexpress");
     assertThatThrownBy(() -> new PerturbationBuilder(PerturbationType.ACTIVATE, 4, 100, 2, 3))
-        .isInstanceOf(UserException.class).hasMessageContaining("--rank-shift must be 1, 2 or 3");
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("--rank-shift must be 1, 2 or 3");
   }
 
   @Test

@@ -27,16 +27,24 @@ import org.junit.jupiter.api.Test;
 class PerturbationGoldenTest {
   @Test
   void everyCaseMatchesPyTorch() throws IOException {
-    JsonObject ref = JsonParser.parseString(Files.readString(Fixtures.vocab("models/perturb_reference.json"))).getAsJsonObject();
+    JsonObject ref =
+        JsonParser.parseString(Files.readString(Fixtures.vocab("models/perturb_reference.json")))
+            .getAsJsonObject();
     int checked = 0;
     for (String model : List.of("tiny-v2", "tiny-v1")) {
       boolean v2 = model.equals("tiny-v2");
       int cls = v2 ? 2 : -1;
       int eos = v2 ? 3 : -1;
       JsonArray s = ref.getAsJsonArray(model + "_states");
-      float[][] states = {Vectors.floats(s.get(0).getAsJsonArray()), Vectors.floats(s.get(1).getAsJsonArray())};
+      float[][] states = {
+        Vectors.floats(s.get(0).getAsJsonArray()), Vectors.floats(s.get(1).getAsJsonArray())
+      };
       try (Encoder encoder = ModelLoader.load(Fixtures.vocab("models/" + model), Device.cpu());
-          CellEmbedder embedder = new CellEmbedder(encoder, Device.cpu(), new EmbeddingSettings(-1, Pooling.MEAN, 1000, 0, cls, eos))) {
+          CellEmbedder embedder =
+              new CellEmbedder(
+                  encoder,
+                  Device.cpu(),
+                  new EmbeddingSettings(-1, Pooling.MEAN, 1000, 0, cls, eos))) {
         for (JsonElement e : ref.getAsJsonArray("cases")) {
           JsonObject c = e.getAsJsonObject();
           if (!c.get("model").getAsString().equals(model)) {
@@ -47,30 +55,60 @@ class PerturbationGoldenTest {
           PerturbationType type = PerturbationType.parse(c.get("kind").getAsString());
           Pooling pooling = Pooling.parse(c.get("pooling").getAsString());
           PerturbationBuilder builder = new PerturbationBuilder(type, 1, 64, cls, eos);
-          Perturbation p = positions.length == 1 ? builder.single(cell, positions[0]) : builder.withAnchor(cell, positions[0], positions[1]);
-          String what = String.format("%s cell %d %s %s %s", model, c.get("cell").getAsInt(), type, java.util.Arrays.toString(positions), pooling);
-          assertThat(p.perturbed()).as(what).containsExactly(ints(c.getAsJsonArray("perturbed_tokens")));
+          Perturbation p =
+              positions.length == 1
+                  ? builder.single(cell, positions[0])
+                  : builder.withAnchor(cell, positions[0], positions[1]);
+          String what =
+              String.format(
+                  "%s cell %d %s %s %s",
+                  model,
+                  c.get("cell").getAsInt(),
+                  type,
+                  java.util.Arrays.toString(positions),
+                  pooling);
+          assertThat(p.perturbed())
+              .as(what)
+              .containsExactly(ints(c.getAsJsonArray("perturbed_tokens")));
 
-          ShiftMetrics metrics = new ShiftMetrics(encoder.config().hiddenSize(), pooling, states, cls, eos);
+          ShiftMetrics metrics =
+              new ShiftMetrics(encoder.config().hiddenSize(), pooling, states, cls, eos);
           float[][] vectors = embedder.tokenVectors(List.of(p.original(), p.perturbed()));
           ShiftMetrics.Result host = metrics.compare(p, vectors[0], vectors[1], true);
           // The same comparison where the hidden states are (what screens do).
           ShiftMetrics.Result[] device = new ShiftMetrics.Result[1];
-          try (ComparisonsOnDevice d = new ComparisonsOnDevice(metrics, encoder.config().hiddenSize(), Device.cpu())) {
-            embedder.forEachBatch(List.of(p.original()), (cells, hidden) -> d.keep(List.of(p.original()), cells, hidden));
-            embedder.forEachBatch(List.of(p.perturbed()), (cells, hidden) -> device[0] = d.compare(List.of(p), cells, hidden, true)[0]);
+          try (ComparisonsOnDevice d =
+              new ComparisonsOnDevice(metrics, encoder.config().hiddenSize(), Device.cpu())) {
+            embedder.forEachBatch(
+                List.of(p.original()),
+                (cells, hidden) -> d.keep(List.of(p.original()), cells, hidden));
+            embedder.forEachBatch(
+                List.of(p.perturbed()),
+                (cells, hidden) -> device[0] = d.compare(List.of(p), cells, hidden, true)[0]);
           }
-          assertThat(device[0].cosineSimilarity()).as(what + " on the device").isCloseTo(host.cosineSimilarity(), org.assertj.core.data.Offset.offset(1e-6));
+          assertThat(device[0].cosineSimilarity())
+              .as(what + " on the device")
+              .isCloseTo(host.cosineSimilarity(), org.assertj.core.data.Offset.offset(1e-6));
           for (ShiftMetrics.Result r : List.of(host, device[0])) {
-            assertThat(r.cosineSimilarity()).as(what).isCloseTo(c.get("cosine_similarity").getAsDouble(), org.assertj.core.data.Offset.offset(1e-4));
+            assertThat(r.cosineSimilarity())
+                .as(what)
+                .isCloseTo(
+                    c.get("cosine_similarity").getAsDouble(),
+                    org.assertj.core.data.Offset.offset(1e-4));
             JsonArray shifts = c.getAsJsonArray("shifts");
             for (int k = 0; k < shifts.size(); k++) {
-              assertThat(r.shifts()[k]).as(what + " shift " + k).isCloseTo(shifts.get(k).getAsDouble(), org.assertj.core.data.Offset.offset(1e-4));
+              assertThat(r.shifts()[k])
+                  .as(what + " shift " + k)
+                  .isCloseTo(
+                      shifts.get(k).getAsDouble(), org.assertj.core.data.Offset.offset(1e-4));
             }
             assertThat(r.affected()).as(what).containsExactly(ints(c.getAsJsonArray("affected")));
             JsonArray geneCos = c.getAsJsonArray("gene_cos");
             for (int k = 0; k < geneCos.size(); k++) {
-              assertThat(r.geneCosines()[k]).as(what + " gene " + k).isCloseTo(geneCos.get(k).getAsDouble(), org.assertj.core.data.Offset.offset(1e-4));
+              assertThat(r.geneCosines()[k])
+                  .as(what + " gene " + k)
+                  .isCloseTo(
+                      geneCos.get(k).getAsDouble(), org.assertj.core.data.Offset.offset(1e-4));
             }
           }
           checked++;

@@ -26,7 +26,8 @@ class CellsparkSettingsTest {
 
   @Test
   void everyNameIsInTheCellsparkNamespaceAndUnique() {
-    assertThat(CellsparkSettings.all()).extracting(CellsparkSettings.Key::name)
+    assertThat(CellsparkSettings.all())
+        .extracting(CellsparkSettings.Key::name)
         .allMatch(n -> n.startsWith("spark.cellspark."))
         .doesNotHaveDuplicates();
   }
@@ -46,15 +47,18 @@ class CellsparkSettingsTest {
   @Test
   void aValueThatDoesNotParseIsRefusedNamingTheSettingAndWhatItTakes(SparkSession spark) {
     spark.conf().set("spark.cellspark.hdf5.remote", "stream");
-    assertThatThrownBy(() -> CellsparkSettings.HDF5_REMOTE.in(spark)).isInstanceOf(UserException.class)
+    assertThatThrownBy(() -> CellsparkSettings.HDF5_REMOTE.in(spark))
+        .isInstanceOf(UserException.class)
         .hasMessageContaining("spark.cellspark.hdf5.remote='stream'")
         .hasMessageContaining("must be one of range, copy");
     spark.conf().set("spark.cellspark.mtx.splitBytes", "-5");
-    assertThatThrownBy(() -> CellsparkSettings.MTX_SPLIT_BYTES.in(spark)).isInstanceOf(UserException.class)
+    assertThatThrownBy(() -> CellsparkSettings.MTX_SPLIT_BYTES.in(spark))
+        .isInstanceOf(UserException.class)
         .hasMessageContaining("spark.cellspark.mtx.splitBytes='-5'")
         .hasMessageContaining("positive");
     spark.conf().set("spark.cellspark.embed.layer", "3");
-    assertThatThrownBy(() -> CellsparkSettings.EMBED_LAYER.in(spark.conf())).isInstanceOf(UserException.class)
+    assertThatThrownBy(() -> CellsparkSettings.EMBED_LAYER.in(spark.conf()))
+        .isInstanceOf(UserException.class)
         .hasMessageContaining("must be -1 or 0");
   }
 
@@ -62,7 +66,9 @@ class CellsparkSettingsTest {
   void aSettingWithoutDefaultIsRequiredWithHowToSetIt(SparkSession spark) {
     assertThatThrownBy(() -> CellsparkSettings.MODEL.required(spark.conf(), "a model folder"))
         .isInstanceOf(UserException.class)
-        .hasMessage("Set spark.cellspark.model to a model folder first (SQL: SET spark.cellspark.model=...)");
+        .hasMessage(
+            "Set spark.cellspark.model to a model folder first (SQL: SET"
+                + " spark.cellspark.model=...)");
   }
 
   @Test

@@ -2,6 +2,8 @@ package org.cellspark.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.cellspark.testing.Vectors.floats;
+import static org.cellspark.testing.Vectors.maxAbsDiff;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -21,9 +23,6 @@ import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.Pooling;
-import static org.cellspark.testing.Vectors.floats;
-import static org.cellspark.testing.Vectors.maxAbsDiff;
-
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +33,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class EmbedTransformTest {
   private static JsonObject reference;
   private static final String MODEL = Fixtures.vocab("models/tiny-v2").toString();
-  private static final EmbeddingSettings MEAN = new EmbeddingSettings(-1, Pooling.MEAN, 64, 0, 2, 3);
+  private static final EmbeddingSettings MEAN =
+      new EmbeddingSettings(-1, Pooling.MEAN, 64, 0, 2, 3);
   private static final StructType SCHEMA =
       new StructType()
           .add("cell_id", DataTypes.StringType)
@@ -43,7 +43,9 @@ class EmbedTransformTest {
 
   @BeforeAll
   static void read() throws IOException {
-    reference = JsonParser.parseString(Files.readString(Fixtures.vocab("models/reference.json"))).getAsJsonObject();
+    reference =
+        JsonParser.parseString(Files.readString(Fixtures.vocab("models/reference.json")))
+            .getAsJsonObject();
   }
 
   /** 3 copies of the 4 reference cells, an empty cell and a null one, in 3 partitions. */
@@ -67,8 +69,14 @@ class EmbedTransformTest {
   }
 
   private static float[] expected(int cell) {
-    return floats(reference.getAsJsonObject("tiny-v2").getAsJsonArray("cells").get(cell).getAsJsonObject()
-        .getAsJsonObject("mean").getAsJsonArray("-1"));
+    return floats(
+        reference
+            .getAsJsonObject("tiny-v2")
+            .getAsJsonArray("cells")
+            .get(cell)
+            .getAsJsonObject()
+            .getAsJsonObject("mean")
+            .getAsJsonArray("-1"));
   }
 
   @Test
@@ -95,7 +103,8 @@ class EmbedTransformTest {
   @Test
   void filteredRowsDoNotShiftEmbeddingsOntoOtherCells(SparkSession spark) {
     Dataset<Row> in = cells(spark, 3).where("donor != 'donor0' AND cell_id != 'c2_1'");
-    List<Row> rows = EmbedTransform.apply(in, EmbedTransform.Options.of(MODEL, MEAN)).collectAsList();
+    List<Row> rows =
+        EmbedTransform.apply(in, EmbedTransform.Options.of(MODEL, MEAN)).collectAsList();
     assertThat(rows).hasSize(9); // 14 - 4 (donor0) - 1
     for (Row r : rows) {
       String id = r.getString(0);
@@ -104,15 +113,22 @@ class EmbedTransformTest {
         continue;
       }
       float[] actual = floats(r.<Float>getList(3));
-      assertThat(maxAbsDiff(actual, expected(Integer.parseInt(id.substring(id.indexOf('_') + 1))))).as(id)
+      assertThat(maxAbsDiff(actual, expected(Integer.parseInt(id.substring(id.indexOf('_') + 1)))))
+          .as(id)
           .isLessThanOrEqualTo(1e-4);
     }
   }
 
   @Test
   void partitioningDoesNotChangeEmbeddingsAndTheModelLoadsOnce(SparkSession spark) {
-    List<Row> one = EmbedTransform.apply(cells(spark, 1), EmbedTransform.Options.of(MODEL, MEAN)).orderBy("cell_id").collectAsList();
-    List<Row> seven = EmbedTransform.apply(cells(spark, 7), EmbedTransform.Options.of(MODEL, MEAN)).orderBy("cell_id").collectAsList();
+    List<Row> one =
+        EmbedTransform.apply(cells(spark, 1), EmbedTransform.Options.of(MODEL, MEAN))
+            .orderBy("cell_id")
+            .collectAsList();
+    List<Row> seven =
+        EmbedTransform.apply(cells(spark, 7), EmbedTransform.Options.of(MODEL, MEAN))
+            .orderBy("cell_id")
+            .collectAsList();
     for (int i = 0; i < one.size(); i++) {
       assertThat(seven.get(i).getString(0)).isEqualTo(one.get(i).getString(0));
       if (!one.get(i).isNullAt(3)) {
@@ -128,19 +144,27 @@ class EmbedTransformTest {
 
   @Test
   void refusesBadInputsNamingTheCellOrColumn(SparkSession spark) {
-    Dataset<Row> bad = spark.createDataFrame(
-        List.of(RowFactory.create("ok", List.of(2, 5, 3), "d"), RowFactory.create("out_of_vocab", List.of(2, 99, 3), "d")),
-        SCHEMA);
+    Dataset<Row> bad =
+        spark.createDataFrame(
+            List.of(
+                RowFactory.create("ok", List.of(2, 5, 3), "d"),
+                RowFactory.create("out_of_vocab", List.of(2, 99, 3), "d")),
+            SCHEMA);
     // Checked before any embedding: the model's vocabulary has 34 entries.
     assertThatThrownBy(() -> EmbedTransform.apply(bad, EmbedTransform.Options.of(MODEL, MEAN)))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("the tokens include id 99 but the model's vocabulary has 34 entries");
     // Unchecked, the executor names the cell.
-    assertThatThrownBy(() -> EmbedTransform.unchecked(bad, EmbedTransform.Options.of(MODEL, MEAN)).collectAsList())
+    assertThatThrownBy(
+            () ->
+                EmbedTransform.unchecked(bad, EmbedTransform.Options.of(MODEL, MEAN))
+                    .collectAsList())
         .isInstanceOf(SparkException.class)
-        .satisfies(t -> assertThat(UserException.findIn(t).getMessage())
-            .contains("cannot embed cell 'out_of_vocab'")
-            .contains("token id 99 is outside the model's vocabulary (vocab_size 34)"));
+        .satisfies(
+            t ->
+                assertThat(UserException.findIn(t).getMessage())
+                    .contains("cannot embed cell 'out_of_vocab'")
+                    .contains("token id 99 is outside the model's vocabulary (vocab_size 34)"));
     Dataset<Row> longs = spark.sql("SELECT 'x' AS cell_id, array(2L, 5L) AS input_ids");
     assertThatThrownBy(() -> EmbedTransform.apply(longs, EmbedTransform.Options.of(MODEL, MEAN)))
         .isInstanceOf(UserException.class)
@@ -149,10 +173,14 @@ class EmbedTransformTest {
 
   @Test
   void checksTheVocabularyTheTokensWereMadeWith(SparkSession spark) {
-    Dataset<Row> v1Cells = spark.createDataFrame(List.of(RowFactory.create("a", List.of(5, 6, 7), "d")), SCHEMA);
+    Dataset<Row> v1Cells =
+        spark.createDataFrame(List.of(RowFactory.create("a", List.of(5, 6, 7), "d")), SCHEMA);
     var v1 = org.cellspark.vocab.VocabularyLoader.load(Fixtures.vocab("vocab-v1-small"));
-    assertThatThrownBy(() -> EmbedTransform.apply(v1Cells, EmbedTransform.Options.of(MODEL, MEAN), v1))
+    assertThatThrownBy(
+            () -> EmbedTransform.apply(v1Cells, EmbedTransform.Options.of(MODEL, MEAN), v1))
         .isInstanceOf(UserException.class)
-        .hasMessageContaining("the tokens were made with a V1 vocabulary (32 tokens) but the model has vocab_size 34");
+        .hasMessageContaining(
+            "the tokens were made with a V1 vocabulary (32 tokens) but the model has vocab_size"
+                + " 34");
   }
 }

@@ -2,6 +2,8 @@ package org.cellspark.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.cellspark.testing.Vectors.floats;
+import static org.cellspark.testing.Vectors.maxAbsDiff;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -12,9 +14,6 @@ import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
-import static org.cellspark.testing.Vectors.floats;
-import static org.cellspark.testing.Vectors.maxAbsDiff;
-
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
 import org.junit.jupiter.api.AfterEach;
@@ -30,7 +29,8 @@ class SqlFunctionsTest {
   @BeforeEach
   void setUp(SparkSession spark) throws IOException {
     JsonObject reference =
-        JsonParser.parseString(Files.readString(Fixtures.vocab("models/reference.json"))).getAsJsonObject();
+        JsonParser.parseString(Files.readString(Fixtures.vocab("models/reference.json")))
+            .getAsJsonObject();
     cells = reference.getAsJsonObject("tiny-v2").getAsJsonArray("cells");
     StringBuilder values = new StringBuilder();
     for (int c = 0; c < cells.size(); c++) {
@@ -41,9 +41,13 @@ class SqlFunctionsTest {
       }
       values.append("))");
     }
-    spark.sql("CREATE OR REPLACE TEMPORARY VIEW cells AS SELECT * FROM VALUES " + values + " AS t(cell_id, input_ids)");
+    spark.sql(
+        "CREATE OR REPLACE TEMPORARY VIEW cells AS SELECT * FROM VALUES "
+            + values
+            + " AS t(cell_id, input_ids)");
     spark.sql("SET " + CellsparkSettings.MODEL.name() + "=" + Fixtures.vocab("models/tiny-v2"));
-    spark.sql("SET " + CellsparkSettings.VOCABULARY.name() + "=" + Fixtures.vocab("vocab-v2-small"));
+    spark.sql(
+        "SET " + CellsparkSettings.VOCABULARY.name() + "=" + Fixtures.vocab("vocab-v2-small"));
   }
 
   @AfterEach
@@ -54,17 +58,32 @@ class SqlFunctionsTest {
 
   @Test
   void rowWiseAndBatchedFunctionsReturnPyTorchsEmbeddings(SparkSession spark) {
-    List<Row> rowWise = spark.sql("SELECT cell_id, geneformer_embed(input_ids) AS e FROM cells ORDER BY cell_id").collectAsList();
-    List<Row> cls = spark.sql("SELECT cell_id, geneformer_embed(input_ids, 'cls') AS e FROM cells ORDER BY cell_id").collectAsList();
-    List<Row> batched = spark.sql(
-        "SELECT cell_id, embedding FROM geneformer_embed_table('cells') ORDER BY cell_id").collectAsList();
+    List<Row> rowWise =
+        spark
+            .sql("SELECT cell_id, geneformer_embed(input_ids) AS e FROM cells ORDER BY cell_id")
+            .collectAsList();
+    List<Row> cls =
+        spark
+            .sql(
+                "SELECT cell_id, geneformer_embed(input_ids, 'cls') AS e FROM cells ORDER BY"
+                    + " cell_id")
+            .collectAsList();
+    List<Row> batched =
+        spark
+            .sql("SELECT cell_id, embedding FROM geneformer_embed_table('cells') ORDER BY cell_id")
+            .collectAsList();
     assertThat(rowWise).hasSize(cells.size());
     for (int c = 0; c < cells.size(); c++) {
       JsonObject cell = cells.get(c).getAsJsonObject();
       float[] mean = floats(cell.getAsJsonObject("mean").getAsJsonArray("-1"));
-      assertThat(maxAbsDiff(floats(rowWise.get(c).<Float>getList(1)), mean)).isLessThanOrEqualTo(1e-4);
-      assertThat(maxAbsDiff(floats(batched.get(c).<Float>getList(1)), mean)).isLessThanOrEqualTo(1e-4);
-      assertThat(maxAbsDiff(floats(cls.get(c).<Float>getList(1)), floats(cell.getAsJsonObject("cls").getAsJsonArray("-1"))))
+      assertThat(maxAbsDiff(floats(rowWise.get(c).<Float>getList(1)), mean))
+          .isLessThanOrEqualTo(1e-4);
+      assertThat(maxAbsDiff(floats(batched.get(c).<Float>getList(1)), mean))
+          .isLessThanOrEqualTo(1e-4);
+      assertThat(
+              maxAbsDiff(
+                  floats(cls.get(c).<Float>getList(1)),
+                  floats(cell.getAsJsonObject("cls").getAsJsonArray("-1"))))
           .isLessThanOrEqualTo(1e-4);
     }
   }
@@ -75,7 +94,10 @@ class SqlFunctionsTest {
     assertThat(usage).contains("The Geneformer embedding of one tokenized cell");
     spark.conf().unset(CellsparkSettings.MODEL.name());
     assertThatThrownBy(() -> spark.sql("SELECT geneformer_embed(input_ids) FROM cells").collect())
-        .satisfies(t -> assertThat(UserException.findIn(t).getMessage())
-            .contains("Set spark.cellspark.model to a model folder or TorchScript file first"));
+        .satisfies(
+            t ->
+                assertThat(UserException.findIn(t).getMessage())
+                    .contains(
+                        "Set spark.cellspark.model to a model folder or TorchScript file first"));
   }
 }

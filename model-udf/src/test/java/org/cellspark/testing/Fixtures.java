@@ -25,7 +25,8 @@ public final class Fixtures {
 
   /** A folder or file under model-udf/src/test/resources/fixtures (vocabularies, pickles). */
   public static Path vocab(String name) {
-    return existing(repositoryRoot().resolve("model-udf/src/test/resources/fixtures").resolve(name));
+    return existing(
+        repositoryRoot().resolve("model-udf/src/test/resources/fixtures").resolve(name));
   }
 
   /** The real Geneformer V1 dictionaries shipped in model-udf's resources. */
@@ -36,27 +37,35 @@ public final class Fixtures {
 
   /** An atlas fixture under spark-jobs/src/test/resources/fixtures/atlas. */
   public static Path atlas(String name) {
-    return existing(repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/atlas").resolve(name));
+    return existing(
+        repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/atlas").resolve(name));
   }
 
   /** A perturbation-screen fixture under spark-jobs/src/test/resources/fixtures/perturb. */
   public static Path perturb(String name) {
-    return existing(repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/perturb").resolve(name));
+    return existing(
+        repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/perturb").resolve(name));
   }
 
   /** A statistics fixture under spark-jobs/src/test/resources/fixtures/stats. */
   public static Path stats(String name) {
-    return existing(repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/stats").resolve(name));
+    return existing(
+        repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/stats").resolve(name));
   }
 
-  /** A file shaped like users' own (CELLxGENE, Cell Ranger 2, old AnnData, MuData), under spark-jobs/src/test/resources/fixtures/field. */
+  /**
+   * A file shaped like users' own (CELLxGENE, Cell Ranger 2, old AnnData, MuData), under
+   * spark-jobs/src/test/resources/fixtures/field.
+   */
   public static Path field(String name) {
-    return existing(repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/field").resolve(name));
+    return existing(
+        repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/field").resolve(name));
   }
 
   /** A fixture that must be refused, under spark-jobs/src/test/resources/fixtures/bad. */
   public static Path bad(String name) {
-    return existing(repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/bad").resolve(name));
+    return existing(
+        repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/bad").resolve(name));
   }
 
   private static Path existing(Path p) {

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * Kept in the root store, so every test class shares it; closed when the JVM's tests end.
  */
 public final class SharedSpark implements ParameterResolver, AfterEachCallback {
-  private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(SharedSpark.class);
+  private static final ExtensionContext.Namespace NS =
+      ExtensionContext.Namespace.create(SharedSpark.class);
 
   /** Closed by JUnit at the end of the run (the store closes AutoCloseable values). */
   private record Holder(SparkSession spark) implements AutoCloseable {

@@ -40,7 +40,8 @@ class DictionaryFileReaderTest {
 
   @Test
   void readsProtocol2NumpyScalarsOfEveryNumberKind() {
-    Map<String, Object> m = DictionaryFileReader.read(Fixtures.vocab("pickles/protocol2_numpy.pkl"));
+    Map<String, Object> m =
+        DictionaryFileReader.read(Fixtures.vocab("pickles/protocol2_numpy.pkl"));
     assertThat(m)
         .containsEntry("a", 7L)
         .containsEntry("b", 0.5)
@@ -52,14 +53,25 @@ class DictionaryFileReaderTest {
 
   @Test
   void readsNumpyStringScalarsAsText() {
-    // Keys from a numpy string array (dtype <U15), as a dictionary built from adata.var columns has.
-    Map<String, Object> tokens = DictionaryFileReader.read(Fixtures.vocab("pickles/numpy_strings.pkl"));
-    assertThat(tokens).containsExactlyInAnyOrderEntriesOf(Map.of("ENSG00000000001", 2L, "ENSG00000000002", 3L,
-        "ENSG00000000003", 4L));
+    // Keys from a numpy string array (dtype <U15), as a dictionary built from adata.var columns
+    // has.
+    Map<String, Object> tokens =
+        DictionaryFileReader.read(Fixtures.vocab("pickles/numpy_strings.pkl"));
+    assertThat(tokens)
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("ENSG00000000001", 2L, "ENSG00000000002", 3L, "ENSG00000000003", 4L));
     // Protocol 2 (bytes spelled through _codecs.encode), non-ASCII text, a big-endian str_, bytes_.
-    Map<String, Object> names = DictionaryFileReader.read(Fixtures.vocab("pickles/numpy_strings_protocol2.pkl"));
-    assertThat(names).containsExactlyInAnyOrderEntriesOf(Map.of("SYM01", "ENSG00000000001", "G\u00e8ne\u00e9\u4e2d",
-        "ENSG00000000002", "SYM03", "ENSG00000000003"));
+    Map<String, Object> names =
+        DictionaryFileReader.read(Fixtures.vocab("pickles/numpy_strings_protocol2.pkl"));
+    assertThat(names)
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "SYM01",
+                "ENSG00000000001",
+                "G\u00e8ne\u00e9\u4e2d",
+                "ENSG00000000002",
+                "SYM03",
+                "ENSG00000000003"));
   }
 
   @Test
@@ -127,7 +139,8 @@ class DictionaryFileReaderTest {
   @Test
   void readsTsvSkippingCommentsAndRejectsMalformedLines() throws IOException {
     Path ok = write("ok.tsv", "# gene\tid\nA\t1\n\nB\t2\n");
-    assertThat(DictionaryFileReader.read(ok)).containsExactly(Map.entry("A", "1"), Map.entry("B", "2"));
+    assertThat(DictionaryFileReader.read(ok))
+        .containsExactly(Map.entry("A", "1"), Map.entry("B", "2"));
 
     Path bad = write("bad.tsv", "A\t1\nB 2\n");
     assertThatThrownBy(() -> DictionaryFileReader.read(bad))

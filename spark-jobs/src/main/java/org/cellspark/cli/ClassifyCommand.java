@@ -10,11 +10,11 @@ import org.cellspark.jobs.classify.ClassifierKind;
 import org.cellspark.jobs.classify.ClassifyJob;
 import org.cellspark.jobs.classify.ClassifyOptions;
 import org.cellspark.jobs.classify.ClassifyResult;
+import org.cellspark.jobs.common.CellSelection;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import org.cellspark.jobs.common.CellSelection;
 
 @Command(
     name = "classify",
@@ -23,40 +23,67 @@ import org.cellspark.jobs.common.CellSelection;
     sortOptions = false,
     subcommands = {ClassifyCommand.Apply.class},
     description = {
-      "Train a Spark MLlib classifier of a cell label on embeddings (cellspark embed's output), with train /",
-      "validation / test splits that keep each --group (donor) on one side; metrics, confusion matrix (CSV, PNG),",
+      "Train a Spark MLlib classifier of a cell label on embeddings (cellspark embed's output),"
+          + " with train /",
+      "validation / test splits that keep each --group (donor) on one side; metrics, confusion"
+          + " matrix (CSV, PNG),",
       "the model. 'classify apply' labels new cells with it. Upstream's names in brackets."
     })
 final class ClassifyCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   // Not picocli-required: `classify apply` must parse without them; ClassifyOptions checks them.
-  @Option(names = "--embeddings", paramLabel = "DIR", description = "cellspark embed output (cells/), or a Parquet table with an embedding column.")
+  @Option(
+      names = "--embeddings",
+      paramLabel = "DIR",
+      description = "cellspark embed output (cells/), or a Parquet table with an embedding column.")
   String embeddings;
 
-  @Option(names = "--label", paramLabel = "COLUMN", description = "The class to predict [cell_state_dict state_key].")
+  @Option(
+      names = "--label",
+      paramLabel = "COLUMN",
+      description = "The class to predict [cell_state_dict state_key].")
   String label;
 
-  @Option(names = "--group", paramLabel = "COLUMN",
-      description = "Cells sharing a value (donor, patient) never straddle splits; without it cells are split one by one [split_id_dict].")
+  @Option(
+      names = "--group",
+      paramLabel = "COLUMN",
+      description =
+          "Cells sharing a value (donor, patient) never straddle splits; without it cells are split"
+              + " one by one [split_id_dict].")
   String group;
 
   @Option(names = "--output", paramLabel = "DIR", description = "Output folder.")
   String output;
 
-  @Option(names = "--classifier", paramLabel = "KIND", description = "logistic, random-forest or mlp.")
+  @Option(
+      names = "--classifier",
+      paramLabel = "KIND",
+      description = "logistic, random-forest or mlp.")
   String classifier = "logistic";
 
-  @Option(names = "--split", paramLabel = "TRAIN,VALID,TEST", description = "Fractions of cells [split_sizes].")
+  @Option(
+      names = "--split",
+      paramLabel = "TRAIN,VALID,TEST",
+      description = "Fractions of cells [split_sizes].")
   String split = "0.8,0.1,0.1";
 
-  @Option(names = "--min-class-size", paramLabel = "N", description = "Leave out classes with fewer cells.")
+  @Option(
+      names = "--min-class-size",
+      paramLabel = "N",
+      description = "Leave out classes with fewer cells.")
   long minClassSize = 0;
 
-  @Option(names = "--rare-threshold", paramLabel = "F", description = "Leave out classes below this fraction of the cells [rare_threshold].")
+  @Option(
+      names = "--rare-threshold",
+      paramLabel = "F",
+      description = "Leave out classes below this fraction of the cells [rare_threshold].")
   double rareThreshold = 0;
 
-  @Option(names = "--seed", paramLabel = "S", description = "Seed of the split and the classifiers.")
+  @Option(
+      names = "--seed",
+      paramLabel = "S",
+      description = "Seed of the split and the classifiers.")
   long seed = CellSelection.DEFAULT_SEED;
 
   @Option(names = "--overwrite", description = "Replace the output folder if it exists.")
@@ -66,18 +93,38 @@ final class ClassifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ClassifyOptions options = ClassifyOptions.builder()
-        .embeddings(embeddings).label(label).group(group).output(output)
-        .classifier(ClassifierKind.parse(classifier)).fractions(fractions(split))
-        .minClassSize(minClassSize).rareThreshold(rareThreshold).seed(seed).overwrite(overwrite)
-        .build();
+    ClassifyOptions options =
+        ClassifyOptions.builder()
+            .embeddings(embeddings)
+            .label(label)
+            .group(group)
+            .output(output)
+            .classifier(ClassifierKind.parse(classifier))
+            .fractions(fractions(split))
+            .minClassSize(minClassSize)
+            .rareThreshold(rareThreshold)
+            .seed(seed)
+            .overwrite(overwrite)
+            .build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark classify")) {
       ClassifyResult r = ClassifyJob.run(s.spark(), options);
       Map<String, Object> test = r.test();
-      spec.commandLine().getOut().printf(Locale.ROOT, "classified %s (%d classes) with %s (%s): accuracy %.3f, macro-F1 %.3f on %,d held-out cells%n"
-          + "  model, predictions, metrics and confusion matrix in %s (%.1f s)%n",
-          label, r.classes().size(), classifier, r.chosen(), (Double) test.get("accuracy"), (Double) test.get("macro_f1"),
-          (Long) test.get("cells"), r.output(), r.seconds());
+      spec.commandLine()
+          .getOut()
+          .printf(
+              Locale.ROOT,
+              "classified %s (%d classes) with %s (%s): accuracy %.3f, macro-F1 %.3f on %,d"
+                  + " held-out cells%n  model, predictions, metrics and confusion matrix in %s"
+                  + " (%.1f s)%n",
+              label,
+              r.classes().size(),
+              classifier,
+              r.chosen(),
+              (Double) test.get("accuracy"),
+              (Double) test.get("macro_f1"),
+              (Long) test.get("cells"),
+              r.output(),
+              r.seconds());
       spec.commandLine().getOut().flush();
     }
     return Main.OK;
@@ -91,15 +138,29 @@ final class ClassifyCommand implements Callable<Integer> {
     }
   }
 
-  @Command(name = "apply", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
-      description = "Label new cells with a classifier cellspark classify trained: predictions/ (predicted, confidence, probability).")
+  @Command(
+      name = "apply",
+      mixinStandardHelpOptions = true,
+      showDefaultValues = true,
+      sortOptions = false,
+      description =
+          "Label new cells with a classifier cellspark classify trained: predictions/ (predicted,"
+              + " confidence, probability).")
   static final class Apply implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A cellspark classify output folder.")
+    @Option(
+        names = "--model",
+        required = true,
+        paramLabel = "DIR",
+        description = "A cellspark classify output folder.")
     String model;
 
-    @Option(names = "--embeddings", required = true, paramLabel = "DIR", description = "Embeddings of the cells to label (same model and layer).")
+    @Option(
+        names = "--embeddings",
+        required = true,
+        paramLabel = "DIR",
+        description = "Embeddings of the cells to label (same model and layer).")
     String embeddings;
 
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output folder.")
@@ -112,10 +173,13 @@ final class ClassifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      ClassifierApply.Options options = new ClassifierApply.Options(model, embeddings, output, overwrite);
+      ClassifierApply.Options options =
+          new ClassifierApply.Options(model, embeddings, output, overwrite);
       try (SparkArgs.Session s = sparkArgs.session("cellspark classify apply")) {
         long rows = ClassifierApply.run(s.spark(), options);
-        spec.commandLine().getOut().printf(Locale.ROOT, "labelled %,d cells into %s%n", rows, output);
+        spec.commandLine()
+            .getOut()
+            .printf(Locale.ROOT, "labelled %,d cells into %s%n", rows, output);
         spec.commandLine().getOut().flush();
       }
       return Main.OK;

@@ -25,7 +25,9 @@ import picocli.CommandLine.Option;
 final class DemoCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--workdir", paramLabel = "DIR",
+  @Option(
+      names = "--workdir",
+      paramLabel = "DIR",
       description = "Folder for the demo's input copy and outputs (its sub-folders are replaced).")
   String workDir = DemoOptions.DEFAULT_WORK_DIR;
 
@@ -41,7 +43,8 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   static void print(PrintWriter out, DemoResult r) {
-    out.println("Cellspark demo: tokenize -> embed -> perturb -> stats -> classify on a bundled atlas");
+    out.println(
+        "Cellspark demo: tokenize -> embed -> perturb -> stats -> classify on a bundled atlas");
     out.println("  input   " + r.atlas());
     TokenizeCommand.print(out, r.tokenize());
     out.println();
@@ -51,20 +54,43 @@ final class DemoCommand implements Callable<Integer> {
     }
     DemoResult.ExampleCell c = r.exampleCell();
     out.println();
-    out.printf(Locale.ROOT, "  cell %s (%s, %d tokens), top genes by rank: %s%n",
-        c.cellId(), c.cellType(), c.length(), String.join(" ", c.topGenes()));
+    out.printf(
+        Locale.ROOT,
+        "  cell %s (%s, %d tokens), top genes by rank: %s%n",
+        c.cellId(),
+        c.cellType(),
+        c.length(),
+        String.join(" ", c.topGenes()));
     out.println("  tokens: " + r.tokenize().output());
     out.println();
-    out.printf(Locale.ROOT, "  embed     %,d cells with a tiny random model (pipeline, not biology); %d state embeddings%n",
-        r.embed().cells(), r.embed().states());
-    out.printf(Locale.ROOT, "  perturb   %,d %s cells, %,d gene deletions, shifts toward %s%n", r.perturb().cells(), r.startState(),
-        r.perturb().rows(), r.goalState());
+    out.printf(
+        Locale.ROOT,
+        "  embed     %,d cells with a tiny random model (pipeline, not biology); %d state"
+            + " embeddings%n",
+        r.embed().cells(),
+        r.embed().states());
+    out.printf(
+        Locale.ROOT,
+        "  perturb   %,d %s cells, %,d gene deletions, shifts toward %s%n",
+        r.perturb().cells(),
+        r.startState(),
+        r.perturb().rows(),
+        r.goalState());
     out.printf(Locale.ROOT, "  stats     goal-state shift per gene:%n");
     for (DemoResult.GeneShift g : r.shifts()) {
-      out.printf(Locale.ROOT, "              %-8s %+.6f  (%d cells)%n", g.gene(), g.shiftToGoal(), g.cells());
+      out.printf(
+          Locale.ROOT,
+          "              %-8s %+.6f  (%d cells)%n",
+          g.gene(),
+          g.shiftToGoal(),
+          g.cells());
     }
-    out.printf(Locale.ROOT, "  classify  %s on the embeddings, donors held out: test accuracy %.3f, macro-F1 %.3f%n",
-        r.classifier(), r.testAccuracy(), r.testMacroF1());
+    out.printf(
+        Locale.ROOT,
+        "  classify  %s on the embeddings, donors held out: test accuracy %.3f, macro-F1 %.3f%n",
+        r.classifier(),
+        r.testAccuracy(),
+        r.testMacroF1());
     out.println("  report:   " + r.report());
     out.flush();
   }

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
     showDefaultValues = true,
     sortOptions = false,
     description = {
-      "Embed tokenized cells with a Geneformer model (Parquet: cells/, state_embeddings/, gene_embeddings/).",
+      "Embed tokenized cells with a Geneformer model (Parquet: cells/, state_embeddings/,"
+          + " gene_embeddings/).",
       "Upstream's names in brackets."
     })
 final class EmbedCommand implements Callable<Integer> {
@@ -28,28 +29,46 @@ final class EmbedCommand implements Callable<Integer> {
 
   @Mixin ModelJobArgs job;
 
-  @Option(names = "--pooling", paramLabel = "mean|cls", description = "Cell embedding: mean of gene tokens, or <cls> (V2) [emb_mode].")
+  @Option(
+      names = "--pooling",
+      paramLabel = "mean|cls",
+      description = "Cell embedding: mean of gene tokens, or <cls> (V2) [emb_mode].")
   String pooling = "mean";
 
   @Mixin CellSampleArgs cells;
 
-  @Option(names = "--labels", split = ",", paramLabel = "COLUMNS", showDefaultValue = CommandLine.Help.Visibility.NEVER,
-      description = "Columns carried into cells/ (default: every column but input_ids) [emb_label].")
+  @Option(
+      names = "--labels",
+      split = ",",
+      paramLabel = "COLUMNS",
+      showDefaultValue = CommandLine.Help.Visibility.NEVER,
+      description =
+          "Columns carried into cells/ (default: every column but input_ids) [emb_label].")
   List<String> labels = new ArrayList<>();
 
-  @Option(names = "--as-array", description = "Write embeddings as array<float> instead of a Spark ML vector.")
+  @Option(
+      names = "--as-array",
+      description = "Write embeddings as array<float> instead of a Spark ML vector.")
   boolean asArray;
 
-  @Option(names = "--summary", paramLabel = "mean|median", description = "Exact per-label embeddings, with --by [summary_stat].")
+  @Option(
+      names = "--summary",
+      paramLabel = "mean|median",
+      description = "Exact per-label embeddings, with --by [summary_stat].")
   String summary;
 
   @Option(names = "--by", paramLabel = "COLUMN", description = "The label column for --summary.")
   String by;
 
-  @Option(names = "--gene-embeddings", description = "Also write per-gene mean contextual embeddings (a second model pass).")
+  @Option(
+      names = "--gene-embeddings",
+      description = "Also write per-gene mean contextual embeddings (a second model pass).")
   boolean geneEmbeddings;
 
-  @Option(names = "--partitions", paramLabel = "N", description = "Repartition the cells first; 0 = keep the input's partitions.")
+  @Option(
+      names = "--partitions",
+      paramLabel = "N",
+      description = "Repartition the cells first; 0 = keep the input's partitions.")
   int partitions;
 
   @Option(names = "--overwrite", description = "Replace the output folder if it exists.")
@@ -60,14 +79,28 @@ final class EmbedCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     // One build, so that every problem with the options is reported at once.
-    EmbedOptions options = EmbedOptions.builder()
-        .input(job.input).model(job.model).output(job.output).vocabulary(job.vocabulary)
-        .layer(job.layer).pooling(Pooling.parse(pooling))
-        .filters(cells.parsedFilters()).maxCells(cells.maxCells).seed(cells.seed).labels(labels)
-        .asArray(asArray).summary(summary == null ? EmbedOptions.Summary.NONE : EmbedOptions.Summary.parse(summary))
-        .by(by).geneEmbeddings(geneEmbeddings)
-        .batchTokens(job.batchTokens).precision(job.parsedPrecision()).partitions(partitions).overwrite(overwrite)
-        .build();
+    EmbedOptions options =
+        EmbedOptions.builder()
+            .input(job.input)
+            .model(job.model)
+            .output(job.output)
+            .vocabulary(job.vocabulary)
+            .layer(job.layer)
+            .pooling(Pooling.parse(pooling))
+            .filters(cells.parsedFilters())
+            .maxCells(cells.maxCells)
+            .seed(cells.seed)
+            .labels(labels)
+            .asArray(asArray)
+            .summary(
+                summary == null ? EmbedOptions.Summary.NONE : EmbedOptions.Summary.parse(summary))
+            .by(by)
+            .geneEmbeddings(geneEmbeddings)
+            .batchTokens(job.batchTokens)
+            .precision(job.parsedPrecision())
+            .partitions(partitions)
+            .overwrite(overwrite)
+            .build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark embed")) {
       print(spec.commandLine().getOut(), EmbedJob.run(s.spark(), options));
     }
@@ -75,7 +108,13 @@ final class EmbedCommand implements Callable<Integer> {
   }
 
   static void print(PrintWriter out, EmbedResult r) {
-    out.printf(Locale.ROOT, "embedded %,d cells into %s (%.1f s, %,.1f cells/s)%n", r.cells(), r.output(), r.seconds(), r.cellsPerSecond());
+    out.printf(
+        Locale.ROOT,
+        "embedded %,d cells into %s (%.1f s, %,.1f cells/s)%n",
+        r.cells(),
+        r.output(),
+        r.seconds(),
+        r.cellsPerSecond());
     if (r.states() > 0) {
       out.printf(Locale.ROOT, "  state embeddings: %,d labels%n", r.states());
     }

@@ -1,8 +1,8 @@
 package org.cellspark.cli;
 
 import java.io.PrintWriter;
-import org.cellspark.error.Causes;
 import org.cellspark.error.Bug;
+import org.cellspark.error.Causes;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.JobSummary;
 import org.slf4j.Logger;
@@ -22,7 +22,16 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Geneformer at atlas scale on Apache Spark.",
-    subcommands = {TokenizeCommand.class, EmbedCommand.class, PerturbCommand.class, StatsCommand.class, ClassifyCommand.class, MediansCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      TokenizeCommand.class,
+      EmbedCommand.class,
+      PerturbCommand.class,
+      StatsCommand.class,
+      ClassifyCommand.class,
+      MediansCommand.class,
+      DemoCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
   public static final int OK = 0;
   public static final int BUG = 1;
@@ -30,20 +39,27 @@ public final class Main implements Runnable {
 
   /** The run's log file (bin/cellspark sets it; conf/log4j2.properties writes there). */
   static final String LOG_FILE_PROPERTY = "cellspark.log.file";
+
   /** Lines for the log file only; the console appender drops them. */
   static final Marker LOG_ONLY = MarkerFactory.getMarker("LOG_ONLY");
+
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** Every command takes it (inherited): a refusal then also prints what went wrong underneath. */
-  @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
-      description = "With an error, also print its underlying causes (the log file always has them).")
+  @CommandLine.Option(
+      names = "--verbose",
+      scope = CommandLine.ScopeType.INHERIT,
+      description =
+          "With an error, also print its underlying causes (the log file always has them).")
   boolean verbose;
 
   /** Whether {@code --verbose} was given, on the command or on its subcommand. */
   private static boolean verbose(CommandLine.ParseResult parsed) {
-    for (CommandLine.ParseResult p = parsed; p != null; p = p.hasSubcommand() ? p.subcommand() : null) {
+    for (CommandLine.ParseResult p = parsed;
+        p != null;
+        p = p.hasSubcommand() ? p.subcommand() : null) {
       if (p.hasMatchedOption("--verbose")) {
         return true;
       }
@@ -51,7 +67,9 @@ public final class Main implements Runnable {
     return false;
   }
 
-  /** The Spark setting spark-submit gives the driver JVM (as a system property) for its deploy mode. */
+  /**
+   * The Spark setting spark-submit gives the driver JVM (as a system property) for its deploy mode.
+   */
   static final String DEPLOY_MODE = "spark.submit.deployMode";
 
   /**
@@ -60,8 +78,8 @@ public final class Main implements Runnable {
    * platform's own launcher, which calls this method in a thread and judges the application by how
    * the method ends: YARN's ApplicationMaster marks an application whose JVM exits before main
    * returns as failed (and runs it again), whatever the exit code. There a success returns and a
-   * failure throws {@link CommandFailedException}. Everywhere else (bin/cellspark, client mode)
-   * the process exits with the command's code: 0 done, 2 the input or options, 1 a bug.
+   * failure throws {@link CommandFailedException}. Everywhere else (bin/cellspark, client mode) the
+   * process exits with the command's code: 0 done, 2 the input or options, 1 a bug.
    */
   public static void main(String[] args) {
     if ("cluster".equals(System.getProperty(DEPLOY_MODE))) {
@@ -85,11 +103,11 @@ public final class Main implements Runnable {
   }
 
   /**
-   * As a cluster driver: returns when the command succeeded; otherwise throws, so that the
-   * platform records the failure with the command's one-line message (and a bug's trace).
+   * As a cluster driver: returns when the command succeeded; otherwise throws, so that the platform
+   * records the failure with the command's one-line message (and a bug's trace).
    */
   static void runAsClusterDriver(String... args) {
-    runAsClusterDriver(cl -> { }, args);
+    runAsClusterDriver(cl -> {}, args);
   }
 
   /** As {@link #runAsClusterDriver(String...)}, with {@code extend} adding commands (tests). */
@@ -102,9 +120,11 @@ public final class Main implements Runnable {
       return;
     }
     if (last.failure == null) { // picocli's own usage errors: it printed the message and the usage
-      throw new CommandFailedException(code, "error: the command line was refused (exit code " + code + "); see above", null);
+      throw new CommandFailedException(
+          code, "error: the command line was refused (exit code " + code + "); see above", null);
     }
-    throw new CommandFailedException(code, last.failure.message(), last.failure.trace() ? last.cause : null);
+    throw new CommandFailedException(
+        code, last.failure.message(), last.failure.trace() ? last.cause : null);
   }
 
   static CommandLine commandLine() {
@@ -113,13 +133,16 @@ public final class Main implements Runnable {
 
   private static CommandLine commandLine(LastFailure last) {
     CommandLine cl = new CommandLine(new Main());
-    cl.setExecutionExceptionHandler((e, command, parsed) -> last.handle(e, command.getErr(), verbose(parsed)));
+    cl.setExecutionExceptionHandler(
+        (e, command, parsed) -> last.handle(e, command.getErr(), verbose(parsed)));
     cl.setExecutionStrategy(parsed -> runCatchingErrors(parsed, last));
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     return cl;
   }
 
-  /** How the command that failed failed (for a cluster driver's exception), set by {@link #handle}. */
+  /**
+   * How the command that failed failed (for a cluster driver's exception), set by {@link #handle}.
+   */
   private static final class LastFailure {
     private Failure failure;
     private Throwable cause;
@@ -133,8 +156,8 @@ public final class Main implements Runnable {
 
   /**
    * Runs the chosen command. picocli hands only Exceptions to the handler and lets an Error (an
-   * AssertionError inside Spark, a StackOverflowError, an OutOfMemoryError on the driver) escape
-   * as a raw trace and "Exception in thread main"; every Throwable is told the same way here.
+   * AssertionError inside Spark, a StackOverflowError, an OutOfMemoryError on the driver) escape as
+   * a raw trace and "Exception in thread main"; every Throwable is told the same way here.
    */
   private static int runCatchingErrors(CommandLine.ParseResult parsed, LastFailure last) {
     try {
@@ -144,12 +167,15 @@ public final class Main implements Runnable {
     }
   }
 
-  /** How a failed run ends: its exit code, the message for the console, and whether the trace follows it. */
+  /**
+   * How a failed run ends: its exit code, the message for the console, and whether the trace
+   * follows it.
+   */
   private record Failure(int exitCode, String message, boolean trace) {}
 
   /**
-   * Prints one message for a failed run (and the trace only for a bug, for the report), and
-   * records the whole failure with its trace in the log file only.
+   * Prints one message for a failed run (and the trace only for a bug, for the report), and records
+   * the whole failure with its trace in the log file only.
    */
   private static int handle(Failure f, Throwable e, PrintWriter err, boolean verbose) {
     LOG.error(LOG_ONLY, "exit {}: {}", f.exitCode(), f.message(), e);
@@ -158,7 +184,9 @@ public final class Main implements Runnable {
       e.printStackTrace(err);
     } else if (verbose) {
       UserException user = UserException.findIn(e);
-      for (Throwable c = user == null ? null : user.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+      for (Throwable c = user == null ? null : user.getCause();
+          c != null && c != c.getCause();
+          c = c.getCause()) {
         err.println("  because: " + c);
       }
     }
@@ -173,47 +201,83 @@ public final class Main implements Runnable {
     }
     Bug bug = Bug.findIn(e);
     if (bug != null) { // Cellspark's own code found one of its guarantees broken: say which
-      return new Failure(BUG, "internal error: this is a bug in Cellspark (" + bug.getMessage() + "); please report it"
-          + " with the trace below and " + log() + ".", true);
+      return new Failure(
+          BUG,
+          "internal error: this is a bug in Cellspark ("
+              + bug.getMessage()
+              + "); please report it"
+              + " with the trace below and "
+              + log()
+              + ".",
+          true);
     }
     String tooLittle = memoryBelowSparksMinimum(e);
     if (tooLittle != null) {
-      return new Failure(USER_ERROR, "error: " + tooLittle + " (bin/cellspark: set CELLSPARK_DRIVER_MEMORY, e.g. 4g)", false);
+      return new Failure(
+          USER_ERROR,
+          "error: " + tooLittle + " (bin/cellspark: set CELLSPARK_DRIVER_MEMORY, e.g. 4g)",
+          false);
     }
     if (outOfMemory(e)) {
-      return new Failure(USER_ERROR, "error: the job ran out of memory. Give it more (bin/cellspark: CELLSPARK_DRIVER_MEMORY,"
-          + " default 4g; clusters: spark.executor.memory, and spark.executor.memoryOverhead for libtorch),"
-          + " or make each task smaller: more --partitions, and a smaller --batch-tokens for embed and perturb. "
-          + log() + " names the task.", false);
+      return new Failure(
+          USER_ERROR,
+          "error: the job ran out of memory. Give it more (bin/cellspark: CELLSPARK_DRIVER_MEMORY,"
+              + " default 4g; clusters: spark.executor.memory, and spark.executor.memoryOverhead"
+              + " for libtorch), or make each task smaller: more --partitions, and a smaller"
+              + " --batch-tokens for embed and perturb. "
+              + log()
+              + " names the task.",
+          false);
     }
     if (String.valueOf(e.getMessage()).contains("stopped SparkContext")) {
       // Spark stopped under the job (local mode stops it after an executor's uncaught error):
       // the cause is in Spark's log, not in this exception.
-      return new Failure(BUG, "error: Spark stopped while the job ran; " + log() + " says why (most often a task ran"
-          + " out of memory: give the job more, or use more --partitions).", false);
+      return new Failure(
+          BUG,
+          "error: Spark stopped while the job ran; "
+              + log()
+              + " says why (most often a task ran"
+              + " out of memory: give the job more, or use more --partitions).",
+          false);
     }
-    return new Failure(BUG, "internal error: this is a bug in Cellspark; please report it with the trace below and "
-        + log() + ".", true);
+    return new Failure(
+        BUG,
+        "internal error: this is a bug in Cellspark; please report it with the trace below and "
+            + log()
+            + ".",
+        true);
   }
 
-  /** The log file of this run, as bin/cellspark names it, or Spark's log where the platform keeps it. */
+  /**
+   * The log file of this run, as bin/cellspark names it, or Spark's log where the platform keeps
+   * it.
+   */
   static String log() {
     String file = System.getProperty(LOG_FILE_PROPERTY);
     return file == null ? "Spark's log (the driver's)" : "the log " + file;
   }
 
-  /** Spark's refusal to start with less memory than it needs (its message says which setting), or null. */
+  /**
+   * Spark's refusal to start with less memory than it needs (its message says which setting), or
+   * null.
+   */
   private static String memoryBelowSparksMinimum(Throwable e) {
-    Throwable refusal = Causes.first(e, c -> mentions(c, "[INVALID_DRIVER_MEMORY]", "[INVALID_EXECUTOR_MEMORY]"));
+    Throwable refusal =
+        Causes.first(e, c -> mentions(c, "[INVALID_DRIVER_MEMORY]", "[INVALID_EXECUTOR_MEMORY]"));
     return refusal == null ? null : refusal.getMessage();
   }
 
   /**
-   * An OutOfMemoryError here, or one reported from an executor: Spark passes remote failures on
-   * as text ("java.lang.OutOfMemoryError", YARN's "exceeding memory limits").
+   * An OutOfMemoryError here, or one reported from an executor: Spark passes remote failures on as
+   * text ("java.lang.OutOfMemoryError", YARN's "exceeding memory limits").
    */
   private static boolean outOfMemory(Throwable e) {
-    return Causes.first(e, c -> c instanceof OutOfMemoryError || mentions(c, "java.lang.OutOfMemoryError", "exceeding memory limits")) != null;
+    return Causes.first(
+            e,
+            c ->
+                c instanceof OutOfMemoryError
+                    || mentions(c, "java.lang.OutOfMemoryError", "exceeding memory limits"))
+        != null;
   }
 
   private static boolean mentions(Throwable t, String... texts) {

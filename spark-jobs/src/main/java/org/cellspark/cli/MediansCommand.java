@@ -19,50 +19,96 @@ import picocli.CommandLine.Option;
     showDefaultValues = true,
     sortOptions = false,
     description = {
-      "Build a Geneformer vocabulary for a new corpus: each gene's non-zero median of count / n_counts x 10,000 over the",
-      "atlases' cells, written as token, median and gene-name dictionaries (pickles, and TSV in tsv/) that tokenize reads."
+      "Build a Geneformer vocabulary for a new corpus: each gene's non-zero median of count /"
+          + " n_counts x 10,000 over the",
+      "atlases' cells, written as token, median and gene-name dictionaries (pickles, and TSV in"
+          + " tsv/) that tokenize reads."
     })
 final class MediansCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--input", required = true, split = ",", paramLabel = "FILES", description = ".h5ad, .loom or Cell Ranger .h5 files, folders or globs of them, Matrix Market folders, Parquet long tables;"
-      + " local or s3a:// / gs:// / hdfs:// (repeatable).")
+  @Option(
+      names = "--input",
+      required = true,
+      split = ",",
+      paramLabel = "FILES",
+      description =
+          ".h5ad, .loom or Cell Ranger .h5 files, folders or globs of them, Matrix Market folders,"
+              + " Parquet long tables; local or s3a:// / gs:// / hdfs:// (repeatable).")
   List<String> inputs = new ArrayList<>();
 
-  @Option(names = "--output", required = true, paramLabel = "DIR", description = "The vocabulary folder to write.")
+  @Option(
+      names = "--output",
+      required = true,
+      paramLabel = "DIR",
+      description = "The vocabulary folder to write.")
   String output;
 
-  @Option(names = "--genes", paramLabel = "TSV", description = "Keep only these genes: Ensembl ID per line, optional symbol in a second column.")
+  @Option(
+      names = "--genes",
+      paramLabel = "TSV",
+      description =
+          "Keep only these genes: Ensembl ID per line, optional symbol in a second column.")
   String genes;
 
-  @Option(names = "--min-cells", paramLabel = "N", description = "Leave out genes detected in fewer cells.")
+  @Option(
+      names = "--min-cells",
+      paramLabel = "N",
+      description = "Leave out genes detected in fewer cells.")
   long minCells = 1;
 
   @Option(names = "--special-tokens", description = "Add <cls> and <eos> (a V2-style vocabulary).")
   boolean specialTokens;
 
-  @Option(names = "--approximate", description = "Approximate medians (Spark's percentile_approx, rank error <= n / 100,000) for very large corpora.")
+  @Option(
+      names = "--approximate",
+      description =
+          "Approximate medians (Spark's percentile_approx, rank error <= n / 100,000) for very"
+              + " large corpora.")
   boolean approximate;
 
-  @Option(names = "--counts", paramLabel = "X|raw|layers/NAME", description = "Where the raw counts are.")
+  @Option(
+      names = "--counts",
+      paramLabel = "X|raw|layers/NAME",
+      description = "Where the raw counts are.")
   String counts = TokenizeOptions.DEFAULT_COUNTS;
 
-  @Option(names = "--gene-id-column", paramLabel = "NAME", description = "Gene table column with Ensembl IDs (else an Ensembl-looking index).")
+  @Option(
+      names = "--gene-id-column",
+      paramLabel = "NAME",
+      description = "Gene table column with Ensembl IDs (else an Ensembl-looking index).")
   String geneIdColumn = TokenizeOptions.DEFAULT_GENE_ID_COLUMN;
 
-  @Option(names = "--gene-name-column", paramLabel = "NAME", description = "Gene table column with symbols; default: the index when the IDs are in a column.")
+  @Option(
+      names = "--gene-name-column",
+      paramLabel = "NAME",
+      description =
+          "Gene table column with symbols; default: the index when the IDs are in a column.")
   String geneNameColumn;
 
-  @Option(names = "--n-counts-column", paramLabel = "NAME", description = "obs column with each cell's total count; computed when absent.")
+  @Option(
+      names = "--n-counts-column",
+      paramLabel = "NAME",
+      description = "obs column with each cell's total count; computed when absent.")
   String nCountsColumn = TokenizeOptions.DEFAULT_N_COUNTS_COLUMN;
 
-  @Option(names = "--filter-pass-column", paramLabel = "NAME", description = "obs column; only cells where it is 1 count, when present.")
+  @Option(
+      names = "--filter-pass-column",
+      paramLabel = "NAME",
+      description = "obs column; only cells where it is 1 count, when present.")
   String filterPassColumn = TokenizeOptions.DEFAULT_FILTER_PASS_COLUMN;
 
-  @Option(names = "--modality", paramLabel = "NAME", description = "MuData (.h5mu) inputs: the modality holding gene expression. Default: rna.")
+  @Option(
+      names = "--modality",
+      paramLabel = "NAME",
+      description = "MuData (.h5mu) inputs: the modality holding gene expression. Default: rna.")
   String modality;
 
-  @Option(names = "--genome", paramLabel = "NAME", description = "Cell Ranger .h5 inputs of several genomes (mixed species): the genome to read.")
+  @Option(
+      names = "--genome",
+      paramLabel = "NAME",
+      description =
+          "Cell Ranger .h5 inputs of several genomes (mixed species): the genome to read.")
   String genome;
 
   @Option(names = "--overwrite", description = "Replace the output folder if it exists.")
@@ -72,16 +118,35 @@ final class MediansCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    MediansOptions options = MediansOptions.builder()
-        .inputs(inputs).output(output).genesFile(genes).minCells(minCells).specialTokens(specialTokens)
-        .approximate(approximate).counts(counts).geneIdColumn(geneIdColumn).geneNameColumn(geneNameColumn)
-        .nCountsColumn(nCountsColumn).filterPassColumn(filterPassColumn).overwrite(overwrite)
-        .modality(modality).genome(genome)
-        .build();
+    MediansOptions options =
+        MediansOptions.builder()
+            .inputs(inputs)
+            .output(output)
+            .genesFile(genes)
+            .minCells(minCells)
+            .specialTokens(specialTokens)
+            .approximate(approximate)
+            .counts(counts)
+            .geneIdColumn(geneIdColumn)
+            .geneNameColumn(geneNameColumn)
+            .nCountsColumn(nCountsColumn)
+            .filterPassColumn(filterPassColumn)
+            .overwrite(overwrite)
+            .modality(modality)
+            .genome(genome)
+            .build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark medians")) {
       MediansResult r = MediansJob.run(s.spark(), options);
-      spec.commandLine().getOut().printf(Locale.ROOT, "vocabulary of %,d genes (of %,d detected) from %,d cells into %s (%.1f s)%n",
-          r.genesWritten(), r.genesDetected(), r.cells(), r.output(), r.seconds());
+      spec.commandLine()
+          .getOut()
+          .printf(
+              Locale.ROOT,
+              "vocabulary of %,d genes (of %,d detected) from %,d cells into %s (%.1f s)%n",
+              r.genesWritten(),
+              r.genesDetected(),
+              r.cells(),
+              r.output(),
+              r.seconds());
       spec.commandLine().getOut().flush();
     }
     return Main.OK;

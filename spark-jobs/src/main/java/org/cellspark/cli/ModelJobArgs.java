@@ -4,29 +4,53 @@ import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.model.Precision;
 import picocli.CommandLine.Option;
 
-/** The options of every job that runs the model over a token table (embed, perturb): what to read, with which model, where to write, how to batch. */
+/**
+ * The options of every job that runs the model over a token table (embed, perturb): what to read,
+ * with which model, where to write, how to batch.
+ */
 final class ModelJobArgs {
-  @Option(names = "--input", required = true, paramLabel = "DIR", description = "Token table (cellspark tokenize's output).")
+  @Option(
+      names = "--input",
+      required = true,
+      paramLabel = "DIR",
+      description = "Token table (cellspark tokenize's output).")
   String input;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR|FILE",
-      description = "Hugging Face model folder (config.json + model.safetensors) or TorchScript .pt with config.json beside it.")
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "DIR|FILE",
+      description =
+          "Hugging Face model folder (config.json + model.safetensors) or TorchScript .pt with"
+              + " config.json beside it.")
   String model;
 
   @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output folder.")
   String output;
 
-  @Option(names = "--vocabulary", paramLabel = "DIR",
-      description = "The tokens' vocabulary; default: the one named in the input's _cellspark.json.")
+  @Option(
+      names = "--vocabulary",
+      paramLabel = "DIR",
+      description =
+          "The tokens' vocabulary; default: the one named in the input's _cellspark.json.")
   String vocabulary;
 
-  @Option(names = "--layer", paramLabel = "-1|0", description = "-1 = second to last layer, 0 = last [emb_layer].")
+  @Option(
+      names = "--layer",
+      paramLabel = "-1|0",
+      description = "-1 = second to last layer, 0 = last [emb_layer].")
   int layer = -1;
 
-  @Option(names = "--batch-tokens", paramLabel = "N", description = "Padded tokens per batch (cells x longest cell).")
+  @Option(
+      names = "--batch-tokens",
+      paramLabel = "N",
+      description = "Padded tokens per batch (cells x longest cell).")
   long batchTokens = EmbeddingSettings.DEFAULT_BATCH_TOKENS;
 
-  @Option(names = "--precision", paramLabel = "fp32|fp16|bf16", description = "fp16 and bf16 need GPU executors.")
+  @Option(
+      names = "--precision",
+      paramLabel = "fp32|fp16|bf16",
+      description = "fp16 and bf16 need GPU executors.")
   String precision = "fp32";
 
   Precision parsedPrecision() {

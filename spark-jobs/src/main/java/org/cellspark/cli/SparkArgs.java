@@ -25,7 +25,8 @@ final class SparkArgs {
    * A session and whether we created it (then closing stops it); for a session that was already
    * running, closing restores the settings the command changed.
    */
-  record Session(SparkSession spark, boolean owned, SparkJobs.SessionConf settings) implements AutoCloseable {
+  record Session(SparkSession spark, boolean owned, SparkJobs.SessionConf settings)
+      implements AutoCloseable {
     @Override
     public void close() {
       if (owned) {
@@ -42,9 +43,12 @@ final class SparkArgs {
         throw UserException.of("--conf %s: Spark settings start with 'spark.'", key);
       }
     }
-    SparkSession active = SparkSession.getActiveSession().isDefined()
-        ? SparkSession.getActiveSession().get()
-        : SparkSession.getDefaultSession().isDefined() ? SparkSession.getDefaultSession().get() : null;
+    SparkSession active =
+        SparkSession.getActiveSession().isDefined()
+            ? SparkSession.getActiveSession().get()
+            : SparkSession.getDefaultSession().isDefined()
+                ? SparkSession.getDefaultSession().get()
+                : null;
     if (active != null) {
       return new Session(active, false, SparkJobs.sessionConf(active, conf));
     }

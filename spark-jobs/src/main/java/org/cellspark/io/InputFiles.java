@@ -23,7 +23,9 @@ public final class InputFiles {
 
   /** One input file: its full URI and how the user named it (for messages). */
   public record InputFile(String uri, String name) implements java.io.Serializable {
-    /** The file name without folder and extension: the cell-ID prefix when several files are read. */
+    /**
+     * The file name without folder and extension: the cell-ID prefix when several files are read.
+     */
     public String stem() {
       String file = uri.substring(uri.lastIndexOf('/') + 1);
       int dot = file.lastIndexOf('.');
@@ -47,7 +49,7 @@ public final class InputFiles {
     Set<String> seen = new LinkedHashSet<>();
     List<InputFile> out = new ArrayList<>();
     for (String raw : specs) {
-      for (String spec : raw.split(",")) {
+      for (String spec : raw.split(",", -1)) {
         spec = spec.trim();
         if (spec.isEmpty()) {
           continue;
@@ -55,7 +57,8 @@ public final class InputFiles {
         for (FileStatus s : expandOne(spec, extension, conf)) {
           String uri = s.getPath().toUri().toString();
           if (seen.add(uri)) {
-            out.add(new InputFile(uri, spec.equals(s.getPath().toString()) ? spec : displayName(s)));
+            out.add(
+                new InputFile(uri, spec.equals(s.getPath().toString()) ? spec : displayName(s)));
           }
         }
       }
@@ -66,7 +69,10 @@ public final class InputFiles {
     return out;
   }
 
-  /** The files directly in folder {@code spec} whose names end with one of {@code extensions}, sorted by name. */
+  /**
+   * The files directly in folder {@code spec} whose names end with one of {@code extensions},
+   * sorted by name.
+   */
   public static List<InputFile> list(String spec, Configuration conf, String... extensions) {
     org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(spec);
     try {
@@ -80,7 +86,8 @@ public final class InputFiles {
       out.sort((a, b) -> a.uri().compareTo(b.uri()));
       return out;
     } catch (IOException e) {
-      throw UserException.because(e, "Cannot list input %s: %s", spec, FileSystemHints.explain(spec, e));
+      throw UserException.because(
+          e, "Cannot list input %s: %s", spec, FileSystemHints.explain(spec, e));
     }
   }
 
@@ -96,7 +103,8 @@ public final class InputFiles {
       FileStatus[] matches = fs.globStatus(p);
       if (matches == null || matches.length == 0) {
         throw UserException.of(
-            "Input %s does not exist%s", spec, spec.contains("*") ? " (the pattern matches nothing)" : "");
+            "Input %s does not exist%s",
+            spec, spec.contains("*") ? " (the pattern matches nothing)" : "");
       }
       List<FileStatus> files = new ArrayList<>();
       for (FileStatus m : matches) {
@@ -119,7 +127,8 @@ public final class InputFiles {
       files.sort((a, b) -> a.getPath().toString().compareTo(b.getPath().toString()));
       return files;
     } catch (IOException e) {
-      throw UserException.because(e, "Cannot list input %s: %s", spec, FileSystemHints.explain(spec, e));
+      throw UserException.because(
+          e, "Cannot list input %s: %s", spec, FileSystemHints.explain(spec, e));
     }
   }
 }

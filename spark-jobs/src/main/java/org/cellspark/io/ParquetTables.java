@@ -10,15 +10,17 @@ import org.cellspark.error.UserException;
 
 /**
  * Opens a Parquet table a user named. Spark reads footers while it infers the schema, so a folder
- * that is not Parquet fails here as one of Spark's own errors (a {@code SparkException} or
- * {@code AnalysisException}: checked exceptions that Java code does not see declared, so a
- * {@code catch (RuntimeException)} let them through as if they were bugs). Those, and I/O failures
- * underneath, become the caller's refusal; anything else is a bug and passes.
+ * that is not Parquet fails here as one of Spark's own errors (a {@code SparkException} or {@code
+ * AnalysisException}: checked exceptions that Java code does not see declared, so a {@code catch
+ * (RuntimeException)} let them through as if they were bugs). Those, and I/O failures underneath,
+ * become the caller's refusal; anything else is a bug and passes.
  */
 public final class ParquetTables {
   private ParquetTables() {}
 
-  /** What to say about a table that cannot be read: the message gets what went wrong, in one line. */
+  /**
+   * What to say about a table that cannot be read: the message gets what went wrong, in one line.
+   */
   @FunctionalInterface
   public interface Refusal {
     UserException of(Exception cause, String why);
@@ -27,7 +29,9 @@ public final class ParquetTables {
   public static Dataset<Row> read(SparkSession spark, String uri, Refusal refusal) {
     try {
       return spark.read().parquet(uri);
-    } catch (Exception e) { // the checked SparkException / AnalysisException, which Java does not see declared
+    } catch (
+        Exception
+            e) { // the checked SparkException / AnalysisException, which Java does not see declared
       if (e instanceof SparkThrowable || Causes.first(e, c -> c instanceof IOException) != null) {
         throw refusal.of(e, why(e));
       }
@@ -35,13 +39,17 @@ public final class ParquetTables {
     }
   }
 
-  /** The innermost message, which names the file and says what is wrong, without Spark's stage and task wrapping. */
+  /**
+   * The innermost message, which names the file and says what is wrong, without Spark's stage and
+   * task wrapping.
+   */
   static String why(Throwable e) {
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    String message =
+        root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     int line = message.indexOf('\n');
     return (line < 0 ? message : message.substring(0, line)).trim();
   }

@@ -12,7 +12,9 @@ import java.util.stream.IntStream;
 public final class BenjaminiHochberg {
   private BenjaminiHochberg() {}
 
-  /** Adjusted p-values; a NaN p-value counts as 1 (a test that could not be made rejects nothing). */
+  /**
+   * Adjusted p-values; a NaN p-value counts as 1 (a test that could not be made rejects nothing).
+   */
   public static double[] adjust(double[] pValues) {
     int n = pValues.length;
     double[] p = Arrays.stream(pValues).map(x -> Double.isNaN(x) ? 1.0 : x).toArray();

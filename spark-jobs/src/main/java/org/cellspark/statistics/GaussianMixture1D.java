@@ -3,11 +3,11 @@ package org.cellspark.statistics;
 import java.util.Arrays;
 
 /**
- * A two-component Gaussian mixture on one-dimensional values, fitted the way scikit-learn's
- * {@code GaussianMixture(n_components=2)} fits it for Geneformer's mixture-model statistics: EM
- * from a k-means start, {@code reg_covar = 1e-6} added to each variance at every M-step, and
- * {@code 10 eps} added to each component's weight sum. The components come back ordered by mean
- * (component 0 has the lower mean), which upstream silently assumes of sklearn's fit.
+ * A two-component Gaussian mixture on one-dimensional values, fitted the way scikit-learn's {@code
+ * GaussianMixture(n_components=2)} fits it for Geneformer's mixture-model statistics: EM from a
+ * k-means start, {@code reg_covar = 1e-6} added to each variance at every M-step, and {@code 10
+ * eps} added to each component's weight sum. The components come back ordered by mean (component 0
+ * has the lower mean), which upstream silently assumes of sklearn's fit.
  *
  * <p>Why not Spark MLlib's GaussianMixture: it has no variance regularisation, and at the scale of
  * cosine similarities (variances near 1e-5) sklearn's 1e-6 moves the fitted mixture by percents;
@@ -20,7 +20,8 @@ public final class GaussianMixture1D {
   private static final double EPS10 = 10 * Math.ulp(1.0);
 
   /** Means (ascending), variances and weights of the two components, and the iterations run. */
-  public record Fit(double[] means, double[] variances, double[] weights, int iterations, boolean converged)
+  public record Fit(
+      double[] means, double[] variances, double[] weights, int iterations, boolean converged)
       implements java.io.Serializable {
     /** The component (0: lower mean) with the larger posterior probability for x. */
     public int predict(double x) {
@@ -29,7 +30,8 @@ public final class GaussianMixture1D {
 
     double logDensity(int k, double x) {
       double d = x - means[k];
-      return Math.log(weights[k]) - 0.5 * (Math.log(2 * Math.PI * variances[k]) + d * d / variances[k]);
+      return Math.log(weights[k])
+          - 0.5 * (Math.log(2 * Math.PI * variances[k]) + d * d / variances[k]);
     }
   }
 
@@ -38,7 +40,8 @@ public final class GaussianMixture1D {
   /** Fits to at least two values; converged when the change is below tol within maxIterations. */
   public static Fit fit(double[] values, double tol, int maxIterations) {
     if (values.length < 2) {
-      throw new IllegalArgumentException("a two-component mixture needs at least two values, got " + values.length);
+      throw new IllegalArgumentException(
+          "a two-component mixture needs at least two values, got " + values.length);
     }
     double[][] resp = kMeansStart(values);
     Fit fit = mStep(values, resp);
@@ -133,7 +136,11 @@ public final class GaussianMixture1D {
   private static Fit ordered(Fit f, int iterations, boolean converged) {
     int lo = f.means()[0] <= f.means()[1] ? 0 : 1;
     int hi = 1 - lo;
-    return new Fit(new double[] {f.means()[lo], f.means()[hi]}, new double[] {f.variances()[lo], f.variances()[hi]},
-        new double[] {f.weights()[lo], f.weights()[hi]}, iterations, converged);
+    return new Fit(
+        new double[] {f.means()[lo], f.means()[hi]},
+        new double[] {f.variances()[lo], f.variances()[hi]},
+        new double[] {f.weights()[lo], f.weights()[hi]},
+        iterations,
+        converged);
   }
 }

@@ -23,8 +23,8 @@ import org.cellspark.spark.SparkSessionFactory;
 
 /**
  * {@code cellspark classify} (logistic regression, its 4-setting grid) against scikit-learn doing
- * the same on the same embeddings and donor splits (bench/classify/README.md).
- * Args: WORK_DIR THREADS CELLS DIMENSIONS CLASSES DONORS
+ * the same on the same embeddings and donor splits (bench/classify/README.md). Args: WORK_DIR
+ * THREADS CELLS DIMENSIONS CLASSES DONORS
  */
 public final class ClassifyBenchmark {
   private ClassifyBenchmark() {}
@@ -36,22 +36,46 @@ public final class ClassifyBenchmark {
     int dims = Integer.parseInt(args[3]);
     int classes = Integer.parseInt(args[4]);
     int donors = Integer.parseInt(args[5]);
-    SparkSession spark = SparkSessionFactory.getOrCreate("classify-benchmark",
-        Map.of("spark.master", "local[" + threads + "]", "spark.ui.enabled", "false"));
+    SparkSession spark =
+        SparkSessionFactory.getOrCreate(
+            "classify-benchmark",
+            Map.of("spark.master", "local[" + threads + "]", "spark.ui.enabled", "false"));
     Files.createDirectories(work);
     String emb = write(spark, work, "emb", cells, dims, classes, donors, threads, true);
     String small = write(spark, work, "emb-small", 2000, dims, classes, donors, threads, false);
     ClassifyJob.run(spark, options(small, work.resolve("warm"))); // JIT, MLlib's first use
 
     ClassifyResult r = ClassifyJob.run(spark, options(emb, work.resolve("out")));
-    String sklearn = PythonBaseline.run("sklearn", "bench/classify/sklearn_baseline.py", work.toString(), work.resolve("out/splits.csv").toString());
+    String sklearn =
+        PythonBaseline.run(
+            "sklearn",
+            "bench/classify/sklearn_baseline.py",
+            work.toString(),
+            work.resolve("out/splits.csv").toString());
     double python = Double.parseDouble(sklearn.replaceAll(".*seconds=([0-9.]+).*", "$1"));
-    System.out.printf(Locale.ROOT, "classify benchmark: %,d cells x %d dimensions, %d classes, %d donors, local[%d], logistic, 4 settings%n",
-        cells, dims, classes, donors, threads);
-    System.out.printf(Locale.ROOT, "  scikit-learn (lbfgs, 1 process; fit, choose, predict): %.2f s  (%s)%n", python, sklearn.trim());
-    System.out.printf(Locale.ROOT, "  cellspark classify, end to end (read, split, fit, choose, score all splits, write): %.2f s;"
-        + " test accuracy %.4f, macro-F1 %.4f%n", r.seconds(), (Double) r.test().get("accuracy"), (Double) r.test().get("macro_f1"));
-    System.out.printf(Locale.ROOT, "  ratio scikit-learn / cellspark: %.2f%n", python / r.seconds());
+    System.out.printf(
+        Locale.ROOT,
+        "classify benchmark: %,d cells x %d dimensions, %d classes, %d donors, local[%d], logistic,"
+            + " 4 settings%n",
+        cells,
+        dims,
+        classes,
+        donors,
+        threads);
+    System.out.printf(
+        Locale.ROOT,
+        "  scikit-learn (lbfgs, 1 process; fit, choose, predict): %.2f s  (%s)%n",
+        python,
+        sklearn.trim());
+    System.out.printf(
+        Locale.ROOT,
+        "  cellspark classify, end to end (read, split, fit, choose, score all splits, write): %.2f"
+            + " s; test accuracy %.4f, macro-F1 %.4f%n",
+        r.seconds(),
+        (Double) r.test().get("accuracy"),
+        (Double) r.test().get("macro_f1"));
+    System.out.printf(
+        Locale.ROOT, "  ratio scikit-learn / cellspark: %.2f%n", python / r.seconds());
     spark.stop();
   }
 
@@ -60,8 +84,17 @@ public final class ClassifyBenchmark {
   }
 
   /** Gaussian clusters per class with overlap, donors with a small offset of their own. */
-  private static String write(SparkSession spark, Path work, String name, int cells, int dims, int classes, int donors,
-      int threads, boolean raw) throws Exception {
+  private static String write(
+      SparkSession spark,
+      Path work,
+      String name,
+      int cells,
+      int dims,
+      int classes,
+      int donors,
+      int threads,
+      boolean raw)
+      throws Exception {
     Random random = new Random(11);
     double[][] centre = new double[classes][dims];
     double[][] shift = new double[donors][dims];
@@ -76,7 +109,8 @@ public final class ClassifyBenchmark {
       }
     }
     List<Row> rows = new ArrayList<>(cells);
-    ByteBuffer x = raw ? ByteBuffer.allocate(cells * dims * 4).order(ByteOrder.LITTLE_ENDIAN) : null;
+    ByteBuffer x =
+        raw ? ByteBuffer.allocate(cells * dims * 4).order(ByteOrder.LITTLE_ENDIAN) : null;
     ByteBuffer y = raw ? ByteBuffer.allocate(cells * 4).order(ByteOrder.LITTLE_ENDIAN) : null;
     ByteBuffer g = raw ? ByteBuffer.allocate(cells * 4).order(ByteOrder.LITTLE_ENDIAN) : null;
     for (int i = 0; i < cells; i++) {
@@ -95,16 +129,27 @@ public final class ClassifyBenchmark {
       }
       rows.add(RowFactory.create("cell" + i, "type" + c, "donor" + d, v));
     }
-    StructType schema = new StructType().add("cell_id", DataTypes.StringType).add("cell_type", DataTypes.StringType)
-        .add("donor", DataTypes.StringType).add("embedding", DataTypes.createArrayType(DataTypes.FloatType));
+    StructType schema =
+        new StructType()
+            .add("cell_id", DataTypes.StringType)
+            .add("cell_type", DataTypes.StringType)
+            .add("donor", DataTypes.StringType)
+            .add("embedding", DataTypes.createArrayType(DataTypes.FloatType));
     String folder = work.resolve(name).toString();
-    spark.createDataFrame(rows, schema).repartition(threads * 4).write().mode(SaveMode.Overwrite).parquet(folder);
+    spark
+        .createDataFrame(rows, schema)
+        .repartition(threads * 4)
+        .write()
+        .mode(SaveMode.Overwrite)
+        .parquet(folder);
     if (raw) {
       // Classes "type<c>" are indexed alphabetically by Cellspark; sklearn gets the plain integers.
       Files.write(work.resolve("x.f32"), x.array());
       Files.write(work.resolve("y.i32"), y.array());
       Files.write(work.resolve("donor.i32"), g.array());
-      Files.write(work.resolve("meta.i32"), ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(cells).putInt(dims).array());
+      Files.write(
+          work.resolve("meta.i32"),
+          ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(cells).putInt(dims).array());
     }
     return folder;
   }

@@ -39,36 +39,65 @@ public final class EmbedJobBenchmark {
     for (String line : Files.readAllLines(work.resolve("cells.txt"))) {
       cells.add(Arrays.stream(line.trim().split(" ")).mapToInt(Integer::parseInt).toArray());
     }
-    SparkSession spark = SparkSessionFactory.getOrCreate("embed-job-benchmark",
-        Map.of("spark.master", "local[" + threads + "]", "spark.ui.enabled", "false"));
+    SparkSession spark =
+        SparkSessionFactory.getOrCreate(
+            "embed-job-benchmark",
+            Map.of("spark.master", "local[" + threads + "]", "spark.ui.enabled", "false"));
     String tokens = work.resolve("job/tokens").toString();
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < cells.size(); i++) {
-      rows.add(RowFactory.create(String.format(Locale.ROOT, "cell%04d", i), Arrays.stream(cells.get(i)).boxed().toList(), cells.get(i).length));
+      rows.add(
+          RowFactory.create(
+              String.format(Locale.ROOT, "cell%04d", i),
+              Arrays.stream(cells.get(i)).boxed().toList(),
+              cells.get(i).length));
     }
-    StructType schema = new StructType()
-        .add("cell_id", DataTypes.StringType)
-        .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType))
-        .add("length", DataTypes.IntegerType);
+    StructType schema =
+        new StructType()
+            .add("cell_id", DataTypes.StringType)
+            .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType))
+            .add("length", DataTypes.IntegerType);
     // As tokenize writes it: cells in input order, split into contiguous partitions.
-    spark.createDataFrame(rows, schema).coalesce(1).repartitionByRange(threads, org.apache.spark.sql.functions.col("cell_id"))
-        .write().mode(SaveMode.Overwrite).parquet(tokens);
+    spark
+        .createDataFrame(rows, schema)
+        .coalesce(1)
+        .repartitionByRange(threads, org.apache.spark.sql.functions.col("cell_id"))
+        .write()
+        .mode(SaveMode.Overwrite)
+        .parquet(tokens);
 
-    EmbeddingSettings settings = new EmbeddingSettings(-1, Pooling.MEAN, EmbeddingSettings.DEFAULT_BATCH_TOKENS, 0, -1, -1);
+    EmbeddingSettings settings =
+        new EmbeddingSettings(-1, Pooling.MEAN, EmbeddingSettings.DEFAULT_BATCH_TOKENS, 0, -1, -1);
     double engine;
     try (Encoder encoder = ModelLoader.load(work.resolve("model"), Device.cpu())) {
       EmbedBenchmark.run(encoder, settings, cells.subList(0, 4), threads, true); // warm-up
       engine = EmbedBenchmark.run(encoder, settings, cells, threads, true)[0];
     }
-    EmbedOptions options = EmbedOptions.of(tokens, work.resolve("model").toString(), work.resolve("job/out").toString())
-        .withVocabulary("builtin:geneformer-v1")
-        .withExecution(EmbeddingSettings.DEFAULT_BATCH_TOKENS, org.cellspark.model.Precision.FP32, 0, true);
+    EmbedOptions options =
+        EmbedOptions.of(
+                tokens, work.resolve("model").toString(), work.resolve("job/out").toString())
+            .withVocabulary("builtin:geneformer-v1")
+            .withExecution(
+                EmbeddingSettings.DEFAULT_BATCH_TOKENS,
+                org.cellspark.model.Precision.FP32,
+                0,
+                true);
     EmbedResult r = EmbedJob.run(spark, options);
     double job = r.cells() / r.seconds();
-    System.out.printf(Locale.ROOT, "embed job benchmark: %d cells, local[%d], V1-sized random model%n", cells.size(), threads);
-    System.out.printf(Locale.ROOT, "  raw engine, %d workers:                 %8.3f cells/s%n", threads, engine);
-    System.out.printf(Locale.ROOT, "  cellspark embed end to end (Parquet in, Parquet out): %8.3f cells/s in %.1f s%n", job, r.seconds());
-    System.out.printf(Locale.ROOT, "  Spark overhead: %.1f%% (target < 10%%)%n", 100 * (1 - job / engine));
+    System.out.printf(
+        Locale.ROOT,
+        "embed job benchmark: %d cells, local[%d], V1-sized random model%n",
+        cells.size(),
+        threads);
+    System.out.printf(
+        Locale.ROOT, "  raw engine, %d workers:                 %8.3f cells/s%n", threads, engine);
+    System.out.printf(
+        Locale.ROOT,
+        "  cellspark embed end to end (Parquet in, Parquet out): %8.3f cells/s in %.1f s%n",
+        job,
+        r.seconds());
+    System.out.printf(
+        Locale.ROOT, "  Spark overhead: %.1f%% (target < 10%%)%n", 100 * (1 - job / engine));
     spark.stop();
   }
 }

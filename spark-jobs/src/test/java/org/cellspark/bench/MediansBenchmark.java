@@ -16,8 +16,8 @@ import org.cellspark.vocab.Vocabulary;
 import org.cellspark.vocab.VocabularyLoader;
 
 /**
- * {@code cellspark medians} (exact and approximate) against the I/O floor of the same HDF5
- * reader on the same atlas, one run (bench/medians/README.md). Args: ATLAS WORK_DIR THREADS CELLS [exact]
+ * {@code cellspark medians} (exact and approximate) against the I/O floor of the same HDF5 reader
+ * on the same atlas, one run (bench/medians/README.md). Args: ATLAS WORK_DIR THREADS CELLS [exact]
  * ("exact": leave out the approximate run, which takes five times as long)
  */
 public final class MediansBenchmark {
@@ -29,15 +29,28 @@ public final class MediansBenchmark {
     int threads = Integer.parseInt(args[2]);
     long cells = Long.parseLong(args[3]);
     boolean withApproximate = args.length < 5 || !"exact".equals(args[4]);
-    SparkSession spark = SparkSessionFactory.getOrCreate("medians-benchmark",
-        Map.of("spark.master", "local[" + threads + "]", "spark.ui.enabled", "false"));
-    TokenizeBenchmark.readFloor(atlas, threads, Math.min(cells, 20_000)); // warm-up: JIT, page cache
+    SparkSession spark =
+        SparkSessionFactory.getOrCreate(
+            "medians-benchmark",
+            Map.of("spark.master", "local[" + threads + "]", "spark.ui.enabled", "false"));
+    TokenizeBenchmark.readFloor(
+        atlas, threads, Math.min(cells, 20_000)); // warm-up: JIT, page cache
     double floor = TokenizeBenchmark.readFloor(atlas, threads, cells);
     MediansResult exact = MediansJob.run(spark, options(atlas, work.resolve("exact"), false));
-    System.out.printf(Locale.ROOT, "medians benchmark: %,d cells of %s, local[%d]%n", cells, atlas.getFileName(), threads);
+    System.out.printf(
+        Locale.ROOT,
+        "medians benchmark: %,d cells of %s, local[%d]%n",
+        cells,
+        atlas.getFileName(),
+        threads);
     System.out.printf(Locale.ROOT, "  I/O floor, same reader:      %,9.0f cells/s%n", floor);
-    System.out.printf(Locale.ROOT, "  medians, exact:              %,9.0f cells/s (%.1f s, %,d genes): ratio to floor %.3f%n",
-        exact.cells() / exact.seconds(), exact.seconds(), exact.genesWritten(), exact.cells() / exact.seconds() / floor);
+    System.out.printf(
+        Locale.ROOT,
+        "  medians, exact:              %,9.0f cells/s (%.1f s, %,d genes): ratio to floor %.3f%n",
+        exact.cells() / exact.seconds(),
+        exact.seconds(),
+        exact.genesWritten(),
+        exact.cells() / exact.seconds() / floor);
     if (!withApproximate) {
       spark.stop();
       return;
@@ -50,15 +63,28 @@ public final class MediansBenchmark {
       diffs.add(Math.abs(a.median(g) - e.median(g)) / e.median(g));
     }
     Collections.sort(diffs);
-    System.out.printf(Locale.ROOT, "  medians, approximate:        %,9.0f cells/s (%.1f s): ratio to floor %.3f%n",
-        approx.cells() / approx.seconds(), approx.seconds(), approx.cells() / approx.seconds() / floor);
-    System.out.printf(Locale.ROOT, "  approximate vs exact, relative difference: median %.2g, 99th percentile %.2g, max %.2g%n",
-        diffs.get(diffs.size() / 2), diffs.get((int) (diffs.size() * 0.99)), diffs.get(diffs.size() - 1));
+    System.out.printf(
+        Locale.ROOT,
+        "  medians, approximate:        %,9.0f cells/s (%.1f s): ratio to floor %.3f%n",
+        approx.cells() / approx.seconds(),
+        approx.seconds(),
+        approx.cells() / approx.seconds() / floor);
+    System.out.printf(
+        Locale.ROOT,
+        "  approximate vs exact, relative difference: median %.2g, 99th percentile %.2g, max"
+            + " %.2g%n",
+        diffs.get(diffs.size() / 2),
+        diffs.get((int) (diffs.size() * 0.99)),
+        diffs.get(diffs.size() - 1));
     spark.stop();
   }
 
   private static MediansOptions options(Path atlas, Path out, boolean approximate) {
-    return MediansOptions.builder().inputs(List.of(atlas.toString())).output(out.toString()).approximate(approximate)
-        .overwrite(true).build();
+    return MediansOptions.builder()
+        .inputs(List.of(atlas.toString()))
+        .output(out.toString())
+        .approximate(approximate)
+        .overwrite(true)
+        .build();
   }
 }

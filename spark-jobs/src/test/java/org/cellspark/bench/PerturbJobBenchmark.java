@@ -26,8 +26,8 @@ import org.cellspark.spark.SparkSessionFactory;
 
 /**
  * {@code cellspark perturb} against upstream's per-cell PyTorch loop (bench/perturb/README.md):
- * deletion of every gene of the benchmark's cells, same weights, same CPU, same run.
- * Args: WORK_DIR THREADS CELLS (0 = all)
+ * deletion of every gene of the benchmark's cells, same weights, same CPU, same run. Args: WORK_DIR
+ * THREADS CELLS (0 = all)
  */
 public final class PerturbJobBenchmark {
   private PerturbJobBenchmark() {}
@@ -43,42 +43,86 @@ public final class PerturbJobBenchmark {
     if (limit > 0) {
       cells = cells.subList(0, limit);
     }
-    SparkSession spark = SparkSessionFactory.getOrCreate("perturb-benchmark",
-        Map.of("spark.master", "local[" + threads + "]", "spark.ui.enabled", "false"));
+    SparkSession spark =
+        SparkSessionFactory.getOrCreate(
+            "perturb-benchmark",
+            Map.of("spark.master", "local[" + threads + "]", "spark.ui.enabled", "false"));
     String tokens = work.resolve("job/tokens").toString();
     writeTokens(spark, cells, tokens, threads);
     // Warm-up: libtorch's load and first passes, on two short cells.
     String warm = work.resolve("job/warm-tokens").toString();
-    writeTokens(spark, List.of(Arrays.copyOf(cells.get(0), 40), Arrays.copyOf(cells.get(1), 40)), warm, threads);
+    writeTokens(
+        spark,
+        List.of(Arrays.copyOf(cells.get(0), 40), Arrays.copyOf(cells.get(1), 40)),
+        warm,
+        threads);
     PerturbJob.run(spark, options(work, warm, "warm"));
 
     String pytorch = pytorchBaseline(threads, limit);
     PerturbResult r = PerturbJob.run(spark, options(work, tokens, "out"));
     double screen = r.rows() / r.screenSeconds();
     double endToEnd = r.rows() / r.seconds();
-    System.out.printf(Locale.ROOT, "perturb benchmark: delete every gene of %d cells (%d perturbations), local[%d], 4 layers / hidden 128%n",
-        cells.size(), r.rows(), threads);
+    System.out.printf(
+        Locale.ROOT,
+        "perturb benchmark: delete every gene of %d cells (%d perturbations), local[%d], 4 layers /"
+            + " hidden 128%n",
+        cells.size(),
+        r.rows(),
+        threads);
     if (pytorch != null) {
       double rate = Double.parseDouble(field(pytorch, "perturbations_per_s"));
-      System.out.printf(Locale.ROOT, "  PyTorch eager, upstream's per-cell loop:   %9.2f perturbations/s  (%s)%n", rate, pytorch);
-      System.out.printf(Locale.ROOT, "  cellspark perturb, model work:             %9.2f perturbations/s  (%.1f s)%n", screen, r.screenSeconds());
-      System.out.printf(Locale.ROOT, "  cellspark perturb, end to end:             %9.2f perturbations/s  (%.1f s: plan, screen, tables)%n", endToEnd, r.seconds());
-      System.out.printf(Locale.ROOT, "  ratio cellspark / PyTorch: %.2f model work, %.2f end to end (target >= 1.5)%n", screen / rate, endToEnd / rate);
+      System.out.printf(
+          Locale.ROOT,
+          "  PyTorch eager, upstream's per-cell loop:   %9.2f perturbations/s  (%s)%n",
+          rate,
+          pytorch);
+      System.out.printf(
+          Locale.ROOT,
+          "  cellspark perturb, model work:             %9.2f perturbations/s  (%.1f s)%n",
+          screen,
+          r.screenSeconds());
+      System.out.printf(
+          Locale.ROOT,
+          "  cellspark perturb, end to end:             %9.2f perturbations/s  (%.1f s: plan,"
+              + " screen, tables)%n",
+          endToEnd,
+          r.seconds());
+      System.out.printf(
+          Locale.ROOT,
+          "  ratio cellspark / PyTorch: %.2f model work, %.2f end to end (target >= 1.5)%n",
+          screen / rate,
+          endToEnd / rate);
     } else {
-      System.out.printf(Locale.ROOT, "  PyTorch baseline not run (no /usr/bin/python3 with torch)%n");
-      System.out.printf(Locale.ROOT, "  cellspark perturb: %.2f perturbations/s model work, %.2f end to end%n", screen, endToEnd);
+      System.out.printf(
+          Locale.ROOT, "  PyTorch baseline not run (no /usr/bin/python3 with torch)%n");
+      System.out.printf(
+          Locale.ROOT,
+          "  cellspark perturb: %.2f perturbations/s model work, %.2f end to end%n",
+          screen,
+          endToEnd);
     }
     @SuppressWarnings("unchecked")
     Map<String, Object> timings = (Map<String, Object>) r.summary().get("timings");
     @SuppressWarnings("unchecked")
     Map<String, Object> counts = (Map<String, Object>) r.summary().get("counts");
-    System.out.printf(Locale.ROOT, "  tasks %s, work units %s; task seconds max %s, median %s: straggler ratio %.2f (target <= 1.5)%n",
-        counts.get("tasks"), counts.get("work_units"), timings.get("task_seconds_max"), timings.get("task_seconds_median"), r.stragglerRatio());
+    System.out.printf(
+        Locale.ROOT,
+        "  tasks %s, work units %s; task seconds max %s, median %s: straggler ratio %.2f (target <="
+            + " 1.5)%n",
+        counts.get("tasks"),
+        counts.get("work_units"),
+        timings.get("task_seconds_max"),
+        timings.get("task_seconds_median"),
+        r.stragglerRatio());
     spark.stop();
   }
 
   private static PerturbOptions options(Path work, String tokens, String out) {
-    return PerturbOptions.of(tokens, work.resolve("model").toString(), work.resolve("job/" + out).toString(), PerturbationType.DELETE)
+    return PerturbOptions.of(
+            tokens,
+            work.resolve("model").toString(),
+            work.resolve("job/" + out).toString(),
+            PerturbationType.DELETE)
         .withSelection("builtin:geneformer-v1", List.<CellSelection.Filter>of(), 0, 42)
         .withOutputs(false, null, true);
   }
@@ -86,11 +130,22 @@ public final class PerturbJobBenchmark {
   private static void writeTokens(SparkSession spark, List<int[]> cells, String path, int threads) {
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < cells.size(); i++) {
-      rows.add(RowFactory.create(String.format(Locale.ROOT, "cell%04d", i), Arrays.stream(cells.get(i)).boxed().toList()));
+      rows.add(
+          RowFactory.create(
+              String.format(Locale.ROOT, "cell%04d", i),
+              Arrays.stream(cells.get(i)).boxed().toList()));
     }
-    StructType schema = new StructType().add("cell_id", DataTypes.StringType).add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType));
-    spark.createDataFrame(rows, schema).coalesce(1).repartitionByRange(threads, org.apache.spark.sql.functions.col("cell_id"))
-        .write().mode(SaveMode.Overwrite).parquet(path);
+    StructType schema =
+        new StructType()
+            .add("cell_id", DataTypes.StringType)
+            .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType));
+    spark
+        .createDataFrame(rows, schema)
+        .coalesce(1)
+        .repartitionByRange(threads, org.apache.spark.sql.functions.col("cell_id"))
+        .write()
+        .mode(SaveMode.Overwrite)
+        .parquet(path);
   }
 
   private static String pytorchBaseline(int threads, int cells) {
@@ -100,10 +155,19 @@ public final class PerturbJobBenchmark {
       return null;
     }
     try {
-      Process p = new ProcessBuilder(python.toString(), script.toString(), "--threads", String.valueOf(threads),
-          "--cells", String.valueOf(cells)).redirectErrorStream(true).start();
+      Process p =
+          new ProcessBuilder(
+                  python.toString(),
+                  script.toString(),
+                  "--threads",
+                  String.valueOf(threads),
+                  "--cells",
+                  String.valueOf(cells))
+              .redirectErrorStream(true)
+              .start();
       String last = null;
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      try (BufferedReader r =
+          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line = r.readLine(); line != null; line = r.readLine()) {
           if (line.startsWith("pytorch_eager")) {
             last = line;

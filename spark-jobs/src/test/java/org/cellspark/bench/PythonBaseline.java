@@ -10,13 +10,17 @@ import java.util.List;
 final class PythonBaseline {
   private PythonBaseline() {}
 
-  /** The output line starting with {@code prefix}; the whole output in the exception when the script fails. */
+  /**
+   * The output line starting with {@code prefix}; the whole output in the exception when the script
+   * fails.
+   */
   static String run(String prefix, String script, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of("/usr/bin/python3", script));
     command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     StringBuilder out = new StringBuilder();
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader r =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line = r.readLine(); line != null; line = r.readLine()) {
         out.append(line).append('\n');
       }
@@ -24,7 +28,11 @@ final class PythonBaseline {
     if (p.waitFor() != 0) {
       throw new IllegalStateException(script + " failed:\n" + out);
     }
-    return out.toString().lines().filter(l -> l.startsWith(prefix)).findFirst()
-        .orElseThrow(() -> new IllegalStateException(script + " printed no '" + prefix + "' line:\n" + out));
+    return out.toString()
+        .lines()
+        .filter(l -> l.startsWith(prefix))
+        .findFirst()
+        .orElseThrow(
+            () -> new IllegalStateException(script + " printed no '" + prefix + "' line:\n" + out));
   }
 }

@@ -18,10 +18,10 @@ import org.cellspark.io.h5ad.ChunkCursor;
 import org.cellspark.io.h5ad.CountsLocation;
 import org.cellspark.io.h5ad.CountsMatrix;
 import org.cellspark.io.h5ad.H5adFile;
-import org.cellspark.spark.SparkSessionFactory;
 import org.cellspark.jobs.tokenize.TokenizeJob;
 import org.cellspark.jobs.tokenize.TokenizeOptions;
 import org.cellspark.jobs.tokenize.TokenizeResult;
+import org.cellspark.spark.SparkSessionFactory;
 
 /**
  * Tokenize throughput against its I/O floor, measured in one run (see bench/tokenize/README.md).
@@ -30,8 +30,8 @@ import org.cellspark.jobs.tokenize.TokenizeResult;
  * sample atlas), so the ratio compares steady states, not JIT and Spark start-up.
  *
  * <p>The floor is the same HDF5 reader reading the same matrix (indptr, then indices and values
- * through the data source's chunk cursors) on as many threads as Spark has cores, with no Spark and no
- * encoding. It is measured before and after the tokenize job and averaged, since this machine is
+ * through the data source's chunk cursors) on as many threads as Spark has cores, with no Spark and
+ * no encoding. It is measured before and after the tokenize job and averaged, since this machine is
  * shared and speeds drift; the ratio is what to compare across runs.
  *
  * <p>Args: ATLAS.h5ad WORK_DIR [CORES]
@@ -52,9 +52,14 @@ public final class TokenizeBenchmark {
       cells = m.rows();
       stored = m.storedValues();
     }
-    System.out.printf(Locale.ROOT,
-        "tokenize benchmark: %,d cells, %,.0f stored values per cell, %.2f GB file, %d cores, max heap %d MB%n",
-        cells, (double) stored / cells, Files.size(atlas) / 1e9, cores,
+    System.out.printf(
+        Locale.ROOT,
+        "tokenize benchmark: %,d cells, %,.0f stored values per cell, %.2f GB file, %d cores, max"
+            + " heap %d MB%n",
+        cells,
+        (double) stored / cells,
+        Files.size(atlas) / 1e9,
+        cores,
         Runtime.getRuntime().maxMemory() >> 20);
 
     readFloor(atlas, cores, Math.min(cells, 20_000)); // warm-up: JIT, page cache
@@ -68,7 +73,8 @@ public final class TokenizeBenchmark {
             Map.of("spark.master", "local[" + cores + "]", "spark.ui.enabled", "false"));
     // Warm-up, as for the floor: one run on the demo's 2,000-cell atlas (JIT, Spark's codegen).
     Path sample = work.resolve("warmup.h5ad");
-    try (var in = TokenizeBenchmark.class.getResourceAsStream("/org/cellspark/demo/sample_atlas.h5ad")) {
+    try (var in =
+        TokenizeBenchmark.class.getResourceAsStream("/org/cellspark/demo/sample_atlas.h5ad")) {
       Files.copy(in, sample, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
     TokenizeResult warm =
@@ -80,7 +86,10 @@ public final class TokenizeBenchmark {
                 .output(work.resolve("warmup-tokens").toString())
                 .overwrite(true)
                 .build());
-    System.out.printf(Locale.ROOT, "  warm-up: tokenized the 2,000-cell sample atlas in %.1f s%n", warm.seconds());
+    System.out.printf(
+        Locale.ROOT,
+        "  warm-up: tokenized the 2,000-cell sample atlas in %.1f s%n",
+        warm.seconds());
     resetPeaks();
     TokenizeResult r =
         TokenizeJob.run(
@@ -97,14 +106,32 @@ public final class TokenizeBenchmark {
 
     double floor = (floor1 + floor2) / 2;
     double tokenize = r.cellsRead() / r.seconds();
-    System.out.printf(Locale.ROOT, "  I/O floor, same reader, %d threads: %,10.0f cells/s (runs: %,.0f and %,.0f)%n",
-        cores, floor, floor1, floor2);
-    System.out.printf(Locale.ROOT, "  tokenize end to end, local[%d]:     %,10.0f cells/s = %,.0f cells/s per core%n",
-        cores, tokenize, tokenize / cores);
-    System.out.printf(Locale.ROOT, "  ratio tokenize / I/O floor:         %10.2f  (target >= 0.50, i.e. within 2x)%n",
+    System.out.printf(
+        Locale.ROOT,
+        "  I/O floor, same reader, %d threads: %,10.0f cells/s (runs: %,.0f and %,.0f)%n",
+        cores,
+        floor,
+        floor1,
+        floor2);
+    System.out.printf(
+        Locale.ROOT,
+        "  tokenize end to end, local[%d]:     %,10.0f cells/s = %,.0f cells/s per core%n",
+        cores,
+        tokenize,
+        tokenize / cores);
+    System.out.printf(
+        Locale.ROOT,
+        "  ratio tokenize / I/O floor:         %10.2f  (target >= 0.50, i.e. within 2x)%n",
         tokenize / floor);
-    System.out.printf(Locale.ROOT, "  cells written %,d of %,d in %.1f s; peak heap: floor %,d MB, tokenize %,d MB (max %,d MB)%n",
-        r.cellsWritten(), r.cellsRead(), r.seconds(), floorHeap >> 20, tokenizeHeap >> 20,
+    System.out.printf(
+        Locale.ROOT,
+        "  cells written %,d of %,d in %.1f s; peak heap: floor %,d MB, tokenize %,d MB (max %,d"
+            + " MB)%n",
+        r.cellsWritten(),
+        r.cellsRead(),
+        r.seconds(),
+        floorHeap >> 20,
+        tokenizeHeap >> 20,
         Runtime.getRuntime().maxMemory() >> 20);
   }
 

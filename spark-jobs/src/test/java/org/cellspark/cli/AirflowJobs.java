@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  * lines the DAGs submit.
  */
 record AirflowJobs(List<String> pipeline, Map<String, List<String>> jobs) {
-  private static final Pattern TOKEN = Pattern.compile("\\s*(?:#[^\\n]*|(\"[^\"\\\\]*\")|([\\[\\]{}:,]))");
+  private static final Pattern TOKEN =
+      Pattern.compile("\\s*(?:#[^\\n]*|(\"[^\"\\\\]*\")|([\\[\\]{}:,]))");
 
   static AirflowJobs read(Path file) throws IOException {
     String text = Files.readString(file);
@@ -26,11 +27,13 @@ record AirflowJobs(List<String> pipeline, Map<String, List<String>> jobs) {
       pipeline.add((String) o);
     }
     Map<String, List<String>> jobs = new LinkedHashMap<>();
-    ((Map<?, ?>) literal(text, "JOBS")).forEach((k, v) -> {
-      List<String> args = new ArrayList<>();
-      ((List<?>) v).forEach(a -> args.add((String) a));
-      jobs.put((String) k, args);
-    });
+    ((Map<?, ?>) literal(text, "JOBS"))
+        .forEach(
+            (k, v) -> {
+              List<String> args = new ArrayList<>();
+              ((List<?>) v).forEach(a -> args.add((String) a));
+              jobs.put((String) k, args);
+            });
     return new AirflowJobs(pipeline, jobs);
   }
 
@@ -42,7 +45,8 @@ record AirflowJobs(List<String> pipeline, Map<String, List<String>> jobs) {
         a = a.replace("{{ params." + p.getKey() + " }}", p.getValue());
       }
       if (a.contains("{{")) {
-        throw new IllegalArgumentException("job " + job + ": no value for the template in '" + a + "'");
+        throw new IllegalArgumentException(
+            "job " + job + ": no value for the template in '" + a + "'");
       }
       out.add(a);
     }
@@ -57,7 +61,9 @@ record AirflowJobs(List<String> pipeline, Map<String, List<String>> jobs) {
     return new Parser(text, start.end()).value(0);
   }
 
-  /** Lists, dicts and double-quoted strings without escapes; comments and trailing commas allowed. */
+  /**
+   * Lists, dicts and double-quoted strings without escapes; comments and trailing commas allowed.
+   */
   private static final class Parser {
     private final Matcher m;
     private String token;
@@ -71,14 +77,18 @@ record AirflowJobs(List<String> pipeline, Map<String, List<String>> jobs) {
     private void advance() {
       do {
         if (!m.lookingAt()) {
-          throw new IllegalStateException("cellspark_jobs.py: not a plain literal at offset " + m.regionStart());
+          throw new IllegalStateException(
+              "cellspark_jobs.py: not a plain literal at offset " + m.regionStart());
         }
         token = m.group(1) != null ? m.group(1) : m.group(2);
         m.region(m.end(), m.regionEnd());
       } while (token == null); // a comment
     }
 
-    /** The value at the current token; past it unless it ends the literal ({@code depth} 0: Python code may follow). */
+    /**
+     * The value at the current token; past it unless it ends the literal ({@code depth} 0: Python
+     * code may follow).
+     */
     Object value(int depth) {
       if (token.startsWith("\"")) {
         String s = token.substring(1, token.length() - 1);
@@ -115,7 +125,8 @@ record AirflowJobs(List<String> pipeline, Map<String, List<String>> jobs) {
 
     private void expect(String t) {
       if (!token.equals(t)) {
-        throw new IllegalStateException("cellspark_jobs.py: expected '" + t + "', found '" + token + "'");
+        throw new IllegalStateException(
+            "cellspark_jobs.py: expected '" + t + "', found '" + token + "'");
       }
       advance();
     }

@@ -28,10 +28,13 @@ class AirflowPipelineTest {
 
   @Test
   void thePipelineRunsTwiceOverTheSameWorkdir(SparkSession spark) throws Exception {
-    AirflowJobs dag = AirflowJobs.read(Fixtures.repositoryRoot().resolve("conf/airflow/cellspark_jobs.py"));
+    AirflowJobs dag =
+        AirflowJobs.read(Fixtures.repositoryRoot().resolve("conf/airflow/cellspark_jobs.py"));
     Map<String, String> params = new LinkedHashMap<>();
-    // The demo's atlas (real V1 gene IDs: the DAG tokenizes with builtin:geneformer-v1) and tiny model.
-    Path demo = Fixtures.repositoryRoot().resolve("spark-jobs/src/main/resources/org/cellspark/demo");
+    // The demo's atlas (real V1 gene IDs: the DAG tokenizes with builtin:geneformer-v1) and tiny
+    // model.
+    Path demo =
+        Fixtures.repositoryRoot().resolve("spark-jobs/src/main/resources/org/cellspark/demo");
     params.put("atlas", demo.resolve("sample_atlas.h5ad").toString());
     params.put("workdir", workdir.toString());
     params.put("model", demo.resolve("model").toString());

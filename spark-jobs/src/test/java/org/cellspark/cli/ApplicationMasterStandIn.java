@@ -8,32 +8,36 @@ import java.util.List;
 /**
  * Runs {@link Main} as YARN's ApplicationMaster runs a user class in cluster mode: Spark's settings
  * are system properties of the JVM, the class's {@code main} is invoked by reflection in a thread
- * named "Driver", and the launcher judges the application by how that call ends. A security
- * manager records every attempt to exit the JVM (and stops it, as the exit would have ended the
- * launcher's own bookkeeping). Run in a JVM of its own with {@code -Djava.security.manager=allow}.
+ * named "Driver", and the launcher judges the application by how that call ends. A security manager
+ * records every attempt to exit the JVM (and stops it, as the exit would have ended the launcher's
+ * own bookkeeping). Run in a JVM of its own with {@code -Djava.security.manager=allow}.
  *
  * <p>Arguments: scenarios separated by {@code ---}, each {@code DEPLOY_MODE command args...}.
- * Prints one line per scenario: {@code scenario N: exits=[...] outcome=returned|threw CLASS: MESSAGE}.
+ * Prints one line per scenario: {@code scenario N: exits=[...] outcome=returned|threw CLASS:
+ * MESSAGE}.
  */
 public final class ApplicationMasterStandIn {
   private static final List<Integer> EXITS = new ArrayList<>();
 
-  @SuppressWarnings("removal") // the security manager is how a test JVM can watch for exit(); nothing else records it
+  @SuppressWarnings(
+      "removal") // the security manager is how a test JVM can watch for exit(); nothing else
+  // records it
   public static void main(String[] args) throws Exception {
-    System.setSecurityManager(new SecurityManager() {
-      @Override
-      public void checkExit(int status) {
-        synchronized (EXITS) {
-          EXITS.add(status);
-        }
-        throw new SecurityException("exit(" + status + ") refused by the stand-in");
-      }
+    System.setSecurityManager(
+        new SecurityManager() {
+          @Override
+          public void checkExit(int status) {
+            synchronized (EXITS) {
+              EXITS.add(status);
+            }
+            throw new SecurityException("exit(" + status + ") refused by the stand-in");
+          }
 
-      @Override
-      public void checkPermission(Permission perm) {
-        // everything else allowed
-      }
-    });
+          @Override
+          public void checkPermission(Permission perm) {
+            // everything else allowed
+          }
+        });
     List<List<String>> scenarios = new ArrayList<>();
     List<String> current = new ArrayList<>();
     for (String a : args) {
@@ -50,18 +54,26 @@ public final class ApplicationMasterStandIn {
       System.setProperty(Main.DEPLOY_MODE, s.get(0));
       String[] userArgs = s.subList(1, s.size()).toArray(new String[0]);
       String[] outcome = new String[1];
-      Thread driver = new Thread(() -> {
-        try {
-          Main.class.getMethod("main", String[].class).invoke(null, (Object) userArgs);
-          outcome[0] = "returned";
-        } catch (InvocationTargetException e) {
-          Throwable c = e.getCause();
-          outcome[0] = "threw " + c.getClass().getName() + ": " + c.getMessage().replace('\n', ' ')
-              + (c.getStackTrace().length == 0 ? " [no trace]" : " [trace]") + (c.getCause() == null ? "" : " [cause]");
-        } catch (ReflectiveOperationException e) {
-          outcome[0] = "could not call main: " + e;
-        }
-      }, "Driver");
+      Thread driver =
+          new Thread(
+              () -> {
+                try {
+                  Main.class.getMethod("main", String[].class).invoke(null, (Object) userArgs);
+                  outcome[0] = "returned";
+                } catch (InvocationTargetException e) {
+                  Throwable c = e.getCause();
+                  outcome[0] =
+                      "threw "
+                          + c.getClass().getName()
+                          + ": "
+                          + c.getMessage().replace('\n', ' ')
+                          + (c.getStackTrace().length == 0 ? " [no trace]" : " [trace]")
+                          + (c.getCause() == null ? "" : " [cause]");
+                } catch (ReflectiveOperationException e) {
+                  outcome[0] = "could not call main: " + e;
+                }
+              },
+              "Driver");
       driver.start();
       driver.join();
       synchronized (EXITS) {

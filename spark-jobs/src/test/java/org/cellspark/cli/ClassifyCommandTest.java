@@ -36,8 +36,12 @@ class ClassifyCommandTest {
       }
       rows.add(RowFactory.create("c" + i, a ? "alpha" : "beta", "donor" + (i % 8), boxed));
     }
-    StructType schema = new StructType().add("cell_id", DataTypes.StringType).add("state", DataTypes.StringType)
-        .add("donor", DataTypes.StringType).add("embedding", DataTypes.createArrayType(DataTypes.FloatType));
+    StructType schema =
+        new StructType()
+            .add("cell_id", DataTypes.StringType)
+            .add("state", DataTypes.StringType)
+            .add("donor", DataTypes.StringType)
+            .add("embedding", DataTypes.createArrayType(DataTypes.FloatType));
     String out = tmp.resolve("emb").toString();
     spark.createDataFrame(rows, schema).write().parquet(out);
     return out;
@@ -47,27 +51,83 @@ class ClassifyCommandTest {
   void trainThenApply(SparkSession spark) throws java.io.IOException {
     String emb = embeddings(spark);
     String clf = tmp.resolve("clf").toString();
-    CliRun train = CliRun.of("classify", "--embeddings", emb, "--label", "state", "--group", "donor", "--output", clf,
-        "--classifier", "random-forest", "--split", "0.5,0.25,0.25");
+    CliRun train =
+        CliRun.of(
+            "classify",
+            "--embeddings",
+            emb,
+            "--label",
+            "state",
+            "--group",
+            "donor",
+            "--output",
+            clf,
+            "--classifier",
+            "random-forest",
+            "--split",
+            "0.5,0.25,0.25");
     assertThat(train.exitCode()).as(train.err()).isZero();
-    assertThat(train.out()).contains("classified state (2 classes) with random-forest").contains("accuracy 1.000");
+    assertThat(train.out())
+        .contains("classified state (2 classes) with random-forest")
+        .contains("accuracy 1.000");
     assertThat(Files.readAllLines(tmp.resolve("clf/splits.csv"))).hasSize(9);
-    CliRun apply = CliRun.of("classify", "apply", "--model", clf, "--embeddings", emb, "--output", tmp.resolve("pred").toString());
+    CliRun apply =
+        CliRun.of(
+            "classify",
+            "apply",
+            "--model",
+            clf,
+            "--embeddings",
+            emb,
+            "--output",
+            tmp.resolve("pred").toString());
     assertThat(apply.exitCode()).as(apply.err()).isZero();
     assertThat(apply.out()).contains("labelled 160 cells");
-    assertThat(spark.read().parquet(tmp.resolve("pred/predictions").toString()).filter("predicted = state").count()).isEqualTo(160);
+    assertThat(
+            spark
+                .read()
+                .parquet(tmp.resolve("pred/predictions").toString())
+                .filter("predicted = state")
+                .count())
+        .isEqualTo(160);
   }
 
   @Test
   void badOptionsAreUsageErrors() {
-    CliRun missing = CliRun.of("classify", "--output", tmp.resolve("o").toString(), "--classifier", "svm", "--split", "0.9,0.2,0");
+    CliRun missing =
+        CliRun.of(
+            "classify",
+            "--output",
+            tmp.resolve("o").toString(),
+            "--classifier",
+            "svm",
+            "--split",
+            "0.9,0.2,0");
     assertThat(missing.exitCode()).isEqualTo(2);
     assertThat(missing.err()).contains("'svm' is not one of logistic, random-forest, mlp");
-    CliRun split = CliRun.of("classify", "--embeddings", "e", "--output", tmp.resolve("o").toString(), "--split", "0.9,0.2,0");
+    CliRun split =
+        CliRun.of(
+            "classify",
+            "--embeddings",
+            "e",
+            "--output",
+            tmp.resolve("o").toString(),
+            "--split",
+            "0.9,0.2,0");
     assertThat(split.exitCode()).isEqualTo(2);
-    assertThat(split.err()).contains("--label is required").contains("--split must be three fractions");
-    CliRun model = CliRun.of("classify", "apply", "--model", tmp.resolve("none").toString(), "--embeddings", "e", "--output",
-        tmp.resolve("p").toString());
+    assertThat(split.err())
+        .contains("--label is required")
+        .contains("--split must be three fractions");
+    CliRun model =
+        CliRun.of(
+            "classify",
+            "apply",
+            "--model",
+            tmp.resolve("none").toString(),
+            "--embeddings",
+            "e",
+            "--output",
+            tmp.resolve("p").toString());
     assertThat(model.exitCode()).isEqualTo(2);
     assertThat(model.err()).contains("does not exist");
     CliRun help = CliRun.of("classify", "--help");

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link Main} as a cluster driver ({@code spark-submit --deploy-mode cluster}: YARN's
- * ApplicationMaster calls main in a thread and marks the application failed if the JVM exits
- * first) and as a client: run by {@link ApplicationMasterStandIn} in a JVM of its own that records
- * every attempt to exit.
+ * ApplicationMaster calls main in a thread and marks the application failed if the JVM exits first)
+ * and as a client: run by {@link ApplicationMasterStandIn} in a JVM of its own that records every
+ * attempt to exit.
  */
 class ClusterDriverTest {
   private static final String V2 = Fixtures.vocab("vocab-v2-small").toString();
@@ -29,22 +29,64 @@ class ClusterDriverTest {
 
   @Test
   void clusterDriversReturnOrThrowAndClientsExitWithTheirCodes() throws Exception {
-    List<String> lines = standIn(
-        "cluster", "tokenize", "--input", ATLAS, "--vocabulary", V2, "--output", tmp.resolve("ok").toString(), "---",
-        "cluster", "tokenize", "--input", NEGATIVE, "--vocabulary", V2, "--output", tmp.resolve("bad").toString(), "---",
-        "cluster", "tokenize", "--input", ATLAS, "---",
-        "client", "tokenize", "--input", NEGATIVE, "--vocabulary", V2, "--output", tmp.resolve("bad2").toString(), "---",
-        "client", "tokenize", "--input", ATLAS, "--vocabulary", V2, "--output", tmp.resolve("ok2").toString());
+    List<String> lines =
+        standIn(
+            "cluster",
+            "tokenize",
+            "--input",
+            ATLAS,
+            "--vocabulary",
+            V2,
+            "--output",
+            tmp.resolve("ok").toString(),
+            "---",
+            "cluster",
+            "tokenize",
+            "--input",
+            NEGATIVE,
+            "--vocabulary",
+            V2,
+            "--output",
+            tmp.resolve("bad").toString(),
+            "---",
+            "cluster",
+            "tokenize",
+            "--input",
+            ATLAS,
+            "---",
+            "client",
+            "tokenize",
+            "--input",
+            NEGATIVE,
+            "--vocabulary",
+            V2,
+            "--output",
+            tmp.resolve("bad2").toString(),
+            "---",
+            "client",
+            "tokenize",
+            "--input",
+            ATLAS,
+            "--vocabulary",
+            V2,
+            "--output",
+            tmp.resolve("ok2").toString());
     assertThat(lines).hasSize(5);
     // Success: main returns, nothing asks the JVM to exit.
     assertThat(lines.get(0)).isEqualTo("scenario 0: exits=[] outcome=returned");
     assertThat(tmp.resolve("ok").resolve("_cellspark.json")).exists();
-    // Bad input: main throws the one-line message (no trace of its own: YARN's diagnostics show the line), no exit.
-    assertThat(lines.get(1)).startsWith("scenario 1: exits=[] outcome=threw org.cellspark.cli.CommandFailedException: error: Input ")
-        .contains("the count -2.0 is negative").endsWith("[no trace]");
+    // Bad input: main throws the one-line message (no trace of its own: YARN's diagnostics show the
+    // line), no exit.
+    assertThat(lines.get(1))
+        .startsWith(
+            "scenario 1: exits=[] outcome=threw org.cellspark.cli.CommandFailedException: error:"
+                + " Input ")
+        .contains("the count -2.0 is negative")
+        .endsWith("[no trace]");
     assertThat(tmp.resolve("bad")).doesNotExist();
     // A usage error too.
-    assertThat(lines.get(2)).startsWith("scenario 2: exits=[] outcome=threw org.cellspark.cli.CommandFailedException:");
+    assertThat(lines.get(2))
+        .startsWith("scenario 2: exits=[] outcome=threw org.cellspark.cli.CommandFailedException:");
     // Client mode keeps the exit codes: 2 for the input, 0 for success.
     assertThat(lines.get(3)).startsWith("scenario 3: exits=[2]");
     assertThat(lines.get(4)).startsWith("scenario 4: exits=[0]");
@@ -53,14 +95,31 @@ class ClusterDriverTest {
 
   @Test
   void aRefusalIsItsOneLineAndABugCarriesItsTrace() {
-    // In this JVM: with the cluster deploy mode nothing exits, so the driver's entry can be called directly.
-    assertThatThrownBy(() -> Main.runAsClusterDriver("tokenize", "--input", ATLAS, "--vocabulary", V2,
-            "--output", tmp.resolve("x").toString(), "--partitions", "-1"))
-        .isInstanceOf(CommandFailedException.class).hasMessageStartingWith("error: --partitions must be positive").hasNoCause()
+    // In this JVM: with the cluster deploy mode nothing exits, so the driver's entry can be called
+    // directly.
+    assertThatThrownBy(
+            () ->
+                Main.runAsClusterDriver(
+                    "tokenize",
+                    "--input",
+                    ATLAS,
+                    "--vocabulary",
+                    V2,
+                    "--output",
+                    tmp.resolve("x").toString(),
+                    "--partitions",
+                    "-1"))
+        .isInstanceOf(CommandFailedException.class)
+        .hasMessageStartingWith("error: --partitions must be positive")
+        .hasNoCause()
         .satisfies(e -> assertThat(((CommandFailedException) e).exitCode()).isEqualTo(2))
         .satisfies(e -> assertThat(e.getStackTrace()).isEmpty());
-    assertThatThrownBy(() -> Main.runAsClusterDriver(cl -> cl.addSubcommand(new MainTest.Fail()), "fail", "--assertion"))
-        .isInstanceOf(CommandFailedException.class).hasMessageStartingWith("internal error: this is a bug in Cellspark")
+    assertThatThrownBy(
+            () ->
+                Main.runAsClusterDriver(
+                    cl -> cl.addSubcommand(new MainTest.Fail()), "fail", "--assertion"))
+        .isInstanceOf(CommandFailedException.class)
+        .hasMessageStartingWith("internal error: this is a bug in Cellspark")
         .hasCauseInstanceOf(AssertionError.class)
         .satisfies(e -> assertThat(((CommandFailedException) e).exitCode()).isEqualTo(1));
   }
@@ -71,7 +130,11 @@ class ClusterDriverTest {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx1g");
     cmd.add("-Djava.security.manager=allow");
-    cmd.addAll(List.of(Files.readString(Fixtures.repositoryRoot().resolve("conf/java17-options")).trim().split("\\s+")));
+    cmd.addAll(
+        List.of(
+            Files.readString(Fixtures.repositoryRoot().resolve("conf/java17-options"))
+                .trim()
+                .split("\\s+")));
     cmd.add("-Dspark.master=local[1]");
     cmd.add("-Dspark.ui.enabled=false");
     cmd.add("-Dspark.driver.host=127.0.0.1");
@@ -80,7 +143,8 @@ class ClusterDriverTest {
     cmd.add(ApplicationMasterStandIn.class.getName());
     cmd.addAll(List.of(args));
     Path log = tmp.resolve("stand-in.log");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("the stand-in finished").isTrue();
     String out = Files.readString(log, StandardCharsets.UTF_8);
     assertThat(p.exitValue()).as(out).isZero();

@@ -18,10 +18,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The cluster recipes in conf/ are well formed: every spark-defaults file holds only comments and
  * "spark.key value" lines whose classes exist; every shell script parses (bash -n); the GPU
- * discovery script prints what Spark expects (on this machine, which has no GPU: no addresses);
- * the YARN GPU scheduling settings for EMR (configuration classifications, JSON) and Dataproc
- * (cluster properties) name what YARN needs to schedule yarn.io/gpu, and EMR's spark-defaults
- * classification is the spark-defaults file, setting for setting.
+ * discovery script prints what Spark expects (on this machine, which has no GPU: no addresses); the
+ * YARN GPU scheduling settings for EMR (configuration classifications, JSON) and Dataproc (cluster
+ * properties) name what YARN needs to schedule yarn.io/gpu, and EMR's spark-defaults classification
+ * is the spark-defaults file, setting for setting.
  */
 class ConfFilesTest {
   private static final Path CONF = Fixtures.repositoryRoot().resolve("conf");
@@ -35,8 +35,14 @@ class ConfFilesTest {
   @Test
   void sparkDefaultsHoldSparkSettingsOnly() throws Exception {
     List<Path> defaults = files(".conf");
-    assertThat(defaults).extracting(p -> CONF.relativize(p).toString()).contains("local/spark-defaults.conf",
-        "emr/spark-defaults.conf", "emr/spark-defaults-gpu.conf", "dataproc/spark-defaults.conf", "dataproc/spark-defaults-gpu.conf");
+    assertThat(defaults)
+        .extracting(p -> CONF.relativize(p).toString())
+        .contains(
+            "local/spark-defaults.conf",
+            "emr/spark-defaults.conf",
+            "emr/spark-defaults-gpu.conf",
+            "dataproc/spark-defaults.conf",
+            "dataproc/spark-defaults-gpu.conf");
     for (Path f : defaults) {
       for (String line : Files.readAllLines(f)) {
         String l = line.trim();
@@ -56,11 +62,16 @@ class ConfFilesTest {
   @Test
   void scriptsParseAndGpuDiscoverySpeaksSparksFormat() throws Exception {
     for (Path script : files(".sh")) {
-      Process p = new ProcessBuilder("bash", "-n", script.toString()).redirectErrorStream(true).start();
-      assertThat(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0).as("bash -n %s: %s", script,
-          new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isTrue();
+      Process p =
+          new ProcessBuilder("bash", "-n", script.toString()).redirectErrorStream(true).start();
+      assertThat(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0)
+          .as(
+              "bash -n %s: %s",
+              script, new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+          .isTrue();
     }
-    Process gpu = new ProcessBuilder("bash", CONF.resolve("gpu/getGpusResources.sh").toString()).start();
+    Process gpu =
+        new ProcessBuilder("bash", CONF.resolve("gpu/getGpusResources.sh").toString()).start();
     String out = new String(gpu.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(gpu.waitFor(30, TimeUnit.SECONDS) && gpu.exitValue() == 0).isTrue();
     JsonNode json = new ObjectMapper().readTree(out);
@@ -69,10 +80,12 @@ class ConfFilesTest {
   }
 
   /** What YARN needs before it hands GPUs to containers (Hadoop's "Using GPU On YARN"). */
-  private static final Map<String, String> YARN_GPU = Map.of(
-      "yarn.resource-types", "yarn.io/gpu",
-      "yarn.nodemanager.resource-plugins", "yarn.io/gpu",
-      "yarn.scheduler.capacity.resource-calculator", "org.apache.hadoop.yarn.util.resource.DominantResourceCalculator");
+  private static final Map<String, String> YARN_GPU =
+      Map.of(
+          "yarn.resource-types", "yarn.io/gpu",
+          "yarn.nodemanager.resource-plugins", "yarn.io/gpu",
+          "yarn.scheduler.capacity.resource-calculator",
+              "org.apache.hadoop.yarn.util.resource.DominantResourceCalculator");
 
   private static Map<String, String> sparkDefaults(Path file) throws IOException {
     Map<String, String> out = new java.util.LinkedHashMap<>();
@@ -88,28 +101,51 @@ class ConfFilesTest {
 
   @Test
   void emrClassificationsScheduleGpusOnYarn() throws Exception {
-    JsonNode cfg = new ObjectMapper().readTree(CONF.resolve("emr/configurations-gpu.json").toFile());
+    JsonNode cfg =
+        new ObjectMapper().readTree(CONF.resolve("emr/configurations-gpu.json").toFile());
     Map<String, JsonNode> byName = new java.util.HashMap<>();
     cfg.forEach(c -> byName.put(c.get("Classification").asText(), c));
-    assertThat(byName).containsKeys("spark-defaults", "yarn-site", "capacity-scheduler", "container-executor");
+    assertThat(byName)
+        .containsKeys("spark-defaults", "yarn-site", "capacity-scheduler", "container-executor");
     Map<String, String> yarn = new java.util.HashMap<>();
     for (String c : List.of("yarn-site", "capacity-scheduler")) {
-      byName.get(c).get("Properties").fields().forEachRemaining(e -> yarn.put(e.getKey(), e.getValue().asText()));
+      byName
+          .get(c)
+          .get("Properties")
+          .fields()
+          .forEachRemaining(e -> yarn.put(e.getKey(), e.getValue().asText()));
     }
-    assertThat(yarn).containsAllEntriesOf(YARN_GPU)
-        .containsEntry("yarn.nodemanager.container-executor.class", "org.apache.hadoop.yarn.server.nodemanager.LinuxContainerExecutor");
-    assertThat(byName.get("capacity-scheduler").at("/Properties/yarn.scheduler.capacity.resource-calculator").asText())
+    assertThat(yarn)
+        .containsAllEntriesOf(YARN_GPU)
+        .containsEntry(
+            "yarn.nodemanager.container-executor.class",
+            "org.apache.hadoop.yarn.server.nodemanager.LinuxContainerExecutor");
+    assertThat(
+            byName
+                .get("capacity-scheduler")
+                .at("/Properties/yarn.scheduler.capacity.resource-calculator")
+                .asText())
         .endsWith("DominantResourceCalculator");
     Map<String, JsonNode> executor = new java.util.HashMap<>();
-    byName.get("container-executor").get("Configurations").forEach(c -> executor.put(c.get("Classification").asText(), c));
+    byName
+        .get("container-executor")
+        .get("Configurations")
+        .forEach(c -> executor.put(c.get("Classification").asText(), c));
     assertThat(executor.get("gpu").at("/Properties/module.enabled").asText()).isEqualTo("true");
     // The cgroup hierarchy YARN is pointed at is the one the bootstrap action mounts.
     String root = executor.get("cgroups").at("/Properties/root").asText();
-    assertThat(yarn.get("yarn.nodemanager.linux-container-executor.cgroups.mount-path")).isEqualTo(root);
-    assertThat(Files.readString(CONF.resolve("emr/bootstrap-gpu.sh"))).contains("mount -t cgroup -o devices").contains(root);
+    assertThat(yarn.get("yarn.nodemanager.linux-container-executor.cgroups.mount-path"))
+        .isEqualTo(root);
+    assertThat(Files.readString(CONF.resolve("emr/bootstrap-gpu.sh")))
+        .contains("mount -t cgroup -o devices")
+        .contains(root);
     // Spark's settings are the spark-defaults file's, every one.
     Map<String, String> spark = new java.util.LinkedHashMap<>();
-    byName.get("spark-defaults").get("Properties").fields().forEachRemaining(e -> spark.put(e.getKey(), e.getValue().asText()));
+    byName
+        .get("spark-defaults")
+        .get("Properties")
+        .fields()
+        .forEachRemaining(e -> spark.put(e.getKey(), e.getValue().asText()));
     assertThat(spark).isEqualTo(sparkDefaults(CONF.resolve("emr/spark-defaults-gpu.conf")));
   }
 
@@ -120,8 +156,11 @@ class ConfFilesTest {
       if (line.isBlank() || line.startsWith("#")) {
         continue;
       }
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(yarn|capacity-scheduler):([^=]+)=(.+)$").matcher(line);
-      assertThat(m.matches()).as("'%s' is file-prefix:key=value with a prefix Dataproc knows", line).isTrue();
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("^(yarn|capacity-scheduler):([^=]+)=(.+)$").matcher(line);
+      assertThat(m.matches())
+          .as("'%s' is file-prefix:key=value with a prefix Dataproc knows", line)
+          .isTrue();
       yarn.put(m.group(2), m.group(3));
     }
     assertThat(yarn).containsAllEntriesOf(YARN_GPU);

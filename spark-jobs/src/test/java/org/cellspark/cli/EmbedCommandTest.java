@@ -17,26 +17,68 @@ class EmbedCommandTest {
   @Test
   void tokenizeThenEmbedFromTheCommandLine(SparkSession spark) {
     String tokens = tmp.resolve("tokens").toString();
-    CliRun t = CliRun.of("tokenize", "--input", Fixtures.atlas("csc_int64_gzip.h5ad").toString(),
-        "--vocabulary", Fixtures.vocab("vocab-v2-small").toString(), "--attribute", "cell_type", "--output", tokens);
+    CliRun t =
+        CliRun.of(
+            "tokenize",
+            "--input",
+            Fixtures.atlas("csc_int64_gzip.h5ad").toString(),
+            "--vocabulary",
+            Fixtures.vocab("vocab-v2-small").toString(),
+            "--attribute",
+            "cell_type",
+            "--output",
+            tokens);
     assertThat(t.exitCode()).as(t.err()).isZero();
-    CliRun e = CliRun.of("embed", "--input", tokens, "--model", Fixtures.vocab("models/tiny-v2/model.pt").toString(),
-        "--output", tmp.resolve("emb").toString(), "--summary", "mean", "--by", "cell_type", "--gene-embeddings");
+    CliRun e =
+        CliRun.of(
+            "embed",
+            "--input",
+            tokens,
+            "--model",
+            Fixtures.vocab("models/tiny-v2/model.pt").toString(),
+            "--output",
+            tmp.resolve("emb").toString(),
+            "--summary",
+            "mean",
+            "--by",
+            "cell_type",
+            "--gene-embeddings");
     assertThat(e.exitCode()).as(e.err()).isZero();
-    assertThat(e.out()).contains("embedded 37 cells").contains("state embeddings: 4 labels").contains("gene embeddings:");
+    assertThat(e.out())
+        .contains("embedded 37 cells")
+        .contains("state embeddings: 4 labels")
+        .contains("gene embeddings:");
     assertThat(spark.read().parquet(tmp.resolve("emb/cells").toString()).count()).isEqualTo(37);
   }
 
   @Test
   void badOptionsAreUsageErrors() {
-    CliRun run = CliRun.of("embed", "--input", "x", "--model", "m", "--output", tmp.resolve("o").toString(),
-        "--layer", "3", "--summary", "mean");
+    CliRun run =
+        CliRun.of(
+            "embed",
+            "--input",
+            "x",
+            "--model",
+            "m",
+            "--output",
+            tmp.resolve("o").toString(),
+            "--layer",
+            "3",
+            "--summary",
+            "mean");
     assertThat(run.exitCode()).isEqualTo(2);
-    assertThat(run.err()).contains("--layer must be -1 (second to last) or 0 (last), got 3").contains("--summary needs --by");
-    CliRun int8 = CliRun.of("embed", "--input", "x", "--model", "m", "--output", "o", "--precision", "int8");
+    assertThat(run.err())
+        .contains("--layer must be -1 (second to last) or 0 (last), got 3")
+        .contains("--summary needs --by");
+    CliRun int8 =
+        CliRun.of("embed", "--input", "x", "--model", "m", "--output", "o", "--precision", "int8");
     assertThat(int8.exitCode()).isEqualTo(2);
     assertThat(int8.err()).contains("--precision 'int8' is not one of fp32, fp16, bf16");
     CliRun help = CliRun.of("embed", "--help");
-    assertThat(help.out()).contains("--max-cells").contains("Default: 42").contains("--gene-embeddings").contains("[emb_layer]");
+    assertThat(help.out())
+        .contains("--max-cells")
+        .contains("Default: 42")
+        .contains("--gene-embeddings")
+        .contains("[emb_layer]");
   }
 }

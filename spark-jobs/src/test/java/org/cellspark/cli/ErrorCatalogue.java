@@ -11,10 +11,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * docs/errors.md read as data: each {@code ### `id` title} section with its {@code - Message:}
- * (one or more backquoted texts, {@code …} standing for what varies: a path, a number) and its
- * {@code - Exit code:}. ErrorCatalogueTest holds every run of the command line to what the page
- * promises, so the page cannot drift from the program.
+ * docs/errors.md read as data: each {@code ### `id` title} section with its {@code - Message:} (one
+ * or more backquoted texts, {@code …} standing for what varies: a path, a number) and its {@code -
+ * Exit code:}. ErrorCatalogueTest holds every run of the command line to what the page promises, so
+ * the page cannot drift from the program.
  */
 record ErrorCatalogue(Map<String, Entry> entries) {
   private static final Pattern HEADING = Pattern.compile("^### `([a-z0-9-]+)` .+$");
@@ -53,7 +53,11 @@ record ErrorCatalogue(Map<String, Entry> entries) {
       } else if (id != null && line.startsWith("- Message: ")) {
         Matcher q = QUOTED.matcher(line);
         while (q.find()) {
-          messages.add(List.of(q.group(1).split("…")).stream().map(String::strip).filter(s -> !s.isEmpty()).toList());
+          messages.add(
+              List.of(q.group(1).split("…")).stream()
+                  .map(String::strip)
+                  .filter(s -> !s.isEmpty())
+                  .toList());
         }
       } else if (id != null && line.startsWith("- Exit code: ")) {
         exit = Integer.parseInt(line.substring("- Exit code: ".length()).strip());
@@ -63,12 +67,14 @@ record ErrorCatalogue(Map<String, Entry> entries) {
     return new ErrorCatalogue(entries);
   }
 
-  private static void add(Map<String, Entry> entries, String id, List<List<String>> messages, Integer exit) {
+  private static void add(
+      Map<String, Entry> entries, String id, List<List<String>> messages, Integer exit) {
     if (id == null) {
       return;
     }
     if (messages.isEmpty() || exit == null) {
-      throw new IllegalStateException("docs/errors.md: entry " + id + " needs a '- Message:' and an '- Exit code:' line");
+      throw new IllegalStateException(
+          "docs/errors.md: entry " + id + " needs a '- Message:' and an '- Exit code:' line");
     }
     if (entries.put(id, new Entry(id, List.copyOf(messages), exit)) != null) {
       throw new IllegalStateException("docs/errors.md: entry " + id + " appears twice");

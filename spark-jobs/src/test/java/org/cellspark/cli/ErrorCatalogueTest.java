@@ -35,18 +35,19 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every entry of docs/errors.md, met through the command line as a user meets it: the exit code
- * and the message the page gives; a console (everything written to standard output and error
- * while the command runs, with bin/cellspark's logging) that holds that message and Cellspark's
- * own progress lines before it, with no stack trace and no line of Spark's; the details in the
- * run's log file; no output (not even a half-written one; an output that was there before is
- * left as it was), and no input changed. The page is read as data (ErrorCatalogue), so an entry
- * without a scenario here, or a scenario without an entry, fails the build.
+ * Every entry of docs/errors.md, met through the command line as a user meets it: the exit code and
+ * the message the page gives; a console (everything written to standard output and error while the
+ * command runs, with bin/cellspark's logging) that holds that message and Cellspark's own progress
+ * lines before it, with no stack trace and no line of Spark's; the details in the run's log file;
+ * no output (not even a half-written one; an output that was there before is left as it was), and
+ * no input changed. The page is read as data (ErrorCatalogue), so an entry without a scenario here,
+ * or a scenario without an entry, fails the build.
  */
 @ExtendWith(SharedSpark.class)
 class ErrorCatalogueTest {
   private static final Path PAGE = Fixtures.repositoryRoot().resolve("docs/errors.md");
-  private static final Path FIXTURES = Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures");
+  private static final Path FIXTURES =
+      Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures");
   private static final String V1 = Fixtures.vocab("vocab-v1-small").toString();
   private static final String V2 = Fixtures.vocab("vocab-v2-small").toString();
   private static final Path TINY_V1 = Fixtures.vocab("models/tiny-v1");
@@ -58,9 +59,14 @@ class ErrorCatalogueTest {
   private static Path tokensV2;
   private static Map<String, String> before;
   private static UserConsole console;
+
   /** A log line as conf/log4j2.properties writes it to the console. */
-  private static final Pattern LOG_LINE = Pattern.compile("^\\d\\d:\\d\\d:\\d\\d ([A-Z]+) \\S+: .*");
-  private static final Pattern TRACE_LINE = Pattern.compile("^(\\s+at |\\s*\\.\\.\\. \\d+ more|Caused by: |Exception in thread).*");
+  private static final Pattern LOG_LINE =
+      Pattern.compile("^\\d\\d:\\d\\d:\\d\\d ([A-Z]+) \\S+: .*");
+
+  private static final Pattern TRACE_LINE =
+      Pattern.compile("^(\\s+at |\\s*\\.\\.\\. \\d+ more|Caused by: |Exception in thread).*");
+
   /** Cellspark's progress lines a refused run may print before its message. */
   private static final int MAX_LINES_BEFORE_MESSAGE = 4;
 
@@ -98,7 +104,9 @@ class ErrorCatalogueTest {
 
   private static Path tokenizeOk(String vocabulary, String name) {
     Path out = shared.resolve(name);
-    CliRun run = CliRun.of("tokenize", "--input", ATLAS, "--vocabulary", vocabulary, "--output", out.toString());
+    CliRun run =
+        CliRun.of(
+            "tokenize", "--input", ATLAS, "--vocabulary", vocabulary, "--output", out.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     return out;
   }
@@ -107,36 +115,62 @@ class ErrorCatalogueTest {
   Stream<DynamicTest> everyEntryIsRefusedAsThePageSays() throws IOException {
     ErrorCatalogue page = ErrorCatalogue.read(PAGE);
     Map<String, Scenario> scenarios = scenarios();
-    return page.entries().values().stream().map(entry -> DynamicTest.dynamicTest(entry.id(), () -> {
-      Scenario scenario = scenarios.get(entry.id());
-      assertThat(scenario).as("a scenario in ErrorCatalogueTest for docs/errors.md's entry '%s'", entry.id()).isNotNull();
-      Path root = Files.createDirectories(shared.resolve("entries").resolve(entry.id()));
-      Workspace w = new Workspace(Files.createDirectories(root.resolve("in")), Files.createDirectories(root.resolve("out")));
-      Attempt attempt = scenario.prepare(w);
-      Map<String, String> inputs = fingerprints(w.in());
-      Map<String, String> outputs = fingerprints(w.out());
-      boolean outputExisted = Files.exists(attempt.output());
+    return page.entries().values().stream()
+        .map(
+            entry ->
+                DynamicTest.dynamicTest(
+                    entry.id(),
+                    () -> {
+                      Scenario scenario = scenarios.get(entry.id());
+                      assertThat(scenario)
+                          .as(
+                              "a scenario in ErrorCatalogueTest for docs/errors.md's entry '%s'",
+                              entry.id())
+                          .isNotNull();
+                      Path root =
+                          Files.createDirectories(shared.resolve("entries").resolve(entry.id()));
+                      Workspace w =
+                          new Workspace(
+                              Files.createDirectories(root.resolve("in")),
+                              Files.createDirectories(root.resolve("out")));
+                      Attempt attempt = scenario.prepare(w);
+                      Map<String, String> inputs = fingerprints(w.in());
+                      Map<String, String> outputs = fingerprints(w.out());
+                      boolean outputExisted = Files.exists(attempt.output());
 
-      UserConsole.Run run = console.run(attempt.args().toArray(new String[0]));
+                      UserConsole.Run run = console.run(attempt.args().toArray(new String[0]));
 
-      assertThat(run.exitCode()).as("exit code; printed:%n%s", run.console()).isEqualTo(entry.exitCode());
-      assertThat(entry.missingFrom(run.console())).as("the page's message, in:%n%s", run.console()).isNull();
-      assertOneMessage(run.console());
-      if (entry.messages().get(0).get(0).startsWith("error:")) { // picocli's usage errors are not logged
-        assertThat(entry.missingFrom(run.log())).as("the failure in the log file; it gained:%n%s", run.log()).isNull();
-      }
-      assertThat(fingerprints(w.in())).as("inputs untouched").isEqualTo(inputs);
-      // Nothing written beside an output either (no staging folder left), and an output that
-      // was there before the failed run is as it was.
-      assertThat(fingerprints(w.out())).as("outputs").isEqualTo(outputs);
-      assertThat(Files.exists(attempt.output())).as("output %s", attempt.output()).isEqualTo(outputExisted);
-    }));
+                      assertThat(run.exitCode())
+                          .as("exit code; printed:%n%s", run.console())
+                          .isEqualTo(entry.exitCode());
+                      assertThat(entry.missingFrom(run.console()))
+                          .as("the page's message, in:%n%s", run.console())
+                          .isNull();
+                      assertOneMessage(run.console());
+                      if (entry
+                          .messages()
+                          .get(0)
+                          .get(0)
+                          .startsWith("error:")) { // picocli's usage errors are not logged
+                        assertThat(entry.missingFrom(run.log()))
+                            .as("the failure in the log file; it gained:%n%s", run.log())
+                            .isNull();
+                      }
+                      assertThat(fingerprints(w.in())).as("inputs untouched").isEqualTo(inputs);
+                      // Nothing written beside an output either (no staging folder left), and an
+                      // output that
+                      // was there before the failed run is as it was.
+                      assertThat(fingerprints(w.out())).as("outputs").isEqualTo(outputs);
+                      assertThat(Files.exists(attempt.output()))
+                          .as("output %s", attempt.output())
+                          .isEqualTo(outputExisted);
+                    }));
   }
 
   /**
-   * The console of a refused run: at most a few of Cellspark's own progress lines, then the
-   * message (which may run over several lines, or be followed by picocli's usage help); never a
-   * stack trace or a line logged by Spark or any other library.
+   * The console of a refused run: at most a few of Cellspark's own progress lines, then the message
+   * (which may run over several lines, or be followed by picocli's usage help); never a stack trace
+   * or a line logged by Spark or any other library.
    */
   private static void assertOneMessage(String printed) {
     List<String> lines = printed.lines().filter(l -> !l.isBlank()).toList();
@@ -144,21 +178,28 @@ class ErrorCatalogueTest {
     while (message < lines.size() && LOG_LINE.matcher(lines.get(message)).matches()) {
       message++;
     }
-    assertThat(message).as("lines before the message in:%n%s", printed).isLessThanOrEqualTo(MAX_LINES_BEFORE_MESSAGE);
+    assertThat(message)
+        .as("lines before the message in:%n%s", printed)
+        .isLessThanOrEqualTo(MAX_LINES_BEFORE_MESSAGE);
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i);
-      assertThat(TRACE_LINE.matcher(line).matches()).as("a stack trace line in:%n%s", printed).isFalse();
+      assertThat(TRACE_LINE.matcher(line).matches())
+          .as("a stack trace line in:%n%s", printed)
+          .isFalse();
       Matcher log = LOG_LINE.matcher(line);
       if (log.matches()) {
         assertThat(i).as("a log line after the message in:%n%s", printed).isLessThan(message);
-        assertThat(log.group(1)).as("Cellspark's progress only, in:%n%s", printed).isIn("INFO", "WARN");
+        assertThat(log.group(1))
+            .as("Cellspark's progress only, in:%n%s", printed)
+            .isIn("INFO", "WARN");
       }
     }
   }
 
   @Test
   void everyScenarioHasAnEntry() throws IOException {
-    assertThat(ErrorCatalogue.read(PAGE).entries().keySet()).containsExactlyInAnyOrderElementsOf(scenarios().keySet());
+    assertThat(ErrorCatalogue.read(PAGE).entries().keySet())
+        .containsExactlyInAnyOrderElementsOf(scenarios().keySet());
   }
 
   // ------------------------------------------------------------------------------------------
@@ -168,149 +209,305 @@ class ErrorCatalogueTest {
     Map<String, Scenario> s = new LinkedHashMap<>();
     // Inputs
     s.put("input-missing", w -> tokenize(w, w.in().resolve("absent.h5ad").toString()));
-    s.put("store-connector-missing", w -> tokenize(w, "gs://atlases/heart.h5ad")); // no Cloud Storage connector here
+    s.put(
+        "store-connector-missing",
+        w -> tokenize(w, "gs://atlases/heart.h5ad")); // no Cloud Storage connector here
     s.put("not-hdf5", w -> tokenize(w, Fixtures.bad("not_hdf5.h5ad").toString()));
     s.put("hdf5-not-anndata", w -> tokenize(w, Fixtures.bad("not_anndata.h5").toString()));
     s.put("hdf5-not-cell-ranger", w -> tokenize(w, FIXTURES.resolve("tenx/not_10x.h5").toString()));
-    s.put("cell-ranger-several-genomes", w -> tokenize(w, Fixtures.field("cellranger2_barnyard.h5").toString()));
-    s.put("mudata-modality-not-found", w -> tokenize(w, Fixtures.field("mudata.h5mu").toString(), "--modality", "atac"));
+    s.put(
+        "cell-ranger-several-genomes",
+        w -> tokenize(w, Fixtures.field("cellranger2_barnyard.h5").toString()));
+    s.put(
+        "mudata-modality-not-found",
+        w -> tokenize(w, Fixtures.field("mudata.h5mu").toString(), "--modality", "atac"));
     s.put("option-for-another-format", w -> tokenize(w, ATLAS, "--genome", "hg19"));
     s.put("hdf5-truncated", w -> tokenize(w, Fixtures.bad("truncated.h5ad").toString()));
     s.put("hdf5-corrupt-chunk", w -> tokenize(w, Fixtures.bad("corrupt_chunk.h5ad").toString()));
-    s.put("gzip-truncated", w -> tokenize(w, FIXTURES.resolve("mtx/truncated").toString(), "--min-gene-match", "0"));
-    s.put("mtx-shape", w -> tokenize(w, FIXTURES.resolve("mtx/bad_dims").toString(), "--min-gene-match", "0"));
-    s.put("mtx-entry-outside", w -> tokenize(w, FIXTURES.resolve("mtx/out_of_range").toString(), "--min-gene-match", "0"));
-    s.put("mtx-entry-repeated", w -> {
-      Path folder = Files.createDirectories(w.in().resolve("repeated"));
-      for (String f : List.of("features.tsv", "barcodes.tsv")) {
-        Files.copy(FIXTURES.resolve("mtx/out_of_range").resolve(f), folder.resolve(f));
-      }
-      Files.writeString(folder.resolve("matrix.mtx"),
-          "%%MatrixMarket matrix coordinate integer general\n2 3 3\n1 1 4\n2 1 1\n1 1 2\n");
-      return tokenize(w, folder.toString(), "--min-gene-match", "0");
-    });
-    s.put("loom-without-gene-ids", w -> tokenize(w, FIXTURES.resolve("loom/no_gene_ids.loom").toString()));
-    s.put("long-table-repeated-gene", w -> {
-      Path table = w.in().resolve("long.parquet");
-      StructType schema = new StructType().add("cell_id", DataTypes.StringType).add("gene_id", DataTypes.StringType)
-          .add("count", DataTypes.IntegerType);
-      SparkSession.active().createDataFrame(List.of(RowFactory.create("c1", "ENSG00000000001", 3),
-          RowFactory.create("c1", "ENSG00000000002", 1), RowFactory.create("c1", "ENSG00000000001", 2)), schema)
-          .coalesce(1).write().parquet(table.toString());
-      return tokenize(w, table.toString(), "--min-gene-match", "0");
-    });
+    s.put(
+        "gzip-truncated",
+        w -> tokenize(w, FIXTURES.resolve("mtx/truncated").toString(), "--min-gene-match", "0"));
+    s.put(
+        "mtx-shape",
+        w -> tokenize(w, FIXTURES.resolve("mtx/bad_dims").toString(), "--min-gene-match", "0"));
+    s.put(
+        "mtx-entry-outside",
+        w -> tokenize(w, FIXTURES.resolve("mtx/out_of_range").toString(), "--min-gene-match", "0"));
+    s.put(
+        "mtx-entry-repeated",
+        w -> {
+          Path folder = Files.createDirectories(w.in().resolve("repeated"));
+          for (String f : List.of("features.tsv", "barcodes.tsv")) {
+            Files.copy(FIXTURES.resolve("mtx/out_of_range").resolve(f), folder.resolve(f));
+          }
+          Files.writeString(
+              folder.resolve("matrix.mtx"),
+              "%%MatrixMarket matrix coordinate integer general\n2 3 3\n1 1 4\n2 1 1\n1 1 2\n");
+          return tokenize(w, folder.toString(), "--min-gene-match", "0");
+        });
+    s.put(
+        "loom-without-gene-ids",
+        w -> tokenize(w, FIXTURES.resolve("loom/no_gene_ids.loom").toString()));
+    s.put(
+        "long-table-repeated-gene",
+        w -> {
+          Path table = w.in().resolve("long.parquet");
+          StructType schema =
+              new StructType()
+                  .add("cell_id", DataTypes.StringType)
+                  .add("gene_id", DataTypes.StringType)
+                  .add("count", DataTypes.IntegerType);
+          SparkSession.active()
+              .createDataFrame(
+                  List.of(
+                      RowFactory.create("c1", "ENSG00000000001", 3),
+                      RowFactory.create("c1", "ENSG00000000002", 1),
+                      RowFactory.create("c1", "ENSG00000000001", 2)),
+                  schema)
+              .coalesce(1)
+              .write()
+              .parquet(table.toString());
+          return tokenize(w, table.toString(), "--min-gene-match", "0");
+        });
     s.put("counts-not-found", w -> tokenize(w, ATLAS, "--counts", "layers/counts"));
     s.put("gene-id-column-not-found", w -> tokenize(w, ATLAS, "--gene-id-column", "gene_ids"));
-    s.put("gene-id-column-fixed-place", w -> tokenize(w, Fixtures.field("cellranger2.h5").toString(), "--gene-id-column", "gene_ids"));
-    s.put("ensembl-ids-another-organism", w -> tokenize(w, Fixtures.field("mouse_ids.h5ad").toString()));
-    s.put("symbols-another-organism", w -> tokenize(w, Fixtures.field("mouse_symbols.h5ad").toString(), "--gene-id-type", "symbol"));
+    s.put(
+        "gene-id-column-fixed-place",
+        w ->
+            tokenize(
+                w, Fixtures.field("cellranger2.h5").toString(), "--gene-id-column", "gene_ids"));
+    s.put(
+        "ensembl-ids-another-organism",
+        w -> tokenize(w, Fixtures.field("mouse_ids.h5ad").toString()));
+    s.put(
+        "symbols-another-organism",
+        w ->
+            tokenize(
+                w, Fixtures.field("mouse_symbols.h5ad").toString(), "--gene-id-type", "symbol"));
     s.put("gene-symbols-not-matched", w -> tokenize(w, ATLAS, "--gene-id-type", "symbol"));
-    s.put("too-few-vocabulary-genes", w -> tokenize(w, Fixtures.bad("low_gene_match.h5ad").toString()));
+    s.put(
+        "too-few-vocabulary-genes",
+        w -> tokenize(w, Fixtures.bad("low_gene_match.h5ad").toString()));
     s.put("counts-not-integers", w -> tokenize(w, Fixtures.bad("normalised.h5ad").toString()));
-    s.put("counts-negative", w -> {
-      // With --overwrite over an earlier output: the failed run must leave that output as it was.
-      Path earlier = Files.createDirectories(w.out().resolve("tokens"));
-      Files.writeString(earlier.resolve("part-0.parquet"), "an earlier run's output");
-      return tokenize(w, Fixtures.bad("negative.h5ad").toString(), "--overwrite");
-    });
+    s.put(
+        "counts-negative",
+        w -> {
+          // With --overwrite over an earlier output: the failed run must leave that output as it
+          // was.
+          Path earlier = Files.createDirectories(w.out().resolve("tokens"));
+          Files.writeString(earlier.resolve("part-0.parquet"), "an earlier run's output");
+          return tokenize(w, Fixtures.bad("negative.h5ad").toString(), "--overwrite");
+        });
     s.put("counts-nan", w -> tokenize(w, Fixtures.bad("nan_value.h5ad").toString()));
-    s.put("counts-infinite", w -> tokenize(w, Fixtures.bad("inf_value.h5ad").toString(), "--allow-non-integer"));
+    s.put(
+        "counts-infinite",
+        w -> tokenize(w, Fixtures.bad("inf_value.h5ad").toString(), "--allow-non-integer"));
     s.put("cell-ids-repeated", w -> tokenize(w, Fixtures.bad("duplicate_cells.h5ad").toString()));
     s.put("attribute-not-found", w -> tokenize(w, ATLAS, "--attribute", "tissue"));
-    s.put("attribute-format-has-none", w -> tokenize(w, FIXTURES.resolve("mtx/classify_10x").toString(),
-        "--min-gene-match", "0", "--attribute", "cell_type"));
+    s.put(
+        "attribute-format-has-none",
+        w ->
+            tokenize(
+                w,
+                FIXTURES.resolve("mtx/classify_10x").toString(),
+                "--min-gene-match",
+                "0",
+                "--attribute",
+                "cell_type"));
     // Vocabularies
     s.put("vocabulary-not-found", w -> tokenizeWith(w, w.in().resolve("no-vocabulary").toString()));
-    s.put("vocabulary-without-token-dictionary", w -> tokenizeWith(w, Files.createDirectories(w.in().resolve("vocab")).toString()));
-    s.put("vocabulary-gene-without-median", w -> {
-      Path vocab = Files.createDirectories(w.in().resolve("vocab"));
-      Files.writeString(vocab.resolve("token_dictionary.tsv"), "<pad>\t0\n<mask>\t1\nENSG00000000001\t2\nENSG00000000002\t3\n");
-      Files.writeString(vocab.resolve("gene_median_dictionary.tsv"), "ENSG00000000001\t1.5\n");
-      return tokenizeWith(w, vocab.toString());
-    });
+    s.put(
+        "vocabulary-without-token-dictionary",
+        w -> tokenizeWith(w, Files.createDirectories(w.in().resolve("vocab")).toString()));
+    s.put(
+        "vocabulary-gene-without-median",
+        w -> {
+          Path vocab = Files.createDirectories(w.in().resolve("vocab"));
+          Files.writeString(
+              vocab.resolve("token_dictionary.tsv"),
+              "<pad>\t0\n<mask>\t1\nENSG00000000001\t2\nENSG00000000002\t3\n");
+          Files.writeString(vocab.resolve("gene_median_dictionary.tsv"), "ENSG00000000001\t1.5\n");
+          return tokenizeWith(w, vocab.toString());
+        });
     s.put("pickle-not-a-dict", w -> pickleVocabulary(w, "\u0080\u0002]q\u0000(K\u0001K\u0002e."));
-    s.put("pickle-builds-objects", w -> pickleVocabulary(w, "cos\nsystem\n(S'touch /tmp/cellspark-pwned'\ntR."));
+    s.put(
+        "pickle-builds-objects",
+        w -> pickleVocabulary(w, "cos\nsystem\n(S'touch /tmp/cellspark-pwned'\ntR."));
     s.put("special-tokens-need-v2", w -> tokenizeWith(w, V1, "--special-tokens", "on"));
     // Models
-    s.put("model-without-config", w -> embed(w, tokensV2, Files.createDirectories(w.in().resolve("model"))));
-    s.put("model-without-weights", w -> {
-      Path model = Files.createDirectories(w.in().resolve("model"));
-      Files.copy(TINY_V2.resolve("config.json"), model.resolve("config.json"));
-      return embed(w, tokensV2, model);
-    });
-    s.put("model-not-bert", w -> {
-      Path model = copyOf(TINY_V2, w.in().resolve("model"));
-      Files.writeString(model.resolve("config.json"), "{\"model_type\": \"gpt2\", \"vocab_size\": 34}");
-      return embed(w, tokensV2, model);
-    });
-    s.put("model-config-disagrees", w -> {
-      Path model = copyOf(TINY_V2, w.in().resolve("model"));
-      Files.writeString(model.resolve("config.json"),
-          Files.readString(model.resolve("config.json")).replace("\"hidden_size\": 32", "\"hidden_size\": 64"));
-      return embed(w, tokensV2, model);
-    });
-    s.put("safetensors-offsets-beyond-file", w -> {
-      Path model = copyOf(TINY_V2, w.in().resolve("model"));
-      byte[] bytes = Files.readAllBytes(model.resolve("model.safetensors"));
-      Files.write(model.resolve("model.safetensors"), java.util.Arrays.copyOf(bytes, bytes.length - 1000));
-      return embed(w, tokensV2, model);
-    });
-    s.put("safetensors-sizes-wrong", w -> {
-      Path model = copyOf(TINY_V2, w.in().resolve("model"));
-      shrinkFirstTensor(model.resolve("model.safetensors"));
-      return embed(w, tokensV2, model);
-    });
-    s.put("token-ids-beyond-vocabulary", w -> {
-      Path tokens = w.in().resolve("tokens");
-      StructType schema = new StructType().add("cell_id", DataTypes.StringType)
-          .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType)).add("length", DataTypes.IntegerType);
-      SparkSession.active().createDataFrame(List.of(RowFactory.create("c1", new int[] {5, 7, 40}, 3),
-          RowFactory.create("c2", new int[] {6, 4}, 2)), schema).coalesce(1).write().parquet(tokens.toString());
-      // A table made elsewhere has no summary naming its vocabulary: the user names it.
-      Attempt embed = embed(w, tokens, TINY_V2);
-      List<String> args = new ArrayList<>(embed.args());
-      args.addAll(List.of("--vocabulary", V2));
-      return new Attempt(args, embed.output());
-    });
+    s.put(
+        "model-without-config",
+        w -> embed(w, tokensV2, Files.createDirectories(w.in().resolve("model"))));
+    s.put(
+        "model-without-weights",
+        w -> {
+          Path model = Files.createDirectories(w.in().resolve("model"));
+          Files.copy(TINY_V2.resolve("config.json"), model.resolve("config.json"));
+          return embed(w, tokensV2, model);
+        });
+    s.put(
+        "model-not-bert",
+        w -> {
+          Path model = copyOf(TINY_V2, w.in().resolve("model"));
+          Files.writeString(
+              model.resolve("config.json"), "{\"model_type\": \"gpt2\", \"vocab_size\": 34}");
+          return embed(w, tokensV2, model);
+        });
+    s.put(
+        "model-config-disagrees",
+        w -> {
+          Path model = copyOf(TINY_V2, w.in().resolve("model"));
+          Files.writeString(
+              model.resolve("config.json"),
+              Files.readString(model.resolve("config.json"))
+                  .replace("\"hidden_size\": 32", "\"hidden_size\": 64"));
+          return embed(w, tokensV2, model);
+        });
+    s.put(
+        "safetensors-offsets-beyond-file",
+        w -> {
+          Path model = copyOf(TINY_V2, w.in().resolve("model"));
+          byte[] bytes = Files.readAllBytes(model.resolve("model.safetensors"));
+          Files.write(
+              model.resolve("model.safetensors"),
+              java.util.Arrays.copyOf(bytes, bytes.length - 1000));
+          return embed(w, tokensV2, model);
+        });
+    s.put(
+        "safetensors-sizes-wrong",
+        w -> {
+          Path model = copyOf(TINY_V2, w.in().resolve("model"));
+          shrinkFirstTensor(model.resolve("model.safetensors"));
+          return embed(w, tokensV2, model);
+        });
+    s.put(
+        "token-ids-beyond-vocabulary",
+        w -> {
+          Path tokens = w.in().resolve("tokens");
+          StructType schema =
+              new StructType()
+                  .add("cell_id", DataTypes.StringType)
+                  .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType))
+                  .add("length", DataTypes.IntegerType);
+          SparkSession.active()
+              .createDataFrame(
+                  List.of(
+                      RowFactory.create("c1", new int[] {5, 7, 40}, 3),
+                      RowFactory.create("c2", new int[] {6, 4}, 2)),
+                  schema)
+              .coalesce(1)
+              .write()
+              .parquet(tokens.toString());
+          // A table made elsewhere has no summary naming its vocabulary: the user names it.
+          Attempt embed = embed(w, tokens, TINY_V2);
+          List<String> args = new ArrayList<>(embed.args());
+          args.addAll(List.of("--vocabulary", V2));
+          return new Attempt(args, embed.output());
+        });
     s.put("v1-tokens-v2-model", w -> embed(w, tokensV1, TINY_V2));
     s.put("v2-tokens-v1-model", w -> embed(w, tokensV2, TINY_V1));
-    s.put("tokens-not-parquet", w -> {
-      Path table = Files.createDirectories(w.in().resolve("not-parquet"));
-      Files.writeString(table.resolve("cells.csv"), "cell_id,input_ids\nc1,1 2 3\n");
-      return embed(w, table, TINY_V2);
-    });
-    s.put("tokens-not-a-token-table", w -> {
-      Path table = w.in().resolve("not-tokens");
-      SparkSession.active().range(3).toDF("cell").write().parquet(table.toString());
-      return embed(w, table, TINY_V2);
-    });
-    s.put("perturb-gene-not-in-vocabulary", w -> Attempt.of(w.out().resolve("screen"), "perturb", "--input", tokensV2.toString(),
-        "--model", TINY_V2.toString(), "--output", w.out().resolve("screen").toString(), "--perturbation", "delete",
-        "--genes", "ENSG00000999999"));
+    s.put(
+        "tokens-not-parquet",
+        w -> {
+          Path table = Files.createDirectories(w.in().resolve("not-parquet"));
+          Files.writeString(table.resolve("cells.csv"), "cell_id,input_ids\nc1,1 2 3\n");
+          return embed(w, table, TINY_V2);
+        });
+    s.put(
+        "tokens-not-a-token-table",
+        w -> {
+          Path table = w.in().resolve("not-tokens");
+          SparkSession.active().range(3).toDF("cell").write().parquet(table.toString());
+          return embed(w, table, TINY_V2);
+        });
+    s.put(
+        "perturb-gene-not-in-vocabulary",
+        w ->
+            Attempt.of(
+                w.out().resolve("screen"),
+                "perturb",
+                "--input",
+                tokensV2.toString(),
+                "--model",
+                TINY_V2.toString(),
+                "--output",
+                w.out().resolve("screen").toString(),
+                "--perturbation",
+                "delete",
+                "--genes",
+                "ENSG00000999999"));
     // Outputs
-    s.put("output-exists", w -> {
-      Files.writeString(Files.createDirectories(w.out().resolve("tokens")).resolve("old.txt"), "previous run");
-      return tokenize(w, ATLAS);
-    });
-    s.put("output-contains-input", w -> {
-      Path folder = Files.createDirectories(w.in().resolve("atlases"));
-      Files.copy(Path.of(ATLAS), folder.resolve("a.h5ad"));
-      return Attempt.of(folder, "tokenize", "--input", folder.toString(), "--output", folder.toString(),
-          "--vocabulary", V2, "--overwrite");
-    });
-    s.put("output-not-writable", w -> {
-      Path file = Files.writeString(w.out().resolve("a-file"), "not a folder");
-      return Attempt.of(file.resolve("tokens"), "tokenize", "--input", ATLAS, "--vocabulary", V2,
-          "--output", file.resolve("tokens").toString());
-    });
-    s.put("output-unreachable", w -> Attempt.of(w.out().resolve("never"), "tokenize", "--input", ATLAS, "--vocabulary", V2,
-        "--output", "hdfs://127.0.0.1:1/cellspark/tokens", "--conf", "spark.hadoop.ipc.client.connect.max.retries=0"));
+    s.put(
+        "output-exists",
+        w -> {
+          Files.writeString(
+              Files.createDirectories(w.out().resolve("tokens")).resolve("old.txt"),
+              "previous run");
+          return tokenize(w, ATLAS);
+        });
+    s.put(
+        "output-contains-input",
+        w -> {
+          Path folder = Files.createDirectories(w.in().resolve("atlases"));
+          Files.copy(Path.of(ATLAS), folder.resolve("a.h5ad"));
+          return Attempt.of(
+              folder,
+              "tokenize",
+              "--input",
+              folder.toString(),
+              "--output",
+              folder.toString(),
+              "--vocabulary",
+              V2,
+              "--overwrite");
+        });
+    s.put(
+        "output-not-writable",
+        w -> {
+          Path file = Files.writeString(w.out().resolve("a-file"), "not a folder");
+          return Attempt.of(
+              file.resolve("tokens"),
+              "tokenize",
+              "--input",
+              ATLAS,
+              "--vocabulary",
+              V2,
+              "--output",
+              file.resolve("tokens").toString());
+        });
+    s.put(
+        "output-unreachable",
+        w ->
+            Attempt.of(
+                w.out().resolve("never"),
+                "tokenize",
+                "--input",
+                ATLAS,
+                "--vocabulary",
+                V2,
+                "--output",
+                "hdfs://127.0.0.1:1/cellspark/tokens",
+                "--conf",
+                "spark.hadoop.ipc.client.connect.max.retries=0"));
     // Options
-    s.put("option-values-invalid", w -> tokenize(w, ATLAS, "--min-gene-match", "1.5", "--partitions", "-1",
-        "--attribute", "donor=cell_id"));
-    s.put("setting-invalid", w -> tokenize(w, ATLAS, "--conf", "spark.cellspark.hdf5.remote=stream"));
+    s.put(
+        "option-values-invalid",
+        w ->
+            tokenize(
+                w,
+                ATLAS,
+                "--min-gene-match",
+                "1.5",
+                "--partitions",
+                "-1",
+                "--attribute",
+                "donor=cell_id"));
+    s.put(
+        "setting-invalid", w -> tokenize(w, ATLAS, "--conf", "spark.cellspark.hdf5.remote=stream"));
     s.put("option-unknown", w -> tokenize(w, ATLAS, "--inptu", "x"));
-    s.put("option-required-missing", w -> Attempt.of(w.out().resolve("none"), "tokenize", "--input", ATLAS));
+    s.put(
+        "option-required-missing",
+        w -> Attempt.of(w.out().resolve("none"), "tokenize", "--input", ATLAS));
     return s;
   }
 
@@ -324,21 +521,41 @@ class ErrorCatalogueTest {
 
   private static Attempt attempt(Workspace w, String vocabulary, String input, String... extra) {
     Path output = w.out().resolve("tokens");
-    List<String> args = new ArrayList<>(List.of("tokenize", "--input", input, "--vocabulary", vocabulary, "--output", output.toString()));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "tokenize",
+                "--input",
+                input,
+                "--vocabulary",
+                vocabulary,
+                "--output",
+                output.toString()));
     args.addAll(List.of(extra));
     return new Attempt(args, output);
   }
 
   private static Attempt embed(Workspace w, Path tokens, Path model) {
     Path output = w.out().resolve("embeddings");
-    return Attempt.of(output, "embed", "--input", tokens.toString(), "--model", model.toString(), "--output", output.toString());
+    return Attempt.of(
+        output,
+        "embed",
+        "--input",
+        tokens.toString(),
+        "--model",
+        model.toString(),
+        "--output",
+        output.toString());
   }
 
   /** A vocabulary folder whose token dictionary is the given pickle (bytes 0-255 as chars). */
   private static Attempt pickleVocabulary(Workspace w, String pickle) throws IOException {
     Path vocab = Files.createDirectories(w.in().resolve("vocab"));
-    Files.write(vocab.resolve("token_dictionary.pkl"), pickle.getBytes(StandardCharsets.ISO_8859_1));
-    Files.copy(Path.of(V1).resolve("gene_median_dictionary.tsv"), vocab.resolve("gene_median_dictionary.tsv"));
+    Files.write(
+        vocab.resolve("token_dictionary.pkl"), pickle.getBytes(StandardCharsets.ISO_8859_1));
+    Files.copy(
+        Path.of(V1).resolve("gene_median_dictionary.tsv"),
+        vocab.resolve("gene_median_dictionary.tsv"));
     return tokenizeWith(w, vocab.toString());
   }
 
@@ -350,18 +567,28 @@ class ErrorCatalogueTest {
     return to;
   }
 
-  /** Rewrites a safetensors header so that its first tensor's byte range is 4 bytes short of its shape. */
+  /**
+   * Rewrites a safetensors header so that its first tensor's byte range is 4 bytes short of its
+   * shape.
+   */
   private static void shrinkFirstTensor(Path file) throws IOException {
     ByteBuffer all = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
     int headerLength = (int) all.getLong(0);
     String header = new String(all.array(), 8, headerLength, StandardCharsets.UTF_8);
     Matcher m = Pattern.compile("\"data_offsets\":\\s*\\[(\\d+),\\s*(\\d+)\\]").matcher(header);
     assertThat(m.find()).isTrue();
-    String lying = header.substring(0, m.start()) + "\"data_offsets\":[" + m.group(1) + "," + (Long.parseLong(m.group(2)) - 4) + "]"
-        + header.substring(m.end());
+    String lying =
+        header.substring(0, m.start())
+            + "\"data_offsets\":["
+            + m.group(1)
+            + ","
+            + (Long.parseLong(m.group(2)) - 4)
+            + "]"
+            + header.substring(m.end());
     byte[] h = lying.getBytes(StandardCharsets.UTF_8);
     int data = 8 + headerLength;
-    ByteBuffer out = ByteBuffer.allocate(8 + h.length + all.capacity() - data).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer out =
+        ByteBuffer.allocate(8 + h.length + all.capacity() - data).order(ByteOrder.LITTLE_ENDIAN);
     out.putLong(h.length).put(h).put(all.array(), data, all.capacity() - data);
     Files.write(file, out.array());
   }
@@ -377,7 +604,11 @@ class ErrorCatalogueTest {
       }
       try (Stream<Path> files = Files.walk(root)) {
         for (Path p : files.toList()) {
-          out.put(p.toString(), Files.isRegularFile(p) ? sha256(p) + "@" + Files.getLastModifiedTime(p).toMillis() : "dir");
+          out.put(
+              p.toString(),
+              Files.isRegularFile(p)
+                  ? sha256(p) + "@" + Files.getLastModifiedTime(p).toMillis()
+                  : "dir");
         }
       }
     }
@@ -385,7 +616,8 @@ class ErrorCatalogueTest {
   }
 
   private static String sha256(Path p) throws IOException {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(p), MessageDigest.getInstance("SHA-256"))) {
+    try (InputStream in =
+        new DigestInputStream(Files.newInputStream(p), MessageDigest.getInstance("SHA-256"))) {
       in.transferTo(java.io.OutputStream.nullOutputStream());
       return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
     } catch (java.security.NoSuchAlgorithmException e) {

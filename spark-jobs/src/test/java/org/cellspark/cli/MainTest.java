@@ -14,10 +14,25 @@ class MainTest {
     CliRun run = CliRun.of("tokenize", "--help");
     assertThat(run.exitCode()).isZero();
     String help = run.out();
-    for (String option : new String[] {
-        "--input", "--output", "--vocabulary", "--counts", "--gene-id-column", "--model-input-size",
-        "--special-tokens", "--attribute", "--n-counts-column", "--filter-pass-column", "--no-filter-pass",
-        "--min-gene-match", "--allow-non-integer", "--overwrite", "--partitions", "--conf"}) {
+    for (String option :
+        new String[] {
+          "--input",
+          "--output",
+          "--vocabulary",
+          "--counts",
+          "--gene-id-column",
+          "--model-input-size",
+          "--special-tokens",
+          "--attribute",
+          "--n-counts-column",
+          "--filter-pass-column",
+          "--no-filter-pass",
+          "--min-gene-match",
+          "--allow-non-integer",
+          "--overwrite",
+          "--partitions",
+          "--conf"
+        }) {
       assertThat(help).as(option).contains(option);
     }
     assertThat(help)
@@ -31,44 +46,69 @@ class MainTest {
 
   @CommandLine.Command(name = "fail")
   static final class Fail implements java.util.concurrent.Callable<Integer> {
-    @CommandLine.Option(names = "--user") boolean user;
-    @CommandLine.Option(names = "--oom") boolean oom;
-    @CommandLine.Option(names = "--stopped") boolean stopped;
-    @CommandLine.Option(names = "--small-heap") boolean smallHeap;
-    @CommandLine.Option(names = "--assertion") boolean assertion;
-    @CommandLine.Option(names = "--heap-here") boolean heapHere;
-    @CommandLine.Option(names = "--user-cause") boolean userCause;
-    @CommandLine.Option(names = "--bug") boolean bug;
+    @CommandLine.Option(names = "--user")
+    boolean user;
+
+    @CommandLine.Option(names = "--oom")
+    boolean oom;
+
+    @CommandLine.Option(names = "--stopped")
+    boolean stopped;
+
+    @CommandLine.Option(names = "--small-heap")
+    boolean smallHeap;
+
+    @CommandLine.Option(names = "--assertion")
+    boolean assertion;
+
+    @CommandLine.Option(names = "--heap-here")
+    boolean heapHere;
+
+    @CommandLine.Option(names = "--user-cause")
+    boolean userCause;
+
+    @CommandLine.Option(names = "--bug")
+    boolean bug;
 
     @Override
     public Integer call() {
       if (assertion) {
         // What Spark's encoder threw on the driver for an obs struct without fields: an Error.
-        throw new AssertionError("assertion failed: each serializer expression should contain at least one `BoundReference`");
+        throw new AssertionError(
+            "assertion failed: each serializer expression should contain at least one"
+                + " `BoundReference`");
       }
       if (heapHere) {
         throw new OutOfMemoryError("Java heap space");
       }
       if (userCause) {
-        throw new IllegalStateException("Job aborted", UserException.because(
-            new java.io.EOFException("Unexpected end of ZLIB input stream"), "Input x.mtx.gz ends early; copy it again"));
+        throw new IllegalStateException(
+            "Job aborted",
+            UserException.because(
+                new java.io.EOFException("Unexpected end of ZLIB input stream"),
+                "Input x.mtx.gz ends early; copy it again"));
       }
       if (oom) {
         // As Spark reports an executor's: the remote error as text in the job's failure.
-        throw new IllegalStateException("Job aborted due to stage failure: Task 3 in stage 2.0 failed 4 times, most recent"
-            + " failure: java.lang.OutOfMemoryError: Java heap space");
+        throw new IllegalStateException(
+            "Job aborted due to stage failure: Task 3 in stage 2.0 failed 4 times, most recent"
+                + " failure: java.lang.OutOfMemoryError: Java heap space");
       }
       if (smallHeap) {
         // Spark's own words when the JVM's heap is below what it needs to start.
-        throw new IllegalArgumentException("[INVALID_DRIVER_MEMORY] System memory 419430400 must be at least 471859200."
-            + " Please increase heap size using the --driver-memory option or \"spark.driver.memory\" in Spark configuration.");
+        throw new IllegalArgumentException(
+            "[INVALID_DRIVER_MEMORY] System memory 419430400 must be at least 471859200. Please"
+                + " increase heap size using the --driver-memory option or \"spark.driver.memory\""
+                + " in Spark configuration.");
       }
       if (stopped) {
         throw new IllegalStateException("Cannot call methods on a stopped SparkContext.");
       }
       if (bug) {
         // As from an executor: one of Cellspark's own invariants, wrapped in Spark's task failure.
-        throw new IllegalStateException("Job aborted", org.cellspark.error.Bug.of("row from a file that was not planned: %s", "x.h5ad"));
+        throw new IllegalStateException(
+            "Job aborted",
+            org.cellspark.error.Bug.of("row from a file that was not planned: %s", "x.h5ad"));
       }
       if (user) {
         // As from an executor: the user's error arrives wrapped in Spark's task failure.
@@ -89,15 +129,19 @@ class MainTest {
     StringWriter bug = new StringWriter();
     cl.setErr(new PrintWriter(bug, true));
     assertThat(cl.execute("fail")).isEqualTo(1);
-    assertThat(bug.toString()).startsWith("internal error: this is a bug in Cellspark")
-        .contains("an invariant broke").contains("\tat ");
+    assertThat(bug.toString())
+        .startsWith("internal error: this is a bug in Cellspark")
+        .contains("an invariant broke")
+        .contains("\tat ");
 
     // A Bug says, in the first line, which guarantee broke, however deep Spark wrapped it.
     StringWriter invariant = new StringWriter();
     cl.setErr(new PrintWriter(invariant, true));
     assertThat(cl.execute("fail", "--bug")).isEqualTo(1);
     assertThat(invariant.toString().lines().findFirst().orElseThrow())
-        .startsWith("internal error: this is a bug in Cellspark (row from a file that was not planned: x.h5ad)");
+        .startsWith(
+            "internal error: this is a bug in Cellspark (row from a file that was not planned:"
+                + " x.h5ad)");
     assertThat(invariant.toString()).contains("\tat ");
   }
 
@@ -107,14 +151,18 @@ class MainTest {
     CommandLine cl = Main.commandLine().addSubcommand(new Fail());
     cl.setErr(new PrintWriter(err, true));
     assertThat(cl.execute("fail", "--assertion")).isEqualTo(1);
-    assertThat(err.toString()).startsWith("internal error: this is a bug in Cellspark")
-        .contains("java.lang.AssertionError: assertion failed").contains("\tat ");
+    assertThat(err.toString())
+        .startsWith("internal error: this is a bug in Cellspark")
+        .contains("java.lang.AssertionError: assertion failed")
+        .contains("\tat ");
 
     // An OutOfMemoryError is an Error too, and keeps its own advice.
     StringWriter heap = new StringWriter();
     cl.setErr(new PrintWriter(heap, true));
     assertThat(cl.execute("fail", "--heap-here")).isEqualTo(2);
-    assertThat(heap.toString()).startsWith("error: the job ran out of memory").doesNotContain("\tat ");
+    assertThat(heap.toString())
+        .startsWith("error: the job ran out of memory")
+        .doesNotContain("\tat ");
   }
 
   @Test
@@ -123,13 +171,16 @@ class MainTest {
     CommandLine cl = Main.commandLine().addSubcommand(new Fail());
     cl.setErr(new PrintWriter(plain, true));
     assertThat(cl.execute("fail", "--user-cause")).isEqualTo(2);
-    assertThat(plain.toString()).isEqualTo("error: Input x.mtx.gz ends early; copy it again" + System.lineSeparator());
+    assertThat(plain.toString())
+        .isEqualTo("error: Input x.mtx.gz ends early; copy it again" + System.lineSeparator());
 
     StringWriter verbose = new StringWriter();
     cl.setErr(new PrintWriter(verbose, true));
     assertThat(cl.execute("fail", "--user-cause", "--verbose")).isEqualTo(2);
-    assertThat(verbose.toString()).startsWith("error: Input x.mtx.gz ends early; copy it again")
-        .contains("  because: java.io.EOFException: Unexpected end of ZLIB input stream").doesNotContain("\tat ");
+    assertThat(verbose.toString())
+        .startsWith("error: Input x.mtx.gz ends early; copy it again")
+        .contains("  because: java.io.EOFException: Unexpected end of ZLIB input stream")
+        .doesNotContain("\tat ");
   }
 
   @Test
@@ -138,19 +189,26 @@ class MainTest {
     CommandLine cl = Main.commandLine().addSubcommand(new Fail());
     cl.setErr(new PrintWriter(err, true));
     assertThat(cl.execute("fail", "--oom")).isEqualTo(2);
-    assertThat(err.toString()).startsWith("error: the job ran out of memory").contains("CELLSPARK_DRIVER_MEMORY")
-        .contains("spark.executor.memory").contains("--partitions").doesNotContain("\tat ");
+    assertThat(err.toString())
+        .startsWith("error: the job ran out of memory")
+        .contains("CELLSPARK_DRIVER_MEMORY")
+        .contains("spark.executor.memory")
+        .contains("--partitions")
+        .doesNotContain("\tat ");
 
     StringWriter small = new StringWriter();
     cl.setErr(new PrintWriter(small, true));
     assertThat(cl.execute("fail", "--small-heap")).isEqualTo(2);
-    assertThat(small.toString()).startsWith("error: [INVALID_DRIVER_MEMORY] System memory 419430400 must be at least")
-        .contains("CELLSPARK_DRIVER_MEMORY").doesNotContain("\tat ");
+    assertThat(small.toString())
+        .startsWith("error: [INVALID_DRIVER_MEMORY] System memory 419430400 must be at least")
+        .contains("CELLSPARK_DRIVER_MEMORY")
+        .doesNotContain("\tat ");
 
     StringWriter stopped = new StringWriter();
     cl.setErr(new PrintWriter(stopped, true));
     assertThat(cl.execute("fail", "--stopped")).isEqualTo(1);
-    assertThat(stopped.toString()).startsWith("error: Spark stopped while the job ran; Spark's log (the driver's) says why")
+    assertThat(stopped.toString())
+        .startsWith("error: Spark stopped while the job ran; Spark's log (the driver's) says why")
         .doesNotContain("bug");
   }
 

@@ -18,34 +18,106 @@ class PerturbCommandTest {
   @Test
   void screenListedGenesFromAFile(SparkSession spark) throws java.io.IOException {
     String tokens = tmp.resolve("tokens").toString();
-    CliRun t = CliRun.of("tokenize", "--input", Fixtures.atlas("csr_int32_lzf.h5ad").toString(),
-        "--vocabulary", Fixtures.vocab("vocab-v2-small").toString(), "--attribute", "cell_type", "--output", tokens);
+    CliRun t =
+        CliRun.of(
+            "tokenize",
+            "--input",
+            Fixtures.atlas("csr_int32_lzf.h5ad").toString(),
+            "--vocabulary",
+            Fixtures.vocab("vocab-v2-small").toString(),
+            "--attribute",
+            "cell_type",
+            "--output",
+            tokens);
     assertThat(t.exitCode()).as(t.err()).isZero();
-    Path genes = Files.writeString(tmp.resolve("genes.txt"), "# genes to screen\nSYM01\nENSG00000000009\tsecond\n\n");
-    CliRun p = CliRun.of("perturb", "--input", tokens, "--model", Fixtures.vocab("models/tiny-v2").toString(),
-        "--output", tmp.resolve("screen").toString(), "--perturbation", "overexpress", "--genes", genes.toString(),
-        "--filter", "cell_type=monocyte", "--gene-shifts");
+    Path genes =
+        Files.writeString(
+            tmp.resolve("genes.txt"), "# genes to screen\nSYM01\nENSG00000000009\tsecond\n\n");
+    CliRun p =
+        CliRun.of(
+            "perturb",
+            "--input",
+            tokens,
+            "--model",
+            Fixtures.vocab("models/tiny-v2").toString(),
+            "--output",
+            tmp.resolve("screen").toString(),
+            "--perturbation",
+            "overexpress",
+            "--genes",
+            genes.toString(),
+            "--filter",
+            "cell_type=monocyte",
+            "--gene-shifts");
     assertThat(p.exitCode()).as(p.err()).isZero();
-    assertThat(p.out()).contains("perturbed 13 cells: 26 rows").contains("gene shifts:").contains("straggler ratio");
-    assertThat(spark.read().parquet(tmp.resolve("screen/cell_shifts").toString()).selectExpr("perturbed_symbols[0]").distinct().count())
+    assertThat(p.out())
+        .contains("perturbed 13 cells: 26 rows")
+        .contains("gene shifts:")
+        .contains("straggler ratio");
+    assertThat(
+            spark
+                .read()
+                .parquet(tmp.resolve("screen/cell_shifts").toString())
+                .selectExpr("perturbed_symbols[0]")
+                .distinct()
+                .count())
         .isEqualTo(2);
   }
 
   @Test
   void badOptionsAreUsageErrors() {
-    CliRun run = CliRun.of("perturb", "--input", "x", "--model", "m", "--output", tmp.resolve("o").toString(),
-        "--perturbation", "inhibit", "--rank-shift", "5", "--group", "--states", "cell_type:start=a,goal=b");
+    CliRun run =
+        CliRun.of(
+            "perturb",
+            "--input",
+            "x",
+            "--model",
+            "m",
+            "--output",
+            tmp.resolve("o").toString(),
+            "--perturbation",
+            "inhibit",
+            "--rank-shift",
+            "5",
+            "--group",
+            "--states",
+            "cell_type:start=a,goal=b");
     assertThat(run.exitCode()).isEqualTo(2);
-    assertThat(run.err()).contains("--rank-shift must be 1, 2 or 3").contains("--group needs a list of genes")
+    assertThat(run.err())
+        .contains("--rank-shift must be 1, 2 or 3")
+        .contains("--group needs a list of genes")
         .contains("--states and --state-embeddings go together");
-    CliRun type = CliRun.of("perturb", "--input", "x", "--model", "m", "--output", "o", "--perturbation", "knockout");
+    CliRun type =
+        CliRun.of(
+            "perturb",
+            "--input",
+            "x",
+            "--model",
+            "m",
+            "--output",
+            "o",
+            "--perturbation",
+            "knockout");
     assertThat(type.exitCode()).isEqualTo(2);
     assertThat(type.err()).contains("knockout");
-    CliRun missing = CliRun.of("perturb", "--input", tmp.resolve("nope").toString(), "--model", "m", "--output",
-        tmp.resolve("o2").toString(), "--perturbation", "delete");
+    CliRun missing =
+        CliRun.of(
+            "perturb",
+            "--input",
+            tmp.resolve("nope").toString(),
+            "--model",
+            "m",
+            "--output",
+            tmp.resolve("o2").toString(),
+            "--perturbation",
+            "delete");
     assertThat(missing.exitCode()).isEqualTo(2);
     assertThat(missing.err()).contains("does not exist");
     CliRun help = CliRun.of("perturb", "--help");
-    assertThat(help.out()).contains("--anchor-gene").contains("--export-pickle").contains("[perturb_type]").contains("Default: 42");
+    assertThat(help.out())
+        .contains("--anchor-gene")
+        .contains("--export-pickle")
+        .contains("[perturb_type]")
+        .contains("Default: 42");
   }
 }

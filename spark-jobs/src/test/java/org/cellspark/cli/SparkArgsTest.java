@@ -18,12 +18,24 @@ class SparkArgsTest {
   @Test
   void settingsOfACommandAreTakenBackFromASharedSession(SparkSession spark) {
     String before = spark.conf().get("spark.sql.shuffle.partitions");
-    assertThat(spark.conf().getOption("spark.hadoop.ipc.client.connect.max.retries").isDefined()).isFalse();
-    CliRun run = CliRun.of("tokenize", "--input", Fixtures.bad("negative.h5ad").toString(),
-        "--vocabulary", Fixtures.vocab("vocab-v2-small").toString(), "--output", "/nonexistent/never-written",
-        "--conf", "spark.sql.shuffle.partitions=7", "--conf", "spark.hadoop.ipc.client.connect.max.retries=0");
+    assertThat(spark.conf().getOption("spark.hadoop.ipc.client.connect.max.retries").isDefined())
+        .isFalse();
+    CliRun run =
+        CliRun.of(
+            "tokenize",
+            "--input",
+            Fixtures.bad("negative.h5ad").toString(),
+            "--vocabulary",
+            Fixtures.vocab("vocab-v2-small").toString(),
+            "--output",
+            "/nonexistent/never-written",
+            "--conf",
+            "spark.sql.shuffle.partitions=7",
+            "--conf",
+            "spark.hadoop.ipc.client.connect.max.retries=0");
     assertThat(run.exitCode()).as(run.err()).isEqualTo(2);
     assertThat(spark.conf().get("spark.sql.shuffle.partitions")).isEqualTo(before);
-    assertThat(spark.conf().getOption("spark.hadoop.ipc.client.connect.max.retries").isDefined()).isFalse();
+    assertThat(spark.conf().getOption("spark.hadoop.ipc.client.connect.max.retries").isDefined())
+        .isFalse();
   }
 }

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The options that lift a refusal (the refusals themselves are docs/errors.md's entries, run by
- * ErrorCatalogueTest): --allow-non-integer takes normalised counts, --overwrite replaces an
- * earlier output once the new one is complete.
+ * ErrorCatalogueTest): --allow-non-integer takes normalised counts, --overwrite replaces an earlier
+ * output once the new one is complete.
  */
 @ExtendWith(SharedSpark.class)
 class TokenizeOverridesTest {
@@ -24,7 +24,9 @@ class TokenizeOverridesTest {
   @TempDir Path tmp;
 
   private CliRun tokenize(String input, String... extra) {
-    String[] args = {"tokenize", "--input", input, "--output", tmp.resolve("out").toString(), "--vocabulary", V2};
+    String[] args = {
+      "tokenize", "--input", input, "--output", tmp.resolve("out").toString(), "--vocabulary", V2
+    };
     String[] all = java.util.Arrays.copyOf(args, args.length + extra.length);
     System.arraycopy(extra, 0, all, args.length, extra.length);
     return CliRun.of(all);

@@ -13,10 +13,10 @@ import org.cellspark.testing.Fixtures;
 
 /**
  * What a user's terminal shows for a command run in this JVM: the logging is bin/cellspark's own
- * ({@code conf/log4j2.properties}, with its log file), and everything any thread writes to
- * {@code System.out} and {@code System.err} while the command runs is captured (Spark's task
- * threads log there too), together with what the CLI prints. Close it to restore the test
- * logging and the standard streams.
+ * ({@code conf/log4j2.properties}, with its log file), and everything any thread writes to {@code
+ * System.out} and {@code System.err} while the command runs is captured (Spark's task threads log
+ * there too), together with what the CLI prints. Close it to restore the test logging and the
+ * standard streams.
  */
 final class UserConsole implements AutoCloseable {
   private static final Path CONFIG = Fixtures.repositoryRoot().resolve("conf/log4j2.properties");
@@ -26,7 +26,10 @@ final class UserConsole implements AutoCloseable {
   private final Path logFile;
   private final String logFileBefore;
 
-  /** One command's run: exit code, the whole console (both streams, as they interleaved), and what the log file gained. */
+  /**
+   * One command's run: exit code, the whole console (both streams, as they interleaved), and what
+   * the log file gained.
+   */
   record Run(int exitCode, String console, String log) {}
 
   private UserConsole(Path logFile) {
@@ -59,7 +62,12 @@ final class UserConsole implements AutoCloseable {
       System.setErr(err);
     }
     byte[] log = Files.exists(logFile) ? Files.readAllBytes(logFile) : new byte[0];
-    String gained = new String(log, (int) Math.min(logged, log.length), (int) Math.max(0, log.length - logged), StandardCharsets.UTF_8);
+    String gained =
+        new String(
+            log,
+            (int) Math.min(logged, log.length),
+            (int) Math.max(0, log.length - logged),
+            StandardCharsets.UTF_8);
     return new Run(code, console.toString(StandardCharsets.UTF_8), gained);
   }
 

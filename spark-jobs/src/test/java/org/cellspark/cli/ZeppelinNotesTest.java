@@ -39,14 +39,47 @@ class ZeppelinNotesTest {
   @Test
   void everySqlParagraphRunsOnFixtureData(SparkSession spark) throws IOException {
     String atlas = Fixtures.atlas("classify_atlas.h5ad").toString();
-    String model = Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/models/v1-tiny").toString();
+    String model =
+        Fixtures.repositoryRoot()
+            .resolve("spark-jobs/src/test/resources/fixtures/models/v1-tiny")
+            .toString();
     String tokens = tmp.resolve("tokens").toString();
     String screen = tmp.resolve("screen").toString();
-    assertThat(CliRun.of("tokenize", "--input", atlas, "--vocabulary", "builtin:geneformer-v1", "--min-gene-match", "0.1",
-        "--attribute", "cell_type", "--output", tokens).exitCode()).isZero();
-    assertThat(CliRun.of("perturb", "--input", tokens, "--model", model, "--perturbation", "delete", "--genes", "all",
-        "--max-cells", "3", "--gene-shifts", "--output", screen).exitCode()).isZero();
-    Map<String, String> forms = Map.of("atlas", atlas, "tokens", tokens, "model", model, "screen", screen);
+    assertThat(
+            CliRun.of(
+                    "tokenize",
+                    "--input",
+                    atlas,
+                    "--vocabulary",
+                    "builtin:geneformer-v1",
+                    "--min-gene-match",
+                    "0.1",
+                    "--attribute",
+                    "cell_type",
+                    "--output",
+                    tokens)
+                .exitCode())
+        .isZero();
+    assertThat(
+            CliRun.of(
+                    "perturb",
+                    "--input",
+                    tokens,
+                    "--model",
+                    model,
+                    "--perturbation",
+                    "delete",
+                    "--genes",
+                    "all",
+                    "--max-cells",
+                    "3",
+                    "--gene-shifts",
+                    "--output",
+                    screen)
+                .exitCode())
+        .isZero();
+    Map<String, String> forms =
+        Map.of("atlas", atlas, "tokens", tokens, "model", model, "screen", screen);
 
     List<Path> notes;
     try (Stream<Path> files = Files.list(Fixtures.repositoryRoot().resolve("notebooks"))) {
@@ -54,7 +87,8 @@ class ZeppelinNotesTest {
     }
     assertThat(notes).isNotEmpty();
     int statements = 0;
-    // Every setting and view the notes make is taken back, also when a paragraph fails: the session is shared.
+    // Every setting and view the notes make is taken back, also when a paragraph fails: the session
+    // is shared.
     List<SparkJobs.SessionConf> settings = new java.util.ArrayList<>();
     try {
       for (Path note : notes) {
@@ -81,7 +115,8 @@ class ZeppelinNotesTest {
               try {
                 rows = spark.sql(sql).limit(50).collectAsList();
               } catch (Exception e) {
-                throw new AssertionError("paragraph '" + title + "' failed on:\n" + sql + "\n" + e.getMessage(), e);
+                throw new AssertionError(
+                    "paragraph '" + title + "' failed on:\n" + sql + "\n" + e.getMessage(), e);
               }
               if (sql.stripLeading().toUpperCase(java.util.Locale.ROOT).startsWith("SELECT")
                   || sql.stripLeading().toUpperCase(java.util.Locale.ROOT).startsWith("WITH")) {
@@ -100,17 +135,24 @@ class ZeppelinNotesTest {
       }
       java.util.Collections.reverse(settings);
       settings.forEach(SparkJobs.SessionConf::close);
-      spark.conf().unset("spark.cellspark.model"); // set by the note's own SQL (SET spark.cellspark.model=...)
+      spark
+          .conf()
+          .unset(
+              "spark.cellspark.model"); // set by the note's own SQL (SET spark.cellspark.model=...)
     }
     assertThat(statements).isGreaterThanOrEqualTo(10);
   }
 
-  /** Zeppelin's dynamic forms, ${name=default}, filled from the fixtures (a form not known keeps its default). */
+  /**
+   * Zeppelin's dynamic forms, ${name=default}, filled from the fixtures (a form not known keeps its
+   * default).
+   */
   private static String fill(String text, Map<String, String> forms) {
     Matcher m = FORM.matcher(text);
     StringBuilder out = new StringBuilder();
     while (m.find()) {
-      String value = forms.getOrDefault(m.group(1), m.group(2) == null ? "" : m.group(2).substring(1));
+      String value =
+          forms.getOrDefault(m.group(1), m.group(2) == null ? "" : m.group(2).substring(1));
       m.appendReplacement(out, Matcher.quoteReplacement(value));
     }
     m.appendTail(out);

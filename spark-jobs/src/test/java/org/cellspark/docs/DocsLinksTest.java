@@ -14,9 +14,9 @@ import org.cellspark.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every link from one of the repository's Markdown files to another file points at a file or
- * folder that exists in the repository (anchors and web addresses aside), so documentation cannot
- * send a reader to a page that was renamed, never written, or lives outside the project.
+ * Every link from one of the repository's Markdown files to another file points at a file or folder
+ * that exists in the repository (anchors and web addresses aside), so documentation cannot send a
+ * reader to a page that was renamed, never written, or lives outside the project.
  */
 class DocsLinksTest {
   /** {@code [text](target)}; the target up to a closing parenthesis or a space (a title). */
@@ -32,11 +32,15 @@ class DocsLinksTest {
       Matcher m = LINK.matcher(text);
       while (m.find()) {
         String target = m.group(1);
-        if (target.startsWith("http://") || target.startsWith("https://") || target.startsWith("mailto:") || target.startsWith("#")) {
+        if (target.startsWith("http://")
+            || target.startsWith("https://")
+            || target.startsWith("mailto:")
+            || target.startsWith("#")) {
           continue;
         }
         int hash = target.indexOf('#');
-        Path resolved = page.getParent().resolve(hash < 0 ? target : target.substring(0, hash)).normalize();
+        Path resolved =
+            page.getParent().resolve(hash < 0 ? target : target.substring(0, hash)).normalize();
         checked++;
         if (!resolved.startsWith(root) || !Files.exists(resolved)) {
           broken.add(root.relativize(page) + " -> " + target);
@@ -56,11 +60,22 @@ class DocsLinksTest {
   void nothingCitesNotesOutsideTheRepository() throws IOException {
     Path root = Fixtures.repositoryRoot().toRealPath();
     // Spelled in pieces so that this file does not match itself.
-    List<String> outside = List.of("../" + "shared/", "jvm-" + "stack.md", "DESIGN" + ".md", "geneformer-" + "algorithm.md",
-        "reference " + "\u00a7", "reference " + "section", "reference " + "quirk");
+    List<String> outside =
+        List.of(
+            "../" + "shared/",
+            "jvm-" + "stack.md",
+            "DESIGN" + ".md",
+            "geneformer-" + "algorithm.md",
+            "reference " + "\u00a7",
+            "reference " + "section",
+            "reference " + "quirk");
     List<String> found = new ArrayList<>();
     try (Stream<Path> files = Files.walk(root)) {
-      for (Path f : files.filter(p -> p.toString().matches(".*\\.(md|java|py|sh|properties|xml)$")).sorted().toList()) {
+      for (Path f :
+          files
+              .filter(p -> p.toString().matches(".*\\.(md|java|py|sh|properties|xml)$"))
+              .sorted()
+              .toList()) {
         String rel = root.relativize(f).toString();
         if (rel.contains("/target/") || rel.startsWith("bench/work/") || rel.startsWith(".git/")) {
           continue;
@@ -75,13 +90,19 @@ class DocsLinksTest {
   /** The Markdown files the repository holds (build outputs and benchmark work folders aside). */
   private static List<Path> markdownPages(Path root) throws IOException {
     try (Stream<Path> files = Files.walk(root)) {
-      return files.filter(p -> p.toString().endsWith(".md"))
-          .filter(p -> {
-            String rel = root.relativize(p).toString();
-            return !rel.contains("/target/") && !rel.startsWith("target/") && !rel.startsWith("bench/work/")
-                && !rel.startsWith(".git/") && !rel.contains("node_modules/");
-          })
-          .sorted().toList();
+      return files
+          .filter(p -> p.toString().endsWith(".md"))
+          .filter(
+              p -> {
+                String rel = root.relativize(p).toString();
+                return !rel.contains("/target/")
+                    && !rel.startsWith("target/")
+                    && !rel.startsWith("bench/work/")
+                    && !rel.startsWith(".git/")
+                    && !rel.contains("node_modules/");
+              })
+          .sorted()
+          .toList();
     }
   }
 }

@@ -10,7 +10,10 @@ import org.cellspark.spark.CellsparkSettings;
 import org.cellspark.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
-/** docs/settings.md's table lists exactly the settings the code reads, with their defaults and meanings. */
+/**
+ * docs/settings.md's table lists exactly the settings the code reads, with their defaults and
+ * meanings.
+ */
 class SettingsPageTest {
   @Test
   void theTableIsTheCatalogue() throws IOException {
@@ -22,9 +25,19 @@ class SettingsPageTest {
     }
     List<String> code = new ArrayList<>();
     for (CellsparkSettings.Key<?> k : CellsparkSettings.all()) {
-      code.add("| `" + k.name() + "` | " + (k.fallback() == null ? "(none)" : k.fallback()) + " | " + k.meaning() + " | "
-          + (k.formerName() == null ? "" : "`" + k.formerName() + "` ") + "|");
+      code.add(
+          "| `"
+              + k.name()
+              + "` | "
+              + (k.fallback() == null ? "(none)" : k.fallback())
+              + " | "
+              + k.meaning()
+              + " | "
+              + (k.formerName() == null ? "" : "`" + k.formerName() + "` ")
+              + "|");
     }
-    assertThat(page).as("rows of docs/settings.md (update the page and CellsparkSettings together)").isEqualTo(code);
+    assertThat(page)
+        .as("rows of docs/settings.md (update the page and CellsparkSettings together)")
+        .isEqualTo(code);
   }
 }

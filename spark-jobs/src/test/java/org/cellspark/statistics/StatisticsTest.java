@@ -34,7 +34,9 @@ class StatisticsTest {
     if (expected == 0) {
       assertThat(actual).as(what).isZero();
     } else {
-      assertThat(Math.abs(actual - expected) / Math.abs(expected)).as("%s: %s vs %s", what, actual, expected).isLessThanOrEqualTo(RELATIVE);
+      assertThat(Math.abs(actual - expected) / Math.abs(expected))
+          .as("%s: %s vs %s", what, actual, expected)
+          .isLessThanOrEqualTo(RELATIVE);
     }
   }
 
@@ -47,11 +49,18 @@ class StatisticsTest {
       double[] sortedX = x.clone();
       Arrays.sort(sortedX);
       // SciPy's statistic is for x; ours for the second sample, so the sign flips.
-      assertRelative(-RankSumTest.zScore(sortedX, y), c.get("statistic").asDouble(), "case " + i + " statistic");
-      assertRelative(RankSumTest.pValue(sortedX, y), c.get("pvalue").asDouble(), "case " + i + " p");
+      assertRelative(
+          -RankSumTest.zScore(sortedX, y),
+          c.get("statistic").asDouble(),
+          "case " + i + " statistic");
+      assertRelative(
+          RankSumTest.pValue(sortedX, y), c.get("pvalue").asDouble(), "case " + i + " p");
       double[] sortedY = y.clone();
       Arrays.sort(sortedY);
-      assertRelative(RankSumTest.pValue(sortedY, x), c.get("pvalue").asDouble(), "case " + i + " p, samples swapped");
+      assertRelative(
+          RankSumTest.pValue(sortedY, x),
+          c.get("pvalue").asDouble(),
+          "case " + i + " p, samples swapped");
       i++;
     }
     assertThat(i).isGreaterThanOrEqualTo(8);
@@ -59,8 +68,10 @@ class StatisticsTest {
 
   @Test
   void handWorkedRankSum() {
-    // x = {1, 2, 3}, y = {4, 5}: y's ranks 4 + 5 = 9, expected 2 * 6 / 2 = 6, variance 3 * 2 * 6 / 12 = 3.
-    assertThat(RankSumTest.zScore(new double[] {1, 2, 3}, new double[] {4, 5})).isCloseTo(3 / Math.sqrt(3), within(1e-15));
+    // x = {1, 2, 3}, y = {4, 5}: y's ranks 4 + 5 = 9, expected 2 * 6 / 2 = 6, variance 3 * 2 * 6 /
+    // 12 = 3.
+    assertThat(RankSumTest.zScore(new double[] {1, 2, 3}, new double[] {4, 5}))
+        .isCloseTo(3 / Math.sqrt(3), within(1e-15));
     assertThat(RankSumTest.pValue(new double[0], new double[] {1})).isNaN();
   }
 
@@ -78,7 +89,8 @@ class StatisticsTest {
 
   @Test
   void fdrCountsNanAsOne() {
-    assertThat(BenjaminiHochberg.adjust(new double[] {0.01, Double.NaN})).containsExactly(0.02, 1.0);
+    assertThat(BenjaminiHochberg.adjust(new double[] {0.01, Double.NaN}))
+        .containsExactly(0.02, 1.0);
   }
 
   @Test
@@ -89,11 +101,15 @@ class StatisticsTest {
       assertThat(fit.converged()).isTrue();
       for (int k = 0; k < 2; k++) {
         assertThat(fit.means()[k]).isCloseTo(c.get("means").get(k).asDouble(), within(1e-7));
-        assertThat(fit.variances()[k] / c.get("variances").get(k).asDouble()).isCloseTo(1.0, within(1e-5));
+        assertThat(fit.variances()[k] / c.get("variances").get(k).asDouble())
+            .isCloseTo(1.0, within(1e-5));
         assertThat(fit.weights()[k]).isCloseTo(c.get("weights").get(k).asDouble(), within(1e-6));
       }
       int[] predicted = Arrays.stream(values).mapToInt(fit::predict).toArray();
-      int[] expected = StreamSupport.stream(c.get("predict").spliterator(), false).mapToInt(JsonNode::asInt).toArray();
+      int[] expected =
+          StreamSupport.stream(c.get("predict").spliterator(), false)
+              .mapToInt(JsonNode::asInt)
+              .toArray();
       assertThat(predicted).containsExactly(expected);
     }
   }

@@ -5,7 +5,8 @@ import org.junit.jupiter.params.provider.Arguments;
 
 /**
  * Every atlas fixture that holds the same cells, with the counts location to read: the layouts and
- * encodings the readers must agree on. For {@code @MethodSource("org.cellspark.testing.AtlasLayouts#all")}.
+ * encodings the readers must agree on. For
+ * {@code @MethodSource("org.cellspark.testing.AtlasLayouts#all")}.
  */
 public final class AtlasLayouts {
   private AtlasLayouts() {}

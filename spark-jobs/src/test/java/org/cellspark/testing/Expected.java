@@ -32,11 +32,16 @@ public final class Expected {
   /** Tokens by cell ID for one of "v2", "v1", "v2_computed_n_counts". */
   public static Map<String, List<Integer>> tokens(String variant) {
     Map<String, List<Integer>> out = new LinkedHashMap<>();
-    root().get(variant).get("tokens").fields().forEachRemaining(e -> {
-      List<Integer> ids = new ArrayList<>();
-      e.getValue().forEach(n -> ids.add(n.asInt()));
-      out.put(e.getKey(), ids);
-    });
+    root()
+        .get(variant)
+        .get("tokens")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              List<Integer> ids = new ArrayList<>();
+              e.getValue().forEach(n -> ids.add(n.asInt()));
+              out.put(e.getKey(), ids);
+            });
     return out;
   }
 

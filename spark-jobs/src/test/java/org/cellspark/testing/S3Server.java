@@ -29,14 +29,23 @@ public final class S3Server implements AutoCloseable {
     this.root = root;
   }
 
-  /** Jetty's line for the connector it started: "Started ...ServerConnector@...{HTTP/1.1, ...}{127.0.0.1:PORT}". */
-  private static final Pattern BOUND = Pattern.compile("Started \\S*ServerConnector@\\S*\\{[^}]*\\}\\{127\\.0\\.0\\.1:(\\d+)\\}");
+  /**
+   * Jetty's line for the connector it started: "Started ...ServerConnector@...{HTTP/1.1,
+   * ...}{127.0.0.1:PORT}".
+   */
+  private static final Pattern BOUND =
+      Pattern.compile("Started \\S*ServerConnector@\\S*\\{[^}]*\\}\\{127\\.0\\.0\\.1:(\\d+)\\}");
 
-  /** Starts the server with the given (empty) buckets and returns once it listens (on the port its log names). */
-  public static S3Server start(Path work, String... buckets) throws IOException, InterruptedException {
+  /**
+   * Starts the server with the given (empty) buckets and returns once it listens (on the port its
+   * log names).
+   */
+  public static S3Server start(Path work, String... buckets)
+      throws IOException, InterruptedException {
     Path jar = Fixtures.repositoryRoot().resolve("spark-jobs/target/s3proxy/s3proxy.jar");
     if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException(jar + " is missing: the build copies it in generate-test-resources (mvn test)");
+      throw new IllegalStateException(
+          jar + " is missing: the build copies it in generate-test-resources (mvn test)");
     }
     Path root = Files.createDirectories(work.resolve("s3-store"));
     for (String b : buckets) {
@@ -45,17 +54,30 @@ public final class S3Server implements AutoCloseable {
     // Port 0: the server binds a free port itself and its log says which (picking a free port here
     // and passing it on would leave a moment in which another process can take it).
     Path properties = work.resolve("s3proxy.properties");
-    Files.writeString(properties, String.join("\n",
-        "s3proxy.endpoint=http://127.0.0.1:0",
-        "s3proxy.authorization=aws-v2-or-v4",
-        "s3proxy.identity=" + ACCESS_KEY,
-        "s3proxy.credential=" + SECRET_KEY,
-        "jclouds.provider=filesystem",
-        "jclouds.filesystem.basedir=" + root) + "\n");
+    Files.writeString(
+        properties,
+        String.join(
+                "\n",
+                "s3proxy.endpoint=http://127.0.0.1:0",
+                "s3proxy.authorization=aws-v2-or-v4",
+                "s3proxy.identity=" + ACCESS_KEY,
+                "s3proxy.credential=" + SECRET_KEY,
+                "jclouds.provider=filesystem",
+                "jclouds.filesystem.basedir=" + root)
+            + "\n");
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Path log = work.resolve("s3proxy.log");
-    Process p = new ProcessBuilder(java.toString(), "-Xmx256m", "-jar", jar.toString(), "--properties", properties.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                java.toString(),
+                "-Xmx256m",
+                "-jar",
+                jar.toString(),
+                "--properties",
+                properties.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     int port = -1;
     while (port < 0) {
@@ -72,13 +94,17 @@ public final class S3Server implements AutoCloseable {
     return new S3Server(p, port, root);
   }
 
-  /** The s3a settings that point Hadoop at this server (path-style access, the endpoint over plain HTTP, static credentials). */
+  /**
+   * The s3a settings that point Hadoop at this server (path-style access, the endpoint over plain
+   * HTTP, static credentials).
+   */
   public Map<String, String> s3aSettings() {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("fs.s3a.endpoint", "http://127.0.0.1:" + port);
     m.put("fs.s3a.path.style.access", "true");
     m.put("fs.s3a.connection.ssl.enabled", "false");
-    m.put("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+    m.put(
+        "fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
     m.put("fs.s3a.access.key", ACCESS_KEY);
     m.put("fs.s3a.secret.key", SECRET_KEY);
     m.put("fs.s3a.endpoint.region", "us-east-1");

@@ -4,14 +4,17 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.unsafe.types.UTF8String;
 
-/** Annotation values (Spark internal values) as the obs struct's field types, for readers that fill obs themselves. */
+/**
+ * Annotation values (Spark internal values) as the obs struct's field types, for readers that fill
+ * obs themselves.
+ */
 public final class ObsValues {
   private ObsValues() {}
 
   /**
    * {@code v} as {@code type}: integers widen to double, anything becomes a string; null stays
-   * null. Returns {@link #MISMATCH} for values that cannot be that type (the caller names the
-   * file, column and cell).
+   * null. Returns {@link #MISMATCH} for values that cannot be that type (the caller names the file,
+   * column and cell).
    */
   public static Object as(Object v, DataType type) {
     if (v == null) {
@@ -23,7 +26,8 @@ public final class ObsValues {
     if (type.equals(DataTypes.DoubleType) && v instanceof Number n) {
       return n.doubleValue();
     }
-    if (type.equals(DataTypes.LongType) && (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte)) {
+    if (type.equals(DataTypes.LongType)
+        && (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte)) {
       return ((Number) v).longValue();
     }
     if (type.equals(DataTypes.BooleanType) && v instanceof Boolean) {

@@ -66,7 +66,8 @@ public final class ArrayConversions {
         out[i] = a[i].longValueExact();
       }
     } else {
-      throw new IllegalArgumentException("not an integer array: " + array.getClass().getSimpleName());
+      throw new IllegalArgumentException(
+          "not an integer array: " + array.getClass().getSimpleName());
     }
     return out;
   }

@@ -88,10 +88,15 @@ final class CellRangeReader implements Iterator<InternalRow>, AutoCloseable {
       }
       close();
       HdfOpener.failIfCancelled(file);
-      throw UserException.because(e, 
-          "Input %s: cannot read cells %,d-%,d of the counts matrix %s (%s); the file is truncated or"
-              + " corrupt: copy it again from its source",
-          file.name(), next, end - 1, spec.counts.matrixPath(), e.getMessage());
+      throw UserException.because(
+          e,
+          "Input %s: cannot read cells %,d-%,d of the counts matrix %s (%s); the file is truncated"
+              + " or corrupt: copy it again from its source",
+          file.name(),
+          next,
+          end - 1,
+          spec.counts.matrixPath(),
+          e.getMessage());
     }
     return true;
   }

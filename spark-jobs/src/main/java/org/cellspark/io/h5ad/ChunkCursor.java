@@ -8,8 +8,8 @@ import io.jhdf.api.dataset.ChunkedDataset;
  * move forward through the file, decompressing each chunk once and decoding it into buffers that
  * are reused, instead of asking jHDF for a fresh array per range. A range that ends inside a chunk
  * leaves that chunk cached for the next range, so no chunk is inflated twice, and garbage stays at
- * one chunk per chunk read (large per-range arrays are humongous objects for G1, which showed up
- * as a third of the CPU time in the tokenize benchmark).
+ * one chunk per chunk read (large per-range arrays are humongous objects for G1, which showed up as
+ * a third of the CPU time in the tokenize benchmark).
  *
  * <p>Random access works too (any range may be asked for); it just re-reads chunks. Contiguous
  * (unchunked) datasets are read through jHDF's slicing in pieces of {@link #PIECE} values.
@@ -69,7 +69,10 @@ public final class ChunkCursor {
 
   /** Makes the cache hold the chunk (or piece) containing {@code pos}. */
   private void load(long pos, boolean asInts) {
-    if (cachedStart >= 0 && pos >= cachedStart && pos < cachedStart + cachedLength && asInts == cachedAsInts) {
+    if (cachedStart >= 0
+        && pos >= cachedStart
+        && pos < cachedStart + cachedLength
+        && asInts == cachedAsInts) {
       return;
     }
     long start = pos / chunk * chunk;
@@ -80,7 +83,8 @@ public final class ChunkCursor {
       cachedDoubles = new double[chunk];
     }
     if (chunked) {
-      decode(((ChunkedDataset) dataset).getDecompressedChunk(new int[] {(int) start}), length, asInts);
+      decode(
+          ((ChunkedDataset) dataset).getDecompressedChunk(new int[] {(int) start}), length, asInts);
     } else {
       Object slice = dataset.getData(new long[] {start}, new int[] {length});
       if (asInts) {

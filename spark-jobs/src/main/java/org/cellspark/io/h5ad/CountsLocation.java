@@ -4,15 +4,16 @@ import java.io.Serializable;
 import org.cellspark.error.UserException;
 
 /**
- * Where an AnnData file keeps the counts to read, and which gene table goes with them:
- * {@code X} (genes in {@code var}), {@code raw} ({@code raw/X}, genes in {@code raw/var}) or
- * {@code layers/NAME} (genes in {@code var}); in a MuData file, within which modality's AnnData
- * ({@code mod/<modality>}). Paths are relative to the AnnData, i.e. to the modality in a MuData file.
+ * Where an AnnData file keeps the counts to read, and which gene table goes with them: {@code X}
+ * (genes in {@code var}), {@code raw} ({@code raw/X}, genes in {@code raw/var}) or {@code
+ * layers/NAME} (genes in {@code var}); in a MuData file, within which modality's AnnData ({@code
+ * mod/<modality>}). Paths are relative to the AnnData, i.e. to the modality in a MuData file.
  *
  * @param modality the MuData modality to read; null = {@code rna} when the file is MuData (and
  *     nothing for plain AnnData)
  */
-public record CountsLocation(String spelling, String matrixPath, String varPath, String modality) implements Serializable {
+public record CountsLocation(String spelling, String matrixPath, String varPath, String modality)
+    implements Serializable {
 
   public static final CountsLocation X = new CountsLocation("X", "X", "var", null);
 
@@ -32,7 +33,8 @@ public record CountsLocation(String spelling, String matrixPath, String varPath,
 
   /** The same location within the given MuData modality (null or blank: the default). */
   public CountsLocation withModality(String name) {
-    return new CountsLocation(spelling, matrixPath, varPath, name == null || name.isBlank() ? null : name.trim());
+    return new CountsLocation(
+        spelling, matrixPath, varPath, name == null || name.isBlank() ? null : name.trim());
   }
 
   @Override

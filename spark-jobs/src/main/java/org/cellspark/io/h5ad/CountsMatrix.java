@@ -10,9 +10,9 @@ import java.util.stream.Collectors;
 import org.cellspark.error.UserException;
 
 /**
- * A counts matrix of an AnnData file (cells x genes): sparse (CSR or CSC, anndata's
- * {@code encoding-type} or the older {@code h5sparse_format}) or dense. Reads go by ranges so a
- * task touches only its own rows (CSR, dense) or columns (CSC).
+ * A counts matrix of an AnnData file (cells x genes): sparse (CSR or CSC, anndata's {@code
+ * encoding-type} or the older {@code h5sparse_format}) or dense. Reads go by ranges so a task
+ * touches only its own rows (CSR, dense) or columns (CSC).
  */
 public abstract sealed class CountsMatrix permits CountsMatrix.Sparse, CountsMatrix.Dense {
 
@@ -50,7 +50,9 @@ public abstract sealed class CountsMatrix permits CountsMatrix.Sparse, CountsMat
       encoding = legacy == null ? null : legacy + "_matrix";
     }
     Layout layout =
-        "csr_matrix".equals(encoding) ? Layout.CSR : "csc_matrix".equals(encoding) ? Layout.CSC : null;
+        "csr_matrix".equals(encoding)
+            ? Layout.CSR
+            : "csc_matrix".equals(encoding) ? Layout.CSC : null;
     if (layout == null) {
       throw UserException.of(
           "Input %s: '%s' is a group with encoding-type '%s'; Cellspark reads csr_matrix,"
@@ -75,7 +77,8 @@ public abstract sealed class CountsMatrix permits CountsMatrix.Sparse, CountsMat
       a = g.getAttribute("h5sparse_shape");
     }
     if (a == null) {
-      throw UserException.of("Input %s: sparse matrix '%s' has no shape attribute", fileName, g.getPath());
+      throw UserException.of(
+          "Input %s: sparse matrix '%s' has no shape attribute", fileName, g.getPath());
     }
     long[] shape = ArrayConversions.toLongs(a.getData());
     if (shape.length != 2) {
@@ -101,9 +104,18 @@ public abstract sealed class CountsMatrix permits CountsMatrix.Sparse, CountsMat
 
   static String describe(Dataset values) {
     String filters =
-        values.getFilters().stream().map(PipelineFilterWithData::getName).collect(Collectors.joining("+"));
-    return values.getJavaType().getSimpleName().replace("float", "float32").replace("double", "float64")
-        .replace("int", "int32").replace("long", "int64").replace("short", "int16").replace("byte", "int8")
+        values.getFilters().stream()
+            .map(PipelineFilterWithData::getName)
+            .collect(Collectors.joining("+"));
+    return values
+            .getJavaType()
+            .getSimpleName()
+            .replace("float", "float32")
+            .replace("double", "float64")
+            .replace("int", "int32")
+            .replace("long", "int64")
+            .replace("short", "int16")
+            .replace("byte", "int8")
         + (filters.isEmpty() ? "" : " (" + filters + ")");
   }
 
@@ -116,7 +128,15 @@ public abstract sealed class CountsMatrix permits CountsMatrix.Sparse, CountsMat
     private final Dataset indices;
     private final Dataset indptr;
 
-    Sparse(String fileName, String path, Layout layout, long rows, long cols, Dataset data, Dataset indices, Dataset indptr) {
+    Sparse(
+        String fileName,
+        String path,
+        Layout layout,
+        long rows,
+        long cols,
+        Dataset data,
+        Dataset indices,
+        Dataset indptr) {
       super(fileName, path);
       this.layout = layout;
       this.rows = rows;
@@ -125,12 +145,18 @@ public abstract sealed class CountsMatrix permits CountsMatrix.Sparse, CountsMat
       this.indices = indices;
       this.indptr = indptr;
       long major = layout == Layout.CSR ? rows : cols;
-      if (indptr.getDimensions()[0] != major + 1 || data.getDimensions()[0] != indices.getDimensions()[0]) {
+      if (indptr.getDimensions()[0] != major + 1
+          || data.getDimensions()[0] != indices.getDimensions()[0]) {
         throw UserException.of(
-            "Input %s: sparse matrix '%s' is inconsistent (indptr has %d entries for %d %s; data %d,"
-                + " indices %d)",
-            fileName, path, indptr.getDimensions()[0], major, layout == Layout.CSR ? "rows" : "columns",
-            data.getDimensions()[0], indices.getDimensions()[0]);
+            "Input %s: sparse matrix '%s' is inconsistent (indptr has %d entries for %d %s; data"
+                + " %d, indices %d)",
+            fileName,
+            path,
+            indptr.getDimensions()[0],
+            major,
+            layout == Layout.CSR ? "rows" : "columns",
+            data.getDimensions()[0],
+            indices.getDimensions()[0]);
       }
     }
 

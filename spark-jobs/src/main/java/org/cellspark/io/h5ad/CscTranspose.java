@@ -16,10 +16,10 @@ import scala.Tuple2;
 
 /**
  * Turns a CSC matrix (stored gene by gene) into rows per cell with one Spark shuffle, so no task
- * re-reads the whole matrix: map tasks each read a block of genes (a contiguous range of the
- * file) and cut its entries into chunks by cell block; the shuffle brings every chunk of a cell
- * block to one task, which assembles those cells' rows. Each stored value is read once and
- * shuffled once (about 16 bytes: cell, gene, value).
+ * re-reads the whole matrix: map tasks each read a block of genes (a contiguous range of the file)
+ * and cut its entries into chunks by cell block; the shuffle brings every chunk of a cell block to
+ * one task, which assembles those cells' rows. Each stored value is read once and shuffled once
+ * (about 16 bytes: cell, gene, value).
  */
 final class CscTranspose {
   private CscTranspose() {}
@@ -146,7 +146,12 @@ final class CscTranspose {
     private int nextColumn;
     private final List<Tuple2<Integer, Chunk>> pending = new ArrayList<>();
 
-    ChunkIterator(InputFile file, HdfOpener opener, CountsLocation counts, ColumnRange range, int cellsPerBlock) {
+    ChunkIterator(
+        InputFile file,
+        HdfOpener opener,
+        CountsLocation counts,
+        ColumnRange range,
+        int cellsPerBlock) {
       this.opener = opener;
       this.file = file;
       this.counts = counts;
@@ -165,10 +170,14 @@ final class CscTranspose {
             throw e; // a bug in the reader, not the file
           }
           close();
-          throw UserException.because(e, 
+          throw UserException.because(
+              e,
               "Input %s: cannot read genes %,d-%,d of the CSC matrix (%s); the file may be"
                   + " truncated or corrupt",
-              file.name(), nextColumn, range.end() - 1, e.getMessage());
+              file.name(),
+              nextColumn,
+              range.end() - 1,
+              e.getMessage());
         }
       }
       if (pending.isEmpty()) {

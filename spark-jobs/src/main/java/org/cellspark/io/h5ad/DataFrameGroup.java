@@ -13,12 +13,11 @@ import org.apache.spark.unsafe.types.UTF8String;
 import org.cellspark.error.UserException;
 
 /**
- * An AnnData dataframe ({@code obs}, {@code var}, {@code raw/var}): its index (cell or gene
- * names) and its columns, in the order anndata recorded ({@code column-order}). anndata 0.7 and
- * later write a group of one dataset (or group) per column; anndata 0.6 and earlier wrote one
- * compound dataset (a numpy record array) whose fields are the index ({@code index}) and the
- * columns, categorical columns as integer codes whose categories are in
- * {@code uns/<column>_categories}.
+ * An AnnData dataframe ({@code obs}, {@code var}, {@code raw/var}): its index (cell or gene names)
+ * and its columns, in the order anndata recorded ({@code column-order}). anndata 0.7 and later
+ * write a group of one dataset (or group) per column; anndata 0.6 and earlier wrote one compound
+ * dataset (a numpy record array) whose fields are the index ({@code index}) and the columns,
+ * categorical columns as integer codes whose categories are in {@code uns/<column>_categories}.
  */
 public final class DataFrameGroup {
   /** The index field of anndata 0.6's compound dataframes. */
@@ -27,16 +26,23 @@ public final class DataFrameGroup {
   private final String fileName;
   private final String path;
   private final Group group;
+
   /** anndata 0.6: the compound dataset holding index and columns; else null. */
   private final Dataset records;
+
   private final Dataset index;
   private final Map<String, Node> columnNodes = new LinkedHashMap<>();
   private final Group legacyCategories;
 
-  /** Whether {@code node} holds an AnnData dataframe: a group, or a 1-D compound dataset (anndata 0.6). */
+  /**
+   * Whether {@code node} holds an AnnData dataframe: a group, or a 1-D compound dataset (anndata
+   * 0.6).
+   */
   static boolean isDataFrame(Node node) {
-    return node instanceof Group || node instanceof Dataset d && d.getDataType() instanceof CompoundDataType
-        && d.getDimensions().length == 1;
+    return node instanceof Group
+        || node instanceof Dataset d
+            && d.getDataType() instanceof CompoundDataType
+            && d.getDimensions().length == 1;
   }
 
   /**
@@ -44,7 +50,9 @@ public final class DataFrameGroup {
    * (categories of anndata 0.6's columns), or null.
    */
   static DataFrameGroup of(String fileName, String path, Node node, Group uns) {
-    return node instanceof Group g ? new DataFrameGroup(fileName, path, g) : new DataFrameGroup(fileName, path, (Dataset) node, uns);
+    return node instanceof Group g
+        ? new DataFrameGroup(fileName, path, g)
+        : new DataFrameGroup(fileName, path, (Dataset) node, uns);
   }
 
   private DataFrameGroup(String fileName, String path, Dataset records, Group uns) {
@@ -54,11 +62,14 @@ public final class DataFrameGroup {
     this.records = records;
     this.index = records;
     this.legacyCategories = uns;
-    List<String> fields = ((CompoundDataType) records.getDataType()).getMembers().stream()
-        .map(CompoundDataType.CompoundDataMember::getName).toList();
+    List<String> fields =
+        ((CompoundDataType) records.getDataType())
+            .getMembers().stream().map(CompoundDataType.CompoundDataMember::getName).toList();
     if (!fields.contains(RECORDS_INDEX)) {
-      throw UserException.of("%s: '%s' is a compound dataset without an 'index' field (fields: %s); it is not an"
-          + " AnnData dataframe as anndata 0.6 wrote it", fileName, path, String.join(", ", fields));
+      throw UserException.of(
+          "%s: '%s' is a compound dataset without an 'index' field (fields: %s); it is not an"
+              + " AnnData dataframe as anndata 0.6 wrote it",
+          fileName, path, String.join(", ", fields));
     }
     for (String f : fields) {
       if (!f.equals(RECORDS_INDEX)) {
@@ -167,15 +178,21 @@ public final class DataFrameGroup {
   }
 
   private ObsColumn readable(String name, Node node) {
-    return records != null ? ObsColumn.ofRecordField(name, records, legacyCategories) : ObsColumn.of(name, node, legacyCategories);
+    return records != null
+        ? ObsColumn.ofRecordField(name, records, legacyCategories)
+        : ObsColumn.of(name, node, legacyCategories);
   }
 
   /** The index values (cell IDs or gene names) of rows {@code [start, start + count)}. */
   public String[] indexStrings(long start, int count) {
-    Object[] v = records != null ? ObsColumn.sliceField(records, RECORDS_INDEX, start, count) : ObsColumn.slice(index, start, count);
+    Object[] v =
+        records != null
+            ? ObsColumn.sliceField(records, RECORDS_INDEX, start, count)
+            : ObsColumn.slice(index, start, count);
     String[] out = new String[count];
     for (int i = 0; i < count; i++) {
-      out[i] = v[i] == null ? null : v[i] instanceof UTF8String u ? u.toString() : String.valueOf(v[i]);
+      out[i] =
+          v[i] == null ? null : v[i] instanceof UTF8String u ? u.toString() : String.valueOf(v[i]);
     }
     return out;
   }

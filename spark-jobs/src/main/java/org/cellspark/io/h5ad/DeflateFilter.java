@@ -9,15 +9,16 @@ import java.util.zip.Inflater;
 /**
  * HDF5 filter 1 (deflate: h5py's and loompy's {@code compression="gzip"}), replacing jHDF's own,
  * which makes a new {@link Inflater} per chunk and grows its output through a
- * ByteArrayOutputStream. Profiling the loom reader (dense 64 x 64 chunks, mostly zeros) showed
- * that growth, not inflating, as the largest cost. Here each thread keeps one Inflater (reset per
- * chunk) and one output buffer, and a chunk costs one inflate and one exact-size copy.
+ * ByteArrayOutputStream. Profiling the loom reader (dense 64 x 64 chunks, mostly zeros) showed that
+ * growth, not inflating, as the largest cost. Here each thread keeps one Inflater (reset per chunk)
+ * and one output buffer, and a chunk costs one inflate and one exact-size copy.
  */
 public final class DeflateFilter implements Filter {
   public static final int ID = 1;
 
   private static final ThreadLocal<Inflater> INFLATER = ThreadLocal.withInitial(Inflater::new);
-  private static final ThreadLocal<byte[][]> BUFFER = ThreadLocal.withInitial(() -> new byte[][] {new byte[1 << 16]});
+  private static final ThreadLocal<byte[][]> BUFFER =
+      ThreadLocal.withInitial(() -> new byte[][] {new byte[1 << 16]});
 
   @Override
   public int getId() {

@@ -3,12 +3,12 @@ package org.cellspark.io.h5ad;
 import io.jhdf.exceptions.HdfException;
 
 /**
- * Whether a failure while reading an HDF5 dataset came from the file's bytes, so that it is told
- * as a damaged file (exit 2, "copy it again") rather than as a bug. jHDF reports most damage as
- * {@link HdfException}, but some (a block that inflates to the wrong size, an offset past the
- * end) surface as the JDK's IndexOutOfBounds or IllegalArgument exceptions thrown inside jHDF or
- * Cellspark's decompression filters. The same exception types thrown from Cellspark's own reader
- * code are bugs, so the place it was raised decides: the first frame outside the JDK.
+ * Whether a failure while reading an HDF5 dataset came from the file's bytes, so that it is told as
+ * a damaged file (exit 2, "copy it again") rather than as a bug. jHDF reports most damage as {@link
+ * HdfException}, but some (a block that inflates to the wrong size, an offset past the end) surface
+ * as the JDK's IndexOutOfBounds or IllegalArgument exceptions thrown inside jHDF or Cellspark's
+ * decompression filters. The same exception types thrown from Cellspark's own reader code are bugs,
+ * so the place it was raised decides: the first frame outside the JDK.
  */
 final class FileDamage {
   private FileDamage() {}
@@ -17,7 +17,8 @@ final class FileDamage {
     if (e instanceof HdfException) {
       return true;
     }
-    if (!(e instanceof IndexOutOfBoundsException || e instanceof IllegalArgumentException
+    if (!(e instanceof IndexOutOfBoundsException
+        || e instanceof IllegalArgumentException
         || e instanceof java.nio.BufferUnderflowException)) {
       return false;
     }
@@ -26,7 +27,9 @@ final class FileDamage {
       if (c.startsWith("java.") || c.startsWith("jdk.") || c.startsWith("sun.")) {
         continue;
       }
-      return c.startsWith("io.jhdf.") || c.equals(LzfFilter.class.getName()) || c.equals(DeflateFilter.class.getName());
+      return c.startsWith("io.jhdf.")
+          || c.equals(LzfFilter.class.getName())
+          || c.equals(DeflateFilter.class.getName());
     }
     return false;
   }

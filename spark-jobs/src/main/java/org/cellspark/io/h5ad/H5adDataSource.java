@@ -20,7 +20,6 @@ public final class H5adDataSource implements RelationProvider, DataSourceRegiste
 
   @Override
   public BaseRelation createRelation(SQLContext sqlContext, Map<String, String> parameters) {
-    return new H5adRelation(
-        sqlContext, H5adOptions.from(JavaConverters.mapAsJavaMap(parameters)));
+    return new H5adRelation(sqlContext, H5adOptions.from(JavaConverters.mapAsJavaMap(parameters)));
   }
 }

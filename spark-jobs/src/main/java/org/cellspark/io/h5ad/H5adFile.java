@@ -6,7 +6,6 @@ import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
 import io.jhdf.exceptions.HdfException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,23 +17,26 @@ import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.storage.HdfOpener;
 
 /**
- * An AnnData {@code .h5ad} file opened with jHDF: validates the layout and gives access to
- * {@code obs}, the gene table and the counts matrix. Reads are partial (row ranges), so no process
- * holds the whole matrix. Not thread-safe; open one per task.
+ * An AnnData {@code .h5ad} file opened with jHDF: validates the layout and gives access to {@code
+ * obs}, the gene table and the counts matrix. Reads are partial (row ranges), so no process holds
+ * the whole matrix. Not thread-safe; open one per task.
  *
  * <p>Besides anndata's current layout it reads the one anndata 0.6 and earlier wrote (obs and var
- * as compound datasets, see {@link DataFrameGroup}) and a MuData file's modality: MuData keeps
- * one AnnData per modality under {@code mod/<name>}, and everything here is then relative to it.
+ * as compound datasets, see {@link DataFrameGroup}) and a MuData file's modality: MuData keeps one
+ * AnnData per modality under {@code mod/<name>}, and everything here is then relative to it.
  */
 public final class H5adFile implements AutoCloseable {
   private static final Pattern ENSEMBL = Pattern.compile("^ENS[A-Z]*G\\d{6,}(\\.\\d+)?$");
+
   /** The modality read from a MuData file when none is named. */
   public static final String DEFAULT_MODALITY = "rna";
 
   private final String name;
   private final HdfFile hdf;
+
   /** The AnnData's group: the file itself, or {@code mod/<modality>} of a MuData file. */
   private final Group root;
+
   private final String modality;
 
   private H5adFile(String name, HdfFile hdf, Group root, String modality) {
@@ -50,11 +52,14 @@ public final class H5adFile implements AutoCloseable {
    * @param name how messages name the file (the user's spelling of it)
    */
   public static H5adFile open(Path path, String name) {
-    return open(HdfOpener.onDriver(new org.apache.hadoop.conf.Configuration(false)),
+    return open(
+        HdfOpener.onDriver(new org.apache.hadoop.conf.Configuration(false)),
         new InputFile(path.toUri().toString(), name));
   }
 
-  /** Opens an h5ad file wherever it is (local or on a Hadoop file system) and checks it is AnnData. */
+  /**
+   * Opens an h5ad file wherever it is (local or on a Hadoop file system) and checks it is AnnData.
+   */
   public static H5adFile open(HdfOpener opener, InputFile file) {
     return open(opener, file, null);
   }
@@ -69,10 +74,12 @@ public final class H5adFile implements AutoCloseable {
     try {
       hdf = opener.open(file);
     } catch (HdfException | IllegalArgumentException | java.nio.BufferUnderflowException e) {
-      throw UserException.because(e, 
+      throw UserException.because(
+          e,
           "Input %s is not an HDF5 file (%s). h5ad files are HDF5: check that this is the .h5ad"
               + " itself and not a CSV, loom or zarr export, and that the copy is complete.",
-          name, firstLine(e));
+          name,
+          firstLine(e));
     }
     try {
       Group root = hdf;
@@ -81,7 +88,9 @@ public final class H5adFile implements AutoCloseable {
         chosen = modality == null ? DEFAULT_MODALITY : modality;
         root = modality(name, hdf, chosen, modality != null);
       }
-      H5adFile f = new H5adFile(chosen == null ? name : name + " (modality " + chosen + ")", hdf, root, chosen);
+      H5adFile f =
+          new H5adFile(
+              chosen == null ? name : name + " (modality " + chosen + ")", hdf, root, chosen);
       f.checkIsAnnData();
       return f;
     } catch (RuntimeException e) {
@@ -90,7 +99,10 @@ public final class H5adFile implements AutoCloseable {
     }
   }
 
-  /** MuData: the root says so ({@code encoding-type} MuData), or it holds AnnData groups under {@code mod}. */
+  /**
+   * MuData: the root says so ({@code encoding-type} MuData), or it holds AnnData groups under
+   * {@code mod}.
+   */
   private static boolean isMuData(String name, HdfFile hdf) {
     Map<String, Node> top;
     try {
@@ -104,12 +116,18 @@ public final class H5adFile implements AutoCloseable {
 
   private static Group modality(String name, HdfFile hdf, String chosen, boolean asked) {
     Node mod = hdf.getChildren().get("mod");
-    List<String> found = mod instanceof Group g ? new ArrayList<>(g.getChildren().keySet()) : List.of();
+    List<String> found =
+        mod instanceof Group g ? new ArrayList<>(g.getChildren().keySet()) : List.of();
     Node n = mod instanceof Group g ? g.getChildren().get(chosen) : null;
     if (!(n instanceof Group g)) {
-      throw UserException.of("Input %s is a MuData file with the modalities %s and %s; choose the one holding gene"
-              + " expression counts with --modality NAME", name, found.isEmpty() ? "(none)" : String.join(", ", found),
-          asked ? "no modality '" + chosen + "'" : "no '" + DEFAULT_MODALITY + "' modality (the default)");
+      throw UserException.of(
+          "Input %s is a MuData file with the modalities %s and %s; choose the one holding gene"
+              + " expression counts with --modality NAME",
+          name,
+          found.isEmpty() ? "(none)" : String.join(", ", found),
+          asked
+              ? "no modality '" + chosen + "'"
+              : "no '" + DEFAULT_MODALITY + "' modality (the default)");
     }
     return g;
   }
@@ -124,10 +142,12 @@ public final class H5adFile implements AutoCloseable {
     try {
       top = new ArrayList<>(root.getChildren().keySet());
     } catch (HdfException e) {
-      throw UserException.because(e, 
+      throw UserException.because(
+          e,
           "Input %s cannot be read as HDF5 (%s); the file is probably truncated or corrupt. Copy it"
               + " again.",
-          name, firstLine(e));
+          name,
+          firstLine(e));
     }
     List<String> missing = new ArrayList<>();
     for (String required : List.of("obs", "var")) {
@@ -137,17 +157,21 @@ public final class H5adFile implements AutoCloseable {
     }
     if (!missing.isEmpty()) {
       throw UserException.of(
-          "Input %s is HDF5 but not AnnData: it has no %s dataframe (top level holds: %s)%s. Write it"
-              + " with anndata (adata.write_h5ad) or convert it first.",
-          name, String.join(" or ", missing), top.isEmpty() ? "nothing" : String.join(", ", top),
-          name.endsWith(".h5") ? ", nor a Cell Ranger matrix (no matrix group, nor a genome group, with indptr and barcodes)" : "");
+          "Input %s is HDF5 but not AnnData: it has no %s dataframe (top level holds: %s)%s. Write"
+              + " it with anndata (adata.write_h5ad) or convert it first.",
+          name,
+          String.join(" or ", missing),
+          top.isEmpty() ? "nothing" : String.join(", ", top),
+          name.endsWith(".h5")
+              ? ", nor a Cell Ranger matrix (no matrix group, nor a genome group, with indptr and"
+                  + " barcodes)"
+              : "");
     }
   }
 
   public String name() {
     return name;
   }
-
 
   public DataFrameGroup obs() {
     return DataFrameGroup.of(name, "obs", root.getChildren().get("obs"), uns());
@@ -158,12 +182,15 @@ public final class H5adFile implements AutoCloseable {
     Node n = node(counts.varPath());
     if (!DataFrameGroup.isDataFrame(n)) {
       throw UserException.of(
-          "Input %s has no gene table at '%s' (needed for --counts %s)", name, counts.varPath(), counts);
+          "Input %s has no gene table at '%s' (needed for --counts %s)",
+          name, counts.varPath(), counts);
     }
     return DataFrameGroup.of(name, counts.varPath(), n, uns());
   }
 
-  /** {@code uns}, where anndata 0.6 kept the categories of compound dataframes' columns; or null. */
+  /**
+   * {@code uns}, where anndata 0.6 kept the categories of compound dataframes' columns; or null.
+   */
   private Group uns() {
     return root.getChildren().get("uns") instanceof Group g ? g : null;
   }
@@ -174,8 +201,8 @@ public final class H5adFile implements AutoCloseable {
 
   /**
    * The gene IDs of the counts' columns: {@code column} of the gene table; when that column is
-   * absent and the gene table's index holds Ensembl IDs, the index (anndata files from
-   * CELLxGENE keep IDs there).
+   * absent and the gene table's index holds Ensembl IDs, the index (anndata files from CELLxGENE
+   * keep IDs there).
    */
   public String[] geneIds(CountsLocation counts, String column) {
     DataFrameGroup genes = genes(counts);
@@ -197,15 +224,21 @@ public final class H5adFile implements AutoCloseable {
         String.join(", ", List.of(index).subList(0, Math.min(3, index.length))));
   }
 
-  /** The gene symbols of the counts' columns: {@code column} of the gene table, or (null) its index. */
+  /**
+   * The gene symbols of the counts' columns: {@code column} of the gene table, or (null) its index.
+   */
   public String[] geneSymbols(CountsLocation counts, String column) {
     DataFrameGroup genes = genes(counts);
     if (column == null) {
       return genes.allIndexStrings();
     }
     if (!genes.hasColumn(column)) {
-      throw UserException.of("Input %s: gene symbol column '%s' not found in '%s' (columns: %s); leave out"
-          + " --gene-id-column to use the gene table's index", name, column, genes.path(),
+      throw UserException.of(
+          "Input %s: gene symbol column '%s' not found in '%s' (columns: %s); leave out"
+              + " --gene-id-column to use the gene table's index",
+          name,
+          column,
+          genes.path(),
           genes.columnNames().isEmpty() ? "none" : String.join(", ", genes.columnNames()));
     }
     return genes.allStrings(column);
@@ -265,7 +298,10 @@ public final class H5adFile implements AutoCloseable {
 
   private Node node(String p) {
     Node current = root;
-    for (String part : p.split("/")) {
+    for (String part : p.split("/", -1)) {
+      if (part.isEmpty()) {
+        continue; // "a//b", "/a", "a/": HDF5 paths name the same object
+      }
       if (!(current instanceof Group g)) {
         return null;
       }

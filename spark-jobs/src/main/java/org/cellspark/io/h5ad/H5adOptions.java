@@ -26,7 +26,8 @@ import org.cellspark.error.UserException;
  * @param obsColumns null = all readable columns
  * @param partitions 0 = planned from the data size
  */
-public record H5adOptions(List<String> paths, CountsLocation counts, List<String> obsColumns, int partitions)
+public record H5adOptions(
+    List<String> paths, CountsLocation counts, List<String> obsColumns, int partitions)
     implements Serializable {
 
   public static final String COUNTS = "counts";
@@ -49,7 +50,8 @@ public record H5adOptions(List<String> paths, CountsLocation counts, List<String
     List<String> paths = new ArrayList<>();
     if (o.containsKey("paths")) {
       try {
-        paths.addAll(new ObjectMapper().readValue(o.get("paths"), new TypeReference<List<String>>() {}));
+        paths.addAll(
+            new ObjectMapper().readValue(o.get("paths"), new TypeReference<List<String>>() {}));
       } catch (java.io.IOException e) {
         throw new Bug("Spark passed unreadable paths: " + o.get("paths"), e);
       }
@@ -58,12 +60,16 @@ public record H5adOptions(List<String> paths, CountsLocation counts, List<String
       paths.add(o.get("path"));
     }
     if (paths.isEmpty()) {
-      throw UserException.of("The h5ad source needs a path: spark.read.format(\"h5ad\").load(\"file.h5ad\")");
+      throw UserException.of(
+          "The h5ad source needs a path: spark.read.format(\"h5ad\").load(\"file.h5ad\")");
     }
     List<String> obs = null;
     String obsSpec = o.get(OBS_COLUMNS.toLowerCase(Locale.ROOT));
     if (obsSpec != null) {
-      obs = obsSpec.isBlank() ? List.of() : Arrays.stream(obsSpec.split(",")).map(String::trim).toList();
+      obs =
+          obsSpec.isBlank()
+              ? List.of()
+              : Arrays.stream(obsSpec.split(",")).map(String::trim).toList();
     }
     int partitions = 0;
     String p = o.get(PARTITIONS);
@@ -74,6 +80,7 @@ public record H5adOptions(List<String> paths, CountsLocation counts, List<String
         throw UserException.because(e, "h5ad option partitions must be a number, got '%s'", p);
       }
     }
-    return new H5adOptions(paths, CountsLocation.parse(o.get(COUNTS)).withModality(o.get(MODALITY)), obs, partitions);
+    return new H5adOptions(
+        paths, CountsLocation.parse(o.get(COUNTS)).withModality(o.get(MODALITY)), obs, partitions);
   }
 }

@@ -23,9 +23,9 @@ import org.cellspark.io.storage.HdfOpener;
 
 /**
  * AnnData files as a Spark relation: one row per cell in {@link CellCountsSchema}. Files are
- * inspected on the driver (shapes, obs columns); cells are read on executors by row ranges, or
- * (CSC matrices) transposed with one shuffle. A V1 relation rather than DataSource V2 because the
- * CSC path needs a shuffle inside the scan, which only an RDD-returning scan can express.
+ * inspected on the driver (shapes, obs columns); cells are read on executors by row ranges, or (CSC
+ * matrices) transposed with one shuffle. A V1 relation rather than DataSource V2 because the CSC
+ * path needs a shuffle inside the scan, which only an RDD-returning scan can express.
  */
 public final class H5adRelation extends BaseRelation implements PrunedScan {
   private final SQLContext sqlContext;
@@ -44,8 +44,13 @@ public final class H5adRelation extends BaseRelation implements PrunedScan {
     Map<String, ObsColumn.Kind> obsKinds = new LinkedHashMap<>();
     Map<String, String> kindSource = new LinkedHashMap<>();
     for (InputFile f :
-        InputFiles.expand(options.paths(), ".h5ad", sqlContext.sparkContext().hadoopConfiguration())) {
-      try (H5adFile h5 = H5adFile.open(HdfOpener.onDriver(sqlContext.sparkContext().hadoopConfiguration()), f, options.counts().modality())) {
+        InputFiles.expand(
+            options.paths(), ".h5ad", sqlContext.sparkContext().hadoopConfiguration())) {
+      try (H5adFile h5 =
+          H5adFile.open(
+              HdfOpener.onDriver(sqlContext.sparkContext().hadoopConfiguration()),
+              f,
+              options.counts().modality())) {
         CountsMatrix m = h5.counts(options.counts());
         files.add(new FileInfo(f, m.layout(), m.rows(), m.cols(), m.decompressedBytes()));
         DataFrameGroup obs = h5.obs();
@@ -83,7 +88,8 @@ public final class H5adRelation extends BaseRelation implements PrunedScan {
       }
     }
     List<StructField> fields = new ArrayList<>();
-    obsKinds.forEach((name, kind) -> fields.add(DataTypes.createStructField(name, kind.sparkType(), true)));
+    obsKinds.forEach(
+        (name, kind) -> fields.add(DataTypes.createStructField(name, kind.sparkType(), true)));
     this.obsSchema = DataTypes.createStructType(fields);
     this.schema = CellCountsSchema.of(obsSchema);
   }
@@ -132,15 +138,21 @@ public final class H5adRelation extends BaseRelation implements PrunedScan {
     ScanSpec spec = new ScanSpec(options.counts(), obsFields, requiredColumns);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sqlContext.sparkContext());
     int[] partitions = plan(spec.needsMatrix(), jsc.defaultParallelism());
-    HdfOpener opener = HdfOpener.forTasks(sqlContext.sparkSession(), files.stream().map(FileInfo::file).toList());
+    HdfOpener opener =
+        HdfOpener.forTasks(sqlContext.sparkSession(), files.stream().map(FileInfo::file).toList());
 
     List<JavaRDD<InternalRow>> parts = new ArrayList<>();
     for (int i = 0; i < files.size(); i++) {
       FileInfo info = files.get(i);
       if (spec.needsMatrix() && info.layout() == CountsMatrix.Layout.CSC) {
-        try (H5adFile h5 = H5adFile.open(HdfOpener.onDriver(sqlContext.sparkContext().hadoopConfiguration()), info.file(), options.counts().modality())) {
+        try (H5adFile h5 =
+            H5adFile.open(
+                HdfOpener.onDriver(sqlContext.sparkContext().hadoopConfiguration()),
+                info.file(),
+                options.counts().modality())) {
           CountsMatrix.Sparse m = (CountsMatrix.Sparse) h5.counts(options.counts());
-          parts.add(CscTranspose.rdd(jsc, spec, info.file(), opener, m, partitions[i], partitions[i]));
+          parts.add(
+              CscTranspose.rdd(jsc, spec, info.file(), opener, m, partitions[i], partitions[i]));
         }
       } else {
         parts.add(rowRanges(jsc, spec, info, opener, partitions[i]));
@@ -153,7 +165,8 @@ public final class H5adRelation extends BaseRelation implements PrunedScan {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"}) // Java cannot create the generic varargs array
-  private static JavaRDD<InternalRow> union(JavaSparkContext jsc, List<JavaRDD<InternalRow>> parts) {
+  private static JavaRDD<InternalRow> union(
+      JavaSparkContext jsc, List<JavaRDD<InternalRow>> parts) {
     return jsc.union(parts.toArray(new JavaRDD[0]));
   }
 
@@ -173,22 +186,26 @@ public final class H5adRelation extends BaseRelation implements PrunedScan {
         .mapPartitions(
             it -> {
               List<CellRangeReader> readers = new ArrayList<>();
-              it.forEachRemaining(r -> readers.add(new CellRangeReader(spec, file, opener, r[0], r[1])));
+              it.forEachRemaining(
+                  r -> readers.add(new CellRangeReader(spec, file, opener, r[0], r[1])));
               return readers.size() == 1 ? readers.get(0) : chain(readers);
             });
   }
 
   private static java.util.Iterator<InternalRow> chain(List<CellRangeReader> readers) {
-    return readers.stream().flatMap(r -> {
-      Iterable<InternalRow> i = () -> r;
-      return java.util.stream.StreamSupport.stream(i.spliterator(), false);
-    }).iterator();
+    return readers.stream()
+        .flatMap(
+            r -> {
+              Iterable<InternalRow> i = () -> r;
+              return java.util.stream.StreamSupport.stream(i.spliterator(), false);
+            })
+        .iterator();
   }
 
   /**
-   * Partitions per file: the user's exact number spread over the files by size, or one per
-   * {@code spark.sql.files.maxPartitionBytes} of decompressed matrix, and at least the default
-   * parallelism in all (so small atlases still use every core).
+   * Partitions per file: the user's exact number spread over the files by size, or one per {@code
+   * spark.sql.files.maxPartitionBytes} of decompressed matrix, and at least the default parallelism
+   * in all (so small atlases still use every core).
    */
   int[] plan(boolean readsMatrix, int defaultParallelism) {
     int n = files.size();
@@ -199,12 +216,14 @@ public final class H5adRelation extends BaseRelation implements PrunedScan {
     int wanted =
         options.partitions() > 0
             ? options.partitions()
-            : (int) Math.max(
-                Math.min(defaultParallelism, totalCells),
-                readsMatrix ? (totalBytes + maxBytes - 1) / maxBytes : 1);
+            : (int)
+                Math.max(
+                    Math.min(defaultParallelism, totalCells),
+                    readsMatrix ? (totalBytes + maxBytes - 1) / maxBytes : 1);
     for (int i = 0; i < n; i++) {
       FileInfo f = files.get(i);
-      double share = readsMatrix ? (double) f.matrixBytes() / totalBytes : (double) f.cells() / totalCells;
+      double share =
+          readsMatrix ? (double) f.matrixBytes() / totalBytes : (double) f.cells() / totalCells;
       out[i] = (int) Math.max(1, Math.min(Math.max(1, f.cells()), Math.round(share * wanted)));
     }
     if (options.partitions() > 0 && n == 1) {

@@ -29,7 +29,8 @@ public final class LzfFilter implements Filter {
 
   @Override
   public byte[] decode(byte[] encoded, int[] filterData) {
-    int hint = filterData != null && filterData.length >= 3 && filterData[2] > 0 ? filterData[2] : 0;
+    int hint =
+        filterData != null && filterData.length >= 3 && filterData[2] > 0 ? filterData[2] : 0;
     if (hint == encoded.length) {
       return encoded; // h5py stores chunks that do not compress as they are
     }
@@ -40,7 +41,8 @@ public final class LzfFilter implements Filter {
         return n == out.length ? out : Arrays.copyOf(out, n);
       }
       if (hint > 0 || out.length > (1 << 30)) {
-        throw new HdfFilterException("LZF chunk is corrupt or larger than its declared size " + hint);
+        throw new HdfFilterException(
+            "LZF chunk is corrupt or larger than its declared size " + hint);
       }
       out = new byte[out.length * 2];
     }

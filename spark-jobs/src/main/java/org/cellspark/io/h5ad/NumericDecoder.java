@@ -8,10 +8,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Decodes a numeric HDF5 dataset's raw (decompressed) chunk bytes into Java arrays: integers of
- * 1, 2, 4 or 8 bytes, signed or not, and 4- or 8-byte floats, in the dataset's byte order. Shared
- * by the readers that inflate chunks themselves instead of asking jHDF for a fresh array per
- * slice (1-D sparse arrays in {@link ChunkCursor}, 2-D loom matrices).
+ * Decodes a numeric HDF5 dataset's raw (decompressed) chunk bytes into Java arrays: integers of 1,
+ * 2, 4 or 8 bytes, signed or not, and 4- or 8-byte floats, in the dataset's byte order. Shared by
+ * the readers that inflate chunks themselves instead of asking jHDF for a fresh array per slice
+ * (1-D sparse arrays in {@link ChunkCursor}, 2-D loom matrices).
  */
 public final class NumericDecoder {
   private final int width;
@@ -43,12 +43,16 @@ public final class NumericDecoder {
     return ByteBuffer.wrap(chunk).order(order);
   }
 
-  /** Whether the values are 4-byte floats (loom's usual type), which {@link #floats} copies in bulk. */
+  /**
+   * Whether the values are 4-byte floats (loom's usual type), which {@link #floats} copies in bulk.
+   */
   public boolean isFloat32() {
     return floating && width == 4;
   }
 
-  /** The first {@code length} values of {@code b}, 4-byte floats, into {@code out} (one bulk copy). */
+  /**
+   * The first {@code length} values of {@code b}, 4-byte floats, into {@code out} (one bulk copy).
+   */
   public void floats(ByteBuffer b, int length, float[] out) {
     b.asFloatBuffer().get(out, 0, length);
   }

@@ -18,8 +18,8 @@ import org.apache.spark.unsafe.types.UTF8String;
  * plain arrays (numbers, booleans, strings), categoricals (codes + categories, including the
  * pre-0.8 layout with categories in {@code __categories/<name>}), and the nullable encodings
  * (values + mask), and the fields of anndata 0.6's compound dataframes (categorical ones as codes
- * whose categories are in {@code uns/<column>_categories}). Values come back in Spark's internal representation: {@link UTF8String},
- * {@code Long}, {@code Double}, {@code Boolean}, or null.
+ * whose categories are in {@code uns/<column>_categories}). Values come back in Spark's internal
+ * representation: {@link UTF8String}, {@code Long}, {@code Double}, {@code Boolean}, or null.
  */
 public abstract sealed class ObsColumn
     permits ObsColumn.Plain, ObsColumn.Categorical, ObsColumn.Masked, ObsColumn.RecordField {
@@ -62,15 +62,16 @@ public abstract sealed class ObsColumn
   public abstract Object[] read(long start, int count);
 
   /**
-   * Recognises the column stored at {@code node}; {@code legacyCategories} is the pre-0.8
-   * {@code __categories} group of the dataframe, or null. Returns null for encodings that are not
-   * one value per row (e.g. 2-D arrays), which callers report when the column is asked for.
+   * Recognises the column stored at {@code node}; {@code legacyCategories} is the pre-0.8 {@code
+   * __categories} group of the dataframe, or null. Returns null for encodings that are not one
+   * value per row (e.g. 2-D arrays), which callers report when the column is asked for.
    */
   static ObsColumn of(String name, Node node, Group legacyCategories) {
     if (node instanceof Group g) {
       String encoding = H5adFile.stringAttribute(g, "encoding-type");
       if ("categorical".equals(encoding)) {
-        return new Categorical(name, g.getDatasetByPath("codes"), (Dataset) g.getChild("categories"));
+        return new Categorical(
+            name, g.getDatasetByPath("codes"), (Dataset) g.getChild("categories"));
       }
       if ("nullable-integer".equals(encoding)
           || "nullable-boolean".equals(encoding)
@@ -93,8 +94,8 @@ public abstract sealed class ObsColumn
   }
 
   /**
-   * A plain 1-D dataset as a column (a loom file's {@code col_attrs/NAME}); null when it is not
-   * one value per row of a readable type.
+   * A plain 1-D dataset as a column (a loom file's {@code col_attrs/NAME}); null when it is not one
+   * value per row of a readable type.
    */
   public static ObsColumn ofDataset(String name, Dataset d) {
     return of(name, d, null);
@@ -124,19 +125,27 @@ public abstract sealed class ObsColumn
   }
 
   /**
-   * Field {@code name} of anndata 0.6's compound dataframe {@code records} as a column: codes
-   * into {@code uns/<name>_categories} when that dataset exists, else plain values; null when the
-   * field is not one value per row of a readable type.
+   * Field {@code name} of anndata 0.6's compound dataframe {@code records} as a column: codes into
+   * {@code uns/<name>_categories} when that dataset exists, else plain values; null when the field
+   * is not one value per row of a readable type.
    */
   static ObsColumn ofRecordField(String name, Dataset records, Group uns) {
-    CompoundDataType.CompoundDataMember member = ((CompoundDataType) records.getDataType()).getMembers().stream()
-        .filter(m -> m.getName().equals(name)).findFirst().orElse(null);
+    CompoundDataType.CompoundDataMember member =
+        ((CompoundDataType) records.getDataType())
+            .getMembers().stream().filter(m -> m.getName().equals(name)).findFirst().orElse(null);
     if (member == null || member.getDataType() instanceof io.jhdf.object.datatype.ArrayDataType) {
       return null;
     }
     if (uns != null && uns.getChildren().get(name + "_categories") instanceof Dataset categories) {
-      return new Categorical(name, (start, count) -> ArrayConversions.toLongs(
-          count == 0 ? new long[0] : ((java.util.Map<?, ?>) records.getData(new long[] {start}, new int[] {count})).get(name)),
+      return new Categorical(
+          name,
+          (start, count) ->
+              ArrayConversions.toLongs(
+                  count == 0
+                      ? new long[0]
+                      : ((java.util.Map<?, ?>)
+                              records.getData(new long[] {start}, new int[] {count}))
+                          .get(name)),
           categories);
     }
     Kind kind = kindOf(member.getDataType());
@@ -148,12 +157,16 @@ public abstract sealed class ObsColumn
     if (count == 0) {
       return new Object[0];
     }
-    Object raw = ((java.util.Map<?, ?>) records.getData(new long[] {start}, new int[] {count})).get(field);
+    Object raw =
+        ((java.util.Map<?, ?>) records.getData(new long[] {start}, new int[] {count})).get(field);
     return convert(raw);
   }
 
   static Object[] slice(Dataset d, long start, int count) {
-    Object raw = count == 0 ? Array.newInstance(d.getJavaType(), 0) : d.getData(new long[] {start}, new int[] {count});
+    Object raw =
+        count == 0
+            ? Array.newInstance(d.getJavaType(), 0)
+            : d.getData(new long[] {start}, new int[] {count});
     return convert(raw);
   }
 
@@ -225,8 +238,12 @@ public abstract sealed class ObsColumn
     private Object[] categories; // read once, on first use: small
 
     Categorical(String name, Dataset codes, Dataset categories) {
-      this(name, (start, count) -> ArrayConversions.toLongs(
-          count == 0 ? new long[0] : codes.getData(new long[] {start}, new int[] {count})), categories);
+      this(
+          name,
+          (start, count) ->
+              ArrayConversions.toLongs(
+                  count == 0 ? new long[0] : codes.getData(new long[] {start}, new int[] {count})),
+          categories);
     }
 
     Categorical(String name, Codes codes, Dataset categories) {

@@ -72,12 +72,14 @@ final class ScanSpec implements Serializable {
       if (geneIndexAt >= 0) {
         row.update(
             geneIndexAt,
-            UnsafeArrayData.fromPrimitiveArray(block.genes(), Platform.INT_ARRAY_OFFSET + 4 * from, n, 4));
+            UnsafeArrayData.fromPrimitiveArray(
+                block.genes(), Platform.INT_ARRAY_OFFSET + 4 * from, n, 4));
       }
       if (countsAt >= 0) {
         row.update(
             countsAt,
-            UnsafeArrayData.fromPrimitiveArray(block.values(), Platform.DOUBLE_ARRAY_OFFSET + 8 * from, n, 8));
+            UnsafeArrayData.fromPrimitiveArray(
+                block.values(), Platform.DOUBLE_ARRAY_OFFSET + 8 * from, n, 8));
       }
     }
     if (obsAt >= 0) {

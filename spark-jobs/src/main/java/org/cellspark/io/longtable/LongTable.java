@@ -26,9 +26,9 @@ import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.cellspark.io.ParquetTables;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
+import org.cellspark.io.ParquetTables;
 import org.cellspark.io.h5ad.ObsColumn;
 
 /**
@@ -44,7 +44,12 @@ import org.cellspark.io.h5ad.ObsColumn;
  * @param columns cell attributes and their kinds (from the cell table when one is given)
  * @param cellTable the cell attribute table's URI, or null
  */
-public record LongTable(InputFile file, String[] geneIds, long rows, Map<String, ObsColumn.Kind> columns, String cellTable)
+public record LongTable(
+    InputFile file,
+    String[] geneIds,
+    long rows,
+    Map<String, ObsColumn.Kind> columns,
+    String cellTable)
     implements Serializable {
 
   public static final String CELL_ID = "cell_id";
@@ -94,7 +99,9 @@ public record LongTable(InputFile file, String[] geneIds, long rows, Map<String,
     List<String> ids = new ArrayList<>(genes.size());
     for (Row g : genes) {
       if (g.isNullAt(0)) {
-        throw UserException.of("Input %s: %,d rows have no gene_id; every row must name its gene", f.name(), g.getLong(1));
+        throw UserException.of(
+            "Input %s: %,d rows have no gene_id; every row must name its gene",
+            f.name(), g.getLong(1));
       }
       ids.add(g.getString(0));
       rows += g.getLong(1);
@@ -105,22 +112,37 @@ public record LongTable(InputFile file, String[] geneIds, long rows, Map<String,
   }
 
   public String describe() {
-    return String.format(Locale.ROOT, "Parquet long table, %,d rows, %,d genes, cell attributes %s", rows, geneIds.length,
+    return String.format(
+        Locale.ROOT,
+        "Parquet long table, %,d rows, %,d genes, cell attributes %s",
+        rows,
+        geneIds.length,
         cellTable == null ? "on the rows" : "from " + cellTable);
   }
 
   static Dataset<Row> parquet(SparkSession spark, String uri, String name) {
-    return ParquetTables.read(spark, uri, (e, why) -> UserException.because(e, "Cannot read %s as Parquet: %s", name, why));
+    return ParquetTables.read(
+        spark,
+        uri,
+        (e, why) -> UserException.because(e, "Cannot read %s as Parquet: %s", name, why));
   }
 
-  private static void require(StructType schema, String column, Class<? extends DataType> type, String what, String name) {
-    StructField f = Arrays.stream(schema.fields()).filter(x -> x.name().equals(column)).findFirst().orElse(null);
+  private static void require(
+      StructType schema, String column, Class<? extends DataType> type, String what, String name) {
+    StructField f =
+        Arrays.stream(schema.fields())
+            .filter(x -> x.name().equals(column))
+            .findFirst()
+            .orElse(null);
     if (f == null) {
-      throw UserException.of("Input %s has no column '%s'; a long table needs cell_id, gene_id and count (it has: %s)", name,
-          column, String.join(", ", schema.fieldNames()));
+      throw UserException.of(
+          "Input %s has no column '%s'; a long table needs cell_id, gene_id and count (it has: %s)",
+          name, column, String.join(", ", schema.fieldNames()));
     }
     if (!type.isInstance(f.dataType())) {
-      throw UserException.of("Input %s: column '%s' is %s; it must hold %s", name, column, f.dataType().simpleString(), what);
+      throw UserException.of(
+          "Input %s: column '%s' is %s; it must hold %s",
+          name, column, f.dataType().simpleString(), what);
     }
   }
 
@@ -132,10 +154,16 @@ public record LongTable(InputFile file, String[] geneIds, long rows, Map<String,
         continue;
       }
       DataType t = f.dataType();
-      ObsColumn.Kind k = t instanceof StringType ? ObsColumn.Kind.STRING
-          : t instanceof BooleanType ? ObsColumn.Kind.BOOLEAN
-          : t instanceof DoubleType || t instanceof FloatType || t instanceof org.apache.spark.sql.types.DecimalType ? ObsColumn.Kind.DOUBLE
-          : t instanceof NumericType ? ObsColumn.Kind.LONG : null;
+      ObsColumn.Kind k =
+          t instanceof StringType
+              ? ObsColumn.Kind.STRING
+              : t instanceof BooleanType
+                  ? ObsColumn.Kind.BOOLEAN
+                  : t instanceof DoubleType
+                          || t instanceof FloatType
+                          || t instanceof org.apache.spark.sql.types.DecimalType
+                      ? ObsColumn.Kind.DOUBLE
+                      : t instanceof NumericType ? ObsColumn.Kind.LONG : null;
       if (k != null) {
         out.put(f.name(), k);
       }

@@ -32,9 +32,9 @@ import org.cellspark.spark.InternalRowsRelation;
 
 /**
  * A long table's cells as rows of {@link CellCountsSchema}: gene IDs become indices into the
- * table's gene table by a broadcast join, one shuffle groups each cell's rows (sorted by gene),
- * and attributes are the cell's one value (min and max are both taken: a cell whose rows
- * disagree is refused). Rows have no file order, so row_index is -1.
+ * table's gene table by a broadcast join, one shuffle groups each cell's rows (sorted by gene), and
+ * attributes are the cell's one value (min and max are both taken: a cell whose rows disagree is
+ * refused). Rows have no file order, so row_index is -1.
  */
 public final class LongTableCells {
   private static final String GENE_INDEX = "_gene_index";
@@ -47,11 +47,21 @@ public final class LongTableCells {
     for (int i = 0; i < t.geneIds().length; i++) {
       genes.add(RowFactory.create(t.geneIds()[i], i));
     }
-    Dataset<Row> geneTable = spark.createDataFrame(genes, new StructType()
-        .add(LongTable.GENE_ID, DataTypes.StringType, false).add(GENE_INDEX, DataTypes.IntegerType, false));
-    Dataset<Row> rows = LongTable.parquet(spark, t.file().uri(), t.file().name()).join(broadcast(geneTable), LongTable.GENE_ID);
+    Dataset<Row> geneTable =
+        spark.createDataFrame(
+            genes,
+            new StructType()
+                .add(LongTable.GENE_ID, DataTypes.StringType, false)
+                .add(GENE_INDEX, DataTypes.IntegerType, false));
+    Dataset<Row> rows =
+        LongTable.parquet(spark, t.file().uri(), t.file().name())
+            .join(broadcast(geneTable), LongTable.GENE_ID);
     List<Column> aggs = new ArrayList<>();
-    aggs.add(sort_array(collect_list(struct(col(GENE_INDEX), col(LongTable.COUNT).cast(DataTypes.DoubleType)))).as(PAIRS));
+    aggs.add(
+        sort_array(
+                collect_list(
+                    struct(col(GENE_INDEX), col(LongTable.COUNT).cast(DataTypes.DoubleType))))
+            .as(PAIRS));
     StructField[] fields = obs.fields();
     boolean onRows = t.cellTable() == null;
     for (StructField f : fields) {
@@ -61,7 +71,9 @@ public final class LongTableCells {
         aggs.add(max(col(f.name()).cast(type)).as("_max_" + f.name()));
       }
     }
-    Dataset<Row> cells = rows.groupBy(col(LongTable.CELL_ID)).agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0]));
+    Dataset<Row> cells =
+        rows.groupBy(col(LongTable.CELL_ID))
+            .agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0]));
     if (!onRows) {
       Dataset<Row> attrs = LongTable.parquet(spark, t.cellTable(), t.cellTable());
       List<Column> keep = new ArrayList<>(List.of(col(LongTable.CELL_ID)));
@@ -72,7 +84,9 @@ public final class LongTableCells {
           keep.add(col(f.name()).cast(type).as("_max_" + f.name()));
         }
       }
-      cells = cells.join(attrs.select(keep.toArray(new Column[0])), new String[] {LongTable.CELL_ID}, "left");
+      cells =
+          cells.join(
+              attrs.select(keep.toArray(new Column[0])), new String[] {LongTable.CELL_ID}, "left");
     }
     String[] names = cells.schema().fieldNames();
     int[] minAt = new int[fields.length];
@@ -87,45 +101,66 @@ public final class LongTableCells {
     String[] geneIds = t.geneIds();
     String name = t.file().name();
     UTF8String source = UTF8String.fromString(t.file().uri());
-    JavaRDD<InternalRow> out = cells.queryExecution().toRdd().toJavaRDD().map(r -> {
-      if (r.isNullAt(0)) {
-        throw UserException.of("Input %s has rows with no cell_id; every row must name its cell", name);
-      }
-      UTF8String cell = r.getUTF8String(0);
-      ArrayData pairs = r.getArray(pairsAt);
-      int n = pairs.numElements();
-      int[] g = new int[n];
-      double[] v = new double[n];
-      for (int k = 0; k < n; k++) {
-        InternalRow p = pairs.getStruct(k, 2);
-        g[k] = p.getInt(0);
-        v[k] = p.isNullAt(1) ? Double.NaN : p.getDouble(1);
-        if (k > 0 && g[k] == g[k - 1]) {
-          throw UserException.of("Input %s: cell '%s' has gene %s on more than one row; a long table holds one row per cell"
-              + " and gene (sum them first)", name, cell, geneIds[g[k]]);
-        }
-      }
-      GenericInternalRow o = new GenericInternalRow(fields.length);
-      for (int k = 0; k < fields.length; k++) {
-        if (minAt[k] < 0 || r.isNullAt(minAt[k])) {
-          continue;
-        }
-        Object lo = copy(r.get(minAt[k], nativeTypes[k]));
-        Object hi = copy(r.get(maxAt[k], nativeTypes[k]));
-        if (!lo.equals(hi)) {
-          throw UserException.of("Input %s: column '%s' is not one value per cell: cell '%s' has %s and %s on its rows", name,
-              fields[k].name(), cell, lo, hi);
-        }
-        Object value = ObsValues.as(lo, fields[k].dataType());
-        if (value == ObsValues.MISMATCH) {
-          throw UserException.of("Input %s: column '%s' of cell '%s' is %s, but the column is %s in the other inputs; make"
-              + " it the same type in every input", name, fields[k].name(), cell, lo, fields[k].dataType().simpleString());
-        }
-        o.update(k, value);
-      }
-      return (InternalRow) new GenericInternalRow(new Object[] {cell.clone(), source, -1L, UnsafeArrayData.fromPrimitiveArray(g),
-          UnsafeArrayData.fromPrimitiveArray(v), o});
-    });
+    JavaRDD<InternalRow> out =
+        cells
+            .queryExecution()
+            .toRdd()
+            .toJavaRDD()
+            .map(
+                r -> {
+                  if (r.isNullAt(0)) {
+                    throw UserException.of(
+                        "Input %s has rows with no cell_id; every row must name its cell", name);
+                  }
+                  UTF8String cell = r.getUTF8String(0);
+                  ArrayData pairs = r.getArray(pairsAt);
+                  int n = pairs.numElements();
+                  int[] g = new int[n];
+                  double[] v = new double[n];
+                  for (int k = 0; k < n; k++) {
+                    InternalRow p = pairs.getStruct(k, 2);
+                    g[k] = p.getInt(0);
+                    v[k] = p.isNullAt(1) ? Double.NaN : p.getDouble(1);
+                    if (k > 0 && g[k] == g[k - 1]) {
+                      throw UserException.of(
+                          "Input %s: cell '%s' has gene %s on more than one row; a long table holds"
+                              + " one row per cell and gene (sum them first)",
+                          name, cell, geneIds[g[k]]);
+                    }
+                  }
+                  GenericInternalRow o = new GenericInternalRow(fields.length);
+                  for (int k = 0; k < fields.length; k++) {
+                    if (minAt[k] < 0 || r.isNullAt(minAt[k])) {
+                      continue;
+                    }
+                    Object lo = copy(r.get(minAt[k], nativeTypes[k]));
+                    Object hi = copy(r.get(maxAt[k], nativeTypes[k]));
+                    if (!lo.equals(hi)) {
+                      throw UserException.of(
+                          "Input %s: column '%s' is not one value per cell: cell '%s' has %s and %s"
+                              + " on its rows",
+                          name, fields[k].name(), cell, lo, hi);
+                    }
+                    Object value = ObsValues.as(lo, fields[k].dataType());
+                    if (value == ObsValues.MISMATCH) {
+                      throw UserException.of(
+                          "Input %s: column '%s' of cell '%s' is %s, but the column is %s in the"
+                              + " other inputs; make it the same type in every input",
+                          name, fields[k].name(), cell, lo, fields[k].dataType().simpleString());
+                    }
+                    o.update(k, value);
+                  }
+                  return (InternalRow)
+                      new GenericInternalRow(
+                          new Object[] {
+                            cell.clone(),
+                            source,
+                            -1L,
+                            UnsafeArrayData.fromPrimitiveArray(g),
+                            UnsafeArrayData.fromPrimitiveArray(v),
+                            o
+                          });
+                });
     return InternalRowsRelation.dataFrame(spark, CellCountsSchema.of(obs), out.rdd());
   }
 

@@ -21,9 +21,9 @@ import org.cellspark.io.storage.HdfOpener;
 import org.cellspark.spark.InternalRowsRelation;
 
 /**
- * A loom file's cells as rows of {@link CellCountsSchema}: tasks read ranges of whole chunk
- * columns (every chunk inflated once), cell_id = {@code col_attrs/CellID} (else the column
- * number), and the obs struct filled from the column attributes of the same names.
+ * A loom file's cells as rows of {@link CellCountsSchema}: tasks read ranges of whole chunk columns
+ * (every chunk inflated once), cell_id = {@code col_attrs/CellID} (else the column number), and the
+ * obs struct filled from the column attributes of the same names.
  */
 public final class LoomCells {
   /** Cells per task at most: a few seconds of reading for a 20k-gene matrix. */
@@ -35,8 +35,10 @@ public final class LoomCells {
     int block = f.blockCells();
     // Whole blocks per task; at most CELLS_PER_RANGE cells, and at least two tasks per core.
     int blocks = (f.cells() + block - 1) / block;
-    int tasks = Math.max(Math.min(blocks, 2 * spark.sparkContext().defaultParallelism()),
-        (int) Math.ceil(f.cells() / (double) Math.max(block, CELLS_PER_RANGE / block * block)));
+    int tasks =
+        Math.max(
+            Math.min(blocks, 2 * spark.sparkContext().defaultParallelism()),
+            (int) Math.ceil(f.cells() / (double) Math.max(block, CELLS_PER_RANGE / block * block)));
     List<int[]> ranges = new ArrayList<>();
     for (int t = 0; t < tasks; t++) {
       int from = (int) ((long) blocks * t / tasks) * block;
@@ -48,23 +50,31 @@ public final class LoomCells {
     StructField[] fields = obs.fields();
     HdfOpener opener = HdfOpener.forTasks(spark, List.of(f.file()));
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    JavaRDD<InternalRow> rows = jsc.parallelize(ranges, Math.max(1, ranges.size()))
-        .mapPartitions(it -> {
-          List<InternalRow> out = new ArrayList<>();
-          try (LoomFile.Reader r = f.reader(opener)) {
-            while (it.hasNext()) {
-              int[] range = it.next();
-              for (int c = range[0]; c < range[1]; c += block) {
-                read(f, r, c, Math.min(block, range[1] - c), fields, out);
-              }
-            }
-          }
-          return out.iterator();
-        });
+    JavaRDD<InternalRow> rows =
+        jsc.parallelize(ranges, Math.max(1, ranges.size()))
+            .mapPartitions(
+                it -> {
+                  List<InternalRow> out = new ArrayList<>();
+                  try (LoomFile.Reader r = f.reader(opener)) {
+                    while (it.hasNext()) {
+                      int[] range = it.next();
+                      for (int c = range[0]; c < range[1]; c += block) {
+                        read(f, r, c, Math.min(block, range[1] - c), fields, out);
+                      }
+                    }
+                  }
+                  return out.iterator();
+                });
     return InternalRowsRelation.dataFrame(spark, CellCountsSchema.of(obs), rows.rdd());
   }
 
-  private static void read(LoomFile f, LoomFile.Reader r, int first, int count, StructField[] fields, List<InternalRow> out) {
+  private static void read(
+      LoomFile f,
+      LoomFile.Reader r,
+      int first,
+      int count,
+      StructField[] fields,
+      List<InternalRow> out) {
     LoomFile.Block b = r.read(first, count);
     Object[] ids = f.cellIdAttribute() == null ? null : r.column(f.cellIdAttribute(), first, count);
     Object[][] obs = new Object[fields.length][];
@@ -78,8 +88,9 @@ public final class LoomCells {
       int cell = first + c;
       Object id = ids == null ? UTF8String.fromString(Integer.toString(cell)) : ids[c];
       if (id == null) {
-        throw UserException.of("Input %s: col_attrs/%s is empty for cell %d; every cell needs an ID", f.file().name(),
-            f.cellIdAttribute(), cell);
+        throw UserException.of(
+            "Input %s: col_attrs/%s is empty for cell %d; every cell needs an ID",
+            f.file().name(), f.cellIdAttribute(), cell);
       }
       GenericInternalRow o = new GenericInternalRow(fields.length);
       for (int k = 0; k < fields.length; k++) {
@@ -87,8 +98,16 @@ public final class LoomCells {
           o.update(k, as(obs[k][c], fields[k].dataType(), f, fields[k].name(), cell));
         }
       }
-      out.add(new GenericInternalRow(new Object[] {id, source, (long) cell,
-          UnsafeArrayData.fromPrimitiveArray(b.genes()[c]), UnsafeArrayData.fromPrimitiveArray(b.values()[c]), o}));
+      out.add(
+          new GenericInternalRow(
+              new Object[] {
+                id,
+                source,
+                (long) cell,
+                UnsafeArrayData.fromPrimitiveArray(b.genes()[c]),
+                UnsafeArrayData.fromPrimitiveArray(b.values()[c]),
+                o
+              }));
     }
   }
 
@@ -96,8 +115,10 @@ public final class LoomCells {
   private static Object as(Object v, DataType type, LoomFile f, String column, int cell) {
     Object out = ObsValues.as(v, type);
     if (out == ObsValues.MISMATCH) {
-      throw UserException.of("Input %s: col_attrs/%s of cell %d is %s, but the column is %s in the other inputs; make the"
-          + " column the same type in every input", f.file().name(), column, cell, v, type.simpleString());
+      throw UserException.of(
+          "Input %s: col_attrs/%s of cell %d is %s, but the column is %s in the other inputs; make"
+              + " the column the same type in every input",
+          f.file().name(), column, cell, v, type.simpleString());
     }
     return out;
   }

@@ -17,7 +17,9 @@ final class ByteLines implements AutoCloseable {
   private long position;
   private byte[] line = new byte[256];
 
-  /** @param position the stream's offset in the file */
+  /**
+   * @param position the stream's offset in the file
+   */
   ByteLines(InputStream in, long position) {
     this.in = in;
     this.position = position;

@@ -19,18 +19,18 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
-import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
-import org.apache.spark.unsafe.types.UTF8String;
-import org.cellspark.spark.CellsparkSettings;
-import org.cellspark.spark.InternalRowsRelation;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.apache.spark.util.LongAccumulator;
 import org.cellspark.error.UserException;
 import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.cells.GeneOrder;
+import org.cellspark.spark.CellsparkSettings;
+import org.cellspark.spark.InternalRowsRelation;
 import scala.Tuple2;
 
 /**
@@ -39,11 +39,10 @@ import scala.Tuple2;
  * cannot be split), checks every entry against the header, and cuts the stream into cells as it
  * goes: Cell Ranger writes entries sorted by cell, so each run of one cell's entries is a whole
  * cell, and no shuffle of entries is needed. The cells are kept (serialized, memory and disk) and
- * counted before anything else reads them, so a bad file fails before any output; then one
- * shuffle spreads them over the tasks in contiguous ranges of barcodes, sorted, so the table
- * keeps the input's order. A file not sorted by cell (scipy's mmwrite of a genes x cells CSR
- * matrix, for one) yields pieces of cells; the same shuffle brings each cell's pieces together
- * and they are merged.
+ * counted before anything else reads them, so a bad file fails before any output; then one shuffle
+ * spreads them over the tasks in contiguous ranges of barcodes, sorted, so the table keeps the
+ * input's order. A file not sorted by cell (scipy's mmwrite of a genes x cells CSR matrix, for one)
+ * yields pieces of cells; the same shuffle brings each cell's pieces together and they are merged.
  */
 public final class MtxCells {
   private MtxCells() {}
@@ -55,7 +54,8 @@ public final class MtxCells {
     }
   }
 
-  public static Read read(SparkSession spark, MtxFolder m, StructType obs, int partitions, Configuration conf) {
+  public static Read read(
+      SparkSession spark, MtxFolder m, StructType obs, int partitions, Configuration conf) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     SerializableWritable<Configuration> hadoop = new SerializableWritable<>(conf);
     // The folder's gene and barcode arrays (tens of MB for an atlas) go to each executor once, not
@@ -67,16 +67,24 @@ public final class MtxCells {
     List<Split> splits = splits(m, conf, CellsparkSettings.MTX_SPLIT_BYTES.in(spark), partitions);
     boolean oneStream = splits.size() == 1;
     LongAccumulator entries = spark.sparkContext().longAccumulator("Matrix Market entries read");
-    JavaRDD<InternalRow> runs = jsc.parallelize(splits, splits.size())
-        .mapPartitions(it -> new Runs(folder.value(), hadoop.value(), it.next(), entries, obsFields, oneStream))
-        .persist(StorageLevel.MEMORY_AND_DISK_SER());
+    JavaRDD<InternalRow> runs =
+        jsc.parallelize(splits, splits.size())
+            .mapPartitions(
+                it ->
+                    new Runs(
+                        folder.value(), hadoop.value(), it.next(), entries, obsFields, oneStream))
+            .persist(StorageLevel.MEMORY_AND_DISK_SER());
     try {
       runs.count();
       if (entries.value() != m.entries()) {
-        throw UserException.of("%s/%s declares %,d entries but holds %,d; the file is truncated or its header is wrong",
+        throw UserException.of(
+            "%s/%s declares %,d entries but holds %,d; the file is truncated or its header is"
+                + " wrong",
             m.name(), new Path(m.matrix()).getName(), m.entries(), entries.value());
       }
-    } catch (Exception e) { // Spark wraps what the reading task threw (a SparkException, checked in Java)
+    } catch (
+        Exception
+            e) { // Spark wraps what the reading task threw (a SparkException, checked in Java)
       runs.unpersist(false);
       UserException cause = UserException.findIn(e);
       if (cause != null) {
@@ -89,17 +97,36 @@ public final class MtxCells {
     // (an unsorted file, byte ranges cutting cells). Either way one shuffle places each cell in
     // its partition of contiguous barcodes, sorted, so that the table keeps the input's order as
     // the other formats do, and merges a cell's pieces as they arrive next to each other.
-    JavaPairRDD<Long, Cell> pieces = runs.mapToPair(r -> new Tuple2<>(r.getLong(2),
-        new Cell(r.getArray(3).toIntArray(), r.getArray(4).toDoubleArray())));
-    if (splits.size() > 1) { // no stream saw the whole file: every cell gets an empty piece, so cells without entries stay
-      pieces = pieces.union(spark.range(0, m.cols(), 1, parts).toJavaRDD().mapToPair(c -> new Tuple2<>(c, Cell.EMPTY)));
+    JavaPairRDD<Long, Cell> pieces =
+        runs.mapToPair(
+            r ->
+                new Tuple2<>(
+                    r.getLong(2),
+                    new Cell(r.getArray(3).toIntArray(), r.getArray(4).toDoubleArray())));
+    if (splits.size()
+        > 1) { // no stream saw the whole file: every cell gets an empty piece, so cells without
+      // entries stay
+      pieces =
+          pieces.union(
+              spark
+                  .range(0, m.cols(), 1, parts)
+                  .toJavaRDD()
+                  .mapToPair(c -> new Tuple2<>(c, Cell.EMPTY)));
     }
-    JavaRDD<InternalRow> cells = pieces.repartitionAndSortWithinPartitions(new CellRanges(m.cols(), parts))
-        .mapPartitions(sorted -> new MergedCells(sorted, folder.value().barcodes(), source, obsFields, name));
-    return new Read(InternalRowsRelation.dataFrame(spark, CellCountsSchema.of(obs), cells.rdd()), runs);
+    JavaRDD<InternalRow> cells =
+        pieces
+            .repartitionAndSortWithinPartitions(new CellRanges(m.cols(), parts))
+            .mapPartitions(
+                sorted ->
+                    new MergedCells(sorted, folder.value().barcodes(), source, obsFields, name));
+    return new Read(
+        InternalRowsRelation.dataFrame(spark, CellCountsSchema.of(obs), cells.rdd()), runs);
   }
 
-  /** Partitions of contiguous cells (matrix columns, the barcodes' order): partition p holds cells [p n / P, (p + 1) n / P). */
+  /**
+   * Partitions of contiguous cells (matrix columns, the barcodes' order): partition p holds cells
+   * [p n / P, (p + 1) n / P).
+   */
   static final class CellRanges extends org.apache.spark.Partitioner {
     private final long cells;
     private final int partitions;
@@ -131,7 +158,10 @@ public final class MtxCells {
     }
   }
 
-  /** A partition's pieces, sorted by cell, as one row per cell: a cell's pieces arrive together and are merged. */
+  /**
+   * A partition's pieces, sorted by cell, as one row per cell: a cell's pieces arrive together and
+   * are merged.
+   */
   private static final class MergedCells implements Iterator<InternalRow> {
     private final Iterator<Tuple2<Long, Cell>> sorted;
     private final String[] barcodes;
@@ -140,7 +170,12 @@ public final class MtxCells {
     private final String name;
     private Tuple2<Long, Cell> pending;
 
-    MergedCells(Iterator<Tuple2<Long, Cell>> sorted, String[] barcodes, String source, int obsFields, String name) {
+    MergedCells(
+        Iterator<Tuple2<Long, Cell>> sorted,
+        String[] barcodes,
+        String source,
+        int obsFields,
+        String name) {
       this.sorted = sorted;
       this.barcodes = barcodes;
       this.source = source;
@@ -174,13 +209,15 @@ public final class MtxCells {
     }
   }
 
-  /** Lines starting in bytes [start, end) of the matrix file; the whole stream when {@code whole}. */
+  /**
+   * Lines starting in bytes [start, end) of the matrix file; the whole stream when {@code whole}.
+   */
   record Split(long start, long end, boolean whole) implements java.io.Serializable {}
 
   /**
-   * A .gz cannot be split: one task streams it. An uncompressed file of more than
-   * {@code splitBytes} ({@code spark.cellspark.mtx.splitBytes}) is cut into byte ranges of about
-   * equal size, one per partition asked for, at most one per {@code splitBytes}, at least two.
+   * A .gz cannot be split: one task streams it. An uncompressed file of more than {@code
+   * splitBytes} ({@code spark.cellspark.mtx.splitBytes}) is cut into byte ranges of about equal
+   * size, one per partition asked for, at most one per {@code splitBytes}, at least two.
    */
   static List<Split> splits(MtxFolder m, Configuration conf, long splitBytes, int partitions) {
     Path p = new Path(m.matrix());
@@ -204,8 +241,8 @@ public final class MtxCells {
 
   /**
    * A cell's entries (gene rows, values) while runs of it are merged: what the Matrix Market
-   * shuffle carries, one per cell or piece, so it has a compact form of its own under Kryo (a
-   * class rather than a record: Spark's Kryo cannot build records field by field).
+   * shuffle carries, one per cell or piece, so it has a compact form of its own under Kryo (a class
+   * rather than a record: Spark's Kryo cannot build records field by field).
    */
   static final class Cell implements java.io.Serializable, KryoSerializable {
     private static final long serialVersionUID = 1L;
@@ -258,14 +295,18 @@ public final class MtxCells {
     void refuseRepeats(String name, int cell, String[] barcodes) {
       for (int k = 1; k < genes.length; k++) {
         if (genes[k] == genes[k - 1]) {
-          throw UserException.of("%s holds cell %d (%s), gene row %d twice; a Matrix Market file stores each entry once",
+          throw UserException.of(
+              "%s holds cell %d (%s), gene row %d twice; a Matrix Market file stores each entry"
+                  + " once",
               name, cell + 1, barcodes[cell], genes[k] + 1);
         }
       }
     }
   }
 
-  /** The first {@code n} entries, copied and sorted by gene (insertion order kept for equal genes). */
+  /**
+   * The first {@code n} entries, copied and sorted by gene (insertion order kept for equal genes).
+   */
   static Cell sortedByGene(int[] genes, double[] values, int n) {
     int[] g = java.util.Arrays.copyOf(genes, n);
     double[] v = java.util.Arrays.copyOf(values, n);
@@ -273,9 +314,17 @@ public final class MtxCells {
     return new Cell(g, v);
   }
 
-  private static InternalRow row(String cellId, String source, long index, int[] genes, double[] counts, int obsFields) {
-    return new GenericInternalRow(new Object[] {UTF8String.fromString(cellId), UTF8String.fromString(source), index,
-        UnsafeArrayData.fromPrimitiveArray(genes), UnsafeArrayData.fromPrimitiveArray(counts), new GenericInternalRow(obsFields)});
+  private static InternalRow row(
+      String cellId, String source, long index, int[] genes, double[] counts, int obsFields) {
+    return new GenericInternalRow(
+        new Object[] {
+          UTF8String.fromString(cellId),
+          UTF8String.fromString(source),
+          index,
+          UnsafeArrayData.fromPrimitiveArray(genes),
+          UnsafeArrayData.fromPrimitiveArray(counts),
+          new GenericInternalRow(obsFields)
+        });
   }
 
   /**
@@ -298,9 +347,17 @@ public final class MtxCells {
     private int emptyFrom = -1;
     private InternalRow next;
 
-    /** @param emitEmpty whether this stream is the only one (it then knows which cells had no entry) */
-    Runs(MtxFolder m, Configuration conf, Split split, LongAccumulator entriesRead, int obsFields,
-        boolean emitEmpty) throws IOException {
+    /**
+     * @param emitEmpty whether this stream is the only one (it then knows which cells had no entry)
+     */
+    Runs(
+        MtxFolder m,
+        Configuration conf,
+        Split split,
+        LongAccumulator entriesRead,
+        int obsFields,
+        boolean emitEmpty)
+        throws IOException {
       this.m = m;
       this.entries = new Entries(m, conf, split);
       this.entriesRead = entriesRead;
@@ -347,7 +404,8 @@ public final class MtxCells {
         }
         emptyFrom = 0;
       }
-      // Cells with no stored value at all are cells too (as in the h5ad reader: read, then dropped as empty).
+      // Cells with no stored value at all are cells too (as in the h5ad reader: read, then dropped
+      // as empty).
       int empty = seen.nextClearBit(emptyFrom);
       if (empty < m.cols()) {
         emptyFrom = empty + 1;
@@ -371,14 +429,19 @@ public final class MtxCells {
     }
   }
 
-  /** The matrix's entries, checked, one at a time: cell, gene (0-based) and value of the current one. */
+  /**
+   * The matrix's entries, checked, one at a time: cell, gene (0-based) and value of the current
+   * one.
+   */
   private static final class Entries {
     private final MtxFolder m;
     private final ByteLines reader;
     private final String file;
     private final Split split;
+
     /** Line number (whole streams) or -1 (byte ranges: messages give the byte offset instead). */
     private long line;
+
     private long lineStart;
     private boolean hasNext;
     private int cell;
@@ -392,7 +455,10 @@ public final class MtxCells {
       this.file = m.name() + "/" + p.getName();
       org.apache.hadoop.fs.FSDataInputStream raw = p.getFileSystem(conf).open(p);
       if (split.whole()) {
-        this.reader = new ByteLines(p.getName().endsWith(".gz") ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw, 0);
+        this.reader =
+            new ByteLines(
+                p.getName().endsWith(".gz") ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw,
+                0);
       } else {
         // As Hadoop's line reader: a range owns the lines that start in it, so start one byte
         // early and drop the (partial or empty) line that ends there.
@@ -429,7 +495,11 @@ public final class MtxCells {
         }
         return l;
       } catch (EOFException e) {
-        throw UserException.because(e, "%s ends early at %s (truncated .gz?); copy it again", file, line >= 0 ? "line " + line : where());
+        throw UserException.because(
+            e,
+            "%s ends early at %s (truncated .gz?); copy it again",
+            file,
+            line >= 0 ? "line " + line : where());
       } catch (IOException e) {
         throw UserException.because(e, "Cannot read %s at %s: %s", file, where(), e.getMessage());
       }
@@ -460,11 +530,13 @@ public final class MtxCells {
           throw new NumberFormatException();
         }
       } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-        throw UserException.because(e, "%s %s: '%s' is not 'gene cell value'", file, where(), l.trim());
+        throw UserException.because(
+            e, "%s %s: '%s' is not 'gene cell value'", file, where(), l.trim());
       }
       if (gene < 1 || gene > m.rows() || cell < 1 || cell > m.cols()) {
-        throw UserException.of("%s %s: entry (%d, %d) is outside the %d x %d matrix its header declares", file, where(), gene, cell,
-            m.rows(), m.cols());
+        throw UserException.of(
+            "%s %s: entry (%d, %d) is outside the %d x %d matrix its header declares",
+            file, where(), gene, cell, m.rows(), m.cols());
       }
       this.cell = (int) (cell - 1);
       this.gene = (int) (gene - 1);

@@ -17,11 +17,11 @@ import org.apache.hadoop.fs.Path;
 import org.cellspark.error.UserException;
 
 /**
- * A Matrix Market folder as Cell Ranger writes it (and scanpy's read_10x_mtx reads it):
- * {@code matrix.mtx[.gz]} (genes x cells, coordinate format), {@code features.tsv[.gz]} (gene
- * ID, symbol, feature type) or the older {@code genes.tsv[.gz]} (ID, symbol), and
- * {@code barcodes.tsv[.gz]} (one cell ID per line). Opening it reads the header and the two
- * small tables and checks them against each other; the entries are read by {@link MtxCells}.
+ * A Matrix Market folder as Cell Ranger writes it (and scanpy's read_10x_mtx reads it): {@code
+ * matrix.mtx[.gz]} (genes x cells, coordinate format), {@code features.tsv[.gz]} (gene ID, symbol,
+ * feature type) or the older {@code genes.tsv[.gz]} (ID, symbol), and {@code barcodes.tsv[.gz]}
+ * (one cell ID per line). Opening it reads the header and the two small tables and checks them
+ * against each other; the entries are read by {@link MtxCells}.
  *
  * @param uri the folder
  * @param name the folder as the user named it
@@ -34,8 +34,18 @@ import org.cellspark.error.UserException;
  * @param barcodes per cell column: its barcode
  * @param otherFeatures features of another type (antibody capture, CRISPR guides), left out
  */
-public record MtxFolder(String uri, String name, String matrix, int rows, int cols, long entries, String[] geneIds,
-    String[] symbols, String[] barcodes, int otherFeatures) implements Serializable {
+public record MtxFolder(
+    String uri,
+    String name,
+    String matrix,
+    int rows,
+    int cols,
+    long entries,
+    String[] geneIds,
+    String[] symbols,
+    String[] barcodes,
+    int otherFeatures)
+    implements Serializable {
 
   static final String GENE_EXPRESSION = "Gene Expression";
 
@@ -50,21 +60,33 @@ public record MtxFolder(String uri, String name, String matrix, int rows, int co
     try {
       FileSystem fs = dir.getFileSystem(conf);
       Path matrix = first(fs, dir, "matrix.mtx", "matrix.mtx.gz");
-      Path features = first(fs, dir, "features.tsv", "features.tsv.gz", "genes.tsv", "genes.tsv.gz");
+      Path features =
+          first(fs, dir, "features.tsv", "features.tsv.gz", "genes.tsv", "genes.tsv.gz");
       Path barcodes = first(fs, dir, "barcodes.tsv", "barcodes.tsv.gz");
       if (matrix == null || features == null || barcodes == null) {
-        throw UserException.of("Matrix Market folder %s needs matrix.mtx[.gz], features.tsv[.gz] (or genes.tsv[.gz]) and"
-            + " barcodes.tsv[.gz]; it is missing %s", name,
-            matrix == null ? "matrix.mtx" : features == null ? "features.tsv / genes.tsv" : "barcodes.tsv");
+        throw UserException.of(
+            "Matrix Market folder %s needs matrix.mtx[.gz], features.tsv[.gz] (or genes.tsv[.gz])"
+                + " and barcodes.tsv[.gz]; it is missing %s",
+            name,
+            matrix == null
+                ? "matrix.mtx"
+                : features == null ? "features.tsv / genes.tsv" : "barcodes.tsv");
       }
       long[] header = header(fs, matrix, name);
       List<String[]> featureRows = table(fs, features, name);
       List<String[]> barcodeRows = table(fs, barcodes, name);
       String matrixName = name + "/" + matrix.getName();
       if (header[0] != featureRows.size() || header[1] != barcodeRows.size()) {
-        throw UserException.of("%s says %d genes x %d cells, but %s has %d lines and %s has %d: the files are not one"
-            + " matrix (mixed up folders?)", matrixName, header[0], header[1], features.getName(), featureRows.size(),
-            barcodes.getName(), barcodeRows.size());
+        throw UserException.of(
+            "%s says %d genes x %d cells, but %s has %d lines and %s has %d: the files are not one"
+                + " matrix (mixed up folders?)",
+            matrixName,
+            header[0],
+            header[1],
+            features.getName(),
+            featureRows.size(),
+            barcodes.getName(),
+            barcodeRows.size());
       }
       int n = featureRows.size();
       String[] ids = new String[n];
@@ -78,10 +100,20 @@ public record MtxFolder(String uri, String name, String matrix, int rows, int co
         other += expression ? 0 : 1;
       }
       String[] cells = barcodeRows.stream().map(b -> b[0]).toArray(String[]::new);
-      return new MtxFolder(fs.makeQualified(dir).toUri().toString(), name, fs.makeQualified(matrix).toUri().toString(),
-          n, cells.length, header[2], ids, symbols, cells, other);
+      return new MtxFolder(
+          fs.makeQualified(dir).toUri().toString(),
+          name,
+          fs.makeQualified(matrix).toUri().toString(),
+          n,
+          cells.length,
+          header[2],
+          ids,
+          symbols,
+          cells,
+          other);
     } catch (IOException e) {
-      throw UserException.because(e, "Cannot read Matrix Market folder %s: %s", name, e.getMessage());
+      throw UserException.because(
+          e, "Cannot read Matrix Market folder %s: %s", name, e.getMessage());
     }
   }
 
@@ -109,28 +141,39 @@ public record MtxFolder(String uri, String name, String matrix, int rows, int co
       String banner = r.readLine();
       String file = folder + "/" + matrix.getName();
       if (banner == null || !banner.startsWith("%%MatrixMarket")) {
-        throw UserException.of("%s does not start with a %%%%MatrixMarket banner; it is not a Matrix Market file", file);
+        throw UserException.of(
+            "%s does not start with a %%%%MatrixMarket banner; it is not a Matrix Market file",
+            file);
       }
-      String[] b = banner.trim().toLowerCase(Locale.ROOT).split("\\s+");
-      if (b.length < 5 || !b[1].equals("matrix") || !b[2].equals("coordinate") || !(b[3].equals("integer") || b[3].equals("real"))
+      String[] b = banner.trim().toLowerCase(Locale.ROOT).split("\\s+", -1);
+      if (b.length < 5
+          || !b[1].equals("matrix")
+          || !b[2].equals("coordinate")
+          || !(b[3].equals("integer") || b[3].equals("real"))
           || !b[4].equals("general")) {
-        throw UserException.of("%s is '%s'; Cellspark reads 'matrix coordinate integer|real general' (Cell Ranger's)", file, banner.trim());
+        throw UserException.of(
+            "%s is '%s'; Cellspark reads 'matrix coordinate integer|real general' (Cell Ranger's)",
+            file, banner.trim());
       }
       String line;
       while ((line = r.readLine()) != null && line.startsWith("%")) {
         // comments
       }
-      String[] size = line == null ? new String[0] : line.trim().split("\\s+");
+      String[] size = line == null ? new String[0] : line.trim().split("\\s+", -1);
       if (size.length != 3) {
         throw UserException.of("%s has no size line (rows cols entries) after its banner", file);
       }
       try {
-        return new long[] {Long.parseLong(size[0]), Long.parseLong(size[1]), Long.parseLong(size[2])};
+        return new long[] {
+          Long.parseLong(size[0]), Long.parseLong(size[1]), Long.parseLong(size[2])
+        };
       } catch (NumberFormatException e) {
-        throw UserException.because(e, "%s: size line '%s' is not three integers", file, line.trim());
+        throw UserException.because(
+            e, "%s: size line '%s' is not three integers", file, line.trim());
       }
     } catch (EOFException e) {
-      throw UserException.because(e, "%s/%s ends early (truncated .gz?); copy it again", folder, matrix.getName());
+      throw UserException.because(
+          e, "%s/%s ends early (truncated .gz?); copy it again", folder, matrix.getName());
     }
   }
 
@@ -144,7 +187,8 @@ public record MtxFolder(String uri, String name, String matrix, int rows, int co
         }
       }
     } catch (EOFException e) {
-      throw UserException.because(e, "%s/%s ends early (truncated .gz?); copy it again", folder, p.getName());
+      throw UserException.because(
+          e, "%s/%s ends early (truncated .gz?); copy it again", folder, p.getName());
     }
     return rows;
   }

@@ -9,8 +9,8 @@ import org.apache.hadoop.fs.FSDataInputStream;
 
 /**
  * A read-only channel over a Hadoop file (s3a://, gs://, hdfs://) for jHDF, which reads HDF5
- * metadata in many small pieces (object headers, B-tree nodes, heaps) and chunk data in large
- * ones. Small reads are served from aligned blocks kept in a cache shared by every task of the JVM
+ * metadata in many small pieces (object headers, B-tree nodes, heaps) and chunk data in large ones.
+ * Small reads are served from aligned blocks kept in a cache shared by every task of the JVM
  * ({@link BlockCache}): each task opens the file and walks the same chunk index, whose nodes lie
  * scattered through the file, so without sharing every task would fetch them again (measured: 15x
  * the file's size fetched for a full scan). Reads of at least one block (compressed chunks, 100-200
@@ -26,8 +26,11 @@ final class HadoopByteChannel implements SeekableByteChannel {
   private final BlockCache cache;
   private final String key;
   private final int readAhead;
+
   /** Read-ahead windows, most recently used last: start offset -> bytes. */
-  private final java.util.LinkedHashMap<Long, byte[]> windows = new java.util.LinkedHashMap<>(8, 0.75f, true);
+  private final java.util.LinkedHashMap<Long, byte[]> windows =
+      new java.util.LinkedHashMap<>(8, 0.75f, true);
+
   static final int WINDOWS = 4;
   private final AtomicLong requests;
   private final AtomicLong bytes;
@@ -39,7 +42,13 @@ final class HadoopByteChannel implements SeekableByteChannel {
    * @param requests counts reads sent to the store
    * @param bytes counts bytes fetched from the store
    */
-  HadoopByteChannel(FSDataInputStream in, String key, long size, BlockCache cache, int readAhead, AtomicLong requests,
+  HadoopByteChannel(
+      FSDataInputStream in,
+      String key,
+      long size,
+      BlockCache cache,
+      int readAhead,
+      AtomicLong requests,
       AtomicLong bytes) {
     this.in = in;
     this.readAhead = readAhead;
@@ -99,7 +108,10 @@ final class HadoopByteChannel implements SeekableByteChannel {
     if (b == null) {
       long start = block * blockSize;
       b = new byte[(int) Math.min(blockSize, size - start)];
-      fetch(start, b, b.length); // two tasks missing together both fetch: harmless, and no lock is held across a GET
+      fetch(
+          start, b,
+          b.length); // two tasks missing together both fetch: harmless, and no lock is held across
+      // a GET
       cache.put(key, block, b);
     }
     return b;

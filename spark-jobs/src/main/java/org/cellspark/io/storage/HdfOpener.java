@@ -26,16 +26,16 @@ import org.cellspark.io.h5ad.DeflateFilter;
 import org.cellspark.io.h5ad.LzfFilter;
 
 /**
- * Opens HDF5 inputs (h5ad, loom, Cell Ranger .h5) wherever they are: local files directly; files
- * on any Hadoop file system (s3a://, gs://, hdfs://) either by ranged reads through
- * {@link HadoopByteChannel} ({@code range}, the default) or by a whole-file copy to local disk per
+ * Opens HDF5 inputs (h5ad, loom, Cell Ranger .h5) wherever they are: local files directly; files on
+ * any Hadoop file system (s3a://, gs://, hdfs://) either by ranged reads through {@link
+ * HadoopByteChannel} ({@code range}, the default) or by a whole-file copy to local disk per
  * executor ({@code copy}), chosen with the Spark setting {@code spark.cellspark.hdf5.remote}
  * ({@code --conf spark.cellspark.hdf5.remote=copy}; docs/settings.md lists the others).
  * docs/object-storage.md has the measurements behind the default.
  *
  * <p>Executors get the driver's Hadoop configuration through a broadcast (as Spark's own file
- * sources do), so credentials and endpoints set at runtime on the driver
- * ({@code sc.hadoopConfiguration().set(...)}, common in notebooks) reach them too.
+ * sources do), so credentials and endpoints set at runtime on the driver ({@code
+ * sc.hadoopConfiguration().set(...)}, common in notebooks) reach them too.
  */
 public final class HdfOpener implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -44,11 +44,13 @@ public final class HdfOpener implements Serializable {
 
   /** Reads sent to remote stores by this JVM, and bytes fetched (for benchmarks and logs). */
   public static final AtomicLong REMOTE_REQUESTS = new AtomicLong();
+
   public static final AtomicLong REMOTE_BYTES = new AtomicLong();
 
   static {
     // Before any file is read, and every HDF5 file is opened here: LZF datasets otherwise fail
-    // in jHDF (LzfFilter), and its deflate filter is the loom reader's largest cost (DeflateFilter).
+    // in jHDF (LzfFilter), and its deflate filter is the loom reader's largest cost
+    // (DeflateFilter).
     FilterManager.addFilter(new LzfFilter());
     FilterManager.addFilter(new DeflateFilter());
   }
@@ -57,7 +59,10 @@ public final class HdfOpener implements Serializable {
   private final transient Configuration driverConf;
   private final RemoteHdfReads reads;
 
-  private HdfOpener(Broadcast<SerializableWritable<Configuration>> broadcast, Configuration driverConf, RemoteHdfReads reads) {
+  private HdfOpener(
+      Broadcast<SerializableWritable<Configuration>> broadcast,
+      Configuration driverConf,
+      RemoteHdfReads reads) {
     this.broadcast = broadcast;
     this.driverConf = driverConf;
     this.reads = reads;
@@ -72,17 +77,25 @@ public final class HdfOpener implements Serializable {
   }
 
   /**
-   * For tasks reading {@code files}: broadcasts the Hadoop configuration when one of them is remote,
-   * and carries {@code spark}'s read settings.
+   * For tasks reading {@code files}: broadcasts the Hadoop configuration when one of them is
+   * remote, and carries {@code spark}'s read settings.
    */
   public static HdfOpener forTasks(SparkSession spark, List<InputFile> files) {
     boolean remote = files.stream().anyMatch(f -> !isLocal(f.uri()));
     SparkContext sc = spark.sparkContext();
-    return new HdfOpener(remote ? JavaSparkContext.fromSparkContext(sc).broadcast(new SerializableWritable<>(sc.hadoopConfiguration()))
-        : null, null, RemoteHdfReads.of(spark));
+    return new HdfOpener(
+        remote
+            ? JavaSparkContext.fromSparkContext(sc)
+                .broadcast(new SerializableWritable<>(sc.hadoopConfiguration()))
+            : null,
+        null,
+        RemoteHdfReads.of(spark));
   }
 
-  /** Deletes this JVM's local copies of remote files and its cached blocks (benchmarks measure cold reads; long sessions free disk). */
+  /**
+   * Deletes this JVM's local copies of remote files and its cached blocks (benchmarks measure cold
+   * reads; long sessions free disk).
+   */
   public static void dropLocalCopies() {
     LocalCopies.clear();
     if (cache != null) {
@@ -106,7 +119,10 @@ public final class HdfOpener implements Serializable {
     return scheme == null || "file".equals(scheme);
   }
 
-  /** An HDF5 file shared by the JVM's tasks ({@link SharedHdfFiles}); close the handle when done (the file may stay open). */
+  /**
+   * An HDF5 file shared by the JVM's tasks ({@link SharedHdfFiles}); close the handle when done
+   * (the file may stay open).
+   */
   public final class Shared implements AutoCloseable {
     private final String key;
     private final HdfFile file;
@@ -138,7 +154,8 @@ public final class HdfOpener implements Serializable {
       try {
         key = f.uri() + "#" + Files.size(p) + "#" + Files.getLastModifiedTime(p).toMillis();
       } catch (IOException e) {
-        throw UserException.because(e, "Input %s does not exist or is not readable (%s)", f.name(), e.getMessage());
+        throw UserException.because(
+            e, "Input %s does not exist or is not readable (%s)", f.name(), e.getMessage());
       }
     } else {
       org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(f.uri());
@@ -146,14 +163,17 @@ public final class HdfOpener implements Serializable {
         FileStatus s = path.getFileSystem(conf()).getFileStatus(path);
         key = f.uri() + "#" + s.getLen() + "#" + s.getModificationTime();
       } catch (IOException e) {
-        throw UserException.because(e, "Cannot open input %s: %s", f.name(), FileSystemHints.explain(f.uri(), e));
+        throw UserException.because(
+            e, "Cannot open input %s: %s", f.name(), FileSystemHints.explain(f.uri(), e));
       }
     }
     return new Shared(key, SharedHdfFiles.acquire(key, () -> open(f)));
   }
 
   private Configuration conf() {
-    return driverConf != null ? driverConf : broadcast == null ? new Configuration() : broadcast.value().value();
+    return driverConf != null
+        ? driverConf
+        : broadcast == null ? new Configuration() : broadcast.value().value();
   }
 
   /**
@@ -164,11 +184,15 @@ public final class HdfOpener implements Serializable {
    */
   public static void failIfCancelled(InputFile f) {
     if (Thread.currentThread().isInterrupted()) {
-      throw new java.util.concurrent.CancellationException("task cancelled while reading " + f.name());
+      throw new java.util.concurrent.CancellationException(
+          "task cancelled while reading " + f.name());
     }
   }
 
-  /** Opens {@code f} as HDF5; a missing file or one that is not HDF5 is the caller's to report (jHDF's exceptions pass). */
+  /**
+   * Opens {@code f} as HDF5; a missing file or one that is not HDF5 is the caller's to report
+   * (jHDF's exceptions pass).
+   */
   public HdfFile open(InputFile f) {
     if (isLocal(f.uri())) {
       Path p = f.localPath();
@@ -195,18 +219,31 @@ public final class HdfOpener implements Serializable {
       if (reads.copy()) {
         return new HdfFile(LocalCopies.of(f.uri(), status, fs, REMOTE_REQUESTS, REMOTE_BYTES));
       }
-      FSDataInputStream in = fs.openFile(path).opt("fs.s3a.experimental.input.fadvise", "random")
-          .opt("fs.option.openfile.read.policy", "random").build().get();
+      FSDataInputStream in =
+          fs.openFile(path)
+              .opt("fs.s3a.experimental.input.fadvise", "random")
+              .opt("fs.option.openfile.read.policy", "random")
+              .build()
+              .get();
       String key = f.uri() + "#" + status.getLen() + "#" + status.getModificationTime();
-      return new HdfFile(new HadoopByteChannel(in, key, status.getLen(), blockCache(reads), reads.readAheadBytes(),
-          REMOTE_REQUESTS, REMOTE_BYTES), path.toUri());
+      return new HdfFile(
+          new HadoopByteChannel(
+              in,
+              key,
+              status.getLen(),
+              blockCache(reads),
+              reads.readAheadBytes(),
+              REMOTE_REQUESTS,
+              REMOTE_BYTES),
+          path.toUri());
     } catch (IOException e) {
       throw UserException.because(e, "Cannot open input %s: %s", f.name(), e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     } catch (java.util.concurrent.ExecutionException e) {
-      throw UserException.because(e, "Cannot open input %s: %s", f.name(), e.getCause().getMessage());
+      throw UserException.because(
+          e, "Cannot open input %s: %s", f.name(), e.getCause().getMessage());
     } catch (UncheckedIOException e) {
       throw UserException.because(e, "%s", e.getMessage());
     }

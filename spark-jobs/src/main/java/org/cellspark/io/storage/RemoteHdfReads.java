@@ -13,7 +13,8 @@ import org.cellspark.spark.CellsparkSettings;
  * @param cacheBytes bytes of cached blocks per JVM
  * @param readAheadBytes bytes fetched at once for chunk reads
  */
-record RemoteHdfReads(boolean copy, int blockBytes, long cacheBytes, int readAheadBytes) implements Serializable {
+record RemoteHdfReads(boolean copy, int blockBytes, long cacheBytes, int readAheadBytes)
+    implements Serializable {
   /** The settings of {@code spark}. */
   static RemoteHdfReads of(SparkSession spark) {
     return new RemoteHdfReads(

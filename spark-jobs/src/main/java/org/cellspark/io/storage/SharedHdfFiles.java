@@ -9,9 +9,9 @@ import java.util.Map;
  * Open HDF5 files shared by the tasks of one JVM, for files whose chunk index is expensive to
  * build: jHDF reads a chunked dataset's whole B-tree into a lookup table on first access, and a
  * loom matrix of 200,000 cells has about a million 64 x 64 chunks, which took 10 s per open, for
- * every task. jHDF reads an open file from several threads safely (positioned reads, lazily
- * built and then read-only tables). Files stay open while in use and a few stay open idle for the
- * next task; beyond {@link #IDLE} idle files the least recently used is closed.
+ * every task. jHDF reads an open file from several threads safely (positioned reads, lazily built
+ * and then read-only tables). Files stay open while in use and a few stay open idle for the next
+ * task; beyond {@link #IDLE} idle files the least recently used is closed.
  */
 final class SharedHdfFiles {
   static final int IDLE = 4;
@@ -33,7 +33,10 @@ final class SharedHdfFiles {
     HdfFile open();
   }
 
-  /** The open file for {@code key} (a file's identity: URI, length, modification time), opened by {@code opener} if needed. */
+  /**
+   * The open file for {@code key} (a file's identity: URI, length, modification time), opened by
+   * {@code opener} if needed.
+   */
   static synchronized HdfFile acquire(String key, Opener opener) {
     Entry e = OPEN.get(key);
     if (e == null) {

@@ -14,15 +14,15 @@ import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
-import org.cellspark.io.cells.GeneOrder;
 import org.cellspark.io.cells.CellCountsSchema;
+import org.cellspark.io.cells.GeneOrder;
 import org.cellspark.io.storage.HdfOpener;
 import org.cellspark.spark.InternalRowsRelation;
 
 /**
- * A Cell Ranger .h5's cells as rows of {@link CellCountsSchema}: tasks read ranges of cells
- * (each cell's genes are contiguous in the file), feature columns of other types than gene
- * expression dropped (so they count toward nothing), cell_id = barcode, no annotations.
+ * A Cell Ranger .h5's cells as rows of {@link CellCountsSchema}: tasks read ranges of cells (each
+ * cell's genes are contiguous in the file), feature columns of other types than gene expression
+ * dropped (so they count toward nothing), cell_id = barcode, no annotations.
  */
 public final class TenxCells {
   /** Cells per task: a few seconds of reading. */
@@ -32,32 +32,41 @@ public final class TenxCells {
 
   public static Dataset<Row> read(SparkSession spark, TenxH5 m, StructType obs) {
     // At most CELLS_PER_RANGE cells a task, and at least two tasks per core for small files.
-    int perRange = (int) Math.max(1, Math.min(CELLS_PER_RANGE,
-        Math.ceil(m.cells() / (2.0 * spark.sparkContext().defaultParallelism()))));
+    int perRange =
+        (int)
+            Math.max(
+                1,
+                Math.min(
+                    CELLS_PER_RANGE,
+                    Math.ceil(m.cells() / (2.0 * spark.sparkContext().defaultParallelism()))));
     List<long[]> ranges = new ArrayList<>();
     for (long from = 0; from < m.cells(); from += perRange) {
       ranges.add(new long[] {from, Math.min(m.cells(), from + perRange)});
     }
     int obsFields = obs.fields().length;
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Broadcast<TenxH5> file = jsc.broadcast(m); // barcodes and gene IDs once per executor, not per task
+    Broadcast<TenxH5> file =
+        jsc.broadcast(m); // barcodes and gene IDs once per executor, not per task
     HdfOpener opener = HdfOpener.forTasks(spark, List.of(m.file()));
-    JavaRDD<InternalRow> rows = jsc.parallelize(ranges, Math.max(1, ranges.size()))
-        .mapPartitions(it -> {
-          List<InternalRow> out = new ArrayList<>();
-          TenxH5 f = file.value();
-          try (TenxH5.Reader r = f.cursors(opener)) {
-            while (it.hasNext()) {
-              long[] range = it.next();
-              read(f, r, range[0], (int) (range[1] - range[0]), obsFields, out);
-            }
-          }
-          return out.iterator();
-        });
+    JavaRDD<InternalRow> rows =
+        jsc.parallelize(ranges, Math.max(1, ranges.size()))
+            .mapPartitions(
+                it -> {
+                  List<InternalRow> out = new ArrayList<>();
+                  TenxH5 f = file.value();
+                  try (TenxH5.Reader r = f.cursors(opener)) {
+                    while (it.hasNext()) {
+                      long[] range = it.next();
+                      read(f, r, range[0], (int) (range[1] - range[0]), obsFields, out);
+                    }
+                  }
+                  return out.iterator();
+                });
     return InternalRowsRelation.dataFrame(spark, CellCountsSchema.of(obs), rows.rdd());
   }
 
-  private static void read(TenxH5 m, TenxH5.Reader r, long from, int count, int obsFields, List<InternalRow> out) {
+  private static void read(
+      TenxH5 m, TenxH5.Reader r, long from, int count, int obsFields, List<InternalRow> out) {
     long[] indptr = r.indptr(from, count);
     String[] ids = m.geneIds();
     UTF8String source = UTF8String.fromString(m.file().uri());
@@ -78,10 +87,20 @@ public final class TenxCells {
       }
       int[] g = Arrays.copyOf(genes, kept);
       double[] v = Arrays.copyOf(values, kept);
-      GeneOrder.sort(g, v, 0, g.length); // Cell Ranger writes each cell's features in order; sorted if a writer did not
+      GeneOrder.sort(
+          g, v, 0,
+          g.length); // Cell Ranger writes each cell's features in order; sorted if a writer did not
       long cell = from + c;
-      out.add(new GenericInternalRow(new Object[] {UTF8String.fromString(m.barcodes()[(int) cell]), source, cell,
-          UnsafeArrayData.fromPrimitiveArray(g), UnsafeArrayData.fromPrimitiveArray(v), new GenericInternalRow(obsFields)}));
+      out.add(
+          new GenericInternalRow(
+              new Object[] {
+                UTF8String.fromString(m.barcodes()[(int) cell]),
+                source,
+                cell,
+                UnsafeArrayData.fromPrimitiveArray(g),
+                UnsafeArrayData.fromPrimitiveArray(v),
+                new GenericInternalRow(obsFields)
+              }));
     }
   }
 }

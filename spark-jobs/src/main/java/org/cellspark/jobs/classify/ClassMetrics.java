@@ -9,12 +9,13 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * A split's metrics from MLlib's MulticlassMetrics: accuracy, macro-F1 (the unweighted mean of
- * the per-class F1 over every class that occurs as truth or prediction, as scikit-learn's
- * {@code f1_score(average="macro")}), per-class precision / recall / F1 / support, and the
- * confusion matrix over all classes of the model (rows: true class, columns: predicted).
+ * A split's metrics from MLlib's MulticlassMetrics: accuracy, macro-F1 (the unweighted mean of the
+ * per-class F1 over every class that occurs as truth or prediction, as scikit-learn's {@code
+ * f1_score(average="macro")}), per-class precision / recall / F1 / support, and the confusion
+ * matrix over all classes of the model (rows: true class, columns: predicted).
  */
-record ClassMetrics(long cells, double accuracy, double macroF1, List<PerClass> perClass, long[][] confusion) {
+record ClassMetrics(
+    long cells, double accuracy, double macroF1, List<PerClass> perClass, long[][] confusion) {
 
   record PerClass(String label, double precision, double recall, double f1, long support) {}
 
@@ -25,8 +26,13 @@ record ClassMetrics(long cells, double accuracy, double macroF1, List<PerClass> 
     if (cells == 0) {
       return new ClassMetrics(0, Double.NaN, Double.NaN, List.of(), confusion);
     }
-    MulticlassMetrics m = new MulticlassMetrics(predictions.select("prediction", "label_index").javaRDD()
-        .map(r -> new scala.Tuple2<Object, Object>(r.getDouble(0), r.getDouble(1))).rdd());
+    MulticlassMetrics m =
+        new MulticlassMetrics(
+            predictions
+                .select("prediction", "label_index")
+                .javaRDD()
+                .map(r -> new scala.Tuple2<Object, Object>(r.getDouble(0), r.getDouble(1)))
+                .rdd());
     org.apache.spark.mllib.linalg.Matrix cm = m.confusionMatrix();
     double[] seen = m.labels(); // ascending class indices occurring as truth or prediction
     for (int i = 0; i < seen.length; i++) {
@@ -64,7 +70,8 @@ record ClassMetrics(long cells, double accuracy, double macroF1, List<PerClass> 
       classes.add(c);
     }
     out.put("per_class", classes);
-    // Rows: true class, columns: predicted, both in the model's class order (metrics.json "classes").
+    // Rows: true class, columns: predicted, both in the model's class order (metrics.json
+    // "classes").
     out.put("confusion_matrix", confusion);
     return out;
   }

@@ -24,10 +24,10 @@ import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
+import org.cellspark.jobs.common.OptionProblems;
 import org.cellspark.jobs.common.StagedOutput;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.cellspark.jobs.common.OptionProblems;
 
 /**
  * `cellspark classify apply`: labels new cells with a classifier `cellspark classify` trained.
@@ -59,7 +59,9 @@ public final class ClassifierApply {
     }
   }
 
-  /** @return rows written */
+  /**
+   * @return rows written
+   */
   public static long run(SparkSession spark, Options o) {
     long start = System.nanoTime();
     PipelineModel model = load(spark, o.model());
@@ -73,18 +75,26 @@ public final class ClassifierApply {
       }
     }
     if (classifier == null || classes == null) {
-      throw UserException.of("--model %s is an MLlib pipeline, but not one cellspark classify wrote (no classifier and"
-          + " label decoder in it)", o.model());
+      throw UserException.of(
+          "--model %s is an MLlib pipeline, but not one cellspark classify wrote (no classifier and"
+              + " label decoder in it)",
+          o.model());
     }
     Dataset<Row> cells = EmbeddingTable.read(spark, o.embeddings(), "--embeddings");
     List<Row> sample = cells.select(EmbeddingTable.EMBEDDING).limit(1).collectAsList();
     Row first = sample.isEmpty() ? null : sample.get(0);
     if (first != null && first.<Vector>getAs(0).size() != classifier.numFeatures()) {
-      throw UserException.of("--embeddings %s has %d-dimensional embeddings, the model was trained on %d: embed the cells"
-          + " with the model (and layer) the classifier was trained on", o.embeddings(), first.<Vector>getAs(0).size(), classifier.numFeatures());
+      throw UserException.of(
+          "--embeddings %s has %d-dimensional embeddings, the model was trained on %d: embed the"
+              + " cells with the model (and layer) the classifier was trained on",
+          o.embeddings(), first.<Vector>getAs(0).size(), classifier.numFeatures());
     }
-    StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), spark.sparkContext().hadoopConfiguration(),
-        List.of(o.embeddings(), o.model()));
+    StagedOutput out =
+        StagedOutput.prepare(
+            o.output(),
+            o.overwrite(),
+            spark.sparkContext().hadoopConfiguration(),
+            List.of(o.embeddings(), o.model()));
     try (JobScope job = JobScope.start(spark.sparkContext(), "cellspark classify apply", out)) {
       List<Column> keep = new ArrayList<>();
       for (String c : cells.columns()) {
@@ -94,22 +104,34 @@ public final class ClassifierApply {
       }
       keep.add(col("predicted"));
       keep.add(functions.vector_to_array(col("probability"), "float64").as("probability"));
-      model.transform(cells).select(keep.toArray(new Column[0]))
+      model
+          .transform(cells)
+          .select(keep.toArray(new Column[0]))
           .withColumn("confidence", array_max(col("probability")))
-          .write().parquet(out.stagingUri() + "/predictions");
+          .write()
+          .parquet(out.stagingUri() + "/predictions");
       long rows = spark.read().parquet(out.stagingUri() + "/predictions").count();
       double seconds = (System.nanoTime() - start) / 1e9;
       Map<String, Object> options = new LinkedHashMap<>();
       options.put("model", o.model());
       options.put("embeddings", o.embeddings());
-      out.writeText(StagedOutput.SUMMARY_FILE, new JobSummary("classify apply")
-          .put("options", options)
-          .put("classes", Arrays.asList(classes))
-          .put("counts", Map.of("cells", rows))
-          .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0)).toJson());
+      out.writeText(
+          StagedOutput.SUMMARY_FILE,
+          new JobSummary("classify apply")
+              .put("options", options)
+              .put("classes", Arrays.asList(classes))
+              .put("counts", Map.of("cells", rows))
+              .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0))
+              .toJson());
       out.commit();
       job.succeeded();
-      LOG.info(String.format(Locale.ROOT, "classify apply: %,d cells labelled in %.1f s to %s", rows, seconds, out.targetUri()));
+      LOG.info(
+          String.format(
+              Locale.ROOT,
+              "classify apply: %,d cells labelled in %.1f s to %s",
+              rows,
+              seconds,
+              out.targetUri()));
       return rows;
     }
   }
@@ -119,11 +141,15 @@ public final class ClassifierApply {
     try {
       var fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
       if (!fs.exists(dir)) {
-        throw UserException.of("--model %s does not exist; pass the output folder of cellspark classify", folder);
+        throw UserException.of(
+            "--model %s does not exist; pass the output folder of cellspark classify", folder);
       }
-      Path modelDir = fs.exists(new Path(dir, ClassifyJob.MODEL)) ? new Path(dir, ClassifyJob.MODEL) : dir;
+      Path modelDir =
+          fs.exists(new Path(dir, ClassifyJob.MODEL)) ? new Path(dir, ClassifyJob.MODEL) : dir;
       if (!fs.exists(new Path(modelDir, "metadata"))) {
-        throw UserException.of("--model %s holds no MLlib model (no %s/metadata); pass the output folder of cellspark classify",
+        throw UserException.of(
+            "--model %s holds no MLlib model (no %s/metadata); pass the output folder of cellspark"
+                + " classify",
             folder, ClassifyJob.MODEL);
       }
       return PipelineModel.load(modelDir.toString());

@@ -42,20 +42,29 @@ public enum ClassifierKind {
     switch (this) {
       case LOGISTIC -> {
         for (double reg : new double[] {0.0, 1e-3, 1e-2, 1e-1}) {
-          out.add(new Candidate(String.format(Locale.ROOT, "regParam=%s", reg),
-              new LogisticRegression().setRegParam(reg).setMaxIter(200)));
+          out.add(
+              new Candidate(
+                  String.format(Locale.ROOT, "regParam=%s", reg),
+                  new LogisticRegression().setRegParam(reg).setMaxIter(200)));
         }
       }
       case RANDOM_FOREST -> {
         for (int depth : new int[] {5, 10}) {
-          out.add(new Candidate("numTrees=100, maxDepth=" + depth,
-              new RandomForestClassifier().setNumTrees(100).setMaxDepth(depth).setSeed(seed)));
+          out.add(
+              new Candidate(
+                  "numTrees=100, maxDepth=" + depth,
+                  new RandomForestClassifier().setNumTrees(100).setMaxDepth(depth).setSeed(seed)));
         }
       }
       case MLP -> {
         for (int hidden : new int[] {Math.max(32, 2 * classes), 128}) {
-          out.add(new Candidate("layers=[" + features + ", " + hidden + ", " + classes + "]",
-              new MultilayerPerceptronClassifier().setLayers(new int[] {features, hidden, classes}).setMaxIter(200).setSeed(seed)));
+          out.add(
+              new Candidate(
+                  "layers=[" + features + ", " + hidden + ", " + classes + "]",
+                  new MultilayerPerceptronClassifier()
+                      .setLayers(new int[] {features, hidden, classes})
+                      .setMaxIter(200)
+                      .setSeed(seed)));
         }
       }
       default -> throw new Bug("no estimator for classifier " + name());

@@ -74,34 +74,44 @@ public final class ClassifyJob {
     if (o.group() != null) {
       EmbeddingTable.requireColumn(cells, o.group(), "--embeddings", o.embeddings());
     }
-    StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.embeddings()));
+    StagedOutput out =
+        StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.embeddings()));
     Dataset<Row> prepared = null;
     try (JobScope job = JobScope.start(sc, "cellspark classify", out)) {
       sc.setJobDescription("classify: classes and groups");
-      Dataset<Row> labelled = cells.filter(col(o.label()).isNotNull())
-          .withColumn("_label", col(o.label()).cast(DataTypes.StringType));
+      Dataset<Row> labelled =
+          cells
+              .filter(col(o.label()).isNotNull())
+              .withColumn("_label", col(o.label()).cast(DataTypes.StringType));
       long unlabelled = cells.count() - labelled.count();
       Map<String, Long> classCounts = counts(labelled, "_label");
       long total = classCounts.values().stream().mapToLong(Long::longValue).sum();
       List<String> kept = new ArrayList<>();
       Map<String, Long> dropped = new TreeMap<>();
-      classCounts.forEach((c, n) -> {
-        if (n >= o.minClassSize() && n >= o.rareThreshold() * total) {
-          kept.add(c);
-        } else {
-          dropped.put(c, n);
-        }
-      });
+      classCounts.forEach(
+          (c, n) -> {
+            if (n >= o.minClassSize() && n >= o.rareThreshold() * total) {
+              kept.add(c);
+            } else {
+              dropped.put(c, n);
+            }
+          });
       if (kept.size() < 2) {
-        throw UserException.of("--label %s of %s has %d class(es) with enough cells (%s); a classifier needs two or more"
-            + " (lower --min-class-size / --rare-threshold, or choose another label)", o.label(), o.embeddings(), kept.size(), classCounts);
+        throw UserException.of(
+            "--label %s of %s has %d class(es) with enough cells (%s); a classifier needs two or"
+                + " more (lower --min-class-size / --rare-threshold, or choose another label)",
+            o.label(), o.embeddings(), kept.size(), classCounts);
       }
       labelled = labelled.filter(col("_label").isin(kept.toArray()));
 
       Map<String, Object> splitInfo = new LinkedHashMap<>();
       Dataset<Row> split = withSplit(spark, labelled, o, splitInfo, out);
-      StringIndexerModel indexer = new StringIndexer().setInputCol("_label").setOutputCol("label_index")
-          .setStringOrderType("alphabetAsc").fit(split);
+      StringIndexerModel indexer =
+          new StringIndexer()
+              .setInputCol("_label")
+              .setOutputCol("label_index")
+              .setStringOrderType("alphabetAsc")
+              .fit(split);
       String[] classes = indexer.labelsArray()[0];
       prepared = indexer.transform(split).persist();
       int features = prepared.select(EmbeddingTable.EMBEDDING).first().<Vector>getAs(0).size();
@@ -114,13 +124,24 @@ public final class ClassifyJob {
       PipelineModel model = null;
       String chosen = null;
       double bestF1 = Double.NEGATIVE_INFINITY;
-      for (ClassifierKind.Candidate c : o.classifier().candidates(features, classes.length, o.seed())) {
+      for (ClassifierKind.Candidate c :
+          o.classifier().candidates(features, classes.length, o.seed())) {
         // The saved model decodes its own predictions: classifier, then index -> class name.
-        Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
-            c.estimator().setFeaturesCol(EmbeddingTable.EMBEDDING).setLabelCol("label_index"),
-            new IndexToString().setInputCol("prediction").setOutputCol("predicted").setLabels(classes)});
+        Pipeline pipeline =
+            new Pipeline()
+                .setStages(
+                    new PipelineStage[] {
+                      c.estimator()
+                          .setFeaturesCol(EmbeddingTable.EMBEDDING)
+                          .setLabelCol("label_index"),
+                      new IndexToString()
+                          .setInputCol("prediction")
+                          .setOutputCol("predicted")
+                          .setLabels(classes)
+                    });
         PipelineModel m = pipeline.fit(train);
-        double f1 = canValidate ? ClassMetrics.of(m.transform(validation), classes).macroF1() : Double.NaN;
+        double f1 =
+            canValidate ? ClassMetrics.of(m.transform(validation), classes).macroF1() : Double.NaN;
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("settings", c.settings());
         entry.put("validation_macro_f1", f1);
@@ -148,7 +169,8 @@ public final class ClassifyJob {
       try {
         model.write().save(out.stagingUri() + "/" + MODEL);
       } catch (IOException e) {
-        throw UserException.because(e, "Cannot write the model into %s: %s", o.output(), e.getMessage());
+        throw UserException.because(
+            e, "Cannot write the model into %s: %s", o.output(), e.getMessage());
       }
       List<Column> keep = new ArrayList<>(List.of(col("cell_id"), col(o.label())));
       if (o.group() != null && !o.group().equals(o.label())) {
@@ -157,9 +179,11 @@ public final class ClassifyJob {
       keep.add(col("_split").as("split"));
       keep.add(col("predicted"));
       keep.add(functions.vector_to_array(col("probability"), "float64").as("probability"));
-      scored.select(keep.toArray(new Column[0]))
+      scored
+          .select(keep.toArray(new Column[0]))
           .withColumn("confidence", org.apache.spark.sql.functions.array_max(col("probability")))
-          .write().parquet(out.stagingUri() + "/predictions");
+          .write()
+          .parquet(out.stagingUri() + "/predictions");
       scored.unpersist();
 
       Map<String, Object> metricsFile = new LinkedHashMap<>();
@@ -168,7 +192,8 @@ public final class ClassifyJob {
       metricsFile.put("grid", grid);
       metricsFile.put("classes", Arrays.asList(classes));
       metricsFile.put("splits", metrics);
-      out.writeText("metrics.json", new JobSummary("classify-metrics").put("metrics", metricsFile).toJson());
+      out.writeText(
+          "metrics.json", new JobSummary("classify-metrics").put("metrics", metricsFile).toJson());
       out.writeText("per_class.csv", perClassCsv(bySplit));
       ClassMetrics shown = bySplit.get(reported);
       out.writeText("confusion_matrix.csv", confusionCsv(shown.confusion(), classes));
@@ -179,19 +204,40 @@ public final class ClassifyJob {
       classesInfo.put("kept", Arrays.asList(classes));
       classesInfo.put("dropped_rare", dropped);
       classesInfo.put("cells_without_label", unlabelled);
-      JobSummary summary = new JobSummary("classify")
-          .put("options", options(o))
-          .put("classes", classesInfo)
-          .put("split", splitInfo)
-          .put("model", Map.of("classifier", o.classifier().label(), "chosen", chosen, "grid", grid, "features", features))
-          .put("metrics", metrics)
-          .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
+      JobSummary summary =
+          new JobSummary("classify")
+              .put("options", options(o))
+              .put("classes", classesInfo)
+              .put("split", splitInfo)
+              .put(
+                  "model",
+                  Map.of(
+                      "classifier",
+                      o.classifier().label(),
+                      "chosen",
+                      chosen,
+                      "grid",
+                      grid,
+                      "features",
+                      features))
+              .put("metrics", metrics)
+              .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
       out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
       out.commit();
       job.succeeded();
-      LOG.info(String.format(Locale.ROOT, "classify: %s on %s, %s accuracy %.3f, macro-F1 %.3f (%.1f s) to %s",
-          o.classifier().label(), o.label(), reported.label(), shown.accuracy(), shown.macroF1(), seconds, out.targetUri()));
-      return new ClassifyResult(out.targetUri(), Arrays.asList(classes), chosen, shown.asMap(), seconds, summary.asMap());
+      LOG.info(
+          String.format(
+              Locale.ROOT,
+              "classify: %s on %s, %s accuracy %.3f, macro-F1 %.3f (%.1f s) to %s",
+              o.classifier().label(),
+              o.label(),
+              reported.label(),
+              shown.accuracy(),
+              shown.macroF1(),
+              seconds,
+              out.targetUri()));
+      return new ClassifyResult(
+          out.targetUri(), Arrays.asList(classes), chosen, shown.asMap(), seconds, summary.asMap());
     } finally {
       if (prepared != null) {
         prepared.unpersist();
@@ -200,7 +246,11 @@ public final class ClassifyJob {
   }
 
   /** Adds _split: by group (whole groups to one side) or, without --group, by a hash of cell_id. */
-  private static Dataset<Row> withSplit(SparkSession spark, Dataset<Row> labelled, ClassifyOptions o, Map<String, Object> info,
+  private static Dataset<Row> withSplit(
+      SparkSession spark,
+      Dataset<Row> labelled,
+      ClassifyOptions o,
+      Map<String, Object> info,
       StagedOutput out) {
     double[] f = o.fractions();
     info.put("fractions", Map.of("train", f[0], "validation", f[1], "test", f[2]));
@@ -208,8 +258,11 @@ public final class ClassifyJob {
     if (o.group() == null) {
       Column u = pmod(xxhash64(col("cell_id"), lit(o.seed())), lit(1_000_000L)).divide(1e6);
       info.put("by", "cell (hash of cell_id)");
-      return labelled.withColumn("_split", when(u.lt(f[0]), Split.TRAIN.label())
-          .when(u.lt(f[0] + f[1]), Split.VALIDATION.label()).otherwise(Split.TEST.label()));
+      return labelled.withColumn(
+          "_split",
+          when(u.lt(f[0]), Split.TRAIN.label())
+              .when(u.lt(f[0] + f[1]), Split.VALIDATION.label())
+              .otherwise(Split.TEST.label()));
     }
     Dataset<Row> grouped = labelled.withColumn("_group", col(o.group()).cast(DataTypes.StringType));
     long missing = grouped.filter(col("_group").isNull()).count();
@@ -218,12 +271,21 @@ public final class ClassifyJob {
     Map<String, Split> assignment = Split.assignGroups(perGroup, f, o.seed(), o.group());
     List<Row> rows = new ArrayList<>();
     StringBuilder csv = new StringBuilder("group,split,cells\n");
-    assignment.forEach((g, s) -> {
-      rows.add(RowFactory.create(g, s.label()));
-      csv.append(csvField(g)).append(',').append(s.label()).append(',').append(perGroup.get(g)).append('\n');
-    });
+    assignment.forEach(
+        (g, s) -> {
+          rows.add(RowFactory.create(g, s.label()));
+          csv.append(csvField(g))
+              .append(',')
+              .append(s.label())
+              .append(',')
+              .append(perGroup.get(g))
+              .append('\n');
+        });
     out.writeText("splits.csv", csv.toString());
-    StructType schema = new StructType().add("_group", DataTypes.StringType, false).add("_split", DataTypes.StringType, false);
+    StructType schema =
+        new StructType()
+            .add("_group", DataTypes.StringType, false)
+            .add("_split", DataTypes.StringType, false);
     Dataset<Row> table = spark.createDataFrame(rows, schema);
     info.put("by", "group column " + o.group());
     info.put("groups", assignment.size());
@@ -244,8 +306,23 @@ public final class ClassifyJob {
 
   private static String perClassCsv(Map<Split, ClassMetrics> bySplit) {
     StringBuilder b = new StringBuilder("split,class,precision,recall,f1,support\n");
-    bySplit.forEach((s, m) -> m.perClass().forEach(p -> b.append(s.label()).append(',').append(csvField(p.label())).append(',')
-        .append(p.precision()).append(',').append(p.recall()).append(',').append(p.f1()).append(',').append(p.support()).append('\n')));
+    bySplit.forEach(
+        (s, m) ->
+            m.perClass()
+                .forEach(
+                    p ->
+                        b.append(s.label())
+                            .append(',')
+                            .append(csvField(p.label()))
+                            .append(',')
+                            .append(p.precision())
+                            .append(',')
+                            .append(p.recall())
+                            .append(',')
+                            .append(p.f1())
+                            .append(',')
+                            .append(p.support())
+                            .append('\n')));
     return b.toString();
   }
 
@@ -266,18 +343,26 @@ public final class ClassifyJob {
   }
 
   static String csvField(String s) {
-    return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    return s.contains(",") || s.contains("\"") || s.contains("\n")
+        ? "\"" + s.replace("\"", "\"\"") + "\""
+        : s;
   }
 
-  private static void writePng(StagedOutput out, Configuration hadoop, ClassMetrics m, String[] classes, Split split) {
+  private static void writePng(
+      StagedOutput out, Configuration hadoop, ClassMetrics m, String[] classes, Split split) {
     Path png = new Path(out.stagingUri(), "confusion_matrix.png");
     try {
       FileSystem fs = png.getFileSystem(hadoop);
       try (OutputStream s = fs.create(png, true)) {
-        ConfusionHeatmap.write(m.confusion(), classes, ConfusionHeatmap.title(split.label(), m.cells(), m.accuracy(), m.macroF1()), s);
+        ConfusionHeatmap.write(
+            m.confusion(),
+            classes,
+            ConfusionHeatmap.title(split.label(), m.cells(), m.accuracy(), m.macroF1()),
+            s);
       }
     } catch (IOException e) {
-      throw UserException.because(e, "Cannot write confusion_matrix.png into %s: %s", out.targetUri(), e.getMessage());
+      throw UserException.because(
+          e, "Cannot write confusion_matrix.png into %s: %s", out.targetUri(), e.getMessage());
     }
   }
 

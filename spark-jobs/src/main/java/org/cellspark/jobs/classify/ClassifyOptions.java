@@ -6,21 +6,30 @@ import org.cellspark.jobs.common.OptionProblems;
 /**
  * What `cellspark classify` was asked to train.
  *
- * @param embeddings an embed output folder (its cells/ table) or any Parquet table with an
- *     {@code embedding} column (ML vector or array of numbers)
+ * @param embeddings an embed output folder (its cells/ table) or any Parquet table with an {@code
+ *     embedding} column (ML vector or array of numbers)
  * @param label the column holding each cell's class
  * @param group the column whose values never straddle splits (donor, patient); null = split cells
  * @param output the folder to write (model/, predictions/, metrics)
  * @param classifier which MLlib classifier
  * @param fractions train, validation, test fractions of cells (summing to 1)
  * @param minClassSize classes with fewer cells are left out
- * @param rareThreshold classes below this fraction of cells are left out (upstream's rare_threshold)
+ * @param rareThreshold classes below this fraction of cells are left out (upstream's
+ *     rare_threshold)
  * @param seed the split's and the classifiers' seed
  * @param overwrite replace an existing output folder
  */
 public record ClassifyOptions(
-    String embeddings, String label, String group, String output, ClassifierKind classifier, double[] fractions,
-    long minClassSize, double rareThreshold, long seed, boolean overwrite) {
+    String embeddings,
+    String label,
+    String group,
+    String output,
+    ClassifierKind classifier,
+    double[] fractions,
+    long minClassSize,
+    double rareThreshold,
+    long seed,
+    boolean overwrite) {
 
   public static final double[] DEFAULT_FRACTIONS = {0.8, 0.1, 0.1};
 
@@ -36,9 +45,13 @@ public record ClassifyOptions(
       problems.add("--output is required");
     }
     fractions = fractions == null ? DEFAULT_FRACTIONS.clone() : fractions.clone();
-    if (fractions.length != 3 || java.util.Arrays.stream(fractions).anyMatch(f -> f < 0)
-        || Math.abs(java.util.Arrays.stream(fractions).sum() - 1) > 1e-9 || fractions[0] == 0) {
-      problems.add("--split must be three fractions train,validation,test (train > 0) that sum to 1, e.g. 0.8,0.1,0.1");
+    if (fractions.length != 3
+        || java.util.Arrays.stream(fractions).anyMatch(f -> f < 0)
+        || Math.abs(java.util.Arrays.stream(fractions).sum() - 1) > 1e-9
+        || fractions[0] == 0) {
+      problems.add(
+          "--split must be three fractions train,validation,test (train > 0) that sum to 1, e.g."
+              + " 0.8,0.1,0.1");
     }
     if (minClassSize < 0) {
       problems.add("--min-class-size must be >= 0");
@@ -74,7 +87,10 @@ public record ClassifyOptions(
     return fractions.clone();
   }
 
-  /** A builder with every option at its default (the command line's); {@link Builder#build} checks them all. */
+  /**
+   * A builder with every option at its default (the command line's); {@link Builder#build} checks
+   * them all.
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -161,7 +177,17 @@ public record ClassifyOptions(
     }
 
     public ClassifyOptions build() {
-      return new ClassifyOptions(embeddings, label, group, output, classifier, fractions, minClassSize, rareThreshold, seed, overwrite);
+      return new ClassifyOptions(
+          embeddings,
+          label,
+          group,
+          output,
+          classifier,
+          fractions,
+          minClassSize,
+          rareThreshold,
+          seed,
+          overwrite);
     }
   }
 }

@@ -12,5 +12,10 @@ import java.util.Map;
  * @param seconds wall time
  * @param summary what _cellspark.json holds
  */
-public record ClassifyResult(String output, java.util.List<String> classes, String chosen, Map<String, Object> test,
-    double seconds, Map<String, Object> summary) {}
+public record ClassifyResult(
+    String output,
+    java.util.List<String> classes,
+    String chosen,
+    Map<String, Object> test,
+    double seconds,
+    Map<String, Object> summary) {}

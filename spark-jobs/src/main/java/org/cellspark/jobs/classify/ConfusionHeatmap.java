@@ -19,14 +19,15 @@ import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.data.xy.DefaultXYZDataset;
 
 /**
- * The confusion matrix as a PNG heatmap (JFreeChart): true class down, predicted class across,
- * each cell shaded by the fraction of its true class (row-normalised, so rare classes read as
- * clearly as common ones) and labelled with its count.
+ * The confusion matrix as a PNG heatmap (JFreeChart): true class down, predicted class across, each
+ * cell shaded by the fraction of its true class (row-normalised, so rare classes read as clearly as
+ * common ones) and labelled with its count.
  */
 final class ConfusionHeatmap {
   private ConfusionHeatmap() {}
 
-  static void write(long[][] confusion, String[] classes, String title, OutputStream out) throws IOException {
+  static void write(long[][] confusion, String[] classes, String title, OutputStream out)
+      throws IOException {
     System.setProperty("java.awt.headless", "true"); // executors and CI have no display
     int n = classes.length;
     double[][] series = new double[3][n * n];
@@ -56,7 +57,8 @@ final class ConfusionHeatmap {
     }
     XYBlockRenderer renderer = new XYBlockRenderer();
     renderer.setPaintScale(scale);
-    renderer.setBlockAnchor(RectangleAnchor.CENTER); // block k spans k - 0.5 .. k + 0.5, under its label
+    renderer.setBlockAnchor(
+        RectangleAnchor.CENTER); // block k spans k - 0.5 .. k + 0.5, under its label
     String[] reversed = new String[n];
     for (int i = 0; i < n; i++) {
       reversed[i] = classes[n - 1 - i];
@@ -75,7 +77,8 @@ final class ConfusionHeatmap {
     plot.setRangeGridlinesVisible(false);
     JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, false);
     chart.setBackgroundPaint(Color.WHITE);
-    PaintScaleLegend legend = new PaintScaleLegend(scale, new NumberAxis("fraction of the true class"));
+    PaintScaleLegend legend =
+        new PaintScaleLegend(scale, new NumberAxis("fraction of the true class"));
     legend.setPosition(RectangleEdge.RIGHT);
     legend.setMargin(4, 4, 40, 4);
     chart.addSubtitle(legend);
@@ -84,6 +87,12 @@ final class ConfusionHeatmap {
   }
 
   static String title(String split, long cells, double accuracy, double macroF1) {
-    return String.format(Locale.ROOT, "%s: %,d cells, accuracy %.3f, macro-F1 %.3f", split, cells, accuracy, macroF1);
+    return String.format(
+        Locale.ROOT,
+        "%s: %,d cells, accuracy %.3f, macro-F1 %.3f",
+        split,
+        cells,
+        accuracy,
+        macroF1);
   }
 }

@@ -14,8 +14,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.NumericType;
-import org.cellspark.io.ParquetTables;
 import org.cellspark.error.UserException;
+import org.cellspark.io.ParquetTables;
 
 /**
  * Cell embeddings as the classifier reads them: an embed output folder (its cells/ table) or any
@@ -32,7 +32,8 @@ final class EmbeddingTable {
     try {
       FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
       if (!fs.exists(dir)) {
-        throw UserException.of("%s %s does not exist; pass cellspark embed's output folder", option, folder);
+        throw UserException.of(
+            "%s %s does not exist; pass cellspark embed's output folder", option, folder);
       }
       if (fs.exists(new Path(dir, "cells"))) {
         table = new Path(dir, "cells").toString();
@@ -40,24 +41,34 @@ final class EmbeddingTable {
     } catch (IOException e) {
       throw UserException.because(e, "Cannot read %s %s: %s", option, folder, e.getMessage());
     }
-    Dataset<Row> cells = ParquetTables.read(spark, table,
-        (e, why) -> UserException.because(e, "%s %s is not a Parquet table (%s)", option, folder, why));
+    Dataset<Row> cells =
+        ParquetTables.read(
+            spark,
+            table,
+            (e, why) ->
+                UserException.because(e, "%s %s is not a Parquet table (%s)", option, folder, why));
     if (!Arrays.asList(cells.columns()).contains(EMBEDDING)) {
-      throw UserException.of("%s %s has no %s column (columns: %s); pass cellspark embed's output", option, folder,
-          EMBEDDING, String.join(", ", cells.columns()));
+      throw UserException.of(
+          "%s %s has no %s column (columns: %s); pass cellspark embed's output",
+          option, folder, EMBEDDING, String.join(", ", cells.columns()));
     }
     DataType type = cells.schema().apply(EMBEDDING).dataType();
     if (type instanceof ArrayType a && a.elementType() instanceof NumericType) {
-      cells = cells.withColumn(EMBEDDING, functions.array_to_vector(col(EMBEDDING).cast("array<double>")));
+      cells =
+          cells.withColumn(
+              EMBEDDING, functions.array_to_vector(col(EMBEDDING).cast("array<double>")));
     } else if (!type.sameType(SQLDataTypes.VectorType())) {
-      throw UserException.of("%s %s: %s is %s, not a vector or an array of numbers", option, folder, EMBEDDING, type.simpleString());
+      throw UserException.of(
+          "%s %s: %s is %s, not a vector or an array of numbers",
+          option, folder, EMBEDDING, type.simpleString());
     }
     return cells;
   }
 
   static void requireColumn(Dataset<Row> cells, String column, String option, String folder) {
     if (!Arrays.asList(cells.columns()).contains(column)) {
-      throw UserException.of("%s %s has no column '%s' (columns: %s); embed with --labels %s to carry it",
+      throw UserException.of(
+          "%s %s has no column '%s' (columns: %s); embed with --labels %s to carry it",
           option, folder, column, String.join(", ", cells.columns()), column);
     }
   }

@@ -16,13 +16,16 @@ import org.cellspark.error.UserException;
  * group, then each next group goes to the split furthest below its share of cells.
  */
 enum Split {
-  TRAIN, VALIDATION, TEST;
+  TRAIN,
+  VALIDATION,
+  TEST;
 
   String label() {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  static Map<String, Split> assignGroups(Map<String, Long> cellsPerGroup, double[] fractions, long seed, String column) {
+  static Map<String, Split> assignGroups(
+      Map<String, Long> cellsPerGroup, double[] fractions, long seed, String column) {
     List<String> groups = new ArrayList<>(cellsPerGroup.keySet());
     Collections.sort(groups);
     Collections.shuffle(groups, new Random(seed));
@@ -33,8 +36,10 @@ enum Split {
       }
     }
     if (groups.size() < needed.size()) {
-      throw UserException.of("--group %s has %d distinct value(s); splitting %s needs at least %d so that no group is on"
-          + " two sides: use a column with more groups, or --split with fewer non-zero parts (e.g. 0.8,0.2,0)",
+      throw UserException.of(
+          "--group %s has %d distinct value(s); splitting %s needs at least %d so that no group is"
+              + " on two sides: use a column with more groups, or --split with fewer non-zero parts"
+              + " (e.g. 0.8,0.2,0)",
           column, groups.size(), needed.stream().map(Split::label).toList(), needed.size());
     }
     long total = cellsPerGroup.values().stream().mapToLong(Long::longValue).sum();
@@ -65,5 +70,4 @@ enum Split {
     }
     return out;
   }
-
 }

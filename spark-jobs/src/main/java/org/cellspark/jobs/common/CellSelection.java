@@ -25,7 +25,9 @@ public final class CellSelection {
       if (eq <= 0 || eq == spec.length() - 1) {
         throw UserException.of("--filter '%s' must be column=value[,value...]", spec);
       }
-      return new Filter(spec.substring(0, eq).trim(), Arrays.stream(spec.substring(eq + 1).split(",")).map(String::trim).toList());
+      return new Filter(
+          spec.substring(0, eq).trim(),
+          Arrays.stream(spec.substring(eq + 1).split(",")).map(String::trim).toList());
     }
 
     @Override
@@ -46,7 +48,8 @@ public final class CellSelection {
 
   /**
    * The seed wherever Cellspark samples or splits, unless a job is given another: upstream's (its
-   * embedder, perturber, classifier and statistics seed their shuffles, samples and splits with 42).
+   * embedder, perturber, classifier and statistics seed their shuffles, samples and splits with
+   * 42).
    */
   public static final long DEFAULT_SEED = 42;
 
@@ -60,12 +63,16 @@ public final class CellSelection {
       return cells;
     }
     requireColumn(Arrays.asList(cells.columns()), "cell_id", "--max-cells (samples by cell_id)");
-    return cells.orderBy(xxhash64(col("cell_id"), lit(seed)), col("cell_id")).limit((int) Math.min(maxCells, Integer.MAX_VALUE));
+    return cells
+        .orderBy(xxhash64(col("cell_id"), lit(seed)), col("cell_id"))
+        .limit((int) Math.min(maxCells, Integer.MAX_VALUE));
   }
 
   public static void requireColumn(List<String> columns, String name, String option) {
     if (!columns.contains(name)) {
-      throw UserException.of("%s: the token table has no column '%s' (columns: %s)", option, name, String.join(", ", columns));
+      throw UserException.of(
+          "%s: the token table has no column '%s' (columns: %s)",
+          option, name, String.join(", ", columns));
     }
   }
 }

@@ -15,13 +15,12 @@ import org.cellspark.spark.CellsparkKryo;
 import scala.collection.JavaConverters;
 
 /**
- * One Cellspark job's run on a session, opened in a try-with-resources around all of its work:
- * its Spark work runs in a job group of its own, and its outputs are staged. Closing it after a
- * failure (without {@link #succeeded()}) cancels the group and waits, bounded, until the group's
- * own tasks have stopped (Spark fails a job at once but stops its other tasks asynchronously),
- * so that no straggler writes into a staging folder once it is gone; then the staging folders
- * are removed. Another job on the same session (a notebook runs several) is neither cancelled nor
- * waited for.
+ * One Cellspark job's run on a session, opened in a try-with-resources around all of its work: its
+ * Spark work runs in a job group of its own, and its outputs are staged. Closing it after a failure
+ * (without {@link #succeeded()}) cancels the group and waits, bounded, until the group's own tasks
+ * have stopped (Spark fails a job at once but stops its other tasks asynchronously), so that no
+ * straggler writes into a staging folder once it is gone; then the staging folders are removed.
+ * Another job on the same session (a notebook runs several) is neither cancelled nor waited for.
  */
 public final class JobScope implements AutoCloseable {
   /** How long a failed job waits for its own tasks to stop. */
@@ -34,7 +33,8 @@ public final class JobScope implements AutoCloseable {
   private final long stragglerWaitMillis;
   private boolean succeeded;
 
-  private JobScope(SparkContext sc, String description, long stragglerWaitMillis, List<StagedOutput> outputs) {
+  private JobScope(
+      SparkContext sc, String description, long stragglerWaitMillis, List<StagedOutput> outputs) {
     this.sc = sc;
     this.stragglerWaitMillis = stragglerWaitMillis;
     this.group = "cellspark-" + UUID.randomUUID();
@@ -47,18 +47,26 @@ public final class JobScope implements AutoCloseable {
   /**
    * Starts a job's scope: a job group named after the job, whose tasks are interrupted when the
    * group is cancelled, and the staged outputs it removes unless the job succeeds (a committed
-   * output has nothing left to remove; null entries, for outputs a run does not write, are skipped).
-   * Jobs add outputs prepared later with {@link #stage}.
+   * output has nothing left to remove; null entries, for outputs a run does not write, are
+   * skipped). Jobs add outputs prepared later with {@link #stage}.
    */
   public static JobScope start(SparkContext sc, String description, StagedOutput... outputs) {
     return start(sc, description, STRAGGLER_WAIT_MILLIS, outputs);
   }
 
-  /** As {@link #start(SparkContext, String, StagedOutput...)}, waiting at most as long as given for stragglers (tests). */
-  static JobScope start(SparkContext sc, String description, long stragglerWaitMillis, StagedOutput... outputs) {
+  /**
+   * As {@link #start(SparkContext, String, StagedOutput...)}, waiting at most as long as given for
+   * stragglers (tests).
+   */
+  static JobScope start(
+      SparkContext sc, String description, long stragglerWaitMillis, StagedOutput... outputs) {
     CellsparkKryo.requireRegistered(sc.getConf()); // before anything is broadcast or shuffled
-    return new JobScope(sc, description, stragglerWaitMillis,
-        new java.util.ArrayList<>(java.util.Arrays.stream(outputs).filter(java.util.Objects::nonNull).toList()));
+    return new JobScope(
+        sc,
+        description,
+        stragglerWaitMillis,
+        new java.util.ArrayList<>(
+            java.util.Arrays.stream(outputs).filter(java.util.Objects::nonNull).toList()));
   }
 
   /** An output prepared once the job is under way (its location known only then). */
@@ -95,12 +103,13 @@ public final class JobScope implements AutoCloseable {
 
   /**
    * The group's jobs and running tasks, from Spark's listener events. Events arrive in order for
-   * one listener: a job's tasks start before it ends, so once every job of the group has ended
-   * the count of running tasks can only fall, and it falls to 0 when the last straggler stops.
+   * one listener: a job's tasks start before it ends, so once every job of the group has ended the
+   * count of running tasks can only fall, and it falls to 0 when the last straggler stops.
    */
   static final class GroupTasks extends SparkListener {
     /** The local property Spark stores a job's group in (SparkContext.SPARK_JOB_GROUP_ID). */
     private static final String JOB_GROUP_PROPERTY = "spark.jobGroup.id";
+
     private final String group;
     private final Set<Integer> jobs = ConcurrentHashMap.newKeySet();
     private final Set<Integer> stages = ConcurrentHashMap.newKeySet();

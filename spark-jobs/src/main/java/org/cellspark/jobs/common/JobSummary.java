@@ -8,9 +8,9 @@ import java.util.Map;
 import org.cellspark.error.Bug;
 
 /**
- * The {@code _cellspark.json} every job writes beside its output: what ran (job, version,
- * options), on what (inputs with fingerprints), what came out (counts) and how long it took.
- * Built as an ordered map so the file reads top to bottom.
+ * The {@code _cellspark.json} every job writes beside its output: what ran (job, version, options),
+ * on what (inputs with fingerprints), what came out (counts) and how long it took. Built as an
+ * ordered map so the file reads top to bottom.
  */
 public final class JobSummary {
   private static final ObjectMapper JSON =

@@ -21,10 +21,16 @@ public final class ModelFingerprint {
       List<Path> files;
       if (Files.isDirectory(p)) {
         try (Stream<Path> s = Files.list(p)) {
-          files = s.filter(f -> {
-            String n = f.getFileName().toString();
-            return n.equals("config.json") || n.endsWith(".safetensors") || n.endsWith(".pt");
-          }).sorted().toList();
+          files =
+              s.filter(
+                      f -> {
+                        String n = f.getFileName().toString();
+                        return n.equals("config.json")
+                            || n.endsWith(".safetensors")
+                            || n.endsWith(".pt");
+                      })
+                  .sorted()
+                  .toList();
         }
       } else {
         files = List.of(p.resolveSibling("config.json"), p);

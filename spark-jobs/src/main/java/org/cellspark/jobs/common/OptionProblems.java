@@ -6,8 +6,8 @@ import org.cellspark.error.UserException;
 
 /**
  * What is wrong with a job's options, collected by its one validation so that a user sees every
- * problem at once, in one format for every job: the problem itself when there is one, else
- * "Invalid options:" and one line per problem.
+ * problem at once, in one format for every job: the problem itself when there is one, else "Invalid
+ * options:" and one line per problem.
  */
 public final class OptionProblems {
   private final List<String> problems = new ArrayList<>();
@@ -28,7 +28,9 @@ public final class OptionProblems {
   public void throwIfAny() {
     if (!problems.isEmpty()) {
       throw new UserException(
-          problems.size() == 1 ? problems.get(0) : "Invalid options:\n  - " + String.join("\n  - ", problems));
+          problems.size() == 1
+              ? problems.get(0)
+              : "Invalid options:\n  - " + String.join("\n  - ", problems));
     }
   }
 }

@@ -9,8 +9,8 @@ import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 
 /**
- * Row counts straight from Parquet footers. Used on staging folders, whose hidden names Spark's
- * own reader skips, and cheaper than a Spark job.
+ * Row counts straight from Parquet footers. Used on staging folders, whose hidden names Spark's own
+ * reader skips, and cheaper than a Spark job.
  */
 public final class ParquetFooters {
   private ParquetFooters() {}

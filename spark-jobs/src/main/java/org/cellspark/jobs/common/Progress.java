@@ -43,21 +43,30 @@ public final class Progress implements AutoCloseable {
   }
 
   public Progress(SparkContext sc, String job, String what, LongSupplier done, long total) {
-    this(job, what, done, total, style(sc.master(), System.console() != null, System.getenv("CELLSPARK_PROGRESS")), System.err);
+    this(
+        job,
+        what,
+        done,
+        total,
+        style(sc.master(), System.console() != null, System.getenv("CELLSPARK_PROGRESS")),
+        System.err);
   }
 
-  Progress(String job, String what, LongSupplier done, long total, Style style, PrintStream console) {
+  Progress(
+      String job, String what, LongSupplier done, long total, Style style, PrintStream console) {
     this.style = style;
     this.console = console;
     this.job = job;
     this.what = what;
     this.done = done;
     this.total = total;
-    timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "cellspark-" + job + "-progress");
-      t.setDaemon(true);
-      return t;
-    });
+    timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "cellspark-" + job + "-progress");
+              t.setDaemon(true);
+              return t;
+            });
     long every = style == Style.BAR ? 1 : 30;
     timer.scheduleAtFixedRate(this::tick, every, every, TimeUnit.SECONDS);
   }
@@ -90,17 +99,35 @@ public final class Progress implements AutoCloseable {
     return master != null && master.startsWith("local") && terminal ? Style.BAR : Style.LINES;
   }
 
-  /** "embed [#########.....................]  1,234 / 4,000 cells  102.8 cells/s  ETA 27 s" */
+  /** "embed [#########.....................] 1,234 / 4,000 cells 102.8 cells/s ETA 27 s" */
   static String bar(String job, String what, long n, long total, double seconds) {
     double fraction = total > 0 ? Math.min(1, Math.max(0, (double) n / total)) : 0;
     int filled = (int) Math.round(fraction * BAR_WIDTH);
-    return String.format(Locale.ROOT, "%s [%s%s] %,d / %,d %s  %.1f %s/s  ETA %s  ", job, "#".repeat(filled),
-        ".".repeat(BAR_WIDTH - filled), n, total, what, rate(n, seconds), what, eta(n, total, seconds));
+    return String.format(
+        Locale.ROOT,
+        "%s [%s%s] %,d / %,d %s  %.1f %s/s  ETA %s  ",
+        job,
+        "#".repeat(filled),
+        ".".repeat(BAR_WIDTH - filled),
+        n,
+        total,
+        what,
+        rate(n, seconds),
+        what,
+        eta(n, total, seconds));
   }
 
   /** "embed: 1,234 / 4,000 cells (102.8 cells/s), ETA 27 s" */
   static String line(String job, String what, long n, long total, double seconds) {
-    return String.format(Locale.ROOT, "%s: %,d / %,d %s (%.1f %s/s), ETA %s", job, n, total, what, rate(n, seconds), what,
+    return String.format(
+        Locale.ROOT,
+        "%s: %,d / %,d %s (%.1f %s/s), ETA %s",
+        job,
+        n,
+        total,
+        what,
+        rate(n, seconds),
+        what,
         eta(n, total, seconds));
   }
 
@@ -114,15 +141,19 @@ public final class Progress implements AutoCloseable {
       return "unknown";
     }
     long s = Math.max(0, Math.round((total - n) / rate));
-    return s < 60 ? s + " s" : s < 3600 ? String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60)
-        : String.format(Locale.ROOT, "%d h %02d min", s / 3600, s % 3600 / 60);
+    return s < 60
+        ? s + " s"
+        : s < 3600
+            ? String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60)
+            : String.format(Locale.ROOT, "%d h %02d min", s / 3600, s % 3600 / 60);
   }
 
   @Override
   public void close() {
     timer.shutdownNow();
     if (style == Style.BAR) {
-      console.print("\r" + " ".repeat(BAR_WIDTH + 80) + "\r"); // the bar gives way to the job's own summary
+      console.print(
+          "\r" + " ".repeat(BAR_WIDTH + 80) + "\r"); // the bar gives way to the job's own summary
       console.flush();
     }
   }

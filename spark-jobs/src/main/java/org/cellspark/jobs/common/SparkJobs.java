@@ -7,18 +7,27 @@ public final class SparkJobs {
   private SparkJobs() {}
 
   /**
-   * Runs {@code action} with a session setting changed, then restores it. Settings the writers
-   * read from the session (not from write options) can only be given this way.
+   * Runs {@code action} with a session setting changed, then restores it. Settings the writers read
+   * from the session (not from write options) can only be given this way.
    */
-  public static void withSessionConf(SparkSession spark, String key, String value, Runnable action) {
-    withSessionConf(spark, key, value, () -> {
-      action.run();
-      return null;
-    });
+  public static void withSessionConf(
+      SparkSession spark, String key, String value, Runnable action) {
+    withSessionConf(
+        spark,
+        key,
+        value,
+        () -> {
+          action.run();
+          return null;
+        });
   }
 
-  /** As {@link #withSessionConf(SparkSession, String, String, Runnable)}, returning what the action returns. */
-  public static <T> T withSessionConf(SparkSession spark, String key, String value, java.util.function.Supplier<T> action) {
+  /**
+   * As {@link #withSessionConf(SparkSession, String, String, Runnable)}, returning what the action
+   * returns.
+   */
+  public static <T> T withSessionConf(
+      SparkSession spark, String key, String value, java.util.function.Supplier<T> action) {
     SessionConf settings = sessionConf(spark, java.util.Map.of(key, value));
     try {
       return action.get();
@@ -28,10 +37,11 @@ public final class SparkJobs {
   }
 
   /**
-   * Sets {@code settings} on the session until the returned handle is closed, which puts back
-   * what was there: a shared session (a notebook's, a test suite's) keeps no setting of one job's.
+   * Sets {@code settings} on the session until the returned handle is closed, which puts back what
+   * was there: a shared session (a notebook's, a test suite's) keeps no setting of one job's.
    */
-  public static SessionConf sessionConf(SparkSession spark, java.util.Map<String, String> settings) {
+  public static SessionConf sessionConf(
+      SparkSession spark, java.util.Map<String, String> settings) {
     java.util.Map<String, String> before = new java.util.LinkedHashMap<>();
     for (String key : settings.keySet()) {
       // Whether it was set, not its value: a SQL setting always has a value (its default), and
@@ -42,7 +52,10 @@ public final class SparkJobs {
     return new SessionConf(spark, before);
   }
 
-  /** Settings made by {@link #sessionConf}; closing restores the earlier values (unset where there were none). */
+  /**
+   * Settings made by {@link #sessionConf}; closing restores the earlier values (unset where there
+   * were none).
+   */
   public static final class SessionConf implements AutoCloseable {
     private final SparkSession spark;
     private final java.util.Map<String, String> before;
@@ -54,15 +67,14 @@ public final class SparkJobs {
 
     @Override
     public void close() {
-      before.forEach((k, v) -> {
-        if (v == null) {
-          spark.conf().unset(k);
-        } else {
-          spark.conf().set(k, v);
-        }
-      });
+      before.forEach(
+          (k, v) -> {
+            if (v == null) {
+              spark.conf().unset(k);
+            } else {
+              spark.conf().set(k, v);
+            }
+          });
     }
   }
-
-
 }

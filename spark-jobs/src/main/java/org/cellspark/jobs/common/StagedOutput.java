@@ -26,7 +26,8 @@ public final class StagedOutput {
    * The {@code _cellspark.json} of a finished output folder, or null when the folder (or its
    * summary, the last thing a job writes) does not exist.
    */
-  public static com.fasterxml.jackson.databind.JsonNode summaryOf(String folder, Configuration conf) {
+  public static com.fasterxml.jackson.databind.JsonNode summaryOf(
+      String folder, Configuration conf) {
     Path summary = new Path(folder, SUMMARY_FILE);
     try {
       FileSystem fs = summary.getFileSystem(conf);
@@ -68,7 +69,8 @@ public final class StagedOutput {
         // Each input qualified by its own file system: a local atlas may be written to S3 or HDFS.
         Path inputPath = new Path(input);
         String in = inputPath.getFileSystem(conf).makeQualified(inputPath).toUri().toString();
-        if (in.equals(targetUri) || in.startsWith(targetUri.endsWith("/") ? targetUri : targetUri + "/")) {
+        if (in.equals(targetUri)
+            || in.startsWith(targetUri.endsWith("/") ? targetUri : targetUri + "/")) {
           throw UserException.of(
               "Output %s would contain the input %s; choose an output folder outside the inputs"
                   + " (inputs are never modified)",
@@ -82,7 +84,8 @@ public final class StagedOutput {
               output);
         }
         if (fs.getFileStatus(target).isFile()) {
-          throw UserException.of("Output %s is a file, not a folder; remove it or choose another", output);
+          throw UserException.of(
+              "Output %s is a file, not a folder; remove it or choose another", output);
         }
       }
       Path parent = target.getParent();
@@ -92,13 +95,18 @@ public final class StagedOutput {
       Path staging =
           new Path(parent, "." + target.getName() + ".cellspark-staging-" + UUID.randomUUID());
       if (!fs.mkdirs(staging)) {
-        throw UserException.of("Cannot write to %s (creating %s failed); check permissions", parent, staging);
+        throw UserException.of(
+            "Cannot write to %s (creating %s failed); check permissions", parent, staging);
       }
       // Spark wants to create the folder itself; we only checked that we may.
       fs.delete(staging, true);
       return new StagedOutput(fs, target, staging, output);
     } catch (IOException e) {
-      throw UserException.because(e, "Cannot write output %s: %s", output, org.cellspark.io.FileSystemHints.explain(output, e));
+      throw UserException.because(
+          e,
+          "Cannot write output %s: %s",
+          output,
+          org.cellspark.io.FileSystemHints.explain(output, e));
     }
   }
 
@@ -115,7 +123,8 @@ public final class StagedOutput {
   public void createStaging() {
     try {
       if (!fs.mkdirs(staging)) {
-        throw UserException.of("Cannot create %s for output %s; check permissions", staging, spelling);
+        throw UserException.of(
+            "Cannot create %s for output %s; check permissions", staging, spelling);
       }
     } catch (IOException e) {
       throw UserException.because(e, "Cannot write output %s: %s", spelling, e.getMessage());
@@ -132,7 +141,8 @@ public final class StagedOutput {
     try (OutputStream out = fs.create(new Path(staging, name), true)) {
       out.write(content);
     } catch (IOException e) {
-      throw UserException.because(e, "Cannot write %s into output %s: %s", name, spelling, e.getMessage());
+      throw UserException.because(
+          e, "Cannot write %s into output %s: %s", name, spelling, e.getMessage());
     }
   }
 
@@ -143,10 +153,12 @@ public final class StagedOutput {
         throw UserException.of("Cannot remove the previous output %s; check permissions", spelling);
       }
       if (!fs.rename(staging, target)) {
-        throw UserException.of("Cannot move the finished output into %s; check permissions", spelling);
+        throw UserException.of(
+            "Cannot move the finished output into %s; check permissions", spelling);
       }
     } catch (IOException e) {
-      throw UserException.because(e, "Cannot move the finished output into %s: %s", spelling, e.getMessage());
+      throw UserException.because(
+          e, "Cannot move the finished output into %s: %s", spelling, e.getMessage());
     }
   }
 

@@ -14,20 +14,20 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.cellspark.io.ParquetTables;
 import org.cellspark.error.UserException;
+import org.cellspark.io.ParquetTables;
 
 /**
- * A token table as input to a model job: its rows, and what {@code cellspark tokenize} wrote
- * about it (the vocabulary it was made with), when the summary is there.
+ * A token table as input to a model job: its rows, and what {@code cellspark tokenize} wrote about
+ * it (the vocabulary it was made with), when the summary is there.
  */
 public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
   /** Spark's setting for the rows per batch of its vectorized Parquet reader (default 4,096). */
   static final String READER_BATCH_ROWS = "spark.sql.parquet.columnarReaderBatchSize";
 
   /**
-   * Rows per reader batch while a job reads a token table. Spark's 4,096 suits narrow tables, but
-   * a token row holds up to 4,096 ids: a batch of 4,096 cells is a 32-64 MB int vector per reading
+   * Rows per reader batch while a job reads a token table. Spark's 4,096 suits narrow tables, but a
+   * token row holds up to 4,096 ids: a batch of 4,096 cells is a 32-64 MB int vector per reading
    * task, reserved twice over while it grows, and ran a 1 GB executor out of heap (bench/memory:
    * embed, 100,000 cells, 20 partitions). 256 cells: 1-4 MB. A value the user set wins.
    */
@@ -35,10 +35,14 @@ public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
 
   /** Runs a job that reads token tables with reader batches sized for them (see above). */
   public static <T> T withReaderBatches(SparkSession spark, java.util.function.Supplier<T> job) {
-    if (spark.sessionState().conf().contains(READER_BATCH_ROWS)) { // set by the user (a default does not count)
+    if (spark
+        .sessionState()
+        .conf()
+        .contains(READER_BATCH_ROWS)) { // set by the user (a default does not count)
       return job.get();
     }
-    return SparkJobs.withSessionConf(spark, READER_BATCH_ROWS, Integer.toString(TOKEN_READER_BATCH_ROWS), job);
+    return SparkJobs.withSessionConf(
+        spark, READER_BATCH_ROWS, Integer.toString(TOKEN_READER_BATCH_ROWS), job);
   }
 
   public static TokenTable read(SparkSession spark, String folder) {
@@ -48,7 +52,8 @@ public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
     try {
       FileSystem fs = dir.getFileSystem(conf);
       if (!fs.exists(dir)) {
-        throw UserException.of("Input %s does not exist; pass the output folder of cellspark tokenize", folder);
+        throw UserException.of(
+            "Input %s does not exist; pass the output folder of cellspark tokenize", folder);
       }
       Path summary = new Path(dir, StagedOutput.SUMMARY_FILE);
       if (fs.exists(summary)) {
@@ -61,19 +66,29 @@ public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
     } catch (IOException e) {
       throw UserException.because(e, "Cannot read input %s: %s", folder, e.getMessage());
     }
-    Dataset<Row> cells = ParquetTables.read(spark, folder,
-        (e, why) -> UserException.because(e, "Input %s is not a Parquet table (%s)", folder, why));
+    Dataset<Row> cells =
+        ParquetTables.read(
+            spark,
+            folder,
+            (e, why) ->
+                UserException.because(e, "Input %s is not a Parquet table (%s)", folder, why));
     if (!Arrays.asList(cells.columns()).contains("input_ids")) {
       throw UserException.of(
-          "Input %s has no input_ids column (columns: %s); pass a token table written by cellspark tokenize",
+          "Input %s has no input_ids column (columns: %s); pass a token table written by cellspark"
+              + " tokenize",
           folder, String.join(", ", cells.columns()));
     }
     DataType type = cells.schema().apply("input_ids").dataType();
-    if (!(type instanceof ArrayType a) || a.elementType() != DataTypes.IntegerType && a.elementType() != DataTypes.LongType) {
-      throw UserException.of("Input %s: input_ids is %s, not an array of token ids", folder, type.simpleString());
+    if (!(type instanceof ArrayType a)
+        || a.elementType() != DataTypes.IntegerType && a.elementType() != DataTypes.LongType) {
+      throw UserException.of(
+          "Input %s: input_ids is %s, not an array of token ids", folder, type.simpleString());
     }
     if (((ArrayType) type).elementType() == DataTypes.LongType) {
-      cells = cells.withColumn("input_ids", cells.col("input_ids").cast(DataTypes.createArrayType(DataTypes.IntegerType)));
+      cells =
+          cells.withColumn(
+              "input_ids",
+              cells.col("input_ids").cast(DataTypes.createArrayType(DataTypes.IntegerType)));
     }
     return new TokenTable(cells, vocabulary);
   }

@@ -19,16 +19,28 @@ import org.jfree.data.xy.XYSeriesCollection;
 final class DemoCharts {
   private DemoCharts() {}
 
-  /** Cells in the plane of the embeddings' first two principal components, one colour per cell type. */
-  static void embeddingScatter(Map<String, List<double[]>> pointsByType, Path png) throws IOException {
+  /**
+   * Cells in the plane of the embeddings' first two principal components, one colour per cell type.
+   */
+  static void embeddingScatter(Map<String, List<double[]>> pointsByType, Path png)
+      throws IOException {
     XYSeriesCollection data = new XYSeriesCollection();
-    pointsByType.forEach((type, points) -> {
-      XYSeries s = new XYSeries(type, false, true);
-      points.forEach(p -> s.add(p[0], p[1]));
-      data.addSeries(s);
-    });
-    JFreeChart chart = ChartFactory.createScatterPlot("Cell embeddings, first two principal components", "PC 1", "PC 2", data,
-        PlotOrientation.VERTICAL, true, false, false);
+    pointsByType.forEach(
+        (type, points) -> {
+          XYSeries s = new XYSeries(type, false, true);
+          points.forEach(p -> s.add(p[0], p[1]));
+          data.addSeries(s);
+        });
+    JFreeChart chart =
+        ChartFactory.createScatterPlot(
+            "Cell embeddings, first two principal components",
+            "PC 1",
+            "PC 2",
+            data,
+            PlotOrientation.VERTICAL,
+            true,
+            false,
+            false);
     XYPlot plot = chart.getXYPlot();
     plot.setBackgroundPaint(Color.WHITE);
     plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
@@ -38,13 +50,22 @@ final class DemoCharts {
   }
 
   /** Genes by their mean shift toward the goal state (stats goal-state-shift), largest first. */
-  static void shiftBars(List<DemoResult.GeneShift> shifts, String goal, Path png) throws IOException {
+  static void shiftBars(List<DemoResult.GeneShift> shifts, String goal, Path png)
+      throws IOException {
     DefaultCategoryDataset data = new DefaultCategoryDataset();
     for (DemoResult.GeneShift s : shifts) {
       data.addValue(s.shiftToGoal(), "shift toward " + goal, s.gene());
     }
-    JFreeChart chart = ChartFactory.createBarChart("Deleting each gene: mean shift toward " + goal, "gene deleted",
-        "cosine shift toward the goal state", data, PlotOrientation.HORIZONTAL, false, false, false);
+    JFreeChart chart =
+        ChartFactory.createBarChart(
+            "Deleting each gene: mean shift toward " + goal,
+            "gene deleted",
+            "cosine shift toward the goal state",
+            data,
+            PlotOrientation.HORIZONTAL,
+            false,
+            false,
+            false);
     chart.getCategoryPlot().setBackgroundPaint(Color.WHITE);
     chart.getCategoryPlot().setRangeGridlinePaint(Color.LIGHT_GRAY);
     ChartUtils.saveChartAsPNG(png.toFile(), chart, 720, 60 + 40 * Math.max(1, shifts.size()));

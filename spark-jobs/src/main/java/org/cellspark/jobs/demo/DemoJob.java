@@ -15,15 +15,17 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.apache.spark.ml.feature.PCA;
 import org.apache.spark.ml.feature.PCAModel;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.cellspark.error.Bug;
 import org.cellspark.jobs.classify.ClassifyJob;
 import org.cellspark.jobs.classify.ClassifyOptions;
 import org.cellspark.jobs.classify.ClassifyResult;
+import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.embed.EmbedJob;
 import org.cellspark.jobs.embed.EmbedOptions;
 import org.cellspark.jobs.embed.EmbedResult;
@@ -34,15 +36,13 @@ import org.cellspark.jobs.stats.StatsJob;
 import org.cellspark.jobs.stats.StatsMode;
 import org.cellspark.jobs.stats.StatsOptions;
 import org.cellspark.jobs.stats.StatsResult;
-import org.cellspark.perturb.PerturbationType;
-import org.cellspark.vocab.VocabularyLoader;
 import org.cellspark.jobs.tokenize.TokenizeJob;
 import org.cellspark.jobs.tokenize.TokenizeOptions;
 import org.cellspark.jobs.tokenize.TokenizeResult;
+import org.cellspark.perturb.PerturbationType;
 import org.cellspark.vocab.BundledVocabulary;
 import org.cellspark.vocab.Vocabulary;
-import org.cellspark.error.Bug;
-import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.vocab.VocabularyLoader;
 
 /**
  * {@code cellspark demo}: the whole pipeline on a bundled synthetic atlas (2,000 blood cells of
@@ -58,10 +58,14 @@ public final class DemoJob {
   static final String VOCABULARY = BundledVocabulary.PREFIX + BundledVocabulary.GENEFORMER_V1;
   static final String START = "monocyte";
   static final String GOAL = "T cell";
-  static final List<String> GENES = List.of("CD14", "LYZ", "FCN1", "S100A8", "S100A9", "CSF1R", "VCAN", "CD68");
+  static final List<String> GENES =
+      List.of("CD14", "LYZ", "FCN1", "S100A8", "S100A9", "CSF1R", "VCAN", "CD68");
+
   /** Monocytes screened: enough for stable means, few enough for a quick demo. */
   static final long SCREENED_CELLS = 120;
-  static final List<String> OUTPUTS = List.of("tokens", "model", "embeddings", "screen", "stats", "classify", "report");
+
+  static final List<String> OUTPUTS =
+      List.of("tokens", "model", "embeddings", "screen", "stats", "classify", "report");
 
   private DemoJob() {}
 
@@ -86,41 +90,81 @@ public final class DemoJob {
     Dataset<Row> table = spark.read().parquet(tokens.output());
     List<DemoResult.CellTypeSummary> byType = new ArrayList<>();
     for (Row r :
-        table.groupBy("cell_type")
+        table
+            .groupBy("cell_type")
             .agg(count("*").as("cells"), avg("length").as("mean_length"))
             .orderBy(col("cell_type"))
             .collectAsList()) {
       byType.add(new DemoResult.CellTypeSummary(r.getString(0), r.getLong(1), r.getDouble(2)));
     }
-    Row first = table.orderBy("cell_id").select("cell_id", "cell_type", "length", "input_ids").first();
+    Row first =
+        table.orderBy("cell_id").select("cell_id", "cell_type", "length", "input_ids").first();
 
     String model = copyModel(work.resolve("model")).toString();
-    EmbedResult embed = EmbedJob.run(spark, EmbedOptions.of(tokens.output(), model, work.resolve("embeddings").toString())
-        .withOutputs(false, EmbedOptions.Summary.MEAN, "cell_type", false));
-    PerturbResult screen = PerturbJob.run(spark, PerturbOptions.of(tokens.output(), model, work.resolve("screen").toString(),
-            PerturbationType.DELETE)
-        .withGenes(GENES, false, null)
-        .withStates(PerturbOptions.States.parse("cell_type:start=" + START + ",goal=" + GOAL), embed.output())
-        .withSelection(null, List.of(), SCREENED_CELLS, CellSelection.DEFAULT_SEED));
-    StatsResult stats = StatsJob.run(spark, StatsOptions.of(screen.output(), work.resolve("stats").toString(), StatsMode.GOAL_STATE_SHIFT));
+    EmbedResult embed =
+        EmbedJob.run(
+            spark,
+            EmbedOptions.of(tokens.output(), model, work.resolve("embeddings").toString())
+                .withOutputs(false, EmbedOptions.Summary.MEAN, "cell_type", false));
+    PerturbResult screen =
+        PerturbJob.run(
+            spark,
+            PerturbOptions.of(
+                    tokens.output(),
+                    model,
+                    work.resolve("screen").toString(),
+                    PerturbationType.DELETE)
+                .withGenes(GENES, false, null)
+                .withStates(
+                    PerturbOptions.States.parse("cell_type:start=" + START + ",goal=" + GOAL),
+                    embed.output())
+                .withSelection(null, List.of(), SCREENED_CELLS, CellSelection.DEFAULT_SEED));
+    StatsResult stats =
+        StatsJob.run(
+            spark,
+            StatsOptions.of(
+                screen.output(), work.resolve("stats").toString(), StatsMode.GOAL_STATE_SHIFT));
     List<DemoResult.GeneShift> shifts = new ArrayList<>();
-    for (Row r : spark.read().parquet(stats.output() + "/goal_state_shift")
-        .select(col("Gene_name"), col("Shift_to_goal_end"), col("N_Detections"))
-        .orderBy(col("Shift_to_goal_end").desc()).collectAsList()) {
+    for (Row r :
+        spark
+            .read()
+            .parquet(stats.output() + "/goal_state_shift")
+            .select(col("Gene_name"), col("Shift_to_goal_end"), col("N_Detections"))
+            .orderBy(col("Shift_to_goal_end").desc())
+            .collectAsList()) {
       shifts.add(new DemoResult.GeneShift(r.getString(0), r.getDouble(1), r.getLong(2)));
     }
-    ClassifyResult classify = ClassifyJob.run(spark, ClassifyOptions.of(embed.output(), "cell_type", "donor",
-        work.resolve("classify").toString()));
+    ClassifyResult classify =
+        ClassifyJob.run(
+            spark,
+            ClassifyOptions.of(
+                embed.output(), "cell_type", "donor", work.resolve("classify").toString()));
 
     Path report = work.resolve("report");
-    DemoResult result = new DemoResult(atlas.toString(), tokens, byType, example(first), embed, screen, START, GOAL, stats, shifts,
-        "logistic regression (" + classify.chosen() + ")", ((Number) classify.test().get("accuracy")).doubleValue(),
-        ((Number) classify.test().get("macro_f1")).doubleValue(), report.resolve("report.html").toString());
+    DemoResult result =
+        new DemoResult(
+            atlas.toString(),
+            tokens,
+            byType,
+            example(first),
+            embed,
+            screen,
+            START,
+            GOAL,
+            stats,
+            shifts,
+            "logistic regression (" + classify.chosen() + ")",
+            ((Number) classify.test().get("accuracy")).doubleValue(),
+            ((Number) classify.test().get("macro_f1")).doubleValue(),
+            report.resolve("report.html").toString());
     try {
       Files.createDirectories(report);
-      DemoCharts.embeddingScatter(principalComponents(spark, embed.output() + "/cells"), report.resolve("embeddings.png"));
+      DemoCharts.embeddingScatter(
+          principalComponents(spark, embed.output() + "/cells"), report.resolve("embeddings.png"));
       DemoCharts.shiftBars(shifts, GOAL, report.resolve("shifts.png"));
-      Files.copy(Paths.get(java.net.URI.create(classify.output())).resolve("confusion_matrix.png"), report.resolve("confusion_matrix.png"),
+      Files.copy(
+          Paths.get(java.net.URI.create(classify.output())).resolve("confusion_matrix.png"),
+          report.resolve("confusion_matrix.png"),
           StandardCopyOption.REPLACE_EXISTING);
       DemoReport.write(result, report.resolve("report.html"));
     } catch (IOException e) {
@@ -135,7 +179,8 @@ public final class DemoJob {
     PCAModel pca = new PCA().setInputCol("embedding").setOutputCol("pc").setK(2).fit(embeddings);
     Map<String, List<double[]>> out = new java.util.TreeMap<>();
     for (Row r : pca.transform(embeddings).select("cell_type", "pc").collectAsList()) {
-      out.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(((Vector) r.get(1)).toArray());
+      out.computeIfAbsent(r.getString(0), k -> new ArrayList<>())
+          .add(((Vector) r.get(1)).toArray());
     }
     return out;
   }

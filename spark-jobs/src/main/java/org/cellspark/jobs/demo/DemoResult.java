@@ -23,9 +23,20 @@ import org.cellspark.jobs.tokenize.TokenizeResult;
  * @param report report.html
  */
 public record DemoResult(
-    String atlas, TokenizeResult tokenize, List<CellTypeSummary> byCellType, ExampleCell exampleCell, EmbedResult embed,
-    PerturbResult perturb, String startState, String goalState, StatsResult stats, List<GeneShift> shifts, String classifier,
-    double testAccuracy, double testMacroF1, String report) {
+    String atlas,
+    TokenizeResult tokenize,
+    List<CellTypeSummary> byCellType,
+    ExampleCell exampleCell,
+    EmbedResult embed,
+    PerturbResult perturb,
+    String startState,
+    String goalState,
+    StatsResult stats,
+    List<GeneShift> shifts,
+    String classifier,
+    double testAccuracy,
+    double testMacroF1,
+    String report) {
 
   public record CellTypeSummary(String cellType, long cells, double meanLength) {}
 

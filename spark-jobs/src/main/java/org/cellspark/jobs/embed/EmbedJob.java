@@ -22,8 +22,8 @@ import org.cellspark.error.UserException;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.ModelCheck;
 import org.cellspark.infer.TokenProfile;
-import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ModelFingerprint;
 import org.cellspark.jobs.common.ParquetFooters;
@@ -32,8 +32,8 @@ import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.model.BertConfig;
 import org.cellspark.model.ModelLoader;
-import org.cellspark.spark.ShippedFiles;
 import org.cellspark.spark.EmbedTransform;
+import org.cellspark.spark.ShippedFiles;
 import org.cellspark.spark.TokenProfiles;
 import org.cellspark.vocab.Vocabulary;
 import org.cellspark.vocab.VocabularyLoader;
@@ -64,36 +64,53 @@ public final class EmbedJob {
     long start = System.nanoTime();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     TokenTable table = TokenTable.read(spark, o.input());
-    String vocabularyLocation = o.vocabulary() != null ? o.vocabulary() : table.vocabularyLocation();
+    String vocabularyLocation =
+        o.vocabulary() != null ? o.vocabulary() : table.vocabularyLocation();
     if (vocabularyLocation == null) {
       throw UserException.of(
           "Input %s does not say which vocabulary its tokens were made with (no _cellspark.json);"
-              + " pass --vocabulary", o.input());
+              + " pass --vocabulary",
+          o.input());
     }
     Vocabulary vocabulary = VocabularyLoader.load(vocabularyLocation);
     BertConfig config = ModelLoader.readConfig(ShippedFiles.resolve(o.model()));
-    EmbeddingSettings settings = new EmbeddingSettings(
-        o.layer(), o.pooling(), o.batchTokens(), vocabulary.padId(), vocabulary.clsId().orElse(-1), vocabulary.eosId().orElse(-1));
+    EmbeddingSettings settings =
+        new EmbeddingSettings(
+            o.layer(),
+            o.pooling(),
+            o.batchTokens(),
+            vocabulary.padId(),
+            vocabulary.clsId().orElse(-1),
+            vocabulary.eosId().orElse(-1));
     StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.input()));
     try (JobScope job = JobScope.start(spark.sparkContext(), "cellspark embed", out)) {
       Dataset<Row> cells = select(table.cells(), o);
       spark.sparkContext().setJobDescription("embed: check the model against the tokens");
       TokenProfile profile = TokenProfiles.of(cells, "input_ids", vocabulary);
       ModelCheck.check(config, o.model(), profile, settings);
-      LOG.info("embed: {} cells (longest {} tokens) with {} ({} layers, hidden {}), layer {}, {} pooling",
-          profile.cells(), profile.longest(), o.model(), config.numLayers(), config.hiddenSize(), o.layer(),
+      LOG.info(
+          "embed: {} cells (longest {} tokens) with {} ({} layers, hidden {}), layer {}, {}"
+              + " pooling",
+          profile.cells(),
+          profile.longest(),
+          o.model(),
+          config.numLayers(),
+          config.hiddenSize(),
+          o.layer(),
           o.pooling().name().toLowerCase(Locale.ROOT));
 
       LongAccumulator embedded = spark.sparkContext().longAccumulator("embed: cells embedded");
-      Dataset<Row> result = EmbedTransform.unchecked(cells,
-          EmbedTransform.Options.of(o.model(), settings).with(o.precision(), embedded));
+      Dataset<Row> result =
+          EmbedTransform.unchecked(
+              cells, EmbedTransform.Options.of(o.model(), settings).with(o.precision(), embedded));
       result = result.drop("input_ids"); // the tokens stay in the token table
       if (!o.asArray()) {
         result = result.withColumn("embedding", functions.array_to_vector(col("embedding")));
       }
       double embedSeconds;
       String cellsUri = out.stagingUri() + "/cells";
-      Progress progress = new Progress(spark.sparkContext(), "embed", "cells", embedded, profile.cells());
+      Progress progress =
+          new Progress(spark.sparkContext(), "embed", "cells", embedded, profile.cells());
       try {
         spark.sparkContext().setJobDescription("embed: embed cells, write cells/");
         long t = System.nanoTime();
@@ -108,25 +125,45 @@ public final class EmbedJob {
       if (o.summary() != EmbedOptions.Summary.NONE) {
         spark.sparkContext().setJobDescription("embed: state embeddings by " + o.by());
         Dataset<Row> embeddings = spark.read().parquet(cellsUri);
-        StateEmbeddings.summarise(embeddings, o.by(), o.summary()).write().parquet(out.stagingUri() + "/state_embeddings");
+        StateEmbeddings.summarise(embeddings, o.by(), o.summary())
+            .write()
+            .parquet(out.stagingUri() + "/state_embeddings");
         states = ParquetFooters.rowCount(hadoop, out.stagingUri() + "/state_embeddings");
       }
       long genes = 0;
       if (o.geneEmbeddings()) {
         spark.sparkContext().setJobDescription("embed: gene embeddings (second model pass)");
-        geneTable(spark, cells, o, settings, vocabulary).write().parquet(out.stagingUri() + "/gene_embeddings");
+        geneTable(spark, cells, o, settings, vocabulary)
+            .write()
+            .parquet(out.stagingUri() + "/gene_embeddings");
         genes = ParquetFooters.rowCount(hadoop, out.stagingUri() + "/gene_embeddings");
       }
       spark.sparkContext().setJobDescription(null);
 
       double seconds = (System.nanoTime() - start) / 1e9;
-      JobSummary summary = summary(o, vocabularyLocation, vocabulary, config, profile, written, states, genes,
-          embedSeconds, seconds);
+      JobSummary summary =
+          summary(
+              o,
+              vocabularyLocation,
+              vocabulary,
+              config,
+              profile,
+              written,
+              states,
+              genes,
+              embedSeconds,
+              seconds);
       out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
       out.commit();
       job.succeeded();
-      LOG.info(String.format(Locale.ROOT, "embed: %,d cells in %.1f s (%.1f cells/s) to %s",
-          written, seconds, written / seconds, out.targetUri()));
+      LOG.info(
+          String.format(
+              Locale.ROOT,
+              "embed: %,d cells in %.1f s (%.1f cells/s) to %s",
+              written,
+              seconds,
+              written / seconds,
+              out.targetUri()));
       return new EmbedResult(out.targetUri(), written, states, genes, seconds, summary.asMap());
     }
   }
@@ -154,7 +191,9 @@ public final class EmbedJob {
           keep.add(col(l));
         }
       }
-      if (o.summary() != EmbedOptions.Summary.NONE && !o.labels().contains(o.by()) && !o.by().equals("cell_id")) {
+      if (o.summary() != EmbedOptions.Summary.NONE
+          && !o.labels().contains(o.by())
+          && !o.by().equals("cell_id")) {
         keep.add(col(o.by()));
       }
       keep.add(col("input_ids"));
@@ -163,8 +202,12 @@ public final class EmbedJob {
     return o.partitions() > 0 ? selected.repartition(o.partitions()) : selected;
   }
 
-  private static Dataset<Row> geneTable(SparkSession spark, Dataset<Row> cells, EmbedOptions o,
-      EmbeddingSettings settings, Vocabulary vocabulary) {
+  private static Dataset<Row> geneTable(
+      SparkSession spark,
+      Dataset<Row> cells,
+      EmbedOptions o,
+      EmbeddingSettings settings,
+      Vocabulary vocabulary) {
     Map<Integer, String> geneOf = new java.util.HashMap<>();
     vocabulary.tokenIds().forEach((gene, id) -> geneOf.put(id, gene));
     Map<String, String> symbolOf = new java.util.HashMap<>();
@@ -176,20 +219,35 @@ public final class EmbedJob {
         mean[i] /= t._2().cells();
       }
       String gene = geneOf.get(t._1());
-      rows.add(RowFactory.create(t._1(), gene, gene == null ? null : symbolOf.get(gene), t._2().cells(),
-          org.apache.spark.ml.linalg.Vectors.dense(mean)));
+      rows.add(
+          RowFactory.create(
+              t._1(),
+              gene,
+              gene == null ? null : symbolOf.get(gene),
+              t._2().cells(),
+              org.apache.spark.ml.linalg.Vectors.dense(mean)));
     }
-    StructType schema = new StructType()
-        .add("token", DataTypes.IntegerType, false)
-        .add("gene_id", DataTypes.StringType)
-        .add("symbol", DataTypes.StringType)
-        .add("n_cells", DataTypes.LongType, false)
-        .add("embedding", new org.apache.spark.ml.linalg.VectorUDT(), false);
+    StructType schema =
+        new StructType()
+            .add("token", DataTypes.IntegerType, false)
+            .add("gene_id", DataTypes.StringType)
+            .add("symbol", DataTypes.StringType)
+            .add("n_cells", DataTypes.LongType, false)
+            .add("embedding", new org.apache.spark.ml.linalg.VectorUDT(), false);
     return spark.createDataFrame(rows, schema).orderBy("token");
   }
 
-  private static JobSummary summary(EmbedOptions o, String vocabularyLocation, Vocabulary vocabulary, BertConfig config,
-      TokenProfile profile, long cells, long states, long genes, double embedSeconds, double seconds) {
+  private static JobSummary summary(
+      EmbedOptions o,
+      String vocabularyLocation,
+      Vocabulary vocabulary,
+      BertConfig config,
+      TokenProfile profile,
+      long cells,
+      long states,
+      long genes,
+      double embedSeconds,
+      double seconds) {
     Map<String, Object> options = new LinkedHashMap<>();
     options.put("input", o.input());
     options.put("model", o.model());

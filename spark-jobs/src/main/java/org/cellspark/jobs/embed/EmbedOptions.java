@@ -2,11 +2,11 @@ package org.cellspark.jobs.embed;
 
 import java.util.List;
 import org.cellspark.error.Choices;
-import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.Pooling;
-import org.cellspark.model.Precision;
+import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.OptionProblems;
+import org.cellspark.model.Precision;
 
 /**
  * Everything {@code cellspark embed} needs, validated before Spark starts (upstream's names in
@@ -108,7 +108,8 @@ public record EmbedOptions(
     return toBuilder().layer(l).pooling(p).build();
   }
 
-  public EmbedOptions withSelection(List<CellSelection.Filter> f, long max, long s, List<String> l) {
+  public EmbedOptions withSelection(
+      List<CellSelection.Filter> f, long max, long s, List<String> l) {
     return toBuilder().filters(f).maxCells(max).seed(s).labels(l).build();
   }
 
@@ -117,10 +118,18 @@ public record EmbedOptions(
   }
 
   public EmbedOptions withExecution(long tokens, Precision p, int parts, boolean replace) {
-    return toBuilder().batchTokens(tokens).precision(p).partitions(parts).overwrite(replace).build();
+    return toBuilder()
+        .batchTokens(tokens)
+        .precision(p)
+        .partitions(parts)
+        .overwrite(replace)
+        .build();
   }
 
-  /** A builder with every option at its default (the command line's); {@link Builder#build} checks them all. */
+  /**
+   * A builder with every option at its default (the command line's); {@link Builder#build} checks
+   * them all.
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -263,7 +272,25 @@ public record EmbedOptions(
     }
 
     public EmbedOptions build() {
-      return new EmbedOptions(input, model, output, vocabulary, layer, pooling, filters, maxCells, seed, labels, asArray, summary, by, geneEmbeddings, batchTokens, precision, partitions, overwrite);
+      return new EmbedOptions(
+          input,
+          model,
+          output,
+          vocabulary,
+          layer,
+          pooling,
+          filters,
+          maxCells,
+          seed,
+          labels,
+          asArray,
+          summary,
+          by,
+          geneEmbeddings,
+          batchTokens,
+          precision,
+          partitions,
+          overwrite);
     }
   }
 }

@@ -10,7 +10,13 @@ import java.util.Map;
  * @param seconds wall time of the whole job
  * @param summary the job summary written to _cellspark.json
  */
-public record EmbedResult(String output, long cells, long states, long genes, double seconds, Map<String, Object> summary) {
+public record EmbedResult(
+    String output,
+    long cells,
+    long states,
+    long genes,
+    double seconds,
+    Map<String, Object> summary) {
   public double cellsPerSecond() {
     return seconds > 0 ? cells / seconds : 0;
   }

@@ -27,7 +27,9 @@ import scala.Tuple2;
 final class GeneEmbeddings {
   private GeneEmbeddings() {}
 
-  /** A token's running sum: the vector sum (double, for exactness over millions of cells) and count. */
+  /**
+   * A token's running sum: the vector sum (double, for exactness over millions of cells) and count.
+   */
   record Sum(double[] vector, long cells) implements Serializable {
     Sum plus(Sum o) {
       double[] v = vector.clone();
@@ -38,50 +40,62 @@ final class GeneEmbeddings {
     }
   }
 
-  static JavaPairRDD<Integer, Sum> sums(Dataset<Row> cells, String model, EmbeddingSettings settings, Precision precision) {
+  static JavaPairRDD<Integer, Sum> sums(
+      Dataset<Row> cells, String model, EmbeddingSettings settings, Precision precision) {
     int[] special = {settings.padId(), settings.clsId(), settings.eosId()};
-    return cells.select("input_ids").toJavaRDD().mapPartitionsToPair(rows -> {
-      Device device = TaskDevice.current();
-      CellEmbedder embedder = new CellEmbedder(ModelCache.get(model, device, precision), device, settings);
-      TaskContext task = TaskContext.get();
-      if (task != null) {
-        task.addTaskCompletionListener((TaskCompletionListener) t -> embedder.close());
-      }
-      int hidden = embedder.dimension();
-      Map<Integer, double[]> sum = new HashMap<>();
-      Map<Integer, Long> count = new HashMap<>();
-      List<int[]> window = new ArrayList<>();
-      long tokens = 0;
-      while (rows.hasNext()) {
-        Row r = rows.next();
-        if (r.isNullAt(0)) {
-          continue;
-        }
-        List<Integer> ids = r.getList(0);
-        int[] cell = ids.stream().mapToInt(Integer::intValue).toArray();
-        window.add(cell);
-        tokens += cell.length;
-        if (tokens >= 32 * settings.batchTokens() || !rows.hasNext()) {
-          accumulate(embedder, window, hidden, special, sum, count);
-          window.clear();
-          tokens = 0;
-        }
-      }
-      if (!window.isEmpty()) {
-        accumulate(embedder, window, hidden, special, sum, count);
-      }
-      if (task == null) {
-        embedder.close();
-      }
-      List<Tuple2<Integer, Sum>> out = new ArrayList<>(sum.size());
-      sum.forEach((token, v) -> out.add(new Tuple2<>(token, new Sum(v, count.get(token)))));
-      Iterator<Tuple2<Integer, Sum>> it = out.iterator();
-      return it;
-    }).reduceByKey(Sum::plus);
+    return cells
+        .select("input_ids")
+        .toJavaRDD()
+        .mapPartitionsToPair(
+            rows -> {
+              Device device = TaskDevice.current();
+              CellEmbedder embedder =
+                  new CellEmbedder(ModelCache.get(model, device, precision), device, settings);
+              TaskContext task = TaskContext.get();
+              if (task != null) {
+                task.addTaskCompletionListener((TaskCompletionListener) t -> embedder.close());
+              }
+              int hidden = embedder.dimension();
+              Map<Integer, double[]> sum = new HashMap<>();
+              Map<Integer, Long> count = new HashMap<>();
+              List<int[]> window = new ArrayList<>();
+              long tokens = 0;
+              while (rows.hasNext()) {
+                Row r = rows.next();
+                if (r.isNullAt(0)) {
+                  continue;
+                }
+                List<Integer> ids = r.getList(0);
+                int[] cell = ids.stream().mapToInt(Integer::intValue).toArray();
+                window.add(cell);
+                tokens += cell.length;
+                if (tokens >= 32 * settings.batchTokens() || !rows.hasNext()) {
+                  accumulate(embedder, window, hidden, special, sum, count);
+                  window.clear();
+                  tokens = 0;
+                }
+              }
+              if (!window.isEmpty()) {
+                accumulate(embedder, window, hidden, special, sum, count);
+              }
+              if (task == null) {
+                embedder.close();
+              }
+              List<Tuple2<Integer, Sum>> out = new ArrayList<>(sum.size());
+              sum.forEach((token, v) -> out.add(new Tuple2<>(token, new Sum(v, count.get(token)))));
+              Iterator<Tuple2<Integer, Sum>> it = out.iterator();
+              return it;
+            })
+        .reduceByKey(Sum::plus);
   }
 
-  private static void accumulate(CellEmbedder embedder, List<int[]> window, int hidden, int[] special,
-      Map<Integer, double[]> sum, Map<Integer, Long> count) {
+  private static void accumulate(
+      CellEmbedder embedder,
+      List<int[]> window,
+      int hidden,
+      int[] special,
+      Map<Integer, double[]> sum,
+      Map<Integer, Long> count) {
     float[][] vectors = embedder.tokenVectors(window);
     for (int c = 0; c < window.size(); c++) {
       int[] cell = window.get(c);

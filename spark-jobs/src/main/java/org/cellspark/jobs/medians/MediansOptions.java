@@ -15,7 +15,8 @@ import org.cellspark.jobs.tokenize.TokenizeOptions;
  * @param approximate per-gene medians from Spark's percentile_approx instead of exact ones
  * @param counts where the counts are (X, raw, layers/NAME)
  * @param geneIdColumn gene table column holding Ensembl IDs (else an Ensembl-looking index)
- * @param geneNameColumn gene table column holding symbols; null = the index when IDs come from a column
+ * @param geneNameColumn gene table column holding symbols; null = the index when IDs come from a
+ *     column
  * @param nCountsColumn obs column with each cell's total count; computed when absent
  * @param filterPassColumn obs column; only cells where it is 1 count, when present
  * @param overwrite replace an existing output folder
@@ -23,9 +24,20 @@ import org.cellspark.jobs.tokenize.TokenizeOptions;
  * @param genome the genome of Cell Ranger inputs holding several; null = the only one
  */
 public record MediansOptions(
-    List<String> inputs, String output, String genesFile, long minCells, boolean specialTokens, boolean approximate,
-    String counts, String geneIdColumn, String geneNameColumn, String nCountsColumn, String filterPassColumn, boolean overwrite,
-    String modality, String genome) {
+    List<String> inputs,
+    String output,
+    String genesFile,
+    long minCells,
+    boolean specialTokens,
+    boolean approximate,
+    String counts,
+    String geneIdColumn,
+    String geneNameColumn,
+    String nCountsColumn,
+    String filterPassColumn,
+    boolean overwrite,
+    String modality,
+    String genome) {
 
   /** percentile_approx's accuracy: the rank error is at most (cells of the gene) / ACCURACY. */
   public static final int APPROX_ACCURACY = 100_000;
@@ -65,7 +77,10 @@ public record MediansOptions(
     return toBuilder().modality(mod).genome(gen).build();
   }
 
-  /** A builder with every option at its default (the command line's); {@link Builder#build} checks them all. */
+  /**
+   * A builder with every option at its default (the command line's); {@link Builder#build} checks
+   * them all.
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -180,7 +195,21 @@ public record MediansOptions(
     }
 
     public MediansOptions build() {
-      return new MediansOptions(inputs, output, genesFile, minCells, specialTokens, approximate, counts, geneIdColumn, geneNameColumn, nCountsColumn, filterPassColumn, overwrite, modality, genome);
+      return new MediansOptions(
+          inputs,
+          output,
+          genesFile,
+          minCells,
+          specialTokens,
+          approximate,
+          counts,
+          geneIdColumn,
+          geneNameColumn,
+          nCountsColumn,
+          filterPassColumn,
+          overwrite,
+          modality,
+          genome);
     }
   }
 }

@@ -12,4 +12,10 @@ import java.util.Map;
  * @param seconds wall time
  * @param summary what _cellspark.json holds
  */
-public record MediansResult(String output, long cells, long genesDetected, long genesWritten, double seconds, Map<String, Object> summary) {}
+public record MediansResult(
+    String output,
+    long cells,
+    long genesDetected,
+    long genesWritten,
+    double seconds,
+    Map<String, Object> summary) {}

@@ -25,9 +25,15 @@ import org.cellspark.jobs.common.StagedOutput;
 final class VocabularyWriter {
   private VocabularyWriter() {}
 
-  /** @return the token dictionary written */
-  static Map<String, Integer> write(StagedOutput out, SortedMap<String, Double> medians, Map<String, String> symbolToGene,
-      boolean specialTokens) throws IOException {
+  /**
+   * @return the token dictionary written
+   */
+  static Map<String, Integer> write(
+      StagedOutput out,
+      SortedMap<String, Double> medians,
+      Map<String, String> symbolToGene,
+      boolean specialTokens)
+      throws IOException {
     Map<String, Integer> tokens = new LinkedHashMap<>();
     tokens.put("<pad>", 0);
     tokens.put("<mask>", 1);
@@ -51,7 +57,12 @@ final class VocabularyWriter {
     new Pickler().dump(dict, pickle);
     out.writeBytes(stem + ".pkl", pickle.toByteArray());
     StringBuilder tsv = new StringBuilder("# key\tvalue\n");
-    dict.forEach((k, v) -> tsv.append(k).append('\t').append(v instanceof Double d ? String.format(Locale.ROOT, "%s", d) : v).append('\n'));
+    dict.forEach(
+        (k, v) ->
+            tsv.append(k)
+                .append('\t')
+                .append(v instanceof Double d ? String.format(Locale.ROOT, "%s", d) : v)
+                .append('\n'));
     out.writeText("tsv/" + stem + ".tsv", tsv.toString());
   }
 }

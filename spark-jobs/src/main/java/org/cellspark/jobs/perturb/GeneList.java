@@ -19,10 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The genes a screen perturbs, named by Ensembl ID or symbol, given on the command line or in
- * files (one gene per line, first column; blank lines and {@code #} comments skipped), resolved to
- * tokens. Genes not in the vocabulary are left out with a warning that names them (as upstream);
- * a list with none left is an error.
+ * The genes a screen perturbs, named by Ensembl ID or symbol, given on the command line or in files
+ * (one gene per line, first column; blank lines and {@code #} comments skipped), resolved to
+ * tokens. Genes not in the vocabulary are left out with a warning that names them (as upstream); a
+ * list with none left is an error.
  *
  * @param tokens the resolved genes' tokens, in the order given, without duplicates
  * @param unknown the names that are in no dictionary
@@ -33,7 +33,7 @@ record GeneList(int[] tokens, List<String> unknown) {
   static GeneList resolve(List<String> specs, Vocabulary vocabulary, Configuration hadoop) {
     List<String> names = new ArrayList<>();
     for (String spec : specs) {
-      for (String part : spec.split(",")) {
+      for (String part : spec.split(",", -1)) {
         String s = part.trim();
         if (s.isEmpty()) {
           continue;
@@ -57,26 +57,44 @@ record GeneList(int[] tokens, List<String> unknown) {
       }
     }
     if (!unknown.isEmpty()) {
-      LOG.warn("perturb: {} of {} genes are not in the vocabulary {} and are left out: {}", unknown.size(), names.size(),
-          vocabulary.location(), String.join(", ", unknown.subList(0, Math.min(20, unknown.size()))) + (unknown.size() > 20 ? ", ..." : ""));
+      LOG.warn(
+          "perturb: {} of {} genes are not in the vocabulary {} and are left out: {}",
+          unknown.size(),
+          names.size(),
+          vocabulary.location(),
+          String.join(", ", unknown.subList(0, Math.min(20, unknown.size())))
+              + (unknown.size() > 20 ? ", ..." : ""));
     }
     if (found.isEmpty()) {
-      throw UserException.of("--genes: none of %s is in the vocabulary %s (by Ensembl ID or symbol); check the names,"
-          + " or pass the vocabulary the tokens were made with", names.size() > 10 ? names.size() + " genes" : String.join(", ", names), vocabulary.location());
+      throw UserException.of(
+          "--genes: none of %s is in the vocabulary %s (by Ensembl ID or symbol); check the names,"
+              + " or pass the vocabulary the tokens were made with",
+          names.size() > 10 ? names.size() + " genes" : String.join(", ", names),
+          vocabulary.location());
     }
-    return new GeneList(found.keySet().stream().mapToInt(Integer::intValue).toArray(), List.copyOf(unknown));
+    return new GeneList(
+        found.keySet().stream().mapToInt(Integer::intValue).toArray(), List.copyOf(unknown));
   }
 
   /** One gene's token, for --anchor-gene: an error when the vocabulary does not have it. */
   static int resolveOne(String name, String option, Vocabulary vocabulary) {
-    return token(name.trim(), vocabulary).orElseThrow(() -> UserException.of(
-        "%s %s is not in the vocabulary %s (by Ensembl ID or symbol)", option, name, vocabulary.location()));
+    return token(name.trim(), vocabulary)
+        .orElseThrow(
+            () ->
+                UserException.of(
+                    "%s %s is not in the vocabulary %s (by Ensembl ID or symbol)",
+                    option, name, vocabulary.location()));
   }
 
-  /** By Ensembl ID (any case), then by symbol (as written, then upper case). Never a special token. */
+  /**
+   * By Ensembl ID (any case), then by symbol (as written, then upper case). Never a special token.
+   */
   private static OptionalInt token(String name, Vocabulary vocabulary) {
     String upper = name.toUpperCase(Locale.ROOT);
-    for (String id : new String[] {name, upper, vocabulary.symbolToId().get(name), vocabulary.symbolToId().get(upper)}) {
+    for (String id :
+        new String[] {
+          name, upper, vocabulary.symbolToId().get(name), vocabulary.symbolToId().get(upper)
+        }) {
       if (id != null && !vocabulary.isSpecialToken(id)) {
         Integer t = vocabulary.tokenIds().get(id);
         if (t != null) {
@@ -99,17 +117,19 @@ record GeneList(int[] tokens, List<String> unknown) {
         return null;
       }
       List<String> out = new ArrayList<>();
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(fs.open(p), StandardCharsets.UTF_8))) {
+      try (BufferedReader in =
+          new BufferedReader(new InputStreamReader(fs.open(p), StandardCharsets.UTF_8))) {
         for (String line = in.readLine(); line != null; line = in.readLine()) {
           String t = line.strip();
           if (t.isEmpty() || t.startsWith("#")) {
             continue;
           }
-          out.add(t.split("[\\s,]+")[0]);
+          out.add(t.split("[\\s,]+", -1)[0]);
         }
       }
       if (out.isEmpty()) {
-        throw UserException.of("--genes file %s lists no genes (one Ensembl ID or symbol per line)", location);
+        throw UserException.of(
+            "--genes file %s lists no genes (one Ensembl ID or symbol per line)", location);
       }
       return out;
     } catch (IOException | IllegalArgumentException e) {

@@ -12,14 +12,20 @@ final class GeneNames implements Serializable {
   GeneNames(Vocabulary vocabulary) {
     geneIds = new String[vocabulary.size()];
     symbols = new String[vocabulary.size()];
-    vocabulary.tokenIds().forEach((gene, token) -> {
-      if (token >= 0 && token < geneIds.length && !vocabulary.isSpecialToken(gene)) {
-        geneIds[token] = gene;
-      }
-    });
+    vocabulary
+        .tokenIds()
+        .forEach(
+            (gene, token) -> {
+              if (token >= 0 && token < geneIds.length && !vocabulary.isSpecialToken(gene)) {
+                geneIds[token] = gene;
+              }
+            });
     java.util.Map<String, String> first = new java.util.HashMap<>();
     // Several symbols can name one gene; take the alphabetically first, so runs agree.
-    vocabulary.symbolToId().forEach((symbol, gene) -> first.merge(gene, symbol, (a, b) -> a.compareTo(b) <= 0 ? a : b));
+    vocabulary
+        .symbolToId()
+        .forEach(
+            (symbol, gene) -> first.merge(gene, symbol, (a, b) -> a.compareTo(b) <= 0 ? a : b));
     for (int t = 0; t < geneIds.length; t++) {
       symbols[t] = geneIds[t] == null ? null : first.get(geneIds[t]);
     }

@@ -27,14 +27,13 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.CollectionAccumulator;
-import org.cellspark.spark.FaultInjection;
 import org.cellspark.error.Bug;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.ModelCheck;
 import org.cellspark.infer.TokenProfile;
-import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ModelFingerprint;
 import org.cellspark.jobs.common.ParquetFooters;
@@ -44,6 +43,7 @@ import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.model.BertConfig;
 import org.cellspark.model.ModelLoader;
 import org.cellspark.perturb.PerturbationType;
+import org.cellspark.spark.FaultInjection;
 import org.cellspark.spark.ShippedFiles;
 import org.cellspark.spark.TokenProfiles;
 import org.cellspark.vocab.Vocabulary;
@@ -58,9 +58,9 @@ import scala.Tuple2;
  * <ol>
  *   <li>Plan (driver, one pass over the tokens): the cells to screen and how many perturbations
  *       each gets, cut into work units of similar estimated cost ({@link WorkPlan}).
- *   <li>Screen: units go to tasks by cost (LPT), each task runs its units through the model
- *       ({@link PerturbWorker}) and checkpoints every finished unit into the work folder
- *       ({@link WorkDir}). A stopped run, started again, skips the finished units.
+ *   <li>Screen: units go to tasks by cost (LPT), each task runs its units through the model ({@link
+ *       PerturbWorker}) and checkpoints every finished unit into the work folder ({@link WorkDir}).
+ *       A stopped run, started again, skips the finished units.
  *   <li>Tables: cell_shifts/ (and gene_shifts/, pickles) are built from the checkpoints alone, then
  *       the output is committed and the work folder removed.
  * </ol>
@@ -79,33 +79,64 @@ public final class PerturbJob {
     SparkContext sc = spark.sparkContext();
     Configuration hadoop = sc.hadoopConfiguration();
     TokenTable table = TokenTable.read(spark, o.input());
-    String vocabularyLocation = o.vocabulary() != null ? o.vocabulary() : table.vocabularyLocation();
+    String vocabularyLocation =
+        o.vocabulary() != null ? o.vocabulary() : table.vocabularyLocation();
     if (vocabularyLocation == null) {
-      throw UserException.of("Input %s does not say which vocabulary its tokens were made with (no _cellspark.json);"
-          + " pass --vocabulary", o.input());
+      throw UserException.of(
+          "Input %s does not say which vocabulary its tokens were made with (no _cellspark.json);"
+              + " pass --vocabulary",
+          o.input());
     }
     Vocabulary vocabulary = VocabularyLoader.load(vocabularyLocation);
     BertConfig config = ModelLoader.readConfig(ShippedFiles.resolve(o.model()));
     int cls = vocabulary.clsId().orElse(-1);
     int eos = vocabulary.eosId().orElse(-1);
-    EmbeddingSettings settings = new EmbeddingSettings(o.layer(), o.pooling(), o.batchTokens(), vocabulary.padId(), cls, eos);
+    EmbeddingSettings settings =
+        new EmbeddingSettings(
+            o.layer(), o.pooling(), o.batchTokens(), vocabulary.padId(), cls, eos);
     GeneList genes = o.allGenes() ? null : GeneList.resolve(o.genes(), vocabulary, hadoop);
-    int anchor = o.anchorGene() == null || o.anchorGene().isBlank() ? -1 : GeneList.resolveOne(o.anchorGene(), "--anchor-gene", vocabulary);
-    PerturbationPlanner.Mode mode = genes == null ? PerturbationPlanner.Mode.ALL
-        : o.group() ? PerturbationPlanner.Mode.GROUP : PerturbationPlanner.Mode.EACH_LISTED;
+    int anchor =
+        o.anchorGene() == null || o.anchorGene().isBlank()
+            ? -1
+            : GeneList.resolveOne(o.anchorGene(), "--anchor-gene", vocabulary);
+    PerturbationPlanner.Mode mode =
+        genes == null
+            ? PerturbationPlanner.Mode.ALL
+            : o.group() ? PerturbationPlanner.Mode.GROUP : PerturbationPlanner.Mode.EACH_LISTED;
     boolean moves = o.type() == PerturbationType.INHIBIT || o.type() == PerturbationType.ACTIVATE;
     if (mode == PerturbationPlanner.Mode.GROUP && moves && genes.tokens().length > 1) {
-      throw UserException.of("--perturbation %s moves one gene at a time; leave out --group (each listed gene is then its own screen)", o.type().label());
+      throw UserException.of(
+          "--perturbation %s moves one gene at a time; leave out --group (each listed gene is then"
+              + " its own screen)",
+          o.type().label());
     }
-    PerturbationPlanner planner = new PerturbationPlanner(mode, o.type(), o.rankShift(), config.maxPositions(), cls, eos,
-        genes == null ? new int[0] : genes.tokens(), anchor);
+    PerturbationPlanner planner =
+        new PerturbationPlanner(
+            mode,
+            o.type(),
+            o.rankShift(),
+            config.maxPositions(),
+            cls,
+            eos,
+            genes == null ? new int[0] : genes.tokens(),
+            anchor);
     List<String> states = o.states() == null ? List.of() : o.states().all();
     List<String> shiftColumns = ShiftTables.shiftColumns(states);
     // With --resume an existing output is judged once the plan's fingerprint is known (below).
-    StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite() || o.resume(), hadoop,
-        o.exportPickle() == null ? List.of(o.input()) : List.of(o.input(), o.exportPickle()));
-    StagedOutput pickles = o.exportPickle() == null ? null
-        : StagedOutput.prepare(o.exportPickle(), o.overwrite() || o.resume(), hadoop, List.of(o.input(), o.output()));
+    StagedOutput out =
+        StagedOutput.prepare(
+            o.output(),
+            o.overwrite() || o.resume(),
+            hadoop,
+            o.exportPickle() == null ? List.of(o.input()) : List.of(o.input(), o.exportPickle()));
+    StagedOutput pickles =
+        o.exportPickle() == null
+            ? null
+            : StagedOutput.prepare(
+                o.exportPickle(),
+                o.overwrite() || o.resume(),
+                hadoop,
+                List.of(o.input(), o.output()));
     boolean done = false;
     WorkDir work = null;
     int total = 0;
@@ -118,17 +149,31 @@ public final class PerturbJob {
       }
       ModelCheck.check(config, o.model(), profile, settings);
       String modelFingerprint = ModelFingerprint.of(ShippedFiles.resolve(o.model()));
-      float[][] stateVectors = states.isEmpty() ? new float[0][]
-          : StateVectors.read(spark, o.stateEmbeddings(), states, config.hiddenSize(), o.layer(), o.pooling(), modelFingerprint);
+      float[][] stateVectors =
+          states.isEmpty()
+              ? new float[0][]
+              : StateVectors.read(
+                  spark,
+                  o.stateEmbeddings(),
+                  states,
+                  config.hiddenSize(),
+                  o.layer(),
+                  o.pooling(),
+                  modelFingerprint);
 
       sc.setJobDescription("perturb: plan work units");
       ScreenPlan plan = ScreenPlan.of(cells, planner, o.maxCells(), o.seed(), config.hiddenSize());
       if (plan.cells().isEmpty()) {
-        throw UserException.of("None of the %,d selected cells has anything to perturb: %s", profile.cells(), nothingText(mode, anchor, o));
+        throw UserException.of(
+            "None of the %,d selected cells has anything to perturb: %s",
+            profile.cells(), nothingText(mode, anchor, o));
       }
       Map<String, Object> options = options(o, vocabularyLocation, genes, anchor);
-      String fingerprint = plan.fingerprint(options + "\n" + modelFingerprint + "\n" + Arrays.deepToString(stateVectors));
-      PerturbResult kept = o.resume() ? keptScreen(o, out.targetUri(), fingerprint, hadoop, start) : null;
+      String fingerprint =
+          plan.fingerprint(
+              options + "\n" + modelFingerprint + "\n" + Arrays.deepToString(stateVectors));
+      PerturbResult kept =
+          o.resume() ? keptScreen(o, out.targetUri(), fingerprint, hadoop, start) : null;
       if (kept != null) {
         job.succeeded();
         done = true;
@@ -145,13 +190,34 @@ public final class PerturbJob {
       total = plan.units().size();
       BitSet finished = work.finished(total);
       List<WorkUnit> remaining = plan.units().stream().filter(u -> !finished.get(u.id())).toList();
-      LOG.info(String.format(Locale.ROOT, "perturb: %s %s, %,d cells, %,d perturbations in %,d work units (%,d finished by an earlier run); checkpoints in %s",
-          o.type().label(), mode == PerturbationPlanner.Mode.ALL ? "every gene" : genes.tokens().length + " listed genes",
-          plan.cells().size(), plan.perturbations(), total, finished.cardinality(), work.uri()));
+      LOG.info(
+          String.format(
+              Locale.ROOT,
+              "perturb: %s %s, %,d cells, %,d perturbations in %,d work units (%,d finished by an"
+                  + " earlier run); checkpoints in %s",
+              o.type().label(),
+              mode == PerturbationPlanner.Mode.ALL
+                  ? "every gene"
+                  : genes.tokens().length + " listed genes",
+              plan.cells().size(),
+              plan.perturbations(),
+              total,
+              finished.cardinality(),
+              work.uri()));
 
       CollectionAccumulator<Double> taskTimes = sc.collectionAccumulator("perturb: task seconds");
-      PerturbWorker worker = new PerturbWorker(o.model(), o.precision(), settings, planner, stateVectors, o.geneShifts(),
-          work.unitsUri(), hadoop, taskTimes, FaultInjection.stopAfterUnits(spark));
+      PerturbWorker worker =
+          new PerturbWorker(
+              o.model(),
+              o.precision(),
+              settings,
+              planner,
+              stateVectors,
+              o.geneShifts(),
+              work.unitsUri(),
+              hadoop,
+              taskTimes,
+              FaultInjection.stopAfterUnits(spark));
       long screenStart = System.nanoTime();
       if (!remaining.isEmpty()) {
         screen(spark, cells, plan, remaining, o.partitions(), worker, work);
@@ -160,43 +226,64 @@ public final class PerturbJob {
       double[] taskSeconds = taskTimes.value().stream().mapToDouble(Double::doubleValue).toArray();
       BitSet after = work.finished(total);
       if (after.cardinality() != total) {
-        throw new Bug(String.format(Locale.ROOT, "the screen ended with %d of %d work units checkpointed in %s",
-            after.cardinality(), total, work.uri()));
+        throw new Bug(
+            String.format(
+                Locale.ROOT,
+                "the screen ended with %d of %d work units checkpointed in %s",
+                after.cardinality(),
+                total,
+                work.uri()));
       }
 
       sc.setJobDescription("perturb: write cell_shifts/");
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
       int readPartitions = Math.max(1, Math.min(total, sc.defaultParallelism() * 4));
       GeneNames names = new GeneNames(vocabulary);
-      ShiftTables.cellShifts(spark, ShiftTables.read(jsc, work.unitsUri(), readPartitions), names, shiftColumns)
-          .write().parquet(out.stagingUri() + "/cell_shifts");
+      ShiftTables.cellShifts(
+              spark, ShiftTables.read(jsc, work.unitsUri(), readPartitions), names, shiftColumns)
+          .write()
+          .parquet(out.stagingUri() + "/cell_shifts");
       long rows = ParquetFooters.rowCount(hadoop, out.stagingUri() + "/cell_shifts");
       long pairs = 0;
       if (o.geneShifts()) {
         sc.setJobDescription("perturb: write gene_shifts/");
         ShiftTables.geneShifts(spark, ShiftTables.read(jsc, work.unitsUri(), readPartitions), names)
-            .write().parquet(out.stagingUri() + "/gene_shifts");
+            .write()
+            .parquet(out.stagingUri() + "/gene_shifts");
         pairs = ParquetFooters.rowCount(hadoop, out.stagingUri() + "/gene_shifts");
       }
       long pickleFiles = 0;
       if (pickles != null) {
         sc.setJobDescription("perturb: write upstream's raw pickles");
         pickles.createStaging();
-        pickleFiles = PickleExport.write(ShiftTables.read(jsc, work.unitsUri(), readPartitions),
-            new PickleExport(pickles.stagingUri(), o.type().label(), states, anchor, o.geneShifts(), hadoop));
+        pickleFiles =
+            PickleExport.write(
+                ShiftTables.read(jsc, work.unitsUri(), readPartitions),
+                new PickleExport(
+                    pickles.stagingUri(),
+                    o.type().label(),
+                    states,
+                    anchor,
+                    o.geneShifts(),
+                    hadoop));
       }
       sc.setJobDescription(null);
 
       double seconds = (System.nanoTime() - start) / 1e9;
       double straggler = stragglerRatio(taskSeconds);
-      JobSummary summary = new JobSummary("perturb")
-          .put("options", options)
-          .put("plan", Map.of("fingerprint", fingerprint))
-          .put("model", model(o, config, modelFingerprint))
-          .put("vocabulary", Map.of("location", vocabularyLocation, "tokens", vocabulary.size()))
-          .put("genes", genes(genes, mode, anchor))
-          .put("counts", counts(plan, total - remaining.size(), rows, pairs, pickleFiles, taskSeconds.length))
-          .put("timings", timings(seconds, screenSeconds, remaining, taskSeconds, straggler));
+      JobSummary summary =
+          new JobSummary("perturb")
+              .put("options", options)
+              .put("plan", Map.of("fingerprint", fingerprint))
+              .put("model", model(o, config, modelFingerprint))
+              .put(
+                  "vocabulary", Map.of("location", vocabularyLocation, "tokens", vocabulary.size()))
+              .put("genes", genes(genes, mode, anchor))
+              .put(
+                  "counts",
+                  counts(
+                      plan, total - remaining.size(), rows, pairs, pickleFiles, taskSeconds.length))
+              .put("timings", timings(seconds, screenSeconds, remaining, taskSeconds, straggler));
       out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
       out.commit();
       if (pickles != null) {
@@ -205,14 +292,36 @@ public final class PerturbJob {
       work.delete();
       job.succeeded();
       done = true;
-      LOG.info(String.format(Locale.ROOT, "perturb: %,d perturbations of %,d cells in %.1f s to %s", rows, plan.cells().size(), seconds, out.targetUri()));
-      return new PerturbResult(out.targetUri(), plan.cells().size(), total, total - remaining.size(), rows, pairs, seconds,
-          screenSeconds, straggler, summary.asMap());
+      LOG.info(
+          String.format(
+              Locale.ROOT,
+              "perturb: %,d perturbations of %,d cells in %.1f s to %s",
+              rows,
+              plan.cells().size(),
+              seconds,
+              out.targetUri()));
+      return new PerturbResult(
+          out.targetUri(),
+          plan.cells().size(),
+          total,
+          total - remaining.size(),
+          rows,
+          pairs,
+          seconds,
+          screenSeconds,
+          straggler,
+          summary.asMap());
     } catch (Exception e) { // Spark's failures reach here as undeclared SparkExceptions
       if (work != null && !done) {
         int kept = work.finished(total).cardinality();
-        LOG.warn(String.format(Locale.ROOT, "perturb: stopped with %,d of %,d work units checkpointed in %s;"
-            + " run the same command again to resume from there", kept, total, work.uri()));
+        LOG.warn(
+            String.format(
+                Locale.ROOT,
+                "perturb: stopped with %,d of %,d work units checkpointed in %s;"
+                    + " run the same command again to resume from there",
+                kept,
+                total,
+                work.uri()));
       }
       throw e;
     }
@@ -224,7 +333,8 @@ public final class PerturbJob {
    * tokens), or null when there is no finished output. Another screen there is replaced only with
    * --overwrite.
    */
-  private static PerturbResult keptScreen(PerturbOptions o, String output, String fingerprint, Configuration hadoop, long start) {
+  private static PerturbResult keptScreen(
+      PerturbOptions o, String output, String fingerprint, Configuration hadoop, long start) {
     JsonNode there = StagedOutput.summaryOf(output, hadoop);
     if (there == null) {
       return null;
@@ -233,16 +343,28 @@ public final class PerturbJob {
       if (o.overwrite()) {
         return null;
       }
-      throw UserException.of("Output %s holds another screen than this one (its options, model, state vectors or tokens"
-          + " differ); pass --overwrite to replace it, or choose another folder", o.output());
+      throw UserException.of(
+          "Output %s holds another screen than this one (its options, model, state vectors or"
+              + " tokens differ); pass --overwrite to replace it, or choose another folder",
+          o.output());
     }
     if (o.exportPickle() != null && !exists(o.exportPickle(), hadoop)) {
       return null; // that run wrote no pickles: screen again, to write them
     }
     JsonNode c = there.path("counts");
-    LOG.info("perturb: {} already holds this screen (same plan fingerprint); kept as it is (--resume)", output);
-    return new PerturbResult(output, c.path("cells").asLong(), c.path("work_units").asInt(), c.path("work_units").asInt(),
-        c.path("cell_shift_rows").asLong(), c.path("gene_shift_pairs").asLong(), (System.nanoTime() - start) / 1e9, 0, 1,
+    LOG.info(
+        "perturb: {} already holds this screen (same plan fingerprint); kept as it is (--resume)",
+        output);
+    return new PerturbResult(
+        output,
+        c.path("cells").asLong(),
+        c.path("work_units").asInt(),
+        c.path("work_units").asInt(),
+        c.path("cell_shift_rows").asLong(),
+        c.path("gene_shift_pairs").asLong(),
+        (System.nanoTime() - start) / 1e9,
+        0,
+        1,
         new ObjectMapper().convertValue(there, new TypeReference<Map<String, Object>>() {}));
   }
 
@@ -268,8 +390,14 @@ public final class PerturbJob {
   }
 
   /** Runs the remaining units: each task gets its units (by LPT) with their cells' tokens. */
-  private static void screen(SparkSession spark, Dataset<Row> cells, ScreenPlan plan, List<WorkUnit> remaining,
-      int partitions, PerturbWorker worker, WorkDir work) {
+  private static void screen(
+      SparkSession spark,
+      Dataset<Row> cells,
+      ScreenPlan plan,
+      List<WorkUnit> remaining,
+      int partitions,
+      PerturbWorker worker,
+      WorkDir work) {
     SparkContext sc = spark.sparkContext();
     int tasks = partitions > 0 ? partitions : 2 * sc.defaultParallelism();
     tasks = Math.max(1, Math.min(tasks, remaining.size()));
@@ -279,34 +407,59 @@ public final class PerturbJob {
     List<Row> unitRows = new ArrayList<>(remaining.size());
     for (int i = 0; i < remaining.size(); i++) {
       WorkUnit u = remaining.get(i);
-      unitRows.add(RowFactory.create(u.id(), u.cellId(), u.from(), u.to(), u.cost(), task[i], hashes.get(u.cellId())));
+      unitRows.add(
+          RowFactory.create(
+              u.id(), u.cellId(), u.from(), u.to(), u.cost(), task[i], hashes.get(u.cellId())));
     }
-    StructType schema = new StructType()
-        .add("unit", DataTypes.IntegerType, false).add("cell_id", DataTypes.StringType, false)
-        .add("from", DataTypes.IntegerType, false).add("to", DataTypes.IntegerType, false)
-        .add("cost", DataTypes.DoubleType, false).add("task", DataTypes.IntegerType, false)
-        .add("token_hash", DataTypes.LongType, false);
+    StructType schema =
+        new StructType()
+            .add("unit", DataTypes.IntegerType, false)
+            .add("cell_id", DataTypes.StringType, false)
+            .add("from", DataTypes.IntegerType, false)
+            .add("to", DataTypes.IntegerType, false)
+            .add("cost", DataTypes.DoubleType, false)
+            .add("task", DataTypes.IntegerType, false)
+            .add("token_hash", DataTypes.LongType, false);
     Dataset<Row> units = spark.createDataFrame(unitRows, schema);
-    Dataset<Row> tokens = cells.select(col("cell_id").cast("string").as("cell_id"), col("input_ids"),
-        xxhash64(col("input_ids")).as("token_hash"));
+    Dataset<Row> tokens =
+        cells.select(
+            col("cell_id").cast("string").as("cell_id"),
+            col("input_ids"),
+            xxhash64(col("input_ids")).as("token_hash"));
     // The unit table is small: broadcast it, so the token table is read once and never shuffled.
     Dataset<Row> joined = tokens.join(broadcast(units), new String[] {"cell_id", "token_hash"});
     long perturbations = remaining.stream().mapToLong(u -> u.to() - u.from()).sum();
     // Progress from the checkpoint files, which appear as units finish (accumulators would only
     // move when whole tasks end, and a screen's tasks can run for hours).
     BitSet before = work.finished(plan.units().size());
-    LongSupplier done = () -> {
-      BitSet now = work.finished(plan.units().size());
-      now.andNot(before);
-      return now.stream().mapToLong(u -> plan.units().get(u).to() - plan.units().get(u).from()).sum();
-    };
-    sc.setJobDescription(String.format(Locale.ROOT, "perturb: %,d work units on %d tasks", remaining.size(), tasks));
+    LongSupplier done =
+        () -> {
+          BitSet now = work.finished(plan.units().size());
+          now.andNot(before);
+          return now.stream()
+              .mapToLong(u -> plan.units().get(u).to() - plan.units().get(u).from())
+              .sum();
+        };
+    sc.setJobDescription(
+        String.format(Locale.ROOT, "perturb: %,d work units on %d tasks", remaining.size(), tasks));
     Progress progress = new Progress(sc, "perturb", "perturbations", done, perturbations);
     try {
-      joined.javaRDD()
-          .mapToPair(r -> new Tuple2<>(r.<Integer>getAs("task"), new Tuple2<>(
-              new WorkUnit(r.getAs("unit"), r.getAs("cell_id"), r.getAs("from"), r.getAs("to"), r.getAs("cost")),
-              r.<Integer>getList(r.fieldIndex("input_ids")).stream().mapToInt(Integer::intValue).toArray())))
+      joined
+          .javaRDD()
+          .mapToPair(
+              r ->
+                  new Tuple2<>(
+                      r.<Integer>getAs("task"),
+                      new Tuple2<>(
+                          new WorkUnit(
+                              r.getAs("unit"),
+                              r.getAs("cell_id"),
+                              r.getAs("from"),
+                              r.getAs("to"),
+                              r.getAs("cost")),
+                          r.<Integer>getList(r.fieldIndex("input_ids")).stream()
+                              .mapToInt(Integer::intValue)
+                              .toArray())))
           .partitionBy(new HashPartitioner(tasks))
           .foreachPartition(worker);
     } finally {
@@ -320,7 +473,8 @@ public final class PerturbJob {
     }
     double[] s = taskSeconds.clone();
     Arrays.sort(s);
-    double median = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    double median =
+        s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     return median <= 0 ? 1 : s[s.length - 1] / median;
   }
 
@@ -328,20 +482,27 @@ public final class PerturbJob {
     List<String> parts = new ArrayList<>();
     o.filters().forEach(f -> parts.add("--filter " + f));
     if (o.states() != null) {
-      parts.add(o.states().column() + " = " + o.states().start() + " (the start state of --states)");
+      parts.add(
+          o.states().column() + " = " + o.states().start() + " (the start state of --states)");
     }
     return parts.isEmpty() ? "(the table has no cells with tokens)" : String.join(" and ", parts);
   }
 
   private static String nothingText(PerturbationPlanner.Mode mode, int anchor, PerturbOptions o) {
     return switch (mode) {
-      case ALL -> anchor >= 0 ? "no cell has the anchor gene " + o.anchorGene() : "every cell is too short for " + o.type().label();
+      case ALL ->
+          anchor >= 0
+              ? "no cell has the anchor gene " + o.anchorGene()
+              : "every cell is too short for " + o.type().label();
       case EACH_LISTED -> "no cell has any of the listed genes";
-      case GROUP -> "no cell has all of the listed genes (deleting a group needs cells with every gene of it)";
+      case GROUP ->
+          "no cell has all of the listed genes (deleting a group needs cells with every gene of"
+              + " it)";
     };
   }
 
-  private static Map<String, Object> options(PerturbOptions o, String vocabularyLocation, GeneList genes, int anchor) {
+  private static Map<String, Object> options(
+      PerturbOptions o, String vocabularyLocation, GeneList genes, int anchor) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("input", o.input());
     m.put("model", o.model());
@@ -363,7 +524,8 @@ public final class PerturbJob {
     return m;
   }
 
-  private static Map<String, Object> model(PerturbOptions o, BertConfig config, String fingerprint) {
+  private static Map<String, Object> model(
+      PerturbOptions o, BertConfig config, String fingerprint) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("path", o.model());
     m.put("fingerprint", fingerprint);
@@ -374,13 +536,16 @@ public final class PerturbJob {
     return m;
   }
 
-  private static Map<String, Object> genes(GeneList genes, PerturbationPlanner.Mode mode, int anchor) {
+  private static Map<String, Object> genes(
+      GeneList genes, PerturbationPlanner.Mode mode, int anchor) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("mode", switch (mode) {
-      case ALL -> anchor >= 0 ? "every gene with the anchor gene" : "every gene, one at a time";
-      case EACH_LISTED -> "each listed gene, one at a time";
-      case GROUP -> "the listed genes together";
-    });
+    m.put(
+        "mode",
+        switch (mode) {
+          case ALL -> anchor >= 0 ? "every gene with the anchor gene" : "every gene, one at a time";
+          case EACH_LISTED -> "each listed gene, one at a time";
+          case GROUP -> "the listed genes together";
+        });
     if (genes != null) {
       m.put("listed", genes.tokens().length);
       m.put("not_in_vocabulary", genes.unknown());
@@ -388,7 +553,8 @@ public final class PerturbJob {
     return m;
   }
 
-  private static Map<String, Object> counts(ScreenPlan plan, int resumed, long rows, long pairs, long pickleFiles, int tasks) {
+  private static Map<String, Object> counts(
+      ScreenPlan plan, int resumed, long rows, long pairs, long pickleFiles, int tasks) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("cells", plan.cells().size());
     m.put("perturbations_planned", plan.perturbations());
@@ -401,7 +567,11 @@ public final class PerturbJob {
     return m;
   }
 
-  private static Map<String, Object> timings(double seconds, double screenSeconds, List<WorkUnit> remaining, double[] taskSeconds,
+  private static Map<String, Object> timings(
+      double seconds,
+      double screenSeconds,
+      List<WorkUnit> remaining,
+      double[] taskSeconds,
       double straggler) {
     long perturbations = remaining.stream().mapToLong(u -> u.to() - u.from()).sum();
     double[] sorted = taskSeconds.clone();
@@ -409,7 +579,9 @@ public final class PerturbJob {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("total_seconds", round(seconds));
     m.put("screen_seconds", round(screenSeconds));
-    m.put("perturbations_per_second", screenSeconds > 0 ? round(perturbations / screenSeconds) : null);
+    m.put(
+        "perturbations_per_second",
+        screenSeconds > 0 ? round(perturbations / screenSeconds) : null);
     m.put("task_seconds_max", sorted.length == 0 ? null : round(sorted[sorted.length - 1]));
     m.put("task_seconds_median", sorted.length == 0 ? null : round(sorted[sorted.length / 2]));
     m.put("straggler_ratio", round(straggler));

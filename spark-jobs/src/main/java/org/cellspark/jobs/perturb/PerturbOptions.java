@@ -6,15 +6,16 @@ import org.cellspark.error.UserException;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.Pooling;
 import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.jobs.common.OptionProblems;
 import org.cellspark.model.Precision;
 import org.cellspark.perturb.PerturbationType;
-import org.cellspark.jobs.common.OptionProblems;
 
 /**
  * Everything {@code cellspark perturb} needs (upstream's names in brackets), validated at once.
  *
  * @param genes "all", or Ensembl IDs / symbols [genes_to_perturb]
- * @param group perturb the listed genes together (upstream's list mode) instead of one screen per gene
+ * @param group perturb the listed genes together (upstream's list mode) instead of one screen per
+ *     gene
  * @param anchorGene perturbed together with every other gene [anchor_gene, combos=1]
  * @param states the state column and its start, goal and alternative values [cell_states_to_model]
  * @param stateEmbeddings embed --summary output (a folder with state_embeddings/) [state_embs_dict]
@@ -50,7 +51,8 @@ public record PerturbOptions(
     boolean resume) {
 
   /** {@code column:start=A,goal=B[,alt=C...]}. */
-  public record States(String column, String start, String goal, List<String> alternatives) implements java.io.Serializable {
+  public record States(String column, String start, String goal, List<String> alternatives)
+      implements java.io.Serializable {
     public static States parse(String spec) {
       int colon = spec.indexOf(':');
       if (colon <= 0) {
@@ -59,7 +61,10 @@ public record PerturbOptions(
       String start = null;
       String goal = null;
       List<String> alts = new ArrayList<>();
-      for (String part : spec.substring(colon + 1).split(",")) {
+      for (String part : spec.substring(colon + 1).split(",", -1)) {
+        if (part.isBlank()) {
+          continue; // "goal=B," as "goal=B"
+        }
         int eq = part.indexOf('=');
         if (eq <= 0) {
           throw UserException.of("--states '%s': '%s' is not key=value", spec, part);
@@ -70,7 +75,8 @@ public record PerturbOptions(
           case "start" -> start = value;
           case "goal" -> goal = value;
           case "alt" -> alts.add(value);
-          default -> throw UserException.of("--states '%s': '%s' is not start, goal or alt", spec, key);
+          default ->
+              throw UserException.of("--states '%s': '%s' is not start, goal or alt", spec, key);
         }
       }
       if (start == null || goal == null) {
@@ -79,21 +85,30 @@ public record PerturbOptions(
       List<String> all = new ArrayList<>(List.of(start, goal));
       all.addAll(alts);
       if (all.stream().distinct().count() != all.size()) {
-        throw UserException.of("--states '%s': start, goal and alternative states must differ", spec);
+        throw UserException.of(
+            "--states '%s': start, goal and alternative states must differ", spec);
       }
       return new States(spec.substring(0, colon).trim(), start, goal, List.copyOf(alts));
     }
 
     @Override
     public String toString() {
-      StringBuilder b = new StringBuilder(column).append(":start=").append(start).append(",goal=").append(goal);
+      StringBuilder b =
+          new StringBuilder(column).append(":start=").append(start).append(",goal=").append(goal);
       alternatives.forEach(a -> b.append(",alt=").append(a));
       return b.toString();
     }
 
-    /** A state's column in cell_shifts: {@code shift_} and the state in lower case, other characters as '_'. */
+    /**
+     * A state's column in cell_shifts: {@code shift_} and the state in lower case, other characters
+     * as '_'.
+     */
     public static String shiftColumn(String state) {
-      return "shift_" + state.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_|_$", "");
+      return "shift_"
+          + state
+              .toLowerCase(java.util.Locale.ROOT)
+              .replaceAll("[^a-z0-9]+", "_")
+              .replaceAll("^_|_$", "");
     }
 
     /** Every state, start first, then goal, then the alternatives: the shift columns' order. */
@@ -156,7 +171,8 @@ public record PerturbOptions(
   }
 
   /** Defaults as the CLI's. */
-  public static PerturbOptions of(String input, String model, String output, PerturbationType type) {
+  public static PerturbOptions of(
+      String input, String model, String output, PerturbationType type) {
     return builder().input(input).model(model).output(output).type(type).build();
   }
 
@@ -176,7 +192,8 @@ public record PerturbOptions(
     return toBuilder().pooling(p).layer(l).build();
   }
 
-  public PerturbOptions withSelection(String vocab, List<CellSelection.Filter> f, long max, long s) {
+  public PerturbOptions withSelection(
+      String vocab, List<CellSelection.Filter> f, long max, long s) {
     return toBuilder().vocabulary(vocab).filters(f).maxCells(max).seed(s).build();
   }
 
@@ -192,7 +209,10 @@ public record PerturbOptions(
     return toBuilder().resume(r).build();
   }
 
-  /** A builder with every option at its default (the command line's); {@link Builder#build} checks them all. */
+  /**
+   * A builder with every option at its default (the command line's); {@link Builder#build} checks
+   * them all.
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -370,7 +390,30 @@ public record PerturbOptions(
     }
 
     public PerturbOptions build() {
-      return new PerturbOptions(input, model, output, vocabulary, type, rankShift, genes, group, anchorGene, states, stateEmbeddings, pooling, layer, filters, maxCells, seed, geneShifts, exportPickle, batchTokens, precision, partitions, overwrite, resume);
+      return new PerturbOptions(
+          input,
+          model,
+          output,
+          vocabulary,
+          type,
+          rankShift,
+          genes,
+          group,
+          anchorGene,
+          states,
+          stateEmbeddings,
+          pooling,
+          layer,
+          filters,
+          maxCells,
+          seed,
+          geneShifts,
+          exportPickle,
+          batchTokens,
+          precision,
+          partitions,
+          overwrite,
+          resume);
     }
   }
 }

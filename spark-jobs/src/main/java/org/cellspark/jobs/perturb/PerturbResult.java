@@ -16,5 +16,14 @@ import java.util.Map;
  * @param stragglerRatio max / median task time of this run's model work (1 = balanced)
  * @param summary what _cellspark.json holds
  */
-public record PerturbResult(String output, long cells, int units, int unitsResumed, long rows, long genePairs,
-    double seconds, double screenSeconds, double stragglerRatio, Map<String, Object> summary) {}
+public record PerturbResult(
+    String output,
+    long cells,
+    int units,
+    int unitsResumed,
+    long rows,
+    long genePairs,
+    double seconds,
+    double screenSeconds,
+    double stragglerRatio,
+    Map<String, Object> summary) {}

@@ -22,8 +22,8 @@ import org.cellspark.infer.CellEmbedder;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.InvalidCellException;
 import org.cellspark.model.Precision;
-import org.cellspark.perturb.Perturbation;
 import org.cellspark.perturb.ComparisonsOnDevice;
+import org.cellspark.perturb.Perturbation;
 import org.cellspark.perturb.ShiftMetrics;
 import org.cellspark.spark.FaultInjection;
 import org.cellspark.spark.ModelCache;
@@ -31,13 +31,14 @@ import org.cellspark.spark.TaskDevice;
 import scala.Tuple2;
 
 /**
- * One task of a perturbation screen: its work units, a window at a time. A window's original
- * cells run once, then all its perturbed copies stream through the model in length-grouped
- * batches (a unit's copies share one length: no padding), each compared with its original as it
- * comes. Every finished unit is written to its own checkpoint file (written aside, then renamed:
- * a unit is there whole or not at all), which is what lets a stopped screen resume.
+ * One task of a perturbation screen: its work units, a window at a time. A window's original cells
+ * run once, then all its perturbed copies stream through the model in length-grouped batches (a
+ * unit's copies share one length: no padding), each compared with its original as it comes. Every
+ * finished unit is written to its own checkpoint file (written aside, then renamed: a unit is there
+ * whole or not at all), which is what lets a stopped screen resume.
  */
-final class PerturbWorker implements VoidFunction<Iterator<Tuple2<Integer, Tuple2<WorkUnit, int[]>>>>, Serializable {
+final class PerturbWorker
+    implements VoidFunction<Iterator<Tuple2<Integer, Tuple2<WorkUnit, int[]>>>>, Serializable {
   private static final long serialVersionUID = 1L;
 
   private static final int[] NONE = new int[0];
@@ -56,9 +57,17 @@ final class PerturbWorker implements VoidFunction<Iterator<Tuple2<Integer, Tuple
   private final CollectionAccumulator<Double> taskSeconds;
   private final int failAfterUnits;
 
-  PerturbWorker(String model, Precision precision, EmbeddingSettings settings, PerturbationPlanner planner,
-      float[][] states, boolean geneShifts, String unitsDir, Configuration hadoop,
-      CollectionAccumulator<Double> taskSeconds, int failAfterUnits) {
+  PerturbWorker(
+      String model,
+      Precision precision,
+      EmbeddingSettings settings,
+      PerturbationPlanner planner,
+      float[][] states,
+      boolean geneShifts,
+      String unitsDir,
+      Configuration hadoop,
+      CollectionAccumulator<Double> taskSeconds,
+      int failAfterUnits) {
     this.model = model;
     this.precision = precision;
     this.settings = settings;
@@ -74,13 +83,11 @@ final class PerturbWorker implements VoidFunction<Iterator<Tuple2<Integer, Tuple
   /** One unit in progress: its perturbations and what came of them so far. */
   private static final class Pending {
     final WorkUnit unit;
-    final int[] cell;
     final List<Perturbation> perturbations;
     final UnitResult.Row[] rows;
 
-    Pending(WorkUnit unit, int[] cell, List<Perturbation> perturbations) {
+    Pending(WorkUnit unit, List<Perturbation> perturbations) {
       this.unit = unit;
-      this.cell = cell;
       this.perturbations = perturbations;
       this.rows = new UnitResult.Row[perturbations.size()];
     }
@@ -102,11 +109,16 @@ final class PerturbWorker implements VoidFunction<Iterator<Tuple2<Integer, Tuple
     }
     Device device = TaskDevice.current();
     if (precision != Precision.FP32 && !device.isGpu()) {
-      throw UserException.of("--precision %s needs GPU executors; this task runs on the CPU", precision.name().toLowerCase(java.util.Locale.ROOT));
+      throw UserException.of(
+          "--precision %s needs GPU executors; this task runs on the CPU",
+          precision.name().toLowerCase(java.util.Locale.ROOT));
     }
     int done = 0;
-    try (CellEmbedder embedder = new CellEmbedder(ModelCache.get(model, device, precision), device, settings)) {
-      ShiftMetrics metrics = new ShiftMetrics(embedder.dimension(), settings.pooling(), states, settings.clsId(), settings.eosId());
+    try (CellEmbedder embedder =
+        new CellEmbedder(ModelCache.get(model, device, precision), device, settings)) {
+      ShiftMetrics metrics =
+          new ShiftMetrics(
+              embedder.dimension(), settings.pooling(), states, settings.clsId(), settings.eosId());
       int i = 0;
       while (i < units.size()) {
         List<Pending> window = new ArrayList<>();
@@ -114,7 +126,7 @@ final class PerturbWorker implements VoidFunction<Iterator<Tuple2<Integer, Tuple
         while (i < units.size() && (window.isEmpty() || perturbations < WINDOW_PERTURBATIONS)) {
           WorkUnit u = units.get(i)._1();
           int[] cell = units.get(i)._2();
-          Pending p = new Pending(u, cell, planner.perturbations(cell, u.from(), u.to()));
+          Pending p = new Pending(u, planner.perturbations(cell, u.from(), u.to()));
           window.add(p);
           perturbations += p.perturbations.size();
           i++;
@@ -159,26 +171,36 @@ final class PerturbWorker implements VoidFunction<Iterator<Tuple2<Integer, Tuple
     // The originals' hidden states stay on the device; each batch of copies is compared there, and
     // only cosines (and pooled vectors, with states) come back.
     List<int[]> copies = all.stream().map(Perturbation::perturbed).toList();
-    try (ComparisonsOnDevice device = new ComparisonsOnDevice(metrics, embedder.dimension(), embedder.device())) {
+    try (ComparisonsOnDevice device =
+        new ComparisonsOnDevice(metrics, embedder.dimension(), embedder.device())) {
       embedder.forEachBatch(originals, (cells, hidden) -> device.keep(originals, cells, hidden));
-      embedder.forEachBatch(copies, (cells, hidden) -> {
-        ShiftMetrics.Result[] results = device.compare(all, cells, hidden, geneShifts);
-        for (int b = 0; b < cells.length; b++) {
-          int c = cells[b];
-          Perturbation q = all.get(c);
-          Pending p = window.get(owner.get(c)[0]);
-          ShiftMetrics.Result r = results[b];
-          int[] affected = geneShifts ? r.affected() : NONE;
-          float[] cosines = new float[affected.length];
-          for (int j = 0; j < cosines.length; j++) {
-            cosines[j] = (float) r.geneCosines()[j];
-          }
-          p.rows[owner.get(c)[1]] = new UnitResult.Row(p.unit.cellId(), q.perturbedGenes(), r.cosineSimilarity(), r.shifts(), affected,
-              cosines);
-        }
-      });
+      embedder.forEachBatch(
+          copies,
+          (cells, hidden) -> {
+            ShiftMetrics.Result[] results = device.compare(all, cells, hidden, geneShifts);
+            for (int b = 0; b < cells.length; b++) {
+              int c = cells[b];
+              Perturbation q = all.get(c);
+              Pending p = window.get(owner.get(c)[0]);
+              ShiftMetrics.Result r = results[b];
+              int[] affected = geneShifts ? r.affected() : NONE;
+              float[] cosines = new float[affected.length];
+              for (int j = 0; j < cosines.length; j++) {
+                cosines[j] = (float) r.geneCosines()[j];
+              }
+              p.rows[owner.get(c)[1]] =
+                  new UnitResult.Row(
+                      p.unit.cellId(),
+                      q.perturbedGenes(),
+                      r.cosineSimilarity(),
+                      r.shifts(),
+                      affected,
+                      cosines);
+            }
+          });
     } catch (InvalidCellException e) {
-      throw UserException.because(e, "The model cannot take a cell of this screen: %s", e.getMessage());
+      throw UserException.because(
+          e, "The model cannot take a cell of this screen: %s", e.getMessage());
     }
   }
 
@@ -190,8 +212,12 @@ final class PerturbWorker implements VoidFunction<Iterator<Tuple2<Integer, Tuple
       }
     }
     Path target = new Path(unitsDir, UnitFiles.name(p.unit.id()));
-    Path temp = new Path(unitsDir, "." + UnitFiles.name(p.unit.id()) + ".tmp-" + TaskContext.get().taskAttemptId());
-    try (DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(fs.create(temp, true)))) {
+    Path temp =
+        new Path(
+            unitsDir,
+            "." + UnitFiles.name(p.unit.id()) + ".tmp-" + TaskContext.get().taskAttemptId());
+    try (DataOutputStream out =
+        new DataOutputStream(new java.io.BufferedOutputStream(fs.create(temp, true)))) {
       new UnitResult(p.unit.id(), rows).write(out);
     }
     if (!fs.rename(temp, target)) {

@@ -8,8 +8,8 @@ import org.cellspark.perturb.PerturbationBuilder;
 import org.cellspark.perturb.PerturbationType;
 
 /**
- * A cell's list of perturbations, the same on the driver (which counts them to plan work units)
- * and on executors (which build a unit's slice of them):
+ * A cell's list of perturbations, the same on the driver (which counts them to plan work units) and
+ * on executors (which build a unit's slice of them):
  *
  * <ul>
  *   <li>all genes: each candidate gene position alone (or with the anchor gene);
@@ -37,7 +37,15 @@ final class PerturbationPlanner implements Serializable {
   private final int[] listed; // tokens of the listed genes
   private final int anchor; // anchor gene token, or -1
 
-  PerturbationPlanner(Mode mode, PerturbationType type, int rankShift, int maxLength, int clsId, int eosId, int[] listed, int anchor) {
+  PerturbationPlanner(
+      Mode mode,
+      PerturbationType type,
+      int rankShift,
+      int maxLength,
+      int clsId,
+      int eosId,
+      int[] listed,
+      int anchor) {
     this.mode = mode;
     this.type = type;
     this.rankShift = rankShift;
@@ -62,7 +70,9 @@ final class PerturbationPlanner implements Serializable {
           return candidates;
         }
         int at = position(cell, anchor);
-        return at < 0 ? new int[0] : java.util.Arrays.stream(candidates).filter(p -> p != at).toArray();
+        return at < 0
+            ? new int[0]
+            : java.util.Arrays.stream(candidates).filter(p -> p != at).toArray();
       }
       case EACH_LISTED -> {
         List<Integer> out = new ArrayList<>();
@@ -92,11 +102,15 @@ final class PerturbationPlanner implements Serializable {
     int[] slots = slots(cell);
     List<Perturbation> out = new ArrayList<>(to - from);
     for (int k = from; k < to && k < slots.length; k++) {
-      Perturbation p = switch (mode) {
-        case ALL -> anchor < 0 ? b.single(cell, slots[k]) : b.withAnchor(cell, position(cell, anchor), slots[k]);
-        case EACH_LISTED -> b.group(cell, new int[] {listed[slots[k]]});
-        case GROUP -> b.group(cell, listed);
-      };
+      Perturbation p =
+          switch (mode) {
+            case ALL ->
+                anchor < 0
+                    ? b.single(cell, slots[k])
+                    : b.withAnchor(cell, position(cell, anchor), slots[k]);
+            case EACH_LISTED -> b.group(cell, new int[] {listed[slots[k]]});
+            case GROUP -> b.group(cell, listed);
+          };
       out.add(p);
     }
     return out;
@@ -104,7 +118,10 @@ final class PerturbationPlanner implements Serializable {
 
   private int position(int[] cell, int token) {
     int first = cell.length > 0 && clsId >= 0 && cell[0] == clsId ? 1 : 0;
-    int end = cell.length > 0 && eosId >= 0 && cell[cell.length - 1] == eosId ? cell.length - 1 : cell.length;
+    int end =
+        cell.length > 0 && eosId >= 0 && cell[cell.length - 1] == eosId
+            ? cell.length - 1
+            : cell.length;
     for (int p = first; p < end; p++) {
       if (cell[p] == token) {
         return p;

@@ -20,18 +20,21 @@ import org.apache.spark.api.java.function.Function2;
 
 /**
  * Upstream's raw pickles (reference 5.5), so Geneformer's InSilicoPerturberStats and notebooks can
- * read a Cellspark screen: every task writes {@code in_silico_<type>_cellspark_dict_cell_embs_<n>batch0_raw.pickle}
- * (and {@code ..._dict_gene_embs_...} with gene shifts) for its share of the units; the stats step
- * concatenates the lists of all files, so how cells are spread over files does not matter.
+ * read a Cellspark screen: every task writes {@code
+ * in_silico_<type>_cellspark_dict_cell_embs_<n>batch0_raw.pickle} (and {@code
+ * ..._dict_gene_embs_...} with gene shifts) for its share of the units; the stats step concatenates
+ * the lists of all files, so how cells are spread over files does not matter.
  *
  * <ul>
- *   <li>cell dict, no states: {@code {(token, "cell_emb"): [cosine similarity per cell]}}; a group's
- *       key is the tuple of its tokens; with an anchor gene, the other gene's token (as upstream).
+ *   <li>cell dict, no states: {@code {(token, "cell_emb"): [cosine similarity per cell]}}; a
+ *       group's key is the tuple of its tokens; with an anchor gene, the other gene's token (as
+ *       upstream).
  *   <li>cell dict, states: {@code {state: {(token, "cell_emb"): [shift per cell]}}}, every state.
  *   <li>gene dict: {@code {(token, affected token): [cosine per cell]}}.
  * </ul>
  */
-final class PickleExport implements Function2<Integer, Iterator<UnitResult>, Iterator<Long>>, Serializable {
+final class PickleExport
+    implements Function2<Integer, Iterator<UnitResult>, Iterator<Long>>, Serializable {
   private static final long serialVersionUID = 1L;
 
   private final String folder;
@@ -41,7 +44,13 @@ final class PickleExport implements Function2<Integer, Iterator<UnitResult>, Ite
   private final boolean geneShifts;
   private final SerializableWritable<Configuration> hadoop;
 
-  PickleExport(String folder, String type, List<String> states, int anchor, boolean geneShifts, Configuration hadoop) {
+  PickleExport(
+      String folder,
+      String type,
+      List<String> states,
+      int anchor,
+      boolean geneShifts,
+      Configuration hadoop) {
     this.folder = folder;
     this.type = type;
     this.states = List.copyOf(states);
@@ -52,7 +61,9 @@ final class PickleExport implements Function2<Integer, Iterator<UnitResult>, Ite
 
   /** Writes the pickles; returns the number of files written. */
   static long write(JavaRDD<UnitResult> units, PickleExport export) {
-    return units.mapPartitionsWithIndex(export, false).collect().stream().mapToLong(Long::longValue).sum();
+    return units.mapPartitionsWithIndex(export, false).collect().stream()
+        .mapToLong(Long::longValue)
+        .sum();
   }
 
   @Override
@@ -77,7 +88,9 @@ final class PickleExport implements Function2<Integer, Iterator<UnitResult>, Ite
           }
         }
         for (int j = 0; j < r.affected().length; j++) {
-          genes.computeIfAbsent(Arrays.asList(key, r.affected()[j]), k -> new ArrayList<>()).add((double) r.geneCosines()[j]);
+          genes
+              .computeIfAbsent(Arrays.asList(key, r.affected()[j]), k -> new ArrayList<>())
+              .add((double) r.geneCosines()[j]);
         }
       }
     }

@@ -27,7 +27,9 @@ import org.cellspark.jobs.common.CellSelection;
  * lack the listed genes), then the optional sample, then units in cell_id order.
  */
 final class ScreenPlan {
-  /** A screened cell; {@code tokenHash} ties checkpoints to the exact tokens they were made from. */
+  /**
+   * A screened cell; {@code tokenHash} ties checkpoints to the exact tokens they were made from.
+   */
   record Cell(String cellId, int length, int perturbations, long tokenHash) {}
 
   private final List<Cell> cells;
@@ -50,33 +52,55 @@ final class ScreenPlan {
     return cells.stream().mapToLong(Cell::perturbations).sum();
   }
 
-  static ScreenPlan of(Dataset<Row> cells, PerturbationPlanner planner, long maxCells, long seed, int hidden) {
-    UserDefinedFunction count = functions.udf(
-        (UDF1<scala.collection.Seq<Integer>, Integer>) ids -> ids == null ? 0 : planner.slots(toInts(ids)).length,
-        DataTypes.IntegerType);
-    Dataset<Row> screened = cells.withColumn("_perturbations", count.apply(col("input_ids"))).where(col("_perturbations").gt(0));
+  static ScreenPlan of(
+      Dataset<Row> cells, PerturbationPlanner planner, long maxCells, long seed, int hidden) {
+    UserDefinedFunction count =
+        functions.udf(
+            (UDF1<scala.collection.Seq<Integer>, Integer>)
+                ids -> ids == null ? 0 : planner.slots(toInts(ids)).length,
+            DataTypes.IntegerType);
+    Dataset<Row> screened =
+        cells
+            .withColumn("_perturbations", count.apply(col("input_ids")))
+            .where(col("_perturbations").gt(0));
     screened = CellSelection.sample(screened, maxCells, seed);
     List<Cell> out = new ArrayList<>();
-    for (Row r : screened.select(col("cell_id").cast("string"), size(col("input_ids")), col("_perturbations"),
-        xxhash64(col("input_ids"))).collectAsList()) {
+    for (Row r :
+        screened
+            .select(
+                col("cell_id").cast("string"),
+                size(col("input_ids")),
+                col("_perturbations"),
+                xxhash64(col("input_ids")))
+            .collectAsList()) {
       if (r.isNullAt(0)) {
-        throw UserException.of("A cell of the token table has no cell_id; perturbation results are keyed by cell_id,"
-            + " so every cell needs one (tokenize with an obs column of unique IDs)");
+        throw UserException.of(
+            "A cell of the token table has no cell_id; perturbation results are keyed by cell_id,"
+                + " so every cell needs one (tokenize with an obs column of unique IDs)");
       }
       out.add(new Cell(r.getString(0), r.getInt(1), r.getInt(2), r.getLong(3)));
     }
     out.sort(Comparator.comparing(Cell::cellId));
     for (int i = 1; i < out.size(); i++) {
       if (out.get(i).cellId().equals(out.get(i - 1).cellId())) {
-        throw UserException.of("cell_id '%s' appears more than once among the selected cells; perturbation results are"
-            + " keyed by cell_id, so IDs must be unique (filter the duplicates or re-tokenize with unique IDs)", out.get(i).cellId());
+        throw UserException.of(
+            "cell_id '%s' appears more than once among the selected cells; perturbation results are"
+                + " keyed by cell_id, so IDs must be unique (filter the duplicates or re-tokenize"
+                + " with unique IDs)",
+            out.get(i).cellId());
       }
     }
-    List<WorkPlan.CellWork> work = out.stream().map(c -> new WorkPlan.CellWork(c.cellId(), c.length(), c.perturbations())).toList();
+    List<WorkPlan.CellWork> work =
+        out.stream()
+            .map(c -> new WorkPlan.CellWork(c.cellId(), c.length(), c.perturbations()))
+            .toList();
     return new ScreenPlan(List.copyOf(out), WorkPlan.units(work, hidden));
   }
 
-  /** SHA-256 over {@code context} (options, model, vocabulary) and every unit with its cell's tokens. */
+  /**
+   * SHA-256 over {@code context} (options, model, vocabulary) and every unit with its cell's
+   * tokens.
+   */
   String fingerprint(String context) {
     try {
       MessageDigest d = MessageDigest.getInstance("SHA-256");
@@ -86,8 +110,16 @@ final class ScreenPlan {
         while (!cells.get(c).cellId().equals(u.cellId())) {
           c++;
         }
-        d.update(String.format(java.util.Locale.ROOT, "\n%d %s %d %d %d", u.id(), u.cellId(), u.from(), u.to(),
-            cells.get(c).tokenHash()).getBytes(StandardCharsets.UTF_8));
+        d.update(
+            String.format(
+                    java.util.Locale.ROOT,
+                    "\n%d %s %d %d %d",
+                    u.id(),
+                    u.cellId(),
+                    u.from(),
+                    u.to(),
+                    cells.get(c).tokenHash())
+                .getBytes(StandardCharsets.UTF_8));
       }
       return "sha256:" + HexFormat.of().formatHex(d.digest());
     } catch (NoSuchAlgorithmException e) {

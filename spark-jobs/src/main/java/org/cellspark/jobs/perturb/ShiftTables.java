@@ -20,8 +20,8 @@ import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
 
 /**
- * The screen's tables, built from the work units' checkpoint files (the only place results live,
- * so a resumed run and an uninterrupted one build the same tables):
+ * The screen's tables, built from the work units' checkpoint files (the only place results live, so
+ * a resumed run and an uninterrupted one build the same tables):
  *
  * <pre>
  * cell_shifts/  cell_id, perturbed_tokens, perturbed_genes, perturbed_symbols, cosine_similarity,
@@ -50,84 +50,111 @@ final class ShiftTables {
     for (String s : states) {
       String name = PerturbOptions.States.shiftColumn(s);
       if (out.contains(name)) {
-        throw UserException.of("--states: two states both become the column %s; rename one of them", name);
+        throw UserException.of(
+            "--states: two states both become the column %s; rename one of them", name);
       }
       out.add(name);
     }
     return out;
   }
 
-  static Dataset<Row> cellShifts(SparkSession spark, JavaRDD<UnitResult> units, GeneNames names, List<String> shiftColumns) {
-    StructType schema = new StructType()
-        .add("_unit", DataTypes.IntegerType, false)
-        .add("_row", DataTypes.IntegerType, false)
-        .add("cell_id", DataTypes.StringType, false)
-        .add("perturbed_tokens", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-        .add("perturbed_genes", DataTypes.createArrayType(DataTypes.StringType), false)
-        .add("perturbed_symbols", DataTypes.createArrayType(DataTypes.StringType), false)
-        .add("cosine_similarity", DataTypes.DoubleType, false);
+  static Dataset<Row> cellShifts(
+      SparkSession spark, JavaRDD<UnitResult> units, GeneNames names, List<String> shiftColumns) {
+    StructType schema =
+        new StructType()
+            .add("_unit", DataTypes.IntegerType, false)
+            .add("_row", DataTypes.IntegerType, false)
+            .add("cell_id", DataTypes.StringType, false)
+            .add("perturbed_tokens", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
+            .add("perturbed_genes", DataTypes.createArrayType(DataTypes.StringType), false)
+            .add("perturbed_symbols", DataTypes.createArrayType(DataTypes.StringType), false)
+            .add("cosine_similarity", DataTypes.DoubleType, false);
     for (String c : shiftColumns) {
       schema = schema.add(c, DataTypes.DoubleType, false);
     }
     int states = shiftColumns.size();
-    JavaRDD<Row> rows = units.flatMap(u -> {
-      List<Row> out = new ArrayList<>(u.rows().size());
-      for (int i = 0; i < u.rows().size(); i++) {
-        UnitResult.Row r = u.rows().get(i);
-        Object[] values = new Object[7 + states];
-        values[0] = u.unit();
-        values[1] = i;
-        values[2] = r.cellId();
-        values[3] = boxed(r.perturbed());
-        values[4] = names.geneIds(r.perturbed());
-        values[5] = names.symbols(r.perturbed());
-        values[6] = r.cosineSimilarity();
-        for (int s = 0; s < states; s++) {
-          values[7 + s] = r.shifts()[s];
-        }
-        out.add(RowFactory.create(values));
-      }
-      return out.iterator();
-    });
+    JavaRDD<Row> rows =
+        units.flatMap(
+            u -> {
+              List<Row> out = new ArrayList<>(u.rows().size());
+              for (int i = 0; i < u.rows().size(); i++) {
+                UnitResult.Row r = u.rows().get(i);
+                Object[] values = new Object[7 + states];
+                values[0] = u.unit();
+                values[1] = i;
+                values[2] = r.cellId();
+                values[3] = boxed(r.perturbed());
+                values[4] = names.geneIds(r.perturbed());
+                values[5] = names.symbols(r.perturbed());
+                values[6] = r.cosineSimilarity();
+                for (int s = 0; s < states; s++) {
+                  values[7 + s] = r.shifts()[s];
+                }
+                out.add(RowFactory.create(values));
+              }
+              return out.iterator();
+            });
     return spark.createDataFrame(rows, schema).orderBy("_unit", "_row").drop("_unit", "_row");
   }
 
   static Dataset<Row> geneShifts(SparkSession spark, JavaRDD<UnitResult> units, GeneNames names) {
-    StructType pairs = new StructType()
-        .add("perturbed_tokens", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-        .add("affected_token", DataTypes.IntegerType, false)
-        .add("cosine", DataTypes.DoubleType, false);
-    JavaRDD<Row> values = units.flatMap(u -> {
-      List<Row> out = new ArrayList<>();
-      for (UnitResult.Row r : u.rows()) {
-        Integer[] perturbed = boxed(r.perturbed());
-        for (int j = 0; j < r.affected().length; j++) {
-          out.add(RowFactory.create(perturbed, r.affected()[j], (double) r.geneCosines()[j]));
-        }
-      }
-      return out.iterator();
-    });
+    StructType pairs =
+        new StructType()
+            .add("perturbed_tokens", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
+            .add("affected_token", DataTypes.IntegerType, false)
+            .add("cosine", DataTypes.DoubleType, false);
+    JavaRDD<Row> values =
+        units.flatMap(
+            u -> {
+              List<Row> out = new ArrayList<>();
+              for (UnitResult.Row r : u.rows()) {
+                Integer[] perturbed = boxed(r.perturbed());
+                for (int j = 0; j < r.affected().length; j++) {
+                  out.add(
+                      RowFactory.create(perturbed, r.affected()[j], (double) r.geneCosines()[j]));
+                }
+              }
+              return out.iterator();
+            });
     // Population standard deviation (ddof 0), as upstream's aggregate_gene_shifts.
-    Dataset<Row> aggregated = spark.createDataFrame(values, pairs)
-        .groupBy("perturbed_tokens", "affected_token")
-        .agg(avg("cosine").as("mean"), stddev_pop("cosine").as("std"), count("cosine").as("n"));
-    StructType schema = new StructType()
-        .add("perturbed", DataTypes.createArrayType(DataTypes.StringType), false)
-        .add("perturbed_tokens", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-        .add("perturbed_symbols", DataTypes.createArrayType(DataTypes.StringType), false)
-        .add("affected", DataTypes.StringType)
-        .add("affected_token", DataTypes.IntegerType, false)
-        .add("affected_symbol", DataTypes.StringType)
-        .add("mean", DataTypes.DoubleType, false)
-        .add("std", DataTypes.DoubleType, false)
-        .add("n", DataTypes.LongType, false);
-    JavaRDD<Row> named = aggregated.javaRDD().map(r -> {
-      int[] perturbed = r.<Integer>getList(0).stream().mapToInt(Integer::intValue).toArray();
-      int affected = r.getInt(1);
-      return RowFactory.create(names.geneIds(perturbed), boxed(perturbed), names.symbols(perturbed),
-          names.geneId(affected), affected, names.symbol(affected), r.getDouble(2), r.getDouble(3), r.getLong(4));
-    });
-    return spark.createDataFrame(named, schema).orderBy(col("perturbed_tokens"), col("affected_token"));
+    Dataset<Row> aggregated =
+        spark
+            .createDataFrame(values, pairs)
+            .groupBy("perturbed_tokens", "affected_token")
+            .agg(avg("cosine").as("mean"), stddev_pop("cosine").as("std"), count("cosine").as("n"));
+    StructType schema =
+        new StructType()
+            .add("perturbed", DataTypes.createArrayType(DataTypes.StringType), false)
+            .add("perturbed_tokens", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
+            .add("perturbed_symbols", DataTypes.createArrayType(DataTypes.StringType), false)
+            .add("affected", DataTypes.StringType)
+            .add("affected_token", DataTypes.IntegerType, false)
+            .add("affected_symbol", DataTypes.StringType)
+            .add("mean", DataTypes.DoubleType, false)
+            .add("std", DataTypes.DoubleType, false)
+            .add("n", DataTypes.LongType, false);
+    JavaRDD<Row> named =
+        aggregated
+            .javaRDD()
+            .map(
+                r -> {
+                  int[] perturbed =
+                      r.<Integer>getList(0).stream().mapToInt(Integer::intValue).toArray();
+                  int affected = r.getInt(1);
+                  return RowFactory.create(
+                      names.geneIds(perturbed),
+                      boxed(perturbed),
+                      names.symbols(perturbed),
+                      names.geneId(affected),
+                      affected,
+                      names.symbol(affected),
+                      r.getDouble(2),
+                      r.getDouble(3),
+                      r.getLong(4));
+                });
+    return spark
+        .createDataFrame(named, schema)
+        .orderBy(col("perturbed_tokens"), col("affected_token"));
   }
 
   static Integer[] boxed(int[] a) {

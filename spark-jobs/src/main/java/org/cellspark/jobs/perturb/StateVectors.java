@@ -12,9 +12,9 @@ import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.cellspark.io.ParquetTables;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.Pooling;
+import org.cellspark.io.ParquetTables;
 import org.cellspark.jobs.common.StagedOutput;
 
 /** The state embeddings a screen shifts toward, read from {@code embed --summary}'s output. */
@@ -23,10 +23,16 @@ final class StateVectors {
 
   /**
    * One vector per state, in {@code states}' order (start, goal, alternatives). When the folder is
-   * an embed job's output, its summary must show the same model, layer and pooling as the screen:
-   * a shift toward a state embedded otherwise compares vectors from different spaces.
+   * an embed job's output, its summary must show the same model, layer and pooling as the screen: a
+   * shift toward a state embedded otherwise compares vectors from different spaces.
    */
-  static float[][] read(SparkSession spark, String folder, List<String> states, int hidden, int layer, Pooling pooling,
+  static float[][] read(
+      SparkSession spark,
+      String folder,
+      List<String> states,
+      int hidden,
+      int layer,
+      Pooling pooling,
       String modelFingerprint) {
     String table = folder;
     try {
@@ -42,14 +48,27 @@ final class StateVectors {
         }
       }
     } catch (java.io.IOException e) {
-      throw UserException.because(e, "Cannot read --state-embeddings %s: %s", folder, e.getMessage());
+      throw UserException.because(
+          e, "Cannot read --state-embeddings %s: %s", folder, e.getMessage());
     }
-    Dataset<Row> rows = ParquetTables.read(spark, table, (e, why) -> UserException.because(e,
-        "--state-embeddings %s is not a Parquet table (%s); pass the output of cellspark embed --summary", folder, why));
+    Dataset<Row> rows =
+        ParquetTables.read(
+            spark,
+            table,
+            (e, why) ->
+                UserException.because(
+                    e,
+                    "--state-embeddings %s is not a Parquet table (%s); pass the output of"
+                        + " cellspark embed --summary",
+                    folder,
+                    why));
     Map<String, float[]> byLabel = new HashMap<>();
     for (Row r : rows.select("label", "embedding").collectAsList()) {
       Object e = r.get(1);
-      double[] v = e instanceof Vector vec ? vec.toArray() : r.<Number>getList(1).stream().mapToDouble(Number::doubleValue).toArray();
+      double[] v =
+          e instanceof Vector vec
+              ? vec.toArray()
+              : r.<Number>getList(1).stream().mapToDouble(Number::doubleValue).toArray();
       float[] f = new float[v.length];
       for (int i = 0; i < v.length; i++) {
         f[i] = (float) v[i];
@@ -60,11 +79,15 @@ final class StateVectors {
     for (int s = 0; s < out.length; s++) {
       float[] v = byLabel.get(states.get(s));
       if (v == null) {
-        throw UserException.of("--state-embeddings %s has no embedding for state '%s' (it has: %s); run cellspark embed --summary with --by the state column",
+        throw UserException.of(
+            "--state-embeddings %s has no embedding for state '%s' (it has: %s); run cellspark"
+                + " embed --summary with --by the state column",
             folder, states.get(s), String.join(", ", byLabel.keySet()));
       }
       if (v.length != hidden) {
-        throw UserException.of("--state-embeddings %s: state '%s' has %d dimensions but the model's hidden size is %d; use the same model for both",
+        throw UserException.of(
+            "--state-embeddings %s: state '%s' has %d dimensions but the model's hidden size is %d;"
+                + " use the same model for both",
             folder, states.get(s), v.length, hidden);
       }
       out[s] = v;
@@ -72,7 +95,8 @@ final class StateVectors {
     return out;
   }
 
-  private static void check(String folder, JsonNode summary, int layer, Pooling pooling, String modelFingerprint) {
+  private static void check(
+      String folder, JsonNode summary, int layer, Pooling pooling, String modelFingerprint) {
     List<String> problems = new java.util.ArrayList<>();
     JsonNode l = summary.at("/options/layer");
     if (l.isInt() && l.asInt() != layer) {
@@ -84,12 +108,17 @@ final class StateVectors {
       problems.add(p.asText() + " pooling (this screen: " + ours + ")");
     }
     JsonNode f = summary.at("/model/fingerprint");
-    if (f.isTextual() && f.asText().startsWith("sha256:") && modelFingerprint.startsWith("sha256:") && !f.asText().equals(modelFingerprint)) {
+    if (f.isTextual()
+        && f.asText().startsWith("sha256:")
+        && modelFingerprint.startsWith("sha256:")
+        && !f.asText().equals(modelFingerprint)) {
       problems.add("another model (" + summary.at("/model/path").asText() + ")");
     }
     if (!problems.isEmpty()) {
-      throw UserException.of("--state-embeddings %s were made with %s; embed the states with the screen's --model, --layer"
-          + " and --pooling (cellspark embed --summary mean --by <state column>)", folder, String.join(", ", problems));
+      throw UserException.of(
+          "--state-embeddings %s were made with %s; embed the states with the screen's --model,"
+              + " --layer and --pooling (cellspark embed --summary mean --by <state column>)",
+          folder, String.join(", ", problems));
     }
   }
 }

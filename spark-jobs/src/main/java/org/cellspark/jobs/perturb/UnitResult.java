@@ -22,8 +22,14 @@ record UnitResult(int unit, List<Row> rows) implements Serializable {
    * @param affected the other genes' tokens (empty without gene shifts)
    * @param geneCosines each affected gene's cosine between perturbed and original
    */
-  record Row(String cellId, int[] perturbed, double cosineSimilarity, double[] shifts, int[] affected,
-      float[] geneCosines) implements Serializable {}
+  record Row(
+      String cellId,
+      int[] perturbed,
+      double cosineSimilarity,
+      double[] shifts,
+      int[] affected,
+      float[] geneCosines)
+      implements Serializable {}
 
   private static final int MAGIC = 0x43535055; // "CSPU"
 

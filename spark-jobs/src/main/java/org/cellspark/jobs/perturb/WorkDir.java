@@ -23,7 +23,8 @@ import org.cellspark.error.UserException;
  */
 final class WorkDir {
   static final String PLAN_FILE = "plan.json";
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final FileSystem fs;
   private final Path root;
@@ -57,8 +58,10 @@ final class WorkDir {
         }
         String fingerprint = String.valueOf(plan.get("fingerprint"));
         if (!fingerprint.equals(there.path("fingerprint").asText())) {
-          throw UserException.of("%s holds the checkpoints of a different screen (other inputs, model, options or cells)"
-              + " for output %s. Run with the same options to resume it, or delete %s to start this screen afresh",
+          throw UserException.of(
+              "%s holds the checkpoints of a different screen (other inputs, model, options or"
+                  + " cells) for output %s. Run with the same options to resume it, or delete %s to"
+                  + " start this screen afresh",
               root, target, root);
         }
       } else {
@@ -75,7 +78,8 @@ final class WorkDir {
       }
       return new WorkDir(fs, root);
     } catch (IOException e) {
-      throw UserException.because(e, "Cannot use the checkpoint folder %s: %s", root, e.getMessage());
+      throw UserException.because(
+          e, "Cannot use the checkpoint folder %s: %s", root, e.getMessage());
     }
   }
 

@@ -12,11 +12,11 @@ import java.util.PriorityQueue;
  * <p>Cost of one perturbation (one forward pass) of a cell of L tokens with hidden size h, per
  * layer: the projections and feed-forward take 12·L·h² multiply-adds, attention 2·L²·h; so cost ∝
  * L·(L + 6h): linear in L for short cells, quadratic for long ones (a cell's whole screen, L
- * perturbations, grows as L³). A cell's perturbations are cut into units of at most
- * {@link #UNIT_COST}, or of a {@link #MIN_UNITS}th of the whole screen when that is less, so that
- * small screens still spread over many tasks. Both depend on the data and the model only, never
- * on the cluster: a resumed run plans the same units. Units go to tasks most costly first, each to
- * the task with the least work so far (LPT scheduling: within 4/3 of the optimal longest task).
+ * perturbations, grows as L³). A cell's perturbations are cut into units of at most {@link
+ * #UNIT_COST}, or of a {@link #MIN_UNITS}th of the whole screen when that is less, so that small
+ * screens still spread over many tasks. Both depend on the data and the model only, never on the
+ * cluster: a resumed run plans the same units. Units go to tasks most costly first, each to the
+ * task with the least work so far (LPT scheduling: within 4/3 of the optimal longest task).
  */
 final class WorkPlan {
   /** 64 perturbations of a 2,048-token cell of a V1 model (h = 256); ~300 of an 800-token one. */
@@ -51,7 +51,10 @@ final class WorkPlan {
     List<WorkUnit> out = new ArrayList<>();
     for (CellWork c : cells) {
       double each = perturbationCost(c.length(), hidden);
-      int perUnit = (int) Math.min(MAX_PER_UNIT, Math.max(MIN_PER_UNIT, Math.floor(unitCost / Math.max(1, each))));
+      int perUnit =
+          (int)
+              Math.min(
+                  MAX_PER_UNIT, Math.max(MIN_PER_UNIT, Math.floor(unitCost / Math.max(1, each))));
       for (int from = 0; from < c.perturbations(); from += perUnit) {
         int to = Math.min(c.perturbations(), from + perUnit);
         out.add(new WorkUnit(out.size(), c.cellId(), from, to, (to - from) * each));
@@ -67,8 +70,12 @@ final class WorkPlan {
     for (int i = 0; i < order.length; i++) {
       order[i] = i;
     }
-    java.util.Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -units.get(i).cost()).thenComparing(i -> i));
-    PriorityQueue<double[]> load = new PriorityQueue<>(Comparator.<double[]>comparingDouble(a -> a[0]).thenComparingDouble(a -> a[1]));
+    java.util.Arrays.sort(
+        order,
+        Comparator.comparingDouble((Integer i) -> -units.get(i).cost()).thenComparing(i -> i));
+    PriorityQueue<double[]> load =
+        new PriorityQueue<>(
+            Comparator.<double[]>comparingDouble(a -> a[0]).thenComparingDouble(a -> a[1]));
     for (int t = 0; t < tasks; t++) {
       load.add(new double[] {0, t});
     }

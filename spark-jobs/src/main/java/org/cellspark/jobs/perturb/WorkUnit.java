@@ -11,4 +11,5 @@ import java.io.Serializable;
  * @param to one past the last
  * @param cost estimated cost: perturbations x {@link WorkPlan#perturbationCost}
  */
-public record WorkUnit(int id, String cellId, int from, int to, double cost) implements Serializable {}
+public record WorkUnit(int id, String cellId, int from, int to, double cost)
+    implements Serializable {}

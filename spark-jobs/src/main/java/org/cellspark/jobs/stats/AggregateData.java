@@ -19,13 +19,20 @@ final class AggregateData {
 
   static StatsTable compute(Screen screen) {
     if (screen.allGenes()) {
-      throw UserException.of("--mode aggregate-data reads a gene-list screen (--genes GENES); %s perturbed every gene:"
-          + " its cell_shifts/ table already has one row per cell and gene", screen.folder());
+      throw UserException.of(
+          "--mode aggregate-data reads a gene-list screen (--genes GENES); %s perturbed every gene:"
+              + " its cell_shifts/ table already has one row per cell and gene",
+          screen.folder());
     }
-    Dataset<Row> rows = screen.keyedCells()
-        .select(col("cosine_similarity").as("Cosine_sim"), coalesce(col(Screen.GENE_NAME), col(Screen.ENSEMBL_ID), col(Screen.GENE)).as("Gene"),
-            col("cell_id"))
-        .orderBy(col("Gene"), col("cell_id"));
+    Dataset<Row> rows =
+        screen
+            .keyedCells()
+            .select(
+                col("cosine_similarity").as("Cosine_sim"),
+                coalesce(col(Screen.GENE_NAME), col(Screen.ENSEMBL_ID), col(Screen.GENE))
+                    .as("Gene"),
+                col("cell_id"))
+            .orderBy(col("Gene"), col("cell_id"));
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("genes", screen.genesLabel());
     return new StatsTable(rows, false, details);

@@ -12,10 +12,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * A screen's values gathered per perturbed gene (or group) by Spark: one row per gene with
- * Gene, Gene_name, Ensembl_ID, one array of values per requested column (NaN dropped), and n (the
- * number of perturbed cells). A gene's values travel together to one executor, where its test
- * runs; only the per-gene results come back to the driver.
+ * A screen's values gathered per perturbed gene (or group) by Spark: one row per gene with Gene,
+ * Gene_name, Ensembl_ID, one array of values per requested column (NaN dropped), and n (the number
+ * of perturbed cells). A gene's values travel together to one executor, where its test runs; only
+ * the per-gene results come back to the driver.
  */
 final class GeneValues {
   static final int FIRST_VALUES = 3;
@@ -28,11 +28,16 @@ final class GeneValues {
     aggs.add(first(Screen.ENSEMBL_ID, true).as(Screen.ENSEMBL_ID));
     for (int i = 0; i < valueColumns.size(); i++) {
       Column v = col(valueColumns.get(i));
-      // collect_list skips nulls; NaN (a cosine of a zero vector) is dropped like SciPy's nan_policy="omit".
-      aggs.add(collect_list(org.apache.spark.sql.functions.when(v.isNaN().unary_$bang(), v)).as("_v" + i));
+      // collect_list skips nulls; NaN (a cosine of a zero vector) is dropped like SciPy's
+      // nan_policy="omit".
+      aggs.add(
+          collect_list(org.apache.spark.sql.functions.when(v.isNaN().unary_$bang(), v))
+              .as("_v" + i));
     }
     aggs.add(count(org.apache.spark.sql.functions.lit(1)).as("_n"));
-    return keyedCells.groupBy(col(Screen.GENE)).agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0]));
+    return keyedCells
+        .groupBy(col(Screen.GENE))
+        .agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0]));
   }
 
   /** The i-th value array of a row of {@link #of}. */

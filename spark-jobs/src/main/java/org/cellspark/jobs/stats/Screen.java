@@ -35,8 +35,14 @@ import org.cellspark.jobs.perturb.PerturbOptions;
  * anchor screens (upstream keys anchor screens by the partner gene too), the group for groups.
  */
 record Screen(
-    String folder, String perturbation, boolean allGenes, boolean group, Integer anchor,
-    PerturbOptions.States states, Dataset<Row> cellShifts, Dataset<Row> geneShifts) {
+    String folder,
+    String perturbation,
+    boolean allGenes,
+    boolean group,
+    Integer anchor,
+    PerturbOptions.States states,
+    Dataset<Row> cellShifts,
+    Dataset<Row> geneShifts) {
 
   static final String GENE = "Gene";
   static final String GENE_NAME = "Gene_name";
@@ -48,8 +54,12 @@ record Screen(
     String perturbation = o.path("perturbation").asText();
     JsonNode genes = o.path("genes");
     boolean all = genes.isTextual() && genes.asText().equals("all");
-    Integer anchor = o.path("anchor_gene").isNull() || o.path("anchor_gene").isMissingNode() ? null : o.get("anchor_gene").asInt();
-    PerturbOptions.States states = o.path("states").isTextual() ? PerturbOptions.States.parse(o.get("states").asText()) : null;
+    Integer anchor =
+        o.path("anchor_gene").isNull() || o.path("anchor_gene").isMissingNode()
+            ? null
+            : o.get("anchor_gene").asInt();
+    PerturbOptions.States states =
+        o.path("states").isTextual() ? PerturbOptions.States.parse(o.get("states").asText()) : null;
     Dataset<Row> cells = table(spark, folder, "cell_shifts", option, true);
     if (states != null) {
       for (String s : states.all()) {
@@ -57,7 +67,8 @@ record Screen(
       }
     }
     Dataset<Row> pairs = table(spark, folder, "gene_shifts", option, false);
-    return new Screen(folder, perturbation, all, o.path("group").asBoolean(false), anchor, states, cells, pairs);
+    return new Screen(
+        folder, perturbation, all, o.path("group").asBoolean(false), anchor, states, cells, pairs);
   }
 
   private static JsonNode summary(SparkSession spark, String folder, String option) {
@@ -65,17 +76,22 @@ record Screen(
     try {
       FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
       if (!fs.exists(dir)) {
-        throw UserException.of("%s %s does not exist; pass the output folder of cellspark perturb", option, folder);
+        throw UserException.of(
+            "%s %s does not exist; pass the output folder of cellspark perturb", option, folder);
       }
       Path file = new Path(dir, StagedOutput.SUMMARY_FILE);
       if (!fs.exists(file)) {
-        throw UserException.of("%s %s has no %s: it is not the output of a finished cellspark perturb run"
-            + " (a stopped screen resumes when run again)", option, folder, StagedOutput.SUMMARY_FILE);
+        throw UserException.of(
+            "%s %s has no %s: it is not the output of a finished cellspark perturb run"
+                + " (a stopped screen resumes when run again)",
+            option, folder, StagedOutput.SUMMARY_FILE);
       }
       try (InputStream in = fs.open(file)) {
         JsonNode json = new ObjectMapper().readTree(in);
         if (!"perturb".equals(json.path("job").asText()) || !json.path("options").isObject()) {
-          throw UserException.of("%s %s was written by cellspark %s, not cellspark perturb; pass a perturb output folder",
+          throw UserException.of(
+              "%s %s was written by cellspark %s, not cellspark perturb; pass a perturb output"
+                  + " folder",
               option, folder, json.path("job").asText("(unknown)"));
         }
         return json;
@@ -85,12 +101,15 @@ record Screen(
     }
   }
 
-  private static Dataset<Row> table(SparkSession spark, String folder, String name, String option, boolean required) {
+  private static Dataset<Row> table(
+      SparkSession spark, String folder, String name, String option, boolean required) {
     Path path = new Path(folder, name);
     try {
       if (!path.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(path)) {
         if (required) {
-          throw UserException.of("%s %s has no %s/ table; pass a complete cellspark perturb output folder", option, folder, name);
+          throw UserException.of(
+              "%s %s has no %s/ table; pass a complete cellspark perturb output folder",
+              option, folder, name);
         }
         return null;
       }
@@ -102,8 +121,10 @@ record Screen(
 
   private static void requireColumn(Dataset<Row> table, String column, String folder, String name) {
     if (!Arrays.asList(table.columns()).contains(column)) {
-      throw UserException.of("%s/%s has no column %s although its summary names that state; the folder was changed"
-          + " after perturb wrote it: run the screen again", folder, name, column);
+      throw UserException.of(
+          "%s/%s has no column %s although its summary names that state; the folder was changed"
+              + " after perturb wrote it: run the screen again",
+          folder, name, column);
     }
   }
 
@@ -120,7 +141,10 @@ record Screen(
     return allGenes ? "all" : group ? "group" : "each listed gene";
   }
 
-  /** cell_shifts with the key columns Gene (tokens joined by '+'), Gene_name, Ensembl_ID and _key (the token array). */
+  /**
+   * cell_shifts with the key columns Gene (tokens joined by '+'), Gene_name, Ensembl_ID and _key
+   * (the token array).
+   */
   Dataset<Row> keyedCells() {
     return keyed(cellShifts, "perturbed_tokens", "perturbed_symbols", "perturbed_genes");
   }
@@ -132,7 +156,8 @@ record Screen(
 
   private Dataset<Row> keyed(Dataset<Row> t, String tokens, String symbols, String ids) {
     return t.withColumn("_key", withoutAnchor(tokens))
-        .withColumn(GENE, array_join(transform(col("_key"), x -> x.cast(DataTypes.StringType)), "+"))
+        .withColumn(
+            GENE, array_join(transform(col("_key"), x -> x.cast(DataTypes.StringType)), "+"))
         .withColumn(GENE_NAME, emptyAsNull(array_join(withoutAnchor(symbols), "+")))
         .withColumn(ENSEMBL_ID, emptyAsNull(array_join(withoutAnchor(ids), "+")));
   }
@@ -143,7 +168,9 @@ record Screen(
 
   /** An anchor screen's arrays are [anchor, gene]: the key is the gene. */
   private Column withoutAnchor(String column) {
-    return anchor == null ? col(column) : expr("slice(" + column + ", 2, size(" + column + ") - 1)");
+    return anchor == null
+        ? col(column)
+        : expr("slice(" + column + ", 2, size(" + column + ") - 1)");
   }
 
   /** The shift column toward the goal, then one per alternative state. */

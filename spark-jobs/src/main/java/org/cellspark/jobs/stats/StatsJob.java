@@ -24,12 +24,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * `cellspark stats`: upstream's InSilicoPerturberStats over a `cellspark perturb` output. Reads
- * the screen's summary and tables, computes the mode's table ({@link GoalStateShift},
- * {@link VsNull}, {@link MixtureModel}, {@link AggregateData}, {@link AggregateGeneShifts}) and
- * writes it twice, as {@code <mode>.csv} with upstream's column names (for Geneformer's notebooks
- * and spreadsheets) and as {@code <mode>/} Parquet, with {@code _cellspark.json}; all staged and
- * moved into place only when complete.
+ * `cellspark stats`: upstream's InSilicoPerturberStats over a `cellspark perturb` output. Reads the
+ * screen's summary and tables, computes the mode's table ({@link GoalStateShift}, {@link VsNull},
+ * {@link MixtureModel}, {@link AggregateData}, {@link AggregateGeneShifts}) and writes it twice, as
+ * {@code <mode>.csv} with upstream's column names (for Geneformer's notebooks and spreadsheets) and
+ * as {@code <mode>/} Parquet, with {@code _cellspark.json}; all staged and moved into place only
+ * when complete.
  */
 public final class StatsJob {
   private static final Logger LOG = LoggerFactory.getLogger(StatsJob.class);
@@ -49,13 +49,14 @@ public final class StatsJob {
     StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, inputs);
     try (JobScope job = JobScope.start(sc, "cellspark stats", out)) {
       sc.setJobDescription("stats: " + o.mode().label());
-      StatsTable table = switch (o.mode()) {
-        case GOAL_STATE_SHIFT -> GoalStateShift.compute(spark, screen, o);
-        case VS_NULL -> VsNull.compute(spark, screen, none, o);
-        case MIXTURE_MODEL -> MixtureModel.compute(spark, screen);
-        case AGGREGATE_DATA -> AggregateData.compute(screen);
-        case AGGREGATE_GENE_SHIFTS -> AggregateGeneShifts.compute(screen);
-      };
+      StatsTable table =
+          switch (o.mode()) {
+            case GOAL_STATE_SHIFT -> GoalStateShift.compute(spark, screen, o);
+            case VS_NULL -> VsNull.compute(spark, screen, none, o);
+            case MIXTURE_MODEL -> MixtureModel.compute(spark, screen);
+            case AGGREGATE_DATA -> AggregateData.compute(screen);
+            case AGGREGATE_GENE_SHIFTS -> AggregateGeneShifts.compute(screen);
+          };
       String name = o.mode().tableName();
       sc.setJobDescription("stats: write " + name + "/ and " + name + ".csv");
       // Computed once, written twice; both writers keep the rows' order (Parquet by part file).
@@ -71,16 +72,26 @@ public final class StatsJob {
       sc.setJobDescription(null);
 
       double seconds = (System.nanoTime() - start) / 1e9;
-      JobSummary summary = new JobSummary("stats")
-          .put("options", options(o))
-          .put("screen", screen.describe())
-          .put("table", Map.of("name", name, "rows", count, "csv", name + ".csv", "parquet", name + "/"))
-          .put("details", table.details())
-          .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
+      JobSummary summary =
+          new JobSummary("stats")
+              .put("options", options(o))
+              .put("screen", screen.describe())
+              .put(
+                  "table",
+                  Map.of("name", name, "rows", count, "csv", name + ".csv", "parquet", name + "/"))
+              .put("details", table.details())
+              .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
       out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
       out.commit();
       job.succeeded();
-      LOG.info(String.format(Locale.ROOT, "stats: %s, %,d rows in %.1f s to %s", o.mode().label(), count, seconds, out.targetUri()));
+      LOG.info(
+          String.format(
+              Locale.ROOT,
+              "stats: %s, %,d rows in %.1f s to %s",
+              o.mode().label(),
+              count,
+              seconds,
+              out.targetUri()));
       return new StatsResult(out.targetUri(), name, count, seconds, summary.asMap());
     }
   }
@@ -89,21 +100,34 @@ public final class StatsJob {
    * One CSV file with a header, rows in the table's order: Spark writes a single part file
    * (coalesce keeps the sorted partitions in order), which is renamed to {@code <name>.csv}.
    */
-  private static void writeCsv(Dataset<Row> table, String staging, String name, Configuration hadoop) {
+  private static void writeCsv(
+      Dataset<Row> table, String staging, String name, Configuration hadoop) {
     Path tmp = new Path(staging, "_" + name + ".csv.tmp");
-    table.coalesce(1).write().option("header", true).option("emptyValue", "").option("nullValue", "").csv(tmp.toString());
+    table
+        .coalesce(1)
+        .write()
+        .option("header", true)
+        .option("emptyValue", "")
+        .option("nullValue", "")
+        .csv(tmp.toString());
     try {
       FileSystem fs = tmp.getFileSystem(hadoop);
       FileStatus[] parts = fs.globStatus(new Path(tmp, "part-*"));
       if (parts == null || parts.length != 1) {
-        throw new Bug("expected one CSV part file in " + tmp + ", found " + (parts == null ? 0 : parts.length));
+        throw new Bug(
+            "expected one CSV part file in "
+                + tmp
+                + ", found "
+                + (parts == null ? 0 : parts.length));
       }
       if (!fs.rename(parts[0].getPath(), new Path(staging, name + ".csv"))) {
-        throw UserException.of("Cannot move %s into place in %s; check permissions", name + ".csv", staging);
+        throw UserException.of(
+            "Cannot move %s into place in %s; check permissions", name + ".csv", staging);
       }
       fs.delete(tmp, true);
     } catch (IOException e) {
-      throw UserException.because(e, "Cannot write %s.csv into %s: %s", name, staging, e.getMessage());
+      throw UserException.because(
+          e, "Cannot write %s.csv into %s: %s", name, staging, e.getMessage());
     }
   }
 

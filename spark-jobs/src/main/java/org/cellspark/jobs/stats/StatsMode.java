@@ -5,11 +5,17 @@ import org.cellspark.error.Choices;
 
 /** What `cellspark stats` computes: upstream's InSilicoPerturberStats modes. */
 public enum StatsMode {
-  /** Per gene: mean shift toward the goal (and alternative) states, rank-sum p-value against all genes' shifts, FDR. */
+  /**
+   * Per gene: mean shift toward the goal (and alternative) states, rank-sum p-value against all
+   * genes' shifts, FDR.
+   */
   GOAL_STATE_SHIFT,
   /** Per gene: the screen's values against the same perturbation in a null cell population. */
   VS_NULL,
-  /** Per gene: its mean effect and whether a two-component mixture over all genes calls it an impact. */
+  /**
+   * Per gene: its mean effect and whether a two-component mixture over all genes calls it an
+   * impact.
+   */
   MIXTURE_MODEL,
   /** One row per perturbed cell of a gene-list screen: its cosine similarity and gene. */
   AGGREGATE_DATA,

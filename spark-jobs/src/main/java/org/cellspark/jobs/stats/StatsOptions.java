@@ -17,7 +17,14 @@ import org.cellspark.jobs.common.OptionProblems;
  * @param overwrite replace an existing output folder
  */
 public record StatsOptions(
-    String input, String output, StatsMode mode, String nullInput, int poolSize, long seed, double fdrThreshold, boolean overwrite) {
+    String input,
+    String output,
+    StatsMode mode,
+    String nullInput,
+    int poolSize,
+    long seed,
+    double fdrThreshold,
+    boolean overwrite) {
   public static final int DEFAULT_POOL_SIZE = 100_000;
   public static final long DEFAULT_SEED = CellSelection.DEFAULT_SEED;
   public static final double DEFAULT_FDR = 0.05;
@@ -34,7 +41,9 @@ public record StatsOptions(
       problems.add("--mode is required");
     }
     if (mode == StatsMode.VS_NULL && (nullInput == null || nullInput.isBlank())) {
-      problems.add("--mode vs-null needs --null: a cellspark perturb output of the same perturbation in null cells");
+      problems.add(
+          "--mode vs-null needs --null: a cellspark perturb output of the same perturbation in null"
+              + " cells");
     }
     if (mode != StatsMode.VS_NULL && nullInput != null) {
       problems.add("--null is only read by --mode vs-null");
@@ -54,7 +63,12 @@ public record StatsOptions(
 
   /** vs-null of a test screen against a null screen. */
   public static StatsOptions vsNull(String input, String nullInput, String output) {
-    return builder().input(input).output(output).mode(StatsMode.VS_NULL).nullInput(nullInput).build();
+    return builder()
+        .input(input)
+        .output(output)
+        .mode(StatsMode.VS_NULL)
+        .nullInput(nullInput)
+        .build();
   }
 
   public StatsOptions withPool(int size, long sampleSeed) {
@@ -69,7 +83,10 @@ public record StatsOptions(
     return toBuilder().overwrite(replace).build();
   }
 
-  /** A builder with every option at its default (the command line's); {@link Builder#build} checks them all. */
+  /**
+   * A builder with every option at its default (the command line's); {@link Builder#build} checks
+   * them all.
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -142,7 +159,8 @@ public record StatsOptions(
     }
 
     public StatsOptions build() {
-      return new StatsOptions(input, output, mode, nullInput, poolSize, seed, fdrThreshold, overwrite);
+      return new StatsOptions(
+          input, output, mode, nullInput, poolSize, seed, fdrThreshold, overwrite);
     }
   }
 }

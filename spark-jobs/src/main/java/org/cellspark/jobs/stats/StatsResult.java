@@ -11,4 +11,5 @@ import java.util.Map;
  * @param seconds wall time
  * @param summary what _cellspark.json holds
  */
-public record StatsResult(String output, String table, long rows, double seconds, Map<String, Object> summary) {}
+public record StatsResult(
+    String output, String table, long rows, double seconds, Map<String, Object> summary) {}

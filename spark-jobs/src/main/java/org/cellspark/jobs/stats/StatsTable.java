@@ -10,14 +10,15 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * A statistics table in its final row order, and what the summary should say about how it was
- * made (pool sizes, the mixture's parameters). {@code small}: one row per gene, built on the
- * driver (written as one file); otherwise sized like the screen (written by partition, in order).
+ * A statistics table in its final row order, and what the summary should say about how it was made
+ * (pool sizes, the mixture's parameters). {@code small}: one row per gene, built on the driver
+ * (written as one file); otherwise sized like the screen (written by partition, in order).
  */
 record StatsTable(Dataset<Row> rows, boolean small, Map<String, Object> details) {
 
   /** A small per-gene table computed on the driver, sorted there. */
-  static Dataset<Row> local(SparkSession spark, StructType schema, List<Object[]> rows, Comparator<Object[]> order) {
+  static Dataset<Row> local(
+      SparkSession spark, StructType schema, List<Object[]> rows, Comparator<Object[]> order) {
     rows.sort(order);
     return spark.createDataFrame(rows.stream().map(RowFactory::create).toList(), schema);
   }
@@ -37,7 +38,8 @@ record StatsTable(Dataset<Row> rows, boolean small, Map<String, Object> details)
   }
 
   static Comparator<Object[]> byString(int i) {
-    return Comparator.comparing((Object[] r) -> (String) r[i], Comparator.nullsLast(Comparator.<String>naturalOrder()));
+    return Comparator.comparing(
+        (Object[] r) -> (String) r[i], Comparator.nullsLast(Comparator.<String>naturalOrder()));
   }
 
   private static int nanLast(double a, double b, boolean descending) {

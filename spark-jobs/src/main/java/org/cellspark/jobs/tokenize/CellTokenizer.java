@@ -29,6 +29,7 @@ final class CellTokenizer implements FlatMapFunction<Iterator<InternalRow>, Inte
 
   /** Positions in the reader rows the job selects. */
   static final int CELL_ID = 0;
+
   static final int SOURCE = 1;
   static final int ROW_INDEX = 2;
   static final int GENE_INDEX = 3;
@@ -77,7 +78,8 @@ final class CellTokenizer implements FlatMapFunction<Iterator<InternalRow>, Inte
   }
 
   /** The token row for one cell, or null when the cell is dropped. */
-  private InternalRow tokenize(TokenizePlan p, RankValueEncoder encoder, Scratch scratch, InternalRow in) {
+  private InternalRow tokenize(
+      TokenizePlan p, RankValueEncoder encoder, Scratch scratch, InternalRow in) {
     counters.cellsRead.add(1);
     String uri = in.getUTF8String(SOURCE).toString();
     TokenizePlan.FilePlan file = p.file(uri);
@@ -108,11 +110,12 @@ final class CellTokenizer implements FlatMapFunction<Iterator<InternalRow>, Inte
     if (!(nCounts > 0) || Double.isInfinite(nCounts)) {
       if (hasNonZero(counts, stored)) {
         throw UserException.of(
-            "Input %s, %s: n_counts is %s but the cell has counts; n_counts must be"
-                + " the cell's total count (fix the obs column '%s', or drop it so Cellspark computes"
-                + " it)",
-            file.name(), cell(in),
-            Double.isNaN(nCounts) ? "missing" : String.valueOf(nCounts), "n_counts");
+            "Input %s, %s: n_counts is %s but the cell has counts; n_counts must be the cell's"
+                + " total count (fix the obs column '%s', or drop it so Cellspark computes it)",
+            file.name(),
+            cell(in),
+            Double.isNaN(nCounts) ? "missing" : String.valueOf(nCounts),
+            "n_counts");
       }
       counters.droppedEmpty.add(1);
       return null;
@@ -131,14 +134,19 @@ final class CellTokenizer implements FlatMapFunction<Iterator<InternalRow>, Inte
     int attrs = p.attributeFields().size();
     GenericInternalRow out = new GenericInternalRow(5 + attrs);
     UTF8String id = in.getUTF8String(CELL_ID);
-    out.update(0, file.cellIdPrefix().isEmpty() ? id.copy() : UTF8String.fromString(file.cellIdPrefix() + id));
+    out.update(
+        0,
+        file.cellIdPrefix().isEmpty()
+            ? id.copy()
+            : UTF8String.fromString(file.cellIdPrefix() + id));
     out.update(1, UnsafeArrayData.fromPrimitiveArray(tokens));
     out.setInt(2, tokens.length);
     out.setDouble(3, nCounts);
     out.update(4, UTF8String.fromString(file.sourceName()));
     for (int a = 0; a < attrs; a++) {
       int field = p.attributeFields().get(a);
-      out.update(5 + a, obs.isNullAt(field) ? null : copy(obs.get(field, p.attributeTypes().get(a))));
+      out.update(
+          5 + a, obs.isNullAt(field) ? null : copy(obs.get(field, p.attributeTypes().get(a))));
     }
     return out;
   }
@@ -190,8 +198,18 @@ final class CellTokenizer implements FlatMapFunction<Iterator<InternalRow>, Inte
       }
       if (geneArray instanceof UnsafeArrayData g && countArray instanceof UnsafeArrayData c) {
         long header = UnsafeArrayData.calculateHeaderPortionInBytes(n);
-        Platform.copyMemory(g.getBaseObject(), g.getBaseOffset() + header, genes, Platform.INT_ARRAY_OFFSET, 4L * n);
-        Platform.copyMemory(c.getBaseObject(), c.getBaseOffset() + header, counts, Platform.DOUBLE_ARRAY_OFFSET, 8L * n);
+        Platform.copyMemory(
+            g.getBaseObject(),
+            g.getBaseOffset() + header,
+            genes,
+            Platform.INT_ARRAY_OFFSET,
+            4L * n);
+        Platform.copyMemory(
+            c.getBaseObject(),
+            c.getBaseOffset() + header,
+            counts,
+            Platform.DOUBLE_ARRAY_OFFSET,
+            8L * n);
       } else {
         for (int i = 0; i < n; i++) {
           genes[i] = geneArray.getInt(i);
@@ -205,7 +223,8 @@ final class CellTokenizer implements FlatMapFunction<Iterator<InternalRow>, Inte
   /** "cell 'ID' (row N)"; long tables have no rows in order (-1), so just the ID there. */
   private static String cell(InternalRow in) {
     long row = in.getLong(ROW_INDEX);
-    return row < 0 ? String.format(Locale.ROOT, "cell '%s'", in.getUTF8String(CELL_ID))
+    return row < 0
+        ? String.format(Locale.ROOT, "cell '%s'", in.getUTF8String(CELL_ID))
         : String.format(Locale.ROOT, "cell '%s' (row %d)", in.getUTF8String(CELL_ID), row);
   }
 
@@ -216,8 +235,12 @@ final class CellTokenizer implements FlatMapFunction<Iterator<InternalRow>, Inte
         String.format(
             Locale.ROOT,
             "Input %s, %s, gene %s (column %d): the count %s is %s.",
-            file.name(), cell(in), file.geneIds()[gene], gene,
-            value, problem);
+            file.name(),
+            cell(in),
+            file.geneIds()[gene],
+            gene,
+            value,
+            problem);
     String fix =
         "not an integer".equals(problem)
             ? " The matrix looks normalised; Geneformer needs raw counts. Point --counts at them"

@@ -14,15 +14,15 @@ import org.cellspark.io.h5ad.CountsMatrix;
 import org.cellspark.io.h5ad.DataFrameGroup;
 import org.cellspark.io.h5ad.H5adFile;
 import org.cellspark.io.h5ad.ObsColumn;
+import org.cellspark.io.longtable.LongTable;
 import org.cellspark.io.loom.LoomFile;
 import org.cellspark.io.storage.HdfOpener;
-import org.cellspark.io.longtable.LongTable;
 import org.cellspark.vocab.Organism;
 import org.cellspark.vocab.Vocabulary;
 
 /**
- * What the driver learns about one input before any cell is read, with every check that can be
- * made there: the counts location, the gene IDs and their coverage of the vocabulary, and the obs
+ * What the driver learns about one input before any cell is read, with every check that can be made
+ * there: the counts location, the gene IDs and their coverage of the vocabulary, and the obs
  * columns the job uses (n_counts, filter_pass, attributes) with their kinds.
  *
  * @param cells cells in the file; -1 when only reading tells (long tables)
@@ -49,44 +49,107 @@ record InspectedInput(
 
   /** Opens the file and checks it against the vocabulary and the options. */
   static InspectedInput inspect(
-      HdfOpener hdf, InputFile f, Vocabulary vocabulary, CountsLocation countsAt, TokenizeOptions o) {
+      HdfOpener hdf,
+      InputFile f,
+      Vocabulary vocabulary,
+      CountsLocation countsAt,
+      TokenizeOptions o) {
     try (H5adFile h5 = H5adFile.open(hdf, f, countsAt.modality())) {
       CountsMatrix matrix = h5.counts(countsAt);
-      String[] geneIds = o.geneIdType() == GeneIdType.SYMBOL ? h5.geneSymbols(countsAt, o.geneIdColumnOrDefault())
-          : h5.geneIds(countsAt, o.geneIdColumnOrDefault());
+      String[] geneIds =
+          o.geneIdType() == GeneIdType.SYMBOL
+              ? h5.geneSymbols(countsAt, o.geneIdColumnOrDefault())
+              : h5.geneIds(countsAt, o.geneIdColumnOrDefault());
       Genes genes = Genes.match(f, geneIds, vocabulary, o, geneColumn(o));
 
       DataFrameGroup obs = h5.obs();
-      Annotations a = Annotations.check(f, "obs column", obs::hasColumn, name -> obs.column(name).kind(), obs.columnNames(), o);
+      Annotations a =
+          Annotations.check(
+              f,
+              "obs column",
+              obs::hasColumn,
+              name -> obs.column(name).kind(),
+              obs.columnNames(),
+              o);
       return new InspectedInput(
-          f, h5.cellCount(), matrix.describe(), geneIds.length, genes.mapping(), geneIds, a.hasNCounts(),
-          a.hasFilterPass(), a.kinds(), genes.symbols());
+          f,
+          h5.cellCount(),
+          matrix.describe(),
+          geneIds.length,
+          genes.mapping(),
+          geneIds,
+          a.hasNCounts(),
+          a.hasFilterPass(),
+          a.kinds(),
+          genes.symbols());
     }
   }
 
   /** A loom file: its genes (row attribute) and its column attributes as annotations. */
   static InspectedInput inspectLoom(LoomFile l, Vocabulary vocabulary, TokenizeOptions o) {
     Genes genes = Genes.match(l.file(), l.geneIds(), vocabulary, o, geneColumn(o));
-    Annotations a = Annotations.check(l.file(), "column attribute (col_attrs)", l.columns()::containsKey, l.columns()::get,
-        List.copyOf(l.columns().keySet()), o);
-    return new InspectedInput(l.file(), l.cells(), l.describe(), l.genes(), genes.mapping(), l.geneIds(), a.hasNCounts(),
-        a.hasFilterPass(), a.kinds(), genes.symbols());
+    Annotations a =
+        Annotations.check(
+            l.file(),
+            "column attribute (col_attrs)",
+            l.columns()::containsKey,
+            l.columns()::get,
+            List.copyOf(l.columns().keySet()),
+            o);
+    return new InspectedInput(
+        l.file(),
+        l.cells(),
+        l.describe(),
+        l.genes(),
+        genes.mapping(),
+        l.geneIds(),
+        a.hasNCounts(),
+        a.hasFilterPass(),
+        a.kinds(),
+        genes.symbols());
   }
 
-  /** A Parquet long table: its gene table (distinct gene_id values) and its attribute columns as annotations. */
+  /**
+   * A Parquet long table: its gene table (distinct gene_id values) and its attribute columns as
+   * annotations.
+   */
   static InspectedInput inspectLongTable(LongTable t, Vocabulary vocabulary, TokenizeOptions o) {
     refuseGeneIdColumn(t.file(), o, "a Parquet long table", "its gene_id column");
     Genes genes = Genes.match(t.file(), t.geneIds(), vocabulary, o, "its gene_id column");
-    Annotations a = Annotations.check(t.file(), t.cellTable() == null ? "column" : "column of " + t.cellTable(),
-        t.columns()::containsKey, t.columns()::get, List.copyOf(t.columns().keySet()), o);
-    return new InspectedInput(t.file(), -1, t.describe(), t.geneIds().length, genes.mapping(), t.geneIds(), a.hasNCounts(),
-        a.hasFilterPass(), a.kinds(), genes.symbols());
+    Annotations a =
+        Annotations.check(
+            t.file(),
+            t.cellTable() == null ? "column" : "column of " + t.cellTable(),
+            t.columns()::containsKey,
+            t.columns()::get,
+            List.copyOf(t.columns().keySet()),
+            o);
+    return new InspectedInput(
+        t.file(),
+        -1,
+        t.describe(),
+        t.geneIds().length,
+        genes.mapping(),
+        t.geneIds(),
+        a.hasNCounts(),
+        a.hasFilterPass(),
+        a.kinds(),
+        genes.symbols());
   }
 
-  /** The annotation columns a job uses, checked: n_counts numeric, filter_pass not text, attributes present. */
-  private record Annotations(boolean hasNCounts, boolean hasFilterPass, Map<String, ObsColumn.Kind> kinds) {
-    static Annotations check(InputFile f, String what, Predicate<String> has, Function<String, ObsColumn.Kind> kindOf,
-        List<String> names, TokenizeOptions o) {
+  /**
+   * The annotation columns a job uses, checked: n_counts numeric, filter_pass not text, attributes
+   * present.
+   */
+  private record Annotations(
+      boolean hasNCounts, boolean hasFilterPass, Map<String, ObsColumn.Kind> kinds) {
+    static Annotations check(
+        InputFile f,
+        String what,
+        Predicate<String> has,
+        Function<String, ObsColumn.Kind> kindOf,
+        List<String> names,
+        TokenizeOptions o) {
       Map<String, ObsColumn.Kind> kinds = new LinkedHashMap<>();
       boolean hasNCounts = has.test(o.nCountsColumn());
       if (hasNCounts) {
@@ -123,52 +186,118 @@ record InspectedInput(
   }
 
   /** A Matrix Market folder: its genes (gene expression features only); no cell annotations. */
-  static InspectedInput inspectMtx(InputFile f, org.cellspark.io.mtx.MtxFolder m, Vocabulary vocabulary, TokenizeOptions o) {
+  static InspectedInput inspectMtx(
+      InputFile f, org.cellspark.io.mtx.MtxFolder m, Vocabulary vocabulary, TokenizeOptions o) {
     if (!o.attributes().isEmpty()) {
       throw UserException.of(
-          "Input %s is a Matrix Market folder, which holds no cell annotations; leave out --attribute"
-              + " (or convert it to .h5ad with its annotations)", f.name());
+          "Input %s is a Matrix Market folder, which holds no cell annotations; leave out"
+              + " --attribute (or convert it to .h5ad with its annotations)",
+          f.name());
     }
-    refuseGeneIdColumn(f, o, "a Matrix Market folder", "the first column of features.tsv (genes.tsv), symbols the second");
-    String[] ids = o.geneIdType() == GeneIdType.SYMBOL ? symbolsOrRefuse(f, m.symbols(), "features.tsv has no second (symbol) column")
-        : m.geneIds();
-    Genes genes = Genes.match(f, ids, vocabulary, o,
-        o.geneIdType() == GeneIdType.SYMBOL ? "the second column of features.tsv" : "the first column of features.tsv");
-    String matrix = String.format(Locale.ROOT, "Matrix Market, %,d genes x %,d cells, %,d entries%s", m.rows(), m.cols(),
-        m.entries(), m.otherFeatures() == 0 ? "" : String.format(Locale.ROOT, " (%,d features of other types left out)", m.otherFeatures()));
-    return new InspectedInput(f, m.cols(), matrix, m.rows(), genes.mapping(), ids, false, false, Map.of(), genes.symbols());
+    refuseGeneIdColumn(
+        f,
+        o,
+        "a Matrix Market folder",
+        "the first column of features.tsv (genes.tsv), symbols the second");
+    String[] ids =
+        o.geneIdType() == GeneIdType.SYMBOL
+            ? symbolsOrRefuse(f, m.symbols(), "features.tsv has no second (symbol) column")
+            : m.geneIds();
+    Genes genes =
+        Genes.match(
+            f,
+            ids,
+            vocabulary,
+            o,
+            o.geneIdType() == GeneIdType.SYMBOL
+                ? "the second column of features.tsv"
+                : "the first column of features.tsv");
+    String matrix =
+        String.format(
+            Locale.ROOT,
+            "Matrix Market, %,d genes x %,d cells, %,d entries%s",
+            m.rows(),
+            m.cols(),
+            m.entries(),
+            m.otherFeatures() == 0
+                ? ""
+                : String.format(
+                    Locale.ROOT, " (%,d features of other types left out)", m.otherFeatures()));
+    return new InspectedInput(
+        f,
+        m.cols(),
+        matrix,
+        m.rows(),
+        genes.mapping(),
+        ids,
+        false,
+        false,
+        Map.of(),
+        genes.symbols());
   }
 
   /** A Cell Ranger .h5: its genes (gene expression features only); no cell annotations. */
-  static InspectedInput inspectTenx(org.cellspark.io.tenx.TenxH5 t, Vocabulary vocabulary, TokenizeOptions o) {
+  static InspectedInput inspectTenx(
+      org.cellspark.io.tenx.TenxH5 t, Vocabulary vocabulary, TokenizeOptions o) {
     if (!o.attributes().isEmpty()) {
       throw UserException.of(
-          "Input %s is a Cell Ranger matrix (.h5), which holds no cell annotations; leave out --attribute"
-              + " (or convert it to .h5ad with its annotations)", t.file().name());
+          "Input %s is a Cell Ranger matrix (.h5), which holds no cell annotations; leave out"
+              + " --attribute (or convert it to .h5ad with its annotations)",
+          t.file().name());
     }
-    refuseGeneIdColumn(t.file(), o, "a Cell Ranger matrix (.h5)", t.idSource() + ", symbols " + t.symbolSource());
+    refuseGeneIdColumn(
+        t.file(), o, "a Cell Ranger matrix (.h5)", t.idSource() + ", symbols " + t.symbolSource());
     String[] ids = o.geneIdType() == GeneIdType.SYMBOL ? t.geneNames() : t.geneIds();
-    Genes genes = Genes.match(t.file(), ids, vocabulary, o, o.geneIdType() == GeneIdType.SYMBOL ? t.symbolSource() : t.idSource());
-    String matrix = String.format(Locale.ROOT, "Cell Ranger HDF5, %,d features x %,d cells, %,d values%s", t.genes(), t.cells(),
-        t.stored(), t.otherFeatures() == 0 ? "" : String.format(Locale.ROOT, " (%,d features of other types left out)", t.otherFeatures()));
-    return new InspectedInput(t.file(), t.cells(), matrix, t.genes(), genes.mapping(), ids, false, false, Map.of(),
+    Genes genes =
+        Genes.match(
+            t.file(),
+            ids,
+            vocabulary,
+            o,
+            o.geneIdType() == GeneIdType.SYMBOL ? t.symbolSource() : t.idSource());
+    String matrix =
+        String.format(
+            Locale.ROOT,
+            "Cell Ranger HDF5, %,d features x %,d cells, %,d values%s",
+            t.genes(),
+            t.cells(),
+            t.stored(),
+            t.otherFeatures() == 0
+                ? ""
+                : String.format(
+                    Locale.ROOT, " (%,d features of other types left out)", t.otherFeatures()));
+    return new InspectedInput(
+        t.file(),
+        t.cells(),
+        matrix,
+        t.genes(),
+        genes.mapping(),
+        ids,
+        false,
+        false,
+        Map.of(),
         genes.symbols());
   }
 
   /** Where an h5ad or loom input's gene IDs come from, for messages. */
   private static String geneColumn(TokenizeOptions o) {
-    return o.geneIdColumnOrDefault() == null ? "the gene index" : "--gene-id-column (now '" + o.geneIdColumnOrDefault() + "')";
+    return o.geneIdColumnOrDefault() == null
+        ? "the gene index"
+        : "--gene-id-column (now '" + o.geneIdColumnOrDefault() + "')";
   }
 
   /**
    * Formats whose gene IDs have one fixed place take no --gene-id-column: accepting it and reading
    * the fixed place anyway would leave the user believing their column was used.
    */
-  private static void refuseGeneIdColumn(InputFile f, TokenizeOptions o, String format, String where) {
+  private static void refuseGeneIdColumn(
+      InputFile f, TokenizeOptions o, String format, String where) {
     if (o.geneIdColumn() != null) {
-      throw UserException.of("Input %s is %s, whose gene IDs are %s; --gene-id-column (here '%s') is for .h5ad and loom"
-          + " inputs only: leave it out (and pass --gene-id-type symbol to use the symbols)", f.name(), format, where,
-          o.geneIdColumn());
+      throw UserException.of(
+          "Input %s is %s, whose gene IDs are %s; --gene-id-column (here '%s') is for .h5ad and"
+              + " loom inputs only: leave it out (and pass --gene-id-type symbol to use the"
+              + " symbols)",
+          f.name(), format, where, o.geneIdColumn());
     }
   }
 
@@ -179,13 +308,23 @@ record InspectedInput(
     return symbols;
   }
 
-  /** An input's genes on the vocabulary: IDs directly, or symbols through the gene name dictionary. */
+  /**
+   * An input's genes on the vocabulary: IDs directly, or symbols through the gene name dictionary.
+   */
   private record Genes(GeneIndexMapping mapping, SymbolMatch symbols) {
-    /** @param source where the IDs (or symbols) come from, for messages: "--gene-id-column (now 'x')", "features/id" */
-    static Genes match(InputFile f, String[] geneIds, Vocabulary vocabulary, TokenizeOptions o, String source) {
-      SymbolMatch symbols = o.geneIdType() == GeneIdType.SYMBOL ? SymbolMatch.of(geneIds, vocabulary.symbolToId()) : null;
+    /**
+     * @param source where the IDs (or symbols) come from, for messages: "--gene-id-column (now
+     *     'x')", "features/id"
+     */
+    static Genes match(
+        InputFile f, String[] geneIds, Vocabulary vocabulary, TokenizeOptions o, String source) {
+      SymbolMatch symbols =
+          o.geneIdType() == GeneIdType.SYMBOL
+              ? SymbolMatch.of(geneIds, vocabulary.symbolToId())
+              : null;
       checkOrganism(f, geneIds, vocabulary, symbols, o);
-      GeneIndexMapping mapping = GeneIndexMapping.build(symbols == null ? geneIds : symbols.ids(), vocabulary);
+      GeneIndexMapping mapping =
+          GeneIndexMapping.build(symbols == null ? geneIds : symbols.ids(), vocabulary);
       checkGeneMatch(f, geneIds, mapping, symbols, o, source);
       return new Genes(mapping, symbols);
     }
@@ -197,26 +336,49 @@ record InspectedInput(
    * symbols match by upper case only, which takes same-named genes for orthologs, so it happens
    * only on request ({@code --cross-species}).
    */
-  private static void checkOrganism(InputFile f, String[] geneIds, Vocabulary vocabulary, SymbolMatch symbols,
+  private static void checkOrganism(
+      InputFile f,
+      String[] geneIds,
+      Vocabulary vocabulary,
+      SymbolMatch symbols,
       TokenizeOptions o) {
     Organism ours = vocabulary.organism();
-    String vocabularyGenes = ours == null ? "the vocabulary's genes" : "the vocabulary's " + ours.name() + " genes";
+    String vocabularyGenes =
+        ours == null ? "the vocabulary's genes" : "the vocabulary's " + ours.name() + " genes";
     if (symbols != null) {
       if (symbols.anotherOrganismsStyle() && !o.crossSpecies()) {
-        throw UserException.of("Input %s: its gene symbols are written %s (%s): %,d of them match %s only once"
-                + " upper-cased, %,d as written. Pass --cross-species to map them by upper case anyway (same-named genes"
-                + " taken for orthologs; the counts go to _cellspark.json), or map the genes to %s orthologs first.",
-            f.name(), symbols.style(), String.join(", ", symbols.byCaseExamples().subList(0, Math.min(3, symbols.byCaseExamples().size()))),
-            symbols.byCase(), vocabularyGenes, symbols.matchedExactly(), ours == null ? "the vocabulary's" : ours.name());
+        throw UserException.of(
+            "Input %s: its gene symbols are written %s (%s): %,d of them match %s only once"
+                + " upper-cased, %,d as written. Pass --cross-species to map them by upper case"
+                + " anyway (same-named genes taken for orthologs; the counts go to"
+                + " _cellspark.json), or map the genes to %s orthologs first.",
+            f.name(),
+            symbols.style(),
+            String.join(
+                ", ",
+                symbols.byCaseExamples().subList(0, Math.min(3, symbols.byCaseExamples().size()))),
+            symbols.byCase(),
+            vocabularyGenes,
+            symbols.matchedExactly(),
+            ours == null ? "the vocabulary's" : ours.name());
       }
       return;
     }
     Organism theirs = Organism.ofEnsemblIds(java.util.Arrays.asList(geneIds));
     if (ours != null && theirs != null && !theirs.sameSpecies(ours)) {
-      throw UserException.of("Input %s: %,d of its %,d gene IDs are %s Ensembl IDs (%s...), and the vocabulary is for %s genes"
-              + " (%s...), so none can match. Map the genes to %s orthologs first (e.g. Ensembl's ortholog tables), or use a"
-              + " vocabulary built from %s data (cellspark medians). (--cross-species maps gene symbols, not IDs.)",
-          f.name(), theirs.ids(), geneIds.length, theirs.name(), theirs.prefix(), ours.name(), ours.prefix(), ours.name(),
+      throw UserException.of(
+          "Input %s: %,d of its %,d gene IDs are %s Ensembl IDs (%s...), and the vocabulary is for"
+              + " %s genes (%s...), so none can match. Map the genes to %s orthologs first (e.g."
+              + " Ensembl's ortholog tables), or use a vocabulary built from %s data (cellspark"
+              + " medians). (--cross-species maps gene symbols, not IDs.)",
+          f.name(),
+          theirs.ids(),
+          geneIds.length,
+          theirs.name(),
+          theirs.prefix(),
+          ours.name(),
+          ours.prefix(),
+          ours.name(),
           theirs.name());
     }
   }
@@ -226,27 +388,49 @@ record InspectedInput(
    * input: atlases carry 30-60k features of which only the ~20k vocabulary genes can match.
    */
   private static void checkGeneMatch(
-      InputFile f, String[] geneIds, GeneIndexMapping m, SymbolMatch symbols, TokenizeOptions o, String source) {
+      InputFile f,
+      String[] geneIds,
+      GeneIndexMapping m,
+      SymbolMatch symbols,
+      TokenizeOptions o,
+      String source) {
     if (m.vocabularyCoverage() >= o.minGeneMatch()) {
       return;
     }
-    String coverage = String.format(Locale.ROOT,
-        "Input %s: only %,d of the vocabulary's %,d genes (%.1f%%) are among its %,d genes, below --min-gene-match %.0f%%.",
-        f.name(), m.matchedGenes(), m.vocabularyGenes(), 100 * m.vocabularyCoverage(), geneIds.length, 100 * o.minGeneMatch());
+    String coverage =
+        String.format(
+            Locale.ROOT,
+            "Input %s: only %,d of the vocabulary's %,d genes (%.1f%%) are among its %,d genes,"
+                + " below --min-gene-match %.0f%%.",
+            f.name(),
+            m.matchedGenes(),
+            m.vocabularyGenes(),
+            100 * m.vocabularyCoverage(),
+            geneIds.length,
+            100 * o.minGeneMatch());
     if (symbols != null) {
-      throw UserException.of("%s %,d of its symbols are not in the vocabulary's gene name dictionary (first: %s). Check"
-          + " that %s holds gene symbols of the vocabulary's organism (or use --gene-id-type ensembl for Ensembl IDs)."
-          + " Lower --min-gene-match only if the data really covers fewer genes.", coverage, symbols.unmatched(),
-          String.join(", ", symbols.unmatchedExamples()), source);
+      throw UserException.of(
+          "%s %,d of its symbols are not in the vocabulary's gene name dictionary (first: %s)."
+              + " Check that %s holds gene symbols of the vocabulary's organism (or use"
+              + " --gene-id-type ensembl for Ensembl IDs). Lower --min-gene-match only if the data"
+              + " really covers fewer genes.",
+          coverage, symbols.unmatched(), String.join(", ", symbols.unmatchedExamples()), source);
     }
-    boolean versioned = java.util.Arrays.stream(geneIds).limit(200)
-        .anyMatch(id -> id != null && id.matches("(?i)ENS[A-Z]*G\\d+\\.\\d+"));
+    boolean versioned =
+        java.util.Arrays.stream(geneIds)
+            .limit(200)
+            .anyMatch(id -> id != null && id.matches("(?i)ENS[A-Z]*G\\d+\\.\\d+"));
     throw UserException.of(
-        "%s %s%s Check that %s holds Ensembl gene"
-            + " IDs of the organism and release of the vocabulary; for gene symbols pass --gene-id-type symbol."
-            + " Lower --min-gene-match only if the data really covers fewer genes.",
-        coverage, m.unmatchedExamples().isEmpty() ? "Every input ID is in the vocabulary: the input holds few genes."
-            : "First input IDs not in the vocabulary: " + String.join(", ", m.unmatchedExamples()) + ".",
-        versioned ? " The IDs carry version suffixes (ENSG....N): strip them." : "", source);
+        "%s %s%s Check that %s holds Ensembl gene IDs of the organism and release of the"
+            + " vocabulary; for gene symbols pass --gene-id-type symbol. Lower --min-gene-match"
+            + " only if the data really covers fewer genes.",
+        coverage,
+        m.unmatchedExamples().isEmpty()
+            ? "Every input ID is in the vocabulary: the input holds few genes."
+            : "First input IDs not in the vocabulary: "
+                + String.join(", ", m.unmatchedExamples())
+                + ".",
+        versioned ? " The IDs carry version suffixes (ENSG....N): strip them." : "",
+        source);
   }
 }

@@ -9,11 +9,11 @@ import java.util.Map;
 
 /**
  * An input's gene symbols mapped to gene IDs through the vocabulary's gene name dictionary: the
- * exact symbol first, then its upper-case form. Matching by case maps another organism's
- * same-named genes (mouse Cd3e onto human CD3E); the tokenizer refuses that unless asked
- * ({@link #anotherOrganismsStyle}, {@code --cross-species}). Columns whose symbols are unknown are left out; columns that
- * share a symbol (or whose symbols are aliases of one gene) land on the same gene ID, so the
- * tokenizer sums them, as it sums columns sharing an Ensembl ID.
+ * exact symbol first, then its upper-case form. Matching by case maps another organism's same-named
+ * genes (mouse Cd3e onto human CD3E); the tokenizer refuses that unless asked ({@link
+ * #anotherOrganismsStyle}, {@code --cross-species}). Columns whose symbols are unknown are left
+ * out; columns that share a symbol (or whose symbols are aliases of one gene) land on the same gene
+ * ID, so the tokenizer sums them, as it sums columns sharing an Ensembl ID.
  *
  * @param ids per column: the gene ID, or null when the symbol is unknown
  * @param matched columns whose symbol was found
@@ -25,8 +25,15 @@ import java.util.Map;
  *     e.g. mouse Cd3e for human CD3E, or a lower-cased copy)
  * @param byCaseExamples up to 10 of those symbols
  */
-public record SymbolMatch(String[] ids, int matched, int unmatched, int duplicated, List<String> unmatchedExamples,
-    List<String> duplicatedExamples, int byCase, List<String> byCaseExamples) {
+public record SymbolMatch(
+    String[] ids,
+    int matched,
+    int unmatched,
+    int duplicated,
+    List<String> unmatchedExamples,
+    List<String> duplicatedExamples,
+    int byCase,
+    List<String> byCaseExamples) {
 
   static SymbolMatch of(String[] symbols, Map<String, String> symbolToId) {
     Map<String, String> upper = new HashMap<>();
@@ -66,8 +73,15 @@ public record SymbolMatch(String[] ids, int matched, int unmatched, int duplicat
         }
       }
     }
-    return new SymbolMatch(ids, matched, symbols.length - matched, duplicated, List.copyOf(unknown), List.copyOf(repeated),
-        byCase, List.copyOf(cased));
+    return new SymbolMatch(
+        ids,
+        matched,
+        symbols.length - matched,
+        duplicated,
+        List.copyOf(unknown),
+        List.copyOf(repeated),
+        byCase,
+        List.copyOf(cased));
   }
 
   /** Columns whose symbol matched as written. */
@@ -76,8 +90,8 @@ public record SymbolMatch(String[] ids, int matched, int unmatched, int duplicat
   }
 
   /**
-   * Whether the symbols are evidently another organism's than the dictionary's: more of them
-   * match only once upper-cased than as written (mouse and rat write Cd3e where human writes CD3E;
+   * Whether the symbols are evidently another organism's than the dictionary's: more of them match
+   * only once upper-cased than as written (mouse and rat write Cd3e where human writes CD3E;
    * zebrafish writes cd3e).
    */
   boolean anotherOrganismsStyle() {
@@ -87,7 +101,8 @@ public record SymbolMatch(String[] ids, int matched, int unmatched, int duplicat
   /** How the symbols matched by case are written, for messages. */
   String style() {
     long lower = byCaseExamples.stream().filter(x -> x.equals(x.toLowerCase(Locale.ROOT))).count();
-    return lower * 2 > byCaseExamples.size() ? "in lower case, as zebrafish symbols are (or as a tool lower-cased them)"
+    return lower * 2 > byCaseExamples.size()
+        ? "in lower case, as zebrafish symbols are (or as a tool lower-cased them)"
         : "with only a first capital, as mouse and rat symbols are";
   }
 

@@ -35,31 +35,31 @@ import org.cellspark.io.AtlasInputs;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.h5ad.CountsLocation;
-import org.cellspark.io.loom.LoomFile;
 import org.cellspark.io.longtable.LongTable;
+import org.cellspark.io.loom.LoomFile;
 import org.cellspark.io.mtx.MtxCells;
 import org.cellspark.io.storage.HdfOpener;
-import org.cellspark.io.mtx.MtxFolder;
 import org.cellspark.io.tenx.TenxH5;
-import org.cellspark.spark.InternalRowsRelation;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ParquetFooters;
 import org.cellspark.jobs.common.Progress;
 import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
-import org.cellspark.vocab.VocabularyLoader;
+import org.cellspark.spark.InternalRowsRelation;
 import org.cellspark.vocab.Vocabulary;
+import org.cellspark.vocab.VocabularyLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code cellspark tokenize}: AnnData atlases to Geneformer's rank-value-encoded tokens, as Parquet
- * ({@code cell_id, input_ids, length, n_counts, source, attributes...}) plus {@code _cellspark.json}.
+ * ({@code cell_id, input_ids, length, n_counts, source, attributes...}) plus {@code
+ * _cellspark.json}.
  *
  * <p>The driver inspects each input (gene table, obs columns: small) and checks everything it can
- * before any Spark work; executors read cells by row range through the {@code h5ad} data source
- * and encode them; the output is staged and moved into place only when complete.
+ * before any Spark work; executors read cells by row range through the {@code h5ad} data source and
+ * encode them; the output is staged and moved into place only when complete.
  */
 public final class TokenizeJob {
   private static final Logger LOG = LoggerFactory.getLogger(TokenizeJob.class);
@@ -94,22 +94,29 @@ public final class TokenizeJob {
   private TokenizeJob() {}
 
   private static Map<String, String> rowGroups(Configuration hadoop) {
-    return hadoop.get("parquet.block.size") != null ? Map.of() : Map.of("parquet.block.size", Long.toString(TOKEN_ROW_GROUP_BYTES));
+    return hadoop.get("parquet.block.size") != null
+        ? Map.of()
+        : Map.of("parquet.block.size", Long.toString(TOKEN_ROW_GROUP_BYTES));
   }
 
   public static TokenizeResult run(SparkSession spark, TokenizeOptions o) {
     long start = System.nanoTime();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     CountsLocation countsAt = CountsLocation.parse(o.counts()).withModality(o.modality());
-    AtlasInputs atlases = AtlasInputs.expand(spark, o.inputs(), o.geneIdColumnOrDefault(), o.cellTable(), countsAt, o.genome());
+    AtlasInputs atlases =
+        AtlasInputs.expand(
+            spark, o.inputs(), o.geneIdColumnOrDefault(), o.cellTable(), countsAt, o.genome());
     List<InputFile> h5adFiles = atlases.h5ad();
     List<InputFile> files = atlases.all();
     Vocabulary vocabulary = VocabularyLoader.load(o.vocabulary());
     EncodingSettings settings =
         EncodingSettings.resolve(vocabulary, o.specialTokens(), o.modelInputSize());
     if (o.geneIdType() == GeneIdType.SYMBOL && vocabulary.symbolToId().isEmpty()) {
-      throw UserException.of("--gene-id-type symbol needs the vocabulary's gene name dictionary (gene_name_id_dict.pkl or .tsv),"
-          + " and %s has none; add one (cellspark medians writes it) or map the symbols to Ensembl IDs first", o.vocabulary());
+      throw UserException.of(
+          "--gene-id-type symbol needs the vocabulary's gene name dictionary (gene_name_id_dict.pkl"
+              + " or .tsv), and %s has none; add one (cellspark medians writes it) or map the"
+              + " symbols to Ensembl IDs first",
+          o.vocabulary());
     }
     StagedOutput out =
         StagedOutput.prepare(
@@ -133,27 +140,42 @@ public final class TokenizeJob {
         inputs.add(InspectedInput.inspectLongTable(t, vocabulary, o));
       }
       long inspected = System.nanoTime();
-      LOG.info("tokenize: {} input(s), {}; {}", inputs.size(), vocabulary.describe(), settings.describe());
+      LOG.info(
+          "tokenize: {} input(s), {}; {}",
+          inputs.size(),
+          vocabulary.describe(),
+          settings.describe());
       for (InspectedInput i : inputs) {
         SymbolMatch s = i.symbols();
         if (s == null) {
           continue;
         }
         if (s.unmatched() > 0) {
-          LOG.warn("tokenize: {}: {} symbol(s) not in the gene name dictionary, left out (first: {})", i.file().name(),
-              s.unmatched(), String.join(", ", s.unmatchedExamples()));
+          LOG.warn(
+              "tokenize: {}: {} symbol(s) not in the gene name dictionary, left out (first: {})",
+              i.file().name(),
+              s.unmatched(),
+              String.join(", ", s.unmatchedExamples()));
         }
         if (s.duplicated() > 0) {
-          LOG.warn("tokenize: {}: {} column(s) repeat another's symbol and are summed with it (first: {})", i.file().name(),
-              s.duplicated(), String.join(", ", s.duplicatedExamples()));
+          LOG.warn(
+              "tokenize: {}: {} column(s) repeat another's symbol and are summed with it (first:"
+                  + " {})",
+              i.file().name(),
+              s.duplicated(),
+              String.join(", ", s.duplicatedExamples()));
         }
         if (s.byCase() > 0) {
-          LOG.warn("tokenize: {}: {} symbol(s) matched the gene name dictionary only once upper-cased (first: {})",
-              i.file().name(), s.byCase(), String.join(", ", s.byCaseExamples()));
+          LOG.warn(
+              "tokenize: {}: {} symbol(s) matched the gene name dictionary only once upper-cased"
+                  + " (first: {})",
+              i.file().name(),
+              s.byCase(),
+              String.join(", ", s.byCaseExamples()));
         }
       }
 
-      List<String> obsNeeded = obsColumnsNeeded(inputs, o);
+      List<String> obsNeeded = obsColumnsNeeded(inputs);
       Dataset<Row> cells = atlases.read(spark, countsAt, obsNeeded, o.partitions(), mtxReads);
       checkUniqueCellIds(spark, cells, files);
       long checked = System.nanoTime();
@@ -179,12 +201,26 @@ public final class TokenizeJob {
               .mapPartitions(new CellTokenizer(planBroadcast, counters));
       Dataset<Row> table =
           InternalRowsRelation.dataFrame(spark, outputSchema(o, obsType), tokens.rdd());
-      spark.sparkContext().setJobDescription("tokenize: read cells, rank-value encode, write Parquet");
-      long totalCells = inputs.stream().allMatch(i -> i.cells() >= 0) ? inputs.stream().mapToLong(InspectedInput::cells).sum() : 0;
-      Progress progress = new Progress(spark.sparkContext(), "tokenize", "cells", counters.cellsRead, totalCells);
+      spark
+          .sparkContext()
+          .setJobDescription("tokenize: read cells, rank-value encode, write Parquet");
+      long totalCells =
+          inputs.stream().allMatch(i -> i.cells() >= 0)
+              ? inputs.stream().mapToLong(InspectedInput::cells).sum()
+              : 0;
+      Progress progress =
+          new Progress(spark.sparkContext(), "tokenize", "cells", counters.cellsRead, totalCells);
       try {
-        SparkJobs.withSessionConf(spark, LEGACY_PARQUET_LISTS, "true",
-            () -> table.write().options(TOKEN_PARQUET_OPTIONS).options(rowGroups(hadoop)).parquet(out.stagingUri()));
+        SparkJobs.withSessionConf(
+            spark,
+            LEGACY_PARQUET_LISTS,
+            "true",
+            () ->
+                table
+                    .write()
+                    .options(TOKEN_PARQUET_OPTIONS)
+                    .options(rowGroups(hadoop))
+                    .parquet(out.stagingUri()));
       } finally {
         progress.close();
       }
@@ -192,21 +228,35 @@ public final class TokenizeJob {
       long written = ParquetFooters.rowCount(hadoop, out.stagingUri());
       long tokenized = System.nanoTime();
       if (written != counters.cellsWritten.value()) {
-        LOG.warn("tokenize: counters say {} cells written, Parquet holds {}; reporting Parquet's",
-            counters.cellsWritten.value(), written);
+        LOG.warn(
+            "tokenize: counters say {} cells written, Parquet holds {}; reporting Parquet's",
+            counters.cellsWritten.value(),
+            written);
       }
       planBroadcast.destroy();
 
       double seconds = (System.nanoTime() - start) / 1e9;
       JobSummary summary =
-          TokenizeSummary.build(o, inputs, vocabulary, settings, counters, written,
-              new double[] {(inspected - start) / 1e9, (checked - inspected) / 1e9, (tokenized - checked) / 1e9},
+          TokenizeSummary.build(
+              o,
+              inputs,
+              vocabulary,
+              settings,
+              counters,
+              written,
+              new double[] {
+                (inspected - start) / 1e9, (checked - inspected) / 1e9, (tokenized - checked) / 1e9
+              },
               seconds);
       out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
       out.commit();
       job.succeeded();
-      LOG.info("tokenize: {} of {} cells written to {} in {} s", written, counters.cellsRead.value(),
-          out.targetUri(), String.format(Locale.ROOT, "%.1f", seconds));
+      LOG.info(
+          "tokenize: {} of {} cells written to {} in {} s",
+          written,
+          counters.cellsRead.value(),
+          out.targetUri(),
+          String.format(Locale.ROOT, "%.1f", seconds));
       return new TokenizeResult(
           out.targetUri(),
           counters.cellsRead.value(),
@@ -222,7 +272,7 @@ public final class TokenizeJob {
     }
   }
 
-  private static List<String> obsColumnsNeeded(List<InspectedInput> inputs, TokenizeOptions o) {
+  private static List<String> obsColumnsNeeded(List<InspectedInput> inputs) {
     Set<String> needed = new LinkedHashSet<>();
     for (InspectedInput i : inputs) {
       needed.addAll(i.obsKinds().keySet());
@@ -231,7 +281,8 @@ public final class TokenizeJob {
   }
 
   /** Cell IDs key every downstream table; duplicates are refused before any tokenizing. */
-  private static void checkUniqueCellIds(SparkSession spark, Dataset<Row> cells, List<InputFile> files) {
+  private static void checkUniqueCellIds(
+      SparkSession spark, Dataset<Row> cells, List<InputFile> files) {
     Column id = col(CellCountsSchema.CELL_ID);
     if (files.size() > 1) {
       List<Column> kv = new ArrayList<>();
@@ -252,11 +303,18 @@ public final class TokenizeJob {
             .collectAsList();
     spark.sparkContext().setJobDescription(null);
     if (!duplicates.isEmpty()) {
-      Map<String, String> names = files.stream().collect(Collectors.toMap(InputFile::uri, InputFile::name));
+      Map<String, String> names =
+          files.stream().collect(Collectors.toMap(InputFile::uri, InputFile::name));
       String list =
           duplicates.stream()
-              .map(r -> String.format(Locale.ROOT, "'%s' (%d times, in %s)", r.getString(0), r.getLong(1),
-                  names.getOrDefault(r.getString(2), r.getString(2))))
+              .map(
+                  r ->
+                      String.format(
+                          Locale.ROOT,
+                          "'%s' (%d times, in %s)",
+                          r.getString(0),
+                          r.getLong(1),
+                          names.getOrDefault(r.getString(2), r.getString(2))))
               .collect(Collectors.joining(", "));
       throw UserException.of(
           "Cell IDs are not unique: %s. Output rows are keyed by cell_id; make the IDs unique first"
@@ -266,7 +324,10 @@ public final class TokenizeJob {
   }
 
   private static TokenizePlan plan(
-      EncodingSettings settings, TokenizeOptions o, List<InspectedInput> inputs, StructType obsType) {
+      EncodingSettings settings,
+      TokenizeOptions o,
+      List<InspectedInput> inputs,
+      StructType obsType) {
     Map<String, TokenizePlan.FilePlan> files = new LinkedHashMap<>();
     boolean several = inputs.size() > 1;
     for (InspectedInput i : inputs) {
@@ -318,7 +379,8 @@ public final class TokenizeJob {
     fields.add(DataTypes.createStructField("source", DataTypes.StringType, false));
     for (TokenizeOptions.Attribute a : o.attributes()) {
       fields.add(
-          DataTypes.createStructField(a.outputColumn(), obsType.apply(a.obsColumn()).dataType(), true));
+          DataTypes.createStructField(
+              a.outputColumn(), obsType.apply(a.obsColumn()).dataType(), true));
     }
     return DataTypes.createStructType(fields);
   }

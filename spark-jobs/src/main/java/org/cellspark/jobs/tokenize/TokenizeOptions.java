@@ -20,7 +20,8 @@ import org.cellspark.jobs.common.OptionProblems;
  * @param geneIdColumn gene table column holding the gene IDs; null = the format's default (Ensembl
  *     IDs: {@code ensembl_id}; symbols: the h5ad gene index, loom's {@code Gene} attribute)
  * @param geneIdType what the gene IDs are: Ensembl IDs or gene symbols
- * @param modelInputSize tokens per cell including special tokens; 0 = 4096 with special tokens, 2048 without
+ * @param modelInputSize tokens per cell including special tokens; 0 = 4096 with special tokens,
+ *     2048 without
  * @param attributes obs columns copied to the output
  * @param nCountsColumn obs column with each cell's total count; computed when absent
  * @param filterPassColumn obs column; only cells where it is 1 are kept, when present
@@ -29,7 +30,8 @@ import org.cellspark.jobs.common.OptionProblems;
  * @param allowNonInteger accept non-integer counts (otherwise: normalised data, an error)
  * @param overwrite replace an existing output
  * @param partitions exact number of read partitions, 0 = planned from the data size
- * @param cellTable Parquet table of cell attributes (cell_id + columns) for long-table inputs, or null
+ * @param cellTable Parquet table of cell attributes (cell_id + columns) for long-table inputs, or
+ *     null
  * @param modality the modality of MuData (.h5mu) inputs to read; null = rna
  * @param genome the genome of Cell Ranger inputs holding several; null = the only one
  * @param crossSpecies map gene symbols of another organism onto the vocabulary's by upper-casing
@@ -64,7 +66,8 @@ public record TokenizeOptions(
   public static final double DEFAULT_MIN_GENE_MATCH = 0.5;
 
   /** Output columns the job always writes; attributes may not take these names. */
-  public static final Set<String> RESERVED_COLUMNS = Set.of("cell_id", "input_ids", "length", "n_counts", "source");
+  public static final Set<String> RESERVED_COLUMNS =
+      Set.of("cell_id", "input_ids", "length", "n_counts", "source");
 
   /** An obs column to copy into the output, optionally renamed: {@code obs_col[=out_col]}. */
   public record Attribute(String obsColumn, String outputColumn) implements java.io.Serializable {
@@ -73,7 +76,8 @@ public record TokenizeOptions(
       String obs = (eq < 0 ? spec : spec.substring(0, eq)).trim();
       String out = (eq < 0 ? obs : spec.substring(eq + 1)).trim();
       if (obs.isEmpty() || out.isEmpty()) {
-        throw UserException.of("--attribute '%s' must be obs_column or obs_column=output_column", spec);
+        throw UserException.of(
+            "--attribute '%s' must be obs_column or obs_column=output_column", spec);
       }
       return new Attribute(obs, out);
     }
@@ -82,10 +86,13 @@ public record TokenizeOptions(
   /**
    * The gene table column to read: the one given, else {@code ensembl_id} for Ensembl IDs (null
    * with symbols: the format's default). {@link #geneIdColumn()} stays null when the user gave
-   * none, so formats whose gene IDs have a fixed place can refuse the option instead of ignoring it.
+   * none, so formats whose gene IDs have a fixed place can refuse the option instead of ignoring
+   * it.
    */
   public String geneIdColumnOrDefault() {
-    return geneIdColumn == null && geneIdType == GeneIdType.ENSEMBL ? DEFAULT_GENE_ID_COLUMN : geneIdColumn;
+    return geneIdColumn == null && geneIdType == GeneIdType.ENSEMBL
+        ? DEFAULT_GENE_ID_COLUMN
+        : geneIdColumn;
   }
 
   public TokenizeOptions {
@@ -100,7 +107,9 @@ public record TokenizeOptions(
       problems.add("--output is required (a folder for the token Parquet)");
     }
     if (vocabulary == null || vocabulary.isBlank()) {
-      problems.add("--vocabulary is required (a folder of Geneformer dictionaries, or builtin:geneformer-v1)");
+      problems.add(
+          "--vocabulary is required (a folder of Geneformer dictionaries, or"
+              + " builtin:geneformer-v1)");
     }
     if (modelInputSize < 0) {
       problems.add("--model-input-size must be positive, got " + modelInputSize);
@@ -117,9 +126,14 @@ public record TokenizeOptions(
     Set<String> names = new HashSet<>();
     for (Attribute a : attributes) {
       if (RESERVED_COLUMNS.contains(a.outputColumn())) {
-        problems.add(String.format(Locale.ROOT,
-            "--attribute %s would overwrite the output column '%s'; rename it with %s=<new name>",
-            a.obsColumn(), a.outputColumn(), a.obsColumn()));
+        problems.add(
+            String.format(
+                Locale.ROOT,
+                "--attribute %s would overwrite the output column '%s'; rename it with %s=<new"
+                    + " name>",
+                a.obsColumn(),
+                a.outputColumn(),
+                a.obsColumn()));
       } else if (!names.add(a.outputColumn())) {
         problems.add("--attribute output column '" + a.outputColumn() + "' is given twice");
       }
@@ -256,9 +270,26 @@ public record TokenizeOptions(
 
     public TokenizeOptions build() {
       return new TokenizeOptions(
-          inputs, output, vocabulary, counts, geneIdColumn, geneIdType, modelInputSize, specialTokens, attributes,
-          nCountsColumn, filterPassColumn, useFilterPass, minGeneMatch, allowNonInteger, overwrite,
-          partitions, cellTable, modality, genome, crossSpecies);
+          inputs,
+          output,
+          vocabulary,
+          counts,
+          geneIdColumn,
+          geneIdType,
+          modelInputSize,
+          specialTokens,
+          attributes,
+          nCountsColumn,
+          filterPassColumn,
+          useFilterPass,
+          minGeneMatch,
+          allowNonInteger,
+          overwrite,
+          partitions,
+          cellTable,
+          modality,
+          genome,
+          crossSpecies);
     }
   }
 }

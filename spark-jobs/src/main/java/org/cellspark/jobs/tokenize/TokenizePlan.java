@@ -9,9 +9,9 @@ import org.cellspark.encode.GeneIndexMapping;
 import org.cellspark.error.Bug;
 
 /**
- * What executors need to tokenize any cell, decided once on the driver and broadcast: the
- * encoding, each input file's gene mapping, and where the obs values the job uses sit in the
- * reader's {@code obs} struct.
+ * What executors need to tokenize any cell, decided once on the driver and broadcast: the encoding,
+ * each input file's gene mapping, and where the obs values the job uses sit in the reader's {@code
+ * obs} struct.
  */
 record TokenizePlan(
     EncodingSettings settings,

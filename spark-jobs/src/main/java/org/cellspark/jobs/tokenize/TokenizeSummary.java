@@ -30,7 +30,9 @@ final class TokenizeSummary {
     options.put("gene_id_type", o.geneIdType().name().toLowerCase(java.util.Locale.ROOT));
     options.put("model_input_size", settings.modelInputSize());
     options.put("special_tokens", settings.specialTokens());
-    options.put("attributes", o.attributes().stream().map(a -> a.obsColumn() + "=" + a.outputColumn()).toList());
+    options.put(
+        "attributes",
+        o.attributes().stream().map(a -> a.obsColumn() + "=" + a.outputColumn()).toList());
     options.put("n_counts_column", o.nCountsColumn());
     options.put("filter_pass_column", o.useFilterPass() ? o.filterPassColumn() : null);
     options.put("min_gene_match", o.minGeneMatch());
@@ -55,8 +57,13 @@ final class TokenizeSummary {
       if (i.symbols() != null) {
         m.put("gene_symbols", i.symbols().describe());
       }
-      m.put("n_counts", i.hasNCounts() ? "obs column " + o.nCountsColumn() : "computed from counts (no obs column " + o.nCountsColumn() + ")");
-      m.put("filter_pass", i.hasFilterPass() ? "obs column " + o.filterPassColumn() : "not applied");
+      m.put(
+          "n_counts",
+          i.hasNCounts()
+              ? "obs column " + o.nCountsColumn()
+              : "computed from counts (no obs column " + o.nCountsColumn() + ")");
+      m.put(
+          "filter_pass", i.hasFilterPass() ? "obs column " + o.filterPassColumn() : "not applied");
       in.add(m);
     }
     Map<String, Object> vocab = new LinkedHashMap<>();

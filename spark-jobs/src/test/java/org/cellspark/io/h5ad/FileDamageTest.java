@@ -23,17 +23,36 @@ class FileDamageTest {
 
   @Test
   void anIndexErrorInsideJhdfOrAFilterIsDamage() {
-    assertThat(FileDamage.isFrom(raisedIn(new ArrayIndexOutOfBoundsException(3),
-        "java.lang.System", "io.jhdf.filter.FilterPipeline", "org.cellspark.io.h5ad.CellRangeReader"))).isTrue();
-    assertThat(FileDamage.isFrom(raisedIn(new IllegalArgumentException("bad length"),
-        "java.nio.Buffer", LzfFilter.class.getName(), "io.jhdf.dataset.chunked.ChunkedDatasetBase"))).isTrue();
+    assertThat(
+            FileDamage.isFrom(
+                raisedIn(
+                    new ArrayIndexOutOfBoundsException(3),
+                    "java.lang.System",
+                    "io.jhdf.filter.FilterPipeline",
+                    "org.cellspark.io.h5ad.CellRangeReader")))
+        .isTrue();
+    assertThat(
+            FileDamage.isFrom(
+                raisedIn(
+                    new IllegalArgumentException("bad length"),
+                    "java.nio.Buffer",
+                    LzfFilter.class.getName(),
+                    "io.jhdf.dataset.chunked.ChunkedDatasetBase")))
+        .isTrue();
   }
 
   @Test
   void theSameErrorInCellsparksReaderIsABug() {
-    assertThat(FileDamage.isFrom(raisedIn(new ArrayIndexOutOfBoundsException(3),
-        "org.cellspark.io.h5ad.CellBlock", "io.jhdf.HdfFile"))).isFalse();
-    assertThat(FileDamage.isFrom(new IndexOutOfBoundsException("raised here, in a test"))).isFalse();
-    assertThat(FileDamage.isFrom(raisedIn(new NullPointerException(), "io.jhdf.HdfFile"))).isFalse();
+    assertThat(
+            FileDamage.isFrom(
+                raisedIn(
+                    new ArrayIndexOutOfBoundsException(3),
+                    "org.cellspark.io.h5ad.CellBlock",
+                    "io.jhdf.HdfFile")))
+        .isFalse();
+    assertThat(FileDamage.isFrom(new IndexOutOfBoundsException("raised here, in a test")))
+        .isFalse();
+    assertThat(FileDamage.isFrom(raisedIn(new NullPointerException(), "io.jhdf.HdfFile")))
+        .isFalse();
   }
 }

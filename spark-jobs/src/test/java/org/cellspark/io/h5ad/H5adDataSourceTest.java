@@ -39,10 +39,20 @@ class H5adDataSourceTest {
   @Test
   void exposesOneRowPerCellWithObsInAStruct(SparkSession spark) {
     Dataset<Row> df = read(spark, "csr_float32_gzip.h5ad");
-    assertThat(df.columns()).containsExactly("cell_id", "source", "row_index", "gene_index", "counts", "obs");
+    assertThat(df.columns())
+        .containsExactly("cell_id", "source", "row_index", "gene_index", "counts", "obs");
     StructType obs = (StructType) df.schema().apply("obs").dataType();
     assertThat(obs.fieldNames())
-        .containsExactly("cell_type", "donor", "n_counts", "filter_pass", "age", "score", "is_control", "batch", "flag");
+        .containsExactly(
+            "cell_type",
+            "donor",
+            "n_counts",
+            "filter_pass",
+            "age",
+            "score",
+            "is_control",
+            "batch",
+            "flag");
     assertThat(obs.apply("cell_type").dataType()).isEqualTo(DataTypes.StringType);
     assertThat(obs.apply("n_counts").dataType()).isEqualTo(DataTypes.DoubleType);
     assertThat(obs.apply("age").dataType()).isEqualTo(DataTypes.LongType);
@@ -57,8 +67,10 @@ class H5adDataSourceTest {
   @ParameterizedTest
   @MethodSource("org.cellspark.testing.AtlasLayouts#all")
   void readsTheCellsAnndataWrote(String fixture, String counts, SparkSession spark) {
-    List<Row> rows = read(spark, fixture, "counts", counts, "partitions", "3")
-        .orderBy("row_index").collectAsList();
+    List<Row> rows =
+        read(spark, fixture, "counts", counts, "partitions", "3")
+            .orderBy("row_index")
+            .collectAsList();
     JsonNode expected = Expected.cells();
     assertThat(rows).hasSize(expected.size());
     for (int r = 0; r < rows.size(); r++) {
@@ -72,7 +84,8 @@ class H5adDataSourceTest {
       Row obs = row.getStruct(5);
       assertThat((String) obs.getAs("cell_type")).isEqualTo(text(cell.get("obs").get("cell_type")));
       assertThat((String) obs.getAs("donor")).isEqualTo(cell.get("obs").get("donor").asText());
-      assertThat((Double) obs.getAs("n_counts")).isEqualTo(cell.get("obs").get("n_counts").asDouble());
+      assertThat((Double) obs.getAs("n_counts"))
+          .isEqualTo(cell.get("obs").get("n_counts").asDouble());
     }
   }
 
@@ -85,10 +98,13 @@ class H5adDataSourceTest {
       JsonNode e = expected.get(r).get("obs");
       assertThat((Long) obs.getAs("filter_pass")).isEqualTo(e.get("filter_pass").asLong());
       assertThat((Long) obs.getAs("age")).isEqualTo(e.get("age").asLong());
-      assertThat((Double) obs.getAs("score")).isCloseTo(e.get("score").asDouble(), org.assertj.core.data.Offset.offset(1e-7));
+      assertThat((Double) obs.getAs("score"))
+          .isCloseTo(e.get("score").asDouble(), org.assertj.core.data.Offset.offset(1e-7));
       assertThat((Boolean) obs.getAs("is_control")).isEqualTo(e.get("is_control").asBoolean());
-      assertThat((Long) obs.getAs("batch")).isEqualTo(e.get("batch").isNull() ? null : e.get("batch").asLong());
-      assertThat((Boolean) obs.getAs("flag")).isEqualTo(e.get("flag").isNull() ? null : e.get("flag").asBoolean());
+      assertThat((Long) obs.getAs("batch"))
+          .isEqualTo(e.get("batch").isNull() ? null : e.get("batch").asLong());
+      assertThat((Boolean) obs.getAs("flag"))
+          .isEqualTo(e.get("flag").isNull() ? null : e.get("flag").asBoolean());
     }
     // The fixture has one missing category and masked nullable values, so nulls were exercised.
     assertThat(rows.stream().filter(r -> r.getStruct(5).isNullAt(0)).count()).isEqualTo(1);
@@ -98,7 +114,8 @@ class H5adDataSourceTest {
   @ParameterizedTest
   @ValueSource(ints = {1, 3, 8})
   void honoursTheRequestedNumberOfPartitions(int partitions, SparkSession spark) {
-    for (String fixture : List.of("csr_float32_gzip.h5ad", "csc_int64_gzip.h5ad", "dense_float64_lzf.h5ad")) {
+    for (String fixture :
+        List.of("csr_float32_gzip.h5ad", "csc_int64_gzip.h5ad", "dense_float64_lzf.h5ad")) {
       Dataset<Row> df = read(spark, fixture, "partitions", String.valueOf(partitions));
       assertThat(df.rdd().getNumPartitions()).as(fixture).isEqualTo(partitions);
       assertThat(df.select("cell_id").distinct().count()).isEqualTo(40);
@@ -110,7 +127,8 @@ class H5adDataSourceTest {
     Dataset<Row> ids = read(spark, "csr_float32_gzip.h5ad").select("cell_id");
     assertThat(ids.orderBy("cell_id").first().getString(0)).isEqualTo("cell04");
     Dataset<Row> some = read(spark, "csr_float32_gzip.h5ad", "obsColumns", "donor,age");
-    assertThat(((StructType) some.schema().apply("obs").dataType()).fieldNames()).containsExactly("donor", "age");
+    assertThat(((StructType) some.schema().apply("obs").dataType()).fieldNames())
+        .containsExactly("donor", "age");
     assertThatThrownBy(() -> read(spark, "csr_float32_gzip.h5ad", "obsColumns", "nope"))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("obs column 'nope' is in none of the inputs");
@@ -120,9 +138,14 @@ class H5adDataSourceTest {
   void worksFromSql(SparkSession spark) {
     read(spark, "csc_int64_gzip.h5ad").createOrReplaceTempView("atlas");
     List<Row> rows =
-        spark.sql("SELECT obs.donor, count(*) AS n, sum(size(gene_index)) AS stored FROM atlas GROUP BY 1 ORDER BY 1")
+        spark
+            .sql(
+                "SELECT obs.donor, count(*) AS n, sum(size(gene_index)) AS stored FROM atlas GROUP"
+                    + " BY 1 ORDER BY 1")
             .collectAsList();
-    assertThat(rows).extracting(r -> r.getString(0)).containsExactly("donor0", "donor1", "donor2", "donor3");
+    assertThat(rows)
+        .extracting(r -> r.getString(0))
+        .containsExactly("donor0", "donor1", "donor2", "donor3");
     assertThat(rows.stream().mapToLong(r -> r.getLong(1)).sum()).isEqualTo(40);
     long stored = 0;
     for (JsonNode c : Expected.cells()) {
@@ -134,35 +157,45 @@ class H5adDataSourceTest {
   /** The SQL shown in docs/tokenize.md and notebooks/README.md. */
   @Test
   void worksAsASqlDataSource(SparkSession spark) {
-    spark.sql("CREATE OR REPLACE TEMPORARY VIEW atlas_sql USING h5ad OPTIONS (path '"
-        + Fixtures.atlas("csr_float32_gzip.h5ad") + "')");
-    List<Row> rows = spark.sql(
-        "SELECT obs.cell_type, count(*) AS cells, avg(size(gene_index)) AS genes_detected "
-            + "FROM atlas_sql GROUP BY obs.cell_type ORDER BY 1").collectAsList();
+    spark.sql(
+        "CREATE OR REPLACE TEMPORARY VIEW atlas_sql USING h5ad OPTIONS (path '"
+            + Fixtures.atlas("csr_float32_gzip.h5ad")
+            + "')");
+    List<Row> rows =
+        spark
+            .sql(
+                "SELECT obs.cell_type, count(*) AS cells, avg(size(gene_index)) AS genes_detected "
+                    + "FROM atlas_sql GROUP BY obs.cell_type ORDER BY 1")
+            .collectAsList();
     long typed = 0;
     for (JsonNode c : Expected.cells()) {
       typed += c.get("obs").get("cell_type").isNull() ? 0 : 1;
     }
     assertThat(rows).hasSize(4); // three types and the missing one
-    assertThat(rows.stream().filter(r -> !r.isNullAt(0)).mapToLong(r -> r.getLong(1)).sum()).isEqualTo(typed);
+    assertThat(rows.stream().filter(r -> !r.isNullAt(0)).mapToLong(r -> r.getLong(1)).sum())
+        .isEqualTo(typed);
   }
 
   @Test
   void readsSeveralFilesFromAGlob(SparkSession spark) {
     Path folder = Fixtures.atlas("csr_float32_gzip.h5ad").getParent();
-    Dataset<Row> df = spark.read().format("h5ad").option("obsColumns", "donor").load(folder + "/csr_*.h5ad");
+    Dataset<Row> df =
+        spark.read().format("h5ad").option("obsColumns", "donor").load(folder + "/csr_*.h5ad");
     assertThat(df.select("source").distinct().count()).isEqualTo(3);
     assertThat(df.count()).isEqualTo(120);
   }
 
   @Test
   void refusesFilesThatAreNotAnnData(SparkSession spark) {
-    assertThatThrownBy(() -> spark.read().format("h5ad").load(Fixtures.bad("not_hdf5.h5ad").toString()))
+    assertThatThrownBy(
+            () -> spark.read().format("h5ad").load(Fixtures.bad("not_hdf5.h5ad").toString()))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("is not an HDF5 file");
-    assertThatThrownBy(() -> spark.read().format("h5ad").load(Fixtures.bad("not_anndata.h5").toString()))
+    assertThatThrownBy(
+            () -> spark.read().format("h5ad").load(Fixtures.bad("not_anndata.h5").toString()))
         .isInstanceOf(UserException.class)
-        .hasMessageContaining("is HDF5 but not AnnData: it has no obs or var dataframe (top level holds: matrix)");
+        .hasMessageContaining(
+            "is HDF5 but not AnnData: it has no obs or var dataframe (top level holds: matrix)");
     assertThatThrownBy(() -> read(spark, "csr_float32_gzip.h5ad", "counts", "layers/spliced"))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("has no counts at 'layers/spliced' (available: X)");

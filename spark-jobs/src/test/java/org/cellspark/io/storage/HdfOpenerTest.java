@@ -26,7 +26,8 @@ class HdfOpenerTest {
     Thread.currentThread().interrupt();
     try {
       assertThatThrownBy(() -> opener.open(new InputFile(ATLAS, "atlas")))
-          .isInstanceOf(CancellationException.class).hasMessage("task cancelled while reading atlas");
+          .isInstanceOf(CancellationException.class)
+          .hasMessage("task cancelled while reading atlas");
     } finally {
       Thread.interrupted();
     }

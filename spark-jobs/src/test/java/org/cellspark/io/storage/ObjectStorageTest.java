@@ -11,7 +11,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.cellspark.spark.CellsparkSettings;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.embed.EmbedJob;
 import org.cellspark.jobs.embed.EmbedOptions;
@@ -19,6 +18,7 @@ import org.cellspark.jobs.embed.EmbedResult;
 import org.cellspark.jobs.tokenize.TokenizeJob;
 import org.cellspark.jobs.tokenize.TokenizeOptions;
 import org.cellspark.jobs.tokenize.TokenizeResult;
+import org.cellspark.spark.CellsparkSettings;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.S3Server;
 import org.cellspark.testing.SharedSpark;
@@ -30,15 +30,16 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Inputs and outputs on s3a://, end to end against a real S3-compatible server (s3proxy in its
- * own JVM): the fixtures are uploaded through S3A, tokenized from the bucket in every HDF5 format
- * (both ways of reading remote HDF5: ranged reads and local copies) and from Matrix Market, written
- * back to the bucket, and embedded from there; every result equals the local run's.
+ * Inputs and outputs on s3a://, end to end against a real S3-compatible server (s3proxy in its own
+ * JVM): the fixtures are uploaded through S3A, tokenized from the bucket in every HDF5 format (both
+ * ways of reading remote HDF5: ranged reads and local copies) and from Matrix Market, written back
+ * to the bucket, and embedded from there; every result equals the local run's.
  */
 @ExtendWith(SharedSpark.class)
 class ObjectStorageTest {
   private static final String BUCKET = "atlases";
-  private static final Path FIXTURES = Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures");
+  private static final Path FIXTURES =
+      Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures");
 
   @TempDir static Path work;
   private static S3Server s3;
@@ -68,16 +69,28 @@ class ObjectStorageTest {
   }
 
   private static TokenizeResult tokenize(SparkSession spark, String input, String output) {
-    return TokenizeJob.run(spark, TokenizeOptions.builder().input(input).vocabulary("builtin:geneformer-v1").minGeneMatch(0.1)
-        .attribute("cell_type").output(output).build());
+    return TokenizeJob.run(
+        spark,
+        TokenizeOptions.builder()
+            .input(input)
+            .vocabulary("builtin:geneformer-v1")
+            .minGeneMatch(0.1)
+            .attribute("cell_type")
+            .output(output)
+            .build());
   }
 
   @Test
   void tokenizeAndEmbedFromAndToTheBucket(SparkSession spark) throws IOException {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    TokenizeResult local = tokenize(spark, Fixtures.atlas("classify_atlas.h5ad").toString(), work.resolve("local").toString());
+    TokenizeResult local =
+        tokenize(
+            spark,
+            Fixtures.atlas("classify_atlas.h5ad").toString(),
+            work.resolve("local").toString());
     String h5ad = upload(spark, Fixtures.atlas("classify_atlas.h5ad"), "in/classify_atlas.h5ad");
-    String loom = upload(spark, FIXTURES.resolve("loom/classify_atlas.loom"), "in/classify_atlas.loom");
+    String loom =
+        upload(spark, FIXTURES.resolve("loom/classify_atlas.loom"), "in/classify_atlas.loom");
 
     for (String strategy : List.of("range", "copy")) {
       spark.conf().set(CellsparkSettings.HDF5_REMOTE.name(), strategy);
@@ -89,22 +102,52 @@ class ObjectStorageTest {
       if (strategy.equals("copy")) {
         assertThat(HdfOpener.REMOTE_REQUESTS.get() - before).as("reads through copy").isEqualTo(1);
       } else {
-        assertThat(HdfOpener.REMOTE_REQUESTS.get() - before).as("reads through range").isGreaterThan(1);
+        assertThat(HdfOpener.REMOTE_REQUESTS.get() - before)
+            .as("reads through range")
+            .isGreaterThan(1);
       }
       TokenTables.assertSameTokensAndCounts(spark, local.output(), remote.output());
       TokenizeResult fromLoom = tokenize(spark, loom, "s3a://" + BUCKET + "/out/loom-" + strategy);
       TokenTables.assertSameTokensAndCounts(spark, local.output(), fromLoom.output());
     }
     spark.conf().unset(CellsparkSettings.HDF5_REMOTE.name());
-    assertThat(spark.read().parquet("s3a://" + BUCKET + "/out/tokens-range").select("cell_type").distinct().count()).isEqualTo(4);
-    assertThat(Files.exists(s3.bucketFolder(BUCKET).resolve("out/tokens-range/_cellspark.json"))).isTrue();
+    assertThat(
+            spark
+                .read()
+                .parquet("s3a://" + BUCKET + "/out/tokens-range")
+                .select("cell_type")
+                .distinct()
+                .count())
+        .isEqualTo(4);
+    assertThat(Files.exists(s3.bucketFolder(BUCKET).resolve("out/tokens-range/_cellspark.json")))
+        .isTrue();
 
     Path model = FIXTURES.resolve("models/v1-tiny");
-    EmbedResult localEmb = EmbedJob.run(spark, EmbedOptions.of(local.output(), model.toString(), work.resolve("emb").toString()));
-    EmbedResult remoteEmb = EmbedJob.run(spark, EmbedOptions.of("s3a://" + BUCKET + "/out/tokens-range", model.toString(),
-        "s3a://" + BUCKET + "/out/embeddings"));
-    List<Row> a = spark.read().parquet(localEmb.output() + "/cells").orderBy("cell_id").select("cell_id", "embedding").collectAsList();
-    List<Row> b = spark.read().parquet(remoteEmb.output() + "/cells").orderBy("cell_id").select("cell_id", "embedding").collectAsList();
+    EmbedResult localEmb =
+        EmbedJob.run(
+            spark,
+            EmbedOptions.of(local.output(), model.toString(), work.resolve("emb").toString()));
+    EmbedResult remoteEmb =
+        EmbedJob.run(
+            spark,
+            EmbedOptions.of(
+                "s3a://" + BUCKET + "/out/tokens-range",
+                model.toString(),
+                "s3a://" + BUCKET + "/out/embeddings"));
+    List<Row> a =
+        spark
+            .read()
+            .parquet(localEmb.output() + "/cells")
+            .orderBy("cell_id")
+            .select("cell_id", "embedding")
+            .collectAsList();
+    List<Row> b =
+        spark
+            .read()
+            .parquet(remoteEmb.output() + "/cells")
+            .orderBy("cell_id")
+            .select("cell_id", "embedding")
+            .collectAsList();
     assertThat(b).hasSize(600);
     for (int i = 0; i < a.size(); i++) {
       assertThat(b.get(i).getString(0)).isEqualTo(a.get(i).getString(0));
@@ -115,20 +158,42 @@ class ObjectStorageTest {
 
   @Test
   void cellRangerAndMatrixMarketFromTheBucket(SparkSession spark) throws IOException {
-    TokenizeResult local = TokenizeJob.run(spark, TokenizeOptions.builder().input(Fixtures.atlas("classify_atlas.h5ad").toString())
-        .vocabulary("builtin:geneformer-v1").minGeneMatch(0.1).output(work.resolve("local-plain").toString()).build());
+    TokenizeResult local =
+        TokenizeJob.run(
+            spark,
+            TokenizeOptions.builder()
+                .input(Fixtures.atlas("classify_atlas.h5ad").toString())
+                .vocabulary("builtin:geneformer-v1")
+                .minGeneMatch(0.1)
+                .output(work.resolve("local-plain").toString())
+                .build());
     String tenx = upload(spark, FIXTURES.resolve("tenx/classify_10x.h5"), "in/classify_10x.h5");
     for (String f : List.of("matrix.mtx.gz", "features.tsv.gz", "barcodes.tsv.gz")) {
       upload(spark, FIXTURES.resolve("mtx/classify_10x").resolve(f), "in/mtx/" + f);
     }
     for (String input : List.of(tenx, "s3a://" + BUCKET + "/in/mtx")) {
-      TokenizeResult remote = TokenizeJob.run(spark, TokenizeOptions.builder().input(input).vocabulary("builtin:geneformer-v1")
-          .minGeneMatch(0.1).output("s3a://" + BUCKET + "/out/plain-" + input.length()).build());
+      TokenizeResult remote =
+          TokenizeJob.run(
+              spark,
+              TokenizeOptions.builder()
+                  .input(input)
+                  .vocabulary("builtin:geneformer-v1")
+                  .minGeneMatch(0.1)
+                  .output("s3a://" + BUCKET + "/out/plain-" + input.length())
+                  .build());
       TokenTables.assertSameTokensAndCounts(spark, local.output(), remote.output());
     }
-    assertThatThrownBy(() -> TokenizeJob.run(spark, TokenizeOptions.builder().input("s3a://" + BUCKET + "/in/missing.h5ad")
-        .vocabulary("builtin:geneformer-v1").output("s3a://" + BUCKET + "/out/never").build()))
-        .isInstanceOf(UserException.class).hasMessageContaining("missing.h5ad does not exist");
+    assertThatThrownBy(
+            () ->
+                TokenizeJob.run(
+                    spark,
+                    TokenizeOptions.builder()
+                        .input("s3a://" + BUCKET + "/in/missing.h5ad")
+                        .vocabulary("builtin:geneformer-v1")
+                        .output("s3a://" + BUCKET + "/out/never")
+                        .build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("missing.h5ad does not exist");
     assertThat(Files.exists(s3.bucketFolder(BUCKET).resolve("out/never"))).isFalse();
   }
 }

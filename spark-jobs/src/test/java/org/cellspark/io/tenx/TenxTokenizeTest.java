@@ -26,32 +26,55 @@ class TenxTokenizeTest {
   @TempDir Path tmp;
 
   private static Path tenx(String name) {
-    return Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/tenx").resolve(name);
+    return Fixtures.repositoryRoot()
+        .resolve("spark-jobs/src/test/resources/fixtures/tenx")
+        .resolve(name);
   }
 
   private TokenizeResult tokenize(SparkSession spark, String input, String out) {
-    return TokenizeJob.run(spark, TokenizeOptions.builder().input(input).vocabulary("builtin:geneformer-v1")
-        .minGeneMatch(0.1).output(tmp.resolve(out).toString()).build());
+    return TokenizeJob.run(
+        spark,
+        TokenizeOptions.builder()
+            .input(input)
+            .vocabulary("builtin:geneformer-v1")
+            .minGeneMatch(0.1)
+            .output(tmp.resolve(out).toString())
+            .build());
   }
 
   @Test
   void sameCellsAsTheH5adGiveTheSameTokens(SparkSession spark) {
-    TokenizeResult h5ad = tokenize(spark, Fixtures.atlas("classify_atlas.h5ad").toString(), "from-h5ad");
+    TokenizeResult h5ad =
+        tokenize(spark, Fixtures.atlas("classify_atlas.h5ad").toString(), "from-h5ad");
     TokenizeResult tenx = tokenize(spark, tenx("classify_10x.h5").toString(), "from-h5");
     assertThat(tenx.cellsWritten()).isEqualTo(h5ad.cellsWritten()).isEqualTo(600);
     // The antibody feature is left out, so n_counts is the genes' total, as the h5ad's.
     TokenTables.assertSameTokensAndCounts(spark, h5ad.output(), tenx.output());
-    assertThat(tenx.summary().toString()).contains("Cell Ranger HDF5, 3,001 features x 600 cells").contains("1 features of other types left out");
+    assertThat(tenx.summary().toString())
+        .contains("Cell Ranger HDF5, 3,001 features x 600 cells")
+        .contains("1 features of other types left out");
   }
 
   @Test
   void otherHdf5FilesAreRefused(SparkSession spark) {
-    assertThatThrownBy(() -> tokenize(spark, tenx("not_10x.h5").toString(), "a")).isInstanceOf(UserException.class)
-        .hasMessageContaining("is HDF5 but not AnnData").hasMessageContaining("nor a Cell Ranger matrix")
+    assertThatThrownBy(() -> tokenize(spark, tenx("not_10x.h5").toString(), "a"))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("is HDF5 but not AnnData")
+        .hasMessageContaining("nor a Cell Ranger matrix")
         .hasMessageContaining("top level holds: counts");
-    assertThatThrownBy(() -> TokenizeJob.run(spark, TokenizeOptions.builder().input(tenx("classify_10x.h5").toString())
-        .vocabulary("builtin:geneformer-v1").minGeneMatch(0.1).attribute("cell_type").output(tmp.resolve("b").toString()).build()))
-        .isInstanceOf(UserException.class).hasMessageContaining("holds no cell annotations");
+    assertThatThrownBy(
+            () ->
+                TokenizeJob.run(
+                    spark,
+                    TokenizeOptions.builder()
+                        .input(tenx("classify_10x.h5").toString())
+                        .vocabulary("builtin:geneformer-v1")
+                        .minGeneMatch(0.1)
+                        .attribute("cell_type")
+                        .output(tmp.resolve("b").toString())
+                        .build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("holds no cell annotations");
     assertThat(tmp.resolve("a")).doesNotExist();
     assertThat(tmp.resolve("b")).doesNotExist();
   }

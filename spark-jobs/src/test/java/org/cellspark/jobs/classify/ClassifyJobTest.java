@@ -32,12 +32,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Classifiers on embeddings of a synthetic atlas (fixtures/atlas/classify_atlas.h5ad: 600 cells
- * of four cell types, each with a 150-gene programme, six donors; made by
+ * Classifiers on embeddings of a synthetic atlas (fixtures/atlas/classify_atlas.h5ad: 600 cells of
+ * four cell types, each with a 150-gene programme, six donors; made by
  * src/test/python/make_classify_atlas.py), embedded with a tiny random model over Geneformer V1's
  * vocabulary. The types are separable in those embeddings (a scikit-learn logistic regression on
- * the same construction reaches 0.99), so a classifier must find them; a label with no relation
- * to the cells must stay at chance.
+ * the same construction reaches 0.99), so a classifier must find them; a label with no relation to
+ * the cells must stay at chance.
  */
 @ExtendWith(SharedSpark.class)
 class ClassifyJobTest {
@@ -48,14 +48,33 @@ class ClassifyJobTest {
   @BeforeAll
   static void embed(SparkSession spark) {
     String tokens = shared.resolve("tokens").toString();
-    TokenizeJob.run(spark, TokenizeOptions.builder()
-        .input(Fixtures.atlas("classify_atlas.h5ad").toString())
-        .vocabulary("builtin:geneformer-v1").minGeneMatch(0.1).attribute("cell_type").attribute("donor").output(tokens).build());
-    embeddings = EmbedJob.run(spark, EmbedOptions.of(tokens, Fixtures.repositoryRoot()
-        .resolve("spark-jobs/src/test/resources/fixtures/models/v1-tiny").toString(), shared.resolve("emb").toString())).output();
+    TokenizeJob.run(
+        spark,
+        TokenizeOptions.builder()
+            .input(Fixtures.atlas("classify_atlas.h5ad").toString())
+            .vocabulary("builtin:geneformer-v1")
+            .minGeneMatch(0.1)
+            .attribute("cell_type")
+            .attribute("donor")
+            .output(tokens)
+            .build());
+    embeddings =
+        EmbedJob.run(
+                spark,
+                EmbedOptions.of(
+                    tokens,
+                    Fixtures.repositoryRoot()
+                        .resolve("spark-jobs/src/test/resources/fixtures/models/v1-tiny")
+                        .toString(),
+                    shared.resolve("emb").toString()))
+            .output();
     // A label unrelated to the cells: the parity of a hash of the cell id.
-    spark.read().parquet(embeddings + "/cells").withColumn("coin", org.apache.spark.sql.functions.expr("pmod(hash(cell_id), 2)"))
-        .write().parquet(shared.resolve("emb-coin").toString());
+    spark
+        .read()
+        .parquet(embeddings + "/cells")
+        .withColumn("coin", org.apache.spark.sql.functions.expr("pmod(hash(cell_id), 2)"))
+        .write()
+        .parquet(shared.resolve("emb-coin").toString());
   }
 
   private static JsonNode json(Path p) throws IOException {
@@ -68,7 +87,10 @@ class ClassifyJobTest {
 
   @Test
   void cellTypesAreFoundAndDonorsNeverCrossSplits(SparkSession spark) throws IOException {
-    ClassifyResult r = ClassifyJob.run(spark, ClassifyOptions.of(embeddings, "cell_type", "donor", tmp.resolve("clf").toString()));
+    ClassifyResult r =
+        ClassifyJob.run(
+            spark,
+            ClassifyOptions.of(embeddings, "cell_type", "donor", tmp.resolve("clf").toString()));
     assertThat(r.classes()).containsExactly("B cell", "NK cell", "T cell", "monocyte");
     assertThat((Double) r.test().get("accuracy")).isGreaterThan(0.95);
     assertThat((Double) r.test().get("macro_f1")).isGreaterThan(0.95);
@@ -76,23 +98,40 @@ class ClassifyJobTest {
     Dataset<Row> predictions = spark.read().parquet(r.output() + "/predictions");
     assertThat(predictions.count()).isEqualTo(600);
     // Every donor on one side only, and every split used.
-    assertThat(predictions.groupBy("donor").agg(countDistinct("split").as("n")).filter(col("n").gt(1)).count()).isZero();
-    assertThat(predictions.select("split").distinct().collectAsList().stream().map(x -> x.getString(0)))
+    assertThat(
+            predictions
+                .groupBy("donor")
+                .agg(countDistinct("split").as("n"))
+                .filter(col("n").gt(1))
+                .count())
+        .isZero();
+    assertThat(
+            predictions.select("split").distinct().collectAsList().stream()
+                .map(x -> x.getString(0)))
         .containsExactlyInAnyOrder("train", "validation", "test");
 
     // The reported metrics, recomputed from the predictions.
-    List<Row> test = predictions.filter(col("split").equalTo("test")).select("cell_type", "predicted").collectAsList();
+    List<Row> test =
+        predictions
+            .filter(col("split").equalTo("test"))
+            .select("cell_type", "predicted")
+            .collectAsList();
     long right = test.stream().filter(x -> x.getString(0).equals(x.getString(1))).count();
-    assertThat((Double) r.test().get("accuracy")).isCloseTo(right / (double) test.size(), within(1e-12));
+    assertThat((Double) r.test().get("accuracy"))
+        .isCloseTo(right / (double) test.size(), within(1e-12));
     JsonNode metrics = json(folder(r).resolve("metrics.json")).get("metrics");
     for (JsonNode c : metrics.get("splits").get("test").get("per_class")) {
       String label = c.get("class").asText();
       long support = test.stream().filter(x -> x.getString(0).equals(label)).count();
-      long hit = test.stream().filter(x -> x.getString(0).equals(label) && x.getString(1).equals(label)).count();
+      long hit =
+          test.stream()
+              .filter(x -> x.getString(0).equals(label) && x.getString(1).equals(label))
+              .count();
       long predicted = test.stream().filter(x -> x.getString(1).equals(label)).count();
       assertThat(c.get("support").asLong()).isEqualTo(support);
       assertThat(c.get("recall").asDouble()).isCloseTo(hit / (double) support, within(1e-12));
-      assertThat(c.get("precision").asDouble()).isCloseTo(predicted == 0 ? 0 : hit / (double) predicted, within(1e-12));
+      assertThat(c.get("precision").asDouble())
+          .isCloseTo(predicted == 0 ? 0 : hit / (double) predicted, within(1e-12));
     }
     long inJson = 0;
     for (JsonNode row : metrics.get("splits").get("test").get("confusion_matrix")) {
@@ -103,52 +142,113 @@ class ClassifyJobTest {
     assertThat(inJson).isEqualTo(test.size());
     List<String> confusion = Files.readAllLines(folder(r).resolve("confusion_matrix.csv"));
     assertThat(confusion.get(0)).isEqualTo("true\\predicted,B cell,NK cell,T cell,monocyte");
-    long sum = confusion.stream().skip(1).flatMap(l -> java.util.Arrays.stream(l.split(",")).skip(1)).mapToLong(Long::parseLong).sum();
+    long sum =
+        confusion.stream()
+            .skip(1)
+            .flatMap(l -> java.util.Arrays.stream(l.split(",")).skip(1))
+            .mapToLong(Long::parseLong)
+            .sum();
     assertThat(sum).isEqualTo(test.size());
     BufferedImage png = ImageIO.read(folder(r).resolve("confusion_matrix.png").toFile());
     assertThat(png.getWidth()).isGreaterThan(400);
-    assertThat(Files.readAllLines(folder(r).resolve("splits.csv"))).hasSize(7).first().isEqualTo("group,split,cells");
+    assertThat(Files.readAllLines(folder(r).resolve("splits.csv")))
+        .hasSize(7)
+        .first()
+        .isEqualTo("group,split,cells");
 
     // The saved model labels cells as the training run did.
     String applied = tmp.resolve("applied").toString();
-    assertThat(ClassifierApply.run(spark, new ClassifierApply.Options(r.output(), embeddings, applied, false))).isEqualTo(600);
-    Map<String, String> before = predictions.select("cell_id", "predicted").collectAsList().stream()
-        .collect(Collectors.toMap(x -> x.getString(0), x -> x.getString(1)));
-    Map<String, String> after = spark.read().parquet(applied + "/predictions").select("cell_id", "predicted").collectAsList().stream()
-        .collect(Collectors.toMap(x -> x.getString(0), x -> x.getString(1)));
+    assertThat(
+            ClassifierApply.run(
+                spark, new ClassifierApply.Options(r.output(), embeddings, applied, false)))
+        .isEqualTo(600);
+    Map<String, String> before =
+        predictions.select("cell_id", "predicted").collectAsList().stream()
+            .collect(Collectors.toMap(x -> x.getString(0), x -> x.getString(1)));
+    Map<String, String> after =
+        spark
+            .read()
+            .parquet(applied + "/predictions")
+            .select("cell_id", "predicted")
+            .collectAsList()
+            .stream()
+            .collect(Collectors.toMap(x -> x.getString(0), x -> x.getString(1)));
     assertThat(after).isEqualTo(before);
   }
 
   @Test
   void anUnrelatedLabelStaysAtChance(SparkSession spark) {
-    ClassifyResult r = ClassifyJob.run(spark, ClassifyOptions.of(shared.resolve("emb-coin").toString(), "coin", "donor",
-        tmp.resolve("coin").toString()).withClassifier(ClassifierKind.RANDOM_FOREST));
+    ClassifyResult r =
+        ClassifyJob.run(
+            spark,
+            ClassifyOptions.of(
+                    shared.resolve("emb-coin").toString(),
+                    "coin",
+                    "donor",
+                    tmp.resolve("coin").toString())
+                .withClassifier(ClassifierKind.RANDOM_FOREST));
     assertThat((Double) r.test().get("accuracy")).isBetween(0.3, 0.7);
   }
 
   @Test
   void mlpWithoutGroupsAndRareClassesLeftOut(SparkSession spark) {
-    // Without --group cells are split one by one; the smallest class, below --min-class-size, is left out.
-    Row smallest = spark.read().parquet(embeddings + "/cells").groupBy("cell_type").count().orderBy("count").first();
-    ClassifyResult r = ClassifyJob.run(spark, ClassifyOptions.of(embeddings, "cell_type", null, tmp.resolve("mlp").toString())
-        .withClassifier(ClassifierKind.MLP).withRareClasses(smallest.getLong(1) + 1, 0));
+    // Without --group cells are split one by one; the smallest class, below --min-class-size, is
+    // left out.
+    Row smallest =
+        spark
+            .read()
+            .parquet(embeddings + "/cells")
+            .groupBy("cell_type")
+            .count()
+            .orderBy("count")
+            .first();
+    ClassifyResult r =
+        ClassifyJob.run(
+            spark,
+            ClassifyOptions.of(embeddings, "cell_type", null, tmp.resolve("mlp").toString())
+                .withClassifier(ClassifierKind.MLP)
+                .withRareClasses(smallest.getLong(1) + 1, 0));
     assertThat(r.classes()).hasSize(3).doesNotContain(smallest.getString(0));
-    assertThat(r.summary()).extractingByKey("classes").asString()
+    assertThat(r.summary())
+        .extractingByKey("classes")
+        .asString()
         .contains("dropped_rare={" + smallest.getString(0) + "=" + smallest.getLong(1) + "}");
     assertThat((Double) r.test().get("accuracy")).isGreaterThan(0.95);
   }
 
   @Test
   void badRequestsAreRefusedWithWhatToDo(SparkSession spark) throws IOException {
-    assertThatThrownBy(() -> ClassifyJob.run(spark, ClassifyOptions.of(embeddings, "disease", null, tmp.resolve("a").toString())))
-        .isInstanceOf(UserException.class).hasMessageContaining("no column 'disease'");
-    assertThatThrownBy(() -> ClassifyJob.run(spark, ClassifyOptions.of(embeddings, "cell_type", "cell_type", tmp.resolve("b").toString())
-        .withSplit(new double[] {0.8, 0.1, 0.1}, 1).withRareClasses(0, 0.3)))
-        .isInstanceOf(UserException.class).hasMessageContaining("has 0 class(es) with enough cells");
-    assertThatThrownBy(() -> ClassifyOptions.of(embeddings, "cell_type", null, "x").withSplit(new double[] {0.5, 0.1, 0.1}, 1))
-        .isInstanceOf(UserException.class).hasMessageContaining("--split");
-    assertThatThrownBy(() -> ClassifierApply.run(spark, new ClassifierApply.Options(embeddings, embeddings, tmp.resolve("c").toString(), false)))
-        .isInstanceOf(UserException.class).hasMessageContaining("holds no MLlib model");
+    assertThatThrownBy(
+            () ->
+                ClassifyJob.run(
+                    spark,
+                    ClassifyOptions.of(embeddings, "disease", null, tmp.resolve("a").toString())))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("no column 'disease'");
+    assertThatThrownBy(
+            () ->
+                ClassifyJob.run(
+                    spark,
+                    ClassifyOptions.of(
+                            embeddings, "cell_type", "cell_type", tmp.resolve("b").toString())
+                        .withSplit(new double[] {0.8, 0.1, 0.1}, 1)
+                        .withRareClasses(0, 0.3)))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("has 0 class(es) with enough cells");
+    assertThatThrownBy(
+            () ->
+                ClassifyOptions.of(embeddings, "cell_type", null, "x")
+                    .withSplit(new double[] {0.5, 0.1, 0.1}, 1))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("--split");
+    assertThatThrownBy(
+            () ->
+                ClassifierApply.run(
+                    spark,
+                    new ClassifierApply.Options(
+                        embeddings, embeddings, tmp.resolve("c").toString(), false)))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("holds no MLlib model");
     try (var left = Files.list(tmp)) {
       assertThat(left).isEmpty();
     }

@@ -16,10 +16,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A job's scope after a failure: it waits for its own straggling tasks before letting its outputs
- * go, and neither cancels nor waits for another job's tasks on the same session. Tasks run in
- * this JVM (local mode), so they signal the test through static latches. The scopes here would
- * wait ten minutes for stragglers, so a scope that waited for the wrong tasks would hang past
- * the tests' bounds instead of passing by luck.
+ * go, and neither cancels nor waits for another job's tasks on the same session. Tasks run in this
+ * JVM (local mode), so they signal the test through static latches. The scopes here would wait ten
+ * minutes for stragglers, so a scope that waited for the wrong tasks would hang past the tests'
+ * bounds instead of passing by luck.
  */
 @ExtendWith(SharedSpark.class)
 class JobScopeTest {
@@ -34,28 +34,40 @@ class JobScopeTest {
     stragglerStarted = new CountDownLatch(1);
     stragglerEnded.set(false);
     SparkContext sc = spark.sparkContext();
-    assertThatThrownBy(() -> {
-      try (JobScope job = JobScope.start(sc, "test: fails with a straggler", WAIT_LONG)) {
-        assertThat(sc.getLocalProperty("spark.jobGroup.id")).isEqualTo(job.group());
-        spark.range(0, 2, 1, 2).foreach((ForeachFunction<Long>) i -> {
-          if (i == 0) {
-            stragglerStarted.await();
-            throw new IllegalStateException("task 0 fails");
-          }
-          stragglerStarted.countDown();
-          try {
-            Thread.sleep(TimeUnit.MINUTES.toMillis(5)); // until the scope cancels the group
-          } catch (InterruptedException cancelled) {
-            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
-            while (System.nanoTime() < until) {
-              Thread.onSpinWait(); // a straggler still finishing its write, deaf to interrupts
-            }
-          }
-          stragglerEnded.set(true);
-        });
-      }
-    }).hasStackTraceContaining("task 0 fails");
-    assertThat(stragglerEnded).as("the failed job's other task ended before its scope closed").isTrue();
+    assertThatThrownBy(
+            () -> {
+              try (JobScope job = JobScope.start(sc, "test: fails with a straggler", WAIT_LONG)) {
+                assertThat(sc.getLocalProperty("spark.jobGroup.id")).isEqualTo(job.group());
+                spark
+                    .range(0, 2, 1, 2)
+                    .foreach(
+                        (ForeachFunction<Long>)
+                            i -> {
+                              if (i == 0) {
+                                stragglerStarted.await();
+                                throw new IllegalStateException("task 0 fails");
+                              }
+                              stragglerStarted.countDown();
+                              try {
+                                Thread.sleep(
+                                    TimeUnit.MINUTES.toMillis(
+                                        5)); // until the scope cancels the group
+                              } catch (InterruptedException cancelled) {
+                                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
+                                while (System.nanoTime() < until) {
+                                  Thread
+                                      .onSpinWait(); // a straggler still finishing its write, deaf
+                                  // to interrupts
+                                }
+                              }
+                              stragglerEnded.set(true);
+                            });
+              }
+            })
+        .hasStackTraceContaining("task 0 fails");
+    assertThat(stragglerEnded)
+        .as("the failed job's other task ended before its scope closed")
+        .isTrue();
   }
 
   @Test
@@ -63,33 +75,50 @@ class JobScopeTest {
     otherStarted = new CountDownLatch(1);
     otherMayEnd = new CountDownLatch(1);
     SparkContext sc = spark.sparkContext();
-    CompletableFuture<Long> other = CompletableFuture.supplyAsync(() -> {
-      sc.setJobGroup("another-job", "a job of someone else's on the same session", true);
-      try {
-        return spark.range(0, 1, 1, 1).map((org.apache.spark.api.java.function.MapFunction<Long, Long>) i -> {
-          otherStarted.countDown();
-          otherMayEnd.await();
-          return i;
-        }, org.apache.spark.sql.Encoders.LONG()).count();
-      } finally {
-        sc.clearJobGroup();
-      }
-    });
+    CompletableFuture<Long> other =
+        CompletableFuture.supplyAsync(
+            () -> {
+              sc.setJobGroup("another-job", "a job of someone else's on the same session", true);
+              try {
+                return spark
+                    .range(0, 1, 1, 1)
+                    .map(
+                        (org.apache.spark.api.java.function.MapFunction<Long, Long>)
+                            i -> {
+                              otherStarted.countDown();
+                              otherMayEnd.await();
+                              return i;
+                            },
+                        org.apache.spark.sql.Encoders.LONG())
+                    .count();
+              } finally {
+                sc.clearJobGroup();
+              }
+            });
     try {
       assertThat(otherStarted.await(2, TimeUnit.MINUTES)).as("the other job's task runs").isTrue();
-      CompletableFuture<Void> failing = CompletableFuture.runAsync(() -> {
-        try (JobScope job = JobScope.start(sc, "test: fails alone", WAIT_LONG)) {
-          assertThat(job.group()).startsWith("cellspark-");
-          spark.range(0, 1, 1, 1).foreach((ForeachFunction<Long>) i -> {
-            throw new IllegalStateException("this job fails");
-          });
-        }
-      });
+      CompletableFuture<Void> failing =
+          CompletableFuture.runAsync(
+              () -> {
+                try (JobScope job = JobScope.start(sc, "test: fails alone", WAIT_LONG)) {
+                  assertThat(job.group()).startsWith("cellspark-");
+                  spark
+                      .range(0, 1, 1, 1)
+                      .foreach(
+                          (ForeachFunction<Long>)
+                              i -> {
+                                throw new IllegalStateException("this job fails");
+                              });
+                }
+              });
       // The failed job's scope closes while the other job's task is still running.
-      assertThatThrownBy(() -> failing.get(2, TimeUnit.MINUTES)).hasStackTraceContaining("this job fails");
+      assertThatThrownBy(() -> failing.get(2, TimeUnit.MINUTES))
+          .hasStackTraceContaining("this job fails");
     } finally {
       otherMayEnd.countDown();
     }
-    assertThat(other.get(2, TimeUnit.MINUTES)).as("the other job finished, not cancelled").isEqualTo(1L);
+    assertThat(other.get(2, TimeUnit.MINUTES))
+        .as("the other job finished, not cancelled")
+        .isEqualTo(1L);
   }
 }

@@ -31,17 +31,26 @@ class DemoJobTest {
 
     // Independent of the tokenizer: what the atlas says about its own cells.
     List<Row> atlas =
-        spark.read().format("h5ad").option("obsColumns", "filter_pass,cell_type").load(r.atlas())
-            .select("obs.filter_pass", "obs.cell_type").collectAsList();
+        spark
+            .read()
+            .format("h5ad")
+            .option("obsColumns", "filter_pass,cell_type")
+            .load(r.atlas())
+            .select("obs.filter_pass", "obs.cell_type")
+            .collectAsList();
     long passing = atlas.stream().filter(row -> row.getLong(0) == 1).count();
     assertThat(r.tokenize().cellsRead()).isEqualTo(atlas.size());
     assertThat(r.tokenize().cellsWritten()).isEqualTo(passing);
     assertThat(r.tokenize().droppedFilterPass()).isEqualTo(atlas.size() - passing);
 
-    assertThat(r.byCellType()).extracting(DemoResult.CellTypeSummary::cellType)
+    assertThat(r.byCellType())
+        .extracting(DemoResult.CellTypeSummary::cellType)
         .containsExactlyElementsOf(MARKERS.keySet().stream().sorted().toList());
     for (DemoResult.CellTypeSummary t : r.byCellType()) {
-      long expected = atlas.stream().filter(row -> row.getLong(0) == 1 && t.cellType().equals(row.getString(1))).count();
+      long expected =
+          atlas.stream()
+              .filter(row -> row.getLong(0) == 1 && t.cellType().equals(row.getString(1)))
+              .count();
       assertThat(t.cells()).as(t.cellType()).isEqualTo(expected);
       assertThat(t.meanLength()).isBetween(100.0, 2048.0);
     }
@@ -53,35 +62,66 @@ class DemoJobTest {
     // The rest of the pipeline, checked against each job's own output files.
     assertThat(r.embed().cells()).isEqualTo(r.tokenize().cellsWritten());
     assertThat(r.embed().states()).isEqualTo(4);
-    long monocytes = r.byCellType().stream().filter(t -> t.cellType().equals("monocyte")).findFirst().orElseThrow().cells();
+    long monocytes =
+        r.byCellType().stream()
+            .filter(t -> t.cellType().equals("monocyte"))
+            .findFirst()
+            .orElseThrow()
+            .cells();
     assertThat(r.perturb().cells()).isEqualTo(Math.min(DemoJob.SCREENED_CELLS, monocytes));
     List<Row> shifts = spark.read().parquet(r.perturb().output() + "/cell_shifts").collectAsList();
     assertThat(r.perturb().rows()).isEqualTo(shifts.size()).isPositive();
-    List<Row> stats = spark.read().option("header", true).csv(r.stats().output() + "/goal_state_shift.csv")
-        .select("Gene_name", "Shift_to_goal_end").collectAsList();
+    List<Row> stats =
+        spark
+            .read()
+            .option("header", true)
+            .csv(r.stats().output() + "/goal_state_shift.csv")
+            .select("Gene_name", "Shift_to_goal_end")
+            .collectAsList();
     assertThat(r.shifts()).hasSize(stats.size()).isNotEmpty();
     for (Row row : stats) {
-      DemoResult.GeneShift g = r.shifts().stream().filter(x -> x.gene().equals(row.getString(0))).findFirst().orElseThrow();
-      assertThat(g.shiftToGoal()).as(g.gene()).isCloseTo(Double.parseDouble(row.getString(1)), org.assertj.core.data.Offset.offset(1e-12));
+      DemoResult.GeneShift g =
+          r.shifts().stream()
+              .filter(x -> x.gene().equals(row.getString(0)))
+              .findFirst()
+              .orElseThrow();
+      assertThat(g.shiftToGoal())
+          .as(g.gene())
+          .isCloseTo(
+              Double.parseDouble(row.getString(1)), org.assertj.core.data.Offset.offset(1e-12));
     }
     assertThat(r.shifts()).extracting(DemoResult.GeneShift::gene).isSubsetOf(DemoJob.GENES);
 
     Path report = Path.of(r.report());
     String html = java.nio.file.Files.readString(report);
-    JsonNodeHolder metrics = JsonNodeHolder.read(Path.of(java.net.URI.create(r.tokenize().output())).resolveSibling("classify/metrics.json"));
+    JsonNodeHolder metrics =
+        JsonNodeHolder.read(
+            Path.of(java.net.URI.create(r.tokenize().output()))
+                .resolveSibling("classify/metrics.json"));
     double accuracy = metrics.testAccuracy();
     assertThat(r.testAccuracy()).isEqualTo(accuracy);
-    assertThat(html).contains(String.format(java.util.Locale.ROOT, "test accuracy <b>%.4f</b>", accuracy));
+    assertThat(html)
+        .contains(String.format(java.util.Locale.ROOT, "test accuracy <b>%.4f</b>", accuracy));
     for (DemoResult.GeneShift g : r.shifts()) {
-      assertThat(html).contains(String.format(java.util.Locale.ROOT, "<tr><td>%s</td><td>%.6f</td><td>%d</td></tr>", g.gene(),
-          g.shiftToGoal(), g.cells()));
+      assertThat(html)
+          .contains(
+              String.format(
+                  java.util.Locale.ROOT,
+                  "<tr><td>%s</td><td>%.6f</td><td>%d</td></tr>",
+                  g.gene(),
+                  g.shiftToGoal(),
+                  g.cells()));
     }
     for (DemoResult.CellTypeSummary t : r.byCellType()) {
-      assertThat(html).contains(String.format(java.util.Locale.ROOT, "<tr><td>%s</td><td>%d</td>", t.cellType(), t.cells()));
+      assertThat(html)
+          .contains(
+              String.format(
+                  java.util.Locale.ROOT, "<tr><td>%s</td><td>%d</td>", t.cellType(), t.cells()));
     }
     for (String png : List.of("embeddings.png", "shifts.png", "confusion_matrix.png")) {
       assertThat(html).contains("src=\"" + png + "\"");
-      java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(report.resolveSibling(png).toFile());
+      java.awt.image.BufferedImage image =
+          javax.imageio.ImageIO.read(report.resolveSibling(png).toFile());
       assertThat(image).as(png).isNotNull();
       assertThat(image.getWidth()).as(png).isGreaterThan(300);
     }
@@ -91,7 +131,8 @@ class DemoJobTest {
   private record JsonNodeHolder(com.fasterxml.jackson.databind.JsonNode json) {
     static JsonNodeHolder read(Path p) {
       try {
-        return new JsonNodeHolder(new com.fasterxml.jackson.databind.ObjectMapper().readTree(p.toFile()));
+        return new JsonNodeHolder(
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree(p.toFile()));
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException(e);
       }

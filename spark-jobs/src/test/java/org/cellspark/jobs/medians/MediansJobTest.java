@@ -39,8 +39,12 @@ class MediansJobTest {
 
   @BeforeAll
   static void load() throws IOException {
-    expected = new ObjectMapper().readTree(Fixtures.repositoryRoot()
-        .resolve("spark-jobs/src/test/resources/fixtures/medians/expected.json").toFile());
+    expected =
+        new ObjectMapper()
+            .readTree(
+                Fixtures.repositoryRoot()
+                    .resolve("spark-jobs/src/test/resources/fixtures/medians/expected.json")
+                    .toFile());
   }
 
   private static Path folder(MediansResult r) {
@@ -48,15 +52,24 @@ class MediansJobTest {
   }
 
   @Test
-  void exactMediansEqualNumpyAndTheTokenizerTakesTheVocabulary(SparkSession spark) throws IOException {
+  void exactMediansEqualNumpyAndTheTokenizerTakesTheVocabulary(SparkSession spark)
+      throws IOException {
     String atlas = Fixtures.atlas("csr_float32_gzip.h5ad").toString();
-    MediansResult r = MediansJob.run(spark, MediansOptions.of(List.of(atlas), tmp.resolve("vocab").toString()).withSpecialTokens(true));
+    MediansResult r =
+        MediansJob.run(
+            spark,
+            MediansOptions.of(List.of(atlas), tmp.resolve("vocab").toString())
+                .withSpecialTokens(true));
     JsonNode e = expected.get("csr_float32_gzip.h5ad");
     Vocabulary v = VocabularyLoader.load(folder(r));
     assertThat(r.genesWritten()).isEqualTo(e.size());
     for (Iterator<Map.Entry<String, JsonNode>> it = e.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> g = it.next();
-      assertThat(v.median(g.getKey())).as(g.getKey()).isCloseTo(g.getValue().get("median").asDouble(), within(1e-9 * g.getValue().get("median").asDouble()));
+      assertThat(v.median(g.getKey()))
+          .as(g.getKey())
+          .isCloseTo(
+              g.getValue().get("median").asDouble(),
+              within(1e-9 * g.getValue().get("median").asDouble()));
     }
     // <pad>, <mask>, <cls>, <eos>, then the genes in Ensembl order.
     assertThat(v.tokenId("<pad>")).hasValue(0);
@@ -76,28 +89,48 @@ class MediansJobTest {
       assertThat(tsv.tokenId(g)).isEqualTo(v.tokenId(g));
     }
     // The tokenizer takes it as it is.
-    TokenizeResult t = TokenizeJob.run(spark, TokenizeOptions.builder().input(atlas).vocabulary(folder(r).toString())
-        .output(tmp.resolve("tokens").toString()).build());
+    TokenizeResult t =
+        TokenizeJob.run(
+            spark,
+            TokenizeOptions.builder()
+                .input(atlas)
+                .vocabulary(folder(r).toString())
+                .output(tmp.resolve("tokens").toString())
+                .build());
     assertThat(t.cellsWritten()).isPositive();
-    assertThat(r.summary()).extractingByKey("counts").asString().contains("cells_left_out_by_filter_pass=");
+    assertThat(r.summary())
+        .extractingByKey("counts")
+        .asString()
+        .contains("cells_left_out_by_filter_pass=");
   }
 
   @Test
   void picklesArePlainDictsForPython(SparkSession spark) throws Exception {
-    MediansResult r = MediansJob.run(spark, MediansOptions.of(List.of(Fixtures.atlas("csr_float32_gzip.h5ad").toString()),
-        tmp.resolve("vocab").toString()));
+    MediansResult r =
+        MediansJob.run(
+            spark,
+            MediansOptions.of(
+                List.of(Fixtures.atlas("csr_float32_gzip.h5ad").toString()),
+                tmp.resolve("vocab").toString()));
     Path python = Path.of("/usr/bin/python3");
-    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(python), "no /usr/bin/python3 on this machine");
-    String script = "import pickle,sys\n"
-        + "for f in ('token_dictionary','gene_median_dictionary','gene_name_id_dict'):\n"
-        + "    d = pickle.load(open(sys.argv[1] + '/' + f + '.pkl', 'rb'))\n"
-        + "    assert type(d) is dict, type(d)\n"
-        + "    print(f, len(d), sorted({type(k).__name__ for k in d}), sorted({type(v).__name__ for v in d.values()}))\n";
-    Process p = new ProcessBuilder(python.toString(), "-c", script, folder(r).toString()).redirectErrorStream(true).start();
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.isExecutable(python), "no /usr/bin/python3 on this machine");
+    String script =
+        "import pickle,sys\n"
+            + "for f in ('token_dictionary','gene_median_dictionary','gene_name_id_dict'):\n"
+            + "    d = pickle.load(open(sys.argv[1] + '/' + f + '.pkl', 'rb'))\n"
+            + "    assert type(d) is dict, type(d)\n"
+            + "    print(f, len(d), sorted({type(k).__name__ for k in d}), sorted({type(v).__name__"
+            + " for v in d.values()}))\n";
+    Process p =
+        new ProcessBuilder(python.toString(), "-c", script, folder(r).toString())
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor()).as(out).isZero();
     int genes = expected.get("csr_float32_gzip.h5ad").size();
-    assertThat(out).contains("token_dictionary " + (genes + 2) + " ['str'] ['int']")
+    assertThat(out)
+        .contains("token_dictionary " + (genes + 2) + " ['str'] ['int']")
         .contains("gene_median_dictionary " + genes + " ['str'] ['float']")
         .contains("gene_name_id_dict " + genes + " ['str'] ['str']");
   }
@@ -105,8 +138,13 @@ class MediansJobTest {
   @Test
   void approximateMediansStayBetweenTheMiddleValues(SparkSession spark) {
     String atlas = Fixtures.atlas("classify_atlas.h5ad").toString();
-    MediansResult exact = MediansJob.run(spark, MediansOptions.of(List.of(atlas), tmp.resolve("exact").toString()));
-    MediansResult approx = MediansJob.run(spark, MediansOptions.of(List.of(atlas), tmp.resolve("approx").toString()).withApproximate(true));
+    MediansResult exact =
+        MediansJob.run(spark, MediansOptions.of(List.of(atlas), tmp.resolve("exact").toString()));
+    MediansResult approx =
+        MediansJob.run(
+            spark,
+            MediansOptions.of(List.of(atlas), tmp.resolve("approx").toString())
+                .withApproximate(true));
     Vocabulary ve = VocabularyLoader.load(folder(exact));
     Vocabulary va = VocabularyLoader.load(folder(approx));
     JsonNode e = expected.get("classify_atlas.h5ad");
@@ -117,7 +155,8 @@ class MediansJobTest {
       double m = g.getValue().get("median").asDouble();
       assertThat(ve.median(g.getKey())).as(g.getKey()).isCloseTo(m, within(1e-9 * m));
       // Below 100,000 cells per gene, percentile_approx returns one of the middle values.
-      assertThat(va.median(g.getKey())).as(g.getKey())
+      assertThat(va.median(g.getKey()))
+          .as(g.getKey())
           .isBetween(g.getValue().get("lower").asDouble(), g.getValue().get("upper").asDouble());
       double d = Math.abs(va.median(g.getKey()) - m) / m;
       worst = Math.max(worst, d);
@@ -125,7 +164,9 @@ class MediansJobTest {
         worstCommon = Math.max(worstCommon, d);
       }
     }
-    System.out.printf("medians: approximate vs exact on %d genes, largest relative difference %.3g (%.3g for genes in >= 100 cells)%n",
+    System.out.printf(
+        "medians: approximate vs exact on %d genes, largest relative difference %.3g (%.3g for"
+            + " genes in >= 100 cells)%n",
         e.size(), worst, worstCommon);
   }
 
@@ -134,20 +175,42 @@ class MediansJobTest {
     // The same 600 cells in three formats (fixtures written from the h5ad; the .h5 and the MTX
     // folder also hold an antibody feature, which is not a gene and counts toward nothing).
     Path root = Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures");
-    Vocabulary h5ad = VocabularyLoader.load(folder(MediansJob.run(spark,
-        MediansOptions.of(List.of(Fixtures.atlas("classify_atlas.h5ad").toString()), tmp.resolve("a").toString()))));
-    for (String input : List.of(root.resolve("tenx/classify_10x.h5").toString(), root.resolve("mtx/classify_10x").toString(),
-        root.resolve("loom/classify_atlas.loom").toString())) {
-      MediansResult r = MediansJob.run(spark, MediansOptions.of(List.of(input), tmp.resolve("b" + input.length()).toString()));
+    Vocabulary h5ad =
+        VocabularyLoader.load(
+            folder(
+                MediansJob.run(
+                    spark,
+                    MediansOptions.of(
+                        List.of(Fixtures.atlas("classify_atlas.h5ad").toString()),
+                        tmp.resolve("a").toString()))));
+    for (String input :
+        List.of(
+            root.resolve("tenx/classify_10x.h5").toString(),
+            root.resolve("mtx/classify_10x").toString(),
+            root.resolve("loom/classify_atlas.loom").toString())) {
+      MediansResult r =
+          MediansJob.run(
+              spark,
+              MediansOptions.of(List.of(input), tmp.resolve("b" + input.length()).toString()));
       Vocabulary v = VocabularyLoader.load(folder(r));
       assertThat(v.medians()).as(input).isEqualTo(h5ad.medians());
       assertThat(r.cells()).isEqualTo(600);
     }
-    // A Parquet long table of the same counts (from make_long_fixtures.py's CSV; n_counts on the rows).
+    // A Parquet long table of the same counts (from make_long_fixtures.py's CSV; n_counts on the
+    // rows).
     String table = tmp.resolve("long").toString();
-    spark.read().option("header", true).schema("cell_id STRING, gene_id STRING, count INT, cell_type STRING, donor STRING, n_counts DOUBLE")
-        .csv(root.resolve("long/classify_long.csv.gz").toString()).write().parquet(table);
-    MediansResult r = MediansJob.run(spark, MediansOptions.of(List.of(table), tmp.resolve("from-long").toString()));
+    spark
+        .read()
+        .option("header", true)
+        .schema(
+            "cell_id STRING, gene_id STRING, count INT, cell_type STRING, donor STRING, n_counts"
+                + " DOUBLE")
+        .csv(root.resolve("long/classify_long.csv.gz").toString())
+        .write()
+        .parquet(table);
+    MediansResult r =
+        MediansJob.run(
+            spark, MediansOptions.of(List.of(table), tmp.resolve("from-long").toString()));
     assertThat(VocabularyLoader.load(folder(r)).medians()).isEqualTo(h5ad.medians());
   }
 
@@ -155,12 +218,23 @@ class MediansJobTest {
   void genesListMinCellsAndBadLists(SparkSession spark) throws IOException {
     String atlas = Fixtures.atlas("csr_float32_gzip.h5ad").toString();
     JsonNode e = expected.get("csr_float32_gzip.h5ad");
-    Path list = Files.writeString(tmp.resolve("genes.tsv"), "# id\tsymbol\nensg00000000013\tALPHA\nENSG00000000002\nENSG99999999999\tNOPE\n");
-    MediansResult r = MediansJob.run(spark, MediansOptions.of(List.of(atlas), tmp.resolve("listed").toString()).withGenes(list.toString(), 1));
+    Path list =
+        Files.writeString(
+            tmp.resolve("genes.tsv"),
+            "# id\tsymbol\nensg00000000013\tALPHA\nENSG00000000002\nENSG99999999999\tNOPE\n");
+    MediansResult r =
+        MediansJob.run(
+            spark,
+            MediansOptions.of(List.of(atlas), tmp.resolve("listed").toString())
+                .withGenes(list.toString(), 1));
     Vocabulary v = VocabularyLoader.load(folder(r));
     assertThat(v.size()).isEqualTo(4); // <pad>, <mask>, two genes
     assertThat(v.symbolToId()).containsEntry("ALPHA", "ENSG00000000013").doesNotContainKey("NOPE");
-    assertThat(r.summary()).extractingByKey("counts").asString().contains("genes_listed=3").contains("genes_listed_not_detected=1");
+    assertThat(r.summary())
+        .extractingByKey("counts")
+        .asString()
+        .contains("genes_listed=3")
+        .contains("genes_listed_not_detected=1");
 
     long most = 0;
     for (JsonNode g : e) {
@@ -171,14 +245,31 @@ class MediansJobTest {
     for (JsonNode g : e) {
       expectedGenes += g.get("cells").asLong() >= threshold ? 1 : 0;
     }
-    MediansResult common = MediansJob.run(spark, MediansOptions.of(List.of(atlas), tmp.resolve("common").toString()).withGenes(null, threshold));
+    MediansResult common =
+        MediansJob.run(
+            spark,
+            MediansOptions.of(List.of(atlas), tmp.resolve("common").toString())
+                .withGenes(null, threshold));
     assertThat(common.genesWritten()).isEqualTo(expectedGenes);
 
     Path twice = Files.writeString(tmp.resolve("twice.tsv"), "ENSG00000000013\nENSG00000000013\n");
-    assertThatThrownBy(() -> MediansJob.run(spark, MediansOptions.of(List.of(atlas), tmp.resolve("x").toString()).withGenes(twice.toString(), 1)))
-        .isInstanceOf(UserException.class).hasMessageContaining("lists ENSG00000000013 twice (line 2)");
-    assertThatThrownBy(() -> MediansJob.run(spark, MediansOptions.of(List.of(atlas), tmp.resolve("y").toString()).withGenes(null, 1_000_000)))
-        .isInstanceOf(UserException.class).hasMessageContaining("No gene").hasMessageContaining("1000000 cell(s)");
+    assertThatThrownBy(
+            () ->
+                MediansJob.run(
+                    spark,
+                    MediansOptions.of(List.of(atlas), tmp.resolve("x").toString())
+                        .withGenes(twice.toString(), 1)))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("lists ENSG00000000013 twice (line 2)");
+    assertThatThrownBy(
+            () ->
+                MediansJob.run(
+                    spark,
+                    MediansOptions.of(List.of(atlas), tmp.resolve("y").toString())
+                        .withGenes(null, 1_000_000)))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("No gene")
+        .hasMessageContaining("1000000 cell(s)");
     assertThat(tmp.resolve("x")).doesNotExist();
     assertThat(tmp.resolve("y")).doesNotExist();
   }

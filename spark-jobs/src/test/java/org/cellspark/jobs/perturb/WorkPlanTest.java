@@ -23,19 +23,25 @@ class WorkPlanTest {
     big.add(new WorkPlan.CellWork("b", 100, 98));
     big.add(new WorkPlan.CellWork("c", 3000, 0));
     List<WorkUnit> units = WorkPlan.units(big, 256);
-    // 2,048 tokens at h = 256: 64 perturbations a unit → 32 units a cell (the last with 62); 100 tokens: one unit.
+    // 2,048 tokens at h = 256: 64 perturbations a unit → 32 units a cell (the last with 62); 100
+    // tokens: one unit.
     assertThat(units).hasSize(321);
     assertThat(units.subList(0, 32)).allSatisfy(u -> assertThat(u.cellId()).isEqualTo("a0"));
     assertThat(units.get(0).to() - units.get(0).from()).isEqualTo(64);
     assertThat(units.get(31)).extracting(WorkUnit::from, WorkUnit::to).containsExactly(1984, 2046);
-    assertThat(units.get(320)).extracting(WorkUnit::cellId, WorkUnit::from, WorkUnit::to).containsExactly("b", 0, 98);
-    assertThat(units).extracting(WorkUnit::id).containsExactlyElementsOf(java.util.stream.IntStream.range(0, 321).boxed().toList());
+    assertThat(units.get(320))
+        .extracting(WorkUnit::cellId, WorkUnit::from, WorkUnit::to)
+        .containsExactly("b", 0, 98);
+    assertThat(units)
+        .extracting(WorkUnit::id)
+        .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 321).boxed().toList());
     assertThat(units).allSatisfy(u -> assertThat(u.cost()).isLessThanOrEqualTo(WorkPlan.UNIT_COST));
   }
 
   @Test
   void smallScreensAreStillCutFineEnoughToSpread() {
-    // One 800-gene cell: a 64th of it is 12.5 perturbations, so units of 12 (67 units), not one unit.
+    // One 800-gene cell: a 64th of it is 12.5 perturbations, so units of 12 (67 units), not one
+    // unit.
     List<WorkUnit> one = WorkPlan.units(List.of(new WorkPlan.CellWork("x", 800, 800)), 128);
     assertThat(one).hasSize(67);
     assertThat(one.get(0).to()).isEqualTo(12);
@@ -67,7 +73,8 @@ class WorkPlanTest {
       double ideal = Arrays.stream(load).sum() / tasks;
       double biggest = units.stream().mapToDouble(WorkUnit::cost).max().orElseThrow();
       // Graham's bound for LPT, with the largest unit as the floor of any schedule.
-      assertThat(Arrays.stream(load).max().orElseThrow()).as("%d tasks", tasks)
+      assertThat(Arrays.stream(load).max().orElseThrow())
+          .as("%d tasks", tasks)
           .isLessThanOrEqualTo(Math.max(4.0 / 3 * ideal, ideal + biggest));
       assertThat(Arrays.stream(load).min().orElseThrow()).isGreaterThan(0);
     }
@@ -75,12 +82,28 @@ class WorkPlanTest {
 
   @Test
   void checkpointFilesRoundTripAndTruncatedFilesAreRefused() throws IOException {
-    UnitResult unit = new UnitResult(12, List.of(
-        new UnitResult.Row("cellA", new int[] {5}, 0.97, new double[] {0.1, -0.2}, new int[] {6, 7}, new float[] {0.9f, 0.8f}),
-        new UnitResult.Row("cellA", new int[] {6, 9}, Double.NaN, new double[0], new int[0], new float[0])));
+    UnitResult unit =
+        new UnitResult(
+            12,
+            List.of(
+                new UnitResult.Row(
+                    "cellA",
+                    new int[] {5},
+                    0.97,
+                    new double[] {0.1, -0.2},
+                    new int[] {6, 7},
+                    new float[] {0.9f, 0.8f}),
+                new UnitResult.Row(
+                    "cellA",
+                    new int[] {6, 9},
+                    Double.NaN,
+                    new double[0],
+                    new int[0],
+                    new float[0])));
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     unit.write(new DataOutputStream(bytes));
-    UnitResult back = UnitResult.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), "u");
+    UnitResult back =
+        UnitResult.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), "u");
     assertThat(back.unit()).isEqualTo(12);
     assertThat(back.rows()).hasSize(2);
     assertThat(back.rows().get(0).shifts()).containsExactly(0.1, -0.2);
@@ -88,7 +111,8 @@ class WorkPlanTest {
     assertThat(back.rows().get(1).perturbed()).containsExactly(6, 9);
     assertThat(back.rows().get(1).cosineSimilarity()).isNaN();
     byte[] cut = Arrays.copyOf(bytes.toByteArray(), bytes.size() - 4);
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> UnitResult.read(new DataInputStream(new ByteArrayInputStream(cut)), "u"))
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> UnitResult.read(new DataInputStream(new ByteArrayInputStream(cut)), "u"))
         .isInstanceOf(IOException.class);
     assertThat(UnitFiles.unitOf(UnitFiles.name(12))).isEqualTo(12);
     assertThat(UnitFiles.unitOf("." + UnitFiles.name(12) + ".tmp-3")).isEqualTo(-1);

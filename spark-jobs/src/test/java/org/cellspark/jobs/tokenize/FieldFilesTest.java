@@ -33,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Files as users bring them, written the way the original tools write them
- * (src/test/python/make_field_fixtures.py): each holds the atlas fixtures' 40 cells, and its
- * tokens must equal those an independent restatement of Geneformer's tokenizer gives
+ * (src/test/python/make_field_fixtures.py): each holds the atlas fixtures' 40 cells, and its tokens
+ * must equal those an independent restatement of Geneformer's tokenizer gives
  * (fixtures/field/expected.json).
  */
 @ExtendWith(SharedSpark.class)
@@ -50,13 +50,17 @@ class FieldFilesTest {
   }
 
   private TokenizeOptions.Builder options(String fixture, String out) {
-    return TokenizeOptions.builder().input(Fixtures.field(fixture).toString()).vocabulary(V2).output(tmp.resolve(out).toString());
+    return TokenizeOptions.builder()
+        .input(Fixtures.field(fixture).toString())
+        .vocabulary(V2)
+        .output(tmp.resolve(out).toString());
   }
 
   /** The fixture's expected tokens per cell. */
   private static Map<String, List<Integer>> expectedTokens(String fixture) {
     Map<String, List<Integer>> out = new TreeMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = expected.get(fixture).get("tokens").fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = expected.get(fixture).get("tokens").fields();
+        it.hasNext(); ) {
       Map.Entry<String, JsonNode> cell = it.next();
       List<Integer> ids = new ArrayList<>();
       cell.getValue().forEach(v -> ids.add(v.asInt()));
@@ -78,22 +82,33 @@ class FieldFilesTest {
 
   @Test
   void cellxgeneFileTokenizesFromRawWithoutAnyAnnotation(SparkSession spark) {
-    TokenizeResult r = TokenizeJob.run(spark, options("cellxgene.h5ad", "plain").counts("raw").build());
+    TokenizeResult r =
+        TokenizeJob.run(spark, options("cellxgene.h5ad", "plain").counts("raw").build());
     assertThat(tokens(spark, r)).isEqualTo(expectedTokens("cellxgene.h5ad"));
     assertThat(r.nCountsComputed()).isEqualTo(40);
   }
 
   @Test
   void cellxgeneFileCarriesItsSchemaColumns(SparkSession spark) {
-    TokenizeResult r = TokenizeJob.run(spark, options("cellxgene.h5ad", "annotated").counts("raw")
-        .attribute("cell_type").attribute("donor_id").attribute("is_primary_data").build());
+    TokenizeResult r =
+        TokenizeJob.run(
+            spark,
+            options("cellxgene.h5ad", "annotated")
+                .counts("raw")
+                .attribute("cell_type")
+                .attribute("donor_id")
+                .attribute("is_primary_data")
+                .build());
     Map<String, String> types = new LinkedHashMap<>();
     for (Row row : spark.read().parquet(r.output()).collectAsList()) {
-      types.put(row.getString(row.fieldIndex("cell_id")), row.getString(row.fieldIndex("cell_type")));
+      types.put(
+          row.getString(row.fieldIndex("cell_id")), row.getString(row.fieldIndex("cell_type")));
       assertThat(row.getBoolean(row.fieldIndex("is_primary_data"))).isTrue();
     }
     JsonNode e = expected.get("cellxgene.h5ad").get("cell_type");
-    assertThat(types).isNotEmpty().allSatisfy((cell, type) -> assertThat(type).as(cell).isEqualTo(e.get(cell).asText()));
+    assertThat(types)
+        .isNotEmpty()
+        .allSatisfy((cell, type) -> assertThat(type).as(cell).isEqualTo(e.get(cell).asText()));
     assertThat(tokens(spark, r)).isEqualTo(expectedTokens("cellxgene.h5ad"));
   }
 
@@ -106,25 +121,50 @@ class FieldFilesTest {
   @Test
   void theDataSourceWithoutObsColumnsHasNoObsStruct(SparkSession spark) {
     for (String fixture : List.of("cellxgene.h5ad", "no_obs_columns.h5ad")) {
-      Dataset<Row> none = spark.read().format("h5ad").option("obsColumns", "").load(Fixtures.field(fixture).toString());
-      assertThat(none.columns()).as(fixture).doesNotContain(CellCountsSchema.OBS).contains(CellCountsSchema.CELL_ID);
+      Dataset<Row> none =
+          spark
+              .read()
+              .format("h5ad")
+              .option("obsColumns", "")
+              .load(Fixtures.field(fixture).toString());
+      assertThat(none.columns())
+          .as(fixture)
+          .doesNotContain(CellCountsSchema.OBS)
+          .contains(CellCountsSchema.CELL_ID);
       assertThat(none.count()).isEqualTo(40);
-      assertThat(none.select("counts").where("size(counts) > 0").count()).as("every cell but zero1").isEqualTo(39);
+      assertThat(none.select("counts").where("size(counts) > 0").count())
+          .as("every cell but zero1")
+          .isEqualTo(39);
     }
     // All columns (the default) of a file that has none: no obs column either.
-    assertThat(spark.read().format("h5ad").load(Fixtures.field("no_obs_columns.h5ad").toString()).columns())
+    assertThat(
+            spark
+                .read()
+                .format("h5ad")
+                .load(Fixtures.field("no_obs_columns.h5ad").toString())
+                .columns())
         .doesNotContain(CellCountsSchema.OBS);
   }
 
   @Test
   void mediansOfACellxgeneFile(SparkSession spark) {
-    MediansResult r = MediansJob.run(spark, MediansOptions.builder()
-        .inputs(List.of(Fixtures.field("cellxgene.h5ad").toString())).output(tmp.resolve("vocab").toString()).counts("raw").build());
+    MediansResult r =
+        MediansJob.run(
+            spark,
+            MediansOptions.builder()
+                .inputs(List.of(Fixtures.field("cellxgene.h5ad").toString()))
+                .output(tmp.resolve("vocab").toString())
+                .counts("raw")
+                .build());
     Vocabulary v = VocabularyLoader.load(Path.of(java.net.URI.create(r.output())));
     JsonNode e = expected.get("cellxgene.h5ad").get("medians");
     assertThat(r.genesWritten()).isEqualTo(e.size());
-    e.fields().forEachRemaining(g -> assertThat(v.median(g.getKey())).as(g.getKey())
-        .isCloseTo(g.getValue().asDouble(), within(1e-9 * g.getValue().asDouble())));
+    e.fields()
+        .forEachRemaining(
+            g ->
+                assertThat(v.median(g.getKey()))
+                    .as(g.getKey())
+                    .isCloseTo(g.getValue().asDouble(), within(1e-9 * g.getValue().asDouble())));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -161,36 +201,85 @@ class FieldFilesTest {
 
   @Test
   void severalGenomesNeedGenomeAndTheRefusalListsThem(SparkSession spark) {
-    assertThatThrownBy(() -> TokenizeJob.run(spark, options("cellranger2_barnyard.h5", "none").build()))
-        .isInstanceOf(UserException.class).hasMessageContaining("several genomes (hg19, mm10")
+    assertThatThrownBy(
+            () -> TokenizeJob.run(spark, options("cellranger2_barnyard.h5", "none").build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("several genomes (hg19, mm10")
         .hasMessageContaining("--genome NAME");
-    assertThatThrownBy(() -> TokenizeJob.run(spark, options("cellranger2_barnyard.h5", "wrong").genome("GRCh38").build()))
-        .isInstanceOf(UserException.class).hasMessageContaining("with the genomes hg19, mm10, not 'GRCh38'");
-    TokenizeResult hg19 = TokenizeJob.run(spark, options("cellranger2_barnyard.h5", "hg19").genome("hg19").build());
-    assertThat(tokens(spark, hg19)).isEqualTo(expectedByBarcode("cellranger2_barnyard.h5"))
+    assertThatThrownBy(
+            () ->
+                TokenizeJob.run(
+                    spark, options("cellranger2_barnyard.h5", "wrong").genome("GRCh38").build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("with the genomes hg19, mm10, not 'GRCh38'");
+    TokenizeResult hg19 =
+        TokenizeJob.run(spark, options("cellranger2_barnyard.h5", "hg19").genome("hg19").build());
+    assertThat(tokens(spark, hg19))
+        .isEqualTo(expectedByBarcode("cellranger2_barnyard.h5"))
         .isEqualTo(expectedByBarcode("cellranger2.h5"));
     // Cell Ranger 3's layout names genomes per feature: the same option chooses there.
-    String v3 = Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/tenx/classify_10x.h5").toString();
-    assertThatThrownBy(() -> TokenizeJob.run(spark, TokenizeOptions.builder().input(v3).vocabulary("builtin:geneformer-v1")
-        .output(tmp.resolve("v3").toString()).genome("mm10").build()))
-        .isInstanceOf(UserException.class).hasMessageContaining("with the genomes GRCh38, not 'mm10'");
-    TokenizeResult grch38 = TokenizeJob.run(spark, TokenizeOptions.builder().input(v3).vocabulary("builtin:geneformer-v1")
-        .minGeneMatch(0.1).output(tmp.resolve("v3-grch38").toString()).genome("GRCh38").build());
+    String v3 =
+        Fixtures.repositoryRoot()
+            .resolve("spark-jobs/src/test/resources/fixtures/tenx/classify_10x.h5")
+            .toString();
+    assertThatThrownBy(
+            () ->
+                TokenizeJob.run(
+                    spark,
+                    TokenizeOptions.builder()
+                        .input(v3)
+                        .vocabulary("builtin:geneformer-v1")
+                        .output(tmp.resolve("v3").toString())
+                        .genome("mm10")
+                        .build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("with the genomes GRCh38, not 'mm10'");
+    TokenizeResult grch38 =
+        TokenizeJob.run(
+            spark,
+            TokenizeOptions.builder()
+                .input(v3)
+                .vocabulary("builtin:geneformer-v1")
+                .minGeneMatch(0.1)
+                .output(tmp.resolve("v3-grch38").toString())
+                .genome("GRCh38")
+                .build());
     assertThat(grch38.cellsWritten()).isEqualTo(600);
     // --genome on inputs that have no genomes is refused, not ignored.
-    assertThatThrownBy(() -> TokenizeJob.run(spark, options("no_obs_columns.h5ad", "g").genome("hg19").build()))
-        .isInstanceOf(UserException.class).hasMessageContaining("--genome hg19 is for Cell Ranger .h5 inputs");
+    assertThatThrownBy(
+            () ->
+                TokenizeJob.run(spark, options("no_obs_columns.h5ad", "g").genome("hg19").build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("--genome hg19 is for Cell Ranger .h5 inputs");
   }
 
   @Test
   void geneIdColumnIsRefusedWhereIdsHaveAFixedPlace(SparkSession spark) {
-    assertThatThrownBy(() -> TokenizeJob.run(spark, options("cellranger2.h5", "c").geneIdColumn("gene_ids").build()))
-        .isInstanceOf(UserException.class).hasMessageContaining("whose gene IDs are GRCh38/genes")
-        .hasMessageContaining("--gene-id-column (here 'gene_ids') is for .h5ad and loom inputs only");
-    String mtx = Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/mtx/classify_10x").toString();
-    assertThatThrownBy(() -> TokenizeJob.run(spark, TokenizeOptions.builder().input(mtx).vocabulary("builtin:geneformer-v1")
-        .output(tmp.resolve("m").toString()).geneIdColumn("ensembl_id").build()))
-        .isInstanceOf(UserException.class).hasMessageContaining("is a Matrix Market folder, whose gene IDs are the first column of features.tsv");
+    assertThatThrownBy(
+            () ->
+                TokenizeJob.run(
+                    spark, options("cellranger2.h5", "c").geneIdColumn("gene_ids").build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("whose gene IDs are GRCh38/genes")
+        .hasMessageContaining(
+            "--gene-id-column (here 'gene_ids') is for .h5ad and loom inputs only");
+    String mtx =
+        Fixtures.repositoryRoot()
+            .resolve("spark-jobs/src/test/resources/fixtures/mtx/classify_10x")
+            .toString();
+    assertThatThrownBy(
+            () ->
+                TokenizeJob.run(
+                    spark,
+                    TokenizeOptions.builder()
+                        .input(mtx)
+                        .vocabulary("builtin:geneformer-v1")
+                        .output(tmp.resolve("m").toString())
+                        .geneIdColumn("ensembl_id")
+                        .build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining(
+            "is a Matrix Market folder, whose gene IDs are the first column of features.tsv");
     assertThat(tmp.resolve("c")).doesNotExist();
     assertThat(tmp.resolve("m")).doesNotExist();
   }
@@ -201,28 +290,45 @@ class FieldFilesTest {
   @Test
   void anndata06FilesTokenizeWithTheirAnnotations(SparkSession spark) {
     for (String fixture : List.of("anndata06.h5ad", "anndata06_dense.h5ad")) {
-      TokenizeResult r = TokenizeJob.run(spark, options(fixture, fixture).geneIdColumn("gene_ids")
-          .attribute("cell_type").attribute("donor").attribute("is_control").build());
+      TokenizeResult r =
+          TokenizeJob.run(
+              spark,
+              options(fixture, fixture)
+                  .geneIdColumn("gene_ids")
+                  .attribute("cell_type")
+                  .attribute("donor")
+                  .attribute("is_control")
+                  .build());
       assertThat(tokens(spark, r)).as(fixture).isEqualTo(expectedTokens(fixture));
       assertThat(r.droppedFilterPass()).as("filter_pass from the compound obs").isEqualTo(1);
       JsonNode e = expected.get(fixture);
       for (Row row : spark.read().parquet(r.output()).collectAsList()) {
         String cell = row.getString(row.fieldIndex("cell_id"));
         JsonNode type = e.get("cell_type").get(cell);
-        assertThat(row.getString(row.fieldIndex("cell_type"))).as(cell).isEqualTo(type.isNull() ? null : type.asText());
-        assertThat(row.getString(row.fieldIndex("donor"))).as(cell).isEqualTo(e.get("donor").get(cell).asText());
-        assertThat(row.getBoolean(row.fieldIndex("is_control"))).as(cell).isEqualTo(e.get("is_control").get(cell).asBoolean());
+        assertThat(row.getString(row.fieldIndex("cell_type")))
+            .as(cell)
+            .isEqualTo(type.isNull() ? null : type.asText());
+        assertThat(row.getString(row.fieldIndex("donor")))
+            .as(cell)
+            .isEqualTo(e.get("donor").get(cell).asText());
+        assertThat(row.getBoolean(row.fieldIndex("is_control")))
+            .as(cell)
+            .isEqualTo(e.get("is_control").get(cell).asBoolean());
       }
     }
   }
 
   @Test
   void anndata06ThroughTheDataSource(SparkSession spark) {
-    Dataset<Row> cells = spark.read().format("h5ad").load(Fixtures.field("anndata06.h5ad").toString());
+    Dataset<Row> cells =
+        spark.read().format("h5ad").load(Fixtures.field("anndata06.h5ad").toString());
     assertThat(cells.schema().apply("obs").dataType().simpleString())
-        .isEqualTo("struct<cell_type:string,donor:string,n_counts:double,filter_pass:bigint,age:bigint,is_control:boolean>");
-    Row hand1 = cells.where("cell_id = 'hand1'").select("obs.cell_type", "obs.n_counts", "obs.age").first();
-    assertThat(hand1.getString(0)).isEqualTo(expected.get("anndata06.h5ad").get("cell_type").get("hand1").asText());
+        .isEqualTo(
+            "struct<cell_type:string,donor:string,n_counts:double,filter_pass:bigint,age:bigint,is_control:boolean>");
+    Row hand1 =
+        cells.where("cell_id = 'hand1'").select("obs.cell_type", "obs.n_counts", "obs.age").first();
+    assertThat(hand1.getString(0))
+        .isEqualTo(expected.get("anndata06.h5ad").get("cell_type").get("hand1").asText());
     assertThat(hand1.getDouble(1)).isEqualTo(100.0);
     assertThat(hand1.getLong(2)).isEqualTo(20L);
   }
@@ -232,16 +338,31 @@ class FieldFilesTest {
 
   @Test
   void mudataReadsTheRnaModality(SparkSession spark) {
-    TokenizeResult r = TokenizeJob.run(spark, options("mudata.h5mu", "rna").attribute("cell_type").build());
+    TokenizeResult r =
+        TokenizeJob.run(spark, options("mudata.h5mu", "rna").attribute("cell_type").build());
     assertThat(tokens(spark, r)).isEqualTo(expectedTokens("mudata.h5mu"));
-    assertThat(TokenizeJob.run(spark, options("mudata.h5mu", "named").modality("rna").build()).cellsWritten())
+    assertThat(
+            TokenizeJob.run(spark, options("mudata.h5mu", "named").modality("rna").build())
+                .cellsWritten())
         .isEqualTo(r.cellsWritten());
-    assertThatThrownBy(() -> TokenizeJob.run(spark, options("mudata.h5mu", "atac").modality("atac").build()))
-        .isInstanceOf(UserException.class).hasMessageContaining("is a MuData file with the modalities")
-        .hasMessageContaining("prot").hasMessageContaining("rna").hasMessageContaining("no modality 'atac'");
-    assertThatThrownBy(() -> TokenizeJob.run(spark, options("no_obs_columns.h5ad", "m").modality("rna").build()))
-        .isInstanceOf(UserException.class).hasMessageContaining("--modality rna is for MuData (.h5mu) inputs");
-    Dataset<Row> prot = spark.read().format("h5ad").option("modality", "prot").load(Fixtures.field("mudata.h5mu").toString());
+    assertThatThrownBy(
+            () -> TokenizeJob.run(spark, options("mudata.h5mu", "atac").modality("atac").build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("is a MuData file with the modalities")
+        .hasMessageContaining("prot")
+        .hasMessageContaining("rna")
+        .hasMessageContaining("no modality 'atac'");
+    assertThatThrownBy(
+            () ->
+                TokenizeJob.run(spark, options("no_obs_columns.h5ad", "m").modality("rna").build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("--modality rna is for MuData (.h5mu) inputs");
+    Dataset<Row> prot =
+        spark
+            .read()
+            .format("h5ad")
+            .option("modality", "prot")
+            .load(Fixtures.field("mudata.h5mu").toString());
     assertThat(prot.count()).isEqualTo(40);
     assertThat(prot.selectExpr("max(size(gene_index))").first().getInt(0)).isLessThanOrEqualTo(3);
   }
@@ -255,13 +376,23 @@ class FieldFilesTest {
         .isInstanceOf(UserException.class)
         .hasMessageContaining("36 of its 36 gene IDs are mouse Ensembl IDs (ENSMUSG...)")
         .hasMessageContaining("the vocabulary is for human genes (ENSG...)");
-    assertThatThrownBy(() -> TokenizeJob.run(spark, options("mouse_symbols.h5ad", "symbols").geneIdType(GeneIdType.SYMBOL).build()))
+    assertThatThrownBy(
+            () ->
+                TokenizeJob.run(
+                    spark,
+                    options("mouse_symbols.h5ad", "symbols").geneIdType(GeneIdType.SYMBOL).build()))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("as mouse and rat symbols are")
-        .hasMessageContaining("27 of them match the vocabulary's human genes only once upper-cased, 0 as written")
+        .hasMessageContaining(
+            "27 of them match the vocabulary's human genes only once upper-cased, 0 as written")
         .hasMessageContaining("--cross-species");
-    TokenizeResult r = TokenizeJob.run(spark, options("mouse_symbols.h5ad", "cross").geneIdType(GeneIdType.SYMBOL)
-        .crossSpecies(true).build());
+    TokenizeResult r =
+        TokenizeJob.run(
+            spark,
+            options("mouse_symbols.h5ad", "cross")
+                .geneIdType(GeneIdType.SYMBOL)
+                .crossSpecies(true)
+                .build());
     assertThat(tokens(spark, r)).isEqualTo(expectedTokens("mouse_symbols.h5ad"));
     JsonNode symbols = summary(r).at("/inputs/0/gene_symbols");
     assertThat(symbols.get("symbols_matched_by_upper_case").asInt()).isEqualTo(27);
@@ -272,7 +403,8 @@ class FieldFilesTest {
 
   private static JsonNode summary(TokenizeResult r) {
     try {
-      return new ObjectMapper().readTree(Path.of(java.net.URI.create(r.output())).resolve("_cellspark.json").toFile());
+      return new ObjectMapper()
+          .readTree(Path.of(java.net.URI.create(r.output())).resolve("_cellspark.json").toFile());
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }

@@ -58,11 +58,11 @@ class TokenizeJobTest {
 
   /**
    * Cell "hand1", worked by hand. Counts: G01 10, G02 5, G03 0 (stored zero), alias of G03 4
-   * (collapses onto G03 in the V2 mapping), a non-vocabulary gene 1, G05 3, G06 3 (G06 comes
-   * first in the input's gene order); n_counts 100. Medians: G01 2, G02 0.5, G03 1, G05 2, G06 2.
-   * v = x / 100 * 10000 / median: G02 1000, G01 500, G03 (0 + 4) 400, G06 150, G05 150 (tie: input
-   * order). V2 tokens are 3 + k for gene k, <cls> 2, <eos> 3. V1 (no mapping: the alias is dropped,
-   * so G03 is 0 and dropped) tokens are 1 + k.
+   * (collapses onto G03 in the V2 mapping), a non-vocabulary gene 1, G05 3, G06 3 (G06 comes first
+   * in the input's gene order); n_counts 100. Medians: G01 2, G02 0.5, G03 1, G05 2, G06 2. v = x /
+   * 100 * 10000 / median: G02 1000, G01 500, G03 (0 + 4) 400, G06 150, G05 150 (tie: input order).
+   * V2 tokens are 3 + k for gene k, <cls> 2, <eos> 3. V1 (no mapping: the alias is dropped, so G03
+   * is 0 and dropped) tokens are 1 + k.
    */
   @Test
   void tokenizesTheHandWorkedCell(SparkSession spark) {
@@ -83,7 +83,8 @@ class TokenizeJobTest {
     assertThat(tokensById(spark, r.output())).isEqualTo(sorted(Expected.tokens("v2")));
     assertThat(r.cellsRead()).isEqualTo(40);
     assertThat(r.cellsWritten()).isEqualTo(37);
-    assertThat(r.droppedFilterPass()).isEqualTo(Expected.dropped("v2", "dropped_filter_pass").size());
+    assertThat(r.droppedFilterPass())
+        .isEqualTo(Expected.dropped("v2", "dropped_filter_pass").size());
     assertThat(r.droppedEmpty()).isEqualTo(Expected.dropped("v2", "dropped_empty").size());
   }
 
@@ -96,9 +97,18 @@ class TokenizeJobTest {
   @Test
   void outputIsIdenticalForOneThreeAndEightPartitions(SparkSession spark) {
     for (String fixture : List.of("csr_float32_gzip.h5ad", "csc_int64_gzip.h5ad")) {
-      List<Row> one = table(spark, TokenizeJob.run(spark, options(fixture, V2, fixture + "1").partitions(1).build()));
-      List<Row> three = table(spark, TokenizeJob.run(spark, options(fixture, V2, fixture + "3").partitions(3).build()));
-      List<Row> eight = table(spark, TokenizeJob.run(spark, options(fixture, V2, fixture + "8").partitions(8).build()));
+      List<Row> one =
+          table(
+              spark,
+              TokenizeJob.run(spark, options(fixture, V2, fixture + "1").partitions(1).build()));
+      List<Row> three =
+          table(
+              spark,
+              TokenizeJob.run(spark, options(fixture, V2, fixture + "3").partitions(3).build()));
+      List<Row> eight =
+          table(
+              spark,
+              TokenizeJob.run(spark, options(fixture, V2, fixture + "8").partitions(8).build()));
       assertThat(one).hasSize(37);
       assertThat(three).isEqualTo(one);
       assertThat(eight).isEqualTo(one);
@@ -112,7 +122,8 @@ class TokenizeJobTest {
   @Test
   void computesNCountsWhenTheColumnIsAbsent(SparkSession spark) throws IOException {
     TokenizeResult r = TokenizeJob.run(spark, options("no_n_counts.h5ad", V2, "out").build());
-    assertThat(tokensById(spark, r.output())).isEqualTo(sorted(Expected.tokens("v2_computed_n_counts")));
+    assertThat(tokensById(spark, r.output()))
+        .isEqualTo(sorted(Expected.tokens("v2_computed_n_counts")));
     assertThat(r.nCountsComputed()).isEqualTo(39); // every cell that passed filter_pass
     JsonNode summary = summary(r);
     assertThat(summary.at("/inputs/0/n_counts").asText()).startsWith("computed from counts");
@@ -131,8 +142,18 @@ class TokenizeJobTest {
                 .build());
     Dataset<Row> t = spark.read().parquet(r.output());
     assertThat(t.columns())
-        .containsExactly("cell_id", "input_ids", "length", "n_counts", "source", "cell_type", "patient", "is_control", "batch");
-    assertThat(((ArrayType) t.schema().apply("input_ids").dataType()).elementType()).isEqualTo(DataTypes.IntegerType);
+        .containsExactly(
+            "cell_id",
+            "input_ids",
+            "length",
+            "n_counts",
+            "source",
+            "cell_type",
+            "patient",
+            "is_control",
+            "batch");
+    assertThat(((ArrayType) t.schema().apply("input_ids").dataType()).elementType())
+        .isEqualTo(DataTypes.IntegerType);
     Row hand = t.where("cell_id = 'hand1'").first();
     JsonNode obs = Expected.cells().get(0).get("obs");
     assertThat(hand.<String>getAs("cell_type")).isEqualTo(obs.get("cell_type").asText());
@@ -149,7 +170,9 @@ class TokenizeJobTest {
         TokenizeJob.run(
             spark,
             TokenizeOptions.builder()
-                .input(Fixtures.atlas("csr_float32_gzip.h5ad").toString(), Fixtures.atlas("csc_int64_gzip.h5ad").toString())
+                .input(
+                    Fixtures.atlas("csr_float32_gzip.h5ad").toString(),
+                    Fixtures.atlas("csc_int64_gzip.h5ad").toString())
                 .vocabulary(V2)
                 .output(tmp.resolve("both").toString())
                 .build());
@@ -161,21 +184,28 @@ class TokenizeJobTest {
 
   @Test
   void truncatesToTheModelInputSizeKeepingSpecialTokens(SparkSession spark) {
-    TokenizeResult r = TokenizeJob.run(spark, options("csr_float32_gzip.h5ad", V2, "out").modelInputSize(5).build());
+    TokenizeResult r =
+        TokenizeJob.run(
+            spark, options("csr_float32_gzip.h5ad", V2, "out").modelInputSize(5).build());
     List<Integer> full = Expected.tokens("v2").get("long1");
     assertThat(tokensById(spark, r.output()).get("long1"))
-        .containsExactly(full.get(0), full.get(1), full.get(2), full.get(3), full.get(full.size() - 1));
+        .containsExactly(
+            full.get(0), full.get(1), full.get(2), full.get(3), full.get(full.size() - 1));
     assertThat(r.truncated()).isPositive();
 
-    TokenizeResult off = TokenizeJob.run(
-        spark, options("csr_float32_gzip.h5ad", V2, "off").specialTokens(SpecialTokens.OFF).build());
+    TokenizeResult off =
+        TokenizeJob.run(
+            spark,
+            options("csr_float32_gzip.h5ad", V2, "off").specialTokens(SpecialTokens.OFF).build());
     List<Integer> noSpecial = tokensById(spark, off.output()).get("long1");
     assertThat(noSpecial).isEqualTo(full.subList(1, full.size() - 1));
   }
 
   @Test
   void noFilterPassKeepsEveryCellWithGenes(SparkSession spark) {
-    TokenizeResult r = TokenizeJob.run(spark, options("csr_float32_gzip.h5ad", V2, "out").useFilterPass(false).build());
+    TokenizeResult r =
+        TokenizeJob.run(
+            spark, options("csr_float32_gzip.h5ad", V2, "out").useFilterPass(false).build());
     assertThat(r.cellsWritten()).isEqualTo(38);
     assertThat(r.droppedFilterPass()).isZero();
   }
@@ -203,18 +233,34 @@ class TokenizeJobTest {
   }
 
   /**
-   * Token tables are written in 32 MiB row groups (a writing task's memory, see TokenizeJob), but
-   * a row-group size the user set for the session's Parquet writers wins.
+   * Token tables are written in 32 MiB row groups (a writing task's memory, see TokenizeJob), but a
+   * row-group size the user set for the session's Parquet writers wins.
    */
   @Test
   void aRowGroupSizeSetForTheSessionWins(SparkSession spark) throws IOException {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    TokenizeResult ours = TokenizeJob.run(spark, TokenizeOptions.builder().input(Fixtures.atlas("classify_atlas.h5ad").toString())
-        .vocabulary("builtin:geneformer-v1").minGeneMatch(0.1).partitions(1).output(tmp.resolve("ours").toString()).build());
+    TokenizeResult ours =
+        TokenizeJob.run(
+            spark,
+            TokenizeOptions.builder()
+                .input(Fixtures.atlas("classify_atlas.h5ad").toString())
+                .vocabulary("builtin:geneformer-v1")
+                .minGeneMatch(0.1)
+                .partitions(1)
+                .output(tmp.resolve("ours").toString())
+                .build());
     hadoop.set("parquet.block.size", "16384");
     try {
-      TokenizeResult theirs = TokenizeJob.run(spark, TokenizeOptions.builder().input(Fixtures.atlas("classify_atlas.h5ad").toString())
-          .vocabulary("builtin:geneformer-v1").minGeneMatch(0.1).partitions(1).output(tmp.resolve("theirs").toString()).build());
+      TokenizeResult theirs =
+          TokenizeJob.run(
+              spark,
+              TokenizeOptions.builder()
+                  .input(Fixtures.atlas("classify_atlas.h5ad").toString())
+                  .vocabulary("builtin:geneformer-v1")
+                  .minGeneMatch(0.1)
+                  .partitions(1)
+                  .output(tmp.resolve("theirs").toString())
+                  .build());
       assertThat(rowGroups(ours.output())).isEqualTo(1); // 600 cells: far below 32 MiB
       assertThat(rowGroups(theirs.output())).isGreaterThan(1);
     } finally {
@@ -226,8 +272,10 @@ class TokenizeJobTest {
     int groups = 0;
     try (var files = Files.list(Path.of(java.net.URI.create(output)))) {
       for (Path part : files.filter(p -> p.toString().endsWith(".parquet")).toList()) {
-        try (ParquetFileReader reader = ParquetFileReader.open(
-            HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(part.toUri()), new Configuration()))) {
+        try (ParquetFileReader reader =
+            ParquetFileReader.open(
+                HadoopInputFile.fromPath(
+                    new org.apache.hadoop.fs.Path(part.toUri()), new Configuration()))) {
           groups += reader.getFooter().getBlocks().size();
         }
       }
@@ -245,14 +293,17 @@ class TokenizeJobTest {
   void parquetUsesAListLayoutThatPyarrowReads(SparkSession spark) throws IOException {
     String before = spark.conf().get(TokenizeJob.LEGACY_PARQUET_LISTS, "false");
     TokenizeResult r = TokenizeJob.run(spark, options("csr_float32_gzip.h5ad", V2, "out").build());
-    assertThat(spark.conf().get(TokenizeJob.LEGACY_PARQUET_LISTS, "false")).isEqualTo(before); // restored
+    assertThat(spark.conf().get(TokenizeJob.LEGACY_PARQUET_LISTS, "false"))
+        .isEqualTo(before); // restored
     Path part;
     try (var files = Files.list(tmp.resolve("out"))) {
       part = files.filter(p -> p.toString().endsWith(".parquet")).findFirst().orElseThrow();
     }
     MessageType schema;
-    try (ParquetFileReader reader = ParquetFileReader.open(
-        HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(part.toUri()), new Configuration()))) {
+    try (ParquetFileReader reader =
+        ParquetFileReader.open(
+            HadoopInputFile.fromPath(
+                new org.apache.hadoop.fs.Path(part.toUri()), new Configuration()))) {
       schema = reader.getFooter().getFileMetaData().getSchema();
     }
     GroupType inputIds = schema.getType("input_ids").asGroupType();
@@ -261,23 +312,33 @@ class TokenizeJobTest {
     PrimitiveType element = inputIds.getType(0).asPrimitiveType();
     assertThat(element.isRepetition(org.apache.parquet.schema.Type.Repetition.REPEATED)).isTrue();
     assertThat(element.getPrimitiveTypeName()).isEqualTo(PrimitiveType.PrimitiveTypeName.INT32);
-    assertThat(schema.getType("length").asPrimitiveType().getPrimitiveTypeName()).isEqualTo(PrimitiveType.PrimitiveTypeName.INT32);
+    assertThat(schema.getType("length").asPrimitiveType().getPrimitiveTypeName())
+        .isEqualTo(PrimitiveType.PrimitiveTypeName.INT32);
     // Spark reads it back as the array<int> it wrote.
-    assertThat(((ArrayType) spark.read().parquet(r.output()).schema().apply("input_ids").dataType()).elementType())
+    assertThat(
+            ((ArrayType) spark.read().parquet(r.output()).schema().apply("input_ids").dataType())
+                .elementType())
         .isEqualTo(DataTypes.IntegerType);
     // Written as TokenizeJob documents: v2 pages, delta-packed token ids (no dictionary).
-    try (ParquetFileReader reader = ParquetFileReader.open(
-        HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(part.toUri()), new Configuration()))) {
-      var ids = reader.getFooter().getBlocks().get(0).getColumns().stream()
-          .filter(c -> c.getPath().toDotString().startsWith("input_ids")).findFirst().orElseThrow();
-      assertThat(ids.getEncodings()).contains(org.apache.parquet.column.Encoding.DELTA_BINARY_PACKED)
+    try (ParquetFileReader reader =
+        ParquetFileReader.open(
+            HadoopInputFile.fromPath(
+                new org.apache.hadoop.fs.Path(part.toUri()), new Configuration()))) {
+      var ids =
+          reader.getFooter().getBlocks().get(0).getColumns().stream()
+              .filter(c -> c.getPath().toDotString().startsWith("input_ids"))
+              .findFirst()
+              .orElseThrow();
+      assertThat(ids.getEncodings())
+          .contains(org.apache.parquet.column.Encoding.DELTA_BINARY_PACKED)
           .doesNotContain(org.apache.parquet.column.Encoding.RLE_DICTIONARY);
     }
     assertThat(r.cellsWritten()).isEqualTo(37);
   }
 
   private static JsonNode summary(TokenizeResult r) throws IOException {
-    return new ObjectMapper().readTree(java.net.URI.create(r.output() + "/_cellspark.json").toURL());
+    return new ObjectMapper()
+        .readTree(java.net.URI.create(r.output() + "/_cellspark.json").toURL());
   }
 
   private static Map<String, List<Integer>> sorted(Map<String, List<Integer>> m) {
