@@ -222,9 +222,7 @@ public final class ClassifyJob {
                       features))
               .put("metrics", metrics)
               .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
-      out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
-      out.commit();
-      job.succeeded();
+      job.commit(out, summary);
       LOG.info(
           String.format(
               Locale.ROOT,

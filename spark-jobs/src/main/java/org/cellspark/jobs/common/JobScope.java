@@ -80,6 +80,17 @@ public final class JobScope implements AutoCloseable {
     return group;
   }
 
+  /**
+   * The job's last step: writes {@code summary} into {@code out} (its {@link
+   * StagedOutput#SUMMARY_FILE}, the mark of a complete output), moves {@code out} into place and
+   * marks the job succeeded.
+   */
+  public void commit(StagedOutput out, JobSummary summary) {
+    out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
+    out.commit();
+    succeeded();
+  }
+
   /** The job finished and committed its outputs: closing only ends the group. */
   public void succeeded() {
     succeeded = true;

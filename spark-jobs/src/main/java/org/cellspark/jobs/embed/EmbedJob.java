@@ -153,9 +153,7 @@ public final class EmbedJob {
               genes,
               embedSeconds,
               seconds);
-      out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
-      out.commit();
-      job.succeeded();
+      job.commit(out, summary);
       LOG.info(
           String.format(
               Locale.ROOT,

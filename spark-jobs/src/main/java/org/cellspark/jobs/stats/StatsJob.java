@@ -81,9 +81,7 @@ public final class StatsJob {
                   Map.of("name", name, "rows", count, "csv", name + ".csv", "parquet", name + "/"))
               .put("details", table.details())
               .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
-      out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
-      out.commit();
-      job.succeeded();
+      job.commit(out, summary);
       LOG.info(
           String.format(
               Locale.ROOT,

@@ -106,7 +106,6 @@ public final class TokenizeJob {
     AtlasInputs atlases =
         AtlasInputs.expand(
             spark, o.inputs(), o.geneIdColumnOrDefault(), o.cellTable(), countsAt, o.genome());
-    List<InputFile> h5adFiles = atlases.h5ad();
     List<InputFile> files = atlases.all();
     Vocabulary vocabulary = VocabularyLoader.load(o.vocabulary());
     EncodingSettings settings =
@@ -123,117 +122,23 @@ public final class TokenizeJob {
             o.output(), o.overwrite(), hadoop, files.stream().map(InputFile::uri).toList());
     List<MtxCells.Read> mtxReads = new ArrayList<>();
     try (JobScope job = JobScope.start(spark.sparkContext(), "cellspark tokenize", out)) {
-      List<InspectedInput> inputs = new ArrayList<>();
-      for (InputFile f : h5adFiles) {
-        inputs.add(InspectedInput.inspect(HdfOpener.onDriver(hadoop), f, vocabulary, countsAt, o));
-      }
-      for (org.cellspark.io.mtx.MtxFolder m : atlases.mtx()) {
-        inputs.add(InspectedInput.inspectMtx(new InputFile(m.uri(), m.name()), m, vocabulary, o));
-      }
-      for (TenxH5 t : atlases.tenx()) {
-        inputs.add(InspectedInput.inspectTenx(t, vocabulary, o));
-      }
-      for (LoomFile l : atlases.loom()) {
-        inputs.add(InspectedInput.inspectLoom(l, vocabulary, o));
-      }
-      for (LongTable t : atlases.longTables()) {
-        inputs.add(InspectedInput.inspectLongTable(t, vocabulary, o));
-      }
+      List<InspectedInput> inputs = inspect(atlases, vocabulary, countsAt, o, hadoop);
       long inspected = System.nanoTime();
       LOG.info(
           "tokenize: {} input(s), {}; {}",
           inputs.size(),
           vocabulary.describe(),
           settings.describe());
-      for (InspectedInput i : inputs) {
-        SymbolMatch s = i.symbols();
-        if (s == null) {
-          continue;
-        }
-        if (s.unmatched() > 0) {
-          LOG.warn(
-              "tokenize: {}: {} symbol(s) not in the gene name dictionary, left out (first: {})",
-              i.file().name(),
-              s.unmatched(),
-              String.join(", ", s.unmatchedExamples()));
-        }
-        if (s.duplicated() > 0) {
-          LOG.warn(
-              "tokenize: {}: {} column(s) repeat another's symbol and are summed with it (first:"
-                  + " {})",
-              i.file().name(),
-              s.duplicated(),
-              String.join(", ", s.duplicatedExamples()));
-        }
-        if (s.byCase() > 0) {
-          LOG.warn(
-              "tokenize: {}: {} symbol(s) matched the gene name dictionary only once upper-cased"
-                  + " (first: {})",
-              i.file().name(),
-              s.byCase(),
-              String.join(", ", s.byCaseExamples()));
-        }
-      }
+      warnAboutSymbols(inputs);
 
       List<String> obsNeeded = obsColumnsNeeded(inputs);
       Dataset<Row> cells = atlases.read(spark, countsAt, obsNeeded, o.partitions(), mtxReads);
       checkUniqueCellIds(spark, cells, files);
       long checked = System.nanoTime();
 
-      StructType obsType = (StructType) cells.schema().apply(CellCountsSchema.OBS).dataType();
-      TokenizePlan plan = plan(settings, o, inputs, obsType);
-      Broadcast<TokenizePlan> planBroadcast =
-          JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(plan);
       TokenizeCounters counters = new TokenizeCounters(spark.sparkContext());
-
-      JavaRDD<InternalRow> tokens =
-          cells
-              .select(
-                  CellCountsSchema.CELL_ID,
-                  CellCountsSchema.SOURCE,
-                  CellCountsSchema.ROW_INDEX,
-                  CellCountsSchema.GENE_INDEX,
-                  CellCountsSchema.COUNTS,
-                  CellCountsSchema.OBS)
-              .queryExecution()
-              .toRdd()
-              .toJavaRDD()
-              .mapPartitions(new CellTokenizer(planBroadcast, counters));
-      Dataset<Row> table =
-          InternalRowsRelation.dataFrame(spark, outputSchema(o, obsType), tokens.rdd());
-      spark
-          .sparkContext()
-          .setJobDescription("tokenize: read cells, rank-value encode, write Parquet");
-      long totalCells =
-          inputs.stream().allMatch(i -> i.cells() >= 0)
-              ? inputs.stream().mapToLong(InspectedInput::cells).sum()
-              : 0;
-      Progress progress =
-          new Progress(spark.sparkContext(), "tokenize", "cells", counters.cellsRead, totalCells);
-      try {
-        SparkJobs.withSessionConf(
-            spark,
-            LEGACY_PARQUET_LISTS,
-            "true",
-            () ->
-                table
-                    .write()
-                    .options(TOKEN_PARQUET_OPTIONS)
-                    .options(rowGroups(hadoop))
-                    .parquet(out.stagingUri()));
-      } finally {
-        progress.close();
-      }
-      spark.sparkContext().setJobDescription(null);
-      long written = ParquetFooters.rowCount(hadoop, out.stagingUri());
+      long written = encodeAndWrite(spark, cells, settings, o, inputs, counters, out);
       long tokenized = System.nanoTime();
-      if (written != counters.cellsWritten.value()) {
-        LOG.warn(
-            "tokenize: counters say {} cells written, Parquet holds {}; reporting Parquet's",
-            counters.cellsWritten.value(),
-            written);
-      }
-      planBroadcast.destroy();
 
       double seconds = (System.nanoTime() - start) / 1e9;
       JobSummary summary =
@@ -248,27 +153,146 @@ public final class TokenizeJob {
                 (inspected - start) / 1e9, (checked - inspected) / 1e9, (tokenized - checked) / 1e9
               },
               seconds);
-      out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
-      out.commit();
-      job.succeeded();
+      job.commit(out, summary);
       LOG.info(
           "tokenize: {} of {} cells written to {} in {} s",
           written,
           counters.cellsRead.value(),
           out.targetUri(),
           String.format(Locale.ROOT, "%.1f", seconds));
-      return new TokenizeResult(
-          out.targetUri(),
-          counters.cellsRead.value(),
-          written,
-          counters.droppedFilterPass.value(),
-          counters.droppedEmpty.value(),
-          counters.nCountsComputed.value(),
-          counters.truncated.value(),
-          seconds,
-          summary.asMap());
+      return TokenizeResult.of(out.targetUri(), counters, written, seconds, summary);
     } finally {
       mtxReads.forEach(MtxCells.Read::release);
+    }
+  }
+
+  /**
+   * Every input inspected on the driver: its genes matched to the vocabulary, its cells counted,
+   * its problems refused.
+   */
+  private static List<InspectedInput> inspect(
+      AtlasInputs atlases,
+      Vocabulary vocabulary,
+      CountsLocation countsAt,
+      TokenizeOptions o,
+      Configuration hadoop) {
+    List<InspectedInput> inputs = new ArrayList<>();
+    for (InputFile f : atlases.h5ad()) {
+      inputs.add(InspectedInput.inspect(HdfOpener.onDriver(hadoop), f, vocabulary, countsAt, o));
+    }
+    for (org.cellspark.io.mtx.MtxFolder m : atlases.mtx()) {
+      inputs.add(InspectedInput.inspectMtx(new InputFile(m.uri(), m.name()), m, vocabulary, o));
+    }
+    for (TenxH5 t : atlases.tenx()) {
+      inputs.add(InspectedInput.inspectTenx(t, vocabulary, o));
+    }
+    for (LoomFile l : atlases.loom()) {
+      inputs.add(InspectedInput.inspectLoom(l, vocabulary, o));
+    }
+    for (LongTable t : atlases.longTables()) {
+      inputs.add(InspectedInput.inspectLongTable(t, vocabulary, o));
+    }
+    return inputs;
+  }
+
+  /**
+   * Rank-value encodes every cell on the executors (the plan broadcast once) and writes the token
+   * table into the staging folder; returns the cells written, as Parquet's footers count them.
+   */
+  private static long encodeAndWrite(
+      SparkSession spark,
+      Dataset<Row> cells,
+      EncodingSettings settings,
+      TokenizeOptions o,
+      List<InspectedInput> inputs,
+      TokenizeCounters counters,
+      StagedOutput out) {
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    StructType obsType = (StructType) cells.schema().apply(CellCountsSchema.OBS).dataType();
+    TokenizePlan plan = plan(settings, o, inputs, obsType);
+    Broadcast<TokenizePlan> planBroadcast =
+        JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(plan);
+
+    JavaRDD<InternalRow> tokens =
+        cells
+            .select(
+                CellCountsSchema.CELL_ID,
+                CellCountsSchema.SOURCE,
+                CellCountsSchema.ROW_INDEX,
+                CellCountsSchema.GENE_INDEX,
+                CellCountsSchema.COUNTS,
+                CellCountsSchema.OBS)
+            .queryExecution()
+            .toRdd()
+            .toJavaRDD()
+            .mapPartitions(new CellTokenizer(planBroadcast, counters));
+    Dataset<Row> table =
+        InternalRowsRelation.dataFrame(spark, outputSchema(o, obsType), tokens.rdd());
+    spark
+        .sparkContext()
+        .setJobDescription("tokenize: read cells, rank-value encode, write Parquet");
+    long totalCells =
+        inputs.stream().allMatch(i -> i.cells() >= 0)
+            ? inputs.stream().mapToLong(InspectedInput::cells).sum()
+            : 0;
+    Progress progress =
+        new Progress(spark.sparkContext(), "tokenize", "cells", counters.cellsRead, totalCells);
+    try {
+      SparkJobs.withSessionConf(
+          spark,
+          LEGACY_PARQUET_LISTS,
+          "true",
+          () ->
+              table
+                  .write()
+                  .options(TOKEN_PARQUET_OPTIONS)
+                  .options(rowGroups(hadoop))
+                  .parquet(out.stagingUri()));
+    } finally {
+      progress.close();
+    }
+    spark.sparkContext().setJobDescription(null);
+    long written = ParquetFooters.rowCount(hadoop, out.stagingUri());
+    if (written != counters.cellsWritten.value()) {
+      LOG.warn(
+          "tokenize: counters say {} cells written, Parquet holds {}; reporting Parquet's",
+          counters.cellsWritten.value(),
+          written);
+    }
+    planBroadcast.destroy();
+    return written;
+  }
+
+  /** Symbol inputs: says which symbols were left out, summed or matched only upper-cased. */
+  private static void warnAboutSymbols(List<InspectedInput> inputs) {
+    for (InspectedInput i : inputs) {
+      SymbolMatch s = i.symbols();
+      if (s == null) {
+        continue;
+      }
+      if (s.unmatched() > 0) {
+        LOG.warn(
+            "tokenize: {}: {} symbol(s) not in the gene name dictionary, left out (first: {})",
+            i.file().name(),
+            s.unmatched(),
+            String.join(", ", s.unmatchedExamples()));
+      }
+      if (s.duplicated() > 0) {
+        LOG.warn(
+            "tokenize: {}: {} column(s) repeat another's symbol and are summed with it (first:"
+                + " {})",
+            i.file().name(),
+            s.duplicated(),
+            String.join(", ", s.duplicatedExamples()));
+      }
+      if (s.byCase() > 0) {
+        LOG.warn(
+            "tokenize: {}: {} symbol(s) matched the gene name dictionary only once upper-cased"
+                + " (first: {})",
+            i.file().name(),
+            s.byCase(),
+            String.join(", ", s.byCaseExamples()));
+      }
     }
   }
 

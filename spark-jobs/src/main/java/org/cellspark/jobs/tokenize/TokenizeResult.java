@@ -1,6 +1,7 @@
 package org.cellspark.jobs.tokenize;
 
 import java.util.Map;
+import org.cellspark.jobs.common.JobSummary;
 
 /**
  * What a tokenize run did.
@@ -25,6 +26,23 @@ public record TokenizeResult(
     long truncated,
     double seconds,
     Map<String, Object> summary) {
+
+  /**
+   * The result of a run whose counters say what happened, {@code written} as Parquet counts them.
+   */
+  static TokenizeResult of(
+      String output, TokenizeCounters counters, long written, double seconds, JobSummary summary) {
+    return new TokenizeResult(
+        output,
+        counters.cellsRead.value(),
+        written,
+        counters.droppedFilterPass.value(),
+        counters.droppedEmpty.value(),
+        counters.nCountsComputed.value(),
+        counters.truncated.value(),
+        seconds,
+        summary.asMap());
+  }
 
   public double cellsPerSecond() {
     return seconds > 0 ? cellsRead / seconds : 0;
