@@ -11,7 +11,7 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.cellspark.io.storage.HdfOpener;
+import org.cellspark.io.hdf5.HdfOpener;
 import org.cellspark.spark.CellsparkSettings;
 import org.cellspark.spark.SparkSessionFactory;
 import org.cellspark.testing.S3Server;

@@ -7,7 +7,9 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
-import org.cellspark.io.storage.HdfOpener;
+import org.cellspark.io.hdf5.ChunkCursor;
+import org.cellspark.io.hdf5.FileDamage;
+import org.cellspark.io.hdf5.HdfOpener;
 
 /**
  * Reads the cells {@code [start, start + count)} of one CSR or dense file, a block at a time: a

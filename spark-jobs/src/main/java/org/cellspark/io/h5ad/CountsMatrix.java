@@ -8,6 +8,8 @@ import io.jhdf.filter.PipelineFilterWithData;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import org.cellspark.error.UserException;
+import org.cellspark.io.hdf5.ArrayConversions;
+import org.cellspark.io.hdf5.ChunkCursor;
 
 /**
  * A counts matrix of an AnnData file (cells x genes): sparse (CSR or CSC, anndata's {@code

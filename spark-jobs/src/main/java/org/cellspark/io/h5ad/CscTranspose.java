@@ -11,7 +11,10 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
-import org.cellspark.io.storage.HdfOpener;
+import org.cellspark.io.cells.CountsLocation;
+import org.cellspark.io.hdf5.ChunkCursor;
+import org.cellspark.io.hdf5.FileDamage;
+import org.cellspark.io.hdf5.HdfOpener;
 import scala.Tuple2;
 
 /**

@@ -14,7 +14,8 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
-import org.cellspark.io.storage.HdfOpener;
+import org.cellspark.io.cells.CountsLocation;
+import org.cellspark.io.hdf5.HdfOpener;
 
 /**
  * An AnnData {@code .h5ad} file opened with jHDF: validates the layout and gives access to {@code

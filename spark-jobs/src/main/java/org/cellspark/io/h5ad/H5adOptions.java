@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.cellspark.error.Bug;
 import org.cellspark.error.UserException;
+import org.cellspark.io.cells.CountsLocation;
 
 /**
  * Options of the {@code h5ad} data source.

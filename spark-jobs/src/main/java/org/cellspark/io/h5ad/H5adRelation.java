@@ -19,7 +19,8 @@ import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.cells.CellCountsSchema;
-import org.cellspark.io.storage.HdfOpener;
+import org.cellspark.io.cells.ColumnKind;
+import org.cellspark.io.hdf5.HdfOpener;
 
 /**
  * AnnData files as a Spark relation: one row per cell in {@link CellCountsSchema}. Files are
@@ -41,7 +42,7 @@ public final class H5adRelation extends BaseRelation implements PrunedScan {
   public H5adRelation(SQLContext sqlContext, H5adOptions options) {
     this.sqlContext = sqlContext;
     this.options = options;
-    Map<String, ObsColumn.Kind> obsKinds = new LinkedHashMap<>();
+    Map<String, ColumnKind> obsKinds = new LinkedHashMap<>();
     Map<String, String> kindSource = new LinkedHashMap<>();
     for (InputFile f :
         InputFiles.expand(
@@ -66,8 +67,8 @@ public final class H5adRelation extends BaseRelation implements PrunedScan {
           }
         }
         for (ObsColumn c : columns) {
-          ObsColumn.Kind before = obsKinds.get(c.name());
-          ObsColumn.Kind merged = before == null ? c.kind() : widen(before, c.kind());
+          ColumnKind before = obsKinds.get(c.name());
+          ColumnKind merged = before == null ? c.kind() : widen(before, c.kind());
           if (merged == null) {
             throw UserException.of(
                 "obs column '%s' is %s in %s but %s in %s; make the column the same type in every"
@@ -94,14 +95,14 @@ public final class H5adRelation extends BaseRelation implements PrunedScan {
     this.schema = CellCountsSchema.of(obsSchema);
   }
 
-  private static ObsColumn.Kind widen(ObsColumn.Kind a, ObsColumn.Kind b) {
+  private static ColumnKind widen(ColumnKind a, ColumnKind b) {
     if (a == b) {
       return a;
     }
     boolean numeric =
-        (a == ObsColumn.Kind.LONG || a == ObsColumn.Kind.DOUBLE)
-            && (b == ObsColumn.Kind.LONG || b == ObsColumn.Kind.DOUBLE);
-    return numeric ? ObsColumn.Kind.DOUBLE : null;
+        (a == ColumnKind.LONG || a == ColumnKind.DOUBLE)
+            && (b == ColumnKind.LONG || b == ColumnKind.DOUBLE);
+    return numeric ? ColumnKind.DOUBLE : null;
   }
 
   private String describeFiles() {

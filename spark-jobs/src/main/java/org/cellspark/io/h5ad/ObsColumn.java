@@ -9,9 +9,9 @@ import io.jhdf.object.datatype.FloatingPoint;
 import io.jhdf.object.datatype.StringData;
 import io.jhdf.object.datatype.VariableLength;
 import java.lang.reflect.Array;
-import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.unsafe.types.UTF8String;
+import org.cellspark.io.cells.ColumnKind;
+import org.cellspark.io.hdf5.ArrayConversions;
 
 /**
  * One column of an AnnData dataframe ({@code obs} or {@code var}), in any of anndata's encodings:
@@ -24,28 +24,10 @@ import org.apache.spark.unsafe.types.UTF8String;
 public abstract sealed class ObsColumn
     permits ObsColumn.Plain, ObsColumn.Categorical, ObsColumn.Masked, ObsColumn.RecordField {
 
-  /** The kinds a column becomes in Spark: all integers widen to long, all floats to double. */
-  public enum Kind {
-    STRING(DataTypes.StringType),
-    LONG(DataTypes.LongType),
-    DOUBLE(DataTypes.DoubleType),
-    BOOLEAN(DataTypes.BooleanType);
-
-    private final DataType sparkType;
-
-    Kind(DataType sparkType) {
-      this.sparkType = sparkType;
-    }
-
-    public DataType sparkType() {
-      return sparkType;
-    }
-  }
-
   private final String name;
-  private final Kind kind;
+  private final ColumnKind kind;
 
-  private ObsColumn(String name, Kind kind) {
+  private ObsColumn(String name, ColumnKind kind) {
     this.name = name;
     this.kind = kind;
   }
@@ -54,7 +36,7 @@ public abstract sealed class ObsColumn
     return name;
   }
 
-  public Kind kind() {
+  public ColumnKind kind() {
     return kind;
   }
 
@@ -77,7 +59,7 @@ public abstract sealed class ObsColumn
           || "nullable-boolean".equals(encoding)
           || "nullable-string-array".equals(encoding)) {
         Dataset values = (Dataset) g.getChild("values");
-        Kind kind = kindOf(values);
+        ColumnKind kind = kindOf(values);
         return kind == null ? null : new Masked(name, kind, values, (Dataset) g.getChild("mask"));
       }
       return null;
@@ -89,7 +71,7 @@ public abstract sealed class ObsColumn
     if (legacyCategories != null && legacyCategories.getChildren().containsKey(name)) {
       return new Categorical(name, d, (Dataset) legacyCategories.getChild(name));
     }
-    Kind kind = kindOf(d);
+    ColumnKind kind = kindOf(d);
     return kind == null ? null : new Plain(name, kind, d);
   }
 
@@ -101,25 +83,25 @@ public abstract sealed class ObsColumn
     return of(name, d, null);
   }
 
-  static Kind kindOf(Dataset d) {
+  static ColumnKind kindOf(Dataset d) {
     if (d.getDimensions().length != 1) {
       return null;
     }
     return kindOf(d.getDataType());
   }
 
-  private static Kind kindOf(io.jhdf.object.datatype.DataType type) {
+  private static ColumnKind kindOf(io.jhdf.object.datatype.DataType type) {
     if (type instanceof StringData || type instanceof VariableLength) {
-      return Kind.STRING;
+      return ColumnKind.STRING;
     }
     if (type instanceof EnumDataType) {
-      return Kind.BOOLEAN; // h5py writes numpy bool as an enum {FALSE, TRUE}
+      return ColumnKind.BOOLEAN; // h5py writes numpy bool as an enum {FALSE, TRUE}
     }
     if (type instanceof FloatingPoint) {
-      return Kind.DOUBLE;
+      return ColumnKind.DOUBLE;
     }
     if (type instanceof io.jhdf.object.datatype.FixedPoint) {
-      return Kind.LONG;
+      return ColumnKind.LONG;
     }
     return null;
   }
@@ -148,7 +130,7 @@ public abstract sealed class ObsColumn
                           .get(name)),
           categories);
     }
-    Kind kind = kindOf(member.getDataType());
+    ColumnKind kind = kindOf(member.getDataType());
     return kind == null ? null : new RecordField(name, kind, records);
   }
 
@@ -209,7 +191,7 @@ public abstract sealed class ObsColumn
   static final class Plain extends ObsColumn {
     private final Dataset values;
 
-    Plain(String name, Kind kind, Dataset values) {
+    Plain(String name, ColumnKind kind, Dataset values) {
       super(name, kind);
       this.values = values;
     }
@@ -217,7 +199,7 @@ public abstract sealed class ObsColumn
     @Override
     public Object[] read(long start, int count) {
       Object[] v = slice(values, start, count);
-      return kind() == Kind.BOOLEAN ? enumToBoolean(v) : v;
+      return kind() == ColumnKind.BOOLEAN ? enumToBoolean(v) : v;
     }
   }
 
@@ -247,7 +229,7 @@ public abstract sealed class ObsColumn
     }
 
     Categorical(String name, Codes codes, Dataset categories) {
-      super(name, Kind.STRING);
+      super(name, ColumnKind.STRING);
       this.codes = codes;
       this.categoriesDataset = categories;
     }
@@ -276,7 +258,7 @@ public abstract sealed class ObsColumn
   static final class RecordField extends ObsColumn {
     private final Dataset records;
 
-    RecordField(String name, Kind kind, Dataset records) {
+    RecordField(String name, ColumnKind kind, Dataset records) {
       super(name, kind);
       this.records = records;
     }
@@ -284,7 +266,7 @@ public abstract sealed class ObsColumn
     @Override
     public Object[] read(long start, int count) {
       Object[] v = sliceField(records, name(), start, count);
-      return kind() == Kind.BOOLEAN ? enumToBoolean(v) : v;
+      return kind() == ColumnKind.BOOLEAN ? enumToBoolean(v) : v;
     }
   }
 
@@ -293,7 +275,7 @@ public abstract sealed class ObsColumn
     private final Dataset values;
     private final Dataset mask;
 
-    Masked(String name, Kind kind, Dataset values, Dataset mask) {
+    Masked(String name, ColumnKind kind, Dataset values, Dataset mask) {
       super(name, kind);
       this.values = values;
       this.mask = mask;
@@ -302,7 +284,7 @@ public abstract sealed class ObsColumn
     @Override
     public Object[] read(long start, int count) {
       Object[] v = slice(values, start, count);
-      if (kind() == Kind.BOOLEAN) {
+      if (kind() == ColumnKind.BOOLEAN) {
         enumToBoolean(v);
       }
       Object[] m = enumToBoolean(slice(mask, start, count));

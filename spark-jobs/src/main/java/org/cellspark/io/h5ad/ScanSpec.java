@@ -9,6 +9,7 @@ import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.cellspark.io.cells.CellCountsSchema;
+import org.cellspark.io.cells.CountsLocation;
 
 /**
  * What one scan reads and how it lays out rows: which of the schema's columns were asked for (Spark

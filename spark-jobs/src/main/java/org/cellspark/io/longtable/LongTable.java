@@ -29,7 +29,7 @@ import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.ParquetTables;
-import org.cellspark.io.h5ad.ObsColumn;
+import org.cellspark.io.cells.ColumnKind;
 
 /**
  * A Parquet long table of counts, one row per stored value: {@code cell_id}, {@code gene_id},
@@ -45,11 +45,7 @@ import org.cellspark.io.h5ad.ObsColumn;
  * @param cellTable the cell attribute table's URI, or null
  */
 public record LongTable(
-    InputFile file,
-    String[] geneIds,
-    long rows,
-    Map<String, ObsColumn.Kind> columns,
-    String cellTable)
+    InputFile file, String[] geneIds, long rows, Map<String, ColumnKind> columns, String cellTable)
     implements Serializable {
 
   public static final String CELL_ID = "cell_id";
@@ -84,7 +80,7 @@ public record LongTable(
     require(schema, CELL_ID, StringType.class, "text", f.name());
     require(schema, GENE_ID, StringType.class, "text", f.name());
     require(schema, COUNT, NumericType.class, "numbers", f.name());
-    Map<String, ObsColumn.Kind> columns;
+    Map<String, ColumnKind> columns;
     if (cellTable != null) {
       StructType cells = parquet(spark, cellTable, cellTable).schema();
       require(cells, CELL_ID, StringType.class, "text", cellTable);
@@ -147,23 +143,23 @@ public record LongTable(
   }
 
   /** Columns usable as annotations, with their kinds; others (arrays, maps, dates) are left out. */
-  private static Map<String, ObsColumn.Kind> attributes(StructType schema, Set<String> skip) {
-    Map<String, ObsColumn.Kind> out = new LinkedHashMap<>();
+  private static Map<String, ColumnKind> attributes(StructType schema, Set<String> skip) {
+    Map<String, ColumnKind> out = new LinkedHashMap<>();
     for (StructField f : schema.fields()) {
       if (skip.contains(f.name())) {
         continue;
       }
       DataType t = f.dataType();
-      ObsColumn.Kind k =
+      ColumnKind k =
           t instanceof StringType
-              ? ObsColumn.Kind.STRING
+              ? ColumnKind.STRING
               : t instanceof BooleanType
-                  ? ObsColumn.Kind.BOOLEAN
+                  ? ColumnKind.BOOLEAN
                   : t instanceof DoubleType
                           || t instanceof FloatType
                           || t instanceof org.apache.spark.sql.types.DecimalType
-                      ? ObsColumn.Kind.DOUBLE
-                      : t instanceof NumericType ? ObsColumn.Kind.LONG : null;
+                      ? ColumnKind.DOUBLE
+                      : t instanceof NumericType ? ColumnKind.LONG : null;
       if (k != null) {
         out.put(f.name(), k);
       }

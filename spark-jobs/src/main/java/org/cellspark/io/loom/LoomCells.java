@@ -17,7 +17,7 @@ import org.apache.spark.unsafe.types.UTF8String;
 import org.cellspark.error.UserException;
 import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.cells.ObsValues;
-import org.cellspark.io.storage.HdfOpener;
+import org.cellspark.io.hdf5.HdfOpener;
 import org.cellspark.spark.InternalRowsRelation;
 
 /**

@@ -14,11 +14,12 @@ import java.util.Locale;
 import java.util.Map;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
-import org.cellspark.io.h5ad.ArrayConversions;
-import org.cellspark.io.h5ad.CountsLocation;
-import org.cellspark.io.h5ad.NumericDecoder;
+import org.cellspark.io.cells.ColumnKind;
+import org.cellspark.io.cells.CountsLocation;
 import org.cellspark.io.h5ad.ObsColumn;
-import org.cellspark.io.storage.HdfOpener;
+import org.cellspark.io.hdf5.ArrayConversions;
+import org.cellspark.io.hdf5.HdfOpener;
+import org.cellspark.io.hdf5.NumericDecoder;
 
 /**
  * A loom file (Geneformer's original input format, loompy's layout): {@code /matrix} is genes x
@@ -50,7 +51,7 @@ public record LoomFile(
     String geneIdAttribute,
     String[] symbols,
     String cellIdAttribute,
-    Map<String, ObsColumn.Kind> columns,
+    Map<String, ColumnKind> columns,
     String matrixPath,
     int chunkCells,
     String describe)
@@ -143,7 +144,7 @@ public record LoomFile(
           rows.getChildren().containsKey(GENE) && !GENE.equals(idAttr)
               ? strings((Dataset) rows.getChild(GENE), f, "row_attrs/" + GENE, genes)
               : null;
-      Map<String, ObsColumn.Kind> columns = new LinkedHashMap<>();
+      Map<String, ColumnKind> columns = new LinkedHashMap<>();
       for (Map.Entry<String, Node> e : cols.getChildren().entrySet()) {
         if (e.getValue() instanceof Dataset d) {
           ObsColumn c = ObsColumn.ofDataset(e.getKey(), d);
@@ -157,7 +158,7 @@ public record LoomFile(
           }
         }
       }
-      String cellId = columns.get(CELL_ID) == ObsColumn.Kind.STRING ? CELL_ID : null;
+      String cellId = columns.get(CELL_ID) == ColumnKind.STRING ? CELL_ID : null;
       int chunkCells = matrix instanceof ChunkedDataset c ? c.getChunkDimensions()[1] : 0;
       String describe =
           String.format(

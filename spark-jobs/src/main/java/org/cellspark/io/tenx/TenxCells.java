@@ -16,7 +16,7 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.cells.GeneOrder;
-import org.cellspark.io.storage.HdfOpener;
+import org.cellspark.io.hdf5.HdfOpener;
 import org.cellspark.spark.InternalRowsRelation;
 
 /**

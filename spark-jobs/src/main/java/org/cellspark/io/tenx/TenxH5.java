@@ -11,8 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
-import org.cellspark.io.h5ad.ChunkCursor;
-import org.cellspark.io.storage.HdfOpener;
+import org.cellspark.io.hdf5.ChunkCursor;
+import org.cellspark.io.hdf5.HdfOpener;
 
 /**
  * A Cell Ranger feature-barcode matrix HDF5 file, in either of the layouts Cell Ranger has written.

@@ -1,23 +1,14 @@
 package org.cellspark.jobs.medians;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.percentile_approx;
-
 import java.io.BufferedReader;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
@@ -30,27 +21,19 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
 import org.cellspark.error.UserException;
 import org.cellspark.io.AtlasInputs;
+import org.cellspark.io.InputContext;
 import org.cellspark.io.InputFiles.InputFile;
+import org.cellspark.io.ReadPlan;
 import org.cellspark.io.cells.CellCountsSchema;
-import org.cellspark.io.h5ad.CountsLocation;
-import org.cellspark.io.h5ad.DataFrameGroup;
-import org.cellspark.io.h5ad.H5adFile;
-import org.cellspark.io.longtable.LongTable;
-import org.cellspark.io.loom.LoomFile;
-import org.cellspark.io.mtx.MtxCells;
-import org.cellspark.io.mtx.MtxFolder;
-import org.cellspark.io.storage.HdfOpener;
-import org.cellspark.io.tenx.TenxH5;
+import org.cellspark.io.cells.CountsLocation;
+import org.cellspark.io.hdf5.HdfOpener;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.StagedOutput;
-import org.cellspark.spark.InternalRowsRelation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,168 +56,134 @@ public final class MediansJob {
 
   private MediansJob() {}
 
-  /** A file's gene IDs (upper case, as the tokenizer maps them) and symbols. */
-  private record GeneTable(String[] ids, String[] symbols) {}
-
   public static MediansResult run(SparkSession spark, MediansOptions o) {
     long start = System.nanoTime();
     SparkContext sc = spark.sparkContext();
     Configuration hadoop = sc.hadoopConfiguration();
     CountsLocation countsAt = CountsLocation.parse(o.counts()).withModality(o.modality());
-    AtlasInputs atlases =
-        AtlasInputs.expand(spark, o.inputs(), o.geneIdColumn(), null, countsAt, o.genome());
-    List<InputFile> files = atlases.h5ad();
+    AtlasInputs atlases = AtlasInputs.expand(o.inputs(), inputContext(spark, o, countsAt));
     Map<String, String> listed = o.genesFile() == null ? null : readGeneList(o.genesFile(), hadoop);
-    Map<String, String[]> idsBySource = new HashMap<>();
-    Map<String, String> symbolOf = new TreeMap<>();
-    Set<String> obsPresent = new LinkedHashSet<>();
-    for (InputFile f : files) {
-      GeneTable genes = inspect(HdfOpener.onDriver(hadoop), f, countsAt, o, obsPresent);
-      addGenes(f.uri(), genes.ids(), genes.symbols(), idsBySource, symbolOf);
-    }
-    for (MtxFolder m : atlases.mtx()) {
-      addGenes(m.uri(), upperCase(m.geneIds()), m.symbols(), idsBySource, symbolOf);
-    }
-    for (TenxH5 t : atlases.tenx()) {
-      addGenes(t.file().uri(), upperCase(t.geneIds()), null, idsBySource, symbolOf);
-    }
-    for (LongTable t : atlases.longTables()) {
-      addGenes(t.file().uri(), upperCase(t.geneIds()), null, idsBySource, symbolOf);
-      addAnnotations(t.columns()::containsKey, o, obsPresent);
-    }
-    for (LoomFile l : atlases.loom()) {
-      addGenes(l.file().uri(), upperCase(l.geneIds()), l.symbols(), idsBySource, symbolOf);
-      addAnnotations(l.columns()::containsKey, o, obsPresent);
-    }
-    if (listed != null) {
-      listed.forEach(
-          (id, symbol) -> {
-            if (symbol != null) {
-              symbolOf.put(id, symbol);
-            }
-          });
-    }
+    GeneNumbering genes = GeneNumbering.of(atlases.inputs(), listed);
     StagedOutput out =
         StagedOutput.prepare(
-            o.output(), o.overwrite(), hadoop, atlases.all().stream().map(InputFile::uri).toList());
-    List<MtxCells.Read> mtxReads = new ArrayList<>();
-    try (JobScope job = JobScope.start(sc, "cellspark medians", out)) {
-      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
-      // Genes are numbered once on the driver (every ID of every file, listed ones only with
-      // --genes); executors see, per file, each column's gene number (-1: no gene or not kept).
-      java.util.TreeSet<String> all = new java.util.TreeSet<>();
-      idsBySource
-          .values()
-          .forEach(
-              a ->
-                  Arrays.stream(a)
-                      .filter(java.util.Objects::nonNull)
-                      .filter(g -> listed == null || listed.containsKey(g))
-                      .forEach(all::add));
-      String[] geneOf = all.toArray(new String[0]);
-      Map<String, Integer> number = new HashMap<>();
-      for (int i = 0; i < geneOf.length; i++) {
-        number.put(geneOf[i], i);
-      }
-      Map<String, int[]> slots = new HashMap<>();
-      idsBySource.forEach(
-          (source, a) ->
-              slots.put(
-                  source,
-                  Arrays.stream(a)
-                      .mapToInt(g -> g == null ? -1 : number.getOrDefault(g, -1))
-                      .toArray()));
-      Broadcast<Map<String, int[]>> slotsOf = jsc.broadcast(slots);
+            o.output(),
+            o.overwrite(),
+            hadoop,
+            atlases.files().stream().map(InputFile::uri).toList());
+    try (ReadPlan.Held held = new ReadPlan.Held();
+        JobScope job = JobScope.start(sc, "cellspark medians", out)) {
       LongAccumulator counted = sc.longAccumulator("cells counted");
       LongAccumulator filtered = sc.longAccumulator("cells left out by filter_pass");
-      int genesTotal = geneOf.length;
-
       sc.setJobDescription("medians: depth-normalised non-zero values per gene");
-      Dataset<Row> cells = atlases.read(spark, countsAt, new ArrayList<>(obsPresent), 0, mtxReads);
-      StructType obsType = (StructType) cells.schema().apply(CellCountsSchema.OBS).dataType();
-      int nCountsField = Arrays.asList(obsType.fieldNames()).indexOf(o.nCountsColumn());
-      int filterField = Arrays.asList(obsType.fieldNames()).indexOf(o.filterPassColumn());
-      org.apache.spark.sql.types.DataType nCountsType =
-          nCountsField < 0 ? null : obsType.fields()[nCountsField].dataType();
-      org.apache.spark.sql.types.DataType filterType =
-          filterField < 0 ? null : obsType.fields()[filterField].dataType();
-      JavaRDD<InternalRow> values =
-          cells
-              .select(
-                  CellCountsSchema.SOURCE,
-                  CellCountsSchema.GENE_INDEX,
-                  CellCountsSchema.COUNTS,
-                  CellCountsSchema.OBS)
-              .queryExecution()
-              .toRdd()
-              .toJavaRDD()
-              .mapPartitions(
-                  it -> {
-                    // Per task: one accumulator slot per gene, so a cell's columns sharing a gene
-                    // ID are
-                    // summed (as the tokenizer collapses them) in O(stored values); cells are
-                    // expanded
-                    // one at a time (a lazy flatMap), so a task holds one cell's values, not its
-                    // range's.
-                    double[] sum = new double[genesTotal];
-                    int[] touched = new int[genesTotal];
-                    Iterable<InternalRow> rows = () -> it;
-                    return java.util.stream.StreamSupport.stream(rows.spliterator(), false)
-                        .flatMap(
-                            r -> {
-                              InternalRow obs = r.getStruct(3, obsType.fields().length);
-                              if (filterField >= 0
-                                  && !obs.isNullAt(filterField)
-                                  && !passes(obs.get(filterField, filterType))) {
-                                filtered.add(1);
-                                return java.util.stream.Stream.<InternalRow>empty();
-                              }
-                              int[] slot = slotsOf.value().get(r.getUTF8String(0).toString());
-                              org.apache.spark.sql.catalyst.util.ArrayData genes = r.getArray(1);
-                              org.apache.spark.sql.catalyst.util.ArrayData c = r.getArray(2);
-                              double total = 0;
-                              int n = 0;
-                              for (int k = 0; k < genes.numElements(); k++) {
-                                double x = c.getDouble(k);
-                                total += x;
-                                int g = slot[genes.getInt(k)];
-                                if (g >= 0 && x != 0) {
-                                  if (sum[g] == 0) {
-                                    touched[n++] = g;
-                                  }
-                                  sum[g] += x;
-                                }
-                              }
-                              double depth =
-                                  nCountsField >= 0 && !obs.isNullAt(nCountsField)
-                                      ? ((Number) obs.get(nCountsField, nCountsType)).doubleValue()
-                                      : total;
-                              counted.add(1);
-                              List<InternalRow> emitted = new ArrayList<>(n);
-                              for (int k = 0; k < n; k++) {
-                                int g = touched[k];
-                                if (depth > 0 && sum[g] != 0) {
-                                  emitted.add(
-                                      new GenericInternalRow(
-                                          new Object[] {g, sum[g] / depth * 10_000}));
-                                }
-                                sum[g] = 0;
-                              }
-                              return emitted.stream();
-                            })
-                        .iterator();
-                  });
+      Dataset<Row> cells =
+          atlases.read(spark, annotationsUsed(atlases, o), new ReadPlan(countsAt, 0, held));
+      JavaRDD<InternalRow> values = normalizedValues(spark, cells, genes, o, counted, filtered);
       List<long[]> perGene =
           o.approximate()
-              ? approximate(spark, values)
-              : exact(values, genesTotal, sc.defaultParallelism() * 2);
+              ? PerGeneMedians.approximate(spark, values)
+              : PerGeneMedians.exact(values, genes.genes(), sc.defaultParallelism() * 2);
       sc.setJobDescription(null);
 
+      Dictionaries vocabulary = Dictionaries.of(perGene, genes, o, listed);
+      Map<String, Integer> tokens =
+          VocabularyWriter.write(
+              out, vocabulary.medians(), vocabulary.symbols(), o.specialTokens());
+      double seconds = (System.nanoTime() - start) / 1e9;
+      JobSummary summary =
+          summary(o, atlases, counted, filtered, perGene, vocabulary, tokens, listed, seconds);
+      job.commit(out, summary);
+      LOG.info(
+          String.format(
+              Locale.ROOT,
+              "medians: %,d genes from %,d cells in %.1f s to %s",
+              vocabulary.medians().size(),
+              counted.value(),
+              seconds,
+              out.targetUri()));
+      return new MediansResult(
+          out.targetUri(),
+          counted.value(),
+          perGene.size(),
+          vocabulary.medians().size(),
+          seconds,
+          summary.asMap());
+    } catch (IOException e) {
+      throw UserException.because(
+          e, "Cannot write the vocabulary into %s: %s", o.output(), e.getMessage());
+    }
+  }
+
+  /** What the options say about finding and opening inputs. */
+  private static InputContext inputContext(
+      SparkSession spark, MediansOptions o, CountsLocation countsAt) {
+    return new InputContext(
+        spark,
+        HdfOpener.onDriver(spark.sparkContext().hadoopConfiguration()),
+        countsAt,
+        o.geneIdColumn(),
+        false,
+        o.geneNameColumn(),
+        null,
+        o.genome());
+  }
+
+  /** The n_counts and filter_pass columns, where some input has them. */
+  private static List<String> annotationsUsed(AtlasInputs atlases, MediansOptions o) {
+    return List.of(o.nCountsColumn(), o.filterPassColumn()).stream()
+        .filter(c -> atlases.inputs().stream().anyMatch(i -> i.annotations().has(c)))
+        .toList();
+  }
+
+  /** Every counted cell's depth-normalised non-zero values, as (gene number, value) rows. */
+  private static JavaRDD<InternalRow> normalizedValues(
+      SparkSession spark,
+      Dataset<Row> cells,
+      GeneNumbering genes,
+      MediansOptions o,
+      LongAccumulator counted,
+      LongAccumulator filtered) {
+    Broadcast<Map<String, int[]>> slots =
+        JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(genes.slots());
+    StructType obs = CellCountsSchema.obsOf(cells.schema());
+    return cells
+        .select(
+            CellCountsSchema.SOURCE,
+            CellCountsSchema.GENE_INDEX,
+            CellCountsSchema.COUNTS,
+            CellCountsSchema.OBS)
+        .queryExecution()
+        .toRdd()
+        .toJavaRDD()
+        .mapPartitions(
+            new NormalizedValues(
+                slots,
+                genes.genes(),
+                obs,
+                o.nCountsColumn(),
+                o.filterPassColumn(),
+                counted,
+                filtered));
+  }
+
+  /**
+   * The vocabulary: the median of each gene detected in at least {@code --min-cells} cells, and the
+   * symbols of those genes (a symbol shared by several genes goes to the first, by ID).
+   *
+   * @param rare genes detected in fewer cells
+   * @param sharedSymbols symbols left out because an earlier gene has them
+   */
+  private record Dictionaries(
+      SortedMap<String, Double> medians,
+      Map<String, String> symbols,
+      long rare,
+      long sharedSymbols) {
+    static Dictionaries of(
+        List<long[]> perGene, GeneNumbering genes, MediansOptions o, Map<String, String> listed) {
       SortedMap<String, Double> medians = new TreeMap<>();
       long rare = 0;
       for (long[] g : perGene) { // {gene, median bits, cells}
         if (g[2] >= o.minCells()) {
-          medians.put(geneOf[(int) g[0]], Double.longBitsToDouble(g[1]));
+          medians.put(genes.geneOf()[(int) g[0]], Double.longBitsToDouble(g[1]));
         } else {
           rare++;
         }
@@ -247,230 +196,57 @@ public final class MediansJob {
             listed == null ? "" : " among the " + listed.size() + " listed genes");
       }
       Map<String, String> symbolToGene = new LinkedHashMap<>();
-      long duplicateSymbols = 0;
+      long shared = 0;
       for (String id : medians.keySet()) {
-        String s = symbolOf.get(id);
-        if (s != null && !s.equals(id)) {
-          if (symbolToGene.putIfAbsent(s, id) != null) {
-            duplicateSymbols++;
-          }
+        String s = genes.symbolOf().get(id);
+        if (s != null && !s.equals(id) && symbolToGene.putIfAbsent(s, id) != null) {
+          shared++;
         }
       }
-      Map<String, Integer> tokens =
-          VocabularyWriter.write(out, medians, symbolToGene, o.specialTokens());
-      double seconds = (System.nanoTime() - start) / 1e9;
-      Map<String, Object> counts = new LinkedHashMap<>();
-      counts.put("inputs", atlases.all().size());
-      counts.put("cells_counted", counted.value());
-      counts.put("cells_left_out_by_filter_pass", filtered.value());
-      counts.put("genes_detected", perGene.size());
-      counts.put("genes_below_min_cells", rare);
-      counts.put("genes_written", medians.size());
-      counts.put("tokens", tokens.size());
-      counts.put("symbols", symbolToGene.size());
-      counts.put("symbols_shared_by_several_genes", duplicateSymbols);
-      if (listed != null) {
-        counts.put("genes_listed", listed.size());
-        counts.put(
-            "genes_listed_not_detected",
-            listed.keySet().stream().filter(g -> !medians.containsKey(g)).count());
-      }
-      JobSummary summary =
-          new JobSummary("medians")
-              .put("options", options(o))
-              .put(
-                  "method",
-                  o.approximate()
-                      ? "percentile_approx(value, 0.5, "
-                          + MediansOptions.APPROX_ACCURACY
-                          + "): rank within n / "
-                          + MediansOptions.APPROX_ACCURACY
-                          + " of the middle"
-                      : "exact: percentile(value, 0.5), the mean of the two middle values for an"
-                          + " even count")
-              .put("counts", counts)
-              .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
-      job.commit(out, summary);
-      LOG.info(
-          String.format(
-              Locale.ROOT,
-              "medians: %,d genes from %,d cells in %.1f s to %s",
-              medians.size(),
-              counted.value(),
-              seconds,
-              out.targetUri()));
-      return new MediansResult(
-          out.targetUri(),
-          counted.value(),
-          perGene.size(),
-          medians.size(),
-          seconds,
-          summary.asMap());
-    } catch (IOException e) {
-      throw UserException.because(
-          e, "Cannot write the vocabulary into %s: %s", o.output(), e.getMessage());
-    } finally {
-      mtxReads.forEach(MtxCells.Read::release);
+      return new Dictionaries(medians, symbolToGene, rare, shared);
     }
   }
 
-  /** percentile_approx per gene: {gene, median bits, cells}. */
-  private static List<long[]> approximate(SparkSession spark, JavaRDD<InternalRow> values) {
-    StructType schema =
-        new StructType()
-            .add("gene", DataTypes.IntegerType, false)
-            .add("value", DataTypes.DoubleType, false);
-    List<long[]> out = new ArrayList<>();
-    for (Row g :
-        InternalRowsRelation.dataFrame(spark, schema, values.rdd())
-            .groupBy("gene")
-            .agg(
-                percentile_approx(col("value"), lit(0.5), lit(MediansOptions.APPROX_ACCURACY)),
-                count(lit(1)))
-            .collectAsList()) {
-      out.add(new long[] {g.getInt(0), Double.doubleToLongBits(g.getDouble(1)), g.getLong(2)});
-    }
-    return out;
-  }
-
-  /**
-   * Exact medians: each task packs its values into one primitive array per gene (flushed every
-   * {@link GeneChunks#FLUSH_VALUES} values, so a task holds a bounded buffer), the arrays travel to
-   * one task per gene, are concatenated and sorted, and the median is the middle value (the mean of
-   * the two middle values for an even count, as numpy). A gene's values must fit one task's memory:
-   * 8 bytes per cell that expresses it (80 MB for 10 million cells).
-   */
-  private static List<long[]> exact(JavaRDD<InternalRow> values, int genes, int partitions) {
-    return values
-        .mapPartitionsToPair(it -> new GeneChunks(it, genes))
-        .groupByKey(Math.max(1, partitions))
-        .map(
-            g -> {
-              int n = 0;
-              for (double[] c : g._2()) {
-                n += c.length;
-              }
-              double[] all = new double[n];
-              int at = 0;
-              for (double[] c : g._2()) {
-                System.arraycopy(c, 0, all, at, c.length);
-                at += c.length;
-              }
-              Arrays.sort(all);
-              double median = n % 2 == 1 ? all[n / 2] : (all[n / 2 - 1] + all[n / 2]) / 2;
-              return new long[] {g._1(), Double.doubleToLongBits(median), n};
-            })
-        .collect();
-  }
-
-  /**
-   * A task's (gene, value) stream as (gene, values) chunks, one buffer per gene, flushed when full.
-   */
-  private static final class GeneChunks
-      implements java.util.Iterator<scala.Tuple2<Integer, double[]>> {
-    static final int FLUSH_VALUES = 4 << 20;
-    private final java.util.Iterator<InternalRow> in;
-    private final double[][] buffers;
-    private final int[] lengths;
-    private final int[] used; // genes with a non-empty buffer
-    private int usedCount;
-    private final java.util.ArrayDeque<scala.Tuple2<Integer, double[]>> ready =
-        new java.util.ArrayDeque<>();
-    private long buffered;
-
-    GeneChunks(java.util.Iterator<InternalRow> in, int genes) {
-      this.in = in;
-      this.buffers = new double[genes][];
-      this.lengths = new int[genes];
-      this.used = new int[genes];
-    }
-
-    @Override
-    public boolean hasNext() {
-      while (ready.isEmpty() && in.hasNext()) {
-        InternalRow r = in.next();
-        int g = r.getInt(0);
-        int len = lengths[g];
-        if (len == 0) {
-          used[usedCount++] = g;
-        }
-        if (buffers[g] == null || len == buffers[g].length) {
-          buffers[g] =
-              buffers[g] == null
-                  ? new double[16]
-                  : Arrays.copyOf(buffers[g], buffers[g].length * 2);
-        }
-        buffers[g][len] = r.getDouble(1);
-        lengths[g] = len + 1;
-        if (++buffered >= FLUSH_VALUES) {
-          flush();
-        }
-      }
-      if (ready.isEmpty() && usedCount > 0) {
-        flush();
-      }
-      return !ready.isEmpty();
-    }
-
-    private void flush() {
-      for (int k = 0; k < usedCount; k++) {
-        int g = used[k];
-        ready.add(new scala.Tuple2<>(g, Arrays.copyOf(buffers[g], lengths[g])));
-        lengths[g] = 0; // the buffer is kept for the next values
-      }
-      usedCount = 0;
-      buffered = 0;
-    }
-
-    @Override
-    public scala.Tuple2<Integer, double[]> next() {
-      if (!hasNext()) {
-        throw new java.util.NoSuchElementException();
-      }
-      return ready.poll();
-    }
-  }
-
-  /**
-   * filter_pass: 1 / true passes; a missing value passes (the column is absent for that cell's
-   * file).
-   */
-  private static boolean passes(Object v) {
-    if (v == null) {
-      return true;
-    }
-    return v instanceof Boolean b ? b : ((Number) v).doubleValue() == 1;
-  }
-
-  private static GeneTable inspect(
-      HdfOpener hdf,
-      InputFile f,
-      CountsLocation countsAt,
+  private static JobSummary summary(
       MediansOptions o,
-      Set<String> obsPresent) {
-    try (H5adFile h5 = H5adFile.open(hdf, f, countsAt.modality())) {
-      h5.counts(countsAt); // checks the matrix's shape against obs and the gene table
-      String[] raw = h5.geneIds(countsAt, o.geneIdColumn());
-      String[] ids = new String[raw.length];
-      for (int i = 0; i < raw.length; i++) {
-        ids[i] = raw[i] == null || raw[i].isBlank() ? null : raw[i].trim().toUpperCase(Locale.ROOT);
-      }
-      DataFrameGroup var = h5.genes(countsAt);
-      String[] symbols;
-      if (o.geneNameColumn() != null) {
-        if (!var.hasColumn(o.geneNameColumn())) {
-          throw UserException.of(
-              "Input %s: gene table has no column '%s' (--gene-name-column); its columns: %s",
-              f.name(), o.geneNameColumn(), String.join(", ", var.columnNames()));
-        }
-        symbols = var.allStrings(o.geneNameColumn());
-      } else {
-        // IDs in a column: the index usually holds the symbols (scanpy's var_names).
-        symbols = var.hasColumn(o.geneIdColumn()) ? var.allIndexStrings() : null;
-      }
-      addAnnotations(h5.obs()::hasColumn, o, obsPresent);
-      return new GeneTable(ids, symbols);
+      AtlasInputs atlases,
+      LongAccumulator counted,
+      LongAccumulator filtered,
+      List<long[]> perGene,
+      Dictionaries vocabulary,
+      Map<String, Integer> tokens,
+      Map<String, String> listed,
+      double seconds) {
+    Map<String, Object> counts = new LinkedHashMap<>();
+    counts.put("inputs", atlases.inputs().size());
+    counts.put("cells_counted", counted.value());
+    counts.put("cells_left_out_by_filter_pass", filtered.value());
+    counts.put("genes_detected", perGene.size());
+    counts.put("genes_below_min_cells", vocabulary.rare());
+    counts.put("genes_written", vocabulary.medians().size());
+    counts.put("tokens", tokens.size());
+    counts.put("symbols", vocabulary.symbols().size());
+    counts.put("symbols_shared_by_several_genes", vocabulary.sharedSymbols());
+    if (listed != null) {
+      counts.put("genes_listed", listed.size());
+      counts.put(
+          "genes_listed_not_detected",
+          listed.keySet().stream().filter(g -> !vocabulary.medians().containsKey(g)).count());
     }
+    return new JobSummary("medians")
+        .put("options", options(o))
+        .put(
+            "method",
+            o.approximate()
+                ? "percentile_approx(value, 0.5, "
+                    + MediansOptions.APPROX_ACCURACY
+                    + "): rank within n / "
+                    + MediansOptions.APPROX_ACCURACY
+                    + " of the middle"
+                : "exact: percentile(value, 0.5), the mean of the two middle values for an"
+                    + " even count")
+        .put("counts", counts)
+        .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
   }
 
   /** TSV: Ensembl ID, optional symbol; '#' lines and blank lines skipped. */
@@ -499,52 +275,13 @@ public final class MediansJob {
         }
         out.put(id, symbol);
       }
-    } catch (java.io.FileNotFoundException e) {
+    } catch (FileNotFoundException e) {
       throw UserException.because(e, "--genes %s does not exist", file);
     } catch (IOException e) {
       throw UserException.because(e, "Cannot read --genes %s: %s", file, e.getMessage());
     }
     if (out.isEmpty()) {
       throw UserException.of("--genes %s lists no gene", file);
-    }
-    return out;
-  }
-
-  /**
-   * One input's gene table (IDs, upper case, null where none) and the symbols it gives, where it
-   * gives them.
-   */
-  private static void addGenes(
-      String source,
-      String[] ids,
-      String[] symbols,
-      Map<String, String[]> idsBySource,
-      Map<String, String> symbolOf) {
-    idsBySource.put(source, ids);
-    for (int i = 0; symbols != null && i < ids.length; i++) {
-      if (ids[i] != null && symbols[i] != null && !symbols[i].isBlank()) {
-        symbolOf.putIfAbsent(ids[i], symbols[i]);
-      }
-    }
-  }
-
-  /**
-   * The n_counts and filter_pass columns an input has (its obs, loom col_attrs, long-table
-   * columns).
-   */
-  private static void addAnnotations(
-      java.util.function.Predicate<String> has, MediansOptions o, Set<String> obsPresent) {
-    for (String c : List.of(o.nCountsColumn(), o.filterPassColumn())) {
-      if (has.test(c)) {
-        obsPresent.add(c);
-      }
-    }
-  }
-
-  private static String[] upperCase(String[] ids) {
-    String[] out = new String[ids.length];
-    for (int i = 0; i < ids.length; i++) {
-      out[i] = ids[i] == null || ids[i].isBlank() ? null : ids[i].trim().toUpperCase(Locale.ROOT);
     }
     return out;
   }

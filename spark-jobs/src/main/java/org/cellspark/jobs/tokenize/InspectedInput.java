@@ -1,22 +1,19 @@
 package org.cellspark.jobs.tokenize;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.cellspark.encode.GeneIndexMapping;
 import org.cellspark.error.UserException;
+import org.cellspark.io.Annotations;
+import org.cellspark.io.AtlasInput;
 import org.cellspark.io.InputFiles.InputFile;
-import org.cellspark.io.h5ad.CountsLocation;
-import org.cellspark.io.h5ad.CountsMatrix;
-import org.cellspark.io.h5ad.DataFrameGroup;
-import org.cellspark.io.h5ad.H5adFile;
-import org.cellspark.io.h5ad.ObsColumn;
-import org.cellspark.io.longtable.LongTable;
-import org.cellspark.io.loom.LoomFile;
-import org.cellspark.io.storage.HdfOpener;
+import org.cellspark.io.cells.ColumnKind;
 import org.cellspark.vocab.Organism;
 import org.cellspark.vocab.Vocabulary;
 
@@ -44,93 +41,42 @@ record InspectedInput(
     String[] geneIds,
     boolean hasNCounts,
     boolean hasFilterPass,
-    Map<String, ObsColumn.Kind> obsKinds,
+    Map<String, ColumnKind> obsKinds,
     SymbolMatch symbols) {
 
-  /** Opens the file and checks it against the vocabulary and the options. */
-  static InspectedInput inspect(
-      HdfOpener hdf,
-      InputFile f,
-      Vocabulary vocabulary,
-      CountsLocation countsAt,
-      TokenizeOptions o) {
-    try (H5adFile h5 = H5adFile.open(hdf, f, countsAt.modality())) {
-      CountsMatrix matrix = h5.counts(countsAt);
-      String[] geneIds =
-          o.geneIdType() == GeneIdType.SYMBOL
-              ? h5.geneSymbols(countsAt, o.geneIdColumnOrDefault())
-              : h5.geneIds(countsAt, o.geneIdColumnOrDefault());
-      Genes genes = Genes.match(f, geneIds, vocabulary, o, geneColumn(o));
-
-      DataFrameGroup obs = h5.obs();
-      Annotations a =
-          Annotations.check(
-              f,
-              "obs column",
-              obs::hasColumn,
-              name -> obs.column(name).kind(),
-              obs.columnNames(),
-              o);
-      return new InspectedInput(
-          f,
-          h5.cellCount(),
-          matrix.describe(),
-          geneIds.length,
-          genes.mapping(),
-          geneIds,
-          a.hasNCounts(),
-          a.hasFilterPass(),
-          a.kinds(),
-          genes.symbols());
+  /** Checks an opened input against the vocabulary and the options. */
+  static InspectedInput inspect(AtlasInput in, Vocabulary vocabulary, TokenizeOptions o) {
+    InputFile f = in.file();
+    Annotations annotations = in.annotations();
+    if (!annotations.kept() && !o.attributes().isEmpty()) {
+      throw UserException.of(
+          "Input %s is %s, which holds no cell annotations; leave out --attribute (or convert it"
+              + " to .h5ad with its annotations)",
+          f.name(), in.format().describedAs());
     }
-  }
-
-  /** A loom file: its genes (row attribute) and its column attributes as annotations. */
-  static InspectedInput inspectLoom(LoomFile l, Vocabulary vocabulary, TokenizeOptions o) {
-    Genes genes = Genes.match(l.file(), l.geneIds(), vocabulary, o, geneColumn(o));
-    Annotations a =
-        Annotations.check(
-            l.file(),
-            "column attribute (col_attrs)",
-            l.columns()::containsKey,
-            l.columns()::get,
-            List.copyOf(l.columns().keySet()),
-            o);
+    if (in.fixedGeneIdPlace() != null) {
+      refuseGeneIdColumn(f, o, in.format().describedAs(), in.fixedGeneIdPlace());
+    }
+    String[] keys = in.geneKeys();
+    if (o.geneIdType() == GeneIdType.SYMBOL
+        && (keys == null || Arrays.stream(keys).allMatch(Objects::isNull))) {
+      throw UserException.of(
+          "Input %s: %s holds no gene symbols, which --gene-id-type symbol needs",
+          f.name(), in.geneKeySource());
+    }
+    Genes genes = Genes.match(f, keys, vocabulary, o, in.geneKeySource());
+    Checked a =
+        annotations.kept()
+            ? Checked.check(
+                f, annotations.what(), annotations::has, annotations::kind, annotations.names(), o)
+            : new Checked(false, false, Map.of());
     return new InspectedInput(
-        l.file(),
-        l.cells(),
-        l.describe(),
-        l.genes(),
+        f,
+        in.cells(),
+        in.describe(),
+        in.genes(),
         genes.mapping(),
-        l.geneIds(),
-        a.hasNCounts(),
-        a.hasFilterPass(),
-        a.kinds(),
-        genes.symbols());
-  }
-
-  /**
-   * A Parquet long table: its gene table (distinct gene_id values) and its attribute columns as
-   * annotations.
-   */
-  static InspectedInput inspectLongTable(LongTable t, Vocabulary vocabulary, TokenizeOptions o) {
-    refuseGeneIdColumn(t.file(), o, "a Parquet long table", "its gene_id column");
-    Genes genes = Genes.match(t.file(), t.geneIds(), vocabulary, o, "its gene_id column");
-    Annotations a =
-        Annotations.check(
-            t.file(),
-            t.cellTable() == null ? "column" : "column of " + t.cellTable(),
-            t.columns()::containsKey,
-            t.columns()::get,
-            List.copyOf(t.columns().keySet()),
-            o);
-    return new InspectedInput(
-        t.file(),
-        -1,
-        t.describe(),
-        t.geneIds().length,
-        genes.mapping(),
-        t.geneIds(),
+        keys,
         a.hasNCounts(),
         a.hasFilterPass(),
         a.kinds(),
@@ -141,20 +87,19 @@ record InspectedInput(
    * The annotation columns a job uses, checked: n_counts numeric, filter_pass not text, attributes
    * present.
    */
-  private record Annotations(
-      boolean hasNCounts, boolean hasFilterPass, Map<String, ObsColumn.Kind> kinds) {
-    static Annotations check(
+  private record Checked(boolean hasNCounts, boolean hasFilterPass, Map<String, ColumnKind> kinds) {
+    static Checked check(
         InputFile f,
         String what,
         Predicate<String> has,
-        Function<String, ObsColumn.Kind> kindOf,
+        Function<String, ColumnKind> kindOf,
         List<String> names,
         TokenizeOptions o) {
-      Map<String, ObsColumn.Kind> kinds = new LinkedHashMap<>();
+      Map<String, ColumnKind> kinds = new LinkedHashMap<>();
       boolean hasNCounts = has.test(o.nCountsColumn());
       if (hasNCounts) {
-        ObsColumn.Kind k = kindOf.apply(o.nCountsColumn());
-        if (k != ObsColumn.Kind.LONG && k != ObsColumn.Kind.DOUBLE) {
+        ColumnKind k = kindOf.apply(o.nCountsColumn());
+        if (k != ColumnKind.LONG && k != ColumnKind.DOUBLE) {
           throw UserException.of(
               "Input %s: %s '%s' holds %s values, not numbers; it must be each cell's total"
                   + " count (or pass --n-counts-column with the right column)",
@@ -164,8 +109,8 @@ record InspectedInput(
       }
       boolean hasFilterPass = o.useFilterPass() && has.test(o.filterPassColumn());
       if (hasFilterPass) {
-        ObsColumn.Kind k = kindOf.apply(o.filterPassColumn());
-        if (k == ObsColumn.Kind.STRING) {
+        ColumnKind k = kindOf.apply(o.filterPassColumn());
+        if (k == ColumnKind.STRING) {
           throw UserException.of(
               "Input %s: %s '%s' holds strings; filter_pass must be 1/0 or true/false (or"
                   + " pass --no-filter-pass)",
@@ -181,109 +126,8 @@ record InspectedInput(
         }
         kinds.put(a.obsColumn(), kindOf.apply(a.obsColumn()));
       }
-      return new Annotations(hasNCounts, hasFilterPass, kinds);
+      return new Checked(hasNCounts, hasFilterPass, kinds);
     }
-  }
-
-  /** A Matrix Market folder: its genes (gene expression features only); no cell annotations. */
-  static InspectedInput inspectMtx(
-      InputFile f, org.cellspark.io.mtx.MtxFolder m, Vocabulary vocabulary, TokenizeOptions o) {
-    if (!o.attributes().isEmpty()) {
-      throw UserException.of(
-          "Input %s is a Matrix Market folder, which holds no cell annotations; leave out"
-              + " --attribute (or convert it to .h5ad with its annotations)",
-          f.name());
-    }
-    refuseGeneIdColumn(
-        f,
-        o,
-        "a Matrix Market folder",
-        "the first column of features.tsv (genes.tsv), symbols the second");
-    String[] ids =
-        o.geneIdType() == GeneIdType.SYMBOL
-            ? symbolsOrRefuse(f, m.symbols(), "features.tsv has no second (symbol) column")
-            : m.geneIds();
-    Genes genes =
-        Genes.match(
-            f,
-            ids,
-            vocabulary,
-            o,
-            o.geneIdType() == GeneIdType.SYMBOL
-                ? "the second column of features.tsv"
-                : "the first column of features.tsv");
-    String matrix =
-        String.format(
-            Locale.ROOT,
-            "Matrix Market, %,d genes x %,d cells, %,d entries%s",
-            m.rows(),
-            m.cols(),
-            m.entries(),
-            m.otherFeatures() == 0
-                ? ""
-                : String.format(
-                    Locale.ROOT, " (%,d features of other types left out)", m.otherFeatures()));
-    return new InspectedInput(
-        f,
-        m.cols(),
-        matrix,
-        m.rows(),
-        genes.mapping(),
-        ids,
-        false,
-        false,
-        Map.of(),
-        genes.symbols());
-  }
-
-  /** A Cell Ranger .h5: its genes (gene expression features only); no cell annotations. */
-  static InspectedInput inspectTenx(
-      org.cellspark.io.tenx.TenxH5 t, Vocabulary vocabulary, TokenizeOptions o) {
-    if (!o.attributes().isEmpty()) {
-      throw UserException.of(
-          "Input %s is a Cell Ranger matrix (.h5), which holds no cell annotations; leave out"
-              + " --attribute (or convert it to .h5ad with its annotations)",
-          t.file().name());
-    }
-    refuseGeneIdColumn(
-        t.file(), o, "a Cell Ranger matrix (.h5)", t.idSource() + ", symbols " + t.symbolSource());
-    String[] ids = o.geneIdType() == GeneIdType.SYMBOL ? t.geneNames() : t.geneIds();
-    Genes genes =
-        Genes.match(
-            t.file(),
-            ids,
-            vocabulary,
-            o,
-            o.geneIdType() == GeneIdType.SYMBOL ? t.symbolSource() : t.idSource());
-    String matrix =
-        String.format(
-            Locale.ROOT,
-            "Cell Ranger HDF5, %,d features x %,d cells, %,d values%s",
-            t.genes(),
-            t.cells(),
-            t.stored(),
-            t.otherFeatures() == 0
-                ? ""
-                : String.format(
-                    Locale.ROOT, " (%,d features of other types left out)", t.otherFeatures()));
-    return new InspectedInput(
-        t.file(),
-        t.cells(),
-        matrix,
-        t.genes(),
-        genes.mapping(),
-        ids,
-        false,
-        false,
-        Map.of(),
-        genes.symbols());
-  }
-
-  /** Where an h5ad or loom input's gene IDs come from, for messages. */
-  private static String geneColumn(TokenizeOptions o) {
-    return o.geneIdColumnOrDefault() == null
-        ? "the gene index"
-        : "--gene-id-column (now '" + o.geneIdColumnOrDefault() + "')";
   }
 
   /**
@@ -299,13 +143,6 @@ record InspectedInput(
               + " symbols)",
           f.name(), format, where, o.geneIdColumn());
     }
-  }
-
-  private static String[] symbolsOrRefuse(InputFile f, String[] symbols, String why) {
-    if (java.util.Arrays.stream(symbols).allMatch(java.util.Objects::isNull)) {
-      throw UserException.of("Input %s: %s, which --gene-id-type symbol needs", f.name(), why);
-    }
-    return symbols;
   }
 
   /**
@@ -364,7 +201,7 @@ record InspectedInput(
       }
       return;
     }
-    Organism theirs = Organism.ofEnsemblIds(java.util.Arrays.asList(geneIds));
+    Organism theirs = Organism.ofEnsemblIds(Arrays.asList(geneIds));
     if (ours != null && theirs != null && !theirs.sameSpecies(ours)) {
       throw UserException.of(
           "Input %s: %,d of its %,d gene IDs are %s Ensembl IDs (%s...), and the vocabulary is for"
@@ -417,7 +254,7 @@ record InspectedInput(
           coverage, symbols.unmatched(), String.join(", ", symbols.unmatchedExamples()), source);
     }
     boolean versioned =
-        java.util.Arrays.stream(geneIds)
+        Arrays.stream(geneIds)
             .limit(200)
             .anyMatch(id -> id != null && id.matches("(?i)ENS[A-Z]*G\\d+\\.\\d+"));
     throw UserException.of(

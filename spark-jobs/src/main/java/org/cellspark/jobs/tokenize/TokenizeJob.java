@@ -32,14 +32,12 @@ import org.apache.spark.sql.types.StructType;
 import org.cellspark.encode.EncodingSettings;
 import org.cellspark.error.UserException;
 import org.cellspark.io.AtlasInputs;
+import org.cellspark.io.InputContext;
 import org.cellspark.io.InputFiles.InputFile;
+import org.cellspark.io.ReadPlan;
 import org.cellspark.io.cells.CellCountsSchema;
-import org.cellspark.io.h5ad.CountsLocation;
-import org.cellspark.io.longtable.LongTable;
-import org.cellspark.io.loom.LoomFile;
-import org.cellspark.io.mtx.MtxCells;
-import org.cellspark.io.storage.HdfOpener;
-import org.cellspark.io.tenx.TenxH5;
+import org.cellspark.io.cells.CountsLocation;
+import org.cellspark.io.hdf5.HdfOpener;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ParquetFooters;
@@ -103,10 +101,8 @@ public final class TokenizeJob {
     long start = System.nanoTime();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     CountsLocation countsAt = CountsLocation.parse(o.counts()).withModality(o.modality());
-    AtlasInputs atlases =
-        AtlasInputs.expand(
-            spark, o.inputs(), o.geneIdColumnOrDefault(), o.cellTable(), countsAt, o.genome());
-    List<InputFile> files = atlases.all();
+    AtlasInputs atlases = AtlasInputs.expand(o.inputs(), inputContext(spark, o, countsAt));
+    List<InputFile> files = atlases.files();
     Vocabulary vocabulary = VocabularyLoader.load(o.vocabulary());
     EncodingSettings settings =
         EncodingSettings.resolve(vocabulary, o.specialTokens(), o.modelInputSize());
@@ -120,9 +116,10 @@ public final class TokenizeJob {
     StagedOutput out =
         StagedOutput.prepare(
             o.output(), o.overwrite(), hadoop, files.stream().map(InputFile::uri).toList());
-    List<MtxCells.Read> mtxReads = new ArrayList<>();
-    try (JobScope job = JobScope.start(spark.sparkContext(), "cellspark tokenize", out)) {
-      List<InspectedInput> inputs = inspect(atlases, vocabulary, countsAt, o, hadoop);
+    try (ReadPlan.Held held = new ReadPlan.Held();
+        JobScope job = JobScope.start(spark.sparkContext(), "cellspark tokenize", out)) {
+      List<InspectedInput> inputs =
+          atlases.inputs().stream().map(in -> InspectedInput.inspect(in, vocabulary, o)).toList();
       long inspected = System.nanoTime();
       LOG.info(
           "tokenize: {} input(s), {}; {}",
@@ -132,7 +129,8 @@ public final class TokenizeJob {
       warnAboutSymbols(inputs);
 
       List<String> obsNeeded = obsColumnsNeeded(inputs);
-      Dataset<Row> cells = atlases.read(spark, countsAt, obsNeeded, o.partitions(), mtxReads);
+      Dataset<Row> cells =
+          atlases.read(spark, obsNeeded, new ReadPlan(countsAt, o.partitions(), held));
       checkUniqueCellIds(spark, cells, files);
       long checked = System.nanoTime();
 
@@ -161,38 +159,21 @@ public final class TokenizeJob {
           out.targetUri(),
           String.format(Locale.ROOT, "%.1f", seconds));
       return TokenizeResult.of(out.targetUri(), counters, written, seconds, summary);
-    } finally {
-      mtxReads.forEach(MtxCells.Read::release);
     }
   }
 
-  /**
-   * Every input inspected on the driver: its genes matched to the vocabulary, its cells counted,
-   * its problems refused.
-   */
-  private static List<InspectedInput> inspect(
-      AtlasInputs atlases,
-      Vocabulary vocabulary,
-      CountsLocation countsAt,
-      TokenizeOptions o,
-      Configuration hadoop) {
-    List<InspectedInput> inputs = new ArrayList<>();
-    for (InputFile f : atlases.h5ad()) {
-      inputs.add(InspectedInput.inspect(HdfOpener.onDriver(hadoop), f, vocabulary, countsAt, o));
-    }
-    for (org.cellspark.io.mtx.MtxFolder m : atlases.mtx()) {
-      inputs.add(InspectedInput.inspectMtx(new InputFile(m.uri(), m.name()), m, vocabulary, o));
-    }
-    for (TenxH5 t : atlases.tenx()) {
-      inputs.add(InspectedInput.inspectTenx(t, vocabulary, o));
-    }
-    for (LoomFile l : atlases.loom()) {
-      inputs.add(InspectedInput.inspectLoom(l, vocabulary, o));
-    }
-    for (LongTable t : atlases.longTables()) {
-      inputs.add(InspectedInput.inspectLongTable(t, vocabulary, o));
-    }
-    return inputs;
+  /** What the options say about finding and opening inputs. */
+  private static InputContext inputContext(
+      SparkSession spark, TokenizeOptions o, CountsLocation countsAt) {
+    return new InputContext(
+        spark,
+        HdfOpener.onDriver(spark.sparkContext().hadoopConfiguration()),
+        countsAt,
+        o.geneIdColumnOrDefault(),
+        o.geneIdType() == GeneIdType.SYMBOL,
+        null,
+        o.cellTable(),
+        o.genome());
   }
 
   /**

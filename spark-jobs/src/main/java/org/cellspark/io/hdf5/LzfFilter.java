@@ -1,4 +1,4 @@
-package org.cellspark.io.h5ad;
+package org.cellspark.io.hdf5;
 
 import io.jhdf.exceptions.HdfFilterException;
 import io.jhdf.filter.Filter;

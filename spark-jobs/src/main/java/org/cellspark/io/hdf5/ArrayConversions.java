@@ -1,4 +1,4 @@
-package org.cellspark.io.h5ad;
+package org.cellspark.io.hdf5;
 
 import java.lang.reflect.Array;
 import java.math.BigInteger;
@@ -43,7 +43,7 @@ public final class ArrayConversions {
     return out;
   }
 
-  static long[] toLongs(Object array) {
+  public static long[] toLongs(Object array) {
     if (array instanceof long[] l) {
       return l;
     }
@@ -72,7 +72,7 @@ public final class ArrayConversions {
     return out;
   }
 
-  static int[] toInts(Object array) {
+  public static int[] toInts(Object array) {
     if (array instanceof int[] i) {
       return i;
     }

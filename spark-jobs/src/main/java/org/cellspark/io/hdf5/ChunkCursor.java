@@ -1,4 +1,4 @@
-package org.cellspark.io.h5ad;
+package org.cellspark.io.hdf5;
 
 import io.jhdf.api.Dataset;
 import io.jhdf.api.dataset.ChunkedDataset;

@@ -1,4 +1,4 @@
-package org.cellspark.io.h5ad;
+package org.cellspark.io.cells;
 
 import java.io.Serializable;
 import org.cellspark.error.UserException;

@@ -1,4 +1,4 @@
-package org.cellspark.io.storage;
+package org.cellspark.io.hdf5;
 
 import io.jhdf.HdfFile;
 import io.jhdf.filter.FilterManager;
@@ -22,8 +22,6 @@ import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
 import org.cellspark.io.FileSystemHints;
 import org.cellspark.io.InputFiles.InputFile;
-import org.cellspark.io.h5ad.DeflateFilter;
-import org.cellspark.io.h5ad.LzfFilter;
 
 /**
  * Opens HDF5 inputs (h5ad, loom, Cell Ranger .h5) wherever they are: local files directly; files on

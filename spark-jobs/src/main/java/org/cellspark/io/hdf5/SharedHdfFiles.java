@@ -1,4 +1,4 @@
-package org.cellspark.io.storage;
+package org.cellspark.io.hdf5;
 
 import io.jhdf.HdfFile;
 import java.util.Iterator;

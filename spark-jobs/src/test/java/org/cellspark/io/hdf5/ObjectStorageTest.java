@@ -1,4 +1,4 @@
-package org.cellspark.io.storage;
+package org.cellspark.io.hdf5;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

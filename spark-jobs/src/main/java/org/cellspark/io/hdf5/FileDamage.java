@@ -1,4 +1,4 @@
-package org.cellspark.io.h5ad;
+package org.cellspark.io.hdf5;
 
 import io.jhdf.exceptions.HdfException;
 
@@ -10,10 +10,10 @@ import io.jhdf.exceptions.HdfException;
  * decompression filters. The same exception types thrown from Cellspark's own reader code are bugs,
  * so the place it was raised decides: the first frame outside the JDK.
  */
-final class FileDamage {
+public final class FileDamage {
   private FileDamage() {}
 
-  static boolean isFrom(RuntimeException e) {
+  public static boolean isFrom(RuntimeException e) {
     if (e instanceof HdfException) {
       return true;
     }
