@@ -28,7 +28,6 @@ import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.InvalidCellException;
 import org.cellspark.infer.ModelCheck;
 import org.cellspark.model.Encoder;
-import org.cellspark.model.ModelLoader;
 import org.cellspark.model.Precision;
 import org.cellspark.vocab.Vocabulary;
 
@@ -92,7 +91,7 @@ public final class EmbedTransform {
   public static Dataset<Row> apply(Dataset<Row> cells, Options o, Vocabulary vocabulary) {
     Dataset<Row> out = unchecked(cells, o);
     ModelCheck.check(
-        ModelLoader.readConfig(ShippedFiles.resolve(o.model())),
+        ResolvedModel.of(o.model()).config(),
         o.model(),
         TokenProfiles.of(cells, o.inputColumn(), vocabulary),
         o.settings());

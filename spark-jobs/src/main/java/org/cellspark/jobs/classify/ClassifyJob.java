@@ -1,5 +1,6 @@
 package org.cellspark.jobs.classify;
 
+import static org.apache.spark.sql.functions.array_max;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.pmod;
@@ -83,7 +84,83 @@ public final class ClassifyJob {
           cells
               .filter(col(o.label()).isNotNull())
               .withColumn("_label", col(o.label()).cast(DataTypes.StringType));
-      long unlabelled = cells.count() - labelled.count();
+      Classes classes = Classes.of(labelled, cells.count() - labelled.count(), o);
+      labelled = labelled.filter(col("_label").isin(classes.kept().toArray()));
+
+      Map<String, Object> splitInfo = new LinkedHashMap<>();
+      Dataset<Row> split = withSplit(spark, labelled, o, splitInfo, out);
+      StringIndexerModel indexer =
+          new StringIndexer()
+              .setInputCol("_label")
+              .setOutputCol("label_index")
+              .setStringOrderType("alphabetAsc")
+              .fit(split);
+      String[] names = indexer.labelsArray()[0];
+      prepared = indexer.transform(split).persist();
+      int features = prepared.select(EmbeddingTable.EMBEDDING).first().<Vector>getAs(0).size();
+
+      sc.setJobDescription("classify: train " + o.classifier().label());
+      Trained trained = train(prepared, names, features, o);
+
+      sc.setJobDescription("classify: score and write");
+      Map<Split, ClassMetrics> bySplit = scoreAndWrite(prepared, trained.model(), names, o, out);
+      Split reported = bySplit.get(Split.TEST).cells() > 0 ? Split.TEST : Split.VALIDATION;
+      Map<String, Object> metrics = new LinkedHashMap<>();
+      bySplit.forEach((s, m) -> metrics.put(s.label(), m.asMap()));
+      writeReports(out, hadoop, o, trained, names, metrics, bySplit, reported);
+
+      double seconds = (System.nanoTime() - start) / 1e9;
+      JobSummary summary =
+          new JobSummary("classify")
+              .put("options", options(o))
+              .put("classes", classes.asMap(names))
+              .put("split", splitInfo)
+              .put(
+                  "model",
+                  Map.of(
+                      "classifier",
+                      o.classifier().label(),
+                      "chosen",
+                      trained.chosen(),
+                      "grid",
+                      trained.grid(),
+                      "features",
+                      features))
+              .put("metrics", metrics)
+              .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
+      job.commit(out, summary);
+      ClassMetrics shown = bySplit.get(reported);
+      LOG.info(
+          String.format(
+              Locale.ROOT,
+              "classify: %s on %s, %s accuracy %.3f, macro-F1 %.3f (%.1f s) to %s",
+              o.classifier().label(),
+              o.label(),
+              reported.label(),
+              shown.accuracy(),
+              shown.macroF1(),
+              seconds,
+              out.targetUri()));
+      return new ClassifyResult(
+          out.targetUri(),
+          Arrays.asList(names),
+          trained.chosen(),
+          shown.asMap(),
+          seconds,
+          summary.asMap());
+    } finally {
+      if (prepared != null) {
+        prepared.unpersist();
+      }
+    }
+  }
+
+  /**
+   * The label's classes: kept (at least --min-class-size cells and --rare-threshold of the labelled
+   * cells), dropped as rare (with their sizes), and the cells without a label.
+   */
+  private record Classes(List<String> kept, Map<String, Long> dropped, long unlabelled) {
+    static Classes of(Dataset<Row> labelled, long unlabelled, ClassifyOptions o) {
       Map<String, Long> classCounts = counts(labelled, "_label");
       long total = classCounts.values().stream().mapToLong(Long::longValue).sum();
       List<String> kept = new ArrayList<>();
@@ -102,145 +179,123 @@ public final class ClassifyJob {
                 + " more (lower --min-class-size / --rare-threshold, or choose another label)",
             o.label(), o.embeddings(), kept.size(), classCounts);
       }
-      labelled = labelled.filter(col("_label").isin(kept.toArray()));
+      return new Classes(kept, dropped, unlabelled);
+    }
 
-      Map<String, Object> splitInfo = new LinkedHashMap<>();
-      Dataset<Row> split = withSplit(spark, labelled, o, splitInfo, out);
-      StringIndexerModel indexer =
-          new StringIndexer()
-              .setInputCol("_label")
-              .setOutputCol("label_index")
-              .setStringOrderType("alphabetAsc")
-              .fit(split);
-      String[] classes = indexer.labelsArray()[0];
-      prepared = indexer.transform(split).persist();
-      int features = prepared.select(EmbeddingTable.EMBEDDING).first().<Vector>getAs(0).size();
+    Map<String, Object> asMap(String[] names) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("kept", Arrays.asList(names));
+      m.put("dropped_rare", dropped);
+      m.put("cells_without_label", unlabelled);
+      return m;
+    }
+  }
 
-      sc.setJobDescription("classify: train " + o.classifier().label());
-      Dataset<Row> train = prepared.filter(col("_split").equalTo(Split.TRAIN.label()));
-      Dataset<Row> validation = prepared.filter(col("_split").equalTo(Split.VALIDATION.label()));
-      boolean canValidate = !validation.isEmpty();
-      List<Map<String, Object>> grid = new ArrayList<>();
-      PipelineModel model = null;
-      String chosen = null;
-      double bestF1 = Double.NEGATIVE_INFINITY;
-      for (ClassifierKind.Candidate c :
-          o.classifier().candidates(features, classes.length, o.seed())) {
-        // The saved model decodes its own predictions: classifier, then index -> class name.
-        Pipeline pipeline =
-            new Pipeline()
-                .setStages(
-                    new PipelineStage[] {
-                      c.estimator()
-                          .setFeaturesCol(EmbeddingTable.EMBEDDING)
-                          .setLabelCol("label_index"),
-                      new IndexToString()
-                          .setInputCol("prediction")
-                          .setOutputCol("predicted")
-                          .setLabels(classes)
-                    });
-        PipelineModel m = pipeline.fit(train);
-        double f1 =
-            canValidate ? ClassMetrics.of(m.transform(validation), classes).macroF1() : Double.NaN;
-        Map<String, Object> entry = new LinkedHashMap<>();
-        entry.put("settings", c.settings());
-        entry.put("validation_macro_f1", f1);
-        grid.add(entry);
-        if (model == null || f1 > bestF1) {
-          model = m;
-          chosen = c.settings();
-          bestF1 = f1;
-        }
-        if (!canValidate) {
-          break; // nothing to choose with: the first setting
-        }
+  /**
+   * The trained model: the grid's setting with the best validation macro-F1 (the first setting when
+   * there is no validation split), and every setting's score.
+   */
+  private record Trained(PipelineModel model, String chosen, List<Map<String, Object>> grid) {}
+
+  private static Trained train(
+      Dataset<Row> prepared, String[] classes, int features, ClassifyOptions o) {
+    Dataset<Row> train = prepared.filter(col("_split").equalTo(Split.TRAIN.label()));
+    Dataset<Row> validation = prepared.filter(col("_split").equalTo(Split.VALIDATION.label()));
+    boolean canValidate = !validation.isEmpty();
+    List<Map<String, Object>> grid = new ArrayList<>();
+    PipelineModel model = null;
+    String chosen = null;
+    double bestF1 = Double.NEGATIVE_INFINITY;
+    for (ClassifierKind.Candidate c :
+        o.classifier().candidates(features, classes.length, o.seed())) {
+      // The saved model decodes its own predictions: classifier, then index -> class name.
+      Pipeline pipeline =
+          new Pipeline()
+              .setStages(
+                  new PipelineStage[] {
+                    c.estimator()
+                        .setFeaturesCol(EmbeddingTable.EMBEDDING)
+                        .setLabelCol("label_index"),
+                    new IndexToString()
+                        .setInputCol("prediction")
+                        .setOutputCol("predicted")
+                        .setLabels(classes)
+                  });
+      PipelineModel m = pipeline.fit(train);
+      double f1 =
+          canValidate ? ClassMetrics.of(m.transform(validation), classes).macroF1() : Double.NaN;
+      Map<String, Object> entry = new LinkedHashMap<>();
+      entry.put("settings", c.settings());
+      entry.put("validation_macro_f1", f1);
+      grid.add(entry);
+      if (model == null || f1 > bestF1) {
+        model = m;
+        chosen = c.settings();
+        bestF1 = f1;
       }
-
-      sc.setJobDescription("classify: score and write");
-      Dataset<Row> scored = model.transform(prepared).persist();
-      Map<String, Object> metrics = new LinkedHashMap<>();
-      Map<Split, ClassMetrics> bySplit = new LinkedHashMap<>();
-      for (Split s : Split.values()) {
-        ClassMetrics m = ClassMetrics.of(scored.filter(col("_split").equalTo(s.label())), classes);
-        bySplit.put(s, m);
-        metrics.put(s.label(), m.asMap());
-      }
-      Split reported = bySplit.get(Split.TEST).cells() > 0 ? Split.TEST : Split.VALIDATION;
-      try {
-        model.write().save(out.stagingUri() + "/" + MODEL);
-      } catch (IOException e) {
-        throw UserException.because(
-            e, "Cannot write the model into %s: %s", o.output(), e.getMessage());
-      }
-      List<Column> keep = new ArrayList<>(List.of(col("cell_id"), col(o.label())));
-      if (o.group() != null && !o.group().equals(o.label())) {
-        keep.add(col(o.group()));
-      }
-      keep.add(col("_split").as("split"));
-      keep.add(col("predicted"));
-      keep.add(functions.vector_to_array(col("probability"), "float64").as("probability"));
-      scored
-          .select(keep.toArray(new Column[0]))
-          .withColumn("confidence", org.apache.spark.sql.functions.array_max(col("probability")))
-          .write()
-          .parquet(out.stagingUri() + "/predictions");
-      scored.unpersist();
-
-      Map<String, Object> metricsFile = new LinkedHashMap<>();
-      metricsFile.put("classifier", o.classifier().label());
-      metricsFile.put("chosen", chosen);
-      metricsFile.put("grid", grid);
-      metricsFile.put("classes", Arrays.asList(classes));
-      metricsFile.put("splits", metrics);
-      out.writeText(
-          "metrics.json", new JobSummary("classify-metrics").put("metrics", metricsFile).toJson());
-      out.writeText("per_class.csv", perClassCsv(bySplit));
-      ClassMetrics shown = bySplit.get(reported);
-      out.writeText("confusion_matrix.csv", confusionCsv(shown.confusion(), classes));
-      writePng(out, hadoop, shown, classes, reported);
-
-      double seconds = (System.nanoTime() - start) / 1e9;
-      Map<String, Object> classesInfo = new LinkedHashMap<>();
-      classesInfo.put("kept", Arrays.asList(classes));
-      classesInfo.put("dropped_rare", dropped);
-      classesInfo.put("cells_without_label", unlabelled);
-      JobSummary summary =
-          new JobSummary("classify")
-              .put("options", options(o))
-              .put("classes", classesInfo)
-              .put("split", splitInfo)
-              .put(
-                  "model",
-                  Map.of(
-                      "classifier",
-                      o.classifier().label(),
-                      "chosen",
-                      chosen,
-                      "grid",
-                      grid,
-                      "features",
-                      features))
-              .put("metrics", metrics)
-              .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
-      job.commit(out, summary);
-      LOG.info(
-          String.format(
-              Locale.ROOT,
-              "classify: %s on %s, %s accuracy %.3f, macro-F1 %.3f (%.1f s) to %s",
-              o.classifier().label(),
-              o.label(),
-              reported.label(),
-              shown.accuracy(),
-              shown.macroF1(),
-              seconds,
-              out.targetUri()));
-      return new ClassifyResult(
-          out.targetUri(), Arrays.asList(classes), chosen, shown.asMap(), seconds, summary.asMap());
-    } finally {
-      if (prepared != null) {
-        prepared.unpersist();
+      if (!canValidate) {
+        break; // nothing to choose with: the first setting
       }
     }
+    return new Trained(model, chosen, grid);
+  }
+
+  /** Scores every cell, writes the model and predictions/, and measures each split. */
+  private static Map<Split, ClassMetrics> scoreAndWrite(
+      Dataset<Row> prepared,
+      PipelineModel model,
+      String[] classes,
+      ClassifyOptions o,
+      StagedOutput out) {
+    Dataset<Row> scored = model.transform(prepared).persist();
+    Map<Split, ClassMetrics> bySplit = new LinkedHashMap<>();
+    for (Split s : Split.values()) {
+      bySplit.put(s, ClassMetrics.of(scored.filter(col("_split").equalTo(s.label())), classes));
+    }
+    try {
+      model.write().save(out.stagingUri() + "/" + MODEL);
+    } catch (IOException e) {
+      throw UserException.because(
+          e, "Cannot write the model into %s: %s", o.output(), e.getMessage());
+    }
+    List<Column> keep = new ArrayList<>(List.of(col("cell_id"), col(o.label())));
+    if (o.group() != null && !o.group().equals(o.label())) {
+      keep.add(col(o.group()));
+    }
+    keep.add(col("_split").as("split"));
+    keep.add(col("predicted"));
+    keep.add(functions.vector_to_array(col("probability"), "float64").as("probability"));
+    scored
+        .select(keep.toArray(new Column[0]))
+        .withColumn("confidence", array_max(col("probability")))
+        .write()
+        .parquet(out.stagingUri() + "/predictions");
+    scored.unpersist();
+    return bySplit;
+  }
+
+  /** metrics.json, per_class.csv, and the reported split's confusion matrix as CSV and PNG. */
+  private static void writeReports(
+      StagedOutput out,
+      Configuration hadoop,
+      ClassifyOptions o,
+      Trained trained,
+      String[] classes,
+      Map<String, Object> metrics,
+      Map<Split, ClassMetrics> bySplit,
+      Split reported) {
+    Map<String, Object> metricsFile = new LinkedHashMap<>();
+    metricsFile.put("classifier", o.classifier().label());
+    metricsFile.put("chosen", trained.chosen());
+    metricsFile.put("grid", trained.grid());
+    metricsFile.put("classes", Arrays.asList(classes));
+    metricsFile.put("splits", metrics);
+    out.writeText(
+        "metrics.json", new JobSummary("classify-metrics").put("metrics", metricsFile).toJson());
+    out.writeText("per_class.csv", perClassCsv(bySplit));
+    ClassMetrics shown = bySplit.get(reported);
+    out.writeText("confusion_matrix.csv", confusionCsv(shown.confusion(), classes));
+    writePng(out, hadoop, shown, classes, reported);
   }
 
   /** Adds _split: by group (whole groups to one side) or, without --group, by a hash of cell_id. */

@@ -30,10 +30,8 @@ import org.cellspark.jobs.common.ParquetFooters;
 import org.cellspark.jobs.common.Progress;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
-import org.cellspark.model.BertConfig;
-import org.cellspark.model.ModelLoader;
 import org.cellspark.spark.EmbedTransform;
-import org.cellspark.spark.ShippedFiles;
+import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TokenProfiles;
 import org.cellspark.vocab.Vocabulary;
 import org.cellspark.vocab.VocabularyLoader;
@@ -73,7 +71,7 @@ public final class EmbedJob {
           o.input());
     }
     Vocabulary vocabulary = VocabularyLoader.load(vocabularyLocation);
-    BertConfig config = ModelLoader.readConfig(ShippedFiles.resolve(o.model()));
+    ResolvedModel model = ResolvedModel.of(o.model());
     EmbeddingSettings settings =
         new EmbeddingSettings(
             o.layer(),
@@ -87,57 +85,21 @@ public final class EmbedJob {
       Dataset<Row> cells = select(table.cells(), o);
       spark.sparkContext().setJobDescription("embed: check the model against the tokens");
       TokenProfile profile = TokenProfiles.of(cells, "input_ids", vocabulary);
-      ModelCheck.check(config, o.model(), profile, settings);
+      ModelCheck.check(model.config(), o.model(), profile, settings);
       LOG.info(
           "embed: {} cells (longest {} tokens) with {} ({} layers, hidden {}), layer {}, {}"
               + " pooling",
           profile.cells(),
           profile.longest(),
           o.model(),
-          config.numLayers(),
-          config.hiddenSize(),
+          model.config().numLayers(),
+          model.config().hiddenSize(),
           o.layer(),
           o.pooling().name().toLowerCase(Locale.ROOT));
 
-      LongAccumulator embedded = spark.sparkContext().longAccumulator("embed: cells embedded");
-      Dataset<Row> result =
-          EmbedTransform.unchecked(
-              cells, EmbedTransform.Options.of(o.model(), settings).with(o.precision(), embedded));
-      result = result.drop("input_ids"); // the tokens stay in the token table
-      if (!o.asArray()) {
-        result = result.withColumn("embedding", functions.array_to_vector(col("embedding")));
-      }
-      double embedSeconds;
-      String cellsUri = out.stagingUri() + "/cells";
-      Progress progress =
-          new Progress(spark.sparkContext(), "embed", "cells", embedded, profile.cells());
-      try {
-        spark.sparkContext().setJobDescription("embed: embed cells, write cells/");
-        long t = System.nanoTime();
-        result.write().parquet(cellsUri);
-        embedSeconds = (System.nanoTime() - t) / 1e9;
-      } finally {
-        progress.close();
-      }
-      long written = ParquetFooters.rowCount(hadoop, cellsUri);
-
-      long states = 0;
-      if (o.summary() != EmbedOptions.Summary.NONE) {
-        spark.sparkContext().setJobDescription("embed: state embeddings by " + o.by());
-        Dataset<Row> embeddings = spark.read().parquet(cellsUri);
-        StateEmbeddings.summarise(embeddings, o.by(), o.summary())
-            .write()
-            .parquet(out.stagingUri() + "/state_embeddings");
-        states = ParquetFooters.rowCount(hadoop, out.stagingUri() + "/state_embeddings");
-      }
-      long genes = 0;
-      if (o.geneEmbeddings()) {
-        spark.sparkContext().setJobDescription("embed: gene embeddings (second model pass)");
-        geneTable(spark, cells, o, settings, vocabulary)
-            .write()
-            .parquet(out.stagingUri() + "/gene_embeddings");
-        genes = ParquetFooters.rowCount(hadoop, out.stagingUri() + "/gene_embeddings");
-      }
+      Timed<Long> written = writeCells(spark, cells, o, settings, profile, out);
+      long states = o.summary() == EmbedOptions.Summary.NONE ? 0 : writeStates(spark, o, out);
+      long genes = o.geneEmbeddings() ? writeGenes(spark, cells, o, settings, vocabulary, out) : 0;
       spark.sparkContext().setJobDescription(null);
 
       double seconds = (System.nanoTime() - start) / 1e9;
@@ -146,24 +108,90 @@ public final class EmbedJob {
               o,
               vocabularyLocation,
               vocabulary,
-              config,
+              model,
               profile,
-              written,
+              written.value(),
               states,
               genes,
-              embedSeconds,
+              written.seconds(),
               seconds);
       job.commit(out, summary);
       LOG.info(
           String.format(
               Locale.ROOT,
               "embed: %,d cells in %.1f s (%.1f cells/s) to %s",
-              written,
+              written.value(),
               seconds,
-              written / seconds,
+              written.value() / seconds,
               out.targetUri()));
-      return new EmbedResult(out.targetUri(), written, states, genes, seconds, summary.asMap());
+      return new EmbedResult(
+          out.targetUri(), written.value(), states, genes, seconds, summary.asMap());
     }
+  }
+
+  /** A step's result and its wall time. */
+  private record Timed<T>(T value, double seconds) {}
+
+  /**
+   * Embeds every selected cell and writes cells/ (the tokens stay in the token table); the cells
+   * written, as Parquet's footers count them, and the time it took.
+   */
+  private static Timed<Long> writeCells(
+      SparkSession spark,
+      Dataset<Row> cells,
+      EmbedOptions o,
+      EmbeddingSettings settings,
+      TokenProfile profile,
+      StagedOutput out) {
+    LongAccumulator embedded = spark.sparkContext().longAccumulator("embed: cells embedded");
+    Dataset<Row> result =
+        EmbedTransform.unchecked(
+            cells, EmbedTransform.Options.of(o.model(), settings).with(o.precision(), embedded));
+    result = result.drop("input_ids");
+    if (!o.asArray()) {
+      result = result.withColumn("embedding", functions.array_to_vector(col("embedding")));
+    }
+    String cellsUri = out.stagingUri() + "/cells";
+    double seconds;
+    Progress progress =
+        new Progress(spark.sparkContext(), "embed", "cells", embedded, profile.cells());
+    try {
+      spark.sparkContext().setJobDescription("embed: embed cells, write cells/");
+      long t = System.nanoTime();
+      result.write().parquet(cellsUri);
+      seconds = (System.nanoTime() - t) / 1e9;
+    } finally {
+      progress.close();
+    }
+    return new Timed<>(
+        ParquetFooters.rowCount(spark.sparkContext().hadoopConfiguration(), cellsUri), seconds);
+  }
+
+  /** state_embeddings/ from cells/: one summary vector per value of --by. */
+  private static long writeStates(SparkSession spark, EmbedOptions o, StagedOutput out) {
+    spark.sparkContext().setJobDescription("embed: state embeddings by " + o.by());
+    Dataset<Row> embeddings = spark.read().parquet(out.stagingUri() + "/cells");
+    StateEmbeddings.summarise(embeddings, o.by(), o.summary())
+        .write()
+        .parquet(out.stagingUri() + "/state_embeddings");
+    return ParquetFooters.rowCount(
+        spark.sparkContext().hadoopConfiguration(), out.stagingUri() + "/state_embeddings");
+  }
+
+  /** gene_embeddings/: each gene's mean contextual embedding (a second model pass). */
+  private static long writeGenes(
+      SparkSession spark,
+      Dataset<Row> cells,
+      EmbedOptions o,
+      EmbeddingSettings settings,
+      Vocabulary vocabulary,
+      StagedOutput out) {
+    spark.sparkContext().setJobDescription("embed: gene embeddings (second model pass)");
+    geneTable(spark, cells, o, settings, vocabulary)
+        .write()
+        .parquet(out.stagingUri() + "/gene_embeddings");
+    return ParquetFooters.rowCount(
+        spark.sparkContext().hadoopConfiguration(), out.stagingUri() + "/gene_embeddings");
   }
 
   /** Filters, the optional sample, the carried columns; checked against the table's columns. */
@@ -239,7 +267,7 @@ public final class EmbedJob {
       EmbedOptions o,
       String vocabularyLocation,
       Vocabulary vocabulary,
-      BertConfig config,
+      ResolvedModel resolved,
       TokenProfile profile,
       long cells,
       long states,
@@ -264,11 +292,11 @@ public final class EmbedJob {
     options.put("precision", o.precision().name().toLowerCase(Locale.ROOT));
     Map<String, Object> model = new LinkedHashMap<>();
     model.put("path", o.model());
-    model.put("fingerprint", ModelFingerprint.of(ShippedFiles.resolve(o.model())));
-    model.put("layers", config.numLayers());
-    model.put("hidden_size", config.hiddenSize());
-    model.put("vocab_size", config.vocabSize());
-    model.put("max_position_embeddings", config.maxPositions());
+    model.put("fingerprint", ModelFingerprint.of(resolved.path()));
+    model.put("layers", resolved.config().numLayers());
+    model.put("hidden_size", resolved.config().hiddenSize());
+    model.put("vocab_size", resolved.config().vocabSize());
+    model.put("max_position_embeddings", resolved.config().maxPositions());
     Map<String, Object> counts = new LinkedHashMap<>();
     counts.put("cells_with_tokens", profile.cells());
     counts.put("cells_written", cells);

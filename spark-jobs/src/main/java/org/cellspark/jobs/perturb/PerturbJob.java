@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.xxhash64;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -41,10 +42,9 @@ import org.cellspark.jobs.common.Progress;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.model.BertConfig;
-import org.cellspark.model.ModelLoader;
 import org.cellspark.perturb.PerturbationType;
 import org.cellspark.spark.FaultInjection;
-import org.cellspark.spark.ShippedFiles;
+import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TokenProfiles;
 import org.cellspark.vocab.Vocabulary;
 import org.cellspark.vocab.VocabularyLoader;
@@ -79,49 +79,7 @@ public final class PerturbJob {
     SparkContext sc = spark.sparkContext();
     Configuration hadoop = sc.hadoopConfiguration();
     TokenTable table = TokenTable.read(spark, o.input());
-    String vocabularyLocation =
-        o.vocabulary() != null ? o.vocabulary() : table.vocabularyLocation();
-    if (vocabularyLocation == null) {
-      throw UserException.of(
-          "Input %s does not say which vocabulary its tokens were made with (no _cellspark.json);"
-              + " pass --vocabulary",
-          o.input());
-    }
-    Vocabulary vocabulary = VocabularyLoader.load(vocabularyLocation);
-    BertConfig config = ModelLoader.readConfig(ShippedFiles.resolve(o.model()));
-    int cls = vocabulary.clsId().orElse(-1);
-    int eos = vocabulary.eosId().orElse(-1);
-    EmbeddingSettings settings =
-        new EmbeddingSettings(
-            o.layer(), o.pooling(), o.batchTokens(), vocabulary.padId(), cls, eos);
-    GeneList genes = o.allGenes() ? null : GeneList.resolve(o.genes(), vocabulary, hadoop);
-    int anchor =
-        o.anchorGene() == null || o.anchorGene().isBlank()
-            ? -1
-            : GeneList.resolveOne(o.anchorGene(), "--anchor-gene", vocabulary);
-    PerturbationPlanner.Mode mode =
-        genes == null
-            ? PerturbationPlanner.Mode.ALL
-            : o.group() ? PerturbationPlanner.Mode.GROUP : PerturbationPlanner.Mode.EACH_LISTED;
-    boolean moves = o.type() == PerturbationType.INHIBIT || o.type() == PerturbationType.ACTIVATE;
-    if (mode == PerturbationPlanner.Mode.GROUP && moves && genes.tokens().length > 1) {
-      throw UserException.of(
-          "--perturbation %s moves one gene at a time; leave out --group (each listed gene is then"
-              + " its own screen)",
-          o.type().label());
-    }
-    PerturbationPlanner planner =
-        new PerturbationPlanner(
-            mode,
-            o.type(),
-            o.rankShift(),
-            config.maxPositions(),
-            cls,
-            eos,
-            genes == null ? new int[0] : genes.tokens(),
-            anchor);
-    List<String> states = o.states() == null ? List.of() : o.states().all();
-    List<String> shiftColumns = ShiftTables.shiftColumns(states);
+    Screen s = Screen.of(o, table, hadoop);
     // With --resume an existing output is judged once the plan's fingerprint is known (below).
     StagedOutput out =
         StagedOutput.prepare(
@@ -129,202 +87,339 @@ public final class PerturbJob {
             o.overwrite() || o.resume(),
             hadoop,
             o.exportPickle() == null ? List.of(o.input()) : List.of(o.input(), o.exportPickle()));
-    StagedOutput pickles =
-        o.exportPickle() == null
-            ? null
-            : StagedOutput.prepare(
-                o.exportPickle(),
-                o.overwrite() || o.resume(),
-                hadoop,
-                List.of(o.input(), o.output()));
-    boolean done = false;
-    WorkDir work = null;
-    int total = 0;
+    StagedOutput pickles = o.exportPickle() == null ? null : pickleOutput(o, hadoop);
     try (JobScope job = JobScope.start(sc, "cellspark perturb", out, pickles)) {
       Dataset<Row> cells = select(table.cells(), o);
-      sc.setJobDescription("perturb: check the model against the tokens");
-      TokenProfile profile = TokenProfiles.of(cells, "input_ids", vocabulary);
-      if (profile.cells() == 0) {
-        throw UserException.of("No cells of %s pass %s", o.input(), selectionText(o));
-      }
-      ModelCheck.check(config, o.model(), profile, settings);
-      String modelFingerprint = ModelFingerprint.of(ShippedFiles.resolve(o.model()));
-      float[][] stateVectors =
-          states.isEmpty()
-              ? new float[0][]
-              : StateVectors.read(
-                  spark,
-                  o.stateEmbeddings(),
-                  states,
-                  config.hiddenSize(),
-                  o.layer(),
-                  o.pooling(),
-                  modelFingerprint);
-
+      ModelInputs model = checkModel(spark, cells, s, o);
       sc.setJobDescription("perturb: plan work units");
-      ScreenPlan plan = ScreenPlan.of(cells, planner, o.maxCells(), o.seed(), config.hiddenSize());
+      ScreenPlan plan =
+          ScreenPlan.of(cells, s.planner(), o.maxCells(), o.seed(), s.config().hiddenSize());
       if (plan.cells().isEmpty()) {
         throw UserException.of(
             "None of the %,d selected cells has anything to perturb: %s",
-            profile.cells(), nothingText(mode, anchor, o));
+            model.cells(), nothingText(s.mode(), s.anchor(), o));
       }
-      Map<String, Object> options = options(o, vocabularyLocation, genes, anchor);
+      Map<String, Object> options = options(o, s.vocabularyLocation(), s.genes(), s.anchor());
       String fingerprint =
           plan.fingerprint(
-              options + "\n" + modelFingerprint + "\n" + Arrays.deepToString(stateVectors));
+              options
+                  + "\n"
+                  + model.fingerprint()
+                  + "\n"
+                  + Arrays.deepToString(model.stateVectors()));
       PerturbResult kept =
           o.resume() ? keptScreen(o, out.targetUri(), fingerprint, hadoop, start) : null;
       if (kept != null) {
         job.succeeded();
-        done = true;
         return kept;
       }
-      Map<String, Object> planFile = new LinkedHashMap<>();
-      planFile.put("fingerprint", fingerprint);
-      planFile.put("output", out.targetUri());
-      planFile.put("cells", plan.cells().size());
-      planFile.put("units", plan.units().size());
-      planFile.put("perturbations", plan.perturbations());
-      planFile.put("options", options);
-      work = WorkDir.open(out.targetUri(), planFile, hadoop);
-      total = plan.units().size();
-      BitSet finished = work.finished(total);
-      List<WorkUnit> remaining = plan.units().stream().filter(u -> !finished.get(u.id())).toList();
-      LOG.info(
-          String.format(
-              Locale.ROOT,
-              "perturb: %s %s, %,d cells, %,d perturbations in %,d work units (%,d finished by an"
-                  + " earlier run); checkpoints in %s",
-              o.type().label(),
-              mode == PerturbationPlanner.Mode.ALL
-                  ? "every gene"
-                  : genes.tokens().length + " listed genes",
-              plan.cells().size(),
-              plan.perturbations(),
-              total,
-              finished.cardinality(),
-              work.uri()));
-
-      CollectionAccumulator<Double> taskTimes = sc.collectionAccumulator("perturb: task seconds");
-      PerturbWorker worker =
-          new PerturbWorker(
-              o.model(),
-              o.precision(),
-              settings,
-              planner,
-              stateVectors,
-              o.geneShifts(),
-              work.unitsUri(),
-              hadoop,
-              taskTimes,
-              FaultInjection.stopAfterUnits(spark));
-      long screenStart = System.nanoTime();
-      if (!remaining.isEmpty()) {
-        screen(spark, cells, plan, remaining, o.partitions(), worker, work);
-      }
-      double screenSeconds = remaining.isEmpty() ? 0 : (System.nanoTime() - screenStart) / 1e9;
-      double[] taskSeconds = taskTimes.value().stream().mapToDouble(Double::doubleValue).toArray();
-      BitSet after = work.finished(total);
-      if (after.cardinality() != total) {
-        throw new Bug(
+      WorkDir work =
+          WorkDir.open(out.targetUri(), planFile(fingerprint, out, plan, options), hadoop);
+      int total = plan.units().size();
+      try {
+        BitSet finished = work.finished(total);
+        List<WorkUnit> remaining =
+            plan.units().stream().filter(u -> !finished.get(u.id())).toList();
+        logPlan(o, s, plan, finished.cardinality(), work);
+        Screened screened = runUnits(spark, cells, plan, remaining, s, model, work, o);
+        Written written = writeTables(spark, o, s, work, out, pickles, total);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        JobSummary summary =
+            new JobSummary("perturb")
+                .put("options", options)
+                .put("plan", Map.of("fingerprint", fingerprint))
+                .put("model", model(o, s.config(), model.fingerprint()))
+                .put(
+                    "vocabulary",
+                    Map.of("location", s.vocabularyLocation(), "tokens", s.vocabulary().size()))
+                .put("genes", genes(s.genes(), s.mode(), s.anchor()))
+                .put("counts", counts(plan, total - remaining.size(), written, screened))
+                .put("timings", timings(seconds, remaining, screened));
+        out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
+        out.commit();
+        if (pickles != null) {
+          pickles.commit();
+        }
+        work.delete();
+        job.succeeded();
+        LOG.info(
             String.format(
                 Locale.ROOT,
-                "the screen ended with %d of %d work units checkpointed in %s",
-                after.cardinality(),
-                total,
-                work.uri()));
-      }
-
-      sc.setJobDescription("perturb: write cell_shifts/");
-      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
-      int readPartitions = Math.max(1, Math.min(total, sc.defaultParallelism() * 4));
-      GeneNames names = new GeneNames(vocabulary);
-      ShiftTables.cellShifts(
-              spark, ShiftTables.read(jsc, work.unitsUri(), readPartitions), names, shiftColumns)
-          .write()
-          .parquet(out.stagingUri() + "/cell_shifts");
-      long rows = ParquetFooters.rowCount(hadoop, out.stagingUri() + "/cell_shifts");
-      long pairs = 0;
-      if (o.geneShifts()) {
-        sc.setJobDescription("perturb: write gene_shifts/");
-        ShiftTables.geneShifts(spark, ShiftTables.read(jsc, work.unitsUri(), readPartitions), names)
-            .write()
-            .parquet(out.stagingUri() + "/gene_shifts");
-        pairs = ParquetFooters.rowCount(hadoop, out.stagingUri() + "/gene_shifts");
-      }
-      long pickleFiles = 0;
-      if (pickles != null) {
-        sc.setJobDescription("perturb: write upstream's raw pickles");
-        pickles.createStaging();
-        pickleFiles =
-            PickleExport.write(
-                ShiftTables.read(jsc, work.unitsUri(), readPartitions),
-                new PickleExport(
-                    pickles.stagingUri(),
-                    o.type().label(),
-                    states,
-                    anchor,
-                    o.geneShifts(),
-                    hadoop));
-      }
-      sc.setJobDescription(null);
-
-      double seconds = (System.nanoTime() - start) / 1e9;
-      double straggler = stragglerRatio(taskSeconds);
-      JobSummary summary =
-          new JobSummary("perturb")
-              .put("options", options)
-              .put("plan", Map.of("fingerprint", fingerprint))
-              .put("model", model(o, config, modelFingerprint))
-              .put(
-                  "vocabulary", Map.of("location", vocabularyLocation, "tokens", vocabulary.size()))
-              .put("genes", genes(genes, mode, anchor))
-              .put(
-                  "counts",
-                  counts(
-                      plan, total - remaining.size(), rows, pairs, pickleFiles, taskSeconds.length))
-              .put("timings", timings(seconds, screenSeconds, remaining, taskSeconds, straggler));
-      out.writeText(StagedOutput.SUMMARY_FILE, summary.toJson());
-      out.commit();
-      if (pickles != null) {
-        pickles.commit();
-      }
-      work.delete();
-      job.succeeded();
-      done = true;
-      LOG.info(
-          String.format(
-              Locale.ROOT,
-              "perturb: %,d perturbations of %,d cells in %.1f s to %s",
-              rows,
-              plan.cells().size(),
-              seconds,
-              out.targetUri()));
-      return new PerturbResult(
-          out.targetUri(),
-          plan.cells().size(),
-          total,
-          total - remaining.size(),
-          rows,
-          pairs,
-          seconds,
-          screenSeconds,
-          straggler,
-          summary.asMap());
-    } catch (Exception e) { // Spark's failures reach here as undeclared SparkExceptions
-      if (work != null && !done) {
-        int kept = work.finished(total).cardinality();
+                "perturb: %,d perturbations of %,d cells in %.1f s to %s",
+                written.cellShiftRows(),
+                plan.cells().size(),
+                seconds,
+                out.targetUri()));
+        return new PerturbResult(
+            out.targetUri(),
+            plan.cells().size(),
+            total,
+            total - remaining.size(),
+            written.cellShiftRows(),
+            written.geneShiftPairs(),
+            seconds,
+            screened.seconds(),
+            screened.stragglerRatio(),
+            summary.asMap());
+      } catch (Exception e) { // Spark's failures reach here as undeclared SparkExceptions
         LOG.warn(
             String.format(
                 Locale.ROOT,
                 "perturb: stopped with %,d of %,d work units checkpointed in %s;"
                     + " run the same command again to resume from there",
-                kept,
+                work.finished(total).cardinality(),
                 total,
                 work.uri()));
+        throw e;
       }
-      throw e;
     }
+  }
+
+  /** Upstream's raw pickles go to a second staged output, committed with the first. */
+  private static StagedOutput pickleOutput(PerturbOptions o, Configuration hadoop) {
+    return StagedOutput.prepare(
+        o.exportPickle(), o.overwrite() || o.resume(), hadoop, List.of(o.input(), o.output()));
+  }
+
+  /**
+   * What the options and the token table decide before any cell is read: the vocabulary, the
+   * model's shape, the genes to perturb and how.
+   */
+  private record Screen(
+      String vocabularyLocation,
+      Vocabulary vocabulary,
+      ResolvedModel model,
+      EmbeddingSettings settings,
+      GeneList genes,
+      int anchor,
+      PerturbationPlanner.Mode mode,
+      PerturbationPlanner planner,
+      List<String> states) {
+
+    static Screen of(PerturbOptions o, TokenTable table, Configuration hadoop) {
+      String vocabularyLocation =
+          o.vocabulary() != null ? o.vocabulary() : table.vocabularyLocation();
+      if (vocabularyLocation == null) {
+        throw UserException.of(
+            "Input %s does not say which vocabulary its tokens were made with (no"
+                + " _cellspark.json); pass --vocabulary",
+            o.input());
+      }
+      Vocabulary vocabulary = VocabularyLoader.load(vocabularyLocation);
+      ResolvedModel model = ResolvedModel.of(o.model());
+      int cls = vocabulary.clsId().orElse(-1);
+      int eos = vocabulary.eosId().orElse(-1);
+      EmbeddingSettings settings =
+          new EmbeddingSettings(
+              o.layer(), o.pooling(), o.batchTokens(), vocabulary.padId(), cls, eos);
+      GeneList genes = o.allGenes() ? null : GeneList.resolve(o.genes(), vocabulary, hadoop);
+      int anchor =
+          o.anchorGene() == null || o.anchorGene().isBlank()
+              ? -1
+              : GeneList.resolveOne(o.anchorGene(), "--anchor-gene", vocabulary);
+      PerturbationPlanner.Mode mode =
+          genes == null
+              ? PerturbationPlanner.Mode.ALL
+              : o.group() ? PerturbationPlanner.Mode.GROUP : PerturbationPlanner.Mode.EACH_LISTED;
+      boolean moves = o.type() == PerturbationType.INHIBIT || o.type() == PerturbationType.ACTIVATE;
+      if (mode == PerturbationPlanner.Mode.GROUP && moves && genes.tokens().length > 1) {
+        throw UserException.of(
+            "--perturbation %s moves one gene at a time; leave out --group (each listed gene is"
+                + " then its own screen)",
+            o.type().label());
+      }
+      PerturbationPlanner planner =
+          new PerturbationPlanner(
+              mode,
+              o.type(),
+              o.rankShift(),
+              model.config().maxPositions(),
+              cls,
+              eos,
+              genes == null ? new int[0] : genes.tokens(),
+              anchor);
+      List<String> states = o.states() == null ? List.of() : o.states().all();
+      return new Screen(
+          vocabularyLocation, vocabulary, model, settings, genes, anchor, mode, planner, states);
+    }
+
+    BertConfig config() {
+      return model.config();
+    }
+  }
+
+  /**
+   * The model checked against the selected cells' tokens, its fingerprint, and the goal states'
+   * vectors (read from the embed output, refused if made with another model).
+   *
+   * @param cells selected cells
+   */
+  private record ModelInputs(long cells, String fingerprint, float[][] stateVectors) {}
+
+  private static ModelInputs checkModel(
+      SparkSession spark, Dataset<Row> cells, Screen s, PerturbOptions o) {
+    spark.sparkContext().setJobDescription("perturb: check the model against the tokens");
+    TokenProfile profile = TokenProfiles.of(cells, "input_ids", s.vocabulary());
+    if (profile.cells() == 0) {
+      throw UserException.of("No cells of %s pass %s", o.input(), selectionText(o));
+    }
+    ModelCheck.check(s.config(), o.model(), profile, s.settings());
+    String modelFingerprint = ModelFingerprint.of(s.model().path());
+    float[][] stateVectors =
+        s.states().isEmpty()
+            ? new float[0][]
+            : StateVectors.read(
+                spark,
+                o.stateEmbeddings(),
+                s.states(),
+                s.config().hiddenSize(),
+                o.layer(),
+                o.pooling(),
+                modelFingerprint);
+    return new ModelInputs(profile.cells(), modelFingerprint, stateVectors);
+  }
+
+  /** The work folder's plan file: what a resumed run must match. */
+  private static Map<String, Object> planFile(
+      String fingerprint, StagedOutput out, ScreenPlan plan, Map<String, Object> options) {
+    Map<String, Object> planFile = new LinkedHashMap<>();
+    planFile.put("fingerprint", fingerprint);
+    planFile.put("output", out.targetUri());
+    planFile.put("cells", plan.cells().size());
+    planFile.put("units", plan.units().size());
+    planFile.put("perturbations", plan.perturbations());
+    planFile.put("options", options);
+    return planFile;
+  }
+
+  private static void logPlan(
+      PerturbOptions o, Screen s, ScreenPlan plan, int finished, WorkDir work) {
+    LOG.info(
+        String.format(
+            Locale.ROOT,
+            "perturb: %s %s, %,d cells, %,d perturbations in %,d work units (%,d finished by an"
+                + " earlier run); checkpoints in %s",
+            o.type().label(),
+            s.mode() == PerturbationPlanner.Mode.ALL
+                ? "every gene"
+                : s.genes().tokens().length + " listed genes",
+            plan.cells().size(),
+            plan.perturbations(),
+            plan.units().size(),
+            finished,
+            work.uri()));
+  }
+
+  /**
+   * How the screen's tasks went.
+   *
+   * @param seconds the screen's wall time (0 when every unit was finished before)
+   * @param taskSeconds each task's time
+   */
+  private record Screened(double seconds, double[] taskSeconds) {
+    double stragglerRatio() {
+      return PerturbJob.stragglerRatio(taskSeconds);
+    }
+  }
+
+  /**
+   * Runs the remaining units and checks that every unit has its checkpoint (a unit without one
+   * after a successful Spark job is a bug).
+   */
+  private static Screened runUnits(
+      SparkSession spark,
+      Dataset<Row> cells,
+      ScreenPlan plan,
+      List<WorkUnit> remaining,
+      Screen s,
+      ModelInputs model,
+      WorkDir work,
+      PerturbOptions o) {
+    SparkContext sc = spark.sparkContext();
+    CollectionAccumulator<Double> taskTimes = sc.collectionAccumulator("perturb: task seconds");
+    PerturbWorker worker =
+        new PerturbWorker(
+            o.model(),
+            o.precision(),
+            s.settings(),
+            s.planner(),
+            model.stateVectors(),
+            o.geneShifts(),
+            work.unitsUri(),
+            sc.hadoopConfiguration(),
+            taskTimes,
+            FaultInjection.stopAfterUnits(spark));
+    long screenStart = System.nanoTime();
+    if (!remaining.isEmpty()) {
+      screen(spark, cells, plan, remaining, o.partitions(), worker, work);
+    }
+    double seconds = remaining.isEmpty() ? 0 : (System.nanoTime() - screenStart) / 1e9;
+    int total = plan.units().size();
+    BitSet after = work.finished(total);
+    if (after.cardinality() != total) {
+      throw new Bug(
+          String.format(
+              Locale.ROOT,
+              "the screen ended with %d of %d work units checkpointed in %s",
+              after.cardinality(),
+              total,
+              work.uri()));
+    }
+    return new Screened(
+        seconds, taskTimes.value().stream().mapToDouble(Double::doubleValue).toArray());
+  }
+
+  /** What the tables hold: cell_shifts/ rows, gene_shifts/ pairs, pickle files. */
+  private record Written(long cellShiftRows, long geneShiftPairs, long pickleFiles) {}
+
+  /** cell_shifts/ (and gene_shifts/, upstream's pickles) from the checkpoints alone. */
+  private static Written writeTables(
+      SparkSession spark,
+      PerturbOptions o,
+      Screen s,
+      WorkDir work,
+      StagedOutput out,
+      StagedOutput pickles,
+      int total) {
+    SparkContext sc = spark.sparkContext();
+    Configuration hadoop = sc.hadoopConfiguration();
+    sc.setJobDescription("perturb: write cell_shifts/");
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
+    int readPartitions = Math.max(1, Math.min(total, sc.defaultParallelism() * 4));
+    GeneNames names = new GeneNames(s.vocabulary());
+    ShiftTables.cellShifts(
+            spark,
+            ShiftTables.read(jsc, work.unitsUri(), readPartitions),
+            names,
+            ShiftTables.shiftColumns(s.states()))
+        .write()
+        .parquet(out.stagingUri() + "/cell_shifts");
+    long rows = ParquetFooters.rowCount(hadoop, out.stagingUri() + "/cell_shifts");
+    long pairs = 0;
+    if (o.geneShifts()) {
+      sc.setJobDescription("perturb: write gene_shifts/");
+      ShiftTables.geneShifts(spark, ShiftTables.read(jsc, work.unitsUri(), readPartitions), names)
+          .write()
+          .parquet(out.stagingUri() + "/gene_shifts");
+      pairs = ParquetFooters.rowCount(hadoop, out.stagingUri() + "/gene_shifts");
+    }
+    long pickleFiles = 0;
+    if (pickles != null) {
+      sc.setJobDescription("perturb: write upstream's raw pickles");
+      pickles.createStaging();
+      pickleFiles =
+          PickleExport.write(
+              ShiftTables.read(jsc, work.unitsUri(), readPartitions),
+              new PickleExport(
+                  pickles.stagingUri(),
+                  o.type().label(),
+                  s.states(),
+                  s.anchor(),
+                  o.geneShifts(),
+                  hadoop));
+    }
+    sc.setJobDescription(null);
+    return new Written(rows, pairs, pickleFiles);
   }
 
   /**
@@ -372,7 +467,7 @@ public final class PerturbJob {
     try {
       Path p = new Path(folder);
       return p.getFileSystem(hadoop).exists(p);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw UserException.because(e, "Cannot read %s: %s", folder, e.getMessage());
     }
   }
@@ -554,37 +649,33 @@ public final class PerturbJob {
   }
 
   private static Map<String, Object> counts(
-      ScreenPlan plan, int resumed, long rows, long pairs, long pickleFiles, int tasks) {
+      ScreenPlan plan, int resumed, Written written, Screened screened) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("cells", plan.cells().size());
     m.put("perturbations_planned", plan.perturbations());
-    m.put("cell_shift_rows", rows);
-    m.put("gene_shift_pairs", pairs);
+    m.put("cell_shift_rows", written.cellShiftRows());
+    m.put("gene_shift_pairs", written.geneShiftPairs());
     m.put("work_units", plan.units().size());
     m.put("work_units_resumed", resumed);
-    m.put("tasks", tasks);
-    m.put("pickle_files", pickleFiles);
+    m.put("tasks", screened.taskSeconds().length);
+    m.put("pickle_files", written.pickleFiles());
     return m;
   }
 
   private static Map<String, Object> timings(
-      double seconds,
-      double screenSeconds,
-      List<WorkUnit> remaining,
-      double[] taskSeconds,
-      double straggler) {
+      double seconds, List<WorkUnit> remaining, Screened screened) {
     long perturbations = remaining.stream().mapToLong(u -> u.to() - u.from()).sum();
-    double[] sorted = taskSeconds.clone();
+    double[] sorted = screened.taskSeconds().clone();
     Arrays.sort(sorted);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("total_seconds", round(seconds));
-    m.put("screen_seconds", round(screenSeconds));
+    m.put("screen_seconds", round(screened.seconds()));
     m.put(
         "perturbations_per_second",
-        screenSeconds > 0 ? round(perturbations / screenSeconds) : null);
+        screened.seconds() > 0 ? round(perturbations / screened.seconds()) : null);
     m.put("task_seconds_max", sorted.length == 0 ? null : round(sorted[sorted.length - 1]));
     m.put("task_seconds_median", sorted.length == 0 ? null : round(sorted[sorted.length / 2]));
-    m.put("straggler_ratio", round(straggler));
+    m.put("straggler_ratio", round(screened.stragglerRatio()));
     return m;
   }
 
