@@ -4,7 +4,9 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import org.cellspark.error.UserException;
 import org.cellspark.vocab.Vocabulary;
 
 /**
@@ -73,9 +75,9 @@ public final class GeneIndexMapping implements Serializable {
     }
     int n = genes.size();
     if (n > RankValueEncoder.MAX_GENES) {
-      throw new org.cellspark.error.UserException(
+      throw new UserException(
           String.format(
-              java.util.Locale.ROOT,
+              Locale.ROOT,
               "The input matches %,d vocabulary genes; Cellspark ranks at most %,d genes per input",
               n,
               RankValueEncoder.MAX_GENES));

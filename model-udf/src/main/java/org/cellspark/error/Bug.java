@@ -1,5 +1,7 @@
 package org.cellspark.error;
 
+import java.util.Locale;
+
 /**
  * Something Cellspark's own code guarantees did not hold: an invariant between two of its parts, a
  * resource missing from its jar, a JDK algorithm every Java 17 has. Not the user's to fix; the CLI
@@ -22,7 +24,7 @@ public class Bug extends RuntimeException {
 
   /** Formats with {@link java.util.Locale#ROOT}. */
   public static Bug of(String format, Object... args) {
-    return new Bug(String.format(java.util.Locale.ROOT, format, args));
+    return new Bug(String.format(Locale.ROOT, format, args));
   }
 
   /** The first {@code Bug} in the cause chain of {@code t}, or null. */

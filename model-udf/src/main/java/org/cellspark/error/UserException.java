@@ -1,5 +1,7 @@
 package org.cellspark.error;
 
+import java.util.Locale;
+
 /**
  * A problem the user can fix: bad input data, a wrong option, a vocabulary or model that does not
  * match. The message names the file, column, gene or cell concerned and says what to do. The CLI
@@ -24,7 +26,7 @@ public class UserException extends RuntimeException {
 
   /** Formats with {@link java.util.Locale#ROOT} so numbers read the same on every machine. */
   public static UserException of(String format, Object... args) {
-    return new UserException(String.format(java.util.Locale.ROOT, format, args));
+    return new UserException(String.format(Locale.ROOT, format, args));
   }
 
   /**
@@ -32,7 +34,7 @@ public class UserException extends RuntimeException {
    * cause is for the log file and {@code --verbose} (never printed as a trace for a user error).
    */
   public static UserException because(Throwable cause, String format, Object... args) {
-    return new UserException(String.format(java.util.Locale.ROOT, format, args), cause);
+    return new UserException(String.format(Locale.ROOT, format, args), cause);
   }
 
   /** The first {@code UserException} in the cause chain of {@code t}, or null. */

@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.ObjIntConsumer;
 import org.cellspark.model.BertConfig;
 import org.cellspark.model.Encoder;
 
@@ -86,8 +87,7 @@ public final class CellEmbedder implements AutoCloseable {
    * its batch completes, in batch order, so only one batch's vectors are held at a time. Empty
    * cells are skipped.
    */
-  public void forEachTokenVectors(
-      List<int[]> cells, java.util.function.ObjIntConsumer<float[]> consumer) {
+  public void forEachTokenVectors(List<int[]> cells, ObjIntConsumer<float[]> consumer) {
     int h = config.hiddenSize();
     run(
         cells,

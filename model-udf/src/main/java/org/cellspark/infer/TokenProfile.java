@@ -1,6 +1,7 @@
 package org.cellspark.infer;
 
 import java.io.Serializable;
+import java.util.Locale;
 
 /**
  * What a token table holds, as far as the model cares: gathered in one pass over the cells (the
@@ -26,7 +27,7 @@ public record TokenProfile(
   /** "a V2 vocabulary (20,275 tokens, <cls> first)" or "a V1 vocabulary (25,426 tokens)". */
   String describeVocabulary() {
     return String.format(
-        java.util.Locale.ROOT,
+        Locale.ROOT,
         "a %s vocabulary (%,d tokens%s)",
         vocabularyHasClsAndEos ? "V2" : "V1",
         vocabularyTokens,

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import org.cellspark.error.UserException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -122,7 +123,7 @@ public final class ModelLoader {
       throw UserException.of(
           "--precision %s applies to Hugging Face (safetensors) models; a TorchScript model runs in"
               + " the precision it was exported in (export it with model.half() for fp16)",
-          precision.name().toLowerCase(java.util.Locale.ROOT));
+          precision.name().toLowerCase(Locale.ROOT));
     }
     return new TorchScriptEncoder(config(config, file), file, device);
   }

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -121,7 +122,7 @@ public final class SafetensorsFile {
               path,
               tensor.name(),
               dtype,
-              java.util.Arrays.toString(shape),
+              Arrays.toString(shape),
               tensor.elements() * width,
               tensor.end() - tensor.begin());
         }

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -174,7 +175,7 @@ public final class ComparisonsOnDevice implements AutoCloseable {
             .toFloatArray();
     float[][] out = new float[batch][];
     for (int b = 0; b < batch; b++) {
-      out[b] = java.util.Arrays.copyOfRange(flat, b * hidden, (b + 1) * hidden);
+      out[b] = Arrays.copyOfRange(flat, b * hidden, (b + 1) * hidden);
     }
     return out;
   }

@@ -3,6 +3,7 @@ package org.cellspark.perturb;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.cellspark.error.UserException;
 
 /**
@@ -60,7 +61,7 @@ public final class PerturbationBuilder {
     int end = endOfGenes(cell);
     int from =
         type == PerturbationType.OVEREXPRESS ? first + 1 : first; // the top gene is already first
-    return from >= end ? new int[0] : java.util.stream.IntStream.range(from, end).toArray();
+    return from >= end ? new int[0] : IntStream.range(from, end).toArray();
   }
 
   /** The gene at {@code position} perturbed alone; null when it would change nothing. */

@@ -1,9 +1,11 @@
 package org.cellspark.spark;
 
 import java.io.IOException;
+import java.util.Locale;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * Test-only faults, for the fault-tolerance tests (FaultToleranceIT): off unless a Spark setting
@@ -46,7 +48,7 @@ public final class FaultInjection {
    * The work units after which each perturb task stops ({@value #STOP_PERTURB_AFTER_UNITS}), 0 for
    * never.
    */
-  public static int stopAfterUnits(org.apache.spark.sql.SparkSession spark) {
+  public static int stopAfterUnits(SparkSession spark) {
     return Integer.parseInt(spark.conf().get(STOP_PERTURB_AFTER_UNITS, "0").trim());
   }
 
@@ -72,7 +74,7 @@ public final class FaultInjection {
         && share(task.stageId(), task.partitionId()) < Double.parseDouble(fail.trim())) {
       throw new InjectedFault(
           String.format(
-              java.util.Locale.ROOT,
+              Locale.ROOT,
               "injected fault (%s): %s task for partition %d of stage %d",
               FAIL_TASKS,
               job,

@@ -6,11 +6,14 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigInteger;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.cellspark.error.UserException;
 
 /**
@@ -99,13 +102,13 @@ public final class DictionaryFileReader {
     if (o == null) {
       return "None";
     }
-    if (o instanceof java.util.List<?>) {
+    if (o instanceof List<?>) {
       return "list";
     }
     if (o instanceof Object[]) {
       return "tuple";
     }
-    if (o instanceof java.util.Set<?>) {
+    if (o instanceof Set<?>) {
       return "set";
     }
     return o.getClass().getSimpleName();
@@ -137,7 +140,7 @@ public final class DictionaryFileReader {
           throw UserException.of("%s line %d: key '%s' appears twice", file, lineNo, key);
         }
       }
-    } catch (java.nio.charset.MalformedInputException e) {
+    } catch (MalformedInputException e) {
       throw UserException.because(e, "%s: not UTF-8 text; a .tsv dictionary must be UTF-8", file);
     } catch (IOException e) {
       throw UserException.because(e, "%s: cannot read (%s)", file, e.getMessage());

@@ -2,6 +2,8 @@ package org.cellspark.vocab;
 
 import java.io.Serializable;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -71,11 +73,11 @@ public final class Vocabulary implements Serializable {
       Map<String, String> symbolToId,
       List<SourceFile> files) {
     // Entries by token id: pickled dicts come back in hash order, and listings should be stable.
-    Map<String, Integer> byId = new java.util.LinkedHashMap<>();
+    Map<String, Integer> byId = new LinkedHashMap<>();
     tokenIds.entrySet().stream()
         .sorted(Map.Entry.comparingByValue())
         .forEach(e -> byId.put(e.getKey(), e.getValue()));
-    Map<String, Double> geneMedians = new java.util.LinkedHashMap<>();
+    Map<String, Double> geneMedians = new LinkedHashMap<>();
     for (String key : byId.keySet()) {
       if (!isSpecialTokenName(key)) {
         Double m = medians.get(key);
@@ -87,7 +89,7 @@ public final class Vocabulary implements Serializable {
     }
     Map<String, String> kept = null;
     if (mapping != null) {
-      kept = new java.util.HashMap<>();
+      kept = new HashMap<>();
       for (Map.Entry<String, String> e : mapping.entrySet()) {
         if (geneMedians.containsKey(e.getValue())) {
           kept.put(e.getKey().toUpperCase(Locale.ROOT), e.getValue());

@@ -2,8 +2,10 @@ package org.cellspark.vocab;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -45,11 +47,10 @@ public final class VocabularyLoader {
         }
         return load(folder, location);
       } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
+        throw new UncheckedIOException(e);
       }
     }
-    return load(
-        java.nio.file.Paths.get(location.startsWith("file:") ? location.substring(5) : location));
+    return load(Paths.get(location.startsWith("file:") ? location.substring(5) : location));
   }
 
   /** As {@link #load(Path)}, naming the vocabulary {@code location} in messages and summaries. */

@@ -1,6 +1,8 @@
 package org.cellspark.cli;
 
 import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.function.Consumer;
 import org.cellspark.error.Bug;
 import org.cellspark.error.Causes;
 import org.cellspark.error.UserException;
@@ -111,7 +113,7 @@ public final class Main implements Runnable {
   }
 
   /** As {@link #runAsClusterDriver(String...)}, with {@code extend} adding commands (tests). */
-  static void runAsClusterDriver(java.util.function.Consumer<CommandLine> extend, String... args) {
+  static void runAsClusterDriver(Consumer<CommandLine> extend, String... args) {
     LastFailure last = new LastFailure();
     CommandLine cl = commandLine(last);
     extend.accept(cl);
@@ -282,7 +284,7 @@ public final class Main implements Runnable {
 
   private static boolean mentions(Throwable t, String... texts) {
     String message = String.valueOf(t.getMessage());
-    return java.util.Arrays.stream(texts).anyMatch(message::contains);
+    return Arrays.stream(texts).anyMatch(message::contains);
   }
 
   @Override

@@ -1,7 +1,11 @@
 package org.cellspark.io;
 
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.util.Locale;
 import org.apache.hadoop.fs.UnsupportedFileSystemException;
 import org.cellspark.error.Causes;
@@ -24,10 +28,10 @@ public final class FileSystemHints {
         Causes.first(
             e,
             c ->
-                c instanceof java.net.ConnectException
-                    || c instanceof java.net.UnknownHostException
-                    || c instanceof java.net.SocketTimeoutException
-                    || c instanceof java.net.NoRouteToHostException);
+                c instanceof ConnectException
+                    || c instanceof UnknownHostException
+                    || c instanceof SocketTimeoutException
+                    || c instanceof NoRouteToHostException);
     if (unreachable != null) {
       return String.format(
           Locale.ROOT,

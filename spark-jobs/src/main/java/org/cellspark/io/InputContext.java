@@ -26,6 +26,26 @@ public record InputContext(
     String cellTable,
     String genome) {
 
+  /** A context whose HDF5 files open on the driver with the session's settings. */
+  public static InputContext onDriver(
+      SparkSession spark,
+      CountsLocation counts,
+      String geneIdColumn,
+      boolean bySymbol,
+      String geneNameColumn,
+      String cellTable,
+      String genome) {
+    return new InputContext(
+        spark,
+        HdfOpener.onDriver(spark.sparkContext().hadoopConfiguration()),
+        counts,
+        geneIdColumn,
+        bySymbol,
+        geneNameColumn,
+        cellTable,
+        genome);
+  }
+
   /** Where an AnnData or loom input's gene keys come from, for messages. */
   public String geneIdColumnSource() {
     return geneIdColumn == null

@@ -1,10 +1,12 @@
 package org.cellspark.io;
 
 import java.io.IOException;
+import java.io.Serializable;
 import java.net.URI;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -22,7 +24,7 @@ public final class InputFiles {
   private InputFiles() {}
 
   /** One input file: its full URI and how the user named it (for messages). */
-  public record InputFile(String uri, String name) implements java.io.Serializable {
+  public record InputFile(String uri, String name) implements Serializable {
     /**
      * The file name without folder and extension: the cell-ID prefix when several files are read.
      */
@@ -79,7 +81,7 @@ public final class InputFiles {
       List<InputFile> out = new ArrayList<>();
       for (FileStatus f : p.getFileSystem(conf).listStatus(p)) {
         String name = f.getPath().getName();
-        if (f.isFile() && java.util.Arrays.stream(extensions).anyMatch(name::endsWith)) {
+        if (f.isFile() && Arrays.stream(extensions).anyMatch(name::endsWith)) {
           out.add(new InputFile(f.getPath().toUri().toString(), displayName(f)));
         }
       }

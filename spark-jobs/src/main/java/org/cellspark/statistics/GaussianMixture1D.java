@@ -1,5 +1,6 @@
 package org.cellspark.statistics;
 
+import java.io.Serializable;
 import java.util.Arrays;
 
 /**
@@ -22,7 +23,7 @@ public final class GaussianMixture1D {
   /** Means (ascending), variances and weights of the two components, and the iterations run. */
   public record Fit(
       double[] means, double[] variances, double[] weights, int iterations, boolean converged)
-      implements java.io.Serializable {
+      implements Serializable {
     /** The component (0: lower mean) with the larger posterior probability for x. */
     public int predict(double x) {
       return logDensity(0, x) >= logDensity(1, x) ? 0 : 1;

@@ -1,5 +1,6 @@
 package org.cellspark.io.cells;
 
+import java.util.Arrays;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -52,7 +53,7 @@ public final class CellCountsSchema {
 
   /** The obs struct of a cell table, empty when the table has no obs column. */
   public static StructType obsOf(StructType table) {
-    return java.util.Arrays.asList(table.fieldNames()).contains(OBS)
+    return Arrays.asList(table.fieldNames()).contains(OBS)
         ? (StructType) table.apply(OBS).dataType()
         : new StructType();
   }

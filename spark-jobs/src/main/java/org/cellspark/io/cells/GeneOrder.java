@@ -1,5 +1,7 @@
 package org.cellspark.io.cells;
 
+import java.util.Arrays;
+
 /**
  * Puts a cell's entries (gene index, value) in ascending gene order, the order every reader emits
  * and the tokenizer's tie-breaking relies on. Writers usually store them sorted (canonical CSR,
@@ -27,8 +29,8 @@ public final class GeneOrder {
     for (int k = 0; k < n; k++) {
       packed[k] = ((long) genes[from + k] << 32) | k;
     }
-    java.util.Arrays.sort(packed);
-    double[] old = java.util.Arrays.copyOfRange(values, from, to);
+    Arrays.sort(packed);
+    double[] old = Arrays.copyOfRange(values, from, to);
     for (int k = 0; k < n; k++) {
       genes[from + k] = (int) (packed[k] >>> 32);
       values[from + k] = old[(int) packed[k]];

@@ -5,6 +5,8 @@ import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
 import io.jhdf.filter.PipelineFilterWithData;
+import io.jhdf.object.datatype.FixedPoint;
+import io.jhdf.object.datatype.FloatingPoint;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import org.cellspark.error.UserException;
@@ -39,8 +41,7 @@ public abstract sealed class CountsMatrix permits CountsMatrix.Sparse, CountsMat
             "Input %s: '%s' is a %d-D dataset, not a cells x genes matrix",
             fileName, path, d.getDimensions().length);
       }
-      if (!(d.getDataType() instanceof io.jhdf.object.datatype.FixedPoint
-          || d.getDataType() instanceof io.jhdf.object.datatype.FloatingPoint)) {
+      if (!(d.getDataType() instanceof FixedPoint || d.getDataType() instanceof FloatingPoint)) {
         throw UserException.of("Input %s: '%s' does not hold numbers", fileName, path);
       }
       return new Dense(fileName, path, d);

@@ -2,6 +2,7 @@ package org.cellspark.io.h5ad;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -90,7 +91,7 @@ final class CscTranspose {
     for (int i = 0; i < cells; i++) {
       offsets[i + 1] += offsets[i];
     }
-    int[] fill = java.util.Arrays.copyOf(offsets, cells);
+    int[] fill = Arrays.copyOf(offsets, cells);
     int[] genes = new int[offsets[cells]];
     double[] values = new double[offsets[cells]];
     for (Chunk p : parts) {

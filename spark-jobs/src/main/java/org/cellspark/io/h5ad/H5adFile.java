@@ -6,12 +6,14 @@ import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
 import io.jhdf.exceptions.HdfException;
+import java.nio.BufferUnderflowException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.cells.CountsLocation;
@@ -54,8 +56,7 @@ public final class H5adFile implements AutoCloseable {
    */
   public static H5adFile open(Path path, String name) {
     return open(
-        HdfOpener.onDriver(new org.apache.hadoop.conf.Configuration(false)),
-        new InputFile(path.toUri().toString(), name));
+        HdfOpener.onDriver(new Configuration(false)), new InputFile(path.toUri().toString(), name));
   }
 
   /**
@@ -74,7 +75,7 @@ public final class H5adFile implements AutoCloseable {
     HdfFile hdf;
     try {
       hdf = opener.open(file);
-    } catch (HdfException | IllegalArgumentException | java.nio.BufferUnderflowException e) {
+    } catch (HdfException | IllegalArgumentException | BufferUnderflowException e) {
       throw UserException.because(
           e,
           "Input %s is not an HDF5 file (%s). h5ad files are HDF5: check that this is the .h5ad"

@@ -2,9 +2,11 @@ package org.cellspark.io.h5ad;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -46,14 +48,14 @@ public record H5adOptions(
 
   /** From the data source's option map (keys are case-insensitive, as Spark's). */
   public static H5adOptions from(Map<String, String> raw) {
-    Map<String, String> o = new java.util.HashMap<>();
+    Map<String, String> o = new HashMap<>();
     raw.forEach((k, v) -> o.put(k.toLowerCase(Locale.ROOT), v));
     List<String> paths = new ArrayList<>();
     if (o.containsKey("paths")) {
       try {
         paths.addAll(
             new ObjectMapper().readValue(o.get("paths"), new TypeReference<List<String>>() {}));
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         throw new Bug("Spark passed unreadable paths: " + o.get("paths"), e);
       }
     }

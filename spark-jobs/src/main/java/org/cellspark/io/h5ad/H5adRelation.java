@@ -1,9 +1,11 @@
 package org.cellspark.io.h5ad;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.StreamSupport;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
@@ -193,12 +195,12 @@ public final class H5adRelation extends BaseRelation implements PrunedScan {
             });
   }
 
-  private static java.util.Iterator<InternalRow> chain(List<CellRangeReader> readers) {
+  private static Iterator<InternalRow> chain(List<CellRangeReader> readers) {
     return readers.stream()
         .flatMap(
             r -> {
               Iterable<InternalRow> i = () -> r;
-              return java.util.stream.StreamSupport.stream(i.spliterator(), false);
+              return StreamSupport.stream(i.spliterator(), false);
             })
         .iterator();
   }

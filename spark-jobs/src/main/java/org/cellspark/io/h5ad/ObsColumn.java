@@ -3,12 +3,16 @@ package org.cellspark.io.h5ad;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
+import io.jhdf.object.datatype.ArrayDataType;
 import io.jhdf.object.datatype.CompoundDataType;
+import io.jhdf.object.datatype.DataType;
 import io.jhdf.object.datatype.EnumDataType;
+import io.jhdf.object.datatype.FixedPoint;
 import io.jhdf.object.datatype.FloatingPoint;
 import io.jhdf.object.datatype.StringData;
 import io.jhdf.object.datatype.VariableLength;
 import java.lang.reflect.Array;
+import java.util.Map;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.cellspark.io.cells.ColumnKind;
 import org.cellspark.io.hdf5.ArrayConversions;
@@ -90,7 +94,7 @@ public abstract sealed class ObsColumn
     return kindOf(d.getDataType());
   }
 
-  private static ColumnKind kindOf(io.jhdf.object.datatype.DataType type) {
+  private static ColumnKind kindOf(DataType type) {
     if (type instanceof StringData || type instanceof VariableLength) {
       return ColumnKind.STRING;
     }
@@ -100,7 +104,7 @@ public abstract sealed class ObsColumn
     if (type instanceof FloatingPoint) {
       return ColumnKind.DOUBLE;
     }
-    if (type instanceof io.jhdf.object.datatype.FixedPoint) {
+    if (type instanceof FixedPoint) {
       return ColumnKind.LONG;
     }
     return null;
@@ -115,7 +119,7 @@ public abstract sealed class ObsColumn
     CompoundDataType.CompoundDataMember member =
         ((CompoundDataType) records.getDataType())
             .getMembers().stream().filter(m -> m.getName().equals(name)).findFirst().orElse(null);
-    if (member == null || member.getDataType() instanceof io.jhdf.object.datatype.ArrayDataType) {
+    if (member == null || member.getDataType() instanceof ArrayDataType) {
       return null;
     }
     if (uns != null && uns.getChildren().get(name + "_categories") instanceof Dataset categories) {
@@ -125,8 +129,7 @@ public abstract sealed class ObsColumn
               ArrayConversions.toLongs(
                   count == 0
                       ? new long[0]
-                      : ((java.util.Map<?, ?>)
-                              records.getData(new long[] {start}, new int[] {count}))
+                      : ((Map<?, ?>) records.getData(new long[] {start}, new int[] {count}))
                           .get(name)),
           categories);
     }
@@ -139,8 +142,7 @@ public abstract sealed class ObsColumn
     if (count == 0) {
       return new Object[0];
     }
-    Object raw =
-        ((java.util.Map<?, ?>) records.getData(new long[] {start}, new int[] {count})).get(field);
+    Object raw = ((Map<?, ?>) records.getData(new long[] {start}, new int[] {count})).get(field);
     return convert(raw);
   }
 

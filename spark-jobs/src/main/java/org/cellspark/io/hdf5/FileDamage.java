@@ -1,6 +1,7 @@
 package org.cellspark.io.hdf5;
 
 import io.jhdf.exceptions.HdfException;
+import java.nio.BufferUnderflowException;
 
 /**
  * Whether a failure while reading an HDF5 dataset came from the file's bytes, so that it is told as
@@ -19,7 +20,7 @@ public final class FileDamage {
     }
     if (!(e instanceof IndexOutOfBoundsException
         || e instanceof IllegalArgumentException
-        || e instanceof java.nio.BufferUnderflowException)) {
+        || e instanceof BufferUnderflowException)) {
       return false;
     }
     for (StackTraceElement frame : e.getStackTrace()) {

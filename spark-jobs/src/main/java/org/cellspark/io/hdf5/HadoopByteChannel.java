@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.fs.FSDataInputStream;
 
@@ -28,8 +30,7 @@ final class HadoopByteChannel implements SeekableByteChannel {
   private final int readAhead;
 
   /** Read-ahead windows, most recently used last: start offset -> bytes. */
-  private final java.util.LinkedHashMap<Long, byte[]> windows =
-      new java.util.LinkedHashMap<>(8, 0.75f, true);
+  private final LinkedHashMap<Long, byte[]> windows = new LinkedHashMap<>(8, 0.75f, true);
 
   static final int WINDOWS = 4;
   private final AtomicLong requests;
@@ -86,7 +87,7 @@ final class HadoopByteChannel implements SeekableByteChannel {
 
   /** A large read from a read-ahead window holding it, or from a new window starting here. */
   private void readLarge(ByteBuffer dst, int n) throws IOException {
-    for (java.util.Map.Entry<Long, byte[]> w : windows.entrySet()) {
+    for (Map.Entry<Long, byte[]> w : windows.entrySet()) {
       long start = w.getKey();
       if (position >= start && position + n <= start + w.getValue().length) {
         dst.put(w.getValue(), (int) (position - start), n);

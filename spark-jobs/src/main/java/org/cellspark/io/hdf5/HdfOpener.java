@@ -2,6 +2,7 @@ package org.cellspark.io.hdf5;
 
 import io.jhdf.HdfFile;
 import io.jhdf.filter.FilterManager;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -9,6 +10,8 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
@@ -182,8 +185,7 @@ public final class HdfOpener implements Serializable {
    */
   public static void failIfCancelled(InputFile f) {
     if (Thread.currentThread().isInterrupted()) {
-      throw new java.util.concurrent.CancellationException(
-          "task cancelled while reading " + f.name());
+      throw new CancellationException("task cancelled while reading " + f.name());
     }
   }
 
@@ -211,7 +213,7 @@ public final class HdfOpener implements Serializable {
       FileStatus status;
       try {
         status = fs.getFileStatus(path);
-      } catch (java.io.FileNotFoundException e) {
+      } catch (FileNotFoundException e) {
         throw UserException.because(e, "Input %s does not exist", f.name());
       }
       if (reads.copy()) {
@@ -239,7 +241,7 @@ public final class HdfOpener implements Serializable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       throw UserException.because(
           e, "Cannot open input %s: %s", f.name(), e.getCause().getMessage());
     } catch (UncheckedIOException e) {

@@ -20,6 +20,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.BooleanType;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.DoubleType;
 import org.apache.spark.sql.types.FloatType;
 import org.apache.spark.sql.types.NumericType;
@@ -155,9 +156,7 @@ public record LongTable(
               ? ColumnKind.STRING
               : t instanceof BooleanType
                   ? ColumnKind.BOOLEAN
-                  : t instanceof DoubleType
-                          || t instanceof FloatType
-                          || t instanceof org.apache.spark.sql.types.DecimalType
+                  : t instanceof DoubleType || t instanceof FloatType || t instanceof DecimalType
                       ? ColumnKind.DOUBLE
                       : t instanceof NumericType ? ColumnKind.LONG : null;
       if (k != null) {

@@ -7,6 +7,7 @@ import io.jhdf.api.Node;
 import io.jhdf.api.dataset.ChunkedDataset;
 import io.jhdf.exceptions.HdfException;
 import java.io.Serializable;
+import java.lang.reflect.Array;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -240,7 +241,7 @@ public record LoomFile(
     Object data = d.getData();
     String[] out = new String[expected];
     for (int i = 0; i < expected; i++) {
-      Object v = java.lang.reflect.Array.get(data, i);
+      Object v = Array.get(data, i);
       out[i] = v == null ? null : String.valueOf(v);
     }
     return out;
@@ -319,7 +320,7 @@ public record LoomFile(
       } else {
         Object slice = matrix.getData(new long[] {0, first}, new int[] {genes, count});
         for (int g = 0; g < genes; g++) {
-          double[] row = ArrayConversions.toDoubles(java.lang.reflect.Array.get(slice, g));
+          double[] row = ArrayConversions.toDoubles(Array.get(slice, g));
           for (int c = 0; c < count; c++) {
             if (row[c] != 0) {
               out.add(c, g, row[c]);

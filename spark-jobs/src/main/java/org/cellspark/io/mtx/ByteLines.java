@@ -3,6 +3,7 @@ package org.cellspark.io.mtx;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Lines of a byte stream with the byte offset of each, for reading a byte range of a text file as
@@ -50,7 +51,7 @@ final class ByteLines implements AutoCloseable {
         return text(n);
       }
       if (n == line.length) {
-        line = java.util.Arrays.copyOf(line, n * 2);
+        line = Arrays.copyOf(line, n * 2);
       }
       line[n++] = b;
     }

@@ -6,11 +6,18 @@ import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.zip.GZIPInputStream;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.Partitioner;
 import org.apache.spark.SerializableWritable;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -127,7 +134,7 @@ public final class MtxCells {
    * Partitions of contiguous cells (matrix columns, the barcodes' order): partition p holds cells
    * [p n / P, (p + 1) n / P).
    */
-  static final class CellRanges extends org.apache.spark.Partitioner {
+  static final class CellRanges extends Partitioner {
     private final long cells;
     private final int partitions;
 
@@ -212,7 +219,7 @@ public final class MtxCells {
   /**
    * Lines starting in bytes [start, end) of the matrix file; the whole stream when {@code whole}.
    */
-  record Split(long start, long end, boolean whole) implements java.io.Serializable {}
+  record Split(long start, long end, boolean whole) implements Serializable {}
 
   /**
    * A .gz cannot be split: one task streams it. An uncompressed file of more than {@code
@@ -232,7 +239,7 @@ public final class MtxCells {
     }
     int n = (int) Math.min(Math.max(partitions, 1), (length + splitBytes - 1) / splitBytes);
     n = Math.max(n, 2);
-    List<Split> out = new java.util.ArrayList<>();
+    List<Split> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       out.add(new Split(length * i / n, length * (i + 1) / n, false));
     }
@@ -244,7 +251,7 @@ public final class MtxCells {
    * shuffle carries, one per cell or piece, so it has a compact form of its own under Kryo (a class
    * rather than a record: Spark's Kryo cannot build records field by field).
    */
-  static final class Cell implements java.io.Serializable, KryoSerializable {
+  static final class Cell implements Serializable, KryoSerializable {
     private static final long serialVersionUID = 1L;
     static final Cell EMPTY = new Cell(new int[0], new double[0]);
     private int[] genes;
@@ -278,8 +285,8 @@ public final class MtxCells {
     }
 
     Cell merge(Cell o) {
-      int[] g = java.util.Arrays.copyOf(genes, genes.length + o.genes.length);
-      double[] v = java.util.Arrays.copyOf(values, values.length + o.values.length);
+      int[] g = Arrays.copyOf(genes, genes.length + o.genes.length);
+      double[] v = Arrays.copyOf(values, values.length + o.values.length);
       System.arraycopy(o.genes, 0, g, genes.length, o.genes.length);
       System.arraycopy(o.values, 0, v, values.length, o.values.length);
       return new Cell(g, v);
@@ -308,8 +315,8 @@ public final class MtxCells {
    * The first {@code n} entries, copied and sorted by gene (insertion order kept for equal genes).
    */
   static Cell sortedByGene(int[] genes, double[] values, int n) {
-    int[] g = java.util.Arrays.copyOf(genes, n);
-    double[] v = java.util.Arrays.copyOf(values, n);
+    int[] g = Arrays.copyOf(genes, n);
+    double[] v = Arrays.copyOf(values, n);
     GeneOrder.sort(g, v, 0, n);
     return new Cell(g, v);
   }
@@ -339,7 +346,7 @@ public final class MtxCells {
     private final boolean emitEmpty;
     private final int obsFields;
     private final String source;
-    private final java.util.BitSet seen = new java.util.BitSet();
+    private final BitSet seen = new BitSet();
     private boolean repeated;
     private int[] genes = new int[4096];
     private double[] values = new double[4096];
@@ -376,8 +383,8 @@ public final class MtxCells {
           count++;
           if (m.geneIds()[entries.gene()] != null) {
             if (n == genes.length) {
-              genes = java.util.Arrays.copyOf(genes, n * 2);
-              values = java.util.Arrays.copyOf(values, n * 2);
+              genes = Arrays.copyOf(genes, n * 2);
+              values = Arrays.copyOf(values, n * 2);
             }
             genes[n] = entries.gene();
             values[n++] = entries.value();
@@ -453,12 +460,10 @@ public final class MtxCells {
       this.split = split;
       Path p = new Path(m.matrix());
       this.file = m.name() + "/" + p.getName();
-      org.apache.hadoop.fs.FSDataInputStream raw = p.getFileSystem(conf).open(p);
+      FSDataInputStream raw = p.getFileSystem(conf).open(p);
       if (split.whole()) {
         this.reader =
-            new ByteLines(
-                p.getName().endsWith(".gz") ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw,
-                0);
+            new ByteLines(p.getName().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw, 0);
       } else {
         // As Hadoop's line reader: a range owns the lines that start in it, so start one byte
         // early and drop the (partial or empty) line that ends there.

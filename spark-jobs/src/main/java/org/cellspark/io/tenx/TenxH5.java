@@ -7,8 +7,11 @@ import io.jhdf.api.Node;
 import io.jhdf.exceptions.HdfException;
 import java.io.Serializable;
 import java.lang.reflect.Array;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.hdf5.ChunkCursor;
@@ -163,7 +166,7 @@ public record TenxH5(
           types == null ? ids.length : types.length,
           genomeOf == null ? ids.length : genomeOf.length);
     }
-    java.util.Set<String> genomes = new java.util.LinkedHashSet<>();
+    Set<String> genomes = new LinkedHashSet<>();
     for (int i = 0; i < ids.length; i++) {
       if ((types == null || types[i].equals(GENE_EXPRESSION))
           && genomeOf != null
@@ -306,10 +309,7 @@ public record TenxH5(
     List<String> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       Object v = Array.get(data, i);
-      out.add(
-          v instanceof byte[] b
-              ? new String(b, java.nio.charset.StandardCharsets.UTF_8)
-              : String.valueOf(v));
+      out.add(v instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(v));
     }
     return out.toArray(new String[0]);
   }

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.mllib.evaluation.MulticlassMetrics;
+import org.apache.spark.mllib.linalg.Matrix;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -33,7 +34,7 @@ record ClassMetrics(
                 .javaRDD()
                 .map(r -> new scala.Tuple2<Object, Object>(r.getDouble(0), r.getDouble(1)))
                 .rdd());
-    org.apache.spark.mllib.linalg.Matrix cm = m.confusionMatrix();
+    Matrix cm = m.confusionMatrix();
     double[] seen = m.labels(); // ascending class indices occurring as truth or prediction
     for (int i = 0; i < seen.length; i++) {
       for (int j = 0; j < seen.length; j++) {

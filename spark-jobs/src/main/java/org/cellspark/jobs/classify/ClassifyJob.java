@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * one with the best validation macro-F1 kept; every split is then scored.
  *
  * <pre>
- * OUTPUT/model/                  the fitted PipelineModel (classifier + label decoder), MLlib's writer
+ * OUTPUT/model/                  the fitted PipelineModel (classifier + label decoder; MLlib)
  * OUTPUT/predictions/            cell_id, label, group, split, predicted, confidence, probability
  * OUTPUT/metrics.json            per split: accuracy, macro-F1, per-class precision / recall / F1
  * OUTPUT/per_class.csv           the same per class, one row per split and class

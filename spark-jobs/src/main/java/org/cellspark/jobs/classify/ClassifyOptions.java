@@ -1,5 +1,6 @@
 package org.cellspark.jobs.classify;
 
+import java.util.Arrays;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.OptionProblems;
 
@@ -46,8 +47,8 @@ public record ClassifyOptions(
     }
     fractions = fractions == null ? DEFAULT_FRACTIONS.clone() : fractions.clone();
     if (fractions.length != 3
-        || java.util.Arrays.stream(fractions).anyMatch(f -> f < 0)
-        || Math.abs(java.util.Arrays.stream(fractions).sum() - 1) > 1e-9
+        || Arrays.stream(fractions).anyMatch(f -> f < 0)
+        || Math.abs(Arrays.stream(fractions).sum() - 1) > 1e-9
         || fractions[0] == 0) {
       problems.add(
           "--split must be three fractions train,validation,test (train > 0) that sum to 1, e.g."

@@ -1,5 +1,6 @@
 package org.cellspark.jobs.classify;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -14,7 +15,7 @@ import java.util.Map;
  */
 public record ClassifyResult(
     String output,
-    java.util.List<String> classes,
+    List<String> classes,
     String chosen,
     Map<String, Object> test,
     double seconds,

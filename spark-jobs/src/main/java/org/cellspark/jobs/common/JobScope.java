@@ -1,6 +1,9 @@
 package org.cellspark.jobs.common;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -65,8 +68,7 @@ public final class JobScope implements AutoCloseable {
         sc,
         description,
         stragglerWaitMillis,
-        new java.util.ArrayList<>(
-            java.util.Arrays.stream(outputs).filter(java.util.Objects::nonNull).toList()));
+        new ArrayList<>(Arrays.stream(outputs).filter(Objects::nonNull).toList()));
   }
 
   /** An output prepared once the job is under way (its location known only then). */

@@ -2,6 +2,8 @@ package org.cellspark.jobs.common;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
@@ -40,9 +42,9 @@ public final class ModelFingerprint {
         if (!Files.isRegularFile(f)) {
           continue;
         }
-        digest.update(f.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        digest.update(f.getFileName().toString().getBytes(StandardCharsets.UTF_8));
         try (InputStream in = new DigestInputStream(Files.newInputStream(f), digest)) {
-          in.transferTo(java.io.OutputStream.nullOutputStream());
+          in.transferTo(OutputStream.nullOutputStream());
         }
       }
       return "sha256:" + HexFormat.of().formatHex(digest.digest());

@@ -1,5 +1,8 @@
 package org.cellspark.jobs.common;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.spark.sql.SparkSession;
 
 /** Session settings a job changes for a while and puts back (JobScope runs the job itself). */
@@ -27,8 +30,8 @@ public final class SparkJobs {
    * returns.
    */
   public static <T> T withSessionConf(
-      SparkSession spark, String key, String value, java.util.function.Supplier<T> action) {
-    SessionConf settings = sessionConf(spark, java.util.Map.of(key, value));
+      SparkSession spark, String key, String value, Supplier<T> action) {
+    SessionConf settings = sessionConf(spark, Map.of(key, value));
     try {
       return action.get();
     } finally {
@@ -40,9 +43,8 @@ public final class SparkJobs {
    * Sets {@code settings} on the session until the returned handle is closed, which puts back what
    * was there: a shared session (a notebook's, a test suite's) keeps no setting of one job's.
    */
-  public static SessionConf sessionConf(
-      SparkSession spark, java.util.Map<String, String> settings) {
-    java.util.Map<String, String> before = new java.util.LinkedHashMap<>();
+  public static SessionConf sessionConf(SparkSession spark, Map<String, String> settings) {
+    Map<String, String> before = new LinkedHashMap<>();
     for (String key : settings.keySet()) {
       // Whether it was set, not its value: a SQL setting always has a value (its default), and
       // restoring the default explicitly would make it look set by the user.
@@ -58,9 +60,9 @@ public final class SparkJobs {
    */
   public static final class SessionConf implements AutoCloseable {
     private final SparkSession spark;
-    private final java.util.Map<String, String> before;
+    private final Map<String, String> before;
 
-    private SessionConf(SparkSession spark, java.util.Map<String, String> before) {
+    private SessionConf(SparkSession spark, Map<String, String> before) {
       this.spark = spark;
       this.before = before;
     }

@@ -1,6 +1,9 @@
 package org.cellspark.jobs.common;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -9,6 +12,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.cellspark.error.UserException;
+import org.cellspark.io.FileSystemHints;
 
 /**
  * A job's output folder, written complete or not at all: everything goes to a hidden staging folder
@@ -26,16 +30,15 @@ public final class StagedOutput {
    * The {@code _cellspark.json} of a finished output folder, or null when the folder (or its
    * summary, the last thing a job writes) does not exist.
    */
-  public static com.fasterxml.jackson.databind.JsonNode summaryOf(
-      String folder, Configuration conf) {
+  public static JsonNode summaryOf(String folder, Configuration conf) {
     Path summary = new Path(folder, SUMMARY_FILE);
     try {
       FileSystem fs = summary.getFileSystem(conf);
       if (!fs.exists(summary)) {
         return null;
       }
-      try (java.io.InputStream in = fs.open(summary)) {
-        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
+      try (InputStream in = fs.open(summary)) {
+        return new ObjectMapper().readTree(in);
       }
     } catch (IOException e) {
       throw UserException.because(e, "Cannot read %s: %s", summary, e.getMessage());
@@ -103,10 +106,7 @@ public final class StagedOutput {
       return new StagedOutput(fs, target, staging, output);
     } catch (IOException e) {
       throw UserException.because(
-          e,
-          "Cannot write output %s: %s",
-          output,
-          org.cellspark.io.FileSystemHints.explain(output, e));
+          e, "Cannot write output %s: %s", output, FileSystemHints.explain(output, e));
     }
   }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
+import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -34,7 +35,7 @@ public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
   static final int TOKEN_READER_BATCH_ROWS = 256;
 
   /** Runs a job that reads token tables with reader batches sized for them (see above). */
-  public static <T> T withReaderBatches(SparkSession spark, java.util.function.Supplier<T> job) {
+  public static <T> T withReaderBatches(SparkSession spark, Supplier<T> job) {
     if (spark
         .sessionState()
         .conf()

@@ -7,14 +7,18 @@ import static org.apache.spark.sql.functions.count;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.apache.spark.ml.feature.PCA;
 import org.apache.spark.ml.feature.PCAModel;
 import org.apache.spark.ml.linalg.Vector;
@@ -163,7 +167,7 @@ public final class DemoJob {
           principalComponents(spark, embed.output() + "/cells"), report.resolve("embeddings.png"));
       DemoCharts.shiftBars(shifts, GOAL, report.resolve("shifts.png"));
       Files.copy(
-          Paths.get(java.net.URI.create(classify.output())).resolve("confusion_matrix.png"),
+          Paths.get(URI.create(classify.output())).resolve("confusion_matrix.png"),
           report.resolve("confusion_matrix.png"),
           StandardCopyOption.REPLACE_EXISTING);
       DemoReport.write(result, report.resolve("report.html"));
@@ -177,7 +181,7 @@ public final class DemoJob {
   static Map<String, List<double[]>> principalComponents(SparkSession spark, String cells) {
     Dataset<Row> embeddings = spark.read().parquet(cells);
     PCAModel pca = new PCA().setInputCol("embedding").setOutputCol("pc").setK(2).fit(embeddings);
-    Map<String, List<double[]>> out = new java.util.TreeMap<>();
+    Map<String, List<double[]>> out = new TreeMap<>();
     for (Row r : pca.transform(embeddings).select("cell_type", "pc").collectAsList()) {
       out.computeIfAbsent(r.getString(0), k -> new ArrayList<>())
           .add(((Vector) r.get(1)).toArray());
@@ -206,8 +210,8 @@ public final class DemoJob {
     if (!Files.exists(p)) {
       return;
     }
-    try (java.util.stream.Stream<Path> all = Files.walk(p)) {
-      for (Path f : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+    try (Stream<Path> all = Files.walk(p)) {
+      for (Path f : all.sorted(Comparator.reverseOrder()).toList()) {
         Files.delete(f);
       }
     } catch (IOException e) {

@@ -4,12 +4,15 @@ import static org.apache.spark.sql.functions.col;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.ml.functions;
+import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -234,9 +237,9 @@ public final class EmbedJob {
       EmbedOptions o,
       EmbeddingSettings settings,
       Vocabulary vocabulary) {
-    Map<Integer, String> geneOf = new java.util.HashMap<>();
+    Map<Integer, String> geneOf = new HashMap<>();
     vocabulary.tokenIds().forEach((gene, id) -> geneOf.put(id, gene));
-    Map<String, String> symbolOf = new java.util.HashMap<>();
+    Map<String, String> symbolOf = new HashMap<>();
     vocabulary.symbolToId().forEach((symbol, gene) -> symbolOf.putIfAbsent(gene, symbol));
     List<Row> rows = new ArrayList<>();
     for (var t : GeneEmbeddings.sums(cells, o.model(), settings, o.precision()).collect()) {
@@ -251,7 +254,7 @@ public final class EmbedJob {
               gene,
               gene == null ? null : symbolOf.get(gene),
               t._2().cells(),
-              org.apache.spark.ml.linalg.Vectors.dense(mean)));
+              Vectors.dense(mean)));
     }
     StructType schema =
         new StructType()
@@ -259,7 +262,7 @@ public final class EmbedJob {
             .add("gene_id", DataTypes.StringType)
             .add("symbol", DataTypes.StringType)
             .add("n_cells", DataTypes.LongType, false)
-            .add("embedding", new org.apache.spark.ml.linalg.VectorUDT(), false);
+            .add("embedding", new VectorUDT(), false);
     return spark.createDataFrame(rows, schema).orderBy("token");
   }
 

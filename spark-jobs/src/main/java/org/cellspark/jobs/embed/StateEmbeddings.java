@@ -12,8 +12,10 @@ import static org.apache.spark.sql.functions.struct;
 
 import org.apache.spark.ml.functions;
 import org.apache.spark.ml.stat.Summarizer;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
 
 /**
  * Exact per-label summaries of cell embeddings: the input of goal-state perturbation (upstream's
@@ -59,8 +61,8 @@ final class StateEmbeddings {
         .orderBy("label");
   }
 
-  private static org.apache.spark.sql.Column asVector(Dataset<Row> cells, String column) {
-    return cells.schema().apply(column).dataType() instanceof org.apache.spark.sql.types.ArrayType
+  private static Column asVector(Dataset<Row> cells, String column) {
+    return cells.schema().apply(column).dataType() instanceof ArrayType
         ? functions.array_to_vector(col(column))
         : col(column);
   }

@@ -30,7 +30,6 @@ import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.ReadPlan;
 import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.cells.CountsLocation;
-import org.cellspark.io.hdf5.HdfOpener;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.StagedOutput;
@@ -61,7 +60,11 @@ public final class MediansJob {
     SparkContext sc = spark.sparkContext();
     Configuration hadoop = sc.hadoopConfiguration();
     CountsLocation countsAt = CountsLocation.parse(o.counts()).withModality(o.modality());
-    AtlasInputs atlases = AtlasInputs.expand(o.inputs(), inputContext(spark, o, countsAt));
+    AtlasInputs atlases =
+        AtlasInputs.expand(
+            o.inputs(),
+            InputContext.onDriver(
+                spark, countsAt, o.geneIdColumn(), false, o.geneNameColumn(), null, o.genome()));
     Map<String, String> listed = o.genesFile() == null ? null : readGeneList(o.genesFile(), hadoop);
     GeneNumbering genes = GeneNumbering.of(atlases.inputs(), listed);
     StagedOutput out =
@@ -111,20 +114,6 @@ public final class MediansJob {
       throw UserException.because(
           e, "Cannot write the vocabulary into %s: %s", o.output(), e.getMessage());
     }
-  }
-
-  /** What the options say about finding and opening inputs. */
-  private static InputContext inputContext(
-      SparkSession spark, MediansOptions o, CountsLocation countsAt) {
-    return new InputContext(
-        spark,
-        HdfOpener.onDriver(spark.sparkContext().hadoopConfiguration()),
-        countsAt,
-        o.geneIdColumn(),
-        false,
-        o.geneNameColumn(),
-        null,
-        o.genome());
   }
 
   /** The n_counts and filter_pass columns, where some input has them. */

@@ -13,7 +13,8 @@ import org.cellspark.jobs.common.StagedOutput;
  * A complete Geneformer vocabulary folder, as the tokenizer (and Geneformer itself) reads it:
  *
  * <pre>
- * token_dictionary.pkl         &lt;pad&gt; 0, &lt;mask&gt; 1, [&lt;cls&gt; 2, &lt;eos&gt; 3,] then genes by Ensembl ID
+ * token_dictionary.pkl         &lt;pad&gt; 0, &lt;mask&gt; 1, [&lt;cls&gt; 2, &lt;eos&gt; 3,]
+ *                              then genes by Ensembl ID
  * gene_median_dictionary.pkl   gene -> non-zero median
  * gene_name_id_dict.pkl        symbol -> gene (when symbols are known)
  * tsv/                         the same dictionaries as two-column TSV (a vocabulary folder too)

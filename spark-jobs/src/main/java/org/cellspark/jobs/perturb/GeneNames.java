@@ -1,6 +1,8 @@
 package org.cellspark.jobs.perturb;
 
 import java.io.Serializable;
+import java.util.HashMap;
+import java.util.Map;
 import org.cellspark.vocab.Vocabulary;
 
 /** Token → gene ID and symbol, small enough to ship to every task (one string pair per token). */
@@ -20,7 +22,7 @@ final class GeneNames implements Serializable {
                 geneIds[token] = gene;
               }
             });
-    java.util.Map<String, String> first = new java.util.HashMap<>();
+    Map<String, String> first = new HashMap<>();
     // Several symbols can name one gene; take the alphabetically first, so runs agree.
     vocabulary
         .symbolToId()

@@ -1,7 +1,9 @@
 package org.cellspark.jobs.perturb;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.Pooling;
@@ -52,7 +54,7 @@ public record PerturbOptions(
 
   /** {@code column:start=A,goal=B[,alt=C...]}. */
   public record States(String column, String start, String goal, List<String> alternatives)
-      implements java.io.Serializable {
+      implements Serializable {
     public static States parse(String spec) {
       int colon = spec.indexOf(':');
       if (colon <= 0) {
@@ -105,10 +107,7 @@ public record PerturbOptions(
      */
     public static String shiftColumn(String state) {
       return "shift_"
-          + state
-              .toLowerCase(java.util.Locale.ROOT)
-              .replaceAll("[^a-z0-9]+", "_")
-              .replaceAll("^_|_$", "");
+          + state.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_|_$", "");
     }
 
     /** Every state, start first, then goal, then the alternatives: the shift columns' order. */

@@ -1,6 +1,7 @@
 package org.cellspark.jobs.perturb;
 
 import ai.djl.Device;
+import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
@@ -9,6 +10,7 @@ import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -111,7 +113,7 @@ final class PerturbWorker
     if (precision != Precision.FP32 && !device.isGpu()) {
       throw UserException.of(
           "--precision %s needs GPU executors; this task runs on the CPU",
-          precision.name().toLowerCase(java.util.Locale.ROOT));
+          precision.name().toLowerCase(Locale.ROOT));
     }
     int done = 0;
     try (CellEmbedder embedder =
@@ -217,7 +219,7 @@ final class PerturbWorker
             unitsDir,
             "." + UnitFiles.name(p.unit.id()) + ".tmp-" + TaskContext.get().taskAttemptId());
     try (DataOutputStream out =
-        new DataOutputStream(new java.io.BufferedOutputStream(fs.create(temp, true)))) {
+        new DataOutputStream(new BufferedOutputStream(fs.create(temp, true)))) {
       new UnitResult(p.unit.id(), rows).write(out);
     }
     if (!fs.rename(temp, target)) {

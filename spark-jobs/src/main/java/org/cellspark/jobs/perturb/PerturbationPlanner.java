@@ -2,6 +2,7 @@ package org.cellspark.jobs.perturb;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.cellspark.perturb.Perturbation;
 import org.cellspark.perturb.PerturbationBuilder;
@@ -70,9 +71,7 @@ final class PerturbationPlanner implements Serializable {
           return candidates;
         }
         int at = position(cell, anchor);
-        return at < 0
-            ? new int[0]
-            : java.util.Arrays.stream(candidates).filter(p -> p != at).toArray();
+        return at < 0 ? new int[0] : Arrays.stream(candidates).filter(p -> p != at).toArray();
       }
       case EACH_LISTED -> {
         List<Integer> out = new ArrayList<>();

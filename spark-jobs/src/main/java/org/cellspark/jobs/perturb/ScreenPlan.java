@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.api.java.UDF1;
@@ -20,6 +21,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.cellspark.error.Bug;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.CellSelection;
+import scala.collection.Seq;
 
 /**
  * The cells of a screen and its work units, decided on the driver from one pass over the tokens:
@@ -56,7 +58,7 @@ final class ScreenPlan {
       Dataset<Row> cells, PerturbationPlanner planner, long maxCells, long seed, int hidden) {
     UserDefinedFunction count =
         functions.udf(
-            (UDF1<scala.collection.Seq<Integer>, Integer>)
+            (UDF1<Seq<Integer>, Integer>)
                 ids -> ids == null ? 0 : planner.slots(toInts(ids)).length,
             DataTypes.IntegerType);
     Dataset<Row> screened =
@@ -112,7 +114,7 @@ final class ScreenPlan {
         }
         d.update(
             String.format(
-                    java.util.Locale.ROOT,
+                    Locale.ROOT,
                     "\n%d %s %d %d %d",
                     u.id(),
                     u.cellId(),
@@ -127,7 +129,7 @@ final class ScreenPlan {
     }
   }
 
-  static int[] toInts(scala.collection.Seq<Integer> ids) {
+  static int[] toInts(Seq<Integer> ids) {
     int[] out = new int[ids.length()];
     for (int i = 0; i < out.length; i++) {
       out[i] = ids.apply(i);

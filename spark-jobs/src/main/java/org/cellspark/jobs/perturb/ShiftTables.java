@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.stddev_pop;
 
 import java.io.DataInputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
@@ -38,7 +39,7 @@ final class ShiftTables {
     return sc.binaryFiles(unitsUri + "/unit-*.bin", partitions).values().map(ShiftTables::readUnit);
   }
 
-  private static UnitResult readUnit(PortableDataStream file) throws java.io.IOException {
+  private static UnitResult readUnit(PortableDataStream file) throws IOException {
     try (DataInputStream in = file.open()) {
       return UnitResult.read(in, file.getPath());
     }

@@ -2,9 +2,12 @@ package org.cellspark.jobs.perturb;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -47,7 +50,7 @@ final class StateVectors {
           }
         }
       }
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw UserException.because(
           e, "Cannot read --state-embeddings %s: %s", folder, e.getMessage());
     }
@@ -97,13 +100,13 @@ final class StateVectors {
 
   private static void check(
       String folder, JsonNode summary, int layer, Pooling pooling, String modelFingerprint) {
-    List<String> problems = new java.util.ArrayList<>();
+    List<String> problems = new ArrayList<>();
     JsonNode l = summary.at("/options/layer");
     if (l.isInt() && l.asInt() != layer) {
       problems.add("layer " + l.asInt() + " (this screen: " + layer + ")");
     }
     JsonNode p = summary.at("/options/pooling");
-    String ours = pooling.name().toLowerCase(java.util.Locale.ROOT);
+    String ours = pooling.name().toLowerCase(Locale.ROOT);
     if (p.isTextual() && !p.asText().equals(ours)) {
       problems.add(p.asText() + " pooling (this screen: " + ours + ")");
     }

@@ -1,11 +1,13 @@
 package org.cellspark.jobs.perturb;
 
+import java.util.Locale;
+
 /** Names of work-unit checkpoint files. */
 final class UnitFiles {
   private UnitFiles() {}
 
   static String name(int unit) {
-    return String.format(java.util.Locale.ROOT, "unit-%08d.bin", unit);
+    return String.format(Locale.ROOT, "unit-%08d.bin", unit);
   }
 
   /** The unit number of a finished unit's file name, or -1 for anything else (temporaries). */

@@ -1,6 +1,7 @@
 package org.cellspark.jobs.perturb;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -70,7 +71,7 @@ final class WorkPlan {
     for (int i = 0; i < order.length; i++) {
       order[i] = i;
     }
-    java.util.Arrays.sort(
+    Arrays.sort(
         order,
         Comparator.comparingDouble((Integer i) -> -units.get(i).cost()).thenComparing(i -> i));
     PriorityQueue<double[]> load =

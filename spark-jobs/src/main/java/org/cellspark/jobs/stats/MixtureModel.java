@@ -1,6 +1,8 @@
 package org.cellspark.jobs.stats;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +66,7 @@ final class MixtureModel {
       }
       GaussianMixture1D.Fit fit = GaussianMixture1D.fit(means, TOL, MAX_ITERATIONS);
       Map<String, Double> percent =
-          new java.util.HashMap<>(
+          new HashMap<>(
               byGene
                   .javaRDD()
                   .mapToPair(
@@ -108,9 +110,8 @@ final class MixtureModel {
             .add("Impact_component_percent", DataTypes.DoubleType)
             .add("N_Detections", DataTypes.LongType, false);
     var order =
-        java.util.Comparator.<Object[], Integer>comparing(
-                r -> (Integer) r[4],
-                java.util.Comparator.nullsLast(java.util.Comparator.reverseOrder()))
+        Comparator.<Object[], Integer>comparing(
+                r -> (Integer) r[4], Comparator.nullsLast(Comparator.reverseOrder()))
             .thenComparing(StatsTable.asc(3))
             .thenComparing(StatsTable.byString(0));
     Map<String, Object> details = new LinkedHashMap<>();

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
@@ -22,6 +23,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.perturb.PerturbOptions;
@@ -129,8 +131,8 @@ record Screen(
   }
 
   /** The key columns every per-gene table starts with: Gene, Gene_name, Ensembl_ID. */
-  static org.apache.spark.sql.types.StructType geneColumns() {
-    return new org.apache.spark.sql.types.StructType()
+  static StructType geneColumns() {
+    return new StructType()
         .add(GENE, DataTypes.StringType, false)
         .add(GENE_NAME, DataTypes.StringType)
         .add(ENSEMBL_ID, DataTypes.StringType);
@@ -182,7 +184,7 @@ record Screen(
   }
 
   Map<String, Object> describe() {
-    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    Map<String, Object> m = new LinkedHashMap<>();
     m.put("folder", folder);
     m.put("perturbation", perturbation);
     m.put("genes", genesLabel());

@@ -3,6 +3,7 @@ package org.cellspark.jobs.stats;
 import static org.apache.spark.sql.functions.col;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,7 @@ final class VsNull {
         test.states() == null
             ? "cosine_similarity"
             : PerturbOptions.States.shiftColumn(test.states().goal());
-    if (!java.util.Arrays.asList(none.cellShifts().columns()).contains(column)) {
+    if (!Arrays.asList(none.cellShifts().columns()).contains(column)) {
       throw UserException.of(
           "--null %s has no column %s: run the null screen with the same --states as --input %s",
           none.folder(), column, test.folder());
@@ -68,7 +69,7 @@ final class VsNull {
                               : r.<Double>getList(5).stream()
                                   .mapToDouble(Double::doubleValue)
                                   .toArray();
-                      java.util.Arrays.sort(nv);
+                      Arrays.sort(nv);
                       double tm = GeneValues.mean(tv);
                       double nm = GeneValues.mean(nv);
                       double p = RankSumTest.pValue(nv, tv);

@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.map;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -37,7 +38,6 @@ import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.ReadPlan;
 import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.cells.CountsLocation;
-import org.cellspark.io.hdf5.HdfOpener;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ParquetFooters;
@@ -101,7 +101,17 @@ public final class TokenizeJob {
     long start = System.nanoTime();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     CountsLocation countsAt = CountsLocation.parse(o.counts()).withModality(o.modality());
-    AtlasInputs atlases = AtlasInputs.expand(o.inputs(), inputContext(spark, o, countsAt));
+    AtlasInputs atlases =
+        AtlasInputs.expand(
+            o.inputs(),
+            InputContext.onDriver(
+                spark,
+                countsAt,
+                o.geneIdColumnOrDefault(),
+                o.geneIdType() == GeneIdType.SYMBOL,
+                null,
+                o.cellTable(),
+                o.genome()));
     List<InputFile> files = atlases.files();
     Vocabulary vocabulary = VocabularyLoader.load(o.vocabulary());
     EncodingSettings settings =
@@ -160,20 +170,6 @@ public final class TokenizeJob {
           String.format(Locale.ROOT, "%.1f", seconds));
       return TokenizeResult.of(out.targetUri(), counters, written, seconds, summary);
     }
-  }
-
-  /** What the options say about finding and opening inputs. */
-  private static InputContext inputContext(
-      SparkSession spark, TokenizeOptions o, CountsLocation countsAt) {
-    return new InputContext(
-        spark,
-        HdfOpener.onDriver(spark.sparkContext().hadoopConfiguration()),
-        countsAt,
-        o.geneIdColumnOrDefault(),
-        o.geneIdType() == GeneIdType.SYMBOL,
-        null,
-        o.cellTable(),
-        o.genome());
   }
 
   /**
@@ -370,7 +366,7 @@ public final class TokenizeJob {
   }
 
   private static int fieldIndex(StructType t, String name) {
-    return java.util.Arrays.asList(t.fieldNames()).indexOf(name);
+    return Arrays.asList(t.fieldNames()).indexOf(name);
   }
 
   static StructType outputSchema(TokenizeOptions o, StructType obsType) {

@@ -1,5 +1,6 @@
 package org.cellspark.jobs.tokenize;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -70,7 +71,7 @@ public record TokenizeOptions(
       Set.of("cell_id", "input_ids", "length", "n_counts", "source");
 
   /** An obs column to copy into the output, optionally renamed: {@code obs_col[=out_col]}. */
-  public record Attribute(String obsColumn, String outputColumn) implements java.io.Serializable {
+  public record Attribute(String obsColumn, String outputColumn) implements Serializable {
     public static Attribute parse(String spec) {
       int eq = spec.indexOf('=');
       String obs = (eq < 0 ? spec : spec.substring(0, eq)).trim();

@@ -3,6 +3,7 @@ package org.cellspark.jobs.tokenize;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.cellspark.encode.EncodingSettings;
 import org.cellspark.jobs.common.JobSummary;
@@ -27,7 +28,7 @@ final class TokenizeSummary {
     options.put("vocabulary", o.vocabulary());
     options.put("counts", o.counts());
     options.put("gene_id_column", o.geneIdColumnOrDefault());
-    options.put("gene_id_type", o.geneIdType().name().toLowerCase(java.util.Locale.ROOT));
+    options.put("gene_id_type", o.geneIdType().name().toLowerCase(Locale.ROOT));
     options.put("model_input_size", settings.modelInputSize());
     options.put("special_tokens", settings.specialTokens());
     options.put(
