@@ -36,6 +36,14 @@ public record AtlasInputs(List<AtlasInput> inputs) {
    * file goes to the first format that claims it, else to AnnData, as do the remaining specs.
    */
   public static AtlasInputs expand(List<String> specs, InputContext c) {
+    return expand(specs, c, AtlasFormats.ALL);
+  }
+
+  /**
+   * As {@link #expand(List, InputContext)}, with these formats (in this order; AnnData stays the
+   * fallback): for tests of the contract with a format of their own.
+   */
+  static AtlasInputs expand(List<String> specs, InputContext c, List<AtlasFormat> formats) {
     Configuration conf = c.spark().sparkContext().hadoopConfiguration();
     List<AtlasInput> opened = new ArrayList<>();
     List<String> fallbackSpecs = new ArrayList<>();
@@ -43,7 +51,7 @@ public record AtlasInputs(List<AtlasInput> inputs) {
       for (String spec : raw.split(",", -1)) {
         spec = spec.trim();
         if (!spec.isEmpty()) {
-          expandOne(spec, c, conf, opened, fallbackSpecs);
+          expandOne(spec, c, conf, formats, opened, fallbackSpecs);
         }
       }
     }
@@ -61,7 +69,7 @@ public record AtlasInputs(List<AtlasInput> inputs) {
           c.counts().modality());
     }
     List<AtlasInput> ordered = new ArrayList<>(opened);
-    ordered.sort(Comparator.comparingInt(i -> AtlasFormats.ALL.indexOf(i.format())));
+    ordered.sort(Comparator.comparingInt(i -> formats.indexOf(i.format())));
     return new AtlasInputs(List.copyOf(ordered));
   }
 
@@ -69,20 +77,21 @@ public record AtlasInputs(List<AtlasInput> inputs) {
       String spec,
       InputContext c,
       Configuration conf,
+      List<AtlasFormat> formats,
       List<AtlasInput> opened,
       List<String> fallbackSpecs) {
-    for (AtlasFormat format : AtlasFormats.ALL) {
+    for (AtlasFormat format : formats) {
       if (format instanceof AtlasFormat.OfFolders folders && folders.recognises(spec, conf)) {
         opened.add(folders.open(spec, c));
         return;
       }
     }
-    for (AtlasFormat format : AtlasFormats.ALL) {
+    for (AtlasFormat format : formats) {
       if (format != AtlasFormats.FALLBACK && format instanceof AtlasFormat.OfFiles files) {
         for (String extension : files.extensions()) {
           if (spec.endsWith(extension)) {
             for (InputFile f : InputFiles.expand(List.of(spec), extension, conf)) {
-              place(f, c, opened, fallbackSpecs);
+              place(f, c, formats, opened, fallbackSpecs);
             }
             return;
           }
@@ -90,14 +99,14 @@ public record AtlasInputs(List<AtlasInput> inputs) {
       }
     }
     if (isFolder(spec, conf)) {
-      List<InputFile> files = InputFiles.list(spec, conf, fileExtensions());
+      List<InputFile> files = InputFiles.list(spec, conf, fileExtensions(formats));
       if (files.isEmpty()) {
         throw UserException.of(
             "Input folder %s holds no atlas files (%s), and is neither a Matrix Market folder"
                 + " (matrix.mtx[.gz]) nor a Parquet table",
-            spec, String.join(", ", fileExtensions()));
+            spec, String.join(", ", fileExtensions(formats)));
       }
-      files.forEach(f -> place(f, c, opened, fallbackSpecs));
+      files.forEach(f -> place(f, c, formats, opened, fallbackSpecs));
     } else {
       fallbackSpecs.add(spec);
     }
@@ -105,8 +114,12 @@ public record AtlasInputs(List<AtlasInput> inputs) {
 
   /** A file to the first format that claims it; else AnnData's (whose refusal names both). */
   private static void place(
-      InputFile f, InputContext c, List<AtlasInput> opened, List<String> fallbackSpecs) {
-    for (AtlasFormat format : AtlasFormats.ALL) {
+      InputFile f,
+      InputContext c,
+      List<AtlasFormat> formats,
+      List<AtlasInput> opened,
+      List<String> fallbackSpecs) {
+    for (AtlasFormat format : formats) {
       if (format != AtlasFormats.FALLBACK
           && format instanceof AtlasFormat.OfFiles files
           && files.extensions().stream().anyMatch(f.uri()::endsWith)
@@ -119,8 +132,8 @@ public record AtlasInputs(List<AtlasInput> inputs) {
   }
 
   /** Every file format's extensions, in registry order. */
-  private static String[] fileExtensions() {
-    return AtlasFormats.ALL.stream()
+  private static String[] fileExtensions(List<AtlasFormat> formats) {
+    return formats.stream()
         .filter(AtlasFormat.OfFiles.class::isInstance)
         .flatMap(f -> ((AtlasFormat.OfFiles) f).extensions().stream())
         .distinct()
@@ -155,7 +168,7 @@ public record AtlasInputs(List<AtlasInput> inputs) {
    */
   public Dataset<Row> read(SparkSession spark, List<String> obs, ReadPlan plan) {
     StructType obsType = obsType(obs);
-    Map<AtlasFormat, List<AtlasInput>> byFormat = new LinkedHashMap<>();
+    Map<AtlasFormat, List<AtlasInput>> byFormat = new LinkedHashMap<>(); // in registry order
     inputs.forEach(i -> byFormat.computeIfAbsent(i.format(), k -> new ArrayList<>()).add(i));
     Dataset<Row> cells = null;
     for (Map.Entry<AtlasFormat, List<AtlasInput>> e : byFormat.entrySet()) {
