@@ -214,6 +214,25 @@ class MediansJobTest {
     assertThat(VocabularyLoader.load(folder(r)).medians()).isEqualTo(h5ad.medians());
   }
 
+  /**
+   * Symbols come from every input that keeps them: a Cell Ranger 2 file's gene_names (here SYM_0013
+   * for ENSG00000000013, as the fixture's datasets hold them) become the name dictionary.
+   */
+  @Test
+  void cellRangerGeneNamesBecomeTheNameDictionary(SparkSession spark) {
+    Path h5 =
+        Fixtures.repositoryRoot()
+            .resolve("spark-jobs/src/test/resources/fixtures/field/cellranger2.h5");
+    MediansResult r =
+        MediansJob.run(
+            spark, MediansOptions.of(List.of(h5.toString()), tmp.resolve("cr2").toString()));
+    Vocabulary v = VocabularyLoader.load(folder(r));
+    assertThat(v.symbolToId())
+        .containsEntry("SYM_0013", "ENSG00000000013")
+        .containsEntry("SYM_0006", "ENSG00000000006")
+        .hasSize(v.medians().size());
+  }
+
   @Test
   void genesListMinCellsAndBadLists(SparkSession spark) throws IOException {
     String atlas = Fixtures.atlas("csr_float32_gzip.h5ad").toString();
