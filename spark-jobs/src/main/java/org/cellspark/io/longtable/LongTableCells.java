@@ -11,6 +11,7 @@ import static org.apache.spark.sql.functions.struct;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.Function;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -43,6 +44,17 @@ public final class LongTableCells {
   private LongTableCells() {}
 
   public static Dataset<Row> read(SparkSession spark, LongTable t, StructType obs) {
+    Dataset<Row> cells = grouped(spark, t, obs.fields());
+    JavaRDD<InternalRow> out =
+        cells.queryExecution().toRdd().toJavaRDD().map(new CellRow(t, obs, cells.schema()));
+    return InternalRowsRelation.dataFrame(spark, CellCountsSchema.of(obs), out.rdd());
+  }
+
+  /**
+   * One row per cell: its (gene index, count) pairs sorted by gene, and per attribute its minimum
+   * and maximum over the cell's rows (or the cell table's value, twice).
+   */
+  private static Dataset<Row> grouped(SparkSession spark, LongTable t, StructField[] fields) {
     List<Row> genes = new ArrayList<>();
     for (int i = 0; i < t.geneIds().length; i++) {
       genes.add(RowFactory.create(t.geneIds()[i], i));
@@ -62,7 +74,6 @@ public final class LongTableCells {
                 collect_list(
                     struct(col(GENE_INDEX), col(LongTable.COUNT).cast(DataTypes.DoubleType))))
             .as(PAIRS));
-    StructField[] fields = obs.fields();
     boolean onRows = t.cellTable() == null;
     for (StructField f : fields) {
       if (onRows && t.columns().containsKey(f.name())) {
@@ -74,94 +85,111 @@ public final class LongTableCells {
     Dataset<Row> cells =
         rows.groupBy(col(LongTable.CELL_ID))
             .agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0]));
-    if (!onRows) {
-      Dataset<Row> attrs = LongTable.parquet(spark, t.cellTable(), t.cellTable());
-      List<Column> keep = new ArrayList<>(List.of(col(LongTable.CELL_ID)));
-      for (StructField f : fields) {
-        if (t.columns().containsKey(f.name())) {
-          DataType type = t.columns().get(f.name()).sparkType();
-          keep.add(col(f.name()).cast(type).as("_min_" + f.name()));
-          keep.add(col(f.name()).cast(type).as("_max_" + f.name()));
+    if (onRows) {
+      return cells;
+    }
+    Dataset<Row> attrs = LongTable.parquet(spark, t.cellTable(), t.cellTable());
+    List<Column> keep = new ArrayList<>(List.of(col(LongTable.CELL_ID)));
+    for (StructField f : fields) {
+      if (t.columns().containsKey(f.name())) {
+        DataType type = t.columns().get(f.name()).sparkType();
+        keep.add(col(f.name()).cast(type).as("_min_" + f.name()));
+        keep.add(col(f.name()).cast(type).as("_max_" + f.name()));
+      }
+    }
+    return cells.join(
+        attrs.select(keep.toArray(new Column[0])), new String[] {LongTable.CELL_ID}, "left");
+  }
+
+  /**
+   * A grouped cell as a {@link CellCountsSchema} row; refuses a cell without an ID, a gene on two
+   * rows of one cell, and an attribute with two values in one cell.
+   */
+  private static final class CellRow implements Function<InternalRow, InternalRow> {
+    private final String name;
+    private final UTF8String source;
+    private final String[] geneIds;
+    private final StructField[] fields;
+    private final int pairsAt;
+    private final int[] minAt;
+    private final int[] maxAt;
+    private final DataType[] nativeTypes;
+
+    CellRow(LongTable t, StructType obs, StructType grouped) {
+      this.name = t.file().name();
+      this.source = UTF8String.fromString(t.file().uri());
+      this.geneIds = t.geneIds();
+      this.fields = obs.fields();
+      List<String> names = List.of(grouped.fieldNames());
+      this.pairsAt = names.indexOf(PAIRS);
+      this.minAt = new int[fields.length];
+      this.maxAt = new int[fields.length];
+      this.nativeTypes = new DataType[fields.length];
+      for (int k = 0; k < fields.length; k++) {
+        minAt[k] = names.indexOf("_min_" + fields[k].name());
+        maxAt[k] = names.indexOf("_max_" + fields[k].name());
+        nativeTypes[k] = minAt[k] < 0 ? null : grouped.fields()[minAt[k]].dataType();
+      }
+    }
+
+    @Override
+    public InternalRow call(InternalRow r) {
+      if (r.isNullAt(0)) {
+        throw UserException.of(
+            "Input %s has rows with no cell_id; every row must name its cell", name);
+      }
+      UTF8String cell = r.getUTF8String(0);
+      ArrayData pairs = r.getArray(pairsAt);
+      int n = pairs.numElements();
+      int[] g = new int[n];
+      double[] v = new double[n];
+      for (int k = 0; k < n; k++) {
+        InternalRow p = pairs.getStruct(k, 2);
+        g[k] = p.getInt(0);
+        v[k] = p.isNullAt(1) ? Double.NaN : p.getDouble(1);
+        if (k > 0 && g[k] == g[k - 1]) {
+          throw UserException.of(
+              "Input %s: cell '%s' has gene %s on more than one row; a long table holds"
+                  + " one row per cell and gene (sum them first)",
+              name, cell, geneIds[g[k]]);
         }
       }
-      cells =
-          cells.join(
-              attrs.select(keep.toArray(new Column[0])), new String[] {LongTable.CELL_ID}, "left");
+      return new GenericInternalRow(
+          new Object[] {
+            cell.clone(),
+            source,
+            -1L,
+            UnsafeArrayData.fromPrimitiveArray(g),
+            UnsafeArrayData.fromPrimitiveArray(v),
+            attributes(r, cell)
+          });
     }
-    String[] names = cells.schema().fieldNames();
-    int[] minAt = new int[fields.length];
-    int[] maxAt = new int[fields.length];
-    DataType[] nativeTypes = new DataType[fields.length];
-    for (int k = 0; k < fields.length; k++) {
-      minAt[k] = List.of(names).indexOf("_min_" + fields[k].name());
-      maxAt[k] = List.of(names).indexOf("_max_" + fields[k].name());
-      nativeTypes[k] = minAt[k] < 0 ? null : cells.schema().fields()[minAt[k]].dataType();
+
+    private GenericInternalRow attributes(InternalRow r, UTF8String cell) {
+      GenericInternalRow o = new GenericInternalRow(fields.length);
+      for (int k = 0; k < fields.length; k++) {
+        if (minAt[k] < 0 || r.isNullAt(minAt[k])) {
+          continue;
+        }
+        Object lo = copy(r.get(minAt[k], nativeTypes[k]));
+        Object hi = copy(r.get(maxAt[k], nativeTypes[k]));
+        if (!lo.equals(hi)) {
+          throw UserException.of(
+              "Input %s: column '%s' is not one value per cell: cell '%s' has %s and %s"
+                  + " on its rows",
+              name, fields[k].name(), cell, lo, hi);
+        }
+        Object value = ObsValues.as(lo, fields[k].dataType());
+        if (value == ObsValues.MISMATCH) {
+          throw UserException.of(
+              "Input %s: column '%s' of cell '%s' is %s, but the column is %s in the"
+                  + " other inputs; make it the same type in every input",
+              name, fields[k].name(), cell, lo, fields[k].dataType().simpleString());
+        }
+        o.update(k, value);
+      }
+      return o;
     }
-    int pairsAt = List.of(names).indexOf(PAIRS);
-    String[] geneIds = t.geneIds();
-    String name = t.file().name();
-    UTF8String source = UTF8String.fromString(t.file().uri());
-    JavaRDD<InternalRow> out =
-        cells
-            .queryExecution()
-            .toRdd()
-            .toJavaRDD()
-            .map(
-                r -> {
-                  if (r.isNullAt(0)) {
-                    throw UserException.of(
-                        "Input %s has rows with no cell_id; every row must name its cell", name);
-                  }
-                  UTF8String cell = r.getUTF8String(0);
-                  ArrayData pairs = r.getArray(pairsAt);
-                  int n = pairs.numElements();
-                  int[] g = new int[n];
-                  double[] v = new double[n];
-                  for (int k = 0; k < n; k++) {
-                    InternalRow p = pairs.getStruct(k, 2);
-                    g[k] = p.getInt(0);
-                    v[k] = p.isNullAt(1) ? Double.NaN : p.getDouble(1);
-                    if (k > 0 && g[k] == g[k - 1]) {
-                      throw UserException.of(
-                          "Input %s: cell '%s' has gene %s on more than one row; a long table holds"
-                              + " one row per cell and gene (sum them first)",
-                          name, cell, geneIds[g[k]]);
-                    }
-                  }
-                  GenericInternalRow o = new GenericInternalRow(fields.length);
-                  for (int k = 0; k < fields.length; k++) {
-                    if (minAt[k] < 0 || r.isNullAt(minAt[k])) {
-                      continue;
-                    }
-                    Object lo = copy(r.get(minAt[k], nativeTypes[k]));
-                    Object hi = copy(r.get(maxAt[k], nativeTypes[k]));
-                    if (!lo.equals(hi)) {
-                      throw UserException.of(
-                          "Input %s: column '%s' is not one value per cell: cell '%s' has %s and %s"
-                              + " on its rows",
-                          name, fields[k].name(), cell, lo, hi);
-                    }
-                    Object value = ObsValues.as(lo, fields[k].dataType());
-                    if (value == ObsValues.MISMATCH) {
-                      throw UserException.of(
-                          "Input %s: column '%s' of cell '%s' is %s, but the column is %s in the"
-                              + " other inputs; make it the same type in every input",
-                          name, fields[k].name(), cell, lo, fields[k].dataType().simpleString());
-                    }
-                    o.update(k, value);
-                  }
-                  return (InternalRow)
-                      new GenericInternalRow(
-                          new Object[] {
-                            cell.clone(),
-                            source,
-                            -1L,
-                            UnsafeArrayData.fromPrimitiveArray(g),
-                            UnsafeArrayData.fromPrimitiveArray(v),
-                            o
-                          });
-                });
-    return InternalRowsRelation.dataFrame(spark, CellCountsSchema.of(obs), out.rdd());
   }
 
   /** Strings of Spark's row buffers point into them; the buffer is reused for the next row. */
