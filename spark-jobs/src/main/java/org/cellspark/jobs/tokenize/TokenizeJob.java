@@ -101,17 +101,7 @@ public final class TokenizeJob {
     long start = System.nanoTime();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     CountsLocation countsAt = CountsLocation.parse(o.counts()).withModality(o.modality());
-    AtlasInputs atlases =
-        AtlasInputs.expand(
-            o.inputs(),
-            InputContext.onDriver(
-                spark,
-                countsAt,
-                o.geneIdColumnOrDefault(),
-                o.geneIdType() == GeneIdType.SYMBOL,
-                null,
-                o.cellTable(),
-                o.genome()));
+    AtlasInputs atlases = AtlasInputs.expand(o.inputs(), inputContext(spark, o, countsAt));
     List<InputFile> files = atlases.files();
     Vocabulary vocabulary = VocabularyLoader.load(o.vocabulary());
     EncodingSettings settings =
@@ -170,6 +160,19 @@ public final class TokenizeJob {
           String.format(Locale.ROOT, "%.1f", seconds));
       return TokenizeResult.of(out.targetUri(), counters, written, seconds, summary);
     }
+  }
+
+  /** What the options say about finding and opening inputs. */
+  private static InputContext inputContext(
+      SparkSession spark, TokenizeOptions o, CountsLocation countsAt) {
+    return InputContext.onDriver(
+        spark,
+        countsAt,
+        o.geneIdColumnOrDefault(),
+        o.geneIdType() == GeneIdType.SYMBOL,
+        null,
+        o.cellTable(),
+        o.genome());
   }
 
   /**
