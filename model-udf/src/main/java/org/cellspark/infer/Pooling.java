@@ -18,7 +18,14 @@ public enum Pooling {
   MEAN,
   CLS;
 
+  /**
+   * {@code mean} or {@code cls}, case aside; {@code cell} is accepted for {@code mean}, as
+   * upstream's EmbExtractor calls the same mean pooling its "cell" embedding mode.
+   */
   public static Pooling parse(String s) {
+    if (s != null && s.trim().equalsIgnoreCase("cell")) {
+      return MEAN;
+    }
     return Choices.parse("--pooling", s, values());
   }
 
