@@ -17,6 +17,16 @@ public final class ModelCheck {
 
   public static void check(
       BertConfig model, String modelName, TokenProfile data, EmbeddingSettings settings) {
+    List<String> problems = problems(model, data, settings);
+    if (!problems.isEmpty()) {
+      throw new UserException(
+          "Model " + modelName + " does not fit the tokens: " + String.join("; ", problems) + ".");
+    }
+  }
+
+  /** Every way the model does not fit the tokens; empty when it fits. */
+  public static List<String> problems(
+      BertConfig model, TokenProfile data, EmbeddingSettings settings) {
     List<String> problems = new ArrayList<>();
     if (data.vocabularyTokens() > 0 && data.vocabularyTokens() != model.vocabSize()) {
       problems.add(
@@ -69,9 +79,6 @@ public final class ModelCheck {
           "--pooling cls needs every cell to start with <cls> (V2 tokens); these do not: use"
               + " --pooling mean");
     }
-    if (!problems.isEmpty()) {
-      throw new UserException(
-          "Model " + modelName + " does not fit the tokens: " + String.join("; ", problems) + ".");
-    }
+    return problems;
   }
 }

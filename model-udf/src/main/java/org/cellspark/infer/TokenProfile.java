@@ -24,6 +24,17 @@ public record TokenProfile(
     boolean vocabularyHasClsAndEos)
     implements Serializable {
 
+  /**
+   * Cells as {@code cellspark tokenize} would make them with a vocabulary, before any table exists:
+   * up to {@code inputSize} tokens each, ids up to the vocabulary's largest, {@code <cls>} first
+   * when it has {@code <cls>} and {@code <eos>}. What {@link ModelCheck} needs to judge a model and
+   * a vocabulary together.
+   */
+  public static TokenProfile ofVocabulary(
+      int tokens, int largestTokenId, boolean clsAndEos, int inputSize) {
+    return new TokenProfile(1, inputSize, largestTokenId, clsAndEos ? 1 : 0, tokens, clsAndEos);
+  }
+
   /** "a V2 vocabulary (20,275 tokens, <cls> first)" or "a V1 vocabulary (25,426 tokens)". */
   String describeVocabulary() {
     return String.format(

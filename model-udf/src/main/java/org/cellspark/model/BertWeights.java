@@ -3,8 +3,12 @@ package org.cellspark.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.cellspark.error.UserException;
 
@@ -42,6 +46,18 @@ final class BertWeights {
 
   /** The weight {@code name} as float32 on the model's device, checked to have {@code shape}. */
   NDArray get(String name, long... shape) {
+    String key = checked(name, shape).name();
+    NDArray fp32 = manager.create(file.floats(key), new Shape(shape));
+    if (precision == Precision.FP32) {
+      return fp32;
+    }
+    NDArray cast = fp32.toType(precision.dataType(), false);
+    fp32.close();
+    return cast;
+  }
+
+  /** The tensor {@code name} (prefix added), refused when absent or not of {@code shape}. */
+  private SafetensorsFile.Tensor checked(String name, long... shape) {
     String key = prefix + name;
     SafetensorsFile.Tensor t = file.tensors().get(key);
     if (t == null) {
@@ -59,24 +75,27 @@ final class BertWeights {
           file.path().getFileName(),
           Arrays.toString(t.shape()));
     }
-    NDArray fp32 = manager.create(file.floats(key), new Shape(shape));
-    if (precision == Precision.FP32) {
-      return fp32;
-    }
-    NDArray cast = fp32.toType(precision.dataType(), false);
-    fp32.close();
-    return cast;
+    return t;
+  }
+
+  /** Reads a weight by its name without prefix and the shape the config implies. */
+  @FunctionalInterface
+  interface Source<T> {
+    T tensor(String name, long... shape);
   }
 
   /** A LayerNorm's scale ({@code weight}/{@code gamma}) or shift ({@code bias}/{@code beta}). */
   NDArray norm(String module, boolean scale, long size) {
+    return get(normName(module, scale), size);
+  }
+
+  private String normName(String module, boolean scale) {
     String modern = module + (scale ? ".weight" : ".bias");
     String legacy = module + (scale ? ".gamma" : ".beta");
-    return get(
-        file.tensors().containsKey(prefix + modern) || !file.tensors().containsKey(prefix + legacy)
-            ? modern
-            : legacy,
-        size);
+    return file.tensors().containsKey(prefix + modern)
+            || !file.tensors().containsKey(prefix + legacy)
+        ? modern
+        : legacy;
   }
 
   /**
@@ -84,13 +103,17 @@ final class BertWeights {
    * shift; each checked against the config.
    */
   List<NDArray> embeddings(BertConfig config) {
+    return embeddings(config, this::get);
+  }
+
+  <T> List<T> embeddings(BertConfig config, Source<T> s) {
     int h = config.hiddenSize();
     return List.of(
-        get("embeddings.word_embeddings.weight", config.vocabSize(), h),
-        get("embeddings.position_embeddings.weight", config.maxPositions(), h),
-        get("embeddings.token_type_embeddings.weight", config.typeVocabSize(), h),
-        norm("embeddings.LayerNorm", true, h),
-        norm("embeddings.LayerNorm", false, h));
+        s.tensor("embeddings.word_embeddings.weight", config.vocabSize(), h),
+        s.tensor("embeddings.position_embeddings.weight", config.maxPositions(), h),
+        s.tensor("embeddings.token_type_embeddings.weight", config.typeVocabSize(), h),
+        s.tensor(normName("embeddings.LayerNorm", true), h),
+        s.tensor(normName("embeddings.LayerNorm", false), h));
   }
 
   /**
@@ -99,19 +122,69 @@ final class BertWeights {
    * intermediate, output (weight, bias each), output LayerNorm (scale, shift).
    */
   List<NDArray> layer(BertConfig config, int l) {
+    return layer(config, l, this::get);
+  }
+
+  <T> List<T> layer(BertConfig config, int l, Source<T> s) {
     int h = config.hiddenSize();
     int i = config.intermediateSize();
     String p = "encoder.layer." + l + ".";
     return List.of(
-        get(p + "attention.self.query.weight", h, h), get(p + "attention.self.query.bias", h),
-        get(p + "attention.self.key.weight", h, h), get(p + "attention.self.key.bias", h),
-        get(p + "attention.self.value.weight", h, h), get(p + "attention.self.value.bias", h),
-        get(p + "attention.output.dense.weight", h, h), get(p + "attention.output.dense.bias", h),
-        norm(p + "attention.output.LayerNorm", true, h),
-            norm(p + "attention.output.LayerNorm", false, h),
-        get(p + "intermediate.dense.weight", i, h), get(p + "intermediate.dense.bias", i),
-        get(p + "output.dense.weight", h, i), get(p + "output.dense.bias", h),
-        norm(p + "output.LayerNorm", true, h), norm(p + "output.LayerNorm", false, h));
+        s.tensor(p + "attention.self.query.weight", h, h),
+        s.tensor(p + "attention.self.query.bias", h),
+        s.tensor(p + "attention.self.key.weight", h, h),
+        s.tensor(p + "attention.self.key.bias", h),
+        s.tensor(p + "attention.self.value.weight", h, h),
+        s.tensor(p + "attention.self.value.bias", h),
+        s.tensor(p + "attention.output.dense.weight", h, h),
+        s.tensor(p + "attention.output.dense.bias", h),
+        s.tensor(normName(p + "attention.output.LayerNorm", true), h),
+        s.tensor(normName(p + "attention.output.LayerNorm", false), h),
+        s.tensor(p + "intermediate.dense.weight", i, h),
+        s.tensor(p + "intermediate.dense.bias", i),
+        s.tensor(p + "output.dense.weight", h, i),
+        s.tensor(p + "output.dense.bias", h),
+        s.tensor(normName(p + "output.LayerNorm", true), h),
+        s.tensor(normName(p + "output.LayerNorm", false), h));
+  }
+
+  /**
+   * Every encoder weight the config implies checked without building arrays: present, of the
+   * config's shape, and every value finite (each is read once).
+   */
+  WeightsReport verify(BertConfig config) {
+    List<SafetensorsFile.Tensor> all = new ArrayList<>(embeddings(config, this::checked));
+    for (int l = 0; l < config.numLayers(); l++) {
+      all.addAll(layer(config, l, this::checked));
+    }
+    long parameters = 0;
+    long nonFinite = 0;
+    String firstNonFinite = null;
+    Set<String> dtypes = new TreeSet<>();
+    for (SafetensorsFile.Tensor t : all) {
+      parameters += t.elements();
+      dtypes.add(t.dtype());
+      FloatBuffer values = file.floats(t.name());
+      long bad = 0;
+      while (values.hasRemaining()) {
+        if (!Float.isFinite(values.get())) {
+          bad++;
+        }
+      }
+      if (bad > 0 && firstNonFinite == null) {
+        firstNonFinite = t.name();
+      }
+      nonFinite += bad;
+    }
+    return new WeightsReport(
+        file.path(),
+        file.tensors().size(),
+        all.size(),
+        parameters,
+        dtypes,
+        unexpected(),
+        nonFinite,
+        firstNonFinite);
   }
 
   /** Tensors that are neither encoder weights nor a known unused head, for a warning. */

@@ -58,37 +58,75 @@ public final class ModelLoader {
 
   /** As {@link #load(Path, Device, Precision)}, choosing how a safetensors checkpoint runs. */
   public static Encoder load(Path location, Device device, Precision precision, Engine engine) {
-    Path path = location.toAbsolutePath().normalize();
-    if (Files.isDirectory(path)) {
-      Path safetensors = path.resolve("model.safetensors");
-      if (Files.isRegularFile(safetensors)) {
-        return checkpoint(safetensors, path.resolve("config.json"), device, precision, engine);
+    ModelFiles files = ModelFiles.at(location);
+    return files.torchScript()
+        ? torchScript(files.weights(), files.config(), device, precision)
+        : checkpoint(files.weights(), files.config(), device, precision, engine);
+  }
+
+  /**
+   * Where a model's weights and config are: a folder with model.safetensors (or model.pt), or the
+   * weights file itself with config.json beside it.
+   *
+   * @param torchScript whether the weights are a TorchScript file (else safetensors)
+   */
+  record ModelFiles(Path weights, Path config, boolean torchScript) {
+    static ModelFiles at(Path location) {
+      Path path = location.toAbsolutePath().normalize();
+      if (Files.isDirectory(path)) {
+        Path safetensors = path.resolve("model.safetensors");
+        if (Files.isRegularFile(safetensors)) {
+          return new ModelFiles(safetensors, path.resolve("config.json"), false);
+        }
+        Path torchscript = path.resolve("model.pt");
+        if (Files.isRegularFile(torchscript)) {
+          return new ModelFiles(torchscript, path.resolve("config.json"), true);
+        }
+        throw UserException.of(
+            "Model folder %s has neither model.safetensors nor model.pt. Use a Hugging Face model"
+                + " folder (config.json + model.safetensors) or a TorchScript file; checkpoints"
+                + " saved as pytorch_model.bin must be re-saved as safetensors"
+                + " (model.save_pretrained(dir))",
+            path);
       }
-      Path torchscript = path.resolve("model.pt");
-      if (Files.isRegularFile(torchscript)) {
-        return torchScript(torchscript, path.resolve("config.json"), device, precision);
+      if (!Files.isRegularFile(path)) {
+        throw UserException.of("Model %s does not exist", path);
+      }
+      String name = path.getFileName().toString();
+      Path config = path.resolveSibling("config.json");
+      if (name.endsWith(".safetensors")) {
+        return new ModelFiles(path, config, false);
+      }
+      if (name.endsWith(".pt") || name.endsWith(".pth") || name.endsWith(".torchscript")) {
+        return new ModelFiles(path, config, true);
       }
       throw UserException.of(
-          "Model folder %s has neither model.safetensors nor model.pt. Use a Hugging Face model"
-              + " folder (config.json + model.safetensors) or a TorchScript file; checkpoints saved"
-              + " as pytorch_model.bin must be re-saved as safetensors"
-              + " (model.save_pretrained(dir))",
-          path);
+          "Model %s is neither a folder, a .safetensors file nor a TorchScript .pt file", path);
     }
-    if (!Files.isRegularFile(path)) {
-      throw UserException.of("Model %s does not exist", path);
-    }
-    String name = path.getFileName().toString();
-    Path config = path.resolveSibling("config.json");
-    if (name.endsWith(".safetensors")) {
-      return checkpoint(path, config, device, precision, engine);
-    }
-    if (name.endsWith(".pt") || name.endsWith(".pth") || name.endsWith(".torchscript")) {
-      return torchScript(path, config, device, precision);
-    }
-    throw UserException.of(
-        "Model %s is neither a folder, a .safetensors file nor a TorchScript .pt file", path);
   }
+
+  /**
+   * The model at {@code location} checked without loading it into an engine: its config, and for a
+   * safetensors checkpoint every encoder weight (present, the config's shape, finite values). A
+   * TorchScript file's weights are inside its program: they are checked when it loads.
+   *
+   * @return the config and the weights' report (null for TorchScript)
+   */
+  public static Inspection inspect(Path location) {
+    ModelFiles files = ModelFiles.at(location);
+    BertConfig config = config(files.config(), files.weights());
+    if (files.torchScript()) {
+      return new Inspection(files.weights(), files.config(), config, null);
+    }
+    SafetensorsFile file = SafetensorsFile.open(files.weights());
+    WeightsReport weights =
+        new BertWeights(file, null, files.config().toString(), Precision.FP32).verify(config);
+    return new Inspection(files.weights(), files.config(), config, weights);
+  }
+
+  /** A model checked by {@link #inspect}; {@code weights} is null for a TorchScript file. */
+  public record Inspection(
+      Path weightsFile, Path configFile, BertConfig config, WeightsReport weights) {}
 
   private static void warnUnexpected(Path safetensors, List<String> unexpected) {
     if (!unexpected.isEmpty()) {

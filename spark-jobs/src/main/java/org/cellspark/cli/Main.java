@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
       StatsCommand.class,
       ClassifyCommand.class,
       MediansCommand.class,
+      CheckModelCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -404,6 +404,31 @@ class ErrorCatalogueTest {
           args.addAll(List.of("--vocabulary", V2));
           return new Attempt(args, embed.output());
         });
+    s.put(
+        "model-vocabulary-mismatch",
+        w ->
+            Attempt.of(
+                w.out().resolve("nothing"),
+                "check-model",
+                "--model",
+                TINY_V2.toString(),
+                "--vocabulary",
+                V1));
+    s.put(
+        "model-weights-not-finite",
+        w -> {
+          Path model = copyOf(TINY_V2, w.in().resolve("model"));
+          poisonFirstValue(model.resolve("model.safetensors"), "embeddings.word_embeddings.weight");
+          return Attempt.of(
+              w.out().resolve("nothing"),
+              "check-model",
+              "--model",
+              model.toString(),
+              "--vocabulary",
+              V2,
+              "--model-input-size",
+              "64");
+        });
     s.put("v1-tokens-v2-model", w -> embed(w, tokensV1, TINY_V2));
     s.put("v2-tokens-v1-model", w -> embed(w, tokensV2, TINY_V1));
     s.put(
@@ -591,6 +616,19 @@ class ErrorCatalogueTest {
         ByteBuffer.allocate(8 + h.length + all.capacity() - data).order(ByteOrder.LITTLE_ENDIAN);
     out.putLong(h.length).put(h).put(all.array(), data, all.capacity() - data);
     Files.write(file, out.array());
+  }
+
+  /** Writes a NaN over the first value of the tensor whose name ends with {@code tensor}. */
+  private static void poisonFirstValue(Path file, String tensor) throws IOException {
+    ByteBuffer all = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+    int headerLength = (int) all.getLong(0);
+    String header = new String(all.array(), 8, headerLength, StandardCharsets.UTF_8);
+    Matcher m =
+        Pattern.compile(Pattern.quote(tensor) + "\"[^}]*\"data_offsets\":\\s*\\[(\\d+),")
+            .matcher(header);
+    assertThat(m.find()).isTrue();
+    all.putFloat(8 + headerLength + Integer.parseInt(m.group(1)), Float.NaN);
+    Files.write(file, all.array());
   }
 
   // ------------------------------------------------------------------------------------------

@@ -1,0 +1,136 @@
+package org.cellspark.jobs.check;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import org.cellspark.encode.EncodingSettings;
+import org.cellspark.error.UserException;
+import org.cellspark.infer.EmbeddingSettings;
+import org.cellspark.infer.ModelCheck;
+import org.cellspark.infer.Pooling;
+import org.cellspark.infer.TokenProfile;
+import org.cellspark.model.BertConfig;
+import org.cellspark.model.ModelLoader;
+import org.cellspark.model.WeightsReport;
+import org.cellspark.spark.ShippedFiles;
+import org.cellspark.vocab.Vocabulary;
+import org.cellspark.vocab.VocabularyLoader;
+
+/**
+ * {@code cellspark check-model}: a model and a vocabulary checked together before a long run, with
+ * the checks embed and perturb make on their tokens (ModelCheck) applied to the tokens {@code
+ * cellspark tokenize} would make with that vocabulary, plus what only the files tell: the config's
+ * sizes, every encoder weight present with the config's shape and finite. Needs no Spark.
+ */
+public final class ModelVocabularyCheck {
+  private ModelVocabularyCheck() {}
+
+  /**
+   * @param model a Hugging Face folder, a .safetensors file or a TorchScript file
+   * @param vocabulary a folder of dictionaries, or builtin:geneformer-v1
+   * @param modelInputSize tokens per cell the tokens will have; 0 = the tokenizer's default for the
+   *     vocabulary (4,096 with <cls>/<eos>, else 2,048)
+   */
+  public record Options(String model, String vocabulary, int modelInputSize) {}
+
+  /**
+   * What was found, as lines for the console.
+   *
+   * @param lines the model, the weights, the vocabulary, and how they fit together
+   */
+  public record Report(List<String> lines) {}
+
+  /** Refuses (exit 2) with every problem at once; else the report. */
+  public static Report run(Options o) {
+    ModelLoader.Inspection model = ModelLoader.inspect(ShippedFiles.resolve(o.model()));
+    Vocabulary v = VocabularyLoader.load(o.vocabulary());
+    BertConfig c = model.config();
+    int inputSize =
+        EncodingSettings.resolve(v, EncodingSettings.SpecialTokens.AUTO, o.modelInputSize())
+            .modelInputSize();
+    List<String> lines = new ArrayList<>();
+    lines.add("Model " + o.model() + " (" + model.weightsFile().getFileName() + ")");
+    lines.add(
+        String.format(
+            Locale.ROOT,
+            "  layers %d, hidden %d, heads %d, intermediate %d, %s, max positions %,d, vocab_size"
+                + " %,d, pad_token_id %d",
+            c.numLayers(),
+            c.hiddenSize(),
+            c.numHeads(),
+            c.intermediateSize(),
+            c.hiddenAct(),
+            c.maxPositions(),
+            c.vocabSize(),
+            c.padTokenId()));
+    lines.add("  " + describe(model.weights()));
+    lines.add("Vocabulary " + v.describe());
+    List<String> problems = new ArrayList<>();
+    if (model.weights() != null && model.weights().nonFinite() > 0) {
+      problems.add(
+          String.format(
+              Locale.ROOT,
+              "%s holds %,d NaN or infinite values (first in %s); the file is damaged or the"
+                  + " training diverged: download it again",
+              model.weights().file().getFileName(),
+              model.weights().nonFinite(),
+              model.weights().firstNonFinite()));
+    }
+    problems.addAll(
+        ModelCheck.problems(
+            c,
+            TokenProfile.ofVocabulary(
+                v.size(), Collections.max(v.tokenIds().values()), v.hasClsAndEos(), inputSize),
+            new EmbeddingSettings(
+                -1,
+                Pooling.MEAN,
+                EmbeddingSettings.DEFAULT_BATCH_TOKENS,
+                v.padId(),
+                v.clsId().orElse(-1),
+                v.eosId().orElse(-1))));
+    if (!problems.isEmpty()) {
+      throw UserException.of(
+          "Model %s and vocabulary %s do not fit together (judged on tokens as cellspark tokenize"
+              + " makes them with this vocabulary, %,d per cell): %s.%nWhat was found:%n%s",
+          o.model(),
+          o.vocabulary(),
+          inputSize,
+          String.join("; ", problems),
+          String.join(System.lineSeparator(), lines));
+    }
+    lines.add(
+        String.format(
+            Locale.ROOT,
+            "Together: they fit. Tokenize with this vocabulary (%,d tokens per cell%s), then embed"
+                + " or perturb with this model; pooling: %s.",
+            inputSize,
+            v.hasClsAndEos() ? ": <cls>, up to " + (inputSize - 2) + " genes, <eos>" : "",
+            v.hasClsAndEos()
+                ? "mean (default) or cls (the model was trained with <cls>)"
+                : "mean (V1-style tokens have no <cls>)"));
+    return new Report(lines);
+  }
+
+  private static String describe(WeightsReport w) {
+    if (w == null) {
+      return "TorchScript file: its weights are inside the program and are checked when it loads";
+    }
+    return String.format(
+        Locale.ROOT,
+        "weights: %,d encoder tensors of the config's shapes (%s), %,d parameters, %s%s",
+        w.encoderTensors(),
+        String.join("/", w.dtypes()),
+        w.parameters(),
+        w.nonFinite() == 0
+            ? "all finite"
+            : String.format(Locale.ROOT, "%,d not finite", w.nonFinite()),
+        w.ignored().isEmpty()
+            ? ""
+            : String.format(
+                Locale.ROOT,
+                "; %,d other tensors ignored (first: %s)",
+                w.ignored().size(),
+                w.ignored().get(0)));
+  }
+}

@@ -1,0 +1,69 @@
+package org.cellspark.jobs.check;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.cellspark.error.UserException;
+import org.cellspark.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A model and a vocabulary checked together: what is printed comes from the files (the parameter
+ * count is recomputed here from config.json alone: BERT's embeddings and per-layer weights), a
+ * fitting pair passes, and a mismatch is refused with every problem.
+ */
+class ModelVocabularyCheckTest {
+  private static final Path TINY_V2 = Fixtures.vocab("models/tiny-v2");
+  private static final String V2 = Fixtures.vocab("vocab-v2-small").toString();
+
+  /** BERT encoder parameters from the config: embeddings, then L layers. */
+  private static long parameters(Path configFile) throws IOException {
+    JsonObject c = JsonParser.parseString(Files.readString(configFile)).getAsJsonObject();
+    long v = c.get("vocab_size").getAsLong();
+    long h = c.get("hidden_size").getAsLong();
+    long i = c.get("intermediate_size").getAsLong();
+    long p = c.get("max_position_embeddings").getAsLong();
+    long t = c.get("type_vocab_size").getAsLong();
+    long l = c.get("num_hidden_layers").getAsLong();
+    long embeddings = (v + p + t) * h + 2 * h;
+    long layer = 4 * (h * h + h) + 2 * h + (i * h + i) + (h * i + h) + 2 * h;
+    return embeddings + l * layer;
+  }
+
+  @Test
+  void aFittingPairPrintsWhatTheFilesHold() throws IOException {
+    ModelVocabularyCheck.Report r =
+        ModelVocabularyCheck.run(new ModelVocabularyCheck.Options(TINY_V2.toString(), V2, 64));
+    String all = String.join("\n", r.lines());
+    assertThat(all)
+        .contains("layers 2, hidden 32, heads 4")
+        .contains(
+            String.format(
+                Locale.ROOT, "%,d parameters", parameters(TINY_V2.resolve("config.json"))))
+        .contains("all finite")
+        .contains("34 tokens")
+        .contains("Together: they fit")
+        .contains("64 tokens per cell: <cls>, up to 62 genes, <eos>");
+  }
+
+  @Test
+  void aMismatchIsRefusedWithEveryProblem() {
+    assertThatThrownBy(
+            () ->
+                ModelVocabularyCheck.run(
+                    new ModelVocabularyCheck.Options(
+                        TINY_V2.toString(), "builtin:geneformer-v1", 0)))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("do not fit together")
+        .hasMessageContaining("a V1 vocabulary (25,426 tokens) but the model has vocab_size 34")
+        .hasMessageContaining("the tokens include id 25,425")
+        .hasMessageContaining("the model takes at most 64 (max_position_embeddings)")
+        .hasMessageContaining("What was found:");
+  }
+}
