@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import org.cellspark.jobs.demo.DemoJob;
 import org.cellspark.jobs.demo.DemoOptions;
 import org.cellspark.jobs.demo.DemoResult;
+import org.cellspark.jobs.demo.Figures;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -71,18 +72,27 @@ final class DemoCommand implements Callable<Integer> {
         r.embed().states());
     out.printf(
         Locale.ROOT,
-        "  perturb   %,d %s cells, %,d gene deletions, shifts toward %s%n",
+        "  perturb   %,d %s cells, every gene deleted in turn (%,d deletions), shifts toward %s%n",
         r.perturb().cells(),
         r.startState(),
         r.perturb().rows(),
         r.goalState());
-    out.printf(Locale.ROOT, "  stats     goal-state shift per gene:%n");
-    for (DemoResult.GeneShift g : r.shifts()) {
+    out.printf(
+        Locale.ROOT,
+        "  stats     %,d genes tested, %,d with FDR < %s; most toward %s (deleted in %d+ cells):%n",
+        r.screen().genes(),
+        r.screen().significant(),
+        Figures.text(r.screen().fdrThreshold()),
+        r.goalState(),
+        DemoJob.MIN_CELLS_SHOWN);
+    for (DemoResult.GeneShift g : r.towardGoal().subList(0, Math.min(5, r.towardGoal().size()))) {
       out.printf(
           Locale.ROOT,
-          "              %-8s %+.6f  (%d cells)%n",
+          "              %-10s shift %-9s p %-9s FDR %-9s in %d cells%n",
           g.gene(),
-          g.shiftToGoal(),
+          Figures.signedText(g.shiftToGoal()),
+          Figures.text(g.pValue()),
+          Figures.text(g.fdr()),
           g.cells());
     }
     out.printf(

@@ -1,11 +1,25 @@
 package org.cellspark.jobs.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.commons.math3.linear.EigenDecomposition;
+import org.apache.commons.math3.linear.RealMatrix;
+import org.apache.commons.math3.stat.correlation.Covariance;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.testing.SharedSpark;
@@ -70,60 +84,172 @@ class DemoJobTest {
             .cells();
     assertThat(r.perturb().cells()).isEqualTo(Math.min(DemoJob.SCREENED_CELLS, monocytes));
     List<Row> shifts = spark.read().parquet(r.perturb().output() + "/cell_shifts").collectAsList();
-    assertThat(r.perturb().rows()).isEqualTo(shifts.size()).isPositive();
-    List<Row> stats =
-        spark
-            .read()
-            .option("header", true)
-            .csv(r.stats().output() + "/goal_state_shift.csv")
-            .select("Gene_name", "Shift_to_goal_end")
-            .collectAsList();
-    assertThat(r.shifts()).hasSize(stats.size()).isNotEmpty();
-    for (Row row : stats) {
-      DemoResult.GeneShift g =
-          r.shifts().stream()
-              .filter(x -> x.gene().equals(row.getString(0)))
-              .findFirst()
-              .orElseThrow();
-      assertThat(g.shiftToGoal())
-          .as(g.gene())
-          .isCloseTo(
-              Double.parseDouble(row.getString(1)), org.assertj.core.data.Offset.offset(1e-12));
-    }
-    assertThat(r.shifts()).extracting(DemoResult.GeneShift::gene).isSubsetOf(DemoJob.GENES);
+    assertThat(r.perturb().rows()).isEqualTo(shifts.size()).isGreaterThan(1_000);
 
     Path report = Path.of(r.report());
-    String html = java.nio.file.Files.readString(report);
+    String html = Files.readString(report);
+    statisticsAsTheCsvHasThem(spark, r, html);
+    qualityControlAsTheTokenizeSummaryHasIt(r, html);
+    principalComponentsAsCommonsMathFindsThem(spark, r, html);
+
     JsonNodeHolder metrics =
         JsonNodeHolder.read(
             Path.of(java.net.URI.create(r.tokenize().output()))
                 .resolveSibling("classify/metrics.json"));
-    double accuracy = metrics.testAccuracy();
-    assertThat(r.testAccuracy()).isEqualTo(accuracy);
+    assertThat(r.testAccuracy()).isEqualTo(metrics.testAccuracy());
     assertThat(html)
-        .contains(String.format(java.util.Locale.ROOT, "test accuracy <b>%.4f</b>", accuracy));
-    for (DemoResult.GeneShift g : r.shifts()) {
-      assertThat(html)
-          .contains(
-              String.format(
-                  java.util.Locale.ROOT,
-                  "<tr><td>%s</td><td>%.6f</td><td>%d</td></tr>",
-                  g.gene(),
-                  g.shiftToGoal(),
-                  g.cells()));
-    }
+        .contains(String.format(Locale.ROOT, "test accuracy <b>%.3f</b>", metrics.testAccuracy()));
     for (DemoResult.CellTypeSummary t : r.byCellType()) {
       assertThat(html)
           .contains(
-              String.format(
-                  java.util.Locale.ROOT, "<tr><td>%s</td><td>%d</td>", t.cellType(), t.cells()));
+              String.format(Locale.ROOT, "<tr><td>%s</td><td>%,d</td>", t.cellType(), t.cells()));
     }
-    for (String png : List.of("embeddings.png", "shifts.png", "confusion_matrix.png")) {
+    for (String png :
+        List.of("embeddings.png", "shifts.png", "confusion_matrix.png", "lengths.png")) {
       assertThat(html).contains("src=\"" + png + "\"");
       java.awt.image.BufferedImage image =
           javax.imageio.ImageIO.read(report.resolveSibling(png).toFile());
       assertThat(image).as(png).isNotNull();
       assertThat(image.getWidth()).as(png).isGreaterThan(300);
+    }
+    // Every link leads to an output that exists; every job's settings and time are listed.
+    Matcher link = Pattern.compile("href=\"([^\"]+)\"").matcher(html);
+    int links = 0;
+    while (link.find()) {
+      links++;
+      assertThat(report.resolveSibling(link.group(1)).normalize()).as(link.group(1)).exists();
+    }
+    assertThat(links).isGreaterThanOrEqualTo(10);
+    assertThat(r.runs())
+        .extracting(DemoResult.JobRun::job)
+        .containsExactly("tokenize", "embed", "perturb", "stats", "classify");
+    // The numbers are readable: no Java exponent notation, no six-decimal zeros.
+    assertThat(html).doesNotContainPattern("\\dE-\\d").doesNotContain("0.000001");
+  }
+
+  /**
+   * The screen's tables hold the statistics CSV's values for the genes with the largest and
+   * smallest shifts (read back from the report's number format, 3 significant digits).
+   */
+  private static void statisticsAsTheCsvHasThem(SparkSession spark, DemoResult r, String html) {
+    List<Row> csv =
+        spark
+            .read()
+            .option("header", true)
+            .option("inferSchema", true)
+            .csv(r.stats().output() + "/goal_state_shift.csv")
+            .select(
+                "Gene_name",
+                "Shift_to_goal_end",
+                "Goal_end_vs_random_pval",
+                "Goal_end_FDR",
+                "N_Detections",
+                "Ensembl_ID")
+            .collectAsList();
+    assertThat(r.screen().genes()).isEqualTo(csv.size()).isGreaterThan(100);
+    assertThat(r.screen().significant())
+        .isEqualTo(csv.stream().filter(row -> row.getDouble(3) < 0.05).count());
+    List<Row> byShift =
+        csv.stream()
+            .filter(row -> row.getInt(4) >= DemoJob.MIN_CELLS_SHOWN)
+            .sorted(
+                Comparator.comparingDouble((Row row) -> -row.getDouble(1))
+                    .thenComparing(row -> row.getString(5)))
+            .toList();
+    List<Row> top = byShift.subList(0, DemoJob.GENES_SHOWN);
+    assertThat(r.towardGoal())
+        .extracting(DemoResult.GeneShift::gene)
+        .containsExactlyElementsOf(top.stream().map(DemoJobTest::name).toList());
+    for (Row row : top) {
+      Matcher m =
+          Pattern.compile(
+                  "<tr><td>"
+                      + Pattern.quote(name(row))
+                      + "</td><td>([^<]*(?:<sup>[^<]*</sup>)?)</td><td>([^<]*(?:<sup>[^<]*</sup>)?)"
+                      + "</td><td>([^<]*(?:<sup>[^<]*</sup>)?)</td><td>(\\d+)</td></tr>")
+              .matcher(html);
+      assertThat(m.find()).as(name(row)).isTrue();
+      assertThat(shown(m.group(1))).isCloseTo(row.getDouble(1), withinPercentage(0.6));
+      assertThat(shown(m.group(2))).isCloseTo(row.getDouble(2), withinPercentage(0.6));
+      assertThat(shown(m.group(3))).isCloseTo(row.getDouble(3), withinPercentage(0.6));
+      assertThat(Long.parseLong(m.group(4))).isEqualTo(row.getInt(4));
+    }
+  }
+
+  /** The gene's symbol, or its Ensembl ID where the vocabulary has no symbol for it. */
+  private static String name(Row row) {
+    return row.isNullAt(0) ? row.getString(5) : row.getString(0);
+  }
+
+  /** A number as the report writes it: 0.123, −4.56, 1.48×10<sup>−6</sup>. */
+  private static double shown(String s) {
+    String t = s.replace('−', '-');
+    int x = t.indexOf("×10<sup>");
+    if (x < 0) {
+      return Double.parseDouble(t);
+    }
+    double mantissa = Double.parseDouble(t.substring(0, x));
+    int exponent = Integer.parseInt(t.substring(x + 8, t.indexOf("</sup>")));
+    return mantissa * Math.pow(10, exponent);
+  }
+
+  private static void qualityControlAsTheTokenizeSummaryHasIt(DemoResult r, String html)
+      throws IOException {
+    JsonNode s =
+        new ObjectMapper()
+            .readTree(
+                Path.of(java.net.URI.create(r.tokenize().output()))
+                    .resolve("_cellspark.json")
+                    .toFile());
+    JsonNode c = s.get("counts");
+    for (String[] entry :
+        new String[][] {
+          {"cells read", "cells_read"},
+          {"cells kept", "cells_written"},
+          {"dropped: filter_pass is 0", "dropped_filter_pass"},
+          {"dropped: no gene of the vocabulary", "dropped_no_vocabulary_gene"},
+          {"cut to the model&#39;s input size", "truncated_to_input_size"}
+        }) {
+      String label = entry[0].replace("&#39;", "'");
+      assertThat(html)
+          .as(label)
+          .contains(
+              String.format(
+                  Locale.ROOT,
+                  "<tr><td>%s</td><td>%,d</td></tr>",
+                  label,
+                  c.get(entry[1]).asLong()));
+    }
+    assertThat(html)
+        .contains(
+            String.format(
+                Locale.ROOT,
+                "%,d (%.1f%% of the vocabulary)",
+                s.get("inputs").get(0).get("vocabulary_genes_matched").asLong(),
+                100 * s.get("inputs").get(0).get("vocabulary_coverage").asDouble()));
+  }
+
+  /**
+   * The report's variance shares equal the top eigenvalues of the embeddings' covariance matrix
+   * over its trace, computed here with Commons Math.
+   */
+  private static void principalComponentsAsCommonsMathFindsThem(
+      SparkSession spark, DemoResult r, String html) {
+    List<Row> rows =
+        spark.read().parquet(r.embed().output() + "/cells").select("embedding").collectAsList();
+    double[][] x = new double[rows.size()][];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = ((org.apache.spark.ml.linalg.Vector) rows.get(i).get(0)).toArray();
+    }
+    RealMatrix cov = new Covariance(x).getCovarianceMatrix();
+    double[] eigen = new EigenDecomposition(cov).getRealEigenvalues().clone();
+    Arrays.sort(eigen);
+    double trace = Arrays.stream(eigen).sum();
+    for (int k = 0; k < 2; k++) {
+      double share = eigen[eigen.length - 1 - k] / trace;
+      Matcher m = Pattern.compile("<span id=\"pc" + (k + 1) + "\">([0-9.]+)%</span>").matcher(html);
+      assertThat(m.find()).isTrue();
+      assertThat(Double.parseDouble(m.group(1))).isCloseTo(100 * share, within(0.051));
     }
   }
 
