@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
  */
 final class CellSampleArgs {
   @Option(
-      names = "--filter",
+      names = {"--filter", "--filter-data"},
       paramLabel = "COLUMN=V1[,V2...]",
       showDefaultValue = CommandLine.Help.Visibility.NEVER,
       description =
@@ -20,7 +20,7 @@ final class CellSampleArgs {
   List<String> filters = new ArrayList<>();
 
   @Option(
-      names = "--max-cells",
+      names = {"--max-cells", "--max-ncells"},
       paramLabel = "N",
       description = "Use a deterministic sample of N cells; 0 = all [max_ncells].")
   long maxCells;

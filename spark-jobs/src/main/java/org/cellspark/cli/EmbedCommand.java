@@ -32,13 +32,15 @@ final class EmbedCommand implements Callable<Integer> {
   @Option(
       names = "--pooling",
       paramLabel = "mean|cls",
-      description = "Cell embedding: mean of gene tokens, or <cls> (V2) [emb_mode].")
+      description =
+          "Cell embedding: mean of gene tokens (upstream's cell; 'cell' is accepted), or <cls>"
+              + " (V2; upstream's default for V2) [emb_mode].")
   String pooling = "mean";
 
   @Mixin CellSampleArgs cells;
 
   @Option(
-      names = "--labels",
+      names = {"--labels", "--emb-label"},
       split = ",",
       paramLabel = "COLUMNS",
       showDefaultValue = CommandLine.Help.Visibility.NEVER,

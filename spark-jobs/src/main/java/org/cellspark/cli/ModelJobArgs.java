@@ -36,7 +36,7 @@ final class ModelJobArgs {
   String vocabulary;
 
   @Option(
-      names = "--layer",
+      names = {"--layer", "--emb-layer"},
       paramLabel = "-1|0",
       description = "-1 = second to last layer, 0 = last [emb_layer].")
   int layer = -1;

@@ -31,7 +31,7 @@ final class PerturbCommand implements Callable<Integer> {
   @Mixin ModelJobArgs job;
 
   @Option(
-      names = "--perturbation",
+      names = {"--perturbation", "--perturb-type"},
       required = true,
       paramLabel = "TYPE",
       description =
@@ -47,7 +47,7 @@ final class PerturbCommand implements Callable<Integer> {
   int rankShift = 1;
 
   @Option(
-      names = "--genes",
+      names = {"--genes", "--genes-to-perturb"},
       split = ",",
       paramLabel = "all|GENES|FILE",
       description =

@@ -14,7 +14,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.jobs.tokenize.TokenizeJob;
 import org.cellspark.jobs.tokenize.TokenizeOptions;
-import org.cellspark.spark.CellsparkSettings;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
 import org.junit.jupiter.api.Test;
@@ -63,27 +62,23 @@ class PySparkDocsTest {
     List<String> statements = sqlStatements();
     assertThat(statements).hasSize(7);
     List<Dataset<Row>> results = new ArrayList<>();
-    try {
-      for (String s : statements) {
-        results.add(
-            spark.sql(
-                s.replace("/data/atlas.h5ad", Fixtures.atlas("classify_atlas.h5ad").toString())
-                    .replace("/data/tokens", tokens)
-                    .replace("/models/Geneformer-V1-10M", model)));
-      }
-      List<Row> byType = results.get(1).collectAsList();
-      assertThat(byType.stream().mapToLong(r -> r.getLong(1)).sum()).isEqualTo(600);
-      assertThat(byType).extracting(r -> r.getString(0)).contains("B cell", "T cell");
-      List<Row> five = results.get(5).collectAsList();
-      assertThat(five).hasSize(5).allSatisfy(r -> assertThat(r.getList(1)).hasSize(16));
-      Dataset<Row> table = results.get(6);
-      assertThat(table.columns()).contains("cell_id", "input_ids", "cell_type", "embedding");
-      assertThat(table.count()).isEqualTo(spark.read().parquet(tokens).count());
-    } finally {
-      spark.conf().unset(CellsparkSettings.MODEL.name());
-      spark.conf().unset(CellsparkSettings.VOCABULARY.name());
-      spark.catalog().dropTempView("atlas");
-      spark.catalog().dropTempView("tokens");
+    // A session of its own: the page's views and SET statements stay out of the shared one.
+    SparkSession session = spark.newSession();
+    for (String s : statements) {
+      results.add(
+          session.sql(
+              s.replace("/data/atlas.h5ad", Fixtures.atlas("classify_atlas.h5ad").toString())
+                  .replace("/data/tokens", tokens)
+                  .replace("/models/Geneformer-V1-10M", model)));
     }
+    List<Row> byType = results.get(1).collectAsList();
+    assertThat(byType.stream().mapToLong(r -> r.getLong(1)).sum()).isEqualTo(600);
+    assertThat(byType).extracting(r -> r.getString(0)).contains("B cell", "T cell");
+    List<Row> five = results.get(5).collectAsList();
+    assertThat(five).hasSize(5).allSatisfy(r -> assertThat(r.getList(1)).hasSize(16));
+    Dataset<Row> table = results.get(6);
+    assertThat(table.columns()).contains("cell_id", "input_ids", "cell_type", "embedding");
+    assertThat(table.count()).isEqualTo(spark.read().parquet(tokens).count());
+    assertThat(spark.catalog().tableExists("tokens")).isFalse();
   }
 }

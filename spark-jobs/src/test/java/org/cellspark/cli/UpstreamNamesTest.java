@@ -1,0 +1,58 @@
+package org.cellspark.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * Upstream's argument names accepted as aliases (docs/from-geneformer.md): they set the same
+ * options as Cellspark's names.
+ */
+class UpstreamNamesTest {
+  @Test
+  void embedTakesUpstreamsNames() {
+    EmbedCommand e = new EmbedCommand();
+    new CommandLine(e)
+        .parseArgs(
+            "--input",
+            "t",
+            "--model",
+            "m",
+            "--output",
+            "o",
+            "--emb-layer",
+            "0",
+            "--max-ncells",
+            "1000",
+            "--filter-data",
+            "donor=D1,D2",
+            "--emb-label",
+            "cell_type",
+            "--pooling",
+            "cell");
+    assertThat(e.job.layer).isZero();
+    assertThat(e.cells.maxCells).isEqualTo(1000);
+    assertThat(e.cells.filters).containsExactly("donor=D1,D2");
+    assertThat(e.labels).containsExactly("cell_type");
+  }
+
+  @Test
+  void perturbTakesUpstreamsNames() {
+    PerturbCommand p = new PerturbCommand();
+    new CommandLine(p)
+        .parseArgs(
+            "--input",
+            "t",
+            "--model",
+            "m",
+            "--output",
+            "o",
+            "--perturb-type",
+            "overexpress",
+            "--genes-to-perturb",
+            "CD14,LYZ");
+    assertThat(p.perturbation).isEqualTo("overexpress");
+    assertThat(p.genes).containsExactly("CD14", "LYZ");
+  }
+}
