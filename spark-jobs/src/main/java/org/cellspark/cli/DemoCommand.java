@@ -77,6 +77,19 @@ final class DemoCommand implements Callable<Integer> {
         r.startState(),
         r.perturb().rows(),
         r.goalState());
+    printStats(out, r);
+    out.printf(
+        Locale.ROOT,
+        "  classify  %s on the embeddings, donors held out: test accuracy %.3f, macro-F1 %.3f%n",
+        r.classifier(),
+        r.testAccuracy(),
+        r.testMacroF1());
+    out.println("  report:   " + r.report());
+    out.flush();
+  }
+
+  /** The screen's statistics: genes tested and significant, the top of the table. */
+  private static void printStats(PrintWriter out, DemoResult r) {
     out.printf(
         Locale.ROOT,
         "  stats     %,d genes tested, %,d with FDR < %s; most toward %s (deleted in %d+ cells):%n",
@@ -95,13 +108,5 @@ final class DemoCommand implements Callable<Integer> {
           Figures.text(g.fdr()),
           g.cells());
     }
-    out.printf(
-        Locale.ROOT,
-        "  classify  %s on the embeddings, donors held out: test accuracy %.3f, macro-F1 %.3f%n",
-        r.classifier(),
-        r.testAccuracy(),
-        r.testMacroF1());
-    out.println("  report:   " + r.report());
-    out.flush();
   }
 }

@@ -49,23 +49,7 @@ public final class ModelVocabularyCheck {
     int inputSize =
         EncodingSettings.resolve(v, EncodingSettings.SpecialTokens.AUTO, o.modelInputSize())
             .modelInputSize();
-    List<String> lines = new ArrayList<>();
-    lines.add("Model " + o.model() + " (" + model.weightsFile().getFileName() + ")");
-    lines.add(
-        String.format(
-            Locale.ROOT,
-            "  layers %d, hidden %d, heads %d, intermediate %d, %s, max positions %,d, vocab_size"
-                + " %,d, pad_token_id %d",
-            c.numLayers(),
-            c.hiddenSize(),
-            c.numHeads(),
-            c.intermediateSize(),
-            c.hiddenAct(),
-            c.maxPositions(),
-            c.vocabSize(),
-            c.padTokenId()));
-    lines.add("  " + describe(model.weights()));
-    lines.add("Vocabulary " + v.describe());
+    List<String> lines = found(o, model, v);
     List<String> problems = new ArrayList<>();
     if (model.weights() != null && model.weights().nonFinite() > 0) {
       problems.add(
@@ -110,6 +94,29 @@ public final class ModelVocabularyCheck {
                 ? "mean (default) or cls (the model was trained with <cls>)"
                 : "mean (V1-style tokens have no <cls>)"));
     return new Report(lines);
+  }
+
+  /** What the files hold, as the report's first lines. */
+  private static List<String> found(Options o, ModelLoader.Inspection model, Vocabulary v) {
+    BertConfig c = model.config();
+    List<String> lines = new ArrayList<>();
+    lines.add("Model " + o.model() + " (" + model.weightsFile().getFileName() + ")");
+    lines.add(
+        String.format(
+            Locale.ROOT,
+            "  layers %d, hidden %d, heads %d, intermediate %d, %s, max positions %,d, vocab_size"
+                + " %,d, pad_token_id %d",
+            c.numLayers(),
+            c.hiddenSize(),
+            c.numHeads(),
+            c.intermediateSize(),
+            c.hiddenAct(),
+            c.maxPositions(),
+            c.vocabSize(),
+            c.padTokenId()));
+    lines.add("  " + describe(model.weights()));
+    lines.add("Vocabulary " + v.describe());
+    return lines;
   }
 
   private static String describe(WeightsReport w) {
