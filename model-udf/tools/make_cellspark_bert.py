@@ -25,6 +25,9 @@ Methods (all inputs int64 / fp32, all outputs fp32, so no bf16 tensor ever cross
   hidden_state(ids, mask, weights, heads, layer, eps, activation) -> hidden state `layer`
       (0 = embeddings) as fp32 (batch, length, hidden); layers after `layer` are not run
   hidden_states(ids, mask, weights, heads, eps, activation)       -> every hidden state, fp32
+  train_hidden_state(ids, mask, weights, config)  -> as hidden_state, with every argument a tensor
+      (config: float64 [heads, layer, activation, eps]), so that DJL can call it through
+      PtSymbolBlock.forward with training on (gradients recorded); runMethod runs without them
 activation: 0 relu, 1 gelu (erf), 2 gelu with the tanh approximation.
 """
 import io
@@ -105,6 +108,15 @@ class CellsparkBert(torch.nn.Module):
         for l in range(layer):
             x = self.layer(x, mask, weights, 5 + 16 * l, heads, eps, activation)
         return x.float()
+
+    @torch.jit.export
+    def train_hidden_state(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                           weights: List[torch.Tensor], config: torch.Tensor) -> torch.Tensor:
+        heads = int(config[0])
+        layer = int(config[1])
+        activation = int(config[2])
+        eps = float(config[3])
+        return self.hidden_state(input_ids, attention_mask, weights, heads, layer, eps, activation)
 
     @torch.jit.export
     def hidden_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, weights: List[torch.Tensor],
