@@ -148,6 +148,16 @@ final class BertWeights {
         s.tensor(normName(p + "output.LayerNorm", false), h));
   }
 
+  /** Every encoder weight's name (without the checkpoint's prefix), in the program's order. */
+  List<String> names(BertConfig config) {
+    Source<String> name = (n, shape) -> n;
+    List<String> out = new ArrayList<>(embeddings(config, name));
+    for (int l = 0; l < config.numLayers(); l++) {
+      out.addAll(layer(config, l, name));
+    }
+    return out;
+  }
+
   /**
    * Every encoder weight the config implies checked without building arrays: present, of the
    * config's shape, and every value finite (each is read once).

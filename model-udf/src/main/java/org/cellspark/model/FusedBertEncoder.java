@@ -61,26 +61,12 @@ public final class FusedBertEncoder implements Encoder {
       Precision precision,
       Device device) {
     this.config = config;
-    this.activation =
-        switch (config.hiddenAct()) {
-          case "relu" -> 0;
-          case "gelu" -> 1; // exact (erf) GELU, as Hugging Face's "gelu"
-          default -> 2; // "gelu_new" / "gelu_pytorch_tanh": the tanh approximation
-        };
+    this.activation = activationCode(config);
     this.graphOptimizer =
         Boolean.parseBoolean(
             System.getProperty(
                 "ai.djl.pytorch.graph_optimizer", Boolean.toString(GRAPH_OPTIMIZER_DEFAULT)));
-    this.program = Model.newInstance("cellspark_bert", device, "PyTorch");
-    try (InputStream in = FusedBertEncoder.class.getResourceAsStream(PROGRAM)) {
-      if (in == null) {
-        throw new Bug(PROGRAM + " is missing from the jar");
-      }
-      program.load(in);
-    } catch (IOException | MalformedModelException e) {
-      program.close();
-      throw new Bug("cannot load Cellspark's TorchScript program " + PROGRAM, e);
-    }
+    this.program = loadProgram(device);
     this.block = (PtSymbolBlock) program.getBlock();
     // The checkpoint's tensors in fp32, in the program's order; the program casts them once.
     // The list keeps its own references to the tensors, so the staging arrays can go.
@@ -94,6 +80,30 @@ public final class FusedBertEncoder implements Encoder {
     } catch (RuntimeException e) {
       program.close();
       throw e;
+    }
+  }
+
+  /** The program's code for the config's activation. */
+  static long activationCode(BertConfig config) {
+    return switch (config.hiddenAct()) {
+      case "relu" -> 0;
+      case "gelu" -> 1; // exact (erf) GELU, as Hugging Face's "gelu"
+      default -> 2; // "gelu_new" / "gelu_pytorch_tanh": the tanh approximation
+    };
+  }
+
+  /** Loads Cellspark's TorchScript program onto a device. */
+  static Model loadProgram(Device device) {
+    Model program = Model.newInstance("cellspark_bert", device, "PyTorch");
+    try (InputStream in = FusedBertEncoder.class.getResourceAsStream(PROGRAM)) {
+      if (in == null) {
+        throw new Bug(PROGRAM + " is missing from the jar");
+      }
+      program.load(in);
+      return program;
+    } catch (IOException | MalformedModelException e) {
+      program.close();
+      throw new Bug("cannot load Cellspark's TorchScript program " + PROGRAM, e);
     }
   }
 

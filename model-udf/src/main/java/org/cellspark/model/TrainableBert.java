@@ -1,0 +1,137 @@
+package org.cellspark.model;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.training.ParameterStore;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.cellspark.error.UserException;
+
+/**
+ * A Hugging Face BERT checkpoint whose weights train: the checkpoint's tensors as fp32 arrays that
+ * record gradients, run by the same TorchScript program as {@link FusedBertEncoder} (one forward
+ * pass for training and inference), through its {@code train_hidden_state} method. DJL's {@code
+ * runMethod} always runs a program without gradients; {@code PtSymbolBlock.forward} with training
+ * on records them and reaches any method: an input named {@code module_method:NAME} selects it and
+ * inputs named {@code name[]} become one list argument (the weights).
+ *
+ * <p>Call {@link #lastHiddenState} inside a {@code GradientCollector}; the weights' gradients are
+ * then {@code weight.getGradient()}.
+ */
+public final class TrainableBert implements AutoCloseable {
+  /** A weight with its Hugging Face name (without the {@code bert.} prefix). */
+  public record NamedWeight(String name, NDArray value) {}
+
+  private final BertConfig config;
+  private final Model program;
+  private final PtSymbolBlock block;
+  private final NDManager manager;
+  private final List<NamedWeight> weights;
+
+  private TrainableBert(BertConfig config, Model program, NDManager manager, BertWeights w) {
+    this.config = config;
+    this.program = program;
+    this.block = (PtSymbolBlock) program.getBlock();
+    this.manager = manager;
+    List<NDArray> arrays = new ArrayList<>(w.embeddings(config));
+    for (int l = 0; l < config.numLayers(); l++) {
+      arrays.addAll(w.layer(config, l));
+    }
+    List<String> names = w.names(config);
+    List<NamedWeight> out = new ArrayList<>();
+    for (int i = 0; i < arrays.size(); i++) {
+      NDArray a = arrays.get(i);
+      a.setRequiresGradient(true);
+      out.add(new NamedWeight(names.get(i), a));
+    }
+    this.weights = List.copyOf(out);
+  }
+
+  /** The checkpoint at {@code location} (a Hugging Face folder or its .safetensors file). */
+  public static TrainableBert load(Path location, Device device) {
+    ModelLoader.ModelFiles files = ModelLoader.ModelFiles.at(location);
+    if (files.torchScript()) {
+      throw UserException.of(
+          "Model %s is a TorchScript file; fine-tuning reads a Hugging Face checkpoint"
+              + " (config.json + model.safetensors), whose weights it can train",
+          location);
+    }
+    BertConfig config = ModelLoader.readConfig(files.weights());
+    Model program = FusedBertEncoder.loadProgram(device);
+    NDManager manager = NDManager.newBaseManager(device, "PyTorch");
+    try {
+      SafetensorsFile file = SafetensorsFile.open(files.weights());
+      return new TrainableBert(
+          config,
+          program,
+          manager,
+          new BertWeights(file, manager, files.config().toString(), Precision.FP32));
+    } catch (RuntimeException e) {
+      manager.close();
+      program.close();
+      throw e;
+    }
+  }
+
+  public BertConfig config() {
+    return config;
+  }
+
+  /** The encoder's weights, in the program's order, recording gradients. */
+  public List<NamedWeight> weights() {
+    return weights;
+  }
+
+  /** The manager the weights live in (and that new arrays for them should use). */
+  public NDManager manager() {
+    return manager;
+  }
+
+  /**
+   * The last layer's hidden states (batch, length, hidden), with gradients recorded back to the
+   * weights.
+   *
+   * @param ids token ids, int64 (batch, length)
+   * @param mask 1 for tokens, 0 for padding, int64 (batch, length)
+   */
+  public NDArray lastHiddenState(NDArray ids, NDArray mask) {
+    if (ids.getShape().get(1) > config.maxPositions()) {
+      throw new IllegalArgumentException(
+          "sequence of "
+              + ids.getShape().get(1)
+              + " tokens exceeds max_position_embeddings "
+              + config.maxPositions());
+    }
+    NDList inputs = new NDList(ids, mask);
+    for (NamedWeight w : weights) {
+      w.value().setName("weights[]");
+      inputs.add(w.value());
+    }
+    inputs.add(
+        ids.getManager()
+            .create(
+                new double[] {
+                  config.numHeads(),
+                  config.numLayers(),
+                  FusedBertEncoder.activationCode(config),
+                  config.layerNormEps()
+                }));
+    NDArray method = ids.getManager().create("");
+    method.setName("module_method:train_hidden_state");
+    inputs.add(method);
+    return block
+        .forward(new ParameterStore(ids.getManager(), false), inputs, true)
+        .singletonOrThrow();
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+    program.close();
+  }
+}

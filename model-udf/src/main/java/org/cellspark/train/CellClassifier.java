@@ -1,0 +1,63 @@
+package org.cellspark.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import org.cellspark.infer.Pooling;
+import org.cellspark.model.TrainableBert;
+
+/**
+ * Geneformer with a classification head, as fine-tuning trains it: the encoder's last hidden states
+ * pooled per cell (the mean of its gene tokens, or its {@code <cls>} vector, as {@code embed}
+ * pools), then one linear layer to a score per class. Mean pooling is how a head is put on a model
+ * pretrained without {@code <cls>} (V1); {@code <cls>} is for models trained with one.
+ */
+public final class CellClassifier {
+  private final TrainableBert encoder;
+  private final Pooling pooling;
+  private final NDArray headWeight;
+  private final NDArray headBias;
+
+  /**
+   * @param headWeight (classes, hidden), the head's starting weights
+   * @param headBias (classes)
+   */
+  public CellClassifier(
+      TrainableBert encoder, Pooling pooling, float[] headWeight, float[] headBias) {
+    this.encoder = encoder;
+    this.pooling = pooling;
+    int hidden = encoder.config().hiddenSize();
+    if (headWeight.length != headBias.length * hidden) {
+      throw new IllegalArgumentException(
+          "head weights for " + headBias.length + " classes of " + hidden + " units");
+    }
+    NDManager m = encoder.manager();
+    this.headWeight = m.create(headWeight, new Shape(headBias.length, hidden));
+    this.headBias = m.create(headBias);
+    this.headWeight.setRequiresGradient(true);
+    this.headBias.setRequiresGradient(true);
+  }
+
+  /** Every trained weight: the encoder's, then {@code head.weight} and {@code head.bias}. */
+  public List<TrainableBert.NamedWeight> weights() {
+    List<TrainableBert.NamedWeight> out = new ArrayList<>(encoder.weights());
+    out.add(new TrainableBert.NamedWeight("head.weight", headWeight));
+    out.add(new TrainableBert.NamedWeight("head.bias", headBias));
+    return out;
+  }
+
+  /** Scores (cells, classes) for a batch, recording gradients when inside a collector. */
+  public NDArray logits(NDManager m, TrainingBatch b) {
+    NDArray last = encoder.lastHiddenState(b.ids(m), b.mask(m));
+    NDArray pooled;
+    if (pooling == Pooling.CLS) {
+      pooled = last.get(":, 0, :");
+    } else {
+      NDArray genes = b.genes(m).expandDims(-1);
+      pooled = last.mul(genes).sum(new int[] {1}).div(genes.sum(new int[] {1}));
+    }
+    return pooled.matMul(headWeight.transpose()).add(headBias);
+  }
+}
