@@ -17,17 +17,28 @@ import org.cellspark.model.TrainableBert;
 public final class CellClassifier {
   private final TrainableBert encoder;
   private final Pooling pooling;
+  private final int clsId;
+  private final int eosId;
   private final NDArray headWeight;
   private final NDArray headBias;
 
   /**
+   * @param clsId the vocabulary's {@code <cls>}, or -1
+   * @param eosId the vocabulary's {@code <eos>}, or -1
    * @param headWeight (classes, hidden), the head's starting weights
    * @param headBias (classes)
    */
   public CellClassifier(
-      TrainableBert encoder, Pooling pooling, float[] headWeight, float[] headBias) {
+      TrainableBert encoder,
+      Pooling pooling,
+      int clsId,
+      int eosId,
+      float[] headWeight,
+      float[] headBias) {
     this.encoder = encoder;
     this.pooling = pooling;
+    this.clsId = clsId;
+    this.eosId = eosId;
     int hidden = encoder.config().hiddenSize();
     if (headWeight.length != headBias.length * hidden) {
       throw new IllegalArgumentException(
@@ -38,6 +49,31 @@ public final class CellClassifier {
     this.headBias = m.create(headBias);
     this.headWeight.setRequiresGradient(true);
     this.headBias.setRequiresGradient(true);
+  }
+
+  public int clsId() {
+    return clsId;
+  }
+
+  public int eosId() {
+    return eosId;
+  }
+
+  public Pooling pooling() {
+    return pooling;
+  }
+
+  public int classes() {
+    return (int) headBias.size();
+  }
+
+  public TrainableBert encoder() {
+    return encoder;
+  }
+
+  /** The manager the weights live in; a step's arrays go in a sub-manager of it. */
+  public NDManager manager() {
+    return encoder.manager();
   }
 
   /** Every trained weight: the encoder's, then {@code head.weight} and {@code head.bias}. */

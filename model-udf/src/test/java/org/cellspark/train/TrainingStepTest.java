@@ -68,6 +68,8 @@ class TrainingStepTest {
           new CellClassifier(
               encoder,
               Pooling.MEAN,
+              s.get("cls_id").getAsInt(),
+              s.get("eos_id").getAsInt(),
               floats(ref.getAsJsonObject("initial_head").getAsJsonArray("weight")),
               floats(ref.getAsJsonObject("initial_head").getAsJsonArray("bias")));
       Map<String, NDArray> byName =

@@ -1,0 +1,22 @@
+package org.cellspark.train;
+
+import java.util.List;
+
+/** Cells' tokens and their class numbers (0 to classes-1), in one order. */
+public record LabelledCells(List<int[]> tokens, int[] labels) {
+  public LabelledCells {
+    if (tokens.size() != labels.length) {
+      throw new IllegalArgumentException(tokens.size() + " cells but " + labels.length + " labels");
+    }
+    tokens = List.copyOf(tokens);
+    labels = labels.clone();
+  }
+
+  public int size() {
+    return labels.length;
+  }
+
+  int[] lengths() {
+    return tokens.stream().mapToInt(t -> t.length).toArray();
+  }
+}
