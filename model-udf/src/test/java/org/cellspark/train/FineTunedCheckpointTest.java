@@ -1,0 +1,71 @@
+package org.cellspark.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.cellspark.infer.Pooling;
+import org.cellspark.model.ModelLoader;
+import org.cellspark.model.SafetensorsFile;
+import org.cellspark.model.TrainableBert;
+import org.cellspark.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The fine-tuned folder is a Hugging Face sequence-classification checkpoint: its config names the
+ * architecture, the labels and the pooling; its safetensors file holds the encoder under {@code
+ * bert.} and the head as {@code classifier.*}, byte for byte the trained values, and loads again as
+ * a checkpoint (for embed, for more training).
+ */
+class FineTunedCheckpointTest {
+  @TempDir Path tmp;
+
+  @Test
+  void writesAHuggingFaceClassifierFolderThatLoadsAgain() throws Exception {
+    Path base = Fixtures.vocab("models/tiny-v2");
+    float[] head = new float[2 * 32];
+    for (int i = 0; i < head.length; i++) {
+      head[i] = i / 100f;
+    }
+    Path out = tmp.resolve("ft");
+    float[] wordEmbeddings;
+    try (TrainableBert encoder = TrainableBert.load(base, Device.cpu())) {
+      CellClassifier model =
+          new CellClassifier(encoder, Pooling.CLS, 2, 3, head, new float[] {0.5f, -0.5f});
+      wordEmbeddings = encoder.weights().get(0).value().toFloatArray();
+      FineTunedCheckpoint.write(
+          out, model, base.resolve("config.json"), List.of("B cell", "T cell"));
+    }
+    JsonObject config =
+        JsonParser.parseString(Files.readString(out.resolve("config.json"))).getAsJsonObject();
+    assertThat(config.getAsJsonArray("architectures").get(0).getAsString())
+        .isEqualTo("BertForSequenceClassification");
+    assertThat(config.getAsJsonObject("id2label").get("1").getAsString()).isEqualTo("T cell");
+    assertThat(config.getAsJsonObject("label2id").get("B cell").getAsInt()).isZero();
+    assertThat(config.get("cellspark_pooling").getAsString()).isEqualTo("cls");
+    assertThat(config.get("hidden_size").getAsInt()).isEqualTo(32);
+
+    SafetensorsFile file = SafetensorsFile.open(out.resolve("model.safetensors"));
+    assertThat(file.tensors())
+        .containsKeys(
+            "bert.embeddings.word_embeddings.weight",
+            "bert.encoder.layer.1.output.LayerNorm.bias",
+            "classifier.weight",
+            "classifier.bias");
+    float[] classifier = new float[head.length];
+    file.floats("classifier.weight").get(classifier);
+    assertThat(classifier).containsExactly(head);
+    float[] words = new float[wordEmbeddings.length];
+    file.floats("bert.embeddings.word_embeddings.weight").get(words);
+    assertThat(words).containsExactly(wordEmbeddings);
+    assertThat(ModelLoader.readConfig(out).numLayers()).isEqualTo(2);
+    try (TrainableBert again = TrainableBert.load(out, Device.cpu())) {
+      assertThat(again.weights().get(0).value().toFloatArray()).containsExactly(wordEmbeddings);
+    }
+  }
+}
