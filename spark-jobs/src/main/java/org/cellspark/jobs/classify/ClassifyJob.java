@@ -2,10 +2,6 @@ package org.cellspark.jobs.classify;
 
 import static org.apache.spark.sql.functions.array_max;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.pmod;
-import static org.apache.spark.sql.functions.when;
-import static org.apache.spark.sql.functions.xxhash64;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -31,10 +26,8 @@ import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
@@ -84,11 +77,12 @@ public final class ClassifyJob {
           cells
               .filter(col(o.label()).isNotNull())
               .withColumn("_label", col(o.label()).cast(DataTypes.StringType));
-      Classes classes = Classes.of(labelled, cells.count() - labelled.count(), o);
+      LabelSplits.Classes classes =
+          LabelSplits.Classes.of(labelled, cells.count() - labelled.count(), labelSettings(o));
       labelled = labelled.filter(col("_label").isin(classes.kept().toArray()));
 
       Map<String, Object> splitInfo = new LinkedHashMap<>();
-      Dataset<Row> split = withSplit(spark, labelled, o, splitInfo, out);
+      Dataset<Row> split = LabelSplits.withSplit(spark, labelled, labelSettings(o), splitInfo, out);
       StringIndexerModel indexer =
           new StringIndexer()
               .setInputCol("_label")
@@ -155,40 +149,15 @@ public final class ClassifyJob {
     }
   }
 
-  /**
-   * The label's classes: kept (at least --min-class-size cells and --rare-threshold of the labelled
-   * cells), dropped as rare (with their sizes), and the cells without a label.
-   */
-  private record Classes(List<String> kept, Map<String, Long> dropped, long unlabelled) {
-    static Classes of(Dataset<Row> labelled, long unlabelled, ClassifyOptions o) {
-      Map<String, Long> classCounts = counts(labelled, "_label");
-      long total = classCounts.values().stream().mapToLong(Long::longValue).sum();
-      List<String> kept = new ArrayList<>();
-      Map<String, Long> dropped = new TreeMap<>();
-      classCounts.forEach(
-          (c, n) -> {
-            if (n >= o.minClassSize() && n >= o.rareThreshold() * total) {
-              kept.add(c);
-            } else {
-              dropped.put(c, n);
-            }
-          });
-      if (kept.size() < 2) {
-        throw UserException.of(
-            "--label %s of %s has %d class(es) with enough cells (%s); a classifier needs two or"
-                + " more (lower --min-class-size / --rare-threshold, or choose another label)",
-            o.label(), o.embeddings(), kept.size(), classCounts);
-      }
-      return new Classes(kept, dropped, unlabelled);
-    }
-
-    Map<String, Object> asMap(String[] names) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("kept", Arrays.asList(names));
-      m.put("dropped_rare", dropped);
-      m.put("cells_without_label", unlabelled);
-      return m;
-    }
+  private static LabelSplits.Settings labelSettings(ClassifyOptions o) {
+    return new LabelSplits.Settings(
+        o.label(),
+        o.group(),
+        o.embeddings(),
+        o.fractions(),
+        o.seed(),
+        o.minClassSize(),
+        o.rareThreshold());
   }
 
   /**
@@ -296,65 +265,6 @@ public final class ClassifyJob {
     ClassMetrics shown = bySplit.get(reported);
     out.writeText("confusion_matrix.csv", confusionCsv(shown.confusion(), classes));
     writePng(out, hadoop, shown, classes, reported);
-  }
-
-  /** Adds _split: by group (whole groups to one side) or, without --group, by a hash of cell_id. */
-  private static Dataset<Row> withSplit(
-      SparkSession spark,
-      Dataset<Row> labelled,
-      ClassifyOptions o,
-      Map<String, Object> info,
-      StagedOutput out) {
-    double[] f = o.fractions();
-    info.put("fractions", Map.of("train", f[0], "validation", f[1], "test", f[2]));
-    info.put("seed", o.seed());
-    if (o.group() == null) {
-      Column u = pmod(xxhash64(col("cell_id"), lit(o.seed())), lit(1_000_000L)).divide(1e6);
-      info.put("by", "cell (hash of cell_id)");
-      return labelled.withColumn(
-          "_split",
-          when(u.lt(f[0]), Split.TRAIN.label())
-              .when(u.lt(f[0] + f[1]), Split.VALIDATION.label())
-              .otherwise(Split.TEST.label()));
-    }
-    Dataset<Row> grouped = labelled.withColumn("_group", col(o.group()).cast(DataTypes.StringType));
-    long missing = grouped.filter(col("_group").isNull()).count();
-    grouped = grouped.filter(col("_group").isNotNull());
-    Map<String, Long> perGroup = counts(grouped, "_group");
-    Map<String, Split> assignment = Split.assignGroups(perGroup, f, o.seed(), o.group());
-    List<Row> rows = new ArrayList<>();
-    StringBuilder csv = new StringBuilder("group,split,cells\n");
-    assignment.forEach(
-        (g, s) -> {
-          rows.add(RowFactory.create(g, s.label()));
-          csv.append(csvField(g))
-              .append(',')
-              .append(s.label())
-              .append(',')
-              .append(perGroup.get(g))
-              .append('\n');
-        });
-    out.writeText("splits.csv", csv.toString());
-    StructType schema =
-        new StructType()
-            .add("_group", DataTypes.StringType, false)
-            .add("_split", DataTypes.StringType, false);
-    Dataset<Row> table = spark.createDataFrame(rows, schema);
-    info.put("by", "group column " + o.group());
-    info.put("groups", assignment.size());
-    info.put("cells_without_group", missing);
-    Map<String, Long> cellsPerSplit = new TreeMap<>();
-    assignment.forEach((g, s) -> cellsPerSplit.merge(s.label(), perGroup.get(g), Long::sum));
-    info.put("cells", cellsPerSplit);
-    return grouped.join(org.apache.spark.sql.functions.broadcast(table), "_group");
-  }
-
-  private static Map<String, Long> counts(Dataset<Row> t, String column) {
-    Map<String, Long> out = new TreeMap<>();
-    for (Row r : t.groupBy(column).count().collectAsList()) {
-      out.put(r.getString(0), r.getLong(1));
-    }
-    return out;
   }
 
   private static String perClassCsv(Map<Split, ClassMetrics> bySplit) {

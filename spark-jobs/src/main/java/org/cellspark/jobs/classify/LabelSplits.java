@@ -1,0 +1,148 @@
+package org.cellspark.jobs.classify;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.StagedOutput;
+
+/**
+ * A label's classes and the train / validation / test split of its cells, made the same way for
+ * every job that learns a label (classify on embeddings, finetune on tokens): cells without a label
+ * and rare classes left out; whole groups (donors) dealt to one split, or without a group column
+ * each cell by a seeded hash of its cell_id.
+ */
+public final class LabelSplits {
+  private LabelSplits() {}
+
+  /**
+   * @param label the class column
+   * @param group the column whose values never cross splits, or null
+   * @param source the input, for messages
+   * @param fractions train, validation, test
+   */
+  public record Settings(
+      String label,
+      String group,
+      String source,
+      double[] fractions,
+      long seed,
+      long minClassSize,
+      double rareThreshold) {}
+
+  /**
+   * The label's classes: kept (at least --min-class-size cells and --rare-threshold of the labelled
+   * cells), dropped as rare (with their sizes), and the cells without a label.
+   */
+  public record Classes(List<String> kept, Map<String, Long> dropped, long unlabelled) {
+    public static Classes of(Dataset<Row> labelled, long unlabelled, Settings o) {
+      Map<String, Long> classCounts = counts(labelled, "_label");
+      long total = classCounts.values().stream().mapToLong(Long::longValue).sum();
+      List<String> kept = new ArrayList<>();
+      Map<String, Long> dropped = new TreeMap<>();
+      classCounts.forEach(
+          (c, n) -> {
+            if (n >= o.minClassSize() && n >= o.rareThreshold() * total) {
+              kept.add(c);
+            } else {
+              dropped.put(c, n);
+            }
+          });
+      if (kept.size() < 2) {
+        throw UserException.of(
+            "--label %s of %s has %d class(es) with enough cells (%s); a classifier needs two or"
+                + " more (lower --min-class-size / --rare-threshold, or choose another label)",
+            o.label(), o.source(), kept.size(), classCounts);
+      }
+      return new Classes(kept, dropped, unlabelled);
+    }
+
+    public Map<String, Object> asMap(String[] names) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("kept", Arrays.asList(names));
+      m.put("dropped_rare", dropped);
+      m.put("cells_without_label", unlabelled);
+      return m;
+    }
+  }
+
+  /** Adds _split: by group (whole groups to one side) or, without --group, by a hash of cell_id. */
+  public static Dataset<Row> withSplit(
+      SparkSession spark,
+      Dataset<Row> labelled,
+      Settings o,
+      Map<String, Object> info,
+      StagedOutput out) {
+    double[] f = o.fractions();
+    info.put("fractions", Map.of("train", f[0], "validation", f[1], "test", f[2]));
+    info.put("seed", o.seed());
+    if (o.group() == null) {
+      Column u = pmod(xxhash64(col("cell_id"), lit(o.seed())), lit(1_000_000L)).divide(1e6);
+      info.put("by", "cell (hash of cell_id)");
+      return labelled.withColumn(
+          "_split",
+          when(u.lt(f[0]), Split.TRAIN.label())
+              .when(u.lt(f[0] + f[1]), Split.VALIDATION.label())
+              .otherwise(Split.TEST.label()));
+    }
+    Dataset<Row> grouped = labelled.withColumn("_group", col(o.group()).cast(DataTypes.StringType));
+    long missing = grouped.filter(col("_group").isNull()).count();
+    grouped = grouped.filter(col("_group").isNotNull());
+    Map<String, Long> perGroup = counts(grouped, "_group");
+    Map<String, Split> assignment = Split.assignGroups(perGroup, f, o.seed(), o.group());
+    List<Row> rows = new ArrayList<>();
+    StringBuilder csv = new StringBuilder("group,split,cells\n");
+    assignment.forEach(
+        (g, s) -> {
+          rows.add(RowFactory.create(g, s.label()));
+          csv.append(csvField(g))
+              .append(',')
+              .append(s.label())
+              .append(',')
+              .append(perGroup.get(g))
+              .append('\n');
+        });
+    out.writeText("splits.csv", csv.toString());
+    StructType schema =
+        new StructType()
+            .add("_group", DataTypes.StringType, false)
+            .add("_split", DataTypes.StringType, false);
+    Dataset<Row> table = spark.createDataFrame(rows, schema);
+    info.put("by", "group column " + o.group());
+    info.put("groups", assignment.size());
+    info.put("cells_without_group", missing);
+    Map<String, Long> cellsPerSplit = new TreeMap<>();
+    assignment.forEach((g, s) -> cellsPerSplit.merge(s.label(), perGroup.get(g), Long::sum));
+    info.put("cells", cellsPerSplit);
+    return grouped.join(org.apache.spark.sql.functions.broadcast(table), "_group");
+  }
+
+  static Map<String, Long> counts(Dataset<Row> t, String column) {
+    Map<String, Long> out = new TreeMap<>();
+    for (Row r : t.groupBy(column).count().collectAsList()) {
+      out.put(r.getString(0), r.getLong(1));
+    }
+    return out;
+  }
+
+  /** A CSV field, quoted when it holds a comma, a quote or a line break. */
+  static String csvField(String s) {
+    return ClassifyJob.csvField(s);
+  }
+}
