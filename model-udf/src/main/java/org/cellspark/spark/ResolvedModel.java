@@ -16,6 +16,13 @@ import org.cellspark.model.ModelLoader;
  */
 public record ResolvedModel(String spec, Path path, BertConfig config) {
 
+  /** The config.json beside the weights (in the folder, or beside the file). */
+  public Path configFile() {
+    return java.nio.file.Files.isDirectory(path)
+        ? path.resolve("config.json")
+        : path.resolveSibling("config.json");
+  }
+
   public static ResolvedModel of(String spec) {
     Path path = ShippedFiles.resolve(spec);
     return new ResolvedModel(spec, path, ModelLoader.readConfig(path));

@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
       ClassifyCommand.class,
       MediansCommand.class,
       CheckModelCommand.class,
+      FinetuneCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class
     })

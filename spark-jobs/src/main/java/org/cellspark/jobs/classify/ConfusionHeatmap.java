@@ -23,10 +23,10 @@ import org.jfree.data.xy.DefaultXYZDataset;
  * cell shaded by the fraction of its true class (row-normalised, so rare classes read as clearly as
  * common ones) and labelled with its count.
  */
-final class ConfusionHeatmap {
+public final class ConfusionHeatmap {
   private ConfusionHeatmap() {}
 
-  static void write(long[][] confusion, String[] classes, String title, OutputStream out)
+  public static void write(long[][] confusion, String[] classes, String title, OutputStream out)
       throws IOException {
     System.setProperty("java.awt.headless", "true"); // executors and CI have no display
     int n = classes.length;
@@ -86,7 +86,7 @@ final class ConfusionHeatmap {
     ChartUtils.writeChartAsPNG(out, chart, size + 120, size);
   }
 
-  static String title(String split, long cells, double accuracy, double macroF1) {
+  public static String title(String split, long cells, double accuracy, double macroF1) {
     return String.format(
         Locale.ROOT,
         "%s: %,d cells, accuracy %.3f, macro-F1 %.3f",
