@@ -12,7 +12,8 @@ import org.cellspark.infer.LengthBatcher;
  * (the mean over classes of F1; a class never predicted nor present counts 0, as scikit-learn).
  */
 public record Evaluation(
-    double loss, int[] predicted, float[][] probabilities, double accuracy, double macroF1) {
+    double loss, int[] predicted, float[][] probabilities, double accuracy, double macroF1)
+    implements java.io.Serializable {
 
   public static Evaluation of(
       CellClassifier model,

@@ -38,8 +38,8 @@ public final class FineTuner {
       long seed) {}
 
   /** One epoch's numbers. */
-  public record Epoch(
-      int epoch, double trainLoss, double validationLoss, double validationMacroF1) {}
+  public record Epoch(int epoch, double trainLoss, double validationLoss, double validationMacroF1)
+      implements java.io.Serializable {}
 
   private FineTuner() {}
 

@@ -1,5 +1,6 @@
 package org.cellspark.jobs.finetune;
 
+import java.io.Serializable;
 import java.util.Arrays;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.Pooling;
@@ -47,7 +48,8 @@ public record FinetuneOptions(
     long minClassSize,
     double rareThreshold,
     long seed,
-    boolean overwrite) {
+    boolean overwrite)
+    implements Serializable {
 
   public FinetuneOptions {
     OptionProblems problems = new OptionProblems();

@@ -134,6 +134,7 @@ class FinetuneJobTest {
             "metrics.json",
             "confusion_matrix.csv",
             "confusion_matrix.png",
+            "training.png",
             "splits.csv",
             "_cellspark.json")) {
       assertThat(out.resolve(f)).as(f).exists();

@@ -1,0 +1,48 @@
+package org.cellspark.jobs.finetune;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+import org.cellspark.train.FineTuner;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+/** training.png: training and validation loss and validation macro-F1 per epoch (JFreeChart). */
+final class TrainingCurve {
+  private TrainingCurve() {}
+
+  static void write(List<FineTuner.Epoch> epochs, String label, OutputStream out)
+      throws IOException {
+    System.setProperty("java.awt.headless", "true");
+    XYSeries train = new XYSeries("training loss");
+    XYSeries validation = new XYSeries("validation loss");
+    XYSeries f1 = new XYSeries("validation macro-F1");
+    for (FineTuner.Epoch e : epochs) {
+      train.add(e.epoch(), e.trainLoss());
+      validation.add(e.epoch(), e.validationLoss());
+      f1.add(e.epoch(), e.validationMacroF1());
+    }
+    XYSeriesCollection data = new XYSeriesCollection();
+    data.addSeries(train);
+    data.addSeries(validation);
+    data.addSeries(f1);
+    JFreeChart chart =
+        ChartFactory.createXYLineChart(
+            "Fine-tuning on " + label,
+            "epoch",
+            "loss / macro-F1",
+            data,
+            PlotOrientation.VERTICAL,
+            true,
+            false,
+            false);
+    chart.getXYPlot().setBackgroundPaint(Color.WHITE);
+    chart.getXYPlot().setRangeGridlinePaint(Color.LIGHT_GRAY);
+    ChartUtils.writeChartAsPNG(out, chart, 720, 420);
+  }
+}

@@ -1,0 +1,231 @@
+package org.cellspark.jobs.finetune;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FileUtil;
+import org.apache.spark.SerializableWritable;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.cellspark.error.UserException;
+import org.cellspark.infer.LengthBatcher;
+import org.cellspark.model.TrainableBert;
+import org.cellspark.spark.ResolvedModel;
+import org.cellspark.spark.TaskDevice;
+import org.cellspark.train.CellClassifier;
+import org.cellspark.train.Evaluation;
+import org.cellspark.train.FineTunedCheckpoint;
+import org.cellspark.train.FineTuner;
+import org.cellspark.train.LabelledCells;
+
+/**
+ * The one task that fine-tunes: it reads its partition (every labelled cell: cell_id, input_ids,
+ * label, split) into memory, trains on the task's device (its GPU, else the CPU), evaluates every
+ * split, writes model/ into the job's staging folder and returns the numbers to the driver. The
+ * tokens are held as int arrays (4 bytes a token): a million cells of 2,048 tokens take 8 GB of the
+ * executor's heap.
+ */
+final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.Outcome> {
+  private static final long serialVersionUID = 1L;
+
+  /** One split's cells as the driver needs them back: IDs, labels, the model's predictions. */
+  record SplitResult(List<String> ids, int[] labels, Evaluation evaluation)
+      implements Serializable {}
+
+  /**
+   * What training returns to the driver.
+   *
+   * @param bestEpoch the epoch whose weights were kept
+   * @param splits train, validation, test (a split without cells has no evaluation)
+   */
+  record Outcome(
+      List<FineTuner.Epoch> epochs,
+      int bestEpoch,
+      Map<String, SplitResult> splits,
+      float[] classWeights)
+      implements Serializable {}
+
+  private final FinetuneOptions o;
+  private final List<String> names;
+  private final int clsId;
+  private final int eosId;
+  private final String modelUri;
+  private final Broadcast<SerializableWritable<Configuration>> hadoop;
+
+  TrainingTask(
+      FinetuneOptions o,
+      List<String> names,
+      int clsId,
+      int eosId,
+      String modelUri,
+      Broadcast<SerializableWritable<Configuration>> hadoop) {
+    this.o = o;
+    this.names = List.copyOf(names);
+    this.clsId = clsId;
+    this.eosId = eosId;
+    this.modelUri = modelUri;
+    this.hadoop = hadoop;
+  }
+
+  @Override
+  public Iterator<Outcome> call(Iterator<Row> rows) throws IOException {
+    Map<String, List<Row>> bySplit = new LinkedHashMap<>();
+    for (String s : List.of("train", "validation", "test")) {
+      bySplit.put(s, new ArrayList<>());
+    }
+    rows.forEachRemaining(r -> bySplit.get(r.getString(3)).add(r));
+    Map<String, LabelledCells> cells = new LinkedHashMap<>();
+    Map<String, List<String>> ids = new LinkedHashMap<>();
+    bySplit.forEach(
+        (s, list) -> {
+          list.sort(Comparator.comparing((Row r) -> r.getString(0))); // the same order every run
+          List<int[]> tokens = new ArrayList<>(list.size());
+          int[] labels = new int[list.size()];
+          List<String> cellIds = new ArrayList<>(list.size());
+          for (int i = 0; i < list.size(); i++) {
+            Row r = list.get(i);
+            cellIds.add(r.getString(0));
+            tokens.add(r.<Integer>getList(1).stream().mapToInt(Integer::intValue).toArray());
+            labels[i] = names.indexOf(r.getString(2));
+          }
+          cells.put(s, new LabelledCells(tokens, labels));
+          ids.put(s, cellIds);
+        });
+    return List.of(train(cells, ids)).iterator();
+  }
+
+  private Outcome train(Map<String, LabelledCells> cells, Map<String, List<String>> ids)
+      throws IOException {
+    LabelledCells train = cells.get("train");
+    LabelledCells validation = cells.get("validation");
+    if (train.size() == 0 || validation.size() == 0) {
+      throw UserException.of(
+          "--label %s of %s leaves %d training and %d validation cells; fine-tuning needs both"
+              + " (more cells or groups, or another --split)",
+          o.label(), o.input(), train.size(), validation.size());
+    }
+    float[] weights = classWeights(train, names.size(), o.balanced());
+    ResolvedModel model = ResolvedModel.of(o.model()); // resolved on this node
+    try (TrainableBert encoder = TrainableBert.load(model.path(), TaskDevice.current())) {
+      CellClassifier classifier =
+          new CellClassifier(
+              encoder,
+              o.pooling(),
+              clsId,
+              eosId,
+              head(model.config().hiddenSize()),
+              new float[names.size()]);
+      int steps =
+          o.epochs()
+              * LengthBatcher.byLength(
+                      train.tokens().stream().mapToInt(t -> t.length).toArray(), o.batchTokens())
+                  .size();
+      List<FineTuner.Epoch> epochs =
+          FineTuner.train(
+              classifier,
+              train,
+              validation,
+              new FineTuner.Settings(
+                  o.epochs(),
+                  o.learningRate(),
+                  o.weightDecay(),
+                  steps == 0 ? 0 : Math.min(1.0, (double) o.warmupSteps() / steps),
+                  o.decay(),
+                  o.batchTokens(),
+                  o.freezeLayers(),
+                  weights,
+                  o.patience(),
+                  o.seed()),
+              names.size());
+      Map<String, SplitResult> splits = new LinkedHashMap<>();
+      for (String s : cells.keySet()) {
+        LabelledCells c = cells.get(s);
+        splits.put(
+            s,
+            new SplitResult(
+                ids.get(s),
+                c.labels(),
+                c.size() == 0
+                    ? null
+                    : Evaluation.of(classifier, c, o.batchTokens(), weights, names.size())));
+      }
+      writeModel(classifier, model);
+      return new Outcome(epochs, bestEpoch(epochs), splits, weights);
+    }
+  }
+
+  /** The head's start: BERT's initialisation (normal, standard deviation 0.02), seeded. */
+  private float[] head(int hidden) {
+    Random init = new Random(o.seed());
+    float[] head = new float[names.size() * hidden];
+    for (int i = 0; i < head.length; i++) {
+      head[i] = (float) (0.02 * init.nextGaussian());
+    }
+    return head;
+  }
+
+  /** Balanced: n / (classes x cells of the class), as scikit-learn's "balanced"; else all 1. */
+  static float[] classWeights(LabelledCells train, int classes, boolean balanced) {
+    float[] w = new float[classes];
+    Arrays.fill(w, 1f);
+    if (!balanced) {
+      return w;
+    }
+    long[] counts = new long[classes];
+    for (int l : train.labels()) {
+      counts[l]++;
+    }
+    for (int k = 0; k < classes; k++) {
+      w[k] = counts[k] == 0 ? 0f : (float) train.size() / (classes * counts[k]);
+    }
+    return w;
+  }
+
+  static int bestEpoch(List<FineTuner.Epoch> epochs) {
+    FineTuner.Epoch best = epochs.get(0);
+    for (FineTuner.Epoch e : epochs) {
+      if (e.validationMacroF1() > best.validationMacroF1()) {
+        best = e;
+      }
+    }
+    return best.epoch();
+  }
+
+  /** model/ written on this node's disk, then copied into the staging folder. */
+  private void writeModel(CellClassifier classifier, ResolvedModel model) throws IOException {
+    Path local = Files.createTempDirectory("cellspark-finetune-");
+    try {
+      FineTunedCheckpoint.write(local, classifier, model.configFile(), names);
+      org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(modelUri);
+      Configuration conf = hadoop.value().value();
+      FileSystem fs = target.getFileSystem(conf);
+      FileUtil.copy(local.toFile(), fs, target, true, conf);
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    } finally {
+      if (Files.exists(local)) {
+        try (var all = Files.walk(local)) {
+          all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "TrainingTask" + Arrays.asList(o.label(), names);
+  }
+}
