@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,6 +33,11 @@ public final class TrainableBert implements AutoCloseable {
   private final PtSymbolBlock block;
   private final NDManager manager;
   private final List<NamedWeight> weights;
+  private final boolean graphOptimizer =
+      Boolean.parseBoolean(
+          System.getProperty(
+              "ai.djl.pytorch.graph_optimizer",
+              Boolean.toString(FusedBertEncoder.GRAPH_OPTIMIZER_DEFAULT)));
 
   private TrainableBert(BertConfig config, Model program, NDManager manager, BertWeights w) {
     this.config = config;
@@ -124,6 +130,8 @@ public final class TrainableBert implements AutoCloseable {
     NDArray method = ids.getManager().create("");
     method.setName("module_method:train_hidden_state");
     inputs.add(method);
+    // As for inference (FusedBertEncoder): libtorch's profiling graph executor off, per thread.
+    JniUtils.setGraphExecutorOptimize(graphOptimizer);
     return block
         .forward(new ParameterStore(ids.getManager(), false), inputs, true)
         .singletonOrThrow();

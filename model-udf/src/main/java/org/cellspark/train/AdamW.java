@@ -1,6 +1,7 @@
 package org.cellspark.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.HashMap;
@@ -12,9 +13,10 @@ import org.cellspark.model.TrainableBert;
  * Adam with decoupled weight decay, exactly as {@code torch.optim.AdamW} (upstream's optimizer,
  * through Hugging Face's Trainer): {@code p -= lr*wd*p; m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;
  * p -= lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps)}, with no decay on biases and LayerNorm
- * weights, as the Trainer groups them. DJL 0.36's AdamW folds the bias corrections into the
- * learning rate and adds epsilon to the uncorrected root (MXNet's form), so its steps differ from
- * PyTorch's; this one follows PyTorch's, so a step here equals a step upstream.
+ * weights, as the Trainer groups them. DJL 0.36's AdamW optimizer uses MXNet's form (the bias
+ * corrections folded into the learning rate, epsilon added to the uncorrected root), which differs
+ * from PyTorch's; this class calls the same fused libtorch update with epsilon scaled per step so
+ * that the two forms agree, and a step here equals a step upstream (TrainingStepTest).
  */
 public final class AdamW {
   private final double lr;
@@ -51,19 +53,31 @@ public final class AdamW {
     double correction2 = 1 - Math.pow(beta2, step);
     boolean recording = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
-    try {
+    // The gradients' handles live in a scope closed after the step.
+    try (NDManager scope = weights.get(0).value().getManager().newSubManager()) {
       for (TrainableBert.NamedWeight w : weights) {
         NDArray p = w.value();
-        NDArray g = p.getGradient();
         NDArray[] mv =
             moments.computeIfAbsent(p, k -> new NDArray[] {k.zerosLike(), k.zerosLike()});
-        if (weightDecay > 0 && decays(w.name())) {
-          p.muli(1 - rate * weightDecay);
-        }
-        mv[0].muli(beta1).addi(g.mul(1 - beta1));
-        mv[1].muli(beta2).addi(g.square().mul(1 - beta2));
-        NDArray denominator = mv[1].div(correction2).sqrt().add(eps);
-        p.subi(mv[0].div(correction1).div(denominator).mul(rate));
+        NDArray g = p.getGradient();
+        g.attach(scope);
+        // libtorch's fused update, in MXNet's form: the bias corrections folded into the rate
+        // and epsilon added to the uncorrected root. With epsilon scaled by sqrt(1-b2^t) that is
+        // exactly PyTorch's formula (both sides then divide by sqrt(v) + eps*sqrt(1-b2^t)).
+        JniUtils.adamUpdate(
+            (PtNDArray) p,
+            (PtNDArray) g,
+            (PtNDArray) mv[0],
+            (PtNDArray) mv[1],
+            (float) rate,
+            (float) (rate * Math.sqrt(correction2) / correction1),
+            weightDecay > 0 && decays(w.name()) ? (float) weightDecay : 0f,
+            1f,
+            -1f,
+            (float) beta1,
+            (float) beta2,
+            (float) (eps * Math.sqrt(correction2)),
+            true);
         JniUtils.zeroGrad((PtNDArray) p);
       }
     } finally {

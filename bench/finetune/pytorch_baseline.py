@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""PyTorch's side of the fine-tuning benchmark: the same training steps as FinetuneBenchmark, eager.
+
+    /usr/bin/python3 bench/finetune/pytorch_baseline.py MODEL_DIR CELLS_FILE CELLS LENGTH BATCH STEPS THREADS
+
+The model is make_model_fixtures.py's BERT module (Hugging Face's forward) with the weights of
+MODEL_DIR/weights.pt; the first CELLS cells of CELLS_FILE cut to LENGTH tokens; batches of BATCH
+cells in file order, labels alternating 0/1; a linear head on the mean of the last hidden states;
+cross-entropy; torch.optim.AdamW (lr 5e-5, weight decay 0.001). One warm-up step, then STEPS
+timed steps. Prints one line: "cells_per_second <value>".
+"""
+import os
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "model-udf/src/test/python"))
+import make_model_fixtures as fx  # noqa: E402
+
+
+def main():
+    model_dir, cells_file = sys.argv[1], sys.argv[2]
+    n, length, batch, steps, threads = (int(x) for x in sys.argv[3:8])
+    torch.set_num_threads(threads)
+    cfg = fx.Config(25_426, "relu", 1e-12, hidden=256, layers=6, heads=4, intermediate=512, max_positions=2048)
+    model = fx.Bert(cfg)
+    model.load_state_dict(torch.load(os.path.join(model_dir, "weights.pt")))
+    head = torch.nn.Linear(256, 2)
+    with open(cells_file) as f:
+        cells = [list(map(int, line.split()))[:length] for line in f][:n]
+    params = list(model.parameters()) + list(head.parameters())
+    opt = torch.optim.AdamW(params, lr=5e-5, weight_decay=0.001)
+
+    def step(i):
+        chunk = cells[(i * batch) % n:(i * batch) % n + batch]
+        ids = torch.tensor(chunk)
+        mask = torch.ones_like(ids)
+        labels = torch.tensor([(i * batch + k) % 2 for k in range(len(chunk))])
+        last = model(ids, mask)[-1]
+        loss = F.cross_entropy(head(last.mean(1)), labels)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    step(0)
+    start = time.perf_counter()
+    for i in range(1, steps + 1):
+        step(i)
+    seconds = time.perf_counter() - start
+    print("cells_per_second", steps * batch / seconds)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+package org.cellspark.bench;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.cellspark.infer.Pooling;
+import org.cellspark.model.TrainableBert;
+import org.cellspark.train.AdamW;
+import org.cellspark.train.CellClassifier;
+import org.cellspark.train.TrainingBatch;
+import org.cellspark.train.WeightedCrossEntropy;
+
+/**
+ * The fine-tuning benchmark (bench/finetune/README.md): training cells/s of Cellspark's step (the
+ * fused program's training forward, mean-pooled linear head, cross-entropy, AdamW) against a
+ * PyTorch eager loop with the same model, cells, batches and optimizer, in the same run on the same
+ * CPU threads.
+ *
+ * <p>Arguments: WORK (bench/work/embed: model/ and cells.txt), CELLS, LENGTH, BATCH, STEPS.
+ */
+public final class FinetuneBenchmark {
+  private FinetuneBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    Path work = Paths.get(args[0]);
+    int n = Integer.parseInt(args[1]);
+    int length = Integer.parseInt(args[2]);
+    int batch = Integer.parseInt(args[3]);
+    int steps = Integer.parseInt(args[4]);
+    int threads = Integer.getInteger("ai.djl.pytorch.num_threads", 1);
+    List<int[]> cells = new ArrayList<>();
+    for (String line : Files.readAllLines(work.resolve("cells.txt"))) {
+      if (cells.size() == n) {
+        break;
+      }
+      int[] ids = Arrays.stream(line.trim().split(" ")).mapToInt(Integer::parseInt).toArray();
+      cells.add(Arrays.copyOf(ids, Math.min(length, ids.length)));
+    }
+    double ours = cellspark(work.resolve("model"), cells, batch, steps);
+    String torch = pytorch(work, n, length, batch, steps, threads);
+    System.out.printf(
+        Locale.ROOT,
+        "Fine-tuning steps, V1-sized model (6 layers, hidden 256), %d cells"
+            + " of %d tokens, batches of %d, %d timed steps, %d thread(s):%n",
+        n,
+        length,
+        batch,
+        steps,
+        threads);
+    System.out.printf(
+        Locale.ROOT,
+        "  Cellspark (fused program, AdamW):  %8.3f cells/s (forward and backward %.2f s, optimizer"
+            + " %.2f s)%n",
+        ours,
+        forwardBackward,
+        optimizer);
+    System.out.printf(
+        Locale.ROOT,
+        "  PyTorch eager loop:                %s%n",
+        torch == null ? "not run: no /usr/bin/python3 with torch" : torch + " cells/s");
+    if (torch != null) {
+      System.out.printf(
+          Locale.ROOT,
+          "  ratio Cellspark / PyTorch:         %8.2f  (target >= 0.80)%n",
+          ours / Double.parseDouble(torch));
+    }
+  }
+
+  private static double cellspark(Path model, List<int[]> cells, int batch, int steps) {
+    try (TrainableBert encoder = TrainableBert.load(model, Device.cpu())) {
+      CellClassifier classifier =
+          new CellClassifier(encoder, Pooling.MEAN, -1, -1, new float[2 * 256], new float[2]);
+      AdamW adam = new AdamW(5e-5, 0.9, 0.999, 1e-8, 0.001);
+      step(classifier, adam, cells, batch, 0);
+      long start = System.nanoTime();
+      for (int i = 1; i <= steps; i++) {
+        step(classifier, adam, cells, batch, i);
+      }
+      return steps * batch / ((System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  /** Seconds spent in forward and backward, and in the optimizer, over the timed steps. */
+  private static double forwardBackward;
+
+  private static double optimizer;
+
+  private static void step(CellClassifier model, AdamW adam, List<int[]> cells, int batch, int i) {
+    int from = (i * batch) % cells.size();
+    List<int[]> chunk = cells.subList(from, Math.min(cells.size(), from + batch));
+    int[] labels = new int[chunk.size()];
+    for (int k = 0; k < labels.length; k++) {
+      labels[k] = (i * batch + k) % 2;
+    }
+    TrainingBatch b = TrainingBatch.of(chunk, labels, -1, -1);
+    try (NDManager m = model.manager().newSubManager()) {
+      long t0 = System.nanoTime();
+      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        NDArray loss = WeightedCrossEntropy.loss(model.logits(m, b), labels, new float[] {1, 1});
+        collector.backward(loss);
+      }
+      long t1 = System.nanoTime();
+      adam.step(model.weights(), Double.NaN);
+      if (i > 0) {
+        forwardBackward += (t1 - t0) / 1e9;
+        optimizer += (System.nanoTime() - t1) / 1e9;
+      }
+    }
+  }
+
+  private static String pytorch(Path work, int n, int length, int batch, int steps, int threads)
+      throws IOException, InterruptedException {
+    Path python = Paths.get("/usr/bin/python3");
+    if (!Files.isExecutable(python)) {
+      return null;
+    }
+    Process p =
+        new ProcessBuilder(
+                python.toString(),
+                Paths.get("bench/finetune/pytorch_baseline.py").toAbsolutePath().toString(),
+                work.resolve("model").toString(),
+                work.resolve("cells.txt").toString(),
+                Integer.toString(n),
+                Integer.toString(length),
+                Integer.toString(batch),
+                Integer.toString(steps),
+                Integer.toString(threads))
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(1, TimeUnit.HOURS) || p.exitValue() != 0) {
+      return null;
+    }
+    for (String line : out.split("\n")) {
+      if (line.startsWith("cells_per_second ")) {
+        return String.format(Locale.ROOT, "%8.3f", Double.parseDouble(line.substring(17).trim()));
+      }
+    }
+    return null;
+  }
+}
