@@ -26,7 +26,7 @@ import org.cellspark.model.TrainableBert;
  * cellspark embed} reads the encoder from it as from any checkpoint.
  */
 public final class FineTunedCheckpoint {
-  static final String POOLING_KEY = "cellspark_pooling";
+  public static final String POOLING_KEY = "cellspark_pooling";
 
   private FineTunedCheckpoint() {}
 

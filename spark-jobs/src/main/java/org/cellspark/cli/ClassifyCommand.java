@@ -11,6 +11,7 @@ import org.cellspark.jobs.classify.ClassifyJob;
 import org.cellspark.jobs.classify.ClassifyOptions;
 import org.cellspark.jobs.classify.ClassifyResult;
 import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.jobs.finetune.FineTunedApply;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -153,15 +154,28 @@ final class ClassifyCommand implements Callable<Integer> {
         names = "--model",
         required = true,
         paramLabel = "DIR",
-        description = "A cellspark classify output folder.")
+        description =
+            "A cellspark classify output folder, or a cellspark finetune one (with --tokens).")
     String model;
 
     @Option(
         names = "--embeddings",
-        required = true,
         paramLabel = "DIR",
-        description = "Embeddings of the cells to label (same model and layer).")
+        description = "Embeddings of the cells to label (same model and layer): a classify model.")
     String embeddings;
+
+    @Option(
+        names = "--tokens",
+        paramLabel = "DIR",
+        description = "Token table of the cells to label: a finetune model.")
+    String tokens;
+
+    @Option(
+        names = "--vocabulary",
+        paramLabel = "DIR",
+        description =
+            "With --tokens: their vocabulary; default: the one the table's summary names.")
+    String vocabulary;
 
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output folder.")
     String output;
@@ -173,10 +187,19 @@ final class ClassifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      ClassifierApply.Options options =
-          new ClassifierApply.Options(model, embeddings, output, overwrite);
+      if (tokens != null && embeddings != null) {
+        throw UserException.of(
+            "classify apply takes --embeddings (a classify model) or --tokens (a finetune model),"
+                + " not both");
+      }
       try (SparkArgs.Session s = sparkArgs.session("cellspark classify apply")) {
-        long rows = ClassifierApply.run(s.spark(), options);
+        long rows =
+            tokens != null
+                ? FineTunedApply.run(
+                    s.spark(),
+                    new FineTunedApply.Options(model, tokens, vocabulary, output, overwrite))
+                : ClassifierApply.run(
+                    s.spark(), new ClassifierApply.Options(model, embeddings, output, overwrite));
         spec.commandLine()
             .getOut()
             .printf(Locale.ROOT, "labelled %,d cells into %s%n", rows, output);

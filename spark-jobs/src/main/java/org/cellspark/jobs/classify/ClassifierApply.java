@@ -115,16 +115,13 @@ public final class ClassifierApply {
       Map<String, Object> options = new LinkedHashMap<>();
       options.put("model", o.model());
       options.put("embeddings", o.embeddings());
-      out.writeText(
-          StagedOutput.SUMMARY_FILE,
+      job.commit(
+          out,
           new JobSummary("classify apply")
               .put("options", options)
               .put("classes", Arrays.asList(classes))
               .put("counts", Map.of("cells", rows))
-              .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0))
-              .toJson());
-      out.commit();
-      job.succeeded();
+              .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0)));
       LOG.info(
           String.format(
               Locale.ROOT,

@@ -145,6 +145,24 @@ class FinetuneJobTest {
         .isEqualTo("BertForSequenceClassification");
     assertThat(config.get("id2label").size()).isEqualTo(2);
     assertThat(spark.read().parquet(out.resolve("predictions").toString()).count()).isEqualTo(1200);
+    // classify apply --tokens labels cells with the fine-tuned model as training evaluated them.
+    String applied = tmp.resolve("applied").toString();
+    assertThat(
+            FineTunedApply.run(
+                spark,
+                new FineTunedApply.Options(ft.output(), tokens, vocabularyFolder, applied, false)))
+        .isEqualTo(1200);
+    java.util.Map<String, Row> byCell = new java.util.HashMap<>();
+    for (Row r : spark.read().parquet(out.resolve("predictions").toString()).collectAsList()) {
+      byCell.put(r.getAs("cell_id"), r);
+    }
+    for (Row r : spark.read().parquet(applied + "/predictions").collectAsList()) {
+      Row trained = byCell.get(r.<String>getAs("cell_id"));
+      assertThat(r.<String>getAs("predicted")).isEqualTo(trained.getAs("predicted"));
+      assertThat(r.<Double>getAs("confidence"))
+          .isCloseTo(
+              trained.<Double>getAs("confidence"), org.assertj.core.data.Offset.offset(1e-4));
+    }
     // The fine-tuned folder is a checkpoint like any other for embed.
     assertThat(
             EmbedJob.run(

@@ -1,0 +1,256 @@
+package org.cellspark.jobs.finetune;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.udf;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.types.DataTypes;
+import org.cellspark.error.UserException;
+import org.cellspark.infer.EmbeddingSettings;
+import org.cellspark.infer.Pooling;
+import org.cellspark.jobs.common.JobScope;
+import org.cellspark.jobs.common.JobSummary;
+import org.cellspark.jobs.common.OptionProblems;
+import org.cellspark.jobs.common.StagedOutput;
+import org.cellspark.jobs.common.TokenTable;
+import org.cellspark.model.SafetensorsFile;
+import org.cellspark.spark.EmbedTransform;
+import org.cellspark.spark.ShippedFiles;
+import org.cellspark.train.FineTunedCheckpoint;
+import org.cellspark.vocab.Vocabulary;
+import org.cellspark.vocab.VocabularyLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.collection.Seq;
+
+/**
+ * `cellspark classify apply --tokens`: labels cells with a model `cellspark finetune` wrote. The
+ * executors pool each cell's last hidden states as the model's head was trained to read them (the
+ * batched embed transform, layer 0), and the head's linear layer and softmax give each class's
+ * probability. Writes predictions/ (the token table's columns but the tokens, then predicted,
+ * confidence, probability) and _cellspark.json.
+ */
+public final class FineTunedApply {
+  private static final Logger LOG = LoggerFactory.getLogger(FineTunedApply.class);
+
+  private FineTunedApply() {}
+
+  /**
+   * @param model a `cellspark finetune` output folder, or its model/ folder
+   * @param tokens the token table of the cells to label
+   * @param vocabulary the tokens' vocabulary; null = the one the table's summary names
+   */
+  public record Options(
+      String model, String tokens, String vocabulary, String output, boolean overwrite) {
+    public Options {
+      OptionProblems problems = new OptionProblems();
+      problems.requireValue(model, "--model is required (a cellspark finetune output folder)");
+      problems.requireValue(tokens, "--tokens is required (the cells to label)");
+      problems.requireValue(output, "--output is required");
+      problems.throwIfAny();
+    }
+  }
+
+  /** What the fine-tuned folder says: where it is, its classes, its pooling, its head. */
+  private record Head(
+      Path folder, String[] classes, Pooling pooling, float[] weight, float[] bias) {}
+
+  /** Rows written. */
+  public static long run(SparkSession spark, Options o) {
+    long start = System.nanoTime();
+    Head head = head(o.model());
+    TokenTable table = TokenTable.read(spark, o.tokens());
+    String vocabularyLocation =
+        o.vocabulary() != null ? o.vocabulary() : table.vocabularyLocation();
+    if (vocabularyLocation == null) {
+      throw UserException.of(
+          "Input %s does not say which vocabulary its tokens were made with (no _cellspark.json);"
+              + " pass --vocabulary",
+          o.tokens());
+    }
+    Vocabulary v = VocabularyLoader.load(vocabularyLocation);
+    StagedOutput out =
+        StagedOutput.prepare(
+            o.output(),
+            o.overwrite(),
+            spark.sparkContext().hadoopConfiguration(),
+            List.of(o.tokens(), o.model()));
+    try (JobScope job = JobScope.start(spark.sparkContext(), "cellspark classify apply", out)) {
+      EmbeddingSettings settings =
+          new EmbeddingSettings(
+              0,
+              head.pooling(),
+              EmbeddingSettings.DEFAULT_BATCH_TOKENS,
+              v.padId(),
+              v.clsId().orElse(-1),
+              v.eosId().orElse(-1));
+      EmbedTransform.Options embed = EmbedTransform.Options.of(head.folder().toString(), settings);
+      Dataset<Row> pooled =
+          EmbedTransform.apply(
+              table.cells(),
+              new EmbedTransform.Options(
+                  embed.model(),
+                  settings,
+                  embed.inputColumn(),
+                  "_pooled",
+                  embed.idColumn(),
+                  embed.windowTokens(),
+                  embed.precision(),
+                  null),
+              v);
+      UserDefinedFunction probabilities =
+          udf(
+              new Scores(head.weight(), head.bias()),
+              DataTypes.createArrayType(DataTypes.DoubleType, false));
+      List<Column> keep = new ArrayList<>();
+      for (String c : table.cells().columns()) {
+        if (!c.equals("input_ids")) {
+          keep.add(col(c));
+        }
+      }
+      Dataset<Row> scored = pooled.withColumn("probability", probabilities.apply(col("_pooled")));
+      UserDefinedFunction predicted = udf(new Predicted(head.classes()), DataTypes.StringType);
+      keep.add(predicted.apply(col("probability")).as("predicted"));
+      keep.add(org.apache.spark.sql.functions.array_max(col("probability")).as("confidence"));
+      keep.add(col("probability"));
+      scored.select(keep.toArray(new Column[0])).write().parquet(out.stagingUri() + "/predictions");
+      long rows = spark.read().parquet(out.stagingUri() + "/predictions").count();
+      double seconds = (System.nanoTime() - start) / 1e9;
+      Map<String, Object> options = new LinkedHashMap<>();
+      options.put("model", o.model());
+      options.put("tokens", o.tokens());
+      options.put("vocabulary", vocabularyLocation);
+      job.commit(
+          out,
+          new JobSummary("classify apply")
+              .put("options", options)
+              .put("classes", List.of(head.classes()))
+              .put("pooling", head.pooling().name().toLowerCase(Locale.ROOT))
+              .put("counts", Map.of("cells", rows))
+              .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0)));
+      LOG.info(
+          String.format(
+              Locale.ROOT,
+              "classify apply: %,d cells labelled with a fine-tuned model in %.1f s to %s",
+              rows,
+              seconds,
+              out.targetUri()));
+      return rows;
+    }
+  }
+
+  /** The folder's config (classes, pooling) and classifier weights, read on the driver. */
+  private static Head head(String model) {
+    Path given =
+        model.startsWith("file:")
+            ? Path.of(java.net.URI.create(model))
+            : ShippedFiles.resolve(model); // a local folder (or one shipped with the job)
+    Path folder =
+        Files.isRegularFile(given.resolve("model/config.json")) ? given.resolve("model") : given;
+    Path config = folder.resolve("config.json");
+    if (!Files.isRegularFile(config)) {
+      throw UserException.of(
+          "--model %s holds no config.json; pass the output folder of cellspark finetune", model);
+    }
+    try {
+      JsonNode c = new ObjectMapper().readTree(config.toFile());
+      if (!c.has(FineTunedCheckpoint.POOLING_KEY) || !c.has("id2label")) {
+        throw UserException.of(
+            "--model %s is not a cellspark finetune output (its config.json has no %s or"
+                + " id2label); a classify output takes --embeddings instead of --tokens",
+            model, FineTunedCheckpoint.POOLING_KEY);
+      }
+      String[] classes = new String[c.get("id2label").size()];
+      for (int i = 0; i < classes.length; i++) {
+        classes[i] = c.get("id2label").get(Integer.toString(i)).asText();
+      }
+      SafetensorsFile file = SafetensorsFile.open(folder.resolve("model.safetensors"));
+      return new Head(
+          folder,
+          classes,
+          Pooling.parse(c.get(FineTunedCheckpoint.POOLING_KEY).asText()),
+          floats(file.floats("classifier.weight")),
+          floats(file.floats("classifier.bias")));
+    } catch (IOException e) {
+      throw UserException.because(e, "Cannot read %s: %s", config, e.getMessage());
+    }
+  }
+
+  private static float[] floats(FloatBuffer b) {
+    float[] out = new float[b.remaining()];
+    b.get(out);
+    return out;
+  }
+
+  /** Softmax of the head's linear layer over a pooled vector. */
+  private static final class Scores implements UDF1<Seq<Float>, double[]> {
+    private static final long serialVersionUID = 1L;
+    private final float[] weight;
+    private final float[] bias;
+
+    Scores(float[] weight, float[] bias) {
+      this.weight = weight;
+      this.bias = bias;
+    }
+
+    @Override
+    public double[] call(Seq<Float> pooled) {
+      int classes = bias.length;
+      int hidden = weight.length / classes;
+      double[] z = new double[classes];
+      double max = Double.NEGATIVE_INFINITY;
+      for (int k = 0; k < classes; k++) {
+        double s = bias[k];
+        for (int i = 0; i < hidden; i++) {
+          s += weight[k * hidden + i] * (double) pooled.apply(i);
+        }
+        z[k] = s;
+        max = Math.max(max, s);
+      }
+      double sum = 0;
+      for (int k = 0; k < classes; k++) {
+        z[k] = Math.exp(z[k] - max);
+        sum += z[k];
+      }
+      for (int k = 0; k < classes; k++) {
+        z[k] /= sum;
+      }
+      return z;
+    }
+  }
+
+  /** The most probable class's name. */
+  private static final class Predicted implements UDF1<Seq<Double>, String> {
+    private static final long serialVersionUID = 1L;
+    private final String[] classes;
+
+    Predicted(String[] classes) {
+      this.classes = classes;
+    }
+
+    @Override
+    public String call(Seq<Double> p) {
+      int best = 0;
+      for (int k = 1; k < p.size(); k++) {
+        best = p.apply(k) > p.apply(best) ? k : best;
+      }
+      return classes[best];
+    }
+  }
+}
