@@ -88,4 +88,38 @@ public final class AdamW {
   public int steps() {
     return step;
   }
+
+  /**
+   * The optimizer's state: the step count and each trained weight's first and second moments, in
+   * the weights' order (absent before the first step).
+   */
+  public record Moments(int step, List<float[]> first, List<float[]> second)
+      implements java.io.Serializable {}
+
+  public Moments moments(List<TrainableBert.NamedWeight> weights) {
+    List<float[]> first = new java.util.ArrayList<>();
+    List<float[]> second = new java.util.ArrayList<>();
+    for (TrainableBert.NamedWeight w : weights) {
+      NDArray[] mv = moments.get(w.value());
+      first.add(mv == null ? null : mv[0].toFloatArray());
+      second.add(mv == null ? null : mv[1].toFloatArray());
+    }
+    return new Moments(step, first, second);
+  }
+
+  /** Continues from a saved state (the same weights, in the same order). */
+  public void restore(List<TrainableBert.NamedWeight> weights, Moments saved) {
+    step = saved.step();
+    for (int i = 0; i < weights.size(); i++) {
+      if (saved.first().get(i) == null) {
+        continue;
+      }
+      NDArray p = weights.get(i).value();
+      NDArray m = p.zerosLike();
+      NDArray v = p.zerosLike();
+      m.set(saved.first().get(i));
+      v.set(saved.second().get(i));
+      moments.put(p, new NDArray[] {m, v});
+    }
+  }
 }

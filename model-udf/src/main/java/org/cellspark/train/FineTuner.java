@@ -44,6 +44,48 @@ public final class FineTuner {
   private FineTuner() {}
 
   /**
+   * Where training stands after an epoch: everything the next epoch needs, so that a run resumed
+   * from it continues exactly as an uninterrupted one (the same batches in the same order, the same
+   * optimizer state).
+   *
+   * @param weights every weight's values, in {@link CellClassifier#weights()}' order
+   * @param moments the optimizer's state
+   * @param random the batch-order generator, serialized
+   * @param bestWeights the best epoch's weights so far, or null
+   */
+  public record State(
+      List<Epoch> epochs,
+      List<float[]> weights,
+      AdamW.Moments moments,
+      byte[] random,
+      double best,
+      List<float[]> bestWeights,
+      int sinceBest)
+      implements java.io.Serializable {
+    public int epochsDone() {
+      return epochs.size();
+    }
+  }
+
+  /** Saves each epoch's state, and gives the latest one to start from (null: none). */
+  public interface Checkpoints {
+    State latest();
+
+    void save(State state);
+  }
+
+  private static final Checkpoints NO_CHECKPOINTS =
+      new Checkpoints() {
+        @Override
+        public State latest() {
+          return null;
+        }
+
+        @Override
+        public void save(State state) {}
+      };
+
+  /**
    * Trains in place; returns each epoch's numbers (the model ends with the best epoch's weights).
    */
   public static List<Epoch> train(
@@ -52,6 +94,17 @@ public final class FineTuner {
       LabelledCells validation,
       Settings s,
       int classes) {
+    return train(model, train, validation, s, classes, NO_CHECKPOINTS);
+  }
+
+  /** As above, saving a state after each epoch and starting from the latest saved one. */
+  public static List<Epoch> train(
+      CellClassifier model,
+      LabelledCells train,
+      LabelledCells validation,
+      Settings s,
+      int classes,
+      Checkpoints checkpoints) {
     List<TrainableBert.NamedWeight> trained = trainable(model.weights(), s.freezeLayers());
     List<LengthBatcher.Batch> batches = LengthBatcher.byLength(train.lengths(), s.batchTokens());
     int total = s.epochs() * batches.size();
@@ -64,7 +117,18 @@ public final class FineTuner {
     double best = Double.NEGATIVE_INFINITY;
     List<float[]> bestWeights = null;
     int sinceBest = 0;
-    for (int e = 1; e <= s.epochs(); e++) {
+    State resumed = checkpoints.latest();
+    if (resumed != null) {
+      restore(model.weights(), resumed.weights());
+      adam.restore(trained, resumed.moments());
+      random = (Random) deserialize(resumed.random());
+      epochs.addAll(resumed.epochs());
+      best = resumed.best();
+      bestWeights = resumed.bestWeights();
+      sinceBest = resumed.sinceBest();
+    }
+    boolean stopped = s.patience() > 0 && sinceBest >= s.patience();
+    for (int e = epochs.size() + 1; e <= s.epochs() && !stopped; e++) {
       List<LengthBatcher.Batch> order = new ArrayList<>(batches);
       Collections.shuffle(order, random);
       double lossSum = 0;
@@ -90,13 +154,44 @@ public final class FineTuner {
         bestWeights = snapshot(model.weights());
         sinceBest = 0;
       } else if (s.patience() > 0 && ++sinceBest >= s.patience()) {
-        break;
+        stopped = true;
       }
+      checkpoints.save(
+          new State(
+              List.copyOf(epochs),
+              snapshot(model.weights()),
+              adam.moments(trained),
+              serialize(random),
+              best,
+              bestWeights,
+              sinceBest));
     }
     if (bestWeights != null) {
       restore(model.weights(), bestWeights);
     }
     return epochs;
+  }
+
+  private static byte[] serialize(Object o) {
+    try (java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(b)) {
+      out.writeObject(o);
+      out.flush();
+      return b.toByteArray();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static Object deserialize(byte[] bytes) {
+    try (java.io.ObjectInputStream in =
+        new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes))) {
+      return in.readObject();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The weights that train: all but the embeddings and the first {@code freeze} layers. */

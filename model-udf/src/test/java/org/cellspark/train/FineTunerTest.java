@@ -93,4 +93,79 @@ class FineTunerTest {
     assertThat(Arrays.equals(again.after().predicted(), run.after().predicted())).isTrue();
     assertThat(again.after().probabilities()[0]).containsExactly(run.after().probabilities()[0]);
   }
+
+  /** Checkpoints kept as bytes (as a file would keep them); a kill after {@code stopAfter}. */
+  private static final class SavedStates implements FineTuner.Checkpoints {
+    byte[] latest;
+    int stopAfter = Integer.MAX_VALUE;
+
+    @Override
+    public FineTuner.State latest() {
+      if (latest == null) {
+        return null;
+      }
+      try (java.io.ObjectInputStream in =
+          new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(latest))) {
+        return (FineTuner.State) in.readObject();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    @Override
+    public void save(FineTuner.State state) {
+      try (java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+          java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(b)) {
+        out.writeObject(state);
+        out.flush();
+        latest = b.toByteArray();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      if (state.epochsDone() >= stopAfter) {
+        throw new IllegalStateException("killed after epoch " + state.epochsDone());
+      }
+    }
+  }
+
+  private static Evaluation run(SavedStates states) {
+    LabelledCells train = cells(600, 1);
+    LabelledCells validation = cells(120, 2);
+    float[] weights = {1f, 1f};
+    try (TrainableBert encoder =
+        TrainableBert.load(Fixtures.vocab("models/tiny-v2"), Device.cpu())) {
+      CellClassifier model =
+          new CellClassifier(encoder, Pooling.MEAN, CLS, EOS, head(2, 32, 3), new float[2]);
+      FineTuner.train(
+          model,
+          train,
+          validation,
+          new FineTuner.Settings(
+              4, 3e-3, 0.01, 0.1, LearningRateSchedule.Decay.COSINE, 512, 0, weights, 0, 42),
+          2,
+          states);
+      return Evaluation.of(model, validation, 4096, weights, 2);
+    }
+  }
+
+  /** A run killed after its second epoch and started again ends as an uninterrupted run does. */
+  @Test
+  void aResumedRunEndsAsAnUninterruptedOne() {
+    Evaluation whole = run(new SavedStates());
+    SavedStates states = new SavedStates();
+    states.stopAfter = 2;
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> run(states))
+        .hasMessageContaining("killed after epoch 2");
+    assertThat(states.latest().epochsDone()).isEqualTo(2);
+    states.stopAfter = Integer.MAX_VALUE;
+    Evaluation resumed = run(states);
+    assertThat(states.latest().epochsDone()).isEqualTo(4);
+    assertThat(resumed.predicted()).containsExactly(whole.predicted());
+    for (int i = 0; i < whole.probabilities().length; i++) {
+      for (int k = 0; k < 2; k++) {
+        assertThat(resumed.probabilities()[i][k])
+            .isCloseTo(whole.probabilities()[i][k], org.assertj.core.data.Offset.offset(1e-6f));
+      }
+    }
+  }
 }
