@@ -33,6 +33,14 @@ public final class FaultInjection {
   public static final String STOP_PERTURB_AFTER_UNITS =
       "spark.cellspark.test.stopPerturbAfterUnits";
 
+  /**
+   * The fine-tune task stops (fails) once it has checkpointed this many epochs, every attempt, so
+   * the job fails part-way with a checkpoint to resume from. Read from the session when the job
+   * starts.
+   */
+  public static final String STOP_FINETUNE_AFTER_EPOCHS =
+      "spark.cellspark.test.stopFinetuneAfterEpochs";
+
   private FaultInjection() {}
 
   /** A task failure the test asked for; Spark retries the task. */
@@ -50,6 +58,20 @@ public final class FaultInjection {
    */
   public static int stopAfterUnits(SparkSession spark) {
     return Integer.parseInt(spark.conf().get(STOP_PERTURB_AFTER_UNITS, "0").trim());
+  }
+
+  /**
+   * The epochs after which the fine-tune task stops ({@value #STOP_FINETUNE_AFTER_EPOCHS}); 0
+   * never.
+   */
+  public static int stopAfterEpochs(SparkSession spark) {
+    return Integer.parseInt(spark.conf().get(STOP_FINETUNE_AFTER_EPOCHS, "0").trim());
+  }
+
+  /** The failure a fine-tune task stopped by {@link #STOP_FINETUNE_AFTER_EPOCHS} throws. */
+  public static RuntimeException stoppedAfterEpochs(int epochs) {
+    return new InjectedFault(
+        "stopped after epoch " + epochs + " (" + STOP_FINETUNE_AFTER_EPOCHS + ")");
   }
 
   /** Called once per task by a job's task code, part-way through its output. */

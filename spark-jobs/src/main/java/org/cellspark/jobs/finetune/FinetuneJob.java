@@ -29,8 +29,10 @@ import org.cellspark.jobs.classify.LabelSplits;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
+import org.cellspark.jobs.common.ModelFingerprint;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
+import org.cellspark.spark.FaultInjection;
 import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TokenProfiles;
 import org.cellspark.train.Evaluation;
@@ -65,7 +67,8 @@ public final class FinetuneJob {
       FinetuneOptions o,
       Vocabulary vocabulary,
       List<String> names,
-      StagedOutput out) {
+      StagedOutput out,
+      String plan) {
     spark.sparkContext().setJobDescription("finetune: train (one task)");
     Dataset<Row> rows =
         split
@@ -82,6 +85,9 @@ public final class FinetuneJob {
             vocabulary.clsId().orElse(-1),
             vocabulary.eosId().orElse(-1),
             out.stagingUri() + "/model",
+            out.targetUri(),
+            plan,
+            FaultInjection.stopAfterEpochs(spark),
             JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .broadcast(new SerializableWritable<>(spark.sparkContext().hadoopConfiguration())));
     List<TrainingTask.Outcome> outcome = rows.toJavaRDD().mapPartitions(task).collect();
@@ -137,7 +143,13 @@ public final class FinetuneJob {
       Map<String, Object> splitInfo = new LinkedHashMap<>();
       Dataset<Row> split = LabelSplits.withSplit(spark, labelled, labels, splitInfo, out);
       List<String> names = classes.kept().stream().sorted().toList();
-      TrainingTask.Outcome trained = trainInOneTask(spark, split, o, vocabulary, names, out);
+      String plan =
+          options(o, vocabularyLocation)
+              + "\nmodel "
+              + ModelFingerprint.of(model.path())
+              + "\nclasses "
+              + names;
+      TrainingTask.Outcome trained = trainInOneTask(spark, split, o, vocabulary, names, out, plan);
       String reported = trained.splits().get("test").ids().isEmpty() ? "validation" : "test";
       Evaluation shown = trained.splits().get(reported).evaluation();
       writeOutputs(spark, out, hadoop, o, trained, names, reported);
@@ -151,6 +163,7 @@ public final class FinetuneJob {
               .put("metrics", metricsMap(trained))
               .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
       job.commit(out, summary);
+      EpochCheckpoints.delete(out.targetUri(), hadoop);
       LOG.info(
           String.format(
               Locale.ROOT,
@@ -324,6 +337,7 @@ public final class FinetuneJob {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("epochs_run", t.epochs().size());
     m.put("best_epoch", t.bestEpoch());
+    m.put("resumed_after_epoch", t.resumedFrom());
     m.put("class_weights", t.classWeights());
     List<Map<String, Object>> epochs = new ArrayList<>();
     for (FineTuner.Epoch e : t.epochs()) {

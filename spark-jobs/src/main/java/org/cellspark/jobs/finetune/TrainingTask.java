@@ -54,6 +54,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
   record Outcome(
       List<FineTuner.Epoch> epochs,
       int bestEpoch,
+      int resumedFrom,
       Map<String, SplitResult> splits,
       float[] classWeights)
       implements Serializable {}
@@ -63,20 +64,35 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
   private final int clsId;
   private final int eosId;
   private final String modelUri;
+  private final String target;
+  private final String plan;
+  private final int stopAfter;
   private final Broadcast<SerializableWritable<Configuration>> hadoop;
 
+  /**
+   * @param target the output folder, beside which the epoch checkpoints go
+   * @param plan the fine-tune's fingerprint as the driver knows it (options, model); the task adds
+   *     its cells'
+   * @param stopAfter a test's kill after this many epochs; 0 = never
+   */
   TrainingTask(
       FinetuneOptions o,
       List<String> names,
       int clsId,
       int eosId,
       String modelUri,
+      String target,
+      String plan,
+      int stopAfter,
       Broadcast<SerializableWritable<Configuration>> hadoop) {
     this.o = o;
     this.names = List.copyOf(names);
     this.clsId = clsId;
     this.eosId = eosId;
     this.modelUri = modelUri;
+    this.target = target;
+    this.plan = plan;
+    this.stopAfter = stopAfter;
     this.hadoop = hadoop;
   }
 
@@ -89,6 +105,12 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
     rows.forEachRemaining(r -> bySplit.get(r.getString(3)).add(r));
     Map<String, LabelledCells> cells = new LinkedHashMap<>();
     Map<String, List<String>> ids = new LinkedHashMap<>();
+    java.security.MessageDigest digest;
+    try {
+      digest = java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
     bySplit.forEach(
         (s, list) -> {
           list.sort(Comparator.comparing((Row r) -> r.getString(0))); // the same order every run
@@ -100,14 +122,24 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
             cellIds.add(r.getString(0));
             tokens.add(r.<Integer>getList(1).stream().mapToInt(Integer::intValue).toArray());
             labels[i] = names.indexOf(r.getString(2));
+            digest.update(
+                (s + "\t" + r.getString(0) + "\t" + labels[i] + "\t" + r.getList(1) + "\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
           }
           cells.put(s, new LabelledCells(tokens, labels));
           ids.put(s, cellIds);
         });
-    return List.of(train(cells, ids)).iterator();
+    EpochCheckpoints checkpoints =
+        EpochCheckpoints.open(
+            target,
+            plan + "\ncells " + java.util.HexFormat.of().formatHex(digest.digest()),
+            hadoop.value().value(),
+            stopAfter);
+    return List.of(train(cells, ids, checkpoints)).iterator();
   }
 
-  private Outcome train(Map<String, LabelledCells> cells, Map<String, List<String>> ids)
+  private Outcome train(
+      Map<String, LabelledCells> cells, Map<String, List<String>> ids, EpochCheckpoints checkpoints)
       throws IOException {
     LabelledCells train = cells.get("train");
     LabelledCells validation = cells.get("validation");
@@ -133,6 +165,8 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
               * LengthBatcher.byLength(
                       train.tokens().stream().mapToInt(t -> t.length).toArray(), o.batchTokens())
                   .size();
+      FineTuner.State before = checkpoints.latest();
+      int resumedFrom = before == null ? 0 : before.epochsDone();
       List<FineTuner.Epoch> epochs =
           FineTuner.train(
               classifier,
@@ -149,7 +183,8 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
                   weights,
                   o.patience(),
                   o.seed()),
-              names.size());
+              names.size(),
+              checkpoints);
       Map<String, SplitResult> splits = new LinkedHashMap<>();
       for (String s : cells.keySet()) {
         LabelledCells c = cells.get(s);
@@ -163,7 +198,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
                     : Evaluation.of(classifier, c, o.batchTokens(), weights, names.size())));
       }
       writeModel(classifier, model);
-      return new Outcome(epochs, bestEpoch(epochs), splits, weights);
+      return new Outcome(epochs, bestEpoch(epochs), resumedFrom, splits, weights);
     }
   }
 

@@ -41,6 +41,10 @@ class FinetuneJobTest {
 
   /** V2-style cells of the small vocabulary's genes, six donors; label "top" or "not". */
   private String tokens(SparkSession spark, Vocabulary v) {
+    return tokens(spark, v, tmp.resolve("tokens"), 1200);
+  }
+
+  static String tokens(SparkSession spark, Vocabulary v, Path folder, int n) {
     int cls = v.clsId().getAsInt();
     int eos = v.eosId().getAsInt();
     List<Integer> genes = new ArrayList<>();
@@ -55,7 +59,7 @@ class FinetuneJobTest {
     int marker = genes.get(6);
     Random r = new Random(5);
     List<Row> rows = new ArrayList<>();
-    for (int c = 0; c < 1200; c++) {
+    for (int c = 0; c < n; c++) {
       List<Integer> shuffled = new ArrayList<>(genes);
       Collections.shuffle(shuffled, r);
       int length = 12 + r.nextInt(9);
@@ -84,7 +88,7 @@ class FinetuneJobTest {
             .add("length", DataTypes.IntegerType)
             .add("label", DataTypes.StringType)
             .add("donor", DataTypes.StringType);
-    String out = tmp.resolve("tokens").toString();
+    String out = folder.toString();
     spark.createDataFrame(rows, schema).write().parquet(out);
     return out;
   }

@@ -1,0 +1,128 @@
+package org.cellspark.jobs.finetune;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.cellspark.error.UserException;
+import org.cellspark.spark.FaultInjection;
+import org.cellspark.train.FineTuner;
+
+/**
+ * A fine-tune's epoch checkpoints, beside its output: {@code .NAME.cellspark-work/} holds {@code
+ * plan.txt} (the fingerprint: options, model, cells) and {@code state.bin} (the latest {@link
+ * FineTuner.State}, replaced after each epoch by writing a new file and renaming it over the old).
+ * A run with the same output and fingerprint starts from it; a different one is refused rather than
+ * mixed in. The folder goes once the output is committed.
+ */
+final class EpochCheckpoints implements FineTuner.Checkpoints {
+  private final FileSystem fs;
+  private final Path root;
+  private final int stopAfter;
+
+  private EpochCheckpoints(FileSystem fs, Path root, int stopAfter) {
+    this.fs = fs;
+    this.root = root;
+    this.stopAfter = stopAfter;
+  }
+
+  /** The work folder of output {@code target} (a qualified URI). */
+  static Path locate(String target) {
+    Path t = new Path(target);
+    return new Path(t.getParent(), "." + t.getName() + ".cellspark-work");
+  }
+
+  /**
+   * The checkpoints for a fine-tune with this fingerprint: the folder is created, or the one there
+   * checked to belong to the same fine-tune.
+   *
+   * @param stopAfter a test's kill after this many epochs; 0 = never
+   */
+  static EpochCheckpoints open(
+      String target, String fingerprint, Configuration conf, int stopAfter) {
+    Path root = locate(target);
+    try {
+      FileSystem fs = root.getFileSystem(conf);
+      Path plan = new Path(root, "plan.txt");
+      if (fs.exists(plan)) {
+        String there;
+        try (InputStream in = fs.open(plan)) {
+          there = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        if (!there.equals(fingerprint)) {
+          throw UserException.of(
+              "%s holds the checkpoints of a different fine-tune (other options, model or cells)"
+                  + " for output %s. Run with the same options to resume it, or delete %s to start"
+                  + " afresh",
+              root, target, root);
+        }
+      } else {
+        fs.delete(root, true);
+        fs.mkdirs(root);
+        try (OutputStream out = fs.create(plan, false)) {
+          out.write(fingerprint.getBytes(StandardCharsets.UTF_8));
+        }
+      }
+      return new EpochCheckpoints(fs, root, stopAfter);
+    } catch (IOException e) {
+      throw UserException.because(
+          e, "Cannot use the checkpoint folder %s: %s", root, e.getMessage());
+    }
+  }
+
+  @Override
+  public FineTuner.State latest() {
+    Path state = new Path(root, "state.bin");
+    try {
+      if (!fs.exists(state)) {
+        return null;
+      }
+      try (ObjectInputStream in = new ObjectInputStream(fs.open(state))) {
+        return (FineTuner.State) in.readObject();
+      }
+    } catch (IOException | ClassNotFoundException e) {
+      throw UserException.because(
+          e,
+          "Cannot read the checkpoint %s (%s); delete %s to start the fine-tune afresh",
+          state,
+          e.getMessage(),
+          root);
+    }
+  }
+
+  @Override
+  public void save(FineTuner.State s) {
+    Path next = new Path(root, "state.bin.next");
+    Path state = new Path(root, "state.bin");
+    try {
+      try (ObjectOutputStream out = new ObjectOutputStream(fs.create(next, true))) {
+        out.writeObject(s);
+      }
+      fs.delete(state, false);
+      if (!fs.rename(next, state)) {
+        throw new IOException("cannot rename " + next + " to " + state);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (stopAfter > 0 && s.epochsDone() >= stopAfter) {
+      throw FaultInjection.stoppedAfterEpochs(s.epochsDone());
+    }
+  }
+
+  /** Removes the folder (after the output is committed). */
+  static void delete(String target, Configuration conf) {
+    Path root = locate(target);
+    try {
+      root.getFileSystem(conf).delete(root, true);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
