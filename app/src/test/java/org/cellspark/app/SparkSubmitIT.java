@@ -202,4 +202,65 @@ class SparkSubmitIT {
       LocalCluster.deleteWorkDir();
     }
   }
+
+  /**
+   * finetune through spark-submit on a local cluster: the training task runs in an executor JVM,
+   * with the model shipped with --archives and found there by its alias, and writes its model/ into
+   * the job's output from that executor; classify apply --tokens then labels the cells with it on
+   * the executors.
+   */
+  @Test
+  void finetuneTrainsInAnExecutorOfItsOwn() throws Exception {
+    LocalCluster cluster = new LocalCluster(tmp);
+    cluster.submit(
+        List.of(),
+        "tokenize",
+        "--input",
+        Fixtures.atlas("classify_atlas.h5ad").toString(),
+        "--vocabulary",
+        "builtin:geneformer-v1",
+        "--min-gene-match",
+        "0.1",
+        "--attribute",
+        "cell_type",
+        "--attribute",
+        "donor",
+        "--output",
+        tmp.resolve("tokens").toString());
+    List<String> shipped = List.of("--archives", LocalCluster.zippedModel(tmp) + "#tinymodel");
+    String log =
+        cluster.submit(
+            shipped,
+            "finetune",
+            "--input",
+            tmp.resolve("tokens").toString(),
+            "--label",
+            "cell_type",
+            "--group",
+            "donor",
+            "--model",
+            "tinymodel",
+            "--epochs",
+            "2",
+            "--warmup-steps",
+            "5",
+            "--output",
+            tmp.resolve("ft").toString());
+    assertThat(log).contains("fine-tuned cell_type (4 classes), 2 epoch(s)");
+    assertThat(tmp.resolve("ft/model/model.safetensors")).exists();
+    assertThat(tmp.resolve("ft/training.csv")).exists();
+    String applied =
+        cluster.submit(
+            List.of(),
+            "classify",
+            "apply",
+            "--model",
+            tmp.resolve("ft").toString(),
+            "--tokens",
+            tmp.resolve("tokens").toString(),
+            "--output",
+            tmp.resolve("labels").toString());
+    assertThat(applied).contains("labelled 600 cells");
+    LocalCluster.deleteWorkDir();
+  }
 }
