@@ -129,26 +129,9 @@ public final class FineTuner {
     }
     boolean stopped = s.patience() > 0 && sinceBest >= s.patience();
     for (int e = epochs.size() + 1; e <= s.epochs() && !stopped; e++) {
-      List<LengthBatcher.Batch> order = new ArrayList<>(batches);
-      Collections.shuffle(order, random);
-      double lossSum = 0;
-      long cells = 0;
-      for (LengthBatcher.Batch b : order) {
-        TrainingBatch batch = batch(train, b.cells(), model);
-        try (NDManager m = model.manager().newSubManager()) {
-          try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            NDArray loss =
-                WeightedCrossEntropy.loss(model.logits(m, batch), batch.labels(), s.classWeights());
-            lossSum += loss.getFloat() * batch.cells();
-            cells += batch.cells();
-            collector.backward(loss);
-          }
-          adam.step(trained, schedule.at(adam.steps()));
-        }
-        zeroFrozen(model.weights(), trained);
-      }
+      double trainLoss = epoch(model, train, batches, trained, adam, schedule, random, s);
       Evaluation v = Evaluation.of(model, validation, s.batchTokens(), s.classWeights(), classes);
-      epochs.add(new Epoch(e, lossSum / Math.max(1, cells), v.loss(), v.macroF1()));
+      epochs.add(new Epoch(e, trainLoss, v.loss(), v.macroF1()));
       if (v.macroF1() > best) {
         best = v.macroF1();
         bestWeights = snapshot(model.weights());
@@ -170,6 +153,37 @@ public final class FineTuner {
       restore(model.weights(), bestWeights);
     }
     return epochs;
+  }
+
+  /** One pass over the training cells in a shuffled batch order; the mean training loss. */
+  private static double epoch(
+      CellClassifier model,
+      LabelledCells train,
+      List<LengthBatcher.Batch> batches,
+      List<TrainableBert.NamedWeight> trained,
+      AdamW adam,
+      LearningRateSchedule schedule,
+      Random random,
+      Settings s) {
+    List<LengthBatcher.Batch> order = new ArrayList<>(batches);
+    Collections.shuffle(order, random);
+    double lossSum = 0;
+    long cells = 0;
+    for (LengthBatcher.Batch b : order) {
+      TrainingBatch batch = batch(train, b.cells(), model);
+      try (NDManager m = model.manager().newSubManager()) {
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+          NDArray loss =
+              WeightedCrossEntropy.loss(model.logits(m, batch), batch.labels(), s.classWeights());
+          lossSum += loss.getFloat() * batch.cells();
+          cells += batch.cells();
+          collector.backward(loss);
+        }
+        adam.step(trained, schedule.at(adam.steps()));
+      }
+      zeroFrozen(model.weights(), trained);
+    }
+    return lossSum / Math.max(1, cells);
   }
 
   private static byte[] serialize(Object o) {

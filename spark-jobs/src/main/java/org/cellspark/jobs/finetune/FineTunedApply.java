@@ -114,22 +114,9 @@ public final class FineTunedApply {
                   embed.precision(),
                   null),
               v);
-      UserDefinedFunction probabilities =
-          udf(
-              new Scores(head.weight(), head.bias()),
-              DataTypes.createArrayType(DataTypes.DoubleType, false));
-      List<Column> keep = new ArrayList<>();
-      for (String c : table.cells().columns()) {
-        if (!c.equals("input_ids")) {
-          keep.add(col(c));
-        }
-      }
-      Dataset<Row> scored = pooled.withColumn("probability", probabilities.apply(col("_pooled")));
-      UserDefinedFunction predicted = udf(new Predicted(head.classes()), DataTypes.StringType);
-      keep.add(predicted.apply(col("probability")).as("predicted"));
-      keep.add(org.apache.spark.sql.functions.array_max(col("probability")).as("confidence"));
-      keep.add(col("probability"));
-      scored.select(keep.toArray(new Column[0])).write().parquet(out.stagingUri() + "/predictions");
+      scored(pooled, table.cells().columns(), head)
+          .write()
+          .parquet(out.stagingUri() + "/predictions");
       long rows = spark.read().parquet(out.stagingUri() + "/predictions").count();
       double seconds = (System.nanoTime() - start) / 1e9;
       Map<String, Object> options = new LinkedHashMap<>();
@@ -153,6 +140,29 @@ public final class FineTunedApply {
               out.targetUri()));
       return rows;
     }
+  }
+
+  /**
+   * The token table's columns but the tokens, then predicted, confidence and probability, from each
+   * cell's pooled vector.
+   */
+  private static Dataset<Row> scored(Dataset<Row> pooled, String[] columns, Head head) {
+    UserDefinedFunction probabilities =
+        udf(
+            new Scores(head.weight(), head.bias()),
+            DataTypes.createArrayType(DataTypes.DoubleType, false));
+    List<Column> keep = new ArrayList<>();
+    for (String c : columns) {
+      if (!c.equals("input_ids")) {
+        keep.add(col(c));
+      }
+    }
+    Dataset<Row> scored = pooled.withColumn("probability", probabilities.apply(col("_pooled")));
+    UserDefinedFunction predicted = udf(new Predicted(head.classes()), DataTypes.StringType);
+    keep.add(predicted.apply(col("probability")).as("predicted"));
+    keep.add(org.apache.spark.sql.functions.array_max(col("probability")).as("confidence"));
+    keep.add(col("probability"));
+    return scored.select(keep.toArray(new Column[0]));
   }
 
   /** The folder's config (classes, pooling) and classifier weights, read on the driver. */

@@ -100,37 +100,13 @@ public final class FinetuneJob {
     SparkContext sc = spark.sparkContext();
     Configuration hadoop = sc.hadoopConfiguration();
     TokenTable table = TokenTable.read(spark, o.input());
-    List<String> columns = Arrays.asList(table.cells().columns());
-    CellSelection.requireColumn(columns, "cell_id", "finetune (predictions are keyed by cell_id)");
-    CellSelection.requireColumn(columns, o.label(), "--label");
-    if (o.group() != null) {
-      CellSelection.requireColumn(columns, o.group(), "--group");
-    }
-    String vocabularyLocation =
-        o.vocabulary() != null ? o.vocabulary() : table.vocabularyLocation();
-    if (vocabularyLocation == null) {
-      throw UserException.of(
-          "Input %s does not say which vocabulary its tokens were made with (no _cellspark.json);"
-              + " pass --vocabulary",
-          o.input());
-    }
+    String vocabularyLocation = vocabularyOf(table, o);
     Vocabulary vocabulary = VocabularyLoader.load(vocabularyLocation);
     ResolvedModel model = ResolvedModel.of(o.model());
     StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.input()));
     try (JobScope job = JobScope.start(sc, "cellspark finetune", out)) {
       Dataset<Row> cells = table.cells();
-      sc.setJobDescription("finetune: check the model against the tokens");
-      ModelCheck.check(
-          model.config(),
-          o.model(),
-          TokenProfiles.of(cells, "input_ids", vocabulary),
-          new EmbeddingSettings(
-              -1,
-              o.pooling(),
-              o.batchTokens(),
-              vocabulary.padId(),
-              vocabulary.clsId().orElse(-1),
-              vocabulary.eosId().orElse(-1)));
+      checkModel(spark, cells, model, vocabulary, o);
       sc.setJobDescription("finetune: classes and splits");
       LabelSplits.Settings labels = labelSettings(o);
       Dataset<Row> labelled =
@@ -167,10 +143,9 @@ public final class FinetuneJob {
       LOG.info(
           String.format(
               Locale.ROOT,
-              "finetune: %s, %s accuracy %.3f, macro-F1 %.3f after %d epoch(s) (%.1f s) to %s",
+              "finetune: %s, %s macro-F1 %.3f after %d epoch(s) (%.1f s) to %s",
               o.label(),
               reported,
-              shown.accuracy(),
               shown.macroF1(),
               trained.epochs().size(),
               seconds,
@@ -186,6 +161,45 @@ public final class FinetuneJob {
           seconds,
           summary.asMap());
     }
+  }
+
+  /** The table's columns checked, and its vocabulary: the option's, else its summary's. */
+  private static String vocabularyOf(TokenTable table, FinetuneOptions o) {
+    List<String> columns = Arrays.asList(table.cells().columns());
+    CellSelection.requireColumn(columns, "cell_id", "finetune (predictions are keyed by cell_id)");
+    CellSelection.requireColumn(columns, o.label(), "--label");
+    if (o.group() != null) {
+      CellSelection.requireColumn(columns, o.group(), "--group");
+    }
+    String location = o.vocabulary() != null ? o.vocabulary() : table.vocabularyLocation();
+    if (location == null) {
+      throw UserException.of(
+          "Input %s does not say which vocabulary its tokens were made with (no _cellspark.json);"
+              + " pass --vocabulary",
+          o.input());
+    }
+    return location;
+  }
+
+  /** The model against the tokens, as embed checks it (and --pooling cls against <cls>). */
+  private static void checkModel(
+      SparkSession spark,
+      Dataset<Row> cells,
+      ResolvedModel model,
+      Vocabulary vocabulary,
+      FinetuneOptions o) {
+    spark.sparkContext().setJobDescription("finetune: check the model against the tokens");
+    ModelCheck.check(
+        model.config(),
+        o.model(),
+        TokenProfiles.of(cells, "input_ids", vocabulary),
+        new EmbeddingSettings(
+            -1,
+            o.pooling(),
+            o.batchTokens(),
+            vocabulary.padId(),
+            vocabulary.clsId().orElse(-1),
+            vocabulary.eosId().orElse(-1)));
   }
 
   private static LabelSplits.Settings labelSettings(FinetuneOptions o) {

@@ -160,31 +160,11 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
               eosId,
               head(model.config().hiddenSize()),
               new float[names.size()]);
-      int steps =
-          o.epochs()
-              * LengthBatcher.byLength(
-                      train.tokens().stream().mapToInt(t -> t.length).toArray(), o.batchTokens())
-                  .size();
       FineTuner.State before = checkpoints.latest();
       int resumedFrom = before == null ? 0 : before.epochsDone();
       List<FineTuner.Epoch> epochs =
           FineTuner.train(
-              classifier,
-              train,
-              validation,
-              new FineTuner.Settings(
-                  o.epochs(),
-                  o.learningRate(),
-                  o.weightDecay(),
-                  steps == 0 ? 0 : Math.min(1.0, (double) o.warmupSteps() / steps),
-                  o.decay(),
-                  o.batchTokens(),
-                  o.freezeLayers(),
-                  weights,
-                  o.patience(),
-                  o.seed()),
-              names.size(),
-              checkpoints);
+              classifier, train, validation, settings(train, weights), names.size(), checkpoints);
       Map<String, SplitResult> splits = new LinkedHashMap<>();
       for (String s : cells.keySet()) {
         LabelledCells c = cells.get(s);
@@ -200,6 +180,26 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
       writeModel(classifier, model);
       return new Outcome(epochs, bestEpoch(epochs), resumedFrom, splits, weights);
     }
+  }
+
+  /** The options as the training loop takes them (warm-up as a fraction of the run's steps). */
+  private FineTuner.Settings settings(LabelledCells train, float[] weights) {
+    int steps =
+        o.epochs()
+            * LengthBatcher.byLength(
+                    train.tokens().stream().mapToInt(t -> t.length).toArray(), o.batchTokens())
+                .size();
+    return new FineTuner.Settings(
+        o.epochs(),
+        o.learningRate(),
+        o.weightDecay(),
+        steps == 0 ? 0 : Math.min(1.0, (double) o.warmupSteps() / steps),
+        o.decay(),
+        o.batchTokens(),
+        o.freezeLayers(),
+        weights,
+        o.patience(),
+        o.seed());
   }
 
   /** The head's start: BERT's initialisation (normal, standard deviation 0.02), seeded. */
