@@ -46,6 +46,23 @@ public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
         spark, READER_BATCH_ROWS, Integer.toString(TOKEN_READER_BATCH_ROWS), job);
   }
 
+  /**
+   * The vocabulary the tokens were made with: the job's option when given, else the one this
+   * table's summary names; refused when neither says.
+   *
+   * @param input the table as the user named it, for the message
+   */
+  public String vocabulary(String option, String input) {
+    String location = option != null ? option : vocabularyLocation;
+    if (location == null) {
+      throw UserException.of(
+          "Input %s does not say which vocabulary its tokens were made with (no _cellspark.json);"
+              + " pass --vocabulary",
+          input);
+    }
+    return location;
+  }
+
   public static TokenTable read(SparkSession spark, String folder) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Path dir = new Path(folder);

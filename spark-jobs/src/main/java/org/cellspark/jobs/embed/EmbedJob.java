@@ -21,7 +21,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
-import org.cellspark.error.UserException;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.ModelCheck;
 import org.cellspark.infer.TokenProfile;
@@ -65,14 +64,7 @@ public final class EmbedJob {
     long start = System.nanoTime();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     TokenTable table = TokenTable.read(spark, o.input());
-    String vocabularyLocation =
-        o.vocabulary() != null ? o.vocabulary() : table.vocabularyLocation();
-    if (vocabularyLocation == null) {
-      throw UserException.of(
-          "Input %s does not say which vocabulary its tokens were made with (no _cellspark.json);"
-              + " pass --vocabulary",
-          o.input());
-    }
+    String vocabularyLocation = table.vocabulary(o.vocabulary(), o.input());
     Vocabulary vocabulary = VocabularyLoader.load(vocabularyLocation);
     ResolvedModel model = ResolvedModel.of(o.model());
     EmbeddingSettings settings =

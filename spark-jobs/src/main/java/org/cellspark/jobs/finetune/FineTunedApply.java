@@ -76,14 +76,7 @@ public final class FineTunedApply {
     long start = System.nanoTime();
     Head head = head(o.model());
     TokenTable table = TokenTable.read(spark, o.tokens());
-    String vocabularyLocation =
-        o.vocabulary() != null ? o.vocabulary() : table.vocabularyLocation();
-    if (vocabularyLocation == null) {
-      throw UserException.of(
-          "Input %s does not say which vocabulary its tokens were made with (no _cellspark.json);"
-              + " pass --vocabulary",
-          o.tokens());
-    }
+    String vocabularyLocation = table.vocabulary(o.vocabulary(), o.tokens());
     Vocabulary v = VocabularyLoader.load(vocabularyLocation);
     StagedOutput out =
         StagedOutput.prepare(

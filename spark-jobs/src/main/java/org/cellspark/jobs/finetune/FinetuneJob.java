@@ -171,13 +171,7 @@ public final class FinetuneJob {
     if (o.group() != null) {
       CellSelection.requireColumn(columns, o.group(), "--group");
     }
-    String location = o.vocabulary() != null ? o.vocabulary() : table.vocabularyLocation();
-    if (location == null) {
-      throw UserException.of(
-          "Input %s does not say which vocabulary its tokens were made with (no _cellspark.json);"
-              + " pass --vocabulary",
-          o.input());
-    }
+    String location = table.vocabulary(o.vocabulary(), o.input());
     return location;
   }
 

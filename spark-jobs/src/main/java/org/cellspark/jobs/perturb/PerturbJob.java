@@ -197,14 +197,7 @@ public final class PerturbJob {
       List<String> states) {
 
     static Screen of(PerturbOptions o, TokenTable table, Configuration hadoop) {
-      String vocabularyLocation =
-          o.vocabulary() != null ? o.vocabulary() : table.vocabularyLocation();
-      if (vocabularyLocation == null) {
-        throw UserException.of(
-            "Input %s does not say which vocabulary its tokens were made with (no"
-                + " _cellspark.json); pass --vocabulary",
-            o.input());
-      }
+      String vocabularyLocation = table.vocabulary(o.vocabulary(), o.input());
       Vocabulary vocabulary = VocabularyLoader.load(vocabularyLocation);
       ResolvedModel model = ResolvedModel.of(o.model());
       int cls = vocabulary.clsId().orElse(-1);
