@@ -30,12 +30,12 @@ public enum Pooling {
   }
 
   /** First gene position of a cell for mean pooling. */
-  static int firstGene(int[] cell, int clsId) {
+  public static int firstGene(int[] cell, int clsId) {
     return cell.length > 0 && clsId >= 0 && cell[0] == clsId ? 1 : 0;
   }
 
   /** One past the last gene position of a cell for mean pooling. */
-  static int endOfGenes(int[] cell, int eosId) {
+  public static int endOfGenes(int[] cell, int eosId) {
     return cell.length > 0 && eosId >= 0 && cell[cell.length - 1] == eosId
         ? cell.length - 1
         : cell.length;

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
+import org.cellspark.infer.Pooling;
 
 /**
  * Cells for one training step, right-padded to the longest: token ids, the attention mask, which
@@ -28,11 +29,8 @@ public record TrainingBatch(
     float[] genes = new float[n * length];
     for (int c = 0; c < n; c++) {
       int[] cell = tokens.get(c);
-      int first = cell.length > 0 && clsId >= 0 && cell[0] == clsId ? 1 : 0;
-      int end =
-          cell.length > 0 && eosId >= 0 && cell[cell.length - 1] == eosId
-              ? cell.length - 1
-              : cell.length;
+      int first = Pooling.firstGene(cell, clsId);
+      int end = Pooling.endOfGenes(cell, eosId);
       for (int i = 0; i < cell.length; i++) {
         ids[c * length + i] = cell[i];
         mask[c * length + i] = 1;

@@ -3,33 +3,28 @@ package org.cellspark.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
-import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.ParameterStore;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.cellspark.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
 /**
- * Gradients flow through Cellspark's TorchScript program from the JVM, as fine-tuning needs: the
- * program's training method, called through DJL's forward with training on, gives the tiny V2
- * model's weights the gradients PyTorch autograd gives them (make_gradient_reference.py, an
- * independent nn.Module BERT with the same weights), for a loss over a right-padded batch.
+ * Gradients flow through Cellspark's TorchScript program from the JVM, as fine-tuning needs:
+ * TrainableBert's forward (the program's training method, called through DJL's forward with
+ * training on) gives the tiny V2 model's weights the gradients PyTorch autograd gives them
+ * (make_gradient_reference.py, an independent nn.Module BERT with the same weights), for a loss
+ * over a right-padded batch.
  */
 class FusedBertGradientTest {
   private static final Path MODEL = Fixtures.vocab("models/tiny-v2");
@@ -46,24 +41,11 @@ class FusedBertGradientTest {
     JsonObject ref =
         JsonParser.parseString(Files.readString(Fixtures.vocab("models/gradient_reference.json")))
             .getAsJsonObject();
-    BertConfig config = ModelLoader.readConfig(MODEL);
-    try (Model program = Model.newInstance("cellspark_bert", Device.cpu(), "PyTorch");
-        NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-      try (InputStream in = FusedBertEncoder.class.getResourceAsStream("cellspark_bert.pt")) {
-        program.load(in);
-      }
-      PtSymbolBlock block = (PtSymbolBlock) program.getBlock();
-      BertWeights w =
-          new BertWeights(
-              SafetensorsFile.open(MODEL.resolve("model.safetensors")),
-              m,
-              "config.json",
-              Precision.FP32);
-      List<NDArray> weights = new ArrayList<>(w.embeddings(config));
-      for (int l = 0; l < config.numLayers(); l++) {
-        weights.addAll(w.layer(config, l));
-      }
-
+    try (TrainableBert bert = TrainableBert.load(MODEL, Device.cpu());
+        NDManager m = bert.manager().newSubManager()) {
+      BertConfig config = bert.config();
+      List<NDArray> weights =
+          bert.weights().stream().map(TrainableBert.NamedWeight::value).toList();
       JsonArray cells = ref.getAsJsonArray("cells");
       int longest = 0;
       for (int c = 0; c < cells.size(); c++) {
@@ -79,23 +61,10 @@ class FusedBertGradientTest {
         }
       }
       Shape shape = new Shape(cells.size(), longest);
-      NDArray inputIds = m.create(ids, shape);
       NDArray attention = m.create(mask, shape);
-      NDList inputs = new NDList(inputIds, attention);
-      for (NDArray a : weights) {
-        a.setRequiresGradient(true);
-        a.setName("weights[]");
-        inputs.add(a);
-      }
-      inputs.add(
-          m.create(new double[] {config.numHeads(), config.numLayers(), 0, config.layerNormEps()}));
-      NDArray method = m.create("");
-      method.setName("module_method:train_hidden_state");
-      inputs.add(method);
-
       double loss;
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        NDArray last = block.forward(new ParameterStore(m, false), inputs, true).singletonOrThrow();
+        NDArray last = bert.lastHiddenState(m.create(ids, shape), attention);
         NDArray real = attention.toType(DataType.FLOAT32, false).expandDims(-1);
         NDArray l = last.square().mul(real).sum().div(real.sum().mul(config.hiddenSize()));
         loss = l.getFloat();

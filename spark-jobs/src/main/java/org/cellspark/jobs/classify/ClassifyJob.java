@@ -289,7 +289,8 @@ public final class ClassifyJob {
     return b.toString();
   }
 
-  private static String confusionCsv(long[][] confusion, String[] classes) {
+  /** A confusion matrix as CSV: true class down, predicted across, class names quoted as needed. */
+  public static String confusionCsv(long[][] confusion, String[] classes) {
     StringBuilder b = new StringBuilder("true\\predicted");
     for (String c : classes) {
       b.append(',').append(csvField(c));

@@ -30,6 +30,15 @@ public final class StagedOutput {
    * The {@code _cellspark.json} of a finished output folder, or null when the folder (or its
    * summary, the last thing a job writes) does not exist.
    */
+  /**
+   * The folder beside output {@code target} (a qualified URI) where a job keeps what a stopped run
+   * resumes from ({@code .NAME.cellspark-work}): perturb's work units, finetune's epochs.
+   */
+  public static Path workFolder(String target) {
+    Path t = new Path(target);
+    return new Path(t.getParent(), "." + t.getName() + ".cellspark-work");
+  }
+
   public static JsonNode summaryOf(String folder, Configuration conf) {
     Path summary = new Path(folder, SUMMARY_FILE);
     try {

@@ -39,6 +39,7 @@ import org.cellspark.jobs.classify.ClassifyJob;
 import org.cellspark.jobs.classify.ClassifyOptions;
 import org.cellspark.jobs.classify.ClassifyResult;
 import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.embed.EmbedJob;
 import org.cellspark.jobs.embed.EmbedOptions;
 import org.cellspark.jobs.embed.EmbedResult;
@@ -308,12 +309,12 @@ public final class DemoJob {
   }
 
   private static JsonNode summary(String output) {
-    Path file = Paths.get(URI.create(output.startsWith("file:") ? output : "file:" + output));
-    try {
-      return new ObjectMapper().readTree(file.resolve("_cellspark.json").toFile());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the summary of " + output, e);
+    JsonNode s =
+        StagedOutput.summaryOf(output, SparkSession.active().sparkContext().hadoopConfiguration());
+    if (s == null) {
+      throw new Bug("the demo's job wrote no summary into " + output);
     }
+    return s;
   }
 
   /**

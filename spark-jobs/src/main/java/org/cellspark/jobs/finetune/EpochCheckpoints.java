@@ -11,6 +11,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.spark.FaultInjection;
 import org.cellspark.train.FineTuner;
 
@@ -32,12 +33,6 @@ final class EpochCheckpoints implements FineTuner.Checkpoints {
     this.stopAfter = stopAfter;
   }
 
-  /** The work folder of output {@code target} (a qualified URI). */
-  static Path locate(String target) {
-    Path t = new Path(target);
-    return new Path(t.getParent(), "." + t.getName() + ".cellspark-work");
-  }
-
   /**
    * The checkpoints for a fine-tune with this fingerprint: the folder is created, or the one there
    * checked to belong to the same fine-tune.
@@ -46,7 +41,7 @@ final class EpochCheckpoints implements FineTuner.Checkpoints {
    */
   static EpochCheckpoints open(
       String target, String fingerprint, Configuration conf, int stopAfter) {
-    Path root = locate(target);
+    Path root = StagedOutput.workFolder(target);
     try {
       FileSystem fs = root.getFileSystem(conf);
       Path plan = new Path(root, "plan.txt");
@@ -118,7 +113,7 @@ final class EpochCheckpoints implements FineTuner.Checkpoints {
 
   /** Removes the folder (after the output is committed). */
   static void delete(String target, Configuration conf) {
-    Path root = locate(target);
+    Path root = StagedOutput.workFolder(target);
     try {
       root.getFileSystem(conf).delete(root, true);
     } catch (IOException e) {

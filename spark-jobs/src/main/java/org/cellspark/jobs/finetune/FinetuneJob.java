@@ -24,6 +24,7 @@ import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.ModelCheck;
+import org.cellspark.jobs.classify.ClassifyJob;
 import org.cellspark.jobs.classify.ConfusionHeatmap;
 import org.cellspark.jobs.classify.LabelSplits;
 import org.cellspark.jobs.common.CellSelection;
@@ -238,7 +239,9 @@ public final class FinetuneJob {
       }
       TrainingTask.SplitResult shown = trained.splits().get(reported);
       long[][] confusion = confusion(shown, names.size());
-      out.writeText("confusion_matrix.csv", confusionCsv(confusion, names));
+      out.writeText(
+          "confusion_matrix.csv",
+          ClassifyJob.confusionCsv(confusion, names.toArray(new String[0])));
       try (OutputStream s =
           fs.create(new org.apache.hadoop.fs.Path(folder, "confusion_matrix.png"), true)) {
         ConfusionHeatmap.write(
@@ -270,20 +273,6 @@ public final class FinetuneJob {
       m[split.labels()[i]][split.evaluation().predicted()[i]]++;
     }
     return m;
-  }
-
-  private static String confusionCsv(long[][] m, List<String> names) {
-    StringBuilder b = new StringBuilder("true\\predicted");
-    names.forEach(n -> b.append(',').append(n));
-    b.append('\n');
-    for (int t = 0; t < m.length; t++) {
-      b.append(names.get(t));
-      for (long c : m[t]) {
-        b.append(',').append(c);
-      }
-      b.append('\n');
-    }
-    return b.toString();
   }
 
   /** Every cell's split, label, predicted class, confidence and class probabilities. */

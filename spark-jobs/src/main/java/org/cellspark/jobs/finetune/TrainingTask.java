@@ -117,14 +117,18 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
           List<int[]> tokens = new ArrayList<>(list.size());
           int[] labels = new int[list.size()];
           List<String> cellIds = new ArrayList<>(list.size());
+          digest.update(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
           for (int i = 0; i < list.size(); i++) {
             Row r = list.get(i);
+            int[] cell = r.<Integer>getList(1).stream().mapToInt(Integer::intValue).toArray();
             cellIds.add(r.getString(0));
-            tokens.add(r.<Integer>getList(1).stream().mapToInt(Integer::intValue).toArray());
+            tokens.add(cell);
             labels[i] = names.indexOf(r.getString(2));
-            digest.update(
-                (s + "\t" + r.getString(0) + "\t" + labels[i] + "\t" + r.getList(1) + "\n")
-                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            // The cell's ID, label and tokens as bytes (no text made of every token).
+            digest.update(r.getString(0).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * (cell.length + 2));
+            b.putInt(labels[i]).putInt(cell.length).asIntBuffer().put(cell);
+            digest.update(b.array());
           }
           cells.put(s, new LabelledCells(tokens, labels));
           ids.put(s, cellIds);

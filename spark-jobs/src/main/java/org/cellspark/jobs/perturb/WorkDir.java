@@ -13,6 +13,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.StagedOutput;
 
 /**
  * A screen's checkpoints, beside its output: {@code .NAME.cellspark-work/} holds {@code plan.json}
@@ -36,8 +37,7 @@ final class WorkDir {
 
   /** The work folder of output {@code target} (a qualified URI). */
   static Path locate(String target) {
-    Path t = new Path(target);
-    return new Path(t.getParent(), "." + t.getName() + ".cellspark-work");
+    return StagedOutput.workFolder(target);
   }
 
   /**
