@@ -27,6 +27,8 @@ SHAPES = {
     "V2-316M": (18, 1152, 18, 4608, 20_275, [4096]),
 }
 SMOKE = {"smoke": (2, 32, 4, 64, 1_000, [64, 128])}
+# Fine-tuning runs: the cells' length and cells per batch (upstream Classifier's 12 a device).
+FINETUNE = {"V1-10M": (2048, 12), "V2-104M": (4096, 12), "V2-316M": (4096, 12), "smoke": (128, 4)}
 
 
 def main():
@@ -62,7 +64,8 @@ def main():
                 for _ in range(a.cells if not a.smoke else 24):
                     f.write(" ".join(str(int(t)) for t in torch.randint(4, vocab, (length,), generator=g)) + "\n")
         plan.append({"shape": name, "layers": layers, "hidden": hidden, "heads": heads, "intermediate": inter,
-                     "lengths": lengths, "precisions": ["fp32", "fp16", "bf16"] if a.smoke else ["fp16", "bf16"]})
+                     "lengths": lengths, "precisions": ["fp32", "fp16", "bf16"] if a.smoke else ["fp16", "bf16"],
+                     "finetune": {"length": FINETUNE[name][0], "batch": FINETUNE[name][1]}})
     with open(os.path.join(a.work, "plan.json"), "w") as f:
         json.dump(plan, f, indent=1)
     print("inputs in", a.work, [p["shape"] for p in plan])

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # GPU benchmark: Cellspark's engine through the JVM against transformers' BertModel (SDPA) on the
 # same cells and token budget, V1-10M / V2-104M / V2-316M shapes, fp16 and bf16, with the device's
-# bf16 matrix throughput for scale. bench/gpu/README.md says how to bring it to a GPU machine.
+# bf16 matrix throughput for scale; then fine-tuning steps (bf16) against a Trainer-style PyTorch
+# loop on the same batches. bench/gpu/README.md says how to bring it to a GPU machine.
 #   bench/gpu/run.sh [WORK=bench/work/gpu] [--smoke]
 # --smoke: a tiny shape on the CPU, to check the pipeline without a GPU (a Maven build here).
 # On a GPU machine without Maven, set JAVA (and JAVA_OPTS, CLASSPATH holding model-udf's jar, its
@@ -14,9 +15,14 @@ PYTHON="${PYTHON:-python3}"
 mkdir -p "$WORK"
 "$PYTHON" "$ROOT/bench/gpu/make_inputs.py" "$WORK" $SMOKE
 "$PYTHON" "$ROOT/bench/gpu/pytorch_baseline.py" "$WORK" --out "$WORK/pytorch.json" $SMOKE
-if [[ -n "${JAVA:-}" ]]; then
-  "$JAVA" ${JAVA_OPTS:-} -cp "$CLASSPATH" org.cellspark.bench.GpuBenchmark "$WORK" "$WORK/pytorch.json" "$WORK/jvm.json"
-else
-  cd "$ROOT"
-  bench/bench-java.sh --torch model-udf 8g org.cellspark.bench.GpuBenchmark "$WORK" "$WORK/pytorch.json" "$WORK/jvm.json"
-fi
+"$PYTHON" "$ROOT/bench/gpu/finetune_baseline.py" "$WORK" --out "$WORK/pytorch_finetune.json" $SMOKE
+jvm() {
+  if [[ -n "${JAVA:-}" ]]; then
+    "$JAVA" ${JAVA_OPTS:-} -cp "$CLASSPATH" "$@"
+  else
+    (cd "$ROOT" && bench/bench-java.sh --torch model-udf 8g "$@")
+  fi
+}
+jvm org.cellspark.bench.GpuBenchmark "$WORK" "$WORK/pytorch.json" "$WORK/jvm.json"
+jvm org.cellspark.bench.GpuFinetuneBenchmark "$WORK" "$WORK/pytorch_finetune.json" \
+  "$WORK/jvm_finetune.json" "$WORK/pytorch.json"

@@ -7,7 +7,7 @@
 and users never run this). Needs torch >= 1.13 where it runs (Debian's python3-torch will do).
 
 The program is Geneformer's encoder, Hugging Face's BertModel forward for its checkpoints
-(post-LayerNorm layers, absolute position embeddings, token type 0, no dropout), written once
+(post-LayerNorm layers, absolute position embeddings, token type 0), written once
 here with the weights as an argument (a list of tensors, in the order WEIGHT_ORDER below), so one
 file serves every model size: the JVM reads the weights from the checkpoint's safetensors file
 and passes them in. Attention is torch.scaled_dot_product_attention: fused kernels (flash or
@@ -26,8 +26,15 @@ Methods (all inputs int64 / fp32, all outputs fp32, so no bf16 tensor ever cross
       (0 = embeddings) as fp32 (batch, length, hidden); layers after `layer` are not run
   hidden_states(ids, mask, weights, heads, eps, activation)       -> every hidden state, fp32
   train_hidden_state(ids, mask, weights, config)  -> as hidden_state, with every argument a tensor
-      (config: float64 [heads, layer, activation, eps]), so that DJL can call it through
-      PtSymbolBlock.forward with training on (gradients recorded); runMethod runs without them
+      (config: float64 [heads, layer, activation, eps, hidden dropout, attention dropout, mixed]), so that
+      DJL can call it through PtSymbolBlock.forward with training on (gradients recorded);
+      runMethod runs without them. Dropout where Hugging Face's BertModel has it in training: after
+      the embeddings' LayerNorm, on the attention probabilities (SDPA's dropout_p), and on each
+      dense output before its residual sum; it draws from libtorch's default generator, in that
+      order. Inference (hidden_state, hidden_states) has none. mixed 2 is bf16 mixed precision as
+      torch.autocast runs BERT: the weights stay fp32 (their gradients too) and each linear layer
+      casts its input and weights to bf16, attention runs in bf16, while embeddings, residual sums
+      and LayerNorms stay fp32; mixed 0 computes in the weights' own type.
 activation: 0 relu, 1 gelu (erf), 2 gelu with the tanh approximation.
 """
 import io
@@ -56,10 +63,28 @@ class CellsparkBert(torch.nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x
 
-    def attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        # Replaced by torch.scaled_dot_product_attention(q, k, v, mask) in the shipped archive.
+    def attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor,
+               dropout: float) -> torch.Tensor:
+        # Replaced by torch.scaled_dot_product_attention(q, k, v, mask, dropout) in the shipped archive.
         scores = torch.matmul(q, k.transpose(-1, -2)) / (q.size(-1) ** 0.5)
-        return torch.matmul(torch.softmax(scores.masked_fill(torch.logical_not(mask), -1.0e30), -1), v)
+        probs = torch.softmax(scores.masked_fill(torch.logical_not(mask), -1.0e30), -1)
+        return torch.matmul(F.dropout(probs, dropout, True), v)
+
+    def lin(self, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, mixed: int) -> torch.Tensor:
+        if mixed == 2:
+            return F.linear(x.to(torch.bfloat16), w.to(torch.bfloat16), b.to(torch.bfloat16))
+        return F.linear(x, w, b)
+
+    def wide(self, x: torch.Tensor, mixed: int) -> torch.Tensor:
+        # Under mixed precision a linear layer's output goes back to fp32 for the residual stream.
+        if mixed != 0:
+            return x.float()
+        return x
+
+    def drop(self, x: torch.Tensor, p: float) -> torch.Tensor:
+        if p > 0.0:
+            return F.dropout(x, p, True)
+        return x
 
     def activate(self, x: torch.Tensor, activation: int) -> torch.Tensor:
         if activation == 0:
@@ -68,25 +93,38 @@ class CellsparkBert(torch.nn.Module):
             return F.gelu(x)
         return F.gelu(x, approximate="tanh")
 
-    def embed(self, ids: torch.Tensor, w: List[torch.Tensor], eps: float) -> torch.Tensor:
+    def embed(self, ids: torch.Tensor, w: List[torch.Tensor], eps: float, p: float) -> torch.Tensor:
         n = ids.size(1)
         h = w[0].size(1)
         x = F.embedding(ids, w[0]) + w[1][:n].unsqueeze(0) + w[2][0]
-        return F.layer_norm(x, [h], w[3], w[4], eps)
+        return self.drop(F.layer_norm(x, [h], w[3], w[4], eps), p)
 
     def layer(self, x: torch.Tensor, mask: torch.Tensor, w: List[torch.Tensor], o: int, heads: int, eps: float,
-              activation: int) -> torch.Tensor:
+              activation: int, p: float, attention_p: float, mixed: int) -> torch.Tensor:
         b = x.size(0)
         n = x.size(1)
         h = x.size(2)
         hs = h // heads
-        q = F.linear(x, w[o], w[o + 1]).view(b, n, heads, hs).transpose(1, 2)
-        k = F.linear(x, w[o + 2], w[o + 3]).view(b, n, heads, hs).transpose(1, 2)
-        v = F.linear(x, w[o + 4], w[o + 5]).view(b, n, heads, hs).transpose(1, 2)
-        c = self.attend(q, k, v, mask).transpose(1, 2).reshape(b, n, h)
-        a = F.layer_norm(F.linear(c, w[o + 6], w[o + 7]) + x, [h], w[o + 8], w[o + 9], eps)
-        i = self.activate(F.linear(a, w[o + 10], w[o + 11]), activation)
-        return F.layer_norm(F.linear(i, w[o + 12], w[o + 13]) + a, [h], w[o + 14], w[o + 15], eps)
+        q = self.lin(x, w[o], w[o + 1], mixed).view(b, n, heads, hs).transpose(1, 2)
+        k = self.lin(x, w[o + 2], w[o + 3], mixed).view(b, n, heads, hs).transpose(1, 2)
+        v = self.lin(x, w[o + 4], w[o + 5], mixed).view(b, n, heads, hs).transpose(1, 2)
+        c = self.attend(q, k, v, mask, attention_p).transpose(1, 2).reshape(b, n, h)
+        d = self.wide(self.lin(c, w[o + 6], w[o + 7], mixed), mixed)
+        a = F.layer_norm(self.drop(d, p) + x, [h], w[o + 8], w[o + 9], eps)
+        i = self.activate(self.lin(a, w[o + 10], w[o + 11], mixed), activation)
+        d = self.wide(self.lin(i, w[o + 12], w[o + 13], mixed), mixed)
+        return F.layer_norm(self.drop(d, p) + a, [h], w[o + 14], w[o + 15], eps)
+
+    def run(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, weights: List[torch.Tensor],
+            heads: int, layer: int, eps: float, activation: int, p: float, attention_p: float,
+            mixed: int) -> torch.Tensor:
+        b = input_ids.size(0)
+        n = input_ids.size(1)
+        mask = attention_mask.to(torch.bool).view(b, 1, 1, n)
+        x = self.embed(input_ids, weights, eps, p)
+        for l in range(layer):
+            x = self.layer(x, mask, weights, 5 + 16 * l, heads, eps, activation, p, attention_p, mixed)
+        return x.float()
 
     @torch.jit.export
     def prepare(self, weights: List[torch.Tensor], dtype: int) -> List[torch.Tensor]:
@@ -101,13 +139,7 @@ class CellsparkBert(torch.nn.Module):
     @torch.jit.export
     def hidden_state(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, weights: List[torch.Tensor],
                      heads: int, layer: int, eps: float, activation: int) -> torch.Tensor:
-        b = input_ids.size(0)
-        n = input_ids.size(1)
-        mask = attention_mask.to(torch.bool).view(b, 1, 1, n)
-        x = self.embed(input_ids, weights, eps)
-        for l in range(layer):
-            x = self.layer(x, mask, weights, 5 + 16 * l, heads, eps, activation)
-        return x.float()
+        return self.run(input_ids, attention_mask, weights, heads, layer, eps, activation, 0.0, 0.0, 0)
 
     @torch.jit.export
     def train_hidden_state(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
@@ -116,7 +148,10 @@ class CellsparkBert(torch.nn.Module):
         layer = int(config[1])
         activation = int(config[2])
         eps = float(config[3])
-        return self.hidden_state(input_ids, attention_mask, weights, heads, layer, eps, activation)
+        p = float(config[4])
+        attention_p = float(config[5])
+        mixed = int(config[6])
+        return self.run(input_ids, attention_mask, weights, heads, layer, eps, activation, p, attention_p, mixed)
 
     @torch.jit.export
     def hidden_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, weights: List[torch.Tensor],
@@ -124,10 +159,10 @@ class CellsparkBert(torch.nn.Module):
         b = input_ids.size(0)
         n = input_ids.size(1)
         mask = attention_mask.to(torch.bool).view(b, 1, 1, n)
-        x = self.embed(input_ids, weights, eps)
+        x = self.embed(input_ids, weights, eps, 0.0)
         out = [x.float()]
         for l in range((len(weights) - 5) // 16):
-            x = self.layer(x, mask, weights, 5 + 16 * l, heads, eps, activation)
+            x = self.layer(x, mask, weights, 5 + 16 * l, heads, eps, activation, 0.0, 0.0, 0)
             out.append(x.float())
         return out
 
@@ -148,7 +183,8 @@ def with_sdpa(archive: bytes) -> bytes:
                     body = text.index(") -> Tensor:\n", start) + len(") -> Tensor:\n")
                     end = text.find("\n  def ", body)
                     end = len(text) if end < 0 else end + 1
-                    text = text[:body] + "    return torch.scaled_dot_product_attention(q, k, v, mask)\n" + text[end:]
+                    text = (text[:body] + "    return torch.scaled_dot_product_attention(q, k, v, mask, dropout)\n"
+                            + text[end:])
                     data = text.encode()
             # One top-level folder named after the program, whatever the temporary file was called.
             dst.writestr(zipfile.ZipInfo("cellspark_bert/" + name.split("/", 1)[1], date_time=(1980, 1, 1, 0, 0, 0)), data)

@@ -41,6 +41,9 @@ class Config:
         self.hidden_act = hidden_act
         self.layer_norm_eps = layer_norm_eps
         self.max_position_embeddings = max_positions
+        # Training dropout (make_training_step_reference.py); 0 for every inference reference.
+        self.hidden_dropout = 0.0
+        self.attention_dropout = 0.0
 
     def json(self, architecture):
         return {
@@ -63,9 +66,15 @@ def act(name, x):
     raise ValueError(name)
 
 
+def drop(x, p):
+    """Dropout as BertModel trains with it; none at rate 0 (so no random numbers are drawn)."""
+    return torch.nn.functional.dropout(x, p, True) if p > 0 else x
+
+
 class Embeddings(nn.Module):
     def __init__(self, c):
         super().__init__()
+        self.p = c.hidden_dropout
         self.word_embeddings = nn.Embedding(c.vocab_size, c.hidden_size)
         self.position_embeddings = nn.Embedding(c.max_position_embeddings, c.hidden_size)
         self.token_type_embeddings = nn.Embedding(2, c.hidden_size)
@@ -74,13 +83,14 @@ class Embeddings(nn.Module):
     def forward(self, ids):
         pos = torch.arange(ids.shape[1]).unsqueeze(0)
         x = self.word_embeddings(ids) + self.position_embeddings(pos) + self.token_type_embeddings(torch.zeros_like(ids))
-        return self.LayerNorm(x)
+        return drop(self.LayerNorm(x), self.p)
 
 
 class SelfAttention(nn.Module):
     def __init__(self, c):
         super().__init__()
         self.heads = c.num_attention_heads
+        self.p = c.attention_dropout
         self.query = nn.Linear(c.hidden_size, c.hidden_size)
         self.key = nn.Linear(c.hidden_size, c.hidden_size)
         self.value = nn.Linear(c.hidden_size, c.hidden_size)
@@ -91,7 +101,7 @@ class SelfAttention(nn.Module):
         split = lambda t: t.view(b, n, self.heads, d).permute(0, 2, 1, 3)
         q, k, v = split(self.query(x)), split(self.key(x)), split(self.value(x))
         scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(d) + mask
-        probs = torch.softmax(scores, dim=-1)
+        probs = drop(torch.softmax(scores, dim=-1), self.p)
         return torch.matmul(probs, v).permute(0, 2, 1, 3).reshape(b, n, h)
 
 
@@ -119,15 +129,16 @@ class Layer(nn.Module):
     def __init__(self, c):
         super().__init__()
         self.act = c.hidden_act
+        self.p = c.hidden_dropout
         self.attention = Attention(c)
         self.intermediate = Intermediate(c)
         self.output = DenseLayerNorm(c.intermediate_size, c.hidden_size, c.layer_norm_eps)
 
     def forward(self, x, mask):
         a = self.attention.output
-        x = a.LayerNorm(a.dense(self.attention.self(x, mask)) + x)
+        x = a.LayerNorm(drop(a.dense(self.attention.self(x, mask)), self.p) + x)
         h = act(self.act, self.intermediate.dense(x))
-        return self.output.LayerNorm(self.output.dense(h) + x)
+        return self.output.LayerNorm(drop(self.output.dense(h), self.p) + x)
 
 
 class Encoder(nn.Module):

@@ -6,11 +6,16 @@
 Needs Debian's python3-torch (1.13). The encoder is make_model_fixtures.py's nn.Module BERT with
 the committed tiny-v2 weights; on top, the head Cellspark fine-tunes: the mean of each cell's gene
 tokens' last hidden states (<cls>, <eos> and padding left out), then a linear layer (its weights
-seeded here and written out, so both sides start from them), no dropout. Loss: cross-entropy with
-class weights. Optimizer: torch.optim.AdamW as Hugging Face's Trainer sets it up (weight decay on
-every weight but biases and LayerNorm weights). Writes models/training_step_reference.json: the
-batch, the head's initial weights, the settings, the loss, and after one step the logits' loss
-gradients' and updated values of a few weights.
+seeded here and written out, so both sides start from them). Loss: cross-entropy with class
+weights. Optimizer: torch.optim.AdamW as Hugging Face's Trainer sets it up (weight decay on every
+weight but biases and LayerNorm weights), after clipping the gradients' global norm to 1 as the
+Trainer does. Writes models/training_step_reference.json: the batch,
+the head's initial weights, the settings, the loss, and after one step the logits, loss gradients
+and updated values of a few weights, without dropout; and under "dropout" the same step with
+dropout where BertForSequenceClassification trains with it (after the embeddings, on attention
+probabilities, on each dense output before its residual sum, on the pooled vector before the
+head), its masks drawn from torch's CPU generator seeded with DROPOUT["seed"] (the first step of a
+fine-tune with that seed: Cellspark seeds step t with seed + t).
 """
 import importlib.util
 import json
@@ -34,14 +39,19 @@ WATCHED = [
     "head.weight",
     "head.bias",
 ]
+DROPOUT = {"hidden": 0.1, "attention": 0.15, "classifier": 0.2, "seed": 42}
 SETTINGS = {"lr": 1e-2, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.1,
-            "class_weights": [1.0, 2.5], "labels": [0, 1, 1, 0], "cls_id": 2, "eos_id": 3}
+            "class_weights": [1.0, 2.5], "max_grad_norm": 1.0, "labels": [0, 1, 1, 0], "cls_id": 2, "eos_id": 3}
 
 
-def main():
+def step(dropout):
     with open(os.path.join(MODELS, "tiny-v2", "config.json")) as f:
         c = json.load(f)
-    model = fixtures.Bert(fixtures.Config(c["vocab_size"], c["hidden_act"], c["layer_norm_eps"]))
+    config = fixtures.Config(c["vocab_size"], c["hidden_act"], c["layer_norm_eps"])
+    if dropout:
+        config.hidden_dropout = dropout["hidden"]
+        config.attention_dropout = dropout["attention"]
+    model = fixtures.Bert(config)
     weights = gradients.read_safetensors(os.path.join(MODELS, "tiny-v2", "model.safetensors"))
     model.load_state_dict({k[len("bert."):]: v for k, v in weights.items() if k.startswith("bert.")})
     g = torch.Generator().manual_seed(7)
@@ -70,22 +80,37 @@ def main():
                              {"params": no_decay, "weight_decay": 0.0}],
                             lr=SETTINGS["lr"], betas=tuple(SETTINGS["betas"]), eps=SETTINGS["eps"])
 
+    if dropout:
+        torch.manual_seed(dropout["seed"])
     last = model(ids, mask)[-1]
     w = genes.unsqueeze(-1).to(torch.float32)
     pooled = (last * w).sum(1) / w.sum(1)
+    if dropout:
+        pooled = fixtures.drop(pooled, dropout["classifier"])
     logits = head(pooled)
     loss = F.cross_entropy(logits, torch.tensor(SETTINGS["labels"]),
                            weight=torch.tensor(SETTINGS["class_weights"]))
     opt.zero_grad()
     loss.backward()
     grads = {n: named[n].grad.reshape(-1).tolist() for n in WATCHED}
+    # As the Trainer does before each step (max_grad_norm, 1.0 by default); the gradients above are
+    # the ones before clipping.
+    norm = torch.nn.utils.clip_grad_norm_(list(named.values()), SETTINGS["max_grad_norm"])
     opt.step()
-    out = {"cells": cells, "settings": SETTINGS, "initial_head": initial_head, "loss": loss.item(),
-           "logits": logits.tolist(), "gradients": grads,
-           "updated": {n: named[n].detach().reshape(-1).tolist() for n in WATCHED}}
+    return {"cells": cells, "settings": SETTINGS, "initial_head": initial_head, "loss": loss.item(),
+            "logits": logits.tolist(), "gradients": grads, "grad_norm": norm.item(),
+            "updated": {n: named[n].detach().reshape(-1).tolist() for n in WATCHED}}
+
+
+def main():
+    out = step(None)
+    with_dropout = step(DROPOUT)
+    out["dropout"] = {"rates": DROPOUT, "loss": with_dropout["loss"], "logits": with_dropout["logits"],
+                      "gradients": with_dropout["gradients"], "grad_norm": with_dropout["grad_norm"],
+                      "updated": with_dropout["updated"]}
     with open(os.path.join(MODELS, "training_step_reference.json"), "w") as f:
         json.dump(out, f)
-    print("loss", loss.item())
+    print("loss", out["loss"], "with dropout", with_dropout["loss"])
 
 
 if __name__ == "__main__":

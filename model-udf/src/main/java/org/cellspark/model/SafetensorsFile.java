@@ -40,11 +40,14 @@ public final class SafetensorsFile {
 
   private final Path path;
   private final Map<String, Tensor> tensors;
+  private final Map<String, String> metadata;
   private final long dataStart;
 
-  private SafetensorsFile(Path path, Map<String, Tensor> tensors, long dataStart) {
+  private SafetensorsFile(
+      Path path, Map<String, Tensor> tensors, Map<String, String> metadata, long dataStart) {
     this.path = path;
     this.tensors = Collections.unmodifiableMap(tensors);
+    this.metadata = Collections.unmodifiableMap(metadata);
     this.dataStart = dataStart;
   }
 
@@ -75,7 +78,7 @@ public final class SafetensorsFile {
       }
       long dataStart = 8 + headerLength;
       Map<String, Tensor> tensors = parse(path, json, size - dataStart);
-      return new SafetensorsFile(path, tensors, dataStart);
+      return new SafetensorsFile(path, tensors, metadata(path, json), dataStart);
     } catch (IOException e) {
       throw UserException.because(e, "Cannot read %s: %s", path, e.getMessage());
     }
@@ -88,6 +91,26 @@ public final class SafetensorsFile {
           "%s: the header entry of '%s' is malformed (no %s)", path, tensor, name);
     }
     return v;
+  }
+
+  /** {@code __metadata__}: a map of strings, by the format's definition. */
+  private static Map<String, String> metadata(Path path, JsonObject json) {
+    Map<String, String> out = new LinkedHashMap<>();
+    JsonElement meta = json.get("__metadata__");
+    if (meta == null || meta.isJsonNull()) {
+      return out;
+    }
+    if (!meta.isJsonObject()) {
+      throw UserException.of("%s: the safetensors __metadata__ is not a JSON object", path);
+    }
+    for (Map.Entry<String, JsonElement> e : meta.getAsJsonObject().entrySet()) {
+      if (!e.getValue().isJsonPrimitive()) {
+        throw UserException.of(
+            "%s: the safetensors __metadata__ entry '%s' is not a string", path, e.getKey());
+      }
+      out.put(e.getKey(), e.getValue().getAsString());
+    }
+    return out;
   }
 
   private static Map<String, Tensor> parse(Path path, JsonObject json, long dataSize) {
@@ -170,6 +193,11 @@ public final class SafetensorsFile {
 
   public Map<String, Tensor> tensors() {
     return tensors;
+  }
+
+  /** The header's {@code __metadata__} (empty when it has none). */
+  public Map<String, String> metadata() {
+    return metadata;
   }
 
   /** The tensor's values as float32, in row-major order. */

@@ -33,14 +33,17 @@ public final class TrainableBert implements AutoCloseable {
   private final PtSymbolBlock block;
   private final NDManager manager;
   private final List<NamedWeight> weights;
+  private final Precision precision;
   private final boolean graphOptimizer =
       Boolean.parseBoolean(
           System.getProperty(
               "ai.djl.pytorch.graph_optimizer",
               Boolean.toString(FusedBertEncoder.GRAPH_OPTIMIZER_DEFAULT)));
 
-  private TrainableBert(BertConfig config, Model program, NDManager manager, BertWeights w) {
+  private TrainableBert(
+      BertConfig config, Model program, NDManager manager, BertWeights w, Precision precision) {
     this.config = config;
+    this.precision = precision;
     this.program = program;
     this.block = (PtSymbolBlock) program.getBlock();
     this.manager = manager;
@@ -58,8 +61,24 @@ public final class TrainableBert implements AutoCloseable {
     this.weights = List.copyOf(out);
   }
 
-  /** The checkpoint at {@code location} (a Hugging Face folder or its .safetensors file). */
+  /** The checkpoint at {@code location} (a Hugging Face folder or its .safetensors file), fp32. */
   public static TrainableBert load(Path location, Device device) {
+    return load(location, device, Precision.FP32);
+  }
+
+  /**
+   * As above, computing in {@code precision}: fp32, or bf16 mixed precision as {@code
+   * torch.autocast} trains (weights and their gradients fp32; linear layers and attention in bf16;
+   * embeddings, residual sums and LayerNorms fp32). fp16 is refused: training in it needs loss
+   * scaling, which Cellspark does not do.
+   */
+  public static TrainableBert load(Path location, Device device, Precision precision) {
+    if (precision == Precision.FP16) {
+      throw UserException.of(
+          "--precision fp16 does not train: fp16 gradients underflow without loss scaling, which"
+              + " Cellspark does not do. Use bf16 (same speed on GPUs that have it: A100, H100,"
+              + " L4 and later) or fp32");
+    }
     ModelLoader.ModelFiles files = ModelLoader.ModelFiles.at(location);
     if (files.torchScript()) {
       throw UserException.of(
@@ -76,7 +95,8 @@ public final class TrainableBert implements AutoCloseable {
           config,
           program,
           manager,
-          new BertWeights(file, manager, files.config().toString(), Precision.FP32));
+          new BertWeights(file, manager, files.config().toString(), Precision.FP32),
+          precision);
     } catch (RuntimeException e) {
       manager.close();
       program.close();
@@ -86,6 +106,10 @@ public final class TrainableBert implements AutoCloseable {
 
   public BertConfig config() {
     return config;
+  }
+
+  public Precision precision() {
+    return precision;
   }
 
   /** The encoder's weights, in the program's order, recording gradients. */
@@ -100,12 +124,22 @@ public final class TrainableBert implements AutoCloseable {
 
   /**
    * The last layer's hidden states (batch, length, hidden), with gradients recorded back to the
-   * weights.
+   * weights; no dropout.
    *
    * @param ids token ids, int64 (batch, length)
    * @param mask 1 for tokens, 0 for padding, int64 (batch, length)
    */
   public NDArray lastHiddenState(NDArray ids, NDArray mask) {
+    return lastHiddenState(ids, mask, 0, 0);
+  }
+
+  /**
+   * As above, with dropout where Hugging Face's BertModel has it in training: {@code hidden} after
+   * the embeddings and on each dense output before its residual sum, {@code attention} on the
+   * attention probabilities. The masks are drawn from libtorch's default generator (seed it with
+   * {@code JniUtils.setSeed} for a run that repeats).
+   */
+  public NDArray lastHiddenState(NDArray ids, NDArray mask, double hidden, double attention) {
     if (ids.getShape().get(1) > config.maxPositions()) {
       throw new IllegalArgumentException(
           "sequence of "
@@ -125,7 +159,10 @@ public final class TrainableBert implements AutoCloseable {
                   config.numHeads(),
                   config.numLayers(),
                   FusedBertEncoder.activationCode(config),
-                  config.layerNormEps()
+                  config.layerNormEps(),
+                  hidden,
+                  attention,
+                  precision == Precision.BF16 ? 2 : 0
                 }));
     NDArray method = ids.getManager().create("");
     method.setName("module_method:train_hidden_state");

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.cellspark.model.TrainableBert;
@@ -57,8 +58,7 @@ public final class AdamW {
     try (NDManager scope = weights.get(0).value().getManager().newSubManager()) {
       for (TrainableBert.NamedWeight w : weights) {
         NDArray p = w.value();
-        NDArray[] mv =
-            moments.computeIfAbsent(p, k -> new NDArray[] {k.zerosLike(), k.zerosLike()});
+        NDArray[] mv = moments(p);
         NDArray g = p.getGradient();
         g.attach(scope);
         // libtorch's fused update, in MXNet's form: the bias corrections folded into the rate
@@ -90,36 +90,27 @@ public final class AdamW {
   }
 
   /**
-   * The optimizer's state: the step count and each trained weight's first and second moments, in
-   * the weights' order (absent before the first step).
+   * The optimizer's state for these weights, by PyTorch's names: {@code exp_avg.NAME} and {@code
+   * exp_avg_sq.NAME}, each weight's first and second moment. The arrays are the optimizer's own
+   * (created as zeros where a weight has not been updated yet, which is how Adam starts), so a
+   * checkpoint writes them as they are and a resumed run reads its saved moments into them.
    */
-  public record Moments(int step, List<float[]> first, List<float[]> second)
-      implements java.io.Serializable {}
-
-  public Moments moments(List<TrainableBert.NamedWeight> weights) {
-    List<float[]> first = new java.util.ArrayList<>();
-    List<float[]> second = new java.util.ArrayList<>();
+  public Map<String, NDArray> state(List<TrainableBert.NamedWeight> weights) {
+    Map<String, NDArray> out = new LinkedHashMap<>();
     for (TrainableBert.NamedWeight w : weights) {
-      NDArray[] mv = moments.get(w.value());
-      first.add(mv == null ? null : mv[0].toFloatArray());
-      second.add(mv == null ? null : mv[1].toFloatArray());
+      NDArray[] mv = moments(w.value());
+      out.put("exp_avg." + w.name(), mv[0]);
+      out.put("exp_avg_sq." + w.name(), mv[1]);
     }
-    return new Moments(step, first, second);
+    return out;
   }
 
-  /** Continues from a saved state (the same weights, in the same order). */
-  public void restore(List<TrainableBert.NamedWeight> weights, Moments saved) {
-    step = saved.step();
-    for (int i = 0; i < weights.size(); i++) {
-      if (saved.first().get(i) == null) {
-        continue;
-      }
-      NDArray p = weights.get(i).value();
-      NDArray m = p.zerosLike();
-      NDArray v = p.zerosLike();
-      m.set(saved.first().get(i));
-      v.set(saved.second().get(i));
-      moments.put(p, new NDArray[] {m, v});
-    }
+  /** Continues counting from a saved run's steps (its moments read into {@link #state}). */
+  public void resumeAt(int steps) {
+    step = steps;
+  }
+
+  private NDArray[] moments(NDArray p) {
+    return moments.computeIfAbsent(p, k -> new NDArray[] {k.zerosLike(), k.zerosLike()});
   }
 }

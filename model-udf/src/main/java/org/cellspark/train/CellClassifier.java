@@ -3,6 +3,7 @@ package org.cellspark.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.norm.Dropout;
 import java.util.ArrayList;
 import java.util.List;
 import org.cellspark.infer.Pooling;
@@ -84,15 +85,23 @@ public final class CellClassifier {
     return out;
   }
 
-  /** Scores (cells, classes) for a batch, recording gradients when inside a collector. */
-  public NDArray logits(NDManager m, TrainingBatch b) {
-    NDArray last = encoder.lastHiddenState(b.ids(m), b.mask(m));
+  /**
+   * Scores (cells, classes) for a batch, recording gradients when inside a collector.
+   *
+   * @param dropout the rates to train with ({@link DropoutRates#NONE} to evaluate)
+   */
+  public NDArray logits(NDManager m, TrainingBatch b, DropoutRates dropout) {
+    NDArray last =
+        encoder.lastHiddenState(b.ids(m), b.mask(m), dropout.hidden(), dropout.attention());
     NDArray pooled;
     if (pooling == Pooling.CLS) {
       pooled = last.get(":, 0, :");
     } else {
       NDArray genes = b.genes(m).expandDims(-1);
       pooled = last.mul(genes).sum(new int[] {1}).div(genes.sum(new int[] {1}));
+    }
+    if (dropout.classifier() > 0) {
+      pooled = Dropout.dropout(pooled, (float) dropout.classifier(), true).singletonOrThrow();
     }
     return pooled.matMul(headWeight.transpose()).add(headBias);
   }

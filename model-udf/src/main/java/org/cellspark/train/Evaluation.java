@@ -33,7 +33,7 @@ public record Evaluation(
       for (LengthBatcher.Batch b : batches) {
         TrainingBatch batch = FineTuner.batch(cells, b.cells(), model);
         try (NDManager m = model.manager().newSubManager()) {
-          NDArray logits = model.logits(m, batch);
+          NDArray logits = model.logits(m, batch, DropoutRates.NONE);
           float[] p = logits.softmax(1).toFloatArray();
           float[] logp = logits.logSoftmax(1).toFloatArray();
           for (int i = 0; i < b.cells().length; i++) {

@@ -1,20 +1,21 @@
 package org.cellspark.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import org.cellspark.model.SafetensorsWriter;
 import org.cellspark.model.TrainableBert;
 
 /**
@@ -22,8 +23,9 @@ import org.cellspark.model.TrainableBert;
  * {@code BertForSequenceClassification} as its architecture, {@code id2label} / {@code label2id},
  * and {@code cellspark_pooling}: how the head pools, since Hugging Face's own head reads the pooled
  * {@code <cls>}) and {@code model.safetensors} ({@code bert.*} encoder weights, {@code
- * classifier.weight} and {@code classifier.bias}), written with DJL's safetensors encoder. {@code
- * cellspark embed} reads the encoder from it as from any checkpoint.
+ * classifier.weight} and {@code classifier.bias}, with {@code "format": "pt"} in the metadata as
+ * transformers writes it). {@code cellspark embed} reads the encoder from it as from any
+ * checkpoint.
  */
 public final class FineTunedCheckpoint {
   public static final String POOLING_KEY = "cellspark_pooling";
@@ -55,22 +57,17 @@ public final class FineTunedCheckpoint {
       Gson gson = new GsonBuilder().setPrettyPrinting().create();
       Files.writeString(folder.resolve("config.json"), gson.toJson(config), StandardCharsets.UTF_8);
 
-      NDList tensors = new NDList();
+      Map<String, NDArray> tensors = new LinkedHashMap<>();
       for (TrainableBert.NamedWeight w : model.weights()) {
-        NDArray a = w.value();
-        // Names are the file's keys (the training forward names its inputs again on each call).
-        a.setName(
+        String name =
             switch (w.name()) {
               case "head.weight" -> "classifier.weight";
               case "head.bias" -> "classifier.bias";
               default -> "bert." + w.name();
-            });
-        tensors.add(a);
+            };
+        tensors.put(name, w.value());
       }
-      Path weights = folder.resolve("model.safetensors");
-      try (OutputStream out = Files.newOutputStream(weights)) {
-        tensors.encode(out, NDList.Encoding.SAFETENSORS);
-      }
+      SafetensorsWriter.write(folder.resolve("model.safetensors"), Map.of(), tensors);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the fine-tuned model into " + folder, e);
     }

@@ -3,27 +3,43 @@ package org.cellspark.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.cellspark.infer.LengthBatcher;
 import org.cellspark.model.TrainableBert;
 
 /**
  * Fine-tunes a {@link CellClassifier}: epochs over the training cells in length-grouped batches
- * under a token budget (the batches' order shuffled each epoch with the seed), weighted
- * cross-entropy, AdamW on a warm-up-then-decay schedule, the first {@code freezeLayers} encoder
- * layers (and the embeddings with them) left as they are; after each epoch the validation cells'
- * macro-F1, and the best epoch's weights kept (early stopping after {@code patience} epochs without
- * a better one).
+ * under a token budget (the batches' order shuffled each epoch with the seed), dropout as the
+ * checkpoint's config gives it, weighted cross-entropy, gradients clipped by their global norm,
+ * AdamW on a warm-up-then-decay schedule, the first {@code freezeLayers} encoder layers (and the
+ * embeddings with them) left as they are; after each epoch the validation cells' macro-F1, and the
+ * best epoch's weights kept (early stopping after {@code patience} epochs without a better one).
+ *
+ * <p>Everything random comes from the seed, by position: epoch {@code e}'s batch order from {@code
+ * java.util.Random(seed + e)}, step {@code t}'s dropout masks from libtorch's generator seeded with
+ * {@code seed + t} (steps counted from 0). So the same seed gives the same model twice on one
+ * device, and a run resumed from a checkpoint continues as the uninterrupted run would, with no
+ * generator state to save.
  */
 public final class FineTuner {
   /**
    * @param classWeights a weight per class for the loss (all 1: plain cross-entropy)
    * @param patience epochs without a better validation macro-F1 before stopping; 0 = never stop
    *     early
+   * @param maxGradNorm gradients clipped to this global norm before each step (0: not clipped)
    */
   public record Settings(
       int epochs,
@@ -35,60 +51,64 @@ public final class FineTuner {
       int freezeLayers,
       float[] classWeights,
       int patience,
+      DropoutRates dropout,
+      double maxGradNorm,
       long seed) {}
 
   /** One epoch's numbers. */
   public record Epoch(int epoch, double trainLoss, double validationLoss, double validationMacroF1)
-      implements java.io.Serializable {}
-
-  private FineTuner() {}
+      implements Serializable {}
 
   /**
-   * Where training stands after an epoch: everything the next epoch needs, so that a run resumed
-   * from it continues exactly as an uninterrupted one (the same batches in the same order, the same
-   * optimizer state).
+   * Where training stands after an epoch, besides its tensors (weights, best weights, the
+   * optimizer's moments).
    *
-   * @param weights every weight's values, in {@link CellClassifier#weights()}' order
-   * @param moments the optimizer's state
-   * @param random the batch-order generator, serialized
-   * @param bestWeights the best epoch's weights so far, or null
+   * @param steps optimizer steps taken
+   * @param best the best validation macro-F1 so far
+   * @param sinceBest epochs since the best one
    */
-  public record State(
-      List<Epoch> epochs,
-      List<float[]> weights,
-      AdamW.Moments moments,
-      byte[] random,
-      double best,
-      List<float[]> bestWeights,
-      int sinceBest)
-      implements java.io.Serializable {
+  public record Progress(List<Epoch> epochs, int steps, double best, int sinceBest) {
+    public Progress {
+      epochs = List.copyOf(epochs);
+    }
+
     public int epochsDone() {
       return epochs.size();
     }
   }
 
-  /** Saves each epoch's state, and gives the latest one to start from (null: none). */
-  public interface Checkpoints {
-    State latest();
+  /** What a run did: its epochs, and after how many epochs it resumed a saved state (0: none). */
+  public record Result(List<Epoch> epochs, int resumedAfter) {}
 
-    void save(State state);
+  /**
+   * Keeps the state file written after each epoch, and gives the latest one back to a run that
+   * starts again.
+   */
+  public interface Checkpoints {
+    /** Copies the latest state file to {@code into} (on this node's disk); false if none. */
+    boolean latest(Path into);
+
+    /** Keeps {@code state} (on this node's disk) as the latest, {@code epochsDone} finished. */
+    void save(Path state, int epochsDone);
   }
 
   private static final Checkpoints NO_CHECKPOINTS =
       new Checkpoints() {
         @Override
-        public State latest() {
-          return null;
+        public boolean latest(Path into) {
+          return false;
         }
 
         @Override
-        public void save(State state) {}
+        public void save(Path state, int epochsDone) {}
       };
+
+  private FineTuner() {}
 
   /**
    * Trains in place; returns each epoch's numbers (the model ends with the best epoch's weights).
    */
-  public static List<Epoch> train(
+  public static Result train(
       CellClassifier model,
       LabelledCells train,
       LabelledCells validation,
@@ -98,7 +118,7 @@ public final class FineTuner {
   }
 
   /** As above, saving a state after each epoch and starting from the latest saved one. */
-  public static List<Epoch> train(
+  public static Result train(
       CellClassifier model,
       LabelledCells train,
       LabelledCells validation,
@@ -112,100 +132,136 @@ public final class FineTuner {
         new LearningRateSchedule(
             s.learningRate(), (int) Math.round(s.warmupFraction() * total), total, s.decay());
     AdamW adam = new AdamW(s.learningRate(), 0.9, 0.999, 1e-8, s.weightDecay());
-    Random random = new Random(s.seed());
-    List<Epoch> epochs = new ArrayList<>();
-    double best = Double.NEGATIVE_INFINITY;
-    List<float[]> bestWeights = null;
-    int sinceBest = 0;
-    State resumed = checkpoints.latest();
-    if (resumed != null) {
-      restore(model.weights(), resumed.weights());
-      adam.restore(trained, resumed.moments());
-      random = (Random) deserialize(resumed.random());
-      epochs.addAll(resumed.epochs());
-      best = resumed.best();
-      bestWeights = resumed.bestWeights();
-      sinceBest = resumed.sinceBest();
-    }
-    boolean stopped = s.patience() > 0 && sinceBest >= s.patience();
-    for (int e = epochs.size() + 1; e <= s.epochs() && !stopped; e++) {
-      double trainLoss = epoch(model, train, batches, trained, adam, schedule, random, s);
-      Evaluation v = Evaluation.of(model, validation, s.batchTokens(), s.classWeights(), classes);
-      epochs.add(new Epoch(e, trainLoss, v.loss(), v.macroF1()));
-      if (v.macroF1() > best) {
-        best = v.macroF1();
-        bestWeights = snapshot(model.weights());
-        sinceBest = 0;
-      } else if (s.patience() > 0 && ++sinceBest >= s.patience()) {
-        stopped = true;
+    List<NDArray> best = copies(model.weights());
+    Path file = stateFile();
+    try {
+      Progress progress = resume(checkpoints, file, model, adam, trained, best);
+      int resumedAfter = progress.epochsDone();
+      List<Epoch> epochs = new ArrayList<>(progress.epochs());
+      double bestScore = progress.best();
+      int sinceBest = progress.sinceBest();
+      boolean stopped = s.patience() > 0 && sinceBest >= s.patience();
+      for (int e = epochs.size() + 1; e <= s.epochs() && !stopped; e++) {
+        List<LengthBatcher.Batch> order = new ArrayList<>(batches);
+        Collections.shuffle(order, new Random(s.seed() + e));
+        double trainLoss = epoch(model, train, order, trained, adam, schedule, s);
+        Evaluation v = Evaluation.of(model, validation, s.batchTokens(), s.classWeights(), classes);
+        epochs.add(new Epoch(e, trainLoss, v.loss(), v.macroF1()));
+        if (v.macroF1() > bestScore) {
+          bestScore = v.macroF1();
+          copyInto(model.weights(), best);
+          sinceBest = 0;
+        } else if (s.patience() > 0 && ++sinceBest >= s.patience()) {
+          stopped = true;
+        }
+        TrainingState.write(
+            file,
+            new Progress(epochs, adam.steps(), bestScore, sinceBest),
+            stateTensors(model, adam, trained, best));
+        checkpoints.save(file, epochs.size());
       }
-      checkpoints.save(
-          new State(
-              List.copyOf(epochs),
-              snapshot(model.weights()),
-              adam.moments(trained),
-              serialize(random),
-              best,
-              bestWeights,
-              sinceBest));
+      if (!epochs.isEmpty()) {
+        restore(model.weights(), best);
+      }
+      return new Result(List.copyOf(epochs), resumedAfter);
+    } finally {
+      best.forEach(NDArray::close);
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException e) {
+        file.toFile().deleteOnExit();
+      }
     }
-    if (bestWeights != null) {
-      restore(model.weights(), bestWeights);
+  }
+
+  /** The saved state read into the model, optimizer and best weights; empty progress if none. */
+  private static Progress resume(
+      Checkpoints checkpoints,
+      Path file,
+      CellClassifier model,
+      AdamW adam,
+      List<TrainableBert.NamedWeight> trained,
+      List<NDArray> best) {
+    if (!checkpoints.latest(file)) {
+      return new Progress(List.of(), 0, Double.NEGATIVE_INFINITY, 0);
     }
-    return epochs;
+    Progress p = TrainingState.read(file, stateTensors(model, adam, trained, best));
+    adam.resumeAt(p.steps());
+    return p;
+  }
+
+  /** Every tensor a state holds, by its name in the file. */
+  private static Map<String, NDArray> stateTensors(
+      CellClassifier model,
+      AdamW adam,
+      List<TrainableBert.NamedWeight> trained,
+      List<NDArray> best) {
+    Map<String, NDArray> out = new LinkedHashMap<>();
+    List<TrainableBert.NamedWeight> weights = model.weights();
+    for (TrainableBert.NamedWeight w : weights) {
+      out.put("model." + w.name(), w.value());
+    }
+    for (int i = 0; i < weights.size(); i++) {
+      out.put("best." + weights.get(i).name(), best.get(i));
+    }
+    adam.state(trained).forEach((name, a) -> out.put("adam." + name, a));
+    return out;
+  }
+
+  private static Path stateFile() {
+    try {
+      return Files.createTempFile("cellspark-training-state-", ".safetensors");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a file for the training state", e);
+    }
   }
 
   /** One pass over the training cells in a shuffled batch order; the mean training loss. */
   private static double epoch(
       CellClassifier model,
       LabelledCells train,
-      List<LengthBatcher.Batch> batches,
+      List<LengthBatcher.Batch> order,
       List<TrainableBert.NamedWeight> trained,
       AdamW adam,
       LearningRateSchedule schedule,
-      Random random,
       Settings s) {
-    List<LengthBatcher.Batch> order = new ArrayList<>(batches);
-    Collections.shuffle(order, random);
     double lossSum = 0;
     long cells = 0;
     for (LengthBatcher.Batch b : order) {
       TrainingBatch batch = batch(train, b.cells(), model);
-      try (NDManager m = model.manager().newSubManager()) {
-        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-          NDArray loss =
-              WeightedCrossEntropy.loss(model.logits(m, batch), batch.labels(), s.classWeights());
-          lossSum += loss.getFloat() * batch.cells();
-          cells += batch.cells();
-          collector.backward(loss);
-        }
-        adam.step(trained, schedule.at(adam.steps()));
-      }
-      zeroFrozen(model.weights(), trained);
+      lossSum += step(model, batch, trained, adam, schedule.at(adam.steps()), s) * batch.cells();
+      cells += batch.cells();
     }
     return lossSum / Math.max(1, cells);
   }
 
-  private static byte[] serialize(Object o) {
-    try (java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-        java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(b)) {
-      out.writeObject(o);
-      out.flush();
-      return b.toByteArray();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+  /**
+   * One optimizer step on one batch: forward with dropout (its masks drawn from libtorch's
+   * generator seeded with {@code seed + step}), loss, backward, gradients clipped to their global
+   * norm, AdamW update. Returns the loss.
+   */
+  public static float step(
+      CellClassifier model,
+      TrainingBatch batch,
+      List<TrainableBert.NamedWeight> trained,
+      AdamW adam,
+      double learningRate,
+      Settings s) {
+    float loss;
+    try (NDManager m = model.manager().newSubManager()) {
+      JniUtils.setSeed(s.seed() + adam.steps());
+      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        NDArray l =
+            WeightedCrossEntropy.loss(
+                model.logits(m, batch, s.dropout()), batch.labels(), s.classWeights());
+        loss = l.getFloat();
+        collector.backward(l);
+      }
+      GradientClipping.clip(trained, s.maxGradNorm(), m);
+      adam.step(trained, learningRate);
     }
-  }
-
-  private static Object deserialize(byte[] bytes) {
-    try (java.io.ObjectInputStream in =
-        new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes))) {
-      return in.readObject();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (ClassNotFoundException e) {
-      throw new IllegalStateException(e);
-    }
+    zeroFrozen(model.weights(), trained);
+    return loss;
   }
 
   /** The weights that train: all but the embeddings and the first {@code freeze} layers. */
@@ -235,7 +291,7 @@ public final class FineTuner {
     }
     for (TrainableBert.NamedWeight w : all) {
       if (!trained.contains(w)) {
-        ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) w.value());
+        JniUtils.zeroGrad((PtNDArray) w.value());
       }
     }
   }
@@ -250,19 +306,40 @@ public final class FineTuner {
     return TrainingBatch.of(tokens, labels, model.clsId(), model.eosId());
   }
 
-  private static List<float[]> snapshot(List<TrainableBert.NamedWeight> weights) {
-    return weights.stream().map(w -> w.value().toFloatArray()).toList();
+  /** Copies of the weights (not recording gradients), in the weights' manager. */
+  private static List<NDArray> copies(List<TrainableBert.NamedWeight> weights) {
+    boolean recording = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      List<NDArray> out = new ArrayList<>();
+      for (TrainableBert.NamedWeight w : weights) {
+        out.add(JniUtils.clone((PtNDArray) w.value()));
+      }
+      return out;
+    } finally {
+      JniUtils.setGradMode(recording);
+    }
   }
 
-  private static void restore(List<TrainableBert.NamedWeight> weights, List<float[]> values) {
-    boolean recording = ai.djl.pytorch.jni.JniUtils.isGradMode();
-    ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+  /** The weights' values copied into {@code into}, on the device. */
+  private static void copyInto(List<TrainableBert.NamedWeight> weights, List<NDArray> into) {
+    List<NDArray> fresh = copies(weights);
+    for (int i = 0; i < into.size(); i++) {
+      into.get(i).close();
+      into.set(i, fresh.get(i));
+    }
+  }
+
+  /** {@code values} set into the weights (in place, gradient recording off). */
+  private static void restore(List<TrainableBert.NamedWeight> weights, List<NDArray> values) {
+    boolean recording = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
     try {
       for (int i = 0; i < weights.size(); i++) {
-        weights.get(i).value().set(values.get(i));
+        weights.get(i).value().set(values.get(i).toByteBuffer());
       }
     } finally {
-      ai.djl.pytorch.jni.JniUtils.setGradMode(recording);
+      JniUtils.setGradMode(recording);
     }
   }
 }

@@ -126,9 +126,13 @@ public final class GpuBenchmark {
 
   /** Multiply-adds x 2 of one cell's forward to layer -1 (every layer but the last). */
   static double flopsPerCell(JsonObject p, int n) {
+    return flops(p, n, p.get("layers").getAsInt() - 1);
+  }
+
+  /** Multiply-adds x 2 of one cell of n tokens through {@code layers} layers of shape p. */
+  static double flops(JsonObject p, int n, int layers) {
     double h = p.get("hidden").getAsDouble();
     double i = p.get("intermediate").getAsDouble();
-    int layers = p.get("layers").getAsInt() - 1;
     return layers * (8 * n * h * h + 4 * n * h * i + 4.0 * n * n * h);
   }
 
@@ -146,7 +150,8 @@ public final class GpuBenchmark {
     return Double.NaN;
   }
 
-  private static List<int[]> cells(Path file) throws Exception {
+  /** A cells file of make_inputs.py: one cell a line, token IDs separated by spaces. */
+  static List<int[]> cells(Path file) throws Exception {
     List<int[]> out = new ArrayList<>();
     for (String line : Files.readAllLines(file)) {
       out.add(Arrays.stream(line.trim().split(" ")).mapToInt(Integer::parseInt).toArray());

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.Device;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -51,6 +53,13 @@ class FineTunedCheckpointTest {
     assertThat(config.get("hidden_size").getAsInt()).isEqualTo(32);
 
     SafetensorsFile file = SafetensorsFile.open(out.resolve("model.safetensors"));
+    // As the safetensors library writes: metadata saying PyTorch (transformers checks it), the
+    // header a JSON object padded so that the data starts at a multiple of 8 bytes.
+    assertThat(file.metadata()).containsEntry("format", "pt");
+    byte[] raw = Files.readAllBytes(out.resolve("model.safetensors"));
+    long headerLength = ByteBuffer.wrap(raw, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    assertThat((8 + headerLength) % 8).isZero();
+    assertThat((char) raw[8]).isEqualTo('{');
     assertThat(file.tensors())
         .containsKeys(
             "bert.embeddings.word_embeddings.weight",

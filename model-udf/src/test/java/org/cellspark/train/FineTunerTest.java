@@ -1,23 +1,34 @@
 package org.cellspark.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 import ai.djl.Device;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import org.cellspark.infer.Pooling;
+import org.cellspark.model.SafetensorsFile;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.testing.Fixtures;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fine-tuning loop learns a label that depends on gene order, which the tiny random model's
  * pooled embedding hardly shows: cells of 12 to 20 genes (<cls> first, <eos> last), every one
  * holding gene token 10, labelled 1 when it ranks among the first three genes. Before training the
- * head is at chance; after, the held-out cells' macro-F1 is high. The same seed gives the same
- * model twice.
+ * head is at chance; after, the held-out cells' macro-F1 is high. Training runs with dropout (0.1
+ * everywhere, V2's rate). The same seed gives the same model twice; another seed another one.
  */
 class FineTunerTest {
   private static final int CLS = 2;
@@ -32,7 +43,7 @@ class FineTunerTest {
       for (int g = 4; g < 34; g++) {
         genes.add(g);
       }
-      java.util.Collections.shuffle(genes, r);
+      Collections.shuffle(genes, r);
       int length = 12 + r.nextInt(9);
       List<Integer> chosen = new ArrayList<>(genes.subList(0, length));
       if (!chosen.contains(10)) {
@@ -61,7 +72,9 @@ class FineTunerTest {
 
   private record Run(List<FineTuner.Epoch> epochs, Evaluation before, Evaluation after) {}
 
-  private static Run fineTune() {
+  private static final DropoutRates DROPOUT = DropoutRates.of(0.1);
+
+  private static Run fineTune(long seed) {
     LabelledCells train = cells(1200, 1);
     LabelledCells validation = cells(120, 2);
     float[] weights = {1f, 1f};
@@ -72,63 +85,82 @@ class FineTunerTest {
       Evaluation before = Evaluation.of(model, validation, 4096, weights, 2);
       List<FineTuner.Epoch> epochs =
           FineTuner.train(
-              model,
-              train,
-              validation,
-              new FineTuner.Settings(
-                  6, 3e-3, 0.01, 0.1, LearningRateSchedule.Decay.LINEAR, 512, 0, weights, 0, 42),
-              2);
+                  model,
+                  train,
+                  validation,
+                  new FineTuner.Settings(
+                      6,
+                      3e-3,
+                      0.01,
+                      0.1,
+                      LearningRateSchedule.Decay.LINEAR,
+                      512,
+                      0,
+                      weights,
+                      0,
+                      DROPOUT,
+                      1.0,
+                      seed),
+                  2)
+              .epochs();
       return new Run(epochs, before, Evaluation.of(model, validation, 4096, weights, 2));
     }
   }
 
   @Test
   void learnsAnOrderDependentLabelAndIsReproducible() {
-    Run run = fineTune();
+    Run run = fineTune(42);
     assertThat(run.before().macroF1()).isLessThan(0.7);
     assertThat(run.after().macroF1()).as("%s", run.epochs()).isGreaterThan(0.9);
     assertThat(run.epochs().get(run.epochs().size() - 1).trainLoss())
         .isLessThan(run.epochs().get(0).trainLoss());
-    Run again = fineTune();
+    Run again = fineTune(42);
     assertThat(Arrays.equals(again.after().predicted(), run.after().predicted())).isTrue();
     assertThat(again.after().probabilities()[0]).containsExactly(run.after().probabilities()[0]);
+    Run other = fineTune(7);
+    assertThat(other.after().probabilities()[0])
+        .as("another seed: other batch orders and dropout masks")
+        .isNotEqualTo(run.after().probabilities()[0]);
   }
 
-  /** Checkpoints kept as bytes (as a file would keep them); a kill after {@code stopAfter}. */
+  /** Checkpoints kept as a file in a folder of the test's; a kill after {@code stopAfter}. */
   private static final class SavedStates implements FineTuner.Checkpoints {
-    byte[] latest;
+    final Path saved;
+    int epochsDone;
     int stopAfter = Integer.MAX_VALUE;
 
+    SavedStates(Path folder) {
+      saved = folder.resolve("state.safetensors");
+    }
+
     @Override
-    public FineTuner.State latest() {
-      if (latest == null) {
-        return null;
-      }
-      try (java.io.ObjectInputStream in =
-          new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(latest))) {
-        return (FineTuner.State) in.readObject();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
+    public boolean latest(Path into) {
+      try {
+        if (!Files.exists(saved)) {
+          return false;
+        }
+        Files.copy(saved, into, StandardCopyOption.REPLACE_EXISTING);
+        return true;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
     }
 
     @Override
-    public void save(FineTuner.State state) {
-      try (java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-          java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(b)) {
-        out.writeObject(state);
-        out.flush();
-        latest = b.toByteArray();
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
+    public void save(Path state, int epochs) {
+      try {
+        Files.copy(state, saved, StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
-      if (state.epochsDone() >= stopAfter) {
-        throw new IllegalStateException("killed after epoch " + state.epochsDone());
+      epochsDone = epochs;
+      if (epochs >= stopAfter) {
+        throw new IllegalStateException("killed after epoch " + epochs);
       }
     }
   }
 
-  private static Evaluation run(SavedStates states) {
+  private static Evaluation run(SavedStates states, int[] resumedAfter) {
     LabelledCells train = cells(600, 1);
     LabelledCells validation = cells(120, 2);
     float[] weights = {1f, 1f};
@@ -136,35 +168,69 @@ class FineTunerTest {
         TrainableBert.load(Fixtures.vocab("models/tiny-v2"), Device.cpu())) {
       CellClassifier model =
           new CellClassifier(encoder, Pooling.MEAN, CLS, EOS, head(2, 32, 3), new float[2]);
-      FineTuner.train(
-          model,
-          train,
-          validation,
-          new FineTuner.Settings(
-              4, 3e-3, 0.01, 0.1, LearningRateSchedule.Decay.COSINE, 512, 0, weights, 0, 42),
-          2,
-          states);
+      resumedAfter[0] =
+          FineTuner.train(
+                  model,
+                  train,
+                  validation,
+                  new FineTuner.Settings(
+                      4,
+                      3e-3,
+                      0.01,
+                      0.1,
+                      LearningRateSchedule.Decay.COSINE,
+                      512,
+                      0,
+                      weights,
+                      0,
+                      DROPOUT,
+                      1.0,
+                      42),
+                  2,
+                  states)
+              .resumedAfter();
       return Evaluation.of(model, validation, 4096, weights, 2);
     }
   }
 
-  /** A run killed after its second epoch and started again ends as an uninterrupted run does. */
+  /**
+   * A run killed after its second epoch and started again ends as an uninterrupted run does; the
+   * state it resumed from is a safetensors file holding the weights, the best weights and AdamW's
+   * moments by name, and the numbers in its metadata.
+   */
   @Test
-  void aResumedRunEndsAsAnUninterruptedOne() {
-    Evaluation whole = run(new SavedStates());
-    SavedStates states = new SavedStates();
+  void aResumedRunEndsAsAnUninterruptedOne(@TempDir Path tmp) throws IOException {
+    int[] resumedAfter = new int[1];
+    Evaluation whole =
+        run(new SavedStates(Files.createDirectory(tmp.resolve("whole"))), resumedAfter);
+    assertThat(resumedAfter[0]).isZero();
+    SavedStates states = new SavedStates(Files.createDirectory(tmp.resolve("killed")));
     states.stopAfter = 2;
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> run(states))
+    assertThatThrownBy(() -> run(states, resumedAfter))
         .hasMessageContaining("killed after epoch 2");
-    assertThat(states.latest().epochsDone()).isEqualTo(2);
+    SafetensorsFile state = SafetensorsFile.open(states.saved);
+    assertThat(state.tensors())
+        .containsKeys(
+            "model.head.weight",
+            "best.head.weight",
+            "model.encoder.layer.1.output.LayerNorm.bias",
+            "adam.exp_avg.head.bias",
+            "adam.exp_avg_sq.embeddings.word_embeddings.weight");
+    assertThat(state.metadata()).containsEntry("format", "pt");
+    assertThat(
+            JsonParser.parseString(state.metadata().get(TrainingState.KEY))
+                .getAsJsonObject()
+                .getAsJsonArray("epochs"))
+        .hasSize(2);
     states.stopAfter = Integer.MAX_VALUE;
-    Evaluation resumed = run(states);
-    assertThat(states.latest().epochsDone()).isEqualTo(4);
+    Evaluation resumed = run(states, resumedAfter);
+    assertThat(resumedAfter[0]).isEqualTo(2);
+    assertThat(states.epochsDone).isEqualTo(4);
     assertThat(resumed.predicted()).containsExactly(whole.predicted());
     for (int i = 0; i < whole.probabilities().length; i++) {
       for (int k = 0; k < 2; k++) {
         assertThat(resumed.probabilities()[i][k])
-            .isCloseTo(whole.probabilities()[i][k], org.assertj.core.data.Offset.offset(1e-6f));
+            .isCloseTo(whole.probabilities()[i][k], offset(1e-6f));
       }
     }
   }

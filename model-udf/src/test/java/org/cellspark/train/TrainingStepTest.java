@@ -7,16 +7,20 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.cellspark.infer.Pooling;
+import org.cellspark.model.Precision;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.testing.Fixtures;
 import org.junit.jupiter.api.Test;
@@ -24,10 +28,27 @@ import org.junit.jupiter.api.Test;
 /**
  * One fine-tuning step equals PyTorch's (make_training_step_reference.py: an nn.Module BERT with
  * the same weights, the same mean-pooled linear head, weighted cross-entropy and torch.optim.AdamW
- * grouped as Hugging Face's Trainer groups it): the loss, the gradients of encoder and head
- * weights, and every watched weight after the update, within 1e-5.
+ * grouped as Hugging Face's Trainer groups it, after clipping the gradients' global norm as the
+ * Trainer does): the loss, the gradients of encoder and head weights, their norm, and every watched
+ * weight after the update, within 1e-5. With dropout too: the same step with the reference's rates,
+ * its masks drawn from the generator seeded as {@link FineTuner} seeds a run's first step, so
+ * PyTorch and libtorch draw the same masks. In bf16 mixed precision the step is PyTorch's fp32 step
+ * to bf16's resolution.
  */
 class TrainingStepTest {
+  private static final JsonObject REF = reference();
+  private static final JsonObject SETTINGS = REF.getAsJsonObject("settings");
+
+  private static JsonObject reference() {
+    try {
+      return JsonParser.parseString(
+              Files.readString(Fixtures.vocab("models/training_step_reference.json")))
+          .getAsJsonObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private static float[] floats(JsonArray a) {
     float[] out = new float[a.size()];
     for (int i = 0; i < out.length; i++) {
@@ -47,67 +68,170 @@ class TrainingStepTest {
     assertThat(worst).as(what).isLessThanOrEqualTo(1e-5 * Math.max(1, scale));
   }
 
-  @Test
-  void oneStepEqualsPyTorchs() throws Exception {
-    JsonObject ref =
-        JsonParser.parseString(
-                Files.readString(Fixtures.vocab("models/training_step_reference.json")))
-            .getAsJsonObject();
-    JsonObject s = ref.getAsJsonObject("settings");
+  private static double cosine(float[] a, float[] b) {
+    double dot = 0;
+    double na = 0;
+    double nb = 0;
+    for (int i = 0; i < a.length; i++) {
+      dot += (double) a[i] * b[i];
+      na += (double) a[i] * a[i];
+      nb += (double) b[i] * b[i];
+    }
+    return dot / Math.sqrt(na * nb);
+  }
+
+  private static int[] labels() {
+    return SETTINGS.getAsJsonArray("labels").asList().stream()
+        .mapToInt(e -> e.getAsInt())
+        .toArray();
+  }
+
+  /** The reference's batch: its cells, their labels, <cls> and <eos> as the script sets them. */
+  private static TrainingBatch batch() {
     List<int[]> cells = new ArrayList<>();
-    for (var cell : ref.getAsJsonArray("cells")) {
+    for (var cell : REF.getAsJsonArray("cells")) {
       cells.add(cell.getAsJsonArray().asList().stream().mapToInt(e -> e.getAsInt()).toArray());
     }
-    int[] labels =
-        s.getAsJsonArray("labels").asList().stream().mapToInt(e -> e.getAsInt()).toArray();
-    TrainingBatch batch =
-        TrainingBatch.of(cells, labels, s.get("cls_id").getAsInt(), s.get("eos_id").getAsInt());
+    return TrainingBatch.of(
+        cells, labels(), SETTINGS.get("cls_id").getAsInt(), SETTINGS.get("eos_id").getAsInt());
+  }
+
+  /** The reference's classifier: the tiny V2 model with the head the script started from. */
+  private static CellClassifier classifier(TrainableBert encoder) {
+    return new CellClassifier(
+        encoder,
+        Pooling.MEAN,
+        SETTINGS.get("cls_id").getAsInt(),
+        SETTINGS.get("eos_id").getAsInt(),
+        floats(REF.getAsJsonObject("initial_head").getAsJsonArray("weight")),
+        floats(REF.getAsJsonObject("initial_head").getAsJsonArray("bias")));
+  }
+
+  private static AdamW adam() {
+    return new AdamW(
+        SETTINGS.get("lr").getAsDouble(),
+        SETTINGS.getAsJsonArray("betas").get(0).getAsDouble(),
+        SETTINGS.getAsJsonArray("betas").get(1).getAsDouble(),
+        SETTINGS.get("eps").getAsDouble(),
+        SETTINGS.get("weight_decay").getAsDouble());
+  }
+
+  private static Map<String, NDArray> byName(CellClassifier model) {
+    return model.weights().stream()
+        .collect(
+            Collectors.toMap(TrainableBert.NamedWeight::name, TrainableBert.NamedWeight::value));
+  }
+
+  /** Forward and backward without dropout; the loss (the gradients stay on the weights). */
+  private static float lossAndGradients(CellClassifier model) {
+    try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+        GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      NDArray loss =
+          WeightedCrossEntropy.loss(
+              model.logits(m, batch(), DropoutRates.NONE),
+              labels(),
+              floats(SETTINGS.getAsJsonArray("class_weights")));
+      collector.backward(loss);
+      return loss.getFloat();
+    }
+  }
+
+  @Test
+  void oneStepEqualsPyTorchs() {
     try (TrainableBert encoder =
         TrainableBert.load(Fixtures.vocab("models/tiny-v2"), Device.cpu())) {
-      CellClassifier model =
-          new CellClassifier(
-              encoder,
-              Pooling.MEAN,
-              s.get("cls_id").getAsInt(),
-              s.get("eos_id").getAsInt(),
-              floats(ref.getAsJsonObject("initial_head").getAsJsonArray("weight")),
-              floats(ref.getAsJsonObject("initial_head").getAsJsonArray("bias")));
-      Map<String, NDArray> byName =
-          model.weights().stream()
-              .collect(
-                  Collectors.toMap(
-                      TrainableBert.NamedWeight::name, TrainableBert.NamedWeight::value));
-      AdamW adam =
-          new AdamW(
-              s.get("lr").getAsDouble(),
-              s.getAsJsonArray("betas").get(0).getAsDouble(),
-              s.getAsJsonArray("betas").get(1).getAsDouble(),
-              s.get("eps").getAsDouble(),
-              s.get("weight_decay").getAsDouble());
-      JsonObject gradients = ref.getAsJsonObject("gradients");
-      try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-          NDArray loss =
-              WeightedCrossEntropy.loss(
-                  model.logits(m, batch), labels, floats(s.getAsJsonArray("class_weights")));
-          assertThat(loss.getFloat()).isCloseTo(ref.get("loss").getAsFloat(), within(1e-5f));
-          collector.backward(loss);
-        }
-        for (String name : gradients.keySet()) {
-          close(
-              "gradient of " + name,
-              byName.get(name).getGradient().toFloatArray(),
-              gradients.getAsJsonArray(name));
-        }
-        adam.step(model.weights(), Double.NaN);
+      CellClassifier model = classifier(encoder);
+      Map<String, NDArray> byName = byName(model);
+      assertThat(lossAndGradients(model)).isCloseTo(REF.get("loss").getAsFloat(), within(1e-5f));
+      JsonObject gradients = REF.getAsJsonObject("gradients");
+      for (String name : gradients.keySet()) {
+        close(
+            "gradient of " + name,
+            byName.get(name).getGradient().toFloatArray(),
+            gradients.getAsJsonArray(name));
       }
-      JsonObject updated = ref.getAsJsonObject("updated");
+      double norm;
+      try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+        norm =
+            GradientClipping.clip(model.weights(), SETTINGS.get("max_grad_norm").getAsDouble(), m)
+                .getFloat();
+      }
+      assertThat(norm)
+          .as("the gradients' global norm (above 1: clipped)")
+          .isCloseTo(REF.get("grad_norm").getAsDouble(), within(1e-5));
+      adam().step(model.weights(), Double.NaN);
+      JsonObject updated = REF.getAsJsonObject("updated");
       for (String name : updated.keySet()) {
         close("updated " + name, byName.get(name).toFloatArray(), updated.getAsJsonArray(name));
       }
       assertThat(byName.get("head.weight").getGradient().abs().sum().getFloat())
           .as("gradients zeroed after the step")
           .isZero();
+    }
+  }
+
+  @Test
+  void oneStepWithDropoutEqualsPyTorchs() {
+    JsonObject d = REF.getAsJsonObject("dropout");
+    JsonObject rates = d.getAsJsonObject("rates");
+    try (TrainableBert encoder =
+        TrainableBert.load(Fixtures.vocab("models/tiny-v2"), Device.cpu())) {
+      CellClassifier model = classifier(encoder);
+      double lr = SETTINGS.get("lr").getAsDouble();
+      FineTuner.Settings settings =
+          new FineTuner.Settings(
+              1,
+              lr,
+              SETTINGS.get("weight_decay").getAsDouble(),
+              0,
+              LearningRateSchedule.Decay.LINEAR,
+              1 << 20,
+              0,
+              floats(SETTINGS.getAsJsonArray("class_weights")),
+              0,
+              new DropoutRates(
+                  rates.get("hidden").getAsDouble(),
+                  rates.get("attention").getAsDouble(),
+                  rates.get("classifier").getAsDouble()),
+              SETTINGS.get("max_grad_norm").getAsDouble(),
+              rates.get("seed").getAsLong());
+      float loss = FineTuner.step(model, batch(), model.weights(), adam(), lr, settings);
+      assertThat(loss).isCloseTo(d.get("loss").getAsFloat(), within(1e-5f));
+      assertThat(loss)
+          .as("dropout changes the loss")
+          .isNotCloseTo(REF.get("loss").getAsFloat(), within(1e-3f));
+      Map<String, NDArray> byName = byName(model);
+      JsonObject updated = d.getAsJsonObject("updated");
+      for (String name : updated.keySet()) {
+        close("updated " + name, byName.get(name).toFloatArray(), updated.getAsJsonArray(name));
+      }
+    }
+  }
+
+  /**
+   * bf16 mixed precision: the weights and their gradients stay fp32, the loss is PyTorch's fp32
+   * loss to bf16's resolution (its 8-bit mantissa: within 1%, and not equal to it, or bf16 was not
+   * used), and every watched gradient points where PyTorch's does (cosine above 0.99).
+   */
+  @Test
+  void aBf16MixedPrecisionStepIsPyTorchsToBf16sResolution() {
+    try (TrainableBert encoder =
+        TrainableBert.load(Fixtures.vocab("models/tiny-v2"), Device.cpu(), Precision.BF16)) {
+      CellClassifier model = classifier(encoder);
+      Map<String, NDArray> byName = byName(model);
+      float want = REF.get("loss").getAsFloat();
+      float loss = lossAndGradients(model);
+      assertThat(loss).isCloseTo(want, within(0.01f * want));
+      assertThat(loss).as("computed in bf16").isNotCloseTo(want, within(1e-5f));
+      JsonObject gradients = REF.getAsJsonObject("gradients");
+      for (String name : gradients.keySet()) {
+        NDArray g = byName.get(name).getGradient();
+        assertThat(byName.get(name).getDataType()).isEqualTo(DataType.FLOAT32);
+        assertThat(g.getDataType()).isEqualTo(DataType.FLOAT32);
+        assertThat(cosine(g.toFloatArray(), floats(gradients.getAsJsonArray(name))))
+            .as("gradient of %s against PyTorch's fp32 one", name)
+            .isGreaterThan(0.99);
+      }
     }
   }
 }

@@ -7,6 +7,7 @@ import org.cellspark.infer.Pooling;
 import org.cellspark.jobs.finetune.FinetuneJob;
 import org.cellspark.jobs.finetune.FinetuneOptions;
 import org.cellspark.jobs.finetune.FinetuneResult;
+import org.cellspark.model.Precision;
 import org.cellspark.train.LearningRateSchedule;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -108,6 +109,31 @@ final class FinetuneCommand implements Callable<Integer> {
       description = "Stop after N epochs without a better validation macro-F1; 0 = never.")
   int patience;
 
+  @Option(
+      names = "--max-grad-norm",
+      paramLabel = "N",
+      description =
+          "Clip the gradients' global norm to N before each step, as the Trainer does; 0 = no"
+              + " clipping [max_grad_norm].")
+  double maxGradNorm = 1.0;
+
+  @Option(
+      names = "--precision",
+      paramLabel = "fp32|bf16",
+      description =
+          "bf16: mixed precision as torch.autocast trains (weights fp32), for GPU executors with"
+              + " bf16 (A100, H100, L4 and later) [bf16].")
+  String precision = "fp32";
+
+  @Option(
+      names = "--dropout",
+      paramLabel = "P",
+      description =
+          "One dropout rate for training everywhere the model has one (0 = none). Default: the"
+              + " checkpoint's config.json rates (hidden_dropout_prob,"
+              + " attention_probs_dropout_prob, classifier_dropout), as upstream trains.")
+  Double dropout;
+
   @Option(names = "--split", paramLabel = "TRAIN,VALID,TEST", description = "[split_sizes]")
   String split = "0.8,0.1,0.1";
 
@@ -147,6 +173,9 @@ final class FinetuneCommand implements Callable<Integer> {
                 Choices.parse("--class-weights", classWeights, Weights.values())
                     == Weights.BALANCED)
             .patience(patience)
+            .maxGradNorm(maxGradNorm)
+            .precision(Precision.parse(precision))
+            .dropout(dropout)
             .fractions(ClassifyCommand.fractions(split))
             .minClassSize(minClassSize)
             .rareThreshold(rareThreshold)

@@ -429,6 +429,41 @@ class ErrorCatalogueTest {
               "--model-input-size",
               "64");
         });
+    s.put(
+        "finetune-without-validation-cells",
+        w -> {
+          // The 36 cells tokenize keeps, split by the hash of their IDs: a 0.1% validation part
+          // gets none.
+          Path tokens = w.in().resolve("tokens");
+          CliRun made =
+              CliRun.of(
+                  "tokenize",
+                  "--input",
+                  ATLAS,
+                  "--vocabulary",
+                  V2,
+                  "--attribute",
+                  "cell_type",
+                  "--output",
+                  tokens.toString());
+          assertThat(made.exitCode()).as(made.err()).isZero();
+          Path output = w.out().resolve("ft");
+          return Attempt.of(
+              output,
+              "finetune",
+              "--input",
+              tokens.toString(),
+              "--label",
+              "cell_type",
+              "--model",
+              TINY_V2.toString(),
+              "--split",
+              "0.998,0.001,0.001",
+              "--min-class-size",
+              "0",
+              "--output",
+              output.toString());
+        });
     s.put("v1-tokens-v2-model", w -> embed(w, tokensV1, TINY_V2));
     s.put("v2-tokens-v1-model", w -> embed(w, tokensV2, TINY_V1));
     s.put(

@@ -133,6 +133,15 @@ public final class LabelSplits {
     return grouped.join(org.apache.spark.sql.functions.broadcast(table), "_group");
   }
 
+  /**
+   * Cells per split ("train", "validation", "test"; a split without cells absent), as {@link
+   * #withSplit} recorded them in {@code info} when it dealt groups, else counted (and recorded).
+   */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Long> cellsPerSplit(Dataset<Row> split, Map<String, Object> info) {
+    return (Map<String, Long>) info.computeIfAbsent("cells", k -> counts(split, "_split"));
+  }
+
   static Map<String, Long> counts(Dataset<Row> t, String column) {
     Map<String, Long> out = new TreeMap<>();
     for (Row r : t.groupBy(column).count().collectAsList()) {

@@ -2,8 +2,6 @@ package org.cellspark.jobs.finetune;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -17,12 +15,13 @@ import org.cellspark.train.FineTuner;
 
 /**
  * A fine-tune's epoch checkpoints, beside its output: {@code .NAME.cellspark-work/} holds {@code
- * plan.txt} (the fingerprint: options, model, cells) and {@code state.bin} (the latest {@link
- * FineTuner.State}, replaced after each epoch by writing a new file and renaming it over the old).
+ * plan.txt} (the fingerprint: options, model, cells) and {@code state.safetensors} (the latest
+ * training state, copied from the task's disk after each epoch to a new file renamed over the old).
  * A run with the same output and fingerprint starts from it; a different one is refused rather than
  * mixed in. The folder goes once the output is committed.
  */
 final class EpochCheckpoints implements FineTuner.Checkpoints {
+  private static final String STATE = "state.safetensors";
   private final FileSystem fs;
   private final Path root;
   private final int stopAfter;
@@ -72,16 +71,15 @@ final class EpochCheckpoints implements FineTuner.Checkpoints {
   }
 
   @Override
-  public FineTuner.State latest() {
-    Path state = new Path(root, "state.bin");
+  public boolean latest(java.nio.file.Path into) {
+    Path state = new Path(root, STATE);
     try {
       if (!fs.exists(state)) {
-        return null;
+        return false;
       }
-      try (ObjectInputStream in = new ObjectInputStream(fs.open(state))) {
-        return (FineTuner.State) in.readObject();
-      }
-    } catch (IOException | ClassNotFoundException e) {
+      fs.copyToLocalFile(false, state, new Path(into.toUri()), true);
+      return true;
+    } catch (IOException e) {
       throw UserException.because(
           e,
           "Cannot read the checkpoint %s (%s); delete %s to start the fine-tune afresh",
@@ -92,13 +90,11 @@ final class EpochCheckpoints implements FineTuner.Checkpoints {
   }
 
   @Override
-  public void save(FineTuner.State s) {
-    Path next = new Path(root, "state.bin.next");
-    Path state = new Path(root, "state.bin");
+  public void save(java.nio.file.Path local, int epochsDone) {
+    Path next = new Path(root, STATE + ".next");
+    Path state = new Path(root, STATE);
     try {
-      try (ObjectOutputStream out = new ObjectOutputStream(fs.create(next, true))) {
-        out.writeObject(s);
-      }
+      fs.copyFromLocalFile(false, true, new Path(local.toUri()), next);
       fs.delete(state, false);
       if (!fs.rename(next, state)) {
         throw new IOException("cannot rename " + next + " to " + state);
@@ -106,8 +102,8 @@ final class EpochCheckpoints implements FineTuner.Checkpoints {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    if (stopAfter > 0 && s.epochsDone() >= stopAfter) {
-      throw FaultInjection.stoppedAfterEpochs(s.epochsDone());
+    if (stopAfter > 0 && epochsDone >= stopAfter) {
+      throw FaultInjection.stoppedAfterEpochs(epochsDone);
     }
   }
 

@@ -36,6 +36,7 @@ import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.spark.FaultInjection;
 import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TokenProfiles;
+import org.cellspark.train.DropoutRates;
 import org.cellspark.train.Evaluation;
 import org.cellspark.train.FineTuner;
 import org.cellspark.vocab.Vocabulary;
@@ -66,6 +67,7 @@ public final class FinetuneJob {
       SparkSession spark,
       Dataset<Row> split,
       FinetuneOptions o,
+      DropoutRates dropout,
       Vocabulary vocabulary,
       List<String> names,
       StagedOutput out,
@@ -82,6 +84,7 @@ public final class FinetuneJob {
     TrainingTask task =
         new TrainingTask(
             o,
+            dropout,
             names,
             vocabulary.clsId().orElse(-1),
             vocabulary.eosId().orElse(-1),
@@ -104,6 +107,8 @@ public final class FinetuneJob {
     String vocabularyLocation = vocabularyOf(table, o);
     Vocabulary vocabulary = VocabularyLoader.load(vocabularyLocation);
     ResolvedModel model = ResolvedModel.of(o.model());
+    DropoutRates dropout =
+        o.dropout() == null ? DropoutRates.read(model.configFile()) : DropoutRates.of(o.dropout());
     StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.input()));
     try (JobScope job = JobScope.start(sc, "cellspark finetune", out)) {
       Dataset<Row> cells = table.cells();
@@ -119,21 +124,23 @@ public final class FinetuneJob {
       labelled = labelled.filter(col("_label").isin(classes.kept().toArray()));
       Map<String, Object> splitInfo = new LinkedHashMap<>();
       Dataset<Row> split = LabelSplits.withSplit(spark, labelled, labels, splitInfo, out);
+      requireTrainingAndValidationCells(LabelSplits.cellsPerSplit(split, splitInfo), o);
       List<String> names = classes.kept().stream().sorted().toList();
       String plan =
-          options(o, vocabularyLocation)
+          options(o, vocabularyLocation, dropout)
               + "\nmodel "
               + ModelFingerprint.of(model.path())
               + "\nclasses "
               + names;
-      TrainingTask.Outcome trained = trainInOneTask(spark, split, o, vocabulary, names, out, plan);
+      TrainingTask.Outcome trained =
+          trainInOneTask(spark, split, o, dropout, vocabulary, names, out, plan);
       String reported = trained.splits().get("test").ids().isEmpty() ? "validation" : "test";
       Evaluation shown = trained.splits().get(reported).evaluation();
       writeOutputs(spark, out, hadoop, o, trained, names, reported);
       double seconds = (System.nanoTime() - start) / 1e9;
       JobSummary summary =
           new JobSummary("finetune")
-              .put("options", options(o, vocabularyLocation))
+              .put("options", options(o, vocabularyLocation, dropout))
               .put("classes", classes.asMap(names.toArray(new String[0])))
               .put("split", splitInfo)
               .put("training", trainingMap(trained))
@@ -195,6 +202,19 @@ public final class FinetuneJob {
             vocabulary.padId(),
             vocabulary.clsId().orElse(-1),
             vocabulary.eosId().orElse(-1)));
+  }
+
+  /** Refused before the model is loaded: training needs cells to train on and to validate on. */
+  private static void requireTrainingAndValidationCells(
+      Map<String, Long> perSplit, FinetuneOptions o) {
+    long train = perSplit.getOrDefault("train", 0L);
+    long validation = perSplit.getOrDefault("validation", 0L);
+    if (train == 0 || validation == 0) {
+      throw UserException.of(
+          "--label %s of %s leaves %d training and %d validation cells; fine-tuning needs both:"
+              + " give more cells (or groups), or a --split with larger train and validation parts",
+          o.label(), o.input(), train, validation);
+    }
   }
 
   private static LabelSplits.Settings labelSettings(FinetuneOptions o) {
@@ -349,7 +369,8 @@ public final class FinetuneJob {
     return m;
   }
 
-  private static Map<String, Object> options(FinetuneOptions o, String vocabulary) {
+  private static Map<String, Object> options(
+      FinetuneOptions o, String vocabulary, DropoutRates dropout) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("input", o.input());
     m.put("label", o.label());
@@ -366,6 +387,14 @@ public final class FinetuneJob {
     m.put("freeze_layers", o.freezeLayers());
     m.put("class_weights", o.balanced() ? "balanced" : "none");
     m.put("patience", o.patience());
+    m.put("max_grad_norm", o.maxGradNorm());
+    m.put("precision", o.precision().name().toLowerCase(Locale.ROOT));
+    Map<String, Object> rates = new LinkedHashMap<>(); // in this order: the map is fingerprinted
+    rates.put("hidden", dropout.hidden());
+    rates.put("attention", dropout.attention());
+    rates.put("classifier", dropout.classifier());
+    rates.put("from", o.dropout() == null ? "config.json" : "--dropout");
+    m.put("dropout", rates);
     m.put("split", Arrays.stream(o.fractions()).boxed().toList());
     m.put("min_class_size", o.minClassSize());
     m.put("rare_threshold", o.rareThreshold());

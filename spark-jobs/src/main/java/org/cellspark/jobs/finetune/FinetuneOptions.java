@@ -6,6 +6,7 @@ import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.Pooling;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.OptionProblems;
+import org.cellspark.model.Precision;
 import org.cellspark.train.LearningRateSchedule;
 
 /**
@@ -26,6 +27,11 @@ import org.cellspark.train.LearningRateSchedule;
  * @param freezeLayers the first N encoder layers (and the embeddings) left untrained
  * @param balanced class weights inversely proportional to class sizes (else all 1)
  * @param patience epochs without a better validation macro-F1 before stopping; 0 = run them all
+ * @param maxGradNorm gradients clipped to this global norm before each step, as the Trainer's
+ *     max_grad_norm (1.0); 0 = not clipped
+ * @param precision fp32, or bf16 mixed precision (GPU executors with bf16: A100, H100, L4 on)
+ * @param dropout one dropout rate for every place the model has one (0 = none); null = the rates
+ *     the checkpoint's config.json gives, as upstream trains
  */
 public record FinetuneOptions(
     String input,
@@ -44,6 +50,9 @@ public record FinetuneOptions(
     int freezeLayers,
     boolean balanced,
     int patience,
+    double maxGradNorm,
+    Precision precision,
+    Double dropout,
     double[] fractions,
     long minClassSize,
     double rareThreshold,
@@ -77,6 +86,17 @@ public record FinetuneOptions(
       problems.add(
           "--warmup-steps, --freeze-layers and --patience must be >= 0, --batch-tokens >= 1");
     }
+    if (!(maxGradNorm >= 0)) {
+      problems.add("--max-grad-norm must be >= 0 (0: no clipping)");
+    }
+    if (precision == Precision.FP16) {
+      problems.add(
+          "--precision fp16 does not train (fp16 gradients underflow without loss scaling, which"
+              + " Cellspark does not do): use bf16 or fp32");
+    }
+    if (dropout != null && !(dropout >= 0 && dropout < 1)) {
+      problems.add("--dropout must be at least 0 and below 1");
+    }
     if (minClassSize < 0 || rareThreshold < 0 || rareThreshold >= 1) {
       problems.add("--min-class-size must be >= 0 and --rare-threshold in [0, 1)");
     }
@@ -105,6 +125,9 @@ public record FinetuneOptions(
         .freezeLayers(freezeLayers)
         .balanced(balanced)
         .patience(patience)
+        .maxGradNorm(maxGradNorm)
+        .precision(precision)
+        .dropout(dropout)
         .fractions(fractions)
         .minClassSize(minClassSize)
         .rareThreshold(rareThreshold)
@@ -130,6 +153,9 @@ public record FinetuneOptions(
     private int freezeLayers;
     private boolean balanced;
     private int patience;
+    private double maxGradNorm = 1.0;
+    private Precision precision = Precision.FP32;
+    private Double dropout;
     private double[] fractions;
     private long minClassSize = 10;
     private double rareThreshold;
@@ -218,6 +244,21 @@ public record FinetuneOptions(
       return this;
     }
 
+    public Builder maxGradNorm(double v) {
+      maxGradNorm = v;
+      return this;
+    }
+
+    public Builder precision(Precision v) {
+      precision = v;
+      return this;
+    }
+
+    public Builder dropout(Double v) {
+      dropout = v;
+      return this;
+    }
+
     public Builder fractions(double[] v) {
       fractions = v;
       return this;
@@ -261,6 +302,9 @@ public record FinetuneOptions(
           freezeLayers,
           balanced,
           patience,
+          maxGradNorm,
+          precision,
+          dropout,
           fractions,
           minClassSize,
           rareThreshold,

@@ -20,12 +20,12 @@ import org.apache.spark.SerializableWritable;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
-import org.cellspark.error.UserException;
 import org.cellspark.infer.LengthBatcher;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TaskDevice;
 import org.cellspark.train.CellClassifier;
+import org.cellspark.train.DropoutRates;
 import org.cellspark.train.Evaluation;
 import org.cellspark.train.FineTunedCheckpoint;
 import org.cellspark.train.FineTuner;
@@ -60,6 +60,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
       implements Serializable {}
 
   private final FinetuneOptions o;
+  private final DropoutRates dropout;
   private final List<String> names;
   private final int clsId;
   private final int eosId;
@@ -77,6 +78,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
    */
   TrainingTask(
       FinetuneOptions o,
+      DropoutRates dropout,
       List<String> names,
       int clsId,
       int eosId,
@@ -86,6 +88,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
       int stopAfter,
       Broadcast<SerializableWritable<Configuration>> hadoop) {
     this.o = o;
+    this.dropout = dropout;
     this.names = List.copyOf(names);
     this.clsId = clsId;
     this.eosId = eosId;
@@ -145,17 +148,12 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
   private Outcome train(
       Map<String, LabelledCells> cells, Map<String, List<String>> ids, EpochCheckpoints checkpoints)
       throws IOException {
-    LabelledCells train = cells.get("train");
+    LabelledCells train = cells.get("train"); // both hold cells: the driver checked
     LabelledCells validation = cells.get("validation");
-    if (train.size() == 0 || validation.size() == 0) {
-      throw UserException.of(
-          "--label %s of %s leaves %d training and %d validation cells; fine-tuning needs both"
-              + " (more cells or groups, or another --split)",
-          o.label(), o.input(), train.size(), validation.size());
-    }
     float[] weights = classWeights(train, names.size(), o.balanced());
     ResolvedModel model = ResolvedModel.of(o.model()); // resolved on this node
-    try (TrainableBert encoder = TrainableBert.load(model.path(), TaskDevice.current())) {
+    try (TrainableBert encoder =
+        TrainableBert.load(model.path(), TaskDevice.current(), o.precision())) {
       CellClassifier classifier =
           new CellClassifier(
               encoder,
@@ -164,9 +162,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
               eosId,
               head(model.config().hiddenSize()),
               new float[names.size()]);
-      FineTuner.State before = checkpoints.latest();
-      int resumedFrom = before == null ? 0 : before.epochsDone();
-      List<FineTuner.Epoch> epochs =
+      FineTuner.Result run =
           FineTuner.train(
               classifier, train, validation, settings(train, weights), names.size(), checkpoints);
       Map<String, SplitResult> splits = new LinkedHashMap<>();
@@ -182,7 +178,8 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
                     : Evaluation.of(classifier, c, o.batchTokens(), weights, names.size())));
       }
       writeModel(classifier, model);
-      return new Outcome(epochs, bestEpoch(epochs), resumedFrom, splits, weights);
+      return new Outcome(
+          run.epochs(), bestEpoch(run.epochs()), run.resumedAfter(), splits, weights);
     }
   }
 
@@ -203,6 +200,8 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
         o.freezeLayers(),
         weights,
         o.patience(),
+        dropout,
+        o.maxGradNorm(),
         o.seed());
   }
 

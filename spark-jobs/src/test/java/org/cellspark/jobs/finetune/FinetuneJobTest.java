@@ -1,6 +1,7 @@
 package org.cellspark.jobs.finetune;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,11 +17,13 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.cellspark.error.UserException;
 import org.cellspark.jobs.classify.ClassifyJob;
 import org.cellspark.jobs.classify.ClassifyOptions;
 import org.cellspark.jobs.classify.ClassifyResult;
 import org.cellspark.jobs.embed.EmbedJob;
 import org.cellspark.jobs.embed.EmbedOptions;
+import org.cellspark.model.Precision;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
 import org.cellspark.vocab.Vocabulary;
@@ -94,6 +97,24 @@ class FinetuneJobTest {
   }
 
   @Test
+  void fp16IsRefusedWithTheReasonAndEveryOptionProblemAtOnce() {
+    assertThatThrownBy(
+            () ->
+                FinetuneOptions.builder()
+                    .input("t")
+                    .label("l")
+                    .model("m")
+                    .output("o")
+                    .precision(Precision.FP16)
+                    .dropout(1.0)
+                    .build())
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("--precision fp16 does not train")
+        .hasMessageContaining("use bf16 or fp32")
+        .hasMessageContaining("--dropout must be at least 0 and below 1");
+  }
+
+  @Test
   void fineTuningBeatsFrozenEmbeddingsOnHeldOutDonors(SparkSession spark) throws Exception {
     String vocabularyFolder = Fixtures.vocab("vocab-v2-small").toString();
     String model = Fixtures.vocab("models/tiny-v2").toString();
@@ -126,6 +147,13 @@ class FinetuneJobTest {
             spark, ClassifyOptions.of(embeddings, "label", "donor", tmp.resolve("clf").toString()));
     double frozenF1 = ((Number) frozen.test().get("macro_f1")).doubleValue();
     assertThat(ft.reported()).isEqualTo("test");
+    @SuppressWarnings("unchecked")
+    java.util.Map<String, Object> options =
+        (java.util.Map<String, Object>) ft.summary().get("options");
+    assertThat(options.get("precision")).isEqualTo("fp32");
+    assertThat(options.get("dropout").toString())
+        .as("trained with the rates of the model's config.json")
+        .isEqualTo("{hidden=0.02, attention=0.02, classifier=0.02, from=config.json}");
     assertThat(ft.macroF1()).as("fine-tuned vs frozen %s", frozenF1).isGreaterThan(0.9);
     assertThat(ft.macroF1()).isGreaterThan(frozenF1 + 0.2);
 

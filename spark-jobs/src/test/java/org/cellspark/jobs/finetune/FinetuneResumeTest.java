@@ -53,7 +53,7 @@ class FinetuneResumeTest {
       spark.conf().unset(FaultInjection.STOP_FINETUNE_AFTER_EPOCHS);
     }
     Path work = tmp.resolve(".ft.cellspark-work");
-    assertThat(work.resolve("state.bin")).exists();
+    assertThat(work.resolve("state.safetensors")).exists();
     assertThat(output).doesNotExist();
 
     FinetuneResult r = FinetuneJob.run(spark, options);

@@ -1,0 +1,81 @@
+package org.cellspark.train;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.cellspark.error.UserException;
+
+/**
+ * The dropout a fine-tune trains with, as Hugging Face's {@code BertForSequenceClassification}
+ * takes it from the checkpoint's {@code config.json}: {@code hidden_dropout_prob} after the
+ * embeddings and on each layer's dense outputs, {@code attention_probs_dropout_prob} on the
+ * attention probabilities, and {@code classifier_dropout} (the hidden rate when unset) on the
+ * pooled vector before the head. Geneformer V1's checkpoints say 0.02, V2's 0.1. Evaluation and
+ * inference use none.
+ */
+public record DropoutRates(double hidden, double attention, double classifier)
+    implements Serializable {
+  public static final DropoutRates NONE = new DropoutRates(0, 0, 0);
+
+  /** BERT's defaults, for a config.json that does not give a rate. */
+  private static final double BERT_DEFAULT = 0.1;
+
+  public DropoutRates {
+    for (double p : new double[] {hidden, attention, classifier}) {
+      if (!(p >= 0 && p < 1)) {
+        throw new IllegalArgumentException("a dropout rate must be in [0, 1), not " + p);
+      }
+    }
+  }
+
+  /** The same rate everywhere (0 turns dropout off). */
+  public static DropoutRates of(double p) {
+    return new DropoutRates(p, p, p);
+  }
+
+  public boolean none() {
+    return hidden == 0 && attention == 0 && classifier == 0;
+  }
+
+  /** The rates {@code config.json} gives; messages name the file and the key. */
+  public static DropoutRates read(Path config) {
+    JsonObject o;
+    try {
+      JsonElement e = JsonParser.parseString(Files.readString(config, StandardCharsets.UTF_8));
+      if (!e.isJsonObject()) {
+        throw UserException.of("%s is not a JSON object; expected a BERT config.json", config);
+      }
+      o = e.getAsJsonObject();
+    } catch (IOException | JsonParseException e) {
+      throw UserException.because(e, "Cannot read model config %s: %s", config, e.getMessage());
+    }
+    double hidden = rate(o, "hidden_dropout_prob", BERT_DEFAULT, config);
+    return new DropoutRates(
+        hidden,
+        rate(o, "attention_probs_dropout_prob", BERT_DEFAULT, config),
+        rate(o, "classifier_dropout", hidden, config));
+  }
+
+  private static double rate(JsonObject o, String key, double fallback, Path config) {
+    if (!o.has(key) || o.get(key).isJsonNull()) {
+      return fallback;
+    }
+    double p;
+    try {
+      p = o.get(key).getAsDouble();
+    } catch (RuntimeException e) {
+      throw UserException.because(e, "%s: '%s' is not a number", config, key);
+    }
+    if (!(p >= 0 && p < 1)) {
+      throw UserException.of(
+          "%s: '%s' is %s; a dropout rate must be at least 0 and below 1", config, key, p);
+    }
+    return p;
+  }
+}

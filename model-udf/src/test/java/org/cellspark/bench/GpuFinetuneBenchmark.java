@@ -1,0 +1,154 @@
+package org.cellspark.bench;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Locale;
+import org.cellspark.infer.Pooling;
+import org.cellspark.model.Precision;
+import org.cellspark.model.TrainableBert;
+import org.cellspark.train.AdamW;
+import org.cellspark.train.CellClassifier;
+import org.cellspark.train.DropoutRates;
+import org.cellspark.train.FineTuner;
+import org.cellspark.train.LearningRateSchedule;
+import org.cellspark.train.TrainingBatch;
+
+/**
+ * The JVM's side of the GPU fine-tuning benchmark (bench/gpu/README.md): {@link FineTuner#step},
+ * the step {@code cellspark finetune} takes (dropout as the model's config says, mean-pooled head,
+ * cross-entropy, gradients clipped to norm 1, AdamW), in bf16 mixed precision on a GPU (fp32 on a
+ * CPU), on the cells and batches of bench/gpu's PyTorch baseline (finetune_baseline.py). Three
+ * warm-up steps, then the timed ones; prints cells/s, training TFLOP/s and the ratio to PyTorch's
+ * figure for the same shape; writes every figure as JSON.
+ *
+ * <p>Args: WORK BASELINE_JSON OUT_JSON [PEAK_JSON]: PEAK_JSON, the inference baseline's output,
+ * gives the device's bf16 matrix throughput for scale.
+ */
+public final class GpuFinetuneBenchmark {
+  private GpuFinetuneBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    Path work = Paths.get(args[0]);
+    JsonObject baseline =
+        JsonParser.parseString(Files.readString(Paths.get(args[1]))).getAsJsonObject();
+    Path out = Paths.get(args[2]);
+    double peak = Double.NaN;
+    if (args.length > 3) {
+      JsonObject p = JsonParser.parseString(Files.readString(Paths.get(args[3]))).getAsJsonObject();
+      peak = p.get("bf16_tflops").isJsonNull() ? Double.NaN : p.get("bf16_tflops").getAsDouble();
+    }
+    int steps = baseline.get("steps").getAsInt();
+    Device device = Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+    Precision precision = device.isGpu() ? Precision.BF16 : Precision.FP32;
+    System.out.printf(
+        Locale.ROOT,
+        "GPU fine-tuning benchmark on %s (PyTorch side: %s), %s, %d timed steps%n",
+        device,
+        baseline.get("device").getAsString(),
+        precision.name().toLowerCase(Locale.ROOT),
+        steps);
+    JsonArray results = new JsonArray();
+    for (JsonElement e :
+        JsonParser.parseString(Files.readString(work.resolve("plan.json"))).getAsJsonArray()) {
+      JsonObject p = e.getAsJsonObject();
+      String shape = p.get("shape").getAsString();
+      int length = p.getAsJsonObject("finetune").get("length").getAsInt();
+      int batch = p.getAsJsonObject("finetune").get("batch").getAsInt();
+      List<int[]> cells =
+          GpuBenchmark.cells(work.resolve(shape).resolve("cells_" + length + ".txt"));
+      double rate = rate(work.resolve(shape), device, precision, cells, batch, steps);
+      // Forward and backward: three times the forward's multiply-adds, every layer.
+      double tflops = rate * 3 * GpuBenchmark.flops(p, length, p.get("layers").getAsInt()) / 1e12;
+      double pytorch = pytorchRate(baseline, shape);
+      System.out.printf(
+          Locale.ROOT,
+          "  %-8s %5d tokens x %2d  %9.2f cells/s  %7.1f TFLOP/s (%4.1f%% of bf16 peak)"
+              + "  PyTorch %9.2f  ratio %5.2f%n",
+          shape,
+          length,
+          batch,
+          rate,
+          tflops,
+          100 * tflops / peak,
+          pytorch,
+          rate / pytorch);
+      JsonObject r = new JsonObject();
+      r.addProperty("shape", shape);
+      r.addProperty("length", length);
+      r.addProperty("batch", batch);
+      r.addProperty("precision", precision.name().toLowerCase(Locale.ROOT));
+      r.addProperty("cells_per_s", rate);
+      r.addProperty("tflops", tflops);
+      r.addProperty("pytorch_cells_per_s", pytorch);
+      results.add(r);
+    }
+    JsonObject all = new JsonObject();
+    all.addProperty("device", device.toString());
+    all.addProperty("steps", steps);
+    all.add("runs", results);
+    Files.writeString(out, all.toString());
+  }
+
+  private static double rate(
+      Path model, Device device, Precision precision, List<int[]> cells, int batch, int steps) {
+    try (TrainableBert encoder = TrainableBert.load(model, device, precision)) {
+      int hidden = encoder.config().hiddenSize();
+      CellClassifier classifier =
+          new CellClassifier(encoder, Pooling.MEAN, -1, -1, new float[2 * hidden], new float[2]);
+      AdamW adam = new AdamW(5e-5, 0.9, 0.999, 1e-8, 0.001);
+      FineTuner.Settings settings =
+          new FineTuner.Settings(
+              1,
+              5e-5,
+              0.001,
+              0,
+              LearningRateSchedule.Decay.LINEAR,
+              (long) batch * cells.get(0).length,
+              0,
+              new float[] {1, 1},
+              0,
+              DropoutRates.read(model.resolve("config.json")),
+              1.0,
+              42);
+      for (int i = 0; i < 3; i++) {
+        FineTuner.step(
+            classifier, batch(cells, batch, i), classifier.weights(), adam, 5e-5, settings);
+      }
+      long t = System.nanoTime();
+      for (int i = 3; i < 3 + steps; i++) {
+        FineTuner.step(
+            classifier, batch(cells, batch, i), classifier.weights(), adam, 5e-5, settings);
+      }
+      return (double) steps * batch / ((System.nanoTime() - t) / 1e9);
+    }
+  }
+
+  /** Step i's cells (in file order, as the PyTorch side takes them), labels alternating. */
+  private static TrainingBatch batch(List<int[]> cells, int batch, int i) {
+    int from = (i * batch) % cells.size();
+    List<int[]> chunk = cells.subList(from, Math.min(cells.size(), from + batch));
+    int[] labels = new int[chunk.size()];
+    for (int k = 0; k < labels.length; k++) {
+      labels[k] = (i * batch + k) % 2;
+    }
+    return TrainingBatch.of(chunk, labels, -1, -1);
+  }
+
+  private static double pytorchRate(JsonObject baseline, String shape) {
+    for (JsonElement e : baseline.getAsJsonArray("runs")) {
+      JsonObject r = e.getAsJsonObject();
+      if (r.get("shape").getAsString().equals(shape)) {
+        return r.get("cells_per_s").getAsDouble();
+      }
+    }
+    return Double.NaN;
+  }
+}
