@@ -14,7 +14,11 @@ import os
 import sys
 import time
 
-import torch
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import blas_threads  # noqa: E402
+
+blas_threads.limit(int(sys.argv[7]))  # THREADS, before torch loads
+import torch  # noqa: E402
 import torch.nn.functional as F
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))

@@ -15,7 +15,11 @@ import os
 import sys
 import time
 
-import torch
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import blas_threads  # noqa: E402
+
+blas_threads.limit(blas_threads.from_argv(sys.argv))  # before torch loads
+import torch  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
