@@ -143,7 +143,10 @@ final class FinetuneCommand implements Callable<Integer> {
   @Option(names = "--rare-threshold", paramLabel = "F", description = "[rare_threshold]")
   double rareThreshold;
 
-  @Option(names = "--seed", paramLabel = "S", description = "Split, order and head's seed.")
+  @Option(
+      names = "--seed",
+      paramLabel = "S",
+      description = "Seed of the split, batch order, dropout masks and head.")
   long seed = 42;
 
   @Option(names = "--overwrite", description = "Replace the output folder if it exists.")
