@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.cellspark.error.UserException;
 import org.cellspark.infer.LengthBatcher;
 import org.cellspark.model.TrainableBert;
 
@@ -90,6 +91,9 @@ public final class FineTuner {
 
     /** Keeps {@code state} (on this node's disk) as the latest, {@code epochsDone} finished. */
     void save(Path state, int epochsDone);
+
+    /** Where the states are kept, as a user would find them (for messages). */
+    String location();
   }
 
   private static final Checkpoints NO_CHECKPOINTS =
@@ -101,6 +105,11 @@ public final class FineTuner {
 
         @Override
         public void save(Path state, int epochsDone) {}
+
+        @Override
+        public String location() {
+          return "(none)";
+        }
       };
 
   private FineTuner() {}
@@ -185,7 +194,17 @@ public final class FineTuner {
     if (!checkpoints.latest(file)) {
       return new Progress(List.of(), 0, Double.NEGATIVE_INFINITY, 0);
     }
-    Progress p = TrainingState.read(file, stateTensors(model, adam, trained, best));
+    Progress p;
+    try {
+      p = TrainingState.read(file, stateTensors(model, adam, trained, best));
+    } catch (UserException e) { // the message names the local copy; the user needs the original
+      throw UserException.because(
+          e,
+          "Cannot resume the fine-tune from its checkpoint in %s: %s. Delete %s to start afresh",
+          checkpoints.location(),
+          e.getMessage(),
+          checkpoints.location());
+    }
     adam.resumeAt(p.steps());
     return p;
   }

@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import org.cellspark.error.UserException;
 import org.cellspark.infer.Pooling;
 import org.cellspark.model.SafetensorsFile;
 import org.cellspark.model.TrainableBert;
@@ -158,6 +159,11 @@ class FineTunerTest {
         throw new IllegalStateException("killed after epoch " + epochs);
       }
     }
+
+    @Override
+    public String location() {
+      return saved.getParent().toString();
+    }
   }
 
   private static Evaluation run(SavedStates states, int[] resumedAfter) {
@@ -233,5 +239,16 @@ class FineTunerTest {
             .isCloseTo(whole.probabilities()[i][k], offset(1e-6f));
       }
     }
+  }
+
+  /** A damaged checkpoint is refused naming where it is kept (not the task's local copy). */
+  @Test
+  void aDamagedCheckpointIsRefusedNamingItsFolder(@TempDir Path tmp) throws IOException {
+    SavedStates states = new SavedStates(tmp);
+    Files.writeString(states.saved, "not a training state");
+    assertThatThrownBy(() -> run(states, new int[1]))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("Cannot resume the fine-tune from its checkpoint in " + tmp)
+        .hasMessageContaining("Delete " + tmp + " to start afresh");
   }
 }

@@ -107,6 +107,11 @@ final class EpochCheckpoints implements FineTuner.Checkpoints {
     }
   }
 
+  @Override
+  public String location() {
+    return root.toString();
+  }
+
   /** Removes the folder (after the output is committed). */
   static void delete(String target, Configuration conf) {
     Path root = StagedOutput.workFolder(target);
