@@ -94,6 +94,14 @@ public final class FineTuner {
 
     /** Where the states are kept, as a user would find them (for messages). */
     String location();
+
+    /**
+     * A folder on this node's disk for writing a state before it is kept (a V2-316M state is about
+     * 5 GB): the JVM's temporary folder unless the keeper knows a roomier one.
+     */
+    default Path scratch() {
+      return Path.of(System.getProperty("java.io.tmpdir"));
+    }
   }
 
   private static final Checkpoints NO_CHECKPOINTS =
@@ -142,7 +150,7 @@ public final class FineTuner {
             s.learningRate(), (int) Math.round(s.warmupFraction() * total), total, s.decay());
     AdamW adam = new AdamW(s.learningRate(), 0.9, 0.999, 1e-8, s.weightDecay());
     List<NDArray> best = copies(model.weights());
-    Path file = stateFile();
+    Path file = stateFile(checkpoints.scratch());
     try {
       Progress progress = resume(checkpoints, file, model, adam, trained, best);
       int resumedAfter = progress.epochsDone();
@@ -227,9 +235,9 @@ public final class FineTuner {
     return out;
   }
 
-  private static Path stateFile() {
+  private static Path stateFile(Path folder) {
     try {
-      return Files.createTempFile("cellspark-training-state-", ".safetensors");
+      return Files.createTempFile(folder, "cellspark-training-state-", ".safetensors");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create a file for the training state", e);
     }

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkFiles;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.spark.FaultInjection;
@@ -110,6 +111,15 @@ final class EpochCheckpoints implements FineTuner.Checkpoints {
   @Override
   public String location() {
     return root.toString();
+  }
+
+  /**
+   * The executor's folder for the job's files, which Spark keeps on its local disks (YARN's
+   * container folder, or under spark.local.dir), rather than the JVM's /tmp.
+   */
+  @Override
+  public java.nio.file.Path scratch() {
+    return java.nio.file.Path.of(SparkFiles.getRootDirectory());
   }
 
   /** Removes the folder (after the output is committed). */

@@ -17,6 +17,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.FileUtil;
 import org.apache.spark.SerializableWritable;
+import org.apache.spark.SparkFiles;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -244,7 +245,9 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
 
   /** model/ written on this node's disk, then copied into the staging folder. */
   private void writeModel(CellClassifier classifier, ResolvedModel model) throws IOException {
-    Path local = Files.createTempDirectory("cellspark-finetune-");
+    // On the executor's local disks (the model is 1.3 GB for V2-316M), not the JVM's /tmp.
+    Path local =
+        Files.createTempDirectory(Path.of(SparkFiles.getRootDirectory()), "cellspark-finetune-");
     try {
       FineTunedCheckpoint.write(local, classifier, model.configFile(), names);
       org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(modelUri);
