@@ -10,6 +10,8 @@ import org.cellspark.model.Encoder;
 import org.cellspark.model.ModelLoader;
 import org.cellspark.model.Precision;
 import org.cellspark.testing.Fixtures;
+import org.cellspark.testing.Gpu;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -29,18 +31,33 @@ class PrecisionTest {
       value = Precision.class,
       names = {"FP16", "BF16"})
   void halfPrecisionEmbeddingsStayCloseToFp32(Precision precision) {
+    closeToFp32(precision, Device.cpu());
+  }
+
+  /** The same on a GPU, where fp16 and bf16 run on tensor cores. */
+  @Test
+  @Tag(Gpu.TAG)
+  void halfPrecisionEmbeddingsOnAGpuStayCloseToFp32() {
+    Device gpu = Gpu.device();
+    closeToFp32(Precision.FP16, gpu);
+    closeToFp32(Precision.BF16, gpu);
+  }
+
+  private static void closeToFp32(Precision precision, Device device) {
     float[][] full;
     float[][] half;
-    try (Encoder e = ModelLoader.load(Fixtures.vocab("models/tiny-v2"), Device.cpu());
-        CellEmbedder embedder = new CellEmbedder(e, Device.cpu(), MEAN)) {
+    try (Encoder e = ModelLoader.load(Fixtures.vocab("models/tiny-v2"), device);
+        CellEmbedder embedder = new CellEmbedder(e, device, MEAN)) {
       full = embedder.embed(CELLS);
     }
-    try (Encoder e = ModelLoader.load(Fixtures.vocab("models/tiny-v2"), Device.cpu(), precision);
-        CellEmbedder embedder = new CellEmbedder(e, Device.cpu(), MEAN)) {
+    try (Encoder e = ModelLoader.load(Fixtures.vocab("models/tiny-v2"), device, precision);
+        CellEmbedder embedder = new CellEmbedder(e, device, MEAN)) {
       half = embedder.embed(CELLS);
     }
     for (int c = 0; c < CELLS.size(); c++) {
-      assertThat(cosine(full[c], half[c])).as("%s cell %d", precision, c).isGreaterThan(0.995);
+      assertThat(cosine(full[c], half[c]))
+          .as("%s on %s, cell %d", precision, device, c)
+          .isGreaterThan(0.995);
     }
   }
 

@@ -15,8 +15,10 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import org.cellspark.testing.Gpu;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -85,6 +87,37 @@ class EncoderTest {
                       e.hiddenState(x, inputs.ones(new Shape(1, ids.length)), layer).toFloatArray(),
                       actual))
               .isLessThanOrEqualTo(1e-6);
+        }
+      }
+    }
+  }
+
+  /**
+   * On a GPU, the fused program (the default engine) gives PyTorch's hidden states too: every layer
+   * of every reference cell, and the last layer of the right-padded batch, within the CPU's
+   * tolerance.
+   */
+  @Test
+  @Tag(Gpu.TAG)
+  void theFusedProgramOnAGpuMatchesPyTorch() {
+    Device gpu = Gpu.device();
+    for (String model : List.of("tiny-v2", "tiny-v1")) {
+      JsonObject ref = ModelFixtures.reference(model);
+      try (Encoder e = ModelLoader.load(ModelFixtures.model(model), gpu);
+          NDManager m = NDManager.newBaseManager(gpu, "PyTorch")) {
+        for (JsonElement c : ref.getAsJsonArray("cells")) {
+          long[] ids = ModelFixtures.ids(c.getAsJsonObject());
+          Shape shape = new Shape(1, ids.length);
+          NDList states = e.hiddenStates(m.create(ids, shape), m.ones(shape));
+          JsonArray expected = c.getAsJsonObject().getAsJsonArray("hidden_states");
+          for (int layer = 0; layer < states.size(); layer++) {
+            assertThat(
+                    maxAbsDiff(
+                        states.get(layer).toFloatArray(),
+                        matrix(expected.get(layer).getAsJsonArray())))
+                .as("%s on the GPU, cell of %d tokens, hidden state %d", model, ids.length, layer)
+                .isLessThanOrEqualTo(TOLERANCE);
+          }
         }
       }
     }

@@ -16,7 +16,9 @@ import org.cellspark.infer.Pooling;
 import org.cellspark.model.Encoder;
 import org.cellspark.model.ModelLoader;
 import org.cellspark.testing.Fixtures;
+import org.cellspark.testing.Gpu;
 import org.cellspark.testing.Vectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,6 +29,17 @@ import org.junit.jupiter.api.Test;
 class PerturbationGoldenTest {
   @Test
   void everyCaseMatchesPyTorch() throws IOException {
+    check(Device.cpu());
+  }
+
+  /** The same cases on a GPU (the comparisons on the device are what GPU screens run). */
+  @Test
+  @Tag(Gpu.TAG)
+  void everyCaseMatchesPyTorchOnAGpu() throws IOException {
+    check(Gpu.device());
+  }
+
+  private static void check(Device device) throws IOException {
     JsonObject ref =
         JsonParser.parseString(Files.readString(Fixtures.vocab("models/perturb_reference.json")))
             .getAsJsonObject();
@@ -39,12 +52,10 @@ class PerturbationGoldenTest {
       float[][] states = {
         Vectors.floats(s.get(0).getAsJsonArray()), Vectors.floats(s.get(1).getAsJsonArray())
       };
-      try (Encoder encoder = ModelLoader.load(Fixtures.vocab("models/" + model), Device.cpu());
+      try (Encoder encoder = ModelLoader.load(Fixtures.vocab("models/" + model), device);
           CellEmbedder embedder =
               new CellEmbedder(
-                  encoder,
-                  Device.cpu(),
-                  new EmbeddingSettings(-1, Pooling.MEAN, 1000, 0, cls, eos))) {
+                  encoder, device, new EmbeddingSettings(-1, Pooling.MEAN, 1000, 0, cls, eos))) {
         for (JsonElement e : ref.getAsJsonArray("cases")) {
           JsonObject c = e.getAsJsonObject();
           if (!c.get("model").getAsString().equals(model)) {
@@ -76,20 +87,20 @@ class PerturbationGoldenTest {
           float[][] vectors = embedder.tokenVectors(List.of(p.original(), p.perturbed()));
           ShiftMetrics.Result host = metrics.compare(p, vectors[0], vectors[1], true);
           // The same comparison where the hidden states are (what screens do).
-          ShiftMetrics.Result[] device = new ShiftMetrics.Result[1];
+          ShiftMetrics.Result[] onDevice = new ShiftMetrics.Result[1];
           try (ComparisonsOnDevice d =
-              new ComparisonsOnDevice(metrics, encoder.config().hiddenSize(), Device.cpu())) {
+              new ComparisonsOnDevice(metrics, encoder.config().hiddenSize(), device)) {
             embedder.forEachBatch(
                 List.of(p.original()),
                 (cells, hidden) -> d.keep(List.of(p.original()), cells, hidden));
             embedder.forEachBatch(
                 List.of(p.perturbed()),
-                (cells, hidden) -> device[0] = d.compare(List.of(p), cells, hidden, true)[0]);
+                (cells, hidden) -> onDevice[0] = d.compare(List.of(p), cells, hidden, true)[0]);
           }
-          assertThat(device[0].cosineSimilarity())
+          assertThat(onDevice[0].cosineSimilarity())
               .as(what + " on the device")
               .isCloseTo(host.cosineSimilarity(), org.assertj.core.data.Offset.offset(1e-6));
-          for (ShiftMetrics.Result r : List.of(host, device[0])) {
+          for (ShiftMetrics.Result r : List.of(host, onDevice[0])) {
             assertThat(r.cosineSimilarity())
                 .as(what)
                 .isCloseTo(

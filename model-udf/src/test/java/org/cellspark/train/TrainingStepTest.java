@@ -23,6 +23,8 @@ import org.cellspark.infer.Pooling;
 import org.cellspark.model.Precision;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.testing.Fixtures;
+import org.cellspark.testing.Gpu;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -124,7 +126,7 @@ class TrainingStepTest {
 
   /** Forward and backward without dropout; the loss (the gradients stay on the weights). */
   private static float lossAndGradients(CellClassifier model) {
-    try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+    try (NDManager m = model.manager().newSubManager();
         GradientCollector collector = Engine.getInstance().newGradientCollector()) {
       NDArray loss =
           WeightedCrossEntropy.loss(
@@ -138,8 +140,18 @@ class TrainingStepTest {
 
   @Test
   void oneStepEqualsPyTorchs() {
-    try (TrainableBert encoder =
-        TrainableBert.load(Fixtures.vocab("models/tiny-v2"), Device.cpu())) {
+    oneStep(Device.cpu());
+  }
+
+  /** The same step on a GPU (without dropout: CUDA draws other masks than the CPU). */
+  @Test
+  @Tag(Gpu.TAG)
+  void oneStepOnAGpuEqualsPyTorchs() {
+    oneStep(Gpu.device());
+  }
+
+  private static void oneStep(Device device) {
+    try (TrainableBert encoder = TrainableBert.load(Fixtures.vocab("models/tiny-v2"), device)) {
       CellClassifier model = classifier(encoder);
       Map<String, NDArray> byName = byName(model);
       assertThat(lossAndGradients(model)).isCloseTo(REF.get("loss").getAsFloat(), within(1e-5f));
@@ -151,7 +163,7 @@ class TrainingStepTest {
             gradients.getAsJsonArray(name));
       }
       double norm;
-      try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+      try (NDManager m = model.manager().newSubManager()) {
         norm =
             GradientClipping.clip(model.weights(), SETTINGS.get("max_grad_norm").getAsDouble(), m)
                 .getFloat();

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Copies the JUnit and AssertJ jars the gpu-tagged tests need into .gpu-tests/ (ignored), to bring
+# along to a GPU machine without Maven together with the packed runtime; bench/gpu/device.sh then
+# runs the GPU tests (org.cellspark.testing.GpuTests) before the benchmarks. Run after a build.
+#   bench/gpu/test-jars.sh
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+rm -rf .gpu-tests
+mvn -q -B ${CELLSPARK_MVN_OPTS:-} -pl model-udf dependency:copy-dependencies -DincludeScope=test \
+  -DincludeGroupIds=org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian,org.assertj \
+  -DoutputDirectory="$ROOT/.gpu-tests"
+ls .gpu-tests
