@@ -4,7 +4,7 @@
 # .gpu-tests/ from bench/gpu/test-jars.sh; see bench/gpu/README.md):
 #   source .gpu/device-env.sh && bench/gpu/device.sh "$OUT"
 # The inputs (random models up to V2-316M, 1.3 GB) are made in WORK, outside OUT; OUT receives the
-# tests' report, the benchmarks' log, the four JSON files and the GPU's description.
+# tests' report, the benchmarks' log, every JSON file and the GPU's description.
 set -euo pipefail
 OUT="${1:?usage: bench/gpu/device.sh OUT}"
 WORK="${WORK:-/tmp/cellspark-gpu}"
@@ -21,5 +21,5 @@ else
   echo "no .gpu-tests/ (bench/gpu/test-jars.sh): GPU tests not run" | tee "$OUT/gpu-tests.log"
 fi
 "$ROOT/bench/gpu/run.sh" "$WORK" 2>&1 | tee "$OUT/run.log"
-cp "$WORK"/pytorch.json "$WORK"/jvm.json "$WORK"/pytorch_finetune.json "$WORK"/jvm_finetune.json "$OUT"/
+cp "$WORK"/*.json "$OUT"/
 echo "bench/gpu/device.sh: $(( $(date +%s) - start )) s" | tee -a "$OUT/run.log"

@@ -2,7 +2,7 @@
 # GPU benchmark: Cellspark's engine through the JVM against transformers' BertModel (SDPA) on the
 # same cells and token budget, V1-10M / V2-104M / V2-316M shapes, fp16 and bf16, with the device's
 # bf16 matrix throughput for scale; then fine-tuning steps (bf16) against a Trainer-style PyTorch
-# loop on the same batches. bench/gpu/README.md says how to bring it to a GPU machine.
+# loop on the same batches; then a deletion screen against bench/perturb/gpu_rate.py. bench/gpu/README.md says how to bring it to a GPU machine.
 #   bench/gpu/run.sh [WORK=bench/work/gpu] [--smoke]
 # --smoke: a tiny shape on the CPU, to check the pipeline without a GPU (a Maven build here).
 # On a GPU machine without Maven, set JAVA (and JAVA_OPTS, CLASSPATH holding model-udf's jar, its
@@ -26,3 +26,15 @@ jvm() {
 jvm org.cellspark.bench.GpuBenchmark "$WORK" "$WORK/pytorch.json" "$WORK/jvm.json"
 jvm org.cellspark.bench.GpuFinetuneBenchmark "$WORK" "$WORK/pytorch_finetune.json" \
   "$WORK/jvm_finetune.json" "$WORK/pytorch.json"
+# Perturbation: deleting genes of one V2-104M cell of 4,096 tokens, fp16, 16,384 tokens a batch,
+# against bench/perturb/gpu_rate.py's op-for-op restatement (smoke: the tiny shape, fp32, on CPU).
+if [[ -n "$SMOKE" ]]; then
+  "$PYTHON" "$ROOT/bench/perturb/gpu_rate.py" --out "$WORK/perturb_rates.json" --seconds 1 --smoke
+  jvm org.cellspark.bench.GpuPerturbBenchmark "$WORK" "$WORK/perturb_rates.json" \
+    "$WORK/jvm_perturb.json" smoke 128 32 2048
+else
+  "$PYTHON" "$ROOT/bench/perturb/gpu_rate.py" --out "$WORK/perturb_rates.json" --seconds 3 \
+    --shapes V2-104M
+  jvm org.cellspark.bench.GpuPerturbBenchmark "$WORK" "$WORK/perturb_rates.json" \
+    "$WORK/jvm_perturb.json"
+fi

@@ -16,7 +16,7 @@ deletion screen, and times it with random weights of the real model shapes:
 and, for scale, upstream's loop on the same GPU: slices of forward_batch_size = 100 copies, every
 layer computed (output_hidden_states), in fp32, the cosine comparison on the device.
 
-    python3 bench/perturb/gpu_rate.py [--out rates.json] [--seconds 4] [--smoke]
+    python3 bench/perturb/gpu_rate.py [--out rates.json] [--seconds 4] [--smoke] [--shapes V2-104M]
 
 Prints one line per measurement and writes all of them as JSON. --smoke runs tiny shapes on the
 CPU to check the script itself.
@@ -161,6 +161,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--compare", action="store_true", help="only the host/device/none comparison runs")
+    ap.add_argument("--shapes", default="", help="comma-separated: measure only these shapes (bench/gpu/run.sh: V2-104M)")
     a = ap.parse_args()
     device = torch.device("cpu" if a.smoke else "cuda")
     results = {"torch": torch.__version__, "device": torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu",
@@ -175,6 +176,8 @@ def main():
         plan = [("smoke", [128], ["fp32"], [2048])] if a.smoke else [
             ("V1-10M", [2048, 1024], ["fp32", "fp16"], [16_384, 65_536]),
             ("V2-104M", [4096], ["fp16"], [16_384])]
+    if a.shapes:
+        plan = [p for p in plan if p[0] in a.shapes.split(",")]
     for shape, lengths, precisions, budgets in plan:
         torch.manual_seed(0)
         base = Bert(*SHAPES[shape]).eval().to(device)
