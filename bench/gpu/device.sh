@@ -20,6 +20,10 @@ if [[ -d "$ROOT/.gpu-tests" ]]; then
 else
   echo "no .gpu-tests/ (bench/gpu/test-jars.sh): GPU tests not run" | tee "$OUT/gpu-tests.log"
 fi
+# A fine-tuned folder as transformers loads it (no GPU needed; the device has transformers).
+(cd "$ROOT" && "$JAVA" ${JAVA_OPTS:-} -cp "$CLASSPATH" org.cellspark.bench.FineTunedFolderExport \
+  "$WORK/finetuned" && python3 bench/gpu/check_finetuned_folder.py "$WORK/finetuned") 2>&1 \
+  | tee "$OUT/finetuned-folder.log" || true
 "$ROOT/bench/gpu/run.sh" "$WORK" 2>&1 | tee "$OUT/run.log"
 cp "$WORK"/*.json "$OUT"/
 echo "bench/gpu/device.sh: $(( $(date +%s) - start )) s" | tee -a "$OUT/run.log"
