@@ -15,11 +15,14 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.LengthBatcher;
 import org.cellspark.model.TrainableBert;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Fine-tunes a {@link CellClassifier}: epochs over the training cells in length-grouped batches
@@ -36,6 +39,11 @@ import org.cellspark.model.TrainableBert;
  * generator state to save.
  */
 public final class FineTuner {
+  private static final Logger LOG = LoggerFactory.getLogger(FineTuner.class);
+
+  /** A progress line within an epoch at most this often (each epoch's end has its own line). */
+  private static final long PROGRESS_EVERY_NANOS = 30_000_000_000L;
+
   /**
    * @param classWeights a weight per class for the loss (all 1: plain cross-entropy)
    * @param patience epochs without a better validation macro-F1 before stopping; 0 = never stop
@@ -154,6 +162,18 @@ public final class FineTuner {
     try {
       Progress progress = resume(checkpoints, file, model, adam, trained, best);
       int resumedAfter = progress.epochsDone();
+      LOG.info(
+          String.format(
+              Locale.ROOT,
+              "fine-tune: %,d training cells in %,d batches an epoch, %d epochs (%,d steps), %,d"
+                  + " validation cells, on %s%s",
+              train.size(),
+              batches.size(),
+              s.epochs(),
+              total,
+              validation.size(),
+              model.manager().getDevice(),
+              resumedAfter > 0 ? "; resuming after epoch " + resumedAfter : ""));
       List<Epoch> epochs = new ArrayList<>(progress.epochs());
       double bestScore = progress.best();
       int sinceBest = progress.sinceBest();
@@ -161,16 +181,31 @@ public final class FineTuner {
       for (int e = epochs.size() + 1; e <= s.epochs() && !stopped; e++) {
         List<LengthBatcher.Batch> order = new ArrayList<>(batches);
         Collections.shuffle(order, new Random(s.seed() + e));
-        double trainLoss = epoch(model, train, order, trained, adam, schedule, s);
+        long start = System.nanoTime();
+        double trainLoss = epoch(e, model, train, order, trained, adam, schedule, s);
         Evaluation v = Evaluation.of(model, validation, s.batchTokens(), s.classWeights(), classes);
         epochs.add(new Epoch(e, trainLoss, v.loss(), v.macroF1()));
-        if (v.macroF1() > bestScore) {
+        boolean better = v.macroF1() > bestScore;
+        if (better) {
           bestScore = v.macroF1();
           copyInto(model.weights(), best);
           sinceBest = 0;
         } else if (s.patience() > 0 && ++sinceBest >= s.patience()) {
           stopped = true;
         }
+        LOG.info(
+            String.format(
+                Locale.ROOT,
+                "fine-tune: epoch %d/%d: training loss %.4f, validation loss %.4f, macro-F1 %.4f%s"
+                    + " (%.1f s)%s",
+                e,
+                s.epochs(),
+                trainLoss,
+                v.loss(),
+                v.macroF1(),
+                better ? ", the best so far" : "",
+                (System.nanoTime() - start) / 1e9,
+                stopped ? "; stopping: no better macro-F1 for " + s.patience() + " epochs" : ""));
         TrainingState.write(
             file,
             new Progress(epochs, adam.steps(), bestScore, sinceBest),
@@ -245,6 +280,7 @@ public final class FineTuner {
 
   /** One pass over the training cells in a shuffled batch order; the mean training loss. */
   private static double epoch(
+      int e,
       CellClassifier model,
       LabelledCells train,
       List<LengthBatcher.Batch> order,
@@ -254,10 +290,23 @@ public final class FineTuner {
       Settings s) {
     double lossSum = 0;
     long cells = 0;
-    for (LengthBatcher.Batch b : order) {
-      TrainingBatch batch = batch(train, b.cells(), model);
+    long lastLine = System.nanoTime();
+    for (int i = 0; i < order.size(); i++) {
+      TrainingBatch batch = batch(train, order.get(i).cells(), model);
       lossSum += step(model, batch, trained, adam, schedule.at(adam.steps()), s) * batch.cells();
       cells += batch.cells();
+      if (System.nanoTime() - lastLine > PROGRESS_EVERY_NANOS) {
+        lastLine = System.nanoTime();
+        LOG.info(
+            String.format(
+                Locale.ROOT,
+                "fine-tune: epoch %d/%d, step %d/%d, training loss so far %.4f",
+                e,
+                s.epochs(),
+                i + 1,
+                order.size(),
+                lossSum / cells));
+      }
     }
     return lossSum / Math.max(1, cells);
   }
