@@ -406,16 +406,10 @@ public final class FineTuner {
     }
   }
 
-  /** {@code values} set into the weights (in place, gradient recording off). */
+  /** {@code values} copied into the weights, in place on the device. */
   private static void restore(List<TrainableBert.NamedWeight> weights, List<NDArray> values) {
-    boolean recording = JniUtils.isGradMode();
-    JniUtils.setGradMode(false);
-    try {
-      for (int i = 0; i < weights.size(); i++) {
-        weights.get(i).value().set(values.get(i).toByteBuffer());
-      }
-    } finally {
-      JniUtils.setGradMode(recording);
+    for (int i = 0; i < weights.size(); i++) {
+      TrainingState.assign(weights.get(i).value(), values.get(i));
     }
   }
 }

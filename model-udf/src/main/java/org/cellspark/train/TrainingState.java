@@ -1,6 +1,7 @@
 package org.cellspark.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -68,12 +69,33 @@ final class TrainingState {
               t == null ? "is missing" : "has shape " + Arrays.toString(t.shape()),
               Arrays.toString(want));
         }
-        e.getValue().set(f.floats(e.getKey()));
+        try (NDArray saved =
+            e.getValue().getManager().create(f.floats(e.getKey()), e.getValue().getShape())) {
+          assign(e.getValue(), saved);
+        }
       }
     } finally {
       JniUtils.setGradMode(recording);
     }
     return progress;
+  }
+
+  /**
+   * {@code target}'s values replaced by {@code value}'s (same shape), in place on the device, with
+   * gradient recording off. Not {@code NDArray.set(Buffer)}: DJL's JNI for it goes through the host
+   * and makes libtorch print a deprecation warning on the user's console.
+   */
+  static void assign(NDArray target, NDArray value) {
+    long[] shape = target.getShape().getShape();
+    long[] step = new long[shape.length];
+    Arrays.fill(step, 1);
+    boolean recording = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      JniUtils.indexSet((PtNDArray) target, (PtNDArray) value, new long[shape.length], shape, step);
+    } finally {
+      JniUtils.setGradMode(recording);
+    }
   }
 
   private static JsonObject json(FineTuner.Progress p) {
