@@ -70,23 +70,7 @@ public record BertConfig(
 
   /** Reads {@code config.json}; messages name the file. */
   public static BertConfig read(Path file) {
-    JsonObject o;
-    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      JsonElement e = JsonParser.parseReader(r);
-      if (!e.isJsonObject()) {
-        throw UserException.of(
-            "%s is not a JSON object; expected a Hugging Face BERT config.json", file);
-      }
-      o = e.getAsJsonObject();
-    } catch (IOException e) {
-      throw UserException.because(e, "Cannot read model config %s: %s", file, e.getMessage());
-    } catch (JsonParseException e) {
-      throw UserException.because(
-          e,
-          "%s is not valid JSON (%s); expected a Hugging Face BERT config.json",
-          file,
-          e.getMessage());
-    }
+    JsonObject o = json(file);
     String type = string(o, "model_type", "bert");
     if (!"bert".equals(type)) {
       throw UserException.of(
@@ -115,6 +99,30 @@ public record BertConfig(
               : 0);
     } catch (IllegalArgumentException e) {
       throw UserException.because(e, "%s: %s", file, e.getMessage());
+    }
+  }
+
+  /**
+   * {@code config.json} as a JSON object, for the keys this record does not keep (training's
+   * dropout rates; a fine-tuned folder's config is the base model's with keys added); refusals name
+   * the file.
+   */
+  public static JsonObject json(Path file) {
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      JsonElement e = JsonParser.parseReader(r);
+      if (!e.isJsonObject()) {
+        throw UserException.of(
+            "%s is not a JSON object; expected a Hugging Face BERT config.json", file);
+      }
+      return e.getAsJsonObject();
+    } catch (IOException e) {
+      throw UserException.because(e, "Cannot read model config %s: %s", file, e.getMessage());
+    } catch (JsonParseException e) {
+      throw UserException.because(
+          e,
+          "%s is not valid JSON (%s); expected a Hugging Face BERT config.json",
+          file,
+          e.getMessage());
     }
   }
 

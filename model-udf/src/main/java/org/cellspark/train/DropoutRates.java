@@ -1,15 +1,10 @@
 package org.cellspark.train;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import java.io.IOException;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cellspark.error.UserException;
+import org.cellspark.model.BertConfig;
 
 /**
  * The dropout a fine-tune trains with, as Hugging Face's {@code BertForSequenceClassification}
@@ -45,16 +40,7 @@ public record DropoutRates(double hidden, double attention, double classifier)
 
   /** The rates {@code config.json} gives; messages name the file and the key. */
   public static DropoutRates read(Path config) {
-    JsonObject o;
-    try {
-      JsonElement e = JsonParser.parseString(Files.readString(config, StandardCharsets.UTF_8));
-      if (!e.isJsonObject()) {
-        throw UserException.of("%s is not a JSON object; expected a BERT config.json", config);
-      }
-      o = e.getAsJsonObject();
-    } catch (IOException | JsonParseException e) {
-      throw UserException.because(e, "Cannot read model config %s: %s", config, e.getMessage());
-    }
+    JsonObject o = BertConfig.json(config);
     double hidden = rate(o, "hidden_dropout_prob", BERT_DEFAULT, config);
     return new DropoutRates(
         hidden,

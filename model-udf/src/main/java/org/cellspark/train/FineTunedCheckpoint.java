@@ -5,7 +5,6 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.cellspark.model.BertConfig;
 import org.cellspark.model.SafetensorsWriter;
 import org.cellspark.model.TrainableBert;
 
@@ -40,7 +40,7 @@ public final class FineTunedCheckpoint {
       Path folder, CellClassifier model, Path baseConfig, List<String> classes) {
     try {
       Files.createDirectories(folder);
-      JsonObject config = JsonParser.parseString(Files.readString(baseConfig)).getAsJsonObject();
+      JsonObject config = BertConfig.json(baseConfig);
       JsonArray architectures = new JsonArray();
       architectures.add("BertForSequenceClassification");
       config.add("architectures", architectures);

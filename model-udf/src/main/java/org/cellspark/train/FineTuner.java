@@ -188,7 +188,7 @@ public final class FineTuner {
         boolean better = v.macroF1() > bestScore;
         if (better) {
           bestScore = v.macroF1();
-          copyInto(model.weights(), best);
+          keepAsBest(model.weights(), best);
           sinceBest = 0;
         } else if (s.patience() > 0 && ++sinceBest >= s.patience()) {
           stopped = true;
@@ -213,7 +213,7 @@ public final class FineTuner {
         checkpoints.save(file, epochs.size());
       }
       if (!epochs.isEmpty()) {
-        restore(model.weights(), best);
+        restoreBest(model.weights(), best);
       }
       return new Result(List.copyOf(epochs), resumedAfter);
     } finally {
@@ -397,19 +397,17 @@ public final class FineTuner {
     }
   }
 
-  /** The weights' values copied into {@code into}, on the device. */
-  private static void copyInto(List<TrainableBert.NamedWeight> weights, List<NDArray> into) {
-    List<NDArray> fresh = copies(weights);
-    for (int i = 0; i < into.size(); i++) {
-      into.get(i).close();
-      into.set(i, fresh.get(i));
+  /** The weights' values copied into {@code best}, in place on the device. */
+  private static void keepAsBest(List<TrainableBert.NamedWeight> weights, List<NDArray> best) {
+    for (int i = 0; i < weights.size(); i++) {
+      TrainingState.assign(best.get(i), weights.get(i).value());
     }
   }
 
-  /** {@code values} copied into the weights, in place on the device. */
-  private static void restore(List<TrainableBert.NamedWeight> weights, List<NDArray> values) {
+  /** {@code best} copied back into the weights, in place on the device. */
+  private static void restoreBest(List<TrainableBert.NamedWeight> weights, List<NDArray> best) {
     for (int i = 0; i < weights.size(); i++) {
-      TrainingState.assign(weights.get(i).value(), values.get(i));
+      TrainingState.assign(weights.get(i).value(), best.get(i));
     }
   }
 }

@@ -17,7 +17,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.FileUtil;
 import org.apache.spark.SerializableWritable;
-import org.apache.spark.SparkFiles;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -178,7 +177,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
                     ? null
                     : Evaluation.of(classifier, c, o.batchTokens(), weights, names.size())));
       }
-      writeModel(classifier, model);
+      writeModel(classifier, model, checkpoints.scratch());
       return new Outcome(
           run.epochs(), bestEpoch(run.epochs()), run.resumedAfter(), splits, weights);
     }
@@ -244,10 +243,10 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
   }
 
   /** model/ written on this node's disk, then copied into the staging folder. */
-  private void writeModel(CellClassifier classifier, ResolvedModel model) throws IOException {
-    // On the executor's local disks (the model is 1.3 GB for V2-316M), not the JVM's /tmp.
-    Path local =
-        Files.createTempDirectory(Path.of(SparkFiles.getRootDirectory()), "cellspark-finetune-");
+  private void writeModel(CellClassifier classifier, ResolvedModel model, Path scratch)
+      throws IOException {
+    // Where the epoch states go too: the executor's local disks (1.3 GB for V2-316M), not /tmp.
+    Path local = Files.createTempDirectory(scratch, "cellspark-finetune-");
     try {
       FineTunedCheckpoint.write(local, classifier, model.configFile(), names);
       org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(modelUri);
