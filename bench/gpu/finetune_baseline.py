@@ -15,11 +15,12 @@ logging_steps, not every step).
 import argparse
 import json
 import os
-import sys
 import time
 
 import torch
 import torch.nn.functional as F
+
+from pytorch_baseline import restated  # the inference baseline's, beside this file
 
 
 def load(folder, device):
@@ -28,12 +29,7 @@ def load(folder, device):
         model = BertModel.from_pretrained(folder, attn_implementation="sdpa", add_pooling_layer=False)
         return model.to(device).train(), "transformers BertModel sdpa", model.config.hidden_dropout_prob
     except ImportError:
-        sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "model-udf/src/test/python"))
-        import make_model_fixtures as fx
-        c = json.load(open(os.path.join(folder, "config.json")))
-        cfg = fx.Config(c["vocab_size"], c["hidden_act"], c["layer_norm_eps"], hidden=c["hidden_size"],
-                        layers=c["num_hidden_layers"], heads=c["num_attention_heads"],
-                        intermediate=c["intermediate_size"], max_positions=c["max_position_embeddings"])
+        fx, cfg = restated(folder)
         cfg.hidden_dropout = cfg.attention_dropout = 0.1  # BERT's defaults: the config gives none
         return fx.Bert(cfg).to(device), "restated BertModel, eager attention (no transformers)", 0.1
 

@@ -25,14 +25,21 @@ def load(folder, dtype, device):
         model = BertModel.from_pretrained(folder, attn_implementation="sdpa", torch_dtype=dtype, add_pooling_layer=False)
         return model.to(device).eval(), "transformers BertModel sdpa"
     except ImportError:
-        sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "model-udf/src/test/python"))
-        import make_model_fixtures as fx
-        c = json.load(open(os.path.join(folder, "config.json")))
-        cfg = fx.Config(c["vocab_size"], c["hidden_act"], c["layer_norm_eps"], hidden=c["hidden_size"],
-                        layers=c["num_hidden_layers"], heads=c["num_attention_heads"],
-                        intermediate=c["intermediate_size"], max_positions=c["max_position_embeddings"])
+        fx, cfg = restated(folder)
         # Random weights of the same shape: this path times the forward, it is not compared value by value.
         return fx.Bert(cfg).to(device=device, dtype=dtype).eval(), "restated BertModel, eager attention (no transformers)"
+
+
+def restated(folder):
+    """The tests' restatement of BertModel (make_model_fixtures) and its Config for the folder's
+    config.json, for machines without transformers (--smoke)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "model-udf/src/test/python"))
+    import make_model_fixtures as fx
+    c = json.load(open(os.path.join(folder, "config.json")))
+    cfg = fx.Config(c["vocab_size"], c["hidden_act"], c["layer_norm_eps"], hidden=c["hidden_size"],
+                    layers=c["num_hidden_layers"], heads=c["num_attention_heads"],
+                    intermediate=c["intermediate_size"], max_positions=c["max_position_embeddings"])
+    return fx, cfg
 
 
 def hidden_minus_one(model, ids, mask):

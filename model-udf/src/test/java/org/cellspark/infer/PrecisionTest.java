@@ -11,6 +11,7 @@ import org.cellspark.model.ModelLoader;
 import org.cellspark.model.Precision;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.Gpu;
+import org.cellspark.testing.Vectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -55,7 +56,7 @@ class PrecisionTest {
       half = embedder.embed(CELLS);
     }
     for (int c = 0; c < CELLS.size(); c++) {
-      assertThat(cosine(full[c], half[c]))
+      assertThat(Vectors.cosine(full[c], half[c]))
           .as("%s on %s, cell %d", precision, device, c)
           .isGreaterThan(0.995);
     }
@@ -81,17 +82,5 @@ class PrecisionTest {
                     ModelLoader.Engine.NATIVE))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("fused engine only");
-  }
-
-  private static double cosine(float[] a, float[] b) {
-    double dot = 0;
-    double na = 0;
-    double nb = 0;
-    for (int i = 0; i < a.length; i++) {
-      dot += a[i] * b[i];
-      na += a[i] * a[i];
-      nb += b[i] * b[i];
-    }
-    return dot / Math.sqrt(na * nb);
   }
 }

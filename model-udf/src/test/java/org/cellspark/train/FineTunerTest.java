@@ -75,6 +75,16 @@ class FineTunerTest {
 
   private static final DropoutRates DROPOUT = DropoutRates.of(0.1);
 
+  /**
+   * The tests' training: lr 3e-3, weight decay 0.01, 10% warm-up, 512 tokens a batch, dropout 0.1,
+   * clipping at 1.
+   */
+  private static FineTuner.Settings settings(
+      int epochs, LearningRateSchedule.Decay decay, float[] classWeights, long seed) {
+    return new FineTuner.Settings(
+        epochs, 3e-3, 0.01, 0.1, decay, 512, 0, classWeights, 0, DROPOUT, 1.0, seed);
+  }
+
   private static Run fineTune(long seed) {
     LabelledCells train = cells(1200, 1);
     LabelledCells validation = cells(120, 2);
@@ -89,19 +99,7 @@ class FineTunerTest {
                   model,
                   train,
                   validation,
-                  new FineTuner.Settings(
-                      6,
-                      3e-3,
-                      0.01,
-                      0.1,
-                      LearningRateSchedule.Decay.LINEAR,
-                      512,
-                      0,
-                      weights,
-                      0,
-                      DROPOUT,
-                      1.0,
-                      seed),
+                  settings(6, LearningRateSchedule.Decay.LINEAR, weights, seed),
                   2)
               .epochs();
       return new Run(epochs, before, Evaluation.of(model, validation, 4096, weights, 2));
@@ -179,19 +177,7 @@ class FineTunerTest {
                   model,
                   train,
                   validation,
-                  new FineTuner.Settings(
-                      4,
-                      3e-3,
-                      0.01,
-                      0.1,
-                      LearningRateSchedule.Decay.COSINE,
-                      512,
-                      0,
-                      weights,
-                      0,
-                      DROPOUT,
-                      1.0,
-                      42),
+                  settings(4, LearningRateSchedule.Decay.COSINE, weights, 42),
                   2,
                   states)
               .resumedAfter();

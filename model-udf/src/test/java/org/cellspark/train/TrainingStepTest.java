@@ -24,6 +24,7 @@ import org.cellspark.model.Precision;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.Gpu;
+import org.cellspark.testing.Vectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -51,14 +52,6 @@ class TrainingStepTest {
     }
   }
 
-  private static float[] floats(JsonArray a) {
-    float[] out = new float[a.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = a.get(i).getAsFloat();
-    }
-    return out;
-  }
-
   private static void close(String what, float[] got, JsonArray want) {
     assertThat(got).as(what).hasSize(want.size());
     double scale = 0;
@@ -68,18 +61,6 @@ class TrainingStepTest {
       worst = Math.max(worst, Math.abs(got[i] - want.get(i).getAsDouble()));
     }
     assertThat(worst).as(what).isLessThanOrEqualTo(1e-5 * Math.max(1, scale));
-  }
-
-  private static double cosine(float[] a, float[] b) {
-    double dot = 0;
-    double na = 0;
-    double nb = 0;
-    for (int i = 0; i < a.length; i++) {
-      dot += (double) a[i] * b[i];
-      na += (double) a[i] * a[i];
-      nb += (double) b[i] * b[i];
-    }
-    return dot / Math.sqrt(na * nb);
   }
 
   private static int[] labels() {
@@ -105,8 +86,8 @@ class TrainingStepTest {
         Pooling.MEAN,
         SETTINGS.get("cls_id").getAsInt(),
         SETTINGS.get("eos_id").getAsInt(),
-        floats(REF.getAsJsonObject("initial_head").getAsJsonArray("weight")),
-        floats(REF.getAsJsonObject("initial_head").getAsJsonArray("bias")));
+        Vectors.floats(REF.getAsJsonObject("initial_head").getAsJsonArray("weight")),
+        Vectors.floats(REF.getAsJsonObject("initial_head").getAsJsonArray("bias")));
   }
 
   private static AdamW adam() {
@@ -132,7 +113,7 @@ class TrainingStepTest {
           WeightedCrossEntropy.loss(
               model.logits(m, batch(), DropoutRates.NONE),
               labels(),
-              floats(SETTINGS.getAsJsonArray("class_weights")));
+              Vectors.floats(SETTINGS.getAsJsonArray("class_weights")));
       collector.backward(loss);
       return loss.getFloat();
     }
@@ -199,7 +180,7 @@ class TrainingStepTest {
               LearningRateSchedule.Decay.LINEAR,
               1 << 20,
               0,
-              floats(SETTINGS.getAsJsonArray("class_weights")),
+              Vectors.floats(SETTINGS.getAsJsonArray("class_weights")),
               0,
               new DropoutRates(
                   rates.get("hidden").getAsDouble(),
@@ -240,7 +221,7 @@ class TrainingStepTest {
         NDArray g = byName.get(name).getGradient();
         assertThat(byName.get(name).getDataType()).isEqualTo(DataType.FLOAT32);
         assertThat(g.getDataType()).isEqualTo(DataType.FLOAT32);
-        assertThat(cosine(g.toFloatArray(), floats(gradients.getAsJsonArray(name))))
+        assertThat(Vectors.cosine(g.toFloatArray(), Vectors.floats(gradients.getAsJsonArray(name))))
             .as("gradient of %s against PyTorch's fp32 one", name)
             .isGreaterThan(0.99);
       }
