@@ -102,7 +102,7 @@ def main():
                                 "precision": precision, "cells_per_s": r, "how": how})
         print("pytorch finetune %-8s %5d tokens x %2d  %-13s %9.2f cells/s  (%s)"
               % (p["shape"], ft["length"], ft["batch"], precision, r, how), flush=True)
-    json.dump(results, open(a.out, "w"), indent=1)
+        json.dump(results, open(a.out, "w"), indent=1)  # after each run: a cut-short run keeps its figures
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@
   WORK/<shape>/config.json, model.safetensors   random weights of a Geneformer shape, Hugging Face
                                                  names (bert. prefix), as a user's folder holds them
   WORK/<shape>/cells_<L>.txt                     cells of exactly L tokens (space-separated ids)
+  WORK/<shape>/cells_mixed.txt                   cells of every length from 256 to the shape's
+                                                 longest, as an atlas has them (the budget sweep)
   WORK/plan.json                                 what to measure: shape, lengths, precisions
 
     python3 bench/gpu/make_inputs.py WORK [--smoke] [--cells 256]
@@ -63,6 +65,12 @@ def main():
             with open(os.path.join(folder, "cells_%d.txt" % length), "w") as f:
                 for _ in range(a.cells if not a.smoke else 24):
                     f.write(" ".join(str(int(t)) for t in torch.randint(4, vocab, (length,), generator=g)) + "\n")
+        g = torch.Generator().manual_seed(7)
+        shortest = 16 if a.smoke else 256
+        with open(os.path.join(folder, "cells_mixed.txt"), "w") as f:
+            for _ in range(a.cells * 2 if not a.smoke else 48):
+                n = int(torch.randint(shortest, max(lengths) + 1, (1,), generator=g))
+                f.write(" ".join(str(int(t)) for t in torch.randint(4, vocab, (n,), generator=g)) + "\n")
         plan.append({"shape": name, "layers": layers, "hidden": hidden, "heads": heads, "intermediate": inter,
                      "lengths": lengths, "precisions": ["fp32", "fp16", "bf16"] if a.smoke else ["fp16", "bf16"],
                      "finetune": {"length": FINETUNE[name][0], "batch": FINETUNE[name][1]}})

@@ -99,22 +99,24 @@ def main():
     plan = json.load(open(os.path.join(a.work, "plan.json")))
     results = {"device": torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu", "torch": torch.__version__,
                "budget": a.budget, "bf16_tflops": bf16_tflops(device), "runs": []}
+    json.dump(results, open(a.out, "w"), indent=1)
+    precisions = [("fp16", torch.float16, False), ("bf16", torch.bfloat16, False), ("bf16-autocast", torch.float32, True)]
+    if a.smoke:  # a CPU's half-precision kernels are incomplete in older torch: fp32 only
+        precisions = [("fp32", torch.float32, False)]
     for p in plan:
         folder = os.path.join(a.work, p["shape"])
-        for length in p["lengths"]:
-            cells = [[int(t) for t in line.split()] for line in open(os.path.join(folder, "cells_%d.txt" % length))]
-            precisions = [("fp16", torch.float16, False), ("bf16", torch.bfloat16, False),
-                          ("bf16-autocast", torch.float32, True)]
-            if a.smoke:  # a CPU's half-precision kernels are incomplete in older torch: fp32 only
-                precisions = [("fp32", torch.float32, False)]
-            for label, dtype, autocast in precisions:
-                model, how = load(folder, dtype, device)
-                r = rate(model, cells, a.budget, device, autocast)
+        cells = {length: [[int(t) for t in line.split()] for line in open(os.path.join(folder, "cells_%d.txt" % length))]
+                 for length in p["lengths"]}
+        for label, dtype, autocast in precisions:  # one load per shape and precision, every length
+            model, how = load(folder, dtype, device)
+            for length in p["lengths"]:
+                r = rate(model, cells[length], a.budget, device, autocast)
                 results["runs"].append({"shape": p["shape"], "length": length, "precision": label, "cells_per_s": r, "how": how})
                 print("pytorch %-8s %5d tokens %-14s %9.2f cells/s  (%s)" % (p["shape"], length, label, r, how), flush=True)
-                del model
-                if device.type == "cuda":
-                    torch.cuda.empty_cache()
+                json.dump(results, open(a.out, "w"), indent=1)  # after each run: a cut-short run keeps its figures
+            del model
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
     json.dump(results, open(a.out, "w"), indent=1)
 
 

@@ -2,7 +2,6 @@ package org.cellspark.bench;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -30,7 +29,8 @@ import org.cellspark.train.TrainingBatch;
  * figure for the same shape; writes every figure as JSON.
  *
  * <p>Args: WORK BASELINE_JSON OUT_JSON [PEAK_JSON]: PEAK_JSON, the inference baseline's output,
- * gives the device's bf16 matrix throughput for scale.
+ * gives the device's bf16 matrix throughput for scale (left out when that file is absent: the
+ * inference part did not run).
  */
 public final class GpuFinetuneBenchmark {
   private GpuFinetuneBenchmark() {}
@@ -41,7 +41,7 @@ public final class GpuFinetuneBenchmark {
         JsonParser.parseString(Files.readString(Paths.get(args[1]))).getAsJsonObject();
     Path out = Paths.get(args[2]);
     double peak = Double.NaN;
-    if (args.length > 3) {
+    if (args.length > 3 && Files.exists(Paths.get(args[3]))) {
       JsonObject p = JsonParser.parseString(Files.readString(Paths.get(args[3]))).getAsJsonObject();
       peak = p.get("bf16_tflops").isJsonNull() ? Double.NaN : p.get("bf16_tflops").getAsDouble();
     }
@@ -55,7 +55,10 @@ public final class GpuFinetuneBenchmark {
         baseline.get("device").getAsString(),
         precision.name().toLowerCase(Locale.ROOT),
         steps);
-    JsonArray results = new JsonArray();
+    JsonObject header = new JsonObject();
+    header.addProperty("device", device.toString());
+    header.addProperty("steps", steps);
+    ResultsFile results = new ResultsFile(out, header);
     for (JsonElement e :
         JsonParser.parseString(Files.readString(work.resolve("plan.json"))).getAsJsonArray()) {
       JsonObject p = e.getAsJsonObject();
@@ -64,7 +67,18 @@ public final class GpuFinetuneBenchmark {
       int batch = p.getAsJsonObject("finetune").get("batch").getAsInt();
       List<int[]> cells =
           GpuBenchmark.cells(work.resolve(shape).resolve("cells_" + length + ".txt"));
-      double rate = rate(work.resolve(shape), device, precision, cells, batch, steps);
+      JsonObject r = new JsonObject();
+      r.addProperty("shape", shape);
+      r.addProperty("length", length);
+      r.addProperty("batch", batch);
+      r.addProperty("precision", precision.name().toLowerCase(Locale.ROOT));
+      double rate;
+      try {
+        rate = rate(work.resolve(shape), device, precision, cells, batch, steps);
+      } catch (RuntimeException failure) {
+        results.failed(r, failure);
+        continue;
+      }
       // Forward and backward: three times the forward's multiply-adds, every layer.
       double tflops = rate * 3 * GpuBenchmark.flops(p, length, p.get("layers").getAsInt()) / 1e12;
       double pytorch = pytorchRate(baseline, shape);
@@ -80,21 +94,11 @@ public final class GpuFinetuneBenchmark {
           100 * tflops / peak,
           pytorch,
           rate / pytorch);
-      JsonObject r = new JsonObject();
-      r.addProperty("shape", shape);
-      r.addProperty("length", length);
-      r.addProperty("batch", batch);
-      r.addProperty("precision", precision.name().toLowerCase(Locale.ROOT));
       r.addProperty("cells_per_s", rate);
       r.addProperty("tflops", tflops);
       r.addProperty("pytorch_cells_per_s", pytorch);
       results.add(r);
     }
-    JsonObject all = new JsonObject();
-    all.addProperty("device", device.toString());
-    all.addProperty("steps", steps);
-    all.add("runs", results);
-    Files.writeString(out, all.toString());
   }
 
   private static double rate(
