@@ -8,8 +8,8 @@
                                                  longest, as an atlas has them (the budget sweep)
   WORK/plan.json                                 what to measure: shape, lengths, precisions
 
-    python3 bench/gpu/make_inputs.py WORK [--smoke] [--cells 256]
---smoke: one tiny shape for checking the pipeline on a CPU.
+    python3 bench/gpu/make_inputs.py WORK [--smoke] [--cells 256] [--shapes V1-10M,...]
+--smoke: one tiny shape for checking the pipeline on a CPU; --shapes: only these shapes.
 """
 import argparse
 import json
@@ -38,8 +38,11 @@ def main():
     ap.add_argument("work")
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--cells", type=int, default=256)
+    ap.add_argument("--shapes", default="")
     a = ap.parse_args()
     shapes = SMOKE if a.smoke else SHAPES
+    if a.shapes:
+        shapes = {k: v for k, v in shapes.items() if k in a.shapes.split(",")}
     plan = []
     for name, (layers, hidden, heads, inter, vocab, lengths) in shapes.items():
         folder = os.path.join(a.work, name)

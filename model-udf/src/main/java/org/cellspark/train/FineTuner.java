@@ -45,6 +45,8 @@ public final class FineTuner {
   private static final long PROGRESS_EVERY_NANOS = 30_000_000_000L;
 
   /**
+   * How to train; built with {@link #builder(float[])}.
+   *
    * @param classWeights a weight per class for the loss (all 1: plain cross-entropy)
    * @param patience epochs without a better validation macro-F1 before stopping; 0 = never stop
    *     early
@@ -62,7 +64,111 @@ public final class FineTuner {
       int patience,
       DropoutRates dropout,
       double maxGradNorm,
-      long seed) {}
+      long seed) {
+
+    /**
+     * Settings for a classifier whose classes weigh {@code classWeights} in the loss, starting from
+     * {@code cellspark finetune}'s defaults (upstream Classifier's): 10 epochs, learning rate 5e-5,
+     * weight decay 0.001, linear decay, 16,384 tokens a batch, no frozen layers, no early stopping,
+     * clipping at norm 1, seed 42; and no warm-up and no dropout, which the job derives from the
+     * run's steps and the checkpoint's config.
+     */
+    public static Builder builder(float[] classWeights) {
+      return new Builder(classWeights);
+    }
+
+    /** Settings field by field; every setter returns the builder. */
+    public static final class Builder {
+      private int epochs = 10;
+      private double learningRate = 5e-5;
+      private double weightDecay = 0.001;
+      private double warmupFraction;
+      private LearningRateSchedule.Decay decay = LearningRateSchedule.Decay.LINEAR;
+      private long batchTokens = 16_384;
+      private int freezeLayers;
+      private final float[] classWeights;
+      private int patience;
+      private DropoutRates dropout = DropoutRates.NONE;
+      private double maxGradNorm = 1.0;
+      private long seed = 42;
+
+      private Builder(float[] classWeights) {
+        this.classWeights = classWeights.clone();
+      }
+
+      public Builder epochs(int epochs) {
+        this.epochs = epochs;
+        return this;
+      }
+
+      public Builder learningRate(double learningRate) {
+        this.learningRate = learningRate;
+        return this;
+      }
+
+      public Builder weightDecay(double weightDecay) {
+        this.weightDecay = weightDecay;
+        return this;
+      }
+
+      /** The share of all steps spent warming the learning rate up from 0. */
+      public Builder warmupFraction(double warmupFraction) {
+        this.warmupFraction = warmupFraction;
+        return this;
+      }
+
+      public Builder decay(LearningRateSchedule.Decay decay) {
+        this.decay = decay;
+        return this;
+      }
+
+      public Builder batchTokens(long batchTokens) {
+        this.batchTokens = batchTokens;
+        return this;
+      }
+
+      public Builder freezeLayers(int freezeLayers) {
+        this.freezeLayers = freezeLayers;
+        return this;
+      }
+
+      public Builder patience(int patience) {
+        this.patience = patience;
+        return this;
+      }
+
+      public Builder dropout(DropoutRates dropout) {
+        this.dropout = dropout;
+        return this;
+      }
+
+      public Builder maxGradNorm(double maxGradNorm) {
+        this.maxGradNorm = maxGradNorm;
+        return this;
+      }
+
+      public Builder seed(long seed) {
+        this.seed = seed;
+        return this;
+      }
+
+      public Settings build() {
+        return new Settings(
+            epochs,
+            learningRate,
+            weightDecay,
+            warmupFraction,
+            decay,
+            batchTokens,
+            freezeLayers,
+            classWeights.clone(),
+            patience,
+            dropout,
+            maxGradNorm,
+            seed);
+      }
+    }
+  }
 
   /** One epoch's numbers. */
   public record Epoch(int epoch, double trainLoss, double validationLoss, double validationMacroF1)

@@ -13,12 +13,10 @@ import org.cellspark.model.TrainableBert;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.train.AdamW;
 import org.cellspark.train.CellClassifier;
-import org.cellspark.train.DropoutRates;
 import org.cellspark.train.Evaluation;
 import org.cellspark.train.FineTunedCheckpoint;
 import org.cellspark.train.FineTuner;
 import org.cellspark.train.LabelledCells;
-import org.cellspark.train.LearningRateSchedule;
 import org.cellspark.train.TrainingBatch;
 
 /**
@@ -62,19 +60,11 @@ public final class FineTunedFolderExport {
           new CellClassifier(encoder, Pooling.MEAN, CLS, EOS, head, new float[3]);
       AdamW adam = new AdamW(1e-2, 0.9, 0.999, 1e-8, 0.01);
       FineTuner.Settings s =
-          new FineTuner.Settings(
-              1,
-              1e-2,
-              0.01,
-              0,
-              LearningRateSchedule.Decay.LINEAR,
-              1 << 20,
-              0,
-              new float[] {1, 1, 1},
-              0,
-              DropoutRates.NONE,
-              1.0,
-              42);
+          FineTuner.Settings.builder(new float[] {1, 1, 1})
+              .learningRate(1e-2)
+              .weightDecay(0.01)
+              .batchTokens(1 << 20)
+              .build();
       for (int step = 0; step < 3; step++) {
         FineTuner.step(
             model, TrainingBatch.of(cells, labels, CLS, EOS), model.weights(), adam, 1e-2, s);

@@ -27,7 +27,8 @@ import org.cellspark.model.Precision;
  * against the first budget with the optimiser off (by default 16,384 tokens: today's default) in
  * the same run.
  *
- * <p>Args: WORK OUT_JSON [SHAPES=V1-10M,V2-104M] [BUDGETS=16384,32768,65536,131072]
+ * <p>Args: WORK OUT_JSON [SHAPES=V1-10M,V2-104M] [BUDGETS=16384,32768,65536,131072] [CELLS=all]
+ * (the first CELLS cells of each shape's file: fewer for a CPU).
  */
 public final class GpuBudgetSweep {
   private static final String OPTIMIZER = "ai.djl.pytorch.graph_optimizer";
@@ -55,6 +56,9 @@ public final class GpuBudgetSweep {
     ResultsFile runs = new ResultsFile(out, header);
     for (String shape : shapes) {
       List<int[]> cells = GpuBenchmark.cells(work.resolve(shape).resolve("cells_mixed.txt"));
+      if (args.length > 4) {
+        cells = cells.subList(0, Math.min(cells.size(), Integer.parseInt(args[4])));
+      }
       double baseline = Double.NaN;
       for (boolean optimizer : new boolean[] {false, true}) {
         for (long budget : budgets) {

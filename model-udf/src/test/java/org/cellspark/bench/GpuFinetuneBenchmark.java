@@ -17,7 +17,6 @@ import org.cellspark.train.AdamW;
 import org.cellspark.train.CellClassifier;
 import org.cellspark.train.DropoutRates;
 import org.cellspark.train.FineTuner;
-import org.cellspark.train.LearningRateSchedule;
 import org.cellspark.train.TrainingBatch;
 
 /**
@@ -109,19 +108,10 @@ public final class GpuFinetuneBenchmark {
           new CellClassifier(encoder, Pooling.MEAN, -1, -1, new float[2 * hidden], new float[2]);
       AdamW adam = new AdamW(5e-5, 0.9, 0.999, 1e-8, 0.001);
       FineTuner.Settings settings =
-          new FineTuner.Settings(
-              1,
-              5e-5,
-              0.001,
-              0,
-              LearningRateSchedule.Decay.LINEAR,
-              (long) batch * cells.get(0).length,
-              0,
-              new float[] {1, 1},
-              0,
-              DropoutRates.read(model.resolve("config.json")),
-              1.0,
-              42);
+          FineTuner.Settings.builder(new float[] {1, 1})
+              .batchTokens((long) batch * cells.get(0).length)
+              .dropout(DropoutRates.read(model.resolve("config.json")))
+              .build();
       for (int i = 0; i < 3; i++) {
         FineTuner.step(
             classifier, batch(cells, batch, i), classifier.weights(), adam, 5e-5, settings);

@@ -81,8 +81,17 @@ class FineTunerTest {
    */
   private static FineTuner.Settings settings(
       int epochs, LearningRateSchedule.Decay decay, float[] classWeights, long seed) {
-    return new FineTuner.Settings(
-        epochs, 3e-3, 0.01, 0.1, decay, 512, 0, classWeights, 0, DROPOUT, 1.0, seed);
+    return FineTuner.Settings.builder(classWeights)
+        .epochs(epochs)
+        .learningRate(3e-3)
+        .weightDecay(0.01)
+        .warmupFraction(0.1)
+        .decay(decay)
+        .batchTokens(512)
+        .dropout(DROPOUT)
+        .maxGradNorm(1.0)
+        .seed(seed)
+        .build();
   }
 
   private static Run fineTune(long seed) {

@@ -172,22 +172,19 @@ class TrainingStepTest {
       CellClassifier model = classifier(encoder);
       double lr = SETTINGS.get("lr").getAsDouble();
       FineTuner.Settings settings =
-          new FineTuner.Settings(
-              1,
-              lr,
-              SETTINGS.get("weight_decay").getAsDouble(),
-              0,
-              LearningRateSchedule.Decay.LINEAR,
-              1 << 20,
-              0,
-              Vectors.floats(SETTINGS.getAsJsonArray("class_weights")),
-              0,
-              new DropoutRates(
-                  rates.get("hidden").getAsDouble(),
-                  rates.get("attention").getAsDouble(),
-                  rates.get("classifier").getAsDouble()),
-              SETTINGS.get("max_grad_norm").getAsDouble(),
-              rates.get("seed").getAsLong());
+          FineTuner.Settings.builder(Vectors.floats(SETTINGS.getAsJsonArray("class_weights")))
+              .epochs(1)
+              .learningRate(lr)
+              .weightDecay(SETTINGS.get("weight_decay").getAsDouble())
+              .batchTokens(1 << 20)
+              .dropout(
+                  new DropoutRates(
+                      rates.get("hidden").getAsDouble(),
+                      rates.get("attention").getAsDouble(),
+                      rates.get("classifier").getAsDouble()))
+              .maxGradNorm(SETTINGS.get("max_grad_norm").getAsDouble())
+              .seed(rates.get("seed").getAsLong())
+              .build();
       float loss = FineTuner.step(model, batch(), model.weights(), adam(), lr, settings);
       assertThat(loss).isCloseTo(d.get("loss").getAsFloat(), within(1e-5f));
       assertThat(loss)

@@ -190,19 +190,19 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
             * LengthBatcher.byLength(
                     train.tokens().stream().mapToInt(t -> t.length).toArray(), o.batchTokens())
                 .size();
-    return new FineTuner.Settings(
-        o.epochs(),
-        o.learningRate(),
-        o.weightDecay(),
-        steps == 0 ? 0 : Math.min(1.0, (double) o.warmupSteps() / steps),
-        o.decay(),
-        o.batchTokens(),
-        o.freezeLayers(),
-        weights,
-        o.patience(),
-        dropout,
-        o.maxGradNorm(),
-        o.seed());
+    return FineTuner.Settings.builder(weights)
+        .epochs(o.epochs())
+        .learningRate(o.learningRate())
+        .weightDecay(o.weightDecay())
+        .warmupFraction(steps == 0 ? 0 : Math.min(1.0, (double) o.warmupSteps() / steps))
+        .decay(o.decay())
+        .batchTokens(o.batchTokens())
+        .freezeLayers(o.freezeLayers())
+        .patience(o.patience())
+        .dropout(dropout)
+        .maxGradNorm(o.maxGradNorm())
+        .seed(o.seed())
+        .build();
   }
 
   /** The head's start: BERT's initialisation (normal, standard deviation 0.02), seeded. */
