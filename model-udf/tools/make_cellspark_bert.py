@@ -40,7 +40,7 @@ activation: 0 relu, 1 gelu (erf), 2 gelu with the tanh approximation.
 import io
 import os
 import zipfile
-from typing import List
+from typing import List, Optional
 
 import torch
 import torch.nn.functional as F
@@ -63,12 +63,21 @@ class CellsparkBert(torch.nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x
 
-    def attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor,
+    def attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: Optional[torch.Tensor],
                dropout: float) -> torch.Tensor:
         # Replaced by torch.scaled_dot_product_attention(q, k, v, mask, dropout) in the shipped archive.
         scores = torch.matmul(q, k.transpose(-1, -2)) / (q.size(-1) ** 0.5)
-        probs = torch.softmax(scores.masked_fill(torch.logical_not(mask), -1.0e30), -1)
-        return torch.matmul(F.dropout(probs, dropout, True), v)
+        if mask is not None:
+            scores = scores.masked_fill(torch.logical_not(mask), -1.0e30)
+        return torch.matmul(F.dropout(torch.softmax(scores, -1), dropout, True), v)
+
+    def key_mask(self, attention_mask: torch.Tensor) -> Optional[torch.Tensor]:
+        # None for a batch without padding, as transformers passes SDPA no mask then: on CUDA only
+        # a call without a mask may take the flash kernel (the memory-efficient one takes masks), and
+        # an all-true mask changes nothing. One read of a bool per forward call.
+        if bool(torch.all(attention_mask != 0)):
+            return None
+        return attention_mask.to(torch.bool).view(attention_mask.size(0), 1, 1, attention_mask.size(1))
 
     def lin(self, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, mixed: int) -> torch.Tensor:
         if mixed == 2:
@@ -99,7 +108,7 @@ class CellsparkBert(torch.nn.Module):
         x = F.embedding(ids, w[0]) + w[1][:n].unsqueeze(0) + w[2][0]
         return self.drop(F.layer_norm(x, [h], w[3], w[4], eps), p)
 
-    def layer(self, x: torch.Tensor, mask: torch.Tensor, w: List[torch.Tensor], o: int, heads: int, eps: float,
+    def layer(self, x: torch.Tensor, mask: Optional[torch.Tensor], w: List[torch.Tensor], o: int, heads: int, eps: float,
               activation: int, p: float, attention_p: float, mixed: int) -> torch.Tensor:
         b = x.size(0)
         n = x.size(1)
@@ -118,9 +127,7 @@ class CellsparkBert(torch.nn.Module):
     def run(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, weights: List[torch.Tensor],
             heads: int, layer: int, eps: float, activation: int, p: float, attention_p: float,
             mixed: int) -> torch.Tensor:
-        b = input_ids.size(0)
-        n = input_ids.size(1)
-        mask = attention_mask.to(torch.bool).view(b, 1, 1, n)
+        mask = self.key_mask(attention_mask)
         x = self.embed(input_ids, weights, eps, p)
         for l in range(layer):
             x = self.layer(x, mask, weights, 5 + 16 * l, heads, eps, activation, p, attention_p, mixed)
@@ -156,9 +163,7 @@ class CellsparkBert(torch.nn.Module):
     @torch.jit.export
     def hidden_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, weights: List[torch.Tensor],
                       heads: int, eps: float, activation: int) -> List[torch.Tensor]:
-        b = input_ids.size(0)
-        n = input_ids.size(1)
-        mask = attention_mask.to(torch.bool).view(b, 1, 1, n)
+        mask = self.key_mask(attention_mask)
         x = self.embed(input_ids, weights, eps, 0.0)
         out = [x.float()]
         for l in range((len(weights) - 5) // 16):
