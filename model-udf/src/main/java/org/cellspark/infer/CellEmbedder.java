@@ -26,6 +26,7 @@ public final class CellEmbedder implements AutoCloseable {
   private final NDManager manager;
   private final int hiddenIndex;
   private final boolean groupByLength;
+  private final long batchTokens;
   private long tokens;
   private long paddedTokens;
 
@@ -45,10 +46,17 @@ public final class CellEmbedder implements AutoCloseable {
     this.settings = settings;
     this.manager = NDManager.newBaseManager(device, "PyTorch");
     this.hiddenIndex = settings.hiddenStateIndex(config.numLayers());
+    this.batchTokens =
+        BatchBudget.resolve(settings.batchTokens(), device, encoder.fusedAttention());
   }
 
   public EmbeddingSettings settings() {
     return settings;
+  }
+
+  /** Padded tokens per batch: the settings', or the device's budget when they say auto. */
+  public long batchTokens() {
+    return batchTokens;
   }
 
   /** The device the embedder's inputs (and the hidden states it hands over) are on. */
@@ -142,8 +150,8 @@ public final class CellEmbedder implements AutoCloseable {
     }
     List<LengthBatcher.Batch> batches =
         groupByLength
-            ? LengthBatcher.byLength(lengths, settings.batchTokens())
-            : LengthBatcher.inArrivalOrder(lengths, settings.batchTokens());
+            ? LengthBatcher.byLength(lengths, batchTokens)
+            : LengthBatcher.inArrivalOrder(lengths, batchTokens);
     for (LengthBatcher.Batch batch : batches) {
       int rows = batch.cells().length;
       int width = batch.paddedLength();

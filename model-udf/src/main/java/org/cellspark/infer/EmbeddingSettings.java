@@ -8,7 +8,8 @@ import org.cellspark.error.UserException;
  *
  * @param layer upstream's {@code emb_layer}: -1 (second to last layer, the default) or 0 (last)
  * @param pooling mean or cls
- * @param batchTokens padded tokens per batch (cells x longest cell in the batch)
+ * @param batchTokens padded tokens per batch (cells x longest cell in the batch), or {@link
+ *     BatchBudget#AUTO} for the budget of the device the cells are embedded on
  * @param padId token id of {@code <pad>}
  * @param clsId token id of {@code <cls>}, or -1 when the vocabulary has none
  * @param eosId token id of {@code <eos>}, or -1 when the vocabulary has none
@@ -17,16 +18,15 @@ public record EmbeddingSettings(
     int layer, Pooling pooling, long batchTokens, int padId, int clsId, int eosId)
     implements Serializable {
 
-  public static final long DEFAULT_BATCH_TOKENS = 16_384;
-
   public EmbeddingSettings {
     if (layer != -1 && layer != 0) {
       throw UserException.of(
           "--layer %d is not -1 (second to last layer) or 0 (last layer), as upstream's emb_layer",
           layer);
     }
-    if (batchTokens < 1) {
-      throw UserException.of("--batch-tokens must be positive, got %d", batchTokens);
+    if (batchTokens < 0) {
+      throw UserException.of(
+          "--batch-tokens must be a positive number of tokens, or auto; got %d", batchTokens);
     }
     if (pooling == Pooling.CLS && clsId < 0) {
       throw UserException.of(

@@ -21,8 +21,19 @@ public interface Encoder extends AutoCloseable {
   /** Every hidden state, embeddings first ({@code numLayers + 1} arrays). */
   NDList hiddenStates(NDArray inputIds, NDArray attentionMask);
 
-  /** "native" (safetensors run with DJL operations) or "torchscript". */
+  /**
+   * "fused" (a Hugging Face folder in Cellspark's program), "native" (the same run with DJL
+   * operations) or "torchscript" (a user's traced file).
+   */
   String kind();
+
+  /**
+   * Whether attention runs in a fused kernel, holding no length x length scores (which decides how
+   * large a batch fits a GPU; see {@code BatchBudget}).
+   */
+  default boolean fusedAttention() {
+    return false;
+  }
 
   @Override
   void close();

@@ -139,6 +139,11 @@ public final class FusedBertEncoder implements Encoder {
   }
 
   @Override
+  public boolean fusedAttention() {
+    return true;
+  }
+
+  @Override
   public NDArray hiddenState(NDArray inputIds, NDArray attentionMask, int layer) {
     if (layer < 0 || layer > config.numLayers()) {
       throw new IllegalArgumentException("layer " + layer + " of " + config.numLayers());

@@ -9,7 +9,7 @@ import java.util.function.Function;
 import org.apache.spark.sql.RuntimeConfig;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
-import org.cellspark.infer.EmbeddingSettings;
+import org.cellspark.infer.BatchBudget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -164,13 +164,13 @@ public final class CellsparkSettings {
           CellsparkSettings::layer,
           "the SQL functions' layer: -1 (second to last) or 0 (last)");
 
-  /** Padded tokens per batch of the table function. */
-  public static final Key<Long> EMBED_BATCH_TOKENS =
+  /** Padded tokens per batch of the table function: a number, or auto (the device's budget). */
+  public static final Key<String> EMBED_BATCH_TOKENS =
       key(
           "embed.batchTokens",
-          EmbeddingSettings.DEFAULT_BATCH_TOKENS,
-          CellsparkSettings::positive,
-          "padded tokens per batch of geneformer_embed_table");
+          "auto",
+          s -> BatchBudget.describe(BatchBudget.parse(s, "spark.cellspark.embed.batchTokens")),
+          "padded tokens per batch of geneformer_embed_table (auto: the device's budget)");
 
   /** How HDF5 files on a remote file system are read. */
   public static final Key<String> HDF5_REMOTE =

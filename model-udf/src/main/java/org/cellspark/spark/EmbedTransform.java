@@ -46,7 +46,8 @@ public final class EmbedTransform {
    * @param inputColumn the tokens column, {@code array<int>}
    * @param outputColumn the new column
    * @param idColumn a column naming cells in messages (e.g. cell_id), or null
-   * @param windowTokens tokens buffered per task before embedding (length grouping works within it)
+   * @param windowTokens tokens buffered per task before embedding (length grouping works within
+   *     it); 0: 32 batches of the task's budget
    * @param precision fp32, or fp16 on GPU executors
    * @param progress counts embedded cells (for progress logs), or null
    */
@@ -63,14 +64,7 @@ public final class EmbedTransform {
 
     public static Options of(String model, EmbeddingSettings settings) {
       return new Options(
-          model,
-          settings,
-          "input_ids",
-          "embedding",
-          "cell_id",
-          32 * settings.batchTokens(),
-          Precision.FP32,
-          null);
+          model, settings, "input_ids", "embedding", "cell_id", 0, Precision.FP32, null);
     }
 
     public Options with(Precision p, LongAccumulator counter) {
@@ -171,6 +165,8 @@ public final class EmbedTransform {
       if (task != null) {
         task.addTaskCompletionListener((TaskCompletionListener) t -> embedder.close());
       }
+      long windowTokens =
+          options.windowTokens() > 0 ? options.windowTokens() : 32 * embedder.batchTokens();
       return new Iterator<>() {
         private final List<InternalRow> window = new ArrayList<>();
         private float[][] embeddings;
@@ -216,7 +212,7 @@ public final class EmbedTransform {
           next = 0;
           List<int[]> cells = new ArrayList<>();
           long tokens = 0;
-          while (rows.hasNext() && tokens < options.windowTokens()) {
+          while (rows.hasNext() && tokens < windowTokens) {
             InternalRow r = rows.next().copy(); // the scan reuses its row objects
             int[] ids = r.isNullAt(inputAt) ? new int[0] : r.getArray(inputAt).toIntArray();
             window.add(r);

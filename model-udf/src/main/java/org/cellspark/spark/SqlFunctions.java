@@ -14,6 +14,7 @@ import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.cellspark.error.UserException;
+import org.cellspark.infer.BatchBudget;
 import org.cellspark.infer.CellEmbedder;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.InvalidCellException;
@@ -45,7 +46,9 @@ final class SqlFunctions {
     return new EmbeddingSettings(
         CellsparkSettings.EMBED_LAYER.in(conf),
         pooling,
-        CellsparkSettings.EMBED_BATCH_TOKENS.in(conf),
+        BatchBudget.parse(
+            CellsparkSettings.EMBED_BATCH_TOKENS.in(conf),
+            CellsparkSettings.EMBED_BATCH_TOKENS.name()),
         v.padId(),
         v.clsId().orElse(-1),
         v.eosId().orElse(-1));

@@ -18,6 +18,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.cellspark.infer.BatchBudget;
 import org.cellspark.infer.CellEmbedder;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.Pooling;
@@ -74,7 +75,7 @@ public final class EmbedBenchmark {
         pytorch == null ? Double.NaN : Double.parseDouble(field(pytorch, "cells_per_s"));
 
     EmbeddingSettings settings =
-        new EmbeddingSettings(-1, Pooling.MEAN, EmbeddingSettings.DEFAULT_BATCH_TOKENS, 0, -1, -1);
+        new EmbeddingSettings(-1, Pooling.MEAN, BatchBudget.AUTO, 0, -1, -1);
     double[] grouped;
     double[] arrival;
     try (Encoder encoder = ModelLoader.load(work.resolve("model"), Device.cpu())) {
@@ -115,7 +116,7 @@ public final class EmbedBenchmark {
    */
   private static void engines(Path work, List<int[]> cells, int threads) throws Exception {
     EmbeddingSettings settings =
-        new EmbeddingSettings(-1, Pooling.MEAN, EmbeddingSettings.DEFAULT_BATCH_TOKENS, 0, -1, -1);
+        new EmbeddingSettings(-1, Pooling.MEAN, BatchBudget.AUTO, 0, -1, -1);
     System.out.println(
         "  engines (fused TorchScript program, with libtorch's graph optimiser off (the default)"
             + " and on, vs native DJL operations), fp32, length-grouped batches:");

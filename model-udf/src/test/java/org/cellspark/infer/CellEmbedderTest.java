@@ -196,4 +196,34 @@ class CellEmbedderTest {
           .hasMessageContaining("--pooling cls needs cells that start with <cls>");
     }
   }
+
+  @Test
+  void autoBudgetOnTheCpuBatchesAsSixteenThousandTokensDo() {
+    // 300 cells of 64 tokens (19,200): two batches under 16,384 tokens, one under 65,536.
+    List<int[]> cells = new ArrayList<>();
+    for (int c = 0; c < 300; c++) {
+      int[] ids = new int[64];
+      ids[0] = CLS;
+      for (int i = 1; i < 63; i++) {
+        ids[i] = 4 + (c + i) % 30;
+      }
+      ids[63] = EOS;
+      cells.add(ids);
+    }
+    assertThat(v2.fusedAttention()).isTrue();
+    for (long budget : new long[] {BatchBudget.AUTO, 16_384, 65_536}) {
+      try (CellEmbedder e =
+          new CellEmbedder(
+              v2, Device.cpu(), new EmbeddingSettings(-1, Pooling.MEAN, budget, PAD, CLS, EOS))) {
+        List<Integer> sizes = new ArrayList<>();
+        e.forEachBatch(cells, (batch, hidden) -> sizes.add(batch.length));
+        if (budget == 65_536) {
+          assertThat(sizes).containsExactly(300);
+        } else {
+          assertThat(e.batchTokens()).isEqualTo(16_384);
+          assertThat(sizes).containsExactly(256, 44);
+        }
+      }
+    }
+  }
 }

@@ -89,7 +89,7 @@ final class FinetuneCommand implements Callable<Integer> {
       names = "--batch-tokens",
       paramLabel = "N",
       description = "Padded tokens per batch (cells x longest cell).")
-  long batchTokens = 16_384;
+  long batchTokens = FinetuneOptions.DEFAULT_BATCH_TOKENS;
 
   @Option(
       names = "--freeze-layers",

@@ -1,7 +1,9 @@
 package org.cellspark.cli;
 
-import org.cellspark.infer.EmbeddingSettings;
+import org.cellspark.error.UserException;
+import org.cellspark.infer.BatchBudget;
 import org.cellspark.model.Precision;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
@@ -43,9 +45,12 @@ final class ModelJobArgs {
 
   @Option(
       names = "--batch-tokens",
-      paramLabel = "N",
-      description = "Padded tokens per batch (cells x longest cell).")
-  long batchTokens = EmbeddingSettings.DEFAULT_BATCH_TOKENS;
+      paramLabel = "N|auto",
+      converter = BatchTokens.class,
+      description =
+          "Padded tokens per batch (cells x longest cell); auto: 65,536 on a GPU running a Hugging"
+              + " Face folder, else 16,384 [auto].")
+  long batchTokens = BatchBudget.AUTO;
 
   @Option(
       names = "--precision",
@@ -55,5 +60,17 @@ final class ModelJobArgs {
 
   Precision parsedPrecision() {
     return Precision.parse(precision);
+  }
+
+  /** {@code --batch-tokens}: a positive number of tokens, or auto (the device's budget). */
+  static final class BatchTokens implements CommandLine.ITypeConverter<Long> {
+    @Override
+    public Long convert(String value) {
+      try {
+        return BatchBudget.parse(value, "--batch-tokens");
+      } catch (UserException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
   }
 }

@@ -22,6 +22,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
+import org.cellspark.infer.BatchBudget;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.Pooling;
 import org.cellspark.model.Precision;
@@ -91,7 +92,12 @@ public final class GeneformerEmbedder extends Transformer implements DefaultPara
             "fp32, fp16 or bf16",
             ParamValidators.inArray(new String[] {"fp32", "fp16", "bf16"}));
     batchTokens =
-        new LongParam(this, "batchTokens", "tokens per forward batch", ParamValidators.gt(0));
+        new LongParam(
+            this,
+            "batchTokens",
+            "tokens per forward batch; 0: the device's budget (65,536 on a GPU running a Hugging"
+                + " Face folder, else 16,384)",
+            ParamValidators.gtEq(0));
     setDefault(inputCol, "input_ids");
     setDefault(outputCol, "embedding");
     setDefault(idCol, "cell_id");
@@ -99,7 +105,7 @@ public final class GeneformerEmbedder extends Transformer implements DefaultPara
     setDefault(layer, -1);
     setDefault(pooling, "mean");
     setDefault(precision, "fp32");
-    setDefault(batchTokens, EmbeddingSettings.DEFAULT_BATCH_TOKENS);
+    setDefault(batchTokens, BatchBudget.AUTO);
   }
 
   @Override

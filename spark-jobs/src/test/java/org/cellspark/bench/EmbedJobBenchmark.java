@@ -15,6 +15,7 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.cellspark.infer.BatchBudget;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.Pooling;
 import org.cellspark.jobs.embed.EmbedJob;
@@ -67,7 +68,7 @@ public final class EmbedJobBenchmark {
         .parquet(tokens);
 
     EmbeddingSettings settings =
-        new EmbeddingSettings(-1, Pooling.MEAN, EmbeddingSettings.DEFAULT_BATCH_TOKENS, 0, -1, -1);
+        new EmbeddingSettings(-1, Pooling.MEAN, BatchBudget.AUTO, 0, -1, -1);
     double engine;
     try (Encoder encoder = ModelLoader.load(work.resolve("model"), Device.cpu())) {
       EmbedBenchmark.run(encoder, settings, cells.subList(0, 4), threads, true); // warm-up
@@ -77,11 +78,7 @@ public final class EmbedJobBenchmark {
         EmbedOptions.of(
                 tokens, work.resolve("model").toString(), work.resolve("job/out").toString())
             .withVocabulary("builtin:geneformer-v1")
-            .withExecution(
-                EmbeddingSettings.DEFAULT_BATCH_TOKENS,
-                org.cellspark.model.Precision.FP32,
-                0,
-                true);
+            .withExecution(BatchBudget.AUTO, org.cellspark.model.Precision.FP32, 0, true);
     EmbedResult r = EmbedJob.run(spark, options);
     double job = r.cells() / r.seconds();
     System.out.printf(

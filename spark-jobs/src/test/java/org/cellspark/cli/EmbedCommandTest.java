@@ -74,11 +74,18 @@ class EmbedCommandTest {
         CliRun.of("embed", "--input", "x", "--model", "m", "--output", "o", "--precision", "int8");
     assertThat(int8.exitCode()).isEqualTo(2);
     assertThat(int8.err()).contains("--precision 'int8' is not one of fp32, fp16, bf16");
+    CliRun zero =
+        CliRun.of("embed", "--input", "x", "--model", "m", "--output", "o", "--batch-tokens", "0");
+    assertThat(zero.exitCode()).isEqualTo(2);
+    assertThat(zero.err())
+        .contains(
+            "--batch-tokens must be a positive number of tokens, or auto (the device's budget)");
     CliRun help = CliRun.of("embed", "--help");
     assertThat(help.out())
         .contains("--max-cells")
         .contains("Default: 42")
         .contains("--gene-embeddings")
-        .contains("[emb_layer]");
+        .contains("[emb_layer]")
+        .contains("--batch-tokens=N|auto");
   }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import org.cellspark.encode.EncodingSettings;
 import org.cellspark.error.UserException;
+import org.cellspark.infer.BatchBudget;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.ModelCheck;
 import org.cellspark.infer.Pooling;
@@ -69,7 +70,7 @@ public final class ModelVocabularyCheck {
             new EmbeddingSettings(
                 -1,
                 Pooling.MEAN,
-                EmbeddingSettings.DEFAULT_BATCH_TOKENS,
+                BatchBudget.AUTO,
                 v.padId(),
                 v.clsId().orElse(-1),
                 v.eosId().orElse(-1))));

@@ -21,6 +21,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
+import org.cellspark.infer.BatchBudget;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.ModelCheck;
 import org.cellspark.infer.TokenProfile;
@@ -283,7 +284,7 @@ public final class EmbedJob {
     options.put("summary", o.summary().name().toLowerCase(Locale.ROOT));
     options.put("by", o.by());
     options.put("gene_embeddings", o.geneEmbeddings());
-    options.put("batch_tokens", o.batchTokens());
+    options.put("batch_tokens", BatchBudget.describe(o.batchTokens()));
     options.put("precision", o.precision().name().toLowerCase(Locale.ROOT));
     Map<String, Object> model = new LinkedHashMap<>();
     model.put("path", o.model());

@@ -2,7 +2,7 @@ package org.cellspark.jobs.embed;
 
 import java.util.List;
 import org.cellspark.error.Choices;
-import org.cellspark.infer.EmbeddingSettings;
+import org.cellspark.infer.BatchBudget;
 import org.cellspark.infer.Pooling;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.OptionProblems;
@@ -26,7 +26,7 @@ import org.cellspark.model.Precision;
  * @param summary none, mean or median per --by label [summary_stat, exact_*]
  * @param by the label column for summaries
  * @param geneEmbeddings also write per-gene mean contextual embeddings
- * @param batchTokens padded tokens per batch
+ * @param batchTokens padded tokens per batch, or {@link BatchBudget#AUTO} for the device's budget
  * @param precision fp32, or fp16 on GPU executors
  * @param partitions repartition the cells first (0 = keep the input's partitions)
  * @param overwrite replace an existing output
@@ -80,8 +80,8 @@ public record EmbedOptions(
     if (maxCells < 0) {
       problems.add("--max-cells must be positive, got " + maxCells);
     }
-    if (batchTokens < 1) {
-      problems.add("--batch-tokens must be positive, got " + batchTokens);
+    if (batchTokens < 0) {
+      problems.add("--batch-tokens must be positive (or auto), got " + batchTokens);
     }
     if (partitions < 0) {
       problems.add("--partitions must be positive, got " + partitions);
@@ -174,7 +174,7 @@ public record EmbedOptions(
     private Summary summary = Summary.NONE;
     private String by;
     private boolean geneEmbeddings;
-    private long batchTokens = EmbeddingSettings.DEFAULT_BATCH_TOKENS;
+    private long batchTokens = BatchBudget.AUTO;
     private Precision precision = Precision.FP32;
     private int partitions;
     private boolean overwrite;

@@ -69,7 +69,7 @@ final class GeneEmbeddings {
                 int[] cell = ids.stream().mapToInt(Integer::intValue).toArray();
                 window.add(cell);
                 tokens += cell.length;
-                if (tokens >= 32 * settings.batchTokens() || !rows.hasNext()) {
+                if (tokens >= 32 * embedder.batchTokens() || !rows.hasNext()) {
                   accumulate(embedder, window, hidden, special, sum, count);
                   window.clear();
                   tokens = 0;

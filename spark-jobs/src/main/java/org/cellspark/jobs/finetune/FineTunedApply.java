@@ -22,6 +22,7 @@ import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataTypes;
 import org.cellspark.error.UserException;
+import org.cellspark.infer.BatchBudget;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.Pooling;
 import org.cellspark.jobs.common.JobScope;
@@ -89,7 +90,7 @@ public final class FineTunedApply {
           new EmbeddingSettings(
               0,
               head.pooling(),
-              EmbeddingSettings.DEFAULT_BATCH_TOKENS,
+              BatchBudget.AUTO,
               v.padId(),
               v.clsId().orElse(-1),
               v.eosId().orElse(-1));

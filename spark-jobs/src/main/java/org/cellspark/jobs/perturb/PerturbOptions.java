@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.cellspark.error.UserException;
-import org.cellspark.infer.EmbeddingSettings;
+import org.cellspark.infer.BatchBudget;
 import org.cellspark.infer.Pooling;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.OptionProblems;
@@ -159,8 +159,8 @@ public record PerturbOptions(
     if (layer != -1 && layer != 0) {
       problems.add("--layer must be -1 or 0, got " + layer);
     }
-    if (maxCells < 0 || partitions < 0 || batchTokens < 1) {
-      problems.add("--max-cells and --partitions must be positive, --batch-tokens at least 1");
+    if (maxCells < 0 || partitions < 0 || batchTokens < 0) {
+      problems.add("--max-cells, --partitions and --batch-tokens must be positive");
     }
     problems.throwIfAny();
   }
@@ -265,7 +265,7 @@ public record PerturbOptions(
     private long seed = CellSelection.DEFAULT_SEED;
     private boolean geneShifts;
     private String exportPickle;
-    private long batchTokens = EmbeddingSettings.DEFAULT_BATCH_TOKENS;
+    private long batchTokens = BatchBudget.AUTO;
     private Precision precision = Precision.FP32;
     private int partitions;
     private boolean overwrite;
