@@ -32,8 +32,9 @@ inference() {
   [[ "$RESULTS" -ef "$WORK" ]] || cp "$RESULTS/pytorch.json" "$WORK/pytorch.json"
   jvm org.cellspark.bench.GpuBenchmark "$WORK" "$RESULTS/pytorch.json" "$RESULTS/jvm.json"
 }
-# Deleting genes of one V2-104M cell of 4,096 tokens, fp16, 16,384 tokens a batch, against
-# bench/perturb/gpu_rate.py's op-for-op restatement (smoke: the tiny shape, fp32, on the CPU).
+# Deleting genes of one V2-104M cell of 4,096 tokens, fp16, 16,384 and 65,536 tokens a batch,
+# against bench/perturb/gpu_rate.py's op-for-op restatement at the same budgets (smoke: the tiny
+# shape, fp32, on the CPU).
 perturb() {
   if [[ -n "$SMOKE" ]]; then
     "$PYTHON" "$ROOT/bench/perturb/gpu_rate.py" --out "$RESULTS/perturb_rates.json" --seconds 1 --smoke

@@ -24,8 +24,8 @@ import org.cellspark.model.Precision;
  * budget, graph optimiser off and on. Each run loads the model afresh, so its first pass meets
  * every batch shape for the first time, as a task over a real atlas mostly does (the optimiser
  * re-profiles each new shape); the second pass repeats the same cells (shapes seen). Ratios are
- * against the first budget with the optimiser off (by default 16,384 tokens: a CPU's budget) in
- * the same run.
+ * against the first budget with the optimiser off (by default 16,384 tokens: a CPU's budget) in the
+ * same run.
  *
  * <p>Args: WORK OUT_JSON [SHAPES=V1-10M,V2-104M] [BUDGETS=16384,32768,65536,131072] [CELLS=all]
  * (the first CELLS cells of each shape's file: fewer for a CPU).

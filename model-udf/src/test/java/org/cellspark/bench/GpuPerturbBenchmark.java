@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.cellspark.infer.CellEmbedder;
@@ -32,7 +33,8 @@ import org.cellspark.perturb.ShiftMetrics;
  * host), same shape, length, precision and budget.
  *
  * <p>Args: WORK (bench/gpu/make_inputs.py's) RATES_JSON (gpu_rate.py's) OUT_JSON [SHAPE=V2-104M]
- * [LENGTH=4096] [COPIES=1024] [BUDGET=16384]
+ * [LENGTH=4096] [COPIES=1024] [BUDGETS=16384,65536] (gpu_rate.py measures V2-104M at both; 65,536
+ * is a GPU's budget for a Hugging Face folder, --batch-tokens auto).
  */
 public final class GpuPerturbBenchmark {
   private GpuPerturbBenchmark() {}
@@ -45,9 +47,13 @@ public final class GpuPerturbBenchmark {
     String shape = args.length > 3 ? args[3] : "V2-104M";
     int length = args.length > 4 ? Integer.parseInt(args[4]) : 4096;
     int copies = args.length > 5 ? Integer.parseInt(args[5]) : 1024;
-    long budget = args.length > 6 ? Long.parseLong(args[6]) : 16_384;
+    long[] budgets =
+        Arrays.stream((args.length > 6 ? args[6] : "16384,65536").split(","))
+            .mapToLong(Long::parseLong)
+            .toArray();
     Device device = Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
     Precision precision = device.isGpu() ? Precision.FP16 : Precision.FP32;
+    String p = precision.name().toLowerCase(Locale.ROOT);
     int[] cell = GpuBenchmark.cells(work.resolve(shape).resolve("cells_" + length + ".txt")).get(0);
     PerturbationBuilder builder =
         new PerturbationBuilder(PerturbationType.DELETE, 1, length, -1, -1);
@@ -55,45 +61,59 @@ public final class GpuPerturbBenchmark {
     for (int i = 0; i < Math.min(copies, cell.length); i++) {
       all.add(builder.single(cell, i));
     }
-    double rate;
-    try (Encoder encoder = ModelLoader.load(work.resolve(shape), device, precision);
-        CellEmbedder embedder =
-            new CellEmbedder(
-                encoder, device, new EmbeddingSettings(-1, Pooling.MEAN, budget, 0, -1, -1))) {
+    JsonObject header = new JsonObject();
+    header.addProperty("device", device.toString());
+    header.addProperty("shape", shape);
+    header.addProperty("length", length);
+    header.addProperty("precision", p);
+    header.addProperty("perturbations", all.size());
+    ResultsFile results = new ResultsFile(out, header);
+    double best = 0;
+    double bestRestated = 0;
+    try (Encoder encoder = ModelLoader.load(work.resolve(shape), device, precision)) {
       ShiftMetrics metrics =
           new ShiftMetrics(encoder.config().hiddenSize(), Pooling.MEAN, new float[0][], -1, -1);
-      screen(embedder, metrics, cell, all.subList(0, Math.min(all.size(), 32))); // warm-up
-      long t = System.nanoTime();
-      double checksum = screen(embedder, metrics, cell, all);
-      rate = all.size() / ((System.nanoTime() - t) / 1e9);
-      System.out.printf(Locale.ROOT, "  (cosine checksum %.6f)%n", checksum);
+      for (long budget : budgets) {
+        double rate;
+        try (CellEmbedder embedder =
+            new CellEmbedder(
+                encoder, device, new EmbeddingSettings(-1, Pooling.MEAN, budget, 0, -1, -1))) {
+          screen(embedder, metrics, cell, all.subList(0, Math.min(all.size(), 32))); // warm-up
+          long t = System.nanoTime();
+          double checksum = screen(embedder, metrics, cell, all);
+          rate = all.size() / ((System.nanoTime() - t) / 1e9);
+          System.out.printf(Locale.ROOT, "  (cosine checksum %.6f)%n", checksum);
+        }
+        double pytorch = restated(rates, shape, length, p, budget);
+        best = Math.max(best, rate);
+        bestRestated = Double.isNaN(pytorch) ? bestRestated : Math.max(bestRestated, pytorch);
+        System.out.printf(
+            Locale.ROOT,
+            "GPU perturbation benchmark on %s: %s, %d tokens, %s, %,d tokens a batch, delete %d"
+                + " genes of one cell: %.1f perturbations/s; PyTorch restatement (gpu_rate.py) at"
+                + " the same budget %.1f; ratio %.2f (target >= 1.3)%n",
+            device,
+            shape,
+            length,
+            p,
+            budget,
+            all.size(),
+            rate,
+            pytorch,
+            rate / pytorch);
+        JsonObject r = new JsonObject();
+        r.addProperty("batch_tokens", budget);
+        r.addProperty("perturbations_per_s", rate);
+        r.addProperty("pytorch_restated_per_s", pytorch);
+        results.add(r);
+      }
     }
-    String p = precision.name().toLowerCase(Locale.ROOT);
-    double pytorch = restated(rates, shape, length, p, budget);
     System.out.printf(
         Locale.ROOT,
-        "GPU perturbation benchmark on %s: %s, %d tokens, %s, %,d tokens a batch, delete %d genes"
-            + " of one cell: %.1f perturbations/s; PyTorch restatement (gpu_rate.py) %.1f; ratio"
-            + " %.2f (target >= 1.3)%n",
-        device,
-        shape,
-        length,
-        p,
-        budget,
-        all.size(),
-        rate,
-        pytorch,
-        rate / pytorch);
-    JsonObject r = new JsonObject();
-    r.addProperty("device", device.toString());
-    r.addProperty("shape", shape);
-    r.addProperty("length", length);
-    r.addProperty("precision", p);
-    r.addProperty("batch_tokens", budget);
-    r.addProperty("perturbations", all.size());
-    r.addProperty("perturbations_per_s", rate);
-    r.addProperty("pytorch_restated_per_s", pytorch);
-    Files.writeString(out, r.toString());
+        "  each side at its best budget: %.1f / %.1f perturbations/s, ratio %.2f%n",
+        best,
+        bestRestated,
+        best / bestRestated);
   }
 
   /** What a perturb task does for one cell: the original kept on the device, copies compared. */
