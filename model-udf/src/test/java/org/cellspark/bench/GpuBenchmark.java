@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -29,105 +30,138 @@ import org.cellspark.model.Precision;
  * <p>Args: WORK BASELINE_JSON OUT_JSON [BUDGET=131072]
  */
 public final class GpuBenchmark {
-  private GpuBenchmark() {}
+  private final Path work;
+  private final JsonObject baseline;
+  private final Device device;
+  private final long budget;
+  private final double peak;
+  private final ResultsFile results;
 
-  public static void main(String[] args) throws Exception {
-    Path work = Paths.get(args[0]);
-    JsonObject baseline =
-        JsonParser.parseString(Files.readString(Paths.get(args[1]))).getAsJsonObject();
-    Path out = Paths.get(args[2]);
-    long budget = args.length > 3 ? Long.parseLong(args[3]) : 131_072;
-    Device device = Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
-    double peak =
+  /** One engine in one precision, measured at every length of a shape. */
+  private record Run(ModelLoader.Engine engine, String precision) {
+    String engineName() {
+      return engine.name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  private GpuBenchmark(Path work, JsonObject baseline, Path out, long budget) {
+    this.work = work;
+    this.baseline = baseline;
+    this.budget = budget;
+    this.device = Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+    this.peak =
         baseline.has("bf16_tflops") && !baseline.get("bf16_tflops").isJsonNull()
             ? baseline.get("bf16_tflops").getAsDouble()
             : Double.NaN;
+    JsonObject header = new JsonObject();
+    header.addProperty("device", device.toString());
+    header.addProperty("budget", budget);
+    this.results = new ResultsFile(out, header);
+  }
+
+  public static void main(String[] args) throws Exception {
+    JsonObject baseline =
+        JsonParser.parseString(Files.readString(Paths.get(args[1]))).getAsJsonObject();
+    GpuBenchmark b =
+        new GpuBenchmark(
+            Paths.get(args[0]),
+            baseline,
+            Paths.get(args[2]),
+            args.length > 3 ? Long.parseLong(args[3]) : 131_072);
     System.out.printf(
         Locale.ROOT,
         "GPU benchmark on %s (PyTorch side: %s, torch %s), %,d tokens per batch, bf16 matrix peak"
             + " %.0f TFLOP/s%n",
-        device,
+        b.device,
         baseline.get("device").getAsString(),
         baseline.get("torch").getAsString(),
-        budget,
-        peak);
-    JsonObject header = new JsonObject();
-    header.addProperty("device", device.toString());
-    header.addProperty("budget", budget);
-    ResultsFile results = new ResultsFile(out, header);
+        b.budget,
+        b.peak);
     for (JsonElement e :
-        JsonParser.parseString(Files.readString(work.resolve("plan.json"))).getAsJsonArray()) {
+        JsonParser.parseString(Files.readString(b.work.resolve("plan.json"))).getAsJsonArray()) {
       JsonObject p = e.getAsJsonObject();
-      String shape = p.get("shape").getAsString();
-      List<String[]> runs = new ArrayList<>();
+      List<Run> runs = new ArrayList<>();
       for (JsonElement pr : p.getAsJsonArray("precisions")) {
-        runs.add(new String[] {pr.getAsString(), "FUSED"});
+        runs.add(new Run(ModelLoader.Engine.FUSED, pr.getAsString()));
       }
-      runs.add(new String[] {device.isGpu() ? "fp16" : "fp32", "NATIVE"});
-      for (String[] run : runs) {
-        Precision precision = Precision.parse(run[0]);
-        ModelLoader.Engine engine = ModelLoader.Engine.valueOf(run[1]);
-        // One load per shape, engine and precision, then every length.
-        try (Encoder encoder = ModelLoader.load(work.resolve(shape), device, precision, engine)) {
-          for (JsonElement l : p.getAsJsonArray("lengths")) {
-            int length = l.getAsInt();
-            // The native engine for reference where the issue measured it (up to 2,048 tokens):
-            // its unfused attention holds cells x heads x length^2 scores (19 GB a layer for
-            // V2-316M's 32 cells of 4,096 tokens); time better spent on the targets' figures.
-            if (engine == ModelLoader.Engine.NATIVE && length > 2048) {
-              continue;
-            }
-            JsonObject r = new JsonObject();
-            r.addProperty("shape", shape);
-            r.addProperty("length", length);
-            r.addProperty("engine", engine.name().toLowerCase(Locale.ROOT));
-            r.addProperty("precision", run[0]);
-            List<int[]> cells = cells(work.resolve(shape).resolve("cells_" + length + ".txt"));
-            double rate;
-            try {
-              rate = rate(encoder, device, cells, budget);
-            } catch (RuntimeException failure) {
-              results.failed(r, failure);
-              continue;
-            }
-            double tflops = rate * flopsPerCell(p, length) / 1e12;
-            // The same computation in PyTorch (bf16: bf16 weights), and for bf16 also what most
-            // Python users run, autocast over fp32 weights.
-            double pytorch = pytorchRate(baseline, shape, length, run[0]);
-            double autocast = pytorchRate(baseline, shape, length, "bf16-autocast");
-            System.out.printf(
-                Locale.ROOT,
-                "  %-8s %5d tokens  %-6s %-4s %9.2f cells/s  %7.1f TFLOP/s (%4.1f%% of bf16 peak)"
-                    + "  PyTorch %9.2f  ratio %5.2f%s%n",
-                shape,
-                length,
-                engine.name().toLowerCase(Locale.ROOT),
-                run[0],
-                rate,
-                tflops,
-                100 * tflops / peak,
-                pytorch,
-                rate / pytorch,
-                precision == Precision.BF16
-                    ? String.format(Locale.ROOT, "  (vs autocast %.2f)", rate / autocast)
-                    : "");
-            r.addProperty("cells_per_s", rate);
-            r.addProperty("tflops", tflops);
-            r.addProperty("pytorch_cells_per_s", pytorch);
-            if (precision == Precision.BF16) {
-              r.addProperty("pytorch_autocast_cells_per_s", autocast);
-            }
-            results.add(r);
-          }
+      runs.add(new Run(ModelLoader.Engine.NATIVE, b.device.isGpu() ? "fp16" : "fp32"));
+      for (Run run : runs) {
+        b.shape(p, run);
+      }
+    }
+  }
+
+  /** One load of the shape's model for the run, then every length. */
+  private void shape(JsonObject p, Run run) throws IOException {
+    String shape = p.get("shape").getAsString();
+    Precision precision = Precision.parse(run.precision());
+    try (Encoder encoder = ModelLoader.load(work.resolve(shape), device, precision, run.engine())) {
+      for (JsonElement l : p.getAsJsonArray("lengths")) {
+        int length = l.getAsInt();
+        // The native engine for reference where the issue measured it (up to 2,048 tokens): its
+        // unfused attention holds cells x heads x length^2 scores (19 GB a layer for V2-316M's
+        // 32 cells of 4,096 tokens); time better spent on the targets' figures.
+        if (run.engine() == ModelLoader.Engine.NATIVE && length > 2048) {
+          continue;
+        }
+        JsonObject r = describe(shape, run);
+        r.addProperty("length", length);
+        try {
+          measure(encoder, p, length, run, r);
         } catch (RuntimeException failure) {
-          JsonObject r = new JsonObject();
-          r.addProperty("shape", shape);
-          r.addProperty("engine", engine.name().toLowerCase(Locale.ROOT));
-          r.addProperty("precision", run[0]);
           results.failed(r, failure);
         }
       }
+    } catch (RuntimeException failure) {
+      results.failed(describe(shape, run), failure);
     }
+  }
+
+  private static JsonObject describe(String shape, Run run) {
+    JsonObject r = new JsonObject();
+    r.addProperty("shape", shape);
+    r.addProperty("engine", run.engineName());
+    r.addProperty("precision", run.precision());
+    return r;
+  }
+
+  /** Measures one length, prints the line and records the figures in r. */
+  private void measure(Encoder encoder, JsonObject p, int length, Run run, JsonObject r)
+      throws IOException {
+    String shape = p.get("shape").getAsString();
+    double rate =
+        rate(
+            encoder,
+            device,
+            cells(work.resolve(shape).resolve("cells_" + length + ".txt")),
+            budget);
+    double tflops = rate * flopsPerCell(p, length) / 1e12;
+    // The same computation in PyTorch (bf16: bf16 weights), and for bf16 also what most Python
+    // users run, autocast over fp32 weights.
+    double pytorch = pytorchRate(baseline, shape, length, run.precision());
+    boolean bf16 = run.precision().equals("bf16");
+    double autocast = pytorchRate(baseline, shape, length, "bf16-autocast");
+    System.out.printf(
+        Locale.ROOT,
+        "  %-8s %5d tokens  %-6s %-4s %9.2f cells/s  %7.1f TFLOP/s (%4.1f%% of bf16 peak)"
+            + "  PyTorch %9.2f  ratio %5.2f%s%n",
+        shape,
+        length,
+        run.engineName(),
+        run.precision(),
+        rate,
+        tflops,
+        100 * tflops / peak,
+        pytorch,
+        rate / pytorch,
+        bf16 ? String.format(Locale.ROOT, "  (vs autocast %.2f)", rate / autocast) : "");
+    r.addProperty("cells_per_s", rate);
+    r.addProperty("tflops", tflops);
+    r.addProperty("pytorch_cells_per_s", pytorch);
+    if (bf16) {
+      r.addProperty("pytorch_autocast_cells_per_s", autocast);
+    }
+    results.add(r);
   }
 
   /** Cells/s of one embedder on the loaded model, after a warm-up batch of the cells' shape. */
@@ -168,7 +202,7 @@ public final class GpuBenchmark {
   }
 
   /** A cells file of make_inputs.py: one cell a line, token IDs separated by spaces. */
-  static List<int[]> cells(Path file) throws Exception {
+  static List<int[]> cells(Path file) throws IOException {
     List<int[]> out = new ArrayList<>();
     for (String line : Files.readAllLines(file)) {
       out.add(Arrays.stream(line.trim().split(" ")).mapToInt(Integer::parseInt).toArray());
