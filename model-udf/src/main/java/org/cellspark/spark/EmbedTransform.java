@@ -167,83 +167,112 @@ public final class EmbedTransform {
       }
       long windowTokens =
           options.windowTokens() > 0 ? options.windowTokens() : 32 * embedder.batchTokens();
-      return new Iterator<>() {
-        private final List<InternalRow> window = new ArrayList<>();
-        private float[][] embeddings;
-        private int next;
-        private int windows;
+      return new EmbeddedRows(rows, embedder, windowTokens, task == null);
+    }
 
-        @Override
-        public boolean hasNext() {
-          if (next < window.size()) {
-            return true;
-          }
-          fill();
-          if (window.isEmpty()) {
-            if (task == null) {
-              embedder.close();
-            }
-            return false;
-          }
+    /**
+     * The task's rows with their embeddings: a window of rows read and embedded at a time, so that
+     * length grouping works across the window and memory holds one window.
+     */
+    private final class EmbeddedRows implements Iterator<InternalRow> {
+      private final Iterator<InternalRow> rows;
+      private final CellEmbedder embedder;
+      private final long windowTokens;
+      private final boolean closeAtEnd;
+      private final List<InternalRow> window = new ArrayList<>();
+      private float[][] embeddings;
+      private int next;
+      private int windows;
+
+      /**
+       * @param closeAtEnd close the embedder after the last row (outside a Spark task, where no
+       *     completion listener does)
+       */
+      EmbeddedRows(
+          Iterator<InternalRow> rows,
+          CellEmbedder embedder,
+          long windowTokens,
+          boolean closeAtEnd) {
+        this.rows = rows;
+        this.embedder = embedder;
+        this.windowTokens = windowTokens;
+        this.closeAtEnd = closeAtEnd;
+      }
+
+      @Override
+      public boolean hasNext() {
+        if (next < window.size()) {
           return true;
         }
-
-        @Override
-        public InternalRow next() {
-          if (!hasNext()) {
-            throw new NoSuchElementException();
+        fill();
+        if (window.isEmpty()) {
+          if (closeAtEnd) {
+            embedder.close();
           }
-          InternalRow r = window.get(next);
-          float[] e = embeddings[next];
-          next++;
-          GenericInternalRow out = new GenericInternalRow(types.length + 1);
-          for (int i = 0; i < types.length; i++) {
-            out.update(i, r.isNullAt(i) ? null : r.get(i, types[i]));
-          }
-          out.update(types.length, e == null ? null : UnsafeArrayData.fromPrimitiveArray(e));
-          return out;
+          return false;
         }
+        return true;
+      }
 
-        private void fill() {
-          if (windows++ == 1) {
-            FaultInjection.midTask("embed"); // tests only: the first window is in the task's output
-          }
-          window.clear();
-          next = 0;
-          List<int[]> cells = new ArrayList<>();
-          long tokens = 0;
-          while (rows.hasNext() && tokens < windowTokens) {
-            InternalRow r = rows.next().copy(); // the scan reuses its row objects
-            int[] ids = r.isNullAt(inputAt) ? new int[0] : r.getArray(inputAt).toIntArray();
-            window.add(r);
-            cells.add(ids);
-            tokens += Math.max(1, ids.length);
-          }
-          if (cells.isEmpty()) {
-            return;
-          }
-          try {
-            embeddings = embedder.embed(cells);
-            if (options.progress() != null) {
-              options.progress().add(cells.size());
-            }
-          } catch (InvalidCellException e) {
-            InternalRow bad = window.get(e.position());
-            String id =
-                idAt >= 0 && !bad.isNullAt(idAt)
-                    ? "cell '" + bad.get(idAt, types[idAt]) + "'"
-                    : "a cell";
-            throw new UserException(
-                String.format(
-                    Locale.ROOT,
-                    "Model %s cannot embed %s (partition %d): %s",
-                    options.model(),
-                    id,
-                    TaskContext.getPartitionId(),
-                    e.getMessage()));
-          }
+      @Override
+      public InternalRow next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
         }
-      };
+        InternalRow r = window.get(next);
+        float[] e = embeddings[next];
+        next++;
+        GenericInternalRow out = new GenericInternalRow(types.length + 1);
+        for (int i = 0; i < types.length; i++) {
+          out.update(i, r.isNullAt(i) ? null : r.get(i, types[i]));
+        }
+        out.update(types.length, e == null ? null : UnsafeArrayData.fromPrimitiveArray(e));
+        return out;
+      }
+
+      private void fill() {
+        if (windows++ == 1) {
+          FaultInjection.midTask("embed"); // tests only: the first window is in the task's output
+        }
+        window.clear();
+        next = 0;
+        List<int[]> cells = new ArrayList<>();
+        long tokens = 0;
+        while (rows.hasNext() && tokens < windowTokens) {
+          InternalRow r = rows.next().copy(); // the scan reuses its row objects
+          int[] ids = r.isNullAt(inputAt) ? new int[0] : r.getArray(inputAt).toIntArray();
+          window.add(r);
+          cells.add(ids);
+          tokens += Math.max(1, ids.length);
+        }
+        if (cells.isEmpty()) {
+          return;
+        }
+        try {
+          embeddings = embedder.embed(cells);
+          if (options.progress() != null) {
+            options.progress().add(cells.size());
+          }
+        } catch (InvalidCellException e) {
+          throw invalid(window.get(e.position()), e);
+        }
+      }
+
+      /** The refusal naming the cell (by its id column, when the table has one) and the model. */
+      private UserException invalid(InternalRow bad, InvalidCellException e) {
+        String id =
+            idAt >= 0 && !bad.isNullAt(idAt)
+                ? "cell '" + bad.get(idAt, types[idAt]) + "'"
+                : "a cell";
+        return new UserException(
+            String.format(
+                Locale.ROOT,
+                "Model %s cannot embed %s (partition %d): %s",
+                options.model(),
+                id,
+                TaskContext.getPartitionId(),
+                e.getMessage()));
+      }
     }
   }
 }
