@@ -49,20 +49,24 @@ def main():
         os.makedirs(folder, exist_ok=True)
         cfg = fx.Config(vocab, "relu", 1e-12, hidden=hidden, layers=layers, heads=heads, intermediate=inter,
                         max_positions=max(lengths))
-        if not os.path.exists(os.path.join(folder, "model.safetensors")):
+        # config.json is written last, after the weights are renamed into place: a run cut short
+        # while writing leaves no folder that looks complete.
+        if not os.path.exists(os.path.join(folder, "config.json")):
             model = fx.Bert(cfg)
             g = torch.Generator().manual_seed(11)
             with torch.no_grad():
                 for n, p in model.named_parameters():
                     p.copy_((1.0 if "LayerNorm.weight" in n else 0.0) + 0.02 * torch.randn(p.shape, generator=g))
-            fx.write_safetensors(os.path.join(folder, "model.safetensors"),
+            fx.write_safetensors(os.path.join(folder, "model.safetensors.partial"),
                                  {"bert." + k: v for k, v in model.state_dict().items()})
-            with open(os.path.join(folder, "config.json"), "w") as f:
+            os.replace(os.path.join(folder, "model.safetensors.partial"), os.path.join(folder, "model.safetensors"))
+            with open(os.path.join(folder, "config.json.partial"), "w") as f:
                 json.dump({"architectures": ["BertForMaskedLM"], "model_type": "bert", "hidden_act": "relu",
                            "hidden_size": hidden, "num_hidden_layers": layers, "num_attention_heads": heads,
                            "intermediate_size": inter, "max_position_embeddings": max(lengths), "vocab_size": vocab,
                            "type_vocab_size": 2, "layer_norm_eps": 1e-12, "pad_token_id": 0,
                            "position_embedding_type": "absolute"}, f, indent=1)
+            os.replace(os.path.join(folder, "config.json.partial"), os.path.join(folder, "config.json"))
         g = torch.Generator().manual_seed(5)
         for length in lengths:
             with open(os.path.join(folder, "cells_%d.txt" % length), "w") as f:
