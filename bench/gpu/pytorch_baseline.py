@@ -21,8 +21,12 @@ import torch.nn.functional as F
 
 def load(folder, dtype, device):
     try:
+        import transformers
         from transformers import BertModel
-        model = BertModel.from_pretrained(folder, attn_implementation="sdpa", torch_dtype=dtype, add_pooling_layer=False)
+        # transformers 4.56 renamed torch_dtype to dtype (5.x warns on the old name).
+        major, minor = (int(x) for x in transformers.__version__.split(".")[:2])
+        key = "dtype" if (major, minor) >= (4, 56) else "torch_dtype"
+        model = BertModel.from_pretrained(folder, attn_implementation="sdpa", add_pooling_layer=False, **{key: dtype})
         return model.to(device).eval(), "transformers BertModel sdpa"
     except ImportError:
         fx, cfg = restated(folder)
