@@ -100,4 +100,32 @@ class SqlFunctionsTest {
                     .contains(
                         "Set spark.cellspark.model to a model folder or TorchScript file first"));
   }
+
+  @Test
+  void theBatchBudgetSettingTakesANumberOrAutoAndRefusesAnythingElse(SparkSession spark) {
+    String budget = CellsparkSettings.EMBED_BATCH_TOKENS.name();
+    try {
+      // A budget of 64 tokens: every cell in a batch of its own; the embeddings do not change.
+      spark.sql("SET " + budget + "=64");
+      List<Row> small =
+          spark
+              .sql(
+                  "SELECT cell_id, embedding FROM geneformer_embed_table('cells') ORDER BY cell_id")
+              .collectAsList();
+      for (int c = 0; c < cells.size(); c++) {
+        float[] mean =
+            floats(cells.get(c).getAsJsonObject().getAsJsonObject("mean").getAsJsonArray("-1"));
+        assertThat(maxAbsDiff(floats(small.get(c).<Float>getList(1)), mean))
+            .isLessThanOrEqualTo(1e-4);
+      }
+      spark.sql("SET " + budget + "=none");
+      assertThatThrownBy(() -> spark.sql("SELECT * FROM geneformer_embed_table('cells')").collect())
+          .satisfies(
+              t ->
+                  assertThat(UserException.findIn(t).getMessage())
+                      .contains(budget + " 'none' is not a number of tokens"));
+    } finally {
+      spark.conf().unset(budget);
+    }
+  }
 }
