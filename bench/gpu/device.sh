@@ -37,7 +37,7 @@ tests() {
 # A fine-tuned folder as transformers loads it (no GPU needed; the device has transformers).
 folder() {
   cd "$ROOT" && "$JAVA" ${JAVA_OPTS:-} -cp "$CLASSPATH" org.cellspark.bench.FineTunedFolderExport \
-    "$WORK/finetuned" && python3 bench/gpu/check_finetuned_folder.py "$WORK/finetuned"
+    "$WORK/finetuned" && "${PYTHON:-python3}" bench/gpu/check_finetuned_folder.py "$WORK/finetuned"
 }
 benchmark() {
   RESULTS="$OUT" PHASES="$1" "$ROOT/bench/gpu/run.sh" "$WORK" ${SMOKE:-}
