@@ -35,10 +35,16 @@ Methods (all inputs int64 / fp32, all outputs fp32, so no bf16 tensor ever cross
       torch.autocast runs BERT: the weights stay fp32 (their gradients too) and each linear layer
       casts its input and weights to bf16, attention runs in bf16, while embeddings, residual sums
       and LayerNorms stay fp32; mixed 0 computes in the weights' own type.
+  clip_and_step(decayed, exp_avgs, exp_avg_sqs, others, exp_avgs, exp_avg_sqs, step, lr, beta1, beta2,
+                weight_decay, eps, max_norm) -> the gradients' global norm before clipping; clips them as
+      torch.nn.utils.clip_grad_norm_ (foreach norm, one scale), takes one torch.optim.AdamW step with
+      its fused kernel (torch._fused_adamw_; the "others" without weight decay), zeroes the gradients.
+      Every weight passed must have a gradient; weights and moments are updated in place.
 activation: 0 relu, 1 gelu (erf), 2 gelu with the tanh approximation.
 """
 import io
 import os
+import re
 import zipfile
 from typing import List, Optional
 
@@ -160,6 +166,55 @@ class CellsparkBert(torch.nn.Module):
         mixed = int(config[6])
         return self.run(input_ids, attention_mask, weights, heads, layer, eps, activation, p, attention_p, mixed)
 
+    def gradients(self, params: List[torch.Tensor]) -> List[torch.Tensor]:
+        # Every weight passed has a gradient: the caller passes the weights that trained.
+        out: List[torch.Tensor] = []
+        for p in params:
+            out.append(p.grad)
+        return out
+
+    def scale_(self, grads: List[torch.Tensor], coef: torch.Tensor):
+        # Replaced by torch._foreach_mul_(grads, coef) in the shipped archive (one kernel on CUDA).
+        for g in grads:
+            g.mul_(coef)
+
+    def adamw_(self, params: List[torch.Tensor], grads: List[torch.Tensor], exp_avgs: List[torch.Tensor],
+               exp_avg_sqs: List[torch.Tensor], step: torch.Tensor, lr: float, beta1: float, beta2: float,
+               weight_decay: float, eps: float):
+        # Replaced by torch._fused_adamw_ (torch.optim.AdamW(fused=True)'s kernel, which torch 1.13 lacks)
+        # in the shipped archive. torch.optim.AdamW's formula:
+        t = float(step.item())
+        for i in range(len(params)):
+            p = params[i]
+            p.mul_(1.0 - lr * weight_decay)
+            exp_avgs[i].mul_(beta1).add_(grads[i], alpha=1.0 - beta1)
+            exp_avg_sqs[i].mul_(beta2).addcmul_(grads[i], grads[i], value=1.0 - beta2)
+            denom = (exp_avg_sqs[i].sqrt() / ((1.0 - beta2 ** t) ** 0.5)).add_(eps)
+            p.addcdiv_(exp_avgs[i], denom, value=-lr / (1.0 - beta1 ** t))
+
+    @torch.jit.export
+    def clip_and_step(self, decayed: List[torch.Tensor], decayed_exp_avgs: List[torch.Tensor],
+                      decayed_exp_avg_sqs: List[torch.Tensor], others: List[torch.Tensor],
+                      other_exp_avgs: List[torch.Tensor], other_exp_avg_sqs: List[torch.Tensor],
+                      step: torch.Tensor, lr: float, beta1: float, beta2: float, weight_decay: float, eps: float,
+                      max_norm: float) -> torch.Tensor:
+        with torch.no_grad():
+            gd = self.gradients(decayed)
+            go = self.gradients(others)
+            grads = gd + go
+            # clip_grad_norm_: the norm of every gradient as one vector; each times min(1, max / (norm + 1e-6)).
+            norms = torch._foreach_norm(grads, 2.0)
+            total = torch.stack(norms).square().sum().sqrt()
+            if max_norm > 0.0:
+                self.scale_(grads, torch.clamp((total + 1e-6).reciprocal() * max_norm, max=1.0))
+            if len(decayed) > 0:
+                self.adamw_(decayed, gd, decayed_exp_avgs, decayed_exp_avg_sqs, step, lr, beta1, beta2,
+                            weight_decay, eps)
+            if len(others) > 0:
+                self.adamw_(others, go, other_exp_avgs, other_exp_avg_sqs, step, lr, beta1, beta2, 0.0, eps)
+            torch._foreach_zero_(grads)
+            return total
+
     @torch.jit.export
     def hidden_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, weights: List[torch.Tensor],
                       heads: int, eps: float, activation: int) -> List[torch.Tensor]:
@@ -172,7 +227,20 @@ class CellsparkBert(torch.nn.Module):
         return out
 
 
-def with_sdpa(archive: bytes) -> bytes:
+# Method bodies replaced in the archive's source text with calls torch 1.13 cannot script but the
+# loading libtorch (2.7.1) compiles: fused attention, and the one-kernel gradient scaling and AdamW
+# update that torch.nn.utils.clip_grad_norm_ and torch.optim.AdamW(fused=True) use.
+REPLACED = {
+    "attend": "    return torch.scaled_dot_product_attention(q, k, v, mask, dropout)\n",
+    "scale_": "    torch._foreach_mul_(grads, coef)\n    return None\n",
+    "adamw_": ("    steps = [step for p in params]\n"
+               "    torch._fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, [], steps, lr=lr, beta1=beta1,"
+               " beta2=beta2, weight_decay=weight_decay, eps=eps, amsgrad=False, maximize=False)\n"
+               "    return None\n"),
+}
+
+
+def with_libtorch_ops(archive: bytes) -> bytes:
     src = zipfile.ZipFile(io.BytesIO(archive))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:
@@ -183,14 +251,16 @@ def with_sdpa(archive: bytes) -> bytes:
             data = src.read(name)
             if name.endswith(".py"):
                 text = data.decode()
-                if "  def attend(" in text:
-                    start = text.index("  def attend(")
-                    body = text.index(") -> Tensor:\n", start) + len(") -> Tensor:\n")
-                    end = text.find("\n  def ", body)
-                    end = len(text) if end < 0 else end + 1
-                    text = (text[:body] + "    return torch.scaled_dot_product_attention(q, k, v, mask, dropout)\n"
-                            + text[end:])
-                    data = text.encode()
+                for method, body in REPLACED.items():
+                    head = "  def %s(" % method
+                    if head in text:
+                        start = text.index(head)
+                        signature_end = re.compile(r"\) -> [^\n]*:\n").search(text, start)
+                        begin = signature_end.end()
+                        end = text.find("\n  def ", begin)
+                        end = len(text) if end < 0 else end + 1
+                        text = text[:begin] + body + text[end:]
+                data = text.encode()
             # One top-level folder named after the program, whatever the temporary file was called.
             dst.writestr(zipfile.ZipInfo("cellspark_bert/" + name.split("/", 1)[1], date_time=(1980, 1, 1, 0, 0, 0)), data)
     return out.getvalue()
@@ -199,7 +269,7 @@ def with_sdpa(archive: bytes) -> bytes:
 def main():
     buffer = io.BytesIO()
     torch.jit.save(torch.jit.script(CellsparkBert()), buffer)
-    program = with_sdpa(buffer.getvalue())
+    program = with_libtorch_ops(buffer.getvalue())
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "wb") as f:
         f.write(program)

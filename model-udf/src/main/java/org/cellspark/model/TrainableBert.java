@@ -5,7 +5,11 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import java.nio.file.Path;
@@ -172,6 +176,81 @@ public final class TrainableBert implements AutoCloseable {
     return block
         .forward(new ParameterStore(ids.getManager(), false), inputs, true)
         .singletonOrThrow();
+  }
+
+  /**
+   * One optimizer step's numbers: torch.optim.AdamW's hyperparameters, the step count (from 1) and
+   * this step's learning rate, and clip_grad_norm_'s largest norm (0 or less: no clipping).
+   */
+  public record AdamStep(
+      long step,
+      double learningRate,
+      double beta1,
+      double beta2,
+      double weightDecay,
+      double eps,
+      double maxNorm) {}
+
+  /**
+   * Clips the gradients of these weights by their global norm and takes one AdamW step, in the
+   * program's {@code clip_and_step}: {@code torch._foreach_norm} and {@code _foreach_mul_} as
+   * {@code clip_grad_norm_} runs them, then {@code torch._fused_adamw_}, the kernel of {@code
+   * torch.optim.AdamW(fused=True)}, so a step costs a few kernels for all weights together rather
+   * than a dozen per weight (what keeps a GPU busy with small models); then the gradients are
+   * zeroed. Every weight given must have a gradient. The weights and moments are updated in place.
+   *
+   * @param decayed {weight, exp_avg, exp_avg_sq} of each weight that decays
+   * @param others the same for the weights that do not (biases, LayerNorm weights)
+   * @return the gradients' global norm before clipping: a scalar on the weights' device, in {@code
+   *     out}
+   */
+  public NDArray clipAndStep(
+      List<NDArray[]> decayed, List<NDArray[]> others, AdamStep s, NDManager out) {
+    boolean recording = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try (IValue dw = list(decayed, 0);
+        IValue dm = list(decayed, 1);
+        IValue dv = list(decayed, 2);
+        IValue ow = list(others, 0);
+        IValue om = list(others, 1);
+        IValue ov = list(others, 2);
+        NDManager scope = out.newSubManager();
+        IValue step = IValue.from((PtNDArray) scope.create((float) s.step()));
+        IValue lr = IValue.from(s.learningRate());
+        IValue beta1 = IValue.from(s.beta1());
+        IValue beta2 = IValue.from(s.beta2());
+        IValue decay = IValue.from(s.weightDecay());
+        IValue eps = IValue.from(s.eps());
+        IValue maxNorm = IValue.from(s.maxNorm());
+        IValue norm =
+            IValueUtils.runMethod(
+                block,
+                "clip_and_step",
+                dw,
+                dm,
+                dv,
+                ow,
+                om,
+                ov,
+                step,
+                lr,
+                beta1,
+                beta2,
+                decay,
+                eps,
+                maxNorm)) {
+      return norm.toTensor((PtNDManager) out);
+    } finally {
+      JniUtils.setGradMode(recording);
+    }
+  }
+
+  private static IValue list(List<NDArray[]> tensors, int which) {
+    PtNDArray[] out = new PtNDArray[tensors.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (PtNDArray) tensors.get(i)[which];
+    }
+    return IValue.listFrom(out);
   }
 
   @Override

@@ -2,8 +2,7 @@ package org.cellspark.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,8 +15,8 @@ import org.cellspark.model.TrainableBert;
  * p -= lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps)}, with no decay on biases and LayerNorm
  * weights, as the Trainer groups them. DJL 0.36's AdamW optimizer uses MXNet's form (the bias
  * corrections folded into the learning rate, epsilon added to the uncorrected root), which differs
- * from PyTorch's; this class calls the same fused libtorch update with epsilon scaled per step so
- * that the two forms agree, and a step here equals a step upstream (TrainingStepTest).
+ * from PyTorch's; this class runs PyTorch's own fused kernel ({@code torch._fused_adamw_}) inside
+ * the model's program, so a step here equals a step upstream (TrainingStepTest).
  */
 public final class AdamW {
   private final double lr;
@@ -42,47 +41,39 @@ public final class AdamW {
   }
 
   /**
-   * One update of every weight from its gradient, then the gradients zeroed. Runs with gradient
-   * recording off: the weights are updated in place.
+   * Clips the gradients of these weights to a global norm of {@code maxNorm} (as {@code
+   * clip_grad_norm_}; 0: not clipped), updates every weight from its gradient, then zeroes the
+   * gradients: one call into the model's program ({@link TrainableBert#clipAndStep}), whose fused
+   * AdamW kernel computes {@code torch.optim.AdamW}'s formula. Every weight must have a gradient.
    *
    * @param learningRate this step's rate (a schedule's value); the constructor's when NaN
+   * @return the gradients' global norm before clipping, a scalar on the device, in {@code out}
    */
-  public void step(List<TrainableBert.NamedWeight> weights, double learningRate) {
-    double rate = Double.isNaN(learningRate) ? lr : learningRate;
+  public NDArray step(
+      TrainableBert program,
+      List<TrainableBert.NamedWeight> weights,
+      double learningRate,
+      double maxNorm,
+      NDManager out) {
     step++;
-    double correction1 = 1 - Math.pow(beta1, step);
-    double correction2 = 1 - Math.pow(beta2, step);
-    boolean recording = JniUtils.isGradMode();
-    JniUtils.setGradMode(false);
-    // The gradients' handles live in a scope closed after the step.
-    try (NDManager scope = weights.get(0).value().getManager().newSubManager()) {
-      for (TrainableBert.NamedWeight w : weights) {
-        NDArray p = w.value();
-        NDArray[] mv = moments(p);
-        NDArray g = p.getGradient();
-        g.attach(scope);
-        // libtorch's fused update, in MXNet's form: the bias corrections folded into the rate
-        // and epsilon added to the uncorrected root. With epsilon scaled by sqrt(1-b2^t) that is
-        // exactly PyTorch's formula (both sides then divide by sqrt(v) + eps*sqrt(1-b2^t)).
-        JniUtils.adamUpdate(
-            (PtNDArray) p,
-            (PtNDArray) g,
-            (PtNDArray) mv[0],
-            (PtNDArray) mv[1],
-            (float) rate,
-            (float) (rate * Math.sqrt(correction2) / correction1),
-            weightDecay > 0 && decays(w.name()) ? (float) weightDecay : 0f,
-            1f,
-            -1f,
-            (float) beta1,
-            (float) beta2,
-            (float) (eps * Math.sqrt(correction2)),
-            true);
-        JniUtils.zeroGrad((PtNDArray) p);
-      }
-    } finally {
-      JniUtils.setGradMode(recording);
+    List<NDArray[]> decayed = new ArrayList<>();
+    List<NDArray[]> others = new ArrayList<>();
+    for (TrainableBert.NamedWeight w : weights) {
+      NDArray[] mv = moments(w.value());
+      (decays(w.name()) ? decayed : others).add(new NDArray[] {w.value(), mv[0], mv[1]});
     }
+    return program.clipAndStep(
+        decayed,
+        others,
+        new TrainableBert.AdamStep(
+            step,
+            Double.isNaN(learningRate) ? lr : learningRate,
+            beta1,
+            beta2,
+            weightDecay,
+            eps,
+            maxNorm),
+        out);
   }
 
   public int steps() {

@@ -439,8 +439,7 @@ public final class FineTuner {
         loss = l.getFloat();
         collector.backward(l);
       }
-      GradientClipping.clip(trained, s.maxGradNorm(), m);
-      adam.step(trained, learningRate);
+      adam.step(model.encoder(), trained, learningRate, s.maxGradNorm(), m);
     }
     zeroFrozen(model.weights(), trained);
     return loss;

@@ -20,7 +20,6 @@ import org.cellspark.model.TrainableBert;
 import org.cellspark.train.AdamW;
 import org.cellspark.train.CellClassifier;
 import org.cellspark.train.DropoutRates;
-import org.cellspark.train.GradientClipping;
 import org.cellspark.train.TrainingBatch;
 import org.cellspark.train.WeightedCrossEntropy;
 
@@ -139,8 +138,7 @@ public final class FinetuneBenchmark {
         collector.backward(loss);
       }
       long t1 = System.nanoTime();
-      GradientClipping.clip(model.weights(), 1.0, m);
-      adam.step(model.weights(), Double.NaN);
+      adam.step(model.encoder(), model.weights(), Double.NaN, 1.0, m);
       if (i > 0) {
         forwardBackward += (t1 - t0) / 1e9;
         optimizer += (System.nanoTime() - t1) / 1e9;
