@@ -257,6 +257,7 @@ public final class FineTuner {
       int classes,
       Checkpoints checkpoints) {
     List<TrainableBert.NamedWeight> trained = trainable(model.weights(), s.freezeLayers());
+    freezeOthers(model.weights(), trained);
     List<LengthBatcher.Batch> batches = LengthBatcher.byLength(train.lengths(), s.batchTokens());
     int total = s.epochs() * batches.size();
     LearningRateSchedule schedule =
@@ -420,7 +421,8 @@ public final class FineTuner {
   /**
    * One optimizer step on one batch: forward with dropout (its masks drawn from libtorch's
    * generator seeded with {@code seed + step}), loss, backward, gradients clipped to their global
-   * norm, AdamW update. Returns the loss.
+   * norm, AdamW update. Returns the loss. The weights outside {@code trained} must not record
+   * gradients ({@link #train} stops the frozen ones).
    */
   public static float step(
       CellClassifier model,
@@ -441,7 +443,6 @@ public final class FineTuner {
       }
       adam.step(model.encoder(), trained, learningRate, s.maxGradNorm(), m);
     }
-    zeroFrozen(model.weights(), trained);
     return loss;
   }
 
@@ -464,15 +465,16 @@ public final class FineTuner {
     return out;
   }
 
-  /** Frozen weights still collect gradients; they are cleared so none accumulates. */
-  private static void zeroFrozen(
+  /**
+   * The weights that do not train stop recording gradients, as upstream's freeze_layers sets
+   * requires_grad False: the backward pass then computes no gradient for them (for the embeddings,
+   * a vocabulary-sized one), and none accumulates.
+   */
+  private static void freezeOthers(
       List<TrainableBert.NamedWeight> all, List<TrainableBert.NamedWeight> trained) {
-    if (trained.size() == all.size()) {
-      return;
-    }
     for (TrainableBert.NamedWeight w : all) {
       if (!trained.contains(w)) {
-        JniUtils.zeroGrad((PtNDArray) w.value());
+        w.value().setRequiresGradient(false);
       }
     }
   }

@@ -14,7 +14,9 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.Pooling;
@@ -245,5 +247,45 @@ class FineTunerTest {
         .isInstanceOf(UserException.class)
         .hasMessageContaining("Cannot resume the fine-tune from its checkpoint in " + tmp)
         .hasMessageContaining("Delete " + tmp + " to start afresh");
+  }
+
+  @Test
+  void frozenLayersAndTheEmbeddingsStayAsTheyWere() {
+    float[] weights = {1f, 1f};
+    try (TrainableBert encoder =
+        TrainableBert.load(Fixtures.vocab("models/tiny-v2"), Device.cpu())) {
+      CellClassifier model =
+          new CellClassifier(encoder, Pooling.MEAN, CLS, EOS, head(2, 32, 3), new float[2]);
+      Map<String, float[]> before = new HashMap<>();
+      for (TrainableBert.NamedWeight w : model.weights()) {
+        before.put(w.name(), w.value().toFloatArray());
+      }
+      FineTuner.train(
+          model,
+          cells(240, 1),
+          cells(40, 2),
+          FineTuner.Settings.builder(weights)
+              .epochs(2)
+              .learningRate(3e-3)
+              .weightDecay(0.01)
+              .batchTokens(512)
+              .dropout(DROPOUT)
+              .freezeLayers(1)
+              .build(),
+          2);
+      for (TrainableBert.NamedWeight w : model.weights()) {
+        boolean frozen =
+            w.name().startsWith("embeddings.") || w.name().startsWith("encoder.layer.0.");
+        float[] after = w.value().toFloatArray();
+        if (frozen) {
+          assertThat(after).as(w.name() + " (frozen)").isEqualTo(before.get(w.name()));
+          assertThat(w.value().hasGradient())
+              .as(w.name() + " records no gradient: the backward pass skips it")
+              .isFalse();
+        } else {
+          assertThat(after).as(w.name() + " (trained)").isNotEqualTo(before.get(w.name()));
+        }
+      }
+    }
   }
 }
