@@ -153,12 +153,6 @@ public final class EmbedTransform {
     @Override
     public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
       Device device = TaskDevice.current();
-      if (options.precision() != Precision.FP32 && !device.isGpu()) {
-        throw UserException.of(
-            "--precision %s needs GPU executors (spark.task.resource.gpu.amount); this task runs on"
-                + " the CPU, where models run in fp32",
-            options.precision().name().toLowerCase(Locale.ROOT));
-      }
       Encoder encoder = ModelCache.get(options.model(), device, options.precision());
       CellEmbedder embedder = new CellEmbedder(encoder, device, options.settings());
       TaskContext task = TaskContext.get();

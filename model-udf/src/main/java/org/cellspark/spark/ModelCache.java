@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.cellspark.model.Encoder;
 import org.cellspark.model.ModelLoader;
 import org.cellspark.model.Precision;
+import org.cellspark.model.PrecisionOnDevice;
 
 /**
  * One loaded model per executor JVM and device, shared by the task threads (each makes its own
@@ -30,7 +31,12 @@ public final class ModelCache {
     return get(path, device, Precision.FP32);
   }
 
+  /**
+   * The model at {@code path} on {@code device} in {@code precision}, loaded once per JVM; a
+   * precision the device cannot run well is refused first ({@link PrecisionOnDevice}).
+   */
   public static Encoder get(String path, Device device, Precision precision) {
+    PrecisionOnDevice.check(precision, device);
     Path absolute = ShippedFiles.resolve(path);
     return MODELS.computeIfAbsent(
         new Key(absolute.toString(), device.toString(), precision),

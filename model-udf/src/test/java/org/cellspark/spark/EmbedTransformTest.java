@@ -23,8 +23,10 @@ import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.Pooling;
+import org.cellspark.model.Precision;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
+import org.cellspark.testing.Vectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -182,5 +184,36 @@ class EmbedTransformTest {
         .hasMessageContaining(
             "the tokens were made with a V1 vocabulary (32 tokens) but the model has vocab_size"
                 + " 34");
+  }
+
+  /**
+   * CPU executors run bf16 (fast where the CPU has bf16 instructions) and refuse fp16, naming the
+   * reason, before any model is loaded.
+   */
+  @Test
+  void aCpuTaskEmbedsInBf16AndRefusesFp16(SparkSession spark) {
+    List<Row> bf16 =
+        EmbedTransform.apply(
+                cells(spark, 2), EmbedTransform.Options.of(MODEL, MEAN).with(Precision.BF16, null))
+            .collectAsList();
+    for (Row r : bf16) {
+      String id = r.getString(0);
+      if (!r.isNullAt(3)) {
+        int cell = Integer.parseInt(id.substring(id.indexOf('_') + 1));
+        assertThat(Vectors.cosine(floats(r.<Float>getList(3)), expected(cell)))
+            .as(id + ": bf16 against PyTorch's fp32")
+            .isGreaterThan(0.995);
+      }
+    }
+    assertThatThrownBy(
+            () ->
+                EmbedTransform.apply(
+                        cells(spark, 2),
+                        EmbedTransform.Options.of(MODEL, MEAN).with(Precision.FP16, null))
+                    .collectAsList())
+        .satisfies(
+            t ->
+                assertThat(UserException.findIn(t).getMessage())
+                    .contains("--precision fp16 needs GPU executors"));
   }
 }

@@ -55,7 +55,9 @@ final class ModelJobArgs {
   @Option(
       names = "--precision",
       paramLabel = "fp32|fp16|bf16",
-      description = "fp16 and bf16 need GPU executors.")
+      description =
+          "fp16 needs GPU executors; bf16 runs on GPUs and on CPUs with bf16 instructions"
+              + " (AVX512-BF16, AMX).")
   String precision = "fp32";
 
   Precision parsedPrecision() {

@@ -10,7 +10,6 @@ import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -110,11 +109,6 @@ final class PerturbWorker
       return;
     }
     Device device = TaskDevice.current();
-    if (precision != Precision.FP32 && !device.isGpu()) {
-      throw UserException.of(
-          "--precision %s needs GPU executors; this task runs on the CPU",
-          precision.name().toLowerCase(Locale.ROOT));
-    }
     int done = 0;
     try (CellEmbedder embedder =
         new CellEmbedder(ModelCache.get(model, device, precision), device, settings)) {
