@@ -62,6 +62,42 @@ class PerturbCommandTest {
                 .distinct()
                 .count())
         .isEqualTo(2);
+    // The same screen in bf16, which CPU executors run: the same rows, cosines within 0.01.
+    CliRun bf16 =
+        CliRun.of(
+            "perturb",
+            "--input",
+            tokens,
+            "--model",
+            Fixtures.vocab("models/tiny-v2").toString(),
+            "--output",
+            tmp.resolve("screen-bf16").toString(),
+            "--perturbation",
+            "overexpress",
+            "--genes",
+            genes.toString(),
+            "--filter",
+            "cell_type=monocyte",
+            "--precision",
+            "bf16");
+    assertThat(bf16.exitCode()).as(bf16.err()).isZero();
+    spark
+        .read()
+        .parquet(tmp.resolve("screen/cell_shifts").toString())
+        .createOrReplaceTempView("fp32_shifts");
+    spark
+        .read()
+        .parquet(tmp.resolve("screen-bf16/cell_shifts").toString())
+        .createOrReplaceTempView("bf16_shifts");
+    org.apache.spark.sql.Row compared =
+        spark
+            .sql(
+                "SELECT count(*), max(abs(a.cosine_similarity - b.cosine_similarity)) FROM"
+                    + " fp32_shifts a JOIN bf16_shifts b ON a.cell_id = b.cell_id AND"
+                    + " a.perturbed_symbols = b.perturbed_symbols")
+            .first();
+    assertThat(compared.getLong(0)).isEqualTo(26);
+    assertThat(compared.getDouble(1)).isLessThan(0.01);
   }
 
   @Test
