@@ -39,7 +39,7 @@ public final class PrecisionOnDevice {
               + " the CPU, where fp16 is about three times slower than fp32. On CPUs use fp32, or"
               + " bf16 where the CPU has bf16 instructions (AVX512-BF16 or AMX)");
     }
-    if (cpuHasBf16(CPUINFO).orElse(true) || !WARNED.compareAndSet(false, true)) {
+    if (CpuFlags.BF16 || !WARNED.compareAndSet(false, true)) {
       return;
     }
     LOG.warn(
@@ -47,6 +47,12 @@ public final class PrecisionOnDevice {
             + " libtorch emulates bf16, which is slower than fp32 here; use fp32 on these"
             + " executors",
         CPUINFO);
+  }
+
+  /** The CPU's flags, read once per JVM when a bf16 model first runs on it (not on every task). */
+  private static final class CpuFlags {
+    /** Assumed present where unknown (not Linux): no warning on a guess. */
+    static final boolean BF16 = cpuHasBf16(CPUINFO).orElse(true);
   }
 
   /**

@@ -48,7 +48,8 @@ public final class EmbedTransform {
    * @param idColumn a column naming cells in messages (e.g. cell_id), or null
    * @param windowTokens tokens buffered per task before embedding (length grouping works within
    *     it); 0: 32 batches of the task's budget
-   * @param precision fp32, or fp16 on GPU executors
+   * @param precision fp32; fp16 on GPU executors; bf16 on GPU executors and CPUs (see {@link
+   *     org.cellspark.model.PrecisionOnDevice})
    * @param progress counts embedded cells (for progress logs), or null
    */
   public record Options(

@@ -41,6 +41,12 @@ import org.slf4j.LoggerFactory;
 public final class FineTuner {
   private static final Logger LOG = LoggerFactory.getLogger(FineTuner.class);
 
+  /**
+   * Padded tokens per training batch unless set: fixed, not the device's inference budget, because
+   * the backward pass keeps every layer's activations (docs/finetune.md sizes it for a GPU).
+   */
+  public static final long DEFAULT_BATCH_TOKENS = 16_384;
+
   /** A progress line within an epoch at most this often (each epoch's end has its own line). */
   private static final long PROGRESS_EVERY_NANOS = 30_000_000_000L;
 
@@ -84,7 +90,7 @@ public final class FineTuner {
       private double weightDecay = 0.001;
       private double warmupFraction;
       private LearningRateSchedule.Decay decay = LearningRateSchedule.Decay.LINEAR;
-      private long batchTokens = 16_384;
+      private long batchTokens = DEFAULT_BATCH_TOKENS;
       private int freezeLayers;
       private final float[] classWeights;
       private int patience;

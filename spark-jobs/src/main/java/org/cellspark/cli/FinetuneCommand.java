@@ -8,6 +8,7 @@ import org.cellspark.jobs.finetune.FinetuneJob;
 import org.cellspark.jobs.finetune.FinetuneOptions;
 import org.cellspark.jobs.finetune.FinetuneResult;
 import org.cellspark.model.Precision;
+import org.cellspark.train.FineTuner;
 import org.cellspark.train.LearningRateSchedule;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -89,7 +90,7 @@ final class FinetuneCommand implements Callable<Integer> {
       names = "--batch-tokens",
       paramLabel = "N",
       description = "Padded tokens per batch (cells x longest cell).")
-  long batchTokens = FinetuneOptions.DEFAULT_BATCH_TOKENS;
+  long batchTokens = FineTuner.DEFAULT_BATCH_TOKENS;
 
   @Option(
       names = "--freeze-layers",

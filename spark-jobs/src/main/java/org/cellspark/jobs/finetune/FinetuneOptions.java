@@ -6,6 +6,7 @@ import org.cellspark.infer.Pooling;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.OptionProblems;
 import org.cellspark.model.Precision;
+import org.cellspark.train.FineTuner;
 import org.cellspark.train.LearningRateSchedule;
 
 /**
@@ -58,11 +59,6 @@ public record FinetuneOptions(
     long seed,
     boolean overwrite)
     implements Serializable {
-  /**
-   * Padded tokens per training batch: fixed, not the device's inference budget, because the
-   * backward pass keeps every layer's activations (docs/finetune.md sizes it for a GPU).
-   */
-  public static final long DEFAULT_BATCH_TOKENS = 16_384;
 
   public FinetuneOptions {
     OptionProblems problems = new OptionProblems();
@@ -153,7 +149,7 @@ public record FinetuneOptions(
     private double weightDecay = 0.001;
     private int warmupSteps = 500;
     private LearningRateSchedule.Decay decay = LearningRateSchedule.Decay.LINEAR;
-    private long batchTokens = DEFAULT_BATCH_TOKENS;
+    private long batchTokens = FineTuner.DEFAULT_BATCH_TOKENS;
     private int freezeLayers;
     private boolean balanced;
     private int patience;
