@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
@@ -33,22 +35,7 @@ class PerturbCommandTest {
     Path genes =
         Files.writeString(
             tmp.resolve("genes.txt"), "# genes to screen\nSYM01\nENSG00000000009\tsecond\n\n");
-    CliRun p =
-        CliRun.of(
-            "perturb",
-            "--input",
-            tokens,
-            "--model",
-            Fixtures.vocab("models/tiny-v2").toString(),
-            "--output",
-            tmp.resolve("screen").toString(),
-            "--perturbation",
-            "overexpress",
-            "--genes",
-            genes.toString(),
-            "--filter",
-            "cell_type=monocyte",
-            "--gene-shifts");
+    CliRun p = overexpress(tokens, genes, "screen", "--gene-shifts");
     assertThat(p.exitCode()).as(p.err()).isZero();
     assertThat(p.out())
         .contains("perturbed 13 cells: 26 rows")
@@ -63,23 +50,7 @@ class PerturbCommandTest {
                 .count())
         .isEqualTo(2);
     // The same screen in bf16, which CPU executors run: the same rows, cosines within 0.01.
-    CliRun bf16 =
-        CliRun.of(
-            "perturb",
-            "--input",
-            tokens,
-            "--model",
-            Fixtures.vocab("models/tiny-v2").toString(),
-            "--output",
-            tmp.resolve("screen-bf16").toString(),
-            "--perturbation",
-            "overexpress",
-            "--genes",
-            genes.toString(),
-            "--filter",
-            "cell_type=monocyte",
-            "--precision",
-            "bf16");
+    CliRun bf16 = overexpress(tokens, genes, "screen-bf16", "--precision", "bf16");
     assertThat(bf16.exitCode()).as(bf16.err()).isZero();
     spark
         .read()
@@ -98,6 +69,28 @@ class PerturbCommandTest {
             .first();
     assertThat(compared.getLong(0)).isEqualTo(26);
     assertThat(compared.getDouble(1)).isLessThan(0.01);
+  }
+
+  /** The listed genes overexpressed in the monocytes, with the tiny V2 model, into tmp/OUT. */
+  private CliRun overexpress(String tokens, Path genes, String out, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "perturb",
+                "--input",
+                tokens,
+                "--model",
+                Fixtures.vocab("models/tiny-v2").toString(),
+                "--output",
+                tmp.resolve(out).toString(),
+                "--perturbation",
+                "overexpress",
+                "--genes",
+                genes.toString(),
+                "--filter",
+                "cell_type=monocyte"));
+    args.addAll(List.of(more));
+    return CliRun.of(args.toArray(new String[0]));
   }
 
   @Test
