@@ -21,7 +21,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
 import org.cellspark.error.UserException;
 import org.cellspark.io.AtlasInputs;
@@ -80,11 +79,12 @@ public final class MediansJob {
       sc.setJobDescription("medians: depth-normalised non-zero values per gene");
       Dataset<Row> cells =
           atlases.read(spark, annotationsUsed(atlases, o), new ReadPlan(countsAt, 0, held));
-      JavaRDD<InternalRow> values = normalizedValues(spark, cells, genes, o, counted, filtered);
+      NormalizedValues values = normalizedValues(spark, cells, genes, o, counted, filtered);
+      JavaRDD<InternalRow> rows = countsOf(cells);
       List<long[]> perGene =
           o.approximate()
-              ? PerGeneMedians.approximate(spark, values)
-              : PerGeneMedians.exact(values, genes.genes(), sc.defaultParallelism() * 2);
+              ? PerGeneMedians.approximate(spark, rows, values)
+              : PerGeneMedians.exact(rows, values, sc.defaultParallelism() * 2);
       sc.setJobDescription(null);
 
       Dictionaries vocabulary = Dictionaries.of(perGene, genes, o, listed);
@@ -123,8 +123,8 @@ public final class MediansJob {
         .toList();
   }
 
-  /** Every counted cell's depth-normalised non-zero values, as (gene number, value) rows. */
-  private static JavaRDD<InternalRow> normalizedValues(
+  /** How each counted cell's depth-normalised non-zero values are read, on the executors. */
+  private static NormalizedValues normalizedValues(
       SparkSession spark,
       Dataset<Row> cells,
       GeneNumbering genes,
@@ -133,7 +133,18 @@ public final class MediansJob {
       LongAccumulator filtered) {
     Broadcast<Map<String, int[]>> slots =
         JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(genes.slots());
-    StructType obs = CellCountsSchema.obsOf(cells.schema());
+    return new NormalizedValues(
+        slots,
+        genes.genes(),
+        CellCountsSchema.obsOf(cells.schema()),
+        o.nCountsColumn(),
+        o.filterPassColumn(),
+        counted,
+        filtered);
+  }
+
+  /** The cells as (source, gene index, counts, obs) rows, what {@link NormalizedValues} reads. */
+  private static JavaRDD<InternalRow> countsOf(Dataset<Row> cells) {
     return cells
         .select(
             CellCountsSchema.SOURCE,
@@ -142,16 +153,7 @@ public final class MediansJob {
             CellCountsSchema.OBS)
         .queryExecution()
         .toRdd()
-        .toJavaRDD()
-        .mapPartitions(
-            new NormalizedValues(
-                slots,
-                genes.genes(),
-                obs,
-                o.nCountsColumn(),
-                o.filterPassColumn(),
-                counted,
-                filtered));
+        .toJavaRDD();
   }
 
   /**

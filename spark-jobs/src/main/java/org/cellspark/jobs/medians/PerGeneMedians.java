@@ -5,12 +5,11 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.percentile_approx;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
+import org.apache.commons.math3.util.KthSelector;
+import org.apache.commons.math3.util.MedianOf3PivotingStrategy;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -18,24 +17,35 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.spark.InternalRowsRelation;
-import scala.Tuple2;
 
 /**
- * Each gene's median over the (gene, value) rows of {@link NormalizedValues}, as {gene, median
- * bits, cells} triples: exactly (the default), or by Spark's {@code percentile_approx}.
+ * Each gene's median over the cells' {@link NormalizedValues}, as {gene, median bits, cells}
+ * triples: exactly (the default), or by Spark's {@code percentile_approx}.
  */
 final class PerGeneMedians {
+  /**
+   * A task's values buffered before they are handed on: 24 MB (a gene number and a value each),
+   * twice that with the sort's scratch arrays.
+   */
+  static final int FLUSH_VALUES = 2 << 20;
+
+  /**
+   * Pivots the selector keeps between its two selections: ten levels, as Commons Math's own use.
+   */
+  private static final int PIVOTS_CACHED = (1 << 10) - 1;
+
   private PerGeneMedians() {}
 
   /** percentile_approx per gene: {gene, median bits, cells}. */
-  static List<long[]> approximate(SparkSession spark, JavaRDD<InternalRow> values) {
+  static List<long[]> approximate(
+      SparkSession spark, JavaRDD<InternalRow> cells, NormalizedValues values) {
     StructType schema =
         new StructType()
             .add("gene", DataTypes.IntegerType, false)
             .add("value", DataTypes.DoubleType, false);
     List<long[]> out = new ArrayList<>();
     for (Row g :
-        InternalRowsRelation.dataFrame(spark, schema, values.rdd())
+        InternalRowsRelation.dataFrame(spark, schema, cells.mapPartitions(values.asRows()).rdd())
             .groupBy("gene")
             .agg(
                 percentile_approx(col("value"), lit(0.5), lit(MediansOptions.APPROX_ACCURACY)),
@@ -47,98 +57,65 @@ final class PerGeneMedians {
   }
 
   /**
-   * Exact medians: each task packs its values into one primitive array per gene (flushed every
-   * {@link GeneChunks#FLUSH_VALUES} values, so a task holds a bounded buffer), the arrays travel to
-   * one task per gene, are concatenated and sorted, and the median is the middle value (the mean of
-   * the two middle values for an even count, as numpy). A gene's values must fit one task's memory:
-   * 8 bytes per cell that expresses it (80 MB for 10 million cells).
+   * Exact medians: each task reads its cells straight into primitive arrays (no object per value),
+   * handed on every {@link #FLUSH_VALUES} values (so a task holds a bounded buffer) as one block
+   * per group of genes ({@link GeneBlocks}); the blocks travel to one task per group, where each
+   * gene's values are gathered and its median selected (quickselect: linear, where a sort is n log
+   * n): the middle value, or the mean of the two middle values for an even count, as numpy. A
+   * group's values must fit one task's memory: 8 bytes per cell that expresses a gene of it.
    */
-  static List<long[]> exact(JavaRDD<InternalRow> values, int genes, int partitions) {
-    return values
-        .mapPartitionsToPair(it -> new GeneChunks(it, genes))
+  static List<long[]> exact(JavaRDD<InternalRow> cells, NormalizedValues values, int partitions) {
+    return cells
+        .mapPartitionsToPair(
+            it -> new GeneBlocks(it, values.reader()::read, values.genes(), FLUSH_VALUES))
         .groupByKey(Math.max(1, partitions))
-        .map(
-            g -> {
-              int n = 0;
-              for (double[] c : g._2()) {
-                n += c.length;
-              }
-              double[] all = new double[n];
-              int at = 0;
-              for (double[] c : g._2()) {
-                System.arraycopy(c, 0, all, at, c.length);
-                at += c.length;
-              }
-              Arrays.sort(all);
-              double median = n % 2 == 1 ? all[n / 2] : (all[n / 2 - 1] + all[n / 2]) / 2;
-              return new long[] {g._1(), Double.doubleToLongBits(median), n};
-            })
+        .flatMap(group -> groupMedians(group._1(), group._2()).iterator())
         .collect();
   }
 
   /**
-   * A task's (gene, value) stream as (gene, values) chunks, one buffer per gene, flushed when full.
+   * The medians of a group's genes from its blocks: {gene, median bits, cells} of each detected
+   * gene.
    */
-  private static final class GeneChunks implements Iterator<Tuple2<Integer, double[]>> {
-    static final int FLUSH_VALUES = 4 << 20;
-    private final Iterator<InternalRow> in;
-    private final double[][] buffers;
-    private final int[] lengths;
-    private final int[] used; // genes with a non-empty buffer
-    private int usedCount;
-    private final ArrayDeque<Tuple2<Integer, double[]>> ready = new ArrayDeque<>();
-    private long buffered;
-
-    GeneChunks(Iterator<InternalRow> in, int genes) {
-      this.in = in;
-      this.buffers = new double[genes][];
-      this.lengths = new int[genes];
-      this.used = new int[genes];
-    }
-
-    @Override
-    public boolean hasNext() {
-      while (ready.isEmpty() && in.hasNext()) {
-        InternalRow r = in.next();
-        int g = r.getInt(0);
-        int len = lengths[g];
-        if (len == 0) {
-          used[usedCount++] = g;
-        }
-        if (buffers[g] == null || len == buffers[g].length) {
-          buffers[g] =
-              buffers[g] == null
-                  ? new double[16]
-                  : Arrays.copyOf(buffers[g], buffers[g].length * 2);
-        }
-        buffers[g][len] = r.getDouble(1);
-        lengths[g] = len + 1;
-        if (++buffered >= FLUSH_VALUES) {
-          flush();
-        }
+  static List<long[]> groupMedians(int group, Iterable<GeneBlock> blocks) {
+    List<GeneBlock> all = new ArrayList<>();
+    blocks.forEach(all::add);
+    List<long[]> out = new ArrayList<>();
+    for (int j = 0; j < GeneBlock.GENES; j++) {
+      int n = 0;
+      for (GeneBlock b : all) {
+        n += b.count(j);
       }
-      if (ready.isEmpty() && usedCount > 0) {
-        flush();
+      if (n == 0) {
+        continue;
       }
-      return !ready.isEmpty();
+      double[] gene = new double[n];
+      int at = 0;
+      for (GeneBlock b : all) {
+        at += b.copy(j, gene, at);
+      }
+      out.add(
+          new long[] {
+            (long) group * GeneBlock.GENES + j, Double.doubleToLongBits(median(gene)), n
+          });
     }
+    return out;
+  }
 
-    private void flush() {
-      for (int k = 0; k < usedCount; k++) {
-        int g = used[k];
-        ready.add(new Tuple2<>(g, Arrays.copyOf(buffers[g], lengths[g])));
-        lengths[g] = 0; // the buffer is kept for the next values
-      }
-      usedCount = 0;
-      buffered = 0;
+  /**
+   * The median of a non-empty array, reordering it: the middle value, or for an even count the mean
+   * of the two middle values, {@code (a + b) / 2} as numpy computes it. Commons Math's selector
+   * (quickselect, median-of-3 pivots); the second selection reuses the first's pivots.
+   */
+  static double median(double[] values) {
+    int n = values.length;
+    KthSelector selector = new KthSelector(new MedianOf3PivotingStrategy());
+    int[] pivots = new int[PIVOTS_CACHED];
+    Arrays.fill(pivots, -1);
+    double upper = selector.select(values, pivots, n / 2);
+    if (n % 2 == 1) {
+      return upper;
     }
-
-    @Override
-    public Tuple2<Integer, double[]> next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      return ready.poll();
-    }
+    return (selector.select(values, pivots, n / 2 - 1) + upper) / 2;
   }
 }
