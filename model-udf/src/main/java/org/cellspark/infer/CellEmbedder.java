@@ -167,6 +167,8 @@ public final class CellEmbedder implements AutoCloseable {
         tokens += c.length;
       }
       paddedTokens += (long) rows * width;
+      // The device's turn covers the batch's arrays from creation to release (the scope's end).
+      DeviceTurns.Turn turn = DeviceTurns.take(manager.getDevice());
       try (NDScope scope = new NDScope()) {
         scope.suppressNotUsedWarning();
         NDArray hidden =
@@ -176,6 +178,8 @@ public final class CellEmbedder implements AutoCloseable {
                 hiddenIndex);
         // Pooling and results in fp32 whatever the model computes in.
         consumer.accept(batch, hidden.toType(DataType.FLOAT32, false));
+      } finally {
+        turn.close();
       }
     }
   }

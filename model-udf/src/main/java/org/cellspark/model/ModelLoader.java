@@ -59,6 +59,7 @@ public final class ModelLoader {
   /** As {@link #load(Path, Device, Precision)}, choosing how a safetensors checkpoint runs. */
   public static Encoder load(Path location, Device device, Precision precision, Engine engine) {
     ModelFiles files = ModelFiles.at(location);
+    GpuReach.check(device);
     return files.torchScript()
         ? torchScript(files.weights(), files.config(), device, precision)
         : checkpoint(files.weights(), files.config(), device, precision, engine);

@@ -90,6 +90,7 @@ public final class TrainableBert implements AutoCloseable {
               + " (config.json + model.safetensors), whose weights it can train",
           location);
     }
+    GpuReach.check(device);
     BertConfig config = ModelLoader.readConfig(files.weights());
     Model program = FusedBertEncoder.loadProgram(device);
     NDManager manager = NDManager.newBaseManager(device, "PyTorch");

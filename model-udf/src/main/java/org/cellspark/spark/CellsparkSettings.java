@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import org.apache.spark.SparkConf;
 import org.apache.spark.sql.RuntimeConfig;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
@@ -67,6 +68,13 @@ public final class CellsparkSettings {
     }
 
     /**
+     * The setting as the application started with it ({@code conf}: a context's), else the default.
+     */
+    public T in(SparkConf conf) {
+      return value(conf.get(name, null));
+    }
+
+    /**
      * The setting in {@code conf}; refused, saying to set it to {@code what}, when it has no value
      * and no default.
      */
@@ -78,7 +86,8 @@ public final class CellsparkSettings {
       return v;
     }
 
-    private T value(String raw) {
+    /** The setting's value written as {@code raw} (null or blank: the default). */
+    public T value(String raw) {
       if (raw == null || raw.isBlank()) {
         return fallback;
       }
@@ -172,6 +181,25 @@ public final class CellsparkSettings {
           s -> BatchBudget.describe(BatchBudget.parse(s, "spark.cellspark.embed.batchTokens")),
           "padded tokens per batch of geneformer_embed_table (auto: the device's budget)");
 
+  /** The GPUs of embedded Spark's tasks: auto, none, or device numbers. */
+  public static final Key<String> EMBEDDED_GPUS =
+      key(
+          "embedded.gpus",
+          "auto",
+          s -> EmbeddedGpus.describe(EmbeddedGpus.parse(s)),
+          "the GPUs embedded Spark (local[...]) runs models on: auto (every GPU the loaded libtorch"
+              + " can use; none with its CPU build), none (the CPU), or device numbers such as 0,1."
+              + " Clusters use the GPUs Spark assigns to tasks instead");
+
+  /** Model batches at once per GPU in embedded Spark. */
+  public static final Key<Long> EMBEDDED_TASKS_PER_GPU =
+      key(
+          "embedded.tasksPerGpu",
+          2L,
+          CellsparkSettings::positive,
+          "embedded Spark: model batches running at once on each GPU (its tasks, one per core,"
+              + " take turns; their reading and writing goes on meanwhile)");
+
   /** How HDF5 files on a remote file system are read. */
   public static final Key<String> HDF5_REMOTE =
       key(
@@ -228,6 +256,8 @@ public final class CellsparkSettings {
         VOCABULARY,
         EMBED_LAYER,
         EMBED_BATCH_TOKENS,
+        EMBEDDED_GPUS,
+        EMBEDDED_TASKS_PER_GPU,
         HDF5_REMOTE,
         HDF5_BLOCK_BYTES,
         HDF5_CACHE_MB,

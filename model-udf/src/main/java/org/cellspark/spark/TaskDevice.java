@@ -1,6 +1,7 @@
 package org.cellspark.spark;
 
 import ai.djl.Device;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
 import org.cellspark.error.UserException;
@@ -8,15 +9,29 @@ import scala.Option;
 
 /**
  * The device a task runs its model on: the GPU Spark assigned to the task ({@code
- * spark.task.resource.gpu.amount} with a discovery script), never a hard-coded GPU 0, or the CPU
- * when the task has none.
+ * spark.task.resource.gpu.amount} with a discovery script), never a hard-coded GPU 0; in embedded
+ * Spark, which assigns none, a GPU of {@link EmbeddedGpus} where the machine has one; else the CPU.
  */
 public final class TaskDevice {
   private TaskDevice() {}
 
   public static Device current() {
     TaskContext task = TaskContext.get();
-    return task == null ? Device.cpu() : of(task.resources().get("gpu"));
+    if (task == null) {
+      return Device.cpu();
+    }
+    Option<ResourceInformation> gpu = task.resources().get("gpu");
+    if (gpu.isDefined()) {
+      return of(gpu);
+    }
+    SparkEnv env = SparkEnv.get();
+    if (env == null || !EmbeddedGpus.embedded(env.conf())) {
+      return Device.cpu();
+    }
+    return EmbeddedGpus.forTask(
+        env.conf(),
+        task.getLocalProperty(CellsparkSettings.EMBEDDED_GPUS.name()),
+        task.partitionId());
   }
 
   /** The device for a task's {@code gpu} resource (absent: the CPU). */

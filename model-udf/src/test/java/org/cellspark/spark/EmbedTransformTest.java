@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.cellspark.testing.Vectors.floats;
 import static org.cellspark.testing.Vectors.maxAbsDiff;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -23,6 +24,7 @@ import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.Pooling;
+import org.cellspark.model.GpuReach;
 import org.cellspark.model.Precision;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
@@ -215,5 +217,34 @@ class EmbedTransformTest {
             t ->
                 assertThat(UserException.findIn(t).getMessage())
                     .contains("--precision fp16 needs GPU executors"));
+  }
+
+  /**
+   * Embedded Spark's tasks take the machine's GPU where spark.cellspark.embedded.gpus says so, set
+   * on the session: here, with libtorch's CPU build, the task's model load onto GPU 0 is refused
+   * with what to install (GpuReach), which shows the task did choose the GPU.
+   */
+  @Test
+  void anEmbeddedSessionsTasksTakeTheGpusItNames(SparkSession spark) {
+    assumeTrue(GpuReach.gpus() == 0, "this machine's libtorch reaches a GPU");
+    String key = CellsparkSettings.EMBEDDED_GPUS.name();
+    spark.conf().set(key, "0");
+    try {
+      Dataset<Row> in = cells(spark, 2);
+      assertThatThrownBy(
+              () ->
+                  EmbedTransform.apply(in, EmbedTransform.Options.of(MODEL, MEAN)).collectAsList())
+          .satisfies(
+              e ->
+                  assertThat(UserException.findIn(e))
+                      .isNotNull()
+                      .hasMessageStartingWith("This task was given GPU 0"));
+    } finally {
+      spark.conf().unset(key);
+    }
+    // Unset, the session is back on the CPU.
+    assertThat(
+            EmbedTransform.apply(cells(spark, 2), EmbedTransform.Options.of(MODEL, MEAN)).count())
+        .isEqualTo(14);
   }
 }

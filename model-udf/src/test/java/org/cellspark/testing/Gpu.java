@@ -1,7 +1,7 @@
 package org.cellspark.testing;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
+import org.cellspark.model.GpuReach;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -17,7 +17,7 @@ public final class Gpu {
   /** The first CUDA device; the calling test is skipped, saying why, when there is none. */
   public static Device device() {
     Assumptions.assumeTrue(
-        Engine.getEngine("PyTorch").getGpuCount() > 0,
+        GpuReach.gpus() > 0,
         "no CUDA GPU visible to libtorch here, so this GPU test did not run. It runs on a machine"
             + " with one: mvn test -Dgroups=gpu, or bench/gpu/device.sh on the device machine");
     return Device.gpu();

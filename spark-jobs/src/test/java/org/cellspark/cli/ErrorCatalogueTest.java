@@ -1,6 +1,7 @@
 package org.cellspark.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,6 +25,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.cellspark.model.GpuReach;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
 import org.junit.jupiter.api.AfterAll;
@@ -338,6 +340,16 @@ class ErrorCatalogueTest {
     s.put(
         "model-without-config",
         w -> embed(w, tokensV2, Files.createDirectories(w.in().resolve("model"))));
+    s.put(
+        "gpu-without-cuda",
+        w -> {
+          // A machine whose libtorch reaches a GPU would embed on it: nothing to refuse there.
+          assumeTrue(GpuReach.gpus() == 0, "this machine's libtorch reaches a GPU");
+          Attempt cpu = embed(w, tokensV2, TINY_V2);
+          List<String> args = new ArrayList<>(cpu.args());
+          args.addAll(List.of("--conf", "spark.cellspark.embedded.gpus=0"));
+          return new Attempt(args, cpu.output());
+        });
     s.put(
         "model-without-weights",
         w -> {

@@ -1,0 +1,116 @@
+package org.cellspark.spark;
+
+import ai.djl.Device;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.IntSupplier;
+import java.util.stream.Collectors;
+import org.apache.spark.SparkConf;
+import org.cellspark.infer.DeviceTurns;
+import org.cellspark.model.GpuReach;
+
+/**
+ * The GPUs of embedded Spark ({@code local[...]}: {@code bin/cellspark} on one machine, a
+ * notebook's local session). Spark's local scheduler offers tasks no GPUs (with {@code
+ * spark.task.resource.gpu.amount} set its tasks are never scheduled), so without this a machine's
+ * GPU went unused. {@code spark.cellspark.embedded.gpus}: {@code auto} (default) uses every GPU the
+ * loaded libtorch can use (none with its CPU build, so a CPU machine is unchanged), {@code none}
+ * the CPU, or a list of device numbers. Tasks are spread over the GPUs by partition, and take turns
+ * on each ({@code spark.cellspark.embedded.tasksPerGpu} batches at once, {@link DeviceTurns}). Read
+ * from the application's settings ({@code --conf}, spark-defaults) or, where a SQL query runs the
+ * task, the session's. On clusters tasks use the GPUs Spark assigns them and this is not consulted.
+ */
+final class EmbeddedGpus {
+  /** auto: every GPU libtorch can use. */
+  static final List<Integer> AUTO = List.of(-1);
+
+  private EmbeddedGpus() {}
+
+  /** Parses the setting: auto, none, or device numbers (comma-separated). */
+  static List<Integer> parse(String s) {
+    String v = s.trim().toLowerCase(Locale.ROOT);
+    if (v.equals("auto")) {
+      return AUTO;
+    }
+    if (v.equals("none")) {
+      return List.of();
+    }
+    List<Integer> out = new ArrayList<>();
+    for (String part : v.split(",", -1)) {
+      int gpu;
+      try {
+        gpu = Integer.parseInt(part.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "must be auto, none or GPU numbers such as 0,1; '" + part.trim() + "' is none of them",
+            e);
+      }
+      if (gpu < 0 || out.contains(gpu)) {
+        throw new IllegalArgumentException(
+            "GPU numbers are 0 or more, each listed once; " + gpu + " is not");
+      }
+      out.add(gpu);
+    }
+    return List.copyOf(out);
+  }
+
+  /** The setting as written back (for the settings page). */
+  static String describe(List<Integer> gpus) {
+    if (gpus.equals(AUTO)) {
+      return "auto";
+    }
+    return gpus.isEmpty()
+        ? "none"
+        : gpus.stream().map(String::valueOf).collect(Collectors.joining(","));
+  }
+
+  /**
+   * The device of a task of partition {@code partition} in embedded Spark: a GPU of the setting
+   * (the partition's turn among them; their turns limited), else the CPU.
+   *
+   * @param setting the setting as the task sees it (null: the application's)
+   */
+  static Device forTask(SparkConf conf, String setting, int partition) {
+    String raw = setting != null ? setting : conf.get(CellsparkSettings.EMBEDDED_GPUS.name(), null);
+    List<Integer> gpus = chosen(parse(CellsparkSettings.EMBEDDED_GPUS.value(raw)), Detected::gpus);
+    if (gpus.isEmpty()) {
+      return Device.cpu();
+    }
+    Device device = Device.gpu(gpus.get(Math.floorMod(partition, gpus.size())));
+    DeviceTurns.limit(device, Math.toIntExact(CellsparkSettings.EMBEDDED_TASKS_PER_GPU.in(conf)));
+    return device;
+  }
+
+  /** The GPUs to use: the listed ones, or for auto the first {@code detected} ones. */
+  static List<Integer> chosen(List<Integer> setting, IntSupplier detected) {
+    if (!setting.equals(AUTO)) {
+      return setting;
+    }
+    List<Integer> out = new ArrayList<>();
+    for (int i = 0; i < detected.getAsInt(); i++) {
+      out.add(i);
+    }
+    return out;
+  }
+
+  /** Whether this is embedded Spark: a local master, not local-cluster (real executors). */
+  static boolean embedded(SparkConf conf) {
+    String master = conf.get("spark.master", "");
+    return master.equals("local") || master.startsWith("local[");
+  }
+
+  /** The GPUs libtorch can use here, asked once per JVM (it starts the engine). */
+  private static final class Detected {
+    static final int COUNT;
+
+    static {
+      TorchThreads.configure(); // before the engine starts, which asking does
+      COUNT = GpuReach.gpus();
+    }
+
+    static int gpus() {
+      return COUNT;
+    }
+  }
+}
