@@ -198,7 +198,8 @@ public final class CellsparkSettings {
           2L,
           CellsparkSettings::positive,
           "embedded Spark: model batches running at once on each GPU (its tasks, one per core,"
-              + " take turns; their reading and writing goes on meanwhile)");
+              + " take turns; their reading and writing goes on meanwhile). Fixed by the first job"
+              + " to use the GPU in that JVM");
 
   /** How HDF5 files on a remote file system are read. */
   public static final Key<String> HDF5_REMOTE =

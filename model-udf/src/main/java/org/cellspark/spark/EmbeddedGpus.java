@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.IntSupplier;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.apache.spark.SparkConf;
 import org.cellspark.infer.DeviceTurns;
@@ -69,17 +70,26 @@ final class EmbeddedGpus {
    * The device of a task of partition {@code partition} in embedded Spark: a GPU of the setting
    * (the partition's turn among them; their turns limited), else the CPU.
    *
-   * @param setting the setting as the task sees it (null: the application's)
+   * @param conf the application's settings
+   * @param session a setting as the session running the task has it (a task's local property), or
+   *     null
    */
-  static Device forTask(SparkConf conf, String setting, int partition) {
-    String raw = setting != null ? setting : conf.get(CellsparkSettings.EMBEDDED_GPUS.name(), null);
-    List<Integer> gpus = chosen(parse(CellsparkSettings.EMBEDDED_GPUS.value(raw)), Detected::gpus);
+  static Device forTask(SparkConf conf, UnaryOperator<String> session, int partition) {
+    List<Integer> gpus =
+        chosen(parse(setting(CellsparkSettings.EMBEDDED_GPUS, conf, session)), Detected::gpus);
     if (gpus.isEmpty()) {
       return Device.cpu();
     }
     Device device = Device.gpu(gpus.get(Math.floorMod(partition, gpus.size())));
-    DeviceTurns.limit(device, Math.toIntExact(CellsparkSettings.EMBEDDED_TASKS_PER_GPU.in(conf)));
+    long turns = setting(CellsparkSettings.EMBEDDED_TASKS_PER_GPU, conf, session);
+    DeviceTurns.limit(device, (int) Math.min(Integer.MAX_VALUE, turns));
     return device;
+  }
+
+  private static <T> T setting(
+      CellsparkSettings.Key<T> key, SparkConf conf, UnaryOperator<String> session) {
+    String raw = session.apply(key.name());
+    return raw != null ? key.value(raw) : key.in(conf);
   }
 
   /** The GPUs to use: the listed ones, or for auto the first {@code detected} ones. */

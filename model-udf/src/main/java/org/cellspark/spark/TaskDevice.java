@@ -28,10 +28,7 @@ public final class TaskDevice {
     if (env == null || !EmbeddedGpus.embedded(env.conf())) {
       return Device.cpu();
     }
-    return EmbeddedGpus.forTask(
-        env.conf(),
-        task.getLocalProperty(CellsparkSettings.EMBEDDED_GPUS.name()),
-        task.partitionId());
+    return EmbeddedGpus.forTask(env.conf(), task::getLocalProperty, task.partitionId());
   }
 
   /** The device for a task's {@code gpu} resource (absent: the CPU). */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.cellspark.error.UserException;
 import org.cellspark.model.GpuReach;
@@ -62,17 +63,19 @@ class EmbeddedGpusTest {
   @Test
   void tasksAreSpreadOverTheListedGpusByPartition() {
     SparkConf conf = new SparkConf(false).set("spark.cellspark.embedded.gpus", "1,3");
-    assertThat(EmbeddedGpus.forTask(conf, null, 0)).isEqualTo(Device.gpu(1));
-    assertThat(EmbeddedGpus.forTask(conf, null, 5)).isEqualTo(Device.gpu(3));
+    assertThat(EmbeddedGpus.forTask(conf, key -> null, 0)).isEqualTo(Device.gpu(1));
+    assertThat(EmbeddedGpus.forTask(conf, key -> null, 5)).isEqualTo(Device.gpu(3));
     // The session's value, where a SQL query runs the task, wins over the application's.
-    assertThat(EmbeddedGpus.forTask(conf, "none", 5)).isEqualTo(Device.cpu());
-    assertThat(EmbeddedGpus.forTask(new SparkConf(false), "0", 5)).isEqualTo(Device.gpu(0));
+    Map<String, String> none = Map.of("spark.cellspark.embedded.gpus", "none");
+    assertThat(EmbeddedGpus.forTask(conf, none::get, 5)).isEqualTo(Device.cpu());
+    Map<String, String> zero = Map.of("spark.cellspark.embedded.gpus", "0");
+    assertThat(EmbeddedGpus.forTask(new SparkConf(false), zero::get, 5)).isEqualTo(Device.gpu(0));
   }
 
   @Test
   void autoOnThisMachineIsWhatLibtorchReaches() {
     // The CPU build of libtorch (CI, laptops): the CPU, as before embedded GPUs existed.
     Device expected = GpuReach.gpus() > 0 ? Device.gpu(0) : Device.cpu();
-    assertThat(EmbeddedGpus.forTask(new SparkConf(false), null, 0)).isEqualTo(expected);
+    assertThat(EmbeddedGpus.forTask(new SparkConf(false), key -> null, 0)).isEqualTo(expected);
   }
 }
