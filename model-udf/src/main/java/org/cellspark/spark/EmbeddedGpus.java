@@ -8,6 +8,7 @@ import java.util.function.IntSupplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.apache.spark.SparkConf;
+import org.cellspark.error.UserException;
 import org.cellspark.infer.DeviceTurns;
 import org.cellspark.model.GpuReach;
 
@@ -22,7 +23,7 @@ import org.cellspark.model.GpuReach;
  * from the application's settings ({@code --conf}, spark-defaults) or, where a SQL query runs the
  * task, the session's. On clusters tasks use the GPUs Spark assigns them and this is not consulted.
  */
-final class EmbeddedGpus {
+public final class EmbeddedGpus {
   /** auto: every GPU libtorch can use. */
   static final List<Integer> AUTO = List.of(-1);
 
@@ -104,9 +105,30 @@ final class EmbeddedGpus {
     return out;
   }
 
+  /**
+   * Refuses Spark's GPU scheduling in embedded Spark: with {@code spark.task.resource.gpu.amount}
+   * set, its local scheduler never starts a task (the job hangs), or Spark refuses to start asking
+   * for executor resource settings, which Cellspark reported as its own bug.
+   *
+   * @param taskGpus the setting's value, or null
+   */
+  public static void refuseTaskGpus(String master, String taskGpus) {
+    if (taskGpus != null && embedded(master)) {
+      throw UserException.of(
+          "spark.task.resource.gpu.amount=%s asks Spark to schedule tasks by GPU, which embedded"
+              + " Spark (master %s) cannot do: its tasks would never start. Cellspark uses this"
+              + " machine's GPUs itself (spark.cellspark.embedded.gpus, default auto: every GPU"
+              + " the loaded libtorch can use); drop the setting, or run on a cluster",
+          taskGpus, master);
+    }
+  }
+
   /** Whether this is embedded Spark: a local master, not local-cluster (real executors). */
   static boolean embedded(SparkConf conf) {
-    String master = conf.get("spark.master", "");
+    return embedded(conf.get("spark.master", ""));
+  }
+
+  private static boolean embedded(String master) {
     return master.equals("local") || master.startsWith("local[");
   }
 

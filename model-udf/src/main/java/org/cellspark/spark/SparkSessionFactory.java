@@ -11,6 +11,9 @@ import org.apache.spark.sql.SparkSession;
  * bin/cellspark}) get a sensible local setup.
  */
 public final class SparkSessionFactory {
+  /** Spark's setting for GPUs per task: clusters only. */
+  public static final String TASK_GPUS = "spark.task.resource.gpu.amount";
+
   private SparkSessionFactory() {}
 
   public static SparkSession getOrCreate(String appName, Map<String, String> overrides) {
@@ -41,6 +44,7 @@ public final class SparkSessionFactory {
     }
     // Records survive Kryo, should the cluster serialize with it (CellsparkKryo).
     CellsparkKryo.addTo(conf);
+    EmbeddedGpus.refuseTaskGpus(conf.get("spark.master"), conf.get(TASK_GPUS, null));
     return SparkSession.builder().config(conf).getOrCreate();
   }
 }

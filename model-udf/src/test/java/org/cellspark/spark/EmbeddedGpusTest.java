@@ -1,6 +1,7 @@
 package org.cellspark.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
@@ -77,5 +78,21 @@ class EmbeddedGpusTest {
     // The CPU build of libtorch (CI, laptops): the CPU, as before embedded GPUs existed.
     Device expected = GpuReach.gpus() > 0 ? Device.gpu(0) : Device.cpu();
     assertThat(EmbeddedGpus.forTask(new SparkConf(false), key -> null, 0)).isEqualTo(expected);
+  }
+
+  @Test
+  void sparksGpuSchedulingIsRefusedInEmbeddedSparkOnly() {
+    assertThatThrownBy(() -> EmbeddedGpus.refuseTaskGpus("local[*]", "1"))
+        .isInstanceOf(UserException.class)
+        .hasMessageStartingWith(
+            "spark.task.resource.gpu.amount=1 asks Spark to schedule tasks by GPU")
+        .hasMessageContaining("master local[*]")
+        .hasMessageContaining("spark.cellspark.embedded.gpus");
+    assertThatThrownBy(() -> EmbeddedGpus.refuseTaskGpus("local", "0.5"))
+        .isInstanceOf(UserException.class);
+    assertThatCode(() -> EmbeddedGpus.refuseTaskGpus("local[2]", null)).doesNotThrowAnyException();
+    assertThatCode(() -> EmbeddedGpus.refuseTaskGpus("yarn", "0.25")).doesNotThrowAnyException();
+    assertThatCode(() -> EmbeddedGpus.refuseTaskGpus("local-cluster[2,1,1024]", "1"))
+        .doesNotThrowAnyException();
   }
 }

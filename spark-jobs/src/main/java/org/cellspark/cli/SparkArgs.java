@@ -5,6 +5,7 @@ import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.SparkJobs;
+import org.cellspark.spark.EmbeddedGpus;
 import org.cellspark.spark.SparkSessionFactory;
 import picocli.CommandLine.Option;
 
@@ -50,6 +51,11 @@ final class SparkArgs {
                 ? SparkSession.getDefaultSession().get()
                 : null;
     if (active != null) {
+      EmbeddedGpus.refuseTaskGpus(
+          active.sparkContext().master(),
+          conf.getOrDefault(
+              SparkSessionFactory.TASK_GPUS,
+              active.sparkContext().getConf().get(SparkSessionFactory.TASK_GPUS, null)));
       return new Session(active, false, SparkJobs.sessionConf(active, conf));
     }
     return new Session(SparkSessionFactory.getOrCreate(appName, conf), true, null);

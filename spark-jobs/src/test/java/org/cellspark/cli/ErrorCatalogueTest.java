@@ -351,6 +351,14 @@ class ErrorCatalogueTest {
           return new Attempt(args, cpu.output());
         });
     s.put(
+        "task-gpus-in-embedded-spark",
+        w -> {
+          Attempt plain = embed(w, tokensV2, TINY_V2);
+          List<String> args = new ArrayList<>(plain.args());
+          args.addAll(List.of("--conf", "spark.task.resource.gpu.amount=1"));
+          return new Attempt(args, plain.output());
+        });
+    s.put(
         "model-without-weights",
         w -> {
           Path model = Files.createDirectories(w.in().resolve("model"));
