@@ -80,6 +80,13 @@ class ErrorCatalogueTest {
     static Attempt of(Path output, String... args) {
       return new Attempt(List.of(args), output);
     }
+
+    /** The same command line with more arguments after it. */
+    Attempt with(String... more) {
+      List<String> all = new ArrayList<>(args);
+      all.addAll(List.of(more));
+      return new Attempt(all, output);
+    }
   }
 
   @FunctionalInterface
@@ -345,19 +352,11 @@ class ErrorCatalogueTest {
         w -> {
           // A machine whose libtorch reaches a GPU would embed on it: nothing to refuse there.
           assumeTrue(GpuReach.gpus() == 0, "this machine's libtorch reaches a GPU");
-          Attempt cpu = embed(w, tokensV2, TINY_V2);
-          List<String> args = new ArrayList<>(cpu.args());
-          args.addAll(List.of("--conf", "spark.cellspark.embedded.gpus=0"));
-          return new Attempt(args, cpu.output());
+          return embed(w, tokensV2, TINY_V2).with("--conf", "spark.cellspark.embedded.gpus=0");
         });
     s.put(
         "task-gpus-in-embedded-spark",
-        w -> {
-          Attempt plain = embed(w, tokensV2, TINY_V2);
-          List<String> args = new ArrayList<>(plain.args());
-          args.addAll(List.of("--conf", "spark.task.resource.gpu.amount=1"));
-          return new Attempt(args, plain.output());
-        });
+        w -> embed(w, tokensV2, TINY_V2).with("--conf", "spark.task.resource.gpu.amount=1"));
     s.put(
         "model-without-weights",
         w -> {
