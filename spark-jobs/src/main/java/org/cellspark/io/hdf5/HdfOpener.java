@@ -200,7 +200,9 @@ public final class HdfOpener implements Serializable {
         throw UserException.of("Input %s does not exist or is not a file", f.name());
       }
       try {
-        return new HdfFile(p);
+        return new HdfFile(PositionalFileChannel.open(p), p.toUri());
+      } catch (IOException e) {
+        throw UserException.because(e, "Cannot open input %s: %s", f.name(), e.getMessage());
       } catch (RuntimeException e) {
         failIfCancelled(f);
         throw e;
