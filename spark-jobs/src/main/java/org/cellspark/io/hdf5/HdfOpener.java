@@ -199,11 +199,20 @@ public final class HdfOpener implements Serializable {
       if (!Files.isRegularFile(p)) {
         throw UserException.of("Input %s does not exist or is not a file", f.name());
       }
+      PositionalFileChannel channel;
       try {
-        return new HdfFile(PositionalFileChannel.open(p), p.toUri());
+        channel = PositionalFileChannel.open(p);
       } catch (IOException e) {
         throw UserException.because(e, "Cannot open input %s: %s", f.name(), e.getMessage());
-      } catch (RuntimeException e) {
+      }
+      try {
+        return new HdfFile(channel, p.toUri());
+      } catch (RuntimeException e) { // not HDF5, or damaged: the channel is ours to close
+        try {
+          channel.close();
+        } catch (IOException closing) {
+          e.addSuppressed(closing);
+        }
         failIfCancelled(f);
         throw e;
       }
