@@ -190,6 +190,30 @@ public final class HdfOpener implements Serializable {
   }
 
   /**
+   * A local file (the input, or an executor's copy of a remote one) through {@link
+   * PositionalFileChannel}: read, not memory-mapped buffer by buffer.
+   */
+  private HdfFile openLocal(Path p, InputFile f) {
+    PositionalFileChannel channel;
+    try {
+      channel = PositionalFileChannel.open(p);
+    } catch (IOException e) {
+      throw UserException.because(e, "Cannot open input %s: %s", f.name(), e.getMessage());
+    }
+    try {
+      return new HdfFile(channel, p.toUri());
+    } catch (RuntimeException e) { // not HDF5, or damaged: the channel is ours to close
+      try {
+        channel.close();
+      } catch (IOException closing) {
+        e.addSuppressed(closing);
+      }
+      failIfCancelled(f);
+      throw e;
+    }
+  }
+
+  /**
    * Opens {@code f} as HDF5; a missing file or one that is not HDF5 is the caller's to report
    * (jHDF's exceptions pass).
    */
@@ -199,23 +223,7 @@ public final class HdfOpener implements Serializable {
       if (!Files.isRegularFile(p)) {
         throw UserException.of("Input %s does not exist or is not a file", f.name());
       }
-      PositionalFileChannel channel;
-      try {
-        channel = PositionalFileChannel.open(p);
-      } catch (IOException e) {
-        throw UserException.because(e, "Cannot open input %s: %s", f.name(), e.getMessage());
-      }
-      try {
-        return new HdfFile(channel, p.toUri());
-      } catch (RuntimeException e) { // not HDF5, or damaged: the channel is ours to close
-        try {
-          channel.close();
-        } catch (IOException closing) {
-          e.addSuppressed(closing);
-        }
-        failIfCancelled(f);
-        throw e;
-      }
+      return openLocal(p, f);
     }
     Configuration conf = conf();
     org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(f.uri());
@@ -228,7 +236,7 @@ public final class HdfOpener implements Serializable {
         throw UserException.because(e, "Input %s does not exist", f.name());
       }
       if (reads.copy()) {
-        return new HdfFile(LocalCopies.of(f.uri(), status, fs, REMOTE_REQUESTS, REMOTE_BYTES));
+        return openLocal(LocalCopies.of(f.uri(), status, fs, REMOTE_REQUESTS, REMOTE_BYTES), f);
       }
       FSDataInputStream in =
           fs.openFile(path)
