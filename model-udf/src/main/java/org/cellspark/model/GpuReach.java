@@ -42,23 +42,25 @@ public final class GpuReach {
   /**
    * How many GPUs this JVM's libtorch can use: 0 with its CPU build or where CUDA sees no device;
    * else the CUDA runtime's device count, or 1 where the runtime cannot be asked (libtorch's CUDA
-   * builds ship it under a name of their own). Starts the PyTorch engine: libtorch's thread
-   * settings must be in place before the first call.
+   * builds ship it under a name of their own). Asked once per JVM; the first call starts the
+   * PyTorch engine, so libtorch's thread settings must be in place before it.
    */
   public static int gpus() {
-    return Cuda.AVAILABLE ? Math.max(1, CudaUtils.getGpuCount()) : 0;
+    return Cuda.GPUS;
   }
 
   /** What libtorch reports, asked once per JVM (the first model loaded onto a GPU asks). */
   private static final class Cuda {
     static final boolean AVAILABLE;
     static final String VERSION;
+    static final int GPUS;
 
     static {
       DjlSetup.offline();
       Engine engine = Engine.getEngine("PyTorch");
       AVAILABLE = engine.hasCapability(StandardCapabilities.CUDA);
       VERSION = engine.getVersion();
+      GPUS = AVAILABLE ? Math.max(1, CudaUtils.getGpuCount()) : 0;
     }
   }
 }

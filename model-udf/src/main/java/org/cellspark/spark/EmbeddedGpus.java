@@ -77,7 +77,9 @@ public final class EmbeddedGpus {
    */
   static Device forTask(SparkConf conf, UnaryOperator<String> session, int partition) {
     List<Integer> gpus =
-        chosen(parse(setting(CellsparkSettings.EMBEDDED_GPUS, conf, session)), Detected::gpus);
+        chosen(
+            parse(setting(CellsparkSettings.EMBEDDED_GPUS, conf, session)),
+            EmbeddedGpus::detectedGpus);
     if (gpus.isEmpty()) {
       return Device.cpu();
     }
@@ -132,17 +134,9 @@ public final class EmbeddedGpus {
     return master.equals("local") || master.startsWith("local[");
   }
 
-  /** The GPUs libtorch can use here, asked once per JVM (it starts the engine). */
-  private static final class Detected {
-    static final int COUNT;
-
-    static {
-      TorchThreads.configure(); // before the engine starts, which asking does
-      COUNT = GpuReach.gpus();
-    }
-
-    static int gpus() {
-      return COUNT;
-    }
+  /** The GPUs libtorch can use here (asking starts the engine, after its thread settings). */
+  private static int detectedGpus() {
+    TorchThreads.configure();
+    return GpuReach.gpus();
   }
 }

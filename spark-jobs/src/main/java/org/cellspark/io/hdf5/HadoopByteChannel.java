@@ -2,8 +2,6 @@ package org.cellspark.io.hdf5;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.NonWritableChannelException;
-import java.nio.channels.SeekableByteChannel;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,7 +19,7 @@ import org.apache.hadoop.fs.FSDataInputStream;
  * thousands of chunk-sized GETs into tens (each GET to S3 costs tens of milliseconds before the
  * first byte). Only about the bytes the tasks need are fetched.
  */
-final class HadoopByteChannel implements SeekableByteChannel {
+final class HadoopByteChannel extends PositionedReadChannel {
   private final FSDataInputStream in;
   private final long size;
   private final int blockSize;
@@ -35,7 +33,6 @@ final class HadoopByteChannel implements SeekableByteChannel {
   static final int WINDOWS = 4;
   private final AtomicLong requests;
   private final AtomicLong bytes;
-  private long position;
   private boolean open = true;
 
   /**
@@ -62,13 +59,13 @@ final class HadoopByteChannel implements SeekableByteChannel {
   }
 
   @Override
-  public int read(ByteBuffer dst) throws IOException {
+  int readAt(ByteBuffer dst, long position) throws IOException {
     if (position >= size) {
       return -1;
     }
     int n = (int) Math.min(dst.remaining(), size - position);
     if (n >= blockSize) {
-      readLarge(dst, n);
+      readLarge(dst, position, n);
     } else {
       int done = 0;
       while (done < n) {
@@ -81,12 +78,11 @@ final class HadoopByteChannel implements SeekableByteChannel {
         done += take;
       }
     }
-    position += n;
     return n;
   }
 
   /** A large read from a read-ahead window holding it, or from a new window starting here. */
-  private void readLarge(ByteBuffer dst, int n) throws IOException {
+  private void readLarge(ByteBuffer dst, long position, int n) throws IOException {
     for (Map.Entry<Long, byte[]> w : windows.entrySet()) {
       long start = w.getKey();
       if (position >= start && position + n <= start + w.getValue().length) {
@@ -125,29 +121,8 @@ final class HadoopByteChannel implements SeekableByteChannel {
   }
 
   @Override
-  public int write(ByteBuffer src) {
-    throw new NonWritableChannelException();
-  }
-
-  @Override
-  public long position() {
-    return position;
-  }
-
-  @Override
-  public SeekableByteChannel position(long newPosition) {
-    position = newPosition;
-    return this;
-  }
-
-  @Override
   public long size() {
     return size;
-  }
-
-  @Override
-  public SeekableByteChannel truncate(long s) {
-    throw new NonWritableChannelException();
   }
 
   @Override
