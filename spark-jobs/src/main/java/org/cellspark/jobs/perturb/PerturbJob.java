@@ -379,10 +379,11 @@ public final class PerturbJob {
     sc.setJobDescription("perturb: write cell_shifts/");
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
     int readPartitions = Math.max(1, Math.min(total, sc.defaultParallelism() * 4));
+    CheckpointIndex index = work.index();
     GeneNames names = new GeneNames(s.vocabulary());
     ShiftTables.cellShifts(
             spark,
-            ShiftTables.read(jsc, work.unitsUri(), readPartitions),
+            ShiftTables.read(jsc, work.unitsUri(), index, readPartitions),
             names,
             ShiftTables.shiftColumns(s.states()))
         .write()
@@ -391,7 +392,8 @@ public final class PerturbJob {
     long pairs = 0;
     if (o.geneShifts()) {
       sc.setJobDescription("perturb: write gene_shifts/");
-      ShiftTables.geneShifts(spark, ShiftTables.read(jsc, work.unitsUri(), readPartitions), names)
+      ShiftTables.geneShifts(
+              spark, ShiftTables.read(jsc, work.unitsUri(), index, readPartitions), names)
           .write()
           .parquet(out.stagingUri() + "/gene_shifts");
       pairs = ParquetFooters.rowCount(hadoop, out.stagingUri() + "/gene_shifts");
@@ -402,7 +404,7 @@ public final class PerturbJob {
       pickles.createStaging();
       pickleFiles =
           PickleExport.write(
-              ShiftTables.read(jsc, work.unitsUri(), readPartitions),
+              ShiftTables.read(jsc, work.unitsUri(), index, readPartitions),
               new PickleExport(
                   pickles.stagingUri(),
                   o.type().label(),

@@ -1,11 +1,10 @@
 package org.cellspark.jobs.perturb;
 
 import ai.djl.Device;
-import java.io.BufferedOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
@@ -34,9 +33,9 @@ import scala.Tuple2;
 /**
  * One task of a perturbation screen: its work units, a window at a time. A window's original cells
  * run once, then all its perturbed copies stream through the model in length-grouped batches (a
- * unit's copies share one length: no padding), each compared with its original as it comes. Every
- * finished unit is written to its own checkpoint file (written aside, then renamed: a unit is there
- * whole or not at all), which is what lets a stopped screen resume.
+ * unit's copies share one length: no padding), each compared with its original as it comes.
+ * Finished units are checkpointed, many to a file ({@link CheckpointFiles}, written aside then
+ * renamed: a unit is there whole or not at all), which is what lets a stopped screen resume.
  */
 final class PerturbWorker
     implements VoidFunction<Iterator<Tuple2<Integer, Tuple2<WorkUnit, int[]>>>>, Serializable {
@@ -46,6 +45,15 @@ final class PerturbWorker
 
   /** Perturbations per window: enough copies to fill batches, few enough originals to hold. */
   static final int WINDOW_PERTURBATIONS = 256;
+
+  /**
+   * Seconds of work between a task's checkpoint files: writing one costs about 0.1 s on HDFS or an
+   * object store, so 1% at most, and a lost task loses at most this much more than its window.
+   */
+  static final long CHECKPOINT_SECONDS = 30;
+
+  /** Results a task holds before writing them, whatever the time (gene shifts can be large). */
+  static final long CHECKPOINT_BYTES = 32L << 20;
 
   private final String model;
   private final Precision precision;
@@ -100,16 +108,18 @@ final class PerturbWorker
     List<Tuple2<WorkUnit, int[]>> units = new ArrayList<>();
     input.forEachRemaining(t -> units.add(t._2()));
     units.sort(Comparator.comparingInt(t -> t._1().id()));
-    FileSystem fs = new Path(unitsDir).getFileSystem(hadoop.value());
+    Path dir = new Path(unitsDir);
+    FileSystem fs = dir.getFileSystem(hadoop.value());
     if (TaskContext.get().attemptNumber() > 0) {
       // A retried task (lost executor, failed attempt): keep what the earlier attempt finished.
-      units.removeIf(t -> exists(fs, new Path(unitsDir, UnitFiles.name(t._1().id()))));
+      BitSet finished = CheckpointIndex.scan(fs, dir).finished();
+      units.removeIf(t -> finished.get(t._1().id()));
     }
     if (units.isEmpty()) {
       return;
     }
     Device device = TaskDevice.current();
-    int done = 0;
+    Checkpointer checkpoints = new Checkpointer(fs, dir);
     try (CellEmbedder embedder =
         new CellEmbedder(ModelCache.get(model, device, precision), device, settings)) {
       ShiftMetrics metrics =
@@ -120,6 +130,9 @@ final class PerturbWorker
         List<Pending> window = new ArrayList<>();
         int perturbations = 0;
         while (i < units.size() && (window.isEmpty() || perturbations < WINDOW_PERTURBATIONS)) {
+          if (failAfterUnits > 0 && checkpoints.finished() + window.size() == failAfterUnits) {
+            break; // tests only: the stop comes after exactly that many units are checkpointed
+          }
           WorkUnit u = units.get(i)._1();
           int[] cell = units.get(i)._2();
           Pending p = new Pending(u, planner.perturbations(cell, u.from(), u.to()));
@@ -129,18 +142,87 @@ final class PerturbWorker
         }
         run(embedder, metrics, window);
         for (Pending p : window) {
-          write(fs, p);
-          done++;
-          if (done == 1) {
-            FaultInjection.midTask("perturb"); // tests only: one unit's file is written
-          }
-          if (failAfterUnits > 0 && done >= failAfterUnits) {
-            throw new IllegalStateException("test hook: stopping after " + done + " work units");
+          checkpoints.add(p);
+        }
+        boolean stopping = failAfterUnits > 0 && checkpoints.finished() >= failAfterUnits;
+        if (checkpoints.due() || i == units.size() || stopping) {
+          checkpoints.write();
+          if (checkpoints.files == 1) {
+            FaultInjection.midTask("perturb"); // tests only: some units are checkpointed
           }
         }
+        if (stopping) {
+          throw new IllegalStateException(
+              "test hook: stopping after " + checkpoints.finished() + " work units");
+        }
       }
+    } catch (Exception e) {
+      // Units finished before the failure are whole: keep them for the retry or the next run.
+      try {
+        checkpoints.write();
+      } catch (IOException | RuntimeException w) {
+        e.addSuppressed(w);
+      }
+      throw e;
     } finally {
       taskSeconds.add((System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  /**
+   * A task's finished units, held until a checkpoint is due and then written as one file. The first
+   * window's units are written at once (a lost task then keeps them); after that, every {@link
+   * #CHECKPOINT_SECONDS} or {@link #CHECKPOINT_BYTES} of results, whichever comes first, and at the
+   * task's end. Results are only ever held for whole windows, so a window of a large model
+   * (minutes) is still written as soon as it finishes.
+   */
+  private static final class Checkpointer {
+    private final FileSystem fs;
+    private final Path dir;
+    private final List<UnitResult> held = new ArrayList<>();
+    private long heldBytes;
+    private long lastWrite = System.nanoTime();
+    private int written;
+    int files;
+
+    Checkpointer(FileSystem fs, Path dir) {
+      this.fs = fs;
+      this.dir = dir;
+    }
+
+    void add(Pending p) {
+      List<UnitResult.Row> rows = new ArrayList<>(p.rows.length);
+      for (UnitResult.Row r : p.rows) {
+        if (r != null) {
+          rows.add(r);
+          heldBytes +=
+              64L + 4L * r.perturbed().length + 8L * r.shifts().length + 8L * r.affected().length;
+        }
+      }
+      held.add(new UnitResult(p.unit.id(), rows));
+    }
+
+    /** Units finished by this task: written or held. */
+    int finished() {
+      return written + held.size();
+    }
+
+    boolean due() {
+      return files == 0
+          || heldBytes >= CHECKPOINT_BYTES
+          || System.nanoTime() - lastWrite >= CHECKPOINT_SECONDS * 1_000_000_000L;
+    }
+
+    void write() throws IOException {
+      if (held.isEmpty()) {
+        return;
+      }
+      CheckpointFiles.write(fs, dir, held);
+      written += held.size();
+      files++;
+      held.clear();
+      heldBytes = 0;
+      lastWrite = System.nanoTime();
     }
   }
 
@@ -197,35 +279,6 @@ final class PerturbWorker
     } catch (InvalidCellException e) {
       throw UserException.because(
           e, "The model cannot take a cell of this screen: %s", e.getMessage());
-    }
-  }
-
-  private void write(FileSystem fs, Pending p) throws IOException {
-    List<UnitResult.Row> rows = new ArrayList<>();
-    for (UnitResult.Row r : p.rows) {
-      if (r != null) {
-        rows.add(r);
-      }
-    }
-    Path target = new Path(unitsDir, UnitFiles.name(p.unit.id()));
-    Path temp =
-        new Path(
-            unitsDir,
-            "." + UnitFiles.name(p.unit.id()) + ".tmp-" + TaskContext.get().taskAttemptId());
-    try (DataOutputStream out =
-        new DataOutputStream(new BufferedOutputStream(fs.create(temp, true)))) {
-      new UnitResult(p.unit.id(), rows).write(out);
-    }
-    if (!fs.rename(temp, target)) {
-      fs.delete(temp, false); // another attempt finished this unit first: same content
-    }
-  }
-
-  private static boolean exists(FileSystem fs, Path p) {
-    try {
-      return fs.exists(p);
-    } catch (IOException e) {
-      return false;
     }
   }
 }

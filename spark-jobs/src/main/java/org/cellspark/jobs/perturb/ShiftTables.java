@@ -34,14 +34,24 @@ import org.cellspark.error.UserException;
 final class ShiftTables {
   private ShiftTables() {}
 
-  /** Every unit's results; files named otherwise (temporaries, hidden files) are not read. */
-  static JavaRDD<UnitResult> read(JavaSparkContext sc, String unitsUri, int partitions) {
-    return sc.binaryFiles(unitsUri + "/unit-*.bin", partitions).values().map(ShiftTables::readUnit);
+  /**
+   * Every finished unit's results, each once ({@code index} says which file to take a unit from
+   * when two hold it); files named otherwise (temporaries, hidden files) are not read.
+   */
+  static JavaRDD<UnitResult> read(
+      JavaSparkContext sc, String unitsUri, CheckpointIndex index, int partitions) {
+    return sc.binaryFiles(unitsUri + "/" + CheckpointFiles.GLOB, partitions)
+        .values()
+        .flatMap(file -> readUnits(file, index).iterator());
   }
 
-  private static UnitResult readUnit(PortableDataStream file) throws IOException {
+  private static List<UnitResult> readUnits(PortableDataStream file, CheckpointIndex index)
+      throws IOException {
+    String name = new org.apache.hadoop.fs.Path(file.getPath()).getName();
     try (DataInputStream in = file.open()) {
-      return UnitResult.read(in, file.getPath());
+      List<UnitResult> units = CheckpointFiles.read(in, file.getPath());
+      units.removeIf(u -> !index.take(name, u.unit()));
+      return units;
     }
   }
 

@@ -7,9 +7,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.cellspark.error.UserException;
@@ -17,10 +17,10 @@ import org.cellspark.jobs.common.StagedOutput;
 
 /**
  * A screen's checkpoints, beside its output: {@code .NAME.cellspark-work/} holds {@code plan.json}
- * (the plan's fingerprint: inputs, model, options and every work unit) and {@code units/} (one file
- * per finished unit). A run with the same output and the same fingerprint picks up the finished
- * units; a different plan is refused rather than mixed in. The folder goes once the output is
- * committed.
+ * (the plan's fingerprint: inputs, model, options and every work unit) and {@code units/} (the
+ * finished units, many to a file: {@link CheckpointFiles}). A run with the same output and the same
+ * fingerprint picks up the finished units; a different plan is refused rather than mixed in. The
+ * folder goes once the output is committed.
  */
 final class WorkDir {
   static final String PLAN_FILE = "plan.json";
@@ -29,6 +29,7 @@ final class WorkDir {
 
   private final FileSystem fs;
   private final Path root;
+  private final Map<String, int[]> headers = new HashMap<>();
 
   private WorkDir(FileSystem fs, Path root) {
     this.fs = fs;
@@ -91,20 +92,27 @@ final class WorkDir {
     return root.toUri().toString();
   }
 
-  /** The units whose files are complete (named, renamed into place) among {@code 0..units-1}. */
-  BitSet finished(int units) {
-    BitSet done = new BitSet(units);
+  /**
+   * What the checkpoint files hold now. Headers are read once per file and remembered (progress
+   * reports ask every few seconds while a screen runs).
+   */
+  synchronized CheckpointIndex index() {
+    Path units = new Path(root, "units");
     try {
-      for (FileStatus f : fs.listStatus(new Path(root, "units"))) {
-        int u = UnitFiles.unitOf(f.getPath().getName());
-        if (u >= 0 && u < units) {
-          done.set(u);
-        }
-      }
-      return done;
+      return CheckpointIndex.scan(fs, units, headers);
     } catch (IOException e) {
-      throw UserException.because(e, "Cannot list the checkpoints in %s: %s", root, e.getMessage());
+      throw UserException.because(
+          e, "Cannot read the checkpoints in %s: %s", units, e.getMessage());
     }
+  }
+
+  /** The finished units among {@code 0..units-1}. */
+  BitSet finished(int units) {
+    BitSet done = index().finished();
+    if (done.length() > units) {
+      done.clear(units, done.length());
+    }
+    return done;
   }
 
   /** Removes the folder, once the output is in place. */

@@ -323,13 +323,37 @@ class PerturbJobTest {
         Path.of(
             java.net.URI.create(
                 WorkDir.locate(tmp.resolve("resumed").toUri().toString()).toString()));
-    try (Stream<Path> units = Files.list(work.resolve("units"))) {
-      assertThat(units.filter(p -> p.getFileName().toString().startsWith("unit-"))).hasSize(5);
+    Path units = work.resolve("units");
+    List<Path> files;
+    try (Stream<Path> listed = Files.list(units)) {
+      files = listed.filter(p -> !p.getFileName().toString().startsWith(".")).toList();
     }
+    // The task's five units went into one file, not five.
+    assertThat(files).hasSize(1);
+    List<UnitResult> held;
+    try (var in = Files.newInputStream(files.get(0))) {
+      held = CheckpointFiles.read(in, files.get(0).toString());
+    }
+    assertThat(held).hasSize(5);
     assertThat(tmp.resolve("resumed")).doesNotExist(); // nothing that looks like output
+
+    // What an earlier version left (one file per unit) is read too; and a unit two attempts both
+    // checkpointed (here: the first two, again) is taken once.
+    Files.delete(files.get(0));
+    for (UnitResult u : held) {
+      try (var out =
+          new java.io.DataOutputStream(
+              Files.newOutputStream(units.resolve(CheckpointFiles.legacyName(u.unit()))))) {
+        u.write(out);
+      }
+    }
+    var local =
+        org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf.Configuration());
+    CheckpointFiles.write(local, new org.apache.hadoop.fs.Path(units.toUri()), held.subList(0, 2));
 
     PerturbResult resumed = PerturbJob.run(spark, stopping.withExecution(4096, Precision.FP32, 2));
     assertThat(resumed.unitsResumed()).isEqualTo(5);
+    assertThat(resumed.rows()).isEqualTo(whole.size());
     Map<String, double[]> again = rows(spark, resumed.output(), 0);
     assertThat(again.keySet()).isEqualTo(whole.keySet());
     whole.forEach(

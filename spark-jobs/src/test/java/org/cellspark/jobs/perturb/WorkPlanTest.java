@@ -114,8 +114,6 @@ class WorkPlanTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> UnitResult.read(new DataInputStream(new ByteArrayInputStream(cut)), "u"))
         .isInstanceOf(IOException.class);
-    assertThat(UnitFiles.unitOf(UnitFiles.name(12))).isEqualTo(12);
-    assertThat(UnitFiles.unitOf("." + UnitFiles.name(12) + ".tmp-3")).isEqualTo(-1);
   }
 
   @Test
