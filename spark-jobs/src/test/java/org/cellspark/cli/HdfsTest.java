@@ -17,6 +17,7 @@ import org.cellspark.jobs.tokenize.TokenizeJob;
 import org.cellspark.jobs.tokenize.TokenizeOptions;
 import org.cellspark.jobs.tokenize.TokenizeResult;
 import org.cellspark.spark.CellsparkSettings;
+import org.cellspark.spark.FaultInjection;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.HdfsCluster;
 import org.cellspark.testing.SharedSpark;
@@ -30,8 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Inputs and outputs on hdfs://, against a real HDFS (Hadoop's NameNode and a DataNode, started by
  * the test): every atlas format tokenized from it (HDF5 both ways, ranged reads and local copies)
- * and written back, equal to the local run; and the Airflow DAGs' pipeline run twice over a workdir
- * on HDFS, where replacing an output is a rename onto HDFS's namespace.
+ * and written back, equal to the local run; the Airflow DAGs' pipeline run twice over a workdir on
+ * HDFS, where replacing an output is a rename onto HDFS's namespace; and the other jobs (medians,
+ * classify and its saved model, finetune stopped and resumed) with everything on HDFS.
  */
 @ExtendWith(SharedSpark.class)
 class HdfsTest {
@@ -156,5 +158,101 @@ class HdfsTest {
     }
     assertThat(spark.read().parquet(hdfs.uri("/runs/1/tokens")).count()).isEqualTo(1969);
     assertThat(spark.read().parquet(hdfs.uri("/runs/1/screen/cell_shifts")).count()).isPositive();
+  }
+
+  @Test
+  void mediansClassifyAndFinetuneWriteToHdfs(SparkSession spark) throws IOException {
+    FileSystem fs = hdfs.fileSystem();
+    String atlas = hdfs.upload(Fixtures.atlas("classify_atlas.h5ad"), "/jobs/atlas.h5ad");
+    String model = FIXTURES.resolve("models/v1-tiny").toString();
+    String tokens = hdfs.uri("/jobs/tokens");
+    String embeddings = hdfs.uri("/jobs/embeddings");
+    run("medians", "--input", atlas, "--output", hdfs.uri("/jobs/vocab"));
+    assertThat(
+            fs.exists(new org.apache.hadoop.fs.Path(hdfs.uri("/jobs/vocab/token_dictionary.pkl"))))
+        .isTrue();
+    run(
+        "tokenize",
+        "--input",
+        atlas,
+        "--vocabulary",
+        "builtin:geneformer-v1",
+        "--attribute",
+        "cell_type",
+        "--attribute",
+        "donor",
+        "--min-gene-match",
+        "0.1",
+        "--output",
+        tokens);
+    run("embed", "--input", tokens, "--model", model, "--output", embeddings);
+    run(
+        "classify",
+        "--embeddings",
+        embeddings + "/cells",
+        "--label",
+        "cell_type",
+        "--group",
+        "donor",
+        "--output",
+        hdfs.uri("/jobs/classifier"));
+    run(
+        "classify",
+        "apply",
+        "--model",
+        hdfs.uri("/jobs/classifier"),
+        "--embeddings",
+        embeddings + "/cells",
+        "--output",
+        hdfs.uri("/jobs/labels"));
+    assertThat(spark.read().parquet(hdfs.uri("/jobs/labels/predictions")).count()).isEqualTo(600);
+
+    // A fine-tuning run stopped after its first epoch resumes from its checkpoint on HDFS.
+    String[] finetune = {
+      "finetune",
+      "--input",
+      tokens,
+      "--label",
+      "cell_type",
+      "--group",
+      "donor",
+      "--model",
+      model,
+      "--vocabulary",
+      "builtin:geneformer-v1",
+      "--epochs",
+      "2",
+      "--output",
+      hdfs.uri("/jobs/ft")
+    };
+    spark.conf().set(FaultInjection.STOP_FINETUNE_AFTER_EPOCHS, "1");
+    try {
+      assertThat(CliRun.of(finetune).exitCode()).isNotZero();
+    } finally {
+      spark.conf().unset(FaultInjection.STOP_FINETUNE_AFTER_EPOCHS);
+    }
+    assertThat(fs.exists(new org.apache.hadoop.fs.Path(hdfs.uri("/jobs/.ft.cellspark-work"))))
+        .isTrue();
+    assertThat(fs.exists(new org.apache.hadoop.fs.Path(hdfs.uri("/jobs/ft")))).isFalse();
+    run(finetune);
+    try (var in = fs.open(new org.apache.hadoop.fs.Path(hdfs.uri("/jobs/ft/_cellspark.json")))) {
+      assertThat(
+              new com.fasterxml.jackson.databind.ObjectMapper()
+                  .readTree(in)
+                  .at("/training/resumed_after_epoch")
+                  .asInt())
+          .isEqualTo(1);
+    }
+    assertThat(
+            fs.exists(new org.apache.hadoop.fs.Path(hdfs.uri("/jobs/ft/model/model.safetensors"))))
+        .isTrue();
+    assertThat(fs.exists(new org.apache.hadoop.fs.Path(hdfs.uri("/jobs/.ft.cellspark-work"))))
+        .isFalse();
+  }
+
+  private static CliRun run(String... args) {
+    CliRun run = CliRun.of(args);
+    assertThat(run.exitCode()).as("%s: %s", args[0], run.err()).isZero();
+    return run;
   }
 }
