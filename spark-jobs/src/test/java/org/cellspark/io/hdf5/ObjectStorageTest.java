@@ -2,6 +2,7 @@ package org.cellspark.io.hdf5;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,9 +16,13 @@ import org.cellspark.error.UserException;
 import org.cellspark.jobs.embed.EmbedJob;
 import org.cellspark.jobs.embed.EmbedOptions;
 import org.cellspark.jobs.embed.EmbedResult;
+import org.cellspark.jobs.perturb.PerturbJob;
+import org.cellspark.jobs.perturb.PerturbOptions;
+import org.cellspark.jobs.perturb.PerturbResult;
 import org.cellspark.jobs.tokenize.TokenizeJob;
 import org.cellspark.jobs.tokenize.TokenizeOptions;
 import org.cellspark.jobs.tokenize.TokenizeResult;
+import org.cellspark.perturb.PerturbationType;
 import org.cellspark.spark.CellsparkSettings;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.S3Server;
@@ -154,6 +159,48 @@ class ObjectStorageTest {
       assertThat(((org.apache.spark.ml.linalg.Vector) b.get(i).get(1)).toArray())
           .containsExactly(((org.apache.spark.ml.linalg.Vector) a.get(i).get(1)).toArray());
     }
+
+    // A screen with its checkpoints on the bucket (written aside, renamed: a copy on S3).
+    List<String> genes = List.of("ENSG00000080986", "ENSG00000140459");
+    PerturbResult localScreen =
+        PerturbJob.run(
+            spark,
+            PerturbOptions.of(
+                    local.output(),
+                    model.toString(),
+                    work.resolve("screen").toString(),
+                    PerturbationType.DELETE)
+                .withGenes(genes, false, null));
+    PerturbResult remoteScreen =
+        PerturbJob.run(
+            spark,
+            PerturbOptions.of(
+                    "s3a://" + BUCKET + "/out/tokens-range",
+                    model.toString(),
+                    "s3a://" + BUCKET + "/out/screen",
+                    PerturbationType.DELETE)
+                .withGenes(genes, false, null));
+    assertThat(remoteScreen.rows()).isEqualTo(localScreen.rows()).isPositive();
+    assertThat(Files.exists(s3.bucketFolder(BUCKET).resolve("out/.screen.cellspark-work")))
+        .as("checkpoints removed once the screen is in place")
+        .isFalse();
+    List<Row> c = shifts(spark, localScreen.output());
+    List<Row> d = shifts(spark, remoteScreen.output());
+    assertThat(d).hasSameSizeAs(c);
+    for (int i = 0; i < c.size(); i++) {
+      assertThat(d.get(i).getString(0)).isEqualTo(c.get(i).getString(0));
+      assertThat(d.get(i).getList(1)).isEqualTo(c.get(i).getList(1));
+      assertThat(d.get(i).getDouble(2)).isCloseTo(c.get(i).getDouble(2), within(1e-6));
+    }
+  }
+
+  private static List<Row> shifts(SparkSession spark, String screen) {
+    return spark
+        .read()
+        .parquet(screen + "/cell_shifts")
+        .select("cell_id", "perturbed_tokens", "cosine_similarity")
+        .orderBy("cell_id", "perturbed_tokens")
+        .collectAsList();
   }
 
   @Test
