@@ -4,6 +4,8 @@ import io.jhdf.HdfFile;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Open HDF5 files shared by the tasks of one JVM, for files whose chunk index is expensive to
@@ -14,6 +16,7 @@ import java.util.Map;
  * task; beyond {@link #IDLE} idle files the least recently used is closed.
  */
 final class SharedHdfFiles {
+  private static final Logger LOG = LoggerFactory.getLogger(SharedHdfFiles.class);
   static final int IDLE = 4;
 
   private static final class Entry {
@@ -59,12 +62,25 @@ final class SharedHdfFiles {
     }
     Iterator<Map.Entry<String, Entry>> it = OPEN.entrySet().iterator(); // least recently used first
     while (idle > IDLE && it.hasNext()) {
-      Entry x = it.next().getValue();
-      if (x.users == 0) {
-        x.file.close();
+      Map.Entry<String, Entry> x = it.next();
+      if (x.getValue().users == 0) {
         it.remove();
         idle--;
+        closeQuietly(x.getKey(), x.getValue().file);
       }
+    }
+  }
+
+  /**
+   * Closes an idle file on its way out. The task releasing some other file must not fail for it: an
+   * idle file's stream can be unusable by now (its Hadoop file system closed, an HDFS DataNode or
+   * S3 connection gone), and nothing more is read from it.
+   */
+  private static void closeQuietly(String key, HdfFile file) {
+    try {
+      file.close();
+    } catch (RuntimeException e) {
+      LOG.warn("could not close the idle HDF5 file {}: {}", key, e.toString());
     }
   }
 }
