@@ -76,8 +76,11 @@ final class MediansCommand implements Callable<Integer> {
   @Option(
       names = "--gene-id-column",
       paramLabel = "NAME",
-      description = "Gene table column with Ensembl IDs (else an Ensembl-looking index).")
-  String geneIdColumn = TokenizeOptions.DEFAULT_GENE_ID_COLUMN;
+      description =
+          "Gene table column (loom: row attribute) with Ensembl IDs. Default: ensembl_id (loom:"
+              + " else Accession), falling back to an Ensembl-looking index. For .h5ad, .h5mu and"
+              + " loom inputs only (refused for formats whose IDs have one place).")
+  String geneIdColumn;
 
   @Option(
       names = "--gene-name-column",

@@ -1,5 +1,6 @@
 package org.cellspark.io;
 
+import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
 
 /**
@@ -40,6 +41,20 @@ public interface AtlasInput {
    * does not apply), for messages; null for formats that read them from a chosen column.
    */
   String fixedGeneIdPlace();
+
+  /**
+   * Refuses a {@code --gene-id-column} the user gave ({@code given}; null when not given) for a
+   * format whose gene IDs have one fixed place: accepting it and reading the fixed place anyway
+   * would leave the user believing their column was used. {@code advice} ends the message.
+   */
+  default void refuseGeneIdColumn(String given, String advice) {
+    if (given != null && fixedGeneIdPlace() != null) {
+      throw UserException.of(
+          "Input %s is %s, whose gene IDs are %s; --gene-id-column (here '%s') is for .h5ad and"
+              + " loom inputs only: leave it out%s",
+          file().name(), format().describedAs(), fixedGeneIdPlace(), given, advice);
+    }
+  }
 
   /** The cell annotations the input keeps, or {@link Annotations#NONE}. */
   Annotations annotations();

@@ -75,4 +75,28 @@ class MediansCommandTest {
     assertThat(zero.err()).contains("--min-cells must be at least 1");
     assertThat(tmp.resolve("v")).doesNotExist();
   }
+
+  /** As tokenize: a column asked for where the format keeps its IDs in one place is refused. */
+  @Test
+  void aGeneIdColumnForAFormatWithFixedIdsIsRefused() {
+    String cellRanger = Fixtures.field("cellranger2.h5").toString();
+    CliRun given =
+        CliRun.of(
+            "medians",
+            "--input",
+            cellRanger,
+            "--gene-id-column",
+            "gene_ids",
+            "--output",
+            tmp.resolve("v").toString());
+    assertThat(given.exitCode()).isEqualTo(2);
+    assertThat(given.err())
+        .contains("cellranger2.h5 is a Cell Ranger matrix (.h5), whose gene IDs are")
+        .contains("--gene-id-column (here 'gene_ids') is for .h5ad and loom inputs only");
+    assertThat(tmp.resolve("v")).doesNotExist();
+    CliRun left =
+        CliRun.of("medians", "--input", cellRanger, "--output", tmp.resolve("v").toString());
+    assertThat(left.exitCode()).as(left.err()).isZero();
+    assertThat(left.out()).containsPattern("vocabulary of \\d+ genes");
+  }
 }

@@ -63,7 +63,14 @@ public final class MediansJob {
         AtlasInputs.expand(
             o.inputs(),
             InputContext.onDriver(
-                spark, countsAt, o.geneIdColumn(), false, o.geneNameColumn(), null, o.genome()));
+                spark,
+                countsAt,
+                o.geneIdColumnOrDefault(),
+                false,
+                o.geneNameColumn(),
+                null,
+                o.genome()));
+    atlases.inputs().forEach(in -> in.refuseGeneIdColumn(o.geneIdColumn(), ""));
     Map<String, String> listed = o.genesFile() == null ? null : readGeneList(o.genesFile(), hadoop);
     GeneNumbering genes = GeneNumbering.of(atlases.inputs(), listed);
     StagedOutput out =
@@ -285,7 +292,7 @@ public final class MediansJob {
     m.put("special_tokens", o.specialTokens());
     m.put("approximate", o.approximate());
     m.put("counts", o.counts());
-    m.put("gene_id_column", o.geneIdColumn());
+    m.put("gene_id_column", o.geneIdColumnOrDefault());
     m.put("gene_name_column", o.geneNameColumn());
     return m;
   }

@@ -14,7 +14,9 @@ import org.cellspark.jobs.tokenize.TokenizeOptions;
  * @param specialTokens add {@code <cls>} and {@code <eos>} (a V2-style vocabulary)
  * @param approximate per-gene medians from Spark's percentile_approx instead of exact ones
  * @param counts where the counts are (X, raw, layers/NAME)
- * @param geneIdColumn gene table column holding Ensembl IDs (else an Ensembl-looking index)
+ * @param geneIdColumn gene table column holding Ensembl IDs; null = ensembl_id (loom: else
+ *     Accession), falling back to an Ensembl-looking index. Refused for inputs whose IDs have a
+ *     fixed place (Cell Ranger, Matrix Market, long tables)
  * @param geneNameColumn gene table column holding symbols; null = the index when IDs come from a
  *     column
  * @param nCountsColumn obs column with each cell's total count; computed when absent
@@ -55,6 +57,13 @@ public record MediansOptions(
       problems.add("--min-cells must be at least 1, got " + minCells);
     }
     problems.throwIfAny();
+  }
+
+  /**
+   * The gene ID column to read: the one given, else {@link TokenizeOptions#DEFAULT_GENE_ID_COLUMN}.
+   */
+  public String geneIdColumnOrDefault() {
+    return geneIdColumn == null ? TokenizeOptions.DEFAULT_GENE_ID_COLUMN : geneIdColumn;
   }
 
   public static MediansOptions of(List<String> inputs, String output) {
@@ -114,7 +123,7 @@ public record MediansOptions(
     private boolean specialTokens;
     private boolean approximate;
     private String counts = TokenizeOptions.DEFAULT_COUNTS;
-    private String geneIdColumn = TokenizeOptions.DEFAULT_GENE_ID_COLUMN;
+    private String geneIdColumn;
     private String geneNameColumn;
     private String nCountsColumn = TokenizeOptions.DEFAULT_N_COUNTS_COLUMN;
     private String filterPassColumn = TokenizeOptions.DEFAULT_FILTER_PASS_COLUMN;

@@ -54,9 +54,7 @@ record InspectedInput(
               + " to .h5ad with its annotations)",
           f.name(), in.format().describedAs());
     }
-    if (in.fixedGeneIdPlace() != null) {
-      refuseGeneIdColumn(f, o, in.format().describedAs(), in.fixedGeneIdPlace());
-    }
+    in.refuseGeneIdColumn(o.geneIdColumn(), " (and pass --gene-id-type symbol to use the symbols)");
     String[] keys = in.geneKeys();
     if (o.geneIdType() == GeneIdType.SYMBOL
         && (keys == null || Arrays.stream(keys).allMatch(Objects::isNull))) {
@@ -127,21 +125,6 @@ record InspectedInput(
         kinds.put(a.obsColumn(), kindOf.apply(a.obsColumn()));
       }
       return new Checked(hasNCounts, hasFilterPass, kinds);
-    }
-  }
-
-  /**
-   * Formats whose gene IDs have one fixed place take no --gene-id-column: accepting it and reading
-   * the fixed place anyway would leave the user believing their column was used.
-   */
-  private static void refuseGeneIdColumn(
-      InputFile f, TokenizeOptions o, String format, String where) {
-    if (o.geneIdColumn() != null) {
-      throw UserException.of(
-          "Input %s is %s, whose gene IDs are %s; --gene-id-column (here '%s') is for .h5ad and"
-              + " loom inputs only: leave it out (and pass --gene-id-type symbol to use the"
-              + " symbols)",
-          f.name(), format, where, o.geneIdColumn());
     }
   }
 
