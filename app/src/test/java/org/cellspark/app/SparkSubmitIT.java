@@ -212,21 +212,24 @@ class SparkSubmitIT {
   @Test
   void finetuneTrainsInAnExecutorOfItsOwn() throws Exception {
     LocalCluster cluster = new LocalCluster(tmp);
-    cluster.submit(
-        List.of(),
-        "tokenize",
-        "--input",
-        Fixtures.atlas("classify_atlas.h5ad").toString(),
-        "--vocabulary",
-        "builtin:geneformer-v1",
-        "--min-gene-match",
-        "0.1",
-        "--attribute",
-        "cell_type",
-        "--attribute",
-        "donor",
-        "--output",
-        tmp.resolve("tokens").toString());
+    // The tokens in this JVM: the test is about training in an executor (other tests here run
+    // tokenize on the cluster).
+    assertThat(
+            org.cellspark.cli.Main.execute(
+                "tokenize",
+                "--input",
+                Fixtures.atlas("classify_atlas.h5ad").toString(),
+                "--vocabulary",
+                "builtin:geneformer-v1",
+                "--min-gene-match",
+                "0.1",
+                "--attribute",
+                "cell_type",
+                "--attribute",
+                "donor",
+                "--output",
+                tmp.resolve("tokens").toString()))
+        .isZero();
     List<String> shipped = List.of("--archives", LocalCluster.zippedModel(tmp) + "#tinymodel");
     String log =
         cluster.submit(
