@@ -105,6 +105,18 @@ class HdfsTest {
       }
     }
     spark.conf().unset(CellsparkSettings.HDF5_REMOTE.name());
+    // Paths without a scheme are on the default file system, as on EMR and Dataproc, whose
+    // fs.defaultFS is the cluster's HDFS.
+    org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+    String defaultFs = conf.get("fs.defaultFS");
+    conf.set("fs.defaultFS", hdfs.uri("/"));
+    try {
+      TokenizeResult plain = tokenize(spark, "/in/classify_atlas.h5ad", "/out/tokens-" + n++);
+      assertThat(plain.output()).isEqualTo(hdfs.uri("/out/tokens-" + (n - 1)));
+      TokenTables.assertSameTokensAndCounts(spark, local.output(), plain.output());
+    } finally {
+      conf.set("fs.defaultFS", defaultFs);
+    }
     // Nothing but finished outputs is left: no staging folders.
     FileStatus[] out =
         hdfs.fileSystem().listStatus(new org.apache.hadoop.fs.Path(hdfs.uri("/out")));
