@@ -102,6 +102,8 @@ final class CheckpointFiles {
     }
     try (DataInputStream in = new DataInputStream(new BufferedInputStream(fs.open(file), 8192))) {
       return header(in, file.toString());
+    } catch (EOFException e) {
+      throw new IOException(file + " is incomplete", e);
     }
   }
 

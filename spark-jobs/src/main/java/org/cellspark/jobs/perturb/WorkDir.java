@@ -102,7 +102,11 @@ final class WorkDir {
       return CheckpointIndex.scan(fs, units, headers);
     } catch (IOException e) {
       throw UserException.because(
-          e, "Cannot read the checkpoints in %s: %s", units, e.getMessage());
+          e,
+          "Cannot read the checkpoints in %s: %s. A damaged checkpoint file can be deleted: its"
+              + " units are computed again",
+          units,
+          e.getMessage());
     }
   }
 

@@ -104,5 +104,11 @@ class CheckpointFilesTest {
     assertThat(CheckpointFiles.legacyUnitOf("." + CheckpointFiles.legacyName(12) + ".tmp-3"))
         .isEqualTo(-1);
     assertThat(CheckpointFiles.legacyUnitOf(first)).isEqualTo(-1);
+
+    // A damaged file is named, so that it can be deleted.
+    Files.write(dir.resolve("units-damaged.bin"), new byte[] {0x43, 0x53});
+    assertThatThrownBy(() -> CheckpointIndex.scan(fs(), hadoop()))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("units-damaged.bin is incomplete");
   }
 }
