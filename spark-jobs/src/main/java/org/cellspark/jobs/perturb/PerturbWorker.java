@@ -144,16 +144,16 @@ final class PerturbWorker
         for (Pending p : window) {
           checkpoints.add(p);
         }
-        boolean stopping = failAfterUnits > 0 && checkpoints.finished() >= failAfterUnits;
-        if (checkpoints.due() || i == units.size() || stopping) {
+        if (failAfterUnits > 0 && checkpoints.finished() >= failAfterUnits) {
+          // Tests only: a task that fails holding finished units, which the failure path writes.
+          throw new IllegalStateException(
+              "test hook: stopping after " + checkpoints.finished() + " work units");
+        }
+        if (checkpoints.due() || i == units.size()) {
           checkpoints.write();
           if (checkpoints.files == 1) {
             FaultInjection.midTask("perturb"); // tests only: some units are checkpointed
           }
-        }
-        if (stopping) {
-          throw new IllegalStateException(
-              "test hook: stopping after " + checkpoints.finished() + " work units");
         }
       }
     } catch (Exception e) {

@@ -328,7 +328,7 @@ class PerturbJobTest {
     try (Stream<Path> listed = Files.list(units)) {
       files = listed.filter(p -> !p.getFileName().toString().startsWith(".")).toList();
     }
-    // The task's five units went into one file, not five.
+    // The task failed holding five finished units: it wrote them, into one file, not five.
     assertThat(files).hasSize(1);
     List<UnitResult> held;
     try (var in = Files.newInputStream(files.get(0))) {
