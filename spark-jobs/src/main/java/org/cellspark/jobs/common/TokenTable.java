@@ -1,5 +1,9 @@
 package org.cellspark.jobs.common;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.lit;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -9,6 +13,7 @@ import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -17,12 +22,16 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.cellspark.error.UserException;
 import org.cellspark.io.ParquetTables;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A token table as input to a model job: its rows, and what {@code cellspark tokenize} wrote about
  * it (the vocabulary it was made with), when the summary is there.
  */
 public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
+  private static final Logger LOG = LoggerFactory.getLogger(TokenTable.class);
+
   /** Spark's setting for the rows per batch of its vectorized Parquet reader (default 4,096). */
   static final String READER_BATCH_ROWS = "spark.sql.parquet.columnarReaderBatchSize";
 
@@ -63,6 +72,26 @@ public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
     return location;
   }
 
+  static final String CELL_ID = "cell_id";
+
+  /**
+   * A cell's name in a table that has no cell_id column (one converted from a Hugging Face dataset
+   * that upstream's tokenizer wrote, which keeps only input_ids, length and the attributes): its
+   * Parquet file's name and its row in that file. It does not depend on how Spark splits the files
+   * into partitions, so a screen resumed later, or on another cluster, names its cells alike; and a
+   * dataset written to one file keeps its own row numbers.
+   */
+  static Column positionalId() {
+    return concat(
+        col("_metadata.file_name"),
+        lit(":"),
+        col("_metadata.row_index").cast(DataTypes.StringType));
+  }
+
+  /**
+   * Reads a token table; a table without cell_id gets {@link #positionalId} names (the jobs key
+   * their results by cell_id).
+   */
   public static TokenTable read(SparkSession spark, String folder) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Path dir = new Path(folder);
@@ -107,6 +136,14 @@ public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
           cells.withColumn(
               "input_ids",
               cells.col("input_ids").cast(DataTypes.createArrayType(DataTypes.IntegerType)));
+    }
+    if (Arrays.stream(cells.columns()).noneMatch(CELL_ID::equalsIgnoreCase)) {
+      LOG.info(
+          "{} has no {} column: each cell is named by its place, FILE:ROW (its row in its Parquet"
+              + " file)",
+          folder,
+          CELL_ID);
+      cells = cells.withColumn(CELL_ID, positionalId());
     }
     return new TokenTable(cells, vocabulary);
   }
