@@ -14,7 +14,6 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.io.hdf5.HdfOpener;
 import org.cellspark.jobs.tokenize.TokenizeJob;
-import org.cellspark.jobs.tokenize.TokenizeOptions;
 import org.cellspark.jobs.tokenize.TokenizeResult;
 import org.cellspark.spark.CellsparkSettings;
 import org.cellspark.spark.FaultInjection;
@@ -57,14 +56,7 @@ class HdfsTest {
   }
 
   private static TokenizeResult tokenize(SparkSession spark, String input, String output) {
-    return TokenizeJob.run(
-        spark,
-        TokenizeOptions.builder()
-            .input(input)
-            .vocabulary("builtin:geneformer-v1")
-            .minGeneMatch(0.1)
-            .output(output)
-            .build());
+    return TokenizeJob.run(spark, TokenTables.v1(input).output(output).build());
   }
 
   @Test

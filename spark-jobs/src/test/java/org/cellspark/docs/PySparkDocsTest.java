@@ -13,9 +13,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.jobs.tokenize.TokenizeJob;
-import org.cellspark.jobs.tokenize.TokenizeOptions;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
+import org.cellspark.testing.TokenTables;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,10 +48,7 @@ class PySparkDocsTest {
     String tokens = tmp.resolve("tokens").toString();
     TokenizeJob.run(
         spark,
-        TokenizeOptions.builder()
-            .input(Fixtures.atlas("classify_atlas.h5ad").toString())
-            .vocabulary("builtin:geneformer-v1")
-            .minGeneMatch(0.1)
+        TokenTables.v1(Fixtures.atlas("classify_atlas.h5ad").toString())
             .attribute("cell_type")
             .output(tokens)
             .build());

@@ -6,10 +6,22 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.cellspark.jobs.tokenize.TokenizeOptions;
 
-/** Assertions over token tables written by `cellspark tokenize`. */
+/** Token tables for tests: the options that make them, and assertions over them. */
 public final class TokenTables {
   private TokenTables() {}
+
+  /**
+   * Options to tokenize {@code input} with Geneformer's V1 vocabulary as the fixtures need it
+   * (their gene tables are small, so a low --min-gene-match); add the output and anything else.
+   */
+  public static TokenizeOptions.Builder v1(String input) {
+    return TokenizeOptions.builder()
+        .input(input)
+        .vocabulary("builtin:geneformer-v1")
+        .minGeneMatch(0.1);
+  }
 
   /** Same cells, and per cell the same tokens and the same n_counts. */
   public static void assertSameTokensAndCounts(SparkSession spark, String expected, String actual) {

@@ -75,14 +75,7 @@ class ObjectStorageTest {
 
   private static TokenizeResult tokenize(SparkSession spark, String input, String output) {
     return TokenizeJob.run(
-        spark,
-        TokenizeOptions.builder()
-            .input(input)
-            .vocabulary("builtin:geneformer-v1")
-            .minGeneMatch(0.1)
-            .attribute("cell_type")
-            .output(output)
-            .build());
+        spark, TokenTables.v1(input).attribute("cell_type").output(output).build());
   }
 
   @Test
@@ -208,10 +201,7 @@ class ObjectStorageTest {
     TokenizeResult local =
         TokenizeJob.run(
             spark,
-            TokenizeOptions.builder()
-                .input(Fixtures.atlas("classify_atlas.h5ad").toString())
-                .vocabulary("builtin:geneformer-v1")
-                .minGeneMatch(0.1)
+            TokenTables.v1(Fixtures.atlas("classify_atlas.h5ad").toString())
                 .output(work.resolve("local-plain").toString())
                 .build());
     String tenx = upload(spark, FIXTURES.resolve("tenx/classify_10x.h5"), "in/classify_10x.h5");
@@ -222,10 +212,7 @@ class ObjectStorageTest {
       TokenizeResult remote =
           TokenizeJob.run(
               spark,
-              TokenizeOptions.builder()
-                  .input(input)
-                  .vocabulary("builtin:geneformer-v1")
-                  .minGeneMatch(0.1)
+              TokenTables.v1(input)
                   .output("s3a://" + BUCKET + "/out/plain-" + input.length())
                   .build());
       TokenTables.assertSameTokensAndCounts(spark, local.output(), remote.output());

@@ -17,10 +17,10 @@ import org.cellspark.jobs.perturb.PerturbJob;
 import org.cellspark.jobs.perturb.PerturbOptions;
 import org.cellspark.jobs.perturb.PerturbResult;
 import org.cellspark.jobs.tokenize.TokenizeJob;
-import org.cellspark.jobs.tokenize.TokenizeOptions;
 import org.cellspark.perturb.PerturbationType;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
+import org.cellspark.testing.TokenTables;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,10 +39,7 @@ class PositionalCellIdsTest {
     String tokens =
         TokenizeJob.run(
                 spark,
-                TokenizeOptions.builder()
-                    .input(Fixtures.atlas("classify_atlas.h5ad").toString())
-                    .vocabulary("builtin:geneformer-v1")
-                    .minGeneMatch(0.1)
+                TokenTables.v1(Fixtures.atlas("classify_atlas.h5ad").toString())
                     .attribute("cell_type")
                     .output(tmp.resolve("tokens").toString())
                     .build())

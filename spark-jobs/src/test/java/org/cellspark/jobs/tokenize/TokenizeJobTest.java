@@ -26,6 +26,7 @@ import org.cellspark.encode.EncodingSettings.SpecialTokens;
 import org.cellspark.testing.Expected;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
+import org.cellspark.testing.TokenTables;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -242,10 +243,7 @@ class TokenizeJobTest {
     TokenizeResult ours =
         TokenizeJob.run(
             spark,
-            TokenizeOptions.builder()
-                .input(Fixtures.atlas("classify_atlas.h5ad").toString())
-                .vocabulary("builtin:geneformer-v1")
-                .minGeneMatch(0.1)
+            TokenTables.v1(Fixtures.atlas("classify_atlas.h5ad").toString())
                 .partitions(1)
                 .output(tmp.resolve("ours").toString())
                 .build());
@@ -254,10 +252,7 @@ class TokenizeJobTest {
       TokenizeResult theirs =
           TokenizeJob.run(
               spark,
-              TokenizeOptions.builder()
-                  .input(Fixtures.atlas("classify_atlas.h5ad").toString())
-                  .vocabulary("builtin:geneformer-v1")
-                  .minGeneMatch(0.1)
+              TokenTables.v1(Fixtures.atlas("classify_atlas.h5ad").toString())
                   .partitions(1)
                   .output(tmp.resolve("theirs").toString())
                   .build());
