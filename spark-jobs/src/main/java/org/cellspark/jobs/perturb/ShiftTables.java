@@ -35,8 +35,8 @@ final class ShiftTables {
   private ShiftTables() {}
 
   /**
-   * Every finished unit's results, each once ({@code index} says which file to take a unit from
-   * when two hold it); files named otherwise (temporaries, hidden files) are not read.
+   * Every finished unit's results, each once: from the files {@code index} lists (not temporaries,
+   * hidden files or any file written since), a unit that two files hold from the one it names.
    */
   static JavaRDD<UnitResult> read(
       JavaSparkContext sc, String unitsUri, CheckpointIndex index, int partitions) {
@@ -48,6 +48,9 @@ final class ShiftTables {
   private static List<UnitResult> readUnits(PortableDataStream file, CheckpointIndex index)
       throws IOException {
     String name = new org.apache.hadoop.fs.Path(file.getPath()).getName();
+    if (!index.files().contains(name)) {
+      return new ArrayList<>();
+    }
     try (DataInputStream in = file.open()) {
       List<UnitResult> units = CheckpointFiles.read(in, file.getPath());
       units.removeIf(u -> !index.take(name, u.unit()));

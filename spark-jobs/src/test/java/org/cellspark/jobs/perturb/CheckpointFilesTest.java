@@ -99,6 +99,10 @@ class CheckpointFilesTest {
     assertThat(index.take(later, 1)).isFalse();
     assertThat(index.take(later, later.equals(second) ? 2 : 0)).isTrue();
     assertThat(index.duplicates()).containsOnlyKeys(later);
+    // A file written after the index was taken is not read.
+    assertThat(index.take("units-written-later.bin", 7)).isFalse();
+    assertThat(index.files())
+        .containsExactlyInAnyOrder(first, second, CheckpointFiles.legacyName(5));
 
     assertThat(CheckpointFiles.legacyUnitOf(CheckpointFiles.legacyName(12))).isEqualTo(12);
     assertThat(CheckpointFiles.legacyUnitOf("." + CheckpointFiles.legacyName(12) + ".tmp-3"))
