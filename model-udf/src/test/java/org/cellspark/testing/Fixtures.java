@@ -47,6 +47,15 @@ public final class Fixtures {
         repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/perturb").resolve(name));
   }
 
+  /**
+   * A token table as upstream Geneformer's tokenizer saves it (a Hugging Face dataset), under
+   * spark-jobs/src/test/resources/fixtures/hf.
+   */
+  public static Path huggingFace(String name) {
+    return existing(
+        repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/hf").resolve(name));
+  }
+
   /** A statistics fixture under spark-jobs/src/test/resources/fixtures/stats. */
   public static Path stats(String name) {
     return existing(

@@ -500,6 +500,37 @@ class ErrorCatalogueTest {
           return embed(w, table, TINY_V2);
         });
     s.put(
+        "tokens-without-vocabulary",
+        w -> embed(w, Fixtures.huggingFace("v2_tokens.dataset"), TINY_V2));
+    s.put(
+        "hf-dataset-dict",
+        w -> {
+          Path dict = w.in().resolve("split.dataset");
+          copyFolder(Fixtures.huggingFace("v2_tokens.dataset"), dict.resolve("train"));
+          copyFolder(Fixtures.huggingFace("v2_tokens.dataset"), dict.resolve("test"));
+          Files.writeString(
+              dict.resolve("dataset_dict.json"), "{\"splits\": [\"train\", \"test\"]}");
+          return embed(w, dict, TINY_V2).with("--vocabulary", V2);
+        });
+    s.put(
+        "hf-dataset-incomplete",
+        w -> {
+          Path dataset = w.in().resolve("incomplete.dataset");
+          copyFolder(Fixtures.huggingFace("v2_tokens.dataset"), dataset);
+          Files.delete(dataset.resolve("data-00001-of-00002.arrow"));
+          return embed(w, dataset, TINY_V2).with("--vocabulary", V2);
+        });
+    s.put(
+        "hf-dataset-damaged",
+        w -> {
+          Path dataset = w.in().resolve("cut.dataset");
+          copyFolder(Fixtures.huggingFace("v2_tokens.dataset"), dataset);
+          Path shard = dataset.resolve("data-00001-of-00002.arrow");
+          byte[] bytes = Files.readAllBytes(shard);
+          Files.write(shard, java.util.Arrays.copyOf(bytes, bytes.length * 2 / 3));
+          return embed(w, dataset, TINY_V2).with("--vocabulary", V2);
+        });
+    s.put(
         "perturb-gene-not-in-vocabulary",
         w ->
             Attempt.of(
@@ -625,6 +656,15 @@ class ErrorCatalogueTest {
         model.toString(),
         "--output",
         output.toString());
+  }
+
+  private static void copyFolder(Path from, Path to) throws IOException {
+    Files.createDirectories(to);
+    try (Stream<Path> files = Files.list(from)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.copy(f, to.resolve(f.getFileName()));
+      }
+    }
   }
 
   /** A vocabulary folder whose token dictionary is the given pickle (bytes 0-255 as chars). */

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -22,6 +23,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.cellspark.error.UserException;
 import org.cellspark.io.ParquetTables;
+import org.cellspark.io.arrow.HfDataset;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +68,8 @@ public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
     if (location == null) {
       throw UserException.of(
           "Input %s does not say which vocabulary its tokens were made with (no _cellspark.json);"
-              + " pass --vocabulary",
+              + " pass --vocabulary with the dictionaries that made them (builtin:geneformer-v1 for"
+              + " Geneformer V1's; for V2, the geneformer/ folder of upstream's repository)",
           input);
     }
     return location;
@@ -75,11 +78,11 @@ public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
   static final String CELL_ID = "cell_id";
 
   /**
-   * A cell's name in a table that has no cell_id column (one converted from a Hugging Face dataset
-   * that upstream's tokenizer wrote, which keeps only input_ids, length and the attributes): its
-   * Parquet file's name and its row in that file. It does not depend on how Spark splits the files
-   * into partitions, so a screen resumed later, or on another cluster, names its cells alike; and a
-   * dataset written to one file keeps its own row numbers.
+   * A cell's name in a table that has no cell_id column (a Hugging Face dataset that upstream's
+   * tokenizer wrote, which keeps only input_ids, length and the attributes, read as it is or
+   * converted to Parquet): its file's name and its row in that file. It does not depend on how
+   * Spark splits the files into partitions, so a screen resumed later, or on another cluster, names
+   * its cells alike; and a dataset written to one file keeps its own row numbers.
    */
   static Column positionalId() {
     return concat(
@@ -96,12 +99,14 @@ public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Path dir = new Path(folder);
     String vocabulary = null;
+    boolean huggingFace;
     try {
       FileSystem fs = dir.getFileSystem(conf);
       if (!fs.exists(dir)) {
         throw UserException.of(
             "Input %s does not exist; pass the output folder of cellspark tokenize", folder);
       }
+      huggingFace = HfDataset.isDataset(fs, dir);
       Path summary = new Path(dir, StagedOutput.SUMMARY_FILE);
       if (fs.exists(summary)) {
         try (InputStream in = fs.open(summary)) {
@@ -114,11 +119,13 @@ public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
       throw UserException.because(e, "Cannot read input %s: %s", folder, e.getMessage());
     }
     Dataset<Row> cells =
-        ParquetTables.read(
-            spark,
-            folder,
-            (e, why) ->
-                UserException.because(e, "Input %s is not a Parquet table (%s)", folder, why));
+        huggingFace
+            ? huggingFaceDataset(spark, folder)
+            : ParquetTables.read(
+                spark,
+                folder,
+                (e, why) ->
+                    UserException.because(e, "Input %s is not a Parquet table (%s)", folder, why));
     if (!Arrays.asList(cells.columns()).contains("input_ids")) {
       throw UserException.of(
           "Input %s has no input_ids column (columns: %s); pass a token table written by cellspark"
@@ -139,12 +146,32 @@ public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
     }
     if (Arrays.stream(cells.columns()).noneMatch(CELL_ID::equalsIgnoreCase)) {
       LOG.info(
-          "{} has no {} column: each cell is named by its place, FILE:ROW (its row in its Parquet"
-              + " file)",
+          "{} has no {} column: each cell is named by its place, FILE:ROW (its row in its file)",
           folder,
           CELL_ID);
       cells = cells.withColumn(CELL_ID, positionalId());
     }
     return new TokenTable(cells, vocabulary);
+  }
+
+  /**
+   * A token table as upstream's tokenizer saves it: a Hugging Face dataset ({@code *.dataset}),
+   * read in place. Columns Spark cannot read are left out with a note, except input_ids, which is
+   * refused with its type.
+   */
+  private static Dataset<Row> huggingFaceDataset(SparkSession spark, String folder) {
+    HfDataset dataset = HfDataset.open(spark.sessionState().newHadoopConf(), folder);
+    Map<String, String> leftOut = dataset.leftOut();
+    if (leftOut.containsKey("input_ids")) {
+      throw UserException.of(
+          "Input %s: input_ids is %s, which Cellspark cannot read as token ids; save the dataset"
+              + " with input_ids as a list of integers (datasets' Sequence(Value(\"int64\")))",
+          folder, leftOut.get("input_ids"));
+    }
+    if (!leftOut.isEmpty()) {
+      LOG.info("{}: columns left out (types Spark does not read): {}", folder, leftOut);
+    }
+    LOG.info("{}: a Hugging Face dataset of {} Arrow files", folder, dataset.files().size());
+    return spark.read().format("hf-dataset").load(folder);
   }
 }

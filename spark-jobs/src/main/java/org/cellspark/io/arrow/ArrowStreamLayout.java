@@ -1,0 +1,102 @@
+package org.cellspark.io.arrow;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.arrow.flatbuf.Message;
+import org.apache.arrow.flatbuf.MessageHeader;
+import org.apache.arrow.flatbuf.RecordBatch;
+import org.apache.hadoop.fs.FSDataInputStream;
+
+/**
+ * Where the messages of an Arrow IPC stream lie in its file, found by reading only their headers (a
+ * few hundred bytes each) and seeking past their bodies: what lets one large file be read by
+ * several tasks, each from the first byte of its own record batches.
+ *
+ * <p>The framing, per the Arrow IPC format: each message is a 0xFFFFFFFF continuation marker, a
+ * little-endian int32 length of its flatbuffer header, the header (which gives the body's length),
+ * then the body; a length of 0 ends the stream. Streams written before Arrow 0.15 have no marker.
+ *
+ * @param schemaEnd the offset just after the schema message
+ * @param batches the record batches in order
+ * @param dictionaries whether the stream carries dictionary batches (such a stream is read whole: a
+ *     batch needs the dictionaries sent before it)
+ */
+record ArrowStreamLayout(long schemaEnd, List<Batch> batches, boolean dictionaries) {
+
+  /** A record batch: its message's first byte, the first byte after its body, its rows. */
+  record Batch(long start, long end, long rows) {}
+
+  /**
+   * The first bytes of an Arrow IPC <em>file</em> (the random-access format, Feather V2): a footer
+   * holds its schema and batch list, and writers differ on whether a schema message also follows
+   * the preamble.
+   */
+  static final byte[] FILE_MAGIC = {'A', 'R', 'R', 'O', 'W', '1'};
+
+  static boolean isIpcFile(byte[] head) {
+    for (int i = 0; i < FILE_MAGIC.length; i++) {
+      if (head.length <= i || head[i] != FILE_MAGIC[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Reads the message headers of the stream in {@code in} (a file of {@code length} bytes).
+   *
+   * @throws IOException when the bytes are not an Arrow stream (the message says where)
+   */
+  static ArrowStreamLayout scan(FSDataInputStream in, long length) throws IOException {
+    long pos = 0;
+    long schemaEnd = -1;
+    boolean dictionaries = false;
+    List<Batch> batches = new ArrayList<>();
+    while (pos + 4 <= length) {
+      long start = pos;
+      byte[] prefix = new byte[8];
+      int got = (int) Math.min(8, length - pos);
+      in.readFully(pos, prefix, 0, got);
+      ByteBuffer words = ByteBuffer.wrap(prefix).order(ByteOrder.LITTLE_ENDIAN);
+      int word = words.getInt(0);
+      pos += 4;
+      if (word == -1) { // continuation marker; the length follows
+        if (got < 8) {
+          break;
+        }
+        word = words.getInt(4);
+        pos += 4;
+      }
+      if (word == 0) {
+        return new ArrowStreamLayout(schemaEnd, batches, dictionaries);
+      }
+      if (word < 0 || pos + word > length) {
+        throw new IOException("no Arrow IPC message at byte " + start);
+      }
+      byte[] header = new byte[word];
+      in.readFully(pos, header, 0, word);
+      Message message = Message.getRootAsMessage(ByteBuffer.wrap(header));
+      pos += word + message.bodyLength();
+      if (message.bodyLength() < 0 || pos > length) {
+        throw new IOException("the Arrow IPC message at byte " + start + " runs past the file");
+      }
+      switch (message.headerType()) {
+        case MessageHeader.Schema -> schemaEnd = pos;
+        case MessageHeader.DictionaryBatch -> dictionaries = true;
+        case MessageHeader.RecordBatch -> {
+          RecordBatch batch = (RecordBatch) message.header(new RecordBatch());
+          batches.add(new Batch(start, pos, batch.length()));
+        }
+        default -> throw new IOException("unexpected Arrow IPC message at byte " + start);
+      }
+      if (schemaEnd < 0) {
+        throw new IOException("the Arrow IPC stream does not start with a schema");
+      }
+    }
+    throw new EOFException("the Arrow IPC stream ends without its end marker (cut short?)");
+  }
+}
