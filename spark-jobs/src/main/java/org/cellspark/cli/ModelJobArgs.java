@@ -15,7 +15,7 @@ final class ModelJobArgs {
       names = "--input",
       required = true,
       paramLabel = "DIR",
-      description = "Token table (cellspark tokenize's output).")
+      description = "Token table: cellspark tokenize's output, or upstream's .dataset.")
   String input;
 
   @Option(

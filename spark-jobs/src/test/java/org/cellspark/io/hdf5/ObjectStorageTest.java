@@ -230,4 +230,32 @@ class ObjectStorageTest {
         .hasMessageContaining("missing.h5ad does not exist");
     assertThat(Files.exists(s3.bucketFolder(BUCKET).resolve("out/never"))).isFalse();
   }
+
+  @Test
+  void huggingFaceDatasetFromTheBucket(SparkSession spark) throws IOException {
+    Path local = Fixtures.huggingFace("v2_tokens.dataset");
+    try (java.util.stream.Stream<Path> files = Files.list(local)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        upload(spark, f, "in/v2_tokens.dataset/" + f.getFileName());
+      }
+    }
+    String remote = "s3a://" + BUCKET + "/in/v2_tokens.dataset";
+    List<Row> expected = datasetRows(spark, local.toString());
+    assertThat(expected).hasSize(37);
+    assertThat(datasetRows(spark, remote)).isEqualTo(expected);
+    // Split between record batches: header scan and ranged reads on S3.
+    org.cellspark.jobs.common.SparkJobs.withSessionConf(
+        spark,
+        "spark.sql.files.maxPartitionBytes",
+        "3000",
+        () -> assertThat(datasetRows(spark, remote)).isEqualTo(expected));
+  }
+
+  private static List<Row> datasetRows(SparkSession spark, String dataset) {
+    return org.cellspark.jobs.common.TokenTable.read(spark, dataset)
+        .cells()
+        .select("cell_id", "cell_barcode", "input_ids", "cell_type")
+        .orderBy("cell_id")
+        .collectAsList();
+  }
 }
