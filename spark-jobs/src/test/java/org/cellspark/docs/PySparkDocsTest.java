@@ -57,7 +57,7 @@ class PySparkDocsTest {
             .resolve("spark-jobs/src/test/resources/fixtures/models/v1-tiny")
             .toString();
     List<String> statements = sqlStatements();
-    assertThat(statements).hasSize(7);
+    assertThat(statements).hasSize(9);
     List<Dataset<Row>> results = new ArrayList<>();
     // A session of its own: the page's views and SET statements stay out of the shared one.
     SparkSession session = spark.newSession();
@@ -66,14 +66,19 @@ class PySparkDocsTest {
           session.sql(
               s.replace("/data/atlas.h5ad", Fixtures.atlas("classify_atlas.h5ad").toString())
                   .replace("/data/tokens", tokens)
+                  .replace(
+                      "/data/cells.dataset", Fixtures.huggingFace("v2_tokens.dataset").toString())
                   .replace("/models/Geneformer-V1-10M", model)));
     }
     List<Row> byType = results.get(1).collectAsList();
     assertThat(byType.stream().mapToLong(r -> r.getLong(1)).sum()).isEqualTo(600);
     assertThat(byType).extracting(r -> r.getString(0)).contains("B cell", "T cell");
-    List<Row> five = results.get(5).collectAsList();
+    List<Row> upstream = results.get(3).collectAsList(); // expected.json: 37 cells, 3 typed
+    assertThat(upstream.stream().mapToLong(r -> r.getLong(1)).sum()).isEqualTo(37);
+    assertThat(upstream).extracting(r -> r.getString(0)).contains("monocyte", "B cell", null);
+    List<Row> five = results.get(7).collectAsList();
     assertThat(five).hasSize(5).allSatisfy(r -> assertThat(r.getList(1)).hasSize(16));
-    Dataset<Row> table = results.get(6);
+    Dataset<Row> table = results.get(8);
     assertThat(table.columns()).contains("cell_id", "input_ids", "cell_type", "embedding");
     assertThat(table.count()).isEqualTo(spark.read().parquet(tokens).count());
     assertThat(spark.catalog().tableExists("tokens")).isFalse();

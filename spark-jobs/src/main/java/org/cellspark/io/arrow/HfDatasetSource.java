@@ -11,7 +11,7 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 import org.cellspark.error.UserException;
 
 /**
- * {@code spark.read.format("hf-dataset").load(path)}: a Hugging Face dataset saved with {@code
+ * {@code spark.read.format("hf_dataset").load(path)}: a Hugging Face dataset saved with {@code
  * save_to_disk} (what upstream Geneformer's tokenizer writes as {@code *.dataset}), or one {@code
  * .arrow} file, as a table: one row per example, the columns Spark can read (see {@link
  * HfDataset#leftOut} for the others) and the hidden {@code _metadata.file_name} / {@code
@@ -23,7 +23,7 @@ public final class HfDatasetSource implements TableProvider, DataSourceRegister 
 
   @Override
   public String shortName() {
-    return "hf-dataset";
+    return "hf_dataset";
   }
 
   @Override
@@ -41,7 +41,7 @@ public final class HfDatasetSource implements TableProvider, DataSourceRegister 
     String path = options.get("path");
     if (path == null) {
       throw UserException.of(
-          "hf-dataset needs a path: spark.read.format(\"hf-dataset\").load(path)");
+          "hf_dataset needs a path: spark.read.format(\"hf_dataset\").load(path)");
     }
     if (opened == null || !opened.location().equals(path)) {
       opened = HfDataset.open(SparkSession.active().sessionState().newHadoopConf(), path);

@@ -172,6 +172,6 @@ public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
       LOG.info("{}: columns left out (types Spark does not read): {}", folder, leftOut);
     }
     LOG.info("{}: a Hugging Face dataset of {} Arrow files", folder, dataset.files().size());
-    return spark.read().format("hf-dataset").load(folder);
+    return spark.read().format("hf_dataset").load(folder);
   }
 }

@@ -27,13 +27,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Hugging Face datasets as upstream's tokenizer saves them, read with {@code format("hf-dataset")}:
+ * Hugging Face datasets as upstream's tokenizer saves them, read with {@code format("hf_dataset")}:
  * the fixtures were written by Apache Arrow's JavaScript implementation (src/test/node) from
  * fixtures/atlas/expected.json, which is what every value here is checked against.
  */
 @ExtendWith(SharedSpark.class)
 class HfDatasetTest {
-  private static final String SOURCE = "hf-dataset";
+  private static final String SOURCE = "hf_dataset";
   @TempDir Path tmp;
 
   /** expected.json's V2 cells in its order: [cell_id, tokens, obs]. */
