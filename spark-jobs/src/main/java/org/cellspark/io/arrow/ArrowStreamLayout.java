@@ -47,6 +47,13 @@ record ArrowStreamLayout(long schemaEnd, List<Batch> batches, boolean dictionari
   }
 
   /**
+   * Bytes read at each message's start: its prefix and, for a token dataset's few columns, its
+   * whole header (a record batch's header grows by 16 bytes a column and 16 a buffer), so that each
+   * message costs one positioned read, which on an object store is one ranged request.
+   */
+  static final int READ_AHEAD = 4096;
+
+  /**
    * Reads the message headers of the stream in {@code in} (a file of {@code length} bytes).
    *
    * @throws IOException when the bytes are not an Arrow stream (the message says where)
@@ -56,29 +63,34 @@ record ArrowStreamLayout(long schemaEnd, List<Batch> batches, boolean dictionari
     long schemaEnd = -1;
     boolean dictionaries = false;
     List<Batch> batches = new ArrayList<>();
+    byte[] ahead = new byte[READ_AHEAD];
     while (pos + 4 <= length) {
       long start = pos;
-      byte[] prefix = new byte[8];
-      int got = (int) Math.min(8, length - pos);
-      in.readFully(pos, prefix, 0, got);
-      ByteBuffer words = ByteBuffer.wrap(prefix).order(ByteOrder.LITTLE_ENDIAN);
+      int got = (int) Math.min(READ_AHEAD, length - pos);
+      in.readFully(pos, ahead, 0, got);
+      ByteBuffer words = ByteBuffer.wrap(ahead, 0, got).order(ByteOrder.LITTLE_ENDIAN);
       int word = words.getInt(0);
-      pos += 4;
+      int prefix = 4;
       if (word == -1) { // continuation marker; the length follows
         if (got < 8) {
           break;
         }
         word = words.getInt(4);
-        pos += 4;
+        prefix = 8;
       }
       if (word == 0) {
         return new ArrowStreamLayout(schemaEnd, batches, dictionaries);
       }
+      pos += prefix;
       if (word < 0 || pos + word > length) {
         throw new IOException("no Arrow IPC message at byte " + start);
       }
       byte[] header = new byte[word];
-      in.readFully(pos, header, 0, word);
+      int inAhead = Math.min(word, got - prefix);
+      System.arraycopy(ahead, prefix, header, 0, inAhead);
+      if (inAhead < word) {
+        in.readFully(pos + inAhead, header, inAhead, word - inAhead);
+      }
       Message message = Message.getRootAsMessage(ByteBuffer.wrap(header));
       pos += word + message.bodyLength();
       if (message.bodyLength() < 0 || pos > length) {

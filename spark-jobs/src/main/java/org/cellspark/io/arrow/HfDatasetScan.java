@@ -80,16 +80,18 @@ final class HfDatasetScan implements ScanBuilder, SupportsPushDownRequiredColumn
           splits.add(ArrowSplit.whole(file.toString(), file.getName()));
           continue;
         }
+        long started = System.nanoTime();
         ArrowStreamLayout layout;
         try (FSDataInputStream in = fs.open(file)) {
           layout = ArrowStreamLayout.scan(in, length);
         }
         List<ArrowSplit> parts = split(file, layout, splitBytes);
         LOG.info(
-            "{}: {} bytes, {} record batches, read as {} splits",
+            "{}: {} bytes, {} record batches (headers read in {} ms), read as {} splits",
             file,
             length,
             layout.batches().size(),
+            (System.nanoTime() - started) / 1_000_000,
             parts.size());
         splits.addAll(parts);
       } catch (IOException e) {
