@@ -11,8 +11,11 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.io.hdf5.HdfOpener;
+import org.cellspark.jobs.common.SparkJobs;
+import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.jobs.tokenize.TokenizeJob;
 import org.cellspark.jobs.tokenize.TokenizeResult;
 import org.cellspark.spark.CellsparkSettings;
@@ -115,6 +118,28 @@ class HdfsTest {
     assertThat(Arrays.stream(out).map(s -> s.getPath().getName()))
         .allMatch(name -> name.startsWith("tokens-"))
         .hasSize(n);
+  }
+
+  @Test
+  void upstreamTokenDatasetFromHdfs(SparkSession spark) throws IOException {
+    String remote = hdfs.upload(Fixtures.huggingFace("v2_tokens.dataset"), "/in/v2_tokens.dataset");
+    List<Row> local = datasetRows(spark, Fixtures.huggingFace("v2_tokens.dataset").toString());
+    assertThat(local).hasSize(37);
+    assertThat(datasetRows(spark, remote)).isEqualTo(local);
+    // Split between record batches: the header scan's positioned reads on HDFS.
+    SparkJobs.withSessionConf(
+        spark,
+        "spark.sql.files.maxPartitionBytes",
+        "3000",
+        () -> assertThat(datasetRows(spark, remote)).isEqualTo(local));
+  }
+
+  private static List<Row> datasetRows(SparkSession spark, String dataset) {
+    return TokenTable.read(spark, dataset)
+        .cells()
+        .select("cell_id", "cell_barcode", "input_ids", "cell_type")
+        .orderBy("cell_id")
+        .collectAsList();
   }
 
   @Test
