@@ -66,8 +66,20 @@ final class ArrowSplitReader implements PartitionReader<ColumnarBatch> {
       this.metadata = meta;
     } catch (IOException | RuntimeException e) {
       close();
-      throw e;
+      if (e instanceof UserException u) {
+        throw u;
+      }
+      throw damaged(e);
     }
+  }
+
+  private UserException damaged(Exception e) {
+    return UserException.because(
+        e,
+        "%s: cannot read its Arrow record batches (%s); the file is damaged or cut short (copy"
+            + " it again)",
+        split.file(),
+        e.getMessage());
   }
 
   private InputStream stream() throws IOException {
@@ -128,12 +140,7 @@ final class ArrowSplitReader implements PartitionReader<ColumnarBatch> {
     try {
       loaded = reader.loadNextBatch();
     } catch (IOException | RuntimeException e) {
-      throw UserException.because(
-          e,
-          "%s: cannot read its Arrow record batches (%s); the file is damaged or cut short (copy"
-              + " it again)",
-          split.file(),
-          e.getMessage());
+      throw damaged(e);
     }
     if (!loaded) {
       return false;

@@ -197,6 +197,28 @@ class HfDatasetTest {
         .hasMessageContaining("is an Arrow IPC file")
         .hasMessageContaining("Parquet");
 
+    // A file whose columns differ from the first file's is named.
+    Path mixed = tmp.resolve("mixed.dataset");
+    copy(source, mixed);
+    Files.copy(
+        Fixtures.huggingFace("v2_tokens.dataset").resolve("data-00001-of-00002.arrow"),
+        mixed.resolve("data-00001-of-00002.arrow"),
+        StandardCopyOption.REPLACE_EXISTING);
+    assertThatThrownBy(
+            () ->
+                spark
+                    .read()
+                    .format(SOURCE)
+                    .load(mixed.toString())
+                    .select("cell_id")
+                    .collectAsList())
+        .satisfies(
+            e ->
+                assertThat(UserException.findIn(e))
+                    .isNotNull()
+                    .hasMessageContaining("data-00001-of-00002.arrow: column 'cell_id' is missing")
+                    .hasMessageContaining("must share their columns"));
+
     Path cut = tmp.resolve("cut.dataset");
     copy(source, cut);
     Path second = cut.resolve("data-00001-of-00002.arrow");
