@@ -4,7 +4,7 @@
 # bench/gpu/test-jars.sh; see bench/gpu/README.md):
 #   source .gpu/device-env.sh && bench/gpu/device.sh "$OUT" [PART...]
 # Parts, run in the order given (default: all, most wanted first): inputs inference perturb tests
-# finetune sweep folder. Each runs under a time limit of its own (LIMIT_<part> seconds, defaults below), so
+# finetune sweep folder arrow. Each runs under a time limit of its own (LIMIT_<part> seconds, defaults below), so
 # one that hangs or overruns costs only itself, and each part's results land in OUT as soon as it
 # ends: a call cut short still returns what was measured. DEADLINE (seconds) caps the whole run:
 # each part's limit shrinks to the time left, and a part with under 20 s left is skipped (set it a
@@ -13,17 +13,17 @@
 # OUT, and kept there: a second call on the same machine reuses them. SMOKE=--smoke runs the
 # benchmark parts on the tiny shape on the CPU (checks this script without a GPU).
 set -uo pipefail
-OUT="${1:?usage: bench/gpu/device.sh OUT [inputs inference perturb tests finetune sweep folder]}"
+OUT="${1:?usage: bench/gpu/device.sh OUT [inputs inference perturb tests finetune sweep folder arrow]}"
 shift
 PARTS=("$@")
-[[ ${#PARTS[@]} -gt 0 ]] || PARTS=(inputs inference perturb tests finetune sweep folder)
+[[ ${#PARTS[@]} -gt 0 ]] || PARTS=(inputs inference perturb tests finetune sweep folder arrow)
 WORK="${WORK:-/tmp/cellspark-gpu}"
 SMOKE="${SMOKE:-}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 : "${JAVA:?source .gpu/device-env.sh first: it sets JAVA, JAVA_OPTS and CLASSPATH}"
 mkdir -p "$OUT" "$WORK"
 nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1 || true
-declare -A LIMIT=([inputs]=120 [inference]=300 [perturb]=120 [tests]=150 [finetune]=180 [sweep]=180 [folder]=90)
+declare -A LIMIT=([inputs]=120 [inference]=300 [perturb]=120 [tests]=150 [finetune]=180 [sweep]=180 [folder]=90 [arrow]=30)
 
 tests() {
   if [[ -d "$ROOT/.gpu-tests" ]]; then
@@ -39,11 +39,16 @@ folder() {
   cd "$ROOT" && "$JAVA" ${JAVA_OPTS:-} -cp "$CLASSPATH" org.cellspark.bench.FineTunedFolderExport \
     "$WORK/finetuned" && "${PYTHON:-python3}" bench/gpu/check_finetuned_folder.py "$WORK/finetuned"
 }
+# Hugging Face token datasets written by pyarrow (and datasets, if installed) for the .dataset
+# reader's tests: no GPU needed, only the Python tools the build machines lack.
+arrow() {
+  cd "$ROOT" && "${PYTHON:-python3}" bench/gpu/make_arrow_fixtures.py "$OUT/hf"
+}
 benchmark() {
   RESULTS="$OUT" PHASES="$1" "$ROOT/bench/gpu/run.sh" "$WORK" ${SMOKE:-}
 }
 
-export -f tests folder benchmark
+export -f tests folder arrow benchmark
 export ROOT WORK OUT SMOKE
 start=$(date +%s)
 for part in "${PARTS[@]}"; do
@@ -60,7 +65,7 @@ for part in "${PARTS[@]}"; do
   fi
   t=$(date +%s)
   case "$part" in
-    tests | folder) timeout -k 10 "$limit" bash -c "$part" ;;
+    tests | folder | arrow) timeout -k 10 "$limit" bash -c "$part" ;;
     inputs) timeout -k 10 "$limit" bash -c 'benchmark ""' ;;
     *) timeout -k 10 "$limit" bash -c "benchmark $part" ;;
   esac > "$OUT/$part.log" 2>&1

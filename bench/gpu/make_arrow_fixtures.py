@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Hugging Face datasets written by the Python tools themselves, for Cellspark's `.dataset` reader
+(spark-jobs io.arrow), on a machine that has them (the GPU machine has pyarrow; datasets if
+installed). The build machines have neither, so the committed fixtures under
+spark-jobs/src/test/resources/fixtures/hf were written with Apache Arrow's JavaScript library;
+these are the same cells written by pyarrow (and by datasets' own save_to_disk when importable),
+to be committed beside them and read by the same tests:
+
+    python3 bench/gpu/make_arrow_fixtures.py OUT
+
+Writes OUT/pyarrow/v2_tokens.dataset (pyarrow's RecordBatchStreamWriter as datasets' ArrowWriter
+uses it: the features in the schema's "huggingface" metadata, record batches of 8 rows, two
+contiguous shards, state.json, dataset_info.json) and, with datasets, OUT/datasets/v2_tokens.dataset
+(Dataset.from_dict(...).save_to_disk(..., num_shards=2)). Cells: expected.json's V2 tokens in its
+order, with cell_type, donor and the barcode as cell_barcode, as upstream's tokenizer keeps
+attributes. Prints the versions used.
+"""
+import json
+import os
+import sys
+
+import pyarrow as pa
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+EXPECTED = os.path.join(ROOT, "spark-jobs/src/test/resources/fixtures/atlas/expected.json")
+
+
+def cells():
+    with open(EXPECTED) as f:
+        expected = json.load(f)
+    obs = {c["cell_id"]: c["obs"] for c in expected["cells"]}
+    tokens = expected["v2"]["tokens"]
+    return {
+        "input_ids": [tokens[c] for c in tokens],
+        "length": [len(tokens[c]) for c in tokens],
+        "cell_type": [obs[c]["cell_type"] for c in tokens],
+        "donor": [obs[c]["donor"] for c in tokens],
+        "cell_barcode": list(tokens),
+    }
+
+
+FEATURES = {
+    "input_ids": {"feature": {"dtype": "int64", "_type": "Value"}, "_type": "Sequence"},
+    "length": {"dtype": "int64", "_type": "Value"},
+    "cell_type": {"dtype": "string", "_type": "Value"},
+    "donor": {"dtype": "string", "_type": "Value"},
+    "cell_barcode": {"dtype": "string", "_type": "Value"},
+}
+
+
+def with_pyarrow(out):
+    data = cells()
+    schema = pa.schema(
+        [
+            ("input_ids", pa.list_(pa.int64())),
+            ("length", pa.int64()),
+            ("cell_type", pa.string()),
+            ("donor", pa.string()),
+            ("cell_barcode", pa.string()),
+        ],
+        metadata={"huggingface": json.dumps({"info": {"features": FEATURES}})},
+    )
+    table = pa.table(data, schema=schema)
+    os.makedirs(out, exist_ok=True)
+    n = table.num_rows
+    per_shard = (n + 1) // 2
+    files = []
+    for s in range(2):
+        name = f"data-{s:05d}-of-00002.arrow"
+        shard = table.slice(s * per_shard, per_shard)
+        with pa.OSFile(os.path.join(out, name), "wb") as sink:
+            with pa.RecordBatchStreamWriter(sink, schema) as writer:
+                writer.write_table(shard, max_chunksize=8)
+        files.append({"filename": name})
+    state = {
+        "_data_files": files,
+        "_fingerprint": "cellspark-pyarrow-fixture",
+        "_format_columns": None,
+        "_format_kwargs": {},
+        "_format_type": None,
+        "_output_all_columns": False,
+        "_split": None,
+    }
+    with open(os.path.join(out, "state.json"), "w") as f:
+        json.dump(state, f, indent=2, sort_keys=True)
+    with open(os.path.join(out, "dataset_info.json"), "w") as f:
+        json.dump({"citation": "", "description": "", "features": FEATURES}, f, indent=2)
+    print(f"{out}: {n} cells, pyarrow {pa.__version__}")
+
+
+def with_datasets(out):
+    try:
+        import datasets
+    except ImportError:
+        print("datasets is not installed: only the pyarrow-written dataset")
+        return
+    ds = datasets.Dataset.from_dict(cells())
+    ds.save_to_disk(out, num_shards=2)
+    print(f"{out}: {len(ds)} cells, datasets {datasets.__version__}")
+
+
+if __name__ == "__main__":
+    base = sys.argv[1]
+    with_pyarrow(os.path.join(base, "pyarrow", "v2_tokens.dataset"))
+    with_datasets(os.path.join(base, "datasets", "v2_tokens.dataset"))
