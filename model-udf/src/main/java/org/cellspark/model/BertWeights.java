@@ -197,13 +197,19 @@ final class BertWeights {
         firstNonFinite);
   }
 
-  /** Tensors that are neither encoder weights nor a known unused head, for a warning. */
+  /**
+   * Tensors that are neither encoder weights nor a known head, for a warning. Known heads: the
+   * pretraining checkpoints' masked-LM head ({@code cls.}) and pooler, and the fine-tuned
+   * classifiers' {@code classifier.} (upstream's and {@code cellspark finetune}'s, whose apply
+   * reads it on its own): embeddings never use them, and every run of such a model would warn.
+   */
   List<String> unexpected() {
     return file.tensors().keySet().stream()
         .filter(k -> !k.startsWith(prefix + "embeddings.") && !k.startsWith(prefix + "encoder."))
         .filter(
             k ->
                 !k.startsWith("cls.")
+                    && !k.startsWith("classifier.")
                     && !k.startsWith(prefix + "pooler.")
                     && !k.startsWith("pooler."))
         .toList();
