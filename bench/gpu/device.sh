@@ -42,7 +42,8 @@ folder() {
 # Hugging Face token datasets written by pyarrow (and datasets, if installed) for the .dataset
 # reader's tests: no GPU needed, only the Python tools the build machines lack.
 arrow() {
-  cd "$ROOT" && "${PYTHON:-python3}" bench/gpu/make_arrow_fixtures.py "$OUT/hf"
+  cd "$ROOT" && "${PYTHON:-python3}" bench/gpu/make_arrow_fixtures.py "$OUT/hf" \
+    --check "$ROOT/.gpu-tests/written.dataset"
 }
 benchmark() {
   RESULTS="$OUT" PHASES="$1" "$ROOT/bench/gpu/run.sh" "$WORK" ${SMOKE:-}

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.cellspark.encode.EncodingSettings.SpecialTokens;
 import org.cellspark.jobs.tokenize.GeneIdType;
+import org.cellspark.jobs.tokenize.OutputFormat;
 import org.cellspark.jobs.tokenize.TokenizeJob;
 import org.cellspark.jobs.tokenize.TokenizeOptions;
 import org.cellspark.jobs.tokenize.TokenizeResult;
@@ -119,6 +120,14 @@ final class TokenizeCommand implements Callable<Integer> {
   int modelInputSize;
 
   @Option(
+      names = "--output-format",
+      paramLabel = "parquet|dataset",
+      description =
+          "parquet, or dataset: a Hugging Face dataset as save_to_disk writes it, which upstream"
+              + " Geneformer's classes open with load_from_disk.")
+  OutputFormat outputFormat = OutputFormat.PARQUET;
+
+  @Option(
       names = "--special-tokens",
       paramLabel = "auto|on|off",
       description = "Frame cells with <cls> ... <eos>; auto = when the vocabulary has both (V2).")
@@ -177,6 +186,7 @@ final class TokenizeCommand implements Callable<Integer> {
         TokenizeOptions.builder()
             .input(inputs.toArray(new String[0]))
             .output(output)
+            .outputFormat(outputFormat)
             .vocabulary(vocabulary)
             .counts(counts)
             .geneIdColumn(geneIdColumn)

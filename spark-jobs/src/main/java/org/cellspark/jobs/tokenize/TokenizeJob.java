@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.map;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -33,9 +34,11 @@ import org.apache.spark.sql.types.StructType;
 import org.cellspark.encode.EncodingSettings;
 import org.cellspark.error.UserException;
 import org.cellspark.io.AtlasInputs;
+import org.cellspark.io.FileSystemHints;
 import org.cellspark.io.InputContext;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.ReadPlan;
+import org.cellspark.io.arrow.HfDatasetWriter;
 import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.cells.CountsLocation;
 import org.cellspark.jobs.common.JobScope;
@@ -210,37 +213,57 @@ public final class TokenizeJob {
         InternalRowsRelation.dataFrame(spark, outputSchema(o, obsType), tokens.rdd());
     spark
         .sparkContext()
-        .setJobDescription("tokenize: read cells, rank-value encode, write Parquet");
+        .setJobDescription(
+            "tokenize: read cells, rank-value encode, write "
+                + (o.outputFormat() == OutputFormat.DATASET
+                    ? "a Hugging Face dataset"
+                    : "Parquet"));
     long totalCells =
         inputs.stream().allMatch(i -> i.cells() >= 0)
             ? inputs.stream().mapToLong(InspectedInput::cells).sum()
             : 0;
     Progress progress =
         new Progress(spark.sparkContext(), "tokenize", "cells", counters.cellsRead, totalCells);
+    long written;
     try {
-      SparkJobs.withSessionConf(
-          spark,
-          LEGACY_PARQUET_LISTS,
-          "true",
-          () ->
-              table
-                  .write()
-                  .options(TOKEN_PARQUET_OPTIONS)
-                  .options(rowGroups(hadoop))
-                  .parquet(out.stagingUri()));
+      if (o.outputFormat() == OutputFormat.DATASET) {
+        written = writeDataset(spark, tokens, outputSchema(o, obsType), out.stagingUri());
+      } else {
+        SparkJobs.withSessionConf(
+            spark,
+            LEGACY_PARQUET_LISTS,
+            "true",
+            () ->
+                table
+                    .write()
+                    .options(TOKEN_PARQUET_OPTIONS)
+                    .options(rowGroups(hadoop))
+                    .parquet(out.stagingUri()));
+        written = ParquetFooters.rowCount(hadoop, out.stagingUri());
+      }
     } finally {
       progress.close();
     }
     spark.sparkContext().setJobDescription(null);
-    long written = ParquetFooters.rowCount(hadoop, out.stagingUri());
     if (written != counters.cellsWritten.value()) {
       LOG.warn(
-          "tokenize: counters say {} cells written, Parquet holds {}; reporting Parquet's",
+          "tokenize: counters say {} cells written, the table holds {}; reporting the table's",
           counters.cellsWritten.value(),
           written);
     }
     planBroadcast.destroy();
     return written;
+  }
+
+  /** The token table as a Hugging Face dataset, one Arrow file per partition; the rows written. */
+  private static long writeDataset(
+      SparkSession spark, JavaRDD<InternalRow> tokens, StructType schema, String folder) {
+    try {
+      return HfDatasetWriter.write(spark, tokens, schema, folder);
+    } catch (IOException e) {
+      throw UserException.because(
+          e, "Cannot write the dataset to %s: %s", folder, FileSystemHints.explain(folder, e));
+    }
   }
 
   /** Symbol inputs: says which symbols were left out, summed or matched only upper-cased. */

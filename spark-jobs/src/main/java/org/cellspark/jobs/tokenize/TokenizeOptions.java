@@ -16,6 +16,7 @@ import org.cellspark.jobs.common.OptionProblems;
  *
  * @param inputs files, folders or globs of .h5ad files (comma lists allowed)
  * @param output output folder (Parquet + _cellspark.json)
+ * @param outputFormat Parquet, or a Hugging Face dataset (save_to_disk's layout)
  * @param vocabulary vocabulary folder, or {@code builtin:geneformer-v1}
  * @param counts where the raw counts are: X, raw, or layers/NAME
  * @param geneIdColumn gene table column holding the gene IDs; null = the format's default (Ensembl
@@ -41,6 +42,7 @@ import org.cellspark.jobs.common.OptionProblems;
 public record TokenizeOptions(
     List<String> inputs,
     String output,
+    OutputFormat outputFormat,
     String vocabulary,
     String counts,
     String geneIdColumn,
@@ -98,6 +100,7 @@ public record TokenizeOptions(
 
   public TokenizeOptions {
     inputs = inputs == null ? List.of() : List.copyOf(inputs);
+    outputFormat = outputFormat == null ? OutputFormat.PARQUET : outputFormat;
     geneIdType = geneIdType == null ? GeneIdType.ENSEMBL : geneIdType;
     attributes = attributes == null ? List.of() : List.copyOf(attributes);
     OptionProblems problems = new OptionProblems();
@@ -150,6 +153,7 @@ public record TokenizeOptions(
   public static final class Builder {
     private List<String> inputs = new ArrayList<>();
     private String output;
+    private OutputFormat outputFormat = OutputFormat.PARQUET;
     private String vocabulary;
     private String counts = DEFAULT_COUNTS;
     private String geneIdColumn;
@@ -176,6 +180,11 @@ public record TokenizeOptions(
 
     public Builder output(String v) {
       output = v;
+      return this;
+    }
+
+    public Builder outputFormat(OutputFormat v) {
+      outputFormat = v;
       return this;
     }
 
@@ -273,6 +282,7 @@ public record TokenizeOptions(
       return new TokenizeOptions(
           inputs,
           output,
+          outputFormat,
           vocabulary,
           counts,
           geneIdColumn,

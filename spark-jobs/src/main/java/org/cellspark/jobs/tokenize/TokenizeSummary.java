@@ -25,6 +25,7 @@ final class TokenizeSummary {
     Map<String, Object> options = new LinkedHashMap<>();
     options.put("inputs", o.inputs());
     options.put("output", o.output());
+    options.put("output_format", o.outputFormat().name().toLowerCase(Locale.ROOT));
     options.put("vocabulary", o.vocabulary());
     options.put("counts", o.counts());
     options.put("gene_id_column", o.geneIdColumnOrDefault());
