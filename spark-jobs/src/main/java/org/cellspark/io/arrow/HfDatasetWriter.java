@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.BitVector;
@@ -28,6 +29,7 @@ import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SerializableWritable;
@@ -82,6 +84,8 @@ public final class HfDatasetWriter {
                         .iterator(),
                 true)
             .collect();
+    FileSystem fs = new Path(folder).getFileSystem(spark.sessionState().newHadoopConf());
+    removeAsideFiles(fs, new Path(folder));
     ObjectMapper json = new ObjectMapper();
     ObjectNode state = json.createObjectNode();
     ArrayNode list = state.putArray("_data_files");
@@ -100,10 +104,25 @@ public final class HfDatasetWriter {
     info.set("features", features(schema, json));
     info.put("homepage", "");
     info.put("license", "");
-    FileSystem fs = new Path(folder).getFileSystem(spark.sessionState().newHadoopConf());
     writeJson(fs, new Path(folder, HfDataset.STATE), json, state);
     writeJson(fs, new Path(folder, "dataset_info.json"), json, info);
     return counts.stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** A file a task writes before renaming it: {@code .NAME.UUID} (and its checksum file). */
+  private static final Pattern ASIDE =
+      Pattern.compile("^\\.+data-\\d{5,}-of-\\d{5,}\\.arrow\\.[0-9a-f]{8}-[0-9a-f-]{27}(\\.crc)?$");
+
+  /**
+   * Removes the files of task attempts that died before renaming theirs (an executor lost
+   * mid-write): every task has finished, so none is still being written.
+   */
+  static void removeAsideFiles(FileSystem fs, Path folder) throws IOException {
+    for (FileStatus f : fs.listStatus(folder)) {
+      if (ASIDE.matcher(f.getPath().getName()).matches()) {
+        fs.delete(f.getPath(), false);
+      }
+    }
   }
 
   static String fileName(int index, int files) {
