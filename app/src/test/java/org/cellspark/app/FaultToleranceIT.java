@@ -25,13 +25,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * tokenize, embed and perturb on a local cluster (two executor JVMs) while faults strike: half of
- * the tasks fail once part-way through their output (FaultInjection's test hook) and, in every job,
- * the executor running partition 4 is killed with SIGKILL mid-task (so its shuffle files and
- * half-written output go with it). Each output must equal a fault-free run in this JVM: every cell
- * once, the same tokens, embeddings and shifts within 1e-5; no staging folder or task debris left.
- * The faults survived are counted from Spark's event log (the driver's record of why each task
- * ended) and printed; a task that ended for a reason the faults do not explain fails the test.
+ * tokenize (to a Hugging Face dataset), embed and perturb (reading it) on a local cluster (two
+ * executor JVMs) while faults strike: half of the tasks fail once part-way through their output
+ * (FaultInjection's test hook) and, in every job, the executor running partition 4 is killed with
+ * SIGKILL mid-task (so its shuffle files and half-written output go with it). Each output must
+ * equal a fault-free run in this JVM: every cell once, the same tokens, embeddings and shifts
+ * within 1e-5; no staging folder or task debris left. The faults survived are counted from Spark's
+ * event log (the driver's record of why each task ended) and printed; a task that ended for a
+ * reason the faults do not explain fails the test.
  */
 class FaultToleranceIT {
   private static final List<String> FAULTS =
@@ -58,9 +59,11 @@ class FaultToleranceIT {
     LocalCluster.deleteWorkDir();
   }
 
-  private static String[] tokenize(String output) {
+  private static String[] tokenize(String output, String format) {
     return new String[] {
       "tokenize",
+      "--output-format",
+      format,
       "--input",
       Fixtures.atlas("classify_atlas.h5ad").toString(),
       "--vocabulary",
@@ -112,17 +115,20 @@ class FaultToleranceIT {
     String ref = tmp.resolve("ref").toString();
     String tinyModel = LocalCluster.TINY_MODEL.toString();
 
-    Faults tokenizeFaults = Faults.in(cluster.submitRecorded(FAULTS, tokenize(tokens)).eventLogs());
-    assertThat(org.cellspark.cli.Main.execute(tokenize(ref + "/tokens"))).isZero();
-    Dataset<Row> t = spark.read().parquet(tokens);
+    // Under faults the tokens are written as a Hugging Face dataset (each task writes its own Arrow
+    // file aside and renames it; a killed task leaves its file behind), and embed and perturb read
+    // them from there; the fault-free reference is Parquet.
+    Faults tokenizeFaults =
+        Faults.in(cluster.submitRecorded(FAULTS, tokenize(tokens, "dataset")).eventLogs());
+    assertThat(org.cellspark.cli.Main.execute(tokenize(ref + "/tokens", "parquet"))).isZero();
+    Dataset<Row> t = spark.read().format("hf_dataset").load(tokens);
     assertThat(t.count())
         .as("every cell once")
         .isEqualTo(t.select("cell_id").distinct().count())
         .isEqualTo(600);
-    assertThat(LocalCluster.byCell(spark, tokens, "input_ids"))
-        .isEqualTo(LocalCluster.byCell(spark, ref + "/tokens", "input_ids"));
-    assertThat(LocalCluster.byCell(spark, tokens, "cell_type"))
-        .isEqualTo(LocalCluster.byCell(spark, ref + "/tokens", "cell_type"));
+    Dataset<Row> r = spark.read().parquet(ref + "/tokens");
+    assertThat(LocalCluster.byCell(t, "input_ids")).isEqualTo(LocalCluster.byCell(r, "input_ids"));
+    assertThat(LocalCluster.byCell(t, "cell_type")).isEqualTo(LocalCluster.byCell(r, "cell_type"));
 
     String emb = tmp.resolve("emb").toString();
     Faults embedFaults =
@@ -185,7 +191,11 @@ class FaultToleranceIT {
     try (Stream<Path> left = Files.walk(tmp)) {
       assertThat(left.map(Path::getFileName).map(Path::toString))
           .as("no staging folders or task attempts left")
-          .noneMatch(n -> n.contains("cellspark-staging") || n.equals("_temporary"));
+          .noneMatch(
+              n ->
+                  n.contains("cellspark-staging")
+                      || n.equals("_temporary")
+                      || n.matches(".*\\.arrow\\.[0-9a-f]{8}-.*")); // a dataset file written aside
     }
   }
 

@@ -14,6 +14,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.testing.Fixtures;
@@ -163,7 +164,11 @@ final class LocalCluster {
 
   /** One column of a Parquet output by cell (lists for arrays), for comparing runs. */
   static Map<String, Object> byCell(SparkSession spark, String folder, String column) {
-    return spark.read().parquet(folder).select("cell_id", column).collectAsList().stream()
+    return byCell(spark.read().parquet(folder), column);
+  }
+
+  static Map<String, Object> byCell(Dataset<Row> table, String column) {
+    return table.select("cell_id", column).collectAsList().stream()
         .collect(
             Collectors.toMap(
                 r -> r.getString(0),

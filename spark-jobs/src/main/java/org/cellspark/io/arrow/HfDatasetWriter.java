@@ -44,6 +44,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.Bug;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes rows as a Hugging Face dataset in {@code Dataset.save_to_disk}'s layout, the one
@@ -56,6 +58,7 @@ import org.cellspark.error.Bug;
  * it). Each task writes its file aside and renames it, so a retried task leaves one whole file.
  */
 public final class HfDatasetWriter {
+  private static final Logger LOG = LoggerFactory.getLogger(HfDatasetWriter.class);
   static final int BATCH_ROWS = 1000;
   private static final String ITEM = "item";
 
@@ -120,6 +123,7 @@ public final class HfDatasetWriter {
   static void removeAsideFiles(FileSystem fs, Path folder) throws IOException {
     for (FileStatus f : fs.listStatus(folder)) {
       if (ASIDE.matcher(f.getPath().getName()).matches()) {
+        LOG.info("{}: removed, left by a task attempt that died writing it", f.getPath());
         fs.delete(f.getPath(), false);
       }
     }
