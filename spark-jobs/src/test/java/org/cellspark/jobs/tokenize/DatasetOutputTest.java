@@ -143,12 +143,8 @@ class DatasetOutputTest {
       tokens.get(row.getString(0)).forEach(t -> want.add(t.asInt()));
       assertThat(row.<Integer>getList(1)).as(row.getString(0)).isEqualTo(want);
     }
-  }
 
-  @Test
-  void theJobsReadItWithTheVocabularyItNames(SparkSession spark) {
-    Path dataset = tmp.resolve("tokens.dataset");
-    TokenizeJob.run(spark, options(dataset).outputFormat(OutputFormat.DATASET).build());
+    // The jobs read it with the vocabulary its summary names (no --vocabulary).
     String embedded =
         EmbedJob.run(
                 spark,
