@@ -88,10 +88,10 @@ public final class HfDatasetBenchmark {
         size(dataset),
         threads,
         rounds);
-    double parquetRate = median(rates.get(0));
-    double wholeRate = median(rates.get(1));
+    double parquetRate = Rounds.median(rates.get(0));
+    double wholeRate = Rounds.median(rates.get(1));
     for (int i = 0; i < 3; i++) {
-      double rate = median(rates.get(i));
+      double rate = Rounds.median(rates.get(i));
       System.out.printf(
           Locale.ROOT,
           "  %-22s %,10.0f cells/s  ratio to Parquet %.2f%s  (token sum %d)%n",
@@ -206,12 +206,5 @@ public final class HfDatasetBenchmark {
       bytes = files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
     }
     return String.format(Locale.ROOT, "%.0f MB", bytes / 1e6);
-  }
-
-  private static double median(List<Double> xs) {
-    List<Double> s = new ArrayList<>(xs);
-    s.sort(null);
-    int n = s.size();
-    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
   }
 }

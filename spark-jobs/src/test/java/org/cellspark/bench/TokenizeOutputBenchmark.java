@@ -63,9 +63,9 @@ public final class TokenizeOutputBenchmark {
         cells,
         threads,
         rounds);
-    double parquet = median(rates.get(0));
+    double parquet = Rounds.median(rates.get(0));
     for (int f = 0; f < 2; f++) {
-      double rate = median(rates.get(f));
+      double rate = Rounds.median(rates.get(f));
       System.out.printf(
           Locale.ROOT,
           "  %-8s %,9.0f cells/s  %,6.0f MB  ratio to Parquet %.2f%n",
@@ -85,12 +85,5 @@ public final class TokenizeOutputBenchmark {
           .mapToLong(f -> f.toFile().length())
           .sum();
     }
-  }
-
-  private static double median(List<Double> xs) {
-    List<Double> s = new ArrayList<>(xs);
-    s.sort(null);
-    int n = s.size();
-    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
   }
 }
