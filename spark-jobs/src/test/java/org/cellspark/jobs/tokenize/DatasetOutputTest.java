@@ -37,6 +37,21 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(SharedSpark.class)
 class DatasetOutputTest {
+  private static final org.apache.spark.sql.Column[] COLUMNS =
+      Stream.of(
+              "cell_id",
+              "input_ids",
+              "length",
+              "n_counts",
+              "source",
+              "cell_type",
+              "age",
+              "batch",
+              "flag",
+              "score")
+          .map(org.apache.spark.sql.functions::col)
+          .toArray(org.apache.spark.sql.Column[]::new);
+
   @TempDir Path tmp;
 
   private static TokenizeOptions.Builder options(Path out) {
@@ -44,6 +59,10 @@ class DatasetOutputTest {
         .input(Fixtures.atlas("csr_float32_gzip.h5ad").toString())
         .vocabulary(Fixtures.vocab("vocab-v2-small").toString())
         .attribute("cell_type")
+        .attribute("age") // integers, with nulls (batch), booleans with nulls (flag), floats
+        .attribute("batch")
+        .attribute("flag")
+        .attribute("score")
         .partitions(3)
         .output(out.toString());
   }
@@ -88,7 +107,11 @@ class DatasetOutputTest {
                 + " \"length\": {\"dtype\": \"int32\", \"_type\": \"Value\"},"
                 + " \"n_counts\": {\"dtype\": \"float64\", \"_type\": \"Value\"},"
                 + " \"source\": {\"dtype\": \"string\", \"_type\": \"Value\"},"
-                + " \"cell_type\": {\"dtype\": \"string\", \"_type\": \"Value\"}}");
+                + " \"cell_type\": {\"dtype\": \"string\", \"_type\": \"Value\"},"
+                + " \"age\": {\"dtype\": \"int64\", \"_type\": \"Value\"},"
+                + " \"batch\": {\"dtype\": \"int64\", \"_type\": \"Value\"},"
+                + " \"flag\": {\"dtype\": \"bool\", \"_type\": \"Value\"},"
+                + " \"score\": {\"dtype\": \"float64\", \"_type\": \"Value\"}}");
     JsonNode info = json.readTree(dataset.resolve("dataset_info.json").toFile());
     assertThat(info.get("features")).isEqualTo(expectedFeatures);
 
@@ -110,7 +133,11 @@ class DatasetOutputTest {
               Map.entry("length", "Int(32, true)"),
               Map.entry("n_counts", "FloatingPoint(DOUBLE)"),
               Map.entry("source", "Utf8"),
-              Map.entry("cell_type", "Utf8"));
+              Map.entry("cell_type", "Utf8"),
+              Map.entry("age", "Int(64, true)"),
+              Map.entry("batch", "Int(64, true)"),
+              Map.entry("flag", "Bool"),
+              Map.entry("score", "FloatingPoint(DOUBLE)"));
       Field item = schema.findField("input_ids").getChildren().get(0);
       assertThat(item.getName()).isEqualTo("item");
       assertThat(item.getType().toString()).isEqualTo("Int(32, true)");
@@ -125,16 +152,17 @@ class DatasetOutputTest {
         TokenTable.read(spark, dataset.toString())
             .cells()
             .orderBy("_metadata.file_name", "_metadata.row_index")
-            .select("cell_id", "input_ids", "length", "n_counts", "source", "cell_type")
+            .select(COLUMNS)
             .collectAsList();
     List<Row> fromParquet =
         spark
             .read()
             .parquet(parquet.toString())
             .orderBy("_metadata.file_name", "_metadata.row_index") // part files in input order
-            .select("cell_id", "input_ids", "length", "n_counts", "source", "cell_type")
+            .select(COLUMNS)
             .collectAsList();
     assertThat(fromDataset).hasSize((int) r.cellsWritten()).isEqualTo(fromParquet);
+    assertThat(fromDataset).anyMatch(row -> row.isNullAt(7)).anyMatch(row -> row.isNullAt(8));
     JsonNode tokens =
         json.readTree(Fixtures.atlas("expected.json").toFile()).get("v2").get("tokens");
     assertThat(fromDataset).hasSize(tokens.size());
