@@ -2,9 +2,13 @@ package org.cellspark.io.arrow;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SerializableWritable;
@@ -75,31 +79,53 @@ final class HfDatasetScan implements ScanBuilder, SupportsPushDownRequiredColumn
     for (Path file : dataset.files()) {
       try {
         FileSystem fs = file.getFileSystem(conf);
-        long length = fs.getFileStatus(file).getLen();
-        if (length <= splitBytes) {
+        FileStatus status = fs.getFileStatus(file);
+        if (status.getLen() <= splitBytes) {
           splits.add(ArrowSplit.whole(file.toString(), file.getName()));
           continue;
         }
-        long started = System.nanoTime();
-        ArrowStreamLayout layout;
-        try (FSDataInputStream in = fs.open(file)) {
-          layout = ArrowStreamLayout.scan(in, length);
-        }
-        List<ArrowSplit> parts = split(file, layout, splitBytes);
-        LOG.info(
-            "{}: {} bytes, {} record batches (headers read in {} ms), read as {} splits",
-            file,
-            length,
-            layout.batches().size(),
-            (System.nanoTime() - started) / 1_000_000,
-            parts.size());
-        splits.addAll(parts);
+        splits.addAll(split(file, layout(fs, status), splitBytes));
       } catch (IOException e) {
         throw UserException.because(
             e, "Cannot read input %s: %s", file, FileSystemHints.explain(file.toString(), e));
       }
     }
     return splits.toArray(InputPartition[]::new);
+  }
+
+  /**
+   * Layouts already read in this JVM, by file, size and modification time: a job plans its input
+   * once per action, and on an object store reading a large file's headers takes a request per
+   * record batch. Small: a layout is three numbers a batch of 1,000 cells.
+   */
+  private static final Map<String, ArrowStreamLayout> LAYOUTS =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, ArrowStreamLayout> eldest) {
+              return size() > 256;
+            }
+          });
+
+  private static ArrowStreamLayout layout(FileSystem fs, FileStatus status) throws IOException {
+    String key = status.getPath() + ":" + status.getLen() + ":" + status.getModificationTime();
+    ArrowStreamLayout known = LAYOUTS.get(key);
+    if (known != null) {
+      return known;
+    }
+    long started = System.nanoTime();
+    ArrowStreamLayout layout;
+    try (FSDataInputStream in = fs.open(status.getPath())) {
+      layout = ArrowStreamLayout.scan(in, status.getLen());
+    }
+    LOG.info(
+        "{}: {} bytes, {} record batches (headers read in {} ms)",
+        status.getPath(),
+        status.getLen(),
+        layout.batches().size(),
+        (System.nanoTime() - started) / 1_000_000);
+    LAYOUTS.put(key, layout);
+    return layout;
   }
 
   /** Runs of whole record batches of about {@code splitBytes} each. */
