@@ -44,12 +44,10 @@ final class SparkArgs {
         throw UserException.of("--conf %s: Spark settings start with 'spark.'", key);
       }
     }
-    SparkSession active =
-        SparkSession.getActiveSession().isDefined()
-            ? SparkSession.getActiveSession().get()
-            : SparkSession.getDefaultSession().isDefined()
-                ? SparkSession.getDefaultSession().get()
-                : null;
+    SparkSession active = running(SparkSession.getActiveSession());
+    if (active == null) {
+      active = running(SparkSession.getDefaultSession());
+    }
     if (active != null) {
       EmbeddedGpus.refuseTaskGpus(
           active.sparkContext().master(),
@@ -59,5 +57,14 @@ final class SparkArgs {
       return new Session(active, false, SparkJobs.sessionConf(active, conf));
     }
     return new Session(SparkSessionFactory.getOrCreate(appName, conf), true, null);
+  }
+
+  /**
+   * The session, unless it has been stopped: a stopped session stays the thread's active one (Spark
+   * clears only the default), so a second command in one JVM would otherwise run on the session the
+   * first one stopped.
+   */
+  private static SparkSession running(scala.Option<SparkSession> session) {
+    return session.isDefined() && !session.get().sparkContext().isStopped() ? session.get() : null;
   }
 }
