@@ -249,6 +249,41 @@ class ObjectStorageTest {
         "spark.sql.files.maxPartitionBytes",
         "3000",
         () -> assertThat(datasetRows(spark, remote)).isEqualTo(expected));
+
+    // tokenize --output-format dataset into the bucket: the same cells as a local Parquet run.
+    TokenizeOptions.Builder tokens =
+        TokenizeOptions.builder()
+            .input(Fixtures.atlas("csr_float32_gzip.h5ad").toString())
+            .vocabulary(Fixtures.vocab("vocab-v2-small").toString())
+            .partitions(2);
+    String written =
+        TokenizeJob.run(
+                spark,
+                tokens
+                    .outputFormat(org.cellspark.jobs.tokenize.OutputFormat.DATASET)
+                    .output("s3a://" + BUCKET + "/out/tokens.dataset")
+                    .build())
+            .output();
+    String parquet =
+        TokenizeJob.run(
+                spark,
+                tokens
+                    .outputFormat(org.cellspark.jobs.tokenize.OutputFormat.PARQUET)
+                    .output(work.resolve("tokens-parquet").toString())
+                    .build())
+            .output();
+    assertThat(Files.exists(s3.bucketFolder(BUCKET).resolve("out/tokens.dataset/state.json")))
+        .isTrue();
+    List<Row> fromBucket = tokenRows(spark, written);
+    assertThat(fromBucket).hasSize(37).isEqualTo(tokenRows(spark, parquet));
+  }
+
+  private static List<Row> tokenRows(SparkSession spark, String table) {
+    return org.cellspark.jobs.common.TokenTable.read(spark, table)
+        .cells()
+        .select("cell_id", "input_ids", "length", "n_counts")
+        .orderBy("cell_id")
+        .collectAsList();
   }
 
   private static List<Row> datasetRows(SparkSession spark, String dataset) {
