@@ -77,7 +77,8 @@ final class ArrowSplitReader implements PartitionReader<ColumnarBatch> {
     return UserException.because(
         e,
         "%s: cannot read its Arrow record batches (%s); the file is damaged or cut short (copy"
-            + " it again)",
+            + " it again), or written with options Spark's Arrow does not read, such as"
+            + " compressed buffers (write it again as datasets does by default, or as Parquet)",
         split.file(),
         e.getMessage());
   }
