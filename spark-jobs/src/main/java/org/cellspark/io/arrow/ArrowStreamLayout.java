@@ -47,6 +47,25 @@ record ArrowStreamLayout(long schemaEnd, List<Batch> batches, boolean dictionari
   }
 
   /**
+   * What precedes a message's header: its size (8 bytes, or 4 in a pre-0.15 stream without the
+   * continuation marker) and the header's length (0 marks the end of the stream).
+   */
+  record Prefix(int size, int headerLength) {
+    /** The prefix at the start of {@code bytes} ({@code available} of them), or null if cut. */
+    static Prefix of(byte[] bytes, int available) {
+      if (available < 4) {
+        return null;
+      }
+      ByteBuffer words = ByteBuffer.wrap(bytes, 0, available).order(ByteOrder.LITTLE_ENDIAN);
+      int first = words.getInt(0);
+      if (first != -1) {
+        return new Prefix(4, first);
+      }
+      return available < 8 ? null : new Prefix(8, words.getInt(4)); // the length follows the marker
+    }
+  }
+
+  /**
    * Bytes read at each message's start: its prefix and, for a token dataset's few columns, its
    * whole header (a record batch's header grows by 16 bytes a column and 16 a buffer), so that each
    * message costs one positioned read, which on an object store is one ranged request.
@@ -68,16 +87,12 @@ record ArrowStreamLayout(long schemaEnd, List<Batch> batches, boolean dictionari
       long start = pos;
       int got = (int) Math.min(READ_AHEAD, length - pos);
       in.readFully(pos, ahead, 0, got);
-      ByteBuffer words = ByteBuffer.wrap(ahead, 0, got).order(ByteOrder.LITTLE_ENDIAN);
-      int word = words.getInt(0);
-      int prefix = 4;
-      if (word == -1) { // continuation marker; the length follows
-        if (got < 8) {
-          break;
-        }
-        word = words.getInt(4);
-        prefix = 8;
+      Prefix p = Prefix.of(ahead, got);
+      if (p == null) {
+        break;
       }
+      int word = p.headerLength();
+      int prefix = p.size();
       if (word == 0) {
         return new ArrowStreamLayout(schemaEnd, batches, dictionaries);
       }

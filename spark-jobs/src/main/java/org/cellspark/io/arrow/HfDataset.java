@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -140,8 +138,7 @@ public record HfDataset(String location, List<Path> files, Schema arrowSchema) {
             file);
       }
       // Checked before Arrow reads it: the first word of other bytes would be taken for a length.
-      ByteBuffer words = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
-      long headerLength = words.getInt(0) == -1 ? words.getInt(4) : words.getInt(0);
+      long headerLength = ArrowStreamLayout.Prefix.of(head, head.length).headerLength();
       if (headerLength <= 0 || headerLength > length) {
         throw notArrow(file, "its first bytes are no Arrow message", null);
       }

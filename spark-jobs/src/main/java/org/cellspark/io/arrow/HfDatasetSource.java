@@ -9,6 +9,8 @@ import org.apache.spark.sql.sources.DataSourceRegister;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 import org.cellspark.error.UserException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code spark.read.format("hf_dataset").load(path)}: a Hugging Face dataset saved with {@code
@@ -19,6 +21,7 @@ import org.cellspark.error.UserException;
  * META-INF/services/org.apache.spark.sql.sources.DataSourceRegister}.
  */
 public final class HfDatasetSource implements TableProvider, DataSourceRegister {
+  private static final Logger LOG = LoggerFactory.getLogger(HfDatasetSource.class);
   private HfDataset opened; // inferSchema and getTable come one after the other
 
   @Override
@@ -45,6 +48,10 @@ public final class HfDatasetSource implements TableProvider, DataSourceRegister 
     }
     if (opened == null || !opened.location().equals(path)) {
       opened = HfDataset.open(SparkSession.active().sessionState().newHadoopConf(), path);
+      LOG.info("{}: a Hugging Face dataset of {} Arrow files", path, opened.files().size());
+      if (!opened.leftOut().isEmpty()) {
+        LOG.info("{}: columns left out (types Spark does not read): {}", path, opened.leftOut());
+      }
     }
     return opened;
   }

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -120,13 +119,18 @@ public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
     }
     Dataset<Row> cells =
         huggingFace
-            ? huggingFaceDataset(spark, folder)
+            // upstream's *.dataset, read in place
+            ? spark.read().format("hf_dataset").load(folder)
             : ParquetTables.read(
                 spark,
                 folder,
                 (e, why) ->
                     UserException.because(e, "Input %s is not a Parquet table (%s)", folder, why));
     if (!Arrays.asList(cells.columns()).contains("input_ids")) {
+      UserException unreadable = huggingFace ? unreadableTokens(spark, folder) : null;
+      if (unreadable != null) {
+        throw unreadable;
+      }
       throw UserException.of(
           "Input %s has no input_ids column (columns: %s); pass a token table written by cellspark"
               + " tokenize",
@@ -155,23 +159,17 @@ public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
   }
 
   /**
-   * A token table as upstream's tokenizer saves it: a Hugging Face dataset ({@code *.dataset}),
-   * read in place. Columns Spark cannot read are left out with a note, except input_ids, which is
-   * refused with its type.
+   * Why a Hugging Face dataset has no input_ids for the jobs: a column of a type Spark cannot read
+   * (the source leaves such columns out), or none at all (null).
    */
-  private static Dataset<Row> huggingFaceDataset(SparkSession spark, String folder) {
-    HfDataset dataset = HfDataset.open(spark.sessionState().newHadoopConf(), folder);
-    Map<String, String> leftOut = dataset.leftOut();
-    if (leftOut.containsKey("input_ids")) {
-      throw UserException.of(
-          "Input %s: input_ids is %s, which Cellspark cannot read as token ids; save the dataset"
-              + " with input_ids as a list of integers (datasets' Sequence(Value(\"int64\")))",
-          folder, leftOut.get("input_ids"));
-    }
-    if (!leftOut.isEmpty()) {
-      LOG.info("{}: columns left out (types Spark does not read): {}", folder, leftOut);
-    }
-    LOG.info("{}: a Hugging Face dataset of {} Arrow files", folder, dataset.files().size());
-    return spark.read().format("hf_dataset").load(folder);
+  private static UserException unreadableTokens(SparkSession spark, String folder) {
+    String type =
+        HfDataset.open(spark.sessionState().newHadoopConf(), folder).leftOut().get("input_ids");
+    return type == null
+        ? null
+        : UserException.of(
+            "Input %s: input_ids is %s, which Cellspark cannot read as token ids; save the dataset"
+                + " with input_ids as a list of integers (datasets' Sequence(Value(\"int64\")))",
+            folder, type);
   }
 }

@@ -180,7 +180,7 @@ public final class TokenizeJob {
 
   /**
    * Rank-value encodes every cell on the executors (the plan broadcast once) and writes the token
-   * table into the staging folder; returns the cells written, as Parquet's footers count them.
+   * table into the staging folder; returns the cells written, as the table holds them.
    */
   private static long encodeAndWrite(
       SparkSession spark,
@@ -209,8 +209,7 @@ public final class TokenizeJob {
             .toRdd()
             .toJavaRDD()
             .mapPartitions(new CellTokenizer(planBroadcast, counters));
-    Dataset<Row> table =
-        InternalRowsRelation.dataFrame(spark, outputSchema(o, obsType), tokens.rdd());
+    StructType schema = outputSchema(o, obsType);
     spark
         .sparkContext()
         .setJobDescription(
@@ -227,8 +226,9 @@ public final class TokenizeJob {
     long written;
     try {
       if (o.outputFormat() == OutputFormat.DATASET) {
-        written = writeDataset(spark, tokens, outputSchema(o, obsType), out.stagingUri());
+        written = writeDataset(spark, tokens, schema, out.stagingUri());
       } else {
+        Dataset<Row> table = InternalRowsRelation.dataFrame(spark, schema, tokens.rdd());
         SparkJobs.withSessionConf(
             spark,
             LEGACY_PARQUET_LISTS,
