@@ -21,6 +21,7 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.commons.io.FileUtils;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
@@ -54,6 +55,7 @@ class ErrorCatalogueTest {
   private static final String V2 = Fixtures.vocab("vocab-v2-small").toString();
   private static final Path TINY_V1 = Fixtures.vocab("models/tiny-v1");
   private static final Path TINY_V2 = Fixtures.vocab("models/tiny-v2");
+  private static final java.io.File V2_DATASET = Fixtures.huggingFace("v2_tokens.dataset").toFile();
   private static final String ATLAS = Fixtures.atlas("csr_float32_gzip.h5ad").toString();
 
   @TempDir static Path shared;
@@ -506,8 +508,8 @@ class ErrorCatalogueTest {
         "hf-dataset-dict",
         w -> {
           Path dict = w.in().resolve("split.dataset");
-          copyFolder(Fixtures.huggingFace("v2_tokens.dataset"), dict.resolve("train"));
-          copyFolder(Fixtures.huggingFace("v2_tokens.dataset"), dict.resolve("test"));
+          FileUtils.copyDirectory(V2_DATASET, dict.resolve("train").toFile());
+          FileUtils.copyDirectory(V2_DATASET, dict.resolve("test").toFile());
           Files.writeString(
               dict.resolve("dataset_dict.json"), "{\"splits\": [\"train\", \"test\"]}");
           return embed(w, dict, TINY_V2).with("--vocabulary", V2);
@@ -516,7 +518,7 @@ class ErrorCatalogueTest {
         "hf-dataset-incomplete",
         w -> {
           Path dataset = w.in().resolve("incomplete.dataset");
-          copyFolder(Fixtures.huggingFace("v2_tokens.dataset"), dataset);
+          FileUtils.copyDirectory(V2_DATASET, dataset.toFile());
           Files.delete(dataset.resolve("data-00001-of-00002.arrow"));
           return embed(w, dataset, TINY_V2).with("--vocabulary", V2);
         });
@@ -524,7 +526,7 @@ class ErrorCatalogueTest {
         "hf-dataset-damaged",
         w -> {
           Path dataset = w.in().resolve("cut.dataset");
-          copyFolder(Fixtures.huggingFace("v2_tokens.dataset"), dataset);
+          FileUtils.copyDirectory(V2_DATASET, dataset.toFile());
           Path shard = dataset.resolve("data-00001-of-00002.arrow");
           byte[] bytes = Files.readAllBytes(shard);
           Files.write(shard, java.util.Arrays.copyOf(bytes, bytes.length * 2 / 3));
@@ -656,15 +658,6 @@ class ErrorCatalogueTest {
         model.toString(),
         "--output",
         output.toString());
-  }
-
-  private static void copyFolder(Path from, Path to) throws IOException {
-    Files.createDirectories(to);
-    try (Stream<Path> files = Files.list(from)) {
-      for (Path f : (Iterable<Path>) files::iterator) {
-        Files.copy(f, to.resolve(f.getFileName()));
-      }
-    }
   }
 
   /** A vocabulary folder whose token dictionary is the given pickle (bytes 0-255 as chars). */

@@ -15,7 +15,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.io.hdf5.HdfOpener;
 import org.cellspark.jobs.common.SparkJobs;
-import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.jobs.tokenize.TokenizeJob;
 import org.cellspark.jobs.tokenize.TokenizeResult;
 import org.cellspark.spark.CellsparkSettings;
@@ -123,23 +122,18 @@ class HdfsTest {
   @Test
   void upstreamTokenDatasetFromHdfs(SparkSession spark) throws IOException {
     String remote = hdfs.upload(Fixtures.huggingFace("v2_tokens.dataset"), "/in/v2_tokens.dataset");
-    List<Row> local = datasetRows(spark, Fixtures.huggingFace("v2_tokens.dataset").toString());
+    String[] columns = {"cell_id", "cell_barcode", "input_ids", "cell_type"};
+    List<Row> local =
+        TokenTables.rowsByCellId(
+            spark, Fixtures.huggingFace("v2_tokens.dataset").toString(), columns);
     assertThat(local).hasSize(37);
-    assertThat(datasetRows(spark, remote)).isEqualTo(local);
+    assertThat(TokenTables.rowsByCellId(spark, remote, columns)).isEqualTo(local);
     // Split between record batches: the header scan's positioned reads on HDFS.
     SparkJobs.withSessionConf(
         spark,
         "spark.sql.files.maxPartitionBytes",
         "3000",
-        () -> assertThat(datasetRows(spark, remote)).isEqualTo(local));
-  }
-
-  private static List<Row> datasetRows(SparkSession spark, String dataset) {
-    return TokenTable.read(spark, dataset)
-        .cells()
-        .select("cell_id", "cell_barcode", "input_ids", "cell_type")
-        .orderBy("cell_id")
-        .collectAsList();
+        () -> assertThat(TokenTables.rowsByCellId(spark, remote, columns)).isEqualTo(local));
   }
 
   @Test

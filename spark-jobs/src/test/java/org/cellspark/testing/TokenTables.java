@@ -2,10 +2,12 @@ package org.cellspark.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.jobs.tokenize.TokenizeOptions;
 
 /** Token tables for tests: the options that make them, and assertions over them. */
@@ -23,7 +25,10 @@ public final class TokenTables {
         .minGeneMatch(0.1);
   }
 
-  /** Same cells, and per cell the same tokens and the same n_counts. */
+  /**
+   * Same cells, and per cell the same tokens and the same n_counts (either table Parquet or a
+   * Hugging Face dataset).
+   */
   public static void assertSameTokensAndCounts(SparkSession spark, String expected, String actual) {
     Map<String, Row> a = byCell(spark, expected);
     Map<String, Row> b = byCell(spark, actual);
@@ -35,10 +40,18 @@ public final class TokenTables {
         });
   }
 
-  private static Map<String, Row> byCell(SparkSession spark, String folder) {
-    return spark
-        .read()
-        .parquet(folder)
+  /** The columns of a token table (Parquet or a Hugging Face dataset), read as the jobs read it. */
+  public static List<Row> rowsByCellId(SparkSession spark, String table, String... columns) {
+    return TokenTable.read(spark, table)
+        .cells()
+        .selectExpr(columns)
+        .orderBy("cell_id")
+        .collectAsList();
+  }
+
+  private static Map<String, Row> byCell(SparkSession spark, String table) {
+    return TokenTable.read(spark, table)
+        .cells()
         .select("cell_id", "input_ids", "n_counts")
         .collectAsList()
         .stream()

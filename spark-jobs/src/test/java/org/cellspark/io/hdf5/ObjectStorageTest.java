@@ -43,6 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(SharedSpark.class)
 class ObjectStorageTest {
   private static final String BUCKET = "atlases";
+  private static final String[] DATASET_COLUMNS = {
+    "cell_id", "cell_barcode", "input_ids", "cell_type"
+  };
   private static final Path FIXTURES =
       Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures");
 
@@ -240,15 +243,17 @@ class ObjectStorageTest {
       }
     }
     String remote = "s3a://" + BUCKET + "/in/v2_tokens.dataset";
-    List<Row> expected = datasetRows(spark, local.toString());
+    List<Row> expected = TokenTables.rowsByCellId(spark, local.toString(), DATASET_COLUMNS);
     assertThat(expected).hasSize(37);
-    assertThat(datasetRows(spark, remote)).isEqualTo(expected);
+    assertThat(TokenTables.rowsByCellId(spark, remote, DATASET_COLUMNS)).isEqualTo(expected);
     // Split between record batches: header scan and ranged reads on S3.
     org.cellspark.jobs.common.SparkJobs.withSessionConf(
         spark,
         "spark.sql.files.maxPartitionBytes",
         "3000",
-        () -> assertThat(datasetRows(spark, remote)).isEqualTo(expected));
+        () ->
+            assertThat(TokenTables.rowsByCellId(spark, remote, DATASET_COLUMNS))
+                .isEqualTo(expected));
 
     // tokenize --output-format dataset into the bucket: the same cells as a local Parquet run.
     TokenizeOptions.Builder tokens =
@@ -274,23 +279,9 @@ class ObjectStorageTest {
             .output();
     assertThat(Files.exists(s3.bucketFolder(BUCKET).resolve("out/tokens.dataset/state.json")))
         .isTrue();
-    List<Row> fromBucket = tokenRows(spark, written);
-    assertThat(fromBucket).hasSize(37).isEqualTo(tokenRows(spark, parquet));
-  }
-
-  private static List<Row> tokenRows(SparkSession spark, String table) {
-    return org.cellspark.jobs.common.TokenTable.read(spark, table)
-        .cells()
-        .select("cell_id", "input_ids", "length", "n_counts")
-        .orderBy("cell_id")
-        .collectAsList();
-  }
-
-  private static List<Row> datasetRows(SparkSession spark, String dataset) {
-    return org.cellspark.jobs.common.TokenTable.read(spark, dataset)
-        .cells()
-        .select("cell_id", "cell_barcode", "input_ids", "cell_type")
-        .orderBy("cell_id")
-        .collectAsList();
+    assertThat(TokenTables.rowsByCellId(spark, written, "cell_id", "length"))
+        .hasSize(37)
+        .isEqualTo(TokenTables.rowsByCellId(spark, parquet, "cell_id", "length"));
+    TokenTables.assertSameTokensAndCounts(spark, parquet, written);
   }
 }
