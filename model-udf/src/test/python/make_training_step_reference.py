@@ -16,6 +16,10 @@ dropout where BertForSequenceClassification trains with it (after the embeddings
 probabilities, on each dense output before its residual sum, on the pooled vector before the
 head), its masks drawn from torch's CPU generator seeded with DROPOUT["seed"] (the first step of a
 fine-tune with that seed: Cellspark seeds step t with seed + t).
+
+The same for a gene classifier (BertForTokenClassification: the head on every token, dropout on
+the whole last hidden state, cross-entropy over the tokens TOKEN_CLASSES labels, -100 elsewhere) in
+models/gene_training_step_reference.json; its logits are the labelled tokens', row by row.
 """
 import importlib.util
 import json
@@ -44,7 +48,11 @@ SETTINGS = {"lr": 1e-2, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.1,
             "class_weights": [1.0, 2.5], "max_grad_norm": 1.0, "labels": [0, 1, 1, 0], "cls_id": 2, "eos_id": 3}
 
 
-def step(dropout):
+# The gene classifier's step (make_token_step): genes labelled by token, every other position -100.
+TOKEN_CLASSES = {5: 0, 9: 0, 4: 1, 12: 1, 29: 1}
+
+
+def step(dropout, tokens=False):
     with open(os.path.join(MODELS, "tiny-v2", "config.json")) as f:
         c = json.load(f)
     config = fixtures.Config(c["vocab_size"], c["hidden_act"], c["layer_norm_eps"])
@@ -85,11 +93,22 @@ def step(dropout):
     last = model(ids, mask)[-1]
     w = genes.unsqueeze(-1).to(torch.float32)
     pooled = (last * w).sum(1) / w.sum(1)
-    if dropout:
-        pooled = fixtures.drop(pooled, dropout["classifier"])
-    logits = head(pooled)
-    loss = F.cross_entropy(logits, torch.tensor(SETTINGS["labels"]),
-                           weight=torch.tensor(SETTINGS["class_weights"]))
+    if tokens:
+        # BertForTokenClassification: dropout on every token's last hidden state, the head on each,
+        # cross-entropy over the labelled tokens only (ignore_index -100).
+        labels = torch.tensor([[TOKEN_CLASSES.get(t, -100) for t in row] for row in ids.tolist()])
+        labels[mask == 0] = -100
+        sequence = fixtures.drop(last, dropout["classifier"]) if dropout else last
+        all_logits = head(sequence)
+        loss = F.cross_entropy(all_logits.reshape(-1, 2), labels.reshape(-1), ignore_index=-100,
+                               weight=torch.tensor(SETTINGS["class_weights"]))
+        logits = all_logits[labels != -100]  # the labelled tokens', row by row
+    else:
+        if dropout:
+            pooled = fixtures.drop(pooled, dropout["classifier"])
+        logits = head(pooled)
+        loss = F.cross_entropy(logits, torch.tensor(SETTINGS["labels"]),
+                               weight=torch.tensor(SETTINGS["class_weights"]))
     opt.zero_grad()
     loss.backward()
     grads = {n: named[n].grad.reshape(-1).tolist() for n in WATCHED}
@@ -111,6 +130,15 @@ def main():
     with open(os.path.join(MODELS, "training_step_reference.json"), "w") as f:
         json.dump(out, f)
     print("loss", out["loss"], "with dropout", with_dropout["loss"])
+    genes = step(None, tokens=True)
+    genes_dropout = step(DROPOUT, tokens=True)
+    genes["token_classes"] = {str(k): v for k, v in TOKEN_CLASSES.items()}
+    genes["dropout"] = {"rates": DROPOUT, "loss": genes_dropout["loss"], "logits": genes_dropout["logits"],
+                        "gradients": genes_dropout["gradients"], "grad_norm": genes_dropout["grad_norm"],
+                        "updated": genes_dropout["updated"]}
+    with open(os.path.join(MODELS, "gene_training_step_reference.json"), "w") as f:
+        json.dump(genes, f)
+    print("gene classifier: loss", genes["loss"], "with dropout", genes_dropout["loss"])
 
 
 if __name__ == "__main__":

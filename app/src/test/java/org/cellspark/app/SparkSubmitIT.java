@@ -2,10 +2,13 @@ package org.cellspark.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
@@ -265,5 +268,105 @@ class SparkSubmitIT {
             tmp.resolve("labels").toString());
     assertThat(applied).contains("labelled 600 cells");
     LocalCluster.deleteWorkDir();
+  }
+
+  /**
+   * finetune-genes through spark-submit on a local cluster of two executors: the two folds train at
+   * once, one in each executor JVM (each writes its model into the output from there), and the
+   * driver gathers them. The gene classes are the 40 genes the tokens rank highest most often,
+   * dealt into two made-up classes (the test is about where folds train, not what they learn).
+   */
+  @Test
+  void finetuneGenesTrainsItsFoldsInSeveralExecutors() throws Exception {
+    LocalCluster cluster = new LocalCluster(tmp);
+    Path tokens = tmp.resolve("tokens");
+    assertThat(
+            org.cellspark.cli.Main.execute(
+                "tokenize",
+                "--input",
+                Fixtures.atlas("classify_atlas.h5ad").toString(),
+                "--vocabulary",
+                "builtin:geneformer-v1",
+                "--min-gene-match",
+                "0.1",
+                "--output",
+                tokens.toString()))
+        .isZero();
+    Path classes = tmp.resolve("classes.json");
+    Files.writeString(classes, frequentGenesInTwoClasses(tokens));
+    String log =
+        cluster.submit(
+            // Start each fold at once on a free executor rather than wait for the one holding
+            // the shuffled cells.
+            List.of(
+                "--archives",
+                LocalCluster.zippedModel(tmp) + "#tinymodel",
+                "--conf",
+                "spark.locality.wait=0"),
+            "finetune-genes",
+            "--input",
+            tokens.toString(),
+            "--gene-classes",
+            classes.toString(),
+            "--model",
+            "tinymodel",
+            "--folds",
+            "2",
+            "--max-cells",
+            "100",
+            "--warmup-steps",
+            "2",
+            "--output",
+            tmp.resolve("genes").toString());
+    assertThat(log).contains("gene classifier, 2 classes, 2 fold(s)");
+    JsonNode folds =
+        new ObjectMapper()
+            .readTree(tmp.resolve("genes/metrics.json").toFile())
+            .path("metrics")
+            .path("folds");
+    assertThat(folds).hasSize(2);
+    assertThat(
+            Set.of(
+                folds.get(0).path("trained_on").asText().split(",")[0],
+                folds.get(1).path("trained_on").asText().split(",")[0]))
+        .as("each fold in an executor of its own")
+        .containsExactlyInAnyOrder("executor 0", "executor 1");
+    for (int fold = 1; fold <= 2; fold++) {
+      assertThat(tmp.resolve("genes/models/fold-" + fold + "/model.safetensors")).exists();
+    }
+    assertThat(Files.readAllLines(tmp.resolve("genes/genes.csv"))).hasSize(41);
+    LocalCluster.deleteWorkDir();
+  }
+
+  /** {"a": [...], "b": [...]}: the 40 genes most often among a cell's first 20, alternately. */
+  private static String frequentGenesInTwoClasses(Path tokens) {
+    SparkSession spark =
+        SparkSession.builder().master("local[1]").appName("frequent genes").getOrCreate();
+    try {
+      List<Row> top =
+          spark
+              .read()
+              .parquet(tokens.toString())
+              .selectExpr("explode(slice(input_ids, 1, 20)) AS token")
+              .groupBy("token")
+              .count()
+              .orderBy(
+                  org.apache.spark.sql.functions.desc("count"),
+                  org.apache.spark.sql.functions.col("token"))
+              .limit(40)
+              .collectAsList();
+      Map<Integer, String> geneOf = new java.util.HashMap<>();
+      org.cellspark.vocab.VocabularyLoader.load("builtin:geneformer-v1")
+          .tokenIds()
+          .forEach((gene, token) -> geneOf.put(token, gene));
+      List<String> a = new java.util.ArrayList<>();
+      List<String> b = new java.util.ArrayList<>();
+      for (int i = 0; i < top.size(); i++) {
+        (i % 2 == 0 ? a : b).add("\"" + geneOf.get(top.get(i).getInt(0)) + "\"");
+      }
+      return "{\"a\": [" + String.join(", ", a) + "], \"b\": [" + String.join(", ", b) + "]}";
+    } finally {
+      spark.stop();
+    }
   }
 }

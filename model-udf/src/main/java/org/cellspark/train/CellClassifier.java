@@ -15,7 +15,7 @@ import org.cellspark.model.TrainableBert;
  * pools), then one linear layer to a score per class. Mean pooling is how a head is put on a model
  * pretrained without {@code <cls>} (V1); {@code <cls>} is for models trained with one.
  */
-public final class CellClassifier {
+public final class CellClassifier implements Classifier<LabelledCells> {
   private final TrainableBert encoder;
   private final Pooling pooling;
   private final int clsId;
@@ -68,16 +68,18 @@ public final class CellClassifier {
     return (int) headBias.size();
   }
 
+  @Override
   public TrainableBert encoder() {
     return encoder;
   }
 
-  /** The manager the weights live in; a step's arrays go in a sub-manager of it. */
+  @Override
   public NDManager manager() {
     return encoder.manager();
   }
 
   /** Every trained weight: the encoder's, then {@code head.weight} and {@code head.bias}. */
+  @Override
   public List<TrainableBert.NamedWeight> weights() {
     List<TrainableBert.NamedWeight> out = new ArrayList<>(encoder.weights());
     out.add(new TrainableBert.NamedWeight("head.weight", headWeight));
@@ -104,5 +106,33 @@ public final class CellClassifier {
       pooled = Dropout.dropout(pooled, (float) dropout.classifier(), true).singletonOrThrow();
     }
     return pooled.matMul(headWeight.transpose()).add(headBias);
+  }
+
+  @Override
+  public NDArray loss(
+      NDManager m,
+      LabelledCells cells,
+      int[] positions,
+      DropoutRates dropout,
+      float[] classWeights) {
+    TrainingBatch b = batch(cells, positions);
+    return WeightedCrossEntropy.loss(logits(m, b, dropout), b.labels(), classWeights);
+  }
+
+  @Override
+  public Score score(LabelledCells cells, long batchTokens, float[] classWeights) {
+    Evaluation e = Evaluation.of(this, cells, batchTokens, classWeights, classes());
+    return new Score(e.loss(), e.macroF1());
+  }
+
+  /** The cells at {@code positions}, padded into one batch. */
+  TrainingBatch batch(LabelledCells cells, int[] positions) {
+    List<int[]> tokens = new ArrayList<>(positions.length);
+    int[] labels = new int[positions.length];
+    for (int i = 0; i < positions.length; i++) {
+      tokens.add(cells.tokens().get(positions[i]));
+      labels[i] = cells.labels()[positions[i]];
+    }
+    return TrainingBatch.of(tokens, labels, clsId, eosId);
   }
 }

@@ -31,7 +31,7 @@ public record Evaluation(
     try {
       List<LengthBatcher.Batch> batches = LengthBatcher.byLength(cells.lengths(), batchTokens);
       for (LengthBatcher.Batch b : batches) {
-        TrainingBatch batch = FineTuner.batch(cells, b.cells(), model);
+        TrainingBatch batch = model.batch(cells, b.cells());
         try (NDManager m = model.manager().newSubManager()) {
           NDArray logits = model.logits(m, batch, DropoutRates.NONE);
           float[] p = logits.softmax(1).toFloatArray();

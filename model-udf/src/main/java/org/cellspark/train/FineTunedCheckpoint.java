@@ -19,9 +19,10 @@ import org.cellspark.model.SafetensorsWriter;
 import org.cellspark.model.TrainableBert;
 
 /**
- * A fine-tuned classifier as a Hugging Face folder: {@code config.json} (the base model's, with
- * {@code BertForSequenceClassification} as its architecture, {@code id2label} / {@code label2id},
- * and {@code cellspark_pooling}: how the head pools, since Hugging Face's own head reads the pooled
+ * A fine-tuned classifier as a Hugging Face folder (a gene classifier's is the same, as {@code
+ * BertForTokenClassification}, without pooling): {@code config.json} (the base model's, with {@code
+ * BertForSequenceClassification} as its architecture, {@code id2label} / {@code label2id}, and
+ * {@code cellspark_pooling}: how the head pools, since Hugging Face's own head reads the pooled
  * {@code <cls>}) and {@code model.safetensors} ({@code bert.*} encoder weights, {@code
  * classifier.weight} and {@code classifier.bias}, with {@code "format": "pt"} in the metadata as
  * transformers writes it). {@code cellspark embed} reads the encoder from it as from any
@@ -38,27 +39,45 @@ public final class FineTunedCheckpoint {
    */
   public static void write(
       Path folder, CellClassifier model, Path baseConfig, List<String> classes) {
+    JsonObject config = config(baseConfig, "BertForSequenceClassification", classes);
+    config.addProperty("problem_type", "single_label_classification");
+    config.addProperty(POOLING_KEY, model.pooling().name().toLowerCase(Locale.ROOT));
+    write(folder, config, model.weights());
+  }
+
+  /**
+   * A gene classifier as transformers' {@code BertForTokenClassification} folder: the same weights'
+   * names, the architecture and the labels in config.json.
+   */
+  public static void write(
+      Path folder, GeneClassifier model, Path baseConfig, List<String> classes) {
+    write(folder, config(baseConfig, "BertForTokenClassification", classes), model.weights());
+  }
+
+  private static JsonObject config(Path baseConfig, String architecture, List<String> classes) {
+    JsonObject config = BertConfig.json(baseConfig);
+    JsonArray architectures = new JsonArray();
+    architectures.add(architecture);
+    config.add("architectures", architectures);
+    JsonObject id2label = new JsonObject();
+    JsonObject label2id = new JsonObject();
+    for (int i = 0; i < classes.size(); i++) {
+      id2label.addProperty(Integer.toString(i), classes.get(i));
+      label2id.addProperty(classes.get(i), i);
+    }
+    config.add("id2label", id2label);
+    config.add("label2id", label2id);
+    return config;
+  }
+
+  private static void write(
+      Path folder, JsonObject config, List<TrainableBert.NamedWeight> weights) {
     try {
       Files.createDirectories(folder);
-      JsonObject config = BertConfig.json(baseConfig);
-      JsonArray architectures = new JsonArray();
-      architectures.add("BertForSequenceClassification");
-      config.add("architectures", architectures);
-      JsonObject id2label = new JsonObject();
-      JsonObject label2id = new JsonObject();
-      for (int i = 0; i < classes.size(); i++) {
-        id2label.addProperty(Integer.toString(i), classes.get(i));
-        label2id.addProperty(classes.get(i), i);
-      }
-      config.add("id2label", id2label);
-      config.add("label2id", label2id);
-      config.addProperty("problem_type", "single_label_classification");
-      config.addProperty(POOLING_KEY, model.pooling().name().toLowerCase(Locale.ROOT));
       Gson gson = new GsonBuilder().setPrettyPrinting().create();
       Files.writeString(folder.resolve("config.json"), gson.toJson(config), StandardCharsets.UTF_8);
-
       Map<String, NDArray> tensors = new LinkedHashMap<>();
-      for (TrainableBert.NamedWeight w : model.weights()) {
+      for (TrainableBert.NamedWeight w : weights) {
         String name =
             switch (w.name()) {
               case "head.weight" -> "classifier.weight";

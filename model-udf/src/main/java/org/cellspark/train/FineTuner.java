@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.LengthBatcher;
 import org.cellspark.model.TrainableBert;
@@ -25,12 +27,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fine-tunes a {@link CellClassifier}: epochs over the training cells in length-grouped batches
- * under a token budget (the batches' order shuffled each epoch with the seed), dropout as the
- * checkpoint's config gives it, weighted cross-entropy, gradients clipped by their global norm,
- * AdamW on a warm-up-then-decay schedule, the first {@code freezeLayers} encoder layers (and the
- * embeddings with them) left as they are; after each epoch the validation cells' macro-F1, and the
- * best epoch's weights kept (early stopping after {@code patience} epochs without a better one).
+ * Fine-tunes a {@link Classifier} (a cell or a gene classifier): epochs over the training cells in
+ * length-grouped batches under a token budget (the batches' order shuffled each epoch with the
+ * seed), dropout as the checkpoint's config gives it, weighted cross-entropy, gradients clipped by
+ * their global norm, AdamW on a warm-up-then-decay schedule, the first {@code freezeLayers} encoder
+ * layers (and the embeddings with them) left as they are; after each epoch the validation cells'
+ * macro-F1, and the best epoch's weights kept (early stopping after {@code patience} epochs without
+ * a better one).
  *
  * <p>Everything random comes from the seed, by position: epoch {@code e}'s batch order from {@code
  * java.util.Random(seed + e)}, step {@code t}'s dropout masks from libtorch's generator seeded with
@@ -46,6 +49,15 @@ public final class FineTuner {
    * the backward pass keeps every layer's activations (docs/finetune.md sizes it for a GPU).
    */
   public static final long DEFAULT_BATCH_TOKENS = 16_384;
+
+  /**
+   * One training at a time in a JVM (tasks of one executor, e.g. the folds of a gene classifier):
+   * the dropout masks come from libtorch's generator, one per device and shared by every thread, so
+   * two trainings drawing from it at once would each draw masks that depend on the other's timing,
+   * and DJL records gradients for one thread of a JVM at a time. On a cluster, trainings spread
+   * over executors (one GPU each) and run at once.
+   */
+  private static final ReentrantLock ONE_AT_A_TIME = new ReentrantLock();
 
   /** A progress line within an epoch at most this often (each epoch's end has its own line). */
   private static final long PROGRESS_EVERY_NANOS = 30_000_000_000L;
@@ -245,23 +257,27 @@ public final class FineTuner {
   /**
    * Trains in place; returns each epoch's numbers (the model ends with the best epoch's weights).
    */
-  public static Result train(
-      CellClassifier model,
-      LabelledCells train,
-      LabelledCells validation,
-      Settings s,
-      int classes) {
-    return train(model, train, validation, s, classes, NO_CHECKPOINTS);
+  public static <E extends Examples> Result train(
+      Classifier<E> model, E train, E validation, Settings s) {
+    return train(model, train, validation, s, NO_CHECKPOINTS);
   }
 
   /** As above, saving a state after each epoch and starting from the latest saved one. */
-  public static Result train(
-      CellClassifier model,
-      LabelledCells train,
-      LabelledCells validation,
-      Settings s,
-      int classes,
-      Checkpoints checkpoints) {
+  public static <E extends Examples> Result train(
+      Classifier<E> model, E train, E validation, Settings s, Checkpoints checkpoints) {
+    if (!ONE_AT_A_TIME.tryLock()) {
+      LOG.info("fine-tune: waiting for the training already running in this JVM to end");
+      ONE_AT_A_TIME.lock();
+    }
+    try {
+      return trainAlone(model, train, validation, s, checkpoints);
+    } finally {
+      ONE_AT_A_TIME.unlock();
+    }
+  }
+
+  private static <E extends Examples> Result trainAlone(
+      Classifier<E> model, E train, E validation, Settings s, Checkpoints checkpoints) {
     List<TrainableBert.NamedWeight> trained = trainable(model.weights(), s.freezeLayers());
     freezeOthers(model.weights(), trained);
     List<LengthBatcher.Batch> batches = LengthBatcher.byLength(train.lengths(), s.batchTokens());
@@ -296,7 +312,7 @@ public final class FineTuner {
         Collections.shuffle(order, new Random(s.seed() + e));
         long start = System.nanoTime();
         double trainLoss = epoch(e, model, train, order, trained, adam, schedule, s);
-        Evaluation v = Evaluation.of(model, validation, s.batchTokens(), s.classWeights(), classes);
+        Score v = model.score(validation, s.batchTokens(), s.classWeights());
         epochs.add(new Epoch(e, trainLoss, v.loss(), v.macroF1()));
         boolean better = v.macroF1() > bestScore;
         if (better) {
@@ -343,7 +359,7 @@ public final class FineTuner {
   private static Progress resume(
       Checkpoints checkpoints,
       Path file,
-      CellClassifier model,
+      Classifier<?> model,
       AdamW adam,
       List<TrainableBert.NamedWeight> trained,
       List<NDArray> best) {
@@ -367,7 +383,7 @@ public final class FineTuner {
 
   /** Every tensor a state holds, by its name in the file. */
   private static Map<String, NDArray> stateTensors(
-      CellClassifier model,
+      Classifier<?> model,
       AdamW adam,
       List<TrainableBert.NamedWeight> trained,
       List<NDArray> best) {
@@ -392,10 +408,10 @@ public final class FineTuner {
   }
 
   /** One pass over the training cells in a shuffled batch order; the mean training loss. */
-  private static double epoch(
+  private static <E extends Examples> double epoch(
       int e,
-      CellClassifier model,
-      LabelledCells train,
+      Classifier<E> model,
+      E train,
       List<LengthBatcher.Batch> order,
       List<TrainableBert.NamedWeight> trained,
       AdamW adam,
@@ -405,9 +421,17 @@ public final class FineTuner {
     long cells = 0;
     long lastLine = System.nanoTime();
     for (int i = 0; i < order.size(); i++) {
-      TrainingBatch batch = batch(train, order.get(i).cells(), model);
-      lossSum += step(model, batch, trained, adam, schedule.at(adam.steps()), s) * batch.cells();
-      cells += batch.cells();
+      int[] batch = order.get(i).cells();
+      lossSum +=
+          step(
+                  model,
+                  m -> model.loss(m, train, batch, s.dropout(), s.classWeights()),
+                  trained,
+                  adam,
+                  schedule.at(adam.steps()),
+                  s)
+              * batch.length;
+      cells += batch.length;
       if (System.nanoTime() - lastLine > PROGRESS_EVERY_NANOS) {
         lastLine = System.nanoTime();
         LOG.info(
@@ -437,19 +461,36 @@ public final class FineTuner {
       AdamW adam,
       double learningRate,
       Settings s) {
-    float loss;
+    return step(
+        model,
+        m ->
+            WeightedCrossEntropy.loss(
+                model.logits(m, batch, s.dropout()), batch.labels(), s.classWeights()),
+        trained,
+        adam,
+        learningRate,
+        s);
+  }
+
+  /** As above, for any head: {@code loss} computes the batch's loss in the manager it is given. */
+  public static float step(
+      Classifier<?> model,
+      Function<NDManager, NDArray> loss,
+      List<TrainableBert.NamedWeight> trained,
+      AdamW adam,
+      double learningRate,
+      Settings s) {
+    float value;
     try (NDManager m = model.manager().newSubManager()) {
       JniUtils.setSeed(s.seed() + adam.steps());
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        NDArray l =
-            WeightedCrossEntropy.loss(
-                model.logits(m, batch, s.dropout()), batch.labels(), s.classWeights());
-        loss = l.getFloat();
+        NDArray l = loss.apply(m);
+        value = l.getFloat();
         collector.backward(l);
       }
       adam.step(model.encoder(), trained, learningRate, s.maxGradNorm(), m);
     }
-    return loss;
+    return value;
   }
 
   /** The weights that train: all but the embeddings and the first {@code freeze} layers. */
@@ -483,16 +524,6 @@ public final class FineTuner {
         w.value().setRequiresGradient(false);
       }
     }
-  }
-
-  static TrainingBatch batch(LabelledCells cells, int[] positions, CellClassifier model) {
-    List<int[]> tokens = new ArrayList<>(positions.length);
-    int[] labels = new int[positions.length];
-    for (int i = 0; i < positions.length; i++) {
-      tokens.add(cells.tokens().get(positions[i]));
-      labels[i] = cells.labels()[positions[i]];
-    }
-    return TrainingBatch.of(tokens, labels, model.clsId(), model.eosId());
   }
 
   /** Copies of the weights (not recording gradients), in the weights' manager. */

@@ -3,7 +3,7 @@ package org.cellspark.train;
 import java.util.List;
 
 /** Cells' tokens and their class numbers (0 to classes-1), in one order. */
-public record LabelledCells(List<int[]> tokens, int[] labels) {
+public record LabelledCells(List<int[]> tokens, int[] labels) implements Examples {
   public LabelledCells {
     if (tokens.size() != labels.length) {
       throw new IllegalArgumentException(tokens.size() + " cells but " + labels.length + " labels");
@@ -12,11 +12,13 @@ public record LabelledCells(List<int[]> tokens, int[] labels) {
     labels = labels.clone();
   }
 
+  @Override
   public int size() {
     return labels.length;
   }
 
-  int[] lengths() {
+  @Override
+  public int[] lengths() {
     return tokens.stream().mapToInt(t -> t.length).toArray();
   }
 }

@@ -43,25 +43,15 @@ public final class DictionaryFileReader {
   static Map<String, Object> readPickle(Path file) {
     Object top;
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-      top = new RestrictedUnpickler().load(in);
-    } catch (RestrictedUnpickler.RefusedPickleException e) {
-      throw UserException.because(
-          e,
-          "%s: refused to read this pickle: %s. A vocabulary pickle must be a plain dict of strings"
-              + " to numbers or strings, as Geneformer ships; re-create it with"
-              + " pickle.dump(dict(...)) or use a .tsv file.",
-          file,
-          e.getMessage());
-    } catch (EOFException e) {
-      throw UserException.because(
-          e, "%s: the pickle ends early (truncated file?); copy it again", file);
-    } catch (IOException | RuntimeException e) {
-      throw UserException.because(
-          e,
-          "%s: not a readable Python pickle (%s); check that it is one of Geneformer's .pkl"
-              + " dictionaries",
-          file,
-          e.getMessage());
+      top =
+          unpickle(
+              in,
+              file.toString(),
+              "A vocabulary pickle must be a plain dict of strings to numbers or strings, as"
+                  + " Geneformer ships; re-create it with pickle.dump(dict(...)) or use a .tsv"
+                  + " file.");
+    } catch (IOException e) {
+      throw UserException.because(e, "%s: cannot be read: %s", file, e.getMessage());
     }
     if (!(top instanceof Map<?, ?> map)) {
       throw UserException.of(
@@ -78,6 +68,32 @@ public final class DictionaryFileReader {
       out.put(key, plainValue(file, key, e.getValue()));
     }
     return out;
+  }
+
+  /**
+   * A Python pickle of plain data (dicts, lists, tuples, sets, strings, numbers; numpy scalars),
+   * read without running anything it names; anything else is refused.
+   *
+   * @param file the file's name, for messages
+   * @param refusal what the user should know when the pickle holds something refused
+   */
+  public static Object unpickle(InputStream in, String file, String refusal) {
+    try {
+      return new RestrictedUnpickler().load(in);
+    } catch (RestrictedUnpickler.RefusedPickleException e) {
+      throw UserException.because(
+          e, "%s: refused to read this pickle: %s. %s", file, e.getMessage(), refusal);
+    } catch (EOFException e) {
+      throw UserException.because(
+          e, "%s: the pickle ends early (truncated file?); copy it again", file);
+    } catch (IOException | RuntimeException e) {
+      throw UserException.because(
+          e,
+          "%s: not a readable Python pickle (%s); check that it is one of Geneformer's .pkl"
+              + " files",
+          file,
+          e.getMessage());
+    }
   }
 
   private static Object plainValue(Path file, String key, Object v) {

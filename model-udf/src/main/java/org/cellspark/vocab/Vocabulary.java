@@ -189,6 +189,23 @@ public final class Vocabulary implements Serializable {
     return mapping.get(upper);
   }
 
+  /**
+   * The token of a gene named by Ensembl ID (any case) or symbol (as written, then upper case);
+   * never a special token. Empty when no dictionary knows the name.
+   */
+  public OptionalInt geneToken(String name) {
+    String upper = name.toUpperCase(Locale.ROOT);
+    for (String id : new String[] {name, upper, symbolToId.get(name), symbolToId.get(upper)}) {
+      if (id != null && !isSpecialToken(id)) {
+        Integer t = tokenIds.get(id);
+        if (t != null) {
+          return OptionalInt.of(t);
+        }
+      }
+    }
+    return OptionalInt.empty();
+  }
+
   /** Gene symbol -> gene ID (empty when the folder has no gene name dictionary). */
   public Map<String, String> symbolToId() {
     return symbolToId;

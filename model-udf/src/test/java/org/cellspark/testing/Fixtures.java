@@ -71,6 +71,15 @@ public final class Fixtures {
         repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/field").resolve(name));
   }
 
+  /**
+   * A gene class file (upstream's gene_class_dict) under
+   * spark-jobs/src/test/resources/fixtures/genes.
+   */
+  public static Path genes(String name) {
+    return existing(
+        repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/genes").resolve(name));
+  }
+
   /** A fixture that must be refused, under spark-jobs/src/test/resources/fixtures/bad. */
   public static Path bad(String name) {
     return existing(

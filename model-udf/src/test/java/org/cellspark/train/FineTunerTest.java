@@ -110,8 +110,7 @@ class FineTunerTest {
                   model,
                   train,
                   validation,
-                  settings(6, LearningRateSchedule.Decay.LINEAR, weights, seed),
-                  2)
+                  settings(6, LearningRateSchedule.Decay.LINEAR, weights, seed))
               .epochs();
       return new Run(epochs, before, Evaluation.of(model, validation, 4096, weights, 2));
     }
@@ -189,7 +188,6 @@ class FineTunerTest {
                   train,
                   validation,
                   settings(4, LearningRateSchedule.Decay.COSINE, weights, 42),
-                  2,
                   states)
               .resumedAfter();
       return Evaluation.of(model, validation, 4096, weights, 2);
@@ -271,8 +269,7 @@ class FineTunerTest {
               .batchTokens(512)
               .dropout(DROPOUT)
               .freezeLayers(1)
-              .build(),
-          2);
+              .build());
       for (TrainableBert.NamedWeight w : model.weights()) {
         boolean frozen =
             w.name().startsWith("embeddings.") || w.name().startsWith("encoder.layer.0.");

@@ -52,7 +52,7 @@ class TrainingStepTest {
     }
   }
 
-  private static void close(String what, float[] got, JsonArray want) {
+  static void close(String what, float[] got, JsonArray want) {
     assertThat(got).as(what).hasSize(want.size());
     double scale = 0;
     double worst = 0;

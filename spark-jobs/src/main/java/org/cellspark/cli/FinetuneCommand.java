@@ -208,7 +208,7 @@ final class FinetuneCommand implements Callable<Integer> {
     return Main.OK;
   }
 
-  private enum Weights {
+  enum Weights {
     NONE,
     BALANCED
   }

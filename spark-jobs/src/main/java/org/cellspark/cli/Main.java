@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
       MediansCommand.class,
       CheckModelCommand.class,
       FinetuneCommand.class,
+      FinetuneGenesCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class
     })

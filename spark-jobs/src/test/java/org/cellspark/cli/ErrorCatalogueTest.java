@@ -485,6 +485,15 @@ class ErrorCatalogueTest {
               "--output",
               output.toString());
         });
+    s.put(
+        "gene-classes-too-small",
+        w ->
+            finetuneGenes(
+                w,
+                "gene,class\nSYM01,up\nSYM02,up\nSYM03,up\nSYM04,down\nSYM05,down\nSYM06,down\n"));
+    s.put(
+        "gene-in-two-classes",
+        w -> finetuneGenes(w, "gene,class\nENSG00000000001,down\nSYM02,down\nSYM01,up\n"));
     s.put("v1-tokens-v2-model", w -> embed(w, tokensV1, TINY_V2));
     s.put("v2-tokens-v1-model", w -> embed(w, tokensV2, TINY_V1));
     s.put(
@@ -645,6 +654,23 @@ class ErrorCatalogueTest {
                 output.toString()));
     args.addAll(List.of(extra));
     return new Attempt(args, output);
+  }
+
+  /** finetune-genes on the V2 tokens with a gene class table written into the workspace. */
+  private static Attempt finetuneGenes(Workspace w, String classes) throws IOException {
+    Path file = Files.writeString(w.in().resolve("classes.csv"), classes);
+    Path output = w.out().resolve("genes");
+    return Attempt.of(
+        output,
+        "finetune-genes",
+        "--input",
+        tokensV2.toString(),
+        "--gene-classes",
+        file.toString(),
+        "--model",
+        TINY_V2.toString(),
+        "--output",
+        output.toString());
   }
 
   private static Attempt embed(Workspace w, Path tokens, Path model) {

@@ -2,8 +2,6 @@ package org.cellspark.jobs.finetune;
 
 import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,13 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.FileUtil;
 import org.apache.spark.SerializableWritable;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.cellspark.infer.LengthBatcher;
+import org.cellspark.jobs.common.LocalFolders;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TaskDevice;
@@ -163,8 +160,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
               head(model.config().hiddenSize()),
               new float[names.size()]);
       FineTuner.Result run =
-          FineTuner.train(
-              classifier, train, validation, settings(train, weights), names.size(), checkpoints);
+          FineTuner.train(classifier, train, validation, settings(train, weights), checkpoints);
       Map<String, SplitResult> splits = new LinkedHashMap<>();
       for (String s : cells.keySet()) {
         LabelledCells c = cells.get(s);
@@ -246,22 +242,11 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
   private void writeModel(CellClassifier classifier, ResolvedModel model, Path scratch)
       throws IOException {
     // Where the epoch states go too: the executor's local disks (1.3 GB for V2-316M), not /tmp.
-    Path local = Files.createTempDirectory(scratch, "cellspark-finetune-");
-    try {
-      FineTunedCheckpoint.write(local, classifier, model.configFile(), names);
-      org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(modelUri);
-      Configuration conf = hadoop.value().value();
-      FileSystem fs = target.getFileSystem(conf);
-      FileUtil.copy(local.toFile(), fs, target, true, conf);
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    } finally {
-      if (Files.exists(local)) {
-        try (var all = Files.walk(local)) {
-          all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-      }
-    }
+    LocalFolders.publish(
+        scratch,
+        modelUri,
+        hadoop.value().value(),
+        local -> FineTunedCheckpoint.write(local, classifier, model.configFile(), names));
   }
 
   @Override

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
 import org.apache.hadoop.conf.Configuration;
@@ -49,7 +48,7 @@ record GeneList(int[] tokens, List<String> unknown) {
     Map<Integer, String> found = new LinkedHashMap<>();
     List<String> unknown = new ArrayList<>();
     for (String name : names) {
-      OptionalInt token = token(name, vocabulary);
+      OptionalInt token = vocabulary.geneToken(name);
       if (token.isPresent()) {
         found.putIfAbsent(token.getAsInt(), name);
       } else {
@@ -78,31 +77,13 @@ record GeneList(int[] tokens, List<String> unknown) {
 
   /** One gene's token, for --anchor-gene: an error when the vocabulary does not have it. */
   static int resolveOne(String name, String option, Vocabulary vocabulary) {
-    return token(name.trim(), vocabulary)
+    return vocabulary
+        .geneToken(name.trim())
         .orElseThrow(
             () ->
                 UserException.of(
                     "%s %s is not in the vocabulary %s (by Ensembl ID or symbol)",
                     option, name, vocabulary.location()));
-  }
-
-  /**
-   * By Ensembl ID (any case), then by symbol (as written, then upper case). Never a special token.
-   */
-  private static OptionalInt token(String name, Vocabulary vocabulary) {
-    String upper = name.toUpperCase(Locale.ROOT);
-    for (String id :
-        new String[] {
-          name, upper, vocabulary.symbolToId().get(name), vocabulary.symbolToId().get(upper)
-        }) {
-      if (id != null && !vocabulary.isSpecialToken(id)) {
-        Integer t = vocabulary.tokenIds().get(id);
-        if (t != null) {
-          return OptionalInt.of(t);
-        }
-      }
-    }
-    return OptionalInt.empty();
   }
 
   /** The genes listed in {@code location} when it is a file, else null. */

@@ -19,6 +19,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.GeneNames;
 
 /**
  * The screen's tables, built from the work units' checkpoint files (the only place results live, so

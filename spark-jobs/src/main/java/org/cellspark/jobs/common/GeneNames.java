@@ -1,4 +1,4 @@
-package org.cellspark.jobs.perturb;
+package org.cellspark.jobs.common;
 
 import java.io.Serializable;
 import java.util.HashMap;
@@ -6,12 +6,12 @@ import java.util.Map;
 import org.cellspark.vocab.Vocabulary;
 
 /** Token → gene ID and symbol, small enough to ship to every task (one string pair per token). */
-final class GeneNames implements Serializable {
+public final class GeneNames implements Serializable {
   private static final long serialVersionUID = 1L;
   private final String[] geneIds;
   private final String[] symbols;
 
-  GeneNames(Vocabulary vocabulary) {
+  public GeneNames(Vocabulary vocabulary) {
     geneIds = new String[vocabulary.size()];
     symbols = new String[vocabulary.size()];
     vocabulary
@@ -33,15 +33,15 @@ final class GeneNames implements Serializable {
     }
   }
 
-  String geneId(int token) {
+  public String geneId(int token) {
     return token >= 0 && token < geneIds.length ? geneIds[token] : null;
   }
 
-  String symbol(int token) {
+  public String symbol(int token) {
     return token >= 0 && token < symbols.length ? symbols[token] : null;
   }
 
-  String[] geneIds(int[] tokens) {
+  public String[] geneIds(int[] tokens) {
     String[] out = new String[tokens.length];
     for (int i = 0; i < tokens.length; i++) {
       out[i] = geneId(tokens[i]);
@@ -49,7 +49,7 @@ final class GeneNames implements Serializable {
     return out;
   }
 
-  String[] symbols(int[] tokens) {
+  public String[] symbols(int[] tokens) {
     String[] out = new String[tokens.length];
     for (int i = 0; i < tokens.length; i++) {
       out[i] = symbol(tokens[i]);

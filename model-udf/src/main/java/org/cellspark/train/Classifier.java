@@ -1,0 +1,33 @@
+package org.cellspark.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.List;
+import org.cellspark.model.TrainableBert;
+
+/**
+ * Geneformer with a head, as {@link FineTuner} trains it on examples of type {@code E}: a label per
+ * cell ({@link CellClassifier}) or per gene token ({@link GeneClassifier}).
+ */
+public interface Classifier<E extends Examples> {
+  /** The manager the weights live in; a step's arrays go in a sub-manager of it. */
+  NDManager manager();
+
+  TrainableBert encoder();
+
+  /** Every trained weight: the encoder's, then the head's ({@code head.*}). */
+  List<TrainableBert.NamedWeight> weights();
+
+  /**
+   * The loss of the cells at {@code positions} of {@code examples}, recording gradients inside a
+   * collector.
+   *
+   * @param dropout the rates to train with
+   * @param classWeights a weight per class (all 1: plain cross-entropy)
+   */
+  NDArray loss(
+      NDManager m, E examples, int[] positions, DropoutRates dropout, float[] classWeights);
+
+  /** The examples' loss and macro-F1, without dropout or gradients. */
+  Score score(E examples, long batchTokens, float[] classWeights);
+}

@@ -1,0 +1,178 @@
+package org.cellspark.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.cellspark.model.TrainableBert;
+import org.cellspark.testing.Fixtures;
+import org.cellspark.testing.Vectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One step of a gene classifier equals PyTorch's (make_training_step_reference.py's
+ * BertForTokenClassification restated: the head on every token's last hidden state, cross-entropy
+ * with class weights over the labelled genes only, the Trainer's AdamW after clipping): the
+ * labelled tokens' logits, the loss, the gradients, their norm and the updated weights within 1e-5;
+ * with dropout too (the classifier's dropout over every token, drawn as PyTorch draws it).
+ */
+class GeneTrainingStepTest {
+  private static final JsonObject REF = reference();
+  private static final JsonObject SETTINGS = REF.getAsJsonObject("settings");
+
+  private static JsonObject reference() {
+    try {
+      return JsonParser.parseString(
+              Files.readString(Fixtures.vocab("models/gene_training_step_reference.json")))
+          .getAsJsonObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The reference's cells, their genes labelled as it labels them. */
+  private static LabelledTokens examples() {
+    List<int[]> cells = new ArrayList<>();
+    for (var cell : REF.getAsJsonArray("cells")) {
+      cells.add(cell.getAsJsonArray().asList().stream().mapToInt(e -> e.getAsInt()).toArray());
+    }
+    int[] classOf = new int[64];
+    Arrays.fill(classOf, -1);
+    REF.getAsJsonObject("token_classes")
+        .entrySet()
+        .forEach(e -> classOf[Integer.parseInt(e.getKey())] = e.getValue().getAsInt());
+    return new LabelledTokens(cells, classOf);
+  }
+
+  private static final int[] ALL = {0, 1, 2, 3};
+
+  private static GeneClassifier classifier(TrainableBert encoder) {
+    return new GeneClassifier(
+        encoder,
+        Vectors.floats(REF.getAsJsonObject("initial_head").getAsJsonArray("weight")),
+        Vectors.floats(REF.getAsJsonObject("initial_head").getAsJsonArray("bias")));
+  }
+
+  private static AdamW adam() {
+    return new AdamW(
+        SETTINGS.get("lr").getAsDouble(),
+        SETTINGS.getAsJsonArray("betas").get(0).getAsDouble(),
+        SETTINGS.getAsJsonArray("betas").get(1).getAsDouble(),
+        SETTINGS.get("eps").getAsDouble(),
+        SETTINGS.get("weight_decay").getAsDouble());
+  }
+
+  private static Map<String, NDArray> byName(GeneClassifier model) {
+    return model.weights().stream()
+        .collect(
+            Collectors.toMap(TrainableBert.NamedWeight::name, TrainableBert.NamedWeight::value));
+  }
+
+  private static float[] classWeights() {
+    return Vectors.floats(SETTINGS.getAsJsonArray("class_weights"));
+  }
+
+  @Test
+  void oneStepEqualsPyTorchs() {
+    try (TrainableBert encoder =
+        TrainableBert.load(Fixtures.vocab("models/tiny-v2"), Device.cpu())) {
+      GeneClassifier model = classifier(encoder);
+      LabelledTokens examples = examples();
+      try (NDManager m = model.manager().newSubManager()) {
+        float[] logits =
+            model.logits(m, TokenBatch.of(examples, ALL), DropoutRates.NONE).toFloatArray();
+        JsonArray want = new JsonArray();
+        REF.getAsJsonArray("logits").forEach(row -> want.addAll(row.getAsJsonArray()));
+        TrainingStepTest.close("the labelled genes' logits, row by row", logits, want);
+      }
+      Map<String, NDArray> byName = byName(model);
+      try (NDManager m = model.manager().newSubManager();
+          GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        NDArray loss = model.loss(m, examples, ALL, DropoutRates.NONE, classWeights());
+        assertThat(loss.getFloat()).isCloseTo(REF.get("loss").getAsFloat(), within(1e-5f));
+        collector.backward(loss);
+      }
+      JsonObject gradients = REF.getAsJsonObject("gradients");
+      for (String name : gradients.keySet()) {
+        TrainingStepTest.close(
+            "gradient of " + name,
+            byName.get(name).getGradient().toFloatArray(),
+            gradients.getAsJsonArray(name));
+      }
+      try (NDManager m = model.manager().newSubManager()) {
+        double norm =
+            adam()
+                .step(
+                    encoder,
+                    model.weights(),
+                    Double.NaN,
+                    SETTINGS.get("max_grad_norm").getAsDouble(),
+                    m)
+                .getFloat();
+        assertThat(norm).isCloseTo(REF.get("grad_norm").getAsDouble(), within(1e-5));
+      }
+      JsonObject updated = REF.getAsJsonObject("updated");
+      for (String name : updated.keySet()) {
+        TrainingStepTest.close(
+            "updated " + name, byName.get(name).toFloatArray(), updated.getAsJsonArray(name));
+      }
+    }
+  }
+
+  @Test
+  void oneStepWithDropoutEqualsPyTorchs() {
+    JsonObject d = REF.getAsJsonObject("dropout");
+    JsonObject rates = d.getAsJsonObject("rates");
+    try (TrainableBert encoder =
+        TrainableBert.load(Fixtures.vocab("models/tiny-v2"), Device.cpu())) {
+      GeneClassifier model = classifier(encoder);
+      LabelledTokens examples = examples();
+      double lr = SETTINGS.get("lr").getAsDouble();
+      FineTuner.Settings settings =
+          FineTuner.Settings.builder(classWeights())
+              .learningRate(lr)
+              .weightDecay(SETTINGS.get("weight_decay").getAsDouble())
+              .dropout(
+                  new DropoutRates(
+                      rates.get("hidden").getAsDouble(),
+                      rates.get("attention").getAsDouble(),
+                      rates.get("classifier").getAsDouble()))
+              .maxGradNorm(SETTINGS.get("max_grad_norm").getAsDouble())
+              .seed(rates.get("seed").getAsLong())
+              .build();
+      float loss =
+          FineTuner.step(
+              model,
+              m -> model.loss(m, examples, ALL, settings.dropout(), classWeights()),
+              model.weights(),
+              adam(),
+              lr,
+              settings);
+      assertThat(loss).isCloseTo(d.get("loss").getAsFloat(), within(1e-5f));
+      assertThat(loss)
+          .as("dropout changes the loss")
+          .isNotCloseTo(REF.get("loss").getAsFloat(), within(1e-3f));
+      Map<String, NDArray> byName = byName(model);
+      JsonObject updated = d.getAsJsonObject("updated");
+      for (String name : updated.keySet()) {
+        TrainingStepTest.close(
+            "updated " + name, byName.get(name).toFloatArray(), updated.getAsJsonArray(name));
+      }
+    }
+  }
+}

@@ -1,0 +1,259 @@
+package org.cellspark.jobs.genes;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SerializableWritable;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.SparkFiles;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.cellspark.error.UserException;
+import org.cellspark.infer.LengthBatcher;
+import org.cellspark.jobs.common.LocalFolders;
+import org.cellspark.model.TrainableBert;
+import org.cellspark.spark.ResolvedModel;
+import org.cellspark.spark.TaskDevice;
+import org.cellspark.train.DropoutRates;
+import org.cellspark.train.FineTunedCheckpoint;
+import org.cellspark.train.FineTuner;
+import org.cellspark.train.GeneClassifier;
+import org.cellspark.train.LabelledTokens;
+import org.cellspark.train.TokenEvaluation;
+import scala.Tuple2;
+
+/**
+ * One fold of a gene classifier's cross-validation, in one Spark task (on its executor's GPU, else
+ * the CPU): it gets every cell holding a target gene, keyed by the fold; labels, in the cells that
+ * hold them, the fold's training genes for training, its validation genes for choosing the epoch
+ * and its test genes for the test (a cell can serve all three, with other genes labelled in each);
+ * fine-tunes a fresh copy of the checkpoint; scores the validation and test genes; writes the
+ * fold's model into the job's staging folder and returns the numbers. The cells are held as int
+ * arrays (4 bytes a token).
+ */
+final class GeneFoldTask
+    implements FlatMapFunction<Iterator<Tuple2<Integer, Row>>, GeneFoldTask.Outcome> {
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * What a fold returns to the driver.
+   *
+   * @param genes the fold's genes in each role
+   * @param cells the cells labelled in each role (after --max-cells)
+   * @param validation the validation genes' occurrences, scored
+   * @param test the test genes' occurrences, scored
+   * @param trainedOn the executor and device that trained the fold
+   */
+  record Outcome(
+      int fold,
+      String trainedOn,
+      List<FineTuner.Epoch> epochs,
+      int bestEpoch,
+      Map<GeneFolds.Role, Integer> genes,
+      Map<GeneFolds.Role, Integer> cells,
+      TokenEvaluation validation,
+      TokenEvaluation test,
+      float[] classWeights)
+      implements Serializable {}
+
+  private final GeneFinetuneOptions o;
+  private final GeneFolds folds;
+  private final List<String> names;
+  private final int vocabularySize;
+  private final DropoutRates dropout;
+  private final String modelsUri;
+  private final Broadcast<SerializableWritable<Configuration>> hadoop;
+
+  GeneFoldTask(
+      GeneFinetuneOptions o,
+      GeneFolds folds,
+      List<String> names,
+      int vocabularySize,
+      DropoutRates dropout,
+      String modelsUri,
+      Broadcast<SerializableWritable<Configuration>> hadoop) {
+    this.o = o;
+    this.folds = folds;
+    this.names = List.copyOf(names);
+    this.vocabularySize = vocabularySize;
+    this.dropout = dropout;
+    this.modelsUri = modelsUri;
+    this.hadoop = hadoop;
+  }
+
+  @Override
+  public Iterator<Outcome> call(Iterator<Tuple2<Integer, Row>> rows) throws IOException {
+    if (!rows.hasNext()) {
+      return Collections.emptyIterator();
+    }
+    int fold = -1;
+    List<Row> all = new ArrayList<>();
+    while (rows.hasNext()) {
+      Tuple2<Integer, Row> r = rows.next();
+      fold = r._1();
+      all.add(r._2());
+    }
+    all.sort(Comparator.comparing((Row r) -> r.getString(0))); // the same order every run
+    List<int[]> tokens = new ArrayList<>(all.size());
+    for (Row r : all) {
+      tokens.add(r.<Integer>getList(1).stream().mapToInt(Integer::intValue).toArray());
+    }
+    Map<GeneFolds.Role, LabelledTokens> byRole = new EnumMap<>(GeneFolds.Role.class);
+    Map<GeneFolds.Role, Integer> genes = new EnumMap<>(GeneFolds.Role.class);
+    Map<GeneFolds.Role, Integer> cells = new EnumMap<>(GeneFolds.Role.class);
+    for (GeneFolds.Role role : GeneFolds.Role.values()) {
+      LabelledTokens examples = examples(tokens, folds.classOfToken(fold, role, vocabularySize));
+      byRole.put(role, sample(examples, fold));
+      genes.put(role, folds.count(fold, role));
+      cells.put(role, byRole.get(role).size());
+    }
+    for (GeneFolds.Role role : List.of(GeneFolds.Role.TRAIN, GeneFolds.Role.VALIDATION)) {
+      if (byRole.get(role).size() == 0) {
+        throw UserException.of(
+            "fold %d: no cell of %s holds any of the fold's %d %s genes; give more cells or"
+                + " genes",
+            fold + 1, o.input(), genes.get(role), role.name().toLowerCase(java.util.Locale.ROOT));
+      }
+    }
+    return List.of(train(fold, byRole, genes, cells)).iterator();
+  }
+
+  /** The cells holding at least one gene {@code classOfToken} labels. */
+  private static LabelledTokens examples(List<int[]> tokens, int[] classOfToken) {
+    List<int[]> kept = new ArrayList<>();
+    for (int[] cell : tokens) {
+      for (int t : cell) {
+        if (t >= 0 && t < classOfToken.length && classOfToken[t] >= 0) {
+          kept.add(cell);
+          break;
+        }
+      }
+    }
+    return new LabelledTokens(kept, classOfToken);
+  }
+
+  /** At most --max-cells of them, drawn with the seed and the fold, in their order. */
+  private LabelledTokens sample(LabelledTokens examples, int fold) {
+    if (o.maxCells() == 0 || examples.size() <= o.maxCells()) {
+      return examples;
+    }
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < examples.size(); i++) {
+      order.add(i);
+    }
+    Collections.shuffle(order, new Random(o.seed() + fold));
+    List<Integer> chosen = new ArrayList<>(order.subList(0, (int) o.maxCells()));
+    Collections.sort(chosen);
+    List<int[]> kept = new ArrayList<>();
+    chosen.forEach(i -> kept.add(examples.tokens().get(i)));
+    return new LabelledTokens(kept, examples.classOfToken());
+  }
+
+  private Outcome train(
+      int fold,
+      Map<GeneFolds.Role, LabelledTokens> byRole,
+      Map<GeneFolds.Role, Integer> genes,
+      Map<GeneFolds.Role, Integer> cells)
+      throws IOException {
+    LabelledTokens train = byRole.get(GeneFolds.Role.TRAIN);
+    float[] weights = classWeights(train, names.size(), o.balanced());
+    ResolvedModel model = ResolvedModel.of(o.model()); // resolved on this node
+    try (TrainableBert encoder =
+        TrainableBert.load(model.path(), TaskDevice.current(), o.precision())) {
+      GeneClassifier classifier =
+          new GeneClassifier(encoder, head(model.config().hiddenSize()), new float[names.size()]);
+      FineTuner.Result run =
+          FineTuner.train(
+              classifier, train, byRole.get(GeneFolds.Role.VALIDATION), settings(train, weights));
+      TokenEvaluation validation =
+          TokenEvaluation.of(
+              classifier, byRole.get(GeneFolds.Role.VALIDATION), o.batchTokens(), weights);
+      TokenEvaluation test =
+          TokenEvaluation.of(classifier, byRole.get(GeneFolds.Role.TEST), o.batchTokens(), weights);
+      LocalFolders.publish(
+          Path.of(SparkFiles.getRootDirectory()), // the executor's local disks, not /tmp
+          modelsUri + "/fold-" + (fold + 1),
+          hadoop.value().value(),
+          local -> FineTunedCheckpoint.write(local, classifier, model.configFile(), names));
+      int best = run.epochs().get(0).epoch();
+      double bestF1 = run.epochs().get(0).validationMacroF1();
+      for (FineTuner.Epoch e : run.epochs()) {
+        if (e.validationMacroF1() > bestF1) {
+          best = e.epoch();
+          bestF1 = e.validationMacroF1();
+        }
+      }
+      String on = "executor " + SparkEnv.get().executorId() + ", " + encoder.manager().getDevice();
+      return new Outcome(fold, on, run.epochs(), best, genes, cells, validation, test, weights);
+    }
+  }
+
+  private FineTuner.Settings settings(LabelledTokens train, float[] weights) {
+    int steps = o.epochs() * LengthBatcher.byLength(train.lengths(), o.batchTokens()).size();
+    return FineTuner.Settings.builder(weights)
+        .epochs(o.epochs())
+        .learningRate(o.learningRate())
+        .weightDecay(o.weightDecay())
+        .warmupFraction(steps == 0 ? 0 : Math.min(1.0, (double) o.warmupSteps() / steps))
+        .decay(o.decay())
+        .batchTokens(o.batchTokens())
+        .freezeLayers(o.freezeLayers())
+        .dropout(dropout)
+        .maxGradNorm(o.maxGradNorm())
+        .seed(o.seed())
+        .build();
+  }
+
+  /** The head's start: BERT's initialisation (normal, standard deviation 0.02), seeded. */
+  private float[] head(int hidden) {
+    Random init = new Random(o.seed());
+    float[] head = new float[names.size() * hidden];
+    for (int i = 0; i < head.length; i++) {
+      head[i] = (float) (0.02 * init.nextGaussian());
+    }
+    return head;
+  }
+
+  /**
+   * Balanced: n / (classes x occurrences of the class) over the training genes' labelled
+   * occurrences, as scikit-learn's "balanced" counts samples; else all 1.
+   */
+  static float[] classWeights(LabelledTokens train, int classes, boolean balanced) {
+    float[] w = new float[classes];
+    Arrays.fill(w, 1f);
+    if (!balanced) {
+      return w;
+    }
+    long[] counts = new long[classes];
+    long n = 0;
+    for (int[] cell : train.tokens()) {
+      for (int t : cell) {
+        int c = train.classOf(t);
+        if (c >= 0) {
+          counts[c]++;
+          n++;
+        }
+      }
+    }
+    for (int k = 0; k < classes; k++) {
+      w[k] = counts[k] == 0 ? 0f : (float) n / (classes * counts[k]);
+    }
+    return w;
+  }
+
+  @Override
+  public String toString() {
+    return "GeneFoldTask" + names;
+  }
+}

@@ -1,0 +1,281 @@
+package org.cellspark.jobs.genes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.commons.io.FileUtils;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.cellspark.error.UserException;
+import org.cellspark.model.SafetensorsFile;
+import org.cellspark.testing.Fixtures;
+import org.cellspark.testing.SharedSpark;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A gene classifier fine-tuned on the tiny V2 model, cross-validated over genes. In the cells, the
+ * "sensitive" genes (1-10 of the small vocabulary, as gene_classes.pickle names them) always rank
+ * among a cell's first three genes and the "insensitive" ones (11-20) among its last three, with
+ * unlabelled genes (21-30) between: a held-out gene's class shows in where it stands, so
+ * fine-tuning must predict genes it never trained on. With the same genes placed at random, it
+ * stays at chance: the score measures what the cells show.
+ */
+@ExtendWith(SharedSpark.class)
+class GeneFinetuneJobTest {
+  @TempDir Path tmp;
+
+  private static final String VOCABULARY = Fixtures.vocab("vocab-v2-small").toString();
+  private static final String MODEL = Fixtures.vocab("models/tiny-v2").toString();
+
+  /**
+   * V2 cells (<cls> first, <eos> last) of 3 sensitive genes, 4 to 8 unlabelled ones and 3
+   * insensitive ones: in that order when {@code ordered}, else shuffled.
+   */
+  static String tokens(SparkSession spark, Path folder, int n, boolean ordered) {
+    Random r = new Random(11);
+    List<Row> rows = new ArrayList<>();
+    for (int c = 0; c < n; c++) {
+      List<Integer> cell = new ArrayList<>();
+      cell.addAll(pick(r, 4, 3)); // tokens 4-13: genes 1-10
+      cell.addAll(pick(r, 24, 4 + r.nextInt(5))); // tokens 24-33: genes 21-30
+      cell.addAll(pick(r, 14, 3)); // tokens 14-23: genes 11-20
+      if (!ordered) {
+        Collections.shuffle(cell, r);
+      }
+      cell.add(0, 2);
+      cell.add(3);
+      rows.add(
+          RowFactory.create(String.format("c%04d", c), cell.toArray(new Integer[0]), cell.size()));
+    }
+    StructType schema =
+        new StructType()
+            .add("cell_id", DataTypes.StringType)
+            .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false))
+            .add("length", DataTypes.IntegerType);
+    spark.createDataFrame(rows, schema).write().parquet(folder.toString());
+    return folder.toString();
+  }
+
+  private static List<Integer> pick(Random r, int first, int count) {
+    List<Integer> ten = new ArrayList<>();
+    for (int t = first; t < first + 10; t++) {
+      ten.add(t);
+    }
+    Collections.shuffle(ten, r);
+    return ten.subList(0, count);
+  }
+
+  /**
+   * The tiny V2 model with each class's genes given a shared direction in its gene embeddings (each
+   * row halved, plus its class's random vector of the embeddings' own scale), as pretraining puts
+   * genes of like function near each other: what lets a fine-tuned gene classifier place genes it
+   * never trained on.
+   */
+  private Path modelWithGeneFamilies() throws IOException {
+    Path model = tmp.resolve("families");
+    FileUtils.copyDirectory(Path.of(MODEL).toFile(), model.toFile());
+    Path file = model.resolve("model.safetensors");
+    SafetensorsFile weights = SafetensorsFile.open(file);
+    String name = "bert.embeddings.word_embeddings.weight";
+    SafetensorsFile.Tensor t = weights.tensors().get(name);
+    int hidden = (int) t.shape()[1];
+    FloatBuffer values = weights.floats(name);
+    double sum = 0;
+    for (int i = 0; i < values.limit(); i++) {
+      sum += values.get(i) * values.get(i);
+    }
+    double scale = Math.sqrt(sum / values.limit());
+    Random r = new Random(3);
+    float[][] family = new float[2][hidden];
+    for (float[] f : family) {
+      for (int j = 0; j < hidden; j++) {
+        f[j] = (float) (scale * r.nextGaussian());
+      }
+    }
+    ByteBuffer rows = ByteBuffer.allocate(4 * 20 * hidden).order(ByteOrder.LITTLE_ENDIAN);
+    for (int token = 4; token < 24; token++) { // genes 1-10 and 11-20
+      for (int j = 0; j < hidden; j++) {
+        rows.putFloat(0.5f * values.get(token * hidden + j) + family[token < 14 ? 0 : 1][j]);
+      }
+    }
+    rows.flip();
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      ch.read(length, 0);
+      long dataStart = 8 + length.flip().getLong();
+      ch.write(rows, dataStart + t.begin() + 4L * 4 * hidden);
+    }
+    return model;
+  }
+
+  private GeneFinetuneOptions.Builder options(String tokens, String output) {
+    return GeneFinetuneOptions.builder()
+        .input(tokens)
+        .vocabulary(VOCABULARY)
+        .geneClasses(Fixtures.genes("gene_classes.pickle").toString())
+        .model(MODEL)
+        .output(tmp.resolve(output).toString())
+        .folds(3)
+        .epochs(6)
+        .learningRate(3e-3)
+        .warmupSteps(10)
+        .batchTokens(512);
+  }
+
+  @Test
+  void predictsGenesItNeverTrainedOnFromWhatTheModelKnowsOfThem(SparkSession spark)
+      throws Exception {
+    String tokens = tokens(spark, tmp.resolve("tokens"), 600, true);
+    GeneFinetuneResult r =
+        GeneFinetuneJob.run(
+            spark, options(tokens, "genes").model(modelWithGeneFamilies().toString()).build());
+
+    assertThat(r.folds()).isEqualTo(3);
+    assertThat(r.classes()).as("sorted by name").containsExactly("insensitive", "sensitive");
+    assertThat(r.macroF1()).as("test macro-F1, mean of 3 folds").isGreaterThan(0.9);
+    assertThat(r.rocAuc()).isGreaterThan(0.95);
+    Path out = Path.of(r.output().replaceFirst("^file:", ""));
+
+    // genes.csv: every resolved gene once, held out by one fold, predicted from that fold's model.
+    List<String> lines = Files.readAllLines(out.resolve("genes.csv"));
+    assertThat(lines.get(0))
+        .isEqualTo(
+            "gene_id,symbol,class,fold,split,occurrences,predicted,correct,"
+                + "probability_insensitive,probability_sensitive");
+    List<String> rows = lines.subList(1, lines.size());
+    assertThat(rows).hasSize(20);
+    int correct = 0;
+    int[] perFold = new int[3];
+    Map<Integer, String[]> heldOut = new HashMap<>(); // token -> fold, split
+    for (String row : rows) {
+      String[] f = row.split(",", -1);
+      int gene = Integer.parseInt(f[0].substring(4));
+      heldOut.put(gene + 3, new String[] {f[3], f[4]});
+      assertThat(f[1]).isEqualTo(String.format("SYM%02d", gene));
+      assertThat(f[2]).isEqualTo(gene <= 10 ? "sensitive" : "insensitive");
+      perFold[Integer.parseInt(f[3]) - 1]++;
+      assertThat(Long.parseLong(f[5])).as(row).isPositive();
+      correct += f[7].equals("true") ? 1 : 0;
+      assertThat(Double.parseDouble(f[8]) + Double.parseDouble(f[9])).isCloseTo(1.0, within());
+      assertThat(f[7]).isEqualTo(String.valueOf(f[6].equals(f[2])));
+    }
+    assertThat(correct).as("held-out genes classed right").isGreaterThanOrEqualTo(18);
+    assertThat(perFold).as("stratified folds of 20 genes").containsExactly(7, 7, 6);
+
+    JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+    JsonNode folds = metrics.path("metrics").path("folds");
+    assertThat(folds).hasSize(3);
+    List<List<Integer>> cells = new ArrayList<>();
+    spark
+        .read()
+        .parquet(tokens)
+        .select("input_ids")
+        .collectAsList()
+        .forEach(c -> cells.add(c.getList(0)));
+    for (JsonNode f : folds) {
+      int held = f.path("genes").path("validation").asInt() + f.path("genes").path("test").asInt();
+      assertThat(f.path("genes").path("train").asInt() + held).isEqualTo(20);
+      String fold = f.path("fold").asText();
+      for (String split : List.of("train", "validation", "test")) {
+        long holding =
+            cells.stream()
+                .filter(
+                    c ->
+                        c.stream()
+                            .anyMatch(
+                                t ->
+                                    heldOut.containsKey(t)
+                                        && (split.equals("train")
+                                            ? !heldOut.get(t)[0].equals(fold)
+                                            : heldOut.get(t)[0].equals(fold)
+                                                && heldOut.get(t)[1].equals(split))))
+                .count();
+        assertThat(f.path("cells").path(split).asLong())
+            .as("fold %s's %s cells: those holding one of its %s genes", fold, split, split)
+            .isEqualTo(holding);
+      }
+      assertThat(f.path("test").path("occurrences").asInt()).isPositive();
+      assertThat(f.path("epochs_run").asInt()).isEqualTo(6);
+    }
+    JsonNode summary = new ObjectMapper().readTree(out.resolve("_cellspark.json").toFile());
+    assertThat(summary.path("classes").path("not_in_vocabulary").get(0).asText())
+        .isEqualTo("ENSG99999999999");
+    assertThat(summary.path("classes").path("genes").path("sensitive").asInt())
+        .as("gene 10 named by its symbol")
+        .isEqualTo(10);
+
+    assertThat(Files.readAllLines(out.resolve("training.csv"))).hasSize(1 + 3 * 6);
+    assertThat(Files.readAllLines(out.resolve("folds.csv"))).hasSize(1 + 3 * 2);
+    assertThat(Files.readAllLines(out.resolve("roc.csv"))).hasSize(1 + RocCurves.POINTS);
+    for (String png : List.of("roc.png", "confusion_matrix.png")) {
+      byte[] head = Files.readAllBytes(out.resolve(png));
+      assertThat(new String(head, 1, 3, java.nio.charset.StandardCharsets.US_ASCII))
+          .isEqualTo("PNG");
+    }
+    for (int fold = 1; fold <= 3; fold++) {
+      Path model = out.resolve("models/fold-" + fold);
+      JsonNode config = new ObjectMapper().readTree(model.resolve("config.json").toFile());
+      assertThat(config.path("architectures").get(0).asText())
+          .isEqualTo("BertForTokenClassification");
+      assertThat(config.path("id2label").path("1").asText()).isEqualTo("sensitive");
+      SafetensorsFile weights = SafetensorsFile.open(model.resolve("model.safetensors"));
+      assertThat(weights.tensors().get("classifier.weight").shape()).containsExactly(2L, 32L);
+    }
+  }
+
+  private static org.assertj.core.data.Offset<Double> within() {
+    return org.assertj.core.data.Offset.offset(1e-5);
+  }
+
+  @Test
+  void staysAtChanceWhereTheCellsDoNotShowTheClasses(SparkSession spark) {
+    String tokens = tokens(spark, tmp.resolve("shuffled"), 300, false);
+    GeneFinetuneResult r =
+        GeneFinetuneJob.run(spark, options(tokens, "chance").runFolds(1).build());
+    assertThat(r.folds()).isEqualTo(1);
+    assertThat(r.macroF1())
+        .as("at chance: no held-out gene's label reached training, or it would be memorised")
+        .isLessThan(0.7);
+  }
+
+  @Test
+  void refusesClassesTooSmallForTheFoldsAndGenesInTwoClasses(SparkSession spark) throws Exception {
+    String tokens = tokens(spark, tmp.resolve("t"), 20, true);
+    assertThatThrownBy(() -> GeneFinetuneJob.run(spark, options(tokens, "o").folds(6).build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("class 'insensitive' has 10 gene(s) in the vocabulary")
+        .hasMessageContaining("6-fold cross-validation needs at least 12 per class");
+    Path twice = tmp.resolve("twice.csv");
+    Files.writeString(twice, "gene,class\nENSG00000000001,a\nSYM02,a\nSYM01,b\n");
+    assertThatThrownBy(
+            () ->
+                GeneFinetuneJob.run(
+                    spark, options(tokens, "o2").geneClasses(twice.toString()).build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("gene SYM01 is in class 'a' and in class 'b' (as ENSG00000000001)");
+    assertThat(tmp.resolve("o")).doesNotExist();
+    assertThat(tmp.resolve("o2")).doesNotExist();
+  }
+}
