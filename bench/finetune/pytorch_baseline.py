@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch's side of the fine-tuning benchmark: the same training steps as FinetuneBenchmark, eager.
 
-    /usr/bin/python3 bench/finetune/pytorch_baseline.py MODEL_DIR CELLS_FILE CELLS LENGTH BATCH STEPS THREADS
+    /usr/bin/python3 bench/finetune/pytorch_baseline.py MODEL_DIR CELLS_FILE CELLS LENGTH BATCH STEPS THREADS [HEAD]
 
 The model is make_model_fixtures.py's BERT module (Hugging Face's forward) with the weights of
 MODEL_DIR/weights.pt; the first CELLS cells of CELLS_FILE cut to LENGTH tokens; batches of BATCH
@@ -9,6 +9,9 @@ cells in file order, labels alternating 0/1; dropout 0.02 (V1's config) where BE
 a linear head on the mean of the last hidden states (dropped out at 0.02 too); cross-entropy;
 gradients clipped to norm 1 (the Trainer's default); torch.optim.AdamW (lr 5e-5, weight decay
 0.001). One warm-up step, then STEPS timed steps. Prints one line: "cells_per_second <value>".
+HEAD "gene": a gene classifier's step instead (BertForTokenClassification restated): tokens t with
+t % 7 == 0 labelled (t // 7) % 2, the others -100; dropout 0.02 on every token's last hidden state,
+the head on each, cross-entropy over the labelled tokens.
 """
 import os
 import sys
@@ -29,6 +32,7 @@ import make_model_fixtures as fx  # noqa: E402
 def main():
     model_dir, cells_file = sys.argv[1], sys.argv[2]
     n, length, batch, steps, threads = (int(x) for x in sys.argv[3:8])
+    gene = len(sys.argv) > 8 and sys.argv[8] == "gene"
     torch.set_num_threads(threads)
     cfg = fx.Config(25_426, "relu", 1e-12, hidden=256, layers=6, heads=4, intermediate=512, max_positions=2048)
     cfg.hidden_dropout = cfg.attention_dropout = 0.02
@@ -46,7 +50,12 @@ def main():
         mask = torch.ones_like(ids)
         labels = torch.tensor([(i * batch + k) % 2 for k in range(len(chunk))])
         last = model(ids, mask)[-1]
-        loss = F.cross_entropy(head(fx.drop(last.mean(1), 0.02)), labels)
+        if gene:
+            token_labels = torch.where(ids % 7 == 0, (ids // 7) % 2, torch.full_like(ids, -100))
+            logits = head(fx.drop(last, 0.02))
+            loss = F.cross_entropy(logits.reshape(-1, 2), token_labels.reshape(-1), ignore_index=-100)
+        else:
+            loss = F.cross_entropy(head(fx.drop(last.mean(1), 0.02)), labels)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)  # the Trainer's max_grad_norm

@@ -20,6 +20,8 @@ import org.cellspark.model.TrainableBert;
 import org.cellspark.train.AdamW;
 import org.cellspark.train.CellClassifier;
 import org.cellspark.train.DropoutRates;
+import org.cellspark.train.GeneClassifier;
+import org.cellspark.train.LabelledTokens;
 import org.cellspark.train.TrainingBatch;
 import org.cellspark.train.WeightedCrossEntropy;
 
@@ -30,9 +32,10 @@ import org.cellspark.train.WeightedCrossEntropy;
  * batches and optimizer, in the same run on the same CPU threads.
  *
  * <p>Arguments: WORK (bench/work/embed: model/ and cells.txt), CELLS, LENGTH, BATCH, STEPS, ROUNDS
- * (default 3). The sides alternate, a round each in turn, and the ratio reported is the median of
- * the rounds': this machine is shared, and a whole run of one side against a whole run of the other
- * measured the load as much as the code.
+ * (default 3), HEAD (cell, the default, or gene: a gene classifier's token labels and head). The
+ * sides alternate, a round each in turn, and the ratio reported is the median of the rounds': this
+ * machine is shared, and a whole run of one side against a whole run of the other measured the load
+ * as much as the code.
  */
 public final class FinetuneBenchmark {
   private FinetuneBenchmark() {}
@@ -44,6 +47,7 @@ public final class FinetuneBenchmark {
     int batch = Integer.parseInt(args[3]);
     int steps = Integer.parseInt(args[4]);
     int rounds = args.length > 5 ? Integer.parseInt(args[5]) : 3;
+    gene = args.length > 6 && args[6].equals("gene");
     int threads = Integer.getInteger("ai.djl.pytorch.num_threads", 1);
     List<int[]> cells = new ArrayList<>();
     for (String line : Files.readAllLines(work.resolve("cells.txt"))) {
@@ -55,9 +59,10 @@ public final class FinetuneBenchmark {
     }
     System.out.printf(
         Locale.ROOT,
-        "Fine-tuning steps, V1-sized model (6 layers, hidden 256), %d cells"
+        "Fine-tuning steps of a %s, V1-sized model (6 layers, hidden 256), %d cells"
             + " of %d tokens, batches of %d, %d timed steps a side a round, %d round(s)"
             + " alternating sides, %d thread(s):%n",
+        gene ? "gene classifier (every token t with t %% 7 == 0 labelled)" : "cell classifier",
         n,
         length,
         batch,
@@ -100,7 +105,13 @@ public final class FinetuneBenchmark {
     }
   }
 
+  /** A gene classifier's step (token labels) instead of a cell classifier's. */
+  private static boolean gene;
+
   private static double cellspark(Path model, List<int[]> cells, int batch, int steps) {
+    if (gene) {
+      return geneClassifier(model, cells, batch, steps);
+    }
     try (TrainableBert encoder = TrainableBert.load(model, Device.cpu())) {
       CellClassifier classifier =
           new CellClassifier(encoder, Pooling.MEAN, -1, -1, new float[2 * 256], new float[2]);
@@ -113,6 +124,45 @@ public final class FinetuneBenchmark {
       return steps * batch / ((System.nanoTime() - start) / 1e9);
     }
   }
+
+  /**
+   * The gene classifier's steps: tokens t with t % 7 == 0 labelled (t / 7) % 2, the rest left out
+   * of the loss, as the PyTorch side labels them (ignore_index -100).
+   */
+  private static double geneClassifier(Path model, List<int[]> cells, int batch, int steps) {
+    int[] classOf = new int[25_426];
+    for (int t = 0; t < classOf.length; t++) {
+      classOf[t] = t % 7 == 0 ? (t / 7) % 2 : -1;
+    }
+    LabelledTokens examples = new LabelledTokens(cells, classOf);
+    try (TrainableBert encoder = TrainableBert.load(model, Device.cpu())) {
+      GeneClassifier classifier = new GeneClassifier(encoder, new float[2 * 256], new float[2]);
+      AdamW adam = new AdamW(5e-5, 0.9, 0.999, 1e-8, 0.001);
+      for (int i = 0; i <= steps; i++) {
+        int from = (i * batch) % cells.size();
+        int[] chunk =
+            java.util.stream.IntStream.range(from, Math.min(cells.size(), from + batch)).toArray();
+        if (i == 1) {
+          timed = System.nanoTime(); // after the warm-up step, as the cell classifier's
+        }
+        try (NDManager m = classifier.manager().newSubManager()) {
+          long t0 = System.nanoTime();
+          try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            collector.backward(classifier.loss(m, examples, chunk, DROPOUT, new float[] {1, 1}));
+          }
+          long t1 = System.nanoTime();
+          adam.step(encoder, classifier.weights(), Double.NaN, 1.0, m);
+          if (i > 0) {
+            forwardBackward += (t1 - t0) / 1e9;
+            optimizer += (System.nanoTime() - t1) / 1e9;
+          }
+        }
+      }
+      return steps * batch / ((System.nanoTime() - timed) / 1e9);
+    }
+  }
+
+  private static long timed;
 
   /** Seconds spent in forward and backward, and in the optimizer, over the timed steps. */
   private static double forwardBackward;
@@ -162,7 +212,8 @@ public final class FinetuneBenchmark {
                 Integer.toString(length),
                 Integer.toString(batch),
                 Integer.toString(steps),
-                Integer.toString(threads))
+                Integer.toString(threads),
+                gene ? "gene" : "cell")
             .redirectErrorStream(true)
             .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -1,8 +1,11 @@
 package org.cellspark.cli;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.cellspark.error.Choices;
+import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.genes.GeneFinetuneJob;
 import org.cellspark.jobs.genes.GeneFinetuneOptions;
 import org.cellspark.jobs.genes.GeneFinetuneResult;
@@ -127,7 +130,15 @@ final class FinetuneGenesCommand implements Callable<Integer> {
   Double dropout;
 
   @Option(
-      names = "--max-cells",
+      names = {"--filter", "--filter-data"},
+      paramLabel = "COLUMN=V1[,V2...]",
+      showDefaultValue = CommandLine.Help.Visibility.NEVER,
+      description =
+          "Keep cells whose column is one of the values (repeatable; all must hold) [filter_data].")
+  List<String> filters = new ArrayList<>();
+
+  @Option(
+      names = {"--max-cells", "--max-ncells"},
       paramLabel = "N",
       description = "At most N cells for each split of a fold; 0 = all [max_ncells].")
   long maxCells;
@@ -167,6 +178,7 @@ final class FinetuneGenesCommand implements Callable<Integer> {
             .maxGradNorm(maxGradNorm)
             .precision(Precision.parse(precision))
             .dropout(dropout)
+            .filters(filters.stream().map(CellSelection.Filter::parse).toList())
             .maxCells(maxCells)
             .seed(seed)
             .overwrite(overwrite)

@@ -80,7 +80,7 @@ public final class GeneFinetuneJob {
         o.dropout() == null ? DropoutRates.read(model.configFile()) : DropoutRates.of(o.dropout());
     StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.input()));
     try (JobScope job = JobScope.start(sc, "cellspark finetune-genes", out)) {
-      Dataset<Row> cells = table.cells();
+      Dataset<Row> cells = CellSelection.filter(table.cells(), o.filters());
       sc.setJobDescription("finetune-genes: check the model against the tokens");
       ModelCheck.check(
           model.config(),
@@ -426,6 +426,7 @@ public final class GeneFinetuneJob {
     rates.put("classifier", dropout.classifier());
     rates.put("from", o.dropout() == null ? "config.json" : "--dropout");
     m.put("dropout", rates);
+    m.put("filters", o.filters().stream().map(CellSelection.Filter::toString).toList());
     m.put("max_cells", o.maxCells());
     m.put("seed", o.seed());
     return m;

@@ -1,6 +1,8 @@
 package org.cellspark.jobs.genes;
 
 import java.io.Serializable;
+import java.util.List;
+import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.OptionProblems;
 import org.cellspark.model.Precision;
 import org.cellspark.train.FineTuner;
@@ -24,6 +26,7 @@ import org.cellspark.train.LearningRateSchedule;
  * @param balanced class weights inversely proportional to the classes' labelled occurrences
  * @param maxGradNorm gradients clipped to this global norm before each step; 0 = not clipped
  * @param dropout one dropout rate everywhere (0 = none); null = the checkpoint's config.json rates
+ * @param filters only cells passing every filter are used (upstream's filter_data)
  * @param maxCells at most this many cells for each split of a fold, sampled with the seed
  *     (upstream's max_ncells); 0 = all
  */
@@ -46,6 +49,7 @@ public record GeneFinetuneOptions(
     double maxGradNorm,
     Precision precision,
     Double dropout,
+    List<CellSelection.Filter> filters,
     long maxCells,
     long seed,
     boolean overwrite)
@@ -85,6 +89,7 @@ public record GeneFinetuneOptions(
     if (dropout != null && !(dropout >= 0 && dropout < 1)) {
       problems.add("--dropout must be at least 0 and below 1");
     }
+    filters = filters == null ? List.of() : List.copyOf(filters);
     problems.throwIfAny();
   }
 
@@ -117,6 +122,7 @@ public record GeneFinetuneOptions(
     private double maxGradNorm = 1.0;
     private Precision precision = Precision.FP32;
     private Double dropout;
+    private List<CellSelection.Filter> filters = List.of();
     private long maxCells;
     private long seed = 42;
     private boolean overwrite;
@@ -211,6 +217,11 @@ public record GeneFinetuneOptions(
       return this;
     }
 
+    public Builder filters(List<CellSelection.Filter> v) {
+      filters = v;
+      return this;
+    }
+
     public Builder maxCells(long v) {
       maxCells = v;
       return this;
@@ -246,6 +257,7 @@ public record GeneFinetuneOptions(
           maxGradNorm,
           precision,
           dropout,
+          filters,
           maxCells,
           seed,
           overwrite);

@@ -26,6 +26,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.model.SafetensorsFile;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
@@ -66,13 +67,18 @@ class GeneFinetuneJobTest {
       cell.add(0, 2);
       cell.add(3);
       rows.add(
-          RowFactory.create(String.format("c%04d", c), cell.toArray(new Integer[0]), cell.size()));
+          RowFactory.create(
+              String.format("c%04d", c),
+              cell.toArray(new Integer[0]),
+              cell.size(),
+              c % 2 == 0 ? "A" : "B"));
     }
     StructType schema =
         new StructType()
             .add("cell_id", DataTypes.StringType)
             .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false))
-            .add("length", DataTypes.IntegerType);
+            .add("length", DataTypes.IntegerType)
+            .add("donor", DataTypes.StringType);
     spark.createDataFrame(rows, schema).write().parquet(folder.toString());
     return folder.toString();
   }
@@ -250,14 +256,54 @@ class GeneFinetuneJobTest {
   }
 
   @Test
-  void staysAtChanceWhereTheCellsDoNotShowTheClasses(SparkSession spark) {
+  void staysAtChanceWhereTheCellsDoNotShowTheClasses(SparkSession spark) throws IOException {
     String tokens = tokens(spark, tmp.resolve("shuffled"), 300, false);
     GeneFinetuneResult r =
-        GeneFinetuneJob.run(spark, options(tokens, "chance").runFolds(1).build());
+        GeneFinetuneJob.run(
+            spark,
+            options(tokens, "chance")
+                .runFolds(1)
+                .filters(List.of(CellSelection.Filter.parse("donor=A")))
+                .build());
     assertThat(r.folds()).isEqualTo(1);
+    assertThat(r.summary().toString()).contains("filters=[donor=A]");
+    JsonNode fold =
+        new ObjectMapper()
+            .readTree(
+                Path.of(r.output().replaceFirst("^file:", "")).resolve("metrics.json").toFile())
+            .path("metrics")
+            .path("folds")
+            .get(0);
+    assertThat(fold.path("cells").path("train").asInt())
+        .as("only donor A's 150 cells")
+        .isBetween(140, 150);
     assertThat(r.macroF1())
         .as("at chance: no held-out gene's label reached training, or it would be memorised")
         .isLessThan(0.7);
+  }
+
+  /** Upstream's own token format, read in place: a `.dataset` folder with FILE:ROW cell IDs. */
+  @Test
+  void readsAHuggingFaceDatasetAsUpstreamsTokenizerSavedIt(SparkSession spark) throws IOException {
+    GeneFinetuneResult r =
+        GeneFinetuneJob.run(
+            spark,
+            options(Fixtures.huggingFace("v2_tokens.dataset").toString(), "from-dataset")
+                .folds(2)
+                .runFolds(1)
+                .epochs(1)
+                .build());
+    assertThat(r.folds()).isEqualTo(1);
+    Path out = Path.of(r.output().replaceFirst("^file:", ""));
+    assertThat(Files.readAllLines(out.resolve("genes.csv"))).hasSize(21);
+    JsonNode fold =
+        new ObjectMapper()
+            .readTree(out.resolve("metrics.json").toFile())
+            .path("metrics")
+            .path("folds")
+            .get(0);
+    assertThat(fold.path("cells").path("train").asInt()).isPositive();
+    assertThat(fold.path("test").path("occurrences").asInt()).isPositive();
   }
 
   @Test
