@@ -211,7 +211,32 @@ public final class FineTuner {
   }
 
   /** What a run did: its epochs, and after how many epochs it resumed a saved state (0: none). */
-  public record Result(List<Epoch> epochs, int resumedAfter) {}
+  public record Result(List<Epoch> epochs, int resumedAfter) {
+    /** The epoch whose weights the model ends with: the first with the best validation macro-F1. */
+    public int bestEpoch() {
+      Epoch best = epochs.get(0);
+      for (Epoch e : epochs) {
+        if (e.validationMacroF1() > best.validationMacroF1()) {
+          best = e;
+        }
+      }
+      return best.epoch();
+    }
+  }
+
+  /**
+   * A classification head's starting weights (classes x hidden) as BERT initialises a linear layer
+   * (normal, standard deviation 0.02), drawn from {@code java.util.Random(seed)}; its bias starts
+   * at 0.
+   */
+  public static float[] initialHead(int classes, int hidden, long seed) {
+    Random init = new Random(seed);
+    float[] head = new float[classes * hidden];
+    for (int i = 0; i < head.length; i++) {
+      head[i] = (float) (0.02 * init.nextGaussian());
+    }
+    return head;
+  }
 
   /**
    * Keeps the state file written after each epoch, and gives the latest one back to a run that

@@ -62,7 +62,7 @@ public final class FinetuneBenchmark {
         "Fine-tuning steps of a %s, V1-sized model (6 layers, hidden 256), %d cells"
             + " of %d tokens, batches of %d, %d timed steps a side a round, %d round(s)"
             + " alternating sides, %d thread(s):%n",
-        gene ? "gene classifier (every token t with t %% 7 == 0 labelled)" : "cell classifier",
+        gene ? "gene classifier (every token t with t % 7 == 0 labelled)" : "cell classifier",
         n,
         length,
         batch,

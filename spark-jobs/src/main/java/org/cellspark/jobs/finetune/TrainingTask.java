@@ -10,7 +10,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SerializableWritable;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -157,7 +156,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
               o.pooling(),
               clsId,
               eosId,
-              head(model.config().hiddenSize()),
+              FineTuner.initialHead(names.size(), model.config().hiddenSize(), o.seed()),
               new float[names.size()]);
       FineTuner.Result run =
           FineTuner.train(classifier, train, validation, settings(train, weights), checkpoints);
@@ -174,8 +173,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
                     : Evaluation.of(classifier, c, o.batchTokens(), weights, names.size())));
       }
       writeModel(classifier, model, checkpoints.scratch());
-      return new Outcome(
-          run.epochs(), bestEpoch(run.epochs()), run.resumedAfter(), splits, weights);
+      return new Outcome(run.epochs(), run.bestEpoch(), run.resumedAfter(), splits, weights);
     }
   }
 
@@ -201,16 +199,6 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
         .build();
   }
 
-  /** The head's start: BERT's initialisation (normal, standard deviation 0.02), seeded. */
-  private float[] head(int hidden) {
-    Random init = new Random(o.seed());
-    float[] head = new float[names.size() * hidden];
-    for (int i = 0; i < head.length; i++) {
-      head[i] = (float) (0.02 * init.nextGaussian());
-    }
-    return head;
-  }
-
   /** Balanced: n / (classes x cells of the class), as scikit-learn's "balanced"; else all 1. */
   static float[] classWeights(LabelledCells train, int classes, boolean balanced) {
     float[] w = new float[classes];
@@ -226,16 +214,6 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
       w[k] = counts[k] == 0 ? 0f : (float) train.size() / (classes * counts[k]);
     }
     return w;
-  }
-
-  static int bestEpoch(List<FineTuner.Epoch> epochs) {
-    FineTuner.Epoch best = epochs.get(0);
-    for (FineTuner.Epoch e : epochs) {
-      if (e.validationMacroF1() > best.validationMacroF1()) {
-        best = e;
-      }
-    }
-    return best.epoch();
   }
 
   /** model/ written on this node's disk, then copied into the staging folder. */

@@ -172,7 +172,10 @@ final class GeneFoldTask
     try (TrainableBert encoder =
         TrainableBert.load(model.path(), TaskDevice.current(), o.precision())) {
       GeneClassifier classifier =
-          new GeneClassifier(encoder, head(model.config().hiddenSize()), new float[names.size()]);
+          new GeneClassifier(
+              encoder,
+              FineTuner.initialHead(names.size(), model.config().hiddenSize(), o.seed()),
+              new float[names.size()]);
       FineTuner.Result run =
           FineTuner.train(
               classifier, train, byRole.get(GeneFolds.Role.VALIDATION), settings(train, weights));
@@ -186,16 +189,9 @@ final class GeneFoldTask
           modelsUri + "/fold-" + (fold + 1),
           hadoop.value().value(),
           local -> FineTunedCheckpoint.write(local, classifier, model.configFile(), names));
-      int best = run.epochs().get(0).epoch();
-      double bestF1 = run.epochs().get(0).validationMacroF1();
-      for (FineTuner.Epoch e : run.epochs()) {
-        if (e.validationMacroF1() > bestF1) {
-          best = e.epoch();
-          bestF1 = e.validationMacroF1();
-        }
-      }
       String on = "executor " + SparkEnv.get().executorId() + ", " + encoder.manager().getDevice();
-      return new Outcome(fold, on, run.epochs(), best, genes, cells, validation, test, weights);
+      return new Outcome(
+          fold, on, run.epochs(), run.bestEpoch(), genes, cells, validation, test, weights);
     }
   }
 
@@ -213,16 +209,6 @@ final class GeneFoldTask
         .maxGradNorm(o.maxGradNorm())
         .seed(o.seed())
         .build();
-  }
-
-  /** The head's start: BERT's initialisation (normal, standard deviation 0.02), seeded. */
-  private float[] head(int hidden) {
-    Random init = new Random(o.seed());
-    float[] head = new float[names.size() * hidden];
-    for (int i = 0; i < head.length; i++) {
-      head[i] = (float) (0.02 * init.nextGaussian());
-    }
-    return head;
   }
 
   /**
