@@ -283,5 +283,26 @@ class ObjectStorageTest {
         .hasSize(37)
         .isEqualTo(TokenTables.rowsByCellId(spark, parquet, "cell_id", "length"));
     TokenTables.assertSameTokensAndCounts(spark, parquet, written);
+
+    // finetune-genes with the tokens, the gene classes and the output in the bucket: a fold's
+    // model goes from the task's local disk into the bucket.
+    String classes = upload(spark, Fixtures.genes("gene_classes.json"), "in/gene_classes.json");
+    org.cellspark.jobs.genes.GeneFinetuneResult genes =
+        org.cellspark.jobs.genes.GeneFinetuneJob.run(
+            spark,
+            org.cellspark.jobs.genes.GeneFinetuneOptions.builder()
+                .input(remote)
+                .vocabulary(Fixtures.vocab("vocab-v2-small").toString())
+                .geneClasses(classes)
+                .model(Fixtures.vocab("models/tiny-v2").toString())
+                .output("s3a://" + BUCKET + "/out/genes")
+                .folds(2)
+                .runFolds(1)
+                .build());
+    assertThat(genes.output()).startsWith("s3a://" + BUCKET + "/out/genes");
+    Path inBucket = s3.bucketFolder(BUCKET).resolve("out/genes");
+    assertThat(Files.readAllLines(inBucket.resolve("genes.csv"))).hasSize(21);
+    assertThat(inBucket.resolve("models/fold-1/model.safetensors")).exists();
+    assertThat(inBucket.resolve("models/fold-2")).doesNotExist();
   }
 }
