@@ -4,14 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.cellspark.error.Choices;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.genes.GeneFinetuneJob;
 import org.cellspark.jobs.genes.GeneFinetuneOptions;
 import org.cellspark.jobs.genes.GeneFinetuneResult;
-import org.cellspark.model.Precision;
-import org.cellspark.train.FineTuner;
-import org.cellspark.train.LearningRateSchedule;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,12 +19,11 @@ import picocli.CommandLine.Option;
     showDefaultValues = true,
     sortOptions = false,
     description = {
-      "Fine-tune a Geneformer checkpoint as a gene classifier (upstream's Classifier with"
-          + " classifier=\"gene\"): genes of known",
-      "classes labelled wherever they occur in the cells, cross-validated over genes, each fold"
-          + " in its own Spark task; writes",
-      "every held-out gene's prediction, per-fold metrics, ROC curves and each fold's model."
-          + " Upstream's names in brackets."
+      "Fine-tune a Geneformer checkpoint as a gene classifier (upstream's Classifier",
+      "with classifier=\"gene\"): genes of known classes labelled wherever they occur",
+      "in the cells, cross-validated over genes, each fold in its own Spark task.",
+      "Writes every held-out gene's prediction, per-fold metrics, ROC curves and each",
+      "fold's model. Upstream's names in brackets."
     })
 final class FinetuneGenesCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -76,58 +71,7 @@ final class FinetuneGenesCommand implements Callable<Integer> {
   @Option(names = "--epochs", paramLabel = "N", description = "[num_train_epochs]")
   int epochs = 1;
 
-  @Option(names = "--learning-rate", paramLabel = "LR", description = "Peak rate [learning_rate].")
-  double learningRate = 5e-5;
-
-  @Option(names = "--weight-decay", paramLabel = "W", description = "AdamW's [weight_decay].")
-  double weightDecay = 0.001;
-
-  @Option(names = "--warmup-steps", paramLabel = "N", description = "[warmup_steps]")
-  int warmupSteps = 500;
-
-  @Option(
-      names = "--schedule",
-      paramLabel = "linear|cosine",
-      description = "Decay after warm-up [lr_scheduler_type].")
-  String schedule = "linear";
-
-  @Option(
-      names = "--batch-tokens",
-      paramLabel = "N",
-      description = "Padded tokens per batch (cells x longest cell).")
-  long batchTokens = FineTuner.DEFAULT_BATCH_TOKENS;
-
-  @Option(
-      names = "--freeze-layers",
-      paramLabel = "N",
-      description = "Leave the embeddings and the first N layers untrained [freeze_layers].")
-  int freezeLayers;
-
-  @Option(
-      names = "--class-weights",
-      paramLabel = "none|balanced",
-      description = "balanced: weight each class's loss by n / (classes x its occurrences).")
-  String classWeights = "none";
-
-  @Option(
-      names = "--max-grad-norm",
-      paramLabel = "N",
-      description = "Clip the gradients' global norm to N; 0 = no clipping [max_grad_norm].")
-  double maxGradNorm = 1.0;
-
-  @Option(
-      names = "--precision",
-      paramLabel = "fp32|bf16",
-      description = "bf16: mixed precision, for GPU executors with bf16 [bf16].")
-  String precision = "fp32";
-
-  @Option(
-      names = "--dropout",
-      paramLabel = "P",
-      description =
-          "One dropout rate for training everywhere the model has one (0 = none). Default: the"
-              + " checkpoint's config.json rates.")
-  Double dropout;
+  @Mixin TrainingArgs training;
 
   @Option(
       names = {"--filter", "--filter-data"},
@@ -143,12 +87,6 @@ final class FinetuneGenesCommand implements Callable<Integer> {
       description = "At most N cells for each split of a fold; 0 = all [max_ncells].")
   long maxCells;
 
-  @Option(
-      names = "--seed",
-      paramLabel = "S",
-      description = "Seed of the folds, cell samples, batch order, dropout masks and head.")
-  long seed = 42;
-
   @Option(names = "--overwrite", description = "Replace the output folder if it exists.")
   boolean overwrite;
 
@@ -156,7 +94,7 @@ final class FinetuneGenesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    GeneFinetuneOptions options =
+    GeneFinetuneOptions.Builder builder =
         GeneFinetuneOptions.builder()
             .input(input)
             .geneClasses(geneClasses)
@@ -166,23 +104,10 @@ final class FinetuneGenesCommand implements Callable<Integer> {
             .folds(folds)
             .runFolds(runFolds)
             .epochs(epochs)
-            .learningRate(learningRate)
-            .weightDecay(weightDecay)
-            .warmupSteps(warmupSteps)
-            .decay(Choices.parse("--schedule", schedule, LearningRateSchedule.Decay.values()))
-            .batchTokens(batchTokens)
-            .freezeLayers(freezeLayers)
-            .balanced(
-                Choices.parse("--class-weights", classWeights, FinetuneCommand.Weights.values())
-                    == FinetuneCommand.Weights.BALANCED)
-            .maxGradNorm(maxGradNorm)
-            .precision(Precision.parse(precision))
-            .dropout(dropout)
             .filters(filters.stream().map(CellSelection.Filter::parse).toList())
             .maxCells(maxCells)
-            .seed(seed)
-            .overwrite(overwrite)
-            .build();
+            .overwrite(overwrite);
+    GeneFinetuneOptions options = training.applyTo(builder).build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark finetune-genes")) {
       GeneFinetuneResult r = GeneFinetuneJob.run(s.spark(), options);
       spec.commandLine()

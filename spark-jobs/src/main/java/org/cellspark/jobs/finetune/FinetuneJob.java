@@ -107,8 +107,7 @@ public final class FinetuneJob {
     String vocabularyLocation = vocabularyOf(table, o);
     Vocabulary vocabulary = VocabularyLoader.load(vocabularyLocation);
     ResolvedModel model = ResolvedModel.of(o.model());
-    DropoutRates dropout =
-        o.dropout() == null ? DropoutRates.read(model.configFile()) : DropoutRates.of(o.dropout());
+    DropoutRates dropout = o.training().dropoutRates(model.configFile());
     StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.input()));
     try (JobScope job = JobScope.start(sc, "cellspark finetune", out)) {
       Dataset<Row> cells = table.cells();
@@ -198,7 +197,7 @@ public final class FinetuneJob {
         new EmbeddingSettings(
             -1,
             o.pooling(),
-            o.batchTokens(),
+            o.training().batchTokens(),
             vocabulary.padId(),
             vocabulary.clsId().orElse(-1),
             vocabulary.eosId().orElse(-1)));
@@ -378,23 +377,7 @@ public final class FinetuneJob {
     m.put("model", o.model());
     m.put("vocabulary", vocabulary);
     m.put("pooling", o.pooling().name().toLowerCase(Locale.ROOT));
-    m.put("epochs", o.epochs());
-    m.put("learning_rate", o.learningRate());
-    m.put("weight_decay", o.weightDecay());
-    m.put("warmup_steps", o.warmupSteps());
-    m.put("schedule", o.decay().name().toLowerCase(Locale.ROOT));
-    m.put("batch_tokens", o.batchTokens());
-    m.put("freeze_layers", o.freezeLayers());
-    m.put("class_weights", o.balanced() ? "balanced" : "none");
-    m.put("patience", o.patience());
-    m.put("max_grad_norm", o.maxGradNorm());
-    m.put("precision", o.precision().name().toLowerCase(Locale.ROOT));
-    Map<String, Object> rates = new LinkedHashMap<>(); // in this order: the map is fingerprinted
-    rates.put("hidden", dropout.hidden());
-    rates.put("attention", dropout.attention());
-    rates.put("classifier", dropout.classifier());
-    rates.put("from", o.dropout() == null ? "config.json" : "--dropout");
-    m.put("dropout", rates);
+    o.training().describe(m, dropout);
     m.put("split", Arrays.stream(o.fractions()).boxed().toList());
     m.put("min_class_size", o.minClassSize());
     m.put("rare_threshold", o.rareThreshold());

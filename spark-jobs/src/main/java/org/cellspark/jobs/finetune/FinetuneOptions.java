@@ -3,11 +3,7 @@ package org.cellspark.jobs.finetune;
 import java.io.Serializable;
 import java.util.Arrays;
 import org.cellspark.infer.Pooling;
-import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.OptionProblems;
-import org.cellspark.model.Precision;
-import org.cellspark.train.FineTuner;
-import org.cellspark.train.LearningRateSchedule;
 
 /**
  * What `cellspark finetune` was asked to train. Defaults are upstream Classifier's where it has one
@@ -21,17 +17,7 @@ import org.cellspark.train.LearningRateSchedule;
  * @param vocabulary the tokens' vocabulary; null = the one the table's summary names
  * @param output the folder to write (model/, predictions/, metrics)
  * @param pooling the head's input: the mean of the gene tokens, or {@code <cls>} (V2 models)
- * @param epochs passes over the training cells
- * @param warmupSteps optimizer steps of linear warm-up (at most the run's steps)
- * @param batchTokens padded tokens per batch (cells x longest cell)
- * @param freezeLayers the first N encoder layers (and the embeddings) left untrained
- * @param balanced class weights inversely proportional to class sizes (else all 1)
- * @param patience epochs without a better validation macro-F1 before stopping; 0 = run them all
- * @param maxGradNorm gradients clipped to this global norm before each step, as the Trainer's
- *     max_grad_norm (1.0); 0 = not clipped
- * @param precision fp32, or bf16 mixed precision (GPU executors with bf16: A100, H100, L4 on)
- * @param dropout one dropout rate for every place the model has one (0 = none); null = the rates
- *     the checkpoint's config.json gives, as upstream trains
+ * @param training how to train (its seed also deals the splits)
  */
 public record FinetuneOptions(
     String input,
@@ -41,22 +27,10 @@ public record FinetuneOptions(
     String vocabulary,
     String output,
     Pooling pooling,
-    int epochs,
-    double learningRate,
-    double weightDecay,
-    int warmupSteps,
-    LearningRateSchedule.Decay decay,
-    long batchTokens,
-    int freezeLayers,
-    boolean balanced,
-    int patience,
-    double maxGradNorm,
-    Precision precision,
-    Double dropout,
+    TrainingOptions training,
     double[] fractions,
     long minClassSize,
     double rareThreshold,
-    long seed,
     boolean overwrite)
     implements Serializable {
 
@@ -76,31 +50,21 @@ public record FinetuneOptions(
           "--split must be three fractions train,validation,test (train and validation > 0) that"
               + " sum to 1, e.g. 0.8,0.1,0.1");
     }
-    if (epochs < 1) {
-      problems.add("--epochs must be at least 1");
-    }
-    if (!(learningRate > 0) || weightDecay < 0) {
-      problems.add("--learning-rate must be > 0 and --weight-decay >= 0");
-    }
-    if (warmupSteps < 0 || freezeLayers < 0 || patience < 0 || batchTokens < 1) {
-      problems.add(
-          "--warmup-steps, --freeze-layers and --patience must be >= 0, --batch-tokens >= 1");
-    }
-    if (!(maxGradNorm >= 0)) {
-      problems.add("--max-grad-norm must be >= 0 (0: no clipping)");
-    }
-    if (precision == Precision.FP16) {
-      problems.add(
-          "--precision fp16 does not train (fp16 gradients underflow without loss scaling, which"
-              + " Cellspark does not do): use bf16 or fp32");
-    }
-    if (dropout != null && !(dropout >= 0 && dropout < 1)) {
-      problems.add("--dropout must be at least 0 and below 1");
-    }
+    training.addProblems(problems);
     if (minClassSize < 0 || rareThreshold < 0 || rareThreshold >= 1) {
       problems.add("--min-class-size must be >= 0 and --rare-threshold in [0, 1)");
     }
     problems.throwIfAny();
+  }
+
+  /** The seed of the split, as of the training. */
+  public long seed() {
+    return training.seed();
+  }
+
+  @Override
+  public double[] fractions() {
+    return fractions.clone();
   }
 
   public static Builder builder() {
@@ -116,27 +80,17 @@ public record FinetuneOptions(
         .vocabulary(vocabulary)
         .output(output)
         .pooling(pooling)
-        .epochs(epochs)
-        .learningRate(learningRate)
-        .weightDecay(weightDecay)
-        .warmupSteps(warmupSteps)
-        .decay(decay)
-        .batchTokens(batchTokens)
-        .freezeLayers(freezeLayers)
-        .balanced(balanced)
-        .patience(patience)
-        .maxGradNorm(maxGradNorm)
-        .precision(precision)
-        .dropout(dropout)
+        .training(training)
         .fractions(fractions)
         .minClassSize(minClassSize)
         .rareThreshold(rareThreshold)
-        .seed(seed)
         .overwrite(overwrite);
   }
 
-  /** Options by name, with the command line's defaults. */
-  public static final class Builder {
+  /**
+   * Options by name, with the command line's defaults (10 epochs, as upstream's cell classifier).
+   */
+  public static final class Builder extends TrainingOptions.Builder<Builder> {
     private String input;
     private String label;
     private String group;
@@ -144,25 +98,19 @@ public record FinetuneOptions(
     private String vocabulary;
     private String output;
     private Pooling pooling = Pooling.MEAN;
-    private int epochs = 10;
-    private double learningRate = 5e-5;
-    private double weightDecay = 0.001;
-    private int warmupSteps = 500;
-    private LearningRateSchedule.Decay decay = LearningRateSchedule.Decay.LINEAR;
-    private long batchTokens = FineTuner.DEFAULT_BATCH_TOKENS;
-    private int freezeLayers;
-    private boolean balanced;
-    private int patience;
-    private double maxGradNorm = 1.0;
-    private Precision precision = Precision.FP32;
-    private Double dropout;
     private double[] fractions;
     private long minClassSize = 10;
     private double rareThreshold;
-    private long seed = CellSelection.DEFAULT_SEED;
     private boolean overwrite;
 
-    private Builder() {}
+    private Builder() {
+      super(10);
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
 
     public Builder input(String v) {
       input = v;
@@ -199,66 +147,6 @@ public record FinetuneOptions(
       return this;
     }
 
-    public Builder epochs(int v) {
-      epochs = v;
-      return this;
-    }
-
-    public Builder learningRate(double v) {
-      learningRate = v;
-      return this;
-    }
-
-    public Builder weightDecay(double v) {
-      weightDecay = v;
-      return this;
-    }
-
-    public Builder warmupSteps(int v) {
-      warmupSteps = v;
-      return this;
-    }
-
-    public Builder decay(LearningRateSchedule.Decay v) {
-      decay = v;
-      return this;
-    }
-
-    public Builder batchTokens(long v) {
-      batchTokens = v;
-      return this;
-    }
-
-    public Builder freezeLayers(int v) {
-      freezeLayers = v;
-      return this;
-    }
-
-    public Builder balanced(boolean v) {
-      balanced = v;
-      return this;
-    }
-
-    public Builder patience(int v) {
-      patience = v;
-      return this;
-    }
-
-    public Builder maxGradNorm(double v) {
-      maxGradNorm = v;
-      return this;
-    }
-
-    public Builder precision(Precision v) {
-      precision = v;
-      return this;
-    }
-
-    public Builder dropout(Double v) {
-      dropout = v;
-      return this;
-    }
-
     public Builder fractions(double[] v) {
       fractions = v;
       return this;
@@ -271,11 +159,6 @@ public record FinetuneOptions(
 
     public Builder rareThreshold(double v) {
       rareThreshold = v;
-      return this;
-    }
-
-    public Builder seed(long v) {
-      seed = v;
       return this;
     }
 
@@ -293,22 +176,10 @@ public record FinetuneOptions(
           vocabulary,
           output,
           pooling,
-          epochs,
-          learningRate,
-          weightDecay,
-          warmupSteps,
-          decay,
-          batchTokens,
-          freezeLayers,
-          balanced,
-          patience,
-          maxGradNorm,
-          precision,
-          dropout,
+          training(),
           fractions,
           minClassSize,
           rareThreshold,
-          seed,
           overwrite);
     }
   }

@@ -15,7 +15,6 @@ import org.apache.spark.SerializableWritable;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
-import org.cellspark.infer.LengthBatcher;
 import org.cellspark.jobs.common.LocalFolders;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.spark.ResolvedModel;
@@ -146,10 +145,10 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
       throws IOException {
     LabelledCells train = cells.get("train"); // both hold cells: the driver checked
     LabelledCells validation = cells.get("validation");
-    float[] weights = classWeights(train, names.size(), o.balanced());
+    float[] weights = classWeights(train, names.size(), o.training().balanced());
     ResolvedModel model = ResolvedModel.of(o.model()); // resolved on this node
     try (TrainableBert encoder =
-        TrainableBert.load(model.path(), TaskDevice.current(), o.precision())) {
+        TrainableBert.load(model.path(), TaskDevice.current(), o.training().precision())) {
       CellClassifier classifier =
           new CellClassifier(
               encoder,
@@ -159,7 +158,12 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
               FineTuner.initialHead(names.size(), model.config().hiddenSize(), o.seed()),
               new float[names.size()]);
       FineTuner.Result run =
-          FineTuner.train(classifier, train, validation, settings(train, weights), checkpoints);
+          FineTuner.train(
+              classifier,
+              train,
+              validation,
+              o.training().settings(train.lengths(), weights, dropout),
+              checkpoints);
       Map<String, SplitResult> splits = new LinkedHashMap<>();
       for (String s : cells.keySet()) {
         LabelledCells c = cells.get(s);
@@ -170,33 +174,12 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
                 c.labels(),
                 c.size() == 0
                     ? null
-                    : Evaluation.of(classifier, c, o.batchTokens(), weights, names.size())));
+                    : Evaluation.of(
+                        classifier, c, o.training().batchTokens(), weights, names.size())));
       }
       writeModel(classifier, model, checkpoints.scratch());
       return new Outcome(run.epochs(), run.bestEpoch(), run.resumedAfter(), splits, weights);
     }
-  }
-
-  /** The options as the training loop takes them (warm-up as a fraction of the run's steps). */
-  private FineTuner.Settings settings(LabelledCells train, float[] weights) {
-    int steps =
-        o.epochs()
-            * LengthBatcher.byLength(
-                    train.tokens().stream().mapToInt(t -> t.length).toArray(), o.batchTokens())
-                .size();
-    return FineTuner.Settings.builder(weights)
-        .epochs(o.epochs())
-        .learningRate(o.learningRate())
-        .weightDecay(o.weightDecay())
-        .warmupFraction(steps == 0 ? 0 : Math.min(1.0, (double) o.warmupSteps() / steps))
-        .decay(o.decay())
-        .batchTokens(o.batchTokens())
-        .freezeLayers(o.freezeLayers())
-        .patience(o.patience())
-        .dropout(dropout)
-        .maxGradNorm(o.maxGradNorm())
-        .seed(o.seed())
-        .build();
   }
 
   /** Balanced: n / (classes x cells of the class), as scikit-learn's "balanced"; else all 1. */

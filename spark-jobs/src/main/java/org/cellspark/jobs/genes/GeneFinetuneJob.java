@@ -74,10 +74,9 @@ public final class GeneFinetuneJob {
     String vocabularyLocation = table.vocabulary(o.vocabulary(), o.input());
     Vocabulary vocabulary = VocabularyLoader.load(vocabularyLocation);
     GeneClasses classes = GeneClasses.read(o.geneClasses(), vocabulary, hadoop);
-    GeneFolds folds = GeneFolds.deal(classes, o.folds(), o.seed(), o.geneClasses());
+    GeneFolds folds = GeneFolds.deal(classes, o.folds(), o.training().seed(), o.geneClasses());
     ResolvedModel model = ResolvedModel.of(o.model());
-    DropoutRates dropout =
-        o.dropout() == null ? DropoutRates.read(model.configFile()) : DropoutRates.of(o.dropout());
+    DropoutRates dropout = o.training().dropoutRates(model.configFile());
     StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.input()));
     try (JobScope job = JobScope.start(sc, "cellspark finetune-genes", out)) {
       Dataset<Row> cells = CellSelection.filter(table.cells(), o.filters());
@@ -89,7 +88,7 @@ public final class GeneFinetuneJob {
           new EmbeddingSettings(
               -1,
               Pooling.MEAN,
-              o.batchTokens(),
+              o.training().batchTokens(),
               vocabulary.padId(),
               vocabulary.clsId().orElse(-1),
               vocabulary.eosId().orElse(-1)));
@@ -410,25 +409,10 @@ public final class GeneFinetuneJob {
     m.put("vocabulary", vocabulary);
     m.put("folds", o.folds());
     m.put("folds_run", o.foldsToRun());
-    m.put("epochs", o.epochs());
-    m.put("learning_rate", o.learningRate());
-    m.put("weight_decay", o.weightDecay());
-    m.put("warmup_steps", o.warmupSteps());
-    m.put("schedule", o.decay().name().toLowerCase(Locale.ROOT));
-    m.put("batch_tokens", o.batchTokens());
-    m.put("freeze_layers", o.freezeLayers());
-    m.put("class_weights", o.balanced() ? "balanced" : "none");
-    m.put("max_grad_norm", o.maxGradNorm());
-    m.put("precision", o.precision().name().toLowerCase(Locale.ROOT));
-    Map<String, Object> rates = new LinkedHashMap<>();
-    rates.put("hidden", dropout.hidden());
-    rates.put("attention", dropout.attention());
-    rates.put("classifier", dropout.classifier());
-    rates.put("from", o.dropout() == null ? "config.json" : "--dropout");
-    m.put("dropout", rates);
+    o.training().describe(m, dropout);
     m.put("filters", o.filters().stream().map(CellSelection.Filter::toString).toList());
     m.put("max_cells", o.maxCells());
-    m.put("seed", o.seed());
+    m.put("seed", o.training().seed());
     return m;
   }
 }

@@ -4,9 +4,7 @@ import java.io.Serializable;
 import java.util.List;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.OptionProblems;
-import org.cellspark.model.Precision;
-import org.cellspark.train.FineTuner;
-import org.cellspark.train.LearningRateSchedule;
+import org.cellspark.jobs.finetune.TrainingOptions;
 
 /**
  * What `cellspark finetune-genes` was asked to train. Defaults are upstream Classifier's for a gene
@@ -20,14 +18,10 @@ import org.cellspark.train.LearningRateSchedule;
  * @param output the folder to write
  * @param folds the genes are dealt into this many folds
  * @param runFolds train the first N folds only (upstream's num_crossval_splits 1 is 1); 0 = all
- * @param warmupSteps optimizer steps of linear warm-up (at most the run's steps)
- * @param batchTokens padded tokens per batch (cells x longest cell)
- * @param freezeLayers the first N encoder layers (and the embeddings) left untrained
- * @param balanced class weights inversely proportional to the classes' labelled occurrences
- * @param maxGradNorm gradients clipped to this global norm before each step; 0 = not clipped
- * @param dropout one dropout rate everywhere (0 = none); null = the checkpoint's config.json rates
+ * @param training how each fold trains (its seed also deals the folds and samples the cells;
+ *     balanced class weights count the labelled occurrences)
  * @param filters only cells passing every filter are used (upstream's filter_data)
- * @param maxCells at most this many cells for each split of a fold, sampled with the seed
+ * @param maxCells at most this many cells for each part of a fold, sampled with the seed
  *     (upstream's max_ncells); 0 = all
  */
 public record GeneFinetuneOptions(
@@ -38,20 +32,9 @@ public record GeneFinetuneOptions(
     String output,
     int folds,
     int runFolds,
-    int epochs,
-    double learningRate,
-    double weightDecay,
-    int warmupSteps,
-    LearningRateSchedule.Decay decay,
-    long batchTokens,
-    int freezeLayers,
-    boolean balanced,
-    double maxGradNorm,
-    Precision precision,
-    Double dropout,
+    TrainingOptions training,
     List<CellSelection.Filter> filters,
     long maxCells,
-    long seed,
     boolean overwrite)
     implements Serializable {
 
@@ -68,26 +51,9 @@ public record GeneFinetuneOptions(
     if (runFolds < 0 || runFolds > folds) {
       problems.add("--run-folds must be between 1 and --folds (0: every fold)");
     }
-    if (epochs < 1) {
-      problems.add("--epochs must be at least 1");
-    }
-    if (!(learningRate > 0) || weightDecay < 0) {
-      problems.add("--learning-rate must be > 0 and --weight-decay >= 0");
-    }
-    if (warmupSteps < 0 || freezeLayers < 0 || batchTokens < 1 || maxCells < 0) {
-      problems.add(
-          "--warmup-steps, --freeze-layers and --max-cells must be >= 0, --batch-tokens >= 1");
-    }
-    if (!(maxGradNorm >= 0)) {
-      problems.add("--max-grad-norm must be >= 0 (0: no clipping)");
-    }
-    if (precision == Precision.FP16) {
-      problems.add(
-          "--precision fp16 does not train (fp16 gradients underflow without loss scaling, which"
-              + " Cellspark does not do): use bf16 or fp32");
-    }
-    if (dropout != null && !(dropout >= 0 && dropout < 1)) {
-      problems.add("--dropout must be at least 0 and below 1");
+    training.addProblems(problems);
+    if (maxCells < 0) {
+      problems.add("--max-cells must be >= 0");
     }
     filters = filters == null ? List.of() : List.copyOf(filters);
     problems.throwIfAny();
@@ -102,8 +68,8 @@ public record GeneFinetuneOptions(
     return new Builder();
   }
 
-  /** Options field by field, from the defaults; every setter returns the builder. */
-  public static final class Builder {
+  /** Options field by field, from the defaults (1 epoch, as upstream's gene classifier). */
+  public static final class Builder extends TrainingOptions.Builder<Builder> {
     private String input;
     private String geneClasses;
     private String model;
@@ -111,21 +77,18 @@ public record GeneFinetuneOptions(
     private String output;
     private int folds = 5;
     private int runFolds;
-    private int epochs = 1;
-    private double learningRate = 5e-5;
-    private double weightDecay = 0.001;
-    private int warmupSteps = 500;
-    private LearningRateSchedule.Decay decay = LearningRateSchedule.Decay.LINEAR;
-    private long batchTokens = FineTuner.DEFAULT_BATCH_TOKENS;
-    private int freezeLayers;
-    private boolean balanced;
-    private double maxGradNorm = 1.0;
-    private Precision precision = Precision.FP32;
-    private Double dropout;
     private List<CellSelection.Filter> filters = List.of();
     private long maxCells;
-    private long seed = 42;
     private boolean overwrite;
+
+    private Builder() {
+      super(1);
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
 
     public Builder input(String v) {
       input = v;
@@ -162,61 +125,6 @@ public record GeneFinetuneOptions(
       return this;
     }
 
-    public Builder epochs(int v) {
-      epochs = v;
-      return this;
-    }
-
-    public Builder learningRate(double v) {
-      learningRate = v;
-      return this;
-    }
-
-    public Builder weightDecay(double v) {
-      weightDecay = v;
-      return this;
-    }
-
-    public Builder warmupSteps(int v) {
-      warmupSteps = v;
-      return this;
-    }
-
-    public Builder decay(LearningRateSchedule.Decay v) {
-      decay = v;
-      return this;
-    }
-
-    public Builder batchTokens(long v) {
-      batchTokens = v;
-      return this;
-    }
-
-    public Builder freezeLayers(int v) {
-      freezeLayers = v;
-      return this;
-    }
-
-    public Builder balanced(boolean v) {
-      balanced = v;
-      return this;
-    }
-
-    public Builder maxGradNorm(double v) {
-      maxGradNorm = v;
-      return this;
-    }
-
-    public Builder precision(Precision v) {
-      precision = v;
-      return this;
-    }
-
-    public Builder dropout(Double v) {
-      dropout = v;
-      return this;
-    }
-
     public Builder filters(List<CellSelection.Filter> v) {
       filters = v;
       return this;
@@ -224,11 +132,6 @@ public record GeneFinetuneOptions(
 
     public Builder maxCells(long v) {
       maxCells = v;
-      return this;
-    }
-
-    public Builder seed(long v) {
-      seed = v;
       return this;
     }
 
@@ -246,20 +149,9 @@ public record GeneFinetuneOptions(
           output,
           folds,
           runFolds,
-          epochs,
-          learningRate,
-          weightDecay,
-          warmupSteps,
-          decay,
-          batchTokens,
-          freezeLayers,
-          balanced,
-          maxGradNorm,
-          precision,
-          dropout,
+          training(),
           filters,
           maxCells,
-          seed,
           overwrite);
     }
   }

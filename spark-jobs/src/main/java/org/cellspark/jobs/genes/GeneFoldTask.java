@@ -20,7 +20,6 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.cellspark.error.UserException;
-import org.cellspark.infer.LengthBatcher;
 import org.cellspark.jobs.common.LocalFolders;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.spark.ResolvedModel;
@@ -152,7 +151,7 @@ final class GeneFoldTask
     for (int i = 0; i < examples.size(); i++) {
       order.add(i);
     }
-    Collections.shuffle(order, new Random(o.seed() + fold));
+    Collections.shuffle(order, new Random(o.training().seed() + fold));
     List<Integer> chosen = new ArrayList<>(order.subList(0, (int) o.maxCells()));
     Collections.sort(chosen);
     List<int[]> kept = new ArrayList<>();
@@ -167,23 +166,30 @@ final class GeneFoldTask
       Map<GeneFolds.Role, Integer> cells)
       throws IOException {
     LabelledTokens train = byRole.get(GeneFolds.Role.TRAIN);
-    float[] weights = classWeights(train, names.size(), o.balanced());
+    float[] weights = classWeights(train, names.size(), o.training().balanced());
     ResolvedModel model = ResolvedModel.of(o.model()); // resolved on this node
     try (TrainableBert encoder =
-        TrainableBert.load(model.path(), TaskDevice.current(), o.precision())) {
+        TrainableBert.load(model.path(), TaskDevice.current(), o.training().precision())) {
       GeneClassifier classifier =
           new GeneClassifier(
               encoder,
-              FineTuner.initialHead(names.size(), model.config().hiddenSize(), o.seed()),
+              FineTuner.initialHead(names.size(), model.config().hiddenSize(), o.training().seed()),
               new float[names.size()]);
       FineTuner.Result run =
           FineTuner.train(
-              classifier, train, byRole.get(GeneFolds.Role.VALIDATION), settings(train, weights));
+              classifier,
+              train,
+              byRole.get(GeneFolds.Role.VALIDATION),
+              o.training().settings(train.lengths(), weights, dropout));
       TokenEvaluation validation =
           TokenEvaluation.of(
-              classifier, byRole.get(GeneFolds.Role.VALIDATION), o.batchTokens(), weights);
+              classifier,
+              byRole.get(GeneFolds.Role.VALIDATION),
+              o.training().batchTokens(),
+              weights);
       TokenEvaluation test =
-          TokenEvaluation.of(classifier, byRole.get(GeneFolds.Role.TEST), o.batchTokens(), weights);
+          TokenEvaluation.of(
+              classifier, byRole.get(GeneFolds.Role.TEST), o.training().batchTokens(), weights);
       LocalFolders.publish(
           Path.of(SparkFiles.getRootDirectory()), // the executor's local disks, not /tmp
           modelsUri + "/fold-" + (fold + 1),
@@ -193,22 +199,6 @@ final class GeneFoldTask
       return new Outcome(
           fold, on, run.epochs(), run.bestEpoch(), genes, cells, validation, test, weights);
     }
-  }
-
-  private FineTuner.Settings settings(LabelledTokens train, float[] weights) {
-    int steps = o.epochs() * LengthBatcher.byLength(train.lengths(), o.batchTokens()).size();
-    return FineTuner.Settings.builder(weights)
-        .epochs(o.epochs())
-        .learningRate(o.learningRate())
-        .weightDecay(o.weightDecay())
-        .warmupFraction(steps == 0 ? 0 : Math.min(1.0, (double) o.warmupSteps() / steps))
-        .decay(o.decay())
-        .batchTokens(o.batchTokens())
-        .freezeLayers(o.freezeLayers())
-        .dropout(dropout)
-        .maxGradNorm(o.maxGradNorm())
-        .seed(o.seed())
-        .build();
   }
 
   /**

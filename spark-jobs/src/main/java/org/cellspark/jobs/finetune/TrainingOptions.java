@@ -1,0 +1,247 @@
+package org.cellspark.jobs.finetune;
+
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import org.cellspark.infer.LengthBatcher;
+import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.jobs.common.OptionProblems;
+import org.cellspark.model.Precision;
+import org.cellspark.train.DropoutRates;
+import org.cellspark.train.FineTuner;
+import org.cellspark.train.LearningRateSchedule;
+
+/**
+ * How a fine-tune trains, the same for a cell classifier ({@code finetune}) and a gene classifier
+ * ({@code finetune-genes}); upstream Classifier's defaults but the epochs, which differ by kind.
+ *
+ * @param warmupSteps optimizer steps of linear warm-up (at most the run's steps)
+ * @param batchTokens padded tokens per batch (cells x longest cell)
+ * @param freezeLayers the first N encoder layers (and the embeddings) left untrained
+ * @param balanced class weights inversely proportional to the classes' sizes (else all 1)
+ * @param patience epochs without a better validation macro-F1 before stopping; 0 = run them all
+ * @param maxGradNorm gradients clipped to this global norm before each step, as the Trainer's
+ *     max_grad_norm (1.0); 0 = not clipped
+ * @param precision fp32, or bf16 mixed precision (GPU executors with bf16: A100, H100, L4 on)
+ * @param dropout one dropout rate for every place the model has one (0 = none); null = the rates
+ *     the checkpoint's config.json gives, as upstream trains
+ * @param seed the batch order, dropout masks and head's start (and the job's splits or folds)
+ */
+public record TrainingOptions(
+    int epochs,
+    double learningRate,
+    double weightDecay,
+    int warmupSteps,
+    LearningRateSchedule.Decay decay,
+    long batchTokens,
+    int freezeLayers,
+    boolean balanced,
+    int patience,
+    double maxGradNorm,
+    Precision precision,
+    Double dropout,
+    long seed)
+    implements Serializable {
+
+  /** Adds what is wrong with these values to a job's problems (reported all at once). */
+  public void addProblems(OptionProblems problems) {
+    if (epochs < 1) {
+      problems.add("--epochs must be at least 1");
+    }
+    if (!(learningRate > 0) || weightDecay < 0) {
+      problems.add("--learning-rate must be > 0 and --weight-decay >= 0");
+    }
+    if (warmupSteps < 0 || freezeLayers < 0 || patience < 0 || batchTokens < 1) {
+      problems.add(
+          "--warmup-steps, --freeze-layers and --patience must be >= 0, --batch-tokens >= 1");
+    }
+    if (!(maxGradNorm >= 0)) {
+      problems.add("--max-grad-norm must be >= 0 (0: no clipping)");
+    }
+    if (precision == Precision.FP16) {
+      problems.add(
+          "--precision fp16 does not train (fp16 gradients underflow without loss scaling, which"
+              + " Cellspark does not do): use bf16 or fp32");
+    }
+    if (dropout != null && !(dropout >= 0 && dropout < 1)) {
+      problems.add("--dropout must be at least 0 and below 1");
+    }
+  }
+
+  /** The dropout rates to train with: --dropout everywhere, else the checkpoint's config. */
+  public DropoutRates dropoutRates(Path configFile) {
+    return dropout == null ? DropoutRates.read(configFile) : DropoutRates.of(dropout);
+  }
+
+  /**
+   * The settings the training loop takes, for training cells of these lengths (warm-up as a
+   * fraction of the run's steps).
+   */
+  public FineTuner.Settings settings(int[] lengths, float[] classWeights, DropoutRates rates) {
+    int steps = epochs * LengthBatcher.byLength(lengths, batchTokens).size();
+    return FineTuner.Settings.builder(classWeights)
+        .epochs(epochs)
+        .learningRate(learningRate)
+        .weightDecay(weightDecay)
+        .warmupFraction(steps == 0 ? 0 : Math.min(1.0, (double) warmupSteps / steps))
+        .decay(decay)
+        .batchTokens(batchTokens)
+        .freezeLayers(freezeLayers)
+        .patience(patience)
+        .dropout(rates)
+        .maxGradNorm(maxGradNorm)
+        .seed(seed)
+        .build();
+  }
+
+  /** These options into a job summary's options, in a fixed order (the map is fingerprinted). */
+  public void describe(Map<String, Object> m, DropoutRates rates) {
+    m.put("epochs", epochs);
+    m.put("learning_rate", learningRate);
+    m.put("weight_decay", weightDecay);
+    m.put("warmup_steps", warmupSteps);
+    m.put("schedule", decay.name().toLowerCase(Locale.ROOT));
+    m.put("batch_tokens", batchTokens);
+    m.put("freeze_layers", freezeLayers);
+    m.put("class_weights", balanced ? "balanced" : "none");
+    m.put("patience", patience);
+    m.put("max_grad_norm", maxGradNorm);
+    m.put("precision", precision.name().toLowerCase(Locale.ROOT));
+    Map<String, Object> r = new java.util.LinkedHashMap<>();
+    r.put("hidden", rates.hidden());
+    r.put("attention", rates.attention());
+    r.put("classifier", rates.classifier());
+    r.put("from", dropout == null ? "config.json" : "--dropout");
+    m.put("dropout", r);
+  }
+
+  /**
+   * A job's options builder with the training options' setters, defined once for both kinds ({@code
+   * B} is the builder itself, so the setters chain).
+   */
+  public abstract static class Builder<B extends Builder<B>> {
+    private int epochs;
+    private double learningRate = 5e-5;
+    private double weightDecay = 0.001;
+    private int warmupSteps = 500;
+    private LearningRateSchedule.Decay decay = LearningRateSchedule.Decay.LINEAR;
+    private long batchTokens = FineTuner.DEFAULT_BATCH_TOKENS;
+    private int freezeLayers;
+    private boolean balanced;
+    private int patience;
+    private double maxGradNorm = 1.0;
+    private Precision precision = Precision.FP32;
+    private Double dropout;
+    private long seed = CellSelection.DEFAULT_SEED;
+
+    /**
+     * @param epochs the kind's default (upstream: 10 for cells, 1 for genes)
+     */
+    protected Builder(int epochs) {
+      this.epochs = epochs;
+    }
+
+    protected abstract B self();
+
+    /** The training options as they stand. */
+    protected TrainingOptions training() {
+      return new TrainingOptions(
+          epochs,
+          learningRate,
+          weightDecay,
+          warmupSteps,
+          decay,
+          batchTokens,
+          freezeLayers,
+          balanced,
+          patience,
+          maxGradNorm,
+          precision,
+          dropout,
+          seed);
+    }
+
+    /** Every training option from {@code t}. */
+    public B training(TrainingOptions t) {
+      return epochs(t.epochs())
+          .learningRate(t.learningRate())
+          .weightDecay(t.weightDecay())
+          .warmupSteps(t.warmupSteps())
+          .decay(t.decay())
+          .batchTokens(t.batchTokens())
+          .freezeLayers(t.freezeLayers())
+          .balanced(t.balanced())
+          .patience(t.patience())
+          .maxGradNorm(t.maxGradNorm())
+          .precision(t.precision())
+          .dropout(t.dropout())
+          .seed(t.seed());
+    }
+
+    public B epochs(int v) {
+      epochs = v;
+      return self();
+    }
+
+    public B learningRate(double v) {
+      learningRate = v;
+      return self();
+    }
+
+    public B weightDecay(double v) {
+      weightDecay = v;
+      return self();
+    }
+
+    public B warmupSteps(int v) {
+      warmupSteps = v;
+      return self();
+    }
+
+    public B decay(LearningRateSchedule.Decay v) {
+      decay = v;
+      return self();
+    }
+
+    public B batchTokens(long v) {
+      batchTokens = v;
+      return self();
+    }
+
+    public B freezeLayers(int v) {
+      freezeLayers = v;
+      return self();
+    }
+
+    public B balanced(boolean v) {
+      balanced = v;
+      return self();
+    }
+
+    public B patience(int v) {
+      patience = v;
+      return self();
+    }
+
+    public B maxGradNorm(double v) {
+      maxGradNorm = v;
+      return self();
+    }
+
+    public B precision(Precision v) {
+      precision = v;
+      return self();
+    }
+
+    public B dropout(Double v) {
+      dropout = v;
+      return self();
+    }
+
+    public B seed(long v) {
+      seed = v;
+      return self();
+    }
+  }
+}
