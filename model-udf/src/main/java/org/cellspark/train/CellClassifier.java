@@ -2,7 +2,6 @@ package org.cellspark.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.Dropout;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +19,7 @@ public final class CellClassifier implements Classifier<LabelledCells> {
   private final Pooling pooling;
   private final int clsId;
   private final int eosId;
-  private final NDArray headWeight;
-  private final NDArray headBias;
+  private final LinearHead head;
 
   /**
    * @param clsId the vocabulary's {@code <cls>}, or -1
@@ -40,16 +38,8 @@ public final class CellClassifier implements Classifier<LabelledCells> {
     this.pooling = pooling;
     this.clsId = clsId;
     this.eosId = eosId;
-    int hidden = encoder.config().hiddenSize();
-    if (headWeight.length != headBias.length * hidden) {
-      throw new IllegalArgumentException(
-          "head weights for " + headBias.length + " classes of " + hidden + " units");
-    }
-    NDManager m = encoder.manager();
-    this.headWeight = m.create(headWeight, new Shape(headBias.length, hidden));
-    this.headBias = m.create(headBias);
-    this.headWeight.setRequiresGradient(true);
-    this.headBias.setRequiresGradient(true);
+    this.head =
+        new LinearHead(encoder.manager(), headWeight, headBias, encoder.config().hiddenSize());
   }
 
   public int clsId() {
@@ -65,7 +55,7 @@ public final class CellClassifier implements Classifier<LabelledCells> {
   }
 
   public int classes() {
-    return (int) headBias.size();
+    return head.classes();
   }
 
   @Override
@@ -81,10 +71,7 @@ public final class CellClassifier implements Classifier<LabelledCells> {
   /** Every trained weight: the encoder's, then {@code head.weight} and {@code head.bias}. */
   @Override
   public List<TrainableBert.NamedWeight> weights() {
-    List<TrainableBert.NamedWeight> out = new ArrayList<>(encoder.weights());
-    out.add(new TrainableBert.NamedWeight("head.weight", headWeight));
-    out.add(new TrainableBert.NamedWeight("head.bias", headBias));
-    return out;
+    return head.after(encoder.weights());
   }
 
   /**
@@ -105,7 +92,7 @@ public final class CellClassifier implements Classifier<LabelledCells> {
     if (dropout.classifier() > 0) {
       pooled = Dropout.dropout(pooled, (float) dropout.classifier(), true).singletonOrThrow();
     }
-    return pooled.matMul(headWeight.transpose()).add(headBias);
+    return head.apply(pooled);
   }
 
   @Override

@@ -3,9 +3,7 @@ package org.cellspark.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.Dropout;
-import java.util.ArrayList;
 import java.util.List;
 import org.cellspark.model.TrainableBert;
 
@@ -18,8 +16,7 @@ import org.cellspark.model.TrainableBert;
  */
 public final class GeneClassifier implements Classifier<LabelledTokens> {
   private final TrainableBert encoder;
-  private final NDArray headWeight;
-  private final NDArray headBias;
+  private final LinearHead head;
 
   /**
    * @param headWeight (classes, hidden), the head's starting weights
@@ -27,20 +24,12 @@ public final class GeneClassifier implements Classifier<LabelledTokens> {
    */
   public GeneClassifier(TrainableBert encoder, float[] headWeight, float[] headBias) {
     this.encoder = encoder;
-    int hidden = encoder.config().hiddenSize();
-    if (headWeight.length != headBias.length * hidden) {
-      throw new IllegalArgumentException(
-          "head weights for " + headBias.length + " classes of " + hidden + " units");
-    }
-    NDManager m = encoder.manager();
-    this.headWeight = m.create(headWeight, new Shape(headBias.length, hidden));
-    this.headBias = m.create(headBias);
-    this.headWeight.setRequiresGradient(true);
-    this.headBias.setRequiresGradient(true);
+    this.head =
+        new LinearHead(encoder.manager(), headWeight, headBias, encoder.config().hiddenSize());
   }
 
   public int classes() {
-    return (int) headBias.size();
+    return head.classes();
   }
 
   @Override
@@ -55,10 +44,7 @@ public final class GeneClassifier implements Classifier<LabelledTokens> {
 
   @Override
   public List<TrainableBert.NamedWeight> weights() {
-    List<TrainableBert.NamedWeight> out = new ArrayList<>(encoder.weights());
-    out.add(new TrainableBert.NamedWeight("head.weight", headWeight));
-    out.add(new TrainableBert.NamedWeight("head.bias", headBias));
-    return out;
+    return head.after(encoder.weights());
   }
 
   /** Scores (labelled tokens, classes) for a batch, in the batch's order of labelled tokens. */
@@ -70,7 +56,7 @@ public final class GeneClassifier implements Classifier<LabelledTokens> {
     }
     NDArray rows = last.reshape(-1, last.getShape().get(2));
     NDArray labelled = rows.get(new NDIndex("{}", m.create(b.positions())));
-    return labelled.matMul(headWeight.transpose()).add(headBias);
+    return head.apply(labelled);
   }
 
   /**

@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.Vectors;
@@ -69,18 +68,11 @@ class GeneTrainingStepTest {
   }
 
   private static AdamW adam() {
-    return new AdamW(
-        SETTINGS.get("lr").getAsDouble(),
-        SETTINGS.getAsJsonArray("betas").get(0).getAsDouble(),
-        SETTINGS.getAsJsonArray("betas").get(1).getAsDouble(),
-        SETTINGS.get("eps").getAsDouble(),
-        SETTINGS.get("weight_decay").getAsDouble());
+    return TrainingStepTest.adam(SETTINGS);
   }
 
   private static Map<String, NDArray> byName(GeneClassifier model) {
-    return model.weights().stream()
-        .collect(
-            Collectors.toMap(TrainableBert.NamedWeight::name, TrainableBert.NamedWeight::value));
+    return TrainingStepTest.byName(model);
   }
 
   private static float[] classWeights() {

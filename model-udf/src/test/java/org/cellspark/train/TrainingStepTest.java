@@ -91,15 +91,21 @@ class TrainingStepTest {
   }
 
   private static AdamW adam() {
-    return new AdamW(
-        SETTINGS.get("lr").getAsDouble(),
-        SETTINGS.getAsJsonArray("betas").get(0).getAsDouble(),
-        SETTINGS.getAsJsonArray("betas").get(1).getAsDouble(),
-        SETTINGS.get("eps").getAsDouble(),
-        SETTINGS.get("weight_decay").getAsDouble());
+    return adam(SETTINGS);
   }
 
-  private static Map<String, NDArray> byName(CellClassifier model) {
+  /** The optimizer a reference's settings describe (torch.optim.AdamW's arguments). */
+  static AdamW adam(JsonObject settings) {
+    return new AdamW(
+        settings.get("lr").getAsDouble(),
+        settings.getAsJsonArray("betas").get(0).getAsDouble(),
+        settings.getAsJsonArray("betas").get(1).getAsDouble(),
+        settings.get("eps").getAsDouble(),
+        settings.get("weight_decay").getAsDouble());
+  }
+
+  /** A classifier's weights by name. */
+  static Map<String, NDArray> byName(Classifier<?> model) {
     return model.weights().stream()
         .collect(
             Collectors.toMap(TrainableBert.NamedWeight::name, TrainableBert.NamedWeight::value));

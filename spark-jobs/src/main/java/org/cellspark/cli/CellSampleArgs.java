@@ -1,9 +1,8 @@
 package org.cellspark.cli;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.cellspark.jobs.common.CellSelection;
-import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -11,13 +10,7 @@ import picocli.CommandLine.Option;
  * (upstream's filter_data, max_ncells).
  */
 final class CellSampleArgs {
-  @Option(
-      names = {"--filter", "--filter-data"},
-      paramLabel = "COLUMN=V1[,V2...]",
-      showDefaultValue = CommandLine.Help.Visibility.NEVER,
-      description =
-          "Keep cells whose column is one of the values (repeatable; all must hold) [filter_data].")
-  List<String> filters = new ArrayList<>();
+  @Mixin FilterArgs filters;
 
   @Option(
       names = {"--max-cells", "--max-ncells"},
@@ -29,6 +22,6 @@ final class CellSampleArgs {
   long seed = CellSelection.DEFAULT_SEED;
 
   List<CellSelection.Filter> parsedFilters() {
-    return filters.stream().map(CellSelection.Filter::parse).toList();
+    return filters.parsed();
   }
 }

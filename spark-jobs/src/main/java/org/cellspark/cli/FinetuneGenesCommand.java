@@ -1,10 +1,7 @@
 package org.cellspark.cli;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.genes.GeneFinetuneJob;
 import org.cellspark.jobs.genes.GeneFinetuneOptions;
 import org.cellspark.jobs.genes.GeneFinetuneResult;
@@ -73,13 +70,7 @@ final class FinetuneGenesCommand implements Callable<Integer> {
 
   @Mixin TrainingArgs training;
 
-  @Option(
-      names = {"--filter", "--filter-data"},
-      paramLabel = "COLUMN=V1[,V2...]",
-      showDefaultValue = CommandLine.Help.Visibility.NEVER,
-      description =
-          "Keep cells whose column is one of the values (repeatable; all must hold) [filter_data].")
-  List<String> filters = new ArrayList<>();
+  @Mixin FilterArgs filters;
 
   @Option(
       names = {"--max-cells", "--max-ncells"},
@@ -104,7 +95,7 @@ final class FinetuneGenesCommand implements Callable<Integer> {
             .folds(folds)
             .runFolds(runFolds)
             .epochs(epochs)
-            .filters(filters.stream().map(CellSelection.Filter::parse).toList())
+            .filters(filters.parsed())
             .maxCells(maxCells)
             .overwrite(overwrite);
     GeneFinetuneOptions options = training.applyTo(builder).build();

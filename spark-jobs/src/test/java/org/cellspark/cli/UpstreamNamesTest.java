@@ -33,7 +33,7 @@ class UpstreamNamesTest {
             "cell");
     assertThat(e.job.layer).isZero();
     assertThat(e.cells.maxCells).isEqualTo(1000);
-    assertThat(e.cells.filters).containsExactly("donor=D1,D2");
+    assertThat(e.cells.filters.filters).containsExactly("donor=D1,D2");
     assertThat(e.labels).containsExactly("cell_type");
   }
 

@@ -1,0 +1,48 @@
+package org.cellspark.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import org.cellspark.model.TrainableBert;
+
+/**
+ * A classification head's one linear layer, as both classifiers train it: a weight (classes x
+ * hidden) and a bias, recording gradients, named {@code head.weight} and {@code head.bias}.
+ */
+final class LinearHead {
+  private final NDArray weight;
+  private final NDArray bias;
+
+  /**
+   * @param weight (classes, hidden), the starting weights
+   * @param bias (classes)
+   */
+  LinearHead(NDManager m, float[] weight, float[] bias, int hidden) {
+    if (weight.length != bias.length * hidden) {
+      throw new IllegalArgumentException(
+          "head weights for " + bias.length + " classes of " + hidden + " units");
+    }
+    this.weight = m.create(weight, new Shape(bias.length, hidden));
+    this.bias = m.create(bias);
+    this.weight.setRequiresGradient(true);
+    this.bias.setRequiresGradient(true);
+  }
+
+  int classes() {
+    return (int) bias.size();
+  }
+
+  /** Scores (rows, classes) for inputs (rows, hidden). */
+  NDArray apply(NDArray x) {
+    return x.matMul(weight.transpose()).add(bias);
+  }
+
+  /** The encoder's weights, then the head's. */
+  List<TrainableBert.NamedWeight> after(List<TrainableBert.NamedWeight> encoder) {
+    List<TrainableBert.NamedWeight> out = new java.util.ArrayList<>(encoder);
+    out.add(new TrainableBert.NamedWeight("head.weight", weight));
+    out.add(new TrainableBert.NamedWeight("head.bias", bias));
+    return out;
+  }
+}
