@@ -16,7 +16,6 @@ import java.util.Map;
 import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.spark.HashPartitioner;
 import org.apache.spark.SerializableWritable;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -45,7 +44,6 @@ import org.cellspark.vocab.Vocabulary;
 import org.cellspark.vocab.VocabularyLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.Tuple2;
 
 /**
  * {@code cellspark finetune-genes}: a gene classifier, as upstream's {@code
@@ -132,10 +130,7 @@ public final class GeneFinetuneJob {
     }
   }
 
-  /**
-   * One task per fold: every cell holding a target gene goes to each fold's partition (a {@link
-   * HashPartitioner} over the fold numbers puts fold f alone in partition f).
-   */
+  /** One task per fold, each given its cells by part ({@link FoldCells}). */
   private static List<GeneFoldTask.Outcome> trainFolds(
       SparkSession spark,
       Dataset<Row> holding,
@@ -161,17 +156,14 @@ public final class GeneFinetuneJob {
                 .broadcast(new SerializableWritable<>(spark.sparkContext().hadoopConfiguration())));
     List<GeneFoldTask.Outcome> outcomes =
         new ArrayList<>(
-            holding
-                .javaRDD()
-                .flatMapToPair(
-                    r -> {
-                      List<Tuple2<Integer, Row>> copies = new ArrayList<>(run);
-                      for (int f = 0; f < run; f++) {
-                        copies.add(new Tuple2<>(f, r));
-                      }
-                      return copies.iterator();
-                    })
-                .partitionBy(new HashPartitioner(run))
+            FoldCells.of(
+                    spark,
+                    holding,
+                    folds,
+                    run,
+                    vocabulary.size(),
+                    o.maxCells(),
+                    o.training().seed())
                 .mapPartitions(task)
                 .collect());
     spark.sparkContext().setJobDescription(null);

@@ -6,12 +6,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SerializableWritable;
 import org.apache.spark.SparkEnv;
@@ -34,12 +34,11 @@ import scala.Tuple2;
 
 /**
  * One fold of a gene classifier's cross-validation, in one Spark task (on its executor's GPU, else
- * the CPU): it gets every cell holding a target gene, keyed by the fold; labels, in the cells that
- * hold them, the fold's training genes for training, its validation genes for choosing the epoch
- * and its test genes for the test (a cell can serve all three, with other genes labelled in each);
- * fine-tunes a fresh copy of the checkpoint; scores the validation and test genes; writes the
- * fold's model into the job's staging folder and returns the numbers. The cells are held as int
- * arrays (4 bytes a token).
+ * the CPU): it gets its cells by part ({@link FoldCells}) and labels in them the fold's training
+ * genes for training, its validation genes for choosing the epoch and its test genes for the test
+ * (a cell can serve all three, with other genes labelled in each); fine-tunes a fresh copy of the
+ * checkpoint; scores the validation and test genes; writes the fold's model into the job's staging
+ * folder and returns the numbers. The cells are held as int arrays (4 bytes a token).
  */
 final class GeneFoldTask
     implements FlatMapFunction<Iterator<Tuple2<Integer, Row>>, GeneFoldTask.Outcome> {
@@ -97,66 +96,44 @@ final class GeneFoldTask
       return Collections.emptyIterator();
     }
     int fold = -1;
-    List<Row> all = new ArrayList<>();
-    while (rows.hasNext()) {
-      Tuple2<Integer, Row> r = rows.next();
-      fold = r._1();
-      all.add(r._2());
+    Map<String, int[]> tokensOf = new HashMap<>(); // a cell in several parts is held once
+    List<List<String>> idsByPart = new ArrayList<>();
+    for (int p = 0; p < GeneFolds.Role.values().length; p++) {
+      idsByPart.add(new ArrayList<>());
     }
-    all.sort(Comparator.comparing((Row r) -> r.getString(0))); // the same order every run
-    List<int[]> tokens = new ArrayList<>(all.size());
-    for (Row r : all) {
-      tokens.add(r.<Integer>getList(1).stream().mapToInt(Integer::intValue).toArray());
+    while (rows.hasNext()) {
+      Row r = rows.next()._2();
+      fold = r.getInt(FoldCells.FOLD);
+      String id = r.getString(FoldCells.CELL_ID);
+      tokensOf.computeIfAbsent(
+          id,
+          k ->
+              r.<Integer>getList(FoldCells.INPUT_IDS).stream()
+                  .mapToInt(Integer::intValue)
+                  .toArray());
+      idsByPart.get(r.getInt(FoldCells.PART)).add(id);
     }
     Map<GeneFolds.Role, LabelledTokens> byRole = new EnumMap<>(GeneFolds.Role.class);
     Map<GeneFolds.Role, Integer> genes = new EnumMap<>(GeneFolds.Role.class);
     Map<GeneFolds.Role, Integer> cells = new EnumMap<>(GeneFolds.Role.class);
     for (GeneFolds.Role role : GeneFolds.Role.values()) {
-      LabelledTokens examples = examples(tokens, folds.classOfToken(fold, role, vocabularySize));
-      byRole.put(role, sample(examples, fold));
+      List<String> ids = idsByPart.get(role.ordinal());
+      Collections.sort(ids); // the same order every run
+      List<int[]> tokens = new ArrayList<>(ids.size());
+      ids.forEach(id -> tokens.add(tokensOf.get(id)));
+      byRole.put(role, new LabelledTokens(tokens, folds.classOfToken(fold, role, vocabularySize)));
       genes.put(role, folds.count(fold, role));
-      cells.put(role, byRole.get(role).size());
+      cells.put(role, ids.size());
     }
     for (GeneFolds.Role role : List.of(GeneFolds.Role.TRAIN, GeneFolds.Role.VALIDATION)) {
       if (byRole.get(role).size() == 0) {
         throw UserException.of(
             "fold %d: no cell of %s holds any of the fold's %d %s genes; give more cells or"
                 + " genes",
-            fold + 1, o.input(), genes.get(role), role.name().toLowerCase(java.util.Locale.ROOT));
+            fold + 1, o.input(), genes.get(role), role.name().toLowerCase(Locale.ROOT));
       }
     }
     return List.of(train(fold, byRole, genes, cells)).iterator();
-  }
-
-  /** The cells holding at least one gene {@code classOfToken} labels. */
-  private static LabelledTokens examples(List<int[]> tokens, int[] classOfToken) {
-    List<int[]> kept = new ArrayList<>();
-    for (int[] cell : tokens) {
-      for (int t : cell) {
-        if (t >= 0 && t < classOfToken.length && classOfToken[t] >= 0) {
-          kept.add(cell);
-          break;
-        }
-      }
-    }
-    return new LabelledTokens(kept, classOfToken);
-  }
-
-  /** At most --max-cells of them, drawn with the seed and the fold, in their order. */
-  private LabelledTokens sample(LabelledTokens examples, int fold) {
-    if (o.maxCells() == 0 || examples.size() <= o.maxCells()) {
-      return examples;
-    }
-    List<Integer> order = new ArrayList<>();
-    for (int i = 0; i < examples.size(); i++) {
-      order.add(i);
-    }
-    Collections.shuffle(order, new Random(o.training().seed() + fold));
-    List<Integer> chosen = new ArrayList<>(order.subList(0, (int) o.maxCells()));
-    Collections.sort(chosen);
-    List<int[]> kept = new ArrayList<>();
-    chosen.forEach(i -> kept.add(examples.tokens().get(i)));
-    return new LabelledTokens(kept, examples.classOfToken());
   }
 
   private Outcome train(

@@ -264,6 +264,7 @@ class GeneFinetuneJobTest {
             options(tokens, "chance")
                 .runFolds(1)
                 .filters(List.of(CellSelection.Filter.parse("donor=A")))
+                .maxCells(60)
                 .build());
     assertThat(r.folds()).isEqualTo(1);
     assertThat(r.summary().toString()).contains("filters=[donor=A]");
@@ -275,8 +276,9 @@ class GeneFinetuneJobTest {
             .path("folds")
             .get(0);
     assertThat(fold.path("cells").path("train").asInt())
-        .as("only donor A's 150 cells")
-        .isBetween(140, 150);
+        .as("60 of donor A's 150 cells")
+        .isEqualTo(60);
+    assertThat(fold.path("cells").path("test").asInt()).isBetween(1, 60);
     assertThat(r.macroF1())
         .as("at chance: no held-out gene's label reached training, or it would be memorised")
         .isLessThan(0.7);
