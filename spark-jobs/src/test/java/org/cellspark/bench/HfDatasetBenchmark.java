@@ -122,7 +122,7 @@ public final class HfDatasetBenchmark {
   }
 
   /** Cell i's tokens: distinct ids in the V1 vocabulary's range, 256 to maxTokens of them. */
-  static long[] tokens(int i, int maxTokens) {
+  public static long[] tokens(int i, int maxTokens) {
     SplittableRandom random = new SplittableRandom(1_000_003L * i);
     int n = 256 + random.nextInt(maxTokens - 255);
     long[] out = new long[n];

@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** What benchmarks that alternate their sides over rounds report of each side: the median. */
-final class Rounds {
+public final class Rounds {
   private Rounds() {}
 
-  static double median(List<Double> xs) {
+  public static double median(List<Double> xs) {
     List<Double> s = new ArrayList<>(xs);
     s.sort(null);
     int n = s.size();

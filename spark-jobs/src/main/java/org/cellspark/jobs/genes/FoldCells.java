@@ -1,10 +1,13 @@
 package org.cellspark.jobs.genes;
 
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.HashPartitioner;
@@ -22,22 +25,29 @@ import scala.Tuple2;
 
 /**
  * Which cells each fold uses in each part (training, validation, test): the cells holding one of
- * the part's genes, found on the executors, and with {@code --max-cells} at most that many per
- * part: those with the smallest hash of their {@code cell_id} seeded with the seed and the fold (a
- * sample that does not depend on partitioning or row order). The sample is taken before the cells
- * travel: Spark keeps the first rows of each (fold, part) group in every task before the shuffle
- * (row_number under a limit), so a fold's task receives at most three samples, not the atlas. Keyed
- * by fold; a partitioner over fold numbers gives fold f partition f, one task each.
+ * the part's genes, found on the executors, one row per fold and cell with the parts it serves as
+ * bits ({@code 1 << part}), keyed by fold; a partitioner over fold numbers gives fold f partition
+ * f, one task each. With {@code --max-cells}, at most that many per part: those with the smallest
+ * hash of their {@code cell_id} seeded with the seed and the fold (a sample that does not depend on
+ * partitioning or row order), chosen before any tokens travel: the parts are found from the cells'
+ * IDs and genes alone, Spark keeps each task's first rows per fold and part before the shuffle
+ * (row_number under a limit), and only the chosen cells are joined back to their tokens. So a
+ * fold's task receives at most its three samples, not the atlas.
  */
 final class FoldCells {
-  static final int FOLD = 0;
-  static final int PART = 1;
-  static final int CELL_ID = 2;
-  static final int INPUT_IDS = 3;
+  /**
+   * A cell as a fold's task receives it: its ID, the parts it serves (bits), its tokens. A plain
+   * object with an int array travels through the shuffle several times faster than a row of boxed
+   * integers.
+   */
+  record FoldCell(String cellId, int parts, int[] tokens) implements Serializable {}
+
+  /** At most this many chosen (fold, cell) rows are sent to the tasks instead of a join shuffle. */
+  private static final long BROADCAST_ROWS = 2_000_000;
 
   private FoldCells() {}
 
-  static JavaPairRDD<Integer, Row> of(
+  static JavaPairRDD<Integer, FoldCell> of(
       SparkSession spark,
       Dataset<Row> holding,
       GeneFolds folds,
@@ -54,58 +64,91 @@ final class FoldCells {
     }
     Broadcast<int[][][]> labels =
         JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(classOf);
-    StructType schema =
+    if (maxCells == 0) {
+      return holding
+          .javaRDD()
+          .flatMapToPair(
+              r -> {
+                int[] ids = tokens(r.getList(1));
+                List<Tuple2<Integer, FoldCell>> out = new ArrayList<>();
+                int[] parts = parts(ids, labels.value());
+                for (int f = 0; f < parts.length; f++) {
+                  if (parts[f] != 0) {
+                    out.add(new Tuple2<>(f, new FoldCell(r.getString(0), parts[f], ids)));
+                  }
+                }
+                return out.iterator();
+              })
+          .partitionBy(new HashPartitioner(run));
+    }
+    StructType membership =
         new StructType()
             .add("fold", DataTypes.IntegerType, false)
             .add("part", DataTypes.IntegerType, false)
-            .add("cell_id", DataTypes.StringType, false)
-            .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false);
-    Dataset<Row> parts =
+            .add("cell_id", DataTypes.StringType, false);
+    Dataset<Row> members =
         spark.createDataFrame(
             holding
                 .javaRDD()
                 .flatMap(
                     r -> {
-                      int[] ids =
-                          r.<Integer>getList(1).stream().mapToInt(Integer::intValue).toArray();
                       List<Row> out = new ArrayList<>();
-                      int[][][] c = labels.value();
-                      for (int f = 0; f < c.length; f++) {
-                        for (int p = 0; p < c[f].length; p++) {
-                          if (labelsAny(ids, c[f][p])) {
-                            out.add(RowFactory.create(f, p, r.getString(0), ids));
+                      int[] parts = parts(tokens(r.getList(1)), labels.value());
+                      for (int f = 0; f < parts.length; f++) {
+                        for (int p = 0; p < roles.length; p++) {
+                          if ((parts[f] & (1 << p)) != 0) {
+                            out.add(RowFactory.create(f, p, r.getString(0)));
                           }
                         }
                       }
                       return out.iterator();
                     }),
-            schema);
-    if (maxCells > 0) {
-      parts =
-          parts
-              .withColumn(
-                  "_rank",
-                  row_number()
-                      .over(
-                          Window.partitionBy("fold", "part")
-                              .orderBy(
-                                  xxhash64(col("cell_id"), col("fold"), lit(seed)),
-                                  col("cell_id"))))
-              .where(col("_rank").leq(maxCells))
-              .drop("_rank");
+            membership);
+    Dataset<Row> sample =
+        members
+            .withColumn(
+                "_rank",
+                row_number()
+                    .over(
+                        Window.partitionBy("fold", "part")
+                            .orderBy(
+                                xxhash64(col("cell_id"), col("fold"), lit(seed)), col("cell_id"))))
+            .where(col("_rank").leq(maxCells))
+            .groupBy("fold", "cell_id")
+            .agg(expr("bit_or(shiftleft(1, part))").as("parts"));
+    // The chosen IDs go to every task reading the tokens (no shuffle of the table) while they
+    // are few: at most folds x 3 x --max-cells rows, a few tens of bytes each.
+    if ((long) run * roles.length * maxCells <= BROADCAST_ROWS) {
+      sample = broadcast(sample);
     }
-    return parts
+    Dataset<Row> chosen =
+        holding.join(sample, "cell_id").select("fold", "parts", "cell_id", "input_ids");
+    return chosen
         .javaRDD()
-        .mapToPair(r -> new Tuple2<>(r.getInt(FOLD), r))
+        .mapToPair(
+            r ->
+                new Tuple2<>(
+                    r.getInt(0), new FoldCell(r.getString(2), r.getInt(1), tokens(r.getList(3)))))
         .partitionBy(new HashPartitioner(run));
   }
 
-  private static boolean labelsAny(int[] ids, int[] classOfToken) {
-    for (int t : ids) {
-      if (t >= 0 && t < classOfToken.length && classOfToken[t] >= 0) {
-        return true;
+  private static int[] tokens(List<Integer> ids) {
+    return ids.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /** For each fold, the parts a cell serves: bit p set when it holds one of part p's genes. */
+  private static int[] parts(int[] ids, int[][][] classOf) {
+    int[] out = new int[classOf.length];
+    for (int f = 0; f < classOf.length; f++) {
+      for (int p = 0; p < classOf[f].length; p++) {
+        for (int t : ids) {
+          if (t >= 0 && t < classOf[f][p].length && classOf[f][p][t] >= 0) {
+            out[f] |= 1 << p;
+            break;
+          }
+        }
       }
     }
-    return false;
+    return out;
   }
 }

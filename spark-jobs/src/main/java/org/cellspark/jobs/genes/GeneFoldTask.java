@@ -18,7 +18,6 @@ import org.apache.spark.SparkEnv;
 import org.apache.spark.SparkFiles;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Row;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.LocalFolders;
 import org.cellspark.model.TrainableBert;
@@ -41,7 +40,8 @@ import scala.Tuple2;
  * folder and returns the numbers. The cells are held as int arrays (4 bytes a token).
  */
 final class GeneFoldTask
-    implements FlatMapFunction<Iterator<Tuple2<Integer, Row>>, GeneFoldTask.Outcome> {
+    implements FlatMapFunction<
+        Iterator<Tuple2<Integer, FoldCells.FoldCell>>, GeneFoldTask.Outcome> {
   private static final long serialVersionUID = 1L;
 
   /**
@@ -91,7 +91,8 @@ final class GeneFoldTask
   }
 
   @Override
-  public Iterator<Outcome> call(Iterator<Tuple2<Integer, Row>> rows) throws IOException {
+  public Iterator<Outcome> call(Iterator<Tuple2<Integer, FoldCells.FoldCell>> rows)
+      throws IOException {
     if (!rows.hasNext()) {
       return Collections.emptyIterator();
     }
@@ -102,16 +103,15 @@ final class GeneFoldTask
       idsByPart.add(new ArrayList<>());
     }
     while (rows.hasNext()) {
-      Row r = rows.next()._2();
-      fold = r.getInt(FoldCells.FOLD);
-      String id = r.getString(FoldCells.CELL_ID);
-      tokensOf.computeIfAbsent(
-          id,
-          k ->
-              r.<Integer>getList(FoldCells.INPUT_IDS).stream()
-                  .mapToInt(Integer::intValue)
-                  .toArray());
-      idsByPart.get(r.getInt(FoldCells.PART)).add(id);
+      Tuple2<Integer, FoldCells.FoldCell> r = rows.next();
+      fold = r._1();
+      FoldCells.FoldCell cell = r._2();
+      tokensOf.putIfAbsent(cell.cellId(), cell.tokens());
+      for (int p = 0; p < idsByPart.size(); p++) {
+        if ((cell.parts() & (1 << p)) != 0) {
+          idsByPart.get(p).add(cell.cellId());
+        }
+      }
     }
     Map<GeneFolds.Role, LabelledTokens> byRole = new EnumMap<>(GeneFolds.Role.class);
     Map<GeneFolds.Role, Integer> genes = new EnumMap<>(GeneFolds.Role.class);
