@@ -1,5 +1,7 @@
 package org.cellspark.cli;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.cellspark.jobs.genes.GeneFinetuneJob;
@@ -70,6 +72,16 @@ final class FinetuneGenesCommand implements Callable<Integer> {
 
   @Mixin TrainingArgs training;
 
+  @Option(
+      names = "--predict-genes",
+      paramLabel = "GENES|FILE|all",
+      split = ",",
+      showDefaultValue = CommandLine.Help.Visibility.NEVER,
+      description =
+          "Genes of no class for every fold's model to class (Ensembl IDs or symbols, files of"
+              + " them, or all); writes predictions.csv.")
+  List<String> predictGenes = new ArrayList<>();
+
   @Mixin FilterArgs filters;
 
   @Option(
@@ -95,6 +107,7 @@ final class FinetuneGenesCommand implements Callable<Integer> {
             .folds(folds)
             .runFolds(runFolds)
             .epochs(epochs)
+            .predictGenes(predictGenes)
             .filters(filters.parsed())
             .maxCells(maxCells)
             .overwrite(overwrite);

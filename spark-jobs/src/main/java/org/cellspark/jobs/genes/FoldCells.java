@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.xxhash64;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -24,15 +25,15 @@ import org.apache.spark.sql.types.StructType;
 import scala.Tuple2;
 
 /**
- * Which cells each fold uses in each part (training, validation, test): the cells holding one of
- * the part's genes, found on the executors, one row per fold and cell with the parts it serves as
- * bits ({@code 1 << part}), keyed by fold; a partitioner over fold numbers gives fold f partition
- * f, one task each. With {@code --max-cells}, at most that many per part: those with the smallest
- * hash of their {@code cell_id} seeded with the seed and the fold (a sample that does not depend on
- * partitioning or row order), chosen before any tokens travel: the parts are found from the cells'
- * IDs and genes alone, Spark keeps each task's first rows per fold and part before the shuffle
- * (row_number under a limit), and only the chosen cells are joined back to their tokens. So a
- * fold's task receives at most its three samples, not the atlas.
+ * Which cells each fold uses in each part (training, validation, test, and the genes to predict):
+ * the cells holding one of the part's genes, found on the executors, one row per fold and cell with
+ * the parts it serves as bits ({@code 1 << part}), keyed by fold; a partitioner over fold numbers
+ * gives fold f partition f, one task each. With {@code --max-cells}, at most that many per part:
+ * those with the smallest hash of their {@code cell_id} seeded with the seed and the fold (a sample
+ * that does not depend on partitioning or row order), chosen before any tokens travel: the parts
+ * are found from the cells' IDs and genes alone, Spark keeps each task's first rows per fold and
+ * part before the shuffle (row_number under a limit), and only the chosen cells are joined back to
+ * their tokens. So a fold's task receives at most its samples (three, or four), not the atlas.
  */
 final class FoldCells {
   /**
@@ -55,7 +56,14 @@ final class FoldCells {
       int vocabularySize,
       long maxCells,
       long seed) {
-    GeneFolds.Role[] roles = GeneFolds.Role.values();
+    // PREDICT last: left out when no gene is to be predicted (a fourth pass over every cell's
+    // tokens).
+    GeneFolds.Role[] roles =
+        Arrays.copyOf(
+            GeneFolds.Role.values(),
+            folds.predicted().length == 0
+                ? GeneFolds.Role.PREDICT.ordinal()
+                : GeneFolds.Role.values().length);
     int[][][] classOf = new int[run][roles.length][];
     for (int f = 0; f < run; f++) {
       for (GeneFolds.Role role : roles) {

@@ -30,6 +30,7 @@ import org.cellspark.infer.Pooling;
 import org.cellspark.jobs.classify.ClassifyJob;
 import org.cellspark.jobs.classify.ConfusionHeatmap;
 import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.jobs.common.GeneList;
 import org.cellspark.jobs.common.GeneNames;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
@@ -73,6 +74,9 @@ public final class GeneFinetuneJob {
     Vocabulary vocabulary = VocabularyLoader.load(vocabularyLocation);
     GeneClasses classes = GeneClasses.read(o.geneClasses(), vocabulary, hadoop);
     GeneFolds folds = GeneFolds.deal(classes, o.folds(), o.training().seed(), o.geneClasses());
+    if (!o.predictGenes().isEmpty()) {
+      folds = folds.predicting(genesToPredict(o, vocabulary, hadoop));
+    }
     ResolvedModel model = ResolvedModel.of(o.model());
     DropoutRates dropout = o.training().dropoutRates(model.configFile());
     StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.input()));
@@ -281,6 +285,9 @@ public final class GeneFinetuneJob {
       String[] classNames = classes.names().toArray(new String[0]);
       out.writeText("genes.csv", GeneTable.csv(outcomes, folds, classes.names(), names));
       out.writeText("folds.csv", foldsCsv(outcomes, report));
+      if (folds.predicted().length > 0) {
+        out.writeText("predictions.csv", GeneTable.predictions(outcomes, classes.names(), names));
+      }
       out.writeText("training.csv", trainingCsv(outcomes));
       out.writeText(
           "confusion_matrix.csv", ClassifyJob.confusionCsv(report.confusion(), classNames));
@@ -318,6 +325,23 @@ public final class GeneFinetuneJob {
           out.targetUri(),
           e.getMessage());
     }
+  }
+
+  /**
+   * The genes --predict-genes names: {@code all} for every gene of the vocabulary, else names and
+   * files as perturb's --genes takes them; the classes' own genes are left out either way.
+   */
+  private static int[] genesToPredict(
+      GeneFinetuneOptions o, Vocabulary vocabulary, Configuration hadoop) {
+    if (o.predictGenes().size() == 1 && o.predictGenes().get(0).equalsIgnoreCase("all")) {
+      return vocabulary.tokenIds().entrySet().stream()
+          .filter(e -> !vocabulary.isSpecialToken(e.getKey()))
+          .mapToInt(Map.Entry::getValue)
+          .toArray();
+    }
+    return GeneList.resolve(
+            o.predictGenes(), "--predict-genes", "finetune-genes", vocabulary, hadoop)
+        .tokens();
   }
 
   private static String foldsCsv(List<GeneFoldTask.Outcome> outcomes, Report report) {
@@ -403,6 +427,7 @@ public final class GeneFinetuneJob {
     m.put("folds_run", o.foldsToRun());
     o.training().describe(m, dropout);
     m.put("filters", o.filters().stream().map(CellSelection.Filter::toString).toList());
+    m.put("predict_genes", o.predictGenes());
     m.put("max_cells", o.maxCells());
     m.put("seed", o.training().seed());
     return m;

@@ -20,6 +20,8 @@ import org.cellspark.jobs.finetune.TrainingOptions;
  * @param runFolds train the first N folds only (upstream's num_crossval_splits 1 is 1); 0 = all
  * @param training how each fold trains (its seed also deals the folds and samples the cells;
  *     balanced class weights count the labelled occurrences)
+ * @param predictGenes genes of no class for every fold's model to class (names, files, or "all");
+ *     empty = none
  * @param filters only cells passing every filter are used (upstream's filter_data)
  * @param maxCells at most this many cells for each part of a fold, sampled with the seed
  *     (upstream's max_ncells); 0 = all
@@ -33,6 +35,7 @@ public record GeneFinetuneOptions(
     int folds,
     int runFolds,
     TrainingOptions training,
+    List<String> predictGenes,
     List<CellSelection.Filter> filters,
     long maxCells,
     boolean overwrite)
@@ -56,6 +59,7 @@ public record GeneFinetuneOptions(
       problems.add("--max-cells must be >= 0");
     }
     filters = filters == null ? List.of() : List.copyOf(filters);
+    predictGenes = predictGenes == null ? List.of() : List.copyOf(predictGenes);
     problems.throwIfAny();
   }
 
@@ -77,6 +81,7 @@ public record GeneFinetuneOptions(
     private String output;
     private int folds = 5;
     private int runFolds;
+    private List<String> predictGenes = List.of();
     private List<CellSelection.Filter> filters = List.of();
     private long maxCells;
     private boolean overwrite;
@@ -125,6 +130,11 @@ public record GeneFinetuneOptions(
       return this;
     }
 
+    public Builder predictGenes(List<String> v) {
+      predictGenes = v;
+      return this;
+    }
+
     public Builder filters(List<CellSelection.Filter> v) {
       filters = v;
       return this;
@@ -150,6 +160,7 @@ public record GeneFinetuneOptions(
           folds,
           runFolds,
           training(),
+          predictGenes,
           filters,
           maxCells,
           overwrite);

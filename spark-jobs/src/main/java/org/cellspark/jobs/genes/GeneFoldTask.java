@@ -52,6 +52,7 @@ final class GeneFoldTask
    * @param validation the validation genes' occurrences, scored
    * @param test the test genes' occurrences, scored
    * @param trainedOn the executor and device that trained the fold
+   * @param predicted the genes to predict as the fold's model scores them (none: empty)
    */
   record Outcome(
       int fold,
@@ -62,6 +63,7 @@ final class GeneFoldTask
       Map<GeneFolds.Role, Integer> cells,
       TokenEvaluation validation,
       TokenEvaluation test,
+      GeneScores predicted,
       float[] classWeights)
       implements Serializable {}
 
@@ -167,6 +169,14 @@ final class GeneFoldTask
       TokenEvaluation test =
           TokenEvaluation.of(
               classifier, byRole.get(GeneFolds.Role.TEST), o.training().batchTokens(), weights);
+      GeneScores predicted =
+          GeneScores.of(
+              TokenEvaluation.of(
+                  classifier,
+                  byRole.get(GeneFolds.Role.PREDICT),
+                  o.training().batchTokens(),
+                  weights),
+              names.size());
       LocalFolders.publish(
           Path.of(SparkFiles.getRootDirectory()), // the executor's local disks, not /tmp
           modelsUri + "/fold-" + (fold + 1),
@@ -174,7 +184,16 @@ final class GeneFoldTask
           local -> FineTunedCheckpoint.write(local, classifier, model.configFile(), names));
       String on = "executor " + SparkEnv.get().executorId() + ", " + encoder.manager().getDevice();
       return new Outcome(
-          fold, on, run.epochs(), run.bestEpoch(), genes, cells, validation, test, weights);
+          fold,
+          on,
+          run.epochs(),
+          run.bestEpoch(),
+          genes,
+          cells,
+          validation,
+          test,
+          predicted,
+          weights);
     }
   }
 

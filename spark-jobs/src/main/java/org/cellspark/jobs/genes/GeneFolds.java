@@ -20,15 +20,17 @@ import org.cellspark.error.UserException;
  * @param classes its class (position in the class list)
  * @param folds the fold that holds it out
  * @param test whether it is a test gene there (else a validation gene)
+ * @param predicted genes of no class whose class every fold's model predicts (--predict-genes)
  */
-record GeneFolds(int k, int[] tokens, int[] classes, int[] folds, boolean[] test)
+record GeneFolds(int k, int[] tokens, int[] classes, int[] folds, boolean[] test, int[] predicted)
     implements Serializable {
 
-  /** Which genes a fold labels in which cells. */
+  /** Which genes a fold labels (or, for PREDICT, scores) in which cells. */
   enum Role {
     TRAIN,
     VALIDATION,
-    TEST
+    TEST,
+    PREDICT
   }
 
   static GeneFolds deal(GeneClasses genes, int k, long seed, String location) {
@@ -69,7 +71,15 @@ record GeneFolds(int k, int[] tokens, int[] classes, int[] folds, boolean[] test
       folds[i] = rows.get(i)[2];
       test[i] = rows.get(i)[3] == 1;
     }
-    return new GeneFolds(k, tokens, classes, folds, test);
+    return new GeneFolds(k, tokens, classes, folds, test, new int[0]);
+  }
+
+  /** The same folds, every fold's model also scoring {@code genes} (those of a class left out). */
+  GeneFolds predicting(int[] genes) {
+    java.util.Set<Integer> inClasses = new java.util.HashSet<>();
+    Arrays.stream(tokens).forEach(inClasses::add);
+    int[] others = Arrays.stream(genes).filter(t -> !inClasses.contains(t)).distinct().toArray();
+    return new GeneFolds(k, tokens, classes, folds, test, others);
   }
 
   Role role(int gene, int fold) {
@@ -89,6 +99,12 @@ record GeneFolds(int k, int[] tokens, int[] classes, int[] folds, boolean[] test
   int[] classOfToken(int fold, Role role, int vocabularySize) {
     int[] out = new int[vocabularySize];
     Arrays.fill(out, -1);
+    if (role == Role.PREDICT) {
+      for (int t : predicted) {
+        out[t] = 0; // scored, not judged: any class number will do
+      }
+      return out;
+    }
     for (int g = 0; g < tokens.length; g++) {
       if (role(g, fold) == role) {
         out[tokens[g]] = classes[g];
@@ -99,6 +115,9 @@ record GeneFolds(int k, int[] tokens, int[] classes, int[] folds, boolean[] test
 
   /** How many genes of {@code fold} are in {@code role}. */
   int count(int fold, Role role) {
+    if (role == Role.PREDICT) {
+      return predicted.length;
+    }
     int n = 0;
     for (int g = 0; g < tokens.length; g++) {
       n += role(g, fold) == role ? 1 : 0;

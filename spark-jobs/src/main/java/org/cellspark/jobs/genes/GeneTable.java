@@ -4,75 +4,118 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import org.cellspark.jobs.common.GeneNames;
-import org.cellspark.train.TokenEvaluation;
 
 /**
- * genes.csv: every gene of the classes with the prediction of the fold that held it out: its
- * occurrences in that fold's validation or test cells, the mean of its class probabilities over
- * them, and the class with the highest mean. Genes held out by a fold that did not run, or found in
- * no cell, have no prediction (empty fields).
+ * The per-gene tables. genes.csv: every gene of the classes with the prediction of the fold that
+ * held it out: its occurrences in that fold's validation or test cells, the mean of its class
+ * probabilities over them, and the class with the highest mean (genes held out by a fold that did
+ * not run, or found in no cell, have empty fields). predictions.csv (--predict-genes): every gene
+ * to predict that a fold's cells held, its class probabilities averaged over the folds' models.
  */
 final class GeneTable {
   private GeneTable() {}
 
   static String csv(
       List<GeneFoldTask.Outcome> outcomes, GeneFolds folds, List<String> classes, GeneNames names) {
-    Map<Integer, double[]> sums = new HashMap<>(); // token -> probability sums, then the count
+    Map<Integer, double[]> heldOut = new HashMap<>(); // token -> mean probabilities, occurrences
     for (GeneFoldTask.Outcome f : outcomes) {
-      add(f.validation(), sums, classes.size());
-      add(f.test(), sums, classes.size());
+      for (GeneScores s :
+          List.of(
+              GeneScores.of(f.validation(), classes.size()),
+              GeneScores.of(f.test(), classes.size()))) {
+        for (int g = 0; g < s.size(); g++) {
+          double[] row = java.util.Arrays.copyOf(s.mean()[g], classes.size() + 1);
+          row[classes.size()] = s.occurrences()[g];
+          heldOut.put(s.tokens()[g], row);
+        }
+      }
     }
     StringBuilder csv =
-        new StringBuilder("gene_id,symbol,class,fold,split,occurrences,predicted,correct");
-    for (String c : classes) {
-      csv.append(",probability_").append(quoted(c));
-    }
-    csv.append('\n');
+        header("gene_id,symbol,class,fold,split,occurrences,predicted,correct", classes);
     for (int g = 0; g < folds.size(); g++) {
       int token = folds.tokens()[g];
-      String symbol = names.symbol(token);
-      csv.append(names.geneId(token))
-          .append(',')
-          .append(symbol == null ? "" : quoted(symbol))
+      gene(csv, names, token)
           .append(',')
           .append(quoted(classes.get(folds.classes()[g])))
           .append(',')
           .append(folds.folds()[g] + 1)
           .append(',')
           .append(folds.test()[g] ? "test" : "validation");
-      double[] s = sums.get(token);
+      double[] s = heldOut.get(token);
       if (s == null) {
-        csv.append(",0,,");
-        csv.append(",".repeat(classes.size()));
+        csv.append(",0,,").append(",".repeat(classes.size()));
       } else {
-        double n = s[classes.size()];
-        int best = 0;
-        for (int k = 1; k < classes.size(); k++) {
-          best = s[k] > s[best] ? k : best;
-        }
+        int best = GeneScores.argmax(java.util.Arrays.copyOf(s, classes.size()));
         csv.append(',')
-            .append((long) n)
+            .append((long) s[classes.size()])
             .append(',')
             .append(quoted(classes.get(best)))
             .append(',')
             .append(best == folds.classes()[g]);
-        for (int k = 0; k < classes.size(); k++) {
-          csv.append(String.format(Locale.ROOT, ",%.6f", s[k] / n));
-        }
+        probabilities(csv, java.util.Arrays.copyOf(s, classes.size()));
       }
       csv.append('\n');
     }
     return csv.toString();
   }
 
-  private static void add(TokenEvaluation e, Map<Integer, double[]> sums, int classes) {
-    for (int i = 0; i < e.size(); i++) {
-      double[] s = sums.computeIfAbsent(e.token()[i], t -> new double[classes + 1]);
-      for (int k = 0; k < classes; k++) {
-        s[k] += e.probabilities()[i][k];
+  /**
+   * predictions.csv: each gene's mean class probabilities from every fold's model that saw it (the
+   * mean of the folds' means), its occurrences over those folds, and the class with the highest.
+   */
+  static String predictions(
+      List<GeneFoldTask.Outcome> outcomes, List<String> classes, GeneNames names) {
+    Map<Integer, double[]> byGene = new TreeMap<>(); // sum of fold means, then folds, occurrences
+    int c = classes.size();
+    for (GeneFoldTask.Outcome f : outcomes) {
+      GeneScores s = f.predicted();
+      for (int g = 0; g < s.size(); g++) {
+        double[] row = byGene.computeIfAbsent(s.tokens()[g], t -> new double[c + 2]);
+        for (int k = 0; k < c; k++) {
+          row[k] += s.mean()[g][k];
+        }
+        row[c]++;
+        row[c + 1] += s.occurrences()[g];
       }
-      s[classes]++;
+    }
+    StringBuilder csv = header("gene_id,symbol,folds,occurrences,predicted", classes);
+    for (Map.Entry<Integer, double[]> e : byGene.entrySet()) {
+      double[] row = e.getValue();
+      double[] mean = new double[c];
+      for (int k = 0; k < c; k++) {
+        mean[k] = row[k] / row[c];
+      }
+      gene(csv, names, e.getKey())
+          .append(',')
+          .append((long) row[c])
+          .append(',')
+          .append((long) row[c + 1])
+          .append(',')
+          .append(quoted(classes.get(GeneScores.argmax(mean))));
+      probabilities(csv, mean);
+      csv.append('\n');
+    }
+    return csv.toString();
+  }
+
+  private static StringBuilder header(String columns, List<String> classes) {
+    StringBuilder csv = new StringBuilder(columns);
+    for (String c : classes) {
+      csv.append(",probability_").append(quoted(c));
+    }
+    return csv.append('\n');
+  }
+
+  private static StringBuilder gene(StringBuilder csv, GeneNames names, int token) {
+    String symbol = names.symbol(token);
+    return csv.append(names.geneId(token)).append(',').append(symbol == null ? "" : quoted(symbol));
+  }
+
+  private static void probabilities(StringBuilder csv, double[] p) {
+    for (double v : p) {
+      csv.append(String.format(Locale.ROOT, ",%.6f", v));
     }
   }
 

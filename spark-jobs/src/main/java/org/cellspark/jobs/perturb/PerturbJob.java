@@ -34,6 +34,7 @@ import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.ModelCheck;
 import org.cellspark.infer.TokenProfile;
 import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.jobs.common.GeneList;
 import org.cellspark.jobs.common.GeneNames;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;

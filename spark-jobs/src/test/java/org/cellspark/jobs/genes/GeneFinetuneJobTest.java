@@ -251,6 +251,50 @@ class GeneFinetuneJobTest {
     }
   }
 
+  /**
+   * --predict-genes: with genes 10 and 20 left out of the classes, every fold's model classes them
+   * (as a screen for new members of a class does): 10 with the sensitive genes, 20 with the
+   * insensitive ones, by their place in the cells and their embeddings.
+   */
+  @Test
+  void everyFoldsModelClassesGenesLeftOutOfTheClasses(SparkSession spark) throws Exception {
+    String tokens = tokens(spark, tmp.resolve("tokens"), 600, true);
+    Path classes = tmp.resolve("nine_each.json");
+    StringBuilder json = new StringBuilder("{\"sensitive\": [");
+    for (int g = 1; g <= 9; g++) {
+      json.append(g > 1 ? ", " : "").append(String.format("\"SYM%02d\"", g));
+    }
+    json.append("], \"insensitive\": [");
+    for (int g = 11; g <= 19; g++) {
+      json.append(g > 11 ? ", " : "").append(String.format("\"SYM%02d\"", g));
+    }
+    Files.writeString(classes, json.append("]}").toString());
+    GeneFinetuneResult r =
+        GeneFinetuneJob.run(
+            spark,
+            options(tokens, "predicted")
+                .model(modelWithGeneFamilies().toString())
+                .geneClasses(classes.toString())
+                .predictGenes(List.of("SYM10", "ENSG00000000020", "SYM01"))
+                .build());
+    Path out = Path.of(r.output().replaceFirst("^file:", ""));
+    List<String> lines = Files.readAllLines(out.resolve("predictions.csv"));
+    assertThat(lines.get(0))
+        .isEqualTo(
+            "gene_id,symbol,folds,occurrences,predicted,probability_insensitive,probability_sensitive");
+    assertThat(lines).as("a gene of a class (SYM01) is not predicted").hasSize(3);
+    Map<String, String[]> byGene = new HashMap<>();
+    lines.subList(1, 3).forEach(l -> byGene.put(l.split(",")[1], l.split(",")));
+    assertThat(byGene.get("SYM10")[4]).isEqualTo("sensitive");
+    assertThat(byGene.get("SYM20")[4]).isEqualTo("insensitive");
+    for (String[] row : byGene.values()) {
+      assertThat(row[2]).as("every fold's model").isEqualTo("3");
+      assertThat(Long.parseLong(row[3])).as("3 folds x the cells holding it").isPositive();
+      assertThat(Double.parseDouble(row[5]) + Double.parseDouble(row[6])).isCloseTo(1.0, within());
+    }
+    assertThat(Files.readAllLines(out.resolve("genes.csv"))).hasSize(19);
+  }
+
   private static org.assertj.core.data.Offset<Double> within() {
     return org.assertj.core.data.Offset.offset(1e-5);
   }

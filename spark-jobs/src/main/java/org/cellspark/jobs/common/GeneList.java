@@ -1,4 +1,4 @@
-package org.cellspark.jobs.perturb;
+package org.cellspark.jobs.common;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -26,10 +26,20 @@ import org.slf4j.LoggerFactory;
  * @param tokens the resolved genes' tokens, in the order given, without duplicates
  * @param unknown the names that are in no dictionary
  */
-record GeneList(int[] tokens, List<String> unknown) {
+public record GeneList(int[] tokens, List<String> unknown) {
   private static final Logger LOG = LoggerFactory.getLogger(GeneList.class);
 
-  static GeneList resolve(List<String> specs, Vocabulary vocabulary, Configuration hadoop) {
+  /** As {@code --genes} takes them (perturb). */
+  public static GeneList resolve(List<String> specs, Vocabulary vocabulary, Configuration hadoop) {
+    return resolve(specs, "--genes", "perturb", vocabulary, hadoop);
+  }
+
+  /**
+   * @param option the option that named the genes, for messages
+   * @param job the job, for the log line
+   */
+  public static GeneList resolve(
+      List<String> specs, String option, String job, Vocabulary vocabulary, Configuration hadoop) {
     List<String> names = new ArrayList<>();
     for (String spec : specs) {
       for (String part : spec.split(",", -1)) {
@@ -37,7 +47,7 @@ record GeneList(int[] tokens, List<String> unknown) {
         if (s.isEmpty()) {
           continue;
         }
-        List<String> fromFile = readIfFile(s, hadoop);
+        List<String> fromFile = readIfFile(s, option, hadoop);
         if (fromFile != null) {
           names.addAll(fromFile);
         } else {
@@ -57,7 +67,8 @@ record GeneList(int[] tokens, List<String> unknown) {
     }
     if (!unknown.isEmpty()) {
       LOG.warn(
-          "perturb: {} of {} genes are not in the vocabulary {} and are left out: {}",
+          "{}: {} of {} genes are not in the vocabulary {} and are left out: {}",
+          job,
           unknown.size(),
           names.size(),
           vocabulary.location(),
@@ -66,8 +77,9 @@ record GeneList(int[] tokens, List<String> unknown) {
     }
     if (found.isEmpty()) {
       throw UserException.of(
-          "--genes: none of %s is in the vocabulary %s (by Ensembl ID or symbol); check the names,"
+          "%s: none of %s is in the vocabulary %s (by Ensembl ID or symbol); check the names,"
               + " or pass the vocabulary the tokens were made with",
+          option,
           names.size() > 10 ? names.size() + " genes" : String.join(", ", names),
           vocabulary.location());
     }
@@ -76,7 +88,7 @@ record GeneList(int[] tokens, List<String> unknown) {
   }
 
   /** One gene's token, for --anchor-gene: an error when the vocabulary does not have it. */
-  static int resolveOne(String name, String option, Vocabulary vocabulary) {
+  public static int resolveOne(String name, String option, Vocabulary vocabulary) {
     return vocabulary
         .geneToken(name.trim())
         .orElseThrow(
@@ -87,7 +99,7 @@ record GeneList(int[] tokens, List<String> unknown) {
   }
 
   /** The genes listed in {@code location} when it is a file, else null. */
-  private static List<String> readIfFile(String location, Configuration hadoop) {
+  private static List<String> readIfFile(String location, String option, Configuration hadoop) {
     if (!location.contains("/") && !location.contains(".")) {
       return null; // a gene name: no need to ask the file system
     }
@@ -110,7 +122,7 @@ record GeneList(int[] tokens, List<String> unknown) {
       }
       if (out.isEmpty()) {
         throw UserException.of(
-            "--genes file %s lists no genes (one Ensembl ID or symbol per line)", location);
+            "%s file %s lists no genes (one Ensembl ID or symbol per line)", option, location);
       }
       return out;
     } catch (IOException | IllegalArgumentException e) {
