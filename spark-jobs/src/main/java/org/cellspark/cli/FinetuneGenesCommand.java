@@ -119,7 +119,7 @@ final class FinetuneGenesCommand implements Callable<Integer> {
           .printf(
               Locale.ROOT,
               "gene classifier, %d classes, %d fold(s): test macro-F1 %.3f ± %.3f, accuracy"
-                  + " %.3f%s%n  genes.csv, metrics, ROC and each fold's model in %s (%.1f s)%n",
+                  + " %.3f%s%n  genes.csv%s, metrics, ROC and each fold's model in %s (%.1f s)%n",
               r.classes().size(),
               r.folds(),
               r.macroF1(),
@@ -128,6 +128,7 @@ final class FinetuneGenesCommand implements Callable<Integer> {
               Double.isNaN(r.rocAuc())
                   ? ""
                   : String.format(Locale.ROOT, ", ROC AUC %.3f", r.rocAuc()),
+              predictGenes.isEmpty() ? "" : ", predictions.csv",
               r.output(),
               r.seconds());
       spec.commandLine().getOut().flush();
