@@ -21,7 +21,7 @@ import org.cellspark.train.FineTuner;
  * A run with the same output and fingerprint starts from it; a different one is refused rather than
  * mixed in. The folder goes once the output is committed.
  */
-final class EpochCheckpoints implements FineTuner.Checkpoints {
+public final class EpochCheckpoints implements FineTuner.Checkpoints {
   private static final String STATE = "state.safetensors";
   private final FileSystem fs;
   private final Path root;
@@ -41,7 +41,21 @@ final class EpochCheckpoints implements FineTuner.Checkpoints {
    */
   static EpochCheckpoints open(
       String target, String fingerprint, Configuration conf, int stopAfter) {
-    Path root = StagedOutput.workFolder(target);
+    return open(StagedOutput.workFolder(target), target, fingerprint, conf, stopAfter);
+  }
+
+  /**
+   * The checkpoints of one of a job's several trainings (a gene classifier's fold): a folder {@code
+   * name} in the work folder beside the output, with its own fingerprint.
+   */
+  public static EpochCheckpoints open(
+      String target, String name, String fingerprint, Configuration conf, int stopAfter) {
+    return open(
+        new Path(StagedOutput.workFolder(target), name), target, fingerprint, conf, stopAfter);
+  }
+
+  private static EpochCheckpoints open(
+      Path root, String target, String fingerprint, Configuration conf, int stopAfter) {
     try {
       FileSystem fs = root.getFileSystem(conf);
       Path plan = new Path(root, "plan.txt");
@@ -123,7 +137,7 @@ final class EpochCheckpoints implements FineTuner.Checkpoints {
   }
 
   /** Removes the folder (after the output is committed). */
-  static void delete(String target, Configuration conf) {
+  public static void delete(String target, Configuration conf) {
     Path root = StagedOutput.workFolder(target);
     try {
       root.getFileSystem(conf).delete(root, true);

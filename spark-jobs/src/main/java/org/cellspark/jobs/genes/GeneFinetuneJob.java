@@ -34,8 +34,11 @@ import org.cellspark.jobs.common.GeneList;
 import org.cellspark.jobs.common.GeneNames;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
+import org.cellspark.jobs.common.ModelFingerprint;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
+import org.cellspark.jobs.finetune.EpochCheckpoints;
+import org.cellspark.spark.FaultInjection;
 import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TokenProfiles;
 import org.cellspark.train.DropoutRates;
@@ -99,8 +102,19 @@ public final class GeneFinetuneJob {
           cells
               .select(col("cell_id").cast(DataTypes.StringType), col("input_ids"))
               .filter(arrays_overlap(col("input_ids"), lit(folds.tokens())));
+      String plan =
+          options(o, vocabularyLocation, dropout)
+              + "\nmodel "
+              + ModelFingerprint.of(model.path())
+              + "\nclasses "
+              + classes.names()
+              + "\ngenes "
+              + Arrays.toString(folds.tokens())
+              + Arrays.toString(folds.folds())
+              + Arrays.toString(folds.test())
+              + Arrays.toString(folds.predicted());
       List<GeneFoldTask.Outcome> outcomes =
-          trainFolds(spark, holding, o, folds, classes, vocabulary, dropout, out);
+          trainFolds(spark, holding, o, folds, classes, vocabulary, dropout, out, plan);
       GeneNames names = new GeneNames(vocabulary);
       Report report = Report.of(JavaSparkContext.fromSparkContext(sc), outcomes, classes.names());
       writeOutputs(out, hadoop, outcomes, folds, classes, names, report);
@@ -112,6 +126,7 @@ public final class GeneFinetuneJob {
               .put("metrics", report.asMap())
               .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
       job.commit(out, summary);
+      EpochCheckpoints.delete(out.targetUri(), hadoop);
       LOG.info(
           String.format(
               Locale.ROOT,
@@ -143,7 +158,8 @@ public final class GeneFinetuneJob {
       GeneClasses classes,
       Vocabulary vocabulary,
       DropoutRates dropout,
-      StagedOutput out) {
+      StagedOutput out,
+      String plan) {
     int run = o.foldsToRun();
     spark
         .sparkContext()
@@ -156,6 +172,9 @@ public final class GeneFinetuneJob {
             vocabulary.size(),
             dropout,
             out.stagingUri() + "/models",
+            out.targetUri(),
+            plan,
+            FaultInjection.stopAfterEpochs(spark),
             JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .broadcast(new SerializableWritable<>(spark.sparkContext().hadoopConfiguration())));
     List<GeneFoldTask.Outcome> outcomes =
@@ -239,6 +258,7 @@ public final class GeneFinetuneJob {
         one.put("cells", lower(f.cells()));
         one.put("epochs_run", f.epochs().size());
         one.put("best_epoch", f.bestEpoch());
+        one.put("resumed_after_epoch", f.resumedAfter());
         one.put("validation", scores(f.validation(), null));
         RocCurves.Curve curve =
             curves.stream().filter(c -> c.fold() == f.fold()).findFirst().orElse(null);

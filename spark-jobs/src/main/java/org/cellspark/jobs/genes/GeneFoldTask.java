@@ -2,12 +2,16 @@ package org.cellspark.jobs.genes;
 
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.file.Path;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -15,11 +19,11 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SerializableWritable;
 import org.apache.spark.SparkEnv;
-import org.apache.spark.SparkFiles;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.LocalFolders;
+import org.cellspark.jobs.finetune.EpochCheckpoints;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TaskDevice;
@@ -59,6 +63,7 @@ final class GeneFoldTask
       String trainedOn,
       List<FineTuner.Epoch> epochs,
       int bestEpoch,
+      int resumedAfter,
       Map<GeneFolds.Role, Integer> genes,
       Map<GeneFolds.Role, Integer> cells,
       TokenEvaluation validation,
@@ -73,8 +78,17 @@ final class GeneFoldTask
   private final int vocabularySize;
   private final DropoutRates dropout;
   private final String modelsUri;
+  private final String target;
+  private final String plan;
+  private final int stopAfter;
   private final Broadcast<SerializableWritable<Configuration>> hadoop;
 
+  /**
+   * @param target the output folder, beside which each fold's epoch checkpoints go
+   * @param plan the job's fingerprint as the driver knows it (options, model, folds); each fold
+   *     adds its cells'
+   * @param stopAfter a test's kill after this many epochs; 0 = never
+   */
   GeneFoldTask(
       GeneFinetuneOptions o,
       GeneFolds folds,
@@ -82,6 +96,9 @@ final class GeneFoldTask
       int vocabularySize,
       DropoutRates dropout,
       String modelsUri,
+      String target,
+      String plan,
+      int stopAfter,
       Broadcast<SerializableWritable<Configuration>> hadoop) {
     this.o = o;
     this.folds = folds;
@@ -89,6 +106,9 @@ final class GeneFoldTask
     this.vocabularySize = vocabularySize;
     this.dropout = dropout;
     this.modelsUri = modelsUri;
+    this.target = target;
+    this.plan = plan;
+    this.stopAfter = stopAfter;
     this.hadoop = hadoop;
   }
 
@@ -135,14 +155,43 @@ final class GeneFoldTask
             fold + 1, o.input(), genes.get(role), role.name().toLowerCase(Locale.ROOT));
       }
     }
-    return List.of(train(fold, byRole, genes, cells)).iterator();
+    EpochCheckpoints checkpoints =
+        EpochCheckpoints.open(
+            target,
+            "fold-" + (fold + 1),
+            plan + "\nfold " + (fold + 1) + "\ncells " + digest(idsByPart, tokensOf),
+            hadoop.value().value(),
+            stopAfter);
+    return List.of(train(fold, byRole, genes, cells, checkpoints)).iterator();
+  }
+
+  /** The fold's cells as a resumed run must find them: each part's IDs and every cell's tokens. */
+  private static String digest(List<List<String>> idsByPart, Map<String, int[]> tokensOf) {
+    MessageDigest d;
+    try {
+      d = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    for (List<String> ids : idsByPart) {
+      d.update(Integer.toString(ids.size()).getBytes(StandardCharsets.UTF_8));
+      for (String id : ids) {
+        d.update(id.getBytes(StandardCharsets.UTF_8));
+        int[] cell = tokensOf.get(id);
+        ByteBuffer b = ByteBuffer.allocate(4 * (cell.length + 1));
+        b.putInt(cell.length).asIntBuffer().put(cell);
+        d.update(b.array());
+      }
+    }
+    return HexFormat.of().formatHex(d.digest());
   }
 
   private Outcome train(
       int fold,
       Map<GeneFolds.Role, LabelledTokens> byRole,
       Map<GeneFolds.Role, Integer> genes,
-      Map<GeneFolds.Role, Integer> cells)
+      Map<GeneFolds.Role, Integer> cells,
+      EpochCheckpoints checkpoints)
       throws IOException {
     LabelledTokens train = byRole.get(GeneFolds.Role.TRAIN);
     float[] weights = classWeights(train, names.size(), o.training().balanced());
@@ -159,7 +208,8 @@ final class GeneFoldTask
               classifier,
               train,
               byRole.get(GeneFolds.Role.VALIDATION),
-              o.training().settings(train.lengths(), weights, dropout));
+              o.training().settings(train.lengths(), weights, dropout),
+              checkpoints);
       TokenEvaluation validation =
           TokenEvaluation.of(
               classifier,
@@ -178,7 +228,7 @@ final class GeneFoldTask
                   weights),
               names.size());
       LocalFolders.publish(
-          Path.of(SparkFiles.getRootDirectory()), // the executor's local disks, not /tmp
+          checkpoints.scratch(), // the executor's local disks, not /tmp
           modelsUri + "/fold-" + (fold + 1),
           hadoop.value().value(),
           local -> FineTunedCheckpoint.write(local, classifier, model.configFile(), names));
@@ -188,6 +238,7 @@ final class GeneFoldTask
           on,
           run.epochs(),
           run.bestEpoch(),
+          run.resumedAfter(),
           genes,
           cells,
           validation,
