@@ -63,11 +63,6 @@ public final class CellClassifier implements Classifier<LabelledCells> {
     return encoder;
   }
 
-  @Override
-  public NDManager manager() {
-    return encoder.manager();
-  }
-
   /** Every trained weight: the encoder's, then {@code head.weight} and {@code head.bias}. */
   @Override
   public List<TrainableBert.NamedWeight> weights() {

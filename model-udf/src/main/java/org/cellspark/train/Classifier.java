@@ -10,10 +10,12 @@ import org.cellspark.model.TrainableBert;
  * cell ({@link CellClassifier}) or per gene token ({@link GeneClassifier}).
  */
 public interface Classifier<E extends Examples> {
-  /** The manager the weights live in; a step's arrays go in a sub-manager of it. */
-  NDManager manager();
-
   TrainableBert encoder();
+
+  /** The manager the weights live in; a step's arrays go in a sub-manager of it. */
+  default NDManager manager() {
+    return encoder().manager();
+  }
 
   /** Every trained weight: the encoder's, then the head's ({@code head.*}). */
   List<TrainableBert.NamedWeight> weights();

@@ -38,11 +38,6 @@ public final class GeneClassifier implements Classifier<LabelledTokens> {
   }
 
   @Override
-  public NDManager manager() {
-    return encoder.manager();
-  }
-
-  @Override
   public List<TrainableBert.NamedWeight> weights() {
     return head.after(encoder.weights());
   }

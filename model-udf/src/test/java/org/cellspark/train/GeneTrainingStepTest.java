@@ -10,10 +10,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,18 +27,9 @@ import org.junit.jupiter.api.Test;
  * with dropout too (the classifier's dropout over every token, drawn as PyTorch draws it).
  */
 class GeneTrainingStepTest {
-  private static final JsonObject REF = reference();
+  private static final JsonObject REF =
+      TrainingStepTest.reference("gene_training_step_reference.json");
   private static final JsonObject SETTINGS = REF.getAsJsonObject("settings");
-
-  private static JsonObject reference() {
-    try {
-      return JsonParser.parseString(
-              Files.readString(Fixtures.vocab("models/gene_training_step_reference.json")))
-          .getAsJsonObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
   /** The reference's cells, their genes labelled as it labels them. */
   private static LabelledTokens examples() {

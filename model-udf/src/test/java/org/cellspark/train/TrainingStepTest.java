@@ -39,13 +39,13 @@ import org.junit.jupiter.api.Test;
  * to bf16's resolution.
  */
 class TrainingStepTest {
-  private static final JsonObject REF = reference();
+  private static final JsonObject REF = reference("training_step_reference.json");
   private static final JsonObject SETTINGS = REF.getAsJsonObject("settings");
 
-  private static JsonObject reference() {
+  /** A reference make_training_step_reference.py wrote under fixtures/models. */
+  static JsonObject reference(String name) {
     try {
-      return JsonParser.parseString(
-              Files.readString(Fixtures.vocab("models/training_step_reference.json")))
+      return JsonParser.parseString(Files.readString(Fixtures.vocab("models/" + name)))
           .getAsJsonObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
