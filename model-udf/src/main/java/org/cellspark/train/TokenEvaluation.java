@@ -28,14 +28,15 @@ public record TokenEvaluation(
     double macroF1)
     implements Serializable {
 
+  /** One scored occurrence, until the arrays are made. */
+  private record Occurrence(int cell, int token, int label, int predicted, float[] p) {}
+
   public static TokenEvaluation of(
       GeneClassifier model, LabelledTokens examples, long batchTokens, float[] classWeights) {
     int classes = model.classes();
-    List<int[]> found = new ArrayList<>(); // per batch: cell, token, label, predicted
-    List<float[][]> probabilities = new ArrayList<>();
+    List<Occurrence> found = new ArrayList<>();
     double lossSum = 0;
     double weightSum = 0;
-    int count = 0;
     boolean recording = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
@@ -48,56 +49,35 @@ public record TokenEvaluation(
           NDArray logits = model.logits(m, batch, DropoutRates.NONE);
           float[] p = logits.softmax(1).toFloatArray();
           float[] logp = logits.logSoftmax(1).toFloatArray();
-          int k = batch.labelled();
-          float[][] rows = new float[k][];
-          int[] predicted = new int[k];
-          for (int i = 0; i < k; i++) {
-            float[] row = new float[classes];
-            System.arraycopy(p, i * classes, row, 0, classes);
-            rows[i] = row;
-            predicted[i] = argmax(row);
-            float w = classWeights[batch.labels()[i]];
-            lossSum -= w * logp[i * classes + batch.labels()[i]];
-            weightSum += w;
-          }
-          for (int i = 0; i < k; i++) {
+          for (int i = 0; i < batch.labelled(); i++) {
+            float[] row = Arrays.copyOfRange(p, i * classes, (i + 1) * classes);
+            int label = batch.labels()[i];
             found.add(
-                new int[] {
-                  b.cells()[batch.cellOf()[i]], batch.tokenOf()[i], batch.labels()[i], predicted[i]
-                });
+                new Occurrence(
+                    b.cells()[batch.cellOf()[i]], batch.tokenOf()[i], label, argmax(row), row));
+            lossSum -= classWeights[label] * logp[i * classes + label];
+            weightSum += classWeights[label];
           }
-          probabilities.add(rows);
-          count += k;
         }
       }
     } finally {
       JniUtils.setGradMode(recording);
     }
-    float[][] p = new float[count][];
-    int at = 0;
-    for (float[][] rows : probabilities) {
-      for (float[] row : rows) {
-        p[at++] = row;
-      }
-    }
     // Back into the cells' order (batches come by length): stable by cell, so left to right.
-    Integer[] order = new Integer[count];
-    for (int i = 0; i < count; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, Comparator.comparingInt(i -> found.get(i)[0]));
-    int[] cell = new int[count];
-    int[] token = new int[count];
-    int[] labels = new int[count];
-    int[] predicted = new int[count];
-    float[][] probs = new float[count][];
-    for (int i = 0; i < count; i++) {
-      int[] f = found.get(order[i]);
-      cell[i] = f[0];
-      token[i] = f[1];
-      labels[i] = f[2];
-      predicted[i] = f[3];
-      probs[i] = p[order[i]];
+    found.sort(Comparator.comparingInt(Occurrence::cell));
+    int n = found.size();
+    int[] cell = new int[n];
+    int[] token = new int[n];
+    int[] labels = new int[n];
+    int[] predicted = new int[n];
+    float[][] probabilities = new float[n][];
+    for (int i = 0; i < n; i++) {
+      Occurrence o = found.get(i);
+      cell[i] = o.cell();
+      token[i] = o.token();
+      labels[i] = o.label();
+      predicted[i] = o.predicted();
+      probabilities[i] = o.p();
     }
     return new TokenEvaluation(
         weightSum > 0 ? lossSum / weightSum : Double.NaN,
@@ -105,7 +85,7 @@ public record TokenEvaluation(
         token,
         labels,
         predicted,
-        probs,
+        probabilities,
         Evaluation.accuracy(predicted, labels),
         Evaluation.macroF1(predicted, labels, classes));
   }

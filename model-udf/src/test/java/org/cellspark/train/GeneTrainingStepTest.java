@@ -13,7 +13,6 @@ import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.Vectors;
@@ -58,10 +57,6 @@ class GeneTrainingStepTest {
     return TrainingStepTest.adam(SETTINGS);
   }
 
-  private static Map<String, NDArray> byName(GeneClassifier model) {
-    return TrainingStepTest.byName(model);
-  }
-
   private static float[] classWeights() {
     return Vectors.floats(SETTINGS.getAsJsonArray("class_weights"));
   }
@@ -79,61 +74,25 @@ class GeneTrainingStepTest {
         REF.getAsJsonArray("logits").forEach(row -> want.addAll(row.getAsJsonArray()));
         TrainingStepTest.close("the labelled genes' logits, row by row", logits, want);
       }
-      Map<String, NDArray> byName = byName(model);
       try (NDManager m = model.manager().newSubManager();
           GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         NDArray loss = model.loss(m, examples, ALL, DropoutRates.NONE, classWeights());
         assertThat(loss.getFloat()).isCloseTo(REF.get("loss").getAsFloat(), within(1e-5f));
         collector.backward(loss);
       }
-      JsonObject gradients = REF.getAsJsonObject("gradients");
-      for (String name : gradients.keySet()) {
-        TrainingStepTest.close(
-            "gradient of " + name,
-            byName.get(name).getGradient().toFloatArray(),
-            gradients.getAsJsonArray(name));
-      }
-      try (NDManager m = model.manager().newSubManager()) {
-        double norm =
-            adam()
-                .step(
-                    encoder,
-                    model.weights(),
-                    Double.NaN,
-                    SETTINGS.get("max_grad_norm").getAsDouble(),
-                    m)
-                .getFloat();
-        assertThat(norm).isCloseTo(REF.get("grad_norm").getAsDouble(), within(1e-5));
-      }
-      JsonObject updated = REF.getAsJsonObject("updated");
-      for (String name : updated.keySet()) {
-        TrainingStepTest.close(
-            "updated " + name, byName.get(name).toFloatArray(), updated.getAsJsonArray(name));
-      }
+      TrainingStepTest.gradientsStepAndUpdatesEqual(model, REF);
     }
   }
 
   @Test
   void oneStepWithDropoutEqualsPyTorchs() {
     JsonObject d = REF.getAsJsonObject("dropout");
-    JsonObject rates = d.getAsJsonObject("rates");
     try (TrainableBert encoder =
         TrainableBert.load(Fixtures.vocab("models/tiny-v2"), Device.cpu())) {
       GeneClassifier model = classifier(encoder);
       LabelledTokens examples = examples();
       double lr = SETTINGS.get("lr").getAsDouble();
-      FineTuner.Settings settings =
-          FineTuner.Settings.builder(classWeights())
-              .learningRate(lr)
-              .weightDecay(SETTINGS.get("weight_decay").getAsDouble())
-              .dropout(
-                  new DropoutRates(
-                      rates.get("hidden").getAsDouble(),
-                      rates.get("attention").getAsDouble(),
-                      rates.get("classifier").getAsDouble()))
-              .maxGradNorm(SETTINGS.get("max_grad_norm").getAsDouble())
-              .seed(rates.get("seed").getAsLong())
-              .build();
+      FineTuner.Settings settings = TrainingStepTest.dropoutSettings(REF);
       float loss =
           FineTuner.step(
               model,
@@ -146,12 +105,7 @@ class GeneTrainingStepTest {
       assertThat(loss)
           .as("dropout changes the loss")
           .isNotCloseTo(REF.get("loss").getAsFloat(), within(1e-3f));
-      Map<String, NDArray> byName = byName(model);
-      JsonObject updated = d.getAsJsonObject("updated");
-      for (String name : updated.keySet()) {
-        TrainingStepTest.close(
-            "updated " + name, byName.get(name).toFloatArray(), updated.getAsJsonArray(name));
-      }
+      TrainingStepTest.updatedEqual(model, d.getAsJsonObject("updated"));
     }
   }
 }

@@ -142,32 +142,7 @@ class TrainingStepTest {
       CellClassifier model = classifier(encoder);
       Map<String, NDArray> byName = byName(model);
       assertThat(lossAndGradients(model)).isCloseTo(REF.get("loss").getAsFloat(), within(1e-5f));
-      JsonObject gradients = REF.getAsJsonObject("gradients");
-      for (String name : gradients.keySet()) {
-        close(
-            "gradient of " + name,
-            byName.get(name).getGradient().toFloatArray(),
-            gradients.getAsJsonArray(name));
-      }
-      double norm;
-      try (NDManager m = model.manager().newSubManager()) {
-        norm =
-            adam()
-                .step(
-                    encoder,
-                    model.weights(),
-                    Double.NaN,
-                    SETTINGS.get("max_grad_norm").getAsDouble(),
-                    m)
-                .getFloat();
-      }
-      assertThat(norm)
-          .as("the gradients' global norm (above 1: clipped)")
-          .isCloseTo(REF.get("grad_norm").getAsDouble(), within(1e-5));
-      JsonObject updated = REF.getAsJsonObject("updated");
-      for (String name : updated.keySet()) {
-        close("updated " + name, byName.get(name).toFloatArray(), updated.getAsJsonArray(name));
-      }
+      gradientsStepAndUpdatesEqual(model, REF);
       assertThat(byName.get("head.weight").getGradient().abs().sum().getFloat())
           .as("gradients zeroed after the step")
           .isZero();
@@ -177,36 +152,77 @@ class TrainingStepTest {
   @Test
   void oneStepWithDropoutEqualsPyTorchs() {
     JsonObject d = REF.getAsJsonObject("dropout");
-    JsonObject rates = d.getAsJsonObject("rates");
     try (TrainableBert encoder =
         TrainableBert.load(Fixtures.vocab("models/tiny-v2"), Device.cpu())) {
       CellClassifier model = classifier(encoder);
       double lr = SETTINGS.get("lr").getAsDouble();
-      FineTuner.Settings settings =
-          FineTuner.Settings.builder(Vectors.floats(SETTINGS.getAsJsonArray("class_weights")))
-              .epochs(1)
-              .learningRate(lr)
-              .weightDecay(SETTINGS.get("weight_decay").getAsDouble())
-              .batchTokens(1 << 20)
-              .dropout(
-                  new DropoutRates(
-                      rates.get("hidden").getAsDouble(),
-                      rates.get("attention").getAsDouble(),
-                      rates.get("classifier").getAsDouble()))
-              .maxGradNorm(SETTINGS.get("max_grad_norm").getAsDouble())
-              .seed(rates.get("seed").getAsLong())
-              .build();
+      FineTuner.Settings settings = dropoutSettings(REF);
       float loss = FineTuner.step(model, batch(), model.weights(), adam(), lr, settings);
       assertThat(loss).isCloseTo(d.get("loss").getAsFloat(), within(1e-5f));
       assertThat(loss)
           .as("dropout changes the loss")
           .isNotCloseTo(REF.get("loss").getAsFloat(), within(1e-3f));
-      Map<String, NDArray> byName = byName(model);
-      JsonObject updated = d.getAsJsonObject("updated");
-      for (String name : updated.keySet()) {
-        close("updated " + name, byName.get(name).toFloatArray(), updated.getAsJsonArray(name));
-      }
+      updatedEqual(model, d.getAsJsonObject("updated"));
     }
+  }
+
+  /**
+   * The gradients {@code model}'s weights hold equal {@code ref}'s; then one clipped AdamW step
+   * with its settings: the gradients' norm and the updated weights equal its too.
+   */
+  static void gradientsStepAndUpdatesEqual(Classifier<?> model, JsonObject ref) {
+    Map<String, NDArray> byName = byName(model);
+    JsonObject gradients = ref.getAsJsonObject("gradients");
+    for (String name : gradients.keySet()) {
+      close(
+          "gradient of " + name,
+          byName.get(name).getGradient().toFloatArray(),
+          gradients.getAsJsonArray(name));
+    }
+    JsonObject settings = ref.getAsJsonObject("settings");
+    double norm;
+    try (NDManager m = model.manager().newSubManager()) {
+      norm =
+          adam(settings)
+              .step(
+                  model.encoder(),
+                  model.weights(),
+                  Double.NaN,
+                  settings.get("max_grad_norm").getAsDouble(),
+                  m)
+              .getFloat();
+    }
+    assertThat(norm)
+        .as("the gradients' global norm (above 1: clipped)")
+        .isCloseTo(ref.get("grad_norm").getAsDouble(), within(1e-5));
+    updatedEqual(model, ref.getAsJsonObject("updated"));
+  }
+
+  /** Every weight {@code updated} names equals its value there. */
+  static void updatedEqual(Classifier<?> model, JsonObject updated) {
+    Map<String, NDArray> byName = byName(model);
+    for (String name : updated.keySet()) {
+      close("updated " + name, byName.get(name).toFloatArray(), updated.getAsJsonArray(name));
+    }
+  }
+
+  /** Training settings for one step with a reference's optimizer settings and dropout rates. */
+  static FineTuner.Settings dropoutSettings(JsonObject ref) {
+    JsonObject settings = ref.getAsJsonObject("settings");
+    JsonObject rates = ref.getAsJsonObject("dropout").getAsJsonObject("rates");
+    return FineTuner.Settings.builder(Vectors.floats(settings.getAsJsonArray("class_weights")))
+        .epochs(1)
+        .learningRate(settings.get("lr").getAsDouble())
+        .weightDecay(settings.get("weight_decay").getAsDouble())
+        .batchTokens(1 << 20)
+        .dropout(
+            new DropoutRates(
+                rates.get("hidden").getAsDouble(),
+                rates.get("attention").getAsDouble(),
+                rates.get("classifier").getAsDouble()))
+        .maxGradNorm(settings.get("max_grad_norm").getAsDouble())
+        .seed(rates.get("seed").getAsLong())
+        .build();
   }
 
   /**

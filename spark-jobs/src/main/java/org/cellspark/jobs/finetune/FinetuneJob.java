@@ -125,12 +125,8 @@ public final class FinetuneJob {
       Dataset<Row> split = LabelSplits.withSplit(spark, labelled, labels, splitInfo, out);
       requireTrainingAndValidationCells(LabelSplits.cellsPerSplit(split, splitInfo), o);
       List<String> names = classes.kept().stream().sorted().toList();
-      String plan =
-          options(o, vocabularyLocation, dropout)
-              + "\nmodel "
-              + ModelFingerprint.of(model.path())
-              + "\nclasses "
-              + names;
+      Map<String, Object> options = options(o, vocabularyLocation, dropout);
+      String plan = options + "\nmodel " + ModelFingerprint.of(model.path()) + "\nclasses " + names;
       TrainingTask.Outcome trained =
           trainInOneTask(spark, split, o, dropout, vocabulary, names, out, plan);
       String reported = trained.splits().get("test").ids().isEmpty() ? "validation" : "test";
@@ -139,7 +135,7 @@ public final class FinetuneJob {
       double seconds = (System.nanoTime() - start) / 1e9;
       JobSummary summary =
           new JobSummary("finetune")
-              .put("options", options(o, vocabularyLocation, dropout))
+              .put("options", options)
               .put("classes", classes.asMap(names.toArray(new String[0])))
               .put("split", splitInfo)
               .put("training", trainingMap(trained))

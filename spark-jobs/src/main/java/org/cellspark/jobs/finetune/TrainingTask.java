@@ -103,40 +103,28 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
     rows.forEachRemaining(r -> bySplit.get(r.getString(3)).add(r));
     Map<String, LabelledCells> cells = new LinkedHashMap<>();
     Map<String, List<String>> ids = new LinkedHashMap<>();
-    java.security.MessageDigest digest;
-    try {
-      digest = java.security.MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    CellsDigest digest = new CellsDigest();
     bySplit.forEach(
         (s, list) -> {
           list.sort(Comparator.comparing((Row r) -> r.getString(0))); // the same order every run
           List<int[]> tokens = new ArrayList<>(list.size());
           int[] labels = new int[list.size()];
           List<String> cellIds = new ArrayList<>(list.size());
-          digest.update(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          digest.text(s);
           for (int i = 0; i < list.size(); i++) {
             Row r = list.get(i);
             int[] cell = r.<Integer>getList(1).stream().mapToInt(Integer::intValue).toArray();
             cellIds.add(r.getString(0));
             tokens.add(cell);
             labels[i] = names.indexOf(r.getString(2));
-            // The cell's ID, label and tokens as bytes (no text made of every token).
-            digest.update(r.getString(0).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * (cell.length + 2));
-            b.putInt(labels[i]).putInt(cell.length).asIntBuffer().put(cell);
-            digest.update(b.array());
+            digest.cell(r.getString(0), cell, labels[i]);
           }
           cells.put(s, new LabelledCells(tokens, labels));
           ids.put(s, cellIds);
         });
     EpochCheckpoints checkpoints =
         EpochCheckpoints.open(
-            target,
-            plan + "\ncells " + java.util.HexFormat.of().formatHex(digest.digest()),
-            hadoop.value().value(),
-            stopAfter);
+            target, plan + "\ncells " + digest.hex(), hadoop.value().value(), stopAfter);
     return List.of(train(cells, ids, checkpoints)).iterator();
   }
 

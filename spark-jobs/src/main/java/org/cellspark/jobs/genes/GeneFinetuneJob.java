@@ -102,8 +102,9 @@ public final class GeneFinetuneJob {
           cells
               .select(col("cell_id").cast(DataTypes.StringType), col("input_ids"))
               .filter(arrays_overlap(col("input_ids"), lit(folds.tokens())));
+      Map<String, Object> options = options(o, vocabularyLocation, dropout);
       String plan =
-          options(o, vocabularyLocation, dropout)
+          options
               + "\nmodel "
               + ModelFingerprint.of(model.path())
               + "\nclasses "
@@ -117,13 +118,14 @@ public final class GeneFinetuneJob {
           trainFolds(spark, holding, o, folds, classes, vocabulary, dropout, out, plan);
       GeneNames names = new GeneNames(vocabulary);
       Report report = Report.of(JavaSparkContext.fromSparkContext(sc), outcomes, classes.names());
-      writeOutputs(out, hadoop, outcomes, folds, classes, names, report);
+      Map<String, Object> metrics = report.asMap();
+      writeOutputs(out, hadoop, outcomes, folds, classes, names, report, metrics);
       double seconds = (System.nanoTime() - start) / 1e9;
       JobSummary summary =
           new JobSummary("finetune-genes")
-              .put("options", options(o, vocabularyLocation, dropout))
+              .put("options", options)
               .put("classes", classSummary(classes))
-              .put("metrics", report.asMap())
+              .put("metrics", metrics)
               .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
       job.commit(out, summary);
       EpochCheckpoints.delete(out.targetUri(), hadoop);
@@ -192,9 +194,13 @@ public final class GeneFinetuneJob {
     spark.sparkContext().setJobDescription(null);
     if (outcomes.size() < run) {
       throw UserException.of(
-          "no cell of %s holds any gene of --gene-classes %s (%d genes): check that the tokens"
+          "no cell of %s%s holds any gene of --gene-classes %s (%d genes): check that the tokens"
               + " were made with the vocabulary the genes were resolved in (%s)",
-          o.input(), o.geneClasses(), folds.size(), vocabulary.location());
+          o.input(),
+          o.filters().isEmpty() ? "" : " passing --filter " + o.filters(),
+          o.geneClasses(),
+          folds.size(),
+          vocabulary.location());
     }
     outcomes.sort(Comparator.comparingInt(GeneFoldTask.Outcome::fold));
     return outcomes;
@@ -235,6 +241,11 @@ public final class GeneFinetuneJob {
       return new Report(classes, folds, accuracy, macroF1, auc, curves, confusion);
     }
 
+    /** A fold's test ROC curve; null when it has none (not two classes among its test genes). */
+    RocCurves.Curve curveOf(int fold) {
+      return curves.stream().filter(c -> c.fold() == fold).findFirst().orElse(null);
+    }
+
     Map<String, Object> asMap() {
       Map<String, Object> m = new LinkedHashMap<>();
       Map<String, Object> test = new LinkedHashMap<>();
@@ -260,8 +271,7 @@ public final class GeneFinetuneJob {
         one.put("best_epoch", f.bestEpoch());
         one.put("resumed_after_epoch", f.resumedAfter());
         one.put("validation", scores(f.validation(), null));
-        RocCurves.Curve curve =
-            curves.stream().filter(c -> c.fold() == f.fold()).findFirst().orElse(null);
+        RocCurves.Curve curve = curveOf(f.fold());
         one.put("test", scores(f.test(), curve));
         each.add(one);
       }
@@ -300,7 +310,8 @@ public final class GeneFinetuneJob {
       GeneFolds folds,
       GeneClasses classes,
       GeneNames names,
-      Report report) {
+      Report report,
+      Map<String, Object> metrics) {
     try {
       String[] classNames = classes.names().toArray(new String[0]);
       out.writeText("genes.csv", GeneTable.csv(outcomes, folds, classes.names(), names));
@@ -336,7 +347,7 @@ public final class GeneFinetuneJob {
           "metrics.json",
           new JobSummary("finetune-genes-metrics")
               .put("classes", classes.names())
-              .put("metrics", report.asMap())
+              .put("metrics", metrics)
               .toJson());
     } catch (IOException e) {
       throw UserException.because(
@@ -368,8 +379,7 @@ public final class GeneFinetuneJob {
     StringBuilder csv =
         new StringBuilder("fold,split,genes,cells,occurrences,accuracy,macro_f1,loss,roc_auc\n");
     for (GeneFoldTask.Outcome f : outcomes) {
-      RocCurves.Curve curve =
-          report.curves().stream().filter(c -> c.fold() == f.fold()).findFirst().orElse(null);
+      RocCurves.Curve curve = report.curveOf(f.fold());
       for (GeneFolds.Role role : List.of(GeneFolds.Role.VALIDATION, GeneFolds.Role.TEST)) {
         TokenEvaluation e = role == GeneFolds.Role.TEST ? f.test() : f.validation();
         csv.append(

@@ -2,16 +2,11 @@ package org.cellspark.jobs.genes;
 
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -23,6 +18,7 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.LocalFolders;
+import org.cellspark.jobs.finetune.CellsDigest;
 import org.cellspark.jobs.finetune.EpochCheckpoints;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.spark.ResolvedModel;
@@ -167,23 +163,12 @@ final class GeneFoldTask
 
   /** The fold's cells as a resumed run must find them: each part's IDs and every cell's tokens. */
   private static String digest(List<List<String>> idsByPart, Map<String, int[]> tokensOf) {
-    MessageDigest d;
-    try {
-      d = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    CellsDigest d = new CellsDigest();
     for (List<String> ids : idsByPart) {
-      d.update(Integer.toString(ids.size()).getBytes(StandardCharsets.UTF_8));
-      for (String id : ids) {
-        d.update(id.getBytes(StandardCharsets.UTF_8));
-        int[] cell = tokensOf.get(id);
-        ByteBuffer b = ByteBuffer.allocate(4 * (cell.length + 1));
-        b.putInt(cell.length).asIntBuffer().put(cell);
-        d.update(b.array());
-      }
+      d.text(Integer.toString(ids.size()));
+      ids.forEach(id -> d.cell(id, tokensOf.get(id)));
     }
-    return HexFormat.of().formatHex(d.digest());
+    return d.hex();
   }
 
   private Outcome train(

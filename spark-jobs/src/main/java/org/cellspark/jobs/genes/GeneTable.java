@@ -1,5 +1,6 @@
 package org.cellspark.jobs.genes;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,7 +27,7 @@ final class GeneTable {
               GeneScores.of(f.validation(), classes.size()),
               GeneScores.of(f.test(), classes.size()))) {
         for (int g = 0; g < s.size(); g++) {
-          double[] row = java.util.Arrays.copyOf(s.mean()[g], classes.size() + 1);
+          double[] row = Arrays.copyOf(s.mean()[g], classes.size() + 1);
           row[classes.size()] = s.occurrences()[g];
           heldOut.put(s.tokens()[g], row);
         }
@@ -47,14 +48,15 @@ final class GeneTable {
       if (s == null) {
         csv.append(",0,,").append(",".repeat(classes.size()));
       } else {
-        int best = GeneScores.argmax(java.util.Arrays.copyOf(s, classes.size()));
+        double[] mean = Arrays.copyOf(s, classes.size());
+        int best = GeneScores.argmax(mean);
         csv.append(',')
             .append((long) s[classes.size()])
             .append(',')
             .append(quoted(classes.get(best)))
             .append(',')
             .append(best == folds.classes()[g]);
-        probabilities(csv, java.util.Arrays.copyOf(s, classes.size()));
+        probabilities(csv, mean);
       }
       csv.append('\n');
     }
