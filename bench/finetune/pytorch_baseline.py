@@ -12,6 +12,10 @@ gradients clipped to norm 1 (the Trainer's default); torch.optim.AdamW (lr 5e-5,
 HEAD "gene": a gene classifier's step instead (BertForTokenClassification restated): tokens t with
 t % 7 == 0 labelled (t // 7) % 2, the others -100; dropout 0.02 on every token's last hidden state,
 the head on each, cross-entropy over the labelled tokens.
+HEAD "mlm": a pretraining step as transformers' BertForMaskedLM takes it under upstream's
+GeneformerPretrainer: 15% of the tokens chosen (DataCollatorForLanguageModeling: 80% <mask>, 10% a
+random token, 10% kept), the head (dense, relu, LayerNorm, the tied word embeddings, a bias) on
+every position, cross-entropy over the chosen ones.
 """
 import os
 import sys
@@ -32,16 +36,20 @@ import make_model_fixtures as fx  # noqa: E402
 def main():
     model_dir, cells_file = sys.argv[1], sys.argv[2]
     n, length, batch, steps, threads = (int(x) for x in sys.argv[3:8])
-    gene = len(sys.argv) > 8 and sys.argv[8] == "gene"
+    mode = sys.argv[8] if len(sys.argv) > 8 else "cell"
     torch.set_num_threads(threads)
     cfg = fx.Config(25_426, "relu", 1e-12, hidden=256, layers=6, heads=4, intermediate=512, max_positions=2048)
     cfg.hidden_dropout = cfg.attention_dropout = 0.02
     model = fx.Bert(cfg)
     model.load_state_dict(torch.load(os.path.join(model_dir, "weights.pt")))
     head = torch.nn.Linear(256, 2)
+    mlm = {"dense": torch.nn.Linear(256, 256), "norm": torch.nn.LayerNorm(256, eps=1e-12),
+           "bias": torch.nn.Parameter(torch.zeros(25_426))}
     with open(cells_file) as f:
         cells = [list(map(int, line.split()))[:length] for line in f][:n]
     params = list(model.parameters()) + list(head.parameters())
+    if mode == "mlm":
+        params = list(model.parameters()) + list(mlm["dense"].parameters()) + list(mlm["norm"].parameters()) + [mlm["bias"]]
     opt = torch.optim.AdamW(params, lr=5e-5, weight_decay=0.001)
 
     def step(i):
@@ -49,8 +57,24 @@ def main():
         ids = torch.tensor(chunk)
         mask = torch.ones_like(ids)
         labels = torch.tensor([(i * batch + k) % 2 for k in range(len(chunk))])
+        if mode == "mlm":
+            chosen = torch.bernoulli(torch.full(ids.shape, 0.15)).bool() & (ids > 1)  # not <pad>, <mask>
+            labels = torch.where(chosen, ids, torch.full_like(ids, -100))
+            masked = torch.bernoulli(torch.full(ids.shape, 0.8)).bool() & chosen
+            ids = torch.where(masked, torch.ones_like(ids), ids)
+            randomised = torch.bernoulli(torch.full(ids.shape, 0.5)).bool() & chosen & ~masked
+            ids = torch.where(randomised, torch.randint(25_426, ids.shape), ids)
+            last = model(ids, mask)[-1]
+            t = mlm["norm"](F.relu(mlm["dense"](last)))
+            logits = t @ model.embeddings.word_embeddings.weight.T + mlm["bias"]
+            loss = F.cross_entropy(logits.reshape(-1, 25_426), labels.reshape(-1), ignore_index=-100)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            return
         last = model(ids, mask)[-1]
-        if gene:
+        if mode == "gene":
             token_labels = torch.where(ids % 7 == 0, (ids // 7) % 2, torch.full_like(ids, -100))
             logits = head(fx.drop(last, 0.02))
             loss = F.cross_entropy(logits.reshape(-1, 2), token_labels.reshape(-1), ignore_index=-100)

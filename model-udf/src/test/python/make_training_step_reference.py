@@ -20,6 +20,11 @@ fine-tune with that seed: Cellspark seeds step t with seed + t).
 The same for a gene classifier (BertForTokenClassification: the head on every token, dropout on
 the whole last hidden state, cross-entropy over the tokens TOKEN_CLASSES labels, -100 elsewhere) in
 models/gene_training_step_reference.json; its logits are the labelled tokens', row by row.
+
+And pretraining's masked language model (BertForMaskedLM: some genes masked by Cellspark's rule,
+restated here in mask_genes from uniform draws of torch's generator; the head's transform and the
+tied word embeddings; cross-entropy over the masked genes) in
+models/mlm_training_step_reference.json, with and without dropout.
 """
 import importlib.util
 import json
@@ -121,6 +126,99 @@ def step(dropout, tokens=False):
             "updated": {n: named[n].detach().reshape(-1).tolist() for n in WATCHED}}
 
 
+# The masked language model's step (make_mlm_step): BertForMaskedLM over the same cells.
+MLM = {"fraction": 0.3, "mask_id": 1, "specials": [0, 1, 2, 3], "seed": 42}
+MLM_WATCHED = [
+    "embeddings.word_embeddings.weight",
+    "encoder.layer.0.attention.self.query.weight",
+    "encoder.layer.1.output.dense.bias",
+    "head.transform.dense.weight",
+    "head.transform.LayerNorm.weight",
+    "head.bias",
+]
+
+
+def mask_genes(ids, mask, u, vocab_size):
+    """Cellspark's masking rule (the Java Masking and MaskedBatch), restated from the uniform draws
+    u (3, cells, length): a gene token is chosen when u[0] < fraction (a cell with none chosen gets
+    its gene with the smallest u[0]); a chosen token becomes <mask> when u[1] < 0.8, the gene
+    genes[int(u[2] * len(genes))] when u[1] < 0.9, else stays. Labels: the chosen genes, -100
+    elsewhere."""
+    genes = [t for t in range(vocab_size) if t not in MLM["specials"]]
+    u = u.double()
+    out = ids.clone()
+    labels = torch.full_like(ids, -100)
+    kinds = {"mask": 0, "gene": 0, "kept": 0}
+    for c in range(ids.shape[0]):
+        positions = [i for i in range(int(mask[c].sum())) if int(ids[c, i]) in genes]
+        picked = [i for i in positions if u[0, c, i] < MLM["fraction"]]
+        if not picked and positions:
+            picked = [min(positions, key=lambda i: float(u[0, c, i]))]
+        for i in picked:
+            labels[c, i] = ids[c, i]
+            if u[1, c, i] < 0.8:
+                out[c, i] = MLM["mask_id"]
+                kinds["mask"] += 1
+            elif u[1, c, i] < 0.9:
+                out[c, i] = genes[int(float(u[2, c, i]) * len(genes))]
+                kinds["gene"] += 1
+            else:
+                kinds["kept"] += 1
+    return out, labels, kinds
+
+
+def mlm_step(dropout):
+    with open(os.path.join(MODELS, "tiny-v2", "config.json")) as f:
+        c = json.load(f)
+    config = fixtures.Config(c["vocab_size"], c["hidden_act"], c["layer_norm_eps"])
+    if dropout:
+        config.hidden_dropout = dropout["hidden"]
+        config.attention_dropout = dropout["attention"]
+    model = fixtures.Bert(config)
+    weights = gradients.read_safetensors(os.path.join(MODELS, "tiny-v2", "model.safetensors"))
+    model.load_state_dict({k[len("bert."):]: v for k, v in weights.items() if k.startswith("bert.")})
+    # BertLMPredictionHead: dense, the config's activation (relu), LayerNorm, then the word embeddings
+    # (tied) and a bias; its weights as the checkpoint holds them.
+    head = {n: torch.nn.Parameter(weights["cls.predictions." + n].clone()) for n in
+            ("transform.dense.weight", "transform.dense.bias", "transform.LayerNorm.weight",
+             "transform.LayerNorm.bias", "bias")}
+
+    with open(os.path.join(MODELS, "reference.json")) as f:
+        cells = [cell["input_ids"] for cell in json.load(f)["tiny-v2"]["cells"]]
+    longest = max(len(cell) for cell in cells)
+    ids = torch.tensor([cell + [0] * (longest - len(cell)) for cell in cells])
+    mask = torch.tensor([[1] * len(cell) + [0] * (longest - len(cell)) for cell in cells])
+
+    named = {**{n: p for n, p in model.named_parameters()}, **{"head." + n: p for n, p in head.items()}}
+    decay = [p for n, p in named.items() if not (n.endswith("bias") or "LayerNorm" in n)]
+    no_decay = [p for n, p in named.items() if n.endswith("bias") or "LayerNorm" in n]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": SETTINGS["weight_decay"]},
+                             {"params": no_decay, "weight_decay": 0.0}],
+                            lr=SETTINGS["lr"], betas=tuple(SETTINGS["betas"]), eps=SETTINGS["eps"])
+
+    # The first step of a run with seed 42: the generator seeded with 42, the masks drawn first,
+    # then the dropout masks of the forward pass.
+    torch.manual_seed(MLM["seed"])
+    u = torch.rand(3, len(cells), longest)
+    masked, labels, kinds = mask_genes(ids, mask, u, c["vocab_size"])
+    last = model(masked, mask)[-1]
+    t = fixtures.act(c["hidden_act"], last @ head["transform.dense.weight"].T + head["transform.dense.bias"])
+    t = F.layer_norm(t, (c["hidden_size"],), head["transform.LayerNorm.weight"],
+                     head["transform.LayerNorm.bias"], c["layer_norm_eps"])
+    all_logits = t @ model.embeddings.word_embeddings.weight.T + head["bias"]
+    loss = F.cross_entropy(all_logits.reshape(-1, c["vocab_size"]), labels.reshape(-1), ignore_index=-100)
+    logits = all_logits[labels != -100]  # the masked positions', row by row
+    opt.zero_grad()
+    loss.backward()
+    grads = {n: named[n].grad.reshape(-1).tolist() for n in MLM_WATCHED}
+    norm = torch.nn.utils.clip_grad_norm_(list(named.values()), SETTINGS["max_grad_norm"])
+    opt.step()
+    return {"cells": cells, "settings": SETTINGS, "masking": MLM, "draws": u.reshape(-1).tolist(),
+            "masked_ids": masked.tolist(), "labels": labels.tolist(), "kinds": kinds,
+            "loss": loss.item(), "logits": logits.tolist(), "gradients": grads, "grad_norm": norm.item(),
+            "updated": {n: named[n].detach().reshape(-1).tolist() for n in MLM_WATCHED}}
+
+
 def main():
     out = step(None)
     with_dropout = step(DROPOUT)
@@ -139,6 +237,16 @@ def main():
     with open(os.path.join(MODELS, "gene_training_step_reference.json"), "w") as f:
         json.dump(genes, f)
     print("gene classifier: loss", genes["loss"], "with dropout", genes_dropout["loss"])
+    mlm = mlm_step(None)
+    mlm_dropout = mlm_step(DROPOUT)
+    assert mlm_dropout["masked_ids"] == mlm["masked_ids"], "the same seed masks the same genes"
+    mlm["dropout"] = {"rates": DROPOUT, "loss": mlm_dropout["loss"], "logits": mlm_dropout["logits"],
+                      "gradients": mlm_dropout["gradients"], "grad_norm": mlm_dropout["grad_norm"],
+                      "updated": mlm_dropout["updated"]}
+    with open(os.path.join(MODELS, "mlm_training_step_reference.json"), "w") as f:
+        json.dump(mlm, f)
+    print("masked language model: loss", mlm["loss"], "with dropout", mlm_dropout["loss"],
+          "masked", mlm["kinds"])
 
 
 if __name__ == "__main__":

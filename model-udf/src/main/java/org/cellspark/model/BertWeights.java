@@ -90,7 +90,7 @@ final class BertWeights {
   }
 
   private String normName(String module, boolean scale) {
-    String modern = module + (scale ? ".weight" : ".bias");
+    String modern = modernNorm(module, scale);
     String legacy = module + (scale ? ".gamma" : ".beta");
     return file.tensors().containsKey(prefix + modern)
             || !file.tensors().containsKey(prefix + legacy)
@@ -107,13 +107,28 @@ final class BertWeights {
   }
 
   <T> List<T> embeddings(BertConfig config, Source<T> s) {
+    return embeddings(config, s, this::normName);
+  }
+
+  /** How a LayerNorm parameter is spelled: module, scale or shift, to the full name. */
+  @FunctionalInterface
+  interface NormNames {
+    String name(String module, boolean scale);
+  }
+
+  /** Hugging Face's names today: {@code weight} and {@code bias}. */
+  static String modernNorm(String module, boolean scale) {
+    return module + (scale ? ".weight" : ".bias");
+  }
+
+  static <T> List<T> embeddings(BertConfig config, Source<T> s, NormNames norm) {
     int h = config.hiddenSize();
     return List.of(
         s.tensor("embeddings.word_embeddings.weight", config.vocabSize(), h),
         s.tensor("embeddings.position_embeddings.weight", config.maxPositions(), h),
         s.tensor("embeddings.token_type_embeddings.weight", config.typeVocabSize(), h),
-        s.tensor(normName("embeddings.LayerNorm", true), h),
-        s.tensor(normName("embeddings.LayerNorm", false), h));
+        s.tensor(norm.name("embeddings.LayerNorm", true), h),
+        s.tensor(norm.name("embeddings.LayerNorm", false), h));
   }
 
   /**
@@ -126,6 +141,10 @@ final class BertWeights {
   }
 
   <T> List<T> layer(BertConfig config, int l, Source<T> s) {
+    return layer(config, l, s, this::normName);
+  }
+
+  static <T> List<T> layer(BertConfig config, int l, Source<T> s, NormNames norm) {
     int h = config.hiddenSize();
     int i = config.intermediateSize();
     String p = "encoder.layer." + l + ".";
@@ -138,14 +157,14 @@ final class BertWeights {
         s.tensor(p + "attention.self.value.bias", h),
         s.tensor(p + "attention.output.dense.weight", h, h),
         s.tensor(p + "attention.output.dense.bias", h),
-        s.tensor(normName(p + "attention.output.LayerNorm", true), h),
-        s.tensor(normName(p + "attention.output.LayerNorm", false), h),
+        s.tensor(norm.name(p + "attention.output.LayerNorm", true), h),
+        s.tensor(norm.name(p + "attention.output.LayerNorm", false), h),
         s.tensor(p + "intermediate.dense.weight", i, h),
         s.tensor(p + "intermediate.dense.bias", i),
         s.tensor(p + "output.dense.weight", h, i),
         s.tensor(p + "output.dense.bias", h),
-        s.tensor(normName(p + "output.LayerNorm", true), h),
-        s.tensor(normName(p + "output.LayerNorm", false), h));
+        s.tensor(norm.name(p + "output.LayerNorm", true), h),
+        s.tensor(norm.name(p + "output.LayerNorm", false), h));
   }
 
   /** Every encoder weight's name (without the checkpoint's prefix), in the program's order. */

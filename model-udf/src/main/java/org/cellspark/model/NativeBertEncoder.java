@@ -8,7 +8,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
@@ -224,14 +223,7 @@ public final class NativeBertEncoder implements Encoder {
   }
 
   private NDArray activate(NDArray x) {
-    return switch (config.hiddenAct()) {
-      case "relu" -> Activation.relu(x);
-      case "gelu" -> Activation.gelu(x); // exact (erf) GELU, as Hugging Face's "gelu"
-      default -> { // "gelu_new" / "gelu_pytorch_tanh": the tanh approximation
-        NDArray inner = x.pow(3).mul(0.044715f).add(x).mul((float) Math.sqrt(2 / Math.PI));
-        yield x.mul(0.5f).mul(inner.tanh().add(1f));
-      }
-    };
+    return Activations.apply(config.hiddenAct(), x);
   }
 
   @Override

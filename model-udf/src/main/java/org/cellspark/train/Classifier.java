@@ -30,6 +30,11 @@ public interface Classifier<E extends Examples> {
   NDArray loss(
       NDManager m, E examples, int[] positions, DropoutRates dropout, float[] classWeights);
 
-  /** The examples' loss and macro-F1, without dropout or gradients. */
+  /** The examples' loss and metric, without dropout or gradients. */
   Score score(E examples, long batchTokens, float[] classWeights);
+
+  /** What {@link Score#metric()} is, for messages. */
+  default String metric() {
+    return "macro-F1";
+  }
 }

@@ -19,14 +19,14 @@ import org.cellspark.model.SafetensorsWriter;
 import org.cellspark.model.TrainableBert;
 
 /**
- * A fine-tuned classifier as a Hugging Face folder (a gene classifier's is the same, as {@code
- * BertForTokenClassification}, without pooling): {@code config.json} (the base model's, with {@code
- * BertForSequenceClassification} as its architecture, {@code id2label} / {@code label2id}, and
- * {@code cellspark_pooling}: how the head pools, since Hugging Face's own head reads the pooled
- * {@code <cls>}) and {@code model.safetensors} ({@code bert.*} encoder weights, {@code
- * classifier.weight} and {@code classifier.bias}, with {@code "format": "pt"} in the metadata as
- * transformers writes it). {@code cellspark embed} reads the encoder from it as from any
- * checkpoint.
+ * A fine-tuned classifier (or a pretrained masked language model) as a Hugging Face folder (a gene
+ * classifier's is the same, as {@code BertForTokenClassification}, without pooling): {@code
+ * config.json} (the base model's, with {@code BertForSequenceClassification} as its architecture,
+ * {@code id2label} / {@code label2id}, and {@code cellspark_pooling}: how the head pools, since
+ * Hugging Face's own head reads the pooled {@code <cls>}) and {@code model.safetensors} ({@code
+ * bert.*} encoder weights, {@code classifier.weight} and {@code classifier.bias}, with {@code
+ * "format": "pt"} in the metadata as transformers writes it). {@code cellspark embed} reads the
+ * encoder from it as from any checkpoint.
  */
 public final class FineTunedCheckpoint {
   public static final String POOLING_KEY = "cellspark_pooling";
@@ -52,6 +52,23 @@ public final class FineTunedCheckpoint {
   public static void write(
       Path folder, GeneClassifier model, Path baseConfig, List<String> classes) {
     write(folder, config(baseConfig, "BertForTokenClassification", classes), model.weights());
+  }
+
+  /**
+   * A pretrained model as transformers' {@code BertForMaskedLM} folder: {@code bert.*} and the
+   * head's {@code cls.predictions.*} weights (its output weights are the word embeddings, tied, so
+   * not written, as transformers leaves them out), the base config with that architecture (any
+   * classifier's labels dropped). The same folder continues pretraining or starts a fine-tune.
+   */
+  public static void write(Path folder, MaskedLanguageModel model, Path baseConfig) {
+    JsonObject config = BertConfig.json(baseConfig);
+    for (String key : List.of("id2label", "label2id", "problem_type", POOLING_KEY)) {
+      config.remove(key);
+    }
+    JsonArray architectures = new JsonArray();
+    architectures.add("BertForMaskedLM");
+    config.add("architectures", architectures);
+    write(folder, config, model.weights());
   }
 
   private static JsonObject config(Path baseConfig, String architecture, List<String> classes) {
@@ -81,8 +98,15 @@ public final class FineTunedCheckpoint {
         String name =
             switch (w.name()) {
               case "head.weight" -> "classifier.weight";
-              case "head.bias" -> "classifier.bias";
-              default -> "bert." + w.name();
+              case "head.bias" ->
+                  // a masked language model's output bias, else a classifier's
+                  weights.stream().anyMatch(x -> x.name().startsWith("head.transform."))
+                      ? "cls.predictions.bias"
+                      : "classifier.bias";
+              default ->
+                  w.name().startsWith("head.transform.")
+                      ? "cls.predictions." + w.name().substring("head.".length())
+                      : "bert." + w.name();
             };
         tensors.put(name, w.value());
       }

@@ -27,19 +27,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fine-tunes a {@link Classifier} (a cell or a gene classifier): epochs over the training cells in
- * length-grouped batches under a token budget (the batches' order shuffled each epoch with the
- * seed), dropout as the checkpoint's config gives it, weighted cross-entropy, gradients clipped by
- * their global norm, AdamW on a warm-up-then-decay schedule, the first {@code freezeLayers} encoder
- * layers (and the embeddings with them) left as they are; after each epoch the validation cells'
- * macro-F1, and the best epoch's weights kept (early stopping after {@code patience} epochs without
- * a better one).
+ * Trains a {@link Classifier} (a cell or a gene classifier, or the masked language model that
+ * pretraining trains): epochs over the training cells in length-grouped batches under a token
+ * budget (the batches' order shuffled each epoch with the seed), dropout as the checkpoint's config
+ * gives it, the classifier's loss, gradients clipped by their global norm, AdamW on a
+ * warm-up-then-decay schedule, the first {@code freezeLayers} encoder layers (and the embeddings
+ * with them) left as they are; after each epoch the validation cells' metric (macro-F1 for a
+ * classifier), and the best epoch's weights kept (early stopping after {@code patience} epochs
+ * without a better one).
  *
  * <p>Everything random comes from the seed, by position: epoch {@code e}'s batch order from {@code
- * java.util.Random(seed + e)}, step {@code t}'s dropout masks from libtorch's generator seeded with
- * {@code seed + t} (steps counted from 0). So the same seed gives the same model twice on one
- * device, and a run resumed from a checkpoint continues as the uninterrupted run would, with no
- * generator state to save.
+ * java.util.Random(seed + e)}, step {@code t}'s dropout masks (and a masked language model's masked
+ * genes) from libtorch's generator seeded with {@code seed + t} (steps counted from 0). So the same
+ * seed gives the same model twice on one device, and a run resumed from a checkpoint continues as
+ * the uninterrupted run would, with no generator state to save.
  */
 public final class FineTuner {
   private static final Logger LOG = LoggerFactory.getLogger(FineTuner.class);
@@ -66,8 +67,7 @@ public final class FineTuner {
    * How to train; built with {@link #builder(float[])}.
    *
    * @param classWeights a weight per class for the loss (all 1: plain cross-entropy)
-   * @param patience epochs without a better validation macro-F1 before stopping; 0 = never stop
-   *     early
+   * @param patience epochs without a better validation metric before stopping; 0 = never stop early
    * @param maxGradNorm gradients clipped to this global norm before each step (0: not clipped)
    */
   public record Settings(
@@ -188,8 +188,8 @@ public final class FineTuner {
     }
   }
 
-  /** One epoch's numbers. */
-  public record Epoch(int epoch, double trainLoss, double validationLoss, double validationMacroF1)
+  /** One epoch's numbers; the metric is the classifier's ({@link Classifier#metric()}). */
+  public record Epoch(int epoch, double trainLoss, double validationLoss, double validationMetric)
       implements Serializable {}
 
   /**
@@ -197,7 +197,7 @@ public final class FineTuner {
    * optimizer's moments).
    *
    * @param steps optimizer steps taken
-   * @param best the best validation macro-F1 so far
+   * @param best the best validation metric so far
    * @param sinceBest epochs since the best one
    */
   public record Progress(List<Epoch> epochs, int steps, double best, int sinceBest) {
@@ -212,11 +212,11 @@ public final class FineTuner {
 
   /** What a run did: its epochs, and after how many epochs it resumed a saved state (0: none). */
   public record Result(List<Epoch> epochs, int resumedAfter) {
-    /** The epoch whose weights the model ends with: the first with the best validation macro-F1. */
+    /** The epoch whose weights the model ends with: the first with the best validation metric. */
     public int bestEpoch() {
       Epoch best = epochs.get(0);
       for (Epoch e : epochs) {
-        if (e.validationMacroF1() > best.validationMacroF1()) {
+        if (e.validationMetric() > best.validationMetric()) {
           best = e;
         }
       }
@@ -338,10 +338,10 @@ public final class FineTuner {
         long start = System.nanoTime();
         double trainLoss = epoch(e, model, train, order, trained, adam, schedule, s);
         Score v = model.score(validation, s.batchTokens(), s.classWeights());
-        epochs.add(new Epoch(e, trainLoss, v.loss(), v.macroF1()));
-        boolean better = v.macroF1() > bestScore;
+        epochs.add(new Epoch(e, trainLoss, v.loss(), v.metric()));
+        boolean better = v.metric() > bestScore;
         if (better) {
-          bestScore = v.macroF1();
+          bestScore = v.metric();
           keepAsBest(model.weights(), best);
           sinceBest = 0;
         } else if (s.patience() > 0 && ++sinceBest >= s.patience()) {
@@ -350,16 +350,19 @@ public final class FineTuner {
         LOG.info(
             String.format(
                 Locale.ROOT,
-                "fine-tune: epoch %d/%d: training loss %.4f, validation loss %.4f, macro-F1 %.4f%s"
+                "fine-tune: epoch %d/%d: training loss %.4f, validation loss %.4f, %s %.4f%s"
                     + " (%.1f s)%s",
                 e,
                 s.epochs(),
                 trainLoss,
                 v.loss(),
-                v.macroF1(),
+                model.metric(),
+                v.metric(),
                 better ? ", the best so far" : "",
                 (System.nanoTime() - start) / 1e9,
-                stopped ? "; stopping: no better macro-F1 for " + s.patience() + " epochs" : ""));
+                stopped
+                    ? "; stopping: no better " + model.metric() + " for " + s.patience() + " epochs"
+                    : ""));
         TrainingState.write(
             file,
             new Progress(epochs, adam.steps(), bestScore, sinceBest),

@@ -23,7 +23,7 @@ import org.cellspark.model.SafetensorsWriter;
 /**
  * A fine-tune's state after an epoch as one {@code .safetensors} file: its tensors (the model's
  * weights, the best epoch's weights, AdamW's moments, each under a prefix) written straight from
- * the arrays one at a time, and the numbers (epochs so far with their losses and macro-F1, the
+ * the arrays one at a time, and the numbers (epochs so far with their losses and metric, the
  * optimizer's step, the best score and epochs since it) as JSON under the metadata key {@code
  * cellspark_state}. Safetensors rather than Java serialization: nothing is held twice in the heap
  * (a V2-316M state is about 5 GB), and any safetensors reader can open it.
@@ -112,7 +112,7 @@ final class TrainingState {
       x.addProperty("epoch", e.epoch());
       x.add("train_loss", number(e.trainLoss()));
       x.add("validation_loss", number(e.validationLoss()));
-      x.add("validation_macro_f1", number(e.validationMacroF1()));
+      x.add("validation_metric", number(e.validationMetric()));
       epochs.add(x);
     }
     o.add("epochs", epochs);
@@ -140,7 +140,10 @@ final class TrainingState {
                 x.get("epoch").getAsInt(),
                 Double.parseDouble(x.get("train_loss").getAsString()),
                 Double.parseDouble(x.get("validation_loss").getAsString()),
-                Double.parseDouble(x.get("validation_macro_f1").getAsString())));
+                // "validation_macro_f1": what states written before the metric was named said
+                Double.parseDouble(
+                    x.get(x.has("validation_metric") ? "validation_metric" : "validation_macro_f1")
+                        .getAsString())));
       }
       return new FineTuner.Progress(
           epochs,

@@ -13,16 +13,28 @@ public final class WeightedCrossEntropy {
   private WeightedCrossEntropy() {}
 
   public static NDArray loss(NDArray logits, int[] labels, float[] classWeights) {
-    NDManager m = logits.getManager();
-    NDArray logProbs = logits.logSoftmax(1);
-    long[] target = new long[labels.length];
     float[] w = new float[labels.length];
     for (int i = 0; i < labels.length; i++) {
-      target[i] = labels[i];
       w[i] = classWeights[labels[i]];
     }
-    NDArray picked = logProbs.get(new NDIndex("{}, {}", m.arange(labels.length), m.create(target)));
-    NDArray weights = m.create(w);
-    return picked.mul(weights).sum().neg().div(weights.sum());
+    NDArray weights = logits.getManager().create(w);
+    return picked(logits, labels).mul(weights).sum().neg().div(weights.sum());
+  }
+
+  /** Plain cross-entropy, the mean over the rows (every class weighing 1). */
+  public static NDArray mean(NDArray logits, int[] labels) {
+    return picked(logits, labels).mean().neg();
+  }
+
+  /** Each row's log-probability of its label. */
+  private static NDArray picked(NDArray logits, int[] labels) {
+    NDManager m = logits.getManager();
+    long[] target = new long[labels.length];
+    for (int i = 0; i < labels.length; i++) {
+      target[i] = labels[i];
+    }
+    return logits
+        .logSoftmax(1)
+        .get(new NDIndex("{}, {}", m.arange(labels.length), m.create(target)));
   }
 }

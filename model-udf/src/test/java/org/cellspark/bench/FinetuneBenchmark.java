@@ -16,12 +16,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.cellspark.infer.Pooling;
+import org.cellspark.model.MaskedLmHeadWeights;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.train.AdamW;
 import org.cellspark.train.CellClassifier;
+import org.cellspark.train.Classifier;
 import org.cellspark.train.DropoutRates;
+import org.cellspark.train.Examples;
 import org.cellspark.train.GeneClassifier;
 import org.cellspark.train.LabelledTokens;
+import org.cellspark.train.MaskedCells;
+import org.cellspark.train.MaskedLanguageModel;
+import org.cellspark.train.Masking;
 import org.cellspark.train.TrainingBatch;
 import org.cellspark.train.WeightedCrossEntropy;
 
@@ -32,8 +38,9 @@ import org.cellspark.train.WeightedCrossEntropy;
  * batches and optimizer, in the same run on the same CPU threads.
  *
  * <p>Arguments: WORK (bench/work/embed: model/ and cells.txt), CELLS, LENGTH, BATCH, STEPS, ROUNDS
- * (default 3), HEAD (cell, the default, or gene: a gene classifier's token labels and head). The
- * sides alternate, a round each in turn, and the ratio reported is the median of the rounds': this
+ * (default 3), HEAD (cell, the default; gene: a gene classifier's token labels and head; mlm:
+ * pretraining's masked genes and head, against transformers' BertForMaskedLM step). The sides
+ * alternate, a round each in turn, and the ratio reported is the median of the rounds': this
  * machine is shared, and a whole run of one side against a whole run of the other measured the load
  * as much as the code.
  */
@@ -47,7 +54,7 @@ public final class FinetuneBenchmark {
     int batch = Integer.parseInt(args[3]);
     int steps = Integer.parseInt(args[4]);
     int rounds = args.length > 5 ? Integer.parseInt(args[5]) : 3;
-    gene = args.length > 6 && args[6].equals("gene");
+    head = args.length > 6 ? args[6] : "cell";
     int threads = Integer.getInteger("ai.djl.pytorch.num_threads", 1);
     List<int[]> cells = new ArrayList<>();
     for (String line : Files.readAllLines(work.resolve("cells.txt"))) {
@@ -62,7 +69,11 @@ public final class FinetuneBenchmark {
         "Fine-tuning steps of a %s, V1-sized model (6 layers, hidden 256), %d cells"
             + " of %d tokens, batches of %d, %d timed steps a side a round, %d round(s)"
             + " alternating sides, %d thread(s):%n",
-        gene ? "gene classifier (every token t with t % 7 == 0 labelled)" : "cell classifier",
+        switch (head) {
+          case "gene" -> "gene classifier (every token t with t % 7 == 0 labelled)";
+          case "mlm" -> "masked language model (15% of genes masked, as pretraining)";
+          default -> "cell classifier";
+        },
         n,
         length,
         batch,
@@ -105,13 +116,34 @@ public final class FinetuneBenchmark {
     }
   }
 
-  /** A gene classifier's step (token labels) instead of a cell classifier's. */
-  private static boolean gene;
+  /** cell, gene (a gene classifier's token labels) or mlm (pretraining's masked genes). */
+  private static String head;
 
   private static double cellspark(Path model, List<int[]> cells, int batch, int steps) {
-    if (gene) {
-      return geneClassifier(model, cells, batch, steps);
+    if (head.equals("cell")) {
+      return cellClassifier(model, cells, batch, steps);
     }
+    try (TrainableBert encoder = TrainableBert.load(model, Device.cpu())) {
+      if (head.equals("mlm")) {
+        MaskedCells examples =
+            new MaskedCells(cells, Masking.of(Masking.DEFAULT_FRACTION, 25_426, 1, 0, 1), 0);
+        MaskedLanguageModel mlm =
+            new MaskedLanguageModel(
+                encoder, MaskedLmHeadWeights.initial(encoder.config(), 0.02, 1));
+        return timedSteps(mlm, examples, batch, steps);
+      }
+      // Tokens t with t % 7 == 0 labelled (t / 7) % 2, the rest left out of the loss, as the
+      // PyTorch side labels them (ignore_index -100).
+      int[] classOf = new int[25_426];
+      for (int t = 0; t < classOf.length; t++) {
+        classOf[t] = t % 7 == 0 ? (t / 7) % 2 : -1;
+      }
+      GeneClassifier classifier = new GeneClassifier(encoder, new float[2 * 256], new float[2]);
+      return timedSteps(classifier, new LabelledTokens(cells, classOf), batch, steps);
+    }
+  }
+
+  private static double cellClassifier(Path model, List<int[]> cells, int batch, int steps) {
     try (TrainableBert encoder = TrainableBert.load(model, Device.cpu())) {
       CellClassifier classifier =
           new CellClassifier(encoder, Pooling.MEAN, -1, -1, new float[2 * 256], new float[2]);
@@ -125,41 +157,31 @@ public final class FinetuneBenchmark {
     }
   }
 
-  /**
-   * The gene classifier's steps: tokens t with t % 7 == 0 labelled (t / 7) % 2, the rest left out
-   * of the loss, as the PyTorch side labels them (ignore_index -100).
-   */
-  private static double geneClassifier(Path model, List<int[]> cells, int batch, int steps) {
-    int[] classOf = new int[25_426];
-    for (int t = 0; t < classOf.length; t++) {
-      classOf[t] = t % 7 == 0 ? (t / 7) % 2 : -1;
-    }
-    LabelledTokens examples = new LabelledTokens(cells, classOf);
-    try (TrainableBert encoder = TrainableBert.load(model, Device.cpu())) {
-      GeneClassifier classifier = new GeneClassifier(encoder, new float[2 * 256], new float[2]);
-      AdamW adam = new AdamW(5e-5, 0.9, 0.999, 1e-8, 0.001);
-      for (int i = 0; i <= steps; i++) {
-        int from = (i * batch) % cells.size();
-        int[] chunk =
-            java.util.stream.IntStream.range(from, Math.min(cells.size(), from + batch)).toArray();
-        if (i == 1) {
-          timed = System.nanoTime(); // after the warm-up step, as the cell classifier's
+  /** One warm-up step, then {@code steps} timed ones of {@code batch} cells in file order. */
+  private static <E extends Examples> double timedSteps(
+      Classifier<E> model, E examples, int batch, int steps) {
+    AdamW adam = new AdamW(5e-5, 0.9, 0.999, 1e-8, 0.001);
+    for (int i = 0; i <= steps; i++) {
+      int from = (i * batch) % examples.size();
+      int[] chunk =
+          java.util.stream.IntStream.range(from, Math.min(examples.size(), from + batch)).toArray();
+      if (i == 1) {
+        timed = System.nanoTime(); // after the warm-up step, as the cell classifier's
+      }
+      try (NDManager m = model.manager().newSubManager()) {
+        long t0 = System.nanoTime();
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+          collector.backward(model.loss(m, examples, chunk, DROPOUT, new float[] {1, 1}));
         }
-        try (NDManager m = classifier.manager().newSubManager()) {
-          long t0 = System.nanoTime();
-          try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            collector.backward(classifier.loss(m, examples, chunk, DROPOUT, new float[] {1, 1}));
-          }
-          long t1 = System.nanoTime();
-          adam.step(encoder, classifier.weights(), Double.NaN, 1.0, m);
-          if (i > 0) {
-            forwardBackward += (t1 - t0) / 1e9;
-            optimizer += (System.nanoTime() - t1) / 1e9;
-          }
+        long t1 = System.nanoTime();
+        adam.step(model.encoder(), model.weights(), Double.NaN, 1.0, m);
+        if (i > 0) {
+          forwardBackward += (t1 - t0) / 1e9;
+          optimizer += (System.nanoTime() - t1) / 1e9;
         }
       }
-      return steps * batch / ((System.nanoTime() - timed) / 1e9);
     }
+    return steps * batch / ((System.nanoTime() - timed) / 1e9);
   }
 
   private static long timed;
@@ -213,7 +235,7 @@ public final class FinetuneBenchmark {
                 Integer.toString(batch),
                 Integer.toString(steps),
                 Integer.toString(threads),
-                gene ? "gene" : "cell")
+                head)
             .redirectErrorStream(true)
             .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

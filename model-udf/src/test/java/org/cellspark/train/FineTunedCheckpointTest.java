@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.cellspark.infer.Pooling;
+import org.cellspark.model.MaskedLmHeadWeights;
 import org.cellspark.model.ModelLoader;
 import org.cellspark.model.SafetensorsFile;
 import org.cellspark.model.TrainableBert;
@@ -76,5 +77,35 @@ class FineTunedCheckpointTest {
     try (TrainableBert again = TrainableBert.load(out, Device.cpu())) {
       assertThat(again.weights().get(0).value().toFloatArray()).containsExactly(wordEmbeddings);
     }
+  }
+
+  @Test
+  void writesAMaskedLanguageModelFolderWhoseHeadReadsBack() throws Exception {
+    Path base = Fixtures.vocab("models/tiny-v2");
+    Path out = tmp.resolve("pretrained");
+    MaskedLmHeadWeights head = MaskedLmHeadWeights.initial(ModelLoader.readConfig(base), 0.5, 9);
+    try (TrainableBert encoder = TrainableBert.load(base, Device.cpu())) {
+      FineTunedCheckpoint.write(
+          out, new MaskedLanguageModel(encoder, head), base.resolve("config.json"));
+    }
+    JsonObject config =
+        JsonParser.parseString(Files.readString(out.resolve("config.json"))).getAsJsonObject();
+    assertThat(config.getAsJsonArray("architectures").get(0).getAsString())
+        .isEqualTo("BertForMaskedLM");
+    assertThat(config.has("id2label")).isFalse();
+    SafetensorsFile file = SafetensorsFile.open(out.resolve("model.safetensors"));
+    assertThat(file.tensors())
+        .containsKeys(
+            "bert.embeddings.word_embeddings.weight",
+            "cls.predictions.transform.dense.weight",
+            "cls.predictions.transform.LayerNorm.weight",
+            "cls.predictions.bias")
+        .as("tied to the word embeddings: left out, as transformers leaves them out")
+        .doesNotContainKeys("cls.predictions.decoder.weight", "cls.predictions.decoder.bias")
+        .doesNotContainKeys("classifier.weight", "classifier.bias");
+    MaskedLmHeadWeights again = MaskedLmHeadWeights.of(out, 0);
+    assertThat(again.fromCheckpoint()).isTrue();
+    assertThat(again.denseWeight()).containsExactly(head.denseWeight());
+    assertThat(again.bias()).containsExactly(head.bias());
   }
 }

@@ -8,8 +8,8 @@ import org.cellspark.train.LearningRateSchedule;
 import picocli.CommandLine.Option;
 
 /**
- * How a fine-tune trains, the options finetune and finetune-genes share (upstream Classifier's
- * names in brackets). The epochs are each command's own: their defaults differ.
+ * How a fine-tune trains, the options finetune, finetune-genes and pretrain share (upstream
+ * Classifier's names in brackets). The epochs are each command's own: their defaults differ.
  */
 final class TrainingArgs {
   @Option(names = "--learning-rate", paramLabel = "LR", description = "Peak rate [learning_rate].")
@@ -50,7 +50,9 @@ final class TrainingArgs {
   @Option(
       names = "--patience",
       paramLabel = "N",
-      description = "Stop after N epochs without a better validation macro-F1; 0 = never.")
+      description =
+          "Stop after N epochs without a better validation macro-F1 (pretrain: masked-gene"
+              + " accuracy); 0 = never.")
   int patience;
 
   @Option(

@@ -494,6 +494,34 @@ class ErrorCatalogueTest {
     s.put(
         "gene-in-two-classes",
         w -> finetuneGenes(w, "gene,class\nENSG00000000001,down\nSYM02,down\nSYM01,up\n"));
+    s.put(
+        "mlm-head-partial",
+        w -> {
+          Path model = copyOf(TINY_V2, w.in().resolve("model"));
+          renameTensor(
+              model.resolve("model.safetensors"),
+              "cls.predictions.transform.LayerNorm.bias",
+              "cls.predictions.transform.LayerNorm.bxas");
+          return pretrain(w, tokensV2, model);
+        });
+    s.put(
+        "pretrain-too-few-cells",
+        w -> {
+          Path tokens = w.in().resolve("tokens");
+          CliRun run =
+              CliRun.of(
+                  "tokenize",
+                  "--input",
+                  ATLAS,
+                  "--vocabulary",
+                  V2,
+                  "--attribute",
+                  "donor",
+                  "--output",
+                  tokens.toString());
+          assertThat(run.exitCode()).as(run.err()).isZero();
+          return pretrain(w, tokens, TINY_V2).with("--filter", "donor=donor2");
+        });
     s.put("v1-tokens-v2-model", w -> embed(w, tokensV1, TINY_V2));
     s.put("v2-tokens-v1-model", w -> embed(w, tokensV2, TINY_V1));
     s.put(
@@ -671,6 +699,32 @@ class ErrorCatalogueTest {
         TINY_V2.toString(),
         "--output",
         output.toString());
+  }
+
+  private static Attempt pretrain(Workspace w, Path tokens, Path model) {
+    Path output = w.out().resolve("pretrained");
+    return Attempt.of(
+        output,
+        "pretrain",
+        "--input",
+        tokens.toString(),
+        "--model",
+        model.toString(),
+        "--output",
+        output.toString());
+  }
+
+  /** Renames a tensor in a safetensors header (to a name of the same length). */
+  private static void renameTensor(Path file, String from, String to) throws IOException {
+    assertThat(to).hasSameSizeAs(from);
+    byte[] all = Files.readAllBytes(file);
+    int headerLength = (int) ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+    String header = new String(all, 8, headerLength, StandardCharsets.UTF_8);
+    assertThat(header).contains("\"" + from + "\"");
+    byte[] renamed =
+        header.replace("\"" + from + "\"", "\"" + to + "\"").getBytes(StandardCharsets.UTF_8);
+    System.arraycopy(renamed, 0, all, 8, renamed.length);
+    Files.write(file, all);
   }
 
   private static Attempt embed(Workspace w, Path tokens, Path model) {

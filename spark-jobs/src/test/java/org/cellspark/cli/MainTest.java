@@ -219,4 +219,26 @@ class MainTest {
     assertThat(run.out()).contains("tokenize").contains("demo");
     assertThat(CliRun.of("--version").out()).startsWith("cellspark ");
   }
+
+  /**
+   * Every command's help renders as written: picocli formats descriptions as format strings, and a
+   * lone '%' (as in "15%") makes it print a warning and the raw text instead.
+   */
+  @Test
+  void everyCommandsHelpRendersWithoutWarnings() {
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      CommandLine cli = Main.commandLine();
+      assertThat(cli.getSubcommands()).containsKeys("pretrain", "finetune-genes", "tokenize");
+      for (CommandLine command : cli.getSubcommands().values()) {
+        assertThat(command.getUsageMessage()).contains("Usage: cellspark");
+      }
+    } finally {
+      System.setErr(err);
+    }
+    assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .doesNotContain("picocli WARN");
+  }
 }

@@ -243,14 +243,14 @@ public final class FinetuneJob {
                 e.epoch(),
                 e.trainLoss(),
                 e.validationLoss(),
-                e.validationMacroF1()));
+                e.validationMetric()));
       }
       out.writeText("training.csv", csv.toString());
       org.apache.hadoop.fs.Path folder = new org.apache.hadoop.fs.Path(out.stagingUri());
       FileSystem fs = folder.getFileSystem(hadoop);
       try (OutputStream s =
           fs.create(new org.apache.hadoop.fs.Path(folder, "training.png"), true)) {
-        TrainingCurve.write(trained.epochs(), o.label(), s);
+        TrainingCurve.write(trained.epochs(), "Fine-tuning on " + o.label(), "macro-F1", s);
       }
       TrainingTask.SplitResult shown = trained.splits().get(reported);
       long[][] confusion = confusion(shown, names.size());
@@ -357,7 +357,7 @@ public final class FinetuneJob {
       one.put("epoch", e.epoch());
       one.put("train_loss", e.trainLoss());
       one.put("validation_loss", e.validationLoss());
-      one.put("validation_macro_f1", e.validationMacroF1());
+      one.put("validation_macro_f1", e.validationMetric());
       epochs.add(one);
     }
     m.put("epochs", epochs);

@@ -12,20 +12,28 @@ import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
-/** training.png: training and validation loss and validation macro-F1 per epoch (JFreeChart). */
-final class TrainingCurve {
+/**
+ * training.png: training and validation loss and the validation metric (macro-F1, or pretraining's
+ * masked-gene accuracy) per epoch (JFreeChart).
+ */
+public final class TrainingCurve {
   private TrainingCurve() {}
 
-  static void write(List<FineTuner.Epoch> epochs, String label, OutputStream out)
+  /**
+   * @param title the chart's title
+   * @param metric what the epochs' validation metric is
+   */
+  public static void write(
+      List<FineTuner.Epoch> epochs, String title, String metric, OutputStream out)
       throws IOException {
     System.setProperty("java.awt.headless", "true");
     XYSeries train = new XYSeries("training loss");
     XYSeries validation = new XYSeries("validation loss");
-    XYSeries f1 = new XYSeries("validation macro-F1");
+    XYSeries f1 = new XYSeries("validation " + metric);
     for (FineTuner.Epoch e : epochs) {
       train.add(e.epoch(), e.trainLoss());
       validation.add(e.epoch(), e.validationLoss());
-      f1.add(e.epoch(), e.validationMacroF1());
+      f1.add(e.epoch(), e.validationMetric());
     }
     XYSeriesCollection data = new XYSeriesCollection();
     data.addSeries(train);
@@ -33,14 +41,7 @@ final class TrainingCurve {
     data.addSeries(f1);
     JFreeChart chart =
         ChartFactory.createXYLineChart(
-            "Fine-tuning on " + label,
-            "epoch",
-            "loss / macro-F1",
-            data,
-            PlotOrientation.VERTICAL,
-            true,
-            false,
-            false);
+            title, "epoch", "loss / " + metric, data, PlotOrientation.VERTICAL, true, false, false);
     chart.getXYPlot().setBackgroundPaint(Color.WHITE);
     chart.getXYPlot().setRangeGridlinePaint(Color.LIGHT_GRAY);
     ChartUtils.writeChartAsPNG(out, chart, 720, 420);

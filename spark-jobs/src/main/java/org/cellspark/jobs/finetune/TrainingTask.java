@@ -94,30 +94,43 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
     this.hadoop = hadoop;
   }
 
+  /**
+   * A cell as the task keeps it: its ID, tokens and class (the row, with its boxed tokens, is
+   * dropped as it is read: kept, it would hold several times the tokens' 4 bytes each).
+   */
+  private record Cell(String id, int[] tokens, int label) {}
+
   @Override
   public Iterator<Outcome> call(Iterator<Row> rows) throws IOException {
-    Map<String, List<Row>> bySplit = new LinkedHashMap<>();
+    Map<String, List<Cell>> bySplit = new LinkedHashMap<>();
     for (String s : List.of("train", "validation", "test")) {
       bySplit.put(s, new ArrayList<>());
     }
-    rows.forEachRemaining(r -> bySplit.get(r.getString(3)).add(r));
+    rows.forEachRemaining(
+        r ->
+            bySplit
+                .get(r.getString(3))
+                .add(
+                    new Cell(
+                        r.getString(0),
+                        r.<Integer>getList(1).stream().mapToInt(Integer::intValue).toArray(),
+                        names.indexOf(r.getString(2)))));
     Map<String, LabelledCells> cells = new LinkedHashMap<>();
     Map<String, List<String>> ids = new LinkedHashMap<>();
     CellsDigest digest = new CellsDigest();
     bySplit.forEach(
         (s, list) -> {
-          list.sort(Comparator.comparing((Row r) -> r.getString(0))); // the same order every run
+          list.sort(Comparator.comparing(Cell::id)); // the same order every run
           List<int[]> tokens = new ArrayList<>(list.size());
           int[] labels = new int[list.size()];
           List<String> cellIds = new ArrayList<>(list.size());
           digest.text(s);
           for (int i = 0; i < list.size(); i++) {
-            Row r = list.get(i);
-            int[] cell = r.<Integer>getList(1).stream().mapToInt(Integer::intValue).toArray();
-            cellIds.add(r.getString(0));
-            tokens.add(cell);
-            labels[i] = names.indexOf(r.getString(2));
-            digest.cell(r.getString(0), cell, labels[i]);
+            Cell c = list.get(i);
+            cellIds.add(c.id());
+            tokens.add(c.tokens());
+            labels[i] = c.label();
+            digest.cell(c.id(), c.tokens(), labels[i]);
           }
           cells.put(s, new LabelledCells(tokens, labels));
           ids.put(s, cellIds);

@@ -415,7 +415,7 @@ public final class GeneFinetuneJob {
                 e.epoch(),
                 e.trainLoss(),
                 e.validationLoss(),
-                e.validationMacroF1()));
+                e.validationMetric()));
       }
     }
     return csv.toString();

@@ -304,5 +304,23 @@ class ObjectStorageTest {
     assertThat(Files.readAllLines(inBucket.resolve("genes.csv"))).hasSize(21);
     assertThat(inBucket.resolve("models/fold-1/model.safetensors")).exists();
     assertThat(inBucket.resolve("models/fold-2")).doesNotExist();
+
+    // pretrain a new model from a config.json in the bucket, on the tokens in the bucket, into it.
+    String config =
+        upload(spark, Fixtures.vocab("models/tiny-v2/config.json"), "in/new-model.json");
+    org.cellspark.jobs.pretrain.PretrainResult pretrained =
+        org.cellspark.jobs.pretrain.PretrainJob.run(
+            spark,
+            org.cellspark.jobs.pretrain.PretrainOptions.builder()
+                .input(remote)
+                .vocabulary(Fixtures.vocab("vocab-v2-small").toString())
+                .newModel(config)
+                .output("s3a://" + BUCKET + "/out/pretrained")
+                .epochs(1)
+                .build());
+    assertThat(pretrained.trainingCells() + pretrained.validationCells()).isEqualTo(37);
+    Path model = s3.bucketFolder(BUCKET).resolve("out/pretrained");
+    assertThat(model.resolve("model/model.safetensors")).exists();
+    assertThat(Files.readAllLines(model.resolve("training.csv"))).hasSize(2);
   }
 }

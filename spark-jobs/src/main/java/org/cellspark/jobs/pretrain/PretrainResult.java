@@ -1,0 +1,20 @@
+package org.cellspark.jobs.pretrain;
+
+import java.util.Map;
+
+/**
+ * What a pretraining run did: where it wrote, its cells, and the kept epoch's validation numbers.
+ *
+ * @param validationAccuracy the share of masked genes the model named right
+ * @param validationLoss the mean cross-entropy over the masked genes (its exp is the perplexity)
+ */
+public record PretrainResult(
+    String output,
+    long trainingCells,
+    long validationCells,
+    int epochsRun,
+    int bestEpoch,
+    double validationLoss,
+    double validationAccuracy,
+    double seconds,
+    Map<String, Object> summary) {}

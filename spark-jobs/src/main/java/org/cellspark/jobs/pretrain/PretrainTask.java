@@ -1,0 +1,197 @@
+package org.cellspark.jobs.pretrain;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SerializableWritable;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.cellspark.jobs.common.LocalFolders;
+import org.cellspark.jobs.finetune.CellsDigest;
+import org.cellspark.jobs.finetune.EpochCheckpoints;
+import org.cellspark.model.BertInitializer;
+import org.cellspark.model.MaskedLmHeadWeights;
+import org.cellspark.model.TrainableBert;
+import org.cellspark.spark.ResolvedModel;
+import org.cellspark.spark.TaskDevice;
+import org.cellspark.train.DropoutRates;
+import org.cellspark.train.FineTunedCheckpoint;
+import org.cellspark.train.FineTuner;
+import org.cellspark.train.MaskedCells;
+import org.cellspark.train.MaskedLanguageModel;
+import org.cellspark.train.Masking;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one task that pretrains: it reads its partition (every training and validation cell: cell_id,
+ * input_ids, part) into memory, loads the checkpoint (or makes the new model) on the task's device,
+ * trains the masked language model, writes model/ into the job's staging folder and returns the
+ * numbers. Tokens are held as int arrays (4 bytes a token: a million cells of 2,048 tokens take 8
+ * GB of the executor's heap; --max-cells caps them).
+ */
+final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.Outcome> {
+  private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(PretrainTask.class);
+
+  /**
+   * What training returns to the driver.
+   *
+   * @param headFromCheckpoint whether the checkpoint held a masked-LM head (else a new one)
+   */
+  record Outcome(
+      List<FineTuner.Epoch> epochs,
+      int bestEpoch,
+      int resumedFrom,
+      long trainingCells,
+      long trainingTokens,
+      long validationCells,
+      boolean headFromCheckpoint)
+      implements Serializable {}
+
+  private final PretrainOptions o;
+  private final String newModelConfig;
+  private final Masking masking;
+  private final DropoutRates dropout;
+  private final String modelUri;
+  private final String target;
+  private final String plan;
+  private final int stopAfter;
+  private final Broadcast<SerializableWritable<Configuration>> hadoop;
+
+  /**
+   * @param newModelConfig the text of --new-model's config.json; null when continuing --model
+   * @param modelUri where model/ goes (in the staging folder)
+   * @param target the output folder, beside which the epoch checkpoints go
+   * @param plan the run's fingerprint as the driver knows it (options, model); the task adds its
+   *     cells'
+   * @param stopAfter a test's kill after this many epochs; 0 = never
+   */
+  PretrainTask(
+      PretrainOptions o,
+      String newModelConfig,
+      Masking masking,
+      DropoutRates dropout,
+      String modelUri,
+      String target,
+      String plan,
+      int stopAfter,
+      Broadcast<SerializableWritable<Configuration>> hadoop) {
+    this.o = o;
+    this.newModelConfig = newModelConfig;
+    this.masking = masking;
+    this.dropout = dropout;
+    this.modelUri = modelUri;
+    this.target = target;
+    this.plan = plan;
+    this.stopAfter = stopAfter;
+    this.hadoop = hadoop;
+  }
+
+  /**
+   * A cell as the task keeps it: its ID and tokens (the row, with its boxed tokens, is dropped).
+   */
+  private record Cell(String id, int[] tokens) {}
+
+  @Override
+  public Iterator<Outcome> call(Iterator<Row> rows) throws IOException {
+    List<Cell> train = new ArrayList<>();
+    List<Cell> validation = new ArrayList<>();
+    rows.forEachRemaining(
+        r -> {
+          int[] tokens = r.<Integer>getList(1).stream().mapToInt(Integer::intValue).toArray();
+          ("validation".equals(r.getString(2)) ? validation : train)
+              .add(new Cell(r.getString(0), tokens));
+        });
+    CellsDigest digest = new CellsDigest();
+    MaskedCells trainCells = cells(train, "train", digest);
+    MaskedCells validationCells = cells(validation, "validation", digest);
+    EpochCheckpoints checkpoints =
+        EpochCheckpoints.open(
+            target,
+            "pretrain",
+            plan + "\ncells " + digest.hex(),
+            hadoop.value().value(),
+            stopAfter);
+    Path scratch = Files.createTempDirectory(checkpoints.scratch(), "cellspark-pretrain-");
+    try {
+      return List.of(train(trainCells, validationCells, checkpoints, scratch)).iterator();
+    } finally {
+      try (var all = Files.walk(scratch)) {
+        all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  /** A part's cells in cell_id order (the same every run), fed to the digest. */
+  private MaskedCells cells(List<Cell> cells, String part, CellsDigest digest) {
+    cells.sort(Comparator.comparing(Cell::id));
+    digest.text(part);
+    List<int[]> tokens = new ArrayList<>(cells.size());
+    for (Cell c : cells) {
+      digest.cell(c.id(), c.tokens());
+      tokens.add(c.tokens());
+    }
+    return new MaskedCells(tokens, masking, o.seed());
+  }
+
+  private Outcome train(
+      MaskedCells train, MaskedCells validation, EpochCheckpoints checkpoints, Path scratch)
+      throws IOException {
+    Path location;
+    Path config;
+    if (newModelConfig != null) {
+      config = scratch.resolve("new-model.json");
+      Files.writeString(config, newModelConfig, StandardCharsets.UTF_8);
+      location = scratch.resolve("new-model");
+      BertInitializer.write(config, location, o.seed());
+    } else {
+      ResolvedModel model = ResolvedModel.of(o.model()); // resolved on this node
+      location = model.path();
+      config = model.configFile();
+    }
+    try (TrainableBert encoder =
+        TrainableBert.load(location, TaskDevice.current(), o.training().precision())) {
+      MaskedLmHeadWeights head = MaskedLmHeadWeights.of(location, o.seed());
+      if (!head.fromCheckpoint() && newModelConfig == null) {
+        LOG.warn(
+            "pretrain: {} has no masked-language-model head (cls.predictions.*: a bare encoder or"
+                + " a fine-tuned classifier); starting a new one",
+            o.model());
+      }
+      MaskedLanguageModel model = new MaskedLanguageModel(encoder, head);
+      FineTuner.Result run =
+          FineTuner.train(
+              model,
+              train,
+              validation,
+              o.training().settings(train.lengths(), new float[0], dropout),
+              checkpoints);
+      LocalFolders.publish(
+          scratch,
+          modelUri,
+          hadoop.value().value(),
+          local -> FineTunedCheckpoint.write(local, model, config));
+      long tokens = 0;
+      for (int length : train.lengths()) {
+        tokens += length;
+      }
+      return new Outcome(
+          run.epochs(),
+          run.bestEpoch(),
+          run.resumedAfter(),
+          train.size(),
+          tokens,
+          validation.size(),
+          head.fromCheckpoint());
+    }
+  }
+}

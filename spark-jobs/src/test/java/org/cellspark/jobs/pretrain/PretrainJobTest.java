@@ -1,0 +1,266 @@
+package org.cellspark.jobs.pretrain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.jobs.embed.EmbedJob;
+import org.cellspark.jobs.embed.EmbedOptions;
+import org.cellspark.jobs.embed.EmbedResult;
+import org.cellspark.model.MaskedLmHeadWeights;
+import org.cellspark.model.SafetensorsFile;
+import org.cellspark.spark.FaultInjection;
+import org.cellspark.testing.Fixtures;
+import org.cellspark.testing.SharedSpark;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Pretraining the tiny V2 model on cells whose genes come in runs (gene g is followed by g + 1): a
+ * masked gene shows in its neighbours, so pretraining must learn to name masked genes far above
+ * chance; on cells of random genes in random order the same training stays near chance (a mask that
+ * leaked the gene would not).
+ */
+@ExtendWith(SharedSpark.class)
+class PretrainJobTest {
+  @TempDir Path tmp;
+
+  private static final String VOCABULARY = Fixtures.vocab("vocab-v2-small").toString();
+  private static final String MODEL = Fixtures.vocab("models/tiny-v2").toString();
+
+  /**
+   * V2 cells (<cls> first, <eos> last) of 8 to 16 of the small vocabulary's 30 genes (tokens 4-33):
+   * a run of consecutive genes from a random start (wrapping around) when {@code runs}, else random
+   * genes in random order.
+   */
+  static String tokens(SparkSession spark, Path folder, int n, boolean runs) {
+    Random r = new Random(5);
+    List<Row> rows = new ArrayList<>();
+    for (int c = 0; c < n; c++) {
+      int length = 8 + r.nextInt(9);
+      List<Integer> cell = new ArrayList<>();
+      if (runs) {
+        int start = r.nextInt(30);
+        for (int i = 0; i < length; i++) {
+          cell.add(4 + (start + i) % 30);
+        }
+      } else {
+        List<Integer> all = new ArrayList<>();
+        for (int t = 4; t < 34; t++) {
+          all.add(t);
+        }
+        Collections.shuffle(all, r);
+        cell.addAll(all.subList(0, length));
+      }
+      cell.add(0, 2);
+      cell.add(3);
+      rows.add(
+          RowFactory.create(
+              String.format("c%04d", c), cell.toArray(new Integer[0]), cell.size(), "d" + c % 3));
+    }
+    StructType schema =
+        new StructType()
+            .add("cell_id", DataTypes.StringType)
+            .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false))
+            .add("length", DataTypes.IntegerType)
+            .add("donor", DataTypes.StringType);
+    spark.createDataFrame(rows, schema).write().parquet(folder.toString());
+    return folder.toString();
+  }
+
+  private PretrainOptions.Builder options(String tokens, String output) {
+    return PretrainOptions.builder()
+        .input(tokens)
+        .vocabulary(VOCABULARY)
+        .model(MODEL)
+        .output(tmp.resolve(output).toString())
+        .epochs(40)
+        .learningRate(1e-2)
+        .warmupSteps(10)
+        .dropout(0.0)
+        .validationCells(60)
+        .batchTokens(512);
+  }
+
+  private static Path folder(String uri) {
+    return Path.of(uri.replaceFirst("^file:", ""));
+  }
+
+  @Test
+  void learnsToNameMaskedGenesFromTheirNeighbours(SparkSession spark) throws Exception {
+    String runs = tokens(spark, tmp.resolve("runs"), 600, true);
+    PretrainResult r = PretrainJob.run(spark, options(runs, "p").build());
+    PretrainResult control =
+        PretrainJob.run(
+            spark, options(tokens(spark, tmp.resolve("random"), 600, false), "c").build());
+
+    // Chance is about 1 in 20 (a gene not among the cell's others); copying a masked gene left in
+    // place (10% of them) adds at most 0.1.
+    assertThat(r.validationAccuracy()).as("masked genes named from their runs").isGreaterThan(0.3);
+    assertThat(r.validationLoss()).isLessThan(Math.log(30) - 1);
+    assertThat(control.validationAccuracy()).as("random cells: near chance").isLessThan(0.15);
+    assertThat(r.trainingCells()).isEqualTo(540);
+    assertThat(r.validationCells()).isEqualTo(60);
+    assertThat(r.epochsRun()).isEqualTo(40);
+
+    Path out = folder(r.output());
+    JsonNode config = new ObjectMapper().readTree(out.resolve("model/config.json").toFile());
+    assertThat(config.path("architectures").get(0).asText()).isEqualTo("BertForMaskedLM");
+    assertThat(config.path("vocab_size").asInt()).isEqualTo(34);
+    SafetensorsFile weights = SafetensorsFile.open(out.resolve("model/model.safetensors"));
+    assertThat(weights.tensors())
+        .containsKeys(
+            "bert.embeddings.word_embeddings.weight",
+            "cls.predictions.transform.dense.weight",
+            "cls.predictions.bias")
+        .as("the embeddings, 2 layers of 16, the head's 5; no pooler, as BertForMaskedLM has none")
+        .hasSize(5 + 2 * 16 + 5);
+    assertThat(MaskedLmHeadWeights.of(out.resolve("model"), 0).fromCheckpoint())
+        .as("the head is kept, so pretraining can continue from the output")
+        .isTrue();
+    List<String> curve = Files.readAllLines(out.resolve("training.csv"));
+    assertThat(curve.get(0))
+        .isEqualTo(
+            "epoch,train_loss,validation_loss,validation_perplexity,"
+                + "validation_masked_gene_accuracy");
+    assertThat(curve).hasSize(41);
+    String[] kept = curve.get(r.bestEpoch()).split(",");
+    assertThat(Double.parseDouble(kept[4])).isCloseTo(r.validationAccuracy(), within(1e-6));
+    assertThat(Double.parseDouble(kept[3])).isCloseTo(Math.exp(r.validationLoss()), within(1e-3));
+    assertThat(out.resolve("training.png")).isNotEmptyFile();
+    JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+    assertThat(metrics.path("metrics").path("validation_masked_gene_accuracy").asDouble())
+        .isEqualTo(r.validationAccuracy());
+    assertThat(metrics.path("metrics").path("training_tokens").asLong())
+        .as("every training cell's tokens")
+        .isBetween(540L * 10, 540L * 18);
+    assertThat(tmp.resolve(".p.cellspark-work")).as("checkpoints gone").doesNotExist();
+
+    // The pretrained model is a checkpoint like any other: embed reads it.
+    EmbedResult embedded =
+        EmbedJob.run(
+            spark,
+            EmbedOptions.of(runs, out.resolve("model").toString(), tmp.resolve("emb").toString())
+                .toBuilder()
+                .vocabulary(VOCABULARY)
+                .build());
+    assertThat(embedded.cells()).isEqualTo(600);
+  }
+
+  @Test
+  void startsANewModelFromAConfig(SparkSession spark) throws Exception {
+    String runs = tokens(spark, tmp.resolve("runs"), 300, true);
+    PretrainResult r =
+        PretrainJob.run(
+            spark,
+            options(runs, "new")
+                .model(null)
+                .newModel(Path.of(MODEL, "config.json").toString())
+                .epochs(2)
+                .build());
+    assertThat(r.epochsRun()).isEqualTo(2);
+    assertThat(r.summary()).extractingByKey("training").asString().contains("head=new");
+    Path model = folder(r.output()).resolve("model");
+    float[] trained = floats(model, "bert.embeddings.word_embeddings.weight");
+    float[] tiny = floats(Path.of(MODEL), "bert.embeddings.word_embeddings.weight");
+    assertThat(trained).hasSameSizeAs(tiny);
+    double sum = 0;
+    for (int i = 32; i < trained.length; i++) {
+      sum += trained[i] * trained[i];
+    }
+    assertThat(Math.sqrt(sum / (trained.length - 32)))
+        .as("a new model's scale (0.02 at the start; tiny-v2's are 0.3)")
+        .isLessThan(0.1);
+  }
+
+  private static float[] floats(Path model, String name) {
+    FloatBuffer b = SafetensorsFile.open(model.resolve("model.safetensors")).floats(name);
+    float[] out = new float[b.remaining()];
+    b.get(out);
+    return out;
+  }
+
+  @Test
+  void aKilledRunResumesAfterItsLastEpochAndEndsAsAnUninterruptedOne(SparkSession spark) {
+    String runs = tokens(spark, tmp.resolve("runs"), 300, true);
+    PretrainResult whole = PretrainJob.run(spark, options(runs, "whole").epochs(3).build());
+    PretrainOptions o = options(runs, "killed").epochs(3).build();
+    spark.conf().set(FaultInjection.STOP_FINETUNE_AFTER_EPOCHS, "2");
+    try {
+      assertThatThrownBy(() -> PretrainJob.run(spark, o))
+          .hasStackTraceContaining("stopped after epoch 2");
+    } finally {
+      spark.conf().unset(FaultInjection.STOP_FINETUNE_AFTER_EPOCHS);
+    }
+    assertThat(tmp.resolve(".killed.cellspark-work/pretrain/state.safetensors")).exists();
+    assertThat(tmp.resolve("killed")).doesNotExist();
+    PretrainResult resumed = PretrainJob.run(spark, o);
+    assertThat(resumed.summary())
+        .extractingByKey("training")
+        .asString()
+        .contains("resumed_after_epoch=2");
+    assertThat(resumed.validationLoss()).isCloseTo(whole.validationLoss(), within(1e-5));
+    assertThat(resumed.validationAccuracy()).isEqualTo(whole.validationAccuracy());
+  }
+
+  @Test
+  void samplesTrainingCellsAndFilters(SparkSession spark) {
+    String runs = tokens(spark, tmp.resolve("runs"), 300, true);
+    PretrainResult sampled =
+        PretrainJob.run(spark, options(runs, "s").epochs(1).maxCells(100).build());
+    assertThat(sampled.trainingCells()).isEqualTo(100);
+    assertThat(sampled.validationCells()).isEqualTo(30);
+    PretrainResult filtered =
+        PretrainJob.run(
+            spark,
+            options(runs, "f")
+                .epochs(1)
+                .filters(List.of(CellSelection.Filter.parse("donor=d0")))
+                .build());
+    assertThat(filtered.validationCells()).as("a tenth of donor d0's 100 cells").isEqualTo(10);
+    assertThat(filtered.trainingCells()).isEqualTo(90);
+  }
+
+  @Test
+  void refusesWhatCannotPretrain(SparkSession spark) {
+    String runs = tokens(spark, tmp.resolve("runs"), 300, true);
+    assertThatThrownBy(
+            () -> options(runs, "o").newModel(Path.of(MODEL, "config.json").toString()).build())
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("give one of --model");
+    assertThatThrownBy(() -> options(runs, "o").maskFraction(1).balanced(true).build())
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("--mask-fraction must be above 0 and below 1")
+        .hasMessageContaining("--class-weights does not apply to pretraining");
+    String few = tokens(spark, tmp.resolve("few"), 9, true);
+    assertThatThrownBy(() -> PretrainJob.run(spark, options(few, "o").build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("has 9 cell(s)")
+        .hasMessageContaining("needs at least 10");
+    assertThatThrownBy(
+            () ->
+                PretrainJob.run(
+                    spark,
+                    options(runs, "o").model(Fixtures.vocab("models/tiny-v1").toString()).build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("does not fit the tokens");
+    assertThat(tmp.resolve("o")).doesNotExist();
+  }
+}
