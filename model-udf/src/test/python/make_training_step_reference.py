@@ -57,7 +57,9 @@ SETTINGS = {"lr": 1e-2, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.1,
 TOKEN_CLASSES = {5: 0, 9: 0, 4: 1, 12: 1, 29: 1}
 
 
-def step(dropout, tokens=False):
+def tiny_v2(dropout):
+    """The tiny V2 checkpoint's config, its encoder as make_model_fixtures.py's module (with the
+    dropout rates given, if any) and all of its tensors."""
     with open(os.path.join(MODELS, "tiny-v2", "config.json")) as f:
         c = json.load(f)
     config = fixtures.Config(c["vocab_size"], c["hidden_act"], c["layer_norm_eps"])
@@ -67,6 +69,31 @@ def step(dropout, tokens=False):
     model = fixtures.Bert(config)
     weights = gradients.read_safetensors(os.path.join(MODELS, "tiny-v2", "model.safetensors"))
     model.load_state_dict({k[len("bert."):]: v for k, v in weights.items() if k.startswith("bert.")})
+    return c, model, weights
+
+
+def batch():
+    """reference.json's tiny V2 cells, right-padded: the cells, ids and attention mask."""
+    with open(os.path.join(MODELS, "reference.json")) as f:
+        cells = [cell["input_ids"] for cell in json.load(f)["tiny-v2"]["cells"]]
+    longest = max(len(cell) for cell in cells)
+    ids = torch.tensor([cell + [0] * (longest - len(cell)) for cell in cells])
+    mask = torch.tensor([[1] * len(cell) + [0] * (longest - len(cell)) for cell in cells])
+    return cells, ids, mask
+
+
+def adamw(named):
+    """torch.optim.AdamW as Hugging Face's Trainer sets it up: weight decay on every weight but
+    biases and LayerNorm weights."""
+    decay = [p for n, p in named.items() if not (n.endswith("bias") or "LayerNorm" in n)]
+    no_decay = [p for n, p in named.items() if n.endswith("bias") or "LayerNorm" in n]
+    return torch.optim.AdamW([{"params": decay, "weight_decay": SETTINGS["weight_decay"]},
+                              {"params": no_decay, "weight_decay": 0.0}],
+                             lr=SETTINGS["lr"], betas=tuple(SETTINGS["betas"]), eps=SETTINGS["eps"])
+
+
+def step(dropout, tokens=False):
+    c, model, weights = tiny_v2(dropout)
     g = torch.Generator().manual_seed(7)
     head = torch.nn.Linear(c["hidden_size"], 2)
     with torch.no_grad():
@@ -74,11 +101,7 @@ def step(dropout, tokens=False):
         head.bias.copy_(0.1 * torch.randn(head.bias.shape, generator=g))
     initial_head = {"weight": head.weight.reshape(-1).tolist(), "bias": head.bias.tolist()}
 
-    with open(os.path.join(MODELS, "reference.json")) as f:
-        cells = [cell["input_ids"] for cell in json.load(f)["tiny-v2"]["cells"]]
-    longest = max(len(cell) for cell in cells)
-    ids = torch.tensor([cell + [0] * (longest - len(cell)) for cell in cells])
-    mask = torch.tensor([[1] * len(cell) + [0] * (longest - len(cell)) for cell in cells])
+    cells, ids, mask = batch()
     genes = mask.clone()
     for i, cell in enumerate(cells):  # <cls> first and <eos> last are not genes
         if cell[0] == SETTINGS["cls_id"]:
@@ -87,11 +110,7 @@ def step(dropout, tokens=False):
             genes[i, len(cell) - 1] = 0
 
     named = {**{n: p for n, p in model.named_parameters()}, **{"head." + n: p for n, p in head.named_parameters()}}
-    decay = [p for n, p in named.items() if not (n.endswith("bias") or "LayerNorm" in n)]
-    no_decay = [p for n, p in named.items() if n.endswith("bias") or "LayerNorm" in n]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": SETTINGS["weight_decay"]},
-                             {"params": no_decay, "weight_decay": 0.0}],
-                            lr=SETTINGS["lr"], betas=tuple(SETTINGS["betas"]), eps=SETTINGS["eps"])
+    opt = adamw(named)
 
     if dropout:
         torch.manual_seed(dropout["seed"])
@@ -168,38 +187,22 @@ def mask_genes(ids, mask, u, vocab_size):
 
 
 def mlm_step(dropout):
-    with open(os.path.join(MODELS, "tiny-v2", "config.json")) as f:
-        c = json.load(f)
-    config = fixtures.Config(c["vocab_size"], c["hidden_act"], c["layer_norm_eps"])
-    if dropout:
-        config.hidden_dropout = dropout["hidden"]
-        config.attention_dropout = dropout["attention"]
-    model = fixtures.Bert(config)
-    weights = gradients.read_safetensors(os.path.join(MODELS, "tiny-v2", "model.safetensors"))
-    model.load_state_dict({k[len("bert."):]: v for k, v in weights.items() if k.startswith("bert.")})
+    c, model, weights = tiny_v2(dropout)
     # BertLMPredictionHead: dense, the config's activation (relu), LayerNorm, then the word embeddings
     # (tied) and a bias; its weights as the checkpoint holds them.
     head = {n: torch.nn.Parameter(weights["cls.predictions." + n].clone()) for n in
             ("transform.dense.weight", "transform.dense.bias", "transform.LayerNorm.weight",
              "transform.LayerNorm.bias", "bias")}
 
-    with open(os.path.join(MODELS, "reference.json")) as f:
-        cells = [cell["input_ids"] for cell in json.load(f)["tiny-v2"]["cells"]]
-    longest = max(len(cell) for cell in cells)
-    ids = torch.tensor([cell + [0] * (longest - len(cell)) for cell in cells])
-    mask = torch.tensor([[1] * len(cell) + [0] * (longest - len(cell)) for cell in cells])
+    cells, ids, mask = batch()
 
     named = {**{n: p for n, p in model.named_parameters()}, **{"head." + n: p for n, p in head.items()}}
-    decay = [p for n, p in named.items() if not (n.endswith("bias") or "LayerNorm" in n)]
-    no_decay = [p for n, p in named.items() if n.endswith("bias") or "LayerNorm" in n]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": SETTINGS["weight_decay"]},
-                             {"params": no_decay, "weight_decay": 0.0}],
-                            lr=SETTINGS["lr"], betas=tuple(SETTINGS["betas"]), eps=SETTINGS["eps"])
+    opt = adamw(named)
 
     # The first step of a run with seed 42: the generator seeded with 42, the masks drawn first,
     # then the dropout masks of the forward pass.
     torch.manual_seed(MLM["seed"])
-    u = torch.rand(3, len(cells), longest)
+    u = torch.rand(3, *ids.shape)
     masked, labels, kinds = mask_genes(ids, mask, u, c["vocab_size"])
     last = model(masked, mask)[-1]
     t = fixtures.act(c["hidden_act"], last @ head["transform.dense.weight"].T + head["transform.dense.bias"])

@@ -11,14 +11,4 @@ public record LabelledCells(List<int[]> tokens, int[] labels) implements Example
     tokens = List.copyOf(tokens);
     labels = labels.clone();
   }
-
-  @Override
-  public int size() {
-    return labels.length;
-  }
-
-  @Override
-  public int[] lengths() {
-    return tokens.stream().mapToInt(t -> t.length).toArray();
-  }
 }

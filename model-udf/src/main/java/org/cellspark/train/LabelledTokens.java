@@ -14,16 +14,6 @@ public record LabelledTokens(List<int[]> tokens, int[] classOfToken) implements 
     classOfToken = classOfToken.clone();
   }
 
-  @Override
-  public int size() {
-    return tokens.size();
-  }
-
-  @Override
-  public int[] lengths() {
-    return tokens.stream().mapToInt(t -> t.length).toArray();
-  }
-
   /** The class of {@code token}, or -1 when it has none. */
   public int classOf(int token) {
     return token >= 0 && token < classOfToken.length ? classOfToken[token] : -1;

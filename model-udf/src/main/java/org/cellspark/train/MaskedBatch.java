@@ -1,8 +1,5 @@
 package org.cellspark.train;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 
 /**
@@ -11,7 +8,8 @@ import java.util.Arrays;
  * by cell, left to right), each with its flat index in the (cells x length) batch and the gene it
  * held (what the model must name).
  */
-record MaskedBatch(int cells, int length, long[] ids, long[] mask, long[] positions, int[] labels) {
+record MaskedBatch(int cells, int length, long[] ids, long[] mask, long[] positions, int[] labels)
+    implements PaddedBatch {
 
   /**
    * The chosen cells masked by {@code draws}: three uniform numbers per padded position, laid out
@@ -69,13 +67,5 @@ record MaskedBatch(int cells, int length, long[] ids, long[] mask, long[] positi
 
   int masked() {
     return labels.length;
-  }
-
-  NDArray ids(NDManager m) {
-    return m.create(ids, new Shape(cells, length));
-  }
-
-  NDArray mask(NDManager m) {
-    return m.create(mask, new Shape(cells, length));
   }
 }

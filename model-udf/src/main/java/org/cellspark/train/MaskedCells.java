@@ -12,14 +12,4 @@ public record MaskedCells(List<int[]> tokens, Masking masking, long evaluationSe
   public MaskedCells {
     tokens = List.copyOf(tokens);
   }
-
-  @Override
-  public int size() {
-    return tokens.size();
-  }
-
-  @Override
-  public int[] lengths() {
-    return tokens.stream().mapToInt(t -> t.length).toArray();
-  }
 }

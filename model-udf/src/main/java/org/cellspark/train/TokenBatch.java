@@ -1,8 +1,5 @@
 package org.cellspark.train;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 
 /**
@@ -19,7 +16,8 @@ record TokenBatch(
     long[] positions,
     int[] labels,
     int[] cellOf,
-    int[] tokenOf) {
+    int[] tokenOf)
+    implements PaddedBatch {
 
   static TokenBatch of(LabelledTokens examples, int[] chosen) {
     int length = 0;
@@ -62,13 +60,5 @@ record TokenBatch(
 
   int labelled() {
     return labels.length;
-  }
-
-  NDArray ids(NDManager m) {
-    return m.create(ids, new Shape(cells, length));
-  }
-
-  NDArray mask(NDManager m) {
-    return m.create(mask, new Shape(cells, length));
   }
 }

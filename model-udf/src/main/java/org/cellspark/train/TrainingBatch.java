@@ -12,7 +12,8 @@ import org.cellspark.infer.Pooling;
  * trailing {@code <eos>}, decided from each cell's own tokens as {@code embed} does), and labels.
  */
 public record TrainingBatch(
-    int cells, int length, long[] ids, long[] mask, float[] genes, int[] labels) {
+    int cells, int length, long[] ids, long[] mask, float[] genes, int[] labels)
+    implements PaddedBatch {
 
   /**
    * @param clsId the vocabulary's {@code <cls>}, or -1
@@ -38,14 +39,6 @@ public record TrainingBatch(
       }
     }
     return new TrainingBatch(n, length, ids, mask, genes, labels.clone());
-  }
-
-  NDArray ids(NDManager m) {
-    return m.create(ids, new Shape(cells, length));
-  }
-
-  NDArray mask(NDManager m) {
-    return m.create(mask, new Shape(cells, length));
   }
 
   NDArray genes(NDManager m) {

@@ -167,6 +167,31 @@ class TrainingStepTest {
   }
 
   /**
+   * One step of FineTuner on the cells at {@code cells}, with the dropout, seed and optimizer of
+   * {@code ref}'s "dropout" part: the loss equals PyTorch's (and is not the loss without dropout),
+   * and so do the updated weights.
+   */
+  static <E extends Examples> void dropoutStepEquals(
+      Classifier<E> model, E examples, int[] cells, float[] classWeights, JsonObject ref) {
+    JsonObject d = ref.getAsJsonObject("dropout");
+    JsonObject settings = ref.getAsJsonObject("settings");
+    FineTuner.Settings s = dropoutSettings(ref);
+    float loss =
+        FineTuner.step(
+            model,
+            m -> model.loss(m, examples, cells, s.dropout(), classWeights),
+            model.weights(),
+            adam(settings),
+            settings.get("lr").getAsDouble(),
+            s);
+    assertThat(loss).isCloseTo(d.get("loss").getAsFloat(), within(1e-5f));
+    assertThat(loss)
+        .as("dropout changes the loss")
+        .isNotCloseTo(ref.get("loss").getAsFloat(), within(1e-3f));
+    updatedEqual(model, d.getAsJsonObject("updated"));
+  }
+
+  /**
    * The gradients {@code model}'s weights hold equal {@code ref}'s; then one clipped AdamW step
    * with its settings: the gradients' norm and the updated weights equal its too.
    */

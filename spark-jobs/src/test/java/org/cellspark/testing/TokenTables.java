@@ -2,11 +2,17 @@ package org.cellspark.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.jobs.tokenize.TokenizeOptions;
 
@@ -23,6 +29,32 @@ public final class TokenTables {
         .input(input)
         .vocabulary("builtin:geneformer-v1")
         .minGeneMatch(0.1);
+  }
+
+  /**
+   * Writes {@code cells} as a token table into {@code folder}: cell_id (c0000, c0001, ...),
+   * input_ids, length, and donor ({@code donorOf} the cell's number). Returns the folder.
+   */
+  public static String write(
+      SparkSession spark, Path folder, List<List<Integer>> cells, IntFunction<String> donorOf) {
+    List<Row> rows = new ArrayList<>();
+    for (int c = 0; c < cells.size(); c++) {
+      List<Integer> cell = cells.get(c);
+      rows.add(
+          RowFactory.create(
+              String.format("c%04d", c),
+              cell.toArray(new Integer[0]),
+              cell.size(),
+              donorOf.apply(c)));
+    }
+    StructType schema =
+        new StructType()
+            .add("cell_id", DataTypes.StringType)
+            .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false))
+            .add("length", DataTypes.IntegerType)
+            .add("donor", DataTypes.StringType);
+    spark.createDataFrame(rows, schema).write().parquet(folder.toString());
+    return folder.toString();
   }
 
   /**

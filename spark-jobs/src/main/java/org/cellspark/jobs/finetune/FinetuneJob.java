@@ -351,16 +351,7 @@ public final class FinetuneJob {
     m.put("best_epoch", t.bestEpoch());
     m.put("resumed_after_epoch", t.resumedFrom());
     m.put("class_weights", t.classWeights());
-    List<Map<String, Object>> epochs = new ArrayList<>();
-    for (FineTuner.Epoch e : t.epochs()) {
-      Map<String, Object> one = new LinkedHashMap<>();
-      one.put("epoch", e.epoch());
-      one.put("train_loss", e.trainLoss());
-      one.put("validation_loss", e.validationLoss());
-      one.put("validation_macro_f1", e.validationMetric());
-      epochs.add(one);
-    }
-    m.put("epochs", epochs);
+    m.put("epochs", TrainingCurve.rows(t.epochs(), "validation_macro_f1"));
     return m;
   }
 

@@ -3,7 +3,10 @@ package org.cellspark.jobs.finetune;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.cellspark.train.FineTuner;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
@@ -13,11 +16,26 @@ import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
 /**
- * training.png: training and validation loss and the validation metric (macro-F1, or pretraining's
- * masked-gene accuracy) per epoch (JFreeChart).
+ * The epochs of a training: as rows for a job's summary, and as training.png (training and
+ * validation loss and the validation metric, macro-F1 or pretraining's masked-gene accuracy, per
+ * epoch; JFreeChart).
  */
 public final class TrainingCurve {
   private TrainingCurve() {}
+
+  /** One map an epoch: its number, losses and the metric under {@code metricKey}. */
+  public static List<Map<String, Object>> rows(List<FineTuner.Epoch> epochs, String metricKey) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (FineTuner.Epoch e : epochs) {
+      Map<String, Object> one = new LinkedHashMap<>();
+      one.put("epoch", e.epoch());
+      one.put("train_loss", e.trainLoss());
+      one.put("validation_loss", e.validationLoss());
+      one.put(metricKey, e.validationMetric());
+      out.add(one);
+    }
+    return out;
+  }
 
   /**
    * @param title the chart's title

@@ -9,7 +9,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -264,16 +263,7 @@ public final class PretrainJob {
     m.put("best_epoch", t.bestEpoch());
     m.put("resumed_after_epoch", t.resumedFrom());
     m.put("head", t.headFromCheckpoint() ? "the checkpoint's" : "new");
-    List<Map<String, Object>> epochs = new ArrayList<>();
-    for (FineTuner.Epoch e : t.epochs()) {
-      Map<String, Object> one = new LinkedHashMap<>();
-      one.put("epoch", e.epoch());
-      one.put("train_loss", e.trainLoss());
-      one.put("validation_loss", e.validationLoss());
-      one.put("validation_masked_gene_accuracy", e.validationMetric());
-      epochs.add(one);
-    }
-    m.put("epochs", epochs);
+    m.put("epochs", TrainingCurve.rows(t.epochs(), "validation_masked_gene_accuracy"));
     return m;
   }
 

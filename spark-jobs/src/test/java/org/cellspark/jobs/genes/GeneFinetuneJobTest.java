@@ -20,16 +20,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.apache.commons.io.FileUtils;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.model.SafetensorsFile;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
+import org.cellspark.testing.TokenTables;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,7 +52,7 @@ class GeneFinetuneJobTest {
    */
   static String tokens(SparkSession spark, Path folder, int n, boolean ordered) {
     Random r = new Random(11);
-    List<Row> rows = new ArrayList<>();
+    List<List<Integer>> cells = new ArrayList<>();
     for (int c = 0; c < n; c++) {
       List<Integer> cell = new ArrayList<>();
       cell.addAll(pick(r, 4, 3)); // tokens 4-13: genes 1-10
@@ -66,21 +63,9 @@ class GeneFinetuneJobTest {
       }
       cell.add(0, 2);
       cell.add(3);
-      rows.add(
-          RowFactory.create(
-              String.format("c%04d", c),
-              cell.toArray(new Integer[0]),
-              cell.size(),
-              c % 2 == 0 ? "A" : "B"));
+      cells.add(cell);
     }
-    StructType schema =
-        new StructType()
-            .add("cell_id", DataTypes.StringType)
-            .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false))
-            .add("length", DataTypes.IntegerType)
-            .add("donor", DataTypes.StringType);
-    spark.createDataFrame(rows, schema).write().parquet(folder.toString());
-    return folder.toString();
+    return TokenTables.write(spark, folder, cells, c -> c % 2 == 0 ? "A" : "B");
   }
 
   private static List<Integer> pick(Random r, int first, int count) {

@@ -13,11 +13,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.embed.EmbedJob;
@@ -28,6 +24,7 @@ import org.cellspark.model.SafetensorsFile;
 import org.cellspark.spark.FaultInjection;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
+import org.cellspark.testing.TokenTables;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,7 +49,7 @@ class PretrainJobTest {
    */
   static String tokens(SparkSession spark, Path folder, int n, boolean runs) {
     Random r = new Random(5);
-    List<Row> rows = new ArrayList<>();
+    List<List<Integer>> cells = new ArrayList<>();
     for (int c = 0; c < n; c++) {
       int length = 8 + r.nextInt(9);
       List<Integer> cell = new ArrayList<>();
@@ -71,18 +68,9 @@ class PretrainJobTest {
       }
       cell.add(0, 2);
       cell.add(3);
-      rows.add(
-          RowFactory.create(
-              String.format("c%04d", c), cell.toArray(new Integer[0]), cell.size(), "d" + c % 3));
+      cells.add(cell);
     }
-    StructType schema =
-        new StructType()
-            .add("cell_id", DataTypes.StringType)
-            .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false))
-            .add("length", DataTypes.IntegerType)
-            .add("donor", DataTypes.StringType);
-    spark.createDataFrame(rows, schema).write().parquet(folder.toString());
-    return folder.toString();
+    return TokenTables.write(spark, folder, cells, c -> "d" + c % 3);
   }
 
   private PretrainOptions.Builder options(String tokens, String output) {
