@@ -41,6 +41,36 @@ public final class FaultInjection {
   public static final String STOP_FINETUNE_AFTER_EPOCHS =
       "spark.cellspark.test.stopFinetuneAfterEpochs";
 
+  /**
+   * The fine-tune (or pretraining) task stops once it has checkpointed after this many optimizer
+   * steps, part-way through an epoch when it saves within epochs. Read as the one above.
+   */
+  public static final String STOP_FINETUNE_AFTER_STEPS =
+      "spark.cellspark.test.stopFinetuneAfterSteps";
+
+  /**
+   * Where a training task stops, as a test asked ({@value #STOP_FINETUNE_AFTER_EPOCHS}, {@value
+   * #STOP_FINETUNE_AFTER_STEPS}); 0 = never.
+   */
+  public record TrainingStop(int epochs, int steps) implements java.io.Serializable {
+    public static final TrainingStop NEVER = new TrainingStop(0, 0);
+
+    /**
+     * Throws the injected failure when a state saved after {@code epochsDone} epochs and {@code
+     * steps} steps ({@code withinEpoch}: part-way through the next) is where to stop.
+     */
+    public void check(int epochsDone, int steps, boolean withinEpoch) {
+      if (epochs > 0 && !withinEpoch && epochsDone >= epochs) {
+        throw new InjectedFault(
+            "stopped after epoch " + epochsDone + " (" + STOP_FINETUNE_AFTER_EPOCHS + ")");
+      }
+      if (this.steps > 0 && steps >= this.steps) {
+        throw new InjectedFault(
+            "stopped after step " + steps + " (" + STOP_FINETUNE_AFTER_STEPS + ")");
+      }
+    }
+  }
+
   private FaultInjection() {}
 
   /** A task failure the test asked for; Spark retries the task. */
@@ -60,18 +90,11 @@ public final class FaultInjection {
     return Integer.parseInt(spark.conf().get(STOP_PERTURB_AFTER_UNITS, "0").trim());
   }
 
-  /**
-   * The epochs after which the fine-tune task stops ({@value #STOP_FINETUNE_AFTER_EPOCHS}); 0
-   * never.
-   */
-  public static int stopAfterEpochs(SparkSession spark) {
-    return Integer.parseInt(spark.conf().get(STOP_FINETUNE_AFTER_EPOCHS, "0").trim());
-  }
-
-  /** The failure a fine-tune task stopped by {@link #STOP_FINETUNE_AFTER_EPOCHS} throws. */
-  public static RuntimeException stoppedAfterEpochs(int epochs) {
-    return new InjectedFault(
-        "stopped after epoch " + epochs + " (" + STOP_FINETUNE_AFTER_EPOCHS + ")");
+  /** Where the fine-tune task stops, as the session says when the job starts. */
+  public static TrainingStop trainingStop(SparkSession spark) {
+    return new TrainingStop(
+        Integer.parseInt(spark.conf().get(STOP_FINETUNE_AFTER_EPOCHS, "0").trim()),
+        Integer.parseInt(spark.conf().get(STOP_FINETUNE_AFTER_STEPS, "0").trim()));
   }
 
   /** Called once per task by a job's task code, part-way through its output. */

@@ -11,6 +11,7 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -19,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.LengthBatcher;
@@ -60,6 +62,12 @@ public final class FineTuner {
    */
   private static final ReentrantLock ONE_AT_A_TIME = new ReentrantLock();
 
+  /**
+   * How often a state is saved within an epoch unless set: an epoch of a pretraining corpus can
+   * take hours, and a preempted executor (a spot instance) should lose at most this much.
+   */
+  public static final Duration DEFAULT_CHECKPOINT_EVERY = Duration.ofMinutes(30);
+
   /** A progress line within an epoch at most this often (each epoch's end has its own line). */
   private static final long PROGRESS_EVERY_NANOS = 30_000_000_000L;
 
@@ -69,6 +77,8 @@ public final class FineTuner {
    * @param classWeights a weight per class for the loss (all 1: plain cross-entropy)
    * @param patience epochs without a better validation metric before stopping; 0 = never stop early
    * @param maxGradNorm gradients clipped to this global norm before each step (0: not clipped)
+   * @param checkpointEvery within an epoch, a state is also saved once this long has passed since
+   *     the last (zero: at the ends of epochs only)
    */
   public record Settings(
       int epochs,
@@ -82,14 +92,15 @@ public final class FineTuner {
       int patience,
       DropoutRates dropout,
       double maxGradNorm,
-      long seed) {
+      long seed,
+      Duration checkpointEvery) {
 
     /**
      * Settings for a classifier whose classes weigh {@code classWeights} in the loss, starting from
      * {@code cellspark finetune}'s defaults (upstream Classifier's): 10 epochs, learning rate 5e-5,
      * weight decay 0.001, linear decay, 16,384 tokens a batch, no frozen layers, no early stopping,
-     * clipping at norm 1, seed 42; and no warm-up and no dropout, which the job derives from the
-     * run's steps and the checkpoint's config.
+     * clipping at norm 1, seed 42, a state saved every 30 minutes within an epoch; and no warm-up
+     * and no dropout, which the job derives from the run's steps and the checkpoint's config.
      */
     public static Builder builder(float[] classWeights) {
       return new Builder(classWeights);
@@ -109,6 +120,7 @@ public final class FineTuner {
       private DropoutRates dropout = DropoutRates.NONE;
       private double maxGradNorm = 1.0;
       private long seed = 42;
+      private Duration checkpointEvery = DEFAULT_CHECKPOINT_EVERY;
 
       private Builder(float[] classWeights) {
         this.classWeights = classWeights.clone();
@@ -170,6 +182,11 @@ public final class FineTuner {
         return this;
       }
 
+      public Builder checkpointEvery(Duration checkpointEvery) {
+        this.checkpointEvery = checkpointEvery;
+        return this;
+      }
+
       public Settings build() {
         return new Settings(
             epochs,
@@ -183,7 +200,8 @@ public final class FineTuner {
             patience,
             dropout,
             maxGradNorm,
-            seed);
+            seed,
+            checkpointEvery);
       }
     }
   }
@@ -193,14 +211,17 @@ public final class FineTuner {
       implements Serializable {}
 
   /**
-   * Where training stands after an epoch, besides its tensors (weights, best weights, the
-   * optimizer's moments).
+   * Where training stands, besides its tensors (weights, best weights, the optimizer's moments):
+   * after an epoch, or part-way through one.
    *
+   * @param epochs the finished epochs
    * @param steps optimizer steps taken
    * @param best the best validation metric so far
    * @param sinceBest epochs since the best one
+   * @param current how far the epoch under way has come ({@link Current#NONE} between epochs)
    */
-  public record Progress(List<Epoch> epochs, int steps, double best, int sinceBest) {
+  public record Progress(
+      List<Epoch> epochs, int steps, double best, int sinceBest, Current current) {
     public Progress {
       epochs = List.copyOf(epochs);
     }
@@ -208,6 +229,14 @@ public final class FineTuner {
     public int epochsDone() {
       return epochs.size();
     }
+  }
+
+  /**
+   * The epoch under way: the batches of its (seeded) order done, and the sum of their cells' losses
+   * and the cells, for the epoch's mean training loss.
+   */
+  public record Current(int batches, double lossSum, long cells) {
+    public static final Current NONE = new Current(0, 0, 0);
   }
 
   /** What a run did: its epochs, and after how many epochs it resumed a saved state (0: none). */
@@ -246,8 +275,11 @@ public final class FineTuner {
     /** Copies the latest state file to {@code into} (on this node's disk); false if none. */
     boolean latest(Path into);
 
-    /** Keeps {@code state} (on this node's disk) as the latest, {@code epochsDone} finished. */
-    void save(Path state, int epochsDone);
+    /**
+     * Keeps {@code state} (on this node's disk) as the latest: after {@code progress}'s epochs, and
+     * part-way through the next when its {@code current} says so.
+     */
+    void save(Path state, Progress progress);
 
     /** Where the states are kept, as a user would find them (for messages). */
     String location();
@@ -269,7 +301,7 @@ public final class FineTuner {
         }
 
         @Override
-        public void save(Path state, int epochsDone) {}
+        public void save(Path state, Progress progress) {}
 
         @Override
         public String location() {
@@ -316,6 +348,7 @@ public final class FineTuner {
     try {
       Progress progress = resume(checkpoints, file, model, adam, trained, best);
       int resumedAfter = progress.epochsDone();
+      Current current = progress.current();
       LOG.info(
           String.format(
               Locale.ROOT,
@@ -327,7 +360,7 @@ public final class FineTuner {
               total,
               validation.size(),
               model.manager().getDevice(),
-              resumedAfter > 0 ? "; resuming after epoch " + resumedAfter : ""));
+              resumedFrom(progress, batches.size())));
       List<Epoch> epochs = new ArrayList<>(progress.epochs());
       double bestScore = progress.best();
       int sinceBest = progress.sinceBest();
@@ -336,7 +369,17 @@ public final class FineTuner {
         List<LengthBatcher.Batch> order = new ArrayList<>(batches);
         Collections.shuffle(order, new Random(s.seed() + e));
         long start = System.nanoTime();
-        double trainLoss = epoch(e, model, train, order, trained, adam, schedule, s);
+        double bestBefore = bestScore; // as they stand until the epoch ends
+        int sinceBestBefore = sinceBest;
+        Consumer<Current> partial =
+            c -> {
+              Progress p = new Progress(epochs, adam.steps(), bestBefore, sinceBestBefore, c);
+              TrainingState.write(file, p, stateTensors(model, adam, trained, best));
+              checkpoints.save(file, p);
+            };
+        double trainLoss =
+            epoch(e, model, train, order, current, partial, trained, adam, schedule, s);
+        current = Current.NONE;
         Score v = model.score(validation, s.batchTokens(), s.classWeights());
         epochs.add(new Epoch(e, trainLoss, v.loss(), v.metric()));
         boolean better = v.metric() > bestScore;
@@ -363,11 +406,9 @@ public final class FineTuner {
                 stopped
                     ? "; stopping: no better " + model.metric() + " for " + s.patience() + " epochs"
                     : ""));
-        TrainingState.write(
-            file,
-            new Progress(epochs, adam.steps(), bestScore, sinceBest),
-            stateTensors(model, adam, trained, best));
-        checkpoints.save(file, epochs.size());
+        Progress now = new Progress(epochs, adam.steps(), bestScore, sinceBest, Current.NONE);
+        TrainingState.write(file, now, stateTensors(model, adam, trained, best));
+        checkpoints.save(file, now);
       }
       if (!epochs.isEmpty()) {
         restoreBest(model.weights(), best);
@@ -392,7 +433,7 @@ public final class FineTuner {
       List<TrainableBert.NamedWeight> trained,
       List<NDArray> best) {
     if (!checkpoints.latest(file)) {
-      return new Progress(List.of(), 0, Double.NEGATIVE_INFINITY, 0);
+      return new Progress(List.of(), 0, Double.NEGATIVE_INFINITY, 0, Current.NONE);
     }
     Progress p;
     try {
@@ -435,20 +476,28 @@ public final class FineTuner {
     }
   }
 
-  /** One pass over the training cells in a shuffled batch order; the mean training loss. */
+  /**
+   * One pass over the training cells in a shuffled batch order, from where {@code from} says it
+   * stood (a resumed epoch); the mean training loss. Within the epoch, {@code save} keeps how far
+   * it has come once {@code checkpointEvery} has passed since the last save.
+   */
   private static <E extends Examples> double epoch(
       int e,
       Classifier<E> model,
       E train,
       List<LengthBatcher.Batch> order,
+      Current from,
+      Consumer<Current> save,
       List<TrainableBert.NamedWeight> trained,
       AdamW adam,
       LearningRateSchedule schedule,
       Settings s) {
-    double lossSum = 0;
-    long cells = 0;
+    double lossSum = from.lossSum();
+    long cells = from.cells();
     long lastLine = System.nanoTime();
-    for (int i = 0; i < order.size(); i++) {
+    long lastSave = System.nanoTime();
+    long saveEvery = s.checkpointEvery().toNanos();
+    for (int i = from.batches(); i < order.size(); i++) {
       int[] batch = order.get(i).cells();
       lossSum +=
           step(
@@ -460,6 +509,10 @@ public final class FineTuner {
                   s)
               * batch.length;
       cells += batch.length;
+      if (saveEvery > 0 && i + 1 < order.size() && System.nanoTime() - lastSave >= saveEvery) {
+        save.accept(new Current(i + 1, lossSum, cells));
+        lastSave = System.nanoTime();
+      }
       if (System.nanoTime() - lastLine > PROGRESS_EVERY_NANOS) {
         lastLine = System.nanoTime();
         LOG.info(
@@ -474,6 +527,19 @@ public final class FineTuner {
       }
     }
     return lossSum / Math.max(1, cells);
+  }
+
+  /** What the start line says of a resumed run: nothing for a new one. */
+  private static String resumedFrom(Progress p, int batches) {
+    if (p.current().batches() > 0) {
+      return String.format(
+          Locale.ROOT,
+          "; resuming epoch %d at step %d of %d",
+          p.epochsDone() + 1,
+          p.current().batches() + 1,
+          batches);
+    }
+    return p.epochsDone() > 0 ? "; resuming after epoch " + p.epochsDone() : "";
   }
 
   /**

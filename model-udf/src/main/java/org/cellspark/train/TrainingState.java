@@ -21,12 +21,13 @@ import org.cellspark.model.SafetensorsFile;
 import org.cellspark.model.SafetensorsWriter;
 
 /**
- * A fine-tune's state after an epoch as one {@code .safetensors} file: its tensors (the model's
- * weights, the best epoch's weights, AdamW's moments, each under a prefix) written straight from
- * the arrays one at a time, and the numbers (epochs so far with their losses and metric, the
- * optimizer's step, the best score and epochs since it) as JSON under the metadata key {@code
- * cellspark_state}. Safetensors rather than Java serialization: nothing is held twice in the heap
- * (a V2-316M state is about 5 GB), and any safetensors reader can open it.
+ * A fine-tune's state after an epoch, or part-way through one, as one {@code .safetensors} file:
+ * its tensors (the model's weights, the best epoch's weights, AdamW's moments, each under a prefix)
+ * written straight from the arrays one at a time, and the numbers (epochs so far with their losses
+ * and metric, the optimizer's step, the best score and epochs since it, and how far the epoch under
+ * way had come) as JSON under the metadata key {@code cellspark_state}. Safetensors rather than
+ * Java serialization: nothing is held twice in the heap (a V2-316M state is about 5 GB), and any
+ * safetensors reader can open it.
  */
 final class TrainingState {
   static final String KEY = "cellspark_state";
@@ -116,6 +117,13 @@ final class TrainingState {
       epochs.add(x);
     }
     o.add("epochs", epochs);
+    if (p.current().batches() > 0) { // saved part-way through an epoch
+      JsonObject c = new JsonObject();
+      c.addProperty("batches", p.current().batches());
+      c.add("loss_sum", number(p.current().lossSum()));
+      c.addProperty("cells", p.current().cells());
+      o.add("current_epoch", c);
+    }
     return o;
   }
 
@@ -145,11 +153,21 @@ final class TrainingState {
                     x.get(x.has("validation_metric") ? "validation_metric" : "validation_macro_f1")
                         .getAsString())));
       }
+      FineTuner.Current current = FineTuner.Current.NONE;
+      if (o.has("current_epoch")) {
+        JsonObject c = o.getAsJsonObject("current_epoch");
+        current =
+            new FineTuner.Current(
+                c.get("batches").getAsInt(),
+                Double.parseDouble(c.get("loss_sum").getAsString()),
+                c.get("cells").getAsLong());
+      }
       return new FineTuner.Progress(
           epochs,
           o.get("steps").getAsInt(),
           o.has("best") ? o.get("best").getAsDouble() : Double.NEGATIVE_INFINITY,
-          o.get("since_best").getAsInt());
+          o.get("since_best").getAsInt(),
+          current);
     } catch (JsonParseException // not JSON
         | IllegalStateException // a value of another kind than asked
         | UnsupportedOperationException

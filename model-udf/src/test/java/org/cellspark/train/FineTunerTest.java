@@ -3,14 +3,17 @@ package org.cellspark.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -19,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.cellspark.error.UserException;
+import org.cellspark.infer.LengthBatcher;
 import org.cellspark.infer.Pooling;
 import org.cellspark.model.SafetensorsFile;
 import org.cellspark.model.TrainableBert;
@@ -132,11 +136,15 @@ class FineTunerTest {
         .isNotEqualTo(run.after().probabilities()[0]);
   }
 
-  /** Checkpoints kept as a file in a folder of the test's; a kill after {@code stopAfter}. */
+  /**
+   * Checkpoints kept as a file in a folder of the test's; a kill after {@code stopAfter} epochs or
+   * {@code stopAfterSteps} steps.
+   */
   private static final class SavedStates implements FineTuner.Checkpoints {
     final Path saved;
     int epochsDone;
     int stopAfter = Integer.MAX_VALUE;
+    int stopAfterSteps = Integer.MAX_VALUE;
 
     SavedStates(Path folder) {
       saved = folder.resolve("state.safetensors");
@@ -156,15 +164,18 @@ class FineTunerTest {
     }
 
     @Override
-    public void save(Path state, int epochs) {
+    public void save(Path state, FineTuner.Progress progress) {
       try {
         Files.copy(state, saved, StandardCopyOption.REPLACE_EXISTING);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      epochsDone = epochs;
-      if (epochs >= stopAfter) {
-        throw new IllegalStateException("killed after epoch " + epochs);
+      epochsDone = progress.epochsDone();
+      if (progress.current().batches() == 0 && epochsDone >= stopAfter) {
+        throw new IllegalStateException("killed after epoch " + epochsDone);
+      }
+      if (progress.steps() >= stopAfterSteps) {
+        throw new IllegalStateException("killed after step " + progress.steps());
       }
     }
 
@@ -175,6 +186,14 @@ class FineTunerTest {
   }
 
   private static Evaluation run(SavedStates states, int[] resumedAfter) {
+    return run(states, resumedAfter, FineTuner.DEFAULT_CHECKPOINT_EVERY, new ArrayList<>());
+  }
+
+  /**
+   * The resume tests' run, saving within epochs every {@code every}; its epochs into {@code out}.
+   */
+  private static Evaluation run(
+      SavedStates states, int[] resumedAfter, Duration every, List<FineTuner.Epoch> out) {
     LabelledCells train = cells(600, 1);
     LabelledCells validation = cells(120, 2);
     float[] weights = {1f, 1f};
@@ -182,14 +201,27 @@ class FineTunerTest {
         TrainableBert.load(Fixtures.vocab("models/tiny-v2"), Device.cpu())) {
       CellClassifier model =
           new CellClassifier(encoder, Pooling.MEAN, CLS, EOS, head(2, 32, 3), new float[2]);
-      resumedAfter[0] =
+      FineTuner.Settings s = settings(4, LearningRateSchedule.Decay.COSINE, weights, 42);
+      FineTuner.Result result =
           FineTuner.train(
-                  model,
-                  train,
-                  validation,
-                  settings(4, LearningRateSchedule.Decay.COSINE, weights, 42),
-                  states)
-              .resumedAfter();
+              model,
+              train,
+              validation,
+              FineTuner.Settings.builder(weights)
+                  .epochs(s.epochs())
+                  .learningRate(s.learningRate())
+                  .weightDecay(s.weightDecay())
+                  .warmupFraction(s.warmupFraction())
+                  .decay(s.decay())
+                  .batchTokens(s.batchTokens())
+                  .dropout(s.dropout())
+                  .maxGradNorm(s.maxGradNorm())
+                  .seed(s.seed())
+                  .checkpointEvery(every)
+                  .build(),
+              states);
+      resumedAfter[0] = result.resumedAfter();
+      out.addAll(result.epochs());
       return Evaluation.of(model, validation, 4096, weights, 2);
     }
   }
@@ -233,6 +265,53 @@ class FineTunerTest {
         assertThat(resumed.probabilities()[i][k])
             .isCloseTo(whole.probabilities()[i][k], offset(1e-6f));
       }
+    }
+  }
+
+  /**
+   * Saving within epochs (here after every step), a run killed part-way through its second epoch
+   * resumes at the next step of that epoch and ends as an uninterrupted run does: the same
+   * predictions, and the same training loss for the epoch it resumed in (its first steps' losses
+   * came from the state).
+   */
+  @Test
+  void aRunKilledPartWayThroughAnEpochResumesAtItsNextStep(@TempDir Path tmp) throws IOException {
+    int[] resumedAfter = new int[1];
+    List<FineTuner.Epoch> wholeEpochs = new ArrayList<>();
+    Evaluation whole =
+        run(
+            new SavedStates(Files.createDirectory(tmp.resolve("whole"))),
+            resumedAfter,
+            Duration.ZERO,
+            wholeEpochs);
+    int batches = LengthBatcher.byLength(cells(600, 1).lengths(), 512).size();
+    SavedStates states = new SavedStates(Files.createDirectory(tmp.resolve("killed")));
+    states.stopAfterSteps = batches + batches / 2;
+    Duration everyStep = Duration.ofNanos(1);
+    assertThatThrownBy(() -> run(states, resumedAfter, everyStep, new ArrayList<>()))
+        .hasMessageContaining("killed after step " + (batches + batches / 2));
+    JsonObject saved =
+        JsonParser.parseString(SafetensorsFile.open(states.saved).metadata().get(TrainingState.KEY))
+            .getAsJsonObject();
+    assertThat(saved.getAsJsonArray("epochs")).hasSize(1);
+    assertThat(saved.getAsJsonObject("current_epoch").get("batches").getAsInt())
+        .isEqualTo(batches / 2);
+    states.stopAfterSteps = Integer.MAX_VALUE;
+    List<FineTuner.Epoch> resumedEpochs = new ArrayList<>();
+    Evaluation resumed = run(states, resumedAfter, everyStep, resumedEpochs);
+    assertThat(resumedAfter[0]).isEqualTo(1);
+    assertThat(resumed.predicted()).containsExactly(whole.predicted());
+    for (int i = 0; i < whole.probabilities().length; i++) {
+      for (int k = 0; k < 2; k++) {
+        assertThat(resumed.probabilities()[i][k])
+            .isCloseTo(whole.probabilities()[i][k], offset(1e-6f));
+      }
+    }
+    assertThat(resumedEpochs).hasSameSizeAs(wholeEpochs);
+    for (int e = 0; e < wholeEpochs.size(); e++) {
+      assertThat(resumedEpochs.get(e).trainLoss())
+          .as("epoch %d's training loss", e + 1)
+          .isCloseTo(wholeEpochs.get(e).trainLoss(), within(1e-6));
     }
   }
 

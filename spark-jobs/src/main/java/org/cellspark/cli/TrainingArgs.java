@@ -86,6 +86,14 @@ final class TrainingArgs {
       description = "Seed of the split or folds, batch order, dropout masks and head.")
   long seed = 42;
 
+  @Option(
+      names = "--checkpoint-minutes",
+      paramLabel = "M",
+      description =
+          "Within an epoch, also save the training state every M minutes (after every epoch it"
+              + " always is), so a killed run loses at most that much; 0 = at epochs' ends only.")
+  double checkpointMinutes = FineTuner.DEFAULT_CHECKPOINT_EVERY.toMinutes();
+
   /** These options set on a job's options builder. */
   <B extends TrainingOptions.Builder<B>> B applyTo(B b) {
     return b.learningRate(learningRate)
@@ -100,7 +108,8 @@ final class TrainingArgs {
         .maxGradNorm(maxGradNorm)
         .precision(Precision.parse(precision))
         .dropout(dropout)
-        .seed(seed);
+        .seed(seed)
+        .checkpointMinutes(checkpointMinutes);
   }
 
   private enum Weights {

@@ -25,9 +25,9 @@ public final class EpochCheckpoints implements FineTuner.Checkpoints {
   private static final String STATE = "state.safetensors";
   private final FileSystem fs;
   private final Path root;
-  private final int stopAfter;
+  private final FaultInjection.TrainingStop stopAfter;
 
-  private EpochCheckpoints(FileSystem fs, Path root, int stopAfter) {
+  private EpochCheckpoints(FileSystem fs, Path root, FaultInjection.TrainingStop stopAfter) {
     this.fs = fs;
     this.root = root;
     this.stopAfter = stopAfter;
@@ -37,10 +37,13 @@ public final class EpochCheckpoints implements FineTuner.Checkpoints {
    * The checkpoints for a fine-tune with this fingerprint: the folder is created, or the one there
    * checked to belong to the same fine-tune.
    *
-   * @param stopAfter a test's kill after this many epochs; 0 = never
+   * @param stopAfter where a test kills the task (after epochs or steps)
    */
   static EpochCheckpoints open(
-      String target, String fingerprint, Configuration conf, int stopAfter) {
+      String target,
+      String fingerprint,
+      Configuration conf,
+      FaultInjection.TrainingStop stopAfter) {
     return open(StagedOutput.workFolder(target), target, fingerprint, conf, stopAfter);
   }
 
@@ -49,13 +52,21 @@ public final class EpochCheckpoints implements FineTuner.Checkpoints {
    * name} in the work folder beside the output, with its own fingerprint.
    */
   public static EpochCheckpoints open(
-      String target, String name, String fingerprint, Configuration conf, int stopAfter) {
+      String target,
+      String name,
+      String fingerprint,
+      Configuration conf,
+      FaultInjection.TrainingStop stopAfter) {
     return open(
         new Path(StagedOutput.workFolder(target), name), target, fingerprint, conf, stopAfter);
   }
 
   private static EpochCheckpoints open(
-      Path root, String target, String fingerprint, Configuration conf, int stopAfter) {
+      Path root,
+      String target,
+      String fingerprint,
+      Configuration conf,
+      FaultInjection.TrainingStop stopAfter) {
     try {
       FileSystem fs = root.getFileSystem(conf);
       Path plan = new Path(root, "plan.txt");
@@ -105,7 +116,7 @@ public final class EpochCheckpoints implements FineTuner.Checkpoints {
   }
 
   @Override
-  public void save(java.nio.file.Path local, int epochsDone) {
+  public void save(java.nio.file.Path local, FineTuner.Progress progress) {
     Path next = new Path(root, STATE + ".next");
     Path state = new Path(root, STATE);
     try {
@@ -117,9 +128,7 @@ public final class EpochCheckpoints implements FineTuner.Checkpoints {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    if (stopAfter > 0 && epochsDone >= stopAfter) {
-      throw FaultInjection.stoppedAfterEpochs(epochsDone);
-    }
+    stopAfter.check(progress.epochsDone(), progress.steps(), progress.current().batches() > 0);
   }
 
   @Override

@@ -91,7 +91,7 @@ public final class FinetuneJob {
             out.stagingUri() + "/model",
             out.targetUri(),
             plan,
-            FaultInjection.stopAfterEpochs(spark),
+            FaultInjection.trainingStop(spark),
             JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .broadcast(new SerializableWritable<>(spark.sparkContext().hadoopConfiguration())));
     List<TrainingTask.Outcome> outcome = rows.toJavaRDD().mapPartitions(task).collect();

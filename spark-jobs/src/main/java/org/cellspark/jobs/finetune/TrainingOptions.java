@@ -2,6 +2,7 @@ package org.cellspark.jobs.finetune;
 
 import java.io.Serializable;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import org.cellspark.infer.LengthBatcher;
@@ -27,6 +28,8 @@ import org.cellspark.train.LearningRateSchedule;
  * @param dropout one dropout rate for every place the model has one (0 = none); null = the rates
  *     the checkpoint's config.json gives, as upstream trains
  * @param seed the batch order, dropout masks and head's start (and the job's splits or folds)
+ * @param checkpointMinutes within an epoch, the training state is saved this often too (0: at the
+ *     ends of epochs only); not part of what a resumed run must match
  */
 public record TrainingOptions(
     int epochs,
@@ -41,7 +44,8 @@ public record TrainingOptions(
     double maxGradNorm,
     Precision precision,
     Double dropout,
-    long seed)
+    long seed,
+    double checkpointMinutes)
     implements Serializable {
 
   /** Adds what is wrong with these values to a job's problems (reported all at once). */
@@ -66,6 +70,9 @@ public record TrainingOptions(
     }
     if (dropout != null && !(dropout >= 0 && dropout < 1)) {
       problems.add("--dropout must be at least 0 and below 1");
+    }
+    if (!(checkpointMinutes >= 0)) {
+      problems.add("--checkpoint-minutes must be >= 0 (0: at the ends of epochs only)");
     }
   }
 
@@ -92,6 +99,10 @@ public record TrainingOptions(
         .dropout(rates)
         .maxGradNorm(maxGradNorm)
         .seed(seed)
+        .checkpointEvery(
+            checkpointMinutes == 0
+                ? Duration.ZERO
+                : Duration.ofNanos(Math.max(1, Math.round(checkpointMinutes * 60e9))))
         .build();
   }
 
@@ -134,6 +145,7 @@ public record TrainingOptions(
     private Precision precision = Precision.FP32;
     private Double dropout;
     private long seed = CellSelection.DEFAULT_SEED;
+    private double checkpointMinutes = FineTuner.DEFAULT_CHECKPOINT_EVERY.toMinutes();
 
     /**
      * @param epochs the kind's default (upstream: 10 for cells, 1 for genes)
@@ -159,7 +171,8 @@ public record TrainingOptions(
           maxGradNorm,
           precision,
           dropout,
-          seed);
+          seed,
+          checkpointMinutes);
     }
 
     /** Every training option from {@code t}. */
@@ -176,7 +189,8 @@ public record TrainingOptions(
           .maxGradNorm(t.maxGradNorm())
           .precision(t.precision())
           .dropout(t.dropout())
-          .seed(t.seed());
+          .seed(t.seed())
+          .checkpointMinutes(t.checkpointMinutes());
     }
 
     public B epochs(int v) {
@@ -241,6 +255,11 @@ public record TrainingOptions(
 
     public B seed(long v) {
       seed = v;
+      return self();
+    }
+
+    public B checkpointMinutes(double v) {
+      checkpointMinutes = v;
       return self();
     }
   }

@@ -17,6 +17,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.cellspark.jobs.common.LocalFolders;
 import org.cellspark.model.TrainableBert;
+import org.cellspark.spark.FaultInjection;
 import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TaskDevice;
 import org.cellspark.train.CellClassifier;
@@ -62,14 +63,14 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
   private final String modelUri;
   private final String target;
   private final String plan;
-  private final int stopAfter;
+  private final FaultInjection.TrainingStop stopAfter;
   private final Broadcast<SerializableWritable<Configuration>> hadoop;
 
   /**
    * @param target the output folder, beside which the epoch checkpoints go
    * @param plan the fine-tune's fingerprint as the driver knows it (options, model); the task adds
    *     its cells'
-   * @param stopAfter a test's kill after this many epochs; 0 = never
+   * @param stopAfter where a test kills the task (epochs or steps)
    */
   TrainingTask(
       FinetuneOptions o,
@@ -80,7 +81,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
       String modelUri,
       String target,
       String plan,
-      int stopAfter,
+      FaultInjection.TrainingStop stopAfter,
       Broadcast<SerializableWritable<Configuration>> hadoop) {
     this.o = o;
     this.dropout = dropout;

@@ -176,7 +176,7 @@ public final class GeneFinetuneJob {
             out.stagingUri() + "/models",
             out.targetUri(),
             plan,
-            FaultInjection.stopAfterEpochs(spark),
+            FaultInjection.trainingStop(spark),
             JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .broadcast(new SerializableWritable<>(spark.sparkContext().hadoopConfiguration())));
     List<GeneFoldTask.Outcome> outcomes =

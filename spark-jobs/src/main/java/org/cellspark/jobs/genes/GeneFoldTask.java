@@ -21,6 +21,7 @@ import org.cellspark.jobs.common.LocalFolders;
 import org.cellspark.jobs.finetune.CellsDigest;
 import org.cellspark.jobs.finetune.EpochCheckpoints;
 import org.cellspark.model.TrainableBert;
+import org.cellspark.spark.FaultInjection;
 import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TaskDevice;
 import org.cellspark.train.DropoutRates;
@@ -76,14 +77,14 @@ final class GeneFoldTask
   private final String modelsUri;
   private final String target;
   private final String plan;
-  private final int stopAfter;
+  private final FaultInjection.TrainingStop stopAfter;
   private final Broadcast<SerializableWritable<Configuration>> hadoop;
 
   /**
    * @param target the output folder, beside which each fold's epoch checkpoints go
    * @param plan the job's fingerprint as the driver knows it (options, model, folds); each fold
    *     adds its cells'
-   * @param stopAfter a test's kill after this many epochs; 0 = never
+   * @param stopAfter where a test kills the task (epochs or steps)
    */
   GeneFoldTask(
       GeneFinetuneOptions o,
@@ -94,7 +95,7 @@ final class GeneFoldTask
       String modelsUri,
       String target,
       String plan,
-      int stopAfter,
+      FaultInjection.TrainingStop stopAfter,
       Broadcast<SerializableWritable<Configuration>> hadoop) {
     this.o = o;
     this.folds = folds;

@@ -122,7 +122,7 @@ public final class PretrainJob {
                 out.stagingUri() + "/model",
                 out.targetUri(),
                 plan,
-                FaultInjection.stopAfterEpochs(spark),
+                FaultInjection.trainingStop(spark),
                 JavaSparkContext.fromSparkContext(sc)
                     .broadcast(new SerializableWritable<>(hadoop)));
         sc.setJobDescription("pretrain: train (one task)");
@@ -262,6 +262,7 @@ public final class PretrainJob {
     m.put("epochs_run", t.epochs().size());
     m.put("best_epoch", t.bestEpoch());
     m.put("resumed_after_epoch", t.resumedFrom());
+    m.put("batches_per_epoch", t.batchesPerEpoch());
     m.put("head", t.headFromCheckpoint() ? "the checkpoint's" : "new");
     m.put("epochs", TrainingCurve.rows(t.epochs(), "validation_masked_gene_accuracy"));
     return m;

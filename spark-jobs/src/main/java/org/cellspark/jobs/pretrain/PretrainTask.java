@@ -14,12 +14,14 @@ import org.apache.spark.SerializableWritable;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
+import org.cellspark.infer.LengthBatcher;
 import org.cellspark.jobs.common.LocalFolders;
 import org.cellspark.jobs.finetune.CellsDigest;
 import org.cellspark.jobs.finetune.EpochCheckpoints;
 import org.cellspark.model.BertInitializer;
 import org.cellspark.model.MaskedLmHeadWeights;
 import org.cellspark.model.TrainableBert;
+import org.cellspark.spark.FaultInjection;
 import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TaskDevice;
 import org.cellspark.train.DropoutRates;
@@ -51,6 +53,7 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
       List<FineTuner.Epoch> epochs,
       int bestEpoch,
       int resumedFrom,
+      int batchesPerEpoch,
       long trainingCells,
       long trainingTokens,
       long validationCells,
@@ -64,7 +67,7 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
   private final String modelUri;
   private final String target;
   private final String plan;
-  private final int stopAfter;
+  private final FaultInjection.TrainingStop stopAfter;
   private final Broadcast<SerializableWritable<Configuration>> hadoop;
 
   /**
@@ -73,7 +76,7 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
    * @param target the output folder, beside which the epoch checkpoints go
    * @param plan the run's fingerprint as the driver knows it (options, model); the task adds its
    *     cells'
-   * @param stopAfter a test's kill after this many epochs; 0 = never
+   * @param stopAfter where a test kills the task (epochs or steps)
    */
   PretrainTask(
       PretrainOptions o,
@@ -83,7 +86,7 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
       String modelUri,
       String target,
       String plan,
-      int stopAfter,
+      FaultInjection.TrainingStop stopAfter,
       Broadcast<SerializableWritable<Configuration>> hadoop) {
     this.o = o;
     this.newModelConfig = newModelConfig;
@@ -188,6 +191,7 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
           run.epochs(),
           run.bestEpoch(),
           run.resumedAfter(),
+          LengthBatcher.byLength(train.lengths(), o.training().batchTokens()).size(),
           train.size(),
           tokens,
           validation.size(),

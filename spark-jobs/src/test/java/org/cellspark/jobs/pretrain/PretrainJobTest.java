@@ -186,17 +186,15 @@ class PretrainJobTest {
   }
 
   @Test
-  void aKilledRunResumesAfterItsLastEpochAndEndsAsAnUninterruptedOne(SparkSession spark) {
+  void aKilledRunResumesWhereItSavedAndEndsAsAnUninterruptedOne(SparkSession spark)
+      throws Exception {
     String runs = tokens(spark, tmp.resolve("runs"), 300, true);
     PretrainResult whole = PretrainJob.run(spark, options(runs, "whole").epochs(3).build());
+
+    // Killed after its second epoch: resumed after it.
     PretrainOptions o = options(runs, "killed").epochs(3).build();
-    spark.conf().set(FaultInjection.STOP_FINETUNE_AFTER_EPOCHS, "2");
-    try {
-      assertThatThrownBy(() -> PretrainJob.run(spark, o))
-          .hasStackTraceContaining("stopped after epoch 2");
-    } finally {
-      spark.conf().unset(FaultInjection.STOP_FINETUNE_AFTER_EPOCHS);
-    }
+    assertThatThrownBy(() -> killed(spark, FaultInjection.STOP_FINETUNE_AFTER_EPOCHS, 2, o))
+        .hasStackTraceContaining("stopped after epoch 2");
     assertThat(tmp.resolve(".killed.cellspark-work/pretrain/state.safetensors")).exists();
     assertThat(tmp.resolve("killed")).doesNotExist();
     PretrainResult resumed = PretrainJob.run(spark, o);
@@ -206,6 +204,38 @@ class PretrainJobTest {
         .contains("resumed_after_epoch=2");
     assertThat(resumed.validationLoss()).isCloseTo(whole.validationLoss(), within(1e-5));
     assertThat(resumed.validationAccuracy()).isEqualTo(whole.validationAccuracy());
+
+    // Saving within epochs (here after every step), killed half-way through the second epoch:
+    // resumed at the next step of that epoch.
+    int batches =
+        new ObjectMapper()
+            .valueToTree(whole.summary())
+            .path("training")
+            .path("batches_per_epoch")
+            .asInt();
+    assertThat(batches).isGreaterThan(3);
+    int stop = batches + batches / 2;
+    PretrainOptions within = options(runs, "within").epochs(3).checkpointMinutes(1e-9).build();
+    assertThatThrownBy(() -> killed(spark, FaultInjection.STOP_FINETUNE_AFTER_STEPS, stop, within))
+        .hasStackTraceContaining("stopped after step " + stop);
+    SafetensorsFile state =
+        SafetensorsFile.open(tmp.resolve(".within.cellspark-work/pretrain/state.safetensors"));
+    JsonNode saved = new ObjectMapper().readTree(state.metadata().get("cellspark_state"));
+    assertThat(saved.path("epochs").size()).isEqualTo(1);
+    assertThat(saved.path("current_epoch").path("batches").asInt()).isEqualTo(batches / 2);
+    PretrainResult resumedWithin = PretrainJob.run(spark, within);
+    assertThat(resumedWithin.validationLoss()).isCloseTo(whole.validationLoss(), within(1e-5));
+    assertThat(resumedWithin.validationAccuracy()).isEqualTo(whole.validationAccuracy());
+  }
+
+  /** The job run with a test's kill set in the session. */
+  private static void killed(SparkSession spark, String setting, int after, PretrainOptions o) {
+    spark.conf().set(setting, Integer.toString(after));
+    try {
+      PretrainJob.run(spark, o);
+    } finally {
+      spark.conf().unset(setting);
+    }
   }
 
   @Test
