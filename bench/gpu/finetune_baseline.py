@@ -8,8 +8,12 @@ torch.optim.AdamW (lr 5e-5, weight decay 0.001 except biases and LayerNorm weigh
 steps, then STEPS timed ones, synchronised at the end only (the Trainer reads the loss every
 logging_steps, not every step).
 
-    python3 bench/gpu/finetune_baseline.py WORK --out WORK/pytorch_finetune.json [--steps 10] [--smoke]
+    python3 bench/gpu/finetune_baseline.py WORK --out WORK/pytorch_finetune.json [--steps 10] [--head cell|mlm] [--smoke]
 
+--head mlm: pretraining steps instead, as upstream's GeneformerPretrainer takes them: transformers'
+BertForMaskedLM (SDPA) with the masking of DataCollatorForLanguageModeling (15% of the gene tokens
+chosen; 80% <mask>, 10% a random token, 10% kept; labels -100 elsewhere), its head on every
+position and the loss over the chosen ones; the same autocast, clipping and optimizer.
 --smoke: on the CPU in fp32 (without transformers the tests' restatement of BertModel runs).
 """
 import argparse
@@ -32,6 +36,88 @@ def load(folder, device):
         fx, cfg = restated(folder)
         cfg.hidden_dropout = cfg.attention_dropout = 0.1  # BERT's defaults: the config gives none
         return fx.Bert(cfg).to(device), "restated BertModel, eager attention (no transformers)", 0.1
+
+
+class RestatedMaskedLm(torch.nn.Module):
+    """BertForMaskedLM restated (no transformers): the encoder, then dense, relu, LayerNorm and the
+    tied word embeddings with a bias, at every position; the cross-entropy over labels != -100."""
+
+    def __init__(self, encoder, hidden, vocab):
+        super().__init__()
+        self.encoder = encoder
+        self.dense = torch.nn.Linear(hidden, hidden)
+        self.norm = torch.nn.LayerNorm(hidden, eps=1e-12)
+        self.bias = torch.nn.Parameter(torch.zeros(vocab))
+
+    def forward(self, input_ids, attention_mask, labels):
+        last = self.encoder(input_ids, attention_mask)[-1]
+        scores = self.norm(F.relu(self.dense(last))) @ self.encoder.embeddings.word_embeddings.weight.T + self.bias
+        return F.cross_entropy(scores.float().reshape(-1, scores.shape[-1]), labels.reshape(-1), ignore_index=-100)
+
+
+def load_masked_lm(folder, device):
+    try:
+        from transformers import BertForMaskedLM
+        model = BertForMaskedLM.from_pretrained(folder, attn_implementation="sdpa")
+        return model.to(device).train(), "transformers BertForMaskedLM sdpa", model.config.vocab_size
+    except ImportError:
+        fx, cfg = restated(folder)
+        cfg.hidden_dropout = cfg.attention_dropout = 0.1
+        model = RestatedMaskedLm(fx.Bert(cfg), cfg.hidden_size, cfg.vocab_size).to(device)
+        return model, "restated BertForMaskedLM, eager attention (no transformers)", cfg.vocab_size
+
+
+def masked(ids, vocab):
+    """DataCollatorForLanguageModeling's masking: the inputs and labels (<pad> 0, <mask> 1, <cls> 2
+    and <eos> 3 never chosen)."""
+    chosen = torch.bernoulli(torch.full(ids.shape, 0.15, device=ids.device)).bool() & (ids > 3)
+    labels = torch.where(chosen, ids, torch.full_like(ids, -100))
+    to_mask = torch.bernoulli(torch.full(ids.shape, 0.8, device=ids.device)).bool() & chosen
+    to_random = torch.bernoulli(torch.full(ids.shape, 0.5, device=ids.device)).bool() & chosen & ~to_mask
+    ids = torch.where(to_mask, torch.ones_like(ids), ids)
+    ids = torch.where(to_random, torch.randint(vocab, ids.shape, device=ids.device), ids)
+    return ids, labels
+
+
+def masked_lm_rate(folder, cells, batch, steps, device, autocast):
+    model, how, vocab = load_masked_lm(folder, device)
+    named = list(model.named_parameters())
+    decay = [p for n, p in named if not (n.endswith("bias") or "LayerNorm" in n or "norm" in n)]
+    no_decay = [p for n, p in named if n.endswith("bias") or "LayerNorm" in n or "norm" in n]
+    params = [p for _, p in named]
+    fused = {"fused": True} if device.type == "cuda" else {}
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.001}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=5e-5, **fused)
+
+    def step(i):
+        rows = cells[(i * batch) % len(cells):(i * batch) % len(cells) + batch]
+        ids, labels = masked(torch.tensor(rows, device=device), vocab)
+        mask = torch.ones_like(ids)
+        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=autocast):
+            if hasattr(model, "config"):  # transformers
+                loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+            else:
+                loss = model(ids, mask, labels)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    return timed(step, steps, batch, device), how
+
+
+def timed(step, steps, batch, device):
+    """Three warm-up steps, then the timed ones, synchronised at the end only; cells/s."""
+    for i in range(3):
+        step(i)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    t = time.perf_counter()
+    for i in range(3, 3 + steps):
+        step(i)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return steps * batch / (time.perf_counter() - t)
 
 
 def last_hidden(model, ids, mask):
@@ -65,20 +151,7 @@ def rate(folder, hidden, cells, batch, steps, device, autocast):
         opt.step()
         opt.zero_grad(set_to_none=True)
 
-    for i in range(3):
-        step(i)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    t = time.perf_counter()
-    for i in range(3, 3 + steps):
-        step(i)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    seconds = time.perf_counter() - t
-    del model, head, opt
-    if device.type == "cuda":
-        torch.cuda.empty_cache()
-    return steps * batch / seconds, how
+    return timed(step, steps, batch, device), how
 
 
 def main():
@@ -86,21 +159,27 @@ def main():
     ap.add_argument("work")
     ap.add_argument("--out", required=True)
     ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--head", choices=["cell", "mlm"], default="cell")
     ap.add_argument("--smoke", action="store_true")
     a = ap.parse_args()
     device = torch.device("cuda" if torch.cuda.is_available() and not a.smoke else "cpu")
     autocast = device.type == "cuda"
     results = {"device": torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu", "torch": torch.__version__,
-               "steps": a.steps, "runs": []}
+               "steps": a.steps, "head": a.head, "runs": []}
     for p in json.load(open(os.path.join(a.work, "plan.json"))):
         ft = p["finetune"]
         folder = os.path.join(a.work, p["shape"])
         cells = [[int(t) for t in line.split()] for line in open(os.path.join(folder, "cells_%d.txt" % ft["length"]))]
-        r, how = rate(folder, p["hidden"], cells, ft["batch"], a.steps, device, autocast)
+        if a.head == "mlm":
+            r, how = masked_lm_rate(folder, cells, ft["batch"], a.steps, device, autocast)
+        else:
+            r, how = rate(folder, p["hidden"], cells, ft["batch"], a.steps, device, autocast)
+        if device.type == "cuda":  # the run's model and optimizer are gone: give their memory back
+            torch.cuda.empty_cache()
         precision = "bf16-autocast" if autocast else "fp32"
         results["runs"].append({"shape": p["shape"], "length": ft["length"], "batch": ft["batch"],
                                 "precision": precision, "cells_per_s": r, "how": how})
-        print("pytorch finetune %-8s %5d tokens x %2d  %-13s %9.2f cells/s  (%s)"
+        print("pytorch " + ("pretrain" if a.head == "mlm" else "finetune") + " %-8s %5d tokens x %2d  %-13s %9.2f cells/s  (%s)"
               % (p["shape"], ft["length"], ft["batch"], precision, r, how), flush=True)
         json.dump(results, open(a.out, "w"), indent=1)  # after each run: a cut-short run keeps its figures
 

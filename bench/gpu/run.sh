@@ -2,7 +2,8 @@
 # GPU benchmark: Cellspark's engine through the JVM against transformers' BertModel (SDPA) on the
 # same cells and token budget, V1-10M / V2-104M / V2-316M shapes, fp16 and bf16, with the device's
 # bf16 matrix throughput for scale; a deletion screen against bench/perturb/gpu_rate.py; fine-tuning
-# steps (bf16) against a Trainer-style PyTorch loop on the same batches; and the sweep that chooses
+# steps (bf16) against a Trainer-style PyTorch loop on the same batches (and pretraining steps,
+# phase pretrain, against transformers' BertForMaskedLM); and the sweep that chooses
 # the embed batch budget and graph optimiser for a GPU. bench/gpu/README.md says how to bring it to
 # a GPU machine.
 #   bench/gpu/run.sh [WORK=bench/work/gpu] [--smoke]
@@ -53,6 +54,13 @@ finetune() {
   jvm org.cellspark.bench.GpuFinetuneBenchmark "$WORK" "$RESULTS/pytorch_finetune.json" \
     "$RESULTS/jvm_finetune.json" "$WORK/pytorch.json"
 }
+# Pretraining steps (masked genes, bf16) against transformers' BertForMaskedLM in the same loop.
+pretrain() {
+  "$PYTHON" "$ROOT/bench/gpu/finetune_baseline.py" "$WORK" --head mlm \
+    --out "$RESULTS/pytorch_pretrain.json" $SMOKE
+  jvm org.cellspark.bench.GpuFinetuneBenchmark "$WORK" "$RESULTS/pytorch_pretrain.json" \
+    "$RESULTS/jvm_pretrain.json" "$WORK/pytorch.json" mlm
+}
 sweep() {
   if [[ -n "$SMOKE" ]]; then
     jvm org.cellspark.bench.GpuBudgetSweep "$WORK" "$RESULTS/jvm_sweep.json" smoke 256,1024
@@ -63,7 +71,7 @@ sweep() {
 "$PYTHON" "$ROOT/bench/gpu/make_inputs.py" "$WORK" $SMOKE
 for phase in $PHASES; do
   case "$phase" in
-    inference | perturb | finetune | sweep) echo "== $phase"; "$phase" ;;
-    *) echo "bench/gpu/run.sh: unknown phase '$phase' (inference, perturb, finetune, sweep)" >&2; exit 2 ;;
+    inference | perturb | finetune | pretrain | sweep) echo "== $phase"; "$phase" ;;
+    *) echo "bench/gpu/run.sh: unknown phase '$phase' (inference, perturb, finetune, pretrain, sweep)" >&2; exit 2 ;;
   esac
 done

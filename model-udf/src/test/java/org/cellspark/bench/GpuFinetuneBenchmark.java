@@ -10,13 +10,18 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.IntStream;
 import org.cellspark.infer.Pooling;
+import org.cellspark.model.MaskedLmHeadWeights;
 import org.cellspark.model.Precision;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.train.AdamW;
 import org.cellspark.train.CellClassifier;
 import org.cellspark.train.DropoutRates;
 import org.cellspark.train.FineTuner;
+import org.cellspark.train.MaskedCells;
+import org.cellspark.train.MaskedLanguageModel;
+import org.cellspark.train.Masking;
 import org.cellspark.train.TrainingBatch;
 
 /**
@@ -27,9 +32,13 @@ import org.cellspark.train.TrainingBatch;
  * warm-up steps, then the timed ones; prints cells/s, training TFLOP/s and the ratio to PyTorch's
  * figure for the same shape; writes every figure as JSON.
  *
- * <p>Args: WORK BASELINE_JSON OUT_JSON [PEAK_JSON]: PEAK_JSON, the inference baseline's output,
- * gives the device's bf16 matrix throughput for scale (left out when that file is absent: the
- * inference part did not run).
+ * <p>With HEAD mlm, pretraining steps instead ({@code cellspark pretrain}: 15% of the genes masked
+ * as {@link Masking} masks them, the masked-LM head at the masked positions, cross-entropy),
+ * against finetune_baseline.py's {@code --head mlm} (transformers' BertForMaskedLM).
+ *
+ * <p>Args: WORK BASELINE_JSON OUT_JSON [PEAK_JSON [HEAD]]: PEAK_JSON, the inference baseline's
+ * output, gives the device's bf16 matrix throughput for scale (left out when that file is absent:
+ * the inference part did not run); HEAD cell (the default) or mlm.
  */
 public final class GpuFinetuneBenchmark {
   private GpuFinetuneBenchmark() {}
@@ -45,11 +54,13 @@ public final class GpuFinetuneBenchmark {
       peak = p.get("bf16_tflops").isJsonNull() ? Double.NaN : p.get("bf16_tflops").getAsDouble();
     }
     int steps = baseline.get("steps").getAsInt();
+    boolean mlm = args.length > 4 && args[4].equals("mlm");
     Device device = Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
     Precision precision = device.isGpu() ? Precision.BF16 : Precision.FP32;
     System.out.printf(
         Locale.ROOT,
-        "GPU fine-tuning benchmark on %s (PyTorch side: %s), %s, %d timed steps%n",
+        "GPU %s benchmark on %s (PyTorch side: %s), %s, %d timed steps%n",
+        mlm ? "pretraining (masked genes)" : "fine-tuning",
         device,
         baseline.get("device").getAsString(),
         precision.name().toLowerCase(Locale.ROOT),
@@ -57,6 +68,7 @@ public final class GpuFinetuneBenchmark {
     JsonObject header = new JsonObject();
     header.addProperty("device", device.toString());
     header.addProperty("steps", steps);
+    header.addProperty("head", mlm ? "mlm" : "cell");
     ResultsFile results = new ResultsFile(out, header);
     for (JsonElement e :
         JsonParser.parseString(Files.readString(work.resolve("plan.json"))).getAsJsonArray()) {
@@ -73,7 +85,10 @@ public final class GpuFinetuneBenchmark {
       r.addProperty("precision", precision.name().toLowerCase(Locale.ROOT));
       double rate;
       try {
-        rate = rate(work.resolve(shape), device, precision, cells, batch, steps);
+        rate =
+            mlm
+                ? maskedLmRate(work.resolve(shape), device, precision, cells, batch, steps)
+                : rate(work.resolve(shape), device, precision, cells, batch, steps);
       } catch (RuntimeException failure) {
         results.failed(r, failure);
         continue;
@@ -120,6 +135,43 @@ public final class GpuFinetuneBenchmark {
       for (int i = 3; i < 3 + steps; i++) {
         FineTuner.step(
             classifier, batch(cells, batch, i), classifier.weights(), adam, 5e-5, settings);
+      }
+      return (double) steps * batch / ((System.nanoTime() - t) / 1e9);
+    }
+  }
+
+  /**
+   * Pretraining steps: the masked language model on the checkpoint (its head if it has one), 15% of
+   * the genes masked (<pad>, <mask>, <cls>, <eos> never), the config's dropout, AdamW.
+   */
+  private static double maskedLmRate(
+      Path model, Device device, Precision precision, List<int[]> cells, int batch, int steps) {
+    try (TrainableBert encoder = TrainableBert.load(model, device, precision)) {
+      MaskedLanguageModel mlm = new MaskedLanguageModel(encoder, MaskedLmHeadWeights.of(model, 1));
+      int vocabulary = encoder.config().vocabSize();
+      MaskedCells examples =
+          new MaskedCells(
+              cells, Masking.of(Masking.DEFAULT_FRACTION, vocabulary, 1, 0, 1, 2, 3), 0);
+      AdamW adam = new AdamW(5e-5, 0.9, 0.999, 1e-8, 0.001);
+      FineTuner.Settings settings =
+          FineTuner.Settings.builder(new float[0])
+              .batchTokens((long) batch * cells.get(0).length)
+              .dropout(DropoutRates.read(model.resolve("config.json")))
+              .build();
+      long t = 0;
+      for (int i = 0; i < 3 + steps; i++) {
+        if (i == 3) {
+          t = System.nanoTime();
+        }
+        int from = (i * batch) % cells.size();
+        int[] chunk = IntStream.range(from, Math.min(cells.size(), from + batch)).toArray();
+        FineTuner.step(
+            mlm,
+            m -> mlm.loss(m, examples, chunk, settings.dropout(), new float[0]),
+            mlm.weights(),
+            adam,
+            5e-5,
+            settings);
       }
       return (double) steps * batch / ((System.nanoTime() - t) / 1e9);
     }
