@@ -210,7 +210,7 @@ class SparkSubmitIT {
    * finetune through spark-submit on a local cluster: the training task runs in an executor JVM,
    * with the model shipped with --archives and found there by its alias, and writes its model/ into
    * the job's output from that executor; classify apply --tokens then labels the cells with it on
-   * the executors.
+   * the executors; and pretrain trains in an executor the same way, under Kryo.
    */
   @Test
   void finetuneTrainsInAnExecutorOfItsOwn() throws Exception {
@@ -267,6 +267,27 @@ class SparkSubmitIT {
             "--output",
             tmp.resolve("labels").toString());
     assertThat(applied).contains("labelled 600 cells");
+    // pretrain in an executor too, under Kryo (its plan and outcome are records between JVMs).
+    List<String> pretrainArgs = new java.util.ArrayList<>(shipped);
+    pretrainArgs.addAll(
+        List.of("--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer"));
+    String pretrained =
+        cluster.submit(
+            pretrainArgs,
+            "pretrain",
+            "--input",
+            tmp.resolve("tokens").toString(),
+            "--model",
+            "tinymodel",
+            "--epochs",
+            "1",
+            "--validation-cells",
+            "50",
+            "--output",
+            tmp.resolve("pt").toString());
+    assertThat(pretrained).contains("pretrained on 550 cells, 1 epoch(s)");
+    assertThat(tmp.resolve("pt/model/model.safetensors")).exists();
+    assertThat(tmp.resolve(".pt.cellspark-work")).doesNotExist();
     LocalCluster.deleteWorkDir();
   }
 
