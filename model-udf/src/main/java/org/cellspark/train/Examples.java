@@ -16,6 +16,16 @@ public interface Examples {
 
   /** Each cell's token count, in the examples' order. */
   default int[] lengths() {
-    return tokens().stream().mapToInt(t -> t.length).toArray();
+    return tokens() instanceof CompactTokens compact
+        ? compact.lengths()
+        : tokens().stream().mapToInt(t -> t.length).toArray();
+  }
+
+  /**
+   * {@code tokens} as examples keep them: unchanged when compact (already unmodifiable; a copy
+   * would decode every cell), else an unmodifiable copy.
+   */
+  static List<int[]> kept(List<int[]> tokens) {
+    return tokens instanceof CompactTokens ? tokens : List.copyOf(tokens);
   }
 }

@@ -8,7 +8,7 @@ public record LabelledCells(List<int[]> tokens, int[] labels) implements Example
     if (tokens.size() != labels.length) {
       throw new IllegalArgumentException(tokens.size() + " cells but " + labels.length + " labels");
     }
-    tokens = List.copyOf(tokens);
+    tokens = Examples.kept(tokens);
     labels = labels.clone();
   }
 }

@@ -10,7 +10,7 @@ import java.util.List;
  */
 public record LabelledTokens(List<int[]> tokens, int[] classOfToken) implements Examples {
   public LabelledTokens {
-    tokens = List.copyOf(tokens);
+    tokens = Examples.kept(tokens);
     classOfToken = classOfToken.clone();
   }
 

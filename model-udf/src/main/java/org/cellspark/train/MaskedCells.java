@@ -10,6 +10,6 @@ import java.util.List;
 public record MaskedCells(List<int[]> tokens, Masking masking, long evaluationSeed)
     implements Examples {
   public MaskedCells {
-    tokens = List.copyOf(tokens);
+    tokens = Examples.kept(tokens);
   }
 }

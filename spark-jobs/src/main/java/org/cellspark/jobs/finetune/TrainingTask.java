@@ -3,9 +3,7 @@ package org.cellspark.jobs.finetune;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,8 +29,8 @@ import org.cellspark.train.LabelledCells;
  * The one task that fine-tunes: it reads its partition (every labelled cell: cell_id, input_ids,
  * label, split) into memory, trains on the task's device (its GPU, else the CPU), evaluates every
  * split, writes model/ into the job's staging folder and returns the numbers to the driver. The
- * tokens are held as int arrays (4 bytes a token): a million cells of 2,048 tokens take 8 GB of the
- * executor's heap.
+ * tokens are held packed, 2 bytes a token ({@link TaskCells}): a million cells of 2,048 tokens take
+ * 4 GB of the executor's heap.
  */
 final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.Outcome> {
   private static final long serialVersionUID = 1L;
@@ -95,46 +93,29 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
     this.hadoop = hadoop;
   }
 
-  /**
-   * A cell as the task keeps it: its ID, tokens and class (the row, with its boxed tokens, is
-   * dropped as it is read: kept, it would hold several times the tokens' 4 bytes each).
-   */
-  private record Cell(String id, int[] tokens, int label) {}
-
   @Override
   public Iterator<Outcome> call(Iterator<Row> rows) throws IOException {
-    Map<String, List<Cell>> bySplit = new LinkedHashMap<>();
+    Map<String, TaskCells> bySplit = new LinkedHashMap<>();
     for (String s : List.of("train", "validation", "test")) {
-      bySplit.put(s, new ArrayList<>());
+      bySplit.put(s, new TaskCells());
     }
     rows.forEachRemaining(
         r ->
             bySplit
                 .get(r.getString(3))
-                .add(
-                    new Cell(
-                        r.getString(0),
-                        r.<Integer>getList(1).stream().mapToInt(Integer::intValue).toArray(),
-                        names.indexOf(r.getString(2)))));
+                .add(r.getString(0), r.<Integer>getList(1), names.indexOf(r.getString(2))));
     Map<String, LabelledCells> cells = new LinkedHashMap<>();
     Map<String, List<String>> ids = new LinkedHashMap<>();
     CellsDigest digest = new CellsDigest();
     bySplit.forEach(
-        (s, list) -> {
-          list.sort(Comparator.comparing(Cell::id)); // the same order every run
-          List<int[]> tokens = new ArrayList<>(list.size());
-          int[] labels = new int[list.size()];
-          List<String> cellIds = new ArrayList<>(list.size());
+        (s, arrived) -> {
+          TaskCells.InOrder part = arrived.inIdOrder(); // the same order every run
           digest.text(s);
-          for (int i = 0; i < list.size(); i++) {
-            Cell c = list.get(i);
-            cellIds.add(c.id());
-            tokens.add(c.tokens());
-            labels[i] = c.label();
-            digest.cell(c.id(), c.tokens(), labels[i]);
+          for (int i = 0; i < part.size(); i++) {
+            digest.cell(part.ids().get(i), part.tokens().get(i), part.labels()[i]);
           }
-          cells.put(s, new LabelledCells(tokens, labels));
-          ids.put(s, cellIds);
+          cells.put(s, new LabelledCells(part.tokens(), part.labels()));
+          ids.put(s, part.ids());
         });
     EpochCheckpoints checkpoints =
         EpochCheckpoints.open(

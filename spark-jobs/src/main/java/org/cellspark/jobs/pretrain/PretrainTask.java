@@ -5,7 +5,6 @@ import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
@@ -18,6 +17,7 @@ import org.cellspark.infer.LengthBatcher;
 import org.cellspark.jobs.common.LocalFolders;
 import org.cellspark.jobs.finetune.CellsDigest;
 import org.cellspark.jobs.finetune.EpochCheckpoints;
+import org.cellspark.jobs.finetune.TaskCells;
 import org.cellspark.model.BertInitializer;
 import org.cellspark.model.MaskedLmHeadWeights;
 import org.cellspark.model.TrainableBert;
@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * The one task that pretrains: it reads its partition (every training and validation cell: cell_id,
  * input_ids, part) into memory, loads the checkpoint (or makes the new model) on the task's device,
  * trains the masked language model, writes model/ into the job's staging folder and returns the
- * numbers. Tokens are held as int arrays (4 bytes a token: a million cells of 2,048 tokens take 8
- * GB of the executor's heap; --max-cells caps them).
+ * numbers. Tokens are held packed, 2 bytes a token ({@link TaskCells}: a million cells of 2,048
+ * tokens take 4 GB of the executor's heap; --max-cells caps them).
  */
 final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.Outcome> {
   private static final long serialVersionUID = 1L;
@@ -99,21 +99,14 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
     this.hadoop = hadoop;
   }
 
-  /**
-   * A cell as the task keeps it: its ID and tokens (the row, with its boxed tokens, is dropped).
-   */
-  private record Cell(String id, int[] tokens) {}
-
   @Override
   public Iterator<Outcome> call(Iterator<Row> rows) throws IOException {
-    List<Cell> train = new ArrayList<>();
-    List<Cell> validation = new ArrayList<>();
+    TaskCells train = new TaskCells();
+    TaskCells validation = new TaskCells();
     rows.forEachRemaining(
-        r -> {
-          int[] tokens = r.<Integer>getList(1).stream().mapToInt(Integer::intValue).toArray();
-          ("validation".equals(r.getString(2)) ? validation : train)
-              .add(new Cell(r.getString(0), tokens));
-        });
+        r ->
+            ("validation".equals(r.getString(2)) ? validation : train)
+                .add(r.getString(0), r.<Integer>getList(1), 0));
     CellsDigest digest = new CellsDigest();
     MaskedCells trainCells = cells(train, "train", digest);
     MaskedCells validationCells = cells(validation, "validation", digest);
@@ -135,15 +128,13 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
   }
 
   /** A part's cells in cell_id order (the same every run), fed to the digest. */
-  private MaskedCells cells(List<Cell> cells, String part, CellsDigest digest) {
-    cells.sort(Comparator.comparing(Cell::id));
+  private MaskedCells cells(TaskCells arrived, String part, CellsDigest digest) {
+    TaskCells.InOrder cells = arrived.inIdOrder();
     digest.text(part);
-    List<int[]> tokens = new ArrayList<>(cells.size());
-    for (Cell c : cells) {
-      digest.cell(c.id(), c.tokens());
-      tokens.add(c.tokens());
+    for (int i = 0; i < cells.size(); i++) {
+      digest.cell(cells.ids().get(i), cells.tokens().get(i));
     }
-    return new MaskedCells(tokens, masking, o.seed());
+    return new MaskedCells(cells.tokens(), masking, o.seed());
   }
 
   private Outcome train(
