@@ -12,6 +12,7 @@ import org.cellspark.infer.ModelCheck;
 import org.cellspark.infer.Pooling;
 import org.cellspark.infer.TokenProfile;
 import org.cellspark.model.BertConfig;
+import org.cellspark.model.MaskedLmHeadWeights;
 import org.cellspark.model.ModelLoader;
 import org.cellspark.model.WeightsReport;
 import org.cellspark.spark.ShippedFiles;
@@ -116,8 +117,22 @@ public final class ModelVocabularyCheck {
             c.vocabSize(),
             c.padTokenId()));
     lines.add("  " + describe(model.weights()));
+    if (model.weights() != null) {
+      lines.add("  " + maskedLmHead(model.weightsFile()));
+    }
     lines.add("Vocabulary " + v.describe());
     return lines;
+  }
+
+  /** Whether pretrain would continue the checkpoint's masked-LM head, start one, or refuse it. */
+  private static String maskedLmHead(java.nio.file.Path weights) {
+    try {
+      return MaskedLmHeadWeights.of(weights, 0).fromCheckpoint()
+          ? "masked-LM head (cls.predictions): present; pretrain continues it"
+          : "masked-LM head (cls.predictions): none; pretrain would start a new one";
+    } catch (UserException e) {
+      return "masked-LM head: not usable, pretrain would refuse it (" + e.getMessage() + ")";
+    }
   }
 
   private static String describe(WeightsReport w) {

@@ -47,9 +47,22 @@ class ModelVocabularyCheckTest {
             String.format(
                 Locale.ROOT, "%,d parameters", parameters(TINY_V2.resolve("config.json"))))
         .contains("all finite")
+        .contains("masked-LM head (cls.predictions): present; pretrain continues it")
         .contains("34 tokens")
         .contains("Together: they fit")
         .contains("64 tokens per cell: <cls>, up to 62 genes, <eos>");
+  }
+
+  @Test
+  void sayWhetherPretrainWouldContinueTheHeadOrStartOne() {
+    ModelVocabularyCheck.Report r =
+        ModelVocabularyCheck.run(
+            new ModelVocabularyCheck.Options(
+                Fixtures.vocab("models/tiny-v1").toString(),
+                Fixtures.vocab("vocab-v1-small").toString(),
+                64));
+    assertThat(String.join("\n", r.lines()))
+        .contains("masked-LM head (cls.predictions): none; pretrain would start a new one");
   }
 
   @Test
