@@ -34,10 +34,16 @@ tests() {
     echo "no .gpu-tests/ (bench/gpu/test-jars.sh): GPU tests not run"
   fi
 }
-# A fine-tuned folder as transformers loads it (no GPU needed; the device has transformers).
+# A fine-tuned and a pretrained folder as transformers loads them (no GPU needed; the device has
+# transformers).
 folder() {
   cd "$ROOT" && "$JAVA" ${JAVA_OPTS:-} -cp "$CLASSPATH" org.cellspark.bench.FineTunedFolderExport \
     "$WORK/finetuned" && "${PYTHON:-python3}" bench/gpu/check_finetuned_folder.py "$WORK/finetuned"
+  local finetuned=$?
+  "$JAVA" ${JAVA_OPTS:-} -cp "$CLASSPATH" org.cellspark.train.PretrainedFolderExport \
+    "$WORK/pretrained" && "${PYTHON:-python3}" bench/gpu/check_pretrained_folder.py "$WORK/pretrained"
+  local pretrained=$?
+  return $(( finetuned || pretrained ))
 }
 # Hugging Face token datasets written by pyarrow (and datasets, if installed) for the .dataset
 # reader's tests: no GPU needed, only the Python tools the build machines lack.
