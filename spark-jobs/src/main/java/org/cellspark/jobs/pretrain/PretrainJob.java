@@ -128,7 +128,6 @@ public final class PretrainJob {
         sc.setJobDescription("pretrain: train (one task)");
         PretrainTask.Outcome trained =
             parts.repartition(1).toJavaRDD().mapPartitions(task).collect().get(0);
-        parts.unpersist();
         sc.setJobDescription(null);
         FineTuner.Epoch best = trained.epochs().get(trained.bestEpoch() - 1);
         Map<String, Object> metrics = metrics(trained, best);
@@ -241,8 +240,7 @@ public final class PretrainJob {
     Dataset<Row> train = CellSelection.sample(rest, o.maxCells(), o.seed() + 1);
     return train
         .withColumn("_part", lit("train"))
-        .unionByName(validation.withColumn("_part", lit("validation")))
-        .cache();
+        .unionByName(validation.withColumn("_part", lit("validation")));
   }
 
   private static Map<String, Object> metrics(PretrainTask.Outcome t, FineTuner.Epoch best) {
