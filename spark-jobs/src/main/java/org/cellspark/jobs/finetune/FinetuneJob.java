@@ -346,12 +346,9 @@ public final class FinetuneJob {
   }
 
   private static Map<String, Object> trainingMap(TrainingTask.Outcome t) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("epochs_run", t.epochs().size());
-    m.put("best_epoch", t.bestEpoch());
-    m.put("resumed_after_epoch", t.resumedFrom());
+    Map<String, Object> m =
+        TrainingCurve.summary(t.epochs(), t.bestEpoch(), t.resumedFrom(), "validation_macro_f1");
     m.put("class_weights", t.classWeights());
-    m.put("epochs", TrainingCurve.rows(t.epochs(), "validation_macro_f1"));
     return m;
   }
 

@@ -23,6 +23,20 @@ import org.jfree.data.xy.XYSeriesCollection;
 public final class TrainingCurve {
   private TrainingCurve() {}
 
+  /**
+   * A training's summary entries: the epochs run, the one kept, after how many it resumed, and
+   * every epoch's row ({@link #rows}); a job adds its own.
+   */
+  public static Map<String, Object> summary(
+      List<FineTuner.Epoch> epochs, int bestEpoch, int resumedAfter, String metricKey) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("epochs_run", epochs.size());
+    m.put("best_epoch", bestEpoch);
+    m.put("resumed_after_epoch", resumedAfter);
+    m.put("epochs", rows(epochs, metricKey));
+    return m;
+  }
+
   /** One map an epoch: its number, losses and the metric under {@code metricKey}. */
   public static List<Map<String, Object>> rows(List<FineTuner.Epoch> epochs, String metricKey) {
     List<Map<String, Object>> out = new ArrayList<>();

@@ -256,13 +256,11 @@ public final class PretrainJob {
   }
 
   private static Map<String, Object> training(PretrainTask.Outcome t) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("epochs_run", t.epochs().size());
-    m.put("best_epoch", t.bestEpoch());
-    m.put("resumed_after_epoch", t.resumedFrom());
+    Map<String, Object> m =
+        TrainingCurve.summary(
+            t.epochs(), t.bestEpoch(), t.resumedFrom(), "validation_masked_gene_accuracy");
     m.put("batches_per_epoch", t.batchesPerEpoch());
     m.put("head", t.headFromCheckpoint() ? "the checkpoint's" : "new");
-    m.put("epochs", TrainingCurve.rows(t.epochs(), "validation_masked_gene_accuracy"));
     return m;
   }
 
