@@ -5,4 +5,4 @@ package org.cellspark.train;
  * (higher is better; {@link Classifier#metric()} names it: a classifier's macro-F1, the masked
  * language model's accuracy on the masked genes).
  */
-public record Score(double loss, double metric) {}
+public record Score(double loss, double metric) implements java.io.Serializable {}

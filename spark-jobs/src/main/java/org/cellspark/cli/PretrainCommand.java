@@ -106,14 +106,16 @@ final class PretrainCommand implements Callable<Integer> {
           .printf(
               Locale.ROOT,
               "pretrained on %,d cells, %d epoch(s): validation masked-gene accuracy %.3f, loss"
-                  + " %.4f (perplexity %.1f; epoch %d kept)%n  model/, training.csv and"
-                  + " metrics.json in %s (%.1f s)%n",
+                  + " %.4f (perplexity %.1f; epoch %d kept; as it started: %.3f, %.4f)%n"
+                  + "  model/, training.csv and metrics.json in %s (%.1f s)%n",
               r.trainingCells(),
               r.epochsRun(),
               r.validationAccuracy(),
               r.validationLoss(),
               Math.exp(r.validationLoss()),
               r.bestEpoch(),
+              r.accuracyBefore(),
+              r.lossBefore(),
               r.output(),
               r.seconds());
       spec.commandLine().getOut().flush();

@@ -160,6 +160,8 @@ public final class PretrainJob {
             trained.bestEpoch(),
             best.validationLoss(),
             best.validationMetric(),
+            trained.before().loss(),
+            trained.before().metric(),
             seconds,
             summary.asMap());
       }
@@ -249,6 +251,11 @@ public final class PretrainJob {
     m.put("validation_loss", best.validationLoss());
     m.put("validation_perplexity", Math.exp(best.validationLoss()));
     m.put("validation_masked_gene_accuracy", best.validationMetric());
+    Map<String, Object> before = new LinkedHashMap<>();
+    before.put("validation_loss", t.before().loss());
+    before.put("validation_perplexity", Math.exp(t.before().loss()));
+    before.put("validation_masked_gene_accuracy", t.before().metric());
+    m.put("before_training", before);
     m.put("training_cells", t.trainingCells());
     m.put("training_tokens", t.trainingTokens());
     m.put("validation_cells", t.validationCells());
@@ -274,6 +281,14 @@ public final class PretrainJob {
         new StringBuilder(
             "epoch,train_loss,validation_loss,validation_perplexity,"
                 + "validation_masked_gene_accuracy\n");
+    // Epoch 0: the model as it started, scored with the same masks (no training loss).
+    csv.append(
+        String.format(
+            Locale.ROOT,
+            "0,,%.6f,%.4f,%.6f%n",
+            trained.before().loss(),
+            Math.exp(trained.before().loss()),
+            trained.before().metric()));
     for (FineTuner.Epoch e : trained.epochs()) {
       csv.append(
           String.format(

@@ -7,6 +7,8 @@ import java.util.Map;
  *
  * @param validationAccuracy the share of masked genes the model named right
  * @param validationLoss the mean cross-entropy over the masked genes (its exp is the perplexity)
+ * @param lossBefore the same with the model as it started
+ * @param accuracyBefore the same
  */
 public record PretrainResult(
     String output,
@@ -16,5 +18,7 @@ public record PretrainResult(
     int bestEpoch,
     double validationLoss,
     double validationAccuracy,
+    double lossBefore,
+    double accuracyBefore,
     double seconds,
     Map<String, Object> summary) {}

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SerializableWritable;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -30,6 +31,7 @@ import org.cellspark.train.FineTuner;
 import org.cellspark.train.MaskedCells;
 import org.cellspark.train.MaskedLanguageModel;
 import org.cellspark.train.Masking;
+import org.cellspark.train.Score;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +50,8 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
    * What training returns to the driver.
    *
    * @param headFromCheckpoint whether the checkpoint held a masked-LM head (else a new one)
+   * @param before the validation cells' score with the model as it started (the same masks as the
+   *     epochs' scores): what continued pretraining is measured against
    */
   record Outcome(
       List<FineTuner.Epoch> epochs,
@@ -57,7 +61,8 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
       long trainingCells,
       long trainingTokens,
       long validationCells,
-      boolean headFromCheckpoint)
+      boolean headFromCheckpoint,
+      Score before)
       implements Serializable {}
 
   private final PretrainOptions o;
@@ -162,6 +167,13 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
             o.model());
       }
       MaskedLanguageModel model = new MaskedLanguageModel(encoder, head);
+      Score before = model.score(validation, o.training().batchTokens(), new float[0]);
+      LOG.info(
+          String.format(
+              Locale.ROOT,
+              "pretrain: the model as it starts: validation loss %.4f, masked-gene accuracy %.4f",
+              before.loss(),
+              before.metric()));
       FineTuner.Result run =
           FineTuner.train(
               model,
@@ -186,7 +198,8 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
           train.size(),
           tokens,
           validation.size(),
-          head.fromCheckpoint());
+          head.fromCheckpoint(),
+          before);
     }
   }
 }

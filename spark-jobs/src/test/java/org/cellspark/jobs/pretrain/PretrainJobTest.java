@@ -104,6 +104,11 @@ class PretrainJobTest {
     assertThat(r.validationAccuracy()).as("masked genes named from their runs").isGreaterThan(0.3);
     assertThat(r.validationLoss()).isLessThan(Math.log(30) - 1);
     assertThat(control.validationAccuracy()).as("random cells: near chance").isLessThan(0.15);
+    assertThat(r.accuracyBefore())
+        .as("the model as it started, scored with the same masks")
+        .isLessThan(0.15)
+        .isLessThan(r.validationAccuracy() - 0.2);
+    assertThat(r.lossBefore()).isGreaterThan(r.validationLoss());
     assertThat(r.trainingCells()).isEqualTo(540);
     assertThat(r.validationCells()).isEqualTo(60);
     assertThat(r.epochsRun()).isEqualTo(40);
@@ -128,8 +133,11 @@ class PretrainJobTest {
         .isEqualTo(
             "epoch,train_loss,validation_loss,validation_perplexity,"
                 + "validation_masked_gene_accuracy");
-    assertThat(curve).hasSize(41);
-    String[] kept = curve.get(r.bestEpoch()).split(",");
+    assertThat(curve).as("epochs 0 (the model as it started) to 40").hasSize(42);
+    assertThat(curve.get(1)).startsWith("0,,");
+    assertThat(Double.parseDouble(curve.get(1).split(",")[4]))
+        .isCloseTo(r.accuracyBefore(), within(1e-6));
+    String[] kept = curve.get(r.bestEpoch() + 1).split(",");
     assertThat(Double.parseDouble(kept[4])).isCloseTo(r.validationAccuracy(), within(1e-6));
     assertThat(Double.parseDouble(kept[3])).isCloseTo(Math.exp(r.validationLoss()), within(1e-3));
     assertThat(out.resolve("training.png")).isNotEmptyFile();
