@@ -55,4 +55,23 @@ class UpstreamNamesTest {
     assertThat(p.perturbation).isEqualTo("overexpress");
     assertThat(p.genes).containsExactly("CD14", "LYZ");
   }
+
+  @Test
+  void pretrainTakesUpstreamsNames() {
+    PretrainCommand p = new PretrainCommand();
+    new CommandLine(p)
+        .parseArgs(
+            "--input",
+            "t",
+            "--model",
+            "m",
+            "--output",
+            "o",
+            "--mlm-probability",
+            "0.2",
+            "--filter-data",
+            "donor=D1");
+    assertThat(p.maskFraction).isEqualTo(0.2);
+    assertThat(p.filters.filters).containsExactly("donor=D1");
+  }
 }
