@@ -79,6 +79,8 @@ public final class FineTuner {
    * @param maxGradNorm gradients clipped to this global norm before each step (0: not clipped)
    * @param checkpointEvery within an epoch, a state is also saved once this long has passed since
    *     the last (zero: at the ends of epochs only)
+   * @param accumulate batches whose gradients add up before each optimizer step (the Trainer's
+   *     gradient_accumulation_steps): each batch's loss counts 1/accumulate
    */
   public record Settings(
       int epochs,
@@ -93,7 +95,13 @@ public final class FineTuner {
       DropoutRates dropout,
       double maxGradNorm,
       long seed,
-      Duration checkpointEvery) {
+      Duration checkpointEvery,
+      int accumulate) {
+
+    /** Optimizer steps in an epoch of {@code batches} batches. */
+    public int stepsPerEpoch(int batches) {
+      return (batches + accumulate - 1) / accumulate;
+    }
 
     /**
      * Settings for a classifier whose classes weigh {@code classWeights} in the loss, starting from
@@ -121,6 +129,7 @@ public final class FineTuner {
       private double maxGradNorm = 1.0;
       private long seed = 42;
       private Duration checkpointEvery = DEFAULT_CHECKPOINT_EVERY;
+      private int accumulate = 1;
 
       private Builder(float[] classWeights) {
         this.classWeights = classWeights.clone();
@@ -187,6 +196,14 @@ public final class FineTuner {
         return this;
       }
 
+      public Builder accumulate(int accumulate) {
+        if (accumulate < 1) {
+          throw new IllegalArgumentException("accumulate at least 1 batch, not " + accumulate);
+        }
+        this.accumulate = accumulate;
+        return this;
+      }
+
       public Settings build() {
         return new Settings(
             epochs,
@@ -201,7 +218,8 @@ public final class FineTuner {
             dropout,
             maxGradNorm,
             seed,
-            checkpointEvery);
+            checkpointEvery,
+            accumulate);
       }
     }
   }
@@ -338,7 +356,7 @@ public final class FineTuner {
     List<TrainableBert.NamedWeight> trained = trainable(model.weights(), s.freezeLayers());
     freezeOthers(model.weights(), trained);
     List<LengthBatcher.Batch> batches = LengthBatcher.byLength(train.lengths(), s.batchTokens());
-    int total = s.epochs() * batches.size();
+    int total = s.epochs() * s.stepsPerEpoch(batches.size());
     LearningRateSchedule schedule =
         new LearningRateSchedule(
             s.learningRate(), (int) Math.round(s.warmupFraction() * total), total, s.decay());
@@ -352,10 +370,11 @@ public final class FineTuner {
       LOG.info(
           String.format(
               Locale.ROOT,
-              "fine-tune: %,d training cells in %,d batches an epoch, %d epochs (%,d steps), %,d"
+              "fine-tune: %,d training cells in %,d batches an epoch%s, %d epochs (%,d steps), %,d"
                   + " validation cells, on %s%s",
               train.size(),
               batches.size(),
+              s.accumulate() > 1 ? " (" + s.accumulate() + " to a step)" : "",
               s.epochs(),
               total,
               validation.size(),
@@ -497,20 +516,22 @@ public final class FineTuner {
     long lastLine = System.nanoTime();
     long lastSave = System.nanoTime();
     long saveEvery = s.checkpointEvery().toNanos();
-    for (int i = from.batches(); i < order.size(); i++) {
-      int[] batch = order.get(i).cells();
-      lossSum +=
-          step(
-                  model,
-                  m -> model.loss(m, train, batch, s.dropout(), s.classWeights()),
-                  trained,
-                  adam,
-                  schedule.at(adam.steps()),
-                  s)
-              * batch.length;
-      cells += batch.length;
-      if (saveEvery > 0 && i + 1 < order.size() && System.nanoTime() - lastSave >= saveEvery) {
-        save.accept(new Current(i + 1, lossSum, cells));
+    for (int i = from.batches(); i < order.size(); i += s.accumulate()) {
+      List<Function<NDManager, NDArray>> losses = new ArrayList<>();
+      int[] sizes = new int[Math.min(s.accumulate(), order.size() - i)];
+      for (int k = 0; k < sizes.length; k++) {
+        int[] batch = order.get(i + k).cells();
+        sizes[k] = batch.length;
+        losses.add(m -> model.loss(m, train, batch, s.dropout(), s.classWeights()));
+      }
+      float[] values = step(model, losses, trained, adam, schedule.at(adam.steps()), s);
+      for (int k = 0; k < sizes.length; k++) {
+        lossSum += values[k] * sizes[k];
+        cells += sizes[k];
+      }
+      int done = i + sizes.length;
+      if (saveEvery > 0 && done < order.size() && System.nanoTime() - lastSave >= saveEvery) {
+        save.accept(new Current(done, lossSum, cells));
         lastSave = System.nanoTime();
       }
       if (System.nanoTime() - lastLine > PROGRESS_EVERY_NANOS) {
@@ -518,10 +539,10 @@ public final class FineTuner {
         LOG.info(
             String.format(
                 Locale.ROOT,
-                "fine-tune: epoch %d/%d, step %d/%d, training loss so far %.4f",
+                "fine-tune: epoch %d/%d, batch %d/%d, training loss so far %.4f",
                 e,
                 s.epochs(),
-                i + 1,
+                Math.min(i + s.accumulate(), order.size()),
                 order.size(),
                 lossSum / cells));
       }
@@ -574,17 +595,36 @@ public final class FineTuner {
       AdamW adam,
       double learningRate,
       Settings s) {
-    float value;
-    try (NDManager m = model.manager().newSubManager()) {
-      JniUtils.setSeed(s.seed() + adam.steps());
-      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        NDArray l = loss.apply(m);
-        value = l.getFloat();
-        collector.backward(l);
+    return step(model, List.of(loss), trained, adam, learningRate, s)[0];
+  }
+
+  /**
+   * One optimizer step on several batches (gradient accumulation): each batch's loss, divided by
+   * their number, goes backward in turn (libtorch adds the gradients up), then one clipped AdamW
+   * update. The random draws of all of them follow from {@code seed + step}, drawn batch after
+   * batch. Returns each batch's loss.
+   */
+  public static float[] step(
+      Classifier<?> model,
+      List<Function<NDManager, NDArray>> losses,
+      List<TrainableBert.NamedWeight> trained,
+      AdamW adam,
+      double learningRate,
+      Settings s) {
+    float[] values = new float[losses.size()];
+    JniUtils.setSeed(s.seed() + adam.steps());
+    for (int k = 0; k < values.length; k++) {
+      try (NDManager m = model.manager().newSubManager();
+          GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        NDArray l = losses.get(k).apply(m);
+        values[k] = l.getFloat();
+        collector.backward(values.length == 1 ? l : l.div(values.length));
       }
+    }
+    try (NDManager m = model.manager().newSubManager()) {
       adam.step(model.encoder(), trained, learningRate, s.maxGradNorm(), m);
     }
-    return value;
+    return values;
   }
 
   /** The weights that train: all but the embeddings and the first {@code freeze} layers. */

@@ -186,14 +186,19 @@ class FineTunerTest {
   }
 
   private static Evaluation run(SavedStates states, int[] resumedAfter) {
-    return run(states, resumedAfter, FineTuner.DEFAULT_CHECKPOINT_EVERY, new ArrayList<>());
+    return run(states, resumedAfter, FineTuner.DEFAULT_CHECKPOINT_EVERY, new ArrayList<>(), 1);
   }
 
   /**
-   * The resume tests' run, saving within epochs every {@code every}; its epochs into {@code out}.
+   * The resume tests' run, saving within epochs every {@code every}, {@code accumulate} batches a
+   * step; its epochs into {@code out}.
    */
   private static Evaluation run(
-      SavedStates states, int[] resumedAfter, Duration every, List<FineTuner.Epoch> out) {
+      SavedStates states,
+      int[] resumedAfter,
+      Duration every,
+      List<FineTuner.Epoch> out,
+      int accumulate) {
     LabelledCells train = cells(600, 1);
     LabelledCells validation = cells(120, 2);
     float[] weights = {1f, 1f};
@@ -218,6 +223,7 @@ class FineTunerTest {
                   .maxGradNorm(s.maxGradNorm())
                   .seed(s.seed())
                   .checkpointEvery(every)
+                  .accumulate(accumulate)
                   .build(),
               states);
       resumedAfter[0] = result.resumedAfter();
@@ -283,12 +289,13 @@ class FineTunerTest {
             new SavedStates(Files.createDirectory(tmp.resolve("whole"))),
             resumedAfter,
             Duration.ZERO,
-            wholeEpochs);
+            wholeEpochs,
+            1);
     int batches = LengthBatcher.byLength(cells(600, 1).lengths(), 512).size();
     SavedStates states = new SavedStates(Files.createDirectory(tmp.resolve("killed")));
     states.stopAfterSteps = batches + batches / 2;
     Duration everyStep = Duration.ofNanos(1);
-    assertThatThrownBy(() -> run(states, resumedAfter, everyStep, new ArrayList<>()))
+    assertThatThrownBy(() -> run(states, resumedAfter, everyStep, new ArrayList<>(), 1))
         .hasMessageContaining("killed after step " + (batches + batches / 2));
     JsonObject saved =
         JsonParser.parseString(SafetensorsFile.open(states.saved).metadata().get(TrainingState.KEY))
@@ -298,7 +305,7 @@ class FineTunerTest {
         .isEqualTo(batches / 2);
     states.stopAfterSteps = Integer.MAX_VALUE;
     List<FineTuner.Epoch> resumedEpochs = new ArrayList<>();
-    Evaluation resumed = run(states, resumedAfter, everyStep, resumedEpochs);
+    Evaluation resumed = run(states, resumedAfter, everyStep, resumedEpochs, 1);
     assertThat(resumedAfter[0]).isEqualTo(1);
     assertThat(resumed.predicted()).containsExactly(whole.predicted());
     for (int i = 0; i < whole.probabilities().length; i++) {
@@ -311,6 +318,49 @@ class FineTunerTest {
     for (int e = 0; e < wholeEpochs.size(); e++) {
       assertThat(resumedEpochs.get(e).trainLoss())
           .as("epoch %d's training loss", e + 1)
+          .isCloseTo(wholeEpochs.get(e).trainLoss(), within(1e-6));
+    }
+  }
+
+  /**
+   * With three batches a step, a run killed two steps into its second epoch saved six batches of
+   * it, resumes there, and ends as an uninterrupted run with the same accumulation.
+   */
+  @Test
+  void accumulatedStepsResumePartWayThroughAnEpoch(@TempDir Path tmp) throws IOException {
+    int[] resumedAfter = new int[1];
+    List<FineTuner.Epoch> wholeEpochs = new ArrayList<>();
+    Evaluation whole =
+        run(
+            new SavedStates(Files.createDirectory(tmp.resolve("whole"))),
+            resumedAfter,
+            Duration.ZERO,
+            wholeEpochs,
+            3);
+    int batches = LengthBatcher.byLength(cells(600, 1).lengths(), 512).size();
+    int steps = (batches + 2) / 3;
+    SavedStates states = new SavedStates(Files.createDirectory(tmp.resolve("killed")));
+    states.stopAfterSteps = steps + 2;
+    Duration everyStep = Duration.ofNanos(1);
+    assertThatThrownBy(() -> run(states, resumedAfter, everyStep, new ArrayList<>(), 3))
+        .hasMessageContaining("killed after step " + (steps + 2));
+    JsonObject saved =
+        JsonParser.parseString(SafetensorsFile.open(states.saved).metadata().get(TrainingState.KEY))
+            .getAsJsonObject();
+    assertThat(saved.get("steps").getAsInt()).isEqualTo(steps + 2);
+    assertThat(saved.getAsJsonObject("current_epoch").get("batches").getAsInt()).isEqualTo(6);
+    states.stopAfterSteps = Integer.MAX_VALUE;
+    List<FineTuner.Epoch> resumedEpochs = new ArrayList<>();
+    Evaluation resumed = run(states, resumedAfter, everyStep, resumedEpochs, 3);
+    assertThat(resumedAfter[0]).isEqualTo(1);
+    for (int i = 0; i < whole.probabilities().length; i++) {
+      for (int k = 0; k < 2; k++) {
+        assertThat(resumed.probabilities()[i][k])
+            .isCloseTo(whole.probabilities()[i][k], offset(1e-6f));
+      }
+    }
+    for (int e = 0; e < wholeEpochs.size(); e++) {
+      assertThat(resumedEpochs.get(e).trainLoss())
           .isCloseTo(wholeEpochs.get(e).trainLoss(), within(1e-6));
     }
   }

@@ -130,6 +130,59 @@ class TrainingStepTest {
     oneStep(Device.cpu());
   }
 
+  /**
+   * Gradient accumulation: the reference's cells as two batches of two whose gradients add up (each
+   * loss halved) before one step, then a step on the first two, end where a step on all four then
+   * the same second step end (each cell weighing 1: the mean of two batches' means is the four
+   * cells' mean). The second step is there because AdamW's first step does not depend on the
+   * gradients' scale: without it, gradients added up but not halved would pass too. One step on the
+   * first two cells alone ends elsewhere.
+   */
+  @Test
+  void twoBatchesAccumulatedStepAsTheirUnion() {
+    List<int[]> tokens = new ArrayList<>();
+    for (var cell : REF.getAsJsonArray("cells")) {
+      tokens.add(cell.getAsJsonArray().asList().stream().mapToInt(e -> e.getAsInt()).toArray());
+    }
+    LabelledCells cells = new LabelledCells(tokens, labels());
+    int[] all = {0, 1, 2, 3};
+    int[] first = {0, 1};
+    int[] second = {2, 3};
+    float[] union = afterSteps(cells, List.of(List.of(all), List.of(first)));
+    float[] accumulated = afterSteps(cells, List.of(List.of(first, second), List.of(first)));
+    float[] firstOnly = afterSteps(cells, List.of(List.of(first), List.of(first)));
+    double worst = 0;
+    double apart = 0;
+    for (int i = 0; i < union.length; i++) {
+      worst = Math.max(worst, Math.abs(union[i] - accumulated[i]));
+      apart = Math.max(apart, Math.abs(union[i] - firstOnly[i]));
+    }
+    assertThat(worst).as("accumulated against one step on the union").isLessThan(1e-6);
+    assertThat(apart).as("one batch alone steps elsewhere").isGreaterThan(1e-4);
+  }
+
+  /**
+   * The query weight of layer 0 after the given steps (each its batches, accumulated) from the
+   * reference's start, no clipping, each cell weighing 1.
+   */
+  private static float[] afterSteps(LabelledCells cells, List<List<int[]>> steps) {
+    FineTuner.Settings s =
+        FineTuner.Settings.builder(new float[] {1, 1}).maxGradNorm(0).seed(1).build();
+    try (TrainableBert encoder =
+        TrainableBert.load(Fixtures.vocab("models/tiny-v2"), Device.cpu())) {
+      CellClassifier model = classifier(encoder);
+      AdamW adam = adam();
+      for (List<int[]> batches : steps) {
+        List<java.util.function.Function<NDManager, NDArray>> losses = new ArrayList<>();
+        for (int[] b : batches) {
+          losses.add(m -> model.loss(m, cells, b, DropoutRates.NONE, s.classWeights()));
+        }
+        FineTuner.step(model, losses, model.weights(), adam, SETTINGS.get("lr").getAsDouble(), s);
+      }
+      return byName(model).get("encoder.layer.0.attention.self.query.weight").toFloatArray();
+    }
+  }
+
   /** The same step on a GPU (without dropout: CUDA draws other masks than the CPU). */
   @Test
   @Tag(Gpu.TAG)

@@ -34,6 +34,14 @@ final class TrainingArgs {
   long batchTokens = FineTuner.DEFAULT_BATCH_TOKENS;
 
   @Option(
+      names = "--gradient-accumulation-steps",
+      paramLabel = "N",
+      description =
+          "Add up N batches' gradients before each optimizer step: N times --batch-tokens a"
+              + " step without the memory [gradient_accumulation_steps].")
+  int gradientAccumulation = 1;
+
+  @Option(
       names = "--freeze-layers",
       paramLabel = "N",
       description = "Leave the embeddings and the first N layers untrained [freeze_layers].")
@@ -109,7 +117,8 @@ final class TrainingArgs {
         .precision(Precision.parse(precision))
         .dropout(dropout)
         .seed(seed)
-        .checkpointMinutes(checkpointMinutes);
+        .checkpointMinutes(checkpointMinutes)
+        .gradientAccumulation(gradientAccumulation);
   }
 
   private enum Weights {

@@ -30,6 +30,8 @@ import org.cellspark.train.LearningRateSchedule;
  * @param seed the batch order, dropout masks and head's start (and the job's splits or folds)
  * @param checkpointMinutes within an epoch, the training state is saved this often too (0: at the
  *     ends of epochs only); not part of what a resumed run must match
+ * @param gradientAccumulation batches whose gradients add up before each optimizer step (the
+ *     Trainer's gradient_accumulation_steps)
  */
 public record TrainingOptions(
     int epochs,
@@ -45,7 +47,8 @@ public record TrainingOptions(
     Precision precision,
     Double dropout,
     long seed,
-    double checkpointMinutes)
+    double checkpointMinutes,
+    int gradientAccumulation)
     implements Serializable {
 
   /** Adds what is wrong with these values to a job's problems (reported all at once). */
@@ -71,6 +74,9 @@ public record TrainingOptions(
     if (dropout != null && !(dropout >= 0 && dropout < 1)) {
       problems.add("--dropout must be at least 0 and below 1");
     }
+    if (gradientAccumulation < 1) {
+      problems.add("--gradient-accumulation-steps must be at least 1");
+    }
     if (!(checkpointMinutes >= 0)) {
       problems.add("--checkpoint-minutes must be >= 0 (0: at the ends of epochs only)");
     }
@@ -86,7 +92,8 @@ public record TrainingOptions(
    * fraction of the run's steps).
    */
   public FineTuner.Settings settings(int[] lengths, float[] classWeights, DropoutRates rates) {
-    int steps = epochs * LengthBatcher.byLength(lengths, batchTokens).size();
+    int batches = LengthBatcher.byLength(lengths, batchTokens).size();
+    int steps = epochs * ((batches + gradientAccumulation - 1) / gradientAccumulation);
     return FineTuner.Settings.builder(classWeights)
         .epochs(epochs)
         .learningRate(learningRate)
@@ -99,6 +106,7 @@ public record TrainingOptions(
         .dropout(rates)
         .maxGradNorm(maxGradNorm)
         .seed(seed)
+        .accumulate(gradientAccumulation)
         .checkpointEvery(
             checkpointMinutes == 0
                 ? Duration.ZERO
@@ -114,6 +122,7 @@ public record TrainingOptions(
     m.put("warmup_steps", warmupSteps);
     m.put("schedule", decay.name().toLowerCase(Locale.ROOT));
     m.put("batch_tokens", batchTokens);
+    m.put("gradient_accumulation_steps", gradientAccumulation);
     m.put("freeze_layers", freezeLayers);
     m.put("class_weights", balanced ? "balanced" : "none");
     m.put("patience", patience);
@@ -146,6 +155,7 @@ public record TrainingOptions(
     private Double dropout;
     private long seed = CellSelection.DEFAULT_SEED;
     private double checkpointMinutes = FineTuner.DEFAULT_CHECKPOINT_EVERY.toMinutes();
+    private int gradientAccumulation = 1;
 
     /**
      * @param epochs the kind's default (upstream: 10 for cells, 1 for genes)
@@ -172,7 +182,8 @@ public record TrainingOptions(
           precision,
           dropout,
           seed,
-          checkpointMinutes);
+          checkpointMinutes,
+          gradientAccumulation);
     }
 
     /** Every training option from {@code t}. */
@@ -190,7 +201,8 @@ public record TrainingOptions(
           .precision(t.precision())
           .dropout(t.dropout())
           .seed(t.seed())
-          .checkpointMinutes(t.checkpointMinutes());
+          .checkpointMinutes(t.checkpointMinutes())
+          .gradientAccumulation(t.gradientAccumulation());
     }
 
     public B epochs(int v) {
@@ -260,6 +272,11 @@ public record TrainingOptions(
 
     public B checkpointMinutes(double v) {
       checkpointMinutes = v;
+      return self();
+    }
+
+    public B gradientAccumulation(int v) {
+      gradientAccumulation = v;
       return self();
     }
   }

@@ -250,8 +250,13 @@ class PretrainJobTest {
   void samplesTrainingCellsAndFilters(SparkSession spark) {
     String runs = tokens(spark, tmp.resolve("runs"), 300, true);
     PretrainResult sampled =
-        PretrainJob.run(spark, options(runs, "s").epochs(1).maxCells(100).build());
+        PretrainJob.run(
+            spark, options(runs, "s").epochs(1).maxCells(100).gradientAccumulation(2).build());
     assertThat(sampled.trainingCells()).isEqualTo(100);
+    assertThat(sampled.summary())
+        .extractingByKey("options")
+        .asString()
+        .contains("gradient_accumulation_steps=2");
     assertThat(sampled.validationCells()).isEqualTo(30);
     PretrainResult filtered =
         PretrainJob.run(
