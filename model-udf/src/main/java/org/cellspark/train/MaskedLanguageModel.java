@@ -75,6 +75,9 @@ public final class MaskedLanguageModel implements Classifier<MaskedCells> {
       DropoutRates dropout,
       float[] classWeights) {
     MaskedBatch b = masked(m, examples, positions);
+    if (b.masked() == 0) { // the job keeps only cells with a gene; a batch of none has no loss
+      throw new IllegalArgumentException("a training batch without a gene to mask");
+    }
     return WeightedCrossEntropy.mean(logits(m, b, dropout), b.labels());
   }
 
@@ -94,6 +97,9 @@ public final class MaskedLanguageModel implements Classifier<MaskedCells> {
       for (LengthBatcher.Batch batch : LengthBatcher.byLength(examples.lengths(), batchTokens)) {
         try (NDManager m = manager().newSubManager()) {
           MaskedBatch b = masked(m, examples, batch.cells());
+          if (b.masked() == 0) {
+            continue;
+          }
           NDArray logits = logits(m, b, DropoutRates.NONE);
           lossSum += WeightedCrossEntropy.mean(logits, b.labels()).getFloat() * b.masked();
           long[] predicted = logits.argMax(1).toLongArray();

@@ -321,6 +321,8 @@ class ObjectStorageTest {
     assertThat(pretrained.trainingCells() + pretrained.validationCells()).isEqualTo(37);
     Path model = s3.bucketFolder(BUCKET).resolve("out/pretrained");
     assertThat(model.resolve("model/model.safetensors")).exists();
-    assertThat(Files.readAllLines(model.resolve("training.csv"))).hasSize(2);
+    assertThat(Files.readAllLines(model.resolve("training.csv")))
+        .as("epoch 0 (the new model as it started) and epoch 1")
+        .hasSize(3);
   }
 }

@@ -162,7 +162,18 @@ class PretrainJobTest {
 
   @Test
   void startsANewModelFromAConfig(SparkSession spark) throws Exception {
-    String runs = tokens(spark, tmp.resolve("runs"), 300, true);
+    // 300 cells, and 5 of <cls> and <eos> alone (nothing to mask: left out).
+    List<List<Integer>> cells = new ArrayList<>();
+    spark
+        .read()
+        .parquet(tokens(spark, tmp.resolve("only-runs"), 300, true))
+        .orderBy("cell_id")
+        .collectAsList()
+        .forEach(r -> cells.add(new ArrayList<>(r.<Integer>getList(r.fieldIndex("input_ids")))));
+    for (int i = 0; i < 5; i++) {
+      cells.add(List.of(2, 3));
+    }
+    String runs = TokenTables.write(spark, tmp.resolve("runs"), cells, c -> "d" + c % 3);
     PretrainResult r =
         PretrainJob.run(
             spark,
@@ -172,6 +183,8 @@ class PretrainJobTest {
                 .epochs(2)
                 .build());
     assertThat(r.epochsRun()).isEqualTo(2);
+    assertThat(r.trainingCells() + r.validationCells()).as("the 300 with genes").isEqualTo(300);
+    assertThat(r.validationLoss()).isFinite();
     assertThat(r.summary()).extractingByKey("training").asString().contains("head=new");
     Path model = folder(r.output()).resolve("model");
     float[] trained = floats(model, "bert.embeddings.word_embeddings.weight");
