@@ -1,7 +1,9 @@
 package org.cellspark.jobs.common;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.exists;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import java.io.Serializable;
@@ -10,6 +12,7 @@ import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.cellspark.error.UserException;
+import org.cellspark.vocab.Vocabulary;
 
 /**
  * The cell selection model jobs share (upstream's filter_data and max_ncells): filters, then an
@@ -66,6 +69,20 @@ public final class CellSelection {
     return cells
         .orderBy(xxhash64(col("cell_id"), lit(seed)), col("cell_id"))
         .limit((int) Math.min(maxCells, Integer.MAX_VALUE));
+  }
+
+  /**
+   * The cells holding at least one gene token (any token but the vocabulary's special ones): a cell
+   * of {@code <cls>} and {@code <eos>} alone has nothing to mean-pool or to mask, and training on
+   * it would divide by zero or have no loss.
+   */
+  public static Dataset<Row> withGenes(Dataset<Row> cells, Vocabulary vocabulary) {
+    Object[] specials =
+        vocabulary.tokenIds().entrySet().stream()
+            .filter(e -> vocabulary.isSpecialToken(e.getKey()))
+            .map(e -> (Object) e.getValue())
+            .toArray();
+    return cells.filter(exists(col("input_ids"), t -> not(t.isin(specials))));
   }
 
   public static void requireColumn(List<String> columns, String name, String option) {

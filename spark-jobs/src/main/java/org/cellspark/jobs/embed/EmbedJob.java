@@ -94,6 +94,12 @@ public final class EmbedJob {
           o.pooling().name().toLowerCase(Locale.ROOT));
 
       Timed<Long> written = writeCells(spark, cells, o, settings, profile, out);
+      if (written.value() < profile.cells()) {
+        LOG.warn(
+            "embed: {} cell(s) hold no gene (special tokens alone), so have no mean embedding:"
+                + " left out of cells/",
+            profile.cells() - written.value());
+      }
       long states = o.summary() == EmbedOptions.Summary.NONE ? 0 : writeStates(spark, o, out);
       long genes = o.geneEmbeddings() ? writeGenes(spark, cells, o, settings, vocabulary, out) : 0;
       spark.sparkContext().setJobDescription(null);
@@ -143,7 +149,8 @@ public final class EmbedJob {
     Dataset<Row> result =
         EmbedTransform.unchecked(
             cells, EmbedTransform.Options.of(o.model(), settings).with(o.precision(), embedded));
-    result = result.drop("input_ids");
+    // A cell holding no gene (<cls> and <eos> alone) has no mean to pool: no embedding, no row.
+    result = result.drop("input_ids").filter(col("embedding").isNotNull());
     if (!o.asArray()) {
       result = result.withColumn("embedding", functions.array_to_vector(col("embedding")));
     }
@@ -296,6 +303,7 @@ public final class EmbedJob {
     Map<String, Object> counts = new LinkedHashMap<>();
     counts.put("cells_with_tokens", profile.cells());
     counts.put("cells_written", cells);
+    counts.put("cells_without_genes", profile.cells() - cells);
     counts.put("longest_cell_tokens", profile.longest());
     counts.put("state_embeddings", states);
     counts.put("gene_embeddings", genes);

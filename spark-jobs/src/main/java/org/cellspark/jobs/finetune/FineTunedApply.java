@@ -108,10 +108,18 @@ public final class FineTunedApply {
                   embed.precision(),
                   null),
               v);
-      scored(pooled, table.cells().columns(), head)
+      // A cell holding no gene (<cls> and <eos> alone) has no mean to pool: no prediction.
+      scored(pooled.filter(col("_pooled").isNotNull()), table.cells().columns(), head)
           .write()
           .parquet(out.stagingUri() + "/predictions");
       long rows = spark.read().parquet(out.stagingUri() + "/predictions").count();
+      long cells = table.cells().count();
+      if (rows < cells) {
+        LOG.warn(
+            "classify apply: {} cell(s) hold no gene (special tokens alone), so have no mean to"
+                + " pool: left out of predictions/",
+            cells - rows);
+      }
       double seconds = (System.nanoTime() - start) / 1e9;
       Map<String, Object> options = new LinkedHashMap<>();
       options.put("model", o.model());

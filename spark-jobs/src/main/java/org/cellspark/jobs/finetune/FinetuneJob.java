@@ -110,7 +110,8 @@ public final class FinetuneJob {
     DropoutRates dropout = o.training().dropoutRates(model.configFile());
     StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.input()));
     try (JobScope job = JobScope.start(sc, "cellspark finetune", out)) {
-      Dataset<Row> cells = table.cells();
+      // A cell of special tokens alone has no gene to pool: training on it would divide by zero.
+      Dataset<Row> cells = CellSelection.withGenes(table.cells(), vocabulary);
       checkModel(spark, cells, model, vocabulary, o);
       sc.setJobDescription("finetune: classes and splits");
       LabelSplits.Settings labels = labelSettings(o);

@@ -2,9 +2,7 @@ package org.cellspark.jobs.pretrain;
 
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.exists;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.not;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SerializableWritable;
@@ -108,7 +105,7 @@ public final class PretrainJob {
                 vocabulary.clsId().orElse(-1),
                 vocabulary.eosId().orElse(-1)));
         sc.setJobDescription("pretrain: validation cells");
-        Dataset<Row> parts = parts(withGenes(cells, masking), o);
+        Dataset<Row> parts = parts(CellSelection.withGenes(cells, vocabulary), o);
         Map<String, Object> options = options(o, vocabularyLocation, dropout);
         String plan =
             options
@@ -220,19 +217,6 @@ public final class PretrainJob {
     } catch (UserException e) { // its message names the local copy; the user knows the original
       throw UserException.because(e, "%s", e.getMessage().replace(local.toString(), o.newModel()));
     }
-  }
-
-  /**
-   * The cells holding at least one gene: a cell of special tokens alone has nothing to mask (and a
-   * batch of such cells no loss).
-   */
-  private static Dataset<Row> withGenes(Dataset<Row> cells, Masking masking) {
-    Object[] specials =
-        IntStream.range(0, masking.isGene().length)
-            .filter(t -> !masking.isGene()[t])
-            .boxed()
-            .toArray();
-    return cells.filter(exists(col("input_ids"), t -> not(t.isin(specials))));
   }
 
   /**

@@ -23,6 +23,7 @@ import org.cellspark.jobs.classify.ClassifyOptions;
 import org.cellspark.jobs.classify.ClassifyResult;
 import org.cellspark.jobs.embed.EmbedJob;
 import org.cellspark.jobs.embed.EmbedOptions;
+import org.cellspark.jobs.embed.EmbedResult;
 import org.cellspark.model.Precision;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
@@ -84,6 +85,12 @@ class FinetuneJobTest {
               chosen.indexOf(marker) < 3 ? "top" : "not",
               "D" + (1 + c % 6)));
     }
+    // And a cell of <cls> and <eos> alone for each donor: no gene to pool, so left out (trained
+    // on, its mean over no genes would be NaN and spoil the model; counted, predictions/ would
+    // have six more rows).
+    for (int d = 1; d <= 6; d++) {
+      rows.add(RowFactory.create("empty" + d, new Integer[] {cls, eos}, 2, "top", "D" + d));
+    }
     StructType schema =
         new StructType()
             .add("cell_id", DataTypes.StringType)
@@ -135,13 +142,17 @@ class FinetuneJobTest {
                 .batchTokens(512)
                 .build());
 
-    String embeddings =
+    EmbedResult embedded =
         EmbedJob.run(
-                spark,
-                EmbedOptions.of(tokens, model, tmp.resolve("emb").toString()).toBuilder()
-                    .vocabulary(vocabularyFolder)
-                    .build())
-            .output();
+            spark,
+            EmbedOptions.of(tokens, model, tmp.resolve("emb").toString()).toBuilder()
+                .vocabulary(vocabularyFolder)
+                .build());
+    assertThat(embedded.cells())
+        .as("the six cells without a gene have no mean embedding")
+        .isEqualTo(1200);
+    assertThat(embedded.summary().get("counts").toString()).contains("cells_without_genes=6");
+    String embeddings = embedded.output();
     ClassifyResult frozen =
         ClassifyJob.run(
             spark, ClassifyOptions.of(embeddings, "label", "donor", tmp.resolve("clf").toString()));
