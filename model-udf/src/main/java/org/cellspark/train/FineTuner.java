@@ -381,6 +381,11 @@ public final class FineTuner {
               model.manager().getDevice(),
               resumedFrom(progress, batches.size())));
       List<Epoch> epochs = new ArrayList<>(progress.epochs());
+      Consumer<Progress> keep =
+          p -> {
+            TrainingState.write(file, p, stateTensors(model, adam, trained, best));
+            checkpoints.save(file, p);
+          };
       double bestScore = progress.best();
       int sinceBest = progress.sinceBest();
       boolean stopped = s.patience() > 0 && sinceBest >= s.patience();
@@ -391,11 +396,7 @@ public final class FineTuner {
         double bestBefore = bestScore; // as they stand until the epoch ends
         int sinceBestBefore = sinceBest;
         Consumer<Current> partial =
-            c -> {
-              Progress p = new Progress(epochs, adam.steps(), bestBefore, sinceBestBefore, c);
-              TrainingState.write(file, p, stateTensors(model, adam, trained, best));
-              checkpoints.save(file, p);
-            };
+            c -> keep.accept(new Progress(epochs, adam.steps(), bestBefore, sinceBestBefore, c));
         double trainLoss =
             epoch(e, model, train, order, current, partial, trained, adam, schedule, s);
         current = Current.NONE;
@@ -425,9 +426,7 @@ public final class FineTuner {
                 stopped
                     ? "; stopping: no better " + model.metric() + " for " + s.patience() + " epochs"
                     : ""));
-        Progress now = new Progress(epochs, adam.steps(), bestScore, sinceBest, Current.NONE);
-        TrainingState.write(file, now, stateTensors(model, adam, trained, best));
-        checkpoints.save(file, now);
+        keep.accept(new Progress(epochs, adam.steps(), bestScore, sinceBest, Current.NONE));
       }
       if (!epochs.isEmpty()) {
         restoreBest(model.weights(), best);
@@ -555,7 +554,7 @@ public final class FineTuner {
     if (p.current().batches() > 0) {
       return String.format(
           Locale.ROOT,
-          "; resuming epoch %d at step %d of %d",
+          "; resuming epoch %d at batch %d of %d",
           p.epochsDone() + 1,
           p.current().batches() + 1,
           batches);
@@ -618,7 +617,7 @@ public final class FineTuner {
           GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         NDArray l = losses.get(k).apply(m);
         values[k] = l.getFloat();
-        collector.backward(values.length == 1 ? l : l.div(values.length));
+        collector.backward(l.div(values.length)); // by 1 exactly when there is one batch
       }
     }
     try (NDManager m = model.manager().newSubManager()) {
