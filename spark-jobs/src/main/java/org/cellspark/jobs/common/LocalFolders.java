@@ -36,11 +36,17 @@ public final class LocalFolders {
     } catch (UncheckedIOException e) {
       throw e.getCause();
     } finally {
-      if (Files.exists(local)) {
-        try (var all = Files.walk(local)) {
-          all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-      }
+      delete(local);
+    }
+  }
+
+  /** Deletes a folder on this node's disk and everything in it; nothing when it is not there. */
+  public static void delete(java.nio.file.Path folder) throws IOException {
+    if (folder == null || !Files.exists(folder)) {
+      return;
+    }
+    try (var all = Files.walk(folder)) {
+      all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
   }
 }

@@ -30,6 +30,7 @@ import org.cellspark.infer.Pooling;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
+import org.cellspark.jobs.common.LocalFolders;
 import org.cellspark.jobs.common.ModelFingerprint;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
@@ -66,8 +67,18 @@ public final class PretrainJob {
 
   private PretrainJob() {}
 
-  /** The model to start from, as the driver knows it. */
-  private record Start(BertConfig config, java.nio.file.Path configFile, String newModelConfig) {}
+  /**
+   * The model to start from, as the driver knows it.
+   *
+   * @param newModelConfig --new-model's config.json text; null when continuing --model
+   * @param fingerprint what a resumed run's model must match: the checkpoint's fingerprint, or the
+   *     new model's config
+   */
+  private record Start(
+      BertConfig config,
+      java.nio.file.Path configFile,
+      String newModelConfig,
+      String fingerprint) {}
 
   public static PretrainResult run(SparkSession spark, PretrainOptions o) {
     long start = System.nanoTime();
@@ -107,12 +118,7 @@ public final class PretrainJob {
         sc.setJobDescription("pretrain: validation cells");
         Dataset<Row> parts = parts(CellSelection.withGenes(cells, vocabulary), o);
         Map<String, Object> options = options(o, vocabularyLocation, dropout);
-        String plan =
-            options
-                + "\nmodel "
-                + (o.model() != null
-                    ? ModelFingerprint.of(ResolvedModel.of(o.model()).path())
-                    : from.newModelConfig());
+        String plan = options + "\nmodel " + from.fingerprint();
         PretrainTask task =
             new PretrainTask(
                 o,
@@ -200,7 +206,7 @@ public final class PretrainJob {
       ResolvedModel model = ResolvedModel.of(o.model());
       // Its head checked here, before any Spark job (a partial or untied one is refused).
       MaskedLmHeadWeights.of(model.path(), o.seed());
-      return new Start(model.config(), model.configFile(), null);
+      return new Start(model.config(), model.configFile(), null, ModelFingerprint.of(model.path()));
     }
     String text;
     Path p = new Path(o.newModel());
@@ -213,7 +219,7 @@ public final class PretrainJob {
     java.nio.file.Path local = scratch.resolve("config.json");
     Files.writeString(local, text, StandardCharsets.UTF_8);
     try {
-      return new Start(BertConfig.read(local), local, text);
+      return new Start(BertConfig.read(local), local, text, text);
     } catch (UserException e) { // its message names the local copy; the user knows the original
       throw UserException.because(e, "%s", e.getMessage().replace(local.toString(), o.newModel()));
     }
@@ -330,11 +336,8 @@ public final class PretrainJob {
   }
 
   private static void deleteQuietly(java.nio.file.Path folder) {
-    if (folder == null) {
-      return;
-    }
-    try (var all = Files.walk(folder)) {
-      all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    try {
+      LocalFolders.delete(folder);
     } catch (IOException e) {
       LOG.debug("cannot delete {}", folder, e);
     }

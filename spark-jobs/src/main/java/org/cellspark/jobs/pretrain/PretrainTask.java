@@ -5,7 +5,6 @@ import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -126,9 +125,7 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
     try {
       return List.of(train(trainCells, validationCells, checkpoints, scratch)).iterator();
     } finally {
-      try (var all = Files.walk(scratch)) {
-        all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      LocalFolders.delete(scratch);
     }
   }
 
@@ -167,6 +164,7 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
             o.model());
       }
       MaskedLanguageModel model = new MaskedLanguageModel(encoder, head);
+      int[] lengths = train.lengths();
       Score before = model.score(validation, o.training().batchTokens(), new float[0]);
       LOG.info(
           String.format(
@@ -179,7 +177,7 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
               model,
               train,
               validation,
-              o.training().settings(train.lengths(), new float[0], dropout),
+              o.training().settings(lengths, new float[0], dropout),
               checkpoints);
       LocalFolders.publish(
           scratch,
@@ -187,14 +185,14 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
           hadoop.value().value(),
           local -> FineTunedCheckpoint.write(local, model, config));
       long tokens = 0;
-      for (int length : train.lengths()) {
+      for (int length : lengths) {
         tokens += length;
       }
       return new Outcome(
           run.epochs(),
           run.bestEpoch(),
           run.resumedAfter(),
-          LengthBatcher.byLength(train.lengths(), o.training().batchTokens()).size(),
+          LengthBatcher.byLength(lengths, o.training().batchTokens()).size(),
           train.size(),
           tokens,
           validation.size(),
