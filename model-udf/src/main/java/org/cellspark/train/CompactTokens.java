@@ -81,6 +81,11 @@ public final class CompactTokens extends AbstractList<int[]> implements RandomAc
     return cells.length;
   }
 
+  /** Cell {@code cell}'s token count, without decoding it. */
+  public int length(int cell) {
+    return lengths[cell];
+  }
+
   /** Each cell's token count, without decoding any. */
   public int[] lengths() {
     return lengths.clone();

@@ -14,11 +14,29 @@ public interface Examples {
     return tokens().size();
   }
 
+  /** Cell {@code cell}'s token count (a compact cell's without decoding it). */
+  default int length(int cell) {
+    return tokens() instanceof CompactTokens compact
+        ? compact.length(cell)
+        : tokens().get(cell).length;
+  }
+
   /** Each cell's token count, in the examples' order. */
   default int[] lengths() {
-    return tokens() instanceof CompactTokens compact
-        ? compact.lengths()
-        : tokens().stream().mapToInt(t -> t.length).toArray();
+    int[] out = new int[size()];
+    for (int c = 0; c < out.length; c++) {
+      out[c] = length(c);
+    }
+    return out;
+  }
+
+  /** The longest of the cells at {@code chosen}: a batch's padded length. */
+  default int longest(int[] chosen) {
+    int longest = 0;
+    for (int c : chosen) {
+      longest = Math.max(longest, length(c));
+    }
+    return longest;
   }
 
   /**

@@ -19,10 +19,7 @@ record MaskedBatch(int cells, int length, long[] ids, long[] mask, long[] positi
   static MaskedBatch of(MaskedCells examples, int[] chosen, float[] draws) {
     Masking masking = examples.masking();
     int n = chosen.length;
-    int length = 0;
-    for (int c : chosen) {
-      length = Math.max(length, examples.tokens().get(c).length);
-    }
+    int length = examples.longest(chosen);
     int plane = n * length;
     if (draws.length != 3 * plane) {
       throw new IllegalArgumentException(

@@ -58,10 +58,7 @@ public final class MaskedLanguageModel implements Classifier<MaskedCells> {
 
   /** The cells at {@code chosen} masked with draws from libtorch's generator as it stands. */
   static MaskedBatch masked(NDManager m, MaskedCells examples, int[] chosen) {
-    int length = 0;
-    for (int c : chosen) {
-      length = Math.max(length, examples.tokens().get(c).length);
-    }
+    int length = examples.longest(chosen);
     float[] draws = m.randomUniform(0f, 1f, new Shape(3, chosen.length, length)).toFloatArray();
     return MaskedBatch.of(examples, chosen, draws);
   }

@@ -20,10 +20,7 @@ record TokenBatch(
     implements PaddedBatch {
 
   static TokenBatch of(LabelledTokens examples, int[] chosen) {
-    int length = 0;
-    for (int c : chosen) {
-      length = Math.max(length, examples.tokens().get(c).length);
-    }
+    int length = examples.longest(chosen);
     int n = chosen.length;
     long[] ids = new long[n * length];
     long[] mask = new long[n * length];
