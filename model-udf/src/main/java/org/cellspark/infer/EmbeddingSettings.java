@@ -2,6 +2,7 @@ package org.cellspark.infer;
 
 import java.io.Serializable;
 import org.cellspark.error.UserException;
+import org.cellspark.vocab.Vocabulary;
 
 /**
  * What to embed and how to batch it.
@@ -33,6 +34,20 @@ public record EmbeddingSettings(
           "--pooling cls needs a vocabulary with <cls> (V2); this one has none: use --pooling"
               + " mean");
     }
+  }
+
+  /**
+   * Settings for tokens of {@code vocabulary}: its {@code <pad>}, {@code <cls>} and {@code <eos>}.
+   */
+  public static EmbeddingSettings of(
+      int layer, Pooling pooling, long batchTokens, Vocabulary vocabulary) {
+    return new EmbeddingSettings(
+        layer,
+        pooling,
+        batchTokens,
+        vocabulary.padId(),
+        vocabulary.clsId().orElse(-1),
+        vocabulary.eosId().orElse(-1));
   }
 
   /** The hidden state to take: {@code numLayers + layer}, as upstream's {@code layer_to_quant}. */

@@ -43,15 +43,13 @@ final class SqlFunctions {
 
   static EmbeddingSettings settings(RuntimeConfig conf, Pooling pooling) {
     Vocabulary v = vocabulary(conf);
-    return new EmbeddingSettings(
+    return EmbeddingSettings.of(
         CellsparkSettings.EMBED_LAYER.in(conf),
         pooling,
         BatchBudget.parse(
             CellsparkSettings.EMBED_BATCH_TOKENS.in(conf),
             CellsparkSettings.EMBED_BATCH_TOKENS.name()),
-        v.padId(),
-        v.clsId().orElse(-1),
-        v.eosId().orElse(-1));
+        v);
   }
 
   /** A literal 'mean' / 'cls' argument. */

@@ -208,13 +208,8 @@ public final class GeneformerEmbedder extends Transformer implements DefaultPara
     }
     Vocabulary v = VocabularyLoader.load($(vocabulary));
     EmbeddingSettings settings =
-        new EmbeddingSettings(
-            (Integer) $(layer),
-            Pooling.parse($(pooling)),
-            (Long) $(batchTokens),
-            v.padId(),
-            v.clsId().orElse(-1),
-            v.eosId().orElse(-1));
+        EmbeddingSettings.of(
+            (Integer) $(layer), Pooling.parse($(pooling)), (Long) $(batchTokens), v);
     String id = Arrays.asList(dataset.columns()).contains($(idCol)) ? $(idCol) : null;
     String arrays = "_" + uid + "_embedding";
     EmbedTransform.Options base = EmbedTransform.Options.of($(model), settings);

@@ -68,13 +68,7 @@ public final class ModelVocabularyCheck {
             c,
             TokenProfile.ofVocabulary(
                 v.size(), Collections.max(v.tokenIds().values()), v.hasClsAndEos(), inputSize),
-            new EmbeddingSettings(
-                -1,
-                Pooling.MEAN,
-                BatchBudget.AUTO,
-                v.padId(),
-                v.clsId().orElse(-1),
-                v.eosId().orElse(-1))));
+            EmbeddingSettings.of(-1, Pooling.MEAN, BatchBudget.AUTO, v)));
     if (!problems.isEmpty()) {
       throw UserException.of(
           "Model %s and vocabulary %s do not fit together (judged on tokens as cellspark tokenize"

@@ -69,13 +69,7 @@ public final class EmbedJob {
     Vocabulary vocabulary = VocabularyLoader.load(vocabularyLocation);
     ResolvedModel model = ResolvedModel.of(o.model());
     EmbeddingSettings settings =
-        new EmbeddingSettings(
-            o.layer(),
-            o.pooling(),
-            o.batchTokens(),
-            vocabulary.padId(),
-            vocabulary.clsId().orElse(-1),
-            vocabulary.eosId().orElse(-1));
+        EmbeddingSettings.of(o.layer(), o.pooling(), o.batchTokens(), vocabulary);
     StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.input()));
     try (JobScope job = JobScope.start(spark.sparkContext(), "cellspark embed", out)) {
       Dataset<Row> cells = select(table.cells(), o);

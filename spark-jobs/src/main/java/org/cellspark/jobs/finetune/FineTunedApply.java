@@ -86,14 +86,7 @@ public final class FineTunedApply {
             spark.sparkContext().hadoopConfiguration(),
             List.of(o.tokens(), o.model()));
     try (JobScope job = JobScope.start(spark.sparkContext(), "cellspark classify apply", out)) {
-      EmbeddingSettings settings =
-          new EmbeddingSettings(
-              0,
-              head.pooling(),
-              BatchBudget.AUTO,
-              v.padId(),
-              v.clsId().orElse(-1),
-              v.eosId().orElse(-1));
+      EmbeddingSettings settings = EmbeddingSettings.of(0, head.pooling(), BatchBudget.AUTO, v);
       EmbedTransform.Options embed = EmbedTransform.Options.of(head.folder().toString(), settings);
       Dataset<Row> pooled =
           EmbedTransform.apply(

@@ -191,13 +191,7 @@ public final class FinetuneJob {
         model.config(),
         o.model(),
         TokenProfiles.of(cells, "input_ids", vocabulary),
-        new EmbeddingSettings(
-            -1,
-            o.pooling(),
-            o.training().batchTokens(),
-            vocabulary.padId(),
-            vocabulary.clsId().orElse(-1),
-            vocabulary.eosId().orElse(-1)));
+        EmbeddingSettings.of(-1, o.pooling(), o.training().batchTokens(), vocabulary));
   }
 
   /** Refused before the model is loaded: training needs cells to train on and to validate on. */

@@ -90,13 +90,7 @@ public final class GeneFinetuneJob {
           model.config(),
           o.model(),
           TokenProfiles.of(cells, "input_ids", vocabulary),
-          new EmbeddingSettings(
-              -1,
-              Pooling.MEAN,
-              o.training().batchTokens(),
-              vocabulary.padId(),
-              vocabulary.clsId().orElse(-1),
-              vocabulary.eosId().orElse(-1)));
+          EmbeddingSettings.of(-1, Pooling.MEAN, o.training().batchTokens(), vocabulary));
       sc.setJobDescription("finetune-genes: cells holding the genes");
       Dataset<Row> holding =
           cells

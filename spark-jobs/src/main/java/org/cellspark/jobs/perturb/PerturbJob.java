@@ -205,8 +205,7 @@ public final class PerturbJob {
       int cls = vocabulary.clsId().orElse(-1);
       int eos = vocabulary.eosId().orElse(-1);
       EmbeddingSettings settings =
-          new EmbeddingSettings(
-              o.layer(), o.pooling(), o.batchTokens(), vocabulary.padId(), cls, eos);
+          EmbeddingSettings.of(o.layer(), o.pooling(), o.batchTokens(), vocabulary);
       GeneList genes = o.allGenes() ? null : GeneList.resolve(o.genes(), vocabulary, hadoop);
       int anchor =
           o.anchorGene() == null || o.anchorGene().isBlank()

@@ -108,13 +108,7 @@ public final class PretrainJob {
             from.config(),
             o.model() != null ? o.model() : o.newModel(),
             TokenProfiles.of(cells, "input_ids", vocabulary),
-            new EmbeddingSettings(
-                -1,
-                Pooling.MEAN,
-                o.training().batchTokens(),
-                vocabulary.padId(),
-                vocabulary.clsId().orElse(-1),
-                vocabulary.eosId().orElse(-1)));
+            EmbeddingSettings.of(-1, Pooling.MEAN, o.training().batchTokens(), vocabulary));
         sc.setJobDescription("pretrain: validation cells");
         Dataset<Row> parts = parts(CellSelection.withGenes(cells, vocabulary), o);
         Map<String, Object> options = options(o, vocabularyLocation, dropout);
