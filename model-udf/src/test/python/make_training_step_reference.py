@@ -25,6 +25,10 @@ And pretraining's masked language model (BertForMaskedLM: some genes masked by C
 restated here in mask_genes from uniform draws of torch's generator; the head's transform and the
 tied word embeddings; cross-entropy over the masked genes) in
 models/mlm_training_step_reference.json, with and without dropout.
+
+And upstream's multi-task classifier (GeneformerMultiTask: an attention pool, a head per task, the
+tasks' weighted losses summed; a cell unlabelled for one task) in
+models/multitask_training_step_reference.json, with and without dropout.
 """
 import importlib.util
 import json
@@ -222,6 +226,61 @@ def mlm_step(dropout):
             "updated": {n: named[n].detach().reshape(-1).tolist() for n in MLM_WATCHED}}
 
 
+# The multi-task classifier's step (multitask_step): upstream's GeneformerMultiTask over the same cells.
+MT = {"labels": [[0, 1, 1, 0], [2, -100, 0, 1]], "classes": [2, 3], "task_weights": [1.0, 0.5],
+      "class_weights": [[1.0, 2.5], [1.0, 1.0, 1.0]]}
+MT_WATCHED = [
+    "embeddings.word_embeddings.weight",
+    "encoder.layer.0.attention.self.query.weight",
+    "encoder.layer.1.output.dense.bias",
+    "attention_pool.attention_weights",
+    "classification_heads.0.weight",
+    "classification_heads.1.bias",
+]
+
+
+def multitask_step(dropout):
+    """GeneformerMultiTask's step: the attention pool (a learnt (hidden, 1) vector scores each
+    token, softmax over the cell's tokens, padding left out, the weighted sum), dropout on the
+    pooled vector, a linear head per task, the loss the sum of each task's weighted cross-entropy
+    (cells without a class, -100, ignored) times the task's weight."""
+    c, model, weights = tiny_v2(dropout)
+    g = torch.Generator().manual_seed(11)
+    hidden = c["hidden_size"]
+    attention = torch.nn.Parameter(0.3 * torch.randn(hidden, 1, generator=g))
+    heads = [torch.nn.Linear(hidden, k) for k in MT["classes"]]
+    with torch.no_grad():
+        for h in heads:
+            h.weight.copy_(0.1 * torch.randn(h.weight.shape, generator=g))
+            h.bias.copy_(0.1 * torch.randn(h.bias.shape, generator=g))
+    initial = {"attention": attention.reshape(-1).tolist(),
+               "heads": [{"weight": h.weight.reshape(-1).tolist(), "bias": h.bias.tolist()} for h in heads]}
+    cells, ids, mask = batch()
+    named = {**{n: p for n, p in model.named_parameters()}, "attention_pool.attention_weights": attention}
+    for t, h in enumerate(heads):
+        named.update({"classification_heads.%d.%s" % (t, n): p for n, p in h.named_parameters()})
+    opt = adamw(named)
+    if dropout:
+        torch.manual_seed(dropout["seed"])
+    last = model(ids, mask)[-1]
+    scores = (last @ attention).masked_fill(mask.unsqueeze(-1) == 0, float("-inf"))
+    pooled = (last * torch.softmax(scores, dim=1)).sum(1)
+    if dropout:
+        pooled = fixtures.drop(pooled, dropout["classifier"])
+    logits = [h(pooled) for h in heads]
+    loss = sum(w * F.cross_entropy(l, torch.tensor(y), weight=torch.tensor(cw), ignore_index=-100)
+               for w, l, y, cw in zip(MT["task_weights"], logits, MT["labels"], MT["class_weights"]))
+    opt.zero_grad()
+    loss.backward()
+    grads = {n: named[n].grad.reshape(-1).tolist() for n in MT_WATCHED}
+    norm = torch.nn.utils.clip_grad_norm_(list(named.values()), SETTINGS["max_grad_norm"])
+    opt.step()
+    return {"cells": cells, "settings": SETTINGS, "tasks": MT, "initial": initial, "loss": loss.item(),
+            "logits": [l.detach().tolist() for l in logits], "pooled": pooled.detach().tolist(),
+            "gradients": grads, "grad_norm": norm.item(),
+            "updated": {n: named[n].detach().reshape(-1).tolist() for n in MT_WATCHED}}
+
+
 def main():
     out = step(None)
     with_dropout = step(DROPOUT)
@@ -250,6 +309,14 @@ def main():
         json.dump(mlm, f)
     print("masked language model: loss", mlm["loss"], "with dropout", mlm_dropout["loss"],
           "masked", mlm["kinds"])
+    mt = multitask_step(None)
+    mt_dropout = multitask_step(DROPOUT)
+    mt["dropout"] = {"rates": DROPOUT, "loss": mt_dropout["loss"], "logits": mt_dropout["logits"],
+                     "gradients": mt_dropout["gradients"], "grad_norm": mt_dropout["grad_norm"],
+                     "updated": mt_dropout["updated"]}
+    with open(os.path.join(MODELS, "multitask_training_step_reference.json"), "w") as f:
+        json.dump(mt, f)
+    print("multi-task classifier: loss", mt["loss"], "with dropout", mt_dropout["loss"])
 
 
 if __name__ == "__main__":

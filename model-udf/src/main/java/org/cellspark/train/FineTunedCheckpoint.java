@@ -71,6 +71,44 @@ public final class FineTunedCheckpoint {
     write(folder, config, model.weights());
   }
 
+  /** The key of a multi-task model's tasks in its config.json: each task's name and classes. */
+  public static final String TASKS_KEY = "cellspark_tasks";
+
+  /**
+   * A multi-task classifier as upstream's {@code GeneformerMultiTask} names its weights ({@code
+   * bert.*}, {@code attention_pool.attention_weights} as a (hidden, 1) matrix, {@code
+   * classification_heads.N.weight} and {@code .bias}), so {@code load_state_dict} reads them in
+   * Python; config.json is the base model's with that architecture, the pooling, and the tasks
+   * (name and classes, by class number) in task order under {@value #TASKS_KEY}.
+   *
+   * @param tasks each task's name and its class names
+   */
+  public static void write(
+      Path folder, MultiTaskClassifier model, Path baseConfig, Map<String, List<String>> tasks) {
+    JsonObject config = BertConfig.json(baseConfig);
+    for (String key : List.of("id2label", "label2id", "problem_type")) {
+      config.remove(key);
+    }
+    JsonArray architectures = new JsonArray();
+    architectures.add("GeneformerMultiTask");
+    config.add("architectures", architectures);
+    config.addProperty(POOLING_KEY, model.pool().name().toLowerCase(Locale.ROOT));
+    JsonArray list = new JsonArray();
+    float[] weights = model.taskWeights();
+    int t = 0;
+    for (Map.Entry<String, List<String>> task : tasks.entrySet()) {
+      JsonObject one = new JsonObject();
+      one.addProperty("name", task.getKey());
+      JsonArray classes = new JsonArray();
+      task.getValue().forEach(classes::add);
+      one.add("classes", classes);
+      one.addProperty("weight", weights[t++]);
+      list.add(one);
+    }
+    config.add(TASKS_KEY, list);
+    write(folder, config, model.weights());
+  }
+
   private static JsonObject config(Path baseConfig, String architecture, List<String> classes) {
     JsonObject config = BertConfig.json(baseConfig);
     JsonArray architectures = new JsonArray();
@@ -104,9 +142,12 @@ public final class FineTunedCheckpoint {
                       ? "cls.predictions.bias"
                       : "classifier.bias";
               default ->
-                  w.name().startsWith("head.transform.")
-                      ? "cls.predictions." + w.name().substring("head.".length())
-                      : "bert." + w.name();
+                  w.name().startsWith("classification_heads.")
+                          || w.name().equals(MultiTaskClassifier.ATTENTION_WEIGHTS)
+                      ? w.name()
+                      : w.name().startsWith("head.transform.")
+                          ? "cls.predictions." + w.name().substring("head.".length())
+                          : "bert." + w.name();
             };
         tensors.put(name, w.value());
       }

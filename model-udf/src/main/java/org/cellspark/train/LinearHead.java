@@ -7,8 +7,9 @@ import java.util.List;
 import org.cellspark.model.TrainableBert;
 
 /**
- * A classification head's one linear layer, as both classifiers train it: a weight (classes x
- * hidden) and a bias, recording gradients, named {@code head.weight} and {@code head.bias}.
+ * A classification head's one linear layer, as the classifiers train it: a weight (classes x
+ * hidden) and a bias, recording gradients, named {@code head.weight} and {@code head.bias} (a
+ * multi-task model's {@code classification_heads.N.*}).
  */
 final class LinearHead {
   private final NDArray weight;
@@ -38,11 +39,17 @@ final class LinearHead {
     return x.matMul(weight.transpose()).add(bias);
   }
 
+  /** The weight and the bias under the given names ({@code PREFIX.weight}, {@code PREFIX.bias}). */
+  List<TrainableBert.NamedWeight> named(String prefix) {
+    return List.of(
+        new TrainableBert.NamedWeight(prefix + ".weight", weight),
+        new TrainableBert.NamedWeight(prefix + ".bias", bias));
+  }
+
   /** The encoder's weights, then the head's. */
   List<TrainableBert.NamedWeight> after(List<TrainableBert.NamedWeight> encoder) {
     List<TrainableBert.NamedWeight> out = new java.util.ArrayList<>(encoder);
-    out.add(new TrainableBert.NamedWeight("head.weight", weight));
-    out.add(new TrainableBert.NamedWeight("head.bias", bias));
+    out.addAll(named("head"));
     return out;
   }
 }
