@@ -8,8 +8,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.Dropout;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
+import org.cellspark.error.Choices;
 import org.cellspark.model.TrainableBert;
 
 /**
@@ -33,16 +33,15 @@ public final class MultiTaskClassifier implements Classifier<MultiLabelledCells>
     CLS,
     ATTENTION;
 
-    /** {@code mean} (also {@code cell}), {@code cls} or {@code attention}. */
+    /**
+     * {@code mean} (also {@code cell}, as {@code embed} takes it), {@code cls} or {@code
+     * attention}.
+     */
     public static Pool parse(String s) {
-      return switch (s.toLowerCase(Locale.ROOT)) {
-        case "mean", "cell" -> MEAN;
-        case "cls" -> CLS;
-        case "attention" -> ATTENTION;
-        default ->
-            throw new IllegalArgumentException(
-                "pooling must be mean, cls or attention, not '" + s + "'");
-      };
+      if (s != null && s.trim().equalsIgnoreCase("cell")) {
+        return MEAN;
+      }
+      return Choices.parse("--pooling", s, values());
     }
   }
 

@@ -34,6 +34,7 @@ import picocli.CommandLine.Command;
       CheckModelCommand.class,
       FinetuneCommand.class,
       FinetuneGenesCommand.class,
+      FinetuneMultitaskCommand.class,
       PretrainCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class

@@ -74,4 +74,25 @@ class UpstreamNamesTest {
     assertThat(p.maskFraction).isEqualTo(0.2);
     assertThat(p.filters.filters).containsExactly("donor=D1");
   }
+
+  @Test
+  void finetuneMultitaskTakesUpstreamsNames() {
+    FinetuneMultitaskCommand f = new FinetuneMultitaskCommand();
+    new CommandLine(f)
+        .parseArgs(
+            "--input",
+            "t",
+            "--pretrained-path",
+            "m",
+            "--output",
+            "o",
+            "--task-columns",
+            "cell_type,disease",
+            "--task-weights",
+            "1,0.5");
+    assertThat(f.model).isEqualTo("m");
+    assertThat(f.tasks).containsExactly("cell_type", "disease");
+    assertThat(f.taskWeights).containsExactly(1.0, 0.5);
+    assertThat(f.pooling).as("upstream's use_attention_pooling=True").isEqualTo("attention");
+  }
 }

@@ -38,7 +38,6 @@ import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TokenProfiles;
 import org.cellspark.train.DropoutRates;
 import org.cellspark.train.Evaluation;
-import org.cellspark.train.FineTuner;
 import org.cellspark.vocab.Vocabulary;
 import org.cellspark.vocab.VocabularyLoader;
 import org.slf4j.Logger;
@@ -228,19 +227,7 @@ public final class FinetuneJob {
       List<String> names,
       String reported) {
     try {
-      StringBuilder csv =
-          new StringBuilder("epoch,train_loss,validation_loss,validation_macro_f1\n");
-      for (FineTuner.Epoch e : trained.epochs()) {
-        csv.append(
-            String.format(
-                Locale.ROOT,
-                "%d,%.6f,%.6f,%.6f%n",
-                e.epoch(),
-                e.trainLoss(),
-                e.validationLoss(),
-                e.validationMetric()));
-      }
-      out.writeText("training.csv", csv.toString());
+      out.writeText("training.csv", TrainingCurve.csv(trained.epochs(), "validation_macro_f1"));
       org.apache.hadoop.fs.Path folder = new org.apache.hadoop.fs.Path(out.stagingUri());
       FileSystem fs = folder.getFileSystem(hadoop);
       try (OutputStream s =

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.cellspark.train.FineTuner;
 import org.jfree.chart.ChartFactory;
@@ -49,6 +50,24 @@ public final class TrainingCurve {
       out.add(one);
     }
     return out;
+  }
+
+  /**
+   * training.csv: a line an epoch, its losses and its validation metric under {@code metricKey}.
+   */
+  public static String csv(List<FineTuner.Epoch> epochs, String metricKey) {
+    StringBuilder csv = new StringBuilder("epoch,train_loss,validation_loss," + metricKey + "\n");
+    for (FineTuner.Epoch e : epochs) {
+      csv.append(
+          String.format(
+              Locale.ROOT,
+              "%d,%.6f,%.6f,%.6f%n",
+              e.epoch(),
+              e.trainLoss(),
+              e.validationLoss(),
+              e.validationMetric()));
+    }
+    return csv.toString();
   }
 
   /**

@@ -1,0 +1,484 @@
+package org.cellspark.jobs.multitask;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.SerializableWritable;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.cellspark.error.UserException;
+import org.cellspark.infer.EmbeddingSettings;
+import org.cellspark.infer.ModelCheck;
+import org.cellspark.infer.Pooling;
+import org.cellspark.jobs.classify.ClassifyJob;
+import org.cellspark.jobs.classify.ConfusionHeatmap;
+import org.cellspark.jobs.classify.LabelSplits;
+import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.jobs.common.JobScope;
+import org.cellspark.jobs.common.JobSummary;
+import org.cellspark.jobs.common.ModelFingerprint;
+import org.cellspark.jobs.common.StagedOutput;
+import org.cellspark.jobs.common.TokenTable;
+import org.cellspark.jobs.finetune.EpochCheckpoints;
+import org.cellspark.jobs.finetune.TrainingCurve;
+import org.cellspark.spark.FaultInjection;
+import org.cellspark.spark.ResolvedModel;
+import org.cellspark.spark.TokenProfiles;
+import org.cellspark.train.DropoutRates;
+import org.cellspark.train.MultiLabelledCells;
+import org.cellspark.train.MultiTaskClassifier;
+import org.cellspark.train.MultiTaskEvaluation;
+import org.cellspark.vocab.Vocabulary;
+import org.cellspark.vocab.VocabularyLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code cellspark finetune-multitask}: upstream's {@code MTLClassifier}. One model fine-tuned for
+ * several cell labels at once: a head per label column on one pooled vector, the tasks' losses
+ * summed (each times its weight). Each task's classes are made as {@code finetune} makes a label's
+ * (rare classes left out); a cell takes part when it has a class for at least one task, and counts
+ * only for the tasks it has one for. One split for all tasks, dealt as {@code finetune} deals it
+ * (by donor with --group). Training runs in one Spark task, on its executor's device, with
+ * finetune's loop (its options, bf16, states and resume). Writes model/ (upstream's state dict
+ * names, in safetensors), training.csv/.png, metrics.json, predictions/ (every task for every
+ * cell), a confusion matrix per task, and the summary.
+ */
+public final class MultitaskJob {
+  private static final Logger LOG = LoggerFactory.getLogger(MultitaskJob.class);
+
+  private MultitaskJob() {}
+
+  public static MultitaskResult run(SparkSession spark, MultitaskOptions o) {
+    long start = System.nanoTime();
+    SparkContext sc = spark.sparkContext();
+    Configuration hadoop = sc.hadoopConfiguration();
+    TokenTable table = TokenTable.read(spark, o.input());
+    String vocabularyLocation = vocabularyOf(table, o);
+    Vocabulary vocabulary = VocabularyLoader.load(vocabularyLocation);
+    ResolvedModel model = ResolvedModel.of(o.model());
+    DropoutRates dropout = o.training().dropoutRates(model.configFile());
+    StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.input()));
+    try (JobScope job = JobScope.start(sc, "cellspark finetune-multitask", out)) {
+      // A cell of special tokens alone has no gene to pool: training on it would divide by zero.
+      Dataset<Row> cells = CellSelection.withGenes(table.cells(), vocabulary);
+      sc.setJobDescription("finetune-multitask: check the model against the tokens");
+      ModelCheck.check(
+          model.config(),
+          o.model(),
+          TokenProfiles.of(cells, "input_ids", vocabulary),
+          EmbeddingSettings.of(
+              -1,
+              o.pool() == MultiTaskClassifier.Pool.CLS ? Pooling.CLS : Pooling.MEAN,
+              o.training().batchTokens(),
+              vocabulary));
+      sc.setJobDescription("finetune-multitask: classes and splits");
+      Map<String, List<String>> classes = new LinkedHashMap<>();
+      Map<String, Object> classInfo = new LinkedHashMap<>();
+      Dataset<Row> labelled = withTaskClasses(cells, o, classes, classInfo);
+      long withoutClass = labelled.filter(anyTaskClass(o).unary_$bang()).count();
+      labelled = labelled.filter(anyTaskClass(o));
+      Map<String, Object> splitInfo = new LinkedHashMap<>();
+      Dataset<Row> split =
+          LabelSplits.withSplit(spark, labelled, splitSettings(o), splitInfo, out).cache();
+      try {
+        requireTrainingAndValidationCells(split, o);
+        Map<String, Object> options = options(o, vocabularyLocation, dropout);
+        String plan = options + "\nmodel " + ModelFingerprint.of(model.path()) + "\n" + classes;
+        MultitaskTrainingTask.Outcome trained =
+            trainInOneTask(spark, split, o, dropout, vocabulary, classes, out, plan);
+        String reported = trained.splits().get("test").ids().isEmpty() ? "validation" : "test";
+        Map<String, Object> metrics = metricsMap(trained, classes);
+        writeOutputs(spark, out, hadoop, o, trained, classes, reported, metrics);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        JobSummary summary =
+            new JobSummary("finetune-multitask")
+                .put("options", options)
+                .put("tasks", classInfo)
+                .put("cells_without_any_task_class", withoutClass)
+                .put("split", splitInfo)
+                .put("training", trainingMap(trained))
+                .put("metrics", metrics)
+                .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
+        job.commit(out, summary);
+        EpochCheckpoints.delete(out.targetUri(), hadoop);
+        MultiTaskEvaluation shown = trained.splits().get(reported).evaluation();
+        Map<String, Double> accuracy = new LinkedHashMap<>();
+        Map<String, Double> macroF1 = new LinkedHashMap<>();
+        for (int t = 0; t < o.tasks().size(); t++) {
+          accuracy.put(o.tasks().get(t), shown.tasks().get(t).accuracy());
+          macroF1.put(o.tasks().get(t), shown.tasks().get(t).macroF1());
+        }
+        LOG.info(
+            String.format(
+                Locale.ROOT,
+                "finetune-multitask: %s, %s macro-F1 %s after %d epoch(s) (%.1f s) to %s",
+                o.tasks(),
+                reported,
+                macroF1,
+                trained.epochs().size(),
+                seconds,
+                out.targetUri()));
+        return new MultitaskResult(
+            out.targetUri(),
+            classes,
+            reported,
+            accuracy,
+            macroF1,
+            trained.epochs().size(),
+            trained.bestEpoch(),
+            seconds,
+            summary.asMap());
+      } finally {
+        split.unpersist();
+      }
+    }
+  }
+
+  /** The column holding task {@code t}'s class (null: none, or one left out as rare). */
+  private static String taskColumn(int t) {
+    return "_task" + t;
+  }
+
+  private static Column anyTaskClass(MultitaskOptions o) {
+    Column any = lit(false);
+    for (int t = 0; t < o.tasks().size(); t++) {
+      any = any.or(col(taskColumn(t)).isNotNull());
+    }
+    return any;
+  }
+
+  /**
+   * Each task's classes, made as finetune makes a label's (two or more with enough cells), into
+   * {@code classes}; the cells with a column per task holding their kept class or null.
+   */
+  private static Dataset<Row> withTaskClasses(
+      Dataset<Row> cells,
+      MultitaskOptions o,
+      Map<String, List<String>> classes,
+      Map<String, Object> info) {
+    Dataset<Row> out = cells;
+    for (int t = 0; t < o.tasks().size(); t++) {
+      String task = o.tasks().get(t);
+      Dataset<Row> labelled =
+          cells
+              .filter(col(task).isNotNull())
+              .withColumn("_label", col(task).cast(DataTypes.StringType));
+      LabelSplits.Settings settings =
+          new LabelSplits.Settings(
+              task,
+              o.group(),
+              o.input(),
+              o.fractions(),
+              o.seed(),
+              o.minClassSize(),
+              o.rareThreshold());
+      LabelSplits.Classes kept =
+          LabelSplits.Classes.of(labelled, cells.count() - labelled.count(), settings);
+      List<String> names = kept.kept().stream().sorted().toList();
+      classes.put(task, names);
+      info.put(task, kept.asMap(names.toArray(new String[0])));
+      Column value = col(task).cast(DataTypes.StringType);
+      out = out.withColumn(taskColumn(t), when(value.isin(names.toArray()), value));
+    }
+    return out;
+  }
+
+  private static LabelSplits.Settings splitSettings(MultitaskOptions o) {
+    return new LabelSplits.Settings(
+        String.join(",", o.tasks()),
+        o.group(),
+        o.input(),
+        o.fractions(),
+        o.seed(),
+        o.minClassSize(),
+        o.rareThreshold());
+  }
+
+  /** The table's columns checked, and its vocabulary: the option's, else its summary's. */
+  private static String vocabularyOf(TokenTable table, MultitaskOptions o) {
+    List<String> columns = Arrays.asList(table.cells().columns());
+    CellSelection.requireColumn(
+        columns, "cell_id", "finetune-multitask (predictions are keyed by cell_id)");
+    for (String task : o.tasks()) {
+      CellSelection.requireColumn(columns, task, "--tasks");
+    }
+    if (o.group() != null) {
+      CellSelection.requireColumn(columns, o.group(), "--group");
+    }
+    return table.vocabulary(o.vocabulary(), o.input());
+  }
+
+  /**
+   * Refused before the model is loaded: every task needs cells with its classes to train on and to
+   * validate on.
+   */
+  private static void requireTrainingAndValidationCells(Dataset<Row> split, MultitaskOptions o) {
+    List<Column> counts = new ArrayList<>();
+    for (int t = 0; t < o.tasks().size(); t++) {
+      counts.add(org.apache.spark.sql.functions.count(col(taskColumn(t))));
+    }
+    Map<String, long[]> perSplit = new LinkedHashMap<>();
+    for (Row r :
+        split
+            .groupBy("_split")
+            .agg(counts.get(0), counts.subList(1, counts.size()).toArray(new Column[0]))
+            .collectAsList()) {
+      long[] n = new long[o.tasks().size()];
+      for (int t = 0; t < n.length; t++) {
+        n[t] = r.getLong(1 + t);
+      }
+      perSplit.put(r.getString(0), n);
+    }
+    long[] none = new long[o.tasks().size()];
+    for (int t = 0; t < o.tasks().size(); t++) {
+      long train = perSplit.getOrDefault("train", none)[t];
+      long validation = perSplit.getOrDefault("validation", none)[t];
+      if (train == 0 || validation == 0) {
+        throw UserException.of(
+            "task %s of %s has %d training and %d validation cells with a class; every task needs"
+                + " both: give more cells (or groups), a --split with larger train and validation"
+                + " parts, or leave the task out of --tasks",
+            o.tasks().get(t), o.input(), train, validation);
+      }
+    }
+  }
+
+  /**
+   * Trains in one Spark task: the cells shuffled to a single partition, which the task reads into
+   * memory and trains on; it writes model/ into the staging folder and returns the numbers.
+   */
+  private static MultitaskTrainingTask.Outcome trainInOneTask(
+      SparkSession spark,
+      Dataset<Row> split,
+      MultitaskOptions o,
+      DropoutRates dropout,
+      Vocabulary vocabulary,
+      Map<String, List<String>> classes,
+      StagedOutput out,
+      String plan) {
+    spark.sparkContext().setJobDescription("finetune-multitask: train (one task)");
+    List<Column> columns = new ArrayList<>();
+    columns.add(col("cell_id").cast(DataTypes.StringType));
+    columns.add(col("input_ids"));
+    columns.add(col("_split"));
+    for (int t = 0; t < o.tasks().size(); t++) {
+      columns.add(col(taskColumn(t)));
+    }
+    Dataset<Row> rows = split.select(columns.toArray(new Column[0])).repartition(1);
+    MultitaskTrainingTask task =
+        new MultitaskTrainingTask(
+            o,
+            dropout,
+            classes,
+            vocabulary.clsId().orElse(-1),
+            vocabulary.eosId().orElse(-1),
+            out.stagingUri() + "/model",
+            out.targetUri(),
+            plan,
+            FaultInjection.trainingStop(spark),
+            JavaSparkContext.fromSparkContext(spark.sparkContext())
+                .broadcast(new SerializableWritable<>(spark.sparkContext().hadoopConfiguration())));
+    List<MultitaskTrainingTask.Outcome> outcome = rows.toJavaRDD().mapPartitions(task).collect();
+    spark.sparkContext().setJobDescription(null);
+    return outcome.get(0);
+  }
+
+  /**
+   * training.csv and .png, metrics.json, predictions/, each task's confusion matrix on the reported
+   * split (CSV and PNG).
+   */
+  private static void writeOutputs(
+      SparkSession spark,
+      StagedOutput out,
+      Configuration hadoop,
+      MultitaskOptions o,
+      MultitaskTrainingTask.Outcome trained,
+      Map<String, List<String>> classes,
+      String reported,
+      Map<String, Object> metrics) {
+    try {
+      out.writeText(
+          "training.csv", TrainingCurve.csv(trained.epochs(), "validation_mean_macro_f1"));
+      org.apache.hadoop.fs.Path folder = new org.apache.hadoop.fs.Path(out.stagingUri());
+      FileSystem fs = folder.getFileSystem(hadoop);
+      try (OutputStream s =
+          fs.create(new org.apache.hadoop.fs.Path(folder, "training.png"), true)) {
+        TrainingCurve.write(
+            trained.epochs(),
+            "Multi-task fine-tuning on " + String.join(", ", o.tasks()),
+            "mean macro-F1",
+            s);
+      }
+      MultitaskTrainingTask.SplitResult shown = trained.splits().get(reported);
+      int t = 0;
+      for (Map.Entry<String, List<String>> task : classes.entrySet()) {
+        String[] names = task.getValue().toArray(new String[0]);
+        MultiTaskEvaluation.Task e = shown.evaluation().tasks().get(t);
+        long[][] confusion = confusion(shown.labels()[t], e.predicted(), names.length);
+        String file = "confusion_matrix_" + task.getKey();
+        out.writeText(file + ".csv", ClassifyJob.confusionCsv(confusion, names));
+        try (OutputStream s =
+            fs.create(new org.apache.hadoop.fs.Path(folder, file + ".png"), true)) {
+          ConfusionHeatmap.write(
+              confusion,
+              names,
+              task.getKey()
+                  + ": "
+                  + ConfusionHeatmap.title(reported, e.labelled(), e.accuracy(), e.macroF1()),
+              s);
+        }
+        t++;
+      }
+      out.writeText(
+          "metrics.json",
+          new JobSummary("finetune-multitask-metrics")
+              .put("metrics", metrics)
+              .put("classes", classes)
+              .toJson());
+      predictions(spark, trained, classes).write().parquet(out.stagingUri() + "/predictions");
+    } catch (IOException e) {
+      throw UserException.because(
+          e, "Cannot write the fine-tune's outputs into %s: %s", out.targetUri(), e.getMessage());
+    }
+  }
+
+  /** Counts of (class, predicted) over the cells with a class for the task. */
+  private static long[][] confusion(int[] labels, int[] predicted, int classes) {
+    long[][] m = new long[classes][classes];
+    for (int i = 0; i < labels.length; i++) {
+      if (labels[i] != MultiLabelledCells.UNLABELLED) {
+        m[labels[i]][predicted[i]]++;
+      }
+    }
+    return m;
+  }
+
+  /**
+   * Every cell's split and, per task: its class (null: none), the predicted class, the confidence
+   * and the class probabilities.
+   */
+  private static Dataset<Row> predictions(
+      SparkSession spark,
+      MultitaskTrainingTask.Outcome trained,
+      Map<String, List<String>> classes) {
+    List<List<String>> names = new ArrayList<>(classes.values());
+    List<Row> rows = new ArrayList<>();
+    trained
+        .splits()
+        .forEach(
+            (split, r) -> {
+              for (int i = 0; i < r.ids().size(); i++) {
+                List<Object> row = new ArrayList<>();
+                row.add(r.ids().get(i));
+                row.add(split);
+                for (int t = 0; t < names.size(); t++) {
+                  MultiTaskEvaluation.Task e = r.evaluation().tasks().get(t);
+                  int label = r.labels()[t][i];
+                  float[] p = e.probabilities()[i];
+                  Double[] probability = new Double[p.length];
+                  double confidence = 0;
+                  for (int k = 0; k < p.length; k++) {
+                    probability[k] = (double) p[k];
+                    confidence = Math.max(confidence, p[k]);
+                  }
+                  row.add(label == MultiLabelledCells.UNLABELLED ? null : names.get(t).get(label));
+                  row.add(names.get(t).get(e.predicted()[i]));
+                  row.add(confidence);
+                  row.add(probability);
+                }
+                rows.add(RowFactory.create(row.toArray()));
+              }
+            });
+    StructType schema =
+        new StructType()
+            .add("cell_id", DataTypes.StringType, false)
+            .add("split", DataTypes.StringType, false);
+    for (String task : classes.keySet()) {
+      schema =
+          schema
+              .add(task, DataTypes.StringType, true)
+              .add(task + "_predicted", DataTypes.StringType, false)
+              .add(task + "_confidence", DataTypes.DoubleType, false)
+              .add(
+                  task + "_probability",
+                  DataTypes.createArrayType(DataTypes.DoubleType, false),
+                  false);
+    }
+    return spark.createDataFrame(rows, schema);
+  }
+
+  /** Per split: its cells and loss, the tasks' mean macro-F1, and each task's scores. */
+  private static Map<String, Object> metricsMap(
+      MultitaskTrainingTask.Outcome trained, Map<String, List<String>> classes) {
+    List<String> tasks = new ArrayList<>(classes.keySet());
+    Map<String, Object> m = new LinkedHashMap<>();
+    trained
+        .splits()
+        .forEach(
+            (s, r) -> {
+              if (r.evaluation() != null) {
+                Map<String, Object> one = new LinkedHashMap<>();
+                one.put("cells", r.ids().size());
+                one.put("loss", r.evaluation().loss());
+                one.put("mean_macro_f1", r.evaluation().meanMacroF1());
+                Map<String, Object> byTask = new LinkedHashMap<>();
+                for (int t = 0; t < tasks.size(); t++) {
+                  MultiTaskEvaluation.Task e = r.evaluation().tasks().get(t);
+                  Map<String, Object> task = new LinkedHashMap<>();
+                  task.put("cells", e.labelled());
+                  task.put("accuracy", e.accuracy());
+                  task.put("macro_f1", e.macroF1());
+                  byTask.put(tasks.get(t), task);
+                }
+                one.put("tasks", byTask);
+                m.put(s, one);
+              }
+            });
+    return m;
+  }
+
+  private static Map<String, Object> trainingMap(MultitaskTrainingTask.Outcome t) {
+    Map<String, Object> m =
+        TrainingCurve.summary(
+            t.epochs(), t.bestEpoch(), t.resumedFrom(), "validation_mean_macro_f1");
+    m.put("class_weights", t.classWeights());
+    return m;
+  }
+
+  private static Map<String, Object> options(
+      MultitaskOptions o, String vocabulary, DropoutRates dropout) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("input", o.input());
+    m.put("tasks", o.tasks());
+    m.put("task_weights", Arrays.stream(o.taskWeights()).boxed().toList());
+    m.put("group", o.group());
+    m.put("model", o.model());
+    m.put("vocabulary", vocabulary);
+    m.put("pooling", o.pool().name().toLowerCase(Locale.ROOT));
+    o.training().describe(m, dropout);
+    m.put("split", Arrays.stream(o.fractions()).boxed().toList());
+    m.put("min_class_size", o.minClassSize());
+    m.put("rare_threshold", o.rareThreshold());
+    m.put("seed", o.seed());
+    return m;
+  }
+}

@@ -1,0 +1,246 @@
+package org.cellspark.jobs.multitask;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SerializableWritable;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.cellspark.jobs.common.LocalFolders;
+import org.cellspark.jobs.finetune.CellsDigest;
+import org.cellspark.jobs.finetune.EpochCheckpoints;
+import org.cellspark.jobs.finetune.TaskCells;
+import org.cellspark.model.TrainableBert;
+import org.cellspark.spark.FaultInjection;
+import org.cellspark.spark.ResolvedModel;
+import org.cellspark.spark.TaskDevice;
+import org.cellspark.train.DropoutRates;
+import org.cellspark.train.FineTunedCheckpoint;
+import org.cellspark.train.FineTuner;
+import org.cellspark.train.MultiLabelledCells;
+import org.cellspark.train.MultiTaskClassifier;
+import org.cellspark.train.MultiTaskEvaluation;
+
+/**
+ * The one task that trains the multi-task model: it reads its partition (every cell with a class
+ * for at least one task: cell_id, input_ids, split, then one class name or null per task) into
+ * memory, packed as finetune's task holds cells, trains on the task's device, predicts every task
+ * for every cell of every split, writes model/ into the staging folder and returns the numbers.
+ */
+final class MultitaskTrainingTask
+    implements FlatMapFunction<Iterator<Row>, MultitaskTrainingTask.Outcome> {
+  private static final long serialVersionUID = 1L;
+
+  /** One split's cells: IDs, each task's class numbers (-1: none), the model's predictions. */
+  record SplitResult(List<String> ids, int[][] labels, MultiTaskEvaluation evaluation)
+      implements Serializable {}
+
+  /**
+   * What training returns to the driver.
+   *
+   * @param splits train, validation, test (a split without cells has no evaluation)
+   */
+  record Outcome(
+      List<FineTuner.Epoch> epochs,
+      int bestEpoch,
+      int resumedFrom,
+      Map<String, SplitResult> splits,
+      float[] classWeights)
+      implements Serializable {}
+
+  private final MultitaskOptions o;
+  private final DropoutRates dropout;
+  private final Map<String, List<String>> classes;
+  private final int clsId;
+  private final int eosId;
+  private final String modelUri;
+  private final String target;
+  private final String plan;
+  private final FaultInjection.TrainingStop stopAfter;
+  private final Broadcast<SerializableWritable<Configuration>> hadoop;
+
+  /**
+   * @param classes each task's class names, in task order
+   * @param target the output folder, beside which the training's states go
+   * @param plan the training's fingerprint as the driver knows it; the task adds its cells'
+   */
+  MultitaskTrainingTask(
+      MultitaskOptions o,
+      DropoutRates dropout,
+      Map<String, List<String>> classes,
+      int clsId,
+      int eosId,
+      String modelUri,
+      String target,
+      String plan,
+      FaultInjection.TrainingStop stopAfter,
+      Broadcast<SerializableWritable<Configuration>> hadoop) {
+    this.o = o;
+    this.dropout = dropout;
+    this.classes = new LinkedHashMap<>(classes);
+    this.clsId = clsId;
+    this.eosId = eosId;
+    this.modelUri = modelUri;
+    this.target = target;
+    this.plan = plan;
+    this.stopAfter = stopAfter;
+    this.hadoop = hadoop;
+  }
+
+  @Override
+  public Iterator<Outcome> call(Iterator<Row> rows) throws IOException {
+    List<List<String>> names = new ArrayList<>(classes.values());
+    int tasks = names.size();
+    Map<String, TaskCells> bySplit = new LinkedHashMap<>();
+    for (String s : List.of("train", "validation", "test")) {
+      bySplit.put(s, new TaskCells());
+    }
+    // TaskCells keeps one int beside each cell: the cell's arrival number, which finds its classes.
+    List<int[]> arrived = new ArrayList<>();
+    rows.forEachRemaining(
+        r -> {
+          int[] labels = new int[tasks];
+          for (int t = 0; t < tasks; t++) {
+            labels[t] =
+                r.isNullAt(3 + t)
+                    ? MultiLabelledCells.UNLABELLED
+                    : names.get(t).indexOf(r.getString(3 + t));
+          }
+          bySplit.get(r.getString(2)).add(r.getString(0), r.<Integer>getList(1), arrived.size());
+          arrived.add(labels);
+        });
+    Map<String, MultiLabelledCells> cells = new LinkedHashMap<>();
+    Map<String, List<String>> ids = new LinkedHashMap<>();
+    CellsDigest digest = new CellsDigest();
+    bySplit.forEach(
+        (s, part) -> {
+          TaskCells.InOrder inOrder = part.inIdOrder(); // the same order every run
+          int[][] labels = new int[tasks][inOrder.size()];
+          digest.text(s);
+          for (int i = 0; i < inOrder.size(); i++) {
+            int[] own = arrived.get(inOrder.labels()[i]);
+            for (int t = 0; t < tasks; t++) {
+              labels[t][i] = own[t];
+            }
+            digest.cell(inOrder.ids().get(i), inOrder.tokens().get(i), own);
+          }
+          cells.put(s, new MultiLabelledCells(inOrder.tokens(), labels));
+          ids.put(s, inOrder.ids());
+        });
+    EpochCheckpoints checkpoints =
+        EpochCheckpoints.open(
+            target,
+            "multitask",
+            plan + "\ncells " + digest.hex(),
+            hadoop.value().value(),
+            stopAfter);
+    return List.of(train(cells, ids, checkpoints)).iterator();
+  }
+
+  private Outcome train(
+      Map<String, MultiLabelledCells> cells,
+      Map<String, List<String>> ids,
+      EpochCheckpoints checkpoints)
+      throws IOException {
+    MultiLabelledCells train = cells.get("train"); // every task has cells there: the driver checked
+    float[] weights = classWeights(train, o.training().balanced());
+    ResolvedModel model = ResolvedModel.of(o.model()); // resolved on this node
+    try (TrainableBert encoder =
+        TrainableBert.load(model.path(), TaskDevice.current(), o.training().precision())) {
+      MultiTaskClassifier classifier = newClassifier(encoder, model.config().hiddenSize());
+      FineTuner.Result run =
+          FineTuner.train(
+              classifier,
+              train,
+              cells.get("validation"),
+              o.training().settings(train.lengths(), weights, dropout),
+              checkpoints);
+      Map<String, SplitResult> splits = new LinkedHashMap<>();
+      cells.forEach(
+          (s, c) ->
+              splits.put(
+                  s,
+                  new SplitResult(
+                      ids.get(s),
+                      c.labels(),
+                      c.size() == 0
+                          ? null
+                          : MultiTaskEvaluation.of(
+                              classifier, c, o.training().batchTokens(), weights))));
+      writeModel(classifier, model, checkpoints.scratch());
+      return new Outcome(run.epochs(), run.bestEpoch(), run.resumedAfter(), splits, weights);
+    }
+  }
+
+  /** New heads (and attention vector) as upstream initialises them, drawn from the seed. */
+  private MultiTaskClassifier newClassifier(TrainableBert encoder, int hidden) {
+    Random random = new Random(o.seed());
+    float[] attention =
+        o.pool() == MultiTaskClassifier.Pool.ATTENTION
+            ? MultiTaskClassifier.newAttention(hidden, random)
+            : null;
+    List<MultiTaskClassifier.Head> heads = new ArrayList<>();
+    for (List<String> names : classes.values()) {
+      heads.add(MultiTaskClassifier.Head.xavier(names.size(), hidden, random));
+    }
+    double[] w = o.taskWeights();
+    float[] taskWeights = new float[w.length];
+    for (int t = 0; t < w.length; t++) {
+      taskWeights[t] = (float) w[t];
+    }
+    return new MultiTaskClassifier(encoder, o.pool(), clsId, eosId, heads, attention, taskWeights);
+  }
+
+  /**
+   * Every task's class weights, one task after the other: balanced, n / (classes x cells of the
+   * class) over the task's labelled training cells (scikit-learn's "balanced"); else all 1.
+   */
+  private float[] classWeights(MultiLabelledCells train, boolean balanced) {
+    List<Float> out = new ArrayList<>();
+    int t = 0;
+    for (List<String> names : classes.values()) {
+      long[] counts = new long[names.size()];
+      int labelled = 0;
+      for (int l : train.labels(t)) {
+        if (l != MultiLabelledCells.UNLABELLED) {
+          counts[l]++;
+          labelled++;
+        }
+      }
+      for (long count : counts) {
+        out.add(
+            !balanced ? 1f : count == 0 ? 0f : (float) labelled / (names.size() * (float) count));
+      }
+      t++;
+    }
+    float[] w = new float[out.size()];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = out.get(i);
+    }
+    return w;
+  }
+
+  /** model/ written on this node's disk, then copied into the staging folder. */
+  private void writeModel(MultiTaskClassifier classifier, ResolvedModel model, Path scratch)
+      throws IOException {
+    LocalFolders.publish(
+        scratch,
+        modelUri,
+        hadoop.value().value(),
+        local -> FineTunedCheckpoint.write(local, classifier, model.configFile(), classes));
+  }
+
+  @Override
+  public String toString() {
+    return "MultitaskTrainingTask" + Arrays.asList(o.tasks(), classes);
+  }
+}

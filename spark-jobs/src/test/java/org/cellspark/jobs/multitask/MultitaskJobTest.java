@@ -1,0 +1,252 @@
+package org.cellspark.jobs.multitask;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.cellspark.error.UserException;
+import org.cellspark.jobs.embed.EmbedJob;
+import org.cellspark.jobs.embed.EmbedOptions;
+import org.cellspark.model.SafetensorsFile;
+import org.cellspark.testing.Fixtures;
+import org.cellspark.testing.SharedSpark;
+import org.cellspark.train.MultiTaskClassifier;
+import org.cellspark.vocab.Vocabulary;
+import org.cellspark.vocab.VocabularyLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Multi-task fine-tuning of the tiny V2 model on three labels of the same cells, donors held out:
+ * "top" (whether one gene ranks among a cell's first three: order), "has" (whether another gene is
+ * in the cell: presence; a fifth of the cells without it) and "coin" (a coin flip, nothing to
+ * learn). The two learnable tasks reach a high held-out macro-F1 while the coin stays at chance: a
+ * head reading another task's labels, or a task's loss left out, would not. The outputs are there,
+ * the model folder holds upstream's weight names, and embed reads it as a checkpoint.
+ */
+@ExtendWith(SharedSpark.class)
+class MultitaskJobTest {
+  private static final String VOCABULARY = Fixtures.vocab("vocab-v2-small").toString();
+  private static final String MODEL = Fixtures.vocab("models/tiny-v2").toString();
+
+  @TempDir Path tmp;
+
+  static String tokens(SparkSession spark, Vocabulary v, Path folder, int n) {
+    int cls = v.clsId().getAsInt();
+    int eos = v.eosId().getAsInt();
+    List<Integer> genes = new ArrayList<>();
+    v.tokenIds()
+        .forEach(
+            (gene, id) -> {
+              if (!v.isSpecialToken(gene)) {
+                genes.add(id);
+              }
+            });
+    Collections.sort(genes);
+    int marker = genes.get(6);
+    int present = genes.get(9);
+    Random r = new Random(5);
+    List<Row> rows = new ArrayList<>();
+    for (int c = 0; c < n; c++) {
+      List<Integer> shuffled = new ArrayList<>(genes);
+      shuffled.remove(Integer.valueOf(present));
+      Collections.shuffle(shuffled, r);
+      int length = 12 + r.nextInt(9);
+      List<Integer> chosen = new ArrayList<>(shuffled.subList(0, length));
+      if (!chosen.contains(marker)) {
+        chosen.set(r.nextInt(length), marker);
+      }
+      boolean has = r.nextBoolean();
+      if (has) {
+        int at = r.nextInt(length);
+        chosen.set(at == chosen.indexOf(marker) ? (at + 1) % length : at, present);
+      }
+      Integer[] cell = new Integer[length + 2];
+      cell[0] = cls;
+      for (int i = 0; i < length; i++) {
+        cell[i + 1] = chosen.get(i);
+      }
+      cell[length + 1] = eos;
+      rows.add(
+          RowFactory.create(
+              String.format("c%04d", c),
+              cell,
+              chosen.indexOf(marker) < 3 ? "top" : "not",
+              c % 5 == 0 ? null : has ? "yes" : "no",
+              r.nextBoolean() ? "heads" : "tails",
+              "D" + (1 + c % 6)));
+    }
+    rows.add(RowFactory.create("empty", new Integer[] {cls, eos}, "top", "yes", "heads", "D1"));
+    StructType schema =
+        new StructType()
+            .add("cell_id", DataTypes.StringType)
+            .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false))
+            .add("top", DataTypes.StringType)
+            .add("has", DataTypes.StringType)
+            .add("coin", DataTypes.StringType)
+            .add("donor", DataTypes.StringType);
+    String out = folder.toString();
+    spark.createDataFrame(rows, schema).write().parquet(out);
+    return out;
+  }
+
+  @Test
+  void learnsEachTaskFromItsOwnLabels(SparkSession spark) throws Exception {
+    String tokens = tokens(spark, VocabularyLoader.load(VOCABULARY), tmp.resolve("tokens"), 1200);
+    MultitaskResult result =
+        MultitaskJob.run(
+            spark,
+            MultitaskOptions.builder()
+                .input(tokens)
+                .vocabulary(VOCABULARY)
+                .tasks(List.of("top", "has", "coin"))
+                .group("donor")
+                .model(MODEL)
+                .output(tmp.resolve("mt").toString())
+                .epochs(15)
+                .learningRate(3e-3)
+                .warmupSteps(20)
+                .batchTokens(512)
+                .build());
+    assertThat(result.reported()).isEqualTo("test");
+    assertThat(result.macroF1().get("top")).as("order, %s", result.macroF1()).isGreaterThan(0.85);
+    assertThat(result.macroF1().get("has"))
+        .as("presence, %s", result.macroF1())
+        .isGreaterThan(0.85);
+    assertThat(result.macroF1().get("coin")).as("a coin flip").isLessThan(0.7);
+    assertThat(result.classes().get("has")).containsExactly("no", "yes");
+
+    Path out = Path.of(URI.create(result.output()));
+    for (String f :
+        List.of(
+            "model/config.json",
+            "model/model.safetensors",
+            "training.csv",
+            "training.png",
+            "metrics.json",
+            "confusion_matrix_top.csv",
+            "confusion_matrix_has.png",
+            "confusion_matrix_coin.csv",
+            "splits.csv",
+            "_cellspark.json")) {
+      assertThat(out.resolve(f)).as(f).exists();
+    }
+    assertThat(Files.readAllLines(out.resolve("training.csv")))
+        .hasSize(1 + result.epochs())
+        .first()
+        .isEqualTo("epoch,train_loss,validation_loss,validation_mean_macro_f1");
+    // The confusion matrix counts the test cells with a class for the task only.
+    JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+    JsonNode test = metrics.get("metrics").get("test");
+    assertThat(test.get("tasks").get("has").get("cells").asLong())
+        .isLessThan(test.get("cells").asLong());
+    long counted = 0;
+    for (String line : Files.readAllLines(out.resolve("confusion_matrix_has.csv")).subList(1, 3)) {
+      for (String n : line.substring(line.indexOf(',') + 1).split(",")) {
+        counted += Long.parseLong(n);
+      }
+    }
+    assertThat(counted).isEqualTo(test.get("tasks").get("has").get("cells").asLong());
+
+    // Every cell with a gene, each task predicted for it (the cells without "has" too).
+    List<Row> predictions =
+        spark.read().parquet(out.resolve("predictions").toString()).collectAsList();
+    assertThat(predictions).hasSize(1200);
+    long unlabelled = predictions.stream().filter(p -> p.getAs("has") == null).count();
+    assertThat(unlabelled).isEqualTo(240);
+    assertThat(predictions)
+        .allSatisfy(
+            p -> {
+              assertThat(p.<String>getAs("has_predicted")).isIn("no", "yes");
+              assertThat(p.<Double>getAs("top_confidence")).isBetween(0.5, 1.0);
+              assertThat(p.getList(p.fieldIndex("coin_probability"))).hasSize(2);
+            });
+
+    // The folder: upstream's GeneformerMultiTask weight names, the tasks in config.json.
+    JsonNode config = new ObjectMapper().readTree(out.resolve("model/config.json").toFile());
+    assertThat(config.get("architectures").get(0).asText()).isEqualTo("GeneformerMultiTask");
+    assertThat(config.get("cellspark_pooling").asText()).isEqualTo("attention");
+    assertThat(config.get("cellspark_tasks").get(1).get("name").asText()).isEqualTo("has");
+    var tensors = SafetensorsFile.open(out.resolve("model/model.safetensors")).tensors();
+    assertThat(tensors.get(MultiTaskClassifier.ATTENTION_WEIGHTS).shape()).containsExactly(32, 1);
+    assertThat(tensors.keySet())
+        .contains(
+            MultiTaskClassifier.ATTENTION_WEIGHTS,
+            "classification_heads.0.weight",
+            "classification_heads.2.bias",
+            "bert.embeddings.word_embeddings.weight");
+    // and a checkpoint like any other for embed (upstream's save_model_without_heads).
+    assertThat(
+            EmbedJob.run(
+                    spark,
+                    EmbedOptions.of(
+                            tokens, out.resolve("model").toString(), tmp.resolve("emb").toString())
+                        .toBuilder()
+                        .vocabulary(VOCABULARY)
+                        .build())
+                .cells())
+        .isEqualTo(1200);
+  }
+
+  @Test
+  void refusesOneTaskWeightsThatDoNotMatchAndATaskWithoutClasses(SparkSession spark) {
+    assertThatThrownBy(
+            () ->
+                MultitaskOptions.builder()
+                    .input("t")
+                    .tasks(List.of("a"))
+                    .taskWeights(new double[] {1, 0})
+                    .model("m")
+                    .output("o")
+                    .build())
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("--tasks needs two or more label columns")
+        .hasMessageContaining("cellspark finetune --label")
+        .hasMessageContaining("--task-weights must give one weight above 0 per task");
+    String tokens = tokens(spark, VocabularyLoader.load(VOCABULARY), tmp.resolve("tokens"), 120);
+    assertThatThrownBy(
+            () ->
+                MultitaskJob.run(
+                    spark,
+                    MultitaskOptions.builder()
+                        .input(tokens)
+                        .vocabulary(VOCABULARY)
+                        .tasks(List.of("top", "nope"))
+                        .model(MODEL)
+                        .output(tmp.resolve("x").toString())
+                        .build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("nope")
+        .hasMessageContaining("--tasks");
+    // Classes of "has" with fewer cells than --min-class-size: the task is named.
+    assertThatThrownBy(
+            () ->
+                MultitaskJob.run(
+                    spark,
+                    MultitaskOptions.builder()
+                        .input(tokens)
+                        .vocabulary(VOCABULARY)
+                        .tasks(List.of("top", "has"))
+                        .model(MODEL)
+                        .minClassSize(100)
+                        .output(tmp.resolve("y").toString())
+                        .build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("top");
+    assertThat(tmp.resolve("y")).doesNotExist();
+  }
+}
