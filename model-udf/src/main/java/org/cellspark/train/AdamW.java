@@ -3,7 +3,7 @@ package org.cellspark.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +24,15 @@ public final class AdamW {
   private final double beta2;
   private final double eps;
   private final double weightDecay;
-  private final Map<NDArray, NDArray[]> moments = new HashMap<>();
+
+  /**
+   * Each weight's two moments, by the weight's identity: DJL's arrays are equal when their values
+   * are (and all hash alike), so a HashMap gave weights that started with the same values (two
+   * tasks' zero biases, a new model's LayerNorm weights) one pair of moments between them, and
+   * compared whole tensors on every lookup.
+   */
+  private final Map<NDArray, NDArray[]> moments = new IdentityHashMap<>();
+
   private int step;
 
   public AdamW(double lr, double beta1, double beta2, double eps, double weightDecay) {

@@ -12,6 +12,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.testing.Fixtures;
@@ -176,6 +177,70 @@ class MultiTaskStepTest {
       assertThat(e.tasks().get(1).labelled()).isEqualTo(3);
       assertThat(model.score(examples, 1 << 20, classWeights()).metric())
           .isCloseTo(e.meanMacroF1(), within(1e-12));
+    }
+  }
+
+  /**
+   * Each weight keeps moments of its own, whatever its values: two heads that start equal (as two
+   * tasks' zero biases do, or a new model's LayerNorm weights, all ones) and get different
+   * gradients move as torch.optim.AdamW's first step moves each on its own: {@code p(1 - lr wd) -
+   * lr g / (|g| + eps)}. (DJL's arrays are equal when their values are: moments looked up by
+   * equality rather than identity were shared by such weights.)
+   */
+  @Test
+  void weightsThatStartEqualKeepMomentsOfTheirOwn() {
+    try (TrainableBert encoder = tinyV2()) {
+      JsonObject first =
+          REF.getAsJsonObject("initial").getAsJsonArray("heads").get(0).getAsJsonObject();
+      MultiTaskClassifier.Head head =
+          new MultiTaskClassifier.Head(
+              Vectors.floats(first.getAsJsonArray("weight")), new float[2]);
+      MultiTaskClassifier model =
+          new MultiTaskClassifier(
+              encoder,
+              MultiTaskClassifier.Pool.MEAN,
+              2,
+              3,
+              List.of(head, head),
+              null,
+              new float[] {1, 1});
+      MultiLabelledCells cells =
+          new MultiLabelledCells(examples().tokens(), new int[][] {{0, 1, 1, 0}, {1, 1, 1, 0}});
+      Map<String, NDArray> byName = TrainingStepTest.byName(model);
+      try (NDManager m = model.manager().newSubManager();
+          GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        collector.backward(model.loss(m, cells, ALL, DropoutRates.NONE, new float[] {1, 1, 1, 1}));
+      }
+      double lr = 1e-2;
+      double decay = 0.1;
+      double eps = 1e-8;
+      Map<String, float[]> before = new java.util.HashMap<>();
+      Map<String, float[]> gradients = new java.util.HashMap<>();
+      for (String name :
+          List.of(
+              "classification_heads.0.weight",
+              "classification_heads.1.weight",
+              "classification_heads.0.bias",
+              "classification_heads.1.bias")) {
+        before.put(name, byName.get(name).toFloatArray());
+        gradients.put(name, byName.get(name).getGradient().toFloatArray());
+      }
+      assertThat(gradients.get("classification_heads.0.bias"))
+          .as("the tasks' labels differ, so do their gradients")
+          .isNotEqualTo(gradients.get("classification_heads.1.bias"));
+      try (NDManager m = model.manager().newSubManager()) {
+        new AdamW(lr, 0.9, 0.999, eps, decay).step(encoder, model.weights(), Double.NaN, 0, m);
+      }
+      for (String name : before.keySet()) {
+        float[] p = before.get(name);
+        float[] g = gradients.get(name);
+        float[] after = byName.get(name).toFloatArray();
+        double wd = name.endsWith("bias") ? 0 : decay;
+        for (int i = 0; i < p.length; i++) {
+          double want = p[i] * (1 - lr * wd) - lr * g[i] / (Math.abs(g[i]) + eps);
+          assertThat((double) after[i]).as("%s[%d]", name, i).isCloseTo(want, within(1e-6));
+        }
+      }
     }
   }
 
