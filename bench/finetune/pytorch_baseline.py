@@ -16,6 +16,10 @@ HEAD "mlm": a pretraining step as transformers' BertForMaskedLM takes it under u
 GeneformerPretrainer: 15% of the tokens chosen (DataCollatorForLanguageModeling: 80% <mask>, 10% a
 random token, 10% kept), the head (dense, relu, LayerNorm, the tied word embeddings, a bias) on
 every position, cross-entropy over the chosen ones.
+HEAD "multitask": upstream MTLClassifier's step (GeneformerMultiTask restated): the attention pool
+(a learnt (256, 1) vector, softmax over the tokens, the weighted sum), dropout 0.02 on the pooled
+vector, three linear heads (2, 5 and 10 classes; cell c of the file labelled c % classes), the
+tasks' cross-entropies summed.
 """
 import os
 import sys
@@ -48,6 +52,12 @@ def main():
     with open(cells_file) as f:
         cells = [list(map(int, line.split()))[:length] for line in f][:n]
     params = list(model.parameters()) + list(head.parameters())
+    tasks = [2, 5, 10]
+    heads = [torch.nn.Linear(256, k) for k in tasks]
+    attention = torch.nn.Parameter(torch.empty(256, 1))
+    torch.nn.init.xavier_uniform_(attention)
+    if mode == "multitask":
+        params = list(model.parameters()) + [attention] + [p for h in heads for p in h.parameters()]
     if mode == "mlm":
         params = list(model.parameters()) + list(mlm["dense"].parameters()) + list(mlm["norm"].parameters()) + [mlm["bias"]]
     opt = torch.optim.AdamW(params, lr=5e-5, weight_decay=0.001)
@@ -74,6 +84,16 @@ def main():
             opt.step()
             return
         last = model(ids, mask)[-1]
+        if mode == "multitask":
+            pooled = fx.drop((last * torch.softmax(last @ attention, dim=1)).sum(1), 0.02)
+            first = (i * batch) % n
+            loss = sum(F.cross_entropy(h(pooled), torch.tensor([(first + k) % c for k in range(len(chunk))]))
+                       for h, c in zip(heads, tasks))
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            return
         if mode == "gene":
             token_labels = torch.where(ids % 7 == 0, (ids // 7) % 2, torch.full_like(ids, -100))
             logits = head(fx.drop(last, 0.02))

@@ -210,7 +210,8 @@ class SparkSubmitIT {
    * finetune through spark-submit on a local cluster: the training task runs in an executor JVM,
    * with the model shipped with --archives and found there by its alias, and writes its model/ into
    * the job's output from that executor; classify apply --tokens then labels the cells with it on
-   * the executors; and pretrain trains in an executor the same way, under Kryo.
+   * the executors; and pretrain and finetune-multitask train in an executor the same way, under
+   * Kryo (and classify apply labels cells with the multi-task model there).
    */
   @Test
   void finetuneTrainsInAnExecutorOfItsOwn() throws Exception {
@@ -288,6 +289,39 @@ class SparkSubmitIT {
     assertThat(pretrained).contains("pretrained on 550 cells, 1 epoch(s)");
     assertThat(tmp.resolve("pt/model/model.safetensors")).exists();
     assertThat(tmp.resolve(".pt.cellspark-work")).doesNotExist();
+    // finetune-multitask in an executor under Kryo too, then classify apply with its model.
+    String multitask =
+        cluster.submit(
+            pretrainArgs,
+            "finetune-multitask",
+            "--input",
+            tmp.resolve("tokens").toString(),
+            "--tasks",
+            "cell_type,donor",
+            "--model",
+            "tinymodel",
+            "--epochs",
+            "1",
+            "--warmup-steps",
+            "5",
+            "--output",
+            tmp.resolve("mt").toString());
+    assertThat(multitask)
+        .contains("fine-tuned 2 tasks, 1 epoch(s)")
+        .contains("cell_type (4 classes)");
+    assertThat(tmp.resolve("mt/model/model.safetensors")).exists();
+    String appliedMt =
+        cluster.submit(
+            List.of("--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer"),
+            "classify",
+            "apply",
+            "--model",
+            tmp.resolve("mt").toString(),
+            "--tokens",
+            tmp.resolve("tokens").toString(),
+            "--output",
+            tmp.resolve("mt-labels").toString());
+    assertThat(appliedMt).contains("labelled 600 cells");
     LocalCluster.deleteWorkDir();
   }
 

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.cellspark.model.BertConfig;
+import org.cellspark.model.SafetensorsFile;
 import org.cellspark.model.SafetensorsWriter;
 import org.cellspark.model.TrainableBert;
 
@@ -107,6 +108,62 @@ public final class FineTunedCheckpoint {
     }
     config.add(TASKS_KEY, list);
     write(folder, config, model.weights());
+  }
+
+  /** Whether {@code folder}'s config.json is a multi-task model's ({@link #TASKS_KEY}). */
+  public static boolean isMultiTask(Path folder) {
+    Path config = folder.resolve("config.json");
+    return Files.isRegularFile(config) && BertConfig.json(config).has(TASKS_KEY);
+  }
+
+  /** A multi-task folder's tasks: each task's name and its classes, in task order. */
+  public static Map<String, List<String>> tasks(Path folder) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    for (var task : BertConfig.json(folder.resolve("config.json")).getAsJsonArray(TASKS_KEY)) {
+      JsonObject t = task.getAsJsonObject();
+      List<String> classes = new java.util.ArrayList<>();
+      t.getAsJsonArray("classes").forEach(c -> classes.add(c.getAsString()));
+      out.put(t.get("name").getAsString(), List.copyOf(classes));
+    }
+    return out;
+  }
+
+  /**
+   * The multi-task classifier a folder {@link #write(Path, MultiTaskClassifier, Path, Map)} wrote,
+   * its heads (and attention vector) read onto {@code encoder}, which was loaded from the same
+   * folder.
+   */
+  public static MultiTaskClassifier readMultiTask(
+      Path folder, TrainableBert encoder, int clsId, int eosId) {
+    JsonObject config = BertConfig.json(folder.resolve("config.json"));
+    MultiTaskClassifier.Pool pool =
+        MultiTaskClassifier.Pool.parse(config.get(POOLING_KEY).getAsString());
+    SafetensorsFile file = SafetensorsFile.open(folder.resolve("model.safetensors"));
+    List<MultiTaskClassifier.Head> heads = new java.util.ArrayList<>();
+    var tasks = config.getAsJsonArray(TASKS_KEY);
+    float[] weights = new float[tasks.size()];
+    for (int t = 0; t < tasks.size(); t++) {
+      heads.add(
+          new MultiTaskClassifier.Head(
+              floats(file, "classification_heads." + t + ".weight"),
+              floats(file, "classification_heads." + t + ".bias")));
+      weights[t] = tasks.get(t).getAsJsonObject().get("weight").getAsFloat();
+    }
+    float[] attention =
+        pool == MultiTaskClassifier.Pool.ATTENTION
+            ? floats(file, MultiTaskClassifier.ATTENTION_WEIGHTS)
+            : null;
+    return new MultiTaskClassifier(encoder, pool, clsId, eosId, heads, attention, weights);
+  }
+
+  private static float[] floats(SafetensorsFile file, String name) {
+    if (!file.tensors().containsKey(name)) {
+      throw new IllegalArgumentException(file.path() + " holds no " + name);
+    }
+    java.nio.FloatBuffer b = file.floats(name);
+    float[] out = new float[b.remaining()];
+    b.get(out);
+    return out;
   }
 
   private static JsonObject config(Path baseConfig, String architecture, List<String> classes) {

@@ -28,6 +28,8 @@ import org.cellspark.train.LabelledTokens;
 import org.cellspark.train.MaskedCells;
 import org.cellspark.train.MaskedLanguageModel;
 import org.cellspark.train.Masking;
+import org.cellspark.train.MultiLabelledCells;
+import org.cellspark.train.MultiTaskClassifier;
 import org.cellspark.train.TrainingBatch;
 import org.cellspark.train.WeightedCrossEntropy;
 
@@ -39,7 +41,8 @@ import org.cellspark.train.WeightedCrossEntropy;
  *
  * <p>Arguments: WORK (bench/work/embed: model/ and cells.txt), CELLS, LENGTH, BATCH, STEPS, ROUNDS
  * (default 3), HEAD (cell, the default; gene: a gene classifier's token labels and head; mlm:
- * pretraining's masked genes and head, against transformers' BertForMaskedLM step). The sides
+ * pretraining's masked genes and head, against transformers' BertForMaskedLM step; multitask: three
+ * tasks' heads on an attention pool, against upstream's GeneformerMultiTask step). The sides
  * alternate, a round each in turn, and the ratio reported is the median of the rounds': this
  * machine is shared, and a whole run of one side against a whole run of the other measured the load
  * as much as the code.
@@ -72,6 +75,9 @@ public final class FinetuneBenchmark {
         switch (head) {
           case "gene" -> "gene classifier (every token t with t % 7 == 0 labelled)";
           case "mlm" -> "masked language model (15% of genes masked, as pretraining)";
+          case "multitask" ->
+              "multi-task classifier (attention pool, tasks of 2, 5 and 10 classes, as"
+                  + " MTLClassifier)";
           default -> "cell classifier";
         },
         n,
@@ -116,7 +122,13 @@ public final class FinetuneBenchmark {
     }
   }
 
-  /** cell, gene (a gene classifier's token labels) or mlm (pretraining's masked genes). */
+  /** The multitask head's tasks' class counts. */
+  private static final int[] TASK_CLASSES = {2, 5, 10};
+
+  /**
+   * cell, gene (a gene classifier's token labels), mlm (pretraining's masked genes) or multitask
+   * (three tasks' heads on an attention pool).
+   */
   private static String head;
 
   private static double cellspark(Path model, List<int[]> cells, int batch, int steps) {
@@ -130,7 +142,31 @@ public final class FinetuneBenchmark {
         MaskedLanguageModel mlm =
             new MaskedLanguageModel(
                 encoder, MaskedLmHeadWeights.initial(encoder.config(), 0.02, 1));
-        return timedSteps(mlm, examples, batch, steps);
+        return timedSteps(mlm, examples, batch, steps, new float[] {1, 1});
+      }
+      if (head.equals("multitask")) {
+        // Cell c of the file labelled c % classes for each task, as the PyTorch side labels them.
+        int[][] labels = new int[TASK_CLASSES.length][cells.size()];
+        List<MultiTaskClassifier.Head> heads = new ArrayList<>();
+        java.util.Random random = new java.util.Random(1);
+        for (int t = 0; t < TASK_CLASSES.length; t++) {
+          for (int c = 0; c < cells.size(); c++) {
+            labels[t][c] = c % TASK_CLASSES[t];
+          }
+          heads.add(MultiTaskClassifier.Head.xavier(TASK_CLASSES[t], 256, random));
+        }
+        MultiTaskClassifier multitask =
+            new MultiTaskClassifier(
+                encoder,
+                MultiTaskClassifier.Pool.ATTENTION,
+                -1,
+                -1,
+                heads,
+                MultiTaskClassifier.newAttention(256, random),
+                new float[] {1, 1, 1});
+        float[] ones = new float[Arrays.stream(TASK_CLASSES).sum()];
+        Arrays.fill(ones, 1f);
+        return timedSteps(multitask, new MultiLabelledCells(cells, labels), batch, steps, ones);
       }
       // Tokens t with t % 7 == 0 labelled (t / 7) % 2, the rest left out of the loss, as the
       // PyTorch side labels them (ignore_index -100).
@@ -139,7 +175,8 @@ public final class FinetuneBenchmark {
         classOf[t] = t % 7 == 0 ? (t / 7) % 2 : -1;
       }
       GeneClassifier classifier = new GeneClassifier(encoder, new float[2 * 256], new float[2]);
-      return timedSteps(classifier, new LabelledTokens(cells, classOf), batch, steps);
+      return timedSteps(
+          classifier, new LabelledTokens(cells, classOf), batch, steps, new float[] {1, 1});
     }
   }
 
@@ -159,7 +196,7 @@ public final class FinetuneBenchmark {
 
   /** One warm-up step, then {@code steps} timed ones of {@code batch} cells in file order. */
   private static <E extends Examples> double timedSteps(
-      Classifier<E> model, E examples, int batch, int steps) {
+      Classifier<E> model, E examples, int batch, int steps, float[] classWeights) {
     AdamW adam = new AdamW(5e-5, 0.9, 0.999, 1e-8, 0.001);
     for (int i = 0; i <= steps; i++) {
       int from = (i * batch) % examples.size();
@@ -171,7 +208,7 @@ public final class FinetuneBenchmark {
       try (NDManager m = model.manager().newSubManager()) {
         long t0 = System.nanoTime();
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-          collector.backward(model.loss(m, examples, chunk, DROPOUT, new float[] {1, 1}));
+          collector.backward(model.loss(m, examples, chunk, DROPOUT, classWeights));
         }
         long t1 = System.nanoTime();
         adam.step(model.encoder(), model.weights(), Double.NaN, 1.0, m);

@@ -12,6 +12,7 @@ import org.cellspark.jobs.classify.ClassifyOptions;
 import org.cellspark.jobs.classify.ClassifyResult;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.finetune.FineTunedApply;
+import org.cellspark.jobs.multitask.MultitaskApply;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -155,7 +156,8 @@ final class ClassifyCommand implements Callable<Integer> {
         required = true,
         paramLabel = "DIR",
         description =
-            "A cellspark classify output folder, or a cellspark finetune one (with --tokens).")
+            "A cellspark classify output folder, or a finetune or finetune-multitask one (with"
+                + " --tokens).")
     String model;
 
     @Option(
@@ -195,7 +197,7 @@ final class ClassifyCommand implements Callable<Integer> {
       try (SparkArgs.Session s = sparkArgs.session("cellspark classify apply")) {
         long rows =
             tokens != null
-                ? FineTunedApply.run(
+                ? applyFineTuned(
                     s.spark(),
                     new FineTunedApply.Options(model, tokens, vocabulary, output, overwrite))
                 : ClassifierApply.run(
@@ -206,6 +208,14 @@ final class ClassifyCommand implements Callable<Integer> {
         spec.commandLine().getOut().flush();
       }
       return Main.OK;
+    }
+
+    /** A finetune model labels the cells; a finetune-multitask one labels them for every task. */
+    private static long applyFineTuned(
+        org.apache.spark.sql.SparkSession spark, FineTunedApply.Options o) {
+      return MultitaskApply.isMultitask(o.model())
+          ? MultitaskApply.run(spark, o)
+          : FineTunedApply.run(spark, o);
     }
   }
 }

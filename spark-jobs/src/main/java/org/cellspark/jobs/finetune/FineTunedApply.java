@@ -160,14 +160,21 @@ public final class FineTunedApply {
     return scored.select(keep.toArray(new Column[0]));
   }
 
-  /** The folder's config (classes, pooling) and classifier weights, read on the driver. */
-  private static Head head(String model) {
+  /**
+   * The model folder {@code --model} names on this node: a fine-tune's output folder (its model/)
+   * or the model folder itself, local, a file: URI, or shipped with the job.
+   */
+  public static Path modelFolder(String model) {
     Path given =
         model.startsWith("file:")
             ? Path.of(java.net.URI.create(model))
             : ShippedFiles.resolve(model); // a local folder (or one shipped with the job)
-    Path folder =
-        Files.isRegularFile(given.resolve("model/config.json")) ? given.resolve("model") : given;
+    return Files.isRegularFile(given.resolve("model/config.json")) ? given.resolve("model") : given;
+  }
+
+  /** The folder's config (classes, pooling) and classifier weights, read on the driver. */
+  private static Head head(String model) {
+    Path folder = modelFolder(model);
     Path config = folder.resolve("config.json");
     if (!Files.isRegularFile(config)) {
       throw UserException.of(

@@ -1,7 +1,6 @@
 package org.cellspark.jobs.finetune;
 
 import java.io.Serializable;
-import java.util.Arrays;
 import org.cellspark.infer.Pooling;
 import org.cellspark.jobs.common.OptionProblems;
 
@@ -40,16 +39,7 @@ public record FinetuneOptions(
     problems.requireValue(label, "--label is required (the column with each cell's class)");
     problems.requireValue(model, "--model is required (a Hugging Face checkpoint folder)");
     problems.requireValue(output, "--output is required");
-    fractions = fractions == null ? new double[] {0.8, 0.1, 0.1} : fractions.clone();
-    if (fractions.length != 3
-        || Arrays.stream(fractions).anyMatch(f -> f < 0)
-        || Math.abs(Arrays.stream(fractions).sum() - 1) > 1e-9
-        || fractions[0] == 0
-        || fractions[1] == 0) {
-      problems.add(
-          "--split must be three fractions train,validation,test (train and validation > 0) that"
-              + " sum to 1, e.g. 0.8,0.1,0.1");
-    }
+    fractions = TrainingOptions.splitFractions(fractions, problems);
     training.addProblems(problems);
     if (minClassSize < 0 || rareThreshold < 0 || rareThreshold >= 1) {
       problems.add("--min-class-size must be >= 0 and --rare-threshold in [0, 1)");

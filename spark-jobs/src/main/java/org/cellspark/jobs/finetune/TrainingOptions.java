@@ -3,6 +3,7 @@ package org.cellspark.jobs.finetune;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import org.cellspark.infer.LengthBatcher;
@@ -80,6 +81,24 @@ public record TrainingOptions(
     if (!(checkpointMinutes >= 0)) {
       problems.add("--checkpoint-minutes must be >= 0 (0: at the ends of epochs only)");
     }
+  }
+
+  /**
+   * A fine-tune's --split (train, validation, test; 0.8 / 0.1 / 0.1 when null), checked: training
+   * needs cells to train on and to validate on.
+   */
+  public static double[] splitFractions(double[] fractions, OptionProblems problems) {
+    double[] f = fractions == null ? new double[] {0.8, 0.1, 0.1} : fractions.clone();
+    if (f.length != 3
+        || Arrays.stream(f).anyMatch(x -> x < 0)
+        || Math.abs(Arrays.stream(f).sum() - 1) > 1e-9
+        || f[0] == 0
+        || f[1] == 0) {
+      problems.add(
+          "--split must be three fractions train,validation,test (train and validation > 0) that"
+              + " sum to 1, e.g. 0.8,0.1,0.1");
+    }
+    return f;
   }
 
   /** The dropout rates to train with: --dropout everywhere, else the checkpoint's config. */

@@ -62,16 +62,7 @@ public record MultitaskOptions(
                 + "), e.g. 1,0.5");
       }
     }
-    fractions = fractions == null ? new double[] {0.8, 0.1, 0.1} : fractions.clone();
-    if (fractions.length != 3
-        || Arrays.stream(fractions).anyMatch(f -> f < 0)
-        || Math.abs(Arrays.stream(fractions).sum() - 1) > 1e-9
-        || fractions[0] == 0
-        || fractions[1] == 0) {
-      problems.add(
-          "--split must be three fractions train,validation,test (train and validation > 0) that"
-              + " sum to 1, e.g. 0.8,0.1,0.1");
-    }
+    fractions = TrainingOptions.splitFractions(fractions, problems);
     training.addProblems(problems);
     if (minClassSize < 0 || rareThreshold < 0 || rareThreshold >= 1) {
       problems.add("--min-class-size must be >= 0 and --rare-threshold in [0, 1)");
