@@ -94,7 +94,8 @@ public final class MultitaskJob {
       Map<String, List<String>> classes = new LinkedHashMap<>();
       Map<String, Object> classInfo = new LinkedHashMap<>();
       Dataset<Row> labelled = withTaskClasses(cells, o, classes, classInfo);
-      long withoutClass = labelled.filter(anyTaskClass(o).unary_$bang()).count();
+      long withoutClass =
+          labelled.filter(org.apache.spark.sql.functions.not(anyTaskClass(o))).count();
       labelled = labelled.filter(anyTaskClass(o));
       Map<String, Object> splitInfo = new LinkedHashMap<>();
       Dataset<Row> split =

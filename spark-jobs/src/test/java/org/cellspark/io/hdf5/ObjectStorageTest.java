@@ -324,5 +324,24 @@ class ObjectStorageTest {
     assertThat(Files.readAllLines(model.resolve("training.csv")))
         .as("epoch 0 (the new model as it started) and epoch 1")
         .hasSize(3);
+
+    // finetune-multitask on the tokens in the bucket, its model and predictions into it.
+    org.cellspark.jobs.multitask.MultitaskResult multitask =
+        org.cellspark.jobs.multitask.MultitaskJob.run(
+            spark,
+            org.cellspark.jobs.multitask.MultitaskOptions.builder()
+                .input(remote)
+                .vocabulary(Fixtures.vocab("vocab-v2-small").toString())
+                .tasks(List.of("cell_type", "donor"))
+                .model(Fixtures.vocab("models/tiny-v2").toString())
+                .output("s3a://" + BUCKET + "/out/multitask")
+                .minClassSize(1)
+                .epochs(1)
+                .build());
+    assertThat(multitask.output()).startsWith("s3a://" + BUCKET + "/out/multitask");
+    Path tasks = s3.bucketFolder(BUCKET).resolve("out/multitask");
+    assertThat(tasks.resolve("model/model.safetensors")).exists();
+    assertThat(tasks.resolve("confusion_matrix_donor.csv")).exists();
+    assertThat(spark.read().parquet(multitask.output() + "/predictions").count()).isEqualTo(37);
   }
 }
