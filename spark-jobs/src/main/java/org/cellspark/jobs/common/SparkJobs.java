@@ -79,4 +79,17 @@ public final class SparkJobs {
           });
     }
   }
+
+  /**
+   * The session's Hadoop configuration for a job's tasks (an executor writes its files into the
+   * output with it: S3 credentials, HDFS settings), broadcast once.
+   */
+  public static org.apache.spark.broadcast.Broadcast<
+          org.apache.spark.SerializableWritable<org.apache.hadoop.conf.Configuration>>
+      hadoopConf(SparkSession spark) {
+    return org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext())
+        .broadcast(
+            new org.apache.spark.SerializableWritable<>(
+                spark.sparkContext().hadoopConfiguration()));
+  }
 }

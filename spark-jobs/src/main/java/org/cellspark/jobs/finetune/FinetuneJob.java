@@ -12,9 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.spark.SerializableWritable;
 import org.apache.spark.SparkContext;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -31,6 +29,7 @@ import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ModelFingerprint;
+import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.spark.FaultInjection;
@@ -91,8 +90,7 @@ public final class FinetuneJob {
             out.targetUri(),
             plan,
             FaultInjection.trainingStop(spark),
-            JavaSparkContext.fromSparkContext(spark.sparkContext())
-                .broadcast(new SerializableWritable<>(spark.sparkContext().hadoopConfiguration())));
+            SparkJobs.hadoopConf(spark));
     List<TrainingTask.Outcome> outcome = rows.toJavaRDD().mapPartitions(task).collect();
     spark.sparkContext().setJobDescription(null);
     return outcome.get(0);

@@ -167,19 +167,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
 
   /** Balanced: n / (classes x cells of the class), as scikit-learn's "balanced"; else all 1. */
   static float[] classWeights(LabelledCells train, int classes, boolean balanced) {
-    float[] w = new float[classes];
-    Arrays.fill(w, 1f);
-    if (!balanced) {
-      return w;
-    }
-    long[] counts = new long[classes];
-    for (int l : train.labels()) {
-      counts[l]++;
-    }
-    for (int k = 0; k < classes; k++) {
-      w[k] = counts[k] == 0 ? 0f : (float) train.size() / (classes * counts[k]);
-    }
-    return w;
+    return ClassWeights.of(ClassWeights.counts(train.labels(), classes), balanced);
   }
 
   /** model/ written on this node's disk, then copied into the staging folder. */

@@ -16,7 +16,6 @@ import java.util.Map;
 import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.spark.SerializableWritable;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
@@ -35,6 +34,7 @@ import org.cellspark.jobs.common.GeneNames;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ModelFingerprint;
+import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.jobs.finetune.EpochCheckpoints;
@@ -171,8 +171,7 @@ public final class GeneFinetuneJob {
             out.targetUri(),
             plan,
             FaultInjection.trainingStop(spark),
-            JavaSparkContext.fromSparkContext(spark.sparkContext())
-                .broadcast(new SerializableWritable<>(spark.sparkContext().hadoopConfiguration())));
+            SparkJobs.hadoopConf(spark));
     List<GeneFoldTask.Outcome> outcomes =
         new ArrayList<>(
             FoldCells.of(

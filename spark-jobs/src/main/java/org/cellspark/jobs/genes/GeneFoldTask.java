@@ -3,7 +3,6 @@ package org.cellspark.jobs.genes;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -19,6 +18,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.LocalFolders;
 import org.cellspark.jobs.finetune.CellsDigest;
+import org.cellspark.jobs.finetune.ClassWeights;
 import org.cellspark.jobs.finetune.EpochCheckpoints;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.spark.FaultInjection;
@@ -239,26 +239,16 @@ final class GeneFoldTask
    * occurrences, as scikit-learn's "balanced" counts samples; else all 1.
    */
   static float[] classWeights(LabelledTokens train, int classes, boolean balanced) {
-    float[] w = new float[classes];
-    Arrays.fill(w, 1f);
-    if (!balanced) {
-      return w;
-    }
     long[] counts = new long[classes];
-    long n = 0;
     for (int[] cell : train.tokens()) {
       for (int t : cell) {
         int c = train.classOf(t);
         if (c >= 0) {
           counts[c]++;
-          n++;
         }
       }
     }
-    for (int k = 0; k < classes; k++) {
-      w[k] = counts[k] == 0 ? 0f : (float) n / (classes * counts[k]);
-    }
-    return w;
+    return ClassWeights.of(counts, balanced);
   }
 
   @Override

@@ -17,6 +17,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.cellspark.jobs.common.LocalFolders;
 import org.cellspark.jobs.finetune.CellsDigest;
+import org.cellspark.jobs.finetune.ClassWeights;
 import org.cellspark.jobs.finetune.EpochCheckpoints;
 import org.cellspark.jobs.finetune.TaskCells;
 import org.cellspark.model.TrainableBert;
@@ -201,30 +202,20 @@ final class MultitaskTrainingTask
   }
 
   /**
-   * Every task's class weights, one task after the other: balanced, n / (classes x cells of the
-   * class) over the task's labelled training cells (scikit-learn's "balanced"); else all 1.
+   * Every task's class weights, one task after the other: balanced over the task's labelled
+   * training cells (scikit-learn's "balanced"), else all 1.
    */
   private float[] classWeights(MultiLabelledCells train, boolean balanced) {
-    List<Float> out = new ArrayList<>();
+    List<float[]> tasks = new ArrayList<>();
     int t = 0;
     for (List<String> names : classes.values()) {
-      long[] counts = new long[names.size()];
-      int labelled = 0;
-      for (int l : train.labels(t)) {
-        if (l != MultiLabelledCells.UNLABELLED) {
-          counts[l]++;
-          labelled++;
-        }
-      }
-      for (long count : counts) {
-        out.add(
-            !balanced ? 1f : count == 0 ? 0f : (float) labelled / (names.size() * (float) count));
-      }
-      t++;
+      tasks.add(ClassWeights.of(ClassWeights.counts(train.labels(t++), names.size()), balanced));
     }
-    float[] w = new float[out.size()];
-    for (int i = 0; i < w.length; i++) {
-      w[i] = out.get(i);
+    float[] w = new float[tasks.stream().mapToInt(a -> a.length).sum()];
+    int at = 0;
+    for (float[] a : tasks) {
+      System.arraycopy(a, 0, w, at, a.length);
+      at += a.length;
     }
     return w;
   }

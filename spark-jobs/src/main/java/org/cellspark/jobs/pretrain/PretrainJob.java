@@ -16,9 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.SerializableWritable;
 import org.apache.spark.SparkContext;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -32,6 +30,7 @@ import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.LocalFolders;
 import org.cellspark.jobs.common.ModelFingerprint;
+import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.jobs.finetune.EpochCheckpoints;
@@ -123,8 +122,7 @@ public final class PretrainJob {
                 out.targetUri(),
                 plan,
                 FaultInjection.trainingStop(spark),
-                JavaSparkContext.fromSparkContext(sc)
-                    .broadcast(new SerializableWritable<>(hadoop)));
+                SparkJobs.hadoopConf(spark));
         sc.setJobDescription("pretrain: train (one task)");
         PretrainTask.Outcome trained =
             parts.repartition(1).toJavaRDD().mapPartitions(task).collect().get(0);
