@@ -226,6 +226,10 @@ public final class MultiTaskClassifier implements Classifier<MultiLabelledCells>
         }
       }
       if (n == 0) {
+        // No cell of the batch has this task's class: the task adds 0, but its head stays in the
+        // graph so that every weight has a gradient (0) for the optimizer step.
+        NDArray none = logits.get(t).sum().mul(0);
+        total = total == null ? none : total.add(none);
         continue;
       }
       NDArray picked =
@@ -234,9 +238,6 @@ public final class MultiTaskClassifier implements Classifier<MultiLabelledCells>
           WeightedCrossEntropy.loss(picked, java.util.Arrays.copyOf(labels, n), weights)
               .mul(taskWeights[t]);
       total = total == null ? one : total.add(one);
-    }
-    if (total == null) {
-      throw new IllegalArgumentException("a batch of cells without any task's class");
     }
     return total;
   }

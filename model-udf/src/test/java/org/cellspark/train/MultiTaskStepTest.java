@@ -181,6 +181,38 @@ class MultiTaskStepTest {
   }
 
   /**
+   * A batch in which no cell has a class for a task (sparse labels): that task adds nothing to the
+   * loss, its head gets a zero gradient (not none, which the optimizer step cannot take), and the
+   * step runs; the other task's head learns as usual.
+   */
+  @Test
+  void aBatchWithoutATasksClassesStillSteps() {
+    try (TrainableBert encoder = tinyV2()) {
+      MultiTaskClassifier model = classifier(encoder);
+      int u = MultiLabelledCells.UNLABELLED;
+      MultiLabelledCells cells =
+          new MultiLabelledCells(examples().tokens(), new int[][] {{0, 1, 1, 0}, {u, u, 0, 1}});
+      Map<String, NDArray> byName = TrainingStepTest.byName(model);
+      float[] before = byName.get("classification_heads.1.weight").toFloatArray();
+      try (NDManager m = model.manager().newSubManager();
+          GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        collector.backward(
+            model.loss(m, cells, new int[] {0, 1}, DropoutRates.NONE, classWeights()));
+      }
+      assertThat(byName.get("classification_heads.1.weight").getGradient().toFloatArray())
+          .containsOnly(0f);
+      assertThat(byName.get("classification_heads.0.weight").getGradient().abs().sum().getFloat())
+          .isPositive();
+      try (NDManager m = model.manager().newSubManager()) {
+        new AdamW(1e-2, 0.9, 0.999, 1e-8, 0).step(encoder, model.weights(), Double.NaN, 1, m);
+      }
+      assertThat(byName.get("classification_heads.1.weight").toFloatArray())
+          .as("no gradient, no decay: unchanged")
+          .containsExactly(before);
+    }
+  }
+
+  /**
    * Each weight keeps moments of its own, whatever its values: two heads that start equal (as two
    * tasks' zero biases do, or a new model's LayerNorm weights, all ones) and get different
    * gradients move as torch.optim.AdamW's first step moves each on its own: {@code p(1 - lr wd) -

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Column;
@@ -19,6 +20,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.TaskCompletionListener;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
@@ -161,26 +163,45 @@ public final class MultitaskApply {
       this.eosId = eosId;
     }
 
+    /**
+     * The rows come out a chunk at a time, as they are consumed: a task's predictions are never all
+     * held at once. The model is loaded at the first row and closed when the task ends.
+     */
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
       if (!rows.hasNext()) {
         return java.util.Collections.emptyIterator();
       }
       Path folder = FineTunedApply.modelFolder(model); // resolved on this node
-      List<Row> out = new ArrayList<>();
-      try (TrainableBert encoder = TrainableBert.load(folder, TaskDevice.current())) {
-        MultiTaskClassifier classifier =
-            FineTunedCheckpoint.readMultiTask(folder, encoder, clsId, eosId);
-        List<Row> chunk = new ArrayList<>(CHUNK);
-        while (rows.hasNext()) {
-          chunk.add(rows.next());
-          if (chunk.size() == CHUNK || !rows.hasNext()) {
-            predict(classifier, chunk, out);
-            chunk.clear();
+      TrainableBert encoder = TrainableBert.load(folder, TaskDevice.current());
+      TaskContext.get().addTaskCompletionListener((TaskCompletionListener) t -> encoder.close());
+      MultiTaskClassifier classifier =
+          FineTunedCheckpoint.readMultiTask(folder, encoder, clsId, eosId);
+      return new Iterator<>() {
+        private Iterator<Row> chunk = java.util.Collections.emptyIterator();
+
+        @Override
+        public boolean hasNext() {
+          while (!chunk.hasNext() && rows.hasNext()) {
+            List<Row> in = new ArrayList<>(CHUNK);
+            while (in.size() < CHUNK && rows.hasNext()) {
+              in.add(rows.next());
+            }
+            List<Row> out = new ArrayList<>(in.size());
+            predict(classifier, in, out);
+            chunk = out.iterator();
           }
+          return chunk.hasNext();
         }
-      }
-      return out.iterator();
+
+        @Override
+        public Row next() {
+          if (!hasNext()) {
+            throw new java.util.NoSuchElementException();
+          }
+          return chunk.next();
+        }
+      };
     }
 
     private void predict(MultiTaskClassifier classifier, List<Row> chunk, List<Row> out) {

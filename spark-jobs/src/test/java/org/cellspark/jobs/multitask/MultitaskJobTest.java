@@ -332,5 +332,36 @@ class MultitaskJobTest {
         .isInstanceOf(UserException.class)
         .hasMessageContaining("top");
     assertThat(tmp.resolve("y")).doesNotExist();
+    // A task labelled on one donor's cells only, donors held out whole: the donor's split alone
+    // has the task's classes, so training or validation has none.
+    String rare = tmp.resolve("rare").toString();
+    spark
+        .read()
+        .parquet(tokens)
+        .withColumn(
+            "rare",
+            org.apache.spark.sql.functions.when(
+                org.apache.spark.sql.functions.col("donor").equalTo("D1"),
+                org.apache.spark.sql.functions.col("has")))
+        .write()
+        .parquet(rare);
+    assertThatThrownBy(
+            () ->
+                MultitaskJob.run(
+                    spark,
+                    MultitaskOptions.builder()
+                        .input(rare)
+                        .vocabulary(VOCABULARY)
+                        .tasks(List.of("top", "rare"))
+                        .group("donor")
+                        .model(MODEL)
+                        .minClassSize(1)
+                        .output(tmp.resolve("z").toString())
+                        .build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("task rare of")
+        .hasMessageContaining("validation cells with a class")
+        .hasMessageContaining("every task needs both");
+    assertThat(tmp.resolve("z")).doesNotExist();
   }
 }
