@@ -210,8 +210,9 @@ class SparkSubmitIT {
    * finetune through spark-submit on a local cluster: the training task runs in an executor JVM,
    * with the model shipped with --archives and found there by its alias, and writes its model/ into
    * the job's output from that executor; classify apply --tokens then labels the cells with it on
-   * the executors; and pretrain and finetune-multitask train in an executor the same way, under
-   * Kryo (and classify apply labels cells with the multi-task model there).
+   * the executors; a settings search trains its two trials at once, one in each executor; and
+   * pretrain and finetune-multitask train in an executor the same way, under Kryo (and classify
+   * apply labels cells with the multi-task model there).
    */
   @Test
   void finetuneTrainsInAnExecutorOfItsOwn() throws Exception {
@@ -268,6 +269,40 @@ class SparkSubmitIT {
             "--output",
             tmp.resolve("labels").toString());
     assertThat(applied).contains("labelled 600 cells");
+    // A search of two trials: each in a task, and an executor, of its own, at once.
+    List<String> searchArgs = new java.util.ArrayList<>(shipped);
+    searchArgs.addAll(List.of("--conf", "spark.locality.wait=0"));
+    String searched =
+        cluster.submit(
+            searchArgs,
+            "finetune",
+            "--input",
+            tmp.resolve("tokens").toString(),
+            "--label",
+            "cell_type",
+            "--group",
+            "donor",
+            "--model",
+            "tinymodel",
+            "--epochs",
+            "1",
+            "--search",
+            "learning-rate=5e-5,1e-3",
+            "--output",
+            tmp.resolve("search").toString());
+    assertThat(searched).contains("kept trial").contains("of 2: {learning-rate=");
+    JsonNode trials =
+        new ObjectMapper()
+            .readTree(tmp.resolve("search/_cellspark.json").toFile())
+            .path("search")
+            .path("trials");
+    assertThat(
+            Set.of(
+                trials.get(0).path("trained_on").asText().split(",")[0],
+                trials.get(1).path("trained_on").asText().split(",")[0]))
+        .as("each trial in an executor of its own")
+        .containsExactlyInAnyOrder("executor 0", "executor 1");
+    assertThat(Files.readAllLines(tmp.resolve("search/trials.csv"))).hasSize(3);
     // pretrain in an executor too, under Kryo (its plan and outcome are records between JVMs).
     List<String> pretrainArgs = new java.util.ArrayList<>(shipped);
     pretrainArgs.addAll(

@@ -1,11 +1,13 @@
 package org.cellspark.cli;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.cellspark.infer.Pooling;
 import org.cellspark.jobs.finetune.FinetuneJob;
 import org.cellspark.jobs.finetune.FinetuneOptions;
 import org.cellspark.jobs.finetune.FinetuneResult;
+import org.cellspark.jobs.finetune.SearchGrid;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -69,6 +71,15 @@ final class FinetuneCommand implements Callable<Integer> {
 
   @Mixin TrainingArgs training;
 
+  @Option(
+      names = "--search",
+      paramLabel = "NAME=V1,V2",
+      description =
+          "Settings to search (repeatable; every combination a trial in a Spark task of its own,"
+              + " the best validation macro-F1 kept): learning-rate, weight-decay, warmup-steps,"
+              + " epochs, freeze-layers, dropout, schedule [n_hyperopt_trials].")
+  List<String> search;
+
   @Option(names = "--split", paramLabel = "TRAIN,VALID,TEST", description = "[split_sizes]")
   String split = "0.8,0.1,0.1";
 
@@ -98,7 +109,8 @@ final class FinetuneCommand implements Callable<Integer> {
             .fractions(ClassifyCommand.fractions(split))
             .minClassSize(minClassSize)
             .rareThreshold(rareThreshold)
-            .overwrite(overwrite);
+            .overwrite(overwrite)
+            .search(SearchGrid.parse(search));
     FinetuneOptions options = training.applyTo(builder).build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark finetune")) {
       FinetuneResult r = FinetuneJob.run(s.spark(), options);
@@ -117,6 +129,19 @@ final class FinetuneCommand implements Callable<Integer> {
               r.macroF1(),
               r.output(),
               r.seconds());
+      if (r.summary().get("search") instanceof java.util.Map<?, ?> searched) {
+        List<?> trials = (List<?>) searched.get("trials");
+        Object kept = searched.get("kept_trial");
+        Object values = ((java.util.Map<?, ?>) trials.get((Integer) kept)).get("values");
+        spec.commandLine()
+            .getOut()
+            .printf(
+                Locale.ROOT,
+                "  kept trial %s of %d: %s (every trial in trials.csv)%n",
+                kept,
+                trials.size(),
+                values);
+      }
       spec.commandLine().getOut().flush();
     }
     return Main.OK;

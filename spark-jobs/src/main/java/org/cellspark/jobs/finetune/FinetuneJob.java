@@ -1,6 +1,7 @@
 package org.cellspark.jobs.finetune;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -37,6 +38,7 @@ import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TokenProfiles;
 import org.cellspark.train.DropoutRates;
 import org.cellspark.train.Evaluation;
+import org.cellspark.train.FineTuner;
 import org.cellspark.vocab.Vocabulary;
 import org.cellspark.vocab.VocabularyLoader;
 import org.slf4j.Logger;
@@ -58,42 +60,130 @@ public final class FinetuneJob {
 
   /**
    * Trains in one Spark task (on its executor's GPU, or CPU): the labelled cells are shuffled to a
-   * single partition, which the task reads into memory (tokens as int arrays) and trains on for
-   * every epoch; it writes model/ into the staging folder and returns the numbers.
+   * single partition, which the task reads into memory and trains on for every epoch; it writes
+   * model/ into the staging folder and returns the numbers. With --search, one task per trial, each
+   * given every cell (the trials run at once on as many executors), its model in trials/trial-N/;
+   * the outcomes in trial order.
    */
-  private static TrainingTask.Outcome trainInOneTask(
+  private static List<TrainingTask.Outcome> train(
       SparkSession spark,
       Dataset<Row> split,
       FinetuneOptions o,
+      List<SearchGrid.Trial> trials,
       DropoutRates dropout,
       Vocabulary vocabulary,
       List<String> names,
       StagedOutput out,
       String plan) {
-    spark.sparkContext().setJobDescription("finetune: train (one task)");
+    int n = trials.size();
+    spark
+        .sparkContext()
+        .setJobDescription(
+            n == 1 ? "finetune: train (one task)" : "finetune: " + n + " trials, one task each");
     Dataset<Row> rows =
-        split
-            .select(
-                col("cell_id").cast(DataTypes.StringType),
-                col("input_ids"),
-                col("_label"),
-                col("_split"))
-            .repartition(1);
+        split.select(
+            col("cell_id").cast(DataTypes.StringType),
+            col("input_ids"),
+            col("_label"),
+            col("_split"),
+            lit(0).as("_trial"));
     TrainingTask task =
         new TrainingTask(
             o,
+            trials,
             dropout,
             names,
             vocabulary.clsId().orElse(-1),
             vocabulary.eosId().orElse(-1),
-            out.stagingUri() + "/model",
+            out.stagingUri() + (n == 1 ? "/model" : "/trials"),
             out.targetUri(),
             plan,
             FaultInjection.trainingStop(spark),
             SparkJobs.hadoopConf(spark));
-    List<TrainingTask.Outcome> outcome = rows.toJavaRDD().mapPartitions(task).collect();
+    List<TrainingTask.Outcome> outcomes;
+    if (n == 1) {
+      outcomes = rows.repartition(1).toJavaRDD().mapPartitions(task).collect();
+    } else {
+      // Every cell once per trial, each trial's copies in a partition of their own (trial t in
+      // partition t: a HashPartitioner of n over 0..n-1).
+      Dataset<Row> perTrial =
+          rows.drop("_trial")
+              .crossJoin(
+                  org.apache.spark.sql.functions.broadcast(
+                      spark.range(n).select(col("id").cast(DataTypes.IntegerType).as("_trial"))));
+      outcomes =
+          perTrial
+              .toJavaRDD()
+              .mapToPair(r -> new scala.Tuple2<>(r.getInt(4), r))
+              .partitionBy(new org.apache.spark.HashPartitioner(n))
+              .values()
+              .mapPartitions(task)
+              .collect();
+    }
     spark.sparkContext().setJobDescription(null);
-    return outcome.get(0);
+    List<TrainingTask.Outcome> sorted = new ArrayList<>(outcomes);
+    sorted.sort(java.util.Comparator.comparingInt(TrainingTask.Outcome::trial));
+    return sorted;
+  }
+
+  /**
+   * The trial with the best validation macro-F1 (the first of equals); its model moved to model/,
+   * the others' deleted, trials.csv written.
+   */
+  private static TrainingTask.Outcome keepBestTrial(
+      List<TrainingTask.Outcome> outcomes,
+      List<SearchGrid.Trial> trials,
+      FinetuneOptions o,
+      StagedOutput out,
+      Configuration hadoop) {
+    TrainingTask.Outcome best = outcomes.get(0);
+    for (TrainingTask.Outcome t : outcomes) {
+      if (t.validationMetric() > best.validationMetric()) {
+        best = t;
+      }
+    }
+    StringBuilder csv = new StringBuilder("trial");
+    List<String> searched = new ArrayList<>(o.search().values().keySet());
+    searched.forEach(name -> csv.append(',').append(name));
+    csv.append(",best_epoch,validation_loss,validation_macro_f1,kept\n");
+    for (TrainingTask.Outcome t : outcomes) {
+      csv.append(t.trial());
+      for (String name : searched) {
+        csv.append(',').append(trials.get(t.trial()).values().get(name));
+      }
+      FineTuner.Epoch e = t.epochs().get(t.bestEpoch() - 1);
+      csv.append(
+          String.format(
+              Locale.ROOT,
+              ",%d,%.6f,%.6f,%s%n",
+              t.bestEpoch(),
+              e.validationLoss(),
+              e.validationMetric(),
+              t.trial() == best.trial() ? "yes" : "no"));
+    }
+    out.writeText("trials.csv", csv.toString());
+    try {
+      org.apache.hadoop.fs.Path folder = new org.apache.hadoop.fs.Path(out.stagingUri());
+      FileSystem fs = folder.getFileSystem(hadoop);
+      org.apache.hadoop.fs.Path kept =
+          new org.apache.hadoop.fs.Path(folder, "trials/trial-" + best.trial());
+      if (!fs.rename(kept, new org.apache.hadoop.fs.Path(folder, "model"))) {
+        throw new IOException("cannot move " + kept + " to model/");
+      }
+      fs.delete(new org.apache.hadoop.fs.Path(folder, "trials"), true);
+    } catch (IOException e) {
+      throw UserException.because(
+          e, "Cannot keep the best trial's model in %s: %s", out.targetUri(), e.getMessage());
+    }
+    LOG.info(
+        String.format(
+            Locale.ROOT,
+            "finetune: %d trials; kept trial %d %s (validation macro-F1 %.4f)",
+            outcomes.size(),
+            best.trial(),
+            trials.get(best.trial()).values(),
+            best.validationMetric()));
+    return best;
   }
 
   public static FinetuneResult run(SparkSession spark, FinetuneOptions o) {
@@ -125,8 +215,11 @@ public final class FinetuneJob {
       List<String> names = classes.kept().stream().sorted().toList();
       Map<String, Object> options = options(o, vocabularyLocation, dropout);
       String plan = options + "\nmodel " + ModelFingerprint.of(model.path()) + "\nclasses " + names;
+      List<SearchGrid.Trial> trials = o.search().trials(o.training());
+      List<TrainingTask.Outcome> outcomes =
+          train(spark, split, o, trials, dropout, vocabulary, names, out, plan);
       TrainingTask.Outcome trained =
-          trainInOneTask(spark, split, o, dropout, vocabulary, names, out, plan);
+          trials.size() == 1 ? outcomes.get(0) : keepBestTrial(outcomes, trials, o, out, hadoop);
       String reported = trained.splits().get("test").ids().isEmpty() ? "validation" : "test";
       Evaluation shown = trained.splits().get(reported).evaluation();
       writeOutputs(spark, out, hadoop, o, trained, names, reported);
@@ -137,6 +230,7 @@ public final class FinetuneJob {
               .put("classes", classes.asMap(names.toArray(new String[0])))
               .put("split", splitInfo)
               .put("training", trainingMap(trained))
+              .put("search", searchMap(o, trials, outcomes, trained))
               .put("metrics", metricsMap(trained))
               .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
       job.commit(out, summary);
@@ -325,6 +419,32 @@ public final class FinetuneJob {
     return m;
   }
 
+  /** The grid, each trial's values and score, the one kept; null without --search. */
+  private static Map<String, Object> searchMap(
+      FinetuneOptions o,
+      List<SearchGrid.Trial> trials,
+      List<TrainingTask.Outcome> outcomes,
+      TrainingTask.Outcome kept) {
+    if (trials.size() == 1) {
+      return null;
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("grid", o.search().values());
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (TrainingTask.Outcome t : outcomes) {
+      Map<String, Object> one = new LinkedHashMap<>();
+      one.put("trial", t.trial());
+      one.put("values", trials.get(t.trial()).values());
+      one.put("trained_on", t.trainedOn());
+      one.put("best_epoch", t.bestEpoch());
+      one.put("validation_macro_f1", t.validationMetric());
+      rows.add(one);
+    }
+    m.put("trials", rows);
+    m.put("kept_trial", kept.trial());
+    return m;
+  }
+
   private static Map<String, Object> trainingMap(TrainingTask.Outcome t) {
     Map<String, Object> m =
         TrainingCurve.summary(t.epochs(), t.bestEpoch(), t.resumedFrom(), "validation_macro_f1");
@@ -346,6 +466,9 @@ public final class FinetuneJob {
     m.put("min_class_size", o.minClassSize());
     m.put("rare_threshold", o.rareThreshold());
     m.put("seed", o.seed());
+    if (!o.search().isEmpty()) {
+      m.put("search", o.search().values());
+    }
     return m;
   }
 }

@@ -17,6 +17,7 @@ import org.cellspark.jobs.common.OptionProblems;
  * @param output the folder to write (model/, predictions/, metrics)
  * @param pooling the head's input: the mean of the gene tokens, or {@code <cls>} (V2 models)
  * @param training how to train (its seed also deals the splits)
+ * @param search settings to search, a trial per combination; none: one training
  */
 public record FinetuneOptions(
     String input,
@@ -30,7 +31,8 @@ public record FinetuneOptions(
     double[] fractions,
     long minClassSize,
     double rareThreshold,
-    boolean overwrite)
+    boolean overwrite,
+    SearchGrid search)
     implements Serializable {
 
   public FinetuneOptions {
@@ -40,6 +42,7 @@ public record FinetuneOptions(
     problems.requireValue(model, "--model is required (a Hugging Face checkpoint folder)");
     problems.requireValue(output, "--output is required");
     fractions = TrainingOptions.splitFractions(fractions, problems);
+    search = search == null ? SearchGrid.none() : search;
     training.addProblems(problems);
     if (minClassSize < 0 || rareThreshold < 0 || rareThreshold >= 1) {
       problems.add("--min-class-size must be >= 0 and --rare-threshold in [0, 1)");
@@ -74,7 +77,8 @@ public record FinetuneOptions(
         .fractions(fractions)
         .minClassSize(minClassSize)
         .rareThreshold(rareThreshold)
-        .overwrite(overwrite);
+        .overwrite(overwrite)
+        .search(search);
   }
 
   /**
@@ -92,6 +96,7 @@ public record FinetuneOptions(
     private long minClassSize = 10;
     private double rareThreshold;
     private boolean overwrite;
+    private SearchGrid search;
 
     private Builder() {
       super(10);
@@ -157,6 +162,11 @@ public record FinetuneOptions(
       return this;
     }
 
+    public Builder search(SearchGrid v) {
+      search = v;
+      return this;
+    }
+
     public FinetuneOptions build() {
       return new FinetuneOptions(
           input,
@@ -170,7 +180,8 @@ public record FinetuneOptions(
           fractions,
           minClassSize,
           rareThreshold,
-          overwrite);
+          overwrite,
+          search);
     }
   }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SerializableWritable;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -43,17 +44,27 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
    * What training returns to the driver.
    *
    * @param bestEpoch the epoch whose weights were kept
+   * @param trial the search's trial (0 without a search)
+   * @param trainedOn the executor and device that trained it
    * @param splits train, validation, test (a split without cells has no evaluation)
    */
   record Outcome(
+      int trial,
+      String trainedOn,
       List<FineTuner.Epoch> epochs,
       int bestEpoch,
       int resumedFrom,
       Map<String, SplitResult> splits,
       float[] classWeights)
-      implements Serializable {}
+      implements Serializable {
+    /** The kept epoch's validation macro-F1: what trials are compared by. */
+    double validationMetric() {
+      return bestEpoch == 0 ? Double.NaN : epochs.get(bestEpoch - 1).validationMetric();
+    }
+  }
 
   private final FinetuneOptions o;
+  private final List<SearchGrid.Trial> trials;
   private final DropoutRates dropout;
   private final List<String> names;
   private final int clsId;
@@ -65,6 +76,9 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
   private final Broadcast<SerializableWritable<Configuration>> hadoop;
 
   /**
+   * @param trials the settings to train with: one, or a search's trials (a partition holds one
+   *     trial's cells, its number in each row)
+   * @param modelUri where model/ goes (a search's trial: in a folder of its own there)
    * @param target the output folder, beside which the epoch checkpoints go
    * @param plan the fine-tune's fingerprint as the driver knows it (options, model); the task adds
    *     its cells'
@@ -72,6 +86,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
    */
   TrainingTask(
       FinetuneOptions o,
+      List<SearchGrid.Trial> trials,
       DropoutRates dropout,
       List<String> names,
       int clsId,
@@ -82,6 +97,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
       FaultInjection.TrainingStop stopAfter,
       Broadcast<SerializableWritable<Configuration>> hadoop) {
     this.o = o;
+    this.trials = List.copyOf(trials);
     this.dropout = dropout;
     this.names = List.copyOf(names);
     this.clsId = clsId;
@@ -99,11 +115,17 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
     for (String s : List.of("train", "validation", "test")) {
       bySplit.put(s, new TaskCells());
     }
+    int[] trial = {-1};
     rows.forEachRemaining(
-        r ->
-            bySplit
-                .get(r.getString(3))
-                .add(r.getString(0), r.<Integer>getList(1), names.indexOf(r.getString(2))));
+        r -> {
+          trial[0] = r.getInt(4);
+          bySplit
+              .get(r.getString(3))
+              .add(r.getString(0), r.<Integer>getList(1), names.indexOf(r.getString(2)));
+        });
+    if (trial[0] < 0) {
+      return java.util.Collections.emptyIterator(); // a partition no trial was dealt to
+    }
     Map<String, LabelledCells> cells = new LinkedHashMap<>();
     Map<String, List<String>> ids = new LinkedHashMap<>();
     CellsDigest digest = new CellsDigest();
@@ -117,21 +139,30 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
           cells.put(s, new LabelledCells(part.tokens(), part.labels()));
           ids.put(s, part.ids());
         });
+    SearchGrid.Trial t = trials.get(trial[0]);
+    String fingerprint = plan + "\ncells " + digest.hex();
+    Configuration conf = hadoop.value().value();
     EpochCheckpoints checkpoints =
-        EpochCheckpoints.open(
-            target, plan + "\ncells " + digest.hex(), hadoop.value().value(), stopAfter);
-    return List.of(train(cells, ids, checkpoints)).iterator();
+        trials.size() == 1
+            ? EpochCheckpoints.open(target, fingerprint, conf, stopAfter)
+            : EpochCheckpoints.open(
+                target, "trial-" + t.id(), fingerprint + "\ntrial " + t.values(), conf, stopAfter);
+    return List.of(train(t, cells, ids, checkpoints)).iterator();
   }
 
   private Outcome train(
-      Map<String, LabelledCells> cells, Map<String, List<String>> ids, EpochCheckpoints checkpoints)
+      SearchGrid.Trial trial,
+      Map<String, LabelledCells> cells,
+      Map<String, List<String>> ids,
+      EpochCheckpoints checkpoints)
       throws IOException {
+    TrainingOptions training = trial.training();
     LabelledCells train = cells.get("train"); // both hold cells: the driver checked
     LabelledCells validation = cells.get("validation");
-    float[] weights = classWeights(train, names.size(), o.training().balanced());
+    float[] weights = classWeights(train, names.size(), training.balanced());
     ResolvedModel model = ResolvedModel.of(o.model()); // resolved on this node
     try (TrainableBert encoder =
-        TrainableBert.load(model.path(), TaskDevice.current(), o.training().precision())) {
+        TrainableBert.load(model.path(), TaskDevice.current(), training.precision())) {
       CellClassifier classifier =
           new CellClassifier(
               encoder,
@@ -145,7 +176,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
               classifier,
               train,
               validation,
-              o.training().settings(train.lengths(), weights, dropout),
+              training.settings(train.lengths(), weights, dropoutOf(training, model)),
               checkpoints);
       Map<String, SplitResult> splits = new LinkedHashMap<>();
       for (String s : cells.keySet()) {
@@ -157,12 +188,24 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
                 c.labels(),
                 c.size() == 0
                     ? null
-                    : Evaluation.of(
-                        classifier, c, o.training().batchTokens(), weights, names.size())));
+                    : Evaluation.of(classifier, c, training.batchTokens(), weights, names.size())));
       }
-      writeModel(classifier, model, checkpoints.scratch());
-      return new Outcome(run.epochs(), run.bestEpoch(), run.resumedAfter(), splits, weights);
+      writeModel(
+          classifier,
+          model,
+          checkpoints.scratch(),
+          trials.size() == 1 ? modelUri : modelUri + "/trial-" + trial.id());
+      String on = "executor " + SparkEnv.get().executorId() + ", " + encoder.manager().getDevice();
+      return new Outcome(
+          trial.id(), on, run.epochs(), run.bestEpoch(), run.resumedAfter(), splits, weights);
     }
+  }
+
+  /** The dropout rates a trial trains with: the job's, unless the trial searches --dropout. */
+  private DropoutRates dropoutOf(TrainingOptions training, ResolvedModel model) {
+    return training.dropout() == null || training.dropout().equals(o.training().dropout())
+        ? dropout
+        : training.dropoutRates(model.configFile());
   }
 
   /** Balanced: n / (classes x cells of the class), as scikit-learn's "balanced"; else all 1. */
@@ -171,7 +214,8 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
   }
 
   /** model/ written on this node's disk, then copied into the staging folder. */
-  private void writeModel(CellClassifier classifier, ResolvedModel model, Path scratch)
+  private void writeModel(
+      CellClassifier classifier, ResolvedModel model, Path scratch, String modelUri)
       throws IOException {
     // Where the epoch states go too: the executor's local disks (1.3 GB for V2-316M), not /tmp.
     LocalFolders.publish(

@@ -1,0 +1,143 @@
+package org.cellspark.jobs.finetune;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.cellspark.error.UserException;
+import org.cellspark.spark.FaultInjection;
+import org.cellspark.testing.Fixtures;
+import org.cellspark.testing.SharedSpark;
+import org.cellspark.train.LearningRateSchedule;
+import org.cellspark.vocab.VocabularyLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A settings search: every combination a trial in a task of its own, the best validation macro-F1
+ * kept. A learning rate too small to learn loses to one that learns; the kept model and predictions
+ * are those a single run with the kept settings makes; trials.csv lists every trial.
+ */
+@ExtendWith(SharedSpark.class)
+class FinetuneSearchTest {
+  @TempDir Path tmp;
+
+  @Test
+  void theGridsCombinationsInOrderAndItsRefusals() {
+    SearchGrid grid =
+        SearchGrid.parse(List.of("learning-rate=1e-5,1e-4", "schedule=linear,cosine,linear"));
+    TrainingOptions base =
+        FinetuneOptions.builder().input("t").label("l").model("m").output("o").build().training();
+    List<SearchGrid.Trial> trials = grid.trials(base);
+    assertThat(trials).hasSize(6);
+    assertThat(trials.get(0).training().learningRate()).isEqualTo(1e-5);
+    assertThat(trials.get(1).training().decay()).isEqualTo(LearningRateSchedule.Decay.COSINE);
+    assertThat(trials.get(3).values())
+        .containsEntry("learning-rate", "1e-4")
+        .containsEntry("schedule", "linear");
+    assertThat(trials.get(5).training().epochs()).as("the rest as given").isEqualTo(base.epochs());
+    assertThat(SearchGrid.parse(List.of()).trials(base))
+        .singleElement()
+        .extracting(SearchGrid.Trial::training)
+        .isEqualTo(base);
+    assertThatThrownBy(() -> SearchGrid.parse(List.of("batch-size=8,16")))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("learning-rate, weight-decay");
+    assertThatThrownBy(() -> SearchGrid.parse(List.of("epochs=2,2.5")))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("'2.5' is not a value --epochs takes");
+    assertThatThrownBy(() -> SearchGrid.parse(List.of("schedule=linear,step")))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("step");
+    assertThatThrownBy(
+            () ->
+                SearchGrid.parse(
+                    List.of(
+                        "learning-rate=1,2,3,4", "weight-decay=0,1,2,3", "warmup-steps=0,1,2,3,4")))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("makes 80 trials");
+  }
+
+  @Test
+  void theBestTrialIsKeptAndEqualsASingleRunWithItsSettings(SparkSession spark) throws Exception {
+    String vocabulary = Fixtures.vocab("vocab-v2-small").toString();
+    String tokens =
+        FinetuneJobTest.tokens(
+            spark, VocabularyLoader.load(vocabulary), tmp.resolve("tokens"), 1200);
+    FinetuneOptions.Builder options =
+        FinetuneOptions.builder()
+            .input(tokens)
+            .vocabulary(vocabulary)
+            .label("label")
+            .group("donor")
+            .model(Fixtures.vocab("models/tiny-v2").toString())
+            .epochs(6)
+            .warmupSteps(20)
+            .batchTokens(512);
+    FinetuneOptions search =
+        options
+            .output(tmp.resolve("search").toString())
+            .learningRate(1e-7)
+            .search(SearchGrid.parse(List.of("learning-rate=1e-7,3e-3")))
+            .build();
+    // Killed after an epoch: each trial's state is in a folder of its own, and the search resumes.
+    spark.conf().set(FaultInjection.STOP_FINETUNE_AFTER_EPOCHS, "2");
+    try {
+      assertThatThrownBy(() -> FinetuneJob.run(spark, search))
+          .hasStackTraceContaining("stopped after epoch 2");
+    } finally {
+      spark.conf().unset(FaultInjection.STOP_FINETUNE_AFTER_EPOCHS);
+    }
+    // Which trial trains first (one training per JVM at a time) is up to the scheduler.
+    assertThat(
+            List.of(0, 1).stream()
+                .map(t -> tmp.resolve(".search.cellspark-work/trial-" + t + "/state.safetensors"))
+                .filter(Files::exists))
+        .isNotEmpty();
+    assertThat(tmp.resolve("search")).doesNotExist();
+    FinetuneResult searched = FinetuneJob.run(spark, search);
+    Path out = Path.of(URI.create(searched.output()));
+    List<String> csv = Files.readAllLines(out.resolve("trials.csv"));
+    assertThat(csv.get(0))
+        .isEqualTo("trial,learning-rate,best_epoch,validation_loss,validation_macro_f1,kept");
+    assertThat(csv).hasSize(3);
+    assertThat(csv.get(1)).as(String.join("\n", csv)).startsWith("0,1e-7,").endsWith(",no");
+    assertThat(csv.get(2)).startsWith("1,3e-3,").endsWith(",yes");
+    assertThat(out.resolve("model/model.safetensors")).exists();
+    assertThat(out.resolve("trials")).doesNotExist();
+    assertThat(searched.summary().get("search").toString()).contains("kept_trial=1");
+
+    FinetuneResult single =
+        FinetuneJob.run(
+            spark,
+            options
+                .output(tmp.resolve("single").toString())
+                .learningRate(3e-3)
+                .search(SearchGrid.none())
+                .build());
+    assertThat(searched.macroF1()).isEqualTo(single.macroF1()).isGreaterThan(0.8);
+    Map<String, Row> alone = new HashMap<>();
+    spark
+        .read()
+        .parquet(single.output() + "/predictions")
+        .collectAsList()
+        .forEach(r -> alone.put(r.getAs("cell_id"), r));
+    List<Row> kept = spark.read().parquet(searched.output() + "/predictions").collectAsList();
+    assertThat(kept).hasSize(alone.size());
+    for (Row r : kept) {
+      assertThat(r.<Double>getAs("confidence"))
+          .isCloseTo(
+              alone.get(r.<String>getAs("cell_id")).<Double>getAs("confidence"), within(1e-6));
+    }
+    assertThat(tmp.resolve(".search.cellspark-work")).doesNotExist();
+  }
+}
