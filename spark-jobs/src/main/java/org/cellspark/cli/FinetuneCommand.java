@@ -129,21 +129,24 @@ final class FinetuneCommand implements Callable<Integer> {
               r.macroF1(),
               r.output(),
               r.seconds());
-      if (r.summary().get("search") instanceof java.util.Map<?, ?> searched) {
-        List<?> trials = (List<?>) searched.get("trials");
-        Object kept = searched.get("kept_trial");
-        Object values = ((java.util.Map<?, ?>) trials.get((Integer) kept)).get("values");
-        spec.commandLine()
-            .getOut()
-            .printf(
-                Locale.ROOT,
-                "  kept trial %s of %d: %s (every trial in trials.csv)%n",
-                kept,
-                trials.size(),
-                values);
-      }
+      printKeptTrial(r.summary(), spec.commandLine().getOut());
       spec.commandLine().getOut().flush();
     }
     return Main.OK;
+  }
+
+  /** With --search, the trial kept and where every trial is listed. */
+  static void printKeptTrial(java.util.Map<String, Object> summary, java.io.PrintWriter out) {
+    if (summary.get("search") instanceof java.util.Map<?, ?> searched) {
+      List<?> trials = (List<?>) searched.get("trials");
+      Object kept = searched.get("kept_trial");
+      Object values = ((java.util.Map<?, ?>) trials.get((Integer) kept)).get("values");
+      out.printf(
+          Locale.ROOT,
+          "  kept trial %s of %d: %s (every trial in trials.csv)%n",
+          kept,
+          trials.size(),
+          values);
+    }
   }
 }

@@ -1,7 +1,6 @@
 package org.cellspark.jobs.finetune;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -38,7 +37,6 @@ import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TokenProfiles;
 import org.cellspark.train.DropoutRates;
 import org.cellspark.train.Evaluation;
-import org.cellspark.train.FineTuner;
 import org.cellspark.vocab.Vocabulary;
 import org.cellspark.vocab.VocabularyLoader;
 import org.slf4j.Logger;
@@ -85,8 +83,7 @@ public final class FinetuneJob {
             col("cell_id").cast(DataTypes.StringType),
             col("input_ids"),
             col("_label"),
-            col("_split"),
-            lit(0).as("_trial"));
+            col("_split"));
     TrainingTask task =
         new TrainingTask(
             o,
@@ -95,86 +92,25 @@ public final class FinetuneJob {
             names,
             vocabulary.clsId().orElse(-1),
             vocabulary.eosId().orElse(-1),
-            out.stagingUri() + (n == 1 ? "/model" : "/trials"),
+            out.stagingUri(),
             out.targetUri(),
             plan,
             FaultInjection.trainingStop(spark),
             SparkJobs.hadoopConf(spark));
-    List<TrainingTask.Outcome> outcomes;
-    if (n == 1) {
-      outcomes = rows.repartition(1).toJavaRDD().mapPartitions(task).collect();
-    } else {
-      // Every cell once per trial, each trial's copies in a partition of their own (trial t in
-      // partition t: a HashPartitioner of n over 0..n-1).
-      Dataset<Row> perTrial =
-          rows.drop("_trial")
-              .crossJoin(
-                  org.apache.spark.sql.functions.broadcast(
-                      spark.range(n).select(col("id").cast(DataTypes.IntegerType).as("_trial"))));
-      outcomes =
-          perTrial
-              .toJavaRDD()
-              .mapToPair(r -> new scala.Tuple2<>(r.getInt(4), r))
-              .partitionBy(new org.apache.spark.HashPartitioner(n))
-              .values()
-              .mapPartitions(task)
-              .collect();
-    }
+    List<TrainingTask.Outcome> outcomes = Trials.run(spark, rows, n, task);
     spark.sparkContext().setJobDescription(null);
-    List<TrainingTask.Outcome> sorted = new ArrayList<>(outcomes);
-    sorted.sort(java.util.Comparator.comparingInt(TrainingTask.Outcome::trial));
-    return sorted;
+    return outcomes;
   }
 
-  /**
-   * The trial with the best validation macro-F1 (the first of equals); its model moved to model/,
-   * the others' deleted, trials.csv written.
-   */
-  private static TrainingTask.Outcome keepBestTrial(
+  /** The best trial kept (model/, trials.csv), and said on the log. */
+  private static TrainingTask.Outcome keepBest(
       List<TrainingTask.Outcome> outcomes,
       List<SearchGrid.Trial> trials,
       FinetuneOptions o,
       StagedOutput out,
       Configuration hadoop) {
-    TrainingTask.Outcome best = outcomes.get(0);
-    for (TrainingTask.Outcome t : outcomes) {
-      if (t.validationMetric() > best.validationMetric()) {
-        best = t;
-      }
-    }
-    StringBuilder csv = new StringBuilder("trial");
-    List<String> searched = new ArrayList<>(o.search().values().keySet());
-    searched.forEach(name -> csv.append(',').append(name));
-    csv.append(",best_epoch,validation_loss,validation_macro_f1,kept\n");
-    for (TrainingTask.Outcome t : outcomes) {
-      csv.append(t.trial());
-      for (String name : searched) {
-        csv.append(',').append(trials.get(t.trial()).values().get(name));
-      }
-      FineTuner.Epoch e = t.epochs().get(t.bestEpoch() - 1);
-      csv.append(
-          String.format(
-              Locale.ROOT,
-              ",%d,%.6f,%.6f,%s%n",
-              t.bestEpoch(),
-              e.validationLoss(),
-              e.validationMetric(),
-              t.trial() == best.trial() ? "yes" : "no"));
-    }
-    out.writeText("trials.csv", csv.toString());
-    try {
-      org.apache.hadoop.fs.Path folder = new org.apache.hadoop.fs.Path(out.stagingUri());
-      FileSystem fs = folder.getFileSystem(hadoop);
-      org.apache.hadoop.fs.Path kept =
-          new org.apache.hadoop.fs.Path(folder, "trials/trial-" + best.trial());
-      if (!fs.rename(kept, new org.apache.hadoop.fs.Path(folder, "model"))) {
-        throw new IOException("cannot move " + kept + " to model/");
-      }
-      fs.delete(new org.apache.hadoop.fs.Path(folder, "trials"), true);
-    } catch (IOException e) {
-      throw UserException.because(
-          e, "Cannot keep the best trial's model in %s: %s", out.targetUri(), e.getMessage());
-    }
+    TrainingTask.Outcome best =
+        Trials.keepBest(outcomes, trials, o.search(), "validation_macro_f1", out, hadoop);
     LOG.info(
         String.format(
             Locale.ROOT,
@@ -219,7 +155,7 @@ public final class FinetuneJob {
       List<TrainingTask.Outcome> outcomes =
           train(spark, split, o, trials, dropout, vocabulary, names, out, plan);
       TrainingTask.Outcome trained =
-          trials.size() == 1 ? outcomes.get(0) : keepBestTrial(outcomes, trials, o, out, hadoop);
+          trials.size() == 1 ? outcomes.get(0) : keepBest(outcomes, trials, o, out, hadoop);
       String reported = trained.splits().get("test").ids().isEmpty() ? "validation" : "test";
       Evaluation shown = trained.splits().get(reported).evaluation();
       writeOutputs(spark, out, hadoop, o, trained, names, reported);
@@ -230,7 +166,12 @@ public final class FinetuneJob {
               .put("classes", classes.asMap(names.toArray(new String[0])))
               .put("split", splitInfo)
               .put("training", trainingMap(trained))
-              .put("search", searchMap(o, trials, outcomes, trained))
+              .put(
+                  "search",
+                  trials.size() == 1
+                      ? null
+                      : Trials.summary(
+                          o.search(), trials, outcomes, trained, "validation_macro_f1"))
               .put("metrics", metricsMap(trained))
               .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
       job.commit(out, summary);
@@ -416,32 +357,6 @@ public final class FinetuneJob {
                 m.put(s, one);
               }
             });
-    return m;
-  }
-
-  /** The grid, each trial's values and score, the one kept; null without --search. */
-  private static Map<String, Object> searchMap(
-      FinetuneOptions o,
-      List<SearchGrid.Trial> trials,
-      List<TrainingTask.Outcome> outcomes,
-      TrainingTask.Outcome kept) {
-    if (trials.size() == 1) {
-      return null;
-    }
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("grid", o.search().values());
-    List<Map<String, Object>> rows = new ArrayList<>();
-    for (TrainingTask.Outcome t : outcomes) {
-      Map<String, Object> one = new LinkedHashMap<>();
-      one.put("trial", t.trial());
-      one.put("values", trials.get(t.trial()).values());
-      one.put("trained_on", t.trainedOn());
-      one.put("best_epoch", t.bestEpoch());
-      one.put("validation_macro_f1", t.validationMetric());
-      rows.add(one);
-    }
-    m.put("trials", rows);
-    m.put("kept_trial", kept.trial());
     return m;
   }
 

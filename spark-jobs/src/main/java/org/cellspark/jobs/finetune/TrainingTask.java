@@ -56,12 +56,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
       int resumedFrom,
       Map<String, SplitResult> splits,
       float[] classWeights)
-      implements Serializable {
-    /** The kept epoch's validation macro-F1: what trials are compared by. */
-    double validationMetric() {
-      return bestEpoch == 0 ? Double.NaN : epochs.get(bestEpoch - 1).validationMetric();
-    }
-  }
+      implements Serializable, Trials.Outcome {}
 
   private final FinetuneOptions o;
   private final List<SearchGrid.Trial> trials;
@@ -69,7 +64,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
   private final List<String> names;
   private final int clsId;
   private final int eosId;
-  private final String modelUri;
+  private final String stagingUri;
   private final String target;
   private final String plan;
   private final FaultInjection.TrainingStop stopAfter;
@@ -78,8 +73,8 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
   /**
    * @param trials the settings to train with: one, or a search's trials (a partition holds one
    *     trial's cells, its number in each row)
-   * @param modelUri where model/ goes (a search's trial: in a folder of its own there)
-   * @param target the output folder, beside which the epoch checkpoints go
+   * @param out the job's output: model/ goes into its staging folder (a search's trial: a folder of
+   *     its own there), the epoch checkpoints beside it
    * @param plan the fine-tune's fingerprint as the driver knows it (options, model); the task adds
    *     its cells'
    * @param stopAfter where a test kills the task (epochs or steps)
@@ -91,7 +86,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
       List<String> names,
       int clsId,
       int eosId,
-      String modelUri,
+      String stagingUri,
       String target,
       String plan,
       FaultInjection.TrainingStop stopAfter,
@@ -102,7 +97,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
     this.names = List.copyOf(names);
     this.clsId = clsId;
     this.eosId = eosId;
-    this.modelUri = modelUri;
+    this.stagingUri = stagingUri;
     this.target = target;
     this.plan = plan;
     this.stopAfter = stopAfter;
@@ -118,7 +113,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
     int[] trial = {-1};
     rows.forEachRemaining(
         r -> {
-          trial[0] = r.getInt(4);
+          trial[0] = r.getInt(r.length() - 1);
           bySplit
               .get(r.getString(3))
               .add(r.getString(0), r.<Integer>getList(1), names.indexOf(r.getString(2)));
@@ -194,7 +189,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
           classifier,
           model,
           checkpoints.scratch(),
-          trials.size() == 1 ? modelUri : modelUri + "/trial-" + trial.id());
+          Trials.modelUri(stagingUri, trials.size(), trial.id()));
       String on = "executor " + SparkEnv.get().executorId() + ", " + encoder.manager().getDevice();
       return new Outcome(
           trial.id(), on, run.epochs(), run.bestEpoch(), run.resumedAfter(), splits, weights);

@@ -37,7 +37,9 @@ import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.jobs.finetune.EpochCheckpoints;
+import org.cellspark.jobs.finetune.SearchGrid;
 import org.cellspark.jobs.finetune.TrainingCurve;
+import org.cellspark.jobs.finetune.Trials;
 import org.cellspark.spark.FaultInjection;
 import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TokenProfiles;
@@ -103,8 +105,14 @@ public final class MultitaskJob {
         requireTrainingAndValidationCells(split, o);
         Map<String, Object> options = options(o, vocabularyLocation, dropout);
         String plan = options + "\nmodel " + ModelFingerprint.of(model.path()) + "\n" + classes;
+        List<SearchGrid.Trial> trials = o.search().trials(o.training());
+        List<MultitaskTrainingTask.Outcome> outcomes =
+            train(spark, split, o, trials, dropout, vocabulary, classes, out, plan);
         MultitaskTrainingTask.Outcome trained =
-            trainInOneTask(spark, split, o, dropout, vocabulary, classes, out, plan);
+            trials.size() == 1
+                ? outcomes.get(0)
+                : Trials.keepBest(
+                    outcomes, trials, o.search(), "validation_mean_macro_f1", out, hadoop);
         String reported = trained.splits().get("test").ids().isEmpty() ? "validation" : "test";
         Map<String, Object> metrics = metricsMap(trained, classes);
         writeOutputs(spark, out, hadoop, o, trained, classes, reported, metrics);
@@ -116,6 +124,12 @@ public final class MultitaskJob {
                 .put("cells_without_any_task_class", withoutClass)
                 .put("split", splitInfo)
                 .put("training", trainingMap(trained))
+                .put(
+                    "search",
+                    trials.size() == 1
+                        ? null
+                        : Trials.summary(
+                            o.search(), trials, outcomes, trained, "validation_mean_macro_f1"))
                 .put("metrics", metrics)
                 .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
         job.commit(out, summary);
@@ -263,19 +277,27 @@ public final class MultitaskJob {
   }
 
   /**
-   * Trains in one Spark task: the cells shuffled to a single partition, which the task reads into
-   * memory and trains on; it writes model/ into the staging folder and returns the numbers.
+   * Trains in one Spark task (the cells shuffled to a single partition, which the task reads into
+   * memory and trains on), or with --search one per trial; each writes its model/ into the staging
+   * folder and returns the numbers, in trial order.
    */
-  private static MultitaskTrainingTask.Outcome trainInOneTask(
+  private static List<MultitaskTrainingTask.Outcome> train(
       SparkSession spark,
       Dataset<Row> split,
       MultitaskOptions o,
+      List<SearchGrid.Trial> trials,
       DropoutRates dropout,
       Vocabulary vocabulary,
       Map<String, List<String>> classes,
       StagedOutput out,
       String plan) {
-    spark.sparkContext().setJobDescription("finetune-multitask: train (one task)");
+    int n = trials.size();
+    spark
+        .sparkContext()
+        .setJobDescription(
+            n == 1
+                ? "finetune-multitask: train (one task)"
+                : "finetune-multitask: " + n + " trials, one task each");
     List<Column> columns = new ArrayList<>();
     columns.add(col("cell_id").cast(DataTypes.StringType));
     columns.add(col("input_ids"));
@@ -283,22 +305,23 @@ public final class MultitaskJob {
     for (int t = 0; t < o.tasks().size(); t++) {
       columns.add(col(taskColumn(t)));
     }
-    Dataset<Row> rows = split.select(columns.toArray(new Column[0])).repartition(1);
     MultitaskTrainingTask task =
         new MultitaskTrainingTask(
             o,
+            trials,
             dropout,
             classes,
             vocabulary.clsId().orElse(-1),
             vocabulary.eosId().orElse(-1),
-            out.stagingUri() + "/model",
+            out.stagingUri(),
             out.targetUri(),
             plan,
             FaultInjection.trainingStop(spark),
             SparkJobs.hadoopConf(spark));
-    List<MultitaskTrainingTask.Outcome> outcome = rows.toJavaRDD().mapPartitions(task).collect();
+    List<MultitaskTrainingTask.Outcome> outcomes =
+        Trials.run(spark, split.select(columns.toArray(new Column[0])), n, task);
     spark.sparkContext().setJobDescription(null);
-    return outcome.get(0);
+    return outcomes;
   }
 
   /**
@@ -478,6 +501,9 @@ public final class MultitaskJob {
     m.put("min_class_size", o.minClassSize());
     m.put("rare_threshold", o.rareThreshold());
     m.put("seed", o.seed());
+    if (!o.search().isEmpty()) {
+      m.put("search", o.search().values());
+    }
     return m;
   }
 }

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import org.cellspark.jobs.common.OptionProblems;
+import org.cellspark.jobs.finetune.SearchGrid;
 import org.cellspark.jobs.finetune.TrainingOptions;
 import org.cellspark.train.MultiTaskClassifier;
 
@@ -17,6 +18,7 @@ import org.cellspark.train.MultiTaskClassifier;
  * @param tasks the label columns, one task each, in order (at least two)
  * @param taskWeights each task's weight in the loss; null = all 1 (upstream's {@code task_weights})
  * @param group the column whose values never straddle splits (donor); null = split cells
+ * @param search settings to search, a trial per combination; none: one training
  */
 public record MultitaskOptions(
     String input,
@@ -31,7 +33,8 @@ public record MultitaskOptions(
     double[] fractions,
     long minClassSize,
     double rareThreshold,
-    boolean overwrite)
+    boolean overwrite,
+    SearchGrid search)
     implements Serializable {
 
   public MultitaskOptions {
@@ -63,6 +66,7 @@ public record MultitaskOptions(
       }
     }
     fractions = TrainingOptions.splitFractions(fractions, problems);
+    search = search == null ? SearchGrid.none() : search;
     training.addProblems(problems);
     if (minClassSize < 0 || rareThreshold < 0 || rareThreshold >= 1) {
       problems.add("--min-class-size must be >= 0 and --rare-threshold in [0, 1)");
@@ -103,6 +107,7 @@ public record MultitaskOptions(
     private long minClassSize = 10;
     private double rareThreshold;
     private boolean overwrite;
+    private SearchGrid search;
 
     private Builder() {
       super(10);
@@ -173,6 +178,11 @@ public record MultitaskOptions(
       return this;
     }
 
+    public Builder search(SearchGrid v) {
+      search = v;
+      return this;
+    }
+
     public MultitaskOptions build() {
       return new MultitaskOptions(
           input,
@@ -187,7 +197,8 @@ public record MultitaskOptions(
           fractions,
           minClassSize,
           rareThreshold,
-          overwrite);
+          overwrite,
+          search);
     }
   }
 }

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SerializableWritable;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -19,7 +20,10 @@ import org.cellspark.jobs.common.LocalFolders;
 import org.cellspark.jobs.finetune.CellsDigest;
 import org.cellspark.jobs.finetune.ClassWeights;
 import org.cellspark.jobs.finetune.EpochCheckpoints;
+import org.cellspark.jobs.finetune.SearchGrid;
 import org.cellspark.jobs.finetune.TaskCells;
+import org.cellspark.jobs.finetune.TrainingOptions;
+import org.cellspark.jobs.finetune.Trials;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.spark.FaultInjection;
 import org.cellspark.spark.ResolvedModel;
@@ -48,49 +52,59 @@ final class MultitaskTrainingTask
   /**
    * What training returns to the driver.
    *
+   * @param trial the search's trial (0 without a search)
+   * @param trainedOn the executor and device that trained it
    * @param splits train, validation, test (a split without cells has no evaluation)
    */
   record Outcome(
+      int trial,
+      String trainedOn,
       List<FineTuner.Epoch> epochs,
       int bestEpoch,
       int resumedFrom,
       Map<String, SplitResult> splits,
       float[] classWeights)
-      implements Serializable {}
+      implements Serializable, Trials.Outcome {}
 
   private final MultitaskOptions o;
+  private final List<SearchGrid.Trial> trials;
   private final DropoutRates dropout;
   private final Map<String, List<String>> classes;
   private final int clsId;
   private final int eosId;
-  private final String modelUri;
+  private final String stagingUri;
   private final String target;
   private final String plan;
   private final FaultInjection.TrainingStop stopAfter;
   private final Broadcast<SerializableWritable<Configuration>> hadoop;
 
   /**
+   * @param trials the settings to train with: one, or a search's trials (a partition holds one
+   *     trial's cells, its number in each row's last column)
    * @param classes each task's class names, in task order
+   * @param stagingUri the job's staging folder, where model/ goes (a trial's: a folder of its own)
    * @param target the output folder, beside which the training's states go
    * @param plan the training's fingerprint as the driver knows it; the task adds its cells'
    */
   MultitaskTrainingTask(
       MultitaskOptions o,
+      List<SearchGrid.Trial> trials,
       DropoutRates dropout,
       Map<String, List<String>> classes,
       int clsId,
       int eosId,
-      String modelUri,
+      String stagingUri,
       String target,
       String plan,
       FaultInjection.TrainingStop stopAfter,
       Broadcast<SerializableWritable<Configuration>> hadoop) {
     this.o = o;
+    this.trials = List.copyOf(trials);
     this.dropout = dropout;
     this.classes = new LinkedHashMap<>(classes);
     this.clsId = clsId;
     this.eosId = eosId;
-    this.modelUri = modelUri;
+    this.stagingUri = stagingUri;
     this.target = target;
     this.plan = plan;
     this.stopAfter = stopAfter;
@@ -99,6 +113,9 @@ final class MultitaskTrainingTask
 
   @Override
   public Iterator<Outcome> call(Iterator<Row> rows) throws IOException {
+    if (!rows.hasNext()) {
+      return java.util.Collections.emptyIterator(); // a partition no trial was dealt to
+    }
     List<List<String>> names = new ArrayList<>(classes.values());
     int tasks = names.size();
     Map<String, TaskCells> bySplit = new LinkedHashMap<>();
@@ -107,8 +124,10 @@ final class MultitaskTrainingTask
     }
     // TaskCells keeps one int beside each cell: the cell's arrival number, which finds its classes.
     List<int[]> arrived = new ArrayList<>();
+    int[] trial = {-1};
     rows.forEachRemaining(
         r -> {
+          trial[0] = r.getInt(r.length() - 1);
           int[] labels = new int[tasks];
           for (int t = 0; t < tasks; t++) {
             labels[t] =
@@ -137,33 +156,36 @@ final class MultitaskTrainingTask
           cells.put(s, new MultiLabelledCells(inOrder.tokens(), labels));
           ids.put(s, inOrder.ids());
         });
+    SearchGrid.Trial t = trials.get(trial[0]);
     EpochCheckpoints checkpoints =
         EpochCheckpoints.open(
             target,
-            "multitask",
-            plan + "\ncells " + digest.hex(),
+            trials.size() == 1 ? "multitask" : "multitask/trial-" + t.id(),
+            plan + "\ncells " + digest.hex() + (trials.size() == 1 ? "" : "\ntrial " + t.values()),
             hadoop.value().value(),
             stopAfter);
-    return List.of(train(cells, ids, checkpoints)).iterator();
+    return List.of(train(t, cells, ids, checkpoints)).iterator();
   }
 
   private Outcome train(
+      SearchGrid.Trial trial,
       Map<String, MultiLabelledCells> cells,
       Map<String, List<String>> ids,
       EpochCheckpoints checkpoints)
       throws IOException {
+    TrainingOptions training = trial.training();
     MultiLabelledCells train = cells.get("train"); // every task has cells there: the driver checked
-    float[] weights = classWeights(train, o.training().balanced());
+    float[] weights = classWeights(train, training.balanced());
     ResolvedModel model = ResolvedModel.of(o.model()); // resolved on this node
     try (TrainableBert encoder =
-        TrainableBert.load(model.path(), TaskDevice.current(), o.training().precision())) {
+        TrainableBert.load(model.path(), TaskDevice.current(), training.precision())) {
       MultiTaskClassifier classifier = newClassifier(encoder, model.config().hiddenSize());
       FineTuner.Result run =
           FineTuner.train(
               classifier,
               train,
               cells.get("validation"),
-              o.training().settings(train.lengths(), weights, dropout),
+              training.settings(train.lengths(), weights, dropoutOf(training, model)),
               checkpoints);
       Map<String, SplitResult> splits = new LinkedHashMap<>();
       cells.forEach(
@@ -176,10 +198,23 @@ final class MultitaskTrainingTask
                       c.size() == 0
                           ? null
                           : MultiTaskEvaluation.of(
-                              classifier, c, o.training().batchTokens(), weights))));
-      writeModel(classifier, model, checkpoints.scratch());
-      return new Outcome(run.epochs(), run.bestEpoch(), run.resumedAfter(), splits, weights);
+                              classifier, c, training.batchTokens(), weights))));
+      writeModel(
+          classifier,
+          model,
+          checkpoints.scratch(),
+          Trials.modelUri(stagingUri, trials.size(), trial.id()));
+      String on = "executor " + SparkEnv.get().executorId() + ", " + encoder.manager().getDevice();
+      return new Outcome(
+          trial.id(), on, run.epochs(), run.bestEpoch(), run.resumedAfter(), splits, weights);
     }
+  }
+
+  /** The dropout rates a trial trains with: the job's, unless the trial searches --dropout. */
+  private DropoutRates dropoutOf(TrainingOptions training, ResolvedModel model) {
+    return java.util.Objects.equals(training.dropout(), o.training().dropout())
+        ? dropout
+        : training.dropoutRates(model.configFile());
   }
 
   /** New heads (and attention vector) as upstream initialises them, drawn from the seed. */
@@ -221,7 +256,8 @@ final class MultitaskTrainingTask
   }
 
   /** model/ written on this node's disk, then copied into the staging folder. */
-  private void writeModel(MultiTaskClassifier classifier, ResolvedModel model, Path scratch)
+  private void writeModel(
+      MultiTaskClassifier classifier, ResolvedModel model, Path scratch, String modelUri)
       throws IOException {
     LocalFolders.publish(
         scratch,

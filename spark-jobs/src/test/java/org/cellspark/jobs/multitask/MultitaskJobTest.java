@@ -286,6 +286,65 @@ class MultitaskJobTest {
     }
   }
 
+  /**
+   * --search: a trial per value, the best validation mean macro-F1 kept; the kept model's
+   * predictions are those a single run with the kept settings makes, and trials.csv lists both.
+   */
+  @Test
+  void aSearchKeepsWhatASingleRunWithTheKeptSettingsMakes(SparkSession spark) throws Exception {
+    String tokens = tokens(spark, VocabularyLoader.load(VOCABULARY), tmp.resolve("tokens"), 480);
+    java.util.function.BiFunction<String, Double, MultitaskOptions.Builder> options =
+        (name, rate) ->
+            MultitaskOptions.builder()
+                .input(tokens)
+                .vocabulary(VOCABULARY)
+                .tasks(List.of("top", "has"))
+                .group("donor")
+                .model(MODEL)
+                .output(tmp.resolve(name).toString())
+                .epochs(3)
+                .learningRate(rate)
+                .warmupSteps(5)
+                .batchTokens(512);
+    MultitaskResult searched =
+        MultitaskJob.run(
+            spark,
+            options
+                .apply("search", 1e-7)
+                .search(
+                    org.cellspark.jobs.finetune.SearchGrid.parse(
+                        List.of("learning-rate=1e-7,3e-3")))
+                .build());
+    Path out = Path.of(URI.create(searched.output()));
+    List<String> csv = Files.readAllLines(out.resolve("trials.csv"));
+    assertThat(csv)
+        .hasSize(3)
+        .first()
+        .isEqualTo("trial,learning-rate,best_epoch,validation_loss,validation_mean_macro_f1,kept");
+    assertThat(out.resolve("trials")).doesNotExist();
+    int kept = csv.get(1).endsWith(",yes") ? 0 : 1;
+    assertThat(csv.get(1 + kept)).endsWith(",yes");
+    assertThat(searched.summary().get("search").toString()).contains("kept_trial=" + kept);
+    MultitaskResult single =
+        MultitaskJob.run(spark, options.apply("single", kept == 0 ? 1e-7 : 3e-3).build());
+    Map<String, Row> alone = new HashMap<>();
+    spark
+        .read()
+        .parquet(single.output() + "/predictions")
+        .collectAsList()
+        .forEach(r -> alone.put(r.getAs("cell_id"), r));
+    List<Row> rows = spark.read().parquet(searched.output() + "/predictions").collectAsList();
+    assertThat(rows).hasSize(alone.size());
+    for (Row r : rows) {
+      for (String task : List.of("top", "has")) {
+        assertThat(r.<Double>getAs(task + "_confidence"))
+            .isCloseTo(
+                alone.get(r.<String>getAs("cell_id")).<Double>getAs(task + "_confidence"),
+                within(1e-6));
+      }
+    }
+  }
+
   @Test
   void refusesOneTaskWeightsThatDoNotMatchAndATaskWithoutClasses(SparkSession spark) {
     assertThatThrownBy(
