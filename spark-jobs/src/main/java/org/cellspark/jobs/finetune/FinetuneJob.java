@@ -46,10 +46,11 @@ import org.slf4j.LoggerFactory;
  * {@code cellspark finetune}: the whole model fine-tuned for a cell label, with a linear head on
  * the mean of the gene tokens' last hidden states (or on {@code <cls>}). The label's classes and
  * the donor-whole splits are made as {@code classify} makes them; the cells of each split are
- * gathered from the token table, and training runs in this JVM (the driver; on its GPU when it has
- * one) through the same TorchScript program inference uses. Writes model/ (a Hugging Face
- * sequence-classification folder), training.csv (loss and macro-F1 per epoch), metrics.json,
- * predictions/, confusion_matrix.csv and .png, and the summary.
+ * gathered into one Spark task, which trains on its executor's device through the same TorchScript
+ * program inference uses (with --search, one task per trial, the best kept: {@link Trials}). Writes
+ * model/ (a Hugging Face sequence-classification folder), training.csv (loss and macro-F1 per
+ * epoch), metrics.json, predictions/, confusion_matrix.csv and .png, trials.csv after a search, and
+ * the summary.
  */
 public final class FinetuneJob {
   private static final Logger LOG = LoggerFactory.getLogger(FinetuneJob.class);

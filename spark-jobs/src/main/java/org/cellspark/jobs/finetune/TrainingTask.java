@@ -27,11 +27,12 @@ import org.cellspark.train.FineTuner;
 import org.cellspark.train.LabelledCells;
 
 /**
- * The one task that fine-tunes: it reads its partition (every labelled cell: cell_id, input_ids,
- * label, split) into memory, trains on the task's device (its GPU, else the CPU), evaluates every
- * split, writes model/ into the job's staging folder and returns the numbers to the driver. The
- * tokens are held packed, 2 bytes a token ({@link TaskCells}): a million cells of 2,048 tokens take
- * 4 GB of the executor's heap.
+ * The task that fine-tunes (one, or one per trial of a search): it reads its partition (every
+ * labelled cell: cell_id, input_ids, label, split, the trial's number) into memory, trains with the
+ * trial's settings on the task's device (its GPU, else the CPU), evaluates every split, writes
+ * model/ into the job's staging folder and returns the numbers to the driver. The tokens are held
+ * packed, 2 bytes a token ({@link TaskCells}): a million cells of 2,048 tokens take 4 GB of the
+ * executor's heap.
  */
 final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.Outcome> {
   private static final long serialVersionUID = 1L;
