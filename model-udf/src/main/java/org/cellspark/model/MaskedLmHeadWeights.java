@@ -1,6 +1,5 @@
 package org.cellspark.model;
 
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -132,9 +131,6 @@ public record MaskedLmHeadWeights(
               .mapToObj(Long::toString)
               .collect(Collectors.joining(", ", "[", "]")));
     }
-    FloatBuffer b = file.floats(name);
-    float[] out = new float[b.remaining()];
-    b.get(out);
-    return out;
+    return file.floatArray(name);
   }
 }

@@ -200,6 +200,14 @@ public final class SafetensorsFile {
     return metadata;
   }
 
+  /** The tensor's values as a float32 array, in row-major order. */
+  public float[] floatArray(String name) {
+    FloatBuffer b = floats(name);
+    float[] out = new float[b.remaining()];
+    b.get(out);
+    return out;
+  }
+
   /** The tensor's values as float32, in row-major order. */
   public FloatBuffer floats(String name) {
     Tensor t = tensors.get(name);

@@ -145,25 +145,15 @@ public final class FineTunedCheckpoint {
     for (int t = 0; t < tasks.size(); t++) {
       heads.add(
           new MultiTaskClassifier.Head(
-              floats(file, "classification_heads." + t + ".weight"),
-              floats(file, "classification_heads." + t + ".bias")));
+              file.floatArray("classification_heads." + t + ".weight"),
+              file.floatArray("classification_heads." + t + ".bias")));
       weights[t] = tasks.get(t).getAsJsonObject().get("weight").getAsFloat();
     }
     float[] attention =
         pool == MultiTaskClassifier.Pool.ATTENTION
-            ? floats(file, MultiTaskClassifier.ATTENTION_WEIGHTS)
+            ? file.floatArray(MultiTaskClassifier.ATTENTION_WEIGHTS)
             : null;
     return new MultiTaskClassifier(encoder, pool, clsId, eosId, heads, attention, weights);
-  }
-
-  private static float[] floats(SafetensorsFile file, String name) {
-    if (!file.tensors().containsKey(name)) {
-      throw new IllegalArgumentException(file.path() + " holds no " + name);
-    }
-    java.nio.FloatBuffer b = file.floats(name);
-    float[] out = new float[b.remaining()];
-    b.get(out);
-    return out;
   }
 
   private static JsonObject config(Path baseConfig, String architecture, List<String> classes) {

@@ -6,7 +6,6 @@ import static org.apache.spark.sql.functions.udf;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -197,17 +196,11 @@ public final class FineTunedApply {
           folder,
           classes,
           Pooling.parse(c.get(FineTunedCheckpoint.POOLING_KEY).asText()),
-          floats(file.floats("classifier.weight")),
-          floats(file.floats("classifier.bias")));
+          file.floatArray("classifier.weight"),
+          file.floatArray("classifier.bias"));
     } catch (IOException e) {
       throw UserException.because(e, "Cannot read %s: %s", config, e.getMessage());
     }
-  }
-
-  private static float[] floats(FloatBuffer b) {
-    float[] out = new float[b.remaining()];
-    b.get(out);
-    return out;
   }
 
   /** Softmax of the head's linear layer over a pooled vector. */
