@@ -47,4 +47,9 @@ public final class TaskDevice {
           address);
     }
   }
+
+  /** Where a task ran, for a summary: "executor ID, DEVICE". */
+  public static String where(Device device) {
+    return "executor " + SparkEnv.get().executorId() + ", " + device;
+  }
 }

@@ -69,7 +69,6 @@ public final class FinetuneJob {
       Dataset<Row> split,
       FinetuneOptions o,
       List<SearchGrid.Trial> trials,
-      DropoutRates dropout,
       Vocabulary vocabulary,
       List<String> names,
       StagedOutput out,
@@ -89,7 +88,6 @@ public final class FinetuneJob {
         new TrainingTask(
             o,
             trials,
-            dropout,
             names,
             vocabulary.clsId().orElse(-1),
             vocabulary.eosId().orElse(-1),
@@ -154,7 +152,7 @@ public final class FinetuneJob {
       String plan = options + "\nmodel " + ModelFingerprint.of(model.path()) + "\nclasses " + names;
       List<SearchGrid.Trial> trials = o.search().trials(o.training());
       List<TrainingTask.Outcome> outcomes =
-          train(spark, split, o, trials, dropout, vocabulary, names, out, plan);
+          train(spark, split, o, trials, vocabulary, names, out, plan);
       TrainingTask.Outcome trained =
           trials.size() == 1 ? outcomes.get(0) : keepBest(outcomes, trials, o, out, hadoop);
       String reported = trained.splits().get("test").ids().isEmpty() ? "validation" : "test";

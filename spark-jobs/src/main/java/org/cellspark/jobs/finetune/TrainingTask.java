@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SerializableWritable;
-import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -20,7 +19,6 @@ import org.cellspark.spark.FaultInjection;
 import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TaskDevice;
 import org.cellspark.train.CellClassifier;
-import org.cellspark.train.DropoutRates;
 import org.cellspark.train.Evaluation;
 import org.cellspark.train.FineTunedCheckpoint;
 import org.cellspark.train.FineTuner;
@@ -61,7 +59,6 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
 
   private final FinetuneOptions o;
   private final List<SearchGrid.Trial> trials;
-  private final DropoutRates dropout;
   private final List<String> names;
   private final int clsId;
   private final int eosId;
@@ -83,7 +80,6 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
   TrainingTask(
       FinetuneOptions o,
       List<SearchGrid.Trial> trials,
-      DropoutRates dropout,
       List<String> names,
       int clsId,
       int eosId,
@@ -94,7 +90,6 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
       Broadcast<SerializableWritable<Configuration>> hadoop) {
     this.o = o;
     this.trials = List.copyOf(trials);
-    this.dropout = dropout;
     this.names = List.copyOf(names);
     this.clsId = clsId;
     this.eosId = eosId;
@@ -172,7 +167,8 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
               classifier,
               train,
               validation,
-              training.settings(train.lengths(), weights, dropoutOf(training, model)),
+              training.settings(
+                  train.lengths(), weights, training.dropoutRates(model.configFile())),
               checkpoints);
       Map<String, SplitResult> splits = new LinkedHashMap<>();
       for (String s : cells.keySet()) {
@@ -191,17 +187,10 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
           model,
           checkpoints.scratch(),
           Trials.modelUri(stagingUri, trials.size(), trial.id()));
-      String on = "executor " + SparkEnv.get().executorId() + ", " + encoder.manager().getDevice();
+      String on = TaskDevice.where(encoder.manager().getDevice());
       return new Outcome(
           trial.id(), on, run.epochs(), run.bestEpoch(), run.resumedAfter(), splits, weights);
     }
-  }
-
-  /** The dropout rates a trial trains with: the job's, unless the trial searches --dropout. */
-  private DropoutRates dropoutOf(TrainingOptions training, ResolvedModel model) {
-    return training.dropout() == null || training.dropout().equals(o.training().dropout())
-        ? dropout
-        : training.dropoutRates(model.configFile());
   }
 
   /** Balanced: n / (classes x cells of the class), as scikit-learn's "balanced"; else all 1. */

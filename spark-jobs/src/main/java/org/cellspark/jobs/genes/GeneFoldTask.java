@@ -12,7 +12,6 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SerializableWritable;
-import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.cellspark.error.UserException;
@@ -218,7 +217,7 @@ final class GeneFoldTask
           modelsUri + "/fold-" + (fold + 1),
           hadoop.value().value(),
           local -> FineTunedCheckpoint.write(local, classifier, model.configFile(), names));
-      String on = "executor " + SparkEnv.get().executorId() + ", " + encoder.manager().getDevice();
+      String on = TaskDevice.where(encoder.manager().getDevice());
       return new Outcome(
           fold,
           on,

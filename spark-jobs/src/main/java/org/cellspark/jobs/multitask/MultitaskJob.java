@@ -107,7 +107,7 @@ public final class MultitaskJob {
         String plan = options + "\nmodel " + ModelFingerprint.of(model.path()) + "\n" + classes;
         List<SearchGrid.Trial> trials = o.search().trials(o.training());
         List<MultitaskTrainingTask.Outcome> outcomes =
-            train(spark, split, o, trials, dropout, vocabulary, classes, out, plan);
+            train(spark, split, o, trials, vocabulary, classes, out, plan);
         MultitaskTrainingTask.Outcome trained =
             trials.size() == 1
                 ? outcomes.get(0)
@@ -286,7 +286,6 @@ public final class MultitaskJob {
       Dataset<Row> split,
       MultitaskOptions o,
       List<SearchGrid.Trial> trials,
-      DropoutRates dropout,
       Vocabulary vocabulary,
       Map<String, List<String>> classes,
       StagedOutput out,
@@ -309,7 +308,6 @@ public final class MultitaskJob {
         new MultitaskTrainingTask(
             o,
             trials,
-            dropout,
             classes,
             vocabulary.clsId().orElse(-1),
             vocabulary.eosId().orElse(-1),

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SerializableWritable;
-import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -28,7 +27,6 @@ import org.cellspark.model.TrainableBert;
 import org.cellspark.spark.FaultInjection;
 import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TaskDevice;
-import org.cellspark.train.DropoutRates;
 import org.cellspark.train.FineTunedCheckpoint;
 import org.cellspark.train.FineTuner;
 import org.cellspark.train.MultiLabelledCells;
@@ -68,7 +66,6 @@ final class MultitaskTrainingTask
 
   private final MultitaskOptions o;
   private final List<SearchGrid.Trial> trials;
-  private final DropoutRates dropout;
   private final Map<String, List<String>> classes;
   private final int clsId;
   private final int eosId;
@@ -89,7 +86,6 @@ final class MultitaskTrainingTask
   MultitaskTrainingTask(
       MultitaskOptions o,
       List<SearchGrid.Trial> trials,
-      DropoutRates dropout,
       Map<String, List<String>> classes,
       int clsId,
       int eosId,
@@ -100,7 +96,6 @@ final class MultitaskTrainingTask
       Broadcast<SerializableWritable<Configuration>> hadoop) {
     this.o = o;
     this.trials = List.copyOf(trials);
-    this.dropout = dropout;
     this.classes = new LinkedHashMap<>(classes);
     this.clsId = clsId;
     this.eosId = eosId;
@@ -185,7 +180,8 @@ final class MultitaskTrainingTask
               classifier,
               train,
               cells.get("validation"),
-              training.settings(train.lengths(), weights, dropoutOf(training, model)),
+              training.settings(
+                  train.lengths(), weights, training.dropoutRates(model.configFile())),
               checkpoints);
       Map<String, SplitResult> splits = new LinkedHashMap<>();
       cells.forEach(
@@ -204,17 +200,10 @@ final class MultitaskTrainingTask
           model,
           checkpoints.scratch(),
           Trials.modelUri(stagingUri, trials.size(), trial.id()));
-      String on = "executor " + SparkEnv.get().executorId() + ", " + encoder.manager().getDevice();
+      String on = TaskDevice.where(encoder.manager().getDevice());
       return new Outcome(
           trial.id(), on, run.epochs(), run.bestEpoch(), run.resumedAfter(), splits, weights);
     }
-  }
-
-  /** The dropout rates a trial trains with: the job's, unless the trial searches --dropout. */
-  private DropoutRates dropoutOf(TrainingOptions training, ResolvedModel model) {
-    return java.util.Objects.equals(training.dropout(), o.training().dropout())
-        ? dropout
-        : training.dropoutRates(model.configFile());
   }
 
   /** New heads (and attention vector) as upstream initialises them, drawn from the seed. */
