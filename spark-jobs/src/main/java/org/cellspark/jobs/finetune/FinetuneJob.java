@@ -313,31 +313,22 @@ public final class FinetuneJob {
         .forEach(
             (split, r) -> {
               for (int i = 0; i < r.ids().size(); i++) {
-                float[] p = r.evaluation().probabilities()[i];
-                Double[] probability = new Double[p.length];
-                double confidence = 0;
-                for (int k = 0; k < p.length; k++) {
-                  probability[k] = (double) p[k];
-                  confidence = Math.max(confidence, p[k]);
-                }
-                rows.add(
-                    RowFactory.create(
-                        r.ids().get(i),
-                        names.get(r.labels()[i]),
-                        split,
+                List<Object> row =
+                    new ArrayList<>(List.of(r.ids().get(i), names.get(r.labels()[i]), split));
+                row.addAll(
+                    PredictionColumns.values(
                         names.get(r.evaluation().predicted()[i]),
-                        confidence,
-                        probability));
+                        r.evaluation().probabilities()[i]));
+                rows.add(RowFactory.create(row.toArray()));
               }
             });
     StructType schema =
-        new StructType()
-            .add("cell_id", DataTypes.StringType, false)
-            .add(o.label(), DataTypes.StringType, false)
-            .add("split", DataTypes.StringType, false)
-            .add("predicted", DataTypes.StringType, false)
-            .add("confidence", DataTypes.DoubleType, false)
-            .add("probability", DataTypes.createArrayType(DataTypes.DoubleType, false), false);
+        PredictionColumns.add(
+            new StructType()
+                .add("cell_id", DataTypes.StringType, false)
+                .add(o.label(), DataTypes.StringType, false)
+                .add("split", DataTypes.StringType, false),
+            null);
     return spark.createDataFrame(rows, schema);
   }
 

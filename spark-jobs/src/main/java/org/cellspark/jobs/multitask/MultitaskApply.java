@@ -18,7 +18,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.TaskCompletionListener;
 import org.cellspark.jobs.common.CellSelection;
@@ -27,6 +26,7 @@ import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.jobs.finetune.FineTunedApply;
+import org.cellspark.jobs.finetune.PredictionColumns;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.spark.TaskDevice;
 import org.cellspark.train.FineTunedCheckpoint;
@@ -97,14 +97,7 @@ public final class MultitaskApply {
         schema = schema.add(cells.schema().apply(c));
       }
       for (String task : tasks.keySet()) {
-        schema =
-            schema
-                .add(task + "_predicted", DataTypes.StringType, false)
-                .add(task + "_confidence", DataTypes.DoubleType, false)
-                .add(
-                    task + "_probability",
-                    DataTypes.createArrayType(DataTypes.DoubleType, false),
-                    false);
+        schema = PredictionColumns.add(schema, task);
       }
       JavaRDD<Row> scored =
           cells
@@ -230,16 +223,12 @@ public final class MultitaskApply {
         }
         for (int t = 0; t < names.size(); t++) {
           MultiTaskEvaluation.Task task = e.tasks().get(t);
-          float[] p = task.probabilities()[i];
-          Double[] probability = new Double[p.length];
-          double confidence = 0;
-          for (int k = 0; k < p.length; k++) {
-            probability[k] = (double) p[k];
-            confidence = Math.max(confidence, p[k]);
+          List<Object> values =
+              PredictionColumns.values(
+                  names.get(t).get(task.predicted()[i]), task.probabilities()[i]);
+          for (int v = 0; v < 3; v++) {
+            row[carried + 3 * t + v] = values.get(v);
           }
-          row[carried + 3 * t] = names.get(t).get(task.predicted()[i]);
-          row[carried + 3 * t + 1] = confidence;
-          row[carried + 3 * t + 2] = probability;
         }
         out.add(RowFactory.create(row));
       }

@@ -37,6 +37,7 @@ import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.jobs.finetune.EpochCheckpoints;
+import org.cellspark.jobs.finetune.PredictionColumns;
 import org.cellspark.jobs.finetune.SearchGrid;
 import org.cellspark.jobs.finetune.TrainingCurve;
 import org.cellspark.jobs.finetune.Trials;
@@ -59,9 +60,10 @@ import org.slf4j.LoggerFactory;
  * (rare classes left out); a cell takes part when it has a class for at least one task, and counts
  * only for the tasks it has one for. One split for all tasks, dealt as {@code finetune} deals it
  * (by donor with --group). Training runs in one Spark task, on its executor's device, with
- * finetune's loop (its options, bf16, states and resume). Writes model/ (upstream's state dict
- * names, in safetensors), training.csv/.png, metrics.json, predictions/ (every task for every
- * cell), a confusion matrix per task, and the summary.
+ * finetune's loop (its options, bf16, states and resume); with --search, one task per trial, the
+ * best kept ({@link Trials}). Writes model/ (upstream's state dict names, in safetensors),
+ * training.csv/.png, metrics.json, predictions/ (every task for every cell), a confusion matrix per
+ * task, and the summary.
  */
 public final class MultitaskJob {
   private static final Logger LOG = LoggerFactory.getLogger(MultitaskJob.class);
@@ -100,7 +102,9 @@ public final class MultitaskJob {
       labelled = labelled.filter(anyTaskClass(o));
       Map<String, Object> splitInfo = new LinkedHashMap<>();
       Dataset<Row> split =
-          LabelSplits.withSplit(spark, labelled, splitSettings(o), splitInfo, out).cache();
+          LabelSplits.withSplit(
+                  spark, labelled, labelSettings(o, String.join(",", o.tasks())), splitInfo, out)
+              .cache();
       try {
         requireTrainingAndValidationCells(split, o);
         Map<String, Object> options = options(o, vocabularyLocation, dropout);
@@ -190,23 +194,15 @@ public final class MultitaskJob {
       Map<String, List<String>> classes,
       Map<String, Object> info) {
     Dataset<Row> out = cells;
+    long all = cells.count();
     for (int t = 0; t < o.tasks().size(); t++) {
       String task = o.tasks().get(t);
       Dataset<Row> labelled =
           cells
               .filter(col(task).isNotNull())
               .withColumn("_label", col(task).cast(DataTypes.StringType));
-      LabelSplits.Settings settings =
-          new LabelSplits.Settings(
-              task,
-              o.group(),
-              o.input(),
-              o.fractions(),
-              o.seed(),
-              o.minClassSize(),
-              o.rareThreshold());
       LabelSplits.Classes kept =
-          LabelSplits.Classes.of(labelled, cells.count() - labelled.count(), settings);
+          LabelSplits.Classes.of(labelled, all - labelled.count(), labelSettings(o, task));
       List<String> names = kept.kept().stream().sorted().toList();
       classes.put(task, names);
       info.put(task, kept.asMap(names.toArray(new String[0])));
@@ -216,15 +212,10 @@ public final class MultitaskJob {
     return out;
   }
 
-  private static LabelSplits.Settings splitSettings(MultitaskOptions o) {
+  /** Classes and splits as finetune makes them, for {@code label} (messages name it). */
+  private static LabelSplits.Settings labelSettings(MultitaskOptions o, String label) {
     return new LabelSplits.Settings(
-        String.join(",", o.tasks()),
-        o.group(),
-        o.input(),
-        o.fractions(),
-        o.seed(),
-        o.minClassSize(),
-        o.rareThreshold());
+        label, o.group(), o.input(), o.fractions(), o.seed(), o.minClassSize(), o.rareThreshold());
   }
 
   /** The table's columns checked, and its vocabulary: the option's, else its summary's. */
@@ -413,17 +404,10 @@ public final class MultitaskJob {
                 for (int t = 0; t < names.size(); t++) {
                   MultiTaskEvaluation.Task e = r.evaluation().tasks().get(t);
                   int label = r.labels()[t][i];
-                  float[] p = e.probabilities()[i];
-                  Double[] probability = new Double[p.length];
-                  double confidence = 0;
-                  for (int k = 0; k < p.length; k++) {
-                    probability[k] = (double) p[k];
-                    confidence = Math.max(confidence, p[k]);
-                  }
                   row.add(label == MultiLabelledCells.UNLABELLED ? null : names.get(t).get(label));
-                  row.add(names.get(t).get(e.predicted()[i]));
-                  row.add(confidence);
-                  row.add(probability);
+                  row.addAll(
+                      PredictionColumns.values(
+                          names.get(t).get(e.predicted()[i]), e.probabilities()[i]));
                 }
                 rows.add(RowFactory.create(row.toArray()));
               }
@@ -433,15 +417,7 @@ public final class MultitaskJob {
             .add("cell_id", DataTypes.StringType, false)
             .add("split", DataTypes.StringType, false);
     for (String task : classes.keySet()) {
-      schema =
-          schema
-              .add(task, DataTypes.StringType, true)
-              .add(task + "_predicted", DataTypes.StringType, false)
-              .add(task + "_confidence", DataTypes.DoubleType, false)
-              .add(
-                  task + "_probability",
-                  DataTypes.createArrayType(DataTypes.DoubleType, false),
-                  false);
+      schema = PredictionColumns.add(schema.add(task, DataTypes.StringType, true), task);
     }
     return spark.createDataFrame(rows, schema);
   }
