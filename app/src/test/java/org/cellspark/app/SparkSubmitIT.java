@@ -210,9 +210,10 @@ class SparkSubmitIT {
    * finetune through spark-submit on a local cluster: the training task runs in an executor JVM,
    * with the model shipped with --archives and found there by its alias, and writes its model/ into
    * the job's output from that executor; classify apply --tokens then labels the cells with it on
-   * the executors; a settings search trains its two trials at once, one in each executor; and
-   * pretrain and finetune-multitask train in an executor the same way, under Kryo (and classify
-   * apply labels cells with the multi-task model there).
+   * the executors; a cross-validation with a settings search trains its four trainings (two folds x
+   * two trials) spread over both executors, each fold keeping its best trial; and pretrain and
+   * finetune-multitask train in an executor the same way, under Kryo (and classify apply labels
+   * cells with the multi-task model there).
    */
   @Test
   void finetuneTrainsInAnExecutorOfItsOwn() throws Exception {
@@ -269,7 +270,8 @@ class SparkSubmitIT {
             "--output",
             tmp.resolve("labels").toString());
     assertThat(applied).contains("labelled 600 cells");
-    // A search of two trials: each in a task, and an executor, of its own, at once.
+    // Cross-validation with a search in each fold: two folds x two trials, four tasks spread over
+    // both executors; each fold keeps its best trial.
     List<String> searchArgs = new java.util.ArrayList<>(shipped);
     searchArgs.addAll(List.of("--conf", "spark.locality.wait=0"));
     String searched =
@@ -286,23 +288,35 @@ class SparkSubmitIT {
             "tinymodel",
             "--epochs",
             "1",
+            "--folds",
+            "2",
             "--search",
             "learning-rate=5e-5,1e-3",
             "--output",
             tmp.resolve("search").toString());
-    assertThat(searched).contains("kept trial").contains("of 2: {learning-rate=");
+    assertThat(searched)
+        .contains("cross-validated cell_type (4 classes), 2 folds: test macro-F1")
+        .contains("each fold's trials and the one it kept in trials.csv");
     JsonNode trials =
         new ObjectMapper()
             .readTree(tmp.resolve("search/_cellspark.json").toFile())
             .path("search")
             .path("trials");
-    assertThat(
-            Set.of(
-                trials.get(0).path("trained_on").asText().split(",")[0],
-                trials.get(1).path("trained_on").asText().split(",")[0]))
-        .as("each trial in an executor of its own")
+    Set<String> executors = new java.util.HashSet<>();
+    trials.forEach(t -> executors.add(t.path("trained_on").asText().split(",")[0]));
+    assertThat(executors)
+        .as("the trainings spread over both executors")
         .containsExactlyInAnyOrder("executor 0", "executor 1");
-    assertThat(Files.readAllLines(tmp.resolve("search/trials.csv"))).hasSize(3);
+    assertThat(Files.readAllLines(tmp.resolve("search/trials.csv"))).hasSize(5);
+    assertThat(tmp.resolve("search/models/fold-1/model.safetensors")).exists();
+    assertThat(tmp.resolve("search/models/fold-2/model.safetensors")).exists();
+    assertThat(
+            new ObjectMapper()
+                .readTree(tmp.resolve("search/metrics.json").toFile())
+                .path("metrics")
+                .path("folds")
+                .size())
+        .isEqualTo(2);
     // pretrain in an executor too, under Kryo (its plan and outcome are records between JVMs).
     List<String> pretrainArgs = new java.util.ArrayList<>(shipped);
     pretrainArgs.addAll(

@@ -83,6 +83,15 @@ final class FinetuneCommand implements Callable<Integer> {
   @Option(names = "--split", paramLabel = "TRAIN,VALID,TEST", description = "[split_sizes]")
   String split = "0.8,0.1,0.1";
 
+  @Option(
+      names = {"--folds", "--num-crossval-splits"},
+      paramLabel = "K",
+      description =
+          "Cross-validate over K folds of cells (or --group's groups), each a Spark task: every"
+              + " cell tested once by a model that never trained on it; the other folds split by"
+              + " --split's train and validation shares; 0 or 1 = one split [num_crossval_splits].")
+  int folds;
+
   @Option(names = "--min-class-size", paramLabel = "N", description = "Leave out smaller classes.")
   long minClassSize = 10;
 
@@ -110,10 +119,15 @@ final class FinetuneCommand implements Callable<Integer> {
             .minClassSize(minClassSize)
             .rareThreshold(rareThreshold)
             .overwrite(overwrite)
-            .search(SearchGrid.parse(search));
+            .search(SearchGrid.parse(search))
+            .folds(folds);
     FinetuneOptions options = training.applyTo(builder).build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark finetune")) {
       FinetuneResult r = FinetuneJob.run(s.spark(), options);
+      if (r.folds() > 0) {
+        printFolds(r, spec.commandLine().getOut());
+        return Main.OK;
+      }
       spec.commandLine()
           .getOut()
           .printf(
@@ -133,6 +147,29 @@ final class FinetuneCommand implements Callable<Integer> {
       spec.commandLine().getOut().flush();
     }
     return Main.OK;
+  }
+
+  /** A cross-validation's test scores over the folds, and where its outputs are. */
+  private void printFolds(FinetuneResult r, java.io.PrintWriter out) {
+    out.printf(
+        Locale.ROOT,
+        "cross-validated %s (%d classes), %d folds: test macro-F1 %.3f ± %.3f, accuracy %.3f%s%n"
+            + "  every cell's out-of-fold prediction, folds.csv, metrics%s and each fold's model"
+            + " (models/fold-N) in %s (%.1f s)%n",
+        label,
+        r.classes().size(),
+        r.folds(),
+        r.macroF1(),
+        r.macroF1Sd(),
+        r.accuracy(),
+        Double.isNaN(r.rocAuc()) ? "" : String.format(Locale.ROOT, ", ROC AUC %.3f", r.rocAuc()),
+        Double.isNaN(r.rocAuc()) ? "" : ", ROC curves",
+        r.output(),
+        r.seconds());
+    if (r.summary().get("search") != null) {
+      out.printf(Locale.ROOT, "  each fold's trials and the one it kept in trials.csv%n");
+    }
+    out.flush();
   }
 
   /** With --search, the trial kept and where every trial is listed. */

@@ -95,4 +95,22 @@ class UpstreamNamesTest {
     assertThat(f.taskWeights).containsExactly(1.0, 0.5);
     assertThat(f.pooling).as("upstream's use_attention_pooling=True").isEqualTo("attention");
   }
+
+  @Test
+  void finetuneTakesUpstreamsNumberOfSplits() {
+    FinetuneCommand f = new FinetuneCommand();
+    new CommandLine(f)
+        .parseArgs(
+            "--input",
+            "t",
+            "--label",
+            "l",
+            "--model",
+            "m",
+            "--output",
+            "o",
+            "--num-crossval-splits",
+            "5");
+    assertThat(f.folds).isEqualTo(5);
+  }
 }

@@ -134,6 +134,105 @@ public final class LabelSplits {
   }
 
   /**
+   * Adds _fold (from 0) and _roles (for each fold, the cell's part in it: "test" in its own fold,
+   * "train" or "validation" in the others), for cross-validation over {@code folds} folds. Without
+   * a group column a cell's fold is its split hash (the one {@link #withSplit} uses) scaled to the
+   * folds, and a second hash of its cell_id makes it a validation cell of the folds it is not in
+   * with the validation share of train + validation (--split's test share plays no part). With a
+   * group column whole groups are dealt into folds of about equal cells, and for each fold the
+   * other folds' groups are dealt to train and validation by that share as {@link #withSplit} deals
+   * groups (at least one each); splits.csv lists every group's fold and part in each fold.
+   */
+  public static Dataset<Row> withFolds(
+      SparkSession spark,
+      Dataset<Row> labelled,
+      Settings o,
+      int folds,
+      Map<String, Object> info,
+      StagedOutput out) {
+    double[] f = o.fractions();
+    double validationShare = f[1] / (f[0] + f[1]);
+    info.put("folds", folds);
+    info.put("validation_share_of_the_other_folds", validationShare);
+    info.put("seed", o.seed());
+    if (o.group() == null) {
+      Column u = pmod(xxhash64(col("cell_id"), lit(o.seed())), lit(1_000_000L)).divide(1e6);
+      Column v =
+          pmod(xxhash64(col("cell_id"), lit(o.seed()), lit("validation")), lit(1_000_000L))
+              .divide(1e6);
+      Column fold = org.apache.spark.sql.functions.floor(u.multiply(folds)).cast("int");
+      Column inner =
+          when(v.lt(validationShare), Split.VALIDATION.label()).otherwise(Split.TRAIN.label());
+      Column[] roles = new Column[folds];
+      for (int k = 0; k < folds; k++) {
+        roles[k] = when(col("_fold").equalTo(k), Split.TEST.label()).otherwise(inner);
+      }
+      info.put("by", "cell (hash of cell_id)");
+      return labelled
+          .withColumn("_fold", fold)
+          .withColumn("_roles", org.apache.spark.sql.functions.array(roles));
+    }
+    Dataset<Row> grouped = labelled.withColumn("_group", col(o.group()).cast(DataTypes.StringType));
+    long missing = grouped.filter(col("_group").isNull()).count();
+    grouped = grouped.filter(col("_group").isNotNull());
+    Map<String, Long> perGroup = counts(grouped, "_group");
+    Map<String, Integer> foldOf = Split.assignFolds(perGroup, folds, o.seed(), o.group());
+    Map<String, String[]> roles = new TreeMap<>();
+    perGroup.keySet().forEach(g -> roles.put(g, new String[folds]));
+    for (int k = 0; k < folds; k++) {
+      Map<String, Long> others = new TreeMap<>();
+      for (Map.Entry<String, Integer> e : foldOf.entrySet()) {
+        if (e.getValue() == k) {
+          roles.get(e.getKey())[k] = Split.TEST.label();
+        } else {
+          others.put(e.getKey(), perGroup.get(e.getKey()));
+        }
+      }
+      if (others.size() < 2) {
+        throw UserException.of(
+            "--group %s: fold %d of --folds %d leaves %d other group(s), and training needs one"
+                + " to train on and one to validate on: use fewer --folds, or a column with more"
+                + " groups (%d here)",
+            o.group(), k + 1, folds, others.size(), perGroup.size());
+      }
+      int fold = k;
+      Split.assignGroups(
+              others,
+              new double[] {1 - validationShare, validationShare, 0},
+              o.seed() + k + 1,
+              o.group())
+          .forEach((g, s) -> roles.get(g)[fold] = s.label());
+    }
+    List<Row> rows = new ArrayList<>();
+    StringBuilder csv = new StringBuilder("group,cells,fold");
+    for (int k = 1; k <= folds; k++) {
+      csv.append(",fold_").append(k);
+    }
+    csv.append('\n');
+    roles.forEach(
+        (g, r) -> {
+          int k = foldOf.get(g);
+          rows.add(RowFactory.create(g, k, Arrays.asList(r)));
+          csv.append(csvField(g)).append(',').append(perGroup.get(g)).append(',').append(k + 1);
+          for (String role : r) {
+            csv.append(',').append(role);
+          }
+          csv.append('\n');
+        });
+    out.writeText("splits.csv", csv.toString());
+    StructType schema =
+        new StructType()
+            .add("_group", DataTypes.StringType, false)
+            .add("_fold", DataTypes.IntegerType, false)
+            .add("_roles", DataTypes.createArrayType(DataTypes.StringType, false), false);
+    info.put("by", "group column " + o.group());
+    info.put("groups", perGroup.size());
+    info.put("cells_without_group", missing);
+    return grouped.join(
+        org.apache.spark.sql.functions.broadcast(spark.createDataFrame(rows, schema)), "_group");
+  }
+
+  /**
    * Cells per split ("train", "validation", "test"; a split without cells absent), as {@link
    * #withSplit} recorded them in {@code info} when it dealt groups, else counted (and recorded).
    */

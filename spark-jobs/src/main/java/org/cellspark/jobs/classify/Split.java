@@ -70,4 +70,38 @@ enum Split {
     }
     return out;
   }
+
+  /**
+   * Groups dealt into {@code folds} folds of about equal cells: shuffled with the seed as {@link
+   * #assignGroups} shuffles them, the first {@code folds} one to each fold, then each next group to
+   * the fold with the fewest cells so far (the lowest-numbered of equals). Fold numbers from 0.
+   */
+  static Map<String, Integer> assignFolds(
+      Map<String, Long> cellsPerGroup, int folds, long seed, String column) {
+    List<String> groups = new ArrayList<>(cellsPerGroup.keySet());
+    Collections.sort(groups);
+    Collections.shuffle(groups, new Random(seed));
+    if (groups.size() < folds) {
+      throw UserException.of(
+          "--group %s has %d distinct value(s); --folds %d needs at least %d, a group in every"
+              + " fold: use fewer --folds, or a column with more groups",
+          column, groups.size(), folds, folds);
+    }
+    long[] filled = new long[folds];
+    Map<String, Integer> out = new LinkedHashMap<>();
+    for (String g : groups) {
+      int least = 0;
+      for (int f = 1; f < folds; f++) {
+        if (filled[f] < filled[least]) {
+          least = f;
+        }
+      }
+      if (out.size() < folds) {
+        least = out.size();
+      }
+      out.put(g, least);
+      filled[least] += cellsPerGroup.get(g);
+    }
+    return out;
+  }
 }

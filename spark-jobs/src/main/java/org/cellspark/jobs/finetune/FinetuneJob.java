@@ -24,6 +24,7 @@ import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.ModelCheck;
 import org.cellspark.jobs.classify.ClassifyJob;
 import org.cellspark.jobs.classify.ConfusionHeatmap;
+import org.cellspark.jobs.classify.FoldScores;
 import org.cellspark.jobs.classify.LabelSplits;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.JobScope;
@@ -84,21 +85,32 @@ public final class FinetuneJob {
             col("input_ids"),
             col("_label"),
             col("_split"));
-    TrainingTask task =
-        new TrainingTask(
-            o,
-            trials,
-            names,
-            vocabulary.clsId().orElse(-1),
-            vocabulary.eosId().orElse(-1),
-            out.stagingUri(),
-            out.targetUri(),
-            plan,
-            FaultInjection.trainingStop(spark),
-            SparkJobs.hadoopConf(spark));
-    List<TrainingTask.Outcome> outcomes = Trials.run(spark, rows, n, task);
+    List<TrainingTask.Outcome> outcomes =
+        Trials.run(spark, rows, n, task(spark, o, trials, vocabulary, names, out, plan));
     spark.sparkContext().setJobDescription(null);
     return outcomes;
+  }
+
+  private static TrainingTask task(
+      SparkSession spark,
+      FinetuneOptions o,
+      List<SearchGrid.Trial> trials,
+      Vocabulary vocabulary,
+      List<String> names,
+      StagedOutput out,
+      String plan) {
+    return new TrainingTask(
+        o,
+        trials,
+        o.folds(),
+        names,
+        vocabulary.clsId().orElse(-1),
+        vocabulary.eosId().orElse(-1),
+        out.stagingUri(),
+        out.targetUri(),
+        plan,
+        FaultInjection.trainingStop(spark),
+        SparkJobs.hadoopConf(spark));
   }
 
   /** The best trial kept (model/, trials.csv), and said on the log. */
@@ -144,13 +156,36 @@ public final class FinetuneJob {
       LabelSplits.Classes classes =
           LabelSplits.Classes.of(labelled, cells.count() - labelled.count(), labels);
       labelled = labelled.filter(col("_label").isin(classes.kept().toArray()));
-      Map<String, Object> splitInfo = new LinkedHashMap<>();
-      Dataset<Row> split = LabelSplits.withSplit(spark, labelled, labels, splitInfo, out);
-      requireTrainingAndValidationCells(LabelSplits.cellsPerSplit(split, splitInfo), o);
       List<String> names = classes.kept().stream().sorted().toList();
       Map<String, Object> options = options(o, vocabularyLocation, dropout);
       String plan = options + "\nmodel " + ModelFingerprint.of(model.path()) + "\nclasses " + names;
       List<SearchGrid.Trial> trials = o.search().trials(o.training());
+      Map<String, Object> splitInfo = new LinkedHashMap<>();
+      if (o.folds() > 0) {
+        Dataset<Row> folded =
+            LabelSplits.withFolds(spark, labelled, labels, o.folds(), splitInfo, out);
+        CrossValidation.Result cv =
+            CrossValidation.run(
+                spark,
+                folded,
+                o,
+                trials,
+                names,
+                task(spark, o, trials, vocabulary, names, out, plan),
+                splitInfo,
+                out,
+                hadoop);
+        JobSummary summary =
+            new JobSummary("finetune")
+                .put("options", options)
+                .put("classes", classes.asMap(names.toArray(new String[0])))
+                .put("split", splitInfo)
+                .put("search", cv.search())
+                .put("metrics", cv.metrics());
+        return finish(job, out, hadoop, o, summary, start, names, cv);
+      }
+      Dataset<Row> split = LabelSplits.withSplit(spark, labelled, labels, splitInfo, out);
+      requireTrainingAndValidationCells(LabelSplits.cellsPerSplit(split, splitInfo), o);
       List<TrainingTask.Outcome> outcomes =
           train(spark, split, o, trials, vocabulary, names, out, plan);
       TrainingTask.Outcome trained =
@@ -194,8 +229,51 @@ public final class FinetuneJob {
           trained.epochs().size(),
           trained.bestEpoch(),
           seconds,
+          0,
+          0,
+          Double.NaN,
           summary.asMap());
     }
+  }
+
+  /** A cross-validation's end: the summary committed, the epoch states gone, the result. */
+  private static FinetuneResult finish(
+      JobScope job,
+      StagedOutput out,
+      Configuration hadoop,
+      FinetuneOptions o,
+      JobSummary summary,
+      long start,
+      List<String> names,
+      CrossValidation.Result cv) {
+    double seconds = (System.nanoTime() - start) / 1e9;
+    summary.put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
+    job.commit(out, summary);
+    EpochCheckpoints.delete(out.targetUri(), hadoop);
+    FoldScores scores = cv.scores();
+    LOG.info(
+        String.format(
+            Locale.ROOT,
+            "finetune: %s, %d folds, test macro-F1 %.3f ± %.3f (%.1f s) to %s",
+            o.label(),
+            o.folds(),
+            scores.macroF1().getMean(),
+            FoldScores.sd(scores.macroF1()),
+            seconds,
+            out.targetUri()));
+    return new FinetuneResult(
+        out.targetUri(),
+        names,
+        "test, " + o.folds() + " folds",
+        scores.accuracy().getMean(),
+        scores.macroF1().getMean(),
+        cv.kept().stream().mapToInt(f -> f.epochs().size()).max().orElse(0),
+        0,
+        seconds,
+        o.folds(),
+        FoldScores.sd(scores.macroF1()),
+        scores.meanRocAuc(),
+        summary.asMap());
   }
 
   /** The table's columns checked, and its vocabulary: the option's, else its summary's. */
@@ -371,6 +449,7 @@ public final class FinetuneJob {
     m.put("min_class_size", o.minClassSize());
     m.put("rare_threshold", o.rareThreshold());
     m.put("seed", o.seed());
+    m.put("folds", o.folds());
     if (!o.search().isEmpty()) {
       m.put("search", o.search().values());
     }

@@ -18,6 +18,8 @@ import org.cellspark.jobs.common.OptionProblems;
  * @param pooling the head's input: the mean of the gene tokens, or {@code <cls>} (V2 models)
  * @param training how to train (its seed also deals the splits)
  * @param search settings to search, a trial per combination; none: one training
+ * @param folds cross-validation's folds (each cell tested once, by a model that never trained on
+ *     it); 0 or 1: one train / validation / test split
  */
 public record FinetuneOptions(
     String input,
@@ -32,8 +34,12 @@ public record FinetuneOptions(
     long minClassSize,
     double rareThreshold,
     boolean overwrite,
-    SearchGrid search)
+    SearchGrid search,
+    int folds)
     implements Serializable {
+
+  /** The most folds: a fold's test part is at least a twentieth of the cells. */
+  public static final int MAX_FOLDS = 20;
 
   public FinetuneOptions {
     OptionProblems problems = new OptionProblems();
@@ -43,9 +49,27 @@ public record FinetuneOptions(
     problems.requireValue(output, "--output is required");
     fractions = TrainingOptions.splitFractions(fractions, problems);
     search = search == null ? SearchGrid.none() : search;
+    folds = folds == 1 ? 0 : folds; // upstream's num_crossval_splits=1: one split
     training.addProblems(problems);
     if (minClassSize < 0 || rareThreshold < 0 || rareThreshold >= 1) {
       problems.add("--min-class-size must be >= 0 and --rare-threshold in [0, 1)");
+    }
+    if (folds != 0 && (folds < 2 || folds > MAX_FOLDS)) {
+      problems.add(
+          "--folds must be 0 or 1 (one split) or from 2 to "
+              + MAX_FOLDS
+              + " (upstream's num_crossval_splits is 5), not "
+              + folds);
+    } else if (folds > 0 && (long) folds * search.trials(null).size() > SearchGrid.MAX_TRIALS) {
+      problems.add(
+          String.format(
+              java.util.Locale.ROOT,
+              "--folds %d with --search's %d trials makes %d trainings; at most %d: give fewer"
+                  + " folds or values",
+              folds,
+              search.trials(null).size(),
+              folds * search.trials(null).size(),
+              SearchGrid.MAX_TRIALS));
     }
     problems.throwIfAny();
   }
@@ -78,7 +102,8 @@ public record FinetuneOptions(
         .minClassSize(minClassSize)
         .rareThreshold(rareThreshold)
         .overwrite(overwrite)
-        .search(search);
+        .search(search)
+        .folds(folds);
   }
 
   /**
@@ -97,6 +122,7 @@ public record FinetuneOptions(
     private double rareThreshold;
     private boolean overwrite;
     private SearchGrid search;
+    private int folds;
 
     private Builder() {
       super(10);
@@ -167,6 +193,11 @@ public record FinetuneOptions(
       return this;
     }
 
+    public Builder folds(int v) {
+      folds = v;
+      return this;
+    }
+
     public FinetuneOptions build() {
       return new FinetuneOptions(
           input,
@@ -181,7 +212,8 @@ public record FinetuneOptions(
           minClassSize,
           rareThreshold,
           overwrite,
-          search);
+          search,
+          folds);
     }
   }
 }

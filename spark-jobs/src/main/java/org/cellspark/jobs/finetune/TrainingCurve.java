@@ -71,6 +71,23 @@ public final class TrainingCurve {
   }
 
   /**
+   * training.csv of a cross-validation: {@link #csv}'s lines, each led by its fold.
+   *
+   * @param byFold each fold's epochs, by fold number (from 1)
+   */
+  public static String csvByFold(Map<Integer, List<FineTuner.Epoch>> byFold, String metricKey) {
+    StringBuilder csv = new StringBuilder("fold,");
+    csv.append(csv(List.of(), metricKey));
+    byFold.forEach(
+        (fold, epochs) ->
+            csv(epochs, metricKey)
+                .lines()
+                .skip(1)
+                .forEach(line -> csv.append(fold).append(',').append(line).append('\n')));
+    return csv.toString();
+  }
+
+  /**
    * @param title the chart's title
    * @param metric what the epochs' validation metric is
    */

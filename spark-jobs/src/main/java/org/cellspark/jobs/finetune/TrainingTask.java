@@ -25,12 +25,13 @@ import org.cellspark.train.FineTuner;
 import org.cellspark.train.LabelledCells;
 
 /**
- * The task that fine-tunes (one, or one per trial of a search): it reads its partition (every
- * labelled cell: cell_id, input_ids, label, split, the trial's number) into memory, trains with the
- * trial's settings on the task's device (its GPU, else the CPU), evaluates every split, writes
- * model/ into the job's staging folder and returns the numbers to the driver. The tokens are held
- * packed, 2 bytes a token ({@link TaskCells}): a million cells of 2,048 tokens take 4 GB of the
- * executor's heap.
+ * The task that fine-tunes (one, or one per unit: a search's trial, a cross-validation's fold, or a
+ * trial within a fold): it reads its partition (every labelled cell: cell_id, input_ids, label, its
+ * split in the unit's fold, the unit's number) into memory, trains with the trial's settings on the
+ * task's device (its GPU, else the CPU), evaluates every split (with --folds validation and test
+ * only: only the held-out fold's predictions are kept), writes its model into the job's staging
+ * folder and returns the numbers to the driver. The tokens are held packed, 2 bytes a token ({@link
+ * TaskCells}): a million cells of 2,048 tokens take 4 GB of the executor's heap.
  */
 final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.Outcome> {
   private static final long serialVersionUID = 1L;
@@ -43,11 +44,13 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
    * What training returns to the driver.
    *
    * @param bestEpoch the epoch whose weights were kept
+   * @param fold the cross-validation fold (0 without --folds)
    * @param trial the search's trial (0 without a search)
    * @param trainedOn the executor and device that trained it
    * @param splits train, validation, test (a split without cells has no evaluation)
    */
   record Outcome(
+      int fold,
       int trial,
       String trainedOn,
       List<FineTuner.Epoch> epochs,
@@ -59,6 +62,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
 
   private final FinetuneOptions o;
   private final List<SearchGrid.Trial> trials;
+  private final int folds;
   private final List<String> names;
   private final int clsId;
   private final int eosId;
@@ -70,7 +74,8 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
 
   /**
    * @param trials the settings to train with: one, or a search's trials (a partition holds one
-   *     trial's cells, its number in each row)
+   *     unit's cells, its number in each row: fold unit / trials, trial unit % trials)
+   * @param folds the cross-validation's folds; 0: one split
    * @param out the job's output: model/ goes into its staging folder (a search's trial: a folder of
    *     its own there), the epoch checkpoints beside it
    * @param plan the fine-tune's fingerprint as the driver knows it (options, model); the task adds
@@ -80,6 +85,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
   TrainingTask(
       FinetuneOptions o,
       List<SearchGrid.Trial> trials,
+      int folds,
       List<String> names,
       int clsId,
       int eosId,
@@ -90,6 +96,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
       Broadcast<SerializableWritable<Configuration>> hadoop) {
     this.o = o;
     this.trials = List.copyOf(trials);
+    this.folds = folds;
     this.names = List.copyOf(names);
     this.clsId = clsId;
     this.eosId = eosId;
@@ -106,16 +113,16 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
     for (String s : List.of("train", "validation", "test")) {
       bySplit.put(s, new TaskCells());
     }
-    int[] trial = {-1};
+    int[] unit = {-1};
     rows.forEachRemaining(
         r -> {
-          trial[0] = r.getInt(r.length() - 1);
+          unit[0] = r.getInt(r.length() - 1);
           bySplit
               .get(r.getString(3))
               .add(r.getString(0), r.<Integer>getList(1), names.indexOf(r.getString(2)));
         });
-    if (trial[0] < 0) {
-      return java.util.Collections.emptyIterator(); // a partition no trial was dealt to
+    if (unit[0] < 0) {
+      return java.util.Collections.emptyIterator(); // a partition no unit was dealt to
     }
     Map<String, LabelledCells> cells = new LinkedHashMap<>();
     Map<String, List<String>> ids = new LinkedHashMap<>();
@@ -130,18 +137,21 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
           cells.put(s, new LabelledCells(part.tokens(), part.labels()));
           ids.put(s, part.ids());
         });
-    SearchGrid.Trial t = trials.get(trial[0]);
+    SearchGrid.Trial t = trials.get(unit[0] % trials.size());
+    int fold = folds == 0 ? 0 : unit[0] / trials.size();
     String fingerprint = plan + "\ncells " + digest.hex();
     Configuration conf = hadoop.value().value();
+    String name = Trials.checkpointName(folds, trials.size(), fold, t.id());
     EpochCheckpoints checkpoints =
-        trials.size() == 1
+        name == null
             ? EpochCheckpoints.open(target, fingerprint, conf, stopAfter)
             : EpochCheckpoints.open(
-                target, "trial-" + t.id(), fingerprint + "\ntrial " + t.values(), conf, stopAfter);
-    return List.of(train(t, cells, ids, checkpoints)).iterator();
+                target, name, fingerprint + "\n" + name + " " + t.values(), conf, stopAfter);
+    return List.of(train(fold, t, cells, ids, checkpoints)).iterator();
   }
 
   private Outcome train(
+      int fold,
       SearchGrid.Trial trial,
       Map<String, LabelledCells> cells,
       Map<String, List<String>> ids,
@@ -173,6 +183,11 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
       Map<String, SplitResult> splits = new LinkedHashMap<>();
       for (String s : cells.keySet()) {
         LabelledCells c = cells.get(s);
+        if (folds > 0 && s.equals("train")) {
+          // A fold's training cells are other folds' test cells: their predictions come from there.
+          splits.put(s, new SplitResult(List.of(), new int[0], null));
+          continue;
+        }
         splits.put(
             s,
             new SplitResult(
@@ -186,10 +201,10 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
           classifier,
           model,
           checkpoints.scratch(),
-          Trials.modelUri(stagingUri, trials.size(), trial.id()));
+          Trials.modelUri(stagingUri, folds, trials.size(), fold, trial.id()));
       String on = TaskDevice.where(encoder.manager().getDevice());
       return new Outcome(
-          trial.id(), on, run.epochs(), run.bestEpoch(), run.resumedAfter(), splits, weights);
+          fold, trial.id(), on, run.epochs(), run.bestEpoch(), run.resumedAfter(), splits, weights);
     }
   }
 

@@ -25,19 +25,26 @@ import org.cellspark.train.FineTuner;
 import scala.Tuple2;
 
 /**
- * A fine-tune's trainings as Spark tasks: one, or with --search one per trial, each given every
- * cell and trained at once on as many executors; then the trial with the best validation metric
- * kept (its model moved to model/, trials.csv written). Shared by finetune and finetune-multitask.
+ * A fine-tune's trainings as Spark tasks: one, or one per unit (a --search trial, a --folds fold,
+ * or a trial within a fold), each given every cell and trained at once on as many executors; then
+ * the trial with the best validation metric kept (its model moved to model/, or to the fold's
+ * folder in models/; trials.csv written). Shared by finetune and finetune-multitask. Unit u is fold
+ * u / trials, trial u % trials.
  */
 public final class Trials {
-  /** The column holding a row's trial number: the last of the rows a training task reads. */
-  public static final String COLUMN = "_trial";
+  /** The column holding a row's unit: the last of the rows a training task reads. */
+  public static final String COLUMN = "_unit";
 
   private Trials() {}
 
   /** What a training task returns, as far as choosing among trials goes. */
   public interface Outcome {
     int trial();
+
+    /** The cross-validation fold trained (0 without --folds). */
+    default int fold() {
+      return 0;
+    }
 
     /** The executor and device that trained it. */
     String trainedOn();
@@ -54,7 +61,32 @@ public final class Trials {
 
   /** Where a training writes model/: the job's, or with a search a folder per trial. */
   public static String modelUri(String stagingUri, int trials, int trial) {
-    return stagingUri + (trials == 1 ? "/model" : "/trials/trial-" + trial);
+    return modelUri(stagingUri, 0, trials, 0, trial);
+  }
+
+  /**
+   * Where a training writes its model: model/; with --search trials/trial-N/; with --folds
+   * models/fold-F/ (F from 1); with both trials/fold-F/trial-N/.
+   */
+  public static String modelUri(String stagingUri, int folds, int trials, int fold, int trial) {
+    if (folds == 0) {
+      return stagingUri + (trials == 1 ? "/model" : "/trials/trial-" + trial);
+    }
+    return stagingUri
+        + (trials == 1 ? foldModel(fold) : "/trials/fold-" + (fold + 1) + "/trial-" + trial);
+  }
+
+  /** A fold's kept model, under the output. */
+  public static String foldModel(int fold) {
+    return "/models/fold-" + (fold + 1);
+  }
+
+  /** The name of a unit's epoch states in the job's work folder; null: the job's own. */
+  public static String checkpointName(int folds, int trials, int fold, int trial) {
+    if (folds == 0) {
+      return trials == 1 ? null : "trial-" + trial;
+    }
+    return "fold-" + (fold + 1) + (trials == 1 ? "" : "-trial-" + trial);
   }
 
   /**
@@ -64,30 +96,43 @@ public final class Trials {
    */
   public static <T extends Outcome> List<T> run(
       SparkSession spark, Dataset<Row> rows, int trials, FlatMapFunction<Iterator<Row>, T> task) {
-    List<T> outcomes;
     if (trials == 1) {
-      outcomes =
+      return sorted(
           rows.withColumn(COLUMN, org.apache.spark.sql.functions.lit(0))
               .repartition(1)
               .toJavaRDD()
               .mapPartitions(task)
-              .collect();
-    } else {
-      Dataset<Row> perTrial =
-          rows.crossJoin(
-              org.apache.spark.sql.functions.broadcast(
-                  spark.range(trials).select(col("id").cast(DataTypes.IntegerType).as(COLUMN))));
-      outcomes =
-          perTrial
-              .toJavaRDD()
-              .mapToPair(r -> new Tuple2<>(r.getInt(r.length() - 1), r))
-              .partitionBy(new HashPartitioner(trials))
-              .values()
-              .mapPartitions(task)
-              .collect();
+              .collect());
     }
+    return runUnits(perUnit(spark, rows, trials), trials, task);
+  }
+
+  /** {@code units} copies of the rows, each with its unit's number as its last column. */
+  public static Dataset<Row> perUnit(SparkSession spark, Dataset<Row> rows, int units) {
+    return rows.crossJoin(
+        org.apache.spark.sql.functions.broadcast(
+            spark.range(units).select(col("id").cast(DataTypes.IntegerType).as(COLUMN))));
+  }
+
+  /**
+   * Runs {@code task} once per unit, over the rows of {@link #perUnit} (unit u's in partition u);
+   * the outcomes by fold, then trial.
+   */
+  public static <T extends Outcome> List<T> runUnits(
+      Dataset<Row> perUnit, int units, FlatMapFunction<Iterator<Row>, T> task) {
+    return sorted(
+        perUnit
+            .toJavaRDD()
+            .mapToPair(r -> new Tuple2<>(r.getInt(r.length() - 1), r))
+            .partitionBy(new HashPartitioner(units))
+            .values()
+            .mapPartitions(task)
+            .collect());
+  }
+
+  private static <T extends Outcome> List<T> sorted(List<T> outcomes) {
     List<T> sorted = new ArrayList<>(outcomes);
-    sorted.sort(Comparator.comparingInt(Outcome::trial));
+    sorted.sort(Comparator.comparingInt(Outcome::fold).thenComparingInt(Outcome::trial));
     return sorted;
   }
 
@@ -102,17 +147,66 @@ public final class Trials {
       String metricKey,
       StagedOutput out,
       Configuration hadoop) {
+    T best = best(outcomes);
+    out.writeText("trials.csv", csv(outcomes, List.of(best), trials, grid, metricKey, false));
+    move(out, hadoop, "trials/trial-" + best.trial(), "model");
+    deleteTrials(out, hadoop);
+    return best;
+  }
+
+  /**
+   * Each fold's best trial kept (its model moved to models/fold-F/, the others' deleted),
+   * trials.csv written with a fold column; the kept outcomes, by fold.
+   */
+  public static <T extends Outcome> List<T> keepBestPerFold(
+      List<T> outcomes,
+      List<SearchGrid.Trial> trials,
+      SearchGrid grid,
+      String metricKey,
+      StagedOutput out,
+      Configuration hadoop) {
+    List<T> kept = new ArrayList<>();
+    for (int f = 0; f <= outcomes.get(outcomes.size() - 1).fold(); f++) {
+      int fold = f;
+      T best = best(outcomes.stream().filter(t -> t.fold() == fold).toList());
+      move(
+          out,
+          hadoop,
+          "trials/fold-" + (fold + 1) + "/trial-" + best.trial(),
+          foldModel(fold).substring(1));
+      kept.add(best);
+    }
+    deleteTrials(out, hadoop);
+    out.writeText("trials.csv", csv(outcomes, kept, trials, grid, metricKey, true));
+    return kept;
+  }
+
+  /** The outcome with the best validation metric (the first of equals). */
+  private static <T extends Outcome> T best(List<T> outcomes) {
     T best = outcomes.get(0);
     for (T t : outcomes) {
       if (t.validationMetric() > best.validationMetric()) {
         best = t;
       }
     }
-    StringBuilder csv = new StringBuilder("trial");
+    return best;
+  }
+
+  private static String csv(
+      List<? extends Outcome> outcomes,
+      List<? extends Outcome> kept,
+      List<SearchGrid.Trial> trials,
+      SearchGrid grid,
+      String metricKey,
+      boolean folds) {
+    StringBuilder csv = new StringBuilder(folds ? "fold,trial" : "trial");
     List<String> searched = new ArrayList<>(grid.values().keySet());
     searched.forEach(name -> csv.append(',').append(name));
     csv.append(",best_epoch,validation_loss,").append(metricKey).append(",kept\n");
-    for (T t : outcomes) {
+    for (Outcome t : outcomes) {
+      if (folds) {
+        csv.append(t.fold() + 1).append(',');
+      }
       csv.append(t.trial());
       for (String name : searched) {
         csv.append(',').append(trials.get(t.trial()).values().get(name));
@@ -125,22 +219,37 @@ public final class Trials {
               t.bestEpoch(),
               e.validationLoss(),
               e.validationMetric(),
-              t.trial() == best.trial() ? "yes" : "no"));
+              kept.stream().anyMatch(k -> k == t) ? "yes" : "no"));
     }
-    out.writeText("trials.csv", csv.toString());
+    return csv.toString();
+  }
+
+  /** The trials not kept: trials/ in the staging folder, deleted. */
+  private static void deleteTrials(StagedOutput out, Configuration hadoop) {
+    try {
+      Path folder = new Path(out.stagingUri());
+      folder.getFileSystem(hadoop).delete(new Path(folder, "trials"), true);
+    } catch (IOException e) {
+      throw UserException.because(
+          e, "Cannot delete the trials not kept in %s: %s", out.targetUri(), e.getMessage());
+    }
+  }
+
+  /** A kept trial's model moved into place in the staging folder. */
+  private static void move(StagedOutput out, Configuration hadoop, String from, String to) {
     try {
       Path folder = new Path(out.stagingUri());
       FileSystem fs = folder.getFileSystem(hadoop);
-      Path kept = new Path(folder, "trials/trial-" + best.trial());
-      if (!fs.rename(kept, new Path(folder, "model"))) {
-        throw new IOException("cannot move " + kept + " to model/");
+      Path kept = new Path(folder, from);
+      Path target = new Path(folder, to);
+      fs.mkdirs(target.getParent());
+      if (!fs.rename(kept, target)) {
+        throw new IOException("cannot move " + kept + " to " + to);
       }
-      fs.delete(new Path(folder, "trials"), true);
     } catch (IOException e) {
       throw UserException.because(
           e, "Cannot keep the best trial's model in %s: %s", out.targetUri(), e.getMessage());
     }
-    return best;
   }
 
   /** The summary's search entry: the grid, each trial's values and score, the one kept. */
@@ -150,11 +259,37 @@ public final class Trials {
       List<? extends Outcome> outcomes,
       Outcome kept,
       String metricKey) {
+    Map<String, Object> m = summaryOf(grid, trials, outcomes, metricKey, false);
+    m.put("kept_trial", kept.trial());
+    return m;
+  }
+
+  /** The same for a search in every fold: each trial's fold, and each fold's kept trial. */
+  public static Map<String, Object> summaryPerFold(
+      SearchGrid grid,
+      List<SearchGrid.Trial> trials,
+      List<? extends Outcome> outcomes,
+      List<? extends Outcome> kept,
+      String metricKey) {
+    Map<String, Object> m = summaryOf(grid, trials, outcomes, metricKey, true);
+    m.put("kept_trial_per_fold", kept.stream().map(Outcome::trial).toList());
+    return m;
+  }
+
+  private static Map<String, Object> summaryOf(
+      SearchGrid grid,
+      List<SearchGrid.Trial> trials,
+      List<? extends Outcome> outcomes,
+      String metricKey,
+      boolean folds) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("grid", grid.values());
     List<Map<String, Object>> rows = new ArrayList<>();
     for (Outcome t : outcomes) {
       Map<String, Object> one = new LinkedHashMap<>();
+      if (folds) {
+        one.put("fold", t.fold() + 1);
+      }
       one.put("trial", t.trial());
       one.put("values", trials.get(t.trial()).values());
       one.put("trained_on", t.trainedOn());
@@ -163,7 +298,6 @@ public final class Trials {
       rows.add(one);
     }
     m.put("trials", rows);
-    m.put("kept_trial", kept.trial());
     return m;
   }
 }

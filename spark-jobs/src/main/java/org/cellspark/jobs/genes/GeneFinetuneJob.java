@@ -4,8 +4,6 @@ import static org.apache.spark.sql.functions.arrays_overlap;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -13,9 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
@@ -26,8 +22,8 @@ import org.cellspark.error.UserException;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.ModelCheck;
 import org.cellspark.infer.Pooling;
-import org.cellspark.jobs.classify.ClassifyJob;
-import org.cellspark.jobs.classify.ConfusionHeatmap;
+import org.cellspark.jobs.classify.FoldScores;
+import org.cellspark.jobs.classify.RocCurves;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.GeneList;
 import org.cellspark.jobs.common.GeneNames;
@@ -38,6 +34,7 @@ import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.jobs.finetune.EpochCheckpoints;
+import org.cellspark.jobs.finetune.TrainingCurve;
 import org.cellspark.spark.FaultInjection;
 import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TokenProfiles;
@@ -128,18 +125,18 @@ public final class GeneFinetuneJob {
               Locale.ROOT,
               "finetune-genes: %d fold(s), test macro-F1 %.3f ± %.3f (%.1f s) to %s",
               outcomes.size(),
-              report.macroF1().getMean(),
-              sd(report.macroF1()),
+              report.scores().macroF1().getMean(),
+              FoldScores.sd(report.scores().macroF1()),
               seconds,
               out.targetUri()));
       return new GeneFinetuneResult(
           out.targetUri(),
           classes.names(),
           outcomes.size(),
-          report.accuracy().getMean(),
-          report.macroF1().getMean(),
-          sd(report.macroF1()),
-          report.rocAuc().getN() == 0 ? Double.NaN : report.rocAuc().getMean(),
+          report.scores().accuracy().getMean(),
+          report.scores().macroF1().getMean(),
+          FoldScores.sd(report.scores().macroF1()),
+          report.scores().meanRocAuc(),
           seconds,
           summary.asMap());
     }
@@ -199,60 +196,22 @@ public final class GeneFinetuneJob {
     return outcomes;
   }
 
-  /** The folds' test scores, pooled confusion and ROC curves. */
-  record Report(
-      List<String> classes,
-      List<GeneFoldTask.Outcome> folds,
-      SummaryStatistics accuracy,
-      SummaryStatistics macroF1,
-      SummaryStatistics rocAuc,
-      List<RocCurves.Curve> curves,
-      long[][] confusion) {
+  /** The folds' test scores, pooled confusion and ROC curves, and each fold's numbers. */
+  record Report(List<GeneFoldTask.Outcome> folds, FoldScores scores) {
 
     static Report of(JavaSparkContext sc, List<GeneFoldTask.Outcome> folds, List<String> classes) {
-      SummaryStatistics accuracy = new SummaryStatistics();
-      SummaryStatistics macroF1 = new SummaryStatistics();
-      SummaryStatistics auc = new SummaryStatistics();
-      List<RocCurves.Curve> curves = new ArrayList<>();
-      long[][] confusion = new long[classes.size()][classes.size()];
+      FoldScores scores = new FoldScores(classes);
       for (GeneFoldTask.Outcome f : folds) {
-        TokenEvaluation t = f.test();
-        if (t.size() == 0) {
-          continue; // no cell held a test gene: nothing to score
-        }
-        accuracy.addValue(t.accuracy());
-        macroF1.addValue(t.macroF1());
-        for (int i = 0; i < t.size(); i++) {
-          confusion[t.labels()[i]][t.predicted()[i]]++;
-        }
-        if (classes.size() == 2 && Arrays.stream(t.labels()).distinct().count() == 2) {
-          RocCurves.Curve c = RocCurves.of(sc, f.fold(), t.probabilities(), t.labels());
-          curves.add(c);
-          auc.addValue(c.auc());
-        }
+        TokenEvaluation t = f.test(); // a fold whose test genes no cell held adds nothing
+        scores.add(
+            sc, f.fold(), t.labels(), t.predicted(), t.probabilities(), t.accuracy(), t.macroF1());
       }
-      return new Report(classes, folds, accuracy, macroF1, auc, curves, confusion);
-    }
-
-    /** A fold's test ROC curve; null when it has none (not two classes among its test genes). */
-    RocCurves.Curve curveOf(int fold) {
-      return curves.stream().filter(c -> c.fold() == fold).findFirst().orElse(null);
+      return new Report(folds, scores);
     }
 
     Map<String, Object> asMap() {
       Map<String, Object> m = new LinkedHashMap<>();
-      Map<String, Object> test = new LinkedHashMap<>();
-      test.put("folds_scored", macroF1.getN());
-      test.put("accuracy_mean", accuracy.getMean());
-      test.put("accuracy_sd", sd(accuracy));
-      test.put("macro_f1_mean", macroF1.getMean());
-      test.put("macro_f1_sd", sd(macroF1));
-      if (rocAuc.getN() > 0) {
-        test.put("roc_auc_mean", rocAuc.getMean());
-        test.put("roc_auc_sd", sd(rocAuc));
-        test.put("roc_auc_of_mean_curve", RocCurves.area(RocCurves.mean(curves)));
-      }
-      m.put("test", test);
+      m.put("test", scores.asMap());
       List<Map<String, Object>> each = new ArrayList<>();
       for (GeneFoldTask.Outcome f : folds) {
         Map<String, Object> one = new LinkedHashMap<>();
@@ -264,7 +223,7 @@ public final class GeneFinetuneJob {
         one.put("best_epoch", f.bestEpoch());
         one.put("resumed_after_epoch", f.resumedAfter());
         one.put("validation", scores(f.validation(), null));
-        RocCurves.Curve curve = curveOf(f.fold());
+        RocCurves.Curve curve = scores.curveOf(f.fold());
         one.put("test", scores(f.test(), curve));
         each.add(one);
       }
@@ -291,11 +250,6 @@ public final class GeneFinetuneJob {
     return m;
   }
 
-  /** The sample standard deviation; 0 for one value (one fold has no spread to report). */
-  static double sd(SummaryStatistics s) {
-    return s.getN() < 2 ? 0 : s.getStandardDeviation();
-  }
-
   private static void writeOutputs(
       StagedOutput out,
       Configuration hadoop,
@@ -305,50 +259,19 @@ public final class GeneFinetuneJob {
       GeneNames names,
       Report report,
       Map<String, Object> metrics) {
-    try {
-      String[] classNames = classes.names().toArray(new String[0]);
-      out.writeText("genes.csv", GeneTable.csv(outcomes, folds, classes.names(), names));
-      out.writeText("folds.csv", foldsCsv(outcomes, report));
-      if (folds.predicted().length > 0) {
-        out.writeText("predictions.csv", GeneTable.predictions(outcomes, classes.names(), names));
-      }
-      out.writeText("training.csv", trainingCsv(outcomes));
-      out.writeText(
-          "confusion_matrix.csv", ClassifyJob.confusionCsv(report.confusion(), classNames));
-      org.apache.hadoop.fs.Path folder = new org.apache.hadoop.fs.Path(out.stagingUri());
-      FileSystem fs = folder.getFileSystem(hadoop);
-      long occurrences = Arrays.stream(report.confusion()).flatMapToLong(Arrays::stream).sum();
-      try (OutputStream s =
-          fs.create(new org.apache.hadoop.fs.Path(folder, "confusion_matrix.png"), true)) {
-        ConfusionHeatmap.write(
-            report.confusion(),
-            classNames,
-            ConfusionHeatmap.title(
-                "test genes' occurrences, all folds",
-                occurrences,
-                report.accuracy().getMean(),
-                report.macroF1().getMean()),
-            s);
-      }
-      if (!report.curves().isEmpty()) {
-        out.writeText("roc.csv", rocCsv(report.curves()));
-        try (OutputStream s = fs.create(new org.apache.hadoop.fs.Path(folder, "roc.png"), true)) {
-          RocCurves.write(report.curves(), classNames[1], s);
-        }
-      }
-      out.writeText(
-          "metrics.json",
-          new JobSummary("finetune-genes-metrics")
-              .put("classes", classes.names())
-              .put("metrics", metrics)
-              .toJson());
-    } catch (IOException e) {
-      throw UserException.because(
-          e,
-          "Cannot write the gene classifier's outputs into %s: %s",
-          out.targetUri(),
-          e.getMessage());
+    report.scores().write(out, hadoop, "test genes' occurrences");
+    out.writeText("genes.csv", GeneTable.csv(outcomes, folds, classes.names(), names));
+    out.writeText("folds.csv", foldsCsv(outcomes, report));
+    if (folds.predicted().length > 0) {
+      out.writeText("predictions.csv", GeneTable.predictions(outcomes, classes.names(), names));
     }
+    out.writeText("training.csv", trainingCsv(outcomes));
+    out.writeText(
+        "metrics.json",
+        new JobSummary("finetune-genes-metrics")
+            .put("classes", classes.names())
+            .put("metrics", metrics)
+            .toJson());
   }
 
   /**
@@ -372,7 +295,7 @@ public final class GeneFinetuneJob {
     StringBuilder csv =
         new StringBuilder("fold,split,genes,cells,occurrences,accuracy,macro_f1,loss,roc_auc\n");
     for (GeneFoldTask.Outcome f : outcomes) {
-      RocCurves.Curve curve = report.curveOf(f.fold());
+      RocCurves.Curve curve = report.scores().curveOf(f.fold());
       for (GeneFolds.Role role : List.of(GeneFolds.Role.VALIDATION, GeneFolds.Role.TEST)) {
         TokenEvaluation e = role == GeneFolds.Role.TEST ? f.test() : f.validation();
         csv.append(
@@ -396,40 +319,9 @@ public final class GeneFinetuneJob {
   }
 
   private static String trainingCsv(List<GeneFoldTask.Outcome> outcomes) {
-    StringBuilder csv =
-        new StringBuilder("fold,epoch,train_loss,validation_loss,validation_macro_f1\n");
-    for (GeneFoldTask.Outcome f : outcomes) {
-      for (FineTuner.Epoch e : f.epochs()) {
-        csv.append(
-            String.format(
-                Locale.ROOT,
-                "%d,%d,%.6f,%.6f,%.6f%n",
-                f.fold() + 1,
-                e.epoch(),
-                e.trainLoss(),
-                e.validationLoss(),
-                e.validationMetric()));
-      }
-    }
-    return csv.toString();
-  }
-
-  private static String rocCsv(List<RocCurves.Curve> curves) {
-    StringBuilder csv = new StringBuilder("fpr");
-    for (RocCurves.Curve c : curves) {
-      csv.append(",tpr_fold_").append(c.fold() + 1);
-    }
-    csv.append(",tpr_mean\n");
-    double[] x = RocCurves.grid();
-    double[] mean = RocCurves.mean(curves);
-    for (int i = 0; i < x.length; i++) {
-      csv.append(String.format(Locale.ROOT, "%.6f", x[i]));
-      for (RocCurves.Curve c : curves) {
-        csv.append(String.format(Locale.ROOT, ",%.6f", c.onGrid()[i]));
-      }
-      csv.append(String.format(Locale.ROOT, ",%.6f%n", mean[i]));
-    }
-    return csv.toString();
+    Map<Integer, List<FineTuner.Epoch>> byFold = new LinkedHashMap<>();
+    outcomes.forEach(f -> byFold.put(f.fold() + 1, f.epochs()));
+    return TrainingCurve.csvByFold(byFold, "validation_macro_f1");
   }
 
   private static Map<String, Object> classSummary(GeneClasses classes) {

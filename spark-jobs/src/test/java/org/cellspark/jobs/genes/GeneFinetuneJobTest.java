@@ -22,6 +22,7 @@ import java.util.Random;
 import org.apache.commons.io.FileUtils;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.classify.RocCurves;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.model.SafetensorsFile;
 import org.cellspark.testing.Fixtures;

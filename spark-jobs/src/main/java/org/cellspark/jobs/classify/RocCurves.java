@@ -1,4 +1,4 @@
-package org.cellspark.jobs.genes;
+package org.cellspark.jobs.classify;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -21,21 +21,21 @@ import org.jfree.data.xy.XYSeriesCollection;
 import scala.Tuple2;
 
 /**
- * ROC curves of a two-class gene classifier, as upstream plots them: each fold's test occurrences
- * scored by the second class's probability (Spark MLlib's {@link BinaryClassificationMetrics},
- * exact: no binning), each curve interpolated linearly onto 100 evenly spaced false-positive rates
- * (the first point's true-positive rate set to 0), the mean of those, and its area by the trapezoid
- * rule.
+ * ROC curves of a two-class classifier's cross-validation (genes or cells), as upstream plots them:
+ * each fold's test examples scored by the second class's probability (Spark MLlib's {@link
+ * BinaryClassificationMetrics}, exact: no binning), each curve interpolated linearly onto 100
+ * evenly spaced false-positive rates (the first point's true-positive rate set to 0), the mean of
+ * those, and its area by the trapezoid rule.
  */
-final class RocCurves {
-  static final int POINTS = 100;
+public final class RocCurves {
+  public static final int POINTS = 100;
 
   /** One fold's curve: its (fpr, tpr) points in order, its area, its curve on the grid. */
-  record Curve(int fold, double[] fpr, double[] tpr, double auc, double[] onGrid) {}
+  public record Curve(int fold, double[] fpr, double[] tpr, double auc, double[] onGrid) {}
 
   private RocCurves() {}
 
-  static Curve of(JavaSparkContext sc, int fold, float[][] probabilities, int[] labels) {
+  public static Curve of(JavaSparkContext sc, int fold, float[][] probabilities, int[] labels) {
     List<Tuple2<Object, Object>> scored = new ArrayList<>(labels.length);
     for (int i = 0; i < labels.length; i++) {
       scored.add(new Tuple2<>((double) probabilities[i][1], (double) labels[i]));
@@ -59,7 +59,7 @@ final class RocCurves {
   }
 
   /** The grid of false-positive rates: 0 to 1 in {@link #POINTS} steps. */
-  static double[] grid() {
+  public static double[] grid() {
     double[] x = new double[POINTS];
     for (int i = 0; i < POINTS; i++) {
       x[i] = (double) i / (POINTS - 1);
@@ -68,7 +68,7 @@ final class RocCurves {
   }
 
   /** The folds' interpolated curves averaged, ending at (1, 1). */
-  static double[] mean(List<Curve> curves) {
+  public static double[] mean(List<Curve> curves) {
     double[] mean = new double[POINTS];
     for (Curve c : curves) {
       for (int i = 0; i < POINTS; i++) {
@@ -80,7 +80,7 @@ final class RocCurves {
   }
 
   /** The area under a curve on the grid (trapezoids). */
-  static double area(double[] onGrid) {
+  public static double area(double[] onGrid) {
     double[] x = grid();
     double a = 0;
     for (int i = 1; i < POINTS; i++) {
@@ -117,8 +117,32 @@ final class RocCurves {
     return out;
   }
 
-  /** roc.png: every fold's curve, the mean in black, the diagonal. */
-  static void write(List<Curve> curves, String positive, OutputStream out) throws IOException {
+  /** roc.csv: the grid's false-positive rates, each fold's true-positive rate there, the mean. */
+  public static String csv(List<Curve> curves) {
+    StringBuilder csv = new StringBuilder("fpr");
+    for (Curve c : curves) {
+      csv.append(",tpr_fold_").append(c.fold() + 1);
+    }
+    csv.append(",tpr_mean\n");
+    double[] x = grid();
+    double[] mean = mean(curves);
+    for (int i = 0; i < x.length; i++) {
+      csv.append(String.format(Locale.ROOT, "%.6f", x[i]));
+      for (Curve c : curves) {
+        csv.append(String.format(Locale.ROOT, ",%.6f", c.onGrid()[i]));
+      }
+      csv.append(String.format(Locale.ROOT, ",%.6f%n", mean[i]));
+    }
+    return csv.toString();
+  }
+
+  /**
+   * roc.png: every fold's curve, the mean in black, the diagonal.
+   *
+   * @param examples what was scored, for the title ("test genes", "test cells")
+   */
+  public static void write(List<Curve> curves, String examples, String positive, OutputStream out)
+      throws IOException {
     System.setProperty("java.awt.headless", "true");
     XYSeriesCollection data = new XYSeriesCollection();
     List<Curve> byFold = new ArrayList<>(curves);
@@ -145,7 +169,7 @@ final class RocCurves {
     data.addSeries(chance);
     JFreeChart chart =
         ChartFactory.createXYLineChart(
-            "ROC, test genes (positive class: " + positive + ")",
+            "ROC, " + examples + " (positive class: " + positive + ")",
             "false positive rate",
             "true positive rate",
             data,
