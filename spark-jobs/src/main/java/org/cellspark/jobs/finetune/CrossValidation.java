@@ -14,7 +14,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -243,23 +242,9 @@ final class CrossValidation {
       SparkSession spark, List<TrainingTask.Outcome> kept, List<String> names, FinetuneOptions o) {
     List<Row> rows = new ArrayList<>();
     for (TrainingTask.Outcome f : kept) {
-      TrainingTask.SplitResult r = f.splits().get("test");
-      for (int i = 0; i < r.ids().size(); i++) {
-        List<Object> row =
-            new ArrayList<>(List.of(r.ids().get(i), names.get(r.labels()[i]), f.fold() + 1));
-        row.addAll(
-            PredictionColumns.values(
-                names.get(r.evaluation().predicted()[i]), r.evaluation().probabilities()[i]));
-        rows.add(RowFactory.create(row.toArray()));
-      }
+      PredictionColumns.addRows(rows, f.splits().get("test"), names, f.fold() + 1);
     }
-    StructType schema =
-        PredictionColumns.add(
-            new StructType()
-                .add("cell_id", DataTypes.StringType, false)
-                .add(o.label(), DataTypes.StringType, false)
-                .add("fold", DataTypes.IntegerType, false),
-            null);
+    StructType schema = PredictionColumns.cellTable(o.label(), "fold", DataTypes.IntegerType);
     return spark.createDataFrame(rows, schema);
   }
 }

@@ -15,7 +15,6 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -386,27 +385,8 @@ public final class FinetuneJob {
   private static Dataset<Row> predictions(
       SparkSession spark, TrainingTask.Outcome trained, List<String> names, FinetuneOptions o) {
     List<Row> rows = new ArrayList<>();
-    trained
-        .splits()
-        .forEach(
-            (split, r) -> {
-              for (int i = 0; i < r.ids().size(); i++) {
-                List<Object> row =
-                    new ArrayList<>(List.of(r.ids().get(i), names.get(r.labels()[i]), split));
-                row.addAll(
-                    PredictionColumns.values(
-                        names.get(r.evaluation().predicted()[i]),
-                        r.evaluation().probabilities()[i]));
-                rows.add(RowFactory.create(row.toArray()));
-              }
-            });
-    StructType schema =
-        PredictionColumns.add(
-            new StructType()
-                .add("cell_id", DataTypes.StringType, false)
-                .add(o.label(), DataTypes.StringType, false)
-                .add("split", DataTypes.StringType, false),
-            null);
+    trained.splits().forEach((split, r) -> PredictionColumns.addRows(rows, r, names, split));
+    StructType schema = PredictionColumns.cellTable(o.label(), "split", DataTypes.StringType);
     return spark.createDataFrame(rows, schema);
   }
 
