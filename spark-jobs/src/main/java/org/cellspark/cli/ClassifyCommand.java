@@ -52,8 +52,18 @@ final class ClassifyCommand implements Callable<Integer> {
       paramLabel = "COLUMN",
       description =
           "Cells sharing a value (donor, patient) never straddle splits; without it cells are split"
-              + " one by one [split_id_dict].")
+              + " one by one [attr_to_split].")
   String group;
+
+  @Option(
+      names = "--split-groups",
+      paramLabel = "FILE",
+      description =
+          "Each split's groups, given: upstream's split_id_dict as JSON ({\"attr_key\":"
+              + " \"donor\", \"train\": [...], \"eval\": [...], \"test\": [...]}), or a"
+              + " group,split table such as a run's splits.csv; groups not listed are left out"
+              + " [split_id_dict].")
+  String splitGroups;
 
   @Option(names = "--output", paramLabel = "DIR", description = "Output folder.")
   String output;
@@ -100,6 +110,7 @@ final class ClassifyCommand implements Callable<Integer> {
             .embeddings(embeddings)
             .label(label)
             .group(group)
+            .splitGroups(splitGroups)
             .output(output)
             .classifier(ClassifierKind.parse(classifier))
             .fractions(fractions(split))

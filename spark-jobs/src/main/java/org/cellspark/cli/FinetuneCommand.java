@@ -41,8 +41,18 @@ final class FinetuneCommand implements Callable<Integer> {
   @Option(
       names = "--group",
       paramLabel = "COLUMN",
-      description = "Cells sharing a value (donor) never straddle splits [split_id_dict].")
+      description = "Cells sharing a value (donor) never straddle splits [attr_to_split].")
   String group;
+
+  @Option(
+      names = "--split-groups",
+      paramLabel = "FILE",
+      description =
+          "Each split's groups, given: upstream's split_id_dict as JSON ({\"attr_key\":"
+              + " \"donor\", \"train\": [...], \"eval\": [...], \"test\": [...]}), or a"
+              + " group,split table such as a run's splits.csv; groups not listed are left out"
+              + " [split_id_dict].")
+  String splitGroups;
 
   @Option(
       names = "--model",
@@ -110,6 +120,7 @@ final class FinetuneCommand implements Callable<Integer> {
             .input(input)
             .label(label)
             .group(group)
+            .splitGroups(splitGroups)
             .model(model)
             .vocabulary(vocabulary)
             .output(output)

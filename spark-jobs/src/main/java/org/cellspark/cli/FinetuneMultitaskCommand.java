@@ -54,6 +54,16 @@ final class FinetuneMultitaskCommand implements Callable<Integer> {
   String group;
 
   @Option(
+      names = "--split-groups",
+      paramLabel = "FILE",
+      description =
+          "Each split's groups, given: upstream's split_id_dict as JSON ({\"attr_key\":"
+              + " \"donor\", \"train\": [...], \"eval\": [...], \"test\": [...]}), or a"
+              + " group,split table such as a run's splits.csv; groups not listed are left out"
+              + " [split_id_dict].")
+  String splitGroups;
+
+  @Option(
       names = {"--model", "--pretrained-path"},
       required = true,
       paramLabel = "DIR",
@@ -116,6 +126,7 @@ final class FinetuneMultitaskCommand implements Callable<Integer> {
             .tasks(tasks)
             .taskWeights(taskWeights)
             .group(group)
+            .splitGroups(splitGroups)
             .model(model)
             .vocabulary(vocabulary)
             .output(output)

@@ -58,7 +58,19 @@ public final class ClassifyJob {
 
   private ClassifyJob() {}
 
-  public static ClassifyResult run(SparkSession spark, ClassifyOptions o) {
+  public static ClassifyResult run(SparkSession spark, ClassifyOptions options) {
+    GroupSplits given =
+        GroupSplits.read(options.splitGroups(), spark.sparkContext().hadoopConfiguration());
+    return run(
+        spark,
+        given == null
+            ? options
+            : options.toBuilder().group(given.groupColumn(options.group())).build(),
+        given);
+  }
+
+  /** With --split-groups read, and --group its column. */
+  private static ClassifyResult run(SparkSession spark, ClassifyOptions o, GroupSplits given) {
     long start = System.nanoTime();
     SparkContext sc = spark.sparkContext();
     Configuration hadoop = sc.hadoopConfiguration();
@@ -78,11 +90,13 @@ public final class ClassifyJob {
               .filter(col(o.label()).isNotNull())
               .withColumn("_label", col(o.label()).cast(DataTypes.StringType));
       LabelSplits.Classes classes =
-          LabelSplits.Classes.of(labelled, cells.count() - labelled.count(), labelSettings(o));
+          LabelSplits.Classes.of(
+              labelled, cells.count() - labelled.count(), labelSettings(o, given));
       labelled = labelled.filter(col("_label").isin(classes.kept().toArray()));
 
       Map<String, Object> splitInfo = new LinkedHashMap<>();
-      Dataset<Row> split = LabelSplits.withSplit(spark, labelled, labelSettings(o), splitInfo, out);
+      Dataset<Row> split =
+          LabelSplits.withSplit(spark, labelled, labelSettings(o, given), splitInfo, out);
       StringIndexerModel indexer =
           new StringIndexer()
               .setInputCol("_label")
@@ -149,7 +163,7 @@ public final class ClassifyJob {
     }
   }
 
-  private static LabelSplits.Settings labelSettings(ClassifyOptions o) {
+  private static LabelSplits.Settings labelSettings(ClassifyOptions o, GroupSplits given) {
     return new LabelSplits.Settings(
         o.label(),
         o.group(),
@@ -157,7 +171,8 @@ public final class ClassifyJob {
         o.fractions(),
         o.seed(),
         o.minClassSize(),
-        o.rareThreshold());
+        o.rareThreshold(),
+        given);
   }
 
   /**
@@ -335,6 +350,7 @@ public final class ClassifyJob {
     m.put("embeddings", o.embeddings());
     m.put("label", o.label());
     m.put("group", o.group());
+    m.put("split_groups", o.splitGroups());
     m.put("classifier", o.classifier().label());
     m.put("split", o.fractions());
     m.put("min_class_size", o.minClassSize());

@@ -19,6 +19,7 @@ import org.cellspark.jobs.common.OptionProblems;
  *     rare_threshold)
  * @param seed the split's and the classifiers' seed
  * @param overwrite replace an existing output folder
+ * @param splitGroups a file listing each split's groups (--split-groups); null: groups dealt
  */
 public record ClassifyOptions(
     String embeddings,
@@ -30,7 +31,8 @@ public record ClassifyOptions(
     long minClassSize,
     double rareThreshold,
     long seed,
-    boolean overwrite) {
+    boolean overwrite,
+    String splitGroups) {
 
   public static final double[] DEFAULT_FRACTIONS = {0.8, 0.1, 0.1};
 
@@ -109,6 +111,7 @@ public record ClassifyOptions(
     b.rareThreshold = rareThreshold;
     b.seed = seed;
     b.overwrite = overwrite;
+    b.splitGroups = splitGroups;
     return b;
   }
 
@@ -124,6 +127,7 @@ public record ClassifyOptions(
     private double rareThreshold;
     private long seed = CellSelection.DEFAULT_SEED;
     private boolean overwrite;
+    private String splitGroups;
 
     private Builder() {}
 
@@ -177,6 +181,11 @@ public record ClassifyOptions(
       return this;
     }
 
+    public Builder splitGroups(String v) {
+      splitGroups = v;
+      return this;
+    }
+
     public ClassifyOptions build() {
       return new ClassifyOptions(
           embeddings,
@@ -188,7 +197,8 @@ public record ClassifyOptions(
           minClassSize,
           rareThreshold,
           seed,
-          overwrite);
+          overwrite,
+          splitGroups);
     }
   }
 }

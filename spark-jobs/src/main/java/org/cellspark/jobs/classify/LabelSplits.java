@@ -29,6 +29,8 @@ import org.cellspark.jobs.common.StagedOutput;
  * each cell by a seeded hash of its cell_id.
  */
 public final class LabelSplits {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LabelSplits.class);
+
   private LabelSplits() {}
 
   /**
@@ -36,6 +38,8 @@ public final class LabelSplits {
    * @param group the column whose values never cross splits, or null
    * @param source the input, for messages
    * @param fractions train, validation, test
+   * @param given the groups of each split as --split-groups gives them (then {@code group} is their
+   *     column, and fractions play no part), or null
    */
   public record Settings(
       String label,
@@ -44,7 +48,8 @@ public final class LabelSplits {
       double[] fractions,
       long seed,
       long minClassSize,
-      double rareThreshold) {}
+      double rareThreshold,
+      GroupSplits given) {}
 
   /**
    * The label's classes: kept (at least --min-class-size cells and --rare-threshold of the labelled
@@ -82,7 +87,10 @@ public final class LabelSplits {
     }
   }
 
-  /** Adds _split: by group (whole groups to one side) or, without --group, by a hash of cell_id. */
+  /**
+   * Adds _split: by group (whole groups to one side: dealt, or as --split-groups lists them, the
+   * cells of groups it does not list left out) or, without --group, by a hash of cell_id.
+   */
   public static Dataset<Row> withSplit(
       SparkSession spark,
       Dataset<Row> labelled,
@@ -90,8 +98,10 @@ public final class LabelSplits {
       Map<String, Object> info,
       StagedOutput out) {
     double[] f = o.fractions();
-    info.put("fractions", Map.of("train", f[0], "validation", f[1], "test", f[2]));
-    info.put("seed", o.seed());
+    if (o.given() == null) {
+      info.put("fractions", Map.of("train", f[0], "validation", f[1], "test", f[2]));
+      info.put("seed", o.seed());
+    }
     if (o.group() == null) {
       Column u = pmod(xxhash64(col("cell_id"), lit(o.seed())), lit(1_000_000L)).divide(1e6);
       info.put("by", "cell (hash of cell_id)");
@@ -105,7 +115,10 @@ public final class LabelSplits {
     long missing = grouped.filter(col("_group").isNull()).count();
     grouped = grouped.filter(col("_group").isNotNull());
     Map<String, Long> perGroup = counts(grouped, "_group");
-    Map<String, Split> assignment = Split.assignGroups(perGroup, f, o.seed(), o.group());
+    Map<String, Split> assignment =
+        o.given() == null
+            ? Split.assignGroups(perGroup, f, o.seed(), o.group())
+            : given(perGroup, o.given(), info);
     List<Row> rows = new ArrayList<>();
     StringBuilder csv = new StringBuilder("group,split,cells\n");
     assignment.forEach(
@@ -124,7 +137,11 @@ public final class LabelSplits {
             .add("_group", DataTypes.StringType, false)
             .add("_split", DataTypes.StringType, false);
     Dataset<Row> table = spark.createDataFrame(rows, schema);
-    info.put("by", "group column " + o.group());
+    info.put(
+        "by",
+        "group column "
+            + o.group()
+            + (o.given() == null ? "" : ", groups as --split-groups " + o.given().source()));
     info.put("groups", assignment.size());
     info.put("cells_without_group", missing);
     Map<String, Long> cellsPerSplit = new TreeMap<>();
@@ -230,6 +247,39 @@ public final class LabelSplits {
     info.put("cells_without_group", missing);
     return grouped.join(
         org.apache.spark.sql.functions.broadcast(spark.createDataFrame(rows, schema)), "_group");
+  }
+
+  /**
+   * The listed groups that have cells, to their splits; the cells of groups not listed, and the
+   * listed groups without cells, said in {@code info} (and the latter on the log).
+   */
+  private static Map<String, Split> given(
+      Map<String, Long> perGroup, GroupSplits given, Map<String, Object> info) {
+    Map<String, Split> out = new TreeMap<>();
+    long unlisted = 0;
+    int unlistedGroups = 0;
+    for (Map.Entry<String, Long> e : perGroup.entrySet()) {
+      String split = given.splitOf().get(e.getKey());
+      if (split == null) {
+        unlisted += e.getValue();
+        unlistedGroups++;
+      } else {
+        out.put(e.getKey(), Split.valueOf(split.toUpperCase(java.util.Locale.ROOT)));
+      }
+    }
+    List<String> absent =
+        given.splitOf().keySet().stream().filter(g -> !perGroup.containsKey(g)).sorted().toList();
+    if (!absent.isEmpty()) {
+      LOG.warn(
+          "--split-groups {} lists {} group(s) with no labelled cell here: {}",
+          given.source(),
+          absent.size(),
+          absent.size() > 20 ? absent.subList(0, 20) + " ..." : absent);
+    }
+    info.put("groups_not_listed", unlistedGroups);
+    info.put("cells_in_groups_not_listed", unlisted);
+    info.put("listed_groups_without_cells", absent);
+    return out;
   }
 
   /**

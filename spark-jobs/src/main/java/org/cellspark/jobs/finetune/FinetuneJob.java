@@ -24,6 +24,7 @@ import org.cellspark.infer.ModelCheck;
 import org.cellspark.jobs.classify.ClassifyJob;
 import org.cellspark.jobs.classify.ConfusionHeatmap;
 import org.cellspark.jobs.classify.FoldScores;
+import org.cellspark.jobs.classify.GroupSplits;
 import org.cellspark.jobs.classify.LabelSplits;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.JobScope;
@@ -132,7 +133,19 @@ public final class FinetuneJob {
     return best;
   }
 
-  public static FinetuneResult run(SparkSession spark, FinetuneOptions o) {
+  public static FinetuneResult run(SparkSession spark, FinetuneOptions options) {
+    GroupSplits given =
+        GroupSplits.read(options.splitGroups(), spark.sparkContext().hadoopConfiguration());
+    return run(
+        spark,
+        given == null
+            ? options
+            : options.toBuilder().group(given.groupColumn(options.group())).build(),
+        given);
+  }
+
+  /** With --split-groups read, and --group its column. */
+  private static FinetuneResult run(SparkSession spark, FinetuneOptions o, GroupSplits given) {
     long start = System.nanoTime();
     SparkContext sc = spark.sparkContext();
     Configuration hadoop = sc.hadoopConfiguration();
@@ -147,7 +160,7 @@ public final class FinetuneJob {
       Dataset<Row> cells = CellSelection.withGenes(table.cells(), vocabulary);
       checkModel(spark, cells, model, vocabulary, o);
       sc.setJobDescription("finetune: classes and splits");
-      LabelSplits.Settings labels = labelSettings(o);
+      LabelSplits.Settings labels = labelSettings(o, given);
       Dataset<Row> labelled =
           cells
               .filter(col(o.label()).isNotNull())
@@ -315,7 +328,7 @@ public final class FinetuneJob {
     }
   }
 
-  private static LabelSplits.Settings labelSettings(FinetuneOptions o) {
+  private static LabelSplits.Settings labelSettings(FinetuneOptions o, GroupSplits given) {
     return new LabelSplits.Settings(
         o.label(),
         o.group(),
@@ -323,7 +336,8 @@ public final class FinetuneJob {
         o.fractions(),
         o.seed(),
         o.minClassSize(),
-        o.rareThreshold());
+        o.rareThreshold(),
+        given);
   }
 
   /** training.csv and .png, metrics.json, predictions/, the confusion matrix (CSV and PNG). */
@@ -430,6 +444,7 @@ public final class FinetuneJob {
     m.put("rare_threshold", o.rareThreshold());
     m.put("seed", o.seed());
     m.put("folds", o.folds());
+    m.put("split_groups", o.splitGroups());
     if (!o.search().isEmpty()) {
       m.put("search", o.search().values());
     }

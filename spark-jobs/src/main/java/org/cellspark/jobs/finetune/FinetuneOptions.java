@@ -20,6 +20,7 @@ import org.cellspark.jobs.common.OptionProblems;
  * @param search settings to search, a trial per combination; none: one training
  * @param folds cross-validation's folds (each cell tested once, by a model that never trained on
  *     it); 0 or 1: one train / validation / test split
+ * @param splitGroups a file listing each split's groups (--split-groups); null: groups dealt
  */
 public record FinetuneOptions(
     String input,
@@ -35,7 +36,8 @@ public record FinetuneOptions(
     double rareThreshold,
     boolean overwrite,
     SearchGrid search,
-    int folds)
+    int folds,
+    String splitGroups)
     implements Serializable {
 
   /** The most folds: a fold's test part is at least a twentieth of the cells. */
@@ -53,6 +55,11 @@ public record FinetuneOptions(
     training.addProblems(problems);
     if (minClassSize < 0 || rareThreshold < 0 || rareThreshold >= 1) {
       problems.add("--min-class-size must be >= 0 and --rare-threshold in [0, 1)");
+    }
+    if (folds > 1 && splitGroups != null) {
+      problems.add(
+          "--folds and --split-groups: give one (cross-validation deals its folds; --split-groups"
+              + " names one split's groups)");
     }
     if (folds != 0 && (folds < 2 || folds > MAX_FOLDS)) {
       problems.add(
@@ -103,7 +110,8 @@ public record FinetuneOptions(
         .rareThreshold(rareThreshold)
         .overwrite(overwrite)
         .search(search)
-        .folds(folds);
+        .folds(folds)
+        .splitGroups(splitGroups);
   }
 
   /**
@@ -123,6 +131,7 @@ public record FinetuneOptions(
     private boolean overwrite;
     private SearchGrid search;
     private int folds;
+    private String splitGroups;
 
     private Builder() {
       super(10);
@@ -198,6 +207,11 @@ public record FinetuneOptions(
       return this;
     }
 
+    public Builder splitGroups(String v) {
+      splitGroups = v;
+      return this;
+    }
+
     public FinetuneOptions build() {
       return new FinetuneOptions(
           input,
@@ -213,7 +227,8 @@ public record FinetuneOptions(
           rareThreshold,
           overwrite,
           search,
-          folds);
+          folds,
+          splitGroups);
     }
   }
 }

@@ -28,6 +28,7 @@ import org.cellspark.infer.ModelCheck;
 import org.cellspark.infer.Pooling;
 import org.cellspark.jobs.classify.ClassifyJob;
 import org.cellspark.jobs.classify.ConfusionHeatmap;
+import org.cellspark.jobs.classify.GroupSplits;
 import org.cellspark.jobs.classify.LabelSplits;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.JobScope;
@@ -70,7 +71,17 @@ public final class MultitaskJob {
 
   private MultitaskJob() {}
 
-  public static MultitaskResult run(SparkSession spark, MultitaskOptions o) {
+  public static MultitaskResult run(SparkSession spark, MultitaskOptions options) {
+    GroupSplits given =
+        GroupSplits.read(options.splitGroups(), spark.sparkContext().hadoopConfiguration());
+    return run(
+        spark,
+        given == null ? options : options.withGroup(given.groupColumn(options.group())),
+        given);
+  }
+
+  /** With --split-groups read, and --group its column. */
+  private static MultitaskResult run(SparkSession spark, MultitaskOptions o, GroupSplits given) {
     long start = System.nanoTime();
     SparkContext sc = spark.sparkContext();
     Configuration hadoop = sc.hadoopConfiguration();
@@ -103,7 +114,11 @@ public final class MultitaskJob {
       Map<String, Object> splitInfo = new LinkedHashMap<>();
       Dataset<Row> split =
           LabelSplits.withSplit(
-                  spark, labelled, labelSettings(o, String.join(",", o.tasks())), splitInfo, out)
+                  spark,
+                  labelled,
+                  labelSettings(o, String.join(",", o.tasks()), given),
+                  splitInfo,
+                  out)
               .cache();
       try {
         requireTrainingAndValidationCells(split, o);
@@ -202,7 +217,7 @@ public final class MultitaskJob {
               .filter(col(task).isNotNull())
               .withColumn("_label", col(task).cast(DataTypes.StringType));
       LabelSplits.Classes kept =
-          LabelSplits.Classes.of(labelled, all - labelled.count(), labelSettings(o, task));
+          LabelSplits.Classes.of(labelled, all - labelled.count(), labelSettings(o, task, null));
       List<String> names = kept.kept().stream().sorted().toList();
       classes.put(task, names);
       info.put(task, kept.asMap(names.toArray(new String[0])));
@@ -213,9 +228,17 @@ public final class MultitaskJob {
   }
 
   /** Classes and splits as finetune makes them, for {@code label} (messages name it). */
-  private static LabelSplits.Settings labelSettings(MultitaskOptions o, String label) {
+  private static LabelSplits.Settings labelSettings(
+      MultitaskOptions o, String label, GroupSplits given) {
     return new LabelSplits.Settings(
-        label, o.group(), o.input(), o.fractions(), o.seed(), o.minClassSize(), o.rareThreshold());
+        label,
+        o.group(),
+        o.input(),
+        o.fractions(),
+        o.seed(),
+        o.minClassSize(),
+        o.rareThreshold(),
+        given);
   }
 
   /** The table's columns checked, and its vocabulary: the option's, else its summary's. */
@@ -467,6 +490,7 @@ public final class MultitaskJob {
     m.put("tasks", o.tasks());
     m.put("task_weights", Arrays.stream(o.taskWeights()).boxed().toList());
     m.put("group", o.group());
+    m.put("split_groups", o.splitGroups());
     m.put("model", o.model());
     m.put("vocabulary", vocabulary);
     m.put("pooling", o.pool().name().toLowerCase(Locale.ROOT));

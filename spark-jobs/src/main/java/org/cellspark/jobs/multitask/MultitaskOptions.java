@@ -19,6 +19,7 @@ import org.cellspark.train.MultiTaskClassifier;
  * @param taskWeights each task's weight in the loss; null = all 1 (upstream's {@code task_weights})
  * @param group the column whose values never straddle splits (donor); null = split cells
  * @param search settings to search, a trial per combination; none: one training
+ * @param splitGroups a file listing each split's groups (--split-groups); null: groups dealt
  */
 public record MultitaskOptions(
     String input,
@@ -34,7 +35,8 @@ public record MultitaskOptions(
     long minClassSize,
     double rareThreshold,
     boolean overwrite,
-    SearchGrid search)
+    SearchGrid search,
+    String splitGroups)
     implements Serializable {
 
   public MultitaskOptions {
@@ -93,6 +95,26 @@ public record MultitaskOptions(
     return new Builder();
   }
 
+  /** The same options with {@code column} as the group column. */
+  public MultitaskOptions withGroup(String column) {
+    return new MultitaskOptions(
+        input,
+        tasks,
+        taskWeights,
+        column,
+        model,
+        vocabulary,
+        output,
+        pool,
+        training,
+        fractions,
+        minClassSize,
+        rareThreshold,
+        overwrite,
+        search,
+        splitGroups);
+  }
+
   /** Options by name, with the command line's defaults. */
   public static final class Builder extends TrainingOptions.Builder<Builder> {
     private String input;
@@ -108,6 +130,7 @@ public record MultitaskOptions(
     private double rareThreshold;
     private boolean overwrite;
     private SearchGrid search;
+    private String splitGroups;
 
     private Builder() {
       super(10);
@@ -183,6 +206,11 @@ public record MultitaskOptions(
       return this;
     }
 
+    public Builder splitGroups(String v) {
+      splitGroups = v;
+      return this;
+    }
+
     public MultitaskOptions build() {
       return new MultitaskOptions(
           input,
@@ -198,7 +226,8 @@ public record MultitaskOptions(
           minClassSize,
           rareThreshold,
           overwrite,
-          search);
+          search,
+          splitGroups);
     }
   }
 }

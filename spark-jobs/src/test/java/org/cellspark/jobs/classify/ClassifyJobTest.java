@@ -177,6 +177,79 @@ class ClassifyJobTest {
   }
 
   @Test
+  void givenSplitsPutEachDonorWhereTheFileSaysAndTheRunsSplitsCsvRepeatsThem(SparkSession spark)
+      throws IOException {
+    // Upstream's split_id_dict as JSON: D6 not listed (its cells left out), D9 listed but absent.
+    Path dict = tmp.resolve("split_id_dict.json");
+    Files.writeString(
+        dict,
+        "{\"attr_key\": \"donor\", \"train\": [\"D1\", \"D2\", \"D3\"], \"eval\": [\"D4\"],"
+            + " \"test\": [\"D5\", \"D9\"]}");
+    ClassifyResult r =
+        ClassifyJob.run(
+            spark,
+            ClassifyOptions.builder()
+                .embeddings(embeddings)
+                .label("cell_type")
+                .output(tmp.resolve("given").toString())
+                .splitGroups(dict.toString())
+                .build());
+    Map<String, String> expected =
+        Map.of("D1", "train", "D2", "train", "D3", "train", "D4", "validation", "D5", "test");
+    List<Row> predictions =
+        spark.read().parquet(r.output() + "/predictions").select("donor", "split").collectAsList();
+    long d6 =
+        spark.read().parquet(embeddings + "/cells").filter(col("donor").equalTo("D6")).count();
+    assertThat(d6).isPositive();
+    assertThat(predictions).hasSize(600 - (int) d6);
+    for (Row p : predictions) {
+      assertThat(p.getString(1)).as(p.getString(0)).isEqualTo(expected.get(p.getString(0)));
+    }
+    JsonNode split = json(folder(r).resolve("_cellspark.json")).get("split");
+    assertThat(split.get("cells_in_groups_not_listed").asLong()).isEqualTo(d6);
+    assertThat(split.get("listed_groups_without_cells").toString()).isEqualTo("[\"D9\"]");
+    assertThat(split.get("by").asText()).contains("group column donor").contains(dict.toString());
+
+    // The run's splits.csv, given back with --group, makes the same split.
+    ClassifyResult again =
+        ClassifyJob.run(
+            spark,
+            ClassifyOptions.builder()
+                .embeddings(embeddings)
+                .label("cell_type")
+                .group("donor")
+                .output(tmp.resolve("again").toString())
+                .splitGroups(folder(r).resolve("splits.csv").toString())
+                .build());
+    assertThat(
+            spark
+                .read()
+                .parquet(again.output() + "/predictions")
+                .select("cell_id", "split")
+                .exceptAll(
+                    spark.read().parquet(r.output() + "/predictions").select("cell_id", "split"))
+                .count())
+        .isZero();
+    assertThat(again.test().get("cells")).isEqualTo(r.test().get("cells"));
+    assertThat(again.test().get("macro_f1")).isEqualTo(r.test().get("macro_f1"));
+    // A file whose column is not --group's is refused before anything is written.
+    assertThatThrownBy(
+            () ->
+                ClassifyJob.run(
+                    spark,
+                    ClassifyOptions.builder()
+                        .embeddings(embeddings)
+                        .label("cell_type")
+                        .group("cell_type")
+                        .output(tmp.resolve("clash").toString())
+                        .splitGroups(dict.toString())
+                        .build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("--group cell_type, but --split-groups");
+    assertThat(tmp.resolve("clash")).doesNotExist();
+  }
+
+  @Test
   void anUnrelatedLabelStaysAtChance(SparkSession spark) {
     ClassifyResult r =
         ClassifyJob.run(

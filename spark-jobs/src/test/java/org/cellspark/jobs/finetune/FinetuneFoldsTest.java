@@ -237,7 +237,7 @@ class FinetuneFoldsTest {
   }
 
   @Test
-  void foldsThatCannotBeMadeAreRefusedNamingTheFold(SparkSession spark) {
+  void foldsAndSplitsThatCannotBeMadeAreRefused(SparkSession spark) throws Exception {
     assertThatThrownBy(() -> options("t", "v").output("o").folds(21).build())
         .isInstanceOf(UserException.class)
         .hasMessageContaining("--folds must be 0 or 1 (one split) or from 2 to 20");
@@ -283,6 +283,28 @@ class FinetuneFoldsTest {
         .hasMessageContaining("cells");
     assertThat(tmp.resolve("a")).doesNotExist();
     assertThat(tmp.resolve("b")).doesNotExist();
+
+    // Given splits: not with --folds; and read through finetune (their column as --group), a
+    // file without validation groups is refused before any training.
+    assertThatThrownBy(() -> options("t", "v").output("o").folds(3).splitGroups("s.json").build())
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("--folds and --split-groups: give one");
+    Path dict = tmp.resolve("split.json");
+    Files.writeString(
+        dict, "{\"attr_key\": \"donor\", \"train\": [\"D1\", \"D2\"], \"test\": [\"D3\"]}");
+    assertThatThrownBy(
+            () ->
+                FinetuneJob.run(
+                    spark,
+                    options(tokens, vocabulary)
+                        .minClassSize(1)
+                        .splitGroups(dict.toString())
+                        .output(tmp.resolve("c").toString())
+                        .build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageMatching(
+            "(?s).*--label label of .* leaves \\d+ training and 0 validation cells.*");
+    assertThat(tmp.resolve("c")).doesNotExist();
   }
 
   /** Macro-F1 over the two classes, from (label, predicted) pairs. */

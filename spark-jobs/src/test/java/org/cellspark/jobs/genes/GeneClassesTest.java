@@ -69,7 +69,7 @@ class GeneClassesTest {
             () ->
                 GeneClasses.parse("c.json", "{\"a\": \"SYM01\"}".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(UserException.class)
-        .hasMessageContaining("class 'a' is not a list of genes");
+        .hasMessageContaining("'a' is not a list (the file must be a dict of class names to lists");
     assertThatThrownBy(
             () ->
                 GeneClasses.resolve(

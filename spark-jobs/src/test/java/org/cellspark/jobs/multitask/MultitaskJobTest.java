@@ -391,6 +391,31 @@ class MultitaskJobTest {
         .isInstanceOf(UserException.class)
         .hasMessageContaining("top");
     assertThat(tmp.resolve("y")).doesNotExist();
+    // Splits given by donor (a group,split table, --group naming its column), none for
+    // validation: refused naming the task, before any training.
+    java.nio.file.Path table = tmp.resolve("splits.csv");
+    try {
+      java.nio.file.Files.writeString(table, "D1,train\nD2,train\nD3,test\n");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    assertThatThrownBy(
+            () ->
+                MultitaskJob.run(
+                    spark,
+                    MultitaskOptions.builder()
+                        .input(tokens)
+                        .vocabulary(VOCABULARY)
+                        .tasks(List.of("top", "has"))
+                        .group("donor")
+                        .splitGroups(table.toString())
+                        .model(MODEL)
+                        .minClassSize(1)
+                        .output(tmp.resolve("g").toString())
+                        .build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("and 0 validation cells with a class");
+    assertThat(tmp.resolve("g")).doesNotExist();
     // A task labelled on one donor's cells only, donors held out whole: the donor's split alone
     // has the task's classes, so training or validation has none.
     String rare = tmp.resolve("rare").toString();
