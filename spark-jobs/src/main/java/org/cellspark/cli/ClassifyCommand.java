@@ -65,6 +65,8 @@ final class ClassifyCommand implements Callable<Integer> {
               + " [split_id_dict].")
   String splitGroups;
 
+  @picocli.CommandLine.Mixin BalanceArgs balance;
+
   @Option(names = "--output", paramLabel = "DIR", description = "Output folder.")
   String output;
 
@@ -111,6 +113,7 @@ final class ClassifyCommand implements Callable<Integer> {
             .label(label)
             .group(group)
             .splitGroups(splitGroups)
+            .balance(balance.parsed())
             .output(output)
             .classifier(ClassifierKind.parse(classifier))
             .fractions(fractions(split))

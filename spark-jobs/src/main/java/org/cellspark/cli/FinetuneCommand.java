@@ -54,6 +54,8 @@ final class FinetuneCommand implements Callable<Integer> {
               + " [split_id_dict].")
   String splitGroups;
 
+  @picocli.CommandLine.Mixin BalanceArgs balance;
+
   @Option(
       names = "--model",
       required = true,
@@ -121,6 +123,7 @@ final class FinetuneCommand implements Callable<Integer> {
             .label(label)
             .group(group)
             .splitGroups(splitGroups)
+            .balance(balance.parsed())
             .model(model)
             .vocabulary(vocabulary)
             .output(output)

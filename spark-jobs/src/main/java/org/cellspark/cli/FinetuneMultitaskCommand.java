@@ -63,6 +63,8 @@ final class FinetuneMultitaskCommand implements Callable<Integer> {
               + " [split_id_dict].")
   String splitGroups;
 
+  @picocli.CommandLine.Mixin BalanceArgs balance;
+
   @Option(
       names = {"--model", "--pretrained-path"},
       required = true,
@@ -127,6 +129,7 @@ final class FinetuneMultitaskCommand implements Callable<Integer> {
             .taskWeights(taskWeights)
             .group(group)
             .splitGroups(splitGroups)
+            .balance(balance.parsed())
             .model(model)
             .vocabulary(vocabulary)
             .output(output)

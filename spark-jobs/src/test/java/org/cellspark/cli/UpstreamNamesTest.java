@@ -2,6 +2,7 @@ package org.cellspark.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -110,7 +111,15 @@ class UpstreamNamesTest {
             "--output",
             "o",
             "--num-crossval-splits",
-            "5");
+            "5",
+            "--attr-to-balance",
+            "age,sex",
+            "--max-trials",
+            "50",
+            "--pval-threshold",
+            "0.05");
     assertThat(f.folds).isEqualTo(5);
+    assertThat(f.balance.parsed())
+        .isEqualTo(new org.cellspark.jobs.classify.Balance(List.of("age", "sex"), 50, 0.05));
   }
 }

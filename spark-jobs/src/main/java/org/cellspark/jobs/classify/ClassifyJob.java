@@ -172,7 +172,8 @@ public final class ClassifyJob {
         o.seed(),
         o.minClassSize(),
         o.rareThreshold(),
-        given);
+        given,
+        o.balance());
   }
 
   /**
@@ -351,6 +352,9 @@ public final class ClassifyJob {
     m.put("label", o.label());
     m.put("group", o.group());
     m.put("split_groups", o.splitGroups());
+    if (!o.balance().isEmpty()) {
+      m.put("balance", o.balance());
+    }
     m.put("classifier", o.classifier().label());
     m.put("split", o.fractions());
     m.put("min_class_size", o.minClassSize());

@@ -20,6 +20,7 @@ import org.cellspark.jobs.common.OptionProblems;
  * @param seed the split's and the classifiers' seed
  * @param overwrite replace an existing output folder
  * @param splitGroups a file listing each split's groups (--split-groups); null: groups dealt
+ * @param balance the groups' attributes the dealt split balances (--balance); none: not balanced
  */
 public record ClassifyOptions(
     String embeddings,
@@ -32,7 +33,8 @@ public record ClassifyOptions(
     double rareThreshold,
     long seed,
     boolean overwrite,
-    String splitGroups) {
+    String splitGroups,
+    Balance balance) {
 
   public static final double[] DEFAULT_FRACTIONS = {0.8, 0.1, 0.1};
 
@@ -62,6 +64,8 @@ public record ClassifyOptions(
     if (rareThreshold < 0 || rareThreshold >= 1) {
       problems.add("--rare-threshold must be in [0, 1)");
     }
+    balance = balance == null ? Balance.none() : balance;
+    balance.addProblems(problems, group, splitGroups, 0);
     problems.throwIfAny();
   }
 
@@ -112,6 +116,7 @@ public record ClassifyOptions(
     b.seed = seed;
     b.overwrite = overwrite;
     b.splitGroups = splitGroups;
+    b.balance = balance;
     return b;
   }
 
@@ -128,6 +133,7 @@ public record ClassifyOptions(
     private long seed = CellSelection.DEFAULT_SEED;
     private boolean overwrite;
     private String splitGroups;
+    private Balance balance;
 
     private Builder() {}
 
@@ -186,6 +192,11 @@ public record ClassifyOptions(
       return this;
     }
 
+    public Builder balance(Balance v) {
+      balance = v;
+      return this;
+    }
+
     public ClassifyOptions build() {
       return new ClassifyOptions(
           embeddings,
@@ -198,7 +209,8 @@ public record ClassifyOptions(
           rareThreshold,
           seed,
           overwrite,
-          splitGroups);
+          splitGroups,
+          balance);
     }
   }
 }

@@ -40,6 +40,7 @@ public final class LabelSplits {
    * @param fractions train, validation, test
    * @param given the groups of each split as --split-groups gives them (then {@code group} is their
    *     column, and fractions play no part), or null
+   * @param balance the groups' attributes the dealt split should balance (--balance), or none
    */
   public record Settings(
       String label,
@@ -49,7 +50,12 @@ public final class LabelSplits {
       long seed,
       long minClassSize,
       double rareThreshold,
-      GroupSplits given) {}
+      GroupSplits given,
+      Balance balance) {
+    public Settings {
+      balance = balance == null ? Balance.none() : balance;
+    }
+  }
 
   /**
    * The label's classes: kept (at least --min-class-size cells and --rare-threshold of the labelled
@@ -115,10 +121,14 @@ public final class LabelSplits {
     long missing = grouped.filter(col("_group").isNull()).count();
     grouped = grouped.filter(col("_group").isNotNull());
     Map<String, Long> perGroup = counts(grouped, "_group");
-    Map<String, Split> assignment =
-        o.given() == null
-            ? Split.assignGroups(perGroup, f, o.seed(), o.group())
-            : given(perGroup, o.given(), info);
+    Map<String, Split> assignment;
+    if (o.given() != null) {
+      assignment = given(perGroup, o.given(), info);
+    } else if (!o.balance().isEmpty()) {
+      assignment = balanced(grouped, perGroup, o, info, out);
+    } else {
+      assignment = Split.assignGroups(perGroup, f, o.seed(), o.group());
+    }
     List<Row> rows = new ArrayList<>();
     StringBuilder csv = new StringBuilder("group,split,cells\n");
     assignment.forEach(
@@ -247,6 +257,88 @@ public final class LabelSplits {
     info.put("cells_without_group", missing);
     return grouped.join(
         org.apache.spark.sql.functions.broadcast(spark.createDataFrame(rows, schema)), "_group");
+  }
+
+  /**
+   * The groups dealt so that their --balance attributes are alike on every side ({@link
+   * BalancedSplit}); balance.csv lists the trials, the summary the one taken.
+   */
+  private static Map<String, Split> balanced(
+      Dataset<Row> grouped,
+      Map<String, Long> perGroup,
+      Settings o,
+      Map<String, Object> info,
+      StagedOutput out) {
+    List<BalancedSplit.Attribute> attributes = attributes(grouped, o);
+    BalancedSplit.Result r =
+        BalancedSplit.choose(perGroup, o.fractions(), o.seed(), o.group(), attributes, o.balance());
+    out.writeText("balance.csv", r.csv());
+    if (!r.met()) {
+      LOG.warn(
+          "--balance {}: none of {} splits has every p-value >= {}; taking trial {}, the highest"
+              + " mean p-value ({})",
+          o.balance().columns(),
+          r.tried(),
+          o.balance().minP(),
+          r.trial(),
+          r.pValues());
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("columns", o.balance().columns());
+    m.put("min_p", o.balance().minP());
+    m.put("trials_tried", r.tried());
+    m.put("trial_taken", r.trial());
+    m.put("seed_taken", o.seed() + r.trial());
+    m.put("every_p_reached_min", r.met());
+    m.put("p_values", r.pValues());
+    info.put("balance", m);
+    return r.assignment();
+  }
+
+  /** Each --balance column's value per group; refused when a group has two. */
+  private static List<BalancedSplit.Attribute> attributes(Dataset<Row> grouped, Settings o) {
+    List<String> columns = o.balance().columns();
+    List<String> present = Arrays.asList(grouped.columns());
+    List<Column> sets = new ArrayList<>();
+    for (String c : columns) {
+      if (!present.contains(c)) {
+        throw UserException.of(
+            "--balance %s: %s has no column %s (its columns: %s)",
+            c, o.source(), c, String.join(", ", present));
+      }
+      sets.add(org.apache.spark.sql.functions.collect_set(col(c)).as(c));
+    }
+    List<Row> rows =
+        grouped
+            .groupBy("_group")
+            .agg(sets.get(0), sets.subList(1, sets.size()).toArray(new Column[0]))
+            .collectAsList();
+    List<BalancedSplit.Attribute> out = new ArrayList<>();
+    for (int i = 0; i < columns.size(); i++) {
+      String c = columns.get(i);
+      Map<String, Object> byGroup = new TreeMap<>();
+      for (Row r : rows) {
+        List<Object> values = r.getList(i + 1);
+        if (values.size() > 1) {
+          throw UserException.of(
+              "--balance %s: group %s of --group %s has %d values of %s (%s); --balance needs one"
+                  + " value per group (a donor's age, sex or disease), not a cell's",
+              c,
+              r.getString(0),
+              o.group(),
+              values.size(),
+              c,
+              values.size() > 5 ? values.subList(0, 5) + " ..." : values);
+        }
+        if (values.size() == 1) {
+          byGroup.put(r.getString(0), values.get(0));
+        }
+      }
+      boolean numeric =
+          grouped.schema().apply(c).dataType() instanceof org.apache.spark.sql.types.NumericType;
+      out.add(new BalancedSplit.Attribute(c, byGroup, numeric));
+    }
+    return out;
   }
 
   /**

@@ -337,7 +337,8 @@ public final class FinetuneJob {
         o.seed(),
         o.minClassSize(),
         o.rareThreshold(),
-        given);
+        given,
+        o.balance());
   }
 
   /** training.csv and .png, metrics.json, predictions/, the confusion matrix (CSV and PNG). */
@@ -445,6 +446,9 @@ public final class FinetuneJob {
     m.put("seed", o.seed());
     m.put("folds", o.folds());
     m.put("split_groups", o.splitGroups());
+    if (!o.balance().isEmpty()) {
+      m.put("balance", o.balance());
+    }
     if (!o.search().isEmpty()) {
       m.put("search", o.search().values());
     }

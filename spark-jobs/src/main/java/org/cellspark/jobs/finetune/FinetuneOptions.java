@@ -21,6 +21,7 @@ import org.cellspark.jobs.common.OptionProblems;
  * @param folds cross-validation's folds (each cell tested once, by a model that never trained on
  *     it); 0 or 1: one train / validation / test split
  * @param splitGroups a file listing each split's groups (--split-groups); null: groups dealt
+ * @param balance the groups' attributes the dealt split balances (--balance); none: not balanced
  */
 public record FinetuneOptions(
     String input,
@@ -37,7 +38,8 @@ public record FinetuneOptions(
     boolean overwrite,
     SearchGrid search,
     int folds,
-    String splitGroups)
+    String splitGroups,
+    org.cellspark.jobs.classify.Balance balance)
     implements Serializable {
 
   /** The most folds: a fold's test part is at least a twentieth of the cells. */
@@ -56,6 +58,8 @@ public record FinetuneOptions(
     if (minClassSize < 0 || rareThreshold < 0 || rareThreshold >= 1) {
       problems.add("--min-class-size must be >= 0 and --rare-threshold in [0, 1)");
     }
+    balance = balance == null ? org.cellspark.jobs.classify.Balance.none() : balance;
+    balance.addProblems(problems, group, splitGroups, folds);
     if (folds > 1 && splitGroups != null) {
       problems.add(
           "--folds and --split-groups: give one (cross-validation deals its folds; --split-groups"
@@ -111,7 +115,8 @@ public record FinetuneOptions(
         .overwrite(overwrite)
         .search(search)
         .folds(folds)
-        .splitGroups(splitGroups);
+        .splitGroups(splitGroups)
+        .balance(balance);
   }
 
   /**
@@ -132,6 +137,7 @@ public record FinetuneOptions(
     private SearchGrid search;
     private int folds;
     private String splitGroups;
+    private org.cellspark.jobs.classify.Balance balance;
 
     private Builder() {
       super(10);
@@ -212,6 +218,11 @@ public record FinetuneOptions(
       return this;
     }
 
+    public Builder balance(org.cellspark.jobs.classify.Balance v) {
+      balance = v;
+      return this;
+    }
+
     public FinetuneOptions build() {
       return new FinetuneOptions(
           input,
@@ -228,7 +239,8 @@ public record FinetuneOptions(
           overwrite,
           search,
           folds,
-          splitGroups);
+          splitGroups,
+          balance);
     }
   }
 }

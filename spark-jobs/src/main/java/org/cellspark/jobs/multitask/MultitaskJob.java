@@ -238,7 +238,8 @@ public final class MultitaskJob {
         o.seed(),
         o.minClassSize(),
         o.rareThreshold(),
-        given);
+        given,
+        o.balance());
   }
 
   /** The table's columns checked, and its vocabulary: the option's, else its summary's. */
@@ -491,6 +492,9 @@ public final class MultitaskJob {
     m.put("task_weights", Arrays.stream(o.taskWeights()).boxed().toList());
     m.put("group", o.group());
     m.put("split_groups", o.splitGroups());
+    if (!o.balance().isEmpty()) {
+      m.put("balance", o.balance());
+    }
     m.put("model", o.model());
     m.put("vocabulary", vocabulary);
     m.put("pooling", o.pool().name().toLowerCase(Locale.ROOT));

@@ -20,6 +20,7 @@ import org.cellspark.train.MultiTaskClassifier;
  * @param group the column whose values never straddle splits (donor); null = split cells
  * @param search settings to search, a trial per combination; none: one training
  * @param splitGroups a file listing each split's groups (--split-groups); null: groups dealt
+ * @param balance the groups' attributes the dealt split balances (--balance); none: not balanced
  */
 public record MultitaskOptions(
     String input,
@@ -36,7 +37,8 @@ public record MultitaskOptions(
     double rareThreshold,
     boolean overwrite,
     SearchGrid search,
-    String splitGroups)
+    String splitGroups,
+    org.cellspark.jobs.classify.Balance balance)
     implements Serializable {
 
   public MultitaskOptions {
@@ -69,6 +71,8 @@ public record MultitaskOptions(
     }
     fractions = TrainingOptions.splitFractions(fractions, problems);
     search = search == null ? SearchGrid.none() : search;
+    balance = balance == null ? org.cellspark.jobs.classify.Balance.none() : balance;
+    balance.addProblems(problems, group, splitGroups, 0);
     training.addProblems(problems);
     if (minClassSize < 0 || rareThreshold < 0 || rareThreshold >= 1) {
       problems.add("--min-class-size must be >= 0 and --rare-threshold in [0, 1)");
@@ -112,7 +116,8 @@ public record MultitaskOptions(
         rareThreshold,
         overwrite,
         search,
-        splitGroups);
+        splitGroups,
+        balance);
   }
 
   /** Options by name, with the command line's defaults. */
@@ -131,6 +136,7 @@ public record MultitaskOptions(
     private boolean overwrite;
     private SearchGrid search;
     private String splitGroups;
+    private org.cellspark.jobs.classify.Balance balance;
 
     private Builder() {
       super(10);
@@ -211,6 +217,11 @@ public record MultitaskOptions(
       return this;
     }
 
+    public Builder balance(org.cellspark.jobs.classify.Balance v) {
+      balance = v;
+      return this;
+    }
+
     public MultitaskOptions build() {
       return new MultitaskOptions(
           input,
@@ -227,7 +238,8 @@ public record MultitaskOptions(
           rareThreshold,
           overwrite,
           search,
-          splitGroups);
+          splitGroups,
+          balance);
     }
   }
 }

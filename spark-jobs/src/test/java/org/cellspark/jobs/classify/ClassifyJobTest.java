@@ -250,6 +250,144 @@ class ClassifyJobTest {
   }
 
   @Test
+  void balancedSplitsKeepTheDonorsAgesAndSexesAlikeOnEverySide(SparkSession spark)
+      throws IOException {
+    // Donor attributes: ages in two clusters (young D1-D3, old D4-D6), sexes alternating.
+    String withDonors = tmp.resolve("donors").toString();
+    spark
+        .read()
+        .parquet(embeddings + "/cells")
+        .withColumn(
+            "age",
+            org.apache.spark.sql.functions.expr(
+                "CASE donor WHEN 'D1' THEN 20 WHEN 'D2' THEN 24 WHEN 'D3' THEN 31"
+                    + " WHEN 'D4' THEN 70 WHEN 'D5' THEN 75 ELSE 80 END"))
+        .withColumn(
+            "sex",
+            org.apache.spark.sql.functions.expr(
+                "CASE WHEN donor IN ('D1', 'D3', 'D5') THEN 'F' ELSE 'M' END"))
+        .write()
+        .parquet(withDonors);
+    Map<String, Integer> age = Map.of("D1", 20, "D2", 24, "D3", 31, "D4", 70, "D5", 75, "D6", 80);
+    Balance balance = new Balance(List.of("age", "sex"), 100, 0.2);
+    ClassifyResult r =
+        ClassifyJob.run(
+            spark,
+            ClassifyOptions.builder()
+                .embeddings(withDonors)
+                .label("cell_type")
+                .group("donor")
+                .balance(balance)
+                .output(tmp.resolve("balanced").toString())
+                .build());
+    JsonNode taken = json(folder(r).resolve("_cellspark.json")).get("split").get("balance");
+    assertThat(taken.get("every_p_reached_min").asBoolean()).isTrue();
+    int trial = taken.get("trial_taken").asInt();
+    assertThat(trial).as("the seed's own split is not balanced: others were tried").isPositive();
+    assertThat(taken.get("seed_taken").asLong()).isEqualTo(42 + trial);
+    List<String> csv = Files.readAllLines(folder(r).resolve("balance.csv"));
+    assertThat(csv.get(0))
+        .isEqualTo(
+            "trial,age_train,age_validation,age_test,age_validation_p,age_test_p,"
+                + "sex_train,sex_validation,sex_test,sex_validation_p,sex_test_p,mean_p");
+    assertThat(csv).hasSize(trial + 2);
+    for (int t = 0; t <= trial; t++) {
+      String[] f = csv.get(t + 1).split(",");
+      double least =
+          Math.min(
+              Math.min(Double.parseDouble(f[4]), Double.parseDouble(f[5])),
+              Math.min(Double.parseDouble(f[9]), Double.parseDouble(f[10])));
+      if (t == trial) {
+        assertThat(least).as(csv.get(t + 1)).isGreaterThanOrEqualTo(0.2);
+      } else {
+        assertThat(least).as(csv.get(t + 1)).isLessThan(0.2);
+      }
+    }
+    // The taken split's p-values, recomputed from splits.csv: the rank-sum test's normal
+    // approximation and the chi-square test of the sexes' counts, by hand.
+    Map<String, List<String>> bySplit = new java.util.TreeMap<>();
+    for (String line : Files.readAllLines(folder(r).resolve("splits.csv")).subList(1, 7)) {
+      String[] f = line.split(",");
+      bySplit.computeIfAbsent(f[1], k -> new java.util.ArrayList<>()).add(f[0]);
+    }
+    List<String> train = bySplit.get("train");
+    String[] last = csv.get(trial + 1).split(",");
+    for (String[] side : new String[][] {{"validation", "4", "9"}, {"test", "5", "10"}}) {
+      List<String> held = bySplit.get(side[0]);
+      assertThat(Double.parseDouble(last[Integer.parseInt(side[1])]))
+          .as("age p, %s", side[0])
+          .isCloseTo(rankSumP(train, held, age), within(1e-6));
+      assertThat(Double.parseDouble(last[Integer.parseInt(side[2])]))
+          .as("sex p, %s", side[0])
+          .isCloseTo(chiSquareP(train, held), within(1e-6));
+    }
+    // An attribute of cells, not donors, is refused naming the donor.
+    assertThatThrownBy(
+            () ->
+                ClassifyJob.run(
+                    spark,
+                    ClassifyOptions.builder()
+                        .embeddings(withDonors)
+                        .label("cell_type")
+                        .group("donor")
+                        .balance(new Balance(List.of("cell_type"), 10, 0.1))
+                        .output(tmp.resolve("cells").toString())
+                        .build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("--balance cell_type: group D")
+        .hasMessageContaining("has 4 values of cell_type")
+        .hasMessageContaining("one value per group");
+    assertThat(tmp.resolve("cells")).doesNotExist();
+    assertThatThrownBy(
+            () ->
+                ClassifyOptions.builder()
+                    .embeddings(withDonors)
+                    .label("cell_type")
+                    .balance(balance)
+                    .output("o")
+                    .build())
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("--balance needs --group");
+  }
+
+  /** Wilcoxon's rank-sum test, normal approximation (ranks of distinct ages: no ties). */
+  private static double rankSumP(List<String> train, List<String> held, Map<String, Integer> age) {
+    List<Integer> all = new java.util.ArrayList<>();
+    train.forEach(d -> all.add(age.get(d)));
+    held.forEach(d -> all.add(age.get(d)));
+    java.util.Collections.sort(all);
+    double rankSum = 0;
+    for (String d : held) {
+      rankSum += all.indexOf(age.get(d)) + 1;
+    }
+    double n1 = held.size();
+    double n2 = train.size();
+    double z = (rankSum - n1 * (n1 + n2 + 1) / 2) / Math.sqrt(n1 * n2 * (n1 + n2 + 1) / 12);
+    return org.apache.commons.math3.special.Erf.erfc(Math.abs(z) / Math.sqrt(2));
+  }
+
+  /** Pearson's chi-square test of independence, 2 sides x 2 sexes, from the donors' counts. */
+  private static double chiSquareP(List<String> train, List<String> held) {
+    java.util.function.Predicate<String> female = d -> List.of("D1", "D3", "D5").contains(d);
+    double[][] o = {
+      {train.stream().filter(female).count(), train.stream().filter(female.negate()).count()},
+      {held.stream().filter(female).count(), held.stream().filter(female.negate()).count()}
+    };
+    double n = o[0][0] + o[0][1] + o[1][0] + o[1][1];
+    if (o[0][0] + o[1][0] == 0 || o[0][1] + o[1][1] == 0) {
+      return 1;
+    }
+    double chi = 0;
+    for (int i = 0; i < 2; i++) {
+      for (int j = 0; j < 2; j++) {
+        double e = (o[i][0] + o[i][1]) * (o[0][j] + o[1][j]) / n;
+        chi += (o[i][j] - e) * (o[i][j] - e) / e;
+      }
+    }
+    return org.apache.commons.math3.special.Erf.erfc(Math.sqrt(chi / 2));
+  }
+
+  @Test
   void anUnrelatedLabelStaysAtChance(SparkSession spark) {
     ClassifyResult r =
         ClassifyJob.run(

@@ -1,0 +1,35 @@
+package org.cellspark.cli;
+
+import java.util.List;
+import org.cellspark.jobs.classify.Balance;
+import picocli.CommandLine.Option;
+
+/** --balance and its settings, for the commands that deal groups to splits. */
+final class BalanceArgs {
+  @Option(
+      names = {"--balance", "--attr-to-balance"},
+      split = ",",
+      paramLabel = "COLUMN",
+      description =
+          "Group attributes (a donor's age, sex, disease) to keep alike between training and"
+              + " the validation and test groups: splits are dealt with seed, seed+1, ... until"
+              + " every rank-sum (numbers) or chi-square (categories) p-value reaches --balance-p;"
+              + " needs --group [attr_to_balance].")
+  List<String> columns;
+
+  @Option(
+      names = {"--balance-trials", "--max-trials"},
+      paramLabel = "N",
+      description = "Splits to try at most; none passing: the highest mean p-value [max_trials].")
+  int trials = Balance.DEFAULT_TRIALS;
+
+  @Option(
+      names = {"--balance-p", "--pval-threshold"},
+      paramLabel = "P",
+      description = "The p-value every comparison must reach [pval_threshold].")
+  double minP = Balance.DEFAULT_MIN_P;
+
+  Balance parsed() {
+    return new Balance(columns, trials, minP);
+  }
+}
