@@ -207,11 +207,11 @@ class SparkSubmitIT {
   }
 
   /**
-   * finetune through spark-submit on a local cluster: the training task runs in an executor JVM,
-   * with the model shipped with --archives and found there by its alias, and writes its model/ into
-   * the job's output from that executor; classify apply --tokens then labels the cells with it on
-   * the executors; a cross-validation with a settings search trains its four trainings (two folds x
-   * two trials) spread over both executors, each fold keeping its best trial; and pretrain and
+   * finetune through spark-submit on a local cluster: its training tasks run in executor JVMs, with
+   * the model shipped with --archives and found there by its alias, and write their models into the
+   * job's output from there: a cross-validation with a settings search trains its four trainings
+   * (two folds x two trials) spread over both executors, each fold keeping its best trial; classify
+   * apply --tokens then labels the cells with a fold's model on the executors; and pretrain and
    * finetune-multitask train in an executor the same way, under Kryo (and classify apply labels
    * cells with the multi-task model there).
    */
@@ -237,39 +237,6 @@ class SparkSubmitIT {
                 tmp.resolve("tokens").toString()))
         .isZero();
     List<String> shipped = List.of("--archives", LocalCluster.zippedModel(tmp) + "#tinymodel");
-    String log =
-        cluster.submit(
-            shipped,
-            "finetune",
-            "--input",
-            tmp.resolve("tokens").toString(),
-            "--label",
-            "cell_type",
-            "--group",
-            "donor",
-            "--model",
-            "tinymodel",
-            "--epochs",
-            "2",
-            "--warmup-steps",
-            "5",
-            "--output",
-            tmp.resolve("ft").toString());
-    assertThat(log).contains("fine-tuned cell_type (4 classes), 2 epoch(s)");
-    assertThat(tmp.resolve("ft/model/model.safetensors")).exists();
-    assertThat(tmp.resolve("ft/training.csv")).exists();
-    String applied =
-        cluster.submit(
-            List.of(),
-            "classify",
-            "apply",
-            "--model",
-            tmp.resolve("ft").toString(),
-            "--tokens",
-            tmp.resolve("tokens").toString(),
-            "--output",
-            tmp.resolve("labels").toString());
-    assertThat(applied).contains("labelled 600 cells");
     // Cross-validation with a search in each fold: two folds x two trials, four tasks spread over
     // both executors; each fold keeps its best trial.
     List<String> searchArgs = new java.util.ArrayList<>(shipped);
@@ -310,6 +277,19 @@ class SparkSubmitIT {
     assertThat(Files.readAllLines(tmp.resolve("search/trials.csv"))).hasSize(5);
     assertThat(tmp.resolve("search/models/fold-1/model.safetensors")).exists();
     assertThat(tmp.resolve("search/models/fold-2/model.safetensors")).exists();
+    // classify apply --tokens labels the cells with a fold's model on the executors.
+    String applied =
+        cluster.submit(
+            List.of(),
+            "classify",
+            "apply",
+            "--model",
+            tmp.resolve("search/models/fold-1").toString(),
+            "--tokens",
+            tmp.resolve("tokens").toString(),
+            "--output",
+            tmp.resolve("labels").toString());
+    assertThat(applied).contains("labelled 600 cells");
     assertThat(
             new ObjectMapper()
                 .readTree(tmp.resolve("search/metrics.json").toFile())

@@ -55,17 +55,7 @@ final class ClassifyCommand implements Callable<Integer> {
               + " one by one [attr_to_split].")
   String group;
 
-  @Option(
-      names = "--split-groups",
-      paramLabel = "FILE",
-      description =
-          "Each split's groups, given: upstream's split_id_dict as JSON ({\"attr_key\":"
-              + " \"donor\", \"train\": [...], \"eval\": [...], \"test\": [...]}), or a"
-              + " group,split table such as a run's splits.csv; groups not listed are left out"
-              + " [split_id_dict].")
-  String splitGroups;
-
-  @picocli.CommandLine.Mixin BalanceArgs balance;
+  @picocli.CommandLine.Mixin GroupSplitArgs splits;
 
   @Option(names = "--output", paramLabel = "DIR", description = "Output folder.")
   String output;
@@ -112,8 +102,8 @@ final class ClassifyCommand implements Callable<Integer> {
             .embeddings(embeddings)
             .label(label)
             .group(group)
-            .splitGroups(splitGroups)
-            .balance(balance.parsed())
+            .splitGroups(splits.file)
+            .balance(splits.balance())
             .output(output)
             .classifier(ClassifierKind.parse(classifier))
             .fractions(fractions(split))

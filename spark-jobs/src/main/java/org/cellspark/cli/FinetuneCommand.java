@@ -44,17 +44,7 @@ final class FinetuneCommand implements Callable<Integer> {
       description = "Cells sharing a value (donor) never straddle splits [attr_to_split].")
   String group;
 
-  @Option(
-      names = "--split-groups",
-      paramLabel = "FILE",
-      description =
-          "Each split's groups, given: upstream's split_id_dict as JSON ({\"attr_key\":"
-              + " \"donor\", \"train\": [...], \"eval\": [...], \"test\": [...]}), or a"
-              + " group,split table such as a run's splits.csv; groups not listed are left out"
-              + " [split_id_dict].")
-  String splitGroups;
-
-  @picocli.CommandLine.Mixin BalanceArgs balance;
+  @picocli.CommandLine.Mixin GroupSplitArgs splits;
 
   @Option(
       names = "--model",
@@ -122,8 +112,8 @@ final class FinetuneCommand implements Callable<Integer> {
             .input(input)
             .label(label)
             .group(group)
-            .splitGroups(splitGroups)
-            .balance(balance.parsed())
+            .splitGroups(splits.file)
+            .balance(splits.balance())
             .model(model)
             .vocabulary(vocabulary)
             .output(output)

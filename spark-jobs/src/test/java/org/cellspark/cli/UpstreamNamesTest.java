@@ -119,7 +119,7 @@ class UpstreamNamesTest {
             "--pval-threshold",
             "0.05");
     assertThat(f.folds).isEqualTo(5);
-    assertThat(f.balance.parsed())
+    assertThat(f.splits.balance())
         .isEqualTo(new org.cellspark.jobs.classify.Balance(List.of("age", "sex"), 50, 0.05));
   }
 }

@@ -4,8 +4,22 @@ import java.util.List;
 import org.cellspark.jobs.classify.Balance;
 import picocli.CommandLine.Option;
 
-/** --balance and its settings, for the commands that deal groups to splits. */
-final class BalanceArgs {
+/**
+ * How groups go to splits beyond --group: given by a file (--split-groups), or dealt and balanced
+ * (--balance and its settings); for the commands that split labelled cells (classify, finetune,
+ * finetune-multitask).
+ */
+final class GroupSplitArgs {
+  @Option(
+      names = "--split-groups",
+      paramLabel = "FILE",
+      description =
+          "Each split's groups, given: upstream's split_id_dict as JSON ({\"attr_key\":"
+              + " \"donor\", \"train\": [...], \"eval\": [...], \"test\": [...]}), or a"
+              + " group,split table such as a run's splits.csv; groups not listed are left out"
+              + " [split_id_dict].")
+  String file;
+
   @Option(
       names = {"--balance", "--attr-to-balance"},
       split = ",",
@@ -29,7 +43,7 @@ final class BalanceArgs {
       description = "The p-value every comparison must reach [pval_threshold].")
   double minP = Balance.DEFAULT_MIN_P;
 
-  Balance parsed() {
+  Balance balance() {
     return new Balance(columns, trials, minP);
   }
 }
