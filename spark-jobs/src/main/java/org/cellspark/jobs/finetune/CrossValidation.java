@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.posexplode;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -68,7 +70,6 @@ final class CrossValidation {
     int folds = o.folds();
     spark.sparkContext().setJobDescription("finetune: cells of each fold");
     requireCellsInEveryFold(folded, o, splitInfo);
-    int units = folds * trials.size();
     spark
         .sparkContext()
         .setJobDescription(
@@ -77,26 +78,7 @@ final class CrossValidation {
                 + " folds"
                 + (trials.size() == 1 ? "" : " x " + trials.size() + " trials")
                 + ", one task each");
-    Dataset<Row> rows =
-        folded.select(
-            col("cell_id").cast(DataTypes.StringType).as("cell_id"),
-            col("input_ids"),
-            col("_label"),
-            col("_roles"));
-    Dataset<Row> perUnit =
-        Trials.perUnit(spark, rows, units)
-            .select(
-                col("cell_id"),
-                col("input_ids"),
-                col("_label"),
-                expr("element_at(_roles, CAST("
-                        + Trials.COLUMN
-                        + " div "
-                        + trials.size()
-                        + " AS INT) + 1)")
-                    .as("_split"),
-                col(Trials.COLUMN));
-    List<TrainingTask.Outcome> outcomes = Trials.runUnits(perUnit, units, task);
+    List<TrainingTask.Outcome> outcomes = runUnits(spark, folded, folds, trials.size(), task);
     spark.sparkContext().setJobDescription(null);
     List<TrainingTask.Outcome> kept =
         trials.size() == 1
@@ -119,6 +101,38 @@ final class CrossValidation {
         trials.size() == 1
             ? null
             : Trials.summaryPerFold(o.search(), trials, outcomes, kept, METRIC));
+  }
+
+  /**
+   * Every cell to each unit (fold f, trial t: unit f x trials + t), with its part in the unit's
+   * fold as the split column; the outcomes by fold, then trial.
+   */
+  static <T extends Trials.Outcome> List<T> runUnits(
+      SparkSession spark,
+      Dataset<Row> folded,
+      int folds,
+      int trials,
+      FlatMapFunction<Iterator<Row>, T> task) {
+    Dataset<Row> rows =
+        folded.select(
+            col("cell_id").cast(DataTypes.StringType).as("cell_id"),
+            col("input_ids"),
+            col("_label"),
+            col("_roles"));
+    Dataset<Row> perUnit =
+        Trials.perUnit(spark, rows, folds * trials)
+            .select(
+                col("cell_id"),
+                col("input_ids"),
+                col("_label"),
+                expr("element_at(_roles, CAST("
+                        + Trials.COLUMN
+                        + " div "
+                        + trials
+                        + " AS INT) + 1)")
+                    .as("_split"),
+                col(Trials.COLUMN));
+    return Trials.runUnits(perUnit, folds * trials, task);
   }
 
   /**
