@@ -486,6 +486,68 @@ class ErrorCatalogueTest {
               output.toString());
         });
     s.put(
+        "split-groups-group-twice",
+        w -> {
+          Path dict = w.in().resolve("split_id_dict.json");
+          Files.writeString(
+              dict,
+              "{\"attr_key\": \"donor\", \"train\": [\"donor0\", \"donor1\"],"
+                  + " \"test\": [\"donor2\", \"donor0\"]}");
+          Path output = w.out().resolve("ft");
+          return Attempt.of(
+              output,
+              "finetune",
+              "--input",
+              tokensV2.toString(),
+              "--label",
+              "cell_type",
+              "--model",
+              TINY_V2.toString(),
+              "--split-groups",
+              dict.toString(),
+              "--output",
+              output.toString());
+        });
+    s.put(
+        "balance-column-varies-within-group",
+        w -> {
+          Path tokens = w.in().resolve("tokens");
+          CliRun made =
+              CliRun.of(
+                  "tokenize",
+                  "--input",
+                  ATLAS,
+                  "--vocabulary",
+                  V2,
+                  "--attribute",
+                  "cell_type",
+                  "--attribute",
+                  "donor",
+                  "--attribute",
+                  "batch",
+                  "--output",
+                  tokens.toString());
+          assertThat(made.exitCode()).as(made.err()).isZero();
+          Path output = w.out().resolve("ft");
+          return Attempt.of(
+              output,
+              "finetune",
+              "--input",
+              tokens.toString(),
+              "--label",
+              "cell_type",
+              "--group",
+              "donor",
+              "--balance",
+              "batch",
+              "--model",
+              TINY_V2.toString(),
+              "--min-class-size",
+              "0",
+              "--output",
+              output.toString());
+        });
+    s.put(
         "gene-classes-too-small",
         w ->
             finetuneGenes(

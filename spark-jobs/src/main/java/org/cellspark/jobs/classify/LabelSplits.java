@@ -312,6 +312,7 @@ public final class LabelSplits {
         grouped
             .groupBy("_group")
             .agg(sets.get(0), sets.subList(1, sets.size()).toArray(new Column[0]))
+            .orderBy("_group") // the first offending group named, the same every run
             .collectAsList();
     List<BalancedSplit.Attribute> out = new ArrayList<>();
     for (int i = 0; i < columns.size(); i++) {
@@ -328,7 +329,8 @@ public final class LabelSplits {
               o.group(),
               values.size(),
               c,
-              values.size() > 5 ? values.subList(0, 5) + " ..." : values);
+              values.stream().map(String::valueOf).sorted().limit(5).toList()
+                  + (values.size() > 5 ? " ..." : ""));
         }
         if (values.size() == 1) {
           byGroup.put(r.getString(0), values.get(0));
