@@ -71,21 +71,23 @@ public final class Trials {
     return modelUri(stagingUri, 0, trials, 0, trial);
   }
 
-  /**
-   * Where a training writes its model: model/; with --search trials/trial-N/; with --folds
-   * models/fold-F/ (F from 1); with both trials/fold-F/trial-N/.
-   */
+  /** Where a training writes its model, in the staging folder ({@link #modelPath}). */
   public static String modelUri(String stagingUri, int folds, int trials, int fold, int trial) {
-    if (folds == 0) {
-      return stagingUri + (trials == 1 ? "/model" : "/trials/trial-" + trial);
-    }
-    return stagingUri
-        + (trials == 1 ? foldModel(fold) : "/trials/fold-" + (fold + 1) + "/trial-" + trial);
+    return stagingUri + "/" + modelPath(folds, trials, fold, trial);
   }
 
-  /** A fold's kept model, under the output. */
-  public static String foldModel(int fold) {
-    return "/models/fold-" + (fold + 1);
+  /**
+   * A training's model folder, relative to the output: model/; with --search trials/trial-N/; with
+   * --folds models/fold-F/ (F from 1); with both trials/fold-F/trial-N/. With one trial it is also
+   * where a kept trial's model goes.
+   */
+  static String modelPath(int folds, int trials, int fold, int trial) {
+    if (folds == 0) {
+      return trials == 1 ? "model" : "trials/trial-" + trial;
+    }
+    return trials == 1
+        ? "models/fold-" + (fold + 1)
+        : "trials/fold-" + (fold + 1) + "/trial-" + trial;
   }
 
   /** The name of a unit's epoch states in the job's work folder; null: the job's own. */
@@ -105,7 +107,7 @@ public final class Trials {
       SparkSession spark, Dataset<Row> rows, int trials, FlatMapFunction<Iterator<Row>, T> task) {
     if (trials == 1) {
       return sorted(
-          rows.withColumn(COLUMN, org.apache.spark.sql.functions.lit(0))
+          rows.withColumn(COLUMN, functions.lit(0))
               .repartition(1)
               .toJavaRDD()
               .mapPartitions(task)
@@ -117,7 +119,7 @@ public final class Trials {
   /** {@code units} copies of the rows, each with its unit's number as its last column. */
   public static Dataset<Row> perUnit(SparkSession spark, Dataset<Row> rows, int units) {
     return rows.crossJoin(
-        org.apache.spark.sql.functions.broadcast(
+        functions.broadcast(
             spark.range(units).select(col("id").cast(DataTypes.IntegerType).as(COLUMN))));
   }
 
@@ -202,7 +204,7 @@ public final class Trials {
       Configuration hadoop) {
     T best = best(outcomes);
     out.writeText("trials.csv", csv(outcomes, List.of(best), trials, grid, metricKey, false));
-    move(out, hadoop, "trials/trial-" + best.trial(), "model");
+    move(out, hadoop, modelPath(0, trials.size(), 0, best.trial()), modelPath(0, 1, 0, 0));
     deleteTrials(out, hadoop);
     return best;
   }
@@ -218,15 +220,16 @@ public final class Trials {
       String metricKey,
       StagedOutput out,
       Configuration hadoop) {
+    int folds = outcomes.size() / trials.size();
     List<T> kept = new ArrayList<>();
-    for (int f = 0; f <= outcomes.get(outcomes.size() - 1).fold(); f++) {
+    for (int f = 0; f < folds; f++) {
       int fold = f;
       T best = best(outcomes.stream().filter(t -> t.fold() == fold).toList());
       move(
           out,
           hadoop,
-          "trials/fold-" + (fold + 1) + "/trial-" + best.trial(),
-          foldModel(fold).substring(1));
+          modelPath(folds, trials.size(), fold, best.trial()),
+          modelPath(folds, 1, fold, 0));
       kept.add(best);
     }
     deleteTrials(out, hadoop);
