@@ -109,7 +109,7 @@ public final class LabelSplits {
       info.put("seed", o.seed());
     }
     if (o.group() == null) {
-      Column u = pmod(xxhash64(col("cell_id"), lit(o.seed())), lit(1_000_000L)).divide(1e6);
+      Column u = uniform(o.seed());
       info.put("by", "cell (hash of cell_id)");
       return labelled.withColumn(
           "_split",
@@ -117,10 +117,9 @@ public final class LabelSplits {
               .when(u.lt(f[0] + f[1]), Split.VALIDATION.label())
               .otherwise(Split.TEST.label()));
     }
-    Dataset<Row> grouped = labelled.withColumn("_group", col(o.group()).cast(DataTypes.StringType));
-    long missing = grouped.filter(col("_group").isNull()).count();
-    grouped = grouped.filter(col("_group").isNotNull());
-    Map<String, Long> perGroup = counts(grouped, "_group");
+    Grouped groups = Grouped.of(labelled, o.group());
+    Dataset<Row> grouped = groups.cells();
+    Map<String, Long> perGroup = groups.cellsPerGroup();
     Map<String, Split> assignment;
     if (o.given() != null) {
       assignment = given(perGroup, o.given(), info);
@@ -153,7 +152,7 @@ public final class LabelSplits {
             + o.group()
             + (o.given() == null ? "" : ", groups as --split-groups " + o.given().source()));
     info.put("groups", assignment.size());
-    info.put("cells_without_group", missing);
+    info.put("cells_without_group", groups.withoutGroup());
     Map<String, Long> cellsPerSplit = new TreeMap<>();
     assignment.forEach((g, s) -> cellsPerSplit.merge(s.label(), perGroup.get(g), Long::sum));
     info.put("cells", cellsPerSplit);
@@ -161,13 +160,13 @@ public final class LabelSplits {
   }
 
   /**
-   * Adds _fold (from 0) and _roles (for each fold, the cell's part in it: "test" in its own fold,
-   * "train" or "validation" in the others), for cross-validation over {@code folds} folds. Without
-   * a group column a cell's fold is its split hash (the one {@link #withSplit} uses) scaled to the
-   * folds, and a second hash of its cell_id makes it a validation cell of the folds it is not in
-   * with the validation share of train + validation (--split's test share plays no part). With a
-   * group column whole groups are dealt into folds of about equal cells, and for each fold the
-   * other folds' groups are dealt to train and validation by that share as {@link #withSplit} deals
+   * Adds _roles (for each fold, the cell's part in it: "test" in its own fold, "train" or
+   * "validation" in the others), for cross-validation over {@code folds} folds. Without a group
+   * column a cell's fold is its split hash (the one {@link #withSplit} uses) scaled to the folds,
+   * and a second hash of its cell_id makes it a validation cell of the folds it is not in with the
+   * validation share of train + validation (--split's test share plays no part). With a group
+   * column whole groups are dealt into folds of about equal cells, and for each fold the other
+   * folds' groups are dealt to train and validation by that share as {@link #withSplit} deals
    * groups (at least one each); splits.csv lists every group's fold and part in each fold.
    */
   public static Dataset<Row> withFolds(
@@ -183,26 +182,20 @@ public final class LabelSplits {
     info.put("validation_share_of_the_other_folds", validationShare);
     info.put("seed", o.seed());
     if (o.group() == null) {
-      Column u = pmod(xxhash64(col("cell_id"), lit(o.seed())), lit(1_000_000L)).divide(1e6);
-      Column v =
-          pmod(xxhash64(col("cell_id"), lit(o.seed()), lit("validation")), lit(1_000_000L))
-              .divide(1e6);
-      Column fold = org.apache.spark.sql.functions.floor(u.multiply(folds)).cast("int");
+      Column fold = org.apache.spark.sql.functions.floor(uniform(o.seed()).multiply(folds));
       Column inner =
-          when(v.lt(validationShare), Split.VALIDATION.label()).otherwise(Split.TRAIN.label());
+          when(uniform(o.seed(), lit("validation")).lt(validationShare), Split.VALIDATION.label())
+              .otherwise(Split.TRAIN.label());
       Column[] roles = new Column[folds];
       for (int k = 0; k < folds; k++) {
-        roles[k] = when(col("_fold").equalTo(k), Split.TEST.label()).otherwise(inner);
+        roles[k] = when(fold.equalTo(k), Split.TEST.label()).otherwise(inner);
       }
       info.put("by", "cell (hash of cell_id)");
-      return labelled
-          .withColumn("_fold", fold)
-          .withColumn("_roles", org.apache.spark.sql.functions.array(roles));
+      return labelled.withColumn("_roles", org.apache.spark.sql.functions.array(roles));
     }
-    Dataset<Row> grouped = labelled.withColumn("_group", col(o.group()).cast(DataTypes.StringType));
-    long missing = grouped.filter(col("_group").isNull()).count();
-    grouped = grouped.filter(col("_group").isNotNull());
-    Map<String, Long> perGroup = counts(grouped, "_group");
+    Grouped groups = Grouped.of(labelled, o.group());
+    Dataset<Row> grouped = groups.cells();
+    Map<String, Long> perGroup = groups.cellsPerGroup();
     Map<String, Integer> foldOf = Split.assignFolds(perGroup, folds, o.seed(), o.group());
     Map<String, String[]> roles = new TreeMap<>();
     perGroup.keySet().forEach(g -> roles.put(g, new String[folds]));
@@ -239,7 +232,7 @@ public final class LabelSplits {
     roles.forEach(
         (g, r) -> {
           int k = foldOf.get(g);
-          rows.add(RowFactory.create(g, k, Arrays.asList(r)));
+          rows.add(RowFactory.create(g, Arrays.asList(r)));
           csv.append(csvField(g)).append(',').append(perGroup.get(g)).append(',').append(k + 1);
           for (String role : r) {
             csv.append(',').append(role);
@@ -250,11 +243,10 @@ public final class LabelSplits {
     StructType schema =
         new StructType()
             .add("_group", DataTypes.StringType, false)
-            .add("_fold", DataTypes.IntegerType, false)
             .add("_roles", DataTypes.createArrayType(DataTypes.StringType, false), false);
     info.put("by", "group column " + o.group());
     info.put("groups", perGroup.size());
-    info.put("cells_without_group", missing);
+    info.put("cells_without_group", groups.withoutGroup());
     return grouped.join(
         org.apache.spark.sql.functions.broadcast(spark.createDataFrame(rows, schema)), "_group");
   }
@@ -374,6 +366,31 @@ public final class LabelSplits {
     info.put("cells_in_groups_not_listed", unlisted);
     info.put("listed_groups_without_cells", absent);
     return out;
+  }
+
+  /**
+   * A number in [0, 1) from a seeded hash of cell_id (and {@code salt}, for a second, independent
+   * draw): the same for a cell every run, whatever its partition.
+   */
+  private static Column uniform(long seed, Column... salt) {
+    Column[] hashed = new Column[2 + salt.length];
+    hashed[0] = col("cell_id");
+    hashed[1] = lit(seed);
+    System.arraycopy(salt, 0, hashed, 2, salt.length);
+    return pmod(xxhash64(hashed), lit(1_000_000L)).divide(1e6);
+  }
+
+  /**
+   * The labelled cells with a group (as _group, text), how many had none (left out), and each
+   * group's cells.
+   */
+  private record Grouped(Dataset<Row> cells, long withoutGroup, Map<String, Long> cellsPerGroup) {
+    static Grouped of(Dataset<Row> labelled, String column) {
+      Dataset<Row> grouped = labelled.withColumn("_group", col(column).cast(DataTypes.StringType));
+      long missing = grouped.filter(col("_group").isNull()).count();
+      grouped = grouped.filter(col("_group").isNotNull());
+      return new Grouped(grouped, missing, counts(grouped, "_group"));
+    }
   }
 
   /**

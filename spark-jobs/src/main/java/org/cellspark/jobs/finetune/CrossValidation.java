@@ -53,7 +53,7 @@ final class CrossValidation {
   /**
    * Trains and scores the folds.
    *
-   * @param folded the labelled cells with _label, _fold and _roles ({@code LabelSplits.withFolds})
+   * @param folded the labelled cells with _label and _roles ({@code LabelSplits.withFolds})
    * @param task the training task (for --folds K and the trials)
    * @param splitInfo the summary's split entry, to which each fold's cells are added
    */
