@@ -184,12 +184,7 @@ final class CrossValidation {
       one.put("resumed_after_epoch", f.resumedFrom());
       one.put("class_weights", f.classWeights());
       for (String part : List.of("validation", "test")) {
-        TrainingTask.SplitResult r = f.splits().get(part);
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("cells", r.ids().size());
-        s.put("accuracy", r.evaluation().accuracy());
-        s.put("macro_f1", r.evaluation().macroF1());
-        s.put("loss", r.evaluation().loss());
+        Map<String, Object> s = f.splits().get(part).scores();
         RocCurves.Curve curve = scores.curveOf(f.fold());
         if (part.equals("test") && curve != null) {
           s.put("roc_auc", curve.auc());

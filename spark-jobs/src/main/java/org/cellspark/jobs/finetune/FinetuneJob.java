@@ -412,12 +412,7 @@ public final class FinetuneJob {
         .forEach(
             (s, r) -> {
               if (r.evaluation() != null) {
-                Map<String, Object> one = new LinkedHashMap<>();
-                one.put("cells", r.ids().size());
-                one.put("accuracy", r.evaluation().accuracy());
-                one.put("macro_f1", r.evaluation().macroF1());
-                one.put("loss", r.evaluation().loss());
-                m.put(s, one);
+                m.put(s, r.scores());
               }
             });
     return m;

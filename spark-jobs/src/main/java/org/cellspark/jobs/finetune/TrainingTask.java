@@ -38,7 +38,18 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
 
   /** One split's cells as the driver needs them back: IDs, labels, the model's predictions. */
   record SplitResult(List<String> ids, int[] labels, Evaluation evaluation)
-      implements Serializable {}
+      implements Serializable {
+
+    /** The summary's and metrics.json's scores of the split: cells, accuracy, macro-F1, loss. */
+    Map<String, Object> scores() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("cells", ids.size());
+      m.put("accuracy", evaluation.accuracy());
+      m.put("macro_f1", evaluation.macroF1());
+      m.put("loss", evaluation.loss());
+      return m;
+    }
+  }
 
   /**
    * What training returns to the driver.
