@@ -61,9 +61,8 @@ final class BalancedSplit {
       }
     }
     csv.append(",mean_p\n");
-    List<Map<String, Split>> tried = new ArrayList<>();
-    List<Map<String, Map<String, Double>>> pValues = new ArrayList<>();
-    double[] means = new double[balance.trials()];
+    Result best = null; // the highest mean p-value so far (the first of equals)
+    double bestMean = Double.NEGATIVE_INFINITY;
     for (int t = 0; t < balance.trials(); t++) {
       Map<String, Split> assignment =
           Split.assignGroups(cellsPerGroup, fractions, seed + t, column);
@@ -91,22 +90,18 @@ final class BalancedSplit {
         }
         p.put(a.name(), perSplit);
       }
-      means[t] = n == 0 ? 1 : sum / n;
-      csv.append(String.format(Locale.ROOT, ",%.6f%n", means[t]));
-      tried.add(assignment);
-      pValues.add(p);
+      double mean = n == 0 ? 1 : sum / n;
+      csv.append(String.format(Locale.ROOT, ",%.6f%n", mean));
       if (met) {
         return new Result(assignment, t, t + 1, true, p, csv.toString());
       }
-    }
-    int best = 0;
-    for (int t = 1; t < means.length; t++) {
-      if (means[t] > means[best]) {
-        best = t;
+      if (mean > bestMean) {
+        best = new Result(assignment, t, balance.trials(), false, p, null);
+        bestMean = mean;
       }
     }
     return new Result(
-        tried.get(best), best, balance.trials(), false, pValues.get(best), csv.toString());
+        best.assignment(), best.trial(), best.tried(), false, best.pValues(), csv.toString());
   }
 
   /** Each split's groups' values of the attribute (groups without one left out). */
@@ -137,11 +132,11 @@ final class BalancedSplit {
               other.stream().mapToDouble(v -> ((Number) v).doubleValue()).toArray());
     }
     List<String> categories =
-        new ArrayList<>(
-            new java.util.TreeSet<>(
-                java.util.stream.Stream.concat(train.stream(), other.stream())
-                    .map(String::valueOf)
-                    .toList()));
+        java.util.stream.Stream.concat(train.stream(), other.stream())
+            .map(String::valueOf)
+            .distinct()
+            .sorted()
+            .toList();
     if (categories.size() < 2) {
       return 1; // one category on both sides: nothing differs
     }
