@@ -59,7 +59,7 @@ public final class HfDatasetBenchmark {
     Path parquet = work.resolve("tokens.parquet");
     Path dataset = work.resolve("tokens.dataset");
     if (!Files.exists(dataset.resolve("state.json"))) {
-      writeParquet(spark, cells, maxTokens, parquet);
+      writeTokenTable(spark, cells, maxTokens, parquet);
       writeDataset(cells, maxTokens, dataset);
     }
     String[] names = {"Parquet (Cellspark)", ".dataset, one task", ".dataset, split"};
@@ -132,12 +132,17 @@ public final class HfDatasetBenchmark {
     return out;
   }
 
-  private static void writeParquet(SparkSession spark, int cells, int maxTokens, Path out) {
+  /**
+   * A token table of {@code cells} synthetic cells ({@link #tokens}), as the benchmarks read one:
+   * cell_id, input_ids, length, and a label of two classes (a, a third of the cells; b).
+   */
+  public static void writeTokenTable(SparkSession spark, int cells, int maxTokens, Path out) {
     StructType schema =
         new StructType()
             .add("cell_id", DataTypes.StringType)
             .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType))
-            .add("length", DataTypes.IntegerType);
+            .add("length", DataTypes.IntegerType)
+            .add("label", DataTypes.StringType);
     spark
         .range(cells)
         .map(
@@ -148,7 +153,7 @@ public final class HfDatasetBenchmark {
                   for (int k = 0; k < t.length; k++) {
                     ids[k] = (int) t[k];
                   }
-                  return RowFactory.create("c" + i, ids, ids.length);
+                  return RowFactory.create("c" + i, ids, ids.length, i % 3 == 0 ? "a" : "b");
                 },
             Encoders.row(schema))
         .write()

@@ -113,6 +113,19 @@ class ErrorCatalogueTest {
     assertThat(fingerprints(FIXTURES, Fixtures.vocab("."), tokensV1, tokensV2)).isEqualTo(before);
   }
 
+  /** The atlas tokenized with the V2 vocabulary into the scenario's inputs, with these columns. */
+  private static Path tokensV2With(Workspace w, String... attributes) {
+    Path tokens = w.in().resolve("tokens");
+    List<String> args = new ArrayList<>(List.of("tokenize", "--input", ATLAS, "--vocabulary", V2));
+    for (String a : attributes) {
+      args.addAll(List.of("--attribute", a));
+    }
+    args.addAll(List.of("--output", tokens.toString()));
+    CliRun made = CliRun.of(args.toArray(new String[0]));
+    assertThat(made.exitCode()).as(made.err()).isZero();
+    return tokens;
+  }
+
   private static Path tokenizeOk(String vocabulary, String name) {
     Path out = shared.resolve(name);
     CliRun run =
@@ -455,19 +468,7 @@ class ErrorCatalogueTest {
         w -> {
           // The 36 cells tokenize keeps, split by the hash of their IDs: a 0.1% validation part
           // gets none.
-          Path tokens = w.in().resolve("tokens");
-          CliRun made =
-              CliRun.of(
-                  "tokenize",
-                  "--input",
-                  ATLAS,
-                  "--vocabulary",
-                  V2,
-                  "--attribute",
-                  "cell_type",
-                  "--output",
-                  tokens.toString());
-          assertThat(made.exitCode()).as(made.err()).isZero();
+          Path tokens = tokensV2With(w, "cell_type");
           Path output = w.out().resolve("ft");
           return Attempt.of(
               output,
@@ -511,23 +512,7 @@ class ErrorCatalogueTest {
     s.put(
         "balance-column-varies-within-group",
         w -> {
-          Path tokens = w.in().resolve("tokens");
-          CliRun made =
-              CliRun.of(
-                  "tokenize",
-                  "--input",
-                  ATLAS,
-                  "--vocabulary",
-                  V2,
-                  "--attribute",
-                  "cell_type",
-                  "--attribute",
-                  "donor",
-                  "--attribute",
-                  "batch",
-                  "--output",
-                  tokens.toString());
-          assertThat(made.exitCode()).as(made.err()).isZero();
+          Path tokens = tokensV2With(w, "cell_type", "donor", "batch");
           Path output = w.out().resolve("ft");
           return Attempt.of(
               output,
@@ -569,19 +554,7 @@ class ErrorCatalogueTest {
     s.put(
         "pretrain-too-few-cells",
         w -> {
-          Path tokens = w.in().resolve("tokens");
-          CliRun run =
-              CliRun.of(
-                  "tokenize",
-                  "--input",
-                  ATLAS,
-                  "--vocabulary",
-                  V2,
-                  "--attribute",
-                  "donor",
-                  "--output",
-                  tokens.toString());
-          assertThat(run.exitCode()).as(run.err()).isZero();
+          Path tokens = tokensV2With(w, "donor");
           return pretrain(w, tokens, TINY_V2).with("--filter", "donor=donor2");
         });
     s.put("v1-tokens-v2-model", w -> embed(w, tokensV1, TINY_V2));

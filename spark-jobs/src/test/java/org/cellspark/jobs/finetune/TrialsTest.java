@@ -11,7 +11,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.testing.SharedSpark;
-import org.cellspark.train.FineTuner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -21,29 +20,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(SharedSpark.class)
 class TrialsTest {
-  /** What a task saw: its unit and its rows. */
-  record Seen(int fold, int trial, long rows) implements Trials.Outcome, java.io.Serializable {
-    @Override
-    public String trainedOn() {
-      return "";
-    }
-
-    @Override
-    public List<FineTuner.Epoch> epochs() {
-      return List.of();
-    }
-
-    @Override
-    public int bestEpoch() {
-      return 0;
-    }
-  }
-
-  static final class Seeing implements FlatMapFunction<Iterator<Row>, Seen> {
+  static final class Seeing implements FlatMapFunction<Iterator<Row>, UnitCount> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public Iterator<Seen> call(Iterator<Row> rows) {
+    public Iterator<UnitCount> call(Iterator<Row> rows) {
       int unit = -1;
       long n = 0;
       while (rows.hasNext()) {
@@ -51,7 +32,9 @@ class TrialsTest {
         unit = r.getInt(r.length() - 1);
         n++;
       }
-      return unit < 0 ? List.<Seen>of().iterator() : List.of(new Seen(0, unit, n)).iterator();
+      return unit < 0
+          ? List.<UnitCount>of().iterator()
+          : List.of(new UnitCount(0, unit, n, 0)).iterator();
     }
   }
 
@@ -59,7 +42,8 @@ class TrialsTest {
   void everyUnitGetsAPartitionOfItsOwnWithEveryRow(SparkSession spark) {
     Dataset<Row> cells = spark.range(37).toDF("cell");
     for (int units : new int[] {1, 2, 3, 5, 7, 16, 64}) {
-      List<Seen> seen = Trials.runUnits(Trials.perUnit(spark, cells, units), units, new Seeing());
+      List<UnitCount> seen =
+          Trials.runUnits(Trials.perUnit(spark, cells, units), units, new Seeing());
       assertThat(seen).as("%d units", units).hasSize(units);
       List<Integer> trials = new ArrayList<>();
       seen.forEach(s -> trials.add(s.trial()));

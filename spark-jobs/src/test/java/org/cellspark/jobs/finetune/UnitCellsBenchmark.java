@@ -13,19 +13,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.cellspark.bench.HfDatasetBenchmark;
 import org.cellspark.bench.Rounds;
 import org.cellspark.jobs.classify.LabelSplits;
 import org.cellspark.spark.SparkSessionFactory;
-import org.cellspark.train.FineTuner;
 
 /**
  * What finetune does before training starts, by how its cells reach the training tasks
@@ -38,27 +32,8 @@ import org.cellspark.train.FineTuner;
 public final class UnitCellsBenchmark {
   private UnitCellsBenchmark() {}
 
-  /** A task's count, as an outcome {@link Trials} can sort. */
-  record Count(int fold, int trial, long cells, long tokens)
-      implements Trials.Outcome, java.io.Serializable {
-    @Override
-    public String trainedOn() {
-      return "";
-    }
-
-    @Override
-    public List<FineTuner.Epoch> epochs() {
-      return List.of();
-    }
-
-    @Override
-    public int bestEpoch() {
-      return 0;
-    }
-  }
-
   /** Packs its rows as TrainingTask does and counts them. */
-  static final class Counting implements FlatMapFunction<Iterator<Row>, Count> {
+  static final class Counting implements FlatMapFunction<Iterator<Row>, UnitCount> {
     private static final long serialVersionUID = 1L;
     private final int trials;
 
@@ -67,7 +42,7 @@ public final class UnitCellsBenchmark {
     }
 
     @Override
-    public Iterator<Count> call(Iterator<Row> rows) {
+    public Iterator<UnitCount> call(Iterator<Row> rows) {
       TaskCells packed = new TaskCells();
       int[] unit = {-1};
       long[] tokens = {0};
@@ -82,7 +57,8 @@ public final class UnitCellsBenchmark {
         return java.util.Collections.emptyIterator();
       }
       return List.of(
-              new Count(unit[0] / trials, unit[0] % trials, packed.inIdOrder().size(), tokens[0]))
+              new UnitCount(
+                  unit[0] / trials, unit[0] % trials, packed.inIdOrder().size(), tokens[0]))
           .iterator();
     }
   }
@@ -99,7 +75,7 @@ public final class UnitCellsBenchmark {
             Map.of("spark.master", "local[" + threads + "]", "spark.ui.enabled", "false"));
     Path table = work.resolve("tokens.parquet");
     if (!Files.exists(table)) {
-      write(spark, n, table);
+      HfDatasetBenchmark.writeTokenTable(spark, n, 2048, table);
     }
     String[] names = {
       "read every token (baseline)", "cells to one task (finetune)", "cells to " + k + " folds"
@@ -152,7 +128,7 @@ public final class UnitCellsBenchmark {
           cells.agg(sum(expr("aggregate(input_ids, 0L, (a, x) -> a + x)"))).first().getLong(0);
       return new long[] {0, 0, total};
     }
-    List<Count> counts;
+    List<UnitCount> counts;
     if (side == 1) {
       Dataset<Row> rows =
           cells
@@ -172,29 +148,6 @@ public final class UnitCellsBenchmark {
               null);
       counts = CrossValidation.runUnits(spark, folded, k, 1, new Counting(1));
     }
-    return new long[] {counts.size(), counts.get(0).cells(), counts.get(0).tokens()};
-  }
-
-  private static void write(SparkSession spark, int n, Path out) {
-    StructType schema =
-        new StructType()
-            .add("cell_id", DataTypes.StringType)
-            .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType))
-            .add("label", DataTypes.StringType);
-    spark
-        .range(n)
-        .map(
-            (MapFunction<Long, Row>)
-                i -> {
-                  long[] t = HfDatasetBenchmark.tokens(i.intValue(), 2048);
-                  int[] ids = new int[t.length];
-                  for (int j = 0; j < t.length; j++) {
-                    ids[j] = (int) t[j];
-                  }
-                  return RowFactory.create("c" + i, ids, i % 3 == 0 ? "a" : "b");
-                },
-            Encoders.row(schema))
-        .write()
-        .parquet(out.toString());
+    return new long[] {counts.size(), counts.get(0).rows(), counts.get(0).tokens()};
   }
 }

@@ -13,14 +13,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.cellspark.bench.HfDatasetBenchmark;
 import org.cellspark.bench.Rounds;
 import org.cellspark.spark.SparkSessionFactory;
@@ -49,7 +44,7 @@ public final class FoldCellsBenchmark {
             Map.of("spark.master", "local[" + threads + "]", "spark.ui.enabled", "false"));
     Path table = work.resolve("tokens.parquet");
     if (!Files.exists(table)) {
-      write(spark, n, table);
+      HfDatasetBenchmark.writeTokenTable(spark, n, 2048, table);
     }
     Random r = new Random(7);
     int[] a = new int[100];
@@ -150,27 +145,5 @@ public final class FoldCellsBenchmark {
       }
     }
     return new long[] {most, tokens};
-  }
-
-  private static void write(SparkSession spark, int n, Path out) {
-    StructType schema =
-        new StructType()
-            .add("cell_id", DataTypes.StringType)
-            .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType));
-    spark
-        .range(n)
-        .map(
-            (MapFunction<Long, Row>)
-                i -> {
-                  long[] t = HfDatasetBenchmark.tokens(i.intValue(), 2048);
-                  int[] ids = new int[t.length];
-                  for (int j = 0; j < t.length; j++) {
-                    ids[j] = (int) t[j];
-                  }
-                  return RowFactory.create("c" + i, ids);
-                },
-            Encoders.row(schema))
-        .write()
-        .parquet(out.toString());
   }
 }
