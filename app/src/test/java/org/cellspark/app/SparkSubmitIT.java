@@ -24,89 +24,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * tokenize then embed through spark-submit on a local cluster (LocalCluster: executors in JVMs of
- * their own, the model shipped with --archives and named by its alias) give what the same jobs give
- * in this JVM: classpath problems (what the app jar lacks) and path problems (files shipped to
- * executors are found relative to their working folders) appear only there.
+ * Jobs through spark-submit on a local cluster (LocalCluster: executors in JVMs of their own, the
+ * model shipped with --archives and named by its alias) give what the same jobs give in this JVM:
+ * classpath problems (what the app jar lacks), path problems (files shipped to executors are found
+ * relative to their working folders) and serialization problems (what crosses between JVMs) appear
+ * only there. FaultToleranceIT runs tokenize, embed and perturb on such a cluster with the default
+ * (Java) serializer; here tokenize and embed run under Kryo, and the trainings in executors.
  */
 class SparkSubmitIT {
   @TempDir Path tmp;
-
-  @Test
-  void tokenizeAndEmbedOnALocalClusterGiveWhatTheyGiveInProcess() throws Exception {
-    LocalCluster.deleteWorkDir(); // so that every executor log found below is this test's
-
-    LocalCluster cluster = new LocalCluster(tmp);
-    String atlas = Fixtures.atlas("classify_atlas.h5ad").toString();
-    cluster.submit(
-        List.of(),
-        "tokenize",
-        "--input",
-        atlas,
-        "--vocabulary",
-        "builtin:geneformer-v1",
-        "--min-gene-match",
-        "0.1",
-        "--output",
-        tmp.resolve("tokens").toString());
-    String embedLog =
-        cluster.submit(
-            List.of("--archives", LocalCluster.zippedModel(tmp) + "#tinymodel"),
-            "embed",
-            "--input",
-            tmp.resolve("tokens").toString(),
-            "--model",
-            "tinymodel",
-            "--output",
-            tmp.resolve("emb").toString());
-    assertThat(embedLog).contains("embedded 600 cells");
-    // The executors were processes of their own: Spark's workers keep their logs under
-    // SPARK_HOME/work
-    // (emptied above; comparing file times with the clock would depend on the file system's time
-    // resolution).
-    try (Stream<Path> logs = Files.walk(LocalCluster.SPARK_HOME.resolve("work"))) {
-      assertThat(logs.filter(f -> f.getFileName().toString().equals("stderr")).count())
-          .isGreaterThanOrEqualTo(2);
-    }
-
-    SparkSession spark =
-        SparkSessionFactory.getOrCreate(
-            "in-process", Map.of("spark.master", "local[2]", "spark.ui.enabled", "false"));
-    try {
-      TokenizeJob.run(
-          spark,
-          TokenizeOptions.builder()
-              .input(atlas)
-              .vocabulary("builtin:geneformer-v1")
-              .minGeneMatch(0.1)
-              .output(tmp.resolve("tokens-local").toString())
-              .build());
-      EmbedJob.run(
-          spark,
-          EmbedOptions.of(
-              tmp.resolve("tokens-local").toString(),
-              LocalCluster.TINY_MODEL.toString(),
-              tmp.resolve("emb-local").toString()));
-      assertThat(LocalCluster.byCell(spark, tmp.resolve("tokens").toString(), "input_ids"))
-          .isEqualTo(
-              LocalCluster.byCell(spark, tmp.resolve("tokens-local").toString(), "input_ids"));
-      Map<String, Object> onCluster =
-          LocalCluster.byCell(spark, tmp.resolve("emb/cells").toString(), "embedding");
-      Map<String, Object> local =
-          LocalCluster.byCell(spark, tmp.resolve("emb-local/cells").toString(), "embedding");
-      assertThat(onCluster.keySet()).hasSize(600).isEqualTo(local.keySet());
-      onCluster.forEach(
-          (cell, v) ->
-              assertThat(
-                      Vectors.maxAbsDiff(
-                          ((Vector) v).toArray(), ((Vector) local.get(cell)).toArray()))
-                  .as(cell)
-                  .isLessThanOrEqualTo(1e-5));
-    } finally {
-      spark.stop();
-      LocalCluster.deleteWorkDir();
-    }
-  }
 
   /**
    * A cluster that serializes with Kryo (a common spark-defaults setting) runs the jobs whose
@@ -114,10 +40,12 @@ class SparkSubmitIT {
    * broadcast, cells shuffled into barcode ranges, a tokenize plan broadcast) and an embed with
    * gene embeddings (per-token sums shuffled). Spark's Kryo cannot build records field by field, so
    * before CellsparkKryo each failed with "can't get field offset on a record class". Their outputs
-   * equal the same jobs' in this JVM with Java serialization.
+   * (tokens, cell embeddings, gene embeddings) equal the same jobs' in this JVM with Java
+   * serialization.
    */
   @Test
   void jobsRunOnAClusterThatSerializesWithKryo() throws Exception {
+    LocalCluster.deleteWorkDir(); // so that every executor log found below is this test's
     LocalCluster cluster = new LocalCluster(tmp);
     String mtx =
         Fixtures.repositoryRoot()
@@ -138,16 +66,25 @@ class SparkSubmitIT {
         tmp.resolve("tokens").toString());
     List<String> embedArgs = new java.util.ArrayList<>(kryo);
     embedArgs.addAll(List.of("--archives", LocalCluster.zippedModel(tmp) + "#tinymodel"));
-    cluster.submit(
-        embedArgs,
-        "embed",
-        "--input",
-        tmp.resolve("tokens").toString(),
-        "--model",
-        "tinymodel",
-        "--gene-embeddings",
-        "--output",
-        tmp.resolve("emb").toString());
+    String embedLog =
+        cluster.submit(
+            embedArgs,
+            "embed",
+            "--input",
+            tmp.resolve("tokens").toString(),
+            "--model",
+            "tinymodel",
+            "--gene-embeddings",
+            "--output",
+            tmp.resolve("emb").toString());
+    assertThat(embedLog).contains("embedded 600 cells");
+    // The executors were processes of their own: Spark's workers keep their logs under
+    // SPARK_HOME/work (emptied above; comparing file times with the clock would depend on the file
+    // system's time resolution).
+    try (Stream<Path> logs = Files.walk(LocalCluster.SPARK_HOME.resolve("work"))) {
+      assertThat(logs.filter(f -> f.getFileName().toString().equals("stderr")).count())
+          .isGreaterThanOrEqualTo(2);
+    }
 
     SparkSession spark =
         SparkSessionFactory.getOrCreate(
@@ -176,6 +113,18 @@ class SparkSubmitIT {
           .hasSize(600)
           .isEqualTo(
               LocalCluster.byCell(spark, tmp.resolve("tokens-local").toString(), "input_ids"));
+      Map<String, Object> cells =
+          LocalCluster.byCell(spark, tmp.resolve("emb/cells").toString(), "embedding");
+      Map<String, Object> cellsLocal =
+          LocalCluster.byCell(spark, tmp.resolve("emb-local/cells").toString(), "embedding");
+      assertThat(cells.keySet()).hasSize(600).isEqualTo(cellsLocal.keySet());
+      cells.forEach(
+          (cell, v) ->
+              assertThat(
+                      Vectors.maxAbsDiff(
+                          ((Vector) v).toArray(), ((Vector) cellsLocal.get(cell)).toArray()))
+                  .as(cell)
+                  .isLessThanOrEqualTo(1e-5));
       List<Row> genes =
           spark
               .read()
@@ -210,10 +159,10 @@ class SparkSubmitIT {
    * finetune through spark-submit on a local cluster: its training tasks run in executor JVMs, with
    * the model shipped with --archives and found there by its alias, and write their models into the
    * job's output from there: a cross-validation with a settings search trains its four trainings
-   * (two folds x two trials) spread over both executors, each fold keeping its best trial; classify
-   * apply --tokens then labels the cells with a fold's model on the executors; and pretrain and
-   * finetune-multitask train in an executor the same way, under Kryo (and classify apply labels
-   * cells with the multi-task model there).
+   * (two folds x two trials) spread over both executors, each fold keeping its best trial; and
+   * pretrain and finetune-multitask train in an executor the same way, under Kryo, and classify
+   * apply --tokens labels the cells with the multi-task model on the executors (a fold's model
+   * under classify apply: FinetuneFoldsTest).
    */
   @Test
   void finetuneTrainsInAnExecutorOfItsOwn() throws Exception {
@@ -277,19 +226,6 @@ class SparkSubmitIT {
     assertThat(Files.readAllLines(tmp.resolve("search/trials.csv"))).hasSize(5);
     assertThat(tmp.resolve("search/models/fold-1/model.safetensors")).exists();
     assertThat(tmp.resolve("search/models/fold-2/model.safetensors")).exists();
-    // classify apply --tokens labels the cells with a fold's model on the executors.
-    String applied =
-        cluster.submit(
-            List.of(),
-            "classify",
-            "apply",
-            "--model",
-            tmp.resolve("search/models/fold-1").toString(),
-            "--tokens",
-            tmp.resolve("tokens").toString(),
-            "--output",
-            tmp.resolve("labels").toString());
-    assertThat(applied).contains("labelled 600 cells");
     assertThat(
             new ObjectMapper()
                 .readTree(tmp.resolve("search/metrics.json").toFile())
