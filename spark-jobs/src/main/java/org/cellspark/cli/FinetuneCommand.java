@@ -7,7 +7,6 @@ import org.cellspark.infer.Pooling;
 import org.cellspark.jobs.finetune.FinetuneJob;
 import org.cellspark.jobs.finetune.FinetuneOptions;
 import org.cellspark.jobs.finetune.FinetuneResult;
-import org.cellspark.jobs.finetune.SearchGrid;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -73,14 +72,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
   @Mixin TrainingArgs training;
 
-  @Option(
-      names = "--search",
-      paramLabel = "NAME=V1,V2",
-      description =
-          "Settings to search (repeatable; every combination a trial in a Spark task of its own,"
-              + " the best validation macro-F1 kept): learning-rate, weight-decay, warmup-steps,"
-              + " epochs, freeze-layers, dropout, schedule [n_hyperopt_trials].")
-  List<String> search;
+  @Mixin SearchArgs search;
 
   @Option(names = "--split", paramLabel = "TRAIN,VALID,TEST", description = "[split_sizes]")
   String split = "0.8,0.1,0.1";
@@ -123,7 +115,7 @@ final class FinetuneCommand implements Callable<Integer> {
             .minClassSize(minClassSize)
             .rareThreshold(rareThreshold)
             .overwrite(overwrite)
-            .search(SearchGrid.parse(search))
+            .search(search.parse(training.seed))
             .folds(folds);
     FinetuneOptions options = training.applyTo(builder).build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark finetune")) {
@@ -170,8 +162,9 @@ final class FinetuneCommand implements Callable<Integer> {
         Double.isNaN(r.rocAuc()) ? "" : ", ROC curves",
         r.output(),
         r.seconds());
-    if (r.summary().get("search") != null) {
+    if (r.summary().get("search") instanceof java.util.Map<?, ?> searched) {
       out.printf(Locale.ROOT, "  each fold's trials and the one it kept in trials.csv%n");
+      printNote(searched, out);
     }
     out.flush();
   }
@@ -188,6 +181,14 @@ final class FinetuneCommand implements Callable<Integer> {
           kept,
           trials.size(),
           values);
+      printNote(searched, out);
+    }
+  }
+
+  /** A random search that found fewer distinct trials than asked says so. */
+  private static void printNote(java.util.Map<?, ?> searched, java.io.PrintWriter out) {
+    if (searched.get("note") != null) {
+      out.printf(Locale.ROOT, "  %s%n", searched.get("note"));
     }
   }
 }

@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.cellspark.jobs.finetune.SearchGrid;
 import org.cellspark.jobs.multitask.MultitaskJob;
 import org.cellspark.jobs.multitask.MultitaskOptions;
 import org.cellspark.jobs.multitask.MultitaskResult;
@@ -84,14 +83,7 @@ final class FinetuneMultitaskCommand implements Callable<Integer> {
 
   @Mixin TrainingArgs training;
 
-  @Option(
-      names = "--search",
-      paramLabel = "NAME=V1,V2",
-      description =
-          "Settings to search (repeatable; every combination a trial in a Spark task of its own,"
-              + " the best validation mean macro-F1 kept): learning-rate, weight-decay,"
-              + " warmup-steps, epochs, freeze-layers, dropout, schedule [run_optuna_study].")
-  List<String> search;
+  @Mixin SearchArgs search;
 
   @Option(names = "--split", paramLabel = "TRAIN,VALID,TEST", description = "Fractions of cells.")
   String split = "0.8,0.1,0.1";
@@ -129,7 +121,7 @@ final class FinetuneMultitaskCommand implements Callable<Integer> {
             .minClassSize(minClassSize)
             .rareThreshold(rareThreshold)
             .overwrite(overwrite)
-            .search(SearchGrid.parse(search));
+            .search(search.parse(training.seed));
     MultitaskOptions options = training.applyTo(builder).build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark finetune-multitask")) {
       MultitaskResult r = MultitaskJob.run(s.spark(), options);

@@ -23,8 +23,10 @@ final class TrainingArgs {
 
   @Option(
       names = "--schedule",
-      paramLabel = "linear|cosine",
-      description = "Decay after warm-up [lr_scheduler_type].")
+      paramLabel = "linear|cosine|polynomial",
+      description =
+          "Decay after warm-up: to 0, or polynomial (power 1) to 1e-7, as the Trainer's"
+              + " [lr_scheduler_type].")
   String schedule = "linear";
 
   @Option(

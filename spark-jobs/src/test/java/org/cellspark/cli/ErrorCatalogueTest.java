@@ -510,6 +510,24 @@ class ErrorCatalogueTest {
               output.toString());
         });
     s.put(
+        "search-range-without-trials",
+        w -> {
+          Path output = w.out().resolve("ft");
+          return Attempt.of(
+              output,
+              "finetune",
+              "--input",
+              tokensV2.toString(),
+              "--label",
+              "cell_type",
+              "--model",
+              TINY_V2.toString(),
+              "--search",
+              "learning-rate=log:1e-6..1e-3",
+              "--output",
+              output.toString());
+        });
+    s.put(
         "balance-column-varies-within-group",
         w -> {
           Path tokens = tokensV2With(w, "cell_type", "donor", "batch");

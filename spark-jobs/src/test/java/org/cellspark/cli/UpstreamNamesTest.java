@@ -122,4 +122,49 @@ class UpstreamNamesTest {
     assertThat(f.splits.balance())
         .isEqualTo(new org.cellspark.jobs.classify.Balance(List.of("age", "sex"), 50, 0.05));
   }
+
+  /**
+   * Upstream's random searches: the Classifier's n_hyperopt_trials with a Ray Tune range, the
+   * multi-task classifier's n_trials with Optuna's names; both draw from the seed.
+   */
+  @Test
+  void searchesTakeUpstreamsTrialCountsAndNames() {
+    FinetuneCommand f = new FinetuneCommand();
+    new CommandLine(f)
+        .parseArgs(
+            "--input",
+            "t",
+            "--label",
+            "l",
+            "--model",
+            "m",
+            "--output",
+            "o",
+            "--search",
+            "learning_rate=tune.loguniform(1e-6, 1e-3)",
+            "--n-hyperopt-trials",
+            "5",
+            "--seed",
+            "9");
+    org.cellspark.jobs.finetune.SettingsSearch s = f.search.parse(f.training.seed);
+    assertThat(s.size()).isEqualTo(5);
+    assertThat(s.names()).containsExactly("learning-rate");
+    assertThat(s.described()).containsEntry("mode", "random").containsEntry("seed", 9L);
+    FinetuneMultitaskCommand m = new FinetuneMultitaskCommand();
+    new CommandLine(m)
+        .parseArgs(
+            "--input",
+            "t",
+            "--tasks",
+            "a,b",
+            "--model",
+            "m",
+            "--output",
+            "o",
+            "--search",
+            "dropout_rate=0..0.7",
+            "--n-trials",
+            "15");
+    assertThat(m.search.parse(m.training.seed).size()).isEqualTo(15);
+  }
 }

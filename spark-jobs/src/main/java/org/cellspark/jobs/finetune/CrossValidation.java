@@ -61,7 +61,7 @@ final class CrossValidation {
       SparkSession spark,
       Dataset<Row> folded,
       FinetuneOptions o,
-      List<SearchGrid.Trial> trials,
+      List<SettingsSearch.Trial> trials,
       List<String> names,
       TrainingTask task,
       Map<String, Object> splitInfo,

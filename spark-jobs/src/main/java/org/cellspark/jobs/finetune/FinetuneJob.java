@@ -69,7 +69,7 @@ public final class FinetuneJob {
       SparkSession spark,
       Dataset<Row> split,
       FinetuneOptions o,
-      List<SearchGrid.Trial> trials,
+      List<SettingsSearch.Trial> trials,
       Vocabulary vocabulary,
       List<String> names,
       StagedOutput out,
@@ -94,7 +94,7 @@ public final class FinetuneJob {
   private static TrainingTask task(
       SparkSession spark,
       FinetuneOptions o,
-      List<SearchGrid.Trial> trials,
+      List<SettingsSearch.Trial> trials,
       Vocabulary vocabulary,
       List<String> names,
       StagedOutput out,
@@ -116,7 +116,7 @@ public final class FinetuneJob {
   /** The best trial kept (model/, trials.csv), and said on the log. */
   private static TrainingTask.Outcome keepBest(
       List<TrainingTask.Outcome> outcomes,
-      List<SearchGrid.Trial> trials,
+      List<SettingsSearch.Trial> trials,
       FinetuneOptions o,
       StagedOutput out,
       Configuration hadoop) {
@@ -171,7 +171,10 @@ public final class FinetuneJob {
       List<String> names = classes.kept().stream().sorted().toList();
       Map<String, Object> options = options(o, vocabularyLocation, dropout);
       String plan = options + "\nmodel " + ModelFingerprint.of(model.path()) + "\nclasses " + names;
-      List<SearchGrid.Trial> trials = o.search().trials(o.training());
+      List<SettingsSearch.Trial> trials = o.search().trials(o.training());
+      if (o.search().shortfall() != null) {
+        LOG.warn(o.search().shortfall());
+      }
       Map<String, Object> splitInfo = new LinkedHashMap<>();
       if (o.folds() > 0) {
         Dataset<Row> folded =
@@ -445,7 +448,7 @@ public final class FinetuneJob {
       m.put("balance", o.balance());
     }
     if (!o.search().isEmpty()) {
-      m.put("search", o.search().values());
+      m.put("search", o.search().described());
     }
     return m;
   }

@@ -36,7 +36,7 @@ public record FinetuneOptions(
     long minClassSize,
     double rareThreshold,
     boolean overwrite,
-    SearchGrid search,
+    SettingsSearch search,
     int folds,
     String splitGroups,
     org.cellspark.jobs.classify.Balance balance)
@@ -52,7 +52,7 @@ public record FinetuneOptions(
     problems.requireValue(model, "--model is required (a Hugging Face checkpoint folder)");
     problems.requireValue(output, "--output is required");
     fractions = TrainingOptions.splitFractions(fractions, problems);
-    search = search == null ? SearchGrid.none() : search;
+    search = search == null ? SettingsSearch.none() : search;
     folds = folds == 1 ? 0 : folds; // upstream's num_crossval_splits=1: one split
     training.addProblems(problems);
     if (minClassSize < 0 || rareThreshold < 0 || rareThreshold >= 1) {
@@ -71,16 +71,16 @@ public record FinetuneOptions(
               + MAX_FOLDS
               + " (upstream's num_crossval_splits is 5), not "
               + folds);
-    } else if (folds > 0 && (long) folds * search.trials(null).size() > SearchGrid.MAX_TRIALS) {
+    } else if (folds > 0 && (long) folds * search.size() > SettingsSearch.MAX_TRIALS) {
       problems.add(
           String.format(
               java.util.Locale.ROOT,
               "--folds %d with --search's %d trials makes %d trainings; at most %d: give fewer"
                   + " folds or values",
               folds,
-              search.trials(null).size(),
-              folds * search.trials(null).size(),
-              SearchGrid.MAX_TRIALS));
+              search.size(),
+              folds * search.size(),
+              SettingsSearch.MAX_TRIALS));
     }
     problems.throwIfAny();
   }
@@ -134,7 +134,7 @@ public record FinetuneOptions(
     private long minClassSize = 10;
     private double rareThreshold;
     private boolean overwrite;
-    private SearchGrid search;
+    private SettingsSearch search;
     private int folds;
     private String splitGroups;
     private org.cellspark.jobs.classify.Balance balance;
@@ -203,7 +203,7 @@ public record FinetuneOptions(
       return this;
     }
 
-    public Builder search(SearchGrid v) {
+    public Builder search(SettingsSearch v) {
       search = v;
       return this;
     }

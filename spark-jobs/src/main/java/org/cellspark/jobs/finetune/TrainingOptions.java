@@ -64,6 +64,12 @@ public record TrainingOptions(
       problems.add(
           "--warmup-steps, --freeze-layers and --patience must be >= 0, --batch-tokens >= 1");
     }
+    if (decay == LearningRateSchedule.Decay.POLYNOMIAL
+        && !(learningRate > LearningRateSchedule.POLYNOMIAL_END)) {
+      problems.add(
+          "--schedule polynomial decays to 1e-7 (the Trainer's lr_end): --learning-rate must be"
+              + " above it");
+    }
     if (!(maxGradNorm >= 0)) {
       problems.add("--max-grad-norm must be >= 0 (0: no clipping)");
     }

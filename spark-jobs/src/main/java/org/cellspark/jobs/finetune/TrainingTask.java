@@ -72,7 +72,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
       implements Serializable, Trials.Outcome {}
 
   private final FinetuneOptions o;
-  private final List<SearchGrid.Trial> trials;
+  private final List<SettingsSearch.Trial> trials;
   private final int folds;
   private final List<String> names;
   private final int clsId;
@@ -95,7 +95,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
    */
   TrainingTask(
       FinetuneOptions o,
-      List<SearchGrid.Trial> trials,
+      List<SettingsSearch.Trial> trials,
       int folds,
       List<String> names,
       int clsId,
@@ -148,7 +148,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
           cells.put(s, new LabelledCells(part.tokens(), part.labels()));
           ids.put(s, part.ids());
         });
-    SearchGrid.Trial t = trials.get(unit[0] % trials.size());
+    SettingsSearch.Trial t = trials.get(unit[0] % trials.size());
     int fold = folds == 0 ? 0 : unit[0] / trials.size();
     String fingerprint = plan + "\ncells " + digest.hex();
     Configuration conf = hadoop.value().value();
@@ -163,7 +163,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
 
   private Outcome train(
       int fold,
-      SearchGrid.Trial trial,
+      SettingsSearch.Trial trial,
       Map<String, LabelledCells> cells,
       Map<String, List<String>> ids,
       EpochCheckpoints checkpoints)

@@ -197,13 +197,13 @@ public final class Trials {
    */
   public static <T extends Outcome> T keepBest(
       List<T> outcomes,
-      List<SearchGrid.Trial> trials,
-      SearchGrid grid,
+      List<SettingsSearch.Trial> trials,
+      SettingsSearch search,
       String metricKey,
       StagedOutput out,
       Configuration hadoop) {
     T best = best(outcomes);
-    out.writeText("trials.csv", csv(outcomes, List.of(best), trials, grid, metricKey, false));
+    out.writeText("trials.csv", csv(outcomes, List.of(best), trials, search, metricKey, false));
     move(out, hadoop, modelPath(0, trials.size(), 0, best.trial()), modelPath(0, 1, 0, 0));
     deleteTrials(out, hadoop);
     return best;
@@ -215,8 +215,8 @@ public final class Trials {
    */
   public static <T extends Outcome> List<T> keepBestPerFold(
       List<T> outcomes,
-      List<SearchGrid.Trial> trials,
-      SearchGrid grid,
+      List<SettingsSearch.Trial> trials,
+      SettingsSearch search,
       String metricKey,
       StagedOutput out,
       Configuration hadoop) {
@@ -233,7 +233,7 @@ public final class Trials {
       kept.add(best);
     }
     deleteTrials(out, hadoop);
-    out.writeText("trials.csv", csv(outcomes, kept, trials, grid, metricKey, true));
+    out.writeText("trials.csv", csv(outcomes, kept, trials, search, metricKey, true));
     return kept;
   }
 
@@ -251,12 +251,12 @@ public final class Trials {
   private static String csv(
       List<? extends Outcome> outcomes,
       List<? extends Outcome> kept,
-      List<SearchGrid.Trial> trials,
-      SearchGrid grid,
+      List<SettingsSearch.Trial> trials,
+      SettingsSearch search,
       String metricKey,
       boolean folds) {
     StringBuilder csv = new StringBuilder(folds ? "fold,trial" : "trial");
-    List<String> searched = new ArrayList<>(grid.values().keySet());
+    List<String> searched = search.names();
     searched.forEach(name -> csv.append(',').append(name));
     csv.append(",best_epoch,validation_loss,").append(metricKey).append(",kept\n");
     for (Outcome t : outcomes) {
@@ -308,38 +308,43 @@ public final class Trials {
     }
   }
 
-  /** The summary's search entry: the grid, each trial's values and score, the one kept. */
+  /**
+   * The summary's search entry: how trials were made, each trial's values and score, the one kept.
+   */
   public static Map<String, Object> summary(
-      SearchGrid grid,
-      List<SearchGrid.Trial> trials,
+      SettingsSearch search,
+      List<SettingsSearch.Trial> trials,
       List<? extends Outcome> outcomes,
       Outcome kept,
       String metricKey) {
-    Map<String, Object> m = summaryOf(grid, trials, outcomes, metricKey, false);
+    Map<String, Object> m = summaryOf(search, trials, outcomes, metricKey, false);
     m.put("kept_trial", kept.trial());
     return m;
   }
 
   /** The same for a search in every fold: each trial's fold, and each fold's kept trial. */
   public static Map<String, Object> summaryPerFold(
-      SearchGrid grid,
-      List<SearchGrid.Trial> trials,
+      SettingsSearch search,
+      List<SettingsSearch.Trial> trials,
       List<? extends Outcome> outcomes,
       List<? extends Outcome> kept,
       String metricKey) {
-    Map<String, Object> m = summaryOf(grid, trials, outcomes, metricKey, true);
+    Map<String, Object> m = summaryOf(search, trials, outcomes, metricKey, true);
     m.put("kept_trial_per_fold", kept.stream().map(Outcome::trial).toList());
     return m;
   }
 
   private static Map<String, Object> summaryOf(
-      SearchGrid grid,
-      List<SearchGrid.Trial> trials,
+      SettingsSearch search,
+      List<SettingsSearch.Trial> trials,
       List<? extends Outcome> outcomes,
       String metricKey,
       boolean folds) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("grid", grid.values());
+    m.putAll(search.described());
+    if (search.shortfall() != null) {
+      m.put("note", search.shortfall());
+    }
     List<Map<String, Object>> rows = new ArrayList<>();
     for (Outcome t : outcomes) {
       Map<String, Object> one = new LinkedHashMap<>();

@@ -39,7 +39,7 @@ import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.jobs.finetune.EpochCheckpoints;
 import org.cellspark.jobs.finetune.PredictionColumns;
-import org.cellspark.jobs.finetune.SearchGrid;
+import org.cellspark.jobs.finetune.SettingsSearch;
 import org.cellspark.jobs.finetune.TrainingCurve;
 import org.cellspark.jobs.finetune.Trials;
 import org.cellspark.spark.FaultInjection;
@@ -124,7 +124,10 @@ public final class MultitaskJob {
         requireTrainingAndValidationCells(split, o);
         Map<String, Object> options = options(o, vocabularyLocation, dropout);
         String plan = options + "\nmodel " + ModelFingerprint.of(model.path()) + "\n" + classes;
-        List<SearchGrid.Trial> trials = o.search().trials(o.training());
+        List<SettingsSearch.Trial> trials = o.search().trials(o.training());
+        if (o.search().shortfall() != null) {
+          LOG.warn(o.search().shortfall());
+        }
         List<MultitaskTrainingTask.Outcome> outcomes =
             train(spark, split, o, trials, vocabulary, classes, out, plan);
         MultitaskTrainingTask.Outcome trained =
@@ -300,7 +303,7 @@ public final class MultitaskJob {
       SparkSession spark,
       Dataset<Row> split,
       MultitaskOptions o,
-      List<SearchGrid.Trial> trials,
+      List<SettingsSearch.Trial> trials,
       Vocabulary vocabulary,
       Map<String, List<String>> classes,
       StagedOutput out,
@@ -504,7 +507,7 @@ public final class MultitaskJob {
     m.put("rare_threshold", o.rareThreshold());
     m.put("seed", o.seed());
     if (!o.search().isEmpty()) {
-      m.put("search", o.search().values());
+      m.put("search", o.search().described());
     }
     return m;
   }

@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import org.cellspark.jobs.common.OptionProblems;
-import org.cellspark.jobs.finetune.SearchGrid;
+import org.cellspark.jobs.finetune.SettingsSearch;
 import org.cellspark.jobs.finetune.TrainingOptions;
 import org.cellspark.train.MultiTaskClassifier;
 
@@ -36,7 +36,7 @@ public record MultitaskOptions(
     long minClassSize,
     double rareThreshold,
     boolean overwrite,
-    SearchGrid search,
+    SettingsSearch search,
     String splitGroups,
     org.cellspark.jobs.classify.Balance balance)
     implements Serializable {
@@ -70,7 +70,7 @@ public record MultitaskOptions(
       }
     }
     fractions = TrainingOptions.splitFractions(fractions, problems);
-    search = search == null ? SearchGrid.none() : search;
+    search = search == null ? SettingsSearch.none() : search;
     balance = balance == null ? org.cellspark.jobs.classify.Balance.none() : balance;
     balance.addProblems(problems, group, splitGroups, 0);
     training.addProblems(problems);
@@ -134,7 +134,7 @@ public record MultitaskOptions(
     private long minClassSize = 10;
     private double rareThreshold;
     private boolean overwrite;
-    private SearchGrid search;
+    private SettingsSearch search;
     private String splitGroups;
     private org.cellspark.jobs.classify.Balance balance;
 
@@ -207,7 +207,7 @@ public record MultitaskOptions(
       return this;
     }
 
-    public Builder search(SearchGrid v) {
+    public Builder search(SettingsSearch v) {
       search = v;
       return this;
     }

@@ -19,7 +19,7 @@ import org.cellspark.jobs.common.LocalFolders;
 import org.cellspark.jobs.finetune.CellsDigest;
 import org.cellspark.jobs.finetune.ClassWeights;
 import org.cellspark.jobs.finetune.EpochCheckpoints;
-import org.cellspark.jobs.finetune.SearchGrid;
+import org.cellspark.jobs.finetune.SettingsSearch;
 import org.cellspark.jobs.finetune.TaskCells;
 import org.cellspark.jobs.finetune.TrainingOptions;
 import org.cellspark.jobs.finetune.Trials;
@@ -65,7 +65,7 @@ final class MultitaskTrainingTask
       implements Serializable, Trials.Outcome {}
 
   private final MultitaskOptions o;
-  private final List<SearchGrid.Trial> trials;
+  private final List<SettingsSearch.Trial> trials;
   private final Map<String, List<String>> classes;
   private final int clsId;
   private final int eosId;
@@ -85,7 +85,7 @@ final class MultitaskTrainingTask
    */
   MultitaskTrainingTask(
       MultitaskOptions o,
-      List<SearchGrid.Trial> trials,
+      List<SettingsSearch.Trial> trials,
       Map<String, List<String>> classes,
       int clsId,
       int eosId,
@@ -151,7 +151,7 @@ final class MultitaskTrainingTask
           cells.put(s, new MultiLabelledCells(inOrder.tokens(), labels));
           ids.put(s, inOrder.ids());
         });
-    SearchGrid.Trial t = trials.get(trial[0]);
+    SettingsSearch.Trial t = trials.get(trial[0]);
     EpochCheckpoints checkpoints =
         EpochCheckpoints.open(
             target,
@@ -163,7 +163,7 @@ final class MultitaskTrainingTask
   }
 
   private Outcome train(
-      SearchGrid.Trial trial,
+      SettingsSearch.Trial trial,
       Map<String, MultiLabelledCells> cells,
       Map<String, List<String>> ids,
       EpochCheckpoints checkpoints)

@@ -210,7 +210,7 @@ class FinetuneFoldsTest {
             spark,
             options(tokens, vocabulary)
                 .folds(2)
-                .search(SearchGrid.parse(List.of("learning-rate=1e-7,3e-3")))
+                .search(SettingsSearch.parse(List.of("learning-rate=1e-7,3e-3")))
                 .output(tmp.resolve("nested").toString())
                 .build());
     Path out = Path.of(URI.create(r.output()));
@@ -246,7 +246,8 @@ class FinetuneFoldsTest {
                 options("t", "v")
                     .output("o")
                     .folds(10)
-                    .search(SearchGrid.parse(List.of("learning-rate=1,2,3", "weight-decay=0,1,2")))
+                    .search(
+                        SettingsSearch.parse(List.of("learning-rate=1,2,3", "weight-decay=0,1,2")))
                     .build())
         .isInstanceOf(UserException.class)
         .hasMessageContaining("makes 90 trainings; at most 64");

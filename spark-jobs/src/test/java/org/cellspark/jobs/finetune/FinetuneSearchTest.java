@@ -12,11 +12,9 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.cellspark.error.UserException;
 import org.cellspark.spark.FaultInjection;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
-import org.cellspark.train.LearningRateSchedule;
 import org.cellspark.vocab.VocabularyLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -30,42 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(SharedSpark.class)
 class FinetuneSearchTest {
   @TempDir Path tmp;
-
-  @Test
-  void theGridsCombinationsInOrderAndItsRefusals() {
-    SearchGrid grid =
-        SearchGrid.parse(List.of("learning-rate=1e-5,1e-4", "schedule=linear,cosine,linear"));
-    TrainingOptions base =
-        FinetuneOptions.builder().input("t").label("l").model("m").output("o").build().training();
-    List<SearchGrid.Trial> trials = grid.trials(base);
-    assertThat(trials).hasSize(6);
-    assertThat(trials.get(0).training().learningRate()).isEqualTo(1e-5);
-    assertThat(trials.get(1).training().decay()).isEqualTo(LearningRateSchedule.Decay.COSINE);
-    assertThat(trials.get(3).values())
-        .containsEntry("learning-rate", "1e-4")
-        .containsEntry("schedule", "linear");
-    assertThat(trials.get(5).training().epochs()).as("the rest as given").isEqualTo(base.epochs());
-    assertThat(SearchGrid.parse(List.of()).trials(base))
-        .singleElement()
-        .extracting(SearchGrid.Trial::training)
-        .isEqualTo(base);
-    assertThatThrownBy(() -> SearchGrid.parse(List.of("batch-size=8,16")))
-        .isInstanceOf(UserException.class)
-        .hasMessageContaining("learning-rate, weight-decay");
-    assertThatThrownBy(() -> SearchGrid.parse(List.of("epochs=2,2.5")))
-        .isInstanceOf(UserException.class)
-        .hasMessageContaining("'2.5' is not a value --epochs takes");
-    assertThatThrownBy(() -> SearchGrid.parse(List.of("schedule=linear,step")))
-        .isInstanceOf(UserException.class)
-        .hasMessageContaining("step");
-    assertThatThrownBy(
-            () ->
-                SearchGrid.parse(
-                    List.of(
-                        "learning-rate=1,2,3,4", "weight-decay=0,1,2,3", "warmup-steps=0,1,2,3,4")))
-        .isInstanceOf(UserException.class)
-        .hasMessageContaining("makes 80 trials");
-  }
 
   @Test
   void theBestTrialIsKeptAndEqualsASingleRunWithItsSettings(SparkSession spark) throws Exception {
@@ -87,7 +49,7 @@ class FinetuneSearchTest {
         options
             .output(tmp.resolve("search").toString())
             .learningRate(1e-7)
-            .search(SearchGrid.parse(List.of("learning-rate=1e-7,3e-3")))
+            .search(SettingsSearch.parse(List.of("learning-rate=1e-7,3e-3")))
             .build();
     // Killed after an epoch: each trial's state is in a folder of its own, and the search resumes.
     spark.conf().set(FaultInjection.STOP_FINETUNE_AFTER_EPOCHS, "2");
@@ -122,7 +84,7 @@ class FinetuneSearchTest {
             options
                 .output(tmp.resolve("single").toString())
                 .learningRate(3e-3)
-                .search(SearchGrid.none())
+                .search(SettingsSearch.none())
                 .build());
     assertThat(searched.macroF1()).isEqualTo(single.macroF1()).isGreaterThan(0.8);
     Map<String, Row> alone = new HashMap<>();
@@ -139,5 +101,81 @@ class FinetuneSearchTest {
               alone.get(r.<String>getAs("cell_id")).<Double>getAs("confidence"), within(1e-6));
     }
     assertThat(tmp.resolve(".search.cellspark-work")).doesNotExist();
+  }
+
+  /**
+   * A random search (--search-trials): three learning rates drawn log-uniformly, each a trial;
+   * trials.csv gives the values drawn (inside the range, three significant digits) and keeps the
+   * trial with the best validation macro-F1, whose predictions are those a single run with that
+   * learning rate makes.
+   */
+  @Test
+  void aRandomSearchKeepsItsBestDrawAsASingleRunWithItWouldTrain(SparkSession spark)
+      throws Exception {
+    String vocabulary = Fixtures.vocab("vocab-v2-small").toString();
+    String tokens =
+        FinetuneJobTest.tokens(
+            spark, VocabularyLoader.load(vocabulary), tmp.resolve("tokens"), 800);
+    FinetuneOptions.Builder options =
+        FinetuneOptions.builder()
+            .input(tokens)
+            .vocabulary(vocabulary)
+            .label("label")
+            .group("donor")
+            .model(Fixtures.vocab("models/tiny-v2").toString())
+            .epochs(4)
+            .warmupSteps(10)
+            .batchTokens(512);
+    FinetuneResult searched =
+        FinetuneJob.run(
+            spark,
+            options
+                .output(tmp.resolve("random").toString())
+                .search(SettingsSearch.parse(List.of("learning-rate=log:1e-7..3e-3"), 3, 42))
+                .build());
+    List<String> csv =
+        Files.readAllLines(Path.of(URI.create(searched.output())).resolve("trials.csv"));
+    assertThat(csv).hasSize(4);
+    double best = -1;
+    String keptRate = null;
+    for (String line : csv.subList(1, 4)) {
+      String[] f = line.split(",");
+      double rate = Double.parseDouble(f[1]);
+      assertThat(rate).as(line).isBetween(1e-7, 3e-3);
+      assertThat(new java.math.BigDecimal(f[1]).precision()).isLessThanOrEqualTo(3);
+      best = Math.max(best, Double.parseDouble(f[4]));
+      if (f[5].equals("yes")) {
+        keptRate = f[1];
+        assertThat(Double.parseDouble(f[4])).as("the kept trial's macro-F1").isEqualTo(best);
+      }
+    }
+    assertThat(keptRate).as(String.join("\n", csv)).isNotNull();
+    for (String line : csv.subList(1, 4)) {
+      assertThat(Double.parseDouble(line.split(",")[4])).isLessThanOrEqualTo(best);
+    }
+    assertThat(searched.summary().get("search").toString())
+        .contains("mode=random")
+        .contains("learning-rate=log-uniform 1e-7..0.003");
+
+    FinetuneResult single =
+        FinetuneJob.run(
+            spark,
+            options
+                .output(tmp.resolve("single").toString())
+                .learningRate(Double.parseDouble(keptRate))
+                .search(SettingsSearch.none())
+                .build());
+    Map<String, Double> alone = new HashMap<>();
+    spark
+        .read()
+        .parquet(single.output() + "/predictions")
+        .collectAsList()
+        .forEach(r -> alone.put(r.getAs("cell_id"), r.getAs("confidence")));
+    List<Row> kept = spark.read().parquet(searched.output() + "/predictions").collectAsList();
+    assertThat(kept).hasSize(alone.size());
+    for (Row r : kept) {
+      assertThat(r.<Double>getAs("confidence"))
+          .isCloseTo(alone.get(r.<String>getAs("cell_id")), within(1e-6));
+    }
   }
 }

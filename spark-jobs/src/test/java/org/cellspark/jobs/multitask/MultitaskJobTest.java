@@ -312,7 +312,7 @@ class MultitaskJobTest {
             options
                 .apply("search", 1e-7)
                 .search(
-                    org.cellspark.jobs.finetune.SearchGrid.parse(
+                    org.cellspark.jobs.finetune.SettingsSearch.parse(
                         List.of("learning-rate=1e-7,3e-3")))
                 .build());
     Path out = Path.of(URI.create(searched.output()));
