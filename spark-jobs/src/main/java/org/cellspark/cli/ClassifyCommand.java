@@ -104,6 +104,7 @@ final class ClassifyCommand implements Callable<Integer> {
             .group(group)
             .splitGroups(splits.file)
             .balance(splits.balance())
+            .stratify(splits.stratify)
             .output(output)
             .classifier(ClassifierKind.parse(classifier))
             .fractions(fractions(split))

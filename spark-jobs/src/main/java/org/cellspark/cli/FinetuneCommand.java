@@ -106,6 +106,7 @@ final class FinetuneCommand implements Callable<Integer> {
             .group(group)
             .splitGroups(splits.file)
             .balance(splits.balance())
+            .stratify(splits.stratify)
             .model(model)
             .vocabulary(vocabulary)
             .output(output)

@@ -112,6 +112,7 @@ final class FinetuneMultitaskCommand implements Callable<Integer> {
             .group(group)
             .splitGroups(splits.file)
             .balance(splits.balance())
+            .stratify(splits.stratify)
             .model(model)
             .vocabulary(vocabulary)
             .output(output)

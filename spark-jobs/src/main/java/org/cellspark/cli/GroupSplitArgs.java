@@ -5,11 +5,19 @@ import org.cellspark.jobs.classify.Balance;
 import picocli.CommandLine.Option;
 
 /**
- * How groups go to splits beyond --group: given by a file (--split-groups), or dealt and balanced
- * (--balance and its settings); for the commands that split labelled cells (classify, finetune,
- * finetune-multitask).
+ * How cells go to splits beyond --split and --group: stratified by a column (--stratify), or whole
+ * groups given by a file (--split-groups), or dealt and balanced (--balance and its settings); for
+ * the commands that split labelled cells (classify, finetune, finetune-multitask).
  */
 final class GroupSplitArgs {
+  @Option(
+      names = {"--stratify", "--stratify-splits-col"},
+      paramLabel = "COLUMN",
+      description =
+          "Deal cells so that every split (and fold) holds each value of COLUMN (usually the"
+              + " label) in the split's share, to a cell; not with --group [stratify_splits_col].")
+  String stratify;
+
   @Option(
       names = "--split-groups",
       paramLabel = "FILE",

@@ -528,6 +528,26 @@ class ErrorCatalogueTest {
               output.toString());
         });
     s.put(
+        "stratify-with-group",
+        w -> {
+          Path output = w.out().resolve("ft");
+          return Attempt.of(
+              output,
+              "finetune",
+              "--input",
+              tokensV2.toString(),
+              "--label",
+              "cell_type",
+              "--group",
+              "donor",
+              "--stratify",
+              "cell_type",
+              "--model",
+              TINY_V2.toString(),
+              "--output",
+              output.toString());
+        });
+    s.put(
         "balance-column-varies-within-group",
         w -> {
           Path tokens = tokensV2With(w, "cell_type", "donor", "batch");

@@ -117,8 +117,11 @@ class UpstreamNamesTest {
             "--max-trials",
             "50",
             "--pval-threshold",
-            "0.05");
+            "0.05",
+            "--stratify-splits-col",
+            "label");
     assertThat(f.folds).isEqualTo(5);
+    assertThat(f.splits.stratify).isEqualTo("label");
     assertThat(f.splits.balance())
         .isEqualTo(new org.cellspark.jobs.classify.Balance(List.of("age", "sex"), 50, 0.05));
   }

@@ -173,7 +173,8 @@ public final class ClassifyJob {
         o.minClassSize(),
         o.rareThreshold(),
         given,
-        o.balance());
+        o.balance(),
+        o.stratify());
   }
 
   /**
@@ -354,6 +355,9 @@ public final class ClassifyJob {
     m.put("split_groups", o.splitGroups());
     if (!o.balance().isEmpty()) {
       m.put("balance", o.balance());
+    }
+    if (o.stratify() != null) {
+      m.put("stratify", o.stratify());
     }
     m.put("classifier", o.classifier().label());
     m.put("split", o.fractions());

@@ -21,6 +21,8 @@ import org.cellspark.jobs.common.OptionProblems;
  * @param overwrite replace an existing output folder
  * @param splitGroups a file listing each split's groups (--split-groups); null: groups dealt
  * @param balance the groups' attributes the dealt split balances (--balance); none: not balanced
+ * @param stratify the column whose values each split holds in the same shares (--stratify); null:
+ *     cells dealt by hash alone
  */
 public record ClassifyOptions(
     String embeddings,
@@ -34,7 +36,8 @@ public record ClassifyOptions(
     long seed,
     boolean overwrite,
     String splitGroups,
-    Balance balance) {
+    Balance balance,
+    String stratify) {
 
   public static final double[] DEFAULT_FRACTIONS = {0.8, 0.1, 0.1};
 
@@ -66,6 +69,7 @@ public record ClassifyOptions(
     }
     balance = balance == null ? Balance.none() : balance;
     balance.addProblems(problems, group, splitGroups, 0);
+    LabelSplits.addStratifyProblems(problems, stratify, group, splitGroups);
     problems.throwIfAny();
   }
 
@@ -117,6 +121,7 @@ public record ClassifyOptions(
     b.overwrite = overwrite;
     b.splitGroups = splitGroups;
     b.balance = balance;
+    b.stratify = stratify;
     return b;
   }
 
@@ -134,6 +139,7 @@ public record ClassifyOptions(
     private boolean overwrite;
     private String splitGroups;
     private Balance balance;
+    private String stratify;
 
     private Builder() {}
 
@@ -197,6 +203,11 @@ public record ClassifyOptions(
       return this;
     }
 
+    public Builder stratify(String v) {
+      stratify = v;
+      return this;
+    }
+
     public ClassifyOptions build() {
       return new ClassifyOptions(
           embeddings,
@@ -210,7 +221,8 @@ public record ClassifyOptions(
           seed,
           overwrite,
           splitGroups,
-          balance);
+          balance,
+          stratify);
     }
   }
 }

@@ -1,8 +1,13 @@
 package org.cellspark.jobs.classify;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
@@ -17,16 +22,20 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.OptionProblems;
 import org.cellspark.jobs.common.StagedOutput;
 
 /**
  * A label's classes and the train / validation / test split of its cells, made the same way for
  * every job that learns a label (classify on embeddings, finetune on tokens): cells without a label
  * and rare classes left out; whole groups (donors) dealt to one split, or without a group column
- * each cell by a seeded hash of its cell_id.
+ * each cell by a seeded hash of its cell_id (with --stratify, ranked by it within each value of a
+ * column, so that every split holds each value's cells in the split's share).
  */
 public final class LabelSplits {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LabelSplits.class);
@@ -41,6 +50,8 @@ public final class LabelSplits {
    * @param given the groups of each split as --split-groups gives them (then {@code group} is their
    *     column, and fractions play no part), or null
    * @param balance the groups' attributes the dealt split should balance (--balance), or none
+   * @param stratify the column whose values every split (or fold) holds in the same shares
+   *     (--stratify; {@code label}, when the input has no such column, is the label's), or null
    */
   public record Settings(
       String label,
@@ -51,7 +62,8 @@ public final class LabelSplits {
       long minClassSize,
       double rareThreshold,
       GroupSplits given,
-      Balance balance) {
+      Balance balance,
+      String stratify) {
     public Settings {
       balance = balance == null ? Balance.none() : balance;
     }
@@ -93,6 +105,27 @@ public final class LabelSplits {
     }
   }
 
+  /** Most values --stratify takes: it is for a label-like column, not a cell's own value. */
+  static final int MAX_STRATA = 10_000;
+
+  /** A null value's stratum key (its cells are a stratum of their own). */
+  private static final String NULL_STRATUM = "\u0000null";
+
+  /** --stratify's problems: it deals cells, so it cannot go with whole groups. */
+  public static void addStratifyProblems(
+      OptionProblems problems, String stratify, String group, String splitGroups) {
+    if (stratify == null) {
+      return;
+    }
+    if (stratify.isBlank()) {
+      problems.add("--stratify needs a column, e.g. --stratify cell_type");
+    } else if (group != null || splitGroups != null) {
+      problems.add(
+          "--stratify and --group / --split-groups: give one (--stratify deals cells, a group"
+              + " column deals whole groups; --balance keeps the groups' attributes alike)");
+    }
+  }
+
   /**
    * Adds _split: by group (whole groups to one side: dealt, or as --split-groups lists them, the
    * cells of groups it does not list left out) or, without --group, by a hash of cell_id.
@@ -107,6 +140,18 @@ public final class LabelSplits {
     if (o.given() == null) {
       info.put("fractions", Map.of("train", f[0], "validation", f[1], "test", f[2]));
       info.put("seed", o.seed());
+    }
+    if (o.group() == null && o.stratify() != null) {
+      Dataset<Row> dealt =
+          withStratifiedSegment(
+              labelled, o, "split", new double[] {f[0], f[0] + f[1]}, "_segment", info);
+      return dealt
+          .withColumn(
+              "_split",
+              when(col("_segment").equalTo(0), Split.TRAIN.label())
+                  .when(col("_segment").equalTo(1), Split.VALIDATION.label())
+                  .otherwise(Split.TEST.label()))
+          .drop("_segment");
     }
     if (o.group() == null) {
       Column u = uniform(o.seed());
@@ -181,6 +226,25 @@ public final class LabelSplits {
     info.put("folds", folds);
     info.put("validation_share_of_the_other_folds", validationShare);
     info.put("seed", o.seed());
+    if (o.group() == null && o.stratify() != null) {
+      double[] bounds = new double[folds - 1];
+      for (int k = 1; k < folds; k++) {
+        bounds[k - 1] = (double) k / folds;
+      }
+      Dataset<Row> dealt = withStratifiedSegment(labelled, o, "fold", bounds, "_fold", info);
+      dealt =
+          withStratifiedSegment(
+              dealt, o, "validation", new double[] {validationShare}, "_inner", info);
+      Column inner =
+          when(col("_inner").equalTo(0), Split.VALIDATION.label()).otherwise(Split.TRAIN.label());
+      Column[] roles = new Column[folds];
+      for (int k = 0; k < folds; k++) {
+        roles[k] = when(col("_fold").equalTo(k), Split.TEST.label()).otherwise(inner);
+      }
+      return dealt
+          .withColumn("_roles", org.apache.spark.sql.functions.array(roles))
+          .drop("_fold", "_inner");
+    }
     if (o.group() == null) {
       Column fold = org.apache.spark.sql.functions.floor(uniform(o.seed()).multiply(folds));
       Column inner =
@@ -366,6 +430,116 @@ public final class LabelSplits {
     info.put("cells_in_groups_not_listed", unlisted);
     info.put("listed_groups_without_cells", absent);
     return out;
+  }
+
+  /**
+   * Adds {@code name}: the segment (0, 1, ...) each cell falls in when the cells of each --stratify
+   * value (nulls a value of their own) are ordered by a seeded 64-bit hash of cell_id (salted by
+   * {@code salt}) and cut at {@code bounds} (ascending shares): the cell ranked r of n is in the
+   * segment holding (r - 1/2) / n, so each value's segments hold its cells in the shares the bounds
+   * give, to a cell. The ranks are taken on a narrow table (value, hash); only the largest hash of
+   * each value's segments comes back to the driver, and goes out again broadcast, so the cells
+   * themselves are not shuffled. The same cells get the same segments whatever their partitions.
+   */
+  static Dataset<Row> withStratifiedSegment(
+      Dataset<Row> cells,
+      Settings o,
+      String salt,
+      double[] bounds,
+      String name,
+      Map<String, Object> info) {
+    String column = stratum(cells, o);
+    Dataset<Row> keyed =
+        cells
+            .withColumn("_stratum", coalesce(col(column).cast("string"), lit(NULL_STRATUM)))
+            .withColumn("_h", xxhash64(col("cell_id"), lit(o.seed()), lit(salt)));
+    WindowSpec byStratum = Window.partitionBy("_stratum");
+    Dataset<Row> ranked =
+        keyed
+            .select("_stratum", "_h")
+            .withColumn("_r", row_number().over(byStratum.orderBy("_h")))
+            .withColumn("_n", count(lit(1)).over(byStratum));
+    Column share = col("_r").minus(0.5).divide(col("_n"));
+    Column segment = lit(0);
+    for (double b : bounds) {
+      segment = segment.plus(when(share.geq(b), 1).otherwise(0));
+    }
+    List<Row> maxima =
+        ranked
+            .withColumn("_segment", segment)
+            .groupBy("_stratum", "_segment")
+            .agg(max("_h"))
+            .collectAsList();
+    // Each value's cut points: cut j = the largest hash of segments 0..j (none yet: below all).
+    Map<String, long[]> highest = new TreeMap<>();
+    for (Row r : maxima) {
+      long[] h =
+          highest.computeIfAbsent(
+              r.getString(0),
+              k -> {
+                long[] none = new long[bounds.length + 1];
+                Arrays.fill(none, Long.MIN_VALUE);
+                return none;
+              });
+      h[r.getInt(1)] = r.getLong(2);
+    }
+    if (highest.size() > MAX_STRATA) {
+      throw UserException.of(
+          "--stratify %s: %s has %d values of %s; stratifying is for a label-like column (a cell"
+              + " type, a disease) with at most %d values",
+          o.stratify(), o.source(), highest.size(), o.stratify(), MAX_STRATA);
+    }
+    List<Row> cuts = new ArrayList<>();
+    highest.forEach(
+        (value, h) -> {
+          List<Long> cut = new ArrayList<>();
+          long running = Long.MIN_VALUE;
+          for (int j = 0; j < bounds.length; j++) {
+            running = Math.max(running, h[j]);
+            cut.add(running);
+          }
+          cuts.add(RowFactory.create(value, cut));
+        });
+    StructType schema =
+        new StructType()
+            .add("_stratum", DataTypes.StringType, false)
+            .add("_cuts", DataTypes.createArrayType(DataTypes.LongType, false), false);
+    info.put(
+        "by",
+        "cell (hash of cell_id), stratified by "
+            + (column.equals("_label") ? o.label() : column)
+            + ": ranked by the hash within each value, each split that value's share");
+    info.put("strata", highest.size());
+    return keyed
+        .join(
+            org.apache.spark.sql.functions.broadcast(
+                cells.sparkSession().createDataFrame(cuts, schema)),
+            "_stratum")
+        .withColumn(name, expr("size(filter(_cuts, c -> c < _h))"))
+        .drop("_stratum", "_h", "_cuts");
+  }
+
+  /**
+   * The --stratify column's name: the input's column of that name, or the label's (_label) when it
+   * is named (or is "label", upstream's name for the prepared label column, and the input has
+   * none).
+   */
+  private static String stratum(Dataset<Row> cells, Settings o) {
+    List<String> present = Arrays.asList(cells.columns());
+    String s = o.stratify();
+    if (present.contains("_label")
+        && (s.equals(o.label()) || s.equals("label") && !present.contains(s))) {
+      return "_label";
+    }
+    if (!present.contains(s)) {
+      throw UserException.of(
+          "--stratify %s: %s has no column %s (its columns: %s)",
+          s,
+          o.source(),
+          s,
+          String.join(", ", present.stream().filter(c -> !c.startsWith("_")).toList()));
+    }
+    return s;
   }
 
   /**

@@ -341,7 +341,8 @@ public final class FinetuneJob {
         o.minClassSize(),
         o.rareThreshold(),
         given,
-        o.balance());
+        o.balance(),
+        o.stratify());
   }
 
   /** training.csv and .png, metrics.json, predictions/, the confusion matrix (CSV and PNG). */
@@ -446,6 +447,9 @@ public final class FinetuneJob {
     m.put("split_groups", o.splitGroups());
     if (!o.balance().isEmpty()) {
       m.put("balance", o.balance());
+    }
+    if (o.stratify() != null) {
+      m.put("stratify", o.stratify());
     }
     if (!o.search().isEmpty()) {
       m.put("search", o.search().described());

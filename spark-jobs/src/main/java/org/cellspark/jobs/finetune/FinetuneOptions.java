@@ -22,6 +22,8 @@ import org.cellspark.jobs.common.OptionProblems;
  *     it); 0 or 1: one train / validation / test split
  * @param splitGroups a file listing each split's groups (--split-groups); null: groups dealt
  * @param balance the groups' attributes the dealt split balances (--balance); none: not balanced
+ * @param stratify the column whose values each split (or fold) holds in the same shares
+ *     (--stratify); null: cells dealt by hash alone
  */
 public record FinetuneOptions(
     String input,
@@ -39,7 +41,8 @@ public record FinetuneOptions(
     SettingsSearch search,
     int folds,
     String splitGroups,
-    org.cellspark.jobs.classify.Balance balance)
+    org.cellspark.jobs.classify.Balance balance,
+    String stratify)
     implements Serializable {
 
   /** The most folds: a fold's test part is at least a twentieth of the cells. */
@@ -60,6 +63,8 @@ public record FinetuneOptions(
     }
     balance = balance == null ? org.cellspark.jobs.classify.Balance.none() : balance;
     balance.addProblems(problems, group, splitGroups, folds);
+    org.cellspark.jobs.classify.LabelSplits.addStratifyProblems(
+        problems, stratify, group, splitGroups);
     if (folds > 1 && splitGroups != null) {
       problems.add(
           "--folds and --split-groups: give one (cross-validation deals its folds; --split-groups"
@@ -116,7 +121,8 @@ public record FinetuneOptions(
         .search(search)
         .folds(folds)
         .splitGroups(splitGroups)
-        .balance(balance);
+        .balance(balance)
+        .stratify(stratify);
   }
 
   /**
@@ -138,6 +144,7 @@ public record FinetuneOptions(
     private int folds;
     private String splitGroups;
     private org.cellspark.jobs.classify.Balance balance;
+    private String stratify;
 
     private Builder() {
       super(10);
@@ -223,6 +230,11 @@ public record FinetuneOptions(
       return this;
     }
 
+    public Builder stratify(String v) {
+      stratify = v;
+      return this;
+    }
+
     public FinetuneOptions build() {
       return new FinetuneOptions(
           input,
@@ -240,7 +252,8 @@ public record FinetuneOptions(
           search,
           folds,
           splitGroups,
-          balance);
+          balance,
+          stratify);
     }
   }
 }

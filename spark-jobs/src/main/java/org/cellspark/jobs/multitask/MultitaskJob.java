@@ -242,7 +242,8 @@ public final class MultitaskJob {
         o.minClassSize(),
         o.rareThreshold(),
         given,
-        o.balance());
+        o.balance(),
+        o.stratify());
   }
 
   /** The table's columns checked, and its vocabulary: the option's, else its summary's. */
@@ -497,6 +498,9 @@ public final class MultitaskJob {
     m.put("split_groups", o.splitGroups());
     if (!o.balance().isEmpty()) {
       m.put("balance", o.balance());
+    }
+    if (o.stratify() != null) {
+      m.put("stratify", o.stratify());
     }
     m.put("model", o.model());
     m.put("vocabulary", vocabulary);

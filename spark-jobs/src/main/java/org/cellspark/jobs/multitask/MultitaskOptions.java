@@ -21,6 +21,8 @@ import org.cellspark.train.MultiTaskClassifier;
  * @param search settings to search, a trial per combination; none: one training
  * @param splitGroups a file listing each split's groups (--split-groups); null: groups dealt
  * @param balance the groups' attributes the dealt split balances (--balance); none: not balanced
+ * @param stratify the column whose values each split holds in the same shares (--stratify); null:
+ *     cells dealt by hash alone
  */
 public record MultitaskOptions(
     String input,
@@ -38,7 +40,8 @@ public record MultitaskOptions(
     boolean overwrite,
     SettingsSearch search,
     String splitGroups,
-    org.cellspark.jobs.classify.Balance balance)
+    org.cellspark.jobs.classify.Balance balance,
+    String stratify)
     implements Serializable {
 
   public MultitaskOptions {
@@ -73,6 +76,8 @@ public record MultitaskOptions(
     search = search == null ? SettingsSearch.none() : search;
     balance = balance == null ? org.cellspark.jobs.classify.Balance.none() : balance;
     balance.addProblems(problems, group, splitGroups, 0);
+    org.cellspark.jobs.classify.LabelSplits.addStratifyProblems(
+        problems, stratify, group, splitGroups);
     training.addProblems(problems);
     if (minClassSize < 0 || rareThreshold < 0 || rareThreshold >= 1) {
       problems.add("--min-class-size must be >= 0 and --rare-threshold in [0, 1)");
@@ -117,7 +122,8 @@ public record MultitaskOptions(
         overwrite,
         search,
         splitGroups,
-        balance);
+        balance,
+        stratify);
   }
 
   /** Options by name, with the command line's defaults. */
@@ -137,6 +143,7 @@ public record MultitaskOptions(
     private SettingsSearch search;
     private String splitGroups;
     private org.cellspark.jobs.classify.Balance balance;
+    private String stratify;
 
     private Builder() {
       super(10);
@@ -222,6 +229,11 @@ public record MultitaskOptions(
       return this;
     }
 
+    public Builder stratify(String v) {
+      stratify = v;
+      return this;
+    }
+
     public MultitaskOptions build() {
       return new MultitaskOptions(
           input,
@@ -239,7 +251,8 @@ public record MultitaskOptions(
           overwrite,
           search,
           splitGroups,
-          balance);
+          balance,
+          stratify);
     }
   }
 }

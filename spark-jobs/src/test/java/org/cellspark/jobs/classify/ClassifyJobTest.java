@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.countDistinct;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -425,6 +426,44 @@ class ClassifyJobTest {
         .asString()
         .contains("dropped_rare={" + smallest.getString(0) + "=" + smallest.getLong(1) + "}");
     assertThat((Double) r.test().get("accuracy")).isGreaterThan(0.95);
+  }
+
+  /**
+   * --stratify cell_type (upstream's stratify_splits_col): each cell type's cells in the split's
+   * shares to a cell, where a hash alone leaves them to chance.
+   */
+  @Test
+  void stratifiedSplitsHoldEveryCellTypeInTheSplitsShares(SparkSession spark) {
+    ClassifyResult r =
+        ClassifyJob.run(
+            spark,
+            ClassifyOptions.builder()
+                .embeddings(embeddings)
+                .label("cell_type")
+                .output(tmp.resolve("stratified").toString())
+                .stratify("cell_type")
+                .build());
+    Map<String, Map<String, Long>> perType = new java.util.TreeMap<>();
+    spark
+        .read()
+        .parquet(r.output() + "/predictions")
+        .groupBy("cell_type", "split")
+        .count()
+        .collectAsList()
+        .forEach(
+            row ->
+                perType
+                    .computeIfAbsent(row.getString(0), k -> new java.util.TreeMap<>())
+                    .put(row.getString(1), row.getLong(2)));
+    assertThat(perType).hasSizeGreaterThan(1);
+    perType.forEach(
+        (type, splits) -> {
+          long n = splits.values().stream().mapToLong(Long::longValue).sum();
+          assertThat((double) splits.get("train")).as(type).isCloseTo(0.8 * n, offset(1.0));
+          assertThat((double) splits.get("validation")).as(type).isCloseTo(0.1 * n, offset(1.0));
+          assertThat((double) splits.get("test")).as(type).isCloseTo(0.1 * n, offset(1.0));
+        });
+    assertThat(r.summary().get("split").toString()).contains("stratified by cell_type");
   }
 
   @Test

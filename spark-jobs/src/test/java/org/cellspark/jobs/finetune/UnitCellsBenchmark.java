@@ -24,10 +24,11 @@ import org.cellspark.spark.SparkSessionFactory;
 /**
  * What finetune does before training starts, by how its cells reach the training tasks
  * (bench/finetune/README.md, "Cells to the training tasks"): one task (a plain fine-tune), one task
- * per unit (--folds K: every cell to each of K tasks, with its part in that fold), against reading
- * the same token table once (every token summed, as a model job reads it). One run, rounds
- * alternating, the first left out; each task packs its cells as the training task does ({@link
- * TaskCells}) and reports how many it got. Args: CELLS FOLDS WORK_DIR THREADS ROUNDS.
+ * per unit (--folds K: every cell to each of K tasks, with its part in that fold; and the same with
+ * --stratify label, its folds cut by rank within each class), against reading the same token table
+ * once (every token summed, as a model job reads it). One run, rounds alternating, the first left
+ * out; each task packs its cells as the training task does ({@link TaskCells}) and reports how many
+ * it got. Args: CELLS FOLDS WORK_DIR THREADS ROUNDS.
  */
 public final class UnitCellsBenchmark {
   private UnitCellsBenchmark() {}
@@ -78,12 +79,16 @@ public final class UnitCellsBenchmark {
       HfDatasetBenchmark.writeTokenTable(spark, n, 2048, table);
     }
     String[] names = {
-      "read every token (baseline)", "cells to one task (finetune)", "cells to " + k + " folds"
+      "read every token (baseline)",
+      "cells to one task (finetune)",
+      "cells to " + k + " folds",
+      "cells to " + k + " stratified folds"
     };
-    List<List<Double>> rates = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
-    long[][] reached = new long[3][];
+    List<List<Double>> rates =
+        List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    long[][] reached = new long[4][];
     for (int round = 0; round <= rounds; round++) {
-      for (int side = 0; side < 3; side++) {
+      for (int side = 0; side < 4; side++) {
         long start = System.nanoTime();
         reached[side] = run(spark, table, side, k);
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -100,7 +105,7 @@ public final class UnitCellsBenchmark {
         threads,
         rounds);
     double base = Rounds.median(rates.get(0));
-    for (int side = 0; side < 3; side++) {
+    for (int side = 0; side < 4; side++) {
       double rate = Rounds.median(rates.get(side));
       System.out.printf(
           Locale.ROOT,
@@ -120,7 +125,10 @@ public final class UnitCellsBenchmark {
     spark.stop();
   }
 
-  /** Side 0: every token summed; 1: one task; 2: a task per fold. Tasks, cells, tokens a task. */
+  /**
+   * Side 0: every token summed; 1: one task; 2: a task per fold; 3: the same, folds stratified by
+   * the label. Tasks, cells, tokens a task.
+   */
   private static long[] run(SparkSession spark, Path table, int side, int k) {
     Dataset<Row> cells = spark.read().parquet(table.toString());
     if (side == 0) {
@@ -142,7 +150,16 @@ public final class UnitCellsBenchmark {
               spark,
               cells.withColumn("_label", col("label")),
               new LabelSplits.Settings(
-                  "label", null, "bench", new double[] {0.8, 0.1, 0.1}, 42, 0, 0, null, null),
+                  "label",
+                  null,
+                  "bench",
+                  new double[] {0.8, 0.1, 0.1},
+                  42,
+                  0,
+                  0,
+                  null,
+                  null,
+                  side == 3 ? "label" : null),
               k,
               new java.util.LinkedHashMap<>(),
               null);
