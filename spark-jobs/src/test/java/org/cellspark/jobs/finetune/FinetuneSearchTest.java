@@ -31,20 +31,7 @@ class FinetuneSearchTest {
 
   @Test
   void theBestTrialIsKeptAndEqualsASingleRunWithItsSettings(SparkSession spark) throws Exception {
-    String vocabulary = Fixtures.vocab("vocab-v2-small").toString();
-    String tokens =
-        FinetuneJobTest.tokens(
-            spark, VocabularyLoader.load(vocabulary), tmp.resolve("tokens"), 1200);
-    FinetuneOptions.Builder options =
-        FinetuneOptions.builder()
-            .input(tokens)
-            .vocabulary(vocabulary)
-            .label("label")
-            .group("donor")
-            .model(Fixtures.vocab("models/tiny-v2").toString())
-            .epochs(6)
-            .warmupSteps(20)
-            .batchTokens(512);
+    FinetuneOptions.Builder options = options(spark, 1200).epochs(6).warmupSteps(20);
     FinetuneOptions search =
         options
             .output(tmp.resolve("search").toString())
@@ -87,19 +74,7 @@ class FinetuneSearchTest {
                 .search(SettingsSearch.none())
                 .build());
     assertThat(searched.macroF1()).isEqualTo(single.macroF1()).isGreaterThan(0.8);
-    Map<String, Row> alone = new HashMap<>();
-    spark
-        .read()
-        .parquet(single.output() + "/predictions")
-        .collectAsList()
-        .forEach(r -> alone.put(r.getAs("cell_id"), r));
-    List<Row> kept = spark.read().parquet(searched.output() + "/predictions").collectAsList();
-    assertThat(kept).hasSize(alone.size());
-    for (Row r : kept) {
-      assertThat(r.<Double>getAs("confidence"))
-          .isCloseTo(
-              alone.get(r.<String>getAs("cell_id")).<Double>getAs("confidence"), within(1e-6));
-    }
+    assertSamePredictions(spark, searched, single);
     assertThat(tmp.resolve(".search.cellspark-work")).doesNotExist();
   }
 
@@ -112,20 +87,7 @@ class FinetuneSearchTest {
   @Test
   void aRandomSearchKeepsItsBestDrawAsASingleRunWithItWouldTrain(SparkSession spark)
       throws Exception {
-    String vocabulary = Fixtures.vocab("vocab-v2-small").toString();
-    String tokens =
-        FinetuneJobTest.tokens(
-            spark, VocabularyLoader.load(vocabulary), tmp.resolve("tokens"), 800);
-    FinetuneOptions.Builder options =
-        FinetuneOptions.builder()
-            .input(tokens)
-            .vocabulary(vocabulary)
-            .label("label")
-            .group("donor")
-            .model(Fixtures.vocab("models/tiny-v2").toString())
-            .epochs(4)
-            .warmupSteps(10)
-            .batchTokens(512);
+    FinetuneOptions.Builder options = options(spark, 800).epochs(4).warmupSteps(10);
     FinetuneResult searched =
         FinetuneJob.run(
             spark,
@@ -165,6 +127,29 @@ class FinetuneSearchTest {
                 .learningRate(Double.parseDouble(keptRate))
                 .search(SettingsSearch.none())
                 .build());
+    assertSamePredictions(spark, searched, single);
+  }
+
+  /**
+   * {@code cells} V2-style cells of six donors, labelled, and the fine-tune both tests start from.
+   */
+  private FinetuneOptions.Builder options(SparkSession spark, int cells) {
+    String vocabulary = Fixtures.vocab("vocab-v2-small").toString();
+    String tokens =
+        FinetuneJobTest.tokens(
+            spark, VocabularyLoader.load(vocabulary), tmp.resolve("tokens"), cells);
+    return FinetuneOptions.builder()
+        .input(tokens)
+        .vocabulary(vocabulary)
+        .label("label")
+        .group("donor")
+        .model(Fixtures.vocab("models/tiny-v2").toString())
+        .batchTokens(512);
+  }
+
+  /** The same cells with the same confidences (within 1e-6) in both runs' predictions. */
+  private static void assertSamePredictions(
+      SparkSession spark, FinetuneResult searched, FinetuneResult single) {
     Map<String, Double> alone = new HashMap<>();
     spark
         .read()
