@@ -73,6 +73,15 @@ final class ClassifyCommand implements Callable<Integer> {
   String split = "0.8,0.1,0.1";
 
   @Option(
+      names = {"--folds", "--num-crossval-splits"},
+      paramLabel = "K",
+      description =
+          "Cross-validate over K folds of cells (or --group's groups), as finetune --folds: every"
+              + " cell tested once by a model that never trained on it, the grid's setting chosen"
+              + " on the other folds' validation share; 0 or 1 = one split [num_crossval_splits].")
+  int folds;
+
+  @Option(
       names = "--min-class-size",
       paramLabel = "N",
       description = "Leave out classes with fewer cells.")
@@ -112,10 +121,40 @@ final class ClassifyCommand implements Callable<Integer> {
             .rareThreshold(rareThreshold)
             .seed(seed)
             .overwrite(overwrite)
+            .folds(folds)
             .build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark classify")) {
       ClassifyResult r = ClassifyJob.run(s.spark(), options);
       Map<String, Object> test = r.test();
+      if (r.folds() > 0) {
+        spec.commandLine()
+            .getOut()
+            .printf(
+                Locale.ROOT,
+                "cross-validated %s (%d classes) with %s, %d folds: test macro-F1 %.3f +- %.3f,"
+                    + " accuracy %.3f +- %.3f%s%n  models/fold-N, out-of-fold predictions,"
+                    + " folds.csv, metrics and confusion matrix%s in %s (%.1f s)%n",
+                label,
+                r.classes().size(),
+                classifier,
+                r.folds(),
+                (Double) test.get("macro_f1_mean"),
+                (Double) test.get("macro_f1_sd"),
+                (Double) test.get("accuracy_mean"),
+                (Double) test.get("accuracy_sd"),
+                test.containsKey("roc_auc_mean")
+                    ? String.format(
+                        Locale.ROOT,
+                        ", ROC AUC %.3f +- %.3f",
+                        (Double) test.get("roc_auc_mean"),
+                        (Double) test.get("roc_auc_sd"))
+                    : "",
+                test.containsKey("roc_auc_mean") ? ", ROC curves" : "",
+                r.output(),
+                r.seconds());
+        spec.commandLine().getOut().flush();
+        return Main.OK;
+      }
       spec.commandLine()
           .getOut()
           .printf(

@@ -170,4 +170,23 @@ class UpstreamNamesTest {
             "15");
     assertThat(m.search.parse(m.training.seed).size()).isEqualTo(15);
   }
+
+  @Test
+  void classifyTakesUpstreamsNumberOfSplits() {
+    ClassifyCommand c = new ClassifyCommand();
+    new CommandLine(c)
+        .parseArgs(
+            "--embeddings",
+            "e",
+            "--label",
+            "l",
+            "--output",
+            "o",
+            "--num-crossval-splits",
+            "5",
+            "--stratify-splits-col",
+            "l");
+    assertThat(c.folds).isEqualTo(5);
+    assertThat(c.splits.stratify).isEqualTo("l");
+  }
 }

@@ -96,7 +96,10 @@ public final class ClassifyJob {
 
       Map<String, Object> splitInfo = new LinkedHashMap<>();
       Dataset<Row> split =
-          LabelSplits.withSplit(spark, labelled, labelSettings(o, given), splitInfo, out);
+          o.folds() > 0
+              ? LabelSplits.withFolds(
+                  spark, labelled, labelSettings(o, given), o.folds(), splitInfo, out)
+              : LabelSplits.withSplit(spark, labelled, labelSettings(o, given), splitInfo, out);
       StringIndexerModel indexer =
           new StringIndexer()
               .setInputCol("_label")
@@ -106,6 +109,10 @@ public final class ClassifyJob {
       String[] names = indexer.labelsArray()[0];
       prepared = indexer.transform(split).persist();
       int features = prepared.select(EmbeddingTable.EMBEDDING).first().<Vector>getAs(0).size();
+      if (o.folds() > 0) {
+        return crossValidated(
+            spark, prepared, names, features, o, out, job, classes, splitInfo, start);
+      }
 
       sc.setJobDescription("classify: train " + o.classifier().label());
       Trained trained = train(prepared, names, features, o);
@@ -155,7 +162,8 @@ public final class ClassifyJob {
           trained.chosen(),
           shown.asMap(),
           seconds,
-          summary.asMap());
+          summary.asMap(),
+          0);
     } finally {
       if (prepared != null) {
         prepared.unpersist();
@@ -177,14 +185,76 @@ public final class ClassifyJob {
         o.stratify());
   }
 
+  /** --folds K: the folds trained and scored in turn, the summary's metrics theirs. */
+  private static ClassifyResult crossValidated(
+      SparkSession spark,
+      Dataset<Row> prepared,
+      String[] names,
+      int features,
+      ClassifyOptions o,
+      StagedOutput out,
+      JobScope job,
+      LabelSplits.Classes classes,
+      Map<String, Object> splitInfo,
+      long start) {
+    ClassifyFolds.Result cv =
+        ClassifyFolds.run(
+            spark,
+            prepared,
+            names,
+            features,
+            o,
+            out,
+            spark.sparkContext().hadoopConfiguration(),
+            splitInfo);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    JobSummary summary =
+        new JobSummary("classify")
+            .put("options", options(o))
+            .put("classes", classes.asMap(names))
+            .put("split", splitInfo)
+            .put(
+                "model",
+                Map.of(
+                    "classifier",
+                    o.classifier().label(),
+                    "chosen_per_fold",
+                    cv.chosen(),
+                    "features",
+                    features))
+            .put("metrics", cv.metrics())
+            .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
+    job.commit(out, summary);
+    Map<String, Object> test = cv.scores().asMap();
+    LOG.info(
+        String.format(
+            Locale.ROOT,
+            "classify: %s on %s, %d folds, test macro-F1 %.3f +- %.3f (%.1f s) to %s",
+            o.classifier().label(),
+            o.label(),
+            o.folds(),
+            cv.scores().macroF1().getMean(),
+            FoldScores.sd(cv.scores().macroF1()),
+            seconds,
+            out.targetUri()));
+    return new ClassifyResult(
+        out.targetUri(),
+        Arrays.asList(names),
+        String.join("; ", cv.chosen()),
+        test,
+        seconds,
+        summary.asMap(),
+        o.folds());
+  }
+
   /**
    * The trained model: the grid's setting with the best validation macro-F1 (the first setting when
    * there is no validation split), and every setting's score.
    */
-  private record Trained(PipelineModel model, String chosen, List<Map<String, Object>> grid) {}
+  record Trained(PipelineModel model, String chosen, List<Map<String, Object>> grid) {}
 
-  private static Trained train(
-      Dataset<Row> prepared, String[] classes, int features, ClassifyOptions o) {
+  /** The grid trained on _split's train cells, the setting best on its validation cells kept. */
+  static Trained train(Dataset<Row> prepared, String[] classes, int features, ClassifyOptions o) {
     Dataset<Row> train = prepared.filter(col("_split").equalTo(Split.TRAIN.label()));
     Dataset<Row> validation = prepared.filter(col("_split").equalTo(Split.VALIDATION.label()));
     boolean canValidate = !validation.isEmpty();
@@ -244,20 +314,28 @@ public final class ClassifyJob {
       throw UserException.because(
           e, "Cannot write the model into %s: %s", o.output(), e.getMessage());
     }
-    List<Column> keep = new ArrayList<>(List.of(col("cell_id"), col(o.label())));
-    if (o.group() != null && !o.group().equals(o.label())) {
-      keep.add(col(o.group()));
-    }
-    keep.add(col("_split").as("split"));
-    keep.add(col("predicted"));
-    keep.add(functions.vector_to_array(col("probability"), "float64").as("probability"));
-    scored
-        .select(keep.toArray(new Column[0]))
-        .withColumn("confidence", array_max(col("probability")))
+    predictionTable(scored, o, col("_split").as("split"))
         .write()
         .parquet(out.stagingUri() + "/predictions");
     scored.unpersist();
     return bySplit;
+  }
+
+  /**
+   * Scored cells as predictions/ holds them: cell_id, the label, the group (when another column),
+   * {@code part} (the split, or with --folds the fold), predicted, probability, confidence.
+   */
+  static Dataset<Row> predictionTable(Dataset<Row> scored, ClassifyOptions o, Column part) {
+    List<Column> keep = new ArrayList<>(List.of(col("cell_id"), col(o.label())));
+    if (o.group() != null && !o.group().equals(o.label())) {
+      keep.add(col(o.group()));
+    }
+    keep.add(part);
+    keep.add(col("predicted"));
+    keep.add(functions.vector_to_array(col("probability"), "float64").as("probability"));
+    return scored
+        .select(keep.toArray(new Column[0]))
+        .withColumn("confidence", array_max(col("probability")));
   }
 
   /** metrics.json, per_class.csv, and the reported split's confusion matrix as CSV and PNG. */
@@ -361,6 +439,7 @@ public final class ClassifyJob {
     }
     m.put("classifier", o.classifier().label());
     m.put("split", o.fractions());
+    m.put("folds", o.folds());
     m.put("min_class_size", o.minClassSize());
     m.put("rare_threshold", o.rareThreshold());
     m.put("seed", o.seed());

@@ -23,6 +23,8 @@ import org.cellspark.jobs.common.OptionProblems;
  * @param balance the groups' attributes the dealt split balances (--balance); none: not balanced
  * @param stratify the column whose values each split holds in the same shares (--stratify); null:
  *     cells dealt by hash alone
+ * @param folds cross-validation's folds (each cell tested once, by a model that never trained on
+ *     it); 0 or 1: one train / validation / test split
  */
 public record ClassifyOptions(
     String embeddings,
@@ -37,7 +39,8 @@ public record ClassifyOptions(
     boolean overwrite,
     String splitGroups,
     Balance balance,
-    String stratify) {
+    String stratify,
+    int folds) {
 
   public static final double[] DEFAULT_FRACTIONS = {0.8, 0.1, 0.1};
 
@@ -68,7 +71,9 @@ public record ClassifyOptions(
       problems.add("--rare-threshold must be in [0, 1)");
     }
     balance = balance == null ? Balance.none() : balance;
-    balance.addProblems(problems, group, splitGroups, 0);
+    folds = folds == 1 ? 0 : folds; // upstream's num_crossval_splits=1: one split
+    balance.addProblems(problems, group, splitGroups, folds);
+    LabelSplits.addFoldsProblems(problems, folds, splitGroups);
     LabelSplits.addStratifyProblems(problems, stratify, group, splitGroups);
     problems.throwIfAny();
   }
@@ -122,6 +127,7 @@ public record ClassifyOptions(
     b.splitGroups = splitGroups;
     b.balance = balance;
     b.stratify = stratify;
+    b.folds = folds;
     return b;
   }
 
@@ -140,6 +146,7 @@ public record ClassifyOptions(
     private String splitGroups;
     private Balance balance;
     private String stratify;
+    private int folds;
 
     private Builder() {}
 
@@ -208,6 +215,11 @@ public record ClassifyOptions(
       return this;
     }
 
+    public Builder folds(int v) {
+      folds = v;
+      return this;
+    }
+
     public ClassifyOptions build() {
       return new ClassifyOptions(
           embeddings,
@@ -222,7 +234,8 @@ public record ClassifyOptions(
           overwrite,
           splitGroups,
           balance,
-          stratify);
+          stratify,
+          folds);
     }
   }
 }

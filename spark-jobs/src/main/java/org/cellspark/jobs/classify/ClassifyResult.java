@@ -9,9 +9,11 @@ import java.util.Map;
  * @param output the output folder's URI
  * @param classes the classes the model predicts
  * @param chosen the chosen setting of the classifier's grid
- * @param test the test split's metrics (validation's when the test split is empty)
+ * @param test the test split's metrics (validation's when the test split is empty); with folds, the
+ *     folds' test scores (accuracy_mean, accuracy_sd, macro_f1_mean, ...)
  * @param seconds wall time
  * @param summary what _cellspark.json holds
+ * @param folds the cross-validation's folds; 0: one split
  */
 public record ClassifyResult(
     String output,
@@ -19,4 +21,5 @@ public record ClassifyResult(
     String chosen,
     Map<String, Object> test,
     double seconds,
-    Map<String, Object> summary) {}
+    Map<String, Object> summary,
+    int folds) {}

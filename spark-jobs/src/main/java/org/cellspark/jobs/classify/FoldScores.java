@@ -50,15 +50,39 @@ public final class FoldScores {
     if (labels.length == 0) {
       return;
     }
+    long[][] foldConfusion = new long[classes.size()][classes.size()];
+    for (int i = 0; i < labels.length; i++) {
+      foldConfusion[labels[i]][predicted[i]]++;
+    }
+    add(
+        foldConfusion,
+        foldAccuracy,
+        foldMacroF1,
+        classes.size() == 2 && Arrays.stream(labels).distinct().count() == 2
+            ? RocCurves.of(sc, fold, probabilities, labels)
+            : null);
+  }
+
+  /**
+   * One fold's test scores, computed where its examples are: its confusion matrix (in this object's
+   * class order), accuracy and macro-F1, and its ROC curve (null: none, as with other than two
+   * classes, or one class missing from its examples). A fold without examples adds nothing.
+   */
+  public void add(
+      long[][] foldConfusion, double foldAccuracy, double foldMacroF1, RocCurves.Curve curve) {
+    if (Arrays.stream(foldConfusion).flatMapToLong(Arrays::stream).sum() == 0) {
+      return;
+    }
     accuracy.addValue(foldAccuracy);
     macroF1.addValue(foldMacroF1);
-    for (int i = 0; i < labels.length; i++) {
-      confusion[labels[i]][predicted[i]]++;
+    for (int t = 0; t < confusion.length; t++) {
+      for (int p = 0; p < confusion.length; p++) {
+        confusion[t][p] += foldConfusion[t][p];
+      }
     }
-    if (classes.size() == 2 && Arrays.stream(labels).distinct().count() == 2) {
-      RocCurves.Curve c = RocCurves.of(sc, fold, probabilities, labels);
-      curves.add(c);
-      rocAuc.addValue(c.auc());
+    if (curve != null) {
+      curves.add(curve);
+      rocAuc.addValue(curve.auc());
     }
   }
 

@@ -111,6 +111,30 @@ public final class LabelSplits {
   /** A null value's stratum key (its cells are a stratum of their own). */
   private static final String NULL_STRATUM = "\u0000null";
 
+  /** The most folds: a fold's test part is at least a twentieth of the cells. */
+  public static final int MAX_FOLDS = 20;
+
+  /**
+   * --folds' problems (0 or 1: one split, else 2 to {@value #MAX_FOLDS}; not with --split-groups);
+   * true when the folds are fine.
+   */
+  public static boolean addFoldsProblems(OptionProblems problems, int folds, String splitGroups) {
+    if (folds > 1 && splitGroups != null) {
+      problems.add(
+          "--folds and --split-groups: give one (cross-validation deals its folds; --split-groups"
+              + " names one split's groups)");
+    }
+    if (folds != 0 && (folds < 2 || folds > MAX_FOLDS)) {
+      problems.add(
+          "--folds must be 0 or 1 (one split) or from 2 to "
+              + MAX_FOLDS
+              + " (upstream's num_crossval_splits is 5), not "
+              + folds);
+      return false;
+    }
+    return true;
+  }
+
   /** --stratify's problems: it deals cells, so it cannot go with whole groups. */
   public static void addStratifyProblems(
       OptionProblems problems, String stratify, String group, String splitGroups) {
@@ -313,6 +337,53 @@ public final class LabelSplits {
     info.put("cells_without_group", groups.withoutGroup());
     return grouped.join(
         org.apache.spark.sql.functions.broadcast(spark.createDataFrame(rows, schema)), "_group");
+  }
+
+  /**
+   * Refused before any training, naming the fold: every fold needs test cells, and its other folds
+   * training and validation cells. Each fold's cells by part go into the summary's split entry.
+   *
+   * @param folded cells with _roles ({@link #withFolds})
+   * @param source the input, for the message
+   * @param group the group column, or null
+   */
+  public static void requireCellsInEveryFold(
+      Dataset<Row> folded,
+      int folds,
+      String label,
+      String source,
+      String group,
+      Map<String, Object> splitInfo) {
+    Map<Integer, Map<String, Long>> perFold = new TreeMap<>();
+    for (Row r :
+        folded
+            .select(org.apache.spark.sql.functions.posexplode(col("_roles")))
+            .groupBy("pos", "col")
+            .count()
+            .collectAsList()) {
+      perFold
+          .computeIfAbsent(r.getInt(0) + 1, k -> new TreeMap<>())
+          .put(r.getString(1), r.getLong(2));
+    }
+    for (int fold = 1; fold <= folds; fold++) {
+      Map<String, Long> parts = perFold.getOrDefault(fold, Map.of());
+      for (String part : List.of("train", "validation", "test")) {
+        if (parts.getOrDefault(part, 0L) == 0) {
+          throw UserException.of(
+              "--folds %d: fold %d of --label %s in %s has no %s cells (it has %s); every fold"
+                  + " needs test cells and training and validation cells in the other folds: give"
+                  + " more cells%s, fewer --folds, or a larger validation share in --split",
+              folds,
+              fold,
+              label,
+              source,
+              part,
+              parts.isEmpty() ? "none" : parts,
+              group == null ? "" : " (or groups)");
+        }
+      }
+    }
+    splitInfo.put("cells_per_fold", perFold);
   }
 
   /**

@@ -40,8 +40,15 @@ public final class RocCurves {
     for (int i = 0; i < labels.length; i++) {
       scored.add(new Tuple2<>((double) probabilities[i][1], (double) labels[i]));
     }
-    BinaryClassificationMetrics m =
-        new BinaryClassificationMetrics(sc.parallelize(scored, 1).rdd(), 0);
+    return of(fold, sc.parallelize(scored, 1).rdd());
+  }
+
+  /**
+   * One fold's curve from its test examples where they are (the second class's probability, the
+   * class 0 or 1, as doubles): only the curve's points come to the driver.
+   */
+  public static Curve of(int fold, org.apache.spark.rdd.RDD<Tuple2<Object, Object>> scored) {
+    BinaryClassificationMetrics m = new BinaryClassificationMetrics(scored, 0);
     try {
       List<Tuple2<Object, Object>> points = m.roc().toJavaRDD().collect();
       double[] fpr = new double[points.size()];

@@ -2,7 +2,6 @@ package org.cellspark.jobs.finetune;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
-import static org.apache.spark.sql.functions.posexplode;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -10,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -19,8 +17,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.cellspark.error.UserException;
 import org.cellspark.jobs.classify.FoldScores;
+import org.cellspark.jobs.classify.LabelSplits;
 import org.cellspark.jobs.classify.RocCurves;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.StagedOutput;
@@ -69,7 +67,8 @@ final class CrossValidation {
       Configuration hadoop) {
     int folds = o.folds();
     spark.sparkContext().setJobDescription("finetune: cells of each fold");
-    requireCellsInEveryFold(folded, o, splitInfo);
+    LabelSplits.requireCellsInEveryFold(
+        folded, o.folds(), o.label(), o.input(), o.group(), splitInfo);
     spark
         .sparkContext()
         .setJobDescription(
@@ -133,40 +132,6 @@ final class CrossValidation {
                     .as("_split"),
                 col(Trials.COLUMN));
     return Trials.runUnits(perUnit, folds * trials, task);
-  }
-
-  /**
-   * Refused before any model is loaded, naming the fold: every fold needs test cells, and its other
-   * folds training and validation cells. Each fold's cells by part go into the summary.
-   */
-  private static void requireCellsInEveryFold(
-      Dataset<Row> folded, FinetuneOptions o, Map<String, Object> splitInfo) {
-    Map<Integer, Map<String, Long>> perFold = new TreeMap<>();
-    for (Row r :
-        folded.select(posexplode(col("_roles"))).groupBy("pos", "col").count().collectAsList()) {
-      perFold
-          .computeIfAbsent(r.getInt(0) + 1, k -> new TreeMap<>())
-          .put(r.getString(1), r.getLong(2));
-    }
-    for (int fold = 1; fold <= o.folds(); fold++) {
-      Map<String, Long> parts = perFold.getOrDefault(fold, Map.of());
-      for (String part : List.of("train", "validation", "test")) {
-        if (parts.getOrDefault(part, 0L) == 0) {
-          throw UserException.of(
-              "--folds %d: fold %d of --label %s in %s has no %s cells (it has %s); every fold"
-                  + " needs test cells and training and validation cells in the other folds: give"
-                  + " more cells%s, fewer --folds, or a larger validation share in --split",
-              o.folds(),
-              fold,
-              o.label(),
-              o.input(),
-              part,
-              parts.isEmpty() ? "none" : parts,
-              o.group() == null ? "" : " (or groups)");
-        }
-      }
-    }
-    splitInfo.put("cells_per_fold", perFold);
   }
 
   /** metrics.json's and the summary's metrics: the test scores over the folds, each fold's. */

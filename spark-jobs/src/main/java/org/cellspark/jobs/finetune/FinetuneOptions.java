@@ -45,9 +45,6 @@ public record FinetuneOptions(
     String stratify)
     implements Serializable {
 
-  /** The most folds: a fold's test part is at least a twentieth of the cells. */
-  public static final int MAX_FOLDS = 20;
-
   public FinetuneOptions {
     OptionProblems problems = new OptionProblems();
     problems.requireValue(input, "--input is required (cellspark tokenize's output)");
@@ -65,18 +62,9 @@ public record FinetuneOptions(
     balance.addProblems(problems, group, splitGroups, folds);
     org.cellspark.jobs.classify.LabelSplits.addStratifyProblems(
         problems, stratify, group, splitGroups);
-    if (folds > 1 && splitGroups != null) {
-      problems.add(
-          "--folds and --split-groups: give one (cross-validation deals its folds; --split-groups"
-              + " names one split's groups)");
-    }
-    if (folds != 0 && (folds < 2 || folds > MAX_FOLDS)) {
-      problems.add(
-          "--folds must be 0 or 1 (one split) or from 2 to "
-              + MAX_FOLDS
-              + " (upstream's num_crossval_splits is 5), not "
-              + folds);
-    } else if (folds > 0 && (long) folds * search.size() > SettingsSearch.MAX_TRIALS) {
+    if (org.cellspark.jobs.classify.LabelSplits.addFoldsProblems(problems, folds, splitGroups)
+        && folds > 0
+        && (long) folds * search.size() > SettingsSearch.MAX_TRIALS) {
       problems.add(
           String.format(
               java.util.Locale.ROOT,

@@ -13,8 +13,12 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Dataset;
@@ -25,6 +29,7 @@ import org.cellspark.jobs.embed.EmbedJob;
 import org.cellspark.jobs.embed.EmbedOptions;
 import org.cellspark.jobs.tokenize.TokenizeJob;
 import org.cellspark.jobs.tokenize.TokenizeOptions;
+import org.cellspark.testing.ClassifierScores;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
 import org.junit.jupiter.api.BeforeAll;
@@ -402,10 +407,13 @@ class ClassifyJobTest {
     assertThat((Double) r.test().get("accuracy")).isBetween(0.3, 0.7);
   }
 
+  /**
+   * Without --group cells are split one by one, here stratified by cell type (upstream's
+   * stratify_splits_col): each type's cells in the split's shares to a cell, where a hash alone
+   * leaves them to chance; the smallest class, below --min-class-size, is left out.
+   */
   @Test
-  void mlpWithoutGroupsAndRareClassesLeftOut(SparkSession spark) {
-    // Without --group cells are split one by one; the smallest class, below --min-class-size, is
-    // left out.
+  void mlpWithoutGroupsStratifiedAndRareClassesLeftOut(SparkSession spark) {
     Row smallest =
         spark
             .read()
@@ -418,6 +426,9 @@ class ClassifyJobTest {
         ClassifyJob.run(
             spark,
             ClassifyOptions.of(embeddings, "cell_type", null, tmp.resolve("mlp").toString())
+                .toBuilder()
+                .stratify("cell_type")
+                .build()
                 .withClassifier(ClassifierKind.MLP)
                 .withRareClasses(smallest.getLong(1) + 1, 0));
     assertThat(r.classes()).hasSize(3).doesNotContain(smallest.getString(0));
@@ -426,24 +437,7 @@ class ClassifyJobTest {
         .asString()
         .contains("dropped_rare={" + smallest.getString(0) + "=" + smallest.getLong(1) + "}");
     assertThat((Double) r.test().get("accuracy")).isGreaterThan(0.95);
-  }
-
-  /**
-   * --stratify cell_type (upstream's stratify_splits_col): each cell type's cells in the split's
-   * shares to a cell, where a hash alone leaves them to chance.
-   */
-  @Test
-  void stratifiedSplitsHoldEveryCellTypeInTheSplitsShares(SparkSession spark) {
-    ClassifyResult r =
-        ClassifyJob.run(
-            spark,
-            ClassifyOptions.builder()
-                .embeddings(embeddings)
-                .label("cell_type")
-                .output(tmp.resolve("stratified").toString())
-                .stratify("cell_type")
-                .build());
-    Map<String, Map<String, Long>> perType = new java.util.TreeMap<>();
+    Map<String, Map<String, Long>> perType = new TreeMap<>();
     spark
         .read()
         .parquet(r.output() + "/predictions")
@@ -453,9 +447,9 @@ class ClassifyJobTest {
         .forEach(
             row ->
                 perType
-                    .computeIfAbsent(row.getString(0), k -> new java.util.TreeMap<>())
+                    .computeIfAbsent(row.getString(0), k -> new TreeMap<>())
                     .put(row.getString(1), row.getLong(2)));
-    assertThat(perType).hasSizeGreaterThan(1);
+    assertThat(perType).hasSize(3);
     perType.forEach(
         (type, splits) -> {
           long n = splits.values().stream().mapToLong(Long::longValue).sum();
@@ -464,6 +458,140 @@ class ClassifyJobTest {
           assertThat((double) splits.get("test")).as(type).isCloseTo(0.1 * n, offset(1.0));
         });
     assertThat(r.summary().get("split").toString()).contains("stratified by cell_type");
+  }
+
+  /**
+   * classify --folds 3 --group donor on a two-class label: every cell tested once, in its donor's
+   * fold; each fold's test accuracy, macro-F1 and ROC AUC (the chance that a cell of the second
+   * class outscores one of the first) recomputed by hand from the predictions equal folds.csv,
+   * their mean and sample SD metrics.json, their pooled counts the confusion matrix; a fold's model
+   * under classify apply gives its test cells the predictions the fold wrote.
+   */
+  @Test
+  void crossValidationTestsEveryCellOnceInItsDonorsFold(SparkSession spark) throws IOException {
+    String first =
+        spark
+            .read()
+            .parquet(embeddings + "/cells")
+            .select("cell_type")
+            .orderBy("cell_type")
+            .first()
+            .getString(0);
+    String binary = tmp.resolve("binary").toString();
+    spark
+        .read()
+        .parquet(embeddings + "/cells")
+        .withColumn(
+            "kind",
+            org.apache
+                .spark
+                .sql
+                .functions
+                .when(col("cell_type").equalTo(first), "a")
+                .otherwise("b"))
+        .write()
+        .parquet(binary);
+    ClassifyResult r =
+        ClassifyJob.run(
+            spark,
+            ClassifyOptions.builder()
+                .embeddings(binary)
+                .label("kind")
+                .group("donor")
+                .folds(3)
+                .output(tmp.resolve("cv").toString())
+                .build());
+    assertThat(r.folds()).isEqualTo(3);
+    Path out = folder(r);
+    List<Row> predictions =
+        spark.read().parquet(out.resolve("predictions").toString()).collectAsList();
+    assertThat(predictions).hasSize(600);
+    assertThat(predictions.stream().map(p -> p.<String>getAs("cell_id")).distinct()).hasSize(600);
+    Map<String, Set<Integer>> foldsOfDonor = new TreeMap<>();
+    predictions.forEach(
+        p ->
+            foldsOfDonor
+                .computeIfAbsent(p.getAs("donor"), k -> new TreeSet<>())
+                .add(p.<Integer>getAs("fold")));
+    assertThat(foldsOfDonor).hasSize(6);
+    foldsOfDonor.forEach((donor, f) -> assertThat(f).as(donor).hasSize(1));
+    List<String> folds = Files.readAllLines(out.resolve("folds.csv"));
+    assertThat(folds.get(0)).isEqualTo("fold,split,cells,accuracy,macro_f1,roc_auc,chosen");
+    assertThat(folds).hasSize(1 + 2 * 3);
+    double[] f1 = new double[3];
+    Map<String, Long> pooled = new TreeMap<>();
+    for (int fold = 1; fold <= 3; fold++) {
+      List<List<String>> pairs = new ArrayList<>();
+      List<double[]> scoreAndLabel = new ArrayList<>();
+      for (Row p : predictions) {
+        if (p.<Integer>getAs("fold") == fold) {
+          pairs.add(List.of(p.getAs("kind"), p.getAs("predicted")));
+          pooled.merge(p.getAs("kind") + "->" + p.getAs("predicted"), 1L, Long::sum);
+          scoreAndLabel.add(
+              new double[] {
+                p.<Double>getList(p.fieldIndex("probability")).get(1),
+                p.getAs("kind").equals("b") ? 1 : 0
+              });
+        }
+      }
+      String[] test = folds.get(2 * fold).split(",", -1);
+      assertThat(test[0] + "," + test[1]).isEqualTo(fold + ",test");
+      assertThat(Long.parseLong(test[2])).isEqualTo(pairs.size());
+      assertThat(Double.parseDouble(test[3]))
+          .isCloseTo(ClassifierScores.accuracy(pairs), within(1e-6));
+      f1[fold - 1] = ClassifierScores.macroF1(pairs);
+      assertThat(Double.parseDouble(test[4]))
+          .as("fold %d macro-F1", fold)
+          .isCloseTo(f1[fold - 1], within(1e-6));
+      assertThat(Double.parseDouble(test[5]))
+          .as("fold %d ROC AUC", fold)
+          .isCloseTo(ClassifierScores.mannWhitneyAuc(scoreAndLabel), within(1e-6));
+      assertThat(folds.get(2 * fold - 1)).startsWith(fold + ",validation,");
+    }
+    JsonNode metrics = json(out.resolve("metrics.json")).path("metrics");
+    org.apache.commons.math3.stat.descriptive.SummaryStatistics f1s =
+        new org.apache.commons.math3.stat.descriptive.SummaryStatistics();
+    for (double f : f1) {
+      f1s.addValue(f);
+    }
+    assertThat(metrics.path("test").path("macro_f1_mean").asDouble())
+        .isCloseTo(f1s.getMean(), within(1e-9));
+    assertThat(metrics.path("test").path("macro_f1_sd").asDouble())
+        .isCloseTo(f1s.getStandardDeviation(), within(1e-9));
+    assertThat(f1s.getMean()).as("the cell type is learnt").isGreaterThan(0.9);
+    assertThat(r.test()).containsKey("roc_auc_mean");
+    List<String> matrix = Files.readAllLines(out.resolve("confusion_matrix.csv"));
+    String[] header = matrix.get(0).split(",");
+    for (String line : matrix.subList(1, matrix.size())) {
+      String[] cells = line.split(",");
+      for (int j = 1; j < cells.length; j++) {
+        assertThat(Long.parseLong(cells[j]))
+            .isEqualTo(pooled.getOrDefault(cells[0] + "->" + header[j], 0L));
+      }
+    }
+    assertThat(out.resolve("roc.csv")).exists();
+    assertThat(out.resolve("roc.png")).exists();
+
+    // Fold 2's model labels its own test cells as the fold did.
+    String applied = tmp.resolve("cv-applied").toString();
+    ClassifierApply.run(
+        spark,
+        new ClassifierApply.Options(
+            out.resolve("models/fold-2").toString(), binary, applied, false));
+    Map<String, Row> byCell = new java.util.HashMap<>();
+    spark
+        .read()
+        .parquet(applied + "/predictions")
+        .collectAsList()
+        .forEach(p -> byCell.put(p.getAs("cell_id"), p));
+    for (Row p : predictions) {
+      if (p.<Integer>getAs("fold") == 2) {
+        Row a = byCell.get(p.<String>getAs("cell_id"));
+        assertThat(a.<String>getAs("predicted")).isEqualTo(p.<String>getAs("predicted"));
+        assertThat(a.<Double>getAs("confidence"))
+            .isCloseTo(p.<Double>getAs("confidence"), within(1e-9));
+      }
+    }
   }
 
   @Test
@@ -491,6 +619,34 @@ class ClassifyJobTest {
                     .withSplit(new double[] {0.5, 0.1, 0.1}, 1))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("--split");
+    assertThatThrownBy(
+            () ->
+                ClassifyOptions.of(embeddings, "cell_type", null, "x").toBuilder()
+                    .folds(30)
+                    .build())
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("--folds must be 0 or 1 (one split) or from 2 to 20");
+    assertThatThrownBy(
+            () ->
+                ClassifyOptions.of(embeddings, "cell_type", "donor", "x").toBuilder()
+                    .folds(3)
+                    .splitGroups("split.json")
+                    .build())
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("--folds and --split-groups: give one");
+    // Six donors cannot fill seven folds.
+    assertThatThrownBy(
+            () ->
+                ClassifyJob.run(
+                    spark,
+                    ClassifyOptions.of(
+                            embeddings, "cell_type", "donor", tmp.resolve("f").toString())
+                        .toBuilder()
+                        .folds(7)
+                        .build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("--group donor");
+    assertThat(tmp.resolve("f")).doesNotExist();
     assertThatThrownBy(
             () ->
                 ClassifierApply.run(

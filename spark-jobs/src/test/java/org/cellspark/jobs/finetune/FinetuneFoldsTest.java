@@ -18,6 +18,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
 import org.cellspark.spark.FaultInjection;
+import org.cellspark.testing.ClassifierScores;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
 import org.cellspark.vocab.VocabularyLoader;
@@ -109,13 +110,13 @@ class FinetuneFoldsTest {
     double[] f1 = new double[3];
     long[][] confusion = new long[2][2];
     for (int fold = 1; fold <= 3; fold++) {
-      List<int[]> labelAndPredicted = new ArrayList<>();
+      List<List<Integer>> labelAndPredicted = new ArrayList<>();
       List<double[]> scoreAndLabel = new ArrayList<>();
       for (Row p : predictions) {
         if (p.<Integer>getAs("fold") == fold) {
           int label = p.<String>getAs("label").equals("top") ? 1 : 0;
           int predicted = p.<String>getAs("predicted").equals("top") ? 1 : 0;
-          labelAndPredicted.add(new int[] {label, predicted});
+          labelAndPredicted.add(List.of(label, predicted));
           confusion[label][predicted]++;
           scoreAndLabel.add(
               new double[] {p.<Double>getList(p.fieldIndex("probability")).get(1), label});
@@ -124,13 +125,13 @@ class FinetuneFoldsTest {
       String[] test = folds.get(2 * fold).split(",", -1);
       assertThat(test[0] + "," + test[1]).isEqualTo(fold + ",test");
       assertThat(Long.parseLong(test[2])).isEqualTo(labelAndPredicted.size());
-      f1[fold - 1] = macroF1(labelAndPredicted);
+      f1[fold - 1] = ClassifierScores.macroF1(labelAndPredicted);
       assertThat(Double.parseDouble(test[4]))
           .as("fold %d macro-F1", fold)
           .isCloseTo(f1[fold - 1], within(1e-6));
       assertThat(Double.parseDouble(test[6]))
           .as("fold %d ROC AUC", fold)
-          .isCloseTo(mannWhitneyAuc(scoreAndLabel), within(1e-6));
+          .isCloseTo(ClassifierScores.mannWhitneyAuc(scoreAndLabel), within(1e-6));
       assertThat(folds.get(2 * fold - 1)).startsWith(fold + ",validation,");
     }
     JsonNode metrics =
@@ -306,40 +307,5 @@ class FinetuneFoldsTest {
         .hasMessageMatching(
             "(?s).*--label label of .* leaves \\d+ training and 0 validation cells.*");
     assertThat(tmp.resolve("c")).doesNotExist();
-  }
-
-  /** Macro-F1 over the two classes, from (label, predicted) pairs. */
-  private static double macroF1(List<int[]> pairs) {
-    double sum = 0;
-    for (int c = 0; c < 2; c++) {
-      int tp = 0;
-      int fp = 0;
-      int fn = 0;
-      for (int[] p : pairs) {
-        tp += p[0] == c && p[1] == c ? 1 : 0;
-        fp += p[0] != c && p[1] == c ? 1 : 0;
-        fn += p[0] == c && p[1] != c ? 1 : 0;
-      }
-      sum += tp == 0 ? 0 : 2.0 * tp / (2.0 * tp + fp + fn);
-    }
-    return sum / 2;
-  }
-
-  /** The ROC area as the chance a positive outscores a negative (ties count a half). */
-  private static double mannWhitneyAuc(List<double[]> scoreAndLabel) {
-    double wins = 0;
-    long pairs = 0;
-    for (double[] p : scoreAndLabel) {
-      if (p[1] != 1) {
-        continue;
-      }
-      for (double[] n : scoreAndLabel) {
-        if (n[1] == 0) {
-          wins += p[0] > n[0] ? 1 : p[0] == n[0] ? 0.5 : 0;
-          pairs++;
-        }
-      }
-    }
-    return wins / pairs;
   }
 }
