@@ -23,8 +23,9 @@ import org.cellspark.spark.SparkSessionFactory;
 
 /**
  * {@code cellspark classify} (logistic regression, its 4-setting grid) against scikit-learn doing
- * the same on the same embeddings and donor splits (bench/classify/README.md). Args: WORK_DIR
- * THREADS CELLS DIMENSIONS CLASSES DONORS
+ * the same on the same embeddings and donor splits, then the same with {@code --folds K} against
+ * scikit-learn on the same folds (bench/classify/README.md). Args: WORK_DIR THREADS CELLS
+ * DIMENSIONS CLASSES DONORS [FOLDS=5; 0: none]
  */
 public final class ClassifyBenchmark {
   private ClassifyBenchmark() {}
@@ -36,6 +37,7 @@ public final class ClassifyBenchmark {
     int dims = Integer.parseInt(args[3]);
     int classes = Integer.parseInt(args[4]);
     int donors = Integer.parseInt(args[5]);
+    int folds = args.length > 6 ? Integer.parseInt(args[6]) : 5;
     SparkSession spark =
         SparkSessionFactory.getOrCreate(
             "classify-benchmark",
@@ -76,6 +78,41 @@ public final class ClassifyBenchmark {
         (Double) r.test().get("macro_f1"));
     System.out.printf(
         Locale.ROOT, "  ratio scikit-learn / cellspark: %.2f%n", python / r.seconds());
+    if (folds > 1) {
+      ClassifyResult cv =
+          ClassifyJob.run(
+              spark, options(emb, work.resolve("out-cv")).toBuilder().folds(folds).build());
+      String sklearnCv =
+          PythonBaseline.run(
+              "sklearn",
+              "bench/classify/sklearn_baseline.py",
+              work.toString(),
+              work.resolve("out-cv/splits.csv").toString());
+      double pythonCv = Double.parseDouble(sklearnCv.replaceAll(".*seconds=([0-9.]+).*", "$1"));
+      System.out.printf(
+          Locale.ROOT,
+          "  --folds %d: scikit-learn on the same folds %.2f s  (%s)%n",
+          folds,
+          pythonCv,
+          sklearnCv.trim());
+      System.out.printf(
+          Locale.ROOT,
+          "  --folds %d: cellspark classify, end to end: %.2f s; test accuracy %.4f +- %.4f,"
+              + " macro-F1 %.4f +- %.4f (means over folds)%n",
+          folds,
+          cv.seconds(),
+          (Double) cv.test().get("accuracy_mean"),
+          (Double) cv.test().get("accuracy_sd"),
+          (Double) cv.test().get("macro_f1_mean"),
+          (Double) cv.test().get("macro_f1_sd"));
+      System.out.printf(
+          Locale.ROOT,
+          "  --folds %d: ratio scikit-learn / cellspark %.2f; cellspark's folds / its one split"
+              + " %.2f%n",
+          folds,
+          pythonCv / cv.seconds(),
+          cv.seconds() / r.seconds());
+    }
     spark.stop();
   }
 
