@@ -57,6 +57,8 @@ final class ClassifyCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin GroupSplitArgs splits;
 
+  @picocli.CommandLine.Mixin LabelledCellArgs cells;
+
   @Option(names = "--output", paramLabel = "DIR", description = "Output folder.")
   String output;
 
@@ -114,6 +116,7 @@ final class ClassifyCommand implements Callable<Integer> {
             .splitGroups(splits.file)
             .balance(splits.balance())
             .stratify(splits.stratify)
+            .sample(cells.sample())
             .output(output)
             .classifier(ClassifierKind.parse(classifier))
             .fractions(fractions(split))

@@ -45,6 +45,8 @@ final class FinetuneCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin GroupSplitArgs splits;
 
+  @picocli.CommandLine.Mixin LabelledCellArgs cells;
+
   @Option(
       names = "--model",
       required = true,
@@ -107,6 +109,7 @@ final class FinetuneCommand implements Callable<Integer> {
             .splitGroups(splits.file)
             .balance(splits.balance())
             .stratify(splits.stratify)
+            .sample(cells.sample())
             .model(model)
             .vocabulary(vocabulary)
             .output(output)

@@ -1,11 +1,14 @@
 package org.cellspark.cli;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -90,6 +93,56 @@ class ClassifyCommandTest {
                 .filter("predicted = state")
                 .count())
         .isEqualTo(160);
+  }
+
+  /**
+   * Upstream's filter_data and max_ncells_per_class by their names: six of the eight donors, then
+   * 40 cells of each state (of their 60), the ones with the smallest --seed hash of cell_id.
+   */
+  @Test
+  void filtersAndAPerClassCapChooseTheCellsLearntFrom(SparkSession spark) {
+    String emb = embeddings(spark);
+    String clf = tmp.resolve("capped").toString();
+    CliRun train =
+        CliRun.of(
+            "classify",
+            "--embeddings",
+            emb,
+            "--label",
+            "state",
+            "--filter-data",
+            "donor=donor0,donor1,donor2,donor3,donor4,donor5",
+            "--max-ncells-per-class",
+            "40",
+            "--output",
+            clf);
+    assertThat(train.exitCode()).as(train.err()).isZero();
+    Dataset<Row> predictions = spark.read().parquet(clf + "/predictions");
+    assertThat(predictions.count()).isEqualTo(80);
+    assertThat(predictions.filter("state = 'alpha'").count()).isEqualTo(40);
+    assertThat(
+            predictions
+                .join(spark.read().parquet(emb).filter("donor IN ('donor6', 'donor7')"), "cell_id")
+                .count())
+        .isZero();
+    // The 40 alpha cells kept are the 40 with the smallest hash among the six donors' 60.
+    List<String> expected =
+        spark
+            .read()
+            .parquet(emb)
+            .filter("state = 'alpha' AND donor NOT IN ('donor6', 'donor7')")
+            .orderBy(org.apache.spark.sql.functions.xxhash64(col("cell_id"), lit(42L)))
+            .limit(40)
+            .select("cell_id")
+            .as(org.apache.spark.sql.Encoders.STRING())
+            .collectAsList();
+    assertThat(
+            predictions
+                .filter("state = 'alpha'")
+                .select("cell_id")
+                .as(org.apache.spark.sql.Encoders.STRING())
+                .collectAsList())
+        .containsExactlyInAnyOrderElementsOf(expected);
   }
 
   @Test

@@ -80,6 +80,7 @@ public final class ClassifyJob {
     if (o.group() != null) {
       EmbeddingTable.requireColumn(cells, o.group(), "--embeddings", o.embeddings());
     }
+    cells = o.sample().filter(cells);
     StagedOutput out =
         StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.embeddings()));
     Dataset<Row> prepared = null;
@@ -95,6 +96,7 @@ public final class ClassifyJob {
       labelled = labelled.filter(col("_label").isin(classes.kept().toArray()));
 
       Map<String, Object> splitInfo = new LinkedHashMap<>();
+      labelled = o.sample().sample(labelled, "_label", o.seed(), splitInfo);
       Dataset<Row> split =
           o.folds() > 0
               ? LabelSplits.withFolds(
@@ -437,6 +439,7 @@ public final class ClassifyJob {
     if (o.stratify() != null) {
       m.put("stratify", o.stratify());
     }
+    o.sample().addTo(m);
     m.put("classifier", o.classifier().label());
     m.put("split", o.fractions());
     m.put("folds", o.folds());

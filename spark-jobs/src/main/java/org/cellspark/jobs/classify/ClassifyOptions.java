@@ -23,6 +23,8 @@ import org.cellspark.jobs.common.OptionProblems;
  * @param balance the groups' attributes the dealt split balances (--balance); none: not balanced
  * @param stratify the column whose values each split holds in the same shares (--stratify); null:
  *     cells dealt by hash alone
+ * @param sample the cells learnt from: filters, at most N cells, at most M per class (--filter,
+ *     --max-cells, --max-cells-per-class); all: every labelled cell
  * @param folds cross-validation's folds (each cell tested once, by a model that never trained on
  *     it); 0 or 1: one train / validation / test split
  */
@@ -40,6 +42,7 @@ public record ClassifyOptions(
     String splitGroups,
     Balance balance,
     String stratify,
+    org.cellspark.jobs.common.CellSample sample,
     int folds) {
 
   public static final double[] DEFAULT_FRACTIONS = {0.8, 0.1, 0.1};
@@ -71,6 +74,8 @@ public record ClassifyOptions(
       problems.add("--rare-threshold must be in [0, 1)");
     }
     balance = balance == null ? Balance.none() : balance;
+    sample = sample == null ? org.cellspark.jobs.common.CellSample.all() : sample;
+    sample.addProblems(problems);
     folds = folds == 1 ? 0 : folds; // upstream's num_crossval_splits=1: one split
     balance.addProblems(problems, group, splitGroups, folds);
     LabelSplits.addFoldsProblems(problems, folds, splitGroups);
@@ -127,6 +132,7 @@ public record ClassifyOptions(
     b.splitGroups = splitGroups;
     b.balance = balance;
     b.stratify = stratify;
+    b.sample = sample;
     b.folds = folds;
     return b;
   }
@@ -146,6 +152,7 @@ public record ClassifyOptions(
     private String splitGroups;
     private Balance balance;
     private String stratify;
+    private org.cellspark.jobs.common.CellSample sample;
     private int folds;
 
     private Builder() {}
@@ -215,6 +222,11 @@ public record ClassifyOptions(
       return this;
     }
 
+    public Builder sample(org.cellspark.jobs.common.CellSample v) {
+      sample = v;
+      return this;
+    }
+
     public Builder folds(int v) {
       folds = v;
       return this;
@@ -235,6 +247,7 @@ public record ClassifyOptions(
           splitGroups,
           balance,
           stratify,
+          sample,
           folds);
     }
   }

@@ -157,7 +157,7 @@ public final class FinetuneJob {
     StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.input()));
     try (JobScope job = JobScope.start(sc, "cellspark finetune", out)) {
       // A cell of special tokens alone has no gene to pool: training on it would divide by zero.
-      Dataset<Row> cells = CellSelection.withGenes(table.cells(), vocabulary);
+      Dataset<Row> cells = o.sample().filter(CellSelection.withGenes(table.cells(), vocabulary));
       checkModel(spark, cells, model, vocabulary, o);
       sc.setJobDescription("finetune: classes and splits");
       LabelSplits.Settings labels = labelSettings(o, given);
@@ -168,6 +168,8 @@ public final class FinetuneJob {
       LabelSplits.Classes classes =
           LabelSplits.Classes.of(labelled, cells.count() - labelled.count(), labels);
       labelled = labelled.filter(col("_label").isin(classes.kept().toArray()));
+      Map<String, Object> splitInfo = new LinkedHashMap<>();
+      labelled = o.sample().sample(labelled, "_label", o.seed(), splitInfo);
       List<String> names = classes.kept().stream().sorted().toList();
       Map<String, Object> options = options(o, vocabularyLocation, dropout);
       String plan = options + "\nmodel " + ModelFingerprint.of(model.path()) + "\nclasses " + names;
@@ -175,7 +177,6 @@ public final class FinetuneJob {
       if (o.search().shortfall() != null) {
         LOG.warn(o.search().shortfall());
       }
-      Map<String, Object> splitInfo = new LinkedHashMap<>();
       if (o.folds() > 0) {
         Dataset<Row> folded =
             LabelSplits.withFolds(spark, labelled, labels, o.folds(), splitInfo, out);
@@ -451,6 +452,7 @@ public final class FinetuneJob {
     if (o.stratify() != null) {
       m.put("stratify", o.stratify());
     }
+    o.sample().addTo(m);
     if (!o.search().isEmpty()) {
       m.put("search", o.search().described());
     }

@@ -24,6 +24,8 @@ import org.cellspark.jobs.common.OptionProblems;
  * @param balance the groups' attributes the dealt split balances (--balance); none: not balanced
  * @param stratify the column whose values each split (or fold) holds in the same shares
  *     (--stratify); null: cells dealt by hash alone
+ * @param sample the cells learnt from: filters, at most N cells, at most M per class (--filter,
+ *     --max-cells, --max-cells-per-class); all: every labelled cell
  */
 public record FinetuneOptions(
     String input,
@@ -42,7 +44,8 @@ public record FinetuneOptions(
     int folds,
     String splitGroups,
     org.cellspark.jobs.classify.Balance balance,
-    String stratify)
+    String stratify,
+    org.cellspark.jobs.common.CellSample sample)
     implements Serializable {
 
   public FinetuneOptions {
@@ -55,6 +58,8 @@ public record FinetuneOptions(
     search = search == null ? SettingsSearch.none() : search;
     folds = folds == 1 ? 0 : folds; // upstream's num_crossval_splits=1: one split
     training.addProblems(problems);
+    sample = sample == null ? org.cellspark.jobs.common.CellSample.all() : sample;
+    sample.addProblems(problems);
     if (minClassSize < 0 || rareThreshold < 0 || rareThreshold >= 1) {
       problems.add("--min-class-size must be >= 0 and --rare-threshold in [0, 1)");
     }
@@ -110,7 +115,8 @@ public record FinetuneOptions(
         .folds(folds)
         .splitGroups(splitGroups)
         .balance(balance)
-        .stratify(stratify);
+        .stratify(stratify)
+        .sample(sample);
   }
 
   /**
@@ -133,6 +139,7 @@ public record FinetuneOptions(
     private String splitGroups;
     private org.cellspark.jobs.classify.Balance balance;
     private String stratify;
+    private org.cellspark.jobs.common.CellSample sample;
 
     private Builder() {
       super(10);
@@ -223,6 +230,11 @@ public record FinetuneOptions(
       return this;
     }
 
+    public Builder sample(org.cellspark.jobs.common.CellSample v) {
+      sample = v;
+      return this;
+    }
+
     public FinetuneOptions build() {
       return new FinetuneOptions(
           input,
@@ -241,7 +253,8 @@ public record FinetuneOptions(
           folds,
           splitGroups,
           balance,
-          stratify);
+          stratify,
+          sample);
     }
   }
 }

@@ -1,5 +1,8 @@
 package org.cellspark.jobs.finetune;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.xxhash64;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -21,6 +25,8 @@ import org.cellspark.error.UserException;
 import org.cellspark.jobs.classify.ClassifyJob;
 import org.cellspark.jobs.classify.ClassifyOptions;
 import org.cellspark.jobs.classify.ClassifyResult;
+import org.cellspark.jobs.common.CellSample;
+import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.embed.EmbedJob;
 import org.cellspark.jobs.embed.EmbedOptions;
 import org.cellspark.jobs.embed.EmbedResult;
@@ -119,6 +125,59 @@ class FinetuneJobTest {
         .hasMessageContaining("--precision fp16 does not train")
         .hasMessageContaining("use bf16 or fp32")
         .hasMessageContaining("--dropout must be at least 0 and below 1");
+  }
+
+  /**
+   * Upstream Classifier's filter_data, max_ncells and max_ncells_per_class: four donors' cells,
+   * then 200 of them, then at most 60 of each class; predictions/ holds exactly the cells chosen
+   * (each split's), the same cells the sample's rule picks when worked out with Spark's own sort.
+   */
+  @Test
+  void filtersAndCapsChooseTheCellsFineTunedOn(SparkSession spark) {
+    String vocabularyFolder = Fixtures.vocab("vocab-v2-small").toString();
+    String tokens = tokens(spark, VocabularyLoader.load(vocabularyFolder), tmp.resolve("t"), 600);
+    FinetuneResult r =
+        FinetuneJob.run(
+            spark,
+            FinetuneOptions.builder()
+                .input(tokens)
+                .vocabulary(vocabularyFolder)
+                .label("label")
+                .model(Fixtures.vocab("models/tiny-v2").toString())
+                .output(tmp.resolve("capped").toString())
+                .epochs(1)
+                .warmupSteps(2)
+                .batchTokens(512)
+                .sample(
+                    new CellSample(
+                        List.of(CellSelection.Filter.parse("donor=D1,D2,D3,D4")), 200, 60))
+                .build());
+    // By hand: the four donors' cells with a gene, the 200 smallest hashes, then each class's 60.
+    Dataset<Row> chosen =
+        spark
+            .read()
+            .parquet(tokens)
+            .filter("donor IN ('D1', 'D2', 'D3', 'D4') AND NOT cell_id LIKE 'empty%'")
+            .withColumn("h", xxhash64(col("cell_id"), lit(42L)))
+            .orderBy("h")
+            .limit(200);
+    List<String> expected = new ArrayList<>();
+    for (String label : List.of("top", "not")) {
+      chosen
+          .filter(col("label").equalTo(label))
+          .orderBy("h")
+          .limit(60)
+          .select("cell_id")
+          .collectAsList()
+          .forEach(x -> expected.add(x.getString(0)));
+    }
+    List<String> predicted =
+        spark.read().parquet(r.output() + "/predictions").select("cell_id").collectAsList().stream()
+            .map(x -> x.getString(0))
+            .toList();
+    assertThat(predicted).containsExactlyInAnyOrderElementsOf(expected);
+    assertThat(r.summary().get("split").toString())
+        .contains("sample={max_cells=200, max_cells_per_class=60, seed=42}");
   }
 
   @Test
