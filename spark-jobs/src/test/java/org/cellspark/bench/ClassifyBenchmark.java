@@ -48,13 +48,8 @@ public final class ClassifyBenchmark {
     ClassifyJob.run(spark, options(small, work.resolve("warm"))); // JIT, MLlib's first use
 
     ClassifyResult r = ClassifyJob.run(spark, options(emb, work.resolve("out")));
-    String sklearn =
-        PythonBaseline.run(
-            "sklearn",
-            "bench/classify/sklearn_baseline.py",
-            work.toString(),
-            work.resolve("out/splits.csv").toString());
-    double python = Double.parseDouble(sklearn.replaceAll(".*seconds=([0-9.]+).*", "$1"));
+    String sklearn = sklearn(work, "out");
+    double python = seconds(sklearn);
     System.out.printf(
         Locale.ROOT,
         "classify benchmark: %,d cells x %d dimensions, %d classes, %d donors, local[%d], logistic,"
@@ -82,13 +77,8 @@ public final class ClassifyBenchmark {
       ClassifyResult cv =
           ClassifyJob.run(
               spark, options(emb, work.resolve("out-cv")).toBuilder().folds(folds).build());
-      String sklearnCv =
-          PythonBaseline.run(
-              "sklearn",
-              "bench/classify/sklearn_baseline.py",
-              work.toString(),
-              work.resolve("out-cv/splits.csv").toString());
-      double pythonCv = Double.parseDouble(sklearnCv.replaceAll(".*seconds=([0-9.]+).*", "$1"));
+      String sklearnCv = sklearn(work, "out-cv");
+      double pythonCv = seconds(sklearnCv);
       System.out.printf(
           Locale.ROOT,
           "  --folds %d: scikit-learn on the same folds %.2f s  (%s)%n",
@@ -114,6 +104,19 @@ public final class ClassifyBenchmark {
           cv.seconds() / r.seconds());
     }
     spark.stop();
+  }
+
+  /** scikit-learn's line for the splits (or folds) a classify run wrote into {@code output}. */
+  private static String sklearn(Path work, String output) throws Exception {
+    return PythonBaseline.run(
+        "sklearn",
+        "bench/classify/sklearn_baseline.py",
+        work.toString(),
+        work.resolve(output + "/splits.csv").toString());
+  }
+
+  private static double seconds(String sklearnLine) {
+    return Double.parseDouble(sklearnLine.replaceAll(".*seconds=([0-9.]+).*", "$1"));
   }
 
   private static ClassifyOptions options(String emb, Path out) {

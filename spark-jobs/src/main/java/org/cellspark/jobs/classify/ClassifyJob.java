@@ -128,23 +128,21 @@ public final class ClassifyJob {
 
       double seconds = (System.nanoTime() - start) / 1e9;
       JobSummary summary =
-          new JobSummary("classify")
-              .put("options", options(o))
-              .put("classes", classes.asMap(names))
-              .put("split", splitInfo)
-              .put(
-                  "model",
-                  Map.of(
-                      "classifier",
-                      o.classifier().label(),
-                      "chosen",
-                      trained.chosen(),
-                      "grid",
-                      trained.grid(),
-                      "features",
-                      features))
-              .put("metrics", metrics)
-              .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
+          summary(
+              o,
+              classes.asMap(names),
+              splitInfo,
+              Map.of(
+                  "classifier",
+                  o.classifier().label(),
+                  "chosen",
+                  trained.chosen(),
+                  "grid",
+                  trained.grid(),
+                  "features",
+                  features),
+              metrics,
+              seconds);
       job.commit(out, summary);
       ClassMetrics shown = bySplit.get(reported);
       LOG.info(
@@ -187,6 +185,23 @@ public final class ClassifyJob {
         o.stratify());
   }
 
+  /** _cellspark.json's content: the options, classes, split, model, metrics and time. */
+  private static JobSummary summary(
+      ClassifyOptions o,
+      Map<String, Object> classes,
+      Map<String, Object> splitInfo,
+      Map<String, Object> model,
+      Map<String, Object> metrics,
+      double seconds) {
+    return new JobSummary("classify")
+        .put("options", options(o))
+        .put("classes", classes)
+        .put("split", splitInfo)
+        .put("model", model)
+        .put("metrics", metrics)
+        .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
+  }
+
   /** --folds K: the folds trained and scored in turn, the summary's metrics theirs. */
   private static ClassifyResult crossValidated(
       SparkSession spark,
@@ -211,21 +226,19 @@ public final class ClassifyJob {
             splitInfo);
     double seconds = (System.nanoTime() - start) / 1e9;
     JobSummary summary =
-        new JobSummary("classify")
-            .put("options", options(o))
-            .put("classes", classes.asMap(names))
-            .put("split", splitInfo)
-            .put(
-                "model",
-                Map.of(
-                    "classifier",
-                    o.classifier().label(),
-                    "chosen_per_fold",
-                    cv.chosen(),
-                    "features",
-                    features))
-            .put("metrics", cv.metrics())
-            .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
+        summary(
+            o,
+            classes.asMap(names),
+            splitInfo,
+            Map.of(
+                "classifier",
+                o.classifier().label(),
+                "chosen_per_fold",
+                cv.chosen(),
+                "features",
+                features),
+            cv.metrics(),
+            seconds);
     job.commit(out, summary);
     Map<String, Object> test = cv.scores().asMap();
     LOG.info(
