@@ -168,7 +168,7 @@ public final class LabelSplits {
     if (o.group() == null && o.stratify() != null) {
       Dataset<Row> dealt =
           withStratifiedSegment(
-              labelled, o, "split", new double[] {f[0], f[0] + f[1]}, "_segment", info);
+              labelled, o, null, "split", new double[] {f[0], f[0] + f[1]}, "_segment", info);
       return dealt
           .withColumn(
               "_split",
@@ -255,10 +255,12 @@ public final class LabelSplits {
       for (int k = 1; k < folds; k++) {
         bounds[k - 1] = (double) k / folds;
       }
-      Dataset<Row> dealt = withStratifiedSegment(labelled, o, "fold", bounds, "_fold", info);
+      Dataset<Row> dealt = withStratifiedSegment(labelled, o, null, "fold", bounds, "_fold", info);
       dealt =
+          // Validation cells by value and fold: fold k's validation cells, the other folds' own,
+          // are then each value's validation share of the cells outside fold k, to a cell a fold.
           withStratifiedSegment(
-              dealt, o, "validation", new double[] {validationShare}, "_inner", info);
+              dealt, o, "_fold", "validation", new double[] {validationShare}, "_inner", info);
       Column inner =
           when(col("_inner").equalTo(0), Split.VALIDATION.label()).otherwise(Split.TRAIN.label());
       Column[] roles = new Column[folds];
@@ -505,24 +507,32 @@ public final class LabelSplits {
 
   /**
    * Adds {@code name}: the segment (0, 1, ...) each cell falls in when the cells of each --stratify
-   * value (nulls a value of their own) are ordered by a seeded 64-bit hash of cell_id (salted by
-   * {@code salt}) and cut at {@code bounds} (ascending shares): the cell ranked r of n is in the
-   * segment holding (r - 1/2) / n, so each value's segments hold its cells in the shares the bounds
-   * give, to a cell. The ranks are taken on a narrow table (value, hash); only the largest hash of
-   * each value's segments comes back to the driver, and goes out again broadcast, so the cells
-   * themselves are not shuffled. The same cells get the same segments whatever their partitions.
+   * value (nulls a value of their own; with {@code within}, each value and that column's value) are
+   * ordered by a seeded 64-bit hash of cell_id (salted by {@code salt}) and cut at {@code bounds}
+   * (ascending shares): the cell ranked r of n is in the segment holding (r - 1/2) / n, so each
+   * value's segments hold its cells in the shares the bounds give, to a cell. The ranks are taken
+   * on a narrow table (value, hash); only the largest hash of each value's segments comes back to
+   * the driver, and goes out again broadcast, so the cells themselves are not shuffled. The same
+   * cells get the same segments whatever their partitions.
    */
   static Dataset<Row> withStratifiedSegment(
       Dataset<Row> cells,
       Settings o,
+      String within,
       String salt,
       double[] bounds,
       String name,
       Map<String, Object> info) {
     String column = stratum(cells, o);
+    Column valueKey = coalesce(col(column).cast("string"), lit(NULL_STRATUM));
     Dataset<Row> keyed =
         cells
-            .withColumn("_stratum", coalesce(col(column).cast("string"), lit(NULL_STRATUM)))
+            .withColumn(
+                "_stratum",
+                within == null
+                    ? valueKey
+                    : org.apache.spark.sql.functions.concat_ws(
+                        "\u0001", valueKey, col(within).cast("string")))
             .withColumn("_h", xxhash64(col("cell_id"), lit(o.seed()), lit(salt)));
     WindowSpec byStratum = Window.partitionBy("_stratum");
     Dataset<Row> ranked =
@@ -554,7 +564,7 @@ public final class LabelSplits {
               });
       h[r.getInt(1)] = r.getLong(2);
     }
-    if (highest.size() > MAX_STRATA) {
+    if (within == null && highest.size() > MAX_STRATA) {
       throw UserException.of(
           "--stratify %s: %s has %d values of %s; stratifying is for a label-like column (a cell"
               + " type, a disease) with at most %d values",
@@ -580,7 +590,9 @@ public final class LabelSplits {
         "cell (hash of cell_id), stratified by "
             + (column.equals("_label") ? o.label() : column)
             + ": ranked by the hash within each value, each split that value's share");
-    info.put("strata", highest.size());
+    if (within == null) {
+      info.put("strata", highest.size());
+    }
     return keyed
         .join(
             org.apache.spark.sql.functions.broadcast(
