@@ -90,18 +90,17 @@ public final class ClassifyJob {
           cells
               .filter(col(o.label()).isNotNull())
               .withColumn("_label", col(o.label()).cast(DataTypes.StringType));
+      LabelSplits.Settings labels = LabelSplits.settings(o.label(), o.embeddings(), o, given);
       LabelSplits.Classes classes =
-          LabelSplits.Classes.of(
-              labelled, cells.count() - labelled.count(), labelSettings(o, given));
+          LabelSplits.Classes.of(labelled, cells.count() - labelled.count(), labels);
       labelled = labelled.filter(col("_label").isin(classes.kept().toArray()));
 
       Map<String, Object> splitInfo = new LinkedHashMap<>();
       labelled = o.sample().sample(labelled, "_label", o.seed(), splitInfo);
       Dataset<Row> split =
           o.folds() > 0
-              ? LabelSplits.withFolds(
-                  spark, labelled, labelSettings(o, given), o.folds(), splitInfo, out)
-              : LabelSplits.withSplit(spark, labelled, labelSettings(o, given), splitInfo, out);
+              ? LabelSplits.withFolds(spark, labelled, labels, o.folds(), splitInfo, out)
+              : LabelSplits.withSplit(spark, labelled, labels, splitInfo, out);
       StringIndexerModel indexer =
           new StringIndexer()
               .setInputCol("_label")
@@ -169,20 +168,6 @@ public final class ClassifyJob {
         prepared.unpersist();
       }
     }
-  }
-
-  private static LabelSplits.Settings labelSettings(ClassifyOptions o, GroupSplits given) {
-    return new LabelSplits.Settings(
-        o.label(),
-        o.group(),
-        o.embeddings(),
-        o.fractions(),
-        o.seed(),
-        o.minClassSize(),
-        o.rareThreshold(),
-        given,
-        o.balance(),
-        o.stratify());
   }
 
   /** _cellspark.json's content: the options, classes, split, model, metrics and time. */

@@ -43,7 +43,8 @@ public record ClassifyOptions(
     Balance balance,
     String stratify,
     org.cellspark.jobs.common.CellSample sample,
-    int folds) {
+    int folds)
+    implements LabelSplits.SplitOptions {
 
   public static final double[] DEFAULT_FRACTIONS = {0.8, 0.1, 0.1};
 

@@ -70,6 +70,44 @@ public final class LabelSplits {
   }
 
   /**
+   * What a job's options say about its classes and splits; finetune's, finetune-multitask's and
+   * classify's options records implement it with their own components.
+   */
+  public interface SplitOptions {
+    String group();
+
+    double[] fractions();
+
+    long seed();
+
+    long minClassSize();
+
+    double rareThreshold();
+
+    Balance balance();
+
+    String stratify();
+  }
+
+  /**
+   * The settings of {@code label}'s classes and splits in {@code source} (both for messages), as
+   * {@code o} and the groups --split-groups gave (or null) say.
+   */
+  public static Settings settings(String label, String source, SplitOptions o, GroupSplits given) {
+    return new Settings(
+        label,
+        o.group(),
+        source,
+        o.fractions(),
+        o.seed(),
+        o.minClassSize(),
+        o.rareThreshold(),
+        given,
+        o.balance(),
+        o.stratify());
+  }
+
+  /**
    * The label's classes: kept (at least --min-class-size cells and --rare-threshold of the labelled
    * cells), dropped as rare (with their sizes), and the cells without a label.
    */

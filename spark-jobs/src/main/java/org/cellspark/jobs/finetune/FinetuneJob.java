@@ -160,7 +160,7 @@ public final class FinetuneJob {
       Dataset<Row> cells = o.sample().filter(CellSelection.withGenes(table.cells(), vocabulary));
       checkModel(spark, cells, model, vocabulary, o);
       sc.setJobDescription("finetune: classes and splits");
-      LabelSplits.Settings labels = labelSettings(o, given);
+      LabelSplits.Settings labels = LabelSplits.settings(o.label(), o.input(), o, given);
       Dataset<Row> labelled =
           cells
               .filter(col(o.label()).isNotNull())
@@ -330,20 +330,6 @@ public final class FinetuneJob {
               + " give more cells (or groups), or a --split with larger train and validation parts",
           o.label(), o.input(), train, validation);
     }
-  }
-
-  private static LabelSplits.Settings labelSettings(FinetuneOptions o, GroupSplits given) {
-    return new LabelSplits.Settings(
-        o.label(),
-        o.group(),
-        o.input(),
-        o.fractions(),
-        o.seed(),
-        o.minClassSize(),
-        o.rareThreshold(),
-        given,
-        o.balance(),
-        o.stratify());
   }
 
   /** training.csv and .png, metrics.json, predictions/, the confusion matrix (CSV and PNG). */

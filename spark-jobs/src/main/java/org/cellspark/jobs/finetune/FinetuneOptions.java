@@ -46,7 +46,7 @@ public record FinetuneOptions(
     org.cellspark.jobs.classify.Balance balance,
     String stratify,
     org.cellspark.jobs.common.CellSample sample)
-    implements Serializable {
+    implements Serializable, org.cellspark.jobs.classify.LabelSplits.SplitOptions {
 
   public FinetuneOptions {
     OptionProblems problems = new OptionProblems();
@@ -84,6 +84,7 @@ public record FinetuneOptions(
   }
 
   /** The seed of the split, as of the training. */
+  @Override
   public long seed() {
     return training.seed();
   }

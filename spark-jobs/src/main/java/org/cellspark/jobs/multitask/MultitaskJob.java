@@ -116,7 +116,7 @@ public final class MultitaskJob {
           LabelSplits.withSplit(
                   spark,
                   labelled,
-                  labelSettings(o, String.join(",", o.tasks()), given),
+                  LabelSplits.settings(String.join(",", o.tasks()), o.input(), o, given),
                   splitInfo,
                   out)
               .cache();
@@ -220,7 +220,8 @@ public final class MultitaskJob {
               .filter(col(task).isNotNull())
               .withColumn("_label", col(task).cast(DataTypes.StringType));
       LabelSplits.Classes kept =
-          LabelSplits.Classes.of(labelled, all - labelled.count(), labelSettings(o, task, null));
+          LabelSplits.Classes.of(
+              labelled, all - labelled.count(), LabelSplits.settings(task, o.input(), o, null));
       List<String> names = kept.kept().stream().sorted().toList();
       classes.put(task, names);
       info.put(task, kept.asMap(names.toArray(new String[0])));
@@ -228,22 +229,6 @@ public final class MultitaskJob {
       out = out.withColumn(taskColumn(t), when(value.isin(names.toArray()), value));
     }
     return out;
-  }
-
-  /** Classes and splits as finetune makes them, for {@code label} (messages name it). */
-  private static LabelSplits.Settings labelSettings(
-      MultitaskOptions o, String label, GroupSplits given) {
-    return new LabelSplits.Settings(
-        label,
-        o.group(),
-        o.input(),
-        o.fractions(),
-        o.seed(),
-        o.minClassSize(),
-        o.rareThreshold(),
-        given,
-        o.balance(),
-        o.stratify());
   }
 
   /** The table's columns checked, and its vocabulary: the option's, else its summary's. */

@@ -42,7 +42,7 @@ public record MultitaskOptions(
     String splitGroups,
     org.cellspark.jobs.classify.Balance balance,
     String stratify)
-    implements Serializable {
+    implements Serializable, org.cellspark.jobs.classify.LabelSplits.SplitOptions {
 
   public MultitaskOptions {
     OptionProblems problems = new OptionProblems();
@@ -86,6 +86,7 @@ public record MultitaskOptions(
   }
 
   /** The seed of the split, as of the training. */
+  @Override
   public long seed() {
     return training.seed();
   }
