@@ -63,8 +63,7 @@ final class ClassifyFolds {
       spark.sparkContext().setJobDescription("classify: fold " + (k + 1) + " of " + o.folds());
       Dataset<Row> fold = prepared.withColumn("_split", element_at(col("_roles"), k + 1));
       ClassifyJob.Trained trained = ClassifyJob.train(fold, names, features, o);
-      ClassMetrics validation =
-          ClassMetrics.of(trained.model().transform(part(fold, Split.VALIDATION)), names);
+      ClassMetrics validation = trained.validation(); // every fold has some: checked above
       Dataset<Row> test = trained.model().transform(part(fold, Split.TEST)).persist();
       try {
         ClassMetrics tested = ClassMetrics.of(test, names);

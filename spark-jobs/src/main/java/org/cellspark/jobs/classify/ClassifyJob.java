@@ -249,9 +249,14 @@ public final class ClassifyJob {
 
   /**
    * The trained model: the grid's setting with the best validation macro-F1 (the first setting when
-   * there is no validation split), and every setting's score.
+   * there is no validation split), every setting's score, and the kept setting's validation metrics
+   * (null without validation cells).
    */
-  record Trained(PipelineModel model, String chosen, List<Map<String, Object>> grid) {}
+  record Trained(
+      PipelineModel model,
+      String chosen,
+      List<Map<String, Object>> grid,
+      ClassMetrics validation) {}
 
   /** The grid trained on _split's train cells, the setting best on its validation cells kept. */
   static Trained train(Dataset<Row> prepared, String[] classes, int features, ClassifyOptions o) {
@@ -261,6 +266,7 @@ public final class ClassifyJob {
     List<Map<String, Object>> grid = new ArrayList<>();
     PipelineModel model = null;
     String chosen = null;
+    ClassMetrics chosenOnValidation = null;
     double bestF1 = Double.NEGATIVE_INFINITY;
     for (ClassifierKind.Candidate c :
         o.classifier().candidates(features, classes.length, o.seed())) {
@@ -278,8 +284,9 @@ public final class ClassifyJob {
                         .setLabels(classes)
                   });
       PipelineModel m = pipeline.fit(train);
-      double f1 =
-          canValidate ? ClassMetrics.of(m.transform(validation), classes).macroF1() : Double.NaN;
+      ClassMetrics onValidation =
+          canValidate ? ClassMetrics.of(m.transform(validation), classes) : null;
+      double f1 = canValidate ? onValidation.macroF1() : Double.NaN;
       Map<String, Object> entry = new LinkedHashMap<>();
       entry.put("settings", c.settings());
       entry.put("validation_macro_f1", f1);
@@ -287,13 +294,14 @@ public final class ClassifyJob {
       if (model == null || f1 > bestF1) {
         model = m;
         chosen = c.settings();
+        chosenOnValidation = onValidation;
         bestF1 = f1;
       }
       if (!canValidate) {
         break; // nothing to choose with: the first setting
       }
     }
-    return new Trained(model, chosen, grid);
+    return new Trained(model, chosen, grid, chosenOnValidation);
   }
 
   /** Scores every cell, writes the model and predictions/, and measures each split. */
