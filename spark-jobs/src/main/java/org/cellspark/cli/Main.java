@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
       PerturbCommand.class,
       StatsCommand.class,
       ClassifyCommand.class,
+      PlotCommand.class,
       MediansCommand.class,
       CheckModelCommand.class,
       FinetuneCommand.class,

@@ -612,6 +612,25 @@ class ErrorCatalogueTest {
           return embed(w, table, TINY_V2);
         });
     s.put(
+        "plot-label-not-carried",
+        w -> {
+          Path table = w.in().resolve("emb");
+          SparkSession.active()
+              .sql("SELECT 'c1' AS cell_id, 'B cell' AS cell_type, array(0.5F, 1.5F) AS embedding")
+              .write()
+              .parquet(table.resolve("cells").toString());
+          Path output = w.out().resolve("plots");
+          return Attempt.of(
+              output,
+              "plot",
+              "--input",
+              table.toString(),
+              "--labels",
+              "cell_type,disease",
+              "--output",
+              output.toString());
+        });
+    s.put(
         "tokens-without-vocabulary",
         w -> embed(w, Fixtures.huggingFace("v2_tokens.dataset"), TINY_V2));
     s.put(

@@ -189,4 +189,27 @@ class UpstreamNamesTest {
     assertThat(c.folds).isEqualTo(5);
     assertThat(c.splits.stratify).isEqualTo("l");
   }
+
+  @Test
+  void plotTakesUpstreamsNames() {
+    PlotCommand p = new PlotCommand();
+    new CommandLine(p)
+        .parseArgs(
+            "--input",
+            "e",
+            "--output",
+            "o",
+            "--labels-to-plot",
+            "cell_type,disease",
+            "--plot-style",
+            "heatmap",
+            "--max-ncells-to-plot",
+            "500",
+            "--n-neighbors",
+            "30");
+    assertThat(p.labels).containsExactly("cell_type", "disease");
+    assertThat(p.style).isEqualTo("heatmap");
+    assertThat(p.maxCells).isEqualTo(500);
+    assertThat(p.neighbors).isEqualTo(30);
+  }
 }

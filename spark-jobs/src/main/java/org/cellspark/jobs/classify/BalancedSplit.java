@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.commons.math3.stat.inference.ChiSquareTest;
 import org.apache.commons.math3.stat.inference.MannWhitneyUTest;
+import org.cellspark.jobs.common.CsvField;
 
 /**
  * A group split whose sides are alike in the groups' attributes (upstream's {@code
@@ -161,6 +162,6 @@ final class BalancedSplit {
     values.forEach(v -> counts.merge(String.valueOf(v), 1, Integer::sum));
     StringBuilder b = new StringBuilder();
     counts.forEach((k, n) -> b.append(b.length() == 0 ? "" : " ").append(k).append(':').append(n));
-    return ClassifyJob.csvField(b.toString());
+    return CsvField.of(b.toString());
   }
 }

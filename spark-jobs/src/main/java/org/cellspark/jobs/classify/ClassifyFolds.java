@@ -18,6 +18,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.CsvField;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.StagedOutput;
 import scala.Tuple2;
@@ -147,6 +148,6 @@ final class ClassifyFolds {
         m.accuracy(),
         m.macroF1(),
         curve == null ? "" : String.format(Locale.ROOT, "%.6f", curve.auc()),
-        ClassifyJob.csvField(chosen));
+        CsvField.of(chosen));
   }
 }

@@ -29,6 +29,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.CsvField;
+import org.cellspark.jobs.common.EmbeddingTable;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.StagedOutput;
@@ -379,7 +381,7 @@ public final class ClassifyJob {
                     p ->
                         b.append(s.label())
                             .append(',')
-                            .append(csvField(p.label()))
+                            .append(CsvField.of(p.label()))
                             .append(',')
                             .append(p.precision())
                             .append(',')
@@ -396,23 +398,17 @@ public final class ClassifyJob {
   public static String confusionCsv(long[][] confusion, String[] classes) {
     StringBuilder b = new StringBuilder("true\\predicted");
     for (String c : classes) {
-      b.append(',').append(csvField(c));
+      b.append(',').append(CsvField.of(c));
     }
     b.append('\n');
     for (int t = 0; t < classes.length; t++) {
-      b.append(csvField(classes[t]));
+      b.append(CsvField.of(classes[t]));
       for (long n : confusion[t]) {
         b.append(',').append(n);
       }
       b.append('\n');
     }
     return b.toString();
-  }
-
-  static String csvField(String s) {
-    return s.contains(",") || s.contains("\"") || s.contains("\n")
-        ? "\"" + s.replace("\"", "\"\"") + "\""
-        : s;
   }
 
   private static void writePng(

@@ -27,6 +27,7 @@ import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.CsvField;
 import org.cellspark.jobs.common.OptionProblems;
 import org.cellspark.jobs.common.StagedOutput;
 
@@ -240,7 +241,7 @@ public final class LabelSplits {
     assignment.forEach(
         (g, s) -> {
           rows.add(RowFactory.create(g, s.label()));
-          csv.append(csvField(g))
+          csv.append(CsvField.of(g))
               .append(',')
               .append(s.label())
               .append(',')
@@ -361,7 +362,7 @@ public final class LabelSplits {
         (g, r) -> {
           int k = foldOf.get(g);
           rows.add(RowFactory.create(g, Arrays.asList(r)));
-          csv.append(csvField(g)).append(',').append(perGroup.get(g)).append(',').append(k + 1);
+          csv.append(CsvField.of(g)).append(',').append(perGroup.get(g)).append(',').append(k + 1);
           for (String role : r) {
             csv.append(',').append(role);
           }
@@ -703,10 +704,5 @@ public final class LabelSplits {
       out.put(r.getString(0), r.getLong(1));
     }
     return out;
-  }
-
-  /** A CSV field, quoted when it holds a comma, a quote or a line break. */
-  static String csvField(String s) {
-    return ClassifyJob.csvField(s);
   }
 }

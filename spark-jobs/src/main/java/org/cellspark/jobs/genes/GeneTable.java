@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import org.cellspark.jobs.common.CsvField;
 import org.cellspark.jobs.common.GeneNames;
 
 /**
@@ -39,7 +40,7 @@ final class GeneTable {
       int token = folds.tokens()[g];
       gene(csv, names, token)
           .append(',')
-          .append(quoted(classes.get(folds.classes()[g])))
+          .append(CsvField.of(classes.get(folds.classes()[g])))
           .append(',')
           .append(folds.folds()[g] + 1)
           .append(',')
@@ -53,7 +54,7 @@ final class GeneTable {
         csv.append(',')
             .append((long) s[classes.size()])
             .append(',')
-            .append(quoted(classes.get(best)))
+            .append(CsvField.of(classes.get(best)))
             .append(',')
             .append(best == folds.classes()[g]);
         probabilities(csv, mean);
@@ -95,7 +96,7 @@ final class GeneTable {
           .append(',')
           .append((long) row[c + 1])
           .append(',')
-          .append(quoted(classes.get(GeneScores.argmax(mean))));
+          .append(CsvField.of(classes.get(GeneScores.argmax(mean))));
       probabilities(csv, mean);
       csv.append('\n');
     }
@@ -105,27 +106,21 @@ final class GeneTable {
   private static StringBuilder header(String columns, List<String> classes) {
     StringBuilder csv = new StringBuilder(columns);
     for (String c : classes) {
-      csv.append(",probability_").append(quoted(c));
+      csv.append(",probability_").append(CsvField.of(c));
     }
     return csv.append('\n');
   }
 
   private static StringBuilder gene(StringBuilder csv, GeneNames names, int token) {
     String symbol = names.symbol(token);
-    return csv.append(names.geneId(token)).append(',').append(symbol == null ? "" : quoted(symbol));
+    return csv.append(names.geneId(token))
+        .append(',')
+        .append(symbol == null ? "" : CsvField.of(symbol));
   }
 
   private static void probabilities(StringBuilder csv, double[] p) {
     for (double v : p) {
       csv.append(String.format(Locale.ROOT, ",%.6f", v));
     }
-  }
-
-  /** A CSV field, quoted when it holds a comma, a quote or a line break. */
-  static String quoted(String s) {
-    if (s.contains(",") || s.contains("\"") || s.contains("\n")) {
-      return "\"" + s.replace("\"", "\"\"") + "\"";
-    }
-    return s;
   }
 }

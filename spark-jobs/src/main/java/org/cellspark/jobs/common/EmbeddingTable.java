@@ -1,4 +1,4 @@
-package org.cellspark.jobs.classify;
+package org.cellspark.jobs.common;
 
 import static org.apache.spark.sql.functions.col;
 
@@ -18,15 +18,15 @@ import org.cellspark.error.UserException;
 import org.cellspark.io.ParquetTables;
 
 /**
- * Cell embeddings as the classifier reads them: an embed output folder (its cells/ table) or any
+ * Cell embeddings as classify and plot read them: an embed output folder (its cells/ table) or any
  * Parquet table with an {@code embedding} column, which comes back as an ML vector.
  */
-final class EmbeddingTable {
-  static final String EMBEDDING = "embedding";
+public final class EmbeddingTable {
+  public static final String EMBEDDING = "embedding";
 
   private EmbeddingTable() {}
 
-  static Dataset<Row> read(SparkSession spark, String folder, String option) {
+  public static Dataset<Row> read(SparkSession spark, String folder, String option) {
     Path dir = new Path(folder);
     String table = folder;
     try {
@@ -65,7 +65,8 @@ final class EmbeddingTable {
     return cells;
   }
 
-  static void requireColumn(Dataset<Row> cells, String column, String option, String folder) {
+  public static void requireColumn(
+      Dataset<Row> cells, String column, String option, String folder) {
     if (!Arrays.asList(cells.columns()).contains(column)) {
       throw UserException.of(
           "%s %s has no column '%s' (columns: %s); embed with --labels %s to carry it",
