@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the test): every atlas format tokenized from it (HDF5 both ways, ranged reads and local copies)
  * and written back, equal to the local run; the Airflow DAGs' pipeline run twice over a workdir on
  * HDFS, where replacing an output is a rename onto HDFS's namespace; and the other jobs (medians,
- * classify and its saved model, finetune stopped and resumed) with everything on HDFS.
+ * classify and its saved model, plot, finetune stopped and resumed) with everything on HDFS.
  */
 @ExtendWith(SharedSpark.class)
 class HdfsTest {
@@ -184,7 +184,7 @@ class HdfsTest {
   }
 
   @Test
-  void mediansClassifyAndFinetuneWriteToHdfs(SparkSession spark) throws IOException {
+  void mediansClassifyPlotAndFinetuneWriteToHdfs(SparkSession spark) throws IOException {
     FileSystem fs = hdfs.fileSystem();
     String atlas = hdfs.upload(Fixtures.atlas("classify_atlas.h5ad"), "/jobs/atlas.h5ad");
     String model = FIXTURES.resolve("models/v1-tiny").toString();
@@ -229,6 +229,21 @@ class HdfsTest {
         "--output",
         hdfs.uri("/jobs/labels"));
     assertThat(spark.read().parquet(hdfs.uri("/jobs/labels/predictions")).count()).isEqualTo(600);
+    run(
+        "plot",
+        "--input",
+        embeddings,
+        "--labels",
+        "cell_type",
+        "--style",
+        "umap,heatmap",
+        "--output",
+        hdfs.uri("/jobs/plots"));
+    for (String name : List.of("umap_cell_type.png", "heatmap_cell_type.png", "umap.csv")) {
+      assertThat(fs.exists(new org.apache.hadoop.fs.Path(hdfs.uri("/jobs/plots/" + name))))
+          .as(name)
+          .isTrue();
+    }
 
     // A fine-tuning run stopped after its first epoch resumes from its checkpoint on HDFS.
     String[] finetune = {
