@@ -1,6 +1,7 @@
 package org.cellspark.jobs.common;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.when;
 
 import java.io.IOException;
 import java.util.Arrays;
@@ -54,9 +55,13 @@ public final class EmbeddingTable {
     }
     DataType type = cells.schema().apply(EMBEDDING).dataType();
     if (type instanceof ArrayType a && a.elementType() instanceof NumericType) {
+      // A missing embedding stays missing (array_to_vector fails on it) for the job to name.
       cells =
           cells.withColumn(
-              EMBEDDING, functions.array_to_vector(col(EMBEDDING).cast("array<double>")));
+              EMBEDDING,
+              when(
+                  col(EMBEDDING).isNotNull(),
+                  functions.array_to_vector(col(EMBEDDING).cast("array<double>"))));
     } else if (!type.sameType(SQLDataTypes.VectorType())) {
       throw UserException.of(
           "%s %s: %s is %s, not a vector or an array of numbers",

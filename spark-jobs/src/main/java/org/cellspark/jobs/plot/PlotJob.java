@@ -1,6 +1,12 @@
 package org.cellspark.jobs.plot;
 
+import static org.apache.spark.ml.functions.vector_to_array;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.when;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,6 +24,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.storage.StorageLevel;
 import org.cellspark.error.Bug;
@@ -79,11 +86,37 @@ public final class PlotJob {
             spark.sparkContext().hadoopConfiguration(),
             List.of(o.input()));
     try (JobScope job = JobScope.start(spark.sparkContext(), "cellspark plot", out)) {
-      long available = cells.count();
+      // One pass for the count and the embeddings' shape: PCA needs every cell to have one, of one
+      // size (embed's output always has; another table may not).
+      Column size =
+          when(
+              col(EmbeddingTable.EMBEDDING).isNotNull(),
+              functions.size(vector_to_array(col(EmbeddingTable.EMBEDDING), "float32")));
+      Row shape =
+          cells
+              .agg(
+                  count(lit(1)),
+                  count(when(col(EmbeddingTable.EMBEDDING).isNull(), 1)),
+                  min(size),
+                  max(size))
+              .first();
+      long available = shape.getLong(0);
       if (available == 0) {
         throw UserException.of(
             "--input %s has no cells%s: nothing to plot",
             o.input(), o.filters().isEmpty() ? "" : " that pass --filter " + o.filters());
+      }
+      if (shape.getLong(1) > 0) {
+        throw UserException.of(
+            "--input %s: %,d of its %,d cells have no embedding (null); pass --filter to leave them"
+                + " out, or embed them again",
+            o.input(), shape.getLong(1), available);
+      }
+      if (shape.getInt(2) != shape.getInt(3)) {
+        throw UserException.of(
+            "--input %s holds embeddings of %d to %d dimensions; one model's embeddings have one"
+                + " size: plot one embed output at a time",
+            o.input(), shape.getInt(2), shape.getInt(3));
       }
       if (o.maxCells() == 0 && available > PlotOptions.MAX_UMAP_CELLS) {
         throw UserException.of(

@@ -235,6 +235,44 @@ class PlotJobTest {
             () -> PlotJob.run(spark, options(tmp.resolve("x").toString()).maxCells(12).build()))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("A UMAP of 12 cells with --neighbors 15");
+    String holes = tmp.resolve("holes").toString();
+    spark
+        .read()
+        .parquet(cells)
+        .withColumn(
+            "embedding",
+            org.apache
+                .spark
+                .sql
+                .functions
+                .when(col("cell_id").isin("A_1", "B_2"), lit(null).cast("array<float>"))
+                .otherwise(col("embedding")))
+        .write()
+        .parquet(holes);
+    assertThatThrownBy(
+            () -> PlotJob.run(spark, options(tmp.resolve("x").toString()).input(holes).build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("2 of its 600 cells have no embedding (null)");
+    String mixed = tmp.resolve("mixed").toString();
+    spark
+        .read()
+        .parquet(cells)
+        .withColumn(
+            "embedding",
+            org.apache
+                .spark
+                .sql
+                .functions
+                .when(
+                    col("cell_id").equalTo("C_3"),
+                    org.apache.spark.sql.functions.slice(col("embedding"), 1, 32))
+                .otherwise(col("embedding")))
+        .write()
+        .parquet(mixed);
+    assertThatThrownBy(
+            () -> PlotJob.run(spark, options(tmp.resolve("x").toString()).input(mixed).build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("holds embeddings of 32 to 64 dimensions");
     assertThatThrownBy(() -> options("o").labels(List.of()).maxCells(160_000).build())
         .isInstanceOf(UserException.class)
         .hasMessageContaining("--labels is required")
