@@ -1,10 +1,14 @@
 package org.cellspark.cli;
 
+import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.classify.Applied;
 import org.cellspark.jobs.classify.ClassifierApply;
 import org.cellspark.jobs.classify.ClassifierKind;
 import org.cellspark.jobs.classify.ClassifyJob;
@@ -226,6 +230,17 @@ final class ClassifyCommand implements Callable<Integer> {
             "With --tokens: their vocabulary; default: the one the table's summary names.")
     String vocabulary;
 
+    @Option(
+        names = "--label",
+        split = ",",
+        paramLabel = "COLUMN",
+        description =
+            "Score the predictions against the cells' known labels in this column (upstream's"
+                + " evaluate_saved_model): metrics.json, confusion_matrix.csv/.png, roc.csv/.png"
+                + " for two classes. A finetune-multitask model: the columns of the tasks to"
+                + " score.")
+    List<String> labels = new ArrayList<>();
+
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output folder.")
     String output;
 
@@ -241,24 +256,36 @@ final class ClassifyCommand implements Callable<Integer> {
             "classify apply takes --embeddings (a classify model) or --tokens (a finetune model),"
                 + " not both");
       }
+      if (tokens == null && labels.size() > 1) {
+        throw UserException.of(
+            "--label %s: a classify model predicts one label; give the one column that holds it",
+            String.join(",", labels));
+      }
       try (SparkArgs.Session s = sparkArgs.session("cellspark classify apply")) {
-        long rows =
+        Applied applied =
             tokens != null
                 ? applyFineTuned(
                     s.spark(),
-                    new FineTunedApply.Options(model, tokens, vocabulary, output, overwrite))
+                    new FineTunedApply.Options(
+                        model, tokens, vocabulary, output, overwrite, labels))
                 : ClassifierApply.run(
-                    s.spark(), new ClassifierApply.Options(model, embeddings, output, overwrite));
-        spec.commandLine()
-            .getOut()
-            .printf(Locale.ROOT, "labelled %,d cells into %s%n", rows, output);
-        spec.commandLine().getOut().flush();
+                    s.spark(),
+                    new ClassifierApply.Options(
+                        model,
+                        embeddings,
+                        output,
+                        overwrite,
+                        labels.isEmpty() ? null : labels.get(0)));
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "labelled %,d cells into %s%n", applied.cells(), output);
+        applied.scores().forEach(k -> out.println("  " + k.line()));
+        out.flush();
       }
       return Main.OK;
     }
 
     /** A finetune model labels the cells; a finetune-multitask one labels them for every task. */
-    private static long applyFineTuned(
+    private static Applied applyFineTuned(
         org.apache.spark.sql.SparkSession spark, FineTunedApply.Options o) {
       return MultitaskApply.isMultitask(o.model())
           ? MultitaskApply.run(spark, o)

@@ -3,6 +3,7 @@ package org.cellspark.cli;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,6 +94,113 @@ class ClassifyCommandTest {
                 .filter("predicted = state")
                 .count())
         .isEqualTo(160);
+  }
+
+  /**
+   * Upstream's evaluate_saved_model: new cells with known labels, among them ten alpha cells that
+   * look like beta, twenty of a state the model never saw and two without one. The known ones are
+   * scored (recomputed here from predictions/), the others counted by value.
+   */
+  @Test
+  void applyScoresTheCellsKnownLabels(SparkSession spark) throws java.io.IOException {
+    String emb = embeddings(spark);
+    String clf = tmp.resolve("clf").toString();
+    assertThat(
+            CliRun.of(
+                    "classify",
+                    "--embeddings",
+                    emb,
+                    "--label",
+                    "state",
+                    "--group",
+                    "donor",
+                    "--output",
+                    clf)
+                .exitCode())
+        .isZero();
+    Dataset<Row> cells = spark.read().parquet(emb);
+    Dataset<Row> newCells =
+        cells.withColumn(
+            "state",
+            org.apache.spark.sql.functions.expr(
+                "CASE WHEN cell_id IN ('c1','c3','c5','c7','c9','c11','c13','c15','c17','c19')"
+                    + " THEN 'alpha' WHEN cell_id IN ('c0','c2') THEN NULL WHEN"
+                    + " cell_id IN ('c4','c6','c8','c10','c12','c14','c16','c18','c20','c22',"
+                    + "'c24','c26','c28','c30','c32','c34','c36','c38','c40','c42') THEN"
+                    + " 'gamma' ELSE state END"));
+    String newEmb = tmp.resolve("new-emb").toString();
+    newCells.write().parquet(newEmb);
+    String out = tmp.resolve("scored").toString();
+    CliRun apply =
+        CliRun.of(
+            "classify",
+            "apply",
+            "--model",
+            clf,
+            "--embeddings",
+            newEmb,
+            "--label",
+            "state",
+            "--output",
+            out);
+    assertThat(apply.exitCode()).as(apply.err()).isZero();
+    List<Row> predicted =
+        spark
+            .read()
+            .parquet(out + "/predictions")
+            .filter("state IN ('alpha', 'beta')")
+            .collectAsList();
+    assertThat(predicted).hasSize(138);
+    List<List<String>> pairs = new ArrayList<>();
+    List<double[]> scores = new ArrayList<>();
+    for (Row r : predicted) {
+      pairs.add(List.of(r.<String>getAs("state"), r.<String>getAs("predicted")));
+      scores.add(
+          new double[] {
+            r.<scala.collection.Seq<Double>>getAs("probability").apply(1),
+            "beta".equals(r.getAs("state")) ? 1 : 0
+          });
+    }
+    com.fasterxml.jackson.databind.JsonNode metrics =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(Path.of(out, "metrics.json").toFile());
+    assertThat(metrics.get("cells").asLong()).isEqualTo(160);
+    assertThat(metrics.get("cells_scored").asLong()).isEqualTo(138);
+    assertThat(metrics.get("not_scored").get("gamma").asLong()).isEqualTo(20);
+    assertThat(metrics.get("not_scored").get("(missing)").asLong()).isEqualTo(2);
+    double accuracy = org.cellspark.testing.ClassifierScores.accuracy(pairs);
+    assertThat(accuracy).as("the ten relabelled cells are wrong").isBetween(0.85, 0.95);
+    assertThat(metrics.get("accuracy").asDouble()).isCloseTo(accuracy, within(1e-9));
+    assertThat(metrics.get("macro_f1").asDouble())
+        .isCloseTo(org.cellspark.testing.ClassifierScores.macroF1(pairs), within(1e-9));
+    assertThat(metrics.get("roc_auc").asDouble())
+        .isCloseTo(org.cellspark.testing.ClassifierScores.mannWhitneyAuc(scores), within(1e-9));
+    assertThat(apply.out())
+        .contains(
+            String.format(
+                java.util.Locale.ROOT, "state: 138 of 160 cells scored, accuracy %.3f", accuracy));
+    for (String f : List.of("confusion_matrix.csv", "confusion_matrix.png", "roc.csv", "roc.png")) {
+      assertThat(Path.of(out, f)).exists();
+    }
+
+    // A column none of whose values is a class of the model: refused, nothing written.
+    CliRun wrong =
+        CliRun.of(
+            "classify",
+            "apply",
+            "--model",
+            clf,
+            "--embeddings",
+            newEmb,
+            "--label",
+            "donor",
+            "--output",
+            tmp.resolve("wrong").toString());
+    assertThat(wrong.exitCode()).isEqualTo(2);
+    assertThat(wrong.err())
+        .contains("--label donor: none of the 160 cells' labels is a class the model knows")
+        .contains("the model's: alpha, beta");
+    assertThat(tmp.resolve("wrong")).doesNotExist();
   }
 
   /**

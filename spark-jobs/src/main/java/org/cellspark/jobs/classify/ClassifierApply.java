@@ -43,8 +43,14 @@ public final class ClassifierApply {
    * @param embeddings embeddings of the cells to label (as for training)
    * @param output the folder to write
    * @param overwrite replace an existing output folder
+   * @param label the column of the cells' known labels to score the predictions against; null: none
    */
-  public record Options(String model, String embeddings, String output, boolean overwrite) {
+  public record Options(
+      String model, String embeddings, String output, boolean overwrite, String label) {
+    public Options(String model, String embeddings, String output, boolean overwrite) {
+      this(model, embeddings, output, overwrite, null);
+    }
+
     public Options {
       OptionProblems problems = new OptionProblems();
       if (model == null || model.isBlank()) {
@@ -60,10 +66,8 @@ public final class ClassifierApply {
     }
   }
 
-  /**
-   * @return rows written
-   */
-  public static long run(SparkSession spark, Options o) {
+  /** Labels the cells, and with a label column scores the labels against it. */
+  public static Applied run(SparkSession spark, Options o) {
     long start = System.nanoTime();
     PipelineModel model = load(spark, o.model());
     ProbabilisticClassificationModel<?, ?> classifier = null;
@@ -82,6 +86,9 @@ public final class ClassifierApply {
           o.model());
     }
     Dataset<Row> cells = EmbeddingTable.read(spark, o.embeddings(), "--embeddings");
+    if (o.label() != null) {
+      EmbeddingTable.requireColumn(cells, o.label(), "--label", o.embeddings());
+    }
     List<Row> sample = cells.select(EmbeddingTable.EMBEDDING).limit(1).collectAsList();
     Row first = sample.isEmpty() ? null : sample.get(0);
     if (first != null && first.<Vector>getAs(0).size() != classifier.numFeatures()) {
@@ -111,18 +118,35 @@ public final class ClassifierApply {
           .withColumn("confidence", array_max(col("probability")))
           .write()
           .parquet(out.stagingUri() + "/predictions");
-      long rows = spark.read().parquet(out.stagingUri() + "/predictions").count();
+      Dataset<Row> written = spark.read().parquet(out.stagingUri() + "/predictions");
+      long rows = written.count();
+      List<KnownLabels> scores =
+          o.label() == null
+              ? List.of()
+              : List.of(
+                  KnownLabels.score(
+                      written,
+                      o.label(),
+                      "predicted",
+                      "probability",
+                      Arrays.asList(classes),
+                      null));
       double seconds = (System.nanoTime() - start) / 1e9;
       Map<String, Object> options = new LinkedHashMap<>();
       options.put("model", o.model());
       options.put("embeddings", o.embeddings());
-      job.commit(
-          out,
+      options.put("label", o.label());
+      JobSummary summary =
           new JobSummary("classify apply")
               .put("options", options)
               .put("classes", Arrays.asList(classes))
-              .put("counts", Map.of("cells", rows))
-              .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0)));
+              .put("counts", Map.of("cells", rows));
+      if (!scores.isEmpty()) {
+        summary.put("evaluation", KnownLabels.writeAll(scores, false, out));
+      }
+      job.commit(
+          out,
+          summary.put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0)));
       LOG.info(
           String.format(
               Locale.ROOT,
@@ -130,7 +154,8 @@ public final class ClassifierApply {
               rows,
               seconds,
               out.targetUri()));
-      return rows;
+      scores.forEach(k -> LOG.info("classify apply: " + k.line()));
+      return new Applied(rows, scores);
     }
   }
 

@@ -24,6 +24,8 @@ import org.cellspark.error.UserException;
 import org.cellspark.infer.BatchBudget;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.Pooling;
+import org.cellspark.jobs.classify.Applied;
+import org.cellspark.jobs.classify.KnownLabels;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.OptionProblems;
@@ -55,15 +57,41 @@ public final class FineTunedApply {
    * @param model a `cellspark finetune` output folder, or its model/ folder
    * @param tokens the token table of the cells to label
    * @param vocabulary the tokens' vocabulary; null = the one the table's summary names
+   * @param labels the columns of the cells' known labels to score the predictions against: one for
+   *     a finetune model, tasks' columns for a finetune-multitask one; none: not scored
    */
   public record Options(
-      String model, String tokens, String vocabulary, String output, boolean overwrite) {
+      String model,
+      String tokens,
+      String vocabulary,
+      String output,
+      boolean overwrite,
+      List<String> labels) {
+    public Options(
+        String model, String tokens, String vocabulary, String output, boolean overwrite) {
+      this(model, tokens, vocabulary, output, overwrite, List.of());
+    }
+
     public Options {
       OptionProblems problems = new OptionProblems();
       problems.requireValue(model, "--model is required (a cellspark finetune output folder)");
       problems.requireValue(tokens, "--tokens is required (the cells to label)");
       problems.requireValue(output, "--output is required");
+      labels = labels == null ? List.of() : List.copyOf(labels);
       problems.throwIfAny();
+    }
+  }
+
+  /** Refuses a label column the token table lacks, naming its columns. */
+  public static void requireLabelColumns(Dataset<Row> cells, Options o) {
+    List<String> columns = java.util.Arrays.asList(cells.columns());
+    for (String label : o.labels()) {
+      if (!columns.contains(label)) {
+        throw UserException.of(
+            "--label %s: %s has no column '%s' (columns: %s); tokenize with --attribute %s to keep"
+                + " it",
+            label, o.tokens(), label, String.join(", ", columns), label);
+      }
     }
   }
 
@@ -71,11 +99,17 @@ public final class FineTunedApply {
   private record Head(
       Path folder, String[] classes, Pooling pooling, float[] weight, float[] bias) {}
 
-  /** Rows written. */
-  public static long run(SparkSession spark, Options o) {
+  /** Labels the cells, and with a label column scores the labels against it. */
+  public static Applied run(SparkSession spark, Options o) {
     long start = System.nanoTime();
     Head head = head(o.model());
+    if (o.labels().size() > 1) {
+      throw UserException.of(
+          "--label %s: a finetune model predicts one label; give the one column that holds it",
+          String.join(",", o.labels()));
+    }
     TokenTable table = TokenTable.read(spark, o.tokens());
+    requireLabelColumns(table.cells(), o);
     String vocabularyLocation = table.vocabulary(o.vocabulary(), o.tokens());
     Vocabulary v = VocabularyLoader.load(vocabularyLocation);
     StagedOutput out =
@@ -104,7 +138,15 @@ public final class FineTunedApply {
       scored(pooled.filter(col("_pooled").isNotNull()), table.cells().columns(), head)
           .write()
           .parquet(out.stagingUri() + "/predictions");
-      long rows = spark.read().parquet(out.stagingUri() + "/predictions").count();
+      Dataset<Row> written = spark.read().parquet(out.stagingUri() + "/predictions");
+      long rows = written.count();
+      List<KnownLabels> scores =
+          o.labels().stream()
+              .map(
+                  l ->
+                      KnownLabels.score(
+                          written, l, "predicted", "probability", List.of(head.classes()), null))
+              .toList();
       long cells = table.cells().count();
       if (rows < cells) {
         LOG.warn(
@@ -117,14 +159,19 @@ public final class FineTunedApply {
       options.put("model", o.model());
       options.put("tokens", o.tokens());
       options.put("vocabulary", vocabularyLocation);
-      job.commit(
-          out,
+      options.put("label", o.labels().isEmpty() ? null : o.labels().get(0));
+      JobSummary summary =
           new JobSummary("classify apply")
               .put("options", options)
               .put("classes", List.of(head.classes()))
               .put("pooling", head.pooling().name().toLowerCase(Locale.ROOT))
-              .put("counts", Map.of("cells", rows))
-              .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0)));
+              .put("counts", Map.of("cells", rows));
+      if (!scores.isEmpty()) {
+        summary.put("evaluation", KnownLabels.writeAll(scores, false, out));
+      }
+      job.commit(
+          out,
+          summary.put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0)));
       LOG.info(
           String.format(
               Locale.ROOT,
@@ -132,7 +179,8 @@ public final class FineTunedApply {
               rows,
               seconds,
               out.targetUri()));
-      return rows;
+      scores.forEach(k -> LOG.info("classify apply: " + k.line()));
+      return new Applied(rows, scores);
     }
   }
 

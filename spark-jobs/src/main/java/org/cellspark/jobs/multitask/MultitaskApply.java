@@ -20,6 +20,9 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.TaskCompletionListener;
+import org.cellspark.error.UserException;
+import org.cellspark.jobs.classify.Applied;
+import org.cellspark.jobs.classify.KnownLabels;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
@@ -60,12 +63,21 @@ public final class MultitaskApply {
     return FineTunedCheckpoint.isMultiTask(FineTunedApply.modelFolder(model));
   }
 
-  /** Rows written. */
-  public static long run(SparkSession spark, FineTunedApply.Options o) {
+  /** Labels the cells for every task, and scores the tasks whose label columns are given. */
+  public static Applied run(SparkSession spark, FineTunedApply.Options o) {
     long start = System.nanoTime();
     Map<String, List<String>> tasks =
         FineTunedCheckpoint.tasks(FineTunedApply.modelFolder(o.model()));
+    for (String label : o.labels()) {
+      if (!tasks.containsKey(label)) {
+        throw UserException.of(
+            "--label %s is not a task of the multi-task model %s (its tasks: %s); give the columns"
+                + " of the tasks to score",
+            label, o.model(), String.join(", ", tasks.keySet()));
+      }
+    }
     TokenTable table = TokenTable.read(spark, o.tokens());
+    FineTunedApply.requireLabelColumns(table.cells(), o);
     String vocabularyLocation = table.vocabulary(o.vocabulary(), o.tokens());
     Vocabulary v = VocabularyLoader.load(vocabularyLocation);
     CellSelection.requireColumn(
@@ -107,7 +119,20 @@ public final class MultitaskApply {
                   new Predict(
                       o.model(), tasks, kept.size(), v.clsId().orElse(-1), v.eosId().orElse(-1)));
       spark.createDataFrame(scored, schema).write().parquet(out.stagingUri() + "/predictions");
-      long rows = spark.read().parquet(out.stagingUri() + "/predictions").count();
+      Dataset<Row> written = spark.read().parquet(out.stagingUri() + "/predictions");
+      long rows = written.count();
+      List<KnownLabels> scores =
+          o.labels().stream()
+              .map(
+                  task ->
+                      KnownLabels.score(
+                          written,
+                          task,
+                          task + "_predicted",
+                          task + "_probability",
+                          tasks.get(task),
+                          task))
+              .toList();
       if (rows < all) {
         LOG.warn(
             "classify apply: {} cell(s) hold no gene (special tokens alone), so have nothing to"
@@ -119,13 +144,18 @@ public final class MultitaskApply {
       options.put("model", o.model());
       options.put("tokens", o.tokens());
       options.put("vocabulary", vocabularyLocation);
-      job.commit(
-          out,
+      options.put("labels", o.labels());
+      JobSummary summary =
           new JobSummary("classify apply")
               .put("options", options)
               .put("tasks", tasks)
-              .put("counts", Map.of("cells", rows))
-              .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0)));
+              .put("counts", Map.of("cells", rows));
+      if (!scores.isEmpty()) {
+        summary.put("evaluation", KnownLabels.writeAll(scores, true, out));
+      }
+      job.commit(
+          out,
+          summary.put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0)));
       LOG.info(
           String.format(
               Locale.ROOT,
@@ -135,7 +165,8 @@ public final class MultitaskApply {
               tasks.size(),
               seconds,
               out.targetUri()));
-      return rows;
+      scores.forEach(k -> LOG.info("classify apply: " + k.line()));
+      return new Applied(rows, scores);
     }
   }
 

@@ -8,8 +8,6 @@ import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.when;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -34,6 +32,7 @@ import org.cellspark.jobs.common.CsvField;
 import org.cellspark.jobs.common.EmbeddingTable;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
+import org.cellspark.jobs.common.PngBytes;
 import org.cellspark.jobs.common.StagedOutput;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -195,7 +194,7 @@ public final class PlotJob {
       files.add("umap.csv");
       for (String l : o.labels()) {
         String name = "umap_" + fileSafe(l) + ".png";
-        out.writeBytes(name, png(s -> UmapChart.write(xy, labels.get(l), l, s)));
+        out.writeBytes(name, PngBytes.of(s -> UmapChart.write(xy, labels.get(l), l, s)));
         files.add(name);
       }
       umapSummary = new LinkedHashMap<>();
@@ -236,7 +235,7 @@ public final class PlotJob {
         }
         String name = "heatmap_" + fileSafe(l) + ".png";
         CellLabel ordered = label.rows(rowOrder);
-        out.writeBytes(name, png(s -> EmbeddingHeatmap.write(drawn, ordered, l, s)));
+        out.writeBytes(name, PngBytes.of(s -> EmbeddingHeatmap.write(drawn, ordered, l, s)));
         files.add(name);
       }
     }
@@ -308,20 +307,6 @@ public final class PlotJob {
   /** A label as part of a file name: letters, digits, '-', '_' and '.' kept, others '_'. */
   static String fileSafe(String label) {
     return label.replaceAll("[^A-Za-z0-9._-]", "_");
-  }
-
-  private interface Drawing {
-    void to(java.io.OutputStream s) throws IOException;
-  }
-
-  private static byte[] png(Drawing d) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try {
-      d.to(bytes);
-    } catch (IOException e) {
-      throw new Bug("drawing a PNG in memory failed", e);
-    }
-    return bytes.toByteArray();
   }
 
   private static Map<String, Object> labelSummary(CellLabel label) {

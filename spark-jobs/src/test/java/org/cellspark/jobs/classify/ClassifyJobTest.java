@@ -163,11 +163,38 @@ class ClassifyJobTest {
         .isEqualTo("group,split,cells");
 
     // The saved model labels cells as the training run did.
+    // With --label, scored against the cells' types: metrics recomputed by hand.
     String applied = tmp.resolve("applied").toString();
     assertThat(
             ClassifierApply.run(
-                spark, new ClassifierApply.Options(r.output(), embeddings, applied, false)))
+                    spark,
+                    new ClassifierApply.Options(
+                        r.output(), embeddings, applied, false, "cell_type"))
+                .cells())
         .isEqualTo(600);
+    List<List<String>> pairs =
+        spark
+            .read()
+            .parquet(applied + "/predictions")
+            .select("cell_type", "predicted")
+            .collectAsList()
+            .stream()
+            .map(x -> List.of(x.getString(0), x.getString(1)))
+            .toList();
+    JsonNode scored = new ObjectMapper().readTree(Path.of(applied, "metrics.json").toFile());
+    assertThat(scored.get("cells_scored").asLong()).isEqualTo(600);
+    assertThat(scored.get("accuracy").asDouble())
+        .isCloseTo(ClassifierScores.accuracy(pairs), within(1e-9));
+    assertThat(scored.get("macro_f1").asDouble())
+        .isCloseTo(ClassifierScores.macroF1(pairs), within(1e-9));
+    assertThat(scored.has("roc_auc")).as("four classes: no ROC curve").isFalse();
+    List<String> matrix = Files.readAllLines(Path.of(applied, "confusion_matrix.csv"));
+    String firstType = scored.get("classes").get(0).asText();
+    long firstRight =
+        pairs.stream()
+            .filter(p -> p.get(0).equals(firstType) && p.get(1).equals(firstType))
+            .count();
+    assertThat(matrix.get(1)).startsWith(firstType + "," + firstRight + ",");
     Map<String, String> before =
         predictions.select("cell_id", "predicted").collectAsList().stream()
             .collect(Collectors.toMap(x -> x.getString(0), x -> x.getString(1)));

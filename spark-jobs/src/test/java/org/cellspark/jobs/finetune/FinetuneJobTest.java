@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.xxhash64;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,6 +23,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.classify.Applied;
 import org.cellspark.jobs.classify.ClassifyJob;
 import org.cellspark.jobs.classify.ClassifyOptions;
 import org.cellspark.jobs.classify.ClassifyResult;
@@ -31,6 +33,7 @@ import org.cellspark.jobs.embed.EmbedJob;
 import org.cellspark.jobs.embed.EmbedOptions;
 import org.cellspark.jobs.embed.EmbedResult;
 import org.cellspark.model.Precision;
+import org.cellspark.testing.ClassifierScores;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
 import org.cellspark.vocab.Vocabulary;
@@ -248,12 +251,36 @@ class FinetuneJobTest {
     assertThat(config.get("id2label").size()).isEqualTo(2);
     assertThat(spark.read().parquet(out.resolve("predictions").toString()).count()).isEqualTo(1200);
     // classify apply --tokens labels cells with the fine-tuned model as training evaluated them.
+    // With --label, scored against the cells' labels (upstream's evaluate_saved_model).
     String applied = tmp.resolve("applied").toString();
-    assertThat(
-            FineTunedApply.run(
-                spark,
-                new FineTunedApply.Options(ft.output(), tokens, vocabularyFolder, applied, false)))
-        .isEqualTo(1200);
+    Applied scored =
+        FineTunedApply.run(
+            spark,
+            new FineTunedApply.Options(
+                ft.output(), tokens, vocabularyFolder, applied, false, List.of("label")));
+    assertThat(scored.cells()).isEqualTo(1200);
+    List<Row> labelled = spark.read().parquet(applied + "/predictions").collectAsList();
+    List<List<String>> pairs = new ArrayList<>();
+    List<double[]> scores = new ArrayList<>();
+    String positive = config.get("id2label").get("1").asText();
+    for (Row r : labelled) {
+      pairs.add(List.of(r.<String>getAs("label"), r.<String>getAs("predicted")));
+      scores.add(
+          new double[] {
+            r.<scala.collection.Seq<Double>>getAs("probability").apply(1),
+            positive.equals(r.getAs("label")) ? 1 : 0
+          });
+    }
+    JsonNode metrics = new ObjectMapper().readTree(Path.of(applied, "metrics.json").toFile());
+    assertThat(metrics.get("cells_scored").asLong()).isEqualTo(1200);
+    assertThat(metrics.get("accuracy").asDouble())
+        .isCloseTo(ClassifierScores.accuracy(pairs), within(1e-9));
+    assertThat(metrics.get("macro_f1").asDouble())
+        .isCloseTo(ClassifierScores.macroF1(pairs), within(1e-9));
+    assertThat(metrics.get("roc_auc").asDouble())
+        .isCloseTo(ClassifierScores.mannWhitneyAuc(scores), within(1e-9));
+    assertThat(Path.of(applied, "roc.png")).exists();
+    assertThat(Path.of(applied, "confusion_matrix.png")).exists();
     java.util.Map<String, Row> byCell = new java.util.HashMap<>();
     for (Row r : spark.read().parquet(out.resolve("predictions").toString()).collectAsList()) {
       byCell.put(r.getAs("cell_id"), r);

@@ -198,14 +198,30 @@ class MultitaskJobTest {
     String applied = tmp.resolve("applied").toString();
     assertThat(
             MultitaskApply.run(
-                spark,
-                new FineTunedApply.Options(result.output(), tokens, VOCABULARY, applied, false)))
+                    spark,
+                    new FineTunedApply.Options(
+                        result.output(), tokens, VOCABULARY, applied, false, List.of("top")))
+                .cells())
         .as("the cell without a gene left out")
         .isEqualTo(1200);
     Map<String, Row> trained = new HashMap<>();
     predictions.forEach(p -> trained.put(p.getAs("cell_id"), p));
     List<Row> labelled = spark.read().parquet(applied + "/predictions").collectAsList();
     assertThat(labelled).hasSize(1200);
+    // --label top: that task scored against the cells' own "top" labels, the others not.
+    JsonNode scored =
+        new ObjectMapper().readTree(Path.of(applied, "metrics.json").toFile()).get("tasks");
+    assertThat(scored.get("top").get("cells_scored").asLong()).isEqualTo(1200);
+    assertThat(scored.get("top").get("accuracy").asDouble())
+        .isCloseTo(
+            labelled.stream()
+                    .filter(a -> a.<String>getAs("top").equals(a.getAs("top_predicted")))
+                    .count()
+                / 1200.0,
+            within(1e-9));
+    assertThat(scored.has("has")).isFalse();
+    assertThat(Path.of(applied, "confusion_matrix_top.png")).exists();
+    assertThat(Path.of(applied, "roc_top.csv")).exists();
     for (Row a : labelled) {
       Row t = trained.get(a.<String>getAs("cell_id"));
       assertThat(a.<String>getAs("donor")).as("the table's columns carried").isNotNull();
