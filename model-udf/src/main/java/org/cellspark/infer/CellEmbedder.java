@@ -189,7 +189,7 @@ public final class CellEmbedder implements AutoCloseable {
     int width = batch.paddedLength();
     int h = config.hiddenSize();
     NDArray pooled;
-    if (settings.pooling() == Pooling.CLS) {
+    if (settings.pooling().firstPosition()) {
       pooled = hidden.get(new NDIndex(":, 0, :"));
     } else {
       // Mean over each cell's gene positions as a weighted sum: weights 1/n on genes, 0 elsewhere.

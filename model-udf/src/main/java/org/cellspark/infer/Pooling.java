@@ -12,11 +12,15 @@ import org.cellspark.error.Choices;
  *       (upstream decides from the dictionary, so V1-tokenized cells under a V2 dictionary lose
  *       their first gene).
  *   <li>{@link #CLS}: the vector at position 0, which must be {@code <cls>} (V2 models).
+ *   <li>{@link #FIRST}: the vector at position 0 whatever its token: what BERT's pooler reads, so
+ *       what a classifier upstream fine-tuned (Hugging Face's BertForSequenceClassification) was
+ *       trained on; for V1 cells that is their top-ranked gene. Not an embedding users choose.
  * </ul>
  */
 public enum Pooling {
   MEAN,
-  CLS;
+  CLS,
+  FIRST;
 
   /**
    * {@code mean} or {@code cls}, case aside; {@code cell} is accepted for {@code mean}, as
@@ -26,7 +30,12 @@ public enum Pooling {
     if (s != null && s.trim().equalsIgnoreCase("cell")) {
       return MEAN;
     }
-    return Choices.parse("--pooling", s, values());
+    return Choices.parse("--pooling", s, new Pooling[] {MEAN, CLS});
+  }
+
+  /** Whether the cell's vector is the one at position 0 (no mean over genes). */
+  public boolean firstPosition() {
+    return this != MEAN;
   }
 
   /** First gene position of a cell for mean pooling. */

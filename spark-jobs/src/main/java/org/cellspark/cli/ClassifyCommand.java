@@ -207,8 +207,8 @@ final class ClassifyCommand implements Callable<Integer> {
         required = true,
         paramLabel = "DIR",
         description =
-            "A cellspark classify output folder, or a finetune or finetune-multitask one (with"
-                + " --tokens).")
+            "A cellspark classify output folder, or a finetune or finetune-multitask one, or a"
+                + " cell classifier upstream's Classifier fine-tuned (with --tokens).")
     String model;
 
     @Option(
@@ -241,6 +241,14 @@ final class ClassifyCommand implements Callable<Integer> {
                 + " score.")
     List<String> labels = new ArrayList<>();
 
+    @Option(
+        names = {"--classes", "--id-class-dict-file"},
+        paramLabel = "FILE",
+        description =
+            "With a classifier upstream fine-tuned: its id_class_dict (pickle or JSON) naming the"
+                + " classes; default: config.json's id2label [id_class_dict_file].")
+    String classes;
+
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output folder.")
     String output;
 
@@ -251,6 +259,11 @@ final class ClassifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+      if (classes != null && tokens == null) {
+        throw UserException.of(
+            "--classes names the classes of a fine-tuned model, which labels --tokens; a classify"
+                + " model names its own");
+      }
       if (tokens != null && embeddings != null) {
         throw UserException.of(
             "classify apply takes --embeddings (a classify model) or --tokens (a finetune model),"
@@ -267,7 +280,7 @@ final class ClassifyCommand implements Callable<Integer> {
                 ? applyFineTuned(
                     s.spark(),
                     new FineTunedApply.Options(
-                        model, tokens, vocabulary, output, overwrite, labels))
+                        model, tokens, vocabulary, output, overwrite, labels, classes))
                 : ClassifierApply.run(
                     s.spark(),
                     new ClassifierApply.Options(

@@ -212,4 +212,23 @@ class UpstreamNamesTest {
     assertThat(p.maxCells).isEqualTo(500);
     assertThat(p.neighbors).isEqualTo(30);
   }
+
+  @Test
+  void classifyApplyTakesUpstreamsClassDictionary() {
+    ClassifyCommand.Apply a = new ClassifyCommand.Apply();
+    new CommandLine(a)
+        .parseArgs(
+            "--model",
+            "m",
+            "--tokens",
+            "t",
+            "--id-class-dict-file",
+            "run_id_class_dict.pkl",
+            "--label",
+            "disease",
+            "--output",
+            "o");
+    assertThat(a.classes).isEqualTo("run_id_class_dict.pkl");
+    assertThat(a.labels).containsExactly("disease");
+  }
 }

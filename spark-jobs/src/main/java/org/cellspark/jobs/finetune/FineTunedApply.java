@@ -3,9 +3,6 @@ package org.cellspark.jobs.finetune;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.udf;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +20,6 @@ import org.apache.spark.sql.types.DataTypes;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.BatchBudget;
 import org.cellspark.infer.EmbeddingSettings;
-import org.cellspark.infer.Pooling;
 import org.cellspark.jobs.classify.Applied;
 import org.cellspark.jobs.classify.KnownLabels;
 import org.cellspark.jobs.common.JobScope;
@@ -31,10 +27,8 @@ import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.OptionProblems;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
-import org.cellspark.model.SafetensorsFile;
 import org.cellspark.spark.EmbedTransform;
 import org.cellspark.spark.ShippedFiles;
-import org.cellspark.train.FineTunedCheckpoint;
 import org.cellspark.vocab.Vocabulary;
 import org.cellspark.vocab.VocabularyLoader;
 import org.slf4j.Logger;
@@ -59,6 +53,8 @@ public final class FineTunedApply {
    * @param vocabulary the tokens' vocabulary; null = the one the table's summary names
    * @param labels the columns of the cells' known labels to score the predictions against: one for
    *     a finetune model, tasks' columns for a finetune-multitask one; none: not scored
+   * @param classes for a classifier upstream fine-tuned: its id_class_dict file naming the classes;
+   *     null: config.json's id2label
    */
   public record Options(
       String model,
@@ -66,10 +62,11 @@ public final class FineTunedApply {
       String vocabulary,
       String output,
       boolean overwrite,
-      List<String> labels) {
+      List<String> labels,
+      String classes) {
     public Options(
         String model, String tokens, String vocabulary, String output, boolean overwrite) {
-      this(model, tokens, vocabulary, output, overwrite, List.of());
+      this(model, tokens, vocabulary, output, overwrite, List.of(), null);
     }
 
     public Options {
@@ -95,14 +92,11 @@ public final class FineTunedApply {
     }
   }
 
-  /** What the fine-tuned folder says: where it is, its classes, its pooling, its head. */
-  private record Head(
-      Path folder, String[] classes, Pooling pooling, float[] weight, float[] bias) {}
-
   /** Labels the cells, and with a label column scores the labels against it. */
   public static Applied run(SparkSession spark, Options o) {
     long start = System.nanoTime();
-    Head head = head(o.model());
+    Path folder = modelFolder(o.model());
+    ClassifierHead head = ClassifierHead.read(folder, o.model(), o.classes());
     if (o.labels().size() > 1) {
       throw UserException.of(
           "--label %s: a finetune model predicts one label; give the one column that holds it",
@@ -120,7 +114,7 @@ public final class FineTunedApply {
             List.of(o.tokens(), o.model()));
     try (JobScope job = JobScope.start(spark.sparkContext(), "cellspark classify apply", out)) {
       EmbeddingSettings settings = EmbeddingSettings.of(0, head.pooling(), BatchBudget.AUTO, v);
-      EmbedTransform.Options embed = EmbedTransform.Options.of(head.folder().toString(), settings);
+      EmbedTransform.Options embed = EmbedTransform.Options.of(folder.toString(), settings);
       Dataset<Row> pooled =
           EmbedTransform.apply(
               table.cells(),
@@ -164,7 +158,13 @@ public final class FineTunedApply {
           new JobSummary("classify apply")
               .put("options", options)
               .put("classes", List.of(head.classes()))
-              .put("pooling", head.pooling().name().toLowerCase(Locale.ROOT))
+              .put(
+                  "head",
+                  head.upstream()
+                      ? "upstream's (BERT pooler on position 0, then the classifier)"
+                      : "cellspark finetune's, on the "
+                          + head.pooling().name().toLowerCase(Locale.ROOT)
+                          + " of the last layer")
               .put("counts", Map.of("cells", rows));
       if (!scores.isEmpty()) {
         summary.put("evaluation", KnownLabels.writeAll(scores, false, out));
@@ -188,11 +188,9 @@ public final class FineTunedApply {
    * The token table's columns but the tokens, then predicted, confidence and probability, from each
    * cell's pooled vector.
    */
-  private static Dataset<Row> scored(Dataset<Row> pooled, String[] columns, Head head) {
+  private static Dataset<Row> scored(Dataset<Row> pooled, String[] columns, ClassifierHead head) {
     UserDefinedFunction probabilities =
-        udf(
-            new Scores(head.weight(), head.bias()),
-            DataTypes.createArrayType(DataTypes.DoubleType, false));
+        udf(new Scores(head), DataTypes.createArrayType(DataTypes.DoubleType, false));
     List<Column> keep = new ArrayList<>();
     for (String c : columns) {
       if (!c.equals("input_ids")) {
@@ -219,72 +217,22 @@ public final class FineTunedApply {
     return Files.isRegularFile(given.resolve("model/config.json")) ? given.resolve("model") : given;
   }
 
-  /** The folder's config (classes, pooling) and classifier weights, read on the driver. */
-  private static Head head(String model) {
-    Path folder = modelFolder(model);
-    Path config = folder.resolve("config.json");
-    if (!Files.isRegularFile(config)) {
-      throw UserException.of(
-          "--model %s holds no config.json; pass the output folder of cellspark finetune", model);
-    }
-    try {
-      JsonNode c = new ObjectMapper().readTree(config.toFile());
-      if (!c.has(FineTunedCheckpoint.POOLING_KEY) || !c.has("id2label")) {
-        throw UserException.of(
-            "--model %s is not a cellspark finetune output (its config.json has no %s or"
-                + " id2label); a classify output takes --embeddings instead of --tokens",
-            model, FineTunedCheckpoint.POOLING_KEY);
-      }
-      String[] classes = new String[c.get("id2label").size()];
-      for (int i = 0; i < classes.length; i++) {
-        classes[i] = c.get("id2label").get(Integer.toString(i)).asText();
-      }
-      SafetensorsFile file = SafetensorsFile.open(folder.resolve("model.safetensors"));
-      return new Head(
-          folder,
-          classes,
-          Pooling.parse(c.get(FineTunedCheckpoint.POOLING_KEY).asText()),
-          file.floatArray("classifier.weight"),
-          file.floatArray("classifier.bias"));
-    } catch (IOException e) {
-      throw UserException.because(e, "Cannot read %s: %s", config, e.getMessage());
-    }
-  }
-
-  /** Softmax of the head's linear layer over a pooled vector. */
+  /** Each class's probability from a cell's pooled vector, by the model's head. */
   private static final class Scores implements UDF1<Seq<Float>, double[]> {
     private static final long serialVersionUID = 1L;
-    private final float[] weight;
-    private final float[] bias;
+    private final ClassifierHead head;
 
-    Scores(float[] weight, float[] bias) {
-      this.weight = weight;
-      this.bias = bias;
+    Scores(ClassifierHead head) {
+      this.head = head;
     }
 
     @Override
     public double[] call(Seq<Float> pooled) {
-      int classes = bias.length;
-      int hidden = weight.length / classes;
-      double[] z = new double[classes];
-      double max = Double.NEGATIVE_INFINITY;
-      for (int k = 0; k < classes; k++) {
-        double s = bias[k];
-        for (int i = 0; i < hidden; i++) {
-          s += weight[k * hidden + i] * (double) pooled.apply(i);
-        }
-        z[k] = s;
-        max = Math.max(max, s);
+      float[] x = new float[pooled.size()];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = pooled.apply(i);
       }
-      double sum = 0;
-      for (int k = 0; k < classes; k++) {
-        z[k] = Math.exp(z[k] - max);
-        sum += z[k];
-      }
-      for (int k = 0; k < classes; k++) {
-        z[k] /= sum;
-      }
-      return z;
+      return head.probabilities(x);
     }
   }
 

@@ -68,6 +68,11 @@ public final class MultitaskApply {
     long start = System.nanoTime();
     Map<String, List<String>> tasks =
         FineTunedCheckpoint.tasks(FineTunedApply.modelFolder(o.model()));
+    if (o.classes() != null) {
+      throw UserException.of(
+          "--classes %s: the multi-task model %s names its tasks' classes itself",
+          o.classes(), o.model());
+    }
     for (String label : o.labels()) {
       if (!tasks.containsKey(label)) {
         throw UserException.of(

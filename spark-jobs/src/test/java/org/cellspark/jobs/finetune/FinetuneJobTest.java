@@ -257,7 +257,7 @@ class FinetuneJobTest {
         FineTunedApply.run(
             spark,
             new FineTunedApply.Options(
-                ft.output(), tokens, vocabularyFolder, applied, false, List.of("label")));
+                ft.output(), tokens, vocabularyFolder, applied, false, List.of("label"), null));
     assertThat(scored.cells()).isEqualTo(1200);
     List<Row> labelled = spark.read().parquet(applied + "/predictions").collectAsList();
     List<List<String>> pairs = new ArrayList<>();

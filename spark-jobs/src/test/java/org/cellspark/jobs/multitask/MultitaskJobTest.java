@@ -200,7 +200,7 @@ class MultitaskJobTest {
             MultitaskApply.run(
                     spark,
                     new FineTunedApply.Options(
-                        result.output(), tokens, VOCABULARY, applied, false, List.of("top")))
+                        result.output(), tokens, VOCABULARY, applied, false, List.of("top"), null))
                 .cells())
         .as("the cell without a gene left out")
         .isEqualTo(1200);

@@ -1,0 +1,225 @@
+package org.cellspark.jobs.finetune;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import org.cellspark.error.UserException;
+import org.cellspark.infer.Pooling;
+import org.cellspark.model.SafetensorsFile;
+import org.cellspark.train.FineTunedCheckpoint;
+import org.cellspark.vocab.DictionaryFileReader;
+
+/**
+ * The classifier on top of a fine-tuned encoder, as `classify apply --tokens` runs it after the
+ * executors pool each cell: its classes, how it pools, and its weights. Two kinds of folder:
+ *
+ * <ul>
+ *   <li>{@code cellspark finetune}'s: a linear head on the mean of the gene tokens or on {@code
+ *       <cls>} (config.json's {@code cellspark_pooling}), classes in {@code id2label};
+ *   <li>upstream's ({@code Classifier} fine-tuned and saved it, or any Hugging Face
+ *       BertForSequenceClassification): BERT's pooler ({@code bert.pooler.dense}, tanh) on the
+ *       hidden state at position 0, then the linear {@code classifier}, exactly Hugging Face's
+ *       forward. Its classes are named by upstream's {@code id_class_dict} pickle (or the same as
+ *       JSON) when given, else by config.json's {@code id2label} ({@code LABEL_0}, ...).
+ * </ul>
+ *
+ * @param classes class names, in the model's order
+ * @param pooling how the encoder's last layer becomes one vector per cell
+ * @param poolerWeight BERT's pooler (hidden x hidden, row-major) for upstream's models; null for
+ *     Cellspark's
+ * @param poolerBias the pooler's bias; null for Cellspark's
+ * @param weight the linear classifier (classes x hidden, row-major)
+ * @param bias the classifier's bias
+ */
+record ClassifierHead(
+    String[] classes,
+    Pooling pooling,
+    float[] poolerWeight,
+    float[] poolerBias,
+    float[] weight,
+    float[] bias)
+    implements Serializable {
+  static final String POOLER_WEIGHT = "bert.pooler.dense.weight";
+  static final String POOLER_BIAS = "bert.pooler.dense.bias";
+
+  /** Whether the head is upstream's (a pooler before the classifier). */
+  boolean upstream() {
+    return poolerWeight != null;
+  }
+
+  /**
+   * The head of the model in {@code folder}.
+   *
+   * @param model the folder as the user named it, for messages
+   * @param classesFile upstream's id_class_dict (pickle or JSON); null: id2label
+   */
+  static ClassifierHead read(Path folder, String model, String classesFile) {
+    Path config = folder.resolve("config.json");
+    if (!Files.isRegularFile(config)) {
+      throw UserException.of(
+          "--model %s holds no config.json; pass the output folder of cellspark finetune, or a"
+              + " classifier upstream's Classifier saved",
+          model);
+    }
+    JsonNode c;
+    try {
+      c = new ObjectMapper().readTree(config.toFile());
+    } catch (IOException e) {
+      throw UserException.because(e, "Cannot read %s: %s", config, e.getMessage());
+    }
+    Path weights = folder.resolve("model.safetensors");
+    if (!Files.isRegularFile(weights)) {
+      throw UserException.of(
+          "--model %s holds no model.safetensors; a classifier saved as pytorch_model.bin must be"
+              + " saved again as safetensors (model.save_pretrained(dir, safe_serialization=True))",
+          model);
+    }
+    SafetensorsFile file = SafetensorsFile.open(weights);
+    if (c.has(FineTunedCheckpoint.POOLING_KEY) && c.has("id2label")) {
+      if (classesFile != null) {
+        throw UserException.of(
+            "--classes %s: %s is a cellspark finetune output, which names its classes itself",
+            classesFile, model);
+      }
+      return new ClassifierHead(
+          id2label(c, model),
+          Pooling.parse(c.get(FineTunedCheckpoint.POOLING_KEY).asText()),
+          null,
+          null,
+          file.floatArray("classifier.weight"),
+          file.floatArray("classifier.bias"));
+    }
+    boolean sequenceClassifier =
+        c.path("architectures").toString().contains("BertForSequenceClassification");
+    if (!sequenceClassifier
+        || !file.tensors().containsKey(POOLER_WEIGHT)
+        || !file.tensors().containsKey("classifier.weight")) {
+      throw UserException.of(
+          "--model %s is neither a cellspark finetune output nor a Hugging Face"
+              + " BertForSequenceClassification with its pooler (bert.pooler.dense) and classifier"
+              + " weights (upstream's fine-tuned cell classifiers are); a classify output takes"
+              + " --embeddings instead of --tokens",
+          model);
+    }
+    float[] bias = file.floatArray("classifier.bias");
+    String[] classes =
+        classesFile == null ? id2label(c, model) : classesFromFile(classesFile, bias.length);
+    if (classes.length != bias.length) {
+      throw UserException.of(
+          "--model %s: config.json's id2label names %d classes, its classifier has %d; pass"
+              + " upstream's id_class_dict with --classes",
+          model, classes.length, bias.length);
+    }
+    return new ClassifierHead(
+        classes,
+        Pooling.FIRST,
+        file.floatArray(POOLER_WEIGHT),
+        file.floatArray(POOLER_BIAS),
+        file.floatArray("classifier.weight"),
+        bias);
+  }
+
+  private static String[] id2label(JsonNode c, String model) {
+    JsonNode names = c.path("id2label");
+    String[] classes = new String[names.size()];
+    for (int i = 0; i < classes.length; i++) {
+      JsonNode name = names.get(Integer.toString(i));
+      if (name == null) {
+        throw UserException.of(
+            "--model %s: config.json's id2label has no class %d (it has %s)", model, i, names);
+      }
+      classes[i] = name.asText();
+    }
+    return classes;
+  }
+
+  /**
+   * Upstream's id_class_dict ({class id: name}, pickled by its Classifier as {@code
+   * <prefix>_id_class_dict.pkl}), or the same as JSON; ids 0 to classes - 1.
+   */
+  static String[] classesFromFile(String file, int classes) {
+    Path path = Path.of(file);
+    Map<String, Object> byId = new TreeMap<>();
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(path))) {
+      Object top =
+          file.endsWith(".json")
+              ? new ObjectMapper().readValue(in, Map.class)
+              : DictionaryFileReader.unpickle(
+                  in, file, "--classes takes upstream's id_class_dict: a dict of class id to name");
+      if (!(top instanceof Map<?, ?> map)) {
+        throw UserException.of(
+            "--classes %s holds no dict; pass upstream's id_class_dict (class id to name)", file);
+      }
+      map.forEach((k, v) -> byId.put(String.valueOf(k), String.valueOf(v)));
+    } catch (IOException e) {
+      throw UserException.because(e, "Cannot read --classes %s: %s", file, e.getMessage());
+    }
+    String[] names = new String[classes];
+    for (int i = 0; i < classes; i++) {
+      Object name = byId.get(Integer.toString(i));
+      if (name == null) {
+        throw UserException.of(
+            "--classes %s names the classes %s; the model has %d (ids 0 to %d)",
+            file, byId.keySet(), classes, classes - 1);
+      }
+      names[i] = name.toString();
+    }
+    if (byId.size() != classes) {
+      throw UserException.of(
+          "--classes %s names %d classes; the model has %d", file, byId.size(), classes);
+    }
+    return names;
+  }
+
+  /** Each class's probability for one cell's pooled vector: softmax of the head's logits. */
+  double[] probabilities(float[] pooled) {
+    double[] x = new double[pooled.length];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = pooled[i];
+    }
+    if (upstream()) {
+      x = tanh(dense(poolerWeight, poolerBias, x));
+    }
+    double[] z = dense(weight, bias, x);
+    double max = Double.NEGATIVE_INFINITY;
+    for (double v : z) {
+      max = Math.max(max, v);
+    }
+    double sum = 0;
+    for (int k = 0; k < z.length; k++) {
+      z[k] = Math.exp(z[k] - max);
+      sum += z[k];
+    }
+    for (int k = 0; k < z.length; k++) {
+      z[k] /= sum;
+    }
+    return z;
+  }
+
+  /** {@code w x + b}, w row-major (outputs x inputs), as torch.nn.Linear. */
+  private static double[] dense(float[] w, float[] b, double[] x) {
+    double[] out = new double[b.length];
+    for (int o = 0; o < out.length; o++) {
+      double s = b[o];
+      for (int i = 0; i < x.length; i++) {
+        s += w[o * x.length + i] * x[i];
+      }
+      out[o] = s;
+    }
+    return out;
+  }
+
+  private static double[] tanh(double[] x) {
+    for (int i = 0; i < x.length; i++) {
+      x[i] = Math.tanh(x[i]);
+    }
+    return x;
+  }
+}
