@@ -94,6 +94,7 @@ class ClassifyCommandTest {
                 .filter("predicted = state")
                 .count())
         .isEqualTo(160);
+    applyScoresTheCellsKnownLabels(spark, emb, clf);
   }
 
   /**
@@ -101,23 +102,8 @@ class ClassifyCommandTest {
    * look like beta, twenty of a state the model never saw and two without one. The known ones are
    * scored (recomputed here from predictions/), the others counted by value.
    */
-  @Test
-  void applyScoresTheCellsKnownLabels(SparkSession spark) throws java.io.IOException {
-    String emb = embeddings(spark);
-    String clf = tmp.resolve("clf").toString();
-    assertThat(
-            CliRun.of(
-                    "classify",
-                    "--embeddings",
-                    emb,
-                    "--label",
-                    "state",
-                    "--group",
-                    "donor",
-                    "--output",
-                    clf)
-                .exitCode())
-        .isZero();
+  private void applyScoresTheCellsKnownLabels(SparkSession spark, String emb, String clf)
+      throws java.io.IOException {
     Dataset<Row> cells = spark.read().parquet(emb);
     Dataset<Row> newCells =
         cells.withColumn(

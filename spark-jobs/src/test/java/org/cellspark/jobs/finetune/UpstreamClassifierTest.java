@@ -126,54 +126,22 @@ class UpstreamClassifierTest {
     assertThat(summary.get("head").asText()).startsWith("upstream's");
   }
 
+  /** The head's reading, without Spark: the config's names without the dict, and refusals. */
   @Test
-  void withoutTheClassDictTheClassesAreTheConfigsAndBadRequestsAreRefused(SparkSession spark)
-      throws IOException {
-    String out = tmp.resolve("plain").toString();
-    FineTunedApply.run(
-        spark, new FineTunedApply.Options(MODEL.toString(), tokens, VOCABULARY, out, false));
-    assertThat(
-            spark
-                .read()
-                .parquet(out + "/predictions")
-                .select("predicted")
-                .distinct()
-                .collectAsList()
-                .stream()
-                .map(r -> r.getString(0))
-                .toList())
-        .allMatch(name -> name.startsWith("LABEL_"));
-
+  void withoutTheClassDictTheClassesAreTheConfigsAndBadRequestsAreRefused() throws IOException {
+    assertThat(ClassifierHead.read(MODEL, "m", null).classes())
+        .containsExactly("LABEL_0", "LABEL_1", "LABEL_2");
     Path twoClasses = tmp.resolve("two.json");
     Files.writeString(twoClasses, "{\"0\": \"a\", \"1\": \"b\"}");
-    assertThatThrownBy(
-            () ->
-                FineTunedApply.run(
-                    spark,
-                    new FineTunedApply.Options(
-                        MODEL.toString(),
-                        tokens,
-                        VOCABULARY,
-                        tmp.resolve("x").toString(),
-                        false,
-                        List.of(),
-                        twoClasses.toString())))
+    assertThatThrownBy(() -> ClassifierHead.read(MODEL, "m", twoClasses.toString()))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("names the classes [0, 1]; the model has 3");
-    String pretrained =
-        Fixtures.repositoryRoot()
-            .resolve("spark-jobs/src/test/resources/fixtures/models/v1-tiny")
-            .toString();
-    assertThatThrownBy(
-            () ->
-                FineTunedApply.run(
-                    spark,
-                    new FineTunedApply.Options(
-                        pretrained, tokens, VOCABULARY, tmp.resolve("x").toString(), false)))
+    Path pretrained =
+        Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/models/v1-tiny");
+    assertThatThrownBy(() -> ClassifierHead.read(pretrained, "v1-tiny", null))
         .isInstanceOf(UserException.class)
-        .hasMessageContaining("neither a cellspark finetune output nor a Hugging Face")
+        .hasMessageContaining("v1-tiny is neither a cellspark finetune output nor a Hugging Face")
         .hasMessageContaining("BertForSequenceClassification");
-    assertThat(tmp.resolve("x")).doesNotExist();
   }
 
   private static int argmax(JsonNode p) {
