@@ -2,8 +2,12 @@ package org.cellspark.jobs.classify;
 
 import static org.apache.spark.sql.functions.array_position;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +34,8 @@ import scala.Tuple2;
  * @param column the column holding each cell's known label
  * @param classes the model's classes, in its order
  * @param cells the cells predicted
- * @param notScored cells left out, by their label ("(missing)" for none)
+ * @param notScored cells left out, by their label ("(missing)" for none): the 100 most frequent
+ *     values, the rest as one entry
  * @param metrics the scored cells' metrics
  * @param roc the ROC curve with two classes (both among the scored cells), else null
  */
@@ -42,6 +47,9 @@ public record KnownLabels(
     ClassMetrics metrics,
     RocCurves.Curve roc) {
   static final String MISSING = "(missing)";
+
+  /** The values of cells left out that are listed by name (the most frequent). */
+  static final int MAX_LISTED = 100;
 
   /**
    * Scores {@code predictions}' {@code predicted} (a class name) and {@code probability} (one per
@@ -62,16 +70,34 @@ public record KnownLabels(
             col(column).cast("string").as("truth"),
             col(predicted).as("predicted"),
             col(probability).as("p"));
+    // Only the model's classes and the most frequent other values come to the driver: a column
+    // given by mistake (cell_id) has as many values as cells.
+    Column known = col("truth").isin((Object[]) classes.toArray(new String[0]));
+    Dataset<Row> counts = p.groupBy("truth").count();
+    Row totals =
+        counts
+            .agg(
+                sum(col("count")),
+                sum(when(known, col("count")).otherwise(0L)),
+                count(when(not(known).or(col("truth").isNull()), 1)))
+            .first();
+    long cells = totals.isNullAt(0) ? 0 : totals.getLong(0);
+    long unscored = cells - (totals.isNullAt(1) ? 0 : totals.getLong(1));
+    long otherValues = totals.getLong(2);
     Map<String, Long> notScored = new TreeMap<>();
-    long cells = 0;
-    for (Row r : p.groupBy("truth").count().collectAsList()) {
-      cells += r.getLong(1);
-      String truth = r.isNullAt(0) ? MISSING : r.getString(0);
-      if (r.isNullAt(0) || !classes.contains(truth)) {
-        notScored.merge(truth, r.getLong(1), Long::sum);
-      }
+    for (Row r :
+        counts
+            .filter(not(known).or(col("truth").isNull()))
+            .orderBy(col("count").desc(), col("truth"))
+            .limit(MAX_LISTED)
+            .collectAsList()) {
+      notScored.put(r.isNullAt(0) ? MISSING : r.getString(0), r.getLong(1));
     }
-    long unscored = notScored.values().stream().mapToLong(Long::longValue).sum();
+    if (otherValues > MAX_LISTED) {
+      notScored.put(
+          String.format(java.util.Locale.ROOT, "(%,d other values)", otherValues - MAX_LISTED),
+          unscored - notScored.values().stream().mapToLong(Long::longValue).sum());
+    }
     if (cells > 0 && unscored == cells) {
       throw UserException.of(
           "--label %s: none of the %,d cells' labels is a class the model%s knows (the model's: %s;"

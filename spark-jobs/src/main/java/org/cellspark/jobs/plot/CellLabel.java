@@ -28,6 +28,9 @@ import org.cellspark.error.UserException;
 record CellLabel(String name, List<String> categories, int[] category, double[] number) {
   static final String MISSING = "(missing)";
 
+  /** The most values a label drawn as categories may have (a column of IDs has one per cell). */
+  static final int MAX_CATEGORIES = 1_000;
+
   boolean numeric() {
     return number != null;
   }
@@ -82,6 +85,13 @@ record CellLabel(String name, List<String> categories, int[] category, double[] 
       } else {
         seen.add(v.toString());
       }
+    }
+    if (seen.size() > MAX_CATEGORIES) {
+      throw UserException.of(
+          "--labels %s has %,d values among the drawn cells; a colour for each of more than %,d"
+              + " tells nothing apart: colour by a label with fewer values (a cell type, a donor),"
+              + " or --filter to fewer",
+          name, seen.size(), MAX_CATEGORIES);
     }
     List<String> categories = new ArrayList<>(seen);
     if (missing) {

@@ -49,6 +49,18 @@ class HeatmapLayoutTest {
   }
 
   @Test
+  void aLabelWithAValuePerCellIsRefused() {
+    List<Object> ids = new java.util.ArrayList<>();
+    for (int i = 0; i <= CellLabel.MAX_CATEGORIES; i++) {
+      ids.add("cell" + i);
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> CellLabel.of("cell_id", DataTypes.StringType, ids))
+        .isInstanceOf(org.cellspark.error.UserException.class)
+        .hasMessageContaining("--labels cell_id has 1,001 values among the drawn cells");
+  }
+
+  @Test
   void theImageHoldsTheLabelBarThenEveryValue() {
     CellLabel label = CellLabel.of("cell_type", DataTypes.StringType, List.of("B", "T"));
     double[][] values = {{0, 1}, {0.5, 0.25}};
