@@ -141,12 +141,7 @@ public final class ClassifierApply {
               .put("options", options)
               .put("classes", Arrays.asList(classes))
               .put("counts", Map.of("cells", rows));
-      if (!scores.isEmpty()) {
-        summary.put("evaluation", KnownLabels.writeAll(scores, false, out));
-      }
-      job.commit(
-          out,
-          summary.put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0)));
+      Applied applied = Applied.commit(job, out, summary, rows, scores, false, seconds);
       LOG.info(
           String.format(
               Locale.ROOT,
@@ -154,8 +149,7 @@ public final class ClassifierApply {
               rows,
               seconds,
               out.targetUri()));
-      scores.forEach(k -> LOG.info("classify apply: " + k.line()));
-      return new Applied(rows, scores);
+      return applied;
     }
   }
 

@@ -187,8 +187,7 @@ public record KnownLabels(
    *
    * @param byTask whether the scores are a multi-task model's, one per task
    */
-  public static Map<String, Object> writeAll(
-      List<KnownLabels> scores, boolean byTask, StagedOutput out) {
+  static Map<String, Object> writeAll(List<KnownLabels> scores, boolean byTask, StagedOutput out) {
     if (!byTask) {
       KnownLabels k = scores.get(0);
       k.write(out, "");

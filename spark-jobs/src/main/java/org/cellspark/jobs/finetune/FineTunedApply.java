@@ -166,12 +166,7 @@ public final class FineTunedApply {
                           + head.pooling().name().toLowerCase(Locale.ROOT)
                           + " of the last layer")
               .put("counts", Map.of("cells", rows));
-      if (!scores.isEmpty()) {
-        summary.put("evaluation", KnownLabels.writeAll(scores, false, out));
-      }
-      job.commit(
-          out,
-          summary.put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0)));
+      Applied applied = Applied.commit(job, out, summary, rows, scores, false, seconds);
       LOG.info(
           String.format(
               Locale.ROOT,
@@ -179,8 +174,7 @@ public final class FineTunedApply {
               rows,
               seconds,
               out.targetUri()));
-      scores.forEach(k -> LOG.info("classify apply: " + k.line()));
-      return new Applied(rows, scores);
+      return applied;
     }
   }
 

@@ -155,12 +155,7 @@ public final class MultitaskApply {
               .put("options", options)
               .put("tasks", tasks)
               .put("counts", Map.of("cells", rows));
-      if (!scores.isEmpty()) {
-        summary.put("evaluation", KnownLabels.writeAll(scores, true, out));
-      }
-      job.commit(
-          out,
-          summary.put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0)));
+      Applied applied = Applied.commit(job, out, summary, rows, scores, true, seconds);
       LOG.info(
           String.format(
               Locale.ROOT,
@@ -170,8 +165,7 @@ public final class MultitaskApply {
               tasks.size(),
               seconds,
               out.targetUri()));
-      scores.forEach(k -> LOG.info("classify apply: " + k.line()));
-      return new Applied(rows, scores);
+      return applied;
     }
   }
 
