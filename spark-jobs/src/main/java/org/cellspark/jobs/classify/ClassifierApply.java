@@ -87,7 +87,7 @@ public final class ClassifierApply {
     }
     Dataset<Row> cells = EmbeddingTable.read(spark, o.embeddings(), "--embeddings");
     if (o.label() != null) {
-      EmbeddingTable.requireColumn(cells, o.label(), "--label", o.embeddings());
+      EmbeddingTable.requireColumn(cells, o.label(), "--embeddings", o.embeddings());
     }
     List<Row> sample = cells.select(EmbeddingTable.EMBEDDING).limit(1).collectAsList();
     Row first = sample.isEmpty() ? null : sample.get(0);

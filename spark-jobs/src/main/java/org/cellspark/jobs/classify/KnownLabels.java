@@ -156,7 +156,7 @@ public record KnownLabels(
         "confusion_matrix" + suffix + ".csv", ClassifyJob.confusionCsv(metrics.confusion(), names));
     String title =
         ConfusionHeatmap.title(
-            "cells labelled " + column, metrics.cells(), metrics.accuracy(), metrics.macroF1());
+            "scored against " + column, metrics.cells(), metrics.accuracy(), metrics.macroF1());
     out.writeBytes(
         "confusion_matrix" + suffix + ".png",
         PngBytes.of(s -> ConfusionHeatmap.write(metrics.confusion(), names, title, s)));
