@@ -142,6 +142,21 @@ public final class PlotJob {
     }
   }
 
+  /**
+   * The drawn cells on the driver, in the sample's order: cell_id, the labels, and the principal
+   * components (last column).
+   */
+  private record Drawn(List<Row> rows, Map<String, CellLabel> labels, PCAModel pca) {
+    int size() {
+      return rows.size();
+    }
+
+    Vector components(int cell) {
+      Row r = rows.get(cell);
+      return r.getAs(r.size() - 1);
+    }
+  }
+
   private static PlotResult draw(
       SparkSession spark,
       PlotOptions o,
@@ -152,93 +167,30 @@ public final class PlotJob {
       long start) {
     Row first = sample.select(EmbeddingTable.EMBEDDING).first();
     int dimensions = first.<Vector>getAs(0).size();
-    int k = Math.min(COMPONENTS, dimensions);
     spark.sparkContext().setJobDescription("cellspark plot: principal components of the sample");
     PCAModel pca =
-        new PCA().setInputCol(EmbeddingTable.EMBEDDING).setOutputCol("pc").setK(k).fit(sample);
-    Dataset<Row> projected = pca.transform(sample);
-    List<String> columns = new ArrayList<>();
-    columns.add(CELL_ID);
-    columns.addAll(o.labels());
-    columns.add("pc");
-    List<Row> rows =
-        projected
-            .select(
-                columns.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new))
-            .collectAsList();
-    int n = rows.size();
-    Map<String, CellLabel> labels = labels(sample, o.labels(), rows);
+        new PCA()
+            .setInputCol(EmbeddingTable.EMBEDDING)
+            .setOutputCol("pc")
+            .setK(Math.min(COMPONENTS, dimensions))
+            .fit(sample);
+    List<Column> columns = new ArrayList<>();
+    columns.add(col(CELL_ID));
+    o.labels().forEach(l -> columns.add(col(l)));
+    columns.add(col("pc"));
+    List<Row> rows = pca.transform(sample).select(columns.toArray(new Column[0])).collectAsList();
+    Drawn drawn = new Drawn(rows, labels(sample, o.labels(), rows), pca);
     out.createStaging();
     List<String> files = new ArrayList<>();
+    Map<String, Object> umapSummary =
+        o.styles().contains(PlotStyle.UMAP) ? drawUmap(spark, o, drawn, out, files) : null;
+    int heatmapCells =
+        o.styles().contains(PlotStyle.HEATMAP)
+            ? drawHeatmaps(spark, o, sample, drawn, out, files)
+            : 0;
+    int n = drawn.size();
+    Map<String, CellLabel> labels = drawn.labels();
     double[] explained = pca.explainedVariance().toArray();
-    Map<String, Object> umapSummary = null;
-    if (o.styles().contains(PlotStyle.UMAP)) {
-      if (n <= o.neighbors()) {
-        throw UserException.of(
-            "A UMAP of %d cells with --neighbors %d: it needs more cells than neighbours; plot more"
-                + " cells (--max-cells, --filter) or lower --neighbors",
-            n, o.neighbors());
-      }
-      spark.sparkContext().setJobDescription("cellspark plot: UMAP on the driver");
-      long t = System.nanoTime();
-      float[][] points = new float[n][];
-      for (int i = 0; i < n; i++) {
-        double[] pc = rows.get(i).<Vector>getAs(columns.size() - 1).toArray();
-        points[i] = new float[pc.length];
-        for (int j = 0; j < pc.length; j++) {
-          points[i][j] = (float) pc[j];
-        }
-      }
-      float[][] xy = UmapLayout.of(points, o.neighbors(), o.minDist(), o.seed());
-      out.writeText("umap.csv", umapCsv(rows, o.labels(), xy));
-      files.add("umap.csv");
-      for (String l : o.labels()) {
-        String name = "umap_" + fileSafe(l) + ".png";
-        out.writeBytes(name, PngBytes.of(s -> UmapChart.write(xy, labels.get(l), l, s)));
-        files.add(name);
-      }
-      umapSummary = new LinkedHashMap<>();
-      umapSummary.put("neighbors", o.neighbors());
-      umapSummary.put("min_dist", o.minDist());
-      umapSummary.put("seconds", seconds(t));
-    }
-    int heatmapCells = 0;
-    if (o.styles().contains(PlotStyle.HEATMAP)) {
-      heatmapCells = Math.min(n, PlotOptions.MAX_HEATMAP_CELLS);
-      spark.sparkContext().setJobDescription("cellspark plot: the heatmap's cells");
-      List<Row> full =
-          sample
-              .select(col(CELL_ID), col(EmbeddingTable.EMBEDDING))
-              .limit(heatmapCells)
-              .collectAsList();
-      double[][] values = new double[heatmapCells][];
-      double[] score = new double[heatmapCells];
-      for (int i = 0; i < heatmapCells; i++) {
-        if (!String.valueOf(full.get(i).get(0)).equals(String.valueOf(rows.get(i).get(0)))) {
-          throw new Bug("the heatmap's cells came back in another order than the sample's");
-        }
-        values[i] = full.get(i).<Vector>getAs(1).toArray();
-        score[i] = rows.get(i).<Vector>getAs(columns.size() - 1).apply(0);
-      }
-      double[][] scaled = HeatmapLayout.scaleColumns(values);
-      int[] colOrder = HeatmapLayout.columnOrder(firstComponent(pca.pc()));
-      int[] firstRows = new int[heatmapCells];
-      Arrays.setAll(firstRows, i -> i);
-      for (String l : o.labels()) {
-        CellLabel label = labels.get(l).rows(firstRows);
-        int[] rowOrder = HeatmapLayout.rowOrder(label, score);
-        double[][] drawn = new double[heatmapCells][colOrder.length];
-        for (int i = 0; i < heatmapCells; i++) {
-          for (int j = 0; j < colOrder.length; j++) {
-            drawn[i][j] = scaled[rowOrder[i]][colOrder[j]];
-          }
-        }
-        String name = "heatmap_" + fileSafe(l) + ".png";
-        CellLabel ordered = label.rows(rowOrder);
-        out.writeBytes(name, PngBytes.of(s -> EmbeddingHeatmap.write(drawn, ordered, l, s)));
-        files.add(name);
-      }
-    }
     double seconds = seconds(start);
     job.commit(
         out,
@@ -263,6 +215,86 @@ public final class PlotJob {
             seconds,
             out.targetUri()));
     return new PlotResult(out.targetUri(), n, heatmapCells, List.copyOf(files), seconds);
+  }
+
+  /** umap.csv and a UMAP per label; the summary's umap entry. */
+  private static Map<String, Object> drawUmap(
+      SparkSession spark, PlotOptions o, Drawn drawn, StagedOutput out, List<String> files) {
+    int n = drawn.size();
+    if (n <= o.neighbors()) {
+      throw UserException.of(
+          "A UMAP of %d cells with --neighbors %d: it needs more cells than neighbours; plot more"
+              + " cells (--max-cells, --filter) or lower --neighbors",
+          n, o.neighbors());
+    }
+    spark.sparkContext().setJobDescription("cellspark plot: UMAP on the driver");
+    long t = System.nanoTime();
+    float[][] points = new float[n][];
+    for (int i = 0; i < n; i++) {
+      double[] pc = drawn.components(i).toArray();
+      points[i] = new float[pc.length];
+      for (int j = 0; j < pc.length; j++) {
+        points[i][j] = (float) pc[j];
+      }
+    }
+    float[][] xy = UmapLayout.of(points, o.neighbors(), o.minDist(), o.seed());
+    out.writeText("umap.csv", umapCsv(drawn.rows(), o.labels(), xy));
+    files.add("umap.csv");
+    for (String l : o.labels()) {
+      String name = "umap_" + fileSafe(l) + ".png";
+      out.writeBytes(name, PngBytes.of(s -> UmapChart.write(xy, drawn.labels().get(l), l, s)));
+      files.add(name);
+    }
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("neighbors", o.neighbors());
+    summary.put("min_dist", o.minDist());
+    summary.put("seconds", seconds(t));
+    return summary;
+  }
+
+  /**
+   * A heatmap per label of the sample's first cells (at most {@link
+   * PlotOptions#MAX_HEATMAP_CELLS}), whose full embeddings come to the driver; returns how many.
+   */
+  private static int drawHeatmaps(
+      SparkSession spark,
+      PlotOptions o,
+      Dataset<Row> sample,
+      Drawn drawn,
+      StagedOutput out,
+      List<String> files) {
+    int cells = Math.min(drawn.size(), PlotOptions.MAX_HEATMAP_CELLS);
+    spark.sparkContext().setJobDescription("cellspark plot: the heatmap's cells");
+    List<Row> full =
+        sample.select(col(CELL_ID), col(EmbeddingTable.EMBEDDING)).limit(cells).collectAsList();
+    double[][] values = new double[cells][];
+    double[] score = new double[cells];
+    for (int i = 0; i < cells; i++) {
+      if (!String.valueOf(full.get(i).get(0)).equals(String.valueOf(drawn.rows().get(i).get(0)))) {
+        throw new Bug("the heatmap's cells came back in another order than the sample's");
+      }
+      values[i] = full.get(i).<Vector>getAs(1).toArray();
+      score[i] = drawn.components(i).apply(0);
+    }
+    double[][] scaled = HeatmapLayout.scaleColumns(values);
+    int[] colOrder = HeatmapLayout.columnOrder(firstComponent(drawn.pca().pc()));
+    int[] firstRows = new int[cells];
+    Arrays.setAll(firstRows, i -> i);
+    for (String l : o.labels()) {
+      CellLabel label = drawn.labels().get(l).rows(firstRows);
+      int[] rowOrder = HeatmapLayout.rowOrder(label, score);
+      double[][] ordered = new double[cells][colOrder.length];
+      for (int i = 0; i < cells; i++) {
+        for (int j = 0; j < colOrder.length; j++) {
+          ordered[i][j] = scaled[rowOrder[i]][colOrder[j]];
+        }
+      }
+      String name = "heatmap_" + fileSafe(l) + ".png";
+      CellLabel orderedLabel = label.rows(rowOrder);
+      out.writeBytes(name, PngBytes.of(s -> EmbeddingHeatmap.write(ordered, orderedLabel, l, s)));
+      files.add(name);
+    }
+    return cells;
   }
 
   /** Each label's values for the collected rows (columns 1..labels of each row). */
