@@ -48,6 +48,15 @@ final class PlotCommand implements Callable<Integer> {
   String[] labels;
 
   @Option(
+      names = "--annotations",
+      paramLabel = "FILE",
+      description =
+          "More columns to colour by, joined by cell_id: a CSV or TSV (scanpy's"
+              + " adata.obs.to_csv() as it is), a Parquet table, or a classify apply / finetune"
+              + " output (its predictions/).")
+  String annotations;
+
+  @Option(
       names = {"--style", "--plot-style"},
       paramLabel = "STYLE",
       description = "umap, heatmap, or umap,heatmap [plot_style].")
@@ -90,6 +99,7 @@ final class PlotCommand implements Callable<Integer> {
             .input(input)
             .output(output)
             .labels(Arrays.stream(labels).map(String::trim).filter(s -> !s.isEmpty()).toList())
+            .annotations(annotations)
             .styles(PlotStyle.parseList(style))
             .filters(filters.parsed())
             .maxCells(maxCells)

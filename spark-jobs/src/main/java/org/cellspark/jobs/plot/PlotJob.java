@@ -67,13 +67,21 @@ public final class PlotJob {
     long start = System.nanoTime();
     Dataset<Row> cells = EmbeddingTable.read(spark, o.input(), "--input");
     EmbeddingTable.requireColumn(cells, CELL_ID, "--input", o.input());
+    if (o.annotations() != null) {
+      cells = Annotations.join(spark, cells, o.annotations());
+    }
     List<String> columns = Arrays.asList(cells.columns());
     for (String label : o.labels()) {
       if (!columns.contains(label)) {
         throw UserException.of(
             "--labels %s: %s has no column '%s' (columns: %s); embed with --labels %s to carry it"
-                + " (embed carries every column of the tokens when not given --labels)",
-            label, o.input(), label, String.join(", ", columns), label);
+                + " (embed carries every column of the tokens when not given --labels), or give"
+                + " it with --annotations",
+            label,
+            o.annotations() == null ? o.input() : o.input() + " with --annotations",
+            label,
+            String.join(", ", columns),
+            label);
       }
       CellLabel.requireColourable(label, cells.schema().apply(label).dataType(), o.input());
     }
@@ -83,7 +91,7 @@ public final class PlotJob {
             o.output(),
             o.overwrite(),
             spark.sparkContext().hadoopConfiguration(),
-            List.of(o.input()));
+            o.annotations() == null ? List.of(o.input()) : List.of(o.input(), o.annotations()));
     try (JobScope job = JobScope.start(spark.sparkContext(), "cellspark plot", out)) {
       // One pass for the count and the embeddings' shape: PCA needs every cell to have one, of one
       // size (embed's output always has; another table may not).
@@ -369,6 +377,7 @@ public final class PlotJob {
     Map<String, Object> options = new LinkedHashMap<>();
     options.put("input", o.input());
     options.put("labels", o.labels());
+    options.put("annotations", o.annotations());
     options.put("styles", o.styles().stream().map(s -> s.name().toLowerCase(Locale.ROOT)).toList());
     options.put("filters", o.filters().stream().map(Object::toString).toList());
     options.put("max_cells", o.maxCells());

@@ -11,6 +11,8 @@ import org.cellspark.jobs.common.OptionProblems;
  *     and an {@code embedding} column (ML vector or array of numbers)
  * @param output the folder to write (PNG files, umap.csv, summary)
  * @param labels the columns to colour cells by, one plot each (upstream's labels_to_plot)
+ * @param annotations a table of more columns by cell_id (CSV, TSV or Parquet, or an output folder
+ *     with predictions/); null: none
  * @param styles what to draw: a UMAP, a heatmap, or both
  * @param filters cells kept before sampling (upstream's filter_data)
  * @param maxCells cells drawn: the N with the smallest seeded hash of cell_id; 0 = every cell, up
@@ -24,6 +26,7 @@ public record PlotOptions(
     String input,
     String output,
     List<String> labels,
+    String annotations,
     List<PlotStyle> styles,
     List<CellSelection.Filter> filters,
     int maxCells,
@@ -89,6 +92,7 @@ public record PlotOptions(
     b.input = input;
     b.output = output;
     b.labels = labels;
+    b.annotations = annotations;
     b.styles = styles;
     b.filters = filters;
     b.maxCells = maxCells;
@@ -104,6 +108,7 @@ public record PlotOptions(
     private String input;
     private String output;
     private List<String> labels = List.of();
+    private String annotations;
     private List<PlotStyle> styles = List.of(PlotStyle.UMAP);
     private List<CellSelection.Filter> filters = List.of();
     private int maxCells = DEFAULT_MAX_CELLS;
@@ -126,6 +131,11 @@ public record PlotOptions(
 
     public Builder labels(List<String> v) {
       labels = v;
+      return this;
+    }
+
+    public Builder annotations(String v) {
+      annotations = v;
       return this;
     }
 
@@ -166,7 +176,17 @@ public record PlotOptions(
 
     public PlotOptions build() {
       return new PlotOptions(
-          input, output, labels, styles, filters, maxCells, seed, neighbors, minDist, overwrite);
+          input,
+          output,
+          labels,
+          annotations,
+          styles,
+          filters,
+          maxCells,
+          seed,
+          neighbors,
+          minDist,
+          overwrite);
     }
   }
 }

@@ -206,6 +206,75 @@ class PlotJobTest {
     assertThat(tmp.resolve("c/umap.csv")).doesNotExist();
   }
 
+  /**
+   * Labels kept outside the embeddings: scanpy's adata.obs.to_csv() (the index first under an empty
+   * header; Leiden clusters as whole numbers, a score as decimals; some cells not listed), and a
+   * classify apply output's predictions/.
+   */
+  @Test
+  void annotationsComeFromScanpysCsvOrAPredictionsFolder(SparkSession spark) throws IOException {
+    StringBuilder obs = new StringBuilder(",leiden,score\n");
+    Map<String, String> leiden = new HashMap<>();
+    int i = 0;
+    for (String id : TYPE_OF.keySet().stream().sorted().toList()) {
+      if (i++ % 10 == 9) {
+        continue; // not annotated
+      }
+      String cluster = Integer.toString(i % 12);
+      leiden.put(id, cluster);
+      obs.append(id).append(',').append(cluster).append(',').append(i / 600.0).append('\n');
+    }
+    Path csv = tmp.resolve("obs.csv");
+    Files.writeString(csv, obs);
+    PlotJob.run(
+        spark,
+        options(tmp.resolve("a").toString())
+            .labels(List.of("leiden", "score"))
+            .annotations(csv.toString())
+            .styles(List.of(PlotStyle.UMAP))
+            .maxCells(100)
+            .build());
+    List<String[]> points = csv(tmp.resolve("a/umap.csv"));
+    assertThat(points.get(0)).containsExactly("cell_id", "leiden", "score", "umap_1", "umap_2");
+    for (String[] p : points.subList(1, points.size())) {
+      assertThat(p[1]).isEqualTo(leiden.getOrDefault(p[0], ""));
+    }
+    JsonNode summary = new ObjectMapper().readTree(tmp.resolve("a/_cellspark.json").toFile());
+    assertThat(summary.at("/labels/leiden/kind").asText()).isEqualTo("categories");
+    assertThat(summary.at("/labels/score/kind").asText()).isEqualTo("number");
+
+    Path applied = tmp.resolve("applied");
+    spark
+        .read()
+        .parquet(cells)
+        .select(col("cell_id"), col("cell_type").as("predicted"))
+        .write()
+        .parquet(applied.resolve("predictions").toString());
+    PlotResult r =
+        PlotJob.run(
+            spark,
+            options(tmp.resolve("b").toString())
+                .labels(List.of("predicted"))
+                .annotations(applied.toString())
+                .styles(List.of(PlotStyle.UMAP))
+                .maxCells(100)
+                .build());
+    assertThat(r.files()).contains("umap_predicted.png");
+
+    Path twice = tmp.resolve("twice.csv");
+    Files.writeString(twice, "cell_id,leiden\nA_1,1\nA_1,2\nB_1,3\n");
+    assertThatThrownBy(
+            () ->
+                PlotJob.run(
+                    spark,
+                    options(tmp.resolve("c").toString())
+                        .labels(List.of("leiden"))
+                        .annotations(twice.toString())
+                        .build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("lists 1 cell IDs more than once (A_1: 2 times)");
+  }
+
   @Test
   void badRequestsAreRefusedWithWhatToDo(SparkSession spark) {
     assertThatThrownBy(
