@@ -85,6 +85,16 @@ final class DemoCommand implements Callable<Integer> {
         r.testAccuracy(),
         r.testMacroF1());
     out.println("  report:   " + r.report());
+    String embeddings = r.embed().output();
+    if (embeddings.startsWith("file:")) {
+      embeddings = java.net.URI.create(embeddings).getPath(); // as the user would type it
+    }
+    out.println(
+        "  next:     bin/cellspark plot --input "
+            + embeddings
+            + " --labels cell_type,donor --output "
+            + java.nio.file.Path.of(embeddings).resolveSibling("plots")
+            + "  (a UMAP per label)");
     out.flush();
   }
 

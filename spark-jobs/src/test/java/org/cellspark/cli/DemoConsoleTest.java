@@ -40,6 +40,9 @@ class DemoConsoleTest {
                 l.matches(
                     "^\\d\\d:\\d\\d:\\d\\d INFO"
                         + " (TokenizeJob|EmbedJob|PerturbJob|StatsJob|ClassifyJob): .*"));
-    assertThat(run.console()).contains("report:").contains("genes tested");
+    assertThat(run.console())
+        .contains("report:")
+        .contains("genes tested")
+        .contains("next:     bin/cellspark plot --input ");
   }
 }
