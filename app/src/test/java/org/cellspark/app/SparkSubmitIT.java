@@ -161,8 +161,8 @@ class SparkSubmitIT {
    * job's output from there: a cross-validation with a settings search trains its four trainings
    * (two folds x two trials) spread over both executors, each fold keeping its best trial; and
    * pretrain and finetune-multitask train in an executor the same way, under Kryo, and classify
-   * apply --tokens labels the cells with the multi-task model on the executors (a fold's model
-   * under classify apply: FinetuneFoldsTest).
+   * apply --tokens labels the cells with the multi-task model on the executors and scores a task
+   * against the cells' labels there (a fold's model under classify apply: FinetuneFoldsTest).
    */
   @Test
   void finetuneTrainsInAnExecutorOfItsOwn() throws Exception {
@@ -284,9 +284,14 @@ class SparkSubmitIT {
             tmp.resolve("mt").toString(),
             "--tokens",
             tmp.resolve("tokens").toString(),
+            "--label",
+            "cell_type",
             "--output",
             tmp.resolve("mt-labels").toString());
-    assertThat(appliedMt).contains("labelled 600 cells");
+    assertThat(appliedMt)
+        .contains("labelled 600 cells")
+        .contains("cell_type: 600 of 600 cells scored");
+    assertThat(tmp.resolve("mt-labels/confusion_matrix_cell_type.png")).exists();
     LocalCluster.deleteWorkDir();
   }
 
