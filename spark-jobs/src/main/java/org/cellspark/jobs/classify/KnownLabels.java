@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,7 @@ import java.util.TreeMap;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.PngBytes;
@@ -64,22 +66,35 @@ public record KnownLabels(
       String probability,
       List<String> classes,
       String task) {
-    Column names = lit(classes.toArray(new String[0]));
+    String[] names = classes.toArray(new String[0]);
+    // Read once: the counts, the metrics and the ROC curve each pass over these three columns.
     Dataset<Row> p =
-        predictions.select(
-            col(column).cast("string").as("truth"),
-            col(predicted).as("predicted"),
-            col(probability).as("p"));
+        predictions
+            .select(
+                col(column).cast("string").as("truth"),
+                col(predicted).as("predicted"),
+                col(probability).as("p"))
+            .persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      return score(p, column, names, task);
+    } finally {
+      p.unpersist();
+    }
+  }
+
+  private static KnownLabels score(Dataset<Row> p, String column, String[] names, String task) {
+    List<String> classes = List.of(names);
     // Only the model's classes and the most frequent other values come to the driver: a column
     // given by mistake (cell_id) has as many values as cells.
-    Column known = col("truth").isin((Object[]) classes.toArray(new String[0]));
+    Column known = col("truth").isin((Object[]) names);
+    Column other = not(known).or(col("truth").isNull());
     Dataset<Row> counts = p.groupBy("truth").count();
     Row totals =
         counts
             .agg(
                 sum(col("count")),
                 sum(when(known, col("count")).otherwise(0L)),
-                count(when(not(known).or(col("truth").isNull()), 1)))
+                count(when(other, 1)))
             .first();
     long cells = totals.isNullAt(0) ? 0 : totals.getLong(0);
     long unscored = cells - (totals.isNullAt(1) ? 0 : totals.getLong(1));
@@ -87,7 +102,7 @@ public record KnownLabels(
     Map<String, Long> notScored = new TreeMap<>();
     for (Row r :
         counts
-            .filter(not(known).or(col("truth").isNull()))
+            .filter(other)
             .orderBy(col("count").desc(), col("truth"))
             .limit(MAX_LISTED)
             .collectAsList()) {
@@ -108,15 +123,18 @@ public record KnownLabels(
           String.join(", ", classes),
           String.join(", ", notScored.keySet().stream().limit(20).toList()));
     }
+    Column indices = lit(names);
     Dataset<Row> scored =
-        p.filter(col("truth").isin((Object[]) classes.toArray(new String[0])))
-            .withColumn("label_index", array_position(names, col("truth")).minus(1).cast("double"))
+        p.filter(known)
             .withColumn(
-                "prediction", array_position(names, col("predicted")).minus(1).cast("double"));
-    ClassMetrics metrics = ClassMetrics.of(scored, classes.toArray(new String[0]));
+                "label_index", array_position(indices, col("truth")).minus(1).cast("double"))
+            .withColumn(
+                "prediction", array_position(indices, col("predicted")).minus(1).cast("double"));
+    ClassMetrics metrics = ClassMetrics.of(scored, names);
     RocCurves.Curve roc = null;
-    long positives = scored.filter(col("label_index").equalTo(1)).count();
-    if (classes.size() == 2 && positives > 0 && positives < metrics.cells()) {
+    // The second class's cells: its row of the confusion matrix.
+    long positives = classes.size() == 2 ? Arrays.stream(metrics.confusion()[1]).sum() : 0;
+    if (positives > 0 && positives < metrics.cells()) {
       roc =
           RocCurves.of(
               0,

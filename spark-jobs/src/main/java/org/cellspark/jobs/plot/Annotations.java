@@ -37,15 +37,10 @@ final class Annotations {
    */
   static Dataset<Row> join(SparkSession spark, Dataset<Row> cells, String file) {
     Dataset<Row> notes = read(spark, file);
-    long repeated = notes.groupBy(PlotJob.CELL_ID).count().filter(col("count").gt(1)).count();
+    Dataset<Row> twice = notes.groupBy(PlotJob.CELL_ID).count().filter(col("count").gt(1));
+    long repeated = twice.count();
     if (repeated > 0) {
-      Row first =
-          notes
-              .groupBy(PlotJob.CELL_ID)
-              .count()
-              .filter(col("count").gt(1))
-              .orderBy(PlotJob.CELL_ID)
-              .first();
+      Row first = twice.orderBy(PlotJob.CELL_ID).first();
       throw UserException.of(
           "--annotations %s lists %,d cell IDs more than once (%s: %d times); give one row per"
               + " cell",

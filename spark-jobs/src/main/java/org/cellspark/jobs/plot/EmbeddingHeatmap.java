@@ -9,14 +9,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.LegendItem;
-import org.jfree.chart.LegendItemCollection;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.PaintScale;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.LegendTitle;
-import org.jfree.chart.title.PaintScaleLegend;
 import org.jfree.chart.ui.Align;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.data.xy.XYSeriesCollection;
@@ -67,37 +64,16 @@ final class EmbeddingHeatmap {
             ? RenderingHints.VALUE_INTERPOLATION_BILINEAR
             : RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
     chart.setRenderingHints(hints);
-    PaintScaleLegend values = new PaintScaleLegend(new Magma(), new NumberAxis("scaled value"));
-    values.setPosition(RectangleEdge.RIGHT);
-    values.setStripWidth(16);
-    values.setMargin(40, 10, 40, 10);
-    chart.addSubtitle(values);
+    chart.addSubtitle(LabelLegends.scale(new Magma(), new NumberAxis("scaled value")));
     if (label.numeric()) {
-      double[] range = UmapChart.finiteRange(label.number());
-      NumberAxis axis = new NumberAxis(label.name() + " (colour bar)");
-      axis.setRange(range[0], range[1] > range[0] ? range[1] : range[0] + 1);
-      PaintScaleLegend bar = new PaintScaleLegend(new UmapChart.Ramp(range[0], range[1]), axis);
-      bar.setPosition(RectangleEdge.RIGHT);
-      bar.setStripWidth(16);
-      bar.setMargin(40, 10, 40, 10);
-      chart.addSubtitle(bar);
-    } else if (label.categories().size() <= UmapChart.MAX_LEGEND_ENTRIES) {
-      LegendItemCollection items = new LegendItemCollection();
-      for (int c = 0; c < label.categories().size(); c++) {
-        items.add(
-            new LegendItem(
-                label.categories().get(c),
-                null,
-                null,
-                null,
-                new Rectangle2D.Double(-5, -5, 10, 10),
-                UmapChart.colour(label, c)));
+      chart.addSubtitle(LabelLegends.ramp(label, label.name() + " (colour bar)"));
+    } else {
+      LegendTitle legend =
+          LabelLegends.categories(
+              plot, label, new Rectangle2D.Double(-5, -5, 10, 10), RectangleEdge.TOP);
+      if (legend != null) {
+        chart.addSubtitle(legend);
       }
-      plot.setFixedLegendItems(items);
-      LegendTitle legend = new LegendTitle(plot);
-      legend.setPosition(RectangleEdge.TOP);
-      legend.setItemFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-      chart.addSubtitle(legend);
     }
     ChartUtils.writeChartAsPNG(out, chart, WIDTH, HEIGHT);
   }
@@ -121,13 +97,12 @@ final class EmbeddingHeatmap {
     int m = columnsPerDimension(d);
     BufferedImage image =
         new BufferedImage(BAR + GAP + d * m, Math.max(1, n), BufferedImage.TYPE_INT_RGB);
-    double[] range = label.numeric() ? UmapChart.finiteRange(label.number()) : null;
-    UmapChart.Ramp ramp = range == null ? null : new UmapChart.Ramp(range[0], range[1]);
+    LabelLegends.Ramp ramp = label.numeric() ? LabelLegends.Ramp.of(label) : null;
     for (int i = 0; i < n; i++) {
       Color labelColour =
           label.numeric()
               ? (Color) ramp.getPaint(label.number()[i])
-              : UmapChart.colour(label, label.category()[i]);
+              : LabelLegends.colour(label, label.category()[i]);
       for (int k = 0; k < BAR; k++) {
         image.setRGB(k, i, labelColour.getRGB());
       }

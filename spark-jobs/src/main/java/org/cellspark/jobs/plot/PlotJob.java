@@ -143,7 +143,7 @@ public final class PlotJob {
               .select(kept.toArray(new Column[0]))
               .persist(StorageLevel.MEMORY_AND_DISK());
       try {
-        return draw(spark, o, sample, available, out, job, start);
+        return draw(spark, o, sample, available, shape.getInt(2), out, job, start);
       } finally {
         sample.unpersist();
       }
@@ -170,11 +170,10 @@ public final class PlotJob {
       PlotOptions o,
       Dataset<Row> sample,
       long available,
+      int dimensions,
       StagedOutput out,
       JobScope job,
       long start) {
-    Row first = sample.select(EmbeddingTable.EMBEDDING).first();
-    int dimensions = first.<Vector>getAs(0).size();
     spark.sparkContext().setJobDescription("cellspark plot: principal components of the sample");
     PCAModel pca =
         new PCA()
@@ -352,7 +351,7 @@ public final class PlotJob {
   private static Map<String, Object> labelSummary(CellLabel label) {
     Map<String, Object> m = new LinkedHashMap<>();
     if (label.numeric()) {
-      double[] range = UmapChart.finiteRange(label.number());
+      double[] range = LabelLegends.finiteRange(label.number());
       m.put("kind", "number");
       m.put("min", range[0]);
       m.put("max", range[1]);

@@ -11,15 +11,11 @@ import java.util.Comparator;
 import java.util.List;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.LegendItem;
-import org.jfree.chart.LegendItemCollection;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.SeriesRenderingOrder;
 import org.jfree.chart.plot.XYPlot;
-import org.jfree.chart.renderer.PaintScale;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.LegendTitle;
-import org.jfree.chart.title.PaintScaleLegend;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
@@ -33,9 +29,6 @@ import org.jfree.data.xy.XYSeriesCollection;
 final class UmapChart {
   static final int WIDTH = 1000;
   static final int HEIGHT = 800;
-
-  /** Legends with more entries than this are left out: the colours alone say more. */
-  static final int MAX_LEGEND_ENTRIES = 60;
 
   private UmapChart() {}
 
@@ -69,7 +62,7 @@ final class UmapChart {
             s.add(xy[i][0], xy[i][1]);
           }
         }
-        renderer.setSeriesPaint(data.getSeriesCount(), colour(label, c));
+        renderer.setSeriesPaint(data.getSeriesCount(), LabelLegends.colour(label, c));
         data.addSeries(s);
       }
     }
@@ -88,13 +81,14 @@ final class UmapChart {
     JFreeChart chart = new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 18), plot, false);
     chart.setBackgroundPaint(Color.WHITE);
     if (label.numeric()) {
-      chart.addSubtitle(rampLegend(label));
-    } else if (label.categories().size() <= MAX_LEGEND_ENTRIES) {
-      plot.setFixedLegendItems(legendInValueOrder(label));
-      LegendTitle legend = new LegendTitle(plot);
-      legend.setPosition(RectangleEdge.RIGHT);
-      legend.setItemFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-      chart.addSubtitle(legend);
+      chart.addSubtitle(LabelLegends.ramp(label, label.name()));
+    } else {
+      LegendTitle legend =
+          LabelLegends.categories(
+              plot, label, new Ellipse2D.Double(-5, -5, 10, 10), RectangleEdge.RIGHT);
+      if (legend != null) {
+        chart.addSubtitle(legend);
+      }
     }
     ChartUtils.writeChartAsPNG(out, chart, WIDTH, HEIGHT);
   }
@@ -105,12 +99,6 @@ final class UmapChart {
    */
   static double pointSize(int cells) {
     return Math.max(2.0, Math.min(9.0, 240.0 / Math.sqrt(Math.max(1, cells))));
-  }
-
-  static Color colour(CellLabel label, int category) {
-    return label.categories().get(category).equals(CellLabel.MISSING)
-        ? Palettes.MISSING
-        : Palettes.category(category);
   }
 
   static List<Integer> categoriesLargestFirst(CellLabel label) {
@@ -130,79 +118,17 @@ final class UmapChart {
     return new XYLineAndShapeRenderer(false, true);
   }
 
-  private static LegendItemCollection legendInValueOrder(CellLabel label) {
-    LegendItemCollection items = new LegendItemCollection();
-    for (int c = 0; c < label.categories().size(); c++) {
-      LegendItem item =
-          new LegendItem(
-              label.categories().get(c),
-              null,
-              null,
-              null,
-              new Ellipse2D.Double(-5, -5, 10, 10),
-              colour(label, c));
-      items.add(item);
-    }
-    return items;
-  }
-
-  private static PaintScaleLegend rampLegend(CellLabel label) {
-    double[] range = finiteRange(label.number());
-    NumberAxis axis = new NumberAxis(label.name());
-    axis.setRange(range[0], range[1] > range[0] ? range[1] : range[0] + 1);
-    PaintScaleLegend legend = new PaintScaleLegend(new Ramp(range[0], range[1]), axis);
-    legend.setPosition(RectangleEdge.RIGHT);
-    legend.setStripWidth(16);
-    legend.setMargin(40, 10, 40, 10);
-    return legend;
-  }
-
-  /** The smallest and largest finite values (0 and 1 when there are none). */
-  static double[] finiteRange(double[] values) {
-    double lo = Double.POSITIVE_INFINITY;
-    double hi = Double.NEGATIVE_INFINITY;
-    for (double v : values) {
-      if (Double.isFinite(v)) {
-        lo = Math.min(lo, v);
-        hi = Math.max(hi, v);
-      }
-    }
-    return lo > hi ? new double[] {0, 1} : new double[] {lo, hi};
-  }
-
-  /** Viridis from a label's smallest to its largest value. */
-  record Ramp(double lower, double upper) implements PaintScale {
-    @Override
-    public double getLowerBound() {
-      return lower;
-    }
-
-    @Override
-    public double getUpperBound() {
-      return upper > lower ? upper : lower + 1;
-    }
-
-    @Override
-    public Paint getPaint(double value) {
-      if (Double.isNaN(value)) {
-        return Palettes.MISSING;
-      }
-      return Palettes.viridis(upper > lower ? (value - lower) / (upper - lower) : 0.5);
-    }
-  }
-
   /** Each point painted by its cell's value; {@code order} maps the series' items to cells. */
   private static final class RampRenderer extends XYLineAndShapeRenderer {
     private static final long serialVersionUID = 1L;
     private final transient CellLabel label;
-    private final transient Ramp ramp;
+    private final transient LabelLegends.Ramp ramp;
     final transient List<Integer> order = new ArrayList<>();
 
     RampRenderer(CellLabel label) {
       super(false, true);
       this.label = label;
-      double[] range = finiteRange(label.number());
-      this.ramp = new Ramp(range[0], range[1]);
+      this.ramp = LabelLegends.Ramp.of(label);
     }
 
     @Override
