@@ -102,7 +102,7 @@ final class ClassifyFolds {
     metrics.put("classes", Arrays.asList(names));
     metrics.put("test", scores.asMap());
     metrics.put("folds", each);
-    scores.write(out, hadoop, "test cells");
+    scores.write(out, "test cells");
     out.writeText("folds.csv", csv.toString());
     out.writeText(
         "metrics.json", new JobSummary("classify-metrics").put("metrics", metrics).toJson());

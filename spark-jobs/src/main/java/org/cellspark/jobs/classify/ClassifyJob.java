@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.array_max;
 import static org.apache.spark.sql.functions.col;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -12,8 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkContext;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
@@ -33,6 +30,7 @@ import org.cellspark.jobs.common.CsvField;
 import org.cellspark.jobs.common.EmbeddingTable;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
+import org.cellspark.jobs.common.PngBytes;
 import org.cellspark.jobs.common.StagedOutput;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -125,7 +123,7 @@ public final class ClassifyJob {
       Split reported = bySplit.get(Split.TEST).cells() > 0 ? Split.TEST : Split.VALIDATION;
       Map<String, Object> metrics = new LinkedHashMap<>();
       bySplit.forEach((s, m) -> metrics.put(s.label(), m.asMap()));
-      writeReports(out, hadoop, o, trained, names, metrics, bySplit, reported);
+      writeReports(out, o, trained, names, metrics, bySplit, reported);
 
       double seconds = (System.nanoTime() - start) / 1e9;
       JobSummary summary =
@@ -351,7 +349,6 @@ public final class ClassifyJob {
   /** metrics.json, per_class.csv, and the reported split's confusion matrix as CSV and PNG. */
   private static void writeReports(
       StagedOutput out,
-      Configuration hadoop,
       ClassifyOptions o,
       Trained trained,
       String[] classes,
@@ -369,7 +366,11 @@ public final class ClassifyJob {
     out.writeText("per_class.csv", perClassCsv(bySplit));
     ClassMetrics shown = bySplit.get(reported);
     out.writeText("confusion_matrix.csv", confusionCsv(shown.confusion(), classes));
-    writePng(out, hadoop, shown, classes, reported);
+    String title =
+        ConfusionHeatmap.title(reported.label(), shown.cells(), shown.accuracy(), shown.macroF1());
+    out.writeBytes(
+        "confusion_matrix.png",
+        PngBytes.of(s -> ConfusionHeatmap.write(shown.confusion(), classes, title, s)));
   }
 
   private static String perClassCsv(Map<Split, ClassMetrics> bySplit) {
@@ -409,24 +410,6 @@ public final class ClassifyJob {
       b.append('\n');
     }
     return b.toString();
-  }
-
-  private static void writePng(
-      StagedOutput out, Configuration hadoop, ClassMetrics m, String[] classes, Split split) {
-    Path png = new Path(out.stagingUri(), "confusion_matrix.png");
-    try {
-      FileSystem fs = png.getFileSystem(hadoop);
-      try (OutputStream s = fs.create(png, true)) {
-        ConfusionHeatmap.write(
-            m.confusion(),
-            classes,
-            ConfusionHeatmap.title(split.label(), m.cells(), m.accuracy(), m.macroF1()),
-            s);
-      }
-    } catch (IOException e) {
-      throw UserException.because(
-          e, "Cannot write confusion_matrix.png into %s: %s", out.targetUri(), e.getMessage());
-    }
   }
 
   private static Map<String, Object> options(ClassifyOptions o) {

@@ -1,18 +1,13 @@
 package org.cellspark.jobs.classify;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.PngBytes;
 import org.cellspark.jobs.common.StagedOutput;
 
 /**
@@ -134,30 +129,19 @@ public final class FoldScores {
    *
    * @param examples what was scored ("test cells", "test genes' occurrences"), for the titles
    */
-  public void write(StagedOutput out, Configuration hadoop, String examples) {
+  public void write(StagedOutput out, String examples) {
     String[] names = classes.toArray(new String[0]);
-    try {
-      out.writeText("confusion_matrix.csv", ClassifyJob.confusionCsv(confusion, names));
-      Path folder = new Path(out.stagingUri());
-      FileSystem fs = folder.getFileSystem(hadoop);
-      long scored = Arrays.stream(confusion).flatMapToLong(Arrays::stream).sum();
-      try (OutputStream s = fs.create(new Path(folder, "confusion_matrix.png"), true)) {
-        ConfusionHeatmap.write(
-            confusion,
-            names,
-            ConfusionHeatmap.title(
-                examples + ", all folds", scored, accuracy.getMean(), macroF1.getMean()),
-            s);
-      }
-      if (!curves.isEmpty()) {
-        out.writeText("roc.csv", RocCurves.csv(curves));
-        try (OutputStream s = fs.create(new Path(folder, "roc.png"), true)) {
-          RocCurves.write(curves, examples, names[1], s);
-        }
-      }
-    } catch (IOException e) {
-      throw UserException.because(
-          e, "Cannot write the folds' scores into %s: %s", out.targetUri(), e.getMessage());
+    out.writeText("confusion_matrix.csv", ClassifyJob.confusionCsv(confusion, names));
+    long scored = Arrays.stream(confusion).flatMapToLong(Arrays::stream).sum();
+    String title =
+        ConfusionHeatmap.title(
+            examples + ", all folds", scored, accuracy.getMean(), macroF1.getMean());
+    out.writeBytes(
+        "confusion_matrix.png",
+        PngBytes.of(s -> ConfusionHeatmap.write(confusion, names, title, s)));
+    if (!curves.isEmpty()) {
+      out.writeText("roc.csv", RocCurves.csv(curves));
+      out.writeBytes("roc.png", PngBytes.of(s -> RocCurves.write(curves, examples, names[1], s)));
     }
   }
 

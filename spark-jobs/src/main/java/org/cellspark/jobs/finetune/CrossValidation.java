@@ -92,7 +92,7 @@ final class CrossValidation {
           sc, f.fold(), test.labels(), e.predicted(), e.probabilities(), e.accuracy(), e.macroF1());
     }
     Map<String, Object> metrics = metrics(scores, kept);
-    write(spark, out, hadoop, o, names, kept, scores, metrics);
+    write(spark, out, o, names, kept, scores, metrics);
     return new Result(
         scores,
         kept,
@@ -165,13 +165,12 @@ final class CrossValidation {
   private static void write(
       SparkSession spark,
       StagedOutput out,
-      Configuration hadoop,
       FinetuneOptions o,
       List<String> names,
       List<TrainingTask.Outcome> kept,
       FoldScores scores,
       Map<String, Object> metrics) {
-    scores.write(out, hadoop, "test cells");
+    scores.write(out, "test cells");
     out.writeText("folds.csv", foldsCsv(kept, scores));
     Map<Integer, List<FineTuner.Epoch>> epochs = new LinkedHashMap<>();
     kept.forEach(f -> epochs.put(f.fold() + 1, f.epochs()));

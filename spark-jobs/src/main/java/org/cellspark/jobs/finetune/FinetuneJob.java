@@ -2,8 +2,6 @@ package org.cellspark.jobs.finetune;
 
 import static org.apache.spark.sql.functions.col;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -11,7 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -30,6 +27,7 @@ import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ModelFingerprint;
+import org.cellspark.jobs.common.PngBytes;
 import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
@@ -208,7 +206,7 @@ public final class FinetuneJob {
           trials.size() == 1 ? outcomes.get(0) : keepBest(outcomes, trials, o, out, hadoop);
       String reported = trained.splits().get("test").ids().isEmpty() ? "validation" : "test";
       Evaluation shown = trained.splits().get(reported).evaluation();
-      writeOutputs(spark, out, hadoop, o, trained, names, reported);
+      writeOutputs(spark, out, o, trained, names, reported);
       double seconds = (System.nanoTime() - start) / 1e9;
       JobSummary summary =
           new JobSummary("finetune")
@@ -336,47 +334,37 @@ public final class FinetuneJob {
   private static void writeOutputs(
       SparkSession spark,
       StagedOutput out,
-      Configuration hadoop,
       FinetuneOptions o,
       TrainingTask.Outcome trained,
       List<String> names,
       String reported) {
-    try {
-      out.writeText("training.csv", TrainingCurve.csv(trained.epochs(), "validation_macro_f1"));
-      org.apache.hadoop.fs.Path folder = new org.apache.hadoop.fs.Path(out.stagingUri());
-      FileSystem fs = folder.getFileSystem(hadoop);
-      try (OutputStream s =
-          fs.create(new org.apache.hadoop.fs.Path(folder, "training.png"), true)) {
-        TrainingCurve.write(trained.epochs(), "Fine-tuning on " + o.label(), "macro-F1", s);
-      }
-      TrainingTask.SplitResult shown = trained.splits().get(reported);
-      long[][] confusion = confusion(shown, names.size());
-      out.writeText(
-          "confusion_matrix.csv",
-          ClassifyJob.confusionCsv(confusion, names.toArray(new String[0])));
-      try (OutputStream s =
-          fs.create(new org.apache.hadoop.fs.Path(folder, "confusion_matrix.png"), true)) {
-        ConfusionHeatmap.write(
-            confusion,
-            names.toArray(new String[0]),
-            ConfusionHeatmap.title(
-                reported,
-                shown.ids().size(),
-                shown.evaluation().accuracy(),
-                shown.evaluation().macroF1()),
-            s);
-      }
-      out.writeText(
-          "metrics.json",
-          new JobSummary("finetune-metrics")
-              .put("metrics", metricsMap(trained))
-              .put("classes", names)
-              .toJson());
-      predictions(spark, trained, names, o).write().parquet(out.stagingUri() + "/predictions");
-    } catch (IOException e) {
-      throw UserException.because(
-          e, "Cannot write the fine-tune's outputs into %s: %s", out.targetUri(), e.getMessage());
-    }
+    out.writeText("training.csv", TrainingCurve.csv(trained.epochs(), "validation_macro_f1"));
+    out.writeBytes(
+        "training.png",
+        PngBytes.of(
+            s ->
+                TrainingCurve.write(
+                    trained.epochs(), "Fine-tuning on " + o.label(), "macro-F1", s)));
+    TrainingTask.SplitResult shown = trained.splits().get(reported);
+    long[][] confusion = confusion(shown, names.size());
+    String[] classes = names.toArray(new String[0]);
+    out.writeText("confusion_matrix.csv", ClassifyJob.confusionCsv(confusion, classes));
+    String title =
+        ConfusionHeatmap.title(
+            reported,
+            shown.ids().size(),
+            shown.evaluation().accuracy(),
+            shown.evaluation().macroF1());
+    out.writeBytes(
+        "confusion_matrix.png",
+        PngBytes.of(s -> ConfusionHeatmap.write(confusion, classes, title, s)));
+    out.writeText(
+        "metrics.json",
+        new JobSummary("finetune-metrics")
+            .put("metrics", metricsMap(trained))
+            .put("classes", names)
+            .toJson());
+    predictions(spark, trained, names, o).write().parquet(out.stagingUri() + "/predictions");
   }
 
   private static long[][] confusion(TrainingTask.SplitResult split, int classes) {

@@ -110,7 +110,7 @@ public final class GeneFinetuneJob {
       GeneNames names = new GeneNames(vocabulary);
       Report report = Report.of(JavaSparkContext.fromSparkContext(sc), outcomes, classes.names());
       Map<String, Object> metrics = report.asMap();
-      writeOutputs(out, hadoop, outcomes, folds, classes, names, report, metrics);
+      writeOutputs(out, outcomes, folds, classes, names, report, metrics);
       double seconds = (System.nanoTime() - start) / 1e9;
       JobSummary summary =
           new JobSummary("finetune-genes")
@@ -252,14 +252,13 @@ public final class GeneFinetuneJob {
 
   private static void writeOutputs(
       StagedOutput out,
-      Configuration hadoop,
       List<GeneFoldTask.Outcome> outcomes,
       GeneFolds folds,
       GeneClasses classes,
       GeneNames names,
       Report report,
       Map<String, Object> metrics) {
-    report.scores().write(out, hadoop, "test genes' occurrences");
+    report.scores().write(out, "test genes' occurrences");
     out.writeText("genes.csv", GeneTable.csv(outcomes, folds, classes.names(), names));
     out.writeText("folds.csv", foldsCsv(outcomes, report));
     if (folds.predicted().length > 0) {

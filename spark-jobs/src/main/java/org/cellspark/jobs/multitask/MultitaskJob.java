@@ -4,8 +4,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -13,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -34,6 +31,7 @@ import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ModelFingerprint;
+import org.cellspark.jobs.common.PngBytes;
 import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
@@ -137,7 +135,7 @@ public final class MultitaskJob {
                     outcomes, trials, o.search(), "validation_mean_macro_f1", out, hadoop);
         String reported = trained.splits().get("test").ids().isEmpty() ? "validation" : "test";
         Map<String, Object> metrics = metricsMap(trained, classes);
-        writeOutputs(spark, out, hadoop, o, trained, classes, reported, metrics);
+        writeOutputs(spark, out, o, trained, classes, reported, metrics);
         double seconds = (System.nanoTime() - start) / 1e9;
         JobSummary summary =
             new JobSummary("finetune-multitask")
@@ -333,56 +331,44 @@ public final class MultitaskJob {
   private static void writeOutputs(
       SparkSession spark,
       StagedOutput out,
-      Configuration hadoop,
       MultitaskOptions o,
       MultitaskTrainingTask.Outcome trained,
       Map<String, List<String>> classes,
       String reported,
       Map<String, Object> metrics) {
-    try {
-      out.writeText(
-          "training.csv", TrainingCurve.csv(trained.epochs(), "validation_mean_macro_f1"));
-      org.apache.hadoop.fs.Path folder = new org.apache.hadoop.fs.Path(out.stagingUri());
-      FileSystem fs = folder.getFileSystem(hadoop);
-      try (OutputStream s =
-          fs.create(new org.apache.hadoop.fs.Path(folder, "training.png"), true)) {
-        TrainingCurve.write(
-            trained.epochs(),
-            "Multi-task fine-tuning on " + String.join(", ", o.tasks()),
-            "mean macro-F1",
-            s);
-      }
-      MultitaskTrainingTask.SplitResult shown = trained.splits().get(reported);
-      int t = 0;
-      for (Map.Entry<String, List<String>> task : classes.entrySet()) {
-        String[] names = task.getValue().toArray(new String[0]);
-        MultiTaskEvaluation.Task e = shown.evaluation().tasks().get(t);
-        long[][] confusion = confusion(shown.labels()[t], e.predicted(), names.length);
-        String file = "confusion_matrix_" + task.getKey();
-        out.writeText(file + ".csv", ClassifyJob.confusionCsv(confusion, names));
-        try (OutputStream s =
-            fs.create(new org.apache.hadoop.fs.Path(folder, file + ".png"), true)) {
-          ConfusionHeatmap.write(
-              confusion,
-              names,
-              task.getKey()
-                  + ": "
-                  + ConfusionHeatmap.title(reported, e.labelled(), e.accuracy(), e.macroF1()),
-              s);
-        }
-        t++;
-      }
-      out.writeText(
-          "metrics.json",
-          new JobSummary("finetune-multitask-metrics")
-              .put("metrics", metrics)
-              .put("classes", classes)
-              .toJson());
-      predictions(spark, trained, classes).write().parquet(out.stagingUri() + "/predictions");
-    } catch (IOException e) {
-      throw UserException.because(
-          e, "Cannot write the fine-tune's outputs into %s: %s", out.targetUri(), e.getMessage());
+    out.writeText("training.csv", TrainingCurve.csv(trained.epochs(), "validation_mean_macro_f1"));
+    out.writeBytes(
+        "training.png",
+        PngBytes.of(
+            s ->
+                TrainingCurve.write(
+                    trained.epochs(),
+                    "Multi-task fine-tuning on " + String.join(", ", o.tasks()),
+                    "mean macro-F1",
+                    s)));
+    MultitaskTrainingTask.SplitResult shown = trained.splits().get(reported);
+    int t = 0;
+    for (Map.Entry<String, List<String>> task : classes.entrySet()) {
+      String[] names = task.getValue().toArray(new String[0]);
+      MultiTaskEvaluation.Task e = shown.evaluation().tasks().get(t);
+      long[][] confusion = confusion(shown.labels()[t], e.predicted(), names.length);
+      String file = "confusion_matrix_" + task.getKey();
+      out.writeText(file + ".csv", ClassifyJob.confusionCsv(confusion, names));
+      String title =
+          task.getKey()
+              + ": "
+              + ConfusionHeatmap.title(reported, e.labelled(), e.accuracy(), e.macroF1());
+      out.writeBytes(
+          file + ".png", PngBytes.of(s -> ConfusionHeatmap.write(confusion, names, title, s)));
+      t++;
     }
+    out.writeText(
+        "metrics.json",
+        new JobSummary("finetune-multitask-metrics")
+            .put("metrics", metrics)
+            .put("classes", classes)
+            .toJson());
+    predictions(spark, trained, classes).write().parquet(out.stagingUri() + "/predictions");
   }
 
   /** Counts of (class, predicted) over the cells with a class for the task. */

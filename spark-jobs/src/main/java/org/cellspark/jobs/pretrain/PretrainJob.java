@@ -6,7 +6,6 @@ import static org.apache.spark.sql.functions.lit;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Arrays;
@@ -30,6 +29,7 @@ import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.LocalFolders;
 import org.cellspark.jobs.common.ModelFingerprint;
+import org.cellspark.jobs.common.PngBytes;
 import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
@@ -129,7 +129,7 @@ public final class PretrainJob {
         sc.setJobDescription(null);
         FineTuner.Epoch best = trained.epochs().get(trained.bestEpoch() - 1);
         Map<String, Object> metrics = metrics(trained, best);
-        writeOutputs(out, hadoop, trained, metrics);
+        writeOutputs(out, trained, metrics);
         double seconds = (System.nanoTime() - start) / 1e9;
         JobSummary summary =
             new JobSummary("pretrain")
@@ -271,10 +271,7 @@ public final class PretrainJob {
 
   /** training.csv and .png, metrics.json. */
   private static void writeOutputs(
-      StagedOutput out,
-      Configuration hadoop,
-      PretrainTask.Outcome trained,
-      Map<String, Object> metrics) {
+      StagedOutput out, PretrainTask.Outcome trained, Map<String, Object> metrics) {
     StringBuilder csv =
         new StringBuilder(
             "epoch,train_loss,validation_loss,validation_perplexity,"
@@ -301,14 +298,12 @@ public final class PretrainJob {
     out.writeText("training.csv", csv.toString());
     out.writeText(
         "metrics.json", new JobSummary("pretrain-metrics").put("metrics", metrics).toJson());
-    Path png = new Path(out.stagingUri(), "training.png");
-    try (OutputStream s = png.getFileSystem(hadoop).create(png, true)) {
-      TrainingCurve.write(
-          trained.epochs(), "Pretraining (masked genes)", "masked-gene accuracy", s);
-    } catch (IOException e) {
-      throw UserException.because(
-          e, "Cannot write the pretraining's outputs into %s: %s", out.targetUri(), e.getMessage());
-    }
+    out.writeBytes(
+        "training.png",
+        PngBytes.of(
+            s ->
+                TrainingCurve.write(
+                    trained.epochs(), "Pretraining (masked genes)", "masked-gene accuracy", s)));
   }
 
   private static Map<String, Object> options(
