@@ -2,6 +2,8 @@ package org.cellspark.jobs.plot;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.slice;
+import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -20,6 +22,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -304,40 +307,22 @@ class PlotJobTest {
             () -> PlotJob.run(spark, options(tmp.resolve("x").toString()).maxCells(12).build()))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("A UMAP of 12 cells with --neighbors 15");
-    String holes = tmp.resolve("holes").toString();
-    spark
-        .read()
-        .parquet(cells)
-        .withColumn(
-            "embedding",
-            org.apache
-                .spark
-                .sql
-                .functions
-                .when(col("cell_id").isin("A_1", "B_2"), lit(null).cast("array<float>"))
-                .otherwise(col("embedding")))
-        .write()
-        .parquet(holes);
+    String holes =
+        withEmbedding(
+            spark,
+            "holes",
+            when(col("cell_id").isin("A_1", "B_2"), lit(null).cast("array<float>"))
+                .otherwise(col("embedding")));
     assertThatThrownBy(
             () -> PlotJob.run(spark, options(tmp.resolve("x").toString()).input(holes).build()))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("2 of its 600 cells have no embedding (null)");
-    String mixed = tmp.resolve("mixed").toString();
-    spark
-        .read()
-        .parquet(cells)
-        .withColumn(
-            "embedding",
-            org.apache
-                .spark
-                .sql
-                .functions
-                .when(
-                    col("cell_id").equalTo("C_3"),
-                    org.apache.spark.sql.functions.slice(col("embedding"), 1, 32))
-                .otherwise(col("embedding")))
-        .write()
-        .parquet(mixed);
+    String mixed =
+        withEmbedding(
+            spark,
+            "mixed",
+            when(col("cell_id").equalTo("C_3"), slice(col("embedding"), 1, 32))
+                .otherwise(col("embedding")));
     assertThatThrownBy(
             () -> PlotJob.run(spark, options(tmp.resolve("x").toString()).input(mixed).build()))
         .isInstanceOf(UserException.class)
@@ -347,6 +332,13 @@ class PlotJobTest {
         .hasMessageContaining("--labels is required")
         .hasMessageContaining("--max-cells must be 0 (every cell) to 100,000, got 160,000");
     assertThat(tmp.resolve("x")).doesNotExist();
+  }
+
+  /** The cells with their embedding column replaced, as a table of their own. */
+  private String withEmbedding(SparkSession spark, String name, Column embedding) {
+    String table = tmp.resolve(name).toString();
+    spark.read().parquet(cells).withColumn("embedding", embedding).write().parquet(table);
+    return table;
   }
 
   private static int pixelsOf(BufferedImage image, int rgb) {
