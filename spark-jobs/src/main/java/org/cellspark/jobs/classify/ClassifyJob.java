@@ -30,7 +30,6 @@ import org.cellspark.jobs.common.CsvField;
 import org.cellspark.jobs.common.EmbeddingTable;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
-import org.cellspark.jobs.common.PngBytes;
 import org.cellspark.jobs.common.StagedOutput;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -365,12 +364,12 @@ public final class ClassifyJob {
         "metrics.json", new JobSummary("classify-metrics").put("metrics", metricsFile).toJson());
     out.writeText("per_class.csv", perClassCsv(bySplit));
     ClassMetrics shown = bySplit.get(reported);
-    out.writeText("confusion_matrix.csv", confusionCsv(shown.confusion(), classes));
-    String title =
-        ConfusionHeatmap.title(reported.label(), shown.cells(), shown.accuracy(), shown.macroF1());
-    out.writeBytes(
-        "confusion_matrix.png",
-        PngBytes.of(s -> ConfusionHeatmap.write(shown.confusion(), classes, title, s)));
+    ConfusionHeatmap.writeFiles(
+        out,
+        "confusion_matrix",
+        shown.confusion(),
+        classes,
+        ConfusionHeatmap.title(reported.label(), shown.cells(), shown.accuracy(), shown.macroF1()));
   }
 
   private static String perClassCsv(Map<Split, ClassMetrics> bySplit) {

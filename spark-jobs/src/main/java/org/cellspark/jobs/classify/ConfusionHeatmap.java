@@ -5,6 +5,8 @@ import java.awt.Font;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Locale;
+import org.cellspark.jobs.common.PngBytes;
+import org.cellspark.jobs.common.StagedOutput;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.annotations.XYTextAnnotation;
@@ -84,6 +86,16 @@ public final class ConfusionHeatmap {
     chart.addSubtitle(legend);
     int size = Math.max(480, 160 + 48 * n);
     ChartUtils.writeChartAsPNG(out, chart, size + 120, size);
+  }
+
+  /**
+   * {@code STEM.csv} (the counts, true class down, predicted across: {@link
+   * ClassifyJob#confusionCsv}) and {@code STEM.png} (the heatmap), into the staging folder.
+   */
+  public static void writeFiles(
+      StagedOutput out, String stem, long[][] confusion, String[] classes, String title) {
+    out.writeText(stem + ".csv", ClassifyJob.confusionCsv(confusion, classes));
+    out.writeBytes(stem + ".png", PngBytes.of(s -> write(confusion, classes, title, s)));
   }
 
   public static String title(String split, long cells, double accuracy, double macroF1) {

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.cellspark.jobs.common.PngBytes;
 import org.cellspark.jobs.common.StagedOutput;
 
 /**
@@ -131,17 +130,16 @@ public final class FoldScores {
    */
   public void write(StagedOutput out, String examples) {
     String[] names = classes.toArray(new String[0]);
-    out.writeText("confusion_matrix.csv", ClassifyJob.confusionCsv(confusion, names));
     long scored = Arrays.stream(confusion).flatMapToLong(Arrays::stream).sum();
-    String title =
+    ConfusionHeatmap.writeFiles(
+        out,
+        "confusion_matrix",
+        confusion,
+        names,
         ConfusionHeatmap.title(
-            examples + ", all folds", scored, accuracy.getMean(), macroF1.getMean());
-    out.writeBytes(
-        "confusion_matrix.png",
-        PngBytes.of(s -> ConfusionHeatmap.write(confusion, names, title, s)));
+            examples + ", all folds", scored, accuracy.getMean(), macroF1.getMean()));
     if (!curves.isEmpty()) {
-      out.writeText("roc.csv", RocCurves.csv(curves));
-      out.writeBytes("roc.png", PngBytes.of(s -> RocCurves.write(curves, examples, names[1], s)));
+      RocCurves.writeFiles(out, "roc", curves, examples, names[1]);
     }
   }
 

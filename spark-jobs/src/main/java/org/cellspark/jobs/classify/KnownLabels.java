@@ -20,7 +20,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.JobSummary;
-import org.cellspark.jobs.common.PngBytes;
 import org.cellspark.jobs.common.StagedOutput;
 import scala.Tuple2;
 
@@ -170,19 +169,15 @@ public record KnownLabels(
    */
   public void write(StagedOutput out, String suffix) {
     String[] names = classes.toArray(new String[0]);
-    out.writeText(
-        "confusion_matrix" + suffix + ".csv", ClassifyJob.confusionCsv(metrics.confusion(), names));
-    String title =
+    ConfusionHeatmap.writeFiles(
+        out,
+        "confusion_matrix" + suffix,
+        metrics.confusion(),
+        names,
         ConfusionHeatmap.title(
-            "scored against " + column, metrics.cells(), metrics.accuracy(), metrics.macroF1());
-    out.writeBytes(
-        "confusion_matrix" + suffix + ".png",
-        PngBytes.of(s -> ConfusionHeatmap.write(metrics.confusion(), names, title, s)));
+            "scored against " + column, metrics.cells(), metrics.accuracy(), metrics.macroF1()));
     if (roc != null) {
-      out.writeText("roc" + suffix + ".csv", RocCurves.csv(List.of(roc)));
-      out.writeBytes(
-          "roc" + suffix + ".png",
-          PngBytes.of(s -> RocCurves.write(List.of(roc), "cells", names[1], s)));
+      RocCurves.writeFiles(out, "roc" + suffix, List.of(roc), "cells", names[1]);
     }
   }
 

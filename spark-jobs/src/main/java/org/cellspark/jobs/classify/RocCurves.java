@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.mllib.evaluation.BinaryClassificationMetrics;
+import org.cellspark.jobs.common.PngBytes;
+import org.cellspark.jobs.common.StagedOutput;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -141,6 +143,15 @@ public final class RocCurves {
       csv.append(String.format(Locale.ROOT, ",%.6f%n", mean[i]));
     }
     return csv.toString();
+  }
+
+  /**
+   * {@code STEM.csv} ({@link #csv}) and {@code STEM.png} ({@link #write}), into the staging folder.
+   */
+  public static void writeFiles(
+      StagedOutput out, String stem, List<Curve> curves, String examples, String positive) {
+    out.writeText(stem + ".csv", csv(curves));
+    out.writeBytes(stem + ".png", PngBytes.of(s -> write(curves, examples, positive, s)));
   }
 
   /**

@@ -18,7 +18,6 @@ import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.ModelCheck;
-import org.cellspark.jobs.classify.ClassifyJob;
 import org.cellspark.jobs.classify.ConfusionHeatmap;
 import org.cellspark.jobs.classify.FoldScores;
 import org.cellspark.jobs.classify.GroupSplits;
@@ -347,17 +346,16 @@ public final class FinetuneJob {
                     trained.epochs(), "Fine-tuning on " + o.label(), "macro-F1", s)));
     TrainingTask.SplitResult shown = trained.splits().get(reported);
     long[][] confusion = confusion(shown, names.size());
-    String[] classes = names.toArray(new String[0]);
-    out.writeText("confusion_matrix.csv", ClassifyJob.confusionCsv(confusion, classes));
-    String title =
+    ConfusionHeatmap.writeFiles(
+        out,
+        "confusion_matrix",
+        confusion,
+        names.toArray(new String[0]),
         ConfusionHeatmap.title(
             reported,
             shown.ids().size(),
             shown.evaluation().accuracy(),
-            shown.evaluation().macroF1());
-    out.writeBytes(
-        "confusion_matrix.png",
-        PngBytes.of(s -> ConfusionHeatmap.write(confusion, classes, title, s)));
+            shown.evaluation().macroF1()));
     out.writeText(
         "metrics.json",
         new JobSummary("finetune-metrics")

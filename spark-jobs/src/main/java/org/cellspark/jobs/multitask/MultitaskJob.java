@@ -23,7 +23,6 @@ import org.cellspark.error.UserException;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.ModelCheck;
 import org.cellspark.infer.Pooling;
-import org.cellspark.jobs.classify.ClassifyJob;
 import org.cellspark.jobs.classify.ConfusionHeatmap;
 import org.cellspark.jobs.classify.GroupSplits;
 import org.cellspark.jobs.classify.LabelSplits;
@@ -352,14 +351,14 @@ public final class MultitaskJob {
       String[] names = task.getValue().toArray(new String[0]);
       MultiTaskEvaluation.Task e = shown.evaluation().tasks().get(t);
       long[][] confusion = confusion(shown.labels()[t], e.predicted(), names.length);
-      String file = "confusion_matrix_" + task.getKey();
-      out.writeText(file + ".csv", ClassifyJob.confusionCsv(confusion, names));
-      String title =
+      ConfusionHeatmap.writeFiles(
+          out,
+          "confusion_matrix_" + task.getKey(),
+          confusion,
+          names,
           task.getKey()
               + ": "
-              + ConfusionHeatmap.title(reported, e.labelled(), e.accuracy(), e.macroF1());
-      out.writeBytes(
-          file + ".png", PngBytes.of(s -> ConfusionHeatmap.write(confusion, names, title, s)));
+              + ConfusionHeatmap.title(reported, e.labelled(), e.accuracy(), e.macroF1()));
       t++;
     }
     out.writeText(
