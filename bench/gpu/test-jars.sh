@@ -12,6 +12,9 @@ rm -rf .gpu-tests
 mvn -q -B ${CELLSPARK_MVN_OPTS:-} -pl model-udf dependency:copy-dependencies -DincludeScope=test \
   -DincludeGroupIds=org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian,org.assertj \
   -DoutputDirectory="$ROOT/.gpu-tests"
+# Commons Compress reads pytorch_model.bin checkpoints (a zip archive); the shared pack leaves it out.
+mvn -q -B ${CELLSPARK_MVN_OPTS:-} -pl model-udf dependency:copy-dependencies -DincludeScope=runtime \
+  -DincludeArtifactIds=commons-compress -DoutputDirectory="$ROOT/.gpu-tests"
 bin/cellspark tokenize --input spark-jobs/src/test/resources/fixtures/atlas/csr_float32_gzip.h5ad \
   --vocabulary model-udf/src/test/resources/fixtures/vocab-v2-small --attribute cell_type \
   --partitions 2 --output-format dataset --output .gpu-tests/written.dataset > /dev/null

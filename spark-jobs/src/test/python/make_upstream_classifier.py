@@ -12,12 +12,16 @@ fine-tuned models.
 Writes spark-jobs/src/test/resources/fixtures/models/upstream-cell-classifier/: config.json,
 model.safetensors, id_class_dict.pkl, and reference.json: cells (token ids) with the class
 probabilities PyTorch computes for each alone, as HF's forward does: softmax(classifier(
-tanh(pooler.dense(last_hidden_state[:, 0])))). Needs Debian's python3-torch; no transformers.
+tanh(pooler.dense(last_hidden_state[:, 0])))). And upstream-cell-classifier-bin/: the same model
+as transformers saved it before safetensors (pytorch_model.bin, torch.save of the state dict),
+with its config.json and id_class_dict.pkl. Needs Debian's python3-torch; no transformers.
 """
+import collections
 import json
 import os
 import pickle
 import random
+import shutil
 import sys
 
 import torch
@@ -53,6 +57,10 @@ def main():
         json.dump(config, f, indent=2)
     with open(os.path.join(OUT, "id_class_dict.pkl"), "wb") as f:
         pickle.dump(CLASSES, f)
+    os.makedirs(OUT + "-bin", exist_ok=True)
+    torch.save(collections.OrderedDict(state), os.path.join(OUT + "-bin", "pytorch_model.bin"))
+    for name in ("config.json", "id_class_dict.pkl"):
+        shutil.copy(os.path.join(OUT, name), os.path.join(OUT + "-bin", name))
 
     rnd = random.Random(5)
     cells = []

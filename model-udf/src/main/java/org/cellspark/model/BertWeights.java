@@ -13,21 +13,21 @@ import java.util.stream.Collectors;
 import org.cellspark.error.UserException;
 
 /**
- * Finds BERT encoder weights in a safetensors file by their Hugging Face names, whichever way the
- * checkpoint spells them: {@code BertModel} names, or {@code BertForMaskedLM} names with the {@code
- * bert.} prefix (the masked-LM head's {@code cls.*} weights are ignored), and LayerNorm parameters
- * as {@code weight}/{@code bias} or the older {@code gamma}/{@code beta}. Each weight is checked
- * against the shape the config implies, so a config.json that disagrees with its weights is refused
- * with both sides named.
+ * Finds BERT encoder weights in a checkpoint's tensors by their Hugging Face names, whichever way
+ * the checkpoint spells them: {@code BertModel} names, or {@code BertForMaskedLM} names with the
+ * {@code bert.} prefix (the masked-LM head's {@code cls.*} weights are ignored), and LayerNorm
+ * parameters as {@code weight}/{@code bias} or the older {@code gamma}/{@code beta}. Each weight is
+ * checked against the shape the config implies, so a config.json that disagrees with its weights is
+ * refused with both sides named.
  */
 final class BertWeights {
-  private final SafetensorsFile file;
+  private final WeightsFile file;
   private final NDManager manager;
   private final String prefix;
   private final String configName;
   private final Precision precision;
 
-  BertWeights(SafetensorsFile file, NDManager manager, String configName, Precision precision) {
+  BertWeights(WeightsFile file, NDManager manager, String configName, Precision precision) {
     this.file = file;
     this.manager = manager;
     this.configName = configName;
@@ -57,9 +57,9 @@ final class BertWeights {
   }
 
   /** The tensor {@code name} (prefix added), refused when absent or not of {@code shape}. */
-  private SafetensorsFile.Tensor checked(String name, long... shape) {
+  private WeightsFile.Tensor checked(String name, long... shape) {
     String key = prefix + name;
-    SafetensorsFile.Tensor t = file.tensors().get(key);
+    WeightsFile.Tensor t = file.tensors().get(key);
     if (t == null) {
       throw UserException.of(
           "%s has no weight '%s' (needed for a BERT encoder with the shape in %s)",
@@ -182,7 +182,7 @@ final class BertWeights {
    * config's shape, and every value finite (each is read once).
    */
   WeightsReport verify(BertConfig config) {
-    List<SafetensorsFile.Tensor> all = new ArrayList<>(embeddings(config, this::checked));
+    List<WeightsFile.Tensor> all = new ArrayList<>(embeddings(config, this::checked));
     for (int l = 0; l < config.numLayers(); l++) {
       all.addAll(layer(config, l, this::checked));
     }
@@ -190,7 +190,7 @@ final class BertWeights {
     long nonFinite = 0;
     String firstNonFinite = null;
     Set<String> dtypes = new TreeSet<>();
-    for (SafetensorsFile.Tensor t : all) {
+    for (WeightsFile.Tensor t : all) {
       parameters += t.elements();
       dtypes.add(t.dtype());
       FloatBuffer values = file.floats(t.name());

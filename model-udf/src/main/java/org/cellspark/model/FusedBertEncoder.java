@@ -24,9 +24,10 @@ import org.cellspark.error.Bug;
  * the same forward pass as {@link NativeBertEncoder}, op for op, but compiled by libtorch as one
  * graph with fused scaled-dot-product attention (flash or memory-efficient kernels on CUDA, a fused
  * kernel on CPU), which DJL's NDArray operations cannot express. The weights come from the
- * checkpoint's safetensors file, checked as for the native encoder, and are handed to the program
- * as one list once; fp16 and bf16 casts happen inside the program, so a bf16 tensor never becomes a
- * DJL NDArray (DJL 0.36 aborts the JVM on one). Hidden states come back as fp32.
+ * checkpoint's weights file (safetensors or pytorch_model.bin), checked as for the native encoder,
+ * and are handed to the program as one list once; fp16 and bf16 casts happen inside the program, so
+ * a bf16 tensor never becomes a DJL NDArray (DJL 0.36 aborts the JVM on one). Hidden states come
+ * back as fp32.
  */
 public final class FusedBertEncoder implements Encoder {
   private static final String PROGRAM = "cellspark_bert.pt";
@@ -55,11 +56,7 @@ public final class FusedBertEncoder implements Encoder {
    * @param configName how messages name the config (its path)
    */
   FusedBertEncoder(
-      BertConfig config,
-      SafetensorsFile file,
-      String configName,
-      Precision precision,
-      Device device) {
+      BertConfig config, WeightsFile file, String configName, Precision precision, Device device) {
     this.config = config;
     this.activation = activationCode(config);
     this.graphOptimizer =

@@ -36,7 +36,7 @@ public record MaskedLmHeadWeights(
   public static MaskedLmHeadWeights of(Path location, long seed) {
     ModelLoader.ModelFiles files = ModelLoader.ModelFiles.at(location);
     BertConfig c = ModelLoader.readConfig(location);
-    SafetensorsFile file = SafetensorsFile.open(files.weights());
+    WeightsFile file = WeightsFile.open(files.weights());
     int h = c.hiddenSize();
     List<String> parts =
         List.of(
@@ -80,7 +80,7 @@ public record MaskedLmHeadWeights(
         false);
   }
 
-  private static String norm(SafetensorsFile file, boolean scale) {
+  private static String norm(WeightsFile file, boolean scale) {
     String modern = BertWeights.modernNorm(NORM.substring(0, NORM.length() - 1), scale);
     String legacy = NORM + (scale ? "gamma" : "beta");
     return !file.tensors().containsKey(modern) && file.tensors().containsKey(legacy)
@@ -91,7 +91,7 @@ public record MaskedLmHeadWeights(
   /**
    * {@code cls.predictions.bias}, or its tied twin {@code decoder.bias} where only that is kept.
    */
-  private static String outputBias(SafetensorsFile file) {
+  private static String outputBias(WeightsFile file) {
     return !file.tensors().containsKey(P + "bias") && file.tensors().containsKey(P + "decoder.bias")
         ? P + "decoder.bias"
         : P + "bias";
@@ -101,7 +101,7 @@ public record MaskedLmHeadWeights(
    * A checkpoint that keeps its own output weights must keep the word embeddings there: the head
    * trains them as one (tied), and untied ones would be silently replaced.
    */
-  private static void requireTied(SafetensorsFile file) {
+  private static void requireTied(WeightsFile file) {
     String decoder = P + "decoder.weight";
     if (!file.tensors().containsKey(decoder)) {
       return;
@@ -119,8 +119,8 @@ public record MaskedLmHeadWeights(
     }
   }
 
-  private static float[] read(SafetensorsFile file, String name, long... shape) {
-    SafetensorsFile.Tensor t = file.tensors().get(name);
+  private static float[] read(WeightsFile file, String name, long... shape) {
+    WeightsFile.Tensor t = file.tensors().get(name);
     if (!Arrays.equals(t.shape(), shape)) {
       throw UserException.of(
           "%s: the head's weight '%s' is %s, but the model's config.json implies %s",

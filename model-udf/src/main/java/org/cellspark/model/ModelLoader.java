@@ -2,10 +2,12 @@ package org.cellspark.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.zip.ZipFile;
 import org.cellspark.error.UserException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * Loads a Geneformer checkpoint for inference, in either form users have:
  *
  * <ul>
- *   <li>a Hugging Face folder with {@code config.json} and {@code model.safetensors} (or the
- *       safetensors file itself, beside its config.json): run natively with DJL operations;
+ *   <li>a Hugging Face folder with {@code config.json} and {@code model.safetensors}, or {@code
+ *       pytorch_model.bin} as transformers saved before safetensors (or the weights file itself,
+ *       beside its config.json): the weights bound to Cellspark's own program;
  *   <li>a TorchScript file ({@code *.pt}) beside its {@code config.json}: run by libtorch.
  * </ul>
  *
@@ -37,10 +40,10 @@ public final class ModelLoader {
   }
 
   /**
-   * How a Hugging Face checkpoint (safetensors) runs: {@link #FUSED}, Cellspark's TorchScript
-   * program with fused attention (the default), or {@link #NATIVE}, the same forward written with
-   * DJL's NDArray operations (kept as the reference the program is tested against, and for
-   * benchmarks).
+   * How a Hugging Face checkpoint (safetensors or pytorch_model.bin) runs: {@link #FUSED},
+   * Cellspark's TorchScript program with fused attention (the default), or {@link #NATIVE}, the
+   * same forward written with DJL's NDArray operations (kept as the reference the program is tested
+   * against, and for benchmarks).
    */
   public enum Engine {
     FUSED,
@@ -56,7 +59,7 @@ public final class ModelLoader {
     return load(location, device, precision, Engine.FUSED);
   }
 
-  /** As {@link #load(Path, Device, Precision)}, choosing how a safetensors checkpoint runs. */
+  /** As {@link #load(Path, Device, Precision)}, choosing how a Hugging Face checkpoint runs. */
   public static Encoder load(Path location, Device device, Precision precision, Engine engine) {
     ModelFiles files = ModelFiles.at(location);
     GpuReach.check(device);
@@ -66,28 +69,34 @@ public final class ModelLoader {
   }
 
   /**
-   * Where a model's weights and config are: a folder with model.safetensors (or model.pt), or the
-   * weights file itself with config.json beside it.
+   * Where a model's weights and config are: a folder with model.safetensors, pytorch_model.bin or
+   * model.pt (in that order of preference, as transformers prefers safetensors), or the weights
+   * file itself with config.json beside it.
    *
-   * @param torchScript whether the weights are a TorchScript file (else safetensors)
+   * @param torchScript whether the weights are a TorchScript program (else a file of tensors:
+   *     safetensors or a PyTorch checkpoint, which {@link WeightsFile} tells apart)
    */
   record ModelFiles(Path weights, Path config, boolean torchScript) {
     static ModelFiles at(Path location) {
       Path path = location.toAbsolutePath().normalize();
       if (Files.isDirectory(path)) {
-        Path safetensors = path.resolve("model.safetensors");
-        if (Files.isRegularFile(safetensors)) {
-          return new ModelFiles(safetensors, path.resolve("config.json"), false);
+        for (String name : List.of("model.safetensors", "pytorch_model.bin")) {
+          Path weights = path.resolve(name);
+          if (Files.isRegularFile(weights)) {
+            return new ModelFiles(weights, path.resolve("config.json"), false);
+          }
         }
         Path torchscript = path.resolve("model.pt");
         if (Files.isRegularFile(torchscript)) {
-          return new ModelFiles(torchscript, path.resolve("config.json"), true);
+          return new ModelFiles(
+              torchscript, path.resolve("config.json"), isTorchScript(torchscript));
         }
         throw UserException.of(
-            "Model folder %s has neither model.safetensors nor model.pt. Use a Hugging Face model"
-                + " folder (config.json + model.safetensors) or a TorchScript file; checkpoints"
-                + " saved as pytorch_model.bin must be re-saved as safetensors"
-                + " (model.save_pretrained(dir))",
+            "Model folder %s has none of model.safetensors, pytorch_model.bin and model.pt. Use a"
+                + " Hugging Face model folder (config.json + model.safetensors or"
+                + " pytorch_model.bin) or a TorchScript file; a checkpoint split in shards"
+                + " (*.index.json) must be saved whole first (save_pretrained(dir,"
+                + " max_shard_size=\"20GB\"))",
             path);
       }
       if (!Files.isRegularFile(path)) {
@@ -95,20 +104,35 @@ public final class ModelLoader {
       }
       String name = path.getFileName().toString();
       Path config = path.resolveSibling("config.json");
-      if (name.endsWith(".safetensors")) {
+      if (name.endsWith(".safetensors") || name.endsWith(".bin")) {
         return new ModelFiles(path, config, false);
       }
       if (name.endsWith(".pt") || name.endsWith(".pth") || name.endsWith(".torchscript")) {
-        return new ModelFiles(path, config, true);
+        return new ModelFiles(path, config, isTorchScript(path));
       }
       throw UserException.of(
-          "Model %s is neither a folder, a .safetensors file nor a TorchScript .pt file", path);
+          "Model %s is neither a folder, a .safetensors file, a PyTorch checkpoint (.bin) nor a"
+              + " TorchScript .pt file",
+          path);
+    }
+
+    /**
+     * Whether a {@code .pt} file is a TorchScript program rather than a state dict that {@code
+     * torch.save} wrote under that name: both are zip archives, and only a program holds {@code
+     * code/}. A file that is not a zip archive is left to TorchScript's loader to judge.
+     */
+    private static boolean isTorchScript(Path file) {
+      try (ZipFile zip = new ZipFile(file.toFile())) {
+        return zip.stream().anyMatch(e -> e.getName().contains("/code/"));
+      } catch (IOException notZip) {
+        return true;
+      }
     }
   }
 
   /**
    * The model at {@code location} checked without loading it into an engine: its config, and for a
-   * safetensors checkpoint every encoder weight (present, the config's shape, finite values). A
+   * Hugging Face checkpoint every encoder weight (present, the config's shape, finite values). A
    * TorchScript file's weights are inside its program: they are checked when it loads.
    *
    * @return the config and the weights' report (null for TorchScript)
@@ -119,21 +143,38 @@ public final class ModelLoader {
     if (files.torchScript()) {
       return new Inspection(files.weights(), files.config(), config, null);
     }
-    SafetensorsFile file = SafetensorsFile.open(files.weights());
+    WeightsFile file = WeightsFile.open(files.weights());
     WeightsReport weights =
         new BertWeights(file, null, files.config().toString(), Precision.FP32).verify(config);
     return new Inspection(files.weights(), files.config(), config, weights);
+  }
+
+  /**
+   * The tensors of the Hugging Face checkpoint at {@code location} (a folder's model.safetensors or
+   * pytorch_model.bin, or the file itself), for the heads a job reads beside the encoder.
+   *
+   * @param role what the job needs the weights for, to name in the refusal of a TorchScript file
+   */
+  public static WeightsFile weights(Path location, String role) {
+    ModelFiles files = ModelFiles.at(location);
+    if (files.torchScript()) {
+      throw UserException.of(
+          "Model %s is a TorchScript program; %s needs a Hugging Face checkpoint (config.json +"
+              + " model.safetensors or pytorch_model.bin)",
+          location, role);
+    }
+    return WeightsFile.open(files.weights());
   }
 
   /** A model checked by {@link #inspect}; {@code weights} is null for a TorchScript file. */
   public record Inspection(
       Path weightsFile, Path configFile, BertConfig config, WeightsReport weights) {}
 
-  private static void warnUnexpected(Path safetensors, List<String> unexpected) {
+  private static void warnUnexpected(Path weights, List<String> unexpected) {
     if (!unexpected.isEmpty()) {
       LOG.warn(
           "{}: {} tensors are not part of a BERT encoder and are ignored (first: {})",
-          safetensors,
+          weights,
           unexpected.size(),
           unexpected.get(0));
     }
@@ -160,7 +201,7 @@ public final class ModelLoader {
   private static Encoder torchScript(Path file, Path config, Device device, Precision precision) {
     if (precision != Precision.FP32) {
       throw UserException.of(
-          "--precision %s applies to Hugging Face (safetensors) models; a TorchScript model runs in"
+          "--precision %s applies to Hugging Face checkpoints; a TorchScript model runs in"
               + " the precision it was exported in (export it with model.half() for fp16)",
           precision.name().toLowerCase(Locale.ROOT));
     }
@@ -168,11 +209,11 @@ public final class ModelLoader {
   }
 
   private static Encoder checkpoint(
-      Path safetensors, Path configFile, Device device, Precision precision, Engine engine) {
-    BertConfig config = config(configFile, safetensors);
-    SafetensorsFile file = SafetensorsFile.open(safetensors);
+      Path weights, Path configFile, Device device, Precision precision, Engine engine) {
+    BertConfig config = config(configFile, weights);
+    WeightsFile file = WeightsFile.open(weights);
     warnUnexpected(
-        safetensors, new BertWeights(file, null, configFile.toString(), precision).unexpected());
+        weights, new BertWeights(file, null, configFile.toString(), precision).unexpected());
     if (engine == Engine.FUSED) {
       return new FusedBertEncoder(config, file, configFile.toString(), precision, device);
     }
@@ -183,8 +224,8 @@ public final class ModelLoader {
     }
     NDManager manager = NDManager.newBaseManager(device, "PyTorch");
     try {
-      BertWeights weights = new BertWeights(file, manager, configFile.toString(), precision);
-      return new NativeBertEncoder(config, manager, weights);
+      BertWeights encoder = new BertWeights(file, manager, configFile.toString(), precision);
+      return new NativeBertEncoder(config, manager, encoder);
     } catch (RuntimeException e) {
       manager.close();
       throw e;

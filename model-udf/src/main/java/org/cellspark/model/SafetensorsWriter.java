@@ -14,7 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Map;
 
 /**
- * Writes fp32 arrays as a {@code .safetensors} file, the layout {@link SafetensorsFile} reads and
+ * Writes fp32 arrays as a {@code .safetensors} file, the layout {@link WeightsFile} reads and
  * Hugging Face's {@code safetensors} library writes: an 8-byte little-endian header length, a JSON
  * header (each tensor's dtype, shape and byte range, and {@code __metadata__} with {@code "format":
  * "pt"}, which transformers looks for), padded with spaces to a multiple of 8 so the data starts

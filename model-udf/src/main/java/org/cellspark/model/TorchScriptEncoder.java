@@ -34,7 +34,8 @@ public final class TorchScriptEncoder implements Encoder {
           e,
           "Cannot load the TorchScript model %s: %s. It must be a TorchScript file (torch.jit.trace"
               + " or torch.jit.script, saved with torch.jit.save); a Hugging Face folder"
-              + " (config.json + model.safetensors) runs as it is, with no export.",
+              + " (config.json + model.safetensors or pytorch_model.bin) runs as it is, with no"
+              + " export.",
           absolute,
           e.getMessage());
     }

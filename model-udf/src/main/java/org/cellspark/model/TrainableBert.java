@@ -65,7 +65,7 @@ public final class TrainableBert implements AutoCloseable {
     this.weights = List.copyOf(out);
   }
 
-  /** The checkpoint at {@code location} (a Hugging Face folder or its .safetensors file), fp32. */
+  /** The checkpoint at {@code location} (a Hugging Face folder or its weights file), fp32. */
   public static TrainableBert load(Path location, Device device) {
     return load(location, device, Precision.FP32);
   }
@@ -87,7 +87,8 @@ public final class TrainableBert implements AutoCloseable {
     if (files.torchScript()) {
       throw UserException.of(
           "Model %s is a TorchScript file; fine-tuning reads a Hugging Face checkpoint"
-              + " (config.json + model.safetensors), whose weights it can train",
+              + " (config.json + model.safetensors or pytorch_model.bin), whose weights it can"
+              + " train",
           location);
     }
     GpuReach.check(device);
@@ -95,7 +96,7 @@ public final class TrainableBert implements AutoCloseable {
     Model program = FusedBertEncoder.loadProgram(device);
     NDManager manager = NDManager.newBaseManager(device, "PyTorch");
     try {
-      SafetensorsFile file = SafetensorsFile.open(files.weights());
+      WeightsFile file = WeightsFile.open(files.weights());
       return new TrainableBert(
           config,
           program,

@@ -5,10 +5,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * What a safetensors checkpoint holds, checked against its config: every encoder weight present
+ * What a Hugging Face checkpoint holds, checked against its config: every encoder weight present
  * with the config's shape (else the check refused it), and how many values are not finite.
  *
- * @param file the safetensors file
+ * @param file the weights file (safetensors or pytorch_model.bin)
  * @param tensors tensors in the file
  * @param encoderTensors the encoder weights the config implies, all found
  * @param parameters values in those weights

@@ -15,9 +15,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.cellspark.model.BertConfig;
-import org.cellspark.model.SafetensorsFile;
 import org.cellspark.model.SafetensorsWriter;
 import org.cellspark.model.TrainableBert;
+import org.cellspark.model.WeightsFile;
 
 /**
  * A fine-tuned classifier (or a pretrained masked language model) as a Hugging Face folder (a gene
@@ -138,7 +138,7 @@ public final class FineTunedCheckpoint {
     JsonObject config = BertConfig.json(folder.resolve("config.json"));
     MultiTaskClassifier.Pool pool =
         MultiTaskClassifier.Pool.parse(config.get(POOLING_KEY).getAsString());
-    SafetensorsFile file = SafetensorsFile.open(folder.resolve("model.safetensors"));
+    WeightsFile file = WeightsFile.open(folder.resolve("model.safetensors"));
     List<MultiTaskClassifier.Head> heads = new java.util.ArrayList<>();
     var tasks = config.getAsJsonArray(TASKS_KEY);
     float[] weights = new float[tasks.size()];

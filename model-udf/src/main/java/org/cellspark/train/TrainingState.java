@@ -17,8 +17,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.cellspark.error.UserException;
-import org.cellspark.model.SafetensorsFile;
 import org.cellspark.model.SafetensorsWriter;
+import org.cellspark.model.WeightsFile;
 
 /**
  * A fine-tune's state after an epoch, or part-way through one, as one {@code .safetensors} file:
@@ -49,7 +49,7 @@ final class TrainingState {
    * returns its progress. A file that does not match is refused, naming it.
    */
   static FineTuner.Progress read(Path file, Map<String, NDArray> into) {
-    SafetensorsFile f = SafetensorsFile.open(file);
+    WeightsFile f = WeightsFile.open(file);
     String state = f.metadata().get(KEY);
     if (state == null) {
       throw UserException.of(
@@ -60,7 +60,7 @@ final class TrainingState {
     JniUtils.setGradMode(false); // weights that record gradients are set in place
     try {
       for (Map.Entry<String, NDArray> e : into.entrySet()) {
-        SafetensorsFile.Tensor t = f.tensors().get(e.getKey());
+        WeightsFile.Tensor t = f.tensors().get(e.getKey());
         long[] want = e.getValue().getShape().getShape();
         if (t == null || !Arrays.equals(t.shape(), want)) {
           throw UserException.of(

@@ -69,7 +69,7 @@ class PrecisionTest {
                 ModelLoader.load(
                     Fixtures.vocab("models/tiny-v2/model.pt"), Device.cpu(), Precision.FP16))
         .isInstanceOf(UserException.class)
-        .hasMessageContaining("--precision fp16 applies to Hugging Face (safetensors) models");
+        .hasMessageContaining("--precision fp16 applies to Hugging Face checkpoints");
     assertThatThrownBy(() -> Precision.parse("int8"))
         .hasMessageContaining("not one of fp32, fp16, bf16");
     // bf16 lives only inside the fused program: the native engine would make bf16 NDArrays.

@@ -36,7 +36,7 @@ class BertWeightsTest {
       SafetensorsWriter.write(file, Map.of(), tensors);
     }
     BertWeights weights =
-        new BertWeights(SafetensorsFile.open(file), null, "config.json", Precision.FP32);
+        new BertWeights(WeightsFile.open(file), null, "config.json", Precision.FP32);
     assertThat(weights.unexpected()).containsExactly("adapter.lora_A.weight");
   }
 }

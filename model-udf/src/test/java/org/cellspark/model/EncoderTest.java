@@ -15,6 +15,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.Gpu;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,6 +46,11 @@ class EncoderTest {
     ENCODERS.put(
         "tiny-v2-torchscript",
         ModelLoader.load(ModelFixtures.model("tiny-v2").resolve("model.pt"), Device.cpu()));
+    // The same weights as torch.save wrote them (pytorch_model.bin; a state dict named model.pt).
+    for (String checkpoint : List.of("tiny-v2-bin", "tiny-v1-bin", "tiny-v1-pt")) {
+      ENCODERS.put(
+          checkpoint, ModelLoader.load(Fixtures.vocab("checkpoints/" + checkpoint), Device.cpu()));
+    }
     inputs = NDManager.newBaseManager(Device.cpu(), "PyTorch");
   }
 
@@ -62,7 +68,16 @@ class EncoderTest {
   /** Every layer's hidden states, one cell at a time, equal PyTorch's. */
   @ParameterizedTest
   @ValueSource(
-      strings = {"tiny-v2", "tiny-v1", "tiny-v2-native", "tiny-v1-native", "tiny-v2-torchscript"})
+      strings = {
+        "tiny-v2",
+        "tiny-v1",
+        "tiny-v2-native",
+        "tiny-v1-native",
+        "tiny-v2-torchscript",
+        "tiny-v2-bin",
+        "tiny-v1-bin",
+        "tiny-v1-pt"
+      })
   void everyHiddenStateMatchesPyTorch(String which) {
     Encoder e = encoder(which);
     JsonObject ref = ModelFixtures.reference(which.startsWith("tiny-v2") ? "tiny-v2" : "tiny-v1");
@@ -126,7 +141,16 @@ class EncoderTest {
   /** Right-padded batches: padding never changes a real position's output. */
   @ParameterizedTest
   @ValueSource(
-      strings = {"tiny-v2", "tiny-v1", "tiny-v2-native", "tiny-v1-native", "tiny-v2-torchscript"})
+      strings = {
+        "tiny-v2",
+        "tiny-v1",
+        "tiny-v2-native",
+        "tiny-v1-native",
+        "tiny-v2-torchscript",
+        "tiny-v2-bin",
+        "tiny-v1-bin",
+        "tiny-v1-pt"
+      })
   void paddingDoesNotChangeRealPositions(String which) {
     Encoder e = encoder(which);
     JsonObject ref = ModelFixtures.reference(which.startsWith("tiny-v2") ? "tiny-v2" : "tiny-v1");

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MaskedLmHeadWeightsTest {
   @TempDir Path tmp;
 
-  private static float[] floats(SafetensorsFile f, String name) {
+  private static float[] floats(WeightsFile f, String name) {
     FloatBuffer b = f.floats(name);
     float[] out = new float[b.remaining()];
     b.get(out);
@@ -37,7 +37,7 @@ class MaskedLmHeadWeightsTest {
   @Test
   void readsTheHeadOfAMaskedLmCheckpoint() {
     Path model = Fixtures.vocab("models/tiny-v2");
-    SafetensorsFile file = SafetensorsFile.open(model.resolve("model.safetensors"));
+    WeightsFile file = WeightsFile.open(model.resolve("model.safetensors"));
     MaskedLmHeadWeights h = MaskedLmHeadWeights.of(model, 1);
     assertThat(h.fromCheckpoint()).isTrue();
     assertThat(h.denseWeight())
@@ -71,10 +71,10 @@ class MaskedLmHeadWeightsTest {
     Path base = Fixtures.vocab("models/tiny-v2");
     Path out = Files.createTempDirectory(tmp, "edited");
     Files.copy(base.resolve("config.json"), out.resolve("config.json"));
-    SafetensorsFile file = SafetensorsFile.open(base.resolve("model.safetensors"));
+    WeightsFile file = WeightsFile.open(base.resolve("model.safetensors"));
     try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
       Map<String, NDArray> tensors = new LinkedHashMap<>();
-      for (SafetensorsFile.Tensor t : file.tensors().values()) {
+      for (WeightsFile.Tensor t : file.tensors().values()) {
         tensors.put(
             t.name(), m.create(floats(file, t.name()), new ai.djl.ndarray.types.Shape(t.shape())));
       }
@@ -121,7 +121,7 @@ class MaskedLmHeadWeightsTest {
     JsonObject config = BertConfig.json(folder.resolve("config.json"));
     assertThat(config.getAsJsonArray("architectures").get(0).getAsString())
         .isEqualTo("BertForMaskedLM");
-    SafetensorsFile file = SafetensorsFile.open(folder.resolve("model.safetensors"));
+    WeightsFile file = WeightsFile.open(folder.resolve("model.safetensors"));
     assertThat(file.tensors()).hasSize(5 + 2 * 16);
     float[] words = floats(file, "bert.embeddings.word_embeddings.weight");
     SummaryStatistics s = new SummaryStatistics();

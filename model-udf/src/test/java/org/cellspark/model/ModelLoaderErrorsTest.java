@@ -58,7 +58,7 @@ class ModelLoaderErrorsTest {
     Path file = tmp.resolve("bad.safetensors");
     String header = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,8]}}";
     writeSafetensors(file, header, new byte[8]);
-    assertThatThrownBy(() -> SafetensorsFile.open(file))
+    assertThatThrownBy(() -> WeightsFile.open(file))
         .isInstanceOf(UserException.class)
         .hasMessageContaining(
             "tensor 'a' (F32, shape [2, 3]) should take 24 bytes but its header gives 8");
@@ -68,14 +68,14 @@ class ModelLoaderErrorsTest {
         overlap,
         "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
         new byte[12]);
-    assertThatThrownBy(() -> SafetensorsFile.open(overlap))
+    assertThatThrownBy(() -> WeightsFile.open(overlap))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("tensors 'a' and 'b' overlap");
 
     Path huge = tmp.resolve("huge.safetensors");
     Files.write(
         huge, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40).array());
-    assertThatThrownBy(() -> SafetensorsFile.open(huge))
+    assertThatThrownBy(() -> WeightsFile.open(huge))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("header claims 1099511627776 bytes in a 16-byte file");
   }
@@ -92,7 +92,7 @@ class ModelLoaderErrorsTest {
         file,
         "{\"h\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[4,8]}}",
         data.array());
-    SafetensorsFile f = SafetensorsFile.open(file);
+    WeightsFile f = WeightsFile.open(file);
     var h = f.floats("h");
     assertThat(h.get(0)).isEqualTo(1.0f);
     assertThat(h.get(1)).isEqualTo(-2.0f);
@@ -106,7 +106,7 @@ class ModelLoaderErrorsTest {
     Path empty = Files.createDirectories(tmp.resolve("empty"));
     assertThatThrownBy(() -> ModelLoader.load(empty, Device.cpu()))
         .isInstanceOf(UserException.class)
-        .hasMessageContaining("has neither model.safetensors nor model.pt")
+        .hasMessageContaining("has none of model.safetensors, pytorch_model.bin and model.pt")
         .hasMessageContaining("save_pretrained");
     Path lonely = Files.createDirectories(tmp.resolve("lonely"));
     Files.copy(ModelFixtures.model("tiny-v2").resolve("model.pt"), lonely.resolve("model.pt"));

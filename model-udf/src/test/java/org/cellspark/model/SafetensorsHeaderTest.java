@@ -31,36 +31,35 @@ class SafetensorsHeaderTest {
   @Test
   void aWellFormedHeaderIsRead() throws IOException {
     Path ok = file("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8);
-    assertThat(SafetensorsFile.open(ok)).isNotNull();
+    assertThat(WeightsFile.open(ok)).isNotNull();
   }
 
   @Test
   void damagedHeadersAreRefusedNamingFileAndTensor() throws IOException {
-    assertThatThrownBy(() -> SafetensorsFile.open(file("{not json", 0)))
+    assertThatThrownBy(() -> WeightsFile.open(file("{not json", 0)))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("the safetensors header is not a JSON object");
-    assertThatThrownBy(() -> SafetensorsFile.open(file("[1, 2]", 0)))
+    assertThatThrownBy(() -> WeightsFile.open(file("[1, 2]", 0)))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("the safetensors header is not a JSON object");
     assertThatThrownBy(
-            () ->
-                SafetensorsFile.open(file("{\"w\":{\"dtype\":\"F32\",\"data_offsets\":[0,8]}}", 8)))
+            () -> WeightsFile.open(file("{\"w\":{\"dtype\":\"F32\",\"data_offsets\":[0,8]}}", 8)))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("the header entry of 'w' is malformed (no shape)");
     assertThatThrownBy(
             () ->
-                SafetensorsFile.open(
+                WeightsFile.open(
                     file(
                         "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[\"x\",8]}}", 8)))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("the header entry of 'w' is malformed");
     assertThatThrownBy(
             () ->
-                SafetensorsFile.open(
+                WeightsFile.open(
                     file("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0]}}", 8)))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("the header entry of 'w' is malformed");
-    assertThatThrownBy(() -> SafetensorsFile.open(file("{\"w\":[1]}", 8)))
+    assertThatThrownBy(() -> WeightsFile.open(file("{\"w\":[1]}", 8)))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("the header entry of 'w' is malformed");
   }

@@ -13,8 +13,8 @@ import java.util.List;
 import org.cellspark.infer.Pooling;
 import org.cellspark.model.MaskedLmHeadWeights;
 import org.cellspark.model.ModelLoader;
-import org.cellspark.model.SafetensorsFile;
 import org.cellspark.model.TrainableBert;
+import org.cellspark.model.WeightsFile;
 import org.cellspark.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,7 +53,7 @@ class FineTunedCheckpointTest {
     assertThat(config.get("cellspark_pooling").getAsString()).isEqualTo("cls");
     assertThat(config.get("hidden_size").getAsInt()).isEqualTo(32);
 
-    SafetensorsFile file = SafetensorsFile.open(out.resolve("model.safetensors"));
+    WeightsFile file = WeightsFile.open(out.resolve("model.safetensors"));
     // As the safetensors library writes: metadata saying PyTorch (transformers checks it), the
     // header a JSON object padded so that the data starts at a multiple of 8 bytes.
     assertThat(file.metadata()).containsEntry("format", "pt");
@@ -93,7 +93,7 @@ class FineTunedCheckpointTest {
     assertThat(config.getAsJsonArray("architectures").get(0).getAsString())
         .isEqualTo("BertForMaskedLM");
     assertThat(config.has("id2label")).isFalse();
-    SafetensorsFile file = SafetensorsFile.open(out.resolve("model.safetensors"));
+    WeightsFile file = WeightsFile.open(out.resolve("model.safetensors"));
     assertThat(file.tensors())
         .containsKeys(
             "bert.embeddings.word_embeddings.weight",

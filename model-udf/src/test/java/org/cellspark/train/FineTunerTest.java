@@ -24,8 +24,8 @@ import java.util.Random;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.LengthBatcher;
 import org.cellspark.infer.Pooling;
-import org.cellspark.model.SafetensorsFile;
 import org.cellspark.model.TrainableBert;
+import org.cellspark.model.WeightsFile;
 import org.cellspark.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -247,7 +247,7 @@ class FineTunerTest {
     states.stopAfter = 2;
     assertThatThrownBy(() -> run(states, resumedAfter))
         .hasMessageContaining("killed after epoch 2");
-    SafetensorsFile state = SafetensorsFile.open(states.saved);
+    WeightsFile state = WeightsFile.open(states.saved);
     assertThat(state.tensors())
         .containsKeys(
             "model.head.weight",
@@ -298,7 +298,7 @@ class FineTunerTest {
     assertThatThrownBy(() -> run(states, resumedAfter, everyStep, new ArrayList<>(), 1))
         .hasMessageContaining("killed after step " + (batches + batches / 2));
     JsonObject saved =
-        JsonParser.parseString(SafetensorsFile.open(states.saved).metadata().get(TrainingState.KEY))
+        JsonParser.parseString(WeightsFile.open(states.saved).metadata().get(TrainingState.KEY))
             .getAsJsonObject();
     assertThat(saved.getAsJsonArray("epochs")).hasSize(1);
     assertThat(saved.getAsJsonObject("current_epoch").get("batches").getAsInt())
@@ -345,7 +345,7 @@ class FineTunerTest {
     assertThatThrownBy(() -> run(states, resumedAfter, everyStep, new ArrayList<>(), 3))
         .hasMessageContaining("killed after step " + (steps + 2));
     JsonObject saved =
-        JsonParser.parseString(SafetensorsFile.open(states.saved).metadata().get(TrainingState.KEY))
+        JsonParser.parseString(WeightsFile.open(states.saved).metadata().get(TrainingState.KEY))
             .getAsJsonObject();
     assertThat(saved.get("steps").getAsInt()).isEqualTo(steps + 2);
     assertThat(saved.getAsJsonObject("current_epoch").get("batches").getAsInt()).isEqualTo(6);

@@ -26,8 +26,8 @@ final class CheckModelCommand implements Callable<Integer> {
       required = true,
       paramLabel = "PATH",
       description =
-          "Hugging Face model folder (config.json + model.safetensors), a .safetensors file, or a"
-              + " TorchScript file.")
+          "Hugging Face model folder (config.json + model.safetensors or pytorch_model.bin), the"
+              + " weights file itself, or a TorchScript file.")
   String model;
 
   @Option(

@@ -43,7 +43,9 @@ final class FinetuneGenesCommand implements Callable<Integer> {
       names = "--model",
       required = true,
       paramLabel = "DIR",
-      description = "Hugging Face checkpoint to start from (config.json + model.safetensors).")
+      description =
+          "Hugging Face checkpoint to start from (config.json + model.safetensors or"
+              + " pytorch_model.bin).")
   String model;
 
   @Option(

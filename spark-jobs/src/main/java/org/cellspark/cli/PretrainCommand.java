@@ -32,7 +32,8 @@ final class PretrainCommand implements Callable<Integer> {
       names = "--model",
       paramLabel = "DIR",
       description =
-          "Hugging Face checkpoint to continue (config.json + model.safetensors; its"
+          "Hugging Face checkpoint to continue (config.json + model.safetensors or"
+              + " pytorch_model.bin; its"
               + " cls.predictions head is continued when it has one).")
   String model;
 

@@ -414,6 +414,10 @@ class ErrorCatalogueTest {
           shrinkFirstTensor(model.resolve("model.safetensors"));
           return embed(w, tokensV2, model);
         });
+    s.put("checkpoint-runs-code", w -> embed(w, tokensV2, checkpointOf("refused/code.bin", w)));
+    s.put(
+        "checkpoint-format-before-pytorch-1-6",
+        w -> embed(w, tokensV2, checkpointOf("refused/legacy.bin", w)));
     s.put(
         "token-ids-beyond-vocabulary",
         w -> {
@@ -849,6 +853,17 @@ class ErrorCatalogueTest {
       Files.copy(model.resolve(f), to.resolve(f));
     }
     return to;
+  }
+
+  /**
+   * A model folder in the scenario's inputs: tiny-v2's config.json beside a PyTorch checkpoint of
+   * model-udf's fixtures (make_torch_checkpoint_fixtures.py) as pytorch_model.bin.
+   */
+  private static Path checkpointOf(String fixture, Workspace w) throws IOException {
+    Path model = Files.createDirectories(w.in().resolve("model"));
+    Files.copy(TINY_V2.resolve("config.json"), model.resolve("config.json"));
+    Files.copy(Fixtures.vocab("checkpoints/" + fixture), model.resolve("pytorch_model.bin"));
+    return model;
   }
 
   /**

@@ -29,7 +29,8 @@ public final class ModelVocabularyCheck {
   private ModelVocabularyCheck() {}
 
   /**
-   * @param model a Hugging Face folder, a .safetensors file or a TorchScript file
+   * @param model a Hugging Face folder, its weights file (.safetensors, pytorch_model.bin) or a
+   *     TorchScript file
    * @param vocabulary a folder of dictionaries, or builtin:geneformer-v1
    * @param modelInputSize tokens per cell the tokens will have; 0 = the tokenizer's default for the
    *     vocabulary (4,096 with <cls>/<eos>, else 2,048)

@@ -29,6 +29,7 @@ public final class ModelFingerprint {
                         String n = f.getFileName().toString();
                         return n.equals("config.json")
                             || n.endsWith(".safetensors")
+                            || n.equals("pytorch_model.bin")
                             || n.endsWith(".pt");
                       })
                   .sorted()

@@ -13,7 +13,8 @@ import org.cellspark.model.Precision;
  * brackets).
  *
  * @param input token table folder (cellspark tokenize output, or any Parquet with input_ids)
- * @param model Hugging Face folder (config.json + model.safetensors) or TorchScript file
+ * @param model Hugging Face folder (config.json + model.safetensors or pytorch_model.bin) or
+ *     TorchScript file
  * @param output output folder: cells/, state_embeddings/, gene_embeddings/, _cellspark.json
  * @param vocabulary the tokens' vocabulary; null = the one named in the input's _cellspark.json
  * @param layer -1 (second to last) or 0 (last) [emb_layer]

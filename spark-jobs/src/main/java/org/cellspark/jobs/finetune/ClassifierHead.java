@@ -12,7 +12,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.Pooling;
-import org.cellspark.model.SafetensorsFile;
+import org.cellspark.model.ModelLoader;
+import org.cellspark.model.WeightsFile;
 import org.cellspark.train.FineTunedCheckpoint;
 import org.cellspark.vocab.DictionaryFileReader;
 
@@ -74,14 +75,7 @@ record ClassifierHead(
     } catch (IOException e) {
       throw UserException.because(e, "Cannot read %s: %s", config, e.getMessage());
     }
-    Path weights = folder.resolve("model.safetensors");
-    if (!Files.isRegularFile(weights)) {
-      throw UserException.of(
-          "--model %s holds no model.safetensors; a classifier saved as pytorch_model.bin must be"
-              + " saved again as safetensors (model.save_pretrained(dir, safe_serialization=True))",
-          model);
-    }
-    SafetensorsFile file = SafetensorsFile.open(weights);
+    WeightsFile file = ModelLoader.weights(folder, "classify apply --tokens");
     if (c.has(FineTunedCheckpoint.POOLING_KEY) && c.has("id2label")) {
       if (classesFile != null) {
         throw UserException.of(

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * `classify apply --tokens` with a cell classifier as upstream's Classifier saves one
@@ -33,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Hugging Face's BertForSequenceClassification over a small V1 vocabulary, and upstream's
  * id_class_dict pickle). Each cell's class probabilities must be what PyTorch computes for it,
  * Hugging Face's forward: the pooler's tanh on the last layer's first position, then the
- * classifier, softmax.
+ * classifier, softmax; the same for the model as transformers saved it before safetensors
+ * (upstream-cell-classifier-bin: pytorch_model.bin, as upstream's fine-tuned models of 2023 are).
  */
 @ExtendWith(SharedSpark.class)
 class UpstreamClassifierTest {
@@ -78,21 +81,23 @@ class UpstreamClassifierTest {
     spark.createDataFrame(rows, schema).repartition(3).write().parquet(tokens);
   }
 
-  @Test
-  void probabilitiesAreHuggingFacesAndTheClassesUpstreamsNames(SparkSession spark)
+  @ParameterizedTest
+  @ValueSource(strings = {"upstream-cell-classifier", "upstream-cell-classifier-bin"})
+  void probabilitiesAreHuggingFacesAndTheClassesUpstreamsNames(String folder, SparkSession spark)
       throws IOException {
+    Path model = MODEL.resolveSibling(folder);
     String out = tmp.resolve("applied").toString();
     Applied applied =
         FineTunedApply.run(
             spark,
             new FineTunedApply.Options(
-                MODEL.toString(),
+                model.toString(),
                 tokens,
                 VOCABULARY,
                 out,
                 false,
                 List.of("cell_type"),
-                MODEL.resolve("id_class_dict.pkl").toString()));
+                model.resolve("id_class_dict.pkl").toString()));
     JsonNode cells = reference.get("cells");
     assertThat(applied.cells()).isEqualTo(cells.size());
     Map<String, Row> byCell = new HashMap<>();

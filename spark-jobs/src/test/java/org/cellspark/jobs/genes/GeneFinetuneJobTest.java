@@ -24,7 +24,7 @@ import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.classify.RocCurves;
 import org.cellspark.jobs.common.CellSelection;
-import org.cellspark.model.SafetensorsFile;
+import org.cellspark.model.WeightsFile;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
 import org.cellspark.testing.TokenTables;
@@ -88,9 +88,9 @@ class GeneFinetuneJobTest {
     Path model = tmp.resolve("families");
     FileUtils.copyDirectory(Path.of(MODEL).toFile(), model.toFile());
     Path file = model.resolve("model.safetensors");
-    SafetensorsFile weights = SafetensorsFile.open(file);
+    WeightsFile weights = WeightsFile.open(file);
     String name = "bert.embeddings.word_embeddings.weight";
-    SafetensorsFile.Tensor t = weights.tensors().get(name);
+    WeightsFile.Tensor t = weights.tensors().get(name);
     int hidden = (int) t.shape()[1];
     FloatBuffer values = weights.floats(name);
     double sum = 0;
@@ -114,10 +114,7 @@ class GeneFinetuneJobTest {
     rows.flip();
     try (FileChannel ch =
         FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-      ch.read(length, 0);
-      long dataStart = 8 + length.flip().getLong();
-      ch.write(rows, dataStart + t.begin() + 4L * 4 * hidden);
+      ch.write(rows, t.begin() + 4L * 4 * hidden); // begin: from the start of the file
     }
     return model;
   }
@@ -232,7 +229,7 @@ class GeneFinetuneJobTest {
       assertThat(config.path("architectures").get(0).asText())
           .isEqualTo("BertForTokenClassification");
       assertThat(config.path("id2label").path("1").asText()).isEqualTo("sensitive");
-      SafetensorsFile weights = SafetensorsFile.open(model.resolve("model.safetensors"));
+      WeightsFile weights = WeightsFile.open(model.resolve("model.safetensors"));
       assertThat(weights.tensors().get("classifier.weight").shape()).containsExactly(2L, 32L);
     }
   }

@@ -24,7 +24,7 @@ import org.cellspark.error.UserException;
 import org.cellspark.jobs.embed.EmbedJob;
 import org.cellspark.jobs.embed.EmbedOptions;
 import org.cellspark.jobs.finetune.FineTunedApply;
-import org.cellspark.model.SafetensorsFile;
+import org.cellspark.model.WeightsFile;
 import org.cellspark.spark.FaultInjection;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
@@ -186,7 +186,7 @@ class MultitaskJobTest {
     assertThat(config.get("architectures").get(0).asText()).isEqualTo("GeneformerMultiTask");
     assertThat(config.get("cellspark_pooling").asText()).isEqualTo("attention");
     assertThat(config.get("cellspark_tasks").get(1).get("name").asText()).isEqualTo("has");
-    var tensors = SafetensorsFile.open(out.resolve("model/model.safetensors")).tensors();
+    var tensors = WeightsFile.open(out.resolve("model/model.safetensors")).tensors();
     assertThat(tensors.get(MultiTaskClassifier.ATTENTION_WEIGHTS).shape()).containsExactly(32, 1);
     assertThat(tensors.keySet())
         .contains(

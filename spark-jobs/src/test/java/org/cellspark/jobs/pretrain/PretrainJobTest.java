@@ -20,7 +20,7 @@ import org.cellspark.jobs.embed.EmbedJob;
 import org.cellspark.jobs.embed.EmbedOptions;
 import org.cellspark.jobs.embed.EmbedResult;
 import org.cellspark.model.MaskedLmHeadWeights;
-import org.cellspark.model.SafetensorsFile;
+import org.cellspark.model.WeightsFile;
 import org.cellspark.spark.FaultInjection;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
@@ -117,7 +117,7 @@ class PretrainJobTest {
     JsonNode config = new ObjectMapper().readTree(out.resolve("model/config.json").toFile());
     assertThat(config.path("architectures").get(0).asText()).isEqualTo("BertForMaskedLM");
     assertThat(config.path("vocab_size").asInt()).isEqualTo(34);
-    SafetensorsFile weights = SafetensorsFile.open(out.resolve("model/model.safetensors"));
+    WeightsFile weights = WeightsFile.open(out.resolve("model/model.safetensors"));
     assertThat(weights.tensors())
         .containsKeys(
             "bert.embeddings.word_embeddings.weight",
@@ -200,7 +200,7 @@ class PretrainJobTest {
   }
 
   private static float[] floats(Path model, String name) {
-    FloatBuffer b = SafetensorsFile.open(model.resolve("model.safetensors")).floats(name);
+    FloatBuffer b = WeightsFile.open(model.resolve("model.safetensors")).floats(name);
     float[] out = new float[b.remaining()];
     b.get(out);
     return out;
@@ -239,8 +239,8 @@ class PretrainJobTest {
     PretrainOptions within = options(runs, "within").epochs(3).checkpointMinutes(1e-9).build();
     assertThatThrownBy(() -> killed(spark, FaultInjection.STOP_FINETUNE_AFTER_STEPS, stop, within))
         .hasStackTraceContaining("stopped after step " + stop);
-    SafetensorsFile state =
-        SafetensorsFile.open(tmp.resolve(".within.cellspark-work/pretrain/state.safetensors"));
+    WeightsFile state =
+        WeightsFile.open(tmp.resolve(".within.cellspark-work/pretrain/state.safetensors"));
     JsonNode saved = new ObjectMapper().readTree(state.metadata().get("cellspark_state"));
     assertThat(saved.path("epochs").size()).isEqualTo(1);
     assertThat(saved.path("current_epoch").path("batches").asInt()).isEqualTo(batches / 2);
