@@ -6,7 +6,7 @@ reader of pytorch_model.bin (WeightsFile / TorchCheckpoint) to be tested against
 
 Needs Debian's python3-torch (1.13) and numpy; no transformers, no safetensors package (the tiny
 models' model.safetensors is parsed below, and the expected values are written as safetensors
-by hand: an 8-byte header length, the JSON header, the data).
+with make_model_fixtures.py's writer).
 
 Reads model-udf/src/test/resources/fixtures/models/tiny-v{1,2}/ (make_model_fixtures.py) and writes
 under model-udf/src/test/resources/fixtures/checkpoints/:
@@ -32,9 +32,13 @@ import json
 import os
 import shutil
 import struct
+import sys
 
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_model_fixtures as fx  # noqa: E402  (its safetensors writer)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 MODELS = os.path.join(ROOT, "model-udf/src/test/resources/fixtures/models")
@@ -55,20 +59,6 @@ def read_safetensors(path):
         values = np.frombuffer(raw[8 + n + begin:8 + n + end], dtype="<f4").reshape(entry["shape"])
         out[name] = torch.from_numpy(values.copy())
     return out
-
-
-def write_safetensors(path, tensors):
-    header, offset, blobs = {}, 0, []
-    for name, t in tensors.items():
-        blob = t.detach().to(torch.float32).contiguous().numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape),
-                        "data_offsets": [offset, offset + len(blob)]}
-        offset += len(blob)
-        blobs.append(blob)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
 def with_metadata(state, modules):
@@ -115,8 +105,8 @@ def main():
     for label, dtype in (("fp16", torch.float16), ("bf16", torch.bfloat16)):
         low = collections.OrderedDict((k, v.to(dtype)) for k, v in v1.items())
         torch.save(with_metadata(low, [""]), os.path.join(OUT, f"tiny-v1-{label}.bin"))
-        write_safetensors(os.path.join(OUT, f"tiny-v1-{label}.expected.safetensors"),
-                          collections.OrderedDict((k, v.float()) for k, v in low.items()))
+        fx.write_safetensors(os.path.join(OUT, f"tiny-v1-{label}.expected.safetensors"),
+                             {k: v.float() for k, v in low.items()})
 
     params = collections.OrderedDict(
         (k, torch.nn.Parameter(v)) for k, v in list(v1.items())[:3])

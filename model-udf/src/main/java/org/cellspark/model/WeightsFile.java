@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Set;
 import org.cellspark.error.UserException;
 
 /**
@@ -35,6 +36,8 @@ public final class WeightsFile {
       return n;
     }
   }
+
+  private static final Set<String> FLOATS = Set.of("F32", "F16", "BF16");
 
   private static final byte[] ZIP = {'P', 'K', 3, 4};
 
@@ -132,31 +135,35 @@ public final class WeightsFile {
       throw UserException.of("%s: tensor '%s' is too large", path, name);
     }
     int n = (int) t.elements();
+    if (!FLOATS.contains(t.dtype())) {
+      throw UserException.of(
+          "%s: tensor '%s' is %s; model weights must be F32, F16 or BF16", path, name, t.dtype());
+    }
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+      ByteBuffer out = ByteBuffer.allocateDirect(4 * n).order(ByteOrder.nativeOrder());
+      if (t.dtype().equals("F32") && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+        readFully(ch, out, t.begin()); // the file's bytes are already the values: one copy
+        return out.flip().asFloatBuffer();
+      }
       ByteBuffer raw =
           ByteBuffer.allocate((int) (t.end() - t.begin())).order(ByteOrder.LITTLE_ENDIAN);
       readFully(ch, raw, t.begin());
       raw.flip();
-      FloatBuffer out =
-          ByteBuffer.allocateDirect(4 * n).order(ByteOrder.nativeOrder()).asFloatBuffer();
+      FloatBuffer values = out.asFloatBuffer();
       switch (t.dtype()) {
-        case "F32" -> out.put(raw.asFloatBuffer());
+        case "F32" -> values.put(raw.asFloatBuffer());
         case "F16" -> {
           for (int i = 0; i < n; i++) {
-            out.put(halfToFloat(raw.getShort()));
+            values.put(halfToFloat(raw.getShort()));
           }
         }
-        case "BF16" -> {
+        default -> { // BF16: the upper half of a float32
           for (int i = 0; i < n; i++) {
-            out.put(Float.intBitsToFloat((raw.getShort() & 0xFFFF) << 16));
+            values.put(Float.intBitsToFloat((raw.getShort() & 0xFFFF) << 16));
           }
         }
-        default ->
-            throw UserException.of(
-                "%s: tensor '%s' is %s; model weights must be F32, F16 or BF16",
-                path, name, t.dtype());
       }
-      return out.flip();
+      return values.flip();
     } catch (IOException e) {
       throw UserException.because(e, "Cannot read %s: %s", path, e.getMessage());
     }

@@ -192,6 +192,16 @@ class TorchCheckpointTest {
         .isInstanceOf(UserException.class)
         .hasMessageContaining("is a zip archive but not a PyTorch checkpoint (no <name>/data.pkl");
 
+    // PyTorch 2.1 and later add <name>/byteorder; "little" is what every x86 or ARM machine writes.
+    Path little = tmp.resolve("little.bin");
+    rewrite(source, little, name -> true, ZipEntry.STORED, "little");
+    assertThat(WeightsFile.open(little).tensors()).hasSize(39);
+    Path big = tmp.resolve("big.bin");
+    rewrite(source, big, name -> true, ZipEntry.STORED, "big");
+    assertThatThrownBy(() -> WeightsFile.open(big))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("was saved on a big-endian machine");
+
     Path truncated = tmp.resolve("truncated.bin");
     byte[] whole = Files.readAllBytes(source);
     Files.write(truncated, java.util.Arrays.copyOf(whole, whole.length / 2));
@@ -200,9 +210,17 @@ class TorchCheckpointTest {
         .hasMessageContaining("Cannot read " + truncated);
   }
 
-  /** Copies the archive's entries that {@code keep} accepts, each written with {@code method}. */
   private static void rewrite(Path from, Path to, Predicate<String> keep, int method)
       throws IOException {
+    rewrite(from, to, keep, method, null);
+  }
+
+  /**
+   * Copies the archive's entries that {@code keep} accepts, each written with {@code method}, and a
+   * {@code byteorder} record holding {@code byteOrder} unless it is null.
+   */
+  private static void rewrite(
+      Path from, Path to, Predicate<String> keep, int method, String byteOrder) throws IOException {
     try (ZipFile in = new ZipFile(from.toFile());
         OutputStream file = Files.newOutputStream(to);
         ZipOutputStream out = new ZipOutputStream(file)) {
@@ -226,6 +244,11 @@ class TorchCheckpointTest {
         }
         out.putNextEntry(copy);
         out.write(bytes);
+        out.closeEntry();
+      }
+      if (byteOrder != null) {
+        out.putNextEntry(new ZipEntry("pytorch_model/byteorder"));
+        out.write(byteOrder.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         out.closeEntry();
       }
     }
