@@ -26,6 +26,9 @@ under model-udf/src/test/resources/fixtures/checkpoints/:
   refused/legacy.bin    PyTorch's format before 1.6 (_use_new_zipfile_serialization=False).
   refused/strided.bin   a weight saved as a transposed view (strides (1, 3)).
   refused/training.bin  a training checkpoint: {"model": state dict, "epoch": 3}.
+And spark-jobs/src/test/resources/fixtures/models/v1-tiny-bin/: spark-jobs' v1-tiny model
+(make_v1_tiny_model.py) as pytorch_model.bin, which the app's SparkSubmitIT ships to a local
+cluster's executors.
 """
 import collections
 import json
@@ -43,6 +46,7 @@ import make_model_fixtures as fx  # noqa: E402  (its safetensors writer)
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 MODELS = os.path.join(ROOT, "model-udf/src/test/resources/fixtures/models")
 OUT = os.path.join(ROOT, "model-udf/src/test/resources/fixtures/checkpoints")
+JOB_MODELS = os.path.join(ROOT, "spark-jobs/src/test/resources/fixtures/models")
 
 
 def read_safetensors(path):
@@ -68,10 +72,10 @@ def with_metadata(state, modules):
     return out
 
 
-def folder(name, config_from, weights_name, state):
-    path = os.path.join(OUT, name)
+def folder(name, config_from, weights_name, state, out=OUT, models=MODELS):
+    path = os.path.join(out, name)
     os.makedirs(path, exist_ok=True)
-    shutil.copy(os.path.join(MODELS, config_from, "config.json"), os.path.join(path, "config.json"))
+    shutil.copy(os.path.join(models, config_from, "config.json"), os.path.join(path, "config.json"))
     torch.save(state, os.path.join(path, weights_name))
 
 
@@ -122,6 +126,10 @@ def main():
     torch.save(strided, os.path.join(OUT, "refused/strided.bin"))
     torch.save({"model": with_metadata(v1, [""]), "epoch": 3},
                os.path.join(OUT, "refused/training.bin"))
+
+    job_v1 = read_safetensors(os.path.join(JOB_MODELS, "v1-tiny/model.safetensors"))
+    folder("v1-tiny-bin", "v1-tiny", "pytorch_model.bin", with_metadata(job_v1, [""]),
+           out=JOB_MODELS, models=JOB_MODELS)
 
 
 if __name__ == "__main__":

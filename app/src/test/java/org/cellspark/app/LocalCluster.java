@@ -32,6 +32,9 @@ final class LocalCluster {
   static final Path TINY_MODEL =
       Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/models/v1-tiny");
 
+  /** The same model as transformers saved before safetensors: pytorch_model.bin. */
+  static final Path TINY_MODEL_BIN = TINY_MODEL.resolveSibling("v1-tiny-bin");
+
   private final Path logs;
 
   LocalCluster(Path logs) {
@@ -141,11 +144,17 @@ final class LocalCluster {
    * executor's working folder (and the driver's), named by its alias rather than by a shared path.
    */
   static Path zippedModel(Path folder) throws IOException {
-    Path zip = folder.resolve("tiny-model.zip");
-    try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(zip))) {
-      for (String f : List.of("config.json", "model.safetensors")) {
-        z.putNextEntry(new ZipEntry(f));
-        Files.copy(TINY_MODEL.resolve(f), z);
+    return zippedModel(folder, TINY_MODEL);
+  }
+
+  /** The model folder {@code model} (config.json and its weights) zipped for {@code --archives}. */
+  static Path zippedModel(Path folder, Path model) throws IOException {
+    Path zip = folder.resolve(model.getFileName() + ".zip");
+    try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(zip));
+        Stream<Path> files = Files.list(model)) {
+      for (Path f : files.sorted().toList()) {
+        z.putNextEntry(new ZipEntry(f.getFileName().toString()));
+        Files.copy(f, z);
         z.closeEntry();
       }
     }

@@ -41,7 +41,8 @@ class SparkSubmitIT {
    * gene embeddings (per-token sums shuffled). Spark's Kryo cannot build records field by field, so
    * before CellsparkKryo each failed with "can't get field offset on a record class". Their outputs
    * (tokens, cell embeddings, gene embeddings) equal the same jobs' in this JVM with Java
-   * serialization.
+   * serialization. The cluster's model is the pytorch_model.bin of the one this JVM reads as
+   * model.safetensors.
    */
   @Test
   void jobsRunOnAClusterThatSerializesWithKryo() throws Exception {
@@ -65,7 +66,12 @@ class SparkSubmitIT {
         "--output",
         tmp.resolve("tokens").toString());
     List<String> embedArgs = new java.util.ArrayList<>(kryo);
-    embedArgs.addAll(List.of("--archives", LocalCluster.zippedModel(tmp) + "#tinymodel"));
+    // The model shipped as pytorch_model.bin: read on the executors by the app jar's relocated
+    // Commons Compress, and compared below with the safetensors model's embeddings in this JVM.
+    embedArgs.addAll(
+        List.of(
+            "--archives",
+            LocalCluster.zippedModel(tmp, LocalCluster.TINY_MODEL_BIN) + "#tinymodel"));
     String embedLog =
         cluster.submit(
             embedArgs,
