@@ -17,6 +17,7 @@ import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipFile;
 import org.cellspark.error.UserException;
 import org.cellspark.model.TorchCheckpointUnpickler.TensorRef;
+import org.cellspark.pickle.AllowListUnpickler;
 
 /**
  * A PyTorch checkpoint's table of contents ({@code pytorch_model.bin}, or any state dict {@code
@@ -103,7 +104,7 @@ final class TorchCheckpoint {
     Object root;
     try (InputStream in = zip.getInputStream(zip.getEntry(pickle))) {
       root = new TorchCheckpointUnpickler().load(in);
-    } catch (TorchCheckpointUnpickler.RefusedPickleException e) {
+    } catch (AllowListUnpickler.RefusedPickleException e) {
       throw UserException.because(
           e,
           "%s is refused: %s. Cellspark reads only tensors from a checkpoint, as"

@@ -1,14 +1,10 @@
 package org.cellspark.model;
 
-import java.io.IOException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import net.razorvine.pickle.IObjectConstructor;
-import net.razorvine.pickle.Opcodes;
-import net.razorvine.pickle.PickleException;
-import net.razorvine.pickle.PickleUtils;
-import net.razorvine.pickle.Unpickler;
+import org.cellspark.pickle.AllowListUnpickler;
 
 /**
  * Reads the pickle inside a PyTorch checkpoint ({@code data.pkl}) as what {@code torch.load(f,
@@ -18,23 +14,13 @@ import net.razorvine.pickle.Unpickler;
  * {@code ('storage', type, key, location, numel)}), whose bytes are the archive's {@code
  * data/<key>}. Tensors come out as {@link TensorRef}s (where the values are, not the values).
  *
- * <p>A pickle can name any Python callable and call it; Python would run it. Every global other
- * than these is refused by name, as is every opcode that builds an object without naming a callable
- * ({@code INST}, {@code OBJ}, {@code NEWOBJ}), so a checkpoint that would run code when Python
- * loads it is refused here before anything is built.
+ * <p>Every global other than these is refused by name, as is every opcode that builds an object
+ * without calling an allowed name ({@link AllowListUnpickler}), so a checkpoint that would run code
+ * when Python loads it is refused here before anything is built.
  *
- * <p>Not thread-safe (as {@link Unpickler}); make one per file.
+ * <p>Not thread-safe (as {@link net.razorvine.pickle.Unpickler}); make one per file.
  */
-final class TorchCheckpointUnpickler extends Unpickler {
-
-  /** Thrown for a pickle that asks for anything beyond a state dict of tensors. */
-  static final class RefusedPickleException extends PickleException {
-    private static final long serialVersionUID = 1L;
-
-    RefusedPickleException(String message) {
-      super(message);
-    }
-  }
+final class TorchCheckpointUnpickler extends AllowListUnpickler {
 
   /** A typed storage's bytes: the archive's {@code data/<key>}, {@code numel} elements. */
   record StorageRef(String dtype, String key, long numel) {}
@@ -110,36 +96,7 @@ final class TorchCheckpointUnpickler extends Unpickler {
       };
 
   @Override
-  protected Object dispatch(short opcode) throws PickleException, IOException {
-    switch (opcode) {
-      case Opcodes.GLOBAL -> {
-        String module = PickleUtils.readline(input);
-        String name = PickleUtils.readline(input);
-        stack.add(allowed(module, name));
-        return NO_RETURN_VALUE;
-      }
-      case Opcodes.STACK_GLOBAL -> {
-        Object name = stack.pop();
-        Object module = stack.pop();
-        stack.add(allowed(String.valueOf(module), String.valueOf(name)));
-        return NO_RETURN_VALUE;
-      }
-      case Opcodes.BINPERSID -> {
-        stack.add(storage(stack.pop()));
-        return NO_RETURN_VALUE;
-      }
-      case Opcodes.PERSID, Opcodes.EXT1, Opcodes.EXT2, Opcodes.EXT4 ->
-          throw new RefusedPickleException(
-              "it refers to objects outside the pickle other than PyTorch's storages");
-      case Opcodes.INST, Opcodes.OBJ, Opcodes.NEWOBJ, Opcodes.NEWOBJ_EX ->
-          throw new RefusedPickleException("it builds a Python object of a class it names");
-      default -> {
-        return super.dispatch(opcode);
-      }
-    }
-  }
-
-  private static Object allowed(String module, String name) {
+  protected Object global(String module, String name) {
     String qualified = module + "." + name;
     switch (qualified) {
       case "collections.OrderedDict" -> {
@@ -166,7 +123,8 @@ final class TorchCheckpointUnpickler extends Unpickler {
   }
 
   /** The persistent ID {@code ('storage', torch.FloatStorage, '0', 'cpu', numel)}. */
-  private static StorageRef storage(Object pid) {
+  @Override
+  protected Object persistent(Object pid) {
     if (!(pid instanceof Object[] t)
         || t.length != 5
         || !"storage".equals(t[0])

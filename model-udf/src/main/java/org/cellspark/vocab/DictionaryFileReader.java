@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.cellspark.error.UserException;
+import org.cellspark.pickle.AllowListUnpickler;
 
 /**
  * Reads one dictionary file of a vocabulary folder into an ordered map of string keys to values:
@@ -80,7 +81,7 @@ public final class DictionaryFileReader {
   public static Object unpickle(InputStream in, String file, String refusal) {
     try {
       return new RestrictedUnpickler().load(in);
-    } catch (RestrictedUnpickler.RefusedPickleException e) {
+    } catch (AllowListUnpickler.RefusedPickleException e) {
       throw UserException.because(
           e, "%s: refused to read this pickle: %s. %s", file, e.getMessage(), refusal);
     } catch (EOFException e) {

@@ -1,40 +1,22 @@
 package org.cellspark.vocab;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.Map;
 import net.razorvine.pickle.IObjectConstructor;
-import net.razorvine.pickle.Opcodes;
-import net.razorvine.pickle.PickleException;
-import net.razorvine.pickle.PickleUtils;
-import net.razorvine.pickle.Unpickler;
+import org.cellspark.pickle.AllowListUnpickler;
 
 /**
- * An unpickler that builds nothing but plain data and numpy scalars.
+ * An unpickler that builds nothing but plain data and numpy scalars. Geneformer's dictionaries need
+ * exactly three callables: {@code numpy.core.multiarray.scalar} and {@code numpy.dtype} (their
+ * values are numpy scalars, e.g. {@code numpy.int16} token ids) and, in protocol-2 pickles, {@code
+ * _codecs.encode} (how numpy's raw bytes are spelled there). Every other global, and every opcode
+ * that builds an object without naming a callable, is refused ({@link AllowListUnpickler}).
  *
- * <p>A pickle can name any Python callable ({@code GLOBAL}/{@code STACK_GLOBAL}) and call it
- * ({@code REDUCE}, {@code NEWOBJ}, {@code INST}, {@code OBJ}); Python would run it, and Pyrolite by
- * default builds a stand-in object for any name. Geneformer's dictionaries need exactly three
- * callables: {@code numpy.core.multiarray.scalar} and {@code numpy.dtype} (their values are numpy
- * scalars, e.g. {@code numpy.int16} token ids) and, in protocol-2 pickles, {@code _codecs.encode}
- * (how numpy's raw bytes are spelled there). Every other global, and every opcode that builds an
- * object without naming a callable, is refused.
- *
- * <p>Not thread-safe (as {@link Unpickler}); make one per file.
+ * <p>Not thread-safe (as {@link net.razorvine.pickle.Unpickler}); make one per file.
  */
-final class RestrictedUnpickler extends Unpickler {
-
-  /** Thrown for a pickle that asks for anything beyond plain data and numpy scalars. */
-  static final class RefusedPickleException extends PickleException {
-    private static final long serialVersionUID = 1L;
-
-    RefusedPickleException(String message) {
-      super(message);
-    }
-  }
+final class RestrictedUnpickler extends AllowListUnpickler {
 
   private static final IObjectConstructor SCALAR = RestrictedUnpickler::numpyScalar;
   private static final IObjectConstructor DTYPE = args -> NumpyDtype.of(args);
@@ -48,45 +30,7 @@ final class RestrictedUnpickler extends Unpickler {
           "_codecs.encode", CODECS_ENCODE);
 
   @Override
-  protected Object dispatch(short opcode) throws PickleException, IOException {
-    switch (opcode) {
-      case Opcodes.GLOBAL -> {
-        String module = PickleUtils.readline(input);
-        String name = PickleUtils.readline(input);
-        stack.add(allowed(module, name));
-        return NO_RETURN_VALUE;
-      }
-      case Opcodes.STACK_GLOBAL -> {
-        Object name = stack.pop();
-        Object module = stack.pop();
-        stack.add(allowed(String.valueOf(module), String.valueOf(name)));
-        return NO_RETURN_VALUE;
-      }
-      case Opcodes.INST, Opcodes.OBJ, Opcodes.NEWOBJ, Opcodes.NEWOBJ_EX ->
-          throw new RefusedPickleException(
-              "it builds a Python object (opcode " + opcodeName(opcode) + ")");
-      case Opcodes.PERSID, Opcodes.BINPERSID, Opcodes.EXT1, Opcodes.EXT2, Opcodes.EXT4 ->
-          throw new RefusedPickleException(
-              "it refers to objects outside the pickle (opcode " + opcodeName(opcode) + ")");
-      default -> {
-        return super.dispatch(opcode);
-      }
-    }
-  }
-
-  private static String opcodeName(short opcode) {
-    return switch (opcode) {
-      case Opcodes.INST -> "INST";
-      case Opcodes.OBJ -> "OBJ";
-      case Opcodes.NEWOBJ -> "NEWOBJ";
-      case Opcodes.NEWOBJ_EX -> "NEWOBJ_EX";
-      case Opcodes.PERSID -> "PERSID";
-      case Opcodes.BINPERSID -> "BINPERSID";
-      default -> String.format(Locale.ROOT, "EXT 0x%02x", opcode);
-    };
-  }
-
-  private static IObjectConstructor allowed(String module, String name) {
+  protected Object global(String module, String name) {
     IObjectConstructor c = ALLOWED.get(module + "." + name);
     if (c == null) {
       throw new RefusedPickleException(
