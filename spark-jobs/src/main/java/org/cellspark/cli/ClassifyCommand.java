@@ -1,6 +1,7 @@
 package org.cellspark.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,7 +16,9 @@ import org.cellspark.jobs.classify.ClassifyJob;
 import org.cellspark.jobs.classify.ClassifyOptions;
 import org.cellspark.jobs.classify.ClassifyResult;
 import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.jobs.finetune.ClassifierHead;
 import org.cellspark.jobs.finetune.FineTunedApply;
+import org.cellspark.jobs.genes.GeneClassifierApply;
 import org.cellspark.jobs.multitask.MultitaskApply;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -208,7 +211,9 @@ final class ClassifyCommand implements Callable<Integer> {
         paramLabel = "DIR",
         description =
             "A cellspark classify output folder, or a finetune or finetune-multitask one, or a"
-                + " cell classifier upstream's Classifier fine-tuned (with --tokens).")
+                + " cell classifier upstream's Classifier fine-tuned (with --tokens); or a gene"
+                + " classifier (a finetune-genes fold model, or upstream's): predictions.csv, a"
+                + " class per gene.")
     String model;
 
     @Option(
@@ -242,6 +247,34 @@ final class ClassifyCommand implements Callable<Integer> {
     List<String> labels = new ArrayList<>();
 
     @Option(
+        names = "--genes",
+        split = ",",
+        paramLabel = "GENES",
+        description =
+            "With a gene classifier: the genes to classify, all (default), or names and files of"
+                + " them (as perturb's --genes).")
+    List<String> genes = new ArrayList<>();
+
+    @Option(
+        names = "--gene-classes",
+        paramLabel = "FILE",
+        description =
+            "With a gene classifier: genes of known classes [gene_class_dict] to score it"
+                + " against (upstream's evaluate_saved_model): metrics.json, confusion_matrix,"
+                + " roc for two classes.")
+    String geneClasses;
+
+    @Option(
+        names = {"--max-cells", "--max-ncells"},
+        paramLabel = "N",
+        description =
+            "With a gene classifier: at most N cells (by seeded hash of cell_id); 0: all.")
+    long maxCells;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Seed of --max-cells' sample.")
+    long seed = org.cellspark.jobs.common.CellSelection.DEFAULT_SEED;
+
+    @Option(
         names = {"--classes", "--id-class-dict-file"},
         paramLabel = "FILE",
         description =
@@ -273,6 +306,47 @@ final class ClassifyCommand implements Callable<Integer> {
         throw UserException.of(
             "--label %s: a classify model predicts one label; give the one column that holds it",
             String.join(",", labels));
+      }
+      boolean geneClassifier =
+          tokens != null && ClassifierHead.isGeneClassifier(Path.of(model).toAbsolutePath());
+      if (!geneClassifier && (!genes.isEmpty() || geneClasses != null || maxCells != 0)) {
+        throw UserException.of(
+            "--genes, --gene-classes and --max-cells apply to a gene classifier (with --tokens);"
+                + " %s is not one",
+            model);
+      }
+      if (geneClassifier && !labels.isEmpty()) {
+        throw UserException.of(
+            "--label scores cells; %s is a gene classifier: score its genes with --gene-classes",
+            model);
+      }
+      if (geneClassifier) {
+        try (SparkArgs.Session s = sparkArgs.session("cellspark classify apply")) {
+          GeneClassifierApply.Result r =
+              GeneClassifierApply.run(
+                  s.spark(),
+                  new GeneClassifierApply.Options(
+                      model,
+                      tokens,
+                      vocabulary,
+                      output,
+                      overwrite,
+                      genes,
+                      geneClasses,
+                      classes,
+                      maxCells,
+                      seed));
+          PrintWriter out = spec.commandLine().getOut();
+          out.printf(
+              Locale.ROOT,
+              "classified %,d genes in %,d cells into %s%n  %s%n",
+              r.genes(),
+              r.cells(),
+              output,
+              r.line());
+          out.flush();
+        }
+        return Main.OK;
       }
       try (SparkArgs.Session s = sparkArgs.session("cellspark classify apply")) {
         Applied applied =

@@ -280,4 +280,84 @@ class ClassifyCommandTest {
     CliRun help = CliRun.of("classify", "--help");
     assertThat(help.out()).contains("--group").contains("apply").contains("[rare_threshold]");
   }
+
+  /**
+   * A gene classifier through the command line (upstream's, saved as pytorch_model.bin): every gene
+   * of the cells classified and scored against its gene_class_dict; options for the other kind of
+   * model refused.
+   */
+  @Test
+  void geneClassifiersThroughTheCommandLine(SparkSession spark) throws java.io.IOException {
+    Path model =
+        org.cellspark.testing.Fixtures.repositoryRoot()
+            .resolve("spark-jobs/src/test/resources/fixtures/models/upstream-gene-classifier");
+    List<Row> rows = new ArrayList<>();
+    rows.add(RowFactory.create("a", new Integer[] {2, 9, 14, 20}, 4, "x"));
+    rows.add(RowFactory.create("b", new Integer[] {3, 8, 21, 2, 30}, 5, "y"));
+    StructType schema =
+        new StructType()
+            .add("cell_id", DataTypes.StringType)
+            .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false))
+            .add("length", DataTypes.IntegerType)
+            .add("cell_type", DataTypes.StringType);
+    String tokens = tmp.resolve("tokens").toString();
+    spark.createDataFrame(rows, schema).write().parquet(tokens);
+    String vocabulary = org.cellspark.testing.Fixtures.vocab("vocab-v1-small").toString();
+    String out = tmp.resolve("genes").toString();
+    CliRun run =
+        CliRun.of(
+            "classify",
+            "apply",
+            "--model",
+            model.toString(),
+            "--tokens",
+            tokens,
+            "--vocabulary",
+            vocabulary,
+            "--gene-classes",
+            model.resolve("gene_class_dict.pkl").toString(),
+            "--id-class-dict-file",
+            model.resolve("id_class_dict.pkl").toString(),
+            "--output",
+            out);
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    // Eight genes in the two cells: 2 (twice), 3, 8, 9, 14, 20, 21, 30; five labelled occurrences.
+    assertThat(run.out())
+        .contains("classified 8 genes in 2 cells into " + out)
+        .contains("gene classes: 5 occurrences scored");
+    assertThat(Files.readAllLines(Path.of(out, "predictions.csv"))).hasSize(9);
+
+    CliRun label =
+        CliRun.of(
+            "classify",
+            "apply",
+            "--model",
+            model.toString(),
+            "--tokens",
+            tokens,
+            "--vocabulary",
+            vocabulary,
+            "--label",
+            "cell_type",
+            "--output",
+            tmp.resolve("x").toString());
+    assertThat(label.exitCode()).isEqualTo(2);
+    assertThat(label.err()).contains("is a gene classifier: score its genes with --gene-classes");
+    CliRun cellModel =
+        CliRun.of(
+            "classify",
+            "apply",
+            "--model",
+            model.resolveSibling("upstream-cell-classifier").toString(),
+            "--tokens",
+            tokens,
+            "--vocabulary",
+            vocabulary,
+            "--gene-classes",
+            model.resolve("gene_class_dict.pkl").toString(),
+            "--output",
+            tmp.resolve("y").toString());
+    assertThat(cellModel.exitCode()).isEqualTo(2);
+    assertThat(cellModel.err()).contains("apply to a gene classifier (with --tokens)");
+  }
 }

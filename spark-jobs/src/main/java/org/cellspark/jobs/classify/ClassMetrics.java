@@ -15,13 +15,13 @@ import org.apache.spark.sql.Row;
  * f1_score(average="macro")}), per-class precision / recall / F1 / support, and the confusion
  * matrix over all classes of the model (rows: true class, columns: predicted).
  */
-record ClassMetrics(
+public record ClassMetrics(
     long cells, double accuracy, double macroF1, List<PerClass> perClass, long[][] confusion) {
 
   record PerClass(String label, double precision, double recall, double f1, long support) {}
 
   /** {@code predictions}: label_index and prediction (doubles), as the pipeline writes them. */
-  static ClassMetrics of(Dataset<Row> predictions, String[] classes) {
+  public static ClassMetrics of(Dataset<Row> predictions, String[] classes) {
     long cells = predictions.count();
     long[][] confusion = new long[classes.length][classes.length];
     if (cells == 0) {
@@ -55,7 +55,7 @@ record ClassMetrics(
     return new ClassMetrics(cells, m.accuracy(), f1Sum / seen.length, perClass, confusion);
   }
 
-  Map<String, Object> asMap() {
+  public Map<String, Object> asMap() {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("cells", cells);
     out.put("accuracy", accuracy);

@@ -32,14 +32,15 @@ import org.cellspark.vocab.DictionaryFileReader;
  * </ul>
  *
  * @param classes class names, in the model's order
- * @param pooling how the encoder's last layer becomes one vector per cell
+ * @param pooling how the encoder's last layer becomes one vector per cell; null for a gene
+ *     classifier, whose head reads each token's own vector
  * @param poolerWeight BERT's pooler (hidden x hidden, row-major) for upstream's models; null for
  *     Cellspark's
  * @param poolerBias the pooler's bias; null for Cellspark's
  * @param weight the linear classifier (classes x hidden, row-major)
  * @param bias the classifier's bias
  */
-record ClassifierHead(
+public record ClassifierHead(
     String[] classes,
     Pooling pooling,
     float[] poolerWeight,
@@ -172,8 +173,70 @@ record ClassifierHead(
     return names;
   }
 
-  /** Each class's probability for one cell's pooled vector: softmax of the head's logits. */
-  double[] probabilities(float[] pooled) {
+  /** Whether the model at {@code folder} is a gene classifier (BertForTokenClassification). */
+  public static boolean isGeneClassifier(Path folder) {
+    Path config = folder.resolve("config.json");
+    try {
+      return Files.isRegularFile(config)
+          && new ObjectMapper()
+              .readTree(config.toFile())
+              .path("architectures")
+              .toString()
+              .contains("BertForTokenClassification");
+    } catch (IOException e) {
+      return false; // read again, and refused with the reason, by whoever reads the model
+    }
+  }
+
+  /**
+   * The head of a gene classifier (Hugging Face's {@code BertForTokenClassification}: {@code
+   * cellspark finetune-genes}' fold models, or one upstream's {@code Classifier(classifier="gene")}
+   * fine-tuned): the linear {@code classifier} on each token's last hidden state, no pooler. Its
+   * classes are named by upstream's {@code id_class_dict} when given, else by config.json's {@code
+   * id2label}.
+   *
+   * @param model the folder as the user named it, for messages
+   * @param classesFile upstream's id_class_dict (pickle or JSON); null: id2label
+   */
+  public static ClassifierHead readGeneClassifier(Path folder, String model, String classesFile) {
+    if (!isGeneClassifier(folder)) {
+      throw UserException.of(
+          "--model %s is not a gene classifier (config.json's architectures does not name"
+              + " BertForTokenClassification): pass a fold model of cellspark finetune-genes"
+              + " (models/fold-N) or one upstream's gene Classifier saved",
+          model);
+    }
+    JsonNode c;
+    try {
+      c = new ObjectMapper().readTree(folder.resolve("config.json").toFile());
+    } catch (IOException e) {
+      throw UserException.because(e, "Cannot read %s/config.json: %s", model, e.getMessage());
+    }
+    WeightsFile file = ModelLoader.weights(folder, "a gene classifier");
+    if (!file.tensors().containsKey("classifier.weight")) {
+      throw UserException.of(
+          "--model %s has no classifier weights (classifier.weight): not a fine-tuned gene"
+              + " classifier",
+          model);
+    }
+    float[] bias = file.floatArray("classifier.bias");
+    String[] classes =
+        classesFile == null ? id2label(c, model) : classesFromFile(classesFile, bias.length);
+    if (classes.length != bias.length) {
+      throw UserException.of(
+          "--model %s: config.json's id2label names %d classes, its classifier has %d; pass"
+              + " upstream's id_class_dict with --classes",
+          model, classes.length, bias.length);
+    }
+    return new ClassifierHead(
+        classes, null, null, null, file.floatArray("classifier.weight"), bias);
+  }
+
+  /**
+   * Each class's probability for one vector (a cell's pooled vector, or a gene classifier's token):
+   * softmax of the head's logits.
+   */
+  public double[] probabilities(float[] pooled) {
     double[] x = new double[pooled.length];
     for (int i = 0; i < x.length; i++) {
       x[i] = pooled[i];
