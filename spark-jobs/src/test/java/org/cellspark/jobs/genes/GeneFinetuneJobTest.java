@@ -232,6 +232,43 @@ class GeneFinetuneJobTest {
       WeightsFile weights = WeightsFile.open(model.resolve("model.safetensors"));
       assertThat(weights.tensors().get("classifier.weight").shape()).containsExactly(2L, 32L);
     }
+
+    // Fold 1's model applied as a saved gene classifier (classify apply) to every cell: a gene
+    // fold 1 held out for testing occurs only in fold 1's test cells, so its occurrences and mean
+    // probabilities over all the cells are the ones genes.csv gives it.
+    Path applied = tmp.resolve("applied");
+    GeneClassifierApply.run(
+        spark,
+        new GeneClassifierApply.Options(
+            out.resolve("models/fold-1").toString(),
+            tokens,
+            VOCABULARY,
+            applied.toString(),
+            false,
+            List.of("all"),
+            Fixtures.genes("gene_classes.pickle").toString(),
+            null,
+            0,
+            42));
+    Map<String, String[]> appliedByGene = new HashMap<>();
+    Files.readAllLines(applied.resolve("predictions.csv")).stream()
+        .skip(1)
+        .map(l -> l.split(",", -1))
+        .forEach(f -> appliedByGene.put(f[0], f));
+    int testGenes = 0;
+    for (String row : rows) {
+      String[] f = row.split(",", -1);
+      if (!f[3].equals("1") || !f[4].equals("test")) {
+        continue;
+      }
+      testGenes++;
+      String[] a = appliedByGene.get(f[0]);
+      assertThat(a[2]).as("occurrences of %s", f[0]).isEqualTo(f[5]);
+      assertThat(a[3]).as("predicted class of %s", f[0]).isEqualTo(f[6]);
+      assertThat(a[4]).isEqualTo(f[2]);
+      assertThat(Double.parseDouble(a[7])).isCloseTo(Double.parseDouble(f[9]), within());
+    }
+    assertThat(testGenes).isPositive();
   }
 
   /**
