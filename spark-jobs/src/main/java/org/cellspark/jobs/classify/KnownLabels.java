@@ -9,7 +9,6 @@ import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -130,19 +129,15 @@ public record KnownLabels(
             .withColumn(
                 "prediction", array_position(indices, col("predicted")).minus(1).cast("double"));
     ClassMetrics metrics = ClassMetrics.of(scored, names);
-    RocCurves.Curve roc = null;
-    // The second class's cells: its row of the confusion matrix.
-    long positives = classes.size() == 2 ? Arrays.stream(metrics.confusion()[1]).sum() : 0;
-    if (positives > 0 && positives < metrics.cells()) {
-      roc =
-          RocCurves.of(
-              0,
-              scored
-                  .select(element_at(col("p"), 2), col("label_index"))
-                  .javaRDD()
-                  .map(r -> new Tuple2<Object, Object>(r.getDouble(0), r.getDouble(1)))
-                  .rdd());
-    }
+    RocCurves.Curve roc =
+        RocCurves.ofSecondClass(
+            metrics,
+            () ->
+                scored
+                    .select(element_at(col("p"), 2), col("label_index"))
+                    .javaRDD()
+                    .map(r -> new Tuple2<Object, Object>(r.getDouble(0), r.getDouble(1)))
+                    .rdd());
     return new KnownLabels(column, List.copyOf(classes), cells, notScored, metrics, roc);
   }
 

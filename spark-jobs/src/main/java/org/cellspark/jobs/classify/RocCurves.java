@@ -5,9 +5,11 @@ import java.awt.Color;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.mllib.evaluation.BinaryClassificationMetrics;
 import org.cellspark.jobs.common.PngBytes;
@@ -43,6 +45,21 @@ public final class RocCurves {
       scored.add(new Tuple2<>((double) probabilities[i][1], (double) labels[i]));
     }
     return of(fold, sc.parallelize(scored, 1).rdd());
+  }
+
+  /**
+   * The second class's ROC curve over examples scored by {@code metrics}, or null unless there are
+   * two classes and both among the examples' truths (no curve then).
+   *
+   * @param scored the examples' (second class's probability, true class 0 or 1), made only when a
+   *     curve is drawn
+   */
+  public static Curve ofSecondClass(
+      ClassMetrics metrics, Supplier<org.apache.spark.rdd.RDD<Tuple2<Object, Object>>> scored) {
+    // The second class's examples: its row of the confusion matrix.
+    long positives =
+        metrics.confusion().length == 2 ? Arrays.stream(metrics.confusion()[1]).sum() : 0;
+    return positives > 0 && positives < metrics.cells() ? of(0, scored.get()) : null;
   }
 
   /**

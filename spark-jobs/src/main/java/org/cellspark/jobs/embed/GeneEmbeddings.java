@@ -1,22 +1,17 @@
 package org.cellspark.jobs.embed;
 
-import ai.djl.Device;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.util.TaskCompletionListener;
 import org.cellspark.infer.CellEmbedder;
 import org.cellspark.infer.EmbeddingSettings;
+import org.cellspark.jobs.common.CellWindows;
 import org.cellspark.model.Precision;
-import org.cellspark.spark.ModelCache;
-import org.cellspark.spark.TaskDevice;
 import scala.Tuple2;
 
 /**
@@ -48,43 +43,18 @@ final class GeneEmbeddings {
         .toJavaRDD()
         .mapPartitionsToPair(
             rows -> {
-              Device device = TaskDevice.current();
-              CellEmbedder embedder =
-                  new CellEmbedder(ModelCache.get(model, device, precision), device, settings);
-              TaskContext task = TaskContext.get();
-              if (task != null) {
-                task.addTaskCompletionListener((TaskCompletionListener) t -> embedder.close());
-              }
-              int hidden = embedder.dimension();
               Map<Integer, double[]> sum = new HashMap<>();
               Map<Integer, Long> count = new HashMap<>();
-              List<int[]> window = new ArrayList<>();
-              long tokens = 0;
-              while (rows.hasNext()) {
-                Row r = rows.next();
-                if (r.isNullAt(0)) {
-                  continue;
-                }
-                List<Integer> ids = r.getList(0);
-                int[] cell = ids.stream().mapToInt(Integer::intValue).toArray();
-                window.add(cell);
-                tokens += cell.length;
-                if (tokens >= 32 * embedder.batchTokens() || !rows.hasNext()) {
-                  accumulate(embedder, window, hidden, special, sum, count);
-                  window.clear();
-                  tokens = 0;
-                }
-              }
-              if (!window.isEmpty()) {
-                accumulate(embedder, window, hidden, special, sum, count);
-              }
-              if (task == null) {
-                embedder.close();
-              }
+              CellWindows.forEach(
+                  rows,
+                  model,
+                  settings,
+                  precision,
+                  (embedder, window) ->
+                      accumulate(embedder, window, embedder.dimension(), special, sum, count));
               List<Tuple2<Integer, Sum>> out = new ArrayList<>(sum.size());
               sum.forEach((token, v) -> out.add(new Tuple2<>(token, new Sum(v, count.get(token)))));
-              Iterator<Tuple2<Integer, Sum>> it = out.iterator();
-              return it;
+              return out.iterator();
             })
         .reduceByKey(Sum::plus);
   }

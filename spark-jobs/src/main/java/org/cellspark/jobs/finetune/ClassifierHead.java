@@ -104,14 +104,7 @@ public record ClassifierHead(
           model);
     }
     float[] bias = file.floatArray("classifier.bias");
-    String[] classes =
-        classesFile == null ? id2label(c, model) : classesFromFile(classesFile, bias.length);
-    if (classes.length != bias.length) {
-      throw UserException.of(
-          "--model %s: config.json's id2label names %d classes, its classifier has %d; pass"
-              + " upstream's id_class_dict with --classes",
-          model, classes.length, bias.length);
-    }
+    String[] classes = upstreamClasses(c, model, classesFile, bias.length);
     return new ClassifierHead(
         classes,
         Pooling.FIRST,
@@ -119,6 +112,22 @@ public record ClassifierHead(
         file.floatArray(POOLER_BIAS),
         file.floatArray("classifier.weight"),
         bias);
+  }
+
+  /**
+   * The names of an upstream model's {@code count} classes: its id_class_dict file's when given,
+   * else config.json's id2label (LABEL_0, ...), refused when they are not {@code count}.
+   */
+  private static String[] upstreamClasses(JsonNode c, String model, String classesFile, int count) {
+    String[] classes =
+        classesFile == null ? id2label(c, model) : classesFromFile(classesFile, count);
+    if (classes.length != count) {
+      throw UserException.of(
+          "--model %s: config.json's id2label names %d classes, its classifier has %d; pass"
+              + " upstream's id_class_dict with --classes",
+          model, classes.length, count);
+    }
+    return classes;
   }
 
   private static String[] id2label(JsonNode c, String model) {
@@ -220,14 +229,7 @@ public record ClassifierHead(
           model);
     }
     float[] bias = file.floatArray("classifier.bias");
-    String[] classes =
-        classesFile == null ? id2label(c, model) : classesFromFile(classesFile, bias.length);
-    if (classes.length != bias.length) {
-      throw UserException.of(
-          "--model %s: config.json's id2label names %d classes, its classifier has %d; pass"
-              + " upstream's id_class_dict with --classes",
-          model, classes.length, bias.length);
-    }
+    String[] classes = upstreamClasses(c, model, classesFile, bias.length);
     return new ClassifierHead(
         classes, null, null, null, file.floatArray("classifier.weight"), bias);
   }

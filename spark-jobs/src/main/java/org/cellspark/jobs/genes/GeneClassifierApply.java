@@ -173,16 +173,15 @@ public final class GeneClassifierApply {
         if (labelled != null) {
           Dataset<Row> scored = occurrences(spark, parts, known);
           metrics = ClassMetrics.of(scored, head.classes());
-          RocCurves.Curve roc = null;
-          long positives = classes.size() == 2 ? Arrays.stream(metrics.confusion()[1]).sum() : 0;
-          if (positives > 0 && positives < metrics.cells()) {
-            roc =
-                RocCurves.of(
-                    0,
-                    scored
-                        .javaRDD()
-                        .map(r -> new Tuple2<Object, Object>(r.getDouble(2), r.getDouble(0)))
-                        .rdd());
+          RocCurves.Curve roc =
+              RocCurves.ofSecondClass(
+                  metrics,
+                  () ->
+                      scored
+                          .javaRDD()
+                          .map(r -> new Tuple2<Object, Object>(r.getDouble(2), r.getDouble(0)))
+                          .rdd());
+          if (roc != null) {
             auc = roc.auc();
             RocCurves.writeFiles(out, "roc", List.of(roc), "occurrences", classes.get(1));
           }

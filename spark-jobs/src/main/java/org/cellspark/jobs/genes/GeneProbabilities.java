@@ -1,22 +1,18 @@
 package org.cellspark.jobs.genes;
 
-import ai.djl.Device;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.util.TaskCompletionListener;
 import org.cellspark.infer.CellEmbedder;
 import org.cellspark.infer.EmbeddingSettings;
+import org.cellspark.jobs.common.CellWindows;
 import org.cellspark.jobs.finetune.ClassifierHead;
 import org.cellspark.model.Precision;
-import org.cellspark.spark.ModelCache;
-import org.cellspark.spark.TaskDevice;
 
 /**
  * A gene classifier run over cells where they are: every occurrence of a gene asked for is
@@ -51,38 +47,14 @@ final class GeneProbabilities {
         .toJavaRDD()
         .mapPartitions(
             rows -> {
-              Device device = TaskDevice.current();
-              CellEmbedder embedder =
-                  new CellEmbedder(ModelCache.get(model, device, Precision.FP32), device, settings);
-              TaskContext task = TaskContext.get();
-              if (task != null) {
-                task.addTaskCompletionListener((TaskCompletionListener) t -> embedder.close());
-              }
               Map<Integer, double[]> sums = new HashMap<>();
               List<Part> out = new ArrayList<>();
-              List<int[]> window = new ArrayList<>();
-              long tokens = 0;
-              while (rows.hasNext()) {
-                Row r = rows.next();
-                if (r.isNullAt(0)) {
-                  continue;
-                }
-                List<Integer> ids = r.getList(0);
-                int[] cell = ids.stream().mapToInt(Integer::intValue).toArray();
-                window.add(cell);
-                tokens += cell.length;
-                if (tokens >= 32 * embedder.batchTokens()) {
-                  classify(embedder, window, head, wanted, known, sums, out);
-                  window.clear();
-                  tokens = 0;
-                }
-              }
-              if (!window.isEmpty()) {
-                classify(embedder, window, head, wanted, known, sums, out);
-              }
-              if (task == null) {
-                embedder.close();
-              }
+              CellWindows.forEach(
+                  rows,
+                  model,
+                  settings,
+                  Precision.FP32,
+                  (embedder, window) -> classify(embedder, window, head, wanted, known, sums, out));
               sums.forEach((token, s) -> out.add(new Part(token, s, false)));
               return out.iterator();
             });
