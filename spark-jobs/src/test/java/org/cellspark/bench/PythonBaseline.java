@@ -15,6 +15,16 @@ final class PythonBaseline {
    * fails.
    */
   static String run(String prefix, String script, String... args) throws Exception {
+    String out = String.join("\n", lines(script, args));
+    return out.lines()
+        .filter(l -> l.startsWith(prefix))
+        .findFirst()
+        .orElseThrow(
+            () -> new IllegalStateException(script + " printed no '" + prefix + "' line:\n" + out));
+  }
+
+  /** Every line the script printed; the whole output in the exception when it fails. */
+  static List<String> lines(String script, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of("/usr/bin/python3", script));
     command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -28,11 +38,6 @@ final class PythonBaseline {
     if (p.waitFor() != 0) {
       throw new IllegalStateException(script + " failed:\n" + out);
     }
-    return out.toString()
-        .lines()
-        .filter(l -> l.startsWith(prefix))
-        .findFirst()
-        .orElseThrow(
-            () -> new IllegalStateException(script + " printed no '" + prefix + "' line:\n" + out));
+    return out.toString().lines().toList();
   }
 }
