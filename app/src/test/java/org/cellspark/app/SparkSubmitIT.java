@@ -305,7 +305,8 @@ class SparkSubmitIT {
    * finetune-genes through spark-submit on a local cluster of two executors: the two folds train at
    * once, one in each executor JVM (each writes its model into the output from there), and the
    * driver gathers them. The gene classes are the 40 genes the tokens rank highest most often,
-   * dealt into two made-up classes (the test is about where folds train, not what they learn).
+   * dealt into two made-up classes (the test is about where folds train, not what they learn). A
+   * fold's model then classifies the cells' genes on the executors (classify apply).
    */
   @Test
   void finetuneGenesTrainsItsFoldsInSeveralExecutors() throws Exception {
@@ -366,6 +367,29 @@ class SparkSubmitIT {
       assertThat(tmp.resolve("genes/models/fold-" + fold + "/model.safetensors")).exists();
     }
     assertThat(Files.readAllLines(tmp.resolve("genes/genes.csv"))).hasSize(41);
+    // Fold 1's model as a saved gene classifier (classify apply), shipped as an archive that every
+    // executor finds under its alias, under Kryo: every gene of the cells classified on the
+    // executors, the 40 genes of the classes scored.
+    String applied =
+        cluster.submit(
+            List.of(
+                "--archives",
+                LocalCluster.zippedModel(tmp, tmp.resolve("genes/models/fold-1")) + "#genemodel",
+                "--conf",
+                "spark.serializer=org.apache.spark.serializer.KryoSerializer"),
+            "classify",
+            "apply",
+            "--model",
+            "genemodel",
+            "--tokens",
+            tokens.toString(),
+            "--gene-classes",
+            classes.toString(),
+            "--output",
+            tmp.resolve("gene-apply").toString());
+    assertThat(applied).contains("occurrences scored").contains("of 40 genes right");
+    assertThat(Files.readAllLines(tmp.resolve("gene-apply/predictions.csv")).size())
+        .isGreaterThan(41);
     LocalCluster.deleteWorkDir();
   }
 

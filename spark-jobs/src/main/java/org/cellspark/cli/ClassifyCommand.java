@@ -1,7 +1,6 @@
 package org.cellspark.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -307,48 +306,18 @@ final class ClassifyCommand implements Callable<Integer> {
             "--label %s: a classify model predicts one label; give the one column that holds it",
             String.join(",", labels));
       }
-      boolean geneClassifier =
-          tokens != null && ClassifierHead.isGeneClassifier(Path.of(model).toAbsolutePath());
-      if (!geneClassifier && (!genes.isEmpty() || geneClasses != null || maxCells != 0)) {
-        throw UserException.of(
-            "--genes, --gene-classes and --max-cells apply to a gene classifier (with --tokens);"
-                + " %s is not one",
-            model);
-      }
-      if (geneClassifier && !labels.isEmpty()) {
-        throw UserException.of(
-            "--label scores cells; %s is a gene classifier: score its genes with --gene-classes",
-            model);
-      }
-      if (geneClassifier) {
-        try (SparkArgs.Session s = sparkArgs.session("cellspark classify apply")) {
-          GeneClassifierApply.Result r =
-              GeneClassifierApply.run(
-                  s.spark(),
-                  new GeneClassifierApply.Options(
-                      model,
-                      tokens,
-                      vocabulary,
-                      output,
-                      overwrite,
-                      genes,
-                      geneClasses,
-                      classes,
-                      maxCells,
-                      seed));
-          PrintWriter out = spec.commandLine().getOut();
-          out.printf(
-              Locale.ROOT,
-              "classified %,d genes in %,d cells into %s%n  %s%n",
-              r.genes(),
-              r.cells(),
-              output,
-              r.line());
-          out.flush();
-        }
-        return Main.OK;
-      }
       try (SparkArgs.Session s = sparkArgs.session("cellspark classify apply")) {
+        // Asked once the session runs: a model folder shipped with --archives is found then.
+        if (tokens != null && ClassifierHead.isGeneClassifier(FineTunedApply.modelFolder(model))) {
+          applyGeneClassifier(s.spark());
+          return Main.OK;
+        }
+        if (!genes.isEmpty() || geneClasses != null || maxCells != 0) {
+          throw UserException.of(
+              "--genes, --gene-classes and --max-cells apply to a gene classifier (with --tokens);"
+                  + " %s is not one",
+              model);
+        }
         Applied applied =
             tokens != null
                 ? applyFineTuned(
@@ -369,6 +338,38 @@ final class ClassifyCommand implements Callable<Integer> {
         out.flush();
       }
       return Main.OK;
+    }
+
+    /** A gene classifier classifies the cells' genes; --label (cells' labels) has no meaning. */
+    private void applyGeneClassifier(org.apache.spark.sql.SparkSession spark) {
+      if (!labels.isEmpty()) {
+        throw UserException.of(
+            "--label scores cells; %s is a gene classifier: score its genes with --gene-classes",
+            model);
+      }
+      GeneClassifierApply.Result r =
+          GeneClassifierApply.run(
+              spark,
+              new GeneClassifierApply.Options(
+                  model,
+                  tokens,
+                  vocabulary,
+                  output,
+                  overwrite,
+                  genes,
+                  geneClasses,
+                  classes,
+                  maxCells,
+                  seed));
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf(
+          Locale.ROOT,
+          "classified %,d genes in %,d cells into %s%n  %s%n",
+          r.genes(),
+          r.cells(),
+          output,
+          r.line());
+      out.flush();
     }
 
     /** A finetune model labels the cells; a finetune-multitask one labels them for every task. */

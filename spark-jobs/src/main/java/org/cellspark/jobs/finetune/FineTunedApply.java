@@ -114,7 +114,7 @@ public final class FineTunedApply {
             List.of(o.tokens(), o.model()));
     try (JobScope job = JobScope.start(spark.sparkContext(), "cellspark classify apply", out)) {
       EmbeddingSettings settings = EmbeddingSettings.of(0, head.pooling(), BatchBudget.AUTO, v);
-      EmbedTransform.Options embed = EmbedTransform.Options.of(folder.toString(), settings);
+      EmbedTransform.Options embed = EmbedTransform.Options.of(forExecutors(o.model()), settings);
       Dataset<Row> pooled =
           EmbedTransform.apply(
               table.cells(),
@@ -204,11 +204,32 @@ public final class FineTunedApply {
    * or the model folder itself, local, a file: URI, or shipped with the job.
    */
   public static Path modelFolder(String model) {
-    Path given =
-        model.startsWith("file:")
-            ? Path.of(java.net.URI.create(model))
-            : ShippedFiles.resolve(model); // a local folder (or one shipped with the job)
-    return Files.isRegularFile(given.resolve("model/config.json")) ? given.resolve("model") : given;
+    Path given = given(model);
+    return hasModelSubfolder(given) ? given.resolve("model") : given;
+  }
+
+  /**
+   * The model folder as the executors are to name it, each resolving it on its own node: a folder
+   * shipped with {@code --archives} has a path of its own on every node, and the driver's copy is
+   * not on the executors' (the name as the user gave it, with {@code /model} for a finetune output
+   * folder); a {@code file:} URI as its local path.
+   */
+  public static String forExecutors(String model) {
+    Path given = given(model);
+    String spec = model.startsWith("file:") ? given.toString() : model;
+    return hasModelSubfolder(given) ? spec + "/model" : spec;
+  }
+
+  /** The folder the user named, on this node: a local folder, or one shipped with the job. */
+  private static Path given(String model) {
+    return model.startsWith("file:")
+        ? Path.of(java.net.URI.create(model))
+        : ShippedFiles.resolve(model); // a local folder (or one shipped with the job)
+  }
+
+  /** A finetune output folder holds its model in model/. */
+  private static boolean hasModelSubfolder(Path given) {
+    return Files.isRegularFile(given.resolve("model/config.json"));
   }
 
   /** Each class's probability from a cell's pooled vector, by the model's head. */

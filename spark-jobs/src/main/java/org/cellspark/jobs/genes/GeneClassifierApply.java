@@ -33,6 +33,7 @@ import org.cellspark.jobs.common.OptionProblems;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.jobs.finetune.ClassifierHead;
+import org.cellspark.jobs.finetune.FineTunedApply;
 import org.cellspark.vocab.Vocabulary;
 import org.cellspark.vocab.VocabularyLoader;
 import org.slf4j.Logger;
@@ -121,7 +122,7 @@ public final class GeneClassifierApply {
 
   public static Result run(SparkSession spark, Options o) {
     long start = System.nanoTime();
-    Path folder = Path.of(o.model()).toAbsolutePath().normalize();
+    Path folder = FineTunedApply.modelFolder(o.model());
     ClassifierHead head = ClassifierHead.readGeneClassifier(folder, o.model(), o.classes());
     List<String> classes = List.of(head.classes());
     TokenTable table = TokenTable.read(spark, o.tokens());
@@ -153,7 +154,8 @@ public final class GeneClassifierApply {
       Dataset<Row> cells = CellSelection.sample(table.cells(), o.maxCells(), o.seed());
       EmbeddingSettings settings = EmbeddingSettings.of(0, Pooling.MEAN, BatchBudget.AUTO, v);
       JavaRDD<GeneProbabilities.Part> parts =
-          GeneProbabilities.parts(cells, folder.toString(), settings, head, wanted, known)
+          GeneProbabilities.parts(
+                  cells, FineTunedApply.forExecutors(o.model()), settings, head, wanted, known)
               .persist(StorageLevel.MEMORY_AND_DISK());
       try {
         Map<Integer, double[]> byGene = new TreeMap<>();
