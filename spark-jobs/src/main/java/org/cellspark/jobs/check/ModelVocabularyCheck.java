@@ -1,5 +1,8 @@
 package org.cellspark.jobs.check;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -14,6 +17,7 @@ import org.cellspark.infer.TokenProfile;
 import org.cellspark.model.BertConfig;
 import org.cellspark.model.MaskedLmHeadWeights;
 import org.cellspark.model.ModelLoader;
+import org.cellspark.model.WeightsFile;
 import org.cellspark.model.WeightsReport;
 import org.cellspark.spark.ShippedFiles;
 import org.cellspark.vocab.Vocabulary;
@@ -114,6 +118,10 @@ public final class ModelVocabularyCheck {
     lines.add("  " + describe(model.weights()));
     if (model.weights() != null) {
       lines.add("  " + maskedLmHead(model.weightsFile()));
+      String head = classifierHead(model);
+      if (head != null) {
+        lines.add("  " + head);
+      }
     }
     lines.add("Vocabulary " + v.describe());
     return lines;
@@ -128,6 +136,54 @@ public final class ModelVocabularyCheck {
     } catch (UserException e) {
       return "masked-LM head: not usable, pretrain would refuse it (" + e.getMessage() + ")";
     }
+  }
+
+  /**
+   * A fine-tuned classifier's head (a {@code classifier.weight}), and what classify apply does with
+   * it; null for a checkpoint without one.
+   */
+  private static String classifierHead(ModelLoader.Inspection model) {
+    WeightsFile.Tensor weight =
+        WeightsFile.open(model.weightsFile()).tensors().get("classifier.weight");
+    if (weight == null || weight.shape().length != 2) {
+      return null;
+    }
+    JsonNode config;
+    try {
+      config = new ObjectMapper().readTree(model.configFile().toFile());
+    } catch (IOException e) {
+      return null; // the config was read already; a second read failing says nothing new
+    }
+    List<String> names = new ArrayList<>();
+    config.path("id2label").forEach(n -> names.add(n.asText()));
+    String architectures = config.path("architectures").toString();
+    String classes =
+        String.format(
+            Locale.ROOT,
+            "%d classes%s",
+            weight.shape()[0],
+            names.isEmpty()
+                ? ""
+                : " ("
+                    + String.join(", ", names.subList(0, Math.min(10, names.size())))
+                    + (names.size() > 10 ? ", ..." : "")
+                    + ")");
+    boolean upstreamNames = names.stream().allMatch(n -> n.startsWith("LABEL_"));
+    String naming = upstreamNames ? "; name upstream's classes with --classes ID_CLASS_DICT" : "";
+    if (architectures.contains("BertForTokenClassification")) {
+      return "classifier head: a gene classifier (BertForTokenClassification), "
+          + classes
+          + "; classify apply --tokens classifies the genes of cells"
+          + naming;
+    }
+    return "classifier head: a cell classifier"
+        + (architectures.contains("BertForSequenceClassification")
+            ? " (BertForSequenceClassification)"
+            : "")
+        + ", "
+        + classes
+        + "; classify apply --tokens labels cells"
+        + naming;
   }
 
   private static String describe(WeightsReport w) {
