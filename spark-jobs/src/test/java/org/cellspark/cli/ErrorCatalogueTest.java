@@ -599,6 +599,24 @@ class ErrorCatalogueTest {
           Path tokens = tokensV2With(w, "donor");
           return pretrain(w, tokens, TINY_V2).with("--filter", "donor=donor2");
         });
+    s.put(
+        "gene-classes-not-the-models",
+        w -> {
+          Path model = FIXTURES.resolve("models/upstream-gene-classifier");
+          Path output = w.out().resolve("genes");
+          return Attempt.of(
+              output,
+              "classify",
+              "apply",
+              "--model",
+              model.toString(),
+              "--tokens",
+              tokensV1.toString(),
+              "--gene-classes",
+              model.resolve("gene_class_dict.pkl").toString(),
+              "--output",
+              output.toString());
+        });
     s.put("v1-tokens-v2-model", w -> embed(w, tokensV1, TINY_V2));
     s.put("v2-tokens-v1-model", w -> embed(w, tokensV2, TINY_V1));
     s.put(
