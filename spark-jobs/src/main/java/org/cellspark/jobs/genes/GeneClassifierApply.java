@@ -129,24 +129,9 @@ public final class GeneClassifierApply {
     String vocabularyLocation = table.vocabulary(o.vocabulary(), o.tokens());
     Vocabulary v = VocabularyLoader.load(vocabularyLocation);
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    int[] known = new int[v.size()];
-    Arrays.fill(known, -1);
     GeneClasses labelled =
         o.geneClasses() == null ? null : GeneClasses.read(o.geneClasses(), v, hadoop);
-    if (labelled != null) {
-      for (int c = 0; c < labelled.names().size(); c++) {
-        int index = classes.indexOf(labelled.names().get(c));
-        if (index < 0) {
-          throw UserException.of(
-              "--gene-classes %s: class '%s' is not one of the model's (%s); pass the classes the"
-                  + " model was trained on, or name its classes with --classes",
-              o.geneClasses(), labelled.names().get(c), String.join(", ", classes));
-        }
-        for (int token : labelled.tokens().get(c)) {
-          known[token] = index;
-        }
-      }
-    }
+    int[] known = knownClasses(o, labelled, classes, v.size());
     boolean[] wanted = wanted(o, v, hadoop, known);
     StagedOutput out =
         StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.tokens(), o.model()));
@@ -165,78 +150,136 @@ public final class GeneClassifierApply {
             .reduceByKey(GeneClassifierApply::plus)
             .collect()
             .forEach(t -> byGene.put(t._1(), t._2()));
-        GeneNames names = new GeneNames(v);
         long occurrences = byGene.values().stream().mapToLong(s -> (long) s[classes.size()]).sum();
         int[] verdict = verdicts(byGene, known, classes.size());
-        out.writeText("predictions.csv", predictionsCsv(byGene, known, classes, names));
-        Map<String, Object> evaluation = null;
-        ClassMetrics metrics = null;
-        double auc = Double.NaN;
-        if (labelled != null) {
-          Dataset<Row> scored = occurrences(spark, parts, known);
-          metrics = ClassMetrics.of(scored, head.classes());
-          RocCurves.Curve roc =
-              RocCurves.ofSecondClass(
-                  metrics,
-                  () ->
-                      scored
-                          .javaRDD()
-                          .map(r -> new Tuple2<Object, Object>(r.getDouble(2), r.getDouble(0)))
-                          .rdd());
-          if (roc != null) {
-            auc = roc.auc();
-            RocCurves.writeFiles(out, "roc", List.of(roc), "occurrences", classes.get(1));
-          }
-          ConfusionHeatmap.writeFiles(
-              out,
-              "confusion_matrix",
-              metrics.confusion(),
-              head.classes(),
-              ConfusionHeatmap.title(
-                  "occurrences of the labelled genes",
-                  metrics.cells(),
-                  metrics.accuracy(),
-                  metrics.macroF1()));
-          evaluation = evaluation(metrics, auc, verdict, labelled);
+        out.writeText("predictions.csv", predictionsCsv(byGene, known, classes, new GeneNames(v)));
+        Scores scores =
+            labelled == null ? Scores.NONE : Scores.write(spark, parts, known, head, out);
+        Map<String, Object> evaluation =
+            scores.metrics() == null ? null : evaluation(scores, verdict, labelled);
+        if (evaluation != null) {
           JobSummary m = new JobSummary("classify-apply-gene-metrics");
           m.asMap().putAll(evaluation);
           out.writeText("metrics.json", m.toJson());
         }
-        long cellCount = cells.count();
         Result result =
-            new Result(cellCount, byGene.size(), occurrences, metrics, auc, verdict[0], verdict[1]);
+            new Result(
+                cells.count(),
+                byGene.size(),
+                occurrences,
+                scores.metrics(),
+                scores.auc(),
+                verdict[0],
+                verdict[1]);
         double seconds = (System.nanoTime() - start) / 1e9;
-        Map<String, Object> options = new LinkedHashMap<>();
-        options.put("model", o.model());
-        options.put("tokens", o.tokens());
-        options.put("vocabulary", vocabularyLocation);
-        options.put("genes", o.genes());
-        options.put("gene_classes", o.geneClasses());
-        options.put("classes", o.classes());
-        options.put("max_cells", o.maxCells());
-        options.put("seed", o.seed());
-        JobSummary summary =
-            new JobSummary("classify apply")
-                .put("options", options)
-                .put("classes", classes)
-                .put(
-                    "head",
-                    "a gene classifier (BertForTokenClassification): each token's last"
-                        + " hidden state, the classifier, softmax")
-                .put(
-                    "counts",
-                    Map.of("cells", cellCount, "genes", byGene.size(), "occurrences", occurrences));
-        if (evaluation != null) {
-          summary.put("evaluation", evaluation);
-        }
-        summary.put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
-        job.commit(out, summary);
+        job.commit(out, summary(o, vocabularyLocation, classes, result, evaluation, seconds));
         LOG.info("classify apply: " + result.line());
         return result;
       } finally {
         parts.unpersist();
       }
     }
+  }
+
+  /**
+   * Per token: its known class's index among the model's classes, or -1; a class of the file the
+   * model lacks is refused.
+   */
+  private static int[] knownClasses(
+      Options o, GeneClasses labelled, List<String> classes, int vocabularySize) {
+    int[] known = new int[vocabularySize];
+    Arrays.fill(known, -1);
+    if (labelled == null) {
+      return known;
+    }
+    for (int c = 0; c < labelled.names().size(); c++) {
+      int index = classes.indexOf(labelled.names().get(c));
+      if (index < 0) {
+        throw UserException.of(
+            "--gene-classes %s: class '%s' is not one of the model's (%s); pass the classes the"
+                + " model was trained on, or name its classes with --classes",
+            o.geneClasses(), labelled.names().get(c), String.join(", ", classes));
+      }
+      for (int token : labelled.tokens().get(c)) {
+        known[token] = index;
+      }
+    }
+    return known;
+  }
+
+  /**
+   * Upstream's scores of the labelled occurrences (MLlib's, where they are) and their files:
+   * confusion_matrix.csv/.png, and roc.csv/.png for two classes.
+   *
+   * @param auc the ROC curve's area, NaN without one
+   */
+  private record Scores(ClassMetrics metrics, double auc) {
+    static final Scores NONE = new Scores(null, Double.NaN);
+
+    static Scores write(
+        SparkSession spark,
+        JavaRDD<GeneProbabilities.Part> parts,
+        int[] known,
+        ClassifierHead head,
+        StagedOutput out) {
+      Dataset<Row> scored = occurrences(spark, parts, known);
+      ClassMetrics metrics = ClassMetrics.of(scored, head.classes());
+      RocCurves.Curve roc =
+          RocCurves.ofSecondClass(
+              metrics,
+              () ->
+                  scored
+                      .javaRDD()
+                      .map(r -> new Tuple2<Object, Object>(r.getDouble(2), r.getDouble(0)))
+                      .rdd());
+      if (roc != null) {
+        RocCurves.writeFiles(out, "roc", List.of(roc), "occurrences", head.classes()[1]);
+      }
+      ConfusionHeatmap.writeFiles(
+          out,
+          "confusion_matrix",
+          metrics.confusion(),
+          head.classes(),
+          ConfusionHeatmap.title(
+              "occurrences of the labelled genes",
+              metrics.cells(),
+              metrics.accuracy(),
+              metrics.macroF1()));
+      return new Scores(metrics, roc == null ? Double.NaN : roc.auc());
+    }
+  }
+
+  private static JobSummary summary(
+      Options o,
+      String vocabularyLocation,
+      List<String> classes,
+      Result r,
+      Map<String, Object> evaluation,
+      double seconds) {
+    Map<String, Object> options = new LinkedHashMap<>();
+    options.put("model", o.model());
+    options.put("tokens", o.tokens());
+    options.put("vocabulary", vocabularyLocation);
+    options.put("genes", o.genes());
+    options.put("gene_classes", o.geneClasses());
+    options.put("classes", o.classes());
+    options.put("max_cells", o.maxCells());
+    options.put("seed", o.seed());
+    JobSummary summary =
+        new JobSummary("classify apply")
+            .put("options", options)
+            .put("classes", classes)
+            .put(
+                "head",
+                "a gene classifier (BertForTokenClassification): each token's last hidden state,"
+                    + " the classifier, softmax")
+            .put(
+                "counts",
+                Map.of("cells", r.cells(), "genes", r.genes(), "occurrences", r.occurrences()));
+    if (evaluation != null) {
+      summary.put("evaluation", evaluation);
+    }
+    return summary.put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
   }
 
   /** The genes to classify: --genes (all, or names and files), and every gene of known class. */
@@ -309,8 +352,9 @@ public final class GeneClassifierApply {
   }
 
   private static Map<String, Object> evaluation(
-      ClassMetrics metrics, double auc, int[] verdict, GeneClasses labelled) {
-    Map<String, Object> m = new LinkedHashMap<>(metrics.asMap());
+      Scores scores, int[] verdict, GeneClasses labelled) {
+    double auc = scores.auc();
+    Map<String, Object> m = new LinkedHashMap<>(scores.metrics().asMap());
     Object occurrences = m.remove("cells");
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("gene_classes", labelled.names());
