@@ -19,6 +19,7 @@ import org.cellspark.jobs.finetune.ClassifierHead;
 import org.cellspark.jobs.finetune.FineTunedApply;
 import org.cellspark.jobs.genes.GeneClassifierApply;
 import org.cellspark.jobs.multitask.MultitaskApply;
+import org.cellspark.model.Precision;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -274,6 +275,14 @@ final class ClassifyCommand implements Callable<Integer> {
     long seed = org.cellspark.jobs.common.CellSelection.DEFAULT_SEED;
 
     @Option(
+        names = "--precision",
+        paramLabel = "fp32|fp16|bf16",
+        description =
+            "With --tokens: what the encoder computes in; fp16 needs GPU executors, bf16 runs on"
+                + " GPUs and on CPUs with bf16 instructions.")
+    String precision = "fp32";
+
+    @Option(
         names = {"--classes", "--id-class-dict-file"},
         paramLabel = "FILE",
         description =
@@ -306,6 +315,12 @@ final class ClassifyCommand implements Callable<Integer> {
             "--label %s: a classify model predicts one label; give the one column that holds it",
             String.join(",", labels));
       }
+      Precision parsedPrecision = Precision.parse(precision);
+      if (tokens == null && parsedPrecision != Precision.FP32) {
+        throw UserException.of(
+            "--precision applies to a fine-tuned model (with --tokens); a classify model reads"
+                + " embeddings");
+      }
       try (SparkArgs.Session s = sparkArgs.session("cellspark classify apply")) {
         // Asked once the session runs: a model folder shipped with --archives is found then.
         if (tokens != null && ClassifierHead.isGeneClassifier(FineTunedApply.modelFolder(model))) {
@@ -323,7 +338,14 @@ final class ClassifyCommand implements Callable<Integer> {
                 ? applyFineTuned(
                     s.spark(),
                     new FineTunedApply.Options(
-                        model, tokens, vocabulary, output, overwrite, labels, classes))
+                        model,
+                        tokens,
+                        vocabulary,
+                        output,
+                        overwrite,
+                        labels,
+                        classes,
+                        parsedPrecision))
                 : ClassifierApply.run(
                     s.spark(),
                     new ClassifierApply.Options(
@@ -360,7 +382,8 @@ final class ClassifyCommand implements Callable<Integer> {
                   geneClasses,
                   classes,
                   maxCells,
-                  seed));
+                  seed,
+                  Precision.parse(precision)));
       PrintWriter out = spec.commandLine().getOut();
       out.printf(
           Locale.ROOT,

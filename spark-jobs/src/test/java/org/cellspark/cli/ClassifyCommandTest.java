@@ -318,6 +318,8 @@ class ClassifyCommandTest {
             model.resolve("gene_class_dict.pkl").toString(),
             "--id-class-dict-file",
             model.resolve("id_class_dict.pkl").toString(),
+            "--precision",
+            "bf16",
             "--output",
             out);
     assertThat(run.exitCode()).as(run.err()).isZero();

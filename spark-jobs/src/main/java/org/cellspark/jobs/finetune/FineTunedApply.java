@@ -27,6 +27,7 @@ import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.OptionProblems;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
+import org.cellspark.model.Precision;
 import org.cellspark.spark.EmbedTransform;
 import org.cellspark.spark.ShippedFiles;
 import org.cellspark.vocab.Vocabulary;
@@ -55,6 +56,8 @@ public final class FineTunedApply {
    *     a finetune model, tasks' columns for a finetune-multitask one; none: not scored
    * @param classes for a classifier upstream fine-tuned: its id_class_dict file naming the classes;
    *     null: config.json's id2label
+   * @param precision what the encoder computes in: fp32; fp16 on GPU executors; bf16 on GPUs and
+   *     CPUs (a finetune-multitask model: fp32 only)
    */
   public record Options(
       String model,
@@ -63,13 +66,26 @@ public final class FineTunedApply {
       String output,
       boolean overwrite,
       List<String> labels,
-      String classes) {
+      String classes,
+      Precision precision) {
     public Options(
         String model, String tokens, String vocabulary, String output, boolean overwrite) {
       this(model, tokens, vocabulary, output, overwrite, List.of(), null);
     }
 
+    public Options(
+        String model,
+        String tokens,
+        String vocabulary,
+        String output,
+        boolean overwrite,
+        List<String> labels,
+        String classes) {
+      this(model, tokens, vocabulary, output, overwrite, labels, classes, Precision.FP32);
+    }
+
     public Options {
+      precision = precision == null ? Precision.FP32 : precision;
       OptionProblems problems = new OptionProblems();
       problems.requireValue(model, "--model is required (a cellspark finetune output folder)");
       problems.requireValue(tokens, "--tokens is required (the cells to label)");
@@ -125,7 +141,7 @@ public final class FineTunedApply {
                   "_pooled",
                   embed.idColumn(),
                   embed.windowTokens(),
-                  embed.precision(),
+                  o.precision(),
                   null),
               v);
       // A cell holding no gene (<cls> and <eos> alone) has no mean to pool: no prediction.
@@ -154,6 +170,7 @@ public final class FineTunedApply {
       options.put("tokens", o.tokens());
       options.put("vocabulary", vocabularyLocation);
       options.put("label", o.labels().isEmpty() ? null : o.labels().get(0));
+      options.put("precision", o.precision().name().toLowerCase(Locale.ROOT));
       JobSummary summary =
           new JobSummary("classify apply")
               .put("options", options)

@@ -34,6 +34,7 @@ import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.jobs.finetune.ClassifierHead;
 import org.cellspark.jobs.finetune.FineTunedApply;
+import org.cellspark.model.Precision;
 import org.cellspark.vocab.Vocabulary;
 import org.cellspark.vocab.VocabularyLoader;
 import org.slf4j.Logger;
@@ -62,6 +63,8 @@ public final class GeneClassifierApply {
    *     predictions against; null: not scored
    * @param classes upstream's id_class_dict naming the model's classes; null: id2label
    * @param maxCells at most this many cells (the smallest seeded hashes of cell_id); 0: all
+   * @param precision what the encoder computes in: fp32; fp16 on GPU executors; bf16 on GPUs and
+   *     CPUs (the head's softmax is fp64 either way)
    */
   public record Options(
       String model,
@@ -73,8 +76,35 @@ public final class GeneClassifierApply {
       String geneClasses,
       String classes,
       long maxCells,
-      long seed) {
+      long seed,
+      Precision precision) {
+    public Options(
+        String model,
+        String tokens,
+        String vocabulary,
+        String output,
+        boolean overwrite,
+        List<String> genes,
+        String geneClasses,
+        String classes,
+        long maxCells,
+        long seed) {
+      this(
+          model,
+          tokens,
+          vocabulary,
+          output,
+          overwrite,
+          genes,
+          geneClasses,
+          classes,
+          maxCells,
+          seed,
+          Precision.FP32);
+    }
+
     public Options {
+      precision = precision == null ? Precision.FP32 : precision;
       OptionProblems problems = new OptionProblems();
       problems.requireValue(model, "--model is required (a gene classifier's folder)");
       problems.requireValue(tokens, "--tokens is required (the cells whose genes to classify)");
@@ -140,7 +170,13 @@ public final class GeneClassifierApply {
       EmbeddingSettings settings = EmbeddingSettings.of(0, Pooling.MEAN, BatchBudget.AUTO, v);
       JavaRDD<GeneProbabilities.Part> parts =
           GeneProbabilities.parts(
-                  cells, FineTunedApply.forExecutors(o.model()), settings, head, wanted, known)
+                  cells,
+                  FineTunedApply.forExecutors(o.model()),
+                  settings,
+                  o.precision(),
+                  head,
+                  wanted,
+                  known)
               .persist(StorageLevel.MEMORY_AND_DISK());
       try {
         Map<Integer, double[]> byGene = new TreeMap<>();
@@ -265,6 +301,7 @@ public final class GeneClassifierApply {
     options.put("classes", o.classes());
     options.put("max_cells", o.maxCells());
     options.put("seed", o.seed());
+    options.put("precision", o.precision().name().toLowerCase(Locale.ROOT));
     JobSummary summary =
         new JobSummary("classify apply")
             .put("options", options)

@@ -39,6 +39,7 @@ final class GeneProbabilities {
       Dataset<Row> cells,
       String model,
       EmbeddingSettings settings,
+      Precision precision,
       ClassifierHead head,
       boolean[] wanted,
       int[] known) {
@@ -53,7 +54,7 @@ final class GeneProbabilities {
                   rows,
                   model,
                   settings,
-                  Precision.FP32,
+                  precision,
                   (embedder, window) -> classify(embedder, window, head, wanted, known, sums, out));
               sums.forEach((token, s) -> out.add(new Part(token, s, false)));
               return out.iterator();

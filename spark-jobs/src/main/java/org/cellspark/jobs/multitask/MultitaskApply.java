@@ -65,6 +65,11 @@ public final class MultitaskApply {
 
   /** Labels the cells for every task, and scores the tasks whose label columns are given. */
   public static Applied run(SparkSession spark, FineTunedApply.Options o) {
+    if (o.precision() != org.cellspark.model.Precision.FP32) {
+      throw UserException.of(
+          "--precision %s: a finetune-multitask model runs in fp32 in classify apply",
+          o.precision().name().toLowerCase(java.util.Locale.ROOT));
+    }
     long start = System.nanoTime();
     Map<String, List<String>> tasks =
         FineTunedCheckpoint.tasks(FineTunedApply.modelFolder(o.model()));

@@ -131,6 +131,39 @@ class UpstreamClassifierTest {
     assertThat(summary.get("head").asText()).startsWith("upstream's");
   }
 
+  /**
+   * --precision bf16 (here on the CPU; on GPU executors the same program): the encoder computes in
+   * bfloat16, so each probability is PyTorch's fp32 one to bf16's precision, not to 1e-5.
+   */
+  @Test
+  void bf16ProbabilitiesAreFp32sToBf16sPrecision(SparkSession spark) {
+    String out = tmp.resolve("bf16").toString();
+    FineTunedApply.run(
+        spark,
+        new FineTunedApply.Options(
+            MODEL.toString(),
+            tokens,
+            VOCABULARY,
+            out,
+            false,
+            List.of(),
+            MODEL.resolve("id_class_dict.pkl").toString(),
+            org.cellspark.model.Precision.BF16));
+    JsonNode cells = reference.get("cells");
+    double worst = 0;
+    for (Row r : spark.read().parquet(out + "/predictions").collectAsList()) {
+      int c = Integer.parseInt(r.<String>getAs("cell_id").substring(1));
+      scala.collection.Seq<Double> p = r.getAs("probability");
+      for (int k = 0; k < 3; k++) {
+        worst =
+            Math.max(
+                worst, Math.abs(p.apply(k) - cells.get(c).get("probability").get(k).asDouble()));
+      }
+    }
+    // 0.027 on this machine's bf16 instructions; fp32 would be within 1e-5.
+    assertThat(worst).isGreaterThan(1e-5).isLessThan(0.1);
+  }
+
   /** The head's reading, without Spark: the config's names without the dict, and refusals. */
   @Test
   void withoutTheClassDictTheClassesAreTheConfigsAndBadRequestsAreRefused() throws IOException {

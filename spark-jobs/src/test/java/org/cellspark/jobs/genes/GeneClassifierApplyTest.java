@@ -196,6 +196,34 @@ class GeneClassifierApplyTest {
     assertThat(out.resolve("metrics.json")).doesNotExist();
   }
 
+  /** --precision bf16: the encoder in bfloat16, each mean probability PyTorch's to bf16's. */
+  @Test
+  void bf16MeansAreFp32sToBf16sPrecision(SparkSession spark) throws IOException {
+    Path out = tmp.resolve("bf16");
+    GeneClassifierApply.run(
+        spark,
+        new GeneClassifierApply.Options(
+            MODEL.toString(),
+            tokens,
+            VOCABULARY,
+            out.toString(),
+            false,
+            List.of("all"),
+            null,
+            null,
+            0,
+            42,
+            org.cellspark.model.Precision.BF16));
+    double worst = 0;
+    for (String line :
+        Files.readAllLines(out.resolve("predictions.csv")).subList(1, 1 + EXPECTED.size())) {
+      String[] f = line.split(",", -1);
+      double[] s = EXPECTED.get(Integer.parseInt(f[0].substring(4)) + 1);
+      worst = Math.max(worst, Math.abs(Double.parseDouble(f[7]) - s[1] / s[2]));
+    }
+    assertThat(worst).isGreaterThan(1e-6).isLessThan(0.1);
+  }
+
   @Test
   void classesTheModelLacksAndCellClassifiersAreRefused(SparkSession spark) {
     // Without --classes the model's classes are LABEL_0 and LABEL_1: the dict's are not among them.
