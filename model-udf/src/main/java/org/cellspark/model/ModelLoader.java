@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.zip.ZipFile;
+import org.cellspark.error.GitLfsPointer;
 import org.cellspark.error.UserException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,6 +79,12 @@ public final class ModelLoader {
    */
   record ModelFiles(Path weights, Path config, boolean torchScript) {
     static ModelFiles at(Path location) {
+      ModelFiles files = locate(location);
+      GitLfsPointer.refuse(files.weights());
+      return files;
+    }
+
+    private static ModelFiles locate(Path location) {
       Path path = location.toAbsolutePath().normalize();
       if (Files.isDirectory(path)) {
         for (String name : List.of("model.safetensors", "pytorch_model.bin")) {

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.cellspark.error.GitLfsPointer;
 import org.cellspark.error.UserException;
 import org.cellspark.pickle.AllowListUnpickler;
 
@@ -80,13 +81,22 @@ public final class DictionaryFileReader {
    */
   public static Object unpickle(InputStream in, String file, String refusal) {
     try {
-      return new RestrictedUnpickler().load(in);
+      InputStream marked = in.markSupported() ? in : new BufferedInputStream(in);
+      marked.mark(64);
+      byte[] head = marked.readNBytes(64);
+      if (GitLfsPointer.is(head, head.length)) {
+        throw GitLfsPointer.refusal(file);
+      }
+      marked.reset();
+      return new RestrictedUnpickler().load(marked);
     } catch (AllowListUnpickler.RefusedPickleException e) {
       throw UserException.because(
           e, "%s: refused to read this pickle: %s. %s", file, e.getMessage(), refusal);
     } catch (EOFException e) {
       throw UserException.because(
           e, "%s: the pickle ends early (truncated file?); copy it again", file);
+    } catch (UserException e) {
+      throw e; // said already (a Git LFS pointer)
     } catch (IOException | RuntimeException e) {
       throw UserException.because(
           e,

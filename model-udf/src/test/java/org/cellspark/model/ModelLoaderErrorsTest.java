@@ -141,4 +141,37 @@ class ModelLoaderErrorsTest {
     b.putLong(h.length).put(h).put(data);
     Files.write(file, b.array());
   }
+
+  /**
+   * A Hugging Face clone without its large files leaves Git LFS pointers where the weights and the
+   * dictionaries should be: named as such, with the way out, rather than as corrupt files.
+   */
+  @Test
+  void gitLfsPointersAreNamed() throws IOException {
+    String pointer =
+        "version https://git-lfs.github.com/spec/v1\n"
+            + "oid sha256:4d7f7e0a5b8c1f2e3d4c5b6a79881726354433221100ffeeddccbbaa99887766\n"
+            + "size 419933716\n";
+    for (String weights : java.util.List.of("model.safetensors", "pytorch_model.bin")) {
+      Path folder = Files.createDirectories(tmp.resolve("lfs-" + weights));
+      Files.copy(
+          ModelFixtures.model("tiny-v2").resolve("config.json"), folder.resolve("config.json"));
+      Files.writeString(folder.resolve(weights), pointer);
+      assertThatThrownBy(() -> ModelLoader.load(folder, Device.cpu()))
+          .isInstanceOf(UserException.class)
+          .hasMessageContaining(folder.resolve(weights) + " is a Git LFS pointer")
+          .hasMessageContaining("git lfs pull");
+      assertThatThrownBy(() -> ModelLoader.inspect(folder))
+          .isInstanceOf(UserException.class)
+          .hasMessageContaining("is a Git LFS pointer");
+    }
+    Path vocabulary = Files.createDirectories(tmp.resolve("lfs-vocabulary"));
+    Files.writeString(vocabulary.resolve("token_dictionary_gc104M.pkl"), pointer);
+    assertThatThrownBy(
+            () ->
+                org.cellspark.vocab.DictionaryFileReader.read(
+                    vocabulary.resolve("token_dictionary_gc104M.pkl")))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("token_dictionary_gc104M.pkl is a Git LFS pointer");
+  }
 }

@@ -380,6 +380,17 @@ class ErrorCatalogueTest {
           return embed(w, tokensV2, model);
         });
     s.put(
+        "git-lfs-pointer",
+        w -> {
+          Path model = copyOf(TINY_V2, w.in().resolve("model"));
+          Files.writeString(
+              model.resolve("model.safetensors"),
+              "version https://git-lfs.github.com/spec/v1\n"
+                  + "oid sha256:4d7f7e0a5b8c1f2e3d4c5b6a79881726354433221100ffeeddccbbaa99887766\n"
+                  + "size 94888\n");
+          return embed(w, tokensV2, model);
+        });
+    s.put(
         "model-not-bert",
         w -> {
           Path model = copyOf(TINY_V2, w.in().resolve("model"));
