@@ -98,13 +98,19 @@ public final class ModelLoader {
           return new ModelFiles(
               torchscript, path.resolve("config.json"), isTorchScript(torchscript));
         }
+        List<String> below = modelsBelow(path);
         throw UserException.of(
-            "Model folder %s has none of model.safetensors, pytorch_model.bin and model.pt. Use a"
-                + " Hugging Face model folder (config.json + model.safetensors or"
+            "Model folder %s has none of model.safetensors, pytorch_model.bin and model.pt.%s Use"
+                + " a Hugging Face model folder (config.json + model.safetensors or"
                 + " pytorch_model.bin) or a TorchScript file; a checkpoint split in shards"
                 + " (*.index.json) must be saved whole first (save_pretrained(dir,"
                 + " max_shard_size=\"20GB\"))",
-            path);
+            path,
+            below.isEmpty()
+                ? ""
+                : " Folders below it hold models: pass one of them ("
+                    + String.join(", ", below)
+                    + ").");
       }
       if (!Files.isRegularFile(path)) {
         throw UserException.of("Model %s does not exist", path);
@@ -121,6 +127,29 @@ public final class ModelLoader {
           "Model %s is neither a folder, a .safetensors file, a PyTorch checkpoint (.bin) nor a"
               + " TorchScript .pt file",
           path);
+    }
+
+    /**
+     * Model folders up to three levels below {@code folder} (a repository clone's subfolders, a
+     * Hugging Face cache's {@code snapshots/<revision>/<model>}), relative to it: at most five, in
+     * name order.
+     */
+    private static List<String> modelsBelow(Path folder) {
+      try (java.util.stream.Stream<Path> walk = Files.walk(folder, 4)) {
+        return walk.filter(f -> f.getFileName().toString().equals("config.json"))
+            .map(Path::getParent)
+            .filter(d -> !d.equals(folder))
+            .filter(
+                d ->
+                    Files.isRegularFile(d.resolve("model.safetensors"))
+                        || Files.isRegularFile(d.resolve("pytorch_model.bin")))
+            .map(d -> folder.relativize(d).toString())
+            .sorted()
+            .limit(5)
+            .toList();
+      } catch (IOException | java.io.UncheckedIOException e) {
+        return List.of(); // an unreadable subfolder: the refusal says what it can without
+      }
     }
 
     /**

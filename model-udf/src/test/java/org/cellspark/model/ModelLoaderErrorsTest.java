@@ -174,4 +174,29 @@ class ModelLoaderErrorsTest {
         .isInstanceOf(UserException.class)
         .hasMessageContaining("token_dictionary_gc104M.pkl is a Git LFS pointer");
   }
+
+  /**
+   * A folder above the models (a repository clone, a Hugging Face cache's
+   * models--ctheodoris--Geneformer) is refused naming the model folders below it.
+   */
+  @Test
+  void aFolderAboveModelsNamesThem() throws IOException {
+    Path cache = tmp.resolve("models--ctheodoris--Geneformer");
+    Path snapshot = Files.createDirectories(cache.resolve("snapshots/0a1b2c/Geneformer-V2-104M"));
+    Files.copy(
+        ModelFixtures.model("tiny-v2").resolve("config.json"), snapshot.resolve("config.json"));
+    Files.copy(
+        ModelFixtures.model("tiny-v2").resolve("model.safetensors"),
+        snapshot.resolve("model.safetensors"));
+    Files.createDirectories(cache.resolve("refs"));
+    assertThatThrownBy(() -> ModelLoader.load(cache, Device.cpu()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining(
+            "Folders below it hold models: pass one of them"
+                + " (snapshots/0a1b2c/Geneformer-V2-104M).");
+    // The model folder itself loads.
+    try (Encoder e = ModelLoader.load(snapshot, Device.cpu())) {
+      assertThat(e.config().numLayers()).isEqualTo(2);
+    }
+  }
 }
