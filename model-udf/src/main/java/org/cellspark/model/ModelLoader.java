@@ -131,8 +131,8 @@ public final class ModelLoader {
 
     /**
      * Model folders up to three levels below {@code folder} (a repository clone's subfolders, a
-     * Hugging Face cache's {@code snapshots/<revision>/<model>}), relative to it: at most five, in
-     * name order.
+     * Hugging Face cache's {@code snapshots/<revision>/<model>}), relative to it: the first five
+     * found, in name order.
      */
     private static List<String> modelsBelow(Path folder) {
       try (java.util.stream.Stream<Path> walk = Files.walk(folder, 4)) {
@@ -144,8 +144,8 @@ public final class ModelLoader {
                     Files.isRegularFile(d.resolve("model.safetensors"))
                         || Files.isRegularFile(d.resolve("pytorch_model.bin")))
             .map(d -> folder.relativize(d).toString())
+            .limit(5) // the walk is lazy: it stops at the fifth
             .sorted()
-            .limit(5)
             .toList();
       } catch (IOException | java.io.UncheckedIOException e) {
         return List.of(); // an unreadable subfolder: the refusal says what it can without
