@@ -80,6 +80,26 @@ public final class VocabularyLoader {
     return Vocabulary.create(location, tokenIds, medians, mapping, symbols, sources);
   }
 
+  /**
+   * Folders up to three levels below {@code folder} holding a token dictionary (a clone of
+   * Geneformer's repository keeps V2's in geneformer/, V1's in geneformer/gene_dictionaries_30m/),
+   * relative to it: the first five found, in name order.
+   */
+  private static List<String> vocabulariesBelow(Path folder) {
+    try (var walk = Files.walk(folder, 4)) {
+      return walk.filter(f -> f.getFileName().toString().startsWith(DictionaryKind.TOKENS.stem()))
+          .map(Path::getParent)
+          .filter(d -> !d.equals(folder))
+          .distinct()
+          .map(d -> folder.relativize(d).toString())
+          .limit(5) // the walk is lazy: it stops at the fifth
+          .sorted()
+          .toList();
+    } catch (IOException | UncheckedIOException e) {
+      return List.of(); // an unreadable subfolder: the refusal says what it can without
+    }
+  }
+
   /** Finds one file per dictionary kind; two candidates for one kind is an error, not a guess. */
   static Map<DictionaryKind, Path> locate(Path folder) {
     Map<DictionaryKind, Path> found = new EnumMap<>(DictionaryKind.class);
@@ -109,10 +129,22 @@ public final class VocabularyLoader {
       }
       if (candidates.isEmpty()) {
         if (kind.required()) {
+          List<String> below =
+              kind == DictionaryKind.TOKENS ? vocabulariesBelow(folder) : List.of();
           throw UserException.of(
               "Vocabulary folder %s has no %s (%s); expected one of %s.pkl, %s_gc30M.pkl,"
-                  + " %s_gc104M.pkl or the same names with .tsv",
-              folder, kind.stem(), kind.content(), kind.stem(), kind.stem(), kind.stem());
+                  + " %s_gc104M.pkl or the same names with .tsv%s",
+              folder,
+              kind.stem(),
+              kind.content(),
+              kind.stem(),
+              kind.stem(),
+              kind.stem(),
+              below.isEmpty()
+                  ? ""
+                  : ". Folders below it hold token dictionaries: pass one of them ("
+                      + String.join(", ", below)
+                      + ")");
         }
         continue;
       }

@@ -155,4 +155,30 @@ class VocabularyLoaderTest {
   private void write(String name, String content) throws IOException {
     Files.writeString(tmp.resolve(name), content);
   }
+
+  /**
+   * A clone of Geneformer's repository passed whole: refused naming the folders below it that hold
+   * token dictionaries (V2's geneformer/, V1's geneformer/gene_dictionaries_30m/).
+   */
+  @Test
+  void aRepositoryCloneNamesItsDictionaryFolders() throws IOException {
+    Path clone = tmp.resolve("Geneformer");
+    Path v2 = Files.createDirectories(clone.resolve("geneformer"));
+    Path v1 = Files.createDirectories(v2.resolve("gene_dictionaries_30m"));
+    Path small = Fixtures.vocab("vocab-v2-small");
+    Files.copy(
+        small.resolve("token_dictionary_gc104M.pkl"), v2.resolve("token_dictionary_gc104M.pkl"));
+    Files.copy(
+        small.resolve("gene_median_dictionary_gc104M.pkl"),
+        v2.resolve("gene_median_dictionary_gc104M.pkl"));
+    Files.copy(
+        small.resolve("token_dictionary_gc104M.pkl"), v1.resolve("token_dictionary_gc30M.pkl"));
+    assertThatThrownBy(() -> VocabularyLoader.load(clone.toString()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("has no token_dictionary")
+        .hasMessageContaining(
+            "Folders below it hold token dictionaries: pass one of them (geneformer,"
+                + " geneformer/gene_dictionaries_30m)");
+    assertThat(VocabularyLoader.load(v2.toString()).size()).isEqualTo(34);
+  }
 }
