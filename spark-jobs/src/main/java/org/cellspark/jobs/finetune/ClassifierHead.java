@@ -184,16 +184,21 @@ public record ClassifierHead(
 
   /** Whether the model at {@code folder} is a gene classifier (BertForTokenClassification). */
   public static boolean isGeneClassifier(Path folder) {
+    return isGeneClassifier(configOrNull(folder));
+  }
+
+  private static boolean isGeneClassifier(JsonNode config) {
+    return config != null
+        && config.path("architectures").toString().contains("BertForTokenClassification");
+  }
+
+  /** The folder's config.json, or null when it has none it can read. */
+  private static JsonNode configOrNull(Path folder) {
     Path config = folder.resolve("config.json");
     try {
-      return Files.isRegularFile(config)
-          && new ObjectMapper()
-              .readTree(config.toFile())
-              .path("architectures")
-              .toString()
-              .contains("BertForTokenClassification");
+      return Files.isRegularFile(config) ? new ObjectMapper().readTree(config.toFile()) : null;
     } catch (IOException e) {
-      return false; // read again, and refused with the reason, by whoever reads the model
+      return null; // read again, and refused with the reason, by whoever reads the model
     }
   }
 
@@ -208,18 +213,13 @@ public record ClassifierHead(
    * @param classesFile upstream's id_class_dict (pickle or JSON); null: id2label
    */
   public static ClassifierHead readGeneClassifier(Path folder, String model, String classesFile) {
-    if (!isGeneClassifier(folder)) {
+    JsonNode c = configOrNull(folder);
+    if (!isGeneClassifier(c)) {
       throw UserException.of(
           "--model %s is not a gene classifier (config.json's architectures does not name"
               + " BertForTokenClassification): pass a fold model of cellspark finetune-genes"
               + " (models/fold-N) or one upstream's gene Classifier saved",
           model);
-    }
-    JsonNode c;
-    try {
-      c = new ObjectMapper().readTree(folder.resolve("config.json").toFile());
-    } catch (IOException e) {
-      throw UserException.because(e, "Cannot read %s/config.json: %s", model, e.getMessage());
     }
     WeightsFile file = ModelLoader.weights(folder, "a gene classifier");
     if (!file.tensors().containsKey("classifier.weight")) {
