@@ -35,6 +35,24 @@ public record GeneList(int[] tokens, List<String> unknown) {
   }
 
   /**
+   * The tokens of the genes {@code specs} names, or with the one spec {@code all}, of every gene of
+   * the vocabulary (its special tokens left out).
+   *
+   * @param option the option that named the genes, for messages
+   * @param job the job, for the log line
+   */
+  public static int[] tokensOrAll(
+      List<String> specs, String option, String job, Vocabulary vocabulary, Configuration hadoop) {
+    if (specs.size() == 1 && specs.get(0).equalsIgnoreCase("all")) {
+      return vocabulary.tokenIds().entrySet().stream()
+          .filter(e -> !vocabulary.isSpecialToken(e.getKey()))
+          .mapToInt(Map.Entry::getValue)
+          .toArray();
+    }
+    return resolve(specs, option, job, vocabulary, hadoop).tokens();
+  }
+
+  /**
    * @param option the option that named the genes, for messages
    * @param job the job, for the log line
    */

@@ -198,9 +198,11 @@ public final class GeneClassifierApply {
           m.asMap().putAll(evaluation);
           out.writeText("metrics.json", m.toJson());
         }
+        // The sample's size without sorting the cells again: at most --max-cells of the table's.
+        long inTable = table.cells().count();
         Result result =
             new Result(
-                cells.count(),
+                o.maxCells() > 0 ? Math.min(inTable, o.maxCells()) : inTable,
                 byGene.size(),
                 occurrences,
                 scores.metrics(),
@@ -322,13 +324,8 @@ public final class GeneClassifierApply {
   /** The genes to classify: --genes (all, or names and files), and every gene of known class. */
   private static boolean[] wanted(Options o, Vocabulary v, Configuration hadoop, int[] known) {
     boolean[] wanted = new boolean[v.size()];
-    if (o.genes().size() == 1 && o.genes().get(0).equalsIgnoreCase("all")) {
-      v.tokenIds().forEach((gene, token) -> wanted[token] = !v.isSpecialToken(gene));
-    } else {
-      for (int token :
-          GeneList.resolve(o.genes(), "--genes", "classify apply", v, hadoop).tokens()) {
-        wanted[token] = true;
-      }
+    for (int token : GeneList.tokensOrAll(o.genes(), "--genes", "classify apply", v, hadoop)) {
+      wanted[token] = true;
     }
     for (int t = 0; t < known.length; t++) {
       wanted[t] |= known[t] >= 0;

@@ -279,15 +279,8 @@ public final class GeneFinetuneJob {
    */
   private static int[] genesToPredict(
       GeneFinetuneOptions o, Vocabulary vocabulary, Configuration hadoop) {
-    if (o.predictGenes().size() == 1 && o.predictGenes().get(0).equalsIgnoreCase("all")) {
-      return vocabulary.tokenIds().entrySet().stream()
-          .filter(e -> !vocabulary.isSpecialToken(e.getKey()))
-          .mapToInt(Map.Entry::getValue)
-          .toArray();
-    }
-    return GeneList.resolve(
-            o.predictGenes(), "--predict-genes", "finetune-genes", vocabulary, hadoop)
-        .tokens();
+    return GeneList.tokensOrAll(
+        o.predictGenes(), "--predict-genes", "finetune-genes", vocabulary, hadoop);
   }
 
   private static String foldsCsv(List<GeneFoldTask.Outcome> outcomes, Report report) {

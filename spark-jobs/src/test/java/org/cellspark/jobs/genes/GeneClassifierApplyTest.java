@@ -194,6 +194,22 @@ class GeneClassifierApplyTest {
     assertThat(lines.get(1)).startsWith("ENSG00000000020,");
     assertThat(Long.parseLong(lines.get(1).split(",")[2])).isEqualTo((long) EXPECTED.get(21)[2]);
     assertThat(out.resolve("metrics.json")).doesNotExist();
+    GeneClassifierApply.Result sampled =
+        GeneClassifierApply.run(
+            spark,
+            new GeneClassifierApply.Options(
+                MODEL.toString(),
+                tokens,
+                VOCABULARY,
+                tmp.resolve("sampled").toString(),
+                false,
+                List.of("ENSG00000000020"),
+                null,
+                null,
+                5,
+                42));
+    assertThat(sampled.cells()).as("--max-cells 5").isEqualTo(5);
+    assertThat(sampled.occurrences()).isLessThanOrEqualTo((long) EXPECTED.get(21)[2]);
   }
 
   /** --precision bf16: the encoder in bfloat16, each mean probability PyTorch's to bf16's. */
