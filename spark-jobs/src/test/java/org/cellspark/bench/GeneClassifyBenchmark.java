@@ -16,6 +16,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.jobs.genes.GeneClassifierApply;
+import org.cellspark.model.Precision;
 import org.cellspark.spark.SparkSessionFactory;
 import org.cellspark.vocab.Vocabulary;
 import org.cellspark.vocab.VocabularyLoader;
@@ -140,7 +141,8 @@ public final class GeneClassifyBenchmark {
         classes.toString(),
         null,
         0,
-        42);
+        42,
+        Precision.FP32);
   }
 
   private static void writeTokens(SparkSession spark, List<int[]> cells, String path, int threads) {

@@ -70,18 +70,7 @@ public final class FineTunedApply {
       Precision precision) {
     public Options(
         String model, String tokens, String vocabulary, String output, boolean overwrite) {
-      this(model, tokens, vocabulary, output, overwrite, List.of(), null);
-    }
-
-    public Options(
-        String model,
-        String tokens,
-        String vocabulary,
-        String output,
-        boolean overwrite,
-        List<String> labels,
-        String classes) {
-      this(model, tokens, vocabulary, output, overwrite, labels, classes, Precision.FP32);
+      this(model, tokens, vocabulary, output, overwrite, List.of(), null, Precision.FP32);
     }
 
     public Options {

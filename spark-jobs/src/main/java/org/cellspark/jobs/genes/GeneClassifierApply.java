@@ -78,31 +78,6 @@ public final class GeneClassifierApply {
       long maxCells,
       long seed,
       Precision precision) {
-    public Options(
-        String model,
-        String tokens,
-        String vocabulary,
-        String output,
-        boolean overwrite,
-        List<String> genes,
-        String geneClasses,
-        String classes,
-        long maxCells,
-        long seed) {
-      this(
-          model,
-          tokens,
-          vocabulary,
-          output,
-          overwrite,
-          genes,
-          geneClasses,
-          classes,
-          maxCells,
-          seed,
-          Precision.FP32);
-    }
-
     public Options {
       precision = precision == null ? Precision.FP32 : precision;
       OptionProblems problems = new OptionProblems();

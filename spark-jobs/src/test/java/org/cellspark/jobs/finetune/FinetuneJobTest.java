@@ -257,7 +257,14 @@ class FinetuneJobTest {
         FineTunedApply.run(
             spark,
             new FineTunedApply.Options(
-                ft.output(), tokens, vocabularyFolder, applied, false, List.of("label"), null));
+                ft.output(),
+                tokens,
+                vocabularyFolder,
+                applied,
+                false,
+                List.of("label"),
+                null,
+                Precision.FP32));
     assertThat(scored.cells()).isEqualTo(1200);
     List<Row> labelled = spark.read().parquet(applied + "/predictions").collectAsList();
     List<List<String>> pairs = new ArrayList<>();

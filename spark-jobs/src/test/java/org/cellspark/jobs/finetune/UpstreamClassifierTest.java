@@ -20,6 +20,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.classify.Applied;
+import org.cellspark.model.Precision;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
 import org.junit.jupiter.api.BeforeAll;
@@ -97,7 +98,8 @@ class UpstreamClassifierTest {
                 out,
                 false,
                 List.of("cell_type"),
-                model.resolve("id_class_dict.pkl").toString()));
+                model.resolve("id_class_dict.pkl").toString(),
+                Precision.FP32));
     JsonNode cells = reference.get("cells");
     assertThat(applied.cells()).isEqualTo(cells.size());
     Map<String, Row> byCell = new HashMap<>();

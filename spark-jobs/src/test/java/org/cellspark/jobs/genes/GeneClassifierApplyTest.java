@@ -20,6 +20,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
+import org.cellspark.model.Precision;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,7 +81,17 @@ class GeneClassifierApplyTest {
   private GeneClassifierApply.Options options(
       String out, List<String> genes, String geneClasses, String classes) {
     return new GeneClassifierApply.Options(
-        MODEL.toString(), tokens, VOCABULARY, out, false, genes, geneClasses, classes, 0, 42);
+        MODEL.toString(),
+        tokens,
+        VOCABULARY,
+        out,
+        false,
+        genes,
+        geneClasses,
+        classes,
+        0,
+        42,
+        Precision.FP32);
   }
 
   /** Known class of token t (genes 1-6 sensitive, 7-12 and 30 insensitive), or -1. */
@@ -207,7 +218,8 @@ class GeneClassifierApplyTest {
                 null,
                 null,
                 5,
-                42));
+                42,
+                Precision.FP32));
     assertThat(sampled.cells()).as("--max-cells 5").isEqualTo(5);
     assertThat(sampled.occurrences()).isLessThanOrEqualTo((long) EXPECTED.get(21)[2]);
   }
@@ -270,7 +282,8 @@ class GeneClassifierApplyTest {
                         null,
                         null,
                         0,
-                        42)))
+                        42,
+                        Precision.FP32)))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("is not a gene classifier");
     assertThat(tmp.resolve("x")).doesNotExist();

@@ -24,6 +24,7 @@ import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.classify.RocCurves;
 import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.model.Precision;
 import org.cellspark.model.WeightsFile;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
@@ -249,7 +250,8 @@ class GeneFinetuneJobTest {
             Fixtures.genes("gene_classes.pickle").toString(),
             null,
             0,
-            42));
+            42,
+            Precision.FP32));
     Map<String, String[]> appliedByGene = new HashMap<>();
     Files.readAllLines(applied.resolve("predictions.csv")).stream()
         .skip(1)

@@ -24,6 +24,7 @@ import org.cellspark.error.UserException;
 import org.cellspark.jobs.embed.EmbedJob;
 import org.cellspark.jobs.embed.EmbedOptions;
 import org.cellspark.jobs.finetune.FineTunedApply;
+import org.cellspark.model.Precision;
 import org.cellspark.model.WeightsFile;
 import org.cellspark.spark.FaultInjection;
 import org.cellspark.testing.Fixtures;
@@ -200,7 +201,14 @@ class MultitaskJobTest {
             MultitaskApply.run(
                     spark,
                     new FineTunedApply.Options(
-                        result.output(), tokens, VOCABULARY, applied, false, List.of("top"), null))
+                        result.output(),
+                        tokens,
+                        VOCABULARY,
+                        applied,
+                        false,
+                        List.of("top"),
+                        null,
+                        Precision.FP32))
                 .cells())
         .as("the cell without a gene left out")
         .isEqualTo(1200);
