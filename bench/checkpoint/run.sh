@@ -11,4 +11,4 @@ cd "$ROOT"
 if [[ ! -f "$WORK/bin/pytorch_model.bin" ]]; then
   /usr/bin/python3 bench/checkpoint/make_inputs.py
 fi
-exec bench/bench-java.sh --torch model-udf 4g org.cellspark.bench.CheckpointBenchmark "$WORK" "$ROUNDS"
+exec bench/bench-java.sh --torch model-udf 4g org.cellspark.bench.WeightsLoadBenchmark "$WORK" "$ROUNDS"

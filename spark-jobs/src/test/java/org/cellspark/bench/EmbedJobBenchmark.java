@@ -1,7 +1,6 @@
 package org.cellspark.bench;
 
 import ai.djl.Device;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -36,10 +35,7 @@ public final class EmbedJobBenchmark {
   public static void main(String[] args) throws Exception {
     Path work = Paths.get(args[0]).toAbsolutePath();
     int threads = Integer.parseInt(args[1]);
-    List<int[]> cells = new ArrayList<>();
-    for (String line : Files.readAllLines(work.resolve("cells.txt"))) {
-      cells.add(Arrays.stream(line.trim().split(" ")).mapToInt(Integer::parseInt).toArray());
-    }
+    List<int[]> cells = BenchCells.read(work.resolve("cells.txt"));
     SparkSession spark =
         SparkSessionFactory.getOrCreate(
             "embed-job-benchmark",

@@ -3,18 +3,12 @@ package org.cellspark.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.cellspark.jobs.genes.GeneClassifierApply;
 import org.cellspark.model.Precision;
 import org.cellspark.spark.SparkSessionFactory;
@@ -36,18 +30,15 @@ public final class GeneClassifyBenchmark {
   public static void main(String[] args) throws Exception {
     Path work = Paths.get(args[0]);
     int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
-    List<int[]> cells = new ArrayList<>();
-    for (String line : Files.readAllLines(work.resolve("cells.txt"))) {
-      cells.add(Arrays.stream(line.trim().split(" ")).mapToInt(Integer::parseInt).toArray());
-    }
+    List<int[]> cells = BenchCells.read(work.resolve("cells.txt"));
     SparkSession spark =
         SparkSessionFactory.getOrCreate(
             "gene-classify-benchmark",
             Map.of("spark.master", "local[" + threads + "]", "spark.ui.enabled", "false"));
     String tokens = work.resolve("job/tokens").toString();
-    writeTokens(spark, cells, tokens, threads);
+    BenchCells.writeTokens(spark, cells, tokens, threads);
     String warm = work.resolve("job/warm-tokens").toString();
-    writeTokens(
+    BenchCells.writeTokens(
         spark,
         List.of(Arrays.copyOf(cells.get(0), 40), Arrays.copyOf(cells.get(1), 40)),
         warm,
@@ -143,26 +134,6 @@ public final class GeneClassifyBenchmark {
         0,
         42,
         Precision.FP32);
-  }
-
-  private static void writeTokens(SparkSession spark, List<int[]> cells, String path, int threads) {
-    List<Row> rows = new ArrayList<>();
-    for (int i = 0; i < cells.size(); i++) {
-      rows.add(
-          RowFactory.create(
-              String.format(Locale.ROOT, "cell%04d", i),
-              Arrays.stream(cells.get(i)).boxed().toList()));
-    }
-    StructType schema =
-        new StructType()
-            .add("cell_id", DataTypes.StringType)
-            .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType));
-    spark
-        .createDataFrame(rows, schema)
-        .repartition(threads)
-        .write()
-        .mode(SaveMode.Overwrite)
-        .parquet(path);
   }
 
   private static String field(String line, String key) {

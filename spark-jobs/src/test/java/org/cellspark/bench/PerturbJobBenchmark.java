@@ -6,17 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.perturb.PerturbJob;
 import org.cellspark.jobs.perturb.PerturbOptions;
@@ -36,10 +30,7 @@ public final class PerturbJobBenchmark {
     Path work = Paths.get(args[0]).toAbsolutePath();
     int threads = Integer.parseInt(args[1]);
     int limit = Integer.parseInt(args[2]);
-    List<int[]> cells = new ArrayList<>();
-    for (String line : Files.readAllLines(work.resolve("cells.txt"))) {
-      cells.add(Arrays.stream(line.trim().split(" ")).mapToInt(Integer::parseInt).toArray());
-    }
+    List<int[]> cells = BenchCells.read(work.resolve("cells.txt"));
     if (limit > 0) {
       cells = cells.subList(0, limit);
     }
@@ -48,10 +39,10 @@ public final class PerturbJobBenchmark {
             "perturb-benchmark",
             Map.of("spark.master", "local[" + threads + "]", "spark.ui.enabled", "false"));
     String tokens = work.resolve("job/tokens").toString();
-    writeTokens(spark, cells, tokens, threads);
+    BenchCells.writeTokens(spark, cells, tokens, threads);
     // Warm-up: libtorch's load and first passes, on two short cells.
     String warm = work.resolve("job/warm-tokens").toString();
-    writeTokens(
+    BenchCells.writeTokens(
         spark,
         List.of(Arrays.copyOf(cells.get(0), 40), Arrays.copyOf(cells.get(1), 40)),
         warm,
@@ -125,27 +116,6 @@ public final class PerturbJobBenchmark {
             PerturbationType.DELETE)
         .withSelection("builtin:geneformer-v1", List.<CellSelection.Filter>of(), 0, 42)
         .withOutputs(false, null, true);
-  }
-
-  private static void writeTokens(SparkSession spark, List<int[]> cells, String path, int threads) {
-    List<Row> rows = new ArrayList<>();
-    for (int i = 0; i < cells.size(); i++) {
-      rows.add(
-          RowFactory.create(
-              String.format(Locale.ROOT, "cell%04d", i),
-              Arrays.stream(cells.get(i)).boxed().toList()));
-    }
-    StructType schema =
-        new StructType()
-            .add("cell_id", DataTypes.StringType)
-            .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType));
-    spark
-        .createDataFrame(rows, schema)
-        .coalesce(1)
-        .repartitionByRange(threads, org.apache.spark.sql.functions.col("cell_id"))
-        .write()
-        .mode(SaveMode.Overwrite)
-        .parquet(path);
   }
 
   private static String pytorchBaseline(int threads, int cells) {

@@ -29,10 +29,10 @@ import org.cellspark.model.WeightsFile;
  *
  * <p>{@code bench/checkpoint/run.sh [ROUNDS]}
  */
-public final class CheckpointBenchmark {
+public final class WeightsLoadBenchmark {
   private static final Set<String> FLOATS = Set.of("F32", "F16", "BF16");
 
-  private CheckpointBenchmark() {}
+  private WeightsLoadBenchmark() {}
 
   /** One reading's times in seconds, and the sum of the encoder's weights (the same either way). */
   private record Timing(double contents, double read, double load, double sum) {}
