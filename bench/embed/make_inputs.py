@@ -17,8 +17,9 @@ import sys
 import torch
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-sys.path.insert(0, os.path.join(ROOT, "model-udf/src/test/python"))
-import make_model_fixtures as fx  # noqa: E402  (our HF-named BERT module and safetensors writer)
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+import v1_model  # noqa: E402  (the V1-shaped model, our HF-named BERT module)
+from v1_model import fx  # noqa: E402  (the safetensors writer)
 
 OUT = os.path.join(ROOT, "bench/work/embed")
 
@@ -28,17 +29,13 @@ def main():
     ap.add_argument("--cells", type=int, default=200)
     a = ap.parse_args()
     os.makedirs(os.path.join(OUT, "model"), exist_ok=True)
-    cfg = fx.Config(25_426, "relu", 1e-12, hidden=256, layers=6, heads=4, intermediate=512, max_positions=2048)
-    model = fx.Bert(cfg).eval()
     g = torch.Generator().manual_seed(11)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            p.copy_((1.0 if "LayerNorm.weight" in name else 0.0) + 0.02 * torch.randn(p.shape, generator=g))
+    model = v1_model.random_model(g)
     fx.write_safetensors(os.path.join(OUT, "model/model.safetensors"), {"bert." + k: v for k, v in model.state_dict().items()})
     torch.save(model.state_dict(), os.path.join(OUT, "model/weights.pt"))
     import json
     with open(os.path.join(OUT, "model/config.json"), "w") as f:
-        json.dump(cfg.json("BertForMaskedLM"), f, indent=2)
+        json.dump(v1_model.config().json("BertForMaskedLM"), f, indent=2)
     # Lengths: V1 cells are capped at 2,048 genes; atlases give a broad spread below the cap.
     lengths = torch.randint(500, 2049, (a.cells,), generator=g)
     with open(os.path.join(OUT, "cells.txt"), "w") as f:

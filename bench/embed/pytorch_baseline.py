@@ -20,9 +20,9 @@ import blas_threads  # noqa: E402
 blas_threads.limit(blas_threads.from_argv(sys.argv))  # before torch loads
 import torch  # noqa: E402
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-sys.path.insert(0, os.path.join(ROOT, "model-udf/src/test/python"))
-import make_model_fixtures as fx  # noqa: E402
+import v1_model  # noqa: E402  (after blas_threads: it loads torch)
+
+ROOT = v1_model.ROOT
 
 WORK = os.path.join(ROOT, "bench/work/embed")
 
@@ -34,25 +34,16 @@ def main():
     ap.add_argument("--cells", type=int, default=0, help="use only the first N cells")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    cfg = fx.Config(25_426, "relu", 1e-12, hidden=256, layers=6, heads=4, intermediate=512, max_positions=2048)
-    model = fx.Bert(cfg).eval()
+    model = v1_model.model()
     model.load_state_dict(torch.load(os.path.join(WORK, "model/weights.pt")))
     with open(os.path.join(WORK, "cells.txt")) as f:
         cells = [list(map(int, line.split())) for line in f]
     if a.cells:
         cells = cells[: a.cells]
-    order = sorted(range(len(cells)), key=lambda i: -len(cells[i]))
     start = time.time()
     pooled = {}
     with torch.no_grad():
-        for s in range(0, len(order), a.batch):
-            idx = order[s:s + a.batch]
-            longest = max(len(cells[i]) for i in idx)
-            ids = torch.zeros((len(idx), longest), dtype=torch.long)
-            mask = torch.zeros((len(idx), longest), dtype=torch.long)
-            for r, i in enumerate(idx):
-                ids[r, :len(cells[i])] = torch.tensor(cells[i])
-                mask[r, :len(cells[i])] = 1
+        for idx, ids, mask in v1_model.padded_slices(cells, a.batch):
             states = model(ids, mask)
             layer = states[len(states) - 2]  # emb_layer -1
             for r, i in enumerate(idx):

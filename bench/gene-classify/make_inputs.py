@@ -18,8 +18,9 @@ import sys
 import torch
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-sys.path.insert(0, os.path.join(ROOT, "model-udf/src/test/python"))
-import make_model_fixtures as fx  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+import v1_model  # noqa: E402
+from v1_model import fx  # noqa: E402  (the safetensors writer)
 
 OUT = os.path.join(ROOT, "bench/work/gene-classify")
 
@@ -29,18 +30,14 @@ def main():
     ap.add_argument("--cells", type=int, default=64)
     a = ap.parse_args()
     os.makedirs(os.path.join(OUT, "model"), exist_ok=True)
-    cfg = fx.Config(25_426, "relu", 1e-12, hidden=256, layers=6, heads=4, intermediate=512, max_positions=2048)
-    model = fx.Bert(cfg).eval()
     g = torch.Generator().manual_seed(13)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            p.copy_((1.0 if "LayerNorm.weight" in name else 0.0) + 0.02 * torch.randn(p.shape, generator=g))
+    model = v1_model.random_model(g)
     state = {"bert." + k: v for k, v in model.state_dict().items() if not k.startswith("pooler.")}
     state["classifier.weight"] = 0.5 * torch.randn(2, 256, generator=g)
     state["classifier.bias"] = torch.zeros(2)
     fx.write_safetensors(os.path.join(OUT, "model/model.safetensors"), state)
     torch.save(state, os.path.join(OUT, "model/weights.pt"))
-    config = cfg.json("BertForTokenClassification")
+    config = v1_model.config().json("BertForTokenClassification")
     config["id2label"] = {"0": "insensitive", "1": "sensitive"}
     config["label2id"] = {"insensitive": 0, "sensitive": 1}
     with open(os.path.join(OUT, "model/config.json"), "w") as f:

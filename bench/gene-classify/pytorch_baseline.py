@@ -19,9 +19,9 @@ import blas_threads  # noqa: E402
 blas_threads.limit(blas_threads.from_argv(sys.argv))  # before torch loads
 import torch  # noqa: E402
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-sys.path.insert(0, os.path.join(ROOT, "model-udf/src/test/python"))
-import make_model_fixtures as fx  # noqa: E402
+import v1_model  # noqa: E402  (after blas_threads: it loads torch)
+
+ROOT = v1_model.ROOT
 
 WORK = os.path.join(ROOT, "bench/work/gene-classify")
 
@@ -32,27 +32,19 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    cfg = fx.Config(25_426, "relu", 1e-12, hidden=256, layers=6, heads=4, intermediate=512, max_positions=2048)
-    model = fx.Bert(cfg).eval()
+    model = v1_model.model()
     state = torch.load(os.path.join(WORK, "model/weights.pt"))
     model.load_state_dict({k[len("bert."):]: v for k, v in state.items() if k.startswith("bert.")}, strict=False)
     classifier = torch.nn.Linear(256, 2)
     classifier.load_state_dict({"weight": state["classifier.weight"], "bias": state["classifier.bias"]})
     with open(os.path.join(WORK, "cells.txt")) as f:
         cells = [list(map(int, line.split())) for line in f]
-    order = sorted(range(len(cells)), key=lambda i: -len(cells[i]))
-    sums = torch.zeros((cfg.vocab_size, 2), dtype=torch.float64)
-    counts = torch.zeros(cfg.vocab_size, dtype=torch.float64)
+    vocabulary = v1_model.config().vocab_size
+    sums = torch.zeros((vocabulary, 2), dtype=torch.float64)
+    counts = torch.zeros(vocabulary, dtype=torch.float64)
     start = time.time()
     with torch.no_grad():
-        for s in range(0, len(order), a.batch):
-            idx = order[s:s + a.batch]
-            longest = max(len(cells[i]) for i in idx)
-            ids = torch.zeros((len(idx), longest), dtype=torch.long)
-            mask = torch.zeros((len(idx), longest), dtype=torch.long)
-            for r, i in enumerate(idx):
-                ids[r, :len(cells[i])] = torch.tensor(cells[i])
-                mask[r, :len(cells[i])] = 1
+        for idx, ids, mask in v1_model.padded_slices(cells, a.batch):
             last = model(ids, mask)[-1]
             p = torch.softmax(classifier(last), dim=-1).double()
             real = mask.bool()
