@@ -80,40 +80,28 @@ class ModelVocabularyCheckTest {
         .hasMessageContaining("What was found:");
   }
 
+  /** The report of a model and a vocabulary that fit, as one text. */
+  private static String report(Path model, String vocabulary) {
+    return String.join(
+        "\n",
+        ModelVocabularyCheck.run(new ModelVocabularyCheck.Options(model.toString(), vocabulary, 64))
+            .lines());
+  }
+
   /** A fine-tuned classifier's head is named, with what classify apply does with it. */
   @Test
   void fineTunedClassifiersHeadsAreNamed() {
     Path models =
         Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/models");
     String v1 = Fixtures.vocab("vocab-v1-small").toString();
-    String genes =
-        String.join(
-            "\n",
-            ModelVocabularyCheck.run(
-                    new ModelVocabularyCheck.Options(
-                        models.resolve("upstream-gene-classifier").toString(), v1, 64))
-                .lines());
-    assertThat(genes)
+    assertThat(report(models.resolve("upstream-gene-classifier"), v1))
         .contains("(pytorch_model.bin)")
         .contains(
             "classifier head: a gene classifier (BertForTokenClassification), 2 classes (LABEL_0,"
                 + " LABEL_1); classify apply --tokens classifies the genes of cells; name"
                 + " upstream's classes with --classes ID_CLASS_DICT");
-    String cells =
-        String.join(
-            "\n",
-            ModelVocabularyCheck.run(
-                    new ModelVocabularyCheck.Options(
-                        models.resolve("upstream-cell-classifier").toString(), v1, 64))
-                .lines());
-    assertThat(cells)
+    assertThat(report(models.resolve("upstream-cell-classifier"), v1))
         .contains("classifier head: a cell classifier (BertForSequenceClassification), 3 classes");
-    assertThat(
-            String.join(
-                "\n",
-                ModelVocabularyCheck.run(
-                        new ModelVocabularyCheck.Options(TINY_V2.toString(), V2, 64))
-                    .lines()))
-        .doesNotContain("classifier head");
+    assertThat(report(TINY_V2, V2)).doesNotContain("classifier head");
   }
 }
