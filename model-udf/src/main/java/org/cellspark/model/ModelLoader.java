@@ -177,12 +177,12 @@ public final class ModelLoader {
     ModelFiles files = ModelFiles.at(location);
     BertConfig config = config(files.config(), files.weights());
     if (files.torchScript()) {
-      return new Inspection(files.weights(), files.config(), config, null);
+      return new Inspection(files.weights(), files.config(), config, null, null);
     }
     WeightsFile file = WeightsFile.open(files.weights());
     WeightsReport weights =
         new BertWeights(file, null, files.config().toString(), Precision.FP32).verify(config);
-    return new Inspection(files.weights(), files.config(), config, weights);
+    return new Inspection(files.weights(), files.config(), config, weights, file);
   }
 
   /**
@@ -202,9 +202,19 @@ public final class ModelLoader {
     return WeightsFile.open(files.weights());
   }
 
-  /** A model checked by {@link #inspect}; {@code weights} is null for a TorchScript file. */
+  /**
+   * A model checked by {@link #inspect}.
+   *
+   * @param weights the encoder weights' report; null for a TorchScript file
+   * @param tensors every tensor of the checkpoint, for the heads beside the encoder; null for a
+   *     TorchScript file
+   */
   public record Inspection(
-      Path weightsFile, Path configFile, BertConfig config, WeightsReport weights) {}
+      Path weightsFile,
+      Path configFile,
+      BertConfig config,
+      WeightsReport weights,
+      WeightsFile tensors) {}
 
   private static void warnUnexpected(Path weights, List<String> unexpected) {
     if (!unexpected.isEmpty()) {

@@ -143,8 +143,7 @@ public final class ModelVocabularyCheck {
    * it; null for a checkpoint without one.
    */
   private static String classifierHead(ModelLoader.Inspection model) {
-    WeightsFile.Tensor weight =
-        WeightsFile.open(model.weightsFile()).tensors().get("classifier.weight");
+    WeightsFile.Tensor weight = model.tensors().tensors().get("classifier.weight");
     if (weight == null || weight.shape().length != 2) {
       return null;
     }
