@@ -272,7 +272,7 @@ final class ClassifyCommand implements Callable<Integer> {
     long maxCells;
 
     @Option(names = "--seed", paramLabel = "N", description = "Seed of --max-cells' sample.")
-    long seed = org.cellspark.jobs.common.CellSelection.DEFAULT_SEED;
+    long seed = CellSelection.DEFAULT_SEED;
 
     @Option(
         names = "--precision",
@@ -324,7 +324,7 @@ final class ClassifyCommand implements Callable<Integer> {
       try (SparkArgs.Session s = sparkArgs.session("cellspark classify apply")) {
         // Asked once the session runs: a model folder shipped with --archives is found then.
         if (tokens != null && ClassifierHead.isGeneClassifier(FineTunedApply.modelFolder(model))) {
-          applyGeneClassifier(s.spark());
+          applyGeneClassifier(s.spark(), parsedPrecision);
           return Main.OK;
         }
         if (!genes.isEmpty() || geneClasses != null || maxCells != 0) {
@@ -363,7 +363,8 @@ final class ClassifyCommand implements Callable<Integer> {
     }
 
     /** A gene classifier classifies the cells' genes; --label (cells' labels) has no meaning. */
-    private void applyGeneClassifier(org.apache.spark.sql.SparkSession spark) {
+    private void applyGeneClassifier(
+        org.apache.spark.sql.SparkSession spark, Precision parsedPrecision) {
       if (!labels.isEmpty()) {
         throw UserException.of(
             "--label scores cells; %s is a gene classifier: score its genes with --gene-classes",
@@ -383,7 +384,7 @@ final class ClassifyCommand implements Callable<Integer> {
                   classes,
                   maxCells,
                   seed,
-                  Precision.parse(precision)));
+                  parsedPrecision));
       PrintWriter out = spec.commandLine().getOut();
       out.printf(
           Locale.ROOT,
