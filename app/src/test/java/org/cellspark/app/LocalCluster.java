@@ -51,6 +51,42 @@ final class LocalCluster {
   }
 
   /**
+   * Runs commands one after another in one application, as a notebook on the cluster runs them
+   * (NotebookSession: one session, made before the first command, with spark-submit's settings;
+   * every command reuses its executors); asserts that each exited 0 and returns the driver's
+   * output.
+   */
+  String submitInOneSession(List<String> sparkSubmitArgs, List<List<String>> commands)
+      throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>();
+    for (List<String> command : commands) {
+      if (!args.isEmpty()) {
+        args.add(NotebookSession.NEXT);
+      }
+      args.addAll(command);
+    }
+    String name = commands.stream().map(c -> c.get(0)).collect(Collectors.joining("+"));
+    String out = run(NotebookSession.class.getName(), notebookJar(), sparkSubmitArgs, name, args);
+    for (List<String> command : commands) {
+      assertThat(out).contains("NotebookSession: " + command.get(0) + " exited 0");
+    }
+    return out;
+  }
+
+  /** NotebookSession's class in a jar for --jars (the app jar holds only the product). */
+  private Path notebookJar() throws IOException {
+    Path jar = logs.resolve("notebook-session.jar");
+    String entry = NotebookSession.class.getName().replace('.', '/') + ".class";
+    try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(jar));
+        var in = NotebookSession.class.getClassLoader().getResourceAsStream(entry)) {
+      z.putNextEntry(new ZipEntry(entry));
+      in.transferTo(z);
+      z.closeEntry();
+    }
+    return jar;
+  }
+
+  /**
    * What a submitted job left: the driver's output, and the folder of Spark's event log (one file,
    * JSON lines).
    */
@@ -74,10 +110,20 @@ final class LocalCluster {
                 "--conf",
                 "spark.eventLog.compress=false"));
     recorded.addAll(sparkSubmitArgs);
-    return new Submitted(run(recorded, job), events);
+    return new Submitted(
+        run("org.cellspark.cli.Main", null, recorded, job[0], List.of(job)), events);
   }
 
-  private String run(List<String> sparkSubmitArgs, String... job)
+  /**
+   * spark-submit of {@code mainClass} (in the app jar, or in {@code extraJar}) with these
+   * arguments; {@code name} names its log.
+   */
+  private String run(
+      String mainClass,
+      Path extraJar,
+      List<String> sparkSubmitArgs,
+      String name,
+      List<String> mainArgs)
       throws IOException, InterruptedException {
     List<String> cmd =
         new ArrayList<>(
@@ -112,14 +158,14 @@ final class LocalCluster {
             "spark.executor.extraJavaOptions=-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1"
                 + " -Dai.djl.pytorch.num_interop_threads=1 -XX:TieredStopAtLevel=1",
             "--jars",
-            LIBTORCH.toString(),
+            extraJar == null ? LIBTORCH.toString() : LIBTORCH + "," + extraJar,
             "--class",
-            "org.cellspark.cli.Main"));
+            mainClass));
     cmd.addAll(sparkSubmitArgs);
     cmd.add(APP.toString());
-    cmd.addAll(List.of(job));
-    Path log = logs.resolve(job[0] + "-" + System.nanoTime() + ".log");
-    System.out.println("LocalCluster: " + job[0] + " log at " + log);
+    cmd.addAll(mainArgs);
+    Path log = logs.resolve(name + "-" + System.nanoTime() + ".log");
+    System.out.println("LocalCluster: " + name + " log at " + log);
     ProcessBuilder pb =
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     Map<String, String> env = pb.environment();
@@ -127,14 +173,16 @@ final class LocalCluster {
     env.put("SPARK_SCALA_VERSION", "2.12");
     env.put("SPARK_LOCAL_IP", "127.0.0.1");
     env.put("DJL_OFFLINE", "true");
+    long start = System.nanoTime();
     Process p = pb.start();
     boolean done = p.waitFor(6, TimeUnit.MINUTES);
+    System.out.printf("LocalCluster: %s took %.1f s%n", name, (System.nanoTime() - start) / 1e9);
     String out = Files.readString(log);
     if (!done) {
       p.destroyForcibly();
     }
     assertThat(done && p.exitValue() == 0)
-        .as("spark-submit %s exited 0; its output:%n%s", job[0], out)
+        .as("spark-submit %s exited 0; its output:%n%s", name, out)
         .isTrue();
     return out;
   }

@@ -35,14 +35,27 @@ class SparkSubmitIT {
   @TempDir Path tmp;
 
   /**
+   * A notebook's session on a cluster that serializes with Kryo: the session is not Cellspark's, so
+   * it carries the registrator such users are told to add (docs/errors.md; sessions Cellspark makes
+   * add it themselves).
+   */
+  private static final List<String> KRYO_NOTEBOOK =
+      List.of(
+          "--conf",
+          "spark.serializer=org.apache.spark.serializer.KryoSerializer",
+          "--conf",
+          "spark.kryo.registrator=org.cellspark.spark.CellsparkKryo");
+
+  /**
    * A cluster that serializes with Kryo (a common spark-defaults setting) runs the jobs whose
    * broadcasts and shuffles carry Cellspark's own objects: a Matrix Market tokenize (the folder
    * broadcast, cells shuffled into barcode ranges, a tokenize plan broadcast) and an embed with
    * gene embeddings (per-token sums shuffled). Spark's Kryo cannot build records field by field, so
-   * before CellsparkKryo each failed with "can't get field offset on a record class". Their outputs
-   * (tokens, cell embeddings, gene embeddings) equal the same jobs' in this JVM with Java
-   * serialization. The cluster's model is the pytorch_model.bin of the one this JVM reads as
-   * model.safetensors.
+   * before CellsparkKryo each failed with "can't get field offset on a record class". They run as a
+   * notebook on such a cluster runs them: in its session (NotebookSession), which Cellspark did not
+   * make, with the registrator the error catalogue tells such users to add. Their outputs (tokens,
+   * cell embeddings, gene embeddings) equal the same jobs' in this JVM with Java serialization. The
+   * cluster's model is the pytorch_model.bin of the one this JVM reads as model.safetensors.
    */
   @Test
   void jobsRunOnAClusterThatSerializesWithKryo() throws Exception {
@@ -52,38 +65,37 @@ class SparkSubmitIT {
         Fixtures.repositoryRoot()
             .resolve("spark-jobs/src/test/resources/fixtures/mtx/classify_10x")
             .toString();
-    List<String> kryo =
-        List.of("--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer");
-    cluster.submit(
-        kryo,
-        "tokenize",
-        "--input",
-        mtx,
-        "--vocabulary",
-        "builtin:geneformer-v1",
-        "--min-gene-match",
-        "0.1",
-        "--output",
-        tmp.resolve("tokens").toString());
-    List<String> embedArgs = new java.util.ArrayList<>(kryo);
     // The model shipped as pytorch_model.bin: read on the executors by the app jar's relocated
     // Commons Compress, and compared below with the safetensors model's embeddings in this JVM.
-    embedArgs.addAll(
+    List<String> submitArgs = new java.util.ArrayList<>(KRYO_NOTEBOOK);
+    submitArgs.addAll(
         List.of(
             "--archives",
             LocalCluster.zippedModel(tmp, LocalCluster.TINY_MODEL_BIN) + "#tinymodel"));
-    String embedLog =
-        cluster.submit(
-            embedArgs,
-            "embed",
-            "--input",
-            tmp.resolve("tokens").toString(),
-            "--model",
-            "tinymodel",
-            "--gene-embeddings",
-            "--output",
-            tmp.resolve("emb").toString());
-    assertThat(embedLog).contains("embedded 600 cells");
+    String log =
+        cluster.submitInOneSession(
+            submitArgs,
+            List.of(
+                List.of(
+                    "tokenize",
+                    "--input",
+                    mtx,
+                    "--vocabulary",
+                    "builtin:geneformer-v1",
+                    "--min-gene-match",
+                    "0.1",
+                    "--output",
+                    tmp.resolve("tokens").toString()),
+                List.of(
+                    "embed",
+                    "--input",
+                    tmp.resolve("tokens").toString(),
+                    "--model",
+                    "tinymodel",
+                    "--gene-embeddings",
+                    "--output",
+                    tmp.resolve("emb").toString())));
+    assertThat(log).contains("embedded 600 cells");
     // The executors were processes of their own: Spark's workers keep their logs under
     // SPARK_HOME/work (emptied above; comparing file times with the clock would depend on the file
     // system's time resolution).
@@ -162,19 +174,31 @@ class SparkSubmitIT {
   }
 
   /**
-   * finetune through spark-submit on a local cluster: its training tasks run in executor JVMs, with
-   * the model shipped with --archives and found there by its alias, and write their models into the
-   * job's output from there: a cross-validation with a settings search trains its four trainings
-   * (two folds x two trials) spread over both executors, each fold keeping its best trial; and
-   * pretrain and finetune-multitask train in an executor the same way, under Kryo, and classify
-   * apply --tokens labels the cells with the multi-task model on the executors and scores a task
-   * against the cells' labels there (a fold's model under classify apply: FinetuneFoldsTest).
+   * The trainings through spark-submit on a local cluster of two executors, in one notebook session
+   * under Kryo: their training tasks run in executor JVMs, with the model shipped with --archives
+   * and found there by its alias, and write their models into the job's output from there.
+   *
+   * <ul>
+   *   <li>finetune: a cross-validation with a settings search trains its four trainings (two folds
+   *       x two trials) spread over both executors, each fold keeping its best trial;
+   *   <li>pretrain and finetune-multitask train in an executor the same way (their plans and
+   *       outcomes are records between JVMs), and classify apply --tokens labels the cells with the
+   *       multi-task model on the executors and scores a task against the cells' labels there (a
+   *       fold's model under classify apply: FinetuneFoldsTest);
+   *   <li>finetune-genes trains its two folds at once, one in each executor, and the driver gathers
+   *       them. The gene classes are the 40 genes the tokens rank highest most often, dealt into
+   *       two made-up classes (the test is about where folds train, not what they learn).
+   * </ul>
+   *
+   * Then a fold's gene classifier, shipped as an archive under an alias of its own, classifies the
+   * cells' genes on the executors (classify apply), in an application Cellspark's command starts.
    */
   @Test
-  void finetuneTrainsInAnExecutorOfItsOwn() throws Exception {
+  void trainingsRunInExecutorsOfTheirOwn() throws Exception {
     LocalCluster cluster = new LocalCluster(tmp);
-    // The tokens in this JVM: the test is about training in an executor (other tests here run
+    // The tokens in this JVM: the test is about training in an executor (the test above runs
     // tokenize on the cluster).
+    Path tokens = tmp.resolve("tokens");
     assertThat(
             org.cellspark.cli.Main.execute(
                 "tokenize",
@@ -189,34 +213,99 @@ class SparkSubmitIT {
                 "--attribute",
                 "donor",
                 "--output",
-                tmp.resolve("tokens").toString()))
+                tokens.toString()))
         .isZero();
-    List<String> shipped = List.of("--archives", LocalCluster.zippedModel(tmp) + "#tinymodel");
-    // Cross-validation with a search in each fold: two folds x two trials, four tasks spread over
-    // both executors; each fold keeps its best trial.
-    List<String> searchArgs = new java.util.ArrayList<>(shipped);
-    searchArgs.addAll(List.of("--conf", "spark.locality.wait=0"));
-    String searched =
-        cluster.submit(
-            searchArgs,
-            "finetune",
-            "--input",
-            tmp.resolve("tokens").toString(),
-            "--label",
-            "cell_type",
-            "--group",
-            "donor",
-            "--model",
-            "tinymodel",
-            "--epochs",
-            "1",
-            "--folds",
-            "2",
-            "--search",
-            "learning-rate=5e-5,1e-3",
-            "--output",
-            tmp.resolve("search").toString());
-    assertThat(searched)
+    Path classes = tmp.resolve("classes.json");
+    Files.writeString(classes, frequentGenesInTwoClasses(tokens));
+    List<String> submitArgs = new java.util.ArrayList<>(KRYO_NOTEBOOK);
+    submitArgs.addAll(
+        List.of(
+            "--archives",
+            LocalCluster.zippedModel(tmp) + "#tinymodel",
+            // Start each fold or trial at once on a free executor rather than wait for the one
+            // holding the shuffled cells.
+            "--conf",
+            "spark.locality.wait=0"));
+    String log =
+        cluster.submitInOneSession(
+            submitArgs,
+            List.of(
+                List.of(
+                    "finetune",
+                    "--input",
+                    tokens.toString(),
+                    "--label",
+                    "cell_type",
+                    "--group",
+                    "donor",
+                    "--model",
+                    "tinymodel",
+                    "--epochs",
+                    "1",
+                    "--folds",
+                    "2",
+                    "--search",
+                    "learning-rate=5e-5,1e-3",
+                    "--output",
+                    tmp.resolve("search").toString()),
+                List.of(
+                    "pretrain",
+                    "--input",
+                    tokens.toString(),
+                    "--model",
+                    "tinymodel",
+                    "--epochs",
+                    "1",
+                    "--max-cells",
+                    "150",
+                    "--validation-cells",
+                    "30",
+                    "--output",
+                    tmp.resolve("pt").toString()),
+                List.of(
+                    "finetune-multitask",
+                    "--input",
+                    tokens.toString(),
+                    "--tasks",
+                    "cell_type,donor",
+                    "--model",
+                    "tinymodel",
+                    "--epochs",
+                    "1",
+                    "--warmup-steps",
+                    "5",
+                    "--output",
+                    tmp.resolve("mt").toString()),
+                List.of(
+                    "classify",
+                    "apply",
+                    "--model",
+                    tmp.resolve("mt").toString(),
+                    "--tokens",
+                    tokens.toString(),
+                    "--label",
+                    "cell_type",
+                    "--output",
+                    tmp.resolve("mt-labels").toString()),
+                List.of(
+                    "finetune-genes",
+                    "--input",
+                    tokens.toString(),
+                    "--gene-classes",
+                    classes.toString(),
+                    "--model",
+                    "tinymodel",
+                    "--folds",
+                    "2",
+                    "--max-cells",
+                    "100",
+                    "--warmup-steps",
+                    "2",
+                    "--output",
+                    tmp.resolve("genes").toString())));
+
+    // finetune: four trainings over both executors, each fold keeping its best trial.
+    assertThat(log)
         .contains("cross-validated cell_type (4 classes), 2 folds: test macro-F1")
         .contains("each fold's trials and the one it kept in trials.csv");
     JsonNode trials =
@@ -239,117 +328,17 @@ class SparkSubmitIT {
                 .path("folds")
                 .size())
         .isEqualTo(2);
-    // pretrain in an executor too, under Kryo (its plan and outcome are records between JVMs).
-    List<String> pretrainArgs = new java.util.ArrayList<>(shipped);
-    pretrainArgs.addAll(
-        List.of("--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer"));
-    String pretrained =
-        cluster.submit(
-            pretrainArgs,
-            "pretrain",
-            "--input",
-            tmp.resolve("tokens").toString(),
-            "--model",
-            "tinymodel",
-            "--epochs",
-            "1",
-            "--validation-cells",
-            "50",
-            "--output",
-            tmp.resolve("pt").toString());
-    assertThat(pretrained).contains("pretrained on 550 cells, 1 epoch(s)");
+
+    // pretrain, finetune-multitask and classify apply with the multi-task model.
+    assertThat(log).contains("pretrained on 150 cells, 1 epoch(s)");
     assertThat(tmp.resolve("pt/model/model.safetensors")).exists();
     assertThat(tmp.resolve(".pt.cellspark-work")).doesNotExist();
-    // finetune-multitask in an executor under Kryo too, then classify apply with its model.
-    String multitask =
-        cluster.submit(
-            pretrainArgs,
-            "finetune-multitask",
-            "--input",
-            tmp.resolve("tokens").toString(),
-            "--tasks",
-            "cell_type,donor",
-            "--model",
-            "tinymodel",
-            "--epochs",
-            "1",
-            "--warmup-steps",
-            "5",
-            "--output",
-            tmp.resolve("mt").toString());
-    assertThat(multitask)
-        .contains("fine-tuned 2 tasks, 1 epoch(s)")
-        .contains("cell_type (4 classes)");
+    assertThat(log).contains("fine-tuned 2 tasks, 1 epoch(s)").contains("cell_type (4 classes)");
     assertThat(tmp.resolve("mt/model/model.safetensors")).exists();
-    String appliedMt =
-        cluster.submit(
-            List.of("--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer"),
-            "classify",
-            "apply",
-            "--model",
-            tmp.resolve("mt").toString(),
-            "--tokens",
-            tmp.resolve("tokens").toString(),
-            "--label",
-            "cell_type",
-            "--output",
-            tmp.resolve("mt-labels").toString());
-    assertThat(appliedMt)
-        .contains("labelled 600 cells")
-        .contains("cell_type: 600 of 600 cells scored");
+    assertThat(log).contains("labelled 600 cells").contains("cell_type: 600 of 600 cells scored");
     assertThat(tmp.resolve("mt-labels/confusion_matrix_cell_type.png")).exists();
-    LocalCluster.deleteWorkDir();
-  }
 
-  /**
-   * finetune-genes through spark-submit on a local cluster of two executors: the two folds train at
-   * once, one in each executor JVM (each writes its model into the output from there), and the
-   * driver gathers them. The gene classes are the 40 genes the tokens rank highest most often,
-   * dealt into two made-up classes (the test is about where folds train, not what they learn). A
-   * fold's model then classifies the cells' genes on the executors (classify apply).
-   */
-  @Test
-  void finetuneGenesTrainsItsFoldsInSeveralExecutors() throws Exception {
-    LocalCluster cluster = new LocalCluster(tmp);
-    Path tokens = tmp.resolve("tokens");
-    assertThat(
-            org.cellspark.cli.Main.execute(
-                "tokenize",
-                "--input",
-                Fixtures.atlas("classify_atlas.h5ad").toString(),
-                "--vocabulary",
-                "builtin:geneformer-v1",
-                "--min-gene-match",
-                "0.1",
-                "--output",
-                tokens.toString()))
-        .isZero();
-    Path classes = tmp.resolve("classes.json");
-    Files.writeString(classes, frequentGenesInTwoClasses(tokens));
-    String log =
-        cluster.submit(
-            // Start each fold at once on a free executor rather than wait for the one holding
-            // the shuffled cells.
-            List.of(
-                "--archives",
-                LocalCluster.zippedModel(tmp) + "#tinymodel",
-                "--conf",
-                "spark.locality.wait=0"),
-            "finetune-genes",
-            "--input",
-            tokens.toString(),
-            "--gene-classes",
-            classes.toString(),
-            "--model",
-            "tinymodel",
-            "--folds",
-            "2",
-            "--max-cells",
-            "100",
-            "--warmup-steps",
-            "2",
-            "--output",
-            tmp.resolve("genes").toString());
+    // finetune-genes: each fold in an executor of its own.
     assertThat(log).contains("gene classifier, 2 classes, 2 fold(s)");
     JsonNode folds =
         new ObjectMapper()
@@ -367,9 +356,11 @@ class SparkSubmitIT {
       assertThat(tmp.resolve("genes/models/fold-" + fold + "/model.safetensors")).exists();
     }
     assertThat(Files.readAllLines(tmp.resolve("genes/genes.csv"))).hasSize(41);
+
     // Fold 1's model as a saved gene classifier (classify apply), shipped as an archive that every
-    // executor finds under its alias, under Kryo: every gene of the cells classified on the
-    // executors, the 40 genes of the classes scored.
+    // executor finds under its alias, under Kryo in a session Cellspark starts (it adds the
+    // registrator itself): every gene of the cells classified on the executors, the 40 genes of
+    // the classes scored.
     String applied =
         cluster.submit(
             List.of(
