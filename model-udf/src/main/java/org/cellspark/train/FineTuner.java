@@ -303,6 +303,13 @@ public final class FineTuner {
     String location();
 
     /**
+     * Called before each optimizer step; throws to end the training when whoever runs it has given
+     * up on it (a Spark task killed because its job failed or was cancelled, which would otherwise
+     * train on, holding its device, in a session that outlives the job: a notebook's).
+     */
+    default void stopIfCancelled() {}
+
+    /**
      * A folder on this node's disk for writing a state before it is kept (a V2-316M state is about
      * 5 GB): the JVM's temporary folder unless the keeper knows a roomier one.
      */
@@ -398,7 +405,18 @@ public final class FineTuner {
         Consumer<Current> partial =
             c -> keep.accept(new Progress(epochs, adam.steps(), bestBefore, sinceBestBefore, c));
         double trainLoss =
-            epoch(e, model, train, order, current, partial, trained, adam, schedule, s);
+            epoch(
+                e,
+                model,
+                train,
+                order,
+                current,
+                partial,
+                checkpoints::stopIfCancelled,
+                trained,
+                adam,
+                schedule,
+                s);
         current = Current.NONE;
         Score v = model.score(validation, s.batchTokens(), s.classWeights());
         epochs.add(new Epoch(e, trainLoss, v.loss(), v.metric()));
@@ -506,6 +524,7 @@ public final class FineTuner {
       List<LengthBatcher.Batch> order,
       Current from,
       Consumer<Current> save,
+      Runnable beforeStep,
       List<TrainableBert.NamedWeight> trained,
       AdamW adam,
       LearningRateSchedule schedule,
@@ -516,6 +535,7 @@ public final class FineTuner {
     long lastSave = System.nanoTime();
     long saveEvery = s.checkpointEvery().toNanos();
     for (int i = from.batches(); i < order.size(); i += s.accumulate()) {
+      beforeStep.run();
       List<Function<NDManager, NDArray>> losses = new ArrayList<>();
       int[] sizes = new int[Math.min(s.accumulate(), order.size() - i)];
       for (int k = 0; k < sizes.length; k++) {

@@ -145,6 +145,8 @@ class FineTunerTest {
     int epochsDone;
     int stopAfter = Integer.MAX_VALUE;
     int stopAfterSteps = Integer.MAX_VALUE;
+    int cancelledAtCheck = Integer.MAX_VALUE;
+    int checks;
 
     SavedStates(Path folder) {
       saved = folder.resolve("state.safetensors");
@@ -180,9 +182,32 @@ class FineTunerTest {
     }
 
     @Override
+    public void stopIfCancelled() {
+      if (++checks >= cancelledAtCheck) {
+        throw new IllegalStateException("cancelled at check " + checks);
+      }
+    }
+
+    @Override
     public String location() {
       return saved.getParent().toString();
     }
+  }
+
+  /**
+   * The keeper is asked before every step whether the training was cancelled (a Spark task killed
+   * because its job failed or was cancelled), and a cancel ends it there: part-way through its
+   * first epoch, before any state is kept.
+   */
+  @Test
+  void aCancelEndsTheTrainingBeforeItsNextStep(@TempDir Path tmp) {
+    SavedStates states = new SavedStates(tmp);
+    states.cancelledAtCheck = 5;
+    assertThatThrownBy(() -> run(states, new int[1]))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("cancelled at check 5");
+    assertThat(states.checks).isEqualTo(5);
+    assertThat(states.saved).as("no epoch ended").doesNotExist();
   }
 
   private static Evaluation run(SavedStates states, int[] resumedAfter) {

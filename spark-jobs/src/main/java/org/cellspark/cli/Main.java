@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
 /**
  * {@code cellspark <job> [options]}: the command line, for {@code bin/cellspark} (embedded Spark)
  * and {@code spark-submit --class org.cellspark.cli.Main}. Exit codes: 0 done; 2 a problem with the
- * input or options (the message says what to do); 1 a bug in Cellspark.
+ * input or options (the message says what to do); 1 a bug in Cellspark; 130 cancelled (a notebook's
+ * cancel, or whoever holds the session cancelling its jobs), as an interrupted program exits.
  */
 @Command(
     name = "cellspark",
@@ -44,6 +45,14 @@ public final class Main implements Runnable {
   public static final int OK = 0;
   public static final int BUG = 1;
   public static final int USER_ERROR = UserException.EXIT_CODE;
+  public static final int CANCELLED = 130;
+
+  /**
+   * How Spark's DAGScheduler words a job it cancelled (a job group's, a tag's, all jobs'): "Job 3
+   * cancelled part of cancelled job group paragraph-1".
+   */
+  private static final java.util.regex.Pattern CANCELLED_JOB =
+      java.util.regex.Pattern.compile("^Job \\d+ cancelled\\b.*", java.util.regex.Pattern.DOTALL);
 
   /** The run's log file (bin/cellspark sets it; conf/log4j2.properties writes there). */
   static final String LOG_FILE_PROPERTY = "cellspark.log.file";
@@ -219,6 +228,16 @@ public final class Main implements Runnable {
               + ".",
           true);
     }
+    String cancelled = cancelled(e);
+    if (cancelled != null) {
+      return new Failure(
+          CANCELLED,
+          "cancelled: "
+              + cancelled
+              + "; no output was written (a training keeps its epoch states: run the command"
+              + " again to resume it)",
+          false);
+    }
     String tooLittle = memoryBelowSparksMinimum(e);
     if (tooLittle != null) {
       return new Failure(
@@ -254,6 +273,16 @@ public final class Main implements Runnable {
             + log()
             + ".",
         true);
+  }
+
+  /** Spark's message for a job cancelled under the command, or null. */
+  private static String cancelled(Throwable e) {
+    for (Throwable c = e; c != null && c != c.getCause(); c = c.getCause()) {
+      if (c.getMessage() != null && CANCELLED_JOB.matcher(c.getMessage()).matches()) {
+        return c.getMessage();
+      }
+    }
+    return null;
   }
 
   /**

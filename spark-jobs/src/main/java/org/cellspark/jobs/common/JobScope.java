@@ -19,20 +19,39 @@ import scala.collection.JavaConverters;
 
 /**
  * One Cellspark job's run on a session, opened in a try-with-resources around all of its work: its
- * Spark work runs in a job group of its own, and its outputs are staged. Closing it after a failure
- * (without {@link #succeeded()}) cancels the group and waits, bounded, until the group's own tasks
- * have stopped (Spark fails a job at once but stops its other tasks asynchronously), so that no
+ * Spark jobs carry a job tag of its own, and its outputs are staged. Closing it after a failure
+ * (without {@link #succeeded()}) cancels the tagged jobs and waits, bounded, until their tasks have
+ * stopped (Spark fails a job at once but stops its other tasks asynchronously), so that no
  * straggler writes into a staging folder once it is gone; then the staging folders are removed.
  * Another job on the same session (a notebook runs several) is neither cancelled nor waited for.
+ *
+ * <p>A tag rather than a job group: a thread has one group, and a notebook sets its own around each
+ * paragraph (Zeppelin cancels a paragraph by cancelling its group), which a group of Cellspark's
+ * replaced, so the notebook's cancel reached no Cellspark job. Tags add to the thread's group. The
+ * tasks are interrupted on a cancel (Spark's interruptOnCancel; the thread's own setting and job
+ * description come back when the scope closes); trainings also check between steps whether their
+ * task was killed.
  */
 public final class JobScope implements AutoCloseable {
+  /**
+   * The thread's local properties Spark keeps a job's settings in (SparkContext's
+   * SPARK_JOB_INTERRUPT_ON_CANCEL, SPARK_JOB_DESCRIPTION, SPARK_JOB_TAGS: Spark-internal names,
+   * stable since the tags came in Spark 3.5; tags are comma-separated).
+   */
+  static final String INTERRUPT_ON_CANCEL = "spark.job.interruptOnCancel";
+
+  static final String DESCRIPTION = "spark.job.description";
+  private static final String TAGS = "spark.job.tags";
+
   /** How long a failed job waits for its own tasks to stop. */
   static final long STRAGGLER_WAIT_MILLIS = 30_000;
 
   private final SparkContext sc;
-  private final String group;
+  private final String tag;
+  private final String interruptBefore;
+  private final String descriptionBefore;
   private final List<StagedOutput> outputs;
-  private final GroupTasks tasks;
+  private final TaggedTasks tasks;
   private final long stragglerWaitMillis;
   private boolean succeeded;
 
@@ -40,18 +59,22 @@ public final class JobScope implements AutoCloseable {
       SparkContext sc, String description, long stragglerWaitMillis, List<StagedOutput> outputs) {
     this.sc = sc;
     this.stragglerWaitMillis = stragglerWaitMillis;
-    this.group = "cellspark-" + UUID.randomUUID();
+    this.tag = "cellspark-" + UUID.randomUUID();
     this.outputs = outputs;
-    this.tasks = new GroupTasks(group);
-    sc.addSparkListener(tasks); // before the group's first job, so every one of its tasks is seen
-    sc.setJobGroup(group, description, true);
+    this.tasks = new TaggedTasks(tag);
+    sc.addSparkListener(tasks); // before the first tagged job, so every one of its tasks is seen
+    this.interruptBefore = sc.getLocalProperty(INTERRUPT_ON_CANCEL);
+    this.descriptionBefore = sc.getLocalProperty(DESCRIPTION);
+    sc.addJobTag(tag);
+    sc.setInterruptOnCancel(true);
+    sc.setJobDescription(description);
   }
 
   /**
-   * Starts a job's scope: a job group named after the job, whose tasks are interrupted when the
-   * group is cancelled, and the staged outputs it removes unless the job succeeds (a committed
-   * output has nothing left to remove; null entries, for outputs a run does not write, are
-   * skipped). Jobs add outputs prepared later with {@link #stage}.
+   * Starts a job's scope: a job tag of its own, whose jobs' tasks are interrupted when cancelled,
+   * and the staged outputs it removes unless the job succeeds (a committed output has nothing left
+   * to remove; null entries, for outputs a run does not write, are skipped). Jobs add outputs
+   * prepared later with {@link #stage}.
    */
   public static JobScope start(SparkContext sc, String description, StagedOutput... outputs) {
     return start(sc, description, STRAGGLER_WAIT_MILLIS, outputs);
@@ -77,9 +100,9 @@ public final class JobScope implements AutoCloseable {
     return out;
   }
 
-  /** The job group's id. */
-  public String group() {
-    return group;
+  /** The job tag its Spark jobs carry. */
+  public String tag() {
+    return tag;
   }
 
   /**
@@ -93,7 +116,7 @@ public final class JobScope implements AutoCloseable {
     succeeded();
   }
 
-  /** The job finished and committed its outputs: closing only ends the group. */
+  /** The job finished and committed its outputs: closing only removes the tag. */
   public void succeeded() {
     succeeded = true;
   }
@@ -102,12 +125,14 @@ public final class JobScope implements AutoCloseable {
   public void close() {
     try {
       if (!succeeded) {
-        sc.cancelJobGroup(group);
+        sc.cancelJobsWithTag(tag);
         tasks.awaitQuiet(stragglerWaitMillis);
       }
     } finally {
       sc.removeSparkListener(tasks);
-      sc.clearJobGroup();
+      sc.removeJobTag(tag);
+      sc.setLocalProperty(INTERRUPT_ON_CANCEL, interruptBefore);
+      sc.setJobDescription(descriptionBefore);
       for (StagedOutput out : outputs) {
         out.abort();
       }
@@ -115,27 +140,24 @@ public final class JobScope implements AutoCloseable {
   }
 
   /**
-   * The group's jobs and running tasks, from Spark's listener events. Events arrive in order for
-   * one listener: a job's tasks start before it ends, so once every job of the group has ended the
+   * The tagged jobs and their running tasks, from Spark's listener events. Events arrive in order
+   * for one listener: a job's tasks start before it ends, so once every tagged job has ended the
    * count of running tasks can only fall, and it falls to 0 when the last straggler stops.
    */
-  static final class GroupTasks extends SparkListener {
-    /** The local property Spark stores a job's group in (SparkContext.SPARK_JOB_GROUP_ID). */
-    private static final String JOB_GROUP_PROPERTY = "spark.jobGroup.id";
-
-    private final String group;
+  static final class TaggedTasks extends SparkListener {
+    private final String tag;
     private final Set<Integer> jobs = ConcurrentHashMap.newKeySet();
     private final Set<Integer> stages = ConcurrentHashMap.newKeySet();
     private final AtomicInteger jobsRunning = new AtomicInteger();
     private final AtomicInteger tasksRunning = new AtomicInteger();
 
-    GroupTasks(String group) {
-      this.group = group;
+    TaggedTasks(String tag) {
+      this.tag = tag;
     }
 
     @Override
     public void onJobStart(SparkListenerJobStart e) {
-      if (e.properties() != null && group.equals(e.properties().getProperty(JOB_GROUP_PROPERTY))) {
+      if (e.properties() != null && tagged(e.properties().getProperty(TAGS))) {
         for (Object stage : JavaConverters.seqAsJavaList(e.stageIds())) {
           stages.add((Integer) stage);
         }
@@ -165,7 +187,12 @@ public final class JobScope implements AutoCloseable {
       }
     }
 
-    /** Whether every job of the group has ended and none of its tasks is running. */
+    /** Whether a job's tags (Spark's comma-separated local property; null: none) hold ours. */
+    private boolean tagged(String tags) {
+      return tags != null && Arrays.asList(tags.split(",", -1)).contains(tag);
+    }
+
+    /** Whether every tagged job has ended and none of its tasks is running. */
     boolean quiet() {
       return jobsRunning.get() <= 0 && tasksRunning.get() <= 0;
     }

@@ -9,6 +9,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkFiles;
+import org.apache.spark.TaskContext;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.spark.FaultInjection;
@@ -85,8 +86,14 @@ public final class EpochCheckpoints implements FineTuner.Checkpoints {
       } else {
         fs.delete(root, true);
         fs.mkdirs(root);
-        try (OutputStream out = fs.create(plan, false)) {
+        // Written aside and renamed: a task killed part-way leaves no plan (the next run starts
+        // the folder afresh) rather than part of one (which it would take for another fine-tune's).
+        Path next = new Path(root, "plan.txt.next");
+        try (OutputStream out = fs.create(next, true)) {
           out.write(fingerprint.getBytes(StandardCharsets.UTF_8));
+        }
+        if (!fs.rename(next, plan)) {
+          throw new IOException("cannot rename " + next + " to " + plan);
         }
       }
       return new EpochCheckpoints(fs, root, stopAfter);
@@ -129,6 +136,20 @@ public final class EpochCheckpoints implements FineTuner.Checkpoints {
       throw new UncheckedIOException(e);
     }
     stopAfter.check(progress.epochsDone(), progress.steps(), progress.current().batches() > 0);
+  }
+
+  /**
+   * Spark marks a task killed (its job failed in another task, or was cancelled) without stopping
+   * its thread unless the job asked for interrupts; a training checks between steps and ends (Spark
+   * counts it killed, not failed). Without this, a fold whose job had failed trained on in a
+   * notebook's session while the notebook ran the job again, both writing the same epoch states.
+   */
+  @Override
+  public void stopIfCancelled() {
+    TaskContext task = TaskContext.get();
+    if (task != null) {
+      task.killTaskIfInterrupted();
+    }
   }
 
   @Override

@@ -28,6 +28,7 @@ class JobScopeTest {
   static final AtomicBoolean stragglerEnded = new AtomicBoolean();
   static volatile CountDownLatch otherStarted;
   static volatile CountDownLatch otherMayEnd;
+  static volatile CountDownLatch notebookTaskStarted;
 
   @Test
   void aFailedJobWaitsForItsOwnStragglers(SparkSession spark) {
@@ -37,7 +38,8 @@ class JobScopeTest {
     assertThatThrownBy(
             () -> {
               try (JobScope job = JobScope.start(sc, "test: fails with a straggler", WAIT_LONG)) {
-                assertThat(sc.getLocalProperty("spark.jobGroup.id")).isEqualTo(job.group());
+                assertThat(sc.getJobTags().contains(job.tag())).isTrue();
+                assertThat(sc.getLocalProperty(JobScope.INTERRUPT_ON_CANCEL)).isEqualTo("true");
                 spark
                     .range(0, 2, 1, 2)
                     .foreach(
@@ -68,6 +70,56 @@ class JobScopeTest {
     assertThat(stragglerEnded)
         .as("the failed job's other task ended before its scope closed")
         .isTrue();
+    assertThat(sc.getJobTags().isEmpty()).as("the tag removed").isTrue();
+    assertThat(sc.getLocalProperty(JobScope.INTERRUPT_ON_CANCEL)).isNull();
+  }
+
+  /**
+   * A notebook runs a paragraph in a job group of its own and cancels the paragraph by cancelling
+   * that group (Zeppelin does): a Cellspark job in the paragraph keeps the notebook's group, so the
+   * notebook's cancel ends it, and the thread's group, description and interrupt setting are the
+   * notebook's again afterwards.
+   */
+  @Test
+  void aNotebooksCancelReachesTheJobAndItsGroupStays(SparkSession spark) throws Exception {
+    notebookTaskStarted = new CountDownLatch(1);
+    SparkContext sc = spark.sparkContext();
+    CompletableFuture<String> paragraph =
+        CompletableFuture.supplyAsync(
+            () -> {
+              sc.setJobGroup("paragraph-1", "a notebook's paragraph", false);
+              try {
+                try (JobScope job =
+                    JobScope.start(sc, "test: cancelled by the notebook", WAIT_LONG)) {
+                  assertThat(sc.getLocalProperty("spark.jobGroup.id")).isEqualTo("paragraph-1");
+                  assertThat(sc.getJobTags().contains(job.tag())).isTrue();
+                  spark
+                      .range(0, 1, 1, 1)
+                      .foreach(
+                          (ForeachFunction<Long>)
+                              i -> {
+                                notebookTaskStarted.countDown();
+                                Thread.sleep(TimeUnit.MINUTES.toMillis(5)); // until interrupted
+                              });
+                  return "not cancelled";
+                } catch (Exception cancelled) { // SparkException, thrown unchecked from Scala
+                  return sc.getLocalProperty("spark.jobGroup.id")
+                      + " / "
+                      + sc.getLocalProperty(JobScope.DESCRIPTION)
+                      + " / "
+                      + sc.getLocalProperty(JobScope.INTERRUPT_ON_CANCEL)
+                      + " / "
+                      + cancelled.getMessage();
+                }
+              } finally {
+                sc.clearJobGroup();
+              }
+            });
+    assertThat(notebookTaskStarted.await(2, TimeUnit.MINUTES)).as("the job's task runs").isTrue();
+    sc.cancelJobGroup("paragraph-1");
+    assertThat(paragraph.get(2, TimeUnit.MINUTES))
+        .startsWith("paragraph-1 / a notebook's paragraph / false / ")
+        .contains("cancelled");
   }
 
   @Test
@@ -101,7 +153,7 @@ class JobScopeTest {
           CompletableFuture.runAsync(
               () -> {
                 try (JobScope job = JobScope.start(sc, "test: fails alone", WAIT_LONG)) {
-                  assertThat(job.group()).startsWith("cellspark-");
+                  assertThat(job.tag()).startsWith("cellspark-");
                   spark
                       .range(0, 1, 1, 1)
                       .foreach(
