@@ -1,6 +1,5 @@
 package org.cellspark.cli;
 
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.cellspark.infer.Pooling;
@@ -145,7 +144,7 @@ final class FinetuneCommand implements Callable<Integer> {
               r.macroF1(),
               r.output(),
               r.seconds());
-      printKeptTrial(r.summary(), spec.commandLine().getOut());
+      SearchArgs.printKeptTrial(r.summary(), spec.commandLine().getOut());
       spec.commandLine().getOut().flush();
     }
     return Main.OK;
@@ -168,33 +167,7 @@ final class FinetuneCommand implements Callable<Integer> {
         Double.isNaN(r.rocAuc()) ? "" : ", ROC curves",
         r.output(),
         r.seconds());
-    if (r.summary().get("search") instanceof java.util.Map<?, ?> searched) {
-      out.printf(Locale.ROOT, "  each fold's trials and the one it kept in trials.csv%n");
-      printNote(searched, out);
-    }
+    SearchArgs.printKeptPerFold(r.summary(), out);
     out.flush();
-  }
-
-  /** With --search, the trial kept and where every trial is listed. */
-  static void printKeptTrial(java.util.Map<String, Object> summary, java.io.PrintWriter out) {
-    if (summary.get("search") instanceof java.util.Map<?, ?> searched) {
-      List<?> trials = (List<?>) searched.get("trials");
-      Object kept = searched.get("kept_trial");
-      Object values = ((java.util.Map<?, ?>) trials.get((Integer) kept)).get("values");
-      out.printf(
-          Locale.ROOT,
-          "  kept trial %s of %d: %s (every trial in trials.csv)%n",
-          kept,
-          trials.size(),
-          values);
-      printNote(searched, out);
-    }
-  }
-
-  /** A random search that found fewer distinct trials than asked says so. */
-  private static void printNote(java.util.Map<?, ?> searched, java.io.PrintWriter out) {
-    if (searched.get("note") != null) {
-      out.printf(Locale.ROOT, "  %s%n", searched.get("note"));
-    }
   }
 }

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
     description = {
       "Fine-tune a Geneformer checkpoint as a gene classifier (upstream's Classifier",
       "with classifier=\"gene\"): genes of known classes labelled wherever they occur",
-      "in the cells, cross-validated over genes, each fold in its own Spark task.",
+      "in the cells, cross-validated over genes, each fold (with --search, each",
+      "trial of each fold) in its own Spark task.",
       "Writes every held-out gene's prediction, per-fold metrics, ROC curves and each",
       "fold's model. Upstream's names in brackets."
     })
@@ -74,6 +75,8 @@ final class FinetuneGenesCommand implements Callable<Integer> {
 
   @Mixin TrainingArgs training;
 
+  @Mixin SearchArgs search;
+
   @Option(
       names = "--predict-genes",
       paramLabel = "GENES|FILE|all",
@@ -112,6 +115,7 @@ final class FinetuneGenesCommand implements Callable<Integer> {
             .predictGenes(predictGenes)
             .filters(filters.parsed())
             .maxCells(maxCells)
+            .search(search.parse(training.seed))
             .overwrite(overwrite);
     GeneFinetuneOptions options = training.applyTo(builder).build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark finetune-genes")) {
@@ -133,6 +137,7 @@ final class FinetuneGenesCommand implements Callable<Integer> {
               predictGenes.isEmpty() ? "" : ", predictions.csv",
               r.output(),
               r.seconds());
+      SearchArgs.printKeptPerFold(r.summary(), spec.commandLine().getOut());
       spec.commandLine().getOut().flush();
     }
     return Main.OK;

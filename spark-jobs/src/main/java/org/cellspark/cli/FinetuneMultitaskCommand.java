@@ -148,7 +148,7 @@ final class FinetuneMultitaskCommand implements Callable<Integer> {
           "  model/, predictions, metrics and training curve in %s (%.1f s)%n",
           r.output(),
           r.seconds());
-      FinetuneCommand.printKeptTrial(r.summary(), out);
+      SearchArgs.printKeptTrial(r.summary(), out);
       out.flush();
     }
     return Main.OK;

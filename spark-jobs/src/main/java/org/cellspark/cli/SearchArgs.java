@@ -1,12 +1,16 @@
 package org.cellspark.cli;
 
+import java.io.PrintWriter;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.cellspark.jobs.finetune.SettingsSearch;
 import picocli.CommandLine.Option;
 
 /**
  * A training's settings search (--search, --search-trials): a grid, or random draws from values and
- * ranges; for the commands that fine-tune a classifier (finetune, finetune-multitask).
+ * ranges; for the commands that fine-tune a classifier (finetune, finetune-multitask,
+ * finetune-genes), and what they print of it.
  */
 final class SearchArgs {
   @Option(
@@ -32,5 +36,36 @@ final class SearchArgs {
   /** The search these options describe, its draws seeded by {@code seed} (--seed). */
   SettingsSearch parse(long seed) {
     return SettingsSearch.parse(specs, trials, seed);
+  }
+
+  /** With --search, the trial kept and where every trial is listed (summary: the job's). */
+  static void printKeptTrial(Map<String, Object> summary, PrintWriter out) {
+    if (summary.get("search") instanceof Map<?, ?> searched) {
+      List<?> trials = (List<?>) searched.get("trials");
+      Object kept = searched.get("kept_trial");
+      Object values = ((Map<?, ?>) trials.get((Integer) kept)).get("values");
+      out.printf(
+          Locale.ROOT,
+          "  kept trial %s of %d: %s (every trial in trials.csv)%n",
+          kept,
+          trials.size(),
+          values);
+      printNote(searched, out);
+    }
+  }
+
+  /** With --search in every fold: where each fold's trials and its kept one are listed. */
+  static void printKeptPerFold(Map<String, Object> summary, PrintWriter out) {
+    if (summary.get("search") instanceof Map<?, ?> searched) {
+      out.printf(Locale.ROOT, "  each fold's trials and the one it kept in trials.csv%n");
+      printNote(searched, out);
+    }
+  }
+
+  /** A random search that found fewer distinct trials than asked says so. */
+  private static void printNote(Map<?, ?> searched, PrintWriter out) {
+    if (searched.get("note") != null) {
+      out.printf(Locale.ROOT, "  %s%n", searched.get("note"));
+    }
   }
 }

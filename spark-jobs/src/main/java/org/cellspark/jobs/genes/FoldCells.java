@@ -27,13 +27,15 @@ import scala.Tuple2;
 /**
  * Which cells each fold uses in each part (training, validation, test, and the genes to predict):
  * the cells holding one of the part's genes, found on the executors, one row per fold and cell with
- * the parts it serves as bits ({@code 1 << part}), keyed by fold; a partitioner over fold numbers
- * gives fold f partition f, one task each. With {@code --max-cells}, at most that many per part:
- * those with the smallest hash of their {@code cell_id} seeded with the seed and the fold (a sample
- * that does not depend on partitioning or row order), chosen before any tokens travel: the parts
- * are found from the cells' IDs and genes alone, Spark keeps each task's first rows per fold and
- * part before the shuffle (row_number under a limit), and only the chosen cells are joined back to
- * their tokens. So a fold's task receives at most its samples (three, or four), not the atlas.
+ * the parts it serves as bits ({@code 1 << part}), keyed by unit: fold f's trial t (with --search;
+ * else t is 0) is unit f x trials + t, and a partitioner over unit numbers gives unit u partition
+ * u, one task each (every trial of a fold gets the fold's cells). With {@code --max-cells}, at most
+ * that many per part: those with the smallest hash of their {@code cell_id} seeded with the seed
+ * and the fold (a sample that does not depend on partitioning or row order), chosen before any
+ * tokens travel: the parts are found from the cells' IDs and genes alone, Spark keeps each task's
+ * first rows per fold and part before the shuffle (row_number under a limit), and only the chosen
+ * cells are joined back to their tokens. So a fold's task receives at most its samples (three, or
+ * four), not the atlas.
  */
 final class FoldCells {
   /**
@@ -53,6 +55,7 @@ final class FoldCells {
       Dataset<Row> holding,
       GeneFolds folds,
       int run,
+      int trials,
       int vocabularySize,
       long maxCells,
       long seed) {
@@ -82,12 +85,15 @@ final class FoldCells {
                 int[] parts = parts(ids, labels.value());
                 for (int f = 0; f < parts.length; f++) {
                   if (parts[f] != 0) {
-                    out.add(new Tuple2<>(f, new FoldCell(r.getString(0), parts[f], ids)));
+                    FoldCell cell = new FoldCell(r.getString(0), parts[f], ids);
+                    for (int t = 0; t < trials; t++) {
+                      out.add(new Tuple2<>(f * trials + t, cell));
+                    }
                   }
                 }
                 return out.iterator();
               })
-          .partitionBy(new HashPartitioner(run));
+          .partitionBy(new HashPartitioner(run * trials));
     }
     StructType membership =
         new StructType()
@@ -133,11 +139,16 @@ final class FoldCells {
         holding.join(sample, "cell_id").select("fold", "parts", "cell_id", "input_ids");
     return chosen
         .javaRDD()
-        .mapToPair(
-            r ->
-                new Tuple2<>(
-                    r.getInt(0), new FoldCell(r.getString(2), r.getInt(1), tokens(r.getList(3)))))
-        .partitionBy(new HashPartitioner(run));
+        .flatMapToPair(
+            r -> {
+              FoldCell cell = new FoldCell(r.getString(2), r.getInt(1), tokens(r.getList(3)));
+              List<Tuple2<Integer, FoldCell>> out = new ArrayList<>(trials);
+              for (int t = 0; t < trials; t++) {
+                out.add(new Tuple2<>(r.getInt(0) * trials + t, cell));
+              }
+              return out.iterator();
+            })
+        .partitionBy(new HashPartitioner(run * trials));
   }
 
   private static int[] tokens(List<Integer> ids) {

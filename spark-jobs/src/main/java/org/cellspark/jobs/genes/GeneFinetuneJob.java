@@ -34,7 +34,9 @@ import org.cellspark.jobs.common.SparkJobs;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.jobs.finetune.EpochCheckpoints;
+import org.cellspark.jobs.finetune.SettingsSearch;
 import org.cellspark.jobs.finetune.TrainingCurve;
+import org.cellspark.jobs.finetune.Trials;
 import org.cellspark.spark.FaultInjection;
 import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TokenProfiles;
@@ -51,13 +53,18 @@ import org.slf4j.LoggerFactory;
  * Classifier(classifier="gene")} trains one: genes of known classes (dosage-sensitive or not,
  * bivalent or not) labelled wherever they occur in the cells, the whole model fine-tuned with a
  * token-classification head, cross-validated over genes (each fold's genes never trained on in that
- * fold). Each fold trains in its own Spark task, so a cluster's GPUs train the folds at once.
- * Writes metrics.json, folds.csv, genes.csv (every held-out gene's prediction), the pooled test
- * confusion matrix, ROC curves (two classes), training.csv, each fold's model (a Hugging Face token
- * classification folder) and the summary.
+ * fold). Each fold trains in its own Spark task, so a cluster's GPUs train the folds at once; with
+ * --search, each trial of each fold does (upstream's n_hyperopt_trials: a search in every fold),
+ * and each fold keeps the trial best on its validation genes. Writes metrics.json, folds.csv,
+ * genes.csv (every held-out gene's prediction), the pooled test confusion matrix, ROC curves (two
+ * classes), training.csv, each fold's model (a Hugging Face token classification folder), with a
+ * search trials.csv, and the summary.
  */
 public final class GeneFinetuneJob {
   private static final Logger LOG = LoggerFactory.getLogger(GeneFinetuneJob.class);
+
+  /** What trials are compared by: the macro-F1 of the fold's validation genes' occurrences. */
+  private static final String METRIC = "validation_macro_f1";
 
   private GeneFinetuneJob() {}
 
@@ -79,6 +86,10 @@ public final class GeneFinetuneJob {
     }
     ResolvedModel model = ResolvedModel.of(o.model());
     DropoutRates dropout = o.training().dropoutRates(model.configFile());
+    List<SettingsSearch.Trial> trials = o.search().trials(o.training());
+    if (o.search().shortfall() != null) {
+      LOG.warn(o.search().shortfall());
+    }
     StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.input()));
     try (JobScope job = JobScope.start(sc, "cellspark finetune-genes", out)) {
       Dataset<Row> cells = CellSelection.filter(table.cells(), o.filters());
@@ -105,8 +116,12 @@ public final class GeneFinetuneJob {
               + Arrays.toString(folds.folds())
               + Arrays.toString(folds.test())
               + Arrays.toString(folds.predicted());
+      List<GeneFoldTask.Outcome> trained =
+          trainFolds(spark, holding, o, folds, classes, vocabulary, trials, out, plan);
       List<GeneFoldTask.Outcome> outcomes =
-          trainFolds(spark, holding, o, folds, classes, vocabulary, dropout, out, plan);
+          trials.size() == 1
+              ? trained
+              : Trials.keepBestPerFold(trained, trials, o.search(), METRIC, out, hadoop);
       GeneNames names = new GeneNames(vocabulary);
       Report report = Report.of(JavaSparkContext.fromSparkContext(sc), outcomes, classes.names());
       Map<String, Object> metrics = report.asMap();
@@ -117,6 +132,11 @@ public final class GeneFinetuneJob {
               .put("options", options)
               .put("classes", classSummary(classes))
               .put("metrics", metrics)
+              .put(
+                  "search",
+                  trials.size() == 1
+                      ? null
+                      : Trials.summaryPerFold(o.search(), trials, trained, outcomes, METRIC))
               .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
       job.commit(out, summary);
       EpochCheckpoints.delete(out.targetUri(), hadoop);
@@ -142,7 +162,10 @@ public final class GeneFinetuneJob {
     }
   }
 
-  /** One task per fold, each given its cells by part ({@link FoldCells}). */
+  /**
+   * One task per fold (with --search, per trial of each fold), each given its cells by part ({@link
+   * FoldCells}); the outcomes by fold, then trial.
+   */
   private static List<GeneFoldTask.Outcome> trainFolds(
       SparkSession spark,
       Dataset<Row> holding,
@@ -150,21 +173,26 @@ public final class GeneFinetuneJob {
       GeneFolds folds,
       GeneClasses classes,
       Vocabulary vocabulary,
-      DropoutRates dropout,
+      List<SettingsSearch.Trial> trials,
       StagedOutput out,
       String plan) {
     int run = o.foldsToRun();
     spark
         .sparkContext()
-        .setJobDescription("finetune-genes: train " + run + " fold(s), one task each");
+        .setJobDescription(
+            "finetune-genes: train "
+                + run
+                + " fold(s)"
+                + (trials.size() == 1 ? "" : " x " + trials.size() + " trials")
+                + ", one task each");
     GeneFoldTask task =
         new GeneFoldTask(
             o,
             folds,
             classes.names(),
             vocabulary.size(),
-            dropout,
-            out.stagingUri() + "/models",
+            trials,
+            out.stagingUri(),
             out.targetUri(),
             plan,
             FaultInjection.trainingStop(spark),
@@ -176,13 +204,14 @@ public final class GeneFinetuneJob {
                     holding,
                     folds,
                     run,
+                    trials.size(),
                     vocabulary.size(),
                     o.maxCells(),
                     o.training().seed())
                 .mapPartitions(task)
                 .collect());
     spark.sparkContext().setJobDescription(null);
-    if (outcomes.size() < run) {
+    if (outcomes.size() < run * trials.size()) {
       throw UserException.of(
           "no cell of %s%s holds any gene of --gene-classes %s (%d genes): check that the tokens"
               + " were made with the vocabulary the genes were resolved in (%s)",
@@ -192,7 +221,9 @@ public final class GeneFinetuneJob {
           folds.size(),
           vocabulary.location());
     }
-    outcomes.sort(Comparator.comparingInt(GeneFoldTask.Outcome::fold));
+    outcomes.sort(
+        Comparator.comparingInt(GeneFoldTask.Outcome::fold)
+            .thenComparingInt(GeneFoldTask.Outcome::trial));
     return outcomes;
   }
 
@@ -333,6 +364,9 @@ public final class GeneFinetuneJob {
     m.put("folds", o.folds());
     m.put("folds_run", o.foldsToRun());
     o.training().describe(m, dropout);
+    if (!o.search().isEmpty()) {
+      m.put("search", o.search().described());
+    }
     m.put("filters", o.filters().stream().map(CellSelection.Filter::toString).toList());
     m.put("predict_genes", o.predictGenes());
     m.put("max_cells", o.maxCells());

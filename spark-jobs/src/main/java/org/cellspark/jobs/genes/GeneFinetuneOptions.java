@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.List;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.OptionProblems;
+import org.cellspark.jobs.finetune.SettingsSearch;
 import org.cellspark.jobs.finetune.TrainingOptions;
 
 /**
@@ -20,6 +21,8 @@ import org.cellspark.jobs.finetune.TrainingOptions;
  * @param runFolds train the first N folds only (upstream's num_crossval_splits 1 is 1); 0 = all
  * @param training how each fold trains (its seed also deals the folds and samples the cells;
  *     balanced class weights count the labelled occurrences)
+ * @param search settings to search in every fold, a trial per combination or draw, the one best on
+ *     the fold's validation genes kept (upstream's n_hyperopt_trials); none: one training a fold
  * @param predictGenes genes of no class for every fold's model to class (names, files, or "all");
  *     empty = none
  * @param filters only cells passing every filter are used (upstream's filter_data)
@@ -35,6 +38,7 @@ public record GeneFinetuneOptions(
     int folds,
     int runFolds,
     TrainingOptions training,
+    SettingsSearch search,
     List<String> predictGenes,
     List<CellSelection.Filter> filters,
     long maxCells,
@@ -55,6 +59,19 @@ public record GeneFinetuneOptions(
       problems.add("--run-folds must be between 1 and --folds (0: every fold)");
     }
     training.addProblems(problems);
+    search = search == null ? SettingsSearch.none() : search;
+    int run = runFolds == 0 ? folds : runFolds;
+    if (folds >= 2 && (long) run * search.size() > SettingsSearch.MAX_TRIALS) {
+      problems.add(
+          String.format(
+              java.util.Locale.ROOT,
+              "%d folds with --search's %d trials makes %d trainings; at most %d: give fewer"
+                  + " values, --run-folds or --folds",
+              run,
+              search.size(),
+              run * search.size(),
+              SettingsSearch.MAX_TRIALS));
+    }
     if (maxCells < 0) {
       problems.add("--max-cells must be >= 0");
     }
@@ -81,6 +98,7 @@ public record GeneFinetuneOptions(
     private String output;
     private int folds = 5;
     private int runFolds;
+    private SettingsSearch search = SettingsSearch.none();
     private List<String> predictGenes = List.of();
     private List<CellSelection.Filter> filters = List.of();
     private long maxCells;
@@ -130,6 +148,11 @@ public record GeneFinetuneOptions(
       return this;
     }
 
+    public Builder search(SettingsSearch v) {
+      search = v;
+      return this;
+    }
+
     public Builder predictGenes(List<String> v) {
       predictGenes = v;
       return this;
@@ -160,6 +183,7 @@ public record GeneFinetuneOptions(
           folds,
           runFolds,
           training(),
+          search,
           predictGenes,
           filters,
           maxCells,

@@ -19,11 +19,13 @@ import org.cellspark.jobs.common.LocalFolders;
 import org.cellspark.jobs.finetune.CellsDigest;
 import org.cellspark.jobs.finetune.ClassWeights;
 import org.cellspark.jobs.finetune.EpochCheckpoints;
+import org.cellspark.jobs.finetune.SettingsSearch;
+import org.cellspark.jobs.finetune.TrainingOptions;
+import org.cellspark.jobs.finetune.Trials;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.spark.FaultInjection;
 import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TaskDevice;
-import org.cellspark.train.DropoutRates;
 import org.cellspark.train.FineTunedCheckpoint;
 import org.cellspark.train.FineTuner;
 import org.cellspark.train.GeneClassifier;
@@ -32,12 +34,13 @@ import org.cellspark.train.TokenEvaluation;
 import scala.Tuple2;
 
 /**
- * One fold of a gene classifier's cross-validation, in one Spark task (on its executor's GPU, else
- * the CPU): it gets its cells by part ({@link FoldCells}) and labels in them the fold's training
- * genes for training, its validation genes for choosing the epoch and its test genes for the test
- * (a cell can serve all three, with other genes labelled in each); fine-tunes a fresh copy of the
- * checkpoint; scores the validation and test genes; writes the fold's model into the job's staging
- * folder and returns the numbers. The cells are held as int arrays (4 bytes a token).
+ * One fold of a gene classifier's cross-validation (with --search, one trial of a fold), in one
+ * Spark task (on its executor's GPU, else the CPU): it gets its cells by part ({@link FoldCells})
+ * and labels in them the fold's training genes for training, its validation genes for choosing the
+ * epoch and its test genes for the test (a cell can serve all three, with other genes labelled in
+ * each); fine-tunes a fresh copy of the checkpoint with its trial's settings; scores the validation
+ * and test genes; writes its model into the job's staging folder and returns the numbers. The cells
+ * are held as int arrays (4 bytes a token).
  */
 final class GeneFoldTask
     implements FlatMapFunction<
@@ -47,6 +50,7 @@ final class GeneFoldTask
   /**
    * What a fold returns to the driver.
    *
+   * @param trial the --search trial trained (0 without a search)
    * @param genes the fold's genes in each role
    * @param cells the cells labelled in each role (after --max-cells)
    * @param validation the validation genes' occurrences, scored
@@ -56,6 +60,7 @@ final class GeneFoldTask
    */
   record Outcome(
       int fold,
+      int trial,
       String trainedOn,
       List<FineTuner.Epoch> epochs,
       int bestEpoch,
@@ -66,20 +71,22 @@ final class GeneFoldTask
       TokenEvaluation test,
       GeneScores predicted,
       float[] classWeights)
-      implements Serializable {}
+      implements Trials.Outcome, Serializable {}
 
   private final GeneFinetuneOptions o;
   private final GeneFolds folds;
   private final List<String> names;
   private final int vocabularySize;
-  private final DropoutRates dropout;
-  private final String modelsUri;
+  private final List<SettingsSearch.Trial> trials;
+  private final String stagingUri;
   private final String target;
   private final String plan;
   private final FaultInjection.TrainingStop stopAfter;
   private final Broadcast<SerializableWritable<Configuration>> hadoop;
 
   /**
+   * @param trials the search's trials, each trained in every fold (one without a search)
+   * @param stagingUri the job's staging folder, where each training writes its model
    * @param target the output folder, beside which each fold's epoch checkpoints go
    * @param plan the job's fingerprint as the driver knows it (options, model, folds); each fold
    *     adds its cells'
@@ -90,8 +97,8 @@ final class GeneFoldTask
       GeneFolds folds,
       List<String> names,
       int vocabularySize,
-      DropoutRates dropout,
-      String modelsUri,
+      List<SettingsSearch.Trial> trials,
+      String stagingUri,
       String target,
       String plan,
       FaultInjection.TrainingStop stopAfter,
@@ -100,8 +107,8 @@ final class GeneFoldTask
     this.folds = folds;
     this.names = List.copyOf(names);
     this.vocabularySize = vocabularySize;
-    this.dropout = dropout;
-    this.modelsUri = modelsUri;
+    this.trials = List.copyOf(trials);
+    this.stagingUri = stagingUri;
     this.target = target;
     this.plan = plan;
     this.stopAfter = stopAfter;
@@ -114,7 +121,7 @@ final class GeneFoldTask
     if (!rows.hasNext()) {
       return Collections.emptyIterator();
     }
-    int fold = -1;
+    int unit = -1;
     Map<String, int[]> tokensOf = new HashMap<>(); // a cell in several parts is held once
     List<List<String>> idsByPart = new ArrayList<>();
     for (int p = 0; p < GeneFolds.Role.values().length; p++) {
@@ -122,7 +129,7 @@ final class GeneFoldTask
     }
     while (rows.hasNext()) {
       Tuple2<Integer, FoldCells.FoldCell> r = rows.next();
-      fold = r._1();
+      unit = r._1();
       FoldCells.FoldCell cell = r._2();
       tokensOf.putIfAbsent(cell.cellId(), cell.tokens());
       for (int p = 0; p < idsByPart.size(); p++) {
@@ -131,6 +138,8 @@ final class GeneFoldTask
         }
       }
     }
+    int fold = unit / trials.size();
+    SettingsSearch.Trial trial = trials.get(unit % trials.size());
     Map<GeneFolds.Role, LabelledTokens> byRole = new EnumMap<>(GeneFolds.Role.class);
     Map<GeneFolds.Role, Integer> genes = new EnumMap<>(GeneFolds.Role.class);
     Map<GeneFolds.Role, Integer> cells = new EnumMap<>(GeneFolds.Role.class);
@@ -154,11 +163,16 @@ final class GeneFoldTask
     EpochCheckpoints checkpoints =
         EpochCheckpoints.open(
             target,
-            "fold-" + (fold + 1),
-            plan + "\nfold " + (fold + 1) + "\ncells " + digest(idsByPart, tokensOf),
+            Trials.checkpointName(o.foldsToRun(), trials.size(), fold, trial.id()),
+            plan
+                + "\nfold "
+                + (fold + 1)
+                + (trials.size() == 1 ? "" : "\ntrial " + trial.id() + " " + trial.values())
+                + "\ncells "
+                + digest(idsByPart, tokensOf),
             hadoop.value().value(),
             stopAfter);
-    return List.of(train(fold, byRole, genes, cells, checkpoints)).iterator();
+    return List.of(train(fold, trial, byRole, genes, cells, checkpoints)).iterator();
   }
 
   /** The fold's cells as a resumed run must find them: each part's IDs and every cell's tokens. */
@@ -173,53 +187,51 @@ final class GeneFoldTask
 
   private Outcome train(
       int fold,
+      SettingsSearch.Trial trial,
       Map<GeneFolds.Role, LabelledTokens> byRole,
       Map<GeneFolds.Role, Integer> genes,
       Map<GeneFolds.Role, Integer> cells,
       EpochCheckpoints checkpoints)
       throws IOException {
+    TrainingOptions training = trial.training();
     LabelledTokens train = byRole.get(GeneFolds.Role.TRAIN);
-    float[] weights = classWeights(train, names.size(), o.training().balanced());
+    float[] weights = classWeights(train, names.size(), training.balanced());
     ResolvedModel model = ResolvedModel.of(o.model()); // resolved on this node
     try (TrainableBert encoder =
-        TrainableBert.load(model.path(), TaskDevice.current(), o.training().precision())) {
+        TrainableBert.load(model.path(), TaskDevice.current(), training.precision())) {
       GeneClassifier classifier =
           new GeneClassifier(
               encoder,
-              FineTuner.initialHead(names.size(), model.config().hiddenSize(), o.training().seed()),
+              FineTuner.initialHead(names.size(), model.config().hiddenSize(), training.seed()),
               new float[names.size()]);
       FineTuner.Result run =
           FineTuner.train(
               classifier,
               train,
               byRole.get(GeneFolds.Role.VALIDATION),
-              o.training().settings(train.lengths(), weights, dropout),
+              training.settings(
+                  train.lengths(), weights, training.dropoutRates(model.configFile())),
               checkpoints);
+      long batchTokens = training.batchTokens();
       TokenEvaluation validation =
           TokenEvaluation.of(
-              classifier,
-              byRole.get(GeneFolds.Role.VALIDATION),
-              o.training().batchTokens(),
-              weights);
+              classifier, byRole.get(GeneFolds.Role.VALIDATION), batchTokens, weights);
       TokenEvaluation test =
-          TokenEvaluation.of(
-              classifier, byRole.get(GeneFolds.Role.TEST), o.training().batchTokens(), weights);
+          TokenEvaluation.of(classifier, byRole.get(GeneFolds.Role.TEST), batchTokens, weights);
       GeneScores predicted =
           GeneScores.of(
               TokenEvaluation.of(
-                  classifier,
-                  byRole.get(GeneFolds.Role.PREDICT),
-                  o.training().batchTokens(),
-                  weights),
+                  classifier, byRole.get(GeneFolds.Role.PREDICT), batchTokens, weights),
               names.size());
       LocalFolders.publish(
           checkpoints.scratch(), // the executor's local disks, not /tmp
-          modelsUri + "/fold-" + (fold + 1),
+          Trials.modelUri(stagingUri, o.foldsToRun(), trials.size(), fold, trial.id()),
           hadoop.value().value(),
           local -> FineTunedCheckpoint.write(local, classifier, model.configFile(), names));
       String on = TaskDevice.where(encoder.manager().getDevice());
       return new Outcome(
           fold,
+          trial.id(),
           on,
           run.epochs(),
           run.bestEpoch(),

@@ -125,6 +125,7 @@ public final class FoldCellsBenchmark {
                 cells.select(col("cell_id"), col("input_ids")),
                 folds,
                 k,
+                1,
                 25_426,
                 maxCells,
                 42)

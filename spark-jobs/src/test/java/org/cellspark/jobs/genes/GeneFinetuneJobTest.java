@@ -24,8 +24,10 @@ import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.classify.RocCurves;
 import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.jobs.finetune.SettingsSearch;
 import org.cellspark.model.Precision;
 import org.cellspark.model.WeightsFile;
+import org.cellspark.spark.FaultInjection;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
 import org.cellspark.testing.TokenTables;
@@ -271,6 +273,129 @@ class GeneFinetuneJobTest {
       assertThat(Double.parseDouble(a[7])).isCloseTo(Double.parseDouble(f[9]), within());
     }
     assertThat(testGenes).isPositive();
+  }
+
+  /**
+   * --search in every fold (upstream's n_hyperopt_trials for a gene classifier): two learning
+   * rates, each a trial of each of two folds in a task of its own. Each fold keeps the trial best
+   * on its validation genes (the rate too small to learn loses), and what it keeps is what a run
+   * with that rate alone trains: the same genes.csv. Stopped after an epoch, the search resumes
+   * every trial from its own epoch states.
+   */
+  @Test
+  void aSearchInEveryFoldKeepsWhatARunWithTheKeptRateAloneTrains(SparkSession spark)
+      throws Exception {
+    String tokens = tokens(spark, tmp.resolve("tokens"), 300, true);
+    String model = modelWithGeneFamilies().toString();
+    GeneFinetuneOptions search =
+        options(tokens, "search")
+            .model(model)
+            .runFolds(2)
+            .learningRate(1e-7)
+            .search(SettingsSearch.parse(List.of("learning-rate=1e-7,3e-3")))
+            .build();
+    spark.conf().set(FaultInjection.STOP_FINETUNE_AFTER_EPOCHS, "2");
+    try {
+      assertThatThrownBy(() -> GeneFinetuneJob.run(spark, search))
+          .hasStackTraceContaining("stopped after epoch 2");
+    } finally {
+      spark.conf().unset(FaultInjection.STOP_FINETUNE_AFTER_EPOCHS);
+    }
+    assertThat(
+            List.of("fold-1-trial-0", "fold-1-trial-1", "fold-2-trial-0", "fold-2-trial-1").stream()
+                .filter(
+                    unit ->
+                        Files.exists(
+                            tmp.resolve(".search.cellspark-work/" + unit + "/state.safetensors"))))
+        .as("a trial's epoch states in a folder of its own")
+        .isNotEmpty();
+    assertThat(tmp.resolve("search")).doesNotExist();
+
+    // Run again through the command line, with the options the builder was given: it resumes
+    // (a trial whose plan differed from the one it left would be refused), so the command builds
+    // the options the builder built.
+    java.io.StringWriter printed = new java.io.StringWriter();
+    int exit =
+        org.cellspark.cli.Main.execute(
+            new java.io.PrintWriter(printed),
+            new java.io.PrintWriter(printed),
+            "finetune-genes",
+            "--input",
+            tokens,
+            "--vocabulary",
+            VOCABULARY,
+            "--gene-classes",
+            Fixtures.genes("gene_classes.pickle").toString(),
+            "--model",
+            model,
+            "--folds",
+            "3",
+            "--run-folds",
+            "2",
+            "--epochs",
+            "6",
+            "--learning-rate",
+            "1e-7",
+            "--warmup-steps",
+            "10",
+            "--batch-tokens",
+            "512",
+            "--search",
+            "learning-rate=1e-7,3e-3",
+            "--output",
+            search.output());
+    assertThat(exit).as("%s", printed).isZero();
+    assertThat(printed.toString())
+        .contains("gene classifier, 2 classes, 2 fold(s)")
+        .contains("each fold's trials and the one it kept in trials.csv");
+    Path out = Path.of(search.output());
+    JsonNode summary = new ObjectMapper().readTree(out.resolve("_cellspark.json").toFile());
+    List<String> trials = Files.readAllLines(out.resolve("trials.csv"));
+    assertThat(trials.get(0))
+        .isEqualTo("fold,trial,learning-rate,best_epoch,validation_loss,validation_macro_f1,kept");
+    assertThat(trials).hasSize(1 + 2 * 2);
+    for (int fold = 1; fold <= 2; fold++) {
+      String prefix = fold + ",";
+      List<String[]> ofFold =
+          trials.stream().skip(1).filter(l -> l.startsWith(prefix)).map(l -> l.split(",")).toList();
+      assertThat(ofFold).hasSize(2);
+      String[] kept = ofFold.stream().filter(f -> f[6].equals("yes")).findFirst().orElseThrow();
+      assertThat(kept[2]).as("fold %d keeps the rate that learns", fold).isEqualTo("3e-3");
+      for (String[] f : ofFold) {
+        assertThat(Double.parseDouble(f[5])).isLessThanOrEqualTo(Double.parseDouble(kept[5]));
+      }
+      assertThat(out.resolve("models/fold-" + fold + "/model.safetensors")).exists();
+    }
+    assertThat(out.resolve("trials")).doesNotExist();
+    assertThat(tmp.resolve(".search.cellspark-work")).doesNotExist();
+    assertThat(summary.path("search").path("kept_trial_per_fold").toString()).isEqualTo("[1,1]");
+
+    GeneFinetuneResult single =
+        GeneFinetuneJob.run(
+            spark, options(tokens, "single").model(model).runFolds(2).learningRate(3e-3).build());
+    assertThat(summary.at("/metrics/test/macro_f1_mean").asDouble())
+        .isEqualTo(single.macroF1())
+        .isGreaterThan(0.8);
+    List<String> alone =
+        Files.readAllLines(
+            Path.of(single.output().replaceFirst("^file:", "")).resolve("genes.csv"));
+    List<String> kept = Files.readAllLines(out.resolve("genes.csv"));
+    assertThat(kept).hasSameSizeAs(alone).hasSizeGreaterThan(10);
+    for (int i = 0; i < kept.size(); i++) {
+      String[] a = alone.get(i).split(",", -1);
+      String[] k = kept.get(i).split(",", -1);
+      assertThat(java.util.Arrays.copyOf(k, 8)).isEqualTo(java.util.Arrays.copyOf(a, 8));
+      assertThat(k).hasSameSizeAs(a);
+      for (int c = 8; c < k.length; c++) {
+        if (i == 0 || a[c].isEmpty()) { // the header; a gene of fold 3, which did not run
+          assertThat(k[c]).isEqualTo(a[c]);
+        } else {
+          assertThat(Double.parseDouble(k[c]))
+              .as(kept.get(i))
+              .isCloseTo(Double.parseDouble(a[c]), org.assertj.core.data.Offset.offset(1e-6));
+        }
+      }
+    }
   }
 
   /**
