@@ -26,7 +26,9 @@ import org.cellspark.spark.SparkSessionFactory;
  * (every token summed, as a model job reads it), in one run with rounds alternating (the first left
  * out). Also what reaches the fold tasks: cells and tokens per task, with and without --max-cells.
  * The table: CELLS synthetic cells of 256 to 2,048 distinct V1 tokens (bench/hf-dataset's); the
- * classes: 100 + 100 random genes. Args: CELLS FOLDS MAX_CELLS WORK_DIR THREADS ROUNDS.
+ * classes: 100 + 100 random genes. With TRIALS above 1, every fold's cells go to each of a
+ * --search's trials, a task each (TRIALS copies through the shuffle). Args: CELLS FOLDS MAX_CELLS
+ * WORK_DIR THREADS ROUNDS [TRIALS].
  */
 public final class FoldCellsBenchmark {
   private FoldCellsBenchmark() {}
@@ -38,6 +40,7 @@ public final class FoldCellsBenchmark {
     Path work = Paths.get(args[3]).toAbsolutePath();
     int threads = Integer.parseInt(args[4]);
     int rounds = Integer.parseInt(args[5]);
+    int trials = args.length > 6 ? Integer.parseInt(args[6]) : 1;
     SparkSession spark =
         SparkSessionFactory.getOrCreate(
             "fold-cells-benchmark",
@@ -71,7 +74,8 @@ public final class FoldCellsBenchmark {
     for (int round = 0; round <= rounds; round++) {
       for (int side = 0; side < 3; side++) {
         long start = System.nanoTime();
-        reached[side] = run(spark, table, folds, k, side == 0 ? -1 : side == 1 ? 0 : maxCells);
+        reached[side] =
+            run(spark, table, folds, k, trials, side == 0 ? -1 : side == 1 ? 0 : maxCells);
         double seconds = (System.nanoTime() - start) / 1e9;
         if (round > 0) {
           rates.get(side).add(n / seconds);
@@ -81,11 +85,12 @@ public final class FoldCellsBenchmark {
     System.out.printf(
         Locale.ROOT,
         "fold-cells benchmark: %,d cells of 256-2,048 tokens, %d genes in 2 classes, %d folds,"
-            + " --max-cells %,d, local[%d], %d rounds%n",
+            + " --max-cells %,d, %d trial(s) a fold, local[%d], %d rounds%n",
         n,
         folds.size(),
         k,
         maxCells,
+        trials,
         threads,
         rounds);
     double base = Rounds.median(rates.get(0));
@@ -101,7 +106,7 @@ public final class FoldCellsBenchmark {
               ? ""
               : String.format(
                   Locale.ROOT,
-                  "  reaching one fold task: at most %,d cells, %,d tokens",
+                  "  reaching one task: at most %,d cells, %,d tokens",
                   reached[side][0],
                   reached[side][1]));
     }
@@ -112,7 +117,8 @@ public final class FoldCellsBenchmark {
    * Side -1: every token summed. Else every fold's cells by part (sampled to maxCells, 0: all),
    * through the shuffle to the fold tasks; returns the most distinct cells and tokens a task got.
    */
-  private static long[] run(SparkSession spark, Path table, GeneFolds folds, int k, long maxCells) {
+  private static long[] run(
+      SparkSession spark, Path table, GeneFolds folds, int k, int trials, long maxCells) {
     Dataset<Row> cells = spark.read().parquet(table.toString());
     if (maxCells < 0) {
       long total =
@@ -125,7 +131,7 @@ public final class FoldCellsBenchmark {
                 cells.select(col("cell_id"), col("input_ids")),
                 folds,
                 k,
-                1,
+                trials,
                 25_426,
                 maxCells,
                 42)
