@@ -68,17 +68,8 @@ public record FinetuneOptions(
     org.cellspark.jobs.classify.LabelSplits.addStratifyProblems(
         problems, stratify, group, splitGroups);
     if (org.cellspark.jobs.classify.LabelSplits.addFoldsProblems(problems, folds, splitGroups)
-        && folds > 0
-        && (long) folds * search.size() > SettingsSearch.MAX_TRIALS) {
-      problems.add(
-          String.format(
-              java.util.Locale.ROOT,
-              "--folds %d with --search's %d trials makes %d trainings; at most %d: give fewer"
-                  + " folds or values",
-              folds,
-              search.size(),
-              folds * search.size(),
-              SettingsSearch.MAX_TRIALS));
+        && folds > 0) {
+      search.addFoldsProblem(problems, folds, "--folds " + folds);
     }
     problems.throwIfAny();
   }

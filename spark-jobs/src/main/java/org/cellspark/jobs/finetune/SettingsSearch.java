@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.cellspark.error.Choices;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.OptionProblems;
 import org.cellspark.train.LearningRateSchedule;
 
 /**
@@ -190,6 +191,25 @@ public final class SettingsSearch implements Serializable {
       return new SettingsSearch(spaces, 0, 0, grid(spaces), null);
     }
     return drawn(spaces, draws, seed);
+  }
+
+  /**
+   * Adds a problem when {@code folds} folds, each trying every trial, make more than {@value
+   * #MAX_TRIALS} trainings; {@code folds} described as {@code given} (the options that set it).
+   */
+  public void addFoldsProblem(OptionProblems problems, int folds, String given) {
+    if ((long) folds * size() > MAX_TRIALS) {
+      problems.add(
+          String.format(
+              Locale.ROOT,
+              "%s: %d folds with --search's %d trials makes %d trainings; at most %d: give fewer"
+                  + " folds or values",
+              given,
+              folds,
+              size(),
+              folds * size(),
+              MAX_TRIALS));
+    }
   }
 
   /** One setting's values: a range, upstream's Ray Tune form, or a list. */

@@ -60,17 +60,10 @@ public record GeneFinetuneOptions(
     }
     training.addProblems(problems);
     search = search == null ? SettingsSearch.none() : search;
-    int run = runFolds == 0 ? folds : runFolds;
-    if (folds >= 2 && (long) run * search.size() > SettingsSearch.MAX_TRIALS) {
-      problems.add(
-          String.format(
-              java.util.Locale.ROOT,
-              "%d folds with --search's %d trials makes %d trainings; at most %d: give fewer"
-                  + " values, --run-folds or --folds",
-              run,
-              search.size(),
-              run * search.size(),
-              SettingsSearch.MAX_TRIALS));
+    if (folds >= 2 && runFolds >= 0 && runFolds <= folds) {
+      int run = runFolds == 0 ? folds : runFolds;
+      search.addFoldsProblem(
+          problems, run, "--folds " + folds + (runFolds == 0 ? "" : " --run-folds " + runFolds));
     }
     if (maxCells < 0) {
       problems.add("--max-cells must be >= 0");

@@ -506,6 +506,13 @@ class GeneFinetuneJobTest {
         .isInstanceOf(UserException.class)
         .hasMessageContaining("class 'insensitive' has 10 gene(s) in the vocabulary")
         .hasMessageContaining("6-fold cross-validation needs at least 12 per class");
+    // 3 folds x 22 trials: more trainings than a search may make; 2 of the folds run: not.
+    SettingsSearch many =
+        SettingsSearch.parse(List.of("warmup-steps=0..21", "learning-rate=1e-4"), 22, 1);
+    assertThatThrownBy(() -> options(tokens, "o3").search(many).build())
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("--folds 3: 3 folds with --search's 22 trials makes 66 trainings");
+    assertThat(options(tokens, "o3").search(many).runFolds(2).build().foldsToRun()).isEqualTo(2);
     Path twice = tmp.resolve("twice.csv");
     Files.writeString(twice, "gene,class\nENSG00000000001,a\nSYM02,a\nSYM01,b\n");
     assertThatThrownBy(
