@@ -114,6 +114,15 @@ final class MediansCommand implements Callable<Integer> {
           "Cell Ranger .h5 inputs of several genomes (mixed species): the genome to read.")
   String genome;
 
+  @Option(
+      names = "--cell-table",
+      paramLabel = "PARQUET",
+      description =
+          "For Parquet long-table inputs (cell_id, gene_id, count): a table of cell attributes"
+              + " keyed by cell_id (n_counts, filter_pass); without it, the long table's own"
+              + " columns.")
+  String cellTable;
+
   @Option(names = "--overwrite", description = "Replace the output folder if it exists.")
   boolean overwrite;
 
@@ -137,6 +146,7 @@ final class MediansCommand implements Callable<Integer> {
             .overwrite(overwrite)
             .modality(modality)
             .genome(genome)
+            .cellTable(cellTable)
             .build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark medians")) {
       MediansResult r = MediansJob.run(s.spark(), options);

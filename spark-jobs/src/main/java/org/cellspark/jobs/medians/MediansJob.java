@@ -68,7 +68,7 @@ public final class MediansJob {
                 o.geneIdColumnOrDefault(),
                 false,
                 o.geneNameColumn(),
-                null,
+                o.cellTable(),
                 o.genome()));
     atlases.inputs().forEach(in -> in.refuseGeneIdColumn(o.geneIdColumn(), ""));
     Map<String, String> listed = o.genesFile() == null ? null : readGeneList(o.genesFile(), hadoop);
@@ -294,6 +294,9 @@ public final class MediansJob {
     m.put("counts", o.counts());
     m.put("gene_id_column", o.geneIdColumnOrDefault());
     m.put("gene_name_column", o.geneNameColumn());
+    if (o.cellTable() != null) {
+      m.put("cell_table", o.cellTable());
+    }
     return m;
   }
 }

@@ -24,6 +24,8 @@ import org.cellspark.jobs.tokenize.TokenizeOptions;
  * @param overwrite replace an existing output folder
  * @param modality the modality of MuData inputs to read; null = rna
  * @param genome the genome of Cell Ranger inputs holding several; null = the only one
+ * @param cellTable for Parquet long-table inputs, a table of cell attributes keyed by cell_id
+ *     (n_counts, filter_pass); null = the long table's own columns
  */
 public record MediansOptions(
     List<String> inputs,
@@ -39,7 +41,8 @@ public record MediansOptions(
     String filterPassColumn,
     boolean overwrite,
     String modality,
-    String genome) {
+    String genome,
+    String cellTable) {
 
   /** percentile_approx's accuracy: the rank error is at most (cells of the gene) / ACCURACY. */
   public static final int APPROX_ACCURACY = 100_000;
@@ -111,6 +114,7 @@ public record MediansOptions(
     b.overwrite = overwrite;
     b.modality = modality;
     b.genome = genome;
+    b.cellTable = cellTable;
     return b;
   }
 
@@ -130,6 +134,7 @@ public record MediansOptions(
     private boolean overwrite;
     private String modality;
     private String genome;
+    private String cellTable;
 
     private Builder() {}
 
@@ -203,6 +208,11 @@ public record MediansOptions(
       return this;
     }
 
+    public Builder cellTable(String v) {
+      cellTable = v;
+      return this;
+    }
+
     public MediansOptions build() {
       return new MediansOptions(
           inputs,
@@ -218,7 +228,8 @@ public record MediansOptions(
           filterPassColumn,
           overwrite,
           modality,
-          genome);
+          genome,
+          cellTable);
     }
   }
 }

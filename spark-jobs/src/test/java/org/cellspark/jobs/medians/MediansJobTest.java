@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.tokenize.TokenizeJob;
@@ -212,6 +214,42 @@ class MediansJobTest {
         MediansJob.run(
             spark, MediansOptions.of(List.of(table), tmp.resolve("from-long").toString()));
     assertThat(VocabularyLoader.load(folder(r)).medians()).isEqualTo(h5ad.medians());
+
+    // --cell-table: the cells' n_counts and filter_pass in a table of their own, as the same
+    // columns on the long table's rows give them. Doubled totals halve every normalised count, and
+    // one cell in three failing the filter leaves 400 counted: medians unlike the h5ad's.
+    Dataset<Row> cellTable =
+        spark
+            .read()
+            .parquet(table)
+            .groupBy("cell_id")
+            .agg(org.apache.spark.sql.functions.first("n_counts").as("n_counts"))
+            .selectExpr(
+                "cell_id",
+                "n_counts * 2 AS n_counts",
+                "CAST(pmod(CAST(substr(cell_id, 5) AS INT), 3) <> 0 AS INT) AS filter_pass");
+    String cells = tmp.resolve("long-cells").toString();
+    cellTable.write().parquet(cells);
+    String countsOnly = tmp.resolve("long-counts").toString();
+    spark.read().parquet(table).select("cell_id", "gene_id", "count").write().parquet(countsOnly);
+    String onRows = tmp.resolve("long-on-rows").toString();
+    spark.read().parquet(countsOnly).join(cellTable, "cell_id").write().parquet(onRows);
+    MediansResult fromTable =
+        MediansJob.run(
+            spark,
+            MediansOptions.builder()
+                .inputs(List.of(countsOnly))
+                .cellTable(cells)
+                .output(tmp.resolve("with-cell-table").toString())
+                .build());
+    MediansResult fromRows =
+        MediansJob.run(
+            spark, MediansOptions.of(List.of(onRows), tmp.resolve("cells-on-rows").toString()));
+    assertThat(fromTable.cells()).isEqualTo(fromRows.cells()).isEqualTo(400);
+    Map<String, Double> withTable = VocabularyLoader.load(folder(fromTable)).medians();
+    assertThat(withTable)
+        .isEqualTo(VocabularyLoader.load(folder(fromRows)).medians())
+        .isNotEqualTo(h5ad.medians());
   }
 
   /**
