@@ -54,9 +54,26 @@ final class SearchArgs {
     }
   }
 
-  /** With --search in every fold: where each fold's trials and its kept one are listed. */
+  /**
+   * With --search in every fold: the trial each fold kept, with its values, and where every trial
+   * is listed.
+   */
   static void printKeptPerFold(Map<String, Object> summary, PrintWriter out) {
     if (summary.get("search") instanceof Map<?, ?> searched) {
+      List<?> kept = (List<?>) searched.get("kept_trial_per_fold");
+      for (int f = 0; f < kept.size(); f++) {
+        for (Object row : (List<?>) searched.get("trials")) {
+          Map<?, ?> trial = (Map<?, ?>) row;
+          if (trial.get("fold").equals(f + 1) && trial.get("trial").equals(kept.get(f))) {
+            out.printf(
+                Locale.ROOT,
+                "  fold %d kept trial %s: %s%n",
+                f + 1,
+                kept.get(f),
+                trial.get("values"));
+          }
+        }
+      }
       out.printf(Locale.ROOT, "  each fold's trials and the one it kept in trials.csv%n");
       printNote(searched, out);
     }

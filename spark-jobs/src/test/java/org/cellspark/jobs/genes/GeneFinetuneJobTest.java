@@ -347,6 +347,8 @@ class GeneFinetuneJobTest {
     assertThat(exit).as("%s", printed).isZero();
     assertThat(printed.toString())
         .contains("gene classifier, 2 classes, 2 fold(s)")
+        .contains("fold 1 kept trial 1: {learning-rate=3e-3}")
+        .contains("fold 2 kept trial 1: {learning-rate=3e-3}")
         .contains("each fold's trials and the one it kept in trials.csv");
     Path out = Path.of(search.output());
     JsonNode summary = new ObjectMapper().readTree(out.resolve("_cellspark.json").toFile());
