@@ -18,12 +18,17 @@ import org.cellspark.train.FineTuner;
 /**
  * A fine-tune's epoch checkpoints, beside its output: {@code .NAME.cellspark-work/} holds {@code
  * plan.txt} (the fingerprint: options, model, cells) and {@code state.safetensors} (the latest
- * training state, copied from the task's disk after each epoch to a new file renamed over the old).
- * A run with the same output and fingerprint starts from it; a different one is refused rather than
- * mixed in. The folder goes once the output is committed.
+ * training state, copied from the task's disk after each epoch to a new file that takes the old
+ * one's place by two renames, so that a whole state is there whenever the task dies). A run with
+ * the same output and fingerprint starts from it; a different one is refused rather than mixed in.
+ * The folder goes once the output is committed.
  */
 public final class EpochCheckpoints implements FineTuner.Checkpoints {
   private static final String STATE = "state.safetensors";
+
+  /** The state kept before, while a save moves the new one into place. */
+  private static final String PREVIOUS = ".previous";
+
   private final FileSystem fs;
   private final Path root;
   private final FaultInjection.TrainingStop stopAfter;
@@ -103,12 +108,20 @@ public final class EpochCheckpoints implements FineTuner.Checkpoints {
     }
   }
 
+  /**
+   * The kept state, or, when a save was cut off between its two renames (the kept state moved
+   * aside, the new one not yet in its place), the state kept before: the run repeats one save's
+   * worth of training rather than start afresh.
+   */
   @Override
   public boolean latest(java.nio.file.Path into) {
     Path state = new Path(root, STATE);
     try {
       if (!fs.exists(state)) {
-        return false;
+        state = new Path(root, STATE + PREVIOUS);
+        if (!fs.exists(state)) {
+          return false;
+        }
       }
       fs.copyToLocalFile(false, state, new Path(into.toUri()), true);
       return true;
@@ -122,20 +135,35 @@ public final class EpochCheckpoints implements FineTuner.Checkpoints {
     }
   }
 
+  /**
+   * Keeps {@code local} as the state: copied in beside the kept one (a copy cut off leaves the kept
+   * state as it was), the kept one moved aside, the new one moved into its place, the old one
+   * deleted. At every point a whole state is there to resume from ({@link #latest}), where a delete
+   * before the rename could leave none and a killed run start again from its first epoch.
+   */
   @Override
   public void save(java.nio.file.Path local, FineTuner.Progress progress) {
     Path next = new Path(root, STATE + ".next");
     Path state = new Path(root, STATE);
+    Path previous = new Path(root, STATE + PREVIOUS);
     try {
       fs.copyFromLocalFile(false, true, new Path(local.toUri()), next);
-      fs.delete(state, false);
-      if (!fs.rename(next, state)) {
-        throw new IOException("cannot rename " + next + " to " + state);
+      if (fs.exists(state)) {
+        fs.delete(previous, false);
+        rename(state, previous);
       }
+      rename(next, state);
+      fs.delete(previous, false);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     stopAfter.check(progress.epochsDone(), progress.steps(), progress.current().batches() > 0);
+  }
+
+  private void rename(Path from, Path to) throws IOException {
+    if (!fs.rename(from, to)) {
+      throw new IOException("cannot rename " + from + " to " + to);
+    }
   }
 
   /**
