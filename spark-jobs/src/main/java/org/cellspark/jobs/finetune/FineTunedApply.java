@@ -57,7 +57,7 @@ public final class FineTunedApply {
    * @param classes for a classifier upstream fine-tuned: its id_class_dict file naming the classes;
    *     null: config.json's id2label
    * @param precision what the encoder computes in: fp32; fp16 on GPU executors; bf16 on GPUs and
-   *     CPUs (a finetune-multitask model: fp32 only)
+   *     CPUs (a finetune-multitask model: fp32 or bf16)
    */
   public record Options(
       String model,

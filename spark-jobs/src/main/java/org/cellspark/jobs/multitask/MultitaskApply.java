@@ -30,6 +30,7 @@ import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.jobs.finetune.FineTunedApply;
 import org.cellspark.jobs.finetune.PredictionColumns;
+import org.cellspark.model.Precision;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.spark.TaskDevice;
 import org.cellspark.train.FineTunedCheckpoint;
@@ -65,10 +66,12 @@ public final class MultitaskApply {
 
   /** Labels the cells for every task, and scores the tasks whose label columns are given. */
   public static Applied run(SparkSession spark, FineTunedApply.Options o) {
-    if (o.precision() != org.cellspark.model.Precision.FP32) {
+    if (o.precision() == Precision.FP16) {
+      // Its forward is the training program's, whose reduced precision is bf16 as torch.autocast
+      // computes it; that program does not run in fp16 (training in fp16 needs loss scaling).
       throw UserException.of(
-          "--precision %s: a finetune-multitask model runs in fp32 in classify apply",
-          o.precision().name().toLowerCase(java.util.Locale.ROOT));
+          "--precision fp16: a finetune-multitask model runs in fp32 or bf16 in classify apply;"
+              + " give --precision bf16 (GPUs since A100, and CPUs)");
     }
     long start = System.nanoTime();
     Map<String, List<String>> tasks =
@@ -127,7 +130,12 @@ public final class MultitaskApply {
               .toJavaRDD()
               .mapPartitions(
                   new Predict(
-                      o.model(), tasks, kept.size(), v.clsId().orElse(-1), v.eosId().orElse(-1)));
+                      o.model(),
+                      tasks,
+                      kept.size(),
+                      v.clsId().orElse(-1),
+                      v.eosId().orElse(-1),
+                      o.precision()));
       spark.createDataFrame(scored, schema).write().parquet(out.stagingUri() + "/predictions");
       Dataset<Row> written = spark.read().parquet(out.stagingUri() + "/predictions");
       long rows = written.count();
@@ -155,6 +163,7 @@ public final class MultitaskApply {
       options.put("tokens", o.tokens());
       options.put("vocabulary", vocabularyLocation);
       options.put("labels", o.labels());
+      options.put("precision", o.precision().name().toLowerCase(Locale.ROOT));
       JobSummary summary =
           new JobSummary("classify apply")
               .put("options", options)
@@ -182,8 +191,16 @@ public final class MultitaskApply {
     private final int carried;
     private final int clsId;
     private final int eosId;
+    private final Precision precision;
 
-    Predict(String model, Map<String, List<String>> tasks, int carried, int clsId, int eosId) {
+    Predict(
+        String model,
+        Map<String, List<String>> tasks,
+        int carried,
+        int clsId,
+        int eosId,
+        Precision precision) {
+      this.precision = precision;
       this.model = model;
       this.tasks = new LinkedHashMap<>(tasks);
       this.carried = carried;
@@ -201,7 +218,7 @@ public final class MultitaskApply {
         return java.util.Collections.emptyIterator();
       }
       Path folder = FineTunedApply.modelFolder(model); // resolved on this node
-      TrainableBert encoder = TrainableBert.load(folder, TaskDevice.current());
+      TrainableBert encoder = TrainableBert.load(folder, TaskDevice.current(), precision);
       TaskContext.get().addTaskCompletionListener((TaskCompletionListener) t -> encoder.close());
       MultiTaskClassifier classifier =
           FineTunedCheckpoint.readMultiTask(folder, encoder, clsId, eosId);

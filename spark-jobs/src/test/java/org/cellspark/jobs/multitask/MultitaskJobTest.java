@@ -239,6 +239,46 @@ class MultitaskJobTest {
             .isCloseTo(t.<Double>getAs(task + "_confidence"), within(1e-5));
       }
     }
+    // --precision bf16 (here on the CPU; on GPU executors the same program): the encoder computes
+    // as torch.autocast does, so each confidence is fp32's to bf16's precision, not to 1e-5; fp16
+    // is refused, naming what runs.
+    String bf16 = tmp.resolve("applied-bf16").toString();
+    MultitaskApply.run(
+        spark,
+        new FineTunedApply.Options(
+            result.output(), tokens, VOCABULARY, bf16, false, List.of(), null, Precision.BF16));
+    Map<String, Row> fp32 = new HashMap<>();
+    labelled.forEach(a -> fp32.put(a.getAs("cell_id"), a));
+    double worst = 0;
+    for (Row a : spark.read().parquet(bf16 + "/predictions").collectAsList()) {
+      Row f = fp32.get(a.<String>getAs("cell_id"));
+      for (String task : List.of("top", "has", "coin")) {
+        worst =
+            Math.max(
+                worst,
+                Math.abs(
+                    a.<Double>getAs(task + "_confidence") - f.<Double>getAs(task + "_confidence")));
+      }
+    }
+    assertThat(worst)
+        .as("bf16 against fp32, the worst confidence")
+        .isGreaterThan(1e-5)
+        .isLessThan(0.1);
+    assertThatThrownBy(
+            () ->
+                MultitaskApply.run(
+                    spark,
+                    new FineTunedApply.Options(
+                        result.output(),
+                        tokens,
+                        VOCABULARY,
+                        tmp.resolve("fp16").toString(),
+                        false,
+                        List.of(),
+                        null,
+                        Precision.FP16)))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("runs in fp32 or bf16");
     // and a checkpoint like any other for embed (upstream's save_model_without_heads).
     assertThat(
             EmbedJob.run(
