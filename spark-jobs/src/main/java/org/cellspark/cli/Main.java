@@ -277,12 +277,10 @@ public final class Main implements Runnable {
 
   /** Spark's message for a job cancelled under the command, or null. */
   private static String cancelled(Throwable e) {
-    for (Throwable c = e; c != null && c != c.getCause(); c = c.getCause()) {
-      if (c.getMessage() != null && CANCELLED_JOB.matcher(c.getMessage()).matches()) {
-        return c.getMessage();
-      }
-    }
-    return null;
+    Throwable c =
+        Causes.first(
+            e, t -> t.getMessage() != null && CANCELLED_JOB.matcher(t.getMessage()).matches());
+    return c == null ? null : c.getMessage();
   }
 
   /**

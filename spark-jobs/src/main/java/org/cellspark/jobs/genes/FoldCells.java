@@ -85,10 +85,7 @@ final class FoldCells {
                 int[] parts = parts(ids, labels.value());
                 for (int f = 0; f < parts.length; f++) {
                   if (parts[f] != 0) {
-                    FoldCell cell = new FoldCell(r.getString(0), parts[f], ids);
-                    for (int t = 0; t < trials; t++) {
-                      out.add(new Tuple2<>(f * trials + t, cell));
-                    }
+                    toUnits(f, trials, new FoldCell(r.getString(0), parts[f], ids), out);
                   }
                 }
                 return out.iterator();
@@ -141,14 +138,23 @@ final class FoldCells {
         .javaRDD()
         .flatMapToPair(
             r -> {
-              FoldCell cell = new FoldCell(r.getString(2), r.getInt(1), tokens(r.getList(3)));
               List<Tuple2<Integer, FoldCell>> out = new ArrayList<>(trials);
-              for (int t = 0; t < trials; t++) {
-                out.add(new Tuple2<>(r.getInt(0) * trials + t, cell));
-              }
+              toUnits(
+                  r.getInt(0),
+                  trials,
+                  new FoldCell(r.getString(2), r.getInt(1), tokens(r.getList(3))),
+                  out);
               return out.iterator();
             })
         .partitionBy(new HashPartitioner(run * trials));
+  }
+
+  /** A fold's cell once for each of its trials: unit fold x trials + trial, keyed by unit. */
+  private static void toUnits(
+      int fold, int trials, FoldCell cell, List<Tuple2<Integer, FoldCell>> out) {
+    for (int t = 0; t < trials; t++) {
+      out.add(new Tuple2<>(fold * trials + t, cell));
+    }
   }
 
   private static int[] tokens(List<Integer> ids) {

@@ -61,7 +61,7 @@ public record GeneFinetuneOptions(
     training.addProblems(problems);
     search = search == null ? SettingsSearch.none() : search;
     if (folds >= 2 && runFolds >= 0 && runFolds <= folds) {
-      int run = runFolds == 0 ? folds : runFolds;
+      int run = foldsToRun(folds, runFolds);
       search.addFoldsProblem(
           problems, run, "--folds " + folds + (runFolds == 0 ? "" : " --run-folds " + runFolds));
     }
@@ -75,6 +75,10 @@ public record GeneFinetuneOptions(
 
   /** The folds that train: {@code runFolds}, or all. */
   public int foldsToRun() {
+    return foldsToRun(folds, runFolds);
+  }
+
+  private static int foldsToRun(int folds, int runFolds) {
     return runFolds == 0 ? folds : runFolds;
   }
 

@@ -200,12 +200,12 @@ public final class MultitaskApply {
         int clsId,
         int eosId,
         Precision precision) {
-      this.precision = precision;
       this.model = model;
       this.tasks = new LinkedHashMap<>(tasks);
       this.carried = carried;
       this.clsId = clsId;
       this.eosId = eosId;
+      this.precision = precision;
     }
 
     /**

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -14,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -21,6 +24,7 @@ import java.util.Map;
 import java.util.Random;
 import org.apache.commons.io.FileUtils;
 import org.apache.spark.sql.SparkSession;
+import org.cellspark.cli.Main;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.classify.RocCurves;
 import org.cellspark.jobs.common.CellSelection;
@@ -314,11 +318,11 @@ class GeneFinetuneJobTest {
     // Run again through the command line, with the options the builder was given: it resumes
     // (a trial whose plan differed from the one it left would be refused), so the command builds
     // the options the builder built.
-    java.io.StringWriter printed = new java.io.StringWriter();
+    StringWriter printed = new StringWriter();
     int exit =
-        org.cellspark.cli.Main.execute(
-            new java.io.PrintWriter(printed),
-            new java.io.PrintWriter(printed),
+        Main.execute(
+            new PrintWriter(printed),
+            new PrintWriter(printed),
             "finetune-genes",
             "--input",
             tokens,
@@ -386,7 +390,7 @@ class GeneFinetuneJobTest {
     for (int i = 0; i < kept.size(); i++) {
       String[] a = alone.get(i).split(",", -1);
       String[] k = kept.get(i).split(",", -1);
-      assertThat(java.util.Arrays.copyOf(k, 8)).isEqualTo(java.util.Arrays.copyOf(a, 8));
+      assertThat(Arrays.copyOf(k, 8)).isEqualTo(Arrays.copyOf(a, 8));
       assertThat(k).hasSameSizeAs(a);
       for (int c = 8; c < k.length; c++) {
         if (i == 0 || a[c].isEmpty()) { // the header; a gene of fold 3, which did not run
