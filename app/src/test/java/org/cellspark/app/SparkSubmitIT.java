@@ -260,6 +260,8 @@ class SparkSubmitIT {
                     "150",
                     "--validation-cells",
                     "30",
+                    "--data-parallel",
+                    "2",
                     "--output",
                     tmp.resolve("pt").toString()),
                 List.of(
@@ -332,6 +334,15 @@ class SparkSubmitIT {
     // pretrain, finetune-multitask and classify apply with the multi-task model.
     assertThat(log).contains("pretrained on 150 cells, 1 epoch(s)");
     assertThat(tmp.resolve("pt/model/model.safetensors")).exists();
+    Set<String> workers = new java.util.HashSet<>();
+    new ObjectMapper()
+        .readTree(tmp.resolve("pt/_cellspark.json").toFile())
+        .path("training")
+        .path("trained_on")
+        .forEach(w -> workers.add(w.asText().split(",")[0]));
+    assertThat(workers)
+        .as("pretrain --data-parallel 2: one worker in each executor, joined by a ring")
+        .containsExactlyInAnyOrder("executor 0", "executor 1");
     assertThat(tmp.resolve(".pt.cellspark-work")).doesNotExist();
     assertThat(log).contains("fine-tuned 2 tasks, 1 epoch(s)").contains("cell_type (4 classes)");
     assertThat(tmp.resolve("mt/model/model.safetensors")).exists();

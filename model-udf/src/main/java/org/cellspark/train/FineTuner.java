@@ -3,6 +3,7 @@ package org.cellspark.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
@@ -22,6 +23,7 @@ import java.util.Random;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.cellspark.collective.Collective;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.LengthBatcher;
 import org.cellspark.model.TrainableBert;
@@ -39,10 +41,20 @@ import org.slf4j.LoggerFactory;
  * without a better one).
  *
  * <p>Everything random comes from the seed, by position: epoch {@code e}'s batch order from {@code
- * java.util.Random(seed + e)}, step {@code t}'s dropout masks (and a masked language model's masked
- * genes) from libtorch's generator seeded with {@code seed + t} (steps counted from 0). So the same
- * seed gives the same model twice on one device, and a run resumed from a checkpoint continues as
- * the uninterrupted run would, with no generator state to save.
+ * java.util.Random(seed + e)}; the dropout masks (and a masked language model's masked genes) of
+ * step {@code t}'s batch {@code g} (its place among the batches whose gradients add up to the step,
+ * from 0) from libtorch's generator seeded with {@code seed + t + g * 0x9E3779B9} (steps counted
+ * from 0). So the same seed gives the same model twice on one device, a run resumed from a
+ * checkpoint continues as the uninterrupted run would, with no generator state to save, and a batch
+ * draws the same masks wherever it is computed.
+ *
+ * <p>Data-parallel ({@link Collective}): each of {@code n} workers holds a copy of the model and
+ * every training cell, follows the same batch order, and computes its own {@code accumulate}
+ * batches of each step (worker {@code r} the step's batches {@code r * accumulate} on); the
+ * gradients are summed between the workers before the step, which every worker then takes alike. So
+ * {@code n} workers accumulating {@code a} batches train the model one worker accumulating {@code n
+ * * a} batches trains. Worker 0 scores the validation cells (the others take its numbers, so they
+ * stop early together) and keeps the states.
  */
 public final class FineTuner {
   private static final Logger LOG = LoggerFactory.getLogger(FineTuner.class);
@@ -61,6 +73,20 @@ public final class FineTuner {
    * over executors (one GPU each) and run at once.
    */
   private static final ReentrantLock ONE_AT_A_TIME = new ReentrantLock();
+
+  /**
+   * One batch's forward and backward at a time in a JVM, for the same two reasons, when the workers
+   * of a data-parallel training share one (tasks of one executor): each batch seeds the generator
+   * and draws its masks while no other batch draws, and one thread records gradients at a time.
+   */
+  private static final ReentrantLock ONE_BATCH_AT_A_TIME = new ReentrantLock();
+
+  /**
+   * What a batch's seed adds per place in its step ({@code seed + step + place * this}): 2^32
+   * divided by the golden ratio, so the places' seeds lie far apart (and far from other steps') in
+   * the low 32 bits, all of a seed libtorch's CPU generator (a Mersenne Twister) keeps.
+   */
+  private static final long SEED_PER_PLACE = 0x9E3779B9L;
 
   /**
    * How often a state is saved within an epoch unless set: an epoch of a pretraining corpus can
@@ -98,9 +124,10 @@ public final class FineTuner {
       Duration checkpointEvery,
       int accumulate) {
 
-    /** Optimizer steps in an epoch of {@code batches} batches. */
-    public int stepsPerEpoch(int batches) {
-      return (batches + accumulate - 1) / accumulate;
+    /** Optimizer steps in an epoch of {@code batches} batches, on {@code workers} workers. */
+    public int stepsPerEpoch(int batches, int workers) {
+      int perStep = accumulate * workers;
+      return (batches + perStep - 1) / perStep;
     }
 
     /**
@@ -347,51 +374,92 @@ public final class FineTuner {
   /** As above, saving a state after each epoch and starting from the latest saved one. */
   public static <E extends Examples> Result train(
       Classifier<E> model, E train, E validation, Settings s, Checkpoints checkpoints) {
+    return train(model, train, validation, s, checkpoints, Collective.ALONE);
+  }
+
+  /**
+   * As above, as one of the data-parallel {@code workers} (each given the same cells and settings):
+   * only worker 0 scores {@code validation} and keeps states (the others may pass no validation
+   * cells).
+   */
+  public static <E extends Examples> Result train(
+      Classifier<E> model,
+      E train,
+      E validation,
+      Settings s,
+      Checkpoints checkpoints,
+      Collective workers) {
+    if (workers.size() > 1) { // its peers may be tasks of this JVM: they take turns by the batch
+      return trainAlone(model, train, validation, s, checkpoints, workers);
+    }
     if (!ONE_AT_A_TIME.tryLock()) {
       LOG.info("fine-tune: waiting for the training already running in this JVM to end");
       ONE_AT_A_TIME.lock();
     }
     try {
-      return trainAlone(model, train, validation, s, checkpoints);
+      return trainAlone(model, train, validation, s, checkpoints, workers);
     } finally {
       ONE_AT_A_TIME.unlock();
     }
   }
 
   private static <E extends Examples> Result trainAlone(
-      Classifier<E> model, E train, E validation, Settings s, Checkpoints checkpoints) {
+      Classifier<E> model,
+      E train,
+      E validation,
+      Settings s,
+      Checkpoints checkpoints,
+      Collective workers) {
     List<TrainableBert.NamedWeight> trained = trainable(model.weights(), s.freezeLayers());
     freezeOthers(model.weights(), trained);
     List<LengthBatcher.Batch> batches = LengthBatcher.byLength(train.lengths(), s.batchTokens());
-    int total = s.epochs() * s.stepsPerEpoch(batches.size());
+    int perStep = s.accumulate() * workers.size();
+    int total = s.epochs() * s.stepsPerEpoch(batches.size(), workers.size());
     LearningRateSchedule schedule =
         new LearningRateSchedule(
             s.learningRate(), (int) Math.round(s.warmupFraction() * total), total, s.decay());
     AdamW adam = new AdamW(s.learningRate(), 0.9, 0.999, 1e-8, s.weightDecay());
     List<NDArray> best = copies(model.weights());
     Path file = stateFile(checkpoints.scratch());
+    boolean keeper = workers.rank() == 0;
     try {
       Progress progress = resume(checkpoints, file, model, adam, trained, best);
+      agree(workers, progress, batches.size(), train.size());
+      GradientSum gradients = null;
+      if (workers.size() > 1) {
+        withGradients(model, trained);
+        gradients = new GradientSum(trained, workers);
+      }
       int resumedAfter = progress.epochsDone();
       Current current = progress.current();
-      LOG.info(
+      String line =
           String.format(
               Locale.ROOT,
               "fine-tune: %,d training cells in %,d batches an epoch%s, %d epochs (%,d steps), %,d"
-                  + " validation cells, on %s%s",
+                  + " validation cells, on %s%s%s",
               train.size(),
               batches.size(),
-              s.accumulate() > 1 ? " (" + s.accumulate() + " to a step)" : "",
+              perStep > 1 ? " (" + perStep + " to a step)" : "",
               s.epochs(),
               total,
               validation.size(),
               model.manager().getDevice(),
-              resumedFrom(progress, batches.size())));
+              workers.size() > 1
+                  ? String.format(Locale.ROOT, " (worker %d of %d)", workers.rank(), workers.size())
+                  : "",
+              resumedFrom(progress, batches.size()));
+      if (keeper) {
+        LOG.info(line);
+      } else {
+        LOG.debug(line);
+      }
       List<Epoch> epochs = new ArrayList<>(progress.epochs());
       Consumer<Progress> keep =
           p -> {
-            TrainingState.write(file, p, stateTensors(model, adam, trained, best));
-            checkpoints.save(file, p);
+            if (keeper) {
+              TrainingState.write(file, p, stateTensors(model, adam, trained, best));
+              checkpoints.save(file, p);
+            }
           };
       double bestScore = progress.best();
       int sinceBest = progress.sinceBest();
@@ -416,9 +484,11 @@ public final class FineTuner {
                 trained,
                 adam,
                 schedule,
-                s);
+                s,
+                workers,
+                gradients);
         current = Current.NONE;
-        Score v = model.score(validation, s.batchTokens(), s.classWeights());
+        Score v = validate(model, validation, s, workers);
         epochs.add(new Epoch(e, trainLoss, v.loss(), v.metric()));
         boolean better = v.metric() > bestScore;
         if (better) {
@@ -428,22 +498,27 @@ public final class FineTuner {
         } else if (s.patience() > 0 && ++sinceBest >= s.patience()) {
           stopped = true;
         }
-        LOG.info(
-            String.format(
-                Locale.ROOT,
-                "fine-tune: epoch %d/%d: training loss %.4f, validation loss %.4f, %s %.4f%s"
-                    + " (%.1f s)%s",
-                e,
-                s.epochs(),
-                trainLoss,
-                v.loss(),
-                model.metric(),
-                v.metric(),
-                better ? ", the best so far" : "",
-                (System.nanoTime() - start) / 1e9,
-                stopped
-                    ? "; stopping: no better " + model.metric() + " for " + s.patience() + " epochs"
-                    : ""));
+        (keeper ? LOG.atInfo() : LOG.atDebug())
+            .log(
+                String.format(
+                    Locale.ROOT,
+                    "fine-tune: epoch %d/%d: training loss %.4f, validation loss %.4f, %s %.4f%s"
+                        + " (%.1f s)%s",
+                    e,
+                    s.epochs(),
+                    trainLoss,
+                    v.loss(),
+                    model.metric(),
+                    v.metric(),
+                    better ? ", the best so far" : "",
+                    (System.nanoTime() - start) / 1e9,
+                    stopped
+                        ? "; stopping: no better "
+                            + model.metric()
+                            + " for "
+                            + s.patience()
+                            + " epochs"
+                        : ""));
         keep.accept(new Progress(epochs, adam.steps(), bestScore, sinceBest, Current.NONE));
       }
       if (!epochs.isEmpty()) {
@@ -456,6 +531,56 @@ public final class FineTuner {
         Files.deleteIfExists(file);
       } catch (IOException e) {
         file.toFile().deleteOnExit();
+      }
+    }
+  }
+
+  /**
+   * Worker 0's validation score, which every worker takes (so all judge each epoch alike, whatever
+   * their devices' rounding).
+   */
+  private static <E extends Examples> Score validate(
+      Classifier<E> model, E validation, Settings s, Collective workers) {
+    if (workers.size() == 1) {
+      return model.score(validation, s.batchTokens(), s.classWeights());
+    }
+    double[] shared = new double[2];
+    if (workers.rank() == 0) {
+      Score v = model.score(validation, s.batchTokens(), s.classWeights());
+      shared[0] = v.loss();
+      shared[1] = v.metric();
+    }
+    workers.sum(shared);
+    return new Score(shared[0], shared[1]);
+  }
+
+  /**
+   * Every worker resumed from the same state and holds the same cells, or none trains: a state kept
+   * while the workers read it (by a task of an earlier attempt still running) would have them train
+   * different models from then on. Not a user's error: Spark runs the workers' tasks again.
+   */
+  private static void agree(Collective workers, Progress p, int batches, int cells) {
+    if (workers.size() == 1) {
+      return;
+    }
+    double[] mine = {p.steps(), p.epochsDone(), p.current().batches(), batches, cells};
+    double[] all = mine.clone();
+    workers.sum(all);
+    for (int i = 0; i < mine.length; i++) {
+      if (all[i] != mine[i] * workers.size()) {
+        throw new IllegalStateException(
+            String.format(
+                Locale.ROOT,
+                "data-parallel training: worker %d of %d resumed after %d steps (epoch %d, batch"
+                    + " %d) with %,d batches of %,d cells, and another worker from elsewhere; the"
+                    + " workers must start alike",
+                workers.rank(),
+                workers.size(),
+                p.steps(),
+                p.epochsDone() + 1,
+                p.current().batches(),
+                batches,
+                cells));
       }
     }
   }
@@ -515,7 +640,8 @@ public final class FineTuner {
   /**
    * One pass over the training cells in a shuffled batch order, from where {@code from} says it
    * stood (a resumed epoch); the mean training loss. Within the epoch, {@code save} keeps how far
-   * it has come once {@code checkpointEvery} has passed since the last save.
+   * it has come once {@code checkpointEvery} has passed since the last save (on worker 0's clock:
+   * the workers save, or not, together).
    */
   private static <E extends Examples> double epoch(
       int e,
@@ -528,32 +654,45 @@ public final class FineTuner {
       List<TrainableBert.NamedWeight> trained,
       AdamW adam,
       LearningRateSchedule schedule,
-      Settings s) {
+      Settings s,
+      Collective workers,
+      GradientSum gradients) {
     double lossSum = from.lossSum();
     long cells = from.cells();
     long lastLine = System.nanoTime();
     long lastSave = System.nanoTime();
     long saveEvery = s.checkpointEvery().toNanos();
-    for (int i = from.batches(); i < order.size(); i += s.accumulate()) {
+    int perStep = s.accumulate() * workers.size();
+    int first = workers.rank() * s.accumulate(); // this worker's first batch in each step
+    for (int i = from.batches(); i < order.size(); i += perStep) {
       beforeStep.run();
+      int count = Math.min(perStep, order.size() - i);
       List<Function<NDManager, NDArray>> losses = new ArrayList<>();
-      int[] sizes = new int[Math.min(s.accumulate(), order.size() - i)];
+      int[] sizes = new int[Math.max(0, Math.min(s.accumulate(), count - first))];
       for (int k = 0; k < sizes.length; k++) {
-        int[] batch = order.get(i + k).cells();
+        int[] batch = order.get(i + first + k).cells();
         sizes[k] = batch.length;
         losses.add(m -> model.loss(m, train, batch, s.dropout(), s.classWeights()));
       }
-      float[] values = step(model, losses, trained, adam, schedule.at(adam.steps()), s);
+      float[] values =
+          step(model, losses, first, count, trained, adam, schedule.at(adam.steps()), s, gradients);
+      // The step's loss and cells over every worker, and worker 0's word on saving.
+      double[] step = new double[3];
       for (int k = 0; k < sizes.length; k++) {
-        lossSum += values[k] * sizes[k];
-        cells += sizes[k];
+        step[0] += values[k] * sizes[k];
+        step[1] += sizes[k];
       }
-      int done = i + sizes.length;
-      if (saveEvery > 0 && done < order.size() && System.nanoTime() - lastSave >= saveEvery) {
+      int done = i + count;
+      boolean due = saveEvery > 0 && System.nanoTime() - lastSave >= saveEvery;
+      step[2] = workers.rank() == 0 && due ? 1 : 0;
+      workers.sum(step);
+      lossSum += step[0];
+      cells += (long) step[1];
+      if (step[2] > 0 && done < order.size()) {
         save.accept(new Current(done, lossSum, cells));
         lastSave = System.nanoTime();
       }
-      if (System.nanoTime() - lastLine > PROGRESS_EVERY_NANOS) {
+      if (workers.rank() == 0 && System.nanoTime() - lastLine > PROGRESS_EVERY_NANOS) {
         lastLine = System.nanoTime();
         LOG.info(
             String.format(
@@ -561,7 +700,7 @@ public final class FineTuner {
                 "fine-tune: epoch %d/%d, batch %d/%d, training loss so far %.4f",
                 e,
                 s.epochs(),
-                Math.min(i + s.accumulate(), order.size()),
+                done,
                 order.size(),
                 lossSum / cells));
       }
@@ -620,8 +759,8 @@ public final class FineTuner {
   /**
    * One optimizer step on several batches (gradient accumulation): each batch's loss, divided by
    * their number, goes backward in turn (libtorch adds the gradients up), then one clipped AdamW
-   * update. The random draws of all of them follow from {@code seed + step}, drawn batch after
-   * batch. Returns each batch's loss.
+   * update. Batch {@code g}'s random draws follow from {@code seed + step + g * 0x9E3779B9}.
+   * Returns each batch's loss.
    */
   public static float[] step(
       Classifier<?> model,
@@ -630,20 +769,65 @@ public final class FineTuner {
       AdamW adam,
       double learningRate,
       Settings s) {
+    return step(model, losses, 0, losses.size(), trained, adam, learningRate, s, null);
+  }
+
+  /**
+   * One step's batches computed here, then (given {@code gradients}) the gradients summed over the
+   * workers, then the update.
+   *
+   * @param first the place of this worker's first batch among the step's batches
+   * @param count the step's batches on every worker: each loss counts 1/count
+   */
+  private static float[] step(
+      Classifier<?> model,
+      List<Function<NDManager, NDArray>> losses,
+      int first,
+      int count,
+      List<TrainableBert.NamedWeight> trained,
+      AdamW adam,
+      double learningRate,
+      Settings s,
+      GradientSum gradients) {
     float[] values = new float[losses.size()];
-    JniUtils.setSeed(s.seed() + adam.steps());
     for (int k = 0; k < values.length; k++) {
+      ONE_BATCH_AT_A_TIME.lock();
       try (NDManager m = model.manager().newSubManager();
           GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        JniUtils.setSeed(s.seed() + adam.steps() + (first + k) * SEED_PER_PLACE);
         NDArray l = losses.get(k).apply(m);
         values[k] = l.getFloat();
-        collector.backward(l.div(values.length)); // by 1 exactly when there is one batch
+        collector.backward(l.div(count)); // by 1 exactly when there is one batch
+      } finally {
+        ONE_BATCH_AT_A_TIME.unlock();
       }
     }
     try (NDManager m = model.manager().newSubManager()) {
+      if (gradients != null) {
+        gradients.sum(m);
+      }
       adam.step(model.encoder(), trained, learningRate, s.maxGradNorm(), m);
     }
     return values;
+  }
+
+  /**
+   * Gives each weight a gradient of zeros where it has none yet (a zero loss made of them goes
+   * backward): a worker with no batch in a step (the last of an epoch with fewer batches than
+   * workers) still takes part in the gradients' sum.
+   */
+  private static void withGradients(Classifier<?> model, List<TrainableBert.NamedWeight> trained) {
+    ONE_BATCH_AT_A_TIME.lock();
+    try (NDManager m = model.manager().newSubManager();
+        GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      NDArray zero = m.zeros(new Shape());
+      for (TrainableBert.NamedWeight w : trained) {
+        zero = zero.add(w.value().sum().mul(0));
+      }
+      collector.backward(zero);
+    } finally {
+      ONE_BATCH_AT_A_TIME.unlock();
+    }
   }
 
   /** The weights that train: all but the embeddings and the first {@code freeze} layers. */

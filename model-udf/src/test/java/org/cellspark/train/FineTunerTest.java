@@ -38,10 +38,10 @@ import org.junit.jupiter.api.io.TempDir;
  * everywhere, V2's rate). The same seed gives the same model twice; another seed another one.
  */
 class FineTunerTest {
-  private static final int CLS = 2;
-  private static final int EOS = 3;
+  static final int CLS = 2;
+  static final int EOS = 3;
 
-  private static LabelledCells cells(int n, long seed) {
+  static LabelledCells cells(int n, long seed) {
     Random r = new Random(seed);
     List<int[]> tokens = new ArrayList<>();
     int[] labels = new int[n];
@@ -68,7 +68,7 @@ class FineTunerTest {
     return new LabelledCells(tokens, labels);
   }
 
-  private static float[] head(int classes, int hidden, long seed) {
+  static float[] head(int classes, int hidden, long seed) {
     Random r = new Random(seed);
     float[] w = new float[classes * hidden];
     for (int i = 0; i < w.length; i++) {

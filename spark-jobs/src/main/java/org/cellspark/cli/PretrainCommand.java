@@ -60,6 +60,17 @@ final class PretrainCommand implements Callable<Integer> {
   @Mixin TrainingArgs training;
 
   @Option(
+      names = "--data-parallel",
+      paramLabel = "N",
+      description =
+          "Train on N executors at once, one Spark barrier stage (data parallelism): each holds"
+              + " the model and every training cell and computes its share of each step's"
+              + " batches; their gradients are summed every step. N with"
+              + " --gradient-accumulation-steps A trains as 1 with N x A. For a speed-up give each"
+              + " executor one task (one GPU each); not under dynamic allocation.")
+  int dataParallel = 1;
+
+  @Option(
       names = {"--mask-fraction", "--mlm-probability"},
       paramLabel = "P",
       description = "Share of each cell's genes masked [mlm_probability].")
@@ -98,7 +109,8 @@ final class PretrainCommand implements Callable<Integer> {
             .validationCells(validationCells)
             .maxCells(maxCells)
             .filters(filters.parsed())
-            .overwrite(overwrite);
+            .overwrite(overwrite)
+            .dataParallel(dataParallel);
     PretrainOptions options = training.applyTo(builder).build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark pretrain")) {
       PretrainResult r = PretrainJob.run(s.spark(), options);

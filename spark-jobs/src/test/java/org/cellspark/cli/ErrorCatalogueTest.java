@@ -605,6 +605,9 @@ class ErrorCatalogueTest {
           return pretrain(w, tokensV2, model);
         });
     s.put(
+        "data-parallel-more-than-local-cores",
+        w -> pretrain(w, tokensV2With(w, "donor"), TINY_V2).with("--data-parallel", "4"));
+    s.put(
         "pretrain-too-few-cells",
         w -> {
           Path tokens = tokensV2With(w, "donor");

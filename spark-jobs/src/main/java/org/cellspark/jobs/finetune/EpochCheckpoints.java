@@ -32,11 +32,14 @@ public final class EpochCheckpoints implements FineTuner.Checkpoints {
   private final FileSystem fs;
   private final Path root;
   private final FaultInjection.TrainingStop stopAfter;
+  private final boolean keeps;
 
-  private EpochCheckpoints(FileSystem fs, Path root, FaultInjection.TrainingStop stopAfter) {
+  private EpochCheckpoints(
+      FileSystem fs, Path root, FaultInjection.TrainingStop stopAfter, boolean keeps) {
     this.fs = fs;
     this.root = root;
     this.stopAfter = stopAfter;
+    this.keeps = keeps;
   }
 
   /**
@@ -65,6 +68,23 @@ public final class EpochCheckpoints implements FineTuner.Checkpoints {
       FaultInjection.TrainingStop stopAfter) {
     return open(
         new Path(StagedOutput.workFolder(target), name), target, fingerprint, conf, stopAfter);
+  }
+
+  /**
+   * The checkpoints {@link #open} opened for worker 0 of a data-parallel training, as the other
+   * workers use them: they read the kept state to resume from (the same one: worker 0 keeps a new
+   * one only once every worker has resumed), and neither check the plan (worker 0 does, with every
+   * cell; they hold no validation cells) nor keep states.
+   */
+  public static EpochCheckpoints follow(String target, String name, Configuration conf) {
+    Path root = new Path(StagedOutput.workFolder(target), name);
+    try {
+      return new EpochCheckpoints(
+          root.getFileSystem(conf), root, FaultInjection.TrainingStop.NEVER, false);
+    } catch (IOException e) {
+      throw UserException.because(
+          e, "Cannot use the checkpoint folder %s: %s", root, e.getMessage());
+    }
   }
 
   private static EpochCheckpoints open(
@@ -101,7 +121,7 @@ public final class EpochCheckpoints implements FineTuner.Checkpoints {
           throw new IOException("cannot rename " + next + " to " + plan);
         }
       }
-      return new EpochCheckpoints(fs, root, stopAfter);
+      return new EpochCheckpoints(fs, root, stopAfter, true);
     } catch (IOException e) {
       throw UserException.because(
           e, "Cannot use the checkpoint folder %s: %s", root, e.getMessage());
@@ -143,6 +163,9 @@ public final class EpochCheckpoints implements FineTuner.Checkpoints {
    */
   @Override
   public void save(java.nio.file.Path local, FineTuner.Progress progress) {
+    if (!keeps) {
+      throw new IllegalStateException("only worker 0 keeps the training's states");
+    }
     Path next = new Path(root, STATE + ".next");
     Path state = new Path(root, STATE);
     Path previous = new Path(root, STATE + PREVIOUS);

@@ -58,6 +58,7 @@ public record FinetuneOptions(
     search = search == null ? SettingsSearch.none() : search;
     folds = folds == 1 ? 0 : folds; // upstream's num_crossval_splits=1: one split
     training.addProblems(problems);
+    training.refuseDataParallel(problems, "finetune");
     sample = sample == null ? org.cellspark.jobs.common.CellSample.all() : sample;
     sample.addProblems(problems);
     if (minClassSize < 0 || rareThreshold < 0 || rareThreshold >= 1) {

@@ -478,7 +478,8 @@ public final class SettingsSearch implements Serializable {
           name.equals("dropout") ? Double.valueOf(d) : t.dropout(),
           t.seed(),
           t.checkpointMinutes(),
-          t.gradientAccumulation());
+          t.gradientAccumulation(),
+          t.dataParallel());
     } catch (NumberFormatException e) {
       throw UserException.of(
           "--search %s=%s: '%s' is not a value %s takes", name, value, value, "--" + name);

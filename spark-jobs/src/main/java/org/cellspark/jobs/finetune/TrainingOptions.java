@@ -33,6 +33,9 @@ import org.cellspark.train.LearningRateSchedule;
  *     ends of epochs only); not part of what a resumed run must match
  * @param gradientAccumulation batches whose gradients add up before each optimizer step (the
  *     Trainer's gradient_accumulation_steps)
+ * @param dataParallel executors training one model at once, each a copy computing its share of
+ *     every step's batches, their gradients summed (1: one task trains); N of them with
+ *     accumulation A train as one with N x A
  */
 public record TrainingOptions(
     int epochs,
@@ -49,8 +52,12 @@ public record TrainingOptions(
     Double dropout,
     long seed,
     double checkpointMinutes,
-    int gradientAccumulation)
+    int gradientAccumulation,
+    int dataParallel)
     implements Serializable {
+
+  /** Data-parallel workers at most: one training's tasks must all run at once. */
+  public static final int MAX_DATA_PARALLEL = 1024;
 
   /** Adds what is wrong with these values to a job's problems (reported all at once). */
   public void addProblems(OptionProblems problems) {
@@ -84,8 +91,21 @@ public record TrainingOptions(
     if (gradientAccumulation < 1) {
       problems.add("--gradient-accumulation-steps must be at least 1");
     }
+    if (dataParallel < 1 || dataParallel > MAX_DATA_PARALLEL) {
+      problems.add("--data-parallel must be 1 to " + MAX_DATA_PARALLEL + " executors");
+    }
     if (!(checkpointMinutes >= 0)) {
       problems.add("--checkpoint-minutes must be >= 0 (0: at the ends of epochs only)");
+    }
+  }
+
+  /** For the commands whose trainings each run in one task: data parallelism refused. */
+  public void refuseDataParallel(OptionProblems problems, String command) {
+    if (dataParallel != 1) {
+      problems.add(
+          command
+              + " trains each model in one task; --data-parallel (one model on several executors)"
+              + " is pretrain's");
     }
   }
 
@@ -118,7 +138,8 @@ public record TrainingOptions(
    */
   public FineTuner.Settings settings(int[] lengths, float[] classWeights, DropoutRates rates) {
     int batches = LengthBatcher.byLength(lengths, batchTokens).size();
-    int steps = epochs * ((batches + gradientAccumulation - 1) / gradientAccumulation);
+    int perStep = gradientAccumulation * dataParallel;
+    int steps = epochs * ((batches + perStep - 1) / perStep);
     return FineTuner.Settings.builder(classWeights)
         .epochs(epochs)
         .learningRate(learningRate)
@@ -148,6 +169,9 @@ public record TrainingOptions(
     m.put("schedule", decay.name().toLowerCase(Locale.ROOT));
     m.put("batch_tokens", batchTokens);
     m.put("gradient_accumulation_steps", gradientAccumulation);
+    if (dataParallel > 1) { // only then, so that other runs' fingerprints stay as they were
+      m.put("data_parallel", dataParallel);
+    }
     m.put("freeze_layers", freezeLayers);
     m.put("class_weights", balanced ? "balanced" : "none");
     m.put("patience", patience);
@@ -181,6 +205,7 @@ public record TrainingOptions(
     private long seed = CellSelection.DEFAULT_SEED;
     private double checkpointMinutes = FineTuner.DEFAULT_CHECKPOINT_EVERY.toMinutes();
     private int gradientAccumulation = 1;
+    private int dataParallel = 1;
 
     /**
      * @param epochs the kind's default (upstream: 10 for cells, 1 for genes)
@@ -208,7 +233,8 @@ public record TrainingOptions(
           dropout,
           seed,
           checkpointMinutes,
-          gradientAccumulation);
+          gradientAccumulation,
+          dataParallel);
     }
 
     /** Every training option from {@code t}. */
@@ -227,7 +253,8 @@ public record TrainingOptions(
           .dropout(t.dropout())
           .seed(t.seed())
           .checkpointMinutes(t.checkpointMinutes())
-          .gradientAccumulation(t.gradientAccumulation());
+          .gradientAccumulation(t.gradientAccumulation())
+          .dataParallel(t.dataParallel());
     }
 
     public B epochs(int v) {
@@ -302,6 +329,11 @@ public record TrainingOptions(
 
     public B gradientAccumulation(int v) {
       gradientAccumulation = v;
+      return self();
+    }
+
+    public B dataParallel(int v) {
+      dataParallel = v;
       return self();
     }
   }

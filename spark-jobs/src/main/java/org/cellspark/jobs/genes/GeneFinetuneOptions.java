@@ -59,6 +59,7 @@ public record GeneFinetuneOptions(
       problems.add("--run-folds must be between 1 and --folds (0: every fold)");
     }
     training.addProblems(problems);
+    training.refuseDataParallel(problems, "finetune-genes");
     search = search == null ? SettingsSearch.none() : search;
     if (folds >= 2 && runFolds >= 0 && runFolds <= folds) {
       int run = foldsToRun(folds, runFolds);

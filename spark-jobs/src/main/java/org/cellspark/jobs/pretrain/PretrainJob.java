@@ -25,6 +25,7 @@ import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.ModelCheck;
 import org.cellspark.infer.Pooling;
 import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.jobs.common.DataParallelStage;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.LocalFolders;
@@ -83,6 +84,8 @@ public final class PretrainJob {
     long start = System.nanoTime();
     SparkContext sc = spark.sparkContext();
     Configuration hadoop = sc.hadoopConfiguration();
+    int workers = o.training().dataParallel();
+    DataParallelStage.check(sc, workers, "pretrain");
     TokenTable table = TokenTable.read(spark, o.input());
     CellSelection.requireColumn(
         Arrays.asList(table.cells().columns()),
@@ -122,10 +125,23 @@ public final class PretrainJob {
                 out.targetUri(),
                 plan,
                 FaultInjection.trainingStop(spark),
-                SparkJobs.hadoopConf(spark));
-        sc.setJobDescription("pretrain: train (one task)");
-        PretrainTask.Outcome trained =
-            parts.repartition(1).toJavaRDD().mapPartitions(task).collect().get(0);
+                SparkJobs.hadoopConf(spark),
+                workers > 1 ? DataParallelStage.secret() : null);
+        PretrainTask.Outcome trained;
+        if (workers > 1) {
+          sc.setJobDescription("pretrain: train (" + workers + " data-parallel tasks)");
+          trained =
+              DataParallelStage.run(
+                      parts,
+                      r -> "train".equals(r.getString(2)), // validation: worker 0's alone
+                      workers,
+                      task,
+                      PretrainTask.Outcome.class)
+                  .get(0);
+        } else {
+          sc.setJobDescription("pretrain: train (one task)");
+          trained = parts.repartition(1).toJavaRDD().mapPartitions(task).collect().get(0);
+        }
         sc.setJobDescription(null);
         FineTuner.Epoch best = trained.epochs().get(trained.bestEpoch() - 1);
         Map<String, Object> metrics = metrics(trained, best);
@@ -265,6 +281,7 @@ public final class PretrainJob {
         TrainingCurve.summary(
             t.epochs(), t.bestEpoch(), t.resumedFrom(), "validation_masked_gene_accuracy");
     m.put("batches_per_epoch", t.batchesPerEpoch());
+    m.put("trained_on", t.trainedOn());
     m.put("head", t.headFromCheckpoint() ? "the checkpoint's" : "new");
     return m;
   }

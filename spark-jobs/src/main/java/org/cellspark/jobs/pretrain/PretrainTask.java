@@ -5,6 +5,7 @@ import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -13,7 +14,9 @@ import org.apache.spark.SerializableWritable;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
+import org.cellspark.collective.Collective;
 import org.cellspark.infer.LengthBatcher;
+import org.cellspark.jobs.common.DataParallelStage;
 import org.cellspark.jobs.common.LocalFolders;
 import org.cellspark.jobs.finetune.CellsDigest;
 import org.cellspark.jobs.finetune.EpochCheckpoints;
@@ -21,6 +24,7 @@ import org.cellspark.jobs.finetune.TaskCells;
 import org.cellspark.model.BertInitializer;
 import org.cellspark.model.MaskedLmHeadWeights;
 import org.cellspark.model.TrainableBert;
+import org.cellspark.spark.DataParallelWorkers;
 import org.cellspark.spark.FaultInjection;
 import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TaskDevice;
@@ -35,11 +39,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one task that pretrains: it reads its partition (every training and validation cell: cell_id,
+ * The task that pretrains: it reads its partition (every training and validation cell: cell_id,
  * input_ids, part) into memory, loads the checkpoint (or makes the new model) on the task's device,
  * trains the masked language model, writes model/ into the job's staging folder and returns the
- * numbers. Tokens are held packed, 2 bytes a token ({@link TaskCells}: a million cells of 2,048
- * tokens take 4 GB of the executor's heap; --max-cells caps them).
+ * numbers. With --data-parallel, one of the workers of a barrier stage: each holds every training
+ * cell, worker 0 also the validation cells; worker 0 keeps the states, writes model/ and returns
+ * the numbers, the others return nothing. Tokens are held packed, 2 bytes a token ({@link
+ * TaskCells}: a million cells of 2,048 tokens take 4 GB of the executor's heap; --max-cells caps
+ * them).
  */
 final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.Outcome> {
   private static final long serialVersionUID = 1L;
@@ -51,6 +58,7 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
    * @param headFromCheckpoint whether the checkpoint held a masked-LM head (else a new one)
    * @param before the validation cells' score with the model as it started (the same masks as the
    *     epochs' scores): what continued pretraining is measured against
+   * @param trainedOn where each worker trained ("executor ID, DEVICE"), by rank
    */
   record Outcome(
       List<FineTuner.Epoch> epochs,
@@ -61,7 +69,8 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
       long trainingTokens,
       long validationCells,
       boolean headFromCheckpoint,
-      Score before)
+      Score before,
+      List<String> trainedOn)
       implements Serializable {}
 
   private final PretrainOptions o;
@@ -73,6 +82,7 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
   private final String plan;
   private final FaultInjection.TrainingStop stopAfter;
   private final Broadcast<SerializableWritable<Configuration>> hadoop;
+  private final byte[] secret;
 
   /**
    * @param newModelConfig the text of --new-model's config.json; null when continuing --model
@@ -81,6 +91,8 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
    * @param plan the run's fingerprint as the driver knows it (options, model); the task adds its
    *     cells'
    * @param stopAfter where a test kills the task (epochs or steps)
+   * @param secret the data-parallel workers' secret ({@link DataParallelStage#secret}); null when
+   *     one task trains
    */
   PretrainTask(
       PretrainOptions o,
@@ -91,7 +103,8 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
       String target,
       String plan,
       FaultInjection.TrainingStop stopAfter,
-      Broadcast<SerializableWritable<Configuration>> hadoop) {
+      Broadcast<SerializableWritable<Configuration>> hadoop,
+      byte[] secret) {
     this.o = o;
     this.newModelConfig = newModelConfig;
     this.masking = masking;
@@ -101,6 +114,7 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
     this.plan = plan;
     this.stopAfter = stopAfter;
     this.hadoop = hadoop;
+    this.secret = secret == null ? null : secret.clone();
   }
 
   @Override
@@ -114,18 +128,30 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
     CellsDigest digest = new CellsDigest();
     MaskedCells trainCells = cells(train, "train", digest);
     MaskedCells validationCells = cells(validation, "validation", digest);
-    EpochCheckpoints checkpoints =
-        EpochCheckpoints.open(
-            target,
-            "pretrain",
-            plan + "\ncells " + digest.hex(),
-            hadoop.value().value(),
-            stopAfter);
-    Path scratch = Files.createTempDirectory(checkpoints.scratch(), "cellspark-pretrain-");
-    try {
-      return List.of(train(trainCells, validationCells, checkpoints, scratch)).iterator();
-    } finally {
-      LocalFolders.delete(scratch);
+    // Joined once the cells are read: the barrier waits for the slowest worker's rows.
+    DataParallelWorkers.Joined joined =
+        secret == null
+            ? new DataParallelWorkers.Joined(
+                Collective.ALONE, List.of(TaskDevice.where(TaskDevice.current())))
+            : DataParallelWorkers.join(secret);
+    try (Collective workers = joined.ring()) {
+      boolean keeper = workers.rank() == 0;
+      EpochCheckpoints checkpoints =
+          keeper
+              ? EpochCheckpoints.open(
+                  target,
+                  "pretrain",
+                  plan + "\ncells " + digest.hex(),
+                  hadoop.value().value(),
+                  stopAfter)
+              : EpochCheckpoints.follow(target, "pretrain", hadoop.value().value());
+      Path scratch = Files.createTempDirectory(checkpoints.scratch(), "cellspark-pretrain-");
+      try {
+        Outcome done = train(trainCells, validationCells, checkpoints, scratch, joined);
+        return keeper ? List.of(done).iterator() : Collections.emptyIterator();
+      } finally {
+        LocalFolders.delete(scratch);
+      }
     }
   }
 
@@ -139,9 +165,15 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
     return new MaskedCells(cells.tokens(), masking, o.seed());
   }
 
+  /** Trains; worker 0 (or the one task) writes model/ and returns the numbers, the others null. */
   private Outcome train(
-      MaskedCells train, MaskedCells validation, EpochCheckpoints checkpoints, Path scratch)
+      MaskedCells train,
+      MaskedCells validation,
+      EpochCheckpoints checkpoints,
+      Path scratch,
+      DataParallelWorkers.Joined workers)
       throws IOException {
+    boolean keeper = workers.ring().rank() == 0;
     Path location;
     Path config;
     if (newModelConfig != null) {
@@ -157,7 +189,7 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
     try (TrainableBert encoder =
         TrainableBert.load(location, TaskDevice.current(), o.training().precision())) {
       MaskedLmHeadWeights head = MaskedLmHeadWeights.of(location, o.seed());
-      if (!head.fromCheckpoint() && newModelConfig == null) {
+      if (!head.fromCheckpoint() && newModelConfig == null && keeper) {
         LOG.warn(
             "pretrain: {} has no masked-language-model head (cls.predictions.*: a bare encoder or"
                 + " a fine-tuned classifier); starting a new one",
@@ -165,20 +197,27 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
       }
       MaskedLanguageModel model = new MaskedLanguageModel(encoder, head);
       int[] lengths = train.lengths();
-      Score before = model.score(validation, o.training().batchTokens(), new float[0]);
-      LOG.info(
-          String.format(
-              Locale.ROOT,
-              "pretrain: the model as it starts: validation loss %.4f, masked-gene accuracy %.4f",
-              before.loss(),
-              before.metric()));
+      Score before = null;
+      if (keeper) {
+        before = model.score(validation, o.training().batchTokens(), new float[0]);
+        LOG.info(
+            String.format(
+                Locale.ROOT,
+                "pretrain: the model as it starts: validation loss %.4f, masked-gene accuracy %.4f",
+                before.loss(),
+                before.metric()));
+      }
       FineTuner.Result run =
           FineTuner.train(
               model,
               train,
               validation,
               o.training().settings(lengths, new float[0], dropout),
-              checkpoints);
+              checkpoints,
+              workers.ring());
+      if (!keeper) {
+        return null;
+      }
       LocalFolders.publish(
           scratch,
           modelUri,
@@ -197,7 +236,8 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
           tokens,
           validation.size(),
           head.fromCheckpoint(),
-          before);
+          before,
+          workers.where());
     }
   }
 }

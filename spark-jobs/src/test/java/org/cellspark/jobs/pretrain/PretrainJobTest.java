@@ -249,6 +249,76 @@ class PretrainJobTest {
     assertThat(resumedWithin.validationAccuracy()).isEqualTo(whole.validationAccuracy());
   }
 
+  /**
+   * --data-parallel 2: two workers (here two tasks of the test's local[2] session, joined by a ring
+   * on the loopback) train the model one task accumulating two batches a step trains, dropout and
+   * masked genes included (each batch draws its masks by its place in the step, wherever it is
+   * computed). Killed after its second epoch, the data-parallel run resumes from worker 0's state
+   * on both workers and ends as the uninterrupted one.
+   */
+  @Test
+  void twoDataParallelWorkersTrainWhatOneAccumulatingTwoBatchesTrains(SparkSession spark)
+      throws Exception {
+    String runs = tokens(spark, tmp.resolve("runs"), 300, true);
+    PretrainResult alone =
+        PretrainJob.run(
+            spark, options(runs, "alone").epochs(3).dropout(0.1).gradientAccumulation(2).build());
+    PretrainOptions parallel =
+        options(runs, "parallel").epochs(3).dropout(0.1).dataParallel(2).build();
+    PretrainResult both = PretrainJob.run(spark, parallel);
+    assertThat(both.summary()).extractingByKey("options").asString().contains("data_parallel=2");
+    assertThat(new ObjectMapper().valueToTree(both.summary()).path("training").path("trained_on"))
+        .as("where each worker trained")
+        .hasSize(2);
+    assertThat(both.validationLoss()).isCloseTo(alone.validationLoss(), within(1e-6));
+    assertThat(both.validationAccuracy()).isEqualTo(alone.validationAccuracy());
+    assertSameModel(
+        folder(both.output()).resolve("model"), folder(alone.output()).resolve("model"));
+    List<String> curve = Files.readAllLines(folder(both.output()).resolve("training.csv"));
+    List<String> aloneCurve = Files.readAllLines(folder(alone.output()).resolve("training.csv"));
+    assertThat(curve).hasSameSizeAs(aloneCurve).hasSize(5);
+    for (int i = 1; i < curve.size(); i++) {
+      String[] mine = curve.get(i).split(",");
+      String[] theirs = aloneCurve.get(i).split(",");
+      for (int c = 1; c < mine.length; c++) {
+        if (!mine[c].isEmpty() || !theirs[c].isEmpty()) {
+          assertThat(Double.parseDouble(mine[c]))
+              .as("training.csv line %d column %d", i, c)
+              .isCloseTo(Double.parseDouble(theirs[c]), within(1e-5));
+        }
+      }
+    }
+
+    PretrainOptions killed = options(runs, "killed").epochs(3).dropout(0.1).dataParallel(2).build();
+    assertThatThrownBy(() -> killed(spark, FaultInjection.STOP_FINETUNE_AFTER_EPOCHS, 2, killed))
+        .hasStackTraceContaining("stopped after epoch 2");
+    assertThat(tmp.resolve(".killed.cellspark-work/pretrain/state.safetensors")).exists();
+    PretrainResult resumed = PretrainJob.run(spark, killed);
+    assertThat(resumed.summary())
+        .extractingByKey("training")
+        .asString()
+        .contains("resumed_after_epoch=2");
+    assertThat(resumed.validationLoss()).isCloseTo(both.validationLoss(), within(1e-6));
+    assertSameModel(
+        folder(resumed.output()).resolve("model"), folder(both.output()).resolve("model"));
+  }
+
+  /** Every weight of two model/ folders within 1e-6. */
+  private static void assertSameModel(Path model, Path other) {
+    WeightsFile a = WeightsFile.open(model.resolve("model.safetensors"));
+    assertThat(a.tensors().keySet())
+        .isEqualTo(WeightsFile.open(other.resolve("model.safetensors")).tensors().keySet());
+    for (String name : a.tensors().keySet()) {
+      float[] mine = floats(model, name);
+      float[] theirs = floats(other, name);
+      double worst = 0;
+      for (int i = 0; i < mine.length; i++) {
+        worst = Math.max(worst, Math.abs(mine[i] - theirs[i]));
+      }
+      assertThat(worst).as(name).isLessThan(1e-6);
+    }
+  }
+
   /** The job run with a test's kill set in the session. */
   private static void killed(SparkSession spark, String setting, int after, PretrainOptions o) {
     spark.conf().set(setting, Integer.toString(after));
@@ -305,6 +375,13 @@ class PretrainJobTest {
                     options(runs, "o").model(Fixtures.vocab("models/tiny-v1").toString()).build()))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("does not fit the tokens");
+    assertThatThrownBy(() -> options(runs, "o").dataParallel(0).build())
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("--data-parallel must be 1 to 1024 executors");
+    assertThatThrownBy(() -> PretrainJob.run(spark, options(runs, "o").dataParallel(3).build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining(
+            "pretrain --data-parallel 3 needs 3 tasks at once; this local session" + " runs 2");
     assertThat(tmp.resolve("o")).doesNotExist();
   }
 }

@@ -1,0 +1,117 @@
+package org.cellspark.jobs.common;
+
+import java.io.Serializable;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.Function;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.cellspark.error.UserException;
+import scala.Tuple2;
+import scala.collection.JavaConverters;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
+
+/**
+ * Runs one training on {@code n} executors at once: a Spark barrier stage of {@code n} tasks (Spark
+ * starts all or none, and when one fails it runs them all again), task {@code i} given every row
+ * that every worker needs (a copy each: the training cells) and, task 0 only, the rows only worker
+ * 0 needs (the validation cells). What the tasks return is collected (worker 0 returns the result).
+ */
+public final class DataParallelStage {
+  private DataParallelStage() {}
+
+  /** A new secret for a training's workers to prove themselves to each other. */
+  public static byte[] secret() {
+    byte[] secret = new byte[32];
+    new SecureRandom().nextBytes(secret);
+    return secret;
+  }
+
+  /**
+   * Refuses what Spark cannot run as one barrier stage of {@code n} tasks: under dynamic allocation
+   * (Spark refuses barrier stages there), or in local mode with fewer than {@code n} cores. A
+   * cluster short of slots is told by Spark itself, after it has waited for executors to come.
+   */
+  public static void check(SparkContext sc, int n, String command) {
+    if (n <= 1) {
+      return;
+    }
+    if (sc.conf().getBoolean("spark.dynamicAllocation.enabled", false)) {
+      throw UserException.of(
+          "%s --data-parallel %d runs its %d workers as one Spark barrier stage, which Spark does"
+              + " not run under dynamic allocation: add --conf"
+              + " spark.dynamicAllocation.enabled=false (and ask for %d executors: --num-executors"
+              + " on YARN)",
+          command, n, n, n);
+    }
+    if (sc.isLocal() && sc.defaultParallelism() < n) {
+      throw UserException.of(
+          "%s --data-parallel %d needs %d tasks at once; this local session runs %d (master %s):"
+              + " give local[N] at least %d, or run on a cluster of %d executors",
+          command, n, n, sc.defaultParallelism(), sc.master(), n, n);
+    }
+  }
+
+  /**
+   * The tasks' results: {@code task} run on {@code n} workers, each given the rows {@code
+   * everyWorker} accepts and worker 0 the others too.
+   */
+  public static <T> List<T> run(
+      Dataset<Row> rows,
+      Function<Row, Boolean> everyWorker,
+      int n,
+      FlatMapFunction<Iterator<Row>, T> task,
+      Class<T> type) {
+    JavaRDD<Row> dealt =
+        rows.toJavaRDD()
+            .flatMapToPair(
+                r -> {
+                  List<Tuple2<Integer, Row>> out = new ArrayList<>();
+                  for (int w = 0; w < (everyWorker.call(r) ? n : 1); w++) {
+                    out.add(new Tuple2<>(w, r));
+                  }
+                  return out.iterator();
+                })
+            .partitionBy(new HashPartitioner(n)) // worker w's rows: partition w
+            .values();
+    RDD<T> results =
+        dealt
+            .rdd()
+            .barrier()
+            .mapPartitions(new OnPartition<>(task), false, ClassTag$.MODULE$.apply(type));
+    return results.toJavaRDD().collect();
+  }
+
+  /** The task as the function of a partition Scala's barrier API takes. */
+  private static final class OnPartition<T>
+      extends AbstractFunction1<scala.collection.Iterator<Row>, scala.collection.Iterator<T>>
+      implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final FlatMapFunction<Iterator<Row>, T> task;
+
+    OnPartition(FlatMapFunction<Iterator<Row>, T> task) {
+      this.task = task;
+    }
+
+    @Override
+    public scala.collection.Iterator<T> apply(scala.collection.Iterator<Row> rows) {
+      try {
+        return JavaConverters.asScalaIterator(task.call(JavaConverters.asJavaIterator(rows)));
+      } catch (RuntimeException | Error e) {
+        throw e;
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+}
