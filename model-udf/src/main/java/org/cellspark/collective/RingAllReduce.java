@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * and ends its sum; a worker whose JVM dies closes its sockets, and its neighbours' sums fail
  * rather than wait. Every connection starts with the group's secret (made by the driver and shipped
  * in the task over Spark's own RPC), so a stray connection is refused; the data itself crosses
- * unencrypted, as gradients (the arrays summed) say nothing of the cells that no model weight does.
+ * unencrypted, as Spark's shuffle does unless its network encryption is on: the executors' network
+ * must be one the cluster trusts.
  */
 public final class RingAllReduce implements Collective {
   private static final Logger LOG = LoggerFactory.getLogger(RingAllReduce.class);
