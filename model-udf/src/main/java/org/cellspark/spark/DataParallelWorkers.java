@@ -37,11 +37,17 @@ public final class DataParallelWorkers {
     }
   }
 
-  /** This barrier task's place in the ring of its stage's tasks. */
+  /**
+   * This barrier task's place in the ring of its stage's tasks; {@code secret} null: a task that
+   * trains alone (not in a barrier stage).
+   */
   public static Joined join(byte[] secret) {
+    String here = TaskDevice.where(TaskDevice.current());
+    if (secret == null) {
+      return new Joined(Collective.ALONE, List.of(here));
+    }
     BarrierTaskContext task = BarrierTaskContext.get();
     int workers = task.getTaskInfos().length;
-    String here = TaskDevice.where(TaskDevice.current());
     if (workers == 1) {
       return new Joined(Collective.ALONE, List.of(here));
     }

@@ -448,11 +448,7 @@ public final class FineTuner {
                   ? String.format(Locale.ROOT, " (worker %d of %d)", workers.rank(), workers.size())
                   : "",
               resumedFrom(progress, batches.size()));
-      if (keeper) {
-        LOG.info(line);
-      } else {
-        LOG.debug(line);
-      }
+      LOG.info(line); // every worker's, in its executor's log
       List<Epoch> epochs = new ArrayList<>(progress.epochs());
       Consumer<Progress> keep =
           p -> {
@@ -498,27 +494,27 @@ public final class FineTuner {
         } else if (s.patience() > 0 && ++sinceBest >= s.patience()) {
           stopped = true;
         }
-        (keeper ? LOG.atInfo() : LOG.atDebug())
+        LOG.atInfo() // every worker's: each says how long it spent summing (and so waiting)
             .log(
-                String.format(
-                    Locale.ROOT,
-                    "fine-tune: epoch %d/%d: training loss %.4f, validation loss %.4f, %s %.4f%s"
-                        + " (%.1f s)%s",
-                    e,
-                    s.epochs(),
-                    trainLoss,
-                    v.loss(),
-                    model.metric(),
-                    v.metric(),
-                    better ? ", the best so far" : "",
-                    (System.nanoTime() - start) / 1e9,
-                    stopped
-                        ? "; stopping: no better "
-                            + model.metric()
-                            + " for "
-                            + s.patience()
-                            + " epochs"
-                        : ""));
+            String.format(
+                Locale.ROOT,
+                "fine-tune: epoch %d/%d: training loss %.4f, validation loss %.4f, %s %.4f%s"
+                    + " (%.1f s%s)%s",
+                e,
+                s.epochs(),
+                trainLoss,
+                v.loss(),
+                model.metric(),
+                v.metric(),
+                better ? ", the best so far" : "",
+                (System.nanoTime() - start) / 1e9,
+                gradients == null
+                    ? ""
+                    : String.format(
+                        Locale.ROOT, "; gradients summed in %.1f s so far", gradients.seconds()),
+                stopped
+                    ? "; stopping: no better " + model.metric() + " for " + s.patience() + " epochs"
+                    : ""));
         keep.accept(new Progress(epochs, adam.steps(), bestScore, sinceBest, Current.NONE));
       }
       if (!epochs.isEmpty()) {

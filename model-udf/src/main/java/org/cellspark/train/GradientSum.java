@@ -23,6 +23,7 @@ final class GradientSum {
   private final List<TrainableBert.NamedWeight> trained;
   private final Collective workers;
   private final float[] bucket;
+  private long nanos;
 
   /** Every weight of {@code trained} must have a gradient (see {@link FineTuner}). */
   GradientSum(List<TrainableBert.NamedWeight> trained, Collective workers) {
@@ -43,8 +44,25 @@ final class GradientSum {
     return n;
   }
 
+  /**
+   * Seconds spent summing so far: the copies to and from the device, the transfers, and the wait
+   * for the other workers to finish their batches.
+   */
+  double seconds() {
+    return nanos / 1e9;
+  }
+
   /** Every trained weight's gradient replaced by its sum over the workers. */
   void sum(NDManager m) {
+    long start = System.nanoTime();
+    try {
+      sumAll(m);
+    } finally {
+      nanos += System.nanoTime() - start;
+    }
+  }
+
+  private void sumAll(NDManager m) {
     List<NDArray> held = new ArrayList<>();
     int filled = 0;
     for (TrainableBert.NamedWeight w : trained) {

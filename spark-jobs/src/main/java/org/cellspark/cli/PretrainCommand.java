@@ -59,16 +59,7 @@ final class PretrainCommand implements Callable<Integer> {
 
   @Mixin TrainingArgs training;
 
-  @Option(
-      names = "--data-parallel",
-      paramLabel = "N",
-      description =
-          "Train on N executors at once, one Spark barrier stage (data parallelism): each holds"
-              + " the model and every training cell and computes its share of each step's"
-              + " batches; their gradients are summed every step. N with"
-              + " --gradient-accumulation-steps A trains as 1 with N x A. For a speed-up give each"
-              + " executor one task (one GPU each); not under dynamic allocation.")
-  int dataParallel = 1;
+  @Mixin DataParallelArgs dataParallel;
 
   @Option(
       names = {"--mask-fraction", "--mlm-probability"},
@@ -109,9 +100,8 @@ final class PretrainCommand implements Callable<Integer> {
             .validationCells(validationCells)
             .maxCells(maxCells)
             .filters(filters.parsed())
-            .overwrite(overwrite)
-            .dataParallel(dataParallel);
-    PretrainOptions options = training.applyTo(builder).build();
+            .overwrite(overwrite);
+    PretrainOptions options = dataParallel.applyTo(training.applyTo(builder)).build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark pretrain")) {
       PretrainResult r = PretrainJob.run(s.spark(), options);
       spec.commandLine()

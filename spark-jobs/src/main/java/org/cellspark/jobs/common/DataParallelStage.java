@@ -1,20 +1,21 @@
 package org.cellspark.jobs.common;
 
+import static org.apache.spark.sql.functions.broadcast;
+import static org.apache.spark.sql.functions.col;
+
 import java.io.Serializable;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import org.apache.spark.HashPartitioner;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.api.java.function.Function;
 import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
 import org.cellspark.error.UserException;
-import scala.Tuple2;
 import scala.collection.JavaConverters;
 import scala.reflect.ClassTag$;
 import scala.runtime.AbstractFunction1;
@@ -26,6 +27,8 @@ import scala.runtime.AbstractFunction1;
  * 0 needs (the validation cells). What the tasks return is collected (worker 0 returns the result).
  */
 public final class DataParallelStage {
+  private static final String WORKER = "_worker";
+
   private DataParallelStage() {}
 
   /** A new secret for a training's workers to prove themselves to each other. */
@@ -62,26 +65,19 @@ public final class DataParallelStage {
 
   /**
    * The tasks' results: {@code task} run on {@code n} workers, each given the rows {@code
-   * everyWorker} accepts and worker 0 the others too.
+   * everyWorker} holds for and worker 0 the others too (dealt by {@link NumberedPartitions}, in
+   * Spark's own format through the shuffle).
    */
   public static <T> List<T> run(
       Dataset<Row> rows,
-      Function<Row, Boolean> everyWorker,
+      Column everyWorker,
       int n,
       FlatMapFunction<Iterator<Row>, T> task,
       Class<T> type) {
-    JavaRDD<Row> dealt =
-        rows.toJavaRDD()
-            .flatMapToPair(
-                r -> {
-                  List<Tuple2<Integer, Row>> out = new ArrayList<>();
-                  for (int w = 0; w < (everyWorker.call(r) ? n : 1); w++) {
-                    out.add(new Tuple2<>(w, r));
-                  }
-                  return out.iterator();
-                })
-            .partitionBy(new HashPartitioner(n)) // worker w's rows: partition w
-            .values();
+    Dataset<Row> workers =
+        rows.sparkSession().range(n).select(col("id").cast(DataTypes.IntegerType).as(WORKER));
+    Dataset<Row> copies = rows.join(broadcast(workers), everyWorker.or(col(WORKER).equalTo(0)));
+    JavaRDD<Row> dealt = NumberedPartitions.deal(copies, col(WORKER), n).drop(WORKER).toJavaRDD();
     RDD<T> results =
         dealt
             .rdd()

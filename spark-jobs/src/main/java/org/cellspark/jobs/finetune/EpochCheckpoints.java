@@ -74,10 +74,14 @@ public final class EpochCheckpoints implements FineTuner.Checkpoints {
    * The checkpoints {@link #open} opened for worker 0 of a data-parallel training, as the other
    * workers use them: they read the kept state to resume from (the same one: worker 0 keeps a new
    * one only once every worker has resumed), and neither check the plan (worker 0 does, with every
-   * cell; they hold no validation cells) nor keep states.
+   * cell; they hold no validation cells) nor keep states. {@code name} null: the job's own folder,
+   * as {@link #open(String, String, Configuration, FaultInjection.TrainingStop)} opens it.
    */
   public static EpochCheckpoints follow(String target, String name, Configuration conf) {
-    Path root = new Path(StagedOutput.workFolder(target), name);
+    Path root =
+        name == null
+            ? StagedOutput.workFolder(target)
+            : new Path(StagedOutput.workFolder(target), name);
     try {
       return new EpochCheckpoints(
           root.getFileSystem(conf), root, FaultInjection.TrainingStop.NEVER, false);

@@ -1,6 +1,7 @@
 package org.cellspark.jobs.finetune;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,6 +24,7 @@ import org.cellspark.jobs.classify.FoldScores;
 import org.cellspark.jobs.classify.GroupSplits;
 import org.cellspark.jobs.classify.LabelSplits;
 import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.jobs.common.DataParallelStage;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ModelFingerprint;
@@ -72,18 +74,31 @@ public final class FinetuneJob {
       StagedOutput out,
       String plan) {
     int n = trials.size();
+    int workers = o.training().dataParallel();
     spark
         .sparkContext()
         .setJobDescription(
-            n == 1 ? "finetune: train (one task)" : "finetune: " + n + " trials, one task each");
+            workers > 1
+                ? "finetune: train (" + workers + " data-parallel tasks)"
+                : n == 1
+                    ? "finetune: train (one task)"
+                    : "finetune: " + n + " trials, one task each");
     Dataset<Row> rows =
         split.select(
             col("cell_id").cast(DataTypes.StringType),
             col("input_ids"),
             col("_label"),
             col("_split"));
+    TrainingTask task = task(spark, o, trials, vocabulary, names, out, plan);
     List<TrainingTask.Outcome> outcomes =
-        Trials.run(spark, rows, n, task(spark, o, trials, vocabulary, names, out, plan));
+        workers > 1 // one training (the options refuse --folds and --search with it)
+            ? DataParallelStage.run(
+                rows.withColumn(Trials.COLUMN, lit(0)),
+                col("_split").equalTo("train"), // the other splits: worker 0's alone
+                workers,
+                task,
+                TrainingTask.Outcome.class)
+            : Trials.run(spark, rows, n, task);
     spark.sparkContext().setJobDescription(null);
     return outcomes;
   }
@@ -107,7 +122,8 @@ public final class FinetuneJob {
         out.targetUri(),
         plan,
         FaultInjection.trainingStop(spark),
-        SparkJobs.hadoopConf(spark));
+        SparkJobs.hadoopConf(spark),
+        o.training().dataParallel() > 1 ? DataParallelStage.secret() : null);
   }
 
   /** The best trial kept (model/, trials.csv), and said on the log. */
@@ -131,6 +147,7 @@ public final class FinetuneJob {
   }
 
   public static FinetuneResult run(SparkSession spark, FinetuneOptions options) {
+    DataParallelStage.check(spark.sparkContext(), options.training().dataParallel(), "finetune");
     GroupSplits given =
         GroupSplits.read(options.splitGroups(), spark.sparkContext().hadoopConfiguration());
     return run(
@@ -399,6 +416,7 @@ public final class FinetuneJob {
     Map<String, Object> m =
         TrainingCurve.summary(t.epochs(), t.bestEpoch(), t.resumedFrom(), "validation_macro_f1");
     m.put("class_weights", t.classWeights());
+    m.put("trained_on", t.trainedOn());
     return m;
   }
 

@@ -105,7 +105,7 @@ public record TrainingOptions(
       problems.add(
           command
               + " trains each model in one task; --data-parallel (one model on several executors)"
-              + " is pretrain's");
+              + " is pretrain's and finetune's");
     }
   }
 

@@ -13,8 +13,11 @@ import org.apache.spark.SerializableWritable;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
+import org.cellspark.collective.Collective;
+import org.cellspark.jobs.common.DataParallelStage;
 import org.cellspark.jobs.common.LocalFolders;
 import org.cellspark.model.TrainableBert;
+import org.cellspark.spark.DataParallelWorkers;
 import org.cellspark.spark.FaultInjection;
 import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TaskDevice;
@@ -82,6 +85,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
   private final String plan;
   private final FaultInjection.TrainingStop stopAfter;
   private final Broadcast<SerializableWritable<Configuration>> hadoop;
+  private final byte[] secret;
 
   /**
    * @param trials the settings to train with: one, or a search's trials (a partition holds one
@@ -92,6 +96,9 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
    * @param plan the fine-tune's fingerprint as the driver knows it (options, model); the task adds
    *     its cells'
    * @param stopAfter where a test kills the task (epochs or steps)
+   * @param secret the data-parallel workers' secret ({@link DataParallelStage#secret}; their
+   *     partitions hold every training cell, worker 0's the other splits too); null: one task
+   *     trains each unit
    */
   TrainingTask(
       FinetuneOptions o,
@@ -104,7 +111,8 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
       String target,
       String plan,
       FaultInjection.TrainingStop stopAfter,
-      Broadcast<SerializableWritable<Configuration>> hadoop) {
+      Broadcast<SerializableWritable<Configuration>> hadoop,
+      byte[] secret) {
     this.o = o;
     this.trials = List.copyOf(trials);
     this.folds = folds;
@@ -116,6 +124,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
     this.plan = plan;
     this.stopAfter = stopAfter;
     this.hadoop = hadoop;
+    this.secret = secret == null ? null : secret.clone();
   }
 
   @Override
@@ -153,20 +162,30 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
     String fingerprint = plan + "\ncells " + digest.hex();
     Configuration conf = hadoop.value().value();
     String name = Trials.checkpointName(folds, trials.size(), fold, t.id());
-    EpochCheckpoints checkpoints =
-        name == null
-            ? EpochCheckpoints.open(target, fingerprint, conf, stopAfter)
-            : EpochCheckpoints.open(
-                target, name, fingerprint + "\n" + name + " " + t.values(), conf, stopAfter);
-    return List.of(train(fold, t, cells, ids, checkpoints)).iterator();
+    // Joined once the cells are read: the barrier waits for the slowest worker's rows.
+    DataParallelWorkers.Joined workers = DataParallelWorkers.join(secret);
+    try (Collective ring = workers.ring()) {
+      if (ring.rank() > 0) { // one training, the job's own folder: worker 0 checks the plan
+        train(fold, t, cells, ids, EpochCheckpoints.follow(target, null, conf), workers);
+        return java.util.Collections.emptyIterator();
+      }
+      EpochCheckpoints checkpoints =
+          name == null
+              ? EpochCheckpoints.open(target, fingerprint, conf, stopAfter)
+              : EpochCheckpoints.open(
+                  target, name, fingerprint + "\n" + name + " " + t.values(), conf, stopAfter);
+      return List.of(train(fold, t, cells, ids, checkpoints, workers)).iterator();
+    }
   }
 
+  /** Trains; worker 0 (or the one task) evaluates, writes the model and returns the numbers. */
   private Outcome train(
       int fold,
       SettingsSearch.Trial trial,
       Map<String, LabelledCells> cells,
       Map<String, List<String>> ids,
-      EpochCheckpoints checkpoints)
+      EpochCheckpoints checkpoints,
+      DataParallelWorkers.Joined workers)
       throws IOException {
     TrainingOptions training = trial.training();
     LabelledCells train = cells.get("train"); // both hold cells: the driver checked
@@ -190,7 +209,11 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
               validation,
               training.settings(
                   train.lengths(), weights, training.dropoutRates(model.configFile())),
-              checkpoints);
+              checkpoints,
+              workers.ring());
+      if (workers.ring().rank() > 0) {
+        return null;
+      }
       Map<String, SplitResult> splits = new LinkedHashMap<>();
       for (String s : cells.keySet()) {
         LabelledCells c = cells.get(s);
@@ -213,7 +236,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
           model,
           checkpoints.scratch(),
           Trials.modelUri(stagingUri, folds, trials.size(), fold, trial.id()));
-      String on = TaskDevice.where(encoder.manager().getDevice());
+      String on = String.join("; ", workers.where());
       return new Outcome(
           fold, trial.id(), on, run.epochs(), run.bestEpoch(), run.resumedAfter(), splits, weights);
     }

@@ -1,12 +1,9 @@
 package org.cellspark.jobs.finetune;
 
-import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.element_at;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -17,14 +14,13 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.unsafe.hash.Murmur3_x86_32;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.NumberedPartitions;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.train.FineTuner;
 
@@ -40,8 +36,6 @@ public final class Trials {
   public static final String COLUMN = "_unit";
 
   /** The column the units are dealt to their partitions by (dropped before the tasks). */
-  private static final String PARTITION_KEY = "_unit_partition_key";
-
   private Trials() {}
 
   /** What a training task returns, as far as choosing among trials goes. */
@@ -124,41 +118,14 @@ public final class Trials {
   }
 
   /**
-   * Runs {@code task} once per unit, over the rows of {@link #perUnit} (unit u's in partition u);
-   * the outcomes by fold, then trial. The rows stay in Spark's own format through the shuffle (a
-   * Dataset repartition): as Java objects through an RDD partitioner they moved ten times slower
-   * (bench/finetune/README.md, "Cells to the training tasks"). Spark's hash partitioning sends key
-   * k to partition pmod(murmur3(k), n), so each unit is given a key that lands in its own partition
-   * ({@link #unitKeys}); each task checks that its rows are one unit's.
+   * Runs {@code task} once per unit, over the rows of {@link #perUnit} (unit u's in partition u,
+   * dealt by {@link NumberedPartitions}); the outcomes by fold, then trial. Each task checks that
+   * its rows are one unit's.
    */
   public static <T extends Outcome> List<T> runUnits(
       Dataset<Row> perUnit, int units, FlatMapFunction<Iterator<Row>, T> task) {
-    Column[] keys = Arrays.stream(unitKeys(units)).mapToObj(functions::lit).toArray(Column[]::new);
-    Dataset<Row> dealt =
-        perUnit
-            .withColumn(PARTITION_KEY, element_at(array(keys), col(COLUMN).plus(1)))
-            .repartition(units, col(PARTITION_KEY))
-            .drop(PARTITION_KEY);
+    Dataset<Row> dealt = NumberedPartitions.deal(perUnit, col(COLUMN), units);
     return sorted(dealt.toJavaRDD().mapPartitions(rows -> task.call(oneUnit(rows))).collect());
-  }
-
-  /**
-   * For each unit u, an integer whose Spark hash partition among {@code units} partitions is u (the
-   * smallest such, searched upwards from 0): Spark's HashPartitioning takes
-   * pmod(Murmur3_x86_32.hashInt(k, 42), n) for an int column k.
-   */
-  static int[] unitKeys(int units) {
-    int[] keys = new int[units];
-    Arrays.fill(keys, -1);
-    int found = 0;
-    for (int k = 0; found < units; k++) {
-      int p = Math.floorMod(Murmur3_x86_32.hashInt(k, 42), units);
-      if (keys[p] < 0) {
-        keys[p] = k;
-        found++;
-      }
-    }
-    return keys;
   }
 
   /** The rows, failing loudly should two units ever share a partition. */

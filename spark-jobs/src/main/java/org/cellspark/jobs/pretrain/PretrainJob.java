@@ -133,7 +133,7 @@ public final class PretrainJob {
           trained =
               DataParallelStage.run(
                       parts,
-                      r -> "train".equals(r.getString(2)), // validation: worker 0's alone
+                      col("_part").equalTo("train"), // validation: worker 0's alone
                       workers,
                       task,
                       PretrainTask.Outcome.class)

@@ -129,11 +129,7 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
     MaskedCells trainCells = cells(train, "train", digest);
     MaskedCells validationCells = cells(validation, "validation", digest);
     // Joined once the cells are read: the barrier waits for the slowest worker's rows.
-    DataParallelWorkers.Joined joined =
-        secret == null
-            ? new DataParallelWorkers.Joined(
-                Collective.ALONE, List.of(TaskDevice.where(TaskDevice.current())))
-            : DataParallelWorkers.join(secret);
+    DataParallelWorkers.Joined joined = DataParallelWorkers.join(secret);
     try (Collective workers = joined.ring()) {
       boolean keeper = workers.rank() == 0;
       EpochCheckpoints checkpoints =

@@ -131,6 +131,59 @@ class FinetuneJobTest {
   }
 
   /**
+   * finetune --data-parallel 2 (two tasks of the test's local[2] session, joined by a ring) trains
+   * the model one task accumulating two batches a step trains, dropout on (the config's rates):
+   * every cell's predicted probabilities and the splits' scores as that run's; worker 0 evaluates
+   * the splits it alone holds. --folds and --search with it are refused.
+   */
+  @Test
+  void twoDataParallelWorkersFineTuneAsOneAccumulatingTwo(SparkSession spark) {
+    String vocabularyFolder = Fixtures.vocab("vocab-v2-small").toString();
+    String tokens = tokens(spark, VocabularyLoader.load(vocabularyFolder), tmp.resolve("t"), 400);
+    FinetuneOptions.Builder options =
+        FinetuneOptions.builder()
+            .input(tokens)
+            .vocabulary(vocabularyFolder)
+            .label("label")
+            .group("donor")
+            .model(Fixtures.vocab("models/tiny-v2").toString())
+            .epochs(2)
+            .learningRate(3e-3)
+            .warmupSteps(2)
+            .batchTokens(512);
+    FinetuneResult alone =
+        FinetuneJob.run(
+            spark, options.output(tmp.resolve("alone").toString()).gradientAccumulation(2).build());
+    FinetuneResult both =
+        FinetuneJob.run(
+            spark,
+            options
+                .output(tmp.resolve("both").toString())
+                .gradientAccumulation(1)
+                .dataParallel(2)
+                .build());
+    assertThat(both.macroF1()).isEqualTo(alone.macroF1());
+    java.util.Map<String, Double> probabilities = new java.util.HashMap<>();
+    for (Row r : spark.read().parquet(alone.output() + "/predictions").collectAsList()) {
+      probabilities.put(r.getAs("cell_id"), r.<Double>getAs("confidence"));
+    }
+    List<Row> parallel = spark.read().parquet(both.output() + "/predictions").collectAsList();
+    assertThat(parallel).hasSize(probabilities.size()).hasSize(400);
+    for (Row r : parallel) {
+      assertThat(r.<Double>getAs("confidence"))
+          .as("cell %s", r.<String>getAs("cell_id"))
+          .isCloseTo(
+              probabilities.get(r.<String>getAs("cell_id")),
+              org.assertj.core.data.Offset.offset(1e-5));
+    }
+    assertThat(both.summary().get("training").toString())
+        .contains("executor driver, cpu(); executor driver, cpu()");
+    assertThatThrownBy(() -> options.folds(2).build())
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("--data-parallel trains one model on several executors");
+  }
+
+  /**
    * Upstream Classifier's filter_data, max_ncells and max_ncells_per_class: four donors' cells,
    * then 200 of them, then at most 60 of each class; predictions/ holds exactly the cells chosen
    * (each split's), the same cells the sample's rule picks when worked out with Spark's own sort.
