@@ -83,6 +83,8 @@ final class FinetuneMultitaskCommand implements Callable<Integer> {
 
   @Mixin TrainingArgs training;
 
+  @Mixin DataParallelArgs dataParallel;
+
   @Mixin SearchArgs search;
 
   @Option(names = "--split", paramLabel = "TRAIN,VALID,TEST", description = "Fractions of cells.")
@@ -123,7 +125,7 @@ final class FinetuneMultitaskCommand implements Callable<Integer> {
             .rareThreshold(rareThreshold)
             .overwrite(overwrite)
             .search(search.parse(training.seed));
-    MultitaskOptions options = training.applyTo(builder).build();
+    MultitaskOptions options = dataParallel.applyTo(training.applyTo(builder)).build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark finetune-multitask")) {
       MultitaskResult r = MultitaskJob.run(s.spark(), options);
       var out = spec.commandLine().getOut();

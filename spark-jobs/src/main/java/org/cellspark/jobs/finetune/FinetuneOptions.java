@@ -58,12 +58,8 @@ public record FinetuneOptions(
     search = search == null ? SettingsSearch.none() : search;
     folds = folds == 1 ? 0 : folds; // upstream's num_crossval_splits=1: one split
     training.addProblems(problems);
-    if (training.dataParallel() > 1 && (folds > 0 || search.size() > 1)) {
-      problems.add(
-          "--data-parallel trains one model on several executors; with --folds or --search each"
-              + " training is a task of its own, and they run at once on several executors"
-              + " already: give one of them");
-    }
+    training.refuseDataParallelWith(
+        problems, folds > 0 || search.size() > 1, "--folds or --search");
     sample = sample == null ? org.cellspark.jobs.common.CellSample.all() : sample;
     sample.addProblems(problems);
     if (minClassSize < 0 || rareThreshold < 0 || rareThreshold >= 1) {

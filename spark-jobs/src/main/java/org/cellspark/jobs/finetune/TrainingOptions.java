@@ -105,7 +105,21 @@ public record TrainingOptions(
       problems.add(
           command
               + " trains each model in one task; --data-parallel (one model on several executors)"
-              + " is pretrain's and finetune's");
+              + " is pretrain's, finetune's and finetune-multitask's");
+    }
+  }
+
+  /**
+   * Data parallelism refused where a job trains several models ({@code several}: given {@code
+   * options}): each is a task of its own, and they run at once on several executors already.
+   */
+  public void refuseDataParallelWith(OptionProblems problems, boolean several, String options) {
+    if (dataParallel > 1 && several) {
+      problems.add(
+          "--data-parallel trains one model on several executors; with "
+              + options
+              + " each training is a task of its own, and they run at once on several executors"
+              + " already: give one of them");
     }
   }
 

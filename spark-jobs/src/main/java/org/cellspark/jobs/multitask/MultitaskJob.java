@@ -27,6 +27,7 @@ import org.cellspark.jobs.classify.ConfusionHeatmap;
 import org.cellspark.jobs.classify.GroupSplits;
 import org.cellspark.jobs.classify.LabelSplits;
 import org.cellspark.jobs.common.CellSelection;
+import org.cellspark.jobs.common.DataParallelStage;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.jobs.common.ModelFingerprint;
@@ -69,6 +70,8 @@ public final class MultitaskJob {
   private MultitaskJob() {}
 
   public static MultitaskResult run(SparkSession spark, MultitaskOptions options) {
+    DataParallelStage.check(
+        spark.sparkContext(), options.training().dataParallel(), "finetune-multitask");
     GroupSplits given =
         GroupSplits.read(options.splitGroups(), spark.sparkContext().hadoopConfiguration());
     return run(
@@ -292,12 +295,15 @@ public final class MultitaskJob {
       StagedOutput out,
       String plan) {
     int n = trials.size();
+    int workers = o.training().dataParallel();
     spark
         .sparkContext()
         .setJobDescription(
-            n == 1
-                ? "finetune-multitask: train (one task)"
-                : "finetune-multitask: " + n + " trials, one task each");
+            workers > 1
+                ? "finetune-multitask: train (" + workers + " data-parallel tasks)"
+                : n == 1
+                    ? "finetune-multitask: train (one task)"
+                    : "finetune-multitask: " + n + " trials, one task each");
     List<Column> columns = new ArrayList<>();
     columns.add(col("cell_id").cast(DataTypes.StringType));
     columns.add(col("input_ids"));
@@ -316,9 +322,18 @@ public final class MultitaskJob {
             out.targetUri(),
             plan,
             FaultInjection.trainingStop(spark),
-            SparkJobs.hadoopConf(spark));
+            SparkJobs.hadoopConf(spark),
+            workers > 1 ? DataParallelStage.secret() : null);
+    Dataset<Row> rows = split.select(columns.toArray(new Column[0]));
     List<MultitaskTrainingTask.Outcome> outcomes =
-        Trials.run(spark, split.select(columns.toArray(new Column[0])), n, task);
+        workers > 1 // one training (the options refuse --search with it)
+            ? DataParallelStage.run(
+                rows.withColumn(Trials.COLUMN, lit(0)),
+                col("_split").equalTo("train"), // the other splits: worker 0's alone
+                workers,
+                task,
+                MultitaskTrainingTask.Outcome.class)
+            : Trials.run(spark, rows, n, task);
     spark.sparkContext().setJobDescription(null);
     return outcomes;
   }
@@ -455,6 +470,7 @@ public final class MultitaskJob {
         TrainingCurve.summary(
             t.epochs(), t.bestEpoch(), t.resumedFrom(), "validation_mean_macro_f1");
     m.put("class_weights", t.classWeights());
+    m.put("trained_on", t.trainedOn());
     return m;
   }
 

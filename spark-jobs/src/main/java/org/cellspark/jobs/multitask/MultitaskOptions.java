@@ -79,7 +79,7 @@ public record MultitaskOptions(
     org.cellspark.jobs.classify.LabelSplits.addStratifyProblems(
         problems, stratify, group, splitGroups);
     training.addProblems(problems);
-    training.refuseDataParallel(problems, "finetune-multitask");
+    training.refuseDataParallelWith(problems, search.size() > 1, "--search");
     if (minClassSize < 0 || rareThreshold < 0 || rareThreshold >= 1) {
       problems.add("--min-class-size must be >= 0 and --rare-threshold in [0, 1)");
     }

@@ -15,6 +15,7 @@ import org.apache.spark.SerializableWritable;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
+import org.cellspark.collective.Collective;
 import org.cellspark.jobs.common.LocalFolders;
 import org.cellspark.jobs.finetune.CellsDigest;
 import org.cellspark.jobs.finetune.ClassWeights;
@@ -24,6 +25,7 @@ import org.cellspark.jobs.finetune.TaskCells;
 import org.cellspark.jobs.finetune.TrainingOptions;
 import org.cellspark.jobs.finetune.Trials;
 import org.cellspark.model.TrainableBert;
+import org.cellspark.spark.DataParallelWorkers;
 import org.cellspark.spark.FaultInjection;
 import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.TaskDevice;
@@ -74,6 +76,7 @@ final class MultitaskTrainingTask
   private final String plan;
   private final FaultInjection.TrainingStop stopAfter;
   private final Broadcast<SerializableWritable<Configuration>> hadoop;
+  private final byte[] secret;
 
   /**
    * @param trials the settings to train with: one, or a search's trials (a partition holds one
@@ -82,6 +85,8 @@ final class MultitaskTrainingTask
    * @param stagingUri the job's staging folder, where model/ goes (a trial's: a folder of its own)
    * @param target the output folder, beside which the training's states go
    * @param plan the training's fingerprint as the driver knows it; the task adds its cells'
+   * @param secret the data-parallel workers' secret (their partitions hold every training cell,
+   *     worker 0's the other splits too); null: one task trains each trial
    */
   MultitaskTrainingTask(
       MultitaskOptions o,
@@ -93,7 +98,8 @@ final class MultitaskTrainingTask
       String target,
       String plan,
       FaultInjection.TrainingStop stopAfter,
-      Broadcast<SerializableWritable<Configuration>> hadoop) {
+      Broadcast<SerializableWritable<Configuration>> hadoop,
+      byte[] secret) {
     this.o = o;
     this.trials = List.copyOf(trials);
     this.classes = new LinkedHashMap<>(classes);
@@ -104,6 +110,7 @@ final class MultitaskTrainingTask
     this.plan = plan;
     this.stopAfter = stopAfter;
     this.hadoop = hadoop;
+    this.secret = secret == null ? null : secret.clone();
   }
 
   @Override
@@ -152,21 +159,36 @@ final class MultitaskTrainingTask
           ids.put(s, inOrder.ids());
         });
     SettingsSearch.Trial t = trials.get(trial[0]);
-    EpochCheckpoints checkpoints =
-        EpochCheckpoints.open(
-            target,
-            trials.size() == 1 ? "multitask" : "multitask/trial-" + t.id(),
-            plan + "\ncells " + digest.hex() + (trials.size() == 1 ? "" : "\ntrial " + t.values()),
-            hadoop.value().value(),
-            stopAfter);
-    return List.of(train(t, cells, ids, checkpoints)).iterator();
+    String name = trials.size() == 1 ? "multitask" : "multitask/trial-" + t.id();
+    // Joined once the cells are read: the barrier waits for the slowest worker's rows.
+    DataParallelWorkers.Joined workers = DataParallelWorkers.join(secret);
+    try (Collective ring = workers.ring()) {
+      if (ring.rank() > 0) { // worker 0 checks the plan and keeps the states
+        train(
+            t, cells, ids, EpochCheckpoints.follow(target, name, hadoop.value().value()), workers);
+        return java.util.Collections.emptyIterator();
+      }
+      EpochCheckpoints checkpoints =
+          EpochCheckpoints.open(
+              target,
+              name,
+              plan
+                  + "\ncells "
+                  + digest.hex()
+                  + (trials.size() == 1 ? "" : "\ntrial " + t.values()),
+              hadoop.value().value(),
+              stopAfter);
+      return List.of(train(t, cells, ids, checkpoints, workers)).iterator();
+    }
   }
 
+  /** Trains; worker 0 (or the one task) evaluates, writes the model and returns the numbers. */
   private Outcome train(
       SettingsSearch.Trial trial,
       Map<String, MultiLabelledCells> cells,
       Map<String, List<String>> ids,
-      EpochCheckpoints checkpoints)
+      EpochCheckpoints checkpoints,
+      DataParallelWorkers.Joined workers)
       throws IOException {
     TrainingOptions training = trial.training();
     MultiLabelledCells train = cells.get("train"); // every task has cells there: the driver checked
@@ -182,7 +204,11 @@ final class MultitaskTrainingTask
               cells.get("validation"),
               training.settings(
                   train.lengths(), weights, training.dropoutRates(model.configFile())),
-              checkpoints);
+              checkpoints,
+              workers.ring());
+      if (workers.ring().rank() > 0) {
+        return null;
+      }
       Map<String, SplitResult> splits = new LinkedHashMap<>();
       cells.forEach(
           (s, c) ->
@@ -200,7 +226,7 @@ final class MultitaskTrainingTask
           model,
           checkpoints.scratch(),
           Trials.modelUri(stagingUri, trials.size(), trial.id()));
-      String on = TaskDevice.where(encoder.manager().getDevice());
+      String on = String.join("; ", workers.where());
       return new Outcome(
           trial.id(), on, run.epochs(), run.bestEpoch(), run.resumedAfter(), splits, weights);
     }

@@ -351,6 +351,67 @@ class MultitaskJobTest {
   }
 
   /**
+   * --data-parallel 2 (two tasks of the test session, joined by a ring) trains the model one task
+   * accumulating two batches a step trains: every cell's probabilities for every task within 1e-5;
+   * the two workers named in the summary; with --search it is refused.
+   */
+  @Test
+  void twoDataParallelWorkersTrainAsOneAccumulatingTwo(SparkSession spark) {
+    String tokens = tokens(spark, VocabularyLoader.load(VOCABULARY), tmp.resolve("tokens"), 240);
+    MultitaskOptions.Builder options =
+        MultitaskOptions.builder()
+            .input(tokens)
+            .vocabulary(VOCABULARY)
+            .tasks(List.of("top", "has"))
+            .group("donor")
+            .model(MODEL)
+            .epochs(2)
+            .learningRate(3e-3)
+            .warmupSteps(2)
+            .batchTokens(512);
+    MultitaskResult alone =
+        MultitaskJob.run(
+            spark, options.output(tmp.resolve("alone").toString()).gradientAccumulation(2).build());
+    MultitaskResult both =
+        MultitaskJob.run(
+            spark,
+            options
+                .output(tmp.resolve("both").toString())
+                .gradientAccumulation(1)
+                .dataParallel(2)
+                .build());
+    assertThat(both.summary().get("training").toString())
+        .contains("executor driver, cpu(); executor driver, cpu()");
+    Map<String, Row> before = new HashMap<>();
+    spark
+        .read()
+        .parquet(alone.output() + "/predictions")
+        .collectAsList()
+        .forEach(r -> before.put(r.getAs("cell_id"), r));
+    List<Row> after = spark.read().parquet(both.output() + "/predictions").collectAsList();
+    assertThat(after).hasSize(before.size()).hasSize(240);
+    for (Row r : after) {
+      for (String task : List.of("top", "has")) {
+        List<Double> want =
+            before.get(r.<String>getAs("cell_id")).getList(r.fieldIndex(task + "_probability"));
+        List<Double> got = r.getList(r.fieldIndex(task + "_probability"));
+        for (int k = 0; k < want.size(); k++) {
+          assertThat(got.get(k)).isCloseTo(want.get(k), within(1e-5));
+        }
+      }
+    }
+    assertThatThrownBy(
+            () ->
+                options
+                    .search(
+                        org.cellspark.jobs.finetune.SettingsSearch.parse(
+                            List.of("learning-rate=1e-3,3e-3")))
+                    .build())
+        .isInstanceOf(org.cellspark.error.UserException.class)
+        .hasMessageContaining("with --search each training is a task of its own");
+  }
+
+  /**
    * --search: a trial per value, the best validation mean macro-F1 kept; the kept model's
    * predictions are those a single run with the kept settings makes, and trials.csv lists both.
    */
