@@ -1,7 +1,6 @@
 package org.cellspark.jobs.finetune;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -91,14 +90,7 @@ public final class FinetuneJob {
             col("_split"));
     TrainingTask task = task(spark, o, trials, vocabulary, names, out, plan);
     List<TrainingTask.Outcome> outcomes =
-        workers > 1 // one training (the options refuse --folds and --search with it)
-            ? DataParallelStage.run(
-                rows.withColumn(Trials.COLUMN, lit(0)),
-                col("_split").equalTo("train"), // the other splits: worker 0's alone
-                workers,
-                task,
-                TrainingTask.Outcome.class)
-            : Trials.run(spark, rows, n, task);
+        Trials.run(spark, rows, n, workers, task, TrainingTask.Outcome.class);
     spark.sparkContext().setJobDescription(null);
     return outcomes;
   }

@@ -20,6 +20,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.common.DataParallelStage;
 import org.cellspark.jobs.common.NumberedPartitions;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.train.FineTuner;
@@ -108,6 +109,32 @@ public final class Trials {
               .collect());
     }
     return runUnits(perUnit(spark, rows, trials), trials, task);
+  }
+
+  /**
+   * As {@link #run(SparkSession, Dataset, int, FlatMapFunction)}, or, with {@code dataParallel}
+   * above 1 (one trial), the one training on that many workers ({@link DataParallelStage}): the
+   * rows of the train split ({@code _split}) to every worker, the others to worker 0.
+   */
+  public static <T extends Outcome> List<T> run(
+      SparkSession spark,
+      Dataset<Row> rows,
+      int trials,
+      int dataParallel,
+      FlatMapFunction<Iterator<Row>, T> task,
+      Class<T> type) {
+    if (dataParallel == 1) {
+      return run(spark, rows, trials, task);
+    }
+    if (trials != 1) {
+      throw new IllegalArgumentException("data-parallel trials: the options refuse them");
+    }
+    return DataParallelStage.run(
+        rows.withColumn(COLUMN, functions.lit(0)),
+        col("_split").equalTo("train"),
+        dataParallel,
+        task,
+        type);
   }
 
   /** {@code units} copies of the rows, each with its unit's number as its last column. */

@@ -326,14 +326,7 @@ public final class MultitaskJob {
             workers > 1 ? DataParallelStage.secret() : null);
     Dataset<Row> rows = split.select(columns.toArray(new Column[0]));
     List<MultitaskTrainingTask.Outcome> outcomes =
-        workers > 1 // one training (the options refuse --search with it)
-            ? DataParallelStage.run(
-                rows.withColumn(Trials.COLUMN, lit(0)),
-                col("_split").equalTo("train"), // the other splits: worker 0's alone
-                workers,
-                task,
-                MultitaskTrainingTask.Outcome.class)
-            : Trials.run(spark, rows, n, task);
+        Trials.run(spark, rows, n, workers, task, MultitaskTrainingTask.Outcome.class);
     spark.sparkContext().setJobDescription(null);
     return outcomes;
   }

@@ -330,14 +330,20 @@ class MultitaskJobTest {
     MultitaskResult resumed = MultitaskJob.run(spark, options.apply("killed"));
     assertThat(resumed.summary().get("training").toString()).contains("resumed_after_epoch=1");
     assertThat(tmp.resolve(".killed.cellspark-work")).doesNotExist();
+    assertSameProbabilities(spark, resumed.output(), whole.output(), 480);
+  }
+
+  /** Every cell's probabilities for both tasks, in two outputs' predictions/, within 1e-5. */
+  private static void assertSameProbabilities(
+      SparkSession spark, String output, String expected, int cells) {
     Map<String, Row> before = new HashMap<>();
     spark
         .read()
-        .parquet(whole.output() + "/predictions")
+        .parquet(expected + "/predictions")
         .collectAsList()
         .forEach(r -> before.put(r.getAs("cell_id"), r));
-    List<Row> after = spark.read().parquet(resumed.output() + "/predictions").collectAsList();
-    assertThat(after).hasSize(before.size());
+    List<Row> after = spark.read().parquet(output + "/predictions").collectAsList();
+    assertThat(after).hasSize(before.size()).hasSize(cells);
     for (Row r : after) {
       for (String task : List.of("top", "has")) {
         List<Double> want =
@@ -382,24 +388,7 @@ class MultitaskJobTest {
                 .build());
     assertThat(both.summary().get("training").toString())
         .contains("executor driver, cpu(); executor driver, cpu()");
-    Map<String, Row> before = new HashMap<>();
-    spark
-        .read()
-        .parquet(alone.output() + "/predictions")
-        .collectAsList()
-        .forEach(r -> before.put(r.getAs("cell_id"), r));
-    List<Row> after = spark.read().parquet(both.output() + "/predictions").collectAsList();
-    assertThat(after).hasSize(before.size()).hasSize(240);
-    for (Row r : after) {
-      for (String task : List.of("top", "has")) {
-        List<Double> want =
-            before.get(r.<String>getAs("cell_id")).getList(r.fieldIndex(task + "_probability"));
-        List<Double> got = r.getList(r.fieldIndex(task + "_probability"));
-        for (int k = 0; k < want.size(); k++) {
-          assertThat(got.get(k)).isCloseTo(want.get(k), within(1e-5));
-        }
-      }
-    }
+    assertSameProbabilities(spark, both.output(), alone.output(), 240);
     assertThatThrownBy(
             () ->
                 options
