@@ -49,7 +49,7 @@ submit() {
   # The training loop's seconds and the time spent summing gradients, as each worker (or the one
   # task) logs at each epoch's end in its executor's log.
   local app
-  app="$(ls -td "$SPARK_HOME"/work/app-* | head -1)"
+  app="$SPARK_HOME/work/$(grep -o "app-[0-9]*-[0-9]*" "$WORK/$name.log" | head -1)"
   for log in "$app"/*/stderr; do # a line per executor: LOOP,SUMMED for each epoch
     grep -h "fine-tune: epoch [0-9]*/[0-9]*: training loss" "$log" |
       sed -E 's/.*\(([0-9.]+) s(; gradients summed in ([0-9.]+) s so far)?\).*/\1,\3/' |
@@ -74,6 +74,15 @@ PY
 echo "pretrain, $CELLS cells, $EPOCHS epoch(s), $BATCH tokens a batch, V1-10M shape, local-cluster[2,1,3072], 1 libtorch thread an executor"
 ratios=()
 loops=()
+# What the machine gives two trainings at once, whatever Cellspark does: two independent one-task
+# runs side by side, against one alone (the ceiling of any two-worker speed-up here).
+read -r _ alone _ < <(submit one-task --gradient-accumulation-steps 2)
+submit side-a --gradient-accumulation-steps 2 >"$WORK/side-a.out" &
+read -r _ sideb _ < <(submit side-b --gradient-accumulation-steps 2)
+wait
+read -r _ sidea _ <"$WORK/side-a.out"
+echo "the machine: one training loop alone $alone s; two at once $sidea s and $sideb s:" \
+  "two trainings' throughput $(/usr/bin/python3 -c "print(f'{2 * $alone / max($sidea, $sideb):.2f}')")x one's"
 for r in $(seq 1 "$ROUNDS"); do
   read -r one loop1 _ loss1 batches where1 < <(submit one-task --gradient-accumulation-steps 2)
   read -r two loop2 summed loss2 _ where2 < <(submit two-workers --data-parallel 2)
