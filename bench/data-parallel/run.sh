@@ -51,7 +51,7 @@ submit() {
   local app
   app="$SPARK_HOME/work/$(grep -o "app-[0-9]*-[0-9]*" "$WORK/$name.log" | head -1)"
   for log in "$app"/*/stderr; do # a line per executor: LOOP,SUMMED for each epoch
-    grep -h "fine-tune: epoch [0-9]*/[0-9]*: training loss" "$log" |
+    { grep -h "fine-tune: epoch [0-9]*/[0-9]*: training loss" "$log" || true; } |
       sed -E 's/.*\(([0-9.]+) s(; gradients summed in ([0-9.]+) s so far)?\).*/\1,\3/' |
       tr '\n' ' '
     echo

@@ -2,6 +2,7 @@ package org.cellspark.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,8 +73,10 @@ final class GradientSum {
         exchange(held, filled, m);
         filled = 0;
       }
-      float[] values = g.toFloatArray();
-      System.arraycopy(values, 0, bucket, filled, n);
+      if (g.getDataType() != DataType.FLOAT32) { // the weights train in fp32, bf16 or not
+        throw new IllegalStateException(w.name() + "'s gradient is " + g.getDataType());
+      }
+      g.toByteBuffer().asFloatBuffer().get(bucket, filled, n); // no array of its own a step
       held.add(g);
       filled += n;
     }
