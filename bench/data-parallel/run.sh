@@ -4,8 +4,9 @@
 # core and one libtorch thread each, in one run: the time of the whole command (reading the
 # tokens, the validation sample, the shuffle to the training tasks, the training, model/) and of
 # the training loop (worker 0's epoch lines: their seconds, and the time it spent summing
-# gradients), rounds alternating. Usage:
-#   bench/data-parallel/run.sh [CELLS=60] [EPOCHS=1] [ROUNDS=2] [BATCH_TOKENS=4096]
+# gradients), rounds alternating; first, two independent one-task runs side by side against one
+# alone (what the machine gives two trainings at once: the ceiling of any speed-up here). Usage:
+#   bench/data-parallel/run.sh [CELLS=30] [EPOCHS=1] [ROUNDS=2] [BATCH_TOKENS=4096]
 # The model is V1-10M-shaped (6 layers, hidden 256, Geneformer V1's 25,426-token vocabulary; a
 # new model from bench/data-parallel/v1-10m.json); the cells a seeded sample of CELLS of 2,000
 # synthetic cells (256 to 2,048 random V1 genes, mean about 1,150), written once into
@@ -13,7 +14,7 @@
 # CELLSPARK_MVN_OPTS is passed to Maven (-o offline); CELLSPARK_BENCH_BUILT=1 skips the build.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-CELLS="${1:-60}"
+CELLS="${1:-30}"
 EPOCHS="${2:-1}"
 ROUNDS="${3:-2}"
 BATCH="${4:-4096}"
