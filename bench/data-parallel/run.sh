@@ -3,8 +3,8 @@
 # same batches, masks, steps), through spark-submit on a local cluster of two executor JVMs, one
 # core and one libtorch thread each, in one run: the time of the whole command (reading the
 # tokens, the validation sample, the shuffle to the training tasks, the training, model/) and of
-# the training loop (worker 0's epoch lines: their seconds, and the time it spent summing
-# gradients), rounds alternating; first, two independent one-task runs side by side against one
+# the training loop (each worker's epoch lines in its executor's log: their seconds, and the time
+# it spent summing gradients), rounds alternating; first, two independent one-task runs side by side against one
 # alone (what the machine gives two trainings at once: the ceiling of any speed-up here). Usage:
 #   bench/data-parallel/run.sh [CELLS=30] [EPOCHS=1] [ROUNDS=2] [BATCH_TOKENS=4096]
 # The model is V1-10M-shaped (6 layers, hidden 256, Geneformer V1's 25,426-token vocabulary; a
