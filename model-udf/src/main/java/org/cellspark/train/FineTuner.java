@@ -672,19 +672,20 @@ public final class FineTuner {
       }
       float[] values =
           step(model, losses, first, count, trained, adam, schedule.at(adam.steps()), s, gradients);
-      // The step's loss and cells over every worker, and worker 0's word on saving.
-      double[] step = new double[3];
+      // The step's loss sum and cells over every worker, and worker 0's word on saving (its
+      // clock decides for all, so the workers save, or not, together).
+      double[] shared = new double[3];
       for (int k = 0; k < sizes.length; k++) {
-        step[0] += values[k] * sizes[k];
-        step[1] += sizes[k];
+        shared[0] += values[k] * sizes[k];
+        shared[1] += sizes[k];
       }
       int done = i + count;
       boolean due = saveEvery > 0 && System.nanoTime() - lastSave >= saveEvery;
-      step[2] = workers.rank() == 0 && due ? 1 : 0;
-      workers.sum(step);
-      lossSum += step[0];
-      cells += (long) step[1];
-      if (step[2] > 0 && done < order.size()) {
+      shared[2] = workers.rank() == 0 && due ? 1 : 0;
+      workers.sum(shared);
+      lossSum += shared[0];
+      cells += (long) shared[1];
+      if (shared[2] > 0 && done < order.size()) {
         save.accept(new Current(done, lossSum, cells));
         lastSave = System.nanoTime();
       }
