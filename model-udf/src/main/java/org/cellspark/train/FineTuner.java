@@ -124,12 +124,6 @@ public final class FineTuner {
       Duration checkpointEvery,
       int accumulate) {
 
-    /** Optimizer steps in an epoch of {@code batches} batches, on {@code workers} workers. */
-    public int stepsPerEpoch(int batches, int workers) {
-      int perStep = accumulate * workers;
-      return (batches + perStep - 1) / perStep;
-    }
-
     /**
      * Settings for a classifier whose classes weigh {@code classWeights} in the loss, starting from
      * {@code cellspark finetune}'s defaults (upstream Classifier's): 10 epochs, learning rate 5e-5,
@@ -299,6 +293,14 @@ public final class FineTuner {
   }
 
   /**
+   * Optimizer steps in an epoch of {@code batches} batches, {@code perStep} of them a step (the
+   * batches accumulated, times the data-parallel workers); the last step takes what is left.
+   */
+  public static int stepsPerEpoch(int batches, int perStep) {
+    return (batches + perStep - 1) / perStep;
+  }
+
+  /**
    * A classification head's starting weights (classes x hidden) as BERT initialises a linear layer
    * (normal, standard deviation 0.02), drawn from {@code java.util.Random(seed)}; its bias starts
    * at 0.
@@ -414,7 +416,7 @@ public final class FineTuner {
     freezeOthers(model.weights(), trained);
     List<LengthBatcher.Batch> batches = LengthBatcher.byLength(train.lengths(), s.batchTokens());
     int perStep = s.accumulate() * workers.size();
-    int total = s.epochs() * s.stepsPerEpoch(batches.size(), workers.size());
+    int total = s.epochs() * stepsPerEpoch(batches.size(), perStep);
     LearningRateSchedule schedule =
         new LearningRateSchedule(
             s.learningRate(), (int) Math.round(s.warmupFraction() * total), total, s.decay());

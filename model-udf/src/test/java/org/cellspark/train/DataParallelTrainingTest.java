@@ -53,18 +53,22 @@ class DataParallelTrainingTest {
   /** What a worker ends with: its epochs' numbers and every weight's values. */
   private record Trained(List<FineTuner.Epoch> epochs, List<float[]> weights) {}
 
+  /** FineTunerTest's classifier: mean pooling, its seeded head. */
+  private static CellClassifier classifier(TrainableBert encoder) {
+    return new CellClassifier(
+        encoder,
+        Pooling.MEAN,
+        FineTunerTest.CLS,
+        FineTunerTest.EOS,
+        FineTunerTest.head(2, 32, 3),
+        new float[2]);
+  }
+
   private static Trained train(
       int accumulate, LabelledCells validation, FineTuner.Checkpoints states, Collective workers) {
     try (TrainableBert encoder =
         TrainableBert.load(Fixtures.vocab("models/tiny-v2"), Device.cpu())) {
-      CellClassifier model =
-          new CellClassifier(
-              encoder,
-              Pooling.MEAN,
-              FineTunerTest.CLS,
-              FineTunerTest.EOS,
-              FineTunerTest.head(2, 32, 3),
-              new float[2]);
+      CellClassifier model = classifier(encoder);
       FineTuner.Result result =
           FineTuner.train(model, TRAIN, validation, settings(accumulate), states, workers);
       List<float[]> weights = new ArrayList<>();
@@ -179,14 +183,7 @@ class DataParallelTrainingTest {
   void theBatchesOfAStepDrawMasksOfTheirOwn() {
     try (TrainableBert encoder =
         TrainableBert.load(Fixtures.vocab("models/tiny-v2"), Device.cpu())) {
-      CellClassifier model =
-          new CellClassifier(
-              encoder,
-              Pooling.MEAN,
-              FineTunerTest.CLS,
-              FineTunerTest.EOS,
-              FineTunerTest.head(2, 32, 3),
-              new float[2]);
+      CellClassifier model = classifier(encoder);
       FineTuner.Settings s = settings(2);
       int[] batch = {0, 1, 2, 3, 4, 5, 6, 7};
       java.util.function.Function<ai.djl.ndarray.NDManager, ai.djl.ndarray.NDArray> loss =

@@ -53,7 +53,7 @@ public final class EpochCheckpoints implements FineTuner.Checkpoints {
       String fingerprint,
       Configuration conf,
       FaultInjection.TrainingStop stopAfter) {
-    return open(StagedOutput.workFolder(target), target, fingerprint, conf, stopAfter);
+    return open(root(target, null), target, fingerprint, conf, stopAfter);
   }
 
   /**
@@ -66,8 +66,15 @@ public final class EpochCheckpoints implements FineTuner.Checkpoints {
       String fingerprint,
       Configuration conf,
       FaultInjection.TrainingStop stopAfter) {
-    return open(
-        new Path(StagedOutput.workFolder(target), name), target, fingerprint, conf, stopAfter);
+    return open(root(target, name), target, fingerprint, conf, stopAfter);
+  }
+
+  /**
+   * The folder of a training's states: the work folder beside the output, or {@code name} in it.
+   */
+  private static Path root(String target, String name) {
+    Path work = StagedOutput.workFolder(target);
+    return name == null ? work : new Path(work, name);
   }
 
   /**
@@ -78,10 +85,7 @@ public final class EpochCheckpoints implements FineTuner.Checkpoints {
    * as {@link #open(String, String, Configuration, FaultInjection.TrainingStop)} opens it.
    */
   public static EpochCheckpoints follow(String target, String name, Configuration conf) {
-    Path root =
-        name == null
-            ? StagedOutput.workFolder(target)
-            : new Path(StagedOutput.workFolder(target), name);
+    Path root = root(target, name);
     try {
       return new EpochCheckpoints(
           root.getFileSystem(conf), root, FaultInjection.TrainingStop.NEVER, false);

@@ -152,8 +152,7 @@ public record TrainingOptions(
    */
   public FineTuner.Settings settings(int[] lengths, float[] classWeights, DropoutRates rates) {
     int batches = LengthBatcher.byLength(lengths, batchTokens).size();
-    int perStep = gradientAccumulation * dataParallel;
-    int steps = epochs * ((batches + perStep - 1) / perStep);
+    int steps = epochs * FineTuner.stepsPerEpoch(batches, gradientAccumulation * dataParallel);
     return FineTuner.Settings.builder(classWeights)
         .epochs(epochs)
         .learningRate(learningRate)
