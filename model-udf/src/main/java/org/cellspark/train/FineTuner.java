@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -41,10 +40,11 @@ import org.slf4j.LoggerFactory;
  * without a better one).
  *
  * <p>Everything random comes from the seed, by position: epoch {@code e}'s batch order from {@code
- * java.util.Random(seed + e)}; the dropout masks (and a masked language model's masked genes) of
- * step {@code t}'s batch {@code g} (its place among the batches whose gradients add up to the step,
- * from 0) from libtorch's generator seeded with {@code seed + t + g * 0x9E3779B9} (steps counted
- * from 0). So the same seed gives the same model twice on one device, a run resumed from a
+ * java.util.Random(seed + e)} ({@link StepOrder}: when a step takes several batches, batches of
+ * about the same cost share a step); the dropout masks (and a masked language model's masked genes)
+ * of step {@code t}'s batch {@code g} (its place among the batches whose gradients add up to the
+ * step, from 0) from libtorch's generator seeded with {@code seed + t + g * 0x9E3779B9} (steps
+ * counted from 0). So the same seed gives the same model twice on one device, a run resumed from a
  * checkpoint continues as the uninterrupted run would, with no generator state to save, and a batch
  * draws the same masks wherever it is computed.
  *
@@ -463,8 +463,8 @@ public final class FineTuner {
       int sinceBest = progress.sinceBest();
       boolean stopped = s.patience() > 0 && sinceBest >= s.patience();
       for (int e = epochs.size() + 1; e <= s.epochs() && !stopped; e++) {
-        List<LengthBatcher.Batch> order = new ArrayList<>(batches);
-        Collections.shuffle(order, new Random(s.seed() + e));
+        List<LengthBatcher.Batch> order =
+            StepOrder.of(batches, perStep, s.seed() + e, model.encoder().config());
         long start = System.nanoTime();
         double bestBefore = bestScore; // as they stand until the epoch ends
         int sinceBestBefore = sinceBest;
