@@ -40,8 +40,8 @@ final class StepOrder {
     Random random = new Random(seed);
     List<LengthBatcher.Batch> shuffled = new ArrayList<>(batches);
     Collections.shuffle(shuffled, random);
-    if (perStep <= 1) {
-      return shuffled; // as before accumulation existed: one batch a step
+    if (perStep <= 1 || shuffled.isEmpty()) {
+      return shuffled; // one batch a step: the plain shuffle, as before steps of several
     }
     Comparator<LengthBatcher.Batch> dearestFirst =
         Comparator.comparingDouble((LengthBatcher.Batch b) -> cost(b, model)).reversed();

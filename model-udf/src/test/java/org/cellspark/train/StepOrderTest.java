@@ -70,6 +70,11 @@ class StepOrderTest {
   }
 
   @Test
+  void noBatchesNoSteps() {
+    assertThat(StepOrder.of(List.of(), 4, 1, V1)).isEmpty();
+  }
+
+  @Test
   void stepsHoldBatchesOfTheSameCostAndTheShortStepComesLast() {
     // Costs 1 < 2 < 3 < 4 < 5 by length; two a step: {5, 4} and {3, 2} in either order, then {1}.
     List<LengthBatcher.Batch> batches = new ArrayList<>();
