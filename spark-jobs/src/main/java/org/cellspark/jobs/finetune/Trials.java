@@ -36,7 +36,6 @@ public final class Trials {
   /** The column holding a row's unit: the last of the rows a training task reads. */
   public static final String COLUMN = "_unit";
 
-  /** The column the units are dealt to their partitions by (dropped before the tasks). */
   private Trials() {}
 
   /** What a training task returns, as far as choosing among trials goes. */

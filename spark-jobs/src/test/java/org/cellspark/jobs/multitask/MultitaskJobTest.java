@@ -303,17 +303,11 @@ class MultitaskJobTest {
     String tokens = tokens(spark, VocabularyLoader.load(VOCABULARY), tmp.resolve("tokens"), 480);
     java.util.function.Function<String, MultitaskOptions> options =
         name ->
-            MultitaskOptions.builder()
-                .input(tokens)
-                .vocabulary(VOCABULARY)
-                .tasks(List.of("top", "has"))
-                .group("donor")
-                .model(MODEL)
+            twoTasks(tokens)
                 .output(tmp.resolve(name).toString())
                 .epochs(3)
                 .learningRate(3e-3)
                 .warmupSteps(5)
-                .batchTokens(512)
                 .checkpointMinutes(1e-9)
                 .build();
     MultitaskResult whole = MultitaskJob.run(spark, options.apply("whole"));
@@ -331,6 +325,21 @@ class MultitaskJobTest {
     assertThat(resumed.summary().get("training").toString()).contains("resumed_after_epoch=1");
     assertThat(tmp.resolve(".killed.cellspark-work")).doesNotExist();
     assertSameProbabilities(spark, resumed.output(), whole.output(), 480);
+  }
+
+  /**
+   * The tasks "top" and "has" of {@code tokens} with the tiny model, donors held out, 512 tokens a
+   * batch: what the resume, data-parallel and search tests train, each with its own epochs and
+   * rates.
+   */
+  private static MultitaskOptions.Builder twoTasks(String tokens) {
+    return MultitaskOptions.builder()
+        .input(tokens)
+        .vocabulary(VOCABULARY)
+        .tasks(List.of("top", "has"))
+        .group("donor")
+        .model(MODEL)
+        .batchTokens(512);
   }
 
   /** Every cell's probabilities for both tasks, in two outputs' predictions/, within 1e-5. */
@@ -364,17 +373,7 @@ class MultitaskJobTest {
   @Test
   void twoDataParallelWorkersTrainAsOneAccumulatingTwo(SparkSession spark) {
     String tokens = tokens(spark, VocabularyLoader.load(VOCABULARY), tmp.resolve("tokens"), 240);
-    MultitaskOptions.Builder options =
-        MultitaskOptions.builder()
-            .input(tokens)
-            .vocabulary(VOCABULARY)
-            .tasks(List.of("top", "has"))
-            .group("donor")
-            .model(MODEL)
-            .epochs(2)
-            .learningRate(3e-3)
-            .warmupSteps(2)
-            .batchTokens(512);
+    MultitaskOptions.Builder options = twoTasks(tokens).epochs(2).learningRate(3e-3).warmupSteps(2);
     MultitaskResult alone =
         MultitaskJob.run(
             spark, options.output(tmp.resolve("alone").toString()).gradientAccumulation(2).build());
@@ -409,17 +408,11 @@ class MultitaskJobTest {
     String tokens = tokens(spark, VocabularyLoader.load(VOCABULARY), tmp.resolve("tokens"), 480);
     java.util.function.BiFunction<String, Double, MultitaskOptions.Builder> options =
         (name, rate) ->
-            MultitaskOptions.builder()
-                .input(tokens)
-                .vocabulary(VOCABULARY)
-                .tasks(List.of("top", "has"))
-                .group("donor")
-                .model(MODEL)
+            twoTasks(tokens)
                 .output(tmp.resolve(name).toString())
                 .epochs(3)
                 .learningRate(rate)
-                .warmupSteps(5)
-                .batchTokens(512);
+                .warmupSteps(5);
     MultitaskResult searched =
         MultitaskJob.run(
             spark,
