@@ -20,6 +20,10 @@ HEAD "multitask": upstream MTLClassifier's step (GeneformerMultiTask restated): 
 (a learnt (256, 1) vector, softmax over the tokens, the weighted sum), dropout 0.02 on the pooled
 vector, three linear heads (2, 5 and 10 classes; cell c of the file labelled c % classes), the
 tasks' cross-entropies summed.
+HEAD "lora": the cell classifier's step with LoRA adapters as upstream Classifier's quantize trains
+(peft's LoraConfig r 64, lora_alpha 128, lora_dropout 0.1 on every layer's query and value; its
+LoRA Linear restated: base(x) + B(A(dropout(x))) * alpha / r), the checkpoint's weights frozen,
+AdamW over the adapters and the head.
 """
 import os
 import sys
@@ -35,6 +39,22 @@ import torch.nn.functional as F
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "model-udf/src/test/python"))
 import make_model_fixtures as fx  # noqa: E402
+
+
+class Lora(torch.nn.Module):
+    """peft's LoRA Linear: the frozen layer plus B(A(dropout(x))) * alpha / r; A kaiming-uniform, B 0."""
+
+    def __init__(self, base, r, alpha, p):
+        super().__init__()
+        self.base = base
+        self.A = torch.nn.Parameter(torch.empty(r, base.in_features))
+        torch.nn.init.kaiming_uniform_(self.A, a=5 ** 0.5)
+        self.B = torch.nn.Parameter(torch.zeros(base.out_features, r))
+        self.p = p
+        self.scaling = alpha / r
+
+    def forward(self, x):
+        return self.base(x) + F.linear(F.linear(fx.drop(x, self.p), self.A), self.B) * self.scaling
 
 
 def main():
@@ -60,6 +80,15 @@ def main():
         params = list(model.parameters()) + [attention] + [p for h in heads for p in h.parameters()]
     if mode == "mlm":
         params = list(model.parameters()) + list(mlm["dense"].parameters()) + list(mlm["norm"].parameters()) + [mlm["bias"]]
+    if mode == "lora":
+        for p in model.parameters():
+            p.requires_grad_(False)
+        params = list(head.parameters())
+        for layer in model.encoder.layer:
+            for target in ("query", "value"):
+                adapted = Lora(getattr(layer.attention.self, target), 64, 128.0, 0.1)
+                setattr(layer.attention.self, target, adapted)
+                params += [adapted.A, adapted.B]
     opt = torch.optim.AdamW(params, lr=5e-5, weight_decay=0.001)
 
     def step(i):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fine-tuning benchmark: Cellspark's training step vs a PyTorch eager loop (same model, cells,
 # batches, optimizer; one libtorch thread on each side), in one run. Usage:
-#   bench/finetune/run.sh [CELLS=48] [LENGTH=512] [BATCH=8] [STEPS=6] [ROUNDS=3] [HEAD=cell|gene|mlm|multitask]
+#   bench/finetune/run.sh [CELLS=48] [LENGTH=512] [BATCH=8] [STEPS=6] [ROUNDS=3] [HEAD=cell|gene|mlm|multitask|lora]
 # The two sides alternate, ROUNDS rounds each; the median of the rounds' ratios is reported.
 # Uses bench/work/embed/ (made once by bench/embed/make_inputs.py; needs Debian's python3-torch).
 set -euo pipefail

@@ -35,6 +35,11 @@ Methods (all inputs int64 / fp32, all outputs fp32, so no bf16 tensor ever cross
       torch.autocast runs BERT: the weights stay fp32 (their gradients too) and each linear layer
       casts its input and weights to bf16, attention runs in bf16, while embeddings, residual sums
       and LayerNorms stay fp32; mixed 0 computes in the weights' own type.
+  train_adapted_hidden_state(ids, mask, weights, adapters, config) -> as train_hidden_state, with LoRA
+      adapters on each layer's query and value projections (adapters: per layer its query's lora_A (rank,
+      hidden) and lora_B (hidden, rank), then its value's; config adds [scale, adapter dropout]): each adds
+      lora_B(lora_A(dropout(x))) * scale to its projection, as peft's LoRA Linear does. Its own method
+      (a list argument cannot be empty through DJL), so the other methods are as they were.
   clip_and_step(decayed, exp_avgs, exp_avg_sqs, others, exp_avgs, exp_avg_sqs, step, lr, beta1, beta2,
                 weight_decay, eps, max_norm) -> the gradients' global norm before clipping; clips them as
       torch.nn.utils.clip_grad_norm_ (foreach norm, one scale), takes one torch.optim.AdamW step with
@@ -114,15 +119,32 @@ class CellsparkBert(torch.nn.Module):
         x = F.embedding(ids, w[0]) + w[1][:n].unsqueeze(0) + w[2][0]
         return self.drop(F.layer_norm(x, [h], w[3], w[4], eps), p)
 
+    def low_rank(self, x: torch.Tensor, down: torch.Tensor, up: torch.Tensor, scale: float, p: float,
+                 mixed: int) -> torch.Tensor:
+        # A LoRA adapter's term, as peft's Linear adds it: up(down(dropout(x))) * scale, no biases.
+        d = self.drop(x, p)
+        if mixed == 2:
+            return F.linear(F.linear(d.to(torch.bfloat16), down.to(torch.bfloat16)), up.to(torch.bfloat16)) * scale
+        return F.linear(F.linear(d, down), up) * scale
+
+    def adapted(self, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, adapters: List[torch.Tensor], a: int,
+                scale: float, lora_p: float, mixed: int) -> torch.Tensor:
+        y = self.lin(x, w, b, mixed)
+        if len(adapters) > 0:
+            y = y + self.low_rank(x, adapters[a], adapters[a + 1], scale, lora_p, mixed)
+        return y
+
     def layer(self, x: torch.Tensor, mask: Optional[torch.Tensor], w: List[torch.Tensor], o: int, heads: int, eps: float,
-              activation: int, p: float, attention_p: float, mixed: int) -> torch.Tensor:
+              activation: int, p: float, attention_p: float, mixed: int, adapters: List[torch.Tensor], a: int,
+              scale: float, lora_p: float) -> torch.Tensor:
         b = x.size(0)
         n = x.size(1)
         h = x.size(2)
         hs = h // heads
-        q = self.lin(x, w[o], w[o + 1], mixed).view(b, n, heads, hs).transpose(1, 2)
+        q = self.adapted(x, w[o], w[o + 1], adapters, a, scale, lora_p, mixed).view(b, n, heads, hs).transpose(1, 2)
         k = self.lin(x, w[o + 2], w[o + 3], mixed).view(b, n, heads, hs).transpose(1, 2)
-        v = self.lin(x, w[o + 4], w[o + 5], mixed).view(b, n, heads, hs).transpose(1, 2)
+        v = self.adapted(x, w[o + 4], w[o + 5], adapters, a + 2, scale, lora_p, mixed).view(b, n, heads, hs)
+        v = v.transpose(1, 2)
         c = self.attend(q, k, v, mask, attention_p).transpose(1, 2).reshape(b, n, h)
         d = self.wide(self.lin(c, w[o + 6], w[o + 7], mixed), mixed)
         a = F.layer_norm(self.drop(d, p) + x, [h], w[o + 8], w[o + 9], eps)
@@ -132,11 +154,12 @@ class CellsparkBert(torch.nn.Module):
 
     def run(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, weights: List[torch.Tensor],
             heads: int, layer: int, eps: float, activation: int, p: float, attention_p: float,
-            mixed: int) -> torch.Tensor:
+            mixed: int, adapters: List[torch.Tensor], scale: float, lora_p: float) -> torch.Tensor:
         mask = self.key_mask(attention_mask)
         x = self.embed(input_ids, weights, eps, p)
         for l in range(layer):
-            x = self.layer(x, mask, weights, 5 + 16 * l, heads, eps, activation, p, attention_p, mixed)
+            x = self.layer(x, mask, weights, 5 + 16 * l, heads, eps, activation, p, attention_p, mixed, adapters,
+                           4 * l, scale, lora_p)
         return x.float()
 
     @torch.jit.export
@@ -152,7 +175,9 @@ class CellsparkBert(torch.nn.Module):
     @torch.jit.export
     def hidden_state(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, weights: List[torch.Tensor],
                      heads: int, layer: int, eps: float, activation: int) -> torch.Tensor:
-        return self.run(input_ids, attention_mask, weights, heads, layer, eps, activation, 0.0, 0.0, 0)
+        no_adapters: List[torch.Tensor] = []
+        return self.run(input_ids, attention_mask, weights, heads, layer, eps, activation, 0.0, 0.0, 0, no_adapters,
+                        0.0, 0.0)
 
     @torch.jit.export
     def train_hidden_state(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
@@ -164,7 +189,25 @@ class CellsparkBert(torch.nn.Module):
         p = float(config[4])
         attention_p = float(config[5])
         mixed = int(config[6])
-        return self.run(input_ids, attention_mask, weights, heads, layer, eps, activation, p, attention_p, mixed)
+        no_adapters: List[torch.Tensor] = []
+        return self.run(input_ids, attention_mask, weights, heads, layer, eps, activation, p, attention_p, mixed,
+                        no_adapters, 0.0, 0.0)
+
+    @torch.jit.export
+    def train_adapted_hidden_state(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                                   weights: List[torch.Tensor], adapters: List[torch.Tensor],
+                                   config: torch.Tensor) -> torch.Tensor:
+        heads = int(config[0])
+        layer = int(config[1])
+        activation = int(config[2])
+        eps = float(config[3])
+        p = float(config[4])
+        attention_p = float(config[5])
+        mixed = int(config[6])
+        scale = float(config[7])
+        lora_p = float(config[8])
+        return self.run(input_ids, attention_mask, weights, heads, layer, eps, activation, p, attention_p, mixed,
+                        adapters, scale, lora_p)
 
     def gradients(self, params: List[torch.Tensor]) -> List[torch.Tensor]:
         # Every weight passed has a gradient: the caller passes the weights that trained.
@@ -221,8 +264,9 @@ class CellsparkBert(torch.nn.Module):
         mask = self.key_mask(attention_mask)
         x = self.embed(input_ids, weights, eps, 0.0)
         out = [x.float()]
+        no_adapters: List[torch.Tensor] = []
         for l in range((len(weights) - 5) // 16):
-            x = self.layer(x, mask, weights, 5 + 16 * l, heads, eps, activation, 0.0, 0.0, 0)
+            x = self.layer(x, mask, weights, 5 + 16 * l, heads, eps, activation, 0.0, 0.0, 0, no_adapters, 0, 0.0, 0.0)
             out.append(x.float())
         return out
 

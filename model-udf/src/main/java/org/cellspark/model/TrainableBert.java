@@ -25,6 +25,9 @@ import org.cellspark.error.UserException;
  * on records them and reaches any method: an input named {@code module_method:NAME} selects it and
  * inputs named {@code name[]} become one list argument (the weights).
  *
+ * <p>With LoRA adapters ({@link #addAdapters}) the program's {@code train_adapted_hidden_state}
+ * runs instead, adding them to the query and value projections, and only they record gradients.
+ *
  * <p>Call {@link #lastHiddenState} inside a {@code GradientCollector}; the weights' gradients are
  * then {@code weight.getGradient()}.
  */
@@ -37,6 +40,8 @@ public final class TrainableBert implements AutoCloseable {
   private final PtSymbolBlock block;
   private final NDManager manager;
   private final List<NamedWeight> weights;
+  private List<NamedWeight> adapters = List.of();
+  private LoraAdapters.Settings lora;
   private final Precision precision;
   private final boolean graphOptimizer =
       Boolean.parseBoolean(
@@ -118,9 +123,52 @@ public final class TrainableBert implements AutoCloseable {
     return precision;
   }
 
-  /** The encoder's weights, in the program's order, recording gradients. */
+  /**
+   * The encoder's weights, in the program's order, recording gradients; then its LoRA adapters when
+   * it has them ({@link #addAdapters}: then they alone record gradients).
+   */
   public List<NamedWeight> weights() {
+    if (adapters.isEmpty()) {
+      return weights;
+    }
+    List<NamedWeight> all = new ArrayList<>(weights);
+    all.addAll(adapters);
+    return List.copyOf(all);
+  }
+
+  /** The checkpoint's own weights, without adapters. */
+  public List<NamedWeight> checkpointWeights() {
     return weights;
+  }
+
+  /**
+   * Puts LoRA adapters on every layer's query and value projections ({@link LoraAdapters}), their A
+   * drawn from {@code seed}; from then on the forward pass adds them, and the checkpoint's own
+   * weights stop recording gradients. Once per encoder.
+   */
+  public void addAdapters(LoraAdapters.Settings s, long seed) {
+    if (lora != null) {
+      throw new IllegalStateException("the encoder has adapters already");
+    }
+    s.checkFits(config);
+    adapters = LoraAdapters.create(config, s, seed, manager);
+    lora = s;
+    for (NamedWeight w : weights) { // the backward pass computes no gradient for them
+      w.value().setRequiresGradient(false);
+    }
+  }
+
+  /** The adapters' settings; null without adapters. */
+  public LoraAdapters.Settings adapterSettings() {
+    return lora;
+  }
+
+  /**
+   * {@code all} (this encoder's weights and a head's) as a checkpoint saves them: the adapters
+   * folded into the projections they adapt and left out; {@code all} itself without adapters.
+   */
+  public List<NamedWeight> forSaving(List<NamedWeight> all) {
+    return adapters.isEmpty() ? all : LoraAdapters.merged(all, adapters, lora);
   }
 
   /** The manager the weights live in (and that new arrays for them should use). */
@@ -146,6 +194,15 @@ public final class TrainableBert implements AutoCloseable {
    * {@code JniUtils.setSeed} for a run that repeats).
    */
   public NDArray lastHiddenState(NDArray ids, NDArray mask, double hidden, double attention) {
+    return lastHiddenState(ids, mask, hidden, attention, 0);
+  }
+
+  /**
+   * As above, with dropout at rate {@code adapterDropout} on the LoRA adapters' input (peft's
+   * {@code lora_dropout}) when the encoder has adapters.
+   */
+  public NDArray lastHiddenState(
+      NDArray ids, NDArray mask, double hidden, double attention, double adapterDropout) {
     if (ids.getShape().get(1) > config.maxPositions()) {
       throw new IllegalArgumentException(
           "sequence of "
@@ -158,20 +215,28 @@ public final class TrainableBert implements AutoCloseable {
       w.value().setName("weights[]");
       inputs.add(w.value());
     }
-    inputs.add(
-        ids.getManager()
-            .create(
-                new double[] {
-                  config.numHeads(),
-                  config.numLayers(),
-                  FusedBertEncoder.activationCode(config),
-                  config.layerNormEps(),
-                  hidden,
-                  attention,
-                  precision == Precision.BF16 ? 2 : 0
-                }));
+    for (NamedWeight a : adapters) { // a list argument of its own
+      a.value().setName("adapters[]");
+      inputs.add(a.value());
+    }
+    double[] settings = {
+      config.numHeads(),
+      config.numLayers(),
+      FusedBertEncoder.activationCode(config),
+      config.layerNormEps(),
+      hidden,
+      attention,
+      precision == Precision.BF16 ? 2 : 0
+    };
+    if (lora != null) {
+      settings = java.util.Arrays.copyOf(settings, settings.length + 2);
+      settings[settings.length - 2] = lora.scale();
+      settings[settings.length - 1] = adapterDropout;
+    }
+    inputs.add(ids.getManager().create(settings));
     NDArray method = ids.getManager().create("");
-    method.setName("module_method:train_hidden_state");
+    method.setName(
+        "module_method:" + (lora == null ? "train_hidden_state" : "train_adapted_hidden_state"));
     inputs.add(method);
     // As for inference (FusedBertEncoder): libtorch's profiling graph executor off, per thread.
     JniUtils.setGraphExecutorOptimize(graphOptimizer);

@@ -76,7 +76,8 @@ public final class CellClassifier implements Classifier<LabelledCells> {
    */
   public NDArray logits(NDManager m, TrainingBatch b, DropoutRates dropout) {
     NDArray last =
-        encoder.lastHiddenState(b.ids(m), b.mask(m), dropout.hidden(), dropout.attention());
+        encoder.lastHiddenState(
+            b.ids(m), b.mask(m), dropout.hidden(), dropout.attention(), dropout.adapters());
     NDArray pooled;
     if (pooling == Pooling.CLS) {
       pooled = last.get(":, 0, :");

@@ -12,9 +12,10 @@ import org.cellspark.model.BertConfig;
  * embeddings and on each layer's dense outputs, {@code attention_probs_dropout_prob} on the
  * attention probabilities, and {@code classifier_dropout} (the hidden rate when unset) on the
  * pooled vector before the head. Geneformer V1's checkpoints say 0.02, V2's 0.1. Evaluation and
- * inference use none.
+ * inference use none. {@code adapters}: on the input of LoRA adapters, when the encoder has them
+ * (peft's {@code lora_dropout}; not the checkpoint's to say).
  */
-public record DropoutRates(double hidden, double attention, double classifier)
+public record DropoutRates(double hidden, double attention, double classifier, double adapters)
     implements Serializable {
   public static final DropoutRates NONE = new DropoutRates(0, 0, 0);
 
@@ -22,20 +23,30 @@ public record DropoutRates(double hidden, double attention, double classifier)
   private static final double BERT_DEFAULT = 0.1;
 
   public DropoutRates {
-    for (double p : new double[] {hidden, attention, classifier}) {
+    for (double p : new double[] {hidden, attention, classifier, adapters}) {
       if (!(p >= 0 && p < 1)) {
         throw new IllegalArgumentException("a dropout rate must be in [0, 1), not " + p);
       }
     }
   }
 
-  /** The same rate everywhere (0 turns dropout off). */
+  /** Rates for a model without adapters. */
+  public DropoutRates(double hidden, double attention, double classifier) {
+    this(hidden, attention, classifier, 0);
+  }
+
+  /** These rates with {@code p} on the adapters' input. */
+  public DropoutRates withAdapters(double p) {
+    return new DropoutRates(hidden, attention, classifier, p);
+  }
+
+  /** The same rate everywhere in the model (0 turns dropout off); none on adapters. */
   public static DropoutRates of(double p) {
     return new DropoutRates(p, p, p);
   }
 
   public boolean none() {
-    return hidden == 0 && attention == 0 && classifier == 0;
+    return hidden == 0 && attention == 0 && classifier == 0 && adapters == 0;
   }
 
   /** The rates {@code config.json} gives; messages name the file and the key. */

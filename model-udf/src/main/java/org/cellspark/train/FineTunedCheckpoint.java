@@ -43,7 +43,7 @@ public final class FineTunedCheckpoint {
     JsonObject config = config(baseConfig, "BertForSequenceClassification", classes);
     config.addProperty("problem_type", "single_label_classification");
     config.addProperty(POOLING_KEY, model.pooling().name().toLowerCase(Locale.ROOT));
-    write(folder, config, model.weights());
+    write(folder, config, model.encoder().forSaving(model.weights()));
   }
 
   /**
@@ -52,7 +52,10 @@ public final class FineTunedCheckpoint {
    */
   public static void write(
       Path folder, GeneClassifier model, Path baseConfig, List<String> classes) {
-    write(folder, config(baseConfig, "BertForTokenClassification", classes), model.weights());
+    write(
+        folder,
+        config(baseConfig, "BertForTokenClassification", classes),
+        model.encoder().forSaving(model.weights()));
   }
 
   /**
@@ -69,7 +72,7 @@ public final class FineTunedCheckpoint {
     JsonArray architectures = new JsonArray();
     architectures.add("BertForMaskedLM");
     config.add("architectures", architectures);
-    write(folder, config, model.weights());
+    write(folder, config, model.encoder().forSaving(model.weights()));
   }
 
   /** The key of a multi-task model's tasks in its config.json: each task's name and classes. */
@@ -107,7 +110,7 @@ public final class FineTunedCheckpoint {
       list.add(one);
     }
     config.add(TASKS_KEY, list);
-    write(folder, config, model.weights());
+    write(folder, config, model.encoder().forSaving(model.weights()));
   }
 
   /** Whether {@code folder}'s config.json is a multi-task model's ({@link #TASKS_KEY}). */

@@ -25,6 +25,7 @@ import java.util.function.Function;
 import org.cellspark.collective.Collective;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.LengthBatcher;
+import org.cellspark.model.LoraAdapters;
 import org.cellspark.model.TrainableBert;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -412,7 +413,8 @@ public final class FineTuner {
       Settings s,
       Checkpoints checkpoints,
       Collective workers) {
-    List<TrainableBert.NamedWeight> trained = trainable(model.weights(), s.freezeLayers());
+    List<TrainableBert.NamedWeight> trained =
+        trainable(model.weights(), s.freezeLayers(), model.encoder().adapterSettings() != null);
     freezeOthers(model.weights(), trained);
     List<LengthBatcher.Batch> batches = LengthBatcher.byLength(train.lengths(), s.batchTokens());
     int perStep = s.accumulate() * workers.size();
@@ -421,11 +423,14 @@ public final class FineTuner {
         new LearningRateSchedule(
             s.learningRate(), (int) Math.round(s.warmupFraction() * total), total, s.decay());
     AdamW adam = new AdamW(s.learningRate(), 0.9, 0.999, 1e-8, s.weightDecay());
-    List<NDArray> best = copies(model.weights());
+    // Only the weights that train change: the others are the checkpoint's, loaded again by a run
+    // that resumes, so neither the best epoch's copies nor the states hold them (a LoRA state of
+    // V2-316M holds its adapters, not its 1.3 GB of weights).
+    List<NDArray> best = copies(trained);
     Path file = stateFile(checkpoints.scratch());
     boolean keeper = workers.rank() == 0;
     try {
-      Progress progress = resume(checkpoints, file, model, adam, trained, best);
+      Progress progress = resume(checkpoints, file, adam, trained, best);
       agree(workers, progress, batches.size(), train.size());
       GradientSum gradients = null;
       if (workers.size() > 1) {
@@ -438,7 +443,7 @@ public final class FineTuner {
           String.format(
               Locale.ROOT,
               "fine-tune: %,d training cells in %,d batches an epoch%s, %d epochs (%,d steps), %,d"
-                  + " validation cells, on %s%s%s",
+                  + " validation cells, on %s%s%s%s",
               train.size(),
               batches.size(),
               perStep > 1 ? " (" + perStep + " to a step)" : "",
@@ -446,6 +451,7 @@ public final class FineTuner {
               total,
               validation.size(),
               model.manager().getDevice(),
+              adapters(model, trained),
               workers.size() > 1
                   ? String.format(Locale.ROOT, " (worker %d of %d)", workers.rank(), workers.size())
                   : "",
@@ -455,7 +461,7 @@ public final class FineTuner {
       Consumer<Progress> keep =
           p -> {
             if (keeper) {
-              TrainingState.write(file, p, stateTensors(model, adam, trained, best));
+              TrainingState.write(file, p, stateTensors(adam, trained, best));
               checkpoints.save(file, p);
             }
           };
@@ -491,7 +497,7 @@ public final class FineTuner {
         boolean better = v.metric() > bestScore;
         if (better) {
           bestScore = v.metric();
-          keepAsBest(model.weights(), best);
+          keepAsBest(trained, best);
           sinceBest = 0;
         } else if (s.patience() > 0 && ++sinceBest >= s.patience()) {
           stopped = true;
@@ -520,7 +526,7 @@ public final class FineTuner {
         keep.accept(new Progress(epochs, adam.steps(), bestScore, sinceBest, Current.NONE));
       }
       if (!epochs.isEmpty()) {
-        restoreBest(model.weights(), best);
+        restoreBest(trained, best);
       }
       return new Result(List.copyOf(epochs), resumedAfter);
     } finally {
@@ -587,7 +593,6 @@ public final class FineTuner {
   private static Progress resume(
       Checkpoints checkpoints,
       Path file,
-      Classifier<?> model,
       AdamW adam,
       List<TrainableBert.NamedWeight> trained,
       List<NDArray> best) {
@@ -596,7 +601,7 @@ public final class FineTuner {
     }
     Progress p;
     try {
-      p = TrainingState.read(file, stateTensors(model, adam, trained, best));
+      p = TrainingState.read(file, stateTensors(adam, trained, best));
     } catch (UserException e) { // the message names the local copy; the user needs the original
       throw UserException.because(
           e,
@@ -609,19 +614,19 @@ public final class FineTuner {
     return p;
   }
 
-  /** Every tensor a state holds, by its name in the file. */
+  /**
+   * Every tensor a state holds, by its name in the file: the trained weights, their best epoch's
+   * values and AdamW's moments. (States written before held every weight under "model." and
+   * "best."; they resume, since only the names asked for are read.)
+   */
   private static Map<String, NDArray> stateTensors(
-      Classifier<?> model,
-      AdamW adam,
-      List<TrainableBert.NamedWeight> trained,
-      List<NDArray> best) {
+      AdamW adam, List<TrainableBert.NamedWeight> trained, List<NDArray> best) {
     Map<String, NDArray> out = new LinkedHashMap<>();
-    List<TrainableBert.NamedWeight> weights = model.weights();
-    for (TrainableBert.NamedWeight w : weights) {
+    for (TrainableBert.NamedWeight w : trained) {
       out.put("model." + w.name(), w.value());
     }
-    for (int i = 0; i < weights.size(); i++) {
-      out.put("best." + weights.get(i).name(), best.get(i));
+    for (int i = 0; i < trained.size(); i++) {
+      out.put("best." + trained.get(i).name(), best.get(i));
     }
     adam.state(trained).forEach((name, a) -> out.put("adam." + name, a));
     return out;
@@ -705,6 +710,28 @@ public final class FineTuner {
       }
     }
     return lossSum / Math.max(1, cells);
+  }
+
+  /** What the start line says of LoRA adapters: nothing without them. */
+  private static String adapters(Classifier<?> model, List<TrainableBert.NamedWeight> trained) {
+    LoraAdapters.Settings lora = model.encoder().adapterSettings();
+    if (lora == null) {
+      return "";
+    }
+    long all = 0;
+    for (TrainableBert.NamedWeight w : model.encoder().checkpointWeights()) {
+      all += w.value().size();
+    }
+    long training = 0;
+    for (TrainableBert.NamedWeight w : trained) {
+      training += w.value().size();
+    }
+    return String.format(
+        Locale.ROOT,
+        ", LoRA adapters (%s): %,d weights train, the checkpoint's %,d do not",
+        lora.describe(),
+        training,
+        all);
   }
 
   /** What the start line says of a resumed run: nothing for a new one. */
@@ -829,15 +856,21 @@ public final class FineTuner {
     }
   }
 
-  /** The weights that train: all but the embeddings and the first {@code freeze} layers. */
+  /**
+   * The weights that train: all but the embeddings and the first {@code freeze} layers; with LoRA
+   * adapters ({@code adapted}) the adapters of the other layers and the head, the checkpoint's
+   * encoder weights none.
+   */
   static List<TrainableBert.NamedWeight> trainable(
-      List<TrainableBert.NamedWeight> all, int freeze) {
-    if (freeze <= 0) {
+      List<TrainableBert.NamedWeight> all, int freeze, boolean adapted) {
+    if (freeze <= 0 && !adapted) {
       return all;
     }
     List<TrainableBert.NamedWeight> out = new ArrayList<>();
     for (TrainableBert.NamedWeight w : all) {
-      boolean frozen = w.name().startsWith("embeddings.");
+      boolean frozen =
+          w.name().startsWith("embeddings.")
+              || adapted && w.name().startsWith("encoder.") && !LoraAdapters.isAdapter(w.name());
       for (int l = 0; l < freeze && !frozen; l++) {
         frozen = w.name().startsWith("encoder.layer." + l + ".");
       }

@@ -45,7 +45,8 @@ public final class GeneClassifier implements Classifier<LabelledTokens> {
   /** Scores (labelled tokens, classes) for a batch, in the batch's order of labelled tokens. */
   NDArray logits(NDManager m, TokenBatch b, DropoutRates dropout) {
     NDArray last =
-        encoder.lastHiddenState(b.ids(m), b.mask(m), dropout.hidden(), dropout.attention());
+        encoder.lastHiddenState(
+            b.ids(m), b.mask(m), dropout.hidden(), dropout.attention(), dropout.adapters());
     if (dropout.classifier() > 0) {
       last = Dropout.dropout(last, (float) dropout.classifier(), true).singletonOrThrow();
     }

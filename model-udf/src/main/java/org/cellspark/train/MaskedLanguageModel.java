@@ -51,7 +51,8 @@ public final class MaskedLanguageModel implements Classifier<MaskedCells> {
    */
   NDArray logits(NDManager m, MaskedBatch b, DropoutRates dropout) {
     NDArray last =
-        encoder.lastHiddenState(b.ids(m), b.mask(m), dropout.hidden(), dropout.attention());
+        encoder.lastHiddenState(
+            b.ids(m), b.mask(m), dropout.hidden(), dropout.attention(), dropout.adapters());
     NDArray rows = last.reshape(-1, last.getShape().get(2));
     return head.apply(rows.get(new NDIndex("{}", m.create(b.positions()))));
   }

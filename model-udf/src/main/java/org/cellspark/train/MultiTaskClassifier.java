@@ -166,7 +166,9 @@ public final class MultiTaskClassifier implements Classifier<MultiLabelledCells>
   /** Each cell's pooled vector (cells, hidden), with the pooled vector's dropout applied. */
   NDArray pooled(NDManager m, TrainingBatch b, DropoutRates dropout) {
     NDArray mask = b.mask(m);
-    NDArray last = encoder.lastHiddenState(b.ids(m), mask, dropout.hidden(), dropout.attention());
+    NDArray last =
+        encoder.lastHiddenState(
+            b.ids(m), mask, dropout.hidden(), dropout.attention(), dropout.adapters());
     NDArray pooled =
         switch (pool) {
           case CLS -> last.get(":, 0, :");

@@ -24,6 +24,7 @@ import java.util.Random;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.LengthBatcher;
 import org.cellspark.infer.Pooling;
+import org.cellspark.model.LoraAdapters;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.model.WeightsFile;
 import org.cellspark.testing.Fixtures;
@@ -214,21 +215,34 @@ class FineTunerTest {
     return run(states, resumedAfter, FineTuner.DEFAULT_CHECKPOINT_EVERY, new ArrayList<>(), 1);
   }
 
-  /**
-   * The resume tests' run, saving within epochs every {@code every}, {@code accumulate} batches a
-   * step; its epochs into {@code out}.
-   */
   private static Evaluation run(
       SavedStates states,
       int[] resumedAfter,
       Duration every,
       List<FineTuner.Epoch> out,
       int accumulate) {
+    return run(states, resumedAfter, every, out, accumulate, null);
+  }
+
+  /**
+   * The resume tests' run, saving within epochs every {@code every}, {@code accumulate} batches a
+   * step, with LoRA adapters when {@code lora} is not null; its epochs into {@code out}.
+   */
+  private static Evaluation run(
+      SavedStates states,
+      int[] resumedAfter,
+      Duration every,
+      List<FineTuner.Epoch> out,
+      int accumulate,
+      LoraAdapters.Settings lora) {
     LabelledCells train = cells(600, 1);
     LabelledCells validation = cells(120, 2);
     float[] weights = {1f, 1f};
     try (TrainableBert encoder =
         TrainableBert.load(Fixtures.vocab("models/tiny-v2"), Device.cpu())) {
+      if (lora != null) {
+        encoder.addAdapters(lora, 42);
+      }
       CellClassifier model =
           new CellClassifier(encoder, Pooling.MEAN, CLS, EOS, head(2, 32, 3), new float[2]);
       FineTuner.Settings s = settings(4, LearningRateSchedule.Decay.COSINE, weights, 42);
@@ -244,7 +258,7 @@ class FineTunerTest {
                   .warmupFraction(s.warmupFraction())
                   .decay(s.decay())
                   .batchTokens(s.batchTokens())
-                  .dropout(s.dropout())
+                  .dropout(lora == null ? s.dropout() : s.dropout().withAdapters(lora.dropout()))
                   .maxGradNorm(s.maxGradNorm())
                   .seed(s.seed())
                   .checkpointEvery(every)
@@ -254,6 +268,72 @@ class FineTunerTest {
       resumedAfter[0] = result.resumedAfter();
       out.addAll(result.epochs());
       return Evaluation.of(model, validation, 4096, weights, 2);
+    }
+  }
+
+  /**
+   * With LoRA adapters a state holds what trains (the adapters, the head, their best values and
+   * moments), not the checkpoint's weights, which a resumed run loads again; the run resumes to the
+   * uninterrupted one. A state in the earlier layout (every weight under "model." and "best.")
+   * resumes too: the checkpoint's weights in it are passed over.
+   */
+  @Test
+  void aLoraStateHoldsWhatTrainsAndResumes(@TempDir Path tmp) throws IOException {
+    LoraAdapters.Settings lora = new LoraAdapters.Settings(4, 8, 0.1);
+    int[] resumedAfter = new int[1];
+    Duration every = FineTuner.DEFAULT_CHECKPOINT_EVERY;
+    Evaluation whole =
+        run(
+            new SavedStates(Files.createDirectory(tmp.resolve("whole"))),
+            resumedAfter,
+            every,
+            new ArrayList<>(),
+            1,
+            lora);
+    SavedStates states = new SavedStates(Files.createDirectory(tmp.resolve("killed")));
+    states.stopAfter = 2;
+    assertThatThrownBy(() -> run(states, resumedAfter, every, new ArrayList<>(), 1, lora))
+        .hasMessageContaining("killed after epoch 2");
+    WeightsFile state = WeightsFile.open(states.saved);
+    assertThat(state.tensors())
+        .containsKeys(
+            "model.encoder.layer.1.attention.self.value.lora_B.weight",
+            "best.encoder.layer.0.attention.self.query.lora_A.weight",
+            "adam.exp_avg.encoder.layer.0.attention.self.query.lora_A.weight",
+            "model.head.weight")
+        .doesNotContainKeys(
+            "model.encoder.layer.0.attention.self.query.weight",
+            "best.embeddings.word_embeddings.weight");
+    assertThat(state.tensors()).hasSize(4 * (4 * 2 + 2)); // model, best, two moments of each
+    // The earlier layout: the checkpoint's weights too, as a state written before held them.
+    Map<String, ai.djl.ndarray.NDArray> tensors = new java.util.LinkedHashMap<>();
+    try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(Device.cpu());
+        TrainableBert checkpoint =
+            TrainableBert.load(Fixtures.vocab("models/tiny-v2"), Device.cpu())) {
+      for (String name : state.tensors().keySet()) {
+        tensors.put(
+            name,
+            m.create(
+                state.floats(name),
+                new ai.djl.ndarray.types.Shape(state.tensors().get(name).shape())));
+      }
+      for (TrainableBert.NamedWeight w : checkpoint.weights()) {
+        tensors.put("model." + w.name(), w.value());
+        tensors.put("best." + w.name(), w.value());
+      }
+      Path earlier = tmp.resolve("earlier.safetensors");
+      org.cellspark.model.SafetensorsWriter.write(earlier, state.metadata(), tensors);
+      Files.move(earlier, states.saved, StandardCopyOption.REPLACE_EXISTING);
+    }
+    states.stopAfter = Integer.MAX_VALUE;
+    Evaluation resumed = run(states, resumedAfter, every, new ArrayList<>(), 1, lora);
+    assertThat(resumedAfter[0]).isEqualTo(2);
+    assertThat(resumed.predicted()).containsExactly(whole.predicted());
+    for (int i = 0; i < whole.probabilities().length; i++) {
+      for (int k = 0; k < 2; k++) {
+        assertThat(resumed.probabilities()[i][k])
+            .isCloseTo(whole.probabilities()[i][k], offset(1e-6f));
+      }
     }
   }
 

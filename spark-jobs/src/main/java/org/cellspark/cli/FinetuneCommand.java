@@ -75,6 +75,8 @@ final class FinetuneCommand implements Callable<Integer> {
 
   @Mixin TrainingArgs training;
 
+  @Mixin LoraArgs lora;
+
   @Mixin DataParallelArgs dataParallel;
 
   @Mixin SearchArgs search;
@@ -124,7 +126,7 @@ final class FinetuneCommand implements Callable<Integer> {
             .overwrite(overwrite)
             .search(search.parse(training.seed))
             .folds(folds);
-    FinetuneOptions options = dataParallel.applyTo(training.applyTo(builder)).build();
+    FinetuneOptions options = lora.applyTo(dataParallel.applyTo(training.applyTo(builder))).build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark finetune")) {
       FinetuneResult r = FinetuneJob.run(s.spark(), options);
       if (r.folds() > 0) {

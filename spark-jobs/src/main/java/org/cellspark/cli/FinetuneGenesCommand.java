@@ -75,6 +75,8 @@ final class FinetuneGenesCommand implements Callable<Integer> {
 
   @Mixin TrainingArgs training;
 
+  @Mixin LoraArgs lora;
+
   @Mixin SearchArgs search;
 
   @Option(
@@ -117,7 +119,7 @@ final class FinetuneGenesCommand implements Callable<Integer> {
             .maxCells(maxCells)
             .search(search.parse(training.seed))
             .overwrite(overwrite);
-    GeneFinetuneOptions options = training.applyTo(builder).build();
+    GeneFinetuneOptions options = lora.applyTo(training.applyTo(builder)).build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark finetune-genes")) {
       GeneFinetuneResult r = GeneFinetuneJob.run(s.spark(), options);
       spec.commandLine()

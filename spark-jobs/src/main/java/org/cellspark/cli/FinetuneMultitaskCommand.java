@@ -83,6 +83,8 @@ final class FinetuneMultitaskCommand implements Callable<Integer> {
 
   @Mixin TrainingArgs training;
 
+  @Mixin LoraArgs lora;
+
   @Mixin DataParallelArgs dataParallel;
 
   @Mixin SearchArgs search;
@@ -125,7 +127,8 @@ final class FinetuneMultitaskCommand implements Callable<Integer> {
             .rareThreshold(rareThreshold)
             .overwrite(overwrite)
             .search(search.parse(training.seed));
-    MultitaskOptions options = dataParallel.applyTo(training.applyTo(builder)).build();
+    MultitaskOptions options =
+        lora.applyTo(dataParallel.applyTo(training.applyTo(builder))).build();
     try (SparkArgs.Session s = sparkArgs.session("cellspark finetune-multitask")) {
       MultitaskResult r = MultitaskJob.run(s.spark(), options);
       var out = spec.commandLine().getOut();

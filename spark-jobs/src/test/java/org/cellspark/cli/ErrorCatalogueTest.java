@@ -525,6 +525,41 @@ class ErrorCatalogueTest {
               output.toString());
         });
     s.put(
+        "lora-rank-above-hidden-size",
+        w -> {
+          Path output = w.out().resolve("ft");
+          return Attempt.of(
+              output,
+              "finetune",
+              "--input",
+              tokensV2With(w, "donor").toString(),
+              "--label",
+              "donor",
+              "--model",
+              TINY_V2.toString(),
+              "--lora",
+              "--output",
+              output.toString());
+        });
+    s.put(
+        "lora-settings-without-lora",
+        w -> {
+          Path output = w.out().resolve("ft");
+          return Attempt.of(
+              output,
+              "finetune",
+              "--input",
+              tokensV2With(w, "donor").toString(),
+              "--label",
+              "donor",
+              "--model",
+              TINY_V2.toString(),
+              "--lora-rank",
+              "8",
+              "--output",
+              output.toString());
+        });
+    s.put(
         "search-range-without-trials",
         w -> {
           Path output = w.out().resolve("ft");

@@ -159,6 +159,7 @@ public final class FinetuneJob {
     String vocabularyLocation = vocabularyOf(table, o);
     Vocabulary vocabulary = VocabularyLoader.load(vocabularyLocation);
     ResolvedModel model = ResolvedModel.of(o.model());
+    o.training().checkAgainst(model.config());
     DropoutRates dropout = o.training().dropoutRates(model.configFile());
     StagedOutput out = StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.input()));
     try (JobScope job = JobScope.start(sc, "cellspark finetune", out)) {

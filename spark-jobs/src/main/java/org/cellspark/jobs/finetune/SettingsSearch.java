@@ -479,7 +479,8 @@ public final class SettingsSearch implements Serializable {
           t.seed(),
           t.checkpointMinutes(),
           t.gradientAccumulation(),
-          t.dataParallel());
+          t.dataParallel(),
+          t.lora());
     } catch (NumberFormatException e) {
       throw UserException.of(
           "--search %s=%s: '%s' is not a value %s takes", name, value, value, "--" + name);

@@ -9,7 +9,10 @@ import java.util.Map;
 import org.cellspark.infer.LengthBatcher;
 import org.cellspark.jobs.common.CellSelection;
 import org.cellspark.jobs.common.OptionProblems;
+import org.cellspark.model.BertConfig;
+import org.cellspark.model.LoraAdapters;
 import org.cellspark.model.Precision;
+import org.cellspark.model.TrainableBert;
 import org.cellspark.train.DropoutRates;
 import org.cellspark.train.FineTuner;
 import org.cellspark.train.LearningRateSchedule;
@@ -36,6 +39,8 @@ import org.cellspark.train.LearningRateSchedule;
  * @param dataParallel executors training one model at once, each a copy computing its share of
  *     every step's batches, their gradients summed (1: one task trains); N of them with
  *     accumulation A train as one with N x A
+ * @param lora LoRA adapters on the query and value projections train instead of the checkpoint's
+ *     encoder weights (upstream's quantize, without the 4-bit weights); null: the whole encoder
  */
 public record TrainingOptions(
     int epochs,
@@ -53,7 +58,8 @@ public record TrainingOptions(
     long seed,
     double checkpointMinutes,
     int gradientAccumulation,
-    int dataParallel)
+    int dataParallel,
+    LoraAdapters.Settings lora)
     implements Serializable {
 
   /** Data-parallel workers at most: one training's tasks must all run at once. */
@@ -97,6 +103,50 @@ public record TrainingOptions(
     if (!(checkpointMinutes >= 0)) {
       problems.add("--checkpoint-minutes must be >= 0 (0: at the ends of epochs only)");
     }
+    if (lora != null) {
+      if (lora.rank() < 1) {
+        problems.add("--lora-rank must be at least 1");
+      }
+      if (!(lora.alpha() > 0)) {
+        problems.add("--lora-alpha must be > 0");
+      }
+      if (!(lora.dropout() >= 0 && lora.dropout() < 1)) {
+        problems.add("--lora-dropout must be at least 0 and below 1");
+      }
+    }
+  }
+
+  /** Refuses what the model's shape does not allow: a LoRA rank above its hidden size. */
+  public void checkAgainst(BertConfig config) {
+    if (lora != null) {
+      lora.checkFits(config);
+    }
+  }
+
+  /** For pretraining, which trains the whole model: LoRA refused. */
+  public void refuseLora(OptionProblems problems) {
+    if (lora != null) {
+      problems.add(
+          "--lora fine-tunes adapters on a trained model; pretrain trains the whole model: leave"
+              + " --lora out, or fine-tune the pretrained model with it");
+    }
+  }
+
+  /**
+   * The encoder to train, from the checkpoint at {@code location} on {@code device}: in this
+   * precision, with LoRA adapters (their start drawn from the seed) when asked for.
+   */
+  public TrainableBert encoder(Path location, ai.djl.Device device) {
+    TrainableBert encoder = TrainableBert.load(location, device, precision);
+    if (lora != null) {
+      try {
+        encoder.addAdapters(lora, seed);
+      } catch (RuntimeException e) {
+        encoder.close();
+        throw e;
+      }
+    }
+    return encoder;
   }
 
   /** For the commands whose trainings each run in one task: data parallelism refused. */
@@ -141,9 +191,13 @@ public record TrainingOptions(
     return f;
   }
 
-  /** The dropout rates to train with: --dropout everywhere, else the checkpoint's config. */
+  /**
+   * The dropout rates to train with: --dropout everywhere in the model, else the checkpoint's
+   * config; and --lora-dropout on the adapters' input.
+   */
   public DropoutRates dropoutRates(Path configFile) {
-    return dropout == null ? DropoutRates.read(configFile) : DropoutRates.of(dropout);
+    DropoutRates model = dropout == null ? DropoutRates.read(configFile) : DropoutRates.of(dropout);
+    return lora == null ? model : model.withAdapters(lora.dropout());
   }
 
   /**
@@ -196,6 +250,14 @@ public record TrainingOptions(
     r.put("classifier", rates.classifier());
     r.put("from", dropout == null ? "config.json" : "--dropout");
     m.put("dropout", r);
+    if (lora != null) { // only then, so that other runs' fingerprints stay as they were
+      Map<String, Object> l = new java.util.LinkedHashMap<>();
+      l.put("rank", lora.rank());
+      l.put("alpha", lora.alpha());
+      l.put("dropout", lora.dropout());
+      l.put("targets", LoraAdapters.TARGETS);
+      m.put("lora", l);
+    }
   }
 
   /**
@@ -219,6 +281,7 @@ public record TrainingOptions(
     private double checkpointMinutes = FineTuner.DEFAULT_CHECKPOINT_EVERY.toMinutes();
     private int gradientAccumulation = 1;
     private int dataParallel = 1;
+    private LoraAdapters.Settings lora;
 
     /**
      * @param epochs the kind's default (upstream: 10 for cells, 1 for genes)
@@ -247,7 +310,8 @@ public record TrainingOptions(
           seed,
           checkpointMinutes,
           gradientAccumulation,
-          dataParallel);
+          dataParallel,
+          lora);
     }
 
     /** Every training option from {@code t}. */
@@ -267,7 +331,8 @@ public record TrainingOptions(
           .seed(t.seed())
           .checkpointMinutes(t.checkpointMinutes())
           .gradientAccumulation(t.gradientAccumulation())
-          .dataParallel(t.dataParallel());
+          .dataParallel(t.dataParallel())
+          .lora(t.lora());
     }
 
     public B epochs(int v) {
@@ -347,6 +412,12 @@ public record TrainingOptions(
 
     public B dataParallel(int v) {
       dataParallel = v;
+      return self();
+    }
+
+    /** LoRA adapters' settings; null (the default) trains the whole encoder. */
+    public B lora(LoraAdapters.Settings v) {
+      lora = v;
       return self();
     }
   }

@@ -192,8 +192,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
     LabelledCells validation = cells.get("validation");
     float[] weights = classWeights(train, names.size(), training.balanced());
     ResolvedModel model = ResolvedModel.of(o.model()); // resolved on this node
-    try (TrainableBert encoder =
-        TrainableBert.load(model.path(), TaskDevice.current(), training.precision())) {
+    try (TrainableBert encoder = training.encoder(model.path(), TaskDevice.current())) {
       CellClassifier classifier =
           new CellClassifier(
               encoder,

@@ -85,6 +85,7 @@ public final class GeneFinetuneJob {
       folds = folds.predicting(genesToPredict(o, vocabulary, hadoop));
     }
     ResolvedModel model = ResolvedModel.of(o.model());
+    o.training().checkAgainst(model.config());
     DropoutRates dropout = o.training().dropoutRates(model.configFile());
     List<SettingsSearch.Trial> trials = o.search().trials(o.training());
     if (o.search().shortfall() != null) {

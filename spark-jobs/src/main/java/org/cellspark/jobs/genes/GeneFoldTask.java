@@ -197,8 +197,7 @@ final class GeneFoldTask
     LabelledTokens train = byRole.get(GeneFolds.Role.TRAIN);
     float[] weights = classWeights(train, names.size(), training.balanced());
     ResolvedModel model = ResolvedModel.of(o.model()); // resolved on this node
-    try (TrainableBert encoder =
-        TrainableBert.load(model.path(), TaskDevice.current(), training.precision())) {
+    try (TrainableBert encoder = training.encoder(model.path(), TaskDevice.current())) {
       GeneClassifier classifier =
           new GeneClassifier(
               encoder,

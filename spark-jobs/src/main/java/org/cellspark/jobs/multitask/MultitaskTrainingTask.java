@@ -194,8 +194,7 @@ final class MultitaskTrainingTask
     MultiLabelledCells train = cells.get("train"); // every task has cells there: the driver checked
     float[] weights = classWeights(train, training.balanced());
     ResolvedModel model = ResolvedModel.of(o.model()); // resolved on this node
-    try (TrainableBert encoder =
-        TrainableBert.load(model.path(), TaskDevice.current(), training.precision())) {
+    try (TrainableBert encoder = training.encoder(model.path(), TaskDevice.current())) {
       MultiTaskClassifier classifier = newClassifier(encoder, model.config().hiddenSize());
       FineTuner.Result run =
           FineTuner.train(

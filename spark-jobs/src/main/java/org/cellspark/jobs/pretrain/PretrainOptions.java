@@ -50,6 +50,7 @@ public record PretrainOptions(
               + " config.json to start a new model from)");
     }
     training.addProblems(problems);
+    training.refuseLora(problems);
     if (training.balanced()) {
       problems.add("--class-weights does not apply to pretraining: every masked gene weighs 1");
     }

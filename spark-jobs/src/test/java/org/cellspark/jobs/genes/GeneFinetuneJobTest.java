@@ -452,6 +452,42 @@ class GeneFinetuneJobTest {
     return org.assertj.core.data.Offset.offset(1e-5);
   }
 
+  /**
+   * --lora: adapters and the token head learn the gene classes (one fold run), and the fold's saved
+   * model is a plain BertForTokenClassification folder, the adapters folded into the query and
+   * value projections and every other encoder weight the checkpoint's.
+   */
+  @Test
+  void loraAdaptersLearnTheGeneClasses(SparkSession spark) throws Exception {
+    String tokens = tokens(spark, tmp.resolve("tokens"), 600, true);
+    Path model = modelWithGeneFamilies();
+    GeneFinetuneResult r =
+        GeneFinetuneJob.run(
+            spark,
+            options(tokens, "lora")
+                .model(model.toString())
+                .runFolds(1)
+                .learningRate(1e-2)
+                .lora(new org.cellspark.model.LoraAdapters.Settings(8, 16, 0.1))
+                .build());
+    assertThat(r.macroF1()).as("test macro-F1 of the fold").isGreaterThan(0.8);
+    Path out = Path.of(r.output().replaceFirst("^file:", ""));
+    var saved =
+        org.cellspark.model.WeightsFile.open(out.resolve("models/fold-1/model.safetensors"));
+    var checkpoint = org.cellspark.model.WeightsFile.open(model.resolve("model.safetensors"));
+    assertThat(saved.tensors().keySet())
+        .noneMatch(org.cellspark.model.LoraAdapters::isAdapter)
+        .contains("classifier.weight");
+    for (String name : List.of("query", "value", "key")) {
+      String weight = "bert.encoder.layer.0.attention.self." + name + ".weight";
+      if (name.equals("key")) {
+        assertThat(saved.floatArray(weight)).containsExactly(checkpoint.floatArray(weight));
+      } else {
+        assertThat(saved.floatArray(weight)).isNotEqualTo(checkpoint.floatArray(weight));
+      }
+    }
+  }
+
   @Test
   void staysAtChanceWhereTheCellsDoNotShowTheClasses(SparkSession spark) throws IOException {
     String tokens = tokens(spark, tmp.resolve("shuffled"), 300, false);

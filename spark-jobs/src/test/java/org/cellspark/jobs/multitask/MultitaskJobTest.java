@@ -328,6 +328,59 @@ class MultitaskJobTest {
   }
 
   /**
+   * --lora with the multi-task heads: a killed run resumes to the uninterrupted one (the state
+   * holds the adapters and their moments), two data-parallel workers train what one task
+   * accumulating two trains (the adapters' gradients summed), and the saved model has the adapters
+   * folded into the query and value projections, every other encoder weight the checkpoint's.
+   */
+  @Test
+  void loraResumesAndSplitsOverWorkersAsTheWholeModelDoes(SparkSession spark) throws Exception {
+    String tokens = tokens(spark, VocabularyLoader.load(VOCABULARY), tmp.resolve("tokens"), 240);
+    java.util.function.Function<String, MultitaskOptions.Builder> options =
+        name ->
+            twoTasks(tokens)
+                .output(tmp.resolve(name).toString())
+                .epochs(2)
+                .learningRate(1e-2)
+                .warmupSteps(2)
+                .checkpointMinutes(1e-9)
+                .gradientAccumulation(2)
+                .lora(new org.cellspark.model.LoraAdapters.Settings(4, 8, 0.1));
+    MultitaskResult whole = MultitaskJob.run(spark, options.apply("whole").build());
+    assertThat(whole.summary().get("options").toString())
+        .contains("lora={rank=4, alpha=8.0, dropout=0.1, targets=[query, value]}");
+    int steps = 3;
+    spark.conf().set(FaultInjection.STOP_FINETUNE_AFTER_STEPS, Integer.toString(steps));
+    try {
+      assertThatThrownBy(() -> MultitaskJob.run(spark, options.apply("killed").build()))
+          .hasStackTraceContaining("stopped after step " + steps);
+    } finally {
+      spark.conf().unset(FaultInjection.STOP_FINETUNE_AFTER_STEPS);
+    }
+    MultitaskResult resumed = MultitaskJob.run(spark, options.apply("killed").build());
+    assertThat(resumed.summary().get("training").toString()).contains("resumed_after_epoch=");
+    assertSameProbabilities(spark, resumed.output(), whole.output(), 240);
+    MultitaskResult both =
+        MultitaskJob.run(
+            spark, options.apply("both").gradientAccumulation(1).dataParallel(2).build());
+    assertSameProbabilities(spark, both.output(), whole.output(), 240);
+
+    var saved =
+        org.cellspark.model.WeightsFile.open(
+            Path.of(java.net.URI.create(whole.output())).resolve("model/model.safetensors"));
+    var checkpoint = org.cellspark.model.WeightsFile.open(Path.of(MODEL, "model.safetensors"));
+    assertThat(saved.tensors().keySet())
+        .noneMatch(org.cellspark.model.LoraAdapters::isAdapter)
+        .contains("attention_pool.attention_weights", "classification_heads.1.weight");
+    assertThat(saved.floatArray("bert.encoder.layer.1.attention.self.value.weight"))
+        .isNotEqualTo(checkpoint.floatArray("bert.encoder.layer.1.attention.self.value.weight"));
+    assertThat(saved.floatArray("bert.encoder.layer.1.attention.self.key.weight"))
+        .containsExactly(checkpoint.floatArray("bert.encoder.layer.1.attention.self.key.weight"));
+    assertThat(saved.floatArray("bert.embeddings.word_embeddings.weight"))
+        .containsExactly(checkpoint.floatArray("bert.embeddings.word_embeddings.weight"));
+  }
+
+  /**
    * The tasks "top" and "has" of {@code tokens} with the tiny model, donors held out, 512 tokens a
    * batch: what the resume, data-parallel and search tests train, each with its own epochs and
    * rates.
