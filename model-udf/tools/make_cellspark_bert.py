@@ -182,32 +182,24 @@ class CellsparkBert(torch.nn.Module):
     @torch.jit.export
     def train_hidden_state(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                            weights: List[torch.Tensor], config: torch.Tensor) -> torch.Tensor:
-        heads = int(config[0])
-        layer = int(config[1])
-        activation = int(config[2])
-        eps = float(config[3])
-        p = float(config[4])
-        attention_p = float(config[5])
-        mixed = int(config[6])
         no_adapters: List[torch.Tensor] = []
-        return self.run(input_ids, attention_mask, weights, heads, layer, eps, activation, p, attention_p, mixed,
-                        no_adapters, 0.0, 0.0)
+        return self.train_run(input_ids, attention_mask, weights, no_adapters, config)
 
     @torch.jit.export
     def train_adapted_hidden_state(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                                    weights: List[torch.Tensor], adapters: List[torch.Tensor],
                                    config: torch.Tensor) -> torch.Tensor:
-        heads = int(config[0])
-        layer = int(config[1])
-        activation = int(config[2])
-        eps = float(config[3])
-        p = float(config[4])
-        attention_p = float(config[5])
-        mixed = int(config[6])
-        scale = float(config[7])
-        lora_p = float(config[8])
-        return self.run(input_ids, attention_mask, weights, heads, layer, eps, activation, p, attention_p, mixed,
-                        adapters, scale, lora_p)
+        return self.train_run(input_ids, attention_mask, weights, adapters, config)
+
+    def train_run(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, weights: List[torch.Tensor],
+                  adapters: List[torch.Tensor], config: torch.Tensor) -> torch.Tensor:
+        scale = 0.0
+        lora_p = 0.0
+        if len(adapters) > 0:
+            scale = float(config[7])
+            lora_p = float(config[8])
+        return self.run(input_ids, attention_mask, weights, int(config[0]), int(config[1]), float(config[3]),
+                        int(config[2]), float(config[4]), float(config[5]), int(config[6]), adapters, scale, lora_p)
 
     def gradients(self, params: List[torch.Tensor]) -> List[torch.Tensor]:
         # Every weight passed has a gradient: the caller passes the weights that trained.

@@ -98,6 +98,7 @@ public final class ModelLoader {
           return new ModelFiles(
               torchscript, path.resolve("config.json"), isTorchScript(torchscript));
         }
+        refuseLoraAdapter(path);
         List<String> below = modelsBelow(path);
         throw UserException.of(
             "Model folder %s has none of model.safetensors, pytorch_model.bin and model.pt.%s Use"
@@ -234,7 +235,26 @@ public final class ModelLoader {
     return config(config, path);
   }
 
+  /**
+   * Refuses a folder of peft's adapter files (what upstream's Classifier saves with quantize=True):
+   * without its base model it is no model, and the message says how to make one.
+   */
+  private static void refuseLoraAdapter(Path folder) {
+    if (Files.isRegularFile(folder.resolve("adapter_config.json"))) {
+      throw UserException.of(
+          "Model folder %s is a LoRA adapter (peft's adapter_config.json), as upstream's"
+              + " Classifier saves with quantize=True, not a whole model. Fold it into its base"
+              + " model in Python (PeftModel.from_pretrained(base, folder).merge_and_unload()"
+              + ".save_pretrained(DIR)) and pass DIR; or fine-tune with cellspark finetune --lora,"
+              + " which saves a whole model",
+          folder);
+    }
+  }
+
   private static BertConfig config(Path config, Path model) {
+    if (!Files.isRegularFile(config) && Files.isDirectory(model)) {
+      refuseLoraAdapter(model);
+    }
     if (!Files.isRegularFile(config)) {
       throw UserException.of(
           "Model %s needs its config.json beside it (%s not found): it gives the vocabulary size,"

@@ -211,6 +211,16 @@ class FineTunerTest {
     assertThat(states.saved).as("no epoch ended").doesNotExist();
   }
 
+  /** The same predictions, and every probability within 1e-6. */
+  private static void assertSameEvaluation(Evaluation got, Evaluation want) {
+    assertThat(got.predicted()).containsExactly(want.predicted());
+    for (int i = 0; i < want.probabilities().length; i++) {
+      for (int k = 0; k < 2; k++) {
+        assertThat(got.probabilities()[i][k]).isCloseTo(want.probabilities()[i][k], offset(1e-6f));
+      }
+    }
+  }
+
   private static Evaluation run(SavedStates states, int[] resumedAfter) {
     return run(states, resumedAfter, FineTuner.DEFAULT_CHECKPOINT_EVERY, new ArrayList<>(), 1);
   }
@@ -328,13 +338,7 @@ class FineTunerTest {
     states.stopAfter = Integer.MAX_VALUE;
     Evaluation resumed = run(states, resumedAfter, every, new ArrayList<>(), 1, lora);
     assertThat(resumedAfter[0]).isEqualTo(2);
-    assertThat(resumed.predicted()).containsExactly(whole.predicted());
-    for (int i = 0; i < whole.probabilities().length; i++) {
-      for (int k = 0; k < 2; k++) {
-        assertThat(resumed.probabilities()[i][k])
-            .isCloseTo(whole.probabilities()[i][k], offset(1e-6f));
-      }
-    }
+    assertSameEvaluation(resumed, whole);
   }
 
   /**
@@ -370,13 +374,7 @@ class FineTunerTest {
     Evaluation resumed = run(states, resumedAfter);
     assertThat(resumedAfter[0]).isEqualTo(2);
     assertThat(states.epochsDone).isEqualTo(4);
-    assertThat(resumed.predicted()).containsExactly(whole.predicted());
-    for (int i = 0; i < whole.probabilities().length; i++) {
-      for (int k = 0; k < 2; k++) {
-        assertThat(resumed.probabilities()[i][k])
-            .isCloseTo(whole.probabilities()[i][k], offset(1e-6f));
-      }
-    }
+    assertSameEvaluation(resumed, whole);
   }
 
   /**
@@ -412,13 +410,7 @@ class FineTunerTest {
     List<FineTuner.Epoch> resumedEpochs = new ArrayList<>();
     Evaluation resumed = run(states, resumedAfter, everyStep, resumedEpochs, 1);
     assertThat(resumedAfter[0]).isEqualTo(1);
-    assertThat(resumed.predicted()).containsExactly(whole.predicted());
-    for (int i = 0; i < whole.probabilities().length; i++) {
-      for (int k = 0; k < 2; k++) {
-        assertThat(resumed.probabilities()[i][k])
-            .isCloseTo(whole.probabilities()[i][k], offset(1e-6f));
-      }
-    }
+    assertSameEvaluation(resumed, whole);
     assertThat(resumedEpochs).hasSameSizeAs(wholeEpochs);
     for (int e = 0; e < wholeEpochs.size(); e++) {
       assertThat(resumedEpochs.get(e).trainLoss())
@@ -458,12 +450,7 @@ class FineTunerTest {
     List<FineTuner.Epoch> resumedEpochs = new ArrayList<>();
     Evaluation resumed = run(states, resumedAfter, everyStep, resumedEpochs, 3);
     assertThat(resumedAfter[0]).isEqualTo(1);
-    for (int i = 0; i < whole.probabilities().length; i++) {
-      for (int k = 0; k < 2; k++) {
-        assertThat(resumed.probabilities()[i][k])
-            .isCloseTo(whole.probabilities()[i][k], offset(1e-6f));
-      }
-    }
+    assertSameEvaluation(resumed, whole);
     for (int e = 0; e < wholeEpochs.size(); e++) {
       assertThat(resumedEpochs.get(e).trainLoss())
           .isCloseTo(wholeEpochs.get(e).trainLoss(), within(1e-6));

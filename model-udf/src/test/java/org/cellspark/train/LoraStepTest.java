@@ -21,7 +21,9 @@ import org.cellspark.model.LoraAdapters;
 import org.cellspark.model.Precision;
 import org.cellspark.model.TrainableBert;
 import org.cellspark.testing.Fixtures;
+import org.cellspark.testing.Gpu;
 import org.cellspark.testing.Vectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,18 +86,43 @@ class LoraStepTest {
     return FineTuner.trainable(model.weights(), 0, true);
   }
 
+  /** The reference's class weights and clipping. */
+  private static FineTuner.Settings.Builder settings() {
+    return FineTuner.Settings.builder(Vectors.floats(SETTINGS.getAsJsonArray("class_weights")))
+        .maxGradNorm(SETTINGS.get("max_grad_norm").getAsDouble());
+  }
+
+  /** One FineTuner step on the reference's batch with its optimizer; the loss. */
+  private static float step(CellClassifier model, FineTuner.Settings s) {
+    return FineTuner.step(
+        model,
+        batch(),
+        trained(model),
+        TrainingStepTest.adam(SETTINGS),
+        SETTINGS.get("lr").getAsDouble(),
+        s);
+  }
+
   @Test
   void anAdaptedStepEqualsPyTorchs() {
-    try (TrainableBert encoder = TrainableBert.load(TINY, Device.cpu())) {
+    adaptedStep(Device.cpu());
+  }
+
+  /** The same step on a GPU (without dropout: CUDA draws other masks than the CPU). */
+  @Test
+  @Tag(Gpu.TAG)
+  void anAdaptedStepOnAGpuEqualsPyTorchs() {
+    adaptedStep(Gpu.device());
+  }
+
+  private static void adaptedStep(Device device) {
+    try (TrainableBert encoder = TrainableBert.load(TINY, device)) {
       CellClassifier model = classifier(encoder);
       Map<String, NDArray> byName = TrainingStepTest.byName(model);
       float[] frozenBefore =
           byName.get("encoder.layer.0.attention.self.query.weight").toFloatArray();
       List<TrainableBert.NamedWeight> trained = trained(model);
-      FineTuner.Settings s =
-          FineTuner.Settings.builder(Vectors.floats(SETTINGS.getAsJsonArray("class_weights")))
-              .maxGradNorm(SETTINGS.get("max_grad_norm").getAsDouble())
-              .build();
+      FineTuner.Settings s = settings().build();
       float loss;
       try (NDManager m = model.manager().newSubManager();
           GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -151,24 +178,16 @@ class LoraStepTest {
     try (TrainableBert encoder = TrainableBert.load(TINY, Device.cpu())) {
       CellClassifier model = classifier(encoder);
       FineTuner.Settings s =
-          FineTuner.Settings.builder(Vectors.floats(SETTINGS.getAsJsonArray("class_weights")))
+          settings()
               .dropout(
                   new DropoutRates(
                           rates.get("hidden").getAsDouble(),
                           rates.get("attention").getAsDouble(),
                           rates.get("classifier").getAsDouble())
                       .withAdapters(LORA.get("dropout").getAsDouble()))
-              .maxGradNorm(SETTINGS.get("max_grad_norm").getAsDouble())
               .seed(rates.get("seed").getAsLong())
               .build();
-      float loss =
-          FineTuner.step(
-              model,
-              batch(),
-              trained(model),
-              TrainingStepTest.adam(SETTINGS),
-              SETTINGS.get("lr").getAsDouble(),
-              s);
+      float loss = step(model, s);
       assertThat(loss).isCloseTo(d.get("loss").getAsFloat(), within(1e-5f));
       TrainingStepTest.updatedEqual(model, d.getAsJsonObject("updated"));
     }
@@ -183,15 +202,7 @@ class LoraStepTest {
     Path folder = dir.resolve("model");
     try (TrainableBert encoder = TrainableBert.load(TINY, Device.cpu())) {
       CellClassifier model = classifier(encoder);
-      FineTuner.step(
-          model,
-          batch(),
-          trained(model),
-          TrainingStepTest.adam(SETTINGS),
-          SETTINGS.get("lr").getAsDouble(),
-          FineTuner.Settings.builder(Vectors.floats(SETTINGS.getAsJsonArray("class_weights")))
-              .maxGradNorm(SETTINGS.get("max_grad_norm").getAsDouble())
-              .build());
+      step(model, settings().build());
       FineTunedCheckpoint.write(folder, model, TINY.resolve("config.json"), List.of("a", "b"));
     }
     try (TrainableBert saved = TrainableBert.load(folder, Device.cpu());

@@ -525,40 +525,22 @@ class ErrorCatalogueTest {
               output.toString());
         });
     s.put(
-        "lora-rank-above-hidden-size",
+        "model-is-a-lora-adapter",
         w -> {
-          Path output = w.out().resolve("ft");
-          return Attempt.of(
-              output,
-              "finetune",
-              "--input",
-              tokensV2With(w, "donor").toString(),
-              "--label",
-              "donor",
-              "--model",
-              TINY_V2.toString(),
-              "--lora",
-              "--output",
-              output.toString());
+          // What upstream's Classifier(quantize=True) leaves: peft's adapter files, no model.
+          Path adapter = Files.createDirectories(w.in().resolve("cell_classifier"));
+          Files.writeString(
+              adapter.resolve("adapter_config.json"),
+              "{\"base_model_name_or_path\": \"ctheodoris/Geneformer\", \"peft_type\":"
+                  + " \"LORA\", \"task_type\": \"TOKEN_CLS\", \"r\": 64, \"lora_alpha\":"
+                  + " 128, \"lora_dropout\": 0.1, \"target_modules\": [\"query\","
+                  + " \"value\"], \"bias\": \"none\"}");
+          Files.copy(
+              TINY_V2.resolve("model.safetensors"), adapter.resolve("adapter_model.safetensors"));
+          return embed(w, tokensV2, adapter);
         });
-    s.put(
-        "lora-settings-without-lora",
-        w -> {
-          Path output = w.out().resolve("ft");
-          return Attempt.of(
-              output,
-              "finetune",
-              "--input",
-              tokensV2With(w, "donor").toString(),
-              "--label",
-              "donor",
-              "--model",
-              TINY_V2.toString(),
-              "--lora-rank",
-              "8",
-              "--output",
-              output.toString());
-        });
+    s.put("lora-rank-above-hidden-size", w -> loraFinetune(w, "--lora"));
+    s.put("lora-settings-without-lora", w -> loraFinetune(w, "--lora-rank", "8"));
     s.put(
         "search-range-without-trials",
         w -> {
@@ -845,6 +827,23 @@ class ErrorCatalogueTest {
                 output.toString()));
     args.addAll(List.of(extra));
     return new Attempt(args, output);
+  }
+
+  /** finetune of the tiny V2 model on the V2 tokens' donors, with these LoRA options. */
+  private static Attempt loraFinetune(Workspace w, String... lora) {
+    Path output = w.out().resolve("ft");
+    return Attempt.of(
+            output,
+            "finetune",
+            "--input",
+            tokensV2With(w, "donor").toString(),
+            "--label",
+            "donor",
+            "--model",
+            TINY_V2.toString(),
+            "--output",
+            output.toString())
+        .with(lora);
   }
 
   /** finetune-genes on the V2 tokens with a gene class table written into the workspace. */
