@@ -4,7 +4,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import java.io.IOException;
@@ -14,10 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -25,7 +22,6 @@ import java.util.function.Function;
 import org.cellspark.collective.Collective;
 import org.cellspark.error.UserException;
 import org.cellspark.infer.LengthBatcher;
-import org.cellspark.model.LoraAdapters;
 import org.cellspark.model.TrainableBert;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -413,9 +409,6 @@ public final class FineTuner {
       Settings s,
       Checkpoints checkpoints,
       Collective workers) {
-    List<TrainableBert.NamedWeight> trained =
-        trainable(model.weights(), s.freezeLayers(), model.encoder().adapterSettings() != null);
-    freezeOthers(model.weights(), trained);
     List<LengthBatcher.Batch> batches = LengthBatcher.byLength(train.lengths(), s.batchTokens());
     int perStep = s.accumulate() * workers.size();
     int total = s.epochs() * stepsPerEpoch(batches.size(), perStep);
@@ -423,14 +416,11 @@ public final class FineTuner {
         new LearningRateSchedule(
             s.learningRate(), (int) Math.round(s.warmupFraction() * total), total, s.decay());
     AdamW adam = new AdamW(s.learningRate(), 0.9, 0.999, 1e-8, s.weightDecay());
-    // Only the weights that train change: the others are the checkpoint's, loaded again by a run
-    // that resumes, so neither the best epoch's copies nor the states hold them (a LoRA state of
-    // V2-316M holds its adapters, not its 1.3 GB of weights).
-    List<NDArray> best = copies(trained);
     Path file = stateFile(checkpoints.scratch());
     boolean keeper = workers.rank() == 0;
-    try {
-      Progress progress = resume(checkpoints, file, adam, trained, best);
+    try (TrainedWeights weights = TrainedWeights.of(model, s.freezeLayers())) {
+      List<TrainableBert.NamedWeight> trained = weights.list();
+      Progress progress = resume(checkpoints, file, adam, weights);
       agree(workers, progress, batches.size(), train.size());
       GradientSum gradients = null;
       if (workers.size() > 1) {
@@ -451,7 +441,7 @@ public final class FineTuner {
               total,
               validation.size(),
               model.manager().getDevice(),
-              adapters(model, trained),
+              weights.describeAdapters(model.encoder()),
               workers.size() > 1
                   ? String.format(Locale.ROOT, " (worker %d of %d)", workers.rank(), workers.size())
                   : "",
@@ -461,7 +451,7 @@ public final class FineTuner {
       Consumer<Progress> keep =
           p -> {
             if (keeper) {
-              TrainingState.write(file, p, stateTensors(adam, trained, best));
+              TrainingState.write(file, p, weights.stateTensors(adam));
               checkpoints.save(file, p);
             }
           };
@@ -497,7 +487,7 @@ public final class FineTuner {
         boolean better = v.metric() > bestScore;
         if (better) {
           bestScore = v.metric();
-          keepAsBest(trained, best);
+          weights.keepAsBest();
           sinceBest = 0;
         } else if (s.patience() > 0 && ++sinceBest >= s.patience()) {
           stopped = true;
@@ -526,11 +516,10 @@ public final class FineTuner {
         keep.accept(new Progress(epochs, adam.steps(), bestScore, sinceBest, Current.NONE));
       }
       if (!epochs.isEmpty()) {
-        restoreBest(trained, best);
+        weights.restoreBest();
       }
       return new Result(List.copyOf(epochs), resumedAfter);
     } finally {
-      best.forEach(NDArray::close);
       try {
         Files.deleteIfExists(file);
       } catch (IOException e) {
@@ -591,17 +580,13 @@ public final class FineTuner {
 
   /** The saved state read into the model, optimizer and best weights; empty progress if none. */
   private static Progress resume(
-      Checkpoints checkpoints,
-      Path file,
-      AdamW adam,
-      List<TrainableBert.NamedWeight> trained,
-      List<NDArray> best) {
+      Checkpoints checkpoints, Path file, AdamW adam, TrainedWeights weights) {
     if (!checkpoints.latest(file)) {
       return new Progress(List.of(), 0, Double.NEGATIVE_INFINITY, 0, Current.NONE);
     }
     Progress p;
     try {
-      p = TrainingState.read(file, stateTensors(adam, trained, best));
+      p = TrainingState.read(file, weights.stateTensors(adam));
     } catch (UserException e) { // the message names the local copy; the user needs the original
       throw UserException.because(
           e,
@@ -612,24 +597,6 @@ public final class FineTuner {
     }
     adam.resumeAt(p.steps());
     return p;
-  }
-
-  /**
-   * Every tensor a state holds, by its name in the file: the trained weights, their best epoch's
-   * values and AdamW's moments. (States written before held every weight under "model." and
-   * "best."; they resume, since only the names asked for are read.)
-   */
-  private static Map<String, NDArray> stateTensors(
-      AdamW adam, List<TrainableBert.NamedWeight> trained, List<NDArray> best) {
-    Map<String, NDArray> out = new LinkedHashMap<>();
-    for (TrainableBert.NamedWeight w : trained) {
-      out.put("model." + w.name(), w.value());
-    }
-    for (int i = 0; i < trained.size(); i++) {
-      out.put("best." + trained.get(i).name(), best.get(i));
-    }
-    adam.state(trained).forEach((name, a) -> out.put("adam." + name, a));
-    return out;
   }
 
   private static Path stateFile(Path folder) {
@@ -710,28 +677,6 @@ public final class FineTuner {
       }
     }
     return lossSum / Math.max(1, cells);
-  }
-
-  /** What the start line says of LoRA adapters: nothing without them. */
-  private static String adapters(Classifier<?> model, List<TrainableBert.NamedWeight> trained) {
-    LoraAdapters.Settings lora = model.encoder().adapterSettings();
-    if (lora == null) {
-      return "";
-    }
-    long all = 0;
-    for (TrainableBert.NamedWeight w : model.encoder().checkpointWeights()) {
-      all += w.value().size();
-    }
-    long training = 0;
-    for (TrainableBert.NamedWeight w : trained) {
-      training += w.value().size();
-    }
-    return String.format(
-        Locale.ROOT,
-        ", LoRA adapters (%s): %,d weights train, the checkpoint's %,d do not",
-        lora.describe(),
-        training,
-        all);
   }
 
   /** What the start line says of a resumed run: nothing for a new one. */
@@ -853,74 +798,6 @@ public final class FineTuner {
       collector.backward(zero);
     } finally {
       ONE_BATCH_AT_A_TIME.unlock();
-    }
-  }
-
-  /**
-   * The weights that train: all but the embeddings and the first {@code freeze} layers; with LoRA
-   * adapters ({@code adapted}) the adapters of the other layers and the head, the checkpoint's
-   * encoder weights none.
-   */
-  static List<TrainableBert.NamedWeight> trainable(
-      List<TrainableBert.NamedWeight> all, int freeze, boolean adapted) {
-    if (freeze <= 0 && !adapted) {
-      return all;
-    }
-    List<TrainableBert.NamedWeight> out = new ArrayList<>();
-    for (TrainableBert.NamedWeight w : all) {
-      boolean frozen =
-          w.name().startsWith("embeddings.")
-              || adapted && w.name().startsWith("encoder.") && !LoraAdapters.isAdapter(w.name());
-      for (int l = 0; l < freeze && !frozen; l++) {
-        frozen = w.name().startsWith("encoder.layer." + l + ".");
-      }
-      if (!frozen) {
-        out.add(w);
-      }
-    }
-    return out;
-  }
-
-  /**
-   * The weights that do not train stop recording gradients, as upstream's freeze_layers sets
-   * requires_grad False: the backward pass then computes no gradient for them (for the embeddings,
-   * a vocabulary-sized one), and none accumulates.
-   */
-  private static void freezeOthers(
-      List<TrainableBert.NamedWeight> all, List<TrainableBert.NamedWeight> trained) {
-    for (TrainableBert.NamedWeight w : all) {
-      if (!trained.contains(w)) {
-        w.value().setRequiresGradient(false);
-      }
-    }
-  }
-
-  /** Copies of the weights (not recording gradients), in the weights' manager. */
-  private static List<NDArray> copies(List<TrainableBert.NamedWeight> weights) {
-    boolean recording = JniUtils.isGradMode();
-    JniUtils.setGradMode(false);
-    try {
-      List<NDArray> out = new ArrayList<>();
-      for (TrainableBert.NamedWeight w : weights) {
-        out.add(JniUtils.clone((PtNDArray) w.value()));
-      }
-      return out;
-    } finally {
-      JniUtils.setGradMode(recording);
-    }
-  }
-
-  /** The weights' values copied into {@code best}, in place on the device. */
-  private static void keepAsBest(List<TrainableBert.NamedWeight> weights, List<NDArray> best) {
-    for (int i = 0; i < weights.size(); i++) {
-      TrainingState.assign(best.get(i), weights.get(i).value());
-    }
-  }
-
-  /** {@code best} copied back into the weights, in place on the device. */
-  private static void restoreBest(List<TrainableBert.NamedWeight> weights, List<NDArray> best) {
-    for (int i = 0; i < weights.size(); i++) {
-      TrainingState.assign(weights.get(i).value(), best.get(i));
     }
   }
 }

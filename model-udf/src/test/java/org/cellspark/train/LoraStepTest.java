@@ -83,7 +83,7 @@ class LoraStepTest {
   }
 
   private static List<TrainableBert.NamedWeight> trained(CellClassifier model) {
-    return FineTuner.trainable(model.weights(), 0, true);
+    return TrainedWeights.select(model.weights(), 0, true);
   }
 
   /** The reference's class weights and clipping. */
@@ -248,13 +248,13 @@ class LoraStepTest {
       CellClassifier model =
           new CellClassifier(adapted, Pooling.MEAN, 2, 3, new float[2 * h], new float[2]);
       List<String> all =
-          FineTuner.trainable(model.weights(), 0, true).stream()
+          TrainedWeights.select(model.weights(), 0, true).stream()
               .map(TrainableBert.NamedWeight::name)
               .toList();
       assertThat(all)
           .hasSize(4 * plain.config().numLayers() + 2)
           .allMatch(n -> LoraAdapters.isAdapter(n) || n.startsWith("head."));
-      assertThat(FineTuner.trainable(model.weights(), 1, true))
+      assertThat(TrainedWeights.select(model.weights(), 1, true))
           .map(TrainableBert.NamedWeight::name)
           .hasSize(4 * (plain.config().numLayers() - 1) + 2)
           .noneMatch(n -> n.startsWith("encoder.layer.0."));
