@@ -26,6 +26,7 @@ public final class RankValueEncoder {
   private long[] keys = new long[256];
   private double[] value = new double[0]; // v by slot, valid for this cell's kept slots
   private int lastRanked;
+  private double lastNCounts;
 
   /**
    * The ranking sorts one primitive long per gene: the bits of -v (an ordered bit pattern for v >
@@ -117,6 +118,7 @@ public final class RankValueEncoder {
       }
     }
     lastRanked = kept;
+    lastNCounts = nCounts;
     if (kept == 0) {
       return new int[0];
     }
@@ -140,6 +142,26 @@ public final class RankValueEncoder {
     }
     if (special) {
       out[o] = settings.eosId();
+    }
+    return out;
+  }
+
+  /**
+   * The last encoded cell's depth-normalised counts, {@code x / n_counts * 10000} (not divided by
+   * the medians), aligned with its tokens: in their order, cut where they are cut, and 0 at {@code
+   * <cls>} and {@code <eos>}, as upstream's tokenizer writes them with {@code keep_counts}. Empty
+   * when the cell had no vocabulary gene.
+   */
+  public float[] normalisedCountsOfLastCell() {
+    if (lastRanked == 0) {
+      return new float[0];
+    }
+    int genes = Math.min(lastRanked, settings.maxGenes());
+    boolean special = settings.specialTokens();
+    float[] out = new float[special ? genes + 2 : genes];
+    int o = special ? 1 : 0;
+    for (int i = 0; i < genes; i++) {
+      out[o++] = (float) (sum[(int) (keys[i] & SLOT_MASK)] / lastNCounts * TARGET_SUM);
     }
     return out;
   }

@@ -55,6 +55,40 @@ class RankValueEncoderTest {
     assertThat(v1Tokens).containsExactly(11, 10); // B, A
   }
 
+  /**
+   * keep_counts: the reference example's depth-normalised counts (not divided by the medians), in
+   * the tokens' order, 0 at <cls> and <eos>, cut where the tokens are cut; by hand: A = 10/100 *
+   * 10000 = 1000, B = 5/100 * 10000 = 500, with B ranked first (v_B 1000 > v_A 500).
+   */
+  @Test
+  void keepsTheDepthNormalisedCountsAlignedWithTheTokens() {
+    String[] inputGenes = {"A", "B", "C", "D"};
+    int[] cols = {0, 1, 2, 3};
+    double[] counts = {10, 5, 0, 1};
+    Vocabulary v2 = abc(true);
+    RankValueEncoder framed =
+        new RankValueEncoder(EncodingSettings.resolve(v2, SpecialTokens.AUTO, 0));
+    framed.encode(GeneIndexMapping.build(inputGenes, v2), cols, counts, 4, 100);
+    assertThat(framed.normalisedCountsOfLastCell()).containsExactly(0f, 500f, 1000f, 0f);
+
+    Vocabulary v1 = abc(false);
+    RankValueEncoder plain =
+        new RankValueEncoder(EncodingSettings.resolve(v1, SpecialTokens.AUTO, 0));
+    plain.encode(GeneIndexMapping.build(inputGenes, v1), cols, counts, 4, 100);
+    assertThat(plain.normalisedCountsOfLastCell()).containsExactly(500f, 1000f);
+
+    // An input size of 3 keeps <cls>, one gene and <eos>: the counts are cut alike.
+    RankValueEncoder cut =
+        new RankValueEncoder(EncodingSettings.resolve(v2, SpecialTokens.AUTO, 3));
+    assertThat(cut.encode(GeneIndexMapping.build(inputGenes, v2), cols, counts, 4, 100))
+        .containsExactly(2, 11, 3);
+    assertThat(cut.normalisedCountsOfLastCell()).containsExactly(0f, 500f, 0f);
+
+    // A cell without a vocabulary gene has no tokens and no counts.
+    cut.encode(GeneIndexMapping.build(inputGenes, v2), cols, new double[] {0, 0, 0, 7}, 4, 7);
+    assertThat(cut.normalisedCountsOfLastCell()).isEmpty();
+  }
+
   @Test
   void sumsCountsOfIdsThatCollapseOntoOneGeneBeforeNormalising() {
     Vocabulary v =

@@ -169,6 +169,13 @@ final class TokenizeCommand implements Callable<Integer> {
       description = "Accept non-integer counts (otherwise refused as normalised data).")
   boolean allowNonInteger;
 
+  @Option(
+      names = "--keep-counts",
+      description =
+          "Also write each cell's depth-normalised counts (count / n_counts x 10,000) aligned"
+              + " with its tokens, in a counts column (0 at <cls> and <eos>) [keep_counts].")
+  boolean keepCounts;
+
   @Option(names = "--overwrite", description = "Replace the output folder if it exists.")
   boolean overwrite;
 
@@ -203,7 +210,8 @@ final class TokenizeCommand implements Callable<Integer> {
             .partitions(partitions)
             .modality(modality)
             .genome(genome)
-            .crossSpecies(crossSpecies);
+            .crossSpecies(crossSpecies)
+            .keepCounts(keepCounts);
     attributes.forEach(b::attribute);
     TokenizeOptions options = b.build(); // validated before Spark starts
     try (SparkArgs.Session s = sparkArgs.session("cellspark tokenize")) {

@@ -101,6 +101,17 @@ public final class TokenizeBenchmark {
                 .overwrite(true)
                 .build());
     long tokenizeHeap = peakHeap();
+    // --keep-counts: the same run writing each token's depth-normalised count too.
+    TokenizeResult counted =
+        TokenizeJob.run(
+            spark,
+            TokenizeOptions.builder()
+                .input(atlas.toString())
+                .vocabulary("builtin:geneformer-v1")
+                .output(work.resolve("tokens-counts").toString())
+                .overwrite(true)
+                .keepCounts(true)
+                .build());
     spark.stop();
     double floor2 = readFloor(atlas, cores, cells);
 
@@ -133,6 +144,22 @@ public final class TokenizeBenchmark {
         floorHeap >> 20,
         tokenizeHeap >> 20,
         Runtime.getRuntime().maxMemory() >> 20);
+    double withCounts = counted.cellsRead() / counted.seconds();
+    System.out.printf(
+        Locale.ROOT,
+        "  tokenize --keep-counts:             %,10.0f cells/s, ratio to without %.2f; output %,d"
+            + " MB against %,d MB (%.2fx)%n",
+        withCounts,
+        withCounts / tokenize,
+        folderBytes(work.resolve("tokens-counts")) >> 20,
+        folderBytes(work.resolve("tokens")) >> 20,
+        (double) folderBytes(work.resolve("tokens-counts")) / folderBytes(work.resolve("tokens")));
+  }
+
+  private static long folderBytes(Path folder) throws java.io.IOException {
+    try (var files = Files.walk(folder)) {
+      return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+    }
   }
 
   /** Reads the first {@code cells} cells' counts on {@code threads} threads; returns cells/s. */

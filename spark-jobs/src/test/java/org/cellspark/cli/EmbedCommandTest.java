@@ -14,6 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 class EmbedCommandTest {
   @TempDir Path tmp;
 
+  /**
+   * tokenize (with --keep-counts) then embed with state and gene embeddings, all as a user types.
+   */
   @Test
   void tokenizeThenEmbedFromTheCommandLine(SparkSession spark) {
     String tokens = tmp.resolve("tokens").toString();
@@ -26,9 +29,11 @@ class EmbedCommandTest {
             Fixtures.vocab("vocab-v2-small").toString(),
             "--attribute",
             "cell_type",
+            "--keep-counts",
             "--output",
             tokens);
     assertThat(t.exitCode()).as(t.err()).isZero();
+    assertThat(spark.read().parquet(tokens).columns()).contains("counts");
     CliRun e =
         CliRun.of(
             "embed",
@@ -49,6 +54,10 @@ class EmbedCommandTest {
         .contains("state embeddings: 4 labels")
         .contains("gene embeddings:");
     assertThat(spark.read().parquet(tmp.resolve("emb/cells").toString()).count()).isEqualTo(37);
+    assertThat(spark.read().parquet(tmp.resolve("emb/cells").toString()).columns())
+        .as("per-token columns are not carried")
+        .contains("cell_type")
+        .doesNotContain("counts");
   }
 
   @Test

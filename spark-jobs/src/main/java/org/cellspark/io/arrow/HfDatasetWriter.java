@@ -17,6 +17,7 @@ import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VarCharVector;
@@ -163,6 +164,17 @@ public final class HfDatasetWriter {
     throw Bug.of("HfDatasetWriter: column %s has type %s, which it does not write", column, t);
   }
 
+  /** A list column's items: int32 (tokens) or float32 (counts). */
+  private static ArrowType itemType(ArrayType a, String column) {
+    if (a.elementType() == DataTypes.IntegerType) {
+      return new ArrowType.Int(32, true);
+    }
+    if (a.elementType() == DataTypes.FloatType) {
+      return new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE);
+    }
+    throw Bug.of("HfDatasetWriter: column %s is %s, not a list of int32 or float32", column, a);
+  }
+
   private static String datasetsType(ArrowType t) {
     if (t instanceof ArrowType.Utf8) {
       return "string";
@@ -170,8 +182,8 @@ public final class HfDatasetWriter {
     if (t instanceof ArrowType.Int i) {
       return i.getBitWidth() == 32 ? "int32" : "int64";
     }
-    if (t instanceof ArrowType.FloatingPoint) {
-      return "float64";
+    if (t instanceof ArrowType.FloatingPoint f) {
+      return f.getPrecision() == FloatingPointPrecision.SINGLE ? "float32" : "float64";
     }
     return "bool";
   }
@@ -180,10 +192,7 @@ public final class HfDatasetWriter {
     List<Field> fields = new ArrayList<>();
     for (StructField f : schema.fields()) {
       if (f.dataType() instanceof ArrayType a) {
-        if (a.elementType() != DataTypes.IntegerType) {
-          throw Bug.of("HfDatasetWriter: column %s is %s, not a list of int32", f.name(), a);
-        }
-        Field item = Field.nullable(ITEM, new ArrowType.Int(32, true));
+        Field item = Field.nullable(ITEM, itemType(a, f.name()));
         fields.add(new Field(f.name(), FieldType.nullable(new ArrowType.List()), List.of(item)));
       } else {
         fields.add(Field.nullable(f.name(), arrowType(f.dataType(), f.name())));
@@ -199,9 +208,9 @@ public final class HfDatasetWriter {
     ObjectNode out = json.createObjectNode();
     for (StructField f : schema.fields()) {
       ObjectNode feature = out.putObject(f.name());
-      if (f.dataType() instanceof ArrayType) {
+      if (f.dataType() instanceof ArrayType a) {
         ObjectNode value = feature.putObject("feature");
-        value.put("dtype", "int32");
+        value.put("dtype", datasetsType(itemType(a, f.name())));
         value.put("_type", "Value");
         feature.put("_type", "Sequence");
       } else {
@@ -271,15 +280,26 @@ public final class HfDatasetWriter {
       v.setNull(i);
       return;
     }
-    if (type instanceof ArrayType) {
+    if (type instanceof ArrayType a) {
       ListVector list = (ListVector) v;
-      int[] values = row.getArray(c).toIntArray();
-      IntVector items = (IntVector) list.getDataVector();
       int offset = list.startNewValue(i);
-      for (int k = 0; k < values.length; k++) {
-        items.setSafe(offset + k, values[k]);
+      int n;
+      if (a.elementType() == DataTypes.FloatType) {
+        float[] values = row.getArray(c).toFloatArray();
+        Float4Vector items = (Float4Vector) list.getDataVector();
+        for (int k = 0; k < values.length; k++) {
+          items.setSafe(offset + k, values[k]);
+        }
+        n = values.length;
+      } else {
+        int[] values = row.getArray(c).toIntArray();
+        IntVector items = (IntVector) list.getDataVector();
+        for (int k = 0; k < values.length; k++) {
+          items.setSafe(offset + k, values[k]);
+        }
+        n = values.length;
       }
-      list.endValue(i, values.length);
+      list.endValue(i, n);
     } else if (type == DataTypes.StringType) {
       ((VarCharVector) v).setSafe(i, row.getUTF8String(c).getBytes());
     } else if (type == DataTypes.IntegerType) {

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -75,6 +76,25 @@ public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
   }
 
   static final String CELL_ID = "cell_id";
+
+  /**
+   * The columns that describe each cell as a whole, which jobs carry into their per-cell outputs:
+   * all but the tokens and, where a table has them, the counts aligned with the tokens (tokenize
+   * --keep-counts, upstream's keep_counts), thousands of values a cell that no output needs.
+   */
+  public static List<String> cellColumns(Dataset<Row> cells) {
+    List<String> out = new java.util.ArrayList<>();
+    for (org.apache.spark.sql.types.StructField f : cells.schema().fields()) {
+      boolean perToken =
+          f.name().equals("input_ids")
+              || f.name().equals("counts")
+                  && f.dataType() instanceof org.apache.spark.sql.types.ArrayType;
+      if (!perToken) {
+        out.add(f.name());
+      }
+    }
+    return out;
+  }
 
   /**
    * A cell's name in a table that has no cell_id column (a Hugging Face dataset that upstream's

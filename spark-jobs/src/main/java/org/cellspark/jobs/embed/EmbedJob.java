@@ -201,9 +201,10 @@ public final class EmbedJob {
     cells = CellSelection.sample(cells, o.maxCells(), o.seed());
     List<Column> keep = new ArrayList<>();
     if (o.labels().isEmpty()) {
-      for (String c : columns) {
+      for (String c : TokenTable.cellColumns(cells)) {
         keep.add(col(c));
       }
+      keep.add(col("input_ids"));
     } else {
       if (columns.contains("cell_id")) {
         keep.add(col("cell_id"));

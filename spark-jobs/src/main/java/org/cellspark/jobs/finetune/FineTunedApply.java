@@ -134,7 +134,7 @@ public final class FineTunedApply {
                   null),
               v);
       // A cell holding no gene (<cls> and <eos> alone) has no mean to pool: no prediction.
-      scored(pooled.filter(col("_pooled").isNotNull()), table.cells().columns(), head)
+      scored(pooled.filter(col("_pooled").isNotNull()), TokenTable.cellColumns(table.cells()), head)
           .write()
           .parquet(out.stagingUri() + "/predictions");
       Dataset<Row> written = spark.read().parquet(out.stagingUri() + "/predictions");
@@ -188,14 +188,13 @@ public final class FineTunedApply {
    * The token table's columns but the tokens, then predicted, confidence and probability, from each
    * cell's pooled vector.
    */
-  private static Dataset<Row> scored(Dataset<Row> pooled, String[] columns, ClassifierHead head) {
+  private static Dataset<Row> scored(
+      Dataset<Row> pooled, List<String> columns, ClassifierHead head) {
     UserDefinedFunction probabilities =
         udf(new Scores(head), DataTypes.createArrayType(DataTypes.DoubleType, false));
     List<Column> keep = new ArrayList<>();
     for (String c : columns) {
-      if (!c.equals("input_ids")) {
-        keep.add(col(c));
-      }
+      keep.add(col(c));
     }
     Dataset<Row> scored = pooled.withColumn("probability", probabilities.apply(col("_pooled")));
     UserDefinedFunction predicted = udf(new Predicted(head.classes()), DataTypes.StringType);

@@ -108,12 +108,7 @@ public final class MultitaskApply {
       long all = cells.count();
       // A cell holding no gene (<cls> and <eos> alone) has nothing to pool: no prediction.
       cells = CellSelection.withGenes(cells, v);
-      List<String> kept = new ArrayList<>();
-      for (String c : cells.columns()) {
-        if (!c.equals("input_ids")) {
-          kept.add(c);
-        }
-      }
+      List<String> kept = TokenTable.cellColumns(cells);
       List<Column> columns = new ArrayList<>();
       columns.add(col("input_ids"));
       kept.forEach(c -> columns.add(col(c)));

@@ -20,9 +20,10 @@ import org.cellspark.spark.FaultInjection;
 
 /**
  * Executor side of {@code tokenize}: turns reader rows ({@code cell_id, source, gene_index, counts,
- * obs}) into token rows ({@code cell_id, input_ids, length, n_counts, source, attributes...}),
- * dropping cells that fail {@code filter_pass} or have no vocabulary gene, and refusing counts that
- * are not raw counts with a message naming the file, cell and gene.
+ * obs}) into token rows ({@code cell_id, input_ids, length, n_counts, source, attributes...}, then
+ * with {@code --keep-counts} {@code counts}), dropping cells that fail {@code filter_pass} or have
+ * no vocabulary gene, and refusing counts that are not raw counts with a message naming the file,
+ * cell and gene.
  */
 final class CellTokenizer implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
   private static final long serialVersionUID = 1L;
@@ -132,7 +133,7 @@ final class CellTokenizer implements FlatMapFunction<Iterator<InternalRow>, Inte
     counters.tokensWritten.add(tokens.length);
 
     int attrs = p.attributeFields().size();
-    GenericInternalRow out = new GenericInternalRow(5 + attrs);
+    GenericInternalRow out = new GenericInternalRow(5 + attrs + (p.keepCounts() ? 1 : 0));
     UTF8String id = in.getUTF8String(CELL_ID);
     out.update(
         0,
@@ -147,6 +148,10 @@ final class CellTokenizer implements FlatMapFunction<Iterator<InternalRow>, Inte
       int field = p.attributeFields().get(a);
       out.update(
           5 + a, obs.isNullAt(field) ? null : copy(obs.get(field, p.attributeTypes().get(a))));
+    }
+    if (p.keepCounts()) {
+      out.update(
+          5 + attrs, UnsafeArrayData.fromPrimitiveArray(encoder.normalisedCountsOfLastCell()));
     }
     return out;
   }

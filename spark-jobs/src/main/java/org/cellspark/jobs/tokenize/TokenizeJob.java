@@ -388,7 +388,8 @@ public final class TokenizeJob {
         filterPass,
         filterPass < 0 ? null : obsType.fields()[filterPass].dataType(),
         attributeFields,
-        attributeTypes);
+        attributeTypes,
+        o.keepCounts());
   }
 
   private static int fieldIndex(StructType t, String name) {
@@ -408,6 +409,13 @@ public final class TokenizeJob {
       fields.add(
           DataTypes.createStructField(
               a.outputColumn(), obsType.apply(a.obsColumn()).dataType(), true));
+    }
+    if (o.keepCounts()) {
+      fields.add(
+          DataTypes.createStructField(
+              TokenizeOptions.COUNTS_COLUMN,
+              DataTypes.createArrayType(DataTypes.FloatType, false),
+              false));
     }
     return DataTypes.createStructType(fields);
   }

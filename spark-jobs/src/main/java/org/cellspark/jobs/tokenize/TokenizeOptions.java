@@ -38,6 +38,8 @@ import org.cellspark.jobs.common.OptionProblems;
  * @param genome the genome of Cell Ranger inputs holding several; null = the only one
  * @param crossSpecies map gene symbols of another organism onto the vocabulary's by upper-casing
  *     them (refused otherwise, when the symbols are evidently another organism's)
+ * @param keepCounts also write each cell's depth-normalised counts aligned with its tokens, in a
+ *     {@code counts} column (upstream's keep_counts)
  */
 public record TokenizeOptions(
     List<String> inputs,
@@ -60,7 +62,8 @@ public record TokenizeOptions(
     String cellTable,
     String modality,
     String genome,
-    boolean crossSpecies) {
+    boolean crossSpecies,
+    boolean keepCounts) {
 
   public static final String DEFAULT_COUNTS = "X";
   public static final String DEFAULT_GENE_ID_COLUMN = "ensembl_id";
@@ -68,9 +71,15 @@ public record TokenizeOptions(
   public static final String DEFAULT_FILTER_PASS_COLUMN = "filter_pass";
   public static final double DEFAULT_MIN_GENE_MATCH = 0.5;
 
-  /** Output columns the job always writes; attributes may not take these names. */
+  /**
+   * Output columns the job always writes; attributes may not take these names (nor, with
+   * --keep-counts, {@value #COUNTS_COLUMN}).
+   */
   public static final Set<String> RESERVED_COLUMNS =
       Set.of("cell_id", "input_ids", "length", "n_counts", "source");
+
+  /** The column {@code --keep-counts} writes: a float per token, aligned with input_ids. */
+  public static final String COUNTS_COLUMN = "counts";
 
   /** An obs column to copy into the output, optionally renamed: {@code obs_col[=out_col]}. */
   public record Attribute(String obsColumn, String outputColumn) implements Serializable {
@@ -129,7 +138,8 @@ public record TokenizeOptions(
     }
     Set<String> names = new HashSet<>();
     for (Attribute a : attributes) {
-      if (RESERVED_COLUMNS.contains(a.outputColumn())) {
+      if (RESERVED_COLUMNS.contains(a.outputColumn())
+          || keepCounts && a.outputColumn().equals(COUNTS_COLUMN)) {
         problems.add(
             String.format(
                 Locale.ROOT,
@@ -172,6 +182,7 @@ public record TokenizeOptions(
     private String modality;
     private String genome;
     private boolean crossSpecies;
+    private boolean keepCounts;
 
     public Builder input(String... specs) {
       inputs.addAll(List.of(specs));
@@ -278,6 +289,11 @@ public record TokenizeOptions(
       return this;
     }
 
+    public Builder keepCounts(boolean v) {
+      keepCounts = v;
+      return this;
+    }
+
     public TokenizeOptions build() {
       return new TokenizeOptions(
           inputs,
@@ -300,7 +316,8 @@ public record TokenizeOptions(
           cellTable,
           modality,
           genome,
-          crossSpecies);
+          crossSpecies,
+          keepCounts);
     }
   }
 }

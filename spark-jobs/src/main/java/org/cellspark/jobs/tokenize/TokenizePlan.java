@@ -10,8 +10,8 @@ import org.cellspark.error.Bug;
 
 /**
  * What executors need to tokenize any cell, decided once on the driver and broadcast: the encoding,
- * each input file's gene mapping, and where the obs values the job uses sit in the reader's {@code
- * obs} struct.
+ * each input file's gene mapping, where the obs values the job uses sit in the reader's {@code obs}
+ * struct, and whether the depth-normalised counts are written too (after the attributes).
  */
 record TokenizePlan(
     EncodingSettings settings,
@@ -23,7 +23,8 @@ record TokenizePlan(
     int filterPassField,
     DataType filterPassType,
     List<Integer> attributeFields,
-    List<DataType> attributeTypes)
+    List<DataType> attributeTypes,
+    boolean keepCounts)
     implements Serializable {
 
   /**

@@ -43,6 +43,7 @@ final class TokenizeSummary {
     options.put("modality", o.modality());
     options.put("genome", o.genome());
     options.put("cross_species", o.crossSpecies());
+    options.put("keep_counts", o.keepCounts());
 
     List<Map<String, Object>> in = new ArrayList<>();
     for (InspectedInput i : inputs) {

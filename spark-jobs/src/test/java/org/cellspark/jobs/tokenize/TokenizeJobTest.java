@@ -76,6 +76,89 @@ class TokenizeJobTest {
         .containsExactly(1 + 2, 1 + 1, 1 + 6, 1 + 5);
   }
 
+  /**
+   * --keep-counts (upstream's keep_counts): "hand1"'s depth-normalised counts, x / 100 * 10000, in
+   * its tokens' order, by hand: G02 500, G01 1000, G03 (0 + 4) 400, G06 300, G05 300, and 0 at
+   * <cls> and <eos>; V1 (no alias, so no G03) G02, G01, G06, G05. Every cell's counts line up with
+   * its tokens. As a .dataset the column is a sequence of float32 and reads back the same; embed
+   * does not carry it into its output.
+   */
+  @Test
+  void keepsTheDepthNormalisedCountsAlignedWithTheTokens(SparkSession spark) throws IOException {
+    TokenizeResult v2 =
+        TokenizeJob.run(spark, options("csr_float32_gzip.h5ad", V2, "v2").keepCounts(true).build());
+    Map<String, List<Float>> counts = countsById(spark, v2.output());
+    assertThat(counts.get("hand1")).containsExactly(0f, 500f, 1000f, 400f, 300f, 300f, 0f);
+    Map<String, List<Integer>> tokens = tokensById(spark, v2.output());
+    assertThat(counts.keySet()).isEqualTo(tokens.keySet()).hasSize(37);
+    tokens.forEach(
+        (cell, ids) -> {
+          List<Float> c = counts.get(cell);
+          assertThat(c).as(cell).hasSameSizeAs(ids);
+          assertThat(c.get(0)).isZero();
+          assertThat(c.get(c.size() - 1)).isZero();
+          assertThat(c.subList(1, c.size() - 1)).allMatch(x -> x > 0);
+        });
+    assertThat(
+            new ObjectMapper()
+                .readTree(java.net.URI.create(v2.output() + "/_cellspark.json").toURL())
+                .at("/options/keep_counts")
+                .asBoolean())
+        .isTrue();
+    assertThat(spark.read().parquet(v2.output()).schema().apply("counts").dataType())
+        .isInstanceOfSatisfying(
+            ArrayType.class, a -> assertThat(a.elementType()).isEqualTo(DataTypes.FloatType));
+
+    TokenizeResult v1 =
+        TokenizeJob.run(spark, options("csr_float32_gzip.h5ad", V1, "v1").keepCounts(true).build());
+    assertThat(countsById(spark, v1.output()).get("hand1"))
+        .containsExactly(500f, 1000f, 300f, 300f);
+
+    Path dataset = tmp.resolve("v2.dataset");
+    TokenizeJob.run(
+        spark,
+        options("csr_float32_gzip.h5ad", V2, "unused")
+            .output(dataset.toString())
+            .outputFormat(OutputFormat.DATASET)
+            .keepCounts(true)
+            .build());
+    JsonNode feature =
+        new ObjectMapper()
+            .readTree(dataset.resolve("dataset_info.json").toFile())
+            .get("features")
+            .get("counts");
+    assertThat(feature.get("_type").asText()).isEqualTo("Sequence");
+    assertThat(feature.get("feature").get("dtype").asText()).isEqualTo("float32");
+    Map<String, List<Float>> fromDataset = new LinkedHashMap<>();
+    for (Row r :
+        org.cellspark.jobs.common.TokenTable.read(spark, dataset.toString())
+            .cells()
+            .collectAsList()) {
+      fromDataset.put(r.getString(r.fieldIndex("cell_id")), r.getList(r.fieldIndex("counts")));
+    }
+    assertThat(fromDataset).isEqualTo(counts);
+
+    String embedded =
+        org.cellspark.jobs.embed.EmbedJob.run(
+                spark,
+                org.cellspark.jobs.embed.EmbedOptions.of(
+                    v2.output(),
+                    Fixtures.vocab("models/tiny-v2").toString(),
+                    tmp.resolve("emb").toString()))
+            .output();
+    assertThat(spark.read().parquet(embedded + "/cells").columns())
+        .contains("cell_id", "n_counts")
+        .doesNotContain("counts", "input_ids");
+  }
+
+  private static Map<String, List<Float>> countsById(SparkSession spark, String output) {
+    Map<String, List<Float>> out = new LinkedHashMap<>();
+    for (Row r : spark.read().parquet(output).orderBy("cell_id").collectAsList()) {
+      out.put(r.getString(r.fieldIndex("cell_id")), r.getList(r.fieldIndex("counts")));
+    }
+    return out;
+  }
+
   /** Every cell of every layout equals the independent Python computation. */
   @ParameterizedTest
   @MethodSource("org.cellspark.testing.AtlasLayouts#all")
