@@ -77,41 +77,16 @@ public final class TokenizeBenchmark {
         TokenizeBenchmark.class.getResourceAsStream("/org/cellspark/demo/sample_atlas.h5ad")) {
       Files.copy(in, sample, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
-    TokenizeResult warm =
-        TokenizeJob.run(
-            spark,
-            TokenizeOptions.builder()
-                .input(sample.toString())
-                .vocabulary("builtin:geneformer-v1")
-                .output(work.resolve("warmup-tokens").toString())
-                .overwrite(true)
-                .build());
+    TokenizeResult warm = tokenize(spark, sample, work.resolve("warmup-tokens"), false);
     System.out.printf(
         Locale.ROOT,
         "  warm-up: tokenized the 2,000-cell sample atlas in %.1f s%n",
         warm.seconds());
     resetPeaks();
-    TokenizeResult r =
-        TokenizeJob.run(
-            spark,
-            TokenizeOptions.builder()
-                .input(atlas.toString())
-                .vocabulary("builtin:geneformer-v1")
-                .output(work.resolve("tokens").toString())
-                .overwrite(true)
-                .build());
+    TokenizeResult r = tokenize(spark, atlas, work.resolve("tokens"), false);
     long tokenizeHeap = peakHeap();
     // --keep-counts: the same run writing each token's depth-normalised count too.
-    TokenizeResult counted =
-        TokenizeJob.run(
-            spark,
-            TokenizeOptions.builder()
-                .input(atlas.toString())
-                .vocabulary("builtin:geneformer-v1")
-                .output(work.resolve("tokens-counts").toString())
-                .overwrite(true)
-                .keepCounts(true)
-                .build());
+    TokenizeResult counted = tokenize(spark, atlas, work.resolve("tokens-counts"), true);
     spark.stop();
     double floor2 = readFloor(atlas, cores, cells);
 
@@ -154,6 +129,20 @@ public final class TokenizeBenchmark {
         folderBytes(work.resolve("tokens-counts")) >> 20,
         folderBytes(work.resolve("tokens")) >> 20,
         (double) folderBytes(work.resolve("tokens-counts")) / folderBytes(work.resolve("tokens")));
+  }
+
+  /** {@code input} tokenized with the V1 vocabulary into {@code output}, replacing it. */
+  private static TokenizeResult tokenize(
+      SparkSession spark, Path input, Path output, boolean keepCounts) {
+    return TokenizeJob.run(
+        spark,
+        TokenizeOptions.builder()
+            .input(input.toString())
+            .vocabulary("builtin:geneformer-v1")
+            .output(output.toString())
+            .overwrite(true)
+            .keepCounts(keepCounts)
+            .build());
   }
 
   private static long folderBytes(Path folder) throws java.io.IOException {
