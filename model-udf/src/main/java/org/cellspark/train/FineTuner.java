@@ -275,8 +275,12 @@ public final class FineTuner {
     public static final Current NONE = new Current(0, 0, 0);
   }
 
-  /** What a run did: its epochs, and after how many epochs it resumed a saved state (0: none). */
-  public record Result(List<Epoch> epochs, int resumedAfter) {
+  /**
+   * What a run did: its epochs, after how many epochs it resumed a saved state (0: none), and with
+   * data-parallel workers each worker's seconds in the gradients' sums, by rank (waiting for the
+   * others included: a worker that waits long computes less than they do; empty for one worker).
+   */
+  public record Result(List<Epoch> epochs, int resumedAfter, double[] gradientSeconds) {
     /** The epoch whose weights the model ends with: the first with the best validation metric. */
     public int bestEpoch() {
       Epoch best = epochs.get(0);
@@ -518,7 +522,7 @@ public final class FineTuner {
       if (!epochs.isEmpty()) {
         weights.restoreBest();
       }
-      return new Result(List.copyOf(epochs), resumedAfter);
+      return new Result(List.copyOf(epochs), resumedAfter, gradientSeconds(workers, gradients));
     } finally {
       try {
         Files.deleteIfExists(file);
@@ -526,6 +530,17 @@ public final class FineTuner {
         file.toFile().deleteOnExit();
       }
     }
+  }
+
+  /** Every worker's seconds in the gradients' sums, by rank (one collective); none alone. */
+  private static double[] gradientSeconds(Collective workers, GradientSum gradients) {
+    if (gradients == null) {
+      return new double[0];
+    }
+    double[] seconds = new double[workers.size()];
+    seconds[workers.rank()] = gradients.seconds();
+    workers.sum(seconds);
+    return seconds;
   }
 
   /**

@@ -51,7 +51,8 @@ class DataParallelTrainingTest {
   }
 
   /** What a worker ends with: its epochs' numbers and every weight's values. */
-  private record Trained(List<FineTuner.Epoch> epochs, List<float[]> weights) {}
+  private record Trained(
+      List<FineTuner.Epoch> epochs, List<float[]> weights, double[] gradientSeconds) {}
 
   /** FineTunerTest's classifier: mean pooling, its seeded head. */
   private static CellClassifier classifier(TrainableBert encoder) {
@@ -75,7 +76,7 @@ class DataParallelTrainingTest {
       for (TrainableBert.NamedWeight w : model.weights()) {
         weights.add(w.value().toFloatArray());
       }
-      return new Trained(result.epochs(), weights);
+      return new Trained(result.epochs(), weights, result.gradientSeconds());
     }
   }
 
@@ -145,6 +146,14 @@ class DataParallelTrainingTest {
                 b.close();
               }
             });
+    assertThat(alone.gradientSeconds()).as("one worker sums nothing").isEmpty();
+    assertThat(workers.get(0).gradientSeconds())
+        .as("each worker's seconds in the sums, the same list on both")
+        .hasSize(2)
+        .containsExactly(workers.get(1).gradientSeconds());
+    assertThat(java.util.Arrays.stream(workers.get(0).gradientSeconds()).min().orElseThrow())
+        .as("both summed (measured, not left at 0)")
+        .isPositive();
     assertThat(first.saves).as("worker 0 keeps a state after each epoch").isEqualTo(3);
     assertThat(second.saves).as("worker 1 keeps none").isZero();
     for (Trained worker : workers) {

@@ -407,7 +407,8 @@ public final class FinetuneJob {
 
   private static Map<String, Object> trainingMap(TrainingTask.Outcome t) {
     Map<String, Object> m =
-        TrainingCurve.summary(t.epochs(), t.bestEpoch(), t.resumedFrom(), "validation_macro_f1");
+        TrainingCurve.summary(
+            t.epochs(), t.bestEpoch(), t.resumedFrom(), "validation_macro_f1", t.gradientSeconds());
     m.put("class_weights", t.classWeights());
     m.put("trained_on", t.trainedOn());
     return m;

@@ -38,6 +38,28 @@ public final class TrainingCurve {
     return m;
   }
 
+  /**
+   * As above, and for a data-parallel training each worker's seconds in the gradients' sums, by
+   * rank, to a tenth of a second: a worker that spent much longer there than the others waited for
+   * them (their batches cost more, or their devices are slower).
+   */
+  public static Map<String, Object> summary(
+      List<FineTuner.Epoch> epochs,
+      int bestEpoch,
+      int resumedAfter,
+      String metricKey,
+      double[] gradientSeconds) {
+    Map<String, Object> m = summary(epochs, bestEpoch, resumedAfter, metricKey);
+    if (gradientSeconds.length > 1) {
+      List<Double> seconds = new ArrayList<>();
+      for (double s : gradientSeconds) {
+        seconds.add(Math.round(s * 10) / 10.0);
+      }
+      m.put("gradient_sum_seconds", seconds);
+    }
+    return m;
+  }
+
   /** One map an epoch: its number, losses and the metric under {@code metricKey}. */
   public static List<Map<String, Object>> rows(List<FineTuner.Epoch> epochs, String metricKey) {
     List<Map<String, Object>> out = new ArrayList<>();

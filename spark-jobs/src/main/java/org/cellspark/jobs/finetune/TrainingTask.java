@@ -62,6 +62,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
    * @param trial the search's trial (0 without a search)
    * @param trainedOn the executor and device that trained it
    * @param splits train, validation, test (a split without cells has no evaluation)
+   * @param gradientSeconds data-parallel workers' seconds in the gradients' sums, by rank
    */
   record Outcome(
       int fold,
@@ -71,7 +72,8 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
       int bestEpoch,
       int resumedFrom,
       Map<String, SplitResult> splits,
-      float[] classWeights)
+      float[] classWeights,
+      double[] gradientSeconds)
       implements Serializable, Trials.Outcome {}
 
   private final FinetuneOptions o;
@@ -237,7 +239,15 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
           Trials.modelUri(stagingUri, folds, trials.size(), fold, trial.id()));
       String on = String.join("; ", workers.where());
       return new Outcome(
-          fold, trial.id(), on, run.epochs(), run.bestEpoch(), run.resumedAfter(), splits, weights);
+          fold,
+          trial.id(),
+          on,
+          run.epochs(),
+          run.bestEpoch(),
+          run.resumedAfter(),
+          splits,
+          weights,
+          run.gradientSeconds());
     }
   }
 

@@ -462,7 +462,11 @@ public final class MultitaskJob {
   private static Map<String, Object> trainingMap(MultitaskTrainingTask.Outcome t) {
     Map<String, Object> m =
         TrainingCurve.summary(
-            t.epochs(), t.bestEpoch(), t.resumedFrom(), "validation_mean_macro_f1");
+            t.epochs(),
+            t.bestEpoch(),
+            t.resumedFrom(),
+            "validation_mean_macro_f1",
+            t.gradientSeconds());
     m.put("class_weights", t.classWeights());
     m.put("trained_on", t.trainedOn());
     return m;

@@ -55,6 +55,7 @@ final class MultitaskTrainingTask
    * @param trial the search's trial (0 without a search)
    * @param trainedOn the executor and device that trained it
    * @param splits train, validation, test (a split without cells has no evaluation)
+   * @param gradientSeconds data-parallel workers' seconds in the gradients' sums, by rank
    */
   record Outcome(
       int trial,
@@ -63,7 +64,8 @@ final class MultitaskTrainingTask
       int bestEpoch,
       int resumedFrom,
       Map<String, SplitResult> splits,
-      float[] classWeights)
+      float[] classWeights,
+      double[] gradientSeconds)
       implements Serializable, Trials.Outcome {}
 
   private final MultitaskOptions o;
@@ -227,7 +229,14 @@ final class MultitaskTrainingTask
           Trials.modelUri(stagingUri, trials.size(), trial.id()));
       String on = String.join("; ", workers.where());
       return new Outcome(
-          trial.id(), on, run.epochs(), run.bestEpoch(), run.resumedAfter(), splits, weights);
+          trial.id(),
+          on,
+          run.epochs(),
+          run.bestEpoch(),
+          run.resumedAfter(),
+          splits,
+          weights,
+          run.gradientSeconds());
     }
   }
 

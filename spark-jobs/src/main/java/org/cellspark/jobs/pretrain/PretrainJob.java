@@ -279,7 +279,11 @@ public final class PretrainJob {
   private static Map<String, Object> training(PretrainTask.Outcome t) {
     Map<String, Object> m =
         TrainingCurve.summary(
-            t.epochs(), t.bestEpoch(), t.resumedFrom(), "validation_masked_gene_accuracy");
+            t.epochs(),
+            t.bestEpoch(),
+            t.resumedFrom(),
+            "validation_masked_gene_accuracy",
+            t.gradientSeconds());
     m.put("batches_per_epoch", t.batchesPerEpoch());
     m.put("trained_on", t.trainedOn());
     m.put("head", t.headFromCheckpoint() ? "the checkpoint's" : "new");

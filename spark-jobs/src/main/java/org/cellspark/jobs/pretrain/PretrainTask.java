@@ -59,6 +59,7 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
    * @param before the validation cells' score with the model as it started (the same masks as the
    *     epochs' scores): what continued pretraining is measured against
    * @param trainedOn where each worker trained ("executor ID, DEVICE"), by rank
+   * @param gradientSeconds data-parallel workers' seconds in the gradients' sums, by rank
    */
   record Outcome(
       List<FineTuner.Epoch> epochs,
@@ -70,7 +71,8 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
       long validationCells,
       boolean headFromCheckpoint,
       Score before,
-      List<String> trainedOn)
+      List<String> trainedOn,
+      double[] gradientSeconds)
       implements Serializable {}
 
   private final PretrainOptions o;
@@ -233,7 +235,8 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
           validation.size(),
           head.fromCheckpoint(),
           before,
-          workers.where());
+          workers.where(),
+          run.gradientSeconds());
     }
   }
 }

@@ -177,7 +177,9 @@ class FinetuneJobTest {
               org.assertj.core.data.Offset.offset(1e-5));
     }
     assertThat(both.summary().get("training").toString())
-        .contains("executor driver, cpu(); executor driver, cpu()");
+        .contains("executor driver, cpu(); executor driver, cpu()")
+        .containsPattern("gradient_sum_seconds=\\[[0-9.]+, [0-9.]+\\]");
+    assertThat(alone.summary().get("training").toString()).doesNotContain("gradient_sum_seconds");
     assertThatThrownBy(() -> options.folds(2).build())
         .isInstanceOf(UserException.class)
         .hasMessageContaining("--data-parallel trains one model on several executors");

@@ -439,7 +439,8 @@ class MultitaskJobTest {
                 .dataParallel(2)
                 .build());
     assertThat(both.summary().get("training").toString())
-        .contains("executor driver, cpu(); executor driver, cpu()");
+        .contains("executor driver, cpu(); executor driver, cpu()")
+        .containsPattern("gradient_sum_seconds=\\[[0-9.]+, [0-9.]+\\]");
     assertSameProbabilities(spark, both.output(), alone.output(), 240);
     assertThatThrownBy(
             () ->

@@ -270,6 +270,19 @@ class PretrainJobTest {
     assertThat(new ObjectMapper().valueToTree(both.summary()).path("training").path("trained_on"))
         .as("where each worker trained")
         .hasSize(2);
+    assertThat(
+            new ObjectMapper()
+                .valueToTree(both.summary())
+                .path("training")
+                .path("gradient_sum_seconds"))
+        .as("each worker's seconds in the gradients' sums")
+        .hasSize(2);
+    assertThat(
+            new ObjectMapper()
+                .valueToTree(alone.summary())
+                .path("training")
+                .has("gradient_sum_seconds"))
+        .isFalse();
     assertThat(both.validationLoss()).isCloseTo(alone.validationLoss(), within(1e-6));
     assertThat(both.validationAccuracy()).isEqualTo(alone.validationAccuracy());
     assertSameModel(
