@@ -120,7 +120,6 @@ public final class LoraAdapters {
       Settings s) {
     Map<String, NDArray> byName = new HashMap<>();
     weights.forEach(w -> byName.put(w.name(), w.value()));
-    adapters.forEach(w -> byName.put(w.name(), w.value()));
     Map<String, NDArray> folded = new HashMap<>();
     boolean recording = JniUtils.isGradMode();
     JniUtils.setGradMode(false);

@@ -14,6 +14,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.cellspark.error.UserException;
 
@@ -229,7 +230,7 @@ public final class TrainableBert implements AutoCloseable {
       precision == Precision.BF16 ? 2 : 0
     };
     if (lora != null) {
-      settings = java.util.Arrays.copyOf(settings, settings.length + 2);
+      settings = Arrays.copyOf(settings, settings.length + 2);
       settings[settings.length - 2] = lora.scale();
       settings[settings.length - 1] = adapterDropout;
     }

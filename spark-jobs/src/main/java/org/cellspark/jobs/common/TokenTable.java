@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
@@ -21,6 +22,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.cellspark.error.UserException;
 import org.cellspark.io.ParquetTables;
 import org.cellspark.io.arrow.HfDataset;
@@ -83,12 +85,11 @@ public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
    * --keep-counts, upstream's keep_counts), thousands of values a cell that no output needs.
    */
   public static List<String> cellColumns(Dataset<Row> cells) {
-    List<String> out = new java.util.ArrayList<>();
-    for (org.apache.spark.sql.types.StructField f : cells.schema().fields()) {
+    List<String> out = new ArrayList<>();
+    for (StructField f : cells.schema().fields()) {
       boolean perToken =
           f.name().equals("input_ids")
-              || f.name().equals("counts")
-                  && f.dataType() instanceof org.apache.spark.sql.types.ArrayType;
+              || f.name().equals("counts") && f.dataType() instanceof ArrayType;
       if (!perToken) {
         out.add(f.name());
       }

@@ -25,23 +25,11 @@ public final class TrainingCurve {
   private TrainingCurve() {}
 
   /**
-   * A training's summary entries: the epochs run, the one kept, after how many it resumed, and
-   * every epoch's row ({@link #rows}); a job adds its own.
-   */
-  public static Map<String, Object> summary(
-      List<FineTuner.Epoch> epochs, int bestEpoch, int resumedAfter, String metricKey) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("epochs_run", epochs.size());
-    m.put("best_epoch", bestEpoch);
-    m.put("resumed_after_epoch", resumedAfter);
-    m.put("epochs", rows(epochs, metricKey));
-    return m;
-  }
-
-  /**
-   * As above, and for a data-parallel training each worker's seconds in the gradients' sums, by
-   * rank, to a tenth of a second: a worker that spent much longer there than the others waited for
-   * them (their batches cost more, or their devices are slower).
+   * A training's summary entries: the epochs run, the one kept, after how many it resumed, every
+   * epoch's row ({@link #rows}), and for a data-parallel training each worker's seconds in the
+   * gradients' sums, by rank, to a tenth of a second (a worker that spent much longer there than
+   * the others waited for them: their batches cost more, or their devices are slower); a job adds
+   * its own.
    */
   public static Map<String, Object> summary(
       List<FineTuner.Epoch> epochs,
@@ -49,7 +37,11 @@ public final class TrainingCurve {
       int resumedAfter,
       String metricKey,
       double[] gradientSeconds) {
-    Map<String, Object> m = summary(epochs, bestEpoch, resumedAfter, metricKey);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("epochs_run", epochs.size());
+    m.put("best_epoch", bestEpoch);
+    m.put("resumed_after_epoch", resumedAfter);
+    m.put("epochs", rows(epochs, metricKey));
     if (gradientSeconds.length > 1) {
       List<Double> seconds = new ArrayList<>();
       for (double s : gradientSeconds) {
