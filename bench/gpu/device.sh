@@ -4,7 +4,7 @@
 # bench/gpu/test-jars.sh; see bench/gpu/README.md):
 #   source .gpu/device-env.sh && bench/gpu/device.sh "$OUT" [PART...]
 # Parts, run in the order given (default: all, most wanted first): inputs inference perturb tests
-# finetune sweep folder arrow pretrain. Each runs under a time limit of its own (LIMIT_<part> seconds, defaults below), so
+# finetune sweep folder arrow pretrain lora. Each runs under a time limit of its own (LIMIT_<part> seconds, defaults below), so
 # one that hangs or overruns costs only itself, and each part's results land in OUT as soon as it
 # ends: a call cut short still returns what was measured. DEADLINE (seconds) caps the whole run:
 # each part's limit shrinks to the time left, and a part with under 20 s left is skipped (set it a
@@ -13,17 +13,17 @@
 # OUT, and kept there: a second call on the same machine reuses them. SMOKE=--smoke runs the
 # benchmark parts on the tiny shape on the CPU (checks this script without a GPU).
 set -uo pipefail
-OUT="${1:?usage: bench/gpu/device.sh OUT [inputs inference perturb tests finetune sweep folder arrow pretrain]}"
+OUT="${1:?usage: bench/gpu/device.sh OUT [inputs inference perturb tests finetune sweep folder arrow pretrain lora]}"
 shift
 PARTS=("$@")
-[[ ${#PARTS[@]} -gt 0 ]] || PARTS=(inputs inference perturb tests finetune sweep folder arrow pretrain)
+[[ ${#PARTS[@]} -gt 0 ]] || PARTS=(inputs inference perturb tests finetune sweep folder arrow pretrain lora)
 WORK="${WORK:-/tmp/cellspark-gpu}"
 SMOKE="${SMOKE:-}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 : "${JAVA:?source .gpu/device-env.sh first: it sets JAVA, JAVA_OPTS and CLASSPATH}"
 mkdir -p "$OUT" "$WORK"
 nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1 || true
-declare -A LIMIT=([inputs]=120 [inference]=300 [perturb]=120 [tests]=150 [finetune]=180 [sweep]=180 [folder]=90 [arrow]=30 [pretrain]=180)
+declare -A LIMIT=([inputs]=120 [inference]=300 [perturb]=120 [tests]=150 [finetune]=180 [sweep]=180 [folder]=90 [arrow]=30 [pretrain]=180 [lora]=150)
 
 tests() {
   if [[ -d "$ROOT/.gpu-tests" ]]; then

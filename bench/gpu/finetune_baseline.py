@@ -8,12 +8,18 @@ torch.optim.AdamW (lr 5e-5, weight decay 0.001 except biases and LayerNorm weigh
 steps, then STEPS timed ones, synchronised at the end only (the Trainer reads the loss every
 logging_steps, not every step).
 
-    python3 bench/gpu/finetune_baseline.py WORK --out WORK/pytorch_finetune.json [--steps 10] [--head cell|mlm] [--smoke]
+    python3 bench/gpu/finetune_baseline.py WORK --out WORK/pytorch_finetune.json [--steps 10] [--head cell|mlm|lora] [--smoke]
 
 --head mlm: pretraining steps instead, as upstream's GeneformerPretrainer takes them: transformers'
 BertForMaskedLM (SDPA) with the masking of DataCollatorForLanguageModeling (15% of the gene tokens
 chosen; 80% <mask>, 10% a random token, 10% kept; labels -100 elsewhere), its head on every
 position and the loss over the chosen ones; the same autocast, clipping and optimizer.
+--head lora: the cell classifier's steps with LoRA adapters, as upstream Classifier's quantize=True
+trains them (peft's LoraConfig: r 64, lora_alpha 128, lora_dropout 0.1 on every layer's query and
+value; peft's LoRA Linear restated, since peft is not assumed: base(x) + B(A(dropout(x))) * alpha / r,
+A kaiming-uniform, B zero), the checkpoint's weights frozen, AdamW over the adapters and the head;
+everything else as the cell head's step. (Upstream also loads the base weights in 4 bits; the JVM
+cannot, so both sides keep them in fp32.)
 --smoke: on the CPU in fp32 (without transformers the tests' restatement of BertModel runs).
 """
 import argparse
@@ -25,6 +31,37 @@ import torch
 import torch.nn.functional as F
 
 from pytorch_baseline import restated  # the inference baseline's, beside this file
+
+
+class Lora(torch.nn.Module):
+    """peft's LoRA Linear: the frozen layer plus B(A(dropout(x))) * alpha / r."""
+
+    def __init__(self, base, r, alpha, p):
+        super().__init__()
+        self.base = base
+        self.A = torch.nn.Parameter(torch.empty(r, base.in_features, device=base.weight.device))
+        torch.nn.init.kaiming_uniform_(self.A, a=5 ** 0.5)
+        self.B = torch.nn.Parameter(torch.zeros(base.out_features, r, device=base.weight.device))
+        self.p = p
+        self.scaling = alpha / r
+
+    def forward(self, x):
+        return self.base(x) + F.linear(F.linear(F.dropout(x, self.p, self.training), self.A), self.B) * self.scaling
+
+
+def with_adapters(model, rank):
+    """Upstream's LoraConfig on the model (its weights frozen; rank 64 but on the smoke shape,
+    narrower than that); the adapters' parameters."""
+    for p in model.parameters():
+        p.requires_grad_(False)
+    layers = model.encoder.layer  # transformers' BertModel and the restatement name them alike
+    adapters = []
+    for layer in layers:
+        for target in ("query", "value"):
+            adapted = Lora(getattr(layer.attention.self, target), rank, 128.0, 0.1)
+            setattr(layer.attention.self, target, adapted)
+            adapters += [("lora_A", adapted.A), ("lora_B", adapted.B)]
+    return adapters
 
 
 def load(folder, device):
@@ -126,10 +163,14 @@ def last_hidden(model, ids, mask):
     return model(ids, mask)[-1]
 
 
-def rate(folder, hidden, cells, batch, steps, device, autocast):
+def rate(folder, hidden, cells, batch, steps, device, autocast, lora):
     model, how, dropout = load(folder, device)
     head = torch.nn.Linear(hidden, 2).to(device)
-    named = list(model.named_parameters()) + [("head." + n, p) for n, p in head.named_parameters()]
+    rank = min(64, hidden)
+    trained = with_adapters(model, rank) if lora else list(model.named_parameters())
+    if lora:
+        how += ", LoRA r %d on query and value" % rank
+    named = trained + [("head." + n, p) for n, p in head.named_parameters()]
     decay = [p for n, p in named if not (n.endswith("bias") or "LayerNorm" in n)]
     no_decay = [p for n, p in named if n.endswith("bias") or "LayerNorm" in n]
     params = [p for _, p in named]
@@ -159,7 +200,7 @@ def main():
     ap.add_argument("work")
     ap.add_argument("--out", required=True)
     ap.add_argument("--steps", type=int, default=10)
-    ap.add_argument("--head", choices=["cell", "mlm"], default="cell")
+    ap.add_argument("--head", choices=["cell", "mlm", "lora"], default="cell")
     ap.add_argument("--smoke", action="store_true")
     a = ap.parse_args()
     device = torch.device("cuda" if torch.cuda.is_available() and not a.smoke else "cpu")
@@ -173,13 +214,14 @@ def main():
         if a.head == "mlm":
             r, how = masked_lm_rate(folder, cells, ft["batch"], a.steps, device, autocast)
         else:
-            r, how = rate(folder, p["hidden"], cells, ft["batch"], a.steps, device, autocast)
+            r, how = rate(folder, p["hidden"], cells, ft["batch"], a.steps, device, autocast, a.head == "lora")
         if device.type == "cuda":  # the run's model and optimizer are gone: give their memory back
             torch.cuda.empty_cache()
         precision = "bf16-autocast" if autocast else "fp32"
         results["runs"].append({"shape": p["shape"], "length": ft["length"], "batch": ft["batch"],
                                 "precision": precision, "cells_per_s": r, "how": how})
-        print("pytorch " + ("pretrain" if a.head == "mlm" else "finetune") + " %-8s %5d tokens x %2d  %-13s %9.2f cells/s  (%s)"
+        what = {"cell": "finetune", "mlm": "pretrain", "lora": "lora"}[a.head]
+        print("pytorch " + what + " %-8s %5d tokens x %2d  %-13s %9.2f cells/s  (%s)"
               % (p["shape"], ft["length"], ft["batch"], precision, r, how), flush=True)
         json.dump(results, open(a.out, "w"), indent=1)  # after each run: a cut-short run keeps its figures
 

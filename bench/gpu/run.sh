@@ -3,7 +3,8 @@
 # same cells and token budget, V1-10M / V2-104M / V2-316M shapes, fp16 and bf16, with the device's
 # bf16 matrix throughput for scale; a deletion screen against bench/perturb/gpu_rate.py; fine-tuning
 # steps (bf16) against a Trainer-style PyTorch loop on the same batches (and pretraining steps,
-# phase pretrain, against transformers' BertForMaskedLM); and the sweep that chooses
+# phase pretrain, against transformers' BertForMaskedLM; LoRA steps, phase lora, against the same
+# adapters on BertModel); and the sweep that chooses
 # the embed batch budget and graph optimiser for a GPU. bench/gpu/README.md says how to bring it to
 # a GPU machine.
 #   bench/gpu/run.sh [WORK=bench/work/gpu] [--smoke]
@@ -61,6 +62,13 @@ pretrain() {
   jvm org.cellspark.bench.GpuFinetuneBenchmark "$WORK" "$RESULTS/pytorch_pretrain.json" \
     "$RESULTS/jvm_pretrain.json" "$WORK/pytorch.json" mlm
 }
+# LoRA fine-tuning steps (upstream's adapters, bf16) against the same adapters on BertModel.
+lora() {
+  "$PYTHON" "$ROOT/bench/gpu/finetune_baseline.py" "$WORK" --head lora \
+    --out "$RESULTS/pytorch_lora.json" $SMOKE
+  jvm org.cellspark.bench.GpuFinetuneBenchmark "$WORK" "$RESULTS/pytorch_lora.json" \
+    "$RESULTS/jvm_lora.json" "$WORK/pytorch.json" lora
+}
 sweep() {
   if [[ -n "$SMOKE" ]]; then
     jvm org.cellspark.bench.GpuBudgetSweep "$WORK" "$RESULTS/jvm_sweep.json" smoke 256,1024
@@ -71,7 +79,7 @@ sweep() {
 "$PYTHON" "$ROOT/bench/gpu/make_inputs.py" "$WORK" $SMOKE
 for phase in $PHASES; do
   case "$phase" in
-    inference | perturb | finetune | pretrain | sweep) echo "== $phase"; "$phase" ;;
-    *) echo "bench/gpu/run.sh: unknown phase '$phase' (inference, perturb, finetune, pretrain, sweep)" >&2; exit 2 ;;
+    inference | perturb | finetune | pretrain | lora | sweep) echo "== $phase"; "$phase" ;;
+    *) echo "bench/gpu/run.sh: unknown phase '$phase' (inference, perturb, finetune, pretrain, lora, sweep)" >&2; exit 2 ;;
   esac
 done

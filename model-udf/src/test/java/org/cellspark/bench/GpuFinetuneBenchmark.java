@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.IntStream;
 import org.cellspark.infer.Pooling;
+import org.cellspark.model.LoraAdapters;
 import org.cellspark.model.MaskedLmHeadWeights;
 import org.cellspark.model.Precision;
 import org.cellspark.model.TrainableBert;
@@ -34,11 +35,14 @@ import org.cellspark.train.TrainingBatch;
  *
  * <p>With HEAD mlm, pretraining steps instead ({@code cellspark pretrain}: 15% of the genes masked
  * as {@link Masking} masks them, the masked-LM head at the masked positions, cross-entropy),
- * against finetune_baseline.py's {@code --head mlm} (transformers' BertForMaskedLM).
+ * against finetune_baseline.py's {@code --head mlm} (transformers' BertForMaskedLM). With HEAD
+ * lora, the cell classifier's step with upstream's LoRA adapters ({@code cellspark finetune
+ * --lora}: r 64, alpha 128, dropout 0.1 on every layer's query and value, only they and the head
+ * training), against {@code --head lora} (the same adapters on transformers' BertModel).
  *
  * <p>Args: WORK BASELINE_JSON OUT_JSON [PEAK_JSON [HEAD]]: PEAK_JSON, the inference baseline's
  * output, gives the device's bf16 matrix throughput for scale (left out when that file is absent:
- * the inference part did not run); HEAD cell (the default) or mlm.
+ * the inference part did not run); HEAD cell (the default), mlm or lora.
  */
 public final class GpuFinetuneBenchmark {
   private GpuFinetuneBenchmark() {}
@@ -54,13 +58,18 @@ public final class GpuFinetuneBenchmark {
       peak = p.get("bf16_tflops").isJsonNull() ? Double.NaN : p.get("bf16_tflops").getAsDouble();
     }
     int steps = baseline.get("steps").getAsInt();
-    boolean mlm = args.length > 4 && args[4].equals("mlm");
+    String head = args.length > 4 ? args[4] : "cell";
+    boolean mlm = head.equals("mlm");
     Device device = Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
     Precision precision = device.isGpu() ? Precision.BF16 : Precision.FP32;
     System.out.printf(
         Locale.ROOT,
         "GPU %s benchmark on %s (PyTorch side: %s), %s, %d timed steps%n",
-        mlm ? "pretraining (masked genes)" : "fine-tuning",
+        switch (head) {
+          case "mlm" -> "pretraining (masked genes)";
+          case "lora" -> "LoRA fine-tuning (upstream's adapters on query and value)";
+          default -> "fine-tuning";
+        },
         device,
         baseline.get("device").getAsString(),
         precision.name().toLowerCase(Locale.ROOT),
@@ -68,7 +77,7 @@ public final class GpuFinetuneBenchmark {
     JsonObject header = new JsonObject();
     header.addProperty("device", device.toString());
     header.addProperty("steps", steps);
-    header.addProperty("head", mlm ? "mlm" : "cell");
+    header.addProperty("head", head);
     ResultsFile results = new ResultsFile(out, header);
     for (JsonElement e :
         JsonParser.parseString(Files.readString(work.resolve("plan.json"))).getAsJsonArray()) {
@@ -88,7 +97,14 @@ public final class GpuFinetuneBenchmark {
         rate =
             mlm
                 ? maskedLmRate(work.resolve(shape), device, precision, cells, batch, steps)
-                : rate(work.resolve(shape), device, precision, cells, batch, steps);
+                : rate(
+                    work.resolve(shape),
+                    device,
+                    precision,
+                    cells,
+                    batch,
+                    steps,
+                    head.equals("lora"));
       } catch (RuntimeException failure) {
         results.failed(r, failure);
         continue;
@@ -116,8 +132,25 @@ public final class GpuFinetuneBenchmark {
   }
 
   private static double rate(
-      Path model, Device device, Precision precision, List<int[]> cells, int batch, int steps) {
+      Path model,
+      Device device,
+      Precision precision,
+      List<int[]> cells,
+      int batch,
+      int steps,
+      boolean lora) {
     try (TrainableBert encoder = TrainableBert.load(model, device, precision)) {
+      DropoutRates dropout = DropoutRates.read(model.resolve("config.json"));
+      if (lora) { // upstream's settings; the smoke shape is narrower than their rank
+        LoraAdapters.Settings upstream = LoraAdapters.Settings.UPSTREAM;
+        encoder.addAdapters(
+            new LoraAdapters.Settings(
+                Math.min(upstream.rank(), encoder.config().hiddenSize()),
+                upstream.alpha(),
+                upstream.dropout()),
+            1);
+        dropout = dropout.withAdapters(upstream.dropout());
+      }
       int hidden = encoder.config().hiddenSize();
       CellClassifier classifier =
           new CellClassifier(encoder, Pooling.MEAN, -1, -1, new float[2 * hidden], new float[2]);
@@ -125,16 +158,17 @@ public final class GpuFinetuneBenchmark {
       FineTuner.Settings settings =
           FineTuner.Settings.builder(new float[] {1, 1})
               .batchTokens((long) batch * cells.get(0).length)
-              .dropout(DropoutRates.read(model.resolve("config.json")))
+              .dropout(dropout)
               .build();
+      // With adapters, only they and the head train (the checkpoint's weights record no gradient).
+      List<TrainableBert.NamedWeight> trained =
+          classifier.weights().stream().filter(w -> w.value().hasGradient()).toList();
       for (int i = 0; i < 3; i++) {
-        FineTuner.step(
-            classifier, batch(cells, batch, i), classifier.weights(), adam, 5e-5, settings);
+        FineTuner.step(classifier, batch(cells, batch, i), trained, adam, 5e-5, settings);
       }
       long t = System.nanoTime();
       for (int i = 3; i < 3 + steps; i++) {
-        FineTuner.step(
-            classifier, batch(cells, batch, i), classifier.weights(), adam, 5e-5, settings);
+        FineTuner.step(classifier, batch(cells, batch, i), trained, adam, 5e-5, settings);
       }
       return (double) steps * batch / ((System.nanoTime() - t) / 1e9);
     }
