@@ -80,6 +80,12 @@ public final class Fixtures {
         repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/genes").resolve(name));
   }
 
+  /** An AnnData zarr store (a folder) under spark-jobs/src/test/resources/fixtures/zarr. */
+  public static Path zarr(String name) {
+    return existing(
+        repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/zarr").resolve(name));
+  }
+
   /** A fixture that must be refused, under spark-jobs/src/test/resources/fixtures/bad. */
   public static Path bad(String name) {
     return existing(

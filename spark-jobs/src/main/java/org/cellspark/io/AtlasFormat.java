@@ -55,5 +55,14 @@ public interface AtlasFormat {
 
     /** Opens and checks the input on the driver. */
     AtlasInput open(String spec, InputContext context);
+
+    /**
+     * This format's inputs inside {@code spec} when {@code spec} is a folder (inputs among its
+     * subfolders) or a glob (the folders it matches), for formats whose inputs are told by their
+     * names (a {@code .zarr} store); none by default.
+     */
+    default List<String> within(String spec, Configuration conf) {
+      return List.of();
+    }
   }
 }

@@ -6,6 +6,7 @@ import org.cellspark.io.longtable.LongTableFormat;
 import org.cellspark.io.loom.LoomFormat;
 import org.cellspark.io.mtx.MtxFormat;
 import org.cellspark.io.tenx.TenxFormat;
+import org.cellspark.io.zarr.ZarrFormat;
 
 /**
  * The atlas formats Cellspark reads: the one place a format is registered. Their order is the order
@@ -19,6 +20,7 @@ public final class AtlasFormats {
       List.of(
           H5adFormat.INSTANCE,
           MtxFormat.INSTANCE,
+          ZarrFormat.INSTANCE,
           TenxFormat.INSTANCE,
           LoomFormat.INSTANCE,
           LongTableFormat.INSTANCE);

@@ -86,6 +86,18 @@ public record AtlasInputs(List<AtlasInput> inputs) {
         return;
       }
     }
+    boolean folder = isFolder(spec, conf);
+    int before = opened.size();
+    for (AtlasFormat format : formats) {
+      if (format instanceof AtlasFormat.OfFolders folders) {
+        for (String inside : folders.within(spec, conf)) {
+          opened.add(folders.open(inside, c));
+        }
+      }
+    }
+    if (opened.size() > before && !folder) {
+      return; // a glob of folder inputs
+    }
     for (AtlasFormat format : formats) {
       if (format != AtlasFormats.FALLBACK && format instanceof AtlasFormat.OfFiles files) {
         for (String extension : files.extensions()) {
@@ -98,12 +110,12 @@ public record AtlasInputs(List<AtlasInput> inputs) {
         }
       }
     }
-    if (isFolder(spec, conf)) {
+    if (folder) {
       List<InputFile> files = InputFiles.list(spec, conf, fileExtensions(formats));
-      if (files.isEmpty()) {
+      if (files.isEmpty() && opened.size() == before) {
         throw UserException.of(
-            "Input folder %s holds no atlas files (%s), and is neither a Matrix Market folder"
-                + " (matrix.mtx[.gz]) nor a Parquet table",
+            "Input folder %s holds no atlas files (%s) nor AnnData zarr stores, and is neither a"
+                + " Matrix Market folder (matrix.mtx[.gz]) nor a Parquet table",
             spec, String.join(", ", fileExtensions(formats)));
       }
       files.forEach(f -> place(f, c, formats, opened, fallbackSpecs));

@@ -273,6 +273,29 @@ class ErrorCatalogueTest {
         "loom-without-gene-ids",
         w -> tokenize(w, FIXTURES.resolve("loom/no_gene_ids.loom").toString()));
     s.put(
+        "zarr-format-3",
+        w -> {
+          // The root of a store anndata writes with zarr format 3: zarr.json, no .zgroup.
+          Path store = Files.createDirectories(w.in().resolve("v3.zarr"));
+          Files.writeString(
+              store.resolve("zarr.json"),
+              "{\"zarr_format\": 3, \"node_type\": \"group\", \"attributes\":"
+                  + " {\"encoding-type\": \"anndata\"}}");
+          return tokenize(w, store.toString());
+        });
+    s.put("zarr-csc", w -> tokenize(w, Fixtures.zarr("csc.zarr").toString()));
+    s.put(
+        "zarr-chunk-damaged",
+        w -> {
+          Path store = w.in().resolve("atlas.zarr");
+          org.apache.commons.io.FileUtils.copyDirectory(
+              Fixtures.zarr("atlas.zarr").toFile(), store.toFile());
+          Path chunk = store.resolve("X/data/0");
+          byte[] whole = Files.readAllBytes(chunk);
+          Files.write(chunk, java.util.Arrays.copyOf(whole, whole.length / 2)); // cut short
+          return tokenize(w, store.toString());
+        });
+    s.put(
         "long-table-repeated-gene",
         w -> {
           Path table = w.in().resolve("long.parquet");

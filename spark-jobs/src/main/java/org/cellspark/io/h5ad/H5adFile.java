@@ -10,13 +10,12 @@ import java.nio.BufferUnderflowException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.cells.CountsLocation;
+import org.cellspark.io.cells.GeneIds;
 import org.cellspark.io.hdf5.HdfOpener;
 
 /**
@@ -29,8 +28,6 @@ import org.cellspark.io.hdf5.HdfOpener;
  * AnnData per modality under {@code mod/<name>}, and everything here is then relative to it.
  */
 public final class H5adFile implements AutoCloseable {
-  private static final Pattern ENSEMBL = Pattern.compile("^ENS[A-Z]*G\\d{6,}(\\.\\d+)?$");
-
   /** The modality read from a MuData file when none is named. */
   public static final String DEFAULT_MODALITY = "rna";
 
@@ -212,7 +209,7 @@ public final class H5adFile implements AutoCloseable {
       return genes.allStrings(column);
     }
     String[] index = genes.allIndexStrings();
-    if (looksLikeEnsembl(index)) {
+    if (GeneIds.looksLikeEnsembl(index)) {
       return index;
     }
     throw UserException.of(
@@ -244,20 +241,6 @@ public final class H5adFile implements AutoCloseable {
           genes.columnNames().isEmpty() ? "none" : String.join(", ", genes.columnNames()));
     }
     return genes.allStrings(column);
-  }
-
-  static boolean looksLikeEnsembl(String[] ids) {
-    if (ids.length == 0) {
-      return false;
-    }
-    int hits = 0;
-    int checked = Math.min(ids.length, 1000);
-    for (int i = 0; i < checked; i++) {
-      if (ids[i] != null && ENSEMBL.matcher(ids[i].toUpperCase(Locale.ROOT)).matches()) {
-        hits++;
-      }
-    }
-    return hits * 2 > checked;
   }
 
   /** The counts matrix at {@code counts}; checks that its shape matches obs and the gene table. */

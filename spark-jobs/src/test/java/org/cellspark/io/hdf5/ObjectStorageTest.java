@@ -234,6 +234,29 @@ class ObjectStorageTest {
     assertThat(Files.exists(s3.bucketFolder(BUCKET).resolve("out/never"))).isFalse();
   }
 
+  /** An AnnData zarr store is a folder of many small objects: every one read through S3A. */
+  @Test
+  void anndataZarrStoreFromTheBucket(SparkSession spark) throws IOException {
+    java.util.function.BiFunction<String, String, TokenizeOptions> zarr =
+        (input, output) ->
+            TokenizeOptions.builder()
+                .input(input)
+                .vocabulary(Fixtures.vocab("vocab-v2-small").toString())
+                .attribute("cell_type")
+                .output(output)
+                .build();
+    TokenizeResult local =
+        TokenizeJob.run(
+            spark,
+            zarr.apply(
+                Fixtures.zarr("atlas.zarr").toString(), work.resolve("local-zarr").toString()));
+    String remote = upload(spark, Fixtures.zarr("atlas.zarr"), "in/atlas.zarr");
+    TokenizeResult fromBucket =
+        TokenizeJob.run(spark, zarr.apply(remote, "s3a://" + BUCKET + "/out/zarr"));
+    assertThat(fromBucket.cellsWritten()).isEqualTo(37);
+    TokenTables.assertSameTokensAndCounts(spark, local.output(), fromBucket.output());
+  }
+
   @Test
   void huggingFaceDatasetFromTheBucket(SparkSession spark) throws IOException {
     Path local = Fixtures.huggingFace("v2_tokens.dataset");

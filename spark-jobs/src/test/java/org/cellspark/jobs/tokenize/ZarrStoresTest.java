@@ -1,0 +1,201 @@
+package org.cellspark.jobs.tokenize;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.commons.io.FileUtils;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.cellspark.error.UserException;
+import org.cellspark.testing.Fixtures;
+import org.cellspark.testing.SharedSpark;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * AnnData zarr stores as anndata and zarr write them (src/test/python/make_zarr_fixtures.py): each
+ * holds the atlas fixtures' 40 cells, and its tokens must equal those an independent restatement of
+ * Geneformer's tokenizer gives (fixtures/zarr/expected.json); obs columns of every encoding come
+ * through as the fixture script made them.
+ */
+@ExtendWith(SharedSpark.class)
+class ZarrStoresTest {
+  private static final String V2 = Fixtures.vocab("vocab-v2-small").toString();
+  private static JsonNode expected;
+
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void load() throws IOException {
+    expected = new ObjectMapper().readTree(Fixtures.zarr("expected.json").toFile());
+  }
+
+  private TokenizeOptions.Builder options(String store, String out) {
+    return TokenizeOptions.builder()
+        .input(Fixtures.zarr(store).toString())
+        .vocabulary(V2)
+        .output(tmp.resolve(out).toString());
+  }
+
+  private static Map<String, List<Integer>> expectedTokens(String store) {
+    Map<String, List<Integer>> out = new TreeMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = expected.get(store).get("tokens").fields();
+        it.hasNext(); ) {
+      Map.Entry<String, JsonNode> cell = it.next();
+      List<Integer> ids = new ArrayList<>();
+      cell.getValue().forEach(v -> ids.add(v.asInt()));
+      out.put(cell.getKey(), ids);
+    }
+    return out;
+  }
+
+  private static Map<String, List<Integer>> tokens(SparkSession spark, TokenizeResult r) {
+    Map<String, List<Integer>> out = new TreeMap<>();
+    for (Row row : spark.read().parquet(r.output()).collectAsList()) {
+      out.put(row.getString(row.fieldIndex("cell_id")), row.getList(row.fieldIndex("input_ids")));
+    }
+    return out;
+  }
+
+  /** The fixture's row of cell {@code name} (make_fixtures.atlas_obs names them so). */
+  private static int row(String name) {
+    return switch (name) {
+      case "hand1" -> 0;
+      case "empty1" -> 1;
+      case "long1" -> 2;
+      case "zero1" -> 3;
+      default -> Integer.parseInt(name.substring("cell".length()));
+    };
+  }
+
+  @Test
+  void storeAsWriteZarrWritesItTokenizesAsGeneformerDoes(SparkSession spark) {
+    TokenizeResult r =
+        TokenizeJob.run(
+            spark,
+            options("atlas.zarr", "atlas")
+                .attribute("cell_type")
+                .attribute("donor")
+                .attribute("age")
+                .attribute("score")
+                .attribute("is_control")
+                .attribute("batch")
+                .attribute("flag")
+                .build());
+    assertThat(tokens(spark, r)).isEqualTo(expectedTokens("atlas.zarr"));
+    List<Row> rows = spark.read().parquet(r.output()).collectAsList();
+    // cell06 fails filter_pass; zero1 has no counts, empty1 no gene of the vocabulary.
+    assertThat(rows).hasSize(37);
+    JsonNode types = expected.get("atlas.zarr").get("cell_type");
+    for (Row row : rows) {
+      String cell = row.getString(row.fieldIndex("cell_id"));
+      int i = row(cell);
+      JsonNode type = types.get(cell);
+      assertThat(row.<String>getAs("cell_type"))
+          .as(cell)
+          .isEqualTo(type.isNull() ? null : type.asText());
+      assertThat(row.<String>getAs("donor")).isEqualTo("donor" + i % 4);
+      assertThat(row.<Long>getAs("age")).isEqualTo(20L + i);
+      assertThat(row.<Double>getAs("score")).isCloseTo(i / 39.0, within(1e-6));
+      assertThat(row.<Boolean>getAs("is_control")).isEqualTo(i % 5 == 0);
+      assertThat(row.<Long>getAs("batch")).as(cell).isEqualTo(i % 7 == 0 ? null : (long) (i % 3));
+      assertThat(row.<Boolean>getAs("flag")).as(cell).isEqualTo(i % 6 == 0 ? null : i % 2 == 1);
+    }
+  }
+
+  @Test
+  void cellxgeneShapedStoreReadsRawCountsAndIdsFromTheIndex(SparkSession spark) {
+    TokenizeResult r =
+        TokenizeJob.run(
+            spark,
+            options("cellxgene.zarr", "cellxgene")
+                .counts("raw")
+                .attribute("donor_id")
+                .attribute("is_primary_data")
+                .build());
+    assertThat(tokens(spark, r)).isEqualTo(expectedTokens("cellxgene.zarr"));
+    assertThat(r.nCountsComputed()).isEqualTo(40);
+  }
+
+  @Test
+  void denseChunkedZstdAndZlibLz4StoresTokenizeAlike(SparkSession spark) {
+    for (String store : List.of("dense_zstd.zarr", "csr_zlib.zarr")) {
+      TokenizeResult r = TokenizeJob.run(spark, options(store, store).partitions(3).build());
+      assertThat(tokens(spark, r)).as(store).isEqualTo(expectedTokens(store));
+    }
+  }
+
+  @Test
+  void cscCountsAreRefusedWithTheWayOut(SparkSession spark) {
+    assertThatThrownBy(() -> TokenizeJob.run(spark, options("csc.zarr", "csc").build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("csc.zarr")
+        .hasMessageContaining("CSC")
+        .hasMessageContaining("tocsr()");
+    assertThat(tmp.resolve("csc")).doesNotExist();
+  }
+
+  @Test
+  void zarrFormat3IsRefusedNamingWhatToWrite(SparkSession spark) throws IOException {
+    // The root group of a store anndata writes with zarr format 3: zarr.json, no .zgroup.
+    Path store = Files.createDirectories(tmp.resolve("v3.zarr"));
+    Files.writeString(
+        store.resolve("zarr.json"),
+        "{\"zarr_format\": 3, \"node_type\": \"group\", \"attributes\":"
+            + " {\"encoding-type\": \"anndata\", \"encoding-version\": \"0.1.0\"}}");
+    assertThatThrownBy(
+            () ->
+                TokenizeJob.run(
+                    spark,
+                    TokenizeOptions.builder()
+                        .input(store.toString())
+                        .vocabulary(V2)
+                        .output(tmp.resolve("v3-out").toString())
+                        .build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("v3.zarr")
+        .hasMessageContaining("zarr format 3");
+  }
+
+  @Test
+  void foldersAndGlobsOfStoresAreReadStoreByStore(SparkSession spark) throws IOException {
+    Path folder = Files.createDirectories(tmp.resolve("stores"));
+    FileUtils.copyDirectory(
+        Fixtures.zarr("atlas.zarr").toFile(), folder.resolve("a.zarr").toFile());
+    FileUtils.copyDirectory(
+        Fixtures.zarr("csr_zlib.zarr").toFile(), folder.resolve("b.zarr").toFile());
+    Files.copy(Fixtures.atlas("csr_float32_gzip.h5ad"), folder.resolve("c.h5ad"));
+    Map<String, List<Integer>> atlas = expectedTokens("atlas.zarr");
+    for (String spec : List.of(folder.toString(), folder.resolve("*.zarr").toString())) {
+      TokenizeResult r =
+          TokenizeJob.run(
+              spark,
+              TokenizeOptions.builder()
+                  .input(spec)
+                  .vocabulary(V2)
+                  .output(tmp.resolve("from-" + spec.length()).toString())
+                  .build());
+      Map<String, List<Integer>> got = tokens(spark, r);
+      List<String> stems = spec.endsWith("*.zarr") ? List.of("a", "b") : List.of("a", "b", "c");
+      assertThat(got).as(spec).hasSize(atlas.size() * stems.size());
+      for (String stem : stems) {
+        atlas.forEach(
+            (cell, ids) ->
+                assertThat(got.get(stem + ":" + cell)).as(stem + " " + cell).isEqualTo(ids));
+      }
+    }
+  }
+}
