@@ -3,8 +3,9 @@
 cell, as a Cell Ranger .h5 (the CSR arrays copied: Cell Ranger compresses by barcode too), as a
 loom file (loompy's layout and settings: float32 genes x cells, gzip level 2 in 64 x 64 chunks,
 written block by block with h5py, as loompy's own writer would take hours at this size) and as a
-gzipped Matrix Market folder (streamed cell block by cell block). Needs numpy and h5py. Each
-output is skipped when it exists.
+gzipped Matrix Market folder (streamed cell block by cell block), and as an AnnData zarr store
+(anndata's write_zarr as it is: zarr's default chunks and blosc-lz4 compressor; needs anndata and
+zarr). Needs numpy and h5py. Each output is skipped when it exists.
 
     /usr/bin/python3 bench/formats/make_inputs.py ATLAS.h5ad OUT_DIR
 """
@@ -50,9 +51,24 @@ def write_loom(path, x, indptr, cells, genes, barcodes, ids, names, f):
     os.replace(tmp, path)
 
 
+def write_zarr(atlas, path):
+    import shutil
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    import anndata
+
+    tmp = path + ".part"
+    shutil.rmtree(tmp, ignore_errors=True)
+    anndata.read_h5ad(atlas).write_zarr(tmp)
+    os.replace(tmp, path)
+
+
 def main():
     atlas, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
+    if not os.path.exists(os.path.join(out, "atlas.zarr", ".zgroup")):
+        write_zarr(atlas, os.path.join(out, "atlas.zarr"))
     with h5py.File(atlas, "r") as f:
         x = f["X"]
         cells, genes = (int(v) for v in x.attrs["shape"])

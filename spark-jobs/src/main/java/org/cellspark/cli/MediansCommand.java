@@ -33,7 +33,8 @@ final class MediansCommand implements Callable<Integer> {
       split = ",",
       paramLabel = "FILES",
       description =
-          ".h5ad, .loom or Cell Ranger .h5 files, folders or globs of them, Matrix Market folders,"
+          ".h5ad, .loom or Cell Ranger .h5 files, AnnData .zarr stores, folders or globs of them,"
+              + " Matrix Market folders,"
               + " Parquet long tables; local or s3a:// / gs:// / hdfs:// (repeatable).")
   List<String> inputs = new ArrayList<>();
 

@@ -22,8 +22,8 @@ import picocli.CommandLine.Option;
     showDefaultValues = true,
     sortOptions = false,
     description = {
-      "Tokenize AnnData (.h5ad), MuData (.h5mu), loom, Cell Ranger .h5 files, Matrix Market folders"
-          + " and Parquet long tables into Geneformer's rank-value tokens (Parquet).",
+      "Tokenize AnnData (.h5ad, .zarr), MuData (.h5mu), loom, Cell Ranger .h5 files, Matrix Market"
+          + " folders and Parquet long tables into Geneformer's rank-value tokens (Parquet).",
       "Output columns: cell_id, input_ids, length, n_counts, source and any --attribute",
       "columns, plus _cellspark.json with options, counts and timings."
     })
@@ -37,10 +37,10 @@ final class TokenizeCommand implements Callable<Integer> {
       paramLabel = "FILE|DIR|GLOB",
       showDefaultValue = CommandLine.Help.Visibility.NEVER,
       description =
-          "Input .h5ad, .h5mu, .loom or Cell Ranger .h5 files, folders or globs of them, Matrix"
-              + " Market folders (matrix.mtx[.gz], features.tsv[.gz], barcodes.tsv[.gz]) and"
-              + " Parquet long tables (cell_id, gene_id, count); local or s3a:// / gs:// / hdfs://;"
-              + " comma-separated or repeated.")
+          "Input .h5ad, .h5mu, .loom or Cell Ranger .h5 files, AnnData .zarr stores, folders or"
+              + " globs of them, Matrix Market folders (matrix.mtx[.gz], features.tsv[.gz],"
+              + " barcodes.tsv[.gz]) and Parquet long tables (cell_id, gene_id, count); local or"
+              + " s3a:// / gs:// / hdfs://; comma-separated or repeated.")
   List<String> inputs = new ArrayList<>();
 
   @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output folder.")
@@ -68,8 +68,8 @@ final class TokenizeCommand implements Callable<Integer> {
       description =
           "Gene table column (loom: row attribute) with the gene IDs. Default: ensembl_id (loom:"
               + " else Accession), falling back to an Ensembl-looking h5ad index; with"
-              + " --gene-id-type symbol the h5ad index, loom's Gene attribute. For .h5ad, .h5mu and"
-              + " loom inputs only (refused for formats whose IDs have one place).")
+              + " --gene-id-type symbol the h5ad index, loom's Gene attribute. For .h5ad, .h5mu,"
+              + " .zarr and loom inputs only (refused for formats whose IDs have one place).")
   String geneIdColumn;
 
   @Option(

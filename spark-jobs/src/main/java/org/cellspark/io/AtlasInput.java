@@ -50,8 +50,8 @@ public interface AtlasInput {
   default void refuseGeneIdColumn(String given, String advice) {
     if (given != null && fixedGeneIdPlace() != null) {
       throw UserException.of(
-          "Input %s is %s, whose gene IDs are %s; --gene-id-column (here '%s') is for .h5ad and"
-              + " loom inputs only: leave it out%s",
+          "Input %s is %s, whose gene IDs are %s; --gene-id-column (here '%s') is for .h5ad,"
+              + " .zarr and loom inputs only: leave it out%s",
           file().name(), format().describedAs(), fixedGeneIdPlace(), given, advice);
     }
   }

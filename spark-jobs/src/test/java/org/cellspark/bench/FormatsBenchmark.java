@@ -11,8 +11,11 @@ import org.cellspark.jobs.tokenize.TokenizeResult;
 import org.cellspark.spark.SparkSessionFactory;
 
 /**
- * Tokenize cells/s from the same cells as .h5ad, loom, Cell Ranger .h5 and a gzipped Matrix Market
- * folder, one run (bench/formats/README.md). Args: ATLAS.h5ad INPUT_DIR OUT_DIR THREADS
+ * Tokenize cells/s from the same cells as .h5ad, an AnnData zarr store, loom, Cell Ranger .h5 and a
+ * gzipped Matrix Market folder, one run (bench/formats/README.md). Args: ATLAS.h5ad INPUT_DIR
+ * OUT_DIR THREADS [ROUNDS [FORMATS]]: ROUNDS (default 1) alternates the formats that many times;
+ * FORMATS (comma-separated names from the table below, default all) picks them; h5ad always runs,
+ * as the baseline.
  */
 public final class FormatsBenchmark {
   private FormatsBenchmark() {}
@@ -28,23 +31,44 @@ public final class FormatsBenchmark {
             Map.of("spark.master", "local[" + threads + "]", "spark.ui.enabled", "false"));
     String[][] inputs = {
       {"h5ad", atlas.toString()},
+      {"zarr", in.resolve("atlas.zarr").toString()},
       {"loom", in.resolve("atlas.loom").toString()},
-      {"Cell Ranger .h5", in.resolve("atlas.h5").toString()},
-      {"Matrix Market (gz)", in.resolve("mtx").toString()}
+      {"cellranger", in.resolve("atlas.h5").toString()},
+      {"mtx", in.resolve("mtx").toString()}
     };
+    int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+    if (args.length > 5) {
+      java.util.List<String> wanted = java.util.List.of(args[5].split(","));
+      inputs =
+          java.util.Arrays.stream(inputs)
+              .filter(i -> i[0].equals("h5ad") || wanted.contains(i[0]))
+              .toArray(String[][]::new);
+    }
     run(spark, inputs[0][1], out.resolve("warm")); // JIT, page cache
-    double[] rate = new double[inputs.length];
+    // Each round runs every format once; a format's figure is its median over the rounds (this
+    // machine is shared: rounds interleave the formats so load falls on all of them alike).
+    double[][] rates = new double[inputs.length][rounds];
     long[] cells = new long[inputs.length];
+    for (int round = 0; round < rounds; round++) {
+      for (int i = 0; i < inputs.length; i++) {
+        TokenizeResult r = run(spark, inputs[i][1], out.resolve("out" + i));
+        rates[i][round] = r.cellsWritten() / r.seconds();
+        cells[i] = r.cellsWritten();
+      }
+    }
+    double[] rate = new double[inputs.length];
     for (int i = 0; i < inputs.length; i++) {
-      TokenizeResult r = run(spark, inputs[i][1], out.resolve("out" + i));
-      rate[i] = r.cellsWritten() / r.seconds();
-      cells[i] = r.cellsWritten();
+      double[] sorted = rates[i].clone();
+      java.util.Arrays.sort(sorted);
+      rate[i] = sorted[rounds / 2];
     }
     System.out.printf(
         Locale.ROOT,
-        "formats benchmark: tokenize the same cells from %d formats, local[%d]%n",
+        "formats benchmark: tokenize the same cells from %d formats, local[%d], median of %d"
+            + " round(s)%n",
         inputs.length,
-        threads);
+        threads,
+        rounds);
     for (int i = 0; i < inputs.length; i++) {
       System.out.printf(
           Locale.ROOT,

@@ -92,7 +92,7 @@ class MediansCommandTest {
     assertThat(given.exitCode()).isEqualTo(2);
     assertThat(given.err())
         .contains("cellranger2.h5 is a Cell Ranger matrix (.h5), whose gene IDs are")
-        .contains("--gene-id-column (here 'gene_ids') is for .h5ad and loom inputs only");
+        .contains("--gene-id-column (here 'gene_ids') is for .h5ad, .zarr and loom inputs only");
     assertThat(tmp.resolve("v")).doesNotExist();
     CliRun left =
         CliRun.of("medians", "--input", cellRanger, "--output", tmp.resolve("v").toString());

@@ -2,7 +2,9 @@ package org.cellspark.io.zarr;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SerializableWritable;
 import org.apache.spark.api.java.JavaRDD;
@@ -70,17 +72,52 @@ final class ZarrCells {
             .mapPartitions(
                 it -> {
                   AnnDataZarr z = AnnDataZarr.open(file, conf.value().value());
-                  Reader r = new Reader(z, counts, fields);
-                  List<InternalRow> out = new ArrayList<>();
-                  while (it.hasNext()) {
-                    long[] range = it.next();
-                    for (long c = range[0]; c < range[1]; c += CELLS_PER_BLOCK) {
-                      r.read(c, (int) Math.min(CELLS_PER_BLOCK, range[1] - c), out);
-                    }
-                  }
-                  return out.iterator();
+                  return new Rows(new Reader(z, counts, fields), it);
                 });
     return InternalRowsRelation.dataFrame(spark, CellCountsSchema.of(obs), rows.rdd());
+  }
+
+  /** A task's rows, read a block of cells at a time as they are consumed. */
+  private static final class Rows implements Iterator<InternalRow> {
+    private final Reader reader;
+    private final Iterator<long[]> ranges;
+    private final List<InternalRow> block = new ArrayList<>();
+    private int next;
+    private long[] range;
+    private long cell;
+
+    Rows(Reader reader, Iterator<long[]> ranges) {
+      this.reader = reader;
+      this.ranges = ranges;
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (next == block.size()) {
+        if (range == null || cell == range[1]) {
+          if (!ranges.hasNext()) {
+            return false;
+          }
+          range = ranges.next();
+          cell = range[0];
+          continue;
+        }
+        block.clear();
+        next = 0;
+        int count = (int) Math.min(CELLS_PER_BLOCK, range[1] - cell);
+        reader.read(cell, count, block);
+        cell += count;
+      }
+      return true;
+    }
+
+    @Override
+    public InternalRow next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      return block.get(next++);
+    }
   }
 
   /** One task's open parts of the store. */

@@ -262,7 +262,7 @@ class FieldFilesTest {
         .isInstanceOf(UserException.class)
         .hasMessageContaining("whose gene IDs are GRCh38/genes")
         .hasMessageContaining(
-            "--gene-id-column (here 'gene_ids') is for .h5ad and loom inputs only");
+            "--gene-id-column (here 'gene_ids') is for .h5ad, .zarr and loom inputs only");
     String mtx =
         Fixtures.repositoryRoot()
             .resolve("spark-jobs/src/test/resources/fixtures/mtx/classify_10x")
