@@ -1,6 +1,7 @@
 package org.cellspark.io.loom;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -15,6 +16,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.cellspark.error.UserException;
+import org.cellspark.io.cells.BlockRows;
 import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.cells.ObsValues;
 import org.cellspark.io.hdf5.HdfOpener;
@@ -54,16 +56,26 @@ public final class LoomCells {
         jsc.parallelize(ranges, Math.max(1, ranges.size()))
             .mapPartitions(
                 it -> {
-                  List<InternalRow> out = new ArrayList<>();
-                  try (LoomFile.Reader r = f.reader(opener)) {
-                    while (it.hasNext()) {
-                      int[] range = it.next();
-                      for (int c = range[0]; c < range[1]; c += block) {
-                        read(f, r, c, Math.min(block, range[1] - c), fields, out);
-                      }
-                    }
-                  }
-                  return out.iterator();
+                  LoomFile.Reader r = f.reader(opener);
+                  Iterator<long[]> longRanges =
+                      new Iterator<>() {
+                        @Override
+                        public boolean hasNext() {
+                          return it.hasNext();
+                        }
+
+                        @Override
+                        public long[] next() {
+                          int[] range = it.next();
+                          return new long[] {range[0], range[1]};
+                        }
+                      };
+                  // A block of whole chunk columns at a time: every chunk inflated once.
+                  return BlockRows.of(
+                      longRanges,
+                      block,
+                      (first, count, out) -> read(f, r, (int) first, count, fields, out),
+                      r);
                 });
     return InternalRowsRelation.dataFrame(spark, CellCountsSchema.of(obs), rows.rdd());
   }

@@ -14,6 +14,7 @@ import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
+import org.cellspark.io.cells.BlockRows;
 import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.cells.GeneOrder;
 import org.cellspark.io.hdf5.HdfOpener;
@@ -27,6 +28,9 @@ import org.cellspark.spark.InternalRowsRelation;
 public final class TenxCells {
   /** Cells per task: a few seconds of reading. */
   static final int CELLS_PER_RANGE = 20_000;
+
+  /** Cells read at once within a task, their rows handed on before the next block is read. */
+  static final int CELLS_PER_BLOCK = 1_024;
 
   private TenxCells() {}
 
@@ -52,15 +56,13 @@ public final class TenxCells {
         jsc.parallelize(ranges, Math.max(1, ranges.size()))
             .mapPartitions(
                 it -> {
-                  List<InternalRow> out = new ArrayList<>();
                   TenxH5 f = file.value();
-                  try (TenxH5.Reader r = f.cursors(opener)) {
-                    while (it.hasNext()) {
-                      long[] range = it.next();
-                      read(f, r, range[0], (int) (range[1] - range[0]), obsFields, out);
-                    }
-                  }
-                  return out.iterator();
+                  TenxH5.Reader r = f.cursors(opener);
+                  return BlockRows.of(
+                      it,
+                      CELLS_PER_BLOCK,
+                      (first, count, out) -> read(f, r, first, count, obsFields, out),
+                      r);
                 });
     return InternalRowsRelation.dataFrame(spark, CellCountsSchema.of(obs), rows.rdd());
   }

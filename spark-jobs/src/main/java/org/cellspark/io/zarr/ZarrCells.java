@@ -2,9 +2,7 @@ package org.cellspark.io.zarr;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SerializableWritable;
 import org.apache.spark.api.java.JavaRDD;
@@ -22,6 +20,7 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
+import org.cellspark.io.cells.BlockRows;
 import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.cells.CountsLocation;
 import org.cellspark.io.cells.ObsValues;
@@ -72,52 +71,10 @@ final class ZarrCells {
             .mapPartitions(
                 it -> {
                   AnnDataZarr z = AnnDataZarr.open(file, conf.value().value());
-                  return new Rows(new Reader(z, counts, fields), it);
+                  return BlockRows.of(
+                      it, CELLS_PER_BLOCK, new Reader(z, counts, fields)::read, null);
                 });
     return InternalRowsRelation.dataFrame(spark, CellCountsSchema.of(obs), rows.rdd());
-  }
-
-  /** A task's rows, read a block of cells at a time as they are consumed. */
-  private static final class Rows implements Iterator<InternalRow> {
-    private final Reader reader;
-    private final Iterator<long[]> ranges;
-    private final List<InternalRow> block = new ArrayList<>();
-    private int next;
-    private long[] range;
-    private long cell;
-
-    Rows(Reader reader, Iterator<long[]> ranges) {
-      this.reader = reader;
-      this.ranges = ranges;
-    }
-
-    @Override
-    public boolean hasNext() {
-      while (next == block.size()) {
-        if (range == null || cell == range[1]) {
-          if (!ranges.hasNext()) {
-            return false;
-          }
-          range = ranges.next();
-          cell = range[0];
-          continue;
-        }
-        block.clear();
-        next = 0;
-        int count = (int) Math.min(CELLS_PER_BLOCK, range[1] - cell);
-        reader.read(cell, count, block);
-        cell += count;
-      }
-      return true;
-    }
-
-    @Override
-    public InternalRow next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      return block.get(next++);
-    }
   }
 
   /** One task's open parts of the store. */
