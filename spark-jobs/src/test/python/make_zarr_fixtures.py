@@ -66,7 +66,8 @@ def cellxgene(var, X, obs):
     a = ad.AnnData(sp.csr_matrix(norm), obs=cells, var=genes, dtype=np.float32)
     a.raw = ad.AnnData(sp.csr_matrix(X.astype(np.float32)), obs=cells, var=genes, dtype=np.float32)
     a.write_zarr(path("cellxgene.zarr"), chunks=[16])
-    return {"tokens": field.tokens(var, X), "how": "counts from raw/X, gene IDs from the var index, n_counts computed"}
+    return {"tokens": field.tokens(var, X), "medians": field.medians(ids, X),
+            "how": "counts from raw/X, gene IDs from the var index, n_counts computed"}
 
 
 def encoded(group, name, encoding):

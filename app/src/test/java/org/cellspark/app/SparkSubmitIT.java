@@ -65,6 +65,13 @@ class SparkSubmitIT {
         Fixtures.repositoryRoot()
             .resolve("spark-jobs/src/test/resources/fixtures/mtx/classify_10x")
             .toString();
+    // An AnnData zarr store (blosc chunks): decompressed on the executors by the c-blosc library
+    // the app jar bundles.
+    String zarr =
+        Fixtures.repositoryRoot()
+            .resolve("spark-jobs/src/test/resources/fixtures/zarr/atlas.zarr")
+            .toString();
+    String v2 = Fixtures.vocab("vocab-v2-small").toString();
     // The model shipped as pytorch_model.bin: read on the executors by the app jar's relocated
     // Commons Compress, and compared below with the safetensors model's embeddings in this JVM.
     List<String> submitArgs = new java.util.ArrayList<>(KRYO_NOTEBOOK);
@@ -94,7 +101,15 @@ class SparkSubmitIT {
                     "tinymodel",
                     "--gene-embeddings",
                     "--output",
-                    tmp.resolve("emb").toString())));
+                    tmp.resolve("emb").toString()),
+                List.of(
+                    "tokenize",
+                    "--input",
+                    zarr,
+                    "--vocabulary",
+                    v2,
+                    "--output",
+                    tmp.resolve("tokens-zarr").toString())));
     assertThat(log).contains("embedded 600 cells");
     // The executors were processes of their own: Spark's workers keep their logs under
     // SPARK_HOME/work (emptied above; comparing file times with the clock would depend on the file
@@ -125,6 +140,17 @@ class SparkSubmitIT {
                   LocalCluster.TINY_MODEL.toString(),
                   tmp.resolve("emb-local").toString())
               .withOutputs(false, EmbedOptions.Summary.NONE, null, true));
+      TokenizeJob.run(
+          spark,
+          TokenizeOptions.builder()
+              .input(zarr)
+              .vocabulary(v2)
+              .output(tmp.resolve("tokens-zarr-local").toString())
+              .build());
+      assertThat(LocalCluster.byCell(spark, tmp.resolve("tokens-zarr").toString(), "input_ids"))
+          .hasSize(37)
+          .isEqualTo(
+              LocalCluster.byCell(spark, tmp.resolve("tokens-zarr-local").toString(), "input_ids"));
       Map<String, Object> tokens =
           LocalCluster.byCell(spark, tmp.resolve("tokens").toString(), "input_ids");
       assertThat(tokens)

@@ -50,8 +50,9 @@ public final class ZarrFormat implements AtlasFormat.OfFolders {
   }
 
   /**
-   * The stores a glob matches ({@code atlases/*.zarr}), or the stores directly inside a folder
-   * (subfolders named {@code *.zarr}), sorted.
+   * The stores a glob ending in {@code .zarr} matches ({@code atlases/*.zarr}), or the stores
+   * directly inside a folder (subfolders named {@code *.zarr}), sorted. Other specs (an {@code
+   * .h5ad} glob, say) are not listed here: only the format they name lists them.
    */
   @Override
   public List<String> within(String spec, Configuration conf) {
@@ -59,6 +60,10 @@ public final class ZarrFormat implements AtlasFormat.OfFolders {
     List<String> out = new ArrayList<>();
     try {
       FileSystem fs = p.getFileSystem(conf);
+      boolean named = p.getName().endsWith(".zarr");
+      if (!named && !(fs.exists(p) && fs.getFileStatus(p).isDirectory())) {
+        return List.of();
+      }
       FileStatus[] matches = fs.globStatus(p);
       if (matches == null) {
         return List.of();

@@ -18,8 +18,13 @@ import org.apache.commons.io.FileUtils;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.medians.MediansJob;
+import org.cellspark.jobs.medians.MediansOptions;
+import org.cellspark.jobs.medians.MediansResult;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
+import org.cellspark.vocab.Vocabulary;
+import org.cellspark.vocab.VocabularyLoader;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -128,6 +133,27 @@ class ZarrStoresTest {
                 .build());
     assertThat(tokens(spark, r)).isEqualTo(expectedTokens("cellxgene.zarr"));
     assertThat(r.nCountsComputed()).isEqualTo(40);
+  }
+
+  @Test
+  void mediansOfACellxgeneShapedStore(SparkSession spark) {
+    MediansResult r =
+        MediansJob.run(
+            spark,
+            MediansOptions.builder()
+                .inputs(List.of(Fixtures.zarr("cellxgene.zarr").toString()))
+                .output(tmp.resolve("vocab").toString())
+                .counts("raw")
+                .build());
+    Vocabulary v = VocabularyLoader.load(Path.of(java.net.URI.create(r.output())));
+    JsonNode e = expected.get("cellxgene.zarr").get("medians");
+    assertThat(r.genesWritten()).isEqualTo(e.size());
+    e.fields()
+        .forEachRemaining(
+            g ->
+                assertThat(v.median(g.getKey()))
+                    .as(g.getKey())
+                    .isCloseTo(g.getValue().asDouble(), within(1e-9 * g.getValue().asDouble())));
   }
 
   @Test
