@@ -17,6 +17,11 @@ spark-jobs/src/test/resources/fixtures/zarr/:
                     (dimension_separator "/"), compressed with zstd (zarr's writer, then
                     anndata's encoding attributes).
   csr_zlib.zarr     X CSR with int64 data and zlib-compressed arrays, numcodecs' LZ4 on indptr.
+  anndata07.zarr    AnnData as anndata 0.7 wrote zarr (zarr's writer by hand, as that version's
+                    write_zarr did): X a group marked by h5sparse_format / h5sparse_shape,
+                    categorical columns as integer codes whose 'categories' attribute names
+                    their categories' array in the dataframe's __categories group, strings as
+                    vlen-utf8 arrays, no root attributes.
   csc.zarr          X a CSC matrix (refused: read cell by cell, it would be read whole per task).
   expected.json     per store, the tokens (V2 fixture vocabulary) and how they were made.
 """
@@ -102,6 +107,43 @@ def csr_zlib(var, X, obs):
     return {"tokens": field.tokens(var, X, obs), "how": "CSR int64 data, zlib, LZ4 indptr"}
 
 
+def anndata07(var, X, obs):
+    p = path("anndata07.zarr")
+    root = zarr.open_group(p, mode="w")
+    csr = sp.csr_matrix(X.astype(np.float32))
+    x = root.create_group("X")
+    x.attrs.update({"h5sparse_format": "csr", "h5sparse_shape": list(csr.shape)})
+    for name, values in [("data", csr.data), ("indices", csr.indices), ("indptr", csr.indptr)]:
+        x.create_dataset(name, data=values)
+
+    def frame(name, df):
+        g = root.create_group(name)
+        g.attrs.update({"_index": "_index", "column-order": list(df.columns),
+                        "encoding-type": "dataframe", "encoding-version": "0.1.0"})
+        g.create_dataset("_index", data=np.array(df.index, dtype=object), dtype=object,
+                         object_codec=numcodecs.VLenUTF8())
+        for column in df.columns:
+            values = df[column]
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                key = "__categories/" + column
+                g.create_dataset(key, data=np.array(values.cat.categories, dtype=object), dtype=object,
+                                 object_codec=numcodecs.VLenUTF8())
+                g.create_dataset(column, data=values.cat.codes.to_numpy())
+                g[column].attrs["categories"] = key
+                g[key].attrs["ordered"] = bool(values.cat.ordered)
+            elif values.dtype == object:
+                g.create_dataset(column, data=values.to_numpy(dtype=object), dtype=object,
+                                 object_codec=numcodecs.VLenUTF8())
+            else:
+                g.create_dataset(column, data=values.to_numpy())
+
+    frame("obs", obs[["cell_type", "donor", "n_counts", "filter_pass", "age"]])
+    frame("var", var)
+    return {"tokens": field.tokens(var, X, obs),
+            "cell_type": {c: (t if isinstance(t, str) else None) for c, t in zip(obs.index, obs["cell_type"])},
+            "how": "anndata 0.7's zarr layout: h5sparse X, categories in __categories"}
+
+
 def csc(var, X, obs):
     base.AnnData(sp.csc_matrix(X.astype(np.float32)), obs=obs, var=var).write_zarr(path("csc.zarr"))
     return {"how": "refused: CSC"}
@@ -116,6 +158,7 @@ def main():
         "cellxgene.zarr": cellxgene(var, X, obs),
         "dense_zstd.zarr": dense_zstd(var, X, obs),
         "csr_zlib.zarr": csr_zlib(var, X, obs),
+        "anndata07.zarr": anndata07(var, X, obs),
         "csc.zarr": csc(var, X, obs),
     }
     with open(os.path.join(OUT, "expected.json"), "w") as f:

@@ -122,7 +122,8 @@ final class ZarrFrame {
       if (plain != null) {
         String legacy = plain.attributes().path("categories").asText(null);
         if (legacy != null) { // anndata < 0.8: codes here, categories elsewhere in the frame
-          return categorical(plain, ZarrArray.open(store, frame + "/" + legacy), store, at);
+          String categories = legacy.startsWith("/") ? legacy.substring(1) : frame + "/" + legacy;
+          return categorical(plain, ZarrArray.open(store, categories), store, at);
         }
         return new Plain(kindOf(plain, store, at), plain);
       }

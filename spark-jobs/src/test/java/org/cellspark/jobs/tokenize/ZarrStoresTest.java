@@ -165,6 +165,27 @@ class ZarrStoresTest {
   }
 
   @Test
+  void storeAsAnndata07WroteItTokenizesWithItsCategories(SparkSession spark) {
+    TokenizeResult r =
+        TokenizeJob.run(
+            spark,
+            options("anndata07.zarr", "anndata07")
+                .attribute("cell_type")
+                .attribute("donor")
+                .build());
+    assertThat(tokens(spark, r)).isEqualTo(expectedTokens("anndata07.zarr"));
+    JsonNode types = expected.get("anndata07.zarr").get("cell_type");
+    for (Row row : spark.read().parquet(r.output()).collectAsList()) {
+      String cell = row.getString(row.fieldIndex("cell_id"));
+      JsonNode type = types.get(cell);
+      assertThat(row.<String>getAs("cell_type"))
+          .as(cell)
+          .isEqualTo(type.isNull() ? null : type.asText());
+      assertThat(row.<String>getAs("donor")).isEqualTo("donor" + row(cell) % 4);
+    }
+  }
+
+  @Test
   void cscCountsAreRefusedWithTheWayOut(SparkSession spark) {
     assertThatThrownBy(() -> TokenizeJob.run(spark, options("csc.zarr", "csc").build()))
         .isInstanceOf(UserException.class)
