@@ -1,7 +1,9 @@
 package org.cellspark.io;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.cellspark.error.UserException;
 import org.cellspark.io.cells.ColumnKind;
 
@@ -27,6 +29,24 @@ public record Annotations(
 
   public static Annotations of(String what, Map<String, ColumnKind> kinds) {
     return new Annotations(what, List.copyOf(kinds.keySet()), Map.copyOf(kinds), Map.of());
+  }
+
+  /**
+   * Every column of {@code names} with its kind, or with the refusal {@code kind} throws for an
+   * encoding the format cannot read (given only when the column is asked for).
+   */
+  public static Annotations probed(
+      String what, List<String> names, Function<String, ColumnKind> kind) {
+    Map<String, ColumnKind> kinds = new LinkedHashMap<>();
+    Map<String, UserException> unreadable = new LinkedHashMap<>();
+    for (String name : names) {
+      try {
+        kinds.put(name, kind.apply(name));
+      } catch (UserException e) {
+        unreadable.put(name, e);
+      }
+    }
+    return new Annotations(what, names, kinds, unreadable);
   }
 
   public boolean kept() {

@@ -205,22 +205,8 @@ public final class H5adFile implements AutoCloseable {
    */
   public String[] geneIds(CountsLocation counts, String column) {
     DataFrameGroup genes = genes(counts);
-    if (genes.hasColumn(column)) {
-      return genes.allStrings(column);
-    }
-    String[] index = genes.allIndexStrings();
-    if (GeneIds.looksLikeEnsembl(index)) {
-      return index;
-    }
-    throw UserException.of(
-        "Input %s: gene ID column '%s' not found in '%s' (columns: %s), and its index does not"
-            + " hold Ensembl IDs (first: %s). Pass --gene-id-column with the column that holds"
-            + " Ensembl gene IDs.",
-        name,
-        column,
-        genes.path(),
-        genes.columnNames().isEmpty() ? "none" : String.join(", ", genes.columnNames()),
-        String.join(", ", List.of(index).subList(0, Math.min(3, index.length))));
+    return GeneIds.columnOrIndex(
+        name, genes.path(), column, genes.columnNames(), genes::allStrings, genes::allIndexStrings);
   }
 
   /**

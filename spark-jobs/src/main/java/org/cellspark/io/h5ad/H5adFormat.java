@@ -8,9 +8,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -24,9 +22,9 @@ import org.cellspark.io.AtlasFormat;
 import org.cellspark.io.AtlasInput;
 import org.cellspark.io.InputContext;
 import org.cellspark.io.InputFiles.InputFile;
+import org.cellspark.io.OpenedInput;
 import org.cellspark.io.ReadPlan;
 import org.cellspark.io.cells.CellCountsSchema;
-import org.cellspark.io.cells.ColumnKind;
 
 /**
  * AnnData ({@code .h5ad}), and the AnnData of one modality of a MuData file ({@code .h5mu}): the
@@ -49,32 +47,6 @@ public final class H5adFormat implements AtlasFormat.OfFiles {
   }
 
   /**
-   * An opened AnnData input.
-   *
-   * @param symbols the gene table's symbols ({@code --gene-name-column}, else its index)
-   */
-  record Input(
-      InputFile file,
-      long cells,
-      int genes,
-      String describe,
-      String[] geneKeys,
-      String geneKeySource,
-      String[] symbols,
-      Annotations annotations)
-      implements AtlasInput {
-    @Override
-    public AtlasFormat format() {
-      return INSTANCE;
-    }
-
-    @Override
-    public String fixedGeneIdPlace() {
-      return null;
-    }
-  }
-
-  /**
    * Opens the file, checks the counts matrix against obs and the gene table, and reads its gene
    * keys and symbols and its obs columns' kinds.
    */
@@ -86,7 +58,8 @@ public final class H5adFormat implements AtlasFormat.OfFiles {
           c.bySymbol()
               ? h5.geneSymbols(c.counts(), c.geneIdColumn())
               : h5.geneIds(c.counts(), c.geneIdColumn());
-      return new Input(
+      return new OpenedInput(
+          INSTANCE,
           f,
           h5.cellCount(),
           keys.length,
@@ -112,16 +85,7 @@ public final class H5adFormat implements AtlasFormat.OfFiles {
 
   /** Every obs column, with its kind or, for an encoding Cellspark cannot read, the refusal. */
   private static Annotations annotations(DataFrameGroup obs) {
-    Map<String, ColumnKind> kinds = new LinkedHashMap<>();
-    Map<String, UserException> unreadable = new LinkedHashMap<>();
-    for (String name : obs.columnNames()) {
-      try {
-        kinds.put(name, obs.column(name).kind());
-      } catch (UserException e) {
-        unreadable.put(name, e);
-      }
-    }
-    return new Annotations("obs column", obs.columnNames(), kinds, unreadable);
+    return Annotations.probed("obs column", obs.columnNames(), name -> obs.column(name).kind());
   }
 
   /**

@@ -1,9 +1,7 @@
 package org.cellspark.io.zarr;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -18,8 +16,8 @@ import org.cellspark.io.AtlasFormat;
 import org.cellspark.io.AtlasInput;
 import org.cellspark.io.InputContext;
 import org.cellspark.io.InputFiles.InputFile;
+import org.cellspark.io.OpenedInput;
 import org.cellspark.io.ReadPlan;
-import org.cellspark.io.cells.ColumnKind;
 import org.cellspark.io.cells.CountsLocation;
 
 /**
@@ -94,28 +92,6 @@ public final class ZarrFormat implements AtlasFormat.OfFolders {
     return out;
   }
 
-  /** An opened store. */
-  record Input(
-      InputFile file,
-      long cells,
-      int genes,
-      String describe,
-      String[] geneKeys,
-      String geneKeySource,
-      String[] symbols,
-      Annotations annotations)
-      implements AtlasInput {
-    @Override
-    public AtlasFormat format() {
-      return INSTANCE;
-    }
-
-    @Override
-    public String fixedGeneIdPlace() {
-      return null;
-    }
-  }
-
   /**
    * Opens the store, checks the counts against obs and the gene table, and reads its gene keys,
    * symbols and obs columns' kinds.
@@ -137,7 +113,8 @@ public final class ZarrFormat implements AtlasFormat.OfFolders {
         c.bySymbol()
             ? z.geneStrings(counts, c.geneIdColumn(), "--gene-id-column")
             : z.geneIds(counts, c.geneIdColumn());
-    return new Input(
+    return new OpenedInput(
+        INSTANCE,
         file,
         z.cells(),
         keys.length,
@@ -150,16 +127,7 @@ public final class ZarrFormat implements AtlasFormat.OfFolders {
 
   /** Every obs column, with its kind or, for an encoding Cellspark cannot read, the refusal. */
   private static Annotations annotations(ZarrFrame obs) {
-    Map<String, ColumnKind> kinds = new LinkedHashMap<>();
-    Map<String, UserException> unreadable = new LinkedHashMap<>();
-    for (String name : obs.columnNames()) {
-      try {
-        kinds.put(name, obs.column(name).kind());
-      } catch (UserException e) {
-        unreadable.put(name, e);
-      }
-    }
-    return new Annotations("obs column", obs.columnNames(), kinds, unreadable);
+    return Annotations.probed("obs column", obs.columnNames(), name -> obs.column(name).kind());
   }
 
   @Override
