@@ -283,7 +283,6 @@ class ErrorCatalogueTest {
                   + " {\"encoding-type\": \"anndata\"}}");
           return tokenize(w, store.toString());
         });
-    s.put("zarr-csc", w -> tokenize(w, Fixtures.zarr("csc.zarr").toString()));
     s.put(
         "zarr-chunk-damaged",
         w -> {

@@ -2,7 +2,9 @@ package org.cellspark.io.zarr;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SerializableWritable;
 import org.apache.spark.api.java.JavaRDD;
@@ -22,14 +24,19 @@ import org.cellspark.error.UserException;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.cells.BlockRows;
 import org.cellspark.io.cells.CellCountsSchema;
+import org.cellspark.io.cells.CellEntries;
 import org.cellspark.io.cells.CountsLocation;
+import org.cellspark.io.cells.CscBlocks;
 import org.cellspark.io.cells.ObsValues;
 import org.cellspark.spark.InternalRowsRelation;
+import scala.Tuple2;
 
 /**
  * An AnnData zarr store's cells as rows of {@link CellCountsSchema}: tasks read ranges of
  * consecutive cells (each reading only the chunks its cells' entries lie in), cell_id = the obs
- * index, the obs struct filled from the obs columns of the same names.
+ * index, the obs struct filled from the obs columns of the same names. CSC counts are gathered into
+ * cells with one shuffle ({@link CscBlocks}): map tasks read ranges of genes, each cell block's
+ * task assembles its cells and reads their obs.
  */
 final class ZarrCells {
   /** Cells per task at most, and per block read at once within a task. */
@@ -46,6 +53,9 @@ final class ZarrCells {
       CountsLocation counts,
       StructType obs,
       int partitions) {
+    boolean csc =
+        AnnDataZarr.open(file, spark.sparkContext().hadoopConfiguration()).counts(counts)
+            instanceof ZarrCounts.Csc;
     int tasks =
         partitions > 0
             ? partitions
@@ -66,6 +76,12 @@ final class ZarrCells {
     // Executors get the driver's Hadoop configuration (credentials and endpoints set at runtime).
     Broadcast<SerializableWritable<Configuration>> conf =
         jsc.broadcast(new SerializableWritable<>(spark.sparkContext().hadoopConfiguration()));
+    if (csc) {
+      return InternalRowsRelation.dataFrame(
+          spark,
+          CellCountsSchema.of(obs),
+          cscRows(jsc, conf, file, cells, counts, fields, tasks).rdd());
+    }
     JavaRDD<InternalRow> rows =
         jsc.parallelize(ranges, Math.max(1, ranges.size()))
             .mapPartitions(
@@ -75,6 +91,91 @@ final class ZarrCells {
                       it, CELLS_PER_BLOCK, new Reader(z, counts, fields)::read, null);
                 });
     return InternalRowsRelation.dataFrame(spark, CellCountsSchema.of(obs), rows.rdd());
+  }
+
+  /**
+   * A CSC matrix's cells in {@code tasks} cell blocks, read by as many tasks of gene ranges, a
+   * piece of at most {@link #VALUES_PER_PIECE} entries at a time.
+   */
+  private static JavaRDD<InternalRow> cscRows(
+      JavaSparkContext jsc,
+      Broadcast<SerializableWritable<Configuration>> conf,
+      InputFile file,
+      long cells,
+      CountsLocation counts,
+      StructField[] fields,
+      int tasks) {
+    ZarrCounts.Csc m = (ZarrCounts.Csc) AnnDataZarr.open(file, conf.value().value()).counts(counts);
+    int cellsPerBlock = (int) Math.max(1, (cells + tasks - 1) / tasks);
+    int blocks = (int) Math.max(1, (cells + cellsPerBlock - 1) / cellsPerBlock);
+    // One pointer per gene: small.
+    List<CscBlocks.ColumnRange> ranges =
+        CscBlocks.columnRanges(m.columnPointers(0, (int) m.cols()), tasks);
+    return jsc.parallelize(ranges, ranges.size())
+        .flatMapToPair(
+            range -> {
+              ZarrCounts.Csc csc =
+                  (ZarrCounts.Csc) AnnDataZarr.open(file, conf.value().value()).counts(counts);
+              return new GenePieces(csc, range, cellsPerBlock);
+            })
+        .partitionBy(new CscBlocks.BlockPartitioner(blocks))
+        .mapPartitionsWithIndex(
+            (block, chunks) -> {
+              long first = (long) block * cellsPerBlock;
+              int count = (int) Math.min(cellsPerBlock, cells - first);
+              List<CscBlocks.Chunk> parts = new ArrayList<>();
+              chunks.forEachRemaining(t -> parts.add(t._2()));
+              CellEntries entries = CscBlocks.assemble(count, parts);
+              Reader r = new Reader(AnnDataZarr.open(file, conf.value().value()), counts, fields);
+              List<InternalRow> out = new ArrayList<>(count);
+              r.rows(first, count, entries, out);
+              return out.iterator();
+            },
+            true);
+  }
+
+  /** Entries of a CSC matrix per piece, read through one task's gene range. */
+  static final int VALUES_PER_PIECE = 1 << 18;
+
+  /** A gene range's chunks by cell block, a piece of genes at a time. */
+  private static final class GenePieces implements Iterator<Tuple2<Integer, CscBlocks.Chunk>> {
+    private final ZarrCounts.Csc matrix;
+    private final CscBlocks.ColumnRange range;
+    private final int cellsPerBlock;
+    private final long[] indptr;
+    private final List<Tuple2<Integer, CscBlocks.Chunk>> pending = new ArrayList<>();
+    private int next;
+
+    GenePieces(ZarrCounts.Csc matrix, CscBlocks.ColumnRange range, int cellsPerBlock) {
+      this.matrix = matrix;
+      this.range = range;
+      this.cellsPerBlock = cellsPerBlock;
+      this.indptr = matrix.columnPointers(range.first(), range.end() - range.first());
+    }
+
+    @Override
+    public boolean hasNext() {
+      int columns = range.end() - range.first();
+      while (pending.isEmpty() && next < columns) {
+        int end = CscBlocks.pieceEnd(indptr, next, columns, VALUES_PER_PIECE);
+        int n = Math.toIntExact(indptr[end] - indptr[next]);
+        int[] cells = new int[n];
+        double[] values = new double[n];
+        matrix.entries(indptr[next], n, cells, values);
+        CscBlocks.split(
+            range.first(), indptr, next, end, cells, values, cellsPerBlock, matrix.rows(), pending);
+        next = end;
+      }
+      return !pending.isEmpty();
+    }
+
+    @Override
+    public Tuple2<Integer, CscBlocks.Chunk> next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      return pending.remove(pending.size() - 1);
+    }
   }
 
   /** One task's open parts of the store. */
@@ -87,14 +188,18 @@ final class ZarrCells {
 
     Reader(AnnDataZarr z, CountsLocation counts, StructField[] fields) {
       this.z = z;
-      this.matrix = ZarrCounts.open(z.store(), counts.matrixPath());
+      this.matrix = z.counts(counts);
       this.obs = z.obs();
       this.fields = fields;
       this.source = UTF8String.fromString(z.file().uri());
     }
 
     void read(long first, int count, List<InternalRow> out) {
-      ZarrCounts.Block b = matrix.read(first, count);
+      rows(first, count, matrix.read(first, count), out);
+    }
+
+    /** Cells {@code [first, first + count)} as rows, their counts {@code b}. */
+    void rows(long first, int count, CellEntries b, List<InternalRow> out) {
       String[] ids = obs.indexStrings(first, count);
       Object[][] values = new Object[fields.length][];
       for (int k = 0; k < fields.length; k++) {

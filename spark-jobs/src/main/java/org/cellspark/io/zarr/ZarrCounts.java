@@ -3,19 +3,17 @@ package org.cellspark.io.zarr;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Locale;
 import org.cellspark.error.UserException;
+import org.cellspark.io.cells.CellEntries;
 import org.cellspark.io.cells.GeneOrder;
 
 /**
- * An AnnData counts matrix in a zarr store, cells by genes: a CSR sparse matrix group (anndata's
- * {@code csr_matrix} encoding, or the {@code h5sparse_format} attributes of anndata before 0.8) or
- * a dense 2-D array. Read a block of consecutive cells at a time, each cell's entries in ascending
- * gene order. A CSC matrix is refused: reading it cell by cell would read the whole matrix per
- * task.
+ * An AnnData counts matrix in a zarr store, cells by genes: a sparse matrix group (anndata's {@code
+ * csr_matrix} or {@code csc_matrix} encoding, or the {@code h5sparse_format} attributes of anndata
+ * before 0.8) or a dense 2-D array. CSR and dense are read a block of consecutive cells at a time,
+ * each cell's entries in ascending gene order; CSC ({@link Csc}) a range of genes at a time, for
+ * {@link ZarrCells} to gather into cells with one shuffle.
  */
 abstract class ZarrCounts {
-  /** Consecutive cells' stored counts: cell i owns entries [offsets[i], offsets[i + 1]). */
-  record Block(int[] offsets, int[] genes, double[] values) {}
-
   private final long rows;
   private final long cols;
 
@@ -35,7 +33,7 @@ abstract class ZarrCounts {
   abstract String describe();
 
   /** Cells {@code [from, from + n)}. */
-  abstract Block read(long from, int n);
+  abstract CellEntries read(long from, int n);
 
   /** The matrix at {@code at}; null when there is none. */
   static ZarrCounts open(ZarrStore store, String at) {
@@ -55,15 +53,8 @@ abstract class ZarrCounts {
     }
     String encoding = a.path("encoding-type").asText(a.path("h5sparse_format").asText(""));
     JsonNode shape = a.has("shape") ? a.get("shape") : a.path("h5sparse_shape");
-    if (encoding.equals("csc_matrix") || encoding.equals("csc")) {
-      throw UserException.of(
-          "Input %s: the counts at '%s' are a CSC (gene by gene) sparse matrix; Cellspark reads"
-              + " zarr counts cell by cell, as CSR. In Python: adata.X = adata.X.tocsr();"
-              + " adata.write_zarr(...) (or write it as .h5ad, whose CSC matrices Cellspark"
-              + " reads).",
-          store.name(), at);
-    }
-    if (!(encoding.equals("csr_matrix") || encoding.equals("csr")) || shape.size() != 2) {
+    boolean csc = encoding.equals("csc_matrix") || encoding.equals("csc");
+    if (!(csc || encoding.equals("csr_matrix") || encoding.equals("csr")) || shape.size() != 2) {
       throw UserException.of(
           "Input %s: '%s' is a group %s, not a counts matrix; choose the counts with --counts X,"
               + " raw or layers/<name>.",
@@ -78,7 +69,11 @@ abstract class ZarrCounts {
               + " AnnData. Copy it again.",
           store.name(), at);
     }
-    return new Csr(shape.get(0).asLong(), shape.get(1).asLong(), data, indices, indptr, store, at);
+    long rows = shape.get(0).asLong();
+    long cols = shape.get(1).asLong();
+    return csc
+        ? new Csc(rows, cols, data, indices, indptr, store, at)
+        : new Csr(rows, cols, data, indices, indptr, store, at);
   }
 
   private static final class Csr extends ZarrCounts {
@@ -116,7 +111,7 @@ abstract class ZarrCounts {
     }
 
     @Override
-    Block read(long from, int n) {
+    CellEntries read(long from, int n) {
       long[] ptr = indptr.longs(from, n + 1);
       int count = Math.toIntExact(ptr[n] - ptr[0]);
       long[] cols = indices.longs(ptr[0], count);
@@ -138,7 +133,74 @@ abstract class ZarrCounts {
       for (int i = 0; i < n; i++) { // canonical CSR is sorted already; others are allowed
         GeneOrder.sort(genes, values, offsets[i], offsets[i + 1]);
       }
-      return new Block(offsets, genes, values);
+      return new CellEntries(offsets, genes, values);
+    }
+  }
+
+  /**
+   * A CSC matrix: read by ranges of genes ({@link #columnPointers} and {@link #entries}), each
+   * entry's cell checked; reading it by cells is refused (it would read every gene per block).
+   */
+  static final class Csc extends ZarrCounts {
+    private final ZarrArray data;
+    private final ZarrArray indices;
+    private final ZarrArray indptr;
+    private final ZarrStore store;
+    private final String at;
+
+    Csc(
+        long rows,
+        long cols,
+        ZarrArray data,
+        ZarrArray indices,
+        ZarrArray indptr,
+        ZarrStore store,
+        String at) {
+      super(rows, cols);
+      this.data = data;
+      this.indices = indices;
+      this.indptr = indptr;
+      this.store = store;
+      this.at = at;
+      if (indptr.length(0) != cols + 1) {
+        throw UserException.of(
+            "Input %s: sparse matrix '%s' has %,d column pointers for %,d genes; the store is"
+                + " inconsistent. Copy it again.",
+            store.name(), at, indptr.length(0), cols);
+      }
+    }
+
+    @Override
+    String describe() {
+      return String.format(Locale.ROOT, "CSC sparse matrix, %,d stored values", data.length(0));
+    }
+
+    /** Column pointers {@code [first, first + n]} (n + 1 of them). */
+    long[] columnPointers(int first, int n) {
+      return indptr.longs(first, n + 1);
+    }
+
+    /**
+     * Entries {@code [from, from + n)}: their cells into {@code cells}, values into {@code values}.
+     */
+    void entries(long from, int n, int[] cells, double[] values) {
+      long[] rows = indices.longs(from, n);
+      double[] v = data.doubles(from, n);
+      for (int k = 0; k < n; k++) {
+        if (rows[k] < 0 || rows[k] >= rows()) {
+          throw UserException.of(
+              "Input %s: sparse matrix '%s' has a cell index %,d outside its %,d cells; the store"
+                  + " is damaged. Copy it again.",
+              store.name(), at, rows[k], rows());
+        }
+        cells[k] = (int) rows[k];
+      }
+      System.arraycopy(v, 0, values, 0, n);
+    }
+
+    @Override
+    CellEntries read(long from, int n) {
+      throw new IllegalStateException("a CSC matrix is read by genes (ZarrCells)");
     }
   }
 
@@ -156,7 +218,7 @@ abstract class ZarrCounts {
     }
 
     @Override
-    Block read(long from, int n) {
+    CellEntries read(long from, int n) {
       double[][] rows = values.rows(from, n);
       int total = 0;
       for (double[] r : rows) {
@@ -177,7 +239,7 @@ abstract class ZarrCounts {
         }
         offsets[i + 1] = o;
       }
-      return new Block(offsets, genes, out);
+      return new CellEntries(offsets, genes, out);
     }
   }
 }

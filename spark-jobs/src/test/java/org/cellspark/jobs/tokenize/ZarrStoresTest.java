@@ -186,13 +186,27 @@ class ZarrStoresTest {
   }
 
   @Test
-  void cscCountsAreRefusedWithTheWayOut(SparkSession spark) {
-    assertThatThrownBy(() -> TokenizeJob.run(spark, options("csc.zarr", "csc").build()))
-        .isInstanceOf(UserException.class)
-        .hasMessageContaining("csc.zarr")
-        .hasMessageContaining("CSC")
-        .hasMessageContaining("tocsr()");
-    assertThat(tmp.resolve("csc")).doesNotExist();
+  void cscCountsAreGatheredIntoCellsWithOneShuffle(SparkSession spark) {
+    for (int partitions : new int[] {0, 3}) {
+      TokenizeResult r =
+          TokenizeJob.run(
+              spark,
+              options("csc.zarr", "csc-" + partitions)
+                  .partitions(partitions)
+                  .attribute("cell_type")
+                  .build());
+      assertThat(tokens(spark, r))
+          .as("partitions %d", partitions)
+          .isEqualTo(expectedTokens("csc.zarr"));
+      JsonNode types = expected.get("atlas.zarr").get("cell_type");
+      for (Row row : spark.read().parquet(r.output()).collectAsList()) {
+        String cell = row.getString(row.fieldIndex("cell_id"));
+        JsonNode type = types.get(cell);
+        assertThat(row.<String>getAs("cell_type"))
+            .as(cell)
+            .isEqualTo(type.isNull() ? null : type.asText());
+      }
+    }
   }
 
   @Test
