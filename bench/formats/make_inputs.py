@@ -5,7 +5,7 @@ loom file (loompy's layout and settings: float32 genes x cells, gzip level 2 in 
 written block by block with h5py, as loompy's own writer would take hours at this size) and as a
 gzipped Matrix Market folder (streamed cell block by cell block), and as an AnnData zarr store
 (anndata's write_zarr as it is: zarr's default chunks and blosc-lz4 compressor; needs anndata and
-zarr). Needs numpy and h5py. Each output is skipped when it exists.
+zarr), twice: X as CSR and as CSC. Needs numpy and h5py. Each output is skipped when it exists.
 
     /usr/bin/python3 bench/formats/make_inputs.py ATLAS.h5ad OUT_DIR
 """
@@ -51,7 +51,7 @@ def write_loom(path, x, indptr, cells, genes, barcodes, ids, names, f):
     os.replace(tmp, path)
 
 
-def write_zarr(atlas, path):
+def write_zarr(atlas, path, csc=False):
     import shutil
     import warnings
 
@@ -60,7 +60,10 @@ def write_zarr(atlas, path):
 
     tmp = path + ".part"
     shutil.rmtree(tmp, ignore_errors=True)
-    anndata.read_h5ad(atlas).write_zarr(tmp)
+    a = anndata.read_h5ad(atlas)
+    if csc:
+        a.X = a.X.tocsc()
+    a.write_zarr(tmp)
     os.replace(tmp, path)
 
 
@@ -69,6 +72,8 @@ def main():
     os.makedirs(out, exist_ok=True)
     if not os.path.exists(os.path.join(out, "atlas.zarr", ".zgroup")):
         write_zarr(atlas, os.path.join(out, "atlas.zarr"))
+    if not os.path.exists(os.path.join(out, "atlas_csc.zarr", ".zgroup")):
+        write_zarr(atlas, os.path.join(out, "atlas_csc.zarr"), csc=True)
     with h5py.File(atlas, "r") as f:
         x = f["X"]
         cells, genes = (int(v) for v in x.attrs["shape"])

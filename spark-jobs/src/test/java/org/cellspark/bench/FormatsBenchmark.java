@@ -32,6 +32,7 @@ public final class FormatsBenchmark {
     String[][] inputs = {
       {"h5ad", atlas.toString()},
       {"zarr", in.resolve("atlas.zarr").toString()},
+      {"zarr-csc", in.resolve("atlas_csc.zarr").toString()},
       {"loom", in.resolve("atlas.loom").toString()},
       {"cellranger", in.resolve("atlas.h5").toString()},
       {"mtx", in.resolve("mtx").toString()}
