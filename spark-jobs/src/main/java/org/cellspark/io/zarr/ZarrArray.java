@@ -144,10 +144,24 @@ final class ZarrArray {
     return out;
   }
 
-  /** Rows {@code [from, from + n)} of a 2-D numeric array. */
-  double[][] rows(long from, int n) {
+  /** The rows per chunk of a 2-D array (the first dimension's chunk length). */
+  int rowsPerChunk() {
+    return chunks[0];
+  }
+
+  /** Receives a 2-D array's non-zero values. */
+  interface NonZero {
+    void at(int row, int col, double value);
+  }
+
+  /**
+   * The non-zero values of rows {@code [from, from + n)} of a 2-D numeric array, each chunk decoded
+   * once, column chunks in order: a row's values arrive in ascending column order. Only one decoded
+   * chunk is held at a time, never the rows as a whole (a block of an atlas's dense rows would be
+   * hundreds of MB).
+   */
+  void nonZeros(long from, int n, NonZero visit) {
     int cols = Math.toIntExact(shape[1]);
-    double[][] out = new double[n][cols];
     int cr = chunks[0];
     int cc = chunks[1];
     for (long rc = from / cr; rc * cr < from + n; rc++) {
@@ -159,15 +173,17 @@ final class ZarrArray {
         int endCol = Math.min(cols, firstCol + cc);
         for (long r = firstRow; r < endRow; r++) {
           int i = (int) (r - rc * cr);
-          double[] row = out[(int) (r - from)];
+          int row = (int) (r - from);
           for (int j = firstCol; j < endCol; j++) {
             int jj = j - firstCol;
-            row[j] = chunk.number(fortran ? i + jj * cr : i * cc + jj);
+            double v = chunk.number(fortran ? i + jj * cr : i * cc + jj);
+            if (v != 0) {
+              visit.at(row, j, v);
+            }
           }
         }
       }
     }
-    return out;
   }
 
   private interface Visit {

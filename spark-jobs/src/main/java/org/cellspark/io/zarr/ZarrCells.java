@@ -39,10 +39,8 @@ import scala.Tuple2;
  * task assembles its cells and reads their obs.
  */
 final class ZarrCells {
-  /** Cells per task at most, and per block read at once within a task. */
+  /** Cells per task at most. */
   static final int CELLS_PER_RANGE = 8_192;
-
-  static final int CELLS_PER_BLOCK = 1_024;
 
   private ZarrCells() {}
 
@@ -53,9 +51,10 @@ final class ZarrCells {
       CountsLocation counts,
       StructType obs,
       int partitions) {
-    boolean csc =
-        AnnDataZarr.open(file, spark.sparkContext().hadoopConfiguration()).counts(counts)
-            instanceof ZarrCounts.Csc;
+    ZarrCounts matrix =
+        AnnDataZarr.open(file, spark.sparkContext().hadoopConfiguration()).counts(counts);
+    boolean csc = matrix instanceof ZarrCounts.Csc;
+    long align = matrix.taskAlignment();
     int tasks =
         partitions > 0
             ? partitions
@@ -65,8 +64,8 @@ final class ZarrCells {
                     (cells + CELLS_PER_RANGE - 1) / CELLS_PER_RANGE);
     List<long[]> ranges = new ArrayList<>();
     for (int t = 0; t < tasks; t++) {
-      long from = cells * t / tasks;
-      long to = cells * (t + 1) / tasks;
+      long from = Math.min(cells, cells * t / tasks / align * align);
+      long to = t == tasks - 1 ? cells : Math.min(cells, cells * (t + 1) / tasks / align * align);
       if (to > from) {
         ranges.add(new long[] {from, to});
       }
@@ -86,9 +85,9 @@ final class ZarrCells {
         jsc.parallelize(ranges, Math.max(1, ranges.size()))
             .mapPartitions(
                 it -> {
-                  AnnDataZarr z = AnnDataZarr.open(file, conf.value().value());
-                  return BlockRows.of(
-                      it, CELLS_PER_BLOCK, new Reader(z, counts, fields)::read, null);
+                  Reader r =
+                      new Reader(AnnDataZarr.open(file, conf.value().value()), counts, fields);
+                  return BlockRows.of(it, r.matrix.cellsPerBlock(), r::read, null);
                 });
     return InternalRowsRelation.dataFrame(spark, CellCountsSchema.of(obs), rows.rdd());
   }

@@ -1,6 +1,7 @@
 package org.cellspark.io.zarr;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Arrays;
 import java.util.Locale;
 import org.cellspark.error.UserException;
 import org.cellspark.io.cells.CellEntries;
@@ -31,6 +32,21 @@ abstract class ZarrCounts {
   }
 
   abstract String describe();
+
+  /** Cells read at once by a task: CSR a fixed block; dense whole chunk rows. */
+  int cellsPerBlock() {
+    return CELLS_PER_BLOCK;
+  }
+
+  static final int CELLS_PER_BLOCK = 1_024;
+
+  /** Where tasks' cell ranges may start: any cell, or (dense) a chunk row's first. */
+  long taskAlignment() {
+    return 1;
+  }
+
+  /** Dense rows read at once at most, whatever the chunks' height. */
+  static final int MAX_DENSE_BLOCK = 8_192;
 
   /** Cells {@code [from, from + n)}. */
   abstract CellEntries read(long from, int n);
@@ -217,29 +233,50 @@ abstract class ZarrCounts {
       return "dense matrix";
     }
 
+    /** Tasks start at chunk rows, so no chunk is decoded by two tasks. */
+    @Override
+    long taskAlignment() {
+      return cellsPerBlock();
+    }
+
+    /** A band of whole chunk rows at a time: each chunk is decoded once. */
+    @Override
+    int cellsPerBlock() {
+      return Math.max(1, Math.min(MAX_DENSE_BLOCK, values.rowsPerChunk()));
+    }
+
     @Override
     CellEntries read(long from, int n) {
-      double[][] rows = values.rows(from, n);
-      int total = 0;
-      for (double[] r : rows) {
-        for (double v : r) {
-          total += v != 0 ? 1 : 0;
-        }
-      }
+      int[][] genes = new int[n][];
+      double[][] counts = new double[n][];
+      int[] sizes = new int[n];
+      values.nonZeros(
+          from,
+          n,
+          (row, col, v) -> {
+            int k = sizes[row]++;
+            if (genes[row] == null || k == genes[row].length) {
+              int grown = genes[row] == null ? 64 : 2 * k;
+              genes[row] = genes[row] == null ? new int[grown] : Arrays.copyOf(genes[row], grown);
+              counts[row] =
+                  counts[row] == null ? new double[grown] : Arrays.copyOf(counts[row], grown);
+            }
+            genes[row][k] = col;
+            counts[row][k] = v;
+          });
       int[] offsets = new int[n + 1];
-      int[] genes = new int[total];
-      double[] out = new double[total];
-      int o = 0;
       for (int i = 0; i < n; i++) {
-        for (int g = 0; g < rows[i].length; g++) {
-          if (rows[i][g] != 0) {
-            genes[o] = g;
-            out[o++] = rows[i][g];
-          }
-        }
-        offsets[i + 1] = o;
+        offsets[i + 1] = offsets[i] + sizes[i];
       }
-      return new CellEntries(offsets, genes, out);
+      int[] allGenes = new int[offsets[n]];
+      double[] allCounts = new double[offsets[n]];
+      for (int i = 0; i < n; i++) {
+        if (sizes[i] > 0) { // ascending already: column chunks are visited in order
+          System.arraycopy(genes[i], 0, allGenes, offsets[i], sizes[i]);
+          System.arraycopy(counts[i], 0, allCounts, offsets[i], sizes[i]);
+        }
+      }
+      return new CellEntries(offsets, allGenes, allCounts);
     }
   }
 }
