@@ -12,7 +12,8 @@ spark-jobs/src/test/resources/fixtures/zarr/:
                     lz4, byte shuffle), obs with the atlas columns (categoricals, strings, numbers,
                     booleans, nullable integers and booleans), var with ensembl_id.
   cellxgene.zarr    CELLxGENE-shaped: X log-normalised, raw/X the counts, gene IDs in the var
-                    index; written with small chunks (so cells' entries span several chunks).
+                    index, a layer (spliced); written with small chunks (so cells' entries span
+                    several chunks).
   dense_zstd.zarr   X a dense int32 2-D array in 7 x 5 chunks, Fortran order, nested chunk keys
                     (dimension_separator "/"), compressed with zstd (zarr's writer, then
                     anndata's encoding attributes).
@@ -70,6 +71,7 @@ def cellxgene(var, X, obs):
     norm = np.log1p(X / np.maximum(X.sum(axis=1, keepdims=True), 1) * 1e4).astype(np.float32)
     a = ad.AnnData(sp.csr_matrix(norm), obs=cells, var=genes, dtype=np.float32)
     a.raw = ad.AnnData(sp.csr_matrix(X.astype(np.float32)), obs=cells, var=genes, dtype=np.float32)
+    a.layers["spliced"] = sp.csr_matrix((X * 2 // 3).astype(np.float32))
     a.write_zarr(path("cellxgene.zarr"), chunks=[16])
     return {"tokens": field.tokens(var, X), "medians": field.medians(ids, X),
             "how": "counts from raw/X, gene IDs from the var index, n_counts computed"}

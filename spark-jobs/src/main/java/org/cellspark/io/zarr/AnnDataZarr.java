@@ -160,9 +160,8 @@ public final class AnnDataZarr {
         out.add(p.equals("X") ? "X" : "raw");
       }
     }
-    JsonNode layers = store.json("layers/.zattrs");
-    if (layers != null) {
-      out.add("layers/<name>");
+    for (String layer : store.children("layers")) {
+      out.add("layers/" + layer);
     }
     return out.isEmpty() ? List.of("none") : out;
   }

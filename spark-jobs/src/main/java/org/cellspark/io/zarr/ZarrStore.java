@@ -6,8 +6,11 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.cellspark.error.UserException;
@@ -50,6 +53,25 @@ final class ZarrStore {
       return fs.exists(path(key));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + path(key), e);
+    }
+  }
+
+  /** The groups and arrays directly below {@code key} (folders), sorted; none when absent. */
+  List<String> children(String key) {
+    Path p = path(key);
+    try {
+      List<String> out = new ArrayList<>();
+      for (FileStatus s : fs.listStatus(p)) {
+        if (s.isDirectory()) {
+          out.add(s.getPath().getName());
+        }
+      }
+      out.sort(null);
+      return out;
+    } catch (FileNotFoundException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + p, e);
     }
   }
 

@@ -133,6 +133,13 @@ class ZarrStoresTest {
                 .build());
     assertThat(tokens(spark, r)).isEqualTo(expectedTokens("cellxgene.zarr"));
     assertThat(r.nCountsComputed()).isEqualTo(40);
+    assertThatThrownBy(
+            () ->
+                TokenizeJob.run(
+                    spark, options("cellxgene.zarr", "absent").counts("layers/counts").build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("cellxgene.zarr has no counts at 'layers/counts'")
+        .hasMessageContaining("available: X, raw, layers/spliced");
   }
 
   @Test
