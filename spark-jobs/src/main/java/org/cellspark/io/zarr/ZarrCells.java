@@ -60,8 +60,10 @@ final class ZarrCells {
             ? partitions
             : (int)
                 Math.max(
-                    Math.min(cells, 2L * spark.sparkContext().defaultParallelism()),
-                    (cells + CELLS_PER_RANGE - 1) / CELLS_PER_RANGE);
+                    1, // a store without cells still reads as one (empty) task
+                    Math.max(
+                        Math.min(cells, 2L * spark.sparkContext().defaultParallelism()),
+                        (cells + CELLS_PER_RANGE - 1) / CELLS_PER_RANGE));
     List<long[]> ranges = new ArrayList<>();
     for (int t = 0; t < tasks; t++) {
       long from = Math.min(cells, cells * t / tasks / align * align);
@@ -79,7 +81,7 @@ final class ZarrCells {
       return InternalRowsRelation.dataFrame(
           spark,
           CellCountsSchema.of(obs),
-          cscRows(jsc, conf, file, cells, counts, fields, tasks).rdd());
+          cscRows(jsc, conf, file, (ZarrCounts.Csc) matrix, counts, fields, tasks).rdd());
     }
     JavaRDD<InternalRow> rows =
         jsc.parallelize(ranges, Math.max(1, ranges.size()))
@@ -100,11 +102,11 @@ final class ZarrCells {
       JavaSparkContext jsc,
       Broadcast<SerializableWritable<Configuration>> conf,
       InputFile file,
-      long cells,
+      ZarrCounts.Csc m,
       CountsLocation counts,
       StructField[] fields,
       int tasks) {
-    ZarrCounts.Csc m = (ZarrCounts.Csc) AnnDataZarr.open(file, conf.value().value()).counts(counts);
+    long cells = m.rows();
     int cellsPerBlock = (int) Math.max(1, (cells + tasks - 1) / tasks);
     int blocks = (int) Math.max(1, (cells + cellsPerBlock - 1) / cellsPerBlock);
     // One pointer per gene: small.
@@ -126,9 +128,12 @@ final class ZarrCells {
               chunks.forEachRemaining(t -> parts.add(t._2()));
               CellEntries entries = CscBlocks.assemble(count, parts);
               Reader r = new Reader(AnnDataZarr.open(file, conf.value().value()), counts, fields);
-              List<InternalRow> out = new ArrayList<>(count);
-              r.rows(first, count, entries, out);
-              return out.iterator();
+              // The block's rows are made a slice at a time as they are taken.
+              return BlockRows.of(
+                  List.of(new long[] {first, first + count}).iterator(),
+                  ZarrCounts.CELLS_PER_BLOCK,
+                  (from, n, out) -> r.rows(from, n, entries.slice((int) (from - first), n), out),
+                  null);
             },
             true);
   }
