@@ -19,8 +19,8 @@ public final class AtlasFormats {
   public static final List<AtlasFormat> ALL =
       List.of(
           H5adFormat.INSTANCE,
-          MtxFormat.INSTANCE,
           ZarrFormat.INSTANCE,
+          MtxFormat.INSTANCE,
           TenxFormat.INSTANCE,
           LoomFormat.INSTANCE,
           LongTableFormat.INSTANCE);
