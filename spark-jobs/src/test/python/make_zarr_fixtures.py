@@ -17,7 +17,8 @@ spark-jobs/src/test/resources/fixtures/zarr/:
   dense_zstd.zarr   X a dense int32 2-D array in 7 x 5 chunks, Fortran order, nested chunk keys
                     (dimension_separator "/"), compressed with zstd (zarr's writer, then
                     anndata's encoding attributes).
-  csr_zlib.zarr     X CSR with int64 data and zlib-compressed arrays, numcodecs' LZ4 on indptr.
+  csr_zlib.zarr     X CSR: big-endian int64 data (zlib), uint16 indices (gzip), int64 indptr
+                    (numcodecs' LZ4).
   anndata07.zarr    AnnData as anndata 0.7 wrote zarr (zarr's writer by hand, as that version's
                     write_zarr did): X a group marked by h5sparse_format / h5sparse_shape,
                     categorical columns as integer codes whose 'categories' attribute names
@@ -101,12 +102,12 @@ def csr_zlib(var, X, obs):
     csr = sp.csr_matrix(X.astype(np.int64))
     x = g.create_group("X")
     x.attrs.update({"encoding-type": "csr_matrix", "encoding-version": "0.1.0", "shape": list(csr.shape)})
-    for name, values, compressor in [("data", csr.data, numcodecs.Zlib(level=6)),
-                                     ("indices", csr.indices.astype(np.int32), numcodecs.Zlib(level=6)),
+    for name, values, compressor in [("data", csr.data.astype(">i8"), numcodecs.Zlib(level=6)),
+                                     ("indices", csr.indices.astype(np.uint16), numcodecs.GZip(level=5)),
                                      ("indptr", csr.indptr.astype(np.int64), numcodecs.LZ4())]:
         zarr.create(shape=values.shape, chunks=(50,), dtype=values.dtype, compressor=compressor,
                     store=g.store, path="X/" + name)[:] = values
-    return {"tokens": field.tokens(var, X, obs), "how": "CSR int64 data, zlib, LZ4 indptr"}
+    return {"tokens": field.tokens(var, X, obs), "how": "CSR: big-endian int64 data (zlib), uint16 indices (gzip), indptr (LZ4)"}
 
 
 def anndata07(var, X, obs):
