@@ -132,10 +132,7 @@ public final class CscBlocks {
       }
     }
     // Chunks arrive in no fixed order: sorting by gene makes each row independent of the shuffle.
-    for (int i = 0; i < cells; i++) {
-      GeneOrder.sort(genes, values, offsets[i], offsets[i + 1]);
-    }
-    return new CellEntries(offsets, genes, values);
+    return new CellEntries(offsets, genes, values).sortedByGene();
   }
 
   /** Cell block b goes to partition b, so partitions come out in cell order. */

@@ -1,6 +1,6 @@
 package org.cellspark.io.h5ad;
 
-import org.cellspark.io.cells.GeneOrder;
+import org.cellspark.io.cells.CellEntries;
 
 /**
  * Consecutive cells' stored counts in CSR form: cell {@code i} (row {@code firstRow + i}) owns
@@ -14,9 +14,7 @@ record CellBlock(long firstRow, int cells, int[] offsets, int[] genes, double[] 
 
   /** Puts each cell's entries in ascending gene order (non-canonical CSR rows are allowed). */
   CellBlock sortedByGene() {
-    for (int i = 0; i < cells; i++) {
-      GeneOrder.sort(genes, values, offsets[i], offsets[i + 1]);
-    }
+    new CellEntries(offsets, genes, values).sortedByGene(); // in place: the same arrays
     return this;
   }
 }

@@ -1,7 +1,6 @@
 package org.cellspark.io.loom;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -41,12 +40,12 @@ public final class LoomCells {
         Math.max(
             Math.min(blocks, 2 * spark.sparkContext().defaultParallelism()),
             (int) Math.ceil(f.cells() / (double) Math.max(block, CELLS_PER_RANGE / block * block)));
-    List<int[]> ranges = new ArrayList<>();
+    List<long[]> ranges = new ArrayList<>();
     for (int t = 0; t < tasks; t++) {
       int from = (int) ((long) blocks * t / tasks) * block;
       int to = Math.min(f.cells(), (int) ((long) blocks * (t + 1) / tasks) * block);
       if (to > from) {
-        ranges.add(new int[] {from, to});
+        ranges.add(new long[] {from, to});
       }
     }
     StructField[] fields = obs.fields();
@@ -57,22 +56,9 @@ public final class LoomCells {
             .mapPartitions(
                 it -> {
                   LoomFile.Reader r = f.reader(opener);
-                  Iterator<long[]> longRanges =
-                      new Iterator<>() {
-                        @Override
-                        public boolean hasNext() {
-                          return it.hasNext();
-                        }
-
-                        @Override
-                        public long[] next() {
-                          int[] range = it.next();
-                          return new long[] {range[0], range[1]};
-                        }
-                      };
                   // A block of whole chunk columns at a time: every chunk inflated once.
                   return BlockRows.of(
-                      longRanges,
+                      it,
                       block,
                       (first, count, out) -> read(f, r, (int) first, count, fields, out),
                       r);

@@ -53,8 +53,6 @@ final class ZarrCells {
       int partitions) {
     ZarrCounts matrix =
         AnnDataZarr.open(file, spark.sparkContext().hadoopConfiguration()).counts(counts);
-    boolean csc = matrix instanceof ZarrCounts.Csc;
-    long align = matrix.taskAlignment();
     int tasks =
         partitions > 0
             ? partitions
@@ -64,6 +62,18 @@ final class ZarrCells {
                     Math.max(
                         Math.min(cells, 2L * spark.sparkContext().defaultParallelism()),
                         (cells + CELLS_PER_RANGE - 1) / CELLS_PER_RANGE));
+    StructField[] fields = obs.fields();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    // Executors get the driver's Hadoop configuration (credentials and endpoints set at runtime).
+    Broadcast<SerializableWritable<Configuration>> conf =
+        jsc.broadcast(new SerializableWritable<>(spark.sparkContext().hadoopConfiguration()));
+    if (matrix instanceof ZarrCounts.Csc csc) {
+      return InternalRowsRelation.dataFrame(
+          spark,
+          CellCountsSchema.of(obs),
+          cscRows(jsc, conf, file, csc, counts, fields, tasks).rdd());
+    }
+    long align = matrix.taskAlignment();
     List<long[]> ranges = new ArrayList<>();
     for (int t = 0; t < tasks; t++) {
       long from = Math.min(cells, cells * t / tasks / align * align);
@@ -71,17 +81,6 @@ final class ZarrCells {
       if (to > from) {
         ranges.add(new long[] {from, to});
       }
-    }
-    StructField[] fields = obs.fields();
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    // Executors get the driver's Hadoop configuration (credentials and endpoints set at runtime).
-    Broadcast<SerializableWritable<Configuration>> conf =
-        jsc.broadcast(new SerializableWritable<>(spark.sparkContext().hadoopConfiguration()));
-    if (csc) {
-      return InternalRowsRelation.dataFrame(
-          spark,
-          CellCountsSchema.of(obs),
-          cscRows(jsc, conf, file, (ZarrCounts.Csc) matrix, counts, fields, tasks).rdd());
     }
     JavaRDD<InternalRow> rows =
         jsc.parallelize(ranges, Math.max(1, ranges.size()))

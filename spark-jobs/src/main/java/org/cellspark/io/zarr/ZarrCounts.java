@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.Locale;
 import org.cellspark.error.UserException;
 import org.cellspark.io.cells.CellEntries;
-import org.cellspark.io.cells.GeneOrder;
 
 /**
  * An AnnData counts matrix in a zarr store, cells by genes: a sparse matrix group (anndata's {@code
@@ -92,13 +91,75 @@ abstract class ZarrCounts {
         : new Csr(rows, cols, data, indices, indptr, store, at);
   }
 
-  private static final class Csr extends ZarrCounts {
-    private final ZarrArray data;
-    private final ZarrArray indices;
-    private final ZarrArray indptr;
+  /**
+   * CSR or CSC ({@code layout}): the three arrays, checked to hold a pointer per cell (CSR) or per
+   * gene (CSC), plus one.
+   */
+  private abstract static class Sparse extends ZarrCounts {
+    final ZarrArray data;
+    final ZarrArray indices;
+    final ZarrArray indptr;
     private final ZarrStore store;
     private final String at;
+    private final String layout;
 
+    Sparse(
+        String layout,
+        long rows,
+        long cols,
+        ZarrArray data,
+        ZarrArray indices,
+        ZarrArray indptr,
+        ZarrStore store,
+        String at) {
+      super(rows, cols);
+      this.layout = layout;
+      this.data = data;
+      this.indices = indices;
+      this.indptr = indptr;
+      this.store = store;
+      this.at = at;
+      long pointers = layout.equals("CSR") ? rows : cols;
+      if (indptr.length(0) != pointers + 1) {
+        throw UserException.of(
+            "Input %s: sparse matrix '%s' has %,d %s pointers for %,d %s; the store is"
+                + " inconsistent. Copy it again.",
+            store.name(),
+            at,
+            indptr.length(0),
+            layout.equals("CSR") ? "row" : "column",
+            pointers,
+            layout.equals("CSR") ? "cells" : "genes");
+      }
+    }
+
+    @Override
+    String describe() {
+      return String.format(
+          Locale.ROOT, "%s sparse matrix, %,d stored values", layout, data.length(0));
+    }
+
+    /**
+     * Indices {@code [from, from + n)}, each checked to name one of {@code bound} {@code what}s
+     * ("gene", "cell").
+     */
+    int[] checkedIndices(long from, int n, long bound, String what) {
+      long[] raw = indices.longs(from, n);
+      int[] out = new int[n];
+      for (int k = 0; k < n; k++) {
+        if (raw[k] < 0 || raw[k] >= bound) {
+          throw UserException.of(
+              "Input %s: sparse matrix '%s' has a %s index %,d outside its %,d %ss; the store"
+                  + " is damaged. Copy it again.",
+              store.name(), at, what, raw[k], bound, what);
+        }
+        out[k] = (int) raw[k];
+      }
+      return out;
+    }
+  }
+
+  private static final class Csr extends Sparse {
     Csr(
         long rows,
         long cols,
@@ -107,49 +168,21 @@ abstract class ZarrCounts {
         ZarrArray indptr,
         ZarrStore store,
         String at) {
-      super(rows, cols);
-      this.data = data;
-      this.indices = indices;
-      this.indptr = indptr;
-      this.store = store;
-      this.at = at;
-      if (indptr.length(0) != rows + 1) {
-        throw UserException.of(
-            "Input %s: sparse matrix '%s' has %,d row pointers for %,d cells; the store is"
-                + " inconsistent. Copy it again.",
-            store.name(), at, indptr.length(0), rows);
-      }
-    }
-
-    @Override
-    String describe() {
-      return String.format(Locale.ROOT, "CSR sparse matrix, %,d stored values", data.length(0));
+      super("CSR", rows, cols, data, indices, indptr, store, at);
     }
 
     @Override
     CellEntries read(long from, int n) {
       long[] ptr = indptr.longs(from, n + 1);
       int count = Math.toIntExact(ptr[n] - ptr[0]);
-      long[] cols = indices.longs(ptr[0], count);
+      int[] genes = checkedIndices(ptr[0], count, cols(), "gene");
       double[] values = data.doubles(ptr[0], count);
-      int[] genes = new int[count];
-      for (int k = 0; k < count; k++) {
-        if (cols[k] < 0 || cols[k] >= cols()) {
-          throw UserException.of(
-              "Input %s: sparse matrix '%s' has a gene index %,d outside its %,d genes; the store"
-                  + " is damaged. Copy it again.",
-              store.name(), at, cols[k], cols());
-        }
-        genes[k] = (int) cols[k];
-      }
       int[] offsets = new int[n + 1];
       for (int i = 0; i <= n; i++) {
         offsets[i] = (int) (ptr[i] - ptr[0]);
       }
-      for (int i = 0; i < n; i++) { // canonical CSR is sorted already; others are allowed
-        GeneOrder.sort(genes, values, offsets[i], offsets[i + 1]);
-      }
-      return new CellEntries(offsets, genes, values);
+      // Canonical CSR is sorted already; others are allowed.
+      return new CellEntries(offsets, genes, values).sortedByGene();
     }
   }
 
@@ -157,13 +190,7 @@ abstract class ZarrCounts {
    * A CSC matrix: read by ranges of genes ({@link #columnPointers} and {@link #entries}), each
    * entry's cell checked; reading it by cells is refused (it would read every gene per block).
    */
-  static final class Csc extends ZarrCounts {
-    private final ZarrArray data;
-    private final ZarrArray indices;
-    private final ZarrArray indptr;
-    private final ZarrStore store;
-    private final String at;
-
+  static final class Csc extends Sparse {
     Csc(
         long rows,
         long cols,
@@ -172,23 +199,7 @@ abstract class ZarrCounts {
         ZarrArray indptr,
         ZarrStore store,
         String at) {
-      super(rows, cols);
-      this.data = data;
-      this.indices = indices;
-      this.indptr = indptr;
-      this.store = store;
-      this.at = at;
-      if (indptr.length(0) != cols + 1) {
-        throw UserException.of(
-            "Input %s: sparse matrix '%s' has %,d column pointers for %,d genes; the store is"
-                + " inconsistent. Copy it again.",
-            store.name(), at, indptr.length(0), cols);
-      }
-    }
-
-    @Override
-    String describe() {
-      return String.format(Locale.ROOT, "CSC sparse matrix, %,d stored values", data.length(0));
+      super("CSC", rows, cols, data, indices, indptr, store, at);
     }
 
     /** Column pointers {@code [first, first + n]} (n + 1 of them). */
@@ -200,18 +211,8 @@ abstract class ZarrCounts {
      * Entries {@code [from, from + n)}: their cells into {@code cells}, values into {@code values}.
      */
     void entries(long from, int n, int[] cells, double[] values) {
-      long[] rows = indices.longs(from, n);
-      double[] v = data.doubles(from, n);
-      for (int k = 0; k < n; k++) {
-        if (rows[k] < 0 || rows[k] >= rows()) {
-          throw UserException.of(
-              "Input %s: sparse matrix '%s' has a cell index %,d outside its %,d cells; the store"
-                  + " is damaged. Copy it again.",
-              store.name(), at, rows[k], rows());
-        }
-        cells[k] = (int) rows[k];
-      }
-      System.arraycopy(v, 0, values, 0, n);
+      System.arraycopy(checkedIndices(from, n, rows(), "cell"), 0, cells, 0, n);
+      System.arraycopy(data.doubles(from, n), 0, values, 0, n);
     }
 
     @Override

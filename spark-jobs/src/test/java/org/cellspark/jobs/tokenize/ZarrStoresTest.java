@@ -75,6 +75,19 @@ class ZarrStoresTest {
     return out;
   }
 
+  /** Each row's cell_type is the one the fixture script wrote for its cell (null: missing). */
+  private static void assertCellTypes(List<Row> rows, String store) {
+    JsonNode types = expected.get(store).get("cell_type");
+    assertThat(rows).isNotEmpty();
+    for (Row row : rows) {
+      String cell = row.getString(row.fieldIndex("cell_id"));
+      JsonNode type = types.get(cell);
+      assertThat(row.<String>getAs("cell_type"))
+          .as(cell)
+          .isEqualTo(type.isNull() ? null : type.asText());
+    }
+  }
+
   /** The fixture's row of cell {@code name} (make_fixtures.atlas_obs names them so). */
   private static int row(String name) {
     return switch (name) {
@@ -104,14 +117,10 @@ class ZarrStoresTest {
     List<Row> rows = spark.read().parquet(r.output()).collectAsList();
     // cell06 fails filter_pass; zero1 has no counts, empty1 no gene of the vocabulary.
     assertThat(rows).hasSize(37);
-    JsonNode types = expected.get("atlas.zarr").get("cell_type");
+    assertCellTypes(rows, "atlas.zarr");
     for (Row row : rows) {
       String cell = row.getString(row.fieldIndex("cell_id"));
       int i = row(cell);
-      JsonNode type = types.get(cell);
-      assertThat(row.<String>getAs("cell_type"))
-          .as(cell)
-          .isEqualTo(type.isNull() ? null : type.asText());
       assertThat(row.<String>getAs("donor")).isEqualTo("donor" + i % 4);
       assertThat(row.<Long>getAs("age")).isEqualTo(20L + i);
       assertThat(row.<Double>getAs("score")).isCloseTo(i / 39.0, within(1e-6));
@@ -181,13 +190,10 @@ class ZarrStoresTest {
                 .attribute("donor")
                 .build());
     assertThat(tokens(spark, r)).isEqualTo(expectedTokens("anndata07.zarr"));
-    JsonNode types = expected.get("anndata07.zarr").get("cell_type");
-    for (Row row : spark.read().parquet(r.output()).collectAsList()) {
+    List<Row> rows = spark.read().parquet(r.output()).collectAsList();
+    assertCellTypes(rows, "anndata07.zarr");
+    for (Row row : rows) {
       String cell = row.getString(row.fieldIndex("cell_id"));
-      JsonNode type = types.get(cell);
-      assertThat(row.<String>getAs("cell_type"))
-          .as(cell)
-          .isEqualTo(type.isNull() ? null : type.asText());
       assertThat(row.<String>getAs("donor")).isEqualTo("donor" + row(cell) % 4);
     }
   }
@@ -205,14 +211,7 @@ class ZarrStoresTest {
       assertThat(tokens(spark, r))
           .as("partitions %d", partitions)
           .isEqualTo(expectedTokens("csc.zarr"));
-      JsonNode types = expected.get("atlas.zarr").get("cell_type");
-      for (Row row : spark.read().parquet(r.output()).collectAsList()) {
-        String cell = row.getString(row.fieldIndex("cell_id"));
-        JsonNode type = types.get(cell);
-        assertThat(row.<String>getAs("cell_type"))
-            .as(cell)
-            .isEqualTo(type.isNull() ? null : type.asText());
-      }
+      assertCellTypes(spark.read().parquet(r.output()).collectAsList(), "atlas.zarr");
     }
   }
 
