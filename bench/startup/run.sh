@@ -12,20 +12,21 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 cd "$ROOT"
 ARCHIVE="$WORK/cellspark.jsa"
-QUIET="-Xlog:cds=off -Xlog:cds+dynamic=off" # the JVM's notes on classes it cannot archive
-# The demo's inputs and outputs, and the archive: the classes its run loaded (every job's), written
-# as the JVM exits. (A first run builds the project before the JVM starts.)
+# The demo's inputs and outputs, and the archive, as users make it: the launcher's first run with
+# CELLSPARK_CLASS_ARCHIVE writes the classes it loaded (every job's) as the JVM exits. (A first run
+# builds the project before the JVM starts.)
 bin/cellspark demo --workdir "$WORK/demo" >"$WORK/demo.log" 2>&1
-CELLSPARK_JAVA_OPTS="-XX:ArchiveClassesAtExit=$ARCHIVE $QUIET" \
+CELLSPARK_CLASS_ARCHIVE="$ARCHIVE" \
   bin/cellspark demo --workdir "$WORK/demo-archived" >"$WORK/demo-archived.log" 2>&1
 
-# Seconds one command takes end to end (JVM start to exit) with these extra JVM options.
+# Seconds one command takes end to end (launcher start to JVM exit) with CELLSPARK_CLASS_ARCHIVE
+# set to $1 (empty: no archive).
 timed() {
-  local opts="$1"
+  local archive="$1"
   shift
   local start end
   start=$(date +%s.%N)
-  if ! CELLSPARK_JAVA_OPTS="$opts" bin/cellspark "$@" >"$WORK/last.log" 2>&1; then
+  if ! CELLSPARK_CLASS_ARCHIVE="$archive" bin/cellspark "$@" >"$WORK/last.log" 2>&1; then
     cat "$WORK/last.log" >&2
     exit 1
   fi
@@ -40,15 +41,16 @@ classify=(classify --embeddings "$WORK/demo/embeddings/cells" --label cell_type 
 
 echo "archive: $(du -m "$ARCHIVE" | cut -f1) MB, $ARCHIVE"
 
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
+
 for name in tokenize classify; do
   declare -n cmd="$name"
   without=()
   with=()
   for ((r = 0; r < ROUNDS; r++)); do
     without+=("$(timed "" "${cmd[@]}")")
-    with+=("$(timed "-XX:SharedArchiveFile=$ARCHIVE $QUIET" "${cmd[@]}")")
+    with+=("$(timed "$ARCHIVE" "${cmd[@]}")")
   done
-  median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
   a=$(median "${without[@]}")
   b=$(median "${with[@]}")
   printf '%-9s without archive %6.2f s, with %6.2f s (median of %d); ratio with / without %.2f\n' \
