@@ -63,6 +63,9 @@ SPARK_CONF = {
     "spark.executorEnv.DJL_OFFLINE": "true",
     "spark.executorEnv.OPT_OUT_TRACKING": "true",
     "spark.executor.extraJavaOptions": "-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1",
+    # On YARN, one attempt per task try: this DAG's retries run a failed job again, and YARN's own
+    # second attempt would first repeat it inside the same try (a refusal of the input twice).
+    "spark.yarn.maxAppAttempts": "1",
 }
 
 MAIN_CLASS = "org.cellspark.cli.Main"

@@ -137,10 +137,7 @@ final class LocalCluster {
                 "-XX:TieredStopAtLevel=1",
                 "-cp",
                 SPARK_HOME.resolve("jars") + "/*"));
-    cmd.addAll(
-        List.of(System.getProperty("spark.java17.opens", "").split(" ")).stream()
-            .filter(s -> !s.isBlank())
-            .toList());
+    cmd.addAll(java17Options());
     cmd.addAll(
         List.of(
             "org.apache.spark.deploy.SparkSubmit",
@@ -187,6 +184,13 @@ final class LocalCluster {
     return out;
   }
 
+  /** The options Spark needs on Java 17 (bin/spark-class's, from the build's property). */
+  static List<String> java17Options() {
+    return List.of(System.getProperty("spark.java17.opens", "").split(" ")).stream()
+        .filter(s -> !s.isBlank())
+        .toList();
+  }
+
   /**
    * The tiny model as a cluster ships it: a zip for {@code --archives ZIP#ALIAS}, unpacked in every
    * executor's working folder (and the driver's), named by its alias rather than by a shared path.
@@ -214,9 +218,13 @@ final class LocalCluster {
    * SPARK_HOME/work.
    */
   static void deleteWorkDir() throws IOException {
-    Path work = SPARK_HOME.resolve("work");
-    if (Files.exists(work)) {
-      try (Stream<Path> all = Files.walk(work)) {
+    deleteTree(SPARK_HOME.resolve("work"));
+  }
+
+  /** Deletes a folder and everything under it, if it exists. */
+  static void deleteTree(Path dir) throws IOException {
+    if (Files.exists(dir)) {
+      try (Stream<Path> all = Files.walk(dir)) {
         for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
           Files.delete(p);
         }
