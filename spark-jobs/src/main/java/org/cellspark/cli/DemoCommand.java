@@ -1,6 +1,7 @@
 package org.cellspark.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.cellspark.jobs.demo.DemoJob;
@@ -108,10 +109,15 @@ final class DemoCommand implements Callable<Integer> {
         Figures.text(r.screen().fdrThreshold()),
         r.goalState(),
         DemoJob.MIN_CELLS_SHOWN);
-    for (DemoResult.GeneShift g : r.towardGoal().subList(0, Math.min(5, r.towardGoal().size()))) {
+    List<DemoResult.GeneShift> top = r.towardGoal().subList(0, Math.min(5, r.towardGoal().size()));
+    // A gene without a symbol shows its Ensembl ID (15 characters): the column fits the longest.
+    int width = top.stream().mapToInt(g -> g.gene().length()).max().orElse(0);
+    String line =
+        "              %-" + Math.max(10, width) + "s shift %-9s p %-9s FDR %-9s in %d cells%n";
+    for (DemoResult.GeneShift g : top) {
       out.printf(
           Locale.ROOT,
-          "              %-10s shift %-9s p %-9s FDR %-9s in %d cells%n",
+          line,
           g.gene(),
           Figures.signedText(g.shiftToGoal()),
           Figures.text(g.pValue()),

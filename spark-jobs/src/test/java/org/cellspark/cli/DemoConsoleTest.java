@@ -44,5 +44,12 @@ class DemoConsoleTest {
         .contains("report:")
         .contains("genes tested")
         .contains("next:     bin/cellspark plot --input ");
+    // The top genes' table keeps its columns when a gene is shown by its Ensembl ID (15
+    // characters, the demo's third gene): every row's shift starts where the first row's does.
+    List<String> rows = lines.stream().filter(l -> l.matches("^ {14}\\S+ +shift .*")).toList();
+    assertThat(rows).hasSize(5);
+    assertThat(rows)
+        .extracting(l -> l.indexOf(" shift "))
+        .containsOnly(rows.get(0).indexOf(" shift "));
   }
 }
