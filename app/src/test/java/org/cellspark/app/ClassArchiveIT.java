@@ -3,14 +3,10 @@ package org.cellspark.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.cellspark.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,31 +19,14 @@ import org.junit.jupiter.api.io.TempDir;
  * the project first otherwise.
  */
 class ClassArchiveIT {
-  private static final Path LAUNCHER = Fixtures.repositoryRoot().resolve("bin/cellspark");
-
   @TempDir Path tmp;
 
-  /** One run of the launcher: exit code and console (both streams). */
-  private record Run(int exitCode, String console) {}
-
-  private Run launch(Path archive, String javaOpts, String... args)
+  private Launcher.Run launch(Path archive, String javaOpts, String... args)
       throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("bash", LAUNCHER.toString()));
-    cmd.addAll(List.of(args));
-    Path out = tmp.resolve("console-" + System.nanoTime() + ".txt");
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
-    Map<String, String> env = pb.environment();
+    Map<String, String> env = new HashMap<>();
     env.put("CELLSPARK_CLASS_ARCHIVE", archive.toString());
-    env.put("CELLSPARK_LOG_DIR", tmp.resolve("logs").toString());
-    env.put("CELLSPARK_DRIVER_MEMORY", "512m");
-    env.remove("CELLSPARK_JAVA_OPTS");
-    if (javaOpts != null) {
-      env.put("CELLSPARK_JAVA_OPTS", javaOpts);
-    }
-    Process p = pb.start();
-    assertThat(p.waitFor(3, TimeUnit.MINUTES)).as("bin/cellspark %s ended", cmd).isTrue();
-    return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+    env.put("CELLSPARK_JAVA_OPTS", javaOpts);
+    return Launcher.run(tmp, env, args);
   }
 
   @Test
@@ -55,7 +34,7 @@ class ClassArchiveIT {
     Path archive = tmp.resolve("cds/cellspark.jsa");
     Path stamp = tmp.resolve("cds/cellspark.jsa.stamp");
 
-    Run first = launch(archive, null, "--version");
+    Launcher.Run first = launch(archive, null, "--version");
     assertThat(first.exitCode()).isZero();
     assertThat(first.console().strip())
         .as("only the version on the console")
@@ -68,7 +47,7 @@ class ClassArchiveIT {
           .containsExactlyInAnyOrder("cellspark.jsa", "cellspark.jsa.stamp");
     }
 
-    Run second = launch(archive, "-Xlog:class+load=info", "--version");
+    Launcher.Run second = launch(archive, "-Xlog:class+load=info", "--version");
     assertThat(second.exitCode()).isZero();
     assertThat(second.console())
         .as("Cellspark's own classes come from the archive")
@@ -76,7 +55,7 @@ class ClassArchiveIT {
 
     // A stamp of something else (a jar rebuilt since): the run makes the archive again.
     Files.writeString(stamp, "made from another build\n");
-    Run again = launch(archive, null, "--version");
+    Launcher.Run again = launch(archive, null, "--version");
     assertThat(again.exitCode()).isZero();
     assertThat(Files.readString(stamp)).isEqualTo(made);
   }
@@ -84,7 +63,7 @@ class ClassArchiveIT {
   @Test
   void aFailedRunLeavesNoArchive() throws Exception {
     Path archive = tmp.resolve("failed/cellspark.jsa");
-    Run failed =
+    Launcher.Run failed =
         launch(
             archive,
             null,

@@ -17,6 +17,7 @@ public final class SparkSessionFactory {
   private SparkSessionFactory() {}
 
   public static SparkSession getOrCreate(String appName, Map<String, String> overrides) {
+    SupportedJava.require();
     SparkConf conf = new SparkConf(); // picks up spark.* system properties (spark-submit, -D)
     conf.setIfMissing("spark.app.name", appName);
     boolean embedded = !conf.contains("spark.master");

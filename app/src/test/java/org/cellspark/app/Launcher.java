@@ -1,0 +1,54 @@
+package org.cellspark.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.cellspark.testing.Fixtures;
+
+/**
+ * bin/cellspark run as a user runs it, in a process of its own, after the jars are built (the
+ * launcher would build the project first otherwise), with its log folder under the test's.
+ */
+final class Launcher {
+  static final Path SCRIPT = Fixtures.repositoryRoot().resolve("bin/cellspark");
+
+  /** One run: exit code and console (both streams). */
+  record Run(int exitCode, String console) {}
+
+  private Launcher() {}
+
+  /**
+   * Runs {@code bin/cellspark args...} with these environment variables set (a null value removes
+   * the variable) besides a log folder and a small heap; none of the caller's CELLSPARK_JAVA_OPTS.
+   */
+  static Run run(Path tmp, Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("bash", SCRIPT.toString()));
+    cmd.addAll(List.of(args));
+    Path out = tmp.resolve("console-" + System.nanoTime() + ".txt");
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+    Map<String, String> environment = pb.environment();
+    environment.put("CELLSPARK_LOG_DIR", tmp.resolve("logs").toString());
+    environment.put("CELLSPARK_DRIVER_MEMORY", "512m");
+    environment.remove("CELLSPARK_JAVA_OPTS");
+    env.forEach(
+        (k, v) -> {
+          if (v == null) {
+            environment.remove(k);
+          } else {
+            environment.put(k, v);
+          }
+        });
+    Process p = pb.start();
+    assertThat(p.waitFor(3, TimeUnit.MINUTES)).as("bin/cellspark %s ended", cmd).isTrue();
+    return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+  }
+}
