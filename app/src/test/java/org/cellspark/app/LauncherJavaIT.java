@@ -22,13 +22,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Which Java runs Cellspark: bin/cellspark takes JAVA_HOME's (as Maven, which builds the project,
- * does) before the java on PATH, and refuses, with exit code 2 and the way out, a Java that Spark
- * 3.5 cannot start on (23 or later: Hadoop's login calls Subject.getSubject, which they no longer
- * support); Main refuses it the same way where no launcher checked (spark-submit, a JVM started by
- * hand). Without the checks a user whose default Java is 25 (the current long-term release) got
- * "internal error: this is a bug in Cellspark" and a trace. The tests that need such a Java use a
- * real one installed on the machine (under /usr/lib/jvm), and are skipped, saying so, where none
- * is.
+ * does) before the java on PATH, and refuses, with exit code 2 and the way out, a Java outside the
+ * build's range (17 to 21), such as one Spark 3.5 cannot start on (23 or later: Hadoop's login
+ * calls Subject.getSubject, which they no longer support); Main refuses the latter it the same way
+ * where no launcher checked (spark-submit, a JVM started by hand). Without the checks a user whose
+ * default Java is 25 (the current long-term release) got "internal error: this is a bug in
+ * Cellspark" and a trace. The tests that need such a Java use a real one installed on the machine
+ * (under /usr/lib/jvm), and are skipped, saying so, where none is.
  */
 class LauncherJavaIT {
   private static final Path OWN_JAVA_HOME = Path.of(System.getProperty("java.home"));
@@ -52,7 +52,7 @@ class LauncherJavaIT {
     assertThat(run.exitCode()).as(run.console()).isEqualTo(2);
     assertThat(run.console())
         .startsWith("error: " + newJava.resolve("bin/java") + " is Java ")
-        .contains("Cellspark needs Java 17")
+        .contains("Cellspark runs on Java 17 to 21")
         .contains("Set JAVA_HOME to a JDK 17")
         .doesNotContain("building")
         .doesNotContain("\tat ");
