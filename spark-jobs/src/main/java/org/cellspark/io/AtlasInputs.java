@@ -140,7 +140,7 @@ public record AtlasInputs(List<AtlasInput> inputs) {
         return;
       }
     }
-    fallbackSpecs.add(f.uri());
+    fallbackSpecs.add(f.location());
   }
 
   /** Every file format's extensions, in registry order. */

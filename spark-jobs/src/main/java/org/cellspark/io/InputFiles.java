@@ -23,15 +23,32 @@ import org.cellspark.error.UserException;
 public final class InputFiles {
   private InputFiles() {}
 
-  /** One input file: its full URI and how the user named it (for messages). */
+  /**
+   * One input file: its full URI (percent-encoded: a space is %20) and how the user named it (for
+   * messages).
+   */
   public record InputFile(String uri, String name) implements Serializable {
     /**
      * The file name without folder and extension: the cell-ID prefix when several files are read.
      */
     public String stem() {
-      String file = uri.substring(uri.lastIndexOf('/') + 1);
+      String file = hadoopPath().getName();
       int dot = file.lastIndexOf('.');
       return dot > 0 ? file.substring(0, dot) : file;
+    }
+
+    /** The file as a Hadoop path, made from the URI (so that "%20" is a space in the name). */
+    public org.apache.hadoop.fs.Path hadoopPath() {
+      return new org.apache.hadoop.fs.Path(URI.create(uri));
+    }
+
+    /**
+     * The file as Spark and Hadoop take a path string (not percent-encoded: {@code new
+     * Path(location())} is the file, where {@code new Path(uri())} would name one with "%20" in
+     * it).
+     */
+    public String location() {
+      return hadoopPath().toString();
     }
 
     /** The local path of a {@code file:} URI; other schemes are not readable by jHDF directly. */

@@ -20,11 +20,12 @@ import org.junit.jupiter.api.io.TempDir;
  * The Airflow DAGs' pipeline (conf/airflow/cellspark_jobs.py, the literal command lines every DAG
  * submits) run through the CLI on fixture data twice over the same workdir, as a re-triggered DAG
  * or a cleared task runs it: both passes succeed, the replacing jobs give the same outputs again,
- * and the screen, which resumes, is kept as the first pass wrote it.
+ * and the screen, which resumes, is kept as the first pass wrote it. The workdir, the atlas and the
+ * model have spaces in their paths, as users' folders do (PathsWithSpacesTest: every format).
  */
 @ExtendWith(SharedSpark.class)
 class AirflowPipelineTest {
-  @TempDir Path workdir;
+  @TempDir Path tmp;
 
   @Test
   void thePipelineRunsTwiceOverTheSameWorkdir(SparkSession spark) throws Exception {
@@ -35,9 +36,18 @@ class AirflowPipelineTest {
     // model.
     Path demo =
         Fixtures.repositoryRoot().resolve("spark-jobs/src/main/resources/org/cellspark/demo");
-    params.put("atlas", demo.resolve("sample_atlas.h5ad").toString());
+    Path data = Files.createDirectories(tmp.resolve("my data"));
+    Files.copy(demo.resolve("sample_atlas.h5ad"), data.resolve("sample atlas.h5ad"));
+    Path model = Files.createDirectories(data.resolve("tiny model"));
+    try (var files = Files.list(demo.resolve("model"))) {
+      for (Path f : files.toList()) {
+        Files.copy(f, model.resolve(f.getFileName().toString()));
+      }
+    }
+    Path workdir = tmp.resolve("my runs");
+    params.put("atlas", data.resolve("sample atlas.h5ad").toString());
     params.put("workdir", workdir.toString());
-    params.put("model", demo.resolve("model").toString());
+    params.put("model", model.toString());
     params.put("genes", "LYZ,CD14");
     params.put("start_state", "monocyte");
     params.put("goal_state", "T cell");

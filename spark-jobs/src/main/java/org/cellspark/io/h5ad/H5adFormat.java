@@ -109,7 +109,7 @@ public final class H5adFormat implements AtlasFormat.OfFiles {
               .option(
                   "paths",
                   new ObjectMapper()
-                      .writeValueAsString(inputs.stream().map(i -> i.file().uri()).toList()))
+                      .writeValueAsString(inputs.stream().map(i -> i.file().location()).toList()))
               .option(H5adOptions.COUNTS, plan.counts().spelling())
               .option(
                   H5adOptions.MODALITY,

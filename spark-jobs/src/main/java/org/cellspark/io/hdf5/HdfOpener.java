@@ -159,7 +159,7 @@ public final class HdfOpener implements Serializable {
             e, "Input %s does not exist or is not readable (%s)", f.name(), e.getMessage());
       }
     } else {
-      org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(f.uri());
+      org.apache.hadoop.fs.Path path = f.hadoopPath();
       try {
         FileStatus s = path.getFileSystem(conf()).getFileStatus(path);
         key = f.uri() + "#" + s.getLen() + "#" + s.getModificationTime();
@@ -226,7 +226,7 @@ public final class HdfOpener implements Serializable {
       return openLocal(p, f);
     }
     Configuration conf = conf();
-    org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(f.uri());
+    org.apache.hadoop.fs.Path path = f.hadoopPath();
     try {
       FileSystem fs = path.getFileSystem(conf);
       FileStatus status;

@@ -76,7 +76,7 @@ public record LongTable(
   }
 
   public static LongTable open(SparkSession spark, InputFile f, String cellTable) {
-    Dataset<Row> table = parquet(spark, f.uri(), f.name());
+    Dataset<Row> table = parquet(spark, f.location(), f.name());
     StructType schema = table.schema();
     require(schema, CELL_ID, StringType.class, "text", f.name());
     require(schema, GENE_ID, StringType.class, "text", f.name());

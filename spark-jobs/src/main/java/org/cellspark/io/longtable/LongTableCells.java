@@ -66,7 +66,7 @@ public final class LongTableCells {
                 .add(LongTable.GENE_ID, DataTypes.StringType, false)
                 .add(GENE_INDEX, DataTypes.IntegerType, false));
     Dataset<Row> rows =
-        LongTable.parquet(spark, t.file().uri(), t.file().name())
+        LongTable.parquet(spark, t.file().location(), t.file().name())
             .join(broadcast(geneTable), LongTable.GENE_ID);
     List<Column> aggs = new ArrayList<>();
     aggs.add(

@@ -23,9 +23,10 @@ import org.cellspark.error.UserException;
  * (one cell ID per line). Opening it reads the header and the two small tables and checks them
  * against each other; the entries are read by {@link MtxCells}.
  *
- * @param uri the folder
+ * @param location the folder, qualified, as Hadoop and Spark take a path string (not
+ *     percent-encoded: a space stays a space)
  * @param name the folder as the user named it
- * @param matrix the matrix file's URI
+ * @param matrix the matrix file, as {@code location} names the folder
  * @param rows genes (the header's first number)
  * @param cols cells
  * @param entries stored values the header announces
@@ -35,7 +36,7 @@ import org.cellspark.error.UserException;
  * @param otherFeatures features of another type (antibody capture, CRISPR guides), left out
  */
 public record MtxFolder(
-    String uri,
+    String location,
     String name,
     String matrix,
     int rows,
@@ -48,6 +49,11 @@ public record MtxFolder(
     implements Serializable {
 
   static final String GENE_EXPRESSION = "Gene Expression";
+
+  /** The folder's URI (percent-encoded), as every reader's {@code source} column names inputs. */
+  public String uri() {
+    return new Path(location).toUri().toString();
+  }
 
   /** Whether {@code dir} is a folder holding a matrix.mtx[.gz]. */
   public static boolean isMtxFolder(FileSystem fs, Path dir) throws IOException {
@@ -101,9 +107,9 @@ public record MtxFolder(
       }
       String[] cells = barcodeRows.stream().map(b -> b[0]).toArray(String[]::new);
       return new MtxFolder(
-          fs.makeQualified(dir).toUri().toString(),
+          fs.makeQualified(dir).toString(),
           name,
-          fs.makeQualified(matrix).toUri().toString(),
+          fs.makeQualified(matrix).toString(),
           n,
           cells.length,
           header[2],

@@ -48,7 +48,7 @@ public final class AnnDataZarr {
 
   /** Opens the store and checks that it holds AnnData. */
   public static AnnDataZarr open(InputFile file, Configuration conf) {
-    ZarrStore store = ZarrStore.open(file.uri(), file.name(), conf);
+    ZarrStore store = ZarrStore.open(file.location(), file.name(), conf);
     if (!store.exists(".zgroup")) {
       throw UserException.of(
           "Input %s is %s; Cellspark reads zarr format 2 stores, what anndata's write_zarr writes"

@@ -119,13 +119,17 @@ public final class StagedOutput {
     }
   }
 
-  /** Where the job writes: a folder that does not exist yet. */
+  /**
+   * Where the job writes: a folder that does not exist yet. As Spark and Hadoop take a path string
+   * (Hadoop's Path.toString: not percent-encoded, so a space stays a space).
+   */
   public String stagingUri() {
-    return staging.toUri().toString();
+    return staging.toString();
   }
 
+  /** The output folder, as {@link #stagingUri} gives the staging one. */
   public String targetUri() {
-    return target.toUri().toString();
+    return target.toString();
   }
 
   /** Creates the staging folder, for writers other than Spark's (which create it themselves). */

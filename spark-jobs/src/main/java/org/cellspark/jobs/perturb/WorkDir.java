@@ -84,12 +84,14 @@ final class WorkDir {
     }
   }
 
+  // Path strings as Spark and Hadoop take them (Path.toString: a space stays a space, where a
+  // URI's %20 would be read as part of the name).
   String unitsUri() {
-    return new Path(root, "units").toUri().toString();
+    return new Path(root, "units").toString();
   }
 
   String uri() {
-    return root.toUri().toString();
+    return root.toString();
   }
 
   /**

@@ -363,7 +363,7 @@ public final class TokenizeJob {
           uri,
           new TokenizePlan.FilePlan(
               i.file().name(),
-              uri.substring(uri.lastIndexOf('/') + 1),
+              i.file().hadoopPath().getName(),
               several ? i.file().stem() + ":" : "",
               i.mapping(),
               i.geneIds(),
