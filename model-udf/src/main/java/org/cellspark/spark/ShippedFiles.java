@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.SparkFiles;
+import org.cellspark.error.UserException;
 
 /**
  * Local paths for files a job names, whether they are on every node already or shipped with the job
@@ -18,18 +19,47 @@ public final class ShippedFiles {
   private ShippedFiles() {}
 
   public static Path resolve(String spec) {
+    SparkEnv env = SparkEnv.get();
+    String executor =
+        env == null || "driver".equals(env.executorId()) // SparkContext.DRIVER_IDENTIFIER
+            ? null
+            : env.executorId();
+    return resolve(spec, env != null, executor);
+  }
+
+  /**
+   * As {@link #resolve(String)}, in a JVM with Spark files ({@code sparkJvm}) that is executor
+   * {@code executor} (null: the driver, or no Spark). On an executor a relative name found neither
+   * in its working folder nor among the shipped files is refused there, saying why: the name was
+   * most likely a path relative to where the job was started, which the executors do not share.
+   */
+  static Path resolve(String spec, boolean sparkJvm, String executor) {
     Path p = Paths.get(spec);
     if (Files.exists(p) || p.isAbsolute()) {
       return p.toAbsolutePath().normalize();
     }
-    if (SparkEnv.get()
-        != null) { // a Spark JVM: SparkFiles has a root (the driver's temp folder, or the task's
-      // folder)
+    if (sparkJvm) { // SparkFiles has a root: the driver's temp folder, or the task's folder
       Path shipped = Paths.get(SparkFiles.get(spec)).toAbsolutePath().normalize();
       if (Files.exists(shipped)) {
         return shipped;
       }
     }
+    if (executor != null) {
+      throw UserException.of(
+          "%s is not on executor %s (%s): a relative path is looked up in each executor's own"
+              + " working folder and among the files shipped with the job, not in the folder"
+              + " the job was started from. Give its absolute path (the same on every node), or"
+              + " ship it with the job: --archives %s.zip#%s",
+          spec, executor, hostName(), p.getFileName(), p.getFileName());
+    }
     return p.toAbsolutePath().normalize();
+  }
+
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "this node";
+    }
   }
 }
