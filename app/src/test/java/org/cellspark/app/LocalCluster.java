@@ -14,10 +14,12 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.testing.Fixtures;
+import org.cellspark.testing.Vectors;
 
 /**
  * The application jar run as a cluster runs it: {@code org.apache.spark.deploy.SparkSubmit} with a
@@ -230,6 +232,19 @@ final class LocalCluster {
         }
       }
     }
+  }
+
+  /** Two embed outputs' cell embeddings: the same {@code cells} cells, each within 1e-5. */
+  static void assertSameCellEmbeddings(SparkSession spark, Path out, Path reference, int cells) {
+    Map<String, Object> got = byCell(spark, out.resolve("cells").toString(), "embedding");
+    Map<String, Object> want = byCell(spark, reference.resolve("cells").toString(), "embedding");
+    assertThat(got.keySet()).hasSize(cells).isEqualTo(want.keySet());
+    got.forEach(
+        (cell, v) ->
+            assertThat(
+                    Vectors.maxAbsDiff(((Vector) v).toArray(), ((Vector) want.get(cell)).toArray()))
+                .as(cell)
+                .isLessThanOrEqualTo(1e-5));
   }
 
   /** One column of a Parquet output by cell (lists for arrays), for comparing runs. */

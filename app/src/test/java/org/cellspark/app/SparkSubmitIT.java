@@ -157,18 +157,8 @@ class SparkSubmitIT {
           .hasSize(600)
           .isEqualTo(
               LocalCluster.byCell(spark, tmp.resolve("tokens-local").toString(), "input_ids"));
-      Map<String, Object> cells =
-          LocalCluster.byCell(spark, tmp.resolve("emb/cells").toString(), "embedding");
-      Map<String, Object> cellsLocal =
-          LocalCluster.byCell(spark, tmp.resolve("emb-local/cells").toString(), "embedding");
-      assertThat(cells.keySet()).hasSize(600).isEqualTo(cellsLocal.keySet());
-      cells.forEach(
-          (cell, v) ->
-              assertThat(
-                      Vectors.maxAbsDiff(
-                          ((Vector) v).toArray(), ((Vector) cellsLocal.get(cell)).toArray()))
-                  .as(cell)
-                  .isLessThanOrEqualTo(1e-5));
+      LocalCluster.assertSameCellEmbeddings(
+          spark, tmp.resolve("emb"), tmp.resolve("emb-local"), 600);
       List<Row> genes =
           spark
               .read()

@@ -10,7 +10,6 @@ import java.util.Map;
 import org.apache.hadoop.yarn.api.records.ApplicationReport;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
 import org.apache.hadoop.yarn.api.records.YarnApplicationState;
-import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.jobs.embed.EmbedJob;
 import org.cellspark.jobs.embed.EmbedOptions;
@@ -18,7 +17,6 @@ import org.cellspark.jobs.tokenize.TokenizeJob;
 import org.cellspark.jobs.tokenize.TokenizeOptions;
 import org.cellspark.spark.SparkSessionFactory;
 import org.cellspark.testing.Fixtures;
-import org.cellspark.testing.Vectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -124,18 +122,8 @@ class YarnClusterIT {
           .hasSize(600)
           .isEqualTo(
               LocalCluster.byCell(spark, tmp.resolve("tokens-local").toString(), "input_ids"));
-      Map<String, Object> cells =
-          LocalCluster.byCell(spark, tmp.resolve("emb/cells").toString(), "embedding");
-      Map<String, Object> cellsLocal =
-          LocalCluster.byCell(spark, tmp.resolve("emb-local/cells").toString(), "embedding");
-      assertThat(cells.keySet()).hasSize(600).isEqualTo(cellsLocal.keySet());
-      cells.forEach(
-          (cell, v) ->
-              assertThat(
-                      Vectors.maxAbsDiff(
-                          ((Vector) v).toArray(), ((Vector) cellsLocal.get(cell)).toArray()))
-                  .as(cell)
-                  .isLessThanOrEqualTo(1e-5));
+      LocalCluster.assertSameCellEmbeddings(
+          spark, tmp.resolve("emb"), tmp.resolve("emb-local"), 600);
     } finally {
       spark.stop();
     }
