@@ -55,7 +55,10 @@ public final class InputFiles {
     public Path localPath() {
       URI u = URI.create(uri);
       if (u.getScheme() == null || "file".equals(u.getScheme())) {
-        return Paths.get(u.getScheme() == null ? URI.create("file://" + u.getPath()) : u);
+        // The decoded path, not Paths.get(URI): that refuses a URI whose path holds characters
+        // outside ASCII as they are ("Bad escape" for a folder named "Müller"), which
+        // Hadoop's URIs do.
+        return Paths.get(u.getPath());
       }
       throw UserException.of(
           "Input %s is on %s://, which the HDF5 reader cannot open yet; copy it to a local or"

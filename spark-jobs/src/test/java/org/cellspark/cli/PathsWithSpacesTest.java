@@ -34,9 +34,9 @@ class PathsWithSpacesTest {
 
   @Test
   void everyFormatIsReadFromAndWrittenToPathsWithSpaces(SparkSession spark) throws Exception {
-    Path in = Files.createDirectories(tmp.resolve("my data"));
-    Files.copy(Fixtures.atlas("csr_float32_gzip.h5ad"), in.resolve("atlas one.h5ad"));
-    Files.copy(Fixtures.atlas("csr_float32_gzip.h5ad"), in.resolve("atlas two.h5ad"));
+    Path in = Files.createDirectories(tmp.resolve("my data ü"));
+    Files.copy(Fixtures.atlas("csr_float32_gzip.h5ad"), in.resolve("atlas #1 ü.h5ad"));
+    Files.copy(Fixtures.atlas("csr_float32_gzip.h5ad"), in.resolve("atlas (50%).h5ad"));
     copyTree(
         Fixtures.repositoryRoot()
             .resolve("spark-jobs/src/test/resources/fixtures/mtx/classify_10x"),
@@ -47,7 +47,7 @@ class PathsWithSpacesTest {
     run(
         "tokenize",
         "--input",
-        in.resolve("atlas one.h5ad") + "," + in.resolve("atlas two.h5ad"),
+        in.resolve("atlas #1 ü.h5ad") + "," + in.resolve("atlas (50%).h5ad"),
         "--vocabulary",
         V2,
         "--output",
@@ -57,8 +57,8 @@ class PathsWithSpacesTest {
     assertThat(h5ad).hasSize(2 * expected.size());
     expected.forEach(
         (cell, ids) -> {
-          assertThat(h5ad.get("atlas one:" + cell)).as(cell).isEqualTo(ids);
-          assertThat(h5ad.get("atlas two:" + cell)).as(cell).isEqualTo(ids);
+          assertThat(h5ad.get("atlas #1 ü:" + cell)).as(cell).isEqualTo(ids);
+          assertThat(h5ad.get("atlas (50%):" + cell)).as(cell).isEqualTo(ids);
         });
     assertThat(
             spark
@@ -70,7 +70,7 @@ class PathsWithSpacesTest {
                 .stream()
                 .map(r -> r.getString(0))
                 .sorted())
-        .containsExactly("atlas one.h5ad", "atlas two.h5ad");
+        .containsExactly("atlas #1 ü.h5ad", "atlas (50%).h5ad");
 
     run(
         "tokenize",

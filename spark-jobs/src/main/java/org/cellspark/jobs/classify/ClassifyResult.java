@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * What `cellspark classify` trained and measured.
  *
- * @param output the output folder's URI
+ * @param output the output folder, as Spark and Hadoop take a path (Hadoop's Path.toString: not
+ *     percent-encoded)
  * @param classes the classes the model predicts
  * @param chosen the chosen setting of the classifier's grid
  * @param test the test split's metrics (validation's when the test split is empty); with folds, the

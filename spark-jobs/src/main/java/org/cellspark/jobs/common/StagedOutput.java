@@ -31,7 +31,7 @@ public final class StagedOutput {
    * summary, the last thing a job writes) does not exist.
    */
   /**
-   * The folder beside output {@code target} (a qualified URI) where a job keeps what a stopped run
+   * The folder beside output {@code target} (a qualified path) where a job keeps what a stopped run
    * resumes from ({@code .NAME.cellspark-work}): perturb's work units, finetune's epochs.
    */
   public static Path workFolder(String target) {

@@ -14,7 +14,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -185,7 +184,7 @@ public final class DemoJob {
           result.towardGoal(), result.awayFromGoal(), GOAL, report.resolve("shifts.png"));
       DemoCharts.lengthHistogram(lengths(table), report.resolve("lengths.png"));
       Files.copy(
-          Paths.get(URI.create(classify.output())).resolve("confusion_matrix.png"),
+          work.resolve("classify").resolve("confusion_matrix.png"),
           report.resolve("confusion_matrix.png"),
           StandardCopyOption.REPLACE_EXISTING);
       DemoReport.write(result, report.resolve("report.html"));

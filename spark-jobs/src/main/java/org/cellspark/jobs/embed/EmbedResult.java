@@ -3,7 +3,8 @@ package org.cellspark.jobs.embed;
 import java.util.Map;
 
 /**
- * @param output the output folder's URI
+ * @param output the output folder, as Spark and Hadoop take a path (Hadoop's Path.toString: not
+ *     percent-encoded)
  * @param cells cells embedded (rows in cells/)
  * @param states rows in state_embeddings/ (0 without --summary)
  * @param genes rows in gene_embeddings/ (0 without --gene-embeddings)

@@ -5,7 +5,8 @@ import java.util.Map;
 /**
  * What a screen did.
  *
- * @param output the output folder's URI
+ * @param output the output folder, as Spark and Hadoop take a path (Hadoop's Path.toString: not
+ *     percent-encoded)
  * @param cells cells screened
  * @param units work units in the plan
  * @param unitsResumed units an earlier, stopped run had finished (not computed again)

@@ -36,7 +36,7 @@ final class WorkDir {
     this.root = root;
   }
 
-  /** The work folder of output {@code target} (a qualified URI). */
+  /** The work folder of output {@code target} (a qualified path). */
   static Path locate(String target) {
     return StagedOutput.workFolder(target);
   }

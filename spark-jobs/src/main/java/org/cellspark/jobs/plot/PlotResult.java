@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * What `cellspark plot` drew.
  *
- * @param output the output folder's URI
+ * @param output the output folder, as Spark and Hadoop take a path (Hadoop's Path.toString: not
+ *     percent-encoded)
  * @param cells the cells drawn (the sample)
  * @param heatmapCells the cells a heatmap shows (0 without one)
  * @param files the files written, by name

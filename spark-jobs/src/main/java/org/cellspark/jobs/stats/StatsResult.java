@@ -5,7 +5,8 @@ import java.util.Map;
 /**
  * What `cellspark stats` wrote.
  *
- * @param output the output folder's URI
+ * @param output the output folder, as Spark and Hadoop take a path (Hadoop's Path.toString: not
+ *     percent-encoded)
  * @param table the table's name: {@code <table>.csv} and {@code <table>/} (Parquet) in the output
  * @param rows rows of the table
  * @param seconds wall time

@@ -6,7 +6,8 @@ import org.cellspark.jobs.common.JobSummary;
 /**
  * What a tokenize run did.
  *
- * @param output the output folder's URI
+ * @param output the output folder, as Spark and Hadoop take a path (Hadoop's Path.toString: not
+ *     percent-encoded)
  * @param cellsRead cells in the inputs
  * @param cellsWritten token rows written
  * @param droppedFilterPass cells whose filter-pass value is not 1

@@ -41,7 +41,9 @@ class DemoJobTest {
 
   @Test
   void runsThePipelineAndReportsWhatItsJobsWrote(SparkSession spark) throws java.io.IOException {
-    DemoResult r = DemoJob.run(spark, new DemoOptions(tmp.toString()));
+    // A workdir as users' folders are named: spaces, a character outside ASCII (every job of the
+    // pipeline reads and writes under it).
+    DemoResult r = DemoJob.run(spark, new DemoOptions(tmp.resolve("my demo ü").toString()));
 
     // Independent of the tokenizer: what the atlas says about its own cells.
     List<Row> atlas =
@@ -93,9 +95,7 @@ class DemoJobTest {
     principalComponentsAsCommonsMathFindsThem(spark, r, html);
 
     JsonNodeHolder metrics =
-        JsonNodeHolder.read(
-            Path.of(java.net.URI.create(r.tokenize().output()))
-                .resolveSibling("classify/metrics.json"));
+        JsonNodeHolder.read(local(r.tokenize().output()).resolveSibling("classify/metrics.json"));
     assertThat(r.testAccuracy()).isEqualTo(metrics.testAccuracy());
     assertThat(html)
         .contains(String.format(Locale.ROOT, "test accuracy <b>%.3f</b>", metrics.testAccuracy()));
@@ -197,10 +197,7 @@ class DemoJobTest {
       throws IOException {
     JsonNode s =
         new ObjectMapper()
-            .readTree(
-                Path.of(java.net.URI.create(r.tokenize().output()))
-                    .resolve("_cellspark.json")
-                    .toFile());
+            .readTree(local(r.tokenize().output()).resolve("_cellspark.json").toFile());
     JsonNode c = s.get("counts");
     for (String[] entry :
         new String[][] {
@@ -267,5 +264,10 @@ class DemoJobTest {
     double testAccuracy() {
       return json.get("metrics").get("splits").get("test").get("accuracy").asDouble();
     }
+  }
+
+  /** A job's output folder (a Hadoop path string, as results give it) on this machine. */
+  private static Path local(String location) {
+    return Path.of(new org.apache.hadoop.fs.Path(location).toUri().getPath());
   }
 }
