@@ -52,54 +52,17 @@ class YarnClusterIT {
   }
 
   /**
-   * Tokenize, then embed with the model shipped as {@code --archives ZIP#tinymodel} and named by
-   * its alias, each an application in cluster deploy mode: spark-submit exits 0, YARN records one
-   * attempt that FINISHED with SUCCEEDED (an exit from main before it returned would be FAILED, and
-   * run again), Cellspark's lines are in the driver's container log (not in spark-submit's output:
-   * the driver ran in the cluster), an executor's container ran, and the outputs equal the same
-   * jobs' in this JVM.
+   * Embed with the model shipped as {@code --archives ZIP#tinymodel} and named by its alias, an
+   * application in cluster deploy mode: spark-submit exits 0, YARN records one attempt that
+   * FINISHED with SUCCEEDED (an exit from main before it returned would be FAILED, and run again),
+   * Cellspark's lines are in the driver's container log (not in spark-submit's output: the driver
+   * ran in the cluster), an executor's container ran, and the embeddings equal the same job's in
+   * this JVM. (The tokens are made in this JVM: tokenize on executors of their own is
+   * SparkSubmitIT's; a tokenize on YARN is the test below.)
    */
   @Test
-  void jobsSucceedInOneAttemptWithTheModelLocalisedByYarn() throws Exception {
+  void embedSucceedsInOneAttemptWithTheModelLocalisedByYarn() throws Exception {
     String tokens = tmp.resolve("tokens").toString();
-    YarnCluster.Submitted tokenize =
-        yarn.submit(
-            recipe(),
-            "tokenize",
-            "--input",
-            MTX,
-            "--vocabulary",
-            "builtin:geneformer-v1",
-            "--min-gene-match",
-            "0.1",
-            "--output",
-            tokens);
-    List<String> embedArgs = new ArrayList<>(recipe());
-    embedArgs.addAll(List.of("--archives", LocalCluster.zippedModel(tmp) + "#tinymodel"));
-    YarnCluster.Submitted embed =
-        yarn.submit(
-            embedArgs,
-            "embed",
-            "--input",
-            tokens,
-            "--model",
-            "tinymodel",
-            "--output",
-            tmp.resolve("emb").toString());
-    for (YarnCluster.Submitted s : List.of(tokenize, embed)) {
-      assertThat(s.exitCode()).as("spark-submit's output:%n%s", s.clientOutput()).isZero();
-      ApplicationReport report = yarn.report(s.application());
-      assertThat(report.getYarnApplicationState()).isEqualTo(YarnApplicationState.FINISHED);
-      assertThat(report.getFinalApplicationStatus()).isEqualTo(FinalApplicationStatus.SUCCEEDED);
-      assertThat(yarn.attempts(s.application())).hasSize(1);
-      assertThat(s.clientOutput()).doesNotContain("INFO EmbedJob", "INFO TokenizeJob");
-    }
-    String embedLogs = yarn.containerLogs(embed.application());
-    assertThat(embedLogs).contains("embed: 600 cells");
-    // The driver's container and an executor's (their names end _000001 and _000002).
-    assertThat(embedLogs.lines().filter(l -> l.startsWith("== container_")).count())
-        .isGreaterThanOrEqualTo(2);
-
     SparkSession spark =
         SparkSessionFactory.getOrCreate(
             "in-process", Map.of("spark.master", "local[2]", "spark.ui.enabled", "false"));
@@ -110,18 +73,36 @@ class YarnClusterIT {
               .input(MTX)
               .vocabulary("builtin:geneformer-v1")
               .minGeneMatch(0.1)
-              .output(tmp.resolve("tokens-local").toString())
+              .output(tokens)
               .build());
       EmbedJob.run(
           spark,
           EmbedOptions.of(
-              tmp.resolve("tokens-local").toString(),
-              LocalCluster.TINY_MODEL.toString(),
-              tmp.resolve("emb-local").toString()));
-      assertThat(LocalCluster.byCell(spark, tokens, "input_ids"))
-          .hasSize(600)
-          .isEqualTo(
-              LocalCluster.byCell(spark, tmp.resolve("tokens-local").toString(), "input_ids"));
+              tokens, LocalCluster.TINY_MODEL.toString(), tmp.resolve("emb-local").toString()));
+
+      List<String> embedArgs = new ArrayList<>(recipe());
+      embedArgs.addAll(List.of("--archives", LocalCluster.zippedModel(tmp) + "#tinymodel"));
+      YarnCluster.Submitted embed =
+          yarn.submit(
+              embedArgs,
+              "embed",
+              "--input",
+              tokens,
+              "--model",
+              "tinymodel",
+              "--output",
+              tmp.resolve("emb").toString());
+      assertThat(embed.exitCode()).as("spark-submit's output:%n%s", embed.clientOutput()).isZero();
+      ApplicationReport report = yarn.report(embed.application());
+      assertThat(report.getYarnApplicationState()).isEqualTo(YarnApplicationState.FINISHED);
+      assertThat(report.getFinalApplicationStatus()).isEqualTo(FinalApplicationStatus.SUCCEEDED);
+      assertThat(yarn.attempts(embed.application())).hasSize(1);
+      assertThat(embed.clientOutput()).doesNotContain("INFO EmbedJob");
+      String logs = yarn.containerLogs(embed.application());
+      assertThat(logs).contains("embed: 600 cells");
+      // The driver's container and an executor's (their names end _000001 and _000002).
+      assertThat(logs.lines().filter(l -> l.startsWith("== container_")).count())
+          .isGreaterThanOrEqualTo(2);
       LocalCluster.assertSameCellEmbeddings(
           spark, tmp.resolve("emb"), tmp.resolve("emb-local"), 600);
     } finally {
