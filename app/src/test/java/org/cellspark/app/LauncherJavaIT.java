@@ -40,15 +40,7 @@ class LauncherJavaIT {
     Path newJava = javaFromVersion(23);
     Launcher.Run run =
         Launcher.run(
-            tmp,
-            Map.of("JAVA_HOME", newJava.toString()),
-            "tokenize",
-            "--input",
-            Fixtures.atlas("csr_float32_gzip.h5ad").toString(),
-            "--vocabulary",
-            "builtin:geneformer-v1",
-            "--output",
-            tmp.resolve("tokens").toString());
+            tmp, Map.of("JAVA_HOME", newJava.toString()), tokenize().toArray(new String[0]));
     assertThat(run.exitCode()).as(run.console()).isEqualTo(2);
     assertThat(run.console())
         .startsWith("error: " + newJava.resolve("bin/java") + " is Java ")
@@ -93,14 +85,8 @@ class LauncherJavaIT {
         List.of(
             "-cp",
             LocalCluster.APP + ":" + LocalCluster.SPARK_HOME.resolve("jars") + "/*",
-            "org.cellspark.cli.Main",
-            "tokenize",
-            "--input",
-            Fixtures.atlas("csr_float32_gzip.h5ad").toString(),
-            "--vocabulary",
-            "builtin:geneformer-v1",
-            "--output",
-            tmp.resolve("tokens").toString()));
+            "org.cellspark.cli.Main"));
+    cmd.addAll(tokenize());
     Path out = tmp.resolve("main.txt");
     Process p =
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
@@ -113,6 +99,18 @@ class LauncherJavaIT {
         .contains("set JAVA_HOME to a JDK 17")
         .doesNotContain("getSubject is not supported");
     assertThat(tmp.resolve("tokens")).doesNotExist();
+  }
+
+  /** A tokenize into tmp/tokens, which the refusals must leave unwritten. */
+  private List<String> tokenize() {
+    return List.of(
+        "tokenize",
+        "--input",
+        Fixtures.atlas("csr_float32_gzip.h5ad").toString(),
+        "--vocabulary",
+        "builtin:geneformer-v1",
+        "--output",
+        tmp.resolve("tokens").toString());
   }
 
   /**

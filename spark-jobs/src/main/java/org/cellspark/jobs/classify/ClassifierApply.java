@@ -117,8 +117,8 @@ public final class ClassifierApply {
           .select(keep.toArray(new Column[0]))
           .withColumn("confidence", array_max(col("probability")))
           .write()
-          .parquet(out.stagingUri() + "/predictions");
-      Dataset<Row> written = spark.read().parquet(out.stagingUri() + "/predictions");
+          .parquet(out.stagingLocation() + "/predictions");
+      Dataset<Row> written = spark.read().parquet(out.stagingLocation() + "/predictions");
       long rows = written.count();
       List<KnownLabels> scores =
           o.label() == null
@@ -148,7 +148,7 @@ public final class ClassifierApply {
               "classify apply: %,d cells labelled in %.1f s to %s",
               rows,
               seconds,
-              out.targetUri()));
+              out.targetLocation()));
       return applied;
     }
   }

@@ -77,7 +77,7 @@ final class ClassifyFolds {
         ClassifyJob.predictionTable(test, o, lit(k + 1).as("fold"))
             .write()
             .mode(SaveMode.Append)
-            .parquet(out.stagingUri() + "/predictions");
+            .parquet(out.stagingLocation() + "/predictions");
         chosen.add(trained.chosen());
         Map<String, Object> one = new LinkedHashMap<>();
         one.put("fold", k + 1);
@@ -130,7 +130,7 @@ final class ClassifyFolds {
   private static void save(
       ClassifyJob.Trained trained, StagedOutput out, ClassifyOptions o, int fold) {
     try {
-      trained.model().write().save(out.stagingUri() + "/models/fold-" + fold);
+      trained.model().write().save(out.stagingLocation() + "/models/fold-" + fold);
     } catch (IOException e) {
       throw UserException.because(
           e, "Cannot write fold %d's model into %s: %s", fold, o.output(), e.getMessage());

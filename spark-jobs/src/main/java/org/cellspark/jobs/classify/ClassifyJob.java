@@ -153,9 +153,9 @@ public final class ClassifyJob {
               shown.accuracy(),
               shown.macroF1(),
               seconds,
-              out.targetUri()));
+              out.targetLocation()));
       return new ClassifyResult(
-          out.targetUri(),
+          out.targetLocation(),
           Arrays.asList(names),
           trained.chosen(),
           shown.asMap(),
@@ -235,9 +235,9 @@ public final class ClassifyJob {
             cv.scores().macroF1().getMean(),
             FoldScores.sd(cv.scores().macroF1()),
             seconds,
-            out.targetUri()));
+            out.targetLocation()));
     return new ClassifyResult(
-        out.targetUri(),
+        out.targetLocation(),
         Arrays.asList(names),
         String.join("; ", cv.chosen()),
         test,
@@ -316,14 +316,14 @@ public final class ClassifyJob {
       bySplit.put(s, ClassMetrics.of(scored.filter(col("_split").equalTo(s.label())), classes));
     }
     try {
-      model.write().save(out.stagingUri() + "/" + MODEL);
+      model.write().save(out.stagingLocation() + "/" + MODEL);
     } catch (IOException e) {
       throw UserException.because(
           e, "Cannot write the model into %s: %s", o.output(), e.getMessage());
     }
     predictionTable(scored, o, col("_split").as("split"))
         .write()
-        .parquet(out.stagingUri() + "/predictions");
+        .parquet(out.stagingLocation() + "/predictions");
     scored.unpersist();
     return bySplit;
   }

@@ -123,12 +123,12 @@ public final class StagedOutput {
    * Where the job writes: a folder that does not exist yet. As Spark and Hadoop take a path string
    * (Hadoop's Path.toString: not percent-encoded, so a space stays a space).
    */
-  public String stagingUri() {
+  public String stagingLocation() {
     return staging.toString();
   }
 
-  /** The output folder, as {@link #stagingUri} gives the staging one. */
-  public String targetUri() {
+  /** The output folder, as {@link #stagingLocation} gives the staging one. */
+  public String targetLocation() {
     return target.toString();
   }
 

@@ -119,9 +119,9 @@ public final class EmbedJob {
               written.value(),
               seconds,
               written.value() / seconds,
-              out.targetUri()));
+              out.targetLocation()));
       return new EmbedResult(
-          out.targetUri(), written.value(), states, genes, seconds, summary.asMap());
+          out.targetLocation(), written.value(), states, genes, seconds, summary.asMap());
     }
   }
 
@@ -148,7 +148,7 @@ public final class EmbedJob {
     if (!o.asArray()) {
       result = result.withColumn("embedding", functions.array_to_vector(col("embedding")));
     }
-    String cellsUri = out.stagingUri() + "/cells";
+    String cellsUri = out.stagingLocation() + "/cells";
     double seconds;
     Progress progress =
         new Progress(spark.sparkContext(), "embed", "cells", embedded, profile.cells());
@@ -167,12 +167,12 @@ public final class EmbedJob {
   /** state_embeddings/ from cells/: one summary vector per value of --by. */
   private static long writeStates(SparkSession spark, EmbedOptions o, StagedOutput out) {
     spark.sparkContext().setJobDescription("embed: state embeddings by " + o.by());
-    Dataset<Row> embeddings = spark.read().parquet(out.stagingUri() + "/cells");
+    Dataset<Row> embeddings = spark.read().parquet(out.stagingLocation() + "/cells");
     StateEmbeddings.summarise(embeddings, o.by(), o.summary())
         .write()
-        .parquet(out.stagingUri() + "/state_embeddings");
+        .parquet(out.stagingLocation() + "/state_embeddings");
     return ParquetFooters.rowCount(
-        spark.sparkContext().hadoopConfiguration(), out.stagingUri() + "/state_embeddings");
+        spark.sparkContext().hadoopConfiguration(), out.stagingLocation() + "/state_embeddings");
   }
 
   /** gene_embeddings/: each gene's mean contextual embedding (a second model pass). */
@@ -186,9 +186,9 @@ public final class EmbedJob {
     spark.sparkContext().setJobDescription("embed: gene embeddings (second model pass)");
     geneTable(spark, cells, o, settings, vocabulary)
         .write()
-        .parquet(out.stagingUri() + "/gene_embeddings");
+        .parquet(out.stagingLocation() + "/gene_embeddings");
     return ParquetFooters.rowCount(
-        spark.sparkContext().hadoopConfiguration(), out.stagingUri() + "/gene_embeddings");
+        spark.sparkContext().hadoopConfiguration(), out.stagingLocation() + "/gene_embeddings");
   }
 
   /** Filters, the optional sample, the carried columns; checked against the table's columns. */

@@ -178,7 +178,7 @@ final class CrossValidation {
     out.writeText(
         "metrics.json",
         new JobSummary("finetune-metrics").put("metrics", metrics).put("classes", names).toJson());
-    predictions(spark, kept, names, o).write().parquet(out.stagingUri() + "/predictions");
+    predictions(spark, kept, names, o).write().parquet(out.stagingLocation() + "/predictions");
   }
 
   /** folds.csv: a line per fold and part (validation, test) with its scores. */

@@ -136,8 +136,8 @@ public final class FineTunedApply {
       // A cell holding no gene (<cls> and <eos> alone) has no mean to pool: no prediction.
       scored(pooled.filter(col("_pooled").isNotNull()), TokenTable.cellColumns(table.cells()), head)
           .write()
-          .parquet(out.stagingUri() + "/predictions");
-      Dataset<Row> written = spark.read().parquet(out.stagingUri() + "/predictions");
+          .parquet(out.stagingLocation() + "/predictions");
+      Dataset<Row> written = spark.read().parquet(out.stagingLocation() + "/predictions");
       long rows = written.count();
       List<KnownLabels> scores =
           o.labels().stream()
@@ -179,7 +179,7 @@ public final class FineTunedApply {
               "classify apply: %,d cells labelled with a fine-tuned model in %.1f s to %s",
               rows,
               seconds,
-              out.targetUri()));
+              out.targetLocation()));
       return applied;
     }
   }

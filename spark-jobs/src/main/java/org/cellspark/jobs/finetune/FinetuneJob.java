@@ -110,8 +110,8 @@ public final class FinetuneJob {
         names,
         vocabulary.clsId().orElse(-1),
         vocabulary.eosId().orElse(-1),
-        out.stagingUri(),
-        out.targetUri(),
+        out.stagingLocation(),
+        out.targetLocation(),
         plan,
         FaultInjection.trainingStop(spark),
         SparkJobs.hadoopConf(spark),
@@ -232,7 +232,7 @@ public final class FinetuneJob {
               .put("metrics", metricsMap(trained))
               .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
       job.commit(out, summary);
-      EpochCheckpoints.delete(out.targetUri(), hadoop);
+      EpochCheckpoints.delete(out.targetLocation(), hadoop);
       LOG.info(
           String.format(
               Locale.ROOT,
@@ -242,9 +242,9 @@ public final class FinetuneJob {
               shown.macroF1(),
               trained.epochs().size(),
               seconds,
-              out.targetUri()));
+              out.targetLocation()));
       return new FinetuneResult(
-          out.targetUri(),
+          out.targetLocation(),
           names,
           reported,
           shown.accuracy(),
@@ -272,7 +272,7 @@ public final class FinetuneJob {
     double seconds = (System.nanoTime() - start) / 1e9;
     summary.put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
     job.commit(out, summary);
-    EpochCheckpoints.delete(out.targetUri(), hadoop);
+    EpochCheckpoints.delete(out.targetLocation(), hadoop);
     FoldScores scores = cv.scores();
     LOG.info(
         String.format(
@@ -283,9 +283,9 @@ public final class FinetuneJob {
             scores.macroF1().getMean(),
             FoldScores.sd(scores.macroF1()),
             seconds,
-            out.targetUri()));
+            out.targetLocation()));
     return new FinetuneResult(
-        out.targetUri(),
+        out.targetLocation(),
         names,
         "test, " + o.folds() + " folds",
         scores.accuracy().getMean(),
@@ -372,7 +372,7 @@ public final class FinetuneJob {
             .put("metrics", metricsMap(trained))
             .put("classes", names)
             .toJson());
-    predictions(spark, trained, names, o).write().parquet(out.stagingUri() + "/predictions");
+    predictions(spark, trained, names, o).write().parquet(out.stagingLocation() + "/predictions");
   }
 
   private static long[][] confusion(TrainingTask.SplitResult split, int classes) {

@@ -82,7 +82,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
   private final List<String> names;
   private final int clsId;
   private final int eosId;
-  private final String stagingUri;
+  private final String stagingLocation;
   private final String target;
   private final String plan;
   private final FaultInjection.TrainingStop stopAfter;
@@ -109,7 +109,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
       List<String> names,
       int clsId,
       int eosId,
-      String stagingUri,
+      String stagingLocation,
       String target,
       String plan,
       FaultInjection.TrainingStop stopAfter,
@@ -121,7 +121,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
     this.names = List.copyOf(names);
     this.clsId = clsId;
     this.eosId = eosId;
-    this.stagingUri = stagingUri;
+    this.stagingLocation = stagingLocation;
     this.target = target;
     this.plan = plan;
     this.stopAfter = stopAfter;
@@ -236,7 +236,7 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
           classifier,
           model,
           checkpoints.scratch(),
-          Trials.modelUri(stagingUri, folds, trials.size(), fold, trial.id()));
+          Trials.modelLocation(stagingLocation, folds, trials.size(), fold, trial.id()));
       String on = String.join("; ", workers.where());
       return new Outcome(
           fold,
@@ -258,12 +258,12 @@ final class TrainingTask implements FlatMapFunction<Iterator<Row>, TrainingTask.
 
   /** model/ written on this node's disk, then copied into the staging folder. */
   private void writeModel(
-      CellClassifier classifier, ResolvedModel model, Path scratch, String modelUri)
+      CellClassifier classifier, ResolvedModel model, Path scratch, String modelLocation)
       throws IOException {
     // Where the epoch states go too: the executor's local disks (1.3 GB for V2-316M), not /tmp.
     LocalFolders.publish(
         scratch,
-        modelUri,
+        modelLocation,
         hadoop.value().value(),
         local -> FineTunedCheckpoint.write(local, classifier, model.configFile(), names));
   }

@@ -61,13 +61,14 @@ public final class Trials {
   }
 
   /** Where a training writes model/: the job's, or with a search a folder per trial. */
-  public static String modelUri(String stagingUri, int trials, int trial) {
-    return modelUri(stagingUri, 0, trials, 0, trial);
+  public static String modelLocation(String stagingLocation, int trials, int trial) {
+    return modelLocation(stagingLocation, 0, trials, 0, trial);
   }
 
   /** Where a training writes its model, in the staging folder ({@link #modelPath}). */
-  public static String modelUri(String stagingUri, int folds, int trials, int fold, int trial) {
-    return stagingUri + "/" + modelPath(folds, trials, fold, trial);
+  public static String modelLocation(
+      String stagingLocation, int folds, int trials, int fold, int trial) {
+    return stagingLocation + "/" + modelPath(folds, trials, fold, trial);
   }
 
   /**
@@ -276,18 +277,18 @@ public final class Trials {
   /** The trials not kept: trials/ in the staging folder, deleted. */
   private static void deleteTrials(StagedOutput out, Configuration hadoop) {
     try {
-      Path folder = new Path(out.stagingUri());
+      Path folder = new Path(out.stagingLocation());
       folder.getFileSystem(hadoop).delete(new Path(folder, "trials"), true);
     } catch (IOException e) {
       throw UserException.because(
-          e, "Cannot delete the trials not kept in %s: %s", out.targetUri(), e.getMessage());
+          e, "Cannot delete the trials not kept in %s: %s", out.targetLocation(), e.getMessage());
     }
   }
 
   /** A kept trial's model moved into place in the staging folder. */
   private static void move(StagedOutput out, Configuration hadoop, String from, String to) {
     try {
-      Path folder = new Path(out.stagingUri());
+      Path folder = new Path(out.stagingLocation());
       FileSystem fs = folder.getFileSystem(hadoop);
       Path kept = new Path(folder, from);
       Path target = new Path(folder, to);
@@ -297,7 +298,7 @@ public final class Trials {
       }
     } catch (IOException e) {
       throw UserException.because(
-          e, "Cannot keep the best trial's model in %s: %s", out.targetUri(), e.getMessage());
+          e, "Cannot keep the best trial's model in %s: %s", out.targetLocation(), e.getMessage());
     }
   }
 

@@ -140,7 +140,7 @@ public final class GeneFinetuneJob {
                       : Trials.summaryPerFold(o.search(), trials, trained, outcomes, METRIC))
               .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
       job.commit(out, summary);
-      EpochCheckpoints.delete(out.targetUri(), hadoop);
+      EpochCheckpoints.delete(out.targetLocation(), hadoop);
       LOG.info(
           String.format(
               Locale.ROOT,
@@ -149,9 +149,9 @@ public final class GeneFinetuneJob {
               report.scores().macroF1().getMean(),
               FoldScores.sd(report.scores().macroF1()),
               seconds,
-              out.targetUri()));
+              out.targetLocation()));
       return new GeneFinetuneResult(
-          out.targetUri(),
+          out.targetLocation(),
           classes.names(),
           outcomes.size(),
           report.scores().accuracy().getMean(),
@@ -193,8 +193,8 @@ public final class GeneFinetuneJob {
             classes.names(),
             vocabulary.size(),
             trials,
-            out.stagingUri(),
-            out.targetUri(),
+            out.stagingLocation(),
+            out.targetLocation(),
             plan,
             FaultInjection.trainingStop(spark),
             SparkJobs.hadoopConf(spark));

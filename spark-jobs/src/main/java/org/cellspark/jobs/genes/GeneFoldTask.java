@@ -78,7 +78,7 @@ final class GeneFoldTask
   private final List<String> names;
   private final int vocabularySize;
   private final List<SettingsSearch.Trial> trials;
-  private final String stagingUri;
+  private final String stagingLocation;
   private final String target;
   private final String plan;
   private final FaultInjection.TrainingStop stopAfter;
@@ -86,7 +86,7 @@ final class GeneFoldTask
 
   /**
    * @param trials the search's trials, each trained in every fold (one without a search)
-   * @param stagingUri the job's staging folder, where each training writes its model
+   * @param stagingLocation the job's staging folder, where each training writes its model
    * @param target the output folder, beside which each fold's epoch checkpoints go
    * @param plan the job's fingerprint as the driver knows it (options, model, folds); each fold
    *     adds its cells'
@@ -98,7 +98,7 @@ final class GeneFoldTask
       List<String> names,
       int vocabularySize,
       List<SettingsSearch.Trial> trials,
-      String stagingUri,
+      String stagingLocation,
       String target,
       String plan,
       FaultInjection.TrainingStop stopAfter,
@@ -108,7 +108,7 @@ final class GeneFoldTask
     this.names = List.copyOf(names);
     this.vocabularySize = vocabularySize;
     this.trials = List.copyOf(trials);
-    this.stagingUri = stagingUri;
+    this.stagingLocation = stagingLocation;
     this.target = target;
     this.plan = plan;
     this.stopAfter = stopAfter;
@@ -224,7 +224,7 @@ final class GeneFoldTask
               names.size());
       LocalFolders.publish(
           checkpoints.scratch(), // the executor's local disks, not /tmp
-          Trials.modelUri(stagingUri, o.foldsToRun(), trials.size(), fold, trial.id()),
+          Trials.modelLocation(stagingLocation, o.foldsToRun(), trials.size(), fold, trial.id()),
           hadoop.value().value(),
           local -> FineTunedCheckpoint.write(local, classifier, model.configFile(), names));
       String on = TaskDevice.where(encoder.manager().getDevice());

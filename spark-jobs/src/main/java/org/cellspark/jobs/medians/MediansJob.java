@@ -109,9 +109,9 @@ public final class MediansJob {
               vocabulary.medians().size(),
               counted.value(),
               seconds,
-              out.targetUri()));
+              out.targetLocation()));
       return new MediansResult(
-          out.targetUri(),
+          out.targetLocation(),
           counted.value(),
           perGene.size(),
           vocabulary.medians().size(),

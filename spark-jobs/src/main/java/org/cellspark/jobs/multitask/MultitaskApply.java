@@ -131,8 +131,8 @@ public final class MultitaskApply {
                       v.clsId().orElse(-1),
                       v.eosId().orElse(-1),
                       o.precision()));
-      spark.createDataFrame(scored, schema).write().parquet(out.stagingUri() + "/predictions");
-      Dataset<Row> written = spark.read().parquet(out.stagingUri() + "/predictions");
+      spark.createDataFrame(scored, schema).write().parquet(out.stagingLocation() + "/predictions");
+      Dataset<Row> written = spark.read().parquet(out.stagingLocation() + "/predictions");
       long rows = written.count();
       List<KnownLabels> scores =
           o.labels().stream()
@@ -173,7 +173,7 @@ public final class MultitaskApply {
               rows,
               tasks.size(),
               seconds,
-              out.targetUri()));
+              out.targetLocation()));
       return applied;
     }
   }

@@ -156,7 +156,7 @@ public final class MultitaskJob {
                 .put("metrics", metrics)
                 .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
         job.commit(out, summary);
-        EpochCheckpoints.delete(out.targetUri(), hadoop);
+        EpochCheckpoints.delete(out.targetLocation(), hadoop);
         MultiTaskEvaluation shown = trained.splits().get(reported).evaluation();
         Map<String, Double> accuracy = new LinkedHashMap<>();
         Map<String, Double> macroF1 = new LinkedHashMap<>();
@@ -173,9 +173,9 @@ public final class MultitaskJob {
                 macroF1,
                 trained.epochs().size(),
                 seconds,
-                out.targetUri()));
+                out.targetLocation()));
         return new MultitaskResult(
-            out.targetUri(),
+            out.targetLocation(),
             classes,
             reported,
             accuracy,
@@ -319,8 +319,8 @@ public final class MultitaskJob {
             classes,
             vocabulary.clsId().orElse(-1),
             vocabulary.eosId().orElse(-1),
-            out.stagingUri(),
-            out.targetUri(),
+            out.stagingLocation(),
+            out.targetLocation(),
             plan,
             FaultInjection.trainingStop(spark),
             SparkJobs.hadoopConf(spark),
@@ -376,7 +376,7 @@ public final class MultitaskJob {
             .put("metrics", metrics)
             .put("classes", classes)
             .toJson());
-    predictions(spark, trained, classes).write().parquet(out.stagingUri() + "/predictions");
+    predictions(spark, trained, classes).write().parquet(out.stagingLocation() + "/predictions");
   }
 
   /** Counts of (class, predicted) over the cells with a class for the task. */

@@ -73,7 +73,7 @@ final class MultitaskTrainingTask
   private final Map<String, List<String>> classes;
   private final int clsId;
   private final int eosId;
-  private final String stagingUri;
+  private final String stagingLocation;
   private final String target;
   private final String plan;
   private final FaultInjection.TrainingStop stopAfter;
@@ -84,7 +84,8 @@ final class MultitaskTrainingTask
    * @param trials the settings to train with: one, or a search's trials (a partition holds one
    *     trial's cells, its number in each row's last column)
    * @param classes each task's class names, in task order
-   * @param stagingUri the job's staging folder, where model/ goes (a trial's: a folder of its own)
+   * @param stagingLocation the job's staging folder, where model/ goes (a trial's: a folder of its
+   *     own)
    * @param target the output folder, beside which the training's states go
    * @param plan the training's fingerprint as the driver knows it; the task adds its cells'
    * @param secret the data-parallel workers' secret (their partitions hold every training cell,
@@ -96,7 +97,7 @@ final class MultitaskTrainingTask
       Map<String, List<String>> classes,
       int clsId,
       int eosId,
-      String stagingUri,
+      String stagingLocation,
       String target,
       String plan,
       FaultInjection.TrainingStop stopAfter,
@@ -107,7 +108,7 @@ final class MultitaskTrainingTask
     this.classes = new LinkedHashMap<>(classes);
     this.clsId = clsId;
     this.eosId = eosId;
-    this.stagingUri = stagingUri;
+    this.stagingLocation = stagingLocation;
     this.target = target;
     this.plan = plan;
     this.stopAfter = stopAfter;
@@ -226,7 +227,7 @@ final class MultitaskTrainingTask
           classifier,
           model,
           checkpoints.scratch(),
-          Trials.modelUri(stagingUri, trials.size(), trial.id()));
+          Trials.modelLocation(stagingLocation, trials.size(), trial.id()));
       String on = String.join("; ", workers.where());
       return new Outcome(
           trial.id(),
@@ -280,11 +281,11 @@ final class MultitaskTrainingTask
 
   /** model/ written on this node's disk, then copied into the staging folder. */
   private void writeModel(
-      MultiTaskClassifier classifier, ResolvedModel model, Path scratch, String modelUri)
+      MultiTaskClassifier classifier, ResolvedModel model, Path scratch, String modelLocation)
       throws IOException {
     LocalFolders.publish(
         scratch,
-        modelUri,
+        modelLocation,
         hadoop.value().value(),
         local -> FineTunedCheckpoint.write(local, classifier, model.configFile(), classes));
   }

@@ -110,13 +110,13 @@ public final class PerturbJob {
                   + "\n"
                   + Arrays.deepToString(model.stateVectors()));
       PerturbResult kept =
-          o.resume() ? keptScreen(o, out.targetUri(), fingerprint, hadoop, start) : null;
+          o.resume() ? keptScreen(o, out.targetLocation(), fingerprint, hadoop, start) : null;
       if (kept != null) {
         job.succeeded();
         return kept;
       }
       WorkDir work =
-          WorkDir.open(out.targetUri(), planFile(fingerprint, out, plan, options), hadoop);
+          WorkDir.open(out.targetLocation(), planFile(fingerprint, out, plan, options), hadoop);
       int total = plan.units().size();
       try {
         BitSet finished = work.finished(total);
@@ -151,9 +151,9 @@ public final class PerturbJob {
                 written.cellShiftRows(),
                 plan.cells().size(),
                 seconds,
-                out.targetUri()));
+                out.targetLocation()));
         return new PerturbResult(
-            out.targetUri(),
+            out.targetLocation(),
             plan.cells().size(),
             total,
             total - remaining.size(),
@@ -171,7 +171,7 @@ public final class PerturbJob {
                     + " run the same command again to resume from there",
                 work.finished(total).cardinality(),
                 total,
-                work.uri()));
+                work.location()));
         throw e;
       }
     }
@@ -278,7 +278,7 @@ public final class PerturbJob {
       String fingerprint, StagedOutput out, ScreenPlan plan, Map<String, Object> options) {
     Map<String, Object> planFile = new LinkedHashMap<>();
     planFile.put("fingerprint", fingerprint);
-    planFile.put("output", out.targetUri());
+    planFile.put("output", out.targetLocation());
     planFile.put("cells", plan.cells().size());
     planFile.put("units", plan.units().size());
     planFile.put("perturbations", plan.perturbations());
@@ -301,7 +301,7 @@ public final class PerturbJob {
             plan.perturbations(),
             plan.units().size(),
             finished,
-            work.uri()));
+            work.location()));
   }
 
   /**
@@ -339,7 +339,7 @@ public final class PerturbJob {
             s.planner(),
             model.stateVectors(),
             o.geneShifts(),
-            work.unitsUri(),
+            work.unitsLocation(),
             sc.hadoopConfiguration(),
             taskTimes,
             FaultInjection.stopAfterUnits(spark));
@@ -357,7 +357,7 @@ public final class PerturbJob {
               "the screen ended with %d of %d work units checkpointed in %s",
               after.cardinality(),
               total,
-              work.uri()));
+              work.location()));
     }
     return new Screened(
         seconds, taskTimes.value().stream().mapToDouble(Double::doubleValue).toArray());
@@ -384,20 +384,20 @@ public final class PerturbJob {
     GeneNames names = new GeneNames(s.vocabulary());
     ShiftTables.cellShifts(
             spark,
-            ShiftTables.read(jsc, work.unitsUri(), index, readPartitions),
+            ShiftTables.read(jsc, work.unitsLocation(), index, readPartitions),
             names,
             ShiftTables.shiftColumns(s.states()))
         .write()
-        .parquet(out.stagingUri() + "/cell_shifts");
-    long rows = ParquetFooters.rowCount(hadoop, out.stagingUri() + "/cell_shifts");
+        .parquet(out.stagingLocation() + "/cell_shifts");
+    long rows = ParquetFooters.rowCount(hadoop, out.stagingLocation() + "/cell_shifts");
     long pairs = 0;
     if (o.geneShifts()) {
       sc.setJobDescription("perturb: write gene_shifts/");
       ShiftTables.geneShifts(
-              spark, ShiftTables.read(jsc, work.unitsUri(), index, readPartitions), names)
+              spark, ShiftTables.read(jsc, work.unitsLocation(), index, readPartitions), names)
           .write()
-          .parquet(out.stagingUri() + "/gene_shifts");
-      pairs = ParquetFooters.rowCount(hadoop, out.stagingUri() + "/gene_shifts");
+          .parquet(out.stagingLocation() + "/gene_shifts");
+      pairs = ParquetFooters.rowCount(hadoop, out.stagingLocation() + "/gene_shifts");
     }
     long pickleFiles = 0;
     if (pickles != null) {
@@ -405,9 +405,9 @@ public final class PerturbJob {
       pickles.createStaging();
       pickleFiles =
           PickleExport.write(
-              ShiftTables.read(jsc, work.unitsUri(), index, readPartitions),
+              ShiftTables.read(jsc, work.unitsLocation(), index, readPartitions),
               new PickleExport(
-                  pickles.stagingUri(),
+                  pickles.stagingLocation(),
                   o.type().label(),
                   s.states(),
                   s.anchor(),

@@ -86,11 +86,11 @@ final class WorkDir {
 
   // Path strings as Spark and Hadoop take them (Path.toString: a space stays a space, where a
   // URI's %20 would be read as part of the name).
-  String unitsUri() {
+  String unitsLocation() {
     return new Path(root, "units").toString();
   }
 
-  String uri() {
+  String location() {
     return root.toString();
   }
 

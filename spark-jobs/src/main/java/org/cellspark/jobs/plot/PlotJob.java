@@ -220,8 +220,8 @@ public final class PlotJob {
             available,
             String.join(", ", files),
             seconds,
-            out.targetUri()));
-    return new PlotResult(out.targetUri(), n, heatmapCells, List.copyOf(files), seconds);
+            out.targetLocation()));
+    return new PlotResult(out.targetLocation(), n, heatmapCells, List.copyOf(files), seconds);
   }
 
   /** umap.csv and a UMAP per label; the summary's umap entry. */

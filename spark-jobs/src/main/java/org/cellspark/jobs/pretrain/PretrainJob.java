@@ -121,8 +121,8 @@ public final class PretrainJob {
                 from.newModelConfig(),
                 masking,
                 dropout,
-                out.stagingUri() + "/model",
-                out.targetUri(),
+                out.stagingLocation() + "/model",
+                out.targetLocation(),
                 plan,
                 FaultInjection.trainingStop(spark),
                 SparkJobs.hadoopConf(spark),
@@ -154,7 +154,7 @@ public final class PretrainJob {
                 .put("metrics", metrics)
                 .put("timings", Map.of("total_seconds", Math.round(seconds * 1000) / 1000.0));
         job.commit(out, summary);
-        EpochCheckpoints.delete(out.targetUri(), hadoop);
+        EpochCheckpoints.delete(out.targetLocation(), hadoop);
         LOG.info(
             String.format(
                 Locale.ROOT,
@@ -165,9 +165,9 @@ public final class PretrainJob {
                 best.validationLoss(),
                 trained.epochs().size(),
                 seconds,
-                out.targetUri()));
+                out.targetLocation()));
         return new PretrainResult(
-            out.targetUri(),
+            out.targetLocation(),
             trained.trainingCells(),
             trained.validationCells(),
             trained.epochs().size(),

@@ -79,7 +79,7 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
   private final String newModelConfig;
   private final Masking masking;
   private final DropoutRates dropout;
-  private final String modelUri;
+  private final String modelLocation;
   private final String target;
   private final String plan;
   private final FaultInjection.TrainingStop stopAfter;
@@ -88,7 +88,7 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
 
   /**
    * @param newModelConfig the text of --new-model's config.json; null when continuing --model
-   * @param modelUri where model/ goes (in the staging folder)
+   * @param modelLocation where model/ goes (in the staging folder)
    * @param target the output folder, beside which the epoch checkpoints go
    * @param plan the run's fingerprint as the driver knows it (options, model); the task adds its
    *     cells'
@@ -101,7 +101,7 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
       String newModelConfig,
       Masking masking,
       DropoutRates dropout,
-      String modelUri,
+      String modelLocation,
       String target,
       String plan,
       FaultInjection.TrainingStop stopAfter,
@@ -111,7 +111,7 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
     this.newModelConfig = newModelConfig;
     this.masking = masking;
     this.dropout = dropout;
-    this.modelUri = modelUri;
+    this.modelLocation = modelLocation;
     this.target = target;
     this.plan = plan;
     this.stopAfter = stopAfter;
@@ -218,7 +218,7 @@ final class PretrainTask implements FlatMapFunction<Iterator<Row>, PretrainTask.
       }
       LocalFolders.publish(
           scratch,
-          modelUri,
+          modelLocation,
           hadoop.value().value(),
           local -> FineTunedCheckpoint.write(local, model, config));
       long tokens = 0;

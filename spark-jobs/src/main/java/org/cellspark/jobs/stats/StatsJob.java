@@ -63,9 +63,11 @@ public final class StatsJob {
       Dataset<Row> rows = table.rows().persist();
       long count;
       try {
-        (table.small() ? rows.coalesce(1) : rows).write().parquet(out.stagingUri() + "/" + name);
-        writeCsv(rows, out.stagingUri(), name, hadoop);
-        count = ParquetFooters.rowCount(hadoop, out.stagingUri() + "/" + name);
+        (table.small() ? rows.coalesce(1) : rows)
+            .write()
+            .parquet(out.stagingLocation() + "/" + name);
+        writeCsv(rows, out.stagingLocation(), name, hadoop);
+        count = ParquetFooters.rowCount(hadoop, out.stagingLocation() + "/" + name);
       } finally {
         rows.unpersist();
       }
@@ -89,8 +91,8 @@ public final class StatsJob {
               o.mode().label(),
               count,
               seconds,
-              out.targetUri()));
-      return new StatsResult(out.targetUri(), name, count, seconds, summary.asMap());
+              out.targetLocation()));
+      return new StatsResult(out.targetLocation(), name, count, seconds, summary.asMap());
     }
   }
 

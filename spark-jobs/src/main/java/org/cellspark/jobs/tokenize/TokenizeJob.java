@@ -159,9 +159,9 @@ public final class TokenizeJob {
           "tokenize: {} of {} cells written to {} in {} s",
           written,
           counters.cellsRead.value(),
-          out.targetUri(),
+          out.targetLocation(),
           String.format(Locale.ROOT, "%.1f", seconds));
-      return TokenizeResult.of(out.targetUri(), counters, written, seconds, summary);
+      return TokenizeResult.of(out.targetLocation(), counters, written, seconds, summary);
     }
   }
 
@@ -226,7 +226,7 @@ public final class TokenizeJob {
     long written;
     try {
       if (o.outputFormat() == OutputFormat.DATASET) {
-        written = writeDataset(spark, tokens, schema, out.stagingUri());
+        written = writeDataset(spark, tokens, schema, out.stagingLocation());
       } else {
         Dataset<Row> table = InternalRowsRelation.dataFrame(spark, schema, tokens.rdd());
         SparkJobs.withSessionConf(
@@ -238,8 +238,8 @@ public final class TokenizeJob {
                     .write()
                     .options(TOKEN_PARQUET_OPTIONS)
                     .options(rowGroups(hadoop))
-                    .parquet(out.stagingUri()));
-        written = ParquetFooters.rowCount(hadoop, out.stagingUri());
+                    .parquet(out.stagingLocation()));
+        written = ParquetFooters.rowCount(hadoop, out.stagingLocation());
       }
     } finally {
       progress.close();
