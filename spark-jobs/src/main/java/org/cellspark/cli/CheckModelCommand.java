@@ -13,10 +13,10 @@ import picocli.CommandLine.Option;
     showDefaultValues = true,
     sortOptions = false,
     description = {
-      "Check a model and a vocabulary together before a long run: the config's sizes, every"
-          + " encoder weight (present, the",
-      "config's shape, finite), vocab_size against the vocabulary, <pad>, V1/V2 special tokens and"
-          + " the input size. No Spark."
+      "Check a model and a vocabulary together before a long run.",
+      "Checks the config's sizes, every encoder weight (present, the config's shape, finite),"
+          + " vocab_size against the vocabulary, <pad>, V1/V2 special tokens and the input size."
+          + " No Spark."
     })
 final class CheckModelCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

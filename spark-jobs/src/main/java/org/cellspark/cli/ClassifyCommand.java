@@ -32,11 +32,10 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     subcommands = {ClassifyCommand.Apply.class},
     description = {
-      "Train a Spark MLlib classifier of a cell label on embeddings (cellspark embed's output),"
-          + " with train /",
-      "validation / test splits that keep each --group (donor) on one side; metrics, confusion"
-          + " matrix (CSV, PNG),",
-      "the model. 'classify apply' labels new cells with it. Upstream's names in brackets."
+      "Train a Spark MLlib classifier of a cell label on embeddings (cellspark embed's output).",
+      "Train / validation / test splits keep each --group (donor) on one side; writes metrics, a"
+          + " confusion matrix (CSV, PNG) and the model. 'classify apply' labels new cells with it."
+          + " Upstream's names in brackets."
     })
 final class ClassifyCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -17,11 +17,10 @@ import picocli.CommandLine.Option;
     showDefaultValues = true,
     sortOptions = false,
     description = {
-      "Fine-tune a Geneformer checkpoint as a cell classifier: a linear head on the mean of the"
-          + " gene tokens (or <cls>),",
-      "the whole model trained, donors held out as classify does it; writes a Hugging Face"
-          + " classifier folder and metrics.",
-      "Upstream Classifier's names in brackets."
+      "Fine-tune a Geneformer checkpoint as a cell classifier (upstream's Classifier).",
+      "A linear head on the mean of the gene tokens (or <cls>), the whole model trained, donors"
+          + " held out as classify does it; writes a Hugging Face classifier folder and metrics."
+          + " Upstream Classifier's names in brackets."
     })
 final class FinetuneCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -18,12 +18,12 @@ import picocli.CommandLine.Option;
     showDefaultValues = true,
     sortOptions = false,
     description = {
-      "Fine-tune a Geneformer checkpoint as a gene classifier (upstream's Classifier",
-      "with classifier=\"gene\"): genes of known classes labelled wherever they occur",
-      "in the cells, cross-validated over genes, each fold (with --search, each",
-      "trial of each fold) in its own Spark task.",
-      "Writes every held-out gene's prediction, per-fold metrics, ROC curves and each",
-      "fold's model. Upstream's names in brackets."
+      "Fine-tune a Geneformer checkpoint as a gene classifier (upstream's Classifier with"
+          + " classifier=\"gene\").",
+      "Genes of known classes are labelled wherever they occur in the cells, cross-validated over"
+          + " genes, each fold (with --search, each trial of each fold) in its own Spark task."
+          + " Writes every held-out gene's prediction, per-fold metrics, ROC curves and each fold's"
+          + " model. Upstream's names in brackets."
     })
 final class FinetuneGenesCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -19,10 +19,10 @@ import picocli.CommandLine.Option;
     showDefaultValues = true,
     sortOptions = false,
     description = {
-      "Fine-tune one Geneformer model for several cell labels at once (upstream MTLClassifier):"
-          + " a head per label",
-      "on one pooled vector, the tasks' losses summed; donors held out as finetune does it."
-          + " Upstream's names in brackets."
+      "Fine-tune one Geneformer model for several cell labels at once (upstream's"
+          + " MTLClassifier).",
+      "A head per label on one pooled vector, the tasks' losses summed; donors held out as"
+          + " finetune does it. Upstream's names in brackets."
     })
 final class FinetuneMultitaskCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

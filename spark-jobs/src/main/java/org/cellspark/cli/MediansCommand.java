@@ -19,10 +19,10 @@ import picocli.CommandLine.Option;
     showDefaultValues = true,
     sortOptions = false,
     description = {
-      "Build a Geneformer vocabulary for a new corpus: each gene's non-zero median of count /"
-          + " n_counts x 10,000 over the",
-      "atlases' cells, written as token, median and gene-name dictionaries (pickles, and TSV in"
-          + " tsv/) that tokenize reads."
+      "Build a Geneformer vocabulary for a new corpus: gene medians and dictionaries.",
+      "Each gene's non-zero median of count / n_counts x 10,000 over the atlases' cells, written as"
+          + " token, median and gene-name dictionaries (pickles, and TSV in tsv/) that tokenize"
+          + " reads."
     })
 final class MediansCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

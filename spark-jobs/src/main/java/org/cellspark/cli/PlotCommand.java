@@ -18,10 +18,9 @@ import picocli.CommandLine.Option;
     showDefaultValues = true,
     sortOptions = false,
     description = {
-      "Draw cell embeddings (cellspark embed's output) as upstream's EmbExtractor.plot_embs does:"
-          + " a UMAP",
-      "coloured by each label, or a heatmap of cells by dimensions (PNG; umap.csv). Upstream's"
-          + " names in brackets."
+      "Draw cell embeddings (cellspark embed's output) as upstream's EmbExtractor.plot_embs does.",
+      "A UMAP coloured by each label, or a heatmap of cells by dimensions (PNG; umap.csv)."
+          + " Upstream's names in brackets."
     })
 final class PlotCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -16,11 +16,11 @@ import picocli.CommandLine.Option;
     showDefaultValues = true,
     sortOptions = false,
     description = {
-      "Pretrain Geneformer as upstream's GeneformerPretrainer does (masked genes: 15%%",
-      "of each cell's genes hidden, the model asked to name them): continue a",
-      "checkpoint on a new corpus (--model), or start a new model from a config.json",
-      "(--new-model). Writes a Hugging Face BertForMaskedLM folder (model/) that every",
-      "command reads, the training curve and the validation numbers."
+      "Pretrain Geneformer on masked genes, as upstream's GeneformerPretrainer does.",
+      "15%% of each cell's genes are hidden and the model asked to name them: continue a"
+          + " checkpoint on a new corpus (--model), or start a new model from a config.json"
+          + " (--new-model). Writes a Hugging Face BertForMaskedLM folder (model/) that every"
+          + " command reads, the training curve and the validation numbers."
     })
 final class PretrainCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

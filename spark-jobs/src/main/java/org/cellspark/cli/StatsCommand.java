@@ -18,9 +18,9 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description = {
       "Statistics over a perturbation screen (cellspark perturb's output), as Geneformer's"
-          + " InSilicoPerturberStats:",
-      "<mode>.csv with upstream's columns, <mode>/ Parquet, _cellspark.json. Upstream's names in"
-          + " brackets."
+          + " InSilicoPerturberStats.",
+      "Writes <mode>.csv with upstream's columns, <mode>/ Parquet and _cellspark.json. Upstream's"
+          + " names in brackets."
     })
 final class StatsCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -24,8 +24,8 @@ import picocli.CommandLine.Option;
     description = {
       "Tokenize AnnData (.h5ad, .zarr), MuData (.h5mu), loom, Cell Ranger .h5 files, Matrix Market"
           + " folders and Parquet long tables into Geneformer's rank-value tokens (Parquet).",
-      "Output columns: cell_id, input_ids, length, n_counts, source and any --attribute",
-      "columns, plus _cellspark.json with options, counts and timings."
+      "Output columns: cell_id, input_ids, length, n_counts, source and any --attribute columns,"
+          + " plus _cellspark.json with options, counts and timings."
     })
 final class TokenizeCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

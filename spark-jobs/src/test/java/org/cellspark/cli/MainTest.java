@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.cellspark.error.UserException;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -218,6 +221,38 @@ class MainTest {
     assertThat(run.exitCode()).isZero();
     assertThat(run.out()).contains("tokenize").contains("demo");
     assertThat(CliRun.of("--version").out()).startsWith("cellspark ");
+  }
+
+  /**
+   * `cellspark --help` lists each command with the first paragraph of its description, so that
+   * paragraph must say what the command does in whole sentences (it once ended mid-phrase: "stats
+   * ... as Geneformer's InSilicoPerturberStats:", "classify ... with train /").
+   */
+  @Test
+  void theCommandListShowsEachCommandInAWholeSentence() {
+    for (Map.Entry<String, CommandLine> e : Main.commandLine().getSubcommands().entrySet()) {
+      for (CommandLine command : withSubcommands(e.getValue())) {
+        // picocli lists a command by its header when it has one (its own help command does).
+        String[] header = command.getCommandSpec().usageMessage().header();
+        String[] summary =
+            header.length > 0 ? header : command.getCommandSpec().usageMessage().description();
+        assertThat(summary).as(command.getCommandName()).isNotEmpty();
+        assertThat(summary[0])
+            .as("the summary of %s", command.getCommandSpec().qualifiedName())
+            .matches("[A-Z].*[.)]")
+            .doesNotEndWith(":");
+      }
+    }
+    String list = CliRun.of("--help").out();
+    assertThat(list).contains("as Geneformer's").doesNotContain("InSilicoPerturberStats:");
+  }
+
+  private static List<CommandLine> withSubcommands(CommandLine command) {
+    List<CommandLine> all = new ArrayList<>(List.of(command));
+    for (CommandLine sub : command.getSubcommands().values()) {
+      all.addAll(withSubcommands(sub));
+    }
+    return all;
   }
 
   /**
