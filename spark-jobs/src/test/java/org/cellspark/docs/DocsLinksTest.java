@@ -11,6 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.cellspark.testing.Fixtures;
+import org.cellspark.testing.MarkdownPages;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,7 +28,7 @@ class DocsLinksTest {
     Path root = Fixtures.repositoryRoot().toRealPath();
     List<String> broken = new ArrayList<>();
     int checked = 0;
-    for (Path page : markdownPages(root)) {
+    for (Path page : MarkdownPages.under(root)) {
       String text = Files.readString(page);
       Matcher m = LINK.matcher(text);
       while (m.find()) {
@@ -85,24 +86,5 @@ class DocsLinksTest {
       }
     }
     assertThat(found).isEmpty();
-  }
-
-  /** The Markdown files the repository holds (build outputs and benchmark work folders aside). */
-  private static List<Path> markdownPages(Path root) throws IOException {
-    try (Stream<Path> files = Files.walk(root)) {
-      return files
-          .filter(p -> p.toString().endsWith(".md"))
-          .filter(
-              p -> {
-                String rel = root.relativize(p).toString();
-                return !rel.contains("/target/")
-                    && !rel.startsWith("target/")
-                    && !rel.startsWith("bench/work/")
-                    && !rel.startsWith(".git/")
-                    && !rel.contains("node_modules/");
-              })
-          .sorted()
-          .toList();
-    }
   }
 }
