@@ -24,13 +24,32 @@ final class Launcher {
 
   private Launcher() {}
 
+  /** A run started and not yet waited for. */
+  record Started(Process process, Path console, List<String> command) {
+    /** What the run has printed so far. */
+    String consoleSoFar() throws IOException {
+      return Files.exists(console) ? Files.readString(console, StandardCharsets.UTF_8) : "";
+    }
+
+    Run await() throws IOException, InterruptedException {
+      assertThat(process.waitFor(3, TimeUnit.MINUTES)).as("%s ended", command).isTrue();
+      return new Run(process.exitValue(), consoleSoFar());
+    }
+  }
+
   /**
    * Runs {@code bin/cellspark args...} with these environment variables set (a null value removes
    * the variable) besides a log folder and a small heap; none of the caller's CELLSPARK_JAVA_OPTS.
    */
   static Run run(Path tmp, Map<String, String> env, String... args)
       throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("bash", SCRIPT.toString()));
+    return start(SCRIPT, tmp, env, args).await();
+  }
+
+  /** Starts {@code script args...} as {@link #run} runs the repository's launcher. */
+  static Started start(Path script, Path tmp, Map<String, String> env, String... args)
+      throws IOException {
+    List<String> cmd = new ArrayList<>(List.of("bash", script.toString()));
     cmd.addAll(List.of(args));
     Path out = tmp.resolve("console-" + System.nanoTime() + ".txt");
     ProcessBuilder pb =
@@ -47,8 +66,6 @@ final class Launcher {
             environment.put(k, v);
           }
         });
-    Process p = pb.start();
-    assertThat(p.waitFor(3, TimeUnit.MINUTES)).as("bin/cellspark %s ended", cmd).isTrue();
-    return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+    return new Started(pb.start(), out, cmd);
   }
 }
