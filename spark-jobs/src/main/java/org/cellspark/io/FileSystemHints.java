@@ -6,6 +6,7 @@ import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.nio.file.AccessDeniedException;
 import java.util.Locale;
 import org.apache.hadoop.fs.UnsupportedFileSystemException;
 import org.cellspark.error.Causes;
@@ -41,6 +42,42 @@ public final class FileSystemHints {
           unreachable.getClass().getSimpleName(),
           unreachable.getMessage());
     }
+    Throwable noVersion =
+        Causes.first(
+            e,
+            c ->
+                c.getClass()
+                    .getName()
+                    .equals("org.apache.hadoop.fs.s3a.NoVersionAttributeException"));
+    if (noVersion != null) {
+      return String.format(
+          Locale.ROOT,
+          "%s; the store sent the object without the ETag S3A checks it by (some S3-compatible"
+              + " stores omit it): pass --conf"
+              + " spark.hadoop.fs.s3a.change.detection.version.required=false",
+          firstLine(noVersion.getMessage()));
+    }
+    Throwable noCredentials = Causes.first(e, FileSystemHints::isMissingCredentials);
+    if (noCredentials != null) {
+      return String.format(
+          Locale.ROOT,
+          "no credentials to reach %s (%s). Give S3A credentials: spark.hadoop.fs.s3a.access.key"
+              + " and spark.hadoop.fs.s3a.secret.key (--conf, or spark-defaults.conf), the"
+              + " AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment variables, or a role"
+              + " of the machine (spark.hadoop.fs.s3a.aws.credentials.provider picks the"
+              + " sources)",
+          store(uri, path),
+          firstLine(noCredentials.getMessage()));
+    }
+    Throwable denied =
+        Causes.first(
+            e,
+            c ->
+                c instanceof AccessDeniedException
+                    || c instanceof org.apache.hadoop.security.AccessControlException);
+    if (denied != null) {
+      return accessRefused(uri, path, denied);
+    }
     if (!(e instanceof UnsupportedFileSystemException)) {
       return e.getMessage();
     }
@@ -59,5 +96,75 @@ public final class FileSystemHints {
         };
     return String.format(
         Locale.ROOT, "no Hadoop file system for %s:// on the classpath; %s", scheme, fix);
+  }
+
+  /**
+   * S3A's "no credentials" (CredentialInitializationException and its subclasses, raised by the
+   * credential providers when none of them has any), found by name: hadoop-aws is the platform's on
+   * clusters and may be missing, and its classes must not be loaded for other stores.
+   */
+  private static boolean isMissingCredentials(Throwable t) {
+    for (Class<?> c = t.getClass(); c != null; c = c.getSuperclass()) {
+      if (c.getName().equals("org.apache.hadoop.fs.s3a.CredentialInitializationException")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The store refused the request: what it said, and what to check for that kind of store. */
+  private static String accessRefused(URI uri, String path, Throwable denied) {
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    String check =
+        switch (scheme) {
+          case "s3a", "s3", "s3n" ->
+              "the credentials S3A used are wrong or not allowed: check the access key and secret"
+                  + " (spark.hadoop.fs.s3a.access.key / secret.key, AWS_ACCESS_KEY_ID /"
+                  + " AWS_SECRET_ACCESS_KEY) or the role of the machine, and that they may list"
+                  + " the bucket and read its objects (and write and delete them, for an output)";
+          case "gs" ->
+              "check that the service account in use may list the bucket and read its objects"
+                  + " (and write and delete them, for an output)";
+          case "hdfs", "viewfs" -> "check the path's HDFS permissions for the user the job runs as";
+          default -> "check the permissions of the path for the user the job runs as";
+        };
+    return String.format(
+        Locale.ROOT,
+        "access to %s was refused (%s); %s",
+        store(uri, path),
+        reason(denied.getMessage()),
+        check);
+  }
+
+  /** The bucket or host a path is on ({@code s3a://bucket}), or the path when it names none. */
+  private static String store(URI uri, String path) {
+    return uri.getAuthority() == null ? path : uri.getScheme() + "://" + uri.getAuthority();
+  }
+
+  private static final java.util.regex.Pattern STATUS =
+      java.util.regex.Pattern.compile("Status Code: (\\d+); Error Code: ([^;]+);");
+
+  /**
+   * The store's answer in a few words: "403 Forbidden" from the AWS SDK's long text (request IDs,
+   * proxy), or the first line of any other (HDFS says who was refused what).
+   */
+  private static String reason(String message) {
+    if (message == null) {
+      return "no reason given";
+    }
+    java.util.regex.Matcher m = STATUS.matcher(message);
+    if (m.find()) {
+      String code = m.group(2).trim();
+      return code.startsWith(m.group(1)) ? code : m.group(1) + " " + code;
+    }
+    return firstLine(message);
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "no reason given";
+    }
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl);
   }
 }

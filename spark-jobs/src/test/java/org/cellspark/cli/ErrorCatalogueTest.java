@@ -22,12 +22,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.commons.io.FileUtils;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.model.GpuReach;
 import org.cellspark.testing.Fixtures;
+import org.cellspark.testing.S3Server;
 import org.cellspark.testing.SharedSpark;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -109,6 +112,9 @@ class ErrorCatalogueTest {
   static void noInputChanged() throws IOException {
     if (console != null) {
       console.close();
+    }
+    if (s3 != null) {
+      s3.close();
     }
     assertThat(fingerprints(FIXTURES, Fixtures.vocab("."), tokensV1, tokensV2)).isEqualTo(before);
   }
@@ -236,6 +242,28 @@ class ErrorCatalogueTest {
     s.put(
         "store-connector-missing",
         w -> tokenize(w, "gs://atlases/heart.h5ad")); // no Cloud Storage connector here
+    s.put(
+        "store-access-denied",
+        w ->
+            tokenize(
+                w, inTheBucket(w, "a.h5ad"), s3Settings(Map.of("fs.s3a.secret.key", "wrong"))));
+    s.put(
+        "store-no-credentials",
+        w ->
+            tokenize(
+                w,
+                inTheBucket(w, "a.h5ad"),
+                s3Settings(Map.of("fs.s3a.access.key", "", "fs.s3a.secret.key", ""))));
+    s.put(
+        "store-object-without-etag",
+        w -> {
+          // Put straight into the server's folder, not uploaded: s3proxy then sends no ETag.
+          Files.copy(
+              Path.of(ATLAS),
+              s3().bucketFolder("atlases").resolve("direct.h5ad"),
+              java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          return tokenize(w, "s3a://atlases/direct.h5ad", s3Settings(Map.of()));
+        });
     s.put("not-hdf5", w -> tokenize(w, Fixtures.bad("not_hdf5.h5ad").toString()));
     s.put("hdf5-not-anndata", w -> tokenize(w, Fixtures.bad("not_anndata.h5").toString()));
     s.put("hdf5-not-cell-ranger", w -> tokenize(w, FIXTURES.resolve("tenx/not_10x.h5").toString()));
@@ -825,6 +853,40 @@ class ErrorCatalogueTest {
         "option-required-missing",
         w -> Attempt.of(w.out().resolve("none"), "tokenize", "--input", ATLAS));
     return s;
+  }
+
+  private static S3Server s3;
+
+  /** The S3 server the object-store entries read from, started for the first of them. */
+  private static S3Server s3() throws IOException, InterruptedException {
+    if (s3 == null) {
+      s3 = S3Server.start(shared.resolve("s3"), "atlases");
+    }
+    return s3;
+  }
+
+  /** The atlas uploaded through S3A (as a user's file is), as {@code s3a://atlases/NAME}. */
+  private static String inTheBucket(Workspace w, String name) throws Exception {
+    Configuration conf = new Configuration();
+    s3().configure(conf);
+    org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path("s3a://atlases/" + name);
+    try (FileSystem fs = target.getFileSystem(conf)) {
+      fs.copyFromLocalFile(
+          false, true, new org.apache.hadoop.fs.Path(Path.of(ATLAS).toUri()), target);
+    }
+    return target.toString();
+  }
+
+  /**
+   * The server's S3A settings as --conf arguments, with {@code changes} (an empty value is given as
+   * empty, which S3A takes as none: whatever the session holds is not used).
+   */
+  private static String[] s3Settings(Map<String, String> changes) throws Exception {
+    Map<String, String> settings = new LinkedHashMap<>(s3().s3aSettings());
+    settings.putAll(changes);
+    List<String> args = new ArrayList<>();
+    settings.forEach((k, v) -> args.addAll(List.of("--conf", "spark.hadoop." + k + "=" + v)));
+    return args.toArray(String[]::new);
   }
 
   private static Attempt tokenize(Workspace w, String input, String... extra) {

@@ -209,8 +209,28 @@ public final class HdfOpener implements Serializable {
         e.addSuppressed(closing);
       }
       failIfCancelled(f);
-      throw e;
+      throw readFailure(f, e);
     }
+  }
+
+  /**
+   * What jHDF reports when the file could not be read at all: it turns a failed read into a bad
+   * file ("Failed to read from address: 0x0"), which the readers would report as not HDF5. When a
+   * read itself failed underneath (the store refused it, the network or the disk failed), the file
+   * is not to blame: that failure is the message. A file that ends too soon stays jHDF's (the
+   * readers report it as damaged or cut short).
+   */
+  private static RuntimeException readFailure(InputFile f, RuntimeException e) {
+    Throwable io =
+        org.cellspark.error.Causes.first(
+            e, c -> c instanceof IOException && !(c instanceof java.io.EOFException));
+    return io == null
+        ? e
+        : UserException.because(
+            e,
+            "Cannot read input %s: %s",
+            f.name(),
+            FileSystemHints.explain(f.uri(), (IOException) io));
   }
 
   /**
@@ -245,7 +265,7 @@ public final class HdfOpener implements Serializable {
               .build()
               .get();
       String key = f.uri() + "#" + status.getLen() + "#" + status.getModificationTime();
-      return new HdfFile(
+      HadoopByteChannel channel =
           new HadoopByteChannel(
               in,
               key,
@@ -253,10 +273,21 @@ public final class HdfOpener implements Serializable {
               blockCache(reads),
               reads.readAheadBytes(),
               REMOTE_REQUESTS,
-              REMOTE_BYTES),
-          path.toUri());
+              REMOTE_BYTES);
+      try {
+        return new HdfFile(channel, path.toUri());
+      } catch (RuntimeException e) { // not HDF5, damaged, or not read: the channel is ours
+        try {
+          channel.close();
+        } catch (IOException closing) {
+          e.addSuppressed(closing);
+        }
+        failIfCancelled(f);
+        throw readFailure(f, e);
+      }
     } catch (IOException e) {
-      throw UserException.because(e, "Cannot open input %s: %s", f.name(), e.getMessage());
+      throw UserException.because(
+          e, "Cannot open input %s: %s", f.name(), FileSystemHints.explain(f.uri(), e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);

@@ -24,6 +24,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.cellspark.error.UserException;
+import org.cellspark.io.FileSystemHints;
 import org.cellspark.io.ParquetTables;
 import org.cellspark.io.arrow.HfDataset;
 import org.slf4j.Logger;
@@ -136,7 +137,8 @@ public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
         }
       }
     } catch (IOException e) {
-      throw UserException.because(e, "Cannot read input %s: %s", folder, e.getMessage());
+      throw UserException.because(
+          e, "Cannot read input %s: %s", folder, FileSystemHints.explain(folder, e));
     }
     Dataset<Row> cells =
         huggingFace
