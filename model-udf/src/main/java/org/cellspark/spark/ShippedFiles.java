@@ -6,19 +6,26 @@ import java.nio.file.Paths;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.SparkFiles;
 import org.cellspark.error.UserException;
+import org.cellspark.files.HadoopConfs;
+import org.cellspark.files.RemoteCopies;
 
 /**
- * Local paths for files a job names, whether they are on every node already or shipped with the job
- * ({@code spark-submit --files model.pt} / {@code --archives model.zip#model}, or {@code
- * sc.addFile}): a path that exists is used as it is; a relative name that does not is looked up
- * among the shipped files (Spark unpacks archives there, on the driver and on each executor). Paths
- * are made absolute: on cluster executors SparkFiles answers relative to the task's working folder,
- * and DJL derives a model folder from the path, which must then be absolute.
+ * Local paths for the models a job names, whether they are on every node already, shipped with the
+ * job ({@code spark-submit --files model.pt} / {@code --archives model.zip#model}, or {@code
+ * sc.addFile}) or on a Hadoop file system ({@code s3a://}, {@code gs://}, {@code hdfs://}): a path
+ * that exists is used as it is; a relative name that does not is looked up among the shipped files
+ * (Spark unpacks archives there, on the driver and on each executor); a remote one is copied to
+ * this node's disk once per JVM ({@link RemoteCopies}). Paths are made absolute: on cluster
+ * executors SparkFiles answers relative to the task's working folder, and DJL derives a model
+ * folder from the path, which must then be absolute.
  */
 public final class ShippedFiles {
   private ShippedFiles() {}
 
   public static Path resolve(String spec) {
+    if (RemoteCopies.isRemote(spec)) { // s3a://, gs://, hdfs://: a copy on this node's disk
+      return RemoteCopies.folderOrFile(spec, HadoopConfs.forThisJvm(), "Model");
+    }
     SparkEnv env = SparkEnv.get();
     String executor =
         env == null || "driver".equals(env.executorId()) // SparkContext.DRIVER_IDENTIFIER

@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.cellspark.error.Bug;
 import org.cellspark.error.UserException;
+import org.cellspark.files.HadoopConfs;
+import org.cellspark.files.RemoteCopies;
 
 /**
  * Loads a vocabulary folder: Geneformer's dictionaries as pickles (unsuffixed, {@code _gc30M},
@@ -50,6 +52,11 @@ public final class VocabularyLoader {
         throw new UncheckedIOException(e);
       }
     }
+    if (RemoteCopies.isRemote(location)) { // s3a://, gs://, hdfs://: read from a local copy
+      return load(
+          RemoteCopies.folderOrFile(location, HadoopConfs.forThisJvm(), "Vocabulary folder"),
+          location);
+    }
     return load(Paths.get(location.startsWith("file:") ? location.substring(5) : location));
   }
 
@@ -63,8 +70,15 @@ public final class VocabularyLoader {
     }
     Map<DictionaryKind, Path> paths = locate(folder);
     List<Vocabulary.SourceFile> sources = new ArrayList<>();
+    // A copy of a remote folder is named by where its files came from.
+    boolean copy = RemoteCopies.isRemote(location);
     paths.forEach(
-        (kind, p) -> sources.add(new Vocabulary.SourceFile(kind, p.toString(), sha256(p))));
+        (kind, p) ->
+            sources.add(
+                new Vocabulary.SourceFile(
+                    kind,
+                    copy ? location.replaceAll("/+$", "") + "/" + p.getFileName() : p.toString(),
+                    sha256(p))));
 
     Path tokenFile = paths.get(DictionaryKind.TOKENS);
     Path medianFile = paths.get(DictionaryKind.MEDIANS);

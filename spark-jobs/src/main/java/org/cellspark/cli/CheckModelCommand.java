@@ -1,7 +1,10 @@
 package org.cellspark.cli;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.cellspark.error.UserException;
 import org.cellspark.jobs.check.ModelVocabularyCheck;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -47,11 +50,31 @@ final class CheckModelCommand implements Callable<Integer> {
               + " <cls>/<eos>, else 2048).")
   int modelInputSize;
 
+  @Option(
+      names = "--conf",
+      paramLabel = "spark.hadoop.KEY=VALUE",
+      showDefaultValue = CommandLine.Help.Visibility.NEVER,
+      description =
+          "A Hadoop setting for a model or vocabulary on s3a://, gs:// or hdfs:// (endpoint,"
+              + " credentials), spelled as for the other commands (repeatable).")
+  Map<String, String> conf = new LinkedHashMap<>();
+
   @Override
   public Integer call() {
+    Map<String, String> hadoop = new LinkedHashMap<>();
+    conf.forEach(
+        (k, v) -> {
+          if (!k.startsWith("spark.hadoop.")) {
+            throw UserException.of(
+                "--conf %s: check-model starts no Spark; only Hadoop settings"
+                    + " (spark.hadoop.KEY=VALUE) apply",
+                k);
+          }
+          hadoop.put(k.substring("spark.hadoop.".length()), v);
+        });
     ModelVocabularyCheck.Report r =
         ModelVocabularyCheck.run(
-            new ModelVocabularyCheck.Options(model, vocabulary, modelInputSize));
+            new ModelVocabularyCheck.Options(model, vocabulary, modelInputSize, hadoop));
     PrintWriter out = spec.commandLine().getOut();
     r.lines().forEach(out::println);
     out.flush();

@@ -14,6 +14,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.cellspark.error.UserException;
+import org.cellspark.files.FileSystemHints;
 
 /**
  * Expands the user's input specs (files, folders, globs, comma-separated lists) into the ordered

@@ -12,7 +12,7 @@ import org.apache.spark.sql.connector.read.PartitionReaderFactory;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.cellspark.error.UserException;
-import org.cellspark.io.FileSystemHints;
+import org.cellspark.files.FileSystemHints;
 
 /** Makes the columnar reader of each split on the executors. */
 final class ArrowReaderFactory implements PartitionReaderFactory {

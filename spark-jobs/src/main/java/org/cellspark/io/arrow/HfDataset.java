@@ -25,7 +25,7 @@ import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
-import org.cellspark.io.FileSystemHints;
+import org.cellspark.files.FileSystemHints;
 
 /**
  * A Hugging Face dataset as {@code Dataset.save_to_disk} leaves it, which is how upstream

@@ -23,7 +23,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
-import org.cellspark.io.FileSystemHints;
+import org.cellspark.files.FileSystemHints;
+import org.cellspark.files.RemoteCopies;
 import org.cellspark.io.InputFiles.InputFile;
 
 /**
@@ -98,7 +99,7 @@ public final class HdfOpener implements Serializable {
    * reads; long sessions free disk).
    */
   public static void dropLocalCopies() {
-    LocalCopies.clear();
+    RemoteCopies.clear();
     if (cache != null) {
       cache.clear();
     }
@@ -256,7 +257,7 @@ public final class HdfOpener implements Serializable {
         throw UserException.because(e, "Input %s does not exist", f.name());
       }
       if (reads.copy()) {
-        return openLocal(LocalCopies.of(f.uri(), status, fs, REMOTE_REQUESTS, REMOTE_BYTES), f);
+        return openLocal(RemoteCopies.file(f.uri(), status, fs, REMOTE_REQUESTS, REMOTE_BYTES), f);
       }
       FSDataInputStream in =
           fs.openFile(path)

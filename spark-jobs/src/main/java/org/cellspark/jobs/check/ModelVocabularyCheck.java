@@ -7,8 +7,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 import org.cellspark.encode.EncodingSettings;
 import org.cellspark.error.UserException;
+import org.cellspark.files.RemoteCopies;
 import org.cellspark.infer.BatchBudget;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.ModelCheck;
@@ -38,8 +41,15 @@ public final class ModelVocabularyCheck {
    * @param vocabulary a folder of dictionaries, or builtin:geneformer-v1
    * @param modelInputSize tokens per cell the tokens will have; 0 = the tokenizer's default for the
    *     vocabulary (4,096 with <cls>/<eos>, else 2,048)
+   * @param hadoopSettings Hadoop settings for a model or vocabulary on a Hadoop file system
+   *     (s3a://: endpoint, credentials), there being no Spark session to take them from
    */
-  public record Options(String model, String vocabulary, int modelInputSize) {}
+  public record Options(
+      String model, String vocabulary, int modelInputSize, Map<String, String> hadoopSettings) {
+    public Options(String model, String vocabulary, int modelInputSize) {
+      this(model, vocabulary, modelInputSize, Map.of());
+    }
+  }
 
   /**
    * What was found, as lines for the console.
@@ -50,8 +60,19 @@ public final class ModelVocabularyCheck {
 
   /** Refuses (exit 2) with every problem at once; else the report. */
   public static Report run(Options o) {
-    ModelLoader.Inspection model = ModelLoader.inspect(ShippedFiles.resolve(o.model()));
-    Vocabulary v = VocabularyLoader.load(o.vocabulary());
+    Configuration hadoop = new Configuration();
+    o.hadoopSettings().forEach(hadoop::set);
+    ModelLoader.Inspection model =
+        ModelLoader.inspect(
+            RemoteCopies.isRemote(o.model())
+                ? RemoteCopies.folderOrFile(o.model(), hadoop, "Model")
+                : ShippedFiles.resolve(o.model()));
+    Vocabulary v =
+        RemoteCopies.isRemote(o.vocabulary())
+            ? VocabularyLoader.load(
+                RemoteCopies.folderOrFile(o.vocabulary(), hadoop, "Vocabulary folder"),
+                o.vocabulary())
+            : VocabularyLoader.load(o.vocabulary());
     BertConfig c = model.config();
     int inputSize =
         EncodingSettings.resolve(v, EncodingSettings.SpecialTokens.AUTO, o.modelInputSize())

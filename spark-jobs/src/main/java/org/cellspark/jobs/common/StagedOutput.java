@@ -12,7 +12,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.cellspark.error.UserException;
-import org.cellspark.io.FileSystemHints;
+import org.cellspark.files.FileSystemHints;
 
 /**
  * A job's output folder, written complete or not at all: everything goes to a hidden staging folder

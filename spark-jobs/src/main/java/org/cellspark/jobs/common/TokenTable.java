@@ -24,7 +24,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.cellspark.error.UserException;
-import org.cellspark.io.FileSystemHints;
+import org.cellspark.files.FileSystemHints;
 import org.cellspark.io.ParquetTables;
 import org.cellspark.io.arrow.HfDataset;
 import org.slf4j.Logger;

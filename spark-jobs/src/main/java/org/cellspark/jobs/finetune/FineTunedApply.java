@@ -18,6 +18,9 @@ import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataTypes;
 import org.cellspark.error.UserException;
+import org.cellspark.files.FileSystemHints;
+import org.cellspark.files.HadoopConfs;
+import org.cellspark.files.RemoteCopies;
 import org.cellspark.infer.BatchBudget;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.jobs.classify.Applied;
@@ -209,6 +212,9 @@ public final class FineTunedApply {
    * or the model folder itself, local, a file: URI, or shipped with the job.
    */
   public static Path modelFolder(String model) {
+    if (RemoteCopies.isRemote(model)) {
+      return ShippedFiles.resolve(remoteModelFolder(model));
+    }
     Path given = given(model);
     return hasModelSubfolder(given) ? given.resolve("model") : given;
   }
@@ -220,6 +226,9 @@ public final class FineTunedApply {
    * folder); a {@code file:} URI as its local path.
    */
   public static String forExecutors(String model) {
+    if (RemoteCopies.isRemote(model)) {
+      return remoteModelFolder(model); // each node copies it from the store
+    }
     Path given = given(model);
     String spec = model.startsWith("file:") ? given.toString() : model;
     return hasModelSubfolder(given) ? spec + "/model" : spec;
@@ -230,6 +239,23 @@ public final class FineTunedApply {
     return model.startsWith("file:")
         ? Path.of(java.net.URI.create(model).getPath())
         : ShippedFiles.resolve(model); // a local folder (or one shipped with the job)
+  }
+
+  /**
+   * The model folder of a remote {@code --model}: its model/ when it is a finetune output folder
+   * (looked for in the store, so that only the model is copied, not the predictions beside it).
+   */
+  private static String remoteModelFolder(String model) {
+    String folder = model.replaceAll("/+$", "");
+    org.apache.hadoop.fs.Path config = new org.apache.hadoop.fs.Path(folder + "/model/config.json");
+    try {
+      return config.getFileSystem(HadoopConfs.forThisJvm()).exists(config)
+          ? folder + "/model"
+          : model;
+    } catch (java.io.IOException e) {
+      throw UserException.because(
+          e, "Cannot read --model %s: %s", model, FileSystemHints.explain(model, e));
+    }
   }
 
   /** A finetune output folder holds its model in model/. */

@@ -190,6 +190,96 @@ class ObjectStorageTest {
     }
   }
 
+  /**
+   * A model and a vocabulary kept in a bucket are named there (no copy to every node, no
+   * --archives): the job reads local copies made once per JVM, and its tokens and embeddings equal
+   * those made from the same folders on disk; the summary names the bucket, not the copy. A folder
+   * that is not there is refused naming it.
+   */
+  @Test
+  void modelAndVocabularyFromTheBucket(SparkSession spark) throws IOException {
+    Path vocabulary = Fixtures.vocab("vocab-v2-small");
+    Path model = Fixtures.vocab("models/tiny-v2");
+    for (String name :
+        List.of(
+            "token_dictionary_gc104M.pkl",
+            "gene_median_dictionary_gc104M.pkl",
+            "ensembl_mapping_dict_gc104M.pkl",
+            "gene_name_id_dict_gc104M.pkl")) {
+      upload(spark, vocabulary.resolve(name), "geneformer/dicts/" + name);
+    }
+    // Beside the dictionaries, as in a clone of upstream's repository: not copied.
+    upload(spark, Fixtures.atlas("classify_atlas.h5ad"), "geneformer/dicts/sub/big.h5ad");
+    for (String name : List.of("config.json", "model.safetensors", "model.pt")) {
+      upload(spark, model.resolve(name), "geneformer/tiny-v2/" + name);
+    }
+    String atlas = Fixtures.atlas("csr_float32_gzip.h5ad").toString();
+
+    TokenizeResult local =
+        TokenizeJob.run(
+            spark,
+            TokenizeOptions.builder()
+                .input(atlas)
+                .vocabulary(vocabulary.toString())
+                .output(work.resolve("v2-local").toString())
+                .build());
+    String remoteVocabulary = "s3a://" + BUCKET + "/geneformer/dicts";
+    TokenizeResult remote =
+        TokenizeJob.run(
+            spark,
+            TokenizeOptions.builder()
+                .input(atlas)
+                .vocabulary(remoteVocabulary)
+                .output(work.resolve("v2-remote").toString())
+                .build());
+    TokenTables.assertSameTokensAndCounts(spark, local.output(), remote.output());
+    String summary = Files.readString(work.resolve("v2-remote/_cellspark.json"));
+    assertThat(summary)
+        .contains(remoteVocabulary + "/token_dictionary_gc104M.pkl")
+        .doesNotContain("cellspark-copies");
+
+    EmbedResult fromDisk =
+        EmbedJob.run(
+            spark,
+            EmbedOptions.of(
+                local.output(), model.toString(), work.resolve("emb-v2-local").toString()));
+    EmbedResult fromBucket =
+        EmbedJob.run(
+            spark,
+            EmbedOptions.of(
+                local.output(),
+                "s3a://" + BUCKET + "/geneformer/tiny-v2",
+                work.resolve("emb-v2-remote").toString()));
+    List<Row> a = embeddings(spark, fromDisk.output());
+    List<Row> b = embeddings(spark, fromBucket.output());
+    assertThat(b).hasSameSizeAs(a).isNotEmpty();
+    for (int i = 0; i < a.size(); i++) {
+      assertThat(b.get(i).getString(0)).isEqualTo(a.get(i).getString(0));
+      assertThat(((org.apache.spark.ml.linalg.Vector) b.get(i).get(1)).toArray())
+          .containsExactly(((org.apache.spark.ml.linalg.Vector) a.get(i).get(1)).toArray());
+    }
+
+    String missing = "s3a://" + BUCKET + "/geneformer/no-such-model";
+    assertThatThrownBy(
+            () ->
+                EmbedJob.run(
+                    spark,
+                    EmbedOptions.of(
+                        local.output(), missing, work.resolve("emb-missing").toString())))
+        .isInstanceOf(UserException.class)
+        .hasMessage("Model " + missing + " does not exist");
+    assertThat(work.resolve("emb-missing")).doesNotExist();
+  }
+
+  private static List<Row> embeddings(SparkSession spark, String output) {
+    return spark
+        .read()
+        .parquet(output + "/cells")
+        .orderBy("cell_id")
+        .select("cell_id", "embedding")
+        .collectAsList();
+  }
+
   private static List<Row> shifts(SparkSession spark, String screen) {
     return spark
         .read()

@@ -1,4 +1,4 @@
-package org.cellspark.io;
+package org.cellspark.files;
 
 import java.io.IOException;
 import java.net.ConnectException;

@@ -1,0 +1,95 @@
+package org.cellspark.files;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import org.apache.hadoop.conf.Configuration;
+import org.cellspark.error.UserException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Local copies of folders and files named by a Hadoop location. Hadoop's local file system stands
+ * in for the store here (the copying goes through the same FileSystem calls); ObjectStorageTest
+ * runs jobs with a model and a vocabulary in a real S3 server.
+ */
+class RemoteCopiesTest {
+  @TempDir Path tmp;
+
+  @Test
+  void storesAreLocationsWithASchemeOtherThanFile() {
+    assertThat(RemoteCopies.isRemote("s3a://bucket/models/gf")).isTrue();
+    assertThat(RemoteCopies.isRemote("gs://bucket")).isTrue();
+    assertThat(RemoteCopies.isRemote("hdfs://namenode:8020/models")).isTrue();
+    assertThat(RemoteCopies.isRemote("hdfs:///models")).isTrue();
+    assertThat(RemoteCopies.isRemote("file:///models/gf")).isFalse();
+    assertThat(RemoteCopies.isRemote("file:/models/gf")).isFalse();
+    assertThat(RemoteCopies.isRemote("/models/gf")).isFalse();
+    assertThat(RemoteCopies.isRemote("models/gf")).isFalse();
+    assertThat(RemoteCopies.isRemote("builtin:geneformer-v1")).isFalse();
+    assertThat(RemoteCopies.isRemote("C://models")).isFalse(); // a drive, not a scheme
+    assertThat(RemoteCopies.isRemote("gf:v2/model")).isFalse(); // a colon in a relative name
+  }
+
+  @Test
+  void aFolderIsCopiedWithoutItsSubfoldersOncePerVersion() throws Exception {
+    Path model = Files.createDirectories(tmp.resolve("store/tiny model"));
+    Files.writeString(model.resolve("config.json"), "{}");
+    Files.write(model.resolve("model.safetensors"), new byte[] {1, 2, 3});
+    Files.createDirectories(model.resolve("checkpoint-500"));
+    Files.writeString(model.resolve("checkpoint-500/optimizer.pt"), "large");
+    String location = "file://" + model; // a Hadoop path string, as users write them
+
+    Path copy = RemoteCopies.folderOrFile(location, new Configuration(), "Model");
+    assertThat(copy.getFileName().toString()).isEqualTo("tiny model");
+    assertThat(copy).isNotEqualTo(model);
+    try (var files = Files.list(copy)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("config.json", "model.safetensors");
+    }
+    assertThat(Files.readAllBytes(copy.resolve("model.safetensors"))).containsExactly(1, 2, 3);
+    assertThat(RemoteCopies.folderOrFile(location, new Configuration(), "Model"))
+        .as("the same version, copied once")
+        .isEqualTo(copy);
+
+    // A new version of a file (another size and time): copied again; the old copy is left alone.
+    Files.write(model.resolve("model.safetensors"), new byte[] {4, 5, 6, 7});
+    Files.setLastModifiedTime(
+        model.resolve("model.safetensors"), FileTime.from(Instant.now().plusSeconds(60)));
+    Path again = RemoteCopies.folderOrFile(location, new Configuration(), "Model");
+    assertThat(again).isNotEqualTo(copy);
+    assertThat(Files.readAllBytes(again.resolve("model.safetensors"))).containsExactly(4, 5, 6, 7);
+    assertThat(Files.readAllBytes(copy.resolve("model.safetensors"))).containsExactly(1, 2, 3);
+  }
+
+  @Test
+  void aFileIsCopiedWithTheConfigBesideIt() throws Exception {
+    Path folder = Files.createDirectories(tmp.resolve("store/exported"));
+    Files.writeString(folder.resolve("config.json"), "{\"hidden_size\": 8}");
+    Files.write(folder.resolve("model.pt"), new byte[] {9});
+    Files.write(folder.resolve("other.pt"), new byte[] {8});
+
+    Path copy =
+        RemoteCopies.folderOrFile(
+            "file://" + folder.resolve("model.pt"), new Configuration(), "Model");
+    assertThat(copy.getFileName().toString()).isEqualTo("model.pt");
+    assertThat(Files.readAllBytes(copy)).containsExactly(9);
+    try (var files = Files.list(copy.getParent())) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("model.pt", "config.json");
+    }
+  }
+
+  @Test
+  void aLocationThatIsNotThereIsRefusedNamingIt() {
+    String missing = "file://" + tmp.resolve("store/none");
+    assertThatThrownBy(
+            () -> RemoteCopies.folderOrFile(missing, new Configuration(), "Vocabulary folder"))
+        .isInstanceOf(UserException.class)
+        .hasMessage("Vocabulary folder " + missing + " does not exist");
+  }
+}
