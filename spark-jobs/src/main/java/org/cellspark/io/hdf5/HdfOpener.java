@@ -201,9 +201,17 @@ public final class HdfOpener implements Serializable {
     } catch (IOException e) {
       throw UserException.because(e, "Cannot open input %s: %s", f.name(), e.getMessage());
     }
+    return hdfFile(channel, p.toUri(), f);
+  }
+
+  /**
+   * {@code f} opened as HDF5 through {@code channel}; one that is not HDF5, is damaged or could not
+   * be read is reported as such, the channel closed (it is ours until jHDF has it).
+   */
+  private static HdfFile hdfFile(PositionedReadChannel channel, URI uri, InputFile f) {
     try {
-      return new HdfFile(channel, p.toUri());
-    } catch (RuntimeException e) { // not HDF5, or damaged: the channel is ours to close
+      return new HdfFile(channel, uri);
+    } catch (RuntimeException e) {
       try {
         channel.close();
       } catch (IOException closing) {
@@ -275,17 +283,7 @@ public final class HdfOpener implements Serializable {
               reads.readAheadBytes(),
               REMOTE_REQUESTS,
               REMOTE_BYTES);
-      try {
-        return new HdfFile(channel, path.toUri());
-      } catch (RuntimeException e) { // not HDF5, damaged, or not read: the channel is ours
-        try {
-          channel.close();
-        } catch (IOException closing) {
-          e.addSuppressed(closing);
-        }
-        failIfCancelled(f);
-        throw readFailure(f, e);
-      }
+      return hdfFile(channel, path.toUri(), f);
     } catch (IOException e) {
       throw UserException.because(
           e, "Cannot open input %s: %s", f.name(), FileSystemHints.explain(f.uri(), e));
