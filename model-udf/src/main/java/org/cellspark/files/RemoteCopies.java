@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.conf.Configuration;
@@ -38,20 +37,6 @@ public final class RemoteCopies {
   private static final ConcurrentHashMap<String, Path> COPIES = new ConcurrentHashMap<>();
 
   private RemoteCopies() {}
-
-  /**
-   * Whether {@code location} names a file system other than the local one: a URI whose scheme is
-   * not {@code file:} (nor {@code builtin:}, Cellspark's bundled vocabularies). A scheme of one
-   * letter is a Windows drive, not a file system.
-   */
-  public static boolean isRemote(String location) {
-    int colon = location.indexOf(':');
-    if (colon < 2 || !location.startsWith("//", colon + 1)) {
-      return false;
-    }
-    String scheme = location.substring(0, colon).toLowerCase(Locale.ROOT);
-    return scheme.matches("[a-z][a-z0-9+.-]*") && !scheme.equals("file");
-  }
 
   /**
    * A local copy of the remote file {@code uri} as {@code status} describes it, counting the

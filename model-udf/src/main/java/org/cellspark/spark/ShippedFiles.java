@@ -7,6 +7,7 @@ import org.apache.spark.SparkEnv;
 import org.apache.spark.SparkFiles;
 import org.cellspark.error.UserException;
 import org.cellspark.files.HadoopConfs;
+import org.cellspark.files.Locations;
 import org.cellspark.files.RemoteCopies;
 
 /**
@@ -23,7 +24,7 @@ public final class ShippedFiles {
   private ShippedFiles() {}
 
   public static Path resolve(String spec) {
-    if (RemoteCopies.isRemote(spec)) { // s3a://, gs://, hdfs://: a copy on this node's disk
+    if (Locations.isRemote(spec)) { // s3a://, gs://, hdfs://: a copy on this node's disk
       return RemoteCopies.folderOrFile(spec, HadoopConfs.forThisJvm(), "Model");
     }
     SparkEnv env = SparkEnv.get();

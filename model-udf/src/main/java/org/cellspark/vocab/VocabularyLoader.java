@@ -20,6 +20,7 @@ import java.util.stream.Collectors;
 import org.cellspark.error.Bug;
 import org.cellspark.error.UserException;
 import org.cellspark.files.HadoopConfs;
+import org.cellspark.files.Locations;
 import org.cellspark.files.RemoteCopies;
 
 /**
@@ -52,7 +53,7 @@ public final class VocabularyLoader {
         throw new UncheckedIOException(e);
       }
     }
-    if (RemoteCopies.isRemote(location)) { // s3a://, gs://, hdfs://: read from a local copy
+    if (Locations.isRemote(location)) { // s3a://, gs://, hdfs://: read from a local copy
       return load(
           RemoteCopies.folderOrFile(location, HadoopConfs.forThisJvm(), "Vocabulary folder"),
           location);
@@ -71,7 +72,7 @@ public final class VocabularyLoader {
     Map<DictionaryKind, Path> paths = locate(folder);
     List<Vocabulary.SourceFile> sources = new ArrayList<>();
     // A copy of a remote folder is named by where its files came from.
-    boolean copy = RemoteCopies.isRemote(location);
+    boolean copy = Locations.isRemote(location);
     paths.forEach(
         (kind, p) ->
             sources.add(

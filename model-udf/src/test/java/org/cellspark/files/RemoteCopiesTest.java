@@ -22,17 +22,17 @@ class RemoteCopiesTest {
 
   @Test
   void storesAreLocationsWithASchemeOtherThanFile() {
-    assertThat(RemoteCopies.isRemote("s3a://bucket/models/gf")).isTrue();
-    assertThat(RemoteCopies.isRemote("gs://bucket")).isTrue();
-    assertThat(RemoteCopies.isRemote("hdfs://namenode:8020/models")).isTrue();
-    assertThat(RemoteCopies.isRemote("hdfs:///models")).isTrue();
-    assertThat(RemoteCopies.isRemote("file:///models/gf")).isFalse();
-    assertThat(RemoteCopies.isRemote("file:/models/gf")).isFalse();
-    assertThat(RemoteCopies.isRemote("/models/gf")).isFalse();
-    assertThat(RemoteCopies.isRemote("models/gf")).isFalse();
-    assertThat(RemoteCopies.isRemote("builtin:geneformer-v1")).isFalse();
-    assertThat(RemoteCopies.isRemote("C://models")).isFalse(); // a drive, not a scheme
-    assertThat(RemoteCopies.isRemote("gf:v2/model")).isFalse(); // a colon in a relative name
+    assertThat(Locations.isRemote("s3a://bucket/models/gf")).isTrue();
+    assertThat(Locations.isRemote("gs://bucket")).isTrue();
+    assertThat(Locations.isRemote("hdfs://namenode:8020/models")).isTrue();
+    assertThat(Locations.isRemote("hdfs:///models")).isTrue();
+    assertThat(Locations.isRemote("file:///models/gf")).isFalse();
+    assertThat(Locations.isRemote("file:/models/gf")).isFalse();
+    assertThat(Locations.isRemote("/models/gf")).isFalse();
+    assertThat(Locations.isRemote("models/gf")).isFalse();
+    assertThat(Locations.isRemote("builtin:geneformer-v1")).isFalse();
+    assertThat(Locations.isRemote("C://models")).isFalse(); // a drive, not a scheme
+    assertThat(Locations.isRemote("gf:v2/model")).isFalse(); // a colon in a relative name
   }
 
   @Test

@@ -11,6 +11,7 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.cellspark.encode.EncodingSettings;
 import org.cellspark.error.UserException;
+import org.cellspark.files.Locations;
 import org.cellspark.files.RemoteCopies;
 import org.cellspark.infer.BatchBudget;
 import org.cellspark.infer.EmbeddingSettings;
@@ -64,11 +65,11 @@ public final class ModelVocabularyCheck {
     o.hadoopSettings().forEach(hadoop::set);
     ModelLoader.Inspection model =
         ModelLoader.inspect(
-            RemoteCopies.isRemote(o.model())
+            Locations.isRemote(o.model())
                 ? RemoteCopies.folderOrFile(o.model(), hadoop, "Model")
                 : ShippedFiles.resolve(o.model()));
     Vocabulary v =
-        RemoteCopies.isRemote(o.vocabulary())
+        Locations.isRemote(o.vocabulary())
             ? VocabularyLoader.load(
                 RemoteCopies.folderOrFile(o.vocabulary(), hadoop, "Vocabulary folder"),
                 o.vocabulary())

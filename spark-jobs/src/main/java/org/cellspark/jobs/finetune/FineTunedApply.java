@@ -20,7 +20,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.cellspark.error.UserException;
 import org.cellspark.files.FileSystemHints;
 import org.cellspark.files.HadoopConfs;
-import org.cellspark.files.RemoteCopies;
+import org.cellspark.files.Locations;
 import org.cellspark.infer.BatchBudget;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.jobs.classify.Applied;
@@ -212,7 +212,7 @@ public final class FineTunedApply {
    * or the model folder itself, local, a file: URI, or shipped with the job.
    */
   public static Path modelFolder(String model) {
-    if (RemoteCopies.isRemote(model)) {
+    if (Locations.isRemote(model)) {
       return ShippedFiles.resolve(remoteModelFolder(model));
     }
     Path given = given(model);
@@ -226,7 +226,7 @@ public final class FineTunedApply {
    * folder); a {@code file:} URI as its local path.
    */
   public static String forExecutors(String model) {
-    if (RemoteCopies.isRemote(model)) {
+    if (Locations.isRemote(model)) {
       return remoteModelFolder(model); // each node copies it from the store
     }
     Path given = given(model);
