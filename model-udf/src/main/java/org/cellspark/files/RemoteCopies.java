@@ -121,16 +121,21 @@ public final class RemoteCopies {
       return folder ? copy : copy.resolve(path.getName());
     } catch (IOException e) {
       throw UserException.because(
-          e, "Cannot read %s %s: %s", what, location, FileSystemHints.explain(location, e));
+          e, "Cannot read %s %s: %s", lower(what), location, FileSystemHints.explain(location, e));
     } catch (UncheckedIOException e) {
       throw UserException.because(
           e.getCause(),
           "Cannot copy %s %s to local disk (%s): %s",
-          what,
+          lower(what),
           location,
           System.getProperty("java.io.tmpdir"),
           FileSystemHints.explain(location, e.getCause()));
     }
+  }
+
+  /** "Model" as it reads within a sentence. */
+  private static String lower(String what) {
+    return Character.toLowerCase(what.charAt(0)) + what.substring(1);
   }
 
   /** Downloads {@code files} into a folder named {@code name}, moved into place when complete. */

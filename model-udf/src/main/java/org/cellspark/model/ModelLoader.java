@@ -114,7 +114,7 @@ public final class ModelLoader {
                     + ").");
       }
       if (!Files.isRegularFile(path)) {
-        throw UserException.of("Model %s does not exist", path);
+        throw missing(path);
       }
       String name = path.getFileName().toString();
       Path config = path.resolveSibling("config.json");
@@ -251,7 +251,24 @@ public final class ModelLoader {
     }
   }
 
+  /**
+   * A model that is not there. Users coming from transformers often pass a Hugging Face Hub name
+   * (ctheodoris/Geneformer), which from_pretrained downloads; Cellspark fetches nothing.
+   */
+  private static UserException missing(Path model) {
+    return UserException.of(
+        "Model %s does not exist. --model takes a model folder (or its weights file) on this"
+            + " machine, a bucket or HDFS; a Hugging Face Hub name such as ctheodoris/Geneformer"
+            + " is not downloaded: fetch the repository first (git clone with Git LFS, or"
+            + " huggingface-cli download) and pass the model's folder, e.g."
+            + " Geneformer/Geneformer-V2-104M",
+        model);
+  }
+
   private static BertConfig config(Path config, Path model) {
+    if (!Files.exists(model)) {
+      throw missing(model);
+    }
     if (!Files.isRegularFile(config) && Files.isDirectory(model)) {
       refuseLoraAdapter(model);
     }

@@ -410,6 +410,10 @@ class ErrorCatalogueTest {
     s.put("special-tokens-need-v2", w -> tokenizeWith(w, V1, "--special-tokens", "on"));
     // Models
     s.put(
+        "model-not-found",
+        // A Hub name, as transformers' from_pretrained takes it (relative: nothing of that name).
+        w -> embed(w, tokensV2, Path.of("ctheodoris/Geneformer")));
+    s.put(
         "model-without-config",
         w -> embed(w, tokensV2, Files.createDirectories(w.in().resolve("model"))));
     s.put(
