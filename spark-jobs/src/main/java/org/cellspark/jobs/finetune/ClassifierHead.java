@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 import org.cellspark.error.UserException;
+import org.cellspark.files.FileSystemHints;
+import org.cellspark.files.HadoopConfs;
 import org.cellspark.infer.Pooling;
 import org.cellspark.model.ModelLoader;
 import org.cellspark.model.WeightsFile;
@@ -149,9 +151,11 @@ public record ClassifierHead(
    * <prefix>_id_class_dict.pkl}), or the same as JSON; ids 0 to classes - 1.
    */
   static String[] classesFromFile(String file, int classes) {
-    Path path = Path.of(file);
+    // Through Hadoop: a local file, or one in a bucket or on HDFS beside the model.
+    org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(file);
     Map<String, Object> byId = new TreeMap<>();
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(path))) {
+    try (InputStream in =
+        new BufferedInputStream(path.getFileSystem(HadoopConfs.forThisJvm()).open(path))) {
       Object top =
           file.endsWith(".json")
               ? new ObjectMapper().readValue(in, Map.class)
@@ -163,7 +167,8 @@ public record ClassifierHead(
       }
       map.forEach((k, v) -> byId.put(String.valueOf(k), String.valueOf(v)));
     } catch (IOException e) {
-      throw UserException.because(e, "Cannot read --classes %s: %s", file, e.getMessage());
+      throw UserException.because(
+          e, "Cannot read --classes %s: %s", file, FileSystemHints.explain(file, e));
     }
     String[] names = new String[classes];
     for (int i = 0; i < classes; i++) {

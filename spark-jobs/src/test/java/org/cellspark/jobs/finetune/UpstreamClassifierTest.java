@@ -176,6 +176,10 @@ class UpstreamClassifierTest {
     assertThatThrownBy(() -> ClassifierHead.read(MODEL, "m", twoClasses.toString()))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("names the classes [0, 1]; the model has 3");
+    // Read through Hadoop, as a dict in a bucket or on HDFS is: a file: URI reaches the same file.
+    assertThatThrownBy(() -> ClassifierHead.read(MODEL, "m", "file://" + twoClasses))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("names the classes [0, 1]; the model has 3");
     Path pretrained =
         Fixtures.repositoryRoot().resolve("spark-jobs/src/test/resources/fixtures/models/v1-tiny");
     assertThatThrownBy(() -> ClassifierHead.read(pretrained, "v1-tiny", null))
