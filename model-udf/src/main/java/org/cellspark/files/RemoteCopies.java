@@ -194,8 +194,10 @@ public final class RemoteCopies {
   private static volatile Path root;
 
   /**
-   * This JVM's own folder for copies: JVMs sharing a temporary folder (runs side by side on one
-   * machine) never use, or delete on exit, each other's.
+   * This JVM's own folder for copies, named after its process: JVMs sharing a temporary folder
+   * (runs side by side on one machine) never use, or delete on exit, each other's. A JVM that was
+   * killed deleted nothing (a model copy is a gigabyte); the folders of processes no longer running
+   * are deleted here, by the next JVM to make copies on the machine.
    */
   private static Path root() {
     if (root == null) {
@@ -205,7 +207,9 @@ public final class RemoteCopies {
             Path base =
                 Files.createDirectories(
                     Paths.get(System.getProperty("java.io.tmpdir"), "cellspark-copies"));
-            Path own = Files.createTempDirectory(base, "jvm-");
+            deleteLeftBehind(base);
+            Path own =
+                Files.createTempDirectory(base, "jvm-" + ProcessHandle.current().pid() + "-");
             own.toFile().deleteOnExit(); // registered first: deleted last, once emptied
             root = own;
           } catch (IOException e) {
@@ -215,6 +219,26 @@ public final class RemoteCopies {
       }
     }
     return root;
+  }
+
+  /** Deletes the copy folders under {@code base} whose process ({@code jvm-PID-...}) has ended. */
+  static void deleteLeftBehind(Path base) {
+    try (var folders = Files.list(base)) {
+      for (Path folder : folders.toList()) {
+        java.util.regex.Matcher m =
+            java.util.regex.Pattern.compile("jvm-(\\d+)-.*")
+                .matcher(folder.getFileName().toString());
+        if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {
+          try {
+            deleteTree(folder);
+          } catch (IOException e) {
+            // another JVM deleting it too, or not ours to delete: left as it is
+          }
+        }
+      }
+    } catch (IOException e) {
+      // the copies still work without the cleaning
+    }
   }
 
   private static String sha1(String s) {

@@ -85,6 +85,23 @@ class RemoteCopiesTest {
   }
 
   @Test
+  void copiesOfJvmsThatEndedWithoutDeletingThemAreDeleted() throws Exception {
+    Process ended = new ProcessBuilder("true").start();
+    ended.waitFor();
+    Path base = Files.createDirectories(tmp.resolve("cellspark-copies"));
+    Path killed = Files.createDirectories(base.resolve("jvm-" + ended.pid() + "-1/abc/model"));
+    Files.write(killed.resolve("model.safetensors"), new byte[] {1});
+    Path running =
+        Files.createDirectories(base.resolve("jvm-" + ProcessHandle.current().pid() + "-2"));
+    Path other = Files.createDirectories(base.resolve("not-a-copy"));
+
+    RemoteCopies.deleteLeftBehind(base);
+    assertThat(base.resolve("jvm-" + ended.pid() + "-1")).doesNotExist();
+    assertThat(running).exists();
+    assertThat(other).exists();
+  }
+
+  @Test
   void aLocationThatIsNotThereIsRefusedNamingIt() {
     String missing = "file://" + tmp.resolve("store/none");
     assertThatThrownBy(
