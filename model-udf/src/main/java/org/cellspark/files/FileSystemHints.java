@@ -14,7 +14,8 @@ import org.cellspark.error.Causes;
 /**
  * What to tell a user whose path Hadoop cannot open: for a missing connector, which one to add; for
  * a file system that does not answer, that it cannot be reached (Hadoop's own text for a refused
- * connection is a wiki link).
+ * connection is a wiki link); for a store that refuses the credentials or has none, what it said
+ * and where credentials come from; for an S3-compatible store without ETags, the setting to pass.
  */
 public final class FileSystemHints {
   private FileSystemHints() {}
@@ -24,7 +25,7 @@ public final class FileSystemHints {
    * classpath.
    */
   public static String explain(String path, IOException e) {
-    URI uri = URI.create(path.replace(" ", "%20"));
+    URI uri = uri(path);
     Throwable unreachable =
         Causes.first(
             e,
@@ -134,6 +135,18 @@ public final class FileSystemHints {
         store(uri, path),
         reason(denied.getMessage()),
         check);
+  }
+
+  /**
+   * The path as a URI, through Hadoop's Path: a Hadoop path string may hold characters a URI may
+   * not ('%', '#', spaces), and this runs while reporting another failure, so it must not fail.
+   */
+  private static URI uri(String path) {
+    try {
+      return new org.apache.hadoop.fs.Path(path).toUri();
+    } catch (IllegalArgumentException e) {
+      return URI.create("");
+    }
   }
 
   /** The bucket or host a path is on ({@code s3a://bucket}), or the path when it names none. */

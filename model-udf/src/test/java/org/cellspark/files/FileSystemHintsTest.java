@@ -1,0 +1,50 @@
+package org.cellspark.files;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.nio.file.AccessDeniedException;
+import org.apache.hadoop.security.AccessControlException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The hints for failures as Hadoop's clients raise them (ErrorCatalogueTest meets the S3 ones on a
+ * real S3 server through the command line).
+ */
+class FileSystemHintsTest {
+  @Test
+  void aStoresRefusalIsToldInAFewWordsWithWhatToCheck() {
+    IOException s3 =
+        new AccessDeniedException(
+            "s3a://atlases/a.h5ad: getFileStatus on s3a://atlases/a.h5ad:"
+                + " com.amazonaws.services.s3.model.AmazonS3Exception: Access Denied (Service:"
+                + " Amazon S3; Status Code: 403; Error Code: AccessDenied; Request ID: 1A2B;"
+                + " S3 Extended Request ID: xyz; Proxy: null)");
+    assertThat(FileSystemHints.explain("s3a://atlases/a.h5ad", s3))
+        .startsWith("access to s3a://atlases was refused (403 AccessDenied); the credentials S3A")
+        .doesNotContain("Request ID");
+
+    IOException hdfs =
+        new IOException(
+            "write failed",
+            new AccessControlException(
+                "Permission denied: user=alice, access=WRITE, inode=\"/results\":hdfs:supergroup"));
+    assertThat(FileSystemHints.explain("hdfs://namenode:8020/results/tokens", hdfs))
+        .isEqualTo(
+            "access to hdfs://namenode:8020 was refused (Permission denied: user=alice,"
+                + " access=WRITE, inode=\"/results\":hdfs:supergroup); check the path's HDFS"
+                + " permissions for the user the job runs as");
+  }
+
+  /** Paths are Hadoop path strings: '%', '#' and spaces are not URI escapes. */
+  @Test
+  void pathsThatAreNoUrisAreExplainedToo() {
+    IOException refused =
+        new IOException("call failed", new ConnectException("Connection refused"));
+    assertThat(FileSystemHints.explain("hdfs://127.0.0.1:1/runs (50%)/#1 tokens", refused))
+        .startsWith("the file system at hdfs://127.0.0.1:1 cannot be reached (ConnectException");
+    assertThat(FileSystemHints.explain("/data/runs (50%)/t", new IOException("disk full")))
+        .isEqualTo("disk full");
+  }
+}
