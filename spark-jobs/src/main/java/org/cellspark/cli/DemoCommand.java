@@ -88,15 +88,21 @@ final class DemoCommand implements Callable<Integer> {
     out.println("  report:   " + r.report());
     String embeddings = r.embed().output();
     if (embeddings.startsWith("file:")) {
-      embeddings = java.net.URI.create(embeddings).getPath(); // as the user would type it
+      // As the user would type it. A Hadoop path string, not a URI: spaces stay spaces.
+      embeddings = new org.apache.hadoop.fs.Path(embeddings).toUri().getPath();
     }
     out.println(
         "  next:     bin/cellspark plot --input "
-            + embeddings
+            + shellWord(embeddings)
             + " --labels cell_type,donor --output "
-            + java.nio.file.Path.of(embeddings).resolveSibling("plots")
+            + shellWord(java.nio.file.Path.of(embeddings).resolveSibling("plots").toString())
             + "  (a UMAP per label)");
     out.flush();
+  }
+
+  /** {@code s} as one word of a shell command line to copy: quoted when it holds a space, say. */
+  static String shellWord(String s) {
+    return s.matches("[A-Za-z0-9_./:@%+=,-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
   }
 
   /** The screen's statistics: genes tested and significant, the top of the table. */

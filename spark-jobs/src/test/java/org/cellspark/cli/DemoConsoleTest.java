@@ -24,7 +24,8 @@ class DemoConsoleTest {
   void theDemosConsoleHoldsOnlyCellsparksLines(SparkSession spark) throws Exception {
     UserConsole.Run run;
     try (UserConsole console = UserConsole.open(tmp.resolve("cellspark.log"))) {
-      run = console.run("demo", "--workdir", tmp.resolve("demo").toString());
+      // A folder name with a space and a letter outside ASCII, as users' folders have.
+      run = console.run("demo", "--workdir", tmp.resolve("my demo ü").toString());
     }
     assertThat(run.exitCode()).as(run.console()).isZero();
     List<String> lines = run.console().lines().filter(l -> !l.isBlank()).toList();
@@ -43,7 +44,9 @@ class DemoConsoleTest {
     assertThat(run.console())
         .contains("report:")
         .contains("genes tested")
-        .contains("next:     bin/cellspark plot --input ");
+        .contains(
+            "next:     bin/cellspark plot --input '" + tmp.resolve("my demo ü/embeddings") + "'")
+        .contains("--output '" + tmp.resolve("my demo ü/plots") + "'");
     // The top genes' table keeps its columns when a gene is shown by its Ensembl ID (15
     // characters, the demo's third gene): every row's shift starts where the first row's does.
     List<String> rows = lines.stream().filter(l -> l.matches("^ {14}\\S+ +shift .*")).toList();

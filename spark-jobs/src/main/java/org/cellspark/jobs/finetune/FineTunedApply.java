@@ -237,7 +237,7 @@ public final class FineTunedApply {
   /** The folder the user named, on this node: a local folder, or one shipped with the job. */
   private static Path given(String model) {
     return model.startsWith("file:")
-        ? Path.of(java.net.URI.create(model).getPath())
+        ? Path.of(new org.apache.hadoop.fs.Path(model).toUri().getPath()) // spaces as typed
         : ShippedFiles.resolve(model); // a local folder (or one shipped with the job)
   }
 

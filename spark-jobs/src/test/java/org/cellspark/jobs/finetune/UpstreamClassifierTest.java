@@ -176,6 +176,10 @@ class UpstreamClassifierTest {
     assertThatThrownBy(() -> ClassifierHead.read(MODEL, "m", twoClasses.toString()))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("names the classes [0, 1]; the model has 3");
+    // A model named by a file: location whose folder has a space (a Hadoop path string, as the
+    // other commands take it; it was read as a URI and refused as one).
+    Path spaced = Files.createDirectories(tmp.resolve("my models/classifier"));
+    assertThat(FineTunedApply.modelFolder("file://" + spaced)).isEqualTo(spaced);
     // Read through Hadoop, as a dict in a bucket or on HDFS is: a file: URI reaches the same file.
     assertThatThrownBy(() -> ClassifierHead.read(MODEL, "m", "file://" + twoClasses))
         .isInstanceOf(UserException.class)
