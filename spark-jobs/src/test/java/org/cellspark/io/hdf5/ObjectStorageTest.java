@@ -13,6 +13,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
+import org.cellspark.jobs.check.ModelVocabularyCheck;
 import org.cellspark.jobs.embed.EmbedJob;
 import org.cellspark.jobs.embed.EmbedOptions;
 import org.cellspark.jobs.embed.EmbedResult;
@@ -258,6 +259,16 @@ class ObjectStorageTest {
       assertThat(((org.apache.spark.ml.linalg.Vector) b.get(i).get(1)).toArray())
           .containsExactly(((org.apache.spark.ml.linalg.Vector) a.get(i).get(1)).toArray());
     }
+
+    // check-model starts no Spark: the store's settings come with its options (--conf).
+    String remoteModel = "s3a://" + BUCKET + "/geneformer/tiny-v2";
+    assertThat(
+            ModelVocabularyCheck.run(
+                    new ModelVocabularyCheck.Options(
+                        remoteModel, remoteVocabulary, 64, s3.s3aSettings()))
+                .lines())
+        .anyMatch(l -> l.startsWith("Model " + remoteModel + " (model.safetensors)"))
+        .anyMatch(l -> l.contains("vocabulary at " + remoteVocabulary));
 
     String missing = "s3a://" + BUCKET + "/geneformer/no-such-model";
     assertThatThrownBy(
