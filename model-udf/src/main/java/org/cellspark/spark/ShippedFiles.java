@@ -3,6 +3,7 @@ package org.cellspark.spark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.SparkFiles;
 import org.cellspark.error.UserException;
@@ -24,8 +25,17 @@ public final class ShippedFiles {
   private ShippedFiles() {}
 
   public static Path resolve(String spec) {
+    return resolve(spec, null);
+  }
+
+  /**
+   * As {@link #resolve(String)}, a remote model read with {@code hadoop} (null: this JVM's, {@link
+   * HadoopConfs#forThisJvm}); for callers without a Spark session to take the settings from.
+   */
+  public static Path resolve(String spec, Configuration hadoop) {
     if (Locations.isRemote(spec)) { // s3a://, gs://, hdfs://: a copy on this node's disk
-      return RemoteCopies.folderOrFile(spec, HadoopConfs.forThisJvm(), "Model");
+      return RemoteCopies.folderOrFile(
+          spec, hadoop != null ? hadoop : HadoopConfs.forThisJvm(), "Model");
     }
     SparkEnv env = SparkEnv.get();
     String executor =

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
 import org.cellspark.error.Bug;
 import org.cellspark.error.UserException;
 import org.cellspark.files.HadoopConfs;
@@ -40,6 +41,14 @@ public final class VocabularyLoader {
    * vocabulary ({@code builtin:geneformer-v1}, copied to a temporary folder first).
    */
   public static Vocabulary load(String location) {
+    return load(location, null);
+  }
+
+  /**
+   * As {@link #load(String)}, a remote folder read with {@code hadoop} (null: this JVM's, {@link
+   * HadoopConfs#forThisJvm}); for callers without a Spark session to take the settings from.
+   */
+  public static Vocabulary load(String location, Configuration hadoop) {
     if (BundledVocabulary.isBundled(location)) {
       try {
         Path dir = Files.createTempDirectory("cellspark-vocab-");
@@ -55,7 +64,8 @@ public final class VocabularyLoader {
     }
     if (Locations.isRemote(location)) { // s3a://, gs://, hdfs://: read from a local copy
       return load(
-          RemoteCopies.folderOrFile(location, HadoopConfs.forThisJvm(), "Vocabulary folder"),
+          RemoteCopies.folderOrFile(
+              location, hadoop != null ? hadoop : HadoopConfs.forThisJvm(), "Vocabulary folder"),
           location);
     }
     return load(Paths.get(location.startsWith("file:") ? location.substring(5) : location));

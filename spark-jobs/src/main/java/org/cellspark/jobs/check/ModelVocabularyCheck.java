@@ -11,8 +11,6 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.cellspark.encode.EncodingSettings;
 import org.cellspark.error.UserException;
-import org.cellspark.files.Locations;
-import org.cellspark.files.RemoteCopies;
 import org.cellspark.infer.BatchBudget;
 import org.cellspark.infer.EmbeddingSettings;
 import org.cellspark.infer.ModelCheck;
@@ -63,17 +61,8 @@ public final class ModelVocabularyCheck {
   public static Report run(Options o) {
     Configuration hadoop = new Configuration();
     o.hadoopSettings().forEach(hadoop::set);
-    ModelLoader.Inspection model =
-        ModelLoader.inspect(
-            Locations.isRemote(o.model())
-                ? RemoteCopies.folderOrFile(o.model(), hadoop, "Model")
-                : ShippedFiles.resolve(o.model()));
-    Vocabulary v =
-        Locations.isRemote(o.vocabulary())
-            ? VocabularyLoader.load(
-                RemoteCopies.folderOrFile(o.vocabulary(), hadoop, "Vocabulary folder"),
-                o.vocabulary())
-            : VocabularyLoader.load(o.vocabulary());
+    ModelLoader.Inspection model = ModelLoader.inspect(ShippedFiles.resolve(o.model(), hadoop));
+    Vocabulary v = VocabularyLoader.load(o.vocabulary(), hadoop);
     BertConfig c = model.config();
     int inputSize =
         EncodingSettings.resolve(v, EncodingSettings.SpecialTokens.AUTO, o.modelInputSize())
