@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -20,6 +19,7 @@ import org.cellspark.jobs.tokenize.TokenizeJob;
 import org.cellspark.jobs.tokenize.TokenizeOptions;
 import org.cellspark.spark.SparkSessionFactory;
 import org.cellspark.testing.Fixtures;
+import org.cellspark.testing.HdfsCluster;
 import org.cellspark.testing.Vectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,24 +83,53 @@ class SparkSubmitIT {
     // The safetensors model on a real HDFS, named through a viewfs mount table that exists only
     // in the application's settings: executors can reach it only with the application's Hadoop
     // configuration (as on a cluster whose buckets need an endpoint or credentials).
-    MiniDFSCluster hdfs = startHdfs();
     String log;
-    try {
-      hdfs.getFileSystem()
-          .copyFromLocalFile(
-              false,
-              true,
-              new org.apache.hadoop.fs.Path(LocalCluster.TINY_MODEL.toUri()),
-              new org.apache.hadoop.fs.Path("/models/tiny"));
+    try (HdfsCluster hdfs = HdfsCluster.start(tmp)) {
+      hdfs.upload(LocalCluster.TINY_MODEL, "/models/tiny");
       submitArgs.addAll(
           List.of(
               "--conf",
               "spark.hadoop.fs.viewfs.mounttable.cellspark.link./tiny="
-                  + hdfs.getURI()
-                  + "/models/tiny"));
-      log = submitKryoSession(cluster, submitArgs, mtx, zarr, v2);
-    } finally {
-      hdfs.shutdown(true);
+                  + hdfs.uri("/models/tiny")));
+      log =
+          cluster.submitInOneSession(
+              submitArgs,
+              List.of(
+                  List.of(
+                      "tokenize",
+                      "--input",
+                      mtx,
+                      "--vocabulary",
+                      "builtin:geneformer-v1",
+                      "--min-gene-match",
+                      "0.1",
+                      "--output",
+                      tmp.resolve("tokens").toString()),
+                  List.of(
+                      "embed",
+                      "--input",
+                      tmp.resolve("tokens").toString(),
+                      "--model",
+                      "tinymodel",
+                      "--gene-embeddings",
+                      "--output",
+                      tmp.resolve("emb").toString()),
+                  List.of(
+                      "tokenize",
+                      "--input",
+                      zarr,
+                      "--vocabulary",
+                      v2,
+                      "--output",
+                      tmp.resolve("tokens-zarr").toString()),
+                  List.of(
+                      "embed",
+                      "--input",
+                      tmp.resolve("tokens").toString(),
+                      "--model",
+                      "viewfs://cellspark/tiny",
+                      "--output",
+                      tmp.resolve("emb-hdfs").toString())));
     }
     assertThat(log).contains("embedded 600 cells");
     // The executors were processes of their own: Spark's workers keep their logs under
@@ -181,58 +210,6 @@ class SparkSubmitIT {
       spark.stop();
       LocalCluster.deleteWorkDir();
     }
-  }
-
-  private String submitKryoSession(
-      LocalCluster cluster, List<String> submitArgs, String mtx, String zarr, String v2)
-      throws Exception {
-    return cluster.submitInOneSession(
-        submitArgs,
-        List.of(
-            List.of(
-                "tokenize",
-                "--input",
-                mtx,
-                "--vocabulary",
-                "builtin:geneformer-v1",
-                "--min-gene-match",
-                "0.1",
-                "--output",
-                tmp.resolve("tokens").toString()),
-            List.of(
-                "embed",
-                "--input",
-                tmp.resolve("tokens").toString(),
-                "--model",
-                "tinymodel",
-                "--gene-embeddings",
-                "--output",
-                tmp.resolve("emb").toString()),
-            List.of(
-                "tokenize",
-                "--input",
-                zarr,
-                "--vocabulary",
-                v2,
-                "--output",
-                tmp.resolve("tokens-zarr").toString()),
-            List.of(
-                "embed",
-                "--input",
-                tmp.resolve("tokens").toString(),
-                "--model",
-                "viewfs://cellspark/tiny",
-                "--output",
-                tmp.resolve("emb-hdfs").toString())));
-  }
-
-  /** A real HDFS (Hadoop's own NameNode and a DataNode) in this JVM, on a free loopback port. */
-  private MiniDFSCluster startHdfs() throws java.io.IOException {
-    org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("hdfs").toString());
-    MiniDFSCluster hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-    hdfs.waitActive();
-    return hdfs;
   }
 
   /**
