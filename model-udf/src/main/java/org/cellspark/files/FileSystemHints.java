@@ -39,7 +39,7 @@ public final class FileSystemHints {
           Locale.ROOT,
           "the file system at %s cannot be reached (%s: %s); check the host"
               + " and port, that the service runs, and the network route from this machine",
-          uri.getAuthority() == null ? path : uri.getScheme() + "://" + uri.getAuthority(),
+          store(uri, path),
           unreachable.getClass().getSimpleName(),
           unreachable.getMessage());
     }
