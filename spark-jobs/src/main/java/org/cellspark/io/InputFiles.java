@@ -19,7 +19,8 @@ import org.cellspark.files.FileSystemHints;
 /**
  * Expands the user's input specs (files, folders, globs, comma-separated lists) into the ordered
  * list of files to read, as Spark's file sources do: a folder means the files in it with the
- * format's extension (not recursive), results sorted by name, duplicates dropped.
+ * format's extension (not recursive), results sorted by name, duplicates dropped. A spec naming a
+ * file or folder that exists is that one even if its name holds glob characters.
  */
 public final class InputFiles {
   private InputFiles() {}
@@ -78,7 +79,7 @@ public final class InputFiles {
           continue;
         }
         for (FileStatus s : expandOne(spec, extension, conf)) {
-          String uri = s.getPath().toUri().toString();
+          String uri = uri(s);
           if (seen.add(uri)) {
             out.add(
                 new InputFile(uri, spec.equals(s.getPath().toString()) ? spec : displayName(s)));
@@ -103,7 +104,7 @@ public final class InputFiles {
       for (FileStatus f : p.getFileSystem(conf).listStatus(p)) {
         String name = f.getPath().getName();
         if (f.isFile() && Arrays.stream(extensions).anyMatch(name::endsWith)) {
-          out.add(new InputFile(f.getPath().toUri().toString(), displayName(f)));
+          out.add(new InputFile(uri(f), displayName(f)));
         }
       }
       out.sort((a, b) -> a.uri().compareTo(b.uri()));
@@ -112,6 +113,19 @@ public final class InputFiles {
       throw UserException.because(
           e, "Cannot list input %s: %s", spec, FileSystemHints.explain(spec, e));
     }
+  }
+
+  /**
+   * The file's URI in one spelling whichever way it was found: Hadoop's globbing names a local file
+   * {@code file:///tmp/a.h5ad} for the pattern {@code file:/tmp/*.h5ad}, where looking the file up
+   * names it {@code file:/tmp/a.h5ad}, and files are matched by URI between the job and the data
+   * source that reads them (each cell's source file).
+   */
+  private static String uri(FileStatus s) {
+    URI u = s.getPath().toUri();
+    String authority =
+        u.getAuthority() == null || u.getAuthority().isEmpty() ? null : u.getAuthority();
+    return new org.apache.hadoop.fs.Path(u.getScheme(), authority, u.getPath()).toUri().toString();
   }
 
   private static String displayName(FileStatus s) {
@@ -123,11 +137,20 @@ public final class InputFiles {
     org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(spec);
     try {
       FileSystem fs = p.getFileSystem(conf);
-      FileStatus[] matches = fs.globStatus(p);
+      // A file named run[1].h5ad is that file, not a pattern for run1.h5ad.
+      FileStatus[] matches =
+          PathGlobs.hasGlob(spec) && fs.exists(p)
+              ? new FileStatus[] {fs.getFileStatus(p)}
+              : fs.globStatus(p);
       if (matches == null || matches.length == 0) {
         throw UserException.of(
             "Input %s does not exist%s",
-            spec, spec.contains("*") ? " (the pattern matches nothing)" : "");
+            spec,
+            PathGlobs.hasGlob(spec)
+                ? " (no file or folder has that name, and as a pattern it matches nothing"
+                    + PathGlobs.escapeHint(fs, p)
+                    + ")"
+                : "");
       }
       List<FileStatus> files = new ArrayList<>();
       for (FileStatus m : matches) {

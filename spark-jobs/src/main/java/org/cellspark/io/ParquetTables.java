@@ -13,7 +13,8 @@ import org.cellspark.error.UserException;
  * that is not Parquet fails here as one of Spark's own errors (a {@code SparkException} or {@code
  * AnalysisException}: checked exceptions that Java code does not see declared, so a {@code catch
  * (RuntimeException)} let them through as if they were bugs). Those, and I/O failures underneath,
- * become the caller's refusal; anything else is a bug and passes.
+ * become the caller's refusal; anything else is a bug and passes. A folder or file of that name is
+ * read even if the name holds glob characters (tokens[1]); otherwise the name is Spark's pattern.
  */
 public final class ParquetTables {
   private ParquetTables() {}
@@ -28,7 +29,7 @@ public final class ParquetTables {
 
   public static Dataset<Row> read(SparkSession spark, String uri, Refusal refusal) {
     try {
-      return spark.read().parquet(uri);
+      return spark.read().parquet(PathGlobs.input(uri, spark.sparkContext().hadoopConfiguration()));
     } catch (
         Exception
             e) { // the checked SparkException / AnalysisException, which Java does not see declared

@@ -17,6 +17,7 @@ import org.cellspark.io.AtlasInput;
 import org.cellspark.io.InputContext;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.OpenedInput;
+import org.cellspark.io.PathGlobs;
 import org.cellspark.io.ReadPlan;
 import org.cellspark.io.cells.CountsLocation;
 
@@ -62,7 +63,7 @@ public final class ZarrFormat implements AtlasFormat.OfFolders {
       if (!named && !(fs.exists(p) && fs.getFileStatus(p).isDirectory())) {
         return List.of();
       }
-      FileStatus[] matches = fs.globStatus(p);
+      FileStatus[] matches = fs.globStatus(new Path(PathGlobs.input(spec, conf)));
       if (matches == null) {
         return List.of();
       }

@@ -22,6 +22,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.UserException;
+import org.cellspark.io.PathGlobs;
 import org.cellspark.jobs.common.EmbeddingTable;
 import org.cellspark.jobs.common.JobScope;
 import org.cellspark.jobs.common.JobSummary;
@@ -118,7 +119,7 @@ public final class ClassifierApply {
           .withColumn("confidence", array_max(col("probability")))
           .write()
           .parquet(out.stagingLocation() + "/predictions");
-      Dataset<Row> written = spark.read().parquet(out.stagingLocation() + "/predictions");
+      Dataset<Row> written = spark.read().parquet(out.stagedTable("predictions"));
       long rows = written.count();
       List<KnownLabels> scores =
           o.label() == null
@@ -169,7 +170,8 @@ public final class ClassifierApply {
                 + " classify",
             folder, ClassifyJob.MODEL);
       }
-      return PipelineModel.load(modelDir.toString());
+      // MLlib reads through textFile, which reads a path as a glob pattern.
+      return PipelineModel.load(PathGlobs.literal(modelDir.toString()));
     } catch (IOException e) {
       throw UserException.because(e, "Cannot read --model %s: %s", folder, e.getMessage());
     }

@@ -13,6 +13,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.cellspark.error.UserException;
 import org.cellspark.files.FileSystemHints;
+import org.cellspark.io.PathGlobs;
 
 /**
  * A job's output folder, written complete or not at all: everything goes to a hidden staging folder
@@ -76,11 +77,18 @@ public final class StagedOutput {
     try {
       FileSystem fs = target.getFileSystem(conf);
       target = fs.makeQualified(target);
-      String targetUri = target.toUri().toString();
+      if (target.isRoot()) {
+        // Replacing it would empty the bucket or disk; and the output is staged beside itself.
+        throw UserException.of(
+            "Output %s is the root of its bucket or file system; write into a folder in it, e.g."
+                + " %s",
+            output, new Path(target, "output"));
+      }
+      String targetUri = comparable(target);
       for (String input : inputUris) {
         // Each input qualified by its own file system: a local atlas may be written to S3 or HDFS.
         Path inputPath = new Path(input);
-        String in = inputPath.getFileSystem(conf).makeQualified(inputPath).toUri().toString();
+        String in = comparable(inputPath.getFileSystem(conf).makeQualified(inputPath));
         if (in.equals(targetUri)
             || in.startsWith(targetUri.endsWith("/") ? targetUri : targetUri + "/")) {
           throw UserException.of(
@@ -120,11 +128,33 @@ public final class StagedOutput {
   }
 
   /**
+   * A qualified path in one spelling, to compare locations by: Hadoop qualifies {@code /tmp/a} as
+   * {@code file:///tmp/a} and leaves {@code file:/tmp/a} as it is, the same folder spelled two ways
+   * (an output given as {@code file:/tmp/atlases} once passed as outside the input {@code
+   * /tmp/atlases}, and --overwrite deleted the input).
+   */
+  private static String comparable(Path qualified) {
+    java.net.URI u = qualified.toUri();
+    String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(java.util.Locale.ROOT);
+    String authority = u.getAuthority() == null ? "" : u.getAuthority();
+    return scheme + "://" + authority + u.getPath();
+  }
+
+  /**
    * Where the job writes: a folder that does not exist yet. As Spark and Hadoop take a path string
    * (Hadoop's Path.toString: not percent-encoded, so a space stays a space).
    */
   public String stagingLocation() {
     return staging.toString();
+  }
+
+  /**
+   * The table {@code name} the job wrote into the staging folder, as a path Spark's readers take
+   * literally: they read a path as a glob pattern, and the output's name (hence its staging
+   * folder's) may hold glob characters ({@code embeddings[v2]}).
+   */
+  public String stagedTable(String name) {
+    return PathGlobs.literal(stagingLocation() + "/" + name);
   }
 
   /** The output folder, as {@link #stagingLocation} gives the staging one. */

@@ -34,6 +34,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.error.Bug;
+import org.cellspark.io.PathGlobs;
 import org.cellspark.jobs.classify.ClassifyJob;
 import org.cellspark.jobs.classify.ClassifyOptions;
 import org.cellspark.jobs.classify.ClassifyResult;
@@ -110,7 +111,7 @@ public final class DemoJob {
                 .attribute("donor")
                 .overwrite(true)
                 .build());
-    Dataset<Row> table = spark.read().parquet(tokens.output());
+    Dataset<Row> table = spark.read().parquet(PathGlobs.literal(tokens.output()));
     String model = copyModel(work.resolve("model")).toString();
     EmbedResult embed =
         EmbedJob.run(
@@ -243,7 +244,7 @@ public final class DemoJob {
     for (Row r :
         spark
             .read()
-            .parquet(stats + "/goal_state_shift")
+            .parquet(PathGlobs.literal(stats + "/goal_state_shift"))
             .select(
                 col("Gene_name"),
                 col("Shift_to_goal_end"),
@@ -323,7 +324,7 @@ public final class DemoJob {
   record Pca(Map<String, List<double[]>> pointsByType, double[] explained) {}
 
   static Pca principalComponents(SparkSession spark, String cells) {
-    Dataset<Row> embeddings = spark.read().parquet(cells);
+    Dataset<Row> embeddings = spark.read().parquet(PathGlobs.literal(cells));
     PCAModel pca = new PCA().setInputCol("embedding").setOutputCol("pc").setK(2).fit(embeddings);
     Map<String, List<double[]>> out = new TreeMap<>();
     for (Row r : pca.transform(embeddings).select("cell_type", "pc").collectAsList()) {

@@ -167,7 +167,7 @@ public final class EmbedJob {
   /** state_embeddings/ from cells/: one summary vector per value of --by. */
   private static long writeStates(SparkSession spark, EmbedOptions o, StagedOutput out) {
     spark.sparkContext().setJobDescription("embed: state embeddings by " + o.by());
-    Dataset<Row> embeddings = spark.read().parquet(out.stagingLocation() + "/cells");
+    Dataset<Row> embeddings = spark.read().parquet(out.stagedTable("cells"));
     StateEmbeddings.summarise(embeddings, o.by(), o.summary())
         .write()
         .parquet(out.stagingLocation() + "/state_embeddings");

@@ -140,7 +140,7 @@ public final class FineTunedApply {
       scored(pooled.filter(col("_pooled").isNotNull()), TokenTable.cellColumns(table.cells()), head)
           .write()
           .parquet(out.stagingLocation() + "/predictions");
-      Dataset<Row> written = spark.read().parquet(out.stagingLocation() + "/predictions");
+      Dataset<Row> written = spark.read().parquet(out.stagedTable("predictions"));
       long rows = written.count();
       List<KnownLabels> scores =
           o.labels().stream()

@@ -132,7 +132,7 @@ public final class MultitaskApply {
                       v.eosId().orElse(-1),
                       o.precision()));
       spark.createDataFrame(scored, schema).write().parquet(out.stagingLocation() + "/predictions");
-      Dataset<Row> written = spark.read().parquet(out.stagingLocation() + "/predictions");
+      Dataset<Row> written = spark.read().parquet(out.stagedTable("predictions"));
       long rows = written.count();
       List<KnownLabels> scores =
           o.labels().stream()

@@ -19,6 +19,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
+import org.cellspark.io.PathGlobs;
 import org.cellspark.jobs.common.GeneNames;
 
 /**
@@ -41,7 +42,8 @@ final class ShiftTables {
    */
   static JavaRDD<UnitResult> read(
       JavaSparkContext sc, String unitsUri, CheckpointIndex index, int partitions) {
-    return sc.binaryFiles(unitsUri + "/" + CheckpointFiles.GLOB, partitions)
+    // The folder escaped: the output's name may hold glob characters of its own.
+    return sc.binaryFiles(PathGlobs.literal(unitsUri) + "/" + CheckpointFiles.GLOB, partitions)
         .values()
         .flatMap(file -> readUnits(file, index).iterator());
   }

@@ -17,6 +17,7 @@ import org.apache.spark.sql.types.LongType;
 import org.apache.spark.sql.types.StructField;
 import org.cellspark.error.UserException;
 import org.cellspark.io.ParquetTables;
+import org.cellspark.io.PathGlobs;
 
 /**
  * Cell annotations kept outside the embeddings, joined to them by cell_id so that a plot can colour
@@ -63,7 +64,7 @@ final class Annotations {
               .option("header", true)
               .option("inferSchema", true)
               .option("sep", lower.endsWith(".tsv") ? "\t" : ",")
-              .csv(file);
+              .csv(PathGlobs.input(file, spark.sparkContext().hadoopConfiguration()));
       String firstColumn = notes.columns().length == 0 ? null : notes.columns()[0];
       if (!Arrays.asList(notes.columns()).contains(PlotJob.CELL_ID)
           && ("_c0".equals(firstColumn) || "".equals(firstColumn))) {

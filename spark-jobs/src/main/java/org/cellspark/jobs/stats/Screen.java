@@ -25,6 +25,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
+import org.cellspark.io.PathGlobs;
 import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.perturb.PerturbOptions;
 
@@ -118,7 +119,7 @@ record Screen(
     } catch (IOException e) {
       throw UserException.because(e, "Cannot read %s %s: %s", option, folder, e.getMessage());
     }
-    return spark.read().parquet(path.toString());
+    return spark.read().parquet(PathGlobs.literal(path.toString()));
   }
 
   private static void requireColumn(Dataset<Row> table, String column, String folder, String name) {

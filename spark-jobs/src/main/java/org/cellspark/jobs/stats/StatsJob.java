@@ -112,7 +112,8 @@ public final class StatsJob {
         .csv(tmp.toString());
     try {
       FileSystem fs = tmp.getFileSystem(hadoop);
-      FileStatus[] parts = fs.globStatus(new Path(tmp, "part-*"));
+      // Listed, not globbed: the output's own name may hold glob characters.
+      FileStatus[] parts = fs.listStatus(tmp, p -> p.getName().startsWith("part-"));
       if (parts == null || parts.length != 1) {
         throw new Bug(
             "expected one CSV part file in "
