@@ -377,6 +377,7 @@ class ErrorCatalogueTest {
         "counts-infinite",
         w -> tokenize(w, Fixtures.bad("inf_value.h5ad").toString(), "--allow-non-integer"));
     s.put("cell-ids-repeated", w -> tokenize(w, Fixtures.bad("duplicate_cells.h5ad").toString()));
+    s.put("cell-id-missing", w -> tokenize(w, Fixtures.bad("missing_cell_id.h5ad").toString()));
     s.put("attribute-not-found", w -> tokenize(w, ATLAS, "--attribute", "tissue"));
     s.put(
         "attribute-format-has-none",

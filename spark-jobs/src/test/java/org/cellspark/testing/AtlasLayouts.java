@@ -21,6 +21,10 @@ public final class AtlasLayouts {
         Arguments.of("raw_and_layers.h5ad", "raw"),
         Arguments.of("raw_and_layers.h5ad", "layers/counts"),
         Arguments.of("var_index_ids.h5ad", "X"),
-        Arguments.of("legacy_categories.h5ad", "X"));
+        Arguments.of("legacy_categories.h5ad", "X"),
+        // anndata 0.13 with pandas 3: cell and gene IDs as nullable string arrays.
+        Arguments.of("pandas3_strings.h5ad", "X"),
+        // anndata 0.12 and later: X None (an empty "null" element), the counts elsewhere.
+        Arguments.of("x_none.h5ad", "raw"));
   }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.cellspark.error.UserException;
+import org.cellspark.io.cells.RowNames;
 
 /**
  * An AnnData dataframe ({@code obs}, {@code var}, {@code raw/var}): its index (cell or gene names)
@@ -30,7 +31,15 @@ public final class DataFrameGroup {
   /** anndata 0.6: the compound dataset holding index and columns; else null. */
   private final Dataset records;
 
+  /** The index's strings: a dataset, or a nullable index's values. */
   private final Dataset index;
+
+  /**
+   * A nullable string index (anndata 0.13 writes pandas 3's string indexes so: values and a mask),
+   * read through its mask; else null.
+   */
+  private final ObsColumn nullableIndex;
+
   private final Map<String, Node> columnNodes = new LinkedHashMap<>();
   private final Group legacyCategories;
 
@@ -61,6 +70,7 @@ public final class DataFrameGroup {
     this.group = null;
     this.records = records;
     this.index = records;
+    this.nullableIndex = null;
     this.legacyCategories = uns;
     List<String> fields =
         ((CompoundDataType) records.getDataType())
@@ -88,12 +98,23 @@ public final class DataFrameGroup {
     if (indexNode == null && indexName == null) {
       indexNode = group.getChildren().get("index");
     }
-    if (!(indexNode instanceof Dataset d) || d.getDimensions().length != 1) {
+    if (indexNode instanceof Dataset d && d.getDimensions().length == 1) {
+      this.index = d;
+      this.nullableIndex = null;
+    } else if (indexNode instanceof Group g
+        && "nullable-string-array".equals(H5adFile.stringAttribute(g, "encoding-type"))
+        && g.getChildren().get("values") instanceof Dataset values
+        && values.getDimensions().length == 1
+        && g.getChildren().get("mask") instanceof Dataset) {
+      // anndata 0.13 with pandas 3, whose strings have a dtype of their own: obs_names and
+      // var_names are written as a nullable string array.
+      this.index = values;
+      this.nullableIndex = ObsColumn.of(indexNode.getName(), g, null);
+    } else {
       throw UserException.of(
           "%s: '%s' has no index dataset ('%s'); the file is not a complete AnnData file",
           fileName, path, indexName == null ? "_index" : indexName);
     }
-    this.index = d;
     Node cats = group.getChildren().get("__categories");
     this.legacyCategories = cats instanceof Group g ? g : null;
     for (String name : columnOrder()) {
@@ -185,6 +206,9 @@ public final class DataFrameGroup {
 
   /** The index values (cell IDs or gene names) of rows {@code [start, start + count)}. */
   public String[] indexStrings(long start, int count) {
+    if (nullableIndex != null) {
+      return RowNames.of(nullableIndex.read(start, count), start, fileName, path);
+    }
     Object[] v =
         records != null
             ? ObsColumn.sliceField(records, RECORDS_INDEX, start, count)

@@ -232,11 +232,14 @@ public final class H5adFile implements AutoCloseable {
   /** The counts matrix at {@code counts}; checks that its shape matches obs and the gene table. */
   public CountsMatrix counts(CountsLocation counts) {
     Node n = node(counts.matrixPath());
-    if (n == null) {
+    if (n == null || isNull(n)) {
       throw UserException.of(
-          "Input %s has no counts at '%s' (available: %s). Choose one with --counts X, raw or"
+          "Input %s has no counts at '%s'%s (available: %s). Choose one with --counts X, raw or"
               + " layers/<name>.",
-          name, counts.matrixPath(), String.join(", ", availableCounts()));
+          name,
+          counts.matrixPath(),
+          n == null ? "" : " (it is empty: anndata 0.12 and later write X=None so)",
+          String.join(", ", availableCounts()));
     }
     CountsMatrix m = CountsMatrix.of(name, counts.matrixPath(), n);
     long cells = cellCount();
@@ -250,10 +253,16 @@ public final class H5adFile implements AutoCloseable {
     return m;
   }
 
+  /** anndata's "null" element: what it writes for an AnnData whose X is None. */
+  private static boolean isNull(Node n) {
+    return "null".equals(stringAttribute(n, "encoding-type"));
+  }
+
   /** Counts locations present in the file, for messages. */
   public List<String> availableCounts() {
     List<String> out = new ArrayList<>();
-    if (root.getChildren().containsKey("X")) {
+    Node x = root.getChildren().get("X");
+    if (x != null && !isNull(x)) {
       out.add("X");
     }
     if (node("raw/X") != null) {

@@ -8,6 +8,7 @@ import java.util.Map;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.cellspark.error.UserException;
 import org.cellspark.io.cells.ColumnKind;
+import org.cellspark.io.cells.RowNames;
 
 /**
  * An AnnData dataframe ({@code obs}, {@code var}, {@code raw/var}) in a zarr store: its index
@@ -25,6 +26,9 @@ final class ZarrFrame {
   private final List<String> columns = new ArrayList<>();
   private final Map<String, Column> opened = new LinkedHashMap<>();
   private ZarrArray index;
+
+  /** A nullable string index (anndata 0.13 with pandas 3): read through its mask; else null. */
+  private Column nullableIndex;
 
   private ZarrFrame(ZarrStore store, String path, JsonNode attributes) {
     this.store = store;
@@ -62,7 +66,10 @@ final class ZarrFrame {
 
   /** Rows {@code [from, from + n)} of the index. */
   String[] indexStrings(long from, int n) {
-    return index().strings(from, n);
+    ZarrArray values = index();
+    return nullableIndex == null
+        ? values.strings(from, n)
+        : RowNames.of(nullableIndex.read(from, n), from, store.name(), path);
   }
 
   String[] allIndexStrings() {
@@ -82,6 +89,13 @@ final class ZarrFrame {
   private ZarrArray index() {
     if (index == null) {
       index = ZarrArray.open(store, path + "/" + indexName);
+      JsonNode group = index == null ? store.json(path + "/" + indexName + "/.zattrs") : null;
+      if (group != null && "nullable-string-array".equals(group.path("encoding-type").asText())) {
+        // anndata 0.13 with pandas 3, whose strings have a dtype of their own: obs_names and
+        // var_names are written as a nullable string array (values and a mask).
+        nullableIndex = Column.of(store, path, indexName);
+        index = ZarrArray.open(store, path + "/" + indexName + "/values");
+      }
       if (index == null || index.dimensions() != 1) {
         throw UserException.of(
             "Input %s: dataframe %s has no index array '%s'; the store is not complete AnnData."

@@ -199,6 +199,11 @@ class H5adDataSourceTest {
     assertThatThrownBy(() -> read(spark, "csr_float32_gzip.h5ad", "counts", "layers/spliced"))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("has no counts at 'layers/spliced' (available: X)");
+    assertThatThrownBy(() -> read(spark, "x_none.h5ad", "counts", "X"))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining(
+            "has no counts at 'X' (it is empty: anndata 0.12 and later write X=None so)"
+                + " (available: raw, layers/counts)");
   }
 
   private static Map<Integer, Double> nonZero(Row row) {
