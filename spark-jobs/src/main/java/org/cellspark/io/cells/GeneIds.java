@@ -1,5 +1,6 @@
 package org.cellspark.io.cells;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
@@ -35,15 +36,44 @@ public final class GeneIds {
     if (looksLikeEnsembl(ids)) {
       return ids;
     }
+    List<String> holding = columnsHoldingEnsembl(columns, read);
     throw UserException.of(
         "Input %s: gene ID column '%s' not found in '%s' (columns: %s), and its index does not"
-            + " hold Ensembl IDs (first: %s). Pass --gene-id-column with the column that holds"
-            + " Ensembl gene IDs.",
+            + " hold Ensembl IDs (first: %s). %s",
         file,
         column,
         table,
         columns.isEmpty() ? "none" : String.join(", ", columns),
-        String.join(", ", List.of(ids).subList(0, Math.min(3, ids.length))));
+        String.join(", ", List.of(ids).subList(0, Math.min(3, ids.length))),
+        holding.isEmpty()
+            ? "Pass --gene-id-column with the column that holds Ensembl gene IDs."
+            : String.format(
+                Locale.ROOT,
+                "%s Ensembl gene IDs: pass --gene-id-column %s.",
+                holding.size() == 1
+                    ? "Column '" + holding.get(0) + "' holds"
+                    : "Columns " + String.join(", ", holding) + " hold",
+                holding.size() == 1 ? holding.get(0) : "with one of them"));
+  }
+
+  /**
+   * The columns whose values look like Ensembl gene IDs (CELLxGENE Census keeps them in feature_id,
+   * scanpy's read_10x_h5 in gene_ids), to name in a refusal. Gene tables are small; a column that
+   * cannot be read as strings is passed over.
+   */
+  private static List<String> columnsHoldingEnsembl(
+      List<String> columns, Function<String, String[]> read) {
+    List<String> out = new ArrayList<>();
+    for (String c : columns) {
+      try {
+        if (looksLikeEnsembl(read.apply(c))) {
+          out.add(c);
+        }
+      } catch (UserException e) {
+        // an encoding that is not one value per gene: not where IDs are
+      }
+    }
+    return out;
   }
 
   /**

@@ -1,6 +1,7 @@
 package org.cellspark.jobs.tokenize;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,6 +24,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 import org.cellspark.encode.EncodingSettings.SpecialTokens;
+import org.cellspark.error.UserException;
 import org.cellspark.testing.Expected;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
@@ -170,6 +172,27 @@ class TokenizeJobTest {
     assertThat(r.droppedFilterPass())
         .isEqualTo(Expected.dropped("v2", "dropped_filter_pass").size());
     assertThat(r.droppedEmpty()).isEqualTo(Expected.dropped("v2", "dropped_empty").size());
+  }
+
+  /**
+   * A file as CELLxGENE Census exports it (make_census_fixture.py): the Ensembl IDs in var's
+   * feature_id, the index positions. The refusal names the column that holds them, and with it the
+   * tokens are the reference's.
+   */
+  @Test
+  void aCensusExportIsToldWhichColumnHoldsItsGeneIds(SparkSession spark) {
+    assertThatThrownBy(
+            () -> TokenizeJob.run(spark, options("census_shaped.h5ad", V2, "refused").build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining(
+            "gene ID column 'ensembl_id' not found in 'var' (columns: soma_joinid, feature_id,"
+                + " feature_name, feature_length), and its index does not hold Ensembl IDs"
+                + " (first: 0, 1, 2). Column 'feature_id' holds Ensembl gene IDs: pass"
+                + " --gene-id-column feature_id.");
+    TokenizeResult r =
+        TokenizeJob.run(
+            spark, options("census_shaped.h5ad", V2, "out").geneIdColumn("feature_id").build());
+    assertThat(tokensById(spark, r.output())).isEqualTo(sorted(Expected.tokens("v2")));
   }
 
   @Test
