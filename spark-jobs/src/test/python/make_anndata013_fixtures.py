@@ -21,10 +21,24 @@ are the source fixture's, so its expected tokens are these files' too.
   atlas/x_none.h5ad             atlas/raw_and_layers.h5ad with X None, as anndata 0.12.1 and later
                                 write it (write_null_h5py: an empty dataset, encoding-type "null"):
                                 the counts only in raw and layers/counts
+  zarr/atlas_v3.zarr            zarr/atlas.zarr in zarr format 3, as anndata 0.12 and later write it
+                                with zarr-python 3 (ad.settings.zarr_write_format = 3; SpatialData's
+                                tables): one zarr.json per group and array (attributes inside),
+                                chunk keys c/0, codecs bytes (little-endian) or vlen-utf8 for
+                                strings, then zstd level 0 (zarr-python 3's defaults); the root's
+                                consolidated metadata, as consolidate_metadata writes it
+  zarr/dense_v3.zarr            zarr/dense_zstd.zarr (a dense X in 7 x 5 chunks) in format 3 with
+                                chunk keys c/i/j and the codecs a user may ask zarr-python for:
+                                transpose (Fortran order), bytes, zstd level 3, crc32c
+
+Format 3 stores are written from the format 2 ones with numcodecs (the compressors and the vlen-utf8
+encoding zarr-python 3 itself calls) and JSON as the zarr v3 specification lays out, since Debian's
+zarr is 2.13.
 
 Run from the repository root with Debian's Python:
   /usr/bin/python3 spark-jobs/src/test/python/make_pandas3_fixtures.py
 """
+import json
 import os
 import shutil
 
@@ -106,6 +120,95 @@ def zarr_store():
     print("wrote", target)
 
 
+V3_TYPES = {"bool": "bool", "int8": "int8", "int16": "int16", "int32": "int32", "int64": "int64",
+            "uint8": "uint8", "uint16": "uint16", "uint32": "uint32", "uint64": "uint64",
+            "float32": "float32", "float64": "float64", "object": "string"}
+
+
+def crc32c(data):
+    """CRC-32C (Castagnoli), as zarr's crc32c codec appends it (little-endian)."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return (crc ^ 0xFFFFFFFF).to_bytes(4, "little")
+
+
+def v3_array(folder, array, attributes, level=0, transpose=False, checksum=False):
+    """Writes a format 2 array (read whole with zarr 2.13) as a format 3 array in folder."""
+    data = array[...]
+    string = data.dtype == object
+    chunks = list(array.chunks)
+    codecs = []
+    if transpose:
+        codecs.append({"name": "transpose", "configuration": {"order": list(range(data.ndim))[::-1]}})
+    if string:
+        codecs.append({"name": "vlen-utf8", "configuration": {}})
+    elif data.dtype.itemsize == 1:
+        codecs.append({"name": "bytes"})
+    else:
+        codecs.append({"name": "bytes", "configuration": {"endian": "little"}})
+    codecs.append({"name": "zstd", "configuration": {"level": level, "checksum": False}})
+    if checksum:
+        codecs.append({"name": "crc32c"})
+    fill = "" if string else (False if data.dtype == bool else (0.0 if data.dtype.kind == "f" else 0))
+    meta = {"shape": list(data.shape), "data_type": V3_TYPES[data.dtype.name],
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": chunks}},
+            "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
+            "fill_value": fill, "codecs": codecs, "attributes": attributes,
+            "zarr_format": 3, "node_type": "array", "storage_transformers": []}
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "zarr.json"), "w") as f:
+        json.dump(meta, f, indent=2)
+    zstd = numcodecs.Zstd(level=level)
+    vlen = numcodecs.VLenUTF8()
+    little = data.astype(data.dtype.newbyteorder("<")) if data.dtype.byteorder == ">" else data
+    for index in np.ndindex(*[-(-n // c) for n, c in zip(data.shape, chunks)]):
+        block = np.full(chunks, fill, dtype=object if string else little.dtype)
+        part = tuple(slice(i * c, min((i + 1) * c, n)) for i, c, n in zip(index, chunks, data.shape))
+        block[tuple(slice(0, p.stop - p.start) for p in part)] = little[part]
+        if transpose:
+            block = block.T
+        raw = vlen.encode(block.ravel()) if string else np.ascontiguousarray(block).tobytes()
+        stored = bytes(zstd.encode(raw))
+        if checksum:
+            stored += crc32c(stored)
+        path = os.path.join(folder, "c", *[str(i) for i in index])
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(stored)
+    return meta
+
+
+def zarr_v3(source, target, **options):
+    """A format 2 store rewritten as format 3, node by node."""
+    if os.path.exists(target):
+        shutil.rmtree(target)
+    src = zarr.open_group(source, mode="r")
+    consolidated = {}
+
+    def group(g, folder, name):
+        meta = {"zarr_format": 3, "node_type": "group", "attributes": dict(g.attrs)}
+        os.makedirs(folder, exist_ok=True)
+        for key in sorted(g.group_keys()):
+            child = (name + "/" if name else "") + key
+            consolidated[child] = group(g[key], os.path.join(folder, key), child)
+        for key in sorted(g.array_keys()):
+            child = (name + "/" if name else "") + key
+            consolidated[child] = v3_array(os.path.join(folder, key), g[key], dict(g[key].attrs),
+                                           **options)
+        if name == "":
+            meta["consolidated_metadata"] = {"kind": "inline", "must_understand": False,
+                                             "metadata": consolidated}
+        with open(os.path.join(folder, "zarr.json"), "w") as f:
+            json.dump(meta, f, indent=2)
+        return {k: v for k, v in meta.items() if k != "consolidated_metadata"}
+
+    group(src, target, "")
+    print("wrote", target)
+
+
 def x_none():
     source = os.path.join(ROOT, "atlas", "raw_and_layers.h5ad")
     target = os.path.join(ROOT, "atlas", "x_none.h5ad")
@@ -121,3 +224,6 @@ if __name__ == "__main__":
     h5ad()
     zarr_store()
     x_none()
+    zarr_v3(os.path.join(ROOT, "zarr", "atlas.zarr"), os.path.join(ROOT, "zarr", "atlas_v3.zarr"))
+    zarr_v3(os.path.join(ROOT, "zarr", "dense_zstd.zarr"), os.path.join(ROOT, "zarr", "dense_v3.zarr"),
+            level=3, transpose=True, checksum=True)

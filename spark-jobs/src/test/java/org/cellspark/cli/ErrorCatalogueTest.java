@@ -301,14 +301,19 @@ class ErrorCatalogueTest {
         "loom-without-gene-ids",
         w -> tokenize(w, FIXTURES.resolve("loom/no_gene_ids.loom").toString()));
     s.put(
-        "zarr-format-3",
+        "zarr-sharded",
         w -> {
-          // The root of a store anndata writes with zarr format 3: zarr.json, no .zgroup.
-          Path store = Files.createDirectories(w.in().resolve("v3.zarr"));
+          // A format 3 store whose X/data is in shards (zarr-python's sharding_indexed codec).
+          Path store = w.in().resolve("sharded.zarr");
+          org.apache.commons.io.FileUtils.copyDirectory(
+              Fixtures.zarr("atlas_v3.zarr").toFile(), store.toFile());
+          Path meta = store.resolve("X/data/zarr.json");
           Files.writeString(
-              store.resolve("zarr.json"),
-              "{\"zarr_format\": 3, \"node_type\": \"group\", \"attributes\":"
-                  + " {\"encoding-type\": \"anndata\"}}");
+              meta,
+              Files.readString(meta)
+                  .replaceFirst(
+                      "\"codecs\": \\[",
+                      "\"codecs\": [{\"name\": \"sharding_indexed\", \"configuration\": {}}, "));
           return tokenize(w, store.toString());
         });
     s.put(

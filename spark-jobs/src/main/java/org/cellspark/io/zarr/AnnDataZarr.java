@@ -11,8 +11,8 @@ import org.cellspark.io.cells.CountsLocation;
 import org.cellspark.io.cells.GeneIds;
 
 /**
- * An AnnData object in a zarr store, as {@code anndata.write_zarr} writes it (zarr format 2): the
- * same layout as an {@code .h5ad} file, groups and arrays as folders and files: {@code obs} and
+ * An AnnData object in a zarr store, as {@code anndata.write_zarr} writes it (zarr format 2 or 3):
+ * the same layout as an {@code .h5ad} file, groups and arrays as folders and files: {@code obs} and
  * {@code var} dataframes ({@link ZarrFrame}), the counts at {@code X}, {@code raw/X} or {@code
  * layers/<name>}, each a CSR sparse matrix group ({@code data}, {@code indices}, {@code indptr} and
  * a {@code shape} attribute) or a dense 2-D array. Opened on the driver to check it and on each
@@ -34,12 +34,12 @@ public final class AnnDataZarr {
    */
   static boolean recognises(String uri, Configuration conf) {
     ZarrStore s = ZarrStore.open(uri, uri, conf);
-    if (s.exists(".zgroup")) {
-      JsonNode a = s.json(".zattrs");
+    if (s.isGroup("")) {
+      JsonNode a = s.attributes("");
       return a != null && "anndata".equals(a.path("encoding-type").asText())
           || stripSlash(uri).endsWith(".zarr");
     }
-    return stripSlash(uri).endsWith(".zarr") && (s.exists("zarr.json") || s.exists("obs"));
+    return stripSlash(uri).endsWith(".zarr") && s.exists("obs");
   }
 
   private static String stripSlash(String uri) {
@@ -49,15 +49,11 @@ public final class AnnDataZarr {
   /** Opens the store and checks that it holds AnnData. */
   public static AnnDataZarr open(InputFile file, Configuration conf) {
     ZarrStore store = ZarrStore.open(file.location(), file.name(), conf);
-    if (!store.exists(".zgroup")) {
+    if (!store.isGroup("")) {
       throw UserException.of(
-          "Input %s is %s; Cellspark reads zarr format 2 stores, what anndata's write_zarr writes"
-              + " by default. Write it again with anndata (adata.write_zarr) without asking for"
-              + " zarr format 3, or as .h5ad.",
-          file.name(),
-          store.exists("zarr.json")
-              ? "a zarr format 3 store (zarr.json at its root)"
-              : "not a zarr store (no .zgroup at its root)");
+          "Input %s is not a zarr store (no .zgroup or zarr.json group at its root). Write it with"
+              + " anndata (adata.write_zarr), or pass the store's own folder.",
+          file.name());
     }
     AnnDataZarr z = new AnnDataZarr(file, store);
     List<String> missing = new ArrayList<>();
@@ -156,7 +152,7 @@ public final class AnnDataZarr {
   private List<String> availableCounts() {
     List<String> out = new ArrayList<>();
     for (String p : List.of("X", "raw/X")) {
-      if (store.exists(p + "/.zgroup") || store.exists(p + "/.zarray")) {
+      if (store.isGroup(p) || store.isArray(p)) {
         out.add(p.equals("X") ? "X" : "raw");
       }
     }

@@ -6,17 +6,25 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.cellspark.error.UserException;
 
 /**
- * One zarr v2 array ({@code .zarray}) read as AnnData keeps its parts: 1-D arrays (a sparse
- * matrix's data, indices and indptr; dataframe columns, numbers, booleans or strings) by ranges,
- * and 2-D numeric arrays (a dense X) by rows. Chunks are decompressed ({@link Compressors}) and
- * decoded as the dtype says (byte order included); strings are numpy object arrays with the
- * vlen-utf8 (or vlen-bytes) filter, as anndata writes them, or fixed-width {@code <U}/{@code |S}. A
- * chunk never written reads as the fill value. The last decoded chunk is kept: ranges are read in
- * order.
+ * One zarr array read as AnnData keeps its parts: 1-D arrays (a sparse matrix's data, indices and
+ * indptr; dataframe columns, numbers, booleans or strings) by ranges, and 2-D numeric arrays (a
+ * dense X) by rows. Chunks are decompressed ({@link Compressors}) and decoded as the dtype says
+ * (byte order included); strings are numpy object arrays with the vlen-utf8 (or vlen-bytes) filter,
+ * as anndata writes them, or fixed-width {@code <U}/{@code |S}. A chunk never written reads as the
+ * fill value. The last decoded chunk is kept: ranges are read in order.
+ *
+ * <p>Format 2 ({@code .zarray}: a numpy dtype, one compressor, filters) and format 3 ({@code
+ * zarr.json}: a data type name, chunk keys {@code c/0/1}, a codec pipeline: {@code transpose}, then
+ * {@code bytes} with its endianness or {@code vlen-utf8} for strings, then compressors and an
+ * optional {@code crc32c} checksum) come down to the same description. Format 3's sharding is
+ * refused, naming it.
  */
 final class ZarrArray {
   private final ZarrStore store;
@@ -25,13 +33,23 @@ final class ZarrArray {
   private final int[] chunks;
 
   /** numpy's kind: f, i, u, b (numbers, booleans), O, U, S (strings). */
-  private final char kind;
+  private char kind;
 
-  private final int itemSize;
-  private final ByteOrder order;
-  private final JsonNode compressor;
-  private final boolean fortran;
+  private int itemSize;
+  private ByteOrder order;
+
+  /** Compressors in the order they were applied (format 2: at most one), numcodecs-style. */
+  private final List<JsonNode> compressors = new ArrayList<>();
+
+  /** Format 3's crc32c codec: each chunk ends with a 4-byte checksum. */
+  private boolean checksummed;
+
+  private boolean fortran;
   private final String separator;
+
+  /** What a chunk's key starts with: "" (format 2) or "c" + separator (format 3's default). */
+  private final String keyPrefix;
+
   private final JsonNode fill;
 
   private String cachedKey;
@@ -40,26 +58,47 @@ final class ZarrArray {
   private ZarrArray(ZarrStore store, String path, JsonNode meta) {
     this.store = store;
     this.path = path;
-    if (meta.path("zarr_format").asInt() != 2) {
-      throw UserException.of(
-          "Input %s: array %s is zarr format %s; Cellspark reads zarr format 2, what anndata"
-              + " writes by default. Write it again with anndata (adata.write_zarr) without"
-              + " asking for zarr format 3.",
-          store.name(), path, meta.path("zarr_format").asText("?"));
+    int format = meta.path("zarr_format").asInt();
+    if (format != 2 && format != 3) {
+      throw unreadable("zarr format " + meta.path("zarr_format").asText("?"));
     }
     JsonNode s = meta.path("shape");
     shape = new long[s.size()];
     for (int d = 0; d < shape.length; d++) {
       shape[d] = s.get(d).asLong();
     }
-    JsonNode c = meta.path("chunks");
+    JsonNode c =
+        format == 2
+            ? meta.path("chunks")
+            : meta.path("chunk_grid").path("configuration").path("chunk_shape");
     chunks = new int[c.size()];
     for (int d = 0; d < chunks.length; d++) {
       chunks[d] = c.get(d).asInt();
     }
+    if (shape.length == 0 || chunks.length != shape.length) {
+      throw unreadable("a shape of " + s + " and chunks of " + c);
+    }
+    if (format == 2) {
+      describeV2(meta);
+      separator = meta.path("dimension_separator").asText(".");
+      keyPrefix = "";
+    } else {
+      describeV3(meta);
+      JsonNode keys = meta.path("chunk_key_encoding");
+      boolean v2Keys = "v2".equals(keys.path("name").asText());
+      separator = keys.path("configuration").path("separator").asText(v2Keys ? "." : "/");
+      keyPrefix = v2Keys ? "" : "c" + separator;
+    }
+    for (JsonNode compressor : compressors) {
+      Compressors.check(compressor, store.name(), path);
+    }
+    fill = meta.path("fill_value");
+  }
+
+  private void describeV2(JsonNode meta) {
     String dtype = meta.path("dtype").isTextual() ? meta.path("dtype").asText() : "";
-    if (dtype.length() < 2 || "<>|=".indexOf(dtype.charAt(0)) < 0 || shape.length == 0) {
-      throw unreadable("a dtype of " + meta.path("dtype") + " and shape " + s);
+    if (dtype.length() < 2 || "<>|=".indexOf(dtype.charAt(0)) < 0) {
+      throw unreadable("a dtype of " + meta.path("dtype"));
     }
     order = dtype.charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
     kind = dtype.charAt(1);
@@ -69,8 +108,9 @@ final class ZarrArray {
         || (kind == 'i' || kind == 'u') && Integer.bitCount(itemSize) != 1) {
       throw unreadable("dtype " + dtype);
     }
-    compressor = meta.path("compressor");
-    Compressors.check(compressor, store.name(), path);
+    if (!meta.path("compressor").isNull() && !meta.path("compressor").isMissingNode()) {
+      compressors.add(meta.path("compressor"));
+    }
     JsonNode filters = meta.path("filters");
     String filter =
         filters.isArray() && filters.size() > 0 ? filters.get(0).path("id").asText() : null;
@@ -80,19 +120,84 @@ final class ZarrArray {
       throw unreadable("the filters " + filters);
     }
     fortran = "F".equals(meta.path("order").asText("C"));
-    separator = meta.path("dimension_separator").asText(".");
-    fill = meta.path("fill_value");
+  }
+
+  /** Format 3's data type names, as numpy's kind and item size. */
+  private static final Map<String, String> V3_TYPES =
+      Map.ofEntries(
+          Map.entry("bool", "b1"),
+          Map.entry("int8", "i1"),
+          Map.entry("int16", "i2"),
+          Map.entry("int32", "i4"),
+          Map.entry("int64", "i8"),
+          Map.entry("uint8", "u1"),
+          Map.entry("uint16", "u2"),
+          Map.entry("uint32", "u4"),
+          Map.entry("uint64", "u8"),
+          Map.entry("float32", "f4"),
+          Map.entry("float64", "f8"),
+          Map.entry("string", "O0"));
+
+  private void describeV3(JsonNode meta) {
+    String type = meta.path("data_type").asText("");
+    String numpy = V3_TYPES.get(type);
+    if (numpy == null) {
+      throw unreadable("the data type " + meta.path("data_type"));
+    }
+    kind = numpy.charAt(0);
+    itemSize = Integer.parseInt(numpy.substring(1));
+    order = ByteOrder.LITTLE_ENDIAN;
+    boolean serialised = false;
+    for (JsonNode codec : meta.path("codecs")) {
+      String name = codec.path("name").asText();
+      JsonNode conf = codec.path("configuration");
+      switch (name) {
+        case "transpose" -> {
+          // AnnData's arrays are C order; the one transpose a 2-D array takes is Fortran order.
+          JsonNode o = conf.path("order");
+          fortran = shape.length == 2 && o.size() == 2 && o.get(0).asInt() == 1;
+          if (!fortran && !(o.size() == shape.length && o.get(0).asInt() == 0)) {
+            throw unreadable("the transpose codec " + codec);
+          }
+        }
+        case "bytes" -> {
+          serialised = kind != 'O';
+          order =
+              "big".equals(conf.path("endian").asText("little"))
+                  ? ByteOrder.BIG_ENDIAN
+                  : ByteOrder.LITTLE_ENDIAN;
+        }
+        case "vlen-utf8", "vlen-bytes" -> serialised = kind == 'O';
+        case "crc32c" -> checksummed = true;
+        case "sharding_indexed" ->
+            throw UserException.of(
+                "Input %s: array %s is sharded (zarr format 3's sharding_indexed codec), which"
+                    + " Cellspark does not read yet. Write it again without shards (in Python:"
+                    + " anndata.settings.auto_shard_zarr_v3 = False), or as .h5ad.",
+                store.name(), path);
+        default -> {
+          // A compressor: numcodecs' form ({"id": ..., configuration...}), which Compressors reads.
+          com.fasterxml.jackson.databind.node.ObjectNode asV2 =
+              JsonNodeFactory.instance.objectNode().put("id", name);
+          conf.fields().forEachRemaining(f -> asV2.set(f.getKey(), f.getValue()));
+          compressors.add(asV2);
+        }
+      }
+    }
+    if (!serialised) {
+      throw unreadable("the codecs " + meta.path("codecs"));
+    }
   }
 
   /** The array at {@code path} of the store; null when there is none. */
   static ZarrArray open(ZarrStore store, String path) {
-    JsonNode meta = store.json(path + "/.zarray");
+    JsonNode meta = store.arrayMetadata(path);
     return meta == null ? null : new ZarrArray(store, path, meta);
   }
 
-  /** The array's attributes ({@code .zattrs}); empty when it has none. */
+  /** The array's attributes; empty when it has none. */
   JsonNode attributes() {
-    JsonNode a = store.json(path + "/.zattrs");
+    JsonNode a = store.attributes(path);
     return a == null ? JsonNodeFactory.instance.objectNode() : a;
   }
 
@@ -166,7 +271,7 @@ final class ZarrArray {
     int cc = chunks[1];
     for (long rc = from / cr; rc * cr < from + n; rc++) {
       for (int colChunk = 0; (long) colChunk * cc < cols; colChunk++) {
-        Chunk chunk = chunk(rc + separator + colChunk, (long) cr * cc);
+        Chunk chunk = chunk(keyPrefix + rc + separator + colChunk, (long) cr * cc);
         long firstRow = Math.max(from, rc * cr);
         long endRow = Math.min(from + n, (rc + 1) * cr);
         int firstCol = colChunk * cc;
@@ -207,7 +312,7 @@ final class ZarrArray {
       long c = i / size;
       int offset = (int) (i - c * size);
       int take = Math.min(n - done, size - offset);
-      Chunk chunk = chunk(Long.toString(c), size);
+      Chunk chunk = chunk(keyPrefix + c, size);
       for (int k = 0; k < take; k++) {
         visit.at(chunk, offset + k, done + k);
       }
@@ -226,7 +331,7 @@ final class ZarrArray {
     } else {
       byte[] raw;
       try {
-        raw = Compressors.decode(compressor, stored);
+        raw = decode(stored);
       } catch (UserException e) {
         throw e;
       } catch (RuntimeException e) {
@@ -254,6 +359,29 @@ final class ZarrArray {
     cachedKey = key;
     cached = c;
     return c;
+  }
+
+  /** A chunk's stored bytes, its checksum dropped and its compressors undone, last first. */
+  private byte[] decode(byte[] stored) {
+    byte[] raw = stored;
+    if (checksummed) {
+      if (raw.length < 4) {
+        throw new IllegalArgumentException("a chunk shorter than its crc32c checksum");
+      }
+      java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+      crc.update(raw, 0, raw.length - 4);
+      long expected =
+          ByteBuffer.wrap(raw, raw.length - 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt()
+              & 0xFFFFFFFFL;
+      if (crc.getValue() != expected) {
+        throw new IllegalArgumentException("its crc32c checksum does not match its bytes");
+      }
+      raw = java.util.Arrays.copyOf(raw, raw.length - 4);
+    }
+    for (int k = compressors.size() - 1; k >= 0; k--) {
+      raw = Compressors.decode(compressors.get(k), raw);
+    }
+    return raw;
   }
 
   /** numcodecs' VLenUTF8 / VLenBytes: the item count, then each item's length and bytes. */

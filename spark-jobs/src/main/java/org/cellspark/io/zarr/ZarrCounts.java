@@ -62,8 +62,8 @@ abstract class ZarrCounts {
       }
       return new Dense(dense);
     }
-    JsonNode a = store.json(at + "/.zattrs");
-    if (a == null || !store.exists(at + "/.zgroup")) {
+    JsonNode a = store.isGroup(at) ? store.attributes(at) : null;
+    if (a == null) {
       return null;
     }
     String encoding = a.path("encoding-type").asText(a.path("h5sparse_format").asText(""));

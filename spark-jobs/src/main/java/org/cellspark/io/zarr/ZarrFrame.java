@@ -39,8 +39,8 @@ final class ZarrFrame {
 
   /** The dataframe at {@code path}; null when the store has no dataframe group there. */
   static ZarrFrame open(ZarrStore store, String path) {
-    JsonNode attributes = store.json(path + "/.zattrs");
-    if (!store.exists(path + "/.zgroup")
+    JsonNode attributes = store.attributes(path);
+    if (!store.isGroup(path)
         || attributes == null
         || !"dataframe".equals(attributes.path("encoding-type").asText())) {
       return null;
@@ -89,7 +89,7 @@ final class ZarrFrame {
   private ZarrArray index() {
     if (index == null) {
       index = ZarrArray.open(store, path + "/" + indexName);
-      JsonNode group = index == null ? store.json(path + "/" + indexName + "/.zattrs") : null;
+      JsonNode group = index == null ? store.attributes(path + "/" + indexName) : null;
       if (group != null && "nullable-string-array".equals(group.path("encoding-type").asText())) {
         // anndata 0.13 with pandas 3, whose strings have a dtype of their own: obs_names and
         // var_names are written as a nullable string array (values and a mask).
@@ -141,7 +141,7 @@ final class ZarrFrame {
         }
         return new Plain(kindOf(plain, store, at), plain);
       }
-      JsonNode attributes = store.json(at + "/.zattrs");
+      JsonNode attributes = store.attributes(at);
       String encoding = attributes == null ? "" : attributes.path("encoding-type").asText();
       switch (encoding) {
         case "categorical" -> {

@@ -19,9 +19,16 @@ import org.cellspark.error.UserException;
  * A zarr store kept as a folder of files on any Hadoop file system (local, {@code s3a://}, {@code
  * gs://}, {@code hdfs://}): each key (".zattrs", "X/data/0") is a file below the root, and a key
  * with no file is absent (a chunk never written reads as the array's fill value).
+ *
+ * <p>Nodes (groups and arrays, named by their path: "obs", "X/data"; the root is "") are described
+ * as the store's zarr format does: format 2 with a {@code .zgroup} or {@code .zarray} file and
+ * attributes in {@code .zattrs}; format 3 (what zarr-python 3 writes, and anndata when asked, as
+ * SpatialData does) with one {@code zarr.json} per node holding its kind, its array metadata and
+ * its attributes. The format is the root's.
  */
 final class ZarrStore {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String V3_METADATA = "zarr.json";
 
   private final FileSystem fs;
   private final Path root;
@@ -29,10 +36,14 @@ final class ZarrStore {
   /** How messages name the store (the user's spelling of it). */
   private final String name;
 
+  /** 3 when the root has a zarr.json, else 2. */
+  private final int format;
+
   private ZarrStore(FileSystem fs, Path root, String name) {
     this.fs = fs;
     this.root = root;
     this.name = name;
+    this.format = exists(V3_METADATA) ? 3 : 2;
   }
 
   static ZarrStore open(String uri, String name, Configuration conf) {
@@ -46,6 +57,54 @@ final class ZarrStore {
 
   String name() {
     return name;
+  }
+
+  /** The store's zarr format: 2 or 3. */
+  int format() {
+    return format;
+  }
+
+  /** Whether {@code node} is a group. */
+  boolean isGroup(String node) {
+    return format == 3
+        ? "group".equals(v3(node).path("node_type").asText())
+        : exists(key(node, ".zgroup"));
+  }
+
+  /** Whether {@code node} is an array. */
+  boolean isArray(String node) {
+    return arrayMetadata(node) != null;
+  }
+
+  /**
+   * An array's metadata: format 2's {@code .zarray}, or format 3's {@code zarr.json}; null when
+   * {@code node} is not an array.
+   */
+  JsonNode arrayMetadata(String node) {
+    if (format == 2) {
+      return json(key(node, ".zarray"));
+    }
+    JsonNode meta = v3(node);
+    return "array".equals(meta.path("node_type").asText()) ? meta : null;
+  }
+
+  /** A node's attributes; null when the store has no such node (or it has none, format 2). */
+  JsonNode attributes(String node) {
+    if (format == 2) {
+      return json(key(node, ".zattrs"));
+    }
+    JsonNode meta = v3(node);
+    return meta.isMissingNode() ? null : meta.path("attributes");
+  }
+
+  /** Format 3's zarr.json of {@code node}; a missing node when there is none. */
+  private JsonNode v3(String node) {
+    JsonNode meta = json(key(node, V3_METADATA));
+    return meta == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : meta;
+  }
+
+  private static String key(String node, String file) {
+    return node.isEmpty() ? file : node + "/" + file;
   }
 
   boolean exists(String key) {

@@ -102,12 +102,14 @@ class ZarrStoresTest {
   }
 
   /**
-   * atlas.zarr as write_zarr writes it, and the same store as anndata 0.13 writes it with pandas 3
+   * atlas.zarr as write_zarr writes it; the same store as anndata 0.13 writes it with pandas 3
    * (pandas3_strings.zarr: the obs and var indexes and var's string column as nullable string
-   * arrays, make_pandas3_fixtures.py), whose obs index was refused as "no index array".
+   * arrays), whose obs index was refused as "no index array"; and in zarr format 3 (atlas_v3.zarr:
+   * zarr.json per node, c/0 chunk keys, zstd), which was refused as a format. Both made by
+   * make_anndata013_fixtures.py.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"atlas.zarr", "pandas3_strings.zarr"})
+  @ValueSource(strings = {"atlas.zarr", "pandas3_strings.zarr", "atlas_v3.zarr"})
   void storeAsWriteZarrWritesItTokenizesAsGeneformerDoes(String store, SparkSession spark) {
     TokenizeResult r =
         TokenizeJob.run(
@@ -186,6 +188,10 @@ class ZarrStoresTest {
       TokenizeResult r = TokenizeJob.run(spark, options(store, store).partitions(3).build());
       assertThat(tokens(spark, r)).as(store).isEqualTo(expectedTokens(store));
     }
+    // dense_zstd.zarr in zarr format 3: c/i/j keys, transpose (Fortran order), zstd, crc32c.
+    TokenizeResult v3 =
+        TokenizeJob.run(spark, options("dense_v3.zarr", "dense_v3").partitions(3).build());
+    assertThat(tokens(spark, v3)).isEqualTo(expectedTokens("dense_zstd.zarr"));
   }
 
   @Test
@@ -224,25 +230,42 @@ class ZarrStoresTest {
   }
 
   @Test
-  void zarrFormat3IsRefusedNamingWhatToWrite(SparkSession spark) throws IOException {
-    // The root group of a store anndata writes with zarr format 3: zarr.json, no .zgroup.
-    Path store = Files.createDirectories(tmp.resolve("v3.zarr"));
+  void zarrFormat3ShardsAndDamagedChecksumsAreRefusedSayingWhy(SparkSession spark)
+      throws IOException {
+    Path sharded = tmp.resolve("sharded.zarr");
+    FileUtils.copyDirectory(Fixtures.zarr("atlas_v3.zarr").toFile(), sharded.toFile());
+    Path meta = sharded.resolve("X/data/zarr.json");
     Files.writeString(
-        store.resolve("zarr.json"),
-        "{\"zarr_format\": 3, \"node_type\": \"group\", \"attributes\":"
-            + " {\"encoding-type\": \"anndata\", \"encoding-version\": \"0.1.0\"}}");
-    assertThatThrownBy(
-            () ->
-                TokenizeJob.run(
-                    spark,
-                    TokenizeOptions.builder()
-                        .input(store.toString())
-                        .vocabulary(V2)
-                        .output(tmp.resolve("v3-out").toString())
-                        .build()))
+        meta,
+        Files.readString(meta)
+            .replaceFirst(
+                "\"codecs\": \\[",
+                "\"codecs\": [{\"name\": \"sharding_indexed\", \"configuration\": {}}, "));
+    assertThatThrownBy(() -> TokenizeJob.run(spark, storeOptions(sharded, "sharded-out")))
         .isInstanceOf(UserException.class)
-        .hasMessageContaining("v3.zarr")
-        .hasMessageContaining("zarr format 3");
+        .hasMessageContaining(
+            "sharded.zarr: array X/data is sharded (zarr format 3's sharding_indexed codec)")
+        .hasMessageContaining("anndata.settings.auto_shard_zarr_v3 = False");
+
+    Path damaged = tmp.resolve("damaged.zarr");
+    FileUtils.copyDirectory(Fixtures.zarr("dense_v3.zarr").toFile(), damaged.toFile());
+    Path chunk = damaged.resolve("X/c/1/2");
+    byte[] bytes = Files.readAllBytes(chunk);
+    bytes[bytes.length - 1] ^= 1; // the stored crc32c no longer matches
+    Files.write(chunk, bytes);
+    // Found in a task: Spark's failure carries it (the CLI prints it alone, ErrorCatalogueTest).
+    assertThatThrownBy(() -> TokenizeJob.run(spark, storeOptions(damaged, "damaged-out")))
+        .hasStackTraceContaining(
+            "damaged.zarr: chunk c/1/2 of array X could not be decompressed (its crc32c checksum"
+                + " does not match its bytes)");
+  }
+
+  private TokenizeOptions storeOptions(Path store, String out) {
+    return TokenizeOptions.builder()
+        .input(store.toString())
+        .vocabulary(V2)
+        .output(tmp.resolve(out).toString())
+        .build();
   }
 
   @Test
