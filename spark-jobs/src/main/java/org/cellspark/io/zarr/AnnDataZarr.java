@@ -62,6 +62,15 @@ public final class AnnDataZarr {
         missing.add(frame);
       }
     }
+    List<String> tables = store.isGroup("tables") ? store.children("tables") : List.of();
+    if (!missing.isEmpty() && !tables.isEmpty()) {
+      // A SpatialData store: its tables are AnnData groups, one folder down.
+      String base = file.name().endsWith("/") ? file.name() : file.name() + "/";
+      throw UserException.of(
+          "Input %s is a SpatialData store, not an AnnData one: its tables are AnnData. Pass one"
+              + " of them, e.g. --input %s (tables: %s)",
+          file.name(), base + "tables/" + tables.get(0), String.join(", ", tables));
+    }
     if (!missing.isEmpty()) {
       throw UserException.of(
           "Input %s is a zarr store but not AnnData as anndata 0.8 or later writes it: it has no"

@@ -260,6 +260,33 @@ class ZarrStoresTest {
                 + " does not match its bytes)");
   }
 
+  /**
+   * A SpatialData store (Xenium, Visium HD through spatialdata-io) keeps its cells' counts as
+   * AnnData tables in format 3 under tables/: a table is read as any store, and the store itself is
+   * refused naming its tables.
+   */
+  @Test
+  void aSpatialDataTableIsReadAndTheStoreNamesItsTables(SparkSession spark) throws IOException {
+    Path sdata = Files.createDirectories(tmp.resolve("sdata.zarr/tables"));
+    String group = "{\"zarr_format\": 3, \"node_type\": \"group\", \"attributes\": %s}";
+    Files.writeString(
+        sdata.getParent().resolve("zarr.json"),
+        String.format(group, "{\"spatialdata_attrs\": {\"version\": \"0.2\"}}"));
+    Files.writeString(sdata.resolve("zarr.json"), String.format(group, "{}"));
+    FileUtils.copyDirectory(
+        Fixtures.zarr("atlas_v3.zarr").toFile(), sdata.resolve("table").toFile());
+
+    TokenizeResult r =
+        TokenizeJob.run(spark, storeOptions(sdata.resolve("table"), "sdata-table-out"));
+    assertThat(tokens(spark, r)).isEqualTo(expectedTokens("atlas.zarr"));
+    assertThatThrownBy(() -> TokenizeJob.run(spark, storeOptions(sdata.getParent(), "sdata-out")))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining(
+            "sdata.zarr is a SpatialData store, not an AnnData one: its tables are AnnData. Pass"
+                + " one of them, e.g. --input ")
+        .hasMessageEndingWith("sdata.zarr/tables/table (tables: table)");
+  }
+
   private TokenizeOptions storeOptions(Path store, String out) {
     return TokenizeOptions.builder()
         .input(store.toString())
