@@ -30,6 +30,13 @@ are the source fixture's, so its expected tokens are these files' too.
   zarr/dense_v3.zarr            zarr/dense_zstd.zarr (a dense X in 7 x 5 chunks) in format 3 with
                                 chunk keys c/i/j and the codecs a user may ask zarr-python for:
                                 transpose (Fortran order), bytes, zstd level 3, crc32c
+  zarr/atlas_sharded.zarr       atlas_v3.zarr with every array in shards (sharding_indexed, as
+                                anndata's auto_shard_zarr_v3 writes them): inner chunks of 16
+                                elements, 4 to a shard, each inner chunk bytes + zstd, the index
+                                at the shard's end as bytes + crc32c (zarr-python's defaults);
+                                inner chunks holding only the fill value are not written (empty
+                                index entries), as zarr-python's write_empty_chunks=False does
+  zarr/dense_sharded.zarr       dense_zstd.zarr's X in shards of 2 x 2 inner chunks of 7 x 5
 
 Format 3 stores are written from the format 2 ones with numcodecs (the compressors and the vlen-utf8
 encoding zarr-python 3 itself calls) and JSON as the zarr v3 specification lays out, since Debian's
@@ -135,11 +142,16 @@ def crc32c(data):
     return (crc ^ 0xFFFFFFFF).to_bytes(4, "little")
 
 
-def v3_array(folder, array, attributes, level=0, transpose=False, checksum=False):
-    """Writes a format 2 array (read whole with zarr 2.13) as a format 3 array in folder."""
+def v3_array(folder, array, attributes, level=0, transpose=False, checksum=False, shard=None):
+    """Writes a format 2 array (read whole with zarr 2.13) as a format 3 array in folder; with
+    shard=(inner, per): in shards of `per` inner chunks of `inner` elements along each dimension
+    (2-D arrays keep their own chunks as inner chunks)."""
     data = array[...]
     string = data.dtype == object
     chunks = list(array.chunks)
+    if shard is not None:
+        inner, per = shard
+        chunks = [inner] if data.ndim == 1 and inner else chunks
     codecs = []
     if transpose:
         codecs.append({"name": "transpose", "configuration": {"order": list(range(data.ndim))[::-1]}})
@@ -153,8 +165,16 @@ def v3_array(folder, array, attributes, level=0, transpose=False, checksum=False
     if checksum:
         codecs.append({"name": "crc32c"})
     fill = "" if string else (False if data.dtype == bool else (0.0 if data.dtype.kind == "f" else 0))
+    grid = chunks
+    if shard is not None:
+        grid = [c * per for c in chunks]
+        codecs = [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": chunks, "codecs": codecs,
+            "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}},
+                             {"name": "crc32c"}],
+            "index_location": "end"}}]
     meta = {"shape": list(data.shape), "data_type": V3_TYPES[data.dtype.name],
-            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": chunks}},
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": grid}},
             "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
             "fill_value": fill, "codecs": codecs, "attributes": attributes,
             "zarr_format": 3, "node_type": "array", "storage_transformers": []}
@@ -164,20 +184,43 @@ def v3_array(folder, array, attributes, level=0, transpose=False, checksum=False
     zstd = numcodecs.Zstd(level=level)
     vlen = numcodecs.VLenUTF8()
     little = data.astype(data.dtype.newbyteorder("<")) if data.dtype.byteorder == ">" else data
-    for index in np.ndindex(*[-(-n // c) for n, c in zip(data.shape, chunks)]):
+
+    def encoded(index):
+        """Inner (or only) chunk `index` encoded; None when it holds only the fill value."""
+        if any(i * c >= n for i, c, n in zip(index, chunks, data.shape)):
+            return None
         block = np.full(chunks, fill, dtype=object if string else little.dtype)
         part = tuple(slice(i * c, min((i + 1) * c, n)) for i, c, n in zip(index, chunks, data.shape))
         block[tuple(slice(0, p.stop - p.start) for p in part)] = little[part]
+        if shard is not None and all(v == fill for v in block.ravel()):
+            return None
         if transpose:
             block = block.T
         raw = vlen.encode(block.ravel()) if string else np.ascontiguousarray(block).tobytes()
         stored = bytes(zstd.encode(raw))
-        if checksum:
-            stored += crc32c(stored)
+        return stored + crc32c(stored) if checksum else stored
+
+    def write(index, stored):
         path = os.path.join(folder, "c", *[str(i) for i in index])
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as f:
             f.write(stored)
+
+    if shard is None:
+        for index in np.ndindex(*[-(-n // c) for n, c in zip(data.shape, chunks)]):
+            write(index, encoded(index))
+        return meta
+    empty = (2**64 - 1).to_bytes(8, "little")
+    for outer in np.ndindex(*[-(-n // g) for n, g in zip(data.shape, grid)]):
+        payload, entries = b"", b""
+        for inner_index in np.ndindex(*[per] * data.ndim):  # C order within the shard
+            stored = encoded(tuple(o * per + i for o, i in zip(outer, inner_index)))
+            if stored is None:
+                entries += empty + empty
+            else:
+                entries += len(payload).to_bytes(8, "little") + len(stored).to_bytes(8, "little")
+                payload += stored
+        write(outer, payload + entries + crc32c(entries))
     return meta
 
 
@@ -227,3 +270,7 @@ if __name__ == "__main__":
     zarr_v3(os.path.join(ROOT, "zarr", "atlas.zarr"), os.path.join(ROOT, "zarr", "atlas_v3.zarr"))
     zarr_v3(os.path.join(ROOT, "zarr", "dense_zstd.zarr"), os.path.join(ROOT, "zarr", "dense_v3.zarr"),
             level=3, transpose=True, checksum=True)
+    zarr_v3(os.path.join(ROOT, "zarr", "atlas.zarr"), os.path.join(ROOT, "zarr", "atlas_sharded.zarr"),
+            shard=(16, 4))
+    zarr_v3(os.path.join(ROOT, "zarr", "dense_zstd.zarr"),
+            os.path.join(ROOT, "zarr", "dense_sharded.zarr"), shard=(None, 2))

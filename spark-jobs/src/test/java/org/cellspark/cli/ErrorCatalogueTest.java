@@ -301,19 +301,14 @@ class ErrorCatalogueTest {
         "loom-without-gene-ids",
         w -> tokenize(w, FIXTURES.resolve("loom/no_gene_ids.loom").toString()));
     s.put(
-        "zarr-sharded",
+        "zarr-codec-unknown",
         w -> {
-          // A format 3 store whose X/data is in shards (zarr-python's sharding_indexed codec).
-          Path store = w.in().resolve("sharded.zarr");
+          // A format 3 store whose X/data is compressed with numcodecs' bz2.
+          Path store = w.in().resolve("bz2.zarr");
           org.apache.commons.io.FileUtils.copyDirectory(
               Fixtures.zarr("atlas_v3.zarr").toFile(), store.toFile());
           Path meta = store.resolve("X/data/zarr.json");
-          Files.writeString(
-              meta,
-              Files.readString(meta)
-                  .replaceFirst(
-                      "\"codecs\": \\[",
-                      "\"codecs\": [{\"name\": \"sharding_indexed\", \"configuration\": {}}, "));
+          Files.writeString(meta, Files.readString(meta).replace("\"zstd\"", "\"numcodecs.bz2\""));
           return tokenize(w, store.toString());
         });
     s.put(

@@ -15,8 +15,9 @@ import net.jpountz.lz4.LZ4Factory;
 import org.cellspark.error.UserException;
 
 /**
- * The compressors zarr v2 arrays name in {@code .zarray} (numcodecs' ids): blosc (zarr's default,
- * whatever inner compressor and shuffle it used), zlib, gzip, zstd and lz4; none.
+ * The compressors zarr v2 arrays name in {@code .zarray} (numcodecs' ids), and format 3 arrays in
+ * their codecs: blosc (format 2's default, whatever inner compressor and shuffle it used), zlib,
+ * gzip, zstd (format 3's default) and lz4; none.
  */
 final class Compressors {
   private Compressors() {}
@@ -27,7 +28,8 @@ final class Compressors {
     if (id != null && !READ.contains(id)) {
       throw UserException.of(
           "Input %s: array %s is compressed with '%s', which Cellspark does not read (it reads"
-              + " %s). Write the AnnData again with zarr's default compressor (blosc).",
+              + " %s). Write the AnnData again with zarr's default compressor (blosc in zarr format"
+              + " 2, zstd in format 3).",
           store, array, id, String.join(", ", READ));
     }
     if ("blosc".equals(id)) {

@@ -30,7 +30,26 @@ final class ZarrArray {
   private final ZarrStore store;
   private final String path;
   private final long[] shape;
-  private final int[] chunks;
+
+  /** The chunk shape reads go by: format 3's inner chunks when the array is sharded. */
+  private int[] chunks;
+
+  /**
+   * Format 3's sharding: the shard shape (the chunk grid's), or null when not sharded. A shard is
+   * one stored object holding its inner chunks, each encoded alone, and an index of their places.
+   */
+  private int[] shards;
+
+  /**
+   * Where a shard's index is ("end", zarr's default, or "start"), and whether it ends in a crc32c.
+   */
+  private boolean indexAtStart;
+
+  private boolean indexChecksummed;
+
+  private String cachedShardKey;
+  private long cachedShardLength;
+  private ByteBuffer cachedIndex;
 
   /** numpy's kind: f, i, u, b (numbers, booleans), O, U, S (strings). */
   private char kind;
@@ -147,8 +166,18 @@ final class ZarrArray {
     kind = numpy.charAt(0);
     itemSize = Integer.parseInt(numpy.substring(1));
     order = ByteOrder.LITTLE_ENDIAN;
+    if (!describeCodecs(meta.path("codecs"))) {
+      throw unreadable("the codecs " + meta.path("codecs"));
+    }
+  }
+
+  /**
+   * Reads a format 3 codec pipeline into this description; whether it serialises the array (has its
+   * bytes or vlen codec). Sharding describes the inner chunks' own pipeline.
+   */
+  private boolean describeCodecs(JsonNode codecs) {
     boolean serialised = false;
-    for (JsonNode codec : meta.path("codecs")) {
+    for (JsonNode codec : codecs) {
       String name = codec.path("name").asText();
       JsonNode conf = codec.path("configuration");
       switch (name) {
@@ -169,12 +198,36 @@ final class ZarrArray {
         }
         case "vlen-utf8", "vlen-bytes" -> serialised = kind == 'O';
         case "crc32c" -> checksummed = true;
-        case "sharding_indexed" ->
-            throw UserException.of(
-                "Input %s: array %s is sharded (zarr format 3's sharding_indexed codec), which"
-                    + " Cellspark does not read yet. Write it again without shards (in Python:"
-                    + " anndata.settings.auto_shard_zarr_v3 = False), or as .h5ad.",
-                store.name(), path);
+        case "sharding_indexed" -> {
+          if (shards != null || codecs.size() != 1) {
+            throw unreadable("sharding combined with other codecs: " + codecs);
+          }
+          shards = chunks;
+          JsonNode inner = conf.path("chunk_shape");
+          chunks = new int[inner.size()];
+          for (int d = 0; d < chunks.length; d++) {
+            chunks[d] = inner.get(d).asInt();
+          }
+          if (chunks.length != shards.length) {
+            throw unreadable("inner chunks of " + inner + " in shards of " + shards.length + "-D");
+          }
+          for (int d = 0; d < chunks.length; d++) {
+            if (chunks[d] <= 0 || shards[d] % chunks[d] != 0) {
+              throw unreadable("inner chunks of " + inner + " that do not tile its shards");
+            }
+          }
+          indexAtStart = "start".equals(conf.path("index_location").asText("end"));
+          for (JsonNode c : conf.path("index_codecs")) {
+            String n = c.path("name").asText();
+            if ("crc32c".equals(n)) {
+              indexChecksummed = true;
+            } else if (!"bytes".equals(n)
+                || "big".equals(c.path("configuration").path("endian").asText("little"))) {
+              throw unreadable("a shard index encoded with " + conf.path("index_codecs"));
+            }
+          }
+          serialised = describeCodecs(conf.path("codecs"));
+        }
         default -> {
           // A compressor: numcodecs' form ({"id": ..., configuration...}), which Compressors reads.
           com.fasterxml.jackson.databind.node.ObjectNode asV2 =
@@ -184,9 +237,7 @@ final class ZarrArray {
         }
       }
     }
-    if (!serialised) {
-      throw unreadable("the codecs " + meta.path("codecs"));
-    }
+    return serialised;
   }
 
   /** The array at {@code path} of the store; null when there is none. */
@@ -271,7 +322,7 @@ final class ZarrArray {
     int cc = chunks[1];
     for (long rc = from / cr; rc * cr < from + n; rc++) {
       for (int colChunk = 0; (long) colChunk * cc < cols; colChunk++) {
-        Chunk chunk = chunk(keyPrefix + rc + separator + colChunk, (long) cr * cc);
+        Chunk chunk = chunk(new long[] {rc, colChunk}, (long) cr * cc);
         long firstRow = Math.max(from, rc * cr);
         long endRow = Math.min(from + n, (rc + 1) * cr);
         int firstCol = colChunk * cc;
@@ -312,7 +363,7 @@ final class ZarrArray {
       long c = i / size;
       int offset = (int) (i - c * size);
       int take = Math.min(n - done, size - offset);
-      Chunk chunk = chunk(keyPrefix + c, size);
+      Chunk chunk = chunk(new long[] {c}, size);
       for (int k = 0; k < take; k++) {
         visit.at(chunk, offset + k, done + k);
       }
@@ -320,11 +371,43 @@ final class ZarrArray {
     }
   }
 
-  private Chunk chunk(String key, long elements) {
-    if (key.equals(cachedKey)) {
-      return cached;
+  /** The stored object's key of the chunk at grid coordinates {@code at}. */
+  private String key(long[] at) {
+    StringBuilder k = new StringBuilder(keyPrefix);
+    for (int d = 0; d < at.length; d++) {
+      k.append(d == 0 ? "" : separator).append(at[d]);
     }
-    byte[] stored = store.bytes(path + "/" + key);
+    return k.toString();
+  }
+
+  /**
+   * The chunk at {@code at} (coordinates in chunks: inner chunks when sharded), decoded; how
+   * messages name it is its key, or its shard's key and its place in the shard.
+   */
+  private Chunk chunk(long[] at, long elements) {
+    String key;
+    byte[] stored;
+    if (shards == null) {
+      key = key(at);
+      if (key.equals(cachedKey)) {
+        return cached;
+      }
+      stored = store.bytes(path + "/" + key);
+    } else {
+      long[] shard = new long[at.length];
+      int inner = 0;
+      for (int d = 0; d < at.length; d++) {
+        int perShard = shards[d] / chunks[d];
+        shard[d] = at[d] / perShard;
+        inner = inner * perShard + (int) (at[d] % perShard);
+      }
+      String shardKey = key(shard);
+      key = shardKey + " (inner chunk " + inner + ")";
+      if (key.equals(cachedKey)) {
+        return cached;
+      }
+      stored = innerChunk(shardKey, inner);
+    }
     Chunk c;
     if (stored == null) {
       c = new Chunk(null, null);
@@ -359,6 +442,66 @@ final class ZarrArray {
     cachedKey = key;
     cached = c;
     return c;
+  }
+
+  /**
+   * Inner chunk {@code inner} (C order within its shard) of the shard stored at {@code shardKey}:
+   * its bytes as stored, or null when the shard or the chunk was never written. Only the shard's
+   * index (kept for the last shard: reads go in order) and the chunk are read, by range.
+   */
+  private byte[] innerChunk(String shardKey, int inner) {
+    String key = path + "/" + shardKey;
+    if (!shardKey.equals(cachedShardKey)) {
+      long shardLength = store.length(key);
+      ByteBuffer index = null;
+      if (shardLength >= 0) {
+        int chunksPerShard = 1;
+        for (int d = 0; d < shards.length; d++) {
+          chunksPerShard *= shards[d] / chunks[d];
+        }
+        int indexBytes = 16 * chunksPerShard + (indexChecksummed ? 4 : 0);
+        if (shardLength < indexBytes) {
+          throw damagedShard(shardKey, "it is shorter than its index");
+        }
+        byte[] stored = store.range(key, indexAtStart ? 0 : shardLength - indexBytes, indexBytes);
+        if (indexChecksummed) {
+          java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+          crc.update(stored, 0, indexBytes - 4);
+          long expected =
+              ByteBuffer.wrap(stored, indexBytes - 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt()
+                  & 0xFFFFFFFFL;
+          if (crc.getValue() != expected) {
+            throw damagedShard(shardKey, "its index's crc32c checksum does not match");
+          }
+        }
+        index = ByteBuffer.wrap(stored).order(ByteOrder.LITTLE_ENDIAN);
+      }
+      cachedShardKey = shardKey;
+      cachedShardLength = shardLength;
+      cachedIndex = index;
+    }
+    if (cachedIndex == null) {
+      return null;
+    }
+    long offset = cachedIndex.getLong(16 * inner);
+    long length = cachedIndex.getLong(16 * inner + 8);
+    if (offset == -1L && length == -1L) {
+      return null; // an inner chunk never written: the fill value
+    }
+    if (offset < 0
+        || length < 0
+        || length > Integer.MAX_VALUE
+        || offset + length > cachedShardLength) {
+      throw damagedShard(shardKey, "its index places inner chunk " + inner + " outside it");
+    }
+    return store.range(key, offset, (int) length);
+  }
+
+  private UserException damagedShard(String shardKey, String why) {
+    return UserException.of(
+        "Input %s: shard %s of array %s cannot be read (%s); the store is damaged or incompletely"
+            + " copied. Copy it again.",
+        store.name(), shardKey, path, why);
   }
 
   /** A chunk's stored bytes, its checksum dropped and its compressors undone, last first. */

@@ -146,6 +146,33 @@ final class ZarrStore {
     }
   }
 
+  /** The key's length in bytes; -1 when the store has no such key. */
+  long length(String key) {
+    Path p = path(key);
+    try {
+      return fs.getFileStatus(p).getLen();
+    } catch (FileNotFoundException e) {
+      return -1;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + p, e);
+    }
+  }
+
+  /**
+   * Bytes {@code [offset, offset + length)} of a key that exists (a shard's index, one of its inner
+   * chunks): a ranged read, so a shard is never held whole.
+   */
+  byte[] range(String key, long offset, int length) {
+    Path p = path(key);
+    byte[] out = new byte[length];
+    try (FSDataInputStream in = fs.open(p)) {
+      in.readFully(offset, out);
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + p, e);
+    }
+  }
+
   /** The key's JSON document (".zarray", ".zattrs"); null when absent. */
   JsonNode json(String key) {
     Path p = path(key);

@@ -356,6 +356,11 @@ class ObjectStorageTest {
         TokenizeJob.run(spark, zarr.apply(remote, "s3a://" + BUCKET + "/out/zarr"));
     assertThat(fromBucket.cellsWritten()).isEqualTo(37);
     TokenTables.assertSameTokensAndCounts(spark, local.output(), fromBucket.output());
+    // The same cells in zarr format 3 shards: each shard's index and inner chunks by ranged reads.
+    String sharded = upload(spark, Fixtures.zarr("atlas_sharded.zarr"), "in/atlas_sharded.zarr");
+    TokenizeResult shards =
+        TokenizeJob.run(spark, zarr.apply(sharded, "s3a://" + BUCKET + "/out/zarr-sharded"));
+    TokenTables.assertSameTokensAndCounts(spark, local.output(), shards.output());
   }
 
   @Test

@@ -105,11 +105,13 @@ class ZarrStoresTest {
    * atlas.zarr as write_zarr writes it; the same store as anndata 0.13 writes it with pandas 3
    * (pandas3_strings.zarr: the obs and var indexes and var's string column as nullable string
    * arrays), whose obs index was refused as "no index array"; and in zarr format 3 (atlas_v3.zarr:
-   * zarr.json per node, c/0 chunk keys, zstd), which was refused as a format. Both made by
+   * zarr.json per node, c/0 chunk keys, zstd), which was refused as a format, also in shards
+   * (atlas_sharded.zarr: inner chunks of 16, 4 to a shard, fill-only ones not written). All made by
    * make_anndata013_fixtures.py.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"atlas.zarr", "pandas3_strings.zarr", "atlas_v3.zarr"})
+  @ValueSource(
+      strings = {"atlas.zarr", "pandas3_strings.zarr", "atlas_v3.zarr", "atlas_sharded.zarr"})
   void storeAsWriteZarrWritesItTokenizesAsGeneformerDoes(String store, SparkSession spark) {
     TokenizeResult r =
         TokenizeJob.run(
@@ -188,10 +190,12 @@ class ZarrStoresTest {
       TokenizeResult r = TokenizeJob.run(spark, options(store, store).partitions(3).build());
       assertThat(tokens(spark, r)).as(store).isEqualTo(expectedTokens(store));
     }
-    // dense_zstd.zarr in zarr format 3: c/i/j keys, transpose (Fortran order), zstd, crc32c.
-    TokenizeResult v3 =
-        TokenizeJob.run(spark, options("dense_v3.zarr", "dense_v3").partitions(3).build());
-    assertThat(tokens(spark, v3)).isEqualTo(expectedTokens("dense_zstd.zarr"));
+    // dense_zstd.zarr in zarr format 3: c/i/j keys, transpose (Fortran order), zstd, crc32c; and
+    // in shards of 2 x 2 inner chunks.
+    for (String store : List.of("dense_v3.zarr", "dense_sharded.zarr")) {
+      TokenizeResult r = TokenizeJob.run(spark, options(store, store).partitions(3).build());
+      assertThat(tokens(spark, r)).as(store).isEqualTo(expectedTokens("dense_zstd.zarr"));
+    }
   }
 
   @Test
@@ -230,34 +234,40 @@ class ZarrStoresTest {
   }
 
   @Test
-  void zarrFormat3ShardsAndDamagedChecksumsAreRefusedSayingWhy(SparkSession spark)
+  void zarrFormat3CodecsItCannotReadAndDamagedChecksumsAreRefusedSayingWhy(SparkSession spark)
       throws IOException {
-    Path sharded = tmp.resolve("sharded.zarr");
-    FileUtils.copyDirectory(Fixtures.zarr("atlas_v3.zarr").toFile(), sharded.toFile());
-    Path meta = sharded.resolve("X/data/zarr.json");
-    Files.writeString(
-        meta,
-        Files.readString(meta)
-            .replaceFirst(
-                "\"codecs\": \\[",
-                "\"codecs\": [{\"name\": \"sharding_indexed\", \"configuration\": {}}, "));
-    assertThatThrownBy(() -> TokenizeJob.run(spark, storeOptions(sharded, "sharded-out")))
+    Path unknown = tmp.resolve("bz2.zarr");
+    FileUtils.copyDirectory(Fixtures.zarr("atlas_v3.zarr").toFile(), unknown.toFile());
+    Path meta = unknown.resolve("X/data/zarr.json");
+    Files.writeString(meta, Files.readString(meta).replace("\"zstd\"", "\"numcodecs.bz2\""));
+    assertThatThrownBy(() -> TokenizeJob.run(spark, storeOptions(unknown, "bz2-out")))
         .isInstanceOf(UserException.class)
         .hasMessageContaining(
-            "sharded.zarr: array X/data is sharded (zarr format 3's sharding_indexed codec)")
-        .hasMessageContaining("anndata.settings.auto_shard_zarr_v3 = False");
+            "bz2.zarr: array X/data is compressed with 'numcodecs.bz2', which Cellspark does not"
+                + " read");
 
+    // Found in tasks: Spark's failure carries them (the CLI prints them alone).
     Path damaged = tmp.resolve("damaged.zarr");
     FileUtils.copyDirectory(Fixtures.zarr("dense_v3.zarr").toFile(), damaged.toFile());
-    Path chunk = damaged.resolve("X/c/1/2");
-    byte[] bytes = Files.readAllBytes(chunk);
-    bytes[bytes.length - 1] ^= 1; // the stored crc32c no longer matches
-    Files.write(chunk, bytes);
-    // Found in a task: Spark's failure carries it (the CLI prints it alone, ErrorCatalogueTest).
+    flipLastByte(damaged.resolve("X/c/1/2")); // the chunk's crc32c no longer matches
     assertThatThrownBy(() -> TokenizeJob.run(spark, storeOptions(damaged, "damaged-out")))
         .hasStackTraceContaining(
             "damaged.zarr: chunk c/1/2 of array X could not be decompressed (its crc32c checksum"
                 + " does not match its bytes)");
+
+    Path shard = tmp.resolve("damaged-shard.zarr");
+    FileUtils.copyDirectory(Fixtures.zarr("dense_sharded.zarr").toFile(), shard.toFile());
+    flipLastByte(shard.resolve("X/c/1/2")); // the shard index's crc32c no longer matches
+    assertThatThrownBy(() -> TokenizeJob.run(spark, storeOptions(shard, "damaged-shard-out")))
+        .hasStackTraceContaining(
+            "damaged-shard.zarr: shard c/1/2 of array X cannot be read (its index's crc32c"
+                + " checksum does not match)");
+  }
+
+  private static void flipLastByte(Path file) throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    bytes[bytes.length - 1] ^= 1;
+    Files.write(file, bytes);
   }
 
   /**
