@@ -74,6 +74,15 @@ def main():
         write_zarr(atlas, os.path.join(out, "atlas.zarr"))
     if not os.path.exists(os.path.join(out, "atlas_csc.zarr", ".zgroup")):
         write_zarr(atlas, os.path.join(out, "atlas_csc.zarr"), csc=True)
+    # The same store in zarr format 3, and in shards of four of its chunks, as the fixture script
+    # writes them (zarr-python 3's default codecs: bytes or vlen-utf8, zstd level 0).
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                    "../../spark-jobs/src/test/python"))
+    import make_anndata013_fixtures as v3
+    for name, options in [("atlas_v3.zarr", {}), ("atlas_sharded.zarr", {"shard": (None, 4)})]:
+        if not os.path.exists(os.path.join(out, name, "zarr.json")):
+            v3.zarr_v3(os.path.join(out, "atlas.zarr"), os.path.join(out, name + ".part"), **options)
+            os.replace(os.path.join(out, name + ".part"), os.path.join(out, name))
     with h5py.File(atlas, "r") as f:
         x = f["X"]
         cells, genes = (int(v) for v in x.attrs["shape"])

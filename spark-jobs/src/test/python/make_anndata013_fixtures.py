@@ -192,7 +192,7 @@ def v3_array(folder, array, attributes, level=0, transpose=False, checksum=False
         block = np.full(chunks, fill, dtype=object if string else little.dtype)
         part = tuple(slice(i * c, min((i + 1) * c, n)) for i, c, n in zip(index, chunks, data.shape))
         block[tuple(slice(0, p.stop - p.start) for p in part)] = little[part]
-        if shard is not None and all(v == fill for v in block.ravel()):
+        if shard is not None and bool((block == fill).all()):
             return None
         if transpose:
             block = block.T

@@ -33,6 +33,8 @@ public final class FormatsBenchmark {
       {"h5ad", atlas.toString()},
       {"zarr", in.resolve("atlas.zarr").toString()},
       {"zarr-csc", in.resolve("atlas_csc.zarr").toString()},
+      {"zarr-v3", in.resolve("atlas_v3.zarr").toString()},
+      {"zarr-sharded", in.resolve("atlas_sharded.zarr").toString()},
       {"loom", in.resolve("atlas.loom").toString()},
       {"cellranger", in.resolve("atlas.h5").toString()},
       {"mtx", in.resolve("mtx").toString()}
