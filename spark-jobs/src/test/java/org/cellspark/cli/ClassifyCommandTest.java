@@ -16,6 +16,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.testing.SharedSpark;
+import org.cellspark.testing.TwoStateEmbeddings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,29 +27,7 @@ class ClassifyCommandTest {
 
   /** Any Parquet table with an embedding column will do: two clusters of cells, eight donors. */
   private String embeddings(SparkSession spark) {
-    List<Row> rows = new ArrayList<>();
-    java.util.Random random = new java.util.Random(3);
-    for (int i = 0; i < 160; i++) {
-      boolean a = i % 2 == 0;
-      float[] v = new float[4];
-      for (int k = 0; k < 4; k++) {
-        v[k] = (float) (random.nextGaussian() * 0.3 + (a == (k < 2) ? 1 : -1));
-      }
-      Float[] boxed = new Float[4];
-      for (int k = 0; k < 4; k++) {
-        boxed[k] = v[k];
-      }
-      rows.add(RowFactory.create("c" + i, a ? "alpha" : "beta", "donor" + (i % 8), boxed));
-    }
-    StructType schema =
-        new StructType()
-            .add("cell_id", DataTypes.StringType)
-            .add("state", DataTypes.StringType)
-            .add("donor", DataTypes.StringType)
-            .add("embedding", DataTypes.createArrayType(DataTypes.FloatType));
-    String out = tmp.resolve("emb").toString();
-    spark.createDataFrame(rows, schema).write().parquet(out);
-    return out;
+    return TwoStateEmbeddings.write(spark, tmp.resolve("emb"));
   }
 
   @Test

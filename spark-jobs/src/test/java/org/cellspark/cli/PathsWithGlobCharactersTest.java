@@ -4,20 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.TreeMap;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.cellspark.io.PathGlobs;
 import org.cellspark.testing.Expected;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
+import org.cellspark.testing.TwoStateEmbeddings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,7 +109,7 @@ class PathsWithGlobCharactersTest {
 
   @Test
   void aClassifierIsTrainedAndAppliedInFoldersWithGlobCharacters(SparkSession spark) {
-    String embeddings = twoStates(spark, tmp.resolve("emb[2]"));
+    String embeddings = TwoStateEmbeddings.write(spark, tmp.resolve("emb[2]"));
     String model = tmp.resolve("classifier {rf}").toString();
     CliRun train =
         CliRun.of(
@@ -175,27 +171,5 @@ class PathsWithGlobCharactersTest {
 
   private static long count(SparkSession spark, Path table) {
     return spark.read().parquet(PathGlobs.literal(table.toString())).count();
-  }
-
-  /** Two well-separated clusters of cells over eight donors: any classifier gets them all. */
-  private static String twoStates(SparkSession spark, Path table) {
-    List<Row> rows = new ArrayList<>();
-    Random random = new Random(3);
-    for (int i = 0; i < 160; i++) {
-      boolean a = i % 2 == 0;
-      Float[] v = new Float[4];
-      for (int k = 0; k < 4; k++) {
-        v[k] = (float) (random.nextGaussian() * 0.3 + (a == (k < 2) ? 1 : -1));
-      }
-      rows.add(RowFactory.create("c" + i, a ? "alpha" : "beta", "donor" + (i % 8), v));
-    }
-    StructType schema =
-        new StructType()
-            .add("cell_id", DataTypes.StringType)
-            .add("state", DataTypes.StringType)
-            .add("donor", DataTypes.StringType)
-            .add("embedding", DataTypes.createArrayType(DataTypes.FloatType));
-    spark.createDataFrame(rows, schema).write().parquet(table.toString());
-    return table.toString();
   }
 }

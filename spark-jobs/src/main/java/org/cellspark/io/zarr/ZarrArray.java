@@ -464,15 +464,8 @@ final class ZarrArray {
           throw damagedShard(shardKey, "it is shorter than its index");
         }
         byte[] stored = store.range(key, indexAtStart ? 0 : shardLength - indexBytes, indexBytes);
-        if (indexChecksummed) {
-          java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-          crc.update(stored, 0, indexBytes - 4);
-          long expected =
-              ByteBuffer.wrap(stored, indexBytes - 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt()
-                  & 0xFFFFFFFFL;
-          if (crc.getValue() != expected) {
-            throw damagedShard(shardKey, "its index's crc32c checksum does not match");
-          }
+        if (indexChecksummed && !crc32cHolds(stored, indexBytes - 4)) {
+          throw damagedShard(shardKey, "its index's crc32c checksum does not match");
         }
         index = ByteBuffer.wrap(stored).order(ByteOrder.LITTLE_ENDIAN);
       }
@@ -511,12 +504,7 @@ final class ZarrArray {
       if (raw.length < 4) {
         throw new IllegalArgumentException("a chunk shorter than its crc32c checksum");
       }
-      java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-      crc.update(raw, 0, raw.length - 4);
-      long expected =
-          ByteBuffer.wrap(raw, raw.length - 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt()
-              & 0xFFFFFFFFL;
-      if (crc.getValue() != expected) {
+      if (!crc32cHolds(raw, raw.length - 4)) {
         throw new IllegalArgumentException("its crc32c checksum does not match its bytes");
       }
       raw = java.util.Arrays.copyOf(raw, raw.length - 4);
@@ -525,6 +513,18 @@ final class ZarrArray {
       raw = Compressors.decode(compressors.get(k), raw);
     }
     return raw;
+  }
+
+  /**
+   * Whether {@code bytes[length, length + 4)} is the CRC-32C of {@code bytes[0, length)},
+   * little-endian, as zarr's crc32c codec appends it.
+   */
+  private static boolean crc32cHolds(byte[] bytes, int length) {
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(bytes, 0, length);
+    long stored =
+        ByteBuffer.wrap(bytes, length, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xFFFFFFFFL;
+    return crc.getValue() == stored;
   }
 
   /** numcodecs' VLenUTF8 / VLenBytes: the item count, then each item's length and bytes. */
