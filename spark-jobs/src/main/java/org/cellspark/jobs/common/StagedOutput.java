@@ -191,13 +191,45 @@ public final class StagedOutput {
 
   /** Moves the staged output into place, replacing an older one. */
   public void commit() {
+    removePrevious();
+    moveIntoPlace();
+  }
+
+  /** Commit's first step: the previous output, if any, deleted. */
+  void removePrevious() {
     try {
       if (fs.exists(target) && !fs.delete(target, true)) {
         throw UserException.of("Cannot remove the previous output %s; check permissions", spelling);
       }
+    } catch (IOException e) {
+      throw UserException.because(
+          e, "Cannot move the finished output into %s: %s", spelling, e.getMessage());
+    }
+  }
+
+  /**
+   * Commit's second step: the staging folder renamed to the output. Two runs writing one output at
+   * once (an Airflow task and its retry, two DAG runs over one workdir) can both delete before
+   * either renames; the second rename then lands inside the first's output, as Hadoop's renames
+   * (local, HDFS, S3A) move a folder into an existing one, and that output would hold a stray
+   * folder while this run reported success. Found after the rename, this run's copy is removed
+   * again and the run refused: the output stays the other run's, complete.
+   */
+  void moveIntoPlace() {
+    try {
       if (!fs.rename(staging, target)) {
         throw UserException.of(
             "Cannot move the finished output into %s; check permissions", spelling);
+      }
+      Path landedInside = new Path(target, staging.getName());
+      if (fs.exists(landedInside)) {
+        fs.delete(landedInside, true);
+        throw UserException.of(
+            "Another run wrote output %s while this one was finishing; it holds that run's"
+                + " complete output, and this run's was discarded. Run one job per output folder at"
+                + " a time (an Airflow task and its retry, or two DAG runs over one workdir, write"
+                + " the same folders)",
+            spelling);
       }
     } catch (IOException e) {
       throw UserException.because(

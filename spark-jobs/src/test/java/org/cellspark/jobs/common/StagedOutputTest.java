@@ -71,4 +71,39 @@ class StagedOutputTest {
                   + " in it, e.g. file:/output");
     }
   }
+
+  /**
+   * Two runs finishing one output at once (an Airflow task and its retry): both delete the previous
+   * output before either renames. The second rename lands inside the first's output (Hadoop's
+   * rename into an existing folder); that run is refused, its copy removed, and the output is the
+   * first's alone.
+   */
+  @Test
+  void aRunWhoseOutputAnotherWroteMeanwhileIsRefusedAndLeavesItWhole() throws Exception {
+    Path output = Files.createDirectories(tmp.resolve("embeddings"));
+    Files.writeString(output.resolve("old"), "the previous run's");
+    StagedOutput first = StagedOutput.prepare(output.toString(), true, conf, List.of());
+    StagedOutput second = StagedOutput.prepare(output.toString(), true, conf, List.of());
+    for (StagedOutput out : List.of(first, second)) {
+      out.createStaging();
+      out.writeBytes(out == first ? "first" : "second", new byte[] {1});
+    }
+    first.removePrevious();
+    second.removePrevious();
+    first.moveIntoPlace();
+    assertThatThrownBy(second::moveIntoPlace)
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining(
+            "Another run wrote output "
+                + output
+                + " while this one was finishing; it holds that"
+                + " run's complete output, and this run's was discarded");
+    try (var files = Files.list(output)) { // Hadoop's local checksum files aside
+      assertThat(files.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".crc")))
+          .containsExactly("first");
+    }
+    try (var files = Files.list(tmp)) {
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactly("embeddings");
+    }
+  }
 }
