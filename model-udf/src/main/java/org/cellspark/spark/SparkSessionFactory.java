@@ -18,6 +18,7 @@ public final class SparkSessionFactory {
 
   public static SparkSession getOrCreate(String appName, Map<String, String> overrides) {
     SupportedJava.require();
+    SupportedSpark.require();
     SparkConf conf = new SparkConf(); // picks up spark.* system properties (spark-submit, -D)
     conf.setIfMissing("spark.app.name", appName);
     boolean embedded = !conf.contains("spark.master");
