@@ -8,7 +8,8 @@ import org.cellspark.error.UserException;
  * The Spark a session of Cellspark's runs on: the one it is built for, Apache Spark 3.5 on Scala
  * 2.12. On another (a Spark 4 cluster: Scala 2.13, changed internal APIs) the JVM starts, the
  * session too, and the first job fails deep inside with a NoSuchMethodError, which read as
- * "internal error: this is a bug in Cellspark". Checked where every session is made, as Java is.
+ * "internal error: this is a bug in Cellspark". Checked where every session is made, as Java is,
+ * and where every job starts.
  */
 public final class SupportedSpark {
   /** The Spark line Cellspark is built and tested for. */
@@ -42,8 +43,11 @@ public final class SupportedSpark {
             LINE));
   }
 
-  /** Refuses (exit code 2) to make a session on a Spark Cellspark is not built for. */
-  static void require() {
+  /**
+   * Refuses (exit code 2) to run on a Spark Cellspark is not built for: where a session is made,
+   * and where a job starts on one made elsewhere (a notebook's).
+   */
+  public static void require() {
     problem(sparkVersion(), scalaVersion())
         .ifPresent(
             message -> {

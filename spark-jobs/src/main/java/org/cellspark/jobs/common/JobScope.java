@@ -15,6 +15,7 @@ import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.cellspark.spark.CellsparkKryo;
+import org.cellspark.spark.SupportedSpark;
 import scala.collection.JavaConverters;
 
 /**
@@ -86,6 +87,7 @@ public final class JobScope implements AutoCloseable {
    */
   static JobScope start(
       SparkContext sc, String description, long stragglerWaitMillis, StagedOutput... outputs) {
+    SupportedSpark.require(); // a notebook's session was not made by SparkSessionFactory
     CellsparkKryo.requireRegistered(sc.getConf()); // before anything is broadcast or shuffled
     return new JobScope(
         sc,
