@@ -137,11 +137,7 @@ public final class InputFiles {
     org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(spec);
     try {
       FileSystem fs = p.getFileSystem(conf);
-      // A file named run[1].h5ad is that file, not a pattern for run1.h5ad.
-      FileStatus[] matches =
-          PathGlobs.hasGlob(spec) && fs.exists(p)
-              ? new FileStatus[] {fs.getFileStatus(p)}
-              : fs.globStatus(p);
+      FileStatus[] matches = PathGlobs.matches(fs, p);
       if (matches == null || matches.length == 0) {
         throw UserException.of(
             "Input %s does not exist%s",

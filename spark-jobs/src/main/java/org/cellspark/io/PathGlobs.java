@@ -2,6 +2,7 @@ package org.cellspark.io;
 
 import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -57,6 +58,17 @@ public final class PathGlobs {
     } catch (IOException | IllegalArgumentException e) {
       return spec;
     }
+  }
+
+  /**
+   * What the input a user named matches, as Hadoop's file statuses: the file or folder of that name
+   * when it exists, else the pattern's matches (null or empty: none). A file named run[1].h5ad is
+   * that file, not a pattern for run1.h5ad.
+   */
+  public static FileStatus[] matches(FileSystem fs, Path spec) throws IOException {
+    return hasGlob(spec.toString()) && fs.exists(spec)
+        ? new FileStatus[] {fs.getFileStatus(spec)}
+        : fs.globStatus(spec);
   }
 
   /**

@@ -90,10 +90,7 @@ final class ZarrArray {
         format == 2
             ? meta.path("chunks")
             : meta.path("chunk_grid").path("configuration").path("chunk_shape");
-    chunks = new int[c.size()];
-    for (int d = 0; d < chunks.length; d++) {
-      chunks[d] = c.get(d).asInt();
-    }
+    chunks = ints(c);
     if (shape.length == 0 || chunks.length != shape.length) {
       throw unreadable("a shape of " + s + " and chunks of " + c);
     }
@@ -204,10 +201,7 @@ final class ZarrArray {
           }
           shards = chunks;
           JsonNode inner = conf.path("chunk_shape");
-          chunks = new int[inner.size()];
-          for (int d = 0; d < chunks.length; d++) {
-            chunks[d] = inner.get(d).asInt();
-          }
+          chunks = ints(inner);
           if (chunks.length != shards.length) {
             throw unreadable("inner chunks of " + inner + " in shards of " + shards.length + "-D");
           }
@@ -238,6 +232,15 @@ final class ZarrArray {
       }
     }
     return serialised;
+  }
+
+  /** A JSON array of whole numbers (a chunk shape). */
+  private static int[] ints(JsonNode array) {
+    int[] out = new int[array.size()];
+    for (int d = 0; d < out.length; d++) {
+      out[d] = array.get(d).asInt();
+    }
+    return out;
   }
 
   /** The array at {@code path} of the store; null when there is none. */

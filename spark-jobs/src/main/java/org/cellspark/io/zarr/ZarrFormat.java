@@ -63,7 +63,7 @@ public final class ZarrFormat implements AtlasFormat.OfFolders {
       if (!named && !(fs.exists(p) && fs.getFileStatus(p).isDirectory())) {
         return List.of();
       }
-      FileStatus[] matches = fs.globStatus(new Path(PathGlobs.input(spec, conf)));
+      FileStatus[] matches = PathGlobs.matches(fs, p);
       if (matches == null) {
         return List.of();
       }

@@ -2,12 +2,15 @@ package org.cellspark.io.zarr;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -38,6 +41,9 @@ final class ZarrStore {
 
   /** 3 when the root has a zarr.json, else 2. */
   private final int format;
+
+  /** Format 3's zarr.json documents read so far, by node (the stores read are never written). */
+  private final Map<String, JsonNode> v3Nodes = new ConcurrentHashMap<>();
 
   private ZarrStore(FileSystem fs, Path root, String name) {
     this.fs = fs;
@@ -97,10 +103,18 @@ final class ZarrStore {
     return meta.isMissingNode() ? null : meta.path("attributes");
   }
 
-  /** Format 3's zarr.json of {@code node}; a missing node when there is none. */
+  /**
+   * Format 3's zarr.json of {@code node}; a missing node when there is none. Read once per store
+   * object: a node's kind, metadata and attributes are all in it, and opening an array or a
+   * dataframe asks for two of them (one request each on an object store otherwise).
+   */
   private JsonNode v3(String node) {
-    JsonNode meta = json(key(node, V3_METADATA));
-    return meta == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : meta;
+    return v3Nodes.computeIfAbsent(
+        node,
+        n -> {
+          JsonNode meta = json(key(n, V3_METADATA));
+          return meta == null ? MissingNode.getInstance() : meta;
+        });
   }
 
   private static String key(String node, String file) {
