@@ -45,6 +45,19 @@ public final class RingAllReduce implements Collective {
   private static final int PIECE = 1 << 20;
 
   /**
+   * A worker's connection to its ring broke part-way through a sum: most often because another
+   * worker's task failed (its sockets close as it ends) or was killed, sometimes the network
+   * itself. Its own type, so that whoever runs the worker can tell this consequence from a cause.
+   */
+  public static final class LostRing extends UncheckedIOException {
+    private static final long serialVersionUID = 1L;
+
+    LostRing(String message, IOException cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
    * A worker's listening socket, opened before the workers learn each other's addresses, so that a
    * worker knowing the address can connect at once.
    */
@@ -269,7 +282,7 @@ public final class RingAllReduce implements Collective {
             false);
       }
     } catch (IOException x) {
-      throw new UncheckedIOException(
+      throw new LostRing(
           String.format(
               Locale.ROOT,
               "data-parallel training: worker %d lost its ring (the previous worker at %s, the next"

@@ -34,8 +34,11 @@ public final class FaultInjection {
       "spark.cellspark.test.stopPerturbAfterUnits";
 
   /**
-   * The fine-tune task stops (fails) once it has checkpointed this many epochs, every attempt, so
-   * the job fails part-way with a checkpoint to resume from. Read from the session when the job
+   * The fine-tune task stops (fails) when it has saved its state at the end of this epoch, so the
+   * job fails part-way with a state to resume from. An attempt that resumed from that state does
+   * not save it again and goes on: where Spark runs the task again (a data-parallel training's
+   * barrier stage; a cluster's task retries) the run ends as an uninterrupted one, and where it
+   * does not (a local session's tasks) the rerun command does. Read from the session when the job
    * starts.
    */
   public static final String STOP_FINETUNE_AFTER_EPOCHS =
@@ -43,7 +46,9 @@ public final class FaultInjection {
 
   /**
    * The fine-tune (or pretraining) task stops once it has checkpointed after this many optimizer
-   * steps, part-way through an epoch when it saves within epochs. Read as the one above.
+   * steps or more, part-way through an epoch when it saves within epochs, every attempt (saves
+   * within an epoch follow the clock, so a state after exactly this step may never be saved). Read
+   * as the one above.
    */
   public static final String STOP_FINETUNE_AFTER_STEPS =
       "spark.cellspark.test.stopFinetuneAfterSteps";
@@ -60,7 +65,7 @@ public final class FaultInjection {
      * steps} steps ({@code withinEpoch}: part-way through the next) is where to stop.
      */
     public void check(int epochsDone, int steps, boolean withinEpoch) {
-      if (epochs > 0 && !withinEpoch && epochsDone >= epochs) {
+      if (epochs > 0 && !withinEpoch && epochsDone == epochs) {
         throw new InjectedFault(
             "stopped after epoch " + epochsDone + " (" + STOP_FINETUNE_AFTER_EPOCHS + ")");
       }

@@ -5,9 +5,11 @@ import static org.apache.spark.sql.functions.col;
 
 import java.io.Serializable;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.SparkContext;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.rdd.RDD;
@@ -15,6 +17,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
+import org.cellspark.collective.RingAllReduce;
 import org.cellspark.error.UserException;
 import scala.collection.JavaConverters;
 import scala.reflect.ClassTag$;
@@ -22,12 +25,16 @@ import scala.runtime.AbstractFunction1;
 
 /**
  * Runs one training on {@code n} executors at once: a Spark barrier stage of {@code n} tasks (Spark
- * starts all or none, and when one fails it runs them all again), task {@code i} given every row
- * that every worker needs (a copy each: the training cells) and, task 0 only, the rows only worker
- * 0 needs (the validation cells). What the tasks return is collected (worker 0 returns the result).
+ * starts all or none, and when one fails it stops the others and runs them all again), task {@code
+ * i} given every row that every worker needs (a copy each: the training cells) and, task 0 only,
+ * the rows only worker 0 needs (the validation cells). What the tasks return is collected (worker 0
+ * returns the result).
  */
 public final class DataParallelStage {
   private static final String WORKER = "_worker";
+
+  /** How long a worker whose ring broke waits for Spark to hear of another worker's failure. */
+  static final Duration CAUSE_WAIT = Duration.ofSeconds(20);
 
   private DataParallelStage() {}
 
@@ -83,7 +90,34 @@ public final class DataParallelStage {
             .rdd()
             .barrier()
             .mapPartitions(new OnPartition<>(task), false, ClassTag$.MODULE$.apply(type));
-    return results.toJavaRDD().collect();
+    // Through a shuffle, so that the barrier stage is a map stage: Spark runs a failed barrier
+    // map stage again, every worker anew (up to spark.stage.maxConsecutiveAttempts, 4 by
+    // default), and the workers resume from worker 0's last state; a failed barrier result stage
+    // it never runs again ("Could not recover from a failed barrier ResultStage"), so one lost
+    // executor would end the job. Only worker 0 returns anything, so the order is no matter.
+    return results.toJavaRDD().repartition(1).collect();
+  }
+
+  /**
+   * Waits until Spark stops this task, for at most {@code limit}. A worker whose ring broke is most
+   * often the echo of another worker's failure (an out-of-memory error, a bad batch), and both
+   * tasks end within milliseconds of each other; Spark names the first failure it hears of as the
+   * job's, and stops the other tasks. Waiting here lets the cause be that first failure, so the
+   * user reads it rather than "worker 1 lost its ring". When nothing else failed (the network
+   * broke), the ring's own failure follows {@code limit} later.
+   */
+  static void awaitStop(TaskContext task, Duration limit) {
+    if (task == null) {
+      return;
+    }
+    long end = System.nanoTime() + limit.toNanos();
+    try {
+      while (!task.isInterrupted() && System.nanoTime() < end) {
+        Thread.sleep(50);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** The task as the function of a partition Scala's barrier API takes. */
@@ -101,6 +135,9 @@ public final class DataParallelStage {
     public scala.collection.Iterator<T> apply(scala.collection.Iterator<Row> rows) {
       try {
         return JavaConverters.asScalaIterator(task.call(JavaConverters.asJavaIterator(rows)));
+      } catch (RingAllReduce.LostRing e) {
+        awaitStop(TaskContext.get(), CAUSE_WAIT);
+        throw e;
       } catch (RuntimeException | Error e) {
         throw e;
       } catch (java.io.IOException e) {
