@@ -120,6 +120,16 @@ public final class DataParallelStage {
     }
   }
 
+  /** Whether {@code e} is, or was caused by, a broken ring (a training may wrap it). */
+  static boolean lostRing(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof RingAllReduce.LostRing) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The task as the function of a partition Scala's barrier API takes. */
   private static final class OnPartition<T>
       extends AbstractFunction1<scala.collection.Iterator<Row>, scala.collection.Iterator<T>>
@@ -135,10 +145,10 @@ public final class DataParallelStage {
     public scala.collection.Iterator<T> apply(scala.collection.Iterator<Row> rows) {
       try {
         return JavaConverters.asScalaIterator(task.call(JavaConverters.asJavaIterator(rows)));
-      } catch (RingAllReduce.LostRing e) {
-        awaitStop(TaskContext.get(), CAUSE_WAIT);
-        throw e;
       } catch (RuntimeException | Error e) {
+        if (lostRing(e)) {
+          awaitStop(TaskContext.get(), CAUSE_WAIT);
+        }
         throw e;
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException(e);
