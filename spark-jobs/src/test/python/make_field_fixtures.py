@@ -31,16 +31,24 @@ spark-jobs/src/test/resources/fixtures/field/:
   mouse_ids.h5ad        mouse data keyed by mouse Ensembl IDs (ENSMUSG...).
   mouse_symbols.h5ad    mouse data keyed by mouse-style symbols (Sym01, ...): the same genes as
                         the vocabulary's human symbols (SYM01, ...) once upper-cased.
+  seurat_anndatar.h5ad  a Seurat object of the cells as anndataR's write_h5ad writes it, and
+  seuratdisk.h5ad       as SeuratDisk's SaveH5Seurat + Convert writes it: made by
+                        src/test/r/make_r_fixtures.R (needs Rscript with Debian's r-cran-seurat,
+                        r-bioc-rhdf5 and r-cran-hdf5r); `make_field_fixtures.py r` remakes only
+                        these two.
   expected.json         per fixture, the tokens (V2 fixture vocabulary) and how they were made.
 """
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import warnings
 
 import h5py
 import numpy as np
 import pandas as pd
+import scipy.io
 import scipy.sparse as sp
 
 warnings.filterwarnings("ignore")
@@ -291,10 +299,43 @@ def mouse(var, X):
             "how": "symbols upper-cased onto the vocabulary's gene name dictionary (--cross-species), n_counts computed"}
 
 
+def r_fixtures(var, X, obs):
+    """seurat_anndatar.h5ad and seuratdisk.h5ad: a Seurat object of these cells written as anndataR
+    and SeuratDisk write it, by src/test/r/make_r_fixtures.R (Rscript with Debian's Seurat, rhdf5
+    and hdf5r). Gene IDs are the Seurat object's feature names; n_counts is computed and every
+    cell kept (Seurat's meta.data has nCount_RNA, not n_counts)."""
+    script = os.path.join(base.ROOT, "spark-jobs/src/test/r/make_r_fixtures.R")
+    with tempfile.TemporaryDirectory() as d:
+        scipy.io.mmwrite(os.path.join(d, "counts.mtx"), sp.coo_matrix(X))
+        with open(os.path.join(d, "genes.txt"), "w") as f:
+            f.write("\n".join(var["ensembl_id"]) + "\n")
+        with open(os.path.join(d, "cells.txt"), "w") as f:
+            f.write("\n".join(obs.index) + "\n")
+        obs[["cell_type", "donor"]].to_csv(os.path.join(d, "obs.csv"))
+        for name in ("seurat_anndatar.h5ad", "seuratdisk.h5ad"):
+            path(name)
+        subprocess.run(["Rscript", script, d, OUT], check=True)
+    types = {c: (str(t) if isinstance(t, str) else None) for c, t in zip(obs.index, obs["cell_type"])}
+    detected = {c: int(n) for c, n in zip(obs.index, (X != 0).sum(axis=1))}  # Seurat's nFeature_RNA
+    return {
+        "seurat_anndatar.h5ad": {"tokens": tokens(var, X), "cell_type": types, "genes_detected": detected,
+                                 "how": "counts from layers/counts (csc_matrix), gene IDs from the var index, n_counts computed, every cell kept"},
+        "seuratdisk.h5ad": {"tokens": tokens(var, X), "cell_type": types, "genes_detected": detected,
+                            "how": "counts from raw/X, gene IDs from raw/var's index, n_counts computed, every cell kept"},
+    }
+
+
 def main():
     var = base.atlas_var()
     X = base.atlas_counts(var)
     obs = base.atlas_obs(X)
+    if sys.argv[1:] == ["r"]:  # only the files R writes (the others need no R)
+        with open(os.path.join(OUT, "expected.json")) as f:
+            expected = json.load(f)
+        expected.update(r_fixtures(var, X, obs))
+        with open(os.path.join(OUT, "expected.json"), "w") as f:
+            json.dump(expected, f, indent=1, sort_keys=True)
+        return
     expected = {
         "cellxgene.h5ad": cellxgene(var, X, obs),
         "no_obs_columns.h5ad": no_obs_columns(var, X),
@@ -305,6 +346,7 @@ def main():
         "mudata.h5mu": mudata(var, X, obs),
         "mouse_symbols.h5ad": mouse(var, X),
     }
+    expected.update(r_fixtures(var, X, obs))
     with open(os.path.join(OUT, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1, sort_keys=True)
     print("wrote", os.path.relpath(OUT, base.ROOT), sorted(os.listdir(OUT)), file=sys.stderr)

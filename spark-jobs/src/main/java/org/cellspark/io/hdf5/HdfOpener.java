@@ -51,10 +51,11 @@ public final class HdfOpener implements Serializable {
 
   static {
     // Before any file is read, and every HDF5 file is opened here: LZF datasets otherwise fail
-    // in jHDF (LzfFilter), and its deflate filter is the loom reader's largest cost
-    // (DeflateFilter).
+    // in jHDF (LzfFilter), its deflate filter is the loom reader's largest cost
+    // (DeflateFilter), and R's rhdf5 strings fail its shuffle filter (ShuffleFilter).
     FilterManager.addFilter(new LzfFilter());
     FilterManager.addFilter(new DeflateFilter());
+    FilterManager.addFilter(new ShuffleFilter());
   }
 
   private final Broadcast<SerializableWritable<Configuration>> broadcast;

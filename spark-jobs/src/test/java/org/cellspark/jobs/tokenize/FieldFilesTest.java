@@ -112,6 +112,71 @@ class FieldFilesTest {
     assertThat(tokens(spark, r)).isEqualTo(expectedTokens("cellxgene.h5ad"));
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // A Seurat object written from R (src/test/r/make_r_fixtures.R): by anndataR, the counts in
+  // layers/counts and no X; by SeuratDisk, X the log-normalised data and the counts in raw/X.
+
+  @Test
+  void seuratObjectWrittenByAnndataR(SparkSession spark) {
+    assertThatThrownBy(
+            () -> TokenizeJob.run(spark, options("seurat_anndatar.h5ad", "no-x").build()))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("has no counts at 'X'")
+        .hasMessageContaining("layers/counts");
+    TokenizeResult r =
+        TokenizeJob.run(
+            spark,
+            options("seurat_anndatar.h5ad", "out")
+                .counts("layers/counts")
+                .attribute("cell_type")
+                .attribute("nFeature_RNA")
+                .build());
+    assertThat(tokens(spark, r)).isEqualTo(expectedTokens("seurat_anndatar.h5ad"));
+    assertSeuratAnnotations(spark, r, "seurat_anndatar.h5ad");
+  }
+
+  @Test
+  void seuratObjectWrittenBySeuratDisk(SparkSession spark) {
+    assertThatThrownBy(() -> TokenizeJob.run(spark, options("seuratdisk.h5ad", "x").build()))
+        .hasStackTraceContaining("looks normalised")
+        .hasStackTraceContaining("--counts raw");
+    TokenizeResult r =
+        TokenizeJob.run(
+            spark,
+            options("seuratdisk.h5ad", "out")
+                .counts("raw")
+                .attribute("cell_type")
+                .attribute("nFeature_RNA")
+                .build());
+    assertThat(tokens(spark, r)).isEqualTo(expectedTokens("seuratdisk.h5ad"));
+    assertSeuratAnnotations(spark, r, "seuratdisk.h5ad");
+  }
+
+  /**
+   * The cell types as the atlas has them (a missing one null: code -1 from anndataR, R's
+   * NA_integer_ from SeuratDisk), and Seurat's nFeature_RNA: the cell's genes with a count.
+   */
+  private static void assertSeuratAnnotations(
+      SparkSession spark, TokenizeResult r, String fixture) {
+    JsonNode types = expected.get(fixture).get("cell_type");
+    JsonNode detected = expected.get(fixture).get("genes_detected");
+    List<Row> rows = spark.read().parquet(r.output()).collectAsList();
+    assertThat(rows).hasSize(expected.get(fixture).get("tokens").size());
+    assertThat(rows)
+        .extracting(row -> row.getString(row.fieldIndex("cell_type")))
+        .contains("B cell", "T cell", "monocyte")
+        .containsNull();
+    for (Row row : rows) {
+      String cell = row.getString(row.fieldIndex("cell_id"));
+      assertThat(row.getString(row.fieldIndex("cell_type")))
+          .as(cell)
+          .isEqualTo(types.get(cell).isNull() ? null : types.get(cell).asText());
+      assertThat(((Number) row.get(row.fieldIndex("nFeature_RNA"))).longValue())
+          .as(cell)
+          .isEqualTo(detected.get(cell).asLong());
+    }
+  }
+
   @Test
   void obsWithoutAnyColumn(SparkSession spark) {
     TokenizeResult r = TokenizeJob.run(spark, options("no_obs_columns.h5ad", "out").build());
