@@ -32,14 +32,17 @@ spark-jobs/src/test/resources/fixtures/field/:
   mouse_symbols.h5ad    mouse data keyed by mouse-style symbols (Sym01, ...): the same genes as
                         the vocabulary's human symbols (SYM01, ...) once upper-cased.
   seurat_anndatar.h5ad  a Seurat object of the cells as anndataR's write_h5ad writes it, and
-  seuratdisk.h5ad       as SeuratDisk's SaveH5Seurat + Convert writes it: made by
-                        src/test/r/make_r_fixtures.R (needs Rscript with Debian's r-cran-seurat,
+  seuratdisk.h5ad       as SeuratDisk's SaveH5Seurat + Convert writes it;
+  dropletutils.h5       the cells as DropletUtils' write10xCounts writes a Cell Ranger 3 .h5, and
+  dropletutils_mtx/     a Cell Ranger 3 Matrix Market folder: made by src/test/r/make_r_fixtures.R
+                        (needs Rscript with Debian's r-cran-seurat, r-bioc-dropletutils,
                         r-bioc-rhdf5 and r-cran-hdf5r); `make_field_fixtures.py r` remakes only
-                        these two.
+                        these.
   expected.json         per fixture, the tokens (V2 fixture vocabulary) and how they were made.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -300,20 +303,23 @@ def mouse(var, X):
 
 
 def r_fixtures(var, X, obs):
-    """seurat_anndatar.h5ad and seuratdisk.h5ad: a Seurat object of these cells written as anndataR
-    and SeuratDisk write it, by src/test/r/make_r_fixtures.R (Rscript with Debian's Seurat, rhdf5
-    and hdf5r). Gene IDs are the Seurat object's feature names; n_counts is computed and every
+    """seurat_anndatar.h5ad and seuratdisk.h5ad (a Seurat object of these cells written as anndataR
+    and SeuratDisk write it), dropletutils.h5 and dropletutils_mtx/ (DropletUtils' write10xCounts),
+    by src/test/r/make_r_fixtures.R (Rscript with Debian's Seurat, DropletUtils, rhdf5 and hdf5r). Gene IDs are the Seurat object's feature names; n_counts is computed and every
     cell kept (Seurat's meta.data has nCount_RNA, not n_counts)."""
     script = os.path.join(base.ROOT, "spark-jobs/src/test/r/make_r_fixtures.R")
     with tempfile.TemporaryDirectory() as d:
         scipy.io.mmwrite(os.path.join(d, "counts.mtx"), sp.coo_matrix(X))
         with open(os.path.join(d, "genes.txt"), "w") as f:
             f.write("\n".join(var["ensembl_id"]) + "\n")
+        with open(os.path.join(d, "symbols.txt"), "w") as f:
+            f.write("\n".join(var.index) + "\n")
         with open(os.path.join(d, "cells.txt"), "w") as f:
             f.write("\n".join(obs.index) + "\n")
         obs[["cell_type", "donor"]].to_csv(os.path.join(d, "obs.csv"))
-        for name in ("seurat_anndatar.h5ad", "seuratdisk.h5ad"):
+        for name in ("seurat_anndatar.h5ad", "seuratdisk.h5ad", "dropletutils.h5"):
             path(name)
+        shutil.rmtree(os.path.join(OUT, "dropletutils_mtx"), ignore_errors=True)
         subprocess.run(["Rscript", script, d, OUT], check=True)
     types = {c: (str(t) if isinstance(t, str) else None) for c, t in zip(obs.index, obs["cell_type"])}
     detected = {c: int(n) for c, n in zip(obs.index, (X != 0).sum(axis=1))}  # Seurat's nFeature_RNA
@@ -322,6 +328,8 @@ def r_fixtures(var, X, obs):
                                  "how": "counts from layers/counts (csc_matrix), gene IDs from the var index, n_counts computed, every cell kept"},
         "seuratdisk.h5ad": {"tokens": tokens(var, X), "cell_type": types, "genes_detected": detected,
                             "how": "counts from raw/X, gene IDs from raw/var's index, n_counts computed, every cell kept"},
+        "dropletutils.h5": {"tokens": tokens(var, X), "how": "gene IDs from features/id, n_counts computed, every cell kept"},
+        "dropletutils_mtx": {"tokens": tokens(var, X), "how": "gene IDs from features.tsv.gz, n_counts computed, every cell kept"},
     }
 
 

@@ -6,7 +6,7 @@
 # Needs Debian's r-base-core, r-cran-seurat (Seurat 4.3), r-bioc-rhdf5 and r-cran-hdf5r. The input
 # folder holds the atlas fixtures' 40 cells: counts.mtx (cells x genes), genes.txt (Ensembl IDs,
 # as Seurat users keep them when they read Cell Ranger output by ID), cells.txt and obs.csv
-# (cell_type with a missing value, donor). A real Seurat object is made from them
+# (cell_type with a missing value, donor), symbols.txt (the genes' symbols). A real Seurat object is made from them
 # (CreateSeuratObject, NormalizeData: counts and log-normalised data, meta.data with orig.ident,
 # nCount_RNA, nFeature_RNA and the two columns), then written twice:
 #
@@ -27,11 +27,19 @@
 #                          datasets chunked and gzip-compressed (hdf5r's defaults), strings
 #                          variable-length UTF-8.
 #
+#   dropletutils.h5        DropletUtils' write10xCounts(type = "HDF5", version = "3"), the usual way
+#                          R users write a Cell Ranger file (the real function, Debian's
+#                          r-bioc-dropletutils): fixed-length strings, float64 counts, every
+#                          dataset shuffled and deflated by rhdf5.
+#   dropletutils_mtx/      the same function's type = "sparse": a Cell Ranger 3 Matrix Market
+#                          folder (gzipped; an "integer" matrix).
+#
 # anndataR and SeuratDisk are not Debian packages, so their writers are restated here element by
 # element, with the same rhdf5 and hdf5r calls, from their sources (anndataR:
 # R/rhdf5_write_h5ad_helpers.R, R/from_Seurat.R; SeuratDisk: R/Convert.R, H5SeuratToH5AD).
 
 suppressPackageStartupMessages({
+  library(DropletUtils)
   library(Matrix)
   library(Seurat)
   library(rhdf5)
@@ -201,5 +209,18 @@ seuratdisk <- function(path) {
   f$close_all()
 }
 
+symbols <- readLines(file.path(input, "symbols.txt"))
+for (type in c("HDF5", "sparse")) {
+  write10xCounts(
+    file.path(output, if (type == "HDF5") "dropletutils.h5" else "dropletutils_mtx"),
+    counts,
+    gene.id = rownames(counts),
+    gene.symbol = symbols,
+    barcodes = colnames(counts),
+    type = type,
+    version = "3",
+    overwrite = TRUE
+  )
+}
 anndatar(file.path(output, "seurat_anndatar.h5ad"))
 seuratdisk(file.path(output, "seuratdisk.h5ad"))

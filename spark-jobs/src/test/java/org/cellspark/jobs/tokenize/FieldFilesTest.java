@@ -152,6 +152,15 @@ class FieldFilesTest {
     assertSeuratAnnotations(spark, r, "seuratdisk.h5ad");
   }
 
+  /** DropletUtils' write10xCounts, the R way to a Cell Ranger 3 file or folder. */
+  @Test
+  void cellRangerFilesWrittenByDropletUtils(SparkSession spark) {
+    for (String fixture : List.of("dropletutils.h5", "dropletutils_mtx")) {
+      TokenizeResult r = TokenizeJob.run(spark, options(fixture, fixture + "-out").build());
+      assertThat(tokens(spark, r)).as(fixture).isEqualTo(expectedTokens(fixture));
+    }
+  }
+
   /**
    * The cell types as the atlas has them (a missing one null: code -1 from anndataR, R's
    * NA_integer_ from SeuratDisk), and Seurat's nFeature_RNA: the cell's genes with a count.
