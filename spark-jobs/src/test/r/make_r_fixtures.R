@@ -172,21 +172,22 @@ seuratdisk <- function(path) {
     scalar(g, "encoding-type", "csr_matrix")
     scalar(g, "encoding-version", "0.1.0")
   }
+  # A gene table as Convert writes it: the names in _index, no columns of its own.
+  genes <- function(name, names) {
+    g <- f$create_group(name)
+    scalar(g, "encoding-type", "dataframe")
+    scalar(g, "encoding-version", "0.1.0")
+    put(g, "_index", names)
+    scalar(g, "_index", "_index")
+    g
+  }
   sparse("X", data)
-  var <- f$create_group("var")
-  scalar(var, "encoding-type", "dataframe")
-  scalar(var, "encoding-version", "0.1.0")
-  put(var, "_index", rownames(data))
-  scalar(var, "_index", "_index")
-  put(var, "features", rownames(data))
+  var <- genes("var", rownames(data))
+  put(var, "features", rownames(data)) # Convert's column for a var without any
   var$create_attr(attr_name = "column-order", robj = "features", dtype = utf8)
   f$create_group("raw")
   sparse("raw/X", counts)
-  rawvar <- f$create_group("raw/var")
-  scalar(rawvar, "encoding-type", "dataframe")
-  scalar(rawvar, "encoding-version", "0.1.0")
-  put(rawvar, "_index", rownames(counts))
-  scalar(rawvar, "_index", "_index")
+  genes("raw/var", rownames(counts))
   o <- f$create_group("obs")
   for (column in colnames(meta)) {
     value <- meta[[column]]
