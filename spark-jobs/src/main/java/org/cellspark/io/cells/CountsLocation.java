@@ -31,6 +31,19 @@ public record CountsLocation(String spelling, String matrixPath, String varPath,
         "--counts '%s' is not a counts location; use X, raw or layers/<name>", spelling);
   }
 
+  /**
+   * What to say to a user whose {@code --counts} names no matrix, given the locations the file has
+   * ({@code X}, {@code raw}, {@code layers/NAME}): one of them to pass, {@code layers/counts} first
+   * (R's anndataR writes a Seurat object's counts there and no X).
+   */
+  public static String suggestion(java.util.List<String> available) {
+    if (available.isEmpty()) {
+      return "The file holds no counts matrix (X, raw/X or a layer).";
+    }
+    String first = available.contains("layers/counts") ? "layers/counts" : available.get(0);
+    return "Choose one with --counts " + first + (available.size() > 1 ? " (or another)." : ".");
+  }
+
   /** The same location within the given MuData modality (null or blank: the default). */
   public CountsLocation withModality(String name) {
     return new CountsLocation(

@@ -234,12 +234,12 @@ public final class H5adFile implements AutoCloseable {
     Node n = node(counts.matrixPath());
     if (n == null || isNull(n)) {
       throw UserException.of(
-          "Input %s has no counts at '%s'%s (available: %s). Choose one with --counts X, raw or"
-              + " layers/<name>.",
+          "Input %s has no counts at '%s'%s (available: %s). %s",
           name,
           counts.matrixPath(),
           n == null ? "" : " (it is empty: anndata 0.12 and later write X=None so)",
-          String.join(", ", availableCounts()));
+          String.join(", ", availableCounts()),
+          CountsLocation.suggestion(availableCounts()));
     }
     CountsMatrix m = CountsMatrix.of(name, counts.matrixPath(), n);
     long cells = cellCount();

@@ -143,9 +143,11 @@ public final class AnnDataZarr {
     ZarrCounts m = ZarrCounts.open(store, at);
     if (m == null) {
       throw UserException.of(
-          "Input %s has no counts at '%s' (available: %s). Choose one with --counts X, raw or"
-              + " layers/<name>.",
-          file.name(), at, String.join(", ", availableCounts()));
+          "Input %s has no counts at '%s' (available: %s). %s",
+          file.name(),
+          at,
+          String.join(", ", availableCounts()),
+          CountsLocation.suggestion(availableCounts()));
     }
     long cells = cells();
     long genes = genes(counts).rows();

@@ -121,8 +121,8 @@ class FieldFilesTest {
     assertThatThrownBy(
             () -> TokenizeJob.run(spark, options("seurat_anndatar.h5ad", "no-x").build()))
         .isInstanceOf(UserException.class)
-        .hasMessageContaining("has no counts at 'X'")
-        .hasMessageContaining("layers/counts");
+        .hasMessageContaining("has no counts at 'X' (available: layers/counts, layers/data)")
+        .hasMessageContaining("Choose one with --counts layers/counts (or another).");
     TokenizeResult r =
         TokenizeJob.run(
             spark,
