@@ -31,7 +31,8 @@ spark-jobs/src/test/resources/fixtures/field/:
   mouse_ids.h5ad        mouse data keyed by mouse Ensembl IDs (ENSMUSG...).
   mouse_symbols.h5ad    mouse data keyed by mouse-style symbols (Sym01, ...): the same genes as
                         the vocabulary's human symbols (SYM01, ...) once upper-cased.
-  seurat_anndatar.h5ad  a Seurat object of the cells as anndataR's write_h5ad writes it, and
+  seurat_anndatar.h5ad  a Seurat object of the cells as anndataR's write_h5ad writes it (and
+  seurat_anndatar_gzip.h5ad  with compression = "gzip"), and
   seuratdisk.h5ad       as SeuratDisk's SaveH5Seurat + Convert writes it;
   dropletutils.h5       the cells as DropletUtils' write10xCounts writes a Cell Ranger 3 .h5, and
   dropletutils_mtx/     a Cell Ranger 3 Matrix Market folder: made by src/test/r/make_r_fixtures.R
@@ -317,7 +318,7 @@ def r_fixtures(var, X, obs):
         with open(os.path.join(d, "cells.txt"), "w") as f:
             f.write("\n".join(obs.index) + "\n")
         obs[["cell_type", "donor"]].to_csv(os.path.join(d, "obs.csv"))
-        for name in ("seurat_anndatar.h5ad", "seuratdisk.h5ad", "dropletutils.h5"):
+        for name in ("seurat_anndatar.h5ad", "seurat_anndatar_gzip.h5ad", "seuratdisk.h5ad", "dropletutils.h5"):
             path(name)
         shutil.rmtree(os.path.join(OUT, "dropletutils_mtx"), ignore_errors=True)
         subprocess.run(["Rscript", script, d, OUT], check=True)
@@ -326,6 +327,8 @@ def r_fixtures(var, X, obs):
     return {
         "seurat_anndatar.h5ad": {"tokens": tokens(var, X), "cell_type": types, "genes_detected": detected,
                                  "how": "counts from layers/counts (csc_matrix), gene IDs from the var index, n_counts computed, every cell kept"},
+        "seurat_anndatar_gzip.h5ad": {"tokens": tokens(var, X), "cell_type": types, "genes_detected": detected,
+                                      "how": "as seurat_anndatar.h5ad, written with compression gzip"},
         "seuratdisk.h5ad": {"tokens": tokens(var, X), "cell_type": types, "genes_detected": detected,
                             "how": "counts from raw/X, gene IDs from raw/var's index, n_counts computed, every cell kept"},
         "dropletutils.h5": {"tokens": tokens(var, X), "how": "gene IDs from features/id, n_counts computed, every cell kept"},

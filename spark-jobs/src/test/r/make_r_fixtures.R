@@ -17,6 +17,9 @@
 #                          from meta.data (factors as categoricals, codes -1 where missing), var
 #                          only its index, strings as rhdf5 writes them (variable-length, ASCII),
 #                          an empty column-order as an empty float64 array.
+#   seurat_anndatar_gzip.h5ad  the same with write_h5ad(..., compression = "gzip"): rhdf5's
+#                          shuffle and deflate on every dataset (on strings, HDF5 skips the
+#                          shuffle and applies the deflate).
 #   seuratdisk.h5ad        as SeuratDisk's SaveH5Seurat then Convert(dest = "h5ad") writes it (the
 #                          usual route of 2020-2024, writer hdf5r): X the log-normalised data and
 #                          raw/X the counts, each the genes x cells CSC arrays relabelled csr_matrix
@@ -65,7 +68,7 @@ meta <- seurat[[]]
 # ---------------------------------------------------------------------------------------------
 # anndataR (rhdf5)
 
-anndatar <- function(path) {
+anndatar <- function(path, compression = "none") {
   if (file.exists(path)) file.remove(path)
   f <- H5Fcreate(path, flags = "H5F_ACC_TRUNC", native = FALSE)
   attribute <- function(name, attr, value, scalar = TRUE) {
@@ -83,7 +86,10 @@ anndatar <- function(path) {
   }
   dataset <- function(name, value) {
     dims <- if (!is.null(dim(value))) dim(value) else length(value)
-    h5createDataset(f, name, dims, storage.mode = storage.mode(value), filter = "NONE", native = TRUE)
+    h5createDataset(
+      f, name, dims,
+      storage.mode = storage.mode(value), filter = toupper(compression), native = TRUE
+    )
     h5write(value, f, name, native = TRUE)
   }
   element <- function(value, name) {
@@ -224,4 +230,5 @@ for (type in c("HDF5", "sparse")) {
   )
 }
 anndatar(file.path(output, "seurat_anndatar.h5ad"))
+anndatar(file.path(output, "seurat_anndatar_gzip.h5ad"), compression = "gzip")
 seuratdisk(file.path(output, "seuratdisk.h5ad"))

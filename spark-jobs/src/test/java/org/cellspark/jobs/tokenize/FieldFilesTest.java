@@ -123,16 +123,18 @@ class FieldFilesTest {
         .isInstanceOf(UserException.class)
         .hasMessageContaining("has no counts at 'X' (available: layers/counts, layers/data)")
         .hasMessageContaining("Choose one with --counts layers/counts (or another).");
-    TokenizeResult r =
-        TokenizeJob.run(
-            spark,
-            options("seurat_anndatar.h5ad", "out")
-                .counts("layers/counts")
-                .attribute("cell_type")
-                .attribute("nFeature_RNA")
-                .build());
-    assertThat(tokens(spark, r)).isEqualTo(expectedTokens("seurat_anndatar.h5ad"));
-    assertSeuratAnnotations(spark, r, "seurat_anndatar.h5ad");
+    for (String fixture : List.of("seurat_anndatar.h5ad", "seurat_anndatar_gzip.h5ad")) {
+      TokenizeResult r =
+          TokenizeJob.run(
+              spark,
+              options(fixture, fixture + "-out")
+                  .counts("layers/counts")
+                  .attribute("cell_type")
+                  .attribute("nFeature_RNA")
+                  .build());
+      assertThat(tokens(spark, r)).as(fixture).isEqualTo(expectedTokens(fixture));
+      assertSeuratAnnotations(spark, r, fixture);
+    }
   }
 
   @Test
