@@ -33,7 +33,9 @@ spark-jobs/src/test/resources/fixtures/field/:
                         the vocabulary's human symbols (SYM01, ...) once upper-cased.
   seurat_anndatar.h5ad  a Seurat object of the cells as anndataR's write_h5ad writes it (and
   seurat_anndatar_gzip.h5ad  with compression = "gzip"), and
-  seuratdisk.h5ad       as SeuratDisk's SaveH5Seurat + Convert writes it;
+  seuratdisk.h5ad       as SeuratDisk's SaveH5Seurat + Convert writes it, and
+  seuratdisk.loom       as its as.loom writes it; hdf5r_enums.h5: R's factor and logical as
+                        hdf5r stores them (enums);
   dropletutils.h5       the cells as DropletUtils' write10xCounts writes a Cell Ranger 3 .h5, and
   dropletutils_mtx/     a Cell Ranger 3 Matrix Market folder: made by src/test/r/make_r_fixtures.R
                         (needs Rscript with Debian's r-cran-seurat, r-bioc-dropletutils,
@@ -48,6 +50,7 @@ import subprocess
 import sys
 import tempfile
 import warnings
+import zlib
 
 import h5py
 import numpy as np
@@ -317,20 +320,46 @@ def r_fixtures(var, X, obs):
             f.write("\n".join(var.index) + "\n")
         with open(os.path.join(d, "cells.txt"), "w") as f:
             f.write("\n".join(obs.index) + "\n")
-        obs[["cell_type", "donor"]].to_csv(os.path.join(d, "obs.csv"))
-        for name in ("seurat_anndatar.h5ad", "seurat_anndatar_gzip.h5ad", "seuratdisk.h5ad", "dropletutils.h5"):
+        obs[["cell_type", "donor", "batch", "flag"]].to_csv(os.path.join(d, "obs.csv"))
+        for name in ("seurat_anndatar.h5ad", "seurat_anndatar_gzip.h5ad", "seuratdisk.h5ad", "seuratdisk.loom",
+                     "hdf5r_enums.h5", "dropletutils.h5"):
             path(name)
         shutil.rmtree(os.path.join(OUT, "dropletutils_mtx"), ignore_errors=True)
         subprocess.run(["Rscript", script, d, OUT], check=True)
+
+    def enum_names(dataset):
+        """A 1-D uint8 enum dataset's stored values as member names, None where a value is no
+        member. Read from the stored chunks: hdf5r stores a factor's NA as 255, and the HDF5
+        library's enum conversion (what h5py's reads go through) turns that into another code
+        (hdf5r itself then cannot read the factor back)."""
+        names = {v: k for k, v in h5py.check_enum_dtype(dataset.dtype).items()}
+        stored = []
+        for i in range(dataset.id.get_num_chunks()):
+            _, raw = dataset.id.read_direct_chunk(dataset.id.get_chunk_info(i).chunk_offset)
+            stored.extend(zlib.decompress(raw) if dataset.compression == "gzip" else raw)
+        return [names.get(v) for v in stored[:dataset.shape[0]]]
+
+    with h5py.File(os.path.join(OUT, "seuratdisk.loom"), "r") as f:
+        loom_types = dict(zip([c.decode() for c in f["col_attrs/CellID"][:]], enum_names(f["col_attrs/cell_type"])))
+    with h5py.File(os.path.join(OUT, "hdf5r_enums.h5"), "r") as f:
+        enums = {"factor": enum_names(f["factor"]),
+                 "logical": [{"TRUE": True, "FALSE": False}.get(n) for n in enum_names(f["logical"])]}
     types = {c: (str(t) if isinstance(t, str) else None) for c, t in zip(obs.index, obs["cell_type"])}
     detected = {c: int(n) for c, n in zip(obs.index, (X != 0).sum(axis=1))}  # Seurat's nFeature_RNA
+    batch = {c: (None if pd.isna(b) else int(b)) for c, b in zip(obs.index, obs["batch"])}
+    flag = {c: (None if pd.isna(b) else bool(b)) for c, b in zip(obs.index, obs["flag"])}
     return {
         "seurat_anndatar.h5ad": {"tokens": tokens(var, X), "cell_type": types, "genes_detected": detected,
+                                 "batch": batch, "flag": flag,
                                  "how": "counts from layers/counts (csc_matrix), gene IDs from the var index, n_counts computed, every cell kept"},
         "seurat_anndatar_gzip.h5ad": {"tokens": tokens(var, X), "cell_type": types, "genes_detected": detected,
+                                      "batch": batch, "flag": flag,
                                       "how": "as seurat_anndatar.h5ad, written with compression gzip"},
         "seuratdisk.h5ad": {"tokens": tokens(var, X), "cell_type": types, "genes_detected": detected,
                             "how": "counts from raw/X, gene IDs from raw/var's index, n_counts computed, every cell kept"},
+        "seuratdisk.loom": {"tokens": tokens(var, X), "cell_type": loom_types, "genes_detected": detected,
+                            "how": "counts from layers/counts, gene IDs from row_attrs/Gene, n_counts computed, every cell kept"},
+        "hdf5r_enums.h5": enums,
         "dropletutils.h5": {"tokens": tokens(var, X), "how": "gene IDs from features/id, n_counts computed, every cell kept"},
         "dropletutils_mtx": {"tokens": tokens(var, X), "how": "gene IDs from features.tsv.gz, n_counts computed, every cell kept"},
     }

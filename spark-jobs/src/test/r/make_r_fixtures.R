@@ -6,7 +6,8 @@
 # Needs Debian's r-base-core, r-cran-seurat (Seurat 4.3), r-bioc-rhdf5 and r-cran-hdf5r. The input
 # folder holds the atlas fixtures' 40 cells: counts.mtx (cells x genes), genes.txt (Ensembl IDs,
 # as Seurat users keep them when they read Cell Ranger output by ID), cells.txt and obs.csv
-# (cell_type with a missing value, donor), symbols.txt (the genes' symbols). A real Seurat object is made from them
+# (cell_type with a missing value, donor, batch and flag: an integer and a logical with missing
+# values), symbols.txt (the genes' symbols). A real Seurat object is made from them
 # (CreateSeuratObject, NormalizeData: counts and log-normalised data, meta.data with orig.ident,
 # nCount_RNA, nFeature_RNA and the two columns), then written twice:
 #
@@ -30,6 +31,10 @@
 #                          datasets chunked and gzip-compressed (hdf5r's defaults), strings
 #                          variable-length UTF-8.
 #
+#   seuratdisk.loom        as SeuratDisk's as.loom / SaveLoom writes it (hdf5r): /matrix the
+#                          log-normalised data, layers/counts, col_attrs with CellID and meta.data
+#                          (factors as hdf5r's enums of their levels), row_attrs/Gene.
+#   hdf5r_enums.h5         a factor and a logical (with NA) as hdf5r stores them: enums.
 #   dropletutils.h5        DropletUtils' write10xCounts(type = "HDF5", version = "3"), the usual way
 #                          R users write a Cell Ranger file (the real function, Debian's
 #                          r-bioc-dropletutils): fixed-length strings, float64 counts, every
@@ -60,6 +65,8 @@ obs <- read.csv(file.path(input, "obs.csv"), row.names = 1, na.strings = "", str
 seurat <- suppressWarnings(CreateSeuratObject(counts = counts, project = "atlas"))
 seurat$cell_type <- factor(obs[colnames(seurat), "cell_type"], levels = c("B cell", "T cell", "monocyte"))
 seurat$donor <- obs[colnames(seurat), "donor"]
+seurat$batch <- as.integer(obs[colnames(seurat), "batch"]) # with NAs
+seurat$flag <- as.logical(obs[colnames(seurat), "flag"]) # with NAs
 seurat <- NormalizeData(seurat, verbose = FALSE)
 counts <- GetAssayData(seurat, slot = "counts")
 data <- GetAssayData(seurat, slot = "data")
@@ -113,6 +120,13 @@ anndatar <- function(path, compression = "none") {
     } else if (is.character(value)) {
       dataset(name, value)
       encoding(name, "string-array", "0.2.0")
+    } else if (is.logical(value) && any(is.na(value))) {
+      h5createGroup(f, name)
+      filled <- value
+      filled[is.na(filled)] <- FALSE
+      element(filled, paste0(name, "/values"))
+      element(is.na(value), paste0(name, "/mask"))
+      encoding(name, "nullable-boolean", "0.1.0")
     } else if (is.integer(value) && any(is.na(value))) {
       h5createGroup(f, name)
       filled <- value
@@ -157,6 +171,13 @@ anndatar <- function(path, compression = "none") {
 # ---------------------------------------------------------------------------------------------
 # SeuratDisk (hdf5r)
 
+# SeuratDisk's BoolToInt: how it stores a logical (FALSE 0, TRUE 1, NA 2).
+bool_to_int <- function(x) {
+  x <- as.integer(x)
+  x[is.na(x)] <- 2L
+  x
+}
+
 seuratdisk <- function(path) {
   if (file.exists(path)) file.remove(path)
   utf8 <- H5T_STRING$new(size = Inf)$set_cset(cset = h5const$H5T_CSET_UTF8)
@@ -197,7 +218,9 @@ seuratdisk <- function(path) {
   o <- f$create_group("obs")
   for (column in colnames(meta)) {
     value <- meta[[column]]
-    if (is.factor(value)) {
+    if (is.logical(value)) {
+      put(o, column, bool_to_int(value))
+    } else if (is.factor(value)) {
       put(o, column, as.integer(value) - 1L) # NA stays NA_integer_
       if (!o$exists("__categories")) o$create_group("__categories")
       put(o[["__categories"]], column, levels(value))
@@ -229,6 +252,42 @@ for (type in c("HDF5", "sparse")) {
     overwrite = TRUE
   )
 }
+# SeuratDisk's as.loom (SaveLoom): /matrix the log-normalised data, layers/counts the counts
+# (each transposed to cells x genes in R, which hdf5r stores as genes x cells, loompy's way), the
+# cells' names and meta.data in col_attrs (factors as hdf5r stores them: enums of their levels;
+# logicals through BoolToInt), the feature names in row_attrs/Gene.
+seuratdisk_loom <- function(path) {
+  if (file.exists(path)) file.remove(path)
+  utf8 <- H5T_STRING$new(size = Inf)$set_cset(cset = h5const$H5T_CSET_UTF8)
+  f <- H5File$new(path, mode = "w")
+  f$create_dataset("matrix", robj = as.matrix(t(data)))
+  f$create_group("layers")$create_dataset("counts", robj = as.matrix(t(counts)))
+  cols <- f$create_group("col_attrs")
+  rows <- f$create_group("row_attrs")
+  f$create_group("col_graphs")
+  f$create_group("row_graphs")
+  cols$create_dataset("CellID", robj = colnames(seurat), dtype = utf8)
+  for (column in colnames(meta)) {
+    value <- meta[[column]]
+    if (is.logical(value)) value <- bool_to_int(value)
+    cols$create_dataset(column, robj = value, dtype = if (is.character(value)) utf8 else NULL)
+  }
+  rows$create_dataset("Gene", robj = rownames(data), dtype = utf8)
+  f$close_all()
+}
+
+# hdf5r's own types for an R factor and an R logical, NA included: enums (levels; FALSE, TRUE,
+# NA), as any R package writing with hdf5r stores them.
+hdf5r_enums <- function(path) {
+  if (file.exists(path)) file.remove(path)
+  f <- H5File$new(path, mode = "w")
+  suppressWarnings(f$create_dataset("factor", robj = factor(c("B cell", "T cell", NA, "B cell"))))
+  f$create_dataset("logical", robj = c(TRUE, FALSE, NA, TRUE))
+  f$close_all()
+}
+
 anndatar(file.path(output, "seurat_anndatar.h5ad"))
 anndatar(file.path(output, "seurat_anndatar_gzip.h5ad"), compression = "gzip")
 seuratdisk(file.path(output, "seuratdisk.h5ad"))
+seuratdisk_loom(file.path(output, "seuratdisk.loom"))
+hdf5r_enums(file.path(output, "hdf5r_enums.h5"))

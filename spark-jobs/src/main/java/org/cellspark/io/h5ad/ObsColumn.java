@@ -12,7 +12,9 @@ import io.jhdf.object.datatype.FloatingPoint;
 import io.jhdf.object.datatype.StringData;
 import io.jhdf.object.datatype.VariableLength;
 import java.lang.reflect.Array;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.cellspark.io.cells.ColumnKind;
 import org.cellspark.io.hdf5.ArrayConversions;
@@ -63,7 +65,11 @@ public abstract sealed class ObsColumn
           || "nullable-boolean".equals(encoding)
           || "nullable-string-array".equals(encoding)) {
         Dataset values = (Dataset) g.getChild("values");
-        ColumnKind kind = kindOf(values);
+        // Booleans whatever stores them: h5py's enum, or R's rhdf5 int8 (anndataR).
+        ColumnKind kind =
+            "nullable-boolean".equals(encoding) && values.getDimensions().length == 1
+                ? ColumnKind.BOOLEAN
+                : kindOf(values);
         return kind == null ? null : new Masked(name, kind, values, (Dataset) g.getChild("mask"));
       }
       return null;
@@ -98,8 +104,11 @@ public abstract sealed class ObsColumn
     if (type instanceof StringData || type instanceof VariableLength) {
       return ColumnKind.STRING;
     }
-    if (type instanceof EnumDataType) {
-      return ColumnKind.BOOLEAN; // h5py writes numpy bool as an enum {FALSE, TRUE}
+    if (type instanceof EnumDataType e) {
+      // h5py writes numpy bool as an enum {FALSE, TRUE}, R's hdf5r a logical as {FALSE, TRUE,
+      // NA}; hdf5r also writes an R factor as an enum of its levels (loom files from Seurat),
+      // whose values are the level names.
+      return isBooleanEnum(e) ? ColumnKind.BOOLEAN : ColumnKind.STRING;
     }
     if (type instanceof FloatingPoint) {
       return ColumnKind.DOUBLE;
@@ -180,11 +189,28 @@ public abstract sealed class ObsColumn
     return out;
   }
 
-  /** Enum booleans arrive as their member names. */
-  private static Object[] enumToBoolean(Object[] values) {
+  /** Whether an enum holds booleans: its members are FALSE and TRUE (and R's NA). */
+  private static boolean isBooleanEnum(EnumDataType e) {
+    Set<String> names = new HashSet<>(e.getEnumMapping().values());
+    return names.contains("FALSE") && names.contains("TRUE") && BOOLEAN_MEMBERS.containsAll(names);
+  }
+
+  private static final Set<String> BOOLEAN_MEMBERS = Set.of("FALSE", "TRUE", "NA");
+
+  /**
+   * Booleans as they arrive: an enum's member names (R's NA, or no member, a missing value), or
+   * numbers (R's rhdf5 stores a logical as int8: 0 false, anything else true).
+   */
+  private static Object[] toBooleans(Object[] values) {
     for (int i = 0; i < values.length; i++) {
       if (values[i] instanceof UTF8String s) {
-        values[i] = "TRUE".equalsIgnoreCase(s.toString());
+        String name = s.toString();
+        values[i] =
+            "TRUE".equals(name) ? Boolean.TRUE : "FALSE".equals(name) ? Boolean.FALSE : null;
+      } else if (values[i] instanceof Long n) {
+        values[i] = n != 0;
+      } else if (values[i] instanceof Double d) {
+        values[i] = d != 0;
       }
     }
     return values;
@@ -201,7 +227,7 @@ public abstract sealed class ObsColumn
     @Override
     public Object[] read(long start, int count) {
       Object[] v = slice(values, start, count);
-      return kind() == ColumnKind.BOOLEAN ? enumToBoolean(v) : v;
+      return kind() == ColumnKind.BOOLEAN ? toBooleans(v) : v;
     }
   }
 
@@ -268,7 +294,7 @@ public abstract sealed class ObsColumn
     @Override
     public Object[] read(long start, int count) {
       Object[] v = sliceField(records, name(), start, count);
-      return kind() == ColumnKind.BOOLEAN ? enumToBoolean(v) : v;
+      return kind() == ColumnKind.BOOLEAN ? toBooleans(v) : v;
     }
   }
 
@@ -287,9 +313,9 @@ public abstract sealed class ObsColumn
     public Object[] read(long start, int count) {
       Object[] v = slice(values, start, count);
       if (kind() == ColumnKind.BOOLEAN) {
-        enumToBoolean(v);
+        toBooleans(v);
       }
-      Object[] m = enumToBoolean(slice(mask, start, count));
+      Object[] m = toBooleans(slice(mask, start, count));
       for (int i = 0; i < count; i++) {
         if (Boolean.TRUE.equals(m[i])) {
           v[i] = null;

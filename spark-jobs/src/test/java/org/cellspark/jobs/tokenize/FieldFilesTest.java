@@ -131,9 +131,30 @@ class FieldFilesTest {
                   .counts("layers/counts")
                   .attribute("cell_type")
                   .attribute("nFeature_RNA")
+                  .attribute("flag")
+                  .attribute("batch")
                   .build());
       assertThat(tokens(spark, r)).as(fixture).isEqualTo(expectedTokens(fixture));
       assertSeuratAnnotations(spark, r, fixture);
+      // A logical and an integer with NAs: anndataR's nullable-boolean and nullable-integer,
+      // values and mask in rhdf5's int8; read as booleans and integers, NA as null.
+      JsonNode flags = expected.get(fixture).get("flag");
+      JsonNode batches = expected.get(fixture).get("batch");
+      List<Row> rows = spark.read().parquet(r.output()).collectAsList();
+      assertThat(rows).extracting(row -> row.get(row.fieldIndex("flag"))).contains(true, false);
+      assertThat(rows).extracting(row -> row.get(row.fieldIndex("flag"))).containsNull();
+      assertThat(rows).extracting(row -> row.get(row.fieldIndex("batch"))).containsNull();
+      for (Row row : rows) {
+        String cell = row.getString(row.fieldIndex("cell_id"));
+        JsonNode flag = flags.get(cell);
+        JsonNode batch = batches.get(cell);
+        assertThat(row.get(row.fieldIndex("flag")))
+            .as(cell)
+            .isEqualTo(flag.isNull() ? null : flag.asBoolean());
+        assertThat(row.get(row.fieldIndex("batch")))
+            .as(cell)
+            .isEqualTo(batch.isNull() ? null : batch.asLong());
+      }
     }
   }
 
@@ -154,6 +175,31 @@ class FieldFilesTest {
     assertSeuratAnnotations(spark, r, "seuratdisk.h5ad");
   }
 
+  /**
+   * SeuratDisk's as.loom: /matrix the log-normalised data (refused), the counts in layers/counts,
+   * the feature names in row_attrs/Gene, and meta.data's factors as hdf5r's enums of their levels
+   * (read as their level names; every enum was read as a boolean before).
+   */
+  @Test
+  void seuratObjectWrittenAsLoomBySeuratDisk(SparkSession spark) {
+    assertThatThrownBy(
+            () ->
+                TokenizeJob.run(
+                    spark, options("seuratdisk.loom", "x").geneIdColumn("Gene").build()))
+        .hasStackTraceContaining("looks normalised");
+    TokenizeResult r =
+        TokenizeJob.run(
+            spark,
+            options("seuratdisk.loom", "out")
+                .counts("layers/counts")
+                .geneIdColumn("Gene")
+                .attribute("cell_type")
+                .attribute("nFeature_RNA")
+                .build());
+    assertThat(tokens(spark, r)).isEqualTo(expectedTokens("seuratdisk.loom"));
+    assertSeuratAnnotations(spark, r, "seuratdisk.loom");
+  }
+
   /** DropletUtils' write10xCounts, the R way to a Cell Ranger 3 file or folder. */
   @Test
   void cellRangerFilesWrittenByDropletUtils(SparkSession spark) {
@@ -164,8 +210,9 @@ class FieldFilesTest {
   }
 
   /**
-   * The cell types as the atlas has them (a missing one null: code -1 from anndataR, R's
-   * NA_integer_ from SeuratDisk), and Seurat's nFeature_RNA: the cell's genes with a count.
+   * The cell types as the atlas has them, a missing one null (code -1 from anndataR, R's
+   * NA_integer_ from SeuratDisk, 255 from hdf5r: no member of the loom's enum), and Seurat's
+   * nFeature_RNA: the cell's genes with a count.
    */
   private static void assertSeuratAnnotations(
       SparkSession spark, TokenizeResult r, String fixture) {
