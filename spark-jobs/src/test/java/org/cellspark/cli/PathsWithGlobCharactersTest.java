@@ -7,12 +7,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.io.PathGlobs;
 import org.cellspark.testing.Expected;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
+import org.cellspark.testing.TokenTables;
 import org.cellspark.testing.TwoStateEmbeddings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -162,11 +162,7 @@ class PathsWithGlobCharactersTest {
   }
 
   private static Map<String, List<Integer>> tokensByCell(SparkSession spark, Path table) {
-    Map<String, List<Integer>> out = new TreeMap<>();
-    for (Row row : spark.read().parquet(PathGlobs.literal(table.toString())).collectAsList()) {
-      out.put(row.getString(row.fieldIndex("cell_id")), row.getList(row.fieldIndex("input_ids")));
-    }
-    return out;
+    return TokenTables.tokensByCell(spark, PathGlobs.literal(table.toString()));
   }
 
   private static long count(SparkSession spark, Path table) {

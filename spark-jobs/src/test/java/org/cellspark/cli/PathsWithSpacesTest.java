@@ -6,13 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.testing.Expected;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
+import org.cellspark.testing.TokenTables;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,11 +107,7 @@ class PathsWithSpacesTest {
     args.addAll(List.of(options));
     CliRun r = CliRun.of(args.toArray(new String[0]));
     assertThat(r.exitCode()).as("%s: %s", String.join(" ", args), r.err()).isZero();
-    Map<String, List<Integer>> out = new TreeMap<>();
-    for (Row row : spark.read().parquet(output.toString()).collectAsList()) {
-      out.put(row.getString(row.fieldIndex("cell_id")), row.getList(row.fieldIndex("input_ids")));
-    }
-    return out;
+    return TokenTables.tokensByCell(spark, output.toString());
   }
 
   private static void copyTree(Path from, Path to) throws Exception {

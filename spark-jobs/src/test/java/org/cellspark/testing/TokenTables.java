@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
@@ -70,6 +71,15 @@ public final class TokenTables {
           assertThat(b.get(cell).<Integer>getList(1)).as(cell).isEqualTo(r.<Integer>getList(1));
           assertThat(b.get(cell).getDouble(2)).as("%s n_counts", cell).isEqualTo(r.getDouble(2));
         });
+  }
+
+  /** A Parquet token table's tokens by cell ID (cell IDs sorted). */
+  public static Map<String, List<Integer>> tokensByCell(SparkSession spark, String table) {
+    Map<String, List<Integer>> out = new TreeMap<>();
+    for (Row row : spark.read().parquet(table).collectAsList()) {
+      out.put(row.getString(row.fieldIndex("cell_id")), row.getList(row.fieldIndex("input_ids")));
+    }
+    return out;
   }
 
   /** The columns of a token table (Parquet or a Hugging Face dataset), read as the jobs read it. */

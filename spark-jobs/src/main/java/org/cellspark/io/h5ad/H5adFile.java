@@ -233,13 +233,14 @@ public final class H5adFile implements AutoCloseable {
   public CountsMatrix counts(CountsLocation counts) {
     Node n = node(counts.matrixPath());
     if (n == null || isNull(n)) {
+      List<String> available = availableCounts();
       throw UserException.of(
           "Input %s has no counts at '%s'%s (available: %s). %s",
           name,
           counts.matrixPath(),
           n == null ? "" : " (it is empty: anndata 0.12 and later write X=None so)",
-          String.join(", ", availableCounts()),
-          CountsLocation.suggestion(availableCounts()));
+          String.join(", ", available),
+          CountsLocation.suggestion(available));
     }
     CountsMatrix m = CountsMatrix.of(name, counts.matrixPath(), n);
     long cells = cellCount();

@@ -142,12 +142,10 @@ public final class AnnDataZarr {
     String at = counts.matrixPath();
     ZarrCounts m = ZarrCounts.open(store, at);
     if (m == null) {
+      List<String> available = availableCounts();
       throw UserException.of(
           "Input %s has no counts at '%s' (available: %s). %s",
-          file.name(),
-          at,
-          String.join(", ", availableCounts()),
-          CountsLocation.suggestion(availableCounts()));
+          file.name(), at, String.join(", ", available), CountsLocation.suggestion(available));
     }
     long cells = cells();
     long genes = genes(counts).rows();

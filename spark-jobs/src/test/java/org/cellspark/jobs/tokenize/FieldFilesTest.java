@@ -24,6 +24,7 @@ import org.cellspark.jobs.medians.MediansOptions;
 import org.cellspark.jobs.medians.MediansResult;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
+import org.cellspark.testing.TokenTables;
 import org.cellspark.vocab.Vocabulary;
 import org.cellspark.vocab.VocabularyLoader;
 import org.junit.jupiter.api.BeforeAll;
@@ -70,11 +71,7 @@ class FieldFilesTest {
   }
 
   private static Map<String, List<Integer>> tokens(SparkSession spark, TokenizeResult r) {
-    Map<String, List<Integer>> out = new TreeMap<>();
-    for (Row row : spark.read().parquet(r.output()).collectAsList()) {
-      out.put(row.getString(row.fieldIndex("cell_id")), row.getList(row.fieldIndex("input_ids")));
-    }
-    return out;
+    return TokenTables.tokensByCell(spark, r.output());
   }
 
   // ---------------------------------------------------------------------------------------------
