@@ -39,7 +39,11 @@ class CommandsInOneJvmIT {
     SparkSessionFactory.getOrCreate(
             "stopped-before", Map.of("spark.master", "local[1]", "spark.ui.enabled", "false"))
         .stop();
-    assertThat(SparkSession.getActiveSession().get().sparkContext().isStopped()).isTrue();
+    // Spark 3.5 keeps the stopped session as the thread's active one (what this test is about);
+    // Spark 4.0 clears it, and the commands must run either way.
+    if (SparkSession.getActiveSession().isDefined()) {
+      assertThat(SparkSession.getActiveSession().get().sparkContext().isStopped()).isTrue();
+    }
     assertThat(Main.execute(tokenize(tmp.resolve("first")))).isZero();
     assertThat(Main.execute(tokenize(tmp.resolve("second")))).isZero();
     assertThat(tmp.resolve("second/_cellspark.json")).isRegularFile();

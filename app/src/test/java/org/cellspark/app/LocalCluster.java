@@ -110,7 +110,11 @@ final class LocalCluster {
                 "--conf",
                 "spark.eventLog.dir=" + events.toUri(),
                 "--conf",
-                "spark.eventLog.compress=false"));
+                "spark.eventLog.compress=false",
+                // One file per application, as Spark 3.5 writes by default (4.0 rolls the log
+                // into a folder of files by default).
+                "--conf",
+                "spark.eventLog.rolling.enabled=false"));
     recorded.addAll(sparkSubmitArgs);
     return new Submitted(
         run("org.cellspark.cli.Main", null, recorded, job[0], List.of(job)), events);

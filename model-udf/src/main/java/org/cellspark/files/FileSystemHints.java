@@ -83,16 +83,22 @@ public final class FileSystemHints {
       return e.getMessage();
     }
     String scheme = uri.getScheme();
+    // The connectors must match the Hadoop Spark runs with (3.3.4 for Spark 3.5, 3.4.1 for 4.0).
+    String hadoop = org.apache.hadoop.util.VersionInfo.getVersion();
     String fix =
         switch (scheme == null ? "" : scheme.toLowerCase(Locale.ROOT)) {
           case "s3a" ->
-              "add hadoop-aws 3.3.4 (the version of Spark's Hadoop) to the classpath, e.g."
-                  + " --packages org.apache.hadoop:hadoop-aws:3.3.4";
+              "add hadoop-aws "
+                  + hadoop
+                  + " (the version of Spark's Hadoop) to the classpath, e.g. --packages"
+                  + " org.apache.hadoop:hadoop-aws:"
+                  + hadoop;
           case "s3", "s3n" -> "use s3a:// (Hadoop's S3 connector), or EMRFS's s3:// on EMR";
           case "gs" ->
               "add the Cloud Storage connector (gcs-connector, shaded, for Hadoop 3); Dataproc"
                   + " clusters have it";
-          case "abfs", "abfss", "wasb", "wasbs" -> "add hadoop-azure 3.3.4 to the classpath";
+          case "abfs", "abfss", "wasb", "wasbs" ->
+              "add hadoop-azure " + hadoop + " to the classpath";
           default -> "check the path's scheme, or add the Hadoop connector for it";
         };
     return String.format(
@@ -154,8 +160,16 @@ public final class FileSystemHints {
     return uri.getAuthority() == null ? path : uri.getScheme() + "://" + uri.getAuthority();
   }
 
+  /** AWS SDK v1's (hadoop-aws 3.3, Spark 3.5): "Status Code: 403; Error Code: AccessDenied;". */
   private static final java.util.regex.Pattern STATUS =
       java.util.regex.Pattern.compile("Status Code: (\\d+); Error Code: ([^;]+);");
+
+  /**
+   * AWS SDK v2's (hadoop-aws 3.4, Spark 4.0): "S3Exception: Access Denied (Service: S3, Status
+   * Code: 403, Request ID: ...)", with "null" for the text where the answer had no body (a HEAD).
+   */
+  private static final java.util.regex.Pattern STATUS_V2 =
+      java.util.regex.Pattern.compile("Exception: (.*?) \\(Service: [^,]*, Status Code: (\\d+)");
 
   /**
    * The store's answer in a few words: "403 Forbidden" from the AWS SDK's long text (request IDs,
@@ -170,7 +184,28 @@ public final class FileSystemHints {
       String code = m.group(2).trim();
       return code.startsWith(m.group(1)) ? code : m.group(1) + " " + code;
     }
+    java.util.regex.Matcher v2 = STATUS_V2.matcher(message);
+    if (v2.find()) {
+      String text = v2.group(1).trim();
+      int status = Integer.parseInt(v2.group(2));
+      return status + " " + (text.isEmpty() || text.equals("null") ? httpReason(status) : text);
+    }
     return firstLine(message);
+  }
+
+  /** The standard reason phrase of the HTTP statuses a store answers with. */
+  private static String httpReason(int status) {
+    return switch (status) {
+      case 400 -> "Bad Request";
+      case 401 -> "Unauthorized";
+      case 403 -> "Forbidden";
+      case 404 -> "Not Found";
+      case 409 -> "Conflict";
+      case 412 -> "Precondition Failed";
+      case 500 -> "Internal Server Error";
+      case 503 -> "Service Unavailable";
+      default -> "from the store";
+    };
   }
 
   private static String firstLine(String message) {

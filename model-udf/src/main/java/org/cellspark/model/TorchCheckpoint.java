@@ -33,6 +33,9 @@ final class TorchCheckpoint {
 
   private TorchCheckpoint() {}
 
+  // ZipFile(File) is deprecated from Commons Compress 1.26 (Spark 4.0's version) in favour of a
+  // builder that 1.23 (Spark 3.5's) does not have; it works the same in both.
+  @SuppressWarnings("deprecation")
   static WeightsFile read(Path path) {
     try (ZipFile zip = new ZipFile(path.toFile())) {
       String prefix = prefix(path, zip);

@@ -44,7 +44,7 @@ public final class CellsparkExtensions
                 "",
                 "",
                 "java_udf"),
-            new SqlFunctions.EmbedBuilder()));
+            builder(new SqlFunctions.EmbedBuilder())));
     extensions.injectTableFunction(
         new Tuple3<>(
             FunctionIdentifier.apply("geneformer_embed_table"),
@@ -61,7 +61,18 @@ public final class CellsparkExtensions
                 "",
                 "",
                 "java_udf"),
-            new SqlFunctions.EmbedTableBuilder()));
+            builder(new SqlFunctions.EmbedTableBuilder())));
     return BoxedUnit.UNIT;
+  }
+
+  /**
+   * A function builder as the extension point's type: a function of Scala's {@code Seq} of
+   * arguments, which is {@code scala.collection.Seq} on Scala 2.12 and {@code
+   * scala.collection.immutable.Seq} on 2.13. The builders take the first, which the second extends,
+   * so one class serves both.
+   */
+  @SuppressWarnings("unchecked")
+  private static <B> B builder(Object function) {
+    return (B) function;
   }
 }

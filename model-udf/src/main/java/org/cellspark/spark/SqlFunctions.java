@@ -4,7 +4,6 @@ import ai.djl.Device;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.RuntimeConfig;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
@@ -79,7 +78,7 @@ final class SqlFunctions {
       UserDefinedFunction udf =
           functions.udf(
               new EmbedOne(model, settings), DataTypes.createArrayType(DataTypes.FloatType, false));
-      return udf.apply(new Column(args.apply(0))).expr();
+      return SparkLine.call(udf, args.apply(0));
     }
   }
 

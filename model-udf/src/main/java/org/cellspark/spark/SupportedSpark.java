@@ -1,46 +1,79 @@
 package org.cellspark.spark;
 
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.cellspark.error.UserException;
 
 /**
- * The Spark a session of Cellspark's runs on: the one it is built for, Apache Spark 3.5 on Scala
- * 2.12. On another (a Spark 4 cluster: Scala 2.13, changed internal APIs) the JVM starts, the
- * session too, and the first job fails deep inside with a NoSuchMethodError, which read as
- * "internal error: this is a bug in Cellspark". Checked where every session is made, as Java is,
- * and where every job starts.
+ * The Spark a session of Cellspark's runs on: the line this build is for ({@link SparkLine}: Apache
+ * Spark 3.5 on Scala 2.12 by default, Spark 4.0 on Scala 2.13 with {@code -Pspark-4.0}). On another
+ * (Scala's collections differ between 2.12 and 2.13, and Spark's internal APIs between lines) the
+ * JVM starts, the session too, and the first job fails deep inside with a NoSuchMethodError, which
+ * read as "internal error: this is a bug in Cellspark". Checked where every session is made, as
+ * Java is, and where every job starts.
  */
 public final class SupportedSpark {
-  /** The Spark line Cellspark is built and tested for. */
-  static final String LINE = "3.5";
+  /** Each Spark line Cellspark builds for, with that line's Scala and how to build for it. */
+  private static final Map<String, Build> BUILDS =
+      Map.of(
+          "3.5", new Build("2.12", "", "mvn -DskipTests package"),
+          "4.0", new Build("2.13", "spark-4.0", "mvn -Pspark-4.0 -DskipTests package"));
 
-  static final String SCALA = "2.12";
+  private record Build(String scala, String profile, String command) {
+    String jar() {
+      return profile.isEmpty()
+          ? "app/target/cellspark-app-<version>.jar"
+          : "app/target/" + profile + "/cellspark-app-<version>-" + profile + ".jar";
+    }
+  }
 
   private SupportedSpark() {}
 
   /**
-   * What is wrong with running on Spark {@code spark} (null: one too different to say) with Scala
-   * {@code scala}, if anything.
+   * What is wrong with running a build for Spark {@code line} on Scala {@code lineScala} on Spark
+   * {@code spark} (null: one too different to say) with Scala {@code scala}, if anything.
    */
-  static Optional<String> problem(String spark, String scala) {
-    boolean sparkFits = spark != null && (spark.equals(LINE) || spark.startsWith(LINE + "."));
-    boolean scalaFits = scala != null && (scala.equals(SCALA) || scala.startsWith(SCALA + "."));
-    if (sparkFits && scalaFits) {
+  static Optional<String> problem(String line, String lineScala, String spark, String scala) {
+    if (fits(spark, line) && fits(scala, lineScala)) {
       return Optional.empty();
+    }
+    String mismatch =
+        String.format(
+            Locale.ROOT,
+            "This Cellspark is built for Apache Spark %s with Scala %s, and this JVM runs Spark %s"
+                + " with Scala %s.",
+            line,
+            lineScala,
+            spark == null ? "of another line" : spark,
+            scala == null ? "unknown" : scala);
+    for (Map.Entry<String, Build> other : BUILDS.entrySet()) {
+      Build build = other.getValue();
+      if (!other.getKey().equals(line)
+          && fits(spark, other.getKey())
+          && fits(scala, build.scala())) {
+        return Optional.of(
+            String.format(
+                Locale.ROOT,
+                "%s Use Cellspark's build for Spark %s: the application jar %s, made by %s.",
+                mismatch,
+                other.getKey(),
+                build.jar(),
+                build.command()));
+      }
     }
     return Optional.of(
         String.format(
             Locale.ROOT,
-            "This Cellspark is built for Apache Spark %s with Scala %s, and this JVM runs Spark %s"
-                + " with Scala %s. Run it on a Spark %s cluster (EMR 7, Dataproc 2.2, or any"
-                + " spark-submit of Spark %s), or on the Spark it bundles: bin/cellspark.",
-            LINE,
-            SCALA,
-            spark == null ? "of another line" : spark,
-            scala == null ? "unknown" : scala,
-            LINE,
-            LINE));
+            "%s Run it on Spark 3.5 (Scala 2.12; EMR 7, Dataproc 2.2) with the default build, or"
+                + " on Spark 4.0 (Scala 2.13) with the build %s makes; or on the Spark it bundles:"
+                + " bin/cellspark.",
+            mismatch,
+            BUILDS.get("4.0").command()));
+  }
+
+  private static boolean fits(String version, String line) {
+    return version != null && (version.equals(line) || version.startsWith(line + "."));
   }
 
   /**
@@ -48,7 +81,7 @@ public final class SupportedSpark {
    * and where a job starts on one made elsewhere (a notebook's).
    */
   public static void require() {
-    problem(sparkVersion(), scalaVersion())
+    problem(SparkLine.SPARK, SparkLine.SCALA, sparkVersion(), scalaVersion())
         .ifPresent(
             message -> {
               throw new UserException(message);

@@ -25,6 +25,23 @@ class FileSystemHintsTest {
         .startsWith("access to s3a://atlases was refused (403 AccessDenied); the credentials S3A")
         .doesNotContain("Request ID");
 
+    // AWS SDK v2's words (hadoop-aws 3.4, the Spark 4.0 build), for a HEAD (no body) and a GET.
+    IOException head =
+        new AccessDeniedException(
+            "s3a://atlases/a.h5ad: getFileStatus on s3a://atlases/a.h5ad:"
+                + " software.amazon.awssdk.services.s3.model.S3Exception: null (Service: S3,"
+                + " Status Code: 403, Request ID: 5410D05AA229A22B):null");
+    assertThat(FileSystemHints.explain("s3a://atlases/a.h5ad", head))
+        .startsWith("access to s3a://atlases was refused (403 Forbidden); the credentials S3A");
+    IOException get =
+        new AccessDeniedException(
+            "s3a://atlases/a.h5ad: open s3a://atlases/a.h5ad at 0 on s3a://atlases/a.h5ad:"
+                + " software.amazon.awssdk.services.s3.model.S3Exception: Access Denied (Service:"
+                + " S3, Status Code: 403, Request ID: 1A2B, Extended Request ID:"
+                + " xyz):AccessDenied");
+    assertThat(FileSystemHints.explain("s3a://atlases/a.h5ad", get))
+        .startsWith("access to s3a://atlases was refused (403 Access Denied); the credentials S3A");
+
     IOException hdfs =
         new IOException(
             "write failed",

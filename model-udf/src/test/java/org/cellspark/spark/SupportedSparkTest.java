@@ -8,33 +8,55 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Which Spark a session may be made on: the 3.5 line on Scala 2.12, what Cellspark is built for. A
- * Spark 4 cluster (Scala 2.13) let the session start and failed the first job with a
- * NoSuchMethodError, reported as an internal error; checked by hand with Spark 4.0.1's own jars in
- * place of 3.5's (the application jar's Main then exits 2 with the message below).
+ * Which Spark a session may be made on: the line the build is for, 3.5 on Scala 2.12 by default or
+ * 4.0 on Scala 2.13 with -Pspark-4.0. A Spark 4 cluster let the 3.5 build's session start and
+ * failed the first job with a NoSuchMethodError, reported as an internal error; checked by hand
+ * with Spark 4.0.1's own jars in place of 3.5's (the application jar's Main then exits 2 with the
+ * message below).
  */
 @ExtendWith(SharedSpark.class)
 class SupportedSparkTest {
   @Test
-  void theSpark35LineOnScala212RunsAndOthersAreRefusedWithTheWayOut() {
-    assertThat(SupportedSpark.problem("3.5.9", "2.12.18")).isEmpty();
-    assertThat(SupportedSpark.problem("3.5.0", "2.12.17")).isEmpty();
-    assertThat(SupportedSpark.problem("3.4.1", "2.12.17")).isPresent();
-    assertThat(SupportedSpark.problem("3.5.1", "2.13.8")).isPresent();
-    assertThat(SupportedSpark.problem("3.50.0", "2.12.18")).isPresent();
-    assertThat(SupportedSpark.problem("4.0.1", "2.13.16"))
+  void theBuildsOwnLineRunsAndOthersAreRefusedWithTheWayOut() {
+    assertThat(SupportedSpark.problem("3.5", "2.12", "3.5.9", "2.12.18")).isEmpty();
+    assertThat(SupportedSpark.problem("3.5", "2.12", "3.5.0", "2.12.17")).isEmpty();
+    assertThat(SupportedSpark.problem("4.0", "2.13", "4.0.1", "2.13.16")).isEmpty();
+    assertThat(SupportedSpark.problem("3.5", "2.12", "3.4.1", "2.12.17")).isPresent();
+    assertThat(SupportedSpark.problem("3.5", "2.12", "3.5.1", "2.13.8")).isPresent();
+    assertThat(SupportedSpark.problem("3.5", "2.12", "3.50.0", "2.12.18")).isPresent();
+    assertThat(SupportedSpark.problem("4.0", "2.13", "4.1.1", "2.13.17")).isPresent();
+    assertThat(SupportedSpark.problem("3.5", "2.12", "4.0.1", "2.13.16"))
         .hasValue(
             "This Cellspark is built for Apache Spark 3.5 with Scala 2.12, and this JVM runs Spark"
-                + " 4.0.1 with Scala 2.13.16. Run it on a Spark 3.5 cluster (EMR 7, Dataproc 2.2,"
-                + " or any spark-submit of Spark 3.5), or on the Spark it bundles: bin/cellspark.");
-    assertThat(SupportedSpark.problem(null, "2.13.16"))
+                + " 4.0.1 with Scala 2.13.16. Use Cellspark's build for Spark 4.0: the application"
+                + " jar app/target/spark-4.0/cellspark-app-<version>-spark-4.0.jar, made by mvn"
+                + " -Pspark-4.0 -DskipTests package.");
+    assertThat(SupportedSpark.problem("4.0", "2.13", "3.5.9", "2.12.18"))
+        .hasValue(
+            "This Cellspark is built for Apache Spark 4.0 with Scala 2.13, and this JVM runs Spark"
+                + " 3.5.9 with Scala 2.12.18. Use Cellspark's build for Spark 3.5: the application"
+                + " jar app/target/cellspark-app-<version>.jar, made by mvn -DskipTests package.");
+    assertThat(SupportedSpark.problem("3.5", "2.12", "3.4.1", "2.12.17"))
+        .hasValue(
+            "This Cellspark is built for Apache Spark 3.5 with Scala 2.12, and this JVM runs Spark"
+                + " 3.4.1 with Scala 2.12.17. Run it on Spark 3.5 (Scala 2.12; EMR 7, Dataproc"
+                + " 2.2) with the default build, or on Spark 4.0 (Scala 2.13) with the build mvn"
+                + " -Pspark-4.0 -DskipTests package makes; or on the Spark it bundles:"
+                + " bin/cellspark.");
+    assertThat(SupportedSpark.problem("3.5", "2.12", null, "2.13.16"))
         .hasValueSatisfying(m -> assertThat(m).contains("runs Spark of another line"));
   }
 
-  /** The Spark the build brings passes the check every session makes. */
+  /** The Spark the build brings passes the check every session makes, whichever line it is. */
   @Test
   void theBuildsOwnSparkPasses(SparkSession spark) {
-    assertThat(SupportedSpark.problem(spark.version(), scala.util.Properties.versionNumberString()))
+    assertThat(spark.version()).startsWith(SparkLine.SPARK + ".");
+    assertThat(
+            SupportedSpark.problem(
+                SparkLine.SPARK,
+                SparkLine.SCALA,
+                spark.version(),
+                scala.util.Properties.versionNumberString()))
         .isEmpty();
   }
 }

@@ -49,10 +49,14 @@ public final class Main implements Runnable {
 
   /**
    * How Spark's DAGScheduler words a job it cancelled (a job group's, a tag's, all jobs'): "Job 3
-   * cancelled part of cancelled job group paragraph-1".
+   * cancelled part of cancelled job group paragraph-1"; Spark 4 adds its error class before and its
+   * SQL state after ("[SPARK_JOB_CANCELLED] Job 3 cancelled ... SQLSTATE: XXKDA"). Group 1 is the
+   * sentence alone.
    */
   private static final java.util.regex.Pattern CANCELLED_JOB =
-      java.util.regex.Pattern.compile("^Job \\d+ cancelled\\b.*", java.util.regex.Pattern.DOTALL);
+      java.util.regex.Pattern.compile(
+          "^(?:\\[SPARK_JOB_CANCELLED\\] )?(Job \\d+ cancelled\\b.*?)(?: SQLSTATE: \\w+)?$",
+          java.util.regex.Pattern.DOTALL);
 
   /** The run's log file (bin/cellspark sets it; conf/log4j2.properties writes there). */
   static final String LOG_FILE_PROPERTY = "cellspark.log.file";
@@ -280,7 +284,11 @@ public final class Main implements Runnable {
     Throwable c =
         Causes.first(
             e, t -> t.getMessage() != null && CANCELLED_JOB.matcher(t.getMessage()).matches());
-    return c == null ? null : c.getMessage();
+    if (c == null) {
+      return null;
+    }
+    java.util.regex.Matcher m = CANCELLED_JOB.matcher(c.getMessage());
+    return m.matches() ? m.group(1) : c.getMessage();
   }
 
   /**

@@ -7,6 +7,7 @@ import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.SparkException;
 import org.cellspark.error.UserException;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -73,6 +74,9 @@ class MainTest {
     @CommandLine.Option(names = "--bug")
     boolean bug;
 
+    @CommandLine.Option(names = "--cancelled")
+    String cancelled;
+
     @Override
     public Integer call() {
       if (assertion) {
@@ -106,6 +110,10 @@ class MainTest {
       }
       if (stopped) {
         throw new IllegalStateException("Cannot call methods on a stopped SparkContext.");
+      }
+      if (cancelled != null) {
+        // How the DAGScheduler words a cancelled job group's job, as the driver's call sees it.
+        throw new IllegalStateException("Job aborted", new SparkException(cancelled));
       }
       if (bug) {
         // As from an executor: one of Cellspark's own invariants, wrapped in Spark's task failure.
@@ -166,6 +174,27 @@ class MainTest {
     assertThat(heap.toString())
         .startsWith("error: the job ran out of memory")
         .doesNotContain("\tat ");
+  }
+
+  /** Spark 3.5's words, and Spark 4.0's with its error class and SQL state, read alike. */
+  @Test
+  void aCancelledJobEndsWith130AndSparksSentence() {
+    for (String words :
+        List.of(
+            "Job 654 cancelled part of cancelled job group paragraph-1",
+            "[SPARK_JOB_CANCELLED] Job 654 cancelled part of cancelled job group paragraph-1"
+                + " SQLSTATE: XXKDA")) {
+      StringWriter err = new StringWriter();
+      CommandLine cl = Main.commandLine().addSubcommand(new Fail());
+      cl.setErr(new PrintWriter(err, true));
+      assertThat(cl.execute("fail", "--cancelled", words)).as(words).isEqualTo(130);
+      assertThat(err.toString())
+          .as(words)
+          .startsWith(
+              "cancelled: Job 654 cancelled part of cancelled job group paragraph-1; no output was"
+                  + " written")
+          .doesNotContain("\tat ");
+    }
   }
 
   @Test

@@ -18,6 +18,9 @@ public final class H5adDataSource implements RelationProvider, DataSourceRegiste
     return "h5ad";
   }
 
+  // scala.collection.JavaConverters is deprecated on Scala 2.13 (Spark 4.0) for a class that
+  // 2.12 (Spark 3.5) lacks; it is there on both, so one source serves both builds.
+  @SuppressWarnings("deprecation")
   @Override
   public BaseRelation createRelation(SQLContext sqlContext, Map<String, String> parameters) {
     return new H5adRelation(sqlContext, H5adOptions.from(JavaConverters.mapAsJavaMap(parameters)));

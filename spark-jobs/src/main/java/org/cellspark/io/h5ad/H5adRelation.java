@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.stream.StreamSupport;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.network.util.JavaUtils;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SQLContext;
@@ -213,7 +214,10 @@ public final class H5adRelation extends BaseRelation implements PrunedScan {
   int[] plan(boolean readsMatrix, int defaultParallelism) {
     int n = files.size();
     int[] out = new int[n];
-    long maxBytes = sqlContext.conf().filesMaxPartitionBytes();
+    // Read through the public getConf (the SQL conf object is not API on Spark 4), as Spark
+    // parses it: bytes, or a number with a unit such as 256m.
+    long maxBytes =
+        JavaUtils.byteStringAsBytes(sqlContext.getConf("spark.sql.files.maxPartitionBytes"));
     long totalCells = Math.max(1, files.stream().mapToLong(FileInfo::cells).sum());
     long totalBytes = Math.max(1, files.stream().mapToLong(FileInfo::matrixBytes).sum());
     int wanted =

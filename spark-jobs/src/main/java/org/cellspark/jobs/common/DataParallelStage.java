@@ -141,6 +141,9 @@ public final class DataParallelStage {
       this.task = task;
     }
 
+    // scala.collection.JavaConverters is deprecated on Scala 2.13 (Spark 4.0) for a class that
+    // 2.12 (Spark 3.5) lacks; it is there on both, so one source serves both builds.
+    @SuppressWarnings("deprecation")
     @Override
     public scala.collection.Iterator<T> apply(scala.collection.Iterator<Row> rows) {
       try {

@@ -157,6 +157,9 @@ public final class JobScope implements AutoCloseable {
       this.tag = tag;
     }
 
+    // scala.collection.JavaConverters is deprecated on Scala 2.13 (Spark 4.0) for a class that
+    // 2.12 (Spark 3.5) lacks; it is there on both, so one source serves both builds.
+    @SuppressWarnings("deprecation")
     @Override
     public void onJobStart(SparkListenerJobStart e) {
       if (e.properties() != null && tagged(e.properties().getProperty(TAGS))) {
