@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -66,8 +65,7 @@ class AirflowDagsTest {
     List<String> pipeline = new ArrayList<>();
     d.get("pipeline").forEach(n -> pipeline.add(n.asText()));
     assertThat(pipeline).containsExactly("tokenize", "embed", "perturb", "stats");
-    for (Iterator<Map.Entry<String, JsonNode>> it = d.get("jobs").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> job = it.next();
+    for (Map.Entry<String, JsonNode> job : d.get("jobs").properties()) {
       List<String> args = new ArrayList<>();
       job.getValue().forEach(n -> args.add(n.asText()));
       assertThat(args.get(0))
@@ -116,8 +114,7 @@ class AirflowDagsTest {
     List<String> defaults = new ArrayList<>();
     d.at("/dag_args/default_args").forEach(n -> defaults.add(n.asText()));
     assertThat(defaults).contains("retries", "retry_delay");
-    for (Iterator<Map.Entry<String, JsonNode>> it = d.get("dags").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> dag = it.next();
+    for (Map.Entry<String, JsonNode> dag : d.get("dags").properties()) {
       dag.getValue()
           .get("operator_keywords")
           .forEach(

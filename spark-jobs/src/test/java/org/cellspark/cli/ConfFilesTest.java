@@ -112,8 +112,8 @@ class ConfFilesTest {
       byName
           .get(c)
           .get("Properties")
-          .fields()
-          .forEachRemaining(e -> yarn.put(e.getKey(), e.getValue().asText()));
+          .properties()
+          .forEach(e -> yarn.put(e.getKey(), e.getValue().asText()));
     }
     assertThat(yarn)
         .containsAllEntriesOf(YARN_GPU)
@@ -144,8 +144,8 @@ class ConfFilesTest {
     byName
         .get("spark-defaults")
         .get("Properties")
-        .fields()
-        .forEachRemaining(e -> spark.put(e.getKey(), e.getValue().asText()));
+        .properties()
+        .forEach(e -> spark.put(e.getKey(), e.getValue().asText()));
     assertThat(spark).isEqualTo(sparkDefaults(CONF.resolve("emr/spark-defaults-gpu.conf")));
   }
 

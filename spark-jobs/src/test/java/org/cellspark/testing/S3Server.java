@@ -42,7 +42,13 @@ public final class S3Server implements AutoCloseable {
    */
   public static S3Server start(Path work, String... buckets)
       throws IOException, InterruptedException {
-    Path jar = Fixtures.repositoryRoot().resolve("spark-jobs/target/s3proxy/s3proxy.jar");
+    // Where this build put it (Maven says, as a build for Spark 4.0 builds under target/spark-4.0),
+    // else the default build's place (a benchmark run outside Maven).
+    String built = System.getProperty("s3proxy.jar");
+    Path jar =
+        built != null
+            ? Path.of(built)
+            : Fixtures.repositoryRoot().resolve("spark-jobs/target/s3proxy/s3proxy.jar");
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(
           jar + " is missing: the build copies it in generate-test-resources (mvn test)");

@@ -226,7 +226,7 @@ final class ZarrArray {
           // A compressor: numcodecs' form ({"id": ..., configuration...}), which Compressors reads.
           com.fasterxml.jackson.databind.node.ObjectNode asV2 =
               JsonNodeFactory.instance.objectNode().put("id", name);
-          conf.fields().forEachRemaining(f -> asV2.set(f.getKey(), f.getValue()));
+          conf.properties().forEach(f -> asV2.set(f.getKey(), f.getValue()));
           compressors.add(asV2);
         }
       }

@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
@@ -65,8 +64,7 @@ class MediansJobTest {
     JsonNode e = expected.get("csr_float32_gzip.h5ad");
     Vocabulary v = VocabularyLoader.load(folder(r));
     assertThat(r.genesWritten()).isEqualTo(e.size());
-    for (Iterator<Map.Entry<String, JsonNode>> it = e.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> g = it.next();
+    for (Map.Entry<String, JsonNode> g : e.properties()) {
       assertThat(v.median(g.getKey()))
           .as(g.getKey())
           .isCloseTo(
@@ -152,8 +150,7 @@ class MediansJobTest {
     JsonNode e = expected.get("classify_atlas.h5ad");
     double worst = 0;
     double worstCommon = 0; // genes in 100 cells or more
-    for (Iterator<Map.Entry<String, JsonNode>> it = e.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> g = it.next();
+    for (Map.Entry<String, JsonNode> g : e.properties()) {
       double m = g.getValue().get("median").asDouble();
       assertThat(ve.median(g.getKey())).as(g.getKey()).isCloseTo(m, within(1e-9 * m));
       // Below 100,000 cells per gene, percentile_approx returns one of the middle values.

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,9 +59,7 @@ class FieldFilesTest {
   /** The fixture's expected tokens per cell. */
   private static Map<String, List<Integer>> expectedTokens(String fixture) {
     Map<String, List<Integer>> out = new TreeMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = expected.get(fixture).get("tokens").fields();
-        it.hasNext(); ) {
-      Map.Entry<String, JsonNode> cell = it.next();
+    for (Map.Entry<String, JsonNode> cell : expected.get(fixture).get("tokens").properties()) {
       List<Integer> ids = new ArrayList<>();
       cell.getValue().forEach(v -> ids.add(v.asInt()));
       out.put(cell.getKey(), ids);
@@ -279,8 +276,8 @@ class FieldFilesTest {
     Vocabulary v = VocabularyLoader.load(Path.of(java.net.URI.create(r.output())));
     JsonNode e = expected.get("cellxgene.h5ad").get("medians");
     assertThat(r.genesWritten()).isEqualTo(e.size());
-    e.fields()
-        .forEachRemaining(
+    e.properties()
+        .forEach(
             g ->
                 assertThat(v.median(g.getKey()))
                     .as(g.getKey())

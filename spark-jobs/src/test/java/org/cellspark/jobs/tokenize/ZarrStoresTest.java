@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -60,9 +59,7 @@ class ZarrStoresTest {
 
   private static Map<String, List<Integer>> expectedTokens(String store) {
     Map<String, List<Integer>> out = new TreeMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = expected.get(store).get("tokens").fields();
-        it.hasNext(); ) {
-      Map.Entry<String, JsonNode> cell = it.next();
+    for (Map.Entry<String, JsonNode> cell : expected.get(store).get("tokens").properties()) {
       List<Integer> ids = new ArrayList<>();
       cell.getValue().forEach(v -> ids.add(v.asInt()));
       out.put(cell.getKey(), ids);
@@ -173,8 +170,8 @@ class ZarrStoresTest {
     Vocabulary v = VocabularyLoader.load(Path.of(java.net.URI.create(r.output())));
     JsonNode e = expected.get("cellxgene.zarr").get("medians");
     assertThat(r.genesWritten()).isEqualTo(e.size());
-    e.fields()
-        .forEachRemaining(
+    e.properties()
+        .forEach(
             g ->
                 assertThat(v.median(g.getKey()))
                     .as(g.getKey())
