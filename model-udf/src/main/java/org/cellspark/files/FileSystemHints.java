@@ -165,8 +165,9 @@ public final class FileSystemHints {
       java.util.regex.Pattern.compile("Status Code: (\\d+); Error Code: ([^;]+);");
 
   /**
-   * AWS SDK v2's (hadoop-aws 3.4, Spark 4.0): "S3Exception: Access Denied (Service: S3, Status
-   * Code: 403, Request ID: ...)", with "null" for the text where the answer had no body (a HEAD).
+   * AWS SDK v2's (hadoop-aws 3.4 and later, Spark 4): "S3Exception: Access Denied (Service: S3,
+   * Status Code: 403, Request ID: ...)", with "null" for the text where the answer had no body (a
+   * HEAD).
    */
   private static final java.util.regex.Pattern STATUS_V2 =
       java.util.regex.Pattern.compile("Exception: (.*?) \\(Service: [^,]*, Status Code: (\\d+)");

@@ -83,7 +83,7 @@ public final class RemoteCopies {
     List<FileStatus> files = new ArrayList<>();
     boolean folder;
     try {
-      FileSystem fs = path.getFileSystem(conf);
+      FileSystem fs = FileSystems.of(path, conf);
       FileStatus status;
       try {
         status = fs.getFileStatus(path);

@@ -78,7 +78,7 @@ final class SqlFunctions {
       UserDefinedFunction udf =
           functions.udf(
               new EmbedOne(model, settings), DataTypes.createArrayType(DataTypes.FloatType, false));
-      return SparkLine.call(udf, args.apply(0));
+      return SparkApi.call(udf, args.apply(0));
     }
   }
 

@@ -65,11 +65,10 @@ public final class SupportedSpark {
     return Optional.of(
         String.format(
             Locale.ROOT,
-            "%s Run it on Spark 3.5 (Scala 2.12; EMR 7, Dataproc 2.2) with the default build, or"
-                + " on Spark 4.0 (Scala 2.13) with the build %s makes; or on the Spark it bundles:"
-                + " bin/cellspark.",
-            mismatch,
-            BUILDS.get("4.0").command()));
+            "%s Cellspark builds for Spark 3.5 (Scala 2.12; EMR 7, Dataproc 2.2: mvn -DskipTests"
+                + " package) and 4.0 (Scala 2.13: mvn -Pspark-4.0 -DskipTests package); run it on"
+                + " one of those, or on the Spark it bundles: bin/cellspark.",
+            mismatch));
   }
 
   private static boolean fits(String version, String line) {

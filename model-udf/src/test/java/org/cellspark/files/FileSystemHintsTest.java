@@ -1,10 +1,14 @@
 package org.cellspark.files;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.file.AccessDeniedException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.UnsupportedFileSystemException;
 import org.apache.hadoop.security.AccessControlException;
 import org.junit.jupiter.api.Test;
 
@@ -63,5 +67,23 @@ class FileSystemHintsTest {
         .startsWith("the file system at hdfs://127.0.0.1:1 cannot be reached (ConnectException");
     assertThat(FileSystemHints.explain("/data/runs (50%)/t", new IOException("disk full")))
         .isEqualTo("disk full");
+  }
+
+  /**
+   * A scheme whose file system class the configuration names but the classpath lacks (Hadoop 3.5,
+   * the Spark 4.2 build's, names one for gs:// by default) is a missing connector, told as one.
+   */
+  @Test
+  void aFileSystemClassMissingFromTheClasspathIsAMissingConnector() {
+    Configuration conf = new Configuration(false);
+    conf.set("fs.gs.impl", "org.apache.hadoop.fs.gs.GoogleHadoopFileSystem");
+    conf.setBoolean("fs.gs.impl.disable.cache", true);
+    Path path = new Path("gs://atlases/heart.h5ad");
+    Throwable e = catchThrowable(() -> FileSystems.of(path, conf));
+    assertThat(e).isInstanceOf(UnsupportedFileSystemException.class);
+    assertThat(FileSystemHints.explain(path.toString(), (IOException) e))
+        .isEqualTo(
+            "no Hadoop file system for gs:// on the classpath; add the Cloud Storage connector"
+                + " (gcs-connector, shaded, for Hadoop 3); Dataproc clusters have it");
   }
 }

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Which Spark a session may be made on: the line the build is for, 3.5 on Scala 2.12 by default or
+ * Which Spark a session may be made on: the line the build is for, 3.5 on Scala 2.12 by default,
  * 4.0 on Scala 2.13 with -Pspark-4.0. A Spark 4 cluster let the 3.5 build's session start and
  * failed the first job with a NoSuchMethodError, reported as an internal error; checked by hand
  * with Spark 4.0.1's own jars in place of 3.5's (the application jar's Main then exits 2 with the
@@ -25,6 +25,8 @@ class SupportedSparkTest {
     assertThat(SupportedSpark.problem("3.5", "2.12", "3.5.1", "2.13.8")).isPresent();
     assertThat(SupportedSpark.problem("3.5", "2.12", "3.50.0", "2.12.18")).isPresent();
     assertThat(SupportedSpark.problem("4.0", "2.13", "4.1.1", "2.13.17")).isPresent();
+    assertThat(SupportedSpark.problem("3.5", "2.12", "4.1.1", "2.13.17"))
+        .hasValueSatisfying(m -> assertThat(m).contains("Cellspark builds for Spark 3.5"));
     assertThat(SupportedSpark.problem("3.5", "2.12", "4.0.1", "2.13.16"))
         .hasValue(
             "This Cellspark is built for Apache Spark 3.5 with Scala 2.12, and this JVM runs Spark"
@@ -39,10 +41,12 @@ class SupportedSparkTest {
     assertThat(SupportedSpark.problem("3.5", "2.12", "3.4.1", "2.12.17"))
         .hasValue(
             "This Cellspark is built for Apache Spark 3.5 with Scala 2.12, and this JVM runs Spark"
-                + " 3.4.1 with Scala 2.12.17. Run it on Spark 3.5 (Scala 2.12; EMR 7, Dataproc"
-                + " 2.2) with the default build, or on Spark 4.0 (Scala 2.13) with the build mvn"
-                + " -Pspark-4.0 -DskipTests package makes; or on the Spark it bundles:"
+                + " 3.4.1 with Scala 2.12.17. Cellspark builds for Spark 3.5 (Scala 2.12; EMR 7,"
+                + " Dataproc 2.2: mvn -DskipTests package) and 4.0 (Scala 2.13: mvn -Pspark-4.0"
+                + " -DskipTests package); run it on one of those, or on the Spark it bundles:"
                 + " bin/cellspark.");
+    assertThat(SupportedSpark.problem("4.0", "2.13", "4.2.0", "2.13.17"))
+        .hasValueSatisfying(m -> assertThat(m).contains("Cellspark builds for Spark 3.5"));
     assertThat(SupportedSpark.problem("3.5", "2.12", null, "2.13.16"))
         .hasValueSatisfying(m -> assertThat(m).contains("runs Spark of another line"));
   }

@@ -17,6 +17,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
+import org.cellspark.files.FileSystems;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.cells.CellCountsSchema;
 import org.cellspark.io.longtable.LongTableFormat;
@@ -243,7 +244,7 @@ public record AtlasInputs(List<AtlasInput> inputs) {
   private static boolean isFolder(String spec, Configuration conf) {
     Path p = new Path(spec);
     try {
-      FileSystem fs = p.getFileSystem(conf);
+      FileSystem fs = FileSystems.of(p, conf);
       return fs.exists(p) && fs.getFileStatus(p).isDirectory();
     } catch (IOException | IllegalArgumentException e) {
       return false; // globs and unreadable paths: the AnnData expansion reports them

@@ -15,6 +15,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.cellspark.error.UserException;
 import org.cellspark.files.FileSystemHints;
+import org.cellspark.files.FileSystems;
 
 /**
  * Expands the user's input specs (files, folders, globs, comma-separated lists) into the ordered
@@ -101,7 +102,7 @@ public final class InputFiles {
     org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(spec);
     try {
       List<InputFile> out = new ArrayList<>();
-      for (FileStatus f : p.getFileSystem(conf).listStatus(p)) {
+      for (FileStatus f : FileSystems.of(p, conf).listStatus(p)) {
         String name = f.getPath().getName();
         if (f.isFile() && Arrays.stream(extensions).anyMatch(name::endsWith)) {
           out.add(new InputFile(uri(f), displayName(f)));
@@ -136,7 +137,7 @@ public final class InputFiles {
   private static List<FileStatus> expandOne(String spec, String extension, Configuration conf) {
     org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(spec);
     try {
-      FileSystem fs = p.getFileSystem(conf);
+      FileSystem fs = FileSystems.of(p, conf);
       FileStatus[] matches = PathGlobs.matches(fs, p);
       if (matches == null || matches.length == 0) {
         throw UserException.of(

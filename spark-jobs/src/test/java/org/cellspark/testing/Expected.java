@@ -35,8 +35,8 @@ public final class Expected {
     root()
         .get(variant)
         .get("tokens")
-        .fields()
-        .forEachRemaining(
+        .properties()
+        .forEach(
             e -> {
               List<Integer> ids = new ArrayList<>();
               e.getValue().forEach(n -> ids.add(n.asInt()));

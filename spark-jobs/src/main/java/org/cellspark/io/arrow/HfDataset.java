@@ -26,6 +26,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
 import org.cellspark.files.FileSystemHints;
+import org.cellspark.files.FileSystems;
 
 /**
  * A Hugging Face dataset as {@code Dataset.save_to_disk} leaves it, which is how upstream
@@ -57,7 +58,7 @@ public record HfDataset(String location, List<Path> files, Schema arrowSchema) {
   public static HfDataset open(Configuration conf, String location) {
     Path path = new Path(location);
     try {
-      FileSystem fs = path.getFileSystem(conf);
+      FileSystem fs = FileSystems.of(path, conf);
       List<Path> files =
           fs.getFileStatus(path).isFile() ? List.of(path) : dataFiles(fs, path, location);
       Schema schema = files.isEmpty() ? new Schema(List.of()) : schemaOf(fs, files.get(0));

@@ -10,6 +10,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
 import org.cellspark.files.FileSystemHints;
+import org.cellspark.files.FileSystems;
 import org.cellspark.io.Annotations;
 import org.cellspark.io.AtlasFormat;
 import org.cellspark.io.AtlasInput;
@@ -111,7 +112,7 @@ public final class LongTableFormat implements AtlasFormat.OfFolders {
   private static String qualified(String spec, Configuration conf) {
     Path p = new Path(spec);
     try {
-      return p.getFileSystem(conf).makeQualified(p).toUri().toString();
+      return FileSystems.of(p, conf).makeQualified(p).toUri().toString();
     } catch (IOException e) {
       throw UserException.because(
           e, "Cannot open input %s: %s", spec, FileSystemHints.explain(spec, e));

@@ -10,6 +10,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
+import org.cellspark.files.FileSystems;
 import org.cellspark.io.Annotations;
 import org.cellspark.io.AtlasFormat;
 import org.cellspark.io.AtlasInput;
@@ -35,7 +36,7 @@ public final class MtxFormat implements AtlasFormat.OfFolders {
   public boolean recognises(String spec, Configuration conf) {
     Path p = new Path(spec);
     try {
-      FileSystem fs = p.getFileSystem(conf);
+      FileSystem fs = FileSystems.of(p, conf);
       return fs.exists(p) && MtxFolder.isMtxFolder(fs, p);
     } catch (IOException | IllegalArgumentException e) {
       return false; // a glob or an unreadable path: the AnnData expansion reports it

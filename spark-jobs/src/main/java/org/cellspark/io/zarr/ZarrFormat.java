@@ -11,6 +11,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
+import org.cellspark.files.FileSystems;
 import org.cellspark.io.Annotations;
 import org.cellspark.io.AtlasFormat;
 import org.cellspark.io.AtlasInput;
@@ -41,7 +42,7 @@ public final class ZarrFormat implements AtlasFormat.OfFolders {
   public boolean recognises(String spec, Configuration conf) {
     Path p = new Path(spec);
     try {
-      FileSystem fs = p.getFileSystem(conf);
+      FileSystem fs = FileSystems.of(p, conf);
       return fs.getFileStatus(p).isDirectory() && AnnDataZarr.recognises(spec, conf);
     } catch (java.io.IOException | IllegalArgumentException e) {
       return false; // a glob or an unreadable path: the AnnData expansion reports it
@@ -58,7 +59,7 @@ public final class ZarrFormat implements AtlasFormat.OfFolders {
     Path p = new Path(spec);
     List<String> out = new ArrayList<>();
     try {
-      FileSystem fs = p.getFileSystem(conf);
+      FileSystem fs = FileSystems.of(p, conf);
       boolean named = p.getName().endsWith(".zarr");
       if (!named && !(fs.exists(p) && fs.getFileStatus(p).isDirectory())) {
         return List.of();

@@ -13,6 +13,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.cellspark.error.UserException;
 import org.cellspark.files.FileSystemHints;
+import org.cellspark.files.FileSystems;
 import org.cellspark.io.PathGlobs;
 
 /**
@@ -43,7 +44,7 @@ public final class StagedOutput {
   public static JsonNode summaryOf(String folder, Configuration conf) {
     Path summary = new Path(folder, SUMMARY_FILE);
     try {
-      FileSystem fs = summary.getFileSystem(conf);
+      FileSystem fs = FileSystems.of(summary, conf);
       if (!fs.exists(summary)) {
         return null;
       }
@@ -75,7 +76,7 @@ public final class StagedOutput {
       String output, boolean overwrite, Configuration conf, List<String> inputUris) {
     Path target = new Path(output);
     try {
-      FileSystem fs = target.getFileSystem(conf);
+      FileSystem fs = FileSystems.of(target, conf);
       target = fs.makeQualified(target);
       if (target.isRoot()) {
         // Replacing it would empty the bucket or disk; and the output is staged beside itself.

@@ -25,6 +25,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.cellspark.error.UserException;
 import org.cellspark.files.FileSystemHints;
+import org.cellspark.files.FileSystems;
 import org.cellspark.io.ParquetTables;
 import org.cellspark.io.arrow.HfDataset;
 import org.slf4j.Logger;
@@ -122,7 +123,7 @@ public record TokenTable(Dataset<Row> cells, String vocabularyLocation) {
     String vocabulary = null;
     boolean huggingFace;
     try {
-      FileSystem fs = dir.getFileSystem(conf);
+      FileSystem fs = FileSystems.of(dir, conf);
       if (!fs.exists(dir)) {
         throw UserException.of(
             "Input %s does not exist; pass the output folder of cellspark tokenize", folder);

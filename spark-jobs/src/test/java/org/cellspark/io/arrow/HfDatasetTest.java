@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.apache.commons.io.FileUtils;
@@ -42,9 +41,7 @@ class HfDatasetTest {
     Map<String, JsonNode> obs = new java.util.HashMap<>();
     json.get("cells").forEach(c -> obs.put(c.get("cell_id").asText(), c.get("obs")));
     List<Object[]> out = new ArrayList<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = json.get(version).get("tokens").fields();
-        it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : json.get(version).get("tokens").properties()) {
       List<Long> tokens = new ArrayList<>();
       e.getValue().forEach(t -> tokens.add(t.asLong()));
       out.add(new Object[] {e.getKey(), tokens, obs.get(e.getKey())});

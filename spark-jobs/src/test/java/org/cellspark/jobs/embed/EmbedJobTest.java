@@ -281,7 +281,10 @@ class EmbedJobTest {
       }
     }
     JsonNode summary =
-        new ObjectMapper().readTree(java.net.URI.create(r.output() + "/_cellspark.json").toURL());
+        new ObjectMapper()
+            .readTree(
+                java.nio.file.Path.of(java.net.URI.create(r.output() + "/_cellspark.json"))
+                    .toFile());
     assertThat(summary.at("/counts/gene_embeddings").asLong()).isEqualTo(sum.size());
     assertThat(summary.at("/model/fingerprint").asText()).startsWith("sha256:");
     assertThat(summary.at("/vocabulary/location").asText())

@@ -103,7 +103,9 @@ class TokenizeJobTest {
         });
     assertThat(
             new ObjectMapper()
-                .readTree(java.net.URI.create(v2.output() + "/_cellspark.json").toURL())
+                .readTree(
+                    java.nio.file.Path.of(java.net.URI.create(v2.output() + "/_cellspark.json"))
+                        .toFile())
                 .at("/options/keep_counts")
                 .asBoolean())
         .isTrue();
@@ -439,7 +441,8 @@ class TokenizeJobTest {
 
   private static JsonNode summary(TokenizeResult r) throws IOException {
     return new ObjectMapper()
-        .readTree(java.net.URI.create(r.output() + "/_cellspark.json").toURL());
+        .readTree(
+            java.nio.file.Path.of(java.net.URI.create(r.output() + "/_cellspark.json")).toFile());
   }
 
   private static Map<String, List<Integer>> sorted(Map<String, List<Integer>> m) {
