@@ -1,7 +1,7 @@
 package org.cellspark.spark;
 
+import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import org.cellspark.error.UserException;
 
@@ -14,17 +14,40 @@ import org.cellspark.error.UserException;
  * Java is, and where every job starts.
  */
 public final class SupportedSpark {
-  /** Each Spark line Cellspark builds for, with that line's Scala and how to build for it. */
-  private static final Map<String, Build> BUILDS =
-      Map.of(
-          "3.5", new Build("2.12", "", "mvn -DskipTests package"),
-          "4.0", new Build("2.13", "spark-4.0", "mvn -Pspark-4.0 -DskipTests package"));
+  /**
+   * Each Spark line Cellspark builds for, the default build first: its Scala, and platforms that
+   * run it (none named: any spark-submit of that line).
+   */
+  private static final List<Build> BUILDS =
+      List.of(new Build("3.5", "2.12", "EMR 7, Dataproc 2.2"), new Build("4.0", "2.13", ""));
 
-  private record Build(String scala, String profile, String command) {
+  private record Build(String line, String scala, String platforms) {
+    /** The Maven profile that builds it (the default build has none). */
+    String profile() {
+      return line.equals(BUILDS.get(0).line()) ? "" : "spark-" + line;
+    }
+
+    String command() {
+      return profile().isEmpty()
+          ? "mvn -DskipTests package"
+          : "mvn -P" + profile() + " -DskipTests package";
+    }
+
     String jar() {
-      return profile.isEmpty()
+      return profile().isEmpty()
           ? "app/target/cellspark-app-<version>.jar"
-          : "app/target/" + profile + "/cellspark-app-<version>-" + profile + ".jar";
+          : "app/target/" + profile() + "/cellspark-app-<version>-" + profile() + ".jar";
+    }
+
+    /** "4.0 (Scala 2.13: mvn -Pspark-4.0 -DskipTests package)", with its platforms if any. */
+    String described() {
+      return String.format(
+          Locale.ROOT,
+          "%s (Scala %s%s: %s)",
+          line,
+          scala,
+          platforms.isEmpty() ? "" : "; " + platforms,
+          command());
     }
   }
 
@@ -47,28 +70,27 @@ public final class SupportedSpark {
             lineScala,
             spark == null ? "of another line" : spark,
             scala == null ? "unknown" : scala);
-    for (Map.Entry<String, Build> other : BUILDS.entrySet()) {
-      Build build = other.getValue();
-      if (!other.getKey().equals(line)
-          && fits(spark, other.getKey())
-          && fits(scala, build.scala())) {
+    for (Build other : BUILDS) {
+      if (!other.line().equals(line) && fits(spark, other.line()) && fits(scala, other.scala())) {
         return Optional.of(
             String.format(
                 Locale.ROOT,
                 "%s Use Cellspark's build for Spark %s: the application jar %s, made by %s.",
                 mismatch,
-                other.getKey(),
-                build.jar(),
-                build.command()));
+                other.line(),
+                other.jar(),
+                other.command()));
       }
     }
+    List<String> lines = BUILDS.stream().map(Build::described).toList();
     return Optional.of(
         String.format(
             Locale.ROOT,
-            "%s Cellspark builds for Spark 3.5 (Scala 2.12; EMR 7, Dataproc 2.2: mvn -DskipTests"
-                + " package) and 4.0 (Scala 2.13: mvn -Pspark-4.0 -DskipTests package); run it on"
-                + " one of those, or on the Spark it bundles: bin/cellspark.",
-            mismatch));
+            "%s Cellspark builds for Spark %s and %s; run it on one of those, or on the Spark it"
+                + " bundles: bin/cellspark.",
+            mismatch,
+            String.join(", ", lines.subList(0, lines.size() - 1)),
+            lines.get(lines.size() - 1)));
   }
 
   private static boolean fits(String version, String line) {
