@@ -10,7 +10,7 @@ import org.cellspark.model.BertConfig;
  * Checks, before any cell is embedded, that a model can take a token table: the vocabulary the
  * tokens were made with is the model's, every token id is in the model's vocabulary, the longest
  * cell fits its positions, and the special tokens agree with the pooling. Every problem is reported
- * at once, naming both sides.
+ * at once, naming both sides (and, for a token id, a cell that holds it).
  */
 public final class ModelCheck {
   private ModelCheck() {}
@@ -38,13 +38,26 @@ public final class ModelCheck {
               data.describeVocabulary(),
               model.vocabSize()));
     }
-    if (data.largestTokenId() >= model.vocabSize()) {
+    TokenProfile.IdRange ids = data.ids();
+    if (ids.largest() >= model.vocabSize()) {
       problems.add(
           String.format(
               Locale.ROOT,
-              "the tokens include id %,d but the model's vocabulary has %,d entries (ids 0-%,d)",
-              data.largestTokenId(),
+              "the tokens include id %,d%s but the model's vocabulary has %,d entries (ids 0-%,d)",
+              ids.largest(),
+              TokenProfile.IdRange.in(ids.largestIn()),
               model.vocabSize(),
+              model.vocabSize() - 1));
+    }
+    if (ids.smallest() < 0) {
+      // Not a token of any vocabulary (e.g. -100, the label transformers' collators ignore, written
+      // into input_ids); the embedding lookup would fail on it inside the model.
+      problems.add(
+          String.format(
+              Locale.ROOT,
+              "the tokens include id %,d%s; token ids are never negative (the model's are 0-%,d)",
+              ids.smallest(),
+              TokenProfile.IdRange.in(ids.smallestIn()),
               model.vocabSize() - 1));
     }
     if (data.longest() > model.maxPositions()) {

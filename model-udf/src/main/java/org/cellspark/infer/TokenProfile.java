@@ -10,7 +10,7 @@ import java.util.Locale;
  *
  * @param cells cells with at least one token
  * @param longest the most tokens in one cell
- * @param largestTokenId the largest token id
+ * @param ids the smallest and largest token ids, and a cell holding each where cells have names
  * @param startingWithCls cells whose first token is the vocabulary's {@code <cls>}
  * @param vocabularyTokens tokens in the vocabulary the table was made with, or -1 if unknown
  * @param vocabularyHasClsAndEos whether that vocabulary has {@code <cls>} and {@code <eos>}
@@ -18,7 +18,7 @@ import java.util.Locale;
 public record TokenProfile(
     long cells,
     int longest,
-    int largestTokenId,
+    IdRange ids,
     long startingWithCls,
     int vocabularyTokens,
     boolean vocabularyHasClsAndEos)
@@ -32,7 +32,30 @@ public record TokenProfile(
    */
   public static TokenProfile ofVocabulary(
       int tokens, int largestTokenId, boolean clsAndEos, int inputSize) {
-    return new TokenProfile(1, inputSize, largestTokenId, clsAndEos ? 1 : 0, tokens, clsAndEos);
+    return new TokenProfile(
+        1,
+        inputSize,
+        new IdRange(0, null, largestTokenId, null),
+        clsAndEos ? 1 : 0,
+        tokens,
+        clsAndEos);
+  }
+
+  /**
+   * The smallest and largest token ids, each with a cell that holds it (null where the cells have
+   * no names), so a refusal can point at one.
+   */
+  public record IdRange(int smallest, String smallestIn, int largest, String largestIn)
+      implements Serializable {
+    /** The ids of cells without names. */
+    public static IdRange of(int smallest, int largest) {
+      return new IdRange(smallest, null, largest, null);
+    }
+
+    /** " (cell 'c3')", or nothing where the cell has no name. */
+    static String in(String cell) {
+      return cell == null ? "" : " (cell '" + cell + "')";
+    }
   }
 
   /** "a V2 vocabulary (20,275 tokens, <cls> first)" or "a V1 vocabulary (25,426 tokens)". */

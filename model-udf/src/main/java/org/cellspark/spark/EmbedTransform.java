@@ -88,7 +88,7 @@ public final class EmbedTransform {
     ModelCheck.check(
         ResolvedModel.of(o.model()).config(),
         o.model(),
-        TokenProfiles.of(cells, o.inputColumn(), vocabulary),
+        TokenProfiles.of(cells, o.inputColumn(), o.idColumn(), vocabulary),
         o.settings());
     return out;
   }

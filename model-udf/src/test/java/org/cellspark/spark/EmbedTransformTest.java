@@ -157,6 +157,13 @@ class EmbedTransformTest {
     // Checked before any embedding: the model's vocabulary has 34 entries.
     assertThatThrownBy(() -> EmbedTransform.apply(bad, EmbedTransform.Options.of(MODEL, MEAN)))
         .isInstanceOf(UserException.class)
+        .hasMessageContaining(
+            "the tokens include id 99 (cell 'out_of_vocab') but the model's vocabulary has 34"
+                + " entries");
+    // A table without the id column: the id alone.
+    assertThatThrownBy(
+            () -> EmbedTransform.apply(bad.drop("cell_id"), EmbedTransform.Options.of(MODEL, MEAN)))
+        .isInstanceOf(UserException.class)
         .hasMessageContaining("the tokens include id 99 but the model's vocabulary has 34 entries");
     // Unchecked, the executor names the cell.
     assertThatThrownBy(

@@ -486,28 +486,14 @@ class ErrorCatalogueTest {
         w -> embed(w, tokensV2, checkpointOf("refused/legacy.bin", w)));
     s.put(
         "token-ids-beyond-vocabulary",
-        w -> {
-          Path tokens = w.in().resolve("tokens");
-          StructType schema =
-              new StructType()
-                  .add("cell_id", DataTypes.StringType)
-                  .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType))
-                  .add("length", DataTypes.IntegerType);
-          SparkSession.active()
-              .createDataFrame(
-                  List.of(
-                      RowFactory.create("c1", new int[] {5, 7, 40}, 3),
-                      RowFactory.create("c2", new int[] {6, 4}, 2)),
-                  schema)
-              .coalesce(1)
-              .write()
-              .parquet(tokens.toString());
-          // A table made elsewhere has no summary naming its vocabulary: the user names it.
-          Attempt embed = embed(w, tokens, TINY_V2);
-          List<String> args = new ArrayList<>(embed.args());
-          args.addAll(List.of("--vocabulary", V2));
-          return new Attempt(args, embed.output());
-        });
+        w -> withVocabulary(embed(w, tokensHolding(w, new int[] {5, 7, 40}), TINY_V2)));
+    s.put(
+        "token-ids-negative",
+        w -> withVocabulary(pretrain(w, tokensHolding(w, new int[] {5, -100, 7}), TINY_V2)));
+    s.put(
+        "token-ids-beyond-int32",
+        w ->
+            withVocabulary(embed(w, tokensHolding(w, new long[] {5, (1L << 32) + 7, 7}), TINY_V2)));
     s.put(
         "model-vocabulary-mismatch",
         w ->
@@ -950,6 +936,35 @@ class ErrorCatalogueTest {
         TINY_V2.toString(),
         "--output",
         output.toString());
+  }
+
+  /**
+   * A token table made elsewhere (no summary naming its vocabulary) of two cells, c1 holding these
+   * ids (an int[] or, as upstream's tokenizer writes them, a long[]) and c2 valid ones.
+   */
+  private static Path tokensHolding(Workspace w, Object c1) {
+    Path tokens = w.in().resolve("tokens");
+    boolean int64 = c1 instanceof long[];
+    StructType schema =
+        new StructType()
+            .add("cell_id", DataTypes.StringType)
+            .add(
+                "input_ids",
+                DataTypes.createArrayType(int64 ? DataTypes.LongType : DataTypes.IntegerType))
+            .add("length", DataTypes.IntegerType);
+    Object c2 = int64 ? new long[] {6, 4} : new int[] {6, 4};
+    SparkSession.active()
+        .createDataFrame(
+            List.of(RowFactory.create("c1", c1, 3), RowFactory.create("c2", c2, 2)), schema)
+        .coalesce(1)
+        .write()
+        .parquet(tokens.toString());
+    return tokens;
+  }
+
+  /** The attempt with --vocabulary: a table made elsewhere does not name its vocabulary. */
+  private static Attempt withVocabulary(Attempt attempt) {
+    return attempt.with("--vocabulary", V2);
   }
 
   private static Attempt pretrain(Workspace w, Path tokens, Path model) {

@@ -74,7 +74,7 @@ public final class EmbedJob {
     try (JobScope job = JobScope.start(spark.sparkContext(), "cellspark embed", out)) {
       Dataset<Row> cells = select(table.cells(), o);
       spark.sparkContext().setJobDescription("embed: check the model against the tokens");
-      TokenProfile profile = TokenProfiles.of(cells, "input_ids", vocabulary);
+      TokenProfile profile = TokenProfiles.of(cells, "input_ids", "cell_id", vocabulary);
       ModelCheck.check(model.config(), o.model(), profile, settings);
       LOG.info(
           "embed: {} cells (longest {} tokens) with {} ({} layers, hidden {}), layer {}, {}"

@@ -322,7 +322,7 @@ public final class FinetuneJob {
     ModelCheck.check(
         model.config(),
         o.model(),
-        TokenProfiles.of(cells, "input_ids", vocabulary),
+        TokenProfiles.of(cells, "input_ids", "cell_id", vocabulary),
         EmbeddingSettings.of(-1, o.pooling(), o.training().batchTokens(), vocabulary));
   }
 

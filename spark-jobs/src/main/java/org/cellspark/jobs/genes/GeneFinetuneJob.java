@@ -98,7 +98,7 @@ public final class GeneFinetuneJob {
       ModelCheck.check(
           model.config(),
           o.model(),
-          TokenProfiles.of(cells, "input_ids", vocabulary),
+          TokenProfiles.of(cells, "input_ids", "cell_id", vocabulary),
           EmbeddingSettings.of(-1, Pooling.MEAN, o.training().batchTokens(), vocabulary));
       sc.setJobDescription("finetune-genes: cells holding the genes");
       Dataset<Row> holding =

@@ -99,7 +99,7 @@ public final class MultitaskJob {
       ModelCheck.check(
           model.config(),
           o.model(),
-          TokenProfiles.of(cells, "input_ids", vocabulary),
+          TokenProfiles.of(cells, "input_ids", "cell_id", vocabulary),
           EmbeddingSettings.of(
               -1,
               o.pool() == MultiTaskClassifier.Pool.CLS ? Pooling.CLS : Pooling.MEAN,

@@ -253,7 +253,7 @@ public final class PerturbJob {
   private static ModelInputs checkModel(
       SparkSession spark, Dataset<Row> cells, Screen s, PerturbOptions o) {
     spark.sparkContext().setJobDescription("perturb: check the model against the tokens");
-    TokenProfile profile = TokenProfiles.of(cells, "input_ids", s.vocabulary());
+    TokenProfile profile = TokenProfiles.of(cells, "input_ids", "cell_id", s.vocabulary());
     if (profile.cells() == 0) {
       throw UserException.of("No cells of %s pass %s", o.input(), selectionText(o));
     }

@@ -109,7 +109,7 @@ public final class PretrainJob {
         ModelCheck.check(
             from.config(),
             o.model() != null ? o.model() : o.newModel(),
-            TokenProfiles.of(cells, "input_ids", vocabulary),
+            TokenProfiles.of(cells, "input_ids", "cell_id", vocabulary),
             EmbeddingSettings.of(-1, Pooling.MEAN, o.training().batchTokens(), vocabulary));
         sc.setJobDescription("pretrain: validation cells");
         Dataset<Row> parts = parts(CellSelection.withGenes(cells, vocabulary), o);
