@@ -20,6 +20,10 @@ import org.cellspark.error.Causes;
 public final class FileSystemHints {
   private FileSystemHints() {}
 
+  private static final String WITHOUT_ETAG =
+      "the store sent the object without the ETag S3A checks it by (some S3-compatible stores omit"
+          + " it)";
+
   /**
    * {@code e}'s message, with the connector to install when the path's scheme has none on the
    * classpath.
@@ -53,10 +57,30 @@ public final class FileSystemHints {
     if (noVersion != null) {
       return String.format(
           Locale.ROOT,
-          "%s; the store sent the object without the ETag S3A checks it by (some S3-compatible"
-              + " stores omit it): pass --conf"
+          "%s; %s: pass --conf spark.hadoop.fs.s3a.change.detection.version.required=false",
+          firstLine(noVersion.getMessage()),
+          WITHOUT_ETAG);
+    }
+    // Hadoop 3.5's S3A reads through the analytics accelerator by default, whose HEAD of the
+    // object fails with this NullPointerException (wrapped in an IOException) where the store
+    // sends no ETag, before S3A's own change detection is asked. Its classic input stream reads
+    // such objects once change detection lets it.
+    Throwable noEtagForStream =
+        Causes.first(
+            e,
+            c ->
+                c instanceof NullPointerException
+                    && c.getMessage() != null
+                    && c.getMessage().startsWith("etag is marked non-null"));
+    if (noEtagForStream != null) {
+      return String.format(
+          Locale.ROOT,
+          "%s; %s, and Hadoop %s's S3A input stream (the analytics accelerator) cannot read such an"
+              + " object: pass --conf spark.hadoop.fs.s3a.input.stream.type=classic --conf"
               + " spark.hadoop.fs.s3a.change.detection.version.required=false",
-          firstLine(noVersion.getMessage()));
+          firstLine(e.getMessage()),
+          WITHOUT_ETAG,
+          org.apache.hadoop.util.VersionInfo.getVersion());
     }
     Throwable noCredentials = Causes.first(e, FileSystemHints::isMissingCredentials);
     if (noCredentials != null) {

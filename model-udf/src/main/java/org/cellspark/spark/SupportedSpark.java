@@ -7,11 +7,11 @@ import org.cellspark.error.UserException;
 
 /**
  * The Spark a session of Cellspark's runs on: the line this build is for ({@link SparkLine}: Apache
- * Spark 3.5 on Scala 2.12 by default, Spark 4.0 on Scala 2.13 with {@code -Pspark-4.0}). On another
- * (Scala's collections differ between 2.12 and 2.13, and Spark's internal APIs between lines) the
- * JVM starts, the session too, and the first job fails deep inside with a NoSuchMethodError, which
- * read as "internal error: this is a bug in Cellspark". Checked where every session is made, as
- * Java is, and where every job starts.
+ * Spark 3.5 on Scala 2.12 by default, Spark 4.0 and 4.2 on Scala 2.13 with {@code -Pspark-4.0},
+ * {@code -Pspark-4.2}). On another (Scala's collections differ between 2.12 and 2.13, and Spark's
+ * internal APIs between lines) the JVM starts, the session too, and the first job fails deep inside
+ * with a NoSuchMethodError, which read as "internal error: this is a bug in Cellspark". Checked
+ * where every session is made, as Java is, and where every job starts.
  */
 public final class SupportedSpark {
   /**
@@ -19,7 +19,10 @@ public final class SupportedSpark {
    * run it (none named: any spark-submit of that line).
    */
   private static final List<Build> BUILDS =
-      List.of(new Build("3.5", "2.12", "EMR 7, Dataproc 2.2"), new Build("4.0", "2.13", ""));
+      List.of(
+          new Build("3.5", "2.12", "EMR 7, Dataproc 2.2"),
+          new Build("4.0", "2.13", ""),
+          new Build("4.2", "2.13", ""));
 
   private record Build(String line, String scala, String platforms) {
     /** The Maven profile that builds it (the default build has none). */

@@ -5,6 +5,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.cellspark.files.FileSystems;
 
 /**
  * Paths whose names hold glob characters ({@code []{}*?\}). Hadoop's globbing, which Spark's file
@@ -54,7 +55,7 @@ public final class PathGlobs {
     }
     Path p = new Path(spec);
     try {
-      return p.getFileSystem(conf).exists(p) ? literal(spec) : spec;
+      return FileSystems.of(p, conf).exists(p) ? literal(spec) : spec;
     } catch (IOException | IllegalArgumentException e) {
       return spec;
     }

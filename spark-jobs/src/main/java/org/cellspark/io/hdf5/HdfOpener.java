@@ -292,8 +292,15 @@ public final class HdfOpener implements Serializable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     } catch (ExecutionException e) {
+      // openFile's future: Hadoop 3.5's S3A opens (a HEAD of the object) here.
+      Throwable cause = e.getCause();
       throw UserException.because(
-          e, "Cannot open input %s: %s", f.name(), e.getCause().getMessage());
+          e,
+          "Cannot open input %s: %s",
+          f.name(),
+          cause instanceof IOException io
+              ? FileSystemHints.explain(f.uri(), io)
+              : cause.getMessage());
     } catch (UncheckedIOException e) {
       throw UserException.because(e, "%s", e.getMessage());
     }

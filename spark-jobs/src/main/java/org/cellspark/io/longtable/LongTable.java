@@ -28,6 +28,7 @@ import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
+import org.cellspark.files.FileSystems;
 import org.cellspark.io.InputFiles.InputFile;
 import org.cellspark.io.ParquetTables;
 import org.cellspark.io.cells.ColumnKind;
@@ -60,7 +61,7 @@ public record LongTable(
     }
     Path p = new Path(spec);
     try {
-      FileSystem fs = p.getFileSystem(conf);
+      FileSystem fs = FileSystems.of(p, conf);
       if (!fs.exists(p) || !fs.getFileStatus(p).isDirectory()) {
         return false;
       }

@@ -2,12 +2,17 @@ package org.cellspark.io.hdf5;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.within;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Row;
@@ -80,6 +85,44 @@ class ObjectStorageTest {
   private static TokenizeResult tokenize(SparkSession spark, String input, String output) {
     return TokenizeJob.run(
         spark, TokenTables.v1(input).attribute("cell_type").output(output).build());
+  }
+
+  /**
+   * An object served without an ETag (some S3-compatible stores omit it; s3proxy does for a file
+   * put into its folder, not uploaded) is refused with the settings that read it, on each Hadoop
+   * (3.5's S3A needs its classic input stream too), and with those settings it is read.
+   */
+  @Test
+  void anObjectWithoutAnEtagIsReadWithTheSettingsItsRefusalGives(SparkSession spark)
+      throws IOException {
+    Path atlas = Fixtures.atlas("classify_atlas.h5ad");
+    Files.copy(
+        atlas,
+        s3.bucketFolder(BUCKET).resolve("no-etag.h5ad"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    String input = "s3a://" + BUCKET + "/no-etag.h5ad";
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    s3.configure(conf);
+    Throwable refused =
+        catchThrowable(() -> tokenize(spark, input, work.resolve("no-etag-refused").toString()));
+    assertThat(UserException.findIn(refused)).as("%s", refused).isNotNull();
+    Matcher advice =
+        Pattern.compile("--conf spark\\.hadoop\\.([\\w.]+)=(\\w+)")
+            .matcher(UserException.findIn(refused).getMessage());
+    Map<String, String> advised = new LinkedHashMap<>();
+    while (advice.find()) {
+      advised.put(advice.group(1), advice.group(2));
+    }
+    assertThat(advised).containsEntry("fs.s3a.change.detection.version.required", "false");
+    advised.forEach(conf::set);
+    try {
+      TokenizeResult read = tokenize(spark, input, work.resolve("no-etag").toString());
+      TokenizeResult local =
+          tokenize(spark, atlas.toString(), work.resolve("no-etag-local").toString());
+      TokenTables.assertSameTokensAndCounts(spark, local.output(), read.output());
+    } finally {
+      advised.keySet().forEach(conf::unset);
+    }
   }
 
   @Test
