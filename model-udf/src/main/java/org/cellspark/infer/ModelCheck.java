@@ -49,6 +49,17 @@ public final class ModelCheck {
               model.vocabSize(),
               model.vocabSize() - 1));
     }
+    if (ids.withNulls() > 0) {
+      // A null among the ids (a table assembled by hand or converted with nulls kept): the model
+      // has no token for it, and training jobs failed on it inside the model.
+      problems.add(
+          String.format(
+              Locale.ROOT,
+              "%,d cell(s) hold a null among their token ids%s; input_ids hold no nulls in a"
+                  + " tokenized table: tokenize the atlas again",
+              ids.withNulls(),
+              ids.nullIn() == null ? "" : " (one is cell '" + ids.nullIn() + "')"));
+    }
     if (ids.smallest() < 0) {
       // Not a token of any vocabulary (e.g. -100, the label transformers' collators ignore, written
       // into input_ids); the embedding lookup would fail on it inside the model.

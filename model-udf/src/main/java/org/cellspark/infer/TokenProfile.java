@@ -33,23 +33,20 @@ public record TokenProfile(
   public static TokenProfile ofVocabulary(
       int tokens, int largestTokenId, boolean clsAndEos, int inputSize) {
     return new TokenProfile(
-        1,
-        inputSize,
-        new IdRange(0, null, largestTokenId, null),
-        clsAndEos ? 1 : 0,
-        tokens,
-        clsAndEos);
+        1, inputSize, IdRange.of(0, largestTokenId), clsAndEos ? 1 : 0, tokens, clsAndEos);
   }
 
   /**
-   * The smallest and largest token ids, each with a cell that holds it (null where the cells have
-   * no names), so a refusal can point at one.
+   * The smallest and largest token ids, each with a cell that holds it, and the cells holding a
+   * null among their ids, with one of them (a cell's name is null where the cells have no names),
+   * so a refusal can point at one.
    */
-  public record IdRange(int smallest, String smallestIn, int largest, String largestIn)
+  public record IdRange(
+      int smallest, String smallestIn, int largest, String largestIn, long withNulls, String nullIn)
       implements Serializable {
-    /** The ids of cells without names. */
+    /** The ids of cells without names, none of them null. */
     public static IdRange of(int smallest, int largest) {
-      return new IdRange(smallest, null, largest, null);
+      return new IdRange(smallest, null, largest, null, 0, null);
     }
 
     /** " (cell 'c3')", or nothing where the cell has no name. */

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.array_min;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.element_at;
+import static org.apache.spark.sql.functions.exists;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.max_by;
@@ -37,6 +38,7 @@ public final class TokenProfiles {
     boolean named = idColumn != null && Arrays.asList(cells.columns()).contains(idColumn);
     Column name = named ? col(idColumn).cast("string") : lit(null).cast("string");
     int cls = vocabulary == null ? -1 : vocabulary.clsId().orElse(-1);
+    Column hasNull = exists(ids, Column::isNull);
     Row r =
         cells
             .where(ids.isNotNull().and(size(ids).gt(0)))
@@ -47,7 +49,9 @@ public final class TokenProfiles {
                 sum(when(element_at(ids, 1).equalTo(cls), 1).otherwise(0)),
                 min(array_min(ids)),
                 min_by(name, array_min(ids)),
-                max_by(name, array_max(ids)))
+                max_by(name, array_max(ids)),
+                sum(when(hasNull, 1).otherwise(0)),
+                max_by(name, hasNull))
             .first();
     long n = r.getLong(0);
     return new TokenProfile(
@@ -55,7 +59,13 @@ public final class TokenProfiles {
         n == 0 ? 0 : r.getInt(1),
         n == 0
             ? TokenProfile.IdRange.of(0, 0)
-            : new TokenProfile.IdRange(r.getInt(4), r.getString(5), r.getInt(2), r.getString(6)),
+            : new TokenProfile.IdRange(
+                r.getInt(4),
+                r.getString(5),
+                r.getInt(2),
+                r.getString(6),
+                r.getLong(7),
+                r.getLong(7) == 0 ? null : r.getString(8)),
         n == 0 ? 0 : r.getLong(3),
         vocabulary == null ? -1 : vocabulary.size(),
         vocabulary != null && vocabulary.hasClsAndEos());

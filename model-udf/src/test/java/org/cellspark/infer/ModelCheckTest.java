@@ -55,14 +55,18 @@ class ModelCheckTest {
                 ModelCheck.check(
                     V1_MODEL,
                     "m",
-                    new TokenProfile(10, 20, new IdRange(-100, "c7", 30_000, "c2"), 0, -1, false),
+                    new TokenProfile(
+                        10, 20, new IdRange(-100, "c7", 30_000, "c2", 2, "c9"), 0, -1, false),
                     MEAN))
         .hasMessageContaining(
             "the tokens include id 30,000 (cell 'c2') but the model's vocabulary has 25,426"
                 + " entries (ids 0-25,425)")
         .hasMessageContaining(
             "the tokens include id -100 (cell 'c7'); token ids are never negative (the model's"
-                + " are 0-25,425)");
+                + " are 0-25,425)")
+        .hasMessageContaining(
+            "2 cell(s) hold a null among their token ids (one is cell 'c9'); input_ids hold no"
+                + " nulls");
     assertThatThrownBy(
             () ->
                 ModelCheck.check(

@@ -491,6 +491,11 @@ class ErrorCatalogueTest {
         "token-ids-negative",
         w -> withVocabulary(pretrain(w, tokensHolding(w, new int[] {5, -100, 7}), TINY_V2)));
     s.put(
+        "token-ids-null",
+        w ->
+            withVocabulary(
+                pretrain(w, tokensHolding(w, java.util.Arrays.asList(5, null, 7)), TINY_V2)));
+    s.put(
         "token-ids-beyond-int32",
         w ->
             withVocabulary(embed(w, tokensHolding(w, new long[] {5, (1L << 32) + 7, 7}), TINY_V2)));
@@ -940,7 +945,8 @@ class ErrorCatalogueTest {
 
   /**
    * A token table made elsewhere (no summary naming its vocabulary) of two cells, c1 holding these
-   * ids (an int[] or, as upstream's tokenizer writes them, a long[]) and c2 valid ones.
+   * ids (an int[] or a list of Integer, or, as upstream's tokenizer writes them, a long[]) and c2
+   * valid ones.
    */
   private static Path tokensHolding(Workspace w, Object c1) {
     Path tokens = w.in().resolve("tokens");
