@@ -50,13 +50,15 @@ public final class ModelCheck {
               model.vocabSize() - 1));
     }
     if (ids.withNulls() > 0) {
-      // A null among the ids (a table assembled by hand or converted with nulls kept): the model
-      // has no token for it, and training jobs failed on it inside the model.
+      // A null among the ids (a table assembled by hand or converted with nulls kept, or an int64
+      // id no int32 holds, which the token table reader turns into a null rather than wrap it into
+      // another id): the model has no token for it, and training jobs failed on it inside the
+      // model.
       problems.add(
           String.format(
               Locale.ROOT,
-              "%,d cell(s) hold a null among their token ids%s; input_ids hold no nulls in a"
-                  + " tokenized table: tokenize the atlas again",
+              "%,d cell(s) hold a null among their token ids%s (or an int64 id beyond int32, read"
+                  + " as null); a tokenized table holds neither: tokenize the atlas again",
               ids.withNulls(),
               ids.nullIn() == null ? "" : " (one is cell '" + ids.nullIn() + "')"));
     }

@@ -65,8 +65,8 @@ class ModelCheckTest {
             "the tokens include id -100 (cell 'c7'); token ids are never negative (the model's"
                 + " are 0-25,425)")
         .hasMessageContaining(
-            "2 cell(s) hold a null among their token ids (one is cell 'c9'); input_ids hold no"
-                + " nulls");
+            "2 cell(s) hold a null among their token ids (one is cell 'c9') (or an int64 id beyond"
+                + " int32, read as null); a tokenized table holds neither");
     assertThatThrownBy(
             () ->
                 ModelCheck.check(
