@@ -23,6 +23,8 @@ import org.cellspark.files.HadoopConfs;
 import org.cellspark.files.Locations;
 import org.cellspark.infer.BatchBudget;
 import org.cellspark.infer.EmbeddingSettings;
+import org.cellspark.infer.ModelCheck;
+import org.cellspark.infer.Pooling;
 import org.cellspark.jobs.classify.Applied;
 import org.cellspark.jobs.classify.KnownLabels;
 import org.cellspark.jobs.common.JobScope;
@@ -32,7 +34,9 @@ import org.cellspark.jobs.common.StagedOutput;
 import org.cellspark.jobs.common.TokenTable;
 import org.cellspark.model.Precision;
 import org.cellspark.spark.EmbedTransform;
+import org.cellspark.spark.ResolvedModel;
 import org.cellspark.spark.ShippedFiles;
+import org.cellspark.spark.TokenProfiles;
 import org.cellspark.vocab.Vocabulary;
 import org.cellspark.vocab.VocabularyLoader;
 import org.slf4j.Logger;
@@ -211,6 +215,20 @@ public final class FineTunedApply {
    * The model folder {@code --model} names on this node: a fine-tune's output folder (its model/)
    * or the model folder itself, local, a file: URI, or shipped with the job.
    */
+  /**
+   * Checks a fine-tuned model against the cells it is to label ({@link ModelCheck}: token ids in
+   * its vocabulary, none null, the longest cell within its positions), on the driver, before any
+   * cell reaches the model: what {@link EmbedTransform#apply} does for the cell classifiers, for
+   * the jobs that run the model themselves (multi-task and gene classifiers).
+   */
+  public static void checkModel(Dataset<Row> cells, String model, Vocabulary v) {
+    ModelCheck.check(
+        ResolvedModel.of(forExecutors(model)).config(),
+        model,
+        TokenProfiles.of(cells, "input_ids", "cell_id", v),
+        EmbeddingSettings.of(0, Pooling.MEAN, BatchBudget.AUTO, v));
+  }
+
   public static Path modelFolder(String model) {
     if (Locations.isRemote(model)) {
       return ShippedFiles.resolve(remoteModelFolder(model));

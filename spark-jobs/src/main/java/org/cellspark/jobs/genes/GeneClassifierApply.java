@@ -142,6 +142,7 @@ public final class GeneClassifierApply {
         StagedOutput.prepare(o.output(), o.overwrite(), hadoop, List.of(o.tokens(), o.model()));
     try (JobScope job = JobScope.start(spark.sparkContext(), "cellspark classify apply", out)) {
       Dataset<Row> cells = CellSelection.sample(table.cells(), o.maxCells(), o.seed());
+      FineTunedApply.checkModel(cells, o.model(), v);
       EmbeddingSettings settings = EmbeddingSettings.of(0, Pooling.MEAN, BatchBudget.AUTO, v);
       JavaRDD<GeneProbabilities.Part> parts =
           GeneProbabilities.parts(

@@ -105,6 +105,7 @@ public final class MultitaskApply {
             List.of(o.tokens(), o.model()));
     try (JobScope job = JobScope.start(spark.sparkContext(), "cellspark classify apply", out)) {
       Dataset<Row> cells = table.cells();
+      FineTunedApply.checkModel(cells, o.model(), v);
       long all = cells.count();
       // A cell holding no gene (<cls> and <eos> alone) has nothing to pool: no prediction.
       cells = CellSelection.withGenes(cells, v);

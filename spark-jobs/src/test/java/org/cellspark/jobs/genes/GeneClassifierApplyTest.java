@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
@@ -288,5 +289,44 @@ class GeneClassifierApplyTest {
         .hasMessageContaining("is not a gene classifier");
     assertThat(tmp.resolve("x")).doesNotExist();
     assertThat(tmp.resolve("y")).doesNotExist();
+  }
+
+  /**
+   * Tokens the model has no embedding for are refused on the driver, naming a cell (they failed
+   * inside the model on an executor, an internal error).
+   */
+  @Test
+  void tokensOutsideTheModelsVocabularyAreRefusedNamingACell(SparkSession spark) {
+    String outside = tmp.resolve("outside-tokens").toString();
+    spark
+        .read()
+        .parquet(tokens)
+        .withColumn(
+            "input_ids",
+            functions
+                .when(functions.col("cell_id").equalTo("g1"), functions.array(functions.lit(40)))
+                .otherwise(functions.col("input_ids")))
+        .write()
+        .parquet(outside);
+    assertThatThrownBy(
+            () ->
+                GeneClassifierApply.run(
+                    spark,
+                    new GeneClassifierApply.Options(
+                        MODEL.toString(),
+                        outside,
+                        VOCABULARY,
+                        tmp.resolve("z").toString(),
+                        false,
+                        List.of("all"),
+                        null,
+                        null,
+                        0,
+                        42,
+                        Precision.FP32)))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining(
+            "the tokens include id 40 (cell 'g1') but the model's vocabulary has 32 entries");
+    assertThat(tmp.resolve("z")).doesNotExist();
   }
 }

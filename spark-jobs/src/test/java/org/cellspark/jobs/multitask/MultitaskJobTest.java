@@ -18,6 +18,7 @@ import java.util.Random;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
@@ -279,6 +280,37 @@ class MultitaskJobTest {
                         Precision.FP16)))
         .isInstanceOf(UserException.class)
         .hasMessageContaining("runs in fp32 or bf16");
+    // Tokens the model has no embedding for are refused on the driver, naming a cell (they failed
+    // inside the model on an executor, an internal error).
+    String outside = tmp.resolve("outside-tokens").toString();
+    String cellId0 = spark.read().parquet(tokens).select("cell_id").first().get(0).toString();
+    spark
+        .read()
+        .parquet(tokens)
+        .withColumn(
+            "input_ids",
+            functions
+                .when(functions.col("cell_id").equalTo(cellId0), functions.array(functions.lit(-5)))
+                .otherwise(functions.col("input_ids")))
+        .write()
+        .parquet(outside);
+    assertThatThrownBy(
+            () ->
+                MultitaskApply.run(
+                    spark,
+                    new FineTunedApply.Options(
+                        result.output(),
+                        outside,
+                        VOCABULARY,
+                        tmp.resolve("outside").toString(),
+                        false,
+                        List.of(),
+                        null,
+                        Precision.FP32)))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining(
+            "the tokens include id -5 (cell '" + cellId0 + "'); token ids are never negative");
+    assertThat(tmp.resolve("outside")).doesNotExist();
     // and a checkpoint like any other for embed (upstream's save_model_without_heads).
     assertThat(
             EmbedJob.run(
