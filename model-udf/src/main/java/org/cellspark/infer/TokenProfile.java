@@ -10,7 +10,8 @@ import java.util.Locale;
  *
  * @param cells cells with at least one token
  * @param longest the most tokens in one cell
- * @param ids the smallest and largest token ids, and a cell holding each where cells have names
+ * @param ids the smallest and largest token ids and the cells holding a null id, each with a cell
+ *     that holds it where cells have names
  * @param startingWithCls cells whose first token is the vocabulary's {@code <cls>}
  * @param vocabularyTokens tokens in the vocabulary the table was made with, or -1 if unknown
  * @param vocabularyHasClsAndEos whether that vocabulary has {@code <cls>} and {@code <eos>}

@@ -27,8 +27,8 @@ public final class TokenProfiles {
   private TokenProfiles() {}
 
   /**
-   * @param idColumn the column that names each cell (a cell holding the smallest and the largest id
-   *     is named in refusals), or null; ignored where the table has no such column
+   * @param idColumn the column that names each cell (a cell holding the smallest id, the largest,
+   *     and a null is named in refusals), or null; ignored where the table has no such column
    * @param vocabulary the vocabulary the tokens were made with, or null when unknown (then only the
    *     data is checked)
    */

@@ -4,14 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.IntFunction;
 import java.util.stream.Collectors;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.jobs.common.TokenTable;
@@ -80,6 +83,27 @@ public final class TokenTables {
       out.put(row.getString(row.fieldIndex("cell_id")), row.getList(row.fieldIndex("input_ids")));
     }
     return out;
+  }
+
+  /**
+   * A copy of a Parquet token table in {@code out} in which cell {@code cellId} holds {@code ids}
+   * alone (ids a model may not take). Returns the copy's location.
+   */
+  public static String withCellTokens(
+      SparkSession spark, String table, String cellId, Path out, int... ids) {
+    Column replaced =
+        functions.array(Arrays.stream(ids).mapToObj(functions::lit).toArray(Column[]::new));
+    spark
+        .read()
+        .parquet(table)
+        .withColumn(
+            "input_ids",
+            functions
+                .when(functions.col("cell_id").equalTo(cellId), replaced)
+                .otherwise(functions.col("input_ids")))
+        .write()
+        .parquet(out.toString());
+    return out.toString();
   }
 
   /** The columns of a token table (Parquet or a Hugging Face dataset), read as the jobs read it. */

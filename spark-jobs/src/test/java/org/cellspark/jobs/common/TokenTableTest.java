@@ -10,6 +10,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.testing.SharedSpark;
+import org.cellspark.testing.TokenTables;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,12 +42,7 @@ class TokenTableTest {
     String table =
         upstreamTable(
             spark, tmp.resolve("ok"), new long[] {0, 5, Integer.MAX_VALUE}, new long[] {25_425, 1});
-    List<Row> rows =
-        TokenTable.read(spark, table)
-            .cells()
-            .orderBy("cell_id")
-            .select("input_ids")
-            .collectAsList();
+    List<Row> rows = TokenTables.rowsByCellId(spark, table, "input_ids", "cell_id");
     assertThat(TokenTable.read(spark, table).cells().schema().apply("input_ids").dataType())
         .isEqualTo(DataTypes.createArrayType(DataTypes.IntegerType));
     assertThat(rows.stream().map(r -> r.<Integer>getList(0)).toList())
@@ -60,12 +56,7 @@ class TokenTableTest {
     String table =
         upstreamTable(
             spark, tmp.resolve("wide"), new long[] {0, 5, 6}, new long[] {5, (1L << 32) + 7, 7});
-    List<Row> rows =
-        TokenTable.read(spark, table)
-            .cells()
-            .orderBy("cell_id")
-            .select("input_ids")
-            .collectAsList();
+    List<Row> rows = TokenTables.rowsByCellId(spark, table, "input_ids", "cell_id");
     assertThat(rows.stream().map(r -> r.<Integer>getList(0)).toList())
         .containsExactly(List.of(0, 5, 6), java.util.Arrays.asList(5, null, 7));
   }

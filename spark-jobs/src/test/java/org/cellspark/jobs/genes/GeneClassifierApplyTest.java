@@ -17,13 +17,13 @@ import java.util.TreeMap;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
 import org.cellspark.model.Precision;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
+import org.cellspark.testing.TokenTables;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -297,17 +297,8 @@ class GeneClassifierApplyTest {
    */
   @Test
   void tokensOutsideTheModelsVocabularyAreRefusedNamingACell(SparkSession spark) {
-    String outside = tmp.resolve("outside-tokens").toString();
-    spark
-        .read()
-        .parquet(tokens)
-        .withColumn(
-            "input_ids",
-            functions
-                .when(functions.col("cell_id").equalTo("g1"), functions.array(functions.lit(40)))
-                .otherwise(functions.col("input_ids")))
-        .write()
-        .parquet(outside);
+    String outside =
+        TokenTables.withCellTokens(spark, tokens, "g1", tmp.resolve("outside-tokens"), 40);
     assertThatThrownBy(
             () ->
                 GeneClassifierApply.run(

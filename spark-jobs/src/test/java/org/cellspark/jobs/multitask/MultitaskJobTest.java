@@ -18,7 +18,6 @@ import java.util.Random;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cellspark.error.UserException;
@@ -30,6 +29,7 @@ import org.cellspark.model.WeightsFile;
 import org.cellspark.spark.FaultInjection;
 import org.cellspark.testing.Fixtures;
 import org.cellspark.testing.SharedSpark;
+import org.cellspark.testing.TokenTables;
 import org.cellspark.train.MultiTaskClassifier;
 import org.cellspark.vocab.Vocabulary;
 import org.cellspark.vocab.VocabularyLoader;
@@ -282,18 +282,9 @@ class MultitaskJobTest {
         .hasMessageContaining("runs in fp32 or bf16");
     // Tokens the model has no embedding for are refused on the driver, naming a cell (they failed
     // inside the model on an executor, an internal error).
-    String outside = tmp.resolve("outside-tokens").toString();
     String cellId0 = spark.read().parquet(tokens).select("cell_id").first().get(0).toString();
-    spark
-        .read()
-        .parquet(tokens)
-        .withColumn(
-            "input_ids",
-            functions
-                .when(functions.col("cell_id").equalTo(cellId0), functions.array(functions.lit(-5)))
-                .otherwise(functions.col("input_ids")))
-        .write()
-        .parquet(outside);
+    String outside =
+        TokenTables.withCellTokens(spark, tokens, cellId0, tmp.resolve("outside-tokens"), -5);
     assertThatThrownBy(
             () ->
                 MultitaskApply.run(
