@@ -7,13 +7,14 @@ import java.util.Properties;
 
 /**
  * The Spark line this build of Cellspark is for: Apache Spark 3.5 on Scala 2.12 by default, or the
- * line of a Spark 4 profile ({@code -Pspark-4.0}; Scala 2.13). Maven writes it into the jar from
- * the build's own properties, so it is the Spark the classes were compiled and tested against.
+ * line of a Spark 4 profile ({@code -Pspark-4.0} or {@code -Pspark-4.2}; Scala 2.13). Maven writes
+ * it into the jar from the build's own properties, so it is the Spark the classes were compiled and
+ * tested against.
  */
 public final class SparkLine {
   private static final Properties BUILD = read();
 
-  /** The Spark line this build is for ("3.5", "4.0"). */
+  /** The Spark line this build is for ("3.5", "4.0", "4.2"). */
   public static final String SPARK = BUILD.getProperty("spark");
 
   /** The Scala binary version of that line's Spark. */

@@ -9,8 +9,8 @@ import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * What differs between Spark 3 and Spark 4's interfaces, in Cellspark's own code. This copy is for
- * Spark 4's builds ({@code mvn -Pspark-4.0}; Scala 2.13); its twin in src/main/spark-3 is for Spark
- * 3.5, the default build. Everything else compiles against both.
+ * Spark 4's builds ({@code mvn -Pspark-4.0}, {@code -Pspark-4.2}; Scala 2.13); its twin in
+ * src/main/spark-3 is for Spark 3.5, the default build. Everything else compiles against both.
  */
 final class SparkApi {
   private SparkApi() {}
