@@ -2,6 +2,8 @@ package org.cellspark.spark;
 
 import java.util.Map;
 import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+import org.apache.spark.SparkContext$;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -48,5 +50,29 @@ public final class SparkSessionFactory {
     CellsparkKryo.addTo(conf);
     EmbeddedGpus.refuseTaskGpus(conf.get("spark.master"), conf.get(TASK_GPUS, null));
     return SparkSession.builder().config(conf).getOrCreate();
+  }
+
+  /**
+   * Whether this JVM already runs a SparkContext: one its host started (a Databricks JAR task's
+   * driver, a notebook's interpreter), which Cellspark must neither stop nor outlive by exiting the
+   * JVM. Spark keeps one active context a JVM; it has no public call that asks without starting one
+   * ({@code SparkContext.getOrCreate} would), so this reads the context Spark itself registers (its
+   * {@code getActive}, package-private in Scala but public to Java, in Spark 3.5 and 4).
+   */
+  public static boolean contextRunning() {
+    scala.Option<SparkContext> active = SparkContext$.MODULE$.getActive();
+    return active.isDefined() && !active.get().isStopped();
+  }
+
+  /**
+   * A session on the context the host runs ({@link #contextRunning()}), for a host that made a
+   * context and no session: the builder finds the context and makes a session on it, taking none of
+   * this class's defaults (the host's context already has its settings; a builder's context
+   * settings would be ignored with a warning).
+   */
+  public static SparkSession onRunningContext() {
+    SupportedJava.require();
+    SupportedSpark.require();
+    return SparkSession.builder().getOrCreate();
   }
 }

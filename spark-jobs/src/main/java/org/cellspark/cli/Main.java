@@ -7,6 +7,7 @@ import org.cellspark.error.Bug;
 import org.cellspark.error.Causes;
 import org.cellspark.error.UserException;
 import org.cellspark.jobs.common.JobSummary;
+import org.cellspark.spark.SparkSessionFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.Marker;
@@ -98,12 +99,15 @@ public final class Main implements Runnable {
    * cluster}: YARN's ApplicationMaster, Kubernetes, standalone) the driver runs inside the
    * platform's own launcher, which calls this method in a thread and judges the application by how
    * the method ends: YARN's ApplicationMaster marks an application whose JVM exits before main
-   * returns as failed (and runs it again), whatever the exit code. There a success returns and a
-   * failure throws {@link CommandFailedException}. Everywhere else (bin/cellspark, client mode) the
-   * process exits with the command's code: 0 done, 2 the input or options, 1 a bug.
+   * returns as failed (and runs it again), whatever the exit code. So does a JVM whose host already
+   * runs Spark when it calls this method (a Databricks JAR task's driver, a notebook calling main):
+   * the JVM and its context are the host's, and exiting would end them (Databricks asks JAR tasks
+   * never to call System.exit). There a success returns and a failure throws {@link
+   * CommandFailedException}. Everywhere else (bin/cellspark, client mode: no context before main)
+   * the process exits with the command's code: 0 done, 2 the input or options, 1 a bug.
    */
   public static void main(String[] args) {
-    if ("cluster".equals(System.getProperty(DEPLOY_MODE))) {
+    if ("cluster".equals(System.getProperty(DEPLOY_MODE)) || SparkSessionFactory.contextRunning()) {
       runAsClusterDriver(args);
       return;
     }

@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Spark settings every command accepts ({@code --conf key=value}), and the session they make. A
- * session already running in this JVM (a notebook, a test) is reused and left running, with its
- * settings as they were before the command.
+ * session already running in this JVM (a notebook, a test), or a context a host started without a
+ * session, is reused and left running, with its settings as they were before the command.
  */
 final class SparkArgs {
   @Option(
@@ -47,6 +47,11 @@ final class SparkArgs {
     SparkSession active = running(SparkSession.getActiveSession());
     if (active == null) {
       active = running(SparkSession.getDefaultSession());
+    }
+    if (active == null && SparkSessionFactory.contextRunning()) {
+      // A host's context without a session (a Databricks driver, a JVM that made only a context):
+      // a session on it, and the context left running when the command ends, as a session is.
+      active = SparkSessionFactory.onRunningContext();
     }
     if (active != null) {
       EmbeddedGpus.refuseTaskGpus(

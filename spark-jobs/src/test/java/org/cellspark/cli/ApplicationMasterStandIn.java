@@ -4,6 +4,9 @@ import java.lang.reflect.InvocationTargetException;
 import java.security.Permission;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
 
 /**
  * Runs {@link Main} as YARN's ApplicationMaster runs a user class in cluster mode: Spark's settings
@@ -14,7 +17,10 @@ import java.util.List;
  *
  * <p>Arguments: scenarios separated by {@code ---}, each {@code DEPLOY_MODE command args...}.
  * Prints one line per scenario: {@code scenario N: exits=[...] outcome=returned|threw CLASS:
- * MESSAGE}.
+ * MESSAGE}. The deploy mode {@code host} stands in for a JVM whose host already runs Spark when it
+ * calls main (a Databricks JAR task's driver): the deploy mode is client, a context is started (or
+ * the running one kept) before main is called, and the line ends {@code context=running, N rows} (a
+ * job the host runs on it afterwards) or {@code context=stopped}.
  */
 public final class ApplicationMasterStandIn {
   private static final List<Integer> EXITS = new ArrayList<>();
@@ -51,7 +57,10 @@ public final class ApplicationMasterStandIn {
     scenarios.add(current);
     for (int i = 0; i < scenarios.size(); i++) {
       List<String> s = scenarios.get(i);
-      System.setProperty(Main.DEPLOY_MODE, s.get(0));
+      boolean host = s.get(0).equals("host");
+      System.setProperty(Main.DEPLOY_MODE, host ? "client" : s.get(0));
+      SparkContext hostContext =
+          host ? SparkContext.getOrCreate(new SparkConf().setAppName("host")) : null;
       String[] userArgs = s.subList(1, s.size()).toArray(new String[0]);
       String[] outcome = new String[1];
       Thread driver =
@@ -77,13 +86,26 @@ public final class ApplicationMasterStandIn {
       driver.start();
       driver.join();
       synchronized (EXITS) {
-        System.out.println("scenario " + i + ": exits=" + EXITS + " outcome=" + outcome[0]);
+        System.out.println(
+            "scenario " + i + ": exits=" + EXITS + " outcome=" + outcome[0] + context(hostContext));
         EXITS.clear();
       }
       System.out.flush();
     }
     System.setSecurityManager(null); // exit is refused while it is in place
     Runtime.getRuntime().halt(0); // Spark's non-daemon threads would keep the JVM alive
+  }
+
+  /** What the host finds of its context after main: still running (a job on it), or stopped. */
+  private static String context(SparkContext hostContext) {
+    if (hostContext == null) {
+      return "";
+    }
+    if (hostContext.isStopped()) {
+      return " context=stopped";
+    }
+    long rows = new JavaSparkContext(hostContext).parallelize(List.of(1, 2, 3)).count();
+    return " context=running, " + rows + " rows";
   }
 
   private ApplicationMasterStandIn() {}

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link Main} as a cluster driver ({@code spark-submit --deploy-mode cluster}: YARN's
- * ApplicationMaster calls main in a thread and marks the application failed if the JVM exits first)
- * and as a client: run by {@link ApplicationMasterStandIn} in a JVM of its own that records every
- * attempt to exit.
+ * ApplicationMaster calls main in a thread and marks the application failed if the JVM exits
+ * first), as a client, and called by a host that already runs Spark: run by {@link
+ * ApplicationMasterStandIn} in a JVM of its own that records every attempt to exit.
  */
 class ClusterDriverTest {
   private static final String V2 = Fixtures.vocab("vocab-v2-small").toString();
@@ -70,8 +70,26 @@ class ClusterDriverTest {
             "--vocabulary",
             V2,
             "--output",
-            tmp.resolve("ok2").toString());
-    assertThat(lines).hasSize(5);
+            tmp.resolve("ok2").toString(),
+            "---",
+            "host",
+            "tokenize",
+            "--input",
+            ATLAS,
+            "--vocabulary",
+            V2,
+            "--output",
+            tmp.resolve("ok3").toString(),
+            "---",
+            "host",
+            "tokenize",
+            "--input",
+            NEGATIVE,
+            "--vocabulary",
+            V2,
+            "--output",
+            tmp.resolve("bad3").toString());
+    assertThat(lines).hasSize(7);
     // Success: main returns, nothing asks the JVM to exit.
     assertThat(lines.get(0)).isEqualTo("scenario 0: exits=[] outcome=returned");
     assertThat(tmp.resolve("ok").resolve("_cellspark.json")).exists();
@@ -91,6 +109,20 @@ class ClusterDriverTest {
     assertThat(lines.get(3)).startsWith("scenario 3: exits=[2]");
     assertThat(lines.get(4)).startsWith("scenario 4: exits=[0]");
     assertThat(tmp.resolve("ok2").resolve("_cellspark.json")).exists();
+    // A host that runs Spark calls main (a Databricks JAR task's driver) in client mode: with only
+    // a context running, the command makes a session on it, returns, and leaves the context
+    // running for the host; then, with that session running, a refusal throws its line. Nothing
+    // asks the JVM to exit.
+    assertThat(lines.get(5))
+        .isEqualTo("scenario 5: exits=[] outcome=returned context=running, 3 rows");
+    assertThat(tmp.resolve("ok3").resolve("_cellspark.json")).exists();
+    assertThat(lines.get(6))
+        .startsWith(
+            "scenario 6: exits=[] outcome=threw org.cellspark.cli.CommandFailedException: error:"
+                + " Input ")
+        .contains("the count -2.0 is negative")
+        .endsWith("[no trace] context=running, 3 rows");
+    assertThat(tmp.resolve("bad3")).doesNotExist();
   }
 
   @Test
