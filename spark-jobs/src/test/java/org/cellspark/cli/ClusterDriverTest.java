@@ -31,64 +31,13 @@ class ClusterDriverTest {
   void clusterDriversReturnOrThrowAndClientsExitWithTheirCodes() throws Exception {
     List<String> lines =
         standIn(
-            "cluster",
-            "tokenize",
-            "--input",
-            ATLAS,
-            "--vocabulary",
-            V2,
-            "--output",
-            tmp.resolve("ok").toString(),
-            "---",
-            "cluster",
-            "tokenize",
-            "--input",
-            NEGATIVE,
-            "--vocabulary",
-            V2,
-            "--output",
-            tmp.resolve("bad").toString(),
-            "---",
-            "cluster",
-            "tokenize",
-            "--input",
-            ATLAS,
-            "---",
-            "client",
-            "tokenize",
-            "--input",
-            NEGATIVE,
-            "--vocabulary",
-            V2,
-            "--output",
-            tmp.resolve("bad2").toString(),
-            "---",
-            "client",
-            "tokenize",
-            "--input",
-            ATLAS,
-            "--vocabulary",
-            V2,
-            "--output",
-            tmp.resolve("ok2").toString(),
-            "---",
-            "host",
-            "tokenize",
-            "--input",
-            ATLAS,
-            "--vocabulary",
-            V2,
-            "--output",
-            tmp.resolve("ok3").toString(),
-            "---",
-            "host",
-            "tokenize",
-            "--input",
-            NEGATIVE,
-            "--vocabulary",
-            V2,
-            "--output",
-            tmp.resolve("bad3").toString());
+            tokenize("cluster", ATLAS, "ok"),
+            tokenize("cluster", NEGATIVE, "bad"),
+            List.of("cluster", "tokenize", "--input", ATLAS),
+            tokenize("client", NEGATIVE, "bad2"),
+            tokenize("client", ATLAS, "ok2"),
+            tokenize("host", ATLAS, "ok3"),
+            tokenize("host", NEGATIVE, "bad3"));
     assertThat(lines).hasSize(7);
     // Success: main returns, nothing asks the JVM to exit.
     assertThat(lines.get(0)).isEqualTo("scenario 0: exits=[] outcome=returned");
@@ -156,8 +105,29 @@ class ClusterDriverTest {
         .satisfies(e -> assertThat(((CommandFailedException) e).exitCode()).isEqualTo(1));
   }
 
+  /** A stand-in scenario: tokenize {@code input} with the V2 vocabulary into tmp/{@code out}. */
+  private List<String> tokenize(String deployMode, String input, String out) {
+    return List.of(
+        deployMode,
+        "tokenize",
+        "--input",
+        input,
+        "--vocabulary",
+        V2,
+        "--output",
+        tmp.resolve(out).toString());
+  }
+
   /** Runs the stand-in in a JVM of its own and returns its scenario lines. */
-  private List<String> standIn(String... args) throws IOException, InterruptedException {
+  @SafeVarargs
+  private List<String> standIn(List<String>... scenarios) throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>();
+    for (List<String> scenario : scenarios) {
+      if (!args.isEmpty()) {
+        args.add("---");
+      }
+      args.addAll(scenario);
+    }
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx1g");
@@ -173,7 +143,7 @@ class ClusterDriverTest {
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(ApplicationMasterStandIn.class.getName());
-    cmd.addAll(List.of(args));
+    cmd.addAll(args);
     Path log = tmp.resolve("stand-in.log");
     Process p =
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
