@@ -7,7 +7,6 @@ import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -31,7 +30,7 @@ import org.cellspark.error.UserException;
  */
 final class ArrowSplitReader implements PartitionReader<ColumnarBatch> {
   private final ArrowSplit split;
-  private final BufferAllocator allocator = new RootAllocator();
+  private final BufferAllocator allocator = ArrowMemory.newAllocator();
   private final FSDataInputStream in;
   private final ArrowStreamReader reader;
   private final ColumnVector[] columns;

@@ -228,7 +228,7 @@ public final class HfDatasetWriter {
     FileSystem fs = file.getFileSystem(conf);
     Path aside = new Path(file.getParent(), "." + file.getName() + "." + UUID.randomUUID());
     long written = 0;
-    try (RootAllocator allocator = new RootAllocator();
+    try (RootAllocator allocator = ArrowMemory.newAllocator();
         VectorSchemaRoot root = VectorSchemaRoot.create(arrow, allocator);
         OutputStream out = fs.create(aside, false);
         ArrowStreamWriter writer = new ArrowStreamWriter(root, null, out)) {
