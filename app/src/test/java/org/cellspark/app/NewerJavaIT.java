@@ -10,12 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.spark.SparkLine;
 import org.cellspark.spark.SparkSessionFactory;
 import org.cellspark.testing.Fixtures;
-import org.cellspark.testing.Vectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,17 +67,7 @@ class NewerJavaIT {
     try {
       assertThat(org.cellspark.cli.Main.execute(embed(tokens, model, "ref").toArray(String[]::new)))
           .isZero();
-      Map<String, Object> expected = LocalCluster.byCell(spark, tmp + "/ref/cells", "embedding");
-      Map<String, Object> actual = LocalCluster.byCell(spark, tmp + "/emb/cells", "embedding");
-      assertThat(actual).hasSize(600);
-      assertThat(actual.keySet()).isEqualTo(expected.keySet());
-      actual.forEach(
-          (cell, v) ->
-              assertThat(
-                      Vectors.maxAbsDiff(
-                          ((Vector) v).toArray(), ((Vector) expected.get(cell)).toArray()))
-                  .as(cell)
-                  .isLessThanOrEqualTo(1e-6));
+      LocalCluster.assertSameCellEmbeddings(spark, tmp.resolve("emb"), tmp.resolve("ref"), 600);
     } finally {
       spark.stop();
     }
