@@ -11,14 +11,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.spark.FaultInjection;
 import org.cellspark.spark.SparkSessionFactory;
 import org.cellspark.testing.Fixtures;
-import org.cellspark.testing.Vectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -143,16 +141,7 @@ class FaultToleranceIT {
         .as("every cell once")
         .isEqualTo(e.select("cell_id").distinct().count())
         .isEqualTo(600);
-    Map<String, Object> expected = LocalCluster.byCell(spark, ref + "/emb/cells", "embedding");
-    Map<String, Object> actual = LocalCluster.byCell(spark, emb + "/cells", "embedding");
-    assertThat(actual.keySet()).isEqualTo(expected.keySet());
-    actual.forEach(
-        (cell, v) ->
-            assertThat(
-                    Vectors.maxAbsDiff(
-                        ((Vector) v).toArray(), ((Vector) expected.get(cell)).toArray()))
-                .as(cell)
-                .isLessThanOrEqualTo(1e-5));
+    LocalCluster.assertSameCellEmbeddings(spark, Path.of(emb), Path.of(ref, "emb"), 600);
 
     String screen = tmp.resolve("screen").toString();
     Faults perturbFaults =
