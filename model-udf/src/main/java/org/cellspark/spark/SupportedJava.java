@@ -65,7 +65,8 @@ public final class SupportedJava {
             });
   }
 
-  private static boolean hasNewerLogin() {
+  /** Whether this JVM's Hadoop has the newer login (its class is on the class path). */
+  static boolean hasNewerLogin() {
     try {
       Class.forName(NEWER_LOGIN, false, SupportedJava.class.getClassLoader());
       return true;

@@ -35,16 +35,9 @@ class SupportedJavaTest {
   }
 
   @Test
-  void theNewerLoginIsFoundInTheHadoopOfTheSparkLinesThatHaveIt() throws Exception {
-    boolean found;
-    try {
-      Class.forName(SupportedJava.NEWER_LOGIN);
-      found = true;
-    } catch (ClassNotFoundException e) {
-      found = false;
-    }
+  void theNewerLoginIsFoundInTheHadoopOfTheSparkLinesThatHaveIt() {
     // Spark 4.2 brings Hadoop 3.5; Spark 3.5 and 4.0 bring 3.3 and 3.4.
-    assertThat(found)
+    assertThat(SupportedJava.hasNewerLogin())
         .as("Spark %s's Hadoop", SparkLine.SPARK)
         .isEqualTo(SparkLine.SPARK.equals("4.2"));
   }
