@@ -3,11 +3,15 @@ package org.cellspark.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Properties;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import org.junit.jupiter.api.Test;
@@ -94,5 +98,33 @@ class BundledDependenciesIT {
     assertThat(Files.size(APP))
         .as("app jar size")
         .isLessThan(BUNDLED_LIBTORCH ? 200L << 20 : 40L << 20);
+  }
+
+  /**
+   * Versions read from the jar are right: Cellspark's own (--version, every _cellspark.json) is the
+   * POM's, and jHDF's package has the version bundled (the jar's manifest is the application's, so
+   * jHDF found none and warned "Using development version of jHDF").
+   */
+  @Test
+  void versionsReadFromTheJarAreTheBuildsAndTheBundledLibrarys() throws Exception {
+    String jhdf =
+        resolved(Files.readAllLines(RESOLVED)).stream()
+            .filter(l -> l.startsWith("io.jhdf:jhdf:"))
+            .map(l -> l.substring("io.jhdf:jhdf:".length()))
+            .findFirst()
+            .orElseThrow();
+    try (URLClassLoader jar =
+        new URLClassLoader(new URL[] {APP.toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
+      Class<?> hdfFile = Class.forName("io.jhdf.HdfFile", false, jar);
+      assertThat(hdfFile.getProtectionDomain().getCodeSource().getLocation())
+          .isEqualTo(APP.toUri().toURL());
+      assertThat(hdfFile.getPackage().getImplementationVersion()).isEqualTo(jhdf);
+      Properties version = new Properties();
+      try (InputStream in = jar.getResourceAsStream("org/cellspark/cellspark-version.properties")) {
+        assertThat(in).as("the version resource in the jar").isNotNull();
+        version.load(in);
+      }
+      assertThat(version.getProperty("version")).isEqualTo(System.getProperty("pom.version"));
+    }
   }
 }

@@ -68,7 +68,8 @@ final class LocalCluster {
       args.addAll(command);
     }
     String name = commands.stream().map(c -> c.get(0)).collect(Collectors.joining("+"));
-    String out = run(NotebookSession.class.getName(), notebookJar(), sparkSubmitArgs, name, args);
+    String out =
+        run(NotebookSession.class.getName(), notebookJar(), sparkSubmitArgs, name, args, 0);
     for (List<String> command : commands) {
       assertThat(out).contains("NotebookSession: " + command.get(0) + " exited 0");
     }
@@ -117,19 +118,29 @@ final class LocalCluster {
                 "spark.eventLog.rolling.enabled=false"));
     recorded.addAll(sparkSubmitArgs);
     return new Submitted(
-        run("org.cellspark.cli.Main", null, recorded, job[0], List.of(job)), events);
+        run("org.cellspark.cli.Main", null, recorded, job[0], List.of(job), 0), events);
+  }
+
+  /**
+   * Runs {@code cellspark job...} through spark-submit, as {@link #submit} does, for a job that is
+   * to be refused: asserts exit code 2 and returns the driver's output.
+   */
+  String submitRefused(List<String> sparkSubmitArgs, String... job)
+      throws IOException, InterruptedException {
+    return run("org.cellspark.cli.Main", null, sparkSubmitArgs, job[0], List.of(job), 2);
   }
 
   /**
    * spark-submit of {@code mainClass} (in the app jar, or in {@code extraJar}) with these
-   * arguments; {@code name} names its log.
+   * arguments, which is to exit with {@code exitCode}; {@code name} names its log.
    */
   private String run(
       String mainClass,
       Path extraJar,
       List<String> sparkSubmitArgs,
       String name,
-      List<String> mainArgs)
+      List<String> mainArgs,
+      int exitCode)
       throws IOException, InterruptedException {
     List<String> cmd =
         new ArrayList<>(
@@ -184,8 +195,8 @@ final class LocalCluster {
     if (!done) {
       p.destroyForcibly();
     }
-    assertThat(done && p.exitValue() == 0)
-        .as("spark-submit %s exited 0; its output:%n%s", name, out)
+    assertThat(done && p.exitValue() == exitCode)
+        .as("spark-submit %s exited %d; its output:%n%s", name, exitCode, out)
         .isTrue();
     return out;
   }

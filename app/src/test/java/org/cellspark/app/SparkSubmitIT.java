@@ -213,6 +213,42 @@ class SparkSubmitIT {
   }
 
   /**
+   * Under spark-submit the driver logs with Spark's log configuration (or the cluster's), not
+   * Cellspark's. A refusal found on the driver once Spark has started (too few of the atlas's genes
+   * in the vocabulary) still shows its one {@code error:} line and no trace of Cellspark's: Main
+   * used to log the failure with its trace just above the line, so that a refusal read as a crash.
+   * And jHDF, bundled in the app jar, knows its version there (it warned "Using development version
+   * of jHDF" on every driver and executor that read an HDF5 file).
+   */
+  @Test
+  void aRefusalUnderSparkSubmitShowsItsLineAndNoTrace() throws Exception {
+    Path tokens = tmp.resolve("tokens");
+    String out =
+        new LocalCluster(tmp)
+            .submitRefused(
+                List.of(),
+                "tokenize",
+                "--input",
+                Fixtures.atlas("classify_atlas.h5ad").toString(),
+                "--vocabulary",
+                "builtin:geneformer-v1",
+                "--output",
+                tokens.toString());
+    assertThat(out).contains("INFO SparkContext: Running Spark version"); // Spark's log, started
+    assertThat(out.lines().filter(l -> l.startsWith("error: ")).toList())
+        .as(out)
+        .singleElement()
+        .asString()
+        .contains("classify_atlas.h5ad")
+        .contains("below --min-gene-match 50%");
+    assertThat(out)
+        .doesNotContain("UserException")
+        .doesNotContainPattern("\\n\\s+at org\\.cellspark\\.")
+        .doesNotContain("development version of jHDF");
+    assertThat(tokens).doesNotExist();
+  }
+
+  /**
    * The trainings through spark-submit on a local cluster of two executors, in one notebook session
    * under Kryo: their training tasks run in executor JVMs, with the model shipped with --archives
    * and found there by its alias, and write their models into the job's output from there.

@@ -200,10 +200,16 @@ public final class Main implements Runnable {
 
   /**
    * Prints one message for a failed run (and the trace only for a bug, for the report), and records
-   * the whole failure with its trace in the log file only.
+   * the whole failure with its trace in the run's log file, where there is one.
    */
   private static int handle(Failure f, Throwable e, PrintWriter err, boolean verbose) {
-    LOG.error(LOG_ONLY, "exit {}: {}", f.exitCode(), f.message(), e);
+    // Cellspark's log configuration (bin/cellspark's) sends the record to the run's log file and
+    // keeps it off the console (marker LOG_ONLY). Under spark-submit without it, Spark's or the
+    // cluster's configuration would print the record, trace and all, on the console just above
+    // the message it repeats: a refusal would look like a crash.
+    if (System.getProperty(LOG_FILE_PROPERTY) != null) {
+      LOG.error(LOG_ONLY, "exit {}: {}", f.exitCode(), f.message(), e);
+    }
     err.println(f.message());
     if (f.trace()) {
       e.printStackTrace(err);

@@ -3,8 +3,12 @@ package org.cellspark.jobs.common;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 import org.cellspark.error.Bug;
 
 /**
@@ -15,6 +19,8 @@ import org.cellspark.error.Bug;
 public final class JobSummary {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private static final String VERSION_RESOURCE = "/org/cellspark/cellspark-version.properties";
 
   private final Map<String, Object> root = new LinkedHashMap<>();
 
@@ -41,8 +47,22 @@ public final class JobSummary {
     }
   }
 
+  /**
+   * This build's version, as the POM gives it (the build writes it into a resource). Not the jar
+   * manifest's Implementation-Version: the application jar's manifest is the shade step's, and
+   * target/classes (tests, an IDE) has none.
+   */
   public static String version() {
-    String v = JobSummary.class.getPackage().getImplementationVersion();
-    return v == null ? "dev" : v;
+    try (InputStream in = JobSummary.class.getResourceAsStream(VERSION_RESOURCE)) {
+      if (in == null) {
+        return "dev";
+      }
+      Properties p = new Properties();
+      p.load(in);
+      String v = p.getProperty("version", "dev");
+      return v.startsWith("${") ? "dev" : v; // copied by a build that does not filter resources
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + VERSION_RESOURCE + " from the classpath", e);
+    }
   }
 }
