@@ -76,7 +76,8 @@ public final class RemoteCopies {
    * "Model", "Vocabulary folder"): for a folder, the files directly in it (a model's config and
    * weights, a vocabulary's dictionaries; subfolders such as training checkpoints are left where
    * they are); for a file (a TorchScript model), the file and the {@code config.json} beside it, if
-   * any. The copy has the remote folder's (or file's) name.
+   * any; for a sharded checkpoint's index ({@code *.index.json}), the files beside it, as for its
+   * folder. The copy has the remote folder's (or file's) name.
    */
   public static Path folderOrFile(String location, Configuration conf, String what) {
     org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(location);
@@ -93,6 +94,13 @@ public final class RemoteCopies {
       folder = status.isDirectory();
       if (folder) {
         for (FileStatus f : fs.listStatus(path)) {
+          if (f.isFile()) {
+            files.add(f);
+          }
+        }
+      } else if (path.getName().endsWith(".index.json")) {
+        // A sharded checkpoint's index: its shards (and config.json) are the files beside it.
+        for (FileStatus f : fs.listStatus(path.getParent())) {
           if (f.isFile()) {
             files.add(f);
           }

@@ -70,14 +70,23 @@ public final class ModelLoader {
   }
 
   /**
-   * Where a model's weights and config are: a folder with model.safetensors, pytorch_model.bin or
-   * model.pt (in that order of preference, as transformers prefers safetensors), or the weights
-   * file itself with config.json beside it.
+   * Where a model's weights and config are: a folder with model.safetensors, a sharded one's index
+   * (model.safetensors.index.json), pytorch_model.bin, its index (pytorch_model.bin.index.json) or
+   * model.pt (in that order of preference, transformers' own: safetensors first, a whole file
+   * before shards), or the weights file (or index) itself with config.json beside it.
    *
    * @param torchScript whether the weights are a TorchScript program (else a file of tensors:
    *     safetensors or a PyTorch checkpoint, which {@link WeightsFile} tells apart)
    */
   record ModelFiles(Path weights, Path config, boolean torchScript) {
+    /** A folder's checkpoint files, in transformers' order of preference. */
+    static final List<String> CHECKPOINT_NAMES =
+        List.of(
+            "model.safetensors",
+            "model.safetensors.index.json",
+            "pytorch_model.bin",
+            "pytorch_model.bin.index.json");
+
     static ModelFiles at(Path location) {
       ModelFiles files = locate(location);
       GitLfsPointer.refuse(files.weights());
@@ -87,7 +96,7 @@ public final class ModelLoader {
     private static ModelFiles locate(Path location) {
       Path path = location.toAbsolutePath().normalize();
       if (Files.isDirectory(path)) {
-        for (String name : List.of("model.safetensors", "pytorch_model.bin")) {
+        for (String name : CHECKPOINT_NAMES) {
           Path weights = path.resolve(name);
           if (Files.isRegularFile(weights)) {
             return new ModelFiles(weights, path.resolve("config.json"), false);
@@ -101,11 +110,9 @@ public final class ModelLoader {
         refuseLoraAdapter(path);
         List<String> below = modelsBelow(path);
         throw UserException.of(
-            "Model folder %s has none of model.safetensors, pytorch_model.bin and model.pt.%s Use"
-                + " a Hugging Face model folder (config.json + model.safetensors or"
-                + " pytorch_model.bin) or a TorchScript file; a checkpoint split in shards"
-                + " (*.index.json) must be saved whole first (save_pretrained(dir,"
-                + " max_shard_size=\"20GB\"))",
+            "Model folder %s has none of model.safetensors, pytorch_model.bin (or their shards'"
+                + " *.index.json) and model.pt.%s Use a Hugging Face model folder (config.json +"
+                + " model.safetensors or pytorch_model.bin) or a TorchScript file",
             path,
             below.isEmpty()
                 ? ""
@@ -118,15 +125,17 @@ public final class ModelLoader {
       }
       String name = path.getFileName().toString();
       Path config = path.resolveSibling("config.json");
-      if (name.endsWith(".safetensors") || name.endsWith(".bin")) {
+      if (name.endsWith(".safetensors")
+          || name.endsWith(".bin")
+          || ShardedCheckpoint.isIndex(path)) {
         return new ModelFiles(path, config, false);
       }
       if (name.endsWith(".pt") || name.endsWith(".pth") || name.endsWith(".torchscript")) {
         return new ModelFiles(path, config, isTorchScript(path));
       }
       throw UserException.of(
-          "Model %s is neither a folder, a .safetensors file, a PyTorch checkpoint (.bin) nor a"
-              + " TorchScript .pt file",
+          "Model %s is neither a folder, a .safetensors file, a PyTorch checkpoint (.bin), a"
+              + " sharded checkpoint's .index.json nor a TorchScript .pt file",
           path);
     }
 
@@ -140,10 +149,7 @@ public final class ModelLoader {
         return walk.filter(f -> f.getFileName().toString().equals("config.json"))
             .map(Path::getParent)
             .filter(d -> !d.equals(folder))
-            .filter(
-                d ->
-                    Files.isRegularFile(d.resolve("model.safetensors"))
-                        || Files.isRegularFile(d.resolve("pytorch_model.bin")))
+            .filter(d -> CHECKPOINT_NAMES.stream().anyMatch(n -> Files.isRegularFile(d.resolve(n))))
             .map(d -> folder.relativize(d).toString())
             .limit(5) // the walk is lazy: it stops at the fifth
             .sorted()

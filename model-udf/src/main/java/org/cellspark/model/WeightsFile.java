@@ -18,9 +18,10 @@ import org.cellspark.error.UserException;
 /**
  * A file of named tensors, as model weights ship: a {@code .safetensors} file, or a PyTorch
  * checkpoint ({@code pytorch_model.bin}, what {@code torch.save} writes and transformers wrote
- * before safetensors became its default), told apart by their first bytes. Either way each tensor
- * is a byte range of the file, read on demand and converted to float32 (F32, F16 and BF16 are
- * accepted), so a model's weights never sit in memory twice.
+ * before safetensors became its default), told apart by their first bytes; or such files in shards
+ * under an index ({@code *.index.json}, {@link ShardedCheckpoint}). Either way each tensor is a
+ * byte range of a file, read on demand and converted to float32 (F32, F16 and BF16 are accepted),
+ * so a model's weights never sit in memory twice.
  */
 public final class WeightsFile {
   /**
@@ -55,18 +56,36 @@ public final class WeightsFile {
   private final Map<String, Tensor> tensors;
   private final Map<String, String> metadata;
 
+  /** For a sharded checkpoint, the shard file that holds each tensor; empty for a single file. */
+  private final Map<String, Path> shardOf;
+
   WeightsFile(Path path, String format, Map<String, Tensor> tensors, Map<String, String> metadata) {
+    this(path, format, tensors, metadata, Map.of());
+  }
+
+  WeightsFile(
+      Path path,
+      String format,
+      Map<String, Tensor> tensors,
+      Map<String, String> metadata,
+      Map<String, Path> shardOf) {
     this.path = path;
     this.format = format;
     this.tensors = Collections.unmodifiableMap(tensors);
     this.metadata = Collections.unmodifiableMap(metadata);
+    this.shardOf = Map.copyOf(shardOf);
   }
 
   /**
-   * The tensors of the file at {@code path}: a PyTorch checkpoint when it is a zip archive (what
-   * {@code torch.save} has written since PyTorch 1.6), else safetensors.
+   * The tensors of the file at {@code path}: the shards a checkpoint's index names when it is one
+   * ({@code model.safetensors.index.json}, {@code pytorch_model.bin.index.json}), a PyTorch
+   * checkpoint when it is a zip archive (what {@code torch.save} has written since PyTorch 1.6),
+   * else safetensors.
    */
   public static WeightsFile open(Path path) {
+    if (ShardedCheckpoint.isIndex(path)) {
+      return ShardedCheckpoint.read(path);
+    }
     byte[] magic = new byte[8];
     int n;
     try (InputStream in = Files.newInputStream(path)) {
@@ -99,11 +118,20 @@ public final class WeightsFile {
     };
   }
 
+  /** The file (for a sharded checkpoint, its index). */
   public Path path() {
     return path;
   }
 
-  /** {@code safetensors} or {@code PyTorch checkpoint}, for messages and reports. */
+  /** The file that holds the tensor {@code name}: the file itself, or the shard the index names. */
+  Path fileOf(String name) {
+    return shardOf.getOrDefault(name, path);
+  }
+
+  /**
+   * {@code safetensors} or {@code PyTorch checkpoint} (with the number of shards for a sharded
+   * one), for messages and reports.
+   */
   public String format() {
     return format;
   }
@@ -131,15 +159,16 @@ public final class WeightsFile {
     if (t == null) {
       throw new IllegalArgumentException("no tensor " + name + " in " + path);
     }
+    Path file = fileOf(name);
     if (t.elements() > Integer.MAX_VALUE) {
-      throw UserException.of("%s: tensor '%s' is too large", path, name);
+      throw UserException.of("%s: tensor '%s' is too large", file, name);
     }
     int n = (int) t.elements();
     if (!FLOATS.contains(t.dtype())) {
       throw UserException.of(
-          "%s: tensor '%s' is %s; model weights must be F32, F16 or BF16", path, name, t.dtype());
+          "%s: tensor '%s' is %s; model weights must be F32, F16 or BF16", file, name, t.dtype());
     }
-    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       ByteBuffer out = ByteBuffer.allocateDirect(4 * n).order(ByteOrder.nativeOrder());
       if (t.dtype().equals("F32") && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
         readFully(ch, out, t.begin()); // the file's bytes are already the values: one copy
@@ -165,7 +194,7 @@ public final class WeightsFile {
       }
       return values.flip();
     } catch (IOException e) {
-      throw UserException.because(e, "Cannot read %s: %s", path, e.getMessage());
+      throw UserException.because(e, "Cannot read %s: %s", file, e.getMessage());
     }
   }
 

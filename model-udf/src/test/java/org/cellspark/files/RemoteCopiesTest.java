@@ -84,6 +84,33 @@ class RemoteCopiesTest {
     }
   }
 
+  /** A sharded checkpoint named by its index: the shards beside it come along. */
+  @Test
+  void anIndexIsCopiedWithItsShards() throws Exception {
+    Path folder = Files.createDirectories(tmp.resolve("store/sharded"));
+    Files.writeString(folder.resolve("config.json"), "{}");
+    Files.writeString(folder.resolve("model.safetensors.index.json"), "{\"weight_map\": {}}");
+    Files.write(folder.resolve("model-00001-of-00002.safetensors"), new byte[] {1});
+    Files.write(folder.resolve("model-00002-of-00002.safetensors"), new byte[] {2});
+
+    Path copy =
+        RemoteCopies.folderOrFile(
+            "file://" + folder.resolve("model.safetensors.index.json"),
+            new Configuration(),
+            "Model");
+    assertThat(copy.getFileName().toString()).isEqualTo("model.safetensors.index.json");
+    try (var files = Files.list(copy.getParent())) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder(
+              "config.json",
+              "model.safetensors.index.json",
+              "model-00001-of-00002.safetensors",
+              "model-00002-of-00002.safetensors");
+    }
+    assertThat(Files.readAllBytes(copy.resolveSibling("model-00002-of-00002.safetensors")))
+        .containsExactly(2);
+  }
+
   @Test
   void copiesOfJvmsThatEndedWithoutDeletingThemAreDeleted() throws Exception {
     Process ended = new ProcessBuilder("true").start();

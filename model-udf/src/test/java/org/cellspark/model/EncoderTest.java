@@ -47,8 +47,11 @@ class EncoderTest {
     ENCODERS.put(
         "tiny-v2-torchscript",
         ModelLoader.load(ModelFixtures.model("tiny-v2").resolve("model.pt"), Device.cpu()));
-    // The same weights as torch.save wrote them (pytorch_model.bin; a state dict named model.pt).
-    for (String checkpoint : List.of("tiny-v2-bin", "tiny-v1-bin", "tiny-v1-pt")) {
+    // The same weights as torch.save wrote them (pytorch_model.bin; a state dict named model.pt),
+    // and as save_pretrained splits them in shards (safetensors, and PyTorch checkpoints).
+    for (String checkpoint :
+        List.of(
+            "tiny-v2-bin", "tiny-v1-bin", "tiny-v1-pt", "tiny-v2-sharded", "tiny-v2-sharded-bin")) {
       ENCODERS.put(
           checkpoint, ModelLoader.load(Fixtures.vocab("checkpoints/" + checkpoint), Device.cpu()));
     }
@@ -64,7 +67,7 @@ class EncoderTest {
 
   /**
    * Every encoder loaded above: each engine, the TorchScript file, and the same weights as PyTorch
-   * checkpoints.
+   * checkpoints and in shards.
    */
   static Stream<String> encoders() {
     return Stream.of(
@@ -75,7 +78,9 @@ class EncoderTest {
         "tiny-v2-torchscript",
         "tiny-v2-bin",
         "tiny-v1-bin",
-        "tiny-v1-pt");
+        "tiny-v1-pt",
+        "tiny-v2-sharded",
+        "tiny-v2-sharded-bin");
   }
 
   private static Encoder encoder(String name) {

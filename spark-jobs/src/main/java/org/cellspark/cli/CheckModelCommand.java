@@ -29,8 +29,8 @@ final class CheckModelCommand implements Callable<Integer> {
       required = true,
       paramLabel = "PATH",
       description =
-          "Hugging Face model folder (config.json + model.safetensors or pytorch_model.bin), the"
-              + " weights file itself, or a TorchScript file.")
+          "Hugging Face model folder (config.json + model.safetensors or pytorch_model.bin, whole"
+              + " or in shards), the weights file itself, or a TorchScript file.")
   String model;
 
   @Option(

@@ -51,7 +51,7 @@ final class FinetuneCommand implements Callable<Integer> {
       paramLabel = "DIR",
       description =
           "Hugging Face checkpoint to start from (config.json + model.safetensors or"
-              + " pytorch_model.bin).")
+              + " pytorch_model.bin, whole or in shards).")
   String model;
 
   @Option(

@@ -46,7 +46,7 @@ final class FinetuneGenesCommand implements Callable<Integer> {
       paramLabel = "DIR",
       description =
           "Hugging Face checkpoint to start from (config.json + model.safetensors or"
-              + " pytorch_model.bin).")
+              + " pytorch_model.bin, whole or in shards).")
   String model;
 
   @Option(

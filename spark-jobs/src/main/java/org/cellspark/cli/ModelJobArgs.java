@@ -23,8 +23,8 @@ final class ModelJobArgs {
       required = true,
       paramLabel = "DIR|FILE",
       description =
-          "Hugging Face model folder (config.json + model.safetensors or pytorch_model.bin) or"
-              + " TorchScript .pt with config.json beside it.")
+          "Hugging Face model folder (config.json + model.safetensors or pytorch_model.bin, whole"
+              + " or in shards) or TorchScript .pt with config.json beside it.")
   String model;
 
   @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output folder.")

@@ -33,7 +33,7 @@ final class PretrainCommand implements Callable<Integer> {
       paramLabel = "DIR",
       description =
           "Hugging Face checkpoint to continue (config.json + model.safetensors or"
-              + " pytorch_model.bin; its"
+              + " pytorch_model.bin, whole or in shards; its"
               + " cls.predictions head is continued when it has one).")
   String model;
 

@@ -435,6 +435,15 @@ class ErrorCatalogueTest {
           return embed(w, tokensV2, model);
         });
     s.put(
+        "checkpoint-shard-missing",
+        w -> {
+          Path model = w.in().resolve("model");
+          FileUtils.copyDirectory(
+              Fixtures.vocab("checkpoints/tiny-v2-sharded").toFile(), model.toFile());
+          Files.delete(model.resolve("model-00002-of-00003.safetensors"));
+          return embed(w, tokensV2, model);
+        });
+    s.put(
         "git-lfs-pointer",
         w -> {
           Path model = copyOf(TINY_V2, w.in().resolve("model"));

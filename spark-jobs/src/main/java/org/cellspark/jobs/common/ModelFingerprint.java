@@ -28,8 +28,9 @@ public final class ModelFingerprint {
                       f -> {
                         String n = f.getFileName().toString();
                         return n.equals("config.json")
-                            || n.endsWith(".safetensors")
-                            || n.equals("pytorch_model.bin")
+                            || n.endsWith(".safetensors") // a whole file, or shards
+                            || (n.startsWith("pytorch_model") && n.endsWith(".bin"))
+                            || n.endsWith(".index.json") // a sharded checkpoint's index
                             || n.endsWith(".pt");
                       })
                   .sorted()

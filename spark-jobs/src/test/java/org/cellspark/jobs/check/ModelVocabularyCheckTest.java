@@ -53,6 +53,25 @@ class ModelVocabularyCheckTest {
         .contains("64 tokens per cell: <cls>, up to 62 genes, <eos>");
   }
 
+  /**
+   * The same model saved in shards (save_pretrained's index and three shards) is checked as the
+   * whole file: every line the same but the one naming the weights file.
+   */
+  @Test
+  void aShardedCheckpointIsCheckedAsTheWholeFile() {
+    for (String sharded : new String[] {"tiny-v2-sharded", "tiny-v2-sharded-bin"}) {
+      Path model = Fixtures.vocab("checkpoints/" + sharded);
+      java.util.List<String> lines =
+          ModelVocabularyCheck.run(new ModelVocabularyCheck.Options(model.toString(), V2, 64))
+              .lines();
+      java.util.List<String> whole =
+          ModelVocabularyCheck.run(new ModelVocabularyCheck.Options(TINY_V2.toString(), V2, 64))
+              .lines();
+      assertThat(lines.get(0)).contains(sharded).contains(".index.json");
+      assertThat(lines.subList(1, lines.size())).isEqualTo(whole.subList(1, whole.size()));
+    }
+  }
+
   @Test
   void sayWhetherPretrainWouldContinueTheHeadOrStartOne() {
     ModelVocabularyCheck.Report r =
