@@ -19,10 +19,11 @@ import picocli.CommandLine.Option;
     showDefaultValues = true,
     description = {
       "Run the pipeline on a bundled atlas and print a summary.",
-      "The atlas: 2,000 synthetic cells of four types with marker programmes and real",
-      "Geneformer V1 gene IDs; the vocabulary: Geneformer's V1 dictionaries; the model: a tiny",
-      "random one (all bundled). Runs tokenize, embed, perturb, stats and classify, and writes",
-      "report.html with plots."
+      // One element per paragraph: picocli wraps each element and breaks the line after it.
+      "The atlas: 2,000 synthetic cells of four types with marker programmes and real Geneformer"
+          + " V1 gene IDs; the vocabulary: Geneformer's V1 dictionaries; the model: a tiny random"
+          + " one (all bundled). Runs tokenize, embed, perturb, stats and classify, and writes"
+          + " report.html with plots."
     })
 final class DemoCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

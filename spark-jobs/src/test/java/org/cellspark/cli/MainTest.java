@@ -282,6 +282,13 @@ class MainTest {
             .as("the summary of %s", command.getCommandSpec().qualifiedName())
             .matches("[A-Z].*[.)]")
             .doesNotEndWith(":");
+        // picocli ends a line after each element of a description: an element is a paragraph,
+        // never a line of the source (demo's help broke mid-sentence: "the model: a tiny").
+        for (String paragraph : command.getCommandSpec().usageMessage().description()) {
+          assertThat(paragraph)
+              .as("a paragraph of %s's description", command.getCommandSpec().qualifiedName())
+              .matches("(?s).*[.):](%n)?");
+        }
       }
     }
     String list = CliRun.of("--help").out();
