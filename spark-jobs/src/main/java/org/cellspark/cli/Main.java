@@ -6,6 +6,7 @@ import java.util.function.Consumer;
 import org.cellspark.error.Bug;
 import org.cellspark.error.Causes;
 import org.cellspark.error.UserException;
+import org.cellspark.files.FileNameEncoding;
 import org.cellspark.jobs.common.JobSummary;
 import org.cellspark.spark.SparkSessionFactory;
 import org.slf4j.Logger;
@@ -186,7 +187,12 @@ public final class Main implements Runnable {
    */
   private static int runCatchingErrors(CommandLine.ParseResult parsed, LastFailure last) {
     try {
+      for (String arg : parsed.originalArgs()) {
+        FileNameEncoding.requireReadable("The argument", arg);
+      }
       return new CommandLine.RunLast().execute(parsed);
+    } catch (UserException e) { // from the check above; the command's own come wrapped
+      return last.handle(e, parsed.commandSpec().commandLine().getErr(), verbose(parsed));
     } catch (Error e) {
       return last.handle(e, parsed.commandSpec().commandLine().getErr(), verbose(parsed));
     }

@@ -14,6 +14,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.cellspark.error.UserException;
+import org.cellspark.files.FileNameEncoding;
 import org.cellspark.files.FileSystemHints;
 import org.cellspark.files.FileSystems;
 
@@ -102,7 +103,9 @@ public final class InputFiles {
     org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(spec);
     try {
       List<InputFile> out = new ArrayList<>();
-      for (FileStatus f : FileSystems.of(p, conf).listStatus(p)) {
+      FileSystem fs = FileSystems.of(p, conf);
+      requireReadableNames(fs, p);
+      for (FileStatus f : fs.listStatus(p)) {
         String name = f.getPath().getName();
         if (f.isFile() && Arrays.stream(extensions).anyMatch(name::endsWith)) {
           out.add(new InputFile(uri(f), displayName(f)));
@@ -113,6 +116,13 @@ public final class InputFiles {
     } catch (IOException e) {
       throw UserException.because(
           e, "Cannot list input %s: %s", spec, FileSystemHints.explain(spec, e));
+    }
+  }
+
+  /** A local folder's names, checked where the JVM cannot decode every name (FileNameEncoding). */
+  private static void requireReadableNames(FileSystem fs, org.apache.hadoop.fs.Path folder) {
+    if ("file".equals(fs.getScheme())) {
+      FileNameEncoding.requireReadableNames(new java.io.File(folder.toUri().getPath()));
     }
   }
 
@@ -140,6 +150,14 @@ public final class InputFiles {
       FileSystem fs = FileSystems.of(p, conf);
       FileStatus[] matches = PathGlobs.matches(fs, p);
       if (matches == null || matches.length == 0) {
+        // A file whose name the JVM cannot decode is not matched: say so rather than "not there".
+        org.apache.hadoop.fs.Path folder = p.getParent();
+        while (folder != null && PathGlobs.hasGlob(folder.toString())) {
+          folder = folder.getParent();
+        }
+        if (folder != null && fs.exists(folder) && fs.getFileStatus(folder).isDirectory()) {
+          requireReadableNames(fs, folder);
+        }
         throw UserException.of(
             "Input %s does not exist%s",
             spec,
@@ -152,6 +170,7 @@ public final class InputFiles {
       List<FileStatus> files = new ArrayList<>();
       for (FileStatus m : matches) {
         if (m.isDirectory()) {
+          requireReadableNames(fs, m.getPath());
           FileStatus[] inside = fs.listStatus(m.getPath());
           List<FileStatus> found = new ArrayList<>();
           for (FileStatus f : inside) {
