@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.cellspark.testing.Fixtures;
 import org.junit.jupiter.api.Test;
@@ -56,7 +54,7 @@ class LauncherLocaleIT {
   @Test
   void mainInTheCLocaleRefusesANameItCannotReadSayingWhy() throws Exception {
     Path model = copyOf(LocalCluster.TINY_MODEL, tmp.resolve("modèle"));
-    Run run =
+    MainJvm.Run run =
         main("check-model", "--model", model.toString(), "--vocabulary", "builtin:geneformer-v1");
     assertThat(run.exitCode()).as(run.console()).isEqualTo(2);
     assertThat(run.console().strip())
@@ -71,7 +69,7 @@ class LauncherLocaleIT {
     Path in = Files.createDirectories(tmp.resolve("atlases"));
     Files.copy(Fixtures.atlas("csr_float32_gzip.h5ad"), in.resolve("café.h5ad"));
     Path out = tmp.resolve("tokens");
-    Run run =
+    MainJvm.Run run =
         main(
             "tokenize",
             "--input",
@@ -87,41 +85,14 @@ class LauncherLocaleIT {
     assertThat(out).doesNotExist();
   }
 
-  private record Run(int exitCode, String console) {}
-
   /** org.cellspark.cli.Main from the app jar in a JVM in the C locale, as spark-submit's. */
-  private Run main(String... args) throws Exception {
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
-    cmd.addAll(LocalCluster.java17Options());
-    cmd.addAll(
-        List.of(
-            "-Dai.djl.offline=true",
-            "-cp",
-            LocalCluster.APP + ":" + LocalCluster.SPARK_HOME.resolve("jars") + "/*",
-            "org.cellspark.cli.Main"));
-    cmd.addAll(List.of(args));
-    Path console = tmp.resolve("console-" + System.nanoTime() + ".txt");
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(console.toFile());
-    C_LOCALE.forEach(
-        (k, v) -> {
-          if (v == null) {
-            pb.environment().remove(k);
-          } else {
-            pb.environment().put(k, v);
-          }
-        });
-    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    Process p = pb.start();
-    boolean done = p.waitFor(3, TimeUnit.MINUTES);
-    if (!done) {
-      p.destroyForcibly();
-    }
-    String text = Files.readString(console, StandardCharsets.UTF_8);
-    assertThat(done).as("ended within 3 minutes; its output:%n%s", text).isTrue();
-    return new Run(p.exitValue(), text);
+  private MainJvm.Run main(String... args) throws Exception {
+    return MainJvm.run(
+        Path.of(System.getProperty("java.home")),
+        LocalCluster.java17Options(),
+        C_LOCALE,
+        tmp,
+        List.of(args));
   }
 
   private static boolean hasUtf8Locale() throws InterruptedException {

@@ -3,13 +3,9 @@ package org.cellspark.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.SparkSession;
 import org.cellspark.spark.SparkLine;
 import org.cellspark.spark.SparkSessionFactory;
@@ -34,7 +30,7 @@ class NewerJavaIT {
   void theSpark35And40BuildsRefuseJava23AndLaterBeforeSparkStarts() throws Exception {
     assumeTrue(!onSpark42(), "the Spark 4.2 build runs on Java 25 (the tests below)");
     Path java = Jdks.fromVersion(23);
-    Run run = main(java, LocalCluster.java17Options(), tokenize("tokens", "parquet"));
+    MainJvm.Run run = main(java, LocalCluster.java17Options(), tokenize("tokens", "parquet"));
     assertThat(run.exitCode()).as(run.console()).isEqualTo(2);
     assertThat(run.console())
         .contains("error: This is Java ")
@@ -42,7 +38,7 @@ class NewerJavaIT {
         .contains("Spark " + SparkLine.SPARK + " cannot start")
         .contains("set JAVA_HOME to a JDK 17")
         .doesNotContain("getSubject is not supported");
-    assertThat(lastLine(run)).startsWith("error: This is Java ");
+    assertThat(run.lastLine()).startsWith("error: This is Java ");
     assertThat(tmp.resolve("tokens")).doesNotExist();
   }
 
@@ -55,10 +51,10 @@ class NewerJavaIT {
     assumeTrue(onSpark42(), "only Spark 4.2's Hadoop (3.5) logs in on Java 23 and later");
     Path java = Jdks.fromVersion(25);
     String tokens = tmp.resolve("tokens").toString();
-    Run tokenize = main(java, LocalCluster.java17Options(), tokenize("tokens", "dataset"));
+    MainJvm.Run tokenize = main(java, LocalCluster.java17Options(), tokenize("tokens", "dataset"));
     assertThat(tokenize.exitCode()).as(tokenize.console()).isZero();
     String model = LocalCluster.TINY_MODEL.toString();
-    Run embed = main(java, LocalCluster.java17Options(), embed(tokens, model, "emb"));
+    MainJvm.Run embed = main(java, LocalCluster.java17Options(), embed(tokens, model, "emb"));
     assertThat(embed.exitCode()).as(embed.console()).isZero();
 
     SparkSession spark =
@@ -87,13 +83,13 @@ class NewerJavaIT {
     assertThat(LocalCluster.java17Options()).contains(allow);
     List<String> options =
         LocalCluster.java17Options().stream().filter(o -> !o.equals(allow)).toList();
-    Run run = main(java, options, tokenize("tokens", "dataset"));
+    MainJvm.Run run = main(java, options, tokenize("tokens", "dataset"));
     assertThat(run.exitCode()).as(run.console()).isEqualTo(2);
     assertThat(run.console())
         .contains("error: Arrow, which reads and writes Hugging Face datasets, cannot allocate")
         .contains("Start the JVMs with " + allow)
         .doesNotContain("Could not initialize class");
-    assertThat(lastLine(run)).startsWith("error: Arrow, which reads and writes");
+    assertThat(run.lastLine()).startsWith("error: Arrow, which reads and writes");
     assertThat(tmp.resolve("tokens")).doesNotExist();
   }
 
@@ -101,47 +97,9 @@ class NewerJavaIT {
     return SparkLine.SPARK.equals("4.2");
   }
 
-  private record Run(int exitCode, String console) {}
-
-  /**
-   * The console's last line: the message (what comes before it is the log, which holds the trace
-   * too where the JVM has no log configuration of Cellspark's, as here).
-   */
-  private static String lastLine(Run run) {
-    List<String> lines = run.console().strip().lines().toList();
-    return lines.get(lines.size() - 1);
-  }
-
-  /** org.cellspark.cli.Main in a JVM of {@code java} with these options, as spark-submit's. */
-  private Run main(Path java, List<String> options, List<String> args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(java.resolve("bin/java").toString(), "-Xmx2g"));
-    cmd.addAll(options);
-    cmd.addAll(
-        List.of(
-            "-Dai.djl.offline=true",
-            "-cp",
-            String.join(
-                ":",
-                LocalCluster.APP.toString(),
-                LocalCluster.LIBTORCH.toString(),
-                LocalCluster.SPARK_HOME.resolve("jars") + "/*"),
-            "org.cellspark.cli.Main"));
-    cmd.addAll(args);
-    Path out = tmp.resolve("console-" + args.get(0) + "-" + System.nanoTime() + ".txt");
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
-    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    pb.environment().put("DJL_OFFLINE", "true");
-    Process p = pb.start();
-    boolean done = p.waitFor(4, TimeUnit.MINUTES);
-    if (!done) {
-      p.destroyForcibly();
-    }
-    String console = Files.readString(out, StandardCharsets.UTF_8);
-    assertThat(done)
-        .as("%s ended within 4 minutes; its output:%n%s", args.get(0), console)
-        .isTrue();
-    return new Run(p.exitValue(), console);
+  /** Main in a JVM of {@code java} with these options, as spark-submit's. */
+  private MainJvm.Run main(Path java, List<String> options, List<String> args) throws Exception {
+    return MainJvm.run(java, options, Map.of(), tmp, args);
   }
 
   /** A tokenize of the 600-cell atlas into tmp/{@code output}. */

@@ -26,18 +26,6 @@ class ShardedCheckpointTest {
   private static final Path SHARDED_BIN = Fixtures.vocab("checkpoints/tiny-v2-sharded-bin");
   private static final Path WHOLE = ModelFixtures.model("tiny-v2");
 
-  /** Every tensor of {@code expected} is in {@code actual}, of the same shape and values. */
-  private static void assertSameTensors(WeightsFile actual, WeightsFile expected) {
-    for (WeightsFile.Tensor e : expected.tensors().values()) {
-      WeightsFile.Tensor a = actual.tensors().get(e.name());
-      assertThat(a).as(e.name()).isNotNull();
-      assertThat(a.shape()).as(e.name()).containsExactly(e.shape());
-      assertThat(actual.floatArray(e.name()))
-          .as(e.name())
-          .containsExactly(expected.floatArray(e.name()));
-    }
-  }
-
   @Test
   void safetensorsShardsReadAsTheWholeFile() {
     ModelLoader.ModelFiles files = ModelLoader.ModelFiles.at(SHARDED);
@@ -47,7 +35,7 @@ class ShardedCheckpointTest {
     WeightsFile whole = WeightsFile.open(WHOLE.resolve("model.safetensors"));
     assertThat(sharded.format()).isEqualTo("safetensors in 3 shards");
     assertThat(sharded.tensors().keySet()).isEqualTo(whole.tensors().keySet());
-    assertSameTensors(sharded, whole);
+    TorchCheckpointTest.assertSameTensors(sharded, whole);
     // Each tensor is read from its own shard: the word embeddings from the first, the head from
     // the last (save_pretrained's order).
     assertThat(sharded.fileOf("bert.embeddings.word_embeddings.weight").getFileName().toString())
@@ -63,7 +51,7 @@ class ShardedCheckpointTest {
         WeightsFile.open(ModelLoader.ModelFiles.at(SHARDED_BIN).weights()); // the index
     WeightsFile whole = WeightsFile.open(WHOLE.resolve("model.safetensors"));
     assertThat(sharded.format()).isEqualTo("PyTorch checkpoint in 3 shards");
-    assertSameTensors(sharded, whole);
+    TorchCheckpointTest.assertSameTensors(sharded, whole);
     // The decoder, tied to the word embeddings, is saved in their shard as one storage.
     assertThat(sharded.tensors()).hasSize(whole.tensors().size() + 2);
     assertThat(sharded.floatArray("cls.predictions.decoder.weight"))

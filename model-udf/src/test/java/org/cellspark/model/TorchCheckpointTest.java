@@ -44,7 +44,7 @@ class TorchCheckpointTest {
   }
 
   /** Every tensor of {@code expected} is in {@code actual}, of the same shape and values. */
-  private static void assertSameTensors(WeightsFile actual, WeightsFile expected) {
+  static void assertSameTensors(WeightsFile actual, WeightsFile expected) {
     for (WeightsFile.Tensor e : expected.tensors().values()) {
       WeightsFile.Tensor a = actual.tensors().get(e.name());
       assertThat(a).as(e.name()).isNotNull();
