@@ -10,7 +10,7 @@ import org.cellspark.error.UserException;
  * Names the JVM could not read. Java takes the command line and the names of local files in the
  * character set of its locale ({@code sun.jnu.encoding}, from LC_ALL, LC_CTYPE or LANG). In the C
  * or POSIX locale, which minimal containers, cron, some schedulers and YARN containers without a
- * LANG run in, that is ASCII, and every other character of a path (an accent, a space of another
+ * LANG run in, that is ASCII, and every other character of a path (an accent, a letter of another
  * script) arrives as U+FFFD: such a file "does not exist" and a listed one cannot be opened. Where
  * the JVM decodes names in a set that is not UTF-8, a name holding U+FFFD is refused saying why (in
  * UTF-8 a name may hold U+FFFD itself, so there nothing is refused).
@@ -25,8 +25,7 @@ public final class FileNameEncoding {
 
   /**
    * Refuses {@code name} (an argument, or a file's name as listed: {@code what} says which, e.g.
-   * "the argument", "a file in input folder /data") when it holds a character this JVM could not
-   * decode.
+   * "The argument", "A file in folder /data") when it holds a character this JVM could not decode.
    */
   public static void requireReadable(String what, String name) {
     String problem = problem(ofThisJvm(), what, name);
