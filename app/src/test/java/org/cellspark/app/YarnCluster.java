@@ -2,16 +2,19 @@ package org.cellspark.app;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptReport;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
@@ -213,23 +216,47 @@ final class YarnCluster implements AutoCloseable {
    * on YARN), joined, each headed by its container's name.
    */
   String containerLogs(ApplicationId application) throws IOException {
-    try (Stream<Path> files = Files.walk(cluster.getTestWorkDir().toPath())) {
-      return files
-          .filter(
-              f ->
-                  f.getFileName().toString().equals("stderr")
-                      && f.toString().contains(application.toString()))
-          .sorted()
-          .map(
-              f -> {
-                try {
-                  return "== " + f.getParent().getFileName() + "\n" + Files.readString(f);
-                } catch (IOException e) {
-                  throw new java.io.UncheckedIOException(e);
-                }
-              })
-          .collect(Collectors.joining("\n"));
+    // The NodeManager deletes a finished container's private files (its pid file, its launch
+    // script) while this walks: a file that vanishes under the walk is passed over, not a failure.
+    List<Path> stderr = new ArrayList<>();
+    Files.walkFileTree(
+        cluster.getTestWorkDir().toPath(),
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+            if (f.getFileName().toString().equals("stderr")
+                && f.toString().contains(application.toString())) {
+              stderr.add(f);
+            }
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+            if (e instanceof NoSuchFileException) {
+              return FileVisitResult.CONTINUE;
+            }
+            throw e;
+          }
+
+          @Override
+          public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+            if (e == null || e instanceof NoSuchFileException) {
+              return FileVisitResult.CONTINUE;
+            }
+            throw e;
+          }
+        });
+    Collections.sort(stderr);
+    StringBuilder out = new StringBuilder();
+    for (Path f : stderr) {
+      if (out.length() > 0) {
+        out.append('\n');
+      }
+      out.append("== ").append(f.getParent().getFileName()).append('\n');
+      out.append(Files.readString(f)); // a container's log stays until the cluster stops
     }
+    return out.toString();
   }
 
   /**
