@@ -58,6 +58,12 @@ final class Launcher {
     environment.put("CELLSPARK_LOG_DIR", tmp.resolve("logs").toString());
     environment.put("CELLSPARK_DRIVER_MEMORY", "512m");
     environment.remove("CELLSPARK_JAVA_OPTS");
+    setEnvironment(environment, env);
+    return new Started(pb.start(), out, cmd);
+  }
+
+  /** Sets {@code env} in a process's {@code environment}: a null value removes the variable. */
+  static void setEnvironment(Map<String, String> environment, Map<String, String> env) {
     env.forEach(
         (k, v) -> {
           if (v == null) {
@@ -66,6 +72,5 @@ final class Launcher {
             environment.put(k, v);
           }
         });
-    return new Started(pb.start(), out, cmd);
   }
 }

@@ -55,14 +55,7 @@ final class MainJvm {
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     pb.environment().put("DJL_OFFLINE", "true");
-    env.forEach(
-        (k, v) -> {
-          if (v == null) {
-            pb.environment().remove(k);
-          } else {
-            pb.environment().put(k, v);
-          }
-        });
+    Launcher.setEnvironment(pb.environment(), env);
     Process p = pb.start();
     boolean done = p.waitFor(4, TimeUnit.MINUTES);
     if (!done) {
